@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# deps.sh - install what ckube needs to build and test, and fetch the two
+# third-party sources it builds from (CivetWeb, Kubernetes' API schema) out of
+# Debian's source packages. Idempotent: packages already present are skipped,
+# fetched sources are cached in $CKUBE_CACHE (default ~/.cache/ckube) and
+# never land in the repo. Usage: scripts/deps.sh [--test]
+set -euo pipefail
+CACHE=${CKUBE_CACHE:-$HOME/.cache/ckube}
+export DEBIAN_FRONTEND=noninteractive
+
+pkgs=(build-essential cmake pkg-config libjansson-dev libyaml-dev libsqlite3-dev
+      libssl-dev libmbedtls-dev openssl dpkg-dev python3 python3-yaml python3-protobuf protobuf-compiler curl)
+if [ "${1:-}" = "--test" ]; then
+  pkgs+=(clang libclang-rt-14-dev python3-kubernetes etcd-server etcd-client jq)
+fi
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "deps: installing ${missing[*]}"
+  [ "$(id -u)" = 0 ] || { echo "deps: need root to apt-get install ${missing[*]}" >&2; exit 1; }
+  apt-get update >/dev/null
+  apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# A private apt configuration with deb-src entries mirroring the system's own
+# Debian sources, so `apt-get source` works without touching /etc/apt.
+mkdir -p "$CACHE/apt/parts" "$CACHE/apt/lists/partial" "$CACHE/apt/cache/archives/partial"
+APT=(-o Dir::Etc::SourceList=/dev/null -o Dir::Etc::SourceParts="$CACHE/apt/parts"
+     -o Dir::State::Lists="$CACHE/apt/lists" -o Dir::Cache="$CACHE/apt/cache" -o APT::Sandbox::User=root)
+apt_src_ready() {
+  [ -f "$CACHE/apt/.updated" ] && return 0
+  if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+    sed 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources > "$CACHE/apt/parts/src.sources"
+  else
+    grep -h '^deb ' /etc/apt/sources.list 2>/dev/null | sed 's/^deb /deb-src /' > "$CACHE/apt/parts/src.list"
+  fi
+  apt-get "${APT[@]}" update >/dev/null
+  touch "$CACHE/apt/.updated"
+}
+
+# CivetWeb from Debian's source package (the binary package cannot do HTTPS
+# with OpenSSL 3, see docs/ARCHITECTURE.md).
+if [ ! -f "$CACHE/civetweb/src/civetweb.c" ]; then
+  apt_src_ready
+  tmp=$(mktemp -d "$CACHE/civetweb.XXXX")
+  (cd "$tmp" && apt-get "${APT[@]}" source --download-only civetweb >/dev/null 2>&1 && tar xf civetweb_*.orig.tar.*)
+  rm -rf "$CACHE/civetweb"
+  mv "$(find "$tmp" -maxdepth 1 -type d -name 'civetweb-*' | head -1)" "$CACHE/civetweb"
+  rm -rf "$tmp"
+  echo "deps: CivetWeb source in $CACHE/civetweb"
+fi
+
+# Kubernetes 1.20's API schema and gnostic's OpenAPIv2.proto from Debian's
+# kubernetes source package; only those files are kept.
+if [ ! -f "$CACHE/k8s-api/swagger.json" ]; then
+  apt_src_ready
+  tmp=$(mktemp -d "$CACHE/k8s.XXXX")
+  (cd "$tmp" && apt-get "${APT[@]}" source --download-only kubernetes >/dev/null 2>&1)
+  tarball=$(ls "$tmp"/kubernetes_*.orig.tar.* | head -1)
+  mkdir -p "$tmp/x"
+  tar xf "$tarball" -C "$tmp/x" --wildcards '*/api/openapi-spec/swagger.json' \
+      '*/vendor/github.com/googleapis/gnostic/openapiv2/OpenAPIv2.proto'
+  mkdir -p "$CACHE/k8s-api"
+  cp "$(find "$tmp/x" -name OpenAPIv2.proto | head -1)" "$CACHE/k8s-api/OpenAPIv2.proto"
+  cp "$(find "$tmp/x" -path '*api/openapi-spec/swagger.json' | head -1)" "$CACHE/k8s-api/swagger.json"
+  rm -rf "$tmp"
+  echo "deps: Kubernetes API schema in $CACHE/k8s-api"
+fi
