@@ -1,0 +1,546 @@
+/* watch_cache.c - in-memory object set, group-committed write path and the
+ * event ring (contract in watch_cache.h).
+ *
+ * Locks, always taken in this order:
+ *   wmu   - writer side: last assigned revision, the queue of writes waiting
+ *           for the committer, the in-flight batch. Held across the
+ *           precondition check and revision assignment so writes serialize.
+ *   lock  - rwlock over the published state: bucket arrays, event ring,
+ *           pub_rev, window_start.
+ *   pmu   - publication notices: notify_rev and each pending write's done
+ *           flag; pcond wakes writers waiting for durability and watchers.
+ * bucket_mu guards only the bucket list (buckets are never freed). */
+#include "watch_cache.h"
+#include "log.h"
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct cache_bucket {
+  char *name;
+  cobj **items; /* sorted by subkey */
+  size_t n, cap;
+  struct cache_bucket *next;
+};
+
+typedef struct pending {
+  cache_bucket *b;
+  cobj *obj; /* for deletes: the tombstone (final state at delete revision) */
+  bool del;
+  bool done;
+  int status; /* CW_OK or CW_ERROR once done */
+  char err[160];
+  struct pending *next;
+} pending;
+
+struct cache {
+  store *st;
+  pthread_mutex_t bucket_mu;
+  cache_bucket *buckets;
+
+  pthread_rwlock_t lock;
+  cache_event *ring;
+  size_t win, head, count;
+  int64_t pub_rev, window_start;
+
+  pthread_mutex_t wmu;
+  pthread_cond_t wcond;
+  pending *queue, *queue_tail, *inflight;
+  int64_t last_rev;
+  bool stopping;
+  pthread_t committer;
+
+  pthread_mutex_t pmu;
+  pthread_cond_t pcond;
+  int64_t notify_rev;
+  unsigned wake_gen;
+};
+
+cobj *cobj_ref(cobj *o) {
+  if (o) atomic_fetch_add(&o->refs, 1);
+  return o;
+}
+
+void cobj_unref(cobj *o) {
+  if (!o || atomic_fetch_sub(&o->refs, 1) != 1) return;
+  json_decref(o->obj);
+  free(o->data);
+  free(o->key);
+  free(o);
+}
+
+/* Builds a version from its parts; steals obj; serializes when data is NULL. */
+static cobj *cobj_new(const char *key, size_t bucket_len, int64_t rev, json_t *obj, const char *data,
+                      size_t len) {
+  cobj *o = calloc(1, sizeof *o);
+  o->refs = 1;
+  o->rev = rev;
+  o->key = strdup(key);
+  o->subkey = o->key + bucket_len + 1;
+  o->obj = obj;
+  if (data) {
+    o->data = malloc(len + 1);
+    memcpy(o->data, data, len);
+    o->data[len] = 0;
+    o->len = len;
+  } else {
+    o->data = json_dumps(obj, JSON_COMPACT);
+    o->len = strlen(o->data);
+  }
+  return o;
+}
+
+void cobj_vec_push(cobj_vec *v, cobj *o) {
+  if (v->n == v->cap) {
+    v->cap = v->cap ? v->cap * 2 : 64;
+    v->items = realloc(v->items, v->cap * sizeof *v->items);
+  }
+  v->items[v->n++] = o;
+}
+
+void cobj_vec_clear(cobj_vec *v) {
+  for (size_t i = 0; i < v->n; i++) cobj_unref(v->items[i]);
+  free(v->items);
+  memset(v, 0, sizeof *v);
+}
+
+cache_bucket *cache_bucket_get(cache *c, const char *storage) {
+  pthread_mutex_lock(&c->bucket_mu);
+  cache_bucket *b;
+  for (b = c->buckets; b; b = b->next)
+    if (strcmp(b->name, storage) == 0) break;
+  if (!b) {
+    b = calloc(1, sizeof *b);
+    b->name = strdup(storage);
+    b->next = c->buckets;
+    c->buckets = b;
+  }
+  pthread_mutex_unlock(&c->bucket_mu);
+  return b;
+}
+
+const char *cache_bucket_name(const cache_bucket *b) { return b->name; }
+
+/* Index of the first item whose subkey is >= key; *found when equal. */
+static size_t bucket_find(const cache_bucket *b, const char *subkey, bool *found) {
+  size_t lo = 0, hi = b->n;
+  *found = false;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    int cmp = strcmp(b->items[mid]->subkey, subkey);
+    if (cmp == 0) {
+      *found = true;
+      return mid;
+    }
+    if (cmp < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/* Installs o (taking a reference) or removes subkey; returns the previous
+ * version (the bucket's reference, now the caller's) or NULL. */
+static cobj *bucket_put(cache_bucket *b, cobj *o, bool del) {
+  bool found;
+  size_t i = bucket_find(b, o->subkey, &found);
+  cobj *prev = found ? b->items[i] : NULL;
+  if (del) {
+    if (found) memmove(&b->items[i], &b->items[i + 1], (b->n - i - 1) * sizeof *b->items), b->n--;
+  } else if (found) {
+    b->items[i] = cobj_ref(o);
+  } else {
+    if (b->n == b->cap) {
+      b->cap = b->cap ? b->cap * 2 : 64;
+      b->items = realloc(b->items, b->cap * sizeof *b->items);
+    }
+    memmove(&b->items[i + 1], &b->items[i], (b->n - i) * sizeof *b->items);
+    b->items[i] = cobj_ref(o);
+    b->n++;
+  }
+  return prev;
+}
+
+static char *make_subkey(const char *ns, const char *name) {
+  char *k;
+  if (asprintf(&k, "%s/%s", ns ? ns : "", name) < 0) return NULL;
+  return k;
+}
+
+int64_t cache_rev(cache *c) {
+  pthread_rwlock_rdlock(&c->lock);
+  int64_t r = c->pub_rev;
+  pthread_rwlock_unlock(&c->lock);
+  return r;
+}
+
+int64_t cache_window_start(cache *c) {
+  pthread_rwlock_rdlock(&c->lock);
+  int64_t r = c->window_start;
+  pthread_rwlock_unlock(&c->lock);
+  return r;
+}
+
+static cobj *published_get(cache *c, cache_bucket *b, const char *subkey) {
+  bool found;
+  pthread_rwlock_rdlock(&c->lock);
+  size_t i = bucket_find(b, subkey, &found);
+  cobj *o = found ? cobj_ref(b->items[i]) : NULL;
+  pthread_rwlock_unlock(&c->lock);
+  return o;
+}
+
+cobj *cache_get(cache *c, cache_bucket *b, const char *ns, const char *name) {
+  char *sk = make_subkey(ns, name);
+  cobj *o = published_get(c, b, sk);
+  free(sk);
+  return o;
+}
+
+/* Latest version under wmu: queued writes, then the in-flight batch, then the
+ * published state. *hit tells whether a pending write decided it (a pending
+ * delete yields NULL with *hit set). */
+static cobj *latest_locked(cache *c, cache_bucket *b, const char *subkey) {
+  pending *last = NULL;
+  for (pending *p = c->inflight; p; p = p->next)
+    if (p->b == b && strcmp(p->obj->subkey, subkey) == 0) last = p;
+  for (pending *p = c->queue; p; p = p->next)
+    if (p->b == b && strcmp(p->obj->subkey, subkey) == 0) last = p;
+  if (last) return last->del ? NULL : cobj_ref(last->obj);
+  return published_get(c, b, subkey);
+}
+
+cobj *cache_get_latest(cache *c, cache_bucket *b, const char *ns, const char *name) {
+  char *sk = make_subkey(ns, name);
+  pthread_mutex_lock(&c->wmu);
+  cobj *o = latest_locked(c, b, sk);
+  pthread_mutex_unlock(&c->wmu);
+  free(sk);
+  return o;
+}
+
+int64_t cache_list(cache *c, cache_bucket *b, const char *ns, const char *after_subkey, size_t limit,
+                   cobj_vec *out) {
+  char prefix[320] = "";
+  size_t plen = 0;
+  if (ns && *ns) plen = (size_t)snprintf(prefix, sizeof prefix, "%s/", ns);
+  pthread_rwlock_rdlock(&c->lock);
+  bool found;
+  size_t i = 0;
+  if (after_subkey && (!plen || strcmp(after_subkey, prefix) >= 0)) {
+    i = bucket_find(b, after_subkey, &found);
+    if (found) i++;
+  } else if (plen) {
+    i = bucket_find(b, prefix, &found);
+  }
+  size_t taken = 0;
+  for (; i < b->n && (!limit || taken < limit); i++) {
+    if (plen && strncmp(b->items[i]->subkey, prefix, plen) != 0) break;
+    cobj_vec_push(out, cobj_ref(b->items[i]));
+    taken++;
+  }
+  int64_t rev = c->pub_rev;
+  pthread_rwlock_unlock(&c->lock);
+  return rev;
+}
+
+size_t cache_count(cache *c, cache_bucket *b) {
+  pthread_rwlock_rdlock(&c->lock);
+  size_t n = b->n;
+  pthread_rwlock_unlock(&c->lock);
+  return n;
+}
+
+void cache_event_release(cache_event *e) {
+  cobj_unref(e->obj);
+  cobj_unref(e->prev);
+  e->obj = e->prev = NULL;
+}
+
+/* Appends an event (taking its references), evicting the oldest when full. */
+static void ring_push(cache *c, cache_event ev) {
+  if (c->count == c->win) {
+    cache_event *old = &c->ring[c->head];
+    c->window_start = old->rev;
+    cache_event_release(old);
+    c->head = (c->head + 1) % c->win;
+    c->count--;
+  }
+  c->ring[(c->head + c->count) % c->win] = ev;
+  c->count++;
+}
+
+static void set_rv(json_t *obj, int64_t rev) {
+  json_t *md = json_object_get(obj, "metadata");
+  if (!json_is_object(md)) {
+    md = json_object();
+    json_object_set_new(obj, "metadata", md);
+  }
+  char buf[32];
+  snprintf(buf, sizeof buf, "%lld", (long long)rev);
+  json_object_set_new(md, "resourceVersion", json_string(buf));
+}
+
+int cache_write(cache *c, cache_bucket *b, const char *ns, const char *name, int64_t expect_rev,
+                json_t *obj, bool del, cobj **out, int64_t *current, char *err, size_t errlen) {
+  char *sk = make_subkey(ns, name);
+  pthread_mutex_lock(&c->wmu);
+  if (c->stopping) {
+    pthread_mutex_unlock(&c->wmu);
+    free(sk);
+    json_decref(obj);
+    snprintf(err, errlen, "storage is shutting down");
+    return CW_ERROR;
+  }
+  cobj *cur = latest_locked(c, b, sk);
+  int64_t cur_rev = cur ? cur->rev : 0;
+  cobj_unref(cur);
+  bool ok = expect_rev < 0 ? (!del || cur_rev) : expect_rev == cur_rev;
+  if (!ok) {
+    pthread_mutex_unlock(&c->wmu);
+    free(sk);
+    json_decref(obj);
+    if (current) *current = cur_rev;
+    return CW_CONFLICT;
+  }
+  int64_t rev = ++c->last_rev;
+  set_rv(obj, rev);
+  char *key;
+  if (asprintf(&key, "%s/%s", b->name, sk) < 0) key = NULL;
+  free(sk);
+  pending *p = calloc(1, sizeof *p);
+  p->b = b;
+  p->del = del;
+  p->obj = cobj_new(key, strlen(b->name), rev, obj, NULL, 0);
+  free(key);
+  if (c->queue_tail) c->queue_tail->next = p;
+  else c->queue = p;
+  c->queue_tail = p;
+  pthread_cond_signal(&c->wcond);
+  pthread_mutex_unlock(&c->wmu);
+
+  pthread_mutex_lock(&c->pmu);
+  while (!p->done) pthread_cond_wait(&c->pcond, &c->pmu);
+  pthread_mutex_unlock(&c->pmu);
+  int status = p->status;
+  if (status == CW_OK) {
+    if (out) *out = cobj_ref(p->obj);
+  } else {
+    snprintf(err, errlen, "%s", p->err);
+  }
+  cobj_unref(p->obj);
+  free(p);
+  return status;
+}
+
+/* Marks a list of writes done with status and wakes their writers. */
+static void finish(cache *c, pending *list, int status, const char *msg) {
+  pthread_mutex_lock(&c->pmu);
+  for (pending *p = list, *next; p; p = next) {
+    next = p->next;
+    p->status = status;
+    if (msg) snprintf(p->err, sizeof p->err, "%s", msg);
+    p->done = true; /* after this the writer owns and frees p */
+  }
+  c->notify_rev = c->pub_rev;
+  pthread_cond_broadcast(&c->pcond);
+  pthread_mutex_unlock(&c->pmu);
+}
+
+static void publish(cache *c, pending *batch) {
+  pthread_rwlock_wrlock(&c->lock);
+  for (pending *p = batch; p; p = p->next) {
+    cobj *prev = bucket_put(p->b, p->obj, p->del);
+    cache_event ev = {p->obj->rev, p->del ? EV_DELETED : prev ? EV_MODIFIED : EV_ADDED, p->b,
+                      cobj_ref(p->obj), prev};
+    ring_push(c, ev);
+    c->pub_rev = p->obj->rev;
+  }
+  pthread_rwlock_unlock(&c->lock);
+}
+
+static void *committer_main(void *arg) {
+  cache *c = arg;
+  store_op *ops = NULL;
+  size_t ops_cap = 0;
+  pthread_mutex_lock(&c->wmu);
+  for (;;) {
+    while (!c->queue && !c->stopping) pthread_cond_wait(&c->wcond, &c->wmu);
+    if (!c->queue) break;
+    pending *batch = c->queue;
+    c->queue = c->queue_tail = NULL;
+    c->inflight = batch;
+    pthread_mutex_unlock(&c->wmu);
+
+    size_t n = 0;
+    for (pending *p = batch; p; p = p->next) {
+      if (n == ops_cap) {
+        ops_cap = ops_cap ? ops_cap * 2 : 256;
+        ops = realloc(ops, ops_cap * sizeof *ops);
+      }
+      ops[n++] = (store_op){p->obj->key, p->del ? NULL : p->obj->data, p->obj->len, p->obj->rev};
+    }
+    int rc = c->st->commit(c->st, ops, n);
+    if (rc == 0) publish(c, batch);
+
+    pthread_mutex_lock(&c->wmu);
+    c->inflight = NULL;
+    if (rc != 0) {
+      /* Queued writes were checked against the failed batch: fail them too
+       * and hand out revisions again from the last durable one. */
+      LOGE("store commit failed: %s", c->st->error(c->st));
+      pending *rest = c->queue;
+      c->queue = c->queue_tail = NULL;
+      c->last_rev = c->pub_rev;
+      pthread_mutex_unlock(&c->wmu);
+      finish(c, batch, CW_ERROR, c->st->error(c->st));
+      finish(c, rest, CW_ERROR, "an earlier write failed to commit");
+    } else {
+      pthread_mutex_unlock(&c->wmu);
+      finish(c, batch, CW_OK, NULL);
+    }
+    pthread_mutex_lock(&c->wmu);
+  }
+  pthread_mutex_unlock(&c->wmu);
+  free(ops);
+  return NULL;
+}
+
+typedef struct {
+  cache *c;
+  size_t n;
+} load_ctx;
+
+static void load_one(void *ctx, const char *key, int64_t rev, const char *value, size_t len) {
+  load_ctx *lc = ctx;
+  const char *s1 = strchr(key, '/');
+  const char *s2 = s1 ? strchr(s1 + 1, '/') : NULL;
+  json_error_t jerr;
+  json_t *obj = s2 ? json_loadb(value, len, 0, &jerr) : NULL;
+  if (!obj) {
+    LOGW("skipping unreadable stored object %s", key);
+    return;
+  }
+  char storage[256];
+  snprintf(storage, sizeof storage, "%.*s", (int)(s2 - key), key);
+  cache_bucket *b = cache_bucket_get(lc->c, storage);
+  cobj *o = cobj_new(key, strlen(storage), rev, obj, value, len);
+  cobj_unref(bucket_put(b, o, false));
+  cobj_unref(o);
+  lc->n++;
+}
+
+cache *cache_open(store *st, size_t window, char *err, size_t errlen) {
+  cache *c = calloc(1, sizeof *c);
+  c->st = st;
+  c->win = window ? window : 1;
+  c->ring = calloc(c->win, sizeof *c->ring);
+  pthread_mutex_init(&c->bucket_mu, NULL);
+  pthread_rwlock_init(&c->lock, NULL);
+  pthread_mutex_init(&c->wmu, NULL);
+  pthread_cond_init(&c->wcond, NULL);
+  pthread_mutex_init(&c->pmu, NULL);
+  pthread_condattr_t ca;
+  pthread_condattr_init(&ca);
+  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+  pthread_cond_init(&c->pcond, &ca);
+  pthread_condattr_destroy(&ca);
+  load_ctx lc = {c, 0};
+  int64_t rev = 0;
+  if (st->load(st, load_one, &lc, &rev) != 0) {
+    snprintf(err, errlen, "%s", st->error(st));
+    cache_close(c);
+    return NULL;
+  }
+  c->pub_rev = c->last_rev = c->window_start = c->notify_rev = rev;
+  LOGI("loaded %zu objects at revision %lld", lc.n, (long long)rev);
+  if (pthread_create(&c->committer, NULL, committer_main, c) != 0) {
+    snprintf(err, errlen, "cannot start committer thread");
+    c->committer = 0;
+    cache_close(c);
+    return NULL;
+  }
+  return c;
+}
+
+void cache_close(cache *c) {
+  if (!c) return;
+  pthread_mutex_lock(&c->wmu);
+  c->stopping = true;
+  pthread_cond_signal(&c->wcond);
+  pthread_mutex_unlock(&c->wmu);
+  if (c->committer) pthread_join(c->committer, NULL);
+  cache_wake_all(c);
+  for (size_t i = 0; i < c->count; i++) cache_event_release(&c->ring[(c->head + i) % c->win]);
+  free(c->ring);
+  if (c->st) c->st->close(c->st);
+  for (cache_bucket *b = c->buckets, *next; b; b = next) {
+    next = b->next;
+    for (size_t i = 0; i < b->n; i++) cobj_unref(b->items[i]);
+    free(b->items);
+    free(b->name);
+    free(b);
+  }
+  free(c);
+}
+
+void cache_wake_all(cache *c) {
+  pthread_mutex_lock(&c->pmu);
+  c->wake_gen++;
+  pthread_cond_broadcast(&c->pcond);
+  pthread_mutex_unlock(&c->pmu);
+}
+
+/* Ring position of the first event with rev > after (count when none). */
+static size_t ring_seek(cache *c, int64_t after) {
+  size_t lo = 0, hi = c->count;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    if (c->ring[(c->head + mid) % c->win].rev <= after) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+int cache_wait(cache *c, cache_bucket *b, int64_t *cursor, cache_event *evs, int max, int timeout_ms,
+               const atomic_bool *stop) {
+  struct timespec deadline;
+  clock_gettime(CLOCK_MONOTONIC, &deadline);
+  deadline.tv_sec += timeout_ms / 1000;
+  deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+  if (deadline.tv_nsec >= 1000000000L) deadline.tv_sec++, deadline.tv_nsec -= 1000000000L;
+  for (;;) {
+    pthread_mutex_lock(&c->pmu);
+    unsigned gen = c->wake_gen;
+    int rc = 0;
+    while (c->notify_rev <= *cursor && !(stop && atomic_load(stop)) && gen == c->wake_gen && rc != ETIMEDOUT)
+      rc = pthread_cond_timedwait(&c->pcond, &c->pmu, &deadline);
+    bool have = c->notify_rev > *cursor;
+    pthread_mutex_unlock(&c->pmu);
+    if ((stop && atomic_load(stop)) || !have) return 0;
+
+    int n = 0;
+    pthread_rwlock_rdlock(&c->lock);
+    if (*cursor < c->window_start) {
+      pthread_rwlock_unlock(&c->lock);
+      return -1;
+    }
+    for (size_t i = ring_seek(c, *cursor); i < c->count && n < max; i++) {
+      cache_event *e = &c->ring[(c->head + i) % c->win];
+      *cursor = e->rev;
+      if (b && e->bucket != b) continue;
+      evs[n] = *e;
+      cobj_ref(evs[n].obj);
+      cobj_ref(evs[n].prev);
+      n++;
+    }
+    pthread_rwlock_unlock(&c->lock);
+    if (n > 0) return n;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (now.tv_sec > deadline.tv_sec || (now.tv_sec == deadline.tv_sec && now.tv_nsec >= deadline.tv_nsec))
+      return 0;
+  }
+}
