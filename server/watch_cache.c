@@ -57,6 +57,7 @@ struct cache {
   pthread_cond_t pcond;
   int64_t notify_rev;
   unsigned wake_gen;
+  void (*observe)(double seconds, int ops);
 };
 
 cobj *cobj_ref(cobj *o) {
@@ -382,7 +383,12 @@ static void *committer_main(void *arg) {
       }
       ops[n++] = (store_op){p->obj->key, p->del ? NULL : p->obj->data, p->obj->len, p->obj->rev};
     }
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     int rc = c->st->commit(c->st, ops, n);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (c->observe)
+      c->observe((double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9, (int)n);
     if (rc == 0) publish(c, batch);
 
     pthread_mutex_lock(&c->wmu);
@@ -485,6 +491,8 @@ void cache_close(cache *c) {
   }
   free(c);
 }
+
+void cache_set_commit_observer(cache *c, void (*fn)(double seconds, int ops)) { c->observe = fn; }
 
 void cache_wake_all(cache *c) {
   pthread_mutex_lock(&c->pmu);

@@ -110,6 +110,9 @@ int cache_wait(cache *c, cache_bucket *b, int64_t *cursor, cache_event *evs, int
                int timeout_ms, const atomic_bool *stop);
 void cache_event_release(cache_event *e);
 
+/* Called by the committer after each durable commit (for metrics). */
+void cache_set_commit_observer(cache *c, void (*fn)(double seconds, int ops));
+
 /* Wakes every cache_wait (used at shutdown and when a watcher is cancelled). */
 void cache_wake_all(cache *c);
 

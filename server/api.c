@@ -1,0 +1,467 @@
+/* api.c - create, get, update and delete in the API core (patch is in
+ * api_patch.c, list in api_list.c). Each write follows kube-apiserver's
+ * generic registry: decode + default, BeforeCreate/BeforeUpdate (system
+ * metadata, strategy hooks, validation), admission with state, then a
+ * compare-and-swap on the object's revision, retried when the client did not
+ * ask for a specific resourceVersion. */
+#include "api_internal.h"
+#include "kinds.h"
+#include "log.h"
+#include "unknown_fields.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_RETRIES 32
+
+static cache *g_cache;
+
+void api_init(cache *c) { g_cache = c; }
+cache *api_cache(void) { return g_cache; }
+
+void api_result_clear(api_result *res) {
+  json_decref(res->body);
+  cobj_unref(res->obj);
+  res->body = NULL;
+  res->obj = NULL;
+}
+
+json_t *api_result_json(const api_result *res) {
+  if (res->body) return json_incref(res->body);
+  if (res->obj) return json_incref(res->obj->obj);
+  return NULL;
+}
+
+static api_result fail(json_t *status) {
+  api_result r = {(int)json_integer_value(json_object_get(status, "code")), status, NULL};
+  return r;
+}
+
+static const resource *storage_of(const resource *r) { return registry_storage_resource(r); }
+
+static bool same_version(const resource *r) { return storage_of(r) == r; }
+
+json_t *api_to_version(const resource *r, json_t *stored) {
+  if (same_version(r)) return json_incref(stored);
+  json_t *copy = json_deep_copy(stored);
+  if (kinds_convert(copy, storage_of(r)->group_version, r->group_version) != 0)
+    LOGW("no conversion of %s from %s to %s", r->ref.kind, storage_of(r)->group_version, r->group_version);
+  return copy;
+}
+
+/* Converts a request-version object to the storage version, in place. */
+static void to_storage(const resource *r, json_t *obj) {
+  if (!same_version(r)) kinds_convert(obj, r->group_version, storage_of(r)->group_version);
+}
+
+/* A stored version as a result in r's version. */
+static api_result result_of(const resource *r, int code, cobj *o) {
+  api_result res = {code, NULL, NULL};
+  if (same_version(r)) res.obj = o;
+  else {
+    res.body = api_to_version(r, o->obj);
+    cobj_unref(o);
+  }
+  return res;
+}
+
+api_result api_get(const resource *r, const char *ns, const char *name) {
+  cobj *o = cache_get(g_cache, r->bucket, r->ref.namespaced ? ns : "", name);
+  if (!o) return fail(status_not_found(r, name));
+  return result_of(r, 200, o);
+}
+
+/* apiVersion/kind of a request body: filled when absent, checked otherwise. */
+static json_t *check_type(const resource *r, json_t *obj) {
+  const char *av = json_string_value(json_object_get(obj, "apiVersion"));
+  const char *kind = json_string_value(json_object_get(obj, "kind"));
+  if (av && *av && strcmp(av, r->group_version) != 0)
+    return status_bad_request("the API version in the data (%s) does not match the expected API version (%s)", av,
+                              r->group_version);
+  if (kind && *kind && strcmp(kind, r->ref.kind) != 0)
+    return status_bad_request("the kind in the data (%s) does not match the expected kind (%s)", kind, r->ref.kind);
+  json_object_set_new(obj, "apiVersion", json_string(r->group_version));
+  json_object_set_new(obj, "kind", json_string(r->ref.kind));
+  /* kind/apiVersion first, as Kubernetes serializes them */
+  json_t *md = json_object_get(obj, "metadata");
+  if (md) {
+    json_incref(md);
+    json_object_del(obj, "metadata");
+    json_object_set_new(obj, "metadata", md);
+  }
+  return NULL;
+}
+
+static json_t *check_namespace(const resource *r, json_t *obj, const char *ns) {
+  json_t *md = meta_of(obj);
+  if (!r->ref.namespaced) {
+    json_object_del(md, "namespace");
+    return NULL;
+  }
+  const char *have = json_string_value(json_object_get(md, "namespace"));
+  if (have && *have && strcmp(have, ns) != 0)
+    return status_bad_request("the namespace of the provided object does not match the namespace sent on the request");
+  json_object_set_new(md, "namespace", json_string(ns));
+  return NULL;
+}
+
+/* Unknown fields per the request's fieldValidation. */
+static json_t *check_fields(const resource *r, const json_t *obj, const api_opts *o) {
+  if (!o || o->validation == FV_IGNORE || !r->definition || !*r->definition) return NULL;
+  json_t *found = json_array();
+  unknown_fields(registry_definitions(), r->definition, obj, found);
+  json_t *err = NULL;
+  if (json_array_size(found)) {
+    if (o->validation == FV_STRICT) {
+      char msg[2048] = "strict decoding error: ";
+      size_t i;
+      json_t *v;
+      json_array_foreach(found, i, v) {
+        size_t l = strlen(msg);
+        snprintf(msg + l, sizeof msg - l, "%s%s", i ? ", " : "", json_string_value(v));
+      }
+      err = status_bad_request("%s", msg);
+    } else if (o->warnings) {
+      json_array_extend(o->warnings, found);
+    }
+  }
+  json_decref(found);
+  return err;
+}
+
+/* NamespaceLifecycle admission: the namespace must exist and not be going away. */
+static json_t *check_namespace_lifecycle(const resource *r, const char *ns, const char *name) {
+  if (!r->ref.namespaced) return NULL;
+  const resource *nsr = registry_find("", "v1", "namespaces");
+  cobj *n = nsr ? cache_get(g_cache, nsr->bucket, "", ns) : NULL;
+  if (!n) return status_not_found_gr("", "namespaces", ns);
+  bool terminating = meta_str(n->obj, "deletionTimestamp") != NULL;
+  cobj_unref(n);
+  if (terminating) {
+    char why[512];
+    snprintf(why, sizeof why, "unable to create new content in namespace %s because it is being terminated", ns);
+    json_t *s = status_forbidden(r, name, why);
+    json_t *d = json_object_get(s, "details");
+    json_object_set_new(d, "causes", json_pack("[{s:s,s:s,s:s}]", "reason", "NamespaceTerminating", "message", why,
+                                               "field", "metadata.namespace"));
+    return s;
+  }
+  return NULL;
+}
+
+static json_t *validate(const resource *r, const json_t *obj, const json_t *old) {
+  field_errors *fe = field_errors_new();
+  kinds_validate(&r->ref, obj, old, fe);
+  json_t *st = NULL;
+  if (fe_count(fe)) {
+    const char *name = meta_str(obj, "name");
+    st = fe_to_status(fe, r->ref.group, r->ref.kind, name ? name : "");
+  }
+  field_errors_free(fe);
+  return st;
+}
+
+api_result api_create(const resource *r, const char *ns, json_t *obj, const api_opts *o) {
+  json_t *st = NULL;
+  if (!json_is_object(obj)) {
+    json_decref(obj);
+    return fail(status_bad_request("the body of the request was not a JSON object"));
+  }
+  if ((st = check_type(r, obj)) || (st = check_namespace(r, obj, ns)) || (st = check_fields(r, obj, o))) {
+    json_decref(obj);
+    return fail(st);
+  }
+  json_t *md = meta_of(obj);
+  const char *rv = json_string_value(json_object_get(md, "resourceVersion"));
+  if (rv && *rv) {
+    json_decref(obj);
+    return fail(status_internal("resourceVersion should not be set on objects to be created"));
+  }
+  const char *name = json_string_value(json_object_get(md, "name"));
+  const char *gen = json_string_value(json_object_get(md, "generateName"));
+  if ((!name || !*name) && gen && *gen) {
+    char suffix[8], full[512];
+    api_random_suffix(suffix, 5);
+    snprintf(full, sizeof full, "%.*s%s", 58, gen, suffix);
+    json_object_set_new(md, "name", json_string(full));
+  }
+  char uid[40], now[32];
+  api_new_uid(uid, sizeof uid);
+  api_now_rfc3339(now, sizeof now);
+  json_object_set_new(md, "uid", json_string(uid));
+  json_object_set_new(md, "creationTimestamp", json_string(now));
+  json_object_del(md, "deletionTimestamp");
+  json_object_del(md, "deletionGracePeriodSeconds");
+  json_object_del(md, "selfLink");
+  if (tracks_generation(r)) json_object_set_new(md, "generation", json_integer(1));
+  else json_object_del(md, "generation");
+
+  kinds_default(&r->ref, obj);
+  kinds_prepare_create(&r->ref, obj);
+  name = meta_str(obj, "name");
+  if ((st = validate(r, obj, NULL)) || (st = check_namespace_lifecycle(r, ns, name)) ||
+      (st = service_allocate(r, obj, NULL))) {
+    json_decref(obj);
+    return fail(st);
+  }
+  if (o && o->dry_run) return (api_result){201, obj, NULL};
+
+  to_storage(r, obj);
+  char err[256];
+  cobj *out = NULL;
+  char *name_copy = strdup(name);
+  int rc = cache_write(g_cache, r->bucket, r->ref.namespaced ? ns : "", name_copy, 0, obj, false, &out, NULL, err,
+                       sizeof err);
+  api_result res;
+  if (rc == CW_OK) res = result_of(r, 201, out);
+  else if (rc == CW_CONFLICT) res = fail(status_already_exists(r, name_copy));
+  else res = fail(status_internal("%s", err));
+  free(name_copy);
+  return res;
+}
+
+/* Carries system metadata from old into obj and runs the update strategy. */
+static json_t *prepare_update(const resource *r, const char *sub, json_t *obj, const json_t *old,
+                              const api_opts *o) {
+  json_t *md = meta_of(obj);
+  const json_t *omd = json_object_get(old, "metadata");
+  const char *uid = json_string_value(json_object_get(md, "uid"));
+  const char *ouid = json_string_value(json_object_get(omd, "uid"));
+  if (uid && *uid && ouid && strcmp(uid, ouid) != 0) {
+    char why[256];
+    snprintf(why, sizeof why, "Precondition failed: UID in precondition: %s, UID in object meta: %s", uid, ouid);
+    return status_conflict(r, meta_str(old, "name"), why);
+  }
+  static const char *const keep[] = {"uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds",
+                                     "generation", "namespace", "name", NULL};
+  for (int i = 0; keep[i]; i++) {
+    json_t *v = json_object_get(omd, keep[i]);
+    if (v) json_object_set(md, keep[i], v);
+    else json_object_del(md, keep[i]);
+  }
+  json_object_del(md, "selfLink");
+  if (sub && !strcmp(sub, "finalize")) {
+    /* namespaces/finalize changes spec.finalizers and nothing else */
+    json_t *fin = json_incref(json_object_get(json_object_get(obj, "spec"), "finalizers"));
+    json_t *copy = json_deep_copy(old);
+    json_object_clear(obj);
+    json_object_update(obj, copy);
+    json_decref(copy);
+    json_t *spec = json_object_get(obj, "spec");
+    if (!json_is_object(spec)) json_object_set_new(obj, "spec", spec = json_object());
+    if (fin) json_object_set_new(spec, "finalizers", fin);
+    else json_object_del(spec, "finalizers");
+    return NULL;
+  }
+  kinds_default(&r->ref, obj);
+  kinds_prepare_update(&r->ref, sub, obj, old);
+  json_t *st = sub ? NULL : check_fields(r, obj, o);
+  if (st || (st = validate(r, obj, old))) return st;
+  if (tracks_generation(r) && spec_changed(obj, old)) {
+    json_int_t g = json_integer_value(json_object_get(omd, "generation"));
+    json_object_set_new(md, "generation", json_integer(g + 1));
+  }
+  return service_allocate(r, obj, old);
+}
+
+/* Whether an object marked for deletion has nothing left holding it. */
+static bool deletion_complete(const resource *r, const json_t *obj) {
+  if (!meta_str(obj, "deletionTimestamp") || has_finalizers(obj)) return false;
+  if (!strcmp(r->ref.plural, "namespaces") && !r->ref.group[0])
+    return json_array_size(json_object_get(json_object_get(obj, "spec"), "finalizers")) == 0;
+  return true;
+}
+
+api_result api_write_update(const resource *r, const char *ns, const char *name, const char *sub, json_t *obj,
+                            cobj *cur, const json_t *old, const api_opts *o, bool *retry) {
+  *retry = false;
+  json_t *st = prepare_update(r, sub, obj, old, o);
+  if (st) {
+    json_decref(obj);
+    return fail(st);
+  }
+  if (same_but_rv(obj, old)) {
+    json_decref(obj);
+    return result_of(r, 200, cobj_ref(cur));
+  }
+  if (o && o->dry_run) return (api_result){200, obj, NULL};
+  bool del = deletion_complete(r, obj);
+  to_storage(r, obj);
+  char err[256];
+  cobj *out = NULL;
+  int64_t now_rev = 0;
+  int rc = cache_write(g_cache, r->bucket, ns, name, cur->rev, obj, del, &out, &now_rev, err, sizeof err);
+  if (rc == CW_OK) return result_of(r, 200, out);
+  if (rc == CW_CONFLICT) {
+    *retry = true;
+    return (api_result){0, NULL, NULL};
+  }
+  return fail(status_internal("%s", err));
+}
+
+api_result api_store_unchecked(const resource *r, const char *ns, const char *name, json_t *obj, cobj *cur) {
+  to_storage(r, obj);
+  char err[256];
+  cobj *out = NULL;
+  int rc = cache_write(g_cache, r->bucket, r->ref.namespaced ? ns : "", name, cur->rev, obj, false, &out, NULL, err,
+                       sizeof err);
+  if (rc == CW_OK) return result_of(r, 200, out);
+  if (rc == CW_CONFLICT) return (api_result){0, NULL, NULL};
+  return fail(status_internal("%s", err));
+}
+
+static const char *const modified_msg =
+    "the object has been modified; please apply your changes to the latest version and try again";
+
+api_result api_update(const resource *r, const char *ns, const char *name, const char *sub, json_t *obj,
+                      const api_opts *o) {
+  json_t *st;
+  if (!r->ref.namespaced) ns = "";
+  if (!json_is_object(obj)) {
+    json_decref(obj);
+    return fail(status_bad_request("the body of the request was not a JSON object"));
+  }
+  if ((st = check_type(r, obj)) || (st = check_namespace(r, obj, ns))) {
+    json_decref(obj);
+    return fail(st);
+  }
+  const char *bname = meta_str(obj, "name");
+  if (!bname || strcmp(bname, name) != 0) {
+    st = status_bad_request("the name of the object (%s) does not match the name on the URL (%s)",
+                            bname ? bname : "", name);
+    json_decref(obj);
+    return fail(st);
+  }
+  int64_t want = meta_rv(obj);
+  if (want < 0) {
+    json_decref(obj);
+    return fail(status_bad_request("invalid resourceVersion"));
+  }
+  for (int attempt = 0; attempt < MAX_RETRIES; attempt++) {
+    cobj *cur = cache_get_latest(g_cache, r->bucket, ns, name);
+    if (!cur) {
+      json_decref(obj);
+      return fail(status_not_found(r, name));
+    }
+    if (want && want != cur->rev) {
+      cobj_unref(cur);
+      json_decref(obj);
+      return fail(status_conflict(r, name, modified_msg));
+    }
+    json_t *old = api_to_version(r, cur->obj);
+    bool retry;
+    api_result res = api_write_update(r, ns, name, sub, json_deep_copy(obj), cur, old, o, &retry);
+    json_decref(old);
+    cobj_unref(cur);
+    if (!retry) {
+      json_decref(obj);
+      return res;
+    }
+    if (want) break;
+  }
+  json_decref(obj);
+  return fail(status_conflict(r, name, modified_msg));
+}
+
+static bool is_pod(const resource *r) { return !r->ref.group[0] && !strcmp(r->ref.plural, "pods"); }
+
+/* Pods bound to a node are deleted gracefully: the kubelet (node agent)
+ * finishes the deletion once the containers stopped. */
+static long long pod_grace(const json_t *pod, const json_t *options) {
+  const char *node = json_string_value(json_object_get(json_object_get(pod, "spec"), "nodeName"));
+  const char *phase = json_string_value(json_object_get(json_object_get(pod, "status"), "phase"));
+  if (!node || !*node) return 0;
+  if (phase && (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed"))) return 0;
+  json_t *g = json_object_get(options, "gracePeriodSeconds");
+  if (json_is_integer(g)) return json_integer_value(g);
+  json_t *t = json_object_get(json_object_get(pod, "spec"), "terminationGracePeriodSeconds");
+  return json_is_integer(t) ? json_integer_value(t) : 30;
+}
+
+api_result api_delete(const resource *r, const char *ns, const char *name, const json_t *options,
+                      const api_opts *o) {
+  if (!r->ref.namespaced) ns = "";
+  const json_t *pre = json_object_get(options, "preconditions");
+  const char *pre_uid = json_string_value(json_object_get(pre, "uid"));
+  const char *pre_rv = json_string_value(json_object_get(pre, "resourceVersion"));
+  const char *policy = json_string_value(json_object_get(options, "propagationPolicy"));
+  json_t *orphan = json_object_get(options, "orphanDependents");
+  if (!policy && json_is_boolean(orphan)) policy = json_is_true(orphan) ? "Orphan" : "Background";
+  if (policy && strcmp(policy, "Orphan") && strcmp(policy, "Foreground") && strcmp(policy, "Background")) {
+    field_errors *fe = field_errors_new();
+    static const char *const sup[] = {"Foreground", "Background", "Orphan", NULL};
+    json_t *bad = json_string(policy);
+    fe_not_supported(fe, "propagationPolicy", bad, sup);
+    json_decref(bad);
+    json_t *st = fe_to_status(fe, r->ref.group, r->ref.kind, name);
+    field_errors_free(fe);
+    return fail(st);
+  }
+  for (int attempt = 0; attempt < MAX_RETRIES; attempt++) {
+    cobj *cur = cache_get_latest(g_cache, r->bucket, ns, name);
+    if (!cur) return fail(status_not_found(r, name));
+    const char *uid = meta_str(cur->obj, "uid");
+    char why[512];
+    if (pre_uid && uid && strcmp(pre_uid, uid) != 0) {
+      snprintf(why, sizeof why, "Precondition failed: UID in precondition: %s, UID in object meta: %s", pre_uid, uid);
+      cobj_unref(cur);
+      return fail(status_conflict(r, name, why));
+    }
+    if (pre_rv && atoll(pre_rv) != cur->rev) {
+      snprintf(why, sizeof why,
+               "Precondition failed: ResourceVersion in precondition: %s, ResourceVersion in object meta: %lld",
+               pre_rv, (long long)cur->rev);
+      cobj_unref(cur);
+      return fail(status_conflict(r, name, why));
+    }
+    json_t *obj = api_to_version(r, cur->obj);
+    json_t *next = json_deep_copy(obj);
+    json_decref(obj);
+    json_t *md = meta_of(next);
+    bool is_ns = !r->ref.group[0] && !strcmp(r->ref.plural, "namespaces");
+    if (policy && !strcmp(policy, "Foreground")) add_finalizer(next, "foregroundDeletion");
+    if (policy && !strcmp(policy, "Orphan")) add_finalizer(next, "orphan");
+    long long grace = is_pod(r) ? pod_grace(next, options) : 0;
+    bool spec_fin = is_ns && json_array_size(json_object_get(json_object_get(next, "spec"), "finalizers")) > 0;
+    bool keep = has_finalizers(next) || grace > 0 || spec_fin;
+    /* 202 only when the client explicitly asked for cascading (kube-apiserver's
+     * compatibility rule); the pending object is returned either way. */
+    int code = keep && json_is_false(orphan) ? 202 : 200;
+    bool del = !keep;
+    if (keep) {
+      char ts[32];
+      if (!json_object_get(md, "deletionTimestamp")) {
+        api_time_rfc3339(time(NULL) + grace, ts, sizeof ts);
+        json_object_set_new(md, "deletionTimestamp", json_string(ts));
+        json_object_set_new(md, "deletionGracePeriodSeconds", json_integer(grace));
+      }
+      if (is_ns) {
+        json_t *status = json_object_get(next, "status");
+        if (!json_is_object(status)) json_object_set_new(next, "status", status = json_object());
+        json_object_set_new(status, "phase", json_string("Terminating"));
+      }
+    }
+    if (o && o->dry_run) {
+      cobj_unref(cur);
+      return (api_result){200, next, NULL};
+    }
+    if (keep && same_but_rv(next, cur->obj) && same_version(r)) {
+      json_decref(next);
+      return result_of(r, code, cur);
+    }
+    to_storage(r, next);
+    char err[256];
+    cobj *out = NULL;
+    int rc = cache_write(g_cache, r->bucket, ns, name, cur->rev, next, del, &out, NULL, err, sizeof err);
+    cobj_unref(cur);
+    if (rc == CW_OK && del && !is_pod(r)) {
+      api_result res = {code, status_success(r, name, meta_str(out->obj, "uid")), NULL};
+      cobj_unref(out);
+      return res;
+    }
+    if (rc == CW_OK) return result_of(r, code, out);
+    if (rc == CW_ERROR) return fail(status_internal("%s", err));
+    if (pre_rv) break;
+  }
+  return fail(status_conflict(r, name, modified_msg));
+}

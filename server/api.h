@@ -1,0 +1,85 @@
+/* api.h - the API core: get, list, create, update, patch and delete of any
+ * registered resource, with Kubernetes' object semantics (uid,
+ * creationTimestamp, resourceVersion, generation, generateName, optimistic
+ * concurrency, finalizers and deletionTimestamp, status only through /status,
+ * dry-run, field validation, defaulting, validation, version conversion).
+ * The REST layer and the in-process controllers both call these functions;
+ * neither touches the cache directly for writes. Thread-safe. */
+#ifndef CKUBE_API_H
+#define CKUBE_API_H
+#include <stdbool.h>
+#include <jansson.h>
+#include "registry.h"
+#include "watch_cache.h"
+
+typedef enum { FV_IGNORE, FV_WARN, FV_STRICT } field_validation;
+
+typedef struct {
+  bool dry_run;
+  field_validation validation;
+  const char *field_manager;
+  bool force;
+  json_t *warnings; /* optional array (borrowed): warning texts are appended */
+} api_opts;
+
+/* An outcome: HTTP code and either body (object in the requested version, or
+ * a Status) or obj (a stored version whose bytes can be sent as they are). */
+typedef struct {
+  int code;
+  json_t *body;
+  cobj *obj;
+} api_result;
+
+void api_result_clear(api_result *res);
+/* The result as JSON (a new reference), whichever form it holds. */
+json_t *api_result_json(const api_result *res);
+
+/* Starts the core over the cache (registry must be loaded and bound). */
+void api_init(cache *c);
+cache *api_cache(void);
+
+api_result api_get(const resource *r, const char *ns, const char *name);
+api_result api_create(const resource *r, const char *ns, json_t *obj, const api_opts *o);
+api_result api_update(const resource *r, const char *ns, const char *name, const char *subresource,
+                      json_t *obj, const api_opts *o);
+/* content_type: application/merge-patch+json, application/json-patch+json,
+ * application/strategic-merge-patch+json, application/apply-patch+yaml. */
+api_result api_patch(const resource *r, const char *ns, const char *name, const char *subresource,
+                     const char *content_type, const char *patch, size_t len, const api_opts *o);
+/* options: a DeleteOptions object or NULL. */
+api_result api_delete(const resource *r, const char *ns, const char *name, const json_t *options,
+                      const api_opts *o);
+
+typedef struct {
+  const char *label_selector;
+  const char *field_selector;
+  long limit;
+  const char *continue_token;
+  const char *resource_version;
+} api_list_opts;
+
+/* Collects matching objects (storage version, references) into out, sets
+ * *rev to the list's resourceVersion and *cont to a continue token (malloc'd
+ * or NULL). Returns NULL, or a Status (new reference) for bad options. */
+json_t *api_list(const resource *r, const char *ns, const api_list_opts *lo, cobj_vec *out, int64_t *rev,
+                 char **cont);
+
+/* Converts a stored object to r's version: a new reference (the object
+ * itself, increfed, when no conversion is needed). */
+json_t *api_to_version(const resource *r, json_t *stored);
+
+/* Selectors compiled once for list and watch filtering. */
+typedef struct api_filter api_filter;
+/* NULL + *status (new reference) on a bad selector. */
+api_filter *api_filter_new(const resource *r, const char *label_selector, const char *field_selector,
+                           json_t **status);
+bool api_filter_match(const api_filter *f, const json_t *obj);
+/* Namespace narrowing a field selector implies (metadata.namespace=x), or NULL. */
+const char *api_filter_namespace(const api_filter *f);
+void api_filter_free(api_filter *f);
+
+/* Helpers shared with controllers. */
+void api_now_rfc3339(char *buf, size_t len);
+void api_new_uid(char *buf, size_t len);
+
+#endif

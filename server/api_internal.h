@@ -1,0 +1,37 @@
+/* api_internal.h - helpers shared by the API core's files (api*.c); not for
+ * the REST layer or controllers. */
+#ifndef CKUBE_API_INTERNAL_H
+#define CKUBE_API_INTERNAL_H
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+#include "api.h"
+#include "status.h"
+
+void api_time_rfc3339(time_t t, char *buf, size_t len);
+void api_random_suffix(char *buf, size_t n);
+json_t *meta_of(json_t *obj);                 /* borrowed; created when missing */
+const char *meta_str(const json_t *obj, const char *field);
+int64_t meta_rv(const json_t *obj);           /* 0 unset, -1 malformed */
+bool spec_changed(const json_t *a, const json_t *b);
+bool same_but_rv(const json_t *a, const json_t *b);
+bool tracks_generation(const resource *r);
+bool has_finalizers(const json_t *obj);
+void add_finalizer(json_t *obj, const char *f);
+
+/* The shared tail of update and patch: strategy, validation, no-op check and
+ * the compare-and-swap against cur. Steals obj. *retry is set when cur was
+ * superseded meanwhile (the caller decides whether to try again). */
+api_result api_write_update(const resource *r, const char *ns, const char *name, const char *sub, json_t *obj,
+                            cobj *cur, const json_t *old, const api_opts *o, bool *retry);
+
+/* Writes obj (stolen, request version) over cur without strategy or
+ * validation: for subresources the core itself implements (pods/binding).
+ * code 0 when cur was superseded. */
+api_result api_store_unchecked(const resource *r, const char *ns, const char *name, json_t *obj, cobj *cur);
+
+/* Admission steps with state (service_alloc.c): assigns ClusterIP/NodePorts on
+ * create and update; returns NULL or a Status. */
+json_t *service_allocate(const resource *r, json_t *svc, const json_t *old);
+
+#endif

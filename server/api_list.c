@@ -1,0 +1,230 @@
+/* api_list.c - LIST in the API core: label and field selectors (with the
+ * field labels each kind supports in Kubernetes), limit/continue pagination
+ * with kube-apiserver's continue-token format, namespace scoping. Objects
+ * come straight from the watch cache, in key order. */
+#include "api_internal.h"
+#include "selector.h"
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Field labels beyond metadata.name/metadata.namespace, per group/resource,
+ * with the value an absent field reads as. */
+typedef struct {
+  const char *group, *plural, *field, *path, *absent;
+} field_label;
+
+static const field_label field_labels[] = {
+    {"", "pods", "spec.nodeName", "spec.nodeName", ""},
+    {"", "pods", "spec.restartPolicy", "spec.restartPolicy", ""},
+    {"", "pods", "spec.schedulerName", "spec.schedulerName", ""},
+    {"", "pods", "spec.serviceAccountName", "spec.serviceAccountName", ""},
+    {"", "pods", "status.phase", "status.phase", ""},
+    {"", "pods", "status.podIP", "status.podIP", ""},
+    {"", "pods", "status.nominatedNodeName", "status.nominatedNodeName", ""},
+    {"", "events", "involvedObject.kind", "involvedObject.kind", ""},
+    {"", "events", "involvedObject.namespace", "involvedObject.namespace", ""},
+    {"", "events", "involvedObject.name", "involvedObject.name", ""},
+    {"", "events", "involvedObject.uid", "involvedObject.uid", ""},
+    {"", "events", "involvedObject.apiVersion", "involvedObject.apiVersion", ""},
+    {"", "events", "involvedObject.resourceVersion", "involvedObject.resourceVersion", ""},
+    {"", "events", "involvedObject.fieldPath", "involvedObject.fieldPath", ""},
+    {"", "events", "reason", "reason", ""},
+    {"", "events", "reportingComponent", "reportingComponent", ""},
+    {"", "events", "source", "source.component", ""},
+    {"", "events", "type", "type", ""},
+    {"", "secrets", "type", "type", ""},
+    {"", "nodes", "spec.unschedulable", "spec.unschedulable", "false"},
+    {"", "namespaces", "status.phase", "status.phase", ""},
+    {"", "replicationcontrollers", "status.replicas", "status.replicas", "0"},
+    {"apps", "replicasets", "status.replicas", "status.replicas", "0"},
+    {"batch", "jobs", "status.successful", "status.successful", "0"},
+    {"certificates.k8s.io", "certificatesigningrequests", "spec.signerName", "spec.signerName", ""},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+struct api_filter {
+  const resource *r;
+  label_selector *labels;
+  field_selector *fields;
+};
+
+typedef struct {
+  const resource *r;
+  const json_t *obj;
+  char buf[64];
+} getter_ctx;
+
+static const char *get_path(const json_t *obj, const char *path, char *buf, size_t len) {
+  const json_t *v = obj;
+  char seg[128];
+  while (v && *path) {
+    size_t n = strcspn(path, ".");
+    snprintf(seg, sizeof seg, "%.*s", (int)n, path);
+    v = json_object_get(v, seg);
+    path += n + (path[n] == '.');
+  }
+  if (json_is_string(v)) return json_string_value(v);
+  if (json_is_integer(v)) {
+    snprintf(buf, len, "%lld", (long long)json_integer_value(v));
+    return buf;
+  }
+  if (json_is_boolean(v)) return json_is_true(v) ? "true" : "false";
+  return NULL;
+}
+
+static const char *field_get(const char *field, void *p) {
+  getter_ctx *g = p;
+  if (!strcmp(field, "metadata.name")) return meta_str(g->obj, "name");
+  if (!strcmp(field, "metadata.namespace")) return meta_str(g->obj, "namespace");
+  for (const field_label *f = field_labels; f->group; f++) {
+    if (strcmp(f->field, field) || strcmp(f->plural, g->r->ref.plural) || strcmp(f->group, g->r->ref.group)) continue;
+    const char *v = get_path(g->obj, f->path, g->buf, sizeof g->buf);
+    return v ? v : f->absent;
+  }
+  return NULL;
+}
+
+static bool field_supported(const resource *r, const char *field) {
+  if (!strcmp(field, "metadata.name") || !strcmp(field, "metadata.namespace")) return true;
+  for (const field_label *f = field_labels; f->group; f++)
+    if (!strcmp(f->field, field) && !strcmp(f->plural, r->ref.plural) && !strcmp(f->group, r->ref.group)) return true;
+  return false;
+}
+
+api_filter *api_filter_new(const resource *r, const char *ls, const char *fs, json_t **status) {
+  char err[512];
+  api_filter *f = calloc(1, sizeof *f);
+  f->r = r;
+  *status = NULL;
+  if (ls && *ls && !(f->labels = label_selector_parse(ls, err, sizeof err))) {
+    *status = status_bad_request("unable to parse requirement: %s", err);
+    goto bad;
+  }
+  if (fs && *fs) {
+    if (!(f->fields = field_selector_parse(fs, err, sizeof err))) {
+      *status = status_bad_request("%s", err);
+      goto bad;
+    }
+    for (size_t i = 0; i < field_selector_count(f->fields); i++) {
+      const char *name = field_selector_field(f->fields, i);
+      if (!field_supported(r, name)) {
+        *status = status_bad_request("field label not supported: %s", name);
+        goto bad;
+      }
+    }
+  }
+  return f;
+bad:
+  api_filter_free(f);
+  return NULL;
+}
+
+bool api_filter_match(const api_filter *f, const json_t *obj) {
+  if (!f) return true;
+  if (f->labels && !label_selector_matches(f->labels, json_object_get(json_object_get(obj, "metadata"), "labels")))
+    return false;
+  if (f->fields) {
+    getter_ctx g = {f->r, obj, ""};
+    if (!field_selector_matches(f->fields, field_get, &g)) return false;
+  }
+  return true;
+}
+
+const char *api_filter_namespace(const api_filter *f) {
+  return f && f->fields ? field_selector_equals(f->fields, "metadata.namespace") : NULL;
+}
+
+void api_filter_free(api_filter *f) {
+  if (!f) return;
+  label_selector_free(f->labels);
+  field_selector_free(f->fields);
+  free(f);
+}
+
+/* Continue tokens: base64 of {"v":"meta.k8s.io/v1","rv":N,"start":"<key>\u0000"},
+ * the layout kube-apiserver uses. */
+static char *encode_continue(int64_t rev, const char *subkey) {
+  char key[600];
+  snprintf(key, sizeof key, "%s", subkey);
+  json_t *t = json_pack("{s:s,s:I,s:s%}", "v", "meta.k8s.io/v1", "rv", (json_int_t)rev, "start", key, strlen(key) + 1);
+  char *raw = json_dumps(t, JSON_COMPACT);
+  json_decref(t);
+  size_t n = strlen(raw);
+  char *out = malloc(4 * ((n + 2) / 3) + 1);
+  EVP_EncodeBlock((unsigned char *)out, (unsigned char *)raw, (int)n);
+  free(raw);
+  return out;
+}
+
+static int decode_continue(const char *tok, int64_t *rev, char *start, size_t len) {
+  size_t n = strlen(tok);
+  if (n == 0 || n % 4 || n > 4096) return -1;
+  unsigned char *raw = malloc(n);
+  int m = EVP_DecodeBlock(raw, (const unsigned char *)tok, (int)n);
+  if (m < 0) {
+    free(raw);
+    return -1;
+  }
+  while (m > 0 && raw[m - 1] == 0) m--; /* padding */
+  json_error_t je;
+  json_t *t = json_loadb((char *)raw, (size_t)m, JSON_ALLOW_NUL, &je);
+  free(raw);
+  const char *v = json_string_value(json_object_get(t, "v"));
+  json_t *s = json_object_get(t, "start");
+  int rc = -1;
+  if (v && !strcmp(v, "meta.k8s.io/v1") && json_is_string(s) && json_is_integer(json_object_get(t, "rv"))) {
+    snprintf(start, len, "%s", json_string_value(s)); /* stops at the trailing NUL */
+    *rev = json_integer_value(json_object_get(t, "rv"));
+    rc = 0;
+  }
+  json_decref(t);
+  return rc;
+}
+
+json_t *api_list(const resource *r, const char *ns, const api_list_opts *lo, cobj_vec *out, int64_t *rev,
+                 char **cont) {
+  json_t *st = NULL;
+  *cont = NULL;
+  api_filter *f = api_filter_new(r, lo->label_selector, lo->field_selector, &st);
+  if (st) return st;
+  if (!r->ref.namespaced) ns = "";
+  else if ((!ns || !*ns) && api_filter_namespace(f)) ns = api_filter_namespace(f);
+  char start[600] = "";
+  int64_t token_rev = 0;
+  if (lo->continue_token && *lo->continue_token &&
+      decode_continue(lo->continue_token, &token_rev, start, sizeof start) != 0) {
+    api_filter_free(f);
+    return status_bad_request("continue key is not valid: illegal base64 data at input byte 0");
+  }
+  size_t limit = lo->limit > 0 ? (size_t)lo->limit : 0;
+  const char *after = start[0] ? start : NULL;
+  char last[600] = "";
+  bool more = false;
+  int64_t snap = 0;
+  for (;;) {
+    cobj_vec chunk = {0};
+    size_t want = limit ? limit - out->n + 1 : 0;
+    snap = cache_list(api_cache(), r->bucket, ns, after, want, &chunk);
+    size_t i;
+    for (i = 0; i < chunk.n; i++) {
+      cobj *o = chunk.items[i];
+      if (limit && out->n == limit) {
+        more = true;
+        break;
+      }
+      snprintf(last, sizeof last, "%s", o->subkey);
+      if (api_filter_match(f, o->obj)) cobj_vec_push(out, cobj_ref(o));
+    }
+    bool exhausted = !limit || chunk.n < want;
+    cobj_vec_clear(&chunk);
+    if (more || exhausted) break;
+    after = last;
+  }
+  *rev = token_rev ? token_rev : snap;
+  if (more) *cont = encode_continue(*rev, last);
+  api_filter_free(f);
+  return NULL;
+}
+

@@ -1,0 +1,117 @@
+/* api_meta.c - small object-metadata helpers of the API core: uids,
+ * timestamps, generated names, metadata field access and the comparisons
+ * that decide generation bumps and no-op updates. */
+#include "api_internal.h"
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+void api_now_rfc3339(char *buf, size_t len) {
+  time_t t = time(NULL);
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+void api_time_rfc3339(time_t t, char *buf, size_t len) {
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+void api_new_uid(char *buf, size_t len) {
+  unsigned char b[16];
+  RAND_bytes(b, sizeof b);
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  snprintf(buf, len, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2],
+           b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+}
+
+/* The alphabet and length Kubernetes' SimpleNameGenerator uses. */
+void api_random_suffix(char *buf, size_t n) {
+  static const char alphabet[] = "bcdfghjklmnpqrstvwxz2456789";
+  unsigned char r[16];
+  if (n > sizeof r) n = sizeof r;
+  RAND_bytes(r, sizeof r);
+  for (size_t i = 0; i < n; i++) buf[i] = alphabet[r[i] % (sizeof alphabet - 1)];
+  buf[n] = 0;
+}
+
+json_t *meta_of(json_t *obj) {
+  json_t *md = json_object_get(obj, "metadata");
+  if (!json_is_object(md)) {
+    md = json_object();
+    json_object_set_new(obj, "metadata", md);
+  }
+  return md;
+}
+
+const char *meta_str(const json_t *obj, const char *field) {
+  return json_string_value(json_object_get(json_object_get(obj, "metadata"), field));
+}
+
+int64_t meta_rv(const json_t *obj) {
+  const char *s = meta_str(obj, "resourceVersion");
+  if (!s || !*s) return 0;
+  char *end;
+  long long v = strtoll(s, &end, 10);
+  return *end || v <= 0 ? -1 : v;
+}
+
+/* True when a and b differ outside metadata and status: Kubernetes bumps
+ * metadata.generation then. */
+bool spec_changed(const json_t *a, const json_t *b) {
+  const char *k;
+  json_t *v;
+  json_object_foreach((json_t *)a, k, v) {
+    if (!strcmp(k, "metadata") || !strcmp(k, "status")) continue;
+    if (!json_equal(v, json_object_get(b, k))) return true;
+  }
+  json_object_foreach((json_t *)b, k, v) {
+    if (!strcmp(k, "metadata") || !strcmp(k, "status")) continue;
+    if (!json_object_get(a, k)) return true;
+  }
+  return false;
+}
+
+/* True when a and b are equal but for metadata.resourceVersion. */
+bool same_but_rv(const json_t *a, const json_t *b) {
+  json_t *x = json_copy((json_t *)a), *y = json_copy((json_t *)b);
+  json_t *mx = json_copy(json_object_get(x, "metadata")), *my = json_copy(json_object_get(y, "metadata"));
+  json_object_del(mx, "resourceVersion");
+  json_object_del(my, "resourceVersion");
+  json_object_set_new(x, "metadata", mx);
+  json_object_set_new(y, "metadata", my);
+  bool eq = json_equal(x, y);
+  json_decref(x);
+  json_decref(y);
+  return eq;
+}
+
+bool tracks_generation(const resource *r) {
+  static const char *const kinds[] = {"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet",
+                                      "ReplicationController", "Job", "CronJob", "Ingress",
+                                      "PodDisruptionBudget", "NetworkPolicy", "CustomResourceDefinition", NULL};
+  for (int i = 0; kinds[i]; i++)
+    if (!strcmp(r->ref.kind, kinds[i])) return true;
+  return false;
+}
+
+bool has_finalizers(const json_t *obj) {
+  return json_array_size(json_object_get(json_object_get(obj, "metadata"), "finalizers")) > 0;
+}
+
+void add_finalizer(json_t *obj, const char *f) {
+  json_t *md = meta_of(obj);
+  json_t *fs = json_object_get(md, "finalizers");
+  if (!json_is_array(fs)) {
+    fs = json_array();
+    json_object_set_new(md, "finalizers", fs);
+  }
+  size_t i;
+  json_t *v;
+  json_array_foreach(fs, i, v) if (json_is_string(v) && !strcmp(json_string_value(v), f)) return;
+  json_array_append_new(fs, json_string(f));
+}

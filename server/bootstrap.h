@@ -1,0 +1,12 @@
+/* bootstrap.h - the objects every cluster has from its first start: the
+ * namespaces default, kube-system, kube-public and kube-node-lease, and the
+ * `kubernetes` Service (10.96.0.1:443) in default with Endpoints pointing at
+ * this server. Idempotent: existing objects are kept, the Endpoints follow
+ * the current listen address. */
+#ifndef CKUBE_BOOTSTRAP_H
+#define CKUBE_BOOTSTRAP_H
+
+/* host/port: where this API server listens. 0 or -1 (logged). */
+int bootstrap_objects(const char *host, int port);
+
+#endif

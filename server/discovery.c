@@ -1,0 +1,238 @@
+/* discovery.c - discovery documents built from the registry (see
+ * discovery.h). The documents only change when the registry does, so they
+ * are built once and cached as serialized JSON. */
+#include "discovery.h"
+#include "registry.h"
+#include "status.h"
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+static json_t *agg_apis, *agg_core;
+
+static json_t *version_info(void) {
+  return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "major", "1", "minor", "20", "gitVersion", "v1.20.2",
+                   "gitCommit", "ckube", "gitTreeState", "clean", "buildDate", "2026-11-23T00:00:00Z", "goVersion",
+                   "go1.15.7", "compiler", "gc", "platform", "linux/amd64");
+}
+
+/* storageVersionHash: the first 8 bytes of sha256("group/version/kind"), base64. */
+static json_t *storage_hash(const resource *r) {
+  const resource *s = registry_storage_resource(r);
+  char in[300];
+  snprintf(in, sizeof in, "%s/%s/%s", s->ref.group, s->ref.version, s->ref.kind);
+  unsigned char md[SHA256_DIGEST_LENGTH];
+  SHA256((unsigned char *)in, strlen(in), md);
+  char out[16];
+  EVP_EncodeBlock((unsigned char *)out, md, 8);
+  return json_string(out);
+}
+
+static json_t *copy_or_empty(const json_t *entry, const char *key) {
+  json_t *v = json_object_get(entry, key);
+  return v ? json_deep_copy(v) : NULL;
+}
+
+static json_t *resource_list(const char *group, const char *version) {
+  json_t *list = json_array();
+  for (size_t i = 0; i < registry_count(); i++) {
+    const resource *r = registry_at(i);
+    if (strcmp(r->ref.group, group) || strcmp(r->ref.version, version)) continue;
+    json_t *e = json_pack("{s:s,s:s,s:b,s:s,s:O}", "name", r->ref.plural, "singularName", "", "namespaced",
+                          r->ref.namespaced, "kind", r->ref.kind, "verbs", json_object_get(r->entry, "verbs"));
+    json_t *sn = copy_or_empty(r->entry, "shortNames"), *cat = copy_or_empty(r->entry, "categories");
+    if (json_array_size(sn)) json_object_set_new(e, "shortNames", sn);
+    else json_decref(sn);
+    if (json_array_size(cat)) json_object_set_new(e, "categories", cat);
+    else json_decref(cat);
+    json_object_set_new(e, "storageVersionHash", storage_hash(r));
+    json_array_append_new(list, e);
+    size_t k;
+    json_t *sub;
+    json_array_foreach(json_object_get(r->entry, "subresources"), k, sub) {
+      char name[200];
+      snprintf(name, sizeof name, "%s/%s", r->ref.plural, json_string_value(json_object_get(sub, "name")));
+      json_t *se = json_pack("{s:s,s:s,s:b}", "name", name, "singularName", "", "namespaced", r->ref.namespaced);
+      const char *sg = json_string_value(json_object_get(sub, "group"));
+      const char *sv = json_string_value(json_object_get(sub, "version"));
+      if (sg && strcmp(sg, r->ref.group)) json_object_set_new(se, "group", json_string(sg));
+      if (sv && (strcmp(sv, r->ref.version) || (sg && strcmp(sg, r->ref.group))))
+        json_object_set_new(se, "version", json_string(sv));
+      json_object_set(se, "kind", json_object_get(sub, "kind"));
+      json_object_set(se, "verbs", json_object_get(sub, "verbs"));
+      json_array_append_new(list, se);
+    }
+  }
+  const char *gv_sep = *group ? "/" : "";
+  char gv[200];
+  snprintf(gv, sizeof gv, "%s%s%s", group, gv_sep, version);
+  return json_pack("{s:s,s:s,s:s,s:o}", "kind", "APIResourceList", "apiVersion", "v1", "groupVersion", gv,
+                   "resources", list);
+}
+
+static json_t *group_doc(const json_t *g) {
+  const char *name = json_string_value(json_object_get(g, "name"));
+  json_t *versions = json_array();
+  size_t i;
+  json_t *v;
+  json_array_foreach(json_object_get(g, "versions"), i, v) {
+    char gv[200];
+    snprintf(gv, sizeof gv, "%s/%s", name, json_string_value(v));
+    json_array_append_new(versions, json_pack("{s:s,s:s}", "groupVersion", gv, "version", json_string_value(v)));
+  }
+  char pgv[200];
+  const char *pv = json_string_value(json_object_get(g, "preferredVersion"));
+  snprintf(pgv, sizeof pgv, "%s/%s", name, pv);
+  return json_pack("{s:s,s:o,s:{s:s,s:s}}", "name", name, "versions", versions, "preferredVersion", "groupVersion",
+                   pgv, "version", pv);
+}
+
+static const json_t *find_group(const char *name) {
+  size_t i;
+  json_t *g;
+  json_array_foreach(registry_groups(), i, g) {
+    if (!strcmp(json_string_value(json_object_get(g, "name")), name)) return g;
+  }
+  return NULL;
+}
+
+/* One apidiscovery APIGroupDiscovery item for a group. */
+static json_t *agg_group(const json_t *g) {
+  const char *name = json_string_value(json_object_get(g, "name"));
+  json_t *versions = json_array();
+  size_t i;
+  json_t *v;
+  json_array_foreach(json_object_get(g, "versions"), i, v) {
+    const char *ver = json_string_value(v);
+    json_t *res = json_array();
+    for (size_t k = 0; k < registry_count(); k++) {
+      const resource *r = registry_at(k);
+      if (strcmp(r->ref.group, name) || strcmp(r->ref.version, ver)) continue;
+      json_t *e = json_pack("{s:s,s:{s:s,s:s,s:s},s:s,s:s,s:O}", "resource", r->ref.plural, "responseKind", "group",
+                            "", "version", "", "kind", r->ref.kind, "scope",
+                            r->ref.namespaced ? "Namespaced" : "Cluster", "singularResource", r->singular, "verbs",
+                            json_object_get(r->entry, "verbs"));
+      json_t *sn = json_object_get(r->entry, "shortNames"), *cat = json_object_get(r->entry, "categories");
+      if (json_array_size(sn)) json_object_set(e, "shortNames", sn);
+      if (json_array_size(cat)) json_object_set(e, "categories", cat);
+      json_t *subs = json_array();
+      size_t j;
+      json_t *sub;
+      json_array_foreach(json_object_get(r->entry, "subresources"), j, sub) {
+        json_array_append_new(
+            subs, json_pack("{s:O,s:{s:O,s:O,s:O},s:O}", "subresource", json_object_get(sub, "name"), "responseKind",
+                            "group", json_object_get(sub, "group"), "version", json_object_get(sub, "version"), "kind",
+                            json_object_get(sub, "kind"), "verbs", json_object_get(sub, "verbs")));
+      }
+      if (json_array_size(subs)) json_object_set_new(e, "subresources", subs);
+      else json_decref(subs);
+      json_array_append_new(res, e);
+    }
+    json_array_append_new(versions, json_pack("{s:s,s:o,s:s}", "version", ver, "resources", res, "freshness", "Current"));
+  }
+  json_t *md = json_pack("{s:n}", "creationTimestamp");
+  if (*name) json_object_set_new(md, "name", json_string(name));
+  return json_pack("{s:o,s:o}", "metadata", md, "versions", versions);
+}
+
+static void build_aggregated(void) {
+  agg_apis = json_array();
+  agg_core = json_array();
+  size_t i;
+  json_t *g;
+  json_array_foreach(registry_groups(), i, g) {
+    const char *name = json_string_value(json_object_get(g, "name"));
+    json_array_append_new(*name ? agg_apis : agg_core, agg_group(g));
+  }
+}
+
+/* The aggregated form the client asked for ("v2", "v2beta1") or NULL. */
+static const char *wants_aggregated(const char *accept) {
+  if (!accept || !strstr(accept, "as=APIGroupDiscoveryList")) return NULL;
+  char buf[1024];
+  snprintf(buf, sizeof buf, "%s", accept);
+  char *save = NULL;
+  for (char *part = strtok_r(buf, ",", &save); part; part = strtok_r(NULL, ",", &save)) {
+    if (!strstr(part, "g=apidiscovery.k8s.io") || !strstr(part, "as=APIGroupDiscoveryList")) continue;
+    if (strstr(part, "v=v2beta1")) return "v2beta1";
+    if (strstr(part, "v=v2")) return "v2";
+  }
+  return NULL;
+}
+
+static void send_aggregated(http_req *rq, const char *ver, json_t *items) {
+  json_t *doc = json_pack("{s:s,s:s,s:{},s:O}", "kind", "APIGroupDiscoveryList", "apiVersion", "", "metadata",
+                          "items", items);
+  char av[64], ct[160];
+  snprintf(av, sizeof av, "apidiscovery.k8s.io/%s", ver);
+  json_object_set_new(doc, "apiVersion", json_string(av));
+  snprintf(ct, sizeof ct, "application/json;g=apidiscovery.k8s.io;v=%s;as=APIGroupDiscoveryList", ver);
+  char *s = json_dumps(doc, JSON_COMPACT);
+  http_send(rq, 200, ct, s, strlen(s));
+  free(s);
+  json_decref(doc);
+}
+
+bool discovery_handle(http_req *rq) {
+  const char *p = rq->path;
+  if (strcmp(rq->method, "GET") != 0 && strcmp(rq->method, "HEAD") != 0) return false;
+  pthread_once(&once, build_aggregated);
+  json_t *doc = NULL;
+  if (!strcmp(p, "/version") || !strcmp(p, "/version/")) {
+    doc = version_info();
+  } else if (!strcmp(p, "/api") || !strcmp(p, "/api/")) {
+    const char *agg = wants_aggregated(rq->accept);
+    if (agg) {
+      send_aggregated(rq, agg, agg_core);
+      return true;
+    }
+    doc = json_pack("{s:s,s:[s],s:[{s:s,s:s}]}", "kind", "APIVersions", "versions", "v1",
+                    "serverAddressByClientCIDRs", "clientCIDR", "0.0.0.0/0", "serverAddress", "127.0.0.1:6443");
+  } else if (!strcmp(p, "/apis") || !strcmp(p, "/apis/")) {
+    const char *agg = wants_aggregated(rq->accept);
+    if (agg) {
+      send_aggregated(rq, agg, agg_apis);
+      return true;
+    }
+    json_t *groups = json_array();
+    size_t i;
+    json_t *g;
+    json_array_foreach(registry_groups(), i, g) {
+      if (*json_string_value(json_object_get(g, "name"))) json_array_append_new(groups, group_doc(g));
+    }
+    doc = json_pack("{s:s,s:s,s:o}", "kind", "APIGroupList", "apiVersion", "v1", "groups", groups);
+  } else if (!strcmp(p, "/api/v1") || !strcmp(p, "/api/v1/")) {
+    doc = resource_list("", "v1");
+  } else if (!strncmp(p, "/apis/", 6)) {
+    char group[128] = "", version[64] = "", extra[8] = "";
+    int n = sscanf(p + 6, "%127[^/]/%63[^/]/%7s", group, version, extra);
+    if (n == 3 && extra[0]) return false;
+    const json_t *g = find_group(group);
+    if (n == 1 || (n == 2 && !version[0])) {
+      if (!g) {
+        http_send_status(rq, status_failure(404, "NotFound", "the server could not find the requested resource", NULL));
+        return true;
+      }
+      doc = group_doc(g);
+      json_object_set_new(doc, "kind", json_string("APIGroup"));
+      json_object_set_new(doc, "apiVersion", json_string("v1"));
+    } else if (n == 2) {
+      if (!registry_has_group_version(group, version)) return false;
+      doc = resource_list(group, version);
+    } else {
+      return false;
+    }
+  } else {
+    return false;
+  }
+  out_form f = rq->form;
+  if (f != OUT_YAML) rq->form = OUT_JSON;
+  http_send_json(rq, 200, doc);
+  rq->form = f;
+  json_decref(doc);
+  return true;
+}

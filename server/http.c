@@ -1,0 +1,350 @@
+/* http.c - CivetWeb setup, request intake (body limit, authentication,
+ * content negotiation), routing to the handlers, and response writing.
+ * Authentication: a client certificate signed by the cluster CA, or the admin
+ * bearer token; /healthz, /livez, /readyz and /version are open, as in
+ * Kubernetes' default RBAC (system:public-info-viewer). */
+#include "http.h"
+#include "discovery.h"
+#include "log.h"
+#include "metrics.h"
+#include "openapi.h"
+#include "rest.h"
+#include "status.h"
+#include "table_output.h"
+#include "yaml_json.h"
+#include <civetweb.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#define MAX_BODY (3 * 1024 * 1024)
+
+static struct mg_context *ctx;
+static char token[128];
+static atomic_bool ready;
+
+static const char *reason_phrase(int code) {
+  switch (code) {
+  case 200: return "OK";
+  case 201: return "Created";
+  case 202: return "Accepted";
+  case 400: return "Bad Request";
+  case 401: return "Unauthorized";
+  case 403: return "Forbidden";
+  case 404: return "Not Found";
+  case 405: return "Method Not Allowed";
+  case 406: return "Not Acceptable";
+  case 409: return "Conflict";
+  case 410: return "Gone";
+  case 413: return "Request Entity Too Large";
+  case 415: return "Unsupported Media Type";
+  case 422: return "Unprocessable Entity";
+  case 429: return "Too Many Requests";
+  case 500: return "Internal Server Error";
+  case 503: return "Service Unavailable";
+  default: return "Unknown";
+  }
+}
+
+static void send_head(http_req *rq, int code, const char *ctype, long long len) {
+  char date[64];
+  time_t now = time(NULL);
+  struct tm tm;
+  gmtime_r(&now, &tm);
+  strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  rq->code = code;
+  mg_printf(rq->conn, "HTTP/1.1 %d %s\r\nCache-Control: no-cache, private\r\nDate: %s\r\n", code,
+            reason_phrase(code), date);
+  if (ctype) mg_printf(rq->conn, "Content-Type: %s\r\n", ctype);
+  size_t i;
+  json_t *w;
+  json_array_foreach(rq->warnings, i, w) {
+    const char *s = json_string_value(w);
+    /* RFC 7234 warn-text is a quoted string: escape quotes and backslashes */
+    char esc[1024];
+    size_t k = 0;
+    for (const char *p = s; *p && k < sizeof esc - 2; p++) {
+      if (*p == '"' || *p == '\\') esc[k++] = '\\';
+      esc[k++] = *p;
+    }
+    esc[k] = 0;
+    mg_printf(rq->conn, "Warning: 299 - \"%s\"\r\n", esc);
+  }
+  if (len >= 0) mg_printf(rq->conn, "Content-Length: %lld\r\n\r\n", len);
+  else mg_printf(rq->conn, "Transfer-Encoding: chunked\r\n\r\n");
+}
+
+void http_send(http_req *rq, int code, const char *ctype, const char *body, size_t len) {
+  send_head(rq, code, ctype, (long long)len);
+  if (len && strcmp(rq->method, "HEAD") != 0) mg_write(rq->conn, body, len);
+}
+
+void http_send_json(http_req *rq, int code, const json_t *v) {
+  if (rq->form == OUT_YAML) {
+    size_t n = 0;
+    char *y = json_to_yaml(v, &n);
+    http_send(rq, code, "application/yaml", y, n);
+    free(y);
+    return;
+  }
+  char *s = json_dumps(v, JSON_COMPACT);
+  size_t n = strlen(s);
+  s = realloc(s, n + 2);
+  s[n++] = '\n';
+  http_send(rq, code, "application/json", s, n);
+  free(s);
+}
+
+void http_send_status(http_req *rq, json_t *st) {
+  int code = (int)json_integer_value(json_object_get(st, "code"));
+  out_form f = rq->form;
+  if (rq->form != OUT_YAML) rq->form = OUT_JSON; /* errors are never tables */
+  http_send_json(rq, code ? code : 500, st);
+  rq->form = f;
+  json_decref(st);
+}
+
+void http_send_result(http_req *rq, api_result *res) {
+  json_t *status = res->body && json_is_object(res->body) ? res->body : NULL;
+  const char *kind = status ? json_string_value(json_object_get(status, "kind")) : NULL;
+  bool is_status = kind && !strcmp(kind, "Status");
+  if (is_status) {
+    http_send_status(rq, json_incref(res->body));
+  } else if (rq->form == OUT_TABLE || rq->form == OUT_META) {
+    json_t *obj = api_result_json(res);
+    json_t *t = table_output_single(rq, obj);
+    http_send_json(rq, res->code, t);
+    json_decref(t);
+    json_decref(obj);
+  } else if (res->obj && rq->form == OUT_JSON) {
+    send_head(rq, res->code, "application/json", (long long)res->obj->len + 1);
+    mg_write(rq->conn, res->obj->data, res->obj->len);
+    mg_write(rq->conn, "\n", 1);
+  } else {
+    json_t *obj = api_result_json(res);
+    http_send_json(rq, res->code, obj);
+    json_decref(obj);
+  }
+  api_result_clear(res);
+}
+
+bool http_stream_start(http_req *rq, const char *ctype) {
+  send_head(rq, 200, ctype, -1);
+  return true;
+}
+
+bool http_stream_write(http_req *rq, const char *data, size_t len) {
+  return mg_send_chunk(rq->conn, data, (unsigned)len) > 0;
+}
+
+void http_stream_end(http_req *rq) { mg_send_chunk(rq->conn, "", 0); }
+
+const char *http_query(const http_req *rq, const char *name, char *buf, size_t len) {
+  if (!rq->query) return NULL;
+  int n = mg_get_var(rq->query, strlen(rq->query), name, buf, len);
+  return n >= 0 ? buf : NULL;
+}
+
+bool http_query_bool(const http_req *rq, const char *name) {
+  char b[16];
+  const char *v = http_query(rq, name, b, sizeof b);
+  return v && (!strcmp(v, "true") || !strcmp(v, "1"));
+}
+
+/* Picks the output form from Accept, in the client's order of preference.
+ * Returns false when nothing acceptable is offered. */
+static bool negotiate(http_req *rq) {
+  rq->form = OUT_JSON;
+  const char *a = rq->accept;
+  if (!a || !*a) return true;
+  char buf[1024];
+  snprintf(buf, sizeof buf, "%s", a);
+  char *save = NULL;
+  for (char *part = strtok_r(buf, ",", &save); part; part = strtok_r(NULL, ",", &save)) {
+    while (*part == ' ') part++;
+    char *params = strchr(part, ';');
+    if (params) *params++ = 0;
+    char *end = part + strlen(part);
+    while (end > part && end[-1] == ' ') *--end = 0;
+    const char *as = NULL, *g = NULL, *v = NULL;
+    char pbuf[256] = "";
+    if (params) {
+      snprintf(pbuf, sizeof pbuf, "%s", params);
+      char *ps = NULL;
+      for (char *p = strtok_r(pbuf, ";", &ps); p; p = strtok_r(NULL, ";", &ps)) {
+        while (*p == ' ') p++;
+        if (!strncmp(p, "as=", 3)) as = p + 3;
+        else if (!strncmp(p, "g=", 2)) g = p + 2;
+        else if (!strncmp(p, "v=", 2)) v = p + 2;
+      }
+    }
+    bool json = !strcmp(part, "application/json") || !strcmp(part, "*/*") || !strcmp(part, "application/*");
+    if (json && as) {
+      if (g && !strcmp(g, "meta.k8s.io") && !strcmp(as, "Table") && v && (!strcmp(v, "v1") || !strcmp(v, "v1beta1"))) {
+        rq->form = OUT_TABLE;
+        rq->table_version = !strcmp(v, "v1") ? "v1" : "v1beta1";
+        return true;
+      }
+      if (g && !strcmp(g, "meta.k8s.io") && (!strcmp(as, "PartialObjectMetadata") || !strcmp(as, "PartialObjectMetadataList"))) {
+        rq->form = OUT_META;
+        rq->table_version = v && !strcmp(v, "v1beta1") ? "v1beta1" : "v1";
+        return true;
+      }
+      continue; /* other "as" forms (discovery handles its own) */
+    }
+    if (json) return true;
+    if (!strcmp(part, "application/yaml")) {
+      rq->form = OUT_YAML;
+      return true;
+    }
+  }
+  return false;
+}
+
+static bool authenticated(struct mg_connection *conn, const struct mg_request_info *ri) {
+  if (ri->client_cert) return true; /* verified against the cluster CA by the TLS layer */
+  const char *auth = mg_get_header(conn, "Authorization");
+  if (auth && !strncasecmp(auth, "Bearer ", 7)) {
+    const char *t = auth + 7;
+    while (*t == ' ') t++;
+    return token[0] && !strcmp(t, token);
+  }
+  return false;
+}
+
+static bool open_path(const char *p) {
+  return !strcmp(p, "/healthz") || !strcmp(p, "/livez") || !strcmp(p, "/readyz") || !strcmp(p, "/version") ||
+         !strncmp(p, "/healthz/", 9) || !strncmp(p, "/livez/", 7) || !strncmp(p, "/readyz/", 8);
+}
+
+static int read_body(http_req *rq, const struct mg_request_info *ri) {
+  long long cl = ri->content_length;
+  if (cl > MAX_BODY) return 413;
+  size_t cap = cl > 0 ? (size_t)cl + 1 : 65536, n = 0;
+  char *b = malloc(cap);
+  for (;;) {
+    if (n + 1 >= cap) {
+      if (cap > MAX_BODY + 1) {
+        free(b);
+        return 413;
+      }
+      cap *= 2;
+      b = realloc(b, cap);
+    }
+    int r = mg_read(rq->conn, b + n, cap - n - 1);
+    if (r <= 0) break;
+    n += (size_t)r;
+    if (n > MAX_BODY) {
+      free(b);
+      return 413;
+    }
+  }
+  b[n] = 0;
+  rq->body = b;
+  rq->body_len = n;
+  return 0;
+}
+
+static void handle_health(http_req *rq) {
+  if (!strncmp(rq->path, "/readyz", 7) && !atomic_load(&ready)) {
+    http_send(rq, 500, "text/plain; charset=utf-8", "[-]ping failed: not ready\n", 26);
+    return;
+  }
+  http_send(rq, 200, "text/plain; charset=utf-8", "ok", 2);
+}
+
+static int handler(struct mg_connection *conn, void *unused) {
+  const struct mg_request_info *ri = mg_get_request_info(conn);
+  struct timespec t0;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  http_req rq = {0};
+  rq.conn = conn;
+  rq.method = ri->request_method;
+  rq.path = ri->local_uri;
+  rq.query = ri->query_string;
+  rq.content_type = mg_get_header(conn, "Content-Type");
+  rq.accept = mg_get_header(conn, "Accept");
+  rq.warnings = json_array();
+
+  if (!open_path(rq.path) && !authenticated(conn, ri)) {
+    rq.form = OUT_JSON;
+    http_send_status(&rq, status_failure(401, "Unauthorized", "Unauthorized", NULL));
+    goto done;
+  }
+  if (open_path(rq.path) && strcmp(rq.path, "/version") != 0) {
+    handle_health(&rq);
+    goto done;
+  }
+  if (!negotiate(&rq) && strncmp(rq.path, "/openapi", 8) != 0 && strcmp(rq.path, "/api") != 0 &&
+      strcmp(rq.path, "/apis") != 0) {
+    rq.form = OUT_JSON;
+    char msg[600];
+    snprintf(msg, sizeof msg, "only the following media types are accepted: application/json, application/yaml, "
+                              "application/json;as=Table;v=v1;g=meta.k8s.io");
+    http_send_status(&rq, status_failure(406, "NotAcceptable", msg, NULL));
+    goto done;
+  }
+  int bad = read_body(&rq, ri);
+  if (bad) {
+    http_send_status(&rq, status_failure(413, "RequestEntityTooLarge",
+                                         "Request entity too large: limit is 3145728", NULL));
+    goto done;
+  }
+  if (!strcmp(rq.path, "/metrics")) metrics_handle(&rq);
+  else if (!discovery_handle(&rq) && !openapi_handle(&rq)) rest_handle(&rq);
+
+done:;
+  struct timespec t1;
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+  metrics_observe_request(&rq, secs);
+  LOGD("%s %s%s%s %d %.1fms", rq.method, rq.path, rq.query ? "?" : "", rq.query ? rq.query : "", rq.code,
+       secs * 1000);
+  free(rq.body);
+  json_decref(rq.warnings);
+  return rq.code ? rq.code : 500;
+}
+
+static int log_message(const struct mg_connection *conn, const char *message) {
+  LOGD("civetweb: %s", message);
+  return 1;
+}
+
+int http_start(const http_config *cfg, char *err, size_t errlen) {
+  snprintf(token, sizeof token, "%s", cfg->token ? cfg->token : "");
+  mg_init_library(MG_FEATURES_SSL);
+  char ports[300], threads[16];
+  /* "host:port" -> "host:port" + 's' (TLS); IPv6 as "[::1]:6443s" */
+  snprintf(ports, sizeof ports, "%ss", cfg->listen);
+  snprintf(threads, sizeof threads, "%d", cfg->threads > 0 ? cfg->threads : 256);
+  const char *opts[] = {"listening_ports", ports, "num_threads", threads, "ssl_certificate", cfg->cert_pem,
+                        "ssl_ca_file", cfg->ca_file, "ssl_verify_peer", "optional",
+                        "enable_keep_alive", "yes", "keep_alive_timeout_ms", "120000", "request_timeout_ms", "3600000",
+                        "tcp_nodelay", "1", "decode_url", "yes", "listen_backlog", "1024", NULL};
+  struct mg_callbacks cb = {0};
+  cb.log_message = log_message;
+  struct mg_init_data init = {&cb, NULL, opts};
+  struct mg_error_data ed = {0};
+  char ebuf[256] = "";
+  ed.text = ebuf;
+  ed.text_buffer_size = sizeof ebuf;
+  ctx = mg_start2(&init, &ed);
+  if (!ctx) {
+    snprintf(err, errlen, "cannot serve on %s: %s", cfg->listen, ebuf);
+    return -1;
+  }
+  mg_set_request_handler(ctx, "/", handler, NULL);
+  atomic_store(&ready, true);
+  return 0;
+}
+
+void http_stop(void) {
+  atomic_store(&ready, false);
+  if (ctx) mg_stop(ctx);
+  ctx = NULL;
+}
+
+bool http_ready(void) { return atomic_load(&ready); }

@@ -1,0 +1,158 @@
+/* main.c - ckube-server: parses the command line, prepares the data
+ * directory (certificates, kubeconfig, SQLite store), loads the object set
+ * into the watch cache, creates the bootstrap objects and serves the
+ * Kubernetes API over HTTPS until SIGINT/SIGTERM. */
+#include "api.h"
+#include "bootstrap.h"
+#include "http.h"
+#include "log.h"
+#include "metrics.h"
+#include "pki.h"
+#include "registry.h"
+#include "store.h"
+#include "watch.h"
+#include "watch_cache.h"
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t quit;
+static void on_signal(int sig) { quit = sig; }
+
+static void usage(FILE *f) {
+  fprintf(f,
+          "usage: ckube-server [--data-dir DIR] [--listen HOST:PORT] [options]\n"
+          "  --data-dir DIR       cluster state, certificates and admin.kubeconfig\n"
+          "                       (default /var/lib/ckube as root, ~/.ckube otherwise)\n"
+          "  --listen HOST:PORT   HTTPS address of the API (default 127.0.0.1:6443; [::1]:6443 for IPv6)\n"
+          "  --watch-window N     events kept for watch resumption (default 100000)\n"
+          "  --http-threads N     server threads; each open watch holds one (default 512)\n"
+          "  --no-local-node      do not run a node in this process (there is none yet: accepted for scripts)\n"
+          "  -v, --verbose        log every request\n");
+}
+
+static int mkdirs(const char *path) {
+  char buf[512];
+  snprintf(buf, sizeof buf, "%s", path);
+  for (char *p = buf + 1; *p; p++) {
+    if (*p != '/') continue;
+    *p = 0;
+    if (mkdir(buf, 0700) != 0 && errno != EEXIST) return -1;
+    *p = '/';
+  }
+  return mkdir(buf, 0700) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+/* Splits "host:port" / "[v6]:port" into host (without brackets) and port. */
+static int split_listen(const char *listen, char *host, size_t hlen, int *port) {
+  const char *colon = strrchr(listen, ':');
+  if (!colon) return -1;
+  *port = atoi(colon + 1);
+  if (*port <= 0 || *port > 65535) return -1;
+  const char *h = listen;
+  size_t n = (size_t)(colon - listen);
+  if (n >= 2 && h[0] == '[' && h[n - 1] == ']') h++, n -= 2;
+  if (n == 0 || n >= hlen) return -1;
+  memcpy(host, h, n);
+  host[n] = 0;
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  char default_dir[512];
+  const char *home = getenv("HOME");
+  if (geteuid() == 0) snprintf(default_dir, sizeof default_dir, "/var/lib/ckube");
+  else snprintf(default_dir, sizeof default_dir, "%s/.ckube", home ? home : ".");
+  const char *data_dir = default_dir, *listen = "127.0.0.1:6443";
+  long window = 100000, threads = 512;
+  static const struct option opts[] = {{"data-dir", required_argument, 0, 'd'},
+                                       {"listen", required_argument, 0, 'l'},
+                                       {"watch-window", required_argument, 0, 'w'},
+                                       {"http-threads", required_argument, 0, 't'},
+                                       {"no-local-node", no_argument, 0, 'n'},
+                                       {"verbose", no_argument, 0, 'v'},
+                                       {"help", no_argument, 0, 'h'},
+                                       {0, 0, 0, 0}};
+  int c;
+  while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+    switch (c) {
+    case 'd': data_dir = optarg; break;
+    case 'l': listen = optarg; break;
+    case 'w': window = atol(optarg); break;
+    case 't': threads = atol(optarg); break;
+    case 'n': break;
+    case 'v': log_set_level(LOG_DEBUG); break;
+    case 'h': usage(stdout); return 0;
+    default: usage(stderr); return 2;
+    }
+  }
+  if (window < 1 || threads < 4) {
+    usage(stderr);
+    return 2;
+  }
+  char host[256];
+  int port;
+  if (split_listen(listen, host, sizeof host, &port) != 0) {
+    fprintf(stderr, "ckube-server: --listen wants HOST:PORT, got %s\n", listen);
+    return 2;
+  }
+  char err[512];
+  if (registry_load(err, sizeof err) != 0) {
+    LOGE("%s", err);
+    return 1;
+  }
+  if (mkdirs(data_dir) != 0) {
+    LOGE("cannot create data directory %s: %s", data_dir, strerror(errno));
+    return 1;
+  }
+  char url[300];
+  const char *url_host = !strcmp(host, "0.0.0.0") ? "127.0.0.1" : !strcmp(host, "::") ? "::1" : host;
+  snprintf(url, sizeof url, strchr(url_host, ':') ? "https://[%s]:%d" : "https://%s:%d", url_host, port);
+  pki_paths pki;
+  if (pki_ensure(data_dir, url, &pki, err, sizeof err) != 0) {
+    LOGE("%s", err);
+    return 1;
+  }
+  char dbpath[600];
+  snprintf(dbpath, sizeof dbpath, "%s/state.db", data_dir);
+  store *st = store_sqlite_open(dbpath, err, sizeof err);
+  if (!st) {
+    LOGE("%s", err);
+    return 1;
+  }
+  cache *cc = cache_open(st, (size_t)window, err, sizeof err);
+  if (!cc) {
+    LOGE("%s", err);
+    return 1;
+  }
+  cache_set_commit_observer(cc, metrics_observe_commit);
+  registry_bind(cc);
+  api_init(cc);
+  const char *ep_host = !strcmp(host, "0.0.0.0") || !strcmp(host, "localhost") ? "127.0.0.1" : host;
+  if (bootstrap_objects(!strcmp(ep_host, "::") ? "::1" : ep_host, port) != 0) LOGW("bootstrap objects incomplete");
+
+  signal(SIGPIPE, SIG_IGN);
+  struct sigaction sa = {0};
+  sa.sa_handler = on_signal;
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+  http_config hc = {listen, pki.server_pem, pki.ca_cert, pki.admin_token, (int)threads};
+  if (http_start(&hc, err, sizeof err) != 0) {
+    LOGE("%s", err);
+    cache_close(cc);
+    return 1;
+  }
+  LOGI("ckube-server serving the Kubernetes API at %s; kubeconfig: %s", url, pki.kubeconfig);
+  while (!quit) pause();
+  LOGI("shutting down (signal %d)", (int)quit);
+  watch_stop_all();
+  cache_wake_all(cc);
+  http_stop();
+  cache_close(cc);
+  return 0;
+}

@@ -1,0 +1,215 @@
+/* pki.c - certificate authority and credentials with OpenSSL 3 (see pki.h).
+ * Keys are ECDSA P-256; certificates last ten years (CA) and one year
+ * (leaf) from creation, like kubeadm's defaults order of magnitude. */
+#include "pki.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int exists(const char *p) { return access(p, R_OK) == 0; }
+
+static EVP_PKEY *load_key(const char *path) {
+  FILE *f = fopen(path, "r");
+  if (!f) return NULL;
+  EVP_PKEY *k = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+  fclose(f);
+  return k;
+}
+
+static X509 *load_cert(const char *path) {
+  FILE *f = fopen(path, "r");
+  if (!f) return NULL;
+  X509 *c = PEM_read_X509(f, NULL, NULL, NULL);
+  fclose(f);
+  return c;
+}
+
+static int write_pem(const char *path, EVP_PKEY *key, X509 *cert) {
+  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+  if (!f) return -1;
+  int ok = (!key || PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL)) && (!cert || PEM_write_X509(f, cert));
+  if (fclose(f) != 0) ok = 0;
+  return ok ? 0 : -1;
+}
+
+static void add_ext(X509 *cert, X509 *issuer, int nid, const char *value) {
+  X509V3_CTX ctx;
+  X509V3_set_ctx(&ctx, issuer, cert, NULL, NULL, 0);
+  X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, &ctx, nid, value);
+  if (ext) {
+    X509_add_ext(cert, ext, -1);
+    X509_EXTENSION_free(ext);
+  }
+}
+
+/* Issues a certificate for key; self-signed when ca is NULL. */
+static X509 *issue(EVP_PKEY *key, const char *cn, const char *org, X509 *ca, EVP_PKEY *ca_key, long days,
+                   int is_ca, const char *sans, int client) {
+  X509 *c = X509_new();
+  X509_set_version(c, 2);
+  unsigned char serial[16];
+  RAND_bytes(serial, sizeof serial);
+  serial[0] &= 0x7f;
+  BIGNUM *bn = BN_bin2bn(serial, sizeof serial, NULL);
+  BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(c));
+  BN_free(bn);
+  X509_gmtime_adj(X509_getm_notBefore(c), -3600);
+  X509_gmtime_adj(X509_getm_notAfter(c), days * 86400L);
+  X509_set_pubkey(c, key);
+  X509_NAME *name = X509_get_subject_name(c);
+  if (org) X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, (const unsigned char *)org, -1, -1, 0);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
+  X509_set_issuer_name(c, ca ? X509_get_subject_name(ca) : name);
+  X509 *issuer = ca ? ca : c;
+  if (is_ca) {
+    add_ext(c, issuer, NID_basic_constraints, "critical,CA:TRUE");
+    add_ext(c, issuer, NID_key_usage, "critical,digitalSignature,keyEncipherment,keyCertSign");
+    add_ext(c, issuer, NID_subject_key_identifier, "hash");
+  } else {
+    add_ext(c, issuer, NID_basic_constraints, "critical,CA:FALSE");
+    add_ext(c, issuer, NID_key_usage, "critical,digitalSignature,keyEncipherment");
+    add_ext(c, issuer, NID_ext_key_usage, client ? "clientAuth" : "serverAuth");
+    add_ext(c, issuer, NID_authority_key_identifier, "keyid:always");
+    if (sans) add_ext(c, issuer, NID_subject_alt_name, sans);
+  }
+  if (!X509_sign(c, ca_key ? ca_key : key, EVP_sha256())) {
+    X509_free(c);
+    return NULL;
+  }
+  return c;
+}
+
+static char *b64_file(const char *path) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  char buf[16384];
+  size_t n = fread(buf, 1, sizeof buf, f);
+  fclose(f);
+  char *out = malloc(4 * ((n + 2) / 3) + 1);
+  EVP_EncodeBlock((unsigned char *)out, (unsigned char *)buf, (int)n);
+  return out;
+}
+
+static int write_kubeconfig(const char *path, const char *url, const char *ca, const char *crt, const char *key) {
+  char *ca64 = b64_file(ca), *crt64 = b64_file(crt), *key64 = b64_file(key);
+  int rc = -1;
+  char tmp[600];
+  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+  if (f && ca64 && crt64 && key64) {
+    fprintf(f,
+            "apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    certificate-authority-data: %s\n"
+            "    server: %s\n  name: ckube\ncontexts:\n- context:\n    cluster: ckube\n    user: admin\n"
+            "  name: ckube\ncurrent-context: ckube\npreferences: {}\nusers:\n- name: admin\n  user:\n"
+            "    client-certificate-data: %s\n    client-key-data: %s\n",
+            ca64, url, crt64, key64);
+    rc = fclose(f) == 0 && rename(tmp, path) == 0 ? 0 : -1;
+  } else if (f) {
+    fclose(f);
+  }
+  free(ca64);
+  free(crt64);
+  free(key64);
+  return rc;
+}
+
+int pki_ensure(const char *dir, const char *url, pki_paths *out, char *err, size_t errlen) {
+  char pki[512], ca_key_p[600], ca_crt_p[600], adm_key_p[600], adm_crt_p[600], tok_p[600];
+  snprintf(pki, sizeof pki, "%s/pki", dir);
+  if (mkdir(pki, 0700) != 0 && errno != EEXIST) {
+    snprintf(err, errlen, "mkdir %s: %s", pki, strerror(errno));
+    return -1;
+  }
+  snprintf(ca_key_p, sizeof ca_key_p, "%s/ca.key", pki);
+  snprintf(ca_crt_p, sizeof ca_crt_p, "%s/ca.crt", pki);
+  snprintf(adm_key_p, sizeof adm_key_p, "%s/admin.key", pki);
+  snprintf(adm_crt_p, sizeof adm_crt_p, "%s/admin.crt", pki);
+  snprintf(tok_p, sizeof tok_p, "%s/admin.token", pki);
+  snprintf(out->ca_cert, sizeof out->ca_cert, "%s", ca_crt_p);
+  snprintf(out->server_pem, sizeof out->server_pem, "%s/server.pem", pki);
+  snprintf(out->kubeconfig, sizeof out->kubeconfig, "%s/admin.kubeconfig", dir);
+
+  EVP_PKEY *ca_key = NULL;
+  X509 *ca = NULL;
+  int rc = -1;
+  if (!exists(ca_key_p) || !exists(ca_crt_p)) {
+    ca_key = EVP_EC_gen("P-256");
+    ca = ca_key ? issue(ca_key, "ckube-ca", NULL, NULL, NULL, 3650, 1, NULL, 0) : NULL;
+    if (!ca || write_pem(ca_key_p, ca_key, NULL) || write_pem(ca_crt_p, NULL, ca)) {
+      snprintf(err, errlen, "cannot create the cluster CA in %s", pki);
+      goto done;
+    }
+  } else if (!(ca_key = load_key(ca_key_p)) || !(ca = load_cert(ca_crt_p))) {
+    snprintf(err, errlen, "cannot read the cluster CA in %s", pki);
+    goto done;
+  }
+  if (!exists(out->server_pem)) {
+    char host[256] = "localhost", sans[700];
+    gethostname(host, sizeof host - 1);
+    snprintf(sans, sizeof sans,
+             "DNS:localhost,DNS:%s,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,"
+             "DNS:kubernetes.default.svc.cluster.local,IP:127.0.0.1,IP:::1,IP:10.96.0.1",
+             host);
+    EVP_PKEY *k = EVP_EC_gen("P-256");
+    X509 *c = k ? issue(k, "kube-apiserver", NULL, ca, ca_key, 365, 0, sans, 0) : NULL;
+    int bad = !c || write_pem(out->server_pem, k, c);
+    X509_free(c);
+    EVP_PKEY_free(k);
+    if (bad) {
+      snprintf(err, errlen, "cannot create the serving certificate");
+      goto done;
+    }
+  }
+  if (!exists(adm_key_p) || !exists(adm_crt_p)) {
+    EVP_PKEY *k = EVP_EC_gen("P-256");
+    X509 *c = k ? issue(k, "kubernetes-admin", "system:masters", ca, ca_key, 365, 0, NULL, 1) : NULL;
+    int bad = !c || write_pem(adm_key_p, k, NULL) || write_pem(adm_crt_p, NULL, c);
+    X509_free(c);
+    EVP_PKEY_free(k);
+    if (bad) {
+      snprintf(err, errlen, "cannot create the admin certificate");
+      goto done;
+    }
+  }
+  if (!exists(tok_p)) {
+    unsigned char r[24];
+    RAND_bytes(r, sizeof r);
+    char hex[49];
+    for (int i = 0; i < 24; i++) sprintf(hex + 2 * i, "%02x", r[i]);
+    FILE *f = fopen(tok_p, "w");
+    if (!f || fprintf(f, "%s\n", hex) < 0 || fclose(f) != 0) {
+      snprintf(err, errlen, "cannot write %s", tok_p);
+      goto done;
+    }
+    chmod(tok_p, 0600);
+  }
+  FILE *f = fopen(tok_p, "r");
+  if (!f || !fgets(out->admin_token, sizeof out->admin_token, f)) {
+    if (f) fclose(f);
+    snprintf(err, errlen, "cannot read %s", tok_p);
+    goto done;
+  }
+  fclose(f);
+  out->admin_token[strcspn(out->admin_token, "\r\n")] = 0;
+  if (write_kubeconfig(out->kubeconfig, url, ca_crt_p, adm_crt_p, adm_key_p) != 0) {
+    snprintf(err, errlen, "cannot write %s", out->kubeconfig);
+    goto done;
+  }
+  rc = 0;
+done:
+  X509_free(ca);
+  EVP_PKEY_free(ca_key);
+  return rc;
+}

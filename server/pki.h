@@ -1,0 +1,21 @@
+/* pki.h - the cluster's certificates on first start: a CA, the API server's
+ * serving certificate (SANs 127.0.0.1, ::1, localhost, the host name and any
+ * extra names), the admin client certificate (O=system:masters) and an admin
+ * bearer token, all under DIR/pki; and DIR/admin.kubeconfig. Later starts
+ * reuse what exists. */
+#ifndef CKUBE_PKI_H
+#define CKUBE_PKI_H
+#include <stddef.h>
+
+typedef struct {
+  char ca_cert[512];     /* PEM file paths */
+  char server_pem[512];  /* key + certificate, as CivetWeb wants them */
+  char admin_token[128]; /* the token's value */
+  char kubeconfig[512];
+} pki_paths;
+
+/* Ensures everything exists in data_dir; server_url goes into the
+ * kubeconfig. 0, or -1 with a message in err. */
+int pki_ensure(const char *data_dir, const char *server_url, pki_paths *out, char *err, size_t errlen);
+
+#endif

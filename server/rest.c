@@ -1,0 +1,349 @@
+/* rest.c - REST handlers for resource paths (see rest.h): route, then map
+ * the HTTP verb and query parameters (dryRun, fieldValidation, fieldManager,
+ * force, selectors, limit/continue, watch) onto the API core. Subresources
+ * with their own shapes (scale, binding, eviction) are in rest_sub.c and
+ * streaming in watch.c. */
+#include "rest.h"
+#include "rest_sub.h"
+#include "status.h"
+#include "table_output.h"
+#include "watch.h"
+#include "yaml_json.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static json_t *not_found(void) {
+  return status_failure(404, "NotFound", "the server could not find the requested resource", NULL);
+}
+
+json_t *rest_route(http_req *rq) {
+  const char *p = rq->path;
+  char group[128] = "", version[64] = "";
+  if (!strncmp(p, "/api/", 5)) {
+    p += 5;
+  } else if (!strncmp(p, "/apis/", 6)) {
+    p += 6;
+    size_t n = strcspn(p, "/");
+    if (!p[n] || n >= sizeof group) return not_found();
+    memcpy(group, p, n);
+    p += n + 1;
+  } else {
+    return not_found();
+  }
+  size_t n = strcspn(p, "/");
+  if (!p[n] || n >= sizeof version) return not_found();
+  memcpy(version, p, n);
+  p += n + 1;
+
+  char buf[1024];
+  snprintf(buf, sizeof buf, "%s", p);
+  char *seg[8];
+  int ns = 0;
+  char *save = NULL;
+  for (char *s = strtok_r(buf, "/", &save); s && ns < 8; s = strtok_r(NULL, "/", &save)) seg[ns++] = s;
+  if (ns == 0) return not_found();
+  int i = 0;
+  if (!strcmp(seg[0], "watch")) {
+    rq->watch = true;
+    i = 1;
+  }
+  const char *plural = NULL, *name = NULL, *sub = NULL;
+  if (ns - i >= 3 && !strcmp(seg[i], "namespaces") && registry_find(group, version, seg[i + 2])) {
+    snprintf(rq->ns, sizeof rq->ns, "%s", seg[i + 1]);
+    plural = seg[i + 2];
+    name = ns - i > 3 ? seg[i + 3] : NULL;
+    sub = ns - i > 4 ? seg[i + 4] : NULL;
+    if (ns - i > 5) return not_found();
+  } else {
+    if (ns - i > 3 || ns - i < 1) return not_found();
+    plural = seg[i];
+    name = ns - i > 1 ? seg[i + 1] : NULL;
+    sub = ns - i > 2 ? seg[i + 2] : NULL;
+  }
+  const resource *r = registry_find(group, version, plural);
+  if (!r) return not_found();
+  if (!r->ref.namespaced && rq->ns[0]) return not_found();
+  if (r->ref.namespaced && !rq->ns[0] && name) return not_found();
+  if (sub && !registry_subresource(r, sub)) return not_found();
+  rq->res = r;
+  if (name) snprintf(rq->name, sizeof rq->name, "%s", name);
+  if (sub) snprintf(rq->sub, sizeof rq->sub, "%s", sub);
+  return NULL;
+}
+
+static bool read_opts(http_req *rq, api_opts *o, json_t **st) {
+  char b[64];
+  const char *dry = http_query(rq, "dryRun", b, sizeof b);
+  if (dry && *dry) {
+    if (strcmp(dry, "All") != 0) {
+      *st = status_bad_request("Invalid dryRun value: %s", dry);
+      return false;
+    }
+    o->dry_run = true;
+  }
+  const char *fv = http_query(rq, "fieldValidation", b, sizeof b);
+  o->validation = FV_WARN;
+  if (fv && *fv) {
+    if (!strcmp(fv, "Strict")) o->validation = FV_STRICT;
+    else if (!strcmp(fv, "Ignore")) o->validation = FV_IGNORE;
+    else if (strcmp(fv, "Warn") != 0) {
+      *st = status_bad_request("fieldValidation must be one of \"Ignore\", \"Warn\", or \"Strict\"");
+      return false;
+    }
+  }
+  static __thread char fm[256];
+  o->field_manager = http_query(rq, "fieldManager", fm, sizeof fm);
+  o->force = http_query_bool(rq, "force");
+  o->warnings = rq->warnings;
+  return true;
+}
+
+/* The request body as JSON (JSON or YAML per Content-Type). */
+static json_t *decode_body(http_req *rq, json_t **st) {
+  if (!rq->body || !rq->body_len) {
+    *st = status_bad_request("the body of the request was empty");
+    return NULL;
+  }
+  char err[512];
+  json_t *v = NULL;
+  const char *ct = rq->content_type ? rq->content_type : "application/json";
+  if (!strncmp(ct, "application/yaml", 16) || !strncmp(ct, "application/x-yaml", 18) || !strncmp(ct, "text/yaml", 9)) {
+    v = yaml_to_json(rq->body, rq->body_len, err, sizeof err);
+    if (!v) *st = status_bad_request("error converting YAML to JSON: %s", err);
+  } else if (!strncmp(ct, "application/json", 16) || !strncmp(ct, "*/*", 3)) {
+    json_error_t je;
+    v = json_loadb(rq->body, rq->body_len, 0, &je);
+    if (!v) *st = status_bad_request("couldn't get version/kind; json parse error: %s", je.text);
+  } else if (!strncmp(ct, "application/vnd.kubernetes.protobuf", 35)) {
+    *st = status_failure(415, "UnsupportedMediaType",
+                         "the body of the request was in an unknown format - accepted media types include: "
+                         "application/json, application/yaml",
+                         NULL);
+  } else {
+    json_error_t je;
+    v = json_loadb(rq->body, rq->body_len, 0, &je);
+    if (!v) *st = status_bad_request("couldn't get version/kind; json parse error: %s", je.text);
+  }
+  if (v && !json_is_object(v)) {
+    json_decref(v);
+    v = NULL;
+    *st = status_bad_request("couldn't get version/kind; json parse error: expected an object");
+  }
+  return v;
+}
+
+static void send_list(http_req *rq, cobj_vec *items, int64_t rev, const char *cont) {
+  const resource *r = rq->res;
+  char rv[32];
+  snprintf(rv, sizeof rv, "%lld", (long long)rev);
+  bool raw = registry_storage_resource(r) == r && rq->form == OUT_JSON;
+  if (raw) {
+    size_t total = 256 + (cont ? strlen(cont) : 0);
+    for (size_t i = 0; i < items->n; i++) total += items->items[i]->len + 1;
+    char *buf = malloc(total), *w = buf;
+    w += sprintf(w, "{\"kind\":\"%s\",\"apiVersion\":\"%s\",\"metadata\":{\"resourceVersion\":\"%s\"", r->list_kind,
+                 r->group_version, rv);
+    if (cont) w += sprintf(w, ",\"continue\":\"%s\"", cont);
+    w += sprintf(w, "},\"items\":[");
+    for (size_t i = 0; i < items->n; i++) {
+      if (i) *w++ = ',';
+      memcpy(w, items->items[i]->data, items->items[i]->len);
+      w += items->items[i]->len;
+    }
+    w += sprintf(w, "]}\n");
+    http_send(rq, 200, "application/json", buf, (size_t)(w - buf));
+    free(buf);
+    return;
+  }
+  json_t *arr = json_array();
+  for (size_t i = 0; i < items->n; i++) json_array_append_new(arr, api_to_version(r, items->items[i]->obj));
+  json_t *doc;
+  if (rq->form == OUT_TABLE || rq->form == OUT_META) {
+    doc = table_output_list(rq, arr, rv, cont);
+  } else {
+    json_t *md = json_pack("{s:s}", "resourceVersion", rv);
+    if (cont) json_object_set_new(md, "continue", json_string(cont));
+    doc = json_pack("{s:s,s:s,s:o,s:O}", "kind", r->list_kind, "apiVersion", r->group_version, "metadata", md,
+                    "items", arr);
+  }
+  json_decref(arr);
+  http_send_json(rq, 200, doc);
+  json_decref(doc);
+}
+
+static bool list_opts(http_req *rq, api_list_opts *lo, char *ls, char *fs, char *cont, char *rv, size_t len) {
+  char lim[32];
+  lo->label_selector = http_query(rq, "labelSelector", ls, len);
+  lo->field_selector = http_query(rq, "fieldSelector", fs, len);
+  lo->continue_token = http_query(rq, "continue", cont, len);
+  lo->resource_version = http_query(rq, "resourceVersion", rv, 64);
+  const char *l = http_query(rq, "limit", lim, sizeof lim);
+  lo->limit = l ? atol(l) : 0;
+  return true;
+}
+
+static void do_list(http_req *rq) {
+  char ls[2048], fs[2048], cont[4096], rv[64];
+  api_list_opts lo = {0};
+  list_opts(rq, &lo, ls, fs, cont, rv, sizeof ls);
+  cobj_vec items = {0};
+  int64_t rev = 0;
+  char *next = NULL;
+  json_t *st = api_list(rq->res, rq->ns, &lo, &items, &rev, &next);
+  if (st) http_send_status(rq, st);
+  else send_list(rq, &items, rev, next);
+  free(next);
+  cobj_vec_clear(&items);
+}
+
+static json_t *delete_options(http_req *rq, json_t **st) {
+  json_t *o = NULL;
+  if (rq->body && rq->body_len) {
+    o = decode_body(rq, st);
+    if (!o) return NULL;
+  } else {
+    o = json_object();
+  }
+  char b[64];
+  const char *g = http_query(rq, "gracePeriodSeconds", b, sizeof b);
+  if (g && *g) json_object_set_new(o, "gracePeriodSeconds", json_integer(atoll(g)));
+  const char *pp = http_query(rq, "propagationPolicy", b, sizeof b);
+  if (pp && *pp) json_object_set_new(o, "propagationPolicy", json_string(pp));
+  if (http_query(rq, "orphanDependents", b, sizeof b))
+    json_object_set_new(o, "orphanDependents", json_boolean(!strcmp(b, "true")));
+  return o;
+}
+
+static void do_delete_collection(http_req *rq, const api_opts *o) {
+  json_t *st = NULL;
+  json_t *opts = delete_options(rq, &st);
+  if (!opts) {
+    http_send_status(rq, st);
+    return;
+  }
+  char ls[2048], fs[2048], cont[4096], rv[64];
+  api_list_opts lo = {0};
+  list_opts(rq, &lo, ls, fs, cont, rv, sizeof ls);
+  lo.limit = 0;
+  lo.continue_token = NULL;
+  cobj_vec items = {0};
+  int64_t rev = 0;
+  char *next = NULL;
+  st = api_list(rq->res, rq->ns, &lo, &items, &rev, &next);
+  free(next);
+  if (st) {
+    json_decref(opts);
+    http_send_status(rq, st);
+    return;
+  }
+  json_t *deleted = json_array();
+  for (size_t i = 0; i < items.n; i++) {
+    const char *name = json_string_value(json_object_get(json_object_get(items.items[i]->obj, "metadata"), "name"));
+    const char *ns = json_string_value(json_object_get(json_object_get(items.items[i]->obj, "metadata"), "namespace"));
+    api_result res = api_delete(rq->res, ns ? ns : "", name, opts, o);
+    if (res.code < 300) json_array_append_new(deleted, api_to_version(rq->res, items.items[i]->obj));
+    api_result_clear(&res);
+  }
+  cobj_vec_clear(&items);
+  json_decref(opts);
+  char rvs[32];
+  snprintf(rvs, sizeof rvs, "%lld", (long long)cache_rev(api_cache()));
+  json_t *doc = json_pack("{s:s,s:s,s:{s:s},s:o}", "kind", rq->res->list_kind, "apiVersion", rq->res->group_version,
+                          "metadata", "resourceVersion", rvs, "items", deleted);
+  out_form f = rq->form;
+  if (f != OUT_YAML) rq->form = OUT_JSON;
+  http_send_json(rq, 200, doc);
+  rq->form = f;
+  json_decref(doc);
+}
+
+static bool verb_allowed(http_req *rq, unsigned verb, const char *name) {
+  if (rq->sub[0] || (rq->res->verbs & verb)) return true;
+  http_send_status(rq, status_method_not_allowed(rq->res, name));
+  return false;
+}
+
+void rest_handle(http_req *rq) {
+  json_t *st = rest_route(rq);
+  if (st) {
+    http_send_status(rq, st);
+    return;
+  }
+  const char *m = rq->method;
+  const char *sub = rq->sub[0] ? rq->sub : NULL;
+  api_opts o = {0};
+  if (!read_opts(rq, &o, &st)) {
+    http_send_status(rq, st);
+    return;
+  }
+  if (!strcmp(m, "GET") || !strcmp(m, "HEAD")) {
+    if (rq->watch || http_query_bool(rq, "watch")) {
+      if (verb_allowed(rq, VERB_WATCH, "watch")) watch_serve(rq);
+      return;
+    }
+    if (!rq->name[0]) {
+      if (verb_allowed(rq, VERB_LIST, "list")) do_list(rq);
+      return;
+    }
+    if (sub && rest_sub_get(rq)) return;
+    if (!verb_allowed(rq, VERB_GET, "get")) return;
+    api_result res = api_get(rq->res, rq->ns, rq->name);
+    http_send_result(rq, &res);
+  } else if (!strcmp(m, "POST")) {
+    if (rest_sub_post(rq, &o)) return;
+    if (rq->name[0]) {
+      http_send_status(rq, status_method_not_allowed(rq->res, "create"));
+      return;
+    }
+    if (!verb_allowed(rq, VERB_CREATE, "create")) return;
+    json_t *obj = decode_body(rq, &st);
+    if (!obj) {
+      http_send_status(rq, st);
+      return;
+    }
+    api_result res = api_create(rq->res, rq->ns, obj, &o);
+    http_send_result(rq, &res);
+  } else if (!strcmp(m, "PUT")) {
+    if (!rq->name[0]) {
+      http_send_status(rq, status_method_not_allowed(rq->res, "update"));
+      return;
+    }
+    if (sub && rest_sub_put(rq, &o)) return;
+    if (!verb_allowed(rq, VERB_UPDATE, "update")) return;
+    json_t *obj = decode_body(rq, &st);
+    if (!obj) {
+      http_send_status(rq, st);
+      return;
+    }
+    api_result res = api_update(rq->res, rq->ns, rq->name, sub, obj, &o);
+    http_send_result(rq, &res);
+  } else if (!strcmp(m, "PATCH")) {
+    if (!rq->name[0]) {
+      http_send_status(rq, status_method_not_allowed(rq->res, "patch"));
+      return;
+    }
+    if (sub && rest_sub_patch(rq, &o)) return;
+    if (!verb_allowed(rq, VERB_PATCH, "patch")) return;
+    api_result res = api_patch(rq->res, rq->ns, rq->name, sub, rq->content_type, rq->body ? rq->body : "",
+                               rq->body_len, &o);
+    http_send_result(rq, &res);
+  } else if (!strcmp(m, "DELETE")) {
+    if (!rq->name[0]) {
+      if (verb_allowed(rq, VERB_DELETECOLLECTION, "deletecollection")) do_delete_collection(rq, &o);
+      return;
+    }
+    if (!verb_allowed(rq, VERB_DELETE, "delete")) return;
+    json_t *opts = delete_options(rq, &st);
+    if (!opts) {
+      http_send_status(rq, st);
+      return;
+    }
+    api_result res = api_delete(rq->res, rq->ns, rq->name, opts, &o);
+    json_decref(opts);
+    http_send_result(rq, &res);
+  } else {
+    http_send_status(rq, status_failure(405, "MethodNotAllowed", "the server does not allow this method on the "
+                                                                 "requested resource", NULL));
+  }
+}

@@ -1,0 +1,15 @@
+/* rest.h - the REST handlers for resource paths
+ * (/api/v1/[namespaces/NS/]PLURAL[/NAME[/SUB]] and the same under
+ * /apis/GROUP/VERSION): maps verbs and query parameters onto the API core
+ * and writes the results in the negotiated form. */
+#ifndef CKUBE_REST_H
+#define CKUBE_REST_H
+#include "http.h"
+
+void rest_handle(http_req *rq);
+
+/* Parses a resource path into rq->res/ns/name/sub/watch. Returns NULL, or a
+ * Status (new reference) to send (404 for unknown paths). */
+json_t *rest_route(http_req *rq);
+
+#endif

@@ -1,0 +1,259 @@
+/* rest_sub.c - the scale, binding and eviction subresources (see
+ * rest_sub.h). Scale writes become a merge patch of spec.replicas on the
+ * parent, so they share the parent's validation and conflict handling. */
+#include "rest_sub.h"
+#include "api_internal.h"
+#include "json_patch.h"
+#include "strategic_merge.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The string form of a selector, as labels.Selector.String() prints it. */
+static void selector_string(const json_t *sel, bool rc_map, char *buf, size_t len) {
+  buf[0] = 0;
+  size_t n = 0;
+  const json_t *labels = rc_map ? sel : json_object_get(sel, "matchLabels");
+  const char **keys = NULL;
+  size_t nk = 0;
+  const char *k;
+  json_t *v;
+  json_object_foreach((json_t *)labels, k, v) {
+    keys = realloc(keys, (nk + 1) * sizeof *keys);
+    keys[nk++] = k;
+  }
+  for (size_t i = 0; i < nk; i++)
+    for (size_t j = i + 1; j < nk; j++)
+      if (strcmp(keys[j], keys[i]) < 0) {
+        const char *t = keys[i];
+        keys[i] = keys[j];
+        keys[j] = t;
+      }
+  for (size_t i = 0; i < nk && n < len; i++)
+    n += (size_t)snprintf(buf + n, len - n, "%s%s=%s", n ? "," : "", keys[i],
+                          json_string_value(json_object_get(labels, keys[i])));
+  free(keys);
+  if (rc_map) return;
+  size_t i;
+  json_t *e;
+  json_array_foreach(json_object_get(sel, "matchExpressions"), i, e) {
+    if (n >= len) break;
+    const char *key = json_string_value(json_object_get(e, "key"));
+    const char *op = json_string_value(json_object_get(e, "operator"));
+    if (!key || !op) continue;
+    if (!strcmp(op, "Exists")) n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? "," : "", key);
+    else if (!strcmp(op, "DoesNotExist")) n += (size_t)snprintf(buf + n, len - n, "%s!%s", n ? "," : "", key);
+    else {
+      n += (size_t)snprintf(buf + n, len - n, "%s%s %s (", n ? "," : "", key, !strcmp(op, "In") ? "in" : "notin");
+      size_t j;
+      json_t *val;
+      json_array_foreach(json_object_get(e, "values"), j, val) {
+        if (n < len) n += (size_t)snprintf(buf + n, len - n, "%s%s", j ? "," : "", json_string_value(val));
+      }
+      if (n < len) n += (size_t)snprintf(buf + n, len - n, ")");
+    }
+  }
+}
+
+static json_t *scale_of(const resource *r, const json_t *obj) {
+  const json_t *md = json_object_get(obj, "metadata");
+  const json_t *spec = json_object_get(obj, "spec");
+  const json_t *status = json_object_get(obj, "status");
+  char sel[2048];
+  bool rc = !r->ref.group[0];
+  selector_string(json_object_get(spec, "selector"), rc, sel, sizeof sel);
+  json_t *smd = json_object();
+  static const char *const keep[] = {"name", "namespace", "uid", "resourceVersion", "creationTimestamp", NULL};
+  for (int i = 0; keep[i]; i++) {
+    json_t *v = json_object_get(md, keep[i]);
+    if (v) json_object_set(smd, keep[i], v);
+  }
+  json_t *rep = json_object_get(spec, "replicas");
+  return json_pack("{s:s,s:s,s:o,s:{s:I},s:{s:I,s:s}}", "kind", "Scale", "apiVersion", "autoscaling/v1", "metadata",
+                   smd, "spec", "replicas", rep ? json_integer_value(rep) : (json_int_t)1, "status", "replicas",
+                   json_integer_value(json_object_get(status, "replicas")), "selector", sel);
+}
+
+static void send_scale(http_req *rq, api_result *res) {
+  if (res->code >= 300 || !res->code) {
+    http_send_result(rq, res);
+    return;
+  }
+  json_t *obj = api_result_json(res);
+  api_result_clear(res);
+  json_t *sc = scale_of(rq->res, obj);
+  json_decref(obj);
+  out_form f = rq->form;
+  if (f != OUT_YAML) rq->form = OUT_JSON;
+  http_send_json(rq, 200, sc);
+  rq->form = f;
+  json_decref(sc);
+}
+
+bool rest_sub_get(http_req *rq) {
+  if (strcmp(rq->sub, "scale") != 0) return false;
+  api_result res = api_get(rq->res, rq->ns, rq->name);
+  send_scale(rq, &res);
+  return true;
+}
+
+/* Applies a Scale's spec.replicas (and resourceVersion precondition). */
+static void write_replicas(http_req *rq, const json_t *scale, const api_opts *o) {
+  json_t *rep = json_object_get(json_object_get(scale, "spec"), "replicas");
+  json_t *patch = json_pack("{s:{s:I}}", "spec", "replicas", rep ? json_integer_value(rep) : (json_int_t)0);
+  const char *rv = json_string_value(json_object_get(json_object_get(scale, "metadata"), "resourceVersion"));
+  if (rv && *rv) json_object_set_new(patch, "metadata", json_pack("{s:s}", "resourceVersion", rv));
+  char *body = json_dumps(patch, JSON_COMPACT);
+  json_decref(patch);
+  api_result res = api_patch(rq->res, rq->ns, rq->name, NULL, "application/merge-patch+json", body, strlen(body), o);
+  free(body);
+  send_scale(rq, &res);
+}
+
+bool rest_sub_put(http_req *rq, const api_opts *o) {
+  if (strcmp(rq->sub, "scale") != 0) return false;
+  json_error_t je;
+  json_t *scale = json_loadb(rq->body ? rq->body : "", rq->body_len, 0, &je);
+  if (!json_is_object(scale)) {
+    json_decref(scale);
+    http_send_status(rq, status_bad_request("couldn't get version/kind; json parse error: %s", je.text));
+    return true;
+  }
+  write_replicas(rq, scale, o);
+  json_decref(scale);
+  return true;
+}
+
+bool rest_sub_patch(http_req *rq, const api_opts *o) {
+  if (strcmp(rq->sub, "scale") != 0) return false;
+  api_result cur = api_get(rq->res, rq->ns, rq->name);
+  if (cur.code != 200) {
+    http_send_result(rq, &cur);
+    return true;
+  }
+  json_t *obj = api_result_json(&cur);
+  api_result_clear(&cur);
+  json_t *scale = scale_of(rq->res, obj);
+  json_decref(obj);
+  json_error_t je;
+  json_t *patch = json_loadb(rq->body ? rq->body : "", rq->body_len, 0, &je);
+  char err[512] = "";
+  json_t *patched = NULL;
+  const char *ct = rq->content_type ? rq->content_type : "";
+  if (patch && !strncmp(ct, "application/json-patch+json", 27)) patched = json_patch_apply(scale, patch, err, sizeof err);
+  else if (json_is_object(patch)) patched = json_merge_patch(scale, patch);
+  else snprintf(err, sizeof err, "%s", je.text);
+  if (!patched) http_send_status(rq, status_bad_request("%s", err));
+  else write_replicas(rq, patched, o);
+  json_decref(patched);
+  json_decref(patch);
+  json_decref(scale);
+  return true;
+}
+
+static void send_created_status(http_req *rq) {
+  json_t *s = json_pack("{s:s,s:s,s:{},s:s,s:i}", "kind", "Status", "apiVersion", "v1", "metadata", "status",
+                        "Success", "code", 201);
+  http_send_json(rq, 201, s);
+  json_decref(s);
+}
+
+/* pods/binding: sets spec.nodeName once, with the PodScheduled condition. */
+static void bind(http_req *rq, const resource *pods, const char *pod, const json_t *binding, bool dry_run) {
+  const char *node = json_string_value(json_object_get(json_object_get(binding, "target"), "name"));
+  if (!node || !*node) {
+    http_send_status(rq, status_failure(422, "Invalid", "Binding \"\" is invalid: target.name: Required value", NULL));
+    return;
+  }
+  for (int attempt = 0; attempt < 16; attempt++) {
+    cobj *cur = cache_get_latest(api_cache(), pods->bucket, rq->ns, pod);
+    if (!cur) {
+      http_send_status(rq, status_not_found(pods, pod));
+      return;
+    }
+    const char *have = json_string_value(json_object_get(json_object_get(cur->obj, "spec"), "nodeName"));
+    if (have && *have) {
+      char why[512];
+      snprintf(why, sizeof why, "pod %s is already assigned to node \"%s\"", pod, have);
+      cobj_unref(cur);
+      http_send_status(rq, status_conflict(pods, pod, why));
+      return;
+    }
+    if (meta_str(cur->obj, "deletionTimestamp")) {
+      cobj_unref(cur);
+      http_send_status(rq, status_conflict(pods, pod, "pod is being deleted, cannot be assigned to a host"));
+      return;
+    }
+    json_t *obj = json_deep_copy(cur->obj);
+    json_t *spec = json_object_get(obj, "spec");
+    json_object_set_new(spec, "nodeName", json_string(node));
+    json_t *status = json_object_get(obj, "status");
+    if (!json_is_object(status)) json_object_set_new(obj, "status", status = json_object());
+    json_t *conds = json_object_get(status, "conditions");
+    if (!json_is_array(conds)) json_object_set_new(status, "conditions", conds = json_array());
+    char now[32];
+    api_now_rfc3339(now, sizeof now);
+    size_t i;
+    json_t *c;
+    json_array_foreach(conds, i, c) {
+      const char *t = json_string_value(json_object_get(c, "type"));
+      if (t && !strcmp(t, "PodScheduled")) {
+        json_array_remove(conds, i);
+        break;
+      }
+    }
+    json_array_append_new(conds, json_pack("{s:s,s:s,s:n,s:s}", "type", "PodScheduled", "status", "True",
+                                           "lastProbeTime", "lastTransitionTime", now));
+    if (dry_run) {
+      json_decref(obj);
+      cobj_unref(cur);
+      send_created_status(rq);
+      return;
+    }
+    api_result res = api_store_unchecked(pods, rq->ns, pod, obj, cur);
+    cobj_unref(cur);
+    if (res.code == 0) continue;
+    if (res.code >= 300) {
+      http_send_result(rq, &res);
+      return;
+    }
+    api_result_clear(&res);
+    send_created_status(rq);
+    return;
+  }
+  http_send_status(rq, status_conflict(pods, pod, "the object has been modified; please apply your changes to the "
+                                                  "latest version and try again"));
+}
+
+bool rest_sub_post(http_req *rq, const api_opts *o) {
+  const resource *r = rq->res;
+  bool core = !r->ref.group[0];
+  bool binding_res = core && !strcmp(r->ref.plural, "bindings");
+  bool pod_sub = core && !strcmp(r->ref.plural, "pods") && rq->name[0] &&
+                 (!strcmp(rq->sub, "binding") || !strcmp(rq->sub, "eviction"));
+  if (!binding_res && !pod_sub) return false;
+  json_error_t je;
+  json_t *body = json_loadb(rq->body ? rq->body : "", rq->body_len, 0, &je);
+  if (!json_is_object(body)) {
+    json_decref(body);
+    http_send_status(rq, status_bad_request("couldn't get version/kind; json parse error: %s", je.text));
+    return true;
+  }
+  const resource *pods = registry_find("", "v1", "pods");
+  if (!strcmp(rq->sub, "eviction")) {
+    json_t *opts = json_object_get(body, "deleteOptions");
+    api_result res = api_delete(pods, rq->ns, rq->name, opts, o);
+    if (res.code < 300) {
+      api_result_clear(&res);
+      send_created_status(rq);
+    } else {
+      http_send_result(rq, &res);
+    }
+  } else {
+    const char *name = rq->name[0] ? rq->name : json_string_value(json_object_get(json_object_get(body, "metadata"), "name"));
+    if (!name || !*name) http_send_status(rq, status_bad_request("name is required for a binding"));
+    else bind(rq, pods, name, body, o && o->dry_run);
+  }
+  json_decref(body);
+  return true;
+}

@@ -1,0 +1,239 @@
+/* service_alloc.c - the Service admission with state that kube-apiserver's
+ * service REST storage does: ClusterIP allocation from the service CIDR
+ * (10.96.0.0/12, the kubeadm default; 10.96.0.1 is the `kubernetes`
+ * Service), NodePort allocation from 30000-32767, and Kubernetes' Invalid
+ * errors for addresses/ports out of range or already taken. The used set is
+ * read from the watch cache under one allocator lock, plus the allocations
+ * handed out in the last minute that may not be committed yet. */
+#include "api_internal.h"
+#include "field_errors.h"
+#include <arpa/inet.h>
+#include <openssl/rand.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CIDR_BASE 0x0A600000u /* 10.96.0.0 */
+#define CIDR_BITS 12
+#define CIDR_SIZE (1u << (32 - CIDR_BITS))
+#define PORT_MIN 30000
+#define PORT_MAX 32767
+#define RECENT_MAX 512
+
+static pthread_mutex_t alloc_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+  uint32_t ip; /* 0 when the entry is a port */
+  int port;
+  time_t at;
+} recent[RECENT_MAX];
+static size_t recent_n;
+
+typedef struct {
+  unsigned char *ips;   /* bitmap over the CIDR */
+  unsigned char *ports; /* bitmap over the NodePort range */
+} used_set;
+
+static void set_bit(unsigned char *m, size_t i) { m[i / 8] |= (unsigned char)(1u << (i % 8)); }
+static bool get_bit(const unsigned char *m, size_t i) { return m[i / 8] & (1u << (i % 8)); }
+
+static bool parse_ip(const char *s, uint32_t *ip) {
+  struct in_addr a;
+  if (!s || inet_pton(AF_INET, s, &a) != 1) return false;
+  *ip = ntohl(a.s_addr);
+  return true;
+}
+
+static bool in_cidr(uint32_t ip) { return (ip & ~(CIDR_SIZE - 1)) == CIDR_BASE; }
+
+/* Everything allocated by services other than skip_uid. */
+static void collect_used(const resource *r, const char *skip_uid, used_set *u) {
+  u->ips = calloc(CIDR_SIZE / 8, 1);
+  u->ports = calloc((PORT_MAX - PORT_MIN + 1) / 8 + 1, 1);
+  set_bit(u->ips, 0); /* network address */
+  set_bit(u->ips, CIDR_SIZE - 1);
+  cobj_vec all = {0};
+  cache_list(api_cache(), r->bucket, "", NULL, 0, &all);
+  for (size_t i = 0; i < all.n; i++) {
+    const json_t *svc = all.items[i]->obj;
+    const char *uid = meta_str(svc, "uid");
+    if (skip_uid && uid && !strcmp(uid, skip_uid)) continue;
+    const json_t *spec = json_object_get(svc, "spec");
+    uint32_t ip;
+    if (parse_ip(json_string_value(json_object_get(spec, "clusterIP")), &ip) && in_cidr(ip))
+      set_bit(u->ips, ip - CIDR_BASE);
+    size_t k;
+    json_t *p;
+    json_array_foreach(json_object_get(spec, "ports"), k, p) {
+      json_int_t np = json_integer_value(json_object_get(p, "nodePort"));
+      if (np >= PORT_MIN && np <= PORT_MAX) set_bit(u->ports, (size_t)(np - PORT_MIN));
+    }
+  }
+  cobj_vec_clear(&all);
+  time_t now = time(NULL);
+  size_t keep = 0;
+  for (size_t i = 0; i < recent_n; i++) {
+    if (now - recent[i].at > 60) continue;
+    recent[keep++] = recent[i];
+    if (recent[i].ip) set_bit(u->ips, recent[i].ip - CIDR_BASE);
+    else set_bit(u->ports, (size_t)(recent[i].port - PORT_MIN));
+  }
+  recent_n = keep;
+}
+
+static void remember(uint32_t ip, int port) {
+  if (recent_n == RECENT_MAX) memmove(recent, recent + 1, (--recent_n) * sizeof *recent);
+  recent[recent_n].ip = ip;
+  recent[recent_n].port = port;
+  recent[recent_n].at = time(NULL);
+  recent_n++;
+}
+
+static uint32_t random_u32(void) {
+  uint32_t v;
+  RAND_bytes((unsigned char *)&v, sizeof v);
+  return v;
+}
+
+static bool alloc_ip(used_set *u, uint32_t *out) {
+  uint32_t start = random_u32() % CIDR_SIZE;
+  for (uint32_t i = 0; i < CIDR_SIZE; i++) {
+    uint32_t off = (start + i) % CIDR_SIZE;
+    if (!get_bit(u->ips, off)) {
+      set_bit(u->ips, off);
+      *out = CIDR_BASE + off;
+      return true;
+    }
+  }
+  return false;
+}
+
+static bool alloc_port(used_set *u, int *out) {
+  int span = PORT_MAX - PORT_MIN + 1;
+  int start = (int)(random_u32() % (uint32_t)span);
+  for (int i = 0; i < span; i++) {
+    int off = (start + i) % span;
+    if (!get_bit(u->ports, (size_t)off)) {
+      set_bit(u->ports, (size_t)off);
+      *out = PORT_MIN + off;
+      return true;
+    }
+  }
+  return false;
+}
+
+static void assign_cluster_ip(json_t *spec, used_set *u, const json_t *old_spec, field_errors *fe) {
+  const char *type = json_string_value(json_object_get(spec, "type"));
+  if (type && !strcmp(type, "ExternalName")) return;
+  const char *ip = json_string_value(json_object_get(spec, "clusterIP"));
+  const char *old_ip = json_string_value(json_object_get(old_spec, "clusterIP"));
+  if ((!ip || !*ip) && old_ip && *old_ip) {
+    json_object_set_new(spec, "clusterIP", json_string(old_ip));
+    ip = old_ip;
+  }
+  if (ip && !strcmp(ip, "None")) goto families;
+  if (old_ip && ip && !strcmp(ip, old_ip)) goto families;
+  uint32_t v;
+  if (ip && *ip) {
+    if (!parse_ip(ip, &v) || !in_cidr(v)) {
+      fe_invalid_str(fe, "spec.clusterIP", ip,
+                     "provided IP is not in the valid range. The range of valid IPs is 10.96.0.0/12");
+      return;
+    }
+    if (get_bit(u->ips, v - CIDR_BASE)) {
+      fe_invalid_str(fe, "spec.clusterIP", ip, "provided IP is already allocated");
+      return;
+    }
+    set_bit(u->ips, v - CIDR_BASE);
+  } else if (!alloc_ip(u, &v)) {
+    fe_add(fe, FE_INTERNAL, "spec.clusterIP", NULL, "failed to allocate a serviceIP: range is full");
+    return;
+  }
+  remember(v, 0);
+  struct in_addr a = {htonl(v)};
+  char buf[INET_ADDRSTRLEN];
+  inet_ntop(AF_INET, &a, buf, sizeof buf);
+  json_object_set_new(spec, "clusterIP", json_string(buf));
+families:
+  ip = json_string_value(json_object_get(spec, "clusterIP"));
+  json_object_set_new(spec, "clusterIPs", json_pack("[s]", ip));
+  if (!json_object_get(spec, "ipFamilies")) json_object_set_new(spec, "ipFamilies", json_pack("[s]", "IPv4"));
+  if (!json_object_get(spec, "ipFamilyPolicy")) json_object_set_new(spec, "ipFamilyPolicy", json_string("SingleStack"));
+}
+
+static json_int_t old_node_port(const json_t *old_spec, const json_t *port) {
+  size_t i;
+  json_t *p;
+  json_array_foreach(json_object_get(old_spec, "ports"), i, p) {
+    if (json_equal(json_object_get(p, "port"), json_object_get(port, "port")) &&
+        json_equal(json_object_get(p, "protocol"), json_object_get(port, "protocol")))
+      return json_integer_value(json_object_get(p, "nodePort"));
+  }
+  return 0;
+}
+
+static void assign_node_ports(json_t *spec, used_set *u, const json_t *old_spec, field_errors *fe) {
+  const char *type = json_string_value(json_object_get(spec, "type"));
+  bool wants = type && (!strcmp(type, "NodePort") || !strcmp(type, "LoadBalancer"));
+  size_t i;
+  json_t *p;
+  json_array_foreach(json_object_get(spec, "ports"), i, p) {
+    json_t *npv = json_object_get(p, "nodePort");
+    json_int_t np = json_integer_value(npv);
+    char field[64];
+    snprintf(field, sizeof field, "spec.ports[%zu].nodePort", i);
+    if (!wants) {
+      if (npv && np) fe_add(fe, FE_FORBIDDEN, field, NULL, "may not be used when `type` is 'ClusterIP'");
+      continue;
+    }
+    if (!np) np = old_node_port(old_spec, p);
+    if (np) {
+      if (np == old_node_port(old_spec, p)) {
+        json_object_set_new(p, "nodePort", json_integer(np));
+        continue;
+      }
+      if (np < PORT_MIN || np > PORT_MAX) {
+        fe_invalid_int(fe, field, np,
+                       "provided port is not in the valid range. The range of valid ports is 30000-32767");
+        continue;
+      }
+      if (get_bit(u->ports, (size_t)(np - PORT_MIN))) {
+        fe_invalid_int(fe, field, np, "provided port is already allocated");
+        continue;
+      }
+      set_bit(u->ports, (size_t)(np - PORT_MIN));
+    } else {
+      int got;
+      if (!alloc_port(u, &got)) {
+        fe_add(fe, FE_INTERNAL, field, NULL, "failed to allocate a nodePort: range is full");
+        continue;
+      }
+      np = got;
+    }
+    remember(0, (int)np);
+    json_object_set_new(p, "nodePort", json_integer(np));
+  }
+}
+
+json_t *service_allocate(const resource *r, json_t *svc, const json_t *old) {
+  if (r->ref.group[0] || strcmp(r->ref.plural, "services")) return NULL;
+  json_t *spec = json_object_get(svc, "spec");
+  if (!json_is_object(spec)) return NULL;
+  const json_t *old_spec = json_object_get(old, "spec");
+  field_errors *fe = field_errors_new();
+  pthread_mutex_lock(&alloc_mu);
+  used_set u;
+  collect_used(r, meta_str(svc, "uid"), &u);
+  assign_cluster_ip(spec, &u, old_spec, fe);
+  assign_node_ports(spec, &u, old_spec, fe);
+  pthread_mutex_unlock(&alloc_mu);
+  free(u.ips);
+  free(u.ports);
+  json_t *st = NULL;
+  if (fe_count(fe)) {
+    const char *name = meta_str(svc, "name");
+    st = fe_to_status(fe, "", "Service", name ? name : "");
+  }
+  field_errors_free(fe);
+  return st;
+}

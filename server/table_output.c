@@ -1,0 +1,68 @@
+/* table_output.c - Table and PartialObjectMetadata wrappers (see
+ * table_output.h). Rows carry the object as PartialObjectMetadata by default
+ * (includeObject=Metadata), which is what kubectl uses for --show-labels and
+ * sorting; includeObject=Object embeds the whole object. */
+#include "table_output.h"
+#include "table.h"
+#include <string.h>
+#include <time.h>
+
+static json_t *partial(const char *ver, const json_t *obj) {
+  char av[64];
+  snprintf(av, sizeof av, "meta.k8s.io/%s", ver);
+  return json_pack("{s:s,s:s,s:O}", "kind", "PartialObjectMetadata", "apiVersion", av, "metadata",
+                   json_object_get(obj, "metadata"));
+}
+
+static const char *include_object(http_req *rq, char *buf, size_t len) {
+  const char *v = http_query(rq, "includeObject", buf, len);
+  return v && *v ? v : "Metadata";
+}
+
+json_t *table_output_row(http_req *rq, const json_t *obj) {
+  const resource *r = rq->res;
+  json_t *row = json_pack("{s:o}", "cells", table_cells(r->ref.group, r->ref.plural, obj, time(NULL)));
+  char b[32];
+  const char *inc = include_object(rq, b, sizeof b);
+  if (!strcmp(inc, "Object")) json_object_set(row, "object", (json_t *)obj);
+  else if (strcmp(inc, "None") != 0) json_object_set_new(row, "object", partial(rq->table_version, obj));
+  return row;
+}
+
+static json_t *table_doc(http_req *rq, json_t *rows, const char *rv, const char *cont) {
+  char av[64];
+  snprintf(av, sizeof av, "meta.k8s.io/%s", rq->table_version ? rq->table_version : "v1");
+  json_t *md = json_object();
+  if (rv) json_object_set_new(md, "resourceVersion", json_string(rv));
+  if (cont) json_object_set_new(md, "continue", json_string(cont));
+  return json_pack("{s:s,s:s,s:o,s:o,s:o}", "kind", "Table", "apiVersion", av, "metadata", md, "columnDefinitions",
+                   table_columns(rq->res->ref.group, rq->res->ref.plural), "rows", rows);
+}
+
+json_t *table_output_single(http_req *rq, const json_t *obj) {
+  if (rq->form == OUT_META) return partial(rq->table_version, obj);
+  json_t *rows = json_array();
+  json_array_append_new(rows, table_output_row(rq, obj));
+  return table_doc(rq, rows, json_string_value(json_object_get(json_object_get(obj, "metadata"), "resourceVersion")),
+                   NULL);
+}
+
+json_t *table_output_list(http_req *rq, json_t *items, const char *rv, const char *cont) {
+  if (rq->form == OUT_META) {
+    json_t *out = json_array();
+    size_t i;
+    json_t *o;
+    json_array_foreach(items, i, o) json_array_append_new(out, partial(rq->table_version, o));
+    char av[64];
+    snprintf(av, sizeof av, "meta.k8s.io/%s", rq->table_version);
+    json_t *md = json_pack("{s:s}", "resourceVersion", rv);
+    if (cont) json_object_set_new(md, "continue", json_string(cont));
+    return json_pack("{s:s,s:s,s:o,s:o}", "kind", "PartialObjectMetadataList", "apiVersion", av, "metadata", md,
+                     "items", out);
+  }
+  json_t *rows = json_array();
+  size_t i;
+  json_t *o;
+  json_array_foreach(items, i, o) json_array_append_new(rows, table_output_row(rq, o));
+  return table_doc(rq, rows, rv, cont);
+}

@@ -1,0 +1,20 @@
+/* table_output.h - wraps objects into the meta.k8s.io Table and
+ * PartialObjectMetadata(List) forms kubectl asks for (Accept:
+ * application/json;as=Table;v=v1;g=meta.k8s.io), using the per-kind printers
+ * of table.h; honours includeObject=None|Metadata|Object. */
+#ifndef CKUBE_TABLE_OUTPUT_H
+#define CKUBE_TABLE_OUTPUT_H
+#include <jansson.h>
+#include "http.h"
+
+/* A Table (or PartialObjectMetadata) for one object; new reference. */
+json_t *table_output_single(http_req *rq, const json_t *obj);
+
+/* A Table (or PartialObjectMetadataList) for list items (objects in the
+ * served version); rv/cont go into its metadata. New reference. */
+json_t *table_output_list(http_req *rq, json_t *items, const char *rv, const char *cont);
+
+/* One row for obj (watch events use single-row tables). */
+json_t *table_output_row(http_req *rq, const json_t *obj);
+
+#endif
