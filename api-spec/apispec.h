@@ -1,5 +1,5 @@
 /* apispec.h - documents derived at build time from Kubernetes' swagger.json
- * (api-spec/*.py) and embedded into the binaries, looked up by name:
+ * (by the generators in api-spec/) and embedded into the binaries, looked up by name:
  *   "registry.json"        served resources: see api-spec/README.md
  *   "definitions.json"     swagger "definitions" (ours added), for strict
  *                          field validation and strategic merge patch

@@ -4,6 +4,7 @@
  * Kubernetes API over HTTPS until SIGINT/SIGTERM. */
 #include "api.h"
 #include "bootstrap.h"
+#include "controllers.h"
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
@@ -147,12 +148,14 @@ int main(int argc, char **argv) {
     cache_close(cc);
     return 1;
   }
+  controllers_start();
   LOGI("ckube-server serving the Kubernetes API at %s; kubeconfig: %s", url, pki.kubeconfig);
   while (!quit) pause();
   LOGI("shutting down (signal %d)", (int)quit);
   watch_stop_all();
   cache_wake_all(cc);
   http_stop();
+  controllers_stop();
   cache_close(cc);
   return 0;
 }

@@ -1,0 +1,14 @@
+/* controllers.h - starts and stops the in-process controllers. Each
+ * controller lives in its own file with one entry point and talks to the
+ * store only through the API core (api.h), like any client. */
+#ifndef CKUBE_CONTROLLERS_H
+#define CKUBE_CONTROLLERS_H
+
+void controllers_start(void);
+void controllers_stop(void);
+
+/* Namespace lifecycle: empties Terminating namespaces, then finalizes them. */
+void namespace_controller_start(void);
+void namespace_controller_stop(void);
+
+#endif
