@@ -26,4 +26,9 @@ json_t *yaml_stream_to_json(const char *buf, size_t len, char *err, size_t errle
  * and its length in *len_out when non-NULL; NULL only on allocation failure. */
 char *json_to_yaml(const json_t *v, size_t *len_out);
 
+/* Like json_to_yaml, but with map keys in the order go-yaml v2 sorts them
+ * (what the real API server and kubectl print: letters by code point,
+ * digit runs numerically). Same ownership and errors. */
+char *json_to_yaml_sorted(const json_t *v, size_t *len_out);
+
 #endif
