@@ -9,7 +9,7 @@ CACHE=${CKUBE_CACHE:-$HOME/.cache/ckube}
 export DEBIAN_FRONTEND=noninteractive
 
 pkgs=(build-essential cmake pkg-config libjansson-dev libyaml-dev libsqlite3-dev
-      libssl-dev libmbedtls-dev openssl dpkg-dev python3 python3-yaml python3-protobuf protobuf-compiler curl)
+      libssl-dev libmbedtls-dev openssl dpkg-dev cpio python3 python3-yaml python3-protobuf protobuf-compiler curl)
 if [ "${1:-}" = "--test" ]; then
   pkgs+=(clang libclang-rt-14-dev python3-kubernetes etcd-server etcd-client jq)
 fi
@@ -52,19 +52,31 @@ if [ ! -f "$CACHE/civetweb/src/civetweb.c" ]; then
   echo "deps: CivetWeb source in $CACHE/civetweb"
 fi
 
-# Kubernetes 1.20's API schema and gnostic's OpenAPIv2.proto from Debian's
-# kubernetes source package; only those files are kept.
-if [ ! -f "$CACHE/k8s-api/swagger.json" ]; then
+# Kubernetes 1.20's API schema, gnostic's OpenAPIv2.proto, and the
+# protobuf definitions + Go types of the API (for decoding the protobuf bodies
+# newer kubectl sends) from Debian's kubernetes source package; only those
+# files are kept.
+if [ ! -f "$CACHE/k8s-api/.complete-v2" ]; then
   apt_src_ready
   tmp=$(mktemp -d "$CACHE/k8s.XXXX")
   (cd "$tmp" && apt-get "${APT[@]}" source --download-only kubernetes >/dev/null 2>&1)
   tarball=$(ls "$tmp"/kubernetes_*.orig.tar.* | head -1)
   mkdir -p "$tmp/x"
   tar xf "$tarball" -C "$tmp/x" --wildcards '*/api/openapi-spec/swagger.json' \
-      '*/vendor/github.com/googleapis/gnostic/openapiv2/OpenAPIv2.proto'
+      '*/vendor/github.com/googleapis/gnostic/openapiv2/OpenAPIv2.proto' \
+      '*/staging/src/k8s.io/api/*/generated.proto' '*/staging/src/k8s.io/api/*/types.go' \
+      '*/staging/src/k8s.io/apimachinery/pkg/*/generated.proto' \
+      '*/staging/src/k8s.io/apimachinery/pkg/apis/meta/v1/types.go' \
+      '*/staging/src/k8s.io/apimachinery/pkg/apis/meta/v1/time.go' \
+      '*/staging/src/k8s.io/apimachinery/pkg/apis/meta/v1/micro_time.go'
+  rm -rf "$CACHE/k8s-api"
   mkdir -p "$CACHE/k8s-api"
   cp "$(find "$tmp/x" -name OpenAPIv2.proto | head -1)" "$CACHE/k8s-api/OpenAPIv2.proto"
   cp "$(find "$tmp/x" -path '*api/openapi-spec/swagger.json' | head -1)" "$CACHE/k8s-api/swagger.json"
+  src=$(find "$tmp/x" -maxdepth 1 -mindepth 1 -type d | head -1)
+  (cd "$src/staging/src" && find k8s.io -name generated.proto -o -name types.go -o -name time.go -o -name micro_time.go |
+     cpio -pdm --quiet "$CACHE/k8s-api/proto")
   rm -rf "$tmp"
-  echo "deps: Kubernetes API schema in $CACHE/k8s-api"
+  touch "$CACHE/k8s-api/.complete-v2"
+  echo "deps: Kubernetes API schema and protobuf definitions in $CACHE/k8s-api"
 fi
