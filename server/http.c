@@ -112,7 +112,11 @@ void http_send_result(http_req *rq, api_result *res) {
   const char *kind = status ? json_string_value(json_object_get(status, "kind")) : NULL;
   bool is_status = kind && !strcmp(kind, "Status");
   if (is_status) {
-    http_send_status(rq, json_incref(res->body));
+    out_form f = rq->form;
+    if (rq->form != OUT_YAML) rq->form = OUT_JSON;
+    json_t *c = json_object_get(res->body, "code");
+    http_send_json(rq, c ? (int)json_integer_value(c) : res->code, res->body);
+    rq->form = f;
   } else if (rq->form == OUT_TABLE || rq->form == OUT_META) {
     json_t *obj = api_result_json(res);
     json_t *t = table_output_single(rq, obj);
