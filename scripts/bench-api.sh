@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# bench-api.sh - API and storage benchmark, ckube beside what a user would run
+# instead, in one go on this machine (loopback only):
+#   ckube-server (SQLite)             ../shared/bench/api-load.sh + watch + RSS
+#   kube-apiserver 1.20 + etcd        the same load (when ../shared/conformance/build.sh
+#                                     has built it; K8S_BIN, default /tmp/k8s-e2e/bin)
+#   etcd alone (Debian etcd-server)   puts/s and a 10k-key range over its JSON gateway
+# Prints TSV rows (system, measure, value, unit) and writes them to
+# docs/bench/api-latest.tsv. Takes about 5 minutes per system.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+HERE=$PWD
+SHARED=${SHARED:-$HERE/../shared}
+command -v wrk >/dev/null || { apt-get update >/dev/null; DEBIAN_FRONTEND=noninteractive apt-get install -y wrk >/dev/null; }
+command -v etcd >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y etcd-server etcd-client >/dev/null
+[ -x build/bin/ckube-server ] || bash scripts/build.sh >/dev/null
+OUT=$(mktemp); T=$(mktemp -d); PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$T"; }
+trap cleanup EXIT
+port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+row() { printf '%s\t%s\t%s\t%s\n' "$@" | tee -a "$OUT"; }
+
+# watch delivery: N creates while one watcher counts events; reports events/s seen by the watcher
+watch_bench() { # label url token
+  local label=$1 url=$2 tok=$3 ns=wbench-$RANDOM n=3000
+  curl -sk -H "Authorization: Bearer $tok" -H 'Content-Type: application/json' -X POST "$url/api/v1/namespaces" \
+       -d "{\"metadata\":{\"name\":\"$ns\"}}" >/dev/null
+  local rv
+  rv=$(curl -sk -H "Authorization: Bearer $tok" "$url/api/v1/namespaces/$ns/configmaps" | python3 -c 'import json,sys;print(json.load(sys.stdin)["metadata"]["resourceVersion"])')
+  python3 - "$url" "$tok" "$ns" "$rv" "$n" <<'PY' > "$T/watch.out"
+import json, ssl, sys, threading, time, http.client, urllib.parse
+url, tok, ns, rv, n = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
+u = urllib.parse.urlparse(url)
+ctx = ssl._create_unverified_context()
+def conn(): return http.client.HTTPSConnection(u.hostname, u.port, context=ctx, timeout=60)
+w = conn()
+w.request("GET", f"/api/v1/namespaces/{ns}/configmaps?watch=1&resourceVersion={rv}&timeoutSeconds=120",
+          headers={"Authorization": "Bearer " + tok})
+resp = w.getresponse()
+seen = [0]; last = [0.0]
+def reader():
+    buf = b""
+    while seen[0] < n:
+        chunk = resp.read1(65536) if hasattr(resp, "read1") else resp.read(4096)
+        if not chunk: break
+        buf += chunk
+        while b"\n" in buf:
+            line, buf = buf.split(b"\n", 1)
+            if line.strip():
+                seen[0] += 1; last[0] = time.time()
+t = threading.Thread(target=reader, daemon=True); t.start()
+start = time.time()
+def writer(k):
+    c = conn()
+    for i in range(k, n, 8):
+        body = json.dumps({"metadata": {"name": f"w-{i}"}, "data": {"k": "v"}})
+        c.request("POST", f"/api/v1/namespaces/{ns}/configmaps", body,
+                  {"Authorization": "Bearer " + tok, "Content-Type": "application/json"})
+        c.getresponse().read()
+ws = [threading.Thread(target=writer, args=(k,)) for k in range(8)]
+[x.start() for x in ws]; [x.join() for x in ws]
+wrote = time.time()
+t.join(60)
+print(f"{seen[0]} {n / (wrote - start):.0f} {seen[0] / (last[0] - start) if last[0] > start else 0:.0f} {(last[0] - wrote) * 1000:.0f}")
+PY
+  read -r got wps eps lag < "$T/watch.out"
+  row "$label" "watch events delivered" "$got/$n" "events"
+  row "$label" "watch delivery rate (8 writers)" "$eps" "events/s (writes $wps/s, last event ${lag} ms after last write)"
+}
+
+# --- ckube
+P=$(port); D=$T/ckube
+build/bin/ckube-server --data-dir "$D" --listen "127.0.0.1:$P" >"$T/ckube.log" 2>&1 & PIDS+=($!); CK=$!
+for i in $(seq 100); do curl -sk "https://127.0.0.1:$P/readyz" | grep -q ok && break; sleep 0.1; done
+sleep 1
+row ckube "idle RSS" "$(( $(rss_kb $CK) / 1024 ))" MiB
+TOK=$(cat "$D/pki/admin.token")
+bash "$SHARED/bench/api-load.sh" "https://127.0.0.1:$P" "$TOK" ckube | tee -a "$OUT"
+row ckube "RSS after 10k pods" "$(( $(rss_kb $CK) / 1024 ))" MiB
+row ckube "data dir size" "$(du -sm "$D" | cut -f1)" MiB
+watch_bench ckube "https://127.0.0.1:$P" "$TOK"
+kill $CK; wait $CK 2>/dev/null || true
+
+# --- kube-apiserver + etcd (optional)
+K8S_BIN=${K8S_BIN:-/tmp/k8s-e2e/bin}
+if [ -x "$K8S_BIN/kube-apiserver" ]; then
+  cat > "$T/real.sh" <<REAL
+set -e
+URL=\$(python3 -c 'import yaml,os;print(yaml.safe_load(open(os.environ["KUBECONFIG"]))["clusters"][0]["cluster"]["server"])')
+AP=\$(pgrep -f "kube-apiserver --etcd-servers" | head -1); ET=\$(pgrep -x etcd | head -1)
+sleep 2
+printf 'kube-apiserver+etcd\tidle RSS\t%s\tMiB\n' \$(( (\$(awk '/VmRSS/{print \$2}' /proc/\$AP/status) + \$(awk '/VmRSS/{print \$2}' /proc/\$ET/status)) / 1024 ))
+bash "$SHARED/bench/api-load.sh" "\$URL" real-cluster-admin-token kube-apiserver+etcd
+printf 'kube-apiserver+etcd\tRSS after 10k pods\t%s\tMiB\n' \$(( (\$(awk '/VmRSS/{print \$2}' /proc/\$AP/status) + \$(awk '/VmRSS/{print \$2}' /proc/\$ET/status)) / 1024 ))
+echo "URL=\$URL" > "$T/real.env"
+REAL
+  K8S_BIN=$K8S_BIN bash "$SHARED/conformance/real-cluster.sh" bash "$T/real.sh" 2>/dev/null | grep -P '\t' | tee -a "$OUT" || true
+else
+  row kube-apiserver+etcd "skipped" "-" "run ../shared/conformance/build.sh first"
+fi
+
+# --- etcd alone, on the same disk
+EP=$(port); PP=$(port)
+etcd --data-dir "$T/etcd" --listen-client-urls "http://127.0.0.1:$EP" --advertise-client-urls "http://127.0.0.1:$EP" \
+     --listen-peer-urls "http://127.0.0.1:$PP" --initial-advertise-peer-urls "http://127.0.0.1:$PP" \
+     --initial-cluster "default=http://127.0.0.1:$PP" >"$T/etcd.log" 2>&1 & PIDS+=($!); ET=$!
+for i in $(seq 100); do curl -s "http://127.0.0.1:$EP/health" | grep -q true && break; sleep 0.1; done
+row etcd "idle RSS" "$(( $(rss_kb $ET) / 1024 ))" MiB
+cat > "$T/put.lua" <<'LUA'
+local n, count = 0, 0
+function setup(thread) count = count + 1; thread:set("tid", count) end
+local b64 = function(s) return (s:gsub('.', function(x) local r, b = '', x:byte() for i = 8, 1, -1 do r = r .. (b % 2^i - b % 2^(i-1) > 0 and '1' or '0') end return r end) .. '0000'):gsub('%d%d%d?%d?%d?%d?', function(x) if #x < 6 then return '' end local c = 0 for i = 1, 6 do c = c + (x:sub(i,i) == '1' and 2^(6-i) or 0) end return ('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'):sub(c+1,c+1) end) .. ({ '', '==', '=' })[#s % 3 + 1] end
+local value = b64(string.rep("x", 300))
+function request()
+  n = n + 1
+  local key = b64(string.format("/registry/configmaps/bench/o-%d-%d-%d", ROUND, tid or 0, n))
+  return wrk.format("POST", "/v3/kv/put", nil, '{"key":"' .. key .. '","value":"' .. value .. '"}')
+end
+LUA
+for c in 16 64; do
+  { echo "ROUND=$c"; cat "$T/put.lua"; } > "$T/p.lua"
+  wrk -t2 -c$c -d10s --latency -s "$T/p.lua" "http://127.0.0.1:$EP" > "$T/etcd.out" 2>&1 || true
+  row etcd "puts/s c=$c" "$(awk '/Requests\/sec/ {print $2}' "$T/etcd.out")" \
+      "req/s (p50 $(awk '$1=="50%" {print $2}' "$T/etcd.out"), p99 $(awk '$1=="99%" {print $2}' "$T/etcd.out"), 300-byte values)"
+done
+# range over 10k keys under one prefix
+python3 - "$EP" <<'PY' > "$T/range.out"
+import base64, json, sys, time, urllib.request
+ep = sys.argv[1]
+def call(path, body):
+    req = urllib.request.Request(f"http://127.0.0.1:{ep}{path}", json.dumps(body).encode())
+    return json.load(urllib.request.urlopen(req))
+k = lambda s: base64.b64encode(s.encode()).decode()
+pod = json.dumps({"metadata": {"name": "p"}, "spec": {"containers": [{"name": "c", "image": "nginx"}]}}) * 3
+for i in range(10000):
+    call("/v3/kv/put", {"key": k(f"/registry/pods/bench/p-{i:05d}"), "value": k(pod)})
+ts = []
+for _ in range(5):
+    t = time.time(); r = call("/v3/kv/range", {"key": k("/registry/pods/bench/"), "range_end": k("/registry/pods/bench0")}); ts.append(time.time() - t)
+print(len(r.get("kvs", [])), sorted(ts)[2])
+PY
+read -r cnt med < "$T/range.out"
+row etcd "range $cnt keys" "$med" "s (median of 5, JSON gateway)"
+row etcd "RSS after 10k pods" "$(( $(rss_kb $ET) / 1024 ))" MiB
+row etcd "data dir size" "$(du -sm "$T/etcd" | cut -f1)" MiB
+mkdir -p docs/bench
+cp "$OUT" docs/bench/api-latest.tsv
+echo "results in docs/bench/api-latest.tsv"
