@@ -270,7 +270,11 @@ static json_t *scalar_json(builder *b, const yaml_event_t *e, bool *is_merge, bo
       *failed = true;
       return NULL;
     }
-    if (!strcmp(st, "float") && k == YR_INT) return json_real((double)v.i);
+    if (!strcmp(st, "float") && (k == YR_INT || k == YR_UINT)) {
+      json_t *j = float_json(b, k == YR_INT ? (double)v.i : (double)v.u, m);
+      if (!j) *failed = true;
+      return j;
+    }
   }
   switch (k) {
     case YR_NULL: return json_null();

@@ -50,7 +50,7 @@ static void test_scalars(void) {
       {"a: 2001-12-14T21:59:43.10Z", "{\"a\":\"2001-12-14T21:59:43.10Z\"}"}, {"a: 0x", "{\"a\":\"0x\"}"},
       {"a: '12'", "{\"a\":\"12\"}"}, {"a: \"true\"", "{\"a\":\"true\"}"}, {"a: ''", "{\"a\":\"\"}"},
       {"a: |\n  12\n", "{\"a\":\"12\\n\"}"}, {"a: >-\n  x\n  y\n", "{\"a\":\"x y\"}"},
-      {"a: !!str 12", "{\"a\":\"12\"}"}, {"a: !!float 1", "{\"a\":1.0}"}, {"a: !foo 12", "{\"a\":\"12\"}"},
+      {"a: !!str 12", "{\"a\":\"12\"}"}, {"a: !!float 1", "{\"a\":1}"}, {"a: !foo 12", "{\"a\":\"12\"}"},
       {"a: !!int x", "ERR: yaml: line 1, column 4: cannot decode !!str `x` as a !!int"},
       {"a: .inf", "ERR: yaml: line 1, column 4: json: unsupported value: +Inf"},
       {"a: -.Inf", "ERR: yaml: line 1, column 4: json: unsupported value: -Inf"},
