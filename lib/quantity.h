@@ -17,7 +17,10 @@ typedef struct {
   quantity_format format;
 } quantity;
 
-/* Parses s. Returns 0, or -1 for a string Kubernetes would refuse with
+/* Parses s (rounded up to nano units; binary values capped at 2^63-1).
+ * Inputs needing more than 38 significant digits or exponents beyond 1e9
+ * are refused although Kubernetes takes them. Returns 0, or -1 for a string
+ * Kubernetes would refuse with
  * "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'". */
 int quantity_parse(const char *s, quantity *out);
 
@@ -35,7 +38,10 @@ int64_t quantity_value(const quantity *q);
 /* Canonical string (as Quantity.String()) into buf; returns buf. 64 bytes suffice. */
 char *quantity_format_str(const quantity *q, char *buf, size_t len);
 
-/* Convenience: canonical form of s into buf; returns -1 if s does not parse. */
+/* The text the API server writes back for s into buf; returns -1 if s does
+ * not parse. Like upstream this is s itself when its fast path deems the
+ * input canonical ("+1", "007", "1e3", "100.035k" are echoed), otherwise
+ * quantity_format_str of the parsed value. */
 int quantity_canonicalize(const char *s, char *buf, size_t len);
 
 #endif

@@ -621,9 +621,13 @@ label_selector *label_selector_from_json(const json_t *sel, char *err, size_t er
     const char *k;
     json_t *v;
     json_object_foreach(ml, k, v) {
-      if (!json_is_string(v)) { set_err(err, errlen, "json: matchLabels values must be strings"); goto fail; }
+      /* Go decodes a JSON null into a string field as "". */
+      if (!json_is_string(v) && !json_is_null(v)) {
+        set_err(err, errlen, "json: matchLabels values must be strings");
+        goto fail;
+      }
       char *key = strdup(k), **vals = malloc(sizeof *vals);
-      char *val = strdup(json_string_value(v));
+      char *val = strdup(json_is_string(v) ? json_string_value(v) : "");
       if (!key || !vals || !val) {
         free(key); free(vals); free(val);
         set_err(err, errlen, NULL);
@@ -666,11 +670,12 @@ label_selector *label_selector_from_json(const json_t *sel, char *err, size_t er
       if (!key || !vals) { free(key); free(vals); set_err(err, errlen, NULL); goto fail; }
       for (size_t j = 0; j < nv; j++) {
         json_t *x = json_array_get(jv, j);
-        if (!json_is_string(x) || !(vals[j] = strdup(json_string_value(x)))) {
+        bool ok_type = json_is_string(x) || json_is_null(x);
+        if (!ok_type || !(vals[j] = strdup(json_is_string(x) ? json_string_value(x) : ""))) {
           for (size_t q = 0; q < j; q++) free(vals[q]);
           free(vals);
           free(key);
-          set_err(err, errlen, json_is_string(x) ? NULL : "json: matchExpressions values must be strings");
+          set_err(err, errlen, ok_type ? NULL : "json: matchExpressions values must be strings");
           goto fail;
         }
       }

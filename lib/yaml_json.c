@@ -23,15 +23,16 @@
 typedef struct {
   char *name;
   json_t *value;
-  size_t nodes; /* node count of value */
-  int depth;    /* nesting depth of value (a scalar is 0) */
+  size_t nodes; /* node count of value, copies included */
+  int levels;   /* containers nested in value (a scalar has 0) */
 } anchor;
 
 typedef struct {
   json_t *container;
   bool is_map;
   char *anchor;     /* anchor to register when the container closes */
-  size_t start_nodes;
+  size_t start_nodes; /* b->nodes before this container was counted */
+  int levels_below;   /* deepest container nesting among the children */
   char *key;        /* map: pending key, NULL when expecting a key */
   bool key_merge;   /* map: the pending key is a "<<" merge key */
   bool have_key;
@@ -84,38 +85,15 @@ static void builder_free(builder *b) {
   free(b->anchors);
 }
 
-/* Size and depth of a finished value, stopping early once over budget. */
-static void measure(const json_t *v, size_t *nodes, int *depth, int d, size_t budget) {
-  (*nodes)++;
-  if (d > *depth) *depth = d;
-  if (*nodes > budget || d > YAML_JSON_MAX_DEPTH) return;
-  if (json_is_object(v)) {
-    const char *k;
-    json_t *x;
-    json_object_foreach((json_t *)v, k, x) {
-      measure(x, nodes, depth, d + 1, budget);
-      if (*nodes > budget) return;
-    }
-  } else if (json_is_array(v)) {
-    size_t i;
-    json_t *x;
-    json_array_foreach(v, i, x) {
-      measure(x, nodes, depth, d + 1, budget);
-      if (*nodes > budget) return;
-    }
-  }
-}
-
-static int set_anchor(builder *b, const char *name, json_t *v, const yaml_mark_t *m) {
-  size_t nodes = 0;
-  int depth = 0;
-  measure(v, &nodes, &depth, 0, YAML_JSON_MAX_NODES);
+/* Sizes are tracked while building, so defining an anchor costs O(1)
+ * rather than a walk of its subtree. */
+static int set_anchor(builder *b, const char *name, json_t *v, size_t nodes, int levels, const yaml_mark_t *m) {
   for (size_t i = 0; i < b->nanchors; i++) {
     if (!strcmp(b->anchors[i].name, name)) {
       json_decref(b->anchors[i].value);
       b->anchors[i].value = json_incref(v);
       b->anchors[i].nodes = nodes;
-      b->anchors[i].depth = depth;
+      b->anchors[i].levels = levels;
       return 0;
     }
   }
@@ -128,7 +106,7 @@ static int set_anchor(builder *b, const char *name, json_t *v, const yaml_mark_t
   }
   char *nm = strdup(name);
   if (!nm) { b_err(b, m, "out of memory"); return -1; }
-  b->anchors[b->nanchors++] = (anchor){nm, json_incref(v), nodes, depth};
+  b->anchors[b->nanchors++] = (anchor){nm, json_incref(v), nodes, levels};
   return 0;
 }
 
@@ -148,13 +126,13 @@ static char *key_string(builder *b, const json_t *k, const yaml_mark_t *m) {
 }
 
 /* Merges src (an object) into dst, overwriting, as go-yaml v2 does when
- * decoding a merge into the map being built. */
+ * decoding a merge into the map being built. src is a private copy about to
+ * be released, so its children can move over without copying. */
 static int merge_into(json_t *dst, json_t *src) {
   const char *k;
   json_t *v;
   json_object_foreach(src, k, v) {
-    json_t *c = json_deep_copy(v);
-    if (!c || json_object_set_new(dst, k, c)) return -1;
+    if (json_object_set(dst, k, v)) return -1;
   }
   return 0;
 }
@@ -270,7 +248,11 @@ static json_t *scalar_json(builder *b, const yaml_event_t *e, bool *is_merge, bo
       *failed = true;
       return NULL;
     }
-    if (!strcmp(st, "float") && k == YR_INT) return json_real((double)v.i);
+    if (!strcmp(st, "float") && (k == YR_INT || k == YR_UINT)) {
+      json_t *j = float_json(b, k == YR_INT ? (double)v.i : (double)v.u, m);
+      if (!j) *failed = true;
+      return j;
+    }
   }
   switch (k) {
     case YR_NULL: return json_null();
@@ -300,7 +282,7 @@ static int push(builder *b, bool is_map, const yaml_event_t *e) {
     b->cap = nc;
   }
   const yaml_char_t *an = is_map ? e->data.mapping_start.anchor : e->data.sequence_start.anchor;
-  frame f = {is_map ? json_object() : json_array(), is_map, NULL, b->nodes, NULL, false, false};
+  frame f = {is_map ? json_object() : json_array(), is_map, NULL, b->nodes - 1, 0, NULL, false, false};
   if (!f.container || (an && !(f.anchor = strdup((const char *)an)))) {
     json_decref(f.container);
     b_err(b, &e->start_mark, "out of memory");
@@ -310,11 +292,16 @@ static int push(builder *b, bool is_map, const yaml_event_t *e) {
   return 0;
 }
 
+static void note_levels(builder *b, int levels) {
+  if (b->n && b->st[b->n - 1].levels_below < levels) b->st[b->n - 1].levels_below = levels;
+}
+
 static int pop(builder *b, const yaml_event_t *e) {
   frame f = b->st[--b->n];
   free(f.key);
-  int rc = 0;
-  if (f.anchor) rc = set_anchor(b, f.anchor, f.container, &e->start_mark);
+  int rc = 0, levels = f.levels_below + 1;
+  note_levels(b, levels);
+  if (f.anchor) rc = set_anchor(b, f.anchor, f.container, b->nodes - f.start_nodes, levels, &e->start_mark);
   free(f.anchor);
   if (rc) { json_decref(f.container); return -1; }
   return add_value(b, f.container, false, &e->start_mark);
@@ -326,10 +313,11 @@ static int on_alias(builder *b, const yaml_event_t *e) {
     anchor *a = &b->anchors[i];
     if (strcmp(a->name, name)) continue;
     if (count_node(b, a->nodes, &e->start_mark)) return -1;
-    if ((int)b->n + a->depth > YAML_JSON_MAX_DEPTH) {
+    if ((int)b->n + a->levels > YAML_JSON_MAX_DEPTH) {
       b_err(b, &e->start_mark, "exceeded max depth of %d", YAML_JSON_MAX_DEPTH);
       return -1;
     }
+    note_levels(b, a->levels);
     return add_value(b, json_deep_copy(a->value), false, &e->start_mark);
   }
   b_err(b, &e->start_mark, "unknown anchor '%s' referenced", name);
@@ -348,7 +336,7 @@ static int on_scalar(builder *b, const yaml_event_t *e) {
     json_decref(v);
     v = json_stringn((const char *)e->data.scalar.value, e->data.scalar.length);
   }
-  if (e->data.scalar.anchor && set_anchor(b, (const char *)e->data.scalar.anchor, v, &e->start_mark)) {
+  if (e->data.scalar.anchor && set_anchor(b, (const char *)e->data.scalar.anchor, v, 1, 0, &e->start_mark)) {
     json_decref(v);
     return -1;
   }

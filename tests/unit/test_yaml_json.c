@@ -50,7 +50,7 @@ static void test_scalars(void) {
       {"a: 2001-12-14T21:59:43.10Z", "{\"a\":\"2001-12-14T21:59:43.10Z\"}"}, {"a: 0x", "{\"a\":\"0x\"}"},
       {"a: '12'", "{\"a\":\"12\"}"}, {"a: \"true\"", "{\"a\":\"true\"}"}, {"a: ''", "{\"a\":\"\"}"},
       {"a: |\n  12\n", "{\"a\":\"12\\n\"}"}, {"a: >-\n  x\n  y\n", "{\"a\":\"x y\"}"},
-      {"a: !!str 12", "{\"a\":\"12\"}"}, {"a: !!float 1", "{\"a\":1.0}"}, {"a: !foo 12", "{\"a\":\"12\"}"},
+      {"a: !!str 12", "{\"a\":\"12\"}"}, {"a: !!float 1", "{\"a\":1}"}, {"a: !foo 12", "{\"a\":\"12\"}"},
       {"a: !!int x", "ERR: yaml: line 1, column 4: cannot decode !!str `x` as a !!int"},
       {"a: .inf", "ERR: yaml: line 1, column 4: json: unsupported value: +Inf"},
       {"a: -.Inf", "ERR: yaml: line 1, column 4: json: unsupported value: -Inf"},
@@ -85,6 +85,18 @@ static void test_anchors(void) {
   CHECK_STR(y2j("c:\n  <<: {a: 1}\n"), "{\"c\":{\"a\":1}}");
   CHECK_STR(y2j("c:\n  '<<': {a: 1}\n"), "{\"c\":{\"<<\":{\"a\":1}}}");
   CHECK_STR(y2j("c:\n  <<: 1\n"), "ERR: yaml: line 2, column 7: map merge requires map or sequence of maps as the value");
+  CHECK_STR(y2j("c: {<<: &x {a: 1}, b: 2}\nd: *x\n"), "{\"c\":{\"a\":1,\"b\":2},\"d\":{\"a\":1}}");
+  {
+    /* an alias whose own nesting pushes the document past the depth limit */
+    char y[1024] = "a: &a ";
+    for (int i = 0; i < 60; i++) strcat(y, "[");
+    for (int i = 0; i < 60; i++) strcat(y, "]");
+    strcat(y, "\nb: ");
+    for (int i = 0; i < 50; i++) strcat(y, "[");
+    strcat(y, "*a");
+    for (int i = 0; i < 50; i++) strcat(y, "]");
+    CHECK(strstr(y2j(y), "exceeded max depth of 100") != NULL);
+  }
   CHECK_STR(y2j("a: *nope\n"), "ERR: yaml: line 1, column 4: unknown anchor 'nope' referenced");
   CHECK_STR(y2j("a: &a [*a]\n"), "ERR: yaml: line 1, column 8: unknown anchor 'a' referenced");
   /* billion laughs: 10 levels of 10 aliases = 10^10 nodes */
