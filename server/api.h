@@ -59,10 +59,12 @@ typedef struct {
 } api_list_opts;
 
 /* Collects matching objects (storage version, references) into out, sets
- * *rev to the list's resourceVersion and *cont to a continue token (malloc'd
- * or NULL). Returns NULL, or a Status (new reference) for bad options. */
+ * *rev to the list's resourceVersion, *cont to a continue token (malloc'd
+ * or NULL) and *remaining to the remainingItemCount (-1 when Kubernetes
+ * would not report one: last page, or a selector). Returns NULL, or a Status
+ * (new reference) for bad options. */
 json_t *api_list(const resource *r, const char *ns, const api_list_opts *lo, cobj_vec *out, int64_t *rev,
-                 char **cont);
+                 char **cont, long long *remaining);
 
 /* Converts a stored object to r's version: a new reference (the object
  * itself, increfed, when no conversion is needed). */

@@ -184,9 +184,10 @@ static int decode_continue(const char *tok, int64_t *rev, char *start, size_t le
 }
 
 json_t *api_list(const resource *r, const char *ns, const api_list_opts *lo, cobj_vec *out, int64_t *rev,
-                 char **cont) {
+                 char **cont, long long *remaining) {
   json_t *st = NULL;
   *cont = NULL;
+  *remaining = -1;
   api_filter *f = api_filter_new(r, lo->label_selector, lo->field_selector, &st);
   if (st) return st;
   if (!r->ref.namespaced) ns = "";
@@ -223,7 +224,11 @@ json_t *api_list(const resource *r, const char *ns, const api_list_opts *lo, cob
     after = last;
   }
   *rev = token_rev ? token_rev : snap;
-  if (more) *cont = encode_continue(*rev, last);
+  if (more) {
+    *cont = encode_continue(*rev, last);
+    if (!(lo->label_selector && *lo->label_selector) && !(lo->field_selector && *lo->field_selector))
+      *remaining = (long long)cache_count_after(api_cache(), r->bucket, ns, last);
+  }
   api_filter_free(f);
   return NULL;
 }

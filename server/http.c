@@ -85,7 +85,7 @@ void http_send(http_req *rq, int code, const char *ctype, const char *body, size
 void http_send_json(http_req *rq, int code, const json_t *v) {
   if (rq->form == OUT_YAML) {
     size_t n = 0;
-    char *y = json_to_yaml(v, &n);
+    char *y = json_to_yaml_sorted(v, &n);
     http_send(rq, code, "application/yaml", y, n);
     free(y);
     return;

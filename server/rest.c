@@ -133,7 +133,7 @@ static json_t *decode_body(http_req *rq, json_t **st) {
   return v;
 }
 
-static void send_list(http_req *rq, cobj_vec *items, int64_t rev, const char *cont) {
+static void send_list(http_req *rq, cobj_vec *items, int64_t rev, const char *cont, long long remaining) {
   const resource *r = rq->res;
   char rv[32];
   snprintf(rv, sizeof rv, "%lld", (long long)rev);
@@ -145,6 +145,7 @@ static void send_list(http_req *rq, cobj_vec *items, int64_t rev, const char *co
     w += sprintf(w, "{\"kind\":\"%s\",\"apiVersion\":\"%s\",\"metadata\":{\"resourceVersion\":\"%s\"", r->list_kind,
                  r->group_version, rv);
     if (cont) w += sprintf(w, ",\"continue\":\"%s\"", cont);
+    if (remaining >= 0) w += sprintf(w, ",\"remainingItemCount\":%lld", remaining);
     w += sprintf(w, "},\"items\":[");
     for (size_t i = 0; i < items->n; i++) {
       if (i) *w++ = ',';
@@ -164,6 +165,7 @@ static void send_list(http_req *rq, cobj_vec *items, int64_t rev, const char *co
   } else {
     json_t *md = json_pack("{s:s}", "resourceVersion", rv);
     if (cont) json_object_set_new(md, "continue", json_string(cont));
+    if (remaining >= 0) json_object_set_new(md, "remainingItemCount", json_integer(remaining));
     doc = json_pack("{s:s,s:s,s:o,s:O}", "kind", r->list_kind, "apiVersion", r->group_version, "metadata", md,
                     "items", arr);
   }
@@ -190,9 +192,10 @@ static void do_list(http_req *rq) {
   cobj_vec items = {0};
   int64_t rev = 0;
   char *next = NULL;
-  json_t *st = api_list(rq->res, rq->ns, &lo, &items, &rev, &next);
+  long long remaining;
+  json_t *st = api_list(rq->res, rq->ns, &lo, &items, &rev, &next, &remaining);
   if (st) http_send_status(rq, st);
-  else send_list(rq, &items, rev, next);
+  else send_list(rq, &items, rev, next, remaining);
   free(next);
   cobj_vec_clear(&items);
 }
@@ -230,7 +233,8 @@ static void do_delete_collection(http_req *rq, const api_opts *o) {
   cobj_vec items = {0};
   int64_t rev = 0;
   char *next = NULL;
-  st = api_list(rq->res, rq->ns, &lo, &items, &rev, &next);
+  long long remaining;
+  st = api_list(rq->res, rq->ns, &lo, &items, &rev, &next, &remaining);
   free(next);
   if (st) {
     json_decref(opts);

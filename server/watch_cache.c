@@ -247,6 +247,19 @@ int64_t cache_list(cache *c, cache_bucket *b, const char *ns, const char *after_
   return rev;
 }
 
+size_t cache_count_after(cache *c, cache_bucket *b, const char *ns, const char *after_subkey) {
+  char lo[320], hi[320];
+  bool scoped = ns && *ns, found;
+  snprintf(lo, sizeof lo, "%s", after_subkey);
+  /* namespace range: "<ns>/" up to "<ns>0" ('0' follows '/') */
+  if (scoped) snprintf(hi, sizeof hi, "%s0", ns);
+  pthread_rwlock_rdlock(&c->lock);
+  size_t start = bucket_find(b, lo, &found) + (found ? 1 : 0);
+  size_t end = scoped ? bucket_find(b, hi, &found) : b->n;
+  pthread_rwlock_unlock(&c->lock);
+  return end > start ? end - start : 0;
+}
+
 size_t cache_count(cache *c, cache_bucket *b) {
   pthread_rwlock_rdlock(&c->lock);
   size_t n = b->n;

@@ -82,6 +82,10 @@ void cobj_vec_clear(cobj_vec *v);         /* unrefs all, frees storage */
 int64_t cache_list(cache *c, cache_bucket *b, const char *ns, const char *after_subkey,
                    size_t limit, cobj_vec *out);
 
+/* Number of published objects of bucket b in namespace ns (all when empty)
+ * whose key sorts after after_subkey. */
+size_t cache_count_after(cache *c, cache_bucket *b, const char *ns, const char *after_subkey);
+
 /* Number of published objects in bucket b. */
 size_t cache_count(cache *c, cache_bucket *b);
 
