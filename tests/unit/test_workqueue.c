@@ -1,0 +1,57 @@
+/* test_workqueue.c - the controllers' work queue: keys are deduplicated
+ * while waiting, a key being processed is not handed out twice, re-adds
+ * during processing come back after done, delayed adds wait. */
+#include "test.h"
+#include "workqueue.h"
+#include <stdlib.h>
+#include <time.h>
+
+static double now_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec * 1000.0 + t.tv_nsec / 1e6;
+}
+
+static void test_dedup_and_processing(void) {
+  workqueue *q = workqueue_new();
+  workqueue_add(q, "a");
+  workqueue_add(q, "b");
+  workqueue_add(q, "a");
+  char *k1 = workqueue_get(q);
+  CHECK_STR(k1, "a");
+  workqueue_add(q, "a"); /* while processing: must wait for done */
+  char *k2 = workqueue_get(q);
+  CHECK_STR(k2, "b");
+  workqueue_done(q, k2);
+  free(k2);
+  workqueue_done(q, k1);
+  free(k1);
+  char *k3 = workqueue_get(q);
+  CHECK_STR(k3, "a");
+  workqueue_done(q, k3);
+  free(k3);
+  workqueue_shutdown(q);
+  CHECK(workqueue_get(q) == NULL);
+  workqueue_free(q);
+}
+
+static void test_delayed(void) {
+  workqueue *q = workqueue_new();
+  double t0 = now_ms();
+  workqueue_add_after(q, "late", 150);
+  workqueue_add_after(q, "early", 20);
+  char *k = workqueue_get(q);
+  CHECK_STR(k, "early");
+  CHECK(now_ms() - t0 >= 15);
+  workqueue_done(q, k);
+  free(k);
+  k = workqueue_get(q);
+  CHECK_STR(k, "late");
+  CHECK(now_ms() - t0 >= 140);
+  workqueue_done(q, k);
+  free(k);
+  workqueue_shutdown(q);
+  workqueue_free(q);
+}
+
+TEST_MAIN(TEST(test_dedup_and_processing), TEST(test_delayed))
