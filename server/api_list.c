@@ -143,8 +143,9 @@ void api_filter_free(api_filter *f) {
   free(f);
 }
 
-/* Continue tokens: base64 of {"v":"meta.k8s.io/v1","rv":N,"start":"<key>\u0000"},
- * the layout kube-apiserver uses. */
+/* Continue tokens: unpadded URL-safe base64 of
+ * {"v":"meta.k8s.io/v1","rv":N,"start":"<key>\u0000"}, the layout
+ * kube-apiserver uses. */
 static char *encode_continue(int64_t rev, const char *subkey) {
   char key[600];
   snprintf(key, sizeof key, "%s", subkey);
@@ -153,16 +154,25 @@ static char *encode_continue(int64_t rev, const char *subkey) {
   json_decref(t);
   size_t n = strlen(raw);
   char *out = malloc(4 * ((n + 2) / 3) + 1);
-  EVP_EncodeBlock((unsigned char *)out, (unsigned char *)raw, (int)n);
+  int m = EVP_EncodeBlock((unsigned char *)out, (unsigned char *)raw, (int)n);
   free(raw);
+  while (m > 0 && out[m - 1] == '=') m--;
+  out[m] = 0;
+  for (char *p = out; *p; p++) *p = *p == '+' ? '-' : *p == '/' ? '_' : *p;
   return out;
 }
 
 static int decode_continue(const char *tok, int64_t *rev, char *start, size_t len) {
   size_t n = strlen(tok);
-  if (n == 0 || n % 4 || n > 4096) return -1;
-  unsigned char *raw = malloc(n);
-  int m = EVP_DecodeBlock(raw, (const unsigned char *)tok, (int)n);
+  if (n == 0 || n > 4096) return -1;
+  char *std = malloc(n + 4);
+  size_t k;
+  for (k = 0; k < n; k++) std[k] = tok[k] == '-' ? '+' : tok[k] == '_' ? '/' : tok[k];
+  while (k % 4) std[k++] = '=';
+  std[k] = 0;
+  unsigned char *raw = malloc(k);
+  int m = EVP_DecodeBlock(raw, (const unsigned char *)std, (int)k);
+  free(std);
   if (m < 0) {
     free(raw);
     return -1;

@@ -82,6 +82,12 @@ void http_send(http_req *rq, int code, const char *ctype, const char *body, size
   if (len && strcmp(rq->method, "HEAD") != 0) mg_write(rq->conn, body, len);
 }
 
+bool http_pretty(http_req *rq) {
+  /* kube-apiserver pretty-prints for curl and wget users and ?pretty=true */
+  const char *ua = mg_get_header(rq->conn, "User-Agent");
+  return http_query_bool(rq, "pretty") || (ua && (!strncmp(ua, "curl/", 5) || !strncmp(ua, "Wget/", 5)));
+}
+
 void http_send_json(http_req *rq, int code, const json_t *v) {
   if (rq->form == OUT_YAML) {
     size_t n = 0;
@@ -90,7 +96,7 @@ void http_send_json(http_req *rq, int code, const json_t *v) {
     free(y);
     return;
   }
-  char *s = json_dumps(v, JSON_COMPACT);
+  char *s = json_dumps(v, http_pretty(rq) ? JSON_INDENT(2) : JSON_COMPACT);
   size_t n = strlen(s);
   s = realloc(s, n + 2);
   s[n++] = '\n';
@@ -123,7 +129,7 @@ void http_send_result(http_req *rq, api_result *res) {
     http_send_json(rq, res->code, t);
     json_decref(t);
     json_decref(obj);
-  } else if (res->obj && rq->form == OUT_JSON) {
+  } else if (res->obj && rq->form == OUT_JSON && !http_pretty(rq)) {
     send_head(rq, res->code, "application/json", (long long)res->obj->len + 1);
     mg_write(rq->conn, res->obj->data, res->obj->len);
     mg_write(rq->conn, "\n", 1);

@@ -52,6 +52,9 @@ bool http_ready(void);
 const char *http_query(const http_req *rq, const char *name, char *buf, size_t len);
 bool http_query_bool(const http_req *rq, const char *name);
 
+/* Whether JSON should be indented (curl/wget user agents, ?pretty=true). */
+bool http_pretty(http_req *rq);
+
 /* Writes a complete response. body may be NULL. */
 void http_send(http_req *rq, int code, const char *content_type, const char *body, size_t len);
 /* Writes JSON (or YAML when negotiated) and releases nothing. */
