@@ -82,13 +82,6 @@ static json_t *check_type(const resource *r, json_t *obj) {
     return status_bad_request("the kind in the data (%s) does not match the expected kind (%s)", kind, r->ref.kind);
   json_object_set_new(obj, "apiVersion", json_string(r->group_version));
   json_object_set_new(obj, "kind", json_string(r->ref.kind));
-  /* kind/apiVersion first, as Kubernetes serializes them */
-  json_t *md = json_object_get(obj, "metadata");
-  if (md) {
-    json_incref(md);
-    json_object_del(obj, "metadata");
-    json_object_set_new(obj, "metadata", md);
-  }
   return NULL;
 }
 
@@ -207,6 +200,7 @@ api_result api_create(const resource *r, const char *ns, json_t *obj, const api_
   if (o && o->dry_run) return (api_result){201, obj, NULL};
 
   to_storage(r, obj);
+  api_canonical_order(obj);
   char err[256];
   cobj *out = NULL;
   char *name_copy = strdup(name);
@@ -287,6 +281,7 @@ api_result api_write_update(const resource *r, const char *ns, const char *name,
   if (o && o->dry_run) return (api_result){200, obj, NULL};
   bool del = deletion_complete(r, obj);
   to_storage(r, obj);
+  api_canonical_order(obj);
   char err[256];
   cobj *out = NULL;
   int64_t now_rev = 0;
@@ -301,6 +296,7 @@ api_result api_write_update(const resource *r, const char *ns, const char *name,
 
 api_result api_store_unchecked(const resource *r, const char *ns, const char *name, json_t *obj, cobj *cur) {
   to_storage(r, obj);
+  api_canonical_order(obj);
   char err[256];
   cobj *out = NULL;
   int rc = cache_write(g_cache, r->bucket, r->ref.namespaced ? ns : "", name, cur->rev, obj, false, &out, NULL, err,

@@ -18,6 +18,9 @@ bool same_but_rv(const json_t *a, const json_t *b);
 bool tracks_generation(const resource *r);
 bool has_finalizers(const json_t *obj);
 void add_finalizer(json_t *obj, const char *f);
+/* Puts kind, apiVersion, metadata first and metadata's fields in
+ * ObjectMeta's order, so stored JSON reads like kube-apiserver's. */
+void api_canonical_order(json_t *obj);
 
 /* The shared tail of update and patch: strategy, validation, no-op check and
  * the compare-and-swap against cur. Steals obj. *retry is set when cur was

@@ -115,3 +115,29 @@ void add_finalizer(json_t *obj, const char *f) {
   json_array_foreach(fs, i, v) if (json_is_string(v) && !strcmp(json_string_value(v), f)) return;
   json_array_append_new(fs, json_string(f));
 }
+
+/* Moves the keys listed in order to the front of o, in that order. */
+static void reorder(json_t *o, const char *const *order) {
+  json_t *rest = json_copy(o);
+  json_object_clear(o);
+  for (int i = 0; order[i]; i++) {
+    json_t *v = json_object_get(rest, order[i]);
+    if (v) {
+      json_object_set(o, order[i], v);
+      json_object_del(rest, order[i]);
+    }
+  }
+  json_object_update(o, rest);
+  json_decref(rest);
+}
+
+void api_canonical_order(json_t *obj) {
+  static const char *const top[] = {"kind", "apiVersion", "metadata", NULL};
+  static const char *const meta[] = {"name", "generateName", "namespace", "selfLink", "uid", "resourceVersion",
+                                     "generation", "creationTimestamp", "deletionTimestamp",
+                                     "deletionGracePeriodSeconds", "labels", "annotations", "ownerReferences",
+                                     "finalizers", "clusterName", "managedFields", NULL};
+  reorder(obj, top);
+  json_t *md = json_object_get(obj, "metadata");
+  if (json_is_object(md)) reorder(md, meta);
+}
