@@ -139,5 +139,8 @@ void api_canonical_order(json_t *obj) {
                                      "finalizers", "clusterName", "managedFields", NULL};
   reorder(obj, top);
   json_t *md = json_object_get(obj, "metadata");
-  if (json_is_object(md)) reorder(md, meta);
+  if (!json_is_object(md)) return;
+  /* the cache stamps resourceVersion in place: give it its slot */
+  if (!json_object_get(md, "resourceVersion")) json_object_set_new(md, "resourceVersion", json_string(""));
+  reorder(md, meta);
 }
