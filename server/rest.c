@@ -4,11 +4,14 @@
  * with their own shapes (scale, binding, eviction) are in rest_sub.c and
  * streaming in watch.c. */
 #include "rest.h"
+#include "apispec.h"
+#include "k8s_protobuf.h"
 #include "rest_sub.h"
 #include "status.h"
 #include "table_output.h"
 #include "watch.h"
 #include "yaml_json.h"
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,8 +102,34 @@ static bool read_opts(http_req *rq, api_opts *o, json_t **st) {
   return true;
 }
 
-/* The request body as JSON (JSON or YAML per Content-Type). */
-static json_t *decode_body(http_req *rq, json_t **st) {
+static json_t *pb_schema;
+static pthread_once_t pb_once = PTHREAD_ONCE_INIT;
+
+static void load_pb_schema(void) {
+  apispec_blob b = apispec_get("protobuf-schema.json");
+  if (b.data) pb_schema = json_loadb((const char *)b.data, b.len, 0, NULL);
+}
+
+/* A protobuf body (kubectl 1.32's typed clients) as the JSON it stands for. */
+static json_t *decode_protobuf(http_req *rq, json_t **st) {
+  pthread_once(&pb_once, load_pb_schema);
+  char err[512];
+  json_t *v = NULL;
+  if (!pb_schema) {
+    *st = status_internal("no protobuf schema in this build");
+  } else {
+    const char *kind = rq->res ? rq->res->ref.kind : NULL;
+    const char *av = rq->res ? rq->res->group_version : NULL;
+    if (rq->sub[0] && !strcmp(rq->sub, "scale")) kind = "Scale", av = "autoscaling/v1";
+    v = k8s_protobuf_to_json_defaults(pb_schema, (const unsigned char *)rq->body, rq->body_len, av, kind, err,
+                                      sizeof err);
+    if (!v) *st = status_bad_request("%s", err);
+  }
+  return v;
+}
+
+/* The request body as JSON (JSON, YAML or protobuf per Content-Type). */
+json_t *rest_decode_body(http_req *rq, json_t **st) {
   if (!rq->body || !rq->body_len) {
     *st = status_bad_request("the body of the request was empty");
     return NULL;
@@ -116,10 +145,7 @@ static json_t *decode_body(http_req *rq, json_t **st) {
     v = json_loadb(rq->body, rq->body_len, 0, &je);
     if (!v) *st = status_bad_request("couldn't get version/kind; json parse error: %s", je.text);
   } else if (!strncmp(ct, "application/vnd.kubernetes.protobuf", 35)) {
-    *st = status_failure(415, "UnsupportedMediaType",
-                         "the body of the request was in an unknown format - accepted media types include: "
-                         "application/json, application/yaml",
-                         NULL);
+    v = decode_protobuf(rq, st);
   } else {
     json_error_t je;
     v = json_loadb(rq->body, rq->body_len, 0, &je);
@@ -203,7 +229,7 @@ static void do_list(http_req *rq) {
 static json_t *delete_options(http_req *rq, json_t **st) {
   json_t *o = NULL;
   if (rq->body && rq->body_len) {
-    o = decode_body(rq, st);
+    o = rest_decode_body(rq, st);
     if (!o) return NULL;
   } else {
     o = json_object();
@@ -301,7 +327,7 @@ void rest_handle(http_req *rq) {
       return;
     }
     if (!verb_allowed(rq, VERB_CREATE, "create")) return;
-    json_t *obj = decode_body(rq, &st);
+    json_t *obj = rest_decode_body(rq, &st);
     if (!obj) {
       http_send_status(rq, st);
       return;
@@ -315,7 +341,7 @@ void rest_handle(http_req *rq) {
     }
     if (sub && rest_sub_put(rq, &o)) return;
     if (!verb_allowed(rq, VERB_UPDATE, "update")) return;
-    json_t *obj = decode_body(rq, &st);
+    json_t *obj = rest_decode_body(rq, &st);
     if (!obj) {
       http_send_status(rq, st);
       return;

@@ -12,4 +12,8 @@ void rest_handle(http_req *rq);
  * Status (new reference) to send (404 for unknown paths). */
 json_t *rest_route(http_req *rq);
 
+/* The request body as a JSON object, decoded per Content-Type (JSON, YAML,
+ * Kubernetes protobuf). NULL + *st (a Status) when it cannot be read. */
+json_t *rest_decode_body(http_req *rq, json_t **st);
+
 #endif

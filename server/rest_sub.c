@@ -2,6 +2,7 @@
  * rest_sub.h). Scale writes become a merge patch of spec.replicas on the
  * parent, so they share the parent's validation and conflict handling. */
 #include "rest_sub.h"
+#include "rest.h"
 #include "api_internal.h"
 #include "json_patch.h"
 #include "strategic_merge.h"
@@ -112,11 +113,10 @@ static void write_replicas(http_req *rq, const json_t *scale, const api_opts *o)
 
 bool rest_sub_put(http_req *rq, const api_opts *o) {
   if (strcmp(rq->sub, "scale") != 0) return false;
-  json_error_t je;
-  json_t *scale = json_loadb(rq->body ? rq->body : "", rq->body_len, 0, &je);
-  if (!json_is_object(scale)) {
-    json_decref(scale);
-    http_send_status(rq, status_bad_request("couldn't get version/kind; json parse error: %s", je.text));
+  json_t *st = NULL;
+  json_t *scale = rest_decode_body(rq, &st);
+  if (!scale) {
+    http_send_status(rq, st);
     return true;
   }
   write_replicas(rq, scale, o);
@@ -232,11 +232,10 @@ bool rest_sub_post(http_req *rq, const api_opts *o) {
   bool pod_sub = core && !strcmp(r->ref.plural, "pods") && rq->name[0] &&
                  (!strcmp(rq->sub, "binding") || !strcmp(rq->sub, "eviction"));
   if (!binding_res && !pod_sub) return false;
-  json_error_t je;
-  json_t *body = json_loadb(rq->body ? rq->body : "", rq->body_len, 0, &je);
-  if (!json_is_object(body)) {
-    json_decref(body);
-    http_send_status(rq, status_bad_request("couldn't get version/kind; json parse error: %s", je.text));
+  json_t *st = NULL;
+  json_t *body = rest_decode_body(rq, &st);
+  if (!body) {
+    http_send_status(rq, st);
     return true;
   }
   const resource *pods = registry_find("", "v1", "pods");
