@@ -277,7 +277,11 @@ static void hpa_metric(struct sbuf *b, const json_t *spec, const json_t *status)
     const json_t *s = json_object_get(status, "object");
     read_mval(json_object_get(spec, "object"), "target", "target", &t);
     if (json_is_object(s)) { read_mval(s, "current", "current", &c); have = 1; }
-    sb_addf(b, "%s/%s", have ? qptr(c.value, q1, sizeof q1) : "<unknown>", qptr(t.value, q2, sizeof q2));
+    if (t.avg_value)
+      sb_addf(b, "%s/%s (avg)", have && c.avg_value ? qty_str(c.avg_value, q1, sizeof q1) : "<unknown>",
+              qty_str(t.avg_value, q2, sizeof q2));
+    else
+      sb_addf(b, "%s/%s", have ? qptr(c.value, q1, sizeof q1) : "<unknown>", qptr(t.value, q2, sizeof q2));
   } else if (strcmp(type, "Resource") == 0 || strcmp(type, "ContainerResource") == 0) {
     const char *key = type[0] == 'R' ? "resource" : "containerResource";
     const json_t *s = json_object_get(status, key);
@@ -296,17 +300,8 @@ static void hpa_metric(struct sbuf *b, const json_t *spec, const json_t *status)
   }
 }
 
-/* formatHPAMetrics: at most two metrics, then " + N more...". autoscaling/v1
- * objects carry their single CPU metric in targetCPUUtilizationPercentage. */
-static void hpa_targets(struct sbuf *b, const json_t *o) {
-  const json_t *specs = tj(o, "spec.metrics"), *statuses = tj(o, "status.currentMetrics");
-  if (!json_is_array(specs) && tj(o, "spec.targetCPUUtilizationPercentage")) {
-    const json_t *cur = tj(o, "status.currentCPUUtilizationPercentage");
-    char c[32] = "<unknown>";
-    if (cur) snprintf(c, sizeof c, "%lld%%", tj_int(o, "status.currentCPUUtilizationPercentage"));
-    sb_addf(b, "%s/%lld%%", c, tj_int(o, "spec.targetCPUUtilizationPercentage"));
-    return;
-  }
+/* formatHPAMetrics: at most two metrics, then " + N more...". */
+static void hpa_format(struct sbuf *b, const json_t *specs, const json_t *statuses) {
   size_t n = json_is_array(specs) ? json_array_size(specs) : 0;
   if (n == 0) {
     sb_add(b, "<none>");
@@ -319,6 +314,52 @@ static void hpa_targets(struct sbuf *b, const json_t *o) {
     hpa_metric(b, json_array_get(specs, i), st);
   }
   if (n > max) sb_addf(b, " + %zu more...", n - max);
+}
+
+/* A JSON array held in an annotation, or NULL. New reference. */
+static json_t *annotation_array(const json_t *o, const char *key) {
+  const json_t *v = json_object_get(tj(o, "metadata.annotations"), key);
+  if (!json_is_string(v)) return NULL;
+  json_t *arr = json_loads(json_string_value(v), 0, NULL);
+  if (!json_is_array(arr)) {
+    json_decref(arr);
+    return NULL;
+  }
+  return arr;
+}
+
+/* autoscaling/v1 objects convert to the internal metrics list the way
+ * kube-apiserver converts them: the CPU target, then the metrics kept in
+ * the autoscaling.alpha.kubernetes.io/metrics annotation, and the implicit
+ * 80% CPU default when neither is set; current metrics come from the
+ * current-metrics annotation when present, else the current CPU figure. */
+static void hpa_targets_v1(struct sbuf *b, const json_t *o) {
+  json_t *specs = json_array(), *statuses = NULL;
+  if (tj(o, "spec.targetCPUUtilizationPercentage"))
+    json_array_append_new(specs, json_pack("{s:s, s:{s:s, s:{s:s, s:I}}}", "type", "Resource", "resource", "name",
+                                           "cpu", "target", "type", "Utilization", "averageUtilization",
+                                           (json_int_t)tj_int(o, "spec.targetCPUUtilizationPercentage")));
+  json_t *other = annotation_array(o, "autoscaling.alpha.kubernetes.io/metrics");
+  if (other) json_array_extend(specs, other);
+  json_decref(other);
+  if (json_array_size(specs) == 0)
+    json_array_append_new(specs, json_pack("{s:s, s:{s:s, s:{s:s, s:i}}}", "type", "Resource", "resource", "name",
+                                           "cpu", "target", "type", "Utilization", "averageUtilization", 80));
+  statuses = annotation_array(o, "autoscaling.alpha.kubernetes.io/current-metrics");
+  if (!statuses && tj(o, "status.currentCPUUtilizationPercentage"))
+    statuses = json_pack("[{s:s, s:{s:s, s:{s:I}}}]", "type", "Resource", "resource", "name", "cpu", "current",
+                         "averageUtilization", (json_int_t)tj_int(o, "status.currentCPUUtilizationPercentage"));
+  hpa_format(b, specs, statuses);
+  json_decref(specs);
+  json_decref(statuses);
+}
+
+static void hpa_targets(struct sbuf *b, const json_t *o) {
+  const char *api = tj_str(o, "apiVersion");
+  int v1 = strcmp(api, "autoscaling/v1") == 0 ||
+           (!*api && !tj(o, "spec.metrics") && tj(o, "spec.targetCPUUtilizationPercentage"));
+  if (v1) hpa_targets_v1(b, o);
+  else hpa_format(b, tj(o, "spec.metrics"), tj(o, "status.currentMetrics"));
 }
 
 static void hpa_row(const json_t *o, time_t now, json_t *cells) {

@@ -88,8 +88,17 @@ static void pod_row(const json_t *pod, time_t now, json_t *cells) {
         ready++;
       }
     }
-    /* A container still running keeps a pod whose last container completed "Running". */
-    if (strcmp(reason, "Completed") == 0 && has_running) snprintf(reason, sizeof reason, "Running");
+    /* A container still running turns "Completed" back into Running, or
+     * NotReady when the pod's Ready condition is not True. */
+    if (strcmp(reason, "Completed") == 0 && has_running) {
+      int pod_ready = 0;
+      const json_t *conds = tj(pod, "status.conditions");
+      for (size_t k = 0; json_is_array(conds) && k < json_array_size(conds); k++) {
+        const json_t *cond = json_array_get(conds, k);
+        if (strcmp(tj_str(cond, "type"), "Ready") == 0 && strcmp(tj_str(cond, "status"), "True") == 0) pod_ready = 1;
+      }
+      snprintf(reason, sizeof reason, "%s", pod_ready ? "Running" : "NotReady");
+    }
   }
 
   if (tj(pod, "metadata.deletionTimestamp")) {
@@ -430,16 +439,26 @@ static void trimmed(json_t *cells, const char *s) {
 }
 
 /* Field names differ between core/v1 and events.k8s.io (regarding, note,
- * deprecated*); both print through the one internal Event printer. */
+ * deprecated*); both print through the one internal Event printer, which
+ * falls back to eventTime for first-seen, prefers the series' last
+ * observation for last-seen and counts a series as series.count + 1. */
 static void event_common(const json_t *o, time_t now, json_t *cells, int v1events) {
   const json_t *first = tj(o, v1events ? "deprecatedFirstTimestamp" : "firstTimestamp");
   const json_t *last = tj(o, v1events ? "deprecatedLastTimestamp" : "lastTimestamp");
   const json_t *inv = tj(o, v1events ? "regarding" : "involvedObject");
   const json_t *src = tj(o, v1events ? "deprecatedSource" : "source");
+  const json_t *series = tj(o, "series");
   char firstbuf[32], lastbuf[32];
-  since_str(first, now, firstbuf, sizeof firstbuf);
+  since_str(first ? first : tj(o, "eventTime"), now, firstbuf, sizeof firstbuf);
   if (last) since_str(last, now, lastbuf, sizeof lastbuf);
   else snprintf(lastbuf, sizeof lastbuf, "%s", firstbuf);
+  long long count = tj_int(o, v1events ? "deprecatedCount" : "count");
+  if (series) {
+    since_str(tj(series, "lastObservedTime"), now, lastbuf, sizeof lastbuf);
+    count = tj_int(series, "count") + 1;
+  } else if (count == 0) {
+    count = 1; /* singleton events of the new API carry no count */
+  }
 
   struct sbuf target = {0};
   const char *kind = tj_str(inv, "kind"), *name = tj_str(inv, "name");
@@ -455,14 +474,19 @@ static void event_common(const json_t *o, time_t now, json_t *cells, int v1event
   cell_str(cells, sb_str(&target));
   sb_free(&target);
   cell_str(cells, tj_str(inv, "fieldPath"));
+  /* formatEventSource: component (else reporting controller), then
+   * ", host" (else reporting instance) when there is one. */
+  const char *component = tj_str(src, "component"), *host = tj_str(src, "host");
+  if (!*component) component = tj_str(o, v1events ? "reportingController" : "reportingComponent");
+  if (!*host) host = tj_str(o, "reportingInstance");
   struct sbuf source = {0};
-  sb_add(&source, tj_str(src, "component"));
-  if (*tj_str(src, "host")) sb_addf(&source, ", %s", tj_str(src, "host"));
+  sb_add(&source, component);
+  if (*host) sb_addf(&source, ", %s", host);
   cell_str(cells, sb_str(&source));
   sb_free(&source);
   trimmed(cells, tj_str(o, v1events ? "note" : "message"));
   cell_str(cells, firstbuf);
-  cell_int(cells, tj_int(o, v1events ? "deprecatedCount" : "count"));
+  cell_int(cells, count);
   cell_str(cells, tj_str(o, "metadata.name"));
 }
 

@@ -393,6 +393,20 @@ static void volumeattachment_row(const json_t *o, time_t now, json_t *cells) {
   cell_since(cells, o, "metadata.creationTimestamp", now);
 }
 
+static const struct table_col csistoragecapacity_cols[] = {
+    COL_NAME,
+    {"StorageClassName", "string", "", "The name of the StorageClass that the reported capacity applies to. It must meet the same requirements as the name of a StorageClass object (non-empty, DNS subdomain). If that object no longer exists, the CSIStorageCapacity object is obsolete and should be removed by its creator. This field is immutable.", 0},
+    {"Capacity", "string", "", "Capacity is the value reported by the CSI driver in its GetCapacityResponse for a GetCapacityRequest with topology and parameters that match the previous fields.", 0},
+};
+
+static void csistoragecapacity_row(const json_t *o, time_t now, json_t *cells) {
+  (void)now;
+  char qb[64];
+  cell_str(cells, tj_str(o, "metadata.name"));
+  cell_str(cells, tj_str(o, "storageClassName"));
+  cell_str(cells, tj(o, "capacity") ? qty_str(tj(o, "capacity"), qb, sizeof qb) : "<unset>");
+}
+
 /* ---- admission webhooks and flow control ----------------------------- */
 
 static const struct table_col webhook_cols[] = {
@@ -460,6 +474,33 @@ static void prioritylevel_row(const json_t *o, time_t now, json_t *cells) {
   cell_since(cells, o, "metadata.creationTimestamp", now);
 }
 
+/* ---- apiserver internals -------------------------------------------- */
+
+static const struct table_col storageversion_cols[] = {
+    COL_NAME,
+    {"CommonEncodingVersion", "string", "", "If all API server instances agree on the same encoding storage version, then this field is set to that version. Otherwise this field is left empty. API servers should finish updating its storageVersionStatus entry before serving write operations, so that this field will be in sync with the reality.", 0},
+    {"StorageVersions", "string", "", "The reported versions per API server instance.", 0},
+    COL_AGE,
+};
+
+static void storageversion_row(const json_t *o, time_t now, json_t *cells) {
+  struct sbuf b = {0};
+  const json_t *svs = tj(o, "status.storageVersions");
+  size_t count = 0, listed = 0;
+  for (size_t i = 0; json_is_array(svs) && i < json_array_size(svs); i++, count++) {
+    if (listed >= 3) continue;
+    const json_t *sv = json_array_get(svs, i);
+    if (listed++) sb_add(&b, ",");
+    sb_addf(&b, "%s=%s", tj_str(sv, "apiServerID"), tj_str(sv, "encodingVersion"));
+  }
+  if (count > 3) sb_addf(&b, " + %zu more...", count - 3);
+  cell_str(cells, tj_str(o, "metadata.name"));
+  cell_str(cells, tj(o, "status.commonEncodingVersion") ? tj_str(o, "status.commonEncodingVersion") : "<unset>");
+  cell_str(cells, b.len ? sb_str(&b) : "<unset>");
+  sb_free(&b);
+  cell_since(cells, o, "metadata.creationTimestamp", now);
+}
+
 const struct table_printer table_other_printers[] = {
     TABLE_PRINTER("networking.k8s.io|extensions", "ingresses", ingress_cols, ingress_row),
     TABLE_PRINTER("networking.k8s.io", "ingressclasses", ingressclass_cols, ingressclass_row),
@@ -477,6 +518,8 @@ const struct table_printer table_other_printers[] = {
     TABLE_PRINTER("storage.k8s.io", "csidrivers", csidriver_cols, csidriver_row),
     TABLE_PRINTER("storage.k8s.io", "csinodes", csinode_cols, csinode_row),
     TABLE_PRINTER("storage.k8s.io", "volumeattachments", volumeattachment_cols, volumeattachment_row),
+    TABLE_PRINTER("storage.k8s.io", "csistoragecapacities", csistoragecapacity_cols, csistoragecapacity_row),
+    TABLE_PRINTER("internal.apiserver.k8s.io", "storageversions", storageversion_cols, storageversion_row),
     TABLE_PRINTER("admissionregistration.k8s.io", "mutatingwebhookconfigurations", webhook_cols, webhook_row),
     TABLE_PRINTER("admissionregistration.k8s.io", "validatingwebhookconfigurations", webhook_cols, webhook_row),
     TABLE_PRINTER("flowcontrol.apiserver.k8s.io", "flowschemas", flowschema_cols, flowschema_row),

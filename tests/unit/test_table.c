@@ -173,14 +173,28 @@ static void test_pod_init_and_completed(void) {
   CHECK_STR(cstr(c, 1), "0/1");
   CHECK_STR(cstr(c, 2), "Completed");
   json_decref(c);
-  /* A sidecar still running turns "Completed" back into "Running". */
+  /* A sidecar still running turns "Completed" back into "Running" when the
+   * pod is Ready, "NotReady" otherwise. */
   c = row("", "pods",
           "{\"metadata\":{\"name\":\"x\"},\"spec\":{\"containers\":[{\"name\":\"a\"},{\"name\":\"b\"}]},"
-          "\"status\":{\"phase\":\"Running\",\"containerStatuses\":["
+          "\"status\":{\"phase\":\"Running\",\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}],\"containerStatuses\":["
           "{\"name\":\"a\",\"ready\":false,\"state\":{\"terminated\":{\"exitCode\":0,\"reason\":\"Completed\"}}},"
           "{\"name\":\"b\",\"ready\":true,\"state\":{\"running\":{}}}]}}");
   CHECK_STR(cstr(c, 2), "Running");
   CHECK_STR(cstr(c, 1), "1/2");
+  json_decref(c);
+  c = row("", "pods",
+          "{\"metadata\":{\"name\":\"x\"},\"spec\":{\"containers\":[{\"name\":\"a\"},{\"name\":\"b\"}]},"
+          "\"status\":{\"phase\":\"Running\",\"conditions\":[{\"type\":\"Ready\",\"status\":\"False\"}],\"containerStatuses\":["
+          "{\"name\":\"a\",\"ready\":false,\"state\":{\"terminated\":{\"exitCode\":0,\"reason\":\"Completed\"}}},"
+          "{\"name\":\"b\",\"ready\":true,\"state\":{\"running\":{}}}]}}");
+  CHECK_STR(cstr(c, 2), "NotReady");
+  json_decref(c);
+  /* A container terminated by a signal without a reason. */
+  c = row("", "pods",
+          "{\"spec\":{\"containers\":[{\"name\":\"a\"}]},\"status\":{\"phase\":\"Running\",\"containerStatuses\":["
+          "{\"name\":\"a\",\"state\":{\"terminated\":{\"exitCode\":137,\"signal\":9}}}]}}");
+  CHECK_STR(cstr(c, 2), "Signal:9");
   json_decref(c);
   /* Readiness gates count conditions that are True. */
   c = row("", "pods",
@@ -381,6 +395,26 @@ static void test_hpa(void) {
   c = row("autoscaling", "horizontalpodautoscalers", "{}");
   CHECK_STR(cstr(c, 2), "<none>");
   json_decref(c);
+  /* autoscaling/v1 without a CPU target gets the implicit 80% default. */
+  c = row("autoscaling", "horizontalpodautoscalers", "{\"apiVersion\":\"autoscaling/v1\",\"spec\":{\"maxReplicas\":3}}");
+  CHECK_STR(cstr(c, 2), "<unknown>/80%");
+  json_decref(c);
+  /* v1 with extra metrics kept in the annotation. */
+  c = row("autoscaling", "horizontalpodautoscalers",
+          "{\"apiVersion\":\"autoscaling/v1\",\"metadata\":{\"annotations\":{\"autoscaling.alpha.kubernetes.io/metrics\":"
+          "\"[{\\\"type\\\":\\\"Pods\\\",\\\"pods\\\":{\\\"metricName\\\":\\\"qps\\\",\\\"targetAverageValue\\\":\\\"10\\\"}}]\"}},"
+          "\"spec\":{\"targetCPUUtilizationPercentage\":60},\"status\":{\"currentCPUUtilizationPercentage\":30}}");
+  CHECK_STR(cstr(c, 2), "30%/60%, <unknown>/10");
+  json_decref(c);
+  /* Object and External metrics with average values print "(avg)". */
+  c = row("autoscaling", "horizontalpodautoscalers",
+          "{\"apiVersion\":\"autoscaling/v2beta2\",\"spec\":{\"metrics\":["
+          "{\"type\":\"Object\",\"object\":{\"target\":{\"type\":\"AverageValue\",\"averageValue\":\"2\"}}},"
+          "{\"type\":\"External\",\"external\":{\"target\":{\"type\":\"Value\",\"value\":\"5\"}}}]},"
+          "\"status\":{\"currentMetrics\":[{\"type\":\"Object\",\"object\":{\"current\":{\"averageValue\":\"1500m\"}}},"
+          "{\"type\":\"External\",\"external\":{\"current\":{\"value\":\"3\"}}}]}}");
+  CHECK_STR(cstr(c, 2), "1500m/2 (avg), 3/5");
+  json_decref(c);
 }
 
 static void test_job_and_cronjob(void) {
@@ -476,10 +510,29 @@ static void test_events(void) {
           "{\"metadata\":{\"name\":\"e2\"},\"type\":\"Warning\",\"reason\":\"FailedScheduling\",\"note\":\"0/1 nodes\","
           "\"regarding\":{\"kind\":\"Pod\",\"name\":\"p\"},\"deprecatedSource\":{\"component\":\"default-scheduler\"},"
           "\"eventTime\":\"2020-12-31T23:59:00.000000Z\"}");
-  CHECK_STR(cstr(c, 0), "<unknown>");
+  CHECK_STR(cstr(c, 0), "60s");
   CHECK_STR(cstr(c, 3), "pod/p");
   CHECK_STR(cstr(c, 5), "default-scheduler");
   CHECK_STR(cstr(c, 6), "0/1 nodes");
+  CHECK_STR(cstr(c, 7), "60s");
+  CHECK(cint(c, 8) == 1);
+  json_decref(c);
+  /* A series: last seen from lastObservedTime, count is series.count + 1,
+   * source from the reporting controller and instance. */
+  c = row("events.k8s.io", "events",
+          "{\"metadata\":{\"name\":\"e3\"},\"regarding\":{\"kind\":\"Node\"},\"reportingController\":\"kubelet\","
+          "\"reportingInstance\":\"n1\",\"eventTime\":\"2020-12-31T23:00:00.123456Z\","
+          "\"series\":{\"count\":4,\"lastObservedTime\":\"2020-12-31T23:59:30.000000Z\"}}");
+  CHECK_STR(cstr(c, 0), "30s");
+  CHECK_STR(cstr(c, 3), "node");
+  CHECK_STR(cstr(c, 5), "kubelet, n1");
+  CHECK_STR(cstr(c, 7), "59m");
+  CHECK(cint(c, 8) == 5);
+  json_decref(c);
+  c = row("", "events", "{}");
+  CHECK_STR(cstr(c, 0), "<unknown>");
+  CHECK_STR(cstr(c, 7), "<unknown>");
+  CHECK(cint(c, 8) == 1);
   json_decref(c);
 }
 
