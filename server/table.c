@@ -11,6 +11,7 @@
 #endif
 #include "table.h"
 #include "table_impl.h"
+#include "quantity.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -231,30 +232,33 @@ static int cmp_cstr(const void *a, const void *b) {
   return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* labels.Set.String sorts the joined "key=value" strings, not the keys:
+ * "a.b=2" sorts before "a=1". */
 void cell_labels(json_t *cells, const json_t *map) {
   size_t n = json_is_object(map) ? json_object_size(map) : 0;
-  if (n == 0) {
+  char **pairs = n ? calloc(n, sizeof *pairs) : NULL;
+  if (!pairs) {
     cell_str(cells, "<none>");
     return;
   }
-  const char **keys = calloc(n, sizeof *keys);
-  if (!keys) {
-    cell_str(cells, "<none>");
-    return;
-  }
-  size_t i = 0;
+  size_t m = 0;
   const char *k;
   json_t *v;
-  json_object_foreach((json_t *)map, k, v) keys[i++] = k;
-  qsort(keys, n, sizeof *keys, cmp_cstr);
+  json_object_foreach((json_t *)map, k, v) {
+    struct sbuf p = {0};
+    sb_addf(&p, "%s=%s", k, json_is_string(v) ? json_string_value(v) : "");
+    if (p.p) pairs[m++] = p.p;
+  }
+  qsort(pairs, m, sizeof *pairs, cmp_cstr);
   struct sbuf b = {0};
-  for (i = 0; i < n; i++) {
-    const json_t *val = json_object_get(map, keys[i]);
-    sb_addf(&b, "%s%s=%s", i ? "," : "", keys[i], json_is_string(val) ? json_string_value(val) : "");
+  for (size_t i = 0; i < m; i++) {
+    if (i) sb_add(&b, ",");
+    sb_add(&b, pairs[i]);
+    free(pairs[i]);
   }
   cell_str(cells, sb_str(&b));
   sb_free(&b);
-  free(keys);
+  free(pairs);
 }
 
 /* One requirement of a selector, kept with its key for ordering. */
@@ -287,15 +291,16 @@ static void add_value_set(struct sbuf *b, const json_t *values) {
   free(v);
 }
 
-void fmt_selector(struct sbuf *out, const json_t *sel) {
+int fmt_selector(struct sbuf *out, const json_t *sel) {
   const json_t *ml = json_object_get(sel, "matchLabels");
   const json_t *me = json_object_get(sel, "matchExpressions");
   size_t nl = json_is_object(ml) ? json_object_size(ml) : 0;
   size_t ne = json_is_array(me) ? json_array_size(me) : 0;
-  if (!json_is_object(sel) || nl + ne == 0) return;
+  if (!json_is_object(sel) || nl + ne == 0) return 0;
   struct req *r = calloc(nl + ne, sizeof *r);
-  if (!r) return;
+  if (!r) return -1;
   size_t n = 0;
+  int bad = 0;
   const char *k;
   json_t *v;
   json_object_foreach((json_t *)ml, k, v) {
@@ -320,7 +325,8 @@ void fmt_selector(struct sbuf *out, const json_t *sel) {
     } else if (strcmp(op, "DoesNotExist") == 0) {
       sb_addf(&b, "!%s", key);
     } else {
-      continue; /* Kubernetes rejects the selector; validation keeps it out */
+      bad = 1; /* LabelSelectorAsSelector fails; validation keeps these out */
+      continue;
     }
     r[n].key = key;
     r[n].idx = n;
@@ -333,12 +339,13 @@ void fmt_selector(struct sbuf *out, const json_t *sel) {
     free(r[i].text);
   }
   free(r);
+  return bad ? -1 : 0;
 }
 
 void cell_selector(json_t *cells, const json_t *sel) {
   struct sbuf b = {0};
-  fmt_selector(&b, sel);
-  cell_str(cells, b.len ? sb_str(&b) : "<none>");
+  if (fmt_selector(&b, sel) != 0) cell_str(cells, "<error>");
+  else cell_str(cells, b.len ? sb_str(&b) : "<none>");
   sb_free(&b);
 }
 
@@ -361,16 +368,27 @@ void cell_containers(json_t *cells, const json_t *containers) {
 }
 
 const char *qty_str(const json_t *q, char *buf, size_t len) {
-  if (json_is_string(q)) return json_string_value(q);
-  if (json_is_integer(q)) {
-    snprintf(buf, len, "%lld", (long long)json_integer_value(q));
+  char raw[64];
+  const char *s;
+  if (json_is_string(q)) {
+    s = json_string_value(q);
+  } else if (json_is_integer(q)) {
+    snprintf(raw, sizeof raw, "%lld", (long long)json_integer_value(q));
+    s = raw;
+  } else if (json_is_real(q)) {
+    snprintf(raw, sizeof raw, "%.17g", json_real_value(q));
+    s = raw;
+  } else {
+    return "0"; /* Go's zero Quantity */
+  }
+  /* Quantity.String(): the canonical form; a string Kubernetes could not
+   * have decoded is echoed rather than hidden. */
+  if (quantity_canonicalize(s, buf, len) == 0) return buf;
+  if (s == raw) {
+    snprintf(buf, len, "%s", raw);
     return buf;
   }
-  if (json_is_real(q)) {
-    snprintf(buf, len, "%g", json_real_value(q));
-    return buf;
-  }
-  return "0";
+  return s;
 }
 
 /* ---- lookup and the public API -------------------------------------- */

@@ -35,10 +35,12 @@ static void deployment_row(const json_t *o, time_t now, json_t *cells) {
   cell_int(cells, tj_int(o, "status.availableReplicas"));
   cell_since(cells, o, "metadata.creationTimestamp", now);
   cell_containers(cells, tj(o, "spec.template.spec.containers"));
-  /* Deployments print selector.String() itself: empty, not "<none>". */
+  /* Deployments print selector.String() itself: empty, not "<none>". (On
+   * a selector Kubernetes cannot convert the request fails; validation
+   * keeps those out, so "<error>" here is only defensive.) */
   struct sbuf b = {0};
-  fmt_selector(&b, tj(o, "spec.selector"));
-  cell_str(cells, sb_str(&b));
+  if (fmt_selector(&b, tj(o, "spec.selector")) != 0) cell_str(cells, "<error>");
+  else cell_str(cells, sb_str(&b));
   sb_free(&b);
 }
 

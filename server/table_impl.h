@@ -77,13 +77,15 @@ void sb_free(struct sbuf *b);
 
 /* labels.FormatLabels: sorted "k=v,k2=v2", "<none>" when empty. */
 void cell_labels(json_t *cells, const json_t *map);
-/* metav1.LabelSelector as labels.Selector.String() into b ("" for empty). */
-void fmt_selector(struct sbuf *b, const json_t *sel);
-/* metav1.FormatLabelSelector: selector string or "<none>". */
+/* metav1.LabelSelector as labels.Selector.String() into b ("" for empty);
+ * -1 for an operator LabelSelectorAsSelector would refuse. */
+int fmt_selector(struct sbuf *b, const json_t *sel);
+/* metav1.FormatLabelSelector: selector string, "<none>", or "<error>". */
 void cell_selector(json_t *cells, const json_t *sel);
 /* layoutContainerCells: two cells, the names and the images, comma-joined. */
 void cell_containers(json_t *cells, const json_t *containers);
-/* Go's strconv for a Quantity-ish JSON value (string or number); "0" if absent. */
+/* Quantity.String() of a JSON quantity (string or number): canonical form
+ * in buf (64 bytes suffice), "0" if absent; may return a borrowed string. */
 const char *qty_str(const json_t *q, char *buf, size_t len);
 
 #endif

@@ -226,6 +226,14 @@ static void test_deployment(void) {
   CHECK_STR(cstr(c, 6), "nginx:1.19,busybox");
   CHECK_STR(cstr(c, 7), "app=nginx,env in (dev,prod),tier=web");
   json_decref(c);
+  c = row("apps", "deployments",
+          "{\"spec\":{\"selector\":{\"matchExpressions\":[{\"key\":\"b\",\"operator\":\"DoesNotExist\"},"
+          "{\"key\":\"a\",\"operator\":\"Exists\"},{\"key\":\"c\",\"operator\":\"NotIn\",\"values\":[\"y\",\"x\",\"y\"]}]}}}");
+  CHECK_STR(cstr(c, 7), "a,!b,c notin (x,y)");
+  json_decref(c);
+  c = row("apps", "replicasets", "{\"spec\":{\"selector\":{\"matchExpressions\":[{\"key\":\"a\",\"operator\":\"Gt\"}]}}}");
+  CHECK_STR(cstr(c, 7), "<error>");
+  json_decref(c);
   c = row("apps", "deployments", "{\"metadata\":{\"name\":\"empty\"}}");
   CHECK_STR(cstr(c, 1), "0/0");
   CHECK_STR(cstr(c, 4), "<unknown>");
@@ -247,6 +255,10 @@ static void test_services(void) {
   CHECK_STR(cstr(c, 4), "80:30080/TCP,53/UDP");
   CHECK_STR(cstr(c, 5), "60s");
   CHECK_STR(cstr(c, 6), "a=1,b=2");
+  json_decref(c);
+  /* labels.Set.String sorts "key=value" strings: "a.b=2" before "a=1". */
+  c = row("", "services", "{\"spec\":{\"selector\":{\"a\":\"1\",\"a.b\":\"2\",\"A\":\"0\"}}}");
+  CHECK_STR(cstr(c, 6), "A=0,a.b=2,a=1");
   json_decref(c);
   c = row("", "services",
           "{\"metadata\":{\"name\":\"lb\"},\"spec\":{\"type\":\"LoadBalancer\",\"clusterIPs\":[\"10.96.0.11\"],"
@@ -483,6 +495,10 @@ static void test_misc_core(void) {
   CHECK_STR(cstr(c, 2), "pods: 3/10, requests.cpu: 500m/1");
   CHECK_STR(cstr(c, 3), "limits.cpu: 0/2");
   json_decref(c);
+  /* Quantities print in Quantity.String()'s canonical form. */
+  c = row("", "resourcequotas", "{\"status\":{\"hard\":{\"memory\":\"1024Mi\",\"cpu\":1.5},\"used\":{\"memory\":\"1000m\",\"cpu\":\"0.5\"}}}");
+  CHECK_STR(cstr(c, 2), "cpu: 500m/1500m, memory: 1/1Gi");
+  json_decref(c);
 }
 
 static void test_events(void) {
@@ -641,6 +657,20 @@ static void test_all_printers_zero_values(void) {
   static const char *const objs[] = {
       "{}", "null", "[]", "{\"metadata\":null,\"spec\":null,\"status\":null}",
       "{\"metadata\":{\"name\":5,\"labels\":[]},\"spec\":[],\"status\":\"x\",\"subsets\":{},\"data\":1}",
+      /* Wrong types nested everywhere a printer looks. */
+      "{\"apiVersion\":\"autoscaling/v1\",\"metadata\":{\"name\":\"x\",\"labels\":{\"a\":1,\"node-role.kubernetes.io/\":2},"
+      "\"annotations\":{\"autoscaling.alpha.kubernetes.io/metrics\":\"[1,{\\\"type\\\":\\\"Object\\\"}]\","
+      "\"autoscaling.alpha.kubernetes.io/current-metrics\":\"not json\",\"storageclass.kubernetes.io/is-default-class\":true},"
+      "\"ownerReferences\":[1,{\"controller\":true}],\"creationTimestamp\":123,\"deletionTimestamp\":\"bad\"},"
+      "\"spec\":{\"containers\":[1,\"a\",{}],\"initContainers\":5,\"selector\":{\"matchLabels\":[],"
+      "\"matchExpressions\":[1,{\"key\":\"k\",\"operator\":\"In\",\"values\":[1,\"b\",\"b\"]},{\"operator\":\"Bogus\"}]},"
+      "\"ports\":[1,{}],\"rules\":[1],\"metrics\":[1,{\"type\":\"Resource\"},{\"type\":\"Pods\",\"pods\":1}],"
+      "\"readinessGates\":[1],\"template\":{\"spec\":{\"containers\":{}}},\"replicas\":\"3\",\"capacity\":{\"storage\":5},"
+      "\"claimRef\":1,\"accessModes\":[1],\"tls\":7,\"parameters\":[],\"limited\":{\"limitResponse\":{\"queuing\":1}}},"
+      "\"status\":{\"containerStatuses\":[1,{\"state\":1}],\"initContainerStatuses\":[{\"state\":{\"terminated\":1}}],"
+      "\"conditions\":[1],\"podIPs\":[1],\"loadBalancer\":{\"ingress\":[1,{\"ip\":2}]},\"hard\":{\"cpu\":1},\"used\":[],"
+      "\"currentMetrics\":1,\"storageVersions\":[1]},\"subsets\":[1,{\"addresses\":[1],\"ports\":[1]}],"
+      "\"endpoints\":[1,{\"addresses\":[1]}],\"ports\":[1],\"subjects\":[1],\"webhooks\":{},\"series\":5}",
   };
   const struct { const struct table_printer *p; size_t n; } sets[] = {
       {table_core_printers, table_core_nprinters},
