@@ -196,9 +196,8 @@ static const struct table_col service_cols[] = {
     {"Selector", "string", "", "Route service traffic to pods with label keys and values matching this selector. If empty or not present, the service is assumed to have an external process managing its endpoints, which Kubernetes will not modify.", 1},
 };
 
-/* Sorted, de-duplicated ingress IPs (or hostnames) joined by ",". Server
- * tables are wide, so the 16-character clipping never applies. */
-void table_lb_ingress(struct sbuf *b, const json_t *ingress);
+/* Server tables are always wide, so the 16-character clipping kubectl's
+ * narrow output would apply never happens here. */
 void table_lb_ingress(struct sbuf *b, const json_t *ingress) {
   size_t n = json_is_array(ingress) ? json_array_size(ingress) : 0;
   const char **v = calloc(n ? n : 1, sizeof *v);

@@ -84,6 +84,9 @@ int fmt_selector(struct sbuf *b, const json_t *sel);
 void cell_selector(json_t *cells, const json_t *sel);
 /* layoutContainerCells: two cells, the names and the images, comma-joined. */
 void cell_containers(json_t *cells, const json_t *containers);
+/* loadBalancerStatusStringer for wide output: the sorted, de-duplicated
+ * ingress IPs (or hostnames) joined by "," into b. */
+void table_lb_ingress(struct sbuf *b, const json_t *ingress);
 /* Quantity.String() of a JSON quantity (string or number): canonical form
  * in buf (64 bytes suffice), "0" if absent; may return a borrowed string. */
 const char *qty_str(const json_t *q, char *buf, size_t len);

@@ -12,8 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-void table_lb_ingress(struct sbuf *b, const json_t *ingress); /* table_core.c */
-
 /* ---- networking ------------------------------------------------------ */
 
 static const struct table_col ingress_cols[] = {
