@@ -1,6 +1,12 @@
 /* controllers.c - the list of controllers the server runs. */
 #include "controllers.h"
 
-void controllers_start(void) { namespace_controller_start(); }
+void controllers_start(void) {
+  namespace_controller_start();
+  garbage_collector_start();
+}
 
-void controllers_stop(void) { namespace_controller_stop(); }
+void controllers_stop(void) {
+  garbage_collector_stop();
+  namespace_controller_stop();
+}

@@ -11,4 +11,8 @@ void controllers_stop(void);
 void namespace_controller_start(void);
 void namespace_controller_stop(void);
 
+/* Garbage collector: ownerReferences, foreground/background/orphan deletion. */
+void garbage_collector_start(void);
+void garbage_collector_stop(void);
+
 #endif

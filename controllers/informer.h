@@ -14,6 +14,7 @@ typedef void (*informer_fn)(void *ctx, cache_event_type type, const cobj *obj, c
 
 typedef struct informer informer;
 
+/* Follows r, or every stored resource when r is NULL. */
 informer *informer_start(const resource *r, informer_fn fn, void *ctx);
 /* Stops the thread and frees the informer. */
 void informer_stop(informer *inf);

@@ -1,0 +1,274 @@
+/* garbage_collector.c - ownerReferences-driven deletion, as
+ * kube-controller-manager's garbage collector does it:
+ *   - an object being deleted with the "orphan" finalizer: its dependents
+ *     lose their ownerReference to it, then the finalizer is removed;
+ *   - with "foregroundDeletion": its dependents are deleted (foreground too),
+ *     and once none with blockOwnerDeletion=true remains the finalizer is
+ *     removed;
+ *   - an object whose owners are all gone (deleted in the background) is
+ *     deleted itself, in the background.
+ * Dependents live in the owner's namespace (or are cluster-scoped with a
+ * cluster-scoped owner); they are found by scanning that namespace, which is
+ * enough for the object counts a single server holds. Driven by one informer
+ * over every resource. */
+#include "controllers.h"
+#include "api.h"
+#include "informer.h"
+#include "log.h"
+#include "workqueue.h"
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static workqueue *queue;
+static informer *inf;
+static pthread_t worker;
+
+/* Work keys: "owner|<storage>|<ns>|<name>" (an owner being deleted),
+ * "dep|<storage>|<ns>|<name>" (a dependent to check for live owners) and
+ * "gone|<ns>|<uid>" (an owner deleted: check its dependents). */
+static void enqueue(const char *what, const cobj *o) {
+  char key[700];
+  const char *slash = strchr(o->subkey, '/');
+  int bl = (int)(o->subkey - o->key - 1);
+  snprintf(key, sizeof key, "%s|%.*s|%.*s|%s", what, bl, o->key, (int)(slash - o->subkey), o->subkey, slash + 1);
+  workqueue_add(queue, key);
+}
+
+static void enqueue_gone(const cobj *o) {
+  const json_t *md = json_object_get(o->obj, "metadata");
+  const char *uid = json_string_value(json_object_get(md, "uid"));
+  const char *ns = json_string_value(json_object_get(md, "namespace"));
+  if (!uid) return;
+  char key[400];
+  snprintf(key, sizeof key, "gone|%s|%s", ns ? ns : "", uid);
+  workqueue_add(queue, key);
+}
+
+static const json_t *owner_refs(const json_t *obj) {
+  return json_object_get(json_object_get(obj, "metadata"), "ownerReferences");
+}
+
+static bool has_finalizer(const json_t *obj, const char *f) {
+  size_t i;
+  json_t *v;
+  json_array_foreach(json_object_get(json_object_get(obj, "metadata"), "finalizers"), i, v) {
+    if (json_is_string(v) && !strcmp(json_string_value(v), f)) return true;
+  }
+  return false;
+}
+
+static void on_event(void *ctx, cache_event_type type, const cobj *obj, const cobj *prev) {
+  const json_t *md = json_object_get(obj->obj, "metadata");
+  if (type != EV_DELETED && json_object_get(md, "deletionTimestamp") &&
+      (has_finalizer(obj->obj, "orphan") || has_finalizer(obj->obj, "foregroundDeletion")))
+    enqueue("owner", obj);
+  if (type == EV_DELETED) enqueue_gone(obj);
+  if (type == EV_ADDED && json_array_size(owner_refs(obj->obj))) enqueue("dep", obj);
+}
+
+static const resource *storage_resource(const char *storage) {
+  for (size_t i = 0; i < registry_count(); i++) {
+    const resource *r = registry_at(i);
+    if (registry_storage_resource(r) == r && !strcmp(r->storage, storage)) return r;
+  }
+  return NULL;
+}
+
+/* Calls fn for every object that has an ownerReference with uid: in ns for
+ * a namespaced owner; anywhere for a cluster-scoped owner (ns empty). */
+typedef void (*dep_fn)(const resource *r, const cobj *dep, void *ctx);
+static size_t for_dependents(const char *ns, const char *uid, dep_fn fn, void *ctx) {
+  size_t n = 0;
+  for (size_t i = 0; i < registry_count(); i++) {
+    const resource *r = registry_at(i);
+    if (registry_storage_resource(r) != r || (ns && *ns && !r->ref.namespaced)) continue;
+    cobj_vec items = {0};
+    cache_list(api_cache(), r->bucket, ns, NULL, 0, &items);
+    for (size_t k = 0; k < items.n; k++) {
+      size_t j;
+      json_t *ref;
+      json_array_foreach(owner_refs(items.items[k]->obj), j, ref) {
+        const char *u = json_string_value(json_object_get(ref, "uid"));
+        if (u && !strcmp(u, uid)) {
+          n++;
+          if (fn) fn(r, items.items[k], ctx);
+          break;
+        }
+      }
+    }
+    cobj_vec_clear(&items);
+  }
+  return n;
+}
+
+static const char *name_of(const cobj *o) {
+  return json_string_value(json_object_get(json_object_get(o->obj, "metadata"), "name"));
+}
+static const char *ns_of(const cobj *o) {
+  const char *ns = json_string_value(json_object_get(json_object_get(o->obj, "metadata"), "namespace"));
+  return ns ? ns : "";
+}
+
+/* Removes the ownerReference with uid from a dependent. */
+static void drop_ref(const resource *r, const cobj *dep, void *ctx) {
+  const char *uid = ctx;
+  json_t *refs = json_array();
+  size_t j;
+  json_t *ref;
+  json_array_foreach(owner_refs(dep->obj), j, ref) {
+    const char *u = json_string_value(json_object_get(ref, "uid"));
+    if (!u || strcmp(u, uid)) json_array_append(refs, ref);
+  }
+  json_t *patch = json_pack("{s:{s:o}}", "metadata", "ownerReferences", json_array_size(refs) ? refs : json_null());
+  if (!json_array_size(refs)) json_decref(refs);
+  char *body = json_dumps(patch, JSON_COMPACT);
+  json_decref(patch);
+  api_opts o = {0};
+  api_result res = api_patch(r, ns_of(dep), name_of(dep), NULL, "application/merge-patch+json", body, strlen(body), &o);
+  api_result_clear(&res);
+  free(body);
+}
+
+static void delete_dep(const resource *r, const cobj *dep, void *ctx) {
+  if (json_object_get(json_object_get(dep->obj, "metadata"), "deletionTimestamp")) return;
+  json_t *opts = json_pack("{s:s}", "propagationPolicy", (const char *)ctx);
+  api_opts o = {0};
+  api_result res = api_delete(r, ns_of(dep), name_of(dep), opts, &o);
+  api_result_clear(&res);
+  json_decref(opts);
+}
+
+typedef struct {
+  const char *uid;
+  size_t n;
+} blocking_ctx;
+
+/* Counts dependents whose reference to uid blocks the owner's deletion. */
+static void count_blocking(const resource *r, const cobj *dep, void *p) {
+  blocking_ctx *b = p;
+  size_t j;
+  json_t *ref;
+  json_array_foreach(owner_refs(dep->obj), j, ref) {
+    const char *u = json_string_value(json_object_get(ref, "uid"));
+    if (u && !strcmp(u, b->uid) && json_is_true(json_object_get(ref, "blockOwnerDeletion"))) b->n++;
+  }
+}
+
+static void remove_finalizer(const resource *r, const cobj *o, const char *f) {
+  json_t *keep = json_array();
+  size_t i;
+  json_t *v;
+  json_array_foreach(json_object_get(json_object_get(o->obj, "metadata"), "finalizers"), i, v) {
+    if (!json_is_string(v) || strcmp(json_string_value(v), f)) json_array_append(keep, v);
+  }
+  char rv[32];
+  snprintf(rv, sizeof rv, "%lld", (long long)o->rev);
+  json_t *patch = json_pack("{s:{s:o,s:s}}", "metadata", "finalizers", keep, "resourceVersion", rv);
+  char *body = json_dumps(patch, JSON_COMPACT);
+  json_decref(patch);
+  api_opts opts = {0};
+  api_result res = api_patch(r, ns_of(o), name_of(o), NULL, "application/merge-patch+json", body, strlen(body), &opts);
+  api_result_clear(&res);
+  free(body);
+}
+
+/* Returns true when the key must be retried later. */
+static bool process_owner(const resource *r, cobj *o) {
+  const char *uid = json_string_value(json_object_get(json_object_get(o->obj, "metadata"), "uid"));
+  if (!uid || !json_object_get(json_object_get(o->obj, "metadata"), "deletionTimestamp")) return false;
+  const char *ns = r->ref.namespaced ? ns_of(o) : "";
+  if (has_finalizer(o->obj, "orphan")) {
+    for_dependents(ns, uid, drop_ref, (void *)uid);
+    remove_finalizer(r, o, "orphan");
+    return false;
+  }
+  if (has_finalizer(o->obj, "foregroundDeletion")) {
+    for_dependents(ns, uid, delete_dep, "Foreground");
+    blocking_ctx b = {uid, 0};
+    for_dependents(ns, uid, count_blocking, &b);
+    if (b.n) return true;
+    remove_finalizer(r, o, "foregroundDeletion");
+  }
+  return false;
+}
+
+/* A dependent whose every owner is gone is deleted (Background). */
+static void process_orphan_check(const resource *r, cobj *o) {
+  const char *ns = r->ref.namespaced ? ns_of(o) : "";
+  size_t j, alive = 0, refs = 0;
+  json_t *ref;
+  json_array_foreach(owner_refs(o->obj), j, ref) {
+    refs++;
+    const char *uid = json_string_value(json_object_get(ref, "uid"));
+    const char *kind = json_string_value(json_object_get(ref, "kind"));
+    const char *av = json_string_value(json_object_get(ref, "apiVersion"));
+    const char *oname = json_string_value(json_object_get(ref, "name"));
+    if (!uid || !kind || !av || !oname) {
+      alive++;
+      continue;
+    }
+    char group[128] = "", version[64];
+    const char *slash = strchr(av, '/');
+    if (slash) snprintf(group, sizeof group, "%.*s", (int)(slash - av), av), snprintf(version, sizeof version, "%s", slash + 1);
+    else snprintf(version, sizeof version, "%s", av);
+    const resource *orr = registry_find_kind(group, version, kind);
+    if (!orr) {
+      alive++; /* unknown kinds are never collected */
+      continue;
+    }
+    cobj *owner = cache_get(api_cache(), orr->bucket, orr->ref.namespaced ? ns : "", oname);
+    const char *ouid = owner ? json_string_value(json_object_get(json_object_get(owner->obj, "metadata"), "uid")) : NULL;
+    if (ouid && !strcmp(ouid, uid)) alive++;
+    cobj_unref(owner);
+  }
+  if (refs && !alive) delete_dep(r, o, "Background");
+}
+
+static void check_dep(const resource *r, const cobj *dep, void *ctx) { process_orphan_check(r, (cobj *)dep); }
+
+/* Splits "a|b|c|d" in place into up to 4 fields (empty fields allowed). */
+static int split(char *s, char **f, int max) {
+  int n = 0;
+  f[n++] = s;
+  for (char *p = s; *p && n < max; p++)
+    if (*p == '|') *p = 0, f[n++] = p + 1;
+  return n;
+}
+
+static void *work(void *arg) {
+  char *key;
+  while ((key = workqueue_get(queue))) {
+    char buf[700], *f[4];
+    snprintf(buf, sizeof buf, "%s", key);
+    int n = split(buf, f, 4);
+    bool retry = false;
+    if (n == 3 && !strcmp(f[0], "gone")) {
+      for_dependents(f[1], f[2], check_dep, NULL);
+    } else if (n == 4) {
+      const resource *r = storage_resource(f[1]);
+      cobj *o = r ? cache_get(api_cache(), r->bucket, f[2], f[3]) : NULL;
+      if (o && !strcmp(f[0], "owner")) retry = process_owner(r, o);
+      else if (o && !strcmp(f[0], "dep")) process_orphan_check(r, o);
+      cobj_unref(o);
+    }
+    workqueue_done(queue, key);
+    if (retry) workqueue_add_after(queue, key, 300);
+    free(key);
+  }
+  return NULL;
+}
+
+void garbage_collector_start(void) {
+  queue = workqueue_new();
+  inf = informer_start(NULL, on_event, NULL);
+  pthread_create(&worker, NULL, work, NULL);
+}
+
+void garbage_collector_stop(void) {
+  informer_stop(inf);
+  workqueue_shutdown(queue);
+  pthread_join(worker, NULL);
+  workqueue_free(queue);
+}
