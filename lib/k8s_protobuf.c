@@ -956,12 +956,12 @@ json_t *k8s_protobuf_to_json_defaults(const json_t *schema, const unsigned char 
   }
   const char *msg = k8s_protobuf_message_for(schema, api_version, kind);
   if (!msg) {
-    const char *slash = strrchr(api_version, '/');
+    /* kube-apiserver's scheme is named after its source line. */
     char qk[256], qv[256];
     quote(qk, sizeof qk, kind);
-    quote(qv, sizeof qv, slash ? slash + 1 : api_version);
+    quote(qv, sizeof qv, api_version);
     fail(&c, "no kind %s is registered for version %s in scheme "
-             "\"k8s.io/kubernetes/pkg/api/legacyscheme/scheme.go:30\"", qk, qv);
+             "\"pkg/api/legacyscheme/scheme.go:30\"", qk, qv);
     goto done;
   }
   pb_seg raw = {w[0].p, w[0].len};

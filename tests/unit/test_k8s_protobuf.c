@@ -215,10 +215,10 @@ static void test_errors(void) {
   CHECK_STR(dump(k8s_protobuf_to_json_defaults(schema(), body.b, body.n, "v1", "Namespace", err, sizeof err)),
             "{\"kind\":\"Namespace\",\"apiVersion\":\"v1\",\"metadata\":{\"creationTimestamp\":null},\"spec\":{},\"status\":{}}");
 
-  envelope(&body, "v1", "Nope", &raw);
+  envelope(&body, "apps/v1", "deployment", &raw);
   CHECK(decode(&body, err, sizeof err) == NULL);
-  CHECK_STR(err, "no kind \"Nope\" is registered for version \"v1\" in scheme "
-                 "\"k8s.io/kubernetes/pkg/api/legacyscheme/scheme.go:30\"");
+  CHECK_STR(err, "no kind \"deployment\" is registered for version \"apps/v1\" in scheme "
+                 "\"pkg/api/legacyscheme/scheme.go:30\"");
 
   /* A bad quantity inside a pod template. */
   buf_t q = {{0}, 0}, limits = {{0}, 0}, res = {{0}, 0}, ctr = {{0}, 0},
