@@ -13,7 +13,8 @@ HERE=$PWD
 SHARED=${SHARED:-$HERE/../shared}
 command -v wrk >/dev/null || { apt-get update >/dev/null; DEBIAN_FRONTEND=noninteractive apt-get install -y wrk >/dev/null; }
 command -v etcd >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y etcd-server etcd-client >/dev/null
-[ -x build/bin/ckube-server ] || bash scripts/build.sh >/dev/null
+CKUBE_BIN=${CKUBE_BIN:-build/bin/ckube-server}
+[ -x "$CKUBE_BIN" ] || bash scripts/build.sh >/dev/null
 OUT=$(mktemp); T=$(mktemp -d); PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$T"; }
 trap cleanup EXIT
@@ -71,7 +72,7 @@ PY
 
 # --- ckube
 P=$(port); D=$T/ckube
-build/bin/ckube-server --data-dir "$D" --listen "127.0.0.1:$P" >"$T/ckube.log" 2>&1 & PIDS+=($!); CK=$!
+"$CKUBE_BIN" --data-dir "$D" --listen "127.0.0.1:$P" >"$T/ckube.log" 2>&1 & PIDS+=($!); CK=$!
 for i in $(seq 100); do curl -sk "https://127.0.0.1:$P/readyz" | grep -q ok && break; sleep 0.1; done
 sleep 1
 row ckube "idle RSS" "$(( $(rss_kb $CK) / 1024 ))" MiB
