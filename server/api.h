@@ -56,6 +56,7 @@ typedef struct {
   long limit;
   const char *continue_token;
   const char *resource_version;
+  const char *resource_version_match; /* "", "Exact" or "NotOlderThan" */
 } api_list_opts;
 
 /* Collects matching objects (storage version, references) into out, sets

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* Field labels beyond metadata.name/metadata.namespace, per group/resource,
  * with the value an absent field reads as. */
@@ -193,6 +194,50 @@ static int decode_continue(const char *tok, int64_t *rev, char *start, size_t le
   return rc;
 }
 
+/* Which revision a list reads: 0 = the latest state. */
+static json_t *list_revision(const api_list_opts *lo, int64_t token_rev, int64_t *at) {
+  *at = token_rev;
+  const char *rv = lo->resource_version, *match = lo->resource_version_match;
+  bool has_rv = rv && *rv, has_match = match && *match;
+  if (has_match && !has_rv)
+    return status_bad_request("resourceVersionMatch is forbidden unless resourceVersion is provided");
+  if (has_match && strcmp(match, "Exact") && strcmp(match, "NotOlderThan"))
+    return status_bad_request("resourceVersionMatch: Unsupported value: \"%s\": supported values: \"Exact\", "
+                              "\"NotOlderThan\"", match);
+  if (token_rev && has_rv)
+    return status_bad_request("specifying resource version is not allowed when using continue");
+  if (!has_rv) return NULL;
+  char *end;
+  long long v = strtoll(rv, &end, 10);
+  if (*end || v < 0) return status_bad_request("invalid resource version: %s", rv);
+  if (has_match && !strcmp(match, "Exact")) {
+    if (v == 0) return status_bad_request("resourceVersionMatch \"Exact\" is forbidden for resourceVersion \"0\"");
+    *at = v;
+    return NULL;
+  }
+  /* NotOlderThan (and the legacy form without a match): the latest state
+   * serves, once the cache has caught up with v */
+  if (v > cache_rev(api_cache())) {
+    int64_t cursor = cache_rev(api_cache());
+    cache_event evs[1];
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    do {
+      int n = cache_wait(api_cache(), NULL, &cursor, evs, 1, 1000, NULL);
+      for (int i = 0; i < n; i++) cache_event_release(&evs[i]);
+      clock_gettime(CLOCK_MONOTONIC, &t1);
+    } while (cursor < v && t1.tv_sec - t0.tv_sec < 3);
+    if (cursor < v) {
+      char msg[160];
+      snprintf(msg, sizeof msg, "Too large resource version: %lld, current: %lld", v, (long long)cursor);
+      return status_failure(504, "Timeout", msg,
+                            json_pack("{s:[{s:s,s:s}],s:i}", "causes", "reason", "ResourceVersionTooLarge", "message",
+                                      "Too large resource version", "retryAfterSeconds", 1));
+    }
+  }
+  return NULL;
+}
+
 json_t *api_list(const resource *r, const char *ns, const api_list_opts *lo, cobj_vec *out, int64_t *rev,
                  char **cont, long long *remaining) {
   json_t *st = NULL;
@@ -203,11 +248,15 @@ json_t *api_list(const resource *r, const char *ns, const api_list_opts *lo, cob
   if (!r->ref.namespaced) ns = "";
   else if ((!ns || !*ns) && api_filter_namespace(f)) ns = api_filter_namespace(f);
   char start[600] = "";
-  int64_t token_rev = 0;
+  int64_t token_rev = 0, at = 0;
   if (lo->continue_token && *lo->continue_token &&
       decode_continue(lo->continue_token, &token_rev, start, sizeof start) != 0) {
     api_filter_free(f);
     return status_bad_request("continue key is not valid: illegal base64 data at input byte 0");
+  }
+  if ((st = list_revision(lo, token_rev, &at))) {
+    api_filter_free(f);
+    return st;
   }
   size_t limit = lo->limit > 0 ? (size_t)lo->limit : 0;
   const char *after = start[0] ? start : NULL;
@@ -217,7 +266,18 @@ json_t *api_list(const resource *r, const char *ns, const api_list_opts *lo, cob
   for (;;) {
     cobj_vec chunk = {0};
     size_t want = limit ? limit - out->n + 1 : 0;
-    snap = cache_list(api_cache(), r->bucket, ns, after, want, &chunk);
+    snap = at ? cache_list_at(api_cache(), r->bucket, ns, after, want, at, &chunk)
+              : cache_list(api_cache(), r->bucket, ns, after, want, &chunk);
+    if (snap < 0) {
+      api_filter_free(f);
+      if (token_rev)
+        return status_expired("The provided continue parameter is too old to display a consistent list result. You "
+                              "can start a new list without the continue parameter, or use the continue token in "
+                              "this response to retrieve the remainder of the results. Continuing with the provided "
+                              "token results in an inconsistent list - objects that were created, modified, or "
+                              "deleted between the time the first chunk was returned and now may show up in the list.");
+      return status_expired("The resourceVersion for the provided list is too old.");
+    }
     size_t i;
     for (i = 0; i < chunk.n; i++) {
       cobj *o = chunk.items[i];
@@ -233,13 +293,12 @@ json_t *api_list(const resource *r, const char *ns, const api_list_opts *lo, cob
     if (more || exhausted) break;
     after = last;
   }
-  *rev = token_rev ? token_rev : snap;
+  *rev = snap;
   if (more) {
     *cont = encode_continue(*rev, last);
-    if (!(lo->label_selector && *lo->label_selector) && !(lo->field_selector && *lo->field_selector))
+    if (!at && !(lo->label_selector && *lo->label_selector) && !(lo->field_selector && *lo->field_selector))
       *remaining = (long long)cache_count_after(api_cache(), r->bucket, ns, last);
   }
   api_filter_free(f);
   return NULL;
 }
-

@@ -206,6 +206,8 @@ static bool list_opts(http_req *rq, api_list_opts *lo, char *ls, char *fs, char 
   lo->field_selector = http_query(rq, "fieldSelector", fs, len);
   lo->continue_token = http_query(rq, "continue", cont, len);
   lo->resource_version = http_query(rq, "resourceVersion", rv, 64);
+  static __thread char match[32];
+  lo->resource_version_match = http_query(rq, "resourceVersionMatch", match, sizeof match);
   const char *l = http_query(rq, "limit", lim, sizeof lim);
   lo->limit = l ? atol(l) : 0;
   return true;

@@ -247,6 +247,72 @@ int64_t cache_list(cache *c, cache_bucket *b, const char *ns, const char *after_
   return rev;
 }
 
+static size_t ring_seek(cache *c, int64_t after);
+
+static bool in_range(const cobj *o, const char *prefix, size_t plen, const char *after) {
+  if (plen && strncmp(o->subkey, prefix, plen) != 0) return false;
+  return !after || strcmp(o->subkey, after) > 0;
+}
+
+/* One key changed after the wanted revision, with its state then. */
+typedef struct {
+  const char *subkey;
+  int64_t rev; /* of its first event after the wanted revision */
+  cobj *then;  /* state at the wanted revision, NULL when it did not exist */
+} change;
+
+static int cmp_change(const void *a, const void *b) {
+  const change *x = a, *y = b;
+  int c = strcmp(x->subkey, y->subkey);
+  return c ? c : (x->rev > y->rev) - (x->rev < y->rev);
+}
+
+int64_t cache_list_at(cache *c, cache_bucket *b, const char *ns, const char *after_subkey, size_t limit,
+                      int64_t rev, cobj_vec *out) {
+  char prefix[320] = "";
+  size_t plen = ns && *ns ? (size_t)snprintf(prefix, sizeof prefix, "%s/", ns) : 0;
+  pthread_rwlock_rdlock(&c->lock);
+  if (rev < c->window_start || rev > c->pub_rev) {
+    pthread_rwlock_unlock(&c->lock);
+    return -1;
+  }
+  size_t nch = 0, cap = 0;
+  change *ch = NULL;
+  for (size_t i = ring_seek(c, rev); i < c->count; i++) {
+    cache_event *e = &c->ring[(c->head + i) % c->win];
+    if (e->bucket != b || !in_range(e->obj, prefix, plen, after_subkey)) continue;
+    if (nch == cap) ch = realloc(ch, (cap = cap ? cap * 2 : 64) * sizeof *ch);
+    ch[nch++] = (change){e->obj->subkey, e->rev, e->prev};
+  }
+  if (nch) qsort(ch, nch, sizeof *ch, cmp_change);
+  /* merge the current items (sorted) with the changed keys (sorted, first event per key) */
+  bool found;
+  size_t i = after_subkey ? bucket_find(b, after_subkey, &found) : plen ? bucket_find(b, prefix, &found) : 0;
+  size_t k = 0;
+  while ((!limit || out->n < limit) && (i < b->n || k < nch)) {
+    cobj *cur = i < b->n && in_range(b->items[i], prefix, plen, after_subkey) ? b->items[i] : NULL;
+    if (i < b->n && !cur && plen && strncmp(b->items[i]->subkey, prefix, plen) > 0) i = b->n;
+    if (i < b->n && !cur) {
+      i++;
+      continue;
+    }
+    if (!cur && k >= nch) break;
+    int cmp = !cur ? 1 : k >= nch ? -1 : strcmp(cur->subkey, ch[k].subkey);
+    if (cmp < 0) {
+      cobj_vec_push(out, cobj_ref(cur));
+      i++;
+    } else {
+      if (ch[k].then) cobj_vec_push(out, cobj_ref(ch[k].then));
+      const char *key = ch[k].subkey;
+      while (k < nch && !strcmp(ch[k].subkey, key)) k++;
+      if (cmp == 0) i++;
+    }
+  }
+  pthread_rwlock_unlock(&c->lock);
+  free(ch);
+  return rev;
+}
+
 size_t cache_count_after(cache *c, cache_bucket *b, const char *ns, const char *after_subkey) {
   char lo[320], hi[320];
   bool scoped = ns && *ns, found;

@@ -82,6 +82,12 @@ void cobj_vec_clear(cobj_vec *v);         /* unrefs all, frees storage */
 int64_t cache_list(cache *c, cache_bucket *b, const char *ns, const char *after_subkey,
                    size_t limit, cobj_vec *out);
 
+/* As cache_list, but the state at revision rev (<= the current one), rebuilt
+ * from the event window: returns rev, or -1 when rev is older than the
+ * window (the caller answers 410 Expired). */
+int64_t cache_list_at(cache *c, cache_bucket *b, const char *ns, const char *after_subkey, size_t limit,
+                      int64_t rev, cobj_vec *out);
+
 /* Number of published objects of bucket b in namespace ns (all when empty)
  * whose key sorts after after_subkey. */
 size_t cache_count_after(cache *c, cache_bucket *b, const char *ns, const char *after_subkey);

@@ -145,4 +145,37 @@ static void test_concurrent_group_commit(void) {
   unlink(dbpath);
 }
 
-TEST_MAIN(TEST(test_write_list_reopen), TEST(test_watch_window), TEST(test_concurrent_group_commit))
+static void test_list_at_revision(void) {
+  cache *c = open_cache(100);
+  cache_bucket *b = cache_bucket_get(c, "core/configmaps");
+  CHECK(put(c, b, "at", "a", 0) == CW_OK);
+  CHECK(put(c, b, "at", "b", 0) == CW_OK);
+  CHECK(put(c, b, "other", "z", 0) == CW_OK);
+  int64_t r1 = cache_rev(c);
+  cobj *a = cache_get(c, b, "at", "a");
+  CHECK(put(c, b, "at", "a", a->rev) == CW_OK); /* modify a */
+  char err[64];
+  CHECK(cache_write(c, b, "at", "b", -1, mk("b", "at"), true, NULL, NULL, err, sizeof err) == CW_OK);
+  CHECK(put(c, b, "at", "c", 0) == CW_OK);
+  cobj_vec v = {0};
+  CHECK(cache_list_at(c, b, "at", NULL, 0, r1, &v) == r1);
+  CHECK(v.n == 2);
+  if (v.n == 2) {
+    CHECK_STR(v.items[0]->subkey, "at/a");
+    CHECK(v.items[0]->rev == a->rev); /* the old version */
+    CHECK_STR(v.items[1]->subkey, "at/b");
+  }
+  cobj_vec_clear(&v);
+  CHECK(cache_list_at(c, b, "at", "at/a", 1, r1, &v) == r1 && v.n == 1);
+  if (v.n) CHECK_STR(v.items[0]->subkey, "at/b");
+  cobj_vec_clear(&v);
+  CHECK(cache_list_at(c, b, "", NULL, 0, r1, &v) == r1 && v.n == 3);
+  cobj_vec_clear(&v);
+  CHECK(cache_list_at(c, b, "at", NULL, 0, cache_rev(c), &v) == cache_rev(c) && v.n == 2); /* a, c */
+  cobj_vec_clear(&v);
+  cobj_unref(a);
+  cache_close(c);
+  unlink(dbpath);
+}
+
+TEST_MAIN(TEST(test_list_at_revision), TEST(test_write_list_reopen), TEST(test_watch_window), TEST(test_concurrent_group_commit))
