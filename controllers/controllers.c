@@ -4,9 +4,11 @@
 void controllers_start(void) {
   namespace_controller_start();
   garbage_collector_start();
+  serviceaccount_controller_start();
 }
 
 void controllers_stop(void) {
+  serviceaccount_controller_stop();
   garbage_collector_stop();
   namespace_controller_stop();
 }

@@ -15,4 +15,8 @@ void namespace_controller_stop(void);
 void garbage_collector_start(void);
 void garbage_collector_stop(void);
 
+/* ServiceAccounts: the "default" ServiceAccount in every active namespace. */
+void serviceaccount_controller_start(void);
+void serviceaccount_controller_stop(void);
+
 #endif
