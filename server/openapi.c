@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define PB_V2 "application/com.github.proto-openapi.spec.v2@v1.0+protobuf"
 
 static void send_blob(http_req *rq, const char *name, const char *ctype) {
   apispec_blob b = apispec_get(name);
@@ -24,7 +23,7 @@ bool openapi_handle(http_req *rq) {
   if (strncmp(p, "/openapi/", 9) != 0) return false;
   if (!strcmp(p, "/openapi/v2") || !strcmp(p, "/openapi/v2/")) {
     if (rq->accept && strstr(rq->accept, "application/com.github.proto-openapi.spec.v2"))
-      send_blob(rq, "openapi-v2.pb", PB_V2);
+      send_blob(rq, "openapi-v2.pb", "application/octet-stream"); /* as kube-apiserver labels it */
     else
       send_blob(rq, "openapi-v2.json", "application/json");
     return true;

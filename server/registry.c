@@ -61,7 +61,6 @@ int registry_load(char *err, size_t errlen) {
     r->definition = str(e, "definition");
     r->storage = str(e, "storage");
     r->storage_version = str(e, "storageVersion");
-    if (!*r->storage_version) r->storage_version = r->ref.version;
     char *gv;
     if (*r->ref.group) {
       if (asprintf(&gv, "%s/%s", r->ref.group, r->ref.version) < 0) gv = NULL;
@@ -69,6 +68,7 @@ int registry_load(char *err, size_t errlen) {
       gv = strdup(r->ref.version);
     }
     r->group_version = gv;
+    if (!*r->storage_version) r->storage_version = gv;
     r->verbs = parse_verbs(json_object_get(e, "verbs"));
     r->entry = e;
   }
@@ -98,10 +98,10 @@ const resource *registry_find_kind(const char *group, const char *version, const
 }
 
 const resource *registry_storage_resource(const resource *r) {
-  if (!strcmp(r->ref.version, r->storage_version)) return r;
+  if (!strcmp(r->group_version, r->storage_version)) return r;
   for (size_t i = 0; i < nresources; i++) {
     const resource *s = &resources[i];
-    if (!strcmp(s->storage, r->storage) && !strcmp(s->ref.version, r->storage_version)) return s;
+    if (!strcmp(s->storage, r->storage) && !strcmp(s->group_version, r->storage_version)) return s;
   }
   return r;
 }

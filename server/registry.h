@@ -24,7 +24,7 @@ typedef struct resource {
   const char *singular;
   const char *definition;   /* swagger definition of the kind */
   const char *storage;      /* storage key shared by all versions */
-  const char *storage_version;
+  const char *storage_version; /* group-version objects are stored in ("v1", "autoscaling/v1") */
   const char *group_version;/* "v1" or "apps/v1": the apiVersion field */
   unsigned verbs;
   const json_t *entry;      /* the registry.json row (shortNames, categories, ...) */
