@@ -156,9 +156,8 @@ static void assign_cluster_ip(json_t *spec, used_set *u, const json_t *old_spec,
   json_object_set_new(spec, "clusterIP", json_string(buf));
 families:
   ip = json_string_value(json_object_get(spec, "clusterIP"));
+  /* 1.20 mirrors clusterIP into clusterIPs; ipFamilies stay unset (dual-stack is off) */
   json_object_set_new(spec, "clusterIPs", json_pack("[s]", ip));
-  if (!json_object_get(spec, "ipFamilies")) json_object_set_new(spec, "ipFamilies", json_pack("[s]", "IPv4"));
-  if (!json_object_get(spec, "ipFamilyPolicy")) json_object_set_new(spec, "ipFamilyPolicy", json_string("SingleStack"));
 }
 
 static json_int_t old_node_port(const json_t *old_spec, const json_t *port) {

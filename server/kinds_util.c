@@ -1,0 +1,122 @@
+/* kinds_util.c - helpers of the kinds_*.c files (see kinds_util.h), with
+ * apimachinery's name-format rules and messages. */
+#include "kinds_util.h"
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+json_t *kobj(json_t *obj, const char *key) {
+  json_t *v = json_object_get(obj, key);
+  if (!json_is_object(v)) {
+    v = json_object();
+    json_object_set_new(obj, key, v);
+  }
+  return v;
+}
+
+void kdefault(json_t *obj, const char *key, json_t *v) {
+  if (json_is_object(obj) && !json_object_get(obj, key)) json_object_set_new(obj, key, v);
+  else json_decref(v);
+}
+
+const char *kstr(const json_t *obj, const char *key) { return json_string_value(json_object_get(obj, key)); }
+
+bool kis(const kind_ref *k, const char *group, const char *kind) {
+  return !strcmp(k->group, group) && !strcmp(k->kind, kind);
+}
+
+static bool alnum_lower(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+
+static bool is_label(const char *s, size_t n, bool first_alpha) {
+  if (n == 0 || !alnum_lower(s[0]) || !alnum_lower(s[n - 1])) return false;
+  if (first_alpha && !(s[0] >= 'a' && s[0] <= 'z')) return false;
+  for (size_t i = 0; i < n; i++)
+    if (!alnum_lower(s[i]) && s[i] != '-') return false;
+  return true;
+}
+
+static const char *const subdomain_msg =
+    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start "
+    "and end with an alphanumeric character (e.g. 'example.com', regex used for validation is "
+    "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+static const char *const label_msg =
+    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end "
+    "with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is "
+    "'[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
+static const char *const dns1035_msg =
+    "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, "
+    "and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is "
+    "'[a-z]([-a-z0-9]*[a-z0-9])?')";
+
+void check_dns1123_subdomain(field_errors *fe, const char *field, const char *v) {
+  size_t n = strlen(v);
+  if (n > 253) fe_invalid_str(fe, field, v, "must be no more than 253 characters");
+  bool ok = n > 0;
+  for (const char *p = v; ok && *p;) {
+    size_t len = strcspn(p, ".");
+    ok = is_label(p, len, false);
+    p += len;
+    if (*p == '.') {
+      p++;
+      ok = ok && *p;
+    }
+  }
+  if (!ok) fe_invalid_str(fe, field, v, subdomain_msg);
+}
+
+void check_dns1123_label(field_errors *fe, const char *field, const char *v) {
+  if (strlen(v) > 63) fe_invalid_str(fe, field, v, "must be no more than 63 characters");
+  if (!is_label(v, strlen(v), false)) fe_invalid_str(fe, field, v, label_msg);
+}
+
+void check_dns1035_label(field_errors *fe, const char *field, const char *v) {
+  if (strlen(v) > 63) fe_invalid_str(fe, field, v, "must be no more than 63 characters");
+  if (!is_label(v, strlen(v), true)) fe_invalid_str(fe, field, v, dns1035_msg);
+}
+
+static bool qualified_part(const char *s, size_t n) {
+  if (n == 0 || n > 63 || !isalnum((unsigned char)s[0]) || !isalnum((unsigned char)s[n - 1])) return false;
+  for (size_t i = 0; i < n; i++)
+    if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '_' && s[i] != '.') return false;
+  return true;
+}
+
+void check_qualified_name(field_errors *fe, const char *field, const char *v) {
+  const char *slash = strchr(v, '/');
+  const char *name = slash ? slash + 1 : v;
+  if (slash) {
+    size_t plen = (size_t)(slash - v);
+    char prefix[300];
+    snprintf(prefix, sizeof prefix, "%.*s", (int)plen, v);
+    if (!plen) fe_invalid_str(fe, field, v, "prefix part must be non-empty");
+    else {
+      field_errors *tmp = field_errors_new();
+      check_dns1123_subdomain(tmp, field, prefix);
+      if (fe_count(tmp))
+        fe_invalid_str(fe, field, v,
+                       "prefix part a lowercase RFC 1123 subdomain must consist of lower case alphanumeric "
+                       "characters, '-' or '.', and must start and end with an alphanumeric character (e.g. "
+                       "'example.com', regex used for validation is "
+                       "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')");
+      field_errors_free(tmp);
+    }
+  }
+  size_t n = strlen(name);
+  if (!n) fe_invalid_str(fe, field, v, "name part must be non-empty");
+  else if (n > 63) fe_invalid_str(fe, field, v, "name part must be no more than 63 characters");
+  else if (!qualified_part(name, n))
+    fe_invalid_str(fe, field, v,
+                   "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with "
+                   "an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for "
+                   "validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')");
+}
+
+void check_label_value(field_errors *fe, const char *field, const char *v) {
+  size_t n = strlen(v);
+  if (n > 63) fe_invalid_str(fe, field, v, "must be no more than 63 characters");
+  if (n && !qualified_part(v, n < 64 ? n : 63))
+    fe_invalid_str(fe, field, v,
+                   "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', "
+                   "and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or "
+                   "'12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')");
+}
