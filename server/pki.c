@@ -104,7 +104,7 @@ static char *b64_file(const char *path) {
 static int write_kubeconfig(const char *path, const char *url, const char *ca, const char *crt, const char *key) {
   char *ca64 = b64_file(ca), *crt64 = b64_file(crt), *key64 = b64_file(key);
   int rc = -1;
-  char tmp[600];
+  char tmp[1100];
   snprintf(tmp, sizeof tmp, "%s.tmp", path);
   int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
   FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;

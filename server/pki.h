@@ -8,10 +8,10 @@
 #include <stddef.h>
 
 typedef struct {
-  char ca_cert[512];     /* PEM file paths */
-  char server_pem[512];  /* key + certificate, as CivetWeb wants them */
+  char ca_cert[1024];    /* PEM file paths */
+  char server_pem[1024]; /* key + certificate, as CivetWeb wants them */
   char admin_token[128]; /* the token's value */
-  char kubeconfig[512];
+  char kubeconfig[1024];
 } pki_paths;
 
 /* Ensures everything exists in data_dir; server_url goes into the
