@@ -250,9 +250,9 @@ bool yaml_is_base60_float(const char *s, size_t n) {
 }
 
 void yaml_go_format_float(double v, int bits, char *buf, size_t len) {
+  if (bits == 32) v = (float)v; /* before the checks: a large double is an infinite float */
   if (isnan(v)) { snprintf(buf, len, ".nan"); return; }
   if (isinf(v)) { snprintf(buf, len, v > 0 ? ".inf" : "-.inf"); return; }
-  if (bits == 32) v = (float)v;
   /* Shortest digits that read back as the same value at this precision. */
   char e[64];
   int maxp = bits == 32 ? 9 : 17;

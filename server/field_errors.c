@@ -121,6 +121,14 @@ void fe_add(field_errors *fe, field_error_type type, const char *field, const js
   va_end(ap);
 }
 
+void fe_invalid_raw(field_errors *fe, const char *field, const char *go_value, const char *detail) {
+  char *body = NULL;
+  if (asprintf(&body, "%s: %s%s%s", type_text[FE_INVALID], go_value, detail && *detail ? ": " : "",
+               detail ? detail : "") < 0)
+    return;
+  add_raw(fe, FE_INVALID, field, body);
+}
+
 void fe_required(field_errors *fe, const char *field, const char *detail) {
   fe_add(fe, FE_REQUIRED, field, NULL, "%s", detail ? detail : "");
 }

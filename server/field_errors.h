@@ -34,6 +34,9 @@ void fe_add(field_errors *fe, field_error_type type, const char *field,
             const json_t *bad_value, const char *detail_fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
+/* Invalid value whose Go rendering is given as text (e.g. a %#v struct). */
+void fe_invalid_raw(field_errors *fe, const char *field, const char *go_value, const char *detail);
+
 /* Shorthands. */
 void fe_required(field_errors *fe, const char *field, const char *detail);
 void fe_invalid_str(field_errors *fe, const char *field, const char *value, const char *detail);

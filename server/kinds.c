@@ -300,7 +300,7 @@ static void validate_workload(const kind_ref *k, const json_t *obj, const json_t
     } else if (!json_object_size(json_object_get(sel, "matchLabels")) &&
                !json_array_size(json_object_get(sel, "matchExpressions"))) {
       json_t *r = selector_repr(sel);
-      fe_add(fe, FE_INVALID, "spec.selector", r, "empty selector is invalid for deployment");
+      fe_invalid_raw(fe, "spec.selector", json_string_value(r), "empty selector is invalid for deployment");
       json_decref(r);
     } else if (json_is_object(tmpl) && !selector_matches(sel, labels)) {
       json_t *l = labels ? json_incref((json_t *)labels) : json_object();
@@ -311,7 +311,7 @@ static void validate_workload(const kind_ref *k, const json_t *obj, const json_t
       const json_t *osel = json_object_get(json_object_get(old, "spec"), "selector");
       if (osel && sel && !json_equal(osel, sel)) {
         json_t *r = selector_repr(sel);
-        fe_add(fe, FE_INVALID, "spec.selector", r, "field is immutable");
+        fe_invalid_raw(fe, "spec.selector", json_string_value(r), "field is immutable");
         json_decref(r);
       }
     }

@@ -4,7 +4,7 @@
  * Service), NodePort allocation from 30000-32767, and Kubernetes' Invalid
  * errors for addresses/ports out of range or already taken. The used set is
  * read from the watch cache under one allocator lock, plus the allocations
- * handed out in the last minute that may not be committed yet. */
+ * handed out in the last seconds that may not be committed yet. */
 #include "api_internal.h"
 #include "field_errors.h"
 #include <arpa/inet.h>
@@ -73,7 +73,7 @@ static void collect_used(const resource *r, const char *skip_uid, used_set *u) {
   time_t now = time(NULL);
   size_t keep = 0;
   for (size_t i = 0; i < recent_n; i++) {
-    if (now - recent[i].at > 60) continue;
+    if (now - recent[i].at > 3) continue; /* committed (and visible) long before that */
     recent[keep++] = recent[i];
     if (recent[i].ip) set_bit(u->ips, recent[i].ip - CIDR_BASE);
     else set_bit(u->ports, (size_t)(recent[i].port - PORT_MIN));
