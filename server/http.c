@@ -161,7 +161,9 @@ const char *http_query(const http_req *rq, const char *name, char *buf, size_t l
 bool http_query_bool(const http_req *rq, const char *name) {
   char b[16];
   const char *v = http_query(rq, name, b, sizeof b);
-  return v && (!strcmp(v, "true") || !strcmp(v, "1"));
+  /* strconv.ParseBool's true spellings, as Kubernetes parses query booleans */
+  return v && (!strcmp(v, "1") || !strcmp(v, "t") || !strcmp(v, "T") || !strcmp(v, "true") || !strcmp(v, "TRUE") ||
+               !strcmp(v, "True"));
 }
 
 /* Picks the output form from Accept, in the client's order of preference.
