@@ -49,11 +49,24 @@ static void go_quote(FILE *f, const char *s) {
   fputc('"', f);
 }
 
+/* Go's %v of a float64: the shortest digits that read back the same, in
+ * exponent form only from 1e21 (or below 1e-4), where C's %g switches at the
+ * precision; values in between that %g puts in exponent form are whole. */
+static void go_float(FILE *f, double d) {
+  char buf[64];
+  for (int prec = 1; prec <= 17; prec++) {
+    snprintf(buf, sizeof buf, "%.*g", prec, d);
+    if (strtod(buf, NULL) == d) break;
+  }
+  if (strchr(buf, 'e') && d < 1e21 && d > -1e21 && (d >= 1e-4 || d <= -1e-4)) snprintf(buf, sizeof buf, "%.0f", d);
+  fputs(buf, f);
+}
+
 static void go_value(FILE *f, const json_t *v) {
   if (!v || json_is_null(v)) fputs("null", f);
   else if (json_is_string(v)) go_quote(f, json_string_value(v));
   else if (json_is_integer(v)) fprintf(f, "%lld", (long long)json_integer_value(v));
-  else if (json_is_real(v)) fprintf(f, "%g", json_real_value(v));
+  else if (json_is_real(v)) go_float(f, json_real_value(v));
   else if (json_is_boolean(v)) fputs(json_is_true(v) ? "true" : "false", f);
   else if (json_is_object(v)) {
     /* map[string]string{"a":"b"} with keys sorted, as %#v prints Go maps */
@@ -80,6 +93,18 @@ static void go_value(FILE *f, const json_t *v) {
     }
     fputc('}', f);
     free(keys);
+  } else if (json_is_array(v)) {
+    /* %#v of a Go slice: []string{"a", "b"} or []interface {}{...} */
+    size_t i;
+    json_t *e;
+    bool strs = true;
+    json_array_foreach(v, i, e) strs = strs && json_is_string(e);
+    fputs(strs ? "[]string{" : "[]interface {}{", f);
+    json_array_foreach(v, i, e) {
+      if (i) fputs(", ", f);
+      go_value(f, e);
+    }
+    fputc('}', f);
   } else {
     char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
     fputs(s ? s : "", f);

@@ -6,6 +6,7 @@
  * config maps and secrets, claims), with Kubernetes 1.20's messages.
  * Defaulting is in kinds_defaults.c, version conversion in kinds_convert.c. */
 #include "kinds_util.h"
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,20 +137,84 @@ static void check_path_segment(field_errors *fe, const char *field, const char *
   if (strchr(v, '%')) fe_invalid_str(fe, field, v, "may not contain '%'");
 }
 
+/* The name rule of a kind (ValidateNameFunc) applied to name at field;
+ * prefix=true for generateName, which Go checks with a trailing '-' masked
+ * (its maskTrailingDash replaces the last two characters with "a"). */
+static void check_name(const kind_ref *k, field_errors *fe, const char *field, const char *name, bool prefix) {
+  if (!strcmp(k->group, "rbac.authorization.k8s.io")) {
+    if (prefix) {
+      if (strchr(name, '/')) fe_invalid_str(fe, field, name, "may not contain '/'");
+      if (strchr(name, '%')) fe_invalid_str(fe, field, name, "may not contain '%'");
+    } else {
+      check_path_segment(fe, field, name);
+    }
+    return;
+  }
+  size_t n = strlen(name);
+  char *m = strdup(name);
+  if (!m) return;
+  if (prefix && n >= 2 && name[n - 1] == '-') m[n - 2] = 'a', m[n - 1] = 0;
+  field_errors *tmp = field_errors_new();
+  if (!*k->group && !strcmp(k->kind, "Namespace")) check_dns1123_label(tmp, field, m);
+  else if (!*k->group && !strcmp(k->kind, "Service")) check_dns1035_label(tmp, field, m);
+  else check_dns1123_subdomain(tmp, field, m);
+  /* Re-run on the text as sent, which Go reports as the bad value; a masked
+   * name that fails its rule fails it unmasked too. */
+  if (fe_count(tmp)) {
+    if (!*k->group && !strcmp(k->kind, "Namespace")) check_dns1123_label(fe, field, name);
+    else if (!*k->group && !strcmp(k->kind, "Service")) check_dns1035_label(fe, field, name);
+    else check_dns1123_subdomain(fe, field, name);
+  }
+  field_errors_free(tmp);
+  free(m);
+}
+
+/* metadata.finalizers, ownerReferences and generation (ValidateObjectMetaAccessor). */
+static void validate_meta_lists(const json_t *md, field_errors *fe) {
+  size_t i;
+  json_t *f;
+  bool orphan = false, foreground = false;
+  json_array_foreach(json_object_get(md, "finalizers"), i, f) {
+    const char *s = json_string_value(f);
+    if (!s) continue;
+    size_t before = fe_count(fe);
+    check_qualified_name(fe, "metadata.finalizers", s);
+    if (fe_count(fe) == before && !strchr(s, '/') && strcmp(s, "kubernetes") && strcmp(s, "orphan") &&
+        strcmp(s, "foregroundDeletion"))
+      fe_invalid_str(fe, "metadata.finalizers", s, "name is neither a standard finalizer name nor is it fully qualified");
+    orphan = orphan || !strcmp(s, "orphan");
+    foreground = foreground || !strcmp(s, "foregroundDeletion");
+  }
+  if (orphan && foreground)
+    fe_add(fe, FE_INVALID, "metadata.finalizers", json_object_get(md, "finalizers"),
+           "finalizer orphan and foregroundDeletion cannot be both set");
+  json_t *r;
+  json_array_foreach(json_object_get(md, "ownerReferences"), i, r) {
+    const char *av = kstr(r, "apiVersion");
+    const char *ver = av ? (strrchr(av, '/') ? strrchr(av, '/') + 1 : av) : "";
+    if (!*ver) fe_invalid_str(fe, "metadata.ownerReferences.apiVersion", av ? av : "", "version must not be empty");
+    static const char *const keys[] = {"kind", "name", "uid"};
+    for (int j = 0; j < 3; j++) {
+      const char *v = kstr(r, keys[j]);
+      if (v && *v) continue;
+      char fld[64], msg[64];
+      snprintf(fld, sizeof fld, "metadata.ownerReferences.%s", keys[j]);
+      snprintf(msg, sizeof msg, "%s must not be empty", keys[j]);
+      fe_invalid_str(fe, fld, "", msg);
+    }
+  }
+  json_t *gen = json_object_get(md, "generation");
+  if (json_is_integer(gen) && json_integer_value(gen) < 0)
+    fe_add(fe, FE_INVALID, "metadata.generation", gen, "must be greater than or equal to 0");
+}
+
 static void validate_meta(const kind_ref *k, const json_t *obj, field_errors *fe) {
   const json_t *md = json_object_get(obj, "metadata");
   const char *name = kstr(md, "name");
-  if (!name || !*name) {
-    fe_required(fe, "metadata.name", "name or generateName is required");
-  } else if (!*k->group && !strcmp(k->kind, "Namespace")) {
-    check_dns1123_label(fe, "metadata.name", name);
-  } else if (!*k->group && !strcmp(k->kind, "Service")) {
-    check_dns1035_label(fe, "metadata.name", name);
-  } else if (!strcmp(k->group, "rbac.authorization.k8s.io")) {
-    check_path_segment(fe, "metadata.name", name);
-  } else {
-    check_dns1123_subdomain(fe, "metadata.name", name);
-  }
+  const char *gen = kstr(md, "generateName");
+  if (gen && *gen) check_name(k, fe, "metadata.generateName", gen, true);
+  if (!name || !*name) fe_required(fe, "metadata.name", "name or generateName is required");
+  else check_name(k, fe, "metadata.name", name, false);
   if (k->namespaced) {
     const char *ns = kstr(md, "namespace");
     if (!ns || !*ns) fe_required(fe, "metadata.namespace", "");
@@ -166,12 +231,14 @@ static void validate_meta(const kind_ref *k, const json_t *obj, field_errors *fe
   }
   size_t total = 0;
   json_object_foreach(json_object_get(md, "annotations"), key, v) {
-    char f[300];
-    snprintf(f, sizeof f, "metadata.annotations");
-    check_qualified_name(fe, f, key);
+    char *lower = strdup(key);
+    for (char *p = lower; p && *p; p++) *p = (char)tolower((unsigned char)*p);
+    if (lower) check_qualified_name_as(fe, "metadata.annotations", key, lower);
+    free(lower);
     total += strlen(key) + (json_is_string(v) ? strlen(json_string_value(v)) : 0);
   }
   if (total > 256 * 1024) fe_add(fe, FE_TOO_LONG, "metadata.annotations", NULL, "must have at most 262144 bytes");
+  validate_meta_lists(md, fe);
 }
 
 static void check_port(field_errors *fe, const char *field, const json_t *v) {
@@ -443,7 +510,9 @@ void kinds_validate(const kind_ref *k, const json_t *obj, const json_t *old, fie
     if (bl && json_integer_value(bl) < 0) fe_add(fe, FE_INVALID, "spec.backoffLimit", bl, "must be greater than or equal to 0");
   } else if (!strcmp(g, "batch") && !strcmp(kind, "CronJob")) {
     const char *sched = kstr(spec, "schedule");
+    char why[256];
     if (!sched || !*sched) fe_required(fe, "spec.schedule", "");
+    else if (cron_check(sched, why, sizeof why)) fe_invalid_str(fe, "spec.schedule", sched, why);
     const json_t *t = json_object_get(json_object_get(spec, "jobTemplate"), "spec");
     if (json_is_object(json_object_get(t, "template")))
       validate_job_template(json_object_get(t, "template"), "spec.jobTemplate.spec.template", fe);

@@ -3,6 +3,7 @@
 #include "kinds_util.h"
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 json_t *kobj(json_t *obj, const char *key) {
@@ -81,34 +82,53 @@ static bool qualified_part(const char *s, size_t n) {
   return true;
 }
 
-void check_qualified_name(field_errors *fe, const char *field, const char *v) {
+static const char *const qname_regex_msg =
+    "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric "
+    "character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is "
+    "'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
+
+static void invalid2(field_errors *fe, const char *field, const char *shown, const char *a, const char *b) {
+  char *m = NULL;
+  if (asprintf(&m, "%s%s", a, b) < 0) return;
+  fe_invalid_str(fe, field, shown, m);
+  free(m);
+}
+
+void check_qualified_name_as(field_errors *fe, const char *field, const char *shown, const char *v) {
   const char *slash = strchr(v, '/');
+  if (slash && strchr(slash + 1, '/')) {
+    char *m = NULL;
+    if (asprintf(&m, "%s with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')",
+                 qname_regex_msg) >= 0)
+      invalid2(fe, field, shown, "a qualified name ", m);
+    free(m);
+    return;
+  }
   const char *name = slash ? slash + 1 : v;
   if (slash) {
     size_t plen = (size_t)(slash - v);
-    char prefix[300];
-    snprintf(prefix, sizeof prefix, "%.*s", (int)plen, v);
-    if (!plen) fe_invalid_str(fe, field, v, "prefix part must be non-empty");
-    else {
+    char *prefix = strndup(v, plen);
+    if (!plen) invalid2(fe, field, shown, "prefix part ", "must be non-empty");
+    else if (prefix) {
+      if (plen > 253) invalid2(fe, field, shown, "prefix part ", "must be no more than 253 characters");
       field_errors *tmp = field_errors_new();
       check_dns1123_subdomain(tmp, field, prefix);
-      if (fe_count(tmp))
-        fe_invalid_str(fe, field, v,
-                       "prefix part a lowercase RFC 1123 subdomain must consist of lower case alphanumeric "
-                       "characters, '-' or '.', and must start and end with an alphanumeric character (e.g. "
-                       "'example.com', regex used for validation is "
-                       "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')");
+      if (fe_count(tmp) > (plen > 253 ? 1u : 0u)) invalid2(fe, field, shown, "prefix part ", subdomain_msg);
       field_errors_free(tmp);
     }
+    free(prefix);
   }
   size_t n = strlen(name);
-  if (!n) fe_invalid_str(fe, field, v, "name part must be non-empty");
-  else if (n > 63) fe_invalid_str(fe, field, v, "name part must be no more than 63 characters");
-  else if (!qualified_part(name, n))
-    fe_invalid_str(fe, field, v,
-                   "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with "
-                   "an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for "
-                   "validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')");
+  if (!n) invalid2(fe, field, shown, "name part ", "must be non-empty");
+  else if (n > 63) invalid2(fe, field, shown, "name part ", "must be no more than 63 characters");
+  bool ok = n > 0 && isalnum((unsigned char)name[0]) && isalnum((unsigned char)name[n - 1]);
+  for (size_t i = 0; ok && i < n; i++)
+    ok = isalnum((unsigned char)name[i]) || strchr("-_.", name[i]);
+  if (!ok) invalid2(fe, field, shown, "name part ", qname_regex_msg);
+}
+
+void check_qualified_name(field_errors *fe, const char *field, const char *v) {
+  check_qualified_name_as(fe, field, v, v);
 }
 
 void check_label_value(field_errors *fe, const char *field, const char *v) {

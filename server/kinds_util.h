@@ -20,6 +20,13 @@ void check_dns1123_label(field_errors *fe, const char *field, const char *value)
 void check_dns1035_label(field_errors *fe, const char *field, const char *value);
 void check_qualified_name(field_errors *fe, const char *field, const char *value);
 void check_label_value(field_errors *fe, const char *field, const char *value);
+/* IsQualifiedName of value, reporting shown as the bad value (annotation keys
+ * are checked lower-cased but reported as sent). */
+void check_qualified_name_as(field_errors *fe, const char *field, const char *shown, const char *value);
+
+/* A CronJob schedule as robfig/cron's standard parser takes it: 0, or -1 with
+ * the parser's message in err (kinds_cron.c). */
+int cron_check(const char *spec, char *err, size_t len);
 
 /* Defaults of a PodSpec (borrowed, in place); pod=true for a Pod (not a template). */
 void default_pod_spec(json_t *spec, bool pod);
