@@ -1,209 +1,441 @@
-/* json_patch.c - RFC 7386 JSON merge patch and RFC 6902 JSON patch (see
- * json_patch.h). Inputs are never modified: patches work on deep copies. */
+/* json_patch.c - JSON merge patch (RFC 7386), the merge-patch diff, and JSON
+ * patch (RFC 6902) with RFC 6901 pointers.
+ *
+ * JSON patch follows the library Kubernetes 1.20 uses (evanphx/json-patch
+ * 4.9) where it departs from the RFC, because clients must not see a
+ * difference: error texts are its "<what>: <cause>" strings, negative array
+ * indices count from the end, the root pointer "" is not addressable, and
+ * "replace" of a missing object member adds it. Operations run on a private
+ * deep copy, so a failed patch leaves nothing half-applied. */
 #include "json_patch.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-json_t *json_merge_patch(const json_t *target, const json_t *patch) {
-  if (!json_is_object(patch)) return json_deep_copy(patch);
-  json_t *out = json_is_object(target) ? json_deep_copy(target) : json_object();
-  const char *k;
-  json_t *v;
-  json_object_foreach((json_t *)patch, k, v) {
-    if (json_is_null(v)) {
-      json_object_del(out, k);
-    } else {
-      json_t *merged = json_merge_patch(json_object_get(out, k), v);
-      json_object_set_new(out, k, merged);
+/* ---- merge patch ---- */
+
+json_t *json_merge_patch(const json_t *target, const json_t *patch)
+{
+    if (!json_is_object(patch))
+        return json_deep_copy(patch);
+    /* A non-object target is replaced by an empty object before merging
+     * (RFC 7386 section 2), which also strips nulls from new subtrees. */
+    json_t *out = json_is_object(target) ? json_deep_copy(target) : json_object();
+    if (!out)
+        return NULL;
+    const char *key;
+    json_t *pv;
+    json_object_foreach((json_t *)patch, key, pv) {
+        if (json_is_null(pv)) {
+            json_object_del(out, key);
+            continue;
+        }
+        json_t *merged = json_merge_patch(json_object_get(out, key), pv);
+        if (!merged || json_object_set_new(out, key, merged) != 0) {
+            json_decref(out);
+            return NULL;
+        }
     }
-  }
-  return out;
+    return out;
 }
 
-json_t *json_merge_diff(const json_t *a, const json_t *b) {
-  if (!json_is_object(a) || !json_is_object(b)) return json_deep_copy(b);
-  json_t *d = json_object();
-  const char *k;
-  json_t *v;
-  json_object_foreach((json_t *)a, k, v) {
-    if (!json_object_get(b, k)) json_object_set_new(d, k, json_null());
-  }
-  json_object_foreach((json_t *)b, k, v) {
-    json_t *old = json_object_get(a, k);
-    if (old && json_equal(old, v)) continue;
-    if (json_is_object(old) && json_is_object(v)) json_object_set_new(d, k, json_merge_diff(old, v));
-    else json_object_set_new(d, k, json_deep_copy(v));
-  }
-  return d;
-}
-
-/* Splits an RFC 6901 pointer into unescaped tokens. Returns the count or -1. */
-static int pointer_tokens(const char *ptr, char ***out) {
-  *out = NULL;
-  if (!*ptr) return 0;
-  if (*ptr != '/') return -1;
-  int n = 0;
-  char **toks = NULL;
-  const char *p = ptr;
-  while (*p == '/') {
-    p++;
-    size_t len = strcspn(p, "/");
-    char *t = malloc(len + 1), *w = t;
-    for (size_t i = 0; i < len; i++) {
-      if (p[i] == '~' && i + 1 < len && p[i + 1] == '0') *w++ = '~', i++;
-      else if (p[i] == '~' && i + 1 < len && p[i + 1] == '1') *w++ = '/', i++;
-      else if (p[i] == '~') {
-        free(t);
-        for (int k = 0; k < n; k++) free(toks[k]);
-        free(toks);
-        return -1;
-      } else *w++ = p[i];
+json_t *json_merge_diff(const json_t *a, const json_t *b)
+{
+    if (!json_is_object(a) || !json_is_object(b))
+        return json_deep_copy(b);
+    json_t *out = json_object();
+    if (!out)
+        return NULL;
+    const char *key;
+    json_t *av, *bv;
+    json_object_foreach((json_t *)a, key, av) {
+        if (!json_object_get(b, key) && json_object_set_new(out, key, json_null()) != 0)
+            goto fail;
     }
-    *w = 0;
-    toks = realloc(toks, (size_t)(n + 1) * sizeof *toks);
-    toks[n++] = t;
-    p += len;
-  }
-  *out = toks;
-  return n;
-}
-
-static void free_tokens(char **t, int n) {
-  for (int i = 0; i < n; i++) free(t[i]);
-  free(t);
-}
-
-/* Array index token: digits only (no leading zeros), or "-" when allowed. */
-static long array_index(const char *t, size_t size, int allow_end) {
-  if (allow_end && !strcmp(t, "-")) return (long)size;
-  if (!*t || (t[0] == '0' && t[1]) || strspn(t, "0123456789") != strlen(t) || strlen(t) > 9) return -1;
-  return atol(t);
-}
-
-/* The container addressed by all tokens but the last (borrowed). */
-static json_t *parent_of(json_t *doc, char **t, int n) {
-  json_t *cur = doc;
-  for (int i = 0; i < n - 1 && cur; i++) {
-    if (json_is_object(cur)) cur = json_object_get(cur, t[i]);
-    else if (json_is_array(cur)) {
-      long idx = array_index(t[i], json_array_size(cur), 0);
-      cur = idx < 0 ? NULL : json_array_get(cur, (size_t)idx);
-    } else cur = NULL;
-  }
-  return cur;
-}
-
-static json_t *get_at(json_t *doc, char **t, int n) {
-  if (n == 0) return doc;
-  json_t *p = parent_of(doc, t, n);
-  if (json_is_object(p)) return json_object_get(p, t[n - 1]);
-  if (json_is_array(p)) {
-    long idx = array_index(t[n - 1], json_array_size(p), 0);
-    return idx < 0 ? NULL : json_array_get(p, (size_t)idx);
-  }
-  return NULL;
-}
-
-/* Removes and returns (a new reference) the value at t, or NULL. */
-static json_t *remove_at(json_t *doc, char **t, int n) {
-  if (n == 0) return NULL;
-  json_t *p = parent_of(doc, t, n);
-  json_t *v = NULL;
-  if (json_is_object(p)) {
-    v = json_incref(json_object_get(p, t[n - 1]));
-    if (v) json_object_del(p, t[n - 1]);
-  } else if (json_is_array(p)) {
-    long idx = array_index(t[n - 1], json_array_size(p), 0);
-    if (idx >= 0 && (size_t)idx < json_array_size(p)) {
-      v = json_incref(json_array_get(p, (size_t)idx));
-      json_array_remove(p, (size_t)idx);
+    json_object_foreach((json_t *)b, key, bv) {
+        av = json_object_get(a, key);
+        if (av && json_equal(av, bv))
+            continue;
+        json_t *d;
+        if (av && json_is_object(av) && json_is_object(bv))
+            d = json_merge_diff(av, bv);
+        else
+            d = json_deep_copy(bv);
+        if (!d || json_object_set_new(out, key, d) != 0)
+            goto fail;
     }
-  }
-  return v;
-}
-
-/* Adds value (stolen) at t; replaces the document root via *doc. 0 or -1. */
-static int add_at(json_t **doc, char **t, int n, json_t *value) {
-  if (n == 0) {
-    json_decref(*doc);
-    *doc = value;
-    return 0;
-  }
-  json_t *p = parent_of(*doc, t, n);
-  if (json_is_object(p)) return json_object_set_new(p, t[n - 1], value);
-  if (json_is_array(p)) {
-    long idx = array_index(t[n - 1], json_array_size(p), 1);
-    if (idx >= 0 && (size_t)idx <= json_array_size(p)) return json_array_insert_new(p, (size_t)idx, value);
-  }
-  json_decref(value);
-  return -1;
-}
-
-json_t *json_patch_apply(const json_t *doc, const json_t *ops, char *err, size_t errlen) {
-  if (!json_is_array(ops)) {
-    snprintf(err, errlen, "json: cannot unmarshal object into Go value of type jsonpatch.Patch");
-    return NULL;
-  }
-  json_t *out = json_deep_copy(doc);
-  size_t i;
-  json_t *op;
-  json_array_foreach(ops, i, op) {
-    const char *name = json_string_value(json_object_get(op, "op"));
-    const char *path = json_string_value(json_object_get(op, "path"));
-    json_t *value = json_object_get(op, "value");
-    if (!name) {
-      snprintf(err, errlen, "Unexpected kind: %s", "missing op");
-      goto fail;
-    }
-    if (!path) {
-      snprintf(err, errlen, "operation missing path");
-      goto fail;
-    }
-    char **t;
-    int n = pointer_tokens(path, &t);
-    if (n < 0) {
-      snprintf(err, errlen, "invalid JSON pointer: %s", path);
-      goto fail;
-    }
-    int rc = 0;
-    if (!strcmp(name, "add")) {
-      if (!value) rc = -1, snprintf(err, errlen, "add operation does not apply: missing value");
-      else if (add_at(&out, t, n, json_deep_copy(value)) != 0)
-        rc = -1, snprintf(err, errlen, "add operation does not apply: doc is missing path: \"%s\"", path);
-    } else if (!strcmp(name, "remove")) {
-      json_t *v = remove_at(out, t, n);
-      if (!v) rc = -1, snprintf(err, errlen, "remove operation does not apply: doc is missing path: \"%s\"", path);
-      json_decref(v);
-    } else if (!strcmp(name, "replace")) {
-      json_t *v = n ? remove_at(out, t, n) : json_incref(out);
-      if (!v || !value) rc = -1, snprintf(err, errlen, "replace operation does not apply: doc is missing key: %s", path);
-      else add_at(&out, t, n, json_deep_copy(value));
-      json_decref(v);
-    } else if (!strcmp(name, "move") || !strcmp(name, "copy")) {
-      const char *from = json_string_value(json_object_get(op, "from"));
-      char **f;
-      int fn = from ? pointer_tokens(from, &f) : -1;
-      json_t *v = NULL;
-      if (fn >= 0) v = !strcmp(name, "move") ? remove_at(out, f, fn) : json_deep_copy(get_at(out, f, fn));
-      if (!v) rc = -1, snprintf(err, errlen, "%s operation does not apply: doc is missing from path: %s", name,
-                                from ? from : "");
-      else if (add_at(&out, t, n, v) != 0)
-        rc = -1, snprintf(err, errlen, "%s operation does not apply: doc is missing destination path: %s", name, path);
-      if (fn >= 0) free_tokens(f, fn);
-    } else if (!strcmp(name, "test")) {
-      json_t *have = get_at(out, t, n);
-      if (!have || !value || !json_equal(have, value))
-        rc = -1, snprintf(err, errlen, "testing value %s failed: test failed", path);
-    } else {
-      rc = -1;
-      snprintf(err, errlen, "Unexpected kind: %s", name);
-    }
-    free_tokens(t, n);
-    if (rc != 0) goto fail;
-  }
-  return out;
+    return out;
 fail:
-  json_decref(out);
-  return NULL;
+    json_decref(out);
+    return NULL;
+}
+
+/* ---- JSON patch ---- */
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (!err || !errlen)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+/* Decodes one RFC 6901 reference token (~1 is '/', ~0 is '~') from
+ * [s, s+n) into a new NUL-terminated string; NULL on allocation failure. */
+static char *decode_token(const char *s, size_t n)
+{
+    char *out = malloc(n + 1);
+    if (!out)
+        return NULL;
+    size_t j = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '~' && i + 1 < n && (s[i + 1] == '0' || s[i + 1] == '1')) {
+            out[j++] = s[i + 1] == '0' ? '~' : '/';
+            i++;
+        } else {
+            out[j++] = s[i];
+        }
+    }
+    out[j] = '\0';
+    return out;
+}
+
+/* Parses an array index the way Go's strconv.Atoi does (optional sign,
+ * decimal digits). Returns 0 on success. */
+static int parse_index(const char *s, long *out)
+{
+    const char *p = s;
+    if (*p == '+' || *p == '-')
+        p++;
+    if (!*p)
+        return -1;
+    for (const char *q = p; *q; q++)
+        if (*q < '0' || *q > '9')
+            return -1;
+    errno = 0;
+    long v = strtol(s, NULL, 10);
+    if (errno)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* Resolves every token of pointer but the last inside doc. On success sets
+ * *parent (borrowed) and *last (malloc'd, caller frees) and returns 0; returns
+ * -1 when the path cannot be resolved, -2 on allocation failure. */
+static int find_parent(json_t *doc, const char *ptr, json_t **parent, char **last)
+{
+    if (!ptr || ptr[0] != '/')
+        return -1;
+    json_t *cur = doc;
+    const char *s = ptr + 1;
+    for (;;) {
+        const char *slash = strchr(s, '/');
+        size_t n = slash ? (size_t)(slash - s) : strlen(s);
+        char *tok = decode_token(s, n);
+        if (!tok)
+            return -2;
+        if (!slash) {
+            if (!json_is_object(cur) && !json_is_array(cur)) {
+                free(tok);
+                return -1;
+            }
+            *parent = cur;
+            *last = tok;
+            return 0;
+        }
+        json_t *next = NULL;
+        if (json_is_object(cur)) {
+            next = json_object_get(cur, tok);
+        } else if (json_is_array(cur)) {
+            long idx;
+            if (parse_index(tok, &idx) == 0 && idx >= 0 && (size_t)idx < json_array_size(cur))
+                next = json_array_get(cur, (size_t)idx);
+        }
+        free(tok);
+        if (!next || (!json_is_object(next) && !json_is_array(next)))
+            return -1;
+        cur = next;
+        s = slash + 1;
+    }
+}
+
+/* Normalizes idx for an array of size n where idx may equal n when
+ * allow_end; negative values count from the end. Returns 0 if valid. */
+static int norm_index(long *idx, size_t n, int allow_end)
+{
+    long lim = (long)n + (allow_end ? 1 : 0);
+    if (*idx >= lim || *idx < -lim)
+        return -1;
+    if (*idx < 0)
+        *idx += lim;
+    return 0;
+}
+
+/* Reads member key of container c. Returns 0 and a borrowed *val, or -1 with
+ * the cause written into err. A missing object member is (NULL, 0), as in the
+ * library Kubernetes uses. */
+static int cont_get(json_t *c, const char *key, json_t **val, char *err, size_t errlen)
+{
+    if (json_is_object(c)) {
+        *val = json_object_get(c, key);
+        return 0;
+    }
+    long idx;
+    if (parse_index(key, &idx) != 0) {
+        seterr(err, errlen, "strconv.Atoi: parsing \"%s\": invalid syntax", key);
+        return -1;
+    }
+    if (idx < 0 || (size_t)idx >= json_array_size(c)) {
+        seterr(err, errlen, "Unable to access invalid index: %ld: invalid index referenced", idx);
+        return -1;
+    }
+    *val = json_array_get(c, (size_t)idx);
+    return 0;
+}
+
+/* Adds val (reference stolen) to container c under key. */
+static int cont_add(json_t *c, const char *key, json_t *val, char *err, size_t errlen)
+{
+    if (json_is_object(c)) {
+        if (json_object_set_new(c, key, val) != 0) {
+            seterr(err, errlen, "out of memory");
+            return -1;
+        }
+        return 0;
+    }
+    if (strcmp(key, "-") == 0) {
+        if (json_array_append_new(c, val) != 0) {
+            seterr(err, errlen, "out of memory");
+            return -1;
+        }
+        return 0;
+    }
+    long idx;
+    if (parse_index(key, &idx) != 0) {
+        seterr(err, errlen, "value was not a proper array index: '%s': strconv.Atoi: parsing \"%s\": invalid syntax", key, key);
+        json_decref(val);
+        return -1;
+    }
+    long orig = idx;
+    if (norm_index(&idx, json_array_size(c), 1) != 0) {
+        seterr(err, errlen, "Unable to access invalid index: %ld: invalid index referenced", orig);
+        json_decref(val);
+        return -1;
+    }
+    if (json_array_insert_new(c, (size_t)idx, val) != 0) {
+        seterr(err, errlen, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+static int cont_remove(json_t *c, const char *key, char *err, size_t errlen)
+{
+    if (json_is_object(c)) {
+        if (json_object_del(c, key) != 0) {
+            seterr(err, errlen, "Unable to remove nonexistent key: %s: missing value", key);
+            return -1;
+        }
+        return 0;
+    }
+    long idx;
+    if (parse_index(key, &idx) != 0) {
+        seterr(err, errlen, "strconv.Atoi: parsing \"%s\": invalid syntax", key);
+        return -1;
+    }
+    long orig = idx;
+    if (norm_index(&idx, json_array_size(c), 0) != 0) {
+        seterr(err, errlen, "Unable to access invalid index: %ld: invalid index referenced", orig);
+        return -1;
+    }
+    json_array_remove(c, (size_t)idx);
+    return 0;
+}
+
+/* Returns the string member name of op, or NULL when absent/not a string. */
+static const char *op_str(const json_t *op, const char *name)
+{
+    return json_string_value(json_object_get(op, name));
+}
+
+/* Applies one operation to *doc in place. Returns 0, or -1 with err set. */
+static int apply_op(json_t *doc, const json_t *op, char *err, size_t errlen)
+{
+    char cause[256] = "";
+    const char *kind = op_str(op, "op");
+    if (!kind)
+        kind = "unknown";
+    const char *path = op_str(op, "path");
+    const char *from = op_str(op, "from");
+    json_t *value = json_object_get(op, "value");
+    json_t *parent;
+    char *key = NULL;
+    int rc = -1, fr;
+
+    if (strcmp(kind, "add") == 0) {
+        if (!path) {
+            seterr(err, errlen, "add operation failed to decode path: missing value");
+            return -1;
+        }
+        if ((fr = find_parent(doc, path, &parent, &key)) != 0) {
+            seterr(err, errlen, "add operation does not apply: doc is missing path: \"%s\": missing value", path);
+            return -1;
+        }
+        if (cont_add(parent, key, value ? json_deep_copy(value) : json_null(), cause, sizeof cause) != 0)
+            seterr(err, errlen, "error in add for path: '%s': %s", path, cause);
+        else
+            rc = 0;
+    } else if (strcmp(kind, "remove") == 0) {
+        if (!path) {
+            seterr(err, errlen, "remove operation failed to decode path: missing value");
+            return -1;
+        }
+        if (find_parent(doc, path, &parent, &key) != 0) {
+            seterr(err, errlen, "remove operation does not apply: doc is missing path: \"%s\": missing value", path);
+            return -1;
+        }
+        if (cont_remove(parent, key, cause, sizeof cause) != 0)
+            seterr(err, errlen, "error in remove for path: '%s': %s", path, cause);
+        else
+            rc = 0;
+    } else if (strcmp(kind, "replace") == 0) {
+        json_t *cur;
+        if (!path) {
+            seterr(err, errlen, "replace operation failed to decode path: operation missing path field: missing value");
+            return -1;
+        }
+        if (find_parent(doc, path, &parent, &key) != 0) {
+            seterr(err, errlen, "replace operation does not apply: doc is missing path: %s: missing value", path);
+            return -1;
+        }
+        if (cont_get(parent, key, &cur, cause, sizeof cause) != 0) {
+            seterr(err, errlen, "replace operation does not apply: doc is missing key: %s: missing value", path);
+        } else {
+            json_t *nv = value ? json_deep_copy(value) : json_null();
+            int sr = json_is_object(parent) ? json_object_set_new(parent, key, nv)
+                                            : json_array_set_new(parent, (size_t)atol(key), nv);
+            if (sr != 0)
+                seterr(err, errlen, "out of memory");
+            else
+                rc = 0;
+        }
+    } else if (strcmp(kind, "move") == 0 || strcmp(kind, "copy") == 0) {
+        int is_move = kind[0] == 'm';
+        json_t *val;
+        if (!from) {
+            seterr(err, errlen, "%s operation failed to decode from: operation, missing from field: missing value", kind);
+            return -1;
+        }
+        if (find_parent(doc, from, &parent, &key) != 0) {
+            seterr(err, errlen, "%s operation does not apply: doc is missing from path: %s: missing value", kind, from);
+            return -1;
+        }
+        if (cont_get(parent, key, &val, cause, sizeof cause) != 0) {
+            if (is_move)
+                seterr(err, errlen, "error in move for path: '%s': %s", key, cause);
+            else
+                seterr(err, errlen, "error in copy for from: '%s': %s", from, cause);
+            goto out;
+        }
+        /* The value outlives its removal from the source below. */
+        val = val ? json_incref(val) : json_null();
+        if (is_move && cont_remove(parent, key, cause, sizeof cause) != 0) {
+            seterr(err, errlen, "error in move for path: '%s': %s", key, cause);
+            json_decref(val);
+            goto out;
+        }
+        free(key);
+        key = NULL;
+        if (!path) {
+            seterr(err, errlen, "%s operation failed to decode path: missing value", kind);
+            json_decref(val);
+            return -1;
+        }
+        if (find_parent(doc, path, &parent, &key) != 0) {
+            seterr(err, errlen, "%s operation does not apply: doc is missing destination path: %s: missing value", kind, path);
+            json_decref(val);
+            return -1;
+        }
+        json_t *placed = is_move ? val : json_deep_copy(val);
+        if (!is_move)
+            json_decref(val);
+        if (!placed) {
+            seterr(err, errlen, "out of memory");
+            goto out;
+        }
+        if (cont_add(parent, key, placed, cause, sizeof cause) != 0) {
+            if (is_move)
+                seterr(err, errlen, "error in move for path: '%s': %s", path, cause);
+            else
+                seterr(err, errlen, "error while adding value during copy: %s", cause);
+        } else {
+            rc = 0;
+        }
+    } else if (strcmp(kind, "test") == 0) {
+        json_t *cur;
+        if (!path) {
+            seterr(err, errlen, "test operation failed to decode path: operation missing path field: missing value");
+            return -1;
+        }
+        if (find_parent(doc, path, &parent, &key) != 0) {
+            seterr(err, errlen, "test operation does not apply: is missing path: %s: missing value", path);
+            return -1;
+        }
+        if (cont_get(parent, key, &cur, cause, sizeof cause) != 0) {
+            seterr(err, errlen, "error in test for path: '%s': %s", path, cause);
+        } else {
+            /* A missing member equals an absent or null value. */
+            int same = cur ? (value && json_equal(cur, value))
+                           : (!value || json_is_null(value));
+            if (same)
+                rc = 0;
+            else
+                seterr(err, errlen, "testing value %s failed: test failed", path);
+        }
+    } else {
+        seterr(err, errlen, "Unexpected kind: %s", kind);
+    }
+out:
+    free(key);
+    return rc;
+}
+
+json_t *json_patch_apply(const json_t *doc, const json_t *ops, char *err, size_t errlen)
+{
+    if (!json_is_array(ops)) {
+        seterr(err, errlen, "json: cannot unmarshal object into Go value of type jsonpatch.Patch");
+        return NULL;
+    }
+    if (!json_is_object(doc) && !json_is_array(doc)) {
+        seterr(err, errlen, "json: cannot unmarshal into Go value of type jsonpatch.partialDoc");
+        return NULL;
+    }
+    json_t *out = json_deep_copy(doc);
+    if (!out) {
+        seterr(err, errlen, "out of memory");
+        return NULL;
+    }
+    size_t i;
+    json_t *op;
+    json_array_foreach(ops, i, op) {
+        if (!json_is_object(op)) {
+            seterr(err, errlen, "json: cannot unmarshal %s into Go value of type jsonpatch.Operation",
+                   json_is_array(op) ? "array" : json_is_string(op) ? "string"
+                   : json_is_number(op) ? "number" : json_is_boolean(op) ? "bool" : "null");
+            json_decref(out);
+            return NULL;
+        }
+        if (apply_op(out, op, err, errlen) != 0) {
+            json_decref(out);
+            return NULL;
+        }
+    }
+    return out;
 }

@@ -22,4 +22,22 @@ json_t *strategic_merge_patch(const json_t *original, const json_t *patch,
                               const json_t *definitions, const char *type_name,
                               char *err, size_t errlen);
 
+/* Two-way strategic merge patch turning original into modified (like
+ * Kubernetes' CreateTwoWayMergePatch: null for removed keys, $patch: delete
+ * elements and $deleteFromPrimitiveList/<f> for merging lists,
+ * $setElementOrder/<f> when order or content of a merging list changed,
+ * $retainKeys where the schema asks for it). New reference; NULL on error
+ * (malformed documents, e.g. a merging list item without its merge key). */
+json_t *strategic_merge_diff(const json_t *original, const json_t *modified,
+                             const json_t *definitions, const char *type_name);
+
+/* Three-way patch like CreateThreeWayMergePatch with overwrite: changes and
+ * additions from live to modified plus deletions from last_applied to
+ * modified (last_applied may be NULL: nothing is deleted). Applying it to
+ * live with strategic_merge_patch gives what kubectl apply would. New
+ * reference, or NULL with a message in err. */
+json_t *three_way_merge_patch(const json_t *last_applied, const json_t *modified,
+                              const json_t *live, const json_t *definitions,
+                              const char *type_name, char *err, size_t errlen);
+
 #endif

@@ -185,6 +185,14 @@ void kinds_default(const kind_ref *k, json_t *obj) {
     kdefault(us, "type", json_string("RollingUpdate"));
     if (!strcmp(kstr(us, "type"), "RollingUpdate")) kdefault(kobj(us, "rollingUpdate"), "partition", json_integer(0));
     kdefault(spec, "revisionHistoryLimit", json_integer(10));
+    size_t i;
+    json_t *pvc;
+    json_array_foreach(json_object_get(spec, "volumeClaimTemplates"), i, pvc) {
+      kdefault(pvc, "apiVersion", json_string("v1"));
+      kdefault(pvc, "kind", json_string("PersistentVolumeClaim"));
+      kdefault(kobj(pvc, "spec"), "volumeMode", json_string("Filesystem"));
+      kdefault(pvc, "status", json_pack("{s:s}", "phase", "Pending"));
+    }
     default_template(obj);
   } else if (!strcmp(g, "apps") && !strcmp(kind, "DaemonSet")) {
     spec = kobj(obj, "spec");

@@ -1,29 +1,24 @@
-/* fuzz_json_patch.c - libFuzzer target: the input is a document and a patch
- * separated by the first NUL byte; applying the patch must never crash,
- * leak or loop. */
+/* fuzz_json_patch.c - libFuzzer target for lib/json_patch.c's RFC 6902
+ * JSON patch. Input: "<document>\n<operations>". Failures must report a
+ * message and leave the document untouched. */
+#include <assert.h>
+
+#include "fuzz_split.h"
 #include "json_patch.h"
-#include "strategic_merge.h"
-#include <stdint.h>
-#include <string.h>
 
-static json_t *defs;
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  if (!defs) defs = json_loads("{\"T\":{\"properties\":{\"items\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/definitions/T\"},"
-                               "\"x-kubernetes-patch-strategy\":\"merge\",\"x-kubernetes-patch-merge-key\":\"name\"},"
-                               "\"list\":{\"type\":\"array\",\"items\":{\"type\":\"string\"},\"x-kubernetes-patch-strategy\":\"merge\"}}}}",
-                               0, NULL);
-  const uint8_t *nul = memchr(data, 0, size);
-  size_t n1 = nul ? (size_t)(nul - data) : size;
-  json_t *doc = json_loadb((const char *)data, n1, JSON_DECODE_ANY, NULL);
-  json_t *patch = nul ? json_loadb((const char *)nul + 1, size - n1 - 1, JSON_DECODE_ANY, NULL) : NULL;
-  char err[256];
-  json_t *out = NULL;
-  if (doc && patch) {
-    out = json_patch_apply(doc, patch, err, sizeof err);
-  }
-  json_decref(out);
-  json_decref(doc);
-  json_decref(patch);
-  return 0;
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    json_t *doc, *ops;
+    if (fuzz_split(data, size, &doc, &ops) != 0)
+        return 0;
+    json_t *before = json_deep_copy(doc);
+    char err[256] = "";
+    json_t *r = json_patch_apply(doc, ops, err, sizeof err);
+    assert(r || err[0]);
+    assert(json_equal(before, doc));
+    json_decref(r);
+    json_decref(before);
+    json_decref(doc);
+    json_decref(ops);
+    return 0;
 }

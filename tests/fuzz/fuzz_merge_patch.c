@@ -1,32 +1,26 @@
-/* fuzz_merge_patch.c - libFuzzer target: the input is a document and a patch
- * separated by the first NUL byte; applying the patch must never crash,
- * leak or loop. */
+/* fuzz_merge_patch.c - libFuzzer target for lib/json_patch.c's RFC 7386
+ * merge patch and merge diff. Input: "<document>\n<patch>". Checks the
+ * diff round trip (merge_patch(a, merge_diff(a, b)) == b for objects). */
+#include <assert.h>
+
+#include "fuzz_split.h"
 #include "json_patch.h"
-#include "strategic_merge.h"
-#include <stdint.h>
-#include <string.h>
 
-static json_t *defs;
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  if (!defs) defs = json_loads("{\"T\":{\"properties\":{\"items\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/definitions/T\"},"
-                               "\"x-kubernetes-patch-strategy\":\"merge\",\"x-kubernetes-patch-merge-key\":\"name\"},"
-                               "\"list\":{\"type\":\"array\",\"items\":{\"type\":\"string\"},\"x-kubernetes-patch-strategy\":\"merge\"}}}}",
-                               0, NULL);
-  const uint8_t *nul = memchr(data, 0, size);
-  size_t n1 = nul ? (size_t)(nul - data) : size;
-  json_t *doc = json_loadb((const char *)data, n1, JSON_DECODE_ANY, NULL);
-  json_t *patch = nul ? json_loadb((const char *)nul + 1, size - n1 - 1, JSON_DECODE_ANY, NULL) : NULL;
-  char err[256];
-  json_t *out = NULL;
-  if (doc && patch) {
-    out = json_merge_patch(doc, patch);
-    json_t *d = json_merge_diff(doc, out);
-    json_decref(d);
-    (void)err;
-  }
-  json_decref(out);
-  json_decref(doc);
-  json_decref(patch);
-  return 0;
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    json_t *doc, *patch;
+    if (fuzz_split(data, size, &doc, &patch) != 0)
+        return 0;
+    json_t *merged = json_merge_patch(doc, patch);
+    if (merged && json_is_object(doc) && json_is_object(merged)) {
+        json_t *d = json_merge_diff(doc, merged);
+        json_t *again = json_merge_patch(doc, d);
+        assert(again && json_equal(again, merged));
+        json_decref(again);
+        json_decref(d);
+    }
+    json_decref(merged);
+    json_decref(doc);
+    json_decref(patch);
+    return 0;
 }
