@@ -21,6 +21,21 @@ static atomic_bool stopping;
 
 void watch_stop_all(void) { atomic_store(&stopping, true); }
 
+/* Writes one {"type":..,"object":..} line; steals obj. */
+static bool send_json_event(http_req *rq, const char *type, json_t *obj) {
+  json_t *ev = json_pack("{s:s,s:o}", "type", type, "object", obj);
+  char *s = json_dumps(ev, JSON_COMPACT);
+  json_decref(ev);
+  size_t n = strlen(s);
+  s = realloc(s, n + 2);
+  s[n++] = '\n';
+  bool ok = http_stream_write(rq, s, n);
+  free(s);
+  return ok;
+}
+
+/* An event for a stored version: its bytes as they are when no conversion
+ * or Table is needed, otherwise re-encoded. */
 static bool send_event(http_req *rq, const char *type, const cobj *o) {
   const resource *r = rq->res;
   if (rq->form == OUT_JSON && registry_storage_resource(r) == r) {
@@ -34,32 +49,12 @@ static bool send_event(http_req *rq, const char *type, const cobj *o) {
     return ok;
   }
   json_t *obj = api_to_version(r, o->obj);
-  json_t *out = obj;
   if (rq->form == OUT_TABLE || rq->form == OUT_META) {
-    out = table_output_single(rq, obj);
+    json_t *t = table_output_single(rq, obj);
     json_decref(obj);
+    obj = t;
   }
-  json_t *ev = json_pack("{s:s,s:o}", "type", type, "object", out);
-  char *s = json_dumps(ev, JSON_COMPACT);
-  json_decref(ev);
-  size_t n = strlen(s);
-  s = realloc(s, n + 2);
-  s[n++] = '\n';
-  bool ok = http_stream_write(rq, s, n);
-  free(s);
-  return ok;
-}
-
-static bool send_json_event(http_req *rq, const char *type, json_t *obj) {
-  json_t *ev = json_pack("{s:s,s:o}", "type", type, "object", obj);
-  char *s = json_dumps(ev, JSON_COMPACT);
-  json_decref(ev);
-  size_t n = strlen(s);
-  s = realloc(s, n + 2);
-  s[n++] = '\n';
-  bool ok = http_stream_write(rq, s, n);
-  free(s);
-  return ok;
+  return send_json_event(rq, type, obj);
 }
 
 static bool send_bookmark(http_req *rq, int64_t rev) {
