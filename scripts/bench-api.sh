@@ -82,6 +82,13 @@ row ckube "RSS after 10k pods" "$(( $(rss_kb $CK) / 1024 ))" MiB
 row ckube "data dir size" "$(du -sm "$D" | cut -f1)" MiB
 watch_bench ckube "https://127.0.0.1:$P" "$TOK"
 kill $CK; wait $CK 2>/dev/null || true
+# memory at exactly 10k pods, on a fresh server
+P=$(port); D=$T/ckube10k
+"$CKUBE_BIN" --data-dir "$D" --listen "127.0.0.1:$P" >"$T/ckube10k.log" 2>&1 & PIDS+=($!); CK=$!
+for i in $(seq 100); do curl -sk "https://127.0.0.1:$P/readyz" | grep -q ok && break; sleep 0.1; done
+read -r made secs < <(/usr/bin/python3 scripts/bench-pods.py "https://127.0.0.1:$P" "$(cat "$D/pki/admin.token")" 10000)
+row ckube "RSS at $made pods (fresh server)" "$(( $(rss_kb $CK) / 1024 ))" "MiB (created in ${secs}s by 8 clients)"
+kill $CK; wait $CK 2>/dev/null || true
 
 # --- kube-apiserver + etcd (optional)
 K8S_BIN=${K8S_BIN:-/tmp/k8s-e2e/bin}
@@ -94,7 +101,8 @@ sleep 2
 printf 'kube-apiserver+etcd\tidle RSS\t%s\tMiB\n' \$(( (\$(awk '/VmRSS/{print \$2}' /proc/\$AP/status) + \$(awk '/VmRSS/{print \$2}' /proc/\$ET/status)) / 1024 ))
 bash "$SHARED/bench/api-load.sh" "\$URL" real-cluster-admin-token kube-apiserver+etcd
 printf 'kube-apiserver+etcd\tRSS after 10k pods\t%s\tMiB\n' \$(( (\$(awk '/VmRSS/{print \$2}' /proc/\$AP/status) + \$(awk '/VmRSS/{print \$2}' /proc/\$ET/status)) / 1024 ))
-echo "URL=\$URL" > "$T/real.env"
+read -r made secs < <(/usr/bin/python3 "$HERE/scripts/bench-pods.py" "\$URL" real-cluster-admin-token 10000)
+printf 'kube-apiserver+etcd\tRSS at %s more pods\t%s\tMiB (created in %ss by 8 clients)\n' "\$made" \$(( (\$(awk '/VmRSS/{print \$2}' /proc/\$AP/status) + \$(awk '/VmRSS/{print \$2}' /proc/\$ET/status)) / 1024 )) "\$secs"
 REAL
   K8S_BIN=$K8S_BIN bash "$SHARED/conformance/real-cluster.sh" bash "$T/real.sh" 2>/dev/null | grep -P '\t' | tee -a "$OUT" || true
 else
