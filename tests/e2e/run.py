@@ -11,7 +11,8 @@ A case is data: a `.case` file of shell steps and expectations.
     exit 1                                  expected exit status
     retry 20                                the next command is retried until its expectations hold (<= 20 s)
 Variables: $NS (a namespace unique to the case and kubectl), $M (the manifests
-folder), $SERVER, $TOKEN, $CACERT, $KUBECONFIG, $DATA (the server's data dir).
+folder), $SERVER, $TOKEN, $CACERT, $KUBECONFIG, $DATA (the server's data dir),
+$CKUBE_SERVER_BIN and $CKUBE_NODE_BIN (the binaries under test).
 A `.py` case is run with /usr/bin/python3 and must exit 0.
 Prints one line per case and a final "N passed, N failed"."""
 import argparse, os, re, shutil, signal, socket, ssl, subprocess, sys, tempfile, time, urllib.request
@@ -140,7 +141,8 @@ def main():
     token = open(os.path.join(data, "pki", "admin.token")).read().strip()
     base_env = dict(os.environ, SERVER=f"https://127.0.0.1:{port}", TOKEN=token, DATA=data,
                     CACERT=os.path.join(data, "pki", "ca.crt"), KUBECONFIG=os.path.join(data, "admin.kubeconfig"),
-                    M=os.path.join(HERE, "manifests"), CKUBE_SERVER_BIN=os.path.abspath(args.server))
+                    M=os.path.join(HERE, "manifests"), CKUBE_SERVER_BIN=os.path.abspath(args.server),
+                    CKUBE_NODE_BIN=os.path.join(os.path.dirname(os.path.abspath(args.server)), "ckube-node"))
     cases = sorted(f for f in os.listdir(os.path.join(HERE, "cases")) if f.endswith((".case", ".py")))
     cases = [c for c in cases if args.filter in c]
     passed = failed = 0

@@ -1,0 +1,345 @@
+/* https_client.c - see https_client.h. Minimal HTTP/1.1 over mbedTLS:
+ * requests with Content-Length, responses with Content-Length or chunked
+ * bodies (bounded to 64 MiB). */
+#include "https_client.h"
+#include "log.h"
+#include "yaml_json.h"
+#include <arpa/inet.h>
+#include <mbedtls/error.h>
+#include <mbedtls/ctr_drbg.h>
+#include <mbedtls/entropy.h>
+#include <mbedtls/net_sockets.h>
+#include <mbedtls/pk.h>
+#include <mbedtls/ssl.h>
+#include <mbedtls/x509_crt.h>
+#include <openssl/evp.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define MAX_BODY (64u << 20)
+
+struct https_client {
+  char host[256], port[16], token[256];
+  mbedtls_net_context net;
+  mbedtls_ssl_context ssl;
+  mbedtls_ssl_config conf;
+  mbedtls_x509_crt ca, cert;
+  mbedtls_pk_context key;
+  mbedtls_entropy_context entropy;
+  mbedtls_ctr_drbg_context drbg;
+  bool connected, have_cert;
+};
+
+/* base64 text -> NUL-terminated bytes (PEM needs the terminator); caller frees. */
+static unsigned char *b64(const char *s, size_t *len) {
+  size_t n = strlen(s);
+  unsigned char *out = malloc(n + 1);
+  int m = EVP_DecodeBlock(out, (const unsigned char *)s, (int)n);
+  if (m < 0) {
+    free(out);
+    return NULL;
+  }
+  while (m > 0 && n > 0 && s[n - 1] == '=') m--, n--;
+  out[m] = 0;
+  *len = (size_t)m + 1;
+  return out;
+}
+
+static const json_t *named(const json_t *list, const char *name) {
+  size_t i;
+  json_t *e;
+  json_array_foreach(list, i, e) {
+    const char *n = json_string_value(json_object_get(e, "name"));
+    if (n && name && !strcmp(n, name)) return e;
+  }
+  return json_array_get(list, 0);
+}
+
+static int load_config(https_client *c, const char *path, char *err, size_t errlen) {
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    snprintf(err, errlen, "cannot read %s", path);
+    return -1;
+  }
+  char *buf = malloc(1 << 20);
+  size_t n = fread(buf, 1, (1 << 20) - 1, f);
+  fclose(f);
+  json_t *kc = yaml_to_json(buf, n, err, errlen);
+  free(buf);
+  if (!kc) return -1;
+  const char *cur = json_string_value(json_object_get(kc, "current-context"));
+  const json_t *ctx = json_object_get(named(json_object_get(kc, "contexts"), cur), "context");
+  const json_t *cl = json_object_get(named(json_object_get(kc, "clusters"), json_string_value(json_object_get(ctx, "cluster"))), "cluster");
+  const json_t *us = json_object_get(named(json_object_get(kc, "users"), json_string_value(json_object_get(ctx, "user"))), "user");
+  const char *server = json_string_value(json_object_get(cl, "server"));
+  int rc = -1;
+  if (!server || strncmp(server, "https://", 8)) {
+    snprintf(err, errlen, "%s: the cluster server must be an https:// URL", path);
+    goto done;
+  }
+  const char *hp = server + 8;
+  if (*hp == '[') {
+    const char *end = strchr(hp, ']');
+    if (!end) goto bad;
+    snprintf(c->host, sizeof c->host, "%.*s", (int)(end - hp - 1), hp + 1);
+    hp = end + 1;
+  } else {
+    size_t hl = strcspn(hp, ":/");
+    snprintf(c->host, sizeof c->host, "%.*s", (int)hl, hp);
+    hp += hl;
+  }
+  snprintf(c->port, sizeof c->port, "%s", *hp == ':' ? hp + 1 : "443");
+  c->port[strcspn(c->port, "/")] = 0;
+  size_t len;
+  unsigned char *ca = b64(json_string_value(json_object_get(cl, "certificate-authority-data")) ?: "", &len);
+  if (!ca || mbedtls_x509_crt_parse(&c->ca, ca, len) != 0) {
+    free(ca);
+    snprintf(err, errlen, "%s: no usable certificate-authority-data", path);
+    goto done;
+  }
+  free(ca);
+  const char *crt = json_string_value(json_object_get(us, "client-certificate-data"));
+  const char *key = json_string_value(json_object_get(us, "client-key-data"));
+  if (crt && key) {
+    size_t cl2, kl;
+    unsigned char *cb = b64(crt, &cl2), *kb = b64(key, &kl);
+    bool ok = cb && kb && mbedtls_x509_crt_parse(&c->cert, cb, cl2) == 0 &&
+              mbedtls_pk_parse_key(&c->key, kb, kl, NULL, 0) == 0;
+    free(cb);
+    free(kb);
+    if (!ok) {
+      snprintf(err, errlen, "%s: unusable client certificate or key", path);
+      goto done;
+    }
+    c->have_cert = true;
+  }
+  snprintf(c->token, sizeof c->token, "%s", json_string_value(json_object_get(us, "token")) ?: "");
+  rc = 0;
+  goto done;
+bad:
+  snprintf(err, errlen, "%s: cannot parse server %s", path, server);
+done:
+  json_decref(kc);
+  return rc;
+}
+
+static void disconnect(https_client *c) {
+  if (!c->connected) return;
+  mbedtls_ssl_close_notify(&c->ssl);
+  mbedtls_ssl_free(&c->ssl);
+  mbedtls_net_free(&c->net);
+  c->connected = false;
+}
+
+/* mbedTLS 2 matches host names only; for an address, the certificate must
+ * carry it as an iPAddress subjectAltName, checked here after the chain. */
+static bool ip_literal(const char *host, unsigned char *addr, size_t *len) {
+  if (inet_pton(AF_INET, host, addr) == 1) return *len = 4, true;
+  if (inet_pton(AF_INET6, host, addr) == 1) return *len = 16, true;
+  return false;
+}
+
+static bool cert_has_ip(const mbedtls_x509_crt *crt, const unsigned char *addr, size_t len) {
+  for (const mbedtls_x509_sequence *san = &crt->subject_alt_names; san && san->buf.p; san = san->next)
+    if ((san->buf.tag & 0x1F) == 7 && san->buf.len == len && !memcmp(san->buf.p, addr, len)) return true;
+  return false;
+}
+
+static int connect_tls(https_client *c) {
+  unsigned char addr[16];
+  size_t alen = 0;
+  bool is_ip = ip_literal(c->host, addr, &alen);
+  mbedtls_net_init(&c->net);
+  mbedtls_ssl_init(&c->ssl);
+  if (mbedtls_net_connect(&c->net, c->host, c->port, MBEDTLS_NET_PROTO_TCP) != 0 ||
+      mbedtls_ssl_setup(&c->ssl, &c->conf) != 0 ||
+      mbedtls_ssl_set_hostname(&c->ssl, is_ip ? NULL : c->host) != 0) {
+    mbedtls_ssl_free(&c->ssl);
+    mbedtls_net_free(&c->net);
+    return -1;
+  }
+  mbedtls_ssl_set_bio(&c->ssl, &c->net, mbedtls_net_send, mbedtls_net_recv, NULL);
+  int r;
+  while ((r = mbedtls_ssl_handshake(&c->ssl)) != 0) {
+    if (r != MBEDTLS_ERR_SSL_WANT_READ && r != MBEDTLS_ERR_SSL_WANT_WRITE) {
+      char why[200];
+      mbedtls_strerror(r, why, sizeof why);
+      LOGW("TLS handshake with %s:%s failed: %s", c->host, c->port, why);
+      mbedtls_ssl_free(&c->ssl);
+      mbedtls_net_free(&c->net);
+      return -1;
+    }
+  }
+  const mbedtls_x509_crt *peer = mbedtls_ssl_get_peer_cert(&c->ssl);
+  if (is_ip && (!peer || !cert_has_ip(peer, addr, alen))) {
+    LOGW("the server certificate of %s:%s is not valid for that address", c->host, c->port);
+    mbedtls_ssl_free(&c->ssl);
+    mbedtls_net_free(&c->net);
+    return -1;
+  }
+  c->connected = true;
+  return 0;
+}
+
+https_client *https_client_open(const char *kubeconfig, char *err, size_t errlen) {
+  https_client *c = calloc(1, sizeof *c);
+  mbedtls_x509_crt_init(&c->ca);
+  mbedtls_x509_crt_init(&c->cert);
+  mbedtls_pk_init(&c->key);
+  mbedtls_entropy_init(&c->entropy);
+  mbedtls_ctr_drbg_init(&c->drbg);
+  mbedtls_ssl_config_init(&c->conf);
+  if (load_config(c, kubeconfig, err, errlen) != 0 ||
+      mbedtls_ctr_drbg_seed(&c->drbg, mbedtls_entropy_func, &c->entropy, (const unsigned char *)"ckube-node", 10) ||
+      mbedtls_ssl_config_defaults(&c->conf, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM,
+                                  MBEDTLS_SSL_PRESET_DEFAULT)) {
+    if (!*err) snprintf(err, errlen, "TLS setup failed");
+    https_client_close(c);
+    return NULL;
+  }
+  mbedtls_ssl_conf_authmode(&c->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
+  mbedtls_ssl_conf_ca_chain(&c->conf, &c->ca, NULL);
+  mbedtls_ssl_conf_rng(&c->conf, mbedtls_ctr_drbg_random, &c->drbg);
+  if (c->have_cert) mbedtls_ssl_conf_own_cert(&c->conf, &c->cert, &c->key);
+  if (connect_tls(c) != 0) {
+    snprintf(err, errlen, "cannot connect to https://%s:%s", c->host, c->port);
+    https_client_close(c);
+    return NULL;
+  }
+  return c;
+}
+
+void https_client_close(https_client *c) {
+  if (!c) return;
+  disconnect(c);
+  mbedtls_ssl_config_free(&c->conf);
+  mbedtls_x509_crt_free(&c->ca);
+  mbedtls_x509_crt_free(&c->cert);
+  mbedtls_pk_free(&c->key);
+  mbedtls_ctr_drbg_free(&c->drbg);
+  mbedtls_entropy_free(&c->entropy);
+  free(c);
+}
+
+static int write_all(https_client *c, const char *p, size_t n) {
+  while (n) {
+    int w = mbedtls_ssl_write(&c->ssl, (const unsigned char *)p, n);
+    if (w == MBEDTLS_ERR_SSL_WANT_WRITE || w == MBEDTLS_ERR_SSL_WANT_READ) continue;
+    if (w <= 0) return -1;
+    p += w;
+    n -= (size_t)w;
+  }
+  return 0;
+}
+
+/* Buffered reading of the response. */
+typedef struct {
+  https_client *c;
+  char buf[16384];
+  size_t pos, len;
+} reader;
+
+static int rd_byte(reader *r) {
+  if (r->pos == r->len) {
+    int n;
+    do n = mbedtls_ssl_read(&r->c->ssl, (unsigned char *)r->buf, sizeof r->buf);
+    while (n == MBEDTLS_ERR_SSL_WANT_READ || n == MBEDTLS_ERR_SSL_WANT_WRITE);
+    if (n <= 0) return -1;
+    r->pos = 0;
+    r->len = (size_t)n;
+  }
+  return (unsigned char)r->buf[r->pos++];
+}
+
+static int rd_line(reader *r, char *line, size_t cap) {
+  size_t n = 0;
+  int ch;
+  while ((ch = rd_byte(r)) >= 0) {
+    if (ch == '\n') break;
+    if (ch != '\r' && n + 1 < cap) line[n++] = (char)ch;
+  }
+  line[n] = 0;
+  return ch < 0 && !n ? -1 : 0;
+}
+
+static int rd_n(reader *r, char *dst, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    int ch = rd_byte(r);
+    if (ch < 0) return -1;
+    dst[i] = (char)ch;
+  }
+  return 0;
+}
+
+int https_call(https_client *c, const char *method, const char *path, const json_t *body, const char *ctype,
+               json_t **out) {
+  if (out) *out = NULL;
+  if (!c->connected && connect_tls(c) != 0) return 0;
+  char *payload = body ? json_dumps(body, JSON_COMPACT) : NULL;
+  size_t plen = payload ? strlen(payload) : 0;
+  char head[2048];
+  int hn = snprintf(head, sizeof head,
+                    "%s %s HTTP/1.1\r\nHost: %s:%s\r\nUser-Agent: ckube-node/v1.20.2\r\nAccept: application/json\r\n"
+                    "Content-Type: %s\r\nContent-Length: %zu\r\n%s%s%s\r\n",
+                    method, path, c->host, c->port, ctype ? ctype : "application/json", plen,
+                    c->token[0] ? "Authorization: Bearer " : "", c->token, c->token[0] ? "\r\n" : "");
+  int status = 0;
+  if (write_all(c, head, (size_t)hn) != 0 || (plen && write_all(c, payload, plen) != 0)) goto fail;
+  free(payload);
+  payload = NULL;
+  reader r = {c, "", 0, 0};
+  char line[4096];
+  if (rd_line(&r, line, sizeof line) != 0 || sscanf(line, "HTTP/1.%*d %d", &status) != 1) goto fail;
+  long long clen = -1;
+  bool chunked = false, close_after = false;
+  while (rd_line(&r, line, sizeof line) == 0 && line[0]) {
+    if (!strncasecmp(line, "Content-Length:", 15)) clen = atoll(line + 15);
+    else if (!strncasecmp(line, "Transfer-Encoding:", 18) && strstr(line, "chunked")) chunked = true;
+    else if (!strncasecmp(line, "Connection:", 11) && strstr(line, "close")) close_after = true;
+  }
+  size_t blen = 0, cap = 0;
+  char *b = NULL;
+  if (chunked) {
+    for (;;) {
+      if (rd_line(&r, line, sizeof line) != 0) {
+        free(b);
+        goto fail;
+      }
+      unsigned long sz = strtoul(line, NULL, 16);
+      if (sz == 0) {
+        rd_line(&r, line, sizeof line);
+        break;
+      }
+      if (blen + sz > MAX_BODY) {
+        free(b);
+        goto fail;
+      }
+      b = realloc(b, (cap = blen + sz + 1));
+      if (rd_n(&r, b + blen, sz) != 0) {
+        free(b);
+        goto fail;
+      }
+      blen += sz;
+      rd_line(&r, line, sizeof line);
+    }
+  } else if (clen > 0) {
+    if ((unsigned long long)clen > MAX_BODY) goto fail;
+    b = malloc((size_t)clen + 1);
+    if (rd_n(&r, b, (size_t)clen) != 0) {
+      free(b);
+      goto fail;
+    }
+    blen = (size_t)clen;
+  }
+  if (out && blen) *out = json_loadb(b, blen, 0, NULL);
+  free(b);
+  if (close_after) disconnect(c);
+  return status;
+fail:
+  free(payload);
+  disconnect(c);
+  return 0;
+}

@@ -1,0 +1,24 @@
+/* https_client.h - the node agent's way home: one keep-alive HTTPS
+ * connection to the API server over mbedTLS (server verified against the
+ * cluster CA, client certificate or bearer token from the kubeconfig), and
+ * JSON request/response calls on it. Not thread-safe: one per thread. */
+#ifndef CKUBE_HTTPS_CLIENT_H
+#define CKUBE_HTTPS_CLIENT_H
+#include <stddef.h>
+#include <jansson.h>
+
+typedef struct https_client https_client;
+
+/* Reads the kubeconfig's current context (server, CA, client cert/key or
+ * token) and connects. NULL + err. */
+https_client *https_client_open(const char *kubeconfig, char *err, size_t errlen);
+void https_client_close(https_client *c);
+
+/* Sends method path with an optional JSON body (content_type defaults to
+ * application/json); returns the HTTP status (0 on transport failure, after
+ * which the next call reconnects) and the decoded JSON response in *out
+ * (new reference or NULL). */
+int https_call(https_client *c, const char *method, const char *path, const json_t *body,
+               const char *content_type, json_t **out);
+
+#endif

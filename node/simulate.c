@@ -1,0 +1,125 @@
+/* simulate.c - see simulate.h. Each node gets what a kubelet would write at
+ * registration (capacity/allocatable, addresses on loopback, nodeInfo,
+ * conditions) and a Lease renewed every heartbeat; the Ready condition's
+ * heartbeat time is refreshed as kubelets do (status every 4 leases). */
+#include "simulate.h"
+#include "https_client.h"
+#include "log.h"
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static void now_rfc3339(char *buf, size_t len, int micro) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  struct tm tm;
+  gmtime_r(&ts.tv_sec, &tm);
+  size_t n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+  if (micro) snprintf(buf + n, len - n, ".%06ldZ", ts.tv_nsec / 1000);
+  else snprintf(buf + n, len - n, "Z");
+}
+
+static json_t *conditions(const char *now) {
+  static const char *const types[][4] = {
+      {"MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"},
+      {"DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"},
+      {"PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"},
+      {"Ready", "True", "KubeletReady", "kubelet is posting ready status"}};
+  json_t *a = json_array();
+  for (int i = 0; i < 4; i++)
+    json_array_append_new(a, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "type", types[i][0], "status", types[i][1],
+                                       "lastHeartbeatTime", now, "lastTransitionTime", now, "reason", types[i][2],
+                                       "message", types[i][3]));
+  return a;
+}
+
+static json_t *node_object(const simulate_opts *o, const char *name, int i, const char *now) {
+  char ip[32];
+  snprintf(ip, sizeof ip, "127.1.%d.%d", (i / 250) % 250, i % 250 + 1);
+  json_t *res = json_pack("{s:s,s:s,s:s,s:s}", "cpu", o->cpu, "memory", o->memory, "pods", o->pods,
+                          "ephemeral-storage", "100Gi");
+  return json_pack(
+      "{s:s,s:s,s:{s:s,s:{s:s,s:s,s:s,s:s,s:s}},s:{},s:{s:O,s:o,s:o,s:[{s:s,s:s},{s:s,s:s}],s:{s:{s:i}},s:{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}}}",
+      "apiVersion", "v1", "kind", "Node", "metadata", "name", name, "labels", "kubernetes.io/hostname", name,
+      "kubernetes.io/os", "linux", "kubernetes.io/arch", "amd64", "beta.kubernetes.io/os", "linux",
+      "type", "ckube-simulated", "spec", "status", "capacity", res, "allocatable", json_deep_copy(res), "conditions",
+      conditions(now), "addresses", "type", "InternalIP", "address", ip, "type", "Hostname", "address", name,
+      "daemonEndpoints", "kubeletEndpoint", "Port", 10250, "nodeInfo", "machineID", "", "systemUUID", "", "bootID", "",
+      "kernelVersion", "simulated", "osImage", "ckube simulated node", "containerRuntimeVersion", "simulated://1.0",
+      "kubeletVersion", "v1.20.2", "kubeProxyVersion", "v1.20.2", "operatingSystem", "linux", "architecture", "amd64");
+}
+
+static int register_node(https_client *c, const simulate_opts *o, const char *name, int i) {
+  char now[40], path[300];
+  now_rfc3339(now, sizeof now, 0);
+  json_t *node = node_object(o, name, i, now), *out = NULL;
+  int st = https_call(c, "POST", "/api/v1/nodes", node, NULL, &out);
+  json_decref(out);
+  if (st == 409) { /* already registered (a restart): refresh its status */
+    json_t *patch = json_pack("{s:O}", "status", json_object_get(node, "status"));
+    snprintf(path, sizeof path, "/api/v1/nodes/%s/status", name);
+    st = https_call(c, "PATCH", path, patch, "application/merge-patch+json", &out);
+    json_decref(out);
+    json_decref(patch);
+  }
+  json_decref(node);
+  return st >= 200 && st < 300 ? 0 : -1;
+}
+
+static void renew_lease(https_client *c, const simulate_opts *o, const char *name) {
+  char now[40], path[300];
+  now_rfc3339(now, sizeof now, 1);
+  snprintf(path, sizeof path, "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/%s", name);
+  json_t *patch = json_pack("{s:{s:s,s:i,s:s}}", "spec", "holderIdentity", name, "leaseDurationSeconds", 40,
+                            "renewTime", now), *out = NULL;
+  int st = https_call(c, "PATCH", path, patch, "application/merge-patch+json", &out);
+  json_decref(out);
+  if (st == 404) {
+    json_t *lease = json_pack("{s:s,s:s,s:{s:s,s:s},s:O}", "apiVersion", "coordination.k8s.io/v1", "kind", "Lease",
+                              "metadata", "name", name, "namespace", "kube-node-lease", "spec",
+                              json_object_get(patch, "spec"));
+    https_call(c, "POST", "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases", lease, NULL, &out);
+    json_decref(out);
+    json_decref(lease);
+  }
+  json_decref(patch);
+}
+
+static void heartbeat_status(https_client *c, const char *name) {
+  char now[40], path[300];
+  now_rfc3339(now, sizeof now, 0);
+  snprintf(path, sizeof path, "/api/v1/nodes/%s/status", name);
+  json_t *patch = json_pack("{s:{s:o}}", "status", "conditions", conditions(now)), *out = NULL;
+  https_call(c, "PATCH", path, patch, "application/strategic-merge-patch+json", &out);
+  json_decref(out);
+  json_decref(patch);
+}
+
+int simulate_run(const simulate_opts *o, volatile sig_atomic_t *stop) {
+  char err[512] = "";
+  https_client *c = https_client_open(o->kubeconfig, err, sizeof err);
+  if (!c) {
+    LOGE("%s", err);
+    return 1;
+  }
+  char name[256];
+  int ok = 0;
+  for (int i = 0; i < o->count && !*stop; i++) {
+    snprintf(name, sizeof name, "%s-%d", o->prefix, i);
+    if (register_node(c, o, name, i) == 0) ok++;
+    else LOGW("could not register node %s", name);
+    renew_lease(c, o, name);
+  }
+  LOGI("registered %d of %d simulated nodes (%s-0..%s-%d)", ok, o->count, o->prefix, o->prefix, o->count - 1);
+  for (unsigned round = 1; !*stop; round++) {
+    for (int s = 0; s < o->heartbeat_seconds * 10 && !*stop; s++) usleep(100000);
+    for (int i = 0; i < o->count && !*stop; i++) {
+      snprintf(name, sizeof name, "%s-%d", o->prefix, i);
+      renew_lease(c, o, name);
+      if (round % 4 == 0) heartbeat_status(c, name);
+    }
+  }
+  https_client_close(c);
+  return 0;
+}

@@ -1,0 +1,21 @@
+/* simulate.h - simulated nodes (like KWOK): registers N Node objects with
+ * capacity, keeps their Leases in kube-node-lease and their Ready condition
+ * fresh, without running anything. Scale tests and the controller tests use
+ * it; the real pod runtime comes with the node agent. */
+#ifndef CKUBE_SIMULATE_H
+#define CKUBE_SIMULATE_H
+#include <signal.h>
+
+typedef struct {
+  const char *kubeconfig;
+  const char *prefix; /* nodes are <prefix>-0 .. <prefix>-(n-1) */
+  int count;
+  const char *cpu, *memory, *pods;
+  int heartbeat_seconds;
+} simulate_opts;
+
+/* Registers the nodes, then renews them until *stop becomes non-zero.
+ * Returns 0, or 1 when the server could not be reached at start. */
+int simulate_run(const simulate_opts *o, volatile sig_atomic_t *stop);
+
+#endif
