@@ -393,6 +393,11 @@ api_result api_delete(const resource *r, const char *ns, const char *name, const
     field_errors_free(fe);
     return fail(st);
   }
+  /* kubectl sends dryRun in the DeleteOptions body */
+  bool dry = o && o->dry_run;
+  size_t di;
+  json_t *dv;
+  json_array_foreach(json_object_get(options, "dryRun"), di, dv) dry = dry || (json_is_string(dv) && !strcmp(json_string_value(dv), "All"));
   for (int attempt = 0; attempt < MAX_RETRIES; attempt++) {
     cobj *cur = cache_get_latest(g_cache, r->bucket, ns, name);
     if (!cur) return fail(status_not_found(r, name));
@@ -437,7 +442,7 @@ api_result api_delete(const resource *r, const char *ns, const char *name, const
         json_object_set_new(status, "phase", json_string("Terminating"));
       }
     }
-    if (o && o->dry_run) {
+    if (dry) {
       cobj_unref(cur);
       return (api_result){200, next, NULL};
     }

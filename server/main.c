@@ -136,6 +136,7 @@ int main(int argc, char **argv) {
   api_init(cc);
   const char *ep_host = !strcmp(host, "0.0.0.0") || !strcmp(host, "localhost") ? "127.0.0.1" : host;
   if (bootstrap_objects(!strcmp(ep_host, "::") ? "::1" : ep_host, port) != 0) LOGW("bootstrap objects incomplete");
+  cache_reset_window(cc);
 
   signal(SIGPIPE, SIG_IGN);
   struct sigaction sa = {0};

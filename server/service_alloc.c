@@ -26,6 +26,7 @@ static struct {
   uint32_t ip; /* 0 when the entry is a port */
   int port;
   time_t at;
+  char key[300]; /* "<ns>/<name>" of the Service being written */
 } recent[RECENT_MAX];
 static size_t recent_n;
 
@@ -69,23 +70,31 @@ static void collect_used(const resource *r, const char *skip_uid, used_set *u) {
       if (np >= PORT_MIN && np <= PORT_MAX) set_bit(u->ports, (size_t)(np - PORT_MIN));
     }
   }
-  cobj_vec_clear(&all);
   time_t now = time(NULL);
   size_t keep = 0;
   for (size_t i = 0; i < recent_n; i++) {
-    if (now - recent[i].at > 3) continue; /* committed (and visible) long before that */
+    /* once the Service is visible its allocation is counted above (or released
+     * by its deletion); an allocation whose write never became visible is
+     * dropped after a moment */
+    bool visible = false;
+    for (size_t k = 0; k < all.n && !visible; k++) visible = !strcmp(all.items[k]->subkey, recent[i].key);
+    if (visible || now - recent[i].at > 2) continue;
     recent[keep++] = recent[i];
     if (recent[i].ip) set_bit(u->ips, recent[i].ip - CIDR_BASE);
     else set_bit(u->ports, (size_t)(recent[i].port - PORT_MIN));
   }
   recent_n = keep;
+  cobj_vec_clear(&all);
 }
+
+static const char *writing; /* "<ns>/<name>" of the Service being allocated for; under alloc_mu */
 
 static void remember(uint32_t ip, int port) {
   if (recent_n == RECENT_MAX) memmove(recent, recent + 1, (--recent_n) * sizeof *recent);
   recent[recent_n].ip = ip;
   recent[recent_n].port = port;
   recent[recent_n].at = time(NULL);
+  snprintf(recent[recent_n].key, sizeof recent[recent_n].key, "%s", writing ? writing : "");
   recent_n++;
 }
 
@@ -141,7 +150,11 @@ static void assign_cluster_ip(json_t *spec, used_set *u, const json_t *old_spec,
       return;
     }
     if (get_bit(u->ips, v - CIDR_BASE)) {
-      fe_invalid_str(fe, "spec.clusterIP", ip, "provided IP is already allocated");
+      /* 1.20's wording, typo included */
+      char raw[64], detail[128];
+      snprintf(raw, sizeof raw, "[]string{\"%s\"}", ip);
+      snprintf(detail, sizeof detail, "failed to allocated ip:%s with error:provided IP is already allocated", ip);
+      fe_invalid_raw(fe, "spec.clusterIPs", raw, detail);
       return;
     }
     set_bit(u->ips, v - CIDR_BASE);
@@ -220,11 +233,16 @@ json_t *service_allocate(const resource *r, json_t *svc, const json_t *old) {
   if (!json_is_object(spec)) return NULL;
   const json_t *old_spec = json_object_get(old, "spec");
   field_errors *fe = field_errors_new();
+  char key[300];
+  snprintf(key, sizeof key, "%s/%s", meta_str(svc, "namespace") ? meta_str(svc, "namespace") : "",
+           meta_str(svc, "name") ? meta_str(svc, "name") : "");
   pthread_mutex_lock(&alloc_mu);
+  writing = key;
   used_set u;
   collect_used(r, meta_str(svc, "uid"), &u);
   assign_cluster_ip(spec, &u, old_spec, fe);
   assign_node_ports(spec, &u, old_spec, fe);
+  writing = NULL;
   pthread_mutex_unlock(&alloc_mu);
   free(u.ips);
   free(u.ports);

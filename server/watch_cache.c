@@ -571,6 +571,14 @@ void cache_close(cache *c) {
   free(c);
 }
 
+void cache_reset_window(cache *c) {
+  pthread_rwlock_wrlock(&c->lock);
+  for (size_t i = 0; i < c->count; i++) cache_event_release(&c->ring[(c->head + i) % c->win]);
+  c->head = c->count = 0;
+  c->window_start = c->pub_rev;
+  pthread_rwlock_unlock(&c->lock);
+}
+
 void cache_set_commit_observer(cache *c, void (*fn)(double seconds, int ops)) { c->observe = fn; }
 
 void cache_wake_all(cache *c) {

@@ -120,6 +120,10 @@ int cache_wait(cache *c, cache_bucket *b, int64_t *cursor, cache_event *evs, int
                int timeout_ms, const atomic_bool *stop);
 void cache_event_release(cache_event *e);
 
+/* Drops the events so far: watches can only resume from the current
+ * revision on (kube-apiserver's watch cache starts at its initial list). */
+void cache_reset_window(cache *c);
+
 /* Called by the committer after each durable commit (for metrics). */
 void cache_set_commit_observer(cache *c, void (*fn)(double seconds, int ops));
 
