@@ -128,7 +128,9 @@ static void vadd(field_errors *fe, field_error_type type, const char *field, con
   fputs(type_text[type], f);
   if (type != FE_REQUIRED && type != FE_FORBIDDEN && type != FE_TOO_LONG && type != FE_INTERNAL) {
     fputs(": ", f);
-    go_value(f, bad);
+    /* field.Error turns a nil value into the string "null", then quotes it */
+    if (!bad || json_is_null(bad)) fputs("\"null\"", f);
+    else go_value(f, bad);
   }
   if (fmt && *fmt) {
     char detail[2048];
@@ -146,6 +148,65 @@ void fe_add(field_errors *fe, field_error_type type, const char *field, const js
   va_end(ap);
 }
 
+char *fe_render_value(const json_t *v) {
+  char *out = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&out, &len);
+  if (!f) return NULL;
+  if (!v || json_is_null(v)) fputs("\"null\"", f);
+  else go_value(f, v);
+  fclose(f);
+  return out;
+}
+
+/* %#v of a metav1.LabelSelector value: nil map and slice print as typed nils. */
+char *fe_render_selector(const json_t *sel) {
+  char *out = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&out, &len);
+  if (!f) return NULL;
+  fputs("v1.LabelSelector{MatchLabels:", f);
+  const json_t *ml = json_object_get(sel, "matchLabels");
+  if (json_is_object(ml)) go_value(f, ml);
+  else fputs("map[string]string(nil)", f);
+  fputs(", MatchExpressions:", f);
+  const json_t *me = json_object_get(sel, "matchExpressions");
+  if (json_is_array(me)) {
+    fputs("[]v1.LabelSelectorRequirement{", f);
+    size_t i;
+    json_t *r;
+    json_array_foreach(me, i, r) {
+      const char *key = json_string_value(json_object_get(r, "key"));
+      const char *op = json_string_value(json_object_get(r, "operator"));
+      fputs(i ? ", v1.LabelSelectorRequirement{Key:" : "v1.LabelSelectorRequirement{Key:", f);
+      go_quote(f, key ? key : "");
+      fputs(", Operator:", f);
+      go_quote(f, op ? op : "");
+      fputs(", Values:", f);
+      const json_t *vals = json_object_get(r, "values");
+      if (json_is_array(vals)) go_value(f, vals);
+      else fputs("[]string(nil)", f);
+      fputc('}', f);
+    }
+    fputc('}', f);
+  } else {
+    fputs("[]v1.LabelSelectorRequirement(nil)", f);
+  }
+  fputc('}', f);
+  fclose(f);
+  return out;
+}
+
+void fe_add_rendered(field_errors *fe, field_error_type type, const char *field, const char *rendered,
+                     const char *detail) {
+  char *body = NULL;
+  bool shows = type != FE_REQUIRED && type != FE_FORBIDDEN && type != FE_TOO_LONG && type != FE_INTERNAL;
+  if (asprintf(&body, "%s%s%s%s%s", type_text[type], shows ? ": " : "", shows ? (rendered ? rendered : "\"null\"") : "",
+               detail && *detail ? ": " : "", detail ? detail : "") < 0)
+    return;
+  add_raw(fe, type, field, body);
+}
+
 void fe_invalid_raw(field_errors *fe, const char *field, const char *go_value, const char *detail) {
   char *body = NULL;
   if (asprintf(&body, "%s: %s%s%s", type_text[FE_INVALID], go_value, detail && *detail ? ": " : "",
@@ -156,6 +217,10 @@ void fe_invalid_raw(field_errors *fe, const char *field, const char *go_value, c
 
 void fe_required(field_errors *fe, const char *field, const char *detail) {
   fe_add(fe, FE_REQUIRED, field, NULL, "%s", detail ? detail : "");
+}
+
+void fe_forbidden(field_errors *fe, const char *field, const char *detail) {
+  fe_add(fe, FE_FORBIDDEN, field, NULL, "%s", detail ? detail : "");
 }
 
 void fe_invalid_str(field_errors *fe, const char *field, const char *value, const char *detail) {
@@ -185,6 +250,9 @@ void fe_not_supported(field_errors *fe, const char *field, const json_t *bad, co
 }
 
 size_t fe_count(const field_errors *fe) { return fe ? fe->n : 0; }
+
+const char *fe_field(const field_errors *fe, size_t i) { return fe && i < fe->n ? fe->v[i].field : NULL; }
+const char *fe_body(const field_errors *fe, size_t i) { return fe && i < fe->n ? fe->v[i].body : NULL; }
 
 char *fe_message(const field_errors *fe) {
   char *out = NULL;

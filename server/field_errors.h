@@ -37,6 +37,17 @@ void fe_add(field_errors *fe, field_error_type type, const char *field,
 /* Invalid value whose Go rendering is given as text (e.g. a %#v struct). */
 void fe_invalid_raw(field_errors *fe, const char *field, const char *go_value, const char *detail);
 
+/* Adds an error whose bad value is already in Go's syntax (rendered may be
+ * NULL for the types that print no value). */
+void fe_add_rendered(field_errors *fe, field_error_type type, const char *field, const char *rendered,
+                     const char *detail);
+
+/* Go rendering of a JSON value as field.Error prints it ("x" quoted, 5 bare,
+ * map[string]string{"a":"b"}, []string{"a"}, NULL as "null"). Caller frees. */
+char *fe_render_value(const json_t *v);
+/* %#v of a metav1.LabelSelector (v1.LabelSelector{MatchLabels:..., MatchExpressions:...}). Caller frees. */
+char *fe_render_selector(const json_t *sel);
+
 /* Shorthands. */
 void fe_required(field_errors *fe, const char *field, const char *detail);
 void fe_invalid_str(field_errors *fe, const char *field, const char *value, const char *detail);
@@ -45,7 +56,14 @@ void fe_invalid_int(field_errors *fe, const char *field, long long value, const 
 void fe_not_supported(field_errors *fe, const char *field, const json_t *bad_value,
                       const char *const *supported /* NULL-terminated */);
 
+/* Forbidden: `f: Forbidden: detail`. */
+void fe_forbidden(field_errors *fe, const char *field, const char *detail);
+
 size_t fe_count(const field_errors *fe);
+/* Field path and body ("Invalid value: 1: detail") of the i-th error;
+ * borrowed, NULL when out of range. */
+const char *fe_field(const field_errors *fe, size_t i);
+const char *fe_body(const field_errors *fe, size_t i);
 
 /* Message of all errors, as ErrorList.ToAggregate().Error(). Caller frees. */
 char *fe_message(const field_errors *fe);

@@ -1,12 +1,14 @@
 /* kinds_util.c - helpers of the kinds_*.c files (see kinds_util.h), with
  * apimachinery's name-format rules and messages. */
 #include "kinds_util.h"
+#include "quantity.h"
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 json_t *kobj(json_t *obj, const char *key) {
+  if (!json_is_object(obj)) return NULL; /* jansson would free the new object at once */
   json_t *v = json_object_get(obj, key);
   if (!json_is_object(v)) {
     v = json_object();
@@ -139,4 +141,74 @@ void check_label_value(field_errors *fe, const char *field, const char *v) {
                    "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', "
                    "and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or "
                    "'12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')");
+}
+
+bool kone_of(const char *s, const char *const *list) {
+  for (int i = 0; s && list[i]; i++)
+    if (!strcmp(s, list[i])) return true;
+  return false;
+}
+
+void kcheck_enum(field_errors *fe, const char *field, const json_t *obj, const char *key, const char *const *list) {
+  const char *s = kstr(obj, key);
+  if (s && !kone_of(s, list)) fe_not_supported(fe, field, json_object_get(obj, key), list);
+}
+
+void kcheck_nonneg(field_errors *fe, const char *field, const json_t *obj, const char *key) {
+  const json_t *v = json_object_get(obj, key);
+  if (json_is_integer(v) && json_integer_value(v) < 0)
+    fe_add(fe, FE_INVALID, field, v, "must be greater than or equal to 0");
+}
+
+void check_port(field_errors *fe, const char *field, const json_t *v) {
+  json_int_t p = json_integer_value(v);
+  if (!v) fe_invalid_int(fe, field, 0, "must be between 1 and 65535, inclusive");
+  else if (!json_is_integer(v) || p < 1 || p > 65535)
+    fe_add(fe, FE_INVALID, field, v, "must be between 1 and 65535, inclusive");
+}
+
+void check_config_keys(field_errors *fe, const char *prefix, const json_t *map) {
+  static const char *const chars = "-._abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  const char *k;
+  json_t *v;
+  json_object_foreach((json_t *)map, k, v) {
+    char f[512];
+    snprintf(f, sizeof f, "%s[%s]", prefix, k);
+    size_t n = strlen(k);
+    if (n > 253) fe_invalid_str(fe, f, k, "must be no more than 253 characters");
+    if (!n || strspn(k, chars) != n)
+      fe_invalid_str(fe, f, k,
+                     "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  "
+                     "or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')");
+    if (!strcmp(k, ".")) fe_invalid_str(fe, f, k, "must not be '.'");
+    else if (!strcmp(k, "..")) fe_invalid_str(fe, f, k, "must not be '..'");
+    else if (!strncmp(k, "..", 2)) fe_invalid_str(fe, f, k, "must not start with '..'");
+  }
+}
+
+void kcanonical_quantities(json_t *list) {
+  const char *k;
+  json_t *v;
+  json_object_foreach(list, k, v) {
+    char buf[64];
+    if (json_is_string(v) && quantity_canonicalize(json_string_value(v), buf, sizeof buf) == 0 &&
+        strcmp(buf, json_string_value(v)))
+      json_string_set(v, buf);
+  }
+}
+
+void check_port_name(field_errors *fe, const char *field, const char *name) {
+  size_t n = strlen(name);
+  if (n > 15) fe_invalid_str(fe, field, name, "must be no more than 15 characters");
+  if (!n || strspn(name, "-abcdefghijklmnopqrstuvwxyz0123456789") != n)
+    fe_invalid_str(fe, field, name, "must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)");
+  if (!strpbrk(name, "abcdefghijklmnopqrstuvwxyz"))
+    fe_invalid_str(fe, field, name, "must contain at least one letter or number (a-z, 0-9)");
+  if (strstr(name, "--")) fe_invalid_str(fe, field, name, "must not contain consecutive hyphens");
+  if (n && (name[0] == '-' || name[n - 1] == '-')) fe_invalid_str(fe, field, name, "must not begin or end with a hyphen");
+}
+
+void check_port_num_or_name(field_errors *fe, const char *field, const json_t *v) {
+  if (json_is_string(v)) check_port_name(fe, field, json_string_value(v));
+  else check_port(fe, field, v);
 }

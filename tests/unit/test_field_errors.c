@@ -58,7 +58,8 @@ static void test_values(void) {
   fe_add(fe, FE_INVALID, "c", b, NULL);
   fe_add(fe, FE_INVALID, "d", NULL, NULL);
   json_decref(v), json_decref(w), json_decref(b);
-  CHECK_STR(msg_of(fe), "[a: Invalid value: 0.5, b: Invalid value: 10000000, c: Invalid value: true, d: Invalid value: null]");
+  /* ErrorBody turns a nil value into the string "null" and then %q-quotes it */
+  CHECK_STR(msg_of(fe), "[a: Invalid value: 0.5, b: Invalid value: 10000000, c: Invalid value: true, d: Invalid value: \"null\"]");
   fe = field_errors_new();
   v = json_string("SCTPX");
   static const char *const sup[] = {"SCTP", "TCP", "UDP", NULL};
@@ -103,4 +104,45 @@ static void test_status(void) {
   field_errors_free(fe);
 }
 
-TEST_MAIN(TEST(test_types), TEST(test_values), TEST(test_aggregate_dedup), TEST(test_status))
+/* %#v of a *metav1.LabelSelector after ValidateImmutableField dereferences it. */
+static void test_selector_rendering(void) {
+  json_t *sel = json_loads("{\"matchLabels\":{\"app\":\"x\"}}", 0, NULL);
+  char *r = fe_render_selector(sel);
+  CHECK_STR(r, "v1.LabelSelector{MatchLabels:map[string]string{\"app\":\"x\"}, "
+               "MatchExpressions:[]v1.LabelSelectorRequirement(nil)}");
+  free(r);
+  json_decref(sel);
+  sel = json_loads("{\"matchExpressions\":[{\"key\":\"tier\",\"operator\":\"In\",\"values\":[\"a\",\"b\"]},"
+                   "{\"key\":\"x\",\"operator\":\"Exists\"}]}", 0, NULL);
+  r = fe_render_selector(sel);
+  CHECK_STR(r, "v1.LabelSelector{MatchLabels:map[string]string(nil), MatchExpressions:[]v1.LabelSelectorRequirement{"
+               "v1.LabelSelectorRequirement{Key:\"tier\", Operator:\"In\", Values:[]string{\"a\", \"b\"}}, "
+               "v1.LabelSelectorRequirement{Key:\"x\", Operator:\"Exists\", Values:[]string(nil)}}}");
+  free(r);
+  json_decref(sel);
+}
+
+static void test_rendered_and_accessors(void) {
+  field_errors *fe = field_errors_new();
+  fe_add_rendered(fe, FE_DUPLICATE, "spec.ports[1]", "core.ServicePort{Port:80}", NULL);
+  fe_add_rendered(fe, FE_REQUIRED, "spec.x", "ignored", "why");
+  fe_forbidden(fe, "spec", "no");
+  CHECK(fe_count(fe) == 3);
+  CHECK_STR(fe_field(fe, 0), "spec.ports[1]");
+  CHECK_STR(fe_body(fe, 0), "Duplicate value: core.ServicePort{Port:80}");
+  CHECK_STR(fe_body(fe, 1), "Required value: why");
+  CHECK_STR(fe_body(fe, 2), "Forbidden: no");
+  CHECK(fe_field(fe, 3) == NULL);
+  json_t *v = json_string("a\"b\n");
+  char *r = fe_render_value(v);
+  CHECK_STR(r, "\"a\\\"b\\n\"");
+  free(r);
+  json_decref(v);
+  r = fe_render_value(NULL);
+  CHECK_STR(r, "\"null\"");
+  free(r);
+  field_errors_free(fe);
+}
+
+TEST_MAIN(TEST(test_types), TEST(test_values), TEST(test_aggregate_dedup), TEST(test_status),
+          TEST(test_selector_rendering), TEST(test_rendered_and_accessors))
