@@ -186,7 +186,8 @@ static void gofmt_rec(const json_t *v, struct sbuf *b, int depth)
         if (n && !keys)
             return;
         json_object_foreach((json_t *)v, k, x) keys[i++] = k;
-        qsort(keys, n, sizeof *keys, cmp_str);
+        if (n)
+            qsort(keys, n, sizeof *keys, cmp_str);
         put(b, "map[");
         for (i = 0; i < n; i++) {
             if (i)
