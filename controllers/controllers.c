@@ -1,5 +1,6 @@
 /* controllers.c - the list of controllers the server runs. */
 #include "controllers.h"
+#include "events.h"
 
 void controllers_start(void) {
   namespace_controller_start();
@@ -8,6 +9,7 @@ void controllers_start(void) {
 }
 
 void controllers_stop(void) {
+  events_shutdown();
   serviceaccount_controller_stop();
   garbage_collector_stop();
   namespace_controller_stop();
