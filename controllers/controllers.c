@@ -9,8 +9,8 @@ void controllers_start(void) {
 }
 
 void controllers_stop(void) {
-  events_shutdown();
   serviceaccount_controller_stop();
   garbage_collector_stop();
   namespace_controller_stop();
+  events_shutdown();
 }
