@@ -19,4 +19,12 @@ void garbage_collector_stop(void);
 void serviceaccount_controller_start(void);
 void serviceaccount_controller_stop(void);
 
+/* Endpoints: the pods each Service with a selector selects, by readiness. */
+void endpoints_controller_start(void);
+void endpoints_controller_stop(void);
+
+/* EndpointSlices: the same, in discovery.k8s.io slices of at most 100. */
+void endpointslice_controller_start(void);
+void endpointslice_controller_stop(void);
+
 #endif

@@ -29,20 +29,36 @@ static int ensure(const char *plural, const char *ns, json_t *obj) {
   return rc;
 }
 
-static int set_endpoints(const char *host, int port) {
-  const resource *r = registry_find("", "v1", "endpoints");
-  json_t *ep = json_pack("{s:s,s:s,s:{s:s,s:s},s:[{s:[{s:s}],s:[{s:s,s:i,s:s}]}]}", "apiVersion", "v1", "kind",
-                         "Endpoints", "metadata", "name", "kubernetes", "namespace", "default", "subsets",
-                         "addresses", "ip", host, "ports", "name", "https", "port", port, "protocol", "TCP");
+/* Creates or replaces obj (the apiserver's own objects follow its address). */
+static int put(const char *group, const char *version, const char *plural, json_t *obj) {
+  const resource *r = registry_find(group, version, plural);
+  if (!r) return json_decref(obj), -1;
   api_result cur = api_get(r, "default", "kubernetes");
   api_opts o = {0};
   api_result res;
-  if (cur.code == 200) res = api_update(r, "default", "kubernetes", NULL, ep, &o);
-  else res = api_create(r, "default", ep, &o);
+  if (cur.code == 200) res = api_update(r, "default", "kubernetes", NULL, obj, &o);
+  else res = api_create(r, "default", obj, &o);
   api_result_clear(&cur);
   int rc = res.code < 300 ? 0 : -1;
   api_result_clear(&res);
   return rc;
+}
+
+static int set_endpoints(const char *host, int port) {
+  json_t *ep = json_pack("{s:s,s:s,s:{s:s,s:s},s:[{s:[{s:s}],s:[{s:s,s:i,s:s}]}]}", "apiVersion", "v1", "kind",
+                         "Endpoints", "metadata", "name", "kubernetes", "namespace", "default", "subsets",
+                         "addresses", "ip", host, "ports", "name", "https", "port", port, "protocol", "TCP");
+  return put("", "v1", "endpoints", ep);
+}
+
+/* The slice the 1.20 apiserver's endpoint reconciler writes next to them. */
+static int set_endpointslice(const char *host, int port) {
+  json_t *s = json_pack("{s:s,s:s,s:{s:s,s:s,s:{s:s}},s:s,s:[{s:s,s:i,s:s}],s:[{s:[s],s:{s:b}}]}", "apiVersion",
+                        "discovery.k8s.io/v1", "kind", "EndpointSlice", "metadata", "name", "kubernetes",
+                        "namespace", "default", "labels", "kubernetes.io/service-name", "kubernetes", "addressType",
+                        "IPv4", "ports", "name", "https", "port", port, "protocol", "TCP", "endpoints", "addresses",
+                        host, "conditions", "ready", 1);
+  return put("discovery.k8s.io", "v1", "endpointslices", s);
 }
 
 int bootstrap_objects(const char *host, int port) {
@@ -58,5 +74,6 @@ int bootstrap_objects(const char *host, int port) {
                          "10.96.0.1", "ports", "name", "https", "port", 443, "protocol", "TCP", "targetPort", port,
                          "sessionAffinity", "None"));
   rc |= set_endpoints(host, port);
+  rc |= set_endpointslice(host, port);
   return rc ? -1 : 0;
 }

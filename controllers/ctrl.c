@@ -1,0 +1,168 @@
+/* ctrl.c - see ctrl.h. The worker loop turns sync results into re-adds;
+ * the write helpers wrap api_create/api_update/api_delete so controllers
+ * stay short and every failed write is logged the same way. */
+#include "ctrl.h"
+#include "log.h"
+#include "workqueue.h"
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define CTRL_MAX_INFORMERS 8
+#define CTRL_RETRY_MS 1000
+
+struct ctrl {
+  const char *name;
+  ctrl_sync_fn sync;
+  workqueue *queue;
+  pthread_t worker;
+  informer *informers[CTRL_MAX_INFORMERS];
+  int ninformers;
+};
+
+static void *work(void *arg) {
+  ctrl *c = arg;
+  char *key;
+  while ((key = workqueue_get(c->queue))) {
+    long again = c->sync(key);
+    workqueue_done(c->queue, key);
+    if (again < 0) {
+      LOGD("%s: %s failed, retrying", c->name, key);
+      workqueue_add_after(c->queue, key, CTRL_RETRY_MS);
+    } else if (again > 0) {
+      workqueue_add_after(c->queue, key, again);
+    }
+    free(key);
+  }
+  return NULL;
+}
+
+ctrl *ctrl_start(const char *name, ctrl_sync_fn sync) {
+  ctrl *c = calloc(1, sizeof *c);
+  c->name = name;
+  c->sync = sync;
+  c->queue = workqueue_new();
+  pthread_create(&c->worker, NULL, work, c);
+  return c;
+}
+
+bool ctrl_follow(ctrl *c, const char *group, const char *version, const char *plural, informer_fn fn) {
+  const resource *r = registry_find(group, version, plural);
+  if (!r || c->ninformers == CTRL_MAX_INFORMERS) return false;
+  c->informers[c->ninformers] = informer_start(r, fn, c);
+  return c->informers[c->ninformers++] != NULL;
+}
+
+void ctrl_add(ctrl *c, const char *key) { workqueue_add(c->queue, key); }
+void ctrl_enqueue_self(void *ctx, cache_event_type type, const cobj *obj, const cobj *prev) {
+  ctrl_add(ctx, informer_key(obj));
+}
+void ctrl_add_after(ctrl *c, const char *key, long ms) { workqueue_add_after(c->queue, key, ms); }
+
+void ctrl_stop(ctrl *c) {
+  if (!c) return;
+  for (int i = 0; i < c->ninformers; i++) informer_stop(c->informers[i]);
+  workqueue_shutdown(c->queue);
+  pthread_join(c->worker, NULL);
+  workqueue_free(c->queue);
+  free(c);
+}
+
+static const json_t *meta(const json_t *o) { return json_object_get(o, "metadata"); }
+const char *obj_name(const json_t *o) { return json_string_value(json_object_get(meta(o), "name")); }
+const char *obj_ns(const json_t *o) {
+  const char *ns = json_string_value(json_object_get(meta(o), "namespace"));
+  return ns ? ns : "";
+}
+const char *obj_uid(const json_t *o) { return json_string_value(json_object_get(meta(o), "uid")); }
+const char *obj_label(const json_t *o, const char *key) {
+  return json_string_value(json_object_get(json_object_get(meta(o), "labels"), key));
+}
+const char *obj_annotation(const json_t *o, const char *key) {
+  return json_string_value(json_object_get(json_object_get(meta(o), "annotations"), key));
+}
+bool obj_deleting(const json_t *o) { return json_object_get(meta(o), "deletionTimestamp") != NULL; }
+
+long long time_parse(const char *s) {
+  struct tm tm = {0};
+  if (!s || !strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) return -1;
+  return (long long)timegm(&tm);
+}
+
+void time_format(long long t, char *buf, size_t len) {
+  time_t tt = (time_t)t;
+  struct tm tm;
+  gmtime_r(&tt, &tm);
+  strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+json_t *controller_ref(const json_t *owner) {
+  return json_pack("{s:s,s:s,s:s,s:s,s:b,s:b}", "apiVersion", json_string_value(json_object_get(owner, "apiVersion")),
+                   "kind", json_string_value(json_object_get(owner, "kind")), "name", obj_name(owner), "uid",
+                   obj_uid(owner), "controller", 1, "blockOwnerDeletion", 1);
+}
+
+const char *controller_uid(const json_t *o) {
+  size_t i;
+  json_t *ref;
+  json_array_foreach(json_object_get(meta(o), "ownerReferences"), i, ref) {
+    if (json_is_true(json_object_get(ref, "controller"))) return json_string_value(json_object_get(ref, "uid"));
+  }
+  return NULL;
+}
+
+void ctrl_list(const char *group, const char *version, const char *plural, const char *ns, cobj_vec *out) {
+  const resource *r = registry_find(group, version, plural);
+  if (r) cache_list(api_cache(), r->bucket, ns, NULL, 0, out);
+}
+
+cobj *ctrl_get(const char *group, const char *version, const char *plural, const char *ns, const char *name) {
+  const resource *r = registry_find(group, version, plural);
+  return r ? cache_get(api_cache(), r->bucket, r->ref.namespaced ? ns : "", name) : NULL;
+}
+
+static int finish(const char *verb, const char *plural, const char *ns, const char *name, api_result *res) {
+  int code = res->code;
+  if (code >= 300 && code != 404 && code != 409) {
+    json_t *j = api_result_json(res);
+    LOGW("controller %s %s %s/%s: %d %s", verb, plural, ns, name ? name : "", code,
+         json_string_value(json_object_get(j, "message")));
+    json_decref(j);
+  }
+  api_result_clear(res);
+  return code;
+}
+
+int ctrl_create(const char *group, const char *version, const char *plural, const char *ns, json_t *obj) {
+  const resource *r = registry_find(group, version, plural);
+  if (!r) return json_decref(obj), 0;
+  char name[256];
+  snprintf(name, sizeof name, "%s", obj_name(obj) ? obj_name(obj) : "");
+  api_opts o = {0};
+  api_result res = api_create(r, ns, obj, &o);
+  return finish("create", plural, ns, name, &res);
+}
+
+int ctrl_update(const char *group, const char *version, const char *plural, const char *ns, const char *sub,
+                json_t *obj) {
+  const resource *r = registry_find(group, version, plural);
+  if (!r) return json_decref(obj), 0;
+  char name[256];
+  snprintf(name, sizeof name, "%s", obj_name(obj) ? obj_name(obj) : "");
+  api_opts o = {0};
+  api_result res = api_update(r, ns, name, sub, obj, &o);
+  return finish("update", plural, ns, name, &res);
+}
+
+int ctrl_delete(const char *group, const char *version, const char *plural, const char *ns, const char *name,
+                const char *propagation) {
+  const resource *r = registry_find(group, version, plural);
+  if (!r) return 0;
+  json_t *opts = propagation ? json_pack("{s:s}", "propagationPolicy", propagation) : NULL;
+  api_opts o = {0};
+  api_result res = api_delete(r, ns, name, opts, &o);
+  json_decref(opts);
+  return finish("delete", plural, ns, name, &res);
+}

@@ -1,0 +1,94 @@
+/* pod_util.c - see pod_util.h. */
+#include "pod_util.h"
+#include <string.h>
+
+bool pod_ready(const json_t *pod) {
+  size_t i;
+  json_t *c;
+  json_array_foreach(json_object_get(json_object_get(pod, "status"), "conditions"), i, c) {
+    const char *type = json_string_value(json_object_get(c, "type"));
+    if (type && !strcmp(type, "Ready")) {
+      const char *st = json_string_value(json_object_get(c, "status"));
+      return st && !strcmp(st, "True");
+    }
+  }
+  return false;
+}
+
+const char *pod_phase(const json_t *pod) {
+  const char *p = json_string_value(json_object_get(json_object_get(pod, "status"), "phase"));
+  return p ? p : "";
+}
+
+bool pod_in_endpoints(const json_t *pod, bool include_terminating) {
+  const json_t *st = json_object_get(pod, "status");
+  const char *ip = json_string_value(json_object_get(st, "podIP"));
+  if ((!ip || !*ip) && !json_array_size(json_object_get(st, "podIPs"))) return false;
+  if (!include_terminating && obj_deleting(pod)) return false;
+  const char *policy = json_string_value(json_object_get(json_object_get(pod, "spec"), "restartPolicy"));
+  const char *phase = pod_phase(pod);
+  if (policy && !strcmp(policy, "Never")) return strcmp(phase, "Failed") && strcmp(phase, "Succeeded");
+  if (policy && !strcmp(policy, "OnFailure")) return strcmp(phase, "Succeeded") != 0;
+  return true;
+}
+
+long pod_find_port(const json_t *pod, const json_t *service_port) {
+  const json_t *target = json_object_get(service_port, "targetPort");
+  if (json_is_integer(target)) return (long)json_integer_value(target);
+  const char *name = json_string_value(target);
+  if (!name) return (long)json_integer_value(json_object_get(service_port, "port"));
+  const char *proto = json_string_value(json_object_get(service_port, "protocol"));
+  size_t i, j;
+  json_t *c, *p;
+  json_array_foreach(json_object_get(json_object_get(pod, "spec"), "containers"), i, c) {
+    json_array_foreach(json_object_get(c, "ports"), j, p) {
+      const char *pn = json_string_value(json_object_get(p, "name"));
+      const char *pp = json_string_value(json_object_get(p, "protocol"));
+      if (pn && !strcmp(pn, name) && !strcmp(pp ? pp : "TCP", proto ? proto : "TCP"))
+        return (long)json_integer_value(json_object_get(p, "containerPort"));
+    }
+  }
+  return -1;
+}
+
+bool pod_sets_hostname(const json_t *pod, const json_t *svc) {
+  const json_t *spec = json_object_get(pod, "spec");
+  const char *host = json_string_value(json_object_get(spec, "hostname"));
+  const char *sub = json_string_value(json_object_get(spec, "subdomain"));
+  return host && *host && sub && !strcmp(sub, obj_name(svc)) && !strcmp(obj_ns(pod), obj_ns(svc));
+}
+
+bool service_selects(const json_t *svc, const json_t *labels) {
+  const json_t *sel = json_object_get(json_object_get(svc, "spec"), "selector");
+  if (!json_is_object(sel)) return false;
+  const char *k;
+  json_t *v;
+  json_object_foreach((json_t *)sel, k, v) {
+    const char *have = json_string_value(json_object_get(labels, k));
+    if (!have || !json_is_string(v) || strcmp(have, json_string_value(v))) return false;
+  }
+  return true;
+}
+
+static const json_t *labels_of(const json_t *o) {
+  return json_object_get(json_object_get(o, "metadata"), "labels");
+}
+
+void service_pods(const json_t *svc, cobj_vec *out) {
+  cobj_vec pods = {0};
+  ctrl_list("", "v1", "pods", obj_ns(svc), &pods);
+  for (size_t i = 0; i < pods.n; i++)
+    if (service_selects(svc, labels_of(pods.items[i]->obj))) cobj_vec_push(out, cobj_ref(pods.items[i]));
+  cobj_vec_clear(&pods);
+}
+
+void enqueue_services_of_pod(void *ctx, cache_event_type type, const cobj *obj, const cobj *prev) {
+  cobj_vec svcs = {0};
+  ctrl_list("", "v1", "services", obj_ns(obj->obj), &svcs);
+  for (size_t i = 0; i < svcs.n; i++) {
+    const json_t *svc = svcs.items[i]->obj;
+    if (service_selects(svc, labels_of(obj->obj)) || (prev && service_selects(svc, labels_of(prev->obj))))
+      ctrl_add(ctx, informer_key(svcs.items[i]));
+  }
+  cobj_vec_clear(&svcs);
+}
