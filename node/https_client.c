@@ -1,6 +1,7 @@
 /* https_client.c - see https_client.h. Minimal HTTP/1.1 over mbedTLS:
  * requests with Content-Length, responses with Content-Length or chunked
- * bodies (bounded to 64 MiB). */
+ * bodies (bounded to 64 MiB), and chunked streams read line by line
+ * (watches). Every read has a timeout, so a vanished server is noticed. */
 #include "https_client.h"
 #include "log.h"
 #include "yaml_json.h"
@@ -18,8 +19,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 
 #define MAX_BODY (64u << 20)
+#define CALL_TIMEOUT_MS 60000
+
+typedef struct {
+  char buf[16384];
+  size_t pos, len;
+} reader;
 
 struct https_client {
   char host[256], port[16], token[256];
@@ -31,6 +39,10 @@ struct https_client {
   mbedtls_entropy_context entropy;
   mbedtls_ctr_drbg_context drbg;
   bool connected, have_cert;
+  reader rd;
+  unsigned long chunk_left; /* bytes left in the current chunk of a stream */
+  char *line;               /* a stream's current line */
+  size_t line_cap;
 };
 
 /* base64 text -> NUL-terminated bytes (PEM needs the terminator); caller frees. */
@@ -161,7 +173,7 @@ static int connect_tls(https_client *c) {
     mbedtls_net_free(&c->net);
     return -1;
   }
-  mbedtls_ssl_set_bio(&c->ssl, &c->net, mbedtls_net_send, mbedtls_net_recv, NULL);
+  mbedtls_ssl_set_bio(&c->ssl, &c->net, mbedtls_net_send, NULL, mbedtls_net_recv_timeout);
   int r;
   while ((r = mbedtls_ssl_handshake(&c->ssl)) != 0) {
     if (r != MBEDTLS_ERR_SSL_WANT_READ && r != MBEDTLS_ERR_SSL_WANT_WRITE) {
@@ -221,7 +233,12 @@ void https_client_close(https_client *c) {
   mbedtls_pk_free(&c->key);
   mbedtls_ctr_drbg_free(&c->drbg);
   mbedtls_entropy_free(&c->entropy);
+  free(c->line);
   free(c);
+}
+
+void https_client_interrupt(https_client *c) {
+  if (c && c->connected) shutdown(c->net.fd, SHUT_RDWR);
 }
 
 static int write_all(https_client *c, const char *p, size_t n) {
@@ -235,17 +252,14 @@ static int write_all(https_client *c, const char *p, size_t n) {
   return 0;
 }
 
-/* Buffered reading of the response. */
-typedef struct {
-  https_client *c;
-  char buf[16384];
-  size_t pos, len;
-} reader;
-
-static int rd_byte(reader *r) {
+/* Buffered reading of the response (the reader lives in the client so a
+ * stream can be read across calls). A read that waits longer than the
+ * client's timeout fails. */
+static int rd_byte(https_client *c) {
+  reader *r = &c->rd;
   if (r->pos == r->len) {
     int n;
-    do n = mbedtls_ssl_read(&r->c->ssl, (unsigned char *)r->buf, sizeof r->buf);
+    do n = mbedtls_ssl_read(&c->ssl, (unsigned char *)r->buf, sizeof r->buf);
     while (n == MBEDTLS_ERR_SSL_WANT_READ || n == MBEDTLS_ERR_SSL_WANT_WRITE);
     if (n <= 0) return -1;
     r->pos = 0;
@@ -254,10 +268,10 @@ static int rd_byte(reader *r) {
   return (unsigned char)r->buf[r->pos++];
 }
 
-static int rd_line(reader *r, char *line, size_t cap) {
+static int rd_line(https_client *c, char *line, size_t cap) {
   size_t n = 0;
   int ch;
-  while ((ch = rd_byte(r)) >= 0) {
+  while ((ch = rd_byte(c)) >= 0) {
     if (ch == '\n') break;
     if (ch != '\r' && n + 1 < cap) line[n++] = (char)ch;
   }
@@ -265,19 +279,21 @@ static int rd_line(reader *r, char *line, size_t cap) {
   return ch < 0 && !n ? -1 : 0;
 }
 
-static int rd_n(reader *r, char *dst, size_t n) {
+static int rd_n(https_client *c, char *dst, size_t n) {
   for (size_t i = 0; i < n; i++) {
-    int ch = rd_byte(r);
+    int ch = rd_byte(c);
     if (ch < 0) return -1;
     dst[i] = (char)ch;
   }
   return 0;
 }
 
-int https_call(https_client *c, const char *method, const char *path, const json_t *body, const char *ctype,
-               json_t **out) {
-  if (out) *out = NULL;
-  if (!c->connected && connect_tls(c) != 0) return 0;
+/* Sends the request line, headers and body; 0 or -1 (disconnected). */
+static int send_request(https_client *c, const char *method, const char *path, const json_t *body,
+                        const char *ctype) {
+  if (!c->connected && connect_tls(c) != 0) return -1;
+  c->rd.pos = c->rd.len = 0;
+  c->chunk_left = 0;
   char *payload = body ? json_dumps(body, JSON_COMPACT) : NULL;
   size_t plen = payload ? strlen(payload) : 0;
   char head[2048];
@@ -286,60 +302,133 @@ int https_call(https_client *c, const char *method, const char *path, const json
                     "Content-Type: %s\r\nContent-Length: %zu\r\n%s%s%s\r\n",
                     method, path, c->host, c->port, ctype ? ctype : "application/json", plen,
                     c->token[0] ? "Authorization: Bearer " : "", c->token, c->token[0] ? "\r\n" : "");
-  int status = 0;
-  if (write_all(c, head, (size_t)hn) != 0 || (plen && write_all(c, payload, plen) != 0)) goto fail;
+  int rc = write_all(c, head, (size_t)hn) != 0 || (plen && write_all(c, payload, plen) != 0) ? -1 : 0;
   free(payload);
-  payload = NULL;
-  reader r = {c, "", 0, 0};
+  if (rc) disconnect(c);
+  return rc;
+}
+
+typedef struct {
+  int status;
+  long long clen;
+  bool chunked, close_after;
+} response_head;
+
+static int read_head(https_client *c, response_head *h) {
   char line[4096];
-  if (rd_line(&r, line, sizeof line) != 0 || sscanf(line, "HTTP/1.%*d %d", &status) != 1) goto fail;
-  long long clen = -1;
-  bool chunked = false, close_after = false;
-  while (rd_line(&r, line, sizeof line) == 0 && line[0]) {
-    if (!strncasecmp(line, "Content-Length:", 15)) clen = atoll(line + 15);
-    else if (!strncasecmp(line, "Transfer-Encoding:", 18) && strstr(line, "chunked")) chunked = true;
-    else if (!strncasecmp(line, "Connection:", 11) && strstr(line, "close")) close_after = true;
+  *h = (response_head){0, -1, false, false};
+  if (rd_line(c, line, sizeof line) != 0 || sscanf(line, "HTTP/1.%*d %d", &h->status) != 1) return -1;
+  while (rd_line(c, line, sizeof line) == 0 && line[0]) {
+    if (!strncasecmp(line, "Content-Length:", 15)) h->clen = atoll(line + 15);
+    else if (!strncasecmp(line, "Transfer-Encoding:", 18) && strstr(line, "chunked")) h->chunked = true;
+    else if (!strncasecmp(line, "Connection:", 11) && strstr(line, "close")) h->close_after = true;
   }
-  size_t blen = 0, cap = 0;
+  return 0;
+}
+
+/* Reads a whole body (chunked or Content-Length) into a malloc'd buffer. */
+static int read_body(https_client *c, const response_head *h, char **out, size_t *outlen) {
+  char line[256];
+  size_t blen = 0;
   char *b = NULL;
-  if (chunked) {
+  if (h->chunked) {
     for (;;) {
-      if (rd_line(&r, line, sizeof line) != 0) {
-        free(b);
-        goto fail;
-      }
+      if (rd_line(c, line, sizeof line) != 0) goto fail;
       unsigned long sz = strtoul(line, NULL, 16);
       if (sz == 0) {
-        rd_line(&r, line, sizeof line);
+        rd_line(c, line, sizeof line);
         break;
       }
-      if (blen + sz > MAX_BODY) {
-        free(b);
-        goto fail;
-      }
-      b = realloc(b, (cap = blen + sz + 1));
-      if (rd_n(&r, b + blen, sz) != 0) {
-        free(b);
-        goto fail;
-      }
+      if (blen + sz > MAX_BODY) goto fail;
+      b = realloc(b, blen + sz + 1);
+      if (rd_n(c, b + blen, sz) != 0) goto fail;
       blen += sz;
-      rd_line(&r, line, sizeof line);
+      rd_line(c, line, sizeof line);
     }
-  } else if (clen > 0) {
-    if ((unsigned long long)clen > MAX_BODY) goto fail;
-    b = malloc((size_t)clen + 1);
-    if (rd_n(&r, b, (size_t)clen) != 0) {
-      free(b);
-      goto fail;
-    }
-    blen = (size_t)clen;
+  } else if (h->clen > 0) {
+    if ((unsigned long long)h->clen > MAX_BODY) goto fail;
+    b = malloc((size_t)h->clen + 1);
+    if (rd_n(c, b, (size_t)h->clen) != 0) goto fail;
+    blen = (size_t)h->clen;
+  }
+  *out = b;
+  *outlen = blen;
+  return 0;
+fail:
+  free(b);
+  return -1;
+}
+
+int https_call(https_client *c, const char *method, const char *path, const json_t *body, const char *ctype,
+               json_t **out) {
+  if (out) *out = NULL;
+  mbedtls_ssl_conf_read_timeout(&c->conf, CALL_TIMEOUT_MS);
+  if (send_request(c, method, path, body, ctype) != 0) return 0;
+  response_head h;
+  char *b = NULL;
+  size_t blen = 0;
+  if (read_head(c, &h) != 0 || read_body(c, &h, &b, &blen) != 0) {
+    disconnect(c);
+    return 0;
   }
   if (out && blen) *out = json_loadb(b, blen, 0, NULL);
   free(b);
-  if (close_after) disconnect(c);
-  return status;
-fail:
-  free(payload);
+  if (h.close_after) disconnect(c);
+  return h.status;
+}
+
+int https_stream_open(https_client *c, const char *path, int idle_timeout_ms, json_t **error_body) {
+  if (error_body) *error_body = NULL;
+  mbedtls_ssl_conf_read_timeout(&c->conf, (uint32_t)idle_timeout_ms);
+  if (send_request(c, "GET", path, NULL, NULL) != 0) return 0;
+  response_head h;
+  if (read_head(c, &h) != 0) {
+    disconnect(c);
+    return 0;
+  }
+  if (h.status == 200 && h.chunked) return 200;
+  char *b = NULL;
+  size_t blen = 0;
+  if (read_body(c, &h, &b, &blen) == 0 && error_body && blen) *error_body = json_loadb(b, blen, 0, NULL);
+  free(b);
   disconnect(c);
-  return 0;
+  return h.status == 200 ? 0 : h.status;
+}
+
+/* One byte of the chunked stream body; -1 at its end or on failure. */
+static int stream_byte(https_client *c) {
+  char line[256];
+  if (c->chunk_left == 0) {
+    if (rd_line(c, line, sizeof line) != 0) return -1;
+    if (!line[0] && rd_line(c, line, sizeof line) != 0) return -1; /* CRLF after the previous chunk */
+    c->chunk_left = strtoul(line, NULL, 16);
+    if (c->chunk_left == 0) return -1;
+  }
+  int ch = rd_byte(c);
+  if (ch >= 0) c->chunk_left--;
+  return ch;
+}
+
+int https_stream_next(https_client *c, json_t **out) {
+  *out = NULL;
+  if (!c->connected) return 0;
+  for (;;) {
+    size_t n = 0;
+    int ch;
+    while ((ch = stream_byte(c)) >= 0 && ch != '\n') {
+      if (n + 1 >= c->line_cap) {
+        if (c->line_cap >= MAX_BODY) break;
+        c->line_cap = c->line_cap ? c->line_cap * 2 : 65536;
+        c->line = realloc(c->line, c->line_cap);
+      }
+      c->line[n++] = (char)ch;
+    }
+    if (ch < 0) {
+      disconnect(c);
+      return 0;
+    }
+    if (n == 0) continue; /* keep-alive newline */
+    *out = json_loadb(c->line, n, 0, NULL);
+    if (*out) return 1;
+  }
 }

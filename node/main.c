@@ -1,7 +1,8 @@
 /* main.c - ckube-node, the node agent. This first version runs simulated
  * nodes (--simulate N), which register and keep themselves alive like
- * kubelets without running pods; the real runtime (pods as processes) comes
- * with the node agent issue. */
+ * kubelets and report the pods bound to them as running without running
+ * anything; the real runtime (pods as processes) comes with the node agent
+ * issue. */
 #include "log.h"
 #include "simulate.h"
 #include <getopt.h>
@@ -14,13 +15,14 @@ static void on_signal(int sig) { stop = sig; }
 
 static void usage(FILE *f) {
   fprintf(f, "usage: ckube-node --simulate N --kubeconfig FILE [--name-prefix P] [--cpu 8] [--memory 32Gi]\n"
-             "                  [--pods 110] [--heartbeat-seconds 10]\n"
-             "  Registers N simulated nodes P-0..P-(N-1) with the API server in FILE and keeps\n"
-             "  their Leases and Ready condition fresh until stopped.\n");
+             "                  [--pods 110] [--heartbeat-seconds 10] [--pod-workers 4]\n"
+             "  Registers N simulated nodes P-0..P-(N-1) with the API server in FILE, keeps\n"
+             "  their Leases and Ready condition fresh and runs the pods bound to them\n"
+             "  (simulated: Running and Ready; see ckube.io/simulate-* annotations) until stopped.\n");
 }
 
 int main(int argc, char **argv) {
-  simulate_opts o = {NULL, "sim", 0, "8", "32Gi", "110", 10};
+  simulate_opts o = {NULL, "sim", 0, "8", "32Gi", "110", 10, 4};
   static const struct option opts[] = {{"simulate", required_argument, 0, 's'},
                                        {"kubeconfig", required_argument, 0, 'k'},
                                        {"name-prefix", required_argument, 0, 'p'},
@@ -28,6 +30,7 @@ int main(int argc, char **argv) {
                                        {"memory", required_argument, 0, 'm'},
                                        {"pods", required_argument, 0, 'P'},
                                        {"heartbeat-seconds", required_argument, 0, 'H'},
+                                       {"pod-workers", required_argument, 0, 'w'},
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
   int ch;
@@ -40,6 +43,7 @@ int main(int argc, char **argv) {
     case 'm': o.memory = optarg; break;
     case 'P': o.pods = optarg; break;
     case 'H': o.heartbeat_seconds = atoi(optarg); break;
+    case 'w': o.pod_workers = atoi(optarg); break;
     case 'h': usage(stdout); return 0;
     default: usage(stderr); return 2;
     }

@@ -1,10 +1,13 @@
 /* simulate.c - see simulate.h. Each node gets what a kubelet would write at
  * registration (capacity/allocatable, addresses on loopback, nodeInfo,
  * conditions) and a Lease renewed every heartbeat; the Ready condition's
- * heartbeat time is refreshed as kubelets do (status every 4 leases). */
+ * heartbeat time is refreshed as kubelets do (status every 4 leases). The
+ * pods bound to the nodes are run by simulate_pods.c. */
 #include "simulate.h"
 #include "https_client.h"
 #include "log.h"
+#include "simulate_pods.h"
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -34,9 +37,11 @@ static json_t *conditions(const char *now) {
   return a;
 }
 
+static void node_ip(int i, char *ip, size_t len) { snprintf(ip, len, "127.1.%d.%d", (i / 250) % 250, i % 250 + 1); }
+
 static json_t *node_object(const simulate_opts *o, const char *name, int i, const char *now) {
   char ip[32];
-  snprintf(ip, sizeof ip, "127.1.%d.%d", (i / 250) % 250, i % 250 + 1);
+  node_ip(i, ip, sizeof ip);
   json_t *res = json_pack("{s:s,s:s,s:s,s:s}", "cpu", o->cpu, "memory", o->memory, "pods", o->pods,
                           "ephemeral-storage", "100Gi");
   return json_pack(
@@ -103,23 +108,36 @@ int simulate_run(const simulate_opts *o, volatile sig_atomic_t *stop) {
     LOGE("%s", err);
     return 1;
   }
-  char name[256];
+  char **names = calloc((size_t)o->count, sizeof *names), **ips = calloc((size_t)o->count, sizeof *ips);
+  char name[256], ip[32];
   int ok = 0;
-  for (int i = 0; i < o->count && !*stop; i++) {
+  for (int i = 0; i < o->count; i++) {
     snprintf(name, sizeof name, "%s-%d", o->prefix, i);
-    if (register_node(c, o, name, i) == 0) ok++;
-    else LOGW("could not register node %s", name);
-    renew_lease(c, o, name);
+    node_ip(i, ip, sizeof ip);
+    names[i] = strdup(name);
+    ips[i] = strdup(ip);
+  }
+  sim_pods *pods = sim_pods_start(o->kubeconfig, o->pod_workers, names, ips, o->count);
+  for (int i = 0; i < o->count && !*stop; i++) {
+    if (register_node(c, o, names[i], i) == 0) ok++;
+    else LOGW("could not register node %s", names[i]);
+    renew_lease(c, o, names[i]);
   }
   LOGI("registered %d of %d simulated nodes (%s-0..%s-%d)", ok, o->count, o->prefix, o->prefix, o->count - 1);
   for (unsigned round = 1; !*stop; round++) {
     for (int s = 0; s < o->heartbeat_seconds * 10 && !*stop; s++) usleep(100000);
     for (int i = 0; i < o->count && !*stop; i++) {
-      snprintf(name, sizeof name, "%s-%d", o->prefix, i);
-      renew_lease(c, o, name);
-      if (round % 4 == 0) heartbeat_status(c, name);
+      renew_lease(c, o, names[i]);
+      if (round % 4 == 0) heartbeat_status(c, names[i]);
     }
   }
+  sim_pods_stop(pods);
+  for (int i = 0; i < o->count; i++) {
+    free(names[i]);
+    free(ips[i]);
+  }
+  free(names);
+  free(ips);
   https_client_close(c);
   return 0;
 }

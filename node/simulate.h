@@ -1,7 +1,8 @@
 /* simulate.h - simulated nodes (like KWOK): registers N Node objects with
  * capacity, keeps their Leases in kube-node-lease and their Ready condition
- * fresh, without running anything. Scale tests and the controller tests use
- * it; the real pod runtime comes with the node agent. */
+ * fresh, and plays the kubelet for the pods bound to them without running
+ * anything (simulate_pods.h). Scale tests and the controller tests use it;
+ * the real pod runtime comes with the node agent. */
 #ifndef CKUBE_SIMULATE_H
 #define CKUBE_SIMULATE_H
 #include <signal.h>
@@ -12,6 +13,7 @@ typedef struct {
   int count;
   const char *cpu, *memory, *pods;
   int heartbeat_seconds;
+  int pod_workers; /* concurrent pod status writers */
 } simulate_opts;
 
 /* Registers the nodes, then renews them until *stop becomes non-zero.

@@ -13,9 +13,11 @@ A case is data: a `.case` file of shell steps and expectations.
 Variables: $NS (a namespace unique to the case and kubectl), $M (the manifests
 folder), $SERVER, $TOKEN, $CACERT, $KUBECONFIG, $DATA (the server's data dir),
 $CKUBE_SERVER_BIN and $CKUBE_NODE_BIN (the binaries under test).
+Three simulated nodes (`ckube-node --simulate 3`, named sim-0..sim-2) run for
+the whole run, so pods get scheduled and run; $NODES names them.
 A `.py` case is run with /usr/bin/python3 and must exit 0.
 Prints one line per case and a final "N passed, N failed"."""
-import argparse, os, re, shutil, signal, socket, ssl, subprocess, sys, tempfile, time, urllib.request
+import argparse, json, os, re, shutil, signal, socket, ssl, subprocess, sys, tempfile, time, urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -46,6 +48,41 @@ def start_server(binary, data, port, log):
             time.sleep(0.1)
     proc.kill()
     raise RuntimeError("ckube-server did not become ready in 30 s")
+
+
+SIM_NODES = 3
+
+
+def start_nodes(binary, kubeconfig, log):
+    """Simulated nodes for every case: they register, renew their Leases
+    every 2 s and play the kubelet for the pods bound to them."""
+    proc = subprocess.Popen([binary, "--simulate", str(SIM_NODES), "--kubeconfig", kubeconfig, "--name-prefix", "sim",
+                             "--heartbeat-seconds", "2"], stdout=log, stderr=subprocess.STDOUT)
+    return proc
+
+
+def wait_nodes(port, token, want, timeout=20):
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    req = urllib.request.Request(f"https://127.0.0.1:{port}/api/v1/nodes?labelSelector=type%3Dckube-simulated",
+                                 headers={"Authorization": "Bearer " + token})
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        with urllib.request.urlopen(req, context=ctx, timeout=5) as r:
+            if len(json.load(r)["items"]) >= want:
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"the {want} simulated nodes did not register in {timeout} s")
+
+
+def stop(proc):
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def parse_case(path):
@@ -139,10 +176,15 @@ def main():
     log = open(os.path.join(work, "server.log"), "w")
     proc = start_server(args.server, data, port, log)
     token = open(os.path.join(data, "pki", "admin.token")).read().strip()
+    node_bin = os.path.join(os.path.dirname(os.path.abspath(args.server)), "ckube-node")
+    kubeconfig = os.path.join(data, "admin.kubeconfig")
+    node_log = open(os.path.join(work, "nodes.log"), "w")
+    nodes = start_nodes(node_bin, kubeconfig, node_log)
+    wait_nodes(port, token, SIM_NODES)
     base_env = dict(os.environ, SERVER=f"https://127.0.0.1:{port}", TOKEN=token, DATA=data,
-                    CACERT=os.path.join(data, "pki", "ca.crt"), KUBECONFIG=os.path.join(data, "admin.kubeconfig"),
+                    CACERT=os.path.join(data, "pki", "ca.crt"), KUBECONFIG=kubeconfig,
                     M=os.path.join(HERE, "manifests"), CKUBE_SERVER_BIN=os.path.abspath(args.server),
-                    CKUBE_NODE_BIN=os.path.join(os.path.dirname(os.path.abspath(args.server)), "ckube-node"))
+                    CKUBE_NODE_BIN=node_bin, NODES=" ".join(f"sim-{i}" for i in range(SIM_NODES)))
     cases = sorted(f for f in os.listdir(os.path.join(HERE, "cases")) if f.endswith((".case", ".py")))
     cases = [c for c in cases if args.filter in c]
     passed = failed = 0
@@ -178,13 +220,14 @@ def main():
                     passed += 1
                     print(f"ok   {label} ({time.time() - t0:.1f}s)", flush=True)
     finally:
+        nodes_died = nodes.poll() is not None
+        stop(nodes)
+        node_log.close()
+        if nodes_died:
+            failed += 1
+            print("FAIL ckube-node --simulate died:\n" + open(os.path.join(work, "nodes.log"), errors="replace").read()[-4000:])
         died = proc.poll() is not None
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
         log.close()
         if died or proc.returncode != 0:
             failed += 1

@@ -1,10 +1,11 @@
-/* workqueue.h - a controller's work queue, as client-go's: string keys,
- * deduplicated while waiting, never processed by two workers at once (a key
- * added while it is being processed is queued again afterwards), and delayed
- * re-adds for retries. Thread-safe. */
+/* workqueue.h - a work queue for controllers and the simulated kubelet, as
+ * client-go's: string keys, deduplicated while waiting, never processed by
+ * two workers at once (a key added while it is being processed is queued
+ * again afterwards), and delayed re-adds for retries. Thread-safe. */
 #ifndef CKUBE_WORKQUEUE_H
 #define CKUBE_WORKQUEUE_H
 #include <stdbool.h>
+#include <stddef.h>
 
 typedef struct workqueue workqueue;
 
@@ -21,5 +22,7 @@ void workqueue_add_after(workqueue *q, const char *key, long delay_ms);
  * workqueue_done with it); NULL once shut down. */
 char *workqueue_get(workqueue *q);
 void workqueue_done(workqueue *q, const char *key);
+/* Keys waiting to be handed out (not counting delayed adds). */
+size_t workqueue_len(workqueue *q);
 
 #endif

@@ -1,0 +1,327 @@
+/* simulate_pods.c - see simulate_pods.h. The watcher thread owns the table
+ * contents (adds, replaces, removes pods) and queues their keys; workers
+ * take a key, copy the pod and its simulated state under the lock, decide
+ * and write without it, and store the advanced state when the write
+ * succeeded. Due exits are delayed re-adds of the key, so the work queue is
+ * also the timer wheel. */
+#include "simulate_pods.h"
+#include "https_client.h"
+#include "log.h"
+#include "simulate_status.h"
+#include "strmap.h"
+#include "workqueue.h"
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define WATCH_IDLE_MS 30000 /* the server sends a newline every 5 s on idle watches */
+#define RETRY_MS 1000
+#define MAX_BACKOFF_MS 10000
+
+typedef struct {
+  int index;
+  char ip[16];
+  atomic_uint next_pod; /* pod addresses handed out so far */
+} sim_node;
+
+typedef struct {
+  json_t *pod;       /* latest version seen */
+  sim_pod_state st;  /* what the simulation did to it */
+  sim_node *node;
+  char ip[16];       /* address given when it starts */
+  unsigned gen;      /* list generation that last saw it */
+} sim_pod;
+
+struct sim_pods {
+  char *kubeconfig;
+  strmap *nodes;         /* name -> sim_node; read-only once started */
+  pthread_mutex_t mu;    /* guards pods and every sim_pod in it */
+  strmap *pods;          /* "ns/name" -> sim_pod */
+  unsigned gen;          /* watcher thread only */
+  workqueue *queue;
+  pthread_t watcher;
+  pthread_t *workers;
+  int nworkers;
+  atomic_bool stop;
+  https_client *watch_client; /* the watcher's, interrupted at stop */
+};
+
+static long long now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(sim_pods *p, long ms) {
+  for (long t = 0; t < ms && !atomic_load(&p->stop); t += 50) usleep(50000);
+}
+
+static void free_pod(void *v) {
+  sim_pod *sp = v;
+  json_decref(sp->pod);
+  free(sp);
+}
+
+static const char *meta(const json_t *o, const char *k) {
+  return json_string_value(json_object_get(json_object_get(o, "metadata"), k));
+}
+
+static void pod_key(const json_t *pod, char *buf, size_t len) {
+  snprintf(buf, len, "%s/%s", meta(pod, "namespace") ?: "", meta(pod, "name") ?: "");
+}
+
+/* Records the newest version of a pod (watcher thread). */
+static void upsert(sim_pods *p, const json_t *pod) {
+  char key[600];
+  pod_key(pod, key, sizeof key);
+  const char *node_name = json_string_value(json_object_get(json_object_get(pod, "spec"), "nodeName"));
+  sim_node *node = node_name ? strmap_get(p->nodes, node_name) : NULL;
+  pthread_mutex_lock(&p->mu);
+  sim_pod *sp = strmap_get(p->pods, key);
+  if (!node) {
+    if (sp) free_pod(strmap_remove(p->pods, key));
+    pthread_mutex_unlock(&p->mu);
+    return;
+  }
+  if (sp && strcmp(meta(sp->pod, "uid") ?: "", meta(pod, "uid") ?: "") != 0) {
+    free_pod(strmap_remove(p->pods, key)); /* a new pod under an old name */
+    sp = NULL;
+  }
+  if (!sp) {
+    sp = calloc(1, sizeof *sp);
+    sp->node = node;
+    strmap_put(p->pods, key, sp);
+  }
+  json_decref(sp->pod);
+  sp->pod = json_incref((json_t *)pod);
+  sp->gen = p->gen;
+  pthread_mutex_unlock(&p->mu);
+  workqueue_add(p->queue, key);
+}
+
+static void forget(sim_pods *p, const json_t *pod) {
+  char key[600];
+  pod_key(pod, key, sizeof key);
+  pthread_mutex_lock(&p->mu);
+  sim_pod *sp = strmap_remove(p->pods, key);
+  if (sp) free_pod(sp);
+  pthread_mutex_unlock(&p->mu);
+}
+
+/* Lists every pod page by page; returns the list's resourceVersion (malloc'd)
+ * or NULL on failure. Pods gone since the last list are dropped. */
+static char *relist(sim_pods *p, https_client *c) {
+  char path[4096], *cont = NULL, *rv = NULL;
+  p->gen++;
+  for (;;) {
+    snprintf(path, sizeof path, "/api/v1/pods?limit=500%s%s", cont ? "&continue=" : "", cont ? cont : "");
+    json_t *list = NULL;
+    int st = https_call(c, "GET", path, NULL, NULL, &list);
+    free(cont);
+    cont = NULL;
+    if (st != 200) {
+      json_decref(list);
+      free(rv);
+      return NULL;
+    }
+    size_t i;
+    json_t *pod;
+    json_array_foreach(json_object_get(list, "items"), i, pod) upsert(p, pod);
+    const json_t *md = json_object_get(list, "metadata");
+    if (!rv) rv = strdup(json_string_value(json_object_get(md, "resourceVersion")) ?: "0");
+    const char *next = json_string_value(json_object_get(md, "continue"));
+    if (next && *next) cont = strdup(next);
+    json_decref(list);
+    if (!cont) break;
+  }
+  pthread_mutex_lock(&p->mu);
+  strmap_iter it = {0};
+  char **stale = NULL;
+  size_t nstale = 0;
+  while (strmap_next(p->pods, &it))
+    if (((sim_pod *)it.value)->gen != p->gen) {
+      stale = realloc(stale, (nstale + 1) * sizeof *stale);
+      stale[nstale++] = strdup(it.key);
+    }
+  for (size_t i = 0; i < nstale; i++) {
+    free_pod(strmap_remove(p->pods, stale[i]));
+    free(stale[i]);
+  }
+  free(stale);
+  pthread_mutex_unlock(&p->mu);
+  return rv;
+}
+
+/* Follows the watch until it ends; returns false when a new list is needed. */
+static bool follow(sim_pods *p, https_client *c, char **rv, bool *progressed) {
+  json_t *ev;
+  while (!atomic_load(&p->stop) && https_stream_next(c, &ev)) {
+    const char *type = json_string_value(json_object_get(ev, "type")) ?: "";
+    const json_t *obj = json_object_get(ev, "object");
+    *progressed = true;
+    if (!strcmp(type, "ERROR")) {
+      bool gone = json_integer_value(json_object_get(obj, "code")) == 410;
+      json_decref(ev);
+      return !gone;
+    }
+    const char *orv = meta(obj, "resourceVersion");
+    if (orv) {
+      free(*rv);
+      *rv = strdup(orv);
+    }
+    if (!strcmp(type, "ADDED") || !strcmp(type, "MODIFIED")) upsert(p, obj);
+    else if (!strcmp(type, "DELETED")) forget(p, obj);
+    json_decref(ev);
+  }
+  return true;
+}
+
+static void *watch_pods(void *arg) {
+  sim_pods *p = arg;
+  https_client *c = p->watch_client;
+  char *rv = NULL, path[512];
+  long backoff = 200;
+  while (!atomic_load(&p->stop)) {
+    if (!rv && !(rv = relist(p, c))) {
+      LOGW("listing pods failed; retrying in %ld ms", backoff);
+      sleep_ms(p, backoff);
+      backoff = backoff * 2 > MAX_BACKOFF_MS ? MAX_BACKOFF_MS : backoff * 2;
+      continue;
+    }
+    snprintf(path, sizeof path,
+             "/api/v1/pods?watch=true&allowWatchBookmarks=true&timeoutSeconds=600&resourceVersion=%s", rv);
+    json_t *err = NULL;
+    int st = https_stream_open(c, path, WATCH_IDLE_MS, &err);
+    json_decref(err);
+    bool progressed = false, keep_rv = st == 200 && follow(p, c, &rv, &progressed);
+    if (st == 410 || (st == 200 && !keep_rv)) {
+      free(rv);
+      rv = NULL; /* too old: list again */
+    }
+    if (progressed) backoff = 200;
+    else if (st != 200) {
+      sleep_ms(p, backoff);
+      backoff = backoff * 2 > MAX_BACKOFF_MS ? MAX_BACKOFF_MS : backoff * 2;
+    }
+  }
+  free(rv);
+  return NULL;
+}
+
+/* Applies one step to the pod under key (worker thread). */
+static void process(sim_pods *p, https_client *c, const char *key) {
+  pthread_mutex_lock(&p->mu);
+  sim_pod *sp = strmap_get(p->pods, key);
+  if (!sp) {
+    pthread_mutex_unlock(&p->mu);
+    return;
+  }
+  if (!sp->ip[0]) {
+    unsigned n = atomic_fetch_add(&sp->node->next_pod, 1);
+    snprintf(sp->ip, sizeof sp->ip, "127.%d.%d.%u", 2 + (sp->node->index / 256) % 200, sp->node->index % 256,
+             1 + n % 254);
+  }
+  json_t *pod = json_incref(sp->pod);
+  sim_pod_state st = sp->st;
+  char host_ip[16], ip[16];
+  snprintf(host_ip, sizeof host_ip, "%s", sp->node->ip);
+  snprintf(ip, sizeof ip, "%s", sp->ip);
+  pthread_mutex_unlock(&p->mu);
+
+  json_t *status = NULL, *out = NULL;
+  long recheck = 0;
+  sim_action act = sim_pod_step(pod, &st, host_ip, ip, now_ms(), &status, &recheck);
+  const char *ns = meta(pod, "namespace"), *name = meta(pod, "name"), *uid = meta(pod, "uid");
+  char path[700];
+  snprintf(path, sizeof path, "/api/v1/namespaces/%s/pods/%s%s", ns, name, act == SIM_WRITE_STATUS ? "/status" : "");
+  int code = 200;
+  if (act == SIM_WRITE_STATUS) {
+    json_t *patch = json_pack("{s:o}", "status", status);
+    code = https_call(c, "PATCH", path, patch, "application/merge-patch+json", &out);
+    json_decref(patch);
+  } else if (act == SIM_DELETE) {
+    json_t *opts = json_pack("{s:s,s:s,s:i,s:{s:s}}", "kind", "DeleteOptions", "apiVersion", "v1",
+                             "gracePeriodSeconds", 0, "preconditions", "uid", uid ? uid : "");
+    code = https_call(c, "DELETE", path, opts, NULL, &out);
+    json_decref(opts);
+    if (code == 409) code = 200; /* a new pod under the name: its own events bring it back */
+  }
+  json_decref(out);
+  if (code >= 200 && code < 300) {
+    pthread_mutex_lock(&p->mu);
+    sp = strmap_get(p->pods, key);
+    if (sp && !strcmp(meta(sp->pod, "uid") ?: "", uid ? uid : "")) sp->st = st;
+    pthread_mutex_unlock(&p->mu);
+    if (recheck > 0) workqueue_add_after(p->queue, key, recheck);
+  } else if (code != 404) {
+    LOGW("simulated kubelet: %s %s failed with %d; retrying", act == SIM_DELETE ? "DELETE" : "PATCH", path, code);
+    workqueue_add_after(p->queue, key, RETRY_MS);
+  }
+  json_decref(pod);
+}
+
+static void *work(void *arg) {
+  sim_pods *p = arg;
+  char err[512] = "";
+  https_client *c = NULL;
+  while (!c && !atomic_load(&p->stop)) {
+    c = https_client_open(p->kubeconfig, err, sizeof err);
+    if (!c) sleep_ms(p, RETRY_MS);
+  }
+  char *key;
+  while (c && (key = workqueue_get(p->queue))) {
+    process(p, c, key);
+    workqueue_done(p->queue, key);
+    free(key);
+  }
+  https_client_close(c);
+  return NULL;
+}
+
+sim_pods *sim_pods_start(const char *kubeconfig, int workers, char *const *names, char *const *ips, int n) {
+  char err[512] = "";
+  https_client *wc = https_client_open(kubeconfig, err, sizeof err);
+  if (!wc) {
+    LOGE("%s", err);
+    return NULL;
+  }
+  sim_pods *p = calloc(1, sizeof *p);
+  p->kubeconfig = strdup(kubeconfig);
+  p->nodes = strmap_new();
+  for (int i = 0; i < n; i++) {
+    sim_node *node = calloc(1, sizeof *node);
+    node->index = i;
+    snprintf(node->ip, sizeof node->ip, "%s", ips[i]);
+    strmap_put(p->nodes, names[i], node);
+  }
+  pthread_mutex_init(&p->mu, NULL);
+  p->pods = strmap_new();
+  p->queue = workqueue_new();
+  p->watch_client = wc;
+  p->nworkers = workers > 0 ? workers : 1;
+  p->workers = calloc((size_t)p->nworkers, sizeof *p->workers);
+  pthread_create(&p->watcher, NULL, watch_pods, p);
+  for (int i = 0; i < p->nworkers; i++) pthread_create(&p->workers[i], NULL, work, p);
+  return p;
+}
+
+void sim_pods_stop(sim_pods *p) {
+  if (!p) return;
+  atomic_store(&p->stop, true);
+  https_client_interrupt(p->watch_client);
+  workqueue_shutdown(p->queue);
+  pthread_join(p->watcher, NULL);
+  for (int i = 0; i < p->nworkers; i++) pthread_join(p->workers[i], NULL);
+  https_client_close(p->watch_client);
+  workqueue_free(p->queue);
+  strmap_free(p->pods, free_pod);
+  strmap_free(p->nodes, free);
+  pthread_mutex_destroy(&p->mu);
+  free(p->workers);
+  free(p->kubeconfig);
+  free(p);
+}

@@ -1,0 +1,17 @@
+/* simulate_pods.h - the pod side of simulated kubelets: one watch on all
+ * pods (list, then watch from its resourceVersion; a new list after 410
+ * Gone; reconnects with bounded backoff) keeps a table of the pods bound to
+ * this process's nodes, and workers apply simulate_status.h's steps to them
+ * through pods/status and DELETE, each on its own HTTPS connection. */
+#ifndef CKUBE_SIMULATE_PODS_H
+#define CKUBE_SIMULATE_PODS_H
+
+typedef struct sim_pods sim_pods;
+
+/* names[i], ips[i]: the simulated nodes and their InternalIPs (copied).
+ * workers: concurrent status writers. NULL when a thread cannot start. */
+sim_pods *sim_pods_start(const char *kubeconfig, int workers, char *const *names, char *const *ips, int n);
+/* Stops the watch and the workers and frees everything. */
+void sim_pods_stop(sim_pods *p);
+
+#endif

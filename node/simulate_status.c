@@ -1,0 +1,244 @@
+/* simulate_status.c - see simulate_status.h. The status mirrors kubelet
+ * 1.20's status manager: conditions Initialized, Ready, ContainersReady,
+ * PodScheduled (a condition keeps its lastTransitionTime while its status
+ * stays), containerd-style container and image IDs derived from the pod's
+ * uid and image so they are stable across writes. */
+#include "simulate_status.h"
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define ANN_RUN_SECONDS "ckube.io/simulate-run-seconds"
+#define ANN_EXIT_CODE "ckube.io/simulate-exit-code"
+#define ANN_READY "ckube.io/simulate-ready"
+
+void sim_rfc3339(long long ms, char *buf, size_t len) {
+  time_t t = (time_t)(ms / 1000);
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static long long parse_rfc3339_ms(const char *s) {
+  struct tm tm = {0};
+  if (!s || sscanf(s, "%d-%d-%dT%d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+                   &tm.tm_sec) != 6)
+    return 0;
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  return (long long)timegm(&tm) * 1000;
+}
+
+static const char *path_str(const json_t *o, const char *a, const char *b) {
+  return json_string_value(json_object_get(json_object_get(o, a), b));
+}
+
+static const char *annotation(const json_t *pod, const char *key) {
+  return json_string_value(json_object_get(json_object_get(json_object_get(pod, "metadata"), "annotations"), key));
+}
+
+static long run_ms(const json_t *pod) {
+  const char *v = annotation(pod, ANN_RUN_SECONDS);
+  double s = v ? strtod(v, NULL) : 1.0;
+  return s < 0 ? 0 : (long)(s * 1000);
+}
+
+static void hex_id(const char *a, const char *b, int n, char out[65]) {
+  for (int part = 0; part < 4; part++) {
+    uint64_t h = 1469598103934665603ull ^ (uint64_t)(part * 7919 + n);
+    for (const char *s = a; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    h = (h ^ '/') * 1099511628211ull;
+    for (const char *s = b; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    snprintf(out + part * 16, 17, "%016llx", (unsigned long long)h);
+  }
+}
+
+/* "nginx:1.19" -> "docker.io/library/nginx@sha256:<digest>", as containerd reports it. */
+static void image_id(const char *image, char *out, size_t len) {
+  char repo[512], hex[65];
+  snprintf(repo, sizeof repo, "%s", image);
+  char *at = strchr(repo, '@');
+  if (at) *at = 0;
+  char *slash = strrchr(repo, '/'), *colon = strrchr(repo, ':');
+  if (colon && (!slash || colon > slash)) *colon = 0;
+  const char *first_slash = strchr(repo, '/');
+  size_t first_len = first_slash ? (size_t)(first_slash - repo) : 0;
+  bool registry = first_slash && (memchr(repo, '.', first_len) || memchr(repo, ':', first_len) ||
+                                  !strncmp(repo, "localhost/", 10));
+  const char *prefix = !first_slash ? "docker.io/library/" : registry ? "" : "docker.io/";
+  hex_id(image, "image", 0, hex);
+  snprintf(out, len, "%s%s@sha256:%s", prefix, repo, hex);
+}
+
+static json_t *old_condition(const json_t *pod, const char *type) {
+  size_t i;
+  json_t *c;
+  json_array_foreach(json_object_get(json_object_get(pod, "status"), "conditions"), i, c) {
+    const char *t = json_string_value(json_object_get(c, "type"));
+    if (t && !strcmp(t, type)) return c;
+  }
+  return NULL;
+}
+
+static json_t *condition(const json_t *pod, const char *type, bool ok, const char *reason, const char *message,
+                         const char *now) {
+  const char *status = ok ? "True" : "False";
+  const json_t *old = old_condition(pod, type);
+  const char *since = now;
+  if (old && !strcmp(json_string_value(json_object_get(old, "status")) ?: "", status) &&
+      json_string_value(json_object_get(old, "lastTransitionTime")))
+    since = json_string_value(json_object_get(old, "lastTransitionTime"));
+  json_t *c = json_pack("{s:s,s:s,s:n,s:s}", "type", type, "status", status, "lastProbeTime", "lastTransitionTime",
+                        since);
+  if (reason) json_object_set_new(c, "reason", json_string(reason));
+  if (message) json_object_set_new(c, "message", json_string(message));
+  return c;
+}
+
+typedef enum { RUNNING, SUCCEEDED, FAILED } sim_phase;
+
+/* "containers with unready status: [a b]" */
+static void unready_message(const json_t *pod, char *buf, size_t len) {
+  size_t n = (size_t)snprintf(buf, len, "containers with unready status: [");
+  size_t i;
+  json_t *c;
+  json_array_foreach(json_object_get(json_object_get(pod, "spec"), "containers"), i, c)
+    if (n < len) n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? " " : "", json_string_value(json_object_get(c, "name")) ?: "");
+  if (n < len) snprintf(buf + n, len - n, "]");
+}
+
+static json_t *terminated(int code, long long started, long long finished, const char *cid) {
+  char s[32], f[32];
+  sim_rfc3339(started, s, sizeof s);
+  sim_rfc3339(finished, f, sizeof f);
+  return json_pack("{s:{s:i,s:s,s:s,s:s,s:s}}", "terminated", "exitCode", code, "reason", code ? "Error" : "Completed",
+                   "startedAt", s, "finishedAt", f, "containerID", cid);
+}
+
+static json_t *container_statuses(const json_t *pod, const char *which, const sim_pod_state *st, sim_phase ph,
+                                  int code, bool ready, long long now_ms, bool init) {
+  const char *uid = path_str(pod, "metadata", "uid") ?: "";
+  json_t *out = json_array();
+  size_t i;
+  json_t *c;
+  json_array_foreach(json_object_get(json_object_get(pod, "spec"), which), i, c) {
+    const char *name = json_string_value(json_object_get(c, "name")) ?: "";
+    const char *image = json_string_value(json_object_get(c, "image")) ?: "";
+    char hex[65], cid[80], prev_cid[80], iid[700], key[600];
+    snprintf(key, sizeof key, "%s/%s", uid, name);
+    hex_id(key, which, init ? 0 : st->restarts, hex);
+    snprintf(cid, sizeof cid, "containerd://%s", hex);
+    image_id(image, iid, sizeof iid);
+    json_t *state, *last = json_object();
+    bool running = !init && ph == RUNNING;
+    if (init) state = terminated(0, st->pod_started_ms, st->pod_started_ms, cid);
+    else if (running) {
+      char at[32];
+      sim_rfc3339(st->run_started_ms, at, sizeof at);
+      state = json_pack("{s:{s:s}}", "running", "startedAt", at);
+    } else state = terminated(code, st->run_started_ms, now_ms, cid);
+    if (!init && st->restarts > 0) {
+      json_decref(last);
+      hex_id(key, which, st->restarts - 1, hex);
+      snprintf(prev_cid, sizeof prev_cid, "containerd://%s", hex);
+      last = terminated(st->last_exit_code, st->last_started_ms, st->last_finished_ms, prev_cid);
+    }
+    json_t *cs = json_pack("{s:s,s:o,s:o,s:b,s:i,s:s,s:s,s:s}", "name", name, "state", state, "lastState", last,
+                           "ready", init ? 1 : running && ready, "restartCount", init ? 0 : st->restarts, "image",
+                           image, "imageID", iid, "containerID", cid);
+    if (!init) json_object_set_new(cs, "started", json_boolean(running));
+    json_array_append_new(out, cs);
+  }
+  return out;
+}
+
+static json_t *build_status(const json_t *pod, const sim_pod_state *st, const char *host_ip, const char *pod_ip,
+                            sim_phase ph, int code, long long now_ms) {
+  char now[32], start[32], msg[1024];
+  sim_rfc3339(now_ms, now, sizeof now);
+  sim_rfc3339(st->pod_started_ms, start, sizeof start);
+  const char *ready_ann = annotation(pod, ANN_READY);
+  bool ready = !(ready_ann && !strcmp(ready_ann, "false"));
+  unready_message(pod, msg, sizeof msg);
+  const char *have_ip = path_str(pod, "status", "podIP");
+  const char *ip = have_ip && *have_ip ? have_ip : pod_ip;
+  json_t *conds = json_array();
+  json_array_append_new(conds, condition(pod, "Initialized", true, NULL, NULL, now));
+  if (ph == RUNNING && ready) {
+    json_array_append_new(conds, condition(pod, "Ready", true, NULL, NULL, now));
+    json_array_append_new(conds, condition(pod, "ContainersReady", true, NULL, NULL, now));
+  } else {
+    const char *reason = ph == SUCCEEDED ? "PodCompleted" : "ContainersNotReady";
+    const char *m = ph == SUCCEEDED ? NULL : msg;
+    json_array_append_new(conds, condition(pod, "Ready", false, reason, m, now));
+    json_array_append_new(conds, condition(pod, "ContainersReady", false, reason, m, now));
+  }
+  json_array_append_new(conds, condition(pod, "PodScheduled", true, NULL, NULL, now));
+  static const char *const phases[] = {"Running", "Succeeded", "Failed"};
+  json_t *status = json_pack("{s:s,s:o,s:s,s:s,s:[{s:s}],s:s,s:o}", "phase", phases[ph], "conditions", conds,
+                             "hostIP", host_ip, "podIP", ip, "podIPs", "ip", ip, "startTime", start,
+                             "containerStatuses",
+                             container_statuses(pod, "containers", st, ph, code, ready, now_ms, false));
+  if (json_array_size(json_object_get(json_object_get(pod, "spec"), "initContainers")))
+    json_object_set_new(status, "initContainerStatuses",
+                        container_statuses(pod, "initContainers", st, ph, code, ready, now_ms, true));
+  return status;
+}
+
+/* Takes over a pod this simulation (or a previous run of it) already
+ * started: its start time and restarts come from the stored status. */
+static void adopt(const json_t *pod, sim_pod_state *st) {
+  const json_t *status = json_object_get(pod, "status");
+  st->started = true;
+  st->pod_started_ms = parse_rfc3339_ms(json_string_value(json_object_get(status, "startTime")));
+  const json_t *cs = json_array_get(json_object_get(status, "containerStatuses"), 0);
+  const char *at = path_str(json_object_get(cs, "state"), "running", "startedAt");
+  st->run_started_ms = at ? parse_rfc3339_ms(at) : st->pod_started_ms;
+  st->restarts = (int)json_integer_value(json_object_get(cs, "restartCount"));
+}
+
+sim_action sim_pod_step(const json_t *pod, sim_pod_state *st, const char *host_ip, const char *pod_ip,
+                        long long now_ms, json_t **status, long *recheck_ms) {
+  *status = NULL;
+  *recheck_ms = 0;
+  if (path_str(pod, "metadata", "deletionTimestamp")) return SIM_DELETE;
+  const char *phase = path_str(pod, "status", "phase") ?: "";
+  if (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed")) st->finished = true;
+  if (st->finished) return SIM_NOTHING;
+  const char *policy = path_str(pod, "spec", "restartPolicy") ?: "Always";
+  bool runs_forever = !strcmp(policy, "Always");
+  long run = run_ms(pod);
+  if (!st->started && !strcmp(phase, "Running") && json_object_get(json_object_get(pod, "status"), "containerStatuses"))
+    adopt(pod, st);
+  if (!st->started) {
+    st->started = true;
+    st->pod_started_ms = st->run_started_ms = now_ms;
+    st->restarts = 0;
+    *status = build_status(pod, st, host_ip, pod_ip, RUNNING, 0, now_ms);
+    if (!runs_forever) *recheck_ms = run > 0 ? run : 1;
+    return SIM_WRITE_STATUS;
+  }
+  if (runs_forever) return SIM_NOTHING;
+  long long due = st->run_started_ms + run;
+  if (now_ms < due) {
+    *recheck_ms = (long)(due - now_ms);
+    return SIM_NOTHING;
+  }
+  const char *code_s = annotation(pod, ANN_EXIT_CODE);
+  int code = code_s ? atoi(code_s) : 0;
+  if (code == 0 || !strcmp(policy, "Never")) {
+    st->finished = true;
+    *status = build_status(pod, st, host_ip, pod_ip, code ? FAILED : SUCCEEDED, code, now_ms);
+    return SIM_WRITE_STATUS;
+  }
+  st->last_started_ms = st->run_started_ms;
+  st->last_finished_ms = now_ms;
+  st->last_exit_code = code;
+  st->restarts++;
+  st->run_started_ms = now_ms;
+  *status = build_status(pod, st, host_ip, pod_ip, RUNNING, 0, now_ms);
+  *recheck_ms = run > 0 ? run : 1;
+  return SIM_WRITE_STATUS;
+}

@@ -1,0 +1,38 @@
+/* simulate_status.h - what a simulated kubelet does to one pod, as pure
+ * functions of the pod, what the simulation did to it so far and the time:
+ * start it (status Running and Ready), let it exit after the seconds in
+ * annotation ckube.io/simulate-run-seconds with the code in
+ * ckube.io/simulate-exit-code (Succeeded, Failed, or a restart under
+ * OnFailure), or finalize its deletion. The status written is what a real
+ * kubelet reports: phase, conditions, IPs, startTime, container statuses. */
+#ifndef CKUBE_SIMULATE_STATUS_H
+#define CKUBE_SIMULATE_STATUS_H
+#include <stdbool.h>
+#include <jansson.h>
+
+/* The simulation's memory of one pod (zeroed for a pod never seen). */
+typedef struct {
+  bool started;             /* a Running status was written (or found on the pod) */
+  bool finished;            /* the pod is Succeeded or Failed */
+  int restarts;             /* container restarts so far */
+  long long pod_started_ms; /* status.startTime, wall clock ms */
+  long long run_started_ms; /* the current container run began */
+  long long last_started_ms, last_finished_ms; /* the previous run (restarts > 0) */
+  int last_exit_code;
+} sim_pod_state;
+
+typedef enum { SIM_NOTHING, SIM_WRITE_STATUS, SIM_DELETE } sim_action;
+
+/* Decides the next step for pod (a v1 Pod bound to one of the simulated
+ * nodes). host_ip: the node's address; pod_ip: the address to give the pod
+ * if it starts now. On SIM_WRITE_STATUS, *status is the whole new status (a
+ * new reference, for a merge patch of pods/status) and *st is advanced as if
+ * the write succeeded (the caller keeps the old state if it fails). When
+ * something is due later, *recheck_ms > 0 says when to look again. */
+sim_action sim_pod_step(const json_t *pod, sim_pod_state *st, const char *host_ip, const char *pod_ip,
+                        long long now_ms, json_t **status, long *recheck_ms);
+
+/* RFC 3339 (seconds) of a wall clock time in ms, into buf (>= 21 bytes). */
+void sim_rfc3339(long long ms, char *buf, size_t len);
+
+#endif
