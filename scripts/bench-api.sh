@@ -4,7 +4,9 @@
 #   ckube-server (SQLite)             ../shared/bench/api-load.sh + watch + RSS
 #   kube-apiserver 1.20 + etcd        the same load (when ../shared/conformance/build.sh
 #                                     has built it; K8S_BIN, default /tmp/k8s-e2e/bin)
-#   etcd alone (Debian etcd-server)   puts/s and a 10k-key range over its JSON gateway
+#   etcd alone (Debian etcd-server)   puts/s over its JSON gateway
+# and on all three scripts/bench-10k.py: create/get/list/watch of exactly 10k
+# objects with one client, rates and p50/p99 latencies.
 # Prints TSV rows (system, measure, value, unit) and writes them to
 # docs/bench/api-latest.tsv. Takes about 5 minutes per system.
 set -euo pipefail
@@ -78,16 +80,16 @@ sleep 1
 row ckube "idle RSS" "$(( $(rss_kb $CK) / 1024 ))" MiB
 TOK=$(cat "$D/pki/admin.token")
 bash "$SHARED/bench/api-load.sh" "https://127.0.0.1:$P" "$TOK" ckube | tee -a "$OUT"
-row ckube "RSS after 10k pods" "$(( $(rss_kb $CK) / 1024 ))" MiB
+row ckube "RSS after the load" "$(( $(rss_kb $CK) / 1024 ))" MiB
 row ckube "data dir size" "$(du -sm "$D" | cut -f1)" MiB
 watch_bench ckube "https://127.0.0.1:$P" "$TOK"
 kill $CK; wait $CK 2>/dev/null || true
-# memory at exactly 10k pods, on a fresh server
+# the 10k-object workload (scripts/bench-10k.py) and memory at exactly 10k pods, on a fresh server
 P=$(port); D=$T/ckube10k
 "$CKUBE_BIN" --data-dir "$D" --listen "127.0.0.1:$P" >"$T/ckube10k.log" 2>&1 & PIDS+=($!); CK=$!
 for i in $(seq 100); do curl -sk "https://127.0.0.1:$P/readyz" | grep -q ok && break; sleep 0.1; done
-read -r made secs < <(/usr/bin/python3 scripts/bench-pods.py "https://127.0.0.1:$P" "$(cat "$D/pki/admin.token")" 10000)
-row ckube "RSS at $made pods (fresh server)" "$(( $(rss_kb $CK) / 1024 ))" "MiB (created in ${secs}s by 8 clients)"
+/usr/bin/python3 scripts/bench-10k.py k8s "https://127.0.0.1:$P" "$(cat "$D/pki/admin.token")" ckube | tee -a "$OUT"
+row ckube "RSS at 10k pods (fresh server)" "$(( $(rss_kb $CK) / 1024 ))" MiB
 kill $CK; wait $CK 2>/dev/null || true
 
 # --- kube-apiserver + etcd (optional)
@@ -96,13 +98,16 @@ if [ -x "$K8S_BIN/kube-apiserver" ]; then
   cat > "$T/real.sh" <<REAL
 set -e
 URL=\$(python3 -c 'import yaml,os;print(yaml.safe_load(open(os.environ["KUBECONFIG"]))["clusters"][0]["cluster"]["server"])')
-AP=\$(pgrep -f "kube-apiserver --etcd-servers" | head -1); ET=\$(pgrep -x etcd | head -1)
+# this cluster's processes (others may run beside it): by the ports in the kubeconfig's URL
+AP=\$(pgrep -f "kube-apiserver .*--secure-port \${URL##*:}( |\$)" | head -1)
+EPORT=\$(tr '\\0' ' ' < /proc/\$AP/cmdline | grep -o 'etcd-servers http://127.0.0.1:[0-9]*' | grep -o '[0-9]*\$')
+ET=\$(pgrep -f "etcd .*--listen-client-urls http://127.0.0.1:\$EPORT( |\$)" | head -1)
 sleep 2
 printf 'kube-apiserver+etcd\tidle RSS\t%s\tMiB\n' \$(( (\$(awk '/VmRSS/{print \$2}' /proc/\$AP/status) + \$(awk '/VmRSS/{print \$2}' /proc/\$ET/status)) / 1024 ))
+/usr/bin/python3 "$HERE/scripts/bench-10k.py" k8s "\$URL" real-cluster-admin-token kube-apiserver+etcd
+printf 'kube-apiserver+etcd\tRSS at 10k pods (fresh cluster)\t%s\tMiB\n' \$(( (\$(awk '/VmRSS/{print \$2}' /proc/\$AP/status) + \$(awk '/VmRSS/{print \$2}' /proc/\$ET/status)) / 1024 ))
 bash "$SHARED/bench/api-load.sh" "\$URL" real-cluster-admin-token kube-apiserver+etcd
-printf 'kube-apiserver+etcd\tRSS after 10k pods\t%s\tMiB\n' \$(( (\$(awk '/VmRSS/{print \$2}' /proc/\$AP/status) + \$(awk '/VmRSS/{print \$2}' /proc/\$ET/status)) / 1024 ))
-read -r made secs < <(/usr/bin/python3 "$HERE/scripts/bench-pods.py" "\$URL" real-cluster-admin-token 10000)
-printf 'kube-apiserver+etcd\tRSS at %s more pods\t%s\tMiB (created in %ss by 8 clients)\n' "\$made" \$(( (\$(awk '/VmRSS/{print \$2}' /proc/\$AP/status) + \$(awk '/VmRSS/{print \$2}' /proc/\$ET/status)) / 1024 )) "\$secs"
+printf 'kube-apiserver+etcd\tRSS after the load\t%s\tMiB\n' \$(( (\$(awk '/VmRSS/{print \$2}' /proc/\$AP/status) + \$(awk '/VmRSS/{print \$2}' /proc/\$ET/status)) / 1024 ))
 REAL
   K8S_BIN=$K8S_BIN bash "$SHARED/conformance/real-cluster.sh" bash "$T/real.sh" 2>/dev/null | grep -P '\t' | tee -a "$OUT" || true
 else
@@ -133,25 +138,9 @@ for c in 16 64; do
   row etcd "puts/s c=$c" "$(awk '/Requests\/sec/ {print $2}' "$T/etcd.out")" \
       "req/s (p50 $(awk '$1=="50%" {print $2}' "$T/etcd.out"), p99 $(awk '$1=="99%" {print $2}' "$T/etcd.out"), 300-byte values)"
 done
-# range over 10k keys under one prefix
-python3 - "$EP" <<'PY' > "$T/range.out"
-import base64, json, sys, time, urllib.request
-ep = sys.argv[1]
-def call(path, body):
-    req = urllib.request.Request(f"http://127.0.0.1:{ep}{path}", json.dumps(body).encode())
-    return json.load(urllib.request.urlopen(req))
-k = lambda s: base64.b64encode(s.encode()).decode()
-pod = json.dumps({"metadata": {"name": "p"}, "spec": {"containers": [{"name": "c", "image": "nginx"}]}}) * 3
-for i in range(10000):
-    call("/v3/kv/put", {"key": k(f"/registry/pods/bench/p-{i:05d}"), "value": k(pod)})
-ts = []
-for _ in range(5):
-    t = time.time(); r = call("/v3/kv/range", {"key": k("/registry/pods/bench/"), "range_end": k("/registry/pods/bench0")}); ts.append(time.time() - t)
-print(len(r.get("kvs", [])), sorted(ts)[2])
-PY
-read -r cnt med < "$T/range.out"
-row etcd "range $cnt keys" "$med" "s (median of 5, JSON gateway)"
-row etcd "RSS after 10k pods" "$(( $(rss_kb $ET) / 1024 ))" MiB
+# the 10k-object workload with the same client as the API servers
+/usr/bin/python3 scripts/bench-10k.py etcd "http://127.0.0.1:$EP" etcd | tee -a "$OUT"
+row etcd "RSS after the load" "$(( $(rss_kb $ET) / 1024 ))" MiB
 row etcd "data dir size" "$(du -sm "$T/etcd" | cut -f1)" MiB
 mkdir -p docs/bench
 cp "$OUT" docs/bench/api-latest.tsv

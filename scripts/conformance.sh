@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# conformance.sh [FOCUS] [SKIP] - runs Kubernetes 1.20's own conformance suite
+# (e2e.test) against a fresh ckube with two simulated nodes, all on loopback.
+#   FOCUS  ginkgo focus regex (default: every [Conformance] test)
+#   SKIP   ginkgo skip regex (default: [Disruptive]|[Flaky])
+# The suite is built once by ../shared/conformance/build.sh and cached outside
+# the repo (K8S_DIR, default /tmp/k8s-e2e); ../shared/conformance/run.sh runs
+# it. Prints one line per test and a final "N passed, N failed"; exits
+# non-zero on a failure. Environment: SHARED (default ../shared), CONF_LOG
+# (full e2e log, default build/conformance.log), CONF_TIMEOUT (seconds).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+SHARED=${SHARED:-$ROOT/../shared}
+FOCUS=${1:-'\[Conformance\]'}
+SKIP=${2:-'\[Disruptive\]|\[Flaky\]'}
+[ -f "$SHARED/conformance/build.sh" ] || { echo "no $SHARED/conformance: set SHARED"; echo "0 passed, 1 failed"; exit 1; }
+
+bash scripts/deps.sh >/dev/null || exit 1
+[ -x build/bin/ckube-server ] && [ -x build/bin/ckube-node ] || bash scripts/build.sh >/dev/null || exit 1
+echo "building the conformance suite (once; cached in ${K8S_DIR:-/tmp/k8s-e2e})"
+bash "$SHARED/conformance/build.sh" >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
+
+T=$(mktemp -d /tmp/ckube-conformance.XXXXXX)
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$T"; }
+trap cleanup EXIT
+PORT=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+build/bin/ckube-server --data-dir "$T/data" --listen "127.0.0.1:$PORT" --no-local-node >"$T/server.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 300); do curl -sk "https://127.0.0.1:$PORT/readyz" | grep -q ok && break; sleep 0.1; done
+KC=$T/data/admin.kubeconfig
+build/bin/ckube-node --simulate 2 --kubeconfig "$KC" --name-prefix conformance-node >"$T/node.log" 2>&1 &
+PIDS+=($!)
+KUBECTL=$(bash scripts/kubectl-versions.sh | head -1)
+for _ in $(seq 60); do
+  [ "$("$KUBECTL" --kubeconfig "$KC" get nodes --no-headers 2>/dev/null | grep -c ' Ready')" -ge 2 ] && break
+  sleep 0.5
+done
+mkdir -p build
+CONF_LOG=${CONF_LOG:-$ROOT/build/conformance.log} bash "$SHARED/conformance/run.sh" "$KC" "$FOCUS" "$SKIP"
+rc=$?
+cp "$T/server.log" "$ROOT/build/conformance-server.log" 2>/dev/null
+exit $rc
