@@ -6,6 +6,7 @@ void controllers_start(void) {
   namespace_controller_start();
   garbage_collector_start();
   serviceaccount_controller_start();
+  serviceaccount_token_controller_start();
   endpoints_controller_start();
   endpointslice_controller_start();
 }
@@ -13,6 +14,7 @@ void controllers_start(void) {
 void controllers_stop(void) {
   endpointslice_controller_stop();
   endpoints_controller_stop();
+  serviceaccount_token_controller_stop();
   serviceaccount_controller_stop();
   garbage_collector_stop();
   namespace_controller_stop();

@@ -1,7 +1,7 @@
 /* http.c - CivetWeb setup, request intake (body limit, authentication,
  * content negotiation), routing to the handlers, and response writing.
- * Authentication: a client certificate signed by the cluster CA, or the admin
- * bearer token; /healthz, /livez, /readyz and /version are open, as in
+ * Authentication: a client certificate signed by the cluster CA, the admin
+ * bearer token, or a ServiceAccount token (sa_token.c); /healthz, /livez, /readyz and /version are open, as in
  * Kubernetes' default RBAC (system:public-info-viewer). */
 #include "http.h"
 #include "discovery.h"
@@ -9,6 +9,7 @@
 #include "metrics.h"
 #include "openapi.h"
 #include "rest.h"
+#include "sa_token.h"
 #include "status.h"
 #include "table_output.h"
 #include "yaml_json.h"
@@ -222,7 +223,9 @@ static bool authenticated(struct mg_connection *conn, const struct mg_request_in
   if (auth && !strncasecmp(auth, "Bearer ", 7)) {
     const char *t = auth + 7;
     while (*t == ' ') t++;
-    return token[0] && !strcmp(t, token);
+    if (token[0] && !strcmp(t, token)) return true;
+    char user[600];
+    return sa_token_verify(t, user, sizeof user);
   }
   return false;
 }

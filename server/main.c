@@ -9,6 +9,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "pki.h"
+#include "sa_token.h"
 #include "registry.h"
 #include "store.h"
 #include "watch.h"
@@ -119,6 +120,13 @@ int main(int argc, char **argv) {
     LOGE("%s", err);
     return 1;
   }
+  char pki_dir[600];
+  snprintf(pki_dir, sizeof pki_dir, "%s/pki", data_dir);
+  if (sa_token_init(pki_dir, err, sizeof err) != 0) {
+    LOGE("%s", err);
+    return 1;
+  }
+  sa_token_set_ca_file(pki.ca_cert);
   char dbpath[600];
   snprintf(dbpath, sizeof dbpath, "%s/state.db", data_dir);
   store *st = store_sqlite_open(dbpath, err, sizeof err);
@@ -147,6 +155,7 @@ int main(int argc, char **argv) {
   if (http_start(&hc, err, sizeof err) != 0) {
     LOGE("%s", err);
     cache_close(cc);
+  sa_token_shutdown();
     return 1;
   }
   controllers_start();
@@ -158,5 +167,6 @@ int main(int argc, char **argv) {
   http_stop();
   controllers_stop();
   cache_close(cc);
+  sa_token_shutdown();
   return 0;
 }
