@@ -26,6 +26,7 @@ void endpoints_controller_stop(void);
 /* EndpointSlices: the same, in discovery.k8s.io slices of at most 100. */
 void endpointslice_controller_start(void);
 void endpointslice_controller_stop(void);
+
 /* ServiceAccount tokens: a signed token Secret for every ServiceAccount. */
 void serviceaccount_token_controller_start(void);
 void serviceaccount_token_controller_stop(void);
