@@ -5,6 +5,7 @@
  * compare-and-swap on the object's revision, retried when the client did not
  * ask for a specific resourceVersion. */
 #include "api_internal.h"
+#include "crd.h"
 #include "kinds.h"
 #include "log.h"
 #include "unknown_fields.h"
@@ -41,17 +42,25 @@ static const resource *storage_of(const resource *r) { return registry_storage_r
 
 static bool same_version(const resource *r) { return storage_of(r) == r; }
 
+/* Version conversion: built-in kinds per kinds_convert; custom resources
+ * only change apiVersion (conversion strategy None). */
+static int convert(const resource *r, json_t *obj, const char *from, const char *to) {
+  if (!r->ref.crd) return kinds_convert(obj, from, to);
+  json_object_set_new(obj, "apiVersion", json_string(to));
+  return 0;
+}
+
 json_t *api_to_version(const resource *r, json_t *stored) {
   if (same_version(r)) return json_incref(stored);
   json_t *copy = json_deep_copy(stored);
-  if (kinds_convert(copy, storage_of(r)->group_version, r->group_version) != 0)
+  if (convert(r, copy, storage_of(r)->group_version, r->group_version) != 0)
     LOGW("no conversion of %s from %s to %s", r->ref.kind, storage_of(r)->group_version, r->group_version);
   return copy;
 }
 
 /* Converts a request-version object to the storage version, in place. */
 static void to_storage(const resource *r, json_t *obj) {
-  if (!same_version(r)) kinds_convert(obj, r->group_version, storage_of(r)->group_version);
+  if (!same_version(r)) convert(r, obj, r->group_version, storage_of(r)->group_version);
 }
 
 /* A stored version as a result in r's version. */
@@ -100,9 +109,11 @@ static json_t *check_namespace(const resource *r, json_t *obj, const char *ns) {
 
 /* Unknown fields per the request's fieldValidation. */
 static json_t *check_fields(const resource *r, const json_t *obj, const api_opts *o) {
-  if (!o || o->validation == FV_IGNORE || !r->definition || !*r->definition) return NULL;
+  if (!o || o->validation == FV_IGNORE) return NULL;
+  if (!r->ref.crd && (!r->definition || !*r->definition)) return NULL;
   json_t *found = json_array();
-  unknown_fields(registry_definitions(), r->definition, obj, found);
+  if (r->ref.crd) cr_unknown_fields(&r->ref, obj, found);
+  else unknown_fields(registry_definitions(), r->definition, obj, found);
   json_t *err = NULL;
   if (json_array_size(found)) {
     if (o->validation == FV_STRICT) {
@@ -247,11 +258,13 @@ static json_t *prepare_update(const resource *r, const char *sub, json_t *obj, c
     else json_object_del(spec, "finalizers");
     return NULL;
   }
+  json_t *st = sub ? NULL : check_fields(r, obj, o);
+  if (st) return st;
   kinds_default(&r->ref, obj);
   kinds_prepare_update(&r->ref, sub, obj, old);
-  json_t *st = sub ? NULL : check_fields(r, obj, o);
-  if (st || (st = validate(r, obj, old))) return st;
-  if (tracks_generation(r) && spec_changed(obj, old)) {
+  if ((st = validate(r, obj, old))) return st;
+  bool changed = r->ref.crd ? cr_generation_changed(&r->ref, obj, old) : spec_changed(obj, old);
+  if (tracks_generation(r) && changed) {
     json_int_t g = json_integer_value(json_object_get(omd, "generation"));
     json_object_set_new(md, "generation", json_integer(g + 1));
   }
@@ -419,6 +432,7 @@ api_result api_delete(const resource *r, const char *ns, const char *name, const
     json_t *next = json_deep_copy(obj);
     json_decref(obj);
     json_t *md = meta_of(next);
+    if (!json_object_get(md, "deletionTimestamp")) kinds_prepare_delete(&r->ref, next);
     bool is_ns = !r->ref.group[0] && !strcmp(r->ref.plural, "namespaces");
     if (policy && !strcmp(policy, "Foreground")) add_finalizer(next, "foregroundDeletion");
     if (policy && !strcmp(policy, "Orphan")) add_finalizer(next, "orphan");

@@ -91,6 +91,7 @@ bool same_but_rv(const json_t *a, const json_t *b) {
 }
 
 bool tracks_generation(const resource *r) {
+  if (r->ref.crd) return true;
   static const char *const kinds[] = {"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet",
                                       "ReplicationController", "Job", "CronJob", "Ingress",
                                       "PodDisruptionBudget", "NetworkPolicy", "CustomResourceDefinition", NULL};

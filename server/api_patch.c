@@ -41,8 +41,13 @@ static json_t *apply_one(const resource *r, patch_type t, const json_t *old, con
     out = json_patch_apply(old, patch, err, sizeof err);
     if (!out) *st = status_failure(422, "Invalid", err, NULL);
     return out;
-  case P_STRATEGIC:
   case P_APPLY:
+    if (r->ref.crd) {
+      out = json_merge_patch(old, patch);
+      break;
+    }
+    /* fall through */
+  case P_STRATEGIC:
     out = strategic_merge_patch(old, patch, registry_definitions(), r->definition, err, sizeof err);
     break;
   default:
@@ -56,6 +61,12 @@ api_result api_patch(const resource *r, const char *ns, const char *name, const 
                      const char *body, size_t len, const api_opts *o) {
   if (!r->ref.namespaced) ns = "";
   patch_type t = patch_type_of(content_type);
+  if (t == P_STRATEGIC && r->ref.crd)
+    return fail(status_failure(415, "UnsupportedMediaType",
+                               "the body of the request was in an unknown format - accepted media types include: "
+                               "application/json-patch+json, application/merge-patch+json, "
+                               "application/apply-patch+yaml",
+                               NULL));
   if (t == P_UNKNOWN)
     return fail(status_failure(415, "UnsupportedMediaType",
                                "the body of the request was in an unknown format - accepted media types include: "

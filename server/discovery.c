@@ -1,6 +1,7 @@
 /* discovery.c - discovery documents built from the registry (see
- * discovery.h). The documents only change when the registry does, so they
- * are built once and cached as serialized JSON. */
+ * discovery.h). The aggregated documents only change when the registry does
+ * (custom resources come and go), so they are cached and rebuilt when the
+ * registry generation moved. */
 #include "discovery.h"
 #include "registry.h"
 #include "status.h"
@@ -11,8 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static pthread_once_t once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t agg_lock = PTHREAD_MUTEX_INITIALIZER; /* guards agg_apis, agg_core, agg_generation */
 static json_t *agg_apis, *agg_core;
+static unsigned long agg_generation;
 
 static json_t *version_info(void) {
   return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "major", "1", "minor", "20", "gitVersion", "v1.20.2",
@@ -41,8 +43,8 @@ static json_t *resource_list(const char *group, const char *version) {
   json_t *list = json_array();
   for (size_t i = 0; i < registry_count(); i++) {
     const resource *r = registry_at(i);
-    if (strcmp(r->ref.group, group) || strcmp(r->ref.version, version)) continue;
-    json_t *e = json_pack("{s:s,s:s,s:b,s:s,s:O}", "name", r->ref.plural, "singularName", "", "namespaced",
+    if (strcmp(r->ref.group, group) || strcmp(r->ref.version, version) || !registry_served(r)) continue;
+    json_t *e = json_pack("{s:s,s:s,s:b,s:s,s:O}", "name", r->ref.plural, "singularName", r->ref.crd ? r->singular : "", "namespaced",
                           r->ref.namespaced, "kind", r->ref.kind, "verbs", json_object_get(r->entry, "verbs"));
     json_t *sn = copy_or_empty(r->entry, "shortNames"), *cat = copy_or_empty(r->entry, "categories");
     if (json_array_size(sn)) json_object_set_new(e, "shortNames", sn);
@@ -91,10 +93,11 @@ static json_t *group_doc(const json_t *g) {
                    pgv, "version", pv);
 }
 
-static const json_t *find_group(const char *name) {
+/* The group named name in groups (borrowed from groups), or NULL. */
+static const json_t *find_group(const json_t *groups, const char *name) {
   size_t i;
   json_t *g;
-  json_array_foreach(registry_groups(), i, g) {
+  json_array_foreach(groups, i, g) {
     if (!strcmp(json_string_value(json_object_get(g, "name")), name)) return g;
   }
   return NULL;
@@ -111,7 +114,7 @@ static json_t *agg_group(const json_t *g) {
     json_t *res = json_array();
     for (size_t k = 0; k < registry_count(); k++) {
       const resource *r = registry_at(k);
-      if (strcmp(r->ref.group, name) || strcmp(r->ref.version, ver)) continue;
+      if (strcmp(r->ref.group, name) || strcmp(r->ref.version, ver) || !registry_served(r)) continue;
       json_t *e = json_pack("{s:s,s:{s:s,s:s,s:s},s:s,s:s,s:O}", "resource", r->ref.plural, "responseKind", "group",
                             "", "version", "", "kind", r->ref.kind, "scope",
                             r->ref.namespaced ? "Namespaced" : "Cluster", "singularResource", r->singular, "verbs",
@@ -139,15 +142,28 @@ static json_t *agg_group(const json_t *g) {
   return json_pack("{s:o,s:o}", "metadata", md, "versions", versions);
 }
 
-static void build_aggregated(void) {
-  agg_apis = json_array();
-  agg_core = json_array();
-  size_t i;
-  json_t *g;
-  json_array_foreach(registry_groups(), i, g) {
-    const char *name = json_string_value(json_object_get(g, "name"));
-    json_array_append_new(*name ? agg_apis : agg_core, agg_group(g));
+/* The aggregated documents of the current registry (new references). */
+static void aggregated(json_t **apis, json_t **core) {
+  pthread_mutex_lock(&agg_lock);
+  unsigned long gen = registry_generation();
+  if (!agg_apis || agg_generation != gen) {
+    json_decref(agg_apis);
+    json_decref(agg_core);
+    agg_apis = json_array();
+    agg_core = json_array();
+    json_t *groups = registry_groups();
+    size_t i;
+    json_t *g;
+    json_array_foreach(groups, i, g) {
+      const char *name = json_string_value(json_object_get(g, "name"));
+      json_array_append_new(*name ? agg_apis : agg_core, agg_group(g));
+    }
+    json_decref(groups);
+    agg_generation = gen;
   }
+  *apis = json_incref(agg_apis);
+  *core = json_incref(agg_core);
+  pthread_mutex_unlock(&agg_lock);
 }
 
 /* The aggregated form the client asked for ("v2", "v2beta1") or NULL. */
@@ -180,14 +196,17 @@ static void send_aggregated(http_req *rq, const char *ver, json_t *items) {
 bool discovery_handle(http_req *rq) {
   const char *p = rq->path;
   if (strcmp(rq->method, "GET") != 0 && strcmp(rq->method, "HEAD") != 0) return false;
-  pthread_once(&once, build_aggregated);
   json_t *doc = NULL;
   if (!strcmp(p, "/version") || !strcmp(p, "/version/")) {
     doc = version_info();
   } else if (!strcmp(p, "/api") || !strcmp(p, "/api/")) {
     const char *agg = wants_aggregated(rq->accept);
     if (agg) {
-      send_aggregated(rq, agg, agg_core);
+      json_t *apis, *core;
+      aggregated(&apis, &core);
+      send_aggregated(rq, agg, core);
+      json_decref(apis);
+      json_decref(core);
       return true;
     }
     doc = json_pack("{s:s,s:[s],s:[{s:s,s:s}]}", "kind", "APIVersions", "versions", "v1",
@@ -195,15 +214,20 @@ bool discovery_handle(http_req *rq) {
   } else if (!strcmp(p, "/apis") || !strcmp(p, "/apis/")) {
     const char *agg = wants_aggregated(rq->accept);
     if (agg) {
-      send_aggregated(rq, agg, agg_apis);
+      json_t *apis, *core;
+      aggregated(&apis, &core);
+      send_aggregated(rq, agg, apis);
+      json_decref(apis);
+      json_decref(core);
       return true;
     }
-    json_t *groups = json_array();
+    json_t *groups = json_array(), *all = registry_groups();
     size_t i;
     json_t *g;
-    json_array_foreach(registry_groups(), i, g) {
+    json_array_foreach(all, i, g) {
       if (*json_string_value(json_object_get(g, "name"))) json_array_append_new(groups, group_doc(g));
     }
+    json_decref(all);
     doc = json_pack("{s:s,s:s,s:o}", "kind", "APIGroupList", "apiVersion", "v1", "groups", groups);
   } else if (!strcmp(p, "/api/v1") || !strcmp(p, "/api/v1/")) {
     doc = resource_list("", "v1");
@@ -211,13 +235,16 @@ bool discovery_handle(http_req *rq) {
     char group[128] = "", version[64] = "", extra[8] = "";
     int n = sscanf(p + 6, "%127[^/]/%63[^/]/%7s", group, version, extra);
     if (n == 3 && extra[0]) return false;
-    const json_t *g = find_group(group);
     if (n == 1 || (n == 2 && !version[0])) {
+      json_t *all = registry_groups();
+      const json_t *g = find_group(all, group);
       if (!g) {
+        json_decref(all);
         http_send_status(rq, status_failure(404, "NotFound", "the server could not find the requested resource", NULL));
         return true;
       }
       doc = group_doc(g);
+      json_decref(all);
       json_object_set_new(doc, "kind", json_string("APIGroup"));
       json_object_set_new(doc, "apiVersion", json_string("v1"));
     } else if (n == 2) {

@@ -5,6 +5,7 @@
  * create, kept from the stored object on main-resource updates, everything
  * but status kept on /status updates) and ObjectMeta validation. Kinds
  * without a row get the shared behaviour only. */
+#include "crd.h"
 #include "kinds_util.h"
 #include <stdlib.h>
 #include <string.h>
@@ -51,9 +52,14 @@ static const kind_row rows[] = {
     {"networking.k8s.io", "Ingress", ingress_default, NULL, NULL, ingress_validate},
     {"extensions", "Ingress", ingress_default, NULL, NULL, ingress_validate},
     {"policy", "PodDisruptionBudget", NULL, NULL, NULL, pdb_validate},
+    {CRD_GROUP, "CustomResourceDefinition", crd_default, crd_create, crd_update, crd_validate},
 };
 
+/* Custom resources have one row, driven by their CRD version (k->crd). */
+static const kind_row custom_row = {"", "", cr_default, cr_create, cr_update, cr_validate};
+
 static const kind_row *row_of(const kind_ref *k) {
+  if (k->crd) return &custom_row;
   for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
     if (kis(k, rows[i].group, rows[i].kind)) return &rows[i];
   return NULL;
@@ -78,13 +84,17 @@ void kinds_prepare_create(const kind_ref *k, json_t *obj) {
   if (!json_is_object(obj)) return;
   const kind_row *r = row_of(k);
   /* nodes register with their status; everything else starts without one */
-  if (has_status(k) && !kis(k, "", "Node")) json_object_set_new(obj, "status", json_object());
+  if (!k->crd && has_status(k) && !kis(k, "", "Node")) json_object_set_new(obj, "status", json_object());
   if (r && r->create) r->create(k, obj);
 }
 
 void kinds_prepare_update(const kind_ref *k, const char *sub, json_t *obj, const json_t *old) {
   if (!json_is_object(obj)) return;
   const kind_row *r = row_of(k);
+  if (k->crd) {
+    r->update(k, sub, obj, old);
+    return;
+  }
   if (has_status(k) && !sub) {
     json_t *st = json_object_get(old, "status");
     if (st) json_object_set(obj, "status", st);
@@ -103,6 +113,10 @@ void kinds_prepare_update(const kind_ref *k, const char *sub, json_t *obj, const
     if (rv) json_object_set_new(kobj(obj, "metadata"), "resourceVersion", rv);
   }
   if (r && r->update) r->update(k, sub, obj, old);
+}
+
+void kinds_prepare_delete(const kind_ref *k, json_t *obj) {
+  if (kis(k, CRD_GROUP, "CustomResourceDefinition")) crd_prepare_delete(k, obj);
 }
 
 void kinds_validate(const kind_ref *k, const json_t *obj, const json_t *old, field_errors *fe) {

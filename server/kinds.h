@@ -11,6 +11,8 @@
 #include <jansson.h>
 #include "field_errors.h"
 
+struct crd_version;
+
 /* Identity of the resource being handled (as served, i.e. request version). */
 typedef struct {
   const char *group;   /* "" for core */
@@ -18,6 +20,7 @@ typedef struct {
   const char *kind;    /* e.g. "Deployment" */
   const char *plural;  /* e.g. "deployments" */
   bool namespaced;
+  const struct crd_version *crd; /* custom resources: the rules of their CRD version (crd.h), else NULL */
 } kind_ref;
 
 /* Fills defaults in place (obj is the full object in the served version). */
@@ -30,6 +33,11 @@ void kinds_default(const kind_ref *k, json_t *obj);
  * status writes (metadata labels/annotations follow Kubernetes' rules). */
 void kinds_prepare_create(const kind_ref *k, json_t *obj);
 void kinds_prepare_update(const kind_ref *k, const char *subresource, json_t *obj, const json_t *old);
+
+/* Runs when a delete first marks obj for deletion (deletionTimestamp set,
+ * before finalizers are looked at): CustomResourceDefinitions get their
+ * cleanup finalizer and Terminating condition here. */
+void kinds_prepare_delete(const kind_ref *k, json_t *obj);
 
 /* Validation on create (old NULL) or update; adds to errs. Includes metadata
  * (name format for the kind, labels, annotations, namespace presence for

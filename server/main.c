@@ -5,6 +5,7 @@
 #include "api.h"
 #include "bootstrap.h"
 #include "controllers.h"
+#include "crd.h"
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
@@ -145,6 +146,7 @@ int main(int argc, char **argv) {
   const char *ep_host = !strcmp(host, "0.0.0.0") || !strcmp(host, "localhost") ? "127.0.0.1" : host;
   if (bootstrap_objects(!strcmp(ep_host, "::") ? "::1" : ep_host, port) != 0) LOGW("bootstrap objects incomplete");
   cache_reset_window(cc);
+  crd_controller_start();
 
   signal(SIGPIPE, SIG_IGN);
   struct sigaction sa = {0};
@@ -154,6 +156,7 @@ int main(int argc, char **argv) {
   http_config hc = {listen, pki.server_pem, pki.ca_cert, pki.admin_token, (int)threads};
   if (http_start(&hc, err, sizeof err) != 0) {
     LOGE("%s", err);
+    crd_controller_stop();
     cache_close(cc);
   sa_token_shutdown();
     return 1;
@@ -166,6 +169,7 @@ int main(int argc, char **argv) {
   cache_wake_all(cc);
   http_stop();
   controllers_stop();
+  crd_controller_stop();
   cache_close(cc);
   sa_token_shutdown();
   return 0;

@@ -2,6 +2,8 @@
  * rest_sub.h). Scale writes become a merge patch of spec.replicas on the
  * parent, so they share the parent's validation and conflict handling. */
 #include "rest_sub.h"
+#include "crd.h"
+#include "crd_schema.h"
 #include "rest.h"
 #include "api_internal.h"
 #include "json_patch.h"
@@ -56,6 +58,19 @@ static void selector_string(const json_t *sel, bool rc_map, char *buf, size_t le
   }
 }
 
+/* A custom resource's Scale: replicas and selector at the paths of the CRD
+ * version's scale subresource; the selector is left out when unset. */
+static json_t *custom_scale(const json_t *paths, const json_t *obj, json_t *smd) {
+  const json_t *spec_rep = crd_jsonpath_get(obj, json_string_value(json_object_get(paths, "specReplicasPath")));
+  const json_t *st_rep = crd_jsonpath_get(obj, json_string_value(json_object_get(paths, "statusReplicasPath")));
+  const char *selp = json_string_value(json_object_get(paths, "labelSelectorPath"));
+  const json_t *sel = selp ? crd_jsonpath_get(obj, selp) : NULL;
+  json_t *status = json_pack("{s:I}", "replicas", json_integer_value(st_rep));
+  if (json_is_string(sel) && *json_string_value(sel)) json_object_set(status, "selector", (json_t *)sel);
+  return json_pack("{s:s,s:s,s:o,s:{s:I},s:o}", "kind", "Scale", "apiVersion", "autoscaling/v1", "metadata", smd,
+                   "spec", "replicas", json_integer_value(spec_rep), "status", status);
+}
+
 static json_t *scale_of(const resource *r, const json_t *obj) {
   const json_t *md = json_object_get(obj, "metadata");
   const json_t *spec = json_object_get(obj, "spec");
@@ -69,6 +84,7 @@ static json_t *scale_of(const resource *r, const json_t *obj) {
     json_t *v = json_object_get(md, keep[i]);
     if (v) json_object_set(smd, keep[i], v);
   }
+  if (r->ref.crd && r->ref.crd->scale) return custom_scale(r->ref.crd->scale, obj, smd);
   json_t *rep = json_object_get(spec, "replicas");
   return json_pack("{s:s,s:s,s:o,s:{s:I},s:{s:I,s:s}}", "kind", "Scale", "apiVersion", "autoscaling/v1", "metadata",
                    smd, "spec", "replicas", rep ? json_integer_value(rep) : (json_int_t)1, "status", "replicas",
@@ -101,7 +117,15 @@ bool rest_sub_get(http_req *rq) {
 /* Applies a Scale's spec.replicas (and resourceVersion precondition). */
 static void write_replicas(http_req *rq, const json_t *scale, const api_opts *o) {
   json_t *rep = json_object_get(json_object_get(scale, "spec"), "replicas");
-  json_t *patch = json_pack("{s:{s:I}}", "spec", "replicas", rep ? json_integer_value(rep) : (json_int_t)0);
+  json_int_t n = rep ? json_integer_value(rep) : (json_int_t)0;
+  json_t *patch;
+  if (rq->res->ref.crd && rq->res->ref.crd->scale) {
+    patch = json_object();
+    crd_jsonpath_set(patch, json_string_value(json_object_get(rq->res->ref.crd->scale, "specReplicasPath")),
+                     json_integer(n));
+  } else {
+    patch = json_pack("{s:{s:I}}", "spec", "replicas", n);
+  }
   const char *rv = json_string_value(json_object_get(json_object_get(scale, "metadata"), "resourceVersion"));
   if (rv && *rv) json_object_set_new(patch, "metadata", json_pack("{s:s}", "resourceVersion", rv));
   char *body = json_dumps(patch, JSON_COMPACT);

@@ -3,6 +3,7 @@
  * (includeObject=Metadata), which is what kubectl uses for --show-labels and
  * sorting; includeObject=Object embeds the whole object. */
 #include "table_output.h"
+#include "crd.h"
 #include "table.h"
 #include <string.h>
 #include <time.h>
@@ -21,12 +22,18 @@ static const char *include_object(http_req *rq, char *buf, size_t len) {
 
 json_t *table_output_row(http_req *rq, const json_t *obj) {
   const resource *r = rq->res;
-  json_t *row = json_pack("{s:o}", "cells", table_cells(r->ref.group, r->ref.plural, obj, time(NULL)));
+  time_t now = time(NULL);
+  json_t *cells = r->ref.crd ? crd_table_cells(r->ref.crd, obj, now) : table_cells(r->ref.group, r->ref.plural, obj, now);
+  json_t *row = json_pack("{s:o}", "cells", cells);
   char b[32];
   const char *inc = include_object(rq, b, sizeof b);
   if (!strcmp(inc, "Object")) json_object_set(row, "object", (json_t *)obj);
   else if (strcmp(inc, "None") != 0) json_object_set_new(row, "object", partial(rq->table_version, obj));
   return row;
+}
+
+static json_t *columns_of(const resource *r) {
+  return r->ref.crd ? crd_table_columns(r->ref.crd) : table_columns(r->ref.group, r->ref.plural);
 }
 
 static json_t *table_doc(http_req *rq, json_t *rows, const char *rv, const char *cont) {
@@ -36,7 +43,7 @@ static json_t *table_doc(http_req *rq, json_t *rows, const char *rv, const char 
   if (rv) json_object_set_new(md, "resourceVersion", json_string(rv));
   if (cont) json_object_set_new(md, "continue", json_string(cont));
   return json_pack("{s:s,s:s,s:o,s:o,s:o}", "kind", "Table", "apiVersion", av, "metadata", md, "columnDefinitions",
-                   table_columns(rq->res->ref.group, rq->res->ref.plural), "rows", rows);
+                   columns_of(rq->res), "rows", rows);
 }
 
 json_t *table_output_single(http_req *rq, const json_t *obj) {

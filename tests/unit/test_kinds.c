@@ -8,26 +8,26 @@
 #include "kinds.h"
 #include "test.h"
 
-static const kind_ref POD = {"", "v1", "Pod", "pods", true};
-static const kind_ref SVC = {"", "v1", "Service", "services", true};
-static const kind_ref NS = {"", "v1", "Namespace", "namespaces", false};
-static const kind_ref DEP = {"apps", "v1", "Deployment", "deployments", true};
-static const kind_ref CJ = {"batch", "v1beta1", "CronJob", "cronjobs", true};
-static const kind_ref JOB = {"batch", "v1", "Job", "jobs", true};
-static const kind_ref CM = {"", "v1", "ConfigMap", "configmaps", true};
+static const kind_ref POD = {"", "v1", "Pod", "pods", true, NULL};
+static const kind_ref SVC = {"", "v1", "Service", "services", true, NULL};
+static const kind_ref NS = {"", "v1", "Namespace", "namespaces", false, NULL};
+static const kind_ref DEP = {"apps", "v1", "Deployment", "deployments", true, NULL};
+static const kind_ref CJ = {"batch", "v1beta1", "CronJob", "cronjobs", true, NULL};
+static const kind_ref JOB = {"batch", "v1", "Job", "jobs", true, NULL};
+static const kind_ref CM = {"", "v1", "ConfigMap", "configmaps", true, NULL};
 
 
-static const kind_ref RS = {"apps", "v1", "ReplicaSet", "replicasets", true};
-static const kind_ref STS = {"apps", "v1", "StatefulSet", "statefulsets", true};
-static const kind_ref DS = {"apps", "v1", "DaemonSet", "daemonsets", true};
-static const kind_ref RC = {"", "v1", "ReplicationController", "replicationcontrollers", true};
-static const kind_ref SECRET = {"", "v1", "Secret", "secrets", true};
-static const kind_ref PVC = {"", "v1", "PersistentVolumeClaim", "persistentvolumeclaims", true};
-static const kind_ref PV = {"", "v1", "PersistentVolume", "persistentvolumes", false};
-static const kind_ref RB = {"rbac.authorization.k8s.io", "v1", "RoleBinding", "rolebindings", true};
-static const kind_ref ROLE = {"rbac.authorization.k8s.io", "v1", "Role", "roles", true};
-static const kind_ref HPA2 = {"autoscaling", "v2beta2", "HorizontalPodAutoscaler", "horizontalpodautoscalers", true};
-static const kind_ref EVENT = {"", "v1", "Event", "events", true};
+static const kind_ref RS = {"apps", "v1", "ReplicaSet", "replicasets", true, NULL};
+static const kind_ref STS = {"apps", "v1", "StatefulSet", "statefulsets", true, NULL};
+static const kind_ref DS = {"apps", "v1", "DaemonSet", "daemonsets", true, NULL};
+static const kind_ref RC = {"", "v1", "ReplicationController", "replicationcontrollers", true, NULL};
+static const kind_ref SECRET = {"", "v1", "Secret", "secrets", true, NULL};
+static const kind_ref PVC = {"", "v1", "PersistentVolumeClaim", "persistentvolumeclaims", true, NULL};
+static const kind_ref PV = {"", "v1", "PersistentVolume", "persistentvolumes", false, NULL};
+static const kind_ref RB = {"rbac.authorization.k8s.io", "v1", "RoleBinding", "rolebindings", true, NULL};
+static const kind_ref ROLE = {"rbac.authorization.k8s.io", "v1", "Role", "roles", true, NULL};
+static const kind_ref HPA2 = {"autoscaling", "v2beta2", "HorizontalPodAutoscaler", "horizontalpodautoscalers", true, NULL};
+static const kind_ref EVENT = {"", "v1", "Event", "events", true, NULL};
 
 /* The value at a dotted path ("spec.ports.0.targetPort") as compact JSON
  * (strings unquoted), or "(missing)". */
@@ -513,7 +513,7 @@ static void test_other_kinds(void) {
                                               "\"selectPolicy\":\"Max\",\"stabilizationWindowSeconds\":60}");
   CHECK_STR(at(h, "spec.behavior.scaleUp.policies.0"), "{\"periodSeconds\":15,\"type\":\"Pods\",\"value\":4}");
   json_decref(h);
-  static const kind_ref LR = {"", "v1", "LimitRange", "limitranges", true};
+  static const kind_ref LR = {"", "v1", "LimitRange", "limitranges", true, NULL};
   json_t *lr = created(&LR, "{\"metadata\":{\"name\":\"l\",\"namespace\":\"d\"},\"spec\":{\"limits\":[{\"type\":"
                             "\"Container\",\"max\":{\"cpu\":\"2\"},\"min\":{\"memory\":\"0.5Gi\"}},{\"type\":"
                             "\"PersistentVolumeClaim\",\"max\":{\"storage\":\"5Mi\"}}]}}");
@@ -526,7 +526,7 @@ static void test_other_kinds(void) {
   CHECK_STR(validate_msg(&EVENT, "{\"metadata\":{\"name\":\"Pod.X:1\",\"namespace\":\"a\"},\"involvedObject\":"
                                  "{\"kind\":\"Pod\",\"namespace\":\"b\"}}", NULL),
             "involvedObject.namespace: Invalid value: \"b\": does not match event.namespace");
-  static const kind_ref EV1 = {"events.k8s.io", "v1", "Event", "events", true};
+  static const kind_ref EV1 = {"events.k8s.io", "v1", "Event", "events", true, NULL};
   CHECK_STR(validate_msg(&EV1, "{\"metadata\":{\"name\":\"e\",\"namespace\":\"a\"},\"regarding\":{\"namespace\":\"a\"},"
                                "\"type\":\"Odd\",\"deprecatedCount\":3}", NULL),
             "[eventTime: Required value, type: Invalid value: \"\": has invalid value: Odd, count: Invalid value: \"\": "
@@ -534,8 +534,8 @@ static void test_other_kinds(void) {
 }
 
 static void test_ingress(void) {
-  static const kind_ref ING = {"networking.k8s.io", "v1", "Ingress", "ingresses", true};
-  static const kind_ref ING_BETA = {"networking.k8s.io", "v1beta1", "Ingress", "ingresses", true};
+  static const kind_ref ING = {"networking.k8s.io", "v1", "Ingress", "ingresses", true, NULL};
+  static const kind_ref ING_BETA = {"networking.k8s.io", "v1beta1", "Ingress", "ingresses", true, NULL};
   CHECK_STR(validate_msg(&ING, "{\"metadata\":{\"name\":\"i\",\"namespace\":\"d\"},\"spec\":{\"rules\":[{\"host\":"
                                "\"*.example.com\",\"http\":{\"paths\":[{\"path\":\"/\",\"pathType\":\"Prefix\",\"backend\":"
                                "{\"service\":{\"name\":\"web\",\"port\":{\"number\":80}}}}]}}]}}", NULL),

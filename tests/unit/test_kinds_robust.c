@@ -17,7 +17,7 @@ typedef struct {
 } seed;
 
 static const seed seeds[] = {
-    {{"apps", "v1", "Deployment", "deployments", true},
+    {{"apps", "v1", "Deployment", "deployments", true, NULL},
      "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"w\",\"namespace\":\"d\",\"labels\":{\"a\":\"b\"},"
      "\"annotations\":{\"x\":\"y\"}},\"spec\":{\"replicas\":2,\"selector\":{\"matchLabels\":{\"a\":\"b\"},\"matchExpressions\":"
      "[{\"key\":\"k\",\"operator\":\"In\",\"values\":[\"v\"]}]},\"strategy\":{\"type\":\"RollingUpdate\",\"rollingUpdate\":"
@@ -27,28 +27,28 @@ static const seed seeds[] = {
      "[{\"name\":\"v\",\"mountPath\":\"/v\"}],\"resources\":{\"limits\":{\"cpu\":\"1\"},\"requests\":{\"cpu\":\"500m\"}},"
      "\"livenessProbe\":{\"httpGet\":{\"port\":80}}}]}}},\"status\":{\"replicas\":1}}",
      NULL},
-    {{"", "v1", "Pod", "pods", true},
+    {{"", "v1", "Pod", "pods", true, NULL},
      "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\",\"namespace\":\"d\"},\"spec\":{\"initContainers\":"
      "[{\"name\":\"i\",\"image\":\"b\"}],\"containers\":[{\"name\":\"c\",\"image\":\"n\",\"resources\":{\"limits\":"
      "{\"memory\":\"1Gi\",\"cpu\":\"1\"}}}],\"tolerations\":[{\"key\":\"x\",\"operator\":\"Exists\"}],"
      "\"activeDeadlineSeconds\":5}}",
      NULL},
-    {{"", "v1", "Service", "services", true},
+    {{"", "v1", "Service", "services", true, NULL},
      "{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":\"s\",\"namespace\":\"d\"},\"spec\":{\"type\":"
      "\"NodePort\",\"clusterIP\":\"10.0.0.1\",\"clusterIPs\":[\"10.0.0.1\"],\"selector\":{\"a\":\"b\"},\"ports\":[{\"name\":"
      "\"a\",\"port\":80,\"targetPort\":\"web\",\"nodePort\":30000},{\"name\":\"b\",\"port\":81}]}}",
      NULL},
-    {{"batch", "v1", "Job", "jobs", true},
+    {{"batch", "v1", "Job", "jobs", true, NULL},
      "{\"apiVersion\":\"batch/v1\",\"kind\":\"Job\",\"metadata\":{\"name\":\"j\",\"namespace\":\"d\",\"uid\":\"u\"},\"spec\":"
      "{\"template\":{\"metadata\":{\"labels\":{\"a\":\"b\"}},\"spec\":{\"restartPolicy\":\"Never\",\"containers\":[{\"name\":"
      "\"c\",\"image\":\"b\"}]}}}}",
      NULL},
-    {{"batch", "v1beta1", "CronJob", "cronjobs", true},
+    {{"batch", "v1beta1", "CronJob", "cronjobs", true, NULL},
      "{\"apiVersion\":\"batch/v1beta1\",\"kind\":\"CronJob\",\"metadata\":{\"name\":\"c\",\"namespace\":\"d\"},\"spec\":"
      "{\"schedule\":\"*/5 * * * *\",\"jobTemplate\":{\"spec\":{\"template\":{\"spec\":{\"restartPolicy\":\"OnFailure\","
      "\"containers\":[{\"name\":\"c\",\"image\":\"b\"}]}}}}}}",
      "batch/v1"},
-    {{"autoscaling", "v2beta2", "HorizontalPodAutoscaler", "horizontalpodautoscalers", true},
+    {{"autoscaling", "v2beta2", "HorizontalPodAutoscaler", "horizontalpodautoscalers", true, NULL},
      "{\"apiVersion\":\"autoscaling/v2beta2\",\"kind\":\"HorizontalPodAutoscaler\",\"metadata\":{\"name\":\"h\",\"namespace\":"
      "\"d\"},\"spec\":{\"scaleTargetRef\":{\"kind\":\"Deployment\",\"name\":\"w\"},\"maxReplicas\":3,\"metrics\":[{\"type\":"
      "\"Pods\",\"pods\":{\"metric\":{\"name\":\"qps\"},\"target\":{\"type\":\"AverageValue\",\"averageValue\":\"1k\"}}},"
@@ -59,46 +59,46 @@ static const seed seeds[] = {
      "{\"name\":\"cpu\",\"current\":{\"averageUtilization\":5}}}],\"conditions\":[{\"type\":\"AbleToScale\",\"status\":"
      "\"True\"}]}}",
      "autoscaling/v1"},
-    {{"", "v1", "Event", "events", true},
+    {{"", "v1", "Event", "events", true, NULL},
      "{\"apiVersion\":\"v1\",\"kind\":\"Event\",\"metadata\":{\"name\":\"e\",\"namespace\":\"d\"},\"involvedObject\":{\"kind\":"
      "\"Pod\",\"name\":\"p\",\"namespace\":\"d\"},\"reason\":\"R\",\"message\":\"m\",\"source\":{\"component\":\"c\"},"
      "\"count\":1}",
      "events.k8s.io/v1"},
-    {{"rbac.authorization.k8s.io", "v1", "RoleBinding", "rolebindings", true},
+    {{"rbac.authorization.k8s.io", "v1", "RoleBinding", "rolebindings", true, NULL},
      "{\"apiVersion\":\"rbac.authorization.k8s.io/v1\",\"kind\":\"RoleBinding\",\"metadata\":{\"name\":\"r\",\"namespace\":"
      "\"d\"},\"roleRef\":{\"kind\":\"Role\",\"name\":\"x\"},\"subjects\":[{\"kind\":\"User\",\"name\":\"u\"},{\"kind\":"
      "\"ServiceAccount\",\"name\":\"s\",\"namespace\":\"d\"}]}",
      NULL},
-    {{"apps", "v1", "StatefulSet", "statefulsets", true},
+    {{"apps", "v1", "StatefulSet", "statefulsets", true, NULL},
      "{\"apiVersion\":\"apps/v1\",\"kind\":\"StatefulSet\",\"metadata\":{\"name\":\"s\",\"namespace\":\"d\"},\"spec\":"
      "{\"serviceName\":\"s\",\"selector\":{\"matchLabels\":{\"a\":\"b\"}},\"template\":{\"metadata\":{\"labels\":{\"a\":"
      "\"b\"}},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"i\"}]}},\"volumeClaimTemplates\":[{\"metadata\":"
      "{\"name\":\"d\"},\"spec\":{\"accessModes\":[\"ReadWriteOnce\"]}}]}}",
      NULL},
-    {{"", "v1", "PersistentVolume", "persistentvolumes", false},
+    {{"", "v1", "PersistentVolume", "persistentvolumes", false, NULL},
      "{\"apiVersion\":\"v1\",\"kind\":\"PersistentVolume\",\"metadata\":{\"name\":\"p\"},\"spec\":{\"capacity\":{\"storage\":"
      "\"1Gi\"},\"accessModes\":[\"ReadWriteOnce\"],\"nfs\":{\"server\":\"s\",\"path\":\"/\"}}}",
      NULL},
-    {{"", "v1", "Secret", "secrets", true},
+    {{"", "v1", "Secret", "secrets", true, NULL},
      "{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{\"name\":\"s\",\"namespace\":\"d\"},\"type\":"
      "\"kubernetes.io/tls\",\"data\":{\"tls.crt\":\"YQ==\",\"tls.key\":\"Yg==\"}}",
      NULL},
-    {{"networking.k8s.io", "v1", "Ingress", "ingresses", true},
+    {{"networking.k8s.io", "v1", "Ingress", "ingresses", true, NULL},
      "{\"apiVersion\":\"networking.k8s.io/v1\",\"kind\":\"Ingress\",\"metadata\":{\"name\":\"i\",\"namespace\":\"d\"},"
      "\"spec\":{\"ingressClassName\":\"nginx\",\"tls\":[{\"hosts\":[\"a.example.com\"],\"secretName\":\"t\"}],"
      "\"defaultBackend\":{\"resource\":{\"kind\":\"Bucket\",\"name\":\"b\"}},\"rules\":[{\"host\":\"a.example.com\","
      "\"http\":{\"paths\":[{\"path\":\"/x\",\"pathType\":\"Prefix\",\"backend\":{\"service\":{\"name\":\"s\","
      "\"port\":{\"name\":\"http\"}}}}]}}]}}",
      NULL},
-    {{"networking.k8s.io", "v1beta1", "Ingress", "ingresses", true},
+    {{"networking.k8s.io", "v1beta1", "Ingress", "ingresses", true, NULL},
      "{\"apiVersion\":\"networking.k8s.io/v1beta1\",\"kind\":\"Ingress\",\"metadata\":{\"name\":\"i\",\"namespace\":"
      "\"d\"},\"spec\":{\"rules\":[{\"http\":{\"paths\":[{\"backend\":{\"serviceName\":\"s\",\"servicePort\":80}}]}}]}}",
      NULL},
-    {{"", "v1", "LimitRange", "limitranges", true},
+    {{"", "v1", "LimitRange", "limitranges", true, NULL},
      "{\"apiVersion\":\"v1\",\"kind\":\"LimitRange\",\"metadata\":{\"name\":\"l\",\"namespace\":\"d\"},\"spec\":"
      "{\"limits\":[{\"type\":\"Container\",\"max\":{\"cpu\":\"1\"},\"min\":{\"cpu\":\"100m\"}}]}}",
      NULL},
-    {{"apps", "v1", "DaemonSet", "daemonsets", true},
+    {{"apps", "v1", "DaemonSet", "daemonsets", true, NULL},
      "{\"apiVersion\":\"apps/v1\",\"kind\":\"DaemonSet\",\"metadata\":{\"name\":\"s\",\"namespace\":\"d\"},\"spec\":"
      "{\"selector\":{\"matchLabels\":{\"a\":\"b\"}},\"template\":{\"metadata\":{\"labels\":{\"a\":\"b\"}},\"spec\":"
      "{\"containers\":[{\"name\":\"c\",\"image\":\"i\"}]}}}}",

@@ -1,0 +1,288 @@
+/* crd_controller.c - the apiextensions controllers in one thread: the naming
+ * controller (status.acceptedNames and NamesAccepted, with the conflicts of
+ * names inside a group), the establishing controller (Established), the
+ * registration of the served versions (crd_registry.c) and the finalizer
+ * that deletes every custom resource of a CRD being deleted before letting
+ * the CRD go. It wakes on every CRD event and once a second (to retry
+ * cleanups), reconciles all CRDs, and writes through the API core like any
+ * client. At start the stored, established CRDs are registered before the
+ * server accepts requests, so custom resources survive a restart. */
+#include "crd.h"
+#include "api.h"
+#include "log.h"
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_SYNCED 4096
+
+static pthread_t thread;
+static atomic_bool stop_flag;
+static bool running;
+
+/* What the registry was last synced from, per CRD (controller thread only). */
+static struct {
+  char *name;
+  char *rv;
+} synced[MAX_SYNCED];
+static size_t nsynced;
+
+static const char *jstr(const json_t *o, const char *k) {
+  const char *s = json_string_value(json_object_get(o, k));
+  return s ? s : "";
+}
+
+static const resource *crd_resource(void) { return registry_find(CRD_GROUP, "v1", "customresourcedefinitions"); }
+
+static const char *name_of(const json_t *o) { return jstr(json_object_get(o, "metadata"), "name"); }
+
+static bool condition_true(const json_t *crd, const char *type) {
+  return !strcmp(jstr(crd_condition(crd, type), "status"), "True");
+}
+
+/* Registers crd's versions unless already done for this resourceVersion. */
+static void sync_registry(const json_t *crd) {
+  const char *name = name_of(crd), *rv = jstr(json_object_get(crd, "metadata"), "resourceVersion");
+  size_t i;
+  for (i = 0; i < nsynced; i++)
+    if (!strcmp(synced[i].name, name)) break;
+  if (i < nsynced && !strcmp(synced[i].rv, rv)) return;
+  if (i == nsynced) {
+    if (nsynced == MAX_SYNCED) return;
+    synced[nsynced++].name = strdup(name);
+  } else {
+    free(synced[i].rv);
+  }
+  synced[i].rv = strdup(rv);
+  crd_registry_sync(crd, condition_true(crd, "Established"));
+}
+
+static void forget_synced(const char *name) {
+  for (size_t i = 0; i < nsynced; i++) {
+    if (strcmp(synced[i].name, name)) continue;
+    free(synced[i].name);
+    free(synced[i].rv);
+    synced[i] = synced[--nsynced];
+    return;
+  }
+}
+
+static bool in_list(const json_t *arr, const char *s) {
+  size_t i;
+  json_t *v;
+  json_array_foreach(arr, i, v) {
+    if (!strcmp(json_string_value(v), s)) return true;
+  }
+  return false;
+}
+
+/* The names other CRDs of the group hold (status.acceptedNames). */
+static void names_in_use(const cobj_vec *all, const json_t *crd, json_t *resources, json_t *kinds) {
+  const char *group = jstr(json_object_get(crd, "spec"), "group");
+  for (size_t i = 0; i < all->n; i++) {
+    const json_t *o = all->items[i]->obj;
+    if (!strcmp(name_of(o), name_of(crd)) || strcmp(jstr(json_object_get(o, "spec"), "group"), group)) continue;
+    const json_t *an = json_object_get(json_object_get(o, "status"), "acceptedNames");
+    json_array_append_new(resources, json_string(jstr(an, "plural")));
+    json_array_append_new(resources, json_string(jstr(an, "singular")));
+    json_array_extend(resources, json_object_get(an, "shortNames") ? json_object_get(an, "shortNames") : json_array());
+    json_array_append_new(kinds, json_string(jstr(an, "kind")));
+    json_array_append_new(kinds, json_string(jstr(an, "listKind")));
+  }
+}
+
+/* equalToAcceptedOrFresh: NULL or the conflict message (static buffer). */
+static const char *conflict(const char *requested, const char *accepted, const json_t *used, char *buf, size_t len) {
+  if (!strcmp(requested, accepted) || !in_list(used, requested)) return NULL;
+  snprintf(buf, len, "\"%s\" is already in use", requested);
+  return buf;
+}
+
+/* The naming and establishing controllers: status of crd (edited in place). */
+static void compute_names(const cobj_vec *all, json_t *crd) {
+  json_t *resources = json_array(), *kinds = json_array();
+  names_in_use(all, crd, resources, kinds);
+  const json_t *requested = json_object_get(json_object_get(crd, "spec"), "names");
+  json_t *status = json_object_get(crd, "status");
+  if (!json_is_object(status)) json_object_set_new(crd, "status", status = json_object());
+  json_t *accepted = json_object_get(status, "acceptedNames");
+  json_t *names = accepted ? json_deep_copy(accepted) : json_object();
+  const char *reason = NULL, *msg = NULL;
+  char buf[600], msgbuf[2100];
+  static const struct {
+    const char *field, *reason;
+    bool kind;
+  } checks[] = {{"plural", "PluralConflict", false},
+                {"singular", "SingularConflict", false},
+                {"kind", "KindConflict", true},
+                {"listKind", "ListKindConflict", true}};
+  for (size_t i = 0; i < 4; i++) {
+    const char *want = jstr(requested, checks[i].field), *have = jstr(accepted, checks[i].field);
+    const char *c = conflict(want, have, checks[i].kind ? kinds : resources, buf, sizeof buf);
+    if (c) {
+      reason = checks[i].reason;
+      snprintf(msgbuf, sizeof msgbuf, "%s", c);
+      msg = msgbuf;
+    } else {
+      json_object_set_new(names, checks[i].field, json_string(want));
+    }
+  }
+  const json_t *want_short = json_object_get(requested, "shortNames");
+  if (!json_equal((json_t *)want_short, json_object_get(accepted, "shortNames"))) {
+    char all_msgs[2048] = "";
+    size_t i;
+    json_t *s;
+    int nconf = 0;
+    json_array_foreach(want_short, i, s) {
+      if (in_list(json_object_get(accepted, "shortNames"), json_string_value(s))) continue;
+      const char *c = conflict(json_string_value(s), "", resources, buf, sizeof buf);
+      if (!c) continue;
+      size_t l = strlen(all_msgs);
+      snprintf(all_msgs + l, sizeof all_msgs - l, "%s%s", nconf++ ? ", " : "", c);
+    }
+    if (nconf) {
+      reason = "ShortNamesConflict";
+      snprintf(msgbuf, sizeof msgbuf, nconf > 1 ? "[%s]" : "%s", all_msgs);
+      msg = msgbuf;
+    } else if (want_short) {
+      json_object_set(names, "shortNames", (json_t *)want_short);
+    } else {
+      json_object_del(names, "shortNames");
+    }
+  }
+  const json_t *cats = json_object_get(requested, "categories");
+  if (cats) json_object_set(names, "categories", (json_t *)cats);
+  else json_object_del(names, "categories");
+  json_object_set_new(status, "acceptedNames", names);
+  if (reason) crd_set_condition(crd, "NamesAccepted", "False", reason, msg);
+  else crd_set_condition(crd, "NamesAccepted", "True", "NoConflicts", "no conflicts found");
+  if (!condition_true(crd, "Established")) {
+    if (!reason) crd_set_condition(crd, "Established", "True", "InitialNamesAccepted", "the initial names have been accepted");
+    else crd_set_condition(crd, "Established", "False", "NotAccepted", "not all names are accepted");
+  }
+  json_decref(resources);
+  json_decref(kinds);
+}
+
+static void update_status(json_t *crd) {
+  api_result res = api_update(crd_resource(), "", name_of(crd), "status", json_incref(crd), NULL);
+  if (res.code >= 300 && res.code != 409 && res.code != 404)
+    LOGW("CRD %s: status update failed (%d)", name_of(crd), res.code);
+  api_result_clear(&res);
+}
+
+/* The served resource whose bucket holds the CRD's objects, or NULL. */
+static const resource *instances_of(const json_t *crd) {
+  const json_t *spec = json_object_get(crd, "spec");
+  const char *plural = jstr(json_object_get(json_object_get(crd, "status"), "acceptedNames"), "plural");
+  size_t i;
+  json_t *v;
+  json_array_foreach(json_object_get(spec, "versions"), i, v) {
+    const resource *r = registry_find(jstr(spec, "group"), jstr(v, "name"), plural);
+    if (r && r->ref.crd) return r;
+  }
+  return NULL;
+}
+
+/* Deletes every instance; true when none is left. */
+static bool delete_instances(const resource *r) {
+  cobj_vec items = {0};
+  cache_list(api_cache(), r->bucket, "", NULL, 0, &items);
+  for (size_t i = 0; i < items.n; i++) {
+    const json_t *md = json_object_get(items.items[i]->obj, "metadata");
+    if (json_object_get(md, "deletionTimestamp")) continue;
+    api_result res = api_delete(r, jstr(md, "namespace"), jstr(md, "name"), NULL, NULL);
+    api_result_clear(&res);
+  }
+  cobj_vec_clear(&items);
+  return cache_count(api_cache(), r->bucket) == 0;
+}
+
+/* The CRD finalizer: Terminating, delete the instances, drop the finalizer. */
+static void finalize(json_t *crd) {
+  crd_set_condition(crd, "Terminating", "True", "InstanceDeletionInProgress", "CustomResource deletion is in progress");
+  update_status(crd);
+  const resource *r = condition_true(crd, "Established") ? instances_of(crd) : NULL;
+  if (r && !delete_instances(r)) {
+    crd_set_condition(crd, "Terminating", "True", "InstanceDeletionCheck",
+                      "could not confirm zero CustomResources remaining: timed out waiting for the condition");
+    update_status(crd);
+    return;
+  }
+  if (!r) crd_set_condition(crd, "Terminating", "False", "NeverEstablished", "resource was never established");
+  json_t *fins = json_object_get(json_object_get(crd, "metadata"), "finalizers");
+  for (size_t i = json_array_size(fins); i-- > 0;)
+    if (!strcmp(json_string_value(json_array_get(fins, i)), CRD_CLEANUP_FINALIZER)) json_array_remove(fins, i);
+  api_result res = api_update(crd_resource(), "", name_of(crd), NULL, json_incref(crd), NULL);
+  api_result_clear(&res);
+}
+
+static bool has_cleanup_finalizer(const json_t *crd) {
+  return in_list(json_object_get(json_object_get(crd, "metadata"), "finalizers"), CRD_CLEANUP_FINALIZER);
+}
+
+static void reconcile_all(void) {
+  const resource *cr = crd_resource();
+  cobj_vec all = {0};
+  cache_list(api_cache(), cr->bucket, "", NULL, 0, &all);
+  for (size_t i = 0; i < all.n; i++) {
+    json_t *crd = json_deep_copy(all.items[i]->obj);
+    if (json_object_get(json_object_get(crd, "metadata"), "deletionTimestamp")) {
+      if (has_cleanup_finalizer(crd)) finalize(crd);
+      json_decref(crd);
+      continue;
+    }
+    json_t *before = json_deep_copy(json_object_get(crd, "status"));
+    compute_names(&all, crd);
+    if (!json_equal(before, json_object_get(crd, "status"))) update_status(crd);
+    else sync_registry(crd);
+    json_decref(before);
+    json_decref(crd);
+  }
+  cobj_vec_clear(&all);
+}
+
+static void on_deleted(const json_t *crd) {
+  const json_t *spec = json_object_get(crd, "spec");
+  crd_registry_drop(jstr(spec, "group"), jstr(json_object_get(json_object_get(crd, "status"), "acceptedNames"), "plural"));
+  forget_synced(name_of(crd));
+}
+
+static void *run(void *arg) {
+  (void)arg;
+  cache *c = api_cache();
+  int64_t cursor = cache_rev(c);
+  reconcile_all();
+  while (!atomic_load(&stop_flag)) {
+    cache_event evs[32];
+    int n = cache_wait(c, crd_resource()->bucket, &cursor, evs, 32, 1000, &stop_flag);
+    if (n < 0) cursor = cache_rev(c);
+    for (int i = 0; i < n; i++) {
+      if (evs[i].type == EV_DELETED) on_deleted(evs[i].obj->obj);
+      cache_event_release(&evs[i]);
+    }
+    if (!atomic_load(&stop_flag)) reconcile_all();
+  }
+  return NULL;
+}
+
+void crd_controller_start(void) {
+  const resource *cr = crd_resource();
+  if (!cr) return;
+  cobj_vec all = {0};
+  cache_list(api_cache(), cr->bucket, "", NULL, 0, &all);
+  for (size_t i = 0; i < all.n; i++) sync_registry(all.items[i]->obj);
+  cobj_vec_clear(&all);
+  atomic_store(&stop_flag, false);
+  running = pthread_create(&thread, NULL, run, NULL) == 0;
+}
+
+void crd_controller_stop(void) {
+  if (!running) return;
+  atomic_store(&stop_flag, true);
+  cache_wake_all(api_cache());
+  pthread_join(thread, NULL);
+  running = false;
+}

@@ -1,0 +1,165 @@
+/* crd_registry.c - turns a CRD into registry rows: one resource per served
+ * version, named by the CRD's accepted names, stored under "<group>/<plural>"
+ * in the storage version. A row is created once per group/version/plural and
+ * then updated in place (kind, names, rules) or retired and revived, so the
+ * registry never holds two rows for one path and pointers held by watches
+ * stay valid. Only the CRD controller thread calls in here (and the start-up
+ * sync before it runs); rows_lock still guards the row list. */
+#include "crd.h"
+#include "kinds_util.h"
+#include "log.h"
+#include "registry.h"
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_ROWS 4096
+
+static pthread_mutex_t rows_lock = PTHREAD_MUTEX_INITIALIZER; /* guards rows, nrows */
+static resource *rows[MAX_ROWS];
+static size_t nrows;
+
+static const char *jstr(const json_t *o, const char *k) {
+  const char *s = json_string_value(json_object_get(o, k));
+  return s ? s : "";
+}
+
+/* A string that lives as long as the process (rows are never freed). */
+static const char *keep(const char *s) { return strdup(s); }
+
+static json_t *subresources_of(const json_t *subs, const char *group, const char *version, const char *kind) {
+  json_t *out = json_array();
+  if (json_object_get(subs, "status"))
+    json_array_append_new(out, json_pack("{s:s,s:s,s:s,s:s,s:[sss]}", "name", "status", "group", group, "version",
+                                         version, "kind", kind, "verbs", "get", "patch", "update"));
+  if (json_object_get(subs, "scale"))
+    json_array_append_new(out, json_pack("{s:s,s:s,s:s,s:s,s:[sss]}", "name", "scale", "group", "autoscaling",
+                                         "version", "v1", "kind", "Scale", "verbs", "get", "patch", "update"));
+  return out;
+}
+
+/* The registry.json-like row of one version (verbs, names, subresources). */
+static json_t *entry_of(const json_t *names, const json_t *ver, const char *group) {
+  json_t *e = json_pack("{s:[ssssssss]}", "verbs", "delete", "deletecollection", "get", "list", "patch", "create",
+                        "update", "watch");
+  json_t *sn = json_object_get(names, "shortNames"), *cat = json_object_get(names, "categories");
+  json_object_set_new(e, "shortNames", sn ? json_deep_copy(sn) : json_array());
+  json_object_set_new(e, "categories", cat ? json_deep_copy(cat) : json_array());
+  json_object_set_new(e, "subresources",
+                      subresources_of(json_object_get(ver, "subresources"), group, jstr(ver, "name"),
+                                      jstr(names, "kind")));
+  return e;
+}
+
+static crd_version *rules_of(const json_t *ver, const char *crd_name) {
+  crd_version *cv = calloc(1, sizeof *cv);
+  const json_t *schema = json_object_get(json_object_get(ver, "schema"), "openAPIV3Schema");
+  cv->schema = schema ? json_deep_copy(schema) : NULL;
+  const json_t *cols = json_object_get(ver, "additionalPrinterColumns");
+  cv->columns = json_array_size(cols) ? json_deep_copy(cols) : NULL;
+  const json_t *subs = json_object_get(ver, "subresources");
+  cv->status = json_object_get(subs, "status") != NULL;
+  const json_t *scale = json_object_get(subs, "scale");
+  cv->scale = scale ? json_deep_copy(scale) : NULL;
+  cv->crd_name = keep(crd_name);
+  return cv;
+}
+
+static resource *find_row(const char *group, const char *version, const char *plural) {
+  for (size_t i = 0; i < nrows; i++)
+    if (!strcmp(rows[i]->ref.group, group) && !strcmp(rows[i]->ref.version, version) &&
+        !strcmp(rows[i]->ref.plural, plural))
+      return rows[i];
+  return NULL;
+}
+
+static bool version_served(const json_t *crd, const char *version) {
+  size_t i;
+  json_t *v;
+  json_array_foreach(json_object_get(json_object_get(crd, "spec"), "versions"), i, v) {
+    if (!strcmp(jstr(v, "name"), version)) return json_is_true(json_object_get(v, "served"));
+  }
+  return false;
+}
+
+/* Fills r (new or reused) from the CRD's names and version. */
+static void fill_row(resource *r, const json_t *crd, const json_t *names, const json_t *ver, const char *storage_gv) {
+  const json_t *spec = json_object_get(crd, "spec");
+  const char *group = jstr(spec, "group");
+  char buf[512];
+  r->ref.group = keep(group);
+  r->ref.version = keep(jstr(ver, "name"));
+  r->ref.plural = keep(jstr(names, "plural"));
+  __atomic_store_n(&r->ref.kind, keep(jstr(names, "kind")), __ATOMIC_RELEASE);
+  r->ref.namespaced = !strcmp(jstr(spec, "scope"), "Namespaced");
+  __atomic_store_n(&r->ref.crd, rules_of(ver, jstr(json_object_get(crd, "metadata"), "name")), __ATOMIC_RELEASE);
+  r->list_kind = keep(jstr(names, "listKind"));
+  r->singular = keep(jstr(names, "singular"));
+  r->definition = "";
+  snprintf(buf, sizeof buf, "%s/%s", group, jstr(names, "plural"));
+  r->storage = keep(buf);
+  r->storage_version = keep(storage_gv);
+  snprintf(buf, sizeof buf, "%s/%s", group, jstr(ver, "name"));
+  r->group_version = keep(buf);
+  r->verbs = VERB_GET | VERB_LIST | VERB_WATCH | VERB_CREATE | VERB_UPDATE | VERB_PATCH | VERB_DELETE |
+             VERB_DELETECOLLECTION;
+  __atomic_store_n(&r->entry, entry_of(names, ver, group), __ATOMIC_RELEASE);
+}
+
+static const char *storage_version_of(const json_t *spec) {
+  size_t i;
+  json_t *v;
+  json_array_foreach(json_object_get(spec, "versions"), i, v) {
+    if (json_is_true(json_object_get(v, "storage"))) return jstr(v, "name");
+  }
+  return "";
+}
+
+static void retire_others(const char *crd_name, const json_t *crd, bool established) {
+  for (size_t i = 0; i < nrows; i++) {
+    resource *r = rows[i];
+    if (!registry_served(r) || strcmp(r->ref.crd->crd_name, crd_name)) continue;
+    if (!established || !crd || !version_served(crd, r->ref.version)) registry_retire(r);
+  }
+}
+
+void crd_registry_sync(const json_t *crd, bool established) {
+  const json_t *spec = json_object_get(crd, "spec");
+  const json_t *names = json_object_get(json_object_get(crd, "status"), "acceptedNames");
+  const char *crd_name = jstr(json_object_get(crd, "metadata"), "name");
+  pthread_mutex_lock(&rows_lock);
+  if (established && *jstr(names, "plural") && *jstr(names, "kind")) {
+    char storage_gv[512];
+    snprintf(storage_gv, sizeof storage_gv, "%s/%s", jstr(spec, "group"), storage_version_of(spec));
+    size_t i;
+    json_t *ver;
+    json_array_foreach(json_object_get(spec, "versions"), i, ver) {
+      if (!json_is_true(json_object_get(ver, "served"))) continue;
+      resource *r = find_row(jstr(spec, "group"), jstr(ver, "name"), jstr(names, "plural"));
+      if (r) {
+        fill_row(r, crd, names, ver, storage_gv);
+        if (!registry_served(r)) registry_revive(r);
+        else registry_touch();
+        continue;
+      }
+      if (nrows >= MAX_ROWS) {
+        LOGE("too many custom resource versions; %s/%s not served", jstr(spec, "group"), jstr(ver, "name"));
+        continue;
+      }
+      r = calloc(1, sizeof *r);
+      fill_row(r, crd, names, ver, storage_gv);
+      if (registry_add(r) == 0) rows[nrows++] = r;
+    }
+  }
+  retire_others(crd_name, crd, established);
+  pthread_mutex_unlock(&rows_lock);
+}
+
+void crd_registry_drop(const char *group, const char *plural) {
+  char name[512];
+  snprintf(name, sizeof name, "%s.%s", plural, group);
+  pthread_mutex_lock(&rows_lock);
+  retire_others(name, NULL, false);
+  pthread_mutex_unlock(&rows_lock);
+}
