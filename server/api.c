@@ -211,7 +211,7 @@ api_result api_create(const resource *r, const char *ns, json_t *obj, const api_
   if (o && o->dry_run) return (api_result){201, obj, NULL};
 
   to_storage(r, obj);
-  api_canonical_order(obj);
+  api_canonical_order(r, obj);
   char err[256];
   cobj *out = NULL;
   char *name_copy = strdup(name);
@@ -294,7 +294,7 @@ api_result api_write_update(const resource *r, const char *ns, const char *name,
   if (o && o->dry_run) return (api_result){200, obj, NULL};
   bool del = deletion_complete(r, obj);
   to_storage(r, obj);
-  api_canonical_order(obj);
+  api_canonical_order(r, obj);
   char err[256];
   cobj *out = NULL;
   int64_t now_rev = 0;
@@ -309,7 +309,7 @@ api_result api_write_update(const resource *r, const char *ns, const char *name,
 
 api_result api_store_unchecked(const resource *r, const char *ns, const char *name, json_t *obj, cobj *cur) {
   to_storage(r, obj);
-  api_canonical_order(obj);
+  api_canonical_order(r, obj);
   char err[256];
   cobj *out = NULL;
   int rc = cache_write(g_cache, r->bucket, r->ref.namespaced ? ns : "", name, cur->rev, obj, false, &out, NULL, err,

@@ -19,8 +19,9 @@ bool tracks_generation(const resource *r);
 bool has_finalizers(const json_t *obj);
 void add_finalizer(json_t *obj, const char *f);
 /* Puts kind, apiVersion, metadata first and metadata's fields in
- * ObjectMeta's order, so stored JSON reads like kube-apiserver's. */
-void api_canonical_order(json_t *obj);
+ * ObjectMeta's order, so stored JSON reads like kube-apiserver's; custom
+ * resources get every key sorted, as unstructured JSON is. */
+void api_canonical_order(const resource *r, json_t *obj);
 
 /* The shared tail of update and patch: strategy, validation, no-op check and
  * the compare-and-swap against cur. Steals obj. *retry is set when cur was

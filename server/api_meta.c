@@ -90,6 +90,8 @@ bool same_but_rv(const json_t *a, const json_t *b) {
   return eq;
 }
 
+static int cmp_str(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
+
 bool tracks_generation(const resource *r) {
   if (r->ref.crd) return true;
   static const char *const kinds[] = {"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet",
@@ -132,7 +134,43 @@ static void reorder(json_t *o, const char *const *order) {
   json_decref(rest);
 }
 
-void api_canonical_order(json_t *obj) {
+/* Rebuilds every object below v with its keys in sorted order, the way Go
+ * marshals the maps of an unstructured object. */
+static void sort_keys(json_t *v, int depth) {
+  if (depth > 128) return;
+  if (json_is_array(v)) {
+    size_t i;
+    json_t *e;
+    json_array_foreach(v, i, e) sort_keys(e, depth + 1);
+    return;
+  }
+  if (!json_is_object(v)) return;
+  size_t n = json_object_size(v), i = 0;
+  const char **keys = malloc((n ? n : 1) * sizeof *keys);
+  const char *k;
+  json_t *e;
+  json_object_foreach(v, k, e) keys[i++] = k;
+  qsort(keys, n, sizeof *keys, cmp_str);
+  json_t *copy = json_object();
+  for (i = 0; i < n; i++) {
+    json_t *val = json_object_get(v, keys[i]);
+    sort_keys(val, depth + 1);
+    json_object_set(copy, keys[i], val);
+  }
+  free(keys);
+  json_object_clear(v);
+  json_object_update(v, copy);
+  json_decref(copy);
+}
+
+void api_canonical_order(const resource *r, json_t *obj) {
+  if (r->ref.crd) {
+    json_t *md = json_object_get(obj, "metadata");
+    if (json_is_object(md) && !json_object_get(md, "resourceVersion"))
+      json_object_set_new(md, "resourceVersion", json_string(""));
+    sort_keys(obj, 0);
+    return;
+  }
   static const char *const top[] = {"kind", "apiVersion", "metadata", NULL};
   static const char *const meta[] = {"name", "generateName", "namespace", "selfLink", "uid", "resourceVersion",
                                      "generation", "creationTimestamp", "deletionTimestamp",
