@@ -180,16 +180,17 @@ static void string_checks(const json_t *s, const json_t *v, const char *path, fi
   size_t n = utf8_len(str);
   const json_t *maxl = json_object_get(s, "maxLength"), *minl = json_object_get(s, "minLength");
   char msg[1200];
+  /* kube-openapi's string validator stops at its first failure */
   if (json_is_integer(maxl) && (long long)n > json_integer_value(maxl)) {
     snprintf(msg, sizeof msg, "%s in body should be at most %lld chars long", path, json_integer_value(maxl));
     fe_add(fe, FE_INVALID, at(path), v, "%s", msg);
-  }
-  if (json_is_integer(minl) && (long long)n < json_integer_value(minl)) {
+  } else if (json_is_integer(minl) && (long long)n < json_integer_value(minl)) {
     snprintf(msg, sizeof msg, "%s in body should be at least %lld chars long", path, json_integer_value(minl));
     fe_add(fe, FE_INVALID, at(path), v, "%s", msg);
+  } else {
+    const char *pattern = json_string_value(json_object_get(s, "pattern"));
+    if (pattern && !pattern_matches(pattern, str)) invalid(fe, path, v, "%s in body should match '%s'", path, pattern);
   }
-  const char *pattern = json_string_value(json_object_get(s, "pattern"));
-  if (pattern && !pattern_matches(pattern, str)) invalid(fe, path, v, "%s in body should match '%s'", path, pattern);
   const char *format = json_string_value(json_object_get(s, "format"));
   if (format && !valid_format(format, str)) {
     snprintf(msg, sizeof msg, "%s in body must be of type %s: \"%s\"", path, format, str);
