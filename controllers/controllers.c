@@ -9,9 +9,15 @@ void controllers_start(void) {
   serviceaccount_token_controller_start();
   endpoints_controller_start();
   endpointslice_controller_start();
+  scheduler_start();
+  node_lifecycle_controller_start();
+  podgc_controller_start();
 }
 
 void controllers_stop(void) {
+  podgc_controller_stop();
+  node_lifecycle_controller_stop();
+  scheduler_stop();
   endpointslice_controller_stop();
   endpoints_controller_stop();
   serviceaccount_token_controller_stop();

@@ -31,4 +31,18 @@ void endpointslice_controller_stop(void);
 void serviceaccount_token_controller_start(void);
 void serviceaccount_token_controller_stop(void);
 
+/* Scheduler: binds unbound pods of schedulerName default-scheduler to nodes. */
+void scheduler_start(void);
+void scheduler_stop(void);
+
+/* Node lifecycle: Unknown conditions for silent nodes, condition taints,
+ * taint-based eviction. The grace period is set before start (default 40 s). */
+void node_lifecycle_set_grace_period(int seconds);
+void node_lifecycle_controller_start(void);
+void node_lifecycle_controller_stop(void);
+
+/* Pod GC: force-deletes pods bound to nodes that are gone. */
+void podgc_controller_start(void);
+void podgc_controller_stop(void);
+
 #endif

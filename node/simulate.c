@@ -1,17 +1,24 @@
 /* simulate.c - see simulate.h. Each node gets what a kubelet would write at
  * registration (capacity/allocatable, addresses on loopback, nodeInfo,
  * conditions) and a Lease renewed every heartbeat; the Ready condition's
- * heartbeat time is refreshed as kubelets do (status every 4 leases). The
- * pods bound to the nodes are run by simulate_pods.c. */
+ * heartbeat time is refreshed as kubelets do (status every 4 leases). Up to
+ * 8 threads share the nodes so 1000 nodes register in seconds and their
+ * Leases stay fresh under load. The pods bound to the nodes are run by
+ * simulate_pods.c. */
 #include "simulate.h"
 #include "https_client.h"
 #include "log.h"
 #include "simulate_pods.h"
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#define HEARTBEAT_THREADS 8 /* registration and Lease renewal run on this many connections */
 
 static void now_rfc3339(char *buf, size_t len, int micro) {
   struct timespec ts;
@@ -101,16 +108,52 @@ static void heartbeat_status(https_client *c, const char *name) {
   json_decref(patch);
 }
 
-int simulate_run(const simulate_opts *o, volatile sig_atomic_t *stop) {
+/* One heartbeat thread: registers nodes first, first + stride, ... and
+ * keeps their Leases (and every 4th round their status) fresh. */
+typedef struct {
+  const simulate_opts *o;
+  volatile sig_atomic_t *stop;
+  char **names;
+  int first, stride;
+  pthread_t thread;
+  atomic_int *registered;
+} heartbeat_share;
+
+static void *heartbeat(void *arg) {
+  heartbeat_share *h = arg;
+  const simulate_opts *o = h->o;
   char err[512] = "";
   https_client *c = https_client_open(o->kubeconfig, err, sizeof err);
   if (!c) {
     LOGE("%s", err);
+    return NULL;
+  }
+  for (int i = h->first; i < o->count && !*h->stop; i += h->stride) {
+    if (register_node(c, o, h->names[i], i) == 0) atomic_fetch_add(h->registered, 1);
+    else LOGW("could not register node %s", h->names[i]);
+    renew_lease(c, o, h->names[i]);
+  }
+  for (unsigned round = 1; !*h->stop; round++) {
+    for (int s = 0; s < o->heartbeat_seconds * 10 && !*h->stop; s++) usleep(100000);
+    for (int i = h->first; i < o->count && !*h->stop; i += h->stride) {
+      renew_lease(c, o, h->names[i]);
+      if (round % 4 == 0) heartbeat_status(c, h->names[i]);
+    }
+  }
+  https_client_close(c);
+  return NULL;
+}
+
+int simulate_run(const simulate_opts *o, volatile sig_atomic_t *stop) {
+  char err[512] = "";
+  https_client *probe = https_client_open(o->kubeconfig, err, sizeof err);
+  if (!probe) {
+    LOGE("%s", err);
     return 1;
   }
+  https_client_close(probe);
   char **names = calloc((size_t)o->count, sizeof *names), **ips = calloc((size_t)o->count, sizeof *ips);
   char name[256], ip[32];
-  int ok = 0;
   for (int i = 0; i < o->count; i++) {
     snprintf(name, sizeof name, "%s-%d", o->prefix, i);
     node_ip(i, ip, sizeof ip);
@@ -118,19 +161,23 @@ int simulate_run(const simulate_opts *o, volatile sig_atomic_t *stop) {
     ips[i] = strdup(ip);
   }
   sim_pods *pods = sim_pods_start(o->kubeconfig, o->pod_workers, names, ips, o->count);
-  for (int i = 0; i < o->count && !*stop; i++) {
-    if (register_node(c, o, names[i], i) == 0) ok++;
-    else LOGW("could not register node %s", names[i]);
-    renew_lease(c, o, names[i]);
+  int nthreads = o->count < HEARTBEAT_THREADS ? o->count : HEARTBEAT_THREADS;
+  heartbeat_share *shares = calloc((size_t)nthreads, sizeof *shares);
+  atomic_int registered = 0;
+  for (int k = 0; k < nthreads; k++) {
+    shares[k] = (heartbeat_share){o, stop, names, k, nthreads, 0, &registered};
+    pthread_create(&shares[k].thread, NULL, heartbeat, &shares[k]);
   }
-  LOGI("registered %d of %d simulated nodes (%s-0..%s-%d)", ok, o->count, o->prefix, o->prefix, o->count - 1);
-  for (unsigned round = 1; !*stop; round++) {
-    for (int s = 0; s < o->heartbeat_seconds * 10 && !*stop; s++) usleep(100000);
-    for (int i = 0; i < o->count && !*stop; i++) {
-      renew_lease(c, o, names[i]);
-      if (round % 4 == 0) heartbeat_status(c, names[i]);
+  bool announced = false;
+  while (!*stop) {
+    usleep(100000);
+    if (!announced && atomic_load(&registered) == o->count) {
+      LOGI("registered %d simulated nodes (%s-0..%s-%d)", o->count, o->prefix, o->prefix, o->count - 1);
+      announced = true;
     }
   }
+  for (int k = 0; k < nthreads; k++) pthread_join(shares[k].thread, NULL);
+  free(shares);
   sim_pods_stop(pods);
   for (int i = 0; i < o->count; i++) {
     free(names[i]);
@@ -138,6 +185,5 @@ int simulate_run(const simulate_opts *o, volatile sig_atomic_t *stop) {
   }
   free(names);
   free(ips);
-  https_client_close(c);
   return 0;
 }

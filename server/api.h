@@ -81,6 +81,11 @@ bool api_filter_match(const api_filter *f, const json_t *obj);
 const char *api_filter_namespace(const api_filter *f);
 void api_filter_free(api_filter *f);
 
+/* pods/binding: assigns the unbound pod ns/pod to node (PodScheduled
+ * True). 201 (obj = the bound pod unless dry_run) or an error Status: 404,
+ * 409 when already bound or being deleted, 422 without a node. */
+api_result api_bind(const char *ns, const char *pod, const char *node, bool dry_run);
+
 /* Helpers shared with controllers. */
 void api_now_rfc3339(char *buf, size_t len);
 void api_new_uid(char *buf, size_t len);

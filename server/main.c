@@ -36,6 +36,8 @@ static void usage(FILE *f) {
           "  --watch-window N     events kept for watch resumption (default 100000)\n"
           "  --http-threads N     server threads; each open watch holds one (default 512)\n"
           "  --no-local-node      do not run a node in this process (there is none yet: accepted for scripts)\n"
+          "  --node-monitor-grace-period SECONDS  a node whose kubelet is silent this long is NotReady\n"
+          "                       (Unknown) and tainted unreachable (default 40)\n"
           "  -v, --verbose        log every request\n");
 }
 
@@ -78,6 +80,7 @@ int main(int argc, char **argv) {
                                        {"watch-window", required_argument, 0, 'w'},
                                        {"http-threads", required_argument, 0, 't'},
                                        {"no-local-node", no_argument, 0, 'n'},
+                                       {"node-monitor-grace-period", required_argument, 0, 'G'},
                                        {"verbose", no_argument, 0, 'v'},
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
@@ -89,6 +92,7 @@ int main(int argc, char **argv) {
     case 'w': window = atol(optarg); break;
     case 't': threads = atol(optarg); break;
     case 'n': break;
+    case 'G': node_lifecycle_set_grace_period(atoi(optarg)); break;
     case 'v': log_set_level(LOG_DEBUG); break;
     case 'h': usage(stdout); return 0;
     default: usage(stderr); return 2;

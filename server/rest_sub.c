@@ -182,71 +182,15 @@ static void send_created_status(http_req *rq) {
   json_decref(s);
 }
 
-/* pods/binding: sets spec.nodeName once, with the PodScheduled condition. */
-static void bind(http_req *rq, const resource *pods, const char *pod, const json_t *binding, bool dry_run) {
+/* pods/binding: the API core binds (api_bind), as the scheduler does. */
+static void bind(http_req *rq, const char *pod, const json_t *binding, bool dry_run) {
   const char *node = json_string_value(json_object_get(json_object_get(binding, "target"), "name"));
-  if (!node || !*node) {
-    http_send_status(rq, status_failure(422, "Invalid", "Binding \"\" is invalid: target.name: Required value", NULL));
-    return;
-  }
-  for (int attempt = 0; attempt < 16; attempt++) {
-    cobj *cur = cache_get_latest(api_cache(), pods->bucket, rq->ns, pod);
-    if (!cur) {
-      http_send_status(rq, status_not_found(pods, pod));
-      return;
-    }
-    const char *have = json_string_value(json_object_get(json_object_get(cur->obj, "spec"), "nodeName"));
-    if (have && *have) {
-      char why[512];
-      snprintf(why, sizeof why, "pod %s is already assigned to node \"%s\"", pod, have);
-      cobj_unref(cur);
-      http_send_status(rq, status_conflict(pods, pod, why));
-      return;
-    }
-    if (meta_str(cur->obj, "deletionTimestamp")) {
-      cobj_unref(cur);
-      http_send_status(rq, status_conflict(pods, pod, "pod is being deleted, cannot be assigned to a host"));
-      return;
-    }
-    json_t *obj = json_deep_copy(cur->obj);
-    json_t *spec = json_object_get(obj, "spec");
-    json_object_set_new(spec, "nodeName", json_string(node));
-    json_t *status = json_object_get(obj, "status");
-    if (!json_is_object(status)) json_object_set_new(obj, "status", status = json_object());
-    json_t *conds = json_object_get(status, "conditions");
-    if (!json_is_array(conds)) json_object_set_new(status, "conditions", conds = json_array());
-    char now[32];
-    api_now_rfc3339(now, sizeof now);
-    size_t i;
-    json_t *c;
-    json_array_foreach(conds, i, c) {
-      const char *t = json_string_value(json_object_get(c, "type"));
-      if (t && !strcmp(t, "PodScheduled")) {
-        json_array_remove(conds, i);
-        break;
-      }
-    }
-    json_array_append_new(conds, json_pack("{s:s,s:s,s:n,s:s}", "type", "PodScheduled", "status", "True",
-                                           "lastProbeTime", "lastTransitionTime", now));
-    if (dry_run) {
-      json_decref(obj);
-      cobj_unref(cur);
-      send_created_status(rq);
-      return;
-    }
-    api_result res = api_store_unchecked(pods, rq->ns, pod, obj, cur);
-    cobj_unref(cur);
-    if (res.code == 0) continue;
-    if (res.code >= 300) {
-      http_send_result(rq, &res);
-      return;
-    }
+  api_result res = api_bind(rq->ns, pod, node, dry_run);
+  if (res.code >= 300) http_send_result(rq, &res);
+  else {
     api_result_clear(&res);
     send_created_status(rq);
-    return;
   }
-  http_send_status(rq, status_conflict(pods, pod, "the object has been modified; please apply your changes to the "
-                                                  "latest version and try again"));
 }
 
 bool rest_sub_post(http_req *rq, const api_opts *o) {
@@ -275,7 +219,7 @@ bool rest_sub_post(http_req *rq, const api_opts *o) {
   } else {
     const char *name = rq->name[0] ? rq->name : json_string_value(json_object_get(json_object_get(body, "metadata"), "name"));
     if (!name || !*name) http_send_status(rq, status_bad_request("name is required for a binding"));
-    else bind(rq, pods, name, body, o && o->dry_run);
+    else bind(rq, name, body, o && o->dry_run);
   }
   json_decref(body);
   return true;

@@ -14,7 +14,8 @@ Variables: $NS (a namespace unique to the case and kubectl), $M (the manifests
 folder), $SERVER, $TOKEN, $CACERT, $KUBECONFIG, $DATA (the server's data dir),
 $CKUBE_SERVER_BIN and $CKUBE_NODE_BIN (the binaries under test).
 Three simulated nodes (`ckube-node --simulate 3`, named sim-0..sim-2) run for
-the whole run, so pods get scheduled and run; $NODES names them.
+the whole run, so pods get scheduled and run; $NODES names them. The server
+runs with --node-monitor-grace-period 8, so a node silent for 8 s is lost.
 A `.py` case is run with /usr/bin/python3 and must exit 0.
 Prints one line per case and a final "N passed, N failed"."""
 import argparse, json, os, re, shutil, signal, socket, ssl, subprocess, sys, tempfile, time, urllib.request
@@ -30,8 +31,12 @@ def free_port():
     return p
 
 
+NODE_GRACE_SECONDS = 8
+
+
 def start_server(binary, data, port, log):
-    proc = subprocess.Popen([binary, "--data-dir", data, "--listen", f"127.0.0.1:{port}"],
+    proc = subprocess.Popen([binary, "--data-dir", data, "--listen", f"127.0.0.1:{port}",
+                             "--node-monitor-grace-period", str(NODE_GRACE_SECONDS)],
                             stdout=log, stderr=subprocess.STDOUT)
     ctx = ssl.create_default_context()
     ctx.check_hostname = False
@@ -55,9 +60,10 @@ SIM_NODES = 3
 
 def start_nodes(binary, kubeconfig, log):
     """Simulated nodes for every case: they register, renew their Leases
-    every 2 s and play the kubelet for the pods bound to them."""
+    every second (the server declares a node lost after 8 s) and play the
+    kubelet for the pods bound to them."""
     proc = subprocess.Popen([binary, "--simulate", str(SIM_NODES), "--kubeconfig", kubeconfig, "--name-prefix", "sim",
-                             "--heartbeat-seconds", "2"], stdout=log, stderr=subprocess.STDOUT)
+                             "--heartbeat-seconds", "1"], stdout=log, stderr=subprocess.STDOUT)
     return proc
 
 

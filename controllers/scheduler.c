@@ -1,0 +1,489 @@
+/* scheduler.c - the default scheduler, in-process, as kube-scheduler 1.20
+ * behaves for what ckube serves.
+ *
+ * Informers on nodes and pods keep the scheduler's view in memory: every
+ * node's allocatable resources and the requests of the pods placed on it
+ * (bound, or assumed while their binding is in flight). Unbound pods for
+ * "default-scheduler" are queued by key; one scheduling thread takes them
+ * one at a time, filters a rotating window of nodes (percentageOfNodesToScore),
+ * scores the feasible ones (scheduler_filter.c, scheduler_score.c), assumes
+ * the pod on the winner and hands the binding to a pool of binder threads,
+ * which bind through api_bind (the code of POST pods/binding) concurrently so
+ * the store's group commit batches them, and record the "Scheduled" event.
+ * A pod that fits nowhere gets a FailedScheduling event and the PodScheduled
+ * condition False/Unschedulable with FitError's message, and is parked until
+ * a node changes or a placed pod goes away (then retried after its backoff,
+ * 1 s doubling to 10 s), or at the latest after 60 s. */
+#include "controllers.h"
+#include "api.h"
+#include "events.h"
+#include "informer.h"
+#include "log.h"
+#include "scheduler.h"
+#include "workqueue.h"
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SCHEDULER_NAME "default-scheduler"
+#define BINDERS 16
+#define BACKOFF_INITIAL_MS 1000
+#define BACKOFF_MAX_MS 10000
+#define UNSCHEDULABLE_FLUSH_MS 60000
+
+/* A pod counted on a node. */
+typedef struct {
+  char *node;
+  sched_pod info; /* info.pod is not kept */
+  bool assumed;   /* placed by us; the binding is not seen yet */
+} placed_pod;
+
+/* A pod that did not fit. */
+typedef struct {
+  int attempts;
+  long long backoff_until, since; /* monotonic ms */
+  bool parked;                    /* waiting for a cluster change (not queued) */
+} unschedulable_pod;
+
+typedef enum { JOB_BIND, JOB_FAILED } job_kind;
+
+typedef struct job {
+  job_kind kind;
+  char *key, *node, *message;
+  cobj *pod;
+  struct job *next;
+} job;
+
+static struct {
+  pthread_mutex_t mu;       /* guards nodes, list, placed, unschedulable, next_start, rand_state */
+  strmap *nodes;            /* name -> sched_node (ghosts: node == NULL, still carrying pods) */
+  sched_node **list;        /* every sched_node, in insertion order */
+  int nlist, caplist, real_nodes;
+  strmap *placed;           /* pod key -> placed_pod */
+  strmap *unschedulable;    /* pod key -> unschedulable_pod */
+  int next_start;
+  unsigned rand_state;
+
+  pthread_mutex_t jobs_mu;  /* guards the job FIFO and stopping */
+  pthread_cond_t jobs_cond;
+  job *jobs_head, *jobs_tail;
+  bool stopping;
+
+  workqueue *queue;
+  informer *node_inf, *pod_inf;
+  pthread_t scheduler_thread, flusher, binders[BINDERS];
+  atomic_bool move_requested, stop;
+  const resource *pods;
+} S;
+
+static long long mono_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static const char *md_str(const json_t *o, const char *k) {
+  return json_string_value(json_object_get(json_object_get(o, "metadata"), k));
+}
+
+static const char *spec_str(const json_t *o, const char *k) {
+  return json_string_value(json_object_get(json_object_get(o, "spec"), k));
+}
+
+static bool terminal(const json_t *pod) {
+  const char *phase = json_string_value(json_object_get(json_object_get(pod, "status"), "phase"));
+  return phase && (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed"));
+}
+
+/* An unbound live pod this scheduler is responsible for. */
+static bool wants_scheduling(const json_t *pod) {
+  const char *node = spec_str(pod, "nodeName"), *name = spec_str(pod, "schedulerName");
+  return (!node || !*node) && !md_str(pod, "deletionTimestamp") && !terminal(pod) &&
+         !strcmp(name ? name : SCHEDULER_NAME, SCHEDULER_NAME);
+}
+
+/* ---- the in-memory view (mu held) ---- */
+
+static sched_node *node_get_or_add(const char *name) {
+  sched_node *n = strmap_get(S.nodes, name);
+  if (n) return n;
+  n = calloc(1, sizeof *n);
+  n->name = strdup(name);
+  strmap_put(S.nodes, name, n);
+  if (S.nlist == S.caplist) {
+    S.caplist = S.caplist ? 2 * S.caplist : 64;
+    S.list = realloc(S.list, (size_t)S.caplist * sizeof *S.list);
+  }
+  S.list[S.nlist++] = n;
+  return n;
+}
+
+static void node_drop_if_unused(sched_node *n) {
+  if (n->node || n->npods > 0) return;
+  strmap_remove(S.nodes, n->name);
+  for (int i = 0; i < S.nlist; i++)
+    if (S.list[i] == n) {
+      memmove(S.list + i, S.list + i + 1, (size_t)(S.nlist - i - 1) * sizeof *S.list);
+      S.nlist--;
+      break;
+    }
+  sched_node_free(n);
+}
+
+static void place(const char *key, const char *node_name, const sched_pod *info, bool assumed) {
+  placed_pod *pp = calloc(1, sizeof *pp);
+  pp->node = strdup(node_name);
+  pp->info = *info;
+  pp->info.pod = NULL;
+  pp->assumed = assumed;
+  sched_node_add_pod(node_get_or_add(node_name), info);
+  strmap_put(S.placed, key, pp);
+}
+
+/* Takes the pod off its node; true when it was placed. */
+static bool unplace(const char *key) {
+  placed_pod *pp = strmap_remove(S.placed, key);
+  if (!pp) return false;
+  sched_node *n = strmap_get(S.nodes, pp->node);
+  if (n) {
+    sched_node_remove_pod(n, &pp->info);
+    node_drop_if_unused(n);
+  }
+  free(pp->node);
+  free(pp);
+  return true;
+}
+
+/* ---- informers ---- */
+
+static void request_move(void) { atomic_store(&S.move_requested, true); }
+
+static bool only_status_changed(const json_t *a, const json_t *b) {
+  if (!a || !b) return false;
+  const json_t *ma = json_object_get(a, "metadata"), *mb = json_object_get(b, "metadata");
+  return json_equal(json_object_get(a, "spec"), json_object_get(b, "spec")) &&
+         json_equal(json_object_get(ma, "labels") ?: json_null(), json_object_get(mb, "labels") ?: json_null()) &&
+         json_equal(json_object_get(ma, "annotations") ?: json_null(),
+                    json_object_get(mb, "annotations") ?: json_null());
+}
+
+static void on_pod(void *ctx, cache_event_type type, const cobj *obj, const cobj *prev) {
+  const char *key = informer_key(obj);
+  const json_t *pod = obj->obj;
+  const char *node = spec_str(pod, "nodeName");
+  bool gone = type == EV_DELETED || terminal(pod), freed = false, queue = false;
+  pthread_mutex_lock(&S.mu);
+  if (gone) {
+    freed = unplace(key);
+    unschedulable_pod *u = strmap_remove(S.unschedulable, key);
+    free(u);
+  } else if (node && *node) {
+    placed_pod *pp = strmap_get(S.placed, key);
+    if (pp && strcmp(pp->node, node) != 0) {
+      unplace(key); /* bound elsewhere than we assumed */
+      pp = NULL;
+    }
+    if (!pp) {
+      sched_pod info;
+      sched_pod_parse(pod, &info);
+      place(key, node, &info, false);
+    } else pp->assumed = false;
+    free(strmap_remove(S.unschedulable, key));
+  } else if (wants_scheduling(pod)) {
+    unschedulable_pod *u = strmap_get(S.unschedulable, key);
+    queue = !(u && u->parked && prev && only_status_changed(prev->obj, pod));
+    if (queue && u) u->parked = false;
+  }
+  pthread_mutex_unlock(&S.mu);
+  if (freed) request_move();
+  if (queue) workqueue_add(S.queue, key);
+}
+
+static void on_node(void *ctx, cache_event_type type, const cobj *obj, const cobj *prev) {
+  const char *name = md_str(obj->obj, "name");
+  if (!name) return;
+  bool changed = false;
+  pthread_mutex_lock(&S.mu);
+  if (type == EV_DELETED) {
+    sched_node *n = strmap_get(S.nodes, name);
+    if (n && n->node) {
+      json_decref(n->node);
+      n->node = NULL;
+      S.real_nodes--;
+      node_drop_if_unused(n);
+    }
+  } else {
+    sched_node *n = node_get_or_add(name);
+    if (!n->node) S.real_nodes++;
+    changed = sched_node_properties_changed(n->node, obj->obj);
+    sched_node_set(n, obj->obj);
+  }
+  pthread_mutex_unlock(&S.mu);
+  if (changed) request_move();
+}
+
+/* ---- jobs for the binder pool ---- */
+
+static void push_job(job_kind kind, const char *key, const char *node, char *message, cobj *pod) {
+  job *j = calloc(1, sizeof *j);
+  j->kind = kind;
+  j->key = strdup(key);
+  j->node = node ? strdup(node) : NULL;
+  j->message = message;
+  j->pod = pod;
+  pthread_mutex_lock(&S.jobs_mu);
+  if (S.jobs_tail) S.jobs_tail->next = j;
+  else S.jobs_head = j;
+  S.jobs_tail = j;
+  pthread_cond_signal(&S.jobs_cond);
+  pthread_mutex_unlock(&S.jobs_mu);
+}
+
+static void free_job(job *j) {
+  free(j->key);
+  free(j->node);
+  free(j->message);
+  cobj_unref(j->pod);
+  free(j);
+}
+
+/* ---- scheduling one pod (scheduler thread) ---- */
+
+static void park(const char *key) {
+  unschedulable_pod *u = strmap_get(S.unschedulable, key);
+  if (!u) {
+    u = calloc(1, sizeof *u);
+    strmap_put(S.unschedulable, key, u);
+  }
+  u->attempts++;
+  long long backoff = BACKOFF_INITIAL_MS;
+  for (int i = 1; i < u->attempts && backoff < BACKOFF_MAX_MS; i++) backoff *= 2;
+  if (backoff > BACKOFF_MAX_MS) backoff = BACKOFF_MAX_MS;
+  u->since = mono_ms();
+  u->backoff_until = u->since + backoff;
+  u->parked = true;
+}
+
+static void schedule_one(const char *key) {
+  char ns[256], name[256];
+  const char *slash = strchr(key, '/');
+  if (!slash) return;
+  snprintf(ns, sizeof ns, "%.*s", (int)(slash - key), key);
+  snprintf(name, sizeof name, "%s", slash + 1);
+  cobj *o = cache_get(api_cache(), S.pods->bucket, ns, name);
+  if (!o || !wants_scheduling(o->obj)) {
+    cobj_unref(o);
+    return;
+  }
+  sched_pod info;
+  sched_pod_parse(o->obj, &info);
+  pthread_mutex_lock(&S.mu);
+  if (strmap_get(S.placed, key)) { /* assumed: its binding is under way */
+    pthread_mutex_unlock(&S.mu);
+    cobj_unref(o);
+    return;
+  }
+  int want = sched_nodes_to_find(S.real_nodes), found = 0, start = S.next_start, i;
+  sched_node **feasible = calloc((size_t)(want > 0 ? want : 1), sizeof *feasible);
+  sched_fit_error *fe = NULL;
+  sched_reasons why;
+  for (i = 0; i < S.nlist && found < want; i++) {
+    sched_node *n = S.list[(start + i) % S.nlist];
+    if (!n->node) continue;
+    if (sched_filter(&info, n, &why)) feasible[found++] = n;
+    else {
+      if (!fe) fe = sched_fit_error_new();
+      sched_fit_error_add(fe, &why);
+    }
+  }
+  if (S.nlist) S.next_start = (start + i) % S.nlist;
+  char *message = NULL;
+  sched_node *chosen = NULL;
+  if (S.real_nodes == 0) message = strdup("no nodes available to schedule pods");
+  else if (!found) message = sched_fit_error_message(fe, S.real_nodes);
+  else {
+    chosen = feasible[sched_select(&info, feasible, found, &S.rand_state)];
+    place(key, chosen->name, &info, true);
+  }
+  if (message) park(key);
+  char node_name[256] = "";
+  if (chosen) snprintf(node_name, sizeof node_name, "%s", chosen->name);
+  pthread_mutex_unlock(&S.mu);
+  free(feasible);
+  sched_fit_error_free(fe);
+  if (chosen) push_job(JOB_BIND, key, node_name, NULL, o);
+  else push_job(JOB_FAILED, key, NULL, message, o);
+}
+
+static void *scheduler_loop(void *arg) {
+  char *key;
+  while ((key = workqueue_get(S.queue))) {
+    schedule_one(key);
+    workqueue_done(S.queue, key);
+    free(key);
+  }
+  return NULL;
+}
+
+/* ---- binder pool ---- */
+
+static void bind_pod(job *j) {
+  const char *ns = md_str(j->pod->obj, "namespace"), *name = md_str(j->pod->obj, "name");
+  api_result res = api_bind(ns, name, j->node, false);
+  int code = res.code;
+  api_result_clear(&res);
+  if (code < 300) {
+    event_record(j->pod->obj, SCHEDULER_NAME, "Normal", "Scheduled", "Successfully assigned %s/%s to %s", ns, name,
+                 j->node);
+    return;
+  }
+  pthread_mutex_lock(&S.mu);
+  placed_pod *pp = strmap_get(S.placed, j->key);
+  bool forget = pp && pp->assumed && !strcmp(pp->node, j->node);
+  if (forget) unplace(j->key);
+  pthread_mutex_unlock(&S.mu);
+  if (forget) request_move();
+  if (code != 404 && code != 409) {
+    LOGW("binding pod %s to %s failed with %d; retrying", j->key, j->node, code);
+    workqueue_add_after(S.queue, j->key, BACKOFF_INITIAL_MS);
+  }
+}
+
+/* The PodScheduled condition as updatePod sets it, unless it already says so. */
+static void set_unschedulable_condition(const json_t *pod, const char *message) {
+  size_t i;
+  json_t *c;
+  bool was_false = false;
+  json_array_foreach(json_object_get(json_object_get(pod, "status"), "conditions"), i, c) {
+    const char *t = json_string_value(json_object_get(c, "type"));
+    if (!t || strcmp(t, "PodScheduled")) continue;
+    const char *st = json_string_value(json_object_get(c, "status")), *r = json_string_value(json_object_get(c, "reason"));
+    const char *m = json_string_value(json_object_get(c, "message"));
+    was_false = st && !strcmp(st, "False");
+    if (was_false && r && !strcmp(r, "Unschedulable") && m && !strcmp(m, message)) return;
+  }
+  json_t *cond = json_pack("{s:s,s:s,s:n,s:s,s:s}", "type", "PodScheduled", "status", "False", "lastProbeTime",
+                           "reason", "Unschedulable", "message", message);
+  if (!was_false) {
+    char now[32];
+    api_now_rfc3339(now, sizeof now);
+    json_object_set_new(cond, "lastTransitionTime", json_string(now));
+  }
+  json_t *patch = json_pack("{s:{s:[o]}}", "status", "conditions", cond);
+  char *body = json_dumps(patch, JSON_COMPACT);
+  json_decref(patch);
+  api_opts o = {0};
+  api_result res = api_patch(S.pods, md_str(pod, "namespace"), md_str(pod, "name"), "status",
+                             "application/strategic-merge-patch+json", body, strlen(body), &o);
+  if (res.code >= 300 && res.code != 404) LOGW("pod %s/%s: PodScheduled condition not written (%d)",
+                                               md_str(pod, "namespace"), md_str(pod, "name"), res.code);
+  api_result_clear(&res);
+  free(body);
+}
+
+static void *binder_loop(void *arg) {
+  for (;;) {
+    pthread_mutex_lock(&S.jobs_mu);
+    while (!S.jobs_head && !S.stopping) pthread_cond_wait(&S.jobs_cond, &S.jobs_mu);
+    job *j = S.jobs_head;
+    if (!j) {
+      pthread_mutex_unlock(&S.jobs_mu);
+      return NULL;
+    }
+    S.jobs_head = j->next;
+    if (!S.jobs_head) S.jobs_tail = NULL;
+    pthread_mutex_unlock(&S.jobs_mu);
+    if (j->kind == JOB_BIND) bind_pod(j);
+    else {
+      event_record(j->pod->obj, SCHEDULER_NAME, "Warning", "FailedScheduling", "%s", j->message);
+      set_unschedulable_condition(j->pod->obj, j->message);
+    }
+    free_job(j);
+  }
+}
+
+/* ---- retries of parked pods ---- */
+
+static void move_parked(bool only_old) {
+  long long now = mono_ms();
+  size_t n = 0, cap = 0;
+  struct {
+    char *key;
+    long delay;
+  } *due = NULL;
+  pthread_mutex_lock(&S.mu);
+  strmap_iter it = {0};
+  while (strmap_next(S.unschedulable, &it)) {
+    unschedulable_pod *u = it.value;
+    if (!u->parked || (only_old && now - u->since < UNSCHEDULABLE_FLUSH_MS)) continue;
+    u->parked = false;
+    if (n == cap) due = realloc(due, (cap = cap ? 2 * cap : 64) * sizeof *due);
+    due[n].key = strdup(it.key);
+    due[n++].delay = u->backoff_until > now ? (long)(u->backoff_until - now) : 0;
+  }
+  pthread_mutex_unlock(&S.mu);
+  for (size_t i = 0; i < n; i++) {
+    workqueue_add_after(S.queue, due[i].key, due[i].delay);
+    free(due[i].key);
+  }
+  free(due);
+}
+
+static void *flusher_loop(void *arg) {
+  for (unsigned tick = 1; !atomic_load(&S.stop); tick++) {
+    usleep(200000);
+    if (atomic_exchange(&S.move_requested, false)) move_parked(false);
+    if (tick % 150 == 0) move_parked(true); /* every 30 s: pods parked for 60 s */
+  }
+  return NULL;
+}
+
+void scheduler_start(void) {
+  pthread_mutex_init(&S.mu, NULL);
+  pthread_mutex_init(&S.jobs_mu, NULL);
+  pthread_cond_init(&S.jobs_cond, NULL);
+  S.nodes = strmap_new();
+  S.placed = strmap_new();
+  S.unschedulable = strmap_new();
+  S.rand_state = (unsigned)time(NULL);
+  S.queue = workqueue_new();
+  S.pods = registry_find("", "v1", "pods");
+  S.node_inf = informer_start(registry_find("", "v1", "nodes"), on_node, NULL);
+  S.pod_inf = informer_start(S.pods, on_pod, NULL);
+  pthread_create(&S.scheduler_thread, NULL, scheduler_loop, NULL);
+  pthread_create(&S.flusher, NULL, flusher_loop, NULL);
+  for (int i = 0; i < BINDERS; i++) pthread_create(&S.binders[i], NULL, binder_loop, NULL);
+}
+
+static void free_placed(void *v) {
+  placed_pod *pp = v;
+  free(pp->node);
+  free(pp);
+}
+
+void scheduler_stop(void) {
+  informer_stop(S.pod_inf);
+  informer_stop(S.node_inf);
+  atomic_store(&S.stop, true);
+  workqueue_shutdown(S.queue);
+  pthread_join(S.scheduler_thread, NULL);
+  pthread_join(S.flusher, NULL);
+  pthread_mutex_lock(&S.jobs_mu);
+  S.stopping = true;
+  pthread_cond_broadcast(&S.jobs_cond);
+  pthread_mutex_unlock(&S.jobs_mu);
+  for (int i = 0; i < BINDERS; i++) pthread_join(S.binders[i], NULL);
+  workqueue_free(S.queue);
+  strmap_free(S.placed, free_placed);
+  strmap_free(S.unschedulable, free);
+  for (int i = 0; i < S.nlist; i++) sched_node_free(S.list[i]);
+  free(S.list);
+  strmap_free(S.nodes, NULL);
+  pthread_mutex_destroy(&S.mu);
+  pthread_mutex_destroy(&S.jobs_mu);
+  pthread_cond_destroy(&S.jobs_cond);
+}

@@ -1,0 +1,111 @@
+/* scheduler.h - the parts of the scheduler (scheduler*.c) and their shared
+ * types. The scheduler keeps every node's allocatable resources and the sum
+ * of what its pods request in memory (sched_node), turns each pod into a
+ * flat summary once (sched_pod), then runs kube-scheduler 1.20's default
+ * filters in its order (NodeUnschedulable, TaintToleration, NodeAffinity,
+ * NodePorts, NodeResourcesFit; the first failing filter gives a node's
+ * reasons) and scores (least allocated, balanced allocation, preferred node
+ * affinity, PreferNoSchedule taints, spreading an owner's pods). Pure
+ * functions over these types; the caller locks. */
+#ifndef CKUBE_SCHEDULER_H
+#define CKUBE_SCHEDULER_H
+#include <stdbool.h>
+#include <stdint.h>
+#include <jansson.h>
+#include "strmap.h"
+
+#define SCHED_MAX_SCALARS 4
+
+/* Requests or capacity: cpu in millicores, memory and ephemeral storage in
+ * bytes, extended resources (nvidia.com/gpu, hugepages-2Mi) in units. */
+typedef struct {
+  int64_t milli_cpu, memory, ephemeral;
+  int nscalars;
+  struct {
+    char name[128];
+    int64_t value;
+  } scalars[SCHED_MAX_SCALARS];
+} sched_resources;
+
+typedef struct {
+  char protocol[8];
+  char ip[48];
+  int port;
+} sched_host_port;
+
+typedef struct {
+  char key[256];
+  char value[64];
+  char effect[20];
+} sched_taint;
+
+/* What the scheduler needs of one pod; built by sched_pod_parse. */
+typedef struct {
+  const json_t *pod;          /* borrowed: the pod object */
+  sched_resources requests;   /* computePodResourceRequest: sum of containers, max of init containers, overhead */
+  sched_resources nonzero;    /* the same with 100m cpu / 200Mi memory for containers without requests (scoring) */
+  int nports;
+  sched_host_port ports[8];
+  char owner[64];             /* uid of the controller ownerReference ("" without) */
+} sched_pod;
+
+/* One node and what is scheduled on it. */
+typedef struct {
+  char *name;
+  json_t *node;               /* the Node (a reference), NULL while only pods refer to it */
+  sched_resources allocatable;
+  int64_t allowed_pods;
+  bool unschedulable;
+  int ntaints;
+  sched_taint *taints;
+  sched_resources requested;  /* sum of requests of its pods (assumed ones included) */
+  sched_resources nonzero_requested;
+  int npods;
+  int nports;
+  sched_host_port *ports;     /* host ports in use */
+  strmap *owners;             /* owner uid -> pods of that owner here (intptr_t) */
+} sched_node;
+
+/* scheduler_pod.c */
+void sched_pod_parse(const json_t *pod, sched_pod *out);
+/* Sets the node's properties from a Node object (keeps what is scheduled). */
+void sched_node_set(sched_node *n, json_t *node);
+void sched_node_add_pod(sched_node *n, const sched_pod *p);
+void sched_node_remove_pod(sched_node *n, const sched_pod *p);
+void sched_node_free(sched_node *n);
+/* Whether a change of a Node can make a pod fit somewhere (labels,
+ * taints, unschedulable, allocatable differ). */
+bool sched_node_properties_changed(const json_t *old_node, const json_t *new_node);
+
+/* scheduler_filter.c */
+#define SCHED_MAX_REASONS 8
+typedef struct {
+  int n;
+  char reasons[SCHED_MAX_REASONS][160];
+} sched_reasons;
+/* True when p fits n; otherwise the reasons of the first failing filter. */
+bool sched_filter(const sched_pod *p, const sched_node *n, sched_reasons *why);
+/* Whether a Node satisfies one NodeSelectorTerm (matchExpressions and
+ * matchFields; an empty term matches nothing), or just a list of
+ * NodeSelectorRequirements on its labels. */
+bool sched_node_matches_term(const json_t *term, const json_t *node);
+bool sched_node_matches_expressions(const json_t *exprs, const json_t *node);
+
+/* Histogram of reasons over the nodes that failed -> FitError's message
+ * "0/N nodes are available: 1 node(s) ..., 2 Insufficient cpu." */
+typedef struct sched_fit_error sched_fit_error;
+sched_fit_error *sched_fit_error_new(void);
+void sched_fit_error_add(sched_fit_error *e, const sched_reasons *why);
+/* malloc'd message for total nodes. */
+char *sched_fit_error_message(const sched_fit_error *e, int total_nodes);
+void sched_fit_error_free(sched_fit_error *e);
+
+/* scheduler_score.c */
+/* Index into nodes[0..n) of the best node for p (ties broken at random, as
+ * selectHost does), using the weighted default scores. n > 0. */
+int sched_select(const sched_pod *p, sched_node *const *nodes, int n, unsigned *rand_state);
+/* How many feasible nodes to look for among total (percentageOfNodesToScore
+ * defaulting: all below 100 nodes, then 50% - total/125, at least 5% and 100). */
+int sched_nodes_to_find(int total);
+
+#endif

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# bench-scheduler.sh - scheduler + simulated kubelet benchmark (not part of
+# the test suite; about 2-4 minutes on 2 cores, loopback only):
+#   ckube-server + `ckube-node --simulate 1000`, then 10,000 bare pods
+#   created by scripts/bench-pods.py (8 HTTPS clients). Measures the time
+#   until every pod is bound and Running, the binding rate seen by a poller
+#   (pods/s), and the server's CPU seconds and RSS.
+# Usage: scripts/bench-scheduler.sh [NODES] [PODS]   (defaults 1000 10000)
+# Prints TSV rows (measure, value, unit).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+NODES=${1:-1000}
+PODS=${2:-10000}
+SERVER=${CKUBE_BIN:-build/bin/ckube-server}
+NODE_BIN=$(dirname "$SERVER")/ckube-node
+[ -x "$SERVER" ] || bash scripts/build.sh >/dev/null
+T=$(mktemp -d)
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$T"; }
+trap cleanup EXIT
+PORT=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+URL=https://127.0.0.1:$PORT
+"$SERVER" --data-dir "$T/data" --listen 127.0.0.1:$PORT >"$T/server.log" 2>&1 &
+SPID=$!
+PIDS+=($SPID)
+for _ in $(seq 100); do curl -sk "$URL/readyz" 2>/dev/null | grep -q ok && break; sleep 0.2; done
+TOKEN=$(cat "$T/data/pki/admin.token")
+row() { printf '%s\t%s\t%s\n' "$@"; }
+cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.1f", ($14 + $15) / hz}' "/proc/$1/stat"; }
+kb() { awk -v k="$2" '$1 == k":" {print $2}' "/proc/$1/status"; }
+
+t0=$(date +%s.%N)
+"$NODE_BIN" --simulate "$NODES" --kubeconfig "$T/data/admin.kubeconfig" --pod-workers 16 >"$T/nodes.log" 2>&1 &
+PIDS+=($!)
+python3 - "$URL" "$TOKEN" "$NODES" <<'PY'
+import json, ssl, sys, time, urllib.request
+url, tok, want = sys.argv[1], sys.argv[2], int(sys.argv[3])
+ctx = ssl._create_unverified_context()
+while True:
+    r = urllib.request.urlopen(urllib.request.Request(url + "/api/v1/nodes", headers={"Authorization": "Bearer " + tok}), context=ctx)
+    if len(json.load(r)["items"]) >= want:
+        break
+    time.sleep(0.5)
+PY
+row nodes_registered_seconds "$(echo "$(date +%s.%N) - $t0" | bc)" s
+cpu0=$(cpu_s $SPID)
+
+# Poll bound and Running pod counts while the pods are created.
+python3 - "$URL" "$TOKEN" "$PODS" >"$T/progress.tsv" <<'PY' &
+import json, ssl, sys, time, urllib.request
+url, tok, want = sys.argv[1], sys.argv[2], int(sys.argv[3])
+ctx = ssl._create_unverified_context()
+def count(sel):
+    q = urllib.request.Request(url + "/api/v1/pods?fieldSelector=" + sel, headers={
+        "Authorization": "Bearer " + tok, "Accept": "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"})
+    return len(json.load(urllib.request.urlopen(q, context=ctx))["items"])
+t0 = time.time()
+while True:
+    bound, running = count("spec.nodeName!="), count("status.phase=Running")
+    print(f"{time.time() - t0:.2f}\t{bound}\t{running}", flush=True)
+    if running >= want:
+        break
+    time.sleep(0.5)
+PY
+POLL=$!
+t1=$(date +%s.%N)
+read -r created secs < <(python3 scripts/bench-pods.py "$URL" "$TOKEN" "$PODS")
+row pods_created "$created" pods
+row create_seconds "$secs" s
+wait $POLL
+t2=$(date +%s.%N)
+awk -F'\t' -v n="$PODS" '
+  $2 > 0 && !first { first = $1 } $2 >= n && !bound { bound = $1 } END {
+    printf "all_bound_seconds\t%s\ts\nall_running_seconds\t%s\ts\n", bound, $1
+    if (bound > first) printf "binding_rate\t%.0f\tpods/s (first to last bound pod, as polled)\n", n / (bound - first) }' "$T/progress.tsv"
+row server_cpu_seconds "$(echo "$(cpu_s $SPID) - $cpu0" | bc)" "s (during pod creation + scheduling + running)"
+row server_rss "$(( $(kb $SPID VmRSS) / 1024 ))" MiB
+row server_peak_rss "$(( $(kb $SPID VmHWM) / 1024 ))" MiB
