@@ -217,15 +217,33 @@ static bool negotiate(http_req *rq) {
   return false;
 }
 
+bool http_authenticate_token(const char *t, char *user, size_t len, json_t *groups) {
+  if (token[0] && !strcmp(t, token)) {
+    snprintf(user, len, "kubernetes-admin");
+    if (groups) json_array_append_new(groups, json_string("system:masters"));
+  } else if (sa_token_verify(t, user, len)) {
+    if (groups) {
+      char g[600];
+      snprintf(g, sizeof g, "system:serviceaccounts:%s", user + strlen("system:serviceaccount:"));
+      *strrchr(g, ':') = 0;
+      json_array_append_new(groups, json_string("system:serviceaccounts"));
+      json_array_append_new(groups, json_string(g));
+    }
+  } else {
+    return false;
+  }
+  if (groups) json_array_append_new(groups, json_string("system:authenticated"));
+  return true;
+}
+
 static bool authenticated(struct mg_connection *conn, const struct mg_request_info *ri) {
   if (ri->client_cert) return true; /* verified against the cluster CA by the TLS layer */
   const char *auth = mg_get_header(conn, "Authorization");
   if (auth && !strncasecmp(auth, "Bearer ", 7)) {
     const char *t = auth + 7;
     while (*t == ' ') t++;
-    if (token[0] && !strcmp(t, token)) return true;
     char user[600];
-    return sa_token_verify(t, user, sizeof user);
+    return http_authenticate_token(t, user, sizeof user, NULL);
   }
   return false;
 }

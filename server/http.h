@@ -45,6 +45,9 @@ typedef struct {
 /* Starts serving; 0 or -1 + err. */
 int http_start(const http_config *cfg, char *err, size_t errlen);
 void http_stop(void);
+/* Checks a bearer token (the admin token or a ServiceAccount token): user
+ * name into user and, when groups is an array, the user's groups appended. */
+bool http_authenticate_token(const char *token, char *user, size_t len, json_t *groups);
 /* True once http_start returned 0 and until http_stop. */
 bool http_ready(void);
 

@@ -4,6 +4,7 @@
  * with their own shapes (scale, binding, eviction) are in rest_sub.c and
  * streaming in watch.c. */
 #include "rest.h"
+#include "reviews.h"
 #include "apispec.h"
 #include "k8s_protobuf.h"
 #include "rest_sub.h"
@@ -334,7 +335,7 @@ void rest_handle(http_req *rq) {
       http_send_status(rq, st);
       return;
     }
-    api_result res = api_create(rq->res, rq->ns, obj, &o);
+    api_result res = reviews_handles(rq->res) ? reviews_create(rq->res, rq->ns, obj) : api_create(rq->res, rq->ns, obj, &o);
     http_send_result(rq, &res);
   } else if (!strcmp(m, "PUT")) {
     if (!rq->name[0]) {
