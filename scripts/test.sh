@@ -6,6 +6,8 @@
 #      kubectl on PATH, curl, the Python kubernetes client)
 #   3. the same unit tests and e2e cases on an ASan+UBSan build
 #   4. every libFuzzer target for a short run (FUZZ_SECONDS, default 15)
+#   5. a focused subset of Kubernetes 1.20's conformance suite (scripts/conformance.sh;
+#      the first run builds the suite, about 10 minutes, cached in /tmp/k8s-e2e)
 # Prints a final "N passed, N failed" over all stages; exits non-zero on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +30,13 @@ stage "build (ASan+UBSan)" bash scripts/build.sh --asan
 stage "unit tests (ASan+UBSan)" ctest --test-dir build-asan --output-on-failure --timeout 600
 stage "e2e (ASan+UBSan)" /usr/bin/python3 tests/e2e/run.py --server build-asan/bin/ckube-server --kubectl "${KUBECTLS[0]}"
 stage "fuzz" bash scripts/fuzz.sh "${FUZZ_SECONDS:-15}"
+# API-semantics conformance tests that finish in minutes (the full run is scripts/conformance.sh alone)
+CONFORMANCE_CI='\[sig-api-machinery\] (Watchers|server version|Events|Secrets should (patch|fail)|Servers with support for Table|Discovery).*\[Conformance\]'
+if [ -f "${SHARED:-../shared}/conformance/build.sh" ]; then
+  stage "conformance (focused)" bash scripts/conformance.sh "${CONFORMANCE_FOCUS:-$CONFORMANCE_CI}"
+else
+  echo "=== conformance (focused): skipped, no ${SHARED:-../shared}/conformance here"
+fi
 # totals: the e2e/fuzz runners print "N passed, N failed"; ctest prints "... tests failed out of N"
 read -r p f < <(awk '
   /^[0-9]+ passed, [0-9]+ failed/ { p += $1; f += $3 }

@@ -335,6 +335,15 @@ void rest_handle(http_req *rq) {
       http_send_status(rq, st);
       return;
     }
+    if (reviews_handles(rq->res) && (rq->form == OUT_TABLE || rq->form == OUT_META)) {
+      json_decref(obj); /* reviews have no object metadata to show as a Table, as in kube-apiserver */
+      rq->form = OUT_JSON;
+      http_send_status(rq, status_failure(406, "NotAcceptable",
+                                          "only the following media types are accepted: application/json, "
+                                          "application/yaml, application/vnd.kubernetes.protobuf",
+                                          NULL));
+      return;
+    }
     api_result res = reviews_handles(rq->res) ? reviews_create(rq->res, rq->ns, obj) : api_create(rq->res, rq->ns, obj, &o);
     http_send_result(rq, &res);
   } else if (!strcmp(m, "PUT")) {
