@@ -113,16 +113,6 @@ static bool has_valid_token(const char *ns, cobj *sa) {
   return found;
 }
 
-static void random_suffix(char *out) {
-  static const char alphabet[] = "bcdfghjklmnpqrstvwxz2456789";
-  unsigned char r[5];
-  FILE *f = fopen("/dev/urandom", "rb");
-  if (!f || fread(r, 1, 5, f) != 5) memset(r, 7, 5);
-  if (f) fclose(f);
-  for (int i = 0; i < 5; i++) out[i] = alphabet[r[i] % (sizeof alphabet - 1)];
-  out[5] = 0;
-}
-
 /* Returns false when the work should be retried. */
 static bool sync_sa(const char *ns, const char *name) {
   cobj *sa = cache_get(api_cache(), sa_res->bucket, ns, name);
@@ -144,7 +134,7 @@ static bool sync_sa(const char *ns, const char *name) {
   bool ok = true;
   if (!meta_str(sa->obj, "deletionTimestamp") && !has_valid_token(ns, sa)) {
     char suffix[6], sname[300];
-    random_suffix(suffix);
+    api_random_suffix(suffix, 5);
     snprintf(sname, sizeof sname, "%.240s-token-%s", name, suffix);
     json_t *data = token_data(sa->obj, sname);
     json_t *secret = json_pack("{s:s,s:s,s:{s:s,s:s,s:{s:s,s:s}},s:s,s:o}", "apiVersion", "v1", "kind", "Secret",

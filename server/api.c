@@ -5,6 +5,7 @@
  * compare-and-swap on the object's revision, retried when the client did not
  * ask for a specific resourceVersion. */
 #include "api_internal.h"
+#include "admission_serviceaccount.h"
 #include "crd.h"
 #include "kinds.h"
 #include "log.h"
@@ -200,6 +201,10 @@ api_result api_create(const resource *r, const char *ns, json_t *obj, const api_
   if (tracks_generation(r)) json_object_set_new(md, "generation", json_integer(1));
   else json_object_del(md, "generation");
 
+  if ((st = admission_serviceaccount(r, ns, obj))) {
+    json_decref(obj);
+    return fail(st);
+  }
   kinds_default(&r->ref, obj);
   kinds_prepare_create(&r->ref, obj);
   name = meta_str(obj, "name");

@@ -89,5 +89,8 @@ api_result api_bind(const char *ns, const char *pod, const char *node, bool dry_
 /* Helpers shared with controllers. */
 void api_now_rfc3339(char *buf, size_t len);
 void api_new_uid(char *buf, size_t len);
+/* n random characters of Kubernetes' name-suffix alphabet (utilrand.String),
+ * NUL-terminated: buf holds n + 1. */
+void api_random_suffix(char *buf, size_t n);
 
 #endif

@@ -9,7 +9,6 @@
 #include "status.h"
 
 void api_time_rfc3339(time_t t, char *buf, size_t len);
-void api_random_suffix(char *buf, size_t n);
 json_t *meta_of(json_t *obj);                 /* borrowed; created when missing */
 const char *meta_str(const json_t *obj, const char *field);
 int64_t meta_rv(const json_t *obj);           /* 0 unset, -1 malformed */
