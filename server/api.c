@@ -51,11 +51,16 @@ static int convert(const resource *r, json_t *obj, const char *from, const char 
   return 0;
 }
 
+bool api_stored_as_served(const resource *r) {
+  return same_version(r) && !(r->ref.crd && r->ref.crd->defaults);
+}
+
 json_t *api_to_version(const resource *r, json_t *stored) {
-  if (same_version(r)) return json_incref(stored);
+  if (api_stored_as_served(r)) return json_incref(stored);
   json_t *copy = json_deep_copy(stored);
-  if (convert(r, copy, storage_of(r)->group_version, r->group_version) != 0)
+  if (!same_version(r) && convert(r, copy, storage_of(r)->group_version, r->group_version) != 0)
     LOGW("no conversion of %s from %s to %s", r->ref.kind, storage_of(r)->group_version, r->group_version);
+  if (r->ref.crd && r->ref.crd->defaults) kinds_default(&r->ref, copy);
   return copy;
 }
 
@@ -67,7 +72,7 @@ static void to_storage(const resource *r, json_t *obj) {
 /* A stored version as a result in r's version. */
 static api_result result_of(const resource *r, int code, cobj *o) {
   api_result res = {code, NULL, NULL};
-  if (same_version(r)) res.obj = o;
+  if (api_stored_as_served(r)) res.obj = o;
   else {
     res.body = api_to_version(r, o->obj);
     cobj_unref(o);

@@ -68,8 +68,13 @@ json_t *api_list(const resource *r, const char *ns, const api_list_opts *lo, cob
                  char **cont, long long *remaining);
 
 /* Converts a stored object to r's version: a new reference (the object
- * itself, increfed, when no conversion is needed). */
+ * itself, increfed, when no conversion is needed). Custom resources whose
+ * schema has defaults are defaulted on the way (defaulting from storage). */
 json_t *api_to_version(const resource *r, json_t *stored);
+
+/* True when stored objects of r can be sent as their stored bytes: same
+ * version and nothing to apply on read. */
+bool api_stored_as_served(const resource *r);
 
 /* Selectors compiled once for list and watch filtering. */
 typedef struct api_filter api_filter;

@@ -26,6 +26,7 @@ typedef struct crd_version {
   json_t *schema;     /* openAPIV3Schema, or NULL */
   json_t *columns;    /* additionalPrinterColumns, or NULL (an Age column then) */
   bool status;        /* subresources.status */
+  bool defaults;      /* the schema sets defaults: objects are defaulted when read too */
   json_t *scale;      /* subresources.scale, or NULL */
   const char *crd_name;
 } crd_version;

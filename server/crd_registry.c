@@ -52,10 +52,24 @@ static json_t *entry_of(const json_t *names, const json_t *ver, const char *grou
   return e;
 }
 
+/* Whether any node of schema s has a default. */
+static bool has_defaults(const json_t *s, int depth) {
+  if (!json_is_object(s) || depth > 64) return false;
+  if (json_object_get(s, "default")) return true;
+  const char *k;
+  json_t *v;
+  json_object_foreach(json_object_get(s, "properties"), k, v) {
+    if (has_defaults(v, depth + 1)) return true;
+  }
+  return has_defaults(json_object_get(s, "items"), depth + 1) ||
+         has_defaults(json_object_get(s, "additionalProperties"), depth + 1);
+}
+
 static crd_version *rules_of(const json_t *ver, const char *crd_name) {
   crd_version *cv = calloc(1, sizeof *cv);
   const json_t *schema = json_object_get(json_object_get(ver, "schema"), "openAPIV3Schema");
   cv->schema = schema ? json_deep_copy(schema) : NULL;
+  cv->defaults = has_defaults(schema, 0);
   const json_t *cols = json_object_get(ver, "additionalPrinterColumns");
   cv->columns = json_array_size(cols) ? json_deep_copy(cols) : NULL;
   const json_t *subs = json_object_get(ver, "subresources");

@@ -164,7 +164,7 @@ static void send_list(http_req *rq, cobj_vec *items, int64_t rev, const char *co
   const resource *r = rq->res;
   char rv[32];
   snprintf(rv, sizeof rv, "%lld", (long long)rev);
-  bool raw = registry_storage_resource(r) == r && rq->form == OUT_JSON && !http_pretty(rq);
+  bool raw = api_stored_as_served(r) && rq->form == OUT_JSON && !http_pretty(rq);
   if (raw) {
     size_t total = 256 + (cont ? strlen(cont) : 0);
     for (size_t i = 0; i < items->n; i++) total += items->items[i]->len + 1;

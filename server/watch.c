@@ -38,7 +38,7 @@ static bool send_json_event(http_req *rq, const char *type, json_t *obj) {
  * or Table is needed, otherwise re-encoded. */
 static bool send_event(http_req *rq, const char *type, const cobj *o) {
   const resource *r = rq->res;
-  if (rq->form == OUT_JSON && registry_storage_resource(r) == r) {
+  if (rq->form == OUT_JSON && api_stored_as_served(r)) {
     size_t n = o->len + 40;
     char *buf = malloc(n);
     int h = snprintf(buf, n, "{\"type\":\"%s\",\"object\":", type);
