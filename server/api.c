@@ -139,6 +139,14 @@ static json_t *check_fields(const resource *r, const json_t *obj, const api_opts
   return err;
 }
 
+/* Custom resources cannot be created while their CRD is being deleted. */
+static json_t *check_crd_terminating(const resource *r) {
+  if (!r->ref.crd || !atomic_load(&r->ref.crd->terminating)) return NULL;
+  json_t *st = status_method_not_allowed(r, "create");
+  json_object_set_new(st, "message", json_string("create not allowed while custom resource definition is terminating"));
+  return st;
+}
+
 /* NamespaceLifecycle admission: the namespace must exist and not be going away. */
 static json_t *check_namespace_lifecycle(const resource *r, const char *ns, const char *name) {
   if (!r->ref.namespaced) return NULL;
@@ -177,7 +185,8 @@ api_result api_create(const resource *r, const char *ns, json_t *obj, const api_
     json_decref(obj);
     return fail(status_bad_request("the body of the request was not a JSON object"));
   }
-  if ((st = check_type(r, obj)) || (st = check_namespace(r, obj, ns)) || (st = check_fields(r, obj, o))) {
+  if ((st = check_type(r, obj)) || (st = check_namespace(r, obj, ns)) || (st = check_fields(r, obj, o)) ||
+      (st = check_crd_terminating(r))) {
     json_decref(obj);
     return fail(st);
   }

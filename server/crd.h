@@ -10,6 +10,7 @@
  * (acceptedNames, NamesAccepted), establishing, and the cleanup finalizer. */
 #ifndef CKUBE_CRD_H
 #define CKUBE_CRD_H
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <time.h>
 #include <jansson.h>
@@ -27,6 +28,7 @@ typedef struct crd_version {
   json_t *columns;    /* additionalPrinterColumns, or NULL (an Age column then) */
   bool status;        /* subresources.status */
   bool defaults;      /* the schema sets defaults: objects are defaulted when read too */
+  atomic_bool terminating; /* the CRD is being deleted: no new objects (set by the controller) */
   json_t *scale;      /* subresources.scale, or NULL */
   const char *crd_name;
 } crd_version;
@@ -34,6 +36,8 @@ typedef struct crd_version {
 /* crd_registry.c: serves the versions of crd (a stored CRD, with accepted
  * names in its status) or, with established false, stops serving them. */
 void crd_registry_sync(const json_t *crd, bool established);
+/* Marks the served versions of the CRD named crd_name as terminating. */
+void crd_registry_terminating(const char *crd_name);
 /* Stops serving every version of the CRD group/plural. */
 void crd_registry_drop(const char *group, const char *plural);
 

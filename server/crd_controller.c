@@ -202,15 +202,13 @@ static bool delete_instances(const resource *r) {
 
 /* The CRD finalizer: Terminating, delete the instances, drop the finalizer. */
 static void finalize(json_t *crd) {
+  crd_registry_terminating(name_of(crd));
   crd_set_condition(crd, "Terminating", "True", "InstanceDeletionInProgress", "CustomResource deletion is in progress");
   update_status(crd);
   const resource *r = condition_true(crd, "Established") ? instances_of(crd) : NULL;
-  if (r && !delete_instances(r)) {
-    crd_set_condition(crd, "Terminating", "True", "InstanceDeletionCheck",
-                      "could not confirm zero CustomResources remaining: timed out waiting for the condition");
-    update_status(crd);
-    return;
-  }
+  /* instances held by their own finalizers: stay InstanceDeletionInProgress
+   * (kube-apiserver waits up to a minute before InstanceDeletionCheck) */
+  if (r && !delete_instances(r)) return;
   if (!r) crd_set_condition(crd, "Terminating", "False", "NeverEstablished", "resource was never established");
   json_t *fins = json_object_get(json_object_get(crd, "metadata"), "finalizers");
   for (size_t i = json_array_size(fins); i-- > 0;)

@@ -170,6 +170,15 @@ void crd_registry_sync(const json_t *crd, bool established) {
   pthread_mutex_unlock(&rows_lock);
 }
 
+void crd_registry_terminating(const char *crd_name) {
+  pthread_mutex_lock(&rows_lock);
+  for (size_t i = 0; i < nrows; i++) {
+    crd_version *cv = (crd_version *)rows[i]->ref.crd; /* allocated here by rules_of */
+    if (!strcmp(cv->crd_name, crd_name)) atomic_store(&cv->terminating, true);
+  }
+  pthread_mutex_unlock(&rows_lock);
+}
+
 void crd_registry_drop(const char *group, const char *plural) {
   char name[512];
   snprintf(name, sizeof name, "%s.%s", plural, group);

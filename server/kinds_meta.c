@@ -62,7 +62,11 @@ static void check_name(const kind_ref *k, field_errors *fe, const char *field, c
 }
 
 /* metadata.finalizers, ownerReferences and generation. */
-static void validate_meta_lists(const json_t *md, field_errors *fe) {
+/* apiextensions objects and custom resources are validated by
+ * apimachinery's generic ObjectMeta rules, without core's finalizer rule. */
+static bool generic_meta(const kind_ref *k) { return k->crd || !strcmp(k->group, "apiextensions.k8s.io"); }
+
+static void validate_meta_lists(const kind_ref *k, const json_t *md, field_errors *fe) {
   size_t i;
   json_t *f;
   bool orphan = false, foreground = false;
@@ -72,7 +76,7 @@ static void validate_meta_lists(const json_t *md, field_errors *fe) {
     size_t before = fe_count(fe);
     check_qualified_name(fe, "metadata.finalizers", s);
     /* core's validateKubeFinalizerName: unqualified names must be standard */
-    if (fe_count(fe) == before && !strchr(s, '/') && strcmp(s, "kubernetes") && strcmp(s, "orphan") &&
+    if (fe_count(fe) == before && !generic_meta(k) && !strchr(s, '/') && strcmp(s, "kubernetes") && strcmp(s, "orphan") &&
         strcmp(s, "foregroundDeletion"))
       fe_invalid_str(fe, "metadata.finalizers", s, "name is neither a standard finalizer name nor is it fully qualified");
     orphan = orphan || !strcmp(s, "orphan");
@@ -165,5 +169,5 @@ void kinds_validate_meta(const kind_ref *k, const json_t *obj, const json_t *old
   }
   check_labels(fe, "metadata.labels", json_object_get(md, "labels"));
   check_annotations(fe, "metadata.annotations", json_object_get(md, "annotations"));
-  validate_meta_lists(md, fe);
+  validate_meta_lists(k, md, fe);
 }

@@ -6,8 +6,10 @@ dir, creates a cluster-scoped CRD and one custom resource, restarts the
 server on the same data dir and reads the custom resource back at once
 (stored CRDs are registered before the server answers). Then a second CRD of
 the same group asking for a kind already taken gets NamesAccepted=False
-(ListKindConflict, the last of its name checks) and is not established; deleting the first CRD deletes its
-custom resources (cleanup finalizer) and the resource leaves discovery.
+(ListKindConflict, the last of its name checks) and is not established;
+deleting the first CRD deletes its custom resources (cleanup finalizer),
+waits for their own finalizers (Terminating/InstanceDeletionInProgress, creates
+refused with 405) and the resource leaves discovery.
 Bounded: stops within ~60 s."""
 import http.client, json, os, shutil, signal, socket, ssl, subprocess, sys, tempfile, time
 
@@ -112,7 +114,23 @@ def main():
         assert est["status"] == "False" and est["reason"] == "NotAccepted", est
         assert cl.call("GET", f"/apis/{GROUP}/v1/others")[0] == 404
 
+        # a finalizer on the custom resource holds the CRD in Terminating
+        cl.hdr["Content-Type"] = "application/merge-patch+json"
+        code, body = cl.call("PATCH", f"/apis/{GROUP}/v1/gadgets/g1", {"metadata": {"finalizers": ["e2e.ckube.io/hold"]}})
+        cl.hdr["Content-Type"] = "application/json"
+        assert code == 200, (code, body)
         code, body = cl.call("DELETE", path)
+        assert code == 200, (code, body)
+        assert "customresourcecleanup.apiextensions.k8s.io" in body["metadata"]["finalizers"], body
+        wait_for("InstanceDeletionInProgress",
+                 lambda: condition(cl.call("GET", path)[1], "Terminating").get("reason") == "InstanceDeletionInProgress")
+        code, body = cl.call("POST", f"/apis/{GROUP}/v1/gadgets",
+                             {"apiVersion": f"{GROUP}/v1", "kind": "Gadget", "metadata": {"name": "g2"}})
+        assert code == 405 and body["reason"] == "MethodNotAllowed", (code, body)
+        assert body["message"] == "create not allowed while custom resource definition is terminating", body
+        cl.hdr["Content-Type"] = "application/merge-patch+json"
+        code, body = cl.call("PATCH", f"/apis/{GROUP}/v1/gadgets/g1", {"metadata": {"finalizers": None}})
+        cl.hdr["Content-Type"] = "application/json"
         assert code == 200, (code, body)
         wait_for("CRD gone", lambda: cl.call("GET", path)[0] == 404)
         assert cl.call("GET", f"/apis/{GROUP}/v1/gadgets/g1")[0] == 404
