@@ -35,6 +35,17 @@ static const field_label field_labels[] = {
     {"", "events", "reportingComponent", "reportingComponent", ""},
     {"", "events", "source", "source.component", ""},
     {"", "events", "type", "type", ""},
+    /* events.k8s.io's field labels, over the core/v1 form events are stored in */
+    {"events.k8s.io", "events", "regarding.kind", "involvedObject.kind", ""},
+    {"events.k8s.io", "events", "regarding.namespace", "involvedObject.namespace", ""},
+    {"events.k8s.io", "events", "regarding.name", "involvedObject.name", ""},
+    {"events.k8s.io", "events", "regarding.uid", "involvedObject.uid", ""},
+    {"events.k8s.io", "events", "regarding.apiVersion", "involvedObject.apiVersion", ""},
+    {"events.k8s.io", "events", "regarding.resourceVersion", "involvedObject.resourceVersion", ""},
+    {"events.k8s.io", "events", "regarding.fieldPath", "involvedObject.fieldPath", ""},
+    {"events.k8s.io", "events", "reportingController", "reportingComponent", ""},
+    {"events.k8s.io", "events", "reason", "reason", ""},
+    {"events.k8s.io", "events", "type", "type", ""},
     {"", "secrets", "type", "type", ""},
     {"", "nodes", "spec.unschedulable", "spec.unschedulable", "false"},
     {"", "namespaces", "status.phase", "status.phase", ""},
@@ -82,6 +93,8 @@ static const char *field_get(const char *field, void *p) {
   for (const field_label *f = field_labels; f->group; f++) {
     if (strcmp(f->field, field) || strcmp(f->plural, g->r->ref.plural) || strcmp(f->group, g->r->ref.group)) continue;
     const char *v = get_path(g->obj, f->path, g->buf, sizeof g->buf);
+    if ((!v || !*v) && !strcmp(f->field, "source")) /* an Event without a source reports its controller */
+      v = get_path(g->obj, "reportingComponent", g->buf, sizeof g->buf);
     return v ? v : f->absent;
   }
   return NULL;
