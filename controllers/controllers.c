@@ -12,9 +12,13 @@ void controllers_start(void) {
   scheduler_start();
   node_lifecycle_controller_start();
   podgc_controller_start();
+  replicaset_controller_start();
+  deployment_controller_start();
 }
 
 void controllers_stop(void) {
+  deployment_controller_stop();
+  replicaset_controller_stop();
   podgc_controller_stop();
   node_lifecycle_controller_stop();
   scheduler_stop();

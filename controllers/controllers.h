@@ -45,4 +45,12 @@ void node_lifecycle_controller_stop(void);
 void podgc_controller_start(void);
 void podgc_controller_stop(void);
 
+/* ReplicaSets and ReplicationControllers: pods to match replicas, status. */
+void replicaset_controller_start(void);
+void replicaset_controller_stop(void);
+
+/* Deployments: ReplicaSets per template, rolling/recreate rollouts, history. */
+void deployment_controller_start(void);
+void deployment_controller_stop(void);
+
 #endif

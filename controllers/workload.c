@@ -1,0 +1,353 @@
+/* workload.c - helpers shared by the workload controllers (see workload.h).
+ * Pod readiness and availability follow k8s.io/kubernetes/pkg/api/v1/pod;
+ * adoption and release follow pkg/controller's ControllerRefManager: a
+ * strategic merge patch adds or removes one ownerReference (merge key uid),
+ * with the object's uid as a precondition. */
+#include "workload.h"
+#include "events.h"
+#include "log.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+json_t *jpath(const json_t *obj, const char *path) {
+  char key[128];
+  const json_t *cur = obj;
+  while (cur && *path) {
+    const char *dot = strchr(path, '.');
+    size_t n = dot ? (size_t)(dot - path) : strlen(path);
+    if (n >= sizeof key) return NULL;
+    memcpy(key, path, n);
+    key[n] = 0;
+    cur = json_object_get(cur, key);
+    path += n + (dot ? 1 : 0);
+  }
+  return (json_t *)cur;
+}
+
+const char *jstr(const json_t *obj, const char *path) { return json_string_value(jpath(obj, path)); }
+
+long long jint(const json_t *obj, const char *path, long long def) {
+  json_t *v = jpath(obj, path);
+  return json_is_integer(v) ? json_integer_value(v) : def;
+}
+
+json_t *jobj(json_t *obj, const char *key) {
+  json_t *v = json_object_get(obj, key);
+  if (!json_is_object(v)) {
+    v = json_object();
+    json_object_set_new(obj, key, v);
+  }
+  return v;
+}
+
+const char *meta_name(const json_t *o) { return jstr(o, "metadata.name"); }
+const char *meta_ns(const json_t *o) {
+  const char *ns = jstr(o, "metadata.namespace");
+  return ns ? ns : "";
+}
+const char *meta_uid(const json_t *o) { return jstr(o, "metadata.uid"); }
+bool is_deleting(const json_t *o) { return jpath(o, "metadata.deletionTimestamp") != NULL; }
+
+time_t parse_time(const char *s) {
+  struct tm tm = {0};
+  if (!s || !strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) return 0;
+  return timegm(&tm);
+}
+
+int cmp_creation(const json_t *a, const json_t *b) {
+  time_t ta = parse_time(jstr(a, "metadata.creationTimestamp"));
+  time_t tb = parse_time(jstr(b, "metadata.creationTimestamp"));
+  if (ta != tb) return ta < tb ? -1 : 1;
+  const char *na = meta_name(a), *nb = meta_name(b);
+  return strcmp(na ? na : "", nb ? nb : "");
+}
+
+/* ---- pods ---- */
+
+static const json_t *ready_condition(const json_t *pod) {
+  size_t i;
+  json_t *c;
+  json_array_foreach(jpath(pod, "status.conditions"), i, c) {
+    const char *t = jstr(c, "type");
+    if (t && !strcmp(t, "Ready")) return c;
+  }
+  return NULL;
+}
+
+bool pod_is_ready(const json_t *pod) {
+  const char *s = jstr(ready_condition(pod), "status");
+  return s && !strcmp(s, "True");
+}
+
+time_t pod_ready_since(const json_t *pod) {
+  if (!pod_is_ready(pod)) return 0;
+  return parse_time(jstr(ready_condition(pod), "lastTransitionTime"));
+}
+
+bool pod_is_available(const json_t *pod, long long min_ready, time_t now) {
+  if (!pod_is_ready(pod)) return false;
+  if (min_ready == 0) return true;
+  time_t since = pod_ready_since(pod);
+  return since && since + min_ready <= now;
+}
+
+long long pod_available_in(const json_t *pod, long long min_ready, time_t now) {
+  if (!pod_is_ready(pod) || min_ready == 0) return 0;
+  time_t since = pod_ready_since(pod);
+  return since + min_ready > now ? since + min_ready - now : 0;
+}
+
+bool pod_is_active(const json_t *pod) {
+  const char *phase = jstr(pod, "status.phase");
+  if (phase && (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed"))) return false;
+  return !is_deleting(pod);
+}
+
+/* ---- ownership ---- */
+
+const json_t *controller_of(const json_t *obj) {
+  size_t i;
+  json_t *ref;
+  json_array_foreach(jpath(obj, "metadata.ownerReferences"), i, ref) {
+    if (json_is_true(json_object_get(ref, "controller"))) return ref;
+  }
+  return NULL;
+}
+
+json_t *controller_ref(const json_t *owner, const char *api_version, const char *kind) {
+  return json_pack("{s:s,s:s,s:s,s:s,s:b,s:b}", "apiVersion", api_version, "kind", kind, "name",
+                   meta_name(owner), "uid", meta_uid(owner), "controller", 1, "blockOwnerDeletion", 1);
+}
+
+label_selector *workload_selector(const json_t *owner, bool map_selector) {
+  char err[256];
+  const json_t *sel = jpath(owner, "spec.selector");
+  if (!map_selector) return label_selector_from_json(sel, err, sizeof err);
+  if (!json_object_size(sel)) return NULL; /* an RC without selector matches nothing */
+  json_t *ls = json_pack("{s:O}", "matchLabels", sel);
+  label_selector *s = label_selector_from_json(ls, err, sizeof err);
+  json_decref(ls);
+  return s;
+}
+
+void list_namespace(const resource *r, const char *ns, cobj_vec *out) {
+  cache_list(api_cache(), r->bucket, ns, NULL, 0, out);
+}
+
+/* Adds ref (merge key uid), or removes the one it names ({"$patch":"delete"});
+ * removing the last one drops the field, as omitempty does in Kubernetes. */
+static int patch_owner_refs(const resource *r, const json_t *obj, json_t *ref) {
+  bool last = json_object_get(ref, "$patch") && json_array_size(jpath(obj, "metadata.ownerReferences")) == 1;
+  json_t *refs = last ? json_null() : json_pack("[o]", ref);
+  if (last) json_decref(ref);
+  json_t *patch = json_pack("{s:{s:o,s:s}}", "metadata", "ownerReferences", refs, "uid", meta_uid(obj));
+  char *body = json_dumps(patch, JSON_COMPACT);
+  json_decref(patch);
+  api_opts o = {0};
+  api_result res = api_patch(r, meta_ns(obj), meta_name(obj), NULL, "application/strategic-merge-patch+json",
+                             body, strlen(body), &o);
+  int code = res.code;
+  api_result_clear(&res);
+  free(body);
+  return code;
+}
+
+/* RecheckDeletionTimestamp: a fresh read of the owner before adopting. */
+static bool can_adopt(const claim_spec *cs) {
+  cobj *fresh = cache_get_latest(api_cache(), cs->owner_resource->bucket, meta_ns(cs->owner), meta_name(cs->owner));
+  bool ok = fresh && !strcmp(meta_uid(fresh->obj) ? meta_uid(fresh->obj) : "", meta_uid(cs->owner)) &&
+            !is_deleting(fresh->obj);
+  cobj_unref(fresh);
+  return ok;
+}
+
+void claim_objects(const claim_spec *cs, const resource *r, const cobj_vec *items, cobj_vec *out) {
+  const char *uid = meta_uid(cs->owner);
+  int adopt_ok = -1; /* checked once, lazily */
+  for (size_t i = 0; i < items->n; i++) {
+    cobj *it = items->items[i];
+    const json_t *o = it->obj;
+    bool match = label_selector_matches(cs->selector, jpath(o, "metadata.labels")) &&
+                 (!cs->filter || cs->filter(o, cs->filter_ctx));
+    const json_t *ref = controller_of(o);
+    if (ref) {
+      const char *ruid = jstr(ref, "uid");
+      if (!ruid || strcmp(ruid, uid)) continue; /* someone else's */
+      if (match) {
+        cobj_vec_push(out, cobj_ref(it));
+        continue;
+      }
+      if (is_deleting(cs->owner)) continue;
+      json_t *del = json_pack("{s:s,s:s}", "$patch", "delete", "uid", uid);
+      int code = patch_owner_refs(r, o, del);
+      if (code >= 300 && code != 404) LOGW("releasing %s/%s: code %d", meta_ns(o), meta_name(o), code);
+      continue;
+    }
+    if (!match || is_deleting(cs->owner) || is_deleting(o)) continue;
+    if (adopt_ok < 0) adopt_ok = can_adopt(cs);
+    if (!adopt_ok) continue;
+    int code = patch_owner_refs(r, o, controller_ref(cs->owner, cs->api_version, cs->kind));
+    if (code < 300) {
+      cobj *now = cache_get(api_cache(), r->bucket, meta_ns(o), meta_name(o));
+      if (now) cobj_vec_push(out, now);
+    }
+  }
+}
+
+/* ---- pods from templates ---- */
+
+json_t *pod_from_template(const json_t *tmpl, const json_t *owner, const char *api_version, const char *kind) {
+  json_t *md = json_object();
+  static const char *const copied[] = {"labels", "annotations", "finalizers"};
+  for (size_t i = 0; i < 3; i++) {
+    json_t *v = jpath(tmpl, "metadata") ? json_object_get(jpath(tmpl, "metadata"), copied[i]) : NULL;
+    if (json_object_size(v) || json_array_size(v)) json_object_set_new(md, copied[i], json_deep_copy(v));
+  }
+  json_object_set_new(md, "ownerReferences", json_pack("[o]", controller_ref(owner, api_version, kind)));
+  json_t *spec = json_object_get(tmpl, "spec");
+  return json_pack("{s:s,s:s,s:o,s:o}", "apiVersion", "v1", "kind", "Pod", "metadata", md, "spec",
+                   spec ? json_deep_copy(spec) : json_object());
+}
+
+static const resource *pods_resource(void) { return registry_find("", "v1", "pods"); }
+
+static void status_message(const api_result *res, char *buf, size_t len) {
+  json_t *body = api_result_json(res);
+  const char *m = jstr(body, "message");
+  snprintf(buf, len, "%s", m ? m : "unknown error");
+  json_decref(body);
+}
+
+int create_pod_event(const json_t *owner, const char *component, const char *ns, json_t *pod, char *err,
+                     size_t errlen) {
+  api_opts o = {0};
+  api_result res = api_create(pods_resource(), ns, pod, &o);
+  int code = res.code;
+  if (code < 300) {
+    json_t *made = api_result_json(&res);
+    event_record(owner, component, "Normal", "SuccessfulCreate", "Created pod: %s", meta_name(made));
+    json_decref(made);
+  } else {
+    char msg[700];
+    status_message(&res, msg, sizeof msg);
+    event_record(owner, component, "Warning", "FailedCreate", "Error creating: %s", msg);
+    if (err) snprintf(err, errlen, "%s", msg);
+  }
+  api_result_clear(&res);
+  return code;
+}
+
+int delete_pod_event(const json_t *owner, const char *component, const json_t *pod) {
+  api_opts o = {0};
+  api_result res = api_delete(pods_resource(), meta_ns(pod), meta_name(pod), NULL, &o);
+  int code = res.code;
+  if (code < 300) {
+    event_record(owner, component, "Normal", "SuccessfulDelete", "Deleted pod: %s", meta_name(pod));
+  } else if (code != 404) {
+    char msg[700];
+    status_message(&res, msg, sizeof msg);
+    event_record(owner, component, "Warning", "FailedDelete", "Error deleting: %s", msg);
+  }
+  api_result_clear(&res);
+  return code;
+}
+
+json_t *update_object(const resource *r, const json_t *obj, bool status, int *code) {
+  /* the API core takes its argument: keep our own copies of the names */
+  char *ns = strdup(meta_ns(obj)), *name = strdup(meta_name(obj) ? meta_name(obj) : "");
+  api_opts o = {0};
+  api_result res = api_update(r, ns, name, status ? "status" : NULL, json_deep_copy(obj), &o);
+  *code = res.code;
+  json_t *out = NULL;
+  if (res.code < 300) {
+    out = api_result_json(&res);
+  } else if (res.code != 409 && res.code != 404) {
+    char msg[700];
+    status_message(&res, msg, sizeof msg);
+    LOGW("writing %s %s/%s: %d %s", r->ref.kind, ns, name, res.code, msg);
+  }
+  api_result_clear(&res);
+  free(ns);
+  free(name);
+  return out;
+}
+
+int write_object(const resource *r, json_t *obj, bool status) {
+  int code;
+  json_decref(update_object(r, obj, status, &code));
+  json_decref(obj);
+  return code;
+}
+
+/* ---- conditions ---- */
+
+json_t *cond_get(const json_t *status, const char *type) {
+  size_t i;
+  json_t *c;
+  json_array_foreach(json_object_get(status, "conditions"), i, c) {
+    const char *t = jstr(c, "type");
+    if (t && !strcmp(t, type)) return c;
+  }
+  return NULL;
+}
+
+void cond_remove(json_t *status, const char *type) {
+  json_t *conds = json_object_get(status, "conditions");
+  for (size_t i = 0; i < json_array_size(conds);) {
+    const char *t = jstr(json_array_get(conds, i), "type");
+    if (t && !strcmp(t, type)) json_array_remove(conds, i);
+    else i++;
+  }
+  if (conds && !json_array_size(conds)) json_object_del(status, "conditions");
+}
+
+void cond_set(json_t *status, const char *type, const char *cstatus, const char *reason, const char *message,
+              bool with_update_time) {
+  json_t *cur = cond_get(status, type);
+  if (cur && !strcmp(jstr(cur, "status") ? jstr(cur, "status") : "", cstatus) &&
+      !strcmp(jstr(cur, "reason") ? jstr(cur, "reason") : "", reason))
+    return;
+  char now[40];
+  api_now_rfc3339(now, sizeof now);
+  json_t *c = json_pack("{s:s,s:s}", "type", type, "status", cstatus);
+  if (with_update_time) json_object_set_new(c, "lastUpdateTime", json_string(now));
+  const char *keep = cur && !strcmp(jstr(cur, "status") ? jstr(cur, "status") : "", cstatus)
+                         ? jstr(cur, "lastTransitionTime")
+                         : NULL;
+  json_object_set_new(c, "lastTransitionTime", json_string(keep ? keep : now));
+  json_object_set_new(c, "reason", json_string(reason));
+  json_object_set_new(c, "message", json_string(message));
+  cond_remove(status, type);
+  json_t *conds = json_object_get(status, "conditions");
+  if (!conds) json_object_set_new(status, "conditions", conds = json_array());
+  json_array_append_new(conds, c);
+}
+
+/* ---- worker loop ---- */
+
+static void *work_loop_run(void *arg) {
+  work_loop *l = arg;
+  char *key;
+  while ((key = workqueue_get(l->queue))) {
+    long again = l->sync(l->ctx, key);
+    workqueue_done(l->queue, key);
+    if (again == 0) workqueue_add(l->queue, key);
+    else if (again > 0) workqueue_add_after(l->queue, key, again);
+    free(key);
+  }
+  return NULL;
+}
+
+void work_loop_start(work_loop *l, long (*sync)(void *, const char *), void *ctx) {
+  l->sync = sync;
+  l->ctx = ctx;
+  l->queue = workqueue_new();
+  pthread_create(&l->thread, NULL, work_loop_run, l);
+}
+
+void work_loop_stop(work_loop *l) {
+  workqueue_shutdown(l->queue);
+  pthread_join(l->thread, NULL);
+  workqueue_free(l->queue);
+}

@@ -1,0 +1,114 @@
+/* workload.h - what the workload controllers (ReplicaSet/RC, Deployment,
+ * StatefulSet, DaemonSet) share: JSON and time helpers, pod readiness and
+ * availability as podutil defines them, controller ownerReferences and the
+ * ControllerRefManager's adopt/release, pods built from a template and
+ * created/deleted with the Events kube-controller-manager records, and
+ * status conditions. All writes go through the API core. */
+#ifndef CKUBE_WORKLOAD_H
+#define CKUBE_WORKLOAD_H
+#include <stdbool.h>
+#include <time.h>
+#include <jansson.h>
+#include "api.h"
+#include "selector.h"
+#include "workqueue.h"
+#include <pthread.h>
+
+/* ---- JSON / time ---- */
+/* The value at a dotted path ("spec.template.metadata"), or NULL. */
+json_t *jpath(const json_t *obj, const char *path);
+const char *jstr(const json_t *obj, const char *path);
+/* Integer at path, def when absent. */
+long long jint(const json_t *obj, const char *path, long long def);
+/* The object at key, created when absent (obj must be an object). */
+json_t *jobj(json_t *obj, const char *key);
+const char *meta_name(const json_t *o);
+const char *meta_ns(const json_t *o);
+const char *meta_uid(const json_t *o);
+bool is_deleting(const json_t *o);
+/* RFC 3339 -> seconds since the epoch (0 when absent or unreadable). */
+time_t parse_time(const char *s);
+/* Sub-second precision is not stored: orders by time, then by name. */
+int cmp_creation(const json_t *a, const json_t *b);
+
+/* ---- pods ---- */
+bool pod_is_ready(const json_t *pod);
+/* lastTransitionTime of the Ready=True condition, 0 if not ready. */
+time_t pod_ready_since(const json_t *pod);
+/* Ready for at least min_ready seconds at now (podutil.IsPodAvailable). */
+bool pod_is_available(const json_t *pod, long long min_ready, time_t now);
+/* Not Succeeded/Failed and not being deleted (controller.IsPodActive). */
+bool pod_is_active(const json_t *pod);
+/* Seconds until a ready pod becomes available (0 if available or never). */
+long long pod_available_in(const json_t *pod, long long min_ready, time_t now);
+
+/* ---- ownership ---- */
+/* The ownerReference with controller=true, or NULL. */
+const json_t *controller_of(const json_t *obj);
+/* A controller ownerReference to owner (new reference). */
+json_t *controller_ref(const json_t *owner, const char *api_version, const char *kind);
+/* The selector of a workload: spec.selector as a LabelSelector, or as a
+ * plain map for ReplicationControllers (map_selector). NULL matches nothing. */
+label_selector *workload_selector(const json_t *owner, bool map_selector);
+
+/* The ControllerRefManager: of the objects in items (all of r in the owner's
+ * namespace), returns the ones the owner controls after adopting matching
+ * orphans and releasing owned ones that no longer match. A deleting owner
+ * adopts nothing. Returned references go into out. */
+typedef struct {
+  const json_t *owner;
+  const resource *owner_resource; /* for the fresh check before adopting */
+  const char *api_version, *kind;
+  const label_selector *selector;
+  /* optional extra condition for claiming (e.g. a DaemonSet pod's node) */
+  bool (*filter)(const json_t *obj, void *ctx);
+  void *filter_ctx;
+} claim_spec;
+void claim_objects(const claim_spec *cs, const resource *r, const cobj_vec *items, cobj_vec *out);
+
+/* Lists all objects of r in namespace ns (references into out). */
+void list_namespace(const resource *r, const char *ns, cobj_vec *out);
+
+/* A pod from a template (GetPodFromTemplate): labels, annotations,
+ * finalizers and spec copied, ownerReference to owner. New reference. */
+json_t *pod_from_template(const json_t *tmpl, const json_t *owner, const char *api_version, const char *kind);
+/* Creates pod (stolen) in ns; records SuccessfulCreate "Created pod: X" or
+ * FailedCreate "Error creating: ..." on owner. Returns the HTTP code; the
+ * error message goes to err when given. */
+int create_pod_event(const json_t *owner, const char *component, const char *ns, json_t *pod, char *err,
+                     size_t errlen);
+/* Deletes a pod; records SuccessfulDelete / FailedDelete. */
+int delete_pod_event(const json_t *owner, const char *component, const json_t *pod);
+
+/* ---- writes ---- */
+/* Writes obj (stolen) as the new status (status=true) or the whole object,
+ * guarded by obj's metadata.resourceVersion. Returns the HTTP code. */
+int write_object(const resource *r, json_t *obj, bool status);
+/* The same with obj borrowed: returns the stored object (new reference) or
+ * NULL, and the HTTP code in *code. */
+json_t *update_object(const resource *r, const json_t *obj, bool status, int *code);
+
+/* ---- conditions ---- */
+/* Finds the condition of a type in status.conditions. */
+json_t *cond_get(const json_t *status, const char *type);
+/* SetCondition as the apps controllers do: no change when status and reason
+ * are the same; lastTransitionTime kept when the status is the same.
+ * with_update_time adds lastUpdateTime (Deployment conditions). */
+void cond_set(json_t *status, const char *type, const char *cstatus, const char *reason, const char *message,
+              bool with_update_time);
+void cond_remove(json_t *status, const char *type);
+
+/* ---- the worker loop every workload controller runs ---- */
+/* sync handles one key and returns a delay in ms before the key is handled
+ * again (0 = right away, <0 = not unless an event comes). */
+typedef struct {
+  long (*sync)(void *ctx, const char *key);
+  void *ctx;
+  workqueue *queue;
+  pthread_t thread;
+} work_loop;
+void work_loop_start(work_loop *l, long (*sync)(void *, const char *), void *ctx);
+/* Shuts the queue down, joins the worker and frees the queue. */
+void work_loop_stop(work_loop *l);
+
+#endif
