@@ -14,9 +14,11 @@ void controllers_start(void) {
   podgc_controller_start();
   replicaset_controller_start();
   deployment_controller_start();
+  statefulset_controller_start();
 }
 
 void controllers_stop(void) {
+  statefulset_controller_stop();
   deployment_controller_stop();
   replicaset_controller_stop();
   podgc_controller_stop();

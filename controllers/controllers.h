@@ -53,4 +53,8 @@ void replicaset_controller_stop(void);
 void deployment_controller_start(void);
 void deployment_controller_stop(void);
 
+/* StatefulSets: ordinal pods, claims from templates, revisions, updates. */
+void statefulset_controller_start(void);
+void statefulset_controller_stop(void);
+
 #endif

@@ -148,6 +148,18 @@ bool rest_sub_put(http_req *rq, const api_opts *o) {
   return true;
 }
 
+/* Whether a merge or JSON patch sets or tests metadata.resourceVersion. */
+static bool patch_names_rv(const json_t *patch) {
+  if (json_is_object(patch)) return json_object_get(json_object_get(patch, "metadata"), "resourceVersion") != NULL;
+  size_t i;
+  json_t *op;
+  json_array_foreach(patch, i, op) {
+    const char *path = json_string_value(json_object_get(op, "path"));
+    if (path && !strcmp(path, "/metadata/resourceVersion")) return true;
+  }
+  return false;
+}
+
 bool rest_sub_patch(http_req *rq, const api_opts *o) {
   if (strcmp(rq->sub, "scale") != 0) return false;
   api_result cur = api_get(rq->res, rq->ns, rq->name);
@@ -167,6 +179,9 @@ bool rest_sub_patch(http_req *rq, const api_opts *o) {
   if (patch && !strncmp(ct, "application/json-patch+json", 27)) patched = json_patch_apply(scale, patch, err, sizeof err);
   else if (json_is_object(patch)) patched = json_merge_patch(scale, patch);
   else snprintf(err, sizeof err, "%s", je.text);
+  /* the version read above is no precondition unless the patch names one:
+   * a concurrent status write (a controller) must not fail the patch */
+  if (patched && !patch_names_rv(patch)) json_object_del(json_object_get(patched, "metadata"), "resourceVersion");
   if (!patched) http_send_status(rq, status_bad_request("%s", err));
   else write_replicas(rq, patched, o);
   json_decref(patched);

@@ -1,0 +1,126 @@
+/* history.c - ControllerRevision bookkeeping shared by the StatefulSet and
+ * DaemonSet controllers (see history.h). Revision data is compared as JSON
+ * values; the hash is FNV-1 32 over the data's compact sorted-key JSON
+ * plus the collision count in decimal, as HashControllerRevision does. */
+#include "history.h"
+#include "deployment_util.h"
+#include "log.h"
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const resource *revisions_resource(void) { return registry_find("apps", "v1", "controllerrevisions"); }
+
+long long history_number(const json_t *rev) { return jint(rev, "revision", 0); }
+
+static int by_number(const void *a, const void *b) {
+  const json_t *x = (*(cobj *const *)a)->obj, *y = (*(cobj *const *)b)->obj;
+  long long nx = history_number(x), ny = history_number(y);
+  if (nx != ny) return nx < ny ? -1 : 1;
+  return strcmp(meta_name(x), meta_name(y));
+}
+
+void history_list(const history_owner *h, cobj_vec *out) {
+  label_selector *sel = workload_selector(h->owner, false);
+  cobj_vec all = {0};
+  list_namespace(revisions_resource(), meta_ns(h->owner), &all);
+  if (sel) {
+    claim_spec cs = {h->owner, h->owner_resource, h->api_version, h->kind, sel, NULL, NULL};
+    claim_objects(&cs, revisions_resource(), &all, out);
+  }
+  if (out->n > 1) qsort(out->items, out->n, sizeof *out->items, by_number);
+  cobj_vec_clear(&all);
+  label_selector_free(sel);
+}
+
+json_t *history_data(const json_t *owner) {
+  json_t *tmpl = json_deep_copy(jpath(owner, "spec.template"));
+  if (!tmpl) tmpl = json_object();
+  json_object_set_new(tmpl, "$patch", json_string("replace"));
+  return json_pack("{s:{s:o}}", "spec", "template", tmpl);
+}
+
+bool history_matches(const json_t *rev, const json_t *data) { return json_equal(json_object_get(rev, "data"), (json_t *)data); }
+
+const json_t *history_template(const json_t *rev) { return jpath(rev, "data.spec.template"); }
+
+long long history_max_number(const cobj_vec *revs) {
+  long long max = 0;
+  for (size_t i = 0; i < revs->n; i++)
+    if (history_number(revs->items[i]->obj) > max) max = history_number(revs->items[i]->obj);
+  return max;
+}
+
+void history_hash(const json_t *data, const json_t *collision_count, char *out, size_t outlen) {
+  char *raw = json_dumps(data, JSON_COMPACT | JSON_SORT_KEYS);
+  uint32_t h = 2166136261u;
+  for (const unsigned char *p = (const unsigned char *)raw; *p; p++) h = (h * 16777619u) ^ *p;
+  free(raw);
+  if (json_is_integer(collision_count)) {
+    char probe[24];
+    snprintf(probe, sizeof probe, "%lld", (long long)json_integer_value(collision_count));
+    for (const char *p = probe; *p; p++) h = (h * 16777619u) ^ (unsigned char)*p;
+  }
+  char dec[16];
+  snprintf(dec, sizeof dec, "%u", h);
+  safe_encode_string(dec, out, outlen);
+}
+
+json_t *history_create(const history_owner *h, const char *hash, const char *label_key, const char *label_value,
+                       const json_t *data, long long number, bool copy_annotations, bool *collision) {
+  *collision = false;
+  char name[300];
+  snprintf(name, sizeof name, "%.223s-%s", meta_name(h->owner), hash);
+  json_t *labels = json_deep_copy(jpath(h->owner, "spec.template.metadata.labels"));
+  if (!labels) labels = json_object();
+  json_object_set_new(labels, label_key, json_string(label_value));
+  json_t *rev = json_pack("{s:s,s:s,s:{s:s,s:s,s:o,s:[o]},s:O,s:I}", "apiVersion", "apps/v1", "kind",
+                          "ControllerRevision", "metadata", "name", name, "namespace", meta_ns(h->owner), "labels",
+                          labels, "ownerReferences", controller_ref(h->owner, h->api_version, h->kind), "data", data,
+                          "revision", (json_int_t)number);
+  json_t *ann = jpath(h->owner, "metadata.annotations");
+  if (copy_annotations && json_object_size(ann)) json_object_set(json_object_get(rev, "metadata"), "annotations", ann);
+  api_opts o = {0};
+  api_result res = api_create(revisions_resource(), meta_ns(h->owner), rev, &o);
+  json_t *out = res.code < 300 ? api_result_json(&res) : NULL;
+  if (res.code == 409) {
+    cobj *ex = cache_get(api_cache(), revisions_resource()->bucket, meta_ns(h->owner), name);
+    const json_t *ref = ex ? controller_of(ex->obj) : NULL;
+    if (ex && ref && !strcmp(jstr(ref, "uid") ? jstr(ref, "uid") : "", meta_uid(h->owner)) &&
+        history_matches(ex->obj, data))
+      out = json_deep_copy(ex->obj);
+    else
+      *collision = true;
+    cobj_unref(ex);
+  } else if (!out) {
+    LOGW("creating ControllerRevision %s/%s: code %d", meta_ns(h->owner), name, res.code);
+  }
+  api_result_clear(&res);
+  return out;
+}
+
+json_t *history_renumber(const json_t *rev, long long number) {
+  json_t *copy = json_deep_copy(rev);
+  json_object_set_new(copy, "revision", json_integer(number));
+  int code;
+  json_t *out = update_object(revisions_resource(), copy, false, &code);
+  json_decref(copy);
+  return out;
+}
+
+void history_truncate(const cobj_vec *revs, const char *const *keep, size_t nkeep, long long limit) {
+  size_t nold = 0;
+  const json_t *old[revs->n + 1];
+  for (size_t i = 0; i < revs->n; i++) {
+    const char *name = meta_name(revs->items[i]->obj);
+    bool kept = false;
+    for (size_t k = 0; k < nkeep && !kept; k++) kept = keep[k] && !strcmp(keep[k], name);
+    if (!kept) old[nold++] = revs->items[i]->obj; /* revs is sorted oldest first */
+  }
+  for (size_t i = 0; (long long)(nold - i) > limit; i++) {
+    api_opts o = {0};
+    api_result res = api_delete(revisions_resource(), meta_ns(old[i]), meta_name(old[i]), NULL, &o);
+    api_result_clear(&res);
+  }
+}
