@@ -15,9 +15,11 @@ void controllers_start(void) {
   replicaset_controller_start();
   deployment_controller_start();
   statefulset_controller_start();
+  daemonset_controller_start();
 }
 
 void controllers_stop(void) {
+  daemonset_controller_stop();
   statefulset_controller_stop();
   deployment_controller_stop();
   replicaset_controller_stop();

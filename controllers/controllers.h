@@ -57,4 +57,8 @@ void deployment_controller_stop(void);
 void statefulset_controller_start(void);
 void statefulset_controller_stop(void);
 
+/* DaemonSets: a pod per eligible node, revisions, rolling updates. */
+void daemonset_controller_start(void);
+void daemonset_controller_stop(void);
+
 #endif

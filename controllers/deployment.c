@@ -34,7 +34,7 @@ static void enqueue_owner_deployment(const json_t *rs) {
   const char *kind = jstr(ref, "kind");
   if (!ref || !kind || strcmp(kind, "Deployment")) return;
   char key[600];
-  snprintf(key, sizeof key, "%s/%s", meta_ns(rs), jstr(ref, "name"));
+  snprintf(key, sizeof key, "%s/%s", obj_ns(rs), jstr(ref, "name"));
   workqueue_add(loop.queue, key);
 }
 
@@ -47,7 +47,7 @@ static void on_rs(void *ctx, cache_event_type type, const cobj *obj, const cobj 
   if (type == EV_DELETED) return;
   /* an orphan: every Deployment selecting it may adopt it */
   cobj_vec ds = {0};
-  list_namespace(dr, meta_ns(obj->obj), &ds);
+  list_namespace(dr, obj_ns(obj->obj), &ds);
   for (size_t i = 0; i < ds.n; i++) {
     label_selector *sel = workload_selector(ds.items[i]->obj, false);
     if (sel && label_selector_matches(sel, jpath(obj->obj, "metadata.labels")))
@@ -63,7 +63,7 @@ static void on_pod(void *ctx, cache_event_type type, const cobj *obj, const cobj
   const json_t *ref = controller_of(obj->obj);
   const char *kind = jstr(ref, "kind");
   if (!ref || !kind || strcmp(kind, "ReplicaSet")) return;
-  cobj *rs = cache_get(api_cache(), rsr->bucket, meta_ns(obj->obj), jstr(ref, "name"));
+  cobj *rs = cache_get(api_cache(), rsr->bucket, obj_ns(obj->obj), jstr(ref, "name"));
   if (rs) enqueue_owner_deployment(rs->obj);
   cobj_unref(rs);
 }
@@ -152,7 +152,7 @@ static void sync_existing_new_rs(dsync *s, const char *new_revision) {
   bool needs = rev && set_deployment_revision(d, rev);
   if (has_progress_deadline(d) && !cond_get(jobj(d, "status"), "Progressing")) {
     char msg[400];
-    snprintf(msg, sizeof msg, "Found new replica set \"%s\"", meta_name(s->rs[s->new_rs]));
+    snprintf(msg, sizeof msg, "Found new replica set \"%s\"", obj_name(s->rs[s->new_rs]));
     cond_set(jobj(d, "status"), "Progressing", "True", "FoundNewReplicaSet", msg, true);
     needs = true;
   }
@@ -167,10 +167,10 @@ static json_t *new_rs_object(const dsync *s, char *name, size_t namelen) {
   json_object_set_new(jobj(jobj(tmpl, "metadata"), "labels"), POD_TEMPLATE_HASH_LABEL, json_string(hash));
   json_t *sel = json_deep_copy(jpath(s->d, "spec.selector"));
   json_object_set_new(jobj(sel, "matchLabels"), POD_TEMPLATE_HASH_LABEL, json_string(hash));
-  snprintf(name, namelen, "%s-%s", meta_name(s->d), hash);
+  snprintf(name, namelen, "%s-%s", obj_name(s->d), hash);
   json_t *rs = json_pack("{s:s,s:s,s:{s:s,s:s,s:[o],s:O},s:{s:i,s:o,s:o}}", "apiVersion", "apps/v1", "kind",
-                         "ReplicaSet", "metadata", "name", name, "namespace", meta_ns(s->d), "ownerReferences",
-                         controller_ref(s->d, "apps/v1", "Deployment"), "labels",
+                         "ReplicaSet", "metadata", "name", name, "namespace", obj_ns(s->d), "ownerReferences",
+                         controller_ref(s->d), "labels",
                          json_object_get(json_object_get(tmpl, "metadata"), "labels"), "spec", "replicas", 0,
                          "selector", sel, "template", tmpl);
   json_t *mrs = jpath(s->d, "spec.minReadySeconds");
@@ -193,13 +193,13 @@ static void create_new_rs(dsync *s, const char *new_revision) {
   json_object_set_new(json_object_get(rs, "spec"), "replicas", json_integer(replicas));
   set_new_rs_annotations(s->d, rs, new_revision, false);
   api_opts o = {0};
-  api_result res = api_create(rsr, meta_ns(s->d), rs, &o);
+  api_result res = api_create(rsr, obj_ns(s->d), rs, &o);
   json_t *created = res.code < 300 ? api_result_json(&res) : NULL;
   bool already = false;
   if (res.code == 409) {
-    cobj *ex = cache_get(api_cache(), rsr->bucket, meta_ns(s->d), name);
+    cobj *ex = cache_get(api_cache(), rsr->bucket, obj_ns(s->d), name);
     const json_t *ref = ex ? controller_of(ex->obj) : NULL;
-    if (ref && !strcmp(jstr(ref, "uid") ? jstr(ref, "uid") : "", meta_uid(s->d)) &&
+    if (ref && !strcmp(jstr(ref, "uid") ? jstr(ref, "uid") : "", obj_uid(s->d)) &&
         templates_equal_ignore_hash(jpath(ex->obj, "spec.template"), jpath(s->d, "spec.template"))) {
       created = json_deep_copy(ex->obj);
       already = true;
@@ -350,7 +350,7 @@ void sync_rollout_status(dsync *s) {
   const char *cur_reason = jstr(cur, "reason");
   bool complete_already = jint(st, "replicas", 0) == jint(st, "updatedReplicas", 0) && cur_reason &&
                           !strcmp(cur_reason, "NewReplicaSetAvailable");
-  const char *new_name = s->new_rs >= 0 ? meta_name(s->rs[s->new_rs]) : NULL;
+  const char *new_name = s->new_rs >= 0 ? obj_name(s->rs[s->new_rs]) : NULL;
   char msg[500];
   if (has_progress_deadline(s->d) && !complete_already) {
     if (deployment_complete(s->d, st)) {
@@ -358,7 +358,7 @@ void sync_rollout_status(dsync *s) {
       cond_set(st, "Progressing", "True", "NewReplicaSetAvailable", msg, true);
     } else if (deployment_progressing(s->d, st)) {
       if (new_name) snprintf(msg, sizeof msg, "ReplicaSet \"%s\" is progressing.", new_name);
-      else snprintf(msg, sizeof msg, "Deployment \"%s\" is progressing.", meta_name(s->d));
+      else snprintf(msg, sizeof msg, "Deployment \"%s\" is progressing.", obj_name(s->d));
       char *keep = NULL;
       const char *cst = jstr(cur, "status");
       if (cur && cst && !strcmp(cst, "True") && jstr(cur, "lastTransitionTime"))
@@ -416,9 +416,9 @@ static void check_paused_conditions(dsync *s) {
 static void claim_replicasets(dsync *s) {
   label_selector *sel = workload_selector(s->d, false);
   cobj_vec all = {0}, own = {0};
-  list_namespace(rsr, meta_ns(s->d), &all);
+  list_namespace(rsr, obj_ns(s->d), &all);
   if (sel) {
-    claim_spec cs = {s->d, dr, "apps/v1", "Deployment", sel, NULL, NULL};
+    claim_spec cs = {s->d, dr, sel, NULL, NULL};
     claim_objects(&cs, rsr, &all, &own);
   }
   s->rs = calloc(own.n + 1, sizeof *s->rs);
@@ -438,7 +438,7 @@ static long sync_deployment(void *ctx, const char *key) {
   cobj_unref(dobj);
   claim_replicasets(&s);
   if (!deployment_is_rolling(s.d)) list_namespace(podr, ns, &s.pods);
-  if (is_deleting(s.d)) {
+  if (obj_deleting(s.d)) {
     sync_revision_and_new_rs(&s, false);
     sync_deployment_status(&s);
   } else {

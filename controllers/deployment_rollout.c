@@ -39,7 +39,7 @@ bool scale_rs(dsync *s, size_t i, long long size) {
   s->rs[i] = stored;
   if (size_change)
     event_record(s->d, DEPLOYMENT_COMPONENT, "Normal", "ScalingReplicaSet", "Scaled %s replica set %s to %lld",
-                 cur < size ? "up" : "down", meta_name(stored), size);
+                 cur < size ? "up" : "down", obj_name(stored), size);
   return size_change;
 }
 
@@ -142,14 +142,14 @@ void rollout_rolling(dsync *s) {
 
 static bool old_pods_running(const dsync *s) {
   if (sum_replicas(s, true, "status.replicas") > 0) return true;
-  const char *new_uid = s->new_rs >= 0 ? meta_uid(s->rs[s->new_rs]) : NULL;
+  const char *new_uid = s->new_rs >= 0 ? obj_uid(s->rs[s->new_rs]) : NULL;
   for (size_t i = 0; i < s->pods.n; i++) {
     const json_t *p = s->pods.items[i]->obj;
     const json_t *ref = controller_of(p);
     const char *uid = jstr(ref, "uid");
     if (!uid || (new_uid && !strcmp(uid, new_uid))) continue;
     for (size_t k = 0; k < s->nrs; k++)
-      if (!strcmp(uid, meta_uid(s->rs[k]))) {
+      if (!strcmp(uid, obj_uid(s->rs[k]))) {
         const char *phase = jstr(p, "status.phase");
         if (!phase || (strcmp(phase, "Failed") && strcmp(phase, "Succeeded"))) return true;
       }
@@ -276,7 +276,7 @@ void cleanup_deployment(dsync *s) {
   json_t *old[s->nrs + 1];
   size_t n = 0;
   for (size_t i = 0; i < s->nrs; i++)
-    if ((int)i != s->new_rs && !is_deleting(s->rs[i])) old[n++] = s->rs[i];
+    if ((int)i != s->new_rs && !obj_deleting(s->rs[i])) old[n++] = s->rs[i];
   long long diff = (long long)n - json_integer_value(limit);
   if (diff <= 0) return;
   qsort(old, n, sizeof *old, by_revision);
@@ -286,7 +286,7 @@ void cleanup_deployment(dsync *s) {
         jint(rs, "metadata.generation", 0) > jint(rs, "status.observedGeneration", 0))
       continue;
     api_opts o = {0};
-    api_result res = api_delete(rs_resource(), meta_ns(rs), meta_name(rs), NULL, &o);
+    api_result res = api_delete(rs_resource(), obj_ns(rs), obj_name(rs), NULL, &o);
     api_result_clear(&res);
   }
 }

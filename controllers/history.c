@@ -18,15 +18,15 @@ static int by_number(const void *a, const void *b) {
   const json_t *x = (*(cobj *const *)a)->obj, *y = (*(cobj *const *)b)->obj;
   long long nx = history_number(x), ny = history_number(y);
   if (nx != ny) return nx < ny ? -1 : 1;
-  return strcmp(meta_name(x), meta_name(y));
+  return strcmp(obj_name(x), obj_name(y));
 }
 
 void history_list(const history_owner *h, cobj_vec *out) {
   label_selector *sel = workload_selector(h->owner, false);
   cobj_vec all = {0};
-  list_namespace(revisions_resource(), meta_ns(h->owner), &all);
+  list_namespace(revisions_resource(), obj_ns(h->owner), &all);
   if (sel) {
-    claim_spec cs = {h->owner, h->owner_resource, h->api_version, h->kind, sel, NULL, NULL};
+    claim_spec cs = {h->owner, h->owner_resource, sel, NULL, NULL};
     claim_objects(&cs, revisions_resource(), &all, out);
   }
   if (out->n > 1) qsort(out->items, out->n, sizeof *out->items, by_number);
@@ -71,30 +71,30 @@ json_t *history_create(const history_owner *h, const char *hash, const char *lab
                        const json_t *data, long long number, bool copy_annotations, bool *collision) {
   *collision = false;
   char name[300];
-  snprintf(name, sizeof name, "%.223s-%s", meta_name(h->owner), hash);
+  snprintf(name, sizeof name, "%.223s-%s", obj_name(h->owner), hash);
   json_t *labels = json_deep_copy(jpath(h->owner, "spec.template.metadata.labels"));
   if (!labels) labels = json_object();
   json_object_set_new(labels, label_key, json_string(label_value));
   json_t *rev = json_pack("{s:s,s:s,s:{s:s,s:s,s:o,s:[o]},s:O,s:I}", "apiVersion", "apps/v1", "kind",
-                          "ControllerRevision", "metadata", "name", name, "namespace", meta_ns(h->owner), "labels",
-                          labels, "ownerReferences", controller_ref(h->owner, h->api_version, h->kind), "data", data,
+                          "ControllerRevision", "metadata", "name", name, "namespace", obj_ns(h->owner), "labels",
+                          labels, "ownerReferences", controller_ref(h->owner), "data", data,
                           "revision", (json_int_t)number);
   json_t *ann = jpath(h->owner, "metadata.annotations");
   if (copy_annotations && json_object_size(ann)) json_object_set(json_object_get(rev, "metadata"), "annotations", ann);
   api_opts o = {0};
-  api_result res = api_create(revisions_resource(), meta_ns(h->owner), rev, &o);
+  api_result res = api_create(revisions_resource(), obj_ns(h->owner), rev, &o);
   json_t *out = res.code < 300 ? api_result_json(&res) : NULL;
   if (res.code == 409) {
-    cobj *ex = cache_get(api_cache(), revisions_resource()->bucket, meta_ns(h->owner), name);
+    cobj *ex = cache_get(api_cache(), revisions_resource()->bucket, obj_ns(h->owner), name);
     const json_t *ref = ex ? controller_of(ex->obj) : NULL;
-    if (ex && ref && !strcmp(jstr(ref, "uid") ? jstr(ref, "uid") : "", meta_uid(h->owner)) &&
+    if (ex && ref && !strcmp(jstr(ref, "uid") ? jstr(ref, "uid") : "", obj_uid(h->owner)) &&
         history_matches(ex->obj, data))
       out = json_deep_copy(ex->obj);
     else
       *collision = true;
     cobj_unref(ex);
   } else if (!out) {
-    LOGW("creating ControllerRevision %s/%s: code %d", meta_ns(h->owner), name, res.code);
+    LOGW("creating ControllerRevision %s/%s: code %d", obj_ns(h->owner), name, res.code);
   }
   api_result_clear(&res);
   return out;
@@ -113,14 +113,14 @@ void history_truncate(const cobj_vec *revs, const char *const *keep, size_t nkee
   size_t nold = 0;
   const json_t *old[revs->n + 1];
   for (size_t i = 0; i < revs->n; i++) {
-    const char *name = meta_name(revs->items[i]->obj);
+    const char *name = obj_name(revs->items[i]->obj);
     bool kept = false;
     for (size_t k = 0; k < nkeep && !kept; k++) kept = keep[k] && !strcmp(keep[k], name);
     if (!kept) old[nold++] = revs->items[i]->obj; /* revs is sorted oldest first */
   }
   for (size_t i = 0; (long long)(nold - i) > limit; i++) {
     api_opts o = {0};
-    api_result res = api_delete(revisions_resource(), meta_ns(old[i]), meta_name(old[i]), NULL, &o);
+    api_result res = api_delete(revisions_resource(), obj_ns(old[i]), obj_name(old[i]), NULL, &o);
     api_result_clear(&res);
   }
 }

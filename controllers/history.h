@@ -12,7 +12,6 @@
 typedef struct {
   const json_t *owner;
   const resource *owner_resource;
-  const char *api_version, *kind;
 } history_owner;
 
 /* The revisions the owner controls (adopting/releasing by selector),

@@ -41,7 +41,7 @@ static int less(const ranked_pod *a, const ranked_pod *b) {
   if (strcmp(na, nb) && (!*na || !*nb)) return !*na;
   int pa = phase_ordinal(a->pod), pb = phase_ordinal(b->pod);
   if (pa != pb) return pa < pb;
-  bool ra = pod_is_ready(a->pod), rb = pod_is_ready(b->pod);
+  bool ra = pod_ready(a->pod), rb = pod_ready(b->pod);
   if (ra != rb) return !ra;
   if (a->rank != b->rank) return a->rank > b->rank;
   if (ra && rb) {
@@ -61,7 +61,7 @@ static int cmp(const void *x, const void *y) {
   if (less(a, b)) return -1;
   if (less(b, a)) return 1;
   /* same rank in every respect: newer names (created later) first, stable */
-  const char *an = meta_name(a->pod), *bn = meta_name(b->pod);
+  const char *an = obj_name(a->pod), *bn = obj_name(b->pod);
   return -strcmp(an ? an : "", bn ? bn : "");
 }
 
@@ -75,7 +75,7 @@ void rank_pods_by_node(ranked_pod *pods, size_t n, const json_t *const *related,
     int rank = 0;
     if (*node)
       for (size_t j = 0; j < n_related; j++)
-        if (pod_is_active(related[j]) && pod_is_ready(related[j]) && !strcmp(node_of(related[j]), node)) rank++;
+        if (pod_is_active(related[j]) && pod_ready(related[j]) && !strcmp(node_of(related[j]), node)) rank++;
     pods[i].rank = rank;
   }
 }

@@ -20,7 +20,7 @@
 #define BURST_REPLICAS 500
 
 typedef struct {
-  const char *group, *plural, *kind, *api_version, *component;
+  const char *group, *plural, *kind, *component;
   bool map_selector; /* RC: spec.selector is a map */
   const resource *r, *pods;
   informer *owners_inf, *pods_inf;
@@ -29,9 +29,9 @@ typedef struct {
 } rs_controller;
 
 static rs_controller rs_ctl = {.group = "apps", .plural = "replicasets", .kind = "ReplicaSet",
-                               .api_version = "apps/v1", .component = "replicaset-controller"};
+                               .component = "replicaset-controller"};
 static rs_controller rc_ctl = {.group = "", .plural = "replicationcontrollers", .kind = "ReplicationController",
-                               .api_version = "v1", .component = "replication-controller", .map_selector = true};
+                               .component = "replication-controller", .map_selector = true};
 
 static void owner_key(char *buf, size_t len, const char *ns, const char *name) {
   snprintf(buf, len, "%s/%s", ns, name);
@@ -50,14 +50,14 @@ static bool controlled_by_us(rs_controller *c, const json_t *pod, char *key, siz
   const json_t *ref = controller_of(pod);
   const char *kind = jstr(ref, "kind");
   if (!ref || !kind || strcmp(kind, c->kind)) return false;
-  owner_key(key, len, meta_ns(pod), jstr(ref, "name"));
+  owner_key(key, len, obj_ns(pod), jstr(ref, "name"));
   return true;
 }
 
 /* An orphan: every owner whose selector matches it gets a look. */
 static void enqueue_matching_owners(rs_controller *c, const json_t *pod) {
   cobj_vec owners = {0};
-  list_namespace(c->r, meta_ns(pod), &owners);
+  list_namespace(c->r, obj_ns(pod), &owners);
   for (size_t i = 0; i < owners.n; i++) {
     label_selector *s = workload_selector(owners.items[i]->obj, c->map_selector);
     if (s && label_selector_matches(s, jpath(pod, "metadata.labels")))
@@ -71,9 +71,9 @@ static void on_pod(void *ctx, cache_event_type type, const cobj *obj, const cobj
   rs_controller *c = ctx;
   const json_t *pod = obj->obj;
   char key[600];
-  if (type == EV_DELETED || is_deleting(pod)) {
+  if (type == EV_DELETED || obj_deleting(pod)) {
     if (controlled_by_us(c, pod, key, sizeof key)) {
-      deletion_observed(c->exp, key, meta_uid(pod));
+      deletion_observed(c->exp, key, obj_uid(pod));
       workqueue_add(c->loop.queue, key);
     }
     return;
@@ -107,14 +107,14 @@ static void related_pods(rs_controller *c, const json_t *rs, const cobj_vec *pod
     return;
   }
   cobj_vec siblings = {0};
-  list_namespace(c->r, meta_ns(rs), &siblings);
+  list_namespace(c->r, obj_ns(rs), &siblings);
   for (size_t i = 0; i < pods->n; i++) {
     const json_t *ref = controller_of(pods->items[i]->obj);
     if (!ref || !pod_is_active(pods->items[i]->obj)) continue;
     for (size_t k = 0; k < siblings.n; k++) {
       const json_t *sref = controller_of(siblings.items[k]->obj);
       if (sref && json_equal(json_object_get(sref, "uid"), json_object_get(top, "uid")) &&
-          !strcmp(jstr(ref, "uid") ? jstr(ref, "uid") : "", meta_uid(siblings.items[k]->obj))) {
+          !strcmp(jstr(ref, "uid") ? jstr(ref, "uid") : "", obj_uid(siblings.items[k]->obj))) {
         (*out)[(*n)++] = pods->items[i]->obj;
         break;
       }
@@ -127,12 +127,12 @@ static int create_pods(rs_controller *c, const json_t *rs, const char *key, int 
   expect_creations(c->exp, key, n);
   int done = 0, batch = 1, failed = 0;
   char prefix[300];
-  snprintf(prefix, sizeof prefix, "%s-", meta_name(rs));
+  snprintf(prefix, sizeof prefix, "%s-", obj_name(rs));
   while (done < n && !failed) {
     for (int i = 0; i < batch && done + i < n; i++) {
-      json_t *pod = pod_from_template(jpath(rs, "spec.template"), rs, c->api_version, c->kind);
+      json_t *pod = pod_from_template(jpath(rs, "spec.template"), rs);
       json_object_set_new(jobj(pod, "metadata"), "generateName", json_string(prefix));
-      if (create_pod_event(rs, c->component, meta_ns(rs), pod, err, errlen) >= 300) failed++;
+      if (create_pod_event(rs, c->component, obj_ns(rs), pod, err, errlen) >= 300) failed++;
     }
     done += batch < n - done ? batch : n - done;
     batch *= 2;
@@ -155,16 +155,16 @@ static int delete_pods(rs_controller *c, const json_t *rs, const char *key, cons
     free(rel);
   }
   const char **uids = calloc((size_t)n, sizeof *uids);
-  for (int i = 0; i < n; i++) uids[i] = meta_uid(ranked[i].pod);
+  for (int i = 0; i < n; i++) uids[i] = obj_uid(ranked[i].pod);
   expect_deletions(c->exp, key, uids, n);
   int failed = 0;
   for (int i = 0; i < n; i++) {
-    int code = delete_pod_event(rs, c->component, ranked[i].pod);
+    int code = delete_pod_event(rs, c->component, ranked[i].pod, false);
     if (code >= 300) {
       deletion_observed(c->exp, key, uids[i]);
       if (code != 404) {
         failed++;
-        snprintf(err, errlen, "unable to delete pod %s", meta_name(ranked[i].pod));
+        snprintf(err, errlen, "unable to delete pod %s", obj_name(ranked[i].pod));
       }
     }
   }
@@ -189,7 +189,7 @@ static json_t *compute_status(const json_t *rs, const cobj_vec *own, const char 
   for (size_t i = 0; i < own->n; i++) {
     const json_t *p = own->items[i]->obj;
     if (tl && label_selector_matches(tl, jpath(p, "metadata.labels"))) full++;
-    if (pod_is_ready(p)) ready++;
+    if (pod_ready(p)) ready++;
     if (pod_is_available(p, min_ready, now)) avail++;
     else {
       long long in = pod_available_in(p, min_ready, now);
@@ -230,13 +230,13 @@ static long sync_owner(void *ctx, const char *key) {
   for (size_t i = 0; i < all.n; i++)
     if (pod_is_active(all.items[i]->obj)) cobj_vec_push(&active, cobj_ref(all.items[i]));
   if (sel) {
-    claim_spec cs = {rs, c->r, c->api_version, c->kind, sel, NULL, NULL};
+    claim_spec cs = {rs, c->r, sel, NULL, NULL};
     claim_objects(&cs, c->pods, &active, &own);
   }
   char err[700] = "";
   const char *fail_reason = NULL;
   long requeue = -1;
-  if (needs_sync && !is_deleting(rs) && jpath(rs, "spec.template")) {
+  if (needs_sync && !obj_deleting(rs) && jpath(rs, "spec.template")) {
     long long want = jint(rs, "spec.replicas", 1);
     long long diff = (long long)own.n - want;
     if (diff < 0) {
@@ -254,7 +254,7 @@ static long sync_owner(void *ctx, const char *key) {
       for (size_t i = 0; i < active.n; i++) {
         const json_t *p = active.items[i]->obj;
         const json_t *ref = controller_of(p);
-        if (pod_is_active(p) && ref && !strcmp(jstr(ref, "uid") ? jstr(ref, "uid") : "", meta_uid(rs)))
+        if (pod_is_active(p) && ref && !strcmp(jstr(ref, "uid") ? jstr(ref, "uid") : "", obj_uid(rs)))
           cobj_vec_push(&own, cobj_ref(active.items[i]));
       }
     }

@@ -36,14 +36,14 @@ static void on_pod(void *ctx, cache_event_type type, const cobj *obj, const cobj
     if (type == EV_ADDED && !ref) {
       /* an orphan: a set whose selector matches may adopt it */
       cobj_vec sets = {0};
-      list_namespace(stsr, meta_ns(obj->obj), &sets);
+      list_namespace(stsr, obj_ns(obj->obj), &sets);
       for (size_t i = 0; i < sets.n; i++) workqueue_add(loop.queue, informer_key(sets.items[i]));
       cobj_vec_clear(&sets);
     }
     return;
   }
   char key[600];
-  snprintf(key, sizeof key, "%s/%s", meta_ns(obj->obj), jstr(ref, "name"));
+  snprintf(key, sizeof key, "%s/%s", obj_ns(obj->obj), jstr(ref, "name"));
   workqueue_add(loop.queue, key);
 }
 
@@ -51,7 +51,7 @@ static void on_pod(void *ctx, cache_event_type type, const cobj *obj, const cobj
 
 /* The ordinal of a pod named <set>-<n>, or -1 when it is not the set's. */
 static int ordinal_of(const json_t *set, const json_t *pod) {
-  const char *sn = meta_name(set), *pn = meta_name(pod);
+  const char *sn = obj_name(set), *pn = obj_name(pod);
   size_t l = strlen(sn);
   if (!pn || strncmp(pn, sn, l) || pn[l] != '-' || !pn[l + 1]) return -1;
   char *end;
@@ -63,24 +63,24 @@ static bool is_member(const json_t *pod, void *set) { return ordinal_of(set, pod
 
 static bool running_and_ready(const json_t *pod) {
   const char *phase = jstr(pod, "status.phase");
-  return phase && !strcmp(phase, "Running") && pod_is_ready(pod);
+  return phase && !strcmp(phase, "Running") && pod_ready(pod);
 }
 static bool is_failed(const json_t *pod) {
   const char *phase = jstr(pod, "status.phase");
   return phase && !strcmp(phase, "Failed");
 }
-static bool is_healthy(const json_t *pod) { return running_and_ready(pod) && !is_deleting(pod); }
-static const char *pod_revision(const json_t *pod) { return jstr(pod, "metadata.labels." REVISION_LABEL); }
+static bool is_healthy(const json_t *pod) { return running_and_ready(pod) && !obj_deleting(pod); }
+static const char *pod_revision(const json_t *pod) { return obj_label(pod, REVISION_LABEL); }
 
 static void pod_event(const json_t *set, const char *verb, const char *pod_name, int code, const char *err) {
   char reason[32];
   snprintf(reason, sizeof reason, "%s%c%s", code < 300 ? "Successful" : "Failed", verb[0] - 32, verb + 1);
   if (code < 300)
     event_record(set, COMPONENT, "Normal", reason, "%s Pod %s in StatefulSet %s successful", verb, pod_name,
-                 meta_name(set));
+                 obj_name(set));
   else
     event_record(set, COMPONENT, "Warning", reason, "%s Pod %s in StatefulSet %s failed error: %s", verb, pod_name,
-                 meta_name(set), err);
+                 obj_name(set), err);
 }
 
 static void result_message(api_result *res, char *buf, size_t len) {
@@ -96,10 +96,10 @@ static bool create_claims(const json_t *set, const char *pod_name) {
   bool ok = true;
   json_array_foreach(jpath(set, "spec.volumeClaimTemplates"), i, t) {
     char name[600];
-    snprintf(name, sizeof name, "%s-%s", meta_name(t), pod_name);
-    cobj *have = cache_get(api_cache(), pvcr->bucket, meta_ns(set), name);
+    snprintf(name, sizeof name, "%s-%s", obj_name(t), pod_name);
+    cobj *have = cache_get(api_cache(), pvcr->bucket, obj_ns(set), name);
     if (have) {
-      if (is_deleting(have->obj)) ok = false;
+      if (obj_deleting(have->obj)) ok = false;
       cobj_unref(have);
       continue;
     }
@@ -108,7 +108,7 @@ static bool create_claims(const json_t *set, const char *pod_name) {
     if (!labels) labels = json_object();
     json_object_update(labels, jpath(set, "spec.selector.matchLabels"));
     json_object_set_new(md, "name", json_string(name));
-    json_object_set_new(md, "namespace", json_string(meta_ns(set)));
+    json_object_set_new(md, "namespace", json_string(obj_ns(set)));
     if (json_object_size(labels)) json_object_set_new(md, "labels", labels);
     else json_decref(labels);
     json_t *ann = jpath(t, "metadata.annotations");
@@ -116,15 +116,15 @@ static bool create_claims(const json_t *set, const char *pod_name) {
     json_t *claim = json_pack("{s:s,s:s,s:o,s:O}", "apiVersion", "v1", "kind", "PersistentVolumeClaim", "metadata", md,
                               "spec", jpath(t, "spec") ? jpath(t, "spec") : json_object());
     api_opts o = {0};
-    api_result res = api_create(pvcr, meta_ns(set), claim, &o);
+    api_result res = api_create(pvcr, obj_ns(set), claim, &o);
     if (res.code < 300) {
       event_record(set, COMPONENT, "Normal", "SuccessfulCreate", "create Claim %s Pod %s in StatefulSet %s success",
-                   name, pod_name, meta_name(set));
+                   name, pod_name, obj_name(set));
     } else if (res.code != 409) {
       char msg[600];
       result_message(&res, msg, sizeof msg);
       event_record(set, COMPONENT, "Warning", "FailedCreate",
-                   "create Claim %s for Pod %s in StatefulSet %s failed error: %s", name, pod_name, meta_name(set), msg);
+                   "create Claim %s for Pod %s in StatefulSet %s failed error: %s", name, pod_name, obj_name(set), msg);
       ok = false;
     }
     api_result_clear(&res);
@@ -136,15 +136,15 @@ static bool create_claims(const json_t *set, const char *pod_name) {
 static json_t *new_pod(const json_t *set, const json_t *rev, int ordinal) {
   json_t *tmpl = json_deep_copy(history_template(rev));
   json_object_del(tmpl, "$patch");
-  json_t *pod = pod_from_template(tmpl, set, "apps/v1", "StatefulSet");
+  json_t *pod = pod_from_template(tmpl, set);
   json_decref(tmpl);
   char name[400];
-  snprintf(name, sizeof name, "%s-%d", meta_name(set), ordinal);
+  snprintf(name, sizeof name, "%s-%d", obj_name(set), ordinal);
   json_t *md = jobj(pod, "metadata");
   json_object_set_new(md, "name", json_string(name));
   json_t *labels = jobj(md, "labels");
   json_object_set_new(labels, POD_NAME_LABEL, json_string(name));
-  json_object_set_new(labels, REVISION_LABEL, json_string(meta_name(rev)));
+  json_object_set_new(labels, REVISION_LABEL, json_string(obj_name(rev)));
   json_t *spec = jobj(pod, "spec");
   json_object_set_new(spec, "hostname", json_string(name));
   const char *svc = jstr(set, "spec.serviceName");
@@ -156,13 +156,13 @@ static json_t *new_pod(const json_t *set, const json_t *rev, int ordinal) {
     json_t *vols = json_object_get(spec, "volumes");
     if (!vols) json_object_set_new(spec, "volumes", vols = json_array());
     for (size_t k = 0; k < json_array_size(vols); k++)
-      if (!strcmp(jstr(json_array_get(vols, k), "name") ? jstr(json_array_get(vols, k), "name") : "", meta_name(t))) {
+      if (!strcmp(jstr(json_array_get(vols, k), "name") ? jstr(json_array_get(vols, k), "name") : "", obj_name(t))) {
         json_array_remove(vols, k);
         break;
       }
     char claim[600];
-    snprintf(claim, sizeof claim, "%s-%s", meta_name(t), name);
-    json_array_append_new(vols, json_pack("{s:s,s:{s:s}}", "name", meta_name(t), "persistentVolumeClaim", "claimName",
+    snprintf(claim, sizeof claim, "%s-%s", obj_name(t), name);
+    json_array_append_new(vols, json_pack("{s:s,s:{s:s}}", "name", obj_name(t), "persistentVolumeClaim", "claimName",
                                           claim));
   }
   return pod;
@@ -170,13 +170,13 @@ static json_t *new_pod(const json_t *set, const json_t *rev, int ordinal) {
 
 static int create_pod(const json_t *set, json_t *pod) {
   char name[400];
-  snprintf(name, sizeof name, "%s", meta_name(pod));
+  snprintf(name, sizeof name, "%s", obj_name(pod));
   if (!create_claims(set, name)) {
     json_decref(pod);
     return 500;
   }
   api_opts o = {0};
-  api_result res = api_create(podr, meta_ns(set), pod, &o);
+  api_result res = api_create(podr, obj_ns(set), pod, &o);
   char msg[600] = "";
   if (res.code >= 300) result_message(&res, msg, sizeof msg);
   pod_event(set, "create", name, res.code, msg);
@@ -187,10 +187,10 @@ static int create_pod(const json_t *set, json_t *pod) {
 
 static void delete_pod(const json_t *set, const json_t *pod) {
   api_opts o = {0};
-  api_result res = api_delete(podr, meta_ns(pod), meta_name(pod), NULL, &o);
+  api_result res = api_delete(podr, obj_ns(pod), obj_name(pod), NULL, &o);
   char msg[600] = "";
   if (res.code >= 300) result_message(&res, msg, sizeof msg);
-  if (res.code != 404) pod_event(set, "delete", meta_name(pod), res.code, msg);
+  if (res.code != 404) pod_event(set, "delete", obj_name(pod), res.code, msg);
   api_result_clear(&res);
 }
 
@@ -207,7 +207,7 @@ typedef struct {
 } ssync;
 
 static void sync_revisions(ssync *s) {
-  history_owner h = {s->set, stsr, "apps/v1", "StatefulSet"};
+  history_owner h = {s->set, stsr};
   history_list(&h, &s->revs);
   s->collision_count = jint(s->set, "status.collisionCount", 0);
   json_t *data = history_data(s->set);
@@ -237,7 +237,7 @@ static void sync_revisions(ssync *s) {
   const char *cur = jstr(s->set, "status.currentRevision");
   s->current = s->update;
   for (size_t i = 0; cur && i < s->revs.n; i++)
-    if (!strcmp(meta_name(s->revs.items[i]->obj), cur)) s->current = s->revs.items[i]->obj;
+    if (!strcmp(obj_name(s->revs.items[i]->obj), cur)) s->current = s->revs.items[i]->obj;
 }
 
 /* ---- the update ---- */
@@ -249,10 +249,10 @@ typedef struct {
 static void count_pod(counts *c, const json_t *pod, const ssync *s) {
   c->replicas++;
   if (running_and_ready(pod)) c->ready++;
-  if (is_deleting(pod)) return;
+  if (obj_deleting(pod)) return;
   const char *rev = pod_revision(pod);
-  if (rev && !strcmp(rev, meta_name(s->current))) c->current++;
-  if (rev && !strcmp(rev, meta_name(s->update))) c->updated++;
+  if (rev && !strcmp(rev, obj_name(s->current))) c->current++;
+  if (rev && !strcmp(rev, obj_name(s->update))) c->updated++;
 }
 
 static long long partition_of(const json_t *set) {
@@ -293,7 +293,7 @@ static void update_pods(ssync *s, cobj_vec *own, counts *c) {
     if (slots[i] && !is_healthy(slots[i])) first_unhealthy = slots[i];
   for (size_t i = ncond; i-- > 0 && !first_unhealthy;)
     if (!is_healthy(condemned[i])) first_unhealthy = condemned[i];
-  if (is_deleting(set)) goto out;
+  if (obj_deleting(set)) goto out;
   const char *policy = jstr(set, "spec.podManagementPolicy");
   bool monotonic = !policy || strcmp(policy, "Parallel");
   long long partition = partition_of(set);
@@ -314,17 +314,17 @@ static void update_pods(ssync *s, cobj_vec *own, counts *c) {
       }
       const json_t *rev = old ? s->current : s->update;
       c->replicas++;
-      if (!strcmp(meta_name(rev), meta_name(s->current))) c->current++;
-      if (!strcmp(meta_name(rev), meta_name(s->update))) c->updated++;
+      if (!strcmp(obj_name(rev), obj_name(s->current))) c->current++;
+      if (!strcmp(obj_name(rev), obj_name(s->update))) c->updated++;
       if (monotonic) goto out;
       continue;
     }
-    if (is_deleting(p) && monotonic) goto out;
+    if (obj_deleting(p) && monotonic) goto out;
     if (!running_and_ready(p) && monotonic) goto out;
   }
   for (size_t i = 0; i < ncond; i++) {
     const json_t *p = condemned[i];
-    if (is_deleting(p)) {
+    if (obj_deleting(p)) {
       if (monotonic) goto out;
       continue;
     }
@@ -337,7 +337,7 @@ static void update_pods(ssync *s, cobj_vec *own, counts *c) {
     const json_t *p = slots[t];
     if (!p) continue;
     const char *rev = pod_revision(p);
-    if ((!rev || strcmp(rev, meta_name(s->update))) && !is_deleting(p)) {
+    if ((!rev || strcmp(rev, obj_name(s->update))) && !obj_deleting(p)) {
       delete_pod(set, p);
       goto out;
     }
@@ -354,7 +354,7 @@ static void write_status(ssync *s, const counts *c) {
   json_object_set_new(st, "replicas", json_integer(c->replicas));
   if (c->ready) json_object_set_new(st, "readyReplicas", json_integer(c->ready));
   long long current = c->current, updated = c->updated;
-  const char *cur_name = meta_name(s->current), *upd_name = meta_name(s->update);
+  const char *cur_name = obj_name(s->current), *upd_name = obj_name(s->update);
   /* completeRollingUpdate */
   if (rolling(s->set) && updated == jint(s->set, "spec.replicas", 1) && c->ready == updated && c->replicas == updated) {
     cur_name = upd_name;
@@ -379,11 +379,11 @@ static void write_status(ssync *s, const counts *c) {
 static void truncate_history(ssync *s, const cobj_vec *own) {
   size_t n = 0;
   const char *keep[own->n + 3];
-  keep[n++] = meta_name(s->current);
-  keep[n++] = meta_name(s->update);
+  keep[n++] = obj_name(s->current);
+  keep[n++] = obj_name(s->update);
   for (size_t i = 0; i < own->n; i++) keep[n++] = pod_revision(own->items[i]->obj);
   cobj_vec fresh = {0};
-  history_owner h = {s->set, stsr, "apps/v1", "StatefulSet"};
+  history_owner h = {s->set, stsr};
   history_list(&h, &fresh);
   history_truncate(&fresh, keep, n, jint(s->set, "spec.revisionHistoryLimit", 10));
   cobj_vec_clear(&fresh);
@@ -401,7 +401,7 @@ static long sync_set(void *ctx, const char *key) {
   cobj_vec all = {0}, own = {0};
   list_namespace(podr, ns, &all);
   if (sel) {
-    claim_spec cs = {s.set, stsr, "apps/v1", "StatefulSet", sel, is_member, s.set};
+    claim_spec cs = {s.set, stsr, sel, is_member, s.set};
     claim_objects(&cs, podr, &all, &own);
   }
   sync_revisions(&s);

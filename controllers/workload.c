@@ -41,25 +41,16 @@ json_t *jobj(json_t *obj, const char *key) {
   return v;
 }
 
-const char *meta_name(const json_t *o) { return jstr(o, "metadata.name"); }
-const char *meta_ns(const json_t *o) {
-  const char *ns = jstr(o, "metadata.namespace");
-  return ns ? ns : "";
-}
-const char *meta_uid(const json_t *o) { return jstr(o, "metadata.uid"); }
-bool is_deleting(const json_t *o) { return jpath(o, "metadata.deletionTimestamp") != NULL; }
-
 time_t parse_time(const char *s) {
-  struct tm tm = {0};
-  if (!s || !strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) return 0;
-  return timegm(&tm);
+  long long t = time_parse(s);
+  return t < 0 ? 0 : (time_t)t;
 }
 
 int cmp_creation(const json_t *a, const json_t *b) {
   time_t ta = parse_time(jstr(a, "metadata.creationTimestamp"));
   time_t tb = parse_time(jstr(b, "metadata.creationTimestamp"));
   if (ta != tb) return ta < tb ? -1 : 1;
-  const char *na = meta_name(a), *nb = meta_name(b);
+  const char *na = obj_name(a), *nb = obj_name(b);
   return strcmp(na ? na : "", nb ? nb : "");
 }
 
@@ -75,25 +66,20 @@ static const json_t *ready_condition(const json_t *pod) {
   return NULL;
 }
 
-bool pod_is_ready(const json_t *pod) {
-  const char *s = jstr(ready_condition(pod), "status");
-  return s && !strcmp(s, "True");
-}
-
 time_t pod_ready_since(const json_t *pod) {
-  if (!pod_is_ready(pod)) return 0;
+  if (!pod_ready(pod)) return 0;
   return parse_time(jstr(ready_condition(pod), "lastTransitionTime"));
 }
 
 bool pod_is_available(const json_t *pod, long long min_ready, time_t now) {
-  if (!pod_is_ready(pod)) return false;
+  if (!pod_ready(pod)) return false;
   if (min_ready == 0) return true;
   time_t since = pod_ready_since(pod);
   return since && since + min_ready <= now;
 }
 
 long long pod_available_in(const json_t *pod, long long min_ready, time_t now) {
-  if (!pod_is_ready(pod) || min_ready == 0) return 0;
+  if (!pod_ready(pod) || min_ready == 0) return 0;
   time_t since = pod_ready_since(pod);
   return since + min_ready > now ? since + min_ready - now : 0;
 }
@@ -101,7 +87,7 @@ long long pod_available_in(const json_t *pod, long long min_ready, time_t now) {
 bool pod_is_active(const json_t *pod) {
   const char *phase = jstr(pod, "status.phase");
   if (phase && (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed"))) return false;
-  return !is_deleting(pod);
+  return !obj_deleting(pod);
 }
 
 /* ---- ownership ---- */
@@ -113,11 +99,6 @@ const json_t *controller_of(const json_t *obj) {
     if (json_is_true(json_object_get(ref, "controller"))) return ref;
   }
   return NULL;
-}
-
-json_t *controller_ref(const json_t *owner, const char *api_version, const char *kind) {
-  return json_pack("{s:s,s:s,s:s,s:s,s:b,s:b}", "apiVersion", api_version, "kind", kind, "name",
-                   meta_name(owner), "uid", meta_uid(owner), "controller", 1, "blockOwnerDeletion", 1);
 }
 
 label_selector *workload_selector(const json_t *owner, bool map_selector) {
@@ -141,11 +122,11 @@ static int patch_owner_refs(const resource *r, const json_t *obj, json_t *ref) {
   bool last = json_object_get(ref, "$patch") && json_array_size(jpath(obj, "metadata.ownerReferences")) == 1;
   json_t *refs = last ? json_null() : json_pack("[o]", ref);
   if (last) json_decref(ref);
-  json_t *patch = json_pack("{s:{s:o,s:s}}", "metadata", "ownerReferences", refs, "uid", meta_uid(obj));
+  json_t *patch = json_pack("{s:{s:o,s:s}}", "metadata", "ownerReferences", refs, "uid", obj_uid(obj));
   char *body = json_dumps(patch, JSON_COMPACT);
   json_decref(patch);
   api_opts o = {0};
-  api_result res = api_patch(r, meta_ns(obj), meta_name(obj), NULL, "application/strategic-merge-patch+json",
+  api_result res = api_patch(r, obj_ns(obj), obj_name(obj), NULL, "application/strategic-merge-patch+json",
                              body, strlen(body), &o);
   int code = res.code;
   api_result_clear(&res);
@@ -155,15 +136,15 @@ static int patch_owner_refs(const resource *r, const json_t *obj, json_t *ref) {
 
 /* RecheckDeletionTimestamp: a fresh read of the owner before adopting. */
 static bool can_adopt(const claim_spec *cs) {
-  cobj *fresh = cache_get_latest(api_cache(), cs->owner_resource->bucket, meta_ns(cs->owner), meta_name(cs->owner));
-  bool ok = fresh && !strcmp(meta_uid(fresh->obj) ? meta_uid(fresh->obj) : "", meta_uid(cs->owner)) &&
-            !is_deleting(fresh->obj);
+  cobj *fresh = cache_get_latest(api_cache(), cs->owner_resource->bucket, obj_ns(cs->owner), obj_name(cs->owner));
+  bool ok = fresh && !strcmp(obj_uid(fresh->obj) ? obj_uid(fresh->obj) : "", obj_uid(cs->owner)) &&
+            !obj_deleting(fresh->obj);
   cobj_unref(fresh);
   return ok;
 }
 
 void claim_objects(const claim_spec *cs, const resource *r, const cobj_vec *items, cobj_vec *out) {
-  const char *uid = meta_uid(cs->owner);
+  const char *uid = obj_uid(cs->owner);
   int adopt_ok = -1; /* checked once, lazily */
   for (size_t i = 0; i < items->n; i++) {
     cobj *it = items->items[i];
@@ -178,18 +159,18 @@ void claim_objects(const claim_spec *cs, const resource *r, const cobj_vec *item
         cobj_vec_push(out, cobj_ref(it));
         continue;
       }
-      if (is_deleting(cs->owner)) continue;
+      if (obj_deleting(cs->owner)) continue;
       json_t *del = json_pack("{s:s,s:s}", "$patch", "delete", "uid", uid);
       int code = patch_owner_refs(r, o, del);
-      if (code >= 300 && code != 404) LOGW("releasing %s/%s: code %d", meta_ns(o), meta_name(o), code);
+      if (code >= 300 && code != 404) LOGW("releasing %s/%s: code %d", obj_ns(o), obj_name(o), code);
       continue;
     }
-    if (!match || is_deleting(cs->owner) || is_deleting(o)) continue;
+    if (!match || obj_deleting(cs->owner) || obj_deleting(o)) continue;
     if (adopt_ok < 0) adopt_ok = can_adopt(cs);
     if (!adopt_ok) continue;
-    int code = patch_owner_refs(r, o, controller_ref(cs->owner, cs->api_version, cs->kind));
+    int code = patch_owner_refs(r, o, controller_ref(cs->owner));
     if (code < 300) {
-      cobj *now = cache_get(api_cache(), r->bucket, meta_ns(o), meta_name(o));
+      cobj *now = cache_get(api_cache(), r->bucket, obj_ns(o), obj_name(o));
       if (now) cobj_vec_push(out, now);
     }
   }
@@ -197,14 +178,14 @@ void claim_objects(const claim_spec *cs, const resource *r, const cobj_vec *item
 
 /* ---- pods from templates ---- */
 
-json_t *pod_from_template(const json_t *tmpl, const json_t *owner, const char *api_version, const char *kind) {
+json_t *pod_from_template(const json_t *tmpl, const json_t *owner) {
   json_t *md = json_object();
   static const char *const copied[] = {"labels", "annotations", "finalizers"};
   for (size_t i = 0; i < 3; i++) {
     json_t *v = jpath(tmpl, "metadata") ? json_object_get(jpath(tmpl, "metadata"), copied[i]) : NULL;
     if (json_object_size(v) || json_array_size(v)) json_object_set_new(md, copied[i], json_deep_copy(v));
   }
-  json_object_set_new(md, "ownerReferences", json_pack("[o]", controller_ref(owner, api_version, kind)));
+  json_object_set_new(md, "ownerReferences", json_pack("[o]", controller_ref(owner)));
   json_t *spec = json_object_get(tmpl, "spec");
   return json_pack("{s:s,s:s,s:o,s:o}", "apiVersion", "v1", "kind", "Pod", "metadata", md, "spec",
                    spec ? json_deep_copy(spec) : json_object());
@@ -226,7 +207,7 @@ int create_pod_event(const json_t *owner, const char *component, const char *ns,
   int code = res.code;
   if (code < 300) {
     json_t *made = api_result_json(&res);
-    event_record(owner, component, "Normal", "SuccessfulCreate", "Created pod: %s", meta_name(made));
+    event_record(owner, component, "Normal", "SuccessfulCreate", "Created pod: %s", obj_name(made));
     json_decref(made);
   } else {
     char msg[700];
@@ -238,12 +219,14 @@ int create_pod_event(const json_t *owner, const char *component, const char *ns,
   return code;
 }
 
-int delete_pod_event(const json_t *owner, const char *component, const json_t *pod) {
+int delete_pod_event(const json_t *owner, const char *component, const json_t *pod, bool force) {
   api_opts o = {0};
-  api_result res = api_delete(pods_resource(), meta_ns(pod), meta_name(pod), NULL, &o);
+  json_t *opts = force ? json_pack("{s:i}", "gracePeriodSeconds", 0) : NULL;
+  api_result res = api_delete(pods_resource(), obj_ns(pod), obj_name(pod), opts, &o);
+  json_decref(opts);
   int code = res.code;
   if (code < 300) {
-    event_record(owner, component, "Normal", "SuccessfulDelete", "Deleted pod: %s", meta_name(pod));
+    event_record(owner, component, "Normal", "SuccessfulDelete", "Deleted pod: %s", obj_name(pod));
   } else if (code != 404) {
     char msg[700];
     status_message(&res, msg, sizeof msg);
@@ -255,7 +238,7 @@ int delete_pod_event(const json_t *owner, const char *component, const json_t *p
 
 json_t *update_object(const resource *r, const json_t *obj, bool status, int *code) {
   /* the API core takes its argument: keep our own copies of the names */
-  char *ns = strdup(meta_ns(obj)), *name = strdup(meta_name(obj) ? meta_name(obj) : "");
+  char *ns = strdup(obj_ns(obj)), *name = strdup(obj_name(obj) ? obj_name(obj) : "");
   api_opts o = {0};
   api_result res = api_update(r, ns, name, status ? "status" : NULL, json_deep_copy(obj), &o);
   *code = res.code;

@@ -11,6 +11,8 @@
 #include <jansson.h>
 #include "api.h"
 #include "selector.h"
+#include "ctrl.h"
+#include "pod_util.h"
 #include "workqueue.h"
 #include <pthread.h>
 
@@ -22,17 +24,12 @@ const char *jstr(const json_t *obj, const char *path);
 long long jint(const json_t *obj, const char *path, long long def);
 /* The object at key, created when absent (obj must be an object). */
 json_t *jobj(json_t *obj, const char *key);
-const char *meta_name(const json_t *o);
-const char *meta_ns(const json_t *o);
-const char *meta_uid(const json_t *o);
-bool is_deleting(const json_t *o);
 /* RFC 3339 -> seconds since the epoch (0 when absent or unreadable). */
 time_t parse_time(const char *s);
 /* Sub-second precision is not stored: orders by time, then by name. */
 int cmp_creation(const json_t *a, const json_t *b);
 
 /* ---- pods ---- */
-bool pod_is_ready(const json_t *pod);
 /* lastTransitionTime of the Ready=True condition, 0 if not ready. */
 time_t pod_ready_since(const json_t *pod);
 /* Ready for at least min_ready seconds at now (podutil.IsPodAvailable). */
@@ -45,8 +42,6 @@ long long pod_available_in(const json_t *pod, long long min_ready, time_t now);
 /* ---- ownership ---- */
 /* The ownerReference with controller=true, or NULL. */
 const json_t *controller_of(const json_t *obj);
-/* A controller ownerReference to owner (new reference). */
-json_t *controller_ref(const json_t *owner, const char *api_version, const char *kind);
 /* The selector of a workload: spec.selector as a LabelSelector, or as a
  * plain map for ReplicationControllers (map_selector). NULL matches nothing. */
 label_selector *workload_selector(const json_t *owner, bool map_selector);
@@ -58,7 +53,6 @@ label_selector *workload_selector(const json_t *owner, bool map_selector);
 typedef struct {
   const json_t *owner;
   const resource *owner_resource; /* for the fresh check before adopting */
-  const char *api_version, *kind;
   const label_selector *selector;
   /* optional extra condition for claiming (e.g. a DaemonSet pod's node) */
   bool (*filter)(const json_t *obj, void *ctx);
@@ -71,14 +65,15 @@ void list_namespace(const resource *r, const char *ns, cobj_vec *out);
 
 /* A pod from a template (GetPodFromTemplate): labels, annotations,
  * finalizers and spec copied, ownerReference to owner. New reference. */
-json_t *pod_from_template(const json_t *tmpl, const json_t *owner, const char *api_version, const char *kind);
+json_t *pod_from_template(const json_t *tmpl, const json_t *owner);
 /* Creates pod (stolen) in ns; records SuccessfulCreate "Created pod: X" or
  * FailedCreate "Error creating: ..." on owner. Returns the HTTP code; the
  * error message goes to err when given. */
 int create_pod_event(const json_t *owner, const char *component, const char *ns, json_t *pod, char *err,
                      size_t errlen);
-/* Deletes a pod; records SuccessfulDelete / FailedDelete. */
-int delete_pod_event(const json_t *owner, const char *component, const json_t *pod);
+/* Deletes a pod (force: gracePeriodSeconds 0); records SuccessfulDelete /
+ * FailedDelete. */
+int delete_pod_event(const json_t *owner, const char *component, const json_t *pod, bool force);
 
 /* ---- writes ---- */
 /* Writes obj (stolen) as the new status (status=true) or the whole object,

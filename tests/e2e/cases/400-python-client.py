@@ -91,9 +91,17 @@ d = apps.patch_namespaced_deployment("py-web", NS, {"spec": {"template": {"spec"
 check("strategic patch keeps other container",
       [(c.name, c.image) for c in d.spec.template.spec.containers],
       [("app", "nginx:1.19"), ("side", "busybox:1.33")])
-d = apps.read_namespaced_deployment("py-web", NS)
-d.spec.replicas = 4
-d = apps.replace_namespaced_deployment("py-web", NS, d)
+# read-modify-write races the deployment controller's status writes: retry
+# on 409 Conflict as client-go's RetryOnConflict does
+for attempt in range(10):
+    d = apps.read_namespaced_deployment("py-web", NS)
+    d.spec.replicas = 4
+    try:
+        d = apps.replace_namespaced_deployment("py-web", NS, d)
+        break
+    except client.exceptions.ApiException as e:
+        if e.status != 409:
+            raise
 check("replace deployment replicas", d.spec.replicas, 4)
 check("generation after two spec changes", d.metadata.generation, 3)
 s = apps.read_namespaced_deployment_scale("py-web", NS)
