@@ -3,6 +3,7 @@
  * In/NotIn/Exists/DoesNotExist/Gt/Lt over labels, In/NotIn over
  * metadata.name fields; a term without requirements matches nothing. */
 #include "daemon_node.h"
+#include "taints.h"
 #include "workload.h"
 #include <stdlib.h>
 #include <string.h>
@@ -43,25 +44,6 @@ void add_daemon_tolerations(json_t *spec) {
     json_array_append_new(tols, json_pack("{s:s,s:s,s:s}", "key", daemon[i].key, "operator", "Exists", "effect",
                                           daemon[i].effect));
   }
-}
-
-bool toleration_tolerates(const json_t *tol, const json_t *taint) {
-  const char *teff = str(tol, "effect");
-  if (*teff && strcmp(teff, str(taint, "effect"))) return false;
-  const char *key = str(tol, "key"), *op = str(tol, "operator");
-  if (*key && strcmp(key, str(taint, "key"))) return false;
-  if (!strcmp(op, "Exists")) return true;
-  if (!*key) return false; /* an empty key needs Exists */
-  return (!*op || !strcmp(op, "Equal")) && !strcmp(str(tol, "value"), str(taint, "value"));
-}
-
-static bool tolerated(const json_t *tols, const json_t *taint) {
-  size_t i;
-  json_t *t;
-  json_array_foreach(tols, i, t) {
-    if (toleration_tolerates(t, taint)) return true;
-  }
-  return false;
 }
 
 static bool value_in(const char *v, const json_t *values) {
@@ -142,7 +124,7 @@ void daemon_should_run(const json_t *spec, const json_t *node, bool *should_run,
   json_array_foreach(jpath(node, "spec.taints"), i, taint) {
     const char *eff = str(taint, "effect");
     if (strcmp(eff, "NoSchedule") && strcmp(eff, "NoExecute")) continue;
-    if (tolerated(tols, taint)) continue;
+    if (tolerations_tolerate(tols, str(taint, "key"), str(taint, "value"), eff)) continue;
     untolerated_schedule = true;
     if (!strcmp(eff, "NoExecute")) untolerated_execute = true;
   }

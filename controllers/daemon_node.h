@@ -15,9 +15,6 @@
  * network-unavailable NoSchedule for hostNetwork) to a pod spec. */
 void add_daemon_tolerations(json_t *pod_spec);
 
-/* Whether one toleration tolerates one taint (ToleratesTaint). */
-bool toleration_tolerates(const json_t *toleration, const json_t *taint);
-
 /* NodeSelectorTerms (ORed; requirements ANDed) against a node. */
 bool node_selector_terms_match(const json_t *terms, const json_t *node);
 
