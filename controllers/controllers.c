@@ -16,9 +16,13 @@ void controllers_start(void) {
   deployment_controller_start();
   statefulset_controller_start();
   daemonset_controller_start();
+  job_controller_start();
+  cronjob_controller_start();
 }
 
 void controllers_stop(void) {
+  cronjob_controller_stop();
+  job_controller_stop();
   daemonset_controller_stop();
   statefulset_controller_stop();
   deployment_controller_stop();

@@ -61,4 +61,12 @@ void statefulset_controller_stop(void);
 void daemonset_controller_start(void);
 void daemonset_controller_stop(void);
 
+/* Jobs: pods to completion, back-off, deadlines, Complete/Failed. */
+void job_controller_start(void);
+void job_controller_stop(void);
+
+/* CronJobs: Jobs on a cron schedule, concurrency policy, history limits. */
+void cronjob_controller_start(void);
+void cronjob_controller_stop(void);
+
 #endif

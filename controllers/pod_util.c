@@ -1,5 +1,7 @@
 /* pod_util.c - see pod_util.h. */
 #include "pod_util.h"
+#include "events.h"
+#include <stdio.h>
 #include <string.h>
 
 bool pod_ready(const json_t *pod) {
@@ -91,4 +93,39 @@ void enqueue_services_of_pod(void *ctx, cache_event_type type, const cobj *obj, 
       ctrl_add(ctx, informer_key(svcs.items[i]));
   }
   cobj_vec_clear(&svcs);
+}
+
+int pod_create_for(const json_t *owner, const json_t *tmpl, const char *component) {
+  const resource *r = registry_find("", "v1", "pods");
+  const json_t *tmd = json_object_get(tmpl, "metadata");
+  char gen[256];
+  snprintf(gen, sizeof gen, "%s-", obj_name(owner));
+  json_t *md = json_pack("{s:s,s:s,s:[o]}", "generateName", gen, "namespace", obj_ns(owner), "ownerReferences",
+                         controller_ref(owner));
+  static const char *const copied[] = {"labels", "annotations", "finalizers", NULL};
+  for (int i = 0; copied[i]; i++)
+    if (json_object_get(tmd, copied[i])) json_object_set_new(md, copied[i], json_deep_copy(json_object_get(tmd, copied[i])));
+  json_t *pod = json_pack("{s:s,s:s,s:o,s:O}", "apiVersion", "v1", "kind", "Pod", "metadata", md, "spec",
+                          json_object_get(tmpl, "spec"));
+  api_opts o = {0};
+  api_result res = api_create(r, obj_ns(owner), pod, &o);
+  json_t *got = api_result_json(&res);
+  if (res.code < 300)
+    event_record(owner, component, "Normal", "SuccessfulCreate", "Created pod: %s", obj_name(got));
+  else
+    event_record(owner, component, "Warning", "FailedCreate", "Error creating: %s",
+                 json_string_value(json_object_get(got, "message")));
+  json_decref(got);
+  int code = res.code;
+  api_result_clear(&res);
+  return code;
+}
+
+int pod_delete_for(const json_t *owner, const json_t *pod, const char *component) {
+  int code = ctrl_delete("", "v1", "pods", obj_ns(pod), obj_name(pod), NULL);
+  if (code < 300)
+    event_record(owner, component, "Normal", "SuccessfulDelete", "Deleted pod: %s", obj_name(pod));
+  else if (code != 404)
+    event_record(owner, component, "Warning", "FailedDelete", "Error deleting: pod %s: error %d", obj_name(pod), code);
+  return code;
 }

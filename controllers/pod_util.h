@@ -29,4 +29,13 @@ void service_pods(const json_t *svc, cobj_vec *out);
  * pod's namespace whose selector matches the old or the new labels. */
 void enqueue_services_of_pod(void *ctx, cache_event_type type, const cobj *obj, const cobj *prev);
 
+/* Creates a pod from template (a PodTemplateSpec) with a controller
+ * ownerReference to owner and generateName "<owner name>-", and records
+ * SuccessfulCreate ("Created pod: NAME") or FailedCreate ("Error creating:
+ * MESSAGE") on owner as component. Returns the HTTP code. */
+int pod_create_for(const json_t *owner, const json_t *tmpl, const char *component);
+/* Deletes pod on behalf of owner, recording SuccessfulDelete ("Deleted pod:
+ * NAME") or FailedDelete. Returns the HTTP code. */
+int pod_delete_for(const json_t *owner, const json_t *pod, const char *component);
+
 #endif

@@ -6,8 +6,9 @@
  * selector generated from metadata.uid unless spec.manualSelector), and
  * validation with 1.20's messages: restartPolicy OnFailure or Never, the
  * generated selector, immutable completions/selector/template, CronJob
- * schedules (kinds_cron.c) and concurrency policies. */
+ * schedules (lib/cron.c) and concurrency policies. */
 #include "kinds_util.h"
+#include "cron.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,7 +154,7 @@ void cronjob_validate(const kind_ref *k, const json_t *obj, const json_t *old, f
   const char *sched = kstr(spec, "schedule");
   char why[256];
   if (!sched || !*sched) fe_required(fe, "spec.schedule", "");
-  else if (cron_check(sched, why, sizeof why)) fe_invalid_str(fe, "spec.schedule", sched, why);
+  else if (cron_parse(sched, NULL, why, sizeof why)) fe_invalid_str(fe, "spec.schedule", sched, why);
   kcheck_nonneg(fe, "spec.startingDeadlineSeconds", spec, "startingDeadlineSeconds");
   const char *cp = kstr(spec, "concurrencyPolicy");
   static const char *const policies[] = {"Allow", "Forbid", "Replace", NULL};

@@ -60,9 +60,6 @@ bool selector_matches_labels(const json_t *sel, const json_t *labels);
  * ownerReferences; with old, the update rules too. */
 void kinds_validate_meta(const kind_ref *k, const json_t *obj, const json_t *old, field_errors *fe);
 
-/* A CronJob schedule as robfig/cron's standard parser takes it: 0, or -1 with
- * the parser's message in err (kinds_cron.c). */
-int cron_check(const char *spec, char *err, size_t len);
 
 /* HorizontalPodAutoscaler in place from a v2 shape to autoscaling/v1 and
  * back (kinds_convert_hpa.c); apiVersion is left to the caller. */
