@@ -18,9 +18,17 @@ void controllers_start(void) {
   daemonset_controller_start();
   job_controller_start();
   cronjob_controller_start();
+  pv_binder_start();
+  provisioner_start();
+  resourcequota_controller_start();
+  lb_allocator_start();
 }
 
 void controllers_stop(void) {
+  lb_allocator_stop();
+  resourcequota_controller_stop();
+  provisioner_stop();
+  pv_binder_stop();
   cronjob_controller_stop();
   job_controller_stop();
   daemonset_controller_stop();

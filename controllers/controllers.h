@@ -69,4 +69,24 @@ void job_controller_stop(void);
 void cronjob_controller_start(void);
 void cronjob_controller_stop(void);
 
+/* PersistentVolume binder: claims to volumes, Released volumes reclaimed. */
+void pv_binder_start(void);
+void pv_binder_stop(void);
+
+/* Local dynamic provisioner (rancher.io/local-path) and the default
+ * StorageClass "local-path"; volumes are directories under
+ * <data dir>/storage (set before controllers_start). */
+#define LOCAL_PATH_PROVISIONER "rancher.io/local-path"
+void provisioner_set_root(const char *data_dir);
+void provisioner_start(void);
+void provisioner_stop(void);
+
+/* ResourceQuota status: hard and the namespace's live usage. */
+void resourcequota_controller_start(void);
+void resourcequota_controller_stop(void);
+
+/* LoadBalancer Service addresses from MetalLB-style pools. */
+void lb_allocator_start(void);
+void lb_allocator_stop(void);
+
 #endif

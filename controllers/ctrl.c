@@ -55,6 +55,10 @@ bool ctrl_follow(ctrl *c, const char *group, const char *version, const char *pl
   return c->informers[c->ninformers++] != NULL;
 }
 
+void ctrl_own_informer(ctrl *c, informer *inf) {
+  if (inf && c->ninformers < CTRL_MAX_INFORMERS) c->informers[c->ninformers++] = inf;
+}
+
 void ctrl_add(ctrl *c, const char *key) { workqueue_add(c->queue, key); }
 void ctrl_enqueue_self(void *ctx, cache_event_type type, const cobj *obj, const cobj *prev) {
   ctrl_add(ctx, informer_key(obj));

@@ -21,6 +21,9 @@ ctrl *ctrl_start(const char *name, ctrl_sync_fn sync);
 /* Follows group/version/plural with fn (called on the informer thread with
  * ctx = the ctrl). Returns false when the resource is not served. */
 bool ctrl_follow(ctrl *c, const char *group, const char *version, const char *plural, informer_fn fn);
+/* Hands an informer started elsewhere (e.g. over every resource) to c,
+ * which stops it in ctrl_stop. */
+void ctrl_own_informer(ctrl *c, informer *inf);
 void ctrl_add(ctrl *c, const char *key);
 /* An informer_fn (ctx = the ctrl) that enqueues the changed object's key. */
 void ctrl_enqueue_self(void *ctx, cache_event_type type, const cobj *obj, const cobj *prev);

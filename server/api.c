@@ -5,6 +5,7 @@
  * compare-and-swap on the object's revision, retried when the client did not
  * ask for a specific resourceVersion. */
 #include "api_internal.h"
+#include "admission.h"
 #include "admission_serviceaccount.h"
 #include "crd.h"
 #include "kinds.h"
@@ -198,7 +199,8 @@ api_result api_create(const resource *r, const char *ns, json_t *obj, const api_
   }
   const char *name = json_string_value(json_object_get(md, "name"));
   const char *gen = json_string_value(json_object_get(md, "generateName"));
-  if ((!name || !*name) && gen && *gen) {
+  bool generated = (!name || !*name) && gen && *gen;
+  if (generated) {
     char suffix[8], full[512];
     api_random_suffix(suffix, 5);
     snprintf(full, sizeof full, "%.*s%s", 58, gen, suffix);
@@ -222,7 +224,10 @@ api_result api_create(const resource *r, const char *ns, json_t *obj, const api_
   kinds_default(&r->ref, obj);
   kinds_prepare_create(&r->ref, obj);
   name = meta_str(obj, "name");
-  if ((st = validate(r, obj, NULL)) || (st = check_namespace_lifecycle(r, ns, name)) ||
+  char shown[512]; /* the name admission errors show: generateName if the name was generated */
+  snprintf(shown, sizeof shown, "%s", generated ? meta_str(obj, "generateName") : name);
+  if ((st = check_namespace_lifecycle(r, ns, name)) || (st = admission_mutate(r, ns, shown, obj, NULL)) ||
+      (st = validate(r, obj, NULL)) || (st = admission_validate(r, ns, shown, obj, NULL)) ||
       (st = service_allocate(r, obj, NULL))) {
     json_decref(obj);
     return fail(st);
@@ -281,7 +286,10 @@ static json_t *prepare_update(const resource *r, const char *sub, json_t *obj, c
   if (st) return st;
   kinds_default(&r->ref, obj);
   kinds_prepare_update(&r->ref, sub, obj, old);
+  const char *ns = meta_str(old, "namespace"), *name = meta_str(old, "name");
+  if (!sub && (st = admission_mutate(r, ns ? ns : "", name, obj, old))) return st;
   if ((st = validate(r, obj, old))) return st;
+  if (!sub && (st = admission_validate(r, ns ? ns : "", name, obj, old))) return st;
   bool changed = r->ref.crd ? cr_generation_changed(&r->ref, obj, old) : spec_changed(obj, old);
   if (tracks_generation(r) && changed) {
     json_int_t g = json_integer_value(json_object_get(omd, "generation"));

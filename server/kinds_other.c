@@ -319,6 +319,8 @@ void pvc_validate(const kind_ref *k, const json_t *obj, const json_t *old, field
   const json_t *ospec = json_object_get(old, "spec");
   json_t *a = json_deep_copy(spec), *b = json_deep_copy(ospec);
   bool bound = kstr(ospec, "volumeName") && *kstr(ospec, "volumeName");
+  if (!bound && kstr(spec, "volumeName")) /* the binder sets volumeName once */
+    json_object_set_new(b, "volumeName", json_string(kstr(spec, "volumeName")));
   if (bound) {
     json_object_del(kobj(a, "resources"), "requests");
     json_object_del(kobj(b, "resources"), "requests");

@@ -165,6 +165,7 @@ int main(int argc, char **argv) {
   sa_token_shutdown();
     return 1;
   }
+  provisioner_set_root(data_dir);
   controllers_start();
   LOGI("ckube-server serving the Kubernetes API at %s; kubeconfig: %s", url, pki.kubeconfig);
   while (!quit) pause();

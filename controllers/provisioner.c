@@ -1,0 +1,169 @@
+/* provisioner.c - a local dynamic provisioner in the manner of rancher's
+ * local-path-provisioner (k3s' default storage): the StorageClass
+ * "local-path" (the default class, provisioner rancher.io/local-path,
+ * reclaimPolicy Delete, volumeBindingMode Immediate: the directories live
+ * on the server's host, so no node has to be chosen first, and claims bind
+ * as soon as they are made - StatefulSet volumeClaimTemplates work without
+ * the scheduler taking part) is created at start when missing. A claim the
+ * binder hands to rancher.io/local-path (annotation
+ * volume.beta.kubernetes.io/storage-provisioner) gets a directory
+ * <data dir>/storage/pvc-<uid>_<namespace>_<name> and a hostPath
+ * PersistentVolume "pvc-<uid>" pre-bound to it; a Released volume of ours
+ * with reclaimPolicy Delete loses its directory, then its object. */
+#define _XOPEN_SOURCE 700
+#include "controllers.h"
+#include "events.h"
+#include "log.h"
+#include "pod_util.h"
+#include <errno.h>
+#include <limits.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define DEFAULT_CLASS "local-path"
+
+static ctrl *c;
+static char root[1024];
+
+void provisioner_set_root(const char *data_dir) {
+  char abs[PATH_MAX];
+  snprintf(root, sizeof root, "%s/storage", realpath(data_dir, abs) ? abs : data_dir);
+}
+
+static void on_claim(void *ctx, cache_event_type type, const cobj *obj, const cobj *prev) {
+  const char *p = obj_annotation(obj->obj, "volume.beta.kubernetes.io/storage-provisioner");
+  if (type != EV_DELETED && p && !strcmp(p, LOCAL_PATH_PROVISIONER)) {
+    char key[600];
+    snprintf(key, sizeof key, "claim|%s/%s", obj_ns(obj->obj), obj_name(obj->obj));
+    ctrl_add(c, key);
+  }
+}
+
+static void on_volume(void *ctx, cache_event_type type, const cobj *obj, const cobj *prev) {
+  const char *p = obj_annotation(obj->obj, "pv.kubernetes.io/provisioned-by");
+  if (type != EV_DELETED && p && !strcmp(p, LOCAL_PATH_PROVISIONER)) {
+    char key[600];
+    snprintf(key, sizeof key, "volume|%s", obj_name(obj->obj));
+    ctrl_add(c, key);
+  }
+}
+
+static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
+  return remove(path);
+}
+
+/* The directory of a volume: only paths under root are ours to touch. */
+static bool ours(const char *path) {
+  size_t n = strlen(root);
+  return path && !strncmp(path, root, n) && path[n] == '/' && !strstr(path, "/..");
+}
+
+static long provision(const char *ns, const char *name) {
+  cobj *cur = ctrl_get("", "v1", "persistentvolumeclaims", ns, name);
+  if (!cur) return 0;
+  const json_t *claim = cur->obj;
+  const json_t *spec = json_object_get(claim, "spec");
+  const char *vn = json_string_value(json_object_get(spec, "volumeName"));
+  const char *cls = json_string_value(json_object_get(spec, "storageClassName"));
+  char pv_name[128];
+  snprintf(pv_name, sizeof pv_name, "pvc-%s", obj_uid(claim));
+  cobj *existing = ctrl_get("", "v1", "persistentvolumes", "", pv_name);
+  cobj *sc = cls ? ctrl_get("storage.k8s.io", "v1", "storageclasses", "", cls) : NULL;
+  const char *prov = sc ? json_string_value(json_object_get(sc->obj, "provisioner")) : NULL;
+  long rc = 0;
+  if (!(vn && *vn) && !existing && !obj_deleting(claim) && prov && !strcmp(prov, LOCAL_PATH_PROVISIONER)) {
+    event_record(claim, LOCAL_PATH_PROVISIONER, "Normal", "Provisioning",
+                 "External provisioner is provisioning volume for claim \"%s/%s\"", ns, name);
+    char dir[2048];
+    snprintf(dir, sizeof dir, "%s/pvc-%s_%s_%s", root, obj_uid(claim), ns, name);
+    if ((mkdir(root, 0755) && errno != EEXIST) || (mkdir(dir, 0777) && errno != EEXIST)) {
+      event_record(claim, LOCAL_PATH_PROVISIONER, "Warning", "ProvisioningFailed",
+                   "failed to provision volume with StorageClass \"%s\": %s", cls, strerror(errno));
+      rc = -1;
+    } else {
+      const json_t *requests = json_object_get(json_object_get(spec, "resources"), "requests");
+      const char *policy = json_string_value(json_object_get(sc->obj, "reclaimPolicy"));
+      json_t *pv = json_pack(
+          "{s:s,s:s,s:{s:s,s:{s:s}},s:{s:{s:O},s:O,s:s,s:s,s:s,s:{s:s,s:s,s:s,s:s,s:s,s:s},s:{s:s,s:s}}}",
+          "apiVersion", "v1", "kind", "PersistentVolume", "metadata", "name", pv_name, "annotations",
+          "pv.kubernetes.io/provisioned-by", LOCAL_PATH_PROVISIONER, "spec", "capacity", "storage",
+          json_object_get(requests, "storage") ? json_object_get(requests, "storage") : json_string("0"),
+          "accessModes", json_object_get(spec, "accessModes"), "persistentVolumeReclaimPolicy",
+          policy ? policy : "Delete", "storageClassName", cls, "volumeMode",
+          json_string_value(json_object_get(spec, "volumeMode")) ? json_string_value(json_object_get(spec, "volumeMode"))
+                                                                 : "Filesystem",
+          "claimRef", "kind", "PersistentVolumeClaim", "namespace", ns, "name", name, "uid", obj_uid(claim),
+          "apiVersion", "v1", "resourceVersion",
+          json_string_value(json_object_get(json_object_get(claim, "metadata"), "resourceVersion")), "hostPath",
+          "path", dir, "type", "DirectoryOrCreate");
+      int code = ctrl_create("", "v1", "persistentvolumes", "", pv);
+      if (code < 300)
+        event_record(claim, LOCAL_PATH_PROVISIONER, "Normal", "ProvisioningSucceeded",
+                     "Successfully provisioned volume %s", pv_name);
+      else if (code != 409)
+        rc = -1;
+    }
+  }
+  cobj_unref(sc);
+  cobj_unref(existing);
+  cobj_unref(cur);
+  return rc;
+}
+
+static long reclaim(const char *name) {
+  cobj *cur = ctrl_get("", "v1", "persistentvolumes", "", name);
+  if (!cur) return 0;
+  const json_t *vol = cur->obj;
+  const json_t *spec = json_object_get(vol, "spec");
+  const char *phase = json_string_value(json_object_get(json_object_get(vol, "status"), "phase"));
+  const char *policy = json_string_value(json_object_get(spec, "persistentVolumeReclaimPolicy"));
+  const char *path = json_string_value(json_object_get(json_object_get(spec, "hostPath"), "path"));
+  long rc = 0;
+  if (phase && !strcmp(phase, "Released") && policy && !strcmp(policy, "Delete")) {
+    if (ours(path) && nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS) && errno != ENOENT) {
+      LOGW("local-path: cannot remove %s: %s", path, strerror(errno));
+      rc = -1;
+    } else {
+      int code = ctrl_delete("", "v1", "persistentvolumes", "", name, NULL);
+      rc = code >= 300 && code != 404 ? -1 : 0;
+    }
+  }
+  cobj_unref(cur);
+  return rc;
+}
+
+static long sync(const char *key) {
+  if (!strncmp(key, "volume|", 7)) return reclaim(key + 7);
+  const char *slash = strchr(key, '/');
+  if (strncmp(key, "claim|", 6) || !slash) return 0;
+  char ns[256];
+  snprintf(ns, sizeof ns, "%.*s", (int)(slash - key - 6), key + 6);
+  return provision(ns, slash + 1);
+}
+
+static void ensure_default_class(void) {
+  cobj *sc = ctrl_get("storage.k8s.io", "v1", "storageclasses", "", DEFAULT_CLASS);
+  if (!sc)
+    ctrl_create("storage.k8s.io", "v1", "storageclasses", "",
+                json_pack("{s:s,s:s,s:{s:s,s:{s:s}},s:s,s:s,s:s}", "apiVersion", "storage.k8s.io/v1", "kind",
+                          "StorageClass", "metadata", "name", DEFAULT_CLASS, "annotations",
+                          "storageclass.kubernetes.io/is-default-class", "true", "provisioner",
+                          LOCAL_PATH_PROVISIONER, "reclaimPolicy", "Delete", "volumeBindingMode", "Immediate"));
+  cobj_unref(sc);
+}
+
+void provisioner_start(void) {
+  if (!*root) provisioner_set_root(".");
+  ensure_default_class();
+  c = ctrl_start(LOCAL_PATH_PROVISIONER, sync);
+  ctrl_follow(c, "", "v1", "persistentvolumeclaims", on_claim);
+  ctrl_follow(c, "", "v1", "persistentvolumes", on_volume);
+}
+
+void provisioner_stop(void) {
+  ctrl_stop(c);
+  c = NULL;
+}

@@ -1,0 +1,59 @@
+/* resourcequota.c - the resource quota controller: keeps every
+ * ResourceQuota's status.hard (= spec.hard) and status.used (the live usage
+ * of its namespace, server/admission_quota.c's quota_used) current. Any
+ * object change in a namespace with quotas re-queues that namespace's
+ * quotas. */
+#include "controllers.h"
+#include "admission.h"
+#include "ctrl.h"
+#include <stdio.h>
+#include <string.h>
+
+static ctrl *c;
+
+static void enqueue_namespace(const char *ns) {
+  cobj_vec quotas = {0};
+  ctrl_list("", "v1", "resourcequotas", ns, &quotas);
+  for (size_t i = 0; i < quotas.n; i++) ctrl_add(c, informer_key(quotas.items[i]));
+  cobj_vec_clear(&quotas);
+}
+
+static void on_any(void *ctx, cache_event_type type, const cobj *obj, const cobj *prev) {
+  const char *ns = obj_ns(obj->obj);
+  if (!*ns) return;
+  const char *kind = json_string_value(json_object_get(obj->obj, "kind"));
+  if (kind && !strcmp(kind, "ResourceQuota")) ctrl_add(c, informer_key(obj));
+  else if (!kind || strcmp(kind, "Event")) enqueue_namespace(ns);
+}
+
+static long sync_quota(const char *key) {
+  char ns[256];
+  const char *slash = strchr(key, '/');
+  if (!slash) return 0;
+  snprintf(ns, sizeof ns, "%.*s", (int)(slash - key), key);
+  cobj *cur = ctrl_get("", "v1", "resourcequotas", ns, slash + 1);
+  if (!cur) return 0;
+  const json_t *hard = json_object_get(json_object_get(cur->obj, "spec"), "hard");
+  json_t *used = quota_used(ns, hard, NULL, NULL);
+  json_t *status = json_pack("{s:O,s:o}", "hard", hard ? hard : json_object(), "used", used);
+  long rc = 0;
+  if (!json_equal(status, json_object_get(cur->obj, "status"))) {
+    json_t *q = json_deep_copy(cur->obj);
+    json_object_set(q, "status", status);
+    if (ctrl_update("", "v1", "resourcequotas", ns, "status", q) >= 300) rc = -1;
+  }
+  json_decref(status);
+  cobj_unref(cur);
+  return rc;
+}
+
+void resourcequota_controller_start(void) {
+  c = ctrl_start("resourcequota-controller", sync_quota);
+  informer *inf = informer_start(NULL, on_any, c);
+  ctrl_own_informer(c, inf);
+}
+
+void resourcequota_controller_stop(void) {
+  ctrl_stop(c);
+  c = NULL;
+}

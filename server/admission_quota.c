@@ -1,0 +1,155 @@
+/* admission_quota.c - the ResourceQuota plugin (1.20's
+ * k8s.io/apiserver/pkg/admission/plugin/resourcequota): an object whose
+ * usage (lib/quota_eval.c) would take a quota of its namespace over
+ * spec.hard is refused with "exceeded quota: NAME, requested: ..., used:
+ * ..., limited: ...", and a pod without the cpu/memory requests or limits a
+ * quota constrains with "failed quota: NAME: must specify ...". Usage is
+ * counted live from the watch cache rather than read from status.used, so
+ * back-to-back creates never slip past a quota whose status is still being
+ * written by the quota controller (controllers/resourcequota.c), which
+ * uses quota_used() too. */
+#include "admission.h"
+#include "api.h"
+#include "quota_eval.h"
+#include "status.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+json_t *quota_used(const char *ns, const json_t *hard, const resource *skip_r, const char *skip_name) {
+  json_t *used = json_object();
+  json_t *kinds = json_object(); /* "group/plural" -> true, each listed once */
+  const char *name;
+  json_t *v;
+  json_object_foreach((json_t *)hard, name, v) json_object_set_new(used, name, json_string("0"));
+  json_object_foreach((json_t *)hard, name, v) {
+    char group[128], plural[128];
+    if (!quota_name_kind(name, group, sizeof group, plural, sizeof plural)) continue;
+    char key[300];
+    snprintf(key, sizeof key, "%s/%s", group, plural);
+    if (json_object_get(kinds, key)) continue;
+    json_object_set_new(kinds, key, json_true());
+    const resource *r = NULL;
+    for (size_t i = 0; i < registry_count() && !r; i++) {
+      const resource *c = registry_at(i);
+      if (registry_storage_resource(c) == c && !strcmp(c->ref.group, group) && !strcmp(c->ref.plural, plural)) r = c;
+    }
+    if (!r || !r->ref.namespaced) continue;
+    cobj_vec objs = {0};
+    cache_list(api_cache(), r->bucket, ns, NULL, 0, &objs);
+    for (size_t i = 0; i < objs.n; i++) {
+      const json_t *o = objs.items[i]->obj;
+      const char *oname = json_string_value(json_object_get(json_object_get(o, "metadata"), "name"));
+      if (skip_r && registry_storage_resource(skip_r) == r && skip_name && oname && !strcmp(oname, skip_name)) continue;
+      json_t *u = quota_usage(group, plural, o);
+      const char *k;
+      json_t *q;
+      json_object_foreach(u, k, q) {
+        if (!json_object_get(hard, k)) continue;
+        char sum[64];
+        quota_add(json_string_value(json_object_get(used, k)), json_string_value(q), sum, sizeof sum);
+        json_object_set_new(used, k, json_string(sum));
+      }
+      json_decref(u);
+    }
+    cobj_vec_clear(&objs);
+  }
+  json_decref(kinds);
+  return used;
+}
+
+/* "must specify ..." for the cpu/memory names hard constrains that some
+ * container leaves out (podEvaluator.Constraints), or NULL. Malloc'd. */
+static char *missing_compute(const json_t *pod, const json_t *hard) {
+  static const char *const names[] = {"cpu", "limits.cpu", "limits.memory", "memory", "requests.cpu",
+                                      "requests.memory", NULL};
+  bool missing[6] = {false};
+  static const char *const lists[] = {"containers", "initContainers", NULL};
+  for (int l = 0; lists[l]; l++) {
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(json_object_get(pod, "spec"), lists[l]), i, c) {
+      const json_t *res = json_object_get(c, "resources");
+      const json_t *req = json_object_get(res, "requests"), *lim = json_object_get(res, "limits");
+      for (int n = 0; names[n]; n++) {
+        if (!json_object_get(hard, names[n])) continue;
+        const char *dot = strchr(names[n], '.');
+        const char *base = dot ? dot + 1 : names[n];
+        const json_t *where = !strncmp(names[n], "limits.", 7) ? lim : req;
+        if (!json_object_get(where, base)) missing[n] = true;
+      }
+    }
+  }
+  char text[256] = "";
+  for (int n = 0; names[n]; n++)
+    if (missing[n]) {
+      size_t l = strlen(text);
+      snprintf(text + l, sizeof text - l, "%s%s", l ? "," : "", names[n]);
+    }
+  return *text ? strdup(text) : NULL;
+}
+
+json_t *admit_resource_quota(const resource *r, const char *ns, const char *name, const json_t *obj,
+                             const json_t *old) {
+  const resource *qr = registry_find("", "v1", "resourcequotas");
+  if (!qr) return NULL;
+  cobj_vec quotas = {0};
+  cache_list(api_cache(), qr->bucket, ns, NULL, 0, &quotas);
+  if (!quotas.n) return NULL;
+  const resource *sr = registry_storage_resource(r);
+  json_t *now = quota_usage(sr->ref.group, sr->ref.plural, obj);
+  json_t *before = old ? quota_usage(sr->ref.group, sr->ref.plural, old) : json_object();
+  bool is_pod = !sr->ref.group[0] && !strcmp(sr->ref.plural, "pods");
+  json_t *st = NULL;
+  for (size_t i = 0; i < quotas.n && !st; i++) {
+    const json_t *q = quotas.items[i]->obj;
+    const char *qname = json_string_value(json_object_get(json_object_get(q, "metadata"), "name"));
+    const json_t *hard = json_object_get(json_object_get(q, "spec"), "hard");
+    if (!json_object_size(hard)) continue;
+    if (is_pod && !old) {
+      char *missing = missing_compute(obj, hard);
+      if (missing) {
+        char why[512];
+        snprintf(why, sizeof why, "failed quota: %s: must specify %s", qname, missing);
+        free(missing);
+        st = status_forbidden(r, name, why);
+        break;
+      }
+    }
+    json_t *delta = json_object(), *exceeded = json_object();
+    const char *k;
+    json_t *v;
+    json_object_foreach(now, k, v) {
+      if (!json_object_get(hard, k)) continue;
+      char d[64];
+      quota_sub(json_string_value(v), json_string_value(json_object_get(before, k)), d, sizeof d);
+      if (quota_cmp(d, "0") > 0) json_object_set_new(delta, k, json_string(d));
+    }
+    if (json_object_size(delta)) {
+      json_t *used = quota_used(ns, delta, r, old ? name : NULL);
+      json_object_foreach(delta, k, v) {
+        char total[64];
+        quota_add(json_string_value(json_object_get(used, k)), json_string_value(v), total, sizeof total);
+        if (quota_cmp(total, json_string_value(json_object_get(hard, k))) > 0)
+          json_object_set_new(exceeded, k, json_true());
+      }
+      if (json_object_size(exceeded)) {
+        char *req = quota_pretty(delta, exceeded), *use = quota_pretty(used, exceeded),
+             *lim = quota_pretty(hard, exceeded);
+        char why[2048];
+        snprintf(why, sizeof why, "exceeded quota: %s, requested: %s, used: %s, limited: %s", qname, req, use, lim);
+        st = status_forbidden(r, name, why);
+        free(req);
+        free(use);
+        free(lim);
+      }
+      json_decref(used);
+    }
+    json_decref(delta);
+    json_decref(exceeded);
+  }
+  json_decref(now);
+  json_decref(before);
+  cobj_vec_clear(&quotas);
+  return st;
+}
