@@ -20,6 +20,7 @@ void controllers_start(void) {
   cronjob_controller_start();
   pv_binder_start();
   provisioner_start();
+  volume_protection_start();
   resourcequota_controller_start();
   lb_allocator_start();
 }
@@ -27,6 +28,7 @@ void controllers_start(void) {
 void controllers_stop(void) {
   lb_allocator_stop();
   resourcequota_controller_stop();
+  volume_protection_stop();
   provisioner_stop();
   pv_binder_stop();
   cronjob_controller_stop();

@@ -81,6 +81,10 @@ void provisioner_set_root(const char *data_dir);
 void provisioner_start(void);
 void provisioner_stop(void);
 
+/* pvc-protection and pv-protection: finalizers kept while in use. */
+void volume_protection_start(void);
+void volume_protection_stop(void);
+
 /* ResourceQuota status: hard and the namespace's live usage. */
 void resourcequota_controller_start(void);
 void resourcequota_controller_stop(void);

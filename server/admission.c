@@ -1,7 +1,10 @@
-/* admission.c - runs the admission plugins (see admission.h), and the
- * DefaultStorageClass plugin: a PersistentVolumeClaim without a class gets
- * the one StorageClass annotated storageclass.kubernetes.io/is-default-class
- * (the beta annotation counts too); two defaults are an error. */
+/* admission.c - runs the admission plugins (see admission.h), and the two
+ * storage ones: DefaultStorageClass (a PersistentVolumeClaim without a
+ * class gets the one StorageClass annotated
+ * storageclass.kubernetes.io/is-default-class, the beta annotation counts
+ * too; two defaults are an error) and StorageObjectInUseProtection (claims
+ * and volumes get the kubernetes.io/pvc-protection and pv-protection
+ * finalizers, see controllers/volume_protection.c). */
 #include "admission.h"
 #include "api.h"
 #include "status.h"
@@ -12,8 +15,21 @@ static bool is_core(const resource *r, const char *plural) {
   return !r->ref.group[0] && !strcmp(r->ref.plural, plural);
 }
 
+/* StorageObjectInUseProtection */
+static void add_finalizer(json_t *obj, const char *f) {
+  json_t *md = json_object_get(obj, "metadata");
+  json_t *fins = json_object_get(md, "finalizers");
+  if (!json_is_array(fins)) json_object_set_new(md, "finalizers", fins = json_array());
+  size_t i;
+  json_t *v;
+  json_array_foreach(fins, i, v) if (json_is_string(v) && !strcmp(json_string_value(v), f)) return;
+  json_array_append_new(fins, json_string(f));
+}
+
 json_t *admission_mutate(const resource *r, const char *ns, const char *name, json_t *obj, const json_t *old) {
   json_t *st = NULL;
+  if (!old && is_core(r, "persistentvolumeclaims")) add_finalizer(obj, "kubernetes.io/pvc-protection");
+  if (!old && is_core(r, "persistentvolumes")) add_finalizer(obj, "kubernetes.io/pv-protection");
   if (!old && is_core(r, "persistentvolumeclaims")) st = admit_default_storage_class(r, name, obj);
   if (!st && !old && is_core(r, "pods")) st = admit_limitrange_defaults(r, ns, obj);
   return st;
