@@ -87,10 +87,10 @@ static long provision(const char *ns, const char *name) {
       const json_t *requests = json_object_get(json_object_get(spec, "resources"), "requests");
       const char *policy = json_string_value(json_object_get(sc->obj, "reclaimPolicy"));
       json_t *pv = json_pack(
-          "{s:s,s:s,s:{s:s,s:{s:s}},s:{s:{s:O},s:O,s:s,s:s,s:s,s:{s:s,s:s,s:s,s:s,s:s,s:s},s:{s:s,s:s}}}",
+          "{s:s,s:s,s:{s:s,s:{s:s}},s:{s:{s:s},s:O,s:s,s:s,s:s,s:{s:s,s:s,s:s,s:s,s:s,s:s},s:{s:s,s:s}}}",
           "apiVersion", "v1", "kind", "PersistentVolume", "metadata", "name", pv_name, "annotations",
           "pv.kubernetes.io/provisioned-by", LOCAL_PATH_PROVISIONER, "spec", "capacity", "storage",
-          json_object_get(requests, "storage") ? json_object_get(requests, "storage") : json_string("0"),
+          json_string_value(json_object_get(requests, "storage")) ? json_string_value(json_object_get(requests, "storage")) : "0",
           "accessModes", json_object_get(spec, "accessModes"), "persistentVolumeReclaimPolicy",
           policy ? policy : "Delete", "storageClassName", cls, "volumeMode",
           json_string_value(json_object_get(spec, "volumeMode")) ? json_string_value(json_object_get(spec, "volumeMode"))

@@ -35,7 +35,7 @@ static long sync_quota(const char *key) {
   if (!cur) return 0;
   const json_t *hard = json_object_get(json_object_get(cur->obj, "spec"), "hard");
   json_t *used = quota_used(ns, hard, NULL, NULL);
-  json_t *status = json_pack("{s:O,s:o}", "hard", hard ? hard : json_object(), "used", used);
+  json_t *status = json_pack("{s:o,s:o}", "hard", hard ? json_deep_copy(hard) : json_object(), "used", used);
   long rc = 0;
   if (!json_equal(status, json_object_get(cur->obj, "status"))) {
     json_t *q = json_deep_copy(cur->obj);
