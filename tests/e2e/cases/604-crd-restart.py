@@ -13,33 +13,9 @@ refused with 405) and the resource leaves discovery.
 Bounded: stops within ~60 s."""
 import http.client, json, os, shutil, signal, socket, ssl, subprocess, sys, tempfile, time
 
-BIN = os.environ["CKUBE_SERVER_BIN"]
-CTX = ssl._create_unverified_context()
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+from server import CTX, free_port, start  # noqa: E402
 GROUP = "restart.ckube.io"
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
-def start(data, port):
-    p = subprocess.Popen([BIN, "--data-dir", data, "--listen", f"127.0.0.1:{port}"],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        try:
-            c = http.client.HTTPSConnection("127.0.0.1", port, context=CTX, timeout=2)
-            c.request("GET", "/readyz")
-            if c.getresponse().read() == b"ok":
-                return p
-        except OSError:
-            time.sleep(0.1)
-    p.kill()
-    sys.exit("server did not start")
 
 
 class Client:

@@ -1,0 +1,31 @@
+"""server.py - starts and waits for a ckube-server of the binary under test
+($CKUBE_SERVER_BIN), for e2e cases that stop and restart servers themselves."""
+import http.client, os, socket, ssl, subprocess, sys, time
+
+BIN = os.environ.get("CKUBE_SERVER_BIN", "")
+CTX = ssl._create_unverified_context()
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def start(data, port):
+    """A server on 127.0.0.1:port over data, once /readyz answers ok (30 s at most)."""
+    p = subprocess.Popen([BIN, "--data-dir", data, "--listen", f"127.0.0.1:{port}"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            c = http.client.HTTPSConnection("127.0.0.1", port, context=CTX, timeout=2)
+            c.request("GET", "/readyz")
+            if c.getresponse().read() == b"ok":
+                return p
+        except OSError:
+            time.sleep(0.1)
+    p.kill()
+    sys.exit("server did not start")
