@@ -28,10 +28,7 @@ stage "unit tests" ctest --test-dir build --output-on-failure --timeout 300
 stage "e2e (kubectl ${#KUBECTLS[@]} versions, curl, python)" /usr/bin/python3 tests/e2e/run.py --server build/bin/ckube-server "${kargs[@]}"
 stage "build (ASan+UBSan)" bash scripts/build.sh --asan
 stage "unit tests (ASan+UBSan)" ctest --test-dir build-asan --output-on-failure --timeout 600
-# The server keeps retired CRD registry rows (and their rules) alive on purpose, because watches may still hold
-# them (server/crd_registry.c); LeakSanitizer would report them at exit. Until that memory is reclaimed at
-# shutdown, the server's e2e run checks addresses and undefined behaviour but not leaks (unit tests still do).
-stage "e2e (ASan+UBSan)" env ASAN_OPTIONS=detect_leaks=0:abort_on_error=0:halt_on_error=1 \
+stage "e2e (ASan+UBSan)" env ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1 \
   /usr/bin/python3 tests/e2e/run.py --server build-asan/bin/ckube-server --kubectl "${KUBECTLS[0]}"
 stage "fuzz" bash scripts/fuzz.sh "${FUZZ_SECONDS:-15}"
 # API-semantics conformance tests that finish in minutes (the full run is scripts/conformance.sh alone)

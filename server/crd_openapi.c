@@ -67,7 +67,7 @@ static json_t *to_v2(const json_t *s, int depth) {
 }
 
 static json_t *gvk(const char *group, const char *version, const char *kind) {
-  /* a list in definitions, one object in operations (json_array_get) */
+  /* a list in definitions (operations carry one object) */
   return json_pack("[{s:s,s:s,s:s}]", "group", group, "kind", kind, "version", version);
 }
 
@@ -129,9 +129,9 @@ static json_t *get_op(const resource *r, const char *action, const char *def_nam
   if (r->ref.namespaced)
     json_array_append_new(params, json_pack("{s:s,s:s,s:b,s:{s:s}}", "name", "namespace", "in", "path", "required", 1,
                                             "schema", "type", "string"));
-  return json_pack("{s:s,s:s,s:O,s:o,s:{s:{s:s,s:{s:{s:{s:s}}}}}}", "description", desc, "x-kubernetes-action", action,
-                   "x-kubernetes-group-version-kind", json_array_get(gvk(r->ref.group, r->ref.version, r->ref.kind), 0),
-                   "parameters", params, "responses", "200", "description", "OK", "content", "application/json",
+  return json_pack("{s:s,s:s,s:{s:s,s:s,s:s},s:o,s:{s:{s:s,s:{s:{s:{s:s}}}}}}", "description", desc,
+                   "x-kubernetes-action", action, "x-kubernetes-group-version-kind", "group", r->ref.group, "kind",
+                   r->ref.kind, "version", r->ref.version, "parameters", params, "responses", "200", "description", "OK", "content", "application/json",
                    "schema", "$ref", ref);
 }
 

@@ -25,8 +25,31 @@ static const char *jstr(const json_t *o, const char *k) {
   return s ? s : "";
 }
 
-/* A string that lives as long as the process (rows are never freed). */
-static const char *keep(const char *s) { return strdup(s); }
+/* Values a row no longer points to: readers that loaded the old pointer may
+ * still use it, so replaced strings, rules and entries are kept here (and
+ * stay reachable) for the life of the process. Only changed values are
+ * replaced, so this grows with CRD edits, not with status updates. */
+static void **buried;
+static size_t nburied, capburied;
+
+static void bury(const void *p) {
+  if (!p) return;
+  if (nburied == capburied) {
+    size_t cap = capburied ? capburied * 2 : 64;
+    void **b = realloc(buried, cap * sizeof *b);
+    if (!b) return; /* leaked for good; harmless */
+    buried = b;
+    capburied = cap;
+  }
+  buried[nburied++] = (void *)p;
+}
+
+/* Sets *slot to a process-lifetime copy of s unless it already holds s. */
+static void keep(const char **slot, const char *s) {
+  if (*slot && !strcmp(*slot, s)) return;
+  bury(*slot);
+  *slot = strdup(s);
+}
 
 static json_t *subresources_of(const json_t *subs, const char *group, const char *version, const char *kind) {
   json_t *out = json_array();
@@ -76,8 +99,28 @@ static crd_version *rules_of(const json_t *ver, const char *crd_name) {
   cv->status = json_object_get(subs, "status") != NULL;
   const json_t *scale = json_object_get(subs, "scale");
   cv->scale = scale ? json_deep_copy(scale) : NULL;
-  cv->crd_name = keep(crd_name);
+  cv->crd_name = strdup(crd_name);
   return cv;
+}
+
+static void free_rules(crd_version *cv) {
+  json_decref(cv->schema);
+  json_decref(cv->columns);
+  json_decref(cv->scale);
+  free((char *)cv->crd_name);
+  free(cv);
+}
+
+static bool json_same(const json_t *a, const json_t *b) {
+  return a == b || (a && b && json_equal((json_t *)a, (json_t *)b));
+}
+
+/* Whether rules a (published, may be NULL) and b say the same. A terminating
+ * flag set on a stays, so a revived CRD gets fresh rules. */
+static bool same_rules(const crd_version *a, const crd_version *b) {
+  return a && !atomic_load(&a->terminating) && json_same(a->schema, b->schema) &&
+         json_same(a->columns, b->columns) && json_same(a->scale, b->scale) && a->status == b->status &&
+         a->defaults == b->defaults && !strcmp(a->crd_name, b->crd_name);
 }
 
 static resource *find_row(const char *group, const char *version, const char *plural) {
@@ -102,23 +145,37 @@ static void fill_row(resource *r, const json_t *crd, const json_t *names, const 
   const json_t *spec = json_object_get(crd, "spec");
   const char *group = jstr(spec, "group");
   char buf[512];
-  r->ref.group = keep(group);
-  r->ref.version = keep(jstr(ver, "name"));
-  r->ref.plural = keep(jstr(names, "plural"));
-  __atomic_store_n(&r->ref.kind, keep(jstr(names, "kind")), __ATOMIC_RELEASE);
+  keep(&r->ref.group, group);
+  keep(&r->ref.version, jstr(ver, "name"));
+  keep(&r->ref.plural, jstr(names, "plural"));
+  const char *kind = r->ref.kind;
+  keep(&kind, jstr(names, "kind"));
+  __atomic_store_n(&r->ref.kind, kind, __ATOMIC_RELEASE);
   r->ref.namespaced = !strcmp(jstr(spec, "scope"), "Namespaced");
-  __atomic_store_n(&r->ref.crd, rules_of(ver, jstr(json_object_get(crd, "metadata"), "name")), __ATOMIC_RELEASE);
-  r->list_kind = keep(jstr(names, "listKind"));
-  r->singular = keep(jstr(names, "singular"));
+  crd_version *cv = rules_of(ver, jstr(json_object_get(crd, "metadata"), "name"));
+  if (same_rules(r->ref.crd, cv)) {
+    free_rules(cv);
+  } else {
+    bury(r->ref.crd);
+    __atomic_store_n(&r->ref.crd, cv, __ATOMIC_RELEASE);
+  }
+  keep(&r->list_kind, jstr(names, "listKind"));
+  keep(&r->singular, jstr(names, "singular"));
   r->definition = "";
   snprintf(buf, sizeof buf, "%s/%s", group, jstr(names, "plural"));
-  r->storage = keep(buf);
-  r->storage_version = keep(storage_gv);
+  keep(&r->storage, buf);
+  keep(&r->storage_version, storage_gv);
   snprintf(buf, sizeof buf, "%s/%s", group, jstr(ver, "name"));
-  r->group_version = keep(buf);
+  keep(&r->group_version, buf);
   r->verbs = VERB_GET | VERB_LIST | VERB_WATCH | VERB_CREATE | VERB_UPDATE | VERB_PATCH | VERB_DELETE |
              VERB_DELETECOLLECTION;
-  __atomic_store_n(&r->entry, entry_of(names, ver, group), __ATOMIC_RELEASE);
+  json_t *entry = entry_of(names, ver, group);
+  if (r->entry && json_equal((json_t *)r->entry, entry)) {
+    json_decref(entry);
+  } else {
+    bury(r->entry);
+    __atomic_store_n(&r->entry, entry, __ATOMIC_RELEASE);
+  }
 }
 
 static const char *storage_version_of(const json_t *spec) {
