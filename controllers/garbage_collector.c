@@ -2,11 +2,12 @@
  * kube-controller-manager's garbage collector does it:
  *   - an object being deleted with the "orphan" finalizer: its dependents
  *     lose their ownerReference to it, then the finalizer is removed;
- *   - with "foregroundDeletion": its dependents are deleted (foreground too),
- *     and once none with blockOwnerDeletion=true remains the finalizer is
- *     removed;
- *   - an object whose owners are all gone (deleted in the background) is
- *     deleted itself, in the background.
+ *   - with "foregroundDeletion": its blocking dependents are processed (a
+ *     dependent with another live owner only loses the reference; one with
+ *     dependents of its own goes in the foreground, cycles are broken by
+ *     unblocking references), and once none with blockOwnerDeletion=true
+ *     remains the finalizer is removed;
+ *   - an object whose owners are all gone is deleted itself.
  * Dependents live in the owner's namespace (or are cluster-scoped with a
  * cluster-scoped owner); they are found by scanning that namespace, which is
  * enough for the object counts a single server holds. Driven by one informer
@@ -111,6 +112,17 @@ static const char *ns_of(const cobj *o) {
   return ns ? ns : "";
 }
 
+/* Replaces a dependent's ownerReferences with refs (NULL or empty: none). */
+static void set_refs(const resource *r, const cobj *dep, json_t *refs) {
+  json_t *patch = json_pack("{s:{s:O}}", "metadata", "ownerReferences", json_array_size(refs) ? refs : json_null());
+  char *body = json_dumps(patch, JSON_COMPACT);
+  json_decref(patch);
+  api_opts o = {0};
+  api_result res = api_patch(r, ns_of(dep), name_of(dep), NULL, "application/merge-patch+json", body, strlen(body), &o);
+  api_result_clear(&res);
+  free(body);
+}
+
 /* Removes the ownerReference with uid from a dependent. */
 static void drop_ref(const resource *r, const cobj *dep, void *ctx) {
   const char *uid = ctx;
@@ -121,38 +133,44 @@ static void drop_ref(const resource *r, const cobj *dep, void *ctx) {
     const char *u = json_string_value(json_object_get(ref, "uid"));
     if (!u || strcmp(u, uid)) json_array_append(refs, ref);
   }
-  json_t *patch = json_pack("{s:{s:o}}", "metadata", "ownerReferences", json_array_size(refs) ? refs : json_null());
-  if (!json_array_size(refs)) json_decref(refs);
-  char *body = json_dumps(patch, JSON_COMPACT);
-  json_decref(patch);
-  api_opts o = {0};
-  api_result res = api_patch(r, ns_of(dep), name_of(dep), NULL, "application/merge-patch+json", body, strlen(body), &o);
-  api_result_clear(&res);
-  free(body);
+  set_refs(r, dep, refs);
+  json_decref(refs);
 }
 
-static void delete_dep(const resource *r, const cobj *dep, void *ctx) {
-  if (json_object_get(json_object_get(dep->obj, "metadata"), "deletionTimestamp")) return;
-  json_t *opts = json_pack("{s:s}", "propagationPolicy", (const char *)ctx);
-  api_opts o = {0};
-  api_result res = api_delete(r, ns_of(dep), name_of(dep), opts, &o);
+static void delete_obj(const resource *r, const cobj *o, const char *policy) {
+  if (json_object_get(json_object_get(o->obj, "metadata"), "deletionTimestamp")) return;
+  json_t *opts = json_pack("{s:s}", "propagationPolicy", policy);
+  api_opts ao = {0};
+  api_result res = api_delete(r, ns_of(o), name_of(o), opts, &ao);
   api_result_clear(&res);
   json_decref(opts);
 }
+
+/* Being deleted in the foreground: waiting for its dependents to go. */
+static bool deleting_dependents(const json_t *obj) {
+  return json_object_get(json_object_get(obj, "metadata"), "deletionTimestamp") &&
+         has_finalizer(obj, "foregroundDeletion");
+}
+
+static void process_dependent(const resource *r, const cobj *o);
 
 typedef struct {
   const char *uid;
   size_t n;
 } blocking_ctx;
 
-/* Counts dependents whose reference to uid blocks the owner's deletion. */
-static void count_blocking(const resource *r, const cobj *dep, void *p) {
+/* Counts dependents whose reference to uid blocks the owner's deletion and
+ * asks those not themselves deleting their dependents to go. */
+static void handle_blocking(const resource *r, const cobj *dep, void *p) {
   blocking_ctx *b = p;
   size_t j;
   json_t *ref;
   json_array_foreach(owner_refs(dep->obj), j, ref) {
     const char *u = json_string_value(json_object_get(ref, "uid"));
-    if (u && !strcmp(u, b->uid) && json_is_true(json_object_get(ref, "blockOwnerDeletion"))) b->n++;
+    if (!u || strcmp(u, b->uid) || !json_is_true(json_object_get(ref, "blockOwnerDeletion"))) continue;
+    b->n++;
+    if (!deleting_dependents(dep->obj)) process_dependent(r, dep);
+    break;
   }
 }
 
@@ -174,7 +192,7 @@ static void remove_finalizer(const resource *r, const cobj *o, const char *f) {
   free(body);
 }
 
-/* Returns true when the key must be retried later. */
+/* An owner being deleted; returns true when the key must be retried later. */
 static bool process_owner(const resource *r, cobj *o) {
   const char *uid = json_string_value(json_object_get(json_object_get(o->obj, "metadata"), "uid"));
   if (!uid || !json_object_get(json_object_get(o->obj, "metadata"), "deletionTimestamp")) return false;
@@ -185,48 +203,95 @@ static bool process_owner(const resource *r, cobj *o) {
     return false;
   }
   if (has_finalizer(o->obj, "foregroundDeletion")) {
-    for_dependents(ns, uid, delete_dep, "Foreground");
     blocking_ctx b = {uid, 0};
-    for_dependents(ns, uid, count_blocking, &b);
+    for_dependents(ns, uid, handle_blocking, &b);
     if (b.n) return true;
     remove_finalizer(r, o, "foregroundDeletion");
   }
   return false;
 }
 
-/* A dependent whose every owner is gone is deleted (Background). */
-static void process_orphan_check(const resource *r, cobj *o) {
-  const char *ns = r->ref.namespaced ? ns_of(o) : "";
-  size_t j, alive = 0, refs = 0;
-  json_t *ref;
-  json_array_foreach(owner_refs(o->obj), j, ref) {
-    refs++;
-    const char *uid = json_string_value(json_object_get(ref, "uid"));
-    const char *kind = json_string_value(json_object_get(ref, "kind"));
-    const char *av = json_string_value(json_object_get(ref, "apiVersion"));
-    const char *oname = json_string_value(json_object_get(ref, "name"));
-    if (!uid || !kind || !av || !oname) {
-      alive++;
-      continue;
-    }
-    char group[128] = "", version[64];
-    const char *slash = strchr(av, '/');
-    if (slash) snprintf(group, sizeof group, "%.*s", (int)(slash - av), av), snprintf(version, sizeof version, "%s", slash + 1);
-    else snprintf(version, sizeof version, "%s", av);
-    const resource *orr = registry_find_kind(group, version, kind);
-    if (!orr) {
-      alive++; /* unknown kinds are never collected */
-      continue;
-    }
-    cobj *owner = cache_get(api_cache(), orr->bucket, orr->ref.namespaced ? ns : "", oname);
-    const char *ouid = owner ? json_string_value(json_object_get(json_object_get(owner->obj, "metadata"), "uid")) : NULL;
-    if (ouid && !strcmp(ouid, uid)) alive++;
-    cobj_unref(owner);
-  }
-  if (refs && !alive) delete_dep(r, o, "Background");
+/* The live object an ownerReference points to (NULL when gone or replaced by
+ * one with another uid); *known false when its kind is not served. */
+static cobj *owner_of(const json_t *ref, const char *ns, bool *known) {
+  const char *uid = json_string_value(json_object_get(ref, "uid"));
+  const char *kind = json_string_value(json_object_get(ref, "kind"));
+  const char *av = json_string_value(json_object_get(ref, "apiVersion"));
+  const char *oname = json_string_value(json_object_get(ref, "name"));
+  *known = false;
+  if (!uid || !kind || !av || !oname) return NULL;
+  char group[128] = "", version[64];
+  const char *slash = strchr(av, '/');
+  if (slash) snprintf(group, sizeof group, "%.*s", (int)(slash - av), av), snprintf(version, sizeof version, "%s", slash + 1);
+  else snprintf(version, sizeof version, "%s", av);
+  const resource *orr = registry_find_kind(group, version, kind);
+  if (!orr) return NULL;
+  *known = true;
+  cobj *owner = cache_get(api_cache(), orr->bucket, orr->ref.namespaced ? ns : "", oname);
+  const char *ouid = owner ? json_string_value(json_object_get(json_object_get(owner->obj, "metadata"), "uid")) : NULL;
+  if (ouid && !strcmp(ouid, uid)) return owner;
+  cobj_unref(owner);
+  return NULL;
 }
 
-static void check_dep(const resource *r, const cobj *dep, void *ctx) { process_orphan_check(r, (cobj *)dep); }
+static void any_deleting_dependents(const resource *r, const cobj *dep, void *p) {
+  if (deleting_dependents(dep->obj)) *(bool *)p = true;
+}
+
+/* A dependent, as the upstream collector's attemptToDeleteItem sees it:
+ * owners are solid (alive), dangling (gone) or waiting for their dependents
+ * (foreground deletion). With a solid owner only the references to the others
+ * are dropped; with an owner waiting and dependents of its own it is deleted
+ * in the foreground (its references unblocked first when one of its
+ * dependents waits too: a cycle); with no solid owner it is deleted. */
+static void process_dependent(const resource *r, const cobj *o) {
+  const json_t *md = json_object_get(o->obj, "metadata");
+  if (json_object_get(md, "deletionTimestamp") || !json_array_size(owner_refs(o->obj))) return;
+  const char *ns = r->ref.namespaced ? ns_of(o) : "";
+  size_t j, solid = 0, waiting = 0, other = 0;
+  json_t *keep = json_array(), *ref;
+  json_array_foreach(owner_refs(o->obj), j, ref) {
+    bool known;
+    cobj *owner = owner_of(ref, ns, &known);
+    if (!known || (owner && !deleting_dependents(owner->obj))) {
+      solid++; /* unknown kinds are never collected */
+      json_array_append(keep, ref);
+    } else if (owner) {
+      waiting++;
+    } else {
+      other++;
+    }
+    cobj_unref(owner);
+  }
+  if (solid) {
+    if (waiting + other) set_refs(r, o, keep);
+    json_decref(keep);
+    return;
+  }
+  json_decref(keep);
+  const char *uid = json_string_value(json_object_get(md, "uid"));
+  if (waiting && uid && for_dependents(ns, uid, NULL, NULL)) {
+    bool cycle = false;
+    for_dependents(ns, uid, any_deleting_dependents, &cycle);
+    if (cycle) {
+      json_t *refs = json_deep_copy(owner_refs(o->obj));
+      json_array_foreach(refs, j, ref) {
+        if (json_is_true(json_object_get(ref, "blockOwnerDeletion")))
+          json_object_set_new(ref, "blockOwnerDeletion", json_false());
+      }
+      set_refs(r, o, refs);
+      json_decref(refs);
+    }
+    delete_obj(r, o, "Foreground");
+    return;
+  }
+  delete_obj(r, o,
+             has_finalizer(o->obj, "orphan")                ? "Orphan"
+             : has_finalizer(o->obj, "foregroundDeletion") ? "Foreground"
+                                                           : "Background");
+}
+
+static void check_dep(const resource *r, const cobj *dep, void *ctx) { process_dependent(r, dep); }
 
 /* Splits "a|b|c|d" in place into up to 4 fields (empty fields allowed). */
 static int split(char *s, char **f, int max) {
@@ -250,7 +315,7 @@ static void *work(void *arg) {
       const resource *r = storage_resource(f[1]);
       cobj *o = r ? cache_get(api_cache(), r->bucket, f[2], f[3]) : NULL;
       if (o && !strcmp(f[0], "owner")) retry = process_owner(r, o);
-      else if (o && !strcmp(f[0], "dep")) process_orphan_check(r, o);
+      else if (o && !strcmp(f[0], "dep")) process_dependent(r, o);
       cobj_unref(o);
     }
     workqueue_done(queue, key);

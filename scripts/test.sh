@@ -32,7 +32,7 @@ stage "e2e (ASan+UBSan)" env ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_o
   /usr/bin/python3 tests/e2e/run.py --server build-asan/bin/ckube-server --kubectl "${KUBECTLS[0]}"
 stage "fuzz" bash scripts/fuzz.sh "${FUZZ_SECONDS:-15}"
 # API-semantics conformance tests that finish in minutes (the full run is scripts/conformance.sh alone)
-CONFORMANCE_CI='\[sig-api-machinery\] (Watchers|server version|Events|Secrets should (patch|fail)|Servers with support for Table|Discovery).*\[Conformance\]'
+CONFORMANCE_CI='\[sig-api-machinery\] (Garbage collector|Watchers|server version|Events|Secrets should (patch|fail)|Servers with support for Table|Discovery).*\[Conformance\]'
 if [ -f "${SHARED:-../shared}/conformance/build.sh" ]; then
   stage "conformance (focused)" bash scripts/conformance.sh "${CONFORMANCE_FOCUS:-$CONFORMANCE_CI}"
 else

@@ -423,6 +423,9 @@ api_result api_delete(const resource *r, const char *ns, const char *name, const
   const char *policy = json_string_value(json_object_get(options, "propagationPolicy"));
   json_t *orphan = json_object_get(options, "orphanDependents");
   if (!policy && json_is_boolean(orphan)) policy = json_is_true(orphan) ? "Orphan" : "Background";
+  /* core/v1 ReplicationControllers orphan their pods unless told otherwise
+   * (kube-apiserver keeps that default for backward compatibility) */
+  if (!policy && !r->ref.group[0] && !strcmp(r->ref.plural, "replicationcontrollers")) policy = "Orphan";
   if (policy && strcmp(policy, "Orphan") && strcmp(policy, "Foreground") && strcmp(policy, "Background")) {
     field_errors *fe = field_errors_new();
     static const char *const sup[] = {"Foreground", "Background", "Orphan", NULL};

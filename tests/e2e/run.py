@@ -172,7 +172,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--server", required=True)
     ap.add_argument("--kubectl", action="append", default=[])
-    ap.add_argument("--filter", default="")
+    ap.add_argument("--filter", default="", help="run only cases whose file name matches this regex")
     ap.add_argument("--keep", action="store_true", help="keep the data dir and server log")
     args = ap.parse_args()
 
@@ -192,7 +192,7 @@ def main():
                     M=os.path.join(HERE, "manifests"), CKUBE_SERVER_BIN=os.path.abspath(args.server),
                     CKUBE_NODE_BIN=node_bin, NODES=" ".join(f"sim-{i}" for i in range(SIM_NODES)))
     cases = sorted(f for f in os.listdir(os.path.join(HERE, "cases")) if f.endswith((".case", ".py")))
-    cases = [c for c in cases if args.filter in c]
+    cases = [c for c in cases if re.search(args.filter, c)]
     passed = failed = 0
     try:
         for kubectl in args.kubectl or [shutil.which("kubectl")]:
