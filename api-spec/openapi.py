@@ -208,7 +208,19 @@ def to_proto(pb, v2):
 # ---- OpenAPI v3 ---------------------------------------------------------
 
 def _v3_refs(o):
-    return json.loads(json.dumps(o).replace('"#/definitions/', '"#/components/schemas/'))
+    """References point to components; a reference with siblings (a field's
+    description, default) becomes {"allOf": [{"$ref": ...}], ...}, as OpenAPI
+    3.0 ignores the siblings of $ref."""
+    def wrap(v):
+        if isinstance(v, list):
+            return [wrap(e) for e in v]
+        if not isinstance(v, dict):
+            return v
+        out = {k: wrap(e) for k, e in v.items()}
+        if "$ref" in out and len(out) > 1:
+            out["allOf"] = [{"$ref": out.pop("$ref")}]
+        return out
+    return wrap(json.loads(json.dumps(o).replace('"#/definitions/', '"#/components/schemas/')))
 
 
 def v3_documents(v2):

@@ -44,7 +44,9 @@ static json_t *load_embedded(const char *name) {
   return b.data ? json_loadb((const char *)b.data, b.len, 0, NULL) : NULL;
 }
 
-/* A copy of v whose "#/definitions/" references point to components. */
+/* A copy of v whose "#/definitions/" references point to components; a
+ * reference with siblings (a field's description, default) becomes
+ * {"allOf": [{"$ref": ...}], ...} as OpenAPI 3.0 ignores $ref siblings. */
 static json_t *v3_refs(const json_t *v, int depth) {
   if (depth > MAX_DEPTH) return json_null();
   if (json_is_array(v)) {
@@ -67,6 +69,11 @@ static json_t *v3_refs(const json_t *v, int depth) {
     } else {
       json_object_set_new(out, k, v3_refs(e, depth + 1));
     }
+  }
+  json_t *ref = json_object_get(out, "$ref");
+  if (ref && json_object_size(out) > 1) {
+    json_object_set_new(out, "allOf", json_pack("[{s:O}]", "$ref", ref));
+    json_object_del(out, "$ref");
   }
   return out;
 }
