@@ -6,7 +6,8 @@
  * (bound, or assumed while their binding is in flight). Unbound pods for
  * "default-scheduler" are queued by key; one scheduling thread takes them
  * one at a time, filters a rotating window of nodes (percentageOfNodesToScore),
- * scores the feasible ones (scheduler_filter.c, scheduler_score.c), assumes
+ * scores the feasible ones (scheduler_filter.c, scheduler_score.c; claims
+ * and volumes: scheduler_volumes.c), assumes
  * the pod on the winner and hands the binding to a pool of binder threads,
  * which bind through api_bind (the code of POST pods/binding) concurrently so
  * the store's group commit batches them, and record the "Scheduled" event.
@@ -55,6 +56,7 @@ typedef struct job {
   job_kind kind;
   char *key, *node, *message;
   cobj *pod;
+  json_t *select_claims; /* WaitForFirstConsumer claims to mark with the node (names), or NULL */
   struct job *next;
 } job;
 
@@ -74,7 +76,7 @@ static struct {
   bool stopping;
 
   workqueue *queue;
-  informer *node_inf, *pod_inf;
+  informer *node_inf, *pod_inf, *pvc_inf, *pv_inf;
   pthread_t scheduler_thread, flusher, binders[BINDERS];
   atomic_bool move_requested, stop;
   const resource *pods;
@@ -139,6 +141,7 @@ static void place(const char *key, const char *node_name, const sched_pod *info,
   pp->node = strdup(node_name);
   pp->info = *info;
   pp->info.pod = NULL;
+  pp->info.nvolume_terms = 0;
   pp->assumed = assumed;
   sched_node_add_pod(node_get_or_add(node_name), info);
   strmap_put(S.placed, key, pp);
@@ -226,11 +229,18 @@ static void on_node(void *ctx, cache_event_type type, const cobj *obj, const cob
   if (changed) request_move();
 }
 
+/* Claims and volumes binding (or appearing) can make parked pods fit. */
+static void on_volume(void *ctx, cache_event_type type, const cobj *obj, const cobj *prev) {
+  if (type != EV_DELETED) request_move();
+}
+
 /* ---- jobs for the binder pool ---- */
 
-static void push_job(job_kind kind, const char *key, const char *node, char *message, cobj *pod) {
+static void push_job(job_kind kind, const char *key, const char *node, char *message, cobj *pod,
+                     json_t *select_claims) {
   job *j = calloc(1, sizeof *j);
   j->kind = kind;
+  j->select_claims = select_claims;
   j->key = strdup(key);
   j->node = node ? strdup(node) : NULL;
   j->message = message;
@@ -248,6 +258,7 @@ static void free_job(job *j) {
   free(j->node);
   free(j->message);
   cobj_unref(j->pod);
+  json_decref(j->select_claims);
   free(j);
 }
 
@@ -281,9 +292,20 @@ static void schedule_one(const char *key) {
   }
   sched_pod info;
   sched_pod_parse(o->obj, &info);
+  cobj_vec held = {0}, wait_claims = {0};
+  char volume_why[300];
+  bool volumes_ok = sched_volumes_prepare(&info, &held, volume_why, sizeof volume_why, &wait_claims);
+  json_t *select_claims = NULL;
+  for (size_t k = 0; k < wait_claims.n; k++) {
+    if (!select_claims) select_claims = json_array();
+    json_array_append(select_claims, json_object_get(json_object_get(wait_claims.items[k]->obj, "metadata"), "name"));
+  }
+  cobj_vec_clear(&wait_claims);
   pthread_mutex_lock(&S.mu);
   if (strmap_get(S.placed, key)) { /* assumed: its binding is under way */
     pthread_mutex_unlock(&S.mu);
+    cobj_vec_clear(&held);
+    json_decref(select_claims);
     cobj_unref(o);
     return;
   }
@@ -291,7 +313,7 @@ static void schedule_one(const char *key) {
   sched_node **feasible = calloc((size_t)(want > 0 ? want : 1), sizeof *feasible);
   sched_fit_error *fe = NULL;
   sched_reasons why;
-  for (i = 0; i < S.nlist && found < want; i++) {
+  for (i = 0; volumes_ok && i < S.nlist && found < want; i++) {
     sched_node *n = S.list[(start + i) % S.nlist];
     if (!n->node) continue;
     if (sched_filter(&info, n, &why)) feasible[found++] = n;
@@ -304,7 +326,11 @@ static void schedule_one(const char *key) {
   char *message = NULL;
   sched_node *chosen = NULL;
   if (S.real_nodes == 0) message = strdup("no nodes available to schedule pods");
-  else if (!found) message = sched_fit_error_message(fe, S.real_nodes);
+  else if (!volumes_ok) { /* the PreFilter status every node gets */
+    size_t len = strlen(volume_why) + 64;
+    message = malloc(len);
+    snprintf(message, len, "0/%d nodes are available: %d %s.", S.real_nodes, S.real_nodes, volume_why);
+  } else if (!found) message = sched_fit_error_message(fe, S.real_nodes);
   else {
     chosen = feasible[sched_select(&info, feasible, found, &S.rand_state)];
     place(key, chosen->name, &info, true);
@@ -315,8 +341,12 @@ static void schedule_one(const char *key) {
   pthread_mutex_unlock(&S.mu);
   free(feasible);
   sched_fit_error_free(fe);
-  if (chosen) push_job(JOB_BIND, key, node_name, NULL, o);
-  else push_job(JOB_FAILED, key, NULL, message, o);
+  cobj_vec_clear(&held);
+  if (chosen) push_job(JOB_BIND, key, node_name, NULL, o, select_claims);
+  else {
+    json_decref(select_claims);
+    push_job(JOB_FAILED, key, NULL, message, o, NULL);
+  }
 }
 
 static void *scheduler_loop(void *arg) {
@@ -331,8 +361,27 @@ static void *scheduler_loop(void *arg) {
 
 /* ---- binder pool ---- */
 
+/* Delayed binding: the claims learn the chosen node (the annotation the
+ * provisioner and the PV controller act on), as VolumeBinding's PreBind does. */
+static void select_node_for_claims(const char *ns, const json_t *claims, const char *node) {
+  const resource *pvcs = registry_find("", "v1", "persistentvolumeclaims");
+  size_t i;
+  json_t *c;
+  json_array_foreach(claims, i, c) {
+    json_t *patch = json_pack("{s:{s:{s:s}}}", "metadata", "annotations", "volume.kubernetes.io/selected-node", node);
+    char *body = json_dumps(patch, JSON_COMPACT);
+    json_decref(patch);
+    api_opts o = {0};
+    api_result res = api_patch(pvcs, ns, json_string_value(c), NULL, "application/merge-patch+json", body,
+                               strlen(body), &o);
+    api_result_clear(&res);
+    free(body);
+  }
+}
+
 static void bind_pod(job *j) {
   const char *ns = md_str(j->pod->obj, "namespace"), *name = md_str(j->pod->obj, "name");
+  if (j->select_claims) select_node_for_claims(ns, j->select_claims, j->node);
   api_result res = api_bind(ns, name, j->node, false);
   int code = res.code;
   api_result_clear(&res);
@@ -454,6 +503,8 @@ void scheduler_start(void) {
   S.pods = registry_find("", "v1", "pods");
   S.node_inf = informer_start(registry_find("", "v1", "nodes"), on_node, NULL);
   S.pod_inf = informer_start(S.pods, on_pod, NULL);
+  S.pvc_inf = informer_start(registry_find("", "v1", "persistentvolumeclaims"), on_volume, NULL);
+  S.pv_inf = informer_start(registry_find("", "v1", "persistentvolumes"), on_volume, NULL);
   pthread_create(&S.scheduler_thread, NULL, scheduler_loop, NULL);
   pthread_create(&S.flusher, NULL, flusher_loop, NULL);
   for (int i = 0; i < BINDERS; i++) pthread_create(&S.binders[i], NULL, binder_loop, NULL);
@@ -466,6 +517,8 @@ static void free_placed(void *v) {
 }
 
 void scheduler_stop(void) {
+  informer_stop(S.pv_inf);
+  informer_stop(S.pvc_inf);
   informer_stop(S.pod_inf);
   informer_stop(S.node_inf);
   atomic_store(&S.stop, true);

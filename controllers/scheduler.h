@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <jansson.h>
 #include "strmap.h"
+#include "watch_cache.h"
 
 #define SCHED_MAX_SCALARS 4
 
@@ -47,6 +48,8 @@ typedef struct {
   int nports;
   sched_host_port ports[8];
   char owner[64];             /* uid of the controller ownerReference ("" without) */
+  int nvolume_terms;          /* VolumeBinding: the required nodeSelectorTerms of the pod's bound */
+  const json_t *volume_terms[8]; /* PersistentVolumes (borrowed, set by the caller) */
 } sched_pod;
 
 /* One node and what is scheduled on it. */
@@ -99,6 +102,12 @@ void sched_fit_error_add(sched_fit_error *e, const sched_reasons *why);
 /* malloc'd message for total nodes. */
 char *sched_fit_error_message(const sched_fit_error *e, int total_nodes);
 void sched_fit_error_free(sched_fit_error *e);
+
+/* scheduler_volumes.c: VolumeBinding's PreFilter. Reads the pod's claims
+ * (references kept in held while p is used), fills p->volume_terms, and
+ * appends unbound WaitForFirstConsumer claims to wait_claims. false with the
+ * reason every node gets when the pod cannot be scheduled anywhere. */
+bool sched_volumes_prepare(sched_pod *p, cobj_vec *held, char *why, size_t whylen, cobj_vec *wait_claims);
 
 /* scheduler_score.c */
 /* Index into nodes[0..n) of the best node for p (ties broken at random, as

@@ -1,5 +1,6 @@
 /* scheduler_filter.c - kube-scheduler 1.20's default filters for one pod
- * and one node, in the framework's order, stopping at the first filter that
+ * and one node, in the framework's order (the volume checks that need
+ * PersistentVolumeClaims are prepared by scheduler_volumes.c), stopping at the first filter that
  * fails (runAllFilters is off by default), with the plugins' exact reason
  * strings; and FitError's message built from the reasons of all nodes. */
 #include "scheduler.h"
@@ -150,7 +151,19 @@ bool sched_filter(const sched_pod *p, const sched_node *n, sched_reasons *why) {
     }
   /* NodeResourcesFit */
   fits_resources(p, n, why);
-  return why->n == 0;
+  if (why->n) return false;
+  /* VolumeBinding: every bound PersistentVolume's node affinity */
+  for (int v = 0; v < p->nvolume_terms; v++) {
+    bool any = false;
+    size_t i;
+    json_t *term;
+    json_array_foreach(p->volume_terms[v], i, term) if ((any = sched_node_matches_term(term, n->node))) break;
+    if (!any) {
+      reason(why, "node(s) had volume node affinity conflict", NULL, NULL);
+      return false;
+    }
+  }
+  return true;
 }
 
 struct sched_fit_error {

@@ -44,11 +44,22 @@ static json_t *conditions(const char *now) {
   return a;
 }
 
-static void node_ip(int i, char *ip, size_t len) { snprintf(ip, len, "127.1.%d.%d", (i / 250) % 250, i % 250 + 1); }
+/* Address slots: node i of a process takes slot base + i, where the base
+ * comes from the name prefix, so several --simulate processes side by side
+ * hand out different node and pod addresses (simulate_pods.c). */
+static int address_base(const char *prefix) {
+  unsigned h = 2166136261u;
+  for (const char *p = prefix; *p; p++) h = (h ^ (unsigned char)*p) * 16777619u;
+  return (int)(h % 50) * 1000;
+}
+
+static void node_ip(int slot, char *ip, size_t len) {
+  snprintf(ip, len, "127.1.%d.%d", (slot / 250) % 250, slot % 250 + 1);
+}
 
 static json_t *node_object(const simulate_opts *o, const char *name, int i, const char *now) {
   char ip[32];
-  node_ip(i, ip, sizeof ip);
+  node_ip(address_base(o->prefix) + i, ip, sizeof ip);
   json_t *res = json_pack("{s:s,s:s,s:s,s:s}", "cpu", o->cpu, "memory", o->memory, "pods", o->pods,
                           "ephemeral-storage", "100Gi");
   return json_pack(
@@ -156,11 +167,11 @@ int simulate_run(const simulate_opts *o, volatile sig_atomic_t *stop) {
   char name[256], ip[32];
   for (int i = 0; i < o->count; i++) {
     snprintf(name, sizeof name, "%s-%d", o->prefix, i);
-    node_ip(i, ip, sizeof ip);
+    node_ip(address_base(o->prefix) + i, ip, sizeof ip);
     names[i] = strdup(name);
     ips[i] = strdup(ip);
   }
-  sim_pods *pods = sim_pods_start(o->kubeconfig, o->pod_workers, names, ips, o->count);
+  sim_pods *pods = sim_pods_start(o->kubeconfig, o->pod_workers, names, ips, o->count, address_base(o->prefix));
   int nthreads = o->count < HEARTBEAT_THREADS ? o->count : HEARTBEAT_THREADS;
   heartbeat_share *shares = calloc((size_t)nthreads, sizeof *shares);
   atomic_int registered = 0;

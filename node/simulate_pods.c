@@ -23,7 +23,7 @@
 #define MAX_BACKOFF_MS 10000
 
 typedef struct {
-  int index;
+  int slot; /* address slot: pods get 127.<2 + slot/256>.<slot%256>.<1..254> */
   char ip[16];
   atomic_uint next_pod; /* pod addresses handed out so far */
 } sim_node;
@@ -222,7 +222,7 @@ static void process(sim_pods *p, https_client *c, const char *key) {
   }
   if (!sp->ip[0]) {
     unsigned n = atomic_fetch_add(&sp->node->next_pod, 1);
-    snprintf(sp->ip, sizeof sp->ip, "127.%d.%d.%u", 2 + (sp->node->index / 256) % 200, sp->node->index % 256,
+    snprintf(sp->ip, sizeof sp->ip, "127.%d.%d.%u", 2 + (sp->node->slot / 256) % 200, sp->node->slot % 256,
              1 + n % 254);
   }
   json_t *pod = json_incref(sp->pod);
@@ -282,7 +282,8 @@ static void *work(void *arg) {
   return NULL;
 }
 
-sim_pods *sim_pods_start(const char *kubeconfig, int workers, char *const *names, char *const *ips, int n) {
+sim_pods *sim_pods_start(const char *kubeconfig, int workers, char *const *names, char *const *ips, int n,
+                         int first_slot) {
   char err[512] = "";
   https_client *wc = https_client_open(kubeconfig, err, sizeof err);
   if (!wc) {
@@ -294,7 +295,7 @@ sim_pods *sim_pods_start(const char *kubeconfig, int workers, char *const *names
   p->nodes = strmap_new();
   for (int i = 0; i < n; i++) {
     sim_node *node = calloc(1, sizeof *node);
-    node->index = i;
+    node->slot = first_slot + i;
     snprintf(node->ip, sizeof node->ip, "%s", ips[i]);
     strmap_put(p->nodes, names[i], node);
   }

@@ -8,9 +8,11 @@
 
 typedef struct sim_pods sim_pods;
 
-/* names[i], ips[i]: the simulated nodes and their InternalIPs (copied).
- * workers: concurrent status writers. NULL when a thread cannot start. */
-sim_pods *sim_pods_start(const char *kubeconfig, int workers, char *const *names, char *const *ips, int n);
+/* names[i], ips[i]: the simulated nodes and their InternalIPs (copied);
+ * node i hands out pod addresses from slot first_slot + i. workers:
+ * concurrent status writers. NULL when the server cannot be reached. */
+sim_pods *sim_pods_start(const char *kubeconfig, int workers, char *const *names, char *const *ips, int n,
+                         int first_slot);
 /* Stops the watch and the workers and frees everything. */
 void sim_pods_stop(sim_pods *p);
 
