@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # bench-scheduler.sh - scheduler + simulated kubelet benchmark (not part of
-# the test suite; about 2-4 minutes on 2 cores, loopback only):
-#   ckube-server + `ckube-node --simulate 1000`, then 10,000 bare pods
-#   created by scripts/bench-pods.py (8 HTTPS clients). Measures the time
-#   until every pod is bound and Running, the binding rate seen by a poller
-#   (pods/s), and the server's CPU seconds and RSS.
+# the test suite; about 3-5 minutes on 2 cores, loopback only):
+#   ckube-server + `ckube-node --simulate 1000`, then
+#   1. 10,000 bare pods created by scripts/bench-pods.py (8 HTTPS clients):
+#      time until every pod is bound and Running, binding rate as polled;
+#   2. the scheduler with a backlog: every node cordoned, another 10,000 pods
+#      created (all Pending, "node(s) were unschedulable"), then every node
+#      uncordoned at once: time until the backlog is bound (pods/s);
+#   and the server's CPU seconds and RSS.
 # Usage: scripts/bench-scheduler.sh [NODES] [PODS]   (defaults 1000 10000)
 # Prints TSV rows (measure, value, unit).
 set -euo pipefail
@@ -74,5 +77,44 @@ awk -F'\t' -v n="$PODS" '
     printf "all_bound_seconds\t%s\ts\nall_running_seconds\t%s\ts\n", bound, $1
     if (bound > first) printf "binding_rate\t%.0f\tpods/s (first to last bound pod, as polled)\n", n / (bound - first) }' "$T/progress.tsv"
 row server_cpu_seconds "$(echo "$(cpu_s $SPID) - $cpu0" | bc)" "s (during pod creation + scheduling + running)"
+
+# 2. A backlog: cordon every node, create the pods, uncordon every node.
+nodes_patch() { # true|false: spec.unschedulable of every node, 8 clients
+  python3 - "$URL" "$TOKEN" "$NODES" "$1" <<'PY'
+import http.client, json, ssl, sys, threading, urllib.parse
+url, tok, n, flag = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] == "true"
+u = urllib.parse.urlparse(url)
+ctx = ssl._create_unverified_context()
+hdr = {"Authorization": "Bearer " + tok, "Content-Type": "application/merge-patch+json"}
+def worker(k):
+    c = http.client.HTTPSConnection(u.hostname, u.port, context=ctx, timeout=60)
+    for i in range(k, n, 8):
+        c.request("PATCH", f"/api/v1/nodes/sim-{i}", json.dumps({"spec": {"unschedulable": flag}}), hdr)
+        c.getresponse().read()
+ts = [threading.Thread(target=worker, args=(k,)) for k in range(8)]
+[t.start() for t in ts]
+[t.join() for t in ts]
+PY
+}
+nodes_patch true
+read -r created2 _ < <(python3 scripts/bench-pods.py "$URL" "$TOKEN" "$PODS")
+sleep 5
+t3=$(date +%s.%N)
+nodes_patch false
+t4=$(date +%s.%N)
+python3 - "$URL" "$TOKEN" "$((PODS + created2))" <<'PY'
+import json, ssl, sys, time, urllib.request
+url, tok, want = sys.argv[1], sys.argv[2], int(sys.argv[3])
+ctx = ssl._create_unverified_context()
+q = urllib.request.Request(url + "/api/v1/pods?fieldSelector=spec.nodeName!=", headers={
+    "Authorization": "Bearer " + tok, "Accept": "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"})
+while len(json.load(urllib.request.urlopen(q, context=ctx))["items"]) < want:
+    time.sleep(0.2)
+PY
+t5=$(date +%s.%N)
+row backlog_pods "$created2" pods
+row uncordon_seconds "$(echo "$t4 - $t3" | bc)" "s (1000 node PATCHes, 8 clients)"
+row backlog_bound_seconds "$(echo "$t5 - $t3" | bc)" "s (from the first uncordon)"
+row backlog_binding_rate "$(echo "$created2 / ($t5 - $t3)" | bc)" pods/s
 row server_rss "$(( $(kb $SPID VmRSS) / 1024 ))" MiB
 row server_peak_rss "$(( $(kb $SPID VmHWM) / 1024 ))" MiB
