@@ -33,8 +33,9 @@ static long sync_quota(const char *key) {
   snprintf(ns, sizeof ns, "%.*s", (int)(slash - key), key);
   cobj *cur = ctrl_get("", "v1", "resourcequotas", ns, slash + 1);
   if (!cur) return 0;
-  const json_t *hard = json_object_get(json_object_get(cur->obj, "spec"), "hard");
-  json_t *used = quota_used(ns, hard, NULL, NULL);
+  const json_t *spec = json_object_get(cur->obj, "spec");
+  const json_t *hard = json_object_get(spec, "hard");
+  json_t *used = quota_used(ns, spec, hard, NULL, NULL);
   json_t *status = json_pack("{s:o,s:o}", "hard", hard ? json_deep_copy(hard) : json_object(), "used", used);
   long rc = 0;
   if (!json_equal(status, json_object_get(cur->obj, "status"))) {

@@ -78,8 +78,89 @@ static void pod_usage(const json_t *pod, json_t *u) {
       json_object_set_new(u, name, json_string(l));
     }
   }
+  /* hugepages-* and extended resources (example.com/dongle) count as
+   * requests.<name>, hugepages also under their own name */
+  const char *k;
+  json_t *v;
+  json_object_foreach(req, k, v) {
+    char name[300];
+    bool huge = !strncmp(k, "hugepages-", 10);
+    bool extended = strchr(k, '/') && strncmp(k, "kubernetes.io/", 14) && !strstr(k, ".kubernetes.io/") &&
+                    strncmp(k, "requests.", 9);
+    if (huge) json_object_set_new(u, k, json_copy(v));
+    if (huge || extended) {
+      snprintf(name, sizeof name, "requests.%s", k);
+      json_object_set_new(u, name, json_copy(v));
+    }
+  }
   json_decref(req);
   json_decref(lim);
+}
+
+/* BestEffort QoS: no container asks for or limits cpu or memory. */
+static bool best_effort(const json_t *spec) {
+  static const char *const lists[] = {"containers", "initContainers", NULL};
+  for (int l = 0; lists[l]; l++) {
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(spec, lists[l]), i, c) {
+      const json_t *res = json_object_get(c, "resources");
+      static const char *const fields[] = {"requests", "limits", NULL};
+      for (int f = 0; fields[f]; f++) {
+        const json_t *rl = json_object_get(res, fields[f]);
+        static const char *const names[] = {"cpu", "memory", NULL};
+        for (int n = 0; names[n]; n++) {
+          const char *q = json_string_value(json_object_get(rl, names[n]));
+          if (q && quota_cmp(q, "0") != 0) return false;
+        }
+      }
+    }
+  }
+  return true;
+}
+
+/* One scope selector requirement against a pod (podMatchesScopeFunc). */
+static bool pod_matches_scope(const json_t *pod, const char *scope, const char *op, const json_t *values) {
+  const json_t *spec = json_object_get(pod, "spec");
+  const json_t *ads = json_object_get(spec, "activeDeadlineSeconds");
+  bool terminating = json_is_integer(ads) && json_integer_value(ads) >= 0;
+  bool matched;
+  if (!strcmp(scope, "Terminating")) matched = terminating;
+  else if (!strcmp(scope, "NotTerminating")) matched = !terminating;
+  else if (!strcmp(scope, "BestEffort")) matched = best_effort(spec);
+  else if (!strcmp(scope, "NotBestEffort")) matched = !best_effort(spec);
+  else if (!strcmp(scope, "PriorityClass")) {
+    /* a label selector over {PriorityClass: spec.priorityClassName} */
+    const char *pc = json_string_value(json_object_get(spec, "priorityClassName"));
+    if (!pc) pc = "";
+    bool in = false;
+    size_t i;
+    json_t *v;
+    json_array_foreach(values, i, v) in = in || (json_is_string(v) && !strcmp(json_string_value(v), pc));
+    if (!strcmp(op, "In")) return in;
+    if (!strcmp(op, "NotIn")) return !in;
+    return !strcmp(op, "Exists");
+  } else return false;
+  /* the other scopes only take Exists (validation); DoesNotExist negates */
+  return strcmp(op, "DoesNotExist") ? matched : !matched;
+}
+
+bool quota_matches_scopes(const json_t *quota_spec, const char *group, const char *plural, const json_t *obj) {
+  const json_t *scopes = json_object_get(quota_spec, "scopes");
+  const json_t *exprs = json_object_get(json_object_get(quota_spec, "scopeSelector"), "matchExpressions");
+  if (!json_array_size(scopes) && !json_array_size(exprs)) return true;
+  if ((group && *group) || strcmp(plural, "pods")) return false; /* only pods have scopes */
+  size_t i;
+  json_t *v;
+  json_array_foreach(scopes, i, v) {
+    if (!json_is_string(v) || !pod_matches_scope(obj, json_string_value(v), "Exists", NULL)) return false;
+  }
+  json_array_foreach(exprs, i, v) {
+    const char *scope = json_string_value(json_object_get(v, "scopeName"));
+    const char *op = json_string_value(json_object_get(v, "operator"));
+    if (!scope || !op || !pod_matches_scope(obj, scope, op, json_object_get(v, "values"))) return false;
+  }
+  return true;
 }
 
 static void pvc_usage(const json_t *pvc, json_t *u) {

@@ -2,7 +2,8 @@
  * resource name, as Kubernetes 1.20's quota evaluators say
  * (pkg/quota/v1/evaluator/core and the generic object-count evaluator):
  * pods (pods, count/pods, cpu/memory/ephemeral-storage as requests.* and
- * limits.*; nothing for a finished pod), persistentvolumeclaims
+ * limits.*, hugepages and extended resources as requests.*; nothing for a
+ * finished pod), persistentvolumeclaims
  * (requests.storage, per-class <class>.storageclass.storage.k8s.io/...),
  * services (services.loadbalancers, services.nodeports), the legacy counts
  * (configmaps, secrets, replicationcontrollers, resourcequotas) and
@@ -16,6 +17,11 @@
 /* The usage of obj (an object of group/plural) as {name: quantity string};
  * a new reference. */
 json_t *quota_usage(const char *group, const char *plural, const json_t *obj);
+
+/* Whether obj (of group/plural) is in the scopes of a quota (its spec's
+ * scopes and scopeSelector: Terminating, NotTerminating, BestEffort,
+ * NotBestEffort, PriorityClass); a quota with scopes counts only pods. */
+bool quota_matches_scopes(const json_t *quota_spec, const char *group, const char *plural, const json_t *obj);
 
 /* The group and plural whose objects a quota resource name counts, written
  * into group/plural buffers; false for names no evaluator knows. */

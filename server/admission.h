@@ -23,8 +23,10 @@ json_t *admit_resource_quota(const resource *r, const char *ns, const char *name
                              const json_t *old);
 
 /* The live usage in ns of the quota resource names in hard (a ResourceList
- * object), skipping the object skip_name of r (NULL: none): {name: qty}.
+ * object) over the objects in the scopes of spec (a quota's spec), skipping
+ * the object skip_name of r (NULL: none): {name: qty}.
  * New reference. Shared with the resource quota controller. */
-json_t *quota_used(const char *ns, const json_t *hard, const resource *skip_r, const char *skip_name);
+json_t *quota_used(const char *ns, const json_t *spec, const json_t *hard, const resource *skip_r,
+                   const char *skip_name);
 
 #endif

@@ -16,7 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-json_t *quota_used(const char *ns, const json_t *hard, const resource *skip_r, const char *skip_name) {
+json_t *quota_used(const char *ns, const json_t *spec, const json_t *hard, const resource *skip_r,
+                   const char *skip_name) {
   json_t *used = json_object();
   json_t *kinds = json_object(); /* "group/plural" -> true, each listed once */
   const char *name;
@@ -41,6 +42,7 @@ json_t *quota_used(const char *ns, const json_t *hard, const resource *skip_r, c
       const json_t *o = objs.items[i]->obj;
       const char *oname = json_string_value(json_object_get(json_object_get(o, "metadata"), "name"));
       if (skip_r && registry_storage_resource(skip_r) == r && skip_name && oname && !strcmp(oname, skip_name)) continue;
+      if (!quota_matches_scopes(spec, group, plural, o)) continue;
       json_t *u = quota_usage(group, plural, o);
       const char *k;
       json_t *q;
@@ -105,7 +107,8 @@ json_t *admit_resource_quota(const resource *r, const char *ns, const char *name
     const json_t *q = quotas.items[i]->obj;
     const char *qname = json_string_value(json_object_get(json_object_get(q, "metadata"), "name"));
     const json_t *hard = json_object_get(json_object_get(q, "spec"), "hard");
-    if (!json_object_size(hard)) continue;
+    if (!json_object_size(hard) || !quota_matches_scopes(json_object_get(q, "spec"), sr->ref.group, sr->ref.plural, obj))
+      continue;
     if (is_pod && !old) {
       char *missing = missing_compute(obj, hard);
       if (missing) {
@@ -126,7 +129,7 @@ json_t *admit_resource_quota(const resource *r, const char *ns, const char *name
       if (quota_cmp(d, "0") > 0) json_object_set_new(delta, k, json_string(d));
     }
     if (json_object_size(delta)) {
-      json_t *used = quota_used(ns, delta, r, old ? name : NULL);
+      json_t *used = quota_used(ns, json_object_get(q, "spec"), delta, r, old ? name : NULL);
       json_object_foreach(delta, k, v) {
         char total[64];
         quota_add(json_string_value(json_object_get(used, k)), json_string_value(v), total, sizeof total);

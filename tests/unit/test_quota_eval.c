@@ -1,6 +1,7 @@
 /* test_quota_eval.c - quota usage of pods (requests/limits summed over
  * containers, max with init containers, nothing once finished), claims
- * (per-class names), services, object counts; quantity sums and the
+ * (per-class names), services, object counts, extended resources, quota
+ * scopes; quantity sums and the
  * "k=v,k=v" form of the quota admission's messages. */
 #include "quota_eval.h"
 #include "test.h"
@@ -65,6 +66,43 @@ static void test_claim_service_counts(void) {
   CHECK(!quota_name_kind("nvidia.com/gpu", g, sizeof g, p, sizeof p));
 }
 
+static void test_extended_and_scopes(void) {
+  json_t *pod = json_loads("{\"spec\":{\"containers\":[{\"resources\":{\"requests\":{\"example.com/dongle\":\"2\","
+                           "\"hugepages-2Mi\":\"4Mi\"}}}]}}",
+                           0, NULL);
+  json_t *u = quota_usage("", "pods", pod);
+  CHECK_STR(get(u, "requests.example.com/dongle"), "2");
+  CHECK_STR(get(u, "example.com/dongle"), "(none)");
+  CHECK_STR(get(u, "requests.hugepages-2Mi"), "4Mi");
+  CHECK_STR(get(u, "hugepages-2Mi"), "4Mi");
+  json_decref(u);
+  json_t *be = json_loads("{\"scopes\":[\"BestEffort\"]}", 0, NULL);
+  json_t *nbe = json_loads("{\"scopes\":[\"NotBestEffort\",\"NotTerminating\"]}", 0, NULL);
+  json_t *term = json_loads("{\"scopes\":[\"Terminating\"]}", 0, NULL);
+  json_t *pc = json_loads("{\"scopeSelector\":{\"matchExpressions\":[{\"scopeName\":\"PriorityClass\","
+                          "\"operator\":\"In\",\"values\":[\"pclass1\"]}]}}",
+                          0, NULL);
+  CHECK(quota_matches_scopes(be, "", "pods", pod)); /* no cpu/memory: BestEffort */
+  CHECK(!quota_matches_scopes(nbe, "", "pods", pod));
+  CHECK(!quota_matches_scopes(term, "", "pods", pod));
+  CHECK(!quota_matches_scopes(pc, "", "pods", pod));
+  CHECK(!quota_matches_scopes(be, "", "configmaps", pod)); /* scoped quotas count pods only */
+  json_t *spec = json_object_get(pod, "spec");
+  json_object_set_new(spec, "activeDeadlineSeconds", json_integer(60));
+  json_object_set_new(spec, "priorityClassName", json_string("pclass1"));
+  json_object_set_new(json_array_get(json_object_get(spec, "containers"), 0), "resources",
+                      json_pack("{s:{s:s}}", "limits", "memory", "200Mi"));
+  CHECK(!quota_matches_scopes(be, "", "pods", pod));
+  CHECK(quota_matches_scopes(term, "", "pods", pod));
+  CHECK(!quota_matches_scopes(nbe, "", "pods", pod)); /* terminating now */
+  CHECK(quota_matches_scopes(pc, "", "pods", pod));
+  json_decref(be);
+  json_decref(nbe);
+  json_decref(term);
+  json_decref(pc);
+  json_decref(pod);
+}
+
 static void test_arithmetic(void) {
   char out[64];
   quota_add("10Mi", "10Mi", out, sizeof out);
@@ -84,4 +122,4 @@ static void test_arithmetic(void) {
   json_decref(names);
 }
 
-TEST_MAIN(TEST(test_pod), TEST(test_claim_service_counts), TEST(test_arithmetic))
+TEST_MAIN(TEST(test_pod), TEST(test_claim_service_counts), TEST(test_extended_and_scopes), TEST(test_arithmetic))
