@@ -278,6 +278,7 @@ static int64_t scaled(const quantity *q, int shift) {
 
 int64_t quantity_milli(const quantity *q) { return scaled(q, 3); }
 int64_t quantity_value(const quantity *q) { return scaled(q, 0); }
+int64_t quantity_nano(const quantity *q) { return scaled(q, 9); }
 
 static void u128_str(u128 v, char *out) {
   char tmp[48];

@@ -35,6 +35,10 @@ int64_t quantity_milli(const quantity *q);
 /* Value in units, rounded up (Kubernetes' Value); saturates. */
 int64_t quantity_value(const quantity *q);
 
+/* Value in nano-units, rounded up (ScaledValue(resource.Nano): CPU in
+ * nanocores, as kubelets report it); saturates. */
+int64_t quantity_nano(const quantity *q);
+
 /* Canonical string (as Quantity.String()) into buf; returns buf. 64 bytes suffice. */
 char *quantity_format_str(const quantity *q, char *buf, size_t len);
 
