@@ -16,6 +16,39 @@ static pthread_mutex_t agg_lock = PTHREAD_MUTEX_INITIALIZER; /* guards agg_apis,
 static json_t *agg_apis, *agg_core;
 static unsigned long agg_generation;
 
+/* APIResourceLists of the group-versions served outside the registry
+ * (discovery_add_external): written before serving, read-only after. */
+#define MAX_EXTERNAL 4
+static json_t *external[MAX_EXTERNAL];
+static size_t nexternal;
+
+void discovery_add_external(json_t *list) {
+  if (nexternal < MAX_EXTERNAL) external[nexternal++] = list;
+  else json_decref(list);
+}
+
+/* The registered list of group/version, or NULL. */
+static const json_t *external_list(const char *group, const char *version) {
+  char gv[200];
+  snprintf(gv, sizeof gv, "%s/%s", group, version);
+  for (size_t i = 0; i < nexternal; i++)
+    if (!strcmp(json_string_value(json_object_get(external[i], "groupVersion")), gv)) return external[i];
+  return NULL;
+}
+
+/* The registry's groups followed by the external ones, in registry_groups'
+ * shape ({name, versions, preferredVersion}): a new reference. */
+static json_t *all_groups(void) {
+  json_t *all = registry_groups();
+  for (size_t i = 0; i < nexternal; i++) {
+    char group[128], version[64];
+    if (sscanf(json_string_value(json_object_get(external[i], "groupVersion")), "%127[^/]/%63s", group, version) == 2)
+      json_array_append_new(all, json_pack("{s:s,s:[s],s:s}", "name", group, "versions", version, "preferredVersion",
+                                           version));
+  }
+  return all;
+}
+
 static json_t *version_info(void) {
   return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "major", "1", "minor", "20", "gitVersion", "v1.20.2",
                    "gitCommit", "ckube", "gitTreeState", "clean", "buildDate", "2026-11-23T00:00:00Z", "goVersion",
@@ -112,6 +145,15 @@ static json_t *agg_group(const json_t *g) {
   json_array_foreach(json_object_get(g, "versions"), i, v) {
     const char *ver = json_string_value(v);
     json_t *res = json_array();
+    const json_t *ext = external_list(name, ver);
+    size_t x;
+    json_t *e;
+    json_array_foreach(json_object_get(ext, "resources"), x, e) {
+      json_array_append_new(res, json_pack("{s:O,s:{s:s,s:s,s:O},s:s,s:s,s:O}", "resource", json_object_get(e, "name"),
+                                           "responseKind", "group", "", "version", "", "kind", json_object_get(e, "kind"),
+                                           "scope", json_is_true(json_object_get(e, "namespaced")) ? "Namespaced" : "Cluster",
+                                           "singularResource", "", "verbs", json_object_get(e, "verbs")));
+    }
     for (size_t k = 0; k < registry_count(); k++) {
       const resource *r = registry_at(k);
       if (strcmp(r->ref.group, name) || strcmp(r->ref.version, ver) || !registry_served(r)) continue;
@@ -151,7 +193,7 @@ static void aggregated(json_t **apis, json_t **core) {
     json_decref(agg_core);
     agg_apis = json_array();
     agg_core = json_array();
-    json_t *groups = registry_groups();
+    json_t *groups = all_groups();
     size_t i;
     json_t *g;
     json_array_foreach(groups, i, g) {
@@ -221,7 +263,7 @@ bool discovery_handle(http_req *rq) {
       json_decref(core);
       return true;
     }
-    json_t *groups = json_array(), *all = registry_groups();
+    json_t *groups = json_array(), *all = all_groups();
     size_t i;
     json_t *g;
     json_array_foreach(all, i, g) {
@@ -236,7 +278,7 @@ bool discovery_handle(http_req *rq) {
     int n = sscanf(p + 6, "%127[^/]/%63[^/]/%7s", group, version, extra);
     if (n == 3 && extra[0]) return false;
     if (n == 1 || (n == 2 && !version[0])) {
-      json_t *all = registry_groups();
+      json_t *all = all_groups();
       const json_t *g = find_group(all, group);
       if (!g) {
         json_decref(all);
@@ -248,8 +290,10 @@ bool discovery_handle(http_req *rq) {
       json_object_set_new(doc, "kind", json_string("APIGroup"));
       json_object_set_new(doc, "apiVersion", json_string("v1"));
     } else if (n == 2) {
-      if (!registry_has_group_version(group, version)) return false;
-      doc = resource_list(group, version);
+      const json_t *ext = external_list(group, version);
+      if (ext) doc = json_deep_copy(ext);
+      else if (!registry_has_group_version(group, version)) return false;
+      else doc = resource_list(group, version);
     } else {
       return false;
     }

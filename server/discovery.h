@@ -7,6 +7,11 @@
 #include <stdbool.h>
 #include "http.h"
 
+/* Serves a group-version whose resources live outside the registry (the
+ * metrics API): list is its APIResourceList (stolen). Call before serving;
+ * the group joins /apis (both forms) and /apis/<group>[/<version>]. */
+void discovery_add_external(json_t *list);
+
 /* Handles the request when it is a discovery path; false otherwise. */
 bool discovery_handle(http_req *rq);
 

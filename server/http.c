@@ -7,6 +7,7 @@
 #include "discovery.h"
 #include "log.h"
 #include "metrics.h"
+#include "metrics_api.h"
 #include "openapi.h"
 #include "rest.h"
 #include "sa_token.h"
@@ -327,7 +328,7 @@ static int handler(struct mg_connection *conn, void *unused) {
     goto done;
   }
   if (!strcmp(rq.path, "/metrics")) metrics_handle(&rq);
-  else if (!discovery_handle(&rq) && !openapi_handle(&rq)) rest_handle(&rq);
+  else if (!metrics_api_handle(&rq) && !discovery_handle(&rq) && !openapi_handle(&rq)) rest_handle(&rq);
 
 done:;
   struct timespec t1;

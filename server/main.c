@@ -9,6 +9,7 @@
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
+#include "metrics_api.h"
 #include "pki.h"
 #include "sa_token.h"
 #include "registry.h"
@@ -151,6 +152,7 @@ int main(int argc, char **argv) {
   if (bootstrap_objects(!strcmp(ep_host, "::") ? "::1" : ep_host, port) != 0) LOGW("bootstrap objects incomplete");
   cache_reset_window(cc);
   crd_controller_start();
+  metrics_api_init();
 
   signal(SIGPIPE, SIG_IGN);
   struct sigaction sa = {0};
