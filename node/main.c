@@ -15,14 +15,15 @@ static void on_signal(int sig) { stop = sig; }
 
 static void usage(FILE *f) {
   fprintf(f, "usage: ckube-node --simulate N --kubeconfig FILE [--name-prefix P] [--cpu 8] [--memory 32Gi]\n"
-             "                  [--pods 110] [--heartbeat-seconds 10] [--pod-workers 4]\n"
+             "                  [--pods 110] [--heartbeat-seconds 10] [--pod-workers 4] [--metrics-seconds 5]\n"
              "  Registers N simulated nodes P-0..P-(N-1) with the API server in FILE, keeps\n"
              "  their Leases and Ready condition fresh and runs the pods bound to them\n"
-             "  (simulated: Running and Ready; see ckube.io/simulate-* annotations) until stopped.\n");
+             "  (simulated: Running and Ready; see ckube.io/simulate-* annotations) until stopped,\n"
+             "  reporting their resource usage every --metrics-seconds.\n");
 }
 
 int main(int argc, char **argv) {
-  simulate_opts o = {NULL, "sim", 0, "8", "32Gi", "110", 10, 4};
+  simulate_opts o = {NULL, "sim", 0, "8", "32Gi", "110", 10, 4, 5};
   static const struct option opts[] = {{"simulate", required_argument, 0, 's'},
                                        {"kubeconfig", required_argument, 0, 'k'},
                                        {"name-prefix", required_argument, 0, 'p'},
@@ -31,6 +32,7 @@ int main(int argc, char **argv) {
                                        {"pods", required_argument, 0, 'P'},
                                        {"heartbeat-seconds", required_argument, 0, 'H'},
                                        {"pod-workers", required_argument, 0, 'w'},
+                                       {"metrics-seconds", required_argument, 0, 'M'},
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
   int ch;
@@ -44,6 +46,7 @@ int main(int argc, char **argv) {
     case 'P': o.pods = optarg; break;
     case 'H': o.heartbeat_seconds = atoi(optarg); break;
     case 'w': o.pod_workers = atoi(optarg); break;
+    case 'M': o.metrics_seconds = atoi(optarg); break;
     case 'h': usage(stdout); return 0;
     default: usage(stderr); return 2;
     }

@@ -8,6 +8,7 @@
 #include "simulate.h"
 #include "https_client.h"
 #include "log.h"
+#include "simulate_metrics.h"
 #include "simulate_pods.h"
 #include <pthread.h>
 #include <stdatomic.h>
@@ -172,6 +173,7 @@ int simulate_run(const simulate_opts *o, volatile sig_atomic_t *stop) {
     ips[i] = strdup(ip);
   }
   sim_pods *pods = sim_pods_start(o->kubeconfig, o->pod_workers, names, ips, o->count, address_base(o->prefix));
+  sim_metrics *metrics = sim_metrics_start(o->kubeconfig, pods, names, o->count, o->metrics_seconds);
   int nthreads = o->count < HEARTBEAT_THREADS ? o->count : HEARTBEAT_THREADS;
   heartbeat_share *shares = calloc((size_t)nthreads, sizeof *shares);
   atomic_int registered = 0;
@@ -189,6 +191,7 @@ int simulate_run(const simulate_opts *o, volatile sig_atomic_t *stop) {
   }
   for (int k = 0; k < nthreads; k++) pthread_join(shares[k].thread, NULL);
   free(shares);
+  sim_metrics_stop(metrics);
   sim_pods_stop(pods);
   for (int i = 0; i < o->count; i++) {
     free(names[i]);

@@ -14,6 +14,7 @@ typedef struct {
   const char *cpu, *memory, *pods;
   int heartbeat_seconds;
   int pod_workers; /* concurrent pod status writers */
+  int metrics_seconds; /* resource usage report interval (simulate_metrics.h); 0 = 5 */
 } simulate_opts;
 
 /* Registers the nodes, then renews them until *stop becomes non-zero.

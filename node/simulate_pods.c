@@ -282,6 +282,16 @@ static void *work(void *arg) {
   return NULL;
 }
 
+void sim_pods_visit_running(sim_pods *p, sim_pod_visit_fn fn, void *ctx) {
+  pthread_mutex_lock(&p->mu);
+  strmap_iter it = {0};
+  while (strmap_next(p->pods, &it)) {
+    const sim_pod *sp = it.value;
+    if (sp->st.started && !sp->st.finished) fn(ctx, sp->pod, sp->st.run_started_ms);
+  }
+  pthread_mutex_unlock(&p->mu);
+}
+
 sim_pods *sim_pods_start(const char *kubeconfig, int workers, char *const *names, char *const *ips, int n,
                          int first_slot) {
   char err[512] = "";

@@ -5,6 +5,7 @@
  * through pods/status and DELETE, each on its own HTTPS connection. */
 #ifndef CKUBE_SIMULATE_PODS_H
 #define CKUBE_SIMULATE_PODS_H
+#include <jansson.h>
 
 typedef struct sim_pods sim_pods;
 
@@ -13,6 +14,11 @@ typedef struct sim_pods sim_pods;
  * concurrent status writers. NULL when the server cannot be reached. */
 sim_pods *sim_pods_start(const char *kubeconfig, int workers, char *const *names, char *const *ips, int n,
                          int first_slot);
+/* Calls fn for every pod whose containers run now (started, not finished)
+ * with the time its current run began; under the table lock, so fn must be
+ * quick and must not keep pod. */
+typedef void (*sim_pod_visit_fn)(void *ctx, const json_t *pod, long long running_since_ms);
+void sim_pods_visit_running(sim_pods *p, sim_pod_visit_fn fn, void *ctx);
 /* Stops the watch and the workers and frees everything. */
 void sim_pods_stop(sim_pods *p);
 
