@@ -23,9 +23,11 @@ void controllers_start(void) {
   volume_protection_start();
   resourcequota_controller_start();
   lb_allocator_start();
+  hpa_controller_start();
 }
 
 void controllers_stop(void) {
+  hpa_controller_stop();
   lb_allocator_stop();
   resourcequota_controller_stop();
   volume_protection_stop();

@@ -93,4 +93,8 @@ void resourcequota_controller_stop(void);
 void lb_allocator_start(void);
 void lb_allocator_stop(void);
 
+/* HorizontalPodAutoscalers: target scale from resource metrics, every 15 s. */
+void hpa_controller_start(void);
+void hpa_controller_stop(void);
+
 #endif
