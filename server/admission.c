@@ -32,6 +32,7 @@ json_t *admission_mutate(const resource *r, const char *ns, const char *name, js
   if (!old && is_core(r, "persistentvolumes")) add_finalizer(obj, "kubernetes.io/pv-protection");
   if (!old && is_core(r, "persistentvolumeclaims")) st = admit_default_storage_class(r, name, obj);
   if (!st && !old && is_core(r, "pods")) st = admit_limitrange_defaults(r, ns, obj);
+  if (!st) st = admit_priority(r, name, obj, old);
   return st;
 }
 

@@ -1,6 +1,6 @@
 /* admission.h - the admission plugins of the create and update paths,
  * in kube-apiserver's order: mutating plugins after defaulting and before
- * validation (DefaultStorageClass, LimitRanger's defaults), validating
+ * validation (DefaultStorageClass, LimitRanger's defaults, Priority), validating
  * plugins after the kind's validation (LimitRanger's limits,
  * ResourceQuota). Subresource writes skip admission, as these plugins do.
  * name is the one to show in errors (generateName when the name was
@@ -18,6 +18,7 @@ json_t *admission_validate(const resource *r, const char *ns, const char *name, 
 /* The plugins (admission_*.c). */
 json_t *admit_default_storage_class(const resource *r, const char *name, json_t *obj);
 json_t *admit_limitrange_defaults(const resource *r, const char *ns, json_t *obj);
+json_t *admit_priority(const resource *r, const char *name, json_t *obj, const json_t *old);
 json_t *admit_limitrange_limits(const resource *r, const char *ns, const char *name, const json_t *obj);
 json_t *admit_resource_quota(const resource *r, const char *ns, const char *name, const json_t *obj,
                              const json_t *old);

@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
-static int ensure(const char *plural, const char *ns, json_t *obj) {
-  const resource *r = registry_find("", "v1", plural);
+static int ensure_in(const char *group, const char *version, const char *plural, const char *ns, json_t *obj) {
+  const resource *r = registry_find(group, version, plural);
   if (!r) return -1;
   const char *name = json_string_value(json_object_get(json_object_get(obj, "metadata"), "name"));
   api_result got = api_get(r, ns, name);
@@ -28,6 +28,8 @@ static int ensure(const char *plural, const char *ns, json_t *obj) {
   api_result_clear(&res);
   return rc;
 }
+
+static int ensure(const char *plural, const char *ns, json_t *obj) { return ensure_in("", "v1", plural, ns, obj); }
 
 /* Creates or replaces obj (the apiserver's own objects follow its address). */
 static int put(const char *group, const char *version, const char *plural, json_t *obj) {
@@ -73,6 +75,19 @@ int bootstrap_objects(const char *host, int port) {
                          "component", "apiserver", "provider", "kubernetes", "spec", "type", "ClusterIP", "clusterIP",
                          "10.96.0.1", "ports", "name", "https", "port", 443, "protocol", "TCP", "targetPort", port,
                          "sessionAffinity", "None"));
+  static const struct {
+    const char *name, *description;
+    int value;
+  } classes[] = {{"system-node-critical", "Used for system critical pods that must not be moved from their current node.",
+                  2000001000},
+                 {"system-cluster-critical", "Used for system critical pods that must run in the cluster, but can be "
+                                             "moved to another node if necessary.",
+                  2000000000}};
+  for (size_t i = 0; i < sizeof classes / sizeof *classes; i++)
+    rc |= ensure_in("scheduling.k8s.io", "v1", "priorityclasses", "",
+                    json_pack("{s:s,s:s,s:{s:s},s:i,s:s}", "apiVersion", "scheduling.k8s.io/v1", "kind",
+                              "PriorityClass", "metadata", "name", classes[i].name, "value", classes[i].value,
+                              "description", classes[i].description));
   rc |= set_endpoints(host, port);
   rc |= set_endpointslice(host, port);
   return rc ? -1 : 0;

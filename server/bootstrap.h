@@ -1,7 +1,8 @@
 /* bootstrap.h - the objects every cluster has from its first start: the
  * namespaces default, kube-system, kube-public and kube-node-lease, and the
  * `kubernetes` Service (10.96.0.1:443) in default with Endpoints pointing at
- * this server. Idempotent: existing objects are kept, the Endpoints follow
+ * this server, and the system-node-critical and system-cluster-critical
+ * PriorityClasses. Idempotent: existing objects are kept, the Endpoints follow
  * the current listen address. */
 #ifndef CKUBE_BOOTSTRAP_H
 #define CKUBE_BOOTSTRAP_H

@@ -44,6 +44,7 @@ static const kind_row rows[] = {
     {"events.k8s.io", "Event", NULL, NULL, NULL, event_validate},
     {"autoscaling", "HorizontalPodAutoscaler", hpa_default, NULL, NULL, hpa_validate},
     {"storage.k8s.io", "StorageClass", storageclass_default, NULL, NULL, storageclass_validate},
+    {"scheduling.k8s.io", "PriorityClass", priorityclass_default, NULL, NULL, priorityclass_validate},
     {"rbac.authorization.k8s.io", "Role", NULL, NULL, NULL, rbac_validate},
     {"rbac.authorization.k8s.io", "ClusterRole", NULL, NULL, NULL, rbac_validate},
     {"rbac.authorization.k8s.io", "RoleBinding", rbac_default, NULL, NULL, rbac_validate},

@@ -452,6 +452,54 @@ void storageclass_validate(const kind_ref *k, const json_t *obj, const json_t *o
     fe_forbidden(fe, "reclaimPolicy", "updates to reclaimPolicy are forbidden.");
 }
 
+/* ---- PriorityClass -------------------------------------------------------- */
+
+void priorityclass_default(const kind_ref *k, json_t *obj) {
+  (void)k;
+  kdefault(obj, "preemptionPolicy", json_string("PreemptLowerPriority"));
+}
+
+/* The classes kube-apiserver creates itself (server/bootstrap.c too). */
+static const struct {
+  const char *name;
+  long long value;
+} SYSTEM_CLASSES[] = {{"system-node-critical", 2000001000}, {"system-cluster-critical", 2000000000}};
+
+void priorityclass_validate(const kind_ref *k, const json_t *obj, const json_t *old, field_errors *fe) {
+  (void)k;
+  const char *name = json_string_value(json_object_get(json_object_get(obj, "metadata"), "name"));
+  long long value = json_integer_value(json_object_get(obj, "value"));
+  bool global = json_is_true(json_object_get(obj, "globalDefault"));
+  if (name && !strncmp(name, "system-", 7)) {
+    char why[300] = "";
+    size_t i;
+    for (i = 0; i < sizeof SYSTEM_CLASSES / sizeof *SYSTEM_CLASSES; i++)
+      if (!strcmp(SYSTEM_CLASSES[i].name, name)) break;
+    if (i == sizeof SYSTEM_CLASSES / sizeof *SYSTEM_CLASSES)
+      snprintf(why, sizeof why, "%s is not a known system priority class", name);
+    else if (SYSTEM_CLASSES[i].value != value)
+      snprintf(why, sizeof why, "value of %s PriorityClass must be %lld", name, SYSTEM_CLASSES[i].value);
+    else if (global)
+      snprintf(why, sizeof why, "globalDefault of %s PriorityClass must be false", name);
+    if (*why) {
+      char msg[400];
+      snprintf(msg, sizeof msg,
+               "priority class names with 'system-' prefix are reserved for system use only. error: %s", why);
+      fe_forbidden(fe, "metadata.name", msg);
+    }
+  } else if (value > 1000000000) {
+    fe_forbidden(fe, "value", "maximum allowed value of a user defined priority is 1000000000");
+  }
+  static const char *const policies[] = {"Never", "PreemptLowerPriority", NULL};
+  kcheck_enum(fe, "preemptionPolicy", obj, "preemptionPolicy", policies);
+  if (!old) return;
+  if (value != json_integer_value(json_object_get(old, "value")))
+    fe_forbidden(fe, "Value", "may not be changed in an update.");
+  const json_t *pp = json_object_get(obj, "preemptionPolicy"), *opp = json_object_get(old, "preemptionPolicy");
+  if (!json_equal(pp ? (json_t *)pp : json_null(), opp ? (json_t *)opp : json_null()))
+    fe_add(fe, FE_INVALID, "preemptionPolicy", pp, "field is immutable");
+}
+
 void rbac_default(const kind_ref *k, json_t *obj) {
   (void)k;
   json_t *ref = json_object_get(obj, "roleRef");

@@ -202,14 +202,12 @@ static const char *qos_class(const json_t *spec) {
 }
 
 /* What kube-apiserver's default admission plugins add to a new pod:
- * ServiceAccount (serviceAccountName), Priority (priority,
- * preemptionPolicy) and DefaultTolerationSeconds (300 s for not-ready and
- * unreachable NoExecute taints). */
+ * ServiceAccount (serviceAccountName) and DefaultTolerationSeconds (300 s
+ * for not-ready and unreachable NoExecute taints); Priority is
+ * server/admission_priority.c. */
 static void pod_admission(json_t *spec) {
   kdefault(spec, "serviceAccountName", json_string("default"));
   kdefault(spec, "serviceAccount", json_incref(json_object_get(spec, "serviceAccountName")));
-  kdefault(spec, "priority", json_integer(0));
-  kdefault(spec, "preemptionPolicy", json_string("PreemptLowerPriority"));
   static const char *const taints[] = {"node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"};
   json_t *tol = json_object_get(spec, "tolerations");
   for (int t = 0; t < 2; t++) {

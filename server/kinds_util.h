@@ -114,6 +114,8 @@ void pvc_validate(const kind_ref *k, const json_t *obj, const json_t *old, field
 void hpa_default(const kind_ref *k, json_t *obj);
 void hpa_validate(const kind_ref *k, const json_t *obj, const json_t *old, field_errors *fe);
 void storageclass_default(const kind_ref *k, json_t *obj);
+void priorityclass_default(const kind_ref *k, json_t *obj);
+void priorityclass_validate(const kind_ref *k, const json_t *obj, const json_t *old, field_errors *fe);
 void storageclass_validate(const kind_ref *k, const json_t *obj, const json_t *old, field_errors *fe);
 void rbac_default(const kind_ref *k, json_t *obj);
 void rbac_validate(const kind_ref *k, const json_t *obj, const json_t *old, field_errors *fe);
