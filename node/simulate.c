@@ -64,7 +64,7 @@ static json_t *node_object(const simulate_opts *o, const char *name, int i, cons
   json_t *res = json_pack("{s:s,s:s,s:s,s:s}", "cpu", o->cpu, "memory", o->memory, "pods", o->pods,
                           "ephemeral-storage", "100Gi");
   return json_pack(
-      "{s:s,s:s,s:{s:s,s:{s:s,s:s,s:s,s:s,s:s}},s:{},s:{s:O,s:o,s:o,s:[{s:s,s:s},{s:s,s:s}],s:{s:{s:i}},s:{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}}}",
+      "{s:s,s:s,s:{s:s,s:{s:s,s:s,s:s,s:s,s:s}},s:{},s:{s:o,s:o,s:o,s:[{s:s,s:s},{s:s,s:s}],s:{s:{s:i}},s:{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}}}",
       "apiVersion", "v1", "kind", "Node", "metadata", "name", name, "labels", "kubernetes.io/hostname", name,
       "kubernetes.io/os", "linux", "kubernetes.io/arch", "amd64", "beta.kubernetes.io/os", "linux",
       "type", "ckube-simulated", "spec", "status", "capacity", res, "allocatable", json_deep_copy(res), "conditions",
