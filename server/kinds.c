@@ -100,18 +100,32 @@ void kinds_prepare_update(const kind_ref *k, const char *sub, json_t *obj, const
     json_t *st = json_object_get(old, "status");
     if (st) json_object_set(obj, "status", st);
     else json_object_del(obj, "status");
-  } else if (has_status(k) && !strcmp(sub, "status")) {
-    /* everything but status (and the resourceVersion precondition) comes
-     * from the stored object */
+  } else if (has_status(k) && (!strcmp(sub, "status") || !strcmp(sub, "approval"))) {
+    /* metadata and status come from the request, everything else (spec)
+     * from the stored object, as the kinds' status strategies do; pods keep
+     * their ownerReferences, Deployments their labels; a CSR's approval
+     * changes only status.conditions */
     json_t *st = json_incref(json_object_get(obj, "status"));
-    json_t *rv = json_incref(json_object_get(json_object_get(obj, "metadata"), "resourceVersion"));
+    json_t *md = json_incref(json_object_get(obj, "metadata"));
     json_t *copy = json_deep_copy(old);
     json_object_clear(obj);
     json_object_update(obj, copy);
     json_decref(copy);
+    if (md) json_object_set_new(obj, "metadata", md);
+    if (!strcmp(sub, "approval")) {
+      json_t *conds = json_incref(json_object_get(st, "conditions"));
+      json_decref(st);
+      st = json_deep_copy(json_object_get(old, "status"));
+      if (!st) st = json_object();
+      if (conds) json_object_set_new(st, "conditions", conds);
+      else json_object_del(st, "conditions");
+    }
     if (st) json_object_set_new(obj, "status", st);
     else json_object_del(obj, "status");
-    if (rv) json_object_set_new(kobj(obj, "metadata"), "resourceVersion", rv);
+    const char *keep = kis(k, "", "Pod") ? "ownerReferences" : kis(k, "apps", "Deployment") ? "labels" : NULL;
+    const json_t *kept = keep ? json_object_get(json_object_get(old, "metadata"), keep) : NULL;
+    if (keep && kept) json_object_set(kobj(obj, "metadata"), keep, (json_t *)kept);
+    else if (keep) json_object_del(kobj(obj, "metadata"), keep);
   }
   if (r && r->update) r->update(k, sub, obj, old);
 }
