@@ -2,6 +2,9 @@
 # bench-scheduler.sh - scheduler + simulated kubelet benchmark (not part of
 # the test suite; about 3-5 minutes on 2 cores, loopback only):
 #   ckube-server + `ckube-node --simulate 1000`, then
+#   0. one Deployment of 10,000 replicas applied with a single request: time
+#      until every pod exists, is bound and is Running (ReplicaSet controller
+#      + scheduler + simulated kubelets), and the server CPU it took;
 #   1. 10,000 bare pods created by scripts/bench-pods.py (8 HTTPS clients):
 #      time until every pod is bound and Running, binding rate as polled;
 #   2. the scheduler with a backlog: every node cordoned, another 10,000 pods
@@ -46,25 +49,48 @@ while True:
     time.sleep(0.5)
 PY
 row nodes_registered_seconds "$(echo "$(date +%s.%N) - $t0" | bc)" s
-cpu0=$(cpu_s $SPID)
 
-# Poll bound and Running pod counts while the pods are created.
-python3 - "$URL" "$TOKEN" "$PODS" >"$T/progress.tsv" <<'PY' &
-import json, ssl, sys, time, urllib.request
-url, tok, want = sys.argv[1], sys.argv[2], int(sys.argv[3])
+# Counts pods matching a field selector (and a label selector) until WANT are Running; prints
+# "seconds created bound running" rows every 0.5 s.
+poll_pods() { # WANT LABELSELECTOR
+  python3 - "$URL" "$TOKEN" "$1" "$2" <<'PY'
+import json, ssl, sys, time, urllib.parse, urllib.request
+url, tok, want, labels = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 ctx = ssl._create_unverified_context()
 def count(sel):
-    q = urllib.request.Request(url + "/api/v1/pods?fieldSelector=" + sel, headers={
-        "Authorization": "Bearer " + tok, "Accept": "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"})
+    q = urllib.request.Request(url + "/api/v1/pods?labelSelector=" + urllib.parse.quote(labels) + "&fieldSelector=" + sel,
+        headers={"Authorization": "Bearer " + tok, "Accept": "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"})
     return len(json.load(urllib.request.urlopen(q, context=ctx))["items"])
 t0 = time.time()
-while True:
-    bound, running = count("spec.nodeName!="), count("status.phase=Running")
-    print(f"{time.time() - t0:.2f}\t{bound}\t{running}", flush=True)
+while time.time() - t0 < 900:
+    made, bound, running = count(""), count("spec.nodeName!="), count("status.phase=Running")
+    print(f"{time.time() - t0:.2f}\t{made}\t{bound}\t{running}", flush=True)
     if running >= want:
         break
     time.sleep(0.5)
 PY
+}
+
+# 0. A Deployment of PODS replicas.
+cpu0=$(cpu_s $SPID)
+poll_pods "$PODS" app=bench-deploy >"$T/deploy.tsv" &
+POLL=$!
+curl -sk -o /dev/null -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' "$URL/apis/apps/v1/namespaces/default/deployments" \
+  -d "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"bench-deploy\"},\"spec\":{\"replicas\":$PODS,
+      \"selector\":{\"matchLabels\":{\"app\":\"bench-deploy\"}},\"template\":{\"metadata\":{\"labels\":{\"app\":\"bench-deploy\"}},
+      \"spec\":{\"containers\":[{\"name\":\"web\",\"image\":\"nginx\"}]}}}}"
+wait $POLL
+awk -F'\t' -v n="$PODS" '
+  $2 >= n && !made { made = $1 } $3 > 0 && !first { first = $1 } $3 >= n && !bound { bound = $1 } END {
+    printf "deploy_all_created_seconds\t%s\ts\ndeploy_all_bound_seconds\t%s\ts\ndeploy_all_running_seconds\t%s\ts\n", made, bound, $1
+    if (bound > first) printf "deploy_binding_rate\t%.0f\tpods/s (first to last bound pod, as polled)\n", n / (bound - first)
+    if ($1 > 0) printf "deploy_running_rate\t%.0f\tpods/s (apply to all Running)\n", n / $1 }' "$T/deploy.tsv"
+row deploy_server_cpu_seconds "$(echo "$(cpu_s $SPID) - $cpu0" | bc)" "s (ReplicaSet creates + scheduling + binding + events + statuses)"
+row deploy_server_rss "$(( $(kb $SPID VmRSS) / 1024 ))" MiB
+cpu0=$(cpu_s $SPID)
+
+# 1. Bare pods (label app=bench), counted while they are created.
+poll_pods "$PODS" app=bench >"$T/progress.tsv" &
 POLL=$!
 t1=$(date +%s.%N)
 read -r created secs < <(python3 scripts/bench-pods.py "$URL" "$TOKEN" "$PODS")
@@ -73,7 +99,7 @@ row create_seconds "$secs" s
 wait $POLL
 t2=$(date +%s.%N)
 awk -F'\t' -v n="$PODS" '
-  $2 > 0 && !first { first = $1 } $2 >= n && !bound { bound = $1 } END {
+  $3 > 0 && !first { first = $1 } $3 >= n && !bound { bound = $1 } END {
     printf "all_bound_seconds\t%s\ts\nall_running_seconds\t%s\ts\n", bound, $1
     if (bound > first) printf "binding_rate\t%.0f\tpods/s (first to last bound pod, as polled)\n", n / (bound - first) }' "$T/progress.tsv"
 row server_cpu_seconds "$(echo "$(cpu_s $SPID) - $cpu0" | bc)" "s (during pod creation + scheduling + running)"
@@ -106,7 +132,7 @@ python3 - "$URL" "$TOKEN" "$((PODS + created2))" <<'PY'
 import json, ssl, sys, time, urllib.request
 url, tok, want = sys.argv[1], sys.argv[2], int(sys.argv[3])
 ctx = ssl._create_unverified_context()
-q = urllib.request.Request(url + "/api/v1/pods?fieldSelector=spec.nodeName!=", headers={
+q = urllib.request.Request(url + "/api/v1/pods?labelSelector=app%3Dbench&fieldSelector=spec.nodeName!=", headers={
     "Authorization": "Bearer " + tok, "Accept": "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"})
 while len(json.load(urllib.request.urlopen(q, context=ctx))["items"]) < want:
     time.sleep(0.2)
