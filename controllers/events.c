@@ -5,6 +5,7 @@
 #include "events.h"
 #include "api.h"
 #include "log.h"
+#include "strmap.h"
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,42 +24,45 @@ typedef struct {
   time_t last;
 } seen_event;
 
+/* The table: entries by key, and a ring of keys in insertion order so the
+ * oldest goes first when SEEN_MAX are held. Guarded by mu. */
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static seen_event seen[SEEN_MAX];
-static size_t nseen;
+static strmap *seen;
+static char *order[SEEN_MAX];
+static size_t first, nseen;
 
 static void seen_free(seen_event *s) {
+  if (!s) return;
   free(s->key);
   free(s->ns);
   free(s->name);
-  memset(s, 0, sizeof *s);
+  free(s);
 }
 
-/* The slot for key, or NULL; drops stale entries on the way. */
+/* The entry for key, or NULL (a stale one is dropped). */
 static seen_event *seen_find(const char *key, time_t now) {
-  for (size_t i = 0; i < nseen;) {
-    if (now - seen[i].last > SEEN_TTL) {
-      seen_free(&seen[i]);
-      seen[i] = seen[--nseen];
-      memset(&seen[nseen], 0, sizeof seen[nseen]);
-      continue;
-    }
-    if (!strcmp(seen[i].key, key)) return &seen[i];
-    i++;
+  seen_event *s = seen ? strmap_get(seen, key) : NULL;
+  if (s && now - s->last > SEEN_TTL) {
+    seen_free(strmap_remove(seen, key));
+    s = NULL;
   }
-  return NULL;
+  return s;
 }
+
+static void seen_drop(const char *key) { seen_free(strmap_remove(seen, key)); }
 
 static void seen_add(const char *key, const char *ns, const char *name, time_t now) {
-  if (nseen == SEEN_MAX) { /* forget the oldest */
-    size_t oldest = 0;
-    for (size_t i = 1; i < nseen; i++)
-      if (seen[i].last < seen[oldest].last) oldest = i;
-    seen_free(&seen[oldest]);
-    seen[oldest] = seen[--nseen];
-    memset(&seen[nseen], 0, sizeof seen[nseen]);
+  if (!seen) seen = strmap_new();
+  if (nseen == SEEN_MAX) { /* forget the oldest (gone already, or re-added since: then it is forgotten early) */
+    seen_drop(order[first]);
+    free(order[first]);
+    first = (first + 1) % SEEN_MAX;
+    nseen--;
   }
-  seen[nseen++] = (seen_event){strdup(key), strdup(ns), strdup(name), 1, now};
+  seen_event *s = malloc(sizeof *s);
+  *s = (seen_event){strdup(key), strdup(ns), strdup(name), 1, now};
+  seen_free(strmap_put(seen, key, s));
+  order[(first + nseen++) % SEEN_MAX] = strdup(key);
 }
 
 /* Bumps count and lastTimestamp of an earlier event; false when it is gone. */
@@ -112,7 +116,7 @@ void event_record(const json_t *involved, const char *component, const char *typ
       return;
     }
     pthread_mutex_lock(&mu);
-    if ((s = seen_find(key, now))) seen_free(s), *s = seen[--nseen], memset(&seen[nseen], 0, sizeof *s);
+    if (seen_find(key, now)) seen_drop(key);
   }
   pthread_mutex_unlock(&mu);
 
@@ -152,7 +156,9 @@ void event_record(const json_t *involved, const char *component, const char *typ
 
 void events_shutdown(void) {
   pthread_mutex_lock(&mu);
-  for (size_t i = 0; i < nseen; i++) seen_free(&seen[i]);
-  nseen = 0;
+  if (seen) strmap_free(seen, (void (*)(void *))seen_free);
+  seen = NULL;
+  for (size_t i = 0; i < nseen; i++) free(order[(first + i) % SEEN_MAX]);
+  first = nseen = 0;
   pthread_mutex_unlock(&mu);
 }

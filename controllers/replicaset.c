@@ -13,6 +13,7 @@
 #include "log.h"
 #include "pod_order.h"
 #include "workload.h"
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,18 +124,56 @@ static void related_pods(rs_controller *c, const json_t *rs, const cobj_vec *pod
   cobj_vec_clear(&siblings);
 }
 
+/* One slow-start batch of pod creations, run by up to CREATE_WORKERS
+ * threads so the store's group commit carries many of them at once (the
+ * upstream controller starts one goroutine per pod of a batch). */
+#define CREATE_WORKERS 16
+typedef struct {
+  rs_controller *c;
+  const json_t *rs;
+  const char *prefix;
+  pthread_mutex_t mu;
+  int next, end, failed;
+  char err[256];
+} create_batch;
+
+static void *create_worker(void *arg) {
+  create_batch *b = arg;
+  for (;;) {
+    pthread_mutex_lock(&b->mu);
+    int i = b->next < b->end ? b->next++ : -1;
+    pthread_mutex_unlock(&b->mu);
+    if (i < 0) return NULL;
+    char err[256] = "";
+    json_t *pod = pod_from_template(jpath(b->rs, "spec.template"), b->rs);
+    json_object_set_new(jobj(pod, "metadata"), "generateName", json_string(b->prefix));
+    if (create_pod_event(b->rs, b->c->component, obj_ns(b->rs), pod, err, sizeof err) >= 300) {
+      pthread_mutex_lock(&b->mu);
+      if (!b->failed++) snprintf(b->err, sizeof b->err, "%s", err);
+      pthread_mutex_unlock(&b->mu);
+    }
+  }
+}
+
 static int create_pods(rs_controller *c, const json_t *rs, const char *key, int n, char *err, size_t errlen) {
   expect_creations(c->exp, key, n);
   int done = 0, batch = 1, failed = 0;
   char prefix[300];
   snprintf(prefix, sizeof prefix, "%s-", obj_name(rs));
   while (done < n && !failed) {
-    for (int i = 0; i < batch && done + i < n; i++) {
-      json_t *pod = pod_from_template(jpath(rs, "spec.template"), rs);
-      json_object_set_new(jobj(pod, "metadata"), "generateName", json_string(prefix));
-      if (create_pod_event(rs, c->component, obj_ns(rs), pod, err, errlen) >= 300) failed++;
-    }
-    done += batch < n - done ? batch : n - done;
+    int size = batch < n - done ? batch : n - done;
+    create_batch b = {.c = c, .rs = rs, .prefix = prefix, .next = 0, .end = size};
+    pthread_mutex_init(&b.mu, NULL);
+    pthread_t th[CREATE_WORKERS];
+    int nth = 0;
+    for (; nth < size - 1 && nth < CREATE_WORKERS - 1; nth++)
+      if (pthread_create(&th[nth], NULL, create_worker, &b)) break;
+    create_worker(&b);
+    for (int i = 0; i < nth; i++) pthread_join(th[i], NULL);
+    pthread_mutex_destroy(&b.mu);
+    if (b.failed) snprintf(err, errlen, "%s", b.err);
+    failed += b.failed;
+    done += size;
     batch *= 2;
   }
   int skipped = n - (done - failed);
