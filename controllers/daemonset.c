@@ -262,7 +262,9 @@ static void rolling_update(dsync_t *s) {
     desired++;
     size_t n = pods_on(s, obj_name(node), on);
     bool available = false;
-    for (size_t k = 0; k < n && !available; k++) available = pod_is_available(on[k], min_ready(s), now);
+    /* a pod being deleted is on its way out: it does not keep its node available */
+    for (size_t k = 0; k < n && !available; k++)
+      available = !obj_deleting(on[k]) && pod_is_available(on[k], min_ready(s), now);
     if (!available) unavailable++;
   }
   json_t *mu = jpath(s->ds, "spec.updateStrategy.rollingUpdate.maxUnavailable");

@@ -34,11 +34,23 @@ void history_list(const history_owner *h, cobj_vec *out) {
   label_selector_free(sel);
 }
 
+/* The data is the bytes kube-controller-manager writes (clients compare
+ * them with their own encoding, e.g. the DaemonSet e2e's Match): the
+ * template as Go's encoding/json gives it back (metadata.creationTimestamp
+ * null), keys sorted at every level, as a map is marshalled. */
 json_t *history_data(const json_t *owner) {
   json_t *tmpl = json_deep_copy(jpath(owner, "spec.template"));
   if (!tmpl) tmpl = json_object();
+  json_t *md = json_object_get(tmpl, "metadata");
+  if (!json_is_object(md)) json_object_set_new(tmpl, "metadata", md = json_object());
+  if (!json_object_get(md, "creationTimestamp")) json_object_set_new(md, "creationTimestamp", json_null());
   json_object_set_new(tmpl, "$patch", json_string("replace"));
-  return json_pack("{s:{s:o}}", "spec", "template", tmpl);
+  json_t *data = json_pack("{s:{s:o}}", "spec", "template", tmpl);
+  char *sorted = json_dumps(data, JSON_COMPACT | JSON_SORT_KEYS);
+  json_decref(data);
+  data = sorted ? json_loads(sorted, JSON_DECODE_ANY, NULL) : NULL;
+  free(sorted);
+  return data ? data : json_object();
 }
 
 bool history_matches(const json_t *rev, const json_t *data) { return json_equal(json_object_get(rev, "data"), (json_t *)data); }

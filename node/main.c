@@ -5,6 +5,7 @@
  * issue. */
 #include "log.h"
 #include "simulate.h"
+#include "simulate_status.h"
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,14 +17,16 @@ static void on_signal(int sig) { stop = sig; }
 static void usage(FILE *f) {
   fprintf(f, "usage: ckube-node --simulate N --kubeconfig FILE [--name-prefix P] [--cpu 8] [--memory 32Gi]\n"
              "                  [--pods 110] [--heartbeat-seconds 10] [--pod-workers 4] [--metrics-seconds 5]\n"
+             "                  [--unpullable-images REGEX]\n"
              "  Registers N simulated nodes P-0..P-(N-1) with the API server in FILE, keeps\n"
              "  their Leases and Ready condition fresh and runs the pods bound to them\n"
              "  (simulated: Running and Ready; see ckube.io/simulate-* annotations) until stopped,\n"
-             "  reporting their resource usage every --metrics-seconds.\n");
+             "  reporting their resource usage every --metrics-seconds. Pods with an image matching\n"
+             "  --unpullable-images (POSIX extended regex) stay Pending in ErrImagePull/ImagePullBackOff.\n");
 }
 
 int main(int argc, char **argv) {
-  simulate_opts o = {NULL, "sim", 0, "8", "32Gi", "110", 10, 4, 5};
+  simulate_opts o = {NULL, "sim", 0, "8", "32Gi", "110", 10, 4, 5, NULL};
   static const struct option opts[] = {{"simulate", required_argument, 0, 's'},
                                        {"kubeconfig", required_argument, 0, 'k'},
                                        {"name-prefix", required_argument, 0, 'p'},
@@ -33,6 +36,7 @@ int main(int argc, char **argv) {
                                        {"heartbeat-seconds", required_argument, 0, 'H'},
                                        {"pod-workers", required_argument, 0, 'w'},
                                        {"metrics-seconds", required_argument, 0, 'M'},
+                                       {"unpullable-images", required_argument, 0, 'U'},
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
   int ch;
@@ -47,12 +51,17 @@ int main(int argc, char **argv) {
     case 'H': o.heartbeat_seconds = atoi(optarg); break;
     case 'w': o.pod_workers = atoi(optarg); break;
     case 'M': o.metrics_seconds = atoi(optarg); break;
+    case 'U': o.unpullable_images = optarg; break;
     case 'h': usage(stdout); return 0;
     default: usage(stderr); return 2;
     }
   }
   if (o.count <= 0 || !o.kubeconfig || o.heartbeat_seconds <= 0) {
     usage(stderr);
+    return 2;
+  }
+  if (sim_set_unpullable_images(o.unpullable_images)) {
+    fprintf(stderr, "ckube-node: bad --unpullable-images regex\n");
     return 2;
   }
   signal(SIGPIPE, SIG_IGN);

@@ -15,6 +15,7 @@ typedef struct {
   int heartbeat_seconds;
   int pod_workers; /* concurrent pod status writers */
   int metrics_seconds; /* resource usage report interval (simulate_metrics.h); 0 = 5 */
+  const char *unpullable_images; /* regex of images that fail to pull, or NULL */
 } simulate_opts;
 
 /* Registers the nodes, then renews them until *stop becomes non-zero.

@@ -4,6 +4,7 @@
  * stays), containerd-style container and image IDs derived from the pod's
  * uid and image so they are stable across writes. */
 #include "simulate_status.h"
+#include <regex.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,33 @@
 #define ANN_RUN_SECONDS "ckube.io/simulate-run-seconds"
 #define ANN_EXIT_CODE "ckube.io/simulate-exit-code"
 #define ANN_READY "ckube.io/simulate-ready"
+
+static regex_t unpullable;
+static bool have_unpullable;
+
+int sim_set_unpullable_images(const char *regex) {
+  if (have_unpullable) regfree(&unpullable);
+  have_unpullable = false;
+  if (!regex || !*regex) return 0;
+  if (regcomp(&unpullable, regex, REG_EXTENDED | REG_NOSUB)) return -1;
+  have_unpullable = true;
+  return 0;
+}
+
+/* The first container image of pod that cannot be pulled, or NULL. */
+static const char *unpullable_image(const json_t *pod) {
+  if (!have_unpullable) return NULL;
+  static const char *const lists[] = {"initContainers", "containers", NULL};
+  for (int l = 0; lists[l]; l++) {
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(json_object_get(pod, "spec"), lists[l]), i, c) {
+      const char *image = json_string_value(json_object_get(c, "image"));
+      if (image && !regexec(&unpullable, image, 0, NULL, 0)) return image;
+    }
+  }
+  return NULL;
+}
 
 void sim_rfc3339(long long ms, char *buf, size_t len) {
   time_t t = (time_t)(ms / 1000);
@@ -187,6 +215,40 @@ static json_t *build_status(const json_t *pod, const sim_pod_state *st, const ch
   return status;
 }
 
+/* A Pending status whose containers wait for an image that does not
+ * pull: ErrImagePull on the first failure, ImagePullBackOff after. */
+static json_t *pull_failed_status(const json_t *pod, const sim_pod_state *st, const char *host_ip,
+                                  const char *bad, long long now_ms) {
+  char now[32], start[32], msg[1024], why[1024];
+  sim_rfc3339(now_ms, now, sizeof now);
+  sim_rfc3339(st->pod_started_ms, start, sizeof start);
+  unready_message(pod, msg, sizeof msg);
+  json_t *conds = json_array();
+  json_array_append_new(conds, condition(pod, "Initialized", true, NULL, NULL, now));
+  json_array_append_new(conds, condition(pod, "Ready", false, "ContainersNotReady", msg, now));
+  json_array_append_new(conds, condition(pod, "ContainersReady", false, "ContainersNotReady", msg, now));
+  json_array_append_new(conds, condition(pod, "PodScheduled", true, NULL, NULL, now));
+  bool backoff = st->pull_failures > 1;
+  json_t *statuses = json_array();
+  size_t i;
+  json_t *c;
+  json_array_foreach(json_object_get(json_object_get(pod, "spec"), "containers"), i, c) {
+    const char *image = json_string_value(json_object_get(c, "image")) ?: "";
+    if (backoff) snprintf(why, sizeof why, "Back-off pulling image \"%s\"", image);
+    else
+      snprintf(why, sizeof why,
+               "rpc error: code = NotFound desc = failed to pull and unpack image \"%s\": not found", image);
+    json_array_append_new(statuses,
+                          json_pack("{s:s,s:{s:{s:s,s:s}},s:{},s:b,s:i,s:s,s:s,s:b}", "name",
+                                    json_string_value(json_object_get(c, "name")) ?: "", "state", "waiting", "reason",
+                                    backoff ? "ImagePullBackOff" : "ErrImagePull", "message", why, "lastState",
+                                    "ready", 0, "restartCount", 0, "image", image, "imageID", "", "started", 0));
+  }
+  (void)bad;
+  return json_pack("{s:s,s:o,s:s,s:s,s:o}", "phase", "Pending", "conditions", conds, "hostIP", host_ip, "startTime",
+                   start, "containerStatuses", statuses);
+}
+
 /* Takes over a pod this simulation (or a previous run of it) already
  * started: its start time and restarts come from the stored status. */
 static void adopt(const json_t *pod, sim_pod_state *st) {
@@ -212,6 +274,16 @@ sim_action sim_pod_step(const json_t *pod, sim_pod_state *st, const char *host_i
   long run = run_ms(pod);
   if (!st->started && !strcmp(phase, "Running") && json_object_get(json_object_get(pod, "status"), "containerStatuses"))
     adopt(pod, st);
+  const char *bad = st->started ? NULL : unpullable_image(pod);
+  if (bad) {
+    /* retried like kubelet's back-off, so a fixed image starts the pod */
+    if (!st->pull_failures) st->pod_started_ms = now_ms;
+    st->pull_failures++;
+    *recheck_ms = 10000;
+    if (st->pull_failures > 2) return SIM_NOTHING; /* ErrImagePull, then ImagePullBackOff, written once each */
+    *status = pull_failed_status(pod, st, host_ip, bad, now_ms);
+    return SIM_WRITE_STATUS;
+  }
   if (!st->started) {
     st->started = true;
     st->pod_started_ms = st->run_started_ms = now_ms;

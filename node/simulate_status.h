@@ -1,6 +1,7 @@
 /* simulate_status.h - what a simulated kubelet does to one pod, as pure
  * functions of the pod, what the simulation did to it so far and the time:
- * start it (status Running and Ready), let it exit after the seconds in
+ * start it (status Running and Ready) unless its image cannot be pulled
+ * (sim_set_unpullable_images), let it exit after the seconds in
  * annotation ckube.io/simulate-run-seconds with the code in
  * ckube.io/simulate-exit-code (Succeeded, Failed, or a restart under
  * OnFailure), or finalize its deletion. The status written is what a real
@@ -19,6 +20,7 @@ typedef struct {
   long long run_started_ms; /* the current container run began */
   long long last_started_ms, last_finished_ms; /* the previous run (restarts > 0) */
   int last_exit_code;
+  int pull_failures;        /* image pulls failed so far (unpullable images) */
 } sim_pod_state;
 
 typedef enum { SIM_NOTHING, SIM_WRITE_STATUS, SIM_DELETE } sim_action;
@@ -31,6 +33,12 @@ typedef enum { SIM_NOTHING, SIM_WRITE_STATUS, SIM_DELETE } sim_action;
  * something is due later, *recheck_ms > 0 says when to look again. */
 sim_action sim_pod_step(const json_t *pod, sim_pod_state *st, const char *host_ip, const char *pod_ip,
                         long long now_ms, json_t **status, long *recheck_ms);
+
+/* Images matching the POSIX extended regex fail to pull, as if the
+ * registry did not have them: the pod stays Pending, its containers
+ * waiting with ErrImagePull, then ImagePullBackOff. NULL: every image pulls.
+ * Returns -1 for a bad regex. Call before any sim_pod_step. */
+int sim_set_unpullable_images(const char *regex);
 
 /* RFC 3339 (seconds) of a wall clock time in ms, into buf (>= 21 bytes). */
 void sim_rfc3339(long long ms, char *buf, size_t len);

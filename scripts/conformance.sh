@@ -30,7 +30,10 @@ build/bin/ckube-server --data-dir "$T/data" --listen "127.0.0.1:$PORT" --no-loca
 PIDS+=($!)
 for _ in $(seq 300); do curl -sk "https://127.0.0.1:$PORT/readyz" | grep -q ok && break; sleep 0.1; done
 KC=$T/data/admin.kubeconfig
-build/bin/ckube-node --simulate 2 --kubeconfig "$KC" --name-prefix conformance-node >"$T/node.log" 2>&1 &
+# the images the suite uses on purpose as missing ones fail to pull on the simulated nodes too
+UNPULLABLE='(^|/)(foo:non-existent|webserver:404)$|:nonexistent$|^invalid\.com/'
+build/bin/ckube-node --simulate 2 --kubeconfig "$KC" --name-prefix conformance-node --unpullable-images "$UNPULLABLE" \
+  >"$T/node.log" 2>&1 &
 PIDS+=($!)
 KUBECTL=$(bash scripts/kubectl-versions.sh | head -1)
 for _ in $(seq 60); do

@@ -144,5 +144,36 @@ static void test_adopt_and_delete(void) {
   json_decref(p);
 }
 
-TEST_MAIN(TEST(test_start_always), TEST(test_not_ready), TEST(test_exit_zero_succeeds), TEST(test_exit_nonzero),
+static void test_unpullable_image(void) {
+  CHECK(sim_set_unpullable_images("(^|/)foo:non-existent$|:404$") == 0);
+  json_t *p = pod("Always", NULL, NULL, NULL), *st = NULL;
+  json_t *c = json_array_get(json_object_get(json_object_get(p, "spec"), "containers"), 0);
+  json_object_set_new(c, "image", json_string("webserver:404"));
+  sim_pod_state s = {0};
+  long recheck;
+  CHECK(sim_pod_step(p, &s, "127.1.0.1", "127.2.0.5", T0, &st, &recheck) == SIM_WRITE_STATUS);
+  CHECK_STR(json_string_value(json_object_get(st, "phase")), "Pending");
+  CHECK_STR(cond(st, "Ready", "status"), "False");
+  CHECK_STR(json_string_value(json_object_get(json_object_get(json_object_get(container(st), "state"), "waiting"),
+                                              "reason")),
+            "ErrImagePull");
+  CHECK(recheck > 0);
+  json_decref(st);
+  CHECK(sim_pod_step(p, &s, "127.1.0.1", "127.2.0.5", T0 + 10000, &st, &recheck) == SIM_WRITE_STATUS);
+  CHECK_STR(json_string_value(json_object_get(json_object_get(json_object_get(container(st), "state"), "waiting"),
+                                              "reason")),
+            "ImagePullBackOff");
+  json_decref(st);
+  CHECK(sim_pod_step(p, &s, "127.1.0.1", "127.2.0.5", T0 + 20000, &st, &recheck) == SIM_NOTHING);
+  /* the image is fixed: the pod starts */
+  json_object_set_new(c, "image", json_string("webserver:2.4"));
+  CHECK(sim_pod_step(p, &s, "127.1.0.1", "127.2.0.5", T0 + 21000, &st, &recheck) == SIM_WRITE_STATUS);
+  CHECK_STR(json_string_value(json_object_get(st, "phase")), "Running");
+  json_decref(st);
+  CHECK(sim_set_unpullable_images("(") == -1);
+  CHECK(sim_set_unpullable_images(NULL) == 0);
+  json_decref(p);
+}
+
+TEST_MAIN(TEST(test_start_always), TEST(test_unpullable_image), TEST(test_not_ready), TEST(test_exit_zero_succeeds), TEST(test_exit_nonzero),
           TEST(test_adopt_and_delete))
