@@ -67,6 +67,7 @@ static void *run(void *arg) {
 }
 
 void podgc_controller_start(void) {
+  atomic_store(&G.stop, false); /* started again after a stop when leadership comes back */
   G.missing = strmap_new();
   pthread_create(&G.thread, NULL, run, NULL);
 }

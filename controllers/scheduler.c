@@ -492,6 +492,7 @@ static void *flusher_loop(void *arg) {
 }
 
 void scheduler_start(void) {
+  memset(&S, 0, sizeof S); /* a restart (leadership regained) begins from nothing, like a new process */
   pthread_mutex_init(&S.mu, NULL);
   pthread_mutex_init(&S.jobs_mu, NULL);
   pthread_cond_init(&S.jobs_cond, NULL);
