@@ -1,6 +1,23 @@
-/* controllers.c - the list of controllers the server runs. */
+/* controllers.c - the list of controllers the server runs, and the two
+ * Leases they run under: kube-controller-manager's controllers while this
+ * server holds kube-system/kube-controller-manager, the scheduler while it
+ * holds kube-system/kube-scheduler, as the two binaries do in Kubernetes. */
 #include "controllers.h"
 #include "events.h"
+
+static leader_elector *manager, *scheduler;
+
+void controllers_run(const leader_config *cfg) {
+  manager = leader_elector_start(cfg, "kube-controller-manager", controllers_start, controllers_stop);
+  scheduler = leader_elector_start(cfg, "kube-scheduler", scheduler_start, scheduler_stop);
+}
+
+void controllers_shutdown(void) {
+  leader_elector_stop(scheduler);
+  leader_elector_stop(manager);
+  scheduler = manager = NULL;
+  events_shutdown();
+}
 
 void controllers_start(void) {
   namespace_controller_start();
@@ -9,7 +26,6 @@ void controllers_start(void) {
   serviceaccount_token_controller_start();
   endpoints_controller_start();
   endpointslice_controller_start();
-  scheduler_start();
   node_lifecycle_controller_start();
   podgc_controller_start();
   replicaset_controller_start();
@@ -41,12 +57,10 @@ void controllers_stop(void) {
   replicaset_controller_stop();
   podgc_controller_stop();
   node_lifecycle_controller_stop();
-  scheduler_stop();
   endpointslice_controller_stop();
   endpoints_controller_stop();
   serviceaccount_token_controller_stop();
   serviceaccount_controller_stop();
   garbage_collector_stop();
   namespace_controller_stop();
-  events_shutdown();
 }

@@ -1,9 +1,21 @@
 /* controllers.h - starts and stops the in-process controllers. Each
  * controller lives in its own file with one entry point and talks to the
- * store only through the API core (api.h), like any client. */
+ * store only through the API core (api.h), like any client. Leadership
+ * comes and goes, so every controller's start must work again after its
+ * stop, beginning from nothing as a new process would. */
 #ifndef CKUBE_CONTROLLERS_H
 #define CKUBE_CONTROLLERS_H
+#include "leader_election.h"
 
+/* Runs kube-controller-manager's controllers (controllers_start) while this
+ * server holds the Lease kube-system/kube-controller-manager and the
+ * scheduler while it holds kube-system/kube-scheduler; at once and for good
+ * without cfg->enabled. Call once, after the API core is up. */
+void controllers_run(const leader_config *cfg);
+/* Stops both electors and whatever they run (at shutdown). */
+void controllers_shutdown(void);
+
+/* Every controller but the scheduler, in start order / reverse order. */
 void controllers_start(void);
 void controllers_stop(void);
 

@@ -40,7 +40,21 @@ static void usage(FILE *f) {
           "  --no-local-node      do not run a node in this process (there is none yet: accepted for scripts)\n"
           "  --node-monitor-grace-period SECONDS  a node whose kubelet is silent this long is NotReady\n"
           "                       (Unknown) and tainted unreachable (default 40)\n"
+          "  --leader-elect[=false]  run the controllers and the scheduler only while holding their\n"
+          "                       Leases in kube-system (default true)\n"
+          "  --leader-elect-lease-duration D, --leader-elect-renew-deadline D, --leader-elect-retry-period D\n"
+          "                       durations as 15s (defaults 15s, 10s, 2s)\n"
           "  -v, --verbose        log every request\n");
+}
+
+/* Whole seconds of a flag value "15s", "1m" or "15"; -1 when it is none of these. */
+static int seconds_arg(const char *v) {
+  char *end;
+  long n = strtol(v, &end, 10);
+  if (end == v || n < 0 || n > 86400) return -1;
+  if (!strcmp(end, "m")) n *= 60;
+  else if (*end && strcmp(end, "s")) return -1;
+  return (int)n;
 }
 
 static int mkdirs(const char *path) {
@@ -82,12 +96,18 @@ int main(int argc, char **argv) {
   else snprintf(default_dir, sizeof default_dir, "%s/.ckube", home ? home : ".");
   const char *data_dir = default_dir, *listen = "127.0.0.1:6443";
   long window = 100000, threads = 512;
+  const char *elect = "true";
+  int lease_duration = 15, renew_deadline = 10, retry_period = 2;
   static const struct option opts[] = {{"data-dir", required_argument, 0, 'd'},
                                        {"listen", required_argument, 0, 'l'},
                                        {"watch-window", required_argument, 0, 'w'},
                                        {"http-threads", required_argument, 0, 't'},
                                        {"no-local-node", no_argument, 0, 'n'},
                                        {"node-monitor-grace-period", required_argument, 0, 'G'},
+                                       {"leader-elect", optional_argument, 0, 'E'},
+                                       {"leader-elect-lease-duration", required_argument, 0, 'L'},
+                                       {"leader-elect-renew-deadline", required_argument, 0, 'R'},
+                                       {"leader-elect-retry-period", required_argument, 0, 'P'},
                                        {"verbose", no_argument, 0, 'v'},
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
@@ -100,12 +120,16 @@ int main(int argc, char **argv) {
     case 't': threads = atol(optarg); break;
     case 'n': break;
     case 'G': node_lifecycle_set_grace_period(atoi(optarg)); break;
+    case 'E': elect = optarg ? optarg : "true"; break;
+    case 'L': lease_duration = seconds_arg(optarg); break;
+    case 'R': renew_deadline = seconds_arg(optarg); break;
+    case 'P': retry_period = seconds_arg(optarg); break;
     case 'v': log_set_level(LOG_DEBUG); break;
     case 'h': usage(stdout); return 0;
     default: usage(stderr); return 2;
     }
   }
-  if (window < 1 || threads < 4) {
+  if (window < 1 || threads < 4 || (strcmp(elect, "true") && strcmp(elect, "false"))) {
     usage(stderr);
     return 2;
   }
@@ -123,6 +147,16 @@ int main(int argc, char **argv) {
   if (mkdirs(data_dir) != 0) {
     LOGE("cannot create data directory %s: %s", data_dir, strerror(errno));
     return 1;
+  }
+  leader_config leader;
+  if (leader_config_init(&leader, data_dir) != 0) return 1;
+  leader.enabled = !strcmp(elect, "true");
+  leader.lease_duration = lease_duration;
+  leader.renew_deadline = renew_deadline;
+  leader.retry_period = retry_period;
+  if (leader.enabled && leader_config_check(&leader, err, sizeof err) != 0) {
+    fprintf(stderr, "ckube-server: %s\n", err);
+    return 2;
   }
   char url[300];
   const char *url_host = !strcmp(host, "0.0.0.0") ? "127.0.0.1" : !strcmp(host, "::") ? "::1" : host;
@@ -174,14 +208,14 @@ int main(int argc, char **argv) {
     return 1;
   }
   provisioner_set_root(data_dir);
-  controllers_start();
+  controllers_run(&leader);
   LOGI("ckube-server serving the Kubernetes API at %s; kubeconfig: %s", url, pki.kubeconfig);
   while (!quit) pause();
   LOGI("shutting down (signal %d)", (int)quit);
   watch_stop_all();
   cache_wake_all(cc);
   http_stop();
-  controllers_stop();
+  controllers_shutdown();
   crd_controller_stop();
   cache_close(cc);
   sa_token_shutdown();
