@@ -14,10 +14,12 @@ def free_port():
     return p
 
 
-def start(data, port):
-    """A server on 127.0.0.1:port over data, once /readyz answers ok (30 s at most)."""
-    p = subprocess.Popen([BIN, "--data-dir", data, "--listen", f"127.0.0.1:{port}"],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def start(data, port, args=(), log=None):
+    """A server on 127.0.0.1:port over data (more command-line args in args,
+    output to the file log), once /readyz answers ok (30 s at most)."""
+    out = log or subprocess.DEVNULL
+    p = subprocess.Popen([BIN, "--data-dir", data, "--listen", f"127.0.0.1:{port}", *args],
+                         stdout=out, stderr=out)
     deadline = time.time() + 30
     while time.time() < deadline:
         try:
