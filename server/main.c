@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,8 +27,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static volatile sig_atomic_t quit;
-static void on_signal(int sig) { quit = sig; }
 
 static void usage(FILE *f) {
   fprintf(f,
@@ -139,6 +138,14 @@ int main(int argc, char **argv) {
     fprintf(stderr, "ckube-server: --listen wants HOST:PORT, got %s\n", listen);
     return 2;
   }
+  /* SIGINT/SIGTERM stay blocked in every thread (all inherit this mask) and
+   * main takes them with sigwait: a handler could run on any thread, or
+   * between a check of a flag and pause(), and never wake main. */
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
   char err[512];
   if (registry_load(err, sizeof err) != 0) {
     LOGE("%s", err);
@@ -195,10 +202,6 @@ int main(int argc, char **argv) {
   metrics_api_init();
 
   signal(SIGPIPE, SIG_IGN);
-  struct sigaction sa = {0};
-  sa.sa_handler = on_signal;
-  sigaction(SIGINT, &sa, NULL);
-  sigaction(SIGTERM, &sa, NULL);
   http_config hc = {listen, pki.server_pem, pki.ca_cert, pki.admin_token, (int)threads};
   if (http_start(&hc, err, sizeof err) != 0) {
     LOGE("%s", err);
@@ -210,8 +213,10 @@ int main(int argc, char **argv) {
   provisioner_set_root(data_dir);
   controllers_run(&leader);
   LOGI("ckube-server serving the Kubernetes API at %s; kubeconfig: %s", url, pki.kubeconfig);
-  while (!quit) pause();
-  LOGI("shutting down (signal %d)", (int)quit);
+  int sig = 0;
+  while (sigwait(&stop_signals, &sig) != 0) {
+  }
+  LOGI("shutting down (signal %d)", sig);
   watch_stop_all();
   cache_wake_all(cc);
   http_stop();
