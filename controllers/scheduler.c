@@ -14,8 +14,12 @@
  * A pod that fits nowhere gets a FailedScheduling event and the PodScheduled
  * condition False/Unschedulable with FitError's message, and is parked until
  * a node changes or a placed pod goes away (then retried after its backoff,
- * 1 s doubling to 10 s), or at the latest after 60 s. */
+ * 1 s doubling to 10 s), or at the latest after 60 s. Before parking, a pod
+ * may preempt lower-priority pods (scheduler_preempt.c): the victims are
+ * deleted, the pod is nominated to their node, and pods nominated to a node
+ * count there when pods of equal or lower priority are filtered. */
 #include "controllers.h"
+#include "ctrl.h"
 #include "api.h"
 #include "events.h"
 #include "informer.h"
@@ -39,9 +43,19 @@
 /* A pod counted on a node. */
 typedef struct {
   char *node;
-  sched_pod info; /* info.pod is not kept */
-  bool assumed;   /* placed by us; the binding is not seen yet */
+  sched_pod info;   /* info.pod is not kept */
+  bool assumed;     /* placed by us; the binding is not seen yet */
+  bool terminating; /* deletionTimestamp set (or evicted by us) */
+  int32_t priority;
+  long long start;  /* status.startTime, 0 until started */
 } placed_pod;
+
+/* An unbound pod nominated to a node by preemption. */
+typedef struct {
+  char *node;
+  sched_pod info; /* info.pod is not kept */
+  int32_t priority;
+} nominated_pod;
 
 /* A pod that did not fit. */
 typedef struct {
@@ -61,11 +75,12 @@ typedef struct job {
 } job;
 
 static struct {
-  pthread_mutex_t mu;       /* guards nodes, list, placed, unschedulable, next_start, rand_state */
+  pthread_mutex_t mu;       /* guards nodes, list, placed, nominated, unschedulable, next_start, rand_state */
   strmap *nodes;            /* name -> sched_node (ghosts: node == NULL, still carrying pods) */
   sched_node **list;        /* every sched_node, in insertion order */
   int nlist, caplist, real_nodes;
   strmap *placed;           /* pod key -> placed_pod */
+  strmap *nominated;        /* pod key -> nominated_pod */
   strmap *unschedulable;    /* pod key -> unschedulable_pod */
   int next_start;
   unsigned rand_state;
@@ -96,6 +111,15 @@ static const char *spec_str(const json_t *o, const char *k) {
   return json_string_value(json_object_get(json_object_get(o, "spec"), k));
 }
 
+static int32_t pod_priority(const json_t *pod) {
+  return (int32_t)json_integer_value(json_object_get(json_object_get(pod, "spec"), "priority"));
+}
+
+static const char *nominated_node_name(const json_t *pod) {
+  const char *n = json_string_value(json_object_get(json_object_get(pod, "status"), "nominatedNodeName"));
+  return n && *n ? n : NULL;
+}
+
 static bool terminal(const json_t *pod) {
   const char *phase = json_string_value(json_object_get(json_object_get(pod, "status"), "phase"));
   return phase && (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed"));
@@ -109,6 +133,43 @@ static bool wants_scheduling(const json_t *pod) {
 }
 
 /* ---- the in-memory view (mu held) ---- */
+
+static void set_placed_status(placed_pod *pp, const json_t *pod) {
+  pp->terminating = pp->terminating || md_str(pod, "deletionTimestamp");
+  long long t = time_parse(json_string_value(json_object_get(json_object_get(pod, "status"), "startTime")));
+  pp->start = t > 0 ? t : 0;
+}
+
+static void free_nominated(void *v) {
+  nominated_pod *np = v;
+  if (!np) return;
+  free(np->node);
+  free(np);
+}
+
+static void nominate(const char *key, const char *node, const json_t *pod) {
+  nominated_pod *np = calloc(1, sizeof *np);
+  np->node = strdup(node);
+  sched_pod_parse(pod, &np->info);
+  np->info.pod = NULL;
+  np->priority = pod_priority(pod);
+  free_nominated(strmap_put(S.nominated, key, np));
+}
+
+/* n as a pod of priority prio sees it: with the pods nominated to it of
+ * equal or higher priority (but key itself), as addNominatedPods does. A
+ * copy to free with sched_node_free, or n itself when none is nominated there. */
+static sched_node *with_nominated(sched_node *n, const char *key, int32_t prio) {
+  sched_node *view = n;
+  strmap_iter it = {0};
+  while (strmap_next(S.nominated, &it)) {
+    nominated_pod *np = it.value;
+    if (np->priority < prio || strcmp(np->node, n->name) || !strcmp(it.key, key)) continue;
+    if (view == n) view = sched_node_clone(n);
+    sched_node_add_pod(view, &np->info);
+  }
+  return view;
+}
 
 static sched_node *node_get_or_add(const char *name) {
   sched_node *n = strmap_get(S.nodes, name);
@@ -143,6 +204,8 @@ static void place(const char *key, const char *node_name, const sched_pod *info,
   pp->info.pod = NULL;
   pp->info.nvolume_terms = 0;
   pp->assumed = assumed;
+  pp->priority = pod_priority(info->pod);
+  set_placed_status(pp, info->pod);
   sched_node_add_pod(node_get_or_add(node_name), info);
   strmap_put(S.placed, key, pp);
 }
@@ -184,6 +247,7 @@ static void on_pod(void *ctx, cache_event_type type, const cobj *obj, const cobj
     freed = unplace(key);
     unschedulable_pod *u = strmap_remove(S.unschedulable, key);
     free(u);
+    free_nominated(strmap_remove(S.nominated, key));
   } else if (node && *node) {
     placed_pod *pp = strmap_get(S.placed, key);
     if (pp && strcmp(pp->node, node) != 0) {
@@ -194,9 +258,17 @@ static void on_pod(void *ctx, cache_event_type type, const cobj *obj, const cobj
       sched_pod info;
       sched_pod_parse(pod, &info);
       place(key, node, &info, false);
-    } else pp->assumed = false;
+    } else {
+      pp->assumed = false;
+      set_placed_status(pp, pod);
+    }
     free(strmap_remove(S.unschedulable, key));
+    free_nominated(strmap_remove(S.nominated, key));
   } else if (wants_scheduling(pod)) {
+    /* the nomination in the pod wins, but an update that predates ours keeps ours */
+    const char *nnn = nominated_node_name(pod);
+    if (nnn) nominate(key, nnn, pod);
+    else if (prev && nominated_node_name(prev->obj)) free_nominated(strmap_remove(S.nominated, key));
     unschedulable_pod *u = strmap_get(S.unschedulable, key);
     queue = !(u && u->parked && prev && only_status_changed(prev->obj, pod));
     if (queue && u) u->parked = false;
@@ -279,6 +351,140 @@ static void park(const char *key) {
   u->parked = true;
 }
 
+/* What preemption decided for a pod (node empty: nothing). */
+typedef struct {
+  char node[256];
+  int nvictims;
+  sched_victim *victims; /* keys malloc'd */
+  int nclear;
+  char **clear;          /* lower-priority pods whose nomination to node ends */
+} preemption;
+
+static void preemption_clear(preemption *pr) {
+  for (int i = 0; i < pr->nvictims; i++) free((char *)pr->victims[i].key);
+  for (int i = 0; i < pr->nclear; i++) free(pr->clear[i]);
+  free(pr->victims);
+  free(pr->clear);
+}
+
+/* PodEligibleToPreemptOthers: not with preemptionPolicy Never, nor while
+ * lower-priority pods on the node it is nominated to are terminating (unless
+ * that node cannot take it anyway: not among nodes, where evicting helps). */
+static bool eligible_to_preempt(const json_t *pod, const char *key, int32_t prio, sched_node *const *nodes, int n) {
+  const char *policy = spec_str(pod, "preemptionPolicy");
+  if (policy && !strcmp(policy, "Never")) return false;
+  nominated_pod *np = strmap_get(S.nominated, key);
+  bool helps_there = false;
+  for (int i = 0; np && i < n && !helps_there; i++) helps_there = !strcmp(nodes[i]->name, np->node);
+  if (!helps_there) return true;
+  strmap_iter it = {0};
+  while (strmap_next(S.placed, &it)) {
+    placed_pod *pp = it.value;
+    if (pp->terminating && pp->priority < prio && !strcmp(pp->node, np->node)) return false;
+  }
+  return true;
+}
+
+/* The PodDisruptionBudgets: a new array, NULL without any. */
+static json_t *list_pdbs(void) {
+  const resource *pdbr = registry_find("policy", "v1beta1", "poddisruptionbudgets");
+  cobj_vec pdbs = {0};
+  if (pdbr) cache_list(api_cache(), pdbr->bucket, "", NULL, 0, &pdbs);
+  json_t *arr = pdbs.n ? json_array() : NULL;
+  for (size_t i = 0; i < pdbs.n; i++) json_array_append(arr, pdbs.items[i]->obj);
+  cobj_vec_clear(&pdbs);
+  return arr;
+}
+
+/* Fills in the labels of pods[0..n) (references kept in held). */
+static void load_labels(sched_victim *pods, int n, cobj_vec *held) {
+  for (int i = 0; i < n; i++) {
+    char ns[256];
+    const char *slash = strchr(pods[i].key, '/');
+    if (!slash) continue;
+    snprintf(ns, sizeof ns, "%.*s", (int)(slash - pods[i].key), pods[i].key);
+    cobj *o = cache_get(api_cache(), S.pods->bucket, ns, slash + 1);
+    if (!o) continue;
+    pods[i].labels = json_object_get(json_object_get(o->obj, "metadata"), "labels");
+    cobj_vec_push(held, o);
+  }
+}
+
+/* DefaultPreemption's PostFilter over the nodes where evicting pods may help;
+ * on success the victims count as terminating, the pod is nominated to the
+ * node, and lower-priority pods nominated there lose it. mu held. */
+static void preempt(const char *key, const json_t *pod, const sched_pod *info, sched_node *const *nodes, int n,
+                    preemption *pr) {
+  memset(pr, 0, sizeof *pr);
+  int32_t prio = pod_priority(pod);
+  if (!n || !eligible_to_preempt(pod, key, prio, nodes, n)) return;
+  strmap *index = strmap_new();
+  sched_node **views = calloc((size_t)n, sizeof *views);
+  sched_victim **pods = calloc((size_t)n, sizeof *pods);
+  int *npods = calloc((size_t)n, sizeof *npods);
+  for (int i = 0; i < n; i++) {
+    strmap_put(index, nodes[i]->name, (void *)(intptr_t)(i + 1));
+    views[i] = with_nominated(nodes[i], key, prio);
+    if (views[i] == nodes[i]) views[i] = sched_node_clone(nodes[i]);
+    pods[i] = malloc((size_t)(nodes[i]->npods + 1) * sizeof **pods);
+  }
+  long long now = (long long)time(NULL);
+  strmap_iter it = {0};
+  while (strmap_next(S.placed, &it)) {
+    placed_pod *pp = it.value;
+    int i = (int)(intptr_t)strmap_get(index, pp->node) - 1;
+    if (i < 0 || npods[i] > nodes[i]->npods) continue;
+    pods[i][npods[i]++] = (sched_victim){it.key, &pp->info, pp->priority, pp->start ? pp->start : now, NULL, false};
+  }
+  cobj_vec held = {0};
+  json_t *pdbs = list_pdbs();
+  for (int i = 0; pdbs && i < n; i++) load_labels(pods[i], npods[i], &held);
+  sched_candidate best;
+  if (sched_preempt_plan(info, prio, views, pods, npods, n, pdbs, &S.rand_state, &best)) {
+    const char *node = nodes[best.node]->name;
+    snprintf(pr->node, sizeof pr->node, "%s", node);
+    pr->victims = best.victims;
+    pr->nvictims = best.nvictims;
+    for (int v = 0; v < pr->nvictims; v++) {
+      placed_pod *pp = strmap_get(S.placed, pr->victims[v].key);
+      if (pp) pp->terminating = true;
+      pr->victims[v].key = strdup(pr->victims[v].key);
+      pr->victims[v].info = NULL;
+    }
+    nominate(key, node, pod);
+    strmap_iter ni = {0};
+    while (strmap_next(S.nominated, &ni)) {
+      nominated_pod *np = ni.value;
+      if (np->priority >= prio || strcmp(np->node, node)) continue;
+      pr->clear = realloc(pr->clear, (size_t)(pr->nclear + 1) * sizeof *pr->clear);
+      pr->clear[pr->nclear++] = strdup(ni.key);
+    }
+    for (int c = 0; c < pr->nclear; c++) free_nominated(strmap_remove(S.nominated, pr->clear[c]));
+  }
+  for (int i = 0; i < n; i++) {
+    sched_node_free(views[i]);
+    free(pods[i]);
+  }
+  json_decref(pdbs);
+  cobj_vec_clear(&held);
+  free(views);
+  free(pods);
+  free(npods);
+  strmap_free(index, NULL);
+}
+
+/* ClearNominatedNodeName */
+static void clear_nomination(const char *key) {
+  const char *slash = strchr(key, '/');
+  if (!slash) return;
+  char ns[256];
+  snprintf(ns, sizeof ns, "%.*s", (int)(slash - key), key);
+  static const char body[] = "{\"status\":{\"nominatedNodeName\":null}}";
+  api_opts o = {0};
+  api_result res = api_patch(S.pods, ns, slash + 1, "status", "application/merge-patch+json", body, strlen(body), &o);
+  api_result_clear(&res);
+}
+
 static void schedule_one(const char *key) {
   char ns[256], name[256];
   const char *slash = strchr(key, '/');
@@ -309,29 +515,38 @@ static void schedule_one(const char *key) {
     cobj_unref(o);
     return;
   }
-  int want = sched_nodes_to_find(S.real_nodes), found = 0, start = S.next_start, i;
+  int want = sched_nodes_to_find(S.real_nodes), found = 0, start = S.next_start, i, nhelp = 0;
+  int32_t prio = pod_priority(o->obj);
   sched_node **feasible = calloc((size_t)(want > 0 ? want : 1), sizeof *feasible);
+  sched_node **helps = calloc((size_t)(S.nlist ? S.nlist : 1), sizeof *helps); /* where evicting may help */
   sched_fit_error *fe = NULL;
   sched_reasons why;
   for (i = 0; volumes_ok && i < S.nlist && found < want; i++) {
     sched_node *n = S.list[(start + i) % S.nlist];
     if (!n->node) continue;
-    if (sched_filter(&info, n, &why)) feasible[found++] = n;
+    sched_node *view = with_nominated(n, key, prio);
+    bool fits = sched_filter(&info, view, &why);
+    if (view != n) sched_node_free(view);
+    if (fits) feasible[found++] = n;
     else {
       if (!fe) fe = sched_fit_error_new();
       sched_fit_error_add(fe, &why);
+      if (why.resolvable) helps[nhelp++] = n;
     }
   }
   if (S.nlist) S.next_start = (start + i) % S.nlist;
   char *message = NULL;
   sched_node *chosen = NULL;
+  preemption pr = {0};
   if (S.real_nodes == 0) message = strdup("no nodes available to schedule pods");
   else if (!volumes_ok) { /* the PreFilter status every node gets */
     size_t len = strlen(volume_why) + 64;
     message = malloc(len);
     snprintf(message, len, "0/%d nodes are available: %d %s.", S.real_nodes, S.real_nodes, volume_why);
-  } else if (!found) message = sched_fit_error_message(fe, S.real_nodes);
-  else {
+  } else if (!found) {
+    message = sched_fit_error_message(fe, S.real_nodes);
+    preempt(key, o->obj, &info, helps, nhelp, &pr);
+  } else {
     chosen = feasible[sched_select(&info, feasible, found, &S.rand_state)];
     place(key, chosen->name, &info, true);
   }
@@ -340,13 +555,19 @@ static void schedule_one(const char *key) {
   if (chosen) snprintf(node_name, sizeof node_name, "%s", chosen->name);
   pthread_mutex_unlock(&S.mu);
   free(feasible);
+  free(helps);
   sched_fit_error_free(fe);
   cobj_vec_clear(&held);
+  if (pr.node[0]) { /* PrepareCandidate, before the pod is nominated */
+    sched_preempt_evict(o->obj, pr.node, pr.victims, pr.nvictims);
+    for (int c = 0; c < pr.nclear; c++) clear_nomination(pr.clear[c]);
+  }
   if (chosen) push_job(JOB_BIND, key, node_name, NULL, o, select_claims);
   else {
     json_decref(select_claims);
-    push_job(JOB_FAILED, key, NULL, message, o, NULL);
+    push_job(JOB_FAILED, key, pr.node[0] ? pr.node : NULL, message, o, NULL);
   }
+  preemption_clear(&pr);
 }
 
 static void *scheduler_loop(void *arg) {
@@ -402,8 +623,9 @@ static void bind_pod(job *j) {
   }
 }
 
-/* The PodScheduled condition as updatePod sets it, unless it already says so. */
-static void set_unschedulable_condition(const json_t *pod, const char *message) {
+/* The PodScheduled condition (and the node preemption nominated) as
+ * updatePod sets them, unless the pod already says so. */
+static void set_unschedulable_condition(const json_t *pod, const char *message, const char *nominated) {
   size_t i;
   json_t *c;
   bool was_false = false;
@@ -413,7 +635,10 @@ static void set_unschedulable_condition(const json_t *pod, const char *message) 
     const char *st = json_string_value(json_object_get(c, "status")), *r = json_string_value(json_object_get(c, "reason"));
     const char *m = json_string_value(json_object_get(c, "message"));
     was_false = st && !strcmp(st, "False");
-    if (was_false && r && !strcmp(r, "Unschedulable") && m && !strcmp(m, message)) return;
+    const char *have = nominated_node_name(pod);
+    if (was_false && r && !strcmp(r, "Unschedulable") && m && !strcmp(m, message) &&
+        (!nominated || (have && !strcmp(have, nominated))))
+      return;
   }
   json_t *cond = json_pack("{s:s,s:s,s:n,s:s,s:s}", "type", "PodScheduled", "status", "False", "lastProbeTime",
                            "reason", "Unschedulable", "message", message);
@@ -423,6 +648,7 @@ static void set_unschedulable_condition(const json_t *pod, const char *message) 
     json_object_set_new(cond, "lastTransitionTime", json_string(now));
   }
   json_t *patch = json_pack("{s:{s:[o]}}", "status", "conditions", cond);
+  if (nominated) json_object_set_new(json_object_get(patch, "status"), "nominatedNodeName", json_string(nominated));
   char *body = json_dumps(patch, JSON_COMPACT);
   json_decref(patch);
   api_opts o = {0};
@@ -449,7 +675,7 @@ static void *binder_loop(void *arg) {
     if (j->kind == JOB_BIND) bind_pod(j);
     else {
       event_record(j->pod->obj, SCHEDULER_NAME, "Warning", "FailedScheduling", "%s", j->message);
-      set_unschedulable_condition(j->pod->obj, j->message);
+      set_unschedulable_condition(j->pod->obj, j->message, j->node);
     }
     free_job(j);
   }
@@ -498,6 +724,7 @@ void scheduler_start(void) {
   pthread_cond_init(&S.jobs_cond, NULL);
   S.nodes = strmap_new();
   S.placed = strmap_new();
+  S.nominated = strmap_new();
   S.unschedulable = strmap_new();
   S.rand_state = (unsigned)time(NULL);
   S.queue = workqueue_new();
@@ -533,6 +760,7 @@ void scheduler_stop(void) {
   for (int i = 0; i < BINDERS; i++) pthread_join(S.binders[i], NULL);
   workqueue_free(S.queue);
   strmap_free(S.placed, free_placed);
+  strmap_free(S.nominated, free_nominated);
   strmap_free(S.unschedulable, free);
   for (int i = 0; i < S.nlist; i++) sched_node_free(S.list[i]);
   free(S.list);

@@ -71,6 +71,9 @@ typedef struct {
 
 /* scheduler_pod.c */
 void sched_pod_parse(const json_t *pod, sched_pod *out);
+/* A deep copy of n without its owner counts (enough to filter against;
+ * free with sched_node_free). */
+sched_node *sched_node_clone(const sched_node *n);
 /* Sets the node's properties from a Node object (keeps what is scheduled). */
 void sched_node_set(sched_node *n, json_t *node);
 void sched_node_add_pod(sched_node *n, const sched_pod *p);
@@ -85,6 +88,7 @@ bool sched_node_properties_changed(const json_t *old_node, const json_t *new_nod
 typedef struct {
   int n;
   char reasons[SCHED_MAX_REASONS][160];
+  bool resolvable; /* Unschedulable (ports, resources: evicting pods may help), not UnschedulableAndUnresolvable */
 } sched_reasons;
 /* True when p fits n; otherwise the reasons of the first failing filter. */
 bool sched_filter(const sched_pod *p, const sched_node *n, sched_reasons *why);
@@ -116,5 +120,55 @@ int sched_select(const sched_pod *p, sched_node *const *nodes, int n, unsigned *
 /* How many feasible nodes to look for among total (percentageOfNodesToScore
  * defaulting: all below 100 nodes, then 50% - total/125, at least 5% and 100). */
 int sched_nodes_to_find(int total);
+
+/* scheduler_preempt.c: DefaultPreemption's PostFilter (see there). */
+/* A pod placed on a node, as preemption sees it. */
+typedef struct {
+  const char *key;       /* "ns/name" (borrowed) */
+  const sched_pod *info; /* requests and ports (borrowed; info->pod may be NULL) */
+  int32_t priority;      /* spec.priority */
+  long long start;       /* status.startTime (epoch seconds); now when not started */
+  const json_t *labels;  /* metadata.labels (borrowed; needed only with PodDisruptionBudgets) */
+  bool pdb_violating;    /* set by sched_mark_pdb_violations */
+} sched_victim;
+
+/* A node where evicting victims makes the preemptor fit. */
+typedef struct {
+  int node;              /* the caller's index of the node */
+  int nvictims, pdb_violations;
+  sched_victim *victims; /* malloc'd copies, more important first within each PDB group */
+} sched_candidate;
+
+/* selectVictimsOnNode: removes from n (a scratch copy, changed) every pod of
+ * pods[0..npods) with a priority below priority; unless p then fits, false.
+ * Otherwise takes back as many as still let p fit, most important first
+ * (higher priority, then earlier start), those whose eviction would violate
+ * one of pdbs (a JSON array of PodDisruptionBudgets, or NULL) before the
+ * others, and fills c with the rest (c->victims malloc'd: sched_candidate_clear). */
+bool sched_select_victims(const sched_pod *p, int32_t priority, sched_node *n, const sched_victim *pods, int npods,
+                          const json_t *pdbs, sched_candidate *c);
+/* pickOneNodeForPreemption: the index into c[0..n) of the best candidate:
+ * fewest PDB violations, then lowest priority of the first victim, then
+ * smallest sum of victim priorities, then fewest victims, then the latest
+ * earliest start among the highest-priority victims; ties keep the first. n > 0. */
+int sched_pick_candidate(const sched_candidate *c, int n);
+/* FindCandidates + SelectCandidate: dry-runs sched_select_victims on
+ * views[i] (scratch copies, changed) with the pods on each, from a random offset until max(10% of n, 100) candidates are found,
+ * and fills best with the chosen one (best->node indexes views). false when
+ * evicting helps nowhere. */
+bool sched_preempt_plan(const sched_pod *p, int32_t priority, sched_node *const *views, sched_victim *const *pods,
+                        const int *npods, int n, const json_t *pdbs, unsigned *rand_state, sched_candidate *best);
+/* MoreImportantPod: a before b (higher priority, then earlier start). */
+bool sched_victim_more_important(const sched_victim *a, const sched_victim *b);
+/* filterPodsWithPDBViolation: sets pdb_violating on each of pods[0..n) whose
+ * eviction takes a matching budget (same namespace, selector matching its
+ * labels, not already in status.disruptedPods) below zero disruptionsAllowed,
+ * counting in the order given. */
+void sched_mark_pdb_violations(sched_victim *pods, int n, const json_t *pdbs);
+/* Preempts: deletes each victim (graceful, as a client's DELETE) and records
+ * "Preempted by <ns>/<name> on node <node>" on it. Returns how many deletions
+ * failed (not counting pods already gone). */
+int sched_preempt_evict(const json_t *preemptor, const char *node, const sched_victim *victims, int n);
+void sched_candidate_clear(sched_candidate *c);
 
 #endif

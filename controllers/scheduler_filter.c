@@ -123,6 +123,7 @@ static void fits_resources(const sched_pod *p, const sched_node *n, sched_reason
 
 bool sched_filter(const sched_pod *p, const sched_node *n, sched_reasons *why) {
   why->n = 0;
+  why->resolvable = false;
   const json_t *spec = json_object_get(p->pod, "spec");
   const json_t *tolerations = json_object_get(spec, "tolerations");
   /* NodeUnschedulable */
@@ -143,15 +144,19 @@ bool sched_filter(const sched_pod *p, const sched_node *n, sched_reasons *why) {
     reason(why, "node(s) didn't match Pod's node affinity", NULL, NULL);
     return false;
   }
-  /* NodePorts */
+  /* NodePorts (Unschedulable: evicting pods can free a port, unlike the filters above) */
   for (int i = 0; i < p->nports; i++)
     if (port_conflict(&p->ports[i], n)) {
       reason(why, "node(s) didn't have free ports for the requested pod ports", NULL, NULL);
+      why->resolvable = true;
       return false;
     }
-  /* NodeResourcesFit */
+  /* NodeResourcesFit (Unschedulable) */
   fits_resources(p, n, why);
-  if (why->n) return false;
+  if (why->n) {
+    why->resolvable = true;
+    return false;
+  }
   /* VolumeBinding: every bound PersistentVolume's node affinity */
   for (int v = 0; v < p->nvolume_terms; v++) {
     bool any = false;

@@ -184,6 +184,19 @@ void sched_node_remove_pod(sched_node *n, const sched_pod *p) {
   }
 }
 
+sched_node *sched_node_clone(const sched_node *n) {
+  sched_node *c = malloc(sizeof *c);
+  *c = *n;
+  c->name = strdup(n->name);
+  json_incref(c->node);
+  c->taints = n->ntaints ? malloc((size_t)n->ntaints * sizeof *c->taints) : NULL;
+  if (n->ntaints) memcpy(c->taints, n->taints, (size_t)n->ntaints * sizeof *c->taints);
+  c->ports = n->nports ? malloc((size_t)n->nports * sizeof *c->ports) : NULL;
+  if (n->nports) memcpy(c->ports, n->ports, (size_t)n->nports * sizeof *c->ports);
+  c->owners = NULL;
+  return c;
+}
+
 void sched_node_free(sched_node *n) {
   if (!n) return;
   free(n->name);
