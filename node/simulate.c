@@ -110,14 +110,50 @@ static void renew_lease(https_client *c, const simulate_opts *o, const char *nam
   json_decref(patch);
 }
 
+/* IsExtendedResourceName: outside kubernetes.io, with a domain, not a quota "requests." name. */
+static bool extended_resource(const char *name) {
+  return strchr(name, '/') && strncmp(name, "kubernetes.io/", 14) && !strstr(name, ".kubernetes.io/") &&
+         strncmp(name, "requests.", 9);
+}
+
+/* The kubelet's allocatable: every capacity resource (nothing is reserved
+ * here), and no extended resource that left capacity; so resources an
+ * administrator patches into status.capacity become schedulable. The merge
+ * patch that gets there, or NULL when allocatable already is. */
+static json_t *allocatable_patch(const json_t *node) {
+  const json_t *st = json_object_get(node, "status");
+  const json_t *cap = json_object_get(st, "capacity"), *alloc = json_object_get(st, "allocatable");
+  json_t *want = json_object();
+  const char *k;
+  json_t *v;
+  json_object_foreach((json_t *)cap, k, v) {
+    const json_t *have = json_object_get(alloc, k);
+    if (!have || !json_equal(have, v)) json_object_set(want, k, v);
+  }
+  json_object_foreach((json_t *)alloc, k, v)
+    if (!json_object_get(cap, k) && extended_resource(k)) json_object_set_new(want, k, json_null());
+  if (!json_object_size(want)) {
+    json_decref(want);
+    return NULL;
+  }
+  return json_pack("{s:{s:o}}", "status", "allocatable", want);
+}
+
 static void heartbeat_status(https_client *c, const char *name) {
   char now[40], path[300];
   now_rfc3339(now, sizeof now, 0);
   snprintf(path, sizeof path, "/api/v1/nodes/%s/status", name);
   json_t *patch = json_pack("{s:{s:o}}", "status", "conditions", conditions(now)), *out = NULL;
-  https_call(c, "PATCH", path, patch, "application/strategic-merge-patch+json", &out);
-  json_decref(out);
+  int st = https_call(c, "PATCH", path, patch, "application/strategic-merge-patch+json", &out);
   json_decref(patch);
+  patch = st >= 200 && st < 300 ? allocatable_patch(out) : NULL;
+  json_decref(out);
+  out = NULL;
+  if (patch) {
+    https_call(c, "PATCH", path, patch, "application/merge-patch+json", &out);
+    json_decref(out);
+    json_decref(patch);
+  }
 }
 
 /* One heartbeat thread: registers nodes first, first + stride, ... and
