@@ -4,11 +4,11 @@
  * Informers on nodes and pods keep the scheduler's view in memory: every
  * node's allocatable resources and the requests of the pods placed on it
  * (bound, or assumed while their binding is in flight). Unbound pods for
- * "default-scheduler" are queued by key; one scheduling thread takes them
- * one at a time, filters a rotating window of nodes (percentageOfNodesToScore),
- * scores the feasible ones (scheduler_filter.c, scheduler_score.c; claims
- * and volumes: scheduler_volumes.c), assumes
- * the pod on the winner and hands the binding to a pool of binder threads,
+ * "default-scheduler" are queued by key, highest spec.priority first; one
+ * scheduling thread takes them one at a time, filters a rotating window of
+ * nodes (percentageOfNodesToScore), scores the feasible ones
+ * (scheduler_filter.c, scheduler_score.c; claims and volumes:
+ * scheduler_volumes.c), assumes the pod on the winner and hands the binding to a pool of binder threads,
  * which bind through api_bind (the code of POST pods/binding) concurrently so
  * the store's group commit batches them, and record the "Scheduled" event.
  * A pod that fits nowhere gets a FailedScheduling event and the PodScheduled
@@ -60,6 +60,7 @@ typedef struct {
 /* A pod that did not fit. */
 typedef struct {
   int attempts;
+  int32_t priority;
   long long backoff_until, since; /* monotonic ms */
   bool parked;                    /* waiting for a cluster change (not queued) */
 } unschedulable_pod;
@@ -275,7 +276,7 @@ static void on_pod(void *ctx, cache_event_type type, const cobj *obj, const cobj
   }
   pthread_mutex_unlock(&S.mu);
   if (freed) request_move();
-  if (queue) workqueue_add(S.queue, key);
+  if (queue) workqueue_add_priority(S.queue, key, pod_priority(pod)); /* activeQ: higher priority first */
 }
 
 static void on_node(void *ctx, cache_event_type type, const cobj *obj, const cobj *prev) {
@@ -336,13 +337,14 @@ static void free_job(job *j) {
 
 /* ---- scheduling one pod (scheduler thread) ---- */
 
-static void park(const char *key) {
+static void park(const char *key, int32_t priority) {
   unschedulable_pod *u = strmap_get(S.unschedulable, key);
   if (!u) {
     u = calloc(1, sizeof *u);
     strmap_put(S.unschedulable, key, u);
   }
   u->attempts++;
+  u->priority = priority;
   long long backoff = BACKOFF_INITIAL_MS;
   for (int i = 1; i < u->attempts && backoff < BACKOFF_MAX_MS; i++) backoff *= 2;
   if (backoff > BACKOFF_MAX_MS) backoff = BACKOFF_MAX_MS;
@@ -550,7 +552,7 @@ static void schedule_one(const char *key) {
     chosen = feasible[sched_select(&info, feasible, found, &S.rand_state)];
     place(key, chosen->name, &info, true);
   }
-  if (message) park(key);
+  if (message) park(key, prio);
   char node_name[256] = "";
   if (chosen) snprintf(node_name, sizeof node_name, "%s", chosen->name);
   pthread_mutex_unlock(&S.mu);
@@ -619,7 +621,7 @@ static void bind_pod(job *j) {
   if (forget) request_move();
   if (code != 404 && code != 409) {
     LOGW("binding pod %s to %s failed with %d; retrying", j->key, j->node, code);
-    workqueue_add_after(S.queue, j->key, BACKOFF_INITIAL_MS);
+    workqueue_add_priority_after(S.queue, j->key, pod_priority(j->pod->obj), BACKOFF_INITIAL_MS);
   }
 }
 
@@ -689,6 +691,7 @@ static void move_parked(bool only_old) {
   struct {
     char *key;
     long delay;
+    int32_t priority;
   } *due = NULL;
   pthread_mutex_lock(&S.mu);
   strmap_iter it = {0};
@@ -698,11 +701,12 @@ static void move_parked(bool only_old) {
     u->parked = false;
     if (n == cap) due = realloc(due, (cap = cap ? 2 * cap : 64) * sizeof *due);
     due[n].key = strdup(it.key);
+    due[n].priority = u->priority;
     due[n++].delay = u->backoff_until > now ? (long)(u->backoff_until - now) : 0;
   }
   pthread_mutex_unlock(&S.mu);
   for (size_t i = 0; i < n; i++) {
-    workqueue_add_after(S.queue, due[i].key, due[i].delay);
+    workqueue_add_priority_after(S.queue, due[i].key, due[i].priority, due[i].delay);
     free(due[i].key);
   }
   free(due);

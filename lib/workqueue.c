@@ -1,5 +1,7 @@
-/* workqueue.c - see workqueue.h. As client-go's queue: a FIFO of ready
- * keys, a "dirty" set (keys waiting to be processed), a "processing" set
+/* workqueue.c - see workqueue.h. As client-go's queue: ready keys in
+ * order (a heap by priority, then arrival: a FIFO when every key has
+ * priority 0), a "dirty" set (keys waiting to be processed, with their
+ * priority), a "processing" set
  * (keys handed out), and a min-heap of delayed adds by due time with a map
  * from key to its heap slot so an earlier add replaces a later one. Every
  * operation is O(1) or O(log n), so queues of 100k keys stay cheap. mu
@@ -7,17 +9,20 @@
 #include "workqueue.h"
 #include "strmap.h"
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-typedef struct fifo_item {
+typedef struct {
   char *key;
-  struct fifo_item *next;
-} fifo_item;
+  int priority;
+  unsigned long long seq; /* arrival order */
+} ready_item;
 
 typedef struct {
   char *key;
+  int priority;
   struct timespec due;
   size_t slot; /* index in the heap */
 } delayed_item;
@@ -25,8 +30,10 @@ typedef struct {
 struct workqueue {
   pthread_mutex_t mu;
   pthread_cond_t cond;
-  fifo_item *head, *tail; /* ready keys, in order */
-  strmap *dirty;          /* keys waiting (value unused) */
+  ready_item *ready;      /* ready keys: a heap, highest priority then lowest seq first */
+  size_t nready, capready;
+  unsigned long long seq;
+  strmap *dirty;          /* keys waiting -> priority_token(priority) */
   strmap *processing;     /* keys handed out (value unused) */
   delayed_item **heap;    /* delayed adds, earliest first */
   size_t nheap, capheap;
@@ -35,6 +42,10 @@ struct workqueue {
 };
 
 static void *const PRESENT = (void *)1;
+
+/* A priority as a non-NULL map value, and back. */
+static void *priority_token(int priority) { return (void *)(((intptr_t)priority << 1) | 1); }
+static int token_priority(void *token) { return (int)((intptr_t)token >> 1); }
 
 workqueue *workqueue_new(void) {
   workqueue *q = calloc(1, sizeof *q);
@@ -59,11 +70,8 @@ void workqueue_shutdown(workqueue *q) {
 
 void workqueue_free(workqueue *q) {
   if (!q) return;
-  for (fifo_item *it = q->head, *next; it; it = next) {
-    next = it->next;
-    free(it->key);
-    free(it);
-  }
+  for (size_t i = 0; i < q->nready; i++) free(q->ready[i].key);
+  free(q->ready);
   for (size_t i = 0; i < q->nheap; i++) {
     free(q->heap[i]->key);
     free(q->heap[i]);
@@ -77,26 +85,51 @@ void workqueue_free(workqueue *q) {
   free(q);
 }
 
-static void push_ready(workqueue *q, const char *key) {
-  fifo_item *it = calloc(1, sizeof *it);
-  it->key = strdup(key);
-  if (q->tail) q->tail->next = it;
-  else q->head = it;
-  q->tail = it;
+static bool ready_before(const ready_item *a, const ready_item *b) {
+  return a->priority != b->priority ? a->priority > b->priority : a->seq < b->seq;
+}
+
+static void push_ready(workqueue *q, const char *key, int priority) {
+  if (q->nready == q->capready) {
+    q->capready = q->capready ? 2 * q->capready : 64;
+    q->ready = realloc(q->ready, q->capready * sizeof *q->ready);
+  }
+  ready_item it = {strdup(key), priority, q->seq++};
+  size_t i = q->nready++;
+  for (; i > 0 && ready_before(&it, &q->ready[(i - 1) / 2]); i = (i - 1) / 2) q->ready[i] = q->ready[(i - 1) / 2];
+  q->ready[i] = it;
   pthread_cond_signal(&q->cond);
+}
+
+static char *pop_ready(workqueue *q) {
+  char *key = q->ready[0].key;
+  ready_item last = q->ready[--q->nready];
+  size_t i = 0;
+  for (;;) {
+    size_t c = 2 * i + 1;
+    if (c >= q->nready) break;
+    if (c + 1 < q->nready && ready_before(&q->ready[c + 1], &q->ready[c])) c++;
+    if (!ready_before(&q->ready[c], &last)) break;
+    q->ready[i] = q->ready[c];
+    i = c;
+  }
+  if (q->nready) q->ready[i] = last;
+  return key;
 }
 
 /* client-go's Add: a waiting key is not queued twice, and a key being
  * processed is queued again only when done; mu held. */
-static void add_locked(workqueue *q, const char *key) {
+static void add_locked(workqueue *q, const char *key, int priority) {
   if (strmap_get(q->dirty, key)) return;
-  strmap_put(q->dirty, key, PRESENT);
-  if (!strmap_get(q->processing, key)) push_ready(q, key);
+  strmap_put(q->dirty, key, priority_token(priority));
+  if (!strmap_get(q->processing, key)) push_ready(q, key, priority);
 }
 
-void workqueue_add(workqueue *q, const char *key) {
+void workqueue_add(workqueue *q, const char *key) { workqueue_add_priority(q, key, 0); }
+
+void workqueue_add_priority(workqueue *q, const char *key, int priority) {
   pthread_mutex_lock(&q->mu);
-  if (!q->shutdown) add_locked(q, key);
+  if (!q->shutdown) add_locked(q, key, priority);
   pthread_mutex_unlock(&q->mu);
 }
 
@@ -142,8 +175,12 @@ static delayed_item *heap_pop(workqueue *q) {
 }
 
 void workqueue_add_after(workqueue *q, const char *key, long delay_ms) {
+  workqueue_add_priority_after(q, key, 0, delay_ms);
+}
+
+void workqueue_add_priority_after(workqueue *q, const char *key, int priority, long delay_ms) {
   if (delay_ms <= 0) {
-    workqueue_add(q, key);
+    workqueue_add_priority(q, key, priority);
     return;
   }
   struct timespec due;
@@ -167,6 +204,7 @@ void workqueue_add_after(workqueue *q, const char *key, long delay_ms) {
     }
     delayed_item *d = calloc(1, sizeof *d);
     d->key = strdup(key);
+    d->priority = priority;
     d->due = due;
     q->heap[q->nheap++] = d;
     sift_up(q, q->nheap - 1);
@@ -187,18 +225,14 @@ char *workqueue_get(workqueue *q) {
     clock_gettime(CLOCK_MONOTONIC, &now);
     while (q->nheap && !before(&now, &q->heap[0]->due)) {
       delayed_item *d = heap_pop(q);
-      add_locked(q, d->key);
+      add_locked(q, d->key, d->priority);
       free(d->key);
       free(d);
     }
-    if (q->head) {
-      fifo_item *it = q->head;
-      q->head = it->next;
-      if (!q->head) q->tail = NULL;
-      strmap_remove(q->dirty, it->key);
-      strmap_put(q->processing, it->key, PRESENT);
-      char *key = it->key;
-      free(it);
+    if (q->nready) {
+      char *key = pop_ready(q);
+      strmap_remove(q->dirty, key);
+      strmap_put(q->processing, key, PRESENT);
       pthread_mutex_unlock(&q->mu);
       return key;
     }
@@ -210,7 +244,8 @@ char *workqueue_get(workqueue *q) {
 void workqueue_done(workqueue *q, const char *key) {
   pthread_mutex_lock(&q->mu);
   strmap_remove(q->processing, key);
-  if (strmap_get(q->dirty, key)) push_ready(q, key);
+  void *token = strmap_get(q->dirty, key);
+  if (token) push_ready(q, key, token_priority(token));
   pthread_mutex_unlock(&q->mu);
 }
 

@@ -14,9 +14,13 @@ workqueue *workqueue_new(void);
 void workqueue_shutdown(workqueue *q);
 void workqueue_free(workqueue *q);
 
+/* Ready keys come out by priority (higher first; workqueue_add is 0), then
+ * in the order they became ready; a key already waiting keeps its place. */
 void workqueue_add(workqueue *q, const char *key);
+void workqueue_add_priority(workqueue *q, const char *key, int priority);
 /* Adds key after delay_ms (an earlier pending add wins). */
 void workqueue_add_after(workqueue *q, const char *key, long delay_ms);
+void workqueue_add_priority_after(workqueue *q, const char *key, int priority, long delay_ms);
 
 /* Blocks for the next key (malloc'd: caller frees, then calls
  * workqueue_done with it); NULL once shut down. */

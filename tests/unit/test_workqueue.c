@@ -54,4 +54,32 @@ static void test_delayed(void) {
   workqueue_free(q);
 }
 
-TEST_MAIN(TEST(test_dedup_and_processing), TEST(test_delayed))
+/* The scheduler's activeQ: higher priority first, then arrival order. */
+static void test_priority_order(void) {
+  workqueue *q = workqueue_new();
+  workqueue_add(q, "zero-1");
+  workqueue_add_priority(q, "high", 1000);
+  workqueue_add_priority(q, "negative", -5);
+  workqueue_add(q, "zero-2");
+  workqueue_add_priority(q, "mid", 10);
+  workqueue_add_priority(q, "high", 1); /* already waiting: keeps its place */
+  const char *want[] = {"high", "mid", "zero-1", "zero-2", "negative"};
+  for (int i = 0; i < 5; i++) {
+    char *k = workqueue_get(q);
+    CHECK_STR(k, want[i]);
+    if (i == 0) workqueue_add_priority(q, k, 1000); /* re-added while processing: after done, first again */
+    workqueue_done(q, k);
+    if (i == 0) {
+      char *again = workqueue_get(q);
+      CHECK_STR(again, "high");
+      workqueue_done(q, again);
+      free(again);
+    }
+    free(k);
+  }
+  CHECK(workqueue_len(q) == 0);
+  workqueue_shutdown(q);
+  workqueue_free(q);
+}
+
+TEST_MAIN(TEST(test_priority_order), TEST(test_dedup_and_processing), TEST(test_delayed))
