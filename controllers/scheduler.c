@@ -451,7 +451,8 @@ static void preempt(const char *key, const json_t *pod, const sched_pod *info, s
       placed_pod *pp = strmap_get(S.placed, pr->victims[v].key);
       if (pp) pp->terminating = true;
       pr->victims[v].key = strdup(pr->victims[v].key);
-      pr->victims[v].info = NULL;
+      pr->victims[v].info = NULL; /* both borrowed from what mu and held protect */
+      pr->victims[v].labels = NULL;
     }
     nominate(key, node, pod);
     strmap_iter ni = {0};
