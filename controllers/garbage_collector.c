@@ -112,15 +112,19 @@ static const char *ns_of(const cobj *o) {
   return ns ? ns : "";
 }
 
-/* Replaces a dependent's ownerReferences with refs (NULL or empty: none). */
-static void set_refs(const resource *r, const cobj *dep, json_t *refs) {
-  json_t *patch = json_pack("{s:{s:O}}", "metadata", "ownerReferences", json_array_size(refs) ? refs : json_null());
+/* Applies a JSON merge patch (stolen) to o. */
+static void merge_patch(const resource *r, const cobj *o, json_t *patch) {
   char *body = json_dumps(patch, JSON_COMPACT);
   json_decref(patch);
-  api_opts o = {0};
-  api_result res = api_patch(r, ns_of(dep), name_of(dep), NULL, "application/merge-patch+json", body, strlen(body), &o);
+  api_opts opts = {0};
+  api_result res = api_patch(r, ns_of(o), name_of(o), NULL, "application/merge-patch+json", body, strlen(body), &opts);
   api_result_clear(&res);
   free(body);
+}
+
+/* Replaces a dependent's ownerReferences with refs (NULL or empty: none). */
+static void set_refs(const resource *r, const cobj *dep, json_t *refs) {
+  merge_patch(r, dep, json_pack("{s:{s:O}}", "metadata", "ownerReferences", json_array_size(refs) ? refs : json_null()));
 }
 
 /* Removes the ownerReference with uid from a dependent. */
@@ -183,13 +187,7 @@ static void remove_finalizer(const resource *r, const cobj *o, const char *f) {
   }
   char rv[32];
   snprintf(rv, sizeof rv, "%lld", (long long)o->rev);
-  json_t *patch = json_pack("{s:{s:o,s:s}}", "metadata", "finalizers", keep, "resourceVersion", rv);
-  char *body = json_dumps(patch, JSON_COMPACT);
-  json_decref(patch);
-  api_opts opts = {0};
-  api_result res = api_patch(r, ns_of(o), name_of(o), NULL, "application/merge-patch+json", body, strlen(body), &opts);
-  api_result_clear(&res);
-  free(body);
+  merge_patch(r, o, json_pack("{s:{s:o,s:s}}", "metadata", "finalizers", keep, "resourceVersion", rv));
 }
 
 /* An owner being deleted; returns true when the key must be retried later. */
