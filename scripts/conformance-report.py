@@ -66,7 +66,11 @@ def main():
     print("focused runs can be combined by giving several results files.")
     print("Failure reasons come from `docs/conformance-reasons.tsv`. The \"real\" column is")
     print("a real Kubernetes 1.20 control plane with the same simulated nodes")
-    print("(`../shared/conformance/baseline-api-machinery.txt`, API machinery only).\n")
+    print("(`../shared/conformance/baseline-api-machinery.txt`, API machinery only).")
+    note = os.environ.get("CONF_NOTE")
+    if note:
+        print("\n" + note)
+    print("\nResults files, later ones winning: " + ", ".join(f"`{os.path.basename(p)}`" for p in sys.argv[1:]) + ".\n")
     print(f"**{tot['passed']} passed, {tot['failed']} failed, {tot['not run']} not run** of {len(tests)}.\n")
     print("| group | passed | failed | not run |\n|---|---|---|---|")
     for g, c, _ in rows:
