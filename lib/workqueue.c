@@ -44,7 +44,7 @@ struct workqueue {
 static void *const PRESENT = (void *)1;
 
 /* A priority as a non-NULL map value, and back. */
-static void *priority_token(int priority) { return (void *)(((intptr_t)priority << 1) | 1); }
+static void *priority_token(int priority) { return (void *)((intptr_t)priority * 2 + 1); }
 static int token_priority(void *token) { return (int)((intptr_t)token >> 1); }
 
 workqueue *workqueue_new(void) {
