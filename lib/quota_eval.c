@@ -38,9 +38,7 @@ static void max_to(json_t *usage, const char *name, const char *value) {
   if (!cur || quota_cmp(value, cur) > 0) json_object_set_new(usage, name, json_string(value));
 }
 
-/* Pod requests or limits (field): containers summed, then the max with
- * every init container. */
-static json_t *pod_resources(const json_t *spec, const char *field) {
+json_t *quota_pod_resources(const json_t *spec, const char *field) {
   json_t *sum = json_object();
   size_t i;
   json_t *c;
@@ -63,7 +61,7 @@ static void pod_usage(const json_t *pod, json_t *u) {
   json_object_set_new(u, "pods", json_string("1"));
   const json_t *spec = json_object_get(pod, "spec");
   static const char *const compute[] = {"cpu", "memory", "ephemeral-storage", NULL};
-  json_t *req = pod_resources(spec, "requests"), *lim = pod_resources(spec, "limits");
+  json_t *req = quota_pod_resources(spec, "requests"), *lim = quota_pod_resources(spec, "limits");
   for (int i = 0; compute[i]; i++) {
     const char *r = json_string_value(json_object_get(req, compute[i]));
     const char *l = json_string_value(json_object_get(lim, compute[i]));

@@ -18,6 +18,10 @@
  * a new reference. */
 json_t *quota_usage(const char *group, const char *plural, const json_t *obj);
 
+/* A pod spec's effective requests or limits (field): containers summed,
+ * then the max with every init container. New reference. */
+json_t *quota_pod_resources(const json_t *spec, const char *field);
+
 /* Whether obj (of group/plural) is in the scopes of a quota (its spec's
  * scopes and scopeSelector: Terminating, NotTerminating, BestEffort,
  * NotBestEffort, PriorityClass); a quota with scopes counts only pods. */

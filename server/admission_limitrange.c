@@ -8,6 +8,7 @@
 #include "admission.h"
 #include "api.h"
 #include "quantity.h"
+#include "quota_eval.h"
 #include "status.h"
 #include <stdarg.h>
 #include <stdio.h>
@@ -142,33 +143,8 @@ static void check_containers(errlist *e, const json_t *item, const json_t *spec)
   }
 }
 
-/* The pod's total of field: containers summed, then max with init containers. */
-static json_t *pod_total(const json_t *spec, const char *field) {
-  json_t *sum = json_object();
-  size_t i;
-  json_t *c;
-  const char *k;
-  json_t *v;
-  json_array_foreach(json_object_get(spec, "containers"), i, c) {
-    json_object_foreach((json_t *)resources_of(c, field), k, v) {
-      quantity a, b;
-      if (quantity_parse(json_string_value(v), &b)) continue;
-      if (!json_object_get(sum, k) || quantity_parse(json_string_value(json_object_get(sum, k)), &a)) quantity_parse("0", &a);
-      quantity s = quantity_add(&a, &b);
-      char buf[64];
-      json_object_set_new(sum, k, json_string(quantity_format_str(&s, buf, sizeof buf)));
-    }
-  }
-  json_array_foreach(json_object_get(spec, "initContainers"), i, c) {
-    json_object_foreach((json_t *)resources_of(c, field), k, v) {
-      if (!json_object_get(sum, k) || cmpq(v, json_object_get(sum, k)) > 0) json_object_set(sum, k, v);
-    }
-  }
-  return sum;
-}
-
 static void check_pod(errlist *e, const json_t *item, const json_t *spec) {
-  json_t *req = pod_total(spec, "requests"), *lim = pod_total(spec, "limits");
+  json_t *req = quota_pod_resources(spec, "requests"), *lim = quota_pod_resources(spec, "limits");
   const char *k;
   json_t *v;
   json_object_foreach(json_object_get(item, "min"), k, v) min_constraint(e, "Pod", k, v, req, lim);
