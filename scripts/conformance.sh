@@ -44,7 +44,8 @@ mkdir -p build
 # the suite runs kubectl from PATH for its kubectl tests: use the 1.20 one it was written for (a newer kubectl
 # reads the OpenAPI v3 documents a 1.20 server lacks and ckube serves, and explains fields in another format)
 PATH="$(dirname "$KUBECTL"):$PATH"
-CONF_LOG=${CONF_LOG:-$ROOT/build/conformance.log} bash "$SHARED/conformance/run.sh" "$KC" "$FOCUS" "$SKIP"
+CONF_LOG=${CONF_LOG:-$ROOT/build/conformance.log}
+CONF_LOG=$CONF_LOG bash "$SHARED/conformance/run.sh" "$KC" "$FOCUS" "$SKIP"
 rc=$?
-cp "$T/server.log" "$ROOT/build/conformance-server.log" 2>/dev/null
+cp "$T/server.log" "${CONF_LOG%.log}-server.log" 2>/dev/null
 exit $rc
