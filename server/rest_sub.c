@@ -2,6 +2,7 @@
  * rest_sub.h). Scale writes become a merge patch of spec.replicas on the
  * parent, so they share the parent's validation and conflict handling. */
 #include "rest_sub.h"
+#include "pod_log.h"
 #include "crd.h"
 #include "crd_schema.h"
 #include "rest.h"
@@ -108,6 +109,10 @@ static void send_scale(http_req *rq, api_result *res) {
 }
 
 bool rest_sub_get(http_req *rq) {
+  if (!strcmp(rq->sub, "log") && !rq->res->ref.group[0] && !strcmp(rq->res->ref.plural, "pods")) {
+    pod_log_get(rq);
+    return true;
+  }
   if (strcmp(rq->sub, "scale") != 0) return false;
   api_result res = api_get(rq->res, rq->ns, rq->name);
   send_scale(rq, &res);

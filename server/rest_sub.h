@@ -1,7 +1,8 @@
 /* rest_sub.h - subresources with their own shapes: scale (autoscaling/v1
  * Scale over spec.replicas of deployments, replicasets, statefulsets and
- * replicationcontrollers), pods/binding (and the bindings resource) and
- * pods/eviction. Each returns true when it handled (answered) the request. */
+ * replicationcontrollers), pods/binding (and the bindings resource),
+ * pods/eviction and pods/log (pod_log.h). Each returns true when it
+ * handled (answered) the request. */
 #ifndef CKUBE_REST_SUB_H
 #define CKUBE_REST_SUB_H
 #include <stdbool.h>
