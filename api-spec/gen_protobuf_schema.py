@@ -11,11 +11,13 @@ field order) and swagger.json (x-kubernetes-group-version-kind).
 Output: {"kinds": {"apps/v1/Deployment": "k8s.io.api.apps.v1.Deployment",
 "DeleteOptions": <meta message, any apiVersion>, ...}, "lists": [messages
 whose Go type is a slice, e.g. ExtraValue], "msgs": {FQN: [[number,
-jsonName, type, flags(, goName)], ...]}} where type is a scalar name
+jsonName, type, flags(, goName(, goSliceType))], ...]}} where type is a scalar name
 ("string", "int64", ...), a message FQN, or [keyType, valueType] for maps;
 flags: 1 omitempty, 2 Go pointer, 4 inline, 8 json:"-", 16 repeated.
 goName is present only when it is not jsonName with its first letter
-upper-cased (it appears in decode errors, like Go's generated code)."""
+upper-cased (it appears in decode errors, like Go's generated code), or
+null when only goSliceType follows: the name reflect gives a slice field's
+Go type ("[]v1.Container"), which json-iterator's decode errors print."""
 import json
 import os
 import re
@@ -200,6 +202,42 @@ def parse_go(path):
     return structs, slices, objects
 
 
+GO_BUILTINS = {"string", "bool", "byte", "int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16",
+               "uint32", "uint64", "float32", "float64"}
+
+
+def go_imports(path):
+    """Maps each import name of a Go file to its package's name (the last
+    path element): metav1 -> v1, resource -> resource."""
+    out = {}
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except OSError:
+        return out
+    for alias, imp in re.findall(r'^\s*(?:import\s+)?(\w+\s+)?"([\w\./-]+)"\s*$', text, re.M):
+        last = imp.rsplit("/", 1)[-1]
+        out[(alias.strip() or last)] = last
+    return out
+
+
+def go_slice_type(gotype, own_pkg, imports):
+    """The name reflect gives a Go slice type ("[]Container" in package v1 ->
+    "[]v1.Container"), as json-iterator's errors print it; None for
+    non-slices and []byte."""
+    if not gotype.startswith("[]") or gotype == "[]byte":
+        return None
+    elem = gotype[2:]
+    star = "*" if elem.startswith("*") else ""
+    elem = elem.lstrip("*")
+    if "." in elem:
+        alias, name = elem.split(".", 1)
+        elem = imports.get(alias, alias) + "." + name
+    elif elem not in GO_BUILTINS:
+        elem = own_pkg + "." + elem
+    return "[]" + star + elem
+
+
 def pb_number(tag):
     parts = tag.split(",")
     try:
@@ -217,15 +255,17 @@ def scalar_or_msg(f):
 def build(api_root):
     proto_root = os.path.join(api_root, "proto")
     msgs, pkg_dirs = load_descriptors(proto_root)
-    go = {}
+    go, go_pkg = {}, {}
     for pkg, d in pkg_dirs.items():
-        structs, slices, objects = {}, set(), set()
+        structs, slices, objects, imports = {}, set(), set(), {}
         for gofile in ("types.go", "time.go", "micro_time.go"):
             s, sl, ob = parse_go(os.path.join(proto_root, d, gofile))
             structs.update(s)
             slices |= sl
             objects |= ob
+            imports.update(go_imports(os.path.join(proto_root, d, gofile)))
         go[pkg] = (structs, slices, objects)
+        go_pkg[pkg] = (d.rstrip("/").rsplit("/", 1)[-1], imports)
 
     out_msgs, lists = {}, []
     for fqn, m in sorted(msgs.items()):
@@ -253,7 +293,7 @@ def build(api_root):
                 typ = [kv.get(1, "string"), kv.get(2, "string")]
             elif f["label"] == 3:
                 flags |= F_REPEATED
-            jname, goname = f["name"], None
+            jname, goname, slicetype = f["name"], None, None
             gf = gofields.get(f["number"])
             if gf is not None:
                 goname = gf["go"]
@@ -272,6 +312,8 @@ def build(api_root):
                         flags |= F_INLINE
                 if gf["type"].startswith("*"):
                     flags |= F_POINTER
+                own, imports = go_pkg.get(pkg, ("", {}))
+                slicetype = go_slice_type(gf["type"], own, imports)
             else:
                 # No Go struct seen (e.g. meta/v1 types outside types.go):
                 # the generated Go code of those all uses omitempty.
@@ -280,6 +322,8 @@ def build(api_root):
             row = [f["number"], jname, typ, flags]
             if goname and goname != jname[:1].upper() + jname[1:]:
                 row.append(goname)
+            if slicetype:
+                row += [None] * (5 - len(row)) + [slicetype]
             rows.append((order.get(f["number"], 1000 + len(rows)), row))
         rows.sort(key=lambda r: r[0])
         out_msgs[fqn] = [r for _, r in rows]

@@ -4,6 +4,7 @@
  * with their own shapes (scale, binding, eviction) are in rest_sub.c and
  * streaming in watch.c. */
 #include "rest.h"
+#include "decode_check.h"
 #include "reviews.h"
 #include "apispec.h"
 #include "k8s_protobuf.h"
@@ -156,6 +157,30 @@ json_t *rest_decode_body(http_req *rq, json_t **st) {
     json_decref(v);
     v = NULL;
     *st = status_bad_request("couldn't get version/kind; json parse error: expected an object");
+  }
+  return v;
+}
+
+/* The request body of a create or update: as rest_decode_body, then refused
+ * as kube-apiserver's decoding would refuse it when a value does not fit its
+ * field's Go type (built-in kinds; custom resources have their schemas). */
+static json_t *rest_decode_object(http_req *rq, json_t **st) {
+  json_t *v = rest_decode_body(rq, st);
+  const char *ct = rq->content_type ? rq->content_type : "application/json";
+  if (!v || rq->res->ref.crd || !strncmp(ct, "application/vnd.kubernetes.protobuf", 35)) return v;
+  pthread_once(&pb_once, load_pb_schema);
+  const char *kind = rq->res->ref.kind, *av = rq->res->group_version;
+  const char *msg = pb_schema ? k8s_protobuf_message_for(pb_schema, av, kind) : NULL;
+  if (!msg) return v;
+  const char *version = strrchr(av, '/') ? strrchr(av, '/') + 1 : av;
+  bool yaml = strstr(ct, "yaml") != NULL; /* checked as the JSON Kubernetes converts YAML to */
+  char *text = yaml ? json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+  *st = yaml ? decode_check(pb_schema, msg, kind, version, text, strlen(text))
+             : decode_check(pb_schema, msg, kind, version, rq->body, rq->body_len);
+  free(text);
+  if (*st) {
+    json_decref(v);
+    v = NULL;
   }
   return v;
 }
@@ -330,7 +355,7 @@ void rest_handle(http_req *rq) {
       return;
     }
     if (!verb_allowed(rq, VERB_CREATE, "create")) return;
-    json_t *obj = rest_decode_body(rq, &st);
+    json_t *obj = rest_decode_object(rq, &st);
     if (!obj) {
       http_send_status(rq, st);
       return;
@@ -353,7 +378,7 @@ void rest_handle(http_req *rq) {
     }
     if (sub && rest_sub_put(rq, &o)) return;
     if (!verb_allowed(rq, VERB_UPDATE, "update")) return;
-    json_t *obj = rest_decode_body(rq, &st);
+    json_t *obj = rest_decode_object(rq, &st);
     if (!obj) {
       http_send_status(rq, st);
       return;

@@ -1,0 +1,18 @@
+/* go_errors.h - the checks of Go standard library parsers whose error texts
+ * Kubernetes passes on to clients: time.Parse with RFC3339 (metav1.Time) and
+ * RFC3339 with microseconds (metav1.MicroTime), and base64.StdEncoding
+ * ([]byte fields such as Secret data). Each returns 0 when Go accepts the
+ * input, else -1 with Go's message in err. */
+#ifndef CKUBE_GO_ERRORS_H
+#define CKUBE_GO_ERRORS_H
+#include <stddef.h>
+
+/* time.Parse(time.RFC3339, s) (micro: time.RFC3339Micro as MicroTime
+ * uses): `parsing time "x" as "2006-01-02T15:04:05Z07:00": cannot parse "x"
+ * as "2006"`, `parsing time "...": month out of range`, ... */
+int go_time_parse(const char *s, size_t len, int micro, char *err, size_t errlen);
+
+/* base64.StdEncoding.DecodeString(s): `illegal base64 data at input byte N`. */
+int go_base64_check(const char *s, size_t len, char *err, size_t errlen);
+
+#endif
