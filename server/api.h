@@ -20,6 +20,9 @@ typedef struct {
   const char *field_manager;
   bool force;
   json_t *warnings; /* optional array (borrowed): warning texts are appended */
+  const json_t *user; /* the requester's authentication/v1 UserInfo (borrowed) for admission webhooks;
+                         NULL: the server itself */
+  bool patch;         /* set by api_patch: the update is a PATCH (webhooks see PatchOptions) */
 } api_opts;
 
 /* An outcome: HTTP code and either body (object in the requested version, or
@@ -71,6 +74,11 @@ json_t *api_list(const resource *r, const char *ns, const api_list_opts *lo, cob
  * itself, increfed, when no conversion is needed). Custom resources whose
  * schema has defaults are defaulted on the way (defaulting from storage). */
 json_t *api_to_version(const resource *r, json_t *stored);
+
+/* Converts obj (in from's version) in place to the version of to, another
+ * version of the same stored resource, through the storage version.
+ * 0, or -1 when there is no conversion. */
+int api_convert(const resource *from, const resource *to, json_t *obj);
 
 /* True when stored objects of r can be sent as their stored bytes: same
  * version and nothing to apply on read. */

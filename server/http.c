@@ -15,6 +15,7 @@
 #include "table_output.h"
 #include "yaml_json.h"
 #include <civetweb.h>
+#include <openssl/x509.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -237,14 +238,42 @@ bool http_authenticate_token(const char *t, char *user, size_t len, json_t *grou
   return true;
 }
 
-static bool authenticated(struct mg_connection *conn, const struct mg_request_info *ri) {
-  if (ri->client_cert) return true; /* verified against the cluster CA by the TLS layer */
+/* The user of a client certificate: CN the name, O the groups (x509 request authenticator). */
+static json_t *cert_user(const struct mg_client_cert *cc) {
+  X509_NAME *subj = cc->peer_cert ? X509_get_subject_name((X509 *)cc->peer_cert) : NULL;
+  json_t *groups = json_array();
+  char cn[256] = "";
+  for (int i = 0; subj && i < X509_NAME_entry_count(subj); i++) {
+    X509_NAME_ENTRY *e = X509_NAME_get_entry(subj, i);
+    int nid = OBJ_obj2nid(X509_NAME_ENTRY_get_object(e));
+    const ASN1_STRING *d = X509_NAME_ENTRY_get_data(e);
+    char v[256];
+    snprintf(v, sizeof v, "%.*s", ASN1_STRING_length(d), (const char *)ASN1_STRING_get0_data(d));
+    if (nid == NID_commonName) snprintf(cn, sizeof cn, "%s", v);
+    else if (nid == NID_organizationName) json_array_append_new(groups, json_string(v));
+  }
+  json_array_append_new(groups, json_string("system:authenticated"));
+  return json_pack("{s:s,s:o}", "username", cn, "groups", groups);
+}
+
+/* Authenticates the request; *user gets the UserInfo (new reference). */
+static bool authenticated(struct mg_connection *conn, const struct mg_request_info *ri, json_t **user) {
+  if (ri->client_cert) { /* verified against the cluster CA by the TLS layer */
+    *user = cert_user(ri->client_cert);
+    return true;
+  }
   const char *auth = mg_get_header(conn, "Authorization");
   if (auth && !strncasecmp(auth, "Bearer ", 7)) {
     const char *t = auth + 7;
     while (*t == ' ') t++;
-    char user[600];
-    return http_authenticate_token(t, user, sizeof user, NULL);
+    char name[600];
+    json_t *groups = json_array();
+    if (!http_authenticate_token(t, name, sizeof name, groups)) {
+      json_decref(groups);
+      return false;
+    }
+    *user = json_pack("{s:s,s:o}", "username", name, "groups", groups);
+    return true;
   }
   return false;
 }
@@ -303,7 +332,7 @@ static int handler(struct mg_connection *conn, void *unused) {
   rq.accept = mg_get_header(conn, "Accept");
   rq.warnings = json_array();
 
-  if (!open_path(rq.path) && !authenticated(conn, ri)) {
+  if (!open_path(rq.path) && !authenticated(conn, ri, &rq.user)) {
     rq.form = OUT_JSON;
     http_send_status(&rq, status_failure(401, "Unauthorized", "Unauthorized", NULL));
     goto done;
@@ -339,6 +368,7 @@ done:;
        secs * 1000);
   free(rq.body);
   json_decref(rq.warnings);
+  json_decref(rq.user);
   return rq.code ? rq.code : 500;
 }
 

@@ -28,6 +28,7 @@ typedef struct http_req {
   const char *table_version; /* "v1" or "v1beta1" for Table output */
   json_t *warnings;          /* array of strings, sent as Warning headers */
   int code;                  /* status code sent (for metrics and logs) */
+  json_t *user;              /* authentication/v1 UserInfo of the requester ({username, groups}), or NULL */
   /* API coordinates (filled by the router for resource requests) */
   const resource *res;
   char ns[256], name[256], sub[64];

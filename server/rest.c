@@ -101,6 +101,7 @@ static bool read_opts(http_req *rq, api_opts *o, json_t **st) {
   o->field_manager = http_query(rq, "fieldManager", fm, sizeof fm);
   o->force = http_query_bool(rq, "force");
   o->warnings = rq->warnings;
+  o->user = rq->user;
   return true;
 }
 
