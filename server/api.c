@@ -65,6 +65,14 @@ json_t *api_to_version(const resource *r, json_t *stored) {
   return copy;
 }
 
+int api_convert(const resource *from, const resource *to, json_t *obj) {
+  if (from == to) return 0;
+  const resource *s = storage_of(from);
+  if (from != s && convert(from, obj, from->group_version, s->group_version) != 0) return -1;
+  if (to != s && convert(to, obj, s->group_version, to->group_version) != 0) return -1;
+  return 0;
+}
+
 /* Converts a request-version object to the storage version, in place. */
 static void to_storage(const resource *r, json_t *obj) {
   if (!same_version(r)) convert(r, obj, r->group_version, storage_of(r)->group_version);
@@ -223,11 +231,15 @@ api_result api_create(const resource *r, const char *ns, json_t *obj, const api_
   }
   kinds_default(&r->ref, obj);
   kinds_prepare_create(&r->ref, obj);
-  name = meta_str(obj, "name");
+  char name_buf[512]; /* a copy: a mutating webhook's patch replaces the object's metadata */
+  snprintf(name_buf, sizeof name_buf, "%s", meta_str(obj, "name") ? meta_str(obj, "name") : "");
+  name = name_buf;
   char shown[512]; /* the name admission errors show: generateName if the name was generated */
   snprintf(shown, sizeof shown, "%s", generated ? meta_str(obj, "generateName") : name);
+  const char *asked = generated ? "" : name; /* the name webhooks are told: none yet when generated */
   if ((st = check_namespace_lifecycle(r, ns, name)) || (st = admission_mutate(r, ns, shown, obj, NULL)) ||
-      (st = validate(r, obj, NULL)) || (st = admission_validate(r, ns, shown, obj, NULL)) ||
+      (st = api_webhook_mutate(r, NULL, ns, asked, obj, NULL, o)) || (st = validate(r, obj, NULL)) ||
+      (st = admission_validate(r, ns, shown, obj, NULL)) || (st = api_webhook_validate(r, NULL, ns, asked, obj, NULL, o)) ||
       (st = service_allocate(r, obj, NULL))) {
     json_decref(obj);
     return fail(st);
@@ -238,7 +250,7 @@ api_result api_create(const resource *r, const char *ns, json_t *obj, const api_
   api_canonical_order(r, obj);
   char err[256];
   cobj *out = NULL;
-  char *name_copy = strdup(name);
+  char *name_copy = strdup(meta_str(obj, "name") ? meta_str(obj, "name") : name);
   int rc = cache_write(g_cache, r->bucket, r->ref.namespaced ? ns : "", name_copy, 0, obj, false, &out, NULL, err,
                        sizeof err);
   api_result res;
@@ -288,8 +300,10 @@ static json_t *prepare_update(const resource *r, const char *sub, json_t *obj, c
   kinds_prepare_update(&r->ref, sub, obj, old);
   const char *ns = meta_str(old, "namespace"), *name = meta_str(old, "name");
   if (!sub && (st = admission_mutate(r, ns ? ns : "", name, obj, old))) return st;
+  if ((st = api_webhook_mutate(r, sub, ns, name, obj, old, o))) return st;
   if ((st = validate(r, obj, old))) return st;
   if (!sub && (st = admission_validate(r, ns ? ns : "", name, obj, old))) return st;
+  if ((st = api_webhook_validate(r, sub, ns, name, obj, old, o))) return st;
   bool changed = r->ref.crd ? cr_generation_changed(&r->ref, obj, old) : spec_changed(obj, old);
   if (tracks_generation(r) && changed) {
     json_int_t g = json_integer_value(json_object_get(omd, "generation"));
@@ -460,7 +474,6 @@ api_result api_delete(const resource *r, const char *ns, const char *name, const
     }
     json_t *obj = api_to_version(r, cur->obj);
     json_t *next = json_deep_copy(obj);
-    json_decref(obj);
     json_t *md = meta_of(next);
     if (!json_object_get(md, "deletionTimestamp")) kinds_prepare_delete(&r->ref, next);
     bool is_ns = !r->ref.group[0] && !strcmp(r->ref.plural, "namespaces");
@@ -485,6 +498,13 @@ api_result api_delete(const resource *r, const char *ns, const char *name, const
         if (!json_is_object(status)) json_object_set_new(next, "status", status = json_object());
         json_object_set_new(status, "phase", json_string("Terminating"));
       }
+    }
+    json_t *st = api_webhook_delete(r, ns, name, obj, options, dry, o);
+    json_decref(obj);
+    if (st) {
+      json_decref(next);
+      cobj_unref(cur);
+      return fail(st);
     }
     if (dry) {
       cobj_unref(cur);

@@ -37,4 +37,17 @@ api_result api_store_unchecked(const resource *r, const char *ns, const char *na
  * create and update; returns NULL or a Status. */
 json_t *service_allocate(const resource *r, json_t *svc, const json_t *old);
 
+/* Dynamic admission (api_webhook.c): the mutating webhooks of a create
+ * (old NULL) or update, run after the built-in mutating plugins; the
+ * validating ones after the kind's validation and the built-in validating
+ * plugins; and both on delete (cur: the object as it is, options: the
+ * DeleteOptions or NULL). sub: subresource or NULL. Each returns NULL or
+ * the Status to answer (new reference); free when no webhook is configured. */
+json_t *api_webhook_mutate(const resource *r, const char *sub, const char *ns, const char *name, json_t *obj,
+                           const json_t *old, const api_opts *o);
+json_t *api_webhook_validate(const resource *r, const char *sub, const char *ns, const char *name, json_t *obj,
+                             const json_t *old, const api_opts *o);
+json_t *api_webhook_delete(const resource *r, const char *ns, const char *name, const json_t *cur,
+                           const json_t *options, bool dry_run, const api_opts *o);
+
 #endif

@@ -92,6 +92,9 @@ api_result api_patch(const resource *r, const char *ns, const char *name, const 
     json_decref(patch);
     return fail(status_bad_request("PATCH requests with apply content type must specify fieldManager"));
   }
+  api_opts po = o ? *o : (api_opts){0};
+  po.patch = true; /* webhooks see PatchOptions */
+  o = &po;
   int64_t want = t == P_JSON ? 0 : meta_rv(patch);
   api_result res = {0};
   for (int attempt = 0; attempt < MAX_RETRIES; attempt++) {

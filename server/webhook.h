@@ -1,0 +1,53 @@
+/* webhook.h - dynamic admission control: kube-apiserver 1.20's
+ * MutatingAdmissionWebhook and ValidatingAdmissionWebhook plugins. The
+ * configurations are the stored admissionregistration.k8s.io/v1
+ * MutatingWebhookConfiguration and ValidatingWebhookConfiguration objects,
+ * read from the watch cache on every request (nothing to do, and next to no
+ * cost, while there are none). The API core calls webhook_mutate after the
+ * built-in mutating plugins and webhook_validate after the built-in
+ * validating ones, on create, update (also patch and subresources) and
+ * delete. Matching is in webhook_match.c, the AdmissionReview in
+ * webhook_review.c, the HTTP(S) call in webhook_call.c and the dispatch in
+ * webhook_admission.c. Thread-safe. */
+#ifndef CKUBE_WEBHOOK_H
+#define CKUBE_WEBHOOK_H
+#include <stdbool.h>
+#include <jansson.h>
+#include "registry.h"
+
+/* What admission knows about one request (admission.Attributes). */
+typedef struct {
+  const char *operation;  /* "CREATE", "UPDATE", "DELETE" or "CONNECT" */
+  const resource *r;      /* the resource as requested (its version) */
+  const char *sub;        /* subresource ("status"), "" or NULL for the resource itself */
+  const char *ns;         /* "" for cluster-scoped resources; a Namespace's own name for it */
+  const char *name;       /* "" when the server generates it */
+  json_t *obj;            /* the object in r's version (sub's kind for subresources); NULL on DELETE.
+                             webhook_mutate patches it in place */
+  const json_t *old;      /* the stored object on UPDATE and DELETE, NULL on CREATE */
+  const json_t *options;  /* CreateOptions, UpdateOptions, PatchOptions or DeleteOptions, or NULL */
+  bool dry_run;
+  const json_t *user;     /* authentication.k8s.io UserInfo ({username, uid, groups, extra}); NULL: the
+                             server itself (system:apiserver in system:masters) */
+  json_t *warnings;       /* array the webhooks' warnings are appended to, or NULL */
+} wh_attrs;
+
+/* Calls the matching mutating webhooks in order (configurations by name,
+ * then webhook order), applying their JSON patches to a->obj, with one
+ * reinvocation round for reinvocationPolicy IfNeeded. NULL when admitted,
+ * else the Status to answer (new reference). */
+json_t *webhook_mutate(const wh_attrs *a);
+
+/* Calls the matching validating webhooks (side by side when several).
+ * NULL or the Status of the first failure in webhook order (new reference). */
+json_t *webhook_validate(const wh_attrs *a);
+
+/* Whether any mutating (or validating) webhook configuration is stored: a
+ * count in the watch cache, for the fast path of every write. */
+bool webhook_configured(bool mutating);
+
+/* Whether r is one of the webhook configuration kinds, which webhooks never
+ * see (so a broken webhook cannot lock its own configuration). */
+bool webhook_exempt(const resource *r, const char *sub);
+
+#endif
