@@ -16,7 +16,8 @@ $CKUBE_SERVER_BIN and $CKUBE_NODE_BIN (the binaries under test).
 Three simulated nodes (`ckube-node --simulate 3`, named sim-0..sim-2) run for
 the whole run, so pods get scheduled and run; $NODES names them. The server
 runs with --node-monitor-grace-period 8, so a node silent for 8 s is lost.
-A `.py` case is run with /usr/bin/python3 and must exit 0.
+A `.py` case is run with /usr/bin/python3 (once, with the first kubectl on
+$PATH; $KUBECTLS lists every kubectl given, ':'-separated) and must exit 0.
 Prints one line per case and a final "N passed, N failed"."""
 import argparse, json, os, re, shutil, signal, socket, ssl, subprocess, sys, tempfile, time, urllib.request
 
@@ -190,7 +191,8 @@ def main():
     base_env = dict(os.environ, SERVER=f"https://127.0.0.1:{port}", TOKEN=token, DATA=data,
                     CACERT=os.path.join(data, "pki", "ca.crt"), KUBECONFIG=kubeconfig,
                     M=os.path.join(HERE, "manifests"), CKUBE_SERVER_BIN=os.path.abspath(args.server),
-                    CKUBE_NODE_BIN=node_bin, NODES=" ".join(f"sim-{i}" for i in range(SIM_NODES)))
+                    CKUBE_NODE_BIN=node_bin, NODES=" ".join(f"sim-{i}" for i in range(SIM_NODES)),
+                    KUBECTLS=os.pathsep.join(os.path.abspath(k) for k in args.kubectl))
     cases = sorted(f for f in os.listdir(os.path.join(HERE, "cases")) if f.endswith((".case", ".py")))
     cases = [c for c in cases if re.search(args.filter, c)]
     passed = failed = 0
