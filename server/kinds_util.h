@@ -116,6 +116,8 @@ void hpa_validate(const kind_ref *k, const json_t *obj, const json_t *old, field
 void storageclass_default(const kind_ref *k, json_t *obj);
 void priorityclass_default(const kind_ref *k, json_t *obj);
 void priorityclass_validate(const kind_ref *k, const json_t *obj, const json_t *old, field_errors *fe);
+void webhookconfig_default(const kind_ref *k, json_t *obj);
+void webhookconfig_validate(const kind_ref *k, const json_t *obj, const json_t *old, field_errors *fe);
 void storageclass_validate(const kind_ref *k, const json_t *obj, const json_t *old, field_errors *fe);
 void rbac_default(const kind_ref *k, json_t *obj);
 void rbac_validate(const kind_ref *k, const json_t *obj, const json_t *old, field_errors *fe);
