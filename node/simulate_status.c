@@ -182,13 +182,28 @@ static json_t *container_statuses(const json_t *pod, const char *which, const si
   return out;
 }
 
+/* The longest readinessProbe.initialDelaySeconds of the pod's containers,
+ * in ms: kubelet runs no readiness probe before it, so the container is not
+ * Ready before it (the simulated probes succeed once they run). */
+static long readiness_delay_ms(const json_t *pod) {
+  long delay = 0;
+  size_t i;
+  json_t *c;
+  json_array_foreach(json_object_get(json_object_get(pod, "spec"), "containers"), i, c) {
+    const json_t *probe = json_object_get(c, "readinessProbe");
+    long d = (long)json_integer_value(json_object_get(probe, "initialDelaySeconds")) * 1000;
+    if (d > delay) delay = d;
+  }
+  return delay;
+}
+
 static json_t *build_status(const json_t *pod, const sim_pod_state *st, const char *host_ip, const char *pod_ip,
                             sim_phase ph, int code, long long now_ms) {
   char now[32], start[32], msg[1024];
   sim_rfc3339(now_ms, now, sizeof now);
   sim_rfc3339(st->pod_started_ms, start, sizeof start);
   const char *ready_ann = annotation(pod, ANN_READY);
-  bool ready = !(ready_ann && !strcmp(ready_ann, "false"));
+  bool ready = !(ready_ann && !strcmp(ready_ann, "false")) && now_ms >= st->run_started_ms + readiness_delay_ms(pod);
   unready_message(pod, msg, sizeof msg);
   const char *have_ip = path_str(pod, "status", "podIP");
   const char *ip = have_ip && *have_ip ? have_ip : pod_ip;
@@ -289,7 +304,19 @@ sim_action sim_pod_step(const json_t *pod, sim_pod_state *st, const char *host_i
     st->pod_started_ms = st->run_started_ms = now_ms;
     st->restarts = 0;
     *status = build_status(pod, st, host_ip, pod_ip, RUNNING, 0, now_ms);
-    if (!runs_forever) *recheck_ms = run > 0 ? run : 1;
+    long delay = readiness_delay_ms(pod);
+    st->ready_pending = delay > 0 && runs_forever;
+    *recheck_ms = st->ready_pending ? delay : runs_forever ? 0 : run > 0 ? run : 1;
+    return SIM_WRITE_STATUS;
+  }
+  if (st->ready_pending) {
+    long long due = st->run_started_ms + readiness_delay_ms(pod);
+    if (now_ms < due) {
+      *recheck_ms = (long)(due - now_ms);
+      return SIM_NOTHING;
+    }
+    st->ready_pending = false;
+    *status = build_status(pod, st, host_ip, pod_ip, RUNNING, 0, now_ms);
     return SIM_WRITE_STATUS;
   }
   if (runs_forever) return SIM_NOTHING;

@@ -21,6 +21,7 @@ typedef struct {
   long long last_started_ms, last_finished_ms; /* the previous run (restarts > 0) */
   int last_exit_code;
   int pull_failures;        /* image pulls failed so far (unpullable images) */
+  bool ready_pending;       /* Running, waiting for the readiness probes' initial delay */
 } sim_pod_state;
 
 typedef enum { SIM_NOTHING, SIM_WRITE_STATUS, SIM_DELETE } sim_action;

@@ -76,6 +76,32 @@ static void test_not_ready(void) {
   json_decref(p);
 }
 
+/* A readiness probe's initialDelaySeconds holds Ready back (kubelet probes
+ * no earlier); then the simulated probe succeeds and Ready turns True. */
+static void test_readiness_initial_delay(void) {
+  json_t *p = pod("Always", NULL, NULL, NULL), *st = NULL;
+  json_object_set_new(json_array_get(json_object_get(json_object_get(p, "spec"), "containers"), 0), "readinessProbe",
+                      json_pack("{s:i}", "initialDelaySeconds", 20));
+  sim_pod_state s = {0};
+  long recheck;
+  CHECK(sim_pod_step(p, &s, "h", "i", T0, &st, &recheck) == SIM_WRITE_STATUS);
+  CHECK(recheck == 20000);
+  CHECK_STR(cond(st, "Ready", "status"), "False");
+  CHECK(json_is_false(json_object_get(container(st), "ready")));
+  json_object_set(p, "status", st);
+  json_decref(st);
+  CHECK(sim_pod_step(p, &s, "h", "i", T0 + 5000, &st, &recheck) == SIM_NOTHING);
+  CHECK(recheck == 15000);
+  CHECK(sim_pod_step(p, &s, "h", "i", T0 + 20000, &st, &recheck) == SIM_WRITE_STATUS);
+  CHECK_STR(cond(st, "Ready", "status"), "True");
+  CHECK_STR(cond(st, "Ready", "lastTransitionTime"), "2023-11-14T22:13:40Z");
+  CHECK(json_is_true(json_object_get(container(st), "ready")));
+  CHECK(json_integer_value(json_object_get(container(st), "restartCount")) == 0);
+  json_decref(st);
+  CHECK(sim_pod_step(p, &s, "h", "i", T0 + 60000, &st, &recheck) == SIM_NOTHING);
+  json_decref(p);
+}
+
 static void test_exit_zero_succeeds(void) {
   json_t *p = pod("Never", "2", NULL, NULL), *st = NULL;
   sim_pod_state s = {0};
@@ -175,5 +201,6 @@ static void test_unpullable_image(void) {
   json_decref(p);
 }
 
-TEST_MAIN(TEST(test_start_always), TEST(test_unpullable_image), TEST(test_not_ready), TEST(test_exit_zero_succeeds), TEST(test_exit_nonzero),
+TEST_MAIN(TEST(test_start_always), TEST(test_unpullable_image), TEST(test_not_ready), TEST(test_readiness_initial_delay),
+          TEST(test_exit_zero_succeeds), TEST(test_exit_nonzero),
           TEST(test_adopt_and_delete))
