@@ -81,12 +81,81 @@ static void normalize_cluster_ips(json_t *spec, const json_t *old) {
   }
 }
 
+static bool same_value(const json_t *a, const json_t *b) {
+  if (!a || json_is_null(a)) return !b || json_is_null(b) || (json_is_array(b) && !json_array_size(b));
+  if (!b || json_is_null(b)) return json_is_array(a) && !json_array_size(a);
+  return json_equal(a, b);
+}
+
+/* The node ports of spec's ports, as a set: sorted, zeros left out. */
+static int cmp_int(const void *a, const void *b) { return *(const int *)a - *(const int *)b; }
+static size_t node_ports(const json_t *spec, int *out, size_t cap) {
+  size_t n = 0, i;
+  json_t *p;
+  json_array_foreach(json_object_get(spec, "ports"), i, p) {
+    int np = (int)json_integer_value(json_object_get(p, "nodePort"));
+    bool seen = false;
+    for (size_t k = 0; k < n; k++) seen |= out[k] == np;
+    if (np && !seen && n < cap) out[n++] = np;
+  }
+  qsort(out, n, sizeof *out, cmp_int);
+  return n;
+}
+
+/* dropTypeDependentFields: a type change that leaves no use for a cluster
+ * IP, node ports or a health check node port clears them when the client
+ * sent them back unchanged (the allocator then releases them); and the REST
+ * layer's externalTrafficPolicyUpdate: no policy without node ports. */
+static void drop_type_dependent(json_t *spec, const json_t *old) {
+  const json_t *ospec = json_object_get(old, "spec");
+  const char *type = kstr(spec, "type") ? kstr(spec, "type") : "", *otype = kstr(ospec, "type") ? kstr(ospec, "type") : "";
+  if (strcmp(otype, "ExternalName") && !strcmp(type, "ExternalName")) {
+    if (same_value(json_object_get(ospec, "clusterIP"), json_object_get(spec, "clusterIP")) &&
+        same_value(json_object_get(ospec, "clusterIPs"), json_object_get(spec, "clusterIPs"))) {
+      json_object_del(spec, "clusterIP");
+      json_object_del(spec, "clusterIPs");
+    }
+    static const char *const fam[] = {"ipFamilies", "ipFamilyPolicy", NULL};
+    for (int i = 0; fam[i]; i++)
+      if (same_value(json_object_get(ospec, fam[i]), json_object_get(spec, fam[i]))) json_object_del(spec, fam[i]);
+  }
+  bool needs = !strcmp(type, "NodePort") || !strcmp(type, "LoadBalancer");
+  bool oneeds = !strcmp(otype, "NodePort") || !strcmp(otype, "LoadBalancer");
+  if (oneeds && !needs) json_object_del(spec, "externalTrafficPolicy"); /* externalTrafficPolicyUpdate */
+  int a[64], b[64];
+  size_t na = node_ports(ospec, a, 64), nb = node_ports(spec, b, 64);
+  if (oneeds && !needs && na == nb && !memcmp(a, b, na * sizeof *a)) {
+    size_t i;
+    json_t *p;
+    json_array_foreach(json_object_get(spec, "ports"), i, p) json_object_del(p, "nodePort");
+  }
+  bool hc = !strcmp(type, "LoadBalancer") && !strcmp(kstr(spec, "externalTrafficPolicy") ?: "", "Local");
+  bool ohc = !strcmp(otype, "LoadBalancer") && !strcmp(kstr(ospec, "externalTrafficPolicy") ?: "", "Local");
+  if (ohc && !hc &&
+      json_integer_value(json_object_get(ospec, "healthCheckNodePort")) ==
+          json_integer_value(json_object_get(spec, "healthCheckNodePort")))
+    json_object_del(spec, "healthCheckNodePort");
+}
+
+/* Go leaves empty clusterIP and zero nodePort out of the stored object (omitempty). */
+static void drop_empty(json_t *spec) {
+  const char *ip = kstr(spec, "clusterIP");
+  if (ip && !*ip) json_object_del(spec, "clusterIP");
+  size_t i;
+  json_t *p;
+  json_array_foreach(json_object_get(spec, "ports"), i, p) {
+    const json_t *np = json_object_get(p, "nodePort");
+    if (np && json_is_integer(np) && !json_integer_value(np)) json_object_del(p, "nodePort");
+  }
+}
+
 void service_create(const kind_ref *k, json_t *obj) {
   (void)k;
   json_object_set_new(obj, "status", json_pack("{s:{}}", "loadBalancer"));
   json_t *spec = kobj(obj, "spec");
   normalize_cluster_ips(spec, NULL);
   drop_disabled(spec, NULL);
+  drop_empty(spec);
 }
 
 void service_update(const kind_ref *k, const char *sub, json_t *obj, const json_t *old) {
@@ -95,6 +164,8 @@ void service_update(const kind_ref *k, const char *sub, json_t *obj, const json_
   json_t *spec = kobj(obj, "spec");
   normalize_cluster_ips(spec, old);
   drop_disabled(spec, old);
+  drop_type_dependent(spec, old);
+  drop_empty(spec);
 }
 
 static bool headless(const json_t *spec) {
@@ -237,6 +308,15 @@ void service_validate(const kind_ref *k, const json_t *obj, const json_t *old, f
   const char *etp = kstr(spec, "externalTrafficPolicy");
   if (etp && *etp && strcmp(etp, "Cluster") && strcmp(etp, "Local"))
     fe_invalid_str(fe, "spec.externalTrafficPolicy", etp, "ExternalTrafficPolicy must be empty, Cluster or Local");
+  /* ValidateServiceExternalTrafficFieldsCombination (the REST layer's check) */
+  bool node_ports = !strcmp(type, "NodePort") || !strcmp(type, "LoadBalancer");
+  if (!node_ports && etp && *etp)
+    fe_invalid_str(fe, "spec.externalTrafficPolicy", etp,
+                   "ExternalTrafficPolicy can only be set on NodePort and LoadBalancer service");
+  json_int_t hc = json_integer_value(json_object_get(spec, "healthCheckNodePort"));
+  if (hc && !(!strcmp(type, "LoadBalancer") && etp && !strcmp(etp, "Local")))
+    fe_invalid_int(fe, "spec.healthCheckNodePort", hc,
+                   "HealthCheckNodePort can only be set on LoadBalancer service with ExternalTrafficPolicy=Local");
 }
 
 /* ---- Endpoints and EndpointSlices ---------------------------------------- */
