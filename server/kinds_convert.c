@@ -3,7 +3,8 @@
  * core/v1 <-> events.k8s.io/v1 Event (field renames),
  * discovery.k8s.io v1beta1 <-> v1 EndpointSlice (topology), and the versions
  * whose schemas are identical (batch CronJob, policy PDB, autoscaling
- * v2beta2 <-> v2), where only apiVersion changes. */
+ * v2beta2 <-> v2, the v1beta1 versions 1.20 still serves of rbac, storage,
+ * scheduling, coordination and node), where only apiVersion changes. */
 #include "kinds_util.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,8 +76,15 @@ int kinds_convert(json_t *obj, const char *from, const char *to) {
   } else if (!strcmp(kind, "EndpointSlice")) {
     if (!strcmp(to, "discovery.k8s.io/v1")) endpointslice_topology(obj, "topology", "deprecatedTopology");
     else endpointslice_topology(obj, "deprecatedTopology", "topology");
-  } else if (strcmp(kind, "CronJob") && strcmp(kind, "PodDisruptionBudget")) {
+  } else {
+    /* the 1.20 beta versions whose schemas match v1 field for field */
+    static const char *const same[] = {"CronJob",  "PodDisruptionBudget", "Role",        "ClusterRole",
+                                       "RoleBinding", "ClusterRoleBinding", "StorageClass", "CSIDriver",
+                                       "CSINode",  "VolumeAttachment",    "PriorityClass", "Lease",
+                                       "RuntimeClass", NULL};
     rc = -1;
+    for (int i = 0; same[i] && rc; i++)
+      if (!strcmp(kind, same[i])) rc = 0;
   }
   json_object_set_new(obj, "apiVersion", json_string(to));
   return rc;
