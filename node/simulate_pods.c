@@ -7,6 +7,7 @@
 #include "simulate_pods.h"
 #include "https_client.h"
 #include "log.h"
+#include "simulate_events.h"
 #include "simulate_status.h"
 #include "strmap.h"
 #include "workqueue.h"
@@ -234,7 +235,9 @@ static void process(sim_pods *p, https_client *c, const char *key) {
 
   json_t *status = NULL, *out = NULL;
   long recheck = 0;
-  sim_action act = sim_pod_step(pod, &st, host_ip, ip, now_ms(), &status, &recheck);
+  const sim_pod_state before = st;
+  long long now = now_ms();
+  sim_action act = sim_pod_step(pod, &st, host_ip, ip, now, &status, &recheck);
   const char *ns = meta(pod, "namespace"), *name = meta(pod, "name"), *uid = meta(pod, "uid");
   char path[700];
   snprintf(path, sizeof path, "/api/v1/namespaces/%s/pods/%s%s", ns, name, act == SIM_WRITE_STATUS ? "/status" : "");
@@ -252,6 +255,7 @@ static void process(sim_pods *p, https_client *c, const char *key) {
   }
   json_decref(out);
   if (code >= 200 && code < 300) {
+    sim_events_record(c, pod, &before, &st, act, now);
     pthread_mutex_lock(&p->mu);
     sp = strmap_get(p->pods, key);
     if (sp && !strcmp(meta(sp->pod, "uid") ?: "", uid ? uid : "")) sp->st = st;

@@ -27,8 +27,7 @@ int sim_set_unpullable_images(const char *regex) {
   return 0;
 }
 
-/* The first container image of pod that cannot be pulled, or NULL. */
-static const char *unpullable_image(const json_t *pod) {
+const char *sim_unpullable_image(const json_t *pod) {
   if (!have_unpullable) return NULL;
   static const char *const lists[] = {"initContainers", "containers", NULL};
   for (int l = 0; lists[l]; l++) {
@@ -289,7 +288,7 @@ sim_action sim_pod_step(const json_t *pod, sim_pod_state *st, const char *host_i
   long run = run_ms(pod);
   if (!st->started && !strcmp(phase, "Running") && json_object_get(json_object_get(pod, "status"), "containerStatuses"))
     adopt(pod, st);
-  const char *bad = st->started ? NULL : unpullable_image(pod);
+  const char *bad = st->started ? NULL : sim_unpullable_image(pod);
   if (bad) {
     /* retried like kubelet's back-off, so a fixed image starts the pod */
     if (!st->pull_failures) st->pod_started_ms = now_ms;

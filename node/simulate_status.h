@@ -41,6 +41,9 @@ sim_action sim_pod_step(const json_t *pod, sim_pod_state *st, const char *host_i
  * Returns -1 for a bad regex. Call before any sim_pod_step. */
 int sim_set_unpullable_images(const char *regex);
 
+/* The first container image of pod that cannot be pulled, or NULL. */
+const char *sim_unpullable_image(const json_t *pod);
+
 /* RFC 3339 (seconds) of a wall clock time in ms, into buf (>= 21 bytes). */
 void sim_rfc3339(long long ms, char *buf, size_t len);
 
