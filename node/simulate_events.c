@@ -144,7 +144,11 @@ void sim_events_record(https_client *c, const json_t *pod, const sim_pod_state *
   if (act == SIM_DELETE) {
     if (before->started && !before->finished) each_container(&r, stopping);
   } else if (act == SIM_WRITE_STATUS) {
-    if (after->pull_failures > before->pull_failures) pull_failed(&r, before->pull_failures == 0);
+    if (after->config_shown[0] && strcmp(after->config_shown, before->config_shown)) {
+      char msg[512];
+      snprintf(msg, sizeof msg, "Error: %s", after->config_shown);
+      record(&r, "containers", after->config_container, "Warning", "Failed", msg);
+    } else if (after->pull_failures > before->pull_failures) pull_failed(&r, before->pull_failures == 0);
     else if (after->started && !before->started) each_container(&r, started);
     else if (after->restarts > before->restarts) each_container(&r, restarted);
   }

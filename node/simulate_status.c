@@ -263,6 +263,35 @@ static json_t *pull_failed_status(const json_t *pod, const sim_pod_state *st, co
                    start, "containerStatuses", statuses);
 }
 
+/* A Pending status whose container config_container waits with
+ * CreateContainerConfigError (the others are still being created). */
+static json_t *config_failed_status(const json_t *pod, const sim_pod_state *st, const char *host_ip, long long now_ms) {
+  char now[32], start[32], msg[1024];
+  sim_rfc3339(now_ms, now, sizeof now);
+  sim_rfc3339(st->pod_started_ms, start, sizeof start);
+  unready_message(pod, msg, sizeof msg);
+  json_t *conds = json_array();
+  json_array_append_new(conds, condition(pod, "Initialized", true, NULL, NULL, now));
+  json_array_append_new(conds, condition(pod, "Ready", false, "ContainersNotReady", msg, now));
+  json_array_append_new(conds, condition(pod, "ContainersReady", false, "ContainersNotReady", msg, now));
+  json_array_append_new(conds, condition(pod, "PodScheduled", true, NULL, NULL, now));
+  json_t *statuses = json_array();
+  size_t i;
+  json_t *c;
+  json_array_foreach(json_object_get(json_object_get(pod, "spec"), "containers"), i, c) {
+    const char *name = json_string_value(json_object_get(c, "name")) ?: "";
+    bool failed = !strcmp(name, st->config_container);
+    json_t *waiting = failed ? json_pack("{s:s,s:s}", "reason", "CreateContainerConfigError", "message", st->config_error)
+                             : json_pack("{s:s}", "reason", "ContainerCreating");
+    json_array_append_new(statuses, json_pack("{s:s,s:{s:o},s:{},s:b,s:i,s:s,s:s,s:b}", "name", name, "state",
+                                              "waiting", waiting, "lastState", "ready", 0, "restartCount", 0, "image",
+                                              json_string_value(json_object_get(c, "image")) ?: "", "imageID", "",
+                                              "started", 0));
+  }
+  return json_pack("{s:s,s:o,s:s,s:s,s:o}", "phase", "Pending", "conditions", conds, "hostIP", host_ip, "startTime",
+                   start, "containerStatuses", statuses);
+}
+
 /* Takes over a pod this simulation (or a previous run of it) already
  * started: its start time and restarts come from the stored status. */
 static void adopt(const json_t *pod, sim_pod_state *st) {
@@ -296,6 +325,15 @@ sim_action sim_pod_step(const json_t *pod, sim_pod_state *st, const char *host_i
     *recheck_ms = 10000;
     if (st->pull_failures > 2) return SIM_NOTHING; /* ErrImagePull, then ImagePullBackOff, written once each */
     *status = pull_failed_status(pod, st, host_ip, bad, now_ms);
+    return SIM_WRITE_STATUS;
+  }
+  if (!st->started && st->config_error[0]) {
+    /* kubelet retries on every sync, and at once when the pod changes */
+    if (!st->pod_started_ms) st->pod_started_ms = now_ms;
+    *recheck_ms = 10000;
+    if (!strcmp(st->config_shown, st->config_error)) return SIM_NOTHING;
+    snprintf(st->config_shown, sizeof st->config_shown, "%s", st->config_error);
+    *status = config_failed_status(pod, st, host_ip, now_ms);
     return SIM_WRITE_STATUS;
   }
   if (!st->started) {

@@ -22,6 +22,10 @@ typedef struct {
   int last_exit_code;
   int pull_failures;        /* image pulls failed so far (unpullable images) */
   bool ready_pending;       /* Running, waiting for the readiness probes' initial delay */
+  /* set by the caller before a start: kubelet's container configuration
+   * failure (simulate_config.h), empty when the containers can be made */
+  char config_error[384], config_container[64];
+  char config_shown[384];   /* the failure the last status showed */
 } sim_pod_state;
 
 typedef enum { SIM_NOTHING, SIM_WRITE_STATUS, SIM_DELETE } sim_action;

@@ -1,0 +1,28 @@
+/* simulate_config.h - what kubelet 1.20 checks when it prepares a
+ * container's configuration, before anything runs: the environment
+ * (envFrom and env: ConfigMaps and Secrets that must exist, keys that must
+ * be there, downward API fields, $(VAR) expansion) and the volume mounts'
+ * subPathExpr (expanded with that environment: no missing value, no absolute
+ * path, no ".."). A failure keeps the container waiting with reason
+ * CreateContainerConfigError and kubelet's message, e.g. `configmap "cfg"
+ * not found`, `missing value for ANNOTATION`, "unable to provision SubPath
+ * `..`: must not contain '..'". */
+#ifndef CKUBE_SIMULATE_CONFIG_H
+#define CKUBE_SIMULATE_CONFIG_H
+#include <stddef.h>
+#include <jansson.h>
+
+/* Fetches a namespaced object ("configmaps" or "secrets"): a new reference,
+ * or NULL when it does not exist. */
+typedef json_t *(*sim_get_fn)(void *ctx, const char *plural, const char *ns, const char *name);
+
+/* True when pod needs anything from get (ConfigMap or Secret references). */
+int sim_config_needs_lookups(const json_t *pod);
+
+/* Checks the init containers, then the containers, in order. Returns -1 with
+ * the first container's name in container and kubelet's message in why, or
+ * 0 when every container's configuration can be made. */
+int sim_config_check(const json_t *pod, const char *host_ip, const char *pod_ip, sim_get_fn get, void *ctx,
+                     char *container, size_t clen, char *why, size_t wlen);
+
+#endif
