@@ -304,6 +304,27 @@ static void adopt(const json_t *pod, sim_pod_state *st) {
   st->restarts = (int)json_integer_value(json_object_get(cs, "restartCount"));
 }
 
+/* Keeps the sooner of two recheck delays (0: none). */
+static void soonest(long *recheck_ms, long long ms) {
+  if (ms > 0 && (*recheck_ms <= 0 || ms < *recheck_ms)) *recheck_ms = (long)ms;
+}
+
+/* spec.activeDeadlineSeconds in ms, or -1. */
+static long long active_deadline_ms(const json_t *pod) {
+  const json_t *v = json_object_get(json_object_get(pod, "spec"), "activeDeadlineSeconds");
+  return json_is_integer(v) ? (long long)json_integer_value(v) * 1000 : -1;
+}
+
+/* Kubelet's verdict once a pod outlives its activeDeadlineSeconds: Failed,
+ * DeadlineExceeded, its containers killed (exit code 137). */
+static json_t *deadline_status(const json_t *pod, const sim_pod_state *st, const char *host_ip, const char *pod_ip,
+                               long long now_ms) {
+  json_t *status = build_status(pod, st, host_ip, pod_ip, FAILED, 137, now_ms);
+  json_object_set_new(status, "reason", json_string("DeadlineExceeded"));
+  json_object_set_new(status, "message", json_string("Pod was active on the node longer than the specified deadline"));
+  return status;
+}
+
 sim_action sim_pod_step(const json_t *pod, sim_pod_state *st, const char *host_ip, const char *pod_ip,
                         long long now_ms, json_t **status, long *recheck_ms) {
   *status = NULL;
@@ -344,12 +365,23 @@ sim_action sim_pod_step(const json_t *pod, sim_pod_state *st, const char *host_i
     long delay = readiness_delay_ms(pod);
     st->ready_pending = delay > 0 && runs_forever;
     *recheck_ms = st->ready_pending ? delay : runs_forever ? 0 : run > 0 ? run : 1;
+    soonest(recheck_ms, active_deadline_ms(pod));
     return SIM_WRITE_STATUS;
+  }
+  long long deadline = active_deadline_ms(pod);
+  if (deadline >= 0) {
+    long long due = st->pod_started_ms + deadline;
+    if (now_ms >= due) {
+      st->finished = true;
+      *status = deadline_status(pod, st, host_ip, pod_ip, now_ms);
+      return SIM_WRITE_STATUS;
+    }
+    *recheck_ms = (long)(due - now_ms);
   }
   if (st->ready_pending) {
     long long due = st->run_started_ms + readiness_delay_ms(pod);
     if (now_ms < due) {
-      *recheck_ms = (long)(due - now_ms);
+      soonest(recheck_ms, due - now_ms);
       return SIM_NOTHING;
     }
     st->ready_pending = false;
@@ -359,7 +391,7 @@ sim_action sim_pod_step(const json_t *pod, sim_pod_state *st, const char *host_i
   if (runs_forever) return SIM_NOTHING;
   long long due = st->run_started_ms + run;
   if (now_ms < due) {
-    *recheck_ms = (long)(due - now_ms);
+    soonest(recheck_ms, due - now_ms);
     return SIM_NOTHING;
   }
   const char *code_s = annotation(pod, ANN_EXIT_CODE);
@@ -375,6 +407,6 @@ sim_action sim_pod_step(const json_t *pod, sim_pod_state *st, const char *host_i
   st->restarts++;
   st->run_started_ms = now_ms;
   *status = build_status(pod, st, host_ip, pod_ip, RUNNING, 0, now_ms);
-  *recheck_ms = run > 0 ? run : 1;
+  soonest(recheck_ms, run > 0 ? run : 1);
   return SIM_WRITE_STATUS;
 }

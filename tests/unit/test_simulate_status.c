@@ -102,6 +102,31 @@ static void test_readiness_initial_delay(void) {
   json_decref(p);
 }
 
+/* activeDeadlineSeconds: kubelet fails the pod once it has been active
+ * that long (counted from startTime), whatever its restart policy. */
+static void test_active_deadline(void) {
+  json_t *p = pod("Always", NULL, NULL, NULL), *st = NULL;
+  sim_pod_state s = {0};
+  long recheck;
+  CHECK(sim_pod_step(p, &s, "h", "i", T0, &st, &recheck) == SIM_WRITE_STATUS);
+  CHECK(recheck == 0);
+  json_decref(st);
+  /* the deadline arrives by an update of the running pod */
+  json_object_set_new(json_object_get(p, "spec"), "activeDeadlineSeconds", json_integer(5));
+  CHECK(sim_pod_step(p, &s, "h", "i", T0 + 2000, &st, &recheck) == SIM_NOTHING);
+  CHECK(recheck == 3000);
+  CHECK(sim_pod_step(p, &s, "h", "i", T0 + 5000, &st, &recheck) == SIM_WRITE_STATUS);
+  CHECK_STR(json_string_value(json_object_get(st, "phase")), "Failed");
+  CHECK_STR(json_string_value(json_object_get(st, "reason")), "DeadlineExceeded");
+  CHECK_STR(json_string_value(json_object_get(st, "message")),
+            "Pod was active on the node longer than the specified deadline");
+  CHECK(json_integer_value(json_object_get(json_object_get(json_object_get(container(st), "state"), "terminated"),
+                                           "exitCode")) == 137);
+  json_decref(st);
+  CHECK(sim_pod_step(p, &s, "h", "i", T0 + 9000, &st, &recheck) == SIM_NOTHING);
+  json_decref(p);
+}
+
 static void test_exit_zero_succeeds(void) {
   json_t *p = pod("Never", "2", NULL, NULL), *st = NULL;
   sim_pod_state s = {0};
@@ -201,6 +226,6 @@ static void test_unpullable_image(void) {
   json_decref(p);
 }
 
-TEST_MAIN(TEST(test_start_always), TEST(test_unpullable_image), TEST(test_not_ready), TEST(test_readiness_initial_delay),
+TEST_MAIN(TEST(test_start_always), TEST(test_unpullable_image), TEST(test_not_ready), TEST(test_readiness_initial_delay), TEST(test_active_deadline),
           TEST(test_exit_zero_succeeds), TEST(test_exit_nonzero),
           TEST(test_adopt_and_delete))
