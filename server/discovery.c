@@ -49,9 +49,15 @@ static json_t *all_groups(void) {
   return all;
 }
 
+#ifndef CKUBE_GIT_COMMIT
+#define CKUBE_GIT_COMMIT "0000000000000000000000000000000000000000"
+#define CKUBE_GIT_DATE "1970-01-01T00:00:00Z"
+#endif
+
+/* /version: the Kubernetes version ckube speaks, with ckube's own commit. */
 static json_t *version_info(void) {
   return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "major", "1", "minor", "20", "gitVersion", "v1.20.2",
-                   "gitCommit", "ckube", "gitTreeState", "clean", "buildDate", "2026-11-23T00:00:00Z", "goVersion",
+                   "gitCommit", CKUBE_GIT_COMMIT, "gitTreeState", "clean", "buildDate", CKUBE_GIT_DATE, "goVersion",
                    "go1.15.7", "compiler", "gc", "platform", "linux/amd64");
 }
 
