@@ -8,6 +8,7 @@
 #include "admission.h"
 #include "api.h"
 #include "status.h"
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -38,11 +39,34 @@ json_t *admission_mutate(const resource *r, const char *ns, const char *name, js
 
 json_t *admission_validate(const resource *r, const char *ns, const char *name, const json_t *obj,
                            const json_t *old) {
-  json_t *st = NULL;
   if (is_core(r, "persistentvolumeclaims") || (!old && is_core(r, "pods")))
-    st = admit_limitrange_limits(r, ns, name, obj);
-  if (!st && r->ref.namespaced) st = admit_resource_quota(r, ns, name, obj, old);
-  return st;
+    return admit_limitrange_limits(r, ns, name, obj);
+  return NULL;
+}
+
+/* One writer at a time charges a namespace with quotas: the check and the
+ * write it admits happen under this lock, so two creates cannot both take
+ * the last unit (kube-apiserver gets the same from the quota's
+ * resourceVersion). Namespaces without a ResourceQuota never take it. */
+static pthread_mutex_t quota_mu = PTHREAD_MUTEX_INITIALIZER;
+
+bool admission_quota_lock(const resource *r, const char *ns) {
+  const resource *qr = registry_find("", "v1", "resourcequotas");
+  if (!r->ref.namespaced || !qr || !ns || !*ns) return false;
+  cobj_vec quotas = {0};
+  cache_list(api_cache(), qr->bucket, ns, NULL, 0, &quotas);
+  bool any = quotas.n > 0;
+  cobj_vec_clear(&quotas);
+  if (any) pthread_mutex_lock(&quota_mu);
+  return any;
+}
+
+void admission_quota_unlock(bool locked) {
+  if (locked) pthread_mutex_unlock(&quota_mu);
+}
+
+json_t *admission_quota(const resource *r, const char *ns, const char *name, const json_t *obj, const json_t *old) {
+  return r->ref.namespaced ? admit_resource_quota(r, ns, name, obj, old) : NULL;
 }
 
 static bool is_default_class(const json_t *sc) {

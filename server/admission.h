@@ -1,14 +1,21 @@
 /* admission.h - the admission plugins of the create and update paths,
  * in kube-apiserver's order: mutating plugins after defaulting and before
  * validation (DefaultStorageClass, LimitRanger's defaults, Priority), validating
- * plugins after the kind's validation (LimitRanger's limits,
- * ResourceQuota). Subresource writes skip admission, as these plugins do.
+ * plugins after the kind's validation (LimitRanger's limits), ResourceQuota
+ * last. Subresource writes skip admission, as these plugins do.
  * name is the one to show in errors (generateName when the name was
  * generated). Each returns NULL or a Forbidden Status (new reference). */
 #ifndef CKUBE_ADMISSION_H
 #define CKUBE_ADMISSION_H
+#include <stdbool.h>
 #include <jansson.h>
 #include "registry.h"
+
+/* ResourceQuota, kube-apiserver's last admission plugin: checked under
+ * admission_quota_lock, held until the admitted write is stored. */
+bool admission_quota_lock(const resource *r, const char *ns);
+void admission_quota_unlock(bool locked);
+json_t *admission_quota(const resource *r, const char *ns, const char *name, const json_t *obj, const json_t *old);
 
 /* old: the stored object on update, NULL on create. */
 json_t *admission_mutate(const resource *r, const char *ns, const char *name, json_t *obj, const json_t *old);

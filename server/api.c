@@ -239,12 +239,20 @@ api_result api_create(const resource *r, const char *ns, json_t *obj, const api_
   const char *asked = generated ? "" : name; /* the name webhooks are told: none yet when generated */
   if ((st = check_namespace_lifecycle(r, ns, name)) || (st = admission_mutate(r, ns, shown, obj, NULL)) ||
       (st = api_webhook_mutate(r, NULL, ns, asked, obj, NULL, o)) || (st = validate(r, obj, NULL)) ||
-      (st = admission_validate(r, ns, shown, obj, NULL)) || (st = api_webhook_validate(r, NULL, ns, asked, obj, NULL, o)) ||
-      (st = service_allocate(r, obj, NULL))) {
+      (st = admission_validate(r, ns, shown, obj, NULL)) || (st = api_webhook_validate(r, NULL, ns, asked, obj, NULL, o))) {
     json_decref(obj);
     return fail(st);
   }
-  if (o && o->dry_run) return (api_result){201, obj, NULL};
+  bool quota_locked = admission_quota_lock(r, ns);
+  if ((st = admission_quota(r, ns, shown, obj, NULL)) || (st = service_allocate(r, obj, NULL))) {
+    admission_quota_unlock(quota_locked);
+    json_decref(obj);
+    return fail(st);
+  }
+  if (o && o->dry_run) {
+    admission_quota_unlock(quota_locked);
+    return (api_result){201, obj, NULL};
+  }
 
   to_storage(r, obj);
   api_canonical_order(r, obj);
@@ -253,6 +261,7 @@ api_result api_create(const resource *r, const char *ns, json_t *obj, const api_
   char *name_copy = strdup(meta_str(obj, "name") ? meta_str(obj, "name") : name);
   int rc = cache_write(g_cache, r->bucket, r->ref.namespaced ? ns : "", name_copy, 0, obj, false, &out, NULL, err,
                        sizeof err);
+  admission_quota_unlock(quota_locked);
   api_result res;
   if (rc == CW_OK) res = result_of(r, 201, out);
   else if (rc == CW_CONFLICT) res = fail(status_already_exists(r, name_copy));
@@ -332,7 +341,16 @@ api_result api_write_update(const resource *r, const char *ns, const char *name,
     json_decref(obj);
     return result_of(r, 200, cobj_ref(cur));
   }
-  if (o && o->dry_run) return (api_result){200, obj, NULL};
+  bool quota_locked = !sub && admission_quota_lock(r, ns);
+  if (quota_locked && (st = admission_quota(r, ns, name, obj, old))) {
+    admission_quota_unlock(quota_locked);
+    json_decref(obj);
+    return fail(st);
+  }
+  if (o && o->dry_run) {
+    admission_quota_unlock(quota_locked);
+    return (api_result){200, obj, NULL};
+  }
   bool del = deletion_complete(r, obj);
   to_storage(r, obj);
   api_canonical_order(r, obj);
@@ -340,6 +358,7 @@ api_result api_write_update(const resource *r, const char *ns, const char *name,
   cobj *out = NULL;
   int64_t now_rev = 0;
   int rc = cache_write(g_cache, r->bucket, ns, name, cur->rev, obj, del, &out, &now_rev, err, sizeof err);
+  admission_quota_unlock(quota_locked);
   if (rc == CW_OK) return result_of(r, 200, out);
   if (rc == CW_CONFLICT) {
     *retry = true;
