@@ -28,6 +28,8 @@ typedef struct crd_version {
   json_t *columns;    /* additionalPrinterColumns, or NULL (an Age column then) */
   bool status;        /* subresources.status */
   bool defaults;      /* the schema sets defaults: objects are defaulted when read too */
+  bool preserve_unknown; /* the CRD's spec.preserveUnknownFields (v1beta1's default): no pruning */
+  bool structural;    /* the schema is structural (else it only validates: no defaults, no OpenAPI) */
   atomic_bool terminating; /* the CRD is being deleted: no new objects (set by the controller) */
   json_t *scale;      /* subresources.scale, or NULL */
   const char *crd_name;
@@ -53,6 +55,11 @@ void crd_update(const kind_ref *k, const char *sub, json_t *obj, const json_t *o
 void crd_validate(const kind_ref *k, const json_t *obj, const json_t *old, field_errors *fe);
 void crd_prepare_delete(const kind_ref *k, json_t *obj);
 
+/* kinds_convert_crd.c: a CRD between v1beta1 and v1 in place (apiVersion
+ * left to the caller). */
+void crd_v1beta1_to_v1(json_t *obj);
+void crd_v1_to_v1beta1(json_t *obj);
+
 /* crd_table.c: Table columns and the cells of one object (new references). */
 json_t *crd_table_columns(const crd_version *cv);
 json_t *crd_table_cells(const crd_version *cv, const json_t *obj, time_t now);
@@ -74,5 +81,7 @@ const json_t *crd_condition(const json_t *crd, const char *type);
 /* Sets a condition in status.conditions; lastTransitionTime moves only when
  * status changes. */
 void crd_set_condition(json_t *crd, const char *type, const char *status, const char *reason, const char *message);
+/* Removes the condition of type, if any. */
+void crd_remove_condition(json_t *crd, const char *type);
 
 #endif

@@ -1,10 +1,12 @@
 /* kinds_convert.c - conversion between the versions one storage serves:
- * autoscaling v1 <-> v2/v2beta2 HorizontalPodAutoscaler (kinds_convert_hpa.c),
+ * autoscaling v1 <-> v2/v2beta2/v2beta1 HorizontalPodAutoscaler (kinds_convert_hpa.c),
+ * apiextensions.k8s.io v1 <-> v1beta1 CustomResourceDefinition (kinds_convert_crd.c),
  * core/v1 <-> events.k8s.io/v1 Event (field renames),
  * discovery.k8s.io v1beta1 <-> v1 EndpointSlice (topology), and the versions
  * whose schemas are identical (batch CronJob, policy PDB, autoscaling
  * v2beta2 <-> v2, the v1beta1 versions 1.20 still serves of rbac, storage,
  * scheduling, coordination and node), where only apiVersion changes. */
+#include "crd.h"
 #include "kinds_util.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,8 +70,13 @@ int kinds_convert(json_t *obj, const char *from, const char *to) {
   if (!kind || !strcmp(from, to)) return 0;
   int rc = 0;
   if (!strcmp(kind, "HorizontalPodAutoscaler")) {
+    if (!strcmp(from, "autoscaling/v2beta1")) hpa_v2beta1_up(obj);
     if (!strcmp(to, "autoscaling/v1")) hpa_to_v1(obj);
     else if (!strcmp(from, "autoscaling/v1")) hpa_from_v1(obj);
+    if (!strcmp(to, "autoscaling/v2beta1")) hpa_v2beta1_down(obj);
+  } else if (!strcmp(kind, "CustomResourceDefinition")) {
+    if (!strcmp(to, CRD_GROUP "/v1")) crd_v1beta1_to_v1(obj);
+    else crd_v1_to_v1beta1(obj);
   } else if (!strcmp(kind, "Event")) {
     if (!strcmp(to, "v1")) event_to_core(obj);
     else if (!strcmp(from, "v1")) event_from_core(obj);

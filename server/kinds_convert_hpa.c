@@ -6,7 +6,10 @@
  * ride in autoscaling.alpha.kubernetes.io/ annotations in the v1 wire format
  * (targetAverageValue, metricName, ...; behavior with Go field names, as
  * Kubernetes marshals its internal type), and come back from them. A v1
- * object without any target reads as the 80% CPU default. */
+ * object without any target reads as the 80% CPU default. autoscaling/v2beta1
+ * has that v1 wire format as its metric fields (and keeps behavior in the
+ * annotation): it goes through the v2beta2 shape (pkg/apis/autoscaling/
+ * v2beta1/conversion.go). */
 #include "kinds_util.h"
 #include <stdlib.h>
 #include <string.h>
@@ -291,4 +294,45 @@ void hpa_from_v1(json_t *obj) {
   json_decref(cur);
   json_decref(conds);
   drop_round_trip_annotations(obj);
+}
+
+/* ---- autoscaling/v2beta1: the v1 annotation shapes as fields ------------- */
+
+/* Each metric of list (spec.metrics or status.currentMetrics) through conv. */
+static void map_metrics(json_t *parent, const char *key, json_t *(*conv)(const json_t *, bool), bool status) {
+  json_t *list = json_object_get(parent, key);
+  if (!json_is_array(list)) return;
+  json_t *out = json_array(), *m;
+  size_t i;
+  json_array_foreach(list, i, m) json_array_append_new(out, conv(m, status));
+  json_object_set_new(parent, key, out);
+}
+
+void hpa_v2beta1_up(json_t *obj) {
+  json_t *spec = kobj(obj, "spec");
+  map_metrics(spec, "metrics", metric_from_v1, false);
+  map_metrics(json_object_get(obj, "status"), "currentMetrics", metric_from_v1, true);
+  /* only well-formed behavior with a rule moves from the annotation */
+  json_t *behavior = take_annotation(obj, ann_behavior);
+  const json_t *up = json_object_get(behavior, "ScaleUp"), *down = json_object_get(behavior, "ScaleDown");
+  if (json_is_object(up) || json_is_object(down)) {
+    json_t *b = json_object();
+    if (json_is_object(up)) json_object_set_new(b, "scaleUp", rules_from_go(up));
+    if (json_is_object(down)) json_object_set_new(b, "scaleDown", rules_from_go(down));
+    json_object_set_new(spec, "behavior", b);
+  }
+  json_decref(behavior);
+  drop_round_trip_annotations(obj);
+}
+
+void hpa_v2beta1_down(json_t *obj) {
+  drop_round_trip_annotations(obj);
+  json_t *spec = kobj(obj, "spec");
+  map_metrics(spec, "metrics", metric_to_v1, false);
+  map_metrics(json_object_get(obj, "status"), "currentMetrics", metric_to_v1, true);
+  json_t *behavior = json_object_get(spec, "behavior");
+  if (json_is_object(behavior))
+    annotate(obj, ann_behavior, json_pack("{s:o,s:o}", "ScaleUp", rules_to_go(json_object_get(behavior, "scaleUp")),
+                                          "ScaleDown", rules_to_go(json_object_get(behavior, "scaleDown"))));
+  json_object_del(spec, "behavior");
 }

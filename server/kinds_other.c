@@ -357,6 +357,12 @@ void hpa_default(const kind_ref *k, json_t *obj) {
   json_t *spec = kobj(obj, "spec");
   kdefault(spec, "minReplicas", json_integer(1));
   if (!strcmp(k->version, "v1")) return;
+  if (!strcmp(k->version, "v2beta1")) {
+    if (!json_array_size(json_object_get(spec, "metrics")))
+      json_object_set_new(spec, "metrics", json_pack("[{s:s,s:{s:s,s:i}}]", "type", "Resource", "resource", "name",
+                                                     "cpu", "targetAverageUtilization", 80));
+    return;
+  }
   if (!json_array_size(json_object_get(spec, "metrics")))
     json_object_set_new(spec, "metrics",
                         json_pack("[{s:s,s:{s:s,s:{s:s,s:i}}}]", "type", "Resource", "resource", "name", "cpu",
@@ -384,9 +390,22 @@ static void check_ref_part(field_errors *fe, const char *field, const json_t *re
   if (strchr(v, '%')) fe_invalid_str(fe, field, v, "may not contain '%'");
 }
 
+static void validate_hpa(const json_t *obj, field_errors *fe);
+
+/* v2beta1 is validated in the internal (v2beta2) shape, with its paths. */
 void hpa_validate(const kind_ref *k, const json_t *obj, const json_t *old, field_errors *fe) {
-  (void)k;
   (void)old;
+  if (strcmp(k->version, "v2beta1")) {
+    validate_hpa(obj, fe);
+    return;
+  }
+  json_t *internal = json_deep_copy(obj);
+  hpa_v2beta1_up(internal);
+  validate_hpa(internal, fe);
+  json_decref(internal);
+}
+
+static void validate_hpa(const json_t *obj, field_errors *fe) {
   const json_t *spec = json_object_get(obj, "spec");
   const json_t *min = json_object_get(spec, "minReplicas"), *max = json_object_get(spec, "maxReplicas");
   if (json_is_integer(min) && json_integer_value(min) < 1)

@@ -65,6 +65,10 @@ void kinds_validate_meta(const kind_ref *k, const json_t *obj, const json_t *old
  * back (kinds_convert_hpa.c); apiVersion is left to the caller. */
 void hpa_to_v1(json_t *obj);
 void hpa_from_v1(json_t *obj);
+/* autoscaling/v2beta1 -> the v2beta2 shape (metrics with targets, behavior
+ * from its annotation) and back; apiVersion is left to the caller. */
+void hpa_v2beta1_up(json_t *obj);
+void hpa_v2beta1_down(json_t *obj);
 
 /* Pod specs (kinds_pod.c). pod=true for a Pod (not a template). */
 void default_pod_spec(json_t *spec, bool pod);

@@ -331,19 +331,19 @@ static json_t *annotation_array(const json_t *o, const char *key) {
 }
 
 /* autoscaling/v1 objects convert to the internal metrics list the way
- * kube-apiserver converts them: the CPU target, then the metrics kept in
- * the autoscaling.alpha.kubernetes.io/metrics annotation, and the implicit
+ * kube-apiserver converts them: the metrics kept in the
+ * autoscaling.alpha.kubernetes.io/metrics annotation, then the CPU target, and the implicit
  * 80% CPU default when neither is set; current metrics come from the
  * current-metrics annotation when present, else the current CPU figure. */
 static void hpa_targets_v1(struct sbuf *b, const json_t *o) {
   json_t *specs = json_array(), *statuses = NULL;
+  json_t *other = annotation_array(o, "autoscaling.alpha.kubernetes.io/metrics");
+  if (other) json_array_extend(specs, other);
+  json_decref(other);
   if (tj(o, "spec.targetCPUUtilizationPercentage"))
     json_array_append_new(specs, json_pack("{s:s, s:{s:s, s:{s:s, s:I}}}", "type", "Resource", "resource", "name",
                                            "cpu", "target", "type", "Utilization", "averageUtilization",
                                            (json_int_t)tj_int(o, "spec.targetCPUUtilizationPercentage")));
-  json_t *other = annotation_array(o, "autoscaling.alpha.kubernetes.io/metrics");
-  if (other) json_array_extend(specs, other);
-  json_decref(other);
   if (json_array_size(specs) == 0)
     json_array_append_new(specs, json_pack("{s:s, s:{s:s, s:{s:s, s:i}}}", "type", "Resource", "resource", "name",
                                            "cpu", "target", "type", "Utilization", "averageUtilization", 80));

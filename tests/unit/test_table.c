@@ -411,12 +411,13 @@ static void test_hpa(void) {
   c = row("autoscaling", "horizontalpodautoscalers", "{\"apiVersion\":\"autoscaling/v1\",\"spec\":{\"maxReplicas\":3}}");
   CHECK_STR(cstr(c, 2), "<unknown>/80%");
   json_decref(c);
-  /* v1 with extra metrics kept in the annotation. */
+  /* v1 with extra metrics kept in the annotation: they come first, the CPU
+   * target last, and the one current (CPU) figure pairs with the first. */
   c = row("autoscaling", "horizontalpodautoscalers",
           "{\"apiVersion\":\"autoscaling/v1\",\"metadata\":{\"annotations\":{\"autoscaling.alpha.kubernetes.io/metrics\":"
           "\"[{\\\"type\\\":\\\"Pods\\\",\\\"pods\\\":{\\\"metricName\\\":\\\"qps\\\",\\\"targetAverageValue\\\":\\\"10\\\"}}]\"}},"
           "\"spec\":{\"targetCPUUtilizationPercentage\":60},\"status\":{\"currentCPUUtilizationPercentage\":30}}");
-  CHECK_STR(cstr(c, 2), "30%/60%, <unknown>/10");
+  CHECK_STR(cstr(c, 2), "<unknown>/10, <unknown>/60%");
   json_decref(c);
   /* Object and External metrics with average values print "(avg)". */
   c = row("autoscaling", "horizontalpodautoscalers",
