@@ -1,6 +1,7 @@
 /* crd_controller.c - the apiextensions controllers in one thread: the naming
  * controller (status.acceptedNames and NamesAccepted, with the conflicts of
  * names inside a group), the establishing controller (Established), the
+ * nonstructuralschema controller (NonStructuralSchema), the
  * registration of the served versions (crd_registry.c) and the finalizer
  * that deletes every custom resource of a CRD being deleted before letting
  * the CRD go. It wakes on every CRD event and once a second (to retry
@@ -9,6 +10,7 @@
  * server accepts requests, so custom resources survive a restart. */
 #include "crd.h"
 #include "api.h"
+#include "crd_schema.h"
 #include "log.h"
 #include <pthread.h>
 #include <stdatomic.h>
@@ -166,6 +168,63 @@ static void compute_names(const cobj_vec *all, json_t *crd) {
   json_decref(kinds);
 }
 
+static int by_string(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* The nonstructuralschema controller: NonStructuralSchema True with the
+ * violations (each version's sorted, as ValidateStructural sorts them,
+ * joined like an aggregated error), or no such condition. */
+static void non_structural_schema(json_t *crd) {
+  const json_t *spec = json_object_get(crd, "spec");
+  json_t *errs = json_array();
+  if (json_is_true(json_object_get(spec, "preserveUnknownFields")))
+    json_array_append_new(errs, json_string("spec.preserveUnknownFields: Invalid value: true: must be false"));
+  size_t i;
+  json_t *v;
+  json_array_foreach(json_object_get(spec, "versions"), i, v) {
+    const json_t *schema = json_object_get(json_object_get(v, "schema"), "openAPIV3Schema");
+    if (!schema) continue;
+    char path[128];
+    snprintf(path, sizeof path, "spec.versions[%zu].schema.openAPIV3Schema", i);
+    field_errors *fe = field_errors_new();
+    crd_schema_check_structural(schema, path, fe);
+    size_t n = fe_count(fe);
+    char **lines = calloc(n ? n : 1, sizeof *lines);
+    for (size_t j = 0; j < n; j++) {
+      size_t len = strlen(fe_field(fe, j)) + strlen(fe_body(fe, j)) + 3;
+      lines[j] = malloc(len);
+      snprintf(lines[j], len, "%s: %s", fe_field(fe, j), fe_body(fe, j));
+    }
+    qsort(lines, n, sizeof *lines, by_string);
+    for (size_t j = 0; j < n; j++) {
+      json_array_append_new(errs, json_string(lines[j]));
+      free(lines[j]);
+    }
+    free(lines);
+    field_errors_free(fe);
+  }
+  size_t n = 0, len = 2;
+  json_array_foreach(errs, i, v) len += strlen(json_string_value(v)) + 2;
+  char *msg = malloc(len);
+  msg[0] = 0;
+  json_array_foreach(errs, i, v) {
+    bool seen = false;
+    for (size_t j = 0; j < i; j++) seen = seen || !strcmp(json_string_value(json_array_get(errs, j)), json_string_value(v));
+    if (seen) continue;
+    if (n++) strcat(msg, ", ");
+    strcat(msg, json_string_value(v));
+  }
+  if (n > 1) {
+    char *wrapped = malloc(len + 2);
+    snprintf(wrapped, len + 2, "[%s]", msg);
+    free(msg);
+    msg = wrapped;
+  }
+  if (n) crd_set_condition(crd, "NonStructuralSchema", "True", "Violations", msg);
+  else crd_remove_condition(crd, "NonStructuralSchema");
+  free(msg);
+  json_decref(errs);
+}
+
 static void update_status(json_t *crd) {
   api_result res = api_update(crd_resource(), "", name_of(crd), "status", json_incref(crd), NULL);
   if (res.code >= 300 && res.code != 409 && res.code != 404)
@@ -233,6 +292,7 @@ static void reconcile_all(void) {
       continue;
     }
     json_t *before = json_deep_copy(json_object_get(crd, "status"));
+    non_structural_schema(crd);
     compute_names(&all, crd);
     if (!json_equal(before, json_object_get(crd, "status"))) update_status(crd);
     else sync_registry(crd);

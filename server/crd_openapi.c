@@ -3,7 +3,9 @@
  * named after the reversed group ("com.example.v1.Foo", and its List), the
  * version's schema made OpenAPI v2-compatible as 1.20's CRD OpenAPI builder
  * does (to_v2), apiVersion, kind and metadata filled in (also in embedded
- * resources), and x-kubernetes-group-version-kind for kubectl to find it. */
+ * resources), and x-kubernetes-group-version-kind for kubectl to find it.
+ * Non-structural schemas, and in /openapi/v2 CRDs keeping unknown fields
+ * (spec.preserveUnknownFields), publish a bare object. */
 #include "crd.h"
 #include "crd_openapi.h"
 #include "registry.h"
@@ -144,15 +146,17 @@ static json_t *gvk(const char *group, const char *version, const char *kind) {
   return json_pack("[{s:s,s:s,s:s}]", "group", group, "kind", kind, "version", version);
 }
 
-static void add_version(json_t *defs, const resource *r) {
+static void add_version(json_t *defs, const resource *r, bool v2) {
   char name[600], list[600];
   crd_openapi_name(r->ref.group, r->ref.version, r->ref.kind, name, sizeof name);
   crd_openapi_name(r->ref.group, r->ref.version, r->list_kind, list, sizeof list);
-  const json_t *schema = r->ref.crd->schema;
+  const crd_version *cv = r->ref.crd;
+  const json_t *schema = cv->schema;
   json_t *def;
-  if (!schema || flag(schema, "x-kubernetes-preserve-unknown-fields")) {
+  if (!schema || !cv->structural || flag(schema, "x-kubernetes-preserve-unknown-fields") || (v2 && cv->preserve_unknown)) {
     /* no properties at all, not even metadata: kubectl would refuse every
-     * other field (as kube-apiserver 1.20 publishes it) */
+     * other field (as kube-apiserver 1.20 publishes it); non-structural
+     * schemas are not published */
     def = json_pack("{s:s}", "type", "object");
   } else {
     def = to_v2(schema, 0);
@@ -187,7 +191,7 @@ json_t *crd_openapi_definitions(const char *group, const char *version) {
     const resource *r = registry_at(i);
     if (!r->ref.crd || !registry_served(r)) continue;
     if (group && (strcmp(r->ref.group, group) || strcmp(r->ref.version, version))) continue;
-    add_version(defs, r);
+    add_version(defs, r, group == NULL);
   }
   return defs;
 }

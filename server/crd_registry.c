@@ -6,6 +6,7 @@
  * stay valid. Only the CRD controller thread calls in here (and the start-up
  * sync before it runs); rows_lock still guards the row list. */
 #include "crd.h"
+#include "crd_schema.h"
 #include "kinds_util.h"
 #include "log.h"
 #include "registry.h"
@@ -88,11 +89,13 @@ static bool has_defaults(const json_t *s, int depth) {
          has_defaults(json_object_get(s, "additionalProperties"), depth + 1);
 }
 
-static crd_version *rules_of(const json_t *ver, const char *crd_name) {
+static crd_version *rules_of(const json_t *crd, const json_t *ver, const char *crd_name) {
   crd_version *cv = calloc(1, sizeof *cv);
   const json_t *schema = json_object_get(json_object_get(ver, "schema"), "openAPIV3Schema");
   cv->schema = schema ? json_deep_copy(schema) : NULL;
-  cv->defaults = has_defaults(schema, 0);
+  cv->preserve_unknown = json_is_true(json_object_get(json_object_get(crd, "spec"), "preserveUnknownFields"));
+  cv->structural = crd_schema_structural(schema);
+  cv->defaults = cv->structural && has_defaults(schema, 0);
   const json_t *cols = json_object_get(ver, "additionalPrinterColumns");
   cv->columns = json_array_size(cols) ? json_deep_copy(cols) : NULL;
   const json_t *subs = json_object_get(ver, "subresources");
@@ -120,7 +123,8 @@ static bool json_same(const json_t *a, const json_t *b) {
 static bool same_rules(const crd_version *a, const crd_version *b) {
   return a && !atomic_load(&a->terminating) && json_same(a->schema, b->schema) &&
          json_same(a->columns, b->columns) && json_same(a->scale, b->scale) && a->status == b->status &&
-         a->defaults == b->defaults && !strcmp(a->crd_name, b->crd_name);
+         a->defaults == b->defaults && a->preserve_unknown == b->preserve_unknown && a->structural == b->structural &&
+         !strcmp(a->crd_name, b->crd_name);
 }
 
 static resource *find_row(const char *group, const char *version, const char *plural) {
@@ -152,7 +156,7 @@ static void fill_row(resource *r, const json_t *crd, const json_t *names, const 
   keep(&kind, jstr(names, "kind"));
   __atomic_store_n(&r->ref.kind, kind, __ATOMIC_RELEASE);
   r->ref.namespaced = !strcmp(jstr(spec, "scope"), "Namespaced");
-  crd_version *cv = rules_of(ver, jstr(json_object_get(crd, "metadata"), "name"));
+  crd_version *cv = rules_of(crd, ver, jstr(json_object_get(crd, "metadata"), "name"));
   if (same_rules(r->ref.crd, cv)) {
     free_rules(cv);
   } else {

@@ -1,8 +1,10 @@
 /* crd_resource.c - the kinds hooks of custom resources (customresource's
  * strategy in the apiextensions-apiserver): structural defaulting and
- * pruning, status handled as a subresource only when the CRD version enables
- * it, generation counting every change but metadata (and status, with the
- * subresource), and validation against the version's schema. */
+ * pruning (no pruning while the CRD's preserveUnknownFields is true, as
+ * v1beta1 CRDs default it; a non-structural schema only validates), status
+ * handled as a subresource only when the CRD version enables it, generation
+ * counting every change but metadata (and status, with the subresource),
+ * and validation against the version's schema. */
 #include "crd.h"
 #include "crd_schema.h"
 #include "kinds_util.h"
@@ -10,9 +12,9 @@
 
 void cr_default(const kind_ref *k, json_t *obj) {
   const json_t *schema = k->crd->schema;
-  if (!schema) return;
+  if (!schema || !k->crd->structural) return;
   crd_schema_default(schema, obj);
-  crd_schema_prune(schema, obj, NULL);
+  if (!k->crd->preserve_unknown) crd_schema_prune(schema, obj, NULL);
 }
 
 void cr_create(const kind_ref *k, json_t *obj) {
@@ -61,7 +63,7 @@ bool cr_generation_changed(const kind_ref *k, const json_t *obj, const json_t *o
 }
 
 void cr_unknown_fields(const kind_ref *k, const json_t *obj, json_t *found) {
-  if (!k->crd->schema) return;
+  if (!k->crd->schema || !k->crd->structural || k->crd->preserve_unknown) return;
   json_t *copy = json_deep_copy(obj);
   crd_schema_prune(k->crd->schema, copy, found);
   json_decref(copy);

@@ -6,6 +6,7 @@
  * stored in the CRD (JSONSchemaProps); all functions are reentrant. */
 #ifndef CKUBE_CRD_SCHEMA_H
 #define CKUBE_CRD_SCHEMA_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <jansson.h>
 #include "field_errors.h"
@@ -14,6 +15,18 @@
  * property types, items of arrays, type required, object at the root, as
  * ValidateCustomResourceDefinitionOpenAPISchema and the structural checks do. */
 void crd_schema_check(const json_t *schema, const char *path, field_errors *fe);
+
+/* What a request may leave out of those checks (all false: v1's rules). */
+typedef struct {
+  bool any_type;          /* unknown property types pass (v1beta1 requests) */
+  bool non_structural;    /* only the OpenAPI checks, not the structural ones */
+  const char *no_defaults; /* non-NULL: "default" is forbidden, for this reason */
+} crd_schema_rules;
+void crd_schema_check_with(const json_t *schema, const char *path, const crd_schema_rules *rules, field_errors *fe);
+/* Whether schema (NULL counts) passes the structural checks (crd_validate.c). */
+bool crd_schema_structural(const json_t *schema);
+/* Only the structural completeness and invariants (NonStructuralSchema). */
+void crd_schema_check_structural(const json_t *schema, const char *path, field_errors *fe);
 
 /* Validates obj (a whole custom resource) against schema; errors at field
  * paths such as "spec.replicas". */
