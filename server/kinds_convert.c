@@ -2,10 +2,12 @@
  * autoscaling v1 <-> v2/v2beta2/v2beta1 HorizontalPodAutoscaler (kinds_convert_hpa.c),
  * apiextensions.k8s.io v1 <-> v1beta1 CustomResourceDefinition (kinds_convert_crd.c),
  * core/v1 <-> events.k8s.io/v1 Event (field renames),
- * discovery.k8s.io v1beta1 <-> v1 EndpointSlice (topology), and the versions
+ * discovery.k8s.io v1beta1 <-> v1 EndpointSlice (topology), v1beta1 <-> v1
+ * Ingress (backends, kinds_convert_ingress.c), and the versions
  * whose schemas are identical (batch CronJob, policy PDB, autoscaling
  * v2beta2 <-> v2, the v1beta1 versions 1.20 still serves of rbac, storage,
- * scheduling, coordination and node), where only apiVersion changes. */
+ * scheduling, coordination, node and IngressClass), where only apiVersion
+ * changes. */
 #include "crd.h"
 #include "kinds_util.h"
 #include <stdio.h>
@@ -80,6 +82,9 @@ int kinds_convert(json_t *obj, const char *from, const char *to) {
   } else if (!strcmp(kind, "Event")) {
     if (!strcmp(to, "v1")) event_to_core(obj);
     else if (!strcmp(from, "v1")) event_from_core(obj);
+  } else if (!strcmp(kind, "Ingress")) {
+    if (!strcmp(to, "networking.k8s.io/v1")) ingress_to_v1(obj);
+    else if (!strcmp(from, "networking.k8s.io/v1")) ingress_from_v1(obj);
   } else if (!strcmp(kind, "EndpointSlice")) {
     if (!strcmp(to, "discovery.k8s.io/v1")) endpointslice_topology(obj, "topology", "deprecatedTopology");
     else endpointslice_topology(obj, "deprecatedTopology", "topology");
@@ -88,7 +93,7 @@ int kinds_convert(json_t *obj, const char *from, const char *to) {
     static const char *const same[] = {"CronJob",  "PodDisruptionBudget", "Role",        "ClusterRole",
                                        "RoleBinding", "ClusterRoleBinding", "StorageClass", "CSIDriver",
                                        "CSINode",  "VolumeAttachment",    "PriorityClass", "Lease",
-                                       "RuntimeClass", NULL};
+                                       "RuntimeClass", "IngressClass", NULL};
     rc = -1;
     for (int i = 0; same[i] && rc; i++)
       if (!strcmp(kind, same[i])) rc = 0;

@@ -69,6 +69,11 @@ void hpa_from_v1(json_t *obj);
  * from its annotation) and back; apiVersion is left to the caller. */
 void hpa_v2beta1_up(json_t *obj);
 void hpa_v2beta1_down(json_t *obj);
+/* Ingress in place from the v1beta1 shape (networking.k8s.io and extensions)
+ * to networking.k8s.io/v1 and back (kinds_convert_ingress.c); apiVersion is
+ * left to the caller. */
+void ingress_to_v1(json_t *obj);
+void ingress_from_v1(json_t *obj);
 
 /* Pod specs (kinds_pod.c). pod=true for a Pod (not a template). */
 void default_pod_spec(json_t *spec, bool pod);
