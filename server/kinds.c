@@ -76,7 +76,8 @@ static bool has_status(const kind_ref *k) {
                                      "PodTemplate", "ControllerRevision", "Role", "RoleBinding", "ClusterRole",
                                      "ClusterRoleBinding", "Lease", "StorageClass", "PriorityClass", "RuntimeClass",
                                      "IngressClass", "EndpointSlice", "CSIDriver", "CSINode", "NetworkPolicy",
-                                     "Binding", "ComponentStatus", NULL};
+                                     "Binding", "ComponentStatus", "MutatingWebhookConfiguration",
+                                     "ValidatingWebhookConfiguration", NULL};
   return !kone_of(k->kind, none);
 }
 

@@ -1,28 +1,37 @@
 /* kinds_webhook.c - defaulting and validation of the
- * admissionregistration.k8s.io/v1 MutatingWebhookConfiguration and
- * ValidatingWebhookConfiguration (pkg/apis/admissionregistration/v1/
- * defaults.go and validation/validation.go of 1.20, with their messages):
- * failurePolicy Fail, matchPolicy Equivalent, empty selectors, timeoutSeconds
- * 10, scope "*", service port 443, reinvocationPolicy Never; webhook names,
- * rules, policies, sideEffects (None or NoneOnDryRun in v1), timeouts,
- * clientConfig and admissionReviewVersions checked. The dispatch itself is
+ * admissionregistration.k8s.io MutatingWebhookConfiguration and
+ * ValidatingWebhookConfiguration (pkg/apis/admissionregistration/v1 and
+ * v1beta1 defaults.go and validation/validation.go of 1.20, with their
+ * messages). v1: failurePolicy Fail, matchPolicy Equivalent, timeoutSeconds
+ * 10; v1beta1: Ignore, Exact, 30, sideEffects Unknown, admissionReviewVersions
+ * [v1beta1]; both: empty selectors, scope "*", service port 443,
+ * reinvocationPolicy Never. Validation checks webhook names, rules, policies,
+ * sideEffects, timeouts, clientConfig and admissionReviewVersions; a v1beta1
+ * request (k->version, the version served) may use any sideEffects and
+ * repeat webhook names, and an update keeps what the stored object already
+ * got away with, as 1.20's validation options do. The dispatch itself is
  * webhook_admission.c. */
 #include "kinds_util.h"
 #include <stdio.h>
 #include <string.h>
 
 static bool is_mutating(const kind_ref *k) { return !strcmp(k->kind, "MutatingWebhookConfiguration"); }
+static bool is_beta(const kind_ref *k) { return !strcmp(k->version, "v1beta1"); }
 
 void webhookconfig_default(const kind_ref *k, json_t *obj) {
+  bool beta = is_beta(k);
   size_t i;
   json_t *h;
   json_array_foreach(json_object_get(obj, "webhooks"), i, h) {
     if (!json_is_object(h)) continue;
-    kdefault(h, "failurePolicy", json_string("Fail"));
-    kdefault(h, "matchPolicy", json_string("Equivalent"));
+    kdefault(h, "failurePolicy", json_string(beta ? "Ignore" : "Fail"));
+    kdefault(h, "matchPolicy", json_string(beta ? "Exact" : "Equivalent"));
     kdefault(h, "namespaceSelector", json_object());
     kdefault(h, "objectSelector", json_object());
-    kdefault(h, "timeoutSeconds", json_integer(10));
+    if (beta) kdefault(h, "sideEffects", json_string("Unknown"));
+    kdefault(h, "timeoutSeconds", json_integer(beta ? 30 : 10));
+    if (beta && !json_array_size(json_object_get(h, "admissionReviewVersions")))
+      json_object_set_new(h, "admissionReviewVersions", json_pack("[s]", "v1beta1"));
     if (is_mutating(k)) kdefault(h, "reinvocationPolicy", json_string("Never"));
     size_t j;
     json_t *rule;
@@ -70,7 +79,71 @@ static void check_rule(field_errors *fe, const char *path, const json_t *rule) {
   kcheck_enum(fe, f, rule, "scope", scopes);
 }
 
-static void check_review_versions(field_errors *fe, const char *path, const json_t *versions) {
+/* What 1.20's validationOptions relax: on create only for v1beta1 requests,
+ * on update also for whatever the stored object already holds. */
+typedef struct {
+  bool no_side_effects;     /* sideEffects None or NoneOnDryRun only */
+  bool recognized_versions; /* admissionReviewVersions must name v1 or v1beta1 */
+  bool unique_names;        /* webhook names unique in the configuration */
+} check_opts;
+
+static bool known_review_version(const json_t *v) {
+  const char *s = json_string_value(v);
+  return s && (!strcmp(s, "v1") || !strcmp(s, "v1beta1"));
+}
+
+static bool no_side_effects(const json_t *h) {
+  const char *se = kstr(h, "sideEffects");
+  return se && (!strcmp(se, "None") || !strcmp(se, "NoneOnDryRun"));
+}
+
+/* Whether every webhook of hooks passes test. */
+static bool all_hooks(const json_t *hooks, bool (*test)(const json_t *)) {
+  size_t i;
+  json_t *h;
+  json_array_foreach(hooks, i, h) if (!test(h)) return false;
+  return true;
+}
+
+/* A webhook with no admissionReviewVersions passes (it was defaulted in v1beta1). */
+static bool has_known_version(const json_t *h) {
+  const json_t *versions = json_object_get(h, "admissionReviewVersions");
+  size_t i;
+  json_t *v;
+  json_array_foreach(versions, i, v) if (known_review_version(v)) return true;
+  return json_array_size(versions) == 0;
+}
+
+static const char *name_of(const json_t *h) {
+  const char *n = kstr(h, "name");
+  return n ? n : "";
+}
+
+/* The index of an earlier webhook named like hooks[i] (a non-empty name), or -1. */
+static long earlier_same_name(const json_t *hooks, size_t i) {
+  const char *name = name_of(json_array_get(hooks, i));
+  for (size_t j = 0; *name && j < i; j++)
+    if (!strcmp(name_of(json_array_get(hooks, j)), name)) return (long)j;
+  return -1;
+}
+
+static bool unique_names(const json_t *hooks) {
+  for (size_t i = 0; i < json_array_size(hooks); i++)
+    if (earlier_same_name(hooks, i) >= 0) return false;
+  return true;
+}
+
+static check_opts options_for(const kind_ref *k, const json_t *old) {
+  const json_t *old_hooks = json_object_get(old, "webhooks");
+  check_opts o = {!is_beta(k), true, !is_beta(k)};
+  if (!old) return o;
+  o.no_side_effects = o.no_side_effects && all_hooks(old_hooks, no_side_effects);
+  o.recognized_versions = all_hooks(old_hooks, has_known_version);
+  o.unique_names = o.unique_names && unique_names(old_hooks);
+  return o;
+}
+
+static void check_review_versions(field_errors *fe, const char *path, const json_t *versions, bool require_known) {
   if (!json_array_size(versions)) {
     fe_required(fe, path, "must specify one of v1, v1beta1");
     return;
@@ -79,17 +152,18 @@ static void check_review_versions(field_errors *fe, const char *path, const json
   size_t i;
   json_t *v;
   json_array_foreach(versions, i, v) {
-    const char *s = json_string_value(v);
-    known = known || (s && (!strcmp(s, "v1") || !strcmp(s, "v1beta1")));
-    for (size_t j = 0; j < i; j++)
-      if (json_equal(v, json_array_get(versions, j))) {
-        char f[300];
-        snprintf(f, sizeof f, "%s[%zu]", path, i);
-        fe_add(fe, FE_INVALID, f, v, "duplicate version");
-        break;
-      }
+    char f[300];
+    snprintf(f, sizeof f, "%s[%zu]", path, i);
+    bool dup = false;
+    for (size_t j = 0; j < i && !dup; j++) dup = json_equal(v, json_array_get(versions, j));
+    if (dup) {
+      fe_add(fe, FE_INVALID, f, v, "duplicate version");
+      continue;
+    }
+    if (json_is_string(v)) check_dns1035_label(fe, f, json_string_value(v));
+    known = known || known_review_version(v);
   }
-  if (!known) fe_add(fe, FE_INVALID, path, versions, "must include at least one of v1, v1beta1");
+  if (require_known && !known) fe_add(fe, FE_INVALID, path, versions, "must include at least one of v1, v1beta1");
 }
 
 static void check_name(field_errors *fe, const char *path, const char *name) {
@@ -105,10 +179,12 @@ static void check_name(field_errors *fe, const char *path, const char *name) {
   if (dots < 2) fe_invalid_str(fe, path, name, "should be a domain with at least three segments separated by dots");
 }
 
-static void check_hook(field_errors *fe, const kind_ref *k, const char *path, const json_t *h) {
+static void check_hook(field_errors *fe, const kind_ref *k, const check_opts *o, const char *path, const json_t *h) {
   static const char *const failure[] = {"Fail", "Ignore", NULL};
   static const char *const match[] = {"Equivalent", "Exact", NULL};
-  static const char *const effects[] = {"None", "NoneOnDryRun", NULL};
+  static const char *const no_effects[] = {"None", "NoneOnDryRun", NULL};
+  static const char *const any_effects[] = {"None", "NoneOnDryRun", "Some", "Unknown", NULL};
+  const char *const *effects = o->no_side_effects ? no_effects : any_effects;
   static const char *const reinvoke[] = {"IfNeeded", "Never", NULL};
   char f[300];
   snprintf(f, sizeof f, "%s.name", path);
@@ -124,7 +200,9 @@ static void check_hook(field_errors *fe, const kind_ref *k, const char *path, co
   snprintf(f, sizeof f, "%s.matchPolicy", path);
   kcheck_enum(fe, f, h, "matchPolicy", match);
   snprintf(f, sizeof f, "%s.sideEffects", path);
-  if (!json_object_get(h, "sideEffects")) fe_required(fe, f, "must specify one of None, NoneOnDryRun");
+  if (!json_object_get(h, "sideEffects"))
+    fe_required(fe, f, o->no_side_effects ? "must specify one of None, NoneOnDryRun"
+                                          : "must specify one of None, NoneOnDryRun, Some, Unknown");
   else kcheck_enum(fe, f, h, "sideEffects", effects);
   json_t *t = json_object_get(h, "timeoutSeconds");
   snprintf(f, sizeof f, "%s.timeoutSeconds", path);
@@ -141,24 +219,19 @@ static void check_hook(field_errors *fe, const kind_ref *k, const char *path, co
 }
 
 void webhookconfig_validate(const kind_ref *k, const json_t *obj, const json_t *old, field_errors *fe) {
-  (void)old;
+  const check_opts o = options_for(k, old);
   const json_t *hooks = json_object_get(obj, "webhooks");
   size_t i;
   json_t *h;
   json_array_foreach(hooks, i, h) {
     char path[64], f[128];
     snprintf(path, sizeof path, "webhooks[%zu]", i);
-    check_hook(fe, k, path, h);
+    check_hook(fe, k, &o, path, h);
     snprintf(f, sizeof f, "%s.admissionReviewVersions", path);
-    check_review_versions(fe, f, json_object_get(h, "admissionReviewVersions"));
-    const char *name = json_string_value(json_object_get(h, "name"));
-    for (size_t j = 0; name && *name && j < i; j++) {
-      const char *other = json_string_value(json_object_get(json_array_get(hooks, j), "name"));
-      if (other && !strcmp(other, name)) {
-        snprintf(f, sizeof f, "%s.name", path);
-        fe_add(fe, FE_DUPLICATE, f, json_object_get(h, "name"), NULL);
-        break;
-      }
+    check_review_versions(fe, f, json_object_get(h, "admissionReviewVersions"), o.recognized_versions);
+    if (o.unique_names && earlier_same_name(hooks, i) >= 0) {
+      snprintf(f, sizeof f, "%s.name", path);
+      fe_add(fe, FE_DUPLICATE, f, json_object_get(h, "name"), NULL);
     }
   }
 }
