@@ -95,8 +95,7 @@ api_result api_get(const resource *r, const char *ns, const char *name) {
   return result_of(r, 200, o);
 }
 
-/* apiVersion/kind of a request body: filled when absent, checked otherwise. */
-static json_t *check_type(const resource *r, json_t *obj) {
+json_t *api_check_type(const resource *r, json_t *obj) {
   const char *av = json_string_value(json_object_get(obj, "apiVersion"));
   const char *kind = json_string_value(json_object_get(obj, "kind"));
   if (av && *av && strcmp(av, r->group_version) != 0)
@@ -194,7 +193,7 @@ api_result api_create(const resource *r, const char *ns, json_t *obj, const api_
     json_decref(obj);
     return fail(status_bad_request("the body of the request was not a JSON object"));
   }
-  if ((st = check_type(r, obj)) || (st = check_namespace(r, obj, ns)) || (st = check_fields(r, obj, o)) ||
+  if ((st = api_check_type(r, obj)) || (st = check_namespace(r, obj, ns)) || (st = check_fields(r, obj, o)) ||
       (st = check_crd_terminating(r))) {
     json_decref(obj);
     return fail(st);
@@ -390,7 +389,7 @@ api_result api_update(const resource *r, const char *ns, const char *name, const
     json_decref(obj);
     return fail(status_bad_request("the body of the request was not a JSON object"));
   }
-  if ((st = check_type(r, obj)) || (st = check_namespace(r, obj, ns))) {
+  if ((st = api_check_type(r, obj)) || (st = check_namespace(r, obj, ns))) {
     json_decref(obj);
     return fail(st);
   }

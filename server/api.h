@@ -80,6 +80,10 @@ json_t *api_to_version(const resource *r, json_t *stored);
  * 0, or -1 when there is no conversion. */
 int api_convert(const resource *from, const resource *to, json_t *obj);
 
+/* apiVersion and kind of a request body for r: filled in when absent, else
+ * checked; NULL, or the 400 Status (new reference) for a mismatch. */
+json_t *api_check_type(const resource *r, json_t *obj);
+
 /* True when stored objects of r can be sent as their stored bytes: same
  * version and nothing to apply on read. */
 bool api_stored_as_served(const resource *r);

@@ -1,6 +1,8 @@
 /* reviews.c - see reviews.h. Validation follows
  * pkg/apis/authorization/validation and pkg/apis/authentication; the answer
- * is the request echoed with metadata.creationTimestamp null and a status. */
+ * is the request echoed in the version asked (v1 or v1beta1, whose
+ * SubjectAccessReview spec names the groups "group") with
+ * metadata.creationTimestamp null and a status. */
 #include "reviews.h"
 #include "field_errors.h"
 #include "http.h"
@@ -37,7 +39,7 @@ static bool meta_empty(const json_t *obj, bool allow_namespace) {
   return true;
 }
 
-static void validate_access_spec(const json_t *spec, bool self, field_errors *fe) {
+static void validate_access_spec(const json_t *spec, bool self, const char *groups_key, field_errors *fe) {
   const json_t *ra = json_object_get(spec, "resourceAttributes");
   const json_t *nra = json_object_get(spec, "nonResourceAttributes");
   bool has_ra = json_is_object(ra), has_nra = json_is_object(nra);
@@ -50,7 +52,7 @@ static void validate_access_spec(const json_t *spec, bool self, field_errors *fe
                    "exactly one of nonResourceAttributes or resourceAttributes must be specified");
   if (!self) {
     const char *user = json_string_value(json_object_get(spec, "user"));
-    if ((!user || !*user) && !json_array_size(json_object_get(spec, "groups")))
+    if ((!user || !*user) && !json_array_size(json_object_get(spec, groups_key)))
       fe_invalid_str(fe, "spec.user", user ? user : "", "at least one of user or group must be specified");
   }
 }
@@ -61,6 +63,11 @@ static json_t *access_status(void) {
 
 api_result reviews_create(const resource *r, const char *ns, json_t *obj) {
   const char *kind = r->ref.kind;
+  json_t *bad = api_check_type(r, obj);
+  if (bad) {
+    json_decref(obj);
+    return (api_result){400, bad, NULL};
+  }
   json_t *spec = json_object_get(obj, "spec");
   field_errors *fe = field_errors_new();
   json_t *status = NULL;
@@ -83,7 +90,7 @@ api_result reviews_create(const resource *r, const char *ns, json_t *obj) {
                        0);
   } else {
     bool self = !strcmp(kind, "SelfSubjectAccessReview"), local = !strcmp(kind, "LocalSubjectAccessReview");
-    validate_access_spec(spec, self, fe);
+    validate_access_spec(spec, self, strcmp(r->ref.version, "v1beta1") ? "groups" : "group", fe);
     if (local) {
       const json_t *ra = json_object_get(spec, "resourceAttributes");
       const char *rns = json_string_value(json_object_get(ra, "namespace"));
