@@ -5,6 +5,7 @@
 #include "go_errors.h"
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static bool digit_at(const char *s, size_t n, size_t i) { return i < n && s[i] >= '0' && s[i] <= '9'; }
@@ -193,4 +194,26 @@ int go_base64_check(const char *s, size_t len, char *err, size_t errlen) {
     }
   }
   return 0;
+}
+
+unsigned char *go_base64_decode(const char *s, size_t len, size_t *outlen) {
+  char err[64];
+  if (go_base64_check(s, len, err, sizeof err) != 0) return NULL;
+  unsigned char *out = malloc(len / 4 * 3 + 4);
+  size_t o = 0;
+  unsigned acc = 0;
+  int bits = 0;
+  for (size_t i = 0; i < len && s[i] != '='; i++) {
+    int v = b64_value((unsigned char)s[i]);
+    if (v < 0) continue; /* a newline: the check allowed nothing else */
+    acc = (acc << 6) | (unsigned)v;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[o++] = (unsigned char)(acc >> bits);
+    }
+  }
+  out[o] = 0;
+  *outlen = o;
+  return out;
 }

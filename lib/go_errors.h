@@ -1,8 +1,8 @@
 /* go_errors.h - the checks of Go standard library parsers whose error texts
  * Kubernetes passes on to clients: time.Parse with RFC3339 (metav1.Time) and
  * RFC3339 with microseconds (metav1.MicroTime), and base64.StdEncoding
- * ([]byte fields such as Secret data). Each returns 0 when Go accepts the
- * input, else -1 with Go's message in err. */
+ * ([]byte fields such as Secret data). Each check returns 0 when Go accepts
+ * the input, else -1 with Go's message in err. */
 #ifndef CKUBE_GO_ERRORS_H
 #define CKUBE_GO_ERRORS_H
 #include <stddef.h>
@@ -14,5 +14,10 @@ int go_time_parse(const char *s, size_t len, int micro, char *err, size_t errlen
 
 /* base64.StdEncoding.DecodeString(s): `illegal base64 data at input byte N`. */
 int go_base64_check(const char *s, size_t len, char *err, size_t errlen);
+
+/* The bytes base64.StdEncoding.DecodeString(s) gives (newlines skipped), in
+ * a malloc'd buffer of *outlen bytes (plus a NUL) the caller frees; NULL
+ * when go_base64_check refuses s. */
+unsigned char *go_base64_decode(const char *s, size_t len, size_t *outlen);
 
 #endif

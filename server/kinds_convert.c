@@ -6,8 +6,8 @@
  * Ingress (backends, kinds_convert_ingress.c), and the versions
  * whose schemas are identical (batch CronJob, policy PDB, autoscaling
  * v2beta2 <-> v2, the v1beta1 versions 1.20 still serves of rbac, storage,
- * scheduling, coordination, node, admissionregistration and IngressClass),
- * where only apiVersion changes. */
+ * scheduling, coordination, node, admissionregistration, certificates and
+ * IngressClass), where only apiVersion changes. */
 #include "crd.h"
 #include "kinds_util.h"
 #include <stdio.h>
@@ -94,7 +94,7 @@ int kinds_convert(json_t *obj, const char *from, const char *to) {
                                        "RoleBinding", "ClusterRoleBinding", "StorageClass", "CSIDriver",
                                        "CSINode",  "VolumeAttachment",    "PriorityClass", "Lease",
                                        "RuntimeClass", "IngressClass", "MutatingWebhookConfiguration",
-                                       "ValidatingWebhookConfiguration", NULL};
+                                       "ValidatingWebhookConfiguration", "CertificateSigningRequest", NULL};
     rc = -1;
     for (int i = 0; same[i] && rc; i++)
       if (!strcmp(kind, same[i])) rc = 0;

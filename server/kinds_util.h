@@ -133,6 +133,8 @@ void rbac_validate(const kind_ref *k, const json_t *obj, const json_t *old, fiel
 void lease_validate(const kind_ref *k, const json_t *obj, const json_t *old, field_errors *fe);
 void pdb_validate(const kind_ref *k, const json_t *obj, const json_t *old, field_errors *fe);
 void event_validate(const kind_ref *k, const json_t *obj, const json_t *old, field_errors *fe);
+/* kinds_csr.c: the v1beta1 defaults (signerName from the request) */
+void csr_default(const kind_ref *k, json_t *obj);
 /* kinds_ingress.c */
 void ingress_default(const kind_ref *k, json_t *obj);
 void ingress_validate(const kind_ref *k, const json_t *obj, const json_t *old, field_errors *fe);

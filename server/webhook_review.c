@@ -5,6 +5,7 @@
  * denial or a failure becomes, with kube-apiserver's wording. */
 #include "webhook_internal.h"
 #include "api.h"
+#include "go_errors.h"
 #include "status.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,39 +89,6 @@ json_t *wh_review_request(const json_t *hook, const wh_attrs *a, const wh_invoca
   return json_pack("{s:s,s:s,s:o}", "kind", "AdmissionReview", "apiVersion", av, "request", rq);
 }
 
-/* Go's encoding/base64 StdEncoding into a malloc'd buffer; -1 on bad input. */
-static int base64_decode(const char *in, unsigned char **out, size_t *outlen) {
-  size_t n = strlen(in);
-  unsigned char *buf = malloc(n / 4 * 3 + 4);
-  size_t o = 0;
-  unsigned acc = 0;
-  int bits = 0;
-  size_t i = 0;
-  for (; i < n && in[i] != '='; i++) {
-    const char c = in[i];
-    int v = c >= 'A' && c <= 'Z' ? c - 'A' : c >= 'a' && c <= 'z' ? c - 'a' + 26 : c >= '0' && c <= '9' ? c - '0' + 52
-            : c == '+' ? 62 : c == '/' ? 63 : -1;
-    if (v < 0) {
-      free(buf);
-      return -1;
-    }
-    acc = (acc << 6) | (unsigned)v;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      buf[o++] = (unsigned char)(acc >> bits);
-    }
-  }
-  for (; i < n; i++)
-    if (in[i] != '=') {
-      free(buf);
-      return -1;
-    }
-  *out = buf;
-  *outlen = o;
-  return 0;
-}
-
 void wh_response_clear(wh_response *r) {
   json_decref(r->result);
   json_decref(r->patch);
@@ -198,9 +166,9 @@ int wh_review_response(const char *body, size_t len, const json_t *request, bool
   if (!mutating || !has_patch || !out->allowed) goto done;
   /* the patch: JSONPatch only (v1beta1 implies it) */
   const char *pt = v1 ? json_string_value(ptype) : "JSONPatch";
-  unsigned char *raw = NULL;
   size_t rawlen = 0;
-  if (base64_decode(patch_b64, &raw, &rawlen) != 0) {
+  unsigned char *raw = go_base64_decode(patch_b64, strlen(patch_b64), &rawlen);
+  if (!raw) {
     snprintf(err, errlen, "illegal base64 data in response.patch");
     rc = -1;
     goto done;
