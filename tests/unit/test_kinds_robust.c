@@ -1,6 +1,7 @@
 /* test_kinds_robust.c - the kinds hooks on hostile shapes: every value of a
  * few realistic objects (a deployment, a pod, a service, a job, a cronjob,
- * an HPA, an event, RBAC and storage objects) is replaced in turn by a value
+ * an HPA, an event, RBAC and storage objects, v1beta1 Ingress, webhook
+ * configuration and CSR) is replaced in turn by a value
  * of each other JSON type, and the object goes through defaulting, the create
  * and update strategies, validation, Status rendering and version
  * conversion. Run under ASan/UBSan it proves no input shape crashes or leaks;
@@ -94,6 +95,24 @@ static const seed seeds[] = {
      "{\"apiVersion\":\"networking.k8s.io/v1beta1\",\"kind\":\"Ingress\",\"metadata\":{\"name\":\"i\",\"namespace\":"
      "\"d\"},\"spec\":{\"rules\":[{\"http\":{\"paths\":[{\"backend\":{\"serviceName\":\"s\",\"servicePort\":80}}]}}]}}",
      NULL},
+    {{"extensions", "v1beta1", "Ingress", "ingresses", true, NULL},
+     "{\"apiVersion\":\"extensions/v1beta1\",\"kind\":\"Ingress\",\"metadata\":{\"name\":\"i\",\"namespace\":\"d\"},"
+     "\"spec\":{\"backend\":{\"serviceName\":\"s\",\"servicePort\":\"http\"},\"rules\":[{\"host\":\"a.example.com\","
+     "\"http\":{\"paths\":[{\"path\":\"/\",\"backend\":{\"serviceName\":\"s\",\"servicePort\":80}},{\"path\":\"/r\","
+     "\"backend\":{\"resource\":{\"kind\":\"B\",\"name\":\"b\"}}}]}}]}}",
+     "networking.k8s.io/v1"},
+    {{"admissionregistration.k8s.io", "v1beta1", "MutatingWebhookConfiguration", "mutatingwebhookconfigurations", false,
+      NULL},
+     "{\"apiVersion\":\"admissionregistration.k8s.io/v1beta1\",\"kind\":\"MutatingWebhookConfiguration\",\"metadata\":"
+     "{\"name\":\"m\"},\"webhooks\":[{\"name\":\"a.b.c\",\"clientConfig\":{\"service\":{\"namespace\":\"d\",\"name\":"
+     "\"s\"}},\"rules\":[{\"operations\":[\"CREATE\"],\"apiGroups\":[\"\"],\"apiVersions\":[\"v1\"],\"resources\":"
+     "[\"pods\"]}],\"admissionReviewVersions\":[\"v1beta1\"]}]}",
+     "admissionregistration.k8s.io/v1"},
+    {{"certificates.k8s.io", "v1beta1", "CertificateSigningRequest", "certificatesigningrequests", false, NULL},
+     "{\"apiVersion\":\"certificates.k8s.io/v1beta1\",\"kind\":\"CertificateSigningRequest\",\"metadata\":{\"name\":"
+     "\"c\"},\"spec\":{\"request\":\"bm90IGEgY3Ny\",\"usages\":[\"client auth\"]},\"status\":{\"conditions\":[{"
+     "\"type\":\"Approved\"}]}}",
+     "certificates.k8s.io/v1"},
     {{"", "v1", "LimitRange", "limitranges", true, NULL},
      "{\"apiVersion\":\"v1\",\"kind\":\"LimitRange\",\"metadata\":{\"name\":\"l\",\"namespace\":\"d\"},\"spec\":"
      "{\"limits\":[{\"type\":\"Container\",\"max\":{\"cpu\":\"1\"},\"min\":{\"cpu\":\"100m\"}}]}}",
