@@ -69,4 +69,6 @@ def build(swagger, spec):
                     "storageVersion": extra.get("storage_gv") or
                     ((name + "/" if name else "") + extra.get("storage_version", version)),
                     "subresources": subs})
+                if "hash_version" in extra:
+                    resources[-1]["hashVersion"] = extra["hash_version"]
     return {"groups": groups, "resources": resources}

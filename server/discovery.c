@@ -61,16 +61,26 @@ static json_t *version_info(void) {
                    "go1.15.7", "compiler", "gc", "platform", "linux/amd64");
 }
 
-/* storageVersionHash: the first 8 bytes of sha256("group/version/kind"), base64. */
+/* storageVersionHash: the first 8 bytes of sha256("group/version/kind") of
+ * the storage version, base64; the version is 1.20's when it stores the
+ * resource in another one than ckube (the row's hashVersion). */
 static json_t *storage_hash(const resource *r) {
   const resource *s = registry_storage_resource(r);
+  const char *v = json_string_value(json_object_get(s->entry, "hashVersion"));
   char in[300];
-  snprintf(in, sizeof in, "%s/%s/%s", s->ref.group, s->ref.version, s->ref.kind);
+  snprintf(in, sizeof in, "%s/%s/%s", s->ref.group, v ? v : s->ref.version, s->ref.kind);
   unsigned char md[SHA256_DIGEST_LENGTH];
   SHA256((unsigned char *)in, strlen(in), md);
   char out[16];
   EVP_EncodeBlock((unsigned char *)out, md, 8);
   return json_string(out);
+}
+
+/* Create-only resources (reviews, bindings) are computed, not stored: no
+ * storage version to show. */
+static bool create_only(const resource *r) {
+  const json_t *verbs = json_object_get(r->entry, "verbs");
+  return json_array_size(verbs) == 1 && !strcmp(json_string_value(json_array_get(verbs, 0)), "create");
 }
 
 static json_t *copy_or_empty(const json_t *entry, const char *key) {
@@ -90,7 +100,7 @@ static json_t *resource_list(const char *group, const char *version) {
     else json_decref(sn);
     if (json_array_size(cat)) json_object_set_new(e, "categories", cat);
     else json_decref(cat);
-    json_object_set_new(e, "storageVersionHash", storage_hash(r));
+    if (!create_only(r)) json_object_set_new(e, "storageVersionHash", storage_hash(r));
     json_array_append_new(list, e);
     size_t k;
     json_t *sub;
