@@ -2,7 +2,8 @@
  * refused with kube-apiserver 1.20's exact BadRequest messages (each
  * expected text is what a real 1.20 control plane answered for the same
  * bytes), and the Go parsers' error texts behind them (time.Parse with
- * RFC3339 / RFC3339Micro and base64, expected values printed by Go). */
+ * RFC3339 / RFC3339Micro and base64, expected values printed by Go), and
+ * base64 decoding as Go's DecodeString does it. */
 #include "apispec.h"
 #include "decode_check.h"
 #include "go_errors.h"
@@ -131,4 +132,26 @@ static void test_base64(void) {
   CHECK_STR(b64(""), "");
 }
 
-TEST_MAIN(TEST(test_refused_like_kubernetes), TEST(test_accepted), TEST(test_time_parse), TEST(test_base64))
+/* The bytes Go's DecodeString gives, as text ("!" when refused). */
+static const char *decoded(const char *s) {
+  static char buf[64];
+  size_t n;
+  unsigned char *d = go_base64_decode(s, strlen(s), &n);
+  snprintf(buf, sizeof buf, "%s", d ? (char *)d : "!");
+  CHECK(!d || n == strlen((char *)d));
+  free(d);
+  return buf;
+}
+
+static void test_base64_decode(void) {
+  CHECK_STR(decoded(""), "");
+  CHECK_STR(decoded("YWJj"), "abc");
+  CHECK_STR(decoded("YWJjZA=="), "abcd");
+  CHECK_STR(decoded("YWJjZGU="), "abcde");
+  CHECK_STR(decoded("YWJj\r\nZA=="), "abcd");
+  CHECK_STR(decoded("YWJjZA"), "!");
+  CHECK_STR(decoded("YW-j"), "!");
+}
+
+TEST_MAIN(TEST(test_refused_like_kubernetes), TEST(test_accepted), TEST(test_time_parse), TEST(test_base64),
+          TEST(test_base64_decode))
