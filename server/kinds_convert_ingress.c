@@ -6,18 +6,20 @@
  * {name, port {number | name}} <-> serviceName + servicePort (IntOrString:
  * a string is a port name). servicePort is not omitted in v1beta1 (Go
  * writes a zero IntOrString as 0), so a resource backend reads back with
- * servicePort 0. Keys keep their place in their object. */
+ * servicePort 0. Keys keep their place in their object; keys of the target
+ * shape found in the source (unknown fields there) give way to the
+ * converted ones. */
 #include "kinds_util.h"
 #include <string.h>
 
-/* Renames obj[from] to obj[to] (value stolen) keeping its position. */
+/* Replaces obj[from] by obj[to] = value (stolen) at from's position. */
 static void rename_in_place(json_t *obj, const char *from, const char *to, json_t *value) {
   json_t *copy = json_object();
   const char *k;
   json_t *v;
   json_object_foreach(obj, k, v) {
     if (!strcmp(k, from)) json_object_set(copy, to, value);
-    else json_object_set(copy, k, v);
+    else if (strcmp(k, to)) json_object_set(copy, k, v);
   }
   json_decref(value);
   json_object_clear(obj);
@@ -40,7 +42,7 @@ static json_t *backend_to_v1(const json_t *b) {
   const char *k;
   json_t *v;
   json_object_foreach((json_t *)b, k, v) {
-    if (strcmp(k, "serviceName") && strcmp(k, "servicePort")) json_object_set(out, k, v);
+    if (strcmp(k, "serviceName") && strcmp(k, "servicePort") && strcmp(k, "service")) json_object_set(out, k, v);
   }
   return out;
 }
@@ -59,7 +61,7 @@ static json_t *backend_from_v1(const json_t *b) {
   const char *k;
   json_t *v;
   json_object_foreach((json_t *)b, k, v) {
-    if (strcmp(k, "service")) json_object_set(out, k, v);
+    if (strcmp(k, "service") && strcmp(k, "serviceName") && strcmp(k, "servicePort")) json_object_set(out, k, v);
   }
   return out;
 }

@@ -98,6 +98,11 @@ static void test_ingress_to_v1(void) {
             "{\"defaultBackend\":{\"service\":{\"name\":\"\",\"port\":{}}}}");
   CHECK_STR(converted_spec("{\"backend\":{\"servicePort\":0}}", "extensions/v1beta1", "networking.k8s.io/v1"),
             "{\"defaultBackend\":{}}");
+  /* v1 keys sent to v1beta1 are unknown fields there: the converted ones win */
+  CHECK_STR(converted_spec("{\"defaultBackend\":{\"resource\":{}},\"backend\":{\"serviceName\":\"a\",\"servicePort\":1,"
+                           "\"service\":{\"name\":\"zzz\"}}}",
+                           "extensions/v1beta1", "networking.k8s.io/v1"),
+            "{\"defaultBackend\":{\"service\":{\"name\":\"a\",\"port\":{\"number\":1}}}}");
 }
 
 static void test_ingress_from_v1(void) {
