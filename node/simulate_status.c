@@ -66,10 +66,62 @@ static const char *annotation(const json_t *pod, const char *key) {
   return json_string_value(json_object_get(json_object_get(json_object_get(pod, "metadata"), "annotations"), key));
 }
 
+/* What the first container's command does when it is one of the few
+ * idioms whose outcome needs no process to know: "sleep N" (N seconds),
+ * "sleep infinity" and "tail -f /dev/null" (forever: *ms = -1), "exit N",
+ * "false" and "true" (at once), bare or under "sh -c". False otherwise. */
+static bool known_command(const json_t *pod, long *ms, int *code) {
+  const json_t *c = json_array_get(json_object_get(json_object_get(pod, "spec"), "containers"), 0);
+  char words[8][128];
+  int n = 0;
+  static const char *const parts[] = {"command", "args", NULL};
+  for (int p = 0; parts[p]; p++) {
+    size_t i;
+    json_t *w;
+    json_array_foreach(json_object_get(c, parts[p]), i, w) {
+      if (n == 8 || !json_is_string(w)) return false;
+      snprintf(words[n++], sizeof words[0], "%s", json_string_value(w));
+    }
+  }
+  char script[256] = "";
+  if (n == 3 && (!strcmp(words[0], "sh") || !strcmp(words[0], "/bin/sh") || !strcmp(words[0], "bash") ||
+                 !strcmp(words[0], "/bin/bash")) && !strcmp(words[1], "-c"))
+    snprintf(script, sizeof script, "%s", words[2]);
+  else
+    for (int i = 0; i < n; i++)
+      snprintf(script + strlen(script), sizeof script - strlen(script), "%s%s", i ? " " : "", words[i]);
+  const char *cmd = script;
+  if (!strncmp(cmd, "/bin/", 5)) cmd += 5;
+  double secs;
+  char rest[8];
+  *code = 0;
+  if (!strcmp(cmd, "sleep infinity") || !strcmp(cmd, "tail -f /dev/null")) *ms = -1;
+  else if (sscanf(cmd, "sleep %lf%7s", &secs, rest) == 1 && secs >= 0) *ms = (long)(secs * 1000);
+  else if (sscanf(cmd, "exit %d%7s", code, rest) == 1) *ms = 0;
+  else if (!strcmp(cmd, "false")) *ms = 0, *code = 1;
+  else if (!strcmp(cmd, "true")) *ms = 0;
+  else return false;
+  return true;
+}
+
+/* How long a container run lasts: the annotation, else what a known
+ * command takes, else a second; -1 for forever. */
 static long run_ms(const json_t *pod) {
   const char *v = annotation(pod, ANN_RUN_SECONDS);
+  long ms;
+  int code;
+  if (!v && known_command(pod, &ms, &code)) return ms;
   double s = v ? strtod(v, NULL) : 1.0;
   return s < 0 ? 0 : (long)(s * 1000);
+}
+
+/* The exit code of a run: the annotation, else a known command's, else 0. */
+static int exit_code(const json_t *pod) {
+  const char *v = annotation(pod, ANN_EXIT_CODE);
+  long ms;
+  int code;
+  if (v) return atoi(v);
+  return known_command(pod, &ms, &code) ? code : 0;
 }
 
 static void hex_id(const char *a, const char *b, int n, char out[65]) {
@@ -334,8 +386,8 @@ sim_action sim_pod_step(const json_t *pod, sim_pod_state *st, const char *host_i
   if (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed")) st->finished = true;
   if (st->finished) return SIM_NOTHING;
   const char *policy = path_str(pod, "spec", "restartPolicy") ?: "Always";
-  bool runs_forever = !strcmp(policy, "Always");
   long run = run_ms(pod);
+  bool runs_forever = !strcmp(policy, "Always") || run < 0;
   if (!st->started && !strcmp(phase, "Running") && json_object_get(json_object_get(pod, "status"), "containerStatuses"))
     adopt(pod, st);
   const char *bad = st->started ? NULL : sim_unpullable_image(pod);
@@ -394,8 +446,7 @@ sim_action sim_pod_step(const json_t *pod, sim_pod_state *st, const char *host_i
     soonest(recheck_ms, due - now_ms);
     return SIM_NOTHING;
   }
-  const char *code_s = annotation(pod, ANN_EXIT_CODE);
-  int code = code_s ? atoi(code_s) : 0;
+  int code = exit_code(pod);
   if (code == 0 || !strcmp(policy, "Never")) {
     st->finished = true;
     *status = build_status(pod, st, host_ip, pod_ip, code ? FAILED : SUCCEEDED, code, now_ms);
@@ -407,6 +458,6 @@ sim_action sim_pod_step(const json_t *pod, sim_pod_state *st, const char *host_i
   st->restarts++;
   st->run_started_ms = now_ms;
   *status = build_status(pod, st, host_ip, pod_ip, RUNNING, 0, now_ms);
-  soonest(recheck_ms, run > 0 ? run : 1);
+  soonest(recheck_ms, run > 1000 ? run : 1000); /* a restart loop turns at most once a second */
   return SIM_WRITE_STATUS;
 }

@@ -127,6 +127,54 @@ static void test_active_deadline(void) {
   json_decref(p);
 }
 
+static json_t *with_command(json_t *p, const char *json_cmd) {
+  json_object_set_new(json_array_get(json_object_get(json_object_get(p, "spec"), "containers"), 0), "command",
+                      json_loads(json_cmd, 0, NULL));
+  return p;
+}
+
+/* The few commands whose outcome is known without running them. */
+static void test_known_commands(void) {
+  json_t *st = NULL;
+  long recheck;
+  sim_pod_state s = {0};
+  json_t *p = with_command(pod("Never", NULL, NULL, NULL), "[\"sleep\", \"5\"]");
+  sim_pod_step(p, &s, "h", "i", T0, &st, &recheck);
+  CHECK(recheck == 5000);
+  json_decref(st);
+  CHECK(sim_pod_step(p, &s, "h", "i", T0 + 5000, &st, &recheck) == SIM_WRITE_STATUS);
+  CHECK_STR(json_string_value(json_object_get(st, "phase")), "Succeeded");
+  json_decref(st);
+  json_decref(p);
+
+  sim_pod_state s2 = {0};
+  p = with_command(pod("Never", NULL, NULL, NULL), "[\"/bin/sh\", \"-c\", \"exit 3\"]");
+  sim_pod_step(p, &s2, "h", "i", T0, &st, &recheck);
+  json_decref(st);
+  CHECK(sim_pod_step(p, &s2, "h", "i", T0 + 10, &st, &recheck) == SIM_WRITE_STATUS);
+  CHECK_STR(json_string_value(json_object_get(st, "phase")), "Failed");
+  CHECK(json_integer_value(json_object_get(json_object_get(json_object_get(container(st), "state"), "terminated"),
+                                           "exitCode")) == 3);
+  json_decref(st);
+  json_decref(p);
+
+  sim_pod_state s3 = {0};
+  p = with_command(pod("Never", NULL, NULL, NULL), "[\"tail\", \"-f\", \"/dev/null\"]");
+  sim_pod_step(p, &s3, "h", "i", T0, &st, &recheck);
+  CHECK(recheck == 0);
+  json_decref(st);
+  CHECK(sim_pod_step(p, &s3, "h", "i", T0 + 3600000, &st, &recheck) == SIM_NOTHING);
+  json_decref(p);
+
+  /* the annotation wins over the command */
+  sim_pod_state s4 = {0};
+  p = with_command(pod("Never", "2", NULL, NULL), "[\"sleep\", \"infinity\"]");
+  sim_pod_step(p, &s4, "h", "i", T0, &st, &recheck);
+  CHECK(recheck == 2000);
+  json_decref(st);
+  json_decref(p);
+}
+
 static void test_exit_zero_succeeds(void) {
   json_t *p = pod("Never", "2", NULL, NULL), *st = NULL;
   sim_pod_state s = {0};
@@ -226,6 +274,6 @@ static void test_unpullable_image(void) {
   json_decref(p);
 }
 
-TEST_MAIN(TEST(test_start_always), TEST(test_unpullable_image), TEST(test_not_ready), TEST(test_readiness_initial_delay), TEST(test_active_deadline),
+TEST_MAIN(TEST(test_start_always), TEST(test_unpullable_image), TEST(test_not_ready), TEST(test_readiness_initial_delay), TEST(test_active_deadline), TEST(test_known_commands),
           TEST(test_exit_zero_succeeds), TEST(test_exit_nonzero),
           TEST(test_adopt_and_delete))
