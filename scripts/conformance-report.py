@@ -21,8 +21,8 @@ def results(paths):
     for p in paths:
         for line in open(p, encoding="utf-8", errors="replace"):
             m = re.match(r"^(PASSED|FAILED) (.*\S)\s*$", line)
-            if m:
-                out[m.group(2)] = m.group(1).lower()
+            if m:  # names come from the suite's JSON log: \" stands for "
+                out[m.group(2).replace('\\"', '"')] = m.group(1).lower()
     return out
 
 
