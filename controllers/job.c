@@ -12,6 +12,7 @@
 #include "controllers.h"
 #include "events.h"
 #include "pod_util.h"
+#include "workload.h"
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -57,9 +58,39 @@ static long long now_ms(void) {
   return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* An orphan pod wakes the Jobs whose selector matches it (to adopt it). */
+static void enqueue_matching_jobs(const json_t *pod) {
+  cobj_vec jobs = {0};
+  ctrl_list("batch", "v1", "jobs", obj_ns(pod), &jobs);
+  for (size_t i = 0; i < jobs.n; i++) {
+    label_selector *s = workload_selector(jobs.items[i]->obj, false);
+    if (s && label_selector_matches(s, json_object_get(json_object_get(pod, "metadata"), "labels"))) {
+      char key[512];
+      snprintf(key, sizeof key, "%s/%s", obj_ns(pod), obj_name(jobs.items[i]->obj));
+      ctrl_add(c, key);
+    }
+    label_selector_free(s);
+  }
+  cobj_vec_clear(&jobs);
+}
+
 static void on_pod(void *ctx, cache_event_type type, const cobj *obj, const cobj *prev) {
   size_t i;
   json_t *ref;
+  if (type != EV_DELETED && !controller_of(obj->obj) && !obj_deleting(obj->obj) &&
+      (!prev || controller_of(prev->obj) ||
+       !json_equal(json_object_get(json_object_get(obj->obj, "metadata"), "labels"),
+                   json_object_get(json_object_get(prev->obj, "metadata"), "labels"))))
+    enqueue_matching_jobs(obj->obj);
+  if (prev) /* a pod released or re-owned: its former Job syncs too */
+    json_array_foreach(json_object_get(json_object_get(prev->obj, "metadata"), "ownerReferences"), i, ref) {
+      const char *kind = json_string_value(json_object_get(ref, "kind"));
+      if (json_is_true(json_object_get(ref, "controller")) && kind && !strcmp(kind, "Job")) {
+        char key[512];
+        snprintf(key, sizeof key, "%s/%s", obj_ns(prev->obj), json_string_value(json_object_get(ref, "name")));
+        ctrl_add(c, key);
+      }
+    }
   json_array_foreach(json_object_get(json_object_get(obj->obj, "metadata"), "ownerReferences"), i, ref) {
     const char *kind = json_string_value(json_object_get(ref, "kind"));
     const char *av = json_string_value(json_object_get(ref, "apiVersion"));
@@ -167,12 +198,15 @@ static long sync_job(const char *key) {
     cobj_unref(cur);
     return 0;
   }
-  cobj_vec all = {0};
+  /* getPodsForJob: the pods the Job controls, after adopting matching
+   * orphans and releasing those that no longer match its selector */
+  cobj_vec all = {0}, pods = {0};
   ctrl_list("", "v1", "pods", ns, &all);
-  cobj_vec pods = {0};
-  for (size_t i = 0; i < all.n; i++) {
-    const char *cu = controller_uid(all.items[i]->obj);
-    if (cu && !strcmp(cu, uid)) cobj_vec_push(&pods, cobj_ref(all.items[i]));
+  label_selector *sel = workload_selector(job, false);
+  if (sel) {
+    claim_spec cs = {job, registry_find("batch", "v1", "jobs"), sel, NULL, NULL};
+    claim_objects(&cs, registry_find("", "v1", "pods"), &all, &pods);
+    label_selector_free(sel);
   }
   cobj_vec_clear(&all);
   cobj **active = calloc(pods.n + 1, sizeof *active);
