@@ -281,11 +281,10 @@ static json_t *build_status(const json_t *pod, const sim_pod_state *st, const ch
   return status;
 }
 
-/* A Pending status whose containers wait for an image that does not
- * pull: ErrImagePull on the first failure, ImagePullBackOff after. */
-static json_t *pull_failed_status(const json_t *pod, const sim_pod_state *st, const char *host_ip,
-                                  const char *bad, long long now_ms) {
-  char now[32], start[32], msg[1024], why[1024];
+/* A Pending status (not Ready, containers waiting as statuses says). */
+static json_t *pending_status(const json_t *pod, const sim_pod_state *st, const char *host_ip, long long now_ms,
+                              json_t *statuses) {
+  char now[32], start[32], msg[1024];
   sim_rfc3339(now_ms, now, sizeof now);
   sim_rfc3339(st->pod_started_ms, start, sizeof start);
   unready_message(pod, msg, sizeof msg);
@@ -294,6 +293,22 @@ static json_t *pull_failed_status(const json_t *pod, const sim_pod_state *st, co
   json_array_append_new(conds, condition(pod, "Ready", false, "ContainersNotReady", msg, now));
   json_array_append_new(conds, condition(pod, "ContainersReady", false, "ContainersNotReady", msg, now));
   json_array_append_new(conds, condition(pod, "PodScheduled", true, NULL, NULL, now));
+  return json_pack("{s:s,s:o,s:s,s:s,s:o}", "phase", "Pending", "conditions", conds, "hostIP", host_ip, "startTime",
+                   start, "containerStatuses", statuses);
+}
+
+/* A container waiting: its status entry. waiting is stolen. */
+static json_t *waiting_entry(const json_t *c, json_t *waiting) {
+  return json_pack("{s:s,s:{s:o},s:{},s:b,s:i,s:s,s:s,s:b}", "name",
+                   json_string_value(json_object_get(c, "name")) ?: "", "state", "waiting", waiting, "lastState",
+                   "ready", 0, "restartCount", 0, "image", json_string_value(json_object_get(c, "image")) ?: "",
+                   "imageID", "", "started", 0);
+}
+
+/* Containers waiting for an image that does not pull: ErrImagePull on the
+ * first failure, ImagePullBackOff after. */
+static json_t *pull_failed_status(const json_t *pod, const sim_pod_state *st, const char *host_ip, long long now_ms) {
+  char why[1024];
   bool backoff = st->pull_failures > 1;
   json_t *statuses = json_array();
   size_t i;
@@ -304,44 +319,28 @@ static json_t *pull_failed_status(const json_t *pod, const sim_pod_state *st, co
     else
       snprintf(why, sizeof why,
                "rpc error: code = NotFound desc = failed to pull and unpack image \"%s\": not found", image);
-    json_array_append_new(statuses,
-                          json_pack("{s:s,s:{s:{s:s,s:s}},s:{},s:b,s:i,s:s,s:s,s:b}", "name",
-                                    json_string_value(json_object_get(c, "name")) ?: "", "state", "waiting", "reason",
-                                    backoff ? "ImagePullBackOff" : "ErrImagePull", "message", why, "lastState",
-                                    "ready", 0, "restartCount", 0, "image", image, "imageID", "", "started", 0));
+    json_array_append_new(statuses, waiting_entry(c, json_pack("{s:s,s:s}", "reason",
+                                                               backoff ? "ImagePullBackOff" : "ErrImagePull",
+                                                               "message", why)));
   }
-  (void)bad;
-  return json_pack("{s:s,s:o,s:s,s:s,s:o}", "phase", "Pending", "conditions", conds, "hostIP", host_ip, "startTime",
-                   start, "containerStatuses", statuses);
+  return pending_status(pod, st, host_ip, now_ms, statuses);
 }
 
-/* A Pending status whose container config_container waits with
- * CreateContainerConfigError (the others are still being created). */
+/* Container config_container waiting with CreateContainerConfigError (the
+ * others are still being created). */
 static json_t *config_failed_status(const json_t *pod, const sim_pod_state *st, const char *host_ip, long long now_ms) {
-  char now[32], start[32], msg[1024];
-  sim_rfc3339(now_ms, now, sizeof now);
-  sim_rfc3339(st->pod_started_ms, start, sizeof start);
-  unready_message(pod, msg, sizeof msg);
-  json_t *conds = json_array();
-  json_array_append_new(conds, condition(pod, "Initialized", true, NULL, NULL, now));
-  json_array_append_new(conds, condition(pod, "Ready", false, "ContainersNotReady", msg, now));
-  json_array_append_new(conds, condition(pod, "ContainersReady", false, "ContainersNotReady", msg, now));
-  json_array_append_new(conds, condition(pod, "PodScheduled", true, NULL, NULL, now));
   json_t *statuses = json_array();
   size_t i;
   json_t *c;
   json_array_foreach(json_object_get(json_object_get(pod, "spec"), "containers"), i, c) {
     const char *name = json_string_value(json_object_get(c, "name")) ?: "";
-    bool failed = !strcmp(name, st->config_container);
-    json_t *waiting = failed ? json_pack("{s:s,s:s}", "reason", "CreateContainerConfigError", "message", st->config_error)
-                             : json_pack("{s:s}", "reason", "ContainerCreating");
-    json_array_append_new(statuses, json_pack("{s:s,s:{s:o},s:{},s:b,s:i,s:s,s:s,s:b}", "name", name, "state",
-                                              "waiting", waiting, "lastState", "ready", 0, "restartCount", 0, "image",
-                                              json_string_value(json_object_get(c, "image")) ?: "", "imageID", "",
-                                              "started", 0));
+    json_array_append_new(statuses, waiting_entry(c, strcmp(name, st->config_container)
+                                                         ? json_pack("{s:s}", "reason", "ContainerCreating")
+                                                         : json_pack("{s:s,s:s}", "reason",
+                                                                     "CreateContainerConfigError", "message",
+                                                                     st->config_error)));
   }
-  return json_pack("{s:s,s:o,s:s,s:s,s:o}", "phase", "Pending", "conditions", conds, "hostIP", host_ip, "startTime",
-                   start, "containerStatuses", statuses);
+  return pending_status(pod, st, host_ip, now_ms, statuses);
 }
 
 /* Takes over a pod this simulation (or a previous run of it) already
@@ -397,7 +396,7 @@ sim_action sim_pod_step(const json_t *pod, sim_pod_state *st, const char *host_i
     st->pull_failures++;
     *recheck_ms = 10000;
     if (st->pull_failures > 2) return SIM_NOTHING; /* ErrImagePull, then ImagePullBackOff, written once each */
-    *status = pull_failed_status(pod, st, host_ip, bad, now_ms);
+    *status = pull_failed_status(pod, st, host_ip, now_ms);
     return SIM_WRITE_STATUS;
   }
   if (!st->started && st->config_error[0]) {

@@ -266,23 +266,30 @@ static void check_unmarshaler(scan *s, const char *fqn) {
 
 static void check_message(scan *s, const char *fqn);
 
+/* The start of an object (a struct or a map) as json-iterator reads it:
+ * true when members follow; false for null, {} or a refused value. */
+static bool open_object(scan *s, const char *op) {
+  char c = next_token(s);
+  if (c == 'n') {
+    s->pos--;
+    skip_value(s);
+    return false;
+  }
+  if (c != '{') {
+    report_char(s, op, "expect { or n, but found ", c);
+    return false;
+  }
+  if (peek(s) == '}') {
+    s->pos++;
+    return false;
+  }
+  return true;
+}
+
 /* One value of a field's element type: a scalar name or a message name. */
 static void check_elem(scan *s, const json_t *type) {
   if (json_is_array(type)) { /* a map: string keys, then values of the second type */
-    char c = next_token(s);
-    if (c == 'n') {
-      s->pos--;
-      skip_value(s);
-      return;
-    }
-    if (c != '{') {
-      report_char(s, "ReadMapCB", "expect { or n, but found ", c);
-      return;
-    }
-    if (peek(s) == '}') {
-      s->pos++;
-      return;
-    }
+    if (!open_object(s, "ReadMapCB")) return;
     do {
       skip_value(s); /* key */
       next_token(s); /* : */
@@ -401,20 +408,7 @@ static void check_message(scan *s, const char *fqn) {
     skip_value(s);
     return;
   }
-  char c = next_token(s);
-  if (c == 'n') {
-    s->pos--;
-    skip_value(s);
-    return;
-  }
-  if (c != '{') {
-    report_char(s, "readObjectStart", "expect { or n, but found ", c);
-    return;
-  }
-  if (peek(s) == '}') {
-    s->pos++;
-    return;
-  }
+  if (!open_object(s, "readObjectStart")) return;
   s->depth++;
   do {
     skip_ws(s);
