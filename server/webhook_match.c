@@ -98,6 +98,20 @@ static void kind_of(const resource *r, const char *sub, wh_invocation *inv) {
   }
 }
 
+/* A webhook's selector checked before any labels are read: -1 (*status
+ * set) when it does not parse, 1 when it is empty (selects everything,
+ * nothing to look up), 0 when labels must decide. */
+static int selector_precheck(const json_t *sel, json_t **status) {
+  char err[256];
+  if (wh_selector_matches(sel, NULL, err, sizeof err) < 0) {
+    *status = wh_internal_error(err);
+    return -1;
+  }
+  return !sel || json_is_null(sel) ||
+         (!json_object_size(json_object_get(sel, "matchLabels")) &&
+          !json_array_size(json_object_get(sel, "matchExpressions")));
+}
+
 /* namespace.Matcher: 1, 0 or -1 (*status set). */
 static int namespace_matches(const json_t *hook, const wh_attrs *a, wh_ns_labels_fn ns_labels, void *ctx,
                              json_t **status) {
@@ -105,14 +119,8 @@ static int namespace_matches(const json_t *hook, const wh_attrs *a, wh_ns_labels
   if (!a->ns[0] && !is_ns) return 1;
   const json_t *sel = json_object_get(hook, "namespaceSelector");
   char err[256];
-  int m = wh_selector_matches(sel, NULL, err, sizeof err);
-  if (m < 0) {
-    *status = wh_internal_error(err);
-    return -1;
-  }
-  if (!sel || json_is_null(sel) || (!json_object_size(json_object_get(sel, "matchLabels")) &&
-                                    !json_array_size(json_object_get(sel, "matchExpressions"))))
-    return 1; /* empty: everything, without looking the namespace up */
+  int m = selector_precheck(sel, status);
+  if (m) return m; /* an empty selector: everything, without looking the namespace up */
   bool own = is_ns && !sub_of(a)[0] && (!strcmp(a->operation, "CREATE") || !strcmp(a->operation, "UPDATE"));
   json_t *labels = own ? json_incref((json_t *)labels_of(a->obj)) : ns_labels(a->ns, ctx);
   if (!own && !labels) {
@@ -128,14 +136,8 @@ static int namespace_matches(const json_t *hook, const wh_attrs *a, wh_ns_labels
 static int object_matches(const json_t *hook, const wh_attrs *a, json_t **status) {
   const json_t *sel = json_object_get(hook, "objectSelector");
   char err[256];
-  int m = wh_selector_matches(sel, NULL, err, sizeof err);
-  if (m < 0) {
-    *status = wh_internal_error(err);
-    return -1;
-  }
-  if (!sel || json_is_null(sel) || (!json_object_size(json_object_get(sel, "matchLabels")) &&
-                                    !json_array_size(json_object_get(sel, "matchExpressions"))))
-    return 1;
+  int m = selector_precheck(sel, status);
+  if (m) return m;
   if (a->obj && wh_selector_matches(sel, labels_of(a->obj), err, sizeof err) == 1) return 1;
   if (a->old && wh_selector_matches(sel, labels_of(a->old), err, sizeof err) == 1) return 1;
   return 0;
