@@ -2,7 +2,10 @@
  * pkg/controller/deployment/util/deployment_util.go of Kubernetes 1.20.
  * The pod-template-hash hashes the template's canonical JSON where
  * Kubernetes hashes a spew dump of the Go struct: the same shape of value
- * (fnv-32a, decimal, SafeEncodeString), stable for a given template. */
+ * (fnv-32a, decimal, SafeEncodeString), stable for a given template.
+ * Templates are hashed and compared as Go decodes them: a null field is
+ * the same as an absent one (kubectl rollout undo sends the template with
+ * metadata.creationTimestamp: null). */
 #include "deployment_util.h"
 #include "workload.h"
 #include <math.h>
@@ -73,8 +76,34 @@ static uint32_t fnv32a(uint32_t h, const unsigned char *p, size_t n) {
   return h;
 }
 
+/* Drops every null member of the objects in v, at any depth (in place). */
+static void drop_nulls(json_t *v) {
+  if (json_is_array(v)) {
+    size_t i;
+    json_t *e;
+    json_array_foreach(v, i, e) drop_nulls(e);
+    return;
+  }
+  const char *k;
+  json_t *e;
+  void *tmp;
+  json_object_foreach_safe(v, tmp, k, e) {
+    if (json_is_null(e)) json_object_del(v, k);
+    else drop_nulls(e);
+  }
+}
+
+/* A copy of a template as Go would decode it (nulls gone). */
+static json_t *decoded_copy(const json_t *t) {
+  json_t *c = json_deep_copy(t);
+  drop_nulls(c);
+  return c;
+}
+
 void pod_template_hash(const json_t *tmpl, const json_t *collision_count, char *out, size_t outlen) {
-  char *canon = json_dumps(tmpl, JSON_COMPACT | JSON_SORT_KEYS);
+  json_t *decoded = decoded_copy(tmpl);
+  char *canon = json_dumps(decoded, JSON_COMPACT | JSON_SORT_KEYS);
+  json_decref(decoded);
   uint32_t h = fnv32a(2166136261u, (const unsigned char *)canon, strlen(canon));
   free(canon);
   if (json_is_integer(collision_count)) {
@@ -87,9 +116,9 @@ void pod_template_hash(const json_t *tmpl, const json_t *collision_count, char *
   safe_encode_string(dec, out, outlen);
 }
 
-/* A copy without the hash label (and without labels when none remain). */
+/* A decoded copy without the hash label (and without labels when none remain). */
 static json_t *strip_hash(const json_t *t) {
-  json_t *c = json_deep_copy(t);
+  json_t *c = decoded_copy(t);
   json_t *md = json_object_get(c, "metadata");
   json_t *labels = json_object_get(md, "labels");
   json_object_del(labels, POD_TEMPLATE_HASH_LABEL);

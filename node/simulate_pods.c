@@ -232,7 +232,9 @@ static void process(sim_pods *p, https_client *c, const char *key) {
     pthread_mutex_unlock(&p->mu);
     return;
   }
-  if (!sp->ip[0]) {
+  if (!sp->ip[0] && json_is_true(json_object_get(json_object_get(sp->pod, "spec"), "hostNetwork"))) {
+    snprintf(sp->ip, sizeof sp->ip, "%s", sp->node->ip); /* kubelet: a hostNetwork pod has its node's address */
+  } else if (!sp->ip[0]) {
     unsigned n = atomic_fetch_add(&sp->node->next_pod, 1);
     snprintf(sp->ip, sizeof sp->ip, "127.%d.%d.%u", 2 + (sp->node->slot / 256) % 200, sp->node->slot % 256,
              1 + n % 254);

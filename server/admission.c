@@ -37,8 +37,16 @@ json_t *admission_mutate(const resource *r, const char *ns, const char *name, js
   return st;
 }
 
+/* LimitRanger ignores every object whose stored version is being deleted:
+ * the controllers' finalizer removals must pass even when a LimitRange made
+ * after the object would refuse it. */
+static bool being_deleted(const json_t *old) {
+  return old && json_string_value(json_object_get(json_object_get(old, "metadata"), "deletionTimestamp"));
+}
+
 json_t *admission_validate(const resource *r, const char *ns, const char *name, const json_t *obj,
                            const json_t *old) {
+  if (being_deleted(old)) return NULL;
   if (is_core(r, "persistentvolumeclaims") || (!old && is_core(r, "pods")))
     return admit_limitrange_limits(r, ns, name, obj);
   return NULL;

@@ -189,11 +189,17 @@ void check_config_keys(field_errors *fe, const char *prefix, const json_t *map) 
 void kcanonical_quantities(json_t *list) {
   const char *k;
   json_t *v;
-  json_object_foreach(list, k, v) {
-    char buf[64];
-    if (json_is_string(v) && quantity_canonicalize(json_string_value(v), buf, sizeof buf) == 0 &&
-        strcmp(buf, json_string_value(v)))
+  void *tmp;
+  json_object_foreach_safe(list, tmp, k, v) {
+    char buf[64], num[64];
+    if (json_is_integer(v) || json_is_real(v)) { /* Quantity's UnmarshalJSON takes a bare number too */
+      if (json_is_integer(v)) snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
+      else snprintf(num, sizeof num, "%.15g", json_real_value(v));
+      if (quantity_canonicalize(num, buf, sizeof buf) == 0) json_object_set_new(list, k, json_string(buf));
+    } else if (json_is_string(v) && quantity_canonicalize(json_string_value(v), buf, sizeof buf) == 0 &&
+               strcmp(buf, json_string_value(v))) {
       json_string_set(v, buf);
+    }
   }
 }
 

@@ -24,8 +24,9 @@ bool kone_of(const char *s, const char *const *list);
 void kcheck_enum(field_errors *fe, const char *field, const json_t *obj, const char *key, const char *const *list);
 /* Adds "must be greater than or equal to 0" when obj[key] is a negative integer. */
 void kcheck_nonneg(field_errors *fe, const char *field, const json_t *obj, const char *key);
-/* Rewrites the quantity strings of a ResourceList (an object of quantities)
- * in the form the API server writes them back ("0.5" -> "500m"); values
+/* Rewrites the quantities of a ResourceList (an object of quantities, as
+ * strings or bare JSON numbers) in the form the API server writes them back
+ * ("0.5" or 0.5 -> "500m", 1 -> "1"); values
  * that do not parse are left for validation. */
 void kcanonical_quantities(json_t *list);
 /* Port number 1..65535 at field (Invalid otherwise). */
