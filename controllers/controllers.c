@@ -4,12 +4,35 @@
  * holds kube-system/kube-scheduler, as the two binaries do in Kubernetes. */
 #include "controllers.h"
 #include "events.h"
+#include <stdatomic.h>
 
 static leader_elector *manager, *scheduler;
+static atomic_bool manager_running, scheduler_running; /* in this process, for componentstatuses */
+
+static void manager_started(void) {
+  controllers_start();
+  atomic_store(&manager_running, true);
+}
+static void manager_stopped(void) {
+  atomic_store(&manager_running, false);
+  controllers_stop();
+}
+static void scheduler_started(void) {
+  scheduler_start();
+  atomic_store(&scheduler_running, true);
+}
+static void scheduler_stopped(void) {
+  atomic_store(&scheduler_running, false);
+  scheduler_stop();
+}
 
 void controllers_run(const leader_config *cfg) {
-  manager = leader_elector_start(cfg, "kube-controller-manager", controllers_start, controllers_stop);
-  scheduler = leader_elector_start(cfg, "kube-scheduler", scheduler_start, scheduler_stop);
+  manager = leader_elector_start(cfg, "kube-controller-manager", manager_started, manager_stopped);
+  scheduler = leader_elector_start(cfg, "kube-scheduler", scheduler_started, scheduler_stopped);
+}
+
+bool controllers_running_here(bool the_scheduler) {
+  return atomic_load(the_scheduler ? &scheduler_running : &manager_running);
 }
 
 void controllers_shutdown(void) {
@@ -24,6 +47,7 @@ void controllers_start(void) {
   garbage_collector_start();
   serviceaccount_controller_start();
   serviceaccount_token_controller_start();
+  root_ca_publisher_start();
   endpoints_controller_start();
   endpointslice_controller_start();
   node_lifecycle_controller_start();
@@ -59,6 +83,7 @@ void controllers_stop(void) {
   node_lifecycle_controller_stop();
   endpointslice_controller_stop();
   endpoints_controller_stop();
+  root_ca_publisher_stop();
   serviceaccount_token_controller_stop();
   serviceaccount_controller_stop();
   garbage_collector_stop();

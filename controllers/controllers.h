@@ -14,6 +14,9 @@
 void controllers_run(const leader_config *cfg);
 /* Stops both electors and whatever they run (at shutdown). */
 void controllers_shutdown(void);
+/* Whether this process runs the scheduler (true) or the other controllers
+ * (false) right now: leading their Lease, or without leader election. */
+bool controllers_running_here(bool the_scheduler);
 
 /* Every controller but the scheduler, in start order / reverse order. */
 void controllers_start(void);
@@ -22,6 +25,10 @@ void controllers_stop(void);
 /* Namespace lifecycle: empties Terminating namespaces, then finalizes them. */
 void namespace_controller_start(void);
 void namespace_controller_stop(void);
+
+/* RootCAConfigMap: the "kube-root-ca.crt" ConfigMap (the cluster CA) in every namespace. */
+void root_ca_publisher_start(void);
+void root_ca_publisher_stop(void);
 
 /* Garbage collector: ownerReferences, foreground/background/orphan deletion. */
 void garbage_collector_start(void);

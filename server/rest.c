@@ -6,6 +6,7 @@
 #include "rest.h"
 #include "decode_check.h"
 #include "reviews.h"
+#include "componentstatus.h"
 #include "apispec.h"
 #include "k8s_protobuf.h"
 #include "rest_sub.h"
@@ -339,6 +340,10 @@ void rest_handle(http_req *rq) {
   if (!strcmp(m, "GET") || !strcmp(m, "HEAD")) {
     if (rq->watch || http_query_bool(rq, "watch")) {
       if (verb_allowed(rq, VERB_WATCH, "watch")) watch_serve(rq);
+      return;
+    }
+    if (componentstatus_handles(rq->res) && !sub) {
+      if (verb_allowed(rq, rq->name[0] ? VERB_GET : VERB_LIST, rq->name[0] ? "get" : "list")) componentstatus_serve(rq);
       return;
     }
     if (!rq->name[0]) {

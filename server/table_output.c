@@ -62,7 +62,7 @@ json_t *table_output_list(http_req *rq, json_t *items, const char *rv, const cha
     json_array_foreach(items, i, o) json_array_append_new(out, partial(rq->table_version, o));
     char av[64];
     snprintf(av, sizeof av, "meta.k8s.io/%s", rq->table_version);
-    json_t *md = json_pack("{s:s}", "resourceVersion", rv);
+    json_t *md = rv ? json_pack("{s:s}", "resourceVersion", rv) : json_object();
     if (cont) json_object_set_new(md, "continue", json_string(cont));
     return json_pack("{s:s,s:s,s:o,s:o}", "kind", "PartialObjectMetadataList", "apiVersion", av, "metadata", md,
                      "items", out);

@@ -58,6 +58,7 @@ struct cache {
   int64_t notify_rev;
   unsigned wake_gen;
   void (*observe)(double seconds, int ops);
+  char commit_error[160]; /* why the last commit failed; "" after a good one (under wmu) */
 };
 
 cobj *cobj_ref(cobj *o) {
@@ -476,6 +477,7 @@ static void *committer_main(void *arg) {
       /* Queued writes were checked against the failed batch: fail them too
        * and hand out revisions again from the last durable one. */
       LOGE("store commit failed: %s", c->st->error(c->st));
+      snprintf(c->commit_error, sizeof c->commit_error, "%s", c->st->error(c->st));
       pending *rest = c->queue;
       c->queue = c->queue_tail = NULL;
       c->last_rev = c->pub_rev;
@@ -483,6 +485,7 @@ static void *committer_main(void *arg) {
       finish(c, batch, CW_ERROR, c->st->error(c->st));
       finish(c, rest, CW_ERROR, "an earlier write failed to commit");
     } else {
+      c->commit_error[0] = 0;
       pthread_mutex_unlock(&c->wmu);
       finish(c, batch, CW_OK, NULL);
     }
@@ -580,6 +583,14 @@ void cache_reset_window(cache *c) {
 }
 
 void cache_set_commit_observer(cache *c, void (*fn)(double seconds, int ops)) { c->observe = fn; }
+
+bool cache_store_healthy(cache *c, char *why, size_t len) {
+  pthread_mutex_lock(&c->wmu);
+  bool ok = !c->commit_error[0];
+  snprintf(why, len, "%s", c->commit_error);
+  pthread_mutex_unlock(&c->wmu);
+  return ok;
+}
 
 void cache_wake_all(cache *c) {
   pthread_mutex_lock(&c->pmu);

@@ -127,6 +127,9 @@ void cache_reset_window(cache *c);
 /* Called by the committer after each durable commit (for metrics). */
 void cache_set_commit_observer(cache *c, void (*fn)(double seconds, int ops));
 
+/* Whether the last commit to the store succeeded; if not, why into why. */
+bool cache_store_healthy(cache *c, char *why, size_t len);
+
 /* Wakes every cache_wait (used at shutdown and when a watcher is cancelled). */
 void cache_wake_all(cache *c);
 

@@ -1,0 +1,114 @@
+/* componentstatus.c - v1 ComponentStatus (get, list), computed on each
+ * request as kube-apiserver 1.20 probes its components: "scheduler",
+ * "controller-manager" and "etcd-0", each with one Healthy condition
+ * (True + message "ok" / {"health":"true"}, or False + the reason in
+ * message, as a failed probe reads). ckube answers for its own parts: the
+ * scheduler and the controllers are healthy while this process runs them
+ * or another holder keeps renewing their Lease in kube-system; "etcd-0"
+ * is the store, healthy while its commits succeed. */
+#include "componentstatus.h"
+#include "controllers.h"
+#include "status.h"
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+bool componentstatus_handles(const resource *r) {
+  return r && !r->ref.group[0] && !strcmp(r->ref.plural, "componentstatuses");
+}
+
+static json_t *component(const char *name, bool healthy, const char *message) {
+  return json_pack("{s:{s:s,s:n},s:[{s:s,s:s,s:s}]}", "metadata", "name", name, "creationTimestamp", "conditions",
+                   "type", "Healthy", "status", healthy ? "True" : "False", "message", message);
+}
+
+/* Whether someone renewed the Lease kube-system/<lease> within its
+ * duration; why not into why. */
+static bool lease_fresh(const char *lease, char *why, size_t len) {
+  const resource *lr = registry_find("coordination.k8s.io", "v1", "leases");
+  cobj *l = lr ? cache_get(api_cache(), lr->bucket, "kube-system", lease) : NULL;
+  if (!l) {
+    snprintf(why, len, "no %s is running: there is no Lease kube-system/%s", lease, lease);
+    return false;
+  }
+  const json_t *spec = json_object_get(l->obj, "spec");
+  const char *holder = json_string_value(json_object_get(spec, "holderIdentity"));
+  const char *renew = json_string_value(json_object_get(spec, "renewTime"));
+  long long duration = json_integer_value(json_object_get(spec, "leaseDurationSeconds"));
+  struct tm tm = {0};
+  bool parsed = renew && strptime(renew, "%Y-%m-%dT%H:%M:%S", &tm);
+  long long age = parsed ? (long long)(time(NULL) - timegm(&tm)) : -1;
+  bool fresh = holder && *holder && parsed && age <= duration;
+  if (!fresh)
+    snprintf(why, len, "no %s is running: the Lease kube-system/%s was last renewed by %s at %s", lease, lease,
+             holder && *holder ? holder : "nobody", renew ? renew : "no time");
+  cobj_unref(l);
+  return fresh;
+}
+
+static json_t *leader_component(const char *name, const char *lease, bool the_scheduler) {
+  char why[600];
+  bool ok = controllers_running_here(the_scheduler) || lease_fresh(lease, why, sizeof why);
+  return component(name, ok, ok ? "ok" : why);
+}
+
+static json_t *store_component(void) {
+  char why[200], msg[260];
+  bool ok = cache_store_healthy(api_cache(), why, sizeof why);
+  snprintf(msg, sizeof msg, "store commit failed: %s", why);
+  return component("etcd-0", ok, ok ? "{\"health\":\"true\"}" : msg);
+}
+
+/* All components, in the order kubectl shows them on a kubeadm cluster. */
+static json_t *all_components(void) {
+  return json_pack("[o,o,o]", leader_component("scheduler", "kube-scheduler", true),
+                   leader_component("controller-manager", "kube-controller-manager", false), store_component());
+}
+
+static void send_one(http_req *rq, json_t *all) {
+  size_t i;
+  json_t *c;
+  json_array_foreach(all, i, c) {
+    if (strcmp(json_string_value(json_object_get(json_object_get(c, "metadata"), "name")), rq->name)) continue;
+    json_t *obj = json_pack("{s:s,s:s}", "kind", "ComponentStatus", "apiVersion", "v1");
+    json_object_update(obj, c);
+    api_result res = {200, obj, NULL};
+    http_send_result(rq, &res);
+    return;
+  }
+  /* kube-apiserver's REST returns a plain error here: a 500 without a reason */
+  char msg[300];
+  snprintf(msg, sizeof msg, "Component not found: %s", rq->name);
+  json_t *st = status_failure(500, NULL, msg, NULL);
+  http_send_status(rq, st);
+}
+
+static void send_list(http_req *rq, json_t *all) {
+  char ls[2048], fs[2048];
+  json_t *st = NULL;
+  api_filter *f = api_filter_new(rq->res, http_query(rq, "labelSelector", ls, sizeof ls),
+                                 http_query(rq, "fieldSelector", fs, sizeof fs), &st);
+  if (!f) {
+    http_send_status(rq, st);
+    return;
+  }
+  json_t *items = json_array();
+  size_t i;
+  json_t *c;
+  json_array_foreach(all, i, c) if (api_filter_match(f, c)) json_array_append(items, c);
+  api_filter_free(f);
+  json_t *doc = rq->form == OUT_TABLE || rq->form == OUT_META
+                    ? table_output_list(rq, items, NULL, NULL)
+                    : json_pack("{s:s,s:s,s:{},s:O}", "kind", "ComponentStatusList", "apiVersion", "v1", "metadata",
+                                "items", items);
+  json_decref(items);
+  http_send_json(rq, 200, doc);
+  json_decref(doc);
+}
+
+void componentstatus_serve(http_req *rq) {
+  json_t *all = all_components();
+  if (rq->name[0]) send_one(rq, all);
+  else send_list(rq, all);
+  json_decref(all);
+}
