@@ -6,6 +6,7 @@
 #ifndef CKUBE_CONTROLLERS_H
 #define CKUBE_CONTROLLERS_H
 #include "leader_election.h"
+#include <stdbool.h>
 
 /* Runs kube-controller-manager's controllers (controllers_start) while this
  * server holds the Lease kube-system/kube-controller-manager and the
@@ -92,11 +93,13 @@ void cronjob_controller_stop(void);
 void pv_binder_start(void);
 void pv_binder_stop(void);
 
-/* Local dynamic provisioner (rancher.io/local-path) and the default
- * StorageClass "local-path"; volumes are directories under
- * <data dir>/storage (set before controllers_start). */
+/* Local dynamic provisioner (rancher.io/local-path) and its StorageClass
+ * "local-path", the default class only with provisioner_set_default(true)
+ * (--local-storage-default); volumes are directories under <data dir>/storage
+ * (both set before controllers_start). */
 #define LOCAL_PATH_PROVISIONER "rancher.io/local-path"
 void provisioner_set_root(const char *data_dir);
+void provisioner_set_default(bool is_default);
 void provisioner_start(void);
 void provisioner_stop(void);
 

@@ -1,10 +1,13 @@
 /* provisioner.c - a local dynamic provisioner in the manner of rancher's
  * local-path-provisioner (k3s' default storage): the StorageClass
- * "local-path" (the default class, provisioner rancher.io/local-path,
- * reclaimPolicy Delete, volumeBindingMode Immediate: the directories live
- * on the server's host, so no node has to be chosen first, and claims bind
- * as soon as they are made - StatefulSet volumeClaimTemplates work without
- * the scheduler taking part) is created at start when missing. A claim the
+ * "local-path" (provisioner rancher.io/local-path, reclaimPolicy Delete,
+ * volumeBindingMode Immediate: the directories live on the server's host,
+ * so no node has to be chosen first, and claims bind as soon as they are
+ * made - StatefulSet volumeClaimTemplates work without the scheduler taking
+ * part) is created at start when missing. It is the default class only
+ * when the operator asks (--local-storage-default, which also marks an
+ * existing one), as a kubeadm cluster has no default class and k3s has
+ * this one; any other class naming the provisioner is served too. A claim the
  * binder hands to rancher.io/local-path (annotation
  * volume.beta.kubernetes.io/storage-provisioner) gets a directory
  * <data dir>/storage/pvc-<uid>_<namespace>_<name> and a hostPath
@@ -23,10 +26,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define DEFAULT_CLASS "local-path"
+#define LOCAL_CLASS "local-path"
 
 static ctrl *c;
 static char root[1024];
+static bool make_default;
+
+void provisioner_set_default(bool is_default) { make_default = is_default; }
 
 void provisioner_set_root(const char *data_dir) {
   char abs[PATH_MAX];
@@ -144,20 +150,33 @@ static long sync(const char *key) {
   return provision(ns, slash + 1);
 }
 
-static void ensure_default_class(void) {
-  cobj *sc = ctrl_get("storage.k8s.io", "v1", "storageclasses", "", DEFAULT_CLASS);
-  if (!sc)
-    ctrl_create("storage.k8s.io", "v1", "storageclasses", "",
-                json_pack("{s:s,s:s,s:{s:s,s:{s:s}},s:s,s:s,s:s}", "apiVersion", "storage.k8s.io/v1", "kind",
-                          "StorageClass", "metadata", "name", DEFAULT_CLASS, "annotations",
-                          "storageclass.kubernetes.io/is-default-class", "true", "provisioner",
-                          LOCAL_PATH_PROVISIONER, "reclaimPolicy", "Delete", "volumeBindingMode", "Immediate"));
+#define IS_DEFAULT_CLASS "storageclass.kubernetes.io/is-default-class"
+
+/* The class at start: created when missing; marked default when asked (an
+ * existing class is otherwise left as the operator made it). */
+static void ensure_class(void) {
+  cobj *sc = ctrl_get("storage.k8s.io", "v1", "storageclasses", "", LOCAL_CLASS);
+  if (!sc) {
+    json_t *obj = json_pack("{s:s,s:s,s:{s:s},s:s,s:s,s:s}", "apiVersion", "storage.k8s.io/v1", "kind",
+                            "StorageClass", "metadata", "name", LOCAL_CLASS, "provisioner", LOCAL_PATH_PROVISIONER,
+                            "reclaimPolicy", "Delete", "volumeBindingMode", "Immediate");
+    if (make_default)
+      json_object_set_new(json_object_get(obj, "metadata"), "annotations", json_pack("{s:s}", IS_DEFAULT_CLASS, "true"));
+    ctrl_create("storage.k8s.io", "v1", "storageclasses", "", obj);
+  } else if (make_default && !(obj_annotation(sc->obj, IS_DEFAULT_CLASS) &&
+                               !strcmp(obj_annotation(sc->obj, IS_DEFAULT_CLASS), "true"))) {
+    json_t *obj = json_deep_copy(sc->obj);
+    json_t *md = json_object_get(obj, "metadata");
+    if (!json_is_object(json_object_get(md, "annotations"))) json_object_set_new(md, "annotations", json_object());
+    json_object_set_new(json_object_get(md, "annotations"), IS_DEFAULT_CLASS, json_string("true"));
+    ctrl_update("storage.k8s.io", "v1", "storageclasses", "", NULL, obj);
+  }
   cobj_unref(sc);
 }
 
 void provisioner_start(void) {
   if (!*root) provisioner_set_root(".");
-  ensure_default_class();
+  ensure_class();
   c = ctrl_start(LOCAL_PATH_PROVISIONER, sync);
   ctrl_follow(c, "", "v1", "persistentvolumeclaims", on_claim);
   ctrl_follow(c, "", "v1", "persistentvolumes", on_volume);

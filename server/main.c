@@ -43,6 +43,9 @@ static void usage(FILE *f) {
           "                       Leases in kube-system (default true)\n"
           "  --leader-elect-lease-duration D, --leader-elect-renew-deadline D, --leader-elect-retry-period D\n"
           "                       durations as 15s (defaults 15s, 10s, 2s)\n"
+          "  --local-storage-default  make the built-in StorageClass \"local-path\" the default class,\n"
+          "                       so claims without a class are provisioned (as on k3s; by default it\n"
+          "                       is present but not the default, as on a kubeadm cluster)\n"
           "  -v, --verbose        log every request\n");
 }
 
@@ -107,6 +110,7 @@ int main(int argc, char **argv) {
                                        {"leader-elect-lease-duration", required_argument, 0, 'L'},
                                        {"leader-elect-renew-deadline", required_argument, 0, 'R'},
                                        {"leader-elect-retry-period", required_argument, 0, 'P'},
+                                       {"local-storage-default", no_argument, 0, 'S'},
                                        {"verbose", no_argument, 0, 'v'},
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
@@ -123,6 +127,7 @@ int main(int argc, char **argv) {
     case 'L': lease_duration = seconds_arg(optarg); break;
     case 'R': renew_deadline = seconds_arg(optarg); break;
     case 'P': retry_period = seconds_arg(optarg); break;
+    case 'S': provisioner_set_default(true); break;
     case 'v': log_set_level(LOG_DEBUG); break;
     case 'h': usage(stdout); return 0;
     default: usage(stderr); return 2;
