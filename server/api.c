@@ -446,6 +446,18 @@ static long long pod_grace(const json_t *pod, const json_t *options) {
   return json_is_integer(t) ? json_integer_value(t) : 30;
 }
 
+/* A delete's precondition conflict: kube-apiserver's BeforeDelete names the
+ * kind where other conflicts name the resource ("ConfigMap \"x\""). */
+static json_t *delete_conflict(const resource *r, const char *name, const char *why) {
+  char gk[256], msg[1024];
+  snprintf(msg, sizeof msg, "Operation cannot be fulfilled on %s \"%s\": %s",
+           group_resource(r->ref.group, r->ref.kind, gk, sizeof gk), name, why);
+  json_t *d = json_pack("{s:s}", "name", name);
+  if (r->ref.group[0]) json_object_set_new(d, "group", json_string(r->ref.group));
+  json_object_set_new(d, "kind", json_string(r->ref.kind));
+  return status_failure(409, "Conflict", msg, d);
+}
+
 api_result api_delete(const resource *r, const char *ns, const char *name, const json_t *options,
                       const api_opts *o) {
   if (!r->ref.namespaced) ns = "";
@@ -479,16 +491,20 @@ api_result api_delete(const resource *r, const char *ns, const char *name, const
     const char *uid = meta_str(cur->obj, "uid");
     char why[512];
     if (pre_uid && uid && strcmp(pre_uid, uid) != 0) {
-      snprintf(why, sizeof why, "Precondition failed: UID in precondition: %s, UID in object meta: %s", pre_uid, uid);
+      snprintf(why, sizeof why,
+               "the UID in the precondition (%s) does not match the UID in record (%s). The object might have been "
+               "deleted and then recreated",
+               pre_uid, uid);
       cobj_unref(cur);
-      return fail(status_conflict(r, name, why));
+      return fail(delete_conflict(r, name, why));
     }
     if (pre_rv && atoll(pre_rv) != cur->rev) {
       snprintf(why, sizeof why,
-               "Precondition failed: ResourceVersion in precondition: %s, ResourceVersion in object meta: %lld",
+               "the ResourceVersion in the precondition (%s) does not match the ResourceVersion in record (%lld). The "
+               "object might have been modified",
                pre_rv, (long long)cur->rev);
       cobj_unref(cur);
-      return fail(status_conflict(r, name, why));
+      return fail(delete_conflict(r, name, why));
     }
     json_t *obj = api_to_version(r, cur->obj);
     json_t *next = json_deep_copy(obj);

@@ -33,7 +33,7 @@ static void set_scheduled_condition(json_t *pod) {
 api_result api_bind(const char *ns, const char *pod, const char *node, bool dry_run) {
   const resource *pods = registry_find("", "v1", "pods");
   if (!node || !*node)
-    return failure(status_failure(422, "Invalid", "Binding \"\" is invalid: target.name: Required value", NULL));
+    return failure(status_failure(500, NULL, "target.name: Required value", NULL)); /* a plain error in 1.20 */
   for (int attempt = 0; attempt < 16; attempt++) {
     cobj *cur = cache_get_latest(api_cache(), pods->bucket, ns, pod);
     if (!cur) return failure(status_not_found(pods, pod));

@@ -107,13 +107,26 @@ static bool field_supported(const resource *r, const char *field) {
   return false;
 }
 
+/* Whether 1.20 registers a field label conversion for r's kind (its own
+ * refusal text); other kinds get the scheme's default one. */
+static bool has_field_conversion(const resource *r) {
+  static const char *const kinds[] = {"/pods", "/nodes", "/replicationcontrollers", "/events", "/namespaces",
+                                      "/secrets", "events.k8s.io/events", "batch/jobs", "batch/cronjobs",
+                                      "certificates.k8s.io/certificatesigningrequests", NULL};
+  char gr[300];
+  snprintf(gr, sizeof gr, "%s/%s", r->ref.group, r->ref.plural);
+  for (int i = 0; kinds[i]; i++)
+    if (!strcmp(kinds[i], gr)) return true;
+  return false;
+}
+
 api_filter *api_filter_new(const resource *r, const char *ls, const char *fs, json_t **status) {
   char err[512];
   api_filter *f = calloc(1, sizeof *f);
   f->r = r;
   *status = NULL;
   if (ls && *ls && !(f->labels = label_selector_parse(ls, err, sizeof err))) {
-    *status = status_bad_request("unable to parse requirement: %s", err);
+    *status = status_bad_request("%s", err); /* the parser's text already says "unable to parse requirement" */
     goto bad;
   }
   if (fs && *fs) {
@@ -124,7 +137,10 @@ api_filter *api_filter_new(const resource *r, const char *ls, const char *fs, js
     for (size_t i = 0; i < field_selector_count(f->fields); i++) {
       const char *name = field_selector_field(f->fields, i);
       if (!field_supported(r, name)) {
-        *status = status_bad_request("field label not supported: %s", name);
+        *status = has_field_conversion(r) ? status_bad_request("field label not supported: %s", name)
+                                          : status_bad_request("\"%s\" is not a known field selector: only "
+                                                               "\"metadata.name\", \"metadata.namespace\"",
+                                                               name);
         goto bad;
       }
     }
@@ -207,13 +223,24 @@ static int decode_continue(const char *tok, int64_t *rev, char *start, size_t le
   return rc;
 }
 
+/* 422 "ListOptions.meta.k8s.io \"\" is invalid: resourceVersionMatch: <type>: <detail>". */
+static json_t *list_options_invalid(const char *reason, const char *type, const char *detail) {
+  char msg[600], cause[400];
+  snprintf(cause, sizeof cause, "%s: %s", type, detail);
+  snprintf(msg, sizeof msg, "ListOptions.meta.k8s.io \"\" is invalid: resourceVersionMatch: %s", cause);
+  return status_failure(422, "Invalid", msg,
+                        json_pack("{s:s,s:s,s:[{s:s,s:s,s:s}]}", "group", "meta.k8s.io", "kind", "ListOptions", "causes",
+                                  "reason", reason, "message", cause, "field", "resourceVersionMatch"));
+}
+
 /* Which revision a list reads: 0 = the latest state. */
 static json_t *list_revision(const api_list_opts *lo, int64_t token_rev, int64_t *at) {
   *at = token_rev;
   const char *rv = lo->resource_version, *match = lo->resource_version_match;
   bool has_rv = rv && *rv, has_match = match && *match;
   if (has_match && !has_rv)
-    return status_bad_request("resourceVersionMatch is forbidden unless resourceVersion is provided");
+    return list_options_invalid("FieldValueForbidden", "Forbidden",
+                                "resourceVersionMatch is forbidden unless resourceVersion is provided");
   if (has_match && strcmp(match, "Exact") && strcmp(match, "NotOlderThan"))
     return status_bad_request("resourceVersionMatch: Unsupported value: \"%s\": supported values: \"Exact\", "
                               "\"NotOlderThan\"", match);
@@ -242,7 +269,7 @@ static json_t *list_revision(const api_list_opts *lo, int64_t token_rev, int64_t
     } while (cursor < v && t1.tv_sec - t0.tv_sec < 3);
     if (cursor < v) {
       char msg[160];
-      snprintf(msg, sizeof msg, "Too large resource version: %lld, current: %lld", v, (long long)cursor);
+      snprintf(msg, sizeof msg, "Timeout: Too large resource version: %lld, current: %lld", v, (long long)cursor);
       return status_failure(504, "Timeout", msg,
                             json_pack("{s:[{s:s,s:s}],s:i}", "causes", "reason", "ResourceVersionTooLarge", "message",
                                       "Too large resource version", "retryAfterSeconds", 1));
@@ -265,7 +292,7 @@ json_t *api_list(const resource *r, const char *ns, const api_list_opts *lo, cob
   if (lo->continue_token && *lo->continue_token &&
       decode_continue(lo->continue_token, &token_rev, start, sizeof start) != 0) {
     api_filter_free(f);
-    return status_bad_request("continue key is not valid: illegal base64 data at input byte 0");
+    return status_bad_request("invalid continue token: continue key is not valid: illegal base64 data at input byte 0");
   }
   if ((st = list_revision(lo, token_rev, &at))) {
     api_filter_free(f);

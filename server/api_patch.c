@@ -39,7 +39,9 @@ static json_t *apply_one(const resource *r, patch_type t, const json_t *old, con
     break;
   case P_JSON:
     out = json_patch_apply(old, patch, err, sizeof err);
-    if (!out) *st = status_failure(422, "Invalid", err, NULL);
+    /* kube-apiserver hides the patch library's reason: a generic 422, empty details */
+    if (!out) *st = status_failure(422, "Invalid", "the server rejected our request due to an error in our request",
+                                   json_object());
     return out;
   case P_APPLY:
     if (r->ref.crd) {
@@ -67,12 +69,7 @@ api_result api_patch(const resource *r, const char *ns, const char *name, const 
                                "application/json-patch+json, application/merge-patch+json, "
                                "application/apply-patch+yaml",
                                NULL));
-  if (t == P_UNKNOWN)
-    return fail(status_failure(415, "UnsupportedMediaType",
-                               "the body of the request was in an unknown format - accepted media types include: "
-                               "application/json-patch+json, application/merge-patch+json, "
-                               "application/apply-patch+yaml, application/strategic-merge-patch+json",
-                               NULL));
+  if (t == P_UNKNOWN) return fail(status_no_route(415)); /* go-restful's: no PATCH route consumes it */
   char err[512];
   json_t *patch;
   if (t == P_APPLY) {

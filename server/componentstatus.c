@@ -13,9 +13,6 @@
 #include <string.h>
 #include <time.h>
 
-bool componentstatus_handles(const resource *r) {
-  return r && !r->ref.group[0] && !strcmp(r->ref.plural, "componentstatuses");
-}
 
 static json_t *component(const char *name, bool healthy, const char *message) {
   return json_pack("{s:{s:s,s:n},s:[{s:s,s:s,s:s}]}", "metadata", "name", name, "creationTimestamp", "conditions",
@@ -106,9 +103,17 @@ static void send_list(http_req *rq, json_t *all) {
   json_decref(doc);
 }
 
-void componentstatus_serve(http_req *rq) {
+bool componentstatus_get(http_req *rq) {
+  const resource *r = rq->res;
+  if (!r || r->ref.group[0] || strcmp(r->ref.plural, "componentstatuses") || rq->sub[0]) return false;
+  json_array_append_new(rq->warnings, json_string("v1 ComponentStatus is deprecated in v1.19+"));
+  if (rq->watch || http_query_bool(rq, "watch")) {
+    http_send_status(rq, status_method_not_allowed(r, "watch"));
+    return true;
+  }
   json_t *all = all_components();
   if (rq->name[0]) send_one(rq, all);
   else send_list(rq, all);
   json_decref(all);
+  return true;
 }

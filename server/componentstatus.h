@@ -7,9 +7,8 @@
 #include "http.h"
 #include "table_output.h"
 
-/* Whether r is v1 componentstatuses. */
-bool componentstatus_handles(const resource *r);
-/* Answers a GET (rq->name set) or LIST of componentstatuses in rq's form. */
-void componentstatus_serve(http_req *rq);
+/* Answers a GET of componentstatuses (get, list in rq's form; watch is
+ * refused), with 1.20's deprecation warning. False: rq is not about them. */
+bool componentstatus_get(http_req *rq);
 
 #endif

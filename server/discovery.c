@@ -296,9 +296,9 @@ bool discovery_handle(http_req *rq) {
     if (n == 1 || (n == 2 && !version[0])) {
       json_t *all = all_groups();
       const json_t *g = find_group(all, group);
-      if (!g) {
+      if (!g) { /* an unknown group is no API path at all: the mux's plain answer */
         json_decref(all);
-        http_send_status(rq, status_failure(404, "NotFound", "the server could not find the requested resource", NULL));
+        http_send(rq, 404, "text/plain; charset=utf-8", "404 page not found\n", 19);
         return true;
       }
       doc = group_doc(g);

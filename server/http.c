@@ -219,6 +219,23 @@ static bool negotiate(http_req *rq) {
   return false;
 }
 
+/* Whether Accept names a media type kube-apiserver's routes produce (its
+ * negotiation then refuses the parameters); otherwise go-restful refuses
+ * the request before it reaches the API. */
+static bool served_media_type(const char *accept) {
+  static const char *const types[] = {"application/json", "application/yaml", "application/vnd.kubernetes.protobuf",
+                                      "*/*", "application/*", NULL};
+  for (const char *p = accept; p && *p;) {
+    while (*p == ' ' || *p == ',') p++;
+    size_t n = strcspn(p, ";,");
+    while (n && p[n - 1] == ' ') n--;
+    for (int i = 0; types[i]; i++)
+      if (n == strlen(types[i]) && !strncmp(p, types[i], n)) return true;
+    p += strcspn(p, ",");
+  }
+  return false;
+}
+
 bool http_authenticate_token(const char *t, char *user, size_t len, json_t *groups) {
   if (token[0] && !strcmp(t, token)) {
     snprintf(user, len, "kubernetes-admin");
@@ -344,10 +361,12 @@ static int handler(struct mg_connection *conn, void *unused) {
   if (!negotiate(&rq) && strncmp(rq.path, "/openapi", 8) != 0 && strcmp(rq.path, "/api") != 0 &&
       strcmp(rq.path, "/apis") != 0) {
     rq.form = OUT_JSON;
-    char msg[600];
-    snprintf(msg, sizeof msg, "only the following media types are accepted: application/json, application/yaml, "
-                              "application/json;as=Table;v=v1;g=meta.k8s.io");
-    http_send_status(&rq, status_failure(406, "NotAcceptable", msg, NULL));
+    http_send_status(&rq, served_media_type(rq.accept)
+                              ? status_failure(406, "NotAcceptable",
+                                               "only the following media types are accepted: application/json, "
+                                               "application/yaml, application/vnd.kubernetes.protobuf",
+                                               NULL)
+                              : status_no_route(406));
     goto done;
   }
   int bad = read_body(&rq, ri);

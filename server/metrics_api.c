@@ -191,7 +191,7 @@ bool metrics_api_handle(http_req *rq) {
   else if (n == 1 && !strcmp(a, "pods")) r = pods;
   else if (n >= 3 && n <= 4 && !strcmp(a, "namespaces") && !strcmp(c, "pods")) r = pods, ns = b, name = n == 4 ? d : NULL;
   if (!r) {
-    http_send_status(rq, status_failure(404, "NotFound", "the server could not find the requested resource", NULL));
+    http_send_status(rq, status_no_route(404));
     return true;
   }
   char w[16];

@@ -195,7 +195,7 @@ static void refresh(void) {
 }
 
 static void send_not_found(http_req *rq) {
-  http_send_status(rq, status_failure(404, "NotFound", "the server could not find the requested resource", NULL));
+  http_send_status(rq, status_no_route(404));
 }
 
 /* Sends the built document when there is one, else the embedded one. */

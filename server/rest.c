@@ -20,7 +20,7 @@
 #include <string.h>
 
 static json_t *not_found(void) {
-  return status_failure(404, "NotFound", "the server could not find the requested resource", NULL);
+  return status_no_route(404);
 }
 
 json_t *rest_route(http_req *rq) {
@@ -78,12 +78,27 @@ json_t *rest_route(http_req *rq) {
   return NULL;
 }
 
+/* 422 "CreateOptions.meta.k8s.io \"\" is invalid: dryRun: Unsupported value: ..." (the options kind of method). */
+static json_t *dry_run_invalid(const char *method, const char *value) {
+  const char *kind = !strcmp(method, "POST")    ? "CreateOptions"
+                     : !strcmp(method, "PUT")   ? "UpdateOptions"
+                     : !strcmp(method, "PATCH") ? "PatchOptions"
+                     : !strcmp(method, "DELETE") ? "DeleteOptions"
+                                                 : "GetOptions";
+  char cause[300], msg[500];
+  snprintf(cause, sizeof cause, "Unsupported value: []string{\"%s\"}: supported values: \"All\"", value);
+  snprintf(msg, sizeof msg, "%s.meta.k8s.io \"\" is invalid: dryRun: %s", kind, cause);
+  return status_failure(422, "Invalid", msg,
+                        json_pack("{s:s,s:s,s:[{s:s,s:s,s:s}]}", "group", "meta.k8s.io", "kind", kind, "causes",
+                                  "reason", "FieldValueNotSupported", "message", cause, "field", "dryRun"));
+}
+
 static bool read_opts(http_req *rq, api_opts *o, json_t **st) {
   char b[64];
   const char *dry = http_query(rq, "dryRun", b, sizeof b);
   if (dry && *dry) {
     if (strcmp(dry, "All") != 0) {
-      *st = status_bad_request("Invalid dryRun value: %s", dry);
+      *st = dry_run_invalid(rq->method, dry);
       return false;
     }
     o->dry_run = true;
@@ -338,12 +353,9 @@ void rest_handle(http_req *rq) {
     return;
   }
   if (!strcmp(m, "GET") || !strcmp(m, "HEAD")) {
+    if (componentstatus_get(rq)) return;
     if (rq->watch || http_query_bool(rq, "watch")) {
       if (verb_allowed(rq, VERB_WATCH, "watch")) watch_serve(rq);
-      return;
-    }
-    if (componentstatus_handles(rq->res) && !sub) {
-      if (verb_allowed(rq, rq->name[0] ? VERB_GET : VERB_LIST, rq->name[0] ? "get" : "list")) componentstatus_serve(rq);
       return;
     }
     if (!rq->name[0]) {
@@ -357,7 +369,7 @@ void rest_handle(http_req *rq) {
   } else if (!strcmp(m, "POST")) {
     if (rest_sub_post(rq, &o)) return;
     if (rq->name[0]) {
-      http_send_status(rq, status_method_not_allowed(rq->res, "create"));
+      http_send_status(rq, status_no_route(405));
       return;
     }
     if (!verb_allowed(rq, VERB_CREATE, "create")) return;
@@ -379,7 +391,7 @@ void rest_handle(http_req *rq) {
     http_send_result(rq, &res);
   } else if (!strcmp(m, "PUT")) {
     if (!rq->name[0]) {
-      http_send_status(rq, status_method_not_allowed(rq->res, "update"));
+      http_send_status(rq, status_no_route(405));
       return;
     }
     if (sub && rest_sub_put(rq, &o)) return;
@@ -393,7 +405,7 @@ void rest_handle(http_req *rq) {
     http_send_result(rq, &res);
   } else if (!strcmp(m, "PATCH")) {
     if (!rq->name[0]) {
-      http_send_status(rq, status_method_not_allowed(rq->res, "patch"));
+      http_send_status(rq, status_no_route(405));
       return;
     }
     if (sub && rest_sub_patch(rq, &o)) return;
@@ -416,7 +428,6 @@ void rest_handle(http_req *rq) {
     json_decref(opts);
     http_send_result(rq, &res);
   } else {
-    http_send_status(rq, status_failure(405, "MethodNotAllowed", "the server does not allow this method on the "
-                                                                 "requested resource", NULL));
+    http_send_status(rq, status_no_route(405));
   }
 }

@@ -115,6 +115,12 @@ bool rest_sub_get(http_req *rq) {
   }
   if (strcmp(rq->sub, "scale") != 0) return false;
   api_result res = api_get(rq->res, rq->ns, rq->name);
+  if (res.code == 404 && !rq->res->ref.crd) { /* the scale REST of built-in kinds names itself */
+    char gr[160];
+    snprintf(gr, sizeof gr, "%s/scale", rq->res->ref.plural);
+    api_result_clear(&res);
+    res = (api_result){404, status_not_found_gr(rq->res->ref.group, gr, rq->name), NULL};
+  }
   send_scale(rq, &res);
   return true;
 }

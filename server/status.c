@@ -20,6 +20,18 @@ json_t *status_failure(int code, const char *reason, const char *message, json_t
   return s;
 }
 
+json_t *status_no_route(int code) {
+  switch (code) {
+  case 405:
+    return status_failure(405, "MethodNotAllowed", "the server does not allow this method on the requested resource",
+                          json_object());
+  case 406: return status_failure(406, "NotAcceptable", "406: Not Acceptable", json_object());
+  case 415: return status_failure(415, "UnsupportedMediaType", "415: Unsupported Media Type", json_object());
+  default:
+    return status_failure(404, "NotFound", "the server could not find the requested resource", json_object());
+  }
+}
+
 static json_t *details(const char *group, const char *kind, const char *name) {
   json_t *d = json_object();
   if (name && *name) json_object_set_new(d, "name", json_string(name));

@@ -10,6 +10,13 @@
 /* Generic Failure status; details may be NULL (stolen otherwise). */
 json_t *status_failure(int code, const char *reason, const char *message, json_t *details);
 
+/* What kube-apiserver answers when no route takes the request, with an
+ * empty details object as it sends: 404 "the server could not find the
+ * requested resource", 405 "the server does not allow this method on the
+ * requested resource", and go-restful's 406 "406: Not Acceptable" and 415
+ * "415: Unsupported Media Type". */
+json_t *status_no_route(int code);
+
 /* A success Status (for deletes of some kinds). */
 json_t *status_success(const resource *r, const char *name, const char *uid);
 
