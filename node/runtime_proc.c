@@ -1,0 +1,303 @@
+/* runtime_proc.c - see runtime_proc.h. Everything the child needs is made
+ * before fork (the agent is multi-threaded: between fork and exec the child
+ * only makes system calls); an exec failure comes back on a close-on-exec
+ * pipe. One detached thread per container run pumps its output into the
+ * log until both pipes close. */
+#include "runtime_proc.h"
+#include "log.h"
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define LOG_LINE_MAX 16384 /* a longer line is split into P(artial) records, as containerd does */
+
+int rt_mkdirs(const char *path, int mode) {
+  char buf[4096];
+  snprintf(buf, sizeof buf, "%s", path);
+  for (char *p = buf + 1; *p; p++)
+    if (*p == '/') {
+      *p = 0;
+      if (mkdir(buf, (mode_t)mode) && errno != EEXIST) return -1;
+      *p = '/';
+    }
+  return mkdir(buf, (mode_t)mode) && errno != EEXIST ? -1 : 0;
+}
+
+void rt_remove_tree(const char *path) {
+  DIR *d = opendir(path);
+  if (d) {
+    struct dirent *e;
+    char sub[4096];
+    while ((e = readdir(d))) {
+      if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+      snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
+      struct stat st;
+      if (!lstat(sub, &st) && S_ISDIR(st.st_mode)) rt_remove_tree(sub);
+      else unlink(sub);
+    }
+    closedir(d);
+  }
+  rmdir(path);
+}
+
+/* The PATH value of envp, or the runtime's default. */
+static const char *env_path(char *const *envp) {
+  for (char *const *e = envp; e && *e; e++)
+    if (!strncmp(*e, "PATH=", 5)) return *e + 5;
+  return DEFAULT_PATH;
+}
+
+/* The file to exec for name: an applet link, name itself when it has a
+ * slash, else the first executable in path. */
+static int resolve(const char *name, const char *applets, const char *path, char *out, size_t len) {
+  const char *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
+  if (applets && *base) {
+    snprintf(out, len, "%s/%s", applets, base);
+    if (!access(out, X_OK)) return 0;
+  }
+  if (strchr(name, '/')) {
+    snprintf(out, len, "%s", name);
+    return access(out, X_OK) ? -1 : 0;
+  }
+  char dirs[4096];
+  snprintf(dirs, sizeof dirs, "%s", path);
+  char *save = NULL;
+  for (char *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+    snprintf(out, len, "%s/%s", d, name);
+    if (!access(out, X_OK)) return 0;
+  }
+  return -1;
+}
+
+typedef struct {
+  int fd[2];
+  FILE *log;
+} pump;
+
+static void log_record(FILE *f, const char *stream, const char *text, size_t n, char tag) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  struct tm tm;
+  gmtime_r(&ts.tv_sec, &tm);
+  char when[64];
+  size_t w = strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
+  snprintf(when + w, sizeof when - w, ".%09ldZ", ts.tv_nsec);
+  fprintf(f, "%s %s %c %.*s\n", when, stream, tag, (int)n, text);
+}
+
+static void *pump_main(void *arg) {
+  pump *p = arg;
+  static const char *const names[2] = {"stdout", "stderr"};
+  char *buf[2] = {malloc(LOG_LINE_MAX), malloc(LOG_LINE_MAX)};
+  size_t have[2] = {0, 0};
+  int open_fds = 2;
+  while (open_fds) {
+    struct pollfd pf[2] = {{p->fd[0], POLLIN, 0}, {p->fd[1], POLLIN, 0}};
+    if (poll(pf, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    for (int s = 0; s < 2; s++) {
+      if (p->fd[s] < 0 || !(pf[s].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      ssize_t r = read(p->fd[s], buf[s] + have[s], LOG_LINE_MAX - have[s]);
+      if (r <= 0) {
+        if (have[s]) log_record(p->log, names[s], buf[s], have[s], 'P'); /* no final newline */
+        have[s] = 0;
+        close(p->fd[s]);
+        p->fd[s] = -1;
+        pf[s].fd = -1;
+        open_fds--;
+        continue;
+      }
+      have[s] += (size_t)r;
+      char *start = buf[s], *nl;
+      while ((nl = memchr(start, '\n', have[s] - (size_t)(start - buf[s])))) {
+        log_record(p->log, names[s], start, (size_t)(nl - start), 'F');
+        start = nl + 1;
+      }
+      have[s] -= (size_t)(start - buf[s]);
+      memmove(buf[s], start, have[s]);
+      if (have[s] == LOG_LINE_MAX) {
+        log_record(p->log, names[s], buf[s], have[s], 'P');
+        have[s] = 0;
+      }
+    }
+    fflush(p->log);
+  }
+  fclose(p->log);
+  free(buf[0]);
+  free(buf[1]);
+  free(p);
+  return NULL;
+}
+
+pid_t rt_spawn(const rt_spawn_req *r, char *err, size_t errlen) {
+  char exe[4096];
+  if (resolve(r->argv[0], r->applets, env_path(r->envp), exe, sizeof exe)) {
+    snprintf(err, errlen, "exec: \"%s\": executable file not found in $PATH", r->argv[0]);
+    return -1;
+  }
+  FILE *log = fopen(r->log_path, "a");
+  if (!log) {
+    snprintf(err, errlen, "open %s: %s", r->log_path, strerror(errno));
+    return -1;
+  }
+  int out[2], errp[2], status[2];
+  if (pipe2(out, O_CLOEXEC) || pipe2(errp, O_CLOEXEC) || pipe2(status, O_CLOEXEC)) {
+    snprintf(err, errlen, "pipe: %s", strerror(errno));
+    fclose(log);
+    return -1;
+  }
+  int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  pid_t pid = fork();
+  if (pid == 0) {
+    setsid();
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    for (int s = 1; s < NSIG; s++) signal(s, SIG_DFL);
+    if (r->hostname && !unshare(CLONE_NEWUTS)) sethostname(r->hostname, strlen(r->hostname));
+    dup2(devnull, 0);
+    dup2(out[1], 1);
+    dup2(errp[1], 2);
+    int e = 0;
+    if (r->workdir && *r->workdir && chdir(r->workdir)) e = errno;
+    if (!e) execve(exe, r->argv, r->envp);
+    if (!e) e = errno;
+    (void)!write(status[1], &e, sizeof e);
+    _exit(127);
+  }
+  close(out[1]);
+  close(errp[1]);
+  close(status[1]);
+  close(devnull);
+  if (pid < 0) {
+    snprintf(err, errlen, "fork: %s", strerror(errno));
+    close(out[0]);
+    close(errp[0]);
+    close(status[0]);
+    fclose(log);
+    return -1;
+  }
+  int child_errno = 0;
+  ssize_t got = read(status[0], &child_errno, sizeof child_errno);
+  close(status[0]);
+  if (got == (ssize_t)sizeof child_errno) {
+    waitpid(pid, NULL, 0);
+    snprintf(err, errlen, "%s \"%s\": %s", r->workdir && *r->workdir ? "chdir to cwd" : "exec", r->argv[0],
+             strerror(child_errno));
+    close(out[0]);
+    close(errp[0]);
+    fclose(log);
+    return -1;
+  }
+  if (r->pid_path) {
+    FILE *pf = fopen(r->pid_path, "w");
+    if (pf) {
+      fprintf(pf, "%d\n", (int)pid);
+      fclose(pf);
+    }
+  }
+  pump *p = malloc(sizeof *p);
+  p->fd[0] = out[0];
+  p->fd[1] = errp[0];
+  p->log = log;
+  pthread_t t;
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  pthread_attr_setstacksize(&attr, 64 * 1024);
+  if (pthread_create(&t, &attr, pump_main, p)) {
+    LOGW("no log thread for pid %d", (int)pid);
+    close(out[0]);
+    close(errp[0]);
+    fclose(log);
+    free(p);
+  }
+  pthread_attr_destroy(&attr);
+  return pid;
+}
+
+void rt_signal_group(pid_t pid, int sig) {
+  if (pid > 0) kill(-pid, sig);
+}
+
+int rt_group_alive(pid_t pid) { return pid > 0 && (kill(-pid, 0) == 0 || errno == EPERM); }
+
+const char *rt_applets_dir(const char *data_dir, const char *binary) {
+  static char dir[4096];
+  static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+  const char *base = strrchr(binary, '/') ? strrchr(binary, '/') + 1 : binary;
+  pthread_mutex_lock(&mu);
+  snprintf(dir, sizeof dir, "%s/applets/%s", data_dir, base);
+  char marker[4200];
+  snprintf(marker, sizeof marker, "%s/.complete", dir);
+  const char *res = dir;
+  if (access(marker, F_OK)) {
+    rt_mkdirs(dir, 0755);
+    char cmd[4400];
+    snprintf(cmd, sizeof cmd, "'%s' --list 2>/dev/null", binary);
+    FILE *p = popen(cmd, "r");
+    char name[256], link[4400];
+    int n = 0;
+    while (p && fgets(name, sizeof name, p)) {
+      name[strcspn(name, "\n")] = 0;
+      if (!*name || strchr(name, '/')) continue;
+      snprintf(link, sizeof link, "%s/%s", dir, name);
+      unlink(link);
+      if (!symlink(binary, link)) n++;
+    }
+    if (p) pclose(p);
+    if (n) close(open(marker, O_CREAT | O_WRONLY | O_CLOEXEC, 0644));
+    else res = NULL;
+  }
+  pthread_mutex_unlock(&mu);
+  return res;
+}
+
+int rt_reap_recorded(const char *data_dir) {
+  char pods[4096];
+  snprintf(pods, sizeof pods, "%s/pods", data_dir);
+  DIR *d = opendir(pods);
+  if (!d) return 0;
+  int killed = 0;
+  struct dirent *pe;
+  while ((pe = readdir(d))) {
+    if (pe->d_name[0] == '.') continue;
+    char cdir[4400];
+    snprintf(cdir, sizeof cdir, "%s/%s/containers", pods, pe->d_name);
+    DIR *cd = opendir(cdir);
+    struct dirent *ce;
+    while (cd && (ce = readdir(cd))) {
+      if (ce->d_name[0] == '.') continue;
+      char pidfile[4800];
+      snprintf(pidfile, sizeof pidfile, "%s/%s/pid", cdir, ce->d_name);
+      FILE *f = fopen(pidfile, "r");
+      int pid = 0;
+      if (f) {
+        if (fscanf(f, "%d", &pid) != 1) pid = 0;
+        fclose(f);
+      }
+      if (pid > 1 && getsid(pid) == pid) { /* still the session leader it was made */
+        kill(-pid, SIGKILL);
+        killed++;
+      }
+      if (f) unlink(pidfile);
+    }
+    if (cd) closedir(cd);
+  }
+  closedir(d);
+  return killed;
+}

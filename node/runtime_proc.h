@@ -1,0 +1,45 @@
+/* runtime_proc.h - containers as process groups: fork/exec of a prepared
+ * argv and environment in a new session (the group id is the pid, so the
+ * whole container is signalled at once) with its own UTS namespace and the
+ * pod's hostname when the machine allows it; stdout and stderr go through
+ * pipes to a thread that writes kubelet's CRI log format
+ * (`<RFC3339Nano> <stdout|stderr> <F|P> <text>`); the pid is recorded in a
+ * file so an agent restarted after a crash kills what its predecessor ran. */
+#ifndef CKUBE_RUNTIME_PROC_H
+#define CKUBE_RUNTIME_PROC_H
+#include <stddef.h>
+#include <sys/types.h>
+
+typedef struct {
+  char *const *argv;      /* argv[0] a path or a name looked up in PATH */
+  char *const *envp;      /* NAME=value, NULL-terminated */
+  const char *applets;    /* directory of applet links tried first for argv[0]'s base name, or NULL */
+  const char *workdir;    /* or NULL */
+  const char *hostname;   /* the pod's name, for its UTS namespace (or NULL) */
+  const char *log_path;   /* CRI log file, appended */
+  const char *pid_path;   /* where the pid is recorded (or NULL) */
+} rt_spawn_req;
+
+/* Starts the container. Returns its pid, or -1 with the runtime's message
+ * in err (e.g. exec: "x": executable file not found in $PATH). */
+pid_t rt_spawn(const rt_spawn_req *r, char *err, size_t errlen);
+
+/* Sends sig to the container's whole process group. */
+void rt_signal_group(pid_t pid, int sig);
+/* True while any process of the group lives. */
+int rt_group_alive(pid_t pid);
+
+/* A directory under data_dir holding one link per applet of the multi-call
+ * binary (busybox --list), made once; NULL when it cannot be made. */
+const char *rt_applets_dir(const char *data_dir, const char *binary);
+
+/* Kills the process groups recorded in data_dir/pods/<uid>/containers/<name>/pid
+ * by an earlier agent, and removes the files. Returns how many it killed. */
+int rt_reap_recorded(const char *data_dir);
+
+/* mkdir -p; 0 or -1. */
+int rt_mkdirs(const char *path, int mode);
+/* rm -rf of path (a pod's directory). */
+void rt_remove_tree(const char *path);
+
+#endif
