@@ -150,6 +150,19 @@ int image_table_argv(const image_table *t, const json_t *container, const char *
   if (json_array_size(args)) strings(args, &v, &n);
   else if (e && !json_array_size(command))
     for (int i = 0; i < e->ncmd; i++) push(&v, &n, e->cmd[i]);
+  if (e && !strncmp(e->program, "builtin:", 8) && !json_array_size(command)) {
+    /* the image's own program: ckube-node --builtin NAME args */
+    char **b = NULL;
+    int bn = 0;
+    push(&b, &bn, self);
+    push(&b, &bn, "--builtin");
+    push(&b, &bn, e->program + 8);
+    for (int i = strcmp(e->entrypoint, "-") ? 1 : 0; i < n; i++) push(&b, &bn, v[i]);
+    for (int i = 0; i < n; i++) free(v[i]);
+    free(v);
+    out->argv = b;
+    return 0;
+  }
   if (!n) {
     free(v);
     return e ? 0 : -1; /* an image with nothing to run, or unknown */
@@ -164,17 +177,7 @@ int image_table_argv(const image_table *t, const json_t *container, const char *
     return 0;
   }
   if (!strncmp(e->program, "builtin:", 8)) {
-    if (!json_array_size(command)) { /* the image's own program: ckube-node --builtin NAME args */
-      char **b = NULL;
-      int bn = 0;
-      push(&b, &bn, self);
-      push(&b, &bn, "--builtin");
-      push(&b, &bn, e->program + 8);
-      for (int i = strcmp(e->entrypoint, "-") ? 1 : 0; i < n; i++) push(&b, &bn, v[i]);
-      for (int i = 0; i < n; i++) free(v[i]);
-      free(v);
-      v = b;
-    }
+    /* a command of its own: runs as given */
   } else if (!strncmp(e->program, "applets:", 8)) {
     out->applets = e->program + 8;
   } else if (!strcmp(v[0], e->entrypoint)) {

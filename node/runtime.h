@@ -36,7 +36,7 @@ typedef struct {
   bool ever_started;
   rt_backoff backoff;
   int pull_failures;  /* unknown image: pulls tried */
-  long long pull_retry_ms;
+  long long pull_at_ms, pull_retry_ms; /* last pull tried, next one allowed */
 } rt_ctr;
 
 typedef struct {

@@ -28,6 +28,7 @@
 #define WATCH_IDLE_MS 30000
 #define PASS_MS 200
 #define CONFIG_RETRY_MS 2000
+#define PULL_ERROR_SHOWN_MS 2000 /* ErrImagePull shows this long before ImagePullBackOff (kubelet's next sync) */
 
 /* What the watcher knows of one pod. */
 typedef struct {
@@ -361,7 +362,7 @@ static void reap(rpod *rp, long long now) {
  * then ImagePullBackOff until the back-off lets it try again. */
 static void pull_failed(rt_pods *p, rpod *rp, rt_ctr *c, const char *image, long long now) {
   if (c->pull_failures && now < c->pull_retry_ms) {
-    if (strcmp(c->reason, "ImagePullBackOff")) {
+    if (strcmp(c->reason, "ImagePullBackOff") && now >= c->pull_at_ms + PULL_ERROR_SHOWN_MS) {
       snprintf(c->reason, sizeof c->reason, "ImagePullBackOff");
       snprintf(c->message, sizeof c->message, "Back-off pulling image \"%s\"", image);
       event(p, rp, c, "Normal", "BackOff", "Back-off pulling image \"%s\"", image);
@@ -371,6 +372,7 @@ static void pull_failed(rt_pods *p, rpod *rp, rt_ctr *c, const char *image, long
   }
   long long delay = 10000LL << (c->pull_failures < 5 ? c->pull_failures : 5);
   c->pull_failures++;
+  c->pull_at_ms = now;
   c->pull_retry_ms = now + (delay > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : delay);
   snprintf(c->reason, sizeof c->reason, "ErrImagePull");
   snprintf(c->message, sizeof c->message,
@@ -685,11 +687,16 @@ static void pass(rt_pods *p) {
   for (size_t i = 0; i < n; i++) {
     rpod *rp = strmap_get(p->pods, uids[i]);
     if (gone[i]) {
-      if (rp) forget_pod(p, strmap_remove(p->pods, uids[i]));
+      if (rp) {
+        LOGI("pod %s/%s (%s) gone", meta(rp->pod, "namespace"), meta(rp->pod, "name"), rp->uid);
+        forget_pod(p, strmap_remove(p->pods, uids[i]));
+      }
     } else {
       if (!rp) {
         rp = new_pod(p, objs[i]);
         strmap_put(p->pods, uids[i], rp);
+        LOGI("pod %s/%s (%s) bound here%s", meta(rp->pod, "namespace"), meta(rp->pod, "name"), rp->uid,
+             rp->skip ? ", already finished" : "");
       } else {
         json_decref(rp->pod);
         rp->pod = json_incref(objs[i]);

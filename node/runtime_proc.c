@@ -273,6 +273,7 @@ int rt_reap_recorded(const char *data_dir) {
   DIR *d = opendir(pods);
   if (!d) return 0;
   int killed = 0;
+  pid_t *pids = NULL;
   struct dirent *pe;
   while ((pe = readdir(d))) {
     if (pe->d_name[0] == '.') continue;
@@ -292,12 +293,20 @@ int rt_reap_recorded(const char *data_dir) {
       }
       if (pid > 1 && getsid(pid) == pid) { /* still the session leader it was made */
         kill(-pid, SIGKILL);
-        killed++;
+        pids = realloc(pids, (size_t)(killed + 1) * sizeof *pids);
+        pids[killed++] = pid;
       }
       if (f) unlink(pidfile);
     }
     if (cd) closedir(cd);
   }
   closedir(d);
+  for (int t = 0; t < 40; t++) { /* up to 2 s for the groups to die (and free their ports) */
+    int alive = 0;
+    for (int i = 0; i < killed; i++) alive += rt_group_alive(pids[i]);
+    if (!alive) break;
+    usleep(50000);
+  }
+  free(pids);
   return killed;
 }
