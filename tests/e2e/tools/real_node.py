@@ -21,7 +21,7 @@ def wait_for(what, fn, secs):
             v = fn()
             if v:
                 return v
-        except (AssertionError, KeyError, IndexError, ValueError, TypeError, json.JSONDecodeError) as e:
+        except (AssertionError, KeyError, IndexError, ValueError, TypeError, OSError) as e:
             last = e
         time.sleep(0.3)
     raise AssertionError(f"timed out waiting for {what} ({last})")
