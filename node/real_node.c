@@ -7,6 +7,7 @@
 #include "image_table.h"
 #include "log.h"
 #include "node_api.h"
+#include "pod_network.h"
 #include "runtime_pods.h"
 #include "runtime_proc.h"
 #include "simulate_config.h"
@@ -163,7 +164,10 @@ int real_node_run(const real_node_opts *o, volatile sig_atomic_t *stop) {
   json_decref(node);
   node_renew_lease(c, o->name);
   LOGI("node %s registered (address %s, pods in 127.%d.0.0/16)", o->name, ip, net);
-  rt_config cfg = {o->kubeconfig, o->name, o->data_dir, ip, net, images, self};
+  char nerr[256] = "";
+  int netns = podnet_setup_node(net, nerr, sizeof nerr) == 0;
+  if (!netns) LOGW("pods share the node's network (no namespace per pod): %s", nerr);
+  rt_config cfg = {o->kubeconfig, o->name, o->data_dir, ip, net, images, self, netns};
   rt_pods *pods = rt_pods_start(&cfg);
   for (unsigned round = 1; !*stop; round++) {
     for (int s = 0; s < o->heartbeat_seconds * 10 && !*stop; s++) usleep(100000);
@@ -172,6 +176,7 @@ int real_node_run(const real_node_opts *o, volatile sig_atomic_t *stop) {
     if (round % 4 == 0) node_heartbeat_status(c, o->name);
   }
   rt_pods_stop(pods);
+  if (netns) podnet_teardown_node(net);
   https_client_close(c);
   image_table_free(images);
   return 0;

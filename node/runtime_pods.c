@@ -7,6 +7,7 @@
 #include "runtime_pods.h"
 #include "https_client.h"
 #include "log.h"
+#include "pod_network.h"
 #include "runtime.h"
 #include "runtime_proc.h"
 #include "runtime_status.h"
@@ -28,6 +29,7 @@
 #define WATCH_IDLE_MS 30000
 #define PASS_MS 200
 #define CONFIG_RETRY_MS 2000
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" /* images' usual PATH */
 #define PULL_ERROR_SHOWN_MS 2000 /* ErrImagePull shows this long before ImagePullBackOff (kubelet's next sync) */
 
 /* What the watcher knows of one pod. */
@@ -46,6 +48,7 @@ typedef struct {
   json_t *written;  /* the last status written */
   bool finished;    /* a terminal phase was written: nothing runs any more */
   bool skip;        /* found terminal at an agent start: left alone */
+  bool netns;       /* has its own network namespace */
   int stop_stage;   /* deletion: 0 none, 1 preStop hooks, 2 SIGTERM sent, 3 SIGKILL sent, 4 DELETE sent */
   long long stop_deadline_ms, hooks_deadline_ms;
   pid_t *hooks;
@@ -316,6 +319,12 @@ static rpod *new_pod(rt_pods *p, const json_t *pod) {
     rt_mkdirs(d, 0755);
   }
   write_pod_json(rp);
+  if (p->cfg.pod_netns && strcmp(rp->st.ip, p->host_ip)) {
+    char err[256];
+    if (podnet_create(p->cfg.net, rp->st.ip, err, sizeof err) == 0) rp->netns = true;
+    else event(p, rp, NULL, "Warning", "FailedCreatePodSandBox",
+               "Failed to create pod sandbox: %s; the pod shares the node's network", err);
+  }
   return rp;
 }
 
@@ -387,13 +396,14 @@ static void free_strv(char **v) {
   free(v);
 }
 
-/* Appends HOSTNAME (as container runtimes set it) unless the pod sets it. */
-static char **with_hostname(char **env, const char *hostname) {
-  size_t n = 0;
+/* Appends name=value unless the pod sets name (HOSTNAME as container
+ * runtimes set it, the image's PATH). */
+static char **with_default(char **env, const char *name, const char *value) {
+  size_t n = 0, len = strlen(name);
   for (; env[n]; n++)
-    if (!strncmp(env[n], "HOSTNAME=", 9)) return env;
+    if (!strncmp(env[n], name, len) && env[n][len] == '=') return env;
   env = realloc(env, (n + 2) * sizeof *env);
-  if (asprintf(&env[n], "HOSTNAME=%s", hostname) < 0) env[n] = strdup("HOSTNAME=");
+  if (asprintf(&env[n], "%s=%s", name, value) < 0) env[n] = strdup("X=");
   env[n + 1] = NULL;
   return env;
 }
@@ -424,7 +434,7 @@ static void start_container(rt_pods *p, rpod *rp, rt_ctr *c, long long now) {
     return;
   }
   const char *pod_name = meta(rp->pod, "name") ?: "";
-  env = with_hostname(env, pod_name);
+  env = with_default(env, "HOSTNAME", pod_name);
   if (av.argv && av.argv[1] && !strcmp(av.argv[1], "--builtin")) { /* tell the builtin program its address */
     size_t n = 0;
     while (av.argv[n]) n++;
@@ -449,11 +459,16 @@ static void start_container(rt_pods *p, rpod *rp, rt_ctr *c, long long now) {
   pid_path(rp, c, pp, sizeof pp);
   const char *applets = av.applets ? rt_applets_dir(p->data_dir, av.applets) : NULL;
   if (!applets) applets = rt_applets_dir(p->data_dir, "/bin/busybox"); /* commands of unknown images, as in busybox */
+  char path_value[4400];
+  snprintf(path_value, sizeof path_value, "%s%s%s", applets ? applets : "", applets ? ":" : "", DEFAULT_PATH);
+  env = with_default(env, "PATH", path_value);
   pid_t pid = -1;
   if (!av.argv) snprintf(err, sizeof err, "no command specified");
   else {
-    rt_spawn_req req = {av.argv, env, applets, sget(expanded, "workingDir"), pod_name, log_path, pp};
+    int nsfd = rp->netns ? podnet_open(rp->st.ip) : -1;
+    rt_spawn_req req = {av.argv, env, applets, sget(expanded, "workingDir"), pod_name, log_path, pp, nsfd};
     pid = rt_spawn(&req, err, sizeof err);
+    if (nsfd >= 0) close(nsfd);
   }
   event(p, rp, c, "Normal", "Created", "Created container %s", c->name);
   c->ever_started = true;
@@ -542,9 +557,11 @@ static pid_t prestop(rt_pods *p, rpod *rp, rt_ctr *c) {
   char *env[] = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", NULL};
   char log_path[2400], err[512];
   snprintf(log_path, sizeof log_path, "%s/containers/%s/prestop.log", rp->dir, c->name);
+  int nsfd = rp->netns ? podnet_open(rp->st.ip) : -1;
   rt_spawn_req req = {argv, env, rt_applets_dir(p->data_dir, "/bin/busybox"), sget(sc, "workingDir"),
-                      meta(rp->pod, "name"), log_path, NULL};
+                      meta(rp->pod, "name"), log_path, NULL, nsfd};
   pid_t pid = rt_spawn(&req, err, sizeof err);
+  if (nsfd >= 0) close(nsfd);
   free_strv(argv);
   if (pid < 0) {
     event(p, rp, c, "Warning", "FailedPreStopHook", "Exec lifecycle hook (%s) for Container \"%s\" in Pod \"%s_%s(%s)\" "
@@ -654,6 +671,7 @@ static void kill_pod(rpod *rp) {
 
 static void forget_pod(rt_pods *p, rpod *rp) {
   kill_pod(rp);
+  if (rp->netns) podnet_delete(rp->st.ip);
   if (!rp->skip) release_ip(p, rp);
   rt_remove_tree(rp->dir);
   free_pod(rp);
@@ -790,6 +808,7 @@ void rt_pods_stop(rt_pods *p) {
   while (strmap_next(p->pods, &it3)) {
     rpod *rp = it3.value;
     kill_pod(rp);
+    if (rp->netns) podnet_delete(rp->st.ip);
     for (int i = 0; i < rp->st.nctrs; i++) {
       char pp[2400];
       pid_path(rp, &rp->st.ctrs[i], pp, sizeof pp);

@@ -15,6 +15,7 @@ typedef struct {
   int net;               /* pods get 127.<net>.x.y */
   const image_table *images;
   const char *self_exe;  /* this binary, for builtin images */
+  int pod_netns;         /* pods get their own network namespace (pod_network.h set up the node) */
 } rt_config;
 
 typedef struct rt_pods rt_pods;

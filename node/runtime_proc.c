@@ -169,11 +169,12 @@ pid_t rt_spawn(const rt_spawn_req *r, char *err, size_t errlen) {
     sigprocmask(SIG_SETMASK, &none, NULL);
     for (int s = 1; s < NSIG; s++) signal(s, SIG_DFL);
     if (r->hostname && !unshare(CLONE_NEWUTS)) sethostname(r->hostname, strlen(r->hostname));
+    int e = 0;
+    if (r->netns_fd >= 0 && setns(r->netns_fd, CLONE_NEWNET)) e = errno;
     dup2(devnull, 0);
     dup2(out[1], 1);
     dup2(errp[1], 2);
-    int e = 0;
-    if (r->workdir && *r->workdir && chdir(r->workdir)) e = errno;
+    if (!e && r->workdir && *r->workdir && chdir(r->workdir)) e = errno;
     if (!e) execve(exe, r->argv, r->envp);
     if (!e) e = errno;
     (void)!write(status[1], &e, sizeof e);

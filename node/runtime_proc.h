@@ -18,6 +18,7 @@ typedef struct {
   const char *hostname;   /* the pod's name, for its UTS namespace (or NULL) */
   const char *log_path;   /* CRI log file, appended */
   const char *pid_path;   /* where the pid is recorded (or NULL) */
+  int netns_fd;           /* the pod's network namespace (pod_network.h), or -1 */
 } rt_spawn_req;
 
 /* Starts the container. Returns its pid, or -1 with the runtime's message

@@ -4,7 +4,9 @@ node: each pod answers HTTP on its own pod IP, port 80, with its own name
 (the pod's UTS namespace hostname). Then kill -9 of the agent: its
 containers outlive it, and the restarted agent (same data dir) kills them
 through their pid files and starts the pods again, which answer again; a
-SIGTERM of the agent leaves no container process. Bounded: about 40 s."""
+SIGTERM of the agent leaves no container process. Two pods both binding
+0.0.0.0:8080 answer each on its own IP (a network namespace per pod).
+Bounded: about 40 s."""
 import json, os, sys, urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
@@ -53,6 +55,21 @@ def main():
             got = wait_for("3 pods answering again", lambda: (lambda a: a if a and set(node.pids()).isdisjoint(old) else None)(answers()), 30)
             assert all(name == body for name, body in got.items()), got
             kubectl("delete", "deployment", "-n", NS, "echo")
+            # two pods binding 0.0.0.0:8080 on one node: each in its own network namespace
+            for name in ("web-a", "web-b"):
+                doc = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
+                       "spec": {"nodeName": NODE, "containers": [{"name": "httpd", "image": "busybox",
+                                "command": ["sh", "-c", f"mkdir -p /tmp/{NS}-{name} && echo {name} > /tmp/{NS}-{name}/index.html && exec httpd -f -p 0.0.0.0:8080 -h /tmp/{NS}-{name}"]}]}}
+                kubectl("apply", "-n", NS, "-f", "-", input=json.dumps(doc))
+            def both():
+                out = {}
+                for name in ("web-a", "web-b"):
+                    ip = json.loads(kubectl("get", "pod", "-n", NS, name, "-o", "json"))["status"]["podIP"]
+                    with DIRECT.open(f"http://{ip}:8080/", timeout=2) as r:
+                        out[name] = r.read().decode().strip()
+                return out
+            got = wait_for("both answer on :8080", both, 20)
+            assert got == {"web-a": "web-a", "web-b": "web-b"}, got
     finally:
         kubectl("delete", "namespace", NS, "--wait=false", check=False)
     print("ok")

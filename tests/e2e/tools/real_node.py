@@ -86,12 +86,16 @@ class RealNode:
         kubectl("delete", "node", self.name, "--ignore-not-found", check=False)
         kubectl("delete", "lease", "-n", "kube-node-lease", self.name, "--ignore-not-found", check=False)
         left = [p for p in pids if alive(p)]
+        netns = [n for n in (os.listdir("/run/netns") if os.path.isdir("/run/netns") else [])
+                 if n.startswith(f"ck-127-{self.net}-")]
+        bridge = os.path.exists(f"/sys/class/net/ckbr{self.net}")
         if exc[0] is not None:
             print(self.log_text()[-3000:])
             print(f"agent data kept in {self.dir}")
         else:
             shutil.rmtree(self.dir, ignore_errors=True)
         assert not left, f"processes left after the agent stopped: {left}"
+        assert not netns and not bridge, f"network left after the agent stopped: {netns}, bridge {bridge}"
 
 
 def alive(pid):
