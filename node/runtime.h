@@ -2,13 +2,14 @@
  * container its current state (waiting with a reason, running since, or
  * terminated with how), the previous run (lastState), restart count and
  * back-off; per pod its address, start time and whether it is being
- * stopped. Filled by runtime_pods.c, turned into a v1 PodStatus by
+ * stopped; its probes. Filled by runtime_pods.c, turned into a v1 PodStatus by
  * runtime_status.c. */
 #ifndef CKUBE_RUNTIME_H
 #define CKUBE_RUNTIME_H
 #include <stdbool.h>
 #include <sys/types.h>
 #include "runtime_backoff.h"
+#include "runtime_probe.h"
 
 typedef enum { CTR_WAITING, CTR_RUNNING, CTR_TERMINATED } rt_ctr_state;
 
@@ -37,6 +38,10 @@ typedef struct {
   rt_backoff backoff;
   int pull_failures;  /* unknown image: pulls tried */
   long long pull_at_ms, pull_retry_ms; /* last pull tried, next one allowed */
+  rt_probe liveness, readiness, startup;
+  char **env;             /* running: its environment (exec probes run with it) */
+  char applets[512];      /* running: its applet directory, or empty */
+  long long kill_deadline_ms; /* a failed liveness/startup probe is stopping it: SIGKILL then */
 } rt_ctr;
 
 typedef struct {

@@ -71,6 +71,8 @@ struct rt_pods {
   atomic_bool stop;
 };
 
+static void drop_run(rt_ctr *c);
+
 static long long now_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
@@ -329,6 +331,7 @@ static rpod *new_pod(rt_pods *p, const json_t *pod) {
 }
 
 static void free_pod(rpod *rp) {
+  for (int i = 0; i < rp->st.nctrs; i++) drop_run(&rp->st.ctrs[i]);
   json_decref(rp->pod);
   json_decref(rp->written);
   free(rp->st.ctrs);
@@ -338,6 +341,17 @@ static void free_pod(rpod *rp) {
 
 static void pid_path(const rpod *rp, const rt_ctr *c, char *out, size_t len) {
   snprintf(out, len, "%s/containers/%s/pid", rp->dir, c->name);
+}
+
+static void free_strv(char **v);
+
+/* Forgets what only a running container has: probes, environment. */
+static void drop_run(rt_ctr *c) {
+  rt_probe_disarm(&c->liveness);
+  rt_probe_disarm(&c->readiness);
+  rt_probe_disarm(&c->startup);
+  free_strv(c->env);
+  c->env = NULL;
 }
 
 /* The container's main process exited: record how and kill what is left of its group. */
@@ -355,6 +369,8 @@ static void exited(rpod *rp, rt_ctr *c, int wstatus, long long now) {
   snprintf(t->container_id, sizeof t->container_id, "%s", c->container_id);
   c->state = CTR_TERMINATED;
   c->pid = 0;
+  c->kill_deadline_ms = 0;
+  drop_run(c);
 }
 
 static void reap(rpod *rp, long long now) {
@@ -362,6 +378,7 @@ static void reap(rpod *rp, long long now) {
     rt_ctr *c = &rp->st.ctrs[i];
     int ws;
     if (c->state == CTR_RUNNING && c->pid > 0 && waitpid(c->pid, &ws, WNOHANG) == c->pid) exited(rp, c, ws, now);
+    else if (c->state == CTR_RUNNING && c->kill_deadline_ms && now >= c->kill_deadline_ms) rt_signal_group(c->pid, SIGKILL);
   }
   for (int i = 0; i < rp->nhooks; i++)
     if (rp->hooks[i] > 0 && waitpid(rp->hooks[i], NULL, WNOHANG) == rp->hooks[i]) rp->hooks[i] = 0;
@@ -466,7 +483,7 @@ static void start_container(rt_pods *p, rpod *rp, rt_ctr *c, long long now) {
   if (!av.argv) snprintf(err, sizeof err, "no command specified");
   else {
     int nsfd = rp->netns ? podnet_open(rp->st.ip) : -1;
-    rt_spawn_req req = {av.argv, env, applets, sget(expanded, "workingDir"), pod_name, log_path, pp, nsfd};
+    rt_spawn_req req = {av.argv, env, applets, sget(expanded, "workingDir"), pod_name, log_path, pp, nsfd, 0};
     pid = rt_spawn(&req, err, sizeof err);
     if (nsfd >= 0) close(nsfd);
   }
@@ -489,10 +506,61 @@ static void start_container(rt_pods *p, rpod *rp, rt_ctr *c, long long now) {
     c->pid = pid;
     c->started_ms = now;
     event(p, rp, c, "Normal", "Started", "Started container %s", c->name);
+    drop_run(c);
+    c->env = env;
+    env = NULL;
+    snprintf(c->applets, sizeof c->applets, "%s", applets ? applets : "");
+    if (!c->init) {
+      rt_probe_arm(&c->startup, json_object_get(sc, "startupProbe"), false, now);
+      rt_probe_arm(&c->liveness, json_object_get(sc, "livenessProbe"), true, now);
+      rt_probe_arm(&c->readiness, json_object_get(sc, "readinessProbe"), false, now);
+    }
   }
   image_argv_free(&av);
   json_decref(expanded);
   free_strv(env);
+}
+
+/* A failed liveness or startup probe: kubelet kills the container (SIGTERM,
+ * SIGKILL after the grace period) and the restart policy takes over. */
+static void kill_unhealthy(rt_pods *p, rpod *rp, rt_ctr *c, const char *which, long long now) {
+  const json_t *g = json_object_get(json_object_get(rp->pod, "spec"), "terminationGracePeriodSeconds");
+  long long grace = json_is_integer(g) ? json_integer_value(g) : 30;
+  event(p, rp, c, "Normal", "Killing", "Container %s failed %s probe, will be restarted", c->name, which);
+  rt_signal_group(c->pid, SIGTERM);
+  c->kill_deadline_ms = now + grace * 1000;
+  rt_probe_disarm(&c->liveness);
+  rt_probe_disarm(&c->readiness);
+  rt_probe_disarm(&c->startup);
+}
+
+/* Runs the running containers' probes: startup first, then liveness and readiness. */
+static void probe(rt_pods *p, rpod *rp, long long now) {
+  for (int i = rp->st.ninit; i < rp->st.nctrs; i++) {
+    rt_ctr *c = &rp->st.ctrs[i];
+    if (c->state != CTR_RUNNING || c->kill_deadline_ms) continue;
+    const json_t *sc = spec_container(rp, c);
+    rt_probe_target t = {rp->st.ip, c->env, c->applets[0] ? c->applets : NULL, meta(rp->pod, "name"),
+                         rp->netns ? rp->st.ip : NULL};
+    char msg[1024];
+    if (c->startup.spec && !c->startup.ok) {
+      if (rt_probe_tick(&c->startup, sc, &t, now, msg, sizeof msg) == PROBE_FAILED) {
+        event(p, rp, c, "Warning", "Unhealthy", "Startup probe failed: %s", msg);
+        if (c->startup.failures >= (int)(json_integer_value(json_object_get(c->startup.spec, "failureThreshold")) ?: 3))
+          kill_unhealthy(p, rp, c, "startup", now);
+      }
+      continue;
+    }
+    if (rt_probe_tick(&c->liveness, sc, &t, now, msg, sizeof msg) == PROBE_FAILED) {
+      event(p, rp, c, "Warning", "Unhealthy", "Liveness probe failed: %s", msg);
+      if (!c->liveness.ok) {
+        kill_unhealthy(p, rp, c, "liveness", now);
+        continue;
+      }
+    }
+    if (rt_probe_tick(&c->readiness, sc, &t, now, msg, sizeof msg) == PROBE_FAILED)
+      event(p, rp, c, "Warning", "Unhealthy", "Readiness probe failed: %s", msg);
+  }
 }
 
 /* Whether the restart policy restarts a container that exited with code. */
@@ -559,7 +627,7 @@ static pid_t prestop(rt_pods *p, rpod *rp, rt_ctr *c) {
   snprintf(log_path, sizeof log_path, "%s/containers/%s/prestop.log", rp->dir, c->name);
   int nsfd = rp->netns ? podnet_open(rp->st.ip) : -1;
   rt_spawn_req req = {argv, env, rt_applets_dir(p->data_dir, "/bin/busybox"), sget(sc, "workingDir"),
-                      meta(rp->pod, "name"), log_path, NULL, nsfd};
+                      meta(rp->pod, "name"), log_path, NULL, nsfd, 0};
   pid_t pid = rt_spawn(&req, err, sizeof err);
   if (nsfd >= 0) close(nsfd);
   free_strv(argv);
@@ -727,6 +795,7 @@ static void pass(rt_pods *p) {
         if (!terminate(p, rp, now)) write_status(p, rp, now);
       } else if (!rp->finished) {
         advance(p, rp, now);
+        probe(p, rp, now);
         write_status(p, rp, now);
       }
     }

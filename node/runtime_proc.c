@@ -143,12 +143,66 @@ static void *pump_main(void *arg) {
   return NULL;
 }
 
+/* The child's side of a spawn: its own session, default signals, the
+ * pod's UTS and network namespaces, stdio, working dir, exec. Reports an
+ * errno on status_fd when it cannot exec. */
+static void child(const rt_spawn_req *r, const char *exe, int in, int out, int errfd, int status_fd) {
+  setsid();
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  for (int s = 1; s < NSIG; s++) signal(s, SIG_DFL);
+  if (r->hostname && !unshare(CLONE_NEWUTS)) sethostname(r->hostname, strlen(r->hostname));
+  int e = 0;
+  if (r->netns_fd >= 0 && setns(r->netns_fd, CLONE_NEWNET)) e = errno;
+  dup2(in, 0);
+  dup2(out, 1);
+  dup2(errfd, 2);
+  if (!e && r->workdir && *r->workdir && chdir(r->workdir)) e = errno;
+  if (!e) execve(exe, r->argv, r->envp);
+  if (!e) e = errno;
+  (void)!write(status_fd, &e, sizeof e);
+  _exit(127);
+}
+
+/* Waits for the child's exec; 0, or -1 with err (the child reaped). */
+static int exec_result(const rt_spawn_req *r, pid_t pid, int status_rd, char *err, size_t errlen) {
+  int child_errno = 0;
+  ssize_t got = read(status_rd, &child_errno, sizeof child_errno);
+  close(status_rd);
+  if (got != (ssize_t)sizeof child_errno) return 0;
+  waitpid(pid, NULL, 0);
+  snprintf(err, errlen, "%s \"%s\": %s", r->workdir && *r->workdir ? "chdir to cwd" : "exec", r->argv[0],
+           strerror(child_errno));
+  return -1;
+}
+
+static pid_t spawn_captured(const rt_spawn_req *r, const char *exe, char *err, size_t errlen) {
+  int status[2];
+  if (pipe2(status, O_CLOEXEC)) {
+    snprintf(err, errlen, "pipe: %s", strerror(errno));
+    return -1;
+  }
+  int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  pid_t pid = fork();
+  if (pid == 0) child(r, exe, devnull, r->capture_fd, r->capture_fd, status[1]);
+  close(status[1]);
+  close(devnull);
+  if (pid < 0) {
+    close(status[0]);
+    snprintf(err, errlen, "fork: %s", strerror(errno));
+    return -1;
+  }
+  return exec_result(r, pid, status[0], err, errlen) ? -1 : pid;
+}
+
 pid_t rt_spawn(const rt_spawn_req *r, char *err, size_t errlen) {
   char exe[4096];
   if (resolve(r->argv[0], r->applets, env_path(r->envp), exe, sizeof exe)) {
     snprintf(err, errlen, "exec: \"%s\": executable file not found in $PATH", r->argv[0]);
     return -1;
   }
+  if (r->capture_fd > 0) return spawn_captured(r, exe, err, errlen);
   FILE *log = fopen(r->log_path, "a");
   if (!log) {
     snprintf(err, errlen, "open %s: %s", r->log_path, strerror(errno));
@@ -162,24 +216,7 @@ pid_t rt_spawn(const rt_spawn_req *r, char *err, size_t errlen) {
   }
   int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
   pid_t pid = fork();
-  if (pid == 0) {
-    setsid();
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    for (int s = 1; s < NSIG; s++) signal(s, SIG_DFL);
-    if (r->hostname && !unshare(CLONE_NEWUTS)) sethostname(r->hostname, strlen(r->hostname));
-    int e = 0;
-    if (r->netns_fd >= 0 && setns(r->netns_fd, CLONE_NEWNET)) e = errno;
-    dup2(devnull, 0);
-    dup2(out[1], 1);
-    dup2(errp[1], 2);
-    if (!e && r->workdir && *r->workdir && chdir(r->workdir)) e = errno;
-    if (!e) execve(exe, r->argv, r->envp);
-    if (!e) e = errno;
-    (void)!write(status[1], &e, sizeof e);
-    _exit(127);
-  }
+  if (pid == 0) child(r, exe, devnull, out[1], errp[1], status[1]);
   close(out[1]);
   close(errp[1]);
   close(status[1]);
@@ -192,13 +229,7 @@ pid_t rt_spawn(const rt_spawn_req *r, char *err, size_t errlen) {
     fclose(log);
     return -1;
   }
-  int child_errno = 0;
-  ssize_t got = read(status[0], &child_errno, sizeof child_errno);
-  close(status[0]);
-  if (got == (ssize_t)sizeof child_errno) {
-    waitpid(pid, NULL, 0);
-    snprintf(err, errlen, "%s \"%s\": %s", r->workdir && *r->workdir ? "chdir to cwd" : "exec", r->argv[0],
-             strerror(child_errno));
+  if (exec_result(r, pid, status[0], err, errlen)) {
     close(out[0]);
     close(errp[0]);
     fclose(log);

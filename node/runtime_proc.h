@@ -19,6 +19,7 @@ typedef struct {
   const char *log_path;   /* CRI log file, appended */
   const char *pid_path;   /* where the pid is recorded (or NULL) */
   int netns_fd;           /* the pod's network namespace (pod_network.h), or -1 */
+  int capture_fd;         /* > 0: stdout and stderr go to this fd as they are (no log file, no pid file) */
 } rt_spawn_req;
 
 /* Starts the container. Returns its pid, or -1 with the runtime's message

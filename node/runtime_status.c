@@ -4,7 +4,8 @@
  * incomplete status: [..]", ContainersNotReady "containers with unready
  * status: [..]", PodCompleted once Succeeded), convertToAPIContainerStatuses
  * (state, lastState, ready, restartCount, image, imageID, containerID,
- * started). Containers without readiness probes are ready while running. */
+ * started). Containers without readiness probes are ready while running
+ * (after their startup probe). */
 #include "runtime_status.h"
 #include "simulate_status.h"
 #include <stdio.h>
@@ -14,8 +15,15 @@ void rt_rfc3339(long long ms, char *buf, size_t len) { sim_rfc3339(ms, buf, len)
 
 static const char *sget(const json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
 
+/* Running and past its startup probe (if any). */
+static bool ctr_started(const rt_ctr *c) {
+  return c->state == CTR_RUNNING && (!c->startup.spec || c->startup.ok);
+}
+
+/* Init containers: completed; others: started and passing readiness (if any). */
 static bool ctr_ready(const rt_ctr *c) {
-  return c->init ? c->state == CTR_TERMINATED && c->term.exit_code == 0 : c->state == CTR_RUNNING;
+  if (c->init) return c->state == CTR_TERMINATED && c->term.exit_code == 0;
+  return ctr_started(c) && (!c->readiness.spec || c->readiness.ok);
 }
 
 const char *rt_pod_phase(const json_t *pod, const rt_pod_state *st) {
@@ -117,7 +125,7 @@ static json_t *container_status(const rt_ctr *c, const char *image) {
                         c->has_last ? run_json(&c->last) : json_object(), "ready", ctr_ready(c), "restartCount",
                         c->restarts, "image", image, "imageID", iid);
   if (cid && *cid) json_object_set_new(s, "containerID", json_string(cid));
-  json_object_set_new(s, "started", json_boolean(c->state == CTR_RUNNING));
+  json_object_set_new(s, "started", json_boolean(ctr_started(c)));
   return s;
 }
 
