@@ -167,7 +167,9 @@ int real_node_run(const real_node_opts *o, volatile sig_atomic_t *stop) {
   char nerr[256] = "";
   int netns = podnet_setup_node(net, nerr, sizeof nerr) == 0;
   if (!netns) LOGW("pods share the node's network (no namespace per pod): %s", nerr);
-  rt_config cfg = {o->kubeconfig, o->name, o->data_dir, ip, net, images, self, netns};
+  int mount_ns = geteuid() == 0;
+  if (!mount_ns) LOGW("not root: containers see the host's file system and pods' volumes are not mounted");
+  rt_config cfg = {o->kubeconfig, o->name, o->data_dir, ip, net, images, self, netns, mount_ns};
   rt_pods *pods = rt_pods_start(&cfg);
   for (unsigned round = 1; !*stop; round++) {
     for (int s = 0; s < o->heartbeat_seconds * 10 && !*stop; s++) usleep(100000);

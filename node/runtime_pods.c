@@ -8,6 +8,7 @@
 #include "https_client.h"
 #include "log.h"
 #include "pod_network.h"
+#include "pod_volumes.h"
 #include "runtime.h"
 #include "runtime_proc.h"
 #include "runtime_status.h"
@@ -15,6 +16,7 @@
 #include "simulate_events.h"
 #include "simulate_status.h"
 #include "strmap.h"
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -29,6 +31,7 @@
 #define WATCH_IDLE_MS 30000
 #define PASS_MS 200
 #define CONFIG_RETRY_MS 2000
+#define VOLUME_REFRESH_MS 5000 /* configMap/secret/downwardAPI volume files follow their objects this often */
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" /* images' usual PATH */
 #define PULL_ERROR_SHOWN_MS 2000 /* ErrImagePull shows this long before ImagePullBackOff (kubelet's next sync) */
 
@@ -55,6 +58,7 @@ typedef struct {
   int nhooks;
   long long config_retry_ms;
   char config_error[512];
+  long long volumes_refreshed_ms;
 } rpod;
 
 struct rt_pods {
@@ -69,6 +73,8 @@ struct rt_pods {
   https_client *watch_client, *client;
   pthread_t watcher, runner;
   atomic_bool stop;
+  atomic_bool listed;   /* the first list is in: pod directories of pods not bound here can go */
+  bool swept;
 };
 
 static void drop_run(rt_ctr *c);
@@ -132,6 +138,7 @@ static char *relist(rt_pods *p, https_client *c) {
   json_array_foreach(json_object_get(list, "items"), i, pod) upsert(p, pod, false);
   char *rv = strdup(json_string_value(json_object_get(json_object_get(list, "metadata"), "resourceVersion")) ?: "0");
   json_decref(list);
+  atomic_store(&p->listed, true);
   pthread_mutex_lock(&p->mu); /* pods missing from the new list are gone */
   strmap_iter it = {0};
   while (strmap_next(p->watched, &it)) {
@@ -205,6 +212,19 @@ static json_t *get_object(void *ctx, const char *plural, const char *ns, const c
   if (https_call(ctx, "GET", path, NULL, NULL, &out) == 200) return out;
   json_decref(out);
   return NULL;
+}
+
+static json_t *get_pv(void *ctx, const char *name) {
+  char path[600];
+  snprintf(path, sizeof path, "/api/v1/persistentvolumes/%s", name);
+  json_t *out = NULL;
+  if (https_call(ctx, "GET", path, NULL, NULL, &out) == 200) return out;
+  json_decref(out);
+  return NULL;
+}
+
+static vol_ctx volume_context(rt_pods *p, rpod *rp) {
+  return (vol_ctx){rp->pod, rp->dir, rp->st.ip, rp->st.host_ip, get_object, p->client, get_pv};
 }
 
 static const json_t *spec_container(const rpod *rp, const rt_ctr *c) {
@@ -450,6 +470,20 @@ static void start_container(rt_pods *p, rpod *rp, rt_ctr *c, long long now) {
     pull_failed(p, rp, c, image, now);
     return;
   }
+  rt_mount_plan *plan = NULL;
+  if (p->cfg.mount_ns) {
+    vol_ctx vc = volume_context(p, rp);
+    plan = vol_plan(&vc, sc, why, sizeof why);
+    if (!plan) { /* kubelet: the pod stays ContainerCreating, FailedMount events */
+      if (strcmp(rp->config_error, why)) event(p, rp, NULL, "Warning", "FailedMount", "%s", why);
+      snprintf(rp->config_error, sizeof rp->config_error, "%s", why);
+      rp->config_retry_ms = now + CONFIG_RETRY_MS;
+      image_argv_free(&av);
+      json_decref(expanded);
+      free_strv(env);
+      return;
+    }
+  }
   const char *pod_name = meta(rp->pod, "name") ?: "";
   env = with_default(env, "HOSTNAME", pod_name);
   if (av.argv && av.argv[1] && !strcmp(av.argv[1], "--builtin")) { /* tell the builtin program its address */
@@ -483,7 +517,7 @@ static void start_container(rt_pods *p, rpod *rp, rt_ctr *c, long long now) {
   if (!av.argv) snprintf(err, sizeof err, "no command specified");
   else {
     int nsfd = rp->netns ? podnet_open(rp->st.ip) : -1;
-    rt_spawn_req req = {av.argv, env, applets, sget(expanded, "workingDir"), pod_name, log_path, pp, nsfd, 0};
+    rt_spawn_req req = {av.argv, env, applets, sget(expanded, "workingDir"), pod_name, log_path, pp, nsfd, 0, plan};
     pid = rt_spawn(&req, err, sizeof err);
     if (nsfd >= 0) close(nsfd);
   }
@@ -516,6 +550,7 @@ static void start_container(rt_pods *p, rpod *rp, rt_ctr *c, long long now) {
       rt_probe_arm(&c->readiness, json_object_get(sc, "readinessProbe"), false, now);
     }
   }
+  vol_plan_free(plan);
   image_argv_free(&av);
   json_decref(expanded);
   free_strv(env);
@@ -627,7 +662,7 @@ static pid_t prestop(rt_pods *p, rpod *rp, rt_ctr *c) {
   snprintf(log_path, sizeof log_path, "%s/containers/%s/prestop.log", rp->dir, c->name);
   int nsfd = rp->netns ? podnet_open(rp->st.ip) : -1;
   rt_spawn_req req = {argv, env, rt_applets_dir(p->data_dir, "/bin/busybox"), sget(sc, "workingDir"),
-                      meta(rp->pod, "name"), log_path, NULL, nsfd, 0};
+                      meta(rp->pod, "name"), log_path, NULL, nsfd, 0, NULL};
   pid_t pid = rt_spawn(&req, err, sizeof err);
   if (nsfd >= 0) close(nsfd);
   free_strv(argv);
@@ -739,6 +774,7 @@ static void kill_pod(rpod *rp) {
 
 static void forget_pod(rt_pods *p, rpod *rp) {
   kill_pod(rp);
+  vol_teardown(rp->dir);
   if (rp->netns) podnet_delete(rp->st.ip);
   if (!rp->skip) release_ip(p, rp);
   rt_remove_tree(rp->dir);
@@ -796,6 +832,11 @@ static void pass(rt_pods *p) {
       } else if (!rp->finished) {
         advance(p, rp, now);
         probe(p, rp, now);
+        if (p->cfg.mount_ns && now - rp->volumes_refreshed_ms >= VOLUME_REFRESH_MS) {
+          vol_ctx vc = volume_context(p, rp);
+          vol_refresh(&vc);
+          rp->volumes_refreshed_ms = now;
+        }
         write_status(p, rp, now);
       }
     }
@@ -807,10 +848,32 @@ static void pass(rt_pods *p) {
   free(gone);
 }
 
+/* Removes the directories of pods no longer bound here (deleted while no agent ran). */
+static void sweep(rt_pods *p) {
+  char dir[4096];
+  snprintf(dir, sizeof dir, "%s/pods", p->data_dir);
+  DIR *d = opendir(dir);
+  struct dirent *e;
+  pthread_mutex_lock(&p->mu);
+  while (d && (e = readdir(d))) {
+    if (e->d_name[0] == '.' || strmap_get(p->watched, e->d_name) || strmap_get(p->pods, e->d_name)) continue;
+    char path[4400];
+    snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+    vol_teardown(path);
+    rt_remove_tree(path);
+  }
+  pthread_mutex_unlock(&p->mu);
+  if (d) closedir(d);
+}
+
 static void *run_main(void *arg) {
   rt_pods *p = arg;
   while (!atomic_load(&p->stop)) {
     pass(p);
+    if (!p->swept && atomic_load(&p->listed)) {
+      sweep(p);
+      p->swept = true;
+    }
     pthread_mutex_lock(&p->mu);
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -877,6 +940,7 @@ void rt_pods_stop(rt_pods *p) {
   while (strmap_next(p->pods, &it3)) {
     rpod *rp = it3.value;
     kill_pod(rp);
+    vol_teardown(rp->dir);
     if (rp->netns) podnet_delete(rp->st.ip);
     for (int i = 0; i < rp->st.nctrs; i++) {
       char pp[2400];

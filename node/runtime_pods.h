@@ -16,6 +16,7 @@ typedef struct {
   const image_table *images;
   const char *self_exe;  /* this binary, for builtin images */
   int pod_netns;         /* pods get their own network namespace (pod_network.h set up the node) */
+  int mount_ns;          /* containers get their own mount namespace with the pod's volumes (root) */
 } rt_config;
 
 typedef struct rt_pods rt_pods;

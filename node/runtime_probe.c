@@ -78,7 +78,7 @@ static void run_exec(rt_probe_job *j) {
     return;
   }
   int nsfd = j->netns_ip ? podnet_open(j->netns_ip) : -1;
-  rt_spawn_req req = {j->argv, j->envp, j->applets, NULL, j->hostname, NULL, NULL, nsfd, pipefd[1]};
+  rt_spawn_req req = {j->argv, j->envp, j->applets, NULL, j->hostname, NULL, NULL, nsfd, pipefd[1], NULL};
   char err[512] = "";
   pid_t pid = rt_spawn(&req, err, sizeof err);
   if (nsfd >= 0) close(nsfd);

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -143,6 +144,62 @@ static void *pump_main(void *arg) {
   return NULL;
 }
 
+void rt_overlay_dirs(const char *root, int i, char *upper, char *work, size_t len) {
+  snprintf(upper, len, "%s/.ck/u%d", root, i);
+  snprintf(work, len, "%s/.ck/w%d", root, i);
+}
+
+/* In the child: the mount namespace of plan, chrooted; errno or 0. */
+static int enter_mounts(const rt_mount_plan *m) {
+  if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL)) return errno;
+  if (mount("tmpfs", m->root, "tmpfs", 0, "mode=0755")) return errno;
+  int dirfd = open(m->root, O_RDONLY | O_DIRECTORY);
+  if (dirfd < 0) return errno;
+  for (int i = 0; i < m->ntops; i++) {
+    const char *name = m->tops[i] + 1;
+    if (m->top_links[i]) {
+      if (symlinkat(m->top_links[i], dirfd, name)) return errno;
+      continue;
+    }
+    if (mkdirat(dirfd, name, 0755) && errno != EEXIST) return errno;
+  }
+  if (mkdirat(dirfd, ".ck", 0700) && errno != EEXIST) return errno;
+  close(dirfd);
+  char target[4096], upper[4200], work[4200];
+  for (int i = 0; i < m->ntops; i++) {
+    if (m->top_links[i]) continue;
+    snprintf(target, sizeof target, "%s%s", m->root, m->tops[i]);
+    if (m->top_overlay[i]) { /* its upper and work dirs, as rt_overlay_opts names them */
+      rt_overlay_dirs(m->root, i, upper, work, sizeof upper);
+      if ((mkdir(upper, 0755) && errno != EEXIST) || (mkdir(work, 0755) && errno != EEXIST)) return errno;
+    }
+    int rc = m->top_overlay[i] ? mount("overlay", target, "overlay", 0, m->overlay_opts[i])
+                               : mount(m->tops[i], target, NULL, MS_BIND | MS_REC, NULL);
+    if (rc) return errno;
+  }
+  for (int i = 0; i < m->nmkdirs; i++) {
+    const char *p = m->mkdirs[i];
+    size_t len = strlen(p);
+    if (len && p[len - 1] == '|') {
+      char file[4096];
+      snprintf(file, sizeof file, "%.*s", (int)len - 1, p);
+      int fd = open(file, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+      if (fd < 0) return errno;
+      close(fd);
+    } else if (mkdir(p, 0755) && errno != EEXIST) {
+      return errno;
+    }
+  }
+  for (int i = 0; i < m->nbinds; i++) {
+    if (mount(m->binds[i].source, m->binds[i].target, NULL, MS_BIND | MS_REC, NULL)) return errno;
+    if (m->binds[i].readonly &&
+        mount(NULL, m->binds[i].target, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL))
+      return errno;
+  }
+  if (chroot(m->root) || chdir("/")) return errno;
+  return 0;
+}
+
 /* The child's side of a spawn: its own session, default signals, the
  * pod's UTS and network namespaces, stdio, working dir, exec. Reports an
  * errno on status_fd when it cannot exec. */
@@ -155,6 +212,7 @@ static void child(const rt_spawn_req *r, const char *exe, int in, int out, int e
   if (r->hostname && !unshare(CLONE_NEWUTS)) sethostname(r->hostname, strlen(r->hostname));
   int e = 0;
   if (r->netns_fd >= 0 && setns(r->netns_fd, CLONE_NEWNET)) e = errno;
+  if (!e && r->mounts) e = enter_mounts(r->mounts);
   dup2(in, 0);
   dup2(out, 1);
   dup2(errfd, 2);

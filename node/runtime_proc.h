@@ -10,6 +10,29 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+/* The container's own view of the file system (a mount namespace), made
+ * in the child from paths prepared before fork (pod_volumes.h): a tmpfs
+ * root holding the host's top-level directories (bind mounts, or overlays
+ * where a mount point must be created), the directories to create, then
+ * the volume binds, then chroot. */
+typedef struct {
+  char *source, *target; /* target: an absolute path under root */
+  int readonly;
+} rt_bind;
+
+typedef struct {
+  char *root;            /* the tmpfs root's mount point (a directory of the pod) */
+  char **tops;           /* host top-level entries, "/usr" ... */
+  char **top_links;      /* for each top: the symlink's target, or NULL for a directory */
+  int *top_overlay;      /* for each top: 1 = an overlay (private writes), 0 = a bind */
+  int ntops;
+  char **overlay_opts;   /* for each top: the overlay mount options, or NULL */
+  char **mkdirs;         /* absolute paths under root, created in order (a trailing '|' makes a file) */
+  int nmkdirs;
+  rt_bind *binds;
+  int nbinds;
+} rt_mount_plan;
+
 typedef struct {
   char *const *argv;      /* argv[0] a path or a name looked up in PATH */
   char *const *envp;      /* NAME=value, NULL-terminated */
@@ -20,7 +43,12 @@ typedef struct {
   const char *pid_path;   /* where the pid is recorded (or NULL) */
   int netns_fd;           /* the pod's network namespace (pod_network.h), or -1 */
   int capture_fd;         /* > 0: stdout and stderr go to this fd as they are (no log file, no pid file) */
+  const rt_mount_plan *mounts; /* a mount namespace of its own, or NULL: the host's */
 } rt_spawn_req;
+
+/* The upper and work directories of the overlay of top i under root
+ * (the overlay options name them: lowerdir=TOP,upperdir=U,workdir=W). */
+void rt_overlay_dirs(const char *root, int i, char *upper, char *work, size_t len);
 
 /* Starts the container. Returns its pid, or -1 with the runtime's message
  * in err (e.g. exec: "x": executable file not found in $PATH). */

@@ -119,7 +119,7 @@ static void resource_value(cfg *c, const json_t *ctr, const json_t *ref, char *o
     json_array_foreach(json_object_get(json_object_get(c->pod, "spec"), "containers"), i, x)
       if (!strcmp(sget(x, "name") ?: "", cname)) ctr = x;
   }
-  bool limit = !strncmp(res, "limits.", 7);
+  bool limit = strlen(res) > 7 && !memcmp(res, "limits.", 7);
   const char *kind = strchr(res, '.') ? strchr(res, '.') + 1 : res;
   const char *have = sget(json_object_get(json_object_get(ctr, "resources"), limit ? "limits" : "requests"), kind);
   if (!have && limit) have = !strcmp(kind, "cpu") ? node_cpu : !strcmp(kind, "memory") ? node_memory : NULL;
@@ -302,4 +302,36 @@ char **sim_config_env(const json_t *pod, const json_t *ctr, const char *host_ip,
   strmap_free(c.env, free);
   strmap_free(c.objs, (void (*)(void *))json_decref);
   return list;
+}
+
+void sim_config_downward(const json_t *pod, const json_t *ctr, const json_t *item, const char *host_ip,
+                         const char *pod_ip, char *out, size_t len) {
+  cfg c = {.pod = pod, .host_ip = host_ip, .pod_ip = pod_ip};
+  c.ns = sget(json_object_get(pod, "metadata"), "namespace") ?: "default";
+  out[0] = 0;
+  const json_t *field = json_object_get(item, "fieldRef"), *res = json_object_get(item, "resourceFieldRef");
+  const char *path = sget(field, "fieldPath") ?: "";
+  if (field && (!strcmp(path, "metadata.labels") || !strcmp(path, "metadata.annotations"))) {
+    /* every pair as key="value", one a line, sorted (fieldpath.FormatMap) */
+    const json_t *m = json_object_get(json_object_get(pod, "metadata"), path + 9);
+    const char **keys = calloc(json_object_size(m) + 1, sizeof *keys);
+    size_t n = 0, used = 0;
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)m, k, v) keys[n++] = k;
+    for (size_t i = 1; i < n; i++)
+      for (size_t j = i; j > 0 && strcmp(keys[j - 1], keys[j]) > 0; j--) {
+        const char *t = keys[j];
+        keys[j] = keys[j - 1];
+        keys[j - 1] = t;
+      }
+    for (size_t i = 0; i < n && used < len; i++)
+      used += (size_t)snprintf(out + used, len - used, "%s%s=\"%s\"", i ? "\n" : "", keys[i],
+                               json_string_value(json_object_get(m, keys[i])) ?: "");
+    free(keys);
+  } else if (field) {
+    field_value(&c, path, out, len);
+  } else if (res) {
+    resource_value(&c, ctr, res, out, len);
+  }
 }

@@ -32,6 +32,10 @@ int sim_config_check(const json_t *pod, const char *host_ip, const char *pod_ip,
  * configuration cannot be made. */
 char **sim_config_env(const json_t *pod, const json_t *ctr, const char *host_ip, const char *pod_ip, sim_get_fn get,
                       void *ctx, json_t **expanded, char *why, size_t wlen);
+/* The text of one downwardAPI volume item (fieldRef, or resourceFieldRef
+ * of container ctr or the one it names): kubelet's file content. */
+void sim_config_downward(const json_t *pod, const json_t *ctr, const json_t *item, const char *host_ip,
+                         const char *pod_ip, char *out, size_t len);
 /* The node's allocatable cpu and memory, the default of limits.* in
  * resourceFieldRef (default 1 and 1Gi). */
 void sim_config_set_node_allocatable(const char *cpu, const char *memory);
