@@ -41,6 +41,7 @@ typedef struct {
   rt_probe liveness, readiness, startup;
   char **env;             /* running: its environment (exec probes run with it) */
   char applets[512];      /* running: its applet directory, or empty */
+  char rootfs[1024];      /* running in a mount namespace of its own: its root there, else empty */
   long long kill_deadline_ms; /* a failed liveness/startup probe is stopping it: SIGKILL then */
 } rt_ctr;
 

@@ -517,7 +517,8 @@ static void start_container(rt_pods *p, rpod *rp, rt_ctr *c, long long now) {
   if (!av.argv) snprintf(err, sizeof err, "no command specified");
   else {
     int nsfd = rp->netns ? podnet_open(rp->st.ip) : -1;
-    rt_spawn_req req = {av.argv, env, applets, sget(expanded, "workingDir"), pod_name, log_path, pp, nsfd, 0, plan};
+    rt_spawn_req req = {av.argv, env, applets, sget(expanded, "workingDir"), pod_name, log_path, pp, nsfd, 0, plan,
+                        0, NULL};
     pid = rt_spawn(&req, err, sizeof err);
     if (nsfd >= 0) close(nsfd);
   }
@@ -544,6 +545,7 @@ static void start_container(rt_pods *p, rpod *rp, rt_ctr *c, long long now) {
     c->env = env;
     env = NULL;
     snprintf(c->applets, sizeof c->applets, "%s", applets ? applets : "");
+    snprintf(c->rootfs, sizeof c->rootfs, "%s", plan ? plan->root : "");
     if (!c->init) {
       rt_probe_arm(&c->startup, json_object_get(sc, "startupProbe"), false, now);
       rt_probe_arm(&c->liveness, json_object_get(sc, "livenessProbe"), true, now);
@@ -576,7 +578,7 @@ static void probe(rt_pods *p, rpod *rp, long long now) {
     if (c->state != CTR_RUNNING || c->kill_deadline_ms) continue;
     const json_t *sc = spec_container(rp, c);
     rt_probe_target t = {rp->st.ip, c->env, c->applets[0] ? c->applets : NULL, meta(rp->pod, "name"),
-                         rp->netns ? rp->st.ip : NULL};
+                         rp->netns ? rp->st.ip : NULL, c->pid, c->rootfs};
     char msg[1024];
     if (c->startup.spec && !c->startup.ok) {
       if (rt_probe_tick(&c->startup, sc, &t, now, msg, sizeof msg) == PROBE_FAILED) {
@@ -657,14 +659,16 @@ static pid_t prestop(rt_pods *p, rpod *rp, rt_ctr *c) {
   size_t i;
   json_t *w;
   json_array_foreach(cmd, i, w) argv[i] = strdup(json_string_value(w) ?: "");
-  char *env[] = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", NULL};
+  char *default_env[] = {"PATH=" DEFAULT_PATH, NULL};
   char log_path[2400], err[512];
   snprintf(log_path, sizeof log_path, "%s/containers/%s/prestop.log", rp->dir, c->name);
   int nsfd = rp->netns ? podnet_open(rp->st.ip) : -1;
-  rt_spawn_req req = {argv, env, rt_applets_dir(p->data_dir, "/bin/busybox"), sget(sc, "workingDir"),
-                      meta(rp->pod, "name"), log_path, NULL, nsfd, 0, NULL};
+  int mntfd = c->rootfs[0] ? rt_open_mount_ns(c->pid) : -1;
+  rt_spawn_req req = {argv, c->env ? c->env : default_env, c->applets[0] ? c->applets : NULL, sget(sc, "workingDir"),
+                      meta(rp->pod, "name"), log_path, NULL, nsfd, 0, NULL, mntfd, c->rootfs};
   pid_t pid = rt_spawn(&req, err, sizeof err);
   if (nsfd >= 0) close(nsfd);
+  if (mntfd >= 0) close(mntfd);
   free_strv(argv);
   if (pid < 0) {
     event(p, rp, c, "Warning", "FailedPreStopHook", "Exec lifecycle hook (%s) for Container \"%s\" in Pod \"%s_%s(%s)\" "

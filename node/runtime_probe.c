@@ -33,7 +33,8 @@ struct rt_probe_job {
   bool ok;
   char msg[1024];
   char **argv, **envp;
-  char *applets, *hostname, *netns_ip;
+  char *applets, *hostname, *netns_ip, *rootfs;
+  int pid;
   char host[64], path[1024], scheme[8];
   char headers[2048];
 };
@@ -63,6 +64,7 @@ static void free_job(rt_probe_job *j) {
   free(j->applets);
   free(j->hostname);
   free(j->netns_ip);
+  free(j->rootfs);
   free(j);
 }
 
@@ -78,10 +80,12 @@ static void run_exec(rt_probe_job *j) {
     return;
   }
   int nsfd = j->netns_ip ? podnet_open(j->netns_ip) : -1;
-  rt_spawn_req req = {j->argv, j->envp, j->applets, NULL, j->hostname, NULL, NULL, nsfd, pipefd[1], NULL};
+  int mntfd = j->rootfs ? rt_open_mount_ns(j->pid) : -1;
+  rt_spawn_req req = {j->argv, j->envp, j->applets, NULL, j->hostname, NULL, NULL, nsfd, pipefd[1], NULL, mntfd, j->rootfs};
   char err[512] = "";
   pid_t pid = rt_spawn(&req, err, sizeof err);
   if (nsfd >= 0) close(nsfd);
+  if (mntfd >= 0) close(mntfd);
   close(pipefd[1]);
   if (pid < 0) {
     close(pipefd[0]);
@@ -240,6 +244,8 @@ static rt_probe_job *start_job(const json_t *spec, const json_t *container, cons
     j->applets = t->applets ? strdup(t->applets) : NULL;
     j->hostname = t->hostname ? strdup(t->hostname) : NULL;
     j->netns_ip = t->pod_netns_ip ? strdup(t->pod_netns_ip) : NULL;
+    j->rootfs = t->rootfs && *t->rootfs ? strdup(t->rootfs) : NULL;
+    j->pid = t->pid;
   } else if (http || tcp) {
     const json_t *h = http ? http : tcp;
     j->kind = http ? KIND_HTTP : KIND_TCP;

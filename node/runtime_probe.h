@@ -18,6 +18,8 @@ typedef struct {
   char *const *envp;
   const char *applets, *hostname;
   const char *pod_netns_ip; /* the pod has a network namespace (pod_network.h) of this address, or NULL */
+  int pid;                  /* the container's process: exec probes join its mount namespace ... */
+  const char *rootfs;       /* ... and chroot here (empty or NULL: the host's file system) */
 } rt_probe_target;
 
 /* One probe of one container. */

@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -213,6 +214,7 @@ static void child(const rt_spawn_req *r, const char *exe, int in, int out, int e
   int e = 0;
   if (r->netns_fd >= 0 && setns(r->netns_fd, CLONE_NEWNET)) e = errno;
   if (!e && r->mounts) e = enter_mounts(r->mounts);
+  if (!e && r->join_mnt_fd > 0 && (setns(r->join_mnt_fd, CLONE_NEWNS) || chroot(r->join_root) || chdir("/"))) e = errno;
   dup2(in, 0);
   dup2(out, 1);
   dup2(errfd, 2);
@@ -254,9 +256,18 @@ static pid_t spawn_captured(const rt_spawn_req *r, const char *exe, char *err, s
   return exec_result(r, pid, status[0], err, errlen) ? -1 : pid;
 }
 
+int rt_open_mount_ns(pid_t pid) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/ns/mnt", (int)pid);
+  return open(path, O_RDONLY | O_CLOEXEC);
+}
+
 pid_t rt_spawn(const rt_spawn_req *r, char *err, size_t errlen) {
   char exe[4096];
-  if (resolve(r->argv[0], r->applets, env_path(r->envp), exe, sizeof exe)) {
+  bool own_root = r->mounts || r->join_mnt_fd > 0; /* a path is looked up in the container's root, by execve */
+  if (own_root && strchr(r->argv[0], '/') && resolve(r->argv[0], r->applets, env_path(r->envp), exe, sizeof exe))
+    snprintf(exe, sizeof exe, "%s", r->argv[0]);
+  else if (resolve(r->argv[0], r->applets, env_path(r->envp), exe, sizeof exe)) {
     snprintf(err, errlen, "exec: \"%s\": executable file not found in $PATH", r->argv[0]);
     return -1;
   }

@@ -44,6 +44,8 @@ typedef struct {
   int netns_fd;           /* the pod's network namespace (pod_network.h), or -1 */
   int capture_fd;         /* > 0: stdout and stderr go to this fd as they are (no log file, no pid file) */
   const rt_mount_plan *mounts; /* a mount namespace of its own, or NULL: the host's */
+  int join_mnt_fd;        /* > 0: join this mount namespace (a running container's) and chroot to join_root */
+  const char *join_root;
 } rt_spawn_req;
 
 /* The upper and work directories of the overlay of top i under root
@@ -53,6 +55,9 @@ void rt_overlay_dirs(const char *root, int i, char *upper, char *work, size_t le
 /* Starts the container. Returns its pid, or -1 with the runtime's message
  * in err (e.g. exec: "x": executable file not found in $PATH). */
 pid_t rt_spawn(const rt_spawn_req *r, char *err, size_t errlen);
+
+/* An fd of process pid's mount namespace (for join_mnt_fd), or -1. */
+int rt_open_mount_ns(pid_t pid);
 
 /* Sends sig to the container's whole process group. */
 void rt_signal_group(pid_t pid, int sig);
