@@ -9,6 +9,7 @@
 #include "log.h"
 #include "pod_network.h"
 #include "pod_volumes.h"
+#include "real_metrics.h"
 #include "runtime.h"
 #include "runtime_proc.h"
 #include "runtime_status.h"
@@ -31,6 +32,7 @@
 #define WATCH_IDLE_MS 30000
 #define PASS_MS 200
 #define CONFIG_RETRY_MS 2000
+#define METRICS_MS 5000 /* resource usage report interval */
 #define VOLUME_REFRESH_MS 5000 /* configMap/secret/downwardAPI volume files follow their objects this often */
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" /* images' usual PATH */
 #define PULL_ERROR_SHOWN_MS 2000 /* ErrImagePull shows this long before ImagePullBackOff (kubelet's next sync) */
@@ -73,6 +75,8 @@ struct rt_pods {
   https_client *watch_client, *client;
   pthread_t watcher, runner;
   atomic_bool stop;
+  real_metrics *metrics;
+  long long metrics_ms;
   atomic_bool listed;   /* the first list is in: pod directories of pods not bound here can go */
   bool swept;
 };
@@ -852,6 +856,22 @@ static void pass(rt_pods *p) {
   free(gone);
 }
 
+/* Every METRICS_MS: the running containers' usage to the server. */
+static void report_metrics(rt_pods *p, long long now) {
+  if (now - p->metrics_ms < METRICS_MS) return;
+  p->metrics_ms = now;
+  rm_begin(p->metrics, now);
+  strmap_iter it = {0};
+  while (strmap_next(p->pods, &it)) {
+    rpod *rp = it.value;
+    for (int i = 0; i < rp->st.nctrs; i++)
+      if (rp->st.ctrs[i].state == CTR_RUNNING)
+        rm_add(p->metrics, meta(rp->pod, "namespace") ?: "", meta(rp->pod, "name") ?: "", rp->uid, rp->st.ctrs[i].name,
+               rp->st.ctrs[i].pid);
+  }
+  rm_send(p->metrics, p->client);
+}
+
 /* Removes the directories of pods no longer bound here (deleted while no agent ran). */
 static void sweep(rt_pods *p) {
   char dir[4096];
@@ -874,6 +894,7 @@ static void *run_main(void *arg) {
   rt_pods *p = arg;
   while (!atomic_load(&p->stop)) {
     pass(p);
+    report_metrics(p, now_ms());
     if (!p->swept && atomic_load(&p->listed)) {
       sweep(p);
       p->swept = true;
@@ -910,6 +931,7 @@ rt_pods *rt_pods_start(const rt_config *cfg) {
   p->pods = strmap_new();
   p->watch_client = wc;
   p->client = c;
+  p->metrics = rm_new(cfg->node_name);
   pthread_mutex_init(&p->mu, NULL);
   pthread_cond_init(&p->wake, NULL);
   pthread_create(&p->watcher, NULL, watch_main, p);
@@ -956,6 +978,7 @@ void rt_pods_stop(rt_pods *p) {
   strmap_free(p->pods, NULL);
   (void)free_rpod;
   strmap_free(p->watched, free_watched);
+  rm_free(p->metrics);
   https_client_close(p->watch_client);
   https_client_close(p->client);
   pthread_mutex_destroy(&p->mu);

@@ -5,6 +5,10 @@
  * node's pod range. */
 #include "test.h"
 #include "image_table.h"
+#include "pod_volumes.h"
+#include "real_metrics.h"
+#include "runtime_proc.h"
+#include <unistd.h>
 #include "real_node.h"
 #include "runtime_backoff.h"
 #include "runtime_status.h"
@@ -253,5 +257,49 @@ static void test_cidr(void) {
   CHECK(n >= 200 && n <= 254 && n == real_node_default_net("node-a"));
 }
 
-TEST_MAIN(TEST(test_backoff), TEST(test_image_repository), TEST(test_image_argv), TEST(test_env), TEST(test_status),
+static char *slurp(const char *path) {
+  static char buf[256];
+  FILE *f = fopen(path, "r");
+  if (!f) return NULL;
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  buf[n] = 0;
+  fclose(f);
+  return buf;
+}
+
+static void test_atomic_writer(void) {
+  char dir[] = "/tmp/ckube-atomic-XXXXXX", err[256] = "", path[512], link1[512], link2[512];
+  CHECK(mkdtemp(dir) != NULL);
+  vol_file v1[] = {{"color", "blue", 4, 0644}, {"sub/size", "XL", 2, 0400}};
+  CHECK(vol_atomic_write(dir, v1, 2, err, sizeof err) == 0);
+  snprintf(path, sizeof path, "%s/color", dir);
+  CHECK_STR(slurp(path), "blue");
+  snprintf(path, sizeof path, "%s/sub/size", dir);
+  CHECK_STR(slurp(path), "XL");
+  snprintf(path, sizeof path, "%s/..data", dir);
+  ssize_t n1 = readlink(path, link1, sizeof link1 - 1);
+  CHECK(n1 > 2 && link1[0] == '.' && link1[1] == '.');
+  link1[n1 > 0 ? n1 : 0] = 0;
+  CHECK(vol_atomic_write(dir, v1, 2, err, sizeof err) == 0); /* same content: no new directory */
+  ssize_t n2 = readlink(path, link2, sizeof link2 - 1);
+  link2[n2 > 0 ? n2 : 0] = 0;
+  CHECK_STR(link2, link1);
+  vol_file v2[] = {{"color", "red", 3, 0644}};
+  CHECK(vol_atomic_write(dir, v2, 1, err, sizeof err) == 0);
+  snprintf(path, sizeof path, "%s/color", dir);
+  CHECK_STR(slurp(path), "red");
+  snprintf(path, sizeof path, "%s/sub", dir);
+  CHECK(access(path, F_OK) != 0); /* the key that went away is gone */
+  snprintf(path, sizeof path, "%s/%s", dir, link1);
+  CHECK(access(path, F_OK) != 0); /* and the old timestamped directory */
+  rt_remove_tree(dir);
+}
+
+static void test_nanocores(void) {
+  CHECK(rm_nanocores(100, 150, 1000, 100) == 500000000); /* 50 ticks of 10 ms in 1 s: half a core */
+  CHECK(rm_nanocores(100, 100, 5000, 100) == 0);
+  CHECK(rm_nanocores(200, 100, 5000, 100) == 0); /* a new process group: no negative usage */
+}
+
+TEST_MAIN(TEST(test_backoff), TEST(test_atomic_writer), TEST(test_nanocores), TEST(test_image_repository), TEST(test_image_argv), TEST(test_env), TEST(test_status),
           TEST(test_cidr))

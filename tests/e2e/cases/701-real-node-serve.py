@@ -5,7 +5,8 @@ node: each pod answers HTTP on its own pod IP, port 80, with its own name
 containers outlive it, and the restarted agent (same data dir) kills them
 through their pid files and starts the pods again, which answer again; a
 SIGTERM of the agent leaves no container process. Two pods both binding
-0.0.0.0:8080 answer each on its own IP (a network namespace per pod).
+0.0.0.0:8080 answer each on its own IP (a network namespace per pod),
+and kubectl top shows their real usage.
 Bounded: about 40 s."""
 import json, os, sys, urllib.request
 
@@ -70,6 +71,9 @@ def main():
                 return out
             got = wait_for("both answer on :8080", both, 20)
             assert got == {"web-a": "web-a", "web-b": "web-b"}, got
+            # real usage reaches kubectl top (two 5 s samples make a window)
+            wait_for("kubectl top", lambda: "web-a" in kubectl("top", "pod", "-n", NS, check=False), 25)
+            assert NODE in kubectl("top", "node", NODE)
     finally:
         kubectl("delete", "namespace", NS, "--wait=false", check=False)
     print("ok")
