@@ -631,6 +631,21 @@ rt_mount_plan *vol_plan(const vol_ctx *v, const json_t *ctr, char *why, size_t w
     own_hosts |= !strcmp(target, "/etc/hosts");
     own_resolv |= !strcmp(target, "/etc/resolv.conf");
   }
+  /* the termination message file, bound at terminationMessagePath; under
+   * /dev the empty mount point is made on the host once (an overlay of /dev
+   * would hide /dev/pts and /dev/shm) */
+  const char *tpath = sget(ctr, "terminationMessagePath") ?: "/dev/termination-log";
+  char tfile[PATH_MAX];
+  snprintf(tfile, sizeof tfile, "%s/containers/%s/termination-log", v->pod_dir, sget(ctr, "name") ?: "");
+  if (tpath[0] == '/' && write_file(tfile, "", 0, 0666) == 0) {
+    if (!strncmp(tpath, "/dev/", 5) && !strchr(tpath + 5, '/')) {
+      int fd = open(tpath, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+      if (fd >= 0) close(fd);
+    } else {
+      add_mount_point(m, tpath, true);
+    }
+    add_bind(m, tfile, tpath, false);
+  }
   bool host_net = json_is_true(json_object_get(json_object_get(v->pod, "spec"), "hostNetwork"));
   char path[PATH_MAX + 32], text[8192];
   if (!own_hosts && !host_net) {

@@ -19,6 +19,7 @@ typedef struct {
   int exit_code, signal;
   char reason[32]; /* Completed, Error, OOMKilled */
   char container_id[96];
+  char message[4096];   /* the termination message (terminationMessagePath, or the log's tail) */
 } rt_run;
 
 typedef struct {

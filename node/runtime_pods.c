@@ -379,6 +379,39 @@ static void drop_run(rt_ctr *c) {
 }
 
 /* The container's main process exited: record how and kill what is left of its group. */
+/* kubelet's termination message: the file at terminationMessagePath, else
+ * (FallbackToLogsOnError, a failure) the log's last 80 lines / 2048 bytes. */
+static void termination_message(rpod *rp, rt_ctr *c, rt_run *t) {
+  char path[2400];
+  snprintf(path, sizeof path, "%s/containers/%s/termination-log", rp->dir, c->name);
+  FILE *f = fopen(path, "r");
+  size_t n = f ? fread(t->message, 1, sizeof t->message - 1, f) : 0;
+  t->message[n] = 0;
+  if (f) fclose(f);
+  const json_t *sc = spec_container(rp, c);
+  if (n || !t->exit_code || strcmp(sget(sc, "terminationMessagePolicy") ?: "", "FallbackToLogsOnError")) return;
+  snprintf(path, sizeof path, "%s/containers/%s/%d.log", rp->dir, c->name, c->restarts);
+  f = fopen(path, "r");
+  char *lines[80] = {0}, line[4096];
+  int count = 0;
+  while (f && fgets(line, sizeof line, f)) { /* "<time> <stream> <tag> <text>" */
+    char *text = line;
+    for (int k = 0; k < 3 && text; k++) text = strchr(text, ' ') ? strchr(text, ' ') + 1 : NULL;
+    if (!text) continue;
+    free(lines[count % 80]);
+    lines[count++ % 80] = strdup(text);
+  }
+  if (f) fclose(f);
+  char tail[8192] = "";
+  size_t used = 0;
+  for (int k = count > 80 ? count - 80 : 0; k < count; k++)
+    if (used < sizeof tail) used += (size_t)snprintf(tail + used, sizeof tail - used, "%s", lines[k % 80]);
+  for (int k = 0; k < 80; k++) free(lines[k]);
+  if (used > sizeof tail - 1) used = sizeof tail - 1;
+  const char *start = used > 2048 ? tail + used - 2048 : tail;
+  snprintf(t->message, sizeof t->message, "%s", start);
+}
+
 static void exited(rpod *rp, rt_ctr *c, int wstatus, long long now) {
   rt_signal_group(c->pid, SIGKILL);
   char pp[2400];
@@ -391,6 +424,7 @@ static void exited(rpod *rp, rt_ctr *c, int wstatus, long long now) {
   t->exit_code = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
   snprintf(t->reason, sizeof t->reason, "%s", t->exit_code ? "Error" : "Completed");
   snprintf(t->container_id, sizeof t->container_id, "%s", c->container_id);
+  termination_message(rp, c, t);
   c->state = CTR_TERMINATED;
   c->pid = 0;
   c->kill_deadline_ms = 0;

@@ -97,6 +97,7 @@ static json_t *run_json(const rt_run *r) {
   json_t *t = json_pack("{s:i}", "exitCode", r->exit_code);
   if (r->signal) json_object_set_new(t, "signal", json_integer(r->signal));
   json_object_set_new(t, "reason", json_string(r->reason));
+  if (r->message[0]) json_object_set_new(t, "message", json_string(r->message));
   json_object_set_new(t, "startedAt", json_string(s));
   json_object_set_new(t, "finishedAt", json_string(f));
   json_object_set_new(t, "containerID", json_string(r->container_id));

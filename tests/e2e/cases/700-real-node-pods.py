@@ -9,7 +9,8 @@ DIR/pods/<uid>/containers/<name>/0.log; it Succeeds with exit code 0, and
 pod.json names it.
 (c) Exit codes and restarts: exit 3 under Always -> restartCount grows,
 CrashLoopBackOff with kubelet's message, lastState terminated Error 3;
-under Never -> Failed.
+under Never -> Failed, with the termination message from
+/dev/termination-log or (FallbackToLogsOnError) the log's tail.
 (d) Init containers run first, in order; the pod shows Init:0/2 then Running.
 (e) An unknown image without a command: ErrImagePull then ImagePullBackOff.
 (f) Deletion: the preStop hook runs, the process gets SIGTERM (its trap
@@ -89,7 +90,9 @@ def main():
 
             # (c) exit codes, restarts, back-off
             apply(pod("crash", [{"name": "c", "image": "busybox", "command": ["sh", "-c", "exit 3"]}]))
-            apply(pod("fail", [{"name": "c", "image": "busybox", "command": ["sh", "-c", "exit 4"]}], policy="Never"))
+            apply(pod("fail", [{"name": "c", "image": "busybox", "command": ["sh", "-c", "echo -n bye > /dev/termination-log; exit 4"]}], policy="Never"))
+            apply(pod("fallback", [{"name": "c", "image": "busybox", "terminationMessagePolicy": "FallbackToLogsOnError",
+                                    "command": ["sh", "-c", "echo last words; exit 5"]}], policy="Never"))
             def backing_off():
                 c = cstatus(pod_json("crash"))
                 w = c["state"].get("waiting", {})
@@ -99,6 +102,9 @@ def main():
             assert c["lastState"]["terminated"]["exitCode"] == 3 and c["lastState"]["terminated"]["reason"] == "Error", c
             f = wait_for("fail Failed", lambda: (lambda p: p if p["status"].get("phase") == "Failed" else None)(pod_json("fail")), 20)
             assert cstatus(f)["state"]["terminated"]["exitCode"] == 4 and cstatus(f)["restartCount"] == 0, f["status"]
+            assert cstatus(f)["state"]["terminated"]["message"] == "bye", f["status"]  # terminationMessagePath
+            f = wait_for("fallback Failed", lambda: (lambda p: p if p["status"].get("phase") == "Failed" else None)(pod_json("fallback")), 20)
+            assert cstatus(f)["state"]["terminated"]["message"] == "last words\n", f["status"]
 
             # (d) init containers in order
             apply(pod("init", [{"name": "main", "image": "busybox", "command": ["sleep", "3600"]}],
