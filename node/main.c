@@ -1,21 +1,31 @@
-/* main.c - ckube-node, the node agent. This first version runs simulated
- * nodes (--simulate N), which register and keep themselves alive like
- * kubelets and report the pods bound to them as running without running
- * anything; the real runtime (pods as processes) comes with the node agent
- * issue. */
+/* main.c - ckube-node, the node agent. With --simulate N it runs simulated
+ * nodes (register, keep alive, report pods as running without running
+ * anything); without it, it is this machine's kubelet: it registers the
+ * node --name and runs the pods bound to it as processes
+ * (real_node.h). `--builtin NAME` runs one of the programs behind
+ * registry-less images (builtin_http.h). */
+#include "builtin_http.h"
 #include "log.h"
+#include "real_node.h"
 #include "simulate.h"
 #include "simulate_status.h"
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static volatile sig_atomic_t stop;
 static void on_signal(int sig) { stop = sig; }
 
 static void usage(FILE *f) {
-  fprintf(f, "usage: ckube-node --simulate N --kubeconfig FILE [--name-prefix P] [--cpu 8] [--memory 32Gi]\n"
+  fprintf(f, "usage: ckube-node --kubeconfig FILE --name NAME --data-dir DIR [--pod-cidr 127.N.0.0/16]\n"
+             "                  [--extended-resource K=V ...] [--image-table FILE] [--heartbeat-seconds 2]\n"
+             "  Registers this machine as node NAME with the API server in FILE and runs the pods\n"
+             "  bound to it as processes, their state and logs under DIR/pods. Pods get addresses\n"
+             "  in 127.N.0.0/16 (N derived from NAME by default); images resolve to programs\n"
+             "  through the image table (default: images.conf of the installation).\n"
+             "       ckube-node --simulate N --kubeconfig FILE [--name-prefix P] [--cpu 8] [--memory 32Gi]\n"
              "                  [--pods 110] [--heartbeat-seconds 10] [--pod-workers 4] [--metrics-seconds 5]\n"
              "                  [--unpullable-images REGEX]\n"
              "  Registers N simulated nodes P-0..P-(N-1) with the API server in FILE, keeps\n"
@@ -26,7 +36,10 @@ static void usage(FILE *f) {
 }
 
 int main(int argc, char **argv) {
+  if (argc > 2 && !strcmp(argv[1], "--builtin")) return builtin_main(argc - 2, argv + 2);
   simulate_opts o = {NULL, "sim", 0, "8", "32Gi", "110", 10, 4, 5, NULL};
+  real_node_opts r = {0};
+  int heartbeat = 0;
   static const struct option opts[] = {{"simulate", required_argument, 0, 's'},
                                        {"kubeconfig", required_argument, 0, 'k'},
                                        {"name-prefix", required_argument, 0, 'p'},
@@ -37,25 +50,62 @@ int main(int argc, char **argv) {
                                        {"pod-workers", required_argument, 0, 'w'},
                                        {"metrics-seconds", required_argument, 0, 'M'},
                                        {"unpullable-images", required_argument, 0, 'U'},
+                                       {"name", required_argument, 0, 'n'},
+                                       {"data-dir", required_argument, 0, 'd'},
+                                       {"pod-cidr", required_argument, 0, 'C'},
+                                       {"extended-resource", required_argument, 0, 'x'},
+                                       {"image-table", required_argument, 0, 'i'},
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
   int ch;
   while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
     switch (ch) {
     case 's': o.count = atoi(optarg); break;
-    case 'k': o.kubeconfig = optarg; break;
+    case 'k': o.kubeconfig = r.kubeconfig = optarg; break;
     case 'p': o.prefix = optarg; break;
     case 'c': o.cpu = optarg; break;
     case 'm': o.memory = optarg; break;
     case 'P': o.pods = optarg; break;
-    case 'H': o.heartbeat_seconds = atoi(optarg); break;
+    case 'H': heartbeat = atoi(optarg); break;
     case 'w': o.pod_workers = atoi(optarg); break;
     case 'M': o.metrics_seconds = atoi(optarg); break;
     case 'U': o.unpullable_images = optarg; break;
+    case 'n': r.name = optarg; break;
+    case 'd': r.data_dir = optarg; break;
+    case 'C': r.pod_cidr = optarg; break;
+    case 'i': r.image_table = optarg; break;
+    case 'x':
+      if (!strchr(optarg, '=') || optarg[0] == '=') {
+        fprintf(stderr, "ckube-node: --extended-resource wants NAME=QUANTITY, got %s\n", optarg);
+        return 2;
+      }
+      r.extended = realloc(r.extended, (size_t)(r.nextended + 1) * sizeof *r.extended);
+      r.extended[r.nextended++] = optarg;
+      break;
     case 'h': usage(stdout); return 0;
     default: usage(stderr); return 2;
     }
   }
+  signal(SIGPIPE, SIG_IGN);
+  struct sigaction sa = {0};
+  sa.sa_handler = on_signal;
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+  if (!o.count) {
+    r.heartbeat_seconds = heartbeat > 0 ? heartbeat : 2;
+    if (!r.kubeconfig || !r.name || !r.data_dir || heartbeat < 0) {
+      usage(stderr);
+      return 2;
+    }
+    if (r.pod_cidr && real_node_parse_cidr(r.pod_cidr) < 0) {
+      fprintf(stderr, "ckube-node: --pod-cidr must be 127.N.0.0/16 (N in 2..254), got %s\n", r.pod_cidr);
+      return 2;
+    }
+    int rc = real_node_run(&r, &stop);
+    free(r.extended);
+    return rc;
+  }
+  o.heartbeat_seconds = heartbeat ? heartbeat : 10;
   if (o.count <= 0 || !o.kubeconfig || o.heartbeat_seconds <= 0) {
     usage(stderr);
     return 2;
@@ -64,10 +114,5 @@ int main(int argc, char **argv) {
     fprintf(stderr, "ckube-node: bad --unpullable-images regex\n");
     return 2;
   }
-  signal(SIGPIPE, SIG_IGN);
-  struct sigaction sa = {0};
-  sa.sa_handler = on_signal;
-  sigaction(SIGINT, &sa, NULL);
-  sigaction(SIGTERM, &sa, NULL);
   return simulate_run(&o, &stop);
 }

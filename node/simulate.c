@@ -8,6 +8,7 @@
 #include "simulate.h"
 #include "https_client.h"
 #include "log.h"
+#include "node_api.h"
 #include "simulate_metrics.h"
 #include "simulate_pods.h"
 #include <pthread.h>
@@ -20,30 +21,6 @@
 #include <unistd.h>
 
 #define HEARTBEAT_THREADS 8 /* registration and Lease renewal run on this many connections */
-
-static void now_rfc3339(char *buf, size_t len, int micro) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  struct tm tm;
-  gmtime_r(&ts.tv_sec, &tm);
-  size_t n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
-  if (micro) snprintf(buf + n, len - n, ".%06ldZ", ts.tv_nsec / 1000);
-  else snprintf(buf + n, len - n, "Z");
-}
-
-static json_t *conditions(const char *now) {
-  static const char *const types[][4] = {
-      {"MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"},
-      {"DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"},
-      {"PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"},
-      {"Ready", "True", "KubeletReady", "kubelet is posting ready status"}};
-  json_t *a = json_array();
-  for (int i = 0; i < 4; i++)
-    json_array_append_new(a, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "type", types[i][0], "status", types[i][1],
-                                       "lastHeartbeatTime", now, "lastTransitionTime", now, "reason", types[i][2],
-                                       "message", types[i][3]));
-  return a;
-}
 
 /* Address slots: node i of a process takes slot base + i, where the base
  * comes from the name prefix, so several --simulate processes side by side
@@ -68,92 +45,19 @@ static json_t *node_object(const simulate_opts *o, const char *name, int i, cons
       "apiVersion", "v1", "kind", "Node", "metadata", "name", name, "labels", "kubernetes.io/hostname", name,
       "kubernetes.io/os", "linux", "kubernetes.io/arch", "amd64", "beta.kubernetes.io/os", "linux",
       "type", "ckube-simulated", "spec", "status", "capacity", res, "allocatable", json_deep_copy(res), "conditions",
-      conditions(now), "addresses", "type", "InternalIP", "address", ip, "type", "Hostname", "address", name,
+      node_conditions(now), "addresses", "type", "InternalIP", "address", ip, "type", "Hostname", "address", name,
       "daemonEndpoints", "kubeletEndpoint", "Port", 10250, "nodeInfo", "machineID", "", "systemUUID", "", "bootID", "",
       "kernelVersion", "simulated", "osImage", "ckube simulated node", "containerRuntimeVersion", "simulated://1.0",
       "kubeletVersion", "v1.20.2", "kubeProxyVersion", "v1.20.2", "operatingSystem", "linux", "architecture", "amd64");
 }
 
 static int register_node(https_client *c, const simulate_opts *o, const char *name, int i) {
-  char now[40], path[300];
-  now_rfc3339(now, sizeof now, 0);
-  json_t *node = node_object(o, name, i, now), *out = NULL;
-  int st = https_call(c, "POST", "/api/v1/nodes", node, NULL, &out);
-  json_decref(out);
-  if (st == 409) { /* already registered (a restart): refresh its status */
-    json_t *patch = json_pack("{s:O}", "status", json_object_get(node, "status"));
-    snprintf(path, sizeof path, "/api/v1/nodes/%s/status", name);
-    st = https_call(c, "PATCH", path, patch, "application/merge-patch+json", &out);
-    json_decref(out);
-    json_decref(patch);
-  }
+  char now[40];
+  node_now_rfc3339(now, sizeof now, 0);
+  json_t *node = node_object(o, name, i, now);
+  int rc = node_register(c, node);
   json_decref(node);
-  return st >= 200 && st < 300 ? 0 : -1;
-}
-
-static void renew_lease(https_client *c, const simulate_opts *o, const char *name) {
-  char now[40], path[300];
-  now_rfc3339(now, sizeof now, 1);
-  snprintf(path, sizeof path, "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/%s", name);
-  json_t *patch = json_pack("{s:{s:s,s:i,s:s}}", "spec", "holderIdentity", name, "leaseDurationSeconds", 40,
-                            "renewTime", now), *out = NULL;
-  int st = https_call(c, "PATCH", path, patch, "application/merge-patch+json", &out);
-  json_decref(out);
-  if (st == 404) {
-    json_t *lease = json_pack("{s:s,s:s,s:{s:s,s:s},s:O}", "apiVersion", "coordination.k8s.io/v1", "kind", "Lease",
-                              "metadata", "name", name, "namespace", "kube-node-lease", "spec",
-                              json_object_get(patch, "spec"));
-    https_call(c, "POST", "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases", lease, NULL, &out);
-    json_decref(out);
-    json_decref(lease);
-  }
-  json_decref(patch);
-}
-
-/* IsExtendedResourceName: outside kubernetes.io, with a domain, not a quota "requests." name. */
-static bool extended_resource(const char *name) {
-  return strchr(name, '/') && strncmp(name, "kubernetes.io/", 14) && !strstr(name, ".kubernetes.io/") &&
-         strncmp(name, "requests.", 9);
-}
-
-/* The kubelet's allocatable: every capacity resource (nothing is reserved
- * here), and no extended resource that left capacity; so resources an
- * administrator patches into status.capacity become schedulable. The merge
- * patch that gets there, or NULL when allocatable already is. */
-static json_t *allocatable_patch(const json_t *node) {
-  const json_t *st = json_object_get(node, "status");
-  const json_t *cap = json_object_get(st, "capacity"), *alloc = json_object_get(st, "allocatable");
-  json_t *want = json_object();
-  const char *k;
-  json_t *v;
-  json_object_foreach((json_t *)cap, k, v) {
-    const json_t *have = json_object_get(alloc, k);
-    if (!have || !json_equal(have, v)) json_object_set(want, k, v);
-  }
-  json_object_foreach((json_t *)alloc, k, v)
-    if (!json_object_get(cap, k) && extended_resource(k)) json_object_set_new(want, k, json_null());
-  if (!json_object_size(want)) {
-    json_decref(want);
-    return NULL;
-  }
-  return json_pack("{s:{s:o}}", "status", "allocatable", want);
-}
-
-static void heartbeat_status(https_client *c, const char *name) {
-  char now[40], path[300];
-  now_rfc3339(now, sizeof now, 0);
-  snprintf(path, sizeof path, "/api/v1/nodes/%s/status", name);
-  json_t *patch = json_pack("{s:{s:o}}", "status", "conditions", conditions(now)), *out = NULL;
-  int st = https_call(c, "PATCH", path, patch, "application/strategic-merge-patch+json", &out);
-  json_decref(patch);
-  patch = st >= 200 && st < 300 ? allocatable_patch(out) : NULL;
-  json_decref(out);
-  out = NULL;
-  if (patch) {
-    https_call(c, "PATCH", path, patch, "application/merge-patch+json", &out);
-    json_decref(out);
-    json_decref(patch);
-  }
+  return rc;
 }
 
 /* One heartbeat thread: registers nodes first, first + stride, ... and
@@ -179,13 +83,13 @@ static void *heartbeat(void *arg) {
   for (int i = h->first; i < o->count && !*h->stop; i += h->stride) {
     if (register_node(c, o, h->names[i], i) == 0) atomic_fetch_add(h->registered, 1);
     else LOGW("could not register node %s", h->names[i]);
-    renew_lease(c, o, h->names[i]);
+    node_renew_lease(c, h->names[i]);
   }
   for (unsigned round = 1; !*h->stop; round++) {
     for (int s = 0; s < o->heartbeat_seconds * 10 && !*h->stop; s++) usleep(100000);
     for (int i = h->first; i < o->count && !*h->stop; i += h->stride) {
-      renew_lease(c, o, h->names[i]);
-      if (round % 4 == 0) heartbeat_status(c, h->names[i]);
+      node_renew_lease(c, h->names[i]);
+      if (round % 4 == 0) node_heartbeat_status(c, h->names[i]);
     }
   }
   https_client_close(c);

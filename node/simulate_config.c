@@ -5,7 +5,9 @@
  * absolute-path and ValidatePathNoBacksteps checks). Service link variables
  * are left out: they never make a configuration fail. */
 #include "simulate_config.h"
+#include "quantity.h"
 #include "strmap.h"
+#include <math.h>
 #include <mbedtls/base64.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -100,6 +102,35 @@ static void field_value(cfg *c, const char *path, char *out, size_t len) {
     snprintf(out, len, "%s", sget(json_object_get(md, "annotations"), key) ?: "");
 }
 
+static char node_cpu[64] = "1", node_memory[64] = "1Gi";
+
+void sim_config_set_node_allocatable(const char *cpu, const char *memory) {
+  snprintf(node_cpu, sizeof node_cpu, "%s", cpu);
+  snprintf(node_memory, sizeof node_memory, "%s", memory);
+}
+
+/* ExtractResourceValueByContainerName: limits.* default to the node's
+ * allocatable; cpu rounds up to whole divisors, others too (divisor 1). */
+static void resource_value(cfg *c, const json_t *ctr, const json_t *ref, char *out, size_t len) {
+  const char *cname = sget(ref, "containerName"), *res = sget(ref, "resource") ?: "";
+  if (cname && *cname) {
+    size_t i;
+    json_t *x;
+    json_array_foreach(json_object_get(json_object_get(c->pod, "spec"), "containers"), i, x)
+      if (!strcmp(sget(x, "name") ?: "", cname)) ctr = x;
+  }
+  bool limit = strlen(res) > 7 && !memcmp(res, "limits.", 7);
+  const char *kind = strchr(res, '.') ? strchr(res, '.') + 1 : res;
+  const char *have = sget(json_object_get(json_object_get(ctr, "resources"), limit ? "limits" : "requests"), kind);
+  if (!have && limit) have = !strcmp(kind, "cpu") ? node_cpu : !strcmp(kind, "memory") ? node_memory : NULL;
+  quantity q = {0}, d = {0};
+  if (!have || quantity_parse(have, &q)) have = "0", quantity_parse("0", &q);
+  if (quantity_parse(sget(ref, "divisor") ?: "1", &d) || quantity_milli(&d) <= 0) quantity_parse("1", &d);
+  double v = !strcmp(kind, "cpu") ? ceil((double)quantity_milli(&q) / (double)quantity_milli(&d))
+                                  : ceil((double)quantity_value(&q) / (double)quantity_value(&d));
+  snprintf(out, len, "%.0f", v);
+}
+
 static bool optional(const json_t *ref) { return json_is_true(json_object_get(ref, "optional")); }
 
 /* envFrom then env; -1 with why on the first failure. */
@@ -138,6 +169,8 @@ static int environment(cfg *c, const json_t *ctr, char *why, size_t wlen) {
       val = expand(c, value, NULL, 0);
     } else if (json_object_get(from2, "fieldRef")) {
       field_value(c, sget(json_object_get(from2, "fieldRef"), "fieldPath") ?: "", buf, sizeof buf);
+    } else if (json_object_get(from2, "resourceFieldRef")) {
+      resource_value(c, ctr, json_object_get(from2, "resourceFieldRef"), buf, sizeof buf);
     } else if (json_object_get(from2, "configMapKeyRef") || json_object_get(from2, "secretKeyRef")) {
       bool secret = !json_object_get(from2, "configMapKeyRef");
       const json_t *ref = json_object_get(from2, secret ? "secretKeyRef" : "configMapKeyRef");
@@ -231,4 +264,74 @@ int sim_config_check(const json_t *pod, const char *host_ip, const char *pod_ip,
   }
   strmap_free(c.objs, (void (*)(void *))json_decref);
   return rc;
+}
+
+/* Expands every string of the array under key of ctr in place. */
+static void expand_list(cfg *c, json_t *ctr, const char *key) {
+  json_t *a = json_object_get(ctr, key);
+  size_t i;
+  json_t *w;
+  json_array_foreach(a, i, w) {
+    char *x = expand(c, json_string_value(w) ?: "", NULL, 0);
+    json_array_set_new(a, i, json_string(x));
+    free(x);
+  }
+}
+
+char **sim_config_env(const json_t *pod, const json_t *ctr, const char *host_ip, const char *pod_ip, sim_get_fn get,
+                      void *ctx, json_t **expanded, char *why, size_t wlen) {
+  cfg c = {.pod = pod, .host_ip = host_ip, .pod_ip = pod_ip, .get = get, .ctx = ctx, .objs = strmap_new(),
+           .env = strmap_new()};
+  c.ns = sget(json_object_get(pod, "metadata"), "namespace") ?: "default";
+  char **list = NULL;
+  if (!environment(&c, ctr, why, wlen) && !mounts(&c, ctr, why, wlen)) {
+    size_t n = 0;
+    strmap_iter it = {0};
+    while (strmap_next(c.env, &it)) {
+      list = realloc(list, (n + 2) * sizeof *list);
+      size_t l = strlen(it.key) + strlen(it.value) + 2;
+      list[n] = malloc(l);
+      snprintf(list[n++], l, "%s=%s", it.key, (const char *)it.value);
+    }
+    if (!list) list = calloc(1, sizeof *list);
+    list[n] = NULL;
+    *expanded = json_deep_copy(ctr);
+    expand_list(&c, *expanded, "command");
+    expand_list(&c, *expanded, "args");
+  }
+  strmap_free(c.env, free);
+  strmap_free(c.objs, (void (*)(void *))json_decref);
+  return list;
+}
+
+void sim_config_downward(const json_t *pod, const json_t *ctr, const json_t *item, const char *host_ip,
+                         const char *pod_ip, char *out, size_t len) {
+  cfg c = {.pod = pod, .host_ip = host_ip, .pod_ip = pod_ip};
+  c.ns = sget(json_object_get(pod, "metadata"), "namespace") ?: "default";
+  out[0] = 0;
+  const json_t *field = json_object_get(item, "fieldRef"), *res = json_object_get(item, "resourceFieldRef");
+  const char *path = sget(field, "fieldPath") ?: "";
+  if (field && (!strcmp(path, "metadata.labels") || !strcmp(path, "metadata.annotations"))) {
+    /* every pair as key="value", one a line, sorted (fieldpath.FormatMap) */
+    const json_t *m = json_object_get(json_object_get(pod, "metadata"), path + 9);
+    const char **keys = calloc(json_object_size(m) + 1, sizeof *keys);
+    size_t n = 0, used = 0;
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)m, k, v) keys[n++] = k;
+    for (size_t i = 1; i < n; i++)
+      for (size_t j = i; j > 0 && strcmp(keys[j - 1], keys[j]) > 0; j--) {
+        const char *t = keys[j];
+        keys[j] = keys[j - 1];
+        keys[j - 1] = t;
+      }
+    for (size_t i = 0; i < n && used < len; i++)
+      used += (size_t)snprintf(out + used, len - used, "%s%s=\"%s\"", i ? "\n" : "", keys[i],
+                               json_string_value(json_object_get(m, keys[i])) ?: "");
+    free(keys);
+  } else if (field) {
+    field_value(&c, path, out, len);
+  } else if (res) {
+    resource_value(&c, ctr, res, out, len);
+  }
 }

@@ -49,6 +49,15 @@ static void record(recorder *r, const char *list, const char *container, const c
   json_decref(ev);
 }
 
+void sim_event_post(https_client *c, const json_t *pod, const char *list, const char *container, const char *type,
+                    const char *reason, const char *message) {
+  recorder r = {.c = c, .pod = pod};
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  sim_rfc3339((long long)ts.tv_sec * 1000, r.now, sizeof r.now);
+  record(&r, list, container, type, reason, message);
+}
+
 /* Pulled (after Pulling under policy Always), Created, Started. */
 static void started(recorder *r, const char *list, const json_t *c) {
   const char *name = json_string_value(json_object_get(c, "name")) ?: "";

@@ -16,4 +16,9 @@
 void sim_events_record(https_client *c, const json_t *pod, const sim_pod_state *before,
                        const sim_pod_state *after, sim_action act, long long now_ms);
 
+/* Records one kubelet event about pod (container in list "containers" or
+ * "initContainers", or NULL for the pod itself), stamped now. */
+void sim_event_post(https_client *c, const json_t *pod, const char *list, const char *container, const char *type,
+                    const char *reason, const char *message);
+
 #endif

@@ -124,7 +124,7 @@ static int exit_code(const json_t *pod) {
   return known_command(pod, &ms, &code) ? code : 0;
 }
 
-static void hex_id(const char *a, const char *b, int n, char out[65]) {
+void sim_hex_id(const char *a, const char *b, int n, char out[65]) {
   for (int part = 0; part < 4; part++) {
     uint64_t h = 1469598103934665603ull ^ (uint64_t)(part * 7919 + n);
     for (const char *s = a; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
@@ -135,7 +135,7 @@ static void hex_id(const char *a, const char *b, int n, char out[65]) {
 }
 
 /* "nginx:1.19" -> "docker.io/library/nginx@sha256:<digest>", as containerd reports it. */
-static void image_id(const char *image, char *out, size_t len) {
+void sim_image_id(const char *image, char *out, size_t len) {
   char repo[512], hex[65];
   snprintf(repo, sizeof repo, "%s", image);
   char *at = strchr(repo, '@');
@@ -147,7 +147,7 @@ static void image_id(const char *image, char *out, size_t len) {
   bool registry = first_slash && (memchr(repo, '.', first_len) || memchr(repo, ':', first_len) ||
                                   !strncmp(repo, "localhost/", 10));
   const char *prefix = !first_slash ? "docker.io/library/" : registry ? "" : "docker.io/";
-  hex_id(image, "image", 0, hex);
+  sim_hex_id(image, "image", 0, hex);
   snprintf(out, len, "%s%s@sha256:%s", prefix, repo, hex);
 }
 
@@ -207,9 +207,9 @@ static json_t *container_statuses(const json_t *pod, const char *which, const si
     const char *image = json_string_value(json_object_get(c, "image")) ?: "";
     char hex[65], cid[80], prev_cid[80], iid[700], key[600];
     snprintf(key, sizeof key, "%s/%s", uid, name);
-    hex_id(key, which, init ? 0 : st->restarts, hex);
+    sim_hex_id(key, which, init ? 0 : st->restarts, hex);
     snprintf(cid, sizeof cid, "containerd://%s", hex);
-    image_id(image, iid, sizeof iid);
+    sim_image_id(image, iid, sizeof iid);
     json_t *state, *last = json_object();
     bool running = !init && ph == RUNNING;
     if (init) state = terminated(0, st->pod_started_ms, st->pod_started_ms, cid);
@@ -220,7 +220,7 @@ static json_t *container_statuses(const json_t *pod, const char *which, const si
     } else state = terminated(code, st->run_started_ms, now_ms, cid);
     if (!init && st->restarts > 0) {
       json_decref(last);
-      hex_id(key, which, st->restarts - 1, hex);
+      sim_hex_id(key, which, st->restarts - 1, hex);
       snprintf(prev_cid, sizeof prev_cid, "containerd://%s", hex);
       last = terminated(st->last_exit_code, st->last_started_ms, st->last_finished_ms, prev_cid);
     }

@@ -51,4 +51,10 @@ const char *sim_unpullable_image(const json_t *pod);
 /* RFC 3339 (seconds) of a wall clock time in ms, into buf (>= 21 bytes). */
 void sim_rfc3339(long long ms, char *buf, size_t len);
 
+/* "nginx:1.19" -> "docker.io/library/nginx@sha256:<digest>", as containerd
+ * reports an imageID (the digest a stable hash of the image name). */
+void sim_image_id(const char *image, char *out, size_t len);
+/* 64 hex digits, a stable hash of a, b and n (container IDs). */
+void sim_hex_id(const char *a, const char *b, int n, char out[65]);
+
 #endif

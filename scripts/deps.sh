@@ -9,7 +9,8 @@ CACHE=${CKUBE_CACHE:-$HOME/.cache/ckube}
 export DEBIAN_FRONTEND=noninteractive
 
 pkgs=(build-essential cmake pkg-config libjansson-dev libyaml-dev libsqlite3-dev
-      libssl-dev libmbedtls-dev openssl dpkg-dev cpio python3 python3-yaml python3-protobuf protobuf-compiler libprotobuf-dev curl)
+      libssl-dev libmbedtls-dev openssl dpkg-dev cpio python3 python3-yaml python3-protobuf protobuf-compiler libprotobuf-dev curl
+      busybox)
 if [ "${1:-}" = "--test" ]; then
   pkgs+=(clang libclang-rt-14-dev python3-kubernetes etcd-server etcd-client jq)
 fi

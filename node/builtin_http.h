@@ -1,0 +1,12 @@
+/* builtin_http.h - the programs behind images that serve HTTP and have no
+ * binary on this machine, run as `ckube-node --builtin NAME --pod-ip IP`:
+ * echo-hname (sysnet4admin/echo-hname: answers the pod's hostname), nginx
+ * and httpd (their default page, or files from a document root). They
+ * listen on the pod's address, port 80 (or --port). */
+#ifndef CKUBE_BUILTIN_HTTP_H
+#define CKUBE_BUILTIN_HTTP_H
+
+/* Runs builtin program argv[0] (argv after "--builtin"); returns the exit code. */
+int builtin_main(int argc, char **argv);
+
+#endif

@@ -1,0 +1,1025 @@
+/* runtime_pods.c - see runtime_pods.h. The watcher thread keeps the latest
+ * version of each pod bound here (by uid) and wakes the runtime thread; the
+ * runtime thread alone starts, reaps and signals processes and writes
+ * statuses and events, one pass over all pods per wake-up (at least every
+ * 200 ms, so exits and back-off ends are seen quickly). Per pod the on-disk
+ * state is DIR/pods/<uid>/pod.json and containers/<name>/{<restart>.log,pid}. */
+#include "runtime_pods.h"
+#include "https_client.h"
+#include "log.h"
+#include "pod_network.h"
+#include "pod_volumes.h"
+#include "real_metrics.h"
+#include "runtime.h"
+#include "runtime_proc.h"
+#include "runtime_status.h"
+#include "simulate_config.h"
+#include "simulate_events.h"
+#include "simulate_status.h"
+#include "strmap.h"
+#include <dirent.h>
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define WATCH_IDLE_MS 30000
+#define PASS_MS 200
+#define CONFIG_RETRY_MS 2000
+#define METRICS_MS 5000 /* resource usage report interval */
+#define VOLUME_REFRESH_MS 5000 /* configMap/secret/downwardAPI volume files follow their objects this often */
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" /* images' usual PATH */
+#define PULL_ERROR_SHOWN_MS 2000 /* ErrImagePull shows this long before ImagePullBackOff (kubelet's next sync) */
+
+/* What the watcher knows of one pod. */
+typedef struct {
+  json_t *pod;
+  bool gone;     /* deleted from the API (or no longer bound here) */
+  unsigned gen;  /* list generation that last saw it */
+} watched;
+
+/* What the runtime thread does with one pod. */
+typedef struct {
+  char uid[64];
+  char dir[2048];
+  json_t *pod;      /* the version being acted on */
+  rt_pod_state st;
+  json_t *written;  /* the last status written */
+  bool finished;    /* a terminal phase was written: nothing runs any more */
+  bool skip;        /* found terminal at an agent start: left alone */
+  bool netns;       /* has its own network namespace */
+  int stop_stage;   /* deletion: 0 none, 1 preStop hooks, 2 SIGTERM sent, 3 SIGKILL sent, 4 DELETE sent */
+  long long stop_deadline_ms, hooks_deadline_ms;
+  pid_t *hooks;
+  int nhooks;
+  long long config_retry_ms;
+  char config_error[512];
+  long long volumes_refreshed_ms;
+} rpod;
+
+struct rt_pods {
+  rt_config cfg;
+  char *kubeconfig, *node_name, *data_dir, *host_ip, *self_exe;
+  pthread_mutex_t mu;
+  pthread_cond_t wake;
+  strmap *watched;  /* uid -> watched */
+  unsigned gen;
+  strmap *pods;     /* uid -> rpod (runtime thread) */
+  unsigned char used_ips[256][256];
+  https_client *watch_client, *client;
+  pthread_t watcher, runner;
+  atomic_bool stop;
+  real_metrics *metrics;
+  long long metrics_ms;
+  atomic_bool listed;   /* the first list is in: pod directories of pods not bound here can go */
+  bool swept;
+};
+
+static void drop_run(rt_ctr *c);
+
+static long long now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static const char *meta(const json_t *o, const char *k) {
+  return json_string_value(json_object_get(json_object_get(o, "metadata"), k));
+}
+
+static const char *sget(const json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
+
+/* ---- the watch ---- */
+
+static void free_watched(void *v) {
+  watched *w = v;
+  json_decref(w->pod);
+  free(w);
+}
+
+static void upsert(rt_pods *p, const json_t *pod, bool gone) {
+  const char *uid = meta(pod, "uid");
+  if (!uid) return;
+  const char *node = sget(json_object_get(pod, "spec"), "nodeName");
+  if (!node || strcmp(node, p->node_name)) gone = true;
+  pthread_mutex_lock(&p->mu);
+  watched *w = strmap_get(p->watched, uid);
+  if (!w) {
+    if (gone) {
+      pthread_mutex_unlock(&p->mu);
+      return;
+    }
+    w = calloc(1, sizeof *w);
+    strmap_put(p->watched, uid, w);
+  }
+  json_decref(w->pod);
+  w->pod = json_incref((json_t *)pod);
+  w->gone = gone;
+  w->gen = p->gen;
+  pthread_cond_signal(&p->wake);
+  pthread_mutex_unlock(&p->mu);
+}
+
+static char *relist(rt_pods *p, https_client *c) {
+  char path[1024];
+  snprintf(path, sizeof path, "/api/v1/pods?fieldSelector=spec.nodeName%%3D%s", p->node_name);
+  json_t *list = NULL;
+  if (https_call(c, "GET", path, NULL, NULL, &list) != 200) {
+    json_decref(list);
+    return NULL;
+  }
+  pthread_mutex_lock(&p->mu);
+  p->gen++;
+  pthread_mutex_unlock(&p->mu);
+  size_t i;
+  json_t *pod;
+  json_array_foreach(json_object_get(list, "items"), i, pod) upsert(p, pod, false);
+  char *rv = strdup(json_string_value(json_object_get(json_object_get(list, "metadata"), "resourceVersion")) ?: "0");
+  json_decref(list);
+  atomic_store(&p->listed, true);
+  pthread_mutex_lock(&p->mu); /* pods missing from the new list are gone */
+  strmap_iter it = {0};
+  while (strmap_next(p->watched, &it)) {
+    watched *w = it.value;
+    if (w->gen != p->gen) w->gone = true;
+  }
+  pthread_cond_signal(&p->wake);
+  pthread_mutex_unlock(&p->mu);
+  return rv;
+}
+
+static void sleep_ms(rt_pods *p, long ms) {
+  for (long t = 0; t < ms && !atomic_load(&p->stop); t += 50) usleep(50000);
+}
+
+static void *watch_main(void *arg) {
+  rt_pods *p = arg;
+  https_client *c = p->watch_client;
+  char *rv = NULL, path[1024];
+  long backoff = 200;
+  while (!atomic_load(&p->stop)) {
+    if (!rv && !(rv = relist(p, c))) {
+      sleep_ms(p, backoff);
+      backoff = backoff * 2 > 10000 ? 10000 : backoff * 2;
+      continue;
+    }
+    snprintf(path, sizeof path,
+             "/api/v1/pods?watch=true&allowWatchBookmarks=true&timeoutSeconds=600&fieldSelector=spec.nodeName%%3D%s"
+             "&resourceVersion=%s", p->node_name, rv);
+    json_t *err = NULL, *ev;
+    int st = https_stream_open(c, path, WATCH_IDLE_MS, &err);
+    json_decref(err);
+    bool progressed = false, relist_needed = st == 410;
+    while (st == 200 && !atomic_load(&p->stop) && https_stream_next(c, &ev)) {
+      progressed = true;
+      const char *type = sget(ev, "type") ?: "";
+      const json_t *obj = json_object_get(ev, "object");
+      if (!strcmp(type, "ERROR")) {
+        relist_needed = true;
+        json_decref(ev);
+        break;
+      }
+      if (meta(obj, "resourceVersion")) {
+        free(rv);
+        rv = strdup(meta(obj, "resourceVersion"));
+      }
+      if (!strcmp(type, "ADDED") || !strcmp(type, "MODIFIED")) upsert(p, obj, false);
+      else if (!strcmp(type, "DELETED")) upsert(p, obj, true);
+      json_decref(ev);
+    }
+    if (relist_needed) {
+      free(rv);
+      rv = NULL;
+    }
+    if (progressed) backoff = 200;
+    else if (st != 200) {
+      sleep_ms(p, backoff);
+      backoff = backoff * 2 > 10000 ? 10000 : backoff * 2;
+    }
+  }
+  free(rv);
+  return NULL;
+}
+
+/* ---- pods ---- */
+
+static json_t *get_object(void *ctx, const char *plural, const char *ns, const char *name) {
+  char path[800];
+  snprintf(path, sizeof path, "/api/v1/namespaces/%s/%s/%s", ns, plural, name);
+  json_t *out = NULL;
+  if (https_call(ctx, "GET", path, NULL, NULL, &out) == 200) return out;
+  json_decref(out);
+  return NULL;
+}
+
+static json_t *get_pv(void *ctx, const char *name) {
+  char path[600];
+  snprintf(path, sizeof path, "/api/v1/persistentvolumes/%s", name);
+  json_t *out = NULL;
+  if (https_call(ctx, "GET", path, NULL, NULL, &out) == 200) return out;
+  json_decref(out);
+  return NULL;
+}
+
+static vol_ctx volume_context(rt_pods *p, rpod *rp) {
+  return (vol_ctx){rp->pod, rp->dir, rp->st.ip, rp->st.host_ip, get_object, p->client, get_pv};
+}
+
+static const json_t *spec_container(const rpod *rp, const rt_ctr *c) {
+  const json_t *spec = json_object_get(rp->pod, "spec");
+  const json_t *list = json_object_get(spec, c->init ? "initContainers" : "containers");
+  size_t i;
+  json_t *x;
+  json_array_foreach(list, i, x) if (!strcmp(sget(x, "name") ?: "", c->name)) return x;
+  return NULL;
+}
+
+static void event(rt_pods *p, rpod *rp, const rt_ctr *c, const char *type, const char *reason, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+static void event(rt_pods *p, rpod *rp, const rt_ctr *c, const char *type, const char *reason, const char *fmt, ...) {
+  char msg[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  sim_event_post(p->client, rp->pod, c && c->init ? "initContainers" : "containers", c ? c->name : NULL, type,
+                 reason, msg);
+}
+
+static void allocate_ip(rt_pods *p, rpod *rp) {
+  const json_t *spec = json_object_get(rp->pod, "spec");
+  snprintf(rp->st.host_ip, sizeof rp->st.host_ip, "%s", p->host_ip);
+  if (json_is_true(json_object_get(spec, "hostNetwork"))) {
+    snprintf(rp->st.ip, sizeof rp->st.ip, "%s", p->host_ip);
+    return;
+  }
+  int a, b, net;
+  const char *old = sget(json_object_get(rp->pod, "status"), "podIP");
+  if (old && sscanf(old, "127.%d.%d.%d", &net, &a, &b) == 3 && net == p->cfg.net && a >= 0 && a < 256 && b > 0 &&
+      b < 255 && !p->used_ips[a][b]) { /* keep the address across an agent restart */
+    p->used_ips[a][b] = 1;
+    snprintf(rp->st.ip, sizeof rp->st.ip, "%s", old);
+    return;
+  }
+  for (int i = 1; i < 256 * 254; i++) {
+    a = i / 254, b = i % 254 + 1;
+    if (p->used_ips[a][b]) continue;
+    p->used_ips[a][b] = 1;
+    snprintf(rp->st.ip, sizeof rp->st.ip, "127.%d.%d.%d", p->cfg.net, a, b);
+    return;
+  }
+}
+
+static void release_ip(rt_pods *p, rpod *rp) {
+  int net, a, b;
+  if (sscanf(rp->st.ip, "127.%d.%d.%d", &net, &a, &b) == 3 && net == p->cfg.net && a >= 0 && a < 256 && b >= 0 &&
+      b < 256 && strcmp(rp->st.ip, p->host_ip))
+    p->used_ips[a][b] = 0;
+}
+
+/* The restart count and start time the API already shows (an agent restart). */
+static int old_restarts(const json_t *pod, const char *name, bool init) {
+  size_t i;
+  json_t *s;
+  json_array_foreach(json_object_get(json_object_get(pod, "status"), init ? "initContainerStatuses" : "containerStatuses"), i, s)
+    if (!strcmp(sget(s, "name") ?: "", name)) return (int)json_integer_value(json_object_get(s, "restartCount"));
+  return 0;
+}
+
+static long long parse_time_ms(const char *s) {
+  struct tm tm = {0};
+  if (!s || sscanf(s, "%d-%d-%dT%d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+                   &tm.tm_sec) != 6)
+    return 0;
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  return (long long)timegm(&tm) * 1000;
+}
+
+static void write_pod_json(rpod *rp) {
+  char path[2200];
+  snprintf(path, sizeof path, "%s/pod.json", rp->dir);
+  json_t *o = json_pack("{s:s,s:s,s:s,s:s}", "namespace", meta(rp->pod, "namespace") ?: "", "name",
+                        meta(rp->pod, "name") ?: "", "uid", rp->uid, "ip", rp->st.ip);
+  char tmp[2300];
+  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  if (!json_dump_file(o, tmp, JSON_COMPACT)) rename(tmp, path);
+  json_decref(o);
+}
+
+static rpod *new_pod(rt_pods *p, const json_t *pod) {
+  rpod *rp = calloc(1, sizeof *rp);
+  snprintf(rp->uid, sizeof rp->uid, "%s", meta(pod, "uid"));
+  snprintf(rp->dir, sizeof rp->dir, "%s/pods/%s", p->data_dir, rp->uid);
+  rp->pod = json_incref((json_t *)pod);
+  const char *phase = sget(json_object_get(pod, "status"), "phase") ?: "";
+  rp->skip = !strcmp(phase, "Succeeded") || !strcmp(phase, "Failed");
+  const json_t *spec = json_object_get(pod, "spec");
+  size_t ninit = json_array_size(json_object_get(spec, "initContainers"));
+  size_t n = ninit + json_array_size(json_object_get(spec, "containers"));
+  rp->st.ctrs = calloc(n ? n : 1, sizeof *rp->st.ctrs);
+  rp->st.nctrs = (int)n;
+  rp->st.ninit = (int)ninit;
+  for (size_t i = 0; i < n; i++) {
+    rt_ctr *c = &rp->st.ctrs[i];
+    c->init = i < ninit;
+    const json_t *sc = json_array_get(json_object_get(spec, c->init ? "initContainers" : "containers"),
+                                      c->init ? i : i - ninit);
+    snprintf(c->name, sizeof c->name, "%s", sget(sc, "name") ?: "");
+    snprintf(c->reason, sizeof c->reason, "%s", ninit ? "PodInitializing" : "ContainerCreating");
+    c->restarts = old_restarts(pod, c->name, c->init);
+  }
+  if (rp->skip) return rp;
+  allocate_ip(p, rp);
+  rp->st.start_ms = parse_time_ms(sget(json_object_get(pod, "status"), "startTime"));
+  if (!rp->st.start_ms) rp->st.start_ms = now_ms();
+  for (int i = 0; i < rp->st.nctrs; i++) {
+    char d[2400];
+    snprintf(d, sizeof d, "%s/containers/%s", rp->dir, rp->st.ctrs[i].name);
+    rt_mkdirs(d, 0755);
+  }
+  write_pod_json(rp);
+  if (p->cfg.pod_netns && strcmp(rp->st.ip, p->host_ip)) {
+    char err[256];
+    if (podnet_create(p->cfg.net, rp->st.ip, err, sizeof err) == 0) rp->netns = true;
+    else event(p, rp, NULL, "Warning", "FailedCreatePodSandBox",
+               "Failed to create pod sandbox: %s; the pod shares the node's network", err);
+  }
+  return rp;
+}
+
+static void free_pod(rpod *rp) {
+  for (int i = 0; i < rp->st.nctrs; i++) drop_run(&rp->st.ctrs[i]);
+  json_decref(rp->pod);
+  json_decref(rp->written);
+  free(rp->st.ctrs);
+  free(rp->hooks);
+  free(rp);
+}
+
+static void pid_path(const rpod *rp, const rt_ctr *c, char *out, size_t len) {
+  snprintf(out, len, "%s/containers/%s/pid", rp->dir, c->name);
+}
+
+static void free_strv(char **v);
+
+/* Forgets what only a running container has: probes, environment. */
+static void drop_run(rt_ctr *c) {
+  rt_probe_disarm(&c->liveness);
+  rt_probe_disarm(&c->readiness);
+  rt_probe_disarm(&c->startup);
+  free_strv(c->env);
+  c->env = NULL;
+}
+
+/* The container's main process exited: record how and kill what is left of its group. */
+/* kubelet's termination message: the file at terminationMessagePath, else
+ * (FallbackToLogsOnError, a failure) the log's last 80 lines / 2048 bytes. */
+static void termination_message(rpod *rp, rt_ctr *c, rt_run *t) {
+  char path[2400];
+  snprintf(path, sizeof path, "%s/containers/%s/termination-log", rp->dir, c->name);
+  FILE *f = fopen(path, "r");
+  size_t n = f ? fread(t->message, 1, sizeof t->message - 1, f) : 0;
+  t->message[n] = 0;
+  if (f) fclose(f);
+  const json_t *sc = spec_container(rp, c);
+  if (n || !t->exit_code || strcmp(sget(sc, "terminationMessagePolicy") ?: "", "FallbackToLogsOnError")) return;
+  snprintf(path, sizeof path, "%s/containers/%s/%d.log", rp->dir, c->name, c->restarts);
+  f = fopen(path, "r");
+  char *lines[80] = {0}, line[4096];
+  int count = 0;
+  while (f && fgets(line, sizeof line, f)) { /* "<time> <stream> <tag> <text>" */
+    char *text = line;
+    for (int k = 0; k < 3 && text; k++) text = strchr(text, ' ') ? strchr(text, ' ') + 1 : NULL;
+    if (!text) continue;
+    free(lines[count % 80]);
+    lines[count++ % 80] = strdup(text);
+  }
+  if (f) fclose(f);
+  char tail[8192] = "";
+  size_t used = 0;
+  for (int k = count > 80 ? count - 80 : 0; k < count; k++)
+    if (used < sizeof tail) used += (size_t)snprintf(tail + used, sizeof tail - used, "%s", lines[k % 80]);
+  for (int k = 0; k < 80; k++) free(lines[k]);
+  if (used > sizeof tail - 1) used = sizeof tail - 1;
+  const char *start = used > 2048 ? tail + used - 2048 : tail;
+  snprintf(t->message, sizeof t->message, "%s", start);
+}
+
+static void exited(rpod *rp, rt_ctr *c, int wstatus, long long now) {
+  rt_signal_group(c->pid, SIGKILL);
+  char pp[2400];
+  pid_path(rp, c, pp, sizeof pp);
+  unlink(pp);
+  rt_run *t = &c->term;
+  memset(t, 0, sizeof *t);
+  t->started_ms = c->started_ms;
+  t->finished_ms = now;
+  t->exit_code = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
+  snprintf(t->reason, sizeof t->reason, "%s", t->exit_code ? "Error" : "Completed");
+  snprintf(t->container_id, sizeof t->container_id, "%s", c->container_id);
+  termination_message(rp, c, t);
+  c->state = CTR_TERMINATED;
+  c->pid = 0;
+  c->kill_deadline_ms = 0;
+  drop_run(c);
+}
+
+static void reap(rpod *rp, long long now) {
+  for (int i = 0; i < rp->st.nctrs; i++) {
+    rt_ctr *c = &rp->st.ctrs[i];
+    int ws;
+    if (c->state == CTR_RUNNING && c->pid > 0 && waitpid(c->pid, &ws, WNOHANG) == c->pid) exited(rp, c, ws, now);
+    else if (c->state == CTR_RUNNING && c->kill_deadline_ms && now >= c->kill_deadline_ms) rt_signal_group(c->pid, SIGKILL);
+  }
+  for (int i = 0; i < rp->nhooks; i++)
+    if (rp->hooks[i] > 0 && waitpid(rp->hooks[i], NULL, WNOHANG) == rp->hooks[i]) rp->hooks[i] = 0;
+}
+
+/* kubelet's pull failure for an image no table entry knows: ErrImagePull,
+ * then ImagePullBackOff until the back-off lets it try again. */
+static void pull_failed(rt_pods *p, rpod *rp, rt_ctr *c, const char *image, long long now) {
+  if (c->pull_failures && now < c->pull_retry_ms) {
+    if (strcmp(c->reason, "ImagePullBackOff") && now >= c->pull_at_ms + PULL_ERROR_SHOWN_MS) {
+      snprintf(c->reason, sizeof c->reason, "ImagePullBackOff");
+      snprintf(c->message, sizeof c->message, "Back-off pulling image \"%s\"", image);
+      event(p, rp, c, "Normal", "BackOff", "Back-off pulling image \"%s\"", image);
+      event(p, rp, c, "Warning", "Failed", "Error: ImagePullBackOff");
+    }
+    return;
+  }
+  long long delay = 10000LL << (c->pull_failures < 5 ? c->pull_failures : 5);
+  c->pull_failures++;
+  c->pull_at_ms = now;
+  c->pull_retry_ms = now + (delay > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : delay);
+  snprintf(c->reason, sizeof c->reason, "ErrImagePull");
+  snprintf(c->message, sizeof c->message,
+           "rpc error: code = NotFound desc = failed to pull and unpack image \"%s\": not found", image);
+  event(p, rp, c, "Normal", "Pulling", "Pulling image \"%s\"", image);
+  event(p, rp, c, "Warning", "Failed", "Failed to pull image \"%s\": %s", image, c->message);
+  event(p, rp, c, "Warning", "Failed", "Error: ErrImagePull");
+}
+
+static void free_strv(char **v) {
+  for (char **x = v; x && *x; x++) free(*x);
+  free(v);
+}
+
+/* Appends name=value unless the pod sets name (HOSTNAME as container
+ * runtimes set it, the image's PATH). */
+static char **with_default(char **env, const char *name, const char *value) {
+  size_t n = 0, len = strlen(name);
+  for (; env[n]; n++)
+    if (!strncmp(env[n], name, len) && env[n][len] == '=') return env;
+  env = realloc(env, (n + 2) * sizeof *env);
+  if (asprintf(&env[n], "%s=%s", name, value) < 0) env[n] = strdup("X=");
+  env[n + 1] = NULL;
+  return env;
+}
+
+/* Starts container c (its image resolved, environment made, process
+ * spawned); leaves it running, or waiting/terminated with kubelet's reason. */
+static void start_container(rt_pods *p, rpod *rp, rt_ctr *c, long long now) {
+  const json_t *sc = spec_container(rp, c);
+  const char *image = sget(sc, "image") ?: "";
+  if (now < rp->config_retry_ms) return;
+  char why[512] = "";
+  json_t *expanded = NULL;
+  char **env = sim_config_env(rp->pod, sc, rp->st.host_ip, rp->st.ip, get_object, p->client, &expanded, why, sizeof why);
+  if (!env) {
+    snprintf(c->reason, sizeof c->reason, "CreateContainerConfigError");
+    snprintf(c->message, sizeof c->message, "%s", why);
+    if (strcmp(rp->config_error, why)) event(p, rp, c, "Warning", "Failed", "Error: %s", why);
+    snprintf(rp->config_error, sizeof rp->config_error, "%s", why);
+    rp->config_retry_ms = now + CONFIG_RETRY_MS;
+    return;
+  }
+  rp->config_error[0] = 0;
+  image_argv av;
+  if (image_table_argv(p->cfg.images, expanded, p->self_exe, &av)) {
+    json_decref(expanded);
+    free_strv(env);
+    pull_failed(p, rp, c, image, now);
+    return;
+  }
+  rt_mount_plan *plan = NULL;
+  if (p->cfg.mount_ns) {
+    vol_ctx vc = volume_context(p, rp);
+    plan = vol_plan(&vc, sc, why, sizeof why);
+    if (!plan) { /* kubelet: the pod stays ContainerCreating, FailedMount events */
+      if (strcmp(rp->config_error, why)) event(p, rp, NULL, "Warning", "FailedMount", "%s", why);
+      snprintf(rp->config_error, sizeof rp->config_error, "%s", why);
+      rp->config_retry_ms = now + CONFIG_RETRY_MS;
+      image_argv_free(&av);
+      json_decref(expanded);
+      free_strv(env);
+      return;
+    }
+  }
+  const char *pod_name = meta(rp->pod, "name") ?: "";
+  env = with_default(env, "HOSTNAME", pod_name);
+  if (av.argv && av.argv[1] && !strcmp(av.argv[1], "--builtin")) { /* tell the builtin program its address */
+    size_t n = 0;
+    while (av.argv[n]) n++;
+    av.argv = realloc(av.argv, (n + 3) * sizeof *av.argv);
+    memmove(av.argv + 5, av.argv + 3, (n - 3 + 1) * sizeof *av.argv);
+    av.argv[3] = strdup("--pod-ip");
+    av.argv[4] = strdup(rp->st.ip);
+  }
+  const char *policy = sget(sc, "imagePullPolicy") ?: "IfNotPresent";
+  if (!c->ever_started || !strcmp(policy, "Always")) {
+    if (!strcmp(policy, "Always")) {
+      event(p, rp, c, "Normal", "Pulling", "Pulling image \"%s\"", image);
+      event(p, rp, c, "Normal", "Pulled", "Successfully pulled image \"%s\" in 0s", image);
+    } else {
+      event(p, rp, c, "Normal", "Pulled", "Container image \"%s\" already present on machine", image);
+    }
+  }
+  char hex[65], log_path[2400], pp[2400], err[1024] = "";
+  sim_hex_id(rp->uid, c->name, c->restarts, hex);
+  snprintf(c->container_id, sizeof c->container_id, "containerd://%s", hex);
+  snprintf(log_path, sizeof log_path, "%s/containers/%s/%d.log", rp->dir, c->name, c->restarts);
+  pid_path(rp, c, pp, sizeof pp);
+  const char *applets = av.applets ? rt_applets_dir(p->data_dir, av.applets) : NULL;
+  if (!applets) applets = rt_applets_dir(p->data_dir, "/bin/busybox"); /* commands of unknown images, as in busybox */
+  char path_value[4400];
+  snprintf(path_value, sizeof path_value, "%s%s%s", applets ? applets : "", applets ? ":" : "", DEFAULT_PATH);
+  env = with_default(env, "PATH", path_value);
+  pid_t pid = -1;
+  if (!av.argv) snprintf(err, sizeof err, "no command specified");
+  else {
+    int nsfd = rp->netns ? podnet_open(rp->st.ip) : -1;
+    rt_spawn_req req = {av.argv, env, applets, sget(expanded, "workingDir"), pod_name, log_path, pp, nsfd, 0, plan,
+                        0, NULL};
+    pid = rt_spawn(&req, err, sizeof err);
+    if (nsfd >= 0) close(nsfd);
+  }
+  event(p, rp, c, "Normal", "Created", "Created container %s", c->name);
+  c->ever_started = true;
+  c->message[0] = 0;
+  if (pid < 0) { /* containerd's StartError: exit code 128 */
+    rt_run *t = &c->term;
+    memset(t, 0, sizeof *t);
+    t->started_ms = t->finished_ms = now;
+    t->exit_code = 128;
+    snprintf(t->reason, sizeof t->reason, "StartError");
+    snprintf(t->container_id, sizeof t->container_id, "%s", c->container_id);
+    c->state = CTR_TERMINATED;
+    event(p, rp, c, "Warning", "Failed",
+          "Error: failed to create containerd task: OCI runtime create failed: container_linux.go:370: starting "
+          "container process caused: %s: unknown", err);
+  } else {
+    c->state = CTR_RUNNING;
+    c->pid = pid;
+    c->started_ms = now;
+    event(p, rp, c, "Normal", "Started", "Started container %s", c->name);
+    drop_run(c);
+    c->env = env;
+    env = NULL;
+    snprintf(c->applets, sizeof c->applets, "%s", applets ? applets : "");
+    snprintf(c->rootfs, sizeof c->rootfs, "%s", plan ? plan->root : "");
+    if (!c->init) {
+      rt_probe_arm(&c->startup, json_object_get(sc, "startupProbe"), false, now);
+      rt_probe_arm(&c->liveness, json_object_get(sc, "livenessProbe"), true, now);
+      rt_probe_arm(&c->readiness, json_object_get(sc, "readinessProbe"), false, now);
+    }
+  }
+  vol_plan_free(plan);
+  image_argv_free(&av);
+  json_decref(expanded);
+  free_strv(env);
+}
+
+/* A failed liveness or startup probe: kubelet kills the container (SIGTERM,
+ * SIGKILL after the grace period) and the restart policy takes over. */
+static void kill_unhealthy(rt_pods *p, rpod *rp, rt_ctr *c, const char *which, long long now) {
+  const json_t *g = json_object_get(json_object_get(rp->pod, "spec"), "terminationGracePeriodSeconds");
+  long long grace = json_is_integer(g) ? json_integer_value(g) : 30;
+  event(p, rp, c, "Normal", "Killing", "Container %s failed %s probe, will be restarted", c->name, which);
+  rt_signal_group(c->pid, SIGTERM);
+  c->kill_deadline_ms = now + grace * 1000;
+  rt_probe_disarm(&c->liveness);
+  rt_probe_disarm(&c->readiness);
+  rt_probe_disarm(&c->startup);
+}
+
+/* Runs the running containers' probes: startup first, then liveness and readiness. */
+static void probe(rt_pods *p, rpod *rp, long long now) {
+  for (int i = rp->st.ninit; i < rp->st.nctrs; i++) {
+    rt_ctr *c = &rp->st.ctrs[i];
+    if (c->state != CTR_RUNNING || c->kill_deadline_ms) continue;
+    const json_t *sc = spec_container(rp, c);
+    rt_probe_target t = {rp->st.ip, c->env, c->applets[0] ? c->applets : NULL, meta(rp->pod, "name"),
+                         rp->netns ? rp->st.ip : NULL, c->pid, c->rootfs};
+    char msg[1024];
+    if (c->startup.spec && !c->startup.ok) {
+      if (rt_probe_tick(&c->startup, sc, &t, now, msg, sizeof msg) == PROBE_FAILED) {
+        event(p, rp, c, "Warning", "Unhealthy", "Startup probe failed: %s", msg);
+        if (c->startup.failures >= (int)(json_integer_value(json_object_get(c->startup.spec, "failureThreshold")) ?: 3))
+          kill_unhealthy(p, rp, c, "startup", now);
+      }
+      continue;
+    }
+    if (rt_probe_tick(&c->liveness, sc, &t, now, msg, sizeof msg) == PROBE_FAILED) {
+      event(p, rp, c, "Warning", "Unhealthy", "Liveness probe failed: %s", msg);
+      if (!c->liveness.ok) {
+        kill_unhealthy(p, rp, c, "liveness", now);
+        continue;
+      }
+    }
+    if (rt_probe_tick(&c->readiness, sc, &t, now, msg, sizeof msg) == PROBE_FAILED)
+      event(p, rp, c, "Warning", "Unhealthy", "Readiness probe failed: %s", msg);
+  }
+}
+
+/* Whether the restart policy restarts a container that exited with code. */
+static bool restarts_after(const char *policy, int code) {
+  return !strcmp(policy, "Always") || (!strcmp(policy, "OnFailure") && code != 0);
+}
+
+/* A container waiting for (or ready to) restart: CrashLoopBackOff while
+ * the back-off runs, else started again. */
+static void restart_or_wait(rt_pods *p, rpod *rp, rt_ctr *c, long long now) {
+  if (c->state == CTR_TERMINATED) { /* just exited: its run becomes lastState */
+    c->last = c->term;
+    c->has_last = true;
+    c->state = CTR_WAITING;
+    c->reason[0] = 0;
+  }
+  long long wait, delay;
+  if (!rt_backoff_try(&c->backoff, c->last.finished_ms, now, &wait, &delay)) {
+    if (strcmp(c->reason, "CrashLoopBackOff")) {
+      snprintf(c->reason, sizeof c->reason, "CrashLoopBackOff");
+      event(p, rp, c, "Warning", "BackOff", "Back-off restarting failed container");
+    }
+    snprintf(c->message, sizeof c->message, "back-off %llds restarting failed container=%s pod=%s_%s(%s)",
+             delay / 1000, c->name, meta(rp->pod, "name") ?: "", meta(rp->pod, "namespace") ?: "", rp->uid);
+    return;
+  }
+  c->restarts++;
+  start_container(p, rp, c, now);
+}
+
+/* Runs init containers in order, then the containers. */
+static void advance(rt_pods *p, rpod *rp, long long now) {
+  const char *policy = sget(json_object_get(rp->pod, "spec"), "restartPolicy") ?: "Always";
+  for (int i = 0; i < rp->st.ninit; i++) {
+    rt_ctr *c = &rp->st.ctrs[i];
+    if (c->state == CTR_TERMINATED && c->term.exit_code == 0) continue;
+    if (c->state == CTR_RUNNING) return;
+    if (c->state == CTR_WAITING && !c->has_last) start_container(p, rp, c, now);
+    else if (c->state == CTR_TERMINATED && !strcmp(policy, "Never")) return; /* the pod failed */
+    else restart_or_wait(p, rp, c, now);
+    return;
+  }
+  for (int i = rp->st.ninit; i < rp->st.nctrs; i++) {
+    rt_ctr *c = &rp->st.ctrs[i];
+    if (!strcmp(c->reason, "PodInitializing")) snprintf(c->reason, sizeof c->reason, "ContainerCreating");
+    if (c->state == CTR_RUNNING) continue;
+    if (c->state == CTR_WAITING && !c->has_last) start_container(p, rp, c, now);
+    else if (c->state == CTR_WAITING || restarts_after(policy, c->term.exit_code)) restart_or_wait(p, rp, c, now);
+  }
+}
+
+/* Spawns a container's preStop exec hook in its own group; 0 or the pid. */
+static pid_t prestop(rt_pods *p, rpod *rp, rt_ctr *c) {
+  const json_t *sc = spec_container(rp, c);
+  const json_t *cmd = json_object_get(json_object_get(json_object_get(json_object_get(sc, "lifecycle"), "preStop"),
+                                                      "exec"), "command");
+  if (!json_array_size(cmd)) return 0;
+  char **argv = calloc(json_array_size(cmd) + 1, sizeof *argv);
+  size_t i;
+  json_t *w;
+  json_array_foreach(cmd, i, w) argv[i] = strdup(json_string_value(w) ?: "");
+  char *default_env[] = {"PATH=" DEFAULT_PATH, NULL};
+  char log_path[2400], err[512];
+  snprintf(log_path, sizeof log_path, "%s/containers/%s/prestop.log", rp->dir, c->name);
+  int nsfd = rp->netns ? podnet_open(rp->st.ip) : -1;
+  int mntfd = c->rootfs[0] ? rt_open_mount_ns(c->pid) : -1;
+  rt_spawn_req req = {argv, c->env ? c->env : default_env, c->applets[0] ? c->applets : NULL, sget(sc, "workingDir"),
+                      meta(rp->pod, "name"), log_path, NULL, nsfd, 0, NULL, mntfd, c->rootfs};
+  pid_t pid = rt_spawn(&req, err, sizeof err);
+  if (nsfd >= 0) close(nsfd);
+  if (mntfd >= 0) close(mntfd);
+  free_strv(argv);
+  if (pid < 0) {
+    event(p, rp, c, "Warning", "FailedPreStopHook", "Exec lifecycle hook (%s) for Container \"%s\" in Pod \"%s_%s(%s)\" "
+          "failed - error: %s", json_string_value(json_array_get(cmd, 0)) ?: "", c->name, meta(rp->pod, "name") ?: "",
+          meta(rp->pod, "namespace") ?: "", rp->uid, err);
+    return 0;
+  }
+  return pid;
+}
+
+static bool any_running(const rpod *rp) {
+  for (int i = 0; i < rp->st.nctrs; i++)
+    if (rp->st.ctrs[i].state == CTR_RUNNING) return true;
+  return false;
+}
+
+static bool hooks_running(const rpod *rp) {
+  for (int i = 0; i < rp->nhooks; i++)
+    if (rp->hooks[i] > 0) return true;
+  return false;
+}
+
+static void signal_all(rpod *rp, int sig) {
+  for (int i = 0; i < rp->st.nctrs; i++)
+    if (rp->st.ctrs[i].state == CTR_RUNNING) rt_signal_group(rp->st.ctrs[i].pid, sig);
+  for (int i = 0; i < rp->nhooks; i++)
+    if (rp->hooks[i] > 0) rt_signal_group(rp->hooks[i], sig);
+}
+
+/* Graceful termination of a pod being deleted; true once its final DELETE is sent. */
+static bool terminate(rt_pods *p, rpod *rp, long long now) {
+  long long grace = json_integer_value(json_object_get(json_object_get(rp->pod, "metadata"), "deletionGracePeriodSeconds"));
+  if (rp->stop_stage == 0) {
+    rp->st.stopping = true;
+    rp->stop_deadline_ms = now + grace * 1000;
+    rp->hooks = calloc((size_t)rp->st.nctrs + 1, sizeof *rp->hooks);
+    for (int i = 0; i < rp->st.nctrs; i++) {
+      rt_ctr *c = &rp->st.ctrs[i];
+      if (c->state != CTR_RUNNING) continue;
+      event(p, rp, c, "Normal", "Killing", "Stopping container %s", c->name);
+      pid_t h = prestop(p, rp, c);
+      if (h > 0) rp->hooks[rp->nhooks++] = h;
+    }
+    rp->stop_stage = 1;
+  }
+  if (rp->stop_stage == 1 && (!hooks_running(rp) || now >= rp->stop_deadline_ms)) {
+    signal_all(rp, SIGTERM);
+    rp->stop_stage = 2;
+    if (rp->stop_deadline_ms < now + 2000) rp->stop_deadline_ms = now + 2000; /* kubelet's minimum after preStop */
+  }
+  if (rp->stop_stage == 2 && now >= rp->stop_deadline_ms && (any_running(rp) || hooks_running(rp))) {
+    signal_all(rp, SIGKILL);
+    rp->stop_stage = 3;
+  }
+  if (rp->stop_stage >= 4 || any_running(rp) || hooks_running(rp)) return rp->stop_stage >= 4;
+  char path[1200];
+  snprintf(path, sizeof path, "/api/v1/namespaces/%s/pods/%s", meta(rp->pod, "namespace") ?: "",
+           meta(rp->pod, "name") ?: "");
+  json_t *opts = json_pack("{s:s,s:s,s:i,s:{s:s}}", "kind", "DeleteOptions", "apiVersion", "v1", "gracePeriodSeconds",
+                           0, "preconditions", "uid", rp->uid), *out = NULL;
+  int code = https_call(p->client, "DELETE", path, opts, NULL, &out);
+  json_decref(out);
+  json_decref(opts);
+  if (code == 200 || code == 404 || code == 409) rp->stop_stage = 4;
+  return rp->stop_stage == 4;
+}
+
+static void write_status(rt_pods *p, rpod *rp, long long now) {
+  json_t *status = rt_pod_status(rp->pod, &rp->st, now);
+  if (rp->written && json_equal(rp->written, status)) {
+    json_decref(status);
+    return;
+  }
+  char path[1200];
+  snprintf(path, sizeof path, "/api/v1/namespaces/%s/pods/%s/status", meta(rp->pod, "namespace") ?: "",
+           meta(rp->pod, "name") ?: "");
+  json_t *patch = json_pack("{s:{s:s},s:O}", "metadata", "uid", rp->uid, "status", status), *out = NULL;
+  int code = https_call(p->client, "PATCH", path, patch, "application/merge-patch+json", &out);
+  json_decref(patch);
+  json_decref(out);
+  if (code == 200) {
+    json_decref(rp->written);
+    rp->written = status;
+    const char *phase = sget(status, "phase");
+    rp->finished = !strcmp(phase, "Succeeded") || !strcmp(phase, "Failed");
+  } else {
+    if (code != 404 && code != 409) LOGW("ckube-node: PATCH %s: %d", path, code);
+    json_decref(status);
+  }
+}
+
+/* Kills whatever a pod runs, at once (its API object is gone). */
+static void kill_pod(rpod *rp) {
+  for (int i = 0; i < rp->st.nctrs; i++) {
+    rt_ctr *c = &rp->st.ctrs[i];
+    if (c->state != CTR_RUNNING) continue;
+    rt_signal_group(c->pid, SIGKILL);
+    waitpid(c->pid, NULL, 0);
+    c->state = CTR_TERMINATED;
+  }
+  for (int i = 0; i < rp->nhooks; i++)
+    if (rp->hooks[i] > 0) {
+      rt_signal_group(rp->hooks[i], SIGKILL);
+      waitpid(rp->hooks[i], NULL, 0);
+    }
+}
+
+static void forget_pod(rt_pods *p, rpod *rp) {
+  kill_pod(rp);
+  vol_teardown(rp->dir);
+  if (rp->netns) podnet_delete(rp->st.ip);
+  if (!rp->skip) release_ip(p, rp);
+  rt_remove_tree(rp->dir);
+  free_pod(rp);
+}
+
+static void pass(rt_pods *p) {
+  /* Snapshot what the watcher knows. */
+  pthread_mutex_lock(&p->mu);
+  size_t n = 0, cap = 16;
+  char **uids = malloc(cap * sizeof *uids);
+  json_t **objs = malloc(cap * sizeof *objs);
+  bool *gone = malloc(cap * sizeof *gone);
+  strmap_iter it = {0};
+  while (strmap_next(p->watched, &it)) {
+    if (n == cap) {
+      cap *= 2;
+      uids = realloc(uids, cap * sizeof *uids);
+      objs = realloc(objs, cap * sizeof *objs);
+      gone = realloc(gone, cap * sizeof *gone);
+    }
+    watched *w = it.value;
+    uids[n] = strdup(it.key);
+    objs[n] = json_incref(w->pod);
+    gone[n++] = w->gone;
+  }
+  for (size_t i = 0; i < n; i++)
+    if (gone[i]) free_watched(strmap_remove(p->watched, uids[i]));
+  pthread_mutex_unlock(&p->mu);
+
+  long long now = now_ms();
+  for (size_t i = 0; i < n; i++) {
+    rpod *rp = strmap_get(p->pods, uids[i]);
+    if (gone[i]) {
+      if (rp) {
+        LOGI("pod %s/%s (%s) gone", meta(rp->pod, "namespace"), meta(rp->pod, "name"), rp->uid);
+        forget_pod(p, strmap_remove(p->pods, uids[i]));
+      }
+    } else {
+      if (!rp) {
+        rp = new_pod(p, objs[i]);
+        strmap_put(p->pods, uids[i], rp);
+        LOGI("pod %s/%s (%s) bound here%s", meta(rp->pod, "namespace"), meta(rp->pod, "name"), rp->uid,
+             rp->skip ? ", already finished" : "");
+      } else {
+        json_decref(rp->pod);
+        rp->pod = json_incref(objs[i]);
+      }
+      reap(rp, now);
+      bool deleting = meta(rp->pod, "deletionTimestamp") != NULL;
+      if (rp->skip) {
+        if (deleting && rp->stop_stage < 4) terminate(p, rp, now);
+      } else if (deleting) {
+        if (!terminate(p, rp, now)) write_status(p, rp, now);
+      } else if (!rp->finished) {
+        advance(p, rp, now);
+        probe(p, rp, now);
+        if (p->cfg.mount_ns && now - rp->volumes_refreshed_ms >= VOLUME_REFRESH_MS) {
+          vol_ctx vc = volume_context(p, rp);
+          vol_refresh(&vc);
+          rp->volumes_refreshed_ms = now;
+        }
+        write_status(p, rp, now);
+      }
+    }
+    free(uids[i]);
+    json_decref(objs[i]);
+  }
+  free(uids);
+  free(objs);
+  free(gone);
+}
+
+/* Every METRICS_MS: the running containers' usage to the server. */
+static void report_metrics(rt_pods *p, long long now) {
+  if (now - p->metrics_ms < METRICS_MS) return;
+  p->metrics_ms = now;
+  rm_begin(p->metrics, now);
+  strmap_iter it = {0};
+  while (strmap_next(p->pods, &it)) {
+    rpod *rp = it.value;
+    for (int i = 0; i < rp->st.nctrs; i++)
+      if (rp->st.ctrs[i].state == CTR_RUNNING)
+        rm_add(p->metrics, meta(rp->pod, "namespace") ?: "", meta(rp->pod, "name") ?: "", rp->uid, rp->st.ctrs[i].name,
+               rp->st.ctrs[i].pid);
+  }
+  rm_send(p->metrics, p->client);
+}
+
+/* Removes the directories of pods no longer bound here (deleted while no agent ran). */
+static void sweep(rt_pods *p) {
+  char dir[4096];
+  snprintf(dir, sizeof dir, "%s/pods", p->data_dir);
+  DIR *d = opendir(dir);
+  struct dirent *e;
+  pthread_mutex_lock(&p->mu);
+  while (d && (e = readdir(d))) {
+    if (e->d_name[0] == '.' || strmap_get(p->watched, e->d_name) || strmap_get(p->pods, e->d_name)) continue;
+    char path[4400];
+    snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+    vol_teardown(path);
+    rt_remove_tree(path);
+  }
+  pthread_mutex_unlock(&p->mu);
+  if (d) closedir(d);
+}
+
+static void *run_main(void *arg) {
+  rt_pods *p = arg;
+  while (!atomic_load(&p->stop)) {
+    pass(p);
+    report_metrics(p, now_ms());
+    if (!p->swept && atomic_load(&p->listed)) {
+      sweep(p);
+      p->swept = true;
+    }
+    pthread_mutex_lock(&p->mu);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_nsec += PASS_MS * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) ts.tv_sec++, ts.tv_nsec -= 1000000000L;
+    if (!atomic_load(&p->stop)) pthread_cond_timedwait(&p->wake, &p->mu, &ts);
+    pthread_mutex_unlock(&p->mu);
+  }
+  return NULL;
+}
+
+rt_pods *rt_pods_start(const rt_config *cfg) {
+  int killed = rt_reap_recorded(cfg->data_dir);
+  if (killed) LOGI("killed %d container process groups left by an earlier agent", killed);
+  char err[512] = "";
+  https_client *wc = https_client_open(cfg->kubeconfig, err, sizeof err);
+  https_client *c = wc ? https_client_open(cfg->kubeconfig, err, sizeof err) : NULL;
+  if (!c) {
+    LOGE("%s", err);
+    https_client_close(wc);
+    return NULL;
+  }
+  rt_pods *p = calloc(1, sizeof *p);
+  p->cfg = *cfg;
+  p->node_name = strdup(cfg->node_name);
+  p->data_dir = strdup(cfg->data_dir);
+  p->host_ip = strdup(cfg->host_ip);
+  p->self_exe = strdup(cfg->self_exe);
+  p->watched = strmap_new();
+  p->pods = strmap_new();
+  p->watch_client = wc;
+  p->client = c;
+  p->metrics = rm_new(cfg->node_name);
+  pthread_mutex_init(&p->mu, NULL);
+  pthread_cond_init(&p->wake, NULL);
+  pthread_create(&p->watcher, NULL, watch_main, p);
+  pthread_create(&p->runner, NULL, run_main, p);
+  return p;
+}
+
+static void free_rpod(void *v) { forget_pod(NULL, v); }
+
+void rt_pods_stop(rt_pods *p) {
+  if (!p) return;
+  atomic_store(&p->stop, true);
+  https_client_interrupt(p->watch_client);
+  pthread_mutex_lock(&p->mu);
+  pthread_cond_signal(&p->wake);
+  pthread_mutex_unlock(&p->mu);
+  pthread_join(p->watcher, NULL);
+  pthread_join(p->runner, NULL);
+  strmap_iter it = {0}; /* every container: SIGTERM, a second, then SIGKILL */
+  while (strmap_next(p->pods, &it)) signal_all(it.value, SIGTERM);
+  for (int t = 0; t < 20; t++) {
+    bool alive = false;
+    strmap_iter it2 = {0};
+    while (strmap_next(p->pods, &it2)) {
+      reap(it2.value, now_ms());
+      alive = alive || any_running(it2.value) || hooks_running(it2.value);
+    }
+    if (!alive) break;
+    usleep(50000);
+  }
+  strmap_iter it3 = {0};
+  while (strmap_next(p->pods, &it3)) {
+    rpod *rp = it3.value;
+    kill_pod(rp);
+    vol_teardown(rp->dir);
+    if (rp->netns) podnet_delete(rp->st.ip);
+    for (int i = 0; i < rp->st.nctrs; i++) {
+      char pp[2400];
+      pid_path(rp, &rp->st.ctrs[i], pp, sizeof pp);
+      unlink(pp);
+    }
+    free_pod(rp);
+  }
+  strmap_free(p->pods, NULL);
+  (void)free_rpod;
+  strmap_free(p->watched, free_watched);
+  rm_free(p->metrics);
+  https_client_close(p->watch_client);
+  https_client_close(p->client);
+  pthread_mutex_destroy(&p->mu);
+  pthread_cond_destroy(&p->wake);
+  free(p->node_name);
+  free(p->data_dir);
+  free(p->host_ip);
+  free(p->self_exe);
+  free(p);
+}

@@ -1,0 +1,80 @@
+/* runtime_proc.h - containers as process groups: fork/exec of a prepared
+ * argv and environment in a new session (the group id is the pid, so the
+ * whole container is signalled at once) with its own UTS namespace and the
+ * pod's hostname when the machine allows it; stdout and stderr go through
+ * pipes to a thread that writes kubelet's CRI log format
+ * (`<RFC3339Nano> <stdout|stderr> <F|P> <text>`); the pid is recorded in a
+ * file so an agent restarted after a crash kills what its predecessor ran. */
+#ifndef CKUBE_RUNTIME_PROC_H
+#define CKUBE_RUNTIME_PROC_H
+#include <stddef.h>
+#include <sys/types.h>
+
+/* The container's own view of the file system (a mount namespace), made
+ * in the child from paths prepared before fork (pod_volumes.h): a tmpfs
+ * root holding the host's top-level directories (bind mounts, or overlays
+ * where a mount point must be created), the directories to create, then
+ * the volume binds, then chroot. */
+typedef struct {
+  char *source, *target; /* target: an absolute path under root */
+  int readonly;
+} rt_bind;
+
+typedef struct {
+  char *root;            /* the tmpfs root's mount point (a directory of the pod) */
+  char **tops;           /* host top-level entries, "/usr" ... */
+  char **top_links;      /* for each top: the symlink's target, or NULL for a directory */
+  int *top_overlay;      /* for each top: 1 = an overlay (private writes), 0 = a bind */
+  int ntops;
+  char **overlay_opts;   /* for each top: the overlay mount options, or NULL */
+  char **mkdirs;         /* absolute paths under root, created in order (a trailing '|' makes a file) */
+  int nmkdirs;
+  rt_bind *binds;
+  int nbinds;
+} rt_mount_plan;
+
+typedef struct {
+  char *const *argv;      /* argv[0] a path or a name looked up in PATH */
+  char *const *envp;      /* NAME=value, NULL-terminated */
+  const char *applets;    /* directory of applet links tried first for argv[0]'s base name, or NULL */
+  const char *workdir;    /* or NULL */
+  const char *hostname;   /* the pod's name, for its UTS namespace (or NULL) */
+  const char *log_path;   /* CRI log file, appended */
+  const char *pid_path;   /* where the pid is recorded (or NULL) */
+  int netns_fd;           /* the pod's network namespace (pod_network.h), or -1 */
+  int capture_fd;         /* > 0: stdout and stderr go to this fd as they are (no log file, no pid file) */
+  const rt_mount_plan *mounts; /* a mount namespace of its own, or NULL: the host's */
+  int join_mnt_fd;        /* > 0: join this mount namespace (a running container's) and chroot to join_root */
+  const char *join_root;
+} rt_spawn_req;
+
+/* The upper and work directories of the overlay of top i under root
+ * (the overlay options name them: lowerdir=TOP,upperdir=U,workdir=W). */
+void rt_overlay_dirs(const char *root, int i, char *upper, char *work, size_t len);
+
+/* Starts the container. Returns its pid, or -1 with the runtime's message
+ * in err (e.g. exec: "x": executable file not found in $PATH). */
+pid_t rt_spawn(const rt_spawn_req *r, char *err, size_t errlen);
+
+/* An fd of process pid's mount namespace (for join_mnt_fd), or -1. */
+int rt_open_mount_ns(pid_t pid);
+
+/* Sends sig to the container's whole process group. */
+void rt_signal_group(pid_t pid, int sig);
+/* True while any process of the group lives. */
+int rt_group_alive(pid_t pid);
+
+/* A directory under data_dir holding one link per applet of the multi-call
+ * binary (busybox --list), made once; NULL when it cannot be made. */
+const char *rt_applets_dir(const char *data_dir, const char *binary);
+
+/* Kills the process groups recorded in data_dir/pods/<uid>/containers/<name>/pid
+ * by an earlier agent, and removes the files. Returns how many it killed. */
+int rt_reap_recorded(const char *data_dir);
+
+/* mkdir -p; 0 or -1. */
+int rt_mkdirs(const char *path, int mode);
+/* rm -rf of path (a pod's directory). */
+void rt_remove_tree(const char *path);
+
+#endif

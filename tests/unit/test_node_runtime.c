@@ -1,0 +1,305 @@
+/* test_node_runtime.c - the pure parts of the real node agent: kubelet's
+ * restart back-off, the image table (parsing, repository names, argv from
+ * ENTRYPOINT/CMD and command/args), the environment with $(VAR) expansion
+ * and valueFrom, the pod status and phase kubelet 1.20 reports, and the
+ * node's pod range. */
+#include "test.h"
+#include "image_table.h"
+#include "pod_volumes.h"
+#include "real_metrics.h"
+#include "runtime_proc.h"
+#include <unistd.h>
+#include "real_node.h"
+#include "runtime_backoff.h"
+#include "runtime_status.h"
+#include "simulate_config.h"
+#include <stdlib.h>
+
+static void test_backoff(void) {
+  rt_backoff b = {0};
+  long long wait, delay;
+  CHECK(rt_backoff_try(&b, 1000, 1000, &wait, &delay)); /* first restart at once */
+  CHECK(!rt_backoff_try(&b, 2000, 2000, &wait, &delay));
+  CHECK(wait == 10000 && delay == 10000);
+  CHECK(rt_backoff_try(&b, 2000, 12000, &wait, &delay)); /* 10 s after it finished */
+  CHECK(!rt_backoff_try(&b, 13000, 20000, &wait, &delay));
+  CHECK(delay == 20000 && wait == 13000);
+  for (int i = 0; i < 10; i++) rt_backoff_try(&b, 0, 1000000000LL, &wait, &delay);
+  CHECK(b.delay_ms == BACKOFF_MAX_MS); /* capped at 5 minutes */
+  /* ran for more than 10 minutes since the last restart: forgotten, restarts at once */
+  CHECK(rt_backoff_try(&b, b.last_update_ms + 11 * 60000, b.last_update_ms + 11 * 60000, &wait, &delay));
+  CHECK(b.delay_ms == BACKOFF_INITIAL_MS);
+}
+
+static void test_image_repository(void) {
+  char r[256];
+  image_repository("busybox", r, sizeof r);
+  CHECK_STR(r, "busybox");
+  image_repository("docker.io/library/busybox:1.28", r, sizeof r);
+  CHECK_STR(r, "busybox");
+  image_repository("k8s.gcr.io/e2e-test-images/agnhost:2.21@sha256:abc", r, sizeof r);
+  CHECK_STR(r, "e2e-test-images/agnhost");
+  image_repository("sysnet4admin/echo-hname", r, sizeof r);
+  CHECK_STR(r, "sysnet4admin/echo-hname");
+  image_repository("localhost:5000/web:v2", r, sizeof r);
+  CHECK_STR(r, "web");
+}
+
+static const char *TABLE = "# comment\n"
+                           "busybox  -  applets:/bin/busybox  sh\n"
+                           "agnhost  /agnhost  /opt/agnhost  pause\n"
+                           "sysnet4admin/echo-hname - builtin:echo-hname\n";
+
+static json_t *ctr(const char *image, const char *cmd, const char *args) {
+  json_error_t e;
+  json_t *c = json_pack("{s:s}", "image", image);
+  if (cmd) json_object_set_new(c, "command", json_loads(cmd, 0, &e));
+  if (args) json_object_set_new(c, "args", json_loads(args, 0, &e));
+  return c;
+}
+
+static char *joined(image_argv *a) {
+  static char buf[512];
+  buf[0] = 0;
+  for (char **p = a->argv; p && *p; p++) snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%s", p == a->argv ? "" : " ", *p);
+  return buf;
+}
+
+static void test_image_argv(void) {
+  char err[256] = "";
+  image_table *t = image_table_parse(TABLE, "t", err, sizeof err);
+  CHECK(t != NULL);
+  image_argv a;
+  json_t *c = ctr("busybox:1.29", NULL, NULL);
+  CHECK(image_table_argv(t, c, "/self", &a) == 0);
+  CHECK_STR(joined(&a), "sh");
+  CHECK_STR(a.applets, "/bin/busybox");
+  image_argv_free(&a);
+  json_decref(c);
+  c = ctr("k8s.gcr.io/e2e-test-images/agnhost:2.21", NULL, "[\"netexec\",\"--http-port=8080\"]");
+  CHECK(image_table_argv(t, c, "/self", &a) == 0);
+  CHECK_STR(joined(&a), "/opt/agnhost netexec --http-port=8080"); /* args replace CMD, ENTRYPOINT stays */
+  image_argv_free(&a);
+  json_decref(c);
+  c = ctr("agnhost", "[\"/agnhost\",\"serve-hostname\"]", NULL);
+  CHECK(image_table_argv(t, c, "/self", &a) == 0);
+  CHECK_STR(joined(&a), "/opt/agnhost serve-hostname"); /* command naming the ENTRYPOINT runs the program */
+  image_argv_free(&a);
+  json_decref(c);
+  c = ctr("sysnet4admin/echo-hname:latest", NULL, NULL);
+  CHECK(image_table_argv(t, c, "/self", &a) == 0);
+  CHECK_STR(joined(&a), "/self --builtin echo-hname");
+  image_argv_free(&a);
+  json_decref(c);
+  c = ctr("example.com/unknown:1", NULL, NULL); /* unknown, no command: the pull fails */
+  CHECK(image_table_argv(t, c, "/self", &a) == -1);
+  json_decref(c);
+  c = ctr("example.com/unknown:1", "[\"sleep\"]", "[\"5\"]"); /* with a command: it runs */
+  CHECK(image_table_argv(t, c, "/self", &a) == 0);
+  CHECK_STR(joined(&a), "sleep 5");
+  image_argv_free(&a);
+  json_decref(c);
+  image_table_free(t);
+  CHECK(image_table_parse("busybox -\n", "bad.conf", err, sizeof err) == NULL);
+  CHECK(strstr(err, "bad.conf:1:") != NULL);
+  CHECK(image_table_parse("x - relative/path\n", "bad.conf", err, sizeof err) == NULL);
+}
+
+static json_t *objects(void *ctx, const char *plural, const char *ns, const char *name) {
+  (void)ctx;
+  (void)ns;
+  if (!strcmp(plural, "configmaps") && !strcmp(name, "cfg")) return json_pack("{s:{s:s,s:s}}", "data", "color", "blue", "size", "XL");
+  if (!strcmp(plural, "secrets") && !strcmp(name, "sec")) return json_pack("{s:{s:s}}", "data", "pass", "c2VjcmV0"); /* "secret" */
+  return NULL;
+}
+
+static const char *envget(char **env, const char *name) {
+  size_t n = strlen(name);
+  for (char **e = env; e && *e; e++)
+    if (!strncmp(*e, name, n) && (*e)[n] == '=') return *e + n + 1;
+  return NULL;
+}
+
+static void test_env(void) {
+  json_error_t e;
+  json_t *pod = json_loads("{\"metadata\":{\"name\":\"p\",\"namespace\":\"ns\",\"uid\":\"u1\",\"labels\":{\"app\":\"web\"}},"
+                           "\"spec\":{\"nodeName\":\"n1\",\"containers\":[{\"name\":\"c\",\"image\":\"busybox\","
+                           "\"resources\":{\"limits\":{\"memory\":\"64Mi\"}},"
+                           "\"command\":[\"echo\",\"$(GREETING) $(COLOR)\",\"$$(COLOR)\",\"$(NOPE)\"],"
+                           "\"envFrom\":[{\"configMapRef\":{\"name\":\"cfg\"},\"prefix\":\"CM_\"}],"
+                           "\"env\":[{\"name\":\"COLOR\",\"valueFrom\":{\"configMapKeyRef\":{\"name\":\"cfg\",\"key\":\"color\"}}},"
+                           "{\"name\":\"GREETING\",\"value\":\"hi $(COLOR)\"},"
+                           "{\"name\":\"PASS\",\"valueFrom\":{\"secretKeyRef\":{\"name\":\"sec\",\"key\":\"pass\"}}},"
+                           "{\"name\":\"POD\",\"valueFrom\":{\"fieldRef\":{\"fieldPath\":\"metadata.name\"}}},"
+                           "{\"name\":\"APP\",\"valueFrom\":{\"fieldRef\":{\"fieldPath\":\"metadata.labels['app']\"}}},"
+                           "{\"name\":\"IP\",\"valueFrom\":{\"fieldRef\":{\"fieldPath\":\"status.podIP\"}}},"
+                           "{\"name\":\"MEM\",\"valueFrom\":{\"resourceFieldRef\":{\"resource\":\"limits.memory\",\"divisor\":\"1Mi\"}}},"
+                           "{\"name\":\"CPU\",\"valueFrom\":{\"resourceFieldRef\":{\"resource\":\"limits.cpu\"}}},"
+                           "{\"name\":\"OPT\",\"valueFrom\":{\"configMapKeyRef\":{\"name\":\"gone\",\"key\":\"k\",\"optional\":true}}}]}]}}",
+                           0, &e);
+  sim_config_set_node_allocatable("4", "8Gi");
+  const json_t *c = json_array_get(json_object_get(json_object_get(pod, "spec"), "containers"), 0);
+  json_t *x = NULL;
+  char why[256] = "";
+  char **env = sim_config_env(pod, c, "127.9.0.1", "127.9.0.2", objects, NULL, &x, why, sizeof why);
+  CHECK(env != NULL);
+  CHECK_STR(envget(env, "CM_color"), "blue");
+  CHECK_STR(envget(env, "CM_size"), "XL");
+  CHECK_STR(envget(env, "COLOR"), "blue");
+  CHECK_STR(envget(env, "GREETING"), "hi blue");
+  CHECK_STR(envget(env, "PASS"), "secret");
+  CHECK_STR(envget(env, "POD"), "p");
+  CHECK_STR(envget(env, "APP"), "web");
+  CHECK_STR(envget(env, "IP"), "127.9.0.2");
+  CHECK_STR(envget(env, "MEM"), "64");
+  CHECK_STR(envget(env, "CPU"), "4"); /* no limit: the node's allocatable */
+  CHECK(envget(env, "OPT") == NULL);
+  const json_t *cmd = json_object_get(x, "command");
+  CHECK_STR(json_string_value(json_array_get(cmd, 1)), "hi blue blue");
+  CHECK_STR(json_string_value(json_array_get(cmd, 2)), "$(COLOR)");
+  CHECK_STR(json_string_value(json_array_get(cmd, 3)), "$(NOPE)");
+  for (char **p = env; *p; p++) free(*p);
+  free(env);
+  json_decref(x);
+  /* a missing ConfigMap: kubelet's CreateContainerConfigError message */
+  json_t *bad = json_pack("{s:s,s:[{s:s,s:{s:{s:s,s:s}}}]}", "name", "c", "env", "name", "X", "valueFrom",
+                          "configMapKeyRef", "name", "missing", "key", "k");
+  x = NULL;
+  CHECK(sim_config_env(pod, bad, "", "", objects, NULL, &x, why, sizeof why) == NULL);
+  CHECK_STR(why, "configmap \"missing\" not found");
+  CHECK(x == NULL);
+  json_decref(bad);
+  json_decref(pod);
+}
+
+static const json_t *cond(const json_t *status, const char *type) {
+  size_t i;
+  json_t *c;
+  json_array_foreach(json_object_get(status, "conditions"), i, c)
+    if (!strcmp(json_string_value(json_object_get(c, "type")), type)) return c;
+  return NULL;
+}
+
+#define T0 1700000000000LL
+
+static void test_status(void) {
+  json_t *pod = json_pack("{s:{s:s,s:s},s:{s:s,s:[{s:s,s:s}],s:[{s:s,s:s}]}}", "metadata", "name", "p", "uid", "u",
+                          "spec", "restartPolicy", "OnFailure", "initContainers", "name", "init", "image", "busybox",
+                          "containers", "name", "main", "image", "busybox");
+  rt_ctr ctrs[2] = {{.init = true}, {.init = false}};
+  snprintf(ctrs[0].name, sizeof ctrs[0].name, "init");
+  snprintf(ctrs[1].name, sizeof ctrs[1].name, "main");
+  snprintf(ctrs[0].reason, sizeof ctrs[0].reason, "PodInitializing");
+  snprintf(ctrs[1].reason, sizeof ctrs[1].reason, "PodInitializing");
+  rt_pod_state st = {"127.9.0.2", "127.9.0.1", T0, ctrs, 2, 1, false};
+  CHECK_STR(rt_pod_phase(pod, &st), "Pending");
+  json_t *s = rt_pod_status(pod, &st, T0);
+  CHECK_STR(json_string_value(json_object_get(cond(s, "Initialized"), "reason")), "ContainersNotInitialized");
+  CHECK_STR(json_string_value(json_object_get(cond(s, "Initialized"), "message")), "containers with incomplete status: [init]");
+  CHECK_STR(json_string_value(json_object_get(cond(s, "Ready"), "message")), "containers with unready status: [main]");
+  CHECK_STR(json_string_value(json_object_get(s, "podIP")), "127.9.0.2");
+  CHECK_STR(json_string_value(json_object_get(s, "hostIP")), "127.9.0.1");
+  CHECK_STR(json_string_value(json_object_get(s, "startTime")), "2023-11-14T22:13:20Z");
+  const json_t *cs = json_array_get(json_object_get(s, "containerStatuses"), 0);
+  CHECK_STR(json_string_value(json_object_get(json_object_get(json_object_get(cs, "state"), "waiting"), "reason")), "PodInitializing");
+  CHECK(json_object_get(cs, "containerID") == NULL);
+  json_decref(s);
+  /* init done, main running */
+  ctrs[0].state = CTR_TERMINATED;
+  ctrs[0].term = (rt_run){T0, T0 + 1000, 0, 0, "Completed", "containerd://a"};
+  ctrs[1].state = CTR_RUNNING;
+  ctrs[1].started_ms = T0 + 2000;
+  snprintf(ctrs[1].container_id, sizeof ctrs[1].container_id, "containerd://b");
+  ctrs[1].ever_started = true;
+  CHECK_STR(rt_pod_phase(pod, &st), "Running");
+  s = rt_pod_status(pod, &st, T0 + 2000);
+  CHECK_STR(json_string_value(json_object_get(cond(s, "Ready"), "status")), "True");
+  CHECK_STR(json_string_value(json_object_get(cond(s, "Initialized"), "status")), "True");
+  cs = json_array_get(json_object_get(s, "containerStatuses"), 0);
+  CHECK(json_is_true(json_object_get(cs, "ready")) && json_is_true(json_object_get(cs, "started")));
+  CHECK_STR(json_string_value(json_object_get(json_object_get(json_object_get(cs, "state"), "running"), "startedAt")), "2023-11-14T22:13:22Z");
+  json_decref(s);
+  /* main crashed and waits in back-off: lastState, still Running under OnFailure */
+  ctrs[1].state = CTR_WAITING;
+  ctrs[1].has_last = true;
+  ctrs[1].last = (rt_run){T0 + 2000, T0 + 3000, 2, 0, "Error", "containerd://b"};
+  ctrs[1].restarts = 1;
+  snprintf(ctrs[1].reason, sizeof ctrs[1].reason, "CrashLoopBackOff");
+  CHECK_STR(rt_pod_phase(pod, &st), "Running");
+  s = rt_pod_status(pod, &st, T0 + 3000);
+  cs = json_array_get(json_object_get(s, "containerStatuses"), 0);
+  CHECK(json_integer_value(json_object_get(cs, "restartCount")) == 1);
+  CHECK(json_integer_value(json_object_get(json_object_get(json_object_get(cs, "lastState"), "terminated"), "exitCode")) == 2);
+  json_decref(s);
+  /* main exits 0: Succeeded, Ready False with PodCompleted */
+  ctrs[1].state = CTR_TERMINATED;
+  ctrs[1].term = (rt_run){T0 + 4000, T0 + 5000, 0, 0, "Completed", "containerd://c"};
+  CHECK_STR(rt_pod_phase(pod, &st), "Succeeded");
+  s = rt_pod_status(pod, &st, T0 + 5000);
+  CHECK_STR(json_string_value(json_object_get(cond(s, "Ready"), "reason")), "PodCompleted");
+  json_decref(s);
+  /* Never: a failed init container fails the pod */
+  json_object_set_new(json_object_get(pod, "spec"), "restartPolicy", json_string("Never"));
+  ctrs[0].term.exit_code = 1;
+  ctrs[1].state = CTR_WAITING;
+  ctrs[1].has_last = false;
+  CHECK_STR(rt_pod_phase(pod, &st), "Failed");
+  json_decref(pod);
+}
+
+static void test_cidr(void) {
+  CHECK(real_node_parse_cidr("127.42.0.0/16") == 42);
+  CHECK(real_node_parse_cidr("127.42.1.0/16") == -1);
+  CHECK(real_node_parse_cidr("10.0.0.0/16") == -1);
+  CHECK(real_node_parse_cidr("127.300.0.0/16") == -1);
+  CHECK(real_node_parse_cidr("127.5.0.0/24") == -1);
+  int n = real_node_default_net("node-a");
+  CHECK(n >= 200 && n <= 254 && n == real_node_default_net("node-a"));
+}
+
+static char *slurp(const char *path) {
+  static char buf[256];
+  FILE *f = fopen(path, "r");
+  if (!f) return NULL;
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  buf[n] = 0;
+  fclose(f);
+  return buf;
+}
+
+static void test_atomic_writer(void) {
+  char dir[] = "/tmp/ckube-atomic-XXXXXX", err[256] = "", path[512], link1[512], link2[512];
+  CHECK(mkdtemp(dir) != NULL);
+  vol_file v1[] = {{"color", "blue", 4, 0644}, {"sub/size", "XL", 2, 0400}};
+  CHECK(vol_atomic_write(dir, v1, 2, err, sizeof err) == 0);
+  snprintf(path, sizeof path, "%s/color", dir);
+  CHECK_STR(slurp(path), "blue");
+  snprintf(path, sizeof path, "%s/sub/size", dir);
+  CHECK_STR(slurp(path), "XL");
+  snprintf(path, sizeof path, "%s/..data", dir);
+  ssize_t n1 = readlink(path, link1, sizeof link1 - 1);
+  CHECK(n1 > 2 && link1[0] == '.' && link1[1] == '.');
+  link1[n1 > 0 ? n1 : 0] = 0;
+  CHECK(vol_atomic_write(dir, v1, 2, err, sizeof err) == 0); /* same content: no new directory */
+  ssize_t n2 = readlink(path, link2, sizeof link2 - 1);
+  link2[n2 > 0 ? n2 : 0] = 0;
+  CHECK_STR(link2, link1);
+  vol_file v2[] = {{"color", "red", 3, 0644}};
+  CHECK(vol_atomic_write(dir, v2, 1, err, sizeof err) == 0);
+  snprintf(path, sizeof path, "%s/color", dir);
+  CHECK_STR(slurp(path), "red");
+  snprintf(path, sizeof path, "%s/sub", dir);
+  CHECK(access(path, F_OK) != 0); /* the key that went away is gone */
+  snprintf(path, sizeof path, "%s/%s", dir, link1);
+  CHECK(access(path, F_OK) != 0); /* and the old timestamped directory */
+  rt_remove_tree(dir);
+}
+
+static void test_nanocores(void) {
+  CHECK(rm_nanocores(100, 150, 1000, 100) == 500000000); /* 50 ticks of 10 ms in 1 s: half a core */
+  CHECK(rm_nanocores(100, 100, 5000, 100) == 0);
+  CHECK(rm_nanocores(200, 100, 5000, 100) == 0); /* a new process group: no negative usage */
+}
+
+TEST_MAIN(TEST(test_backoff), TEST(test_atomic_writer), TEST(test_nanocores), TEST(test_image_repository), TEST(test_image_argv), TEST(test_env), TEST(test_status),
+          TEST(test_cidr))
