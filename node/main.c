@@ -3,6 +3,7 @@
  * kubelets and report the pods bound to them as running without running
  * anything; the real runtime (pods as processes) comes with the node agent
  * issue. */
+#include "join.h"
 #include "log.h"
 #include "simulate.h"
 #include "simulate_status.h"
@@ -10,6 +11,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static volatile sig_atomic_t stop;
 static void on_signal(int sig) { stop = sig; }
@@ -26,6 +28,7 @@ static void usage(FILE *f) {
 }
 
 int main(int argc, char **argv) {
+  if (argc > 1 && !strcmp(argv[1], "join")) return join_main(argc - 1, argv + 1);
   simulate_opts o = {NULL, "sim", 0, "8", "32Gi", "110", 10, 4, 5, NULL};
   static const struct option opts[] = {{"simulate", required_argument, 0, 's'},
                                        {"kubeconfig", required_argument, 0, 'k'},
