@@ -9,7 +9,8 @@
  *     O system:nodes) created with the bootstrap token, waited for until
  *     signed, then D/kubelet.kubeconfig with the CA and the client
  *     certificate;
- *  4. exec of `ckube-node --kubeconfig D/kubelet.kubeconfig --name N
+ *  4. `ckube-node tunnel` started as a child (the call-home streams: logs),
+ *     then exec of `ckube-node --kubeconfig D/kubelet.kubeconfig --name N
  *     --data-dir D` plus the flags join does not know.
  * With D/kubelet.kubeconfig present, join skips 1-3 (rejoin) but renews the
  * certificate first when 80% of its lifetime has passed (or with
@@ -27,6 +28,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -283,7 +286,20 @@ done:
   return rc;
 }
 
+/* The call-home tunnel (tunnel.c) as a child that dies with the node (its
+ * parent after the exec). */
+static void spawn_tunnel(const join_opts *o, const char *kubeconfig) {
+  fflush(NULL);
+  pid_t pid = fork();
+  if (pid != 0) return;
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+  execl("/proc/self/exe", "ckube-node", "tunnel", "--kubeconfig", kubeconfig, "--name", o->name, "--data-dir",
+        o->data_dir, (char *)NULL);
+  _exit(127);
+}
+
 static void exec_node(const join_opts *o, const char *kubeconfig) {
+  spawn_tunnel(o, kubeconfig);
   char **argv = calloc((size_t)o->npass + 8, sizeof *argv);
   int n = 0;
   argv[n++] = "ckube-node";

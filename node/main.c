@@ -7,6 +7,7 @@
 #include "log.h"
 #include "simulate.h"
 #include "simulate_status.h"
+#include "tunnel.h"
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -29,6 +30,7 @@ static void usage(FILE *f) {
 
 int main(int argc, char **argv) {
   if (argc > 1 && !strcmp(argv[1], "join")) return join_main(argc - 1, argv + 1);
+  if (argc > 1 && !strcmp(argv[1], "tunnel")) return tunnel_main(argc - 1, argv + 1);
   simulate_opts o = {NULL, "sim", 0, "8", "32Gi", "110", 10, 4, 5, NULL};
   static const struct option opts[] = {{"simulate", required_argument, 0, 's'},
                                        {"kubeconfig", required_argument, 0, 'k'},

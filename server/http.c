@@ -11,6 +11,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "metrics_api.h"
+#include "node_tunnel.h"
 #include "openapi.h"
 #include "rest.h"
 #include "sa_token.h"
@@ -373,7 +374,8 @@ static int handler(struct mg_connection *conn, void *unused) {
     goto done;
   }
   if (!strcmp(rq.path, "/metrics")) metrics_handle(&rq);
-  else if (!metrics_api_handle(&rq) && !discovery_handle(&rq) && !openapi_handle(&rq)) rest_handle(&rq);
+  else if (!node_tunnel_handle(&rq) && !metrics_api_handle(&rq) && !discovery_handle(&rq) && !openapi_handle(&rq))
+    rest_handle(&rq);
 
 done:;
   struct timespec t1;
@@ -423,6 +425,7 @@ int http_start(const http_config *cfg, char *err, size_t errlen) {
 
 void http_stop(void) {
   atomic_store(&ready, false);
+  node_tunnel_shutdown();
   if (ctx) mg_stop(ctx);
   ctx = NULL;
 }

@@ -43,7 +43,8 @@ static pid_t spawn(void) {
     dup2(fd, 2);
     close(fd);
   }
-  execl(binary, binary, "--kubeconfig", kubeconfig, "--name", node_name, "--data-dir", node_dir, (char *)NULL);
+  /* through join: it renews the certificate when due and starts the call-home tunnel */
+  execl(binary, binary, "join", "--name", node_name, "--data-dir", node_dir, (char *)NULL);
   fprintf(stderr, "ckube-server: cannot run %s: %s\n", binary, strerror(errno));
   _exit(127);
 }

@@ -1,7 +1,8 @@
 /* local_node.h - the node ckube-server runs in its own process tree (unless
  * --no-local-node): `ckube-node` from beside the server binary, in real-node
- * mode, with a client certificate for system:node:<hostname> the server
- * signs itself, restarted with back-off whenever it exits. */
+ * mode (through `ckube-node join`, which also starts its call-home tunnel),
+ * with a client certificate for system:node:<hostname> the server signs
+ * itself, restarted with back-off whenever it exits. */
 #ifndef CKUBE_LOCAL_NODE_H
 #define CKUBE_LOCAL_NODE_H
 
