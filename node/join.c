@@ -18,6 +18,7 @@
  * which the server approves for the same node, as kubelet's certificate
  * manager does. --bootstrap-only stops before the exec. */
 #include "join.h"
+#include "cert_renew.h"
 #include "csr.h"
 #include "https_client.h"
 #include "join_discovery.h"
@@ -55,12 +56,6 @@ static void usage(FILE *f) {
              "  --name       node name (default: the host name)\n"
              "  --data-dir   key, certificate and pod state (default /var/lib/ckube-node as root, ~/.ckube-node)\n"
              "  --bootstrap-only  stop after writing the credentials\n");
-}
-
-static void fail(const char *fmt, const char *a, const char *b) {
-  fprintf(stderr, "error: ");
-  fprintf(stderr, fmt, a, b);
-  fprintf(stderr, "\n");
 }
 
 static bool take(int argc, char **argv, int *i, const char *flag, const char **out) {
@@ -112,90 +107,6 @@ static bool name_held(https_client *c, const char *name, int *code) {
   return fresh;
 }
 
-static char *b64(const char *s) {
-  size_t n = strlen(s);
-  char *out = malloc(4 * ((n + 2) / 3) + 1);
-  EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)s, (int)n);
-  return out;
-}
-
-/* Creates a CSR for the node with key_pem and waits for its certificate
- * (PEM, malloc'd). NULL after printing why. */
-static char *request_certificate(https_client *c, const char *node, const char *key_pem, int timeout) {
-  char *req = csr_new_request(key_pem, node);
-  if (!req) {
-    fail("cannot create a certificate request for %s%s", node, "");
-    return NULL;
-  }
-  char *req64 = b64(req);
-  free(req);
-  json_t *csr = json_pack("{s:s,s:s,s:{s:s},s:{s:s,s:[s,s,s],s:s}}", "apiVersion", "certificates.k8s.io/v1", "kind",
-                          "CertificateSigningRequest", "metadata", "generateName", "node-csr-", "spec", "signerName",
-                          "kubernetes.io/kube-apiserver-client-kubelet", "usages", "digital signature",
-                          "key encipherment", "client auth", "request", req64);
-  free(req64);
-  json_t *out = NULL;
-  int code = https_call(c, "POST", CSR_PATH, csr, NULL, &out);
-  json_decref(csr);
-  if (code != 201) {
-    const char *msg = json_string_value(json_object_get(out, "message"));
-    fail(code == 401 ? "the API server refused the credentials (%s): the token is unknown or expired%s"
-                     : "cannot create the certificate signing request: %s%s",
-         msg ? msg : "no answer", "");
-    json_decref(out);
-    return NULL;
-  }
-  char name[300], path[400];
-  snprintf(name, sizeof name, "%s", json_string_value(json_object_get(json_object_get(out, "metadata"), "name")));
-  json_decref(out);
-  snprintf(path, sizeof path, CSR_PATH "/%s", name);
-  fprintf(stderr, "[join] certificate signing request %s sent, waiting for its approval\n", name);
-  char *cert = NULL;
-  for (int waited = 0; waited < timeout * 4 && !cert; waited++) {
-    out = NULL;
-    code = https_call(c, "GET", path, NULL, NULL, &out);
-    const json_t *st = json_object_get(out, "status");
-    size_t i;
-    json_t *cond;
-    json_array_foreach(json_object_get(st, "conditions"), i, cond) {
-      const char *t = json_string_value(json_object_get(cond, "type"));
-      if (t && (!strcmp(t, "Denied") || !strcmp(t, "Failed"))) {
-        const char *msg = json_string_value(json_object_get(cond, "message"));
-        fail(!strcmp(t, "Denied") ? "the certificate signing request %s was denied: %s"
-                                  : "the certificate signing request %s failed: %s",
-             name, msg ? msg : "");
-        json_decref(out);
-        return NULL;
-      }
-    }
-    const char *crt = json_string_value(json_object_get(st, "certificate"));
-    if (code == 200 && crt && *crt) {
-      size_t n = strlen(crt);
-      cert = malloc(n + 1);
-      int m = EVP_DecodeBlock((unsigned char *)cert, (const unsigned char *)crt, (int)n);
-      while (m > 0 && n > 0 && crt[n - 1] == '=') m--, n--;
-      cert[m > 0 ? m : 0] = 0;
-    }
-    json_decref(out);
-    if (!cert) usleep(250000);
-  }
-  if (!cert) {
-    fail("timed out waiting for the certificate signing request %s to be signed%s", name, "");
-    https_call(c, "DELETE", path, NULL, NULL, NULL);
-  }
-  return cert;
-}
-
-/* Writes the new credentials: key and certificate files and the kubeconfig. */
-static int save_credentials(const char *dir, const char *server, const char *ca, const char *cert, const char *key) {
-  char kc[1100], p[1100];
-  snprintf(p, sizeof p, "%s/kubelet-client.crt", dir);
-  FILE *f = fopen(p, "w");
-  if (f) fputs(cert, f), fclose(f);
-  snprintf(kc, sizeof kc, "%s/kubelet.kubeconfig", dir);
-  return write_node_kubeconfig(kc, server, ca, cert, key, NULL);
-}
-
 static int bootstrap(const join_opts *o, const char *kubeconfig) {
   if (!o->url || !o->token || !o->pin) {
     fprintf(stderr, "error: %s does not exist: join needs the API server URL, --token and "
@@ -229,8 +140,8 @@ static int bootstrap(const join_opts *o, const char *kubeconfig) {
     fprintf(stderr, "error: the API server refused the bootstrap token: it is unknown or has expired\n");
     goto done;
   }
-  if (!(key = csr_new_key()) || !(cert = request_certificate(c, o->name, key, o->csr_timeout))) goto done;
-  if (save_credentials(o->data_dir, o->url, ca, cert, key) != 0) {
+  if (!(key = csr_new_key()) || !(cert = cert_request(c, o->name, key, o->csr_timeout))) goto done;
+  if (cert_save(o->data_dir, o->url, ca, cert, key) != 0) {
     fprintf(stderr, "error: cannot write %s/kubelet.kubeconfig\n", o->data_dir);
     goto done;
   }
@@ -242,47 +153,6 @@ done:
   free(ca);
   free(key);
   free(cert);
-  return rc;
-}
-
-/* Rejoin: renews the client certificate when due (or asked). 0, or 1 after printing why. */
-static int renew_if_due(const join_opts *o, const char *kubeconfig) {
-  char *server = NULL, *ca = NULL, *cert = NULL, *key = NULL;
-  int rc = 1;
-  time_t nb, na, now = time(NULL);
-  if (read_node_kubeconfig(kubeconfig, &server, &ca, &cert, &key) != 0 || !cert || !key ||
-      csr_cert_validity(cert, &nb, &na) != 0) {
-    fprintf(stderr, "error: %s holds no usable client certificate\n", kubeconfig);
-    goto done;
-  }
-  if (na <= now) {
-    fprintf(stderr, "error: the client certificate in %s expired: remove it and join again with a new token\n",
-            kubeconfig);
-    goto done;
-  }
-  if (!o->renew && now < nb + (na - nb) / 10 * 8) {
-    rc = 0;
-    goto done;
-  }
-  char err[300];
-  https_client *c = https_client_open(kubeconfig, err, sizeof err);
-  if (!c) {
-    fprintf(stderr, "error: cannot renew the client certificate: %s\n", err);
-    goto done;
-  }
-  char *nkey = csr_new_key(), *ncert = nkey ? request_certificate(c, o->name, nkey, o->csr_timeout) : NULL;
-  https_client_close(c);
-  if (ncert && save_credentials(o->data_dir, server, ca, ncert, nkey) == 0) {
-    fprintf(stderr, "[join] client certificate of node %s renewed\n", o->name);
-    rc = 0;
-  }
-  free(nkey);
-  free(ncert);
-done:
-  free(server);
-  free(ca);
-  free(cert);
-  free(key);
   return rc;
 }
 
@@ -344,7 +214,7 @@ int join_main(int argc, char **argv) {
   }
   char kubeconfig[1100];
   snprintf(kubeconfig, sizeof kubeconfig, "%s/kubelet.kubeconfig", o.data_dir);
-  int rc = access(kubeconfig, R_OK) == 0 ? renew_if_due(&o, kubeconfig) : bootstrap(&o, kubeconfig);
+  int rc = access(kubeconfig, R_OK) == 0 ? cert_renew_if_due(o.data_dir, o.name, o.renew, o.csr_timeout) : bootstrap(&o, kubeconfig);
   if (rc != 0 && created) rmdir(o.data_dir); /* a refused join leaves nothing behind */
   if (rc == 0 && !o.bootstrap_only) exec_node(&o, kubeconfig), rc = 1;
   free(o.pass);

@@ -4,8 +4,10 @@
  * the container's newest log file (or, for previous, the one before it);
  * follow polls the file every 250 ms and ends once the container stopped
  * (its pid file is gone) or restarted (a newer log file appeared) and
- * everything was sent, or when the server answers 410 (the client left). */
+ * everything was sent, or when the server answers 410 (the client left).
+ * A thread renews the node's client certificate when due (cert_renew.h). */
 #include "tunnel.h"
+#include "cert_renew.h"
 #include "cri_log.h"
 #include "https_client.h"
 #include "log.h"
@@ -181,7 +183,22 @@ static void *serve(void *arg) {
   return NULL;
 }
 
+/* kubelet's certificate manager for the running node: renews
+ * DIR/kubelet.kubeconfig when due (checked every minute); connections
+ * opened afterwards use the new certificate. */
+static void *rotate(void *arg) {
+  const tunnel_opts *o = arg;
+  for (;;) {
+    long until = cert_seconds_until_due(o->data_dir);
+    if (until <= 0) cert_renew_if_due(o->data_dir, o->node, false, 300);
+    sleep(60);
+  }
+  return NULL;
+}
+
 int tunnel_run(const tunnel_opts *o, volatile sig_atomic_t *stop) {
+  pthread_t rotator;
+  if (pthread_create(&rotator, NULL, rotate, (void *)o) == 0) pthread_detach(rotator);
   char path[400];
   snprintf(path, sizeof path, "/ckube/v1/tunnel/%s/requests", o->node);
   int backoff = 1;
