@@ -24,6 +24,7 @@
 typedef struct chunk {
   char *data;
   size_t len;
+  int channel;
   struct chunk *next;
 } chunk;
 
@@ -33,8 +34,10 @@ typedef struct treq {
   bool sent, answered, finished, gone;
   int status;
   char *message;
-  chunk *head, *tail;
+  chunk *head, *tail; /* from the node */
   size_t queued;
+  json_t *input;      /* to the node: [{channel, data}] not yet fetched */
+  bool input_closed;
   time_t created;
   struct treq *next;
 } treq;
@@ -186,9 +189,16 @@ static void serve_response(http_req *rq, const char *node, const char *id) {
       r->message = msg ? strdup(msg) : NULL;
       r->answered = true;
     }
+    if (json_object_get(body, "exitCode")) {
+      free(r->message);
+      char m[64];
+      snprintf(m, sizeof m, "%lld", (long long)json_integer_value(json_object_get(body, "exitCode")));
+      r->message = strdup(m);
+    }
     if (len > 0) {
       chunk *c = malloc(sizeof *c);
-      *c = (chunk){data, (size_t)len, NULL};
+      json_int_t ch = json_integer_value(json_object_get(body, "channel"));
+      *c = (chunk){data, (size_t)len, ch ? (int)ch : 1, NULL};
       data = NULL;
       if (r->tail) r->tail->next = c;
       else r->head = c;
@@ -203,6 +213,23 @@ static void serve_response(http_req *rq, const char *node, const char *id) {
   json_decref(body);
   if (alive) http_send(rq, 200, "application/json", "{}", 2);
   else http_send_status(rq, status_failure(410, "Gone", "the client of this request is gone", NULL));
+}
+
+/* GET .../NODE/input/ID: what the client sent for the node (waits up to 10 s). */
+static void serve_input(http_req *rq, const char *node, const char *id) {
+  pthread_mutex_lock(&mu);
+  treq *r = find_req(id, node);
+  struct timespec until;
+  deadline_in(&until, 10);
+  while (r && !r->gone && !r->finished && !json_array_size(r->input) && !r->input_closed &&
+         pthread_cond_timedwait(&cv, &mu, &until) == 0)
+    r = find_req(id, node);
+  json_t *out = json_pack("{s:o,s:b,s:b}", "items", r && r->input ? r->input : json_array(), "closed",
+                          r && r->input_closed, "gone", !r || r->gone || r->finished);
+  if (r) r->input = json_array();
+  pthread_mutex_unlock(&mu);
+  http_send_json(rq, 200, out);
+  json_decref(out);
 }
 
 bool node_tunnel_handle(http_req *rq) {
@@ -224,12 +251,108 @@ bool node_tunnel_handle(http_req *rq) {
     http_send_status(rq, status_failure(403, "Forbidden", msg, NULL));
   } else if (!strcmp(rq->method, "GET") && !strcmp(what, "requests") && !*id) {
     serve_stream(rq, node);
+  } else if (!strcmp(rq->method, "GET") && !strcmp(what, "input") && *id) {
+    serve_input(rq, node, id);
   } else if (!strcmp(rq->method, "POST") && !strcmp(what, "responses") && *id) {
     serve_response(rq, node, id);
   } else {
     http_send_status(rq, status_failure(404, "NotFound", "the server could not find the requested resource", NULL));
   }
   return true;
+}
+
+static void free_req(treq *r) {
+  for (chunk *c = r->head, *next; c; c = next) {
+    next = c->next;
+    free(c->data);
+    free(c);
+  }
+  json_decref(r->line);
+  json_decref(r->input);
+  free(r->message);
+  free(r);
+}
+
+treq *node_tunnel_request(const char *node, json_t *line) {
+  treq *r = calloc(1, sizeof *r);
+  snprintf(r->id, sizeof r->id, "%s-%lu-%ld", json_string_value(json_object_get(line, "kind")) ?: "req",
+           (unsigned long)atomic_fetch_add(&next_id, 1) + 1, (long)time(NULL));
+  snprintf(r->node, sizeof r->node, "%s", node);
+  r->created = time(NULL);
+  r->input = json_array();
+  json_object_set_new(line, "id", json_string(r->id));
+  r->line = line;
+  pthread_mutex_lock(&mu);
+  if (!find_tunnel(node)) {
+    pthread_mutex_unlock(&mu);
+    free_req(r);
+    return NULL;
+  }
+  r->next = reqs;
+  reqs = r;
+  pthread_cond_broadcast(&cv);
+  pthread_mutex_unlock(&mu);
+  return r;
+}
+
+int node_tunnel_next(treq *r, int *channel, char **data, size_t *len, int *status, char **message) {
+  pthread_mutex_lock(&mu);
+  int rc;
+  for (;;) {
+    chunk *c = r->head;
+    if (c && r->answered && r->status == 200) {
+      r->head = c->next;
+      if (!r->head) r->tail = NULL;
+      r->queued -= c->len;
+      pthread_cond_broadcast(&cv);
+      *channel = c->channel, *data = c->data, *len = c->len;
+      free(c);
+      rc = 1;
+      break;
+    }
+    if (r->gone || r->finished || (r->answered && r->status != 200)) {
+      rc = 0;
+      break;
+    }
+    if (!r->answered && time(NULL) - r->created > FIRST_ANSWER_SECONDS) {
+      r->status = 504;
+      r->answered = r->finished = true;
+      continue;
+    }
+    struct timespec until;
+    deadline_in(&until, 1);
+    pthread_cond_timedwait(&cv, &mu, &until);
+  }
+  *status = r->status;
+  *message = r->message ? strdup(r->message) : NULL;
+  pthread_mutex_unlock(&mu);
+  return rc;
+}
+
+void node_tunnel_input(treq *r, int channel, const char *data, size_t len, bool close) {
+  pthread_mutex_lock(&mu);
+  if (len) {
+    char *b64 = malloc(4 * ((len + 2) / 3) + 1);
+    EVP_EncodeBlock((unsigned char *)b64, (const unsigned char *)data, (int)len);
+    json_array_append_new(r->input, json_pack("{s:i,s:s}", "channel", channel, "data", b64));
+    free(b64);
+  }
+  if (close) r->input_closed = true;
+  pthread_cond_broadcast(&cv);
+  pthread_mutex_unlock(&mu);
+}
+
+void node_tunnel_release(treq *r) {
+  pthread_mutex_lock(&mu);
+  r->gone = true;
+  for (treq **p = &reqs; *p; p = &(*p)->next)
+    if (*p == r) {
+      *p = r->next;
+      break;
+    }
+  pthread_cond_broadcast(&cv);
+  pthread_mutex_unlock(&mu);
+  free_req(r);
 }
 
 static void set_query_opt(json_t *line, http_req *rq, const char *name, bool boolean) {
@@ -242,107 +365,44 @@ static void set_query_opt(json_t *line, http_req *rq, const char *name, bool boo
   }
 }
 
-static void free_req(treq *r) {
-  for (chunk *c = r->head, *next; c; c = next) {
-    next = c->next;
-    free(c->data);
-    free(c);
-  }
-  json_decref(r->line);
-  free(r->message);
-  free(r);
-}
-
 bool node_tunnel_pod_log(http_req *rq, const char *node, const json_t *pod, const char *container) {
   const json_t *md = json_object_get(pod, "metadata");
-  treq *r = calloc(1, sizeof *r);
-  snprintf(r->id, sizeof r->id, "log-%lu-%ld", (unsigned long)atomic_fetch_add(&next_id, 1) + 1, (long)time(NULL));
-  snprintf(r->node, sizeof r->node, "%s", node);
-  r->created = time(NULL);
-  r->line = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "id", r->id, "kind", "log", "namespace",
-                      json_string_value(json_object_get(md, "namespace")) ?: "", "pod",
-                      json_string_value(json_object_get(md, "name")) ?: "", "podUID",
-                      json_string_value(json_object_get(md, "uid")) ?: "", "container", container);
+  json_t *line = json_pack("{s:s,s:s,s:s,s:s,s:s}", "kind", "log", "namespace",
+                           json_string_value(json_object_get(md, "namespace")) ?: "", "pod",
+                           json_string_value(json_object_get(md, "name")) ?: "", "podUID",
+                           json_string_value(json_object_get(md, "uid")) ?: "", "container", container);
   static const char *const bools[] = {"follow", "previous", "timestamps", NULL};
   static const char *const values[] = {"tailLines", "limitBytes", "sinceSeconds", "sinceTime", NULL};
-  for (int i = 0; bools[i]; i++) set_query_opt(r->line, rq, bools[i], true);
-  for (int i = 0; values[i]; i++) set_query_opt(r->line, rq, values[i], false);
-  pthread_mutex_lock(&mu);
-  if (!find_tunnel(node)) {
-    pthread_mutex_unlock(&mu);
-    free_req(r);
-    return false;
-  }
-  r->next = reqs;
-  reqs = r;
-  pthread_cond_broadcast(&cv);
+  for (int i = 0; bools[i]; i++) set_query_opt(line, rq, bools[i], true);
+  for (int i = 0; values[i]; i++) set_query_opt(line, rq, values[i], false);
+  treq *r = node_tunnel_request(node, line);
+  if (!r) return false;
   bool started = false;
-  while (!r->gone) {
-    chunk *c = r->head;
-    if (c) {
-      r->head = c->next;
-      if (!r->head) r->tail = NULL;
-      r->queued -= c->len;
-      pthread_cond_broadcast(&cv);
-    }
-    bool answered = r->answered, finished = r->finished;
-    if (!c && !finished && !(answered && r->status != 200)) {
-      if (!answered && time(NULL) - r->created > FIRST_ANSWER_SECONDS) {
-        r->status = 504;
-        r->answered = finished = r->finished = true;
-      } else {
-        struct timespec until;
-        deadline_in(&until, 1);
-        pthread_cond_timedwait(&cv, &mu, &until);
-        continue;
-      }
-    }
-    int status = r->status;
-    char *message = r->message ? strdup(r->message) : NULL;
-    pthread_mutex_unlock(&mu);
-    bool ok = true;
-    if (!started && status != 200) {
-      char msg[700];
+  int channel, status;
+  char *data, *message;
+  size_t len;
+  for (;;) {
+    int more = node_tunnel_next(r, &channel, &data, &len, &status, &message);
+    if (!more && status != 200 && !started) {
       if (status == 400 || status == 404)
         http_send_status(rq, status_bad_request("%s", message ? message : "the node refused the request"));
-      else {
-        snprintf(msg, sizeof msg, "Get \"https://%s/containerLogs/%s/%s/%s\": %s", node,
-                 json_string_value(json_object_get(r->line, "namespace")),
-                 json_string_value(json_object_get(r->line, "pod")), container,
-                 message ? message : status == 503 ? "the node's tunnel closed" : "the node did not answer");
-        http_send_status(rq, status_internal("%s", msg));
-      }
+      else
+        http_send_status(rq, status_internal("Get \"https://%s/containerLogs/%s/%s/%s\": %s", node, rq->ns, rq->name,
+                                             container, message ? message
+                                                        : status == 503 ? "the node's tunnel closed"
+                                                                        : "the node did not answer"));
       free(message);
-      free(c ? c->data : NULL);
-      free(c);
-      pthread_mutex_lock(&mu);
-      r->gone = true;
       break;
     }
     free(message);
-    if (!started && (c || finished)) {
-      http_stream_start(rq, "text/plain");
-      started = true;
-    }
-    if (c) {
-      ok = http_stream_write(rq, c->data, c->len);
-      free(c->data);
-      free(c);
-    }
-    pthread_mutex_lock(&mu);
-    if (!ok) r->gone = true;
-    else if (finished && !r->head) break;
+    if (!started) started = http_stream_start(rq, "text/plain");
+    if (!more) break;
+    bool ok = http_stream_write(rq, data, len);
+    free(data);
+    if (!ok) break;
   }
-  r->gone = true;
-  for (treq **p = &reqs; *p; p = &(*p)->next)
-    if (*p == r) {
-      *p = r->next;
-      break;
-    }
-  pthread_cond_broadcast(&cv);
-  pthread_mutex_unlock(&mu);
   if (started) http_stream_end(rq);
-  free_req(r);
+  node_tunnel_release(r);
   return true;
 }
 
