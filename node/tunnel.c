@@ -7,6 +7,7 @@
  * everything was sent, or when the server answers 410 (the client left).
  * A thread renews the node's client certificate when due (cert_renew.h). */
 #include "tunnel.h"
+#include "tunnel_internal.h"
 #include "cert_renew.h"
 #include "cri_log.h"
 #include "https_client.h"
@@ -26,19 +27,10 @@
 #define CHUNK (48 * 1024)
 #define FOLLOW_POLL_US 250000
 
-typedef struct {
-  const tunnel_opts *o;
-  json_t *req;
-  https_client *c;
-  char path[400];
-  bool sent_status, gone;
-  char *buf; /* output not yet posted */
-  size_t len;
-} answer;
-
 /* POSTs one piece of the answer; false once the server no longer wants it. */
-static bool post(answer *a, int status, const char *message, const char *data, size_t len, bool end) {
-  json_t *body = json_pack("{s:b}", "end", end);
+bool tunnel_post(answer *a, int status, const char *message, const char *data, size_t len, bool end) {
+  json_t *body = json_pack("{s:b,s:i}", "end", end, "channel", a->channel ? a->channel : 1);
+  if (end && a->exit_code >= 0) json_object_set_new(body, "exitCode", json_integer(a->exit_code));
   if (!a->sent_status) {
     json_object_set_new(body, "status", json_integer(status));
     if (message) json_object_set_new(body, "message", json_string(message));
@@ -60,7 +52,7 @@ static bool post(answer *a, int status, const char *message, const char *data, s
 }
 
 static int flush_out(answer *a, bool end) {
-  bool ok = post(a, 200, NULL, a->buf, a->len, end);
+  bool ok = tunnel_post(a, 200, NULL, a->buf, a->len, end);
   a->len = 0;
   return ok ? 0 : -1;
 }
@@ -95,7 +87,7 @@ static int log_numbers(const char *dir, long *newest, long *before) {
   return 0;
 }
 
-static const char *jstr(const json_t *o, const char *k) { return json_string_value(json_object_get(o, k)) ?: ""; }
+const char *jstr(const json_t *o, const char *k) { return json_string_value(json_object_get(o, k)) ?: ""; }
 
 static char *read_from(const char *path, long long *offset, size_t *len) {
   FILE *f = fopen(path, "rb");
@@ -120,13 +112,13 @@ static void serve_log(answer *a) {
   char msg[600];
   if (!*uid || strchr(uid, '/') || strchr(cname, '/') || log_numbers(dir, &newest, &before) != 0 || newest < 0) {
     snprintf(msg, sizeof msg, "container \"%s\" in pod \"%s\" is waiting to start - no logs yet", cname, pod);
-    post(a, 400, msg, NULL, 0, true);
+    tunnel_post(a, 400, msg, NULL, 0, true);
     return;
   }
   bool previous = json_is_true(json_object_get(r, "previous"));
   if (previous && before < 0) {
     snprintf(msg, sizeof msg, "previous terminated container \"%s\" in pod \"%s\" not found", cname, pod);
-    post(a, 400, msg, NULL, 0, true);
+    tunnel_post(a, 400, msg, NULL, 0, true);
     return;
   }
   long number = previous ? before : newest;
@@ -145,7 +137,7 @@ static void serve_log(answer *a) {
   char *buf = read_from(file, &offset, &len);
   if (!buf) {
     snprintf(msg, sizeof msg, "failed to open log file for container \"%s\" in pod \"%s\"", cname, pod);
-    post(a, 404, msg, NULL, 0, true);
+    tunnel_post(a, 404, msg, NULL, 0, true);
     return;
   }
   size_t start = json_is_integer(tl) ? cri_tail_start(buf, len, json_integer_value(tl)) : 0;
@@ -154,7 +146,7 @@ static void serve_log(answer *a) {
   bool follow = json_is_true(json_object_get(r, "follow")) && !previous;
   while (follow && !done && !a->gone) {
     if (a->len && flush_out(a, false) != 0) break;
-    if (!a->sent_status && !post(a, 200, NULL, NULL, 0, false)) break;
+    if (!a->sent_status && !tunnel_post(a, 200, NULL, NULL, 0, false)) break;
     usleep(FOLLOW_POLL_US);
     long n2, b2;
     bool running = access(pidfile, F_OK) == 0;
@@ -175,7 +167,8 @@ static void *serve(void *arg) {
   a->buf = malloc(CHUNK);
   if (!a->c) LOGW("tunnel: cannot answer %s: %s", jstr(a->req, "id"), err);
   else if (!strcmp(jstr(a->req, "kind"), "log")) serve_log(a);
-  else post(a, 400, "unsupported request kind", NULL, 0, true);
+  else if (!strcmp(jstr(a->req, "kind"), "exec")) tunnel_exec(a);
+  else tunnel_post(a, 400, "unsupported request kind", NULL, 0, true);
   https_client_close(a->c);
   json_decref(a->req);
   free(a->buf);
@@ -214,6 +207,7 @@ int tunnel_run(const tunnel_opts *o, volatile sig_atomic_t *stop) {
       while (!*stop && https_stream_next(c, &req)) {
         answer *a = calloc(1, sizeof *a);
         a->o = o;
+        a->exit_code = -1;
         a->req = req;
         pthread_t t;
         if (pthread_create(&t, NULL, serve, a) == 0) pthread_detach(t);

@@ -8,6 +8,7 @@
 #include "http.h"
 #include "bootstrap_auth.h"
 #include "discovery.h"
+#include "exec_ws.h"
 #include "log.h"
 #include "metrics.h"
 #include "metrics_api.h"
@@ -295,6 +296,11 @@ static bool anonymous_allowed(struct mg_connection *conn, const struct mg_reques
   return true;
 }
 
+json_t *http_connection_user(struct mg_connection *conn) {
+  json_t *user = NULL;
+  return authenticated(conn, mg_get_request_info(conn), &user) ? user : NULL;
+}
+
 static bool open_path(const char *p) {
   return !strcmp(p, "/healthz") || !strcmp(p, "/livez") || !strcmp(p, "/readyz") || !strcmp(p, "/version") ||
          !strncmp(p, "/healthz/", 9) || !strncmp(p, "/livez/", 7) || !strncmp(p, "/readyz/", 8);
@@ -419,6 +425,7 @@ int http_start(const http_config *cfg, char *err, size_t errlen) {
     return -1;
   }
   mg_set_request_handler(ctx, "/", handler, NULL);
+  exec_ws_register(ctx);
   atomic_store(&ready, true);
   return 0;
 }

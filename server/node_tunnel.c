@@ -342,6 +342,13 @@ void node_tunnel_input(treq *r, int channel, const char *data, size_t len, bool 
   pthread_mutex_unlock(&mu);
 }
 
+void node_tunnel_cancel(treq *r) {
+  pthread_mutex_lock(&mu);
+  r->gone = true;
+  pthread_cond_broadcast(&cv);
+  pthread_mutex_unlock(&mu);
+}
+
 void node_tunnel_release(treq *r) {
   pthread_mutex_lock(&mu);
   r->gone = true;

@@ -39,6 +39,8 @@ treq *node_tunnel_request(const char *node, json_t *line);
 int node_tunnel_next(treq *r, int *channel, char **data, size_t *len, int *status, char **message);
 /* Input for the node (stdin, resize): data on channel; close ends stdin. */
 void node_tunnel_input(treq *r, int channel, const char *data, size_t len, bool close);
+/* The client is gone: node_tunnel_next returns 0, the node's answers get 410. */
+void node_tunnel_cancel(treq *r);
 /* Ends the request (the node's further answers get 410) and frees it. */
 void node_tunnel_release(treq *r);
 
