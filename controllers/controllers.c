@@ -64,9 +64,13 @@ void controllers_start(void) {
   resourcequota_controller_start();
   lb_allocator_start();
   hpa_controller_start();
+  bootstrap_signer_start();
+  csr_signer_start();
 }
 
 void controllers_stop(void) {
+  csr_signer_stop();
+  bootstrap_signer_stop();
   hpa_controller_stop();
   lb_allocator_stop();
   resourcequota_controller_stop();

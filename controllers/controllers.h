@@ -119,4 +119,12 @@ void lb_allocator_stop(void);
 void hpa_controller_start(void);
 void hpa_controller_stop(void);
 
+/* bootstrapsigner: jws-kubeconfig-<id> signatures in kube-public/cluster-info. */
+void bootstrap_signer_start(void);
+void bootstrap_signer_stop(void);
+
+/* csrapproving + csrsigning: kubelet client CSRs approved, approved CSRs signed by the CA. */
+void csr_signer_start(void);
+void csr_signer_stop(void);
+
 #endif

@@ -2,13 +2,16 @@
  * nodes (register, keep alive, report pods as running without running
  * anything); without it, it is this machine's kubelet: it registers the
  * node --name and runs the pods bound to it as processes
- * (real_node.h). `--builtin NAME` runs one of the programs behind
- * registry-less images (builtin_http.h). */
+ * (real_node.h). `join` bootstraps a node with a token (join.h), `tunnel`
+ * is its call-home connection (tunnel.h), and `--builtin NAME` runs one of
+ * the programs behind registry-less images (builtin_http.h). */
 #include "builtin_http.h"
+#include "join.h"
 #include "log.h"
 #include "real_node.h"
 #include "simulate.h"
 #include "simulate_status.h"
+#include "tunnel.h"
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -37,6 +40,8 @@ static void usage(FILE *f) {
 
 int main(int argc, char **argv) {
   if (argc > 2 && !strcmp(argv[1], "--builtin")) return builtin_main(argc - 2, argv + 2);
+  if (argc > 1 && !strcmp(argv[1], "join")) return join_main(argc - 1, argv + 1);
+  if (argc > 1 && !strcmp(argv[1], "tunnel")) return tunnel_main(argc - 1, argv + 1);
   simulate_opts o = {NULL, "sim", 0, "8", "32Gi", "110", 10, 4, 5, NULL};
   real_node_opts r = {0};
   int heartbeat = 0;

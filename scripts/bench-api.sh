@@ -74,7 +74,7 @@ PY
 
 # --- ckube
 P=$(port); D=$T/ckube
-"$CKUBE_BIN" --data-dir "$D" --listen "127.0.0.1:$P" >"$T/ckube.log" 2>&1 & PIDS+=($!); CK=$!
+"$CKUBE_BIN" --data-dir "$D" --listen "127.0.0.1:$P" --no-local-node >"$T/ckube.log" 2>&1 & PIDS+=($!); CK=$!
 for i in $(seq 100); do curl -sk "https://127.0.0.1:$P/readyz" | grep -q ok && break; sleep 0.1; done
 sleep 1
 row ckube "idle RSS" "$(( $(rss_kb $CK) / 1024 ))" MiB
@@ -86,7 +86,7 @@ watch_bench ckube "https://127.0.0.1:$P" "$TOK"
 kill $CK; wait $CK 2>/dev/null || true
 # the 10k-object workload (scripts/bench-10k.py) and memory at exactly 10k pods, on a fresh server
 P=$(port); D=$T/ckube10k
-"$CKUBE_BIN" --data-dir "$D" --listen "127.0.0.1:$P" >"$T/ckube10k.log" 2>&1 & PIDS+=($!); CK=$!
+"$CKUBE_BIN" --data-dir "$D" --listen "127.0.0.1:$P" --no-local-node >"$T/ckube10k.log" 2>&1 & PIDS+=($!); CK=$!
 for i in $(seq 100); do curl -sk "https://127.0.0.1:$P/readyz" | grep -q ok && break; sleep 0.1; done
 /usr/bin/python3 scripts/bench-10k.py k8s "https://127.0.0.1:$P" "$(cat "$D/pki/admin.token")" ckube | tee -a "$OUT"
 row ckube "RSS at 10k pods (fresh server)" "$(( $(rss_kb $CK) / 1024 ))" MiB

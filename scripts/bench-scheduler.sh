@@ -26,7 +26,7 @@ cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 
 trap cleanup EXIT
 PORT=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
 URL=https://127.0.0.1:$PORT
-"$SERVER" --data-dir "$T/data" --listen 127.0.0.1:$PORT >"$T/server.log" 2>&1 &
+"$SERVER" --data-dir "$T/data" --listen 127.0.0.1:$PORT --no-local-node >"$T/server.log" 2>&1 &
 SPID=$!
 PIDS+=($SPID)
 for _ in $(seq 100); do curl -sk "$URL/readyz" 2>/dev/null | grep -q ok && break; sleep 0.2; done

@@ -230,6 +230,7 @@ api_result api_create(const resource *r, const char *ns, json_t *obj, const api_
   }
   kinds_default(&r->ref, obj);
   kinds_prepare_create(&r->ref, obj);
+  csr_prepare_create(&r->ref, obj, o ? o->user : NULL);
   char name_buf[512]; /* a copy: a mutating webhook's patch replaces the object's metadata */
   snprintf(name_buf, sizeof name_buf, "%s", meta_str(obj, "name") ? meta_str(obj, "name") : "");
   name = name_buf;

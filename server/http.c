@@ -1,13 +1,18 @@
 /* http.c - CivetWeb setup, request intake (body limit, authentication,
  * content negotiation), routing to the handlers, and response writing.
  * Authentication: a client certificate signed by the cluster CA, the admin
- * bearer token, or a ServiceAccount token (sa_token.c); /healthz, /livez, /readyz and /version are open, as in
- * Kubernetes' default RBAC (system:public-info-viewer). */
+ * bearer token, a ServiceAccount token (sa_token.c) or a bootstrap token (bootstrap_auth.c); /healthz, /livez,
+ * /readyz and /version are open, as in Kubernetes' default RBAC (system:public-info-viewer), and so is GET of
+ * the kube-public/cluster-info ConfigMap for a request without credentials (kubeadm's anonymous binding), which
+ * joining nodes read to learn the CA. */
 #include "http.h"
+#include "bootstrap_auth.h"
 #include "discovery.h"
+#include "exec_ws.h"
 #include "log.h"
 #include "metrics.h"
 #include "metrics_api.h"
+#include "node_tunnel.h"
 #include "openapi.h"
 #include "rest.h"
 #include "sa_token.h"
@@ -240,6 +245,8 @@ bool http_authenticate_token(const char *t, char *user, size_t len, json_t *grou
   if (token[0] && !strcmp(t, token)) {
     snprintf(user, len, "kubernetes-admin");
     if (groups) json_array_append_new(groups, json_string("system:masters"));
+  } else if (bootstrap_token_shaped(t)) {
+    if (!bootstrap_token_authenticate(t, user, len, groups)) return false;
   } else if (sa_token_verify(t, user, len)) {
     if (groups) {
       char g[600];
@@ -293,6 +300,22 @@ static bool authenticated(struct mg_connection *conn, const struct mg_request_in
     return true;
   }
   return false;
+}
+
+#define CLUSTER_INFO_PATH "/api/v1/namespaces/kube-public/configmaps/cluster-info"
+
+/* A request without credentials for the one object anonymous users may read. */
+static bool anonymous_allowed(struct mg_connection *conn, const struct mg_request_info *ri, json_t **user) {
+  if (ri->client_cert || mg_get_header(conn, "Authorization") || strcmp(ri->request_method, "GET") ||
+      strcmp(ri->local_uri, CLUSTER_INFO_PATH))
+    return false;
+  *user = json_pack("{s:s,s:[s]}", "username", "system:anonymous", "groups", "system:unauthenticated");
+  return true;
+}
+
+json_t *http_connection_user(struct mg_connection *conn) {
+  json_t *user = NULL;
+  return authenticated(conn, mg_get_request_info(conn), &user) ? user : NULL;
 }
 
 static bool open_path(const char *p) {
@@ -349,7 +372,7 @@ static int handler(struct mg_connection *conn, void *unused) {
   rq.accept = mg_get_header(conn, "Accept");
   rq.warnings = json_array();
 
-  if (!open_path(rq.path) && !authenticated(conn, ri, &rq.user)) {
+  if (!open_path(rq.path) && !authenticated(conn, ri, &rq.user) && !anonymous_allowed(conn, ri, &rq.user)) {
     rq.form = OUT_JSON;
     http_send_status(&rq, status_failure(401, "Unauthorized", "Unauthorized", NULL));
     goto done;
@@ -376,7 +399,8 @@ static int handler(struct mg_connection *conn, void *unused) {
     goto done;
   }
   if (!strcmp(rq.path, "/metrics")) metrics_handle(&rq);
-  else if (!metrics_api_handle(&rq) && !discovery_handle(&rq) && !openapi_handle(&rq)) rest_handle(&rq);
+  else if (!node_tunnel_handle(&rq) && !metrics_api_handle(&rq) && !discovery_handle(&rq) && !openapi_handle(&rq))
+    rest_handle(&rq);
 
 done:;
   struct timespec t1;
@@ -420,12 +444,14 @@ int http_start(const http_config *cfg, char *err, size_t errlen) {
     return -1;
   }
   mg_set_request_handler(ctx, "/", handler, NULL);
+  exec_ws_register(ctx);
   atomic_store(&ready, true);
   return 0;
 }
 
 void http_stop(void) {
   atomic_store(&ready, false);
+  node_tunnel_shutdown();
   if (ctx) mg_stop(ctx);
   ctx = NULL;
 }

@@ -57,7 +57,7 @@ static const kind_row rows[] = {
     {"networking.k8s.io", "Ingress", ingress_default, NULL, NULL, ingress_validate},
     {"extensions", "Ingress", ingress_default, NULL, NULL, ingress_validate},
     {"policy", "PodDisruptionBudget", NULL, NULL, NULL, pdb_validate},
-    {"certificates.k8s.io", "CertificateSigningRequest", csr_default, NULL, NULL, NULL},
+    {"certificates.k8s.io", "CertificateSigningRequest", csr_default, NULL, csr_update, NULL},
     {CRD_GROUP, "CustomResourceDefinition", crd_default, crd_create, crd_update, crd_validate},
 };
 

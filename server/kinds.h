@@ -50,4 +50,9 @@ void kinds_validate(const kind_ref *k, const json_t *obj, const json_t *old, fie
  * differs too). Sets apiVersion. Returns 0, -1 when unsupported. */
 int kinds_convert(json_t *obj, const char *from_group_version, const char *to_group_version);
 
+/* A CSR create (certificates strategy PrepareForCreate): spec.username, uid,
+ * groups and extra from the requester (user: authentication/v1 UserInfo, NULL
+ * for the server itself), status emptied: nobody creates an approved CSR. */
+void csr_prepare_create(const kind_ref *k, json_t *obj, const json_t *user);
+
 #endif

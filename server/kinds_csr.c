@@ -8,6 +8,7 @@
  * signature + key encipherment + client auth), kubelet-serving for a kubelet
  * serving CSR (DNS or IP SANs only, server auth), legacy-unknown otherwise,
  * also when the request does not parse. */
+#include "csr_request.h"
 #include "go_errors.h"
 #include "kinds_util.h"
 #include <openssl/err.h>
@@ -16,13 +17,7 @@
 #include <openssl/x509v3.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* What the kubelet checks of certificates/helpers.go look at in a CSR. */
-typedef struct {
-  bool org_is_nodes; /* Subject.Organization == ["system:nodes"] */
-  bool cn_is_node;   /* Subject.CommonName starts with system:node: */
-  int dns, ip, email, uri;
-} csr_facts;
+#include <time.h>
 
 static void read_subject(X509_NAME *subj, csr_facts *f) {
   int orgs = 0, last_cn = -1;
@@ -42,6 +37,7 @@ static void read_subject(X509_NAME *subj, csr_facts *f) {
   if (last_cn >= 0) {
     const ASN1_STRING *cn = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subj, last_cn));
     f->cn_is_node = ASN1_STRING_length(cn) >= 12 && !memcmp(ASN1_STRING_get0_data(cn), "system:node:", 12);
+    snprintf(f->cn, sizeof f->cn, "%.*s", ASN1_STRING_length(cn), (const char *)ASN1_STRING_get0_data(cn));
   }
 }
 
@@ -59,9 +55,7 @@ static void read_sans(X509_REQ *req, csr_facts *f) {
   sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
 }
 
-/* Parses the base64 PEM of spec.request as certificates.ParseCSR does: the
- * first PEM block must be a CERTIFICATE REQUEST. 0, or -1 when it is not. */
-static int parse_csr(const char *b64, csr_facts *f) {
+int csr_parse_request(const char *b64, csr_facts *f) {
   size_t len;
   unsigned char *pem = go_base64_decode(b64, strlen(b64), &len);
   if (!pem) return -1;
@@ -89,8 +83,7 @@ static int parse_csr(const char *b64, csr_facts *f) {
   return rc;
 }
 
-/* usages, as a set, equals {digital signature, key encipherment, third}. */
-static bool usages_are(const json_t *usages, const char *third) {
+bool csr_usages_are(const json_t *usages, const char *third) {
   const char *const want[] = {"digital signature", "key encipherment", third, NULL};
   bool seen[3] = {false, false, false};
   size_t i;
@@ -108,11 +101,11 @@ static bool usages_are(const json_t *usages, const char *third) {
 static const char *default_signer(const json_t *spec) {
   csr_facts f = {0};
   const char *request = kstr(spec, "request");
-  if (!request || parse_csr(request, &f) != 0 || !f.org_is_nodes || !f.cn_is_node || f.email || f.uri)
+  if (!request || csr_parse_request(request, &f) != 0 || !f.org_is_nodes || !f.cn_is_node || f.email || f.uri)
     return "kubernetes.io/legacy-unknown";
   const json_t *usages = json_object_get(spec, "usages");
-  if (!f.dns && !f.ip && usages_are(usages, "client auth")) return "kubernetes.io/kube-apiserver-client-kubelet";
-  if ((f.dns || f.ip) && usages_are(usages, "server auth")) return "kubernetes.io/kubelet-serving";
+  if (!f.dns && !f.ip && csr_usages_are(usages, "client auth")) return "kubernetes.io/kube-apiserver-client-kubelet";
+  if ((f.dns || f.ip) && csr_usages_are(usages, "server auth")) return "kubernetes.io/kubelet-serving";
   return "kubernetes.io/legacy-unknown";
 }
 
@@ -132,5 +125,44 @@ void csr_default(const kind_ref *k, json_t *obj) {
   json_array_foreach(json_object_get(json_object_get(obj, "status"), "conditions"), i, c) {
     const char *st = kstr(c, "status");
     if (json_is_object(c) && (!st || !*st)) json_object_set_new(c, "status", json_string("True"));
+  }
+}
+
+void csr_prepare_create(const kind_ref *k, json_t *obj, const json_t *user) {
+  if (!kis(k, "certificates.k8s.io", "CertificateSigningRequest")) return;
+  json_t *spec = kobj(obj, "spec");
+  static const char *const keys[] = {"username", "uid", "groups", "extra"};
+  for (size_t i = 0; i < 4; i++) {
+    const json_t *v = json_object_get(user, keys[i]);
+    if (v && !(json_is_string(v) && !*json_string_value(v))) json_object_set(spec, keys[i], (json_t *)v);
+    else json_object_del(spec, keys[i]);
+  }
+}
+
+static bool zero_time(const json_t *c, const char *key) {
+  const char *v = json_string_value(json_object_get(c, key));
+  return !v || !*v;
+}
+
+void csr_update(const kind_ref *k, const char *sub, json_t *obj, const json_t *old) {
+  if (!sub || (strcmp(sub, "status") && strcmp(sub, "approval"))) return;
+  char now[32];
+  time_t t = time(NULL);
+  strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+  size_t i, j;
+  json_t *c, *oc;
+  json_array_foreach(json_object_get(json_object_get(obj, "status"), "conditions"), i, c) {
+    if (!json_is_object(c)) continue;
+    if (zero_time(c, "lastUpdateTime")) json_object_set_new(c, "lastUpdateTime", json_string(now));
+    if (!zero_time(c, "lastTransitionTime")) continue;
+    const char *when = now;
+    json_array_foreach(json_object_get(json_object_get(old, "status"), "conditions"), j, oc) {
+      if (json_equal(json_object_get(oc, "type"), json_object_get(c, "type")) &&
+          json_equal(json_object_get(oc, "status"), json_object_get(c, "status")) && !zero_time(oc, "lastTransitionTime")) {
+        when = kstr(oc, "lastTransitionTime");
+        break;
+      }
+    }
+    json_object_set_new(c, "lastTransitionTime", json_string(when));
   }
 }

@@ -136,6 +136,11 @@ void pdb_validate(const kind_ref *k, const json_t *obj, const json_t *old, field
 void event_validate(const kind_ref *k, const json_t *obj, const json_t *old, field_errors *fe);
 /* kinds_csr.c: the v1beta1 defaults (signerName from the request) */
 void csr_default(const kind_ref *k, json_t *obj);
+/* Condition timestamps on /status and /approval updates (1.20's
+ * populateConditionTimestamps): lastUpdateTime now when unset,
+ * lastTransitionTime kept from an old condition of the same type and status,
+ * else now. */
+void csr_update(const kind_ref *k, const char *sub, json_t *obj, const json_t *old);
 /* kinds_ingress.c */
 void ingress_default(const kind_ref *k, json_t *obj);
 void ingress_validate(const kind_ref *k, const json_t *obj, const json_t *old, field_errors *fe);

@@ -4,9 +4,11 @@
  * Kubernetes API over HTTPS until SIGINT/SIGTERM. */
 #include "api.h"
 #include "bootstrap.h"
+#include "cluster_info.h"
 #include "controllers.h"
 #include "crd.h"
 #include "http.h"
+#include "local_node.h"
 #include "log.h"
 #include "metrics.h"
 #include "metrics_api.h"
@@ -14,6 +16,7 @@
 #include "sa_token.h"
 #include "registry.h"
 #include "store.h"
+#include "token_cli.h"
 #include "watch.h"
 #include "watch_cache.h"
 #include <errno.h>
@@ -31,12 +34,14 @@
 static void usage(FILE *f) {
   fprintf(f,
           "usage: ckube-server [--data-dir DIR] [--listen HOST:PORT] [options]\n"
+          "       ckube-server token create|list|delete ...   bootstrap tokens for ckube-node join\n"
           "  --data-dir DIR       cluster state, certificates and admin.kubeconfig\n"
           "                       (default /var/lib/ckube as root, ~/.ckube otherwise)\n"
           "  --listen HOST:PORT   HTTPS address of the API (default 127.0.0.1:6443; [::1]:6443 for IPv6)\n"
           "  --watch-window N     events kept for watch resumption (default 100000)\n"
           "  --http-threads N     server threads; each open watch holds one (default 512)\n"
-          "  --no-local-node      do not run a node in this process (there is none yet: accepted for scripts)\n"
+          "  --no-local-node      do not run the local node (by default ckube-server runs ckube-node from\n"
+          "                       beside its binary as node <hostname>, state in DIR/node)\n"
           "  --node-monitor-grace-period SECONDS  a node whose kubelet is silent this long is NotReady\n"
           "                       (Unknown) and tainted unreachable (default 40)\n"
           "  --leader-elect[=false]  run the controllers and the scheduler only while holding their\n"
@@ -96,7 +101,9 @@ int main(int argc, char **argv) {
   const char *home = getenv("HOME");
   if (geteuid() == 0) snprintf(default_dir, sizeof default_dir, "/var/lib/ckube");
   else snprintf(default_dir, sizeof default_dir, "%s/.ckube", home ? home : ".");
+  if (argc > 1 && !strcmp(argv[1], "token")) return token_main(argc - 1, argv + 1, default_dir);
   const char *data_dir = default_dir, *listen = "127.0.0.1:6443";
+  bool local_node = true;
   long window = 100000, threads = 512;
   const char *elect = "true";
   int lease_duration = 15, renew_deadline = 10, retry_period = 2;
@@ -121,7 +128,7 @@ int main(int argc, char **argv) {
     case 'l': listen = optarg; break;
     case 'w': window = atol(optarg); break;
     case 't': threads = atol(optarg); break;
-    case 'n': break;
+    case 'n': local_node = false; break;
     case 'G': node_lifecycle_set_grace_period(atoi(optarg)); break;
     case 'E': elect = optarg ? optarg : "true"; break;
     case 'L': lease_duration = seconds_arg(optarg); break;
@@ -202,6 +209,7 @@ int main(int argc, char **argv) {
   api_init(cc);
   const char *ep_host = !strcmp(host, "0.0.0.0") || !strcmp(host, "localhost") ? "127.0.0.1" : host;
   if (bootstrap_objects(!strcmp(ep_host, "::") ? "::1" : ep_host, port) != 0) LOGW("bootstrap objects incomplete");
+  cluster_info_ensure(url, pki.ca_cert);
   cache_reset_window(cc);
   crd_controller_start();
   metrics_api_init();
@@ -218,10 +226,12 @@ int main(int argc, char **argv) {
   provisioner_set_root(data_dir);
   controllers_run(&leader);
   LOGI("ckube-server serving the Kubernetes API at %s; kubeconfig: %s", url, pki.kubeconfig);
+  if (local_node) local_node_start(data_dir, url);
   int sig = 0;
   while (sigwait(&stop_signals, &sig) != 0) {
   }
   LOGI("shutting down (signal %d)", sig);
+  local_node_stop();
   watch_stop_all();
   cache_wake_all(cc);
   http_stop();

@@ -6,6 +6,7 @@
 #ifndef CKUBE_PKI_H
 #define CKUBE_PKI_H
 #include <stddef.h>
+#include <jansson.h>
 
 typedef struct {
   char ca_cert[1024];    /* PEM file paths */
@@ -17,5 +18,16 @@ typedef struct {
 /* Ensures everything exists in data_dir; server_url goes into the
  * kubeconfig. 0, or -1 with a message in err. */
 int pki_ensure(const char *data_dir, const char *server_url, pki_paths *out, char *err, size_t errlen);
+
+/* Signs a PEM certificate request with the cluster CA (after pki_ensure):
+ * subject and subjectAltNames from the request, key usages from the CSR's
+ * spec.usages, valid for seconds (at most until the CA expires). A malloc'd
+ * PEM certificate, or NULL with a message in err. */
+char *pki_sign_request(const char *pem, size_t len, const json_t *usages, long seconds, char *err, size_t errlen);
+
+/* Writes dir/kubelet.kubeconfig with a fresh client certificate for
+ * system:node:<node> (O system:nodes) signed by the CA (after pki_ensure);
+ * path gets the file's name. 0 or -1. */
+int pki_node_kubeconfig(const char *url, const char *node, const char *dir, char *path, size_t pathlen);
 
 #endif

@@ -5,12 +5,14 @@
  * not bound to a node answers an empty log. Bound pods: the container must
  * have a log to show, checked as kubelet's validateContainerLogStatus does
  * against the pod's status ("container "c" in pod "p" is waiting to start:
- * ContainerCreating", BadRequest). Every node is simulated in this wave, and
- * a simulated container runs no process, so its log is empty; the node agent
- * will serve the real one here. */
+ * ContainerCreating", BadRequest). A simulated container runs no process, so
+ * its log is empty; a real node's log comes from the node through its
+ * call-home tunnel (node_tunnel.c), and a real node without one answers as
+ * kube-apiserver does when it cannot reach the kubelet (500). */
 #include "pod_log.h"
 #include "api.h"
 #include "field_errors.h"
+#include "node_tunnel.h"
 #include "status.h"
 #include <errno.h>
 #include <stdio.h>
@@ -143,6 +145,16 @@ static json_t *check_log_status(const json_t *pod, const char *name, const char 
   return status_bad_request("container \"%s\" in pod \"%s\" is waiting to start - no logs yet", c, name);
 }
 
+/* A node that exists and is not simulated (label type=ckube-simulated). */
+static bool real_node(const char *name) {
+  const resource *r = registry_find("", "v1", "nodes");
+  cobj *n = r ? cache_get(api_cache(), r->bucket, "", name) : NULL;
+  const char *type = n ? json_string_value(path(json_object_get(n->obj, "metadata"), "labels", "type")) : NULL;
+  bool real = n && !(type && !strcmp(type, "ckube-simulated"));
+  cobj_unref(n);
+  return real;
+}
+
 void pod_log_get(http_req *rq) {
   json_t *st = check_options(rq, rq->name);
   if (st) {
@@ -160,7 +172,13 @@ void pod_log_get(http_req *rq) {
   const char *c = choose_container(pod, rq->name, http_query(rq, "container", buf, sizeof buf), &st);
   const char *node = json_string_value(path(pod, "spec", "nodeName"));
   if (c && node && *node) st = check_log_status(pod, rq->name, c, http_query_bool(rq, "previous"));
-  json_decref(pod);
   if (st) http_send_status(rq, st);
-  else http_send(rq, 200, "text/plain", "", 0);
+  else if (!node || !*node || !node_tunnel_pod_log(rq, node, pod, c)) {
+    if (node && *node && real_node(node))
+      http_send_status(rq, status_internal("Get \"https://%s/containerLogs/%s/%s/%s\": node %s has no call-home "
+                                           "connection", node, rq->ns, rq->name, c, node));
+    else
+      http_send(rq, 200, "text/plain", "", 0);
+  }
+  json_decref(pod);
 }

@@ -36,7 +36,7 @@ NODE_GRACE_SECONDS = 8
 
 
 def start_server(binary, data, port, log):
-    proc = subprocess.Popen([binary, "--data-dir", data, "--listen", f"127.0.0.1:{port}",
+    proc = subprocess.Popen([binary, "--data-dir", data, "--listen", f"127.0.0.1:{port}", "--no-local-node",
                              "--node-monitor-grace-period", str(NODE_GRACE_SECONDS)],
                             stdout=log, stderr=subprocess.STDOUT)
     ctx = ssl.create_default_context()

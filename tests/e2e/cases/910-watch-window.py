@@ -17,7 +17,7 @@ def main():
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
     s.close()
-    srv = subprocess.Popen([BIN, "--data-dir", work, "--listen", f"127.0.0.1:{port}", "--watch-window", "8"],
+    srv = subprocess.Popen([BIN, "--data-dir", work, "--listen", f"127.0.0.1:{port}", "--watch-window", "8", "--no-local-node"],
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         for _ in range(300):

@@ -18,7 +18,7 @@ def start(data, port, args=(), log=None):
     """A server on 127.0.0.1:port over data (more command-line args in args,
     output to the file log), once /readyz answers ok (30 s at most)."""
     out = log or subprocess.DEVNULL
-    p = subprocess.Popen([BIN, "--data-dir", data, "--listen", f"127.0.0.1:{port}", *args],
+    p = subprocess.Popen([BIN, "--data-dir", data, "--listen", f"127.0.0.1:{port}", "--no-local-node", *args],
                          stdout=out, stderr=out)
     deadline = time.time() + 30
     while time.time() < deadline:

@@ -1,0 +1,78 @@
+/* cri_log.c - see cri_log.h. A line's text runs to its newline; an "F"
+ * (full) entry gets its newline back in the output, a "P" (partial) entry
+ * does not, so a long line split by the runtime reads as one. With
+ * timestamps each entry is prefixed with its time and a space. */
+#include "cri_log.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+double cri_parse_time(const char *s, size_t len) {
+  char buf[64];
+  if (len == 0 || len >= sizeof buf) return -1;
+  memcpy(buf, s, len);
+  buf[len] = 0;
+  struct tm tm = {0};
+  const char *p = strptime(buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  if (!p) return -1;
+  double t = (double)timegm(&tm);
+  if (*p == '.') {
+    double scale = 0.1;
+    for (p++; *p >= '0' && *p <= '9'; p++, scale /= 10) t += (*p - '0') * scale;
+  }
+  if (*p == 'Z' && !p[1]) return t;
+  int hh, mm;
+  if ((*p == '+' || *p == '-') && sscanf(p + 1, "%2d:%2d", &hh, &mm) == 2)
+    return t - (*p == '+' ? 1 : -1) * (hh * 3600.0 + mm * 60.0);
+  return -1;
+}
+
+size_t cri_tail_start(const char *buf, size_t len, long long n) {
+  if (n < 0) return 0;
+  size_t i = len;
+  if (i > 0 && buf[i - 1] == '\n') i--; /* the last line's own newline */
+  long long seen = 0;
+  while (i > 0) {
+    if (buf[i - 1] == '\n' && ++seen == n) return i;
+    i--;
+  }
+  return n == 0 ? len : 0;
+}
+
+/* Emits up to the byte limit; false when output must stop. */
+static bool put(const char *d, size_t n, const cri_log_opts *o, long long *written, bool *done, cri_emit_fn emit,
+                void *ctx) {
+  if (o->limit_bytes >= 0 && *written + (long long)n > o->limit_bytes) {
+    n = (size_t)(o->limit_bytes - *written);
+    *done = true;
+  }
+  if (n && emit(ctx, d, n) != 0) *done = true;
+  *written += (long long)n;
+  return !*done;
+}
+
+size_t cri_log_render(const char *buf, size_t len, const cri_log_opts *o, long long *written, bool *done,
+                      cri_emit_fn emit, void *ctx) {
+  size_t pos = 0;
+  while (pos < len && !*done) {
+    const char *line = buf + pos, *nl = memchr(line, '\n', len - pos);
+    if (!nl) break;
+    size_t n = (size_t)(nl - line);
+    pos += n + 1;
+    const char *sp1 = memchr(line, ' ', n);
+    const char *sp2 = sp1 ? memchr(sp1 + 1, ' ', (size_t)(line + n - sp1 - 1)) : NULL;
+    if (!sp2 || sp2 + 2 > line + n || (sp2[1] != 'F' && sp2[1] != 'P')) continue;
+    bool full = sp2[1] == 'F';
+    const char *text = sp2 + 2 < line + n ? sp2 + 3 : line + n;
+    size_t tlen = (size_t)(line + n - text);
+    double t = cri_parse_time(line, (size_t)(sp1 - line));
+    if (t < 0 || (o->since > 0 && t < o->since)) continue;
+    if (o->timestamps && (!put(line, (size_t)(sp1 - line), o, written, done, emit, ctx) ||
+                          !put(" ", 1, o, written, done, emit, ctx)))
+      break;
+    if (!put(text, tlen, o, written, done, emit, ctx)) break;
+    if (full && !put("\n", 1, o, written, done, emit, ctx)) break;
+  }
+  return pos;
+}

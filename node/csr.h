@@ -1,0 +1,25 @@
+/* csr.h - the node's client credentials with mbedTLS: an ECDSA P-256 key,
+ * a PKCS#10 request for CN system:node:NAME, O system:nodes, the validity
+ * of a PEM certificate, and the kubeconfig files the agent uses. */
+#ifndef CKUBE_CSR_H
+#define CKUBE_CSR_H
+#include <stddef.h>
+#include <time.h>
+
+/* A fresh private key (PEM, malloc'd) or NULL. */
+char *csr_new_key(void);
+/* A PEM CERTIFICATE REQUEST for system:node:<node> / system:nodes signed
+ * with key_pem (malloc'd) or NULL. */
+char *csr_new_request(const char *key_pem, const char *node);
+/* The notBefore/notAfter of the PEM certificate. 0 or -1. */
+int csr_cert_validity(const char *cert_pem, time_t *not_before, time_t *not_after);
+
+/* Writes a kubeconfig (mode 0600, atomically) for server with the CA and
+ * either a client certificate and key (PEM) or a bearer token. 0 or -1. */
+int write_node_kubeconfig(const char *path, const char *server, const char *ca_pem, const char *cert_pem,
+                          const char *key_pem, const char *token);
+/* The server URL, CA, client certificate and key (PEM, malloc'd; NULL when
+ * absent) of a kubeconfig written by write_node_kubeconfig. 0 or -1. */
+int read_node_kubeconfig(const char *path, char **server, char **ca_pem, char **cert_pem, char **key_pem);
+
+#endif
