@@ -7,6 +7,8 @@
 #include "controllers.h"
 #include "crd.h"
 #include "http.h"
+#include "ingress.h"
+#include "ingress_metrics.h"
 #include "log.h"
 #include "metrics.h"
 #include "metrics_api.h"
@@ -43,6 +45,8 @@ static void usage(FILE *f) {
           "                       Leases in kube-system (default true)\n"
           "  --leader-elect-lease-duration D, --leader-elect-renew-deadline D, --leader-elect-retry-period D\n"
           "                       durations as 15s (defaults 15s, 10s, 2s)\n"
+          "  --ingress-http HOST:PORT, --ingress-https HOST:PORT  serve Ingress traffic there\n"
+          "                       (controllers/ingress; off when not given)\n"
           "  -v, --verbose        log every request\n");
 }
 
@@ -96,6 +100,7 @@ int main(int argc, char **argv) {
   const char *data_dir = default_dir, *listen = "127.0.0.1:6443";
   long window = 100000, threads = 512;
   const char *elect = "true";
+  const char *ingress_http = NULL, *ingress_https = NULL;
   int lease_duration = 15, renew_deadline = 10, retry_period = 2;
   static const struct option opts[] = {{"data-dir", required_argument, 0, 'd'},
                                        {"listen", required_argument, 0, 'l'},
@@ -107,6 +112,8 @@ int main(int argc, char **argv) {
                                        {"leader-elect-lease-duration", required_argument, 0, 'L'},
                                        {"leader-elect-renew-deadline", required_argument, 0, 'R'},
                                        {"leader-elect-retry-period", required_argument, 0, 'P'},
+                                       {"ingress-http", required_argument, 0, 'I'},
+                                       {"ingress-https", required_argument, 0, 'S'},
                                        {"verbose", no_argument, 0, 'v'},
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
@@ -123,6 +130,8 @@ int main(int argc, char **argv) {
     case 'L': lease_duration = seconds_arg(optarg); break;
     case 'R': renew_deadline = seconds_arg(optarg); break;
     case 'P': retry_period = seconds_arg(optarg); break;
+    case 'I': ingress_http = optarg; break;
+    case 'S': ingress_https = optarg; break;
     case 'v': log_set_level(LOG_DEBUG); break;
     case 'h': usage(stdout); return 0;
     default: usage(stderr); return 2;
@@ -212,6 +221,8 @@ int main(int argc, char **argv) {
   }
   provisioner_set_root(data_dir);
   controllers_run(&leader);
+  metrics_set_extra(ingress_metrics_write);
+  if (ingress_start(ingress_http, ingress_https, err, sizeof err) != 0) LOGE("ingress: %s", err);
   LOGI("ckube-server serving the Kubernetes API at %s; kubeconfig: %s", url, pki.kubeconfig);
   int sig = 0;
   while (sigwait(&stop_signals, &sig) != 0) {
@@ -219,6 +230,7 @@ int main(int argc, char **argv) {
   LOGI("shutting down (signal %d)", sig);
   watch_stop_all();
   cache_wake_all(cc);
+  ingress_stop();
   http_stop();
   controllers_shutdown();
   crd_controller_stop();
