@@ -127,7 +127,8 @@ int ingress_start(const char *http_addr, const char *https_addr, char *err, size
   if (!http_addr && !https_addr) return 0;
   set_address(http_addr ? http_addr : https_addr);
   route_swap(route_empty());
-  proxy_config pc = {http_addr, https_addr, 0};
+  const char *workers = getenv("CKUBE_INGRESS_WORKERS"); /* benchmarks: default one per core */
+  proxy_config pc = {http_addr, https_addr, workers ? atoi(workers) : 0};
   if (proxy_start(&pc, err, errlen) != 0) return -1;
   install_default_class();
   c = ctrl_start("ingress", sync_table);

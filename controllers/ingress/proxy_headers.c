@@ -81,11 +81,12 @@ bool build_upstream_head(const http_head *h, const forward_info *fi, pbuf *out) 
   return ok;
 }
 
-bool build_client_head(const http_head *h, bool close, pbuf *out) {
+bool build_client_head(const http_head *h, bool close, const char *set_cookie, pbuf *out) {
   size_t mark = out->end;
   bool ok = put(out, "HTTP/1.1 %03d %.*s\r\n", h->status, (int)h->reason_len, h->reason);
   for (size_t i = 0; ok && i < h->n_headers; i++)
     if (!hop_by_hop(h, &h->headers[i], h->status == 101)) ok = put_header(out, &h->headers[i]);
+  if (ok && set_cookie && *set_cookie) ok = put(out, "Set-Cookie: %s\r\n", set_cookie);
   if (ok && h->status == 101) ok = put(out, "Connection: upgrade\r\n");
   if (ok && close) ok = put(out, "Connection: close\r\n");
   if (ok) ok = put(out, "\r\n");

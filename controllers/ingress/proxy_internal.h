@@ -137,8 +137,9 @@ typedef struct {
 } forward_info;
 /* Writes the upstream request head for h into out; false when it does not fit. */
 bool build_upstream_head(const http_head *h, const forward_info *fi, pbuf *out);
-/* Writes the client response head for upstream head h; false when it does not fit. */
-bool build_client_head(const http_head *h, bool close, pbuf *out);
+/* Writes the client response head for upstream head h (plus a Set-Cookie
+ * when set_cookie is not empty); false when it does not fit. */
+bool build_client_head(const http_head *h, bool close, const char *set_cookie, pbuf *out);
 /* A complete local response (status, reason, optional Location) into out. */
 bool build_local_response(int status, const char *location, bool close, pbuf *out);
 

@@ -450,7 +450,7 @@ static bool response_head(session *s) {
   if (r == 0) return false;
   if (h.status >= 100 && h.status < 200 && h.status != 101) { /* 100 Continue: relay, wait for the final head */
     if (pbuf_room(&s->out) < (size_t)r + 64) return false;
-    build_client_head(&h, false, &s->out);
+    build_client_head(&h, false, NULL, &s->out);
     u->in.start += (size_t)r;
     return true;
   }
@@ -462,7 +462,7 @@ static bool response_head(session *s) {
   s->resp_keep_alive = h.keep_alive && !s->resp_until_close && !tunnel;
   s->close_after |= !s->client_keep_alive || s->resp_until_close;
   s->status = h.status;
-  if (!build_client_head(&h, s->close_after && !tunnel, &s->out)) {
+  if (!build_client_head(&h, s->close_after && !tunnel, s->route.set_cookie, &s->out)) {
     if (pbuf_len(&s->out)) return false; /* wait for room */
     local_response(s, 502, NULL, false);
     return true;

@@ -52,7 +52,6 @@ typedef struct {
   char *ingress;            /* "namespace/name", for metrics and logs */
   bool ssl_redirect;        /* default true: applies when the host has TLS */
   bool force_ssl_redirect;
-  bool backend_https;
   char *rewrite_target, *app_root, *permanent_redirect;
   int permanent_redirect_code;
   long long body_limit;     /* bytes, 0 = unlimited; default 1m */
@@ -142,6 +141,7 @@ typedef struct {
   int status;                   /* for ROUTE_REDIRECT */
   char location[2048];          /* for ROUTE_REDIRECT */
   char rewritten[2048];         /* rewrite-target applied, "" when none */
+  char set_cookie[160];         /* affinity: a Set-Cookie value to send, "" when none */
 } route_result;
 
 /* Routes one request in t. Pure except for the round-robin counters. */
@@ -153,6 +153,8 @@ bool route_path_matches(const route_path *rp, const char *p, size_t len);
 /* The next endpoint of b in round-robin order other than avoid (when b has
  * another), or NULL when b has none. */
 const route_endpoint *route_next_endpoint(const route_backend *b, const route_endpoint *avoid);
+/* The affinity cookie value naming endpoint e (16 hex digits). */
+void route_affinity_value(const route_endpoint *e, char out[17]);
 /* The certificate for SNI name (exact, then wildcard), or NULL. */
 const route_cert *route_find_cert(const route_table *t, const char *name);
 

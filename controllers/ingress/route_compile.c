@@ -305,9 +305,8 @@ static route_opts *parse_opts(compiler *c, const json_t *ing) {
   o->ssl_redirect = !v || strcasecmp(v, "false");
   o->force_ssl_redirect = ann_true(ing, "force-ssl-redirect");
   v = route_annotation(ing, "backend-protocol");
-  o->backend_https = v && !strcasecmp(v, "HTTPS");
-  if (v && strcasecmp(v, "HTTP") && strcasecmp(v, "HTTPS"))
-    warnf(c, ing, "InvalidAnnotation", "backend-protocol %s is not supported (HTTP, HTTPS)", v);
+  if (v && strcasecmp(v, "HTTP"))
+    warnf(c, ing, "UnsupportedAnnotation", "backend-protocol %s is not supported yet: the backends get HTTP", v);
   if ((v = route_annotation(ing, "rewrite-target"))) o->rewrite_target = xstrdup(v);
   if ((v = route_annotation(ing, "app-root"))) o->app_root = xstrdup(v);
   if ((v = route_annotation(ing, "permanent-redirect"))) o->permanent_redirect = xstrdup(v);

@@ -132,6 +132,30 @@ static bool use_canary(route_canary *c, const route_request *rq) {
   return (n + 1) * c->weight / total > n * c->weight / total;
 }
 
+void route_affinity_value(const route_endpoint *e, char out[17]) {
+  unsigned long long h = 1469598103934665603ull;
+  for (const char *p = e->text; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211ull;
+  snprintf(out, 17, "%016llx", h);
+}
+
+/* affinity=cookie: the endpoint the cookie names, else a new one to name
+ * in a Set-Cookie (ingress-nginx's sticky sessions, "balanced" mode). */
+static const route_endpoint *sticky_endpoint(const route_backend *b, const route_opts *o, const route_request *rq,
+                                             route_result *out) {
+  const char *v = rq->cookie ? rq->cookie(rq->ctx, o->affinity_cookie) : NULL;
+  char want[17];
+  for (size_t i = 0; v && i < b->n_eps; i++) {
+    route_affinity_value(&b->eps[i], want);
+    if (!strcmp(v, want)) return &b->eps[i];
+  }
+  const route_endpoint *e = route_next_endpoint(b, NULL);
+  if (e) {
+    route_affinity_value(e, want);
+    snprintf(out->set_cookie, sizeof out->set_cookie, "%s=%s; Path=/; HttpOnly", o->affinity_cookie, want);
+  }
+  return e;
+}
+
 static bool cidr_contains(const route_cidr *c, const struct sockaddr *sa) {
   const unsigned char *a;
   unsigned char mapped[16];
@@ -253,7 +277,10 @@ void route_match(const route_table *t, const route_request *rq, route_result *ou
     out->canary = true;
   }
   out->backend = b;
-  out->endpoint = route_next_endpoint(b, NULL);
+  if (b && hit && hit->opts && hit->opts->affinity_cookie && !out->canary)
+    out->endpoint = sticky_endpoint(b, hit->opts, rq, out);
+  else
+    out->endpoint = route_next_endpoint(b, NULL);
   out->action = out->endpoint ? ROUTE_PROXY : ROUTE_UNAVAILABLE;
 }
 

@@ -89,7 +89,7 @@ static void test_upstream_head(void) {
   const char *resp = "HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nKeep-Alive: timeout=5\r\nContent-Length: 2\r\n\r\n";
   CHECK(http_parse_response(resp, strlen(resp), &h) > 0);
   out.start = out.end = 0;
-  CHECK(build_client_head(&h, true, &out));
+  CHECK(build_client_head(&h, true, NULL, &out));
   out.d[out.end] = 0;
   CHECK(!strcmp(out.d, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n"));
   out.start = out.end = 0;

@@ -331,6 +331,35 @@ static void test_redirects_rewrite_whitelist(void) {
   world_free(&w);
 }
 
+static const char *sticky_value;
+static const char *sticky_cookie(void *ctx, const char *name) { return strcmp(name, "route") ? NULL : sticky_value; }
+
+static void test_affinity_cookie(void) {
+  world w;
+  world_init(&w);
+  add_ing(&w, "s", "2020-01-01T00:00:00Z",
+          "{\"nginx.ingress.kubernetes.io/affinity\":\"cookie\",\"nginx.ingress.kubernetes.io/session-cookie-name\":\"route\"}",
+          "h", "Prefix / a");
+  world_compile(&w);
+  route_request rq = {.host = "h", .path = "/", .path_len = 1, .cookie = sticky_cookie};
+  route_result r;
+  sticky_value = NULL;
+  route_match(w.t, &rq, &r);
+  CHECK(r.action == ROUTE_PROXY && !strncmp(r.set_cookie, "route=", 6));
+  char value[17];
+  route_affinity_value(r.endpoint, value);
+  const route_endpoint *first = r.endpoint;
+  sticky_value = value;
+  for (int i = 0; i < 6; i++) {
+    route_match(w.t, &rq, &r);
+    CHECK(r.endpoint == first && !r.set_cookie[0]); /* the cookie pins the endpoint */
+  }
+  sticky_value = "0000000000000000"; /* an endpoint that is gone: a new one, a new cookie */
+  route_match(w.t, &rq, &r);
+  CHECK(r.endpoint && r.set_cookie[0]);
+  world_free(&w);
+}
+
 static void test_sizes(void) {
   CHECK(route_parse_size("1m") == 1 << 20);
   CHECK(route_parse_size("8K") == 8192);
@@ -343,4 +372,4 @@ static void test_sizes(void) {
 TEST_MAIN(TEST(test_paths_from_the_docs), TEST(test_exact_beats_prefix_and_implementation_specific),
           TEST(test_hosts_wildcards_and_catch_all), TEST(test_oldest_ingress_keeps_a_path), TEST(test_classes),
           TEST(test_backends_endpoints_and_failures), TEST(test_default_backend), TEST(test_canary),
-          TEST(test_redirects_rewrite_whitelist), TEST(test_sizes))
+          TEST(test_redirects_rewrite_whitelist), TEST(test_affinity_cookie), TEST(test_sizes))
