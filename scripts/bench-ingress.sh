@@ -10,7 +10,9 @@
 # and 256 connections, HTTP and HTTPS. Two rows decide the data-plane
 # design: the API's CivetWeb server answering /healthz and the proxy
 # answering its own 404 (both HTTPS, no upstream hop). The last two rows
-# measure the API's own request rate alone and while the proxy is loaded.
+# measure the API's own request rate alone and while the proxy is loaded;
+# the slowloris rows measure nginx and ckube while 1000 slow clients hold
+# partial request heads open.
 # Every process listens on 127.0.0.1 and is killed by PID at the end.
 #
 # Usage: scripts/bench-ingress.sh [build/bin/ckube-server]
@@ -246,6 +248,38 @@ for c in $CONNS; do
   run_cell civetweb-api-healthz https "https://127.0.0.1:$P_CK1_API/healthz" "$c" 127.0.0.1
   run_cell ckube-1w-local-404 https "https://127.0.0.1:$P_CK1_TLS/" "$c" unknown.local
 done
+# Slow clients (slowloris): 1000 connections that send a partial head and
+# then one more header line every 5 s, held open during the measurement.
+slowloris() {  # port seconds
+  python3 - "$1" "$2" <<'PY' &
+import socket, sys, time
+port, secs = int(sys.argv[1]), float(sys.argv[2])
+socks = []
+for _ in range(1000):
+    try:
+        s = socket.create_connection(("127.0.0.1", port), timeout=2)
+        s.send(b"GET / HTTP/1.1\r\nHost: bench.local\r\n")
+        socks.append(s)
+    except OSError:
+        break
+end = time.time() + secs
+while time.time() < end:
+    time.sleep(5)
+    for s in socks:
+        try:
+            s.send(b"X-Slow: 1\r\n")
+        except OSError:
+            pass
+PY
+  SLOWPID=$!
+  sleep 2
+}
+for target in nginx:$P_NGX_HTTP ckube:$P_CK_HTTP; do
+  slowloris "${target#*:}" 20
+  run_cell "${target%%:*}+1000-slowloris" http "http://127.0.0.1:${target#*:}/" 64
+  kill "$SLOWPID" 2>/dev/null || true
+  wait "$SLOWPID" 2>/dev/null || true
+done
 # The API's request rate alone, then while the proxy is loaded (wrk on both).
 run_cell api-alone https "https://127.0.0.1:$P_CK_API/healthz" 16 127.0.0.1
 timeout 60 wrk -t1 -c256 -d"$DURATION" -H "Host: bench.local" "http://127.0.0.1:$P_CK_HTTP/" >/dev/null 2>&1 &
@@ -263,9 +297,10 @@ echo "# $(nginx -v 2>&1 | tr -d '\n'); $(haproxy -v | head -1 | cut -d' ' -f1-3)
 echo "# wrk -t1 -d$DURATION (warm-up $WARMUP); 100-byte body; nginx/haproxy/ckube-1w: 1 worker, nginx-2w/ckube: 2"
 printf '| target | proto | conns | req/s | p50 ms | p99 ms | errors | vs nginx |\n|---|---|---|---|---|---|---|---|\n'
 awk -F'\t' '
-  { k=$2 "/" $3; if ($1=="nginx") ngx[k]=$4; row[NR]=$0 }
+  { k=$2 "/" $3; if ($1=="nginx") ngx[k]=$4; if ($1=="nginx+1000-slowloris") ngx["slow"]=$4; row[NR]=$0 }
   END { for (i=1;i<=NR;i++) { split(row[i], f, "\t"); k=f[2] "/" f[3];
-      r = (ngx[k]>0 && f[1] !~ /^(civetweb|api|ckube-1w-local)/) ? sprintf("%.2f", f[4]/ngx[k]) : "-";
+      r = (ngx[k]>0 && f[1] !~ /^(civetweb|api|ckube-1w-local)/ && f[1] !~ /slowloris/) ? sprintf("%.2f", f[4]/ngx[k]) : "-";
+      if (f[1] ~ /slowloris/ && ngx["slow"] > 0) r = sprintf("%.2f", f[4]/ngx["slow"]);
       if (f[1] == "ckube-1w-local-404") f[7] = f[7] " (404s expected)";
       printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", f[1], f[2], f[3], f[4], f[5], f[6], f[7], r } }' "$TMP/results.tsv"
 if [ -n "$RESULTS_DIR" ]; then mkdir -p "$RESULTS_DIR"; cp "$TMP"/wrk.*.txt "$TMP/results.tsv" "$RESULTS_DIR"/; fi
