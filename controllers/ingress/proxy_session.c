@@ -297,8 +297,11 @@ static void restart_upstream(session *s, const route_endpoint *ep) {
   connect_to(s, ep);
 }
 
+#define FAILED_ENDPOINT_SKIP_MS 10000
+
 static void connect_failed(session *s, int status) {
   s->attempts++;
+  route_mark_down(s->route.backend, s->tried, FAILED_ENDPOINT_SKIP_MS);
   const route_endpoint *next = route_next_endpoint(s->route.backend, s->tried);
   if (s->attempts < 2 && s->idempotent && s->retry_head && next && next != s->tried) {
     restart_upstream(s, next);

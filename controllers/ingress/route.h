@@ -34,6 +34,7 @@ typedef struct {
   route_endpoint *eps;
   size_t n_eps;
   atomic_uint rr; /* round-robin position */
+  atomic_llong *down_until; /* per endpoint: skipped until this monotonic ms (passive health) */
 } route_backend;
 
 typedef struct {
@@ -151,8 +152,11 @@ const route_host *route_find_host(const route_table *t, const char *h, size_t le
 /* Whether request path p (up to '?') matches rule path rp. */
 bool route_path_matches(const route_path *rp, const char *p, size_t len);
 /* The next endpoint of b in round-robin order other than avoid (when b has
- * another), or NULL when b has none. */
+ * another), skipping endpoints marked down unless all are; NULL when b has
+ * none. */
 const route_endpoint *route_next_endpoint(const route_backend *b, const route_endpoint *avoid);
+/* Passive health: e (of b) failed; skip it for ms milliseconds. */
+void route_mark_down(const route_backend *b, const route_endpoint *e, long long ms);
 /* The affinity cookie value naming endpoint e (16 hex digits). */
 void route_affinity_value(const route_endpoint *e, char out[17]);
 /* The certificate for SNI name (exact, then wildcard), or NULL. */

@@ -238,6 +238,10 @@ static route_backend *resolve_backend(compiler *c, const json_t *ing, const json
     int p = slice_port(sl, pname, svc_ports);
     if (p > 0) add_slice_endpoints(b, sl, p);
   }
+  if (b->n_eps && !b->down_until) {
+    b->down_until = calloc(b->n_eps, sizeof *b->down_until);
+    if (!b->down_until) abort();
+  }
   return b;
 }
 

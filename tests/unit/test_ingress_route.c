@@ -223,6 +223,12 @@ static void test_backends_endpoints_and_failures(void) {
   CHECK(seen2 == 5 && seen3 == 5 && seen9 == 0);
   route_result r = R(&w, "h", "/a");
   CHECK(route_next_endpoint(r.backend, r.endpoint) != r.endpoint); /* a retry goes elsewhere */
+  route_mark_down(r.backend, &r.backend->eps[0], 60000); /* passive health: skipped while down */
+  for (int i = 0; i < 6; i++) CHECK(route_next_endpoint(r.backend, NULL) == &r.backend->eps[1]);
+  route_mark_down(r.backend, &r.backend->eps[1], 60000); /* all down: still tried */
+  CHECK(route_next_endpoint(r.backend, NULL) != NULL);
+  route_mark_down(r.backend, &r.backend->eps[0], -1);
+  CHECK(route_next_endpoint(r.backend, NULL) == &r.backend->eps[0]);
   world_free(&w);
 }
 
