@@ -311,17 +311,19 @@ static void connect_failed(session *s, int status) {
 }
 
 /* The upstream failed before its response began: a pooled connection it
- * had closed is replaced (the request was not processed), else 502. */
+ * had closed is replaced (the request was not processed); otherwise, as
+ * nginx's proxy_next_upstream error, an idempotent request is tried once
+ * on another endpoint; else 502. A cut response closes the client. */
 static void upstream_failed(session *s) {
   if (s->resp_head_done) {
-    session_close(s); /* the response is cut: the client must see it */
+    session_close(s);
     return;
   }
   if (s->up && s->up->reused && s->retry_head && s->stale_retries++ < 3) {
     restart_upstream(s, s->tried);
     return;
   }
-  local_response(s, 502, NULL, false);
+  connect_failed(s, 502);
 }
 
 /* ---- the proxy states ---- */

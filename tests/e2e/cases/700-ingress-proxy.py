@@ -135,6 +135,61 @@ def make_cert(host, tag):
     return key, crt, hashlib.sha256(der).hexdigest()
 
 
+VICTIM = """
+import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    def do_GET(self):
+        body = b'{"backend": "victim"}'
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *a):
+        pass
+s = http.server.ThreadingHTTPServer(("127.0.0.6", int(sys.argv[1])), H)
+s.daemon_threads = True
+s.serve_forever()
+"""
+
+
+def killed_backend_run(kubectl, ns):
+    """A load run while one of two backends is killed (kill -9): under 0.1 % errors."""
+    victim = subprocess.Popen(["/usr/bin/python3", "-c", VICTIM, str(PORT)])
+    host = "kill.example.com"
+    run(kubectl, ["apply", "-f", "-"], backend_objects(ns, "pair", [BACKENDS["web"], "127.0.0.6"]))
+    run(kubectl, ["-n", ns, "create", "ingress", "pair", f"--rule={host}/*=pair:80"])
+    got = until(lambda: len({backend_of(host, "/") for _ in range(8)}), 2)
+    check(got == 2, "both backends of the pair answer")
+    errors, done, stop = [0], [0], threading.Event()
+
+    def load():
+        c = http.client.HTTPConnection("127.0.0.1", HTTP, timeout=10)
+        while not stop.is_set():
+            try:
+                if backend_of(host, "/", None, c) not in ("web", "victim"):
+                    errors[0] += 1
+            except Exception:
+                errors[0] += 1
+                c.close()
+                c = http.client.HTTPConnection("127.0.0.1", HTTP, timeout=10)
+            done[0] += 1
+
+    threads = [threading.Thread(target=load) for _ in range(4)]
+    for t in threads:
+        t.start()
+    time.sleep(1.5)
+    victim.kill()
+    victim.wait()
+    time.sleep(3)
+    stop.set()
+    for t in threads:
+        t.join()
+    check(done[0] > 1000 and errors[0] * 1000 < done[0],
+          f"load while a backend is killed: {done[0]} requests, {errors[0]} errors (< 0.1 %)")
+
+
 for idx, kubectl in enumerate(KUBECTLS):
     ver = json.loads(run(kubectl, ["version", "--client", "-o", "json"]).stdout)["clientVersion"]["gitVersion"]
     print(f"--- kubectl {ver}", flush=True)
@@ -250,5 +305,7 @@ for idx, kubectl in enumerate(KUBECTLS):
     for t in threads:
         t.join()
     check(done[0] > 500 and errors[0] == 0, f"load during changes: {done[0]} requests, {errors[0]} errors")
+    if idx == 0:
+        killed_backend_run(kubectl, ns)
     run(kubectl, ["delete", "namespace", ns, "--wait=false"])
 print("all ingress checks passed")
