@@ -12,7 +12,7 @@ pkgs=(build-essential cmake pkg-config libjansson-dev libyaml-dev libsqlite3-dev
       libssl-dev libmbedtls-dev openssl dpkg-dev cpio python3 python3-yaml python3-protobuf protobuf-compiler libprotobuf-dev curl
       busybox)
 if [ "${1:-}" = "--test" ]; then
-  pkgs+=(clang libclang-rt-14-dev python3-kubernetes etcd-server etcd-client jq)
+  pkgs+=(clang libclang-rt-14-dev python3-kubernetes etcd-server etcd-client jq wrk nginx-light haproxy)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

@@ -9,6 +9,8 @@
 #include "crd.h"
 #include "http.h"
 #include "local_node.h"
+#include "ingress.h"
+#include "ingress_metrics.h"
 #include "log.h"
 #include "metrics.h"
 #include "metrics_api.h"
@@ -51,6 +53,8 @@ static void usage(FILE *f) {
           "  --local-storage-default  make the built-in StorageClass \"local-path\" the default class,\n"
           "                       so claims without a class are provisioned (as on k3s; by default it\n"
           "                       is present but not the default, as on a kubeadm cluster)\n"
+          "  --ingress-http HOST:PORT, --ingress-https HOST:PORT  serve Ingress traffic there\n"
+          "                       (controllers/ingress; off when not given)\n"
           "  -v, --verbose        log every request\n");
 }
 
@@ -106,6 +110,7 @@ int main(int argc, char **argv) {
   bool local_node = true;
   long window = 100000, threads = 512;
   const char *elect = "true";
+  const char *ingress_http = NULL, *ingress_https = NULL;
   int lease_duration = 15, renew_deadline = 10, retry_period = 2;
   static const struct option opts[] = {{"data-dir", required_argument, 0, 'd'},
                                        {"listen", required_argument, 0, 'l'},
@@ -117,7 +122,9 @@ int main(int argc, char **argv) {
                                        {"leader-elect-lease-duration", required_argument, 0, 'L'},
                                        {"leader-elect-renew-deadline", required_argument, 0, 'R'},
                                        {"leader-elect-retry-period", required_argument, 0, 'P'},
-                                       {"local-storage-default", no_argument, 0, 'S'},
+                                       {"local-storage-default", no_argument, 0, 'D'},
+                                       {"ingress-http", required_argument, 0, 'I'},
+                                       {"ingress-https", required_argument, 0, 'S'},
                                        {"verbose", no_argument, 0, 'v'},
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
@@ -134,7 +141,9 @@ int main(int argc, char **argv) {
     case 'L': lease_duration = seconds_arg(optarg); break;
     case 'R': renew_deadline = seconds_arg(optarg); break;
     case 'P': retry_period = seconds_arg(optarg); break;
-    case 'S': provisioner_set_default(true); break;
+    case 'D': provisioner_set_default(true); break;
+    case 'I': ingress_http = optarg; break;
+    case 'S': ingress_https = optarg; break;
     case 'v': log_set_level(LOG_DEBUG); break;
     case 'h': usage(stdout); return 0;
     default: usage(stderr); return 2;
@@ -225,6 +234,8 @@ int main(int argc, char **argv) {
   }
   provisioner_set_root(data_dir);
   controllers_run(&leader);
+  metrics_set_extra(ingress_metrics_write);
+  if (ingress_start(ingress_http, ingress_https, err, sizeof err) != 0) LOGE("ingress: %s", err);
   LOGI("ckube-server serving the Kubernetes API at %s; kubeconfig: %s", url, pki.kubeconfig);
   if (local_node) local_node_start(data_dir, url);
   int sig = 0;
@@ -234,6 +245,7 @@ int main(int argc, char **argv) {
   local_node_stop();
   watch_stop_all();
   cache_wake_all(cc);
+  ingress_stop();
   http_stop();
   controllers_shutdown();
   crd_controller_stop();

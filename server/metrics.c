@@ -26,6 +26,9 @@ static size_t nseries;
 static long watchers;
 static unsigned long long commit_hist[NB], commit_count, commit_ops;
 static double commit_sum;
+static void (*extra)(FILE *f); /* set once at start */
+
+void metrics_set_extra(void (*write)(FILE *f)) { extra = write; }
 
 static const char *verb_of(const http_req *rq) {
   const char *m = rq->method;
@@ -120,6 +123,7 @@ void metrics_handle(http_req *rq) {
     fprintf(f, "apiserver_storage_objects{resource=\"%s%s%s\"} %zu\n", r->ref.plural, r->ref.group[0] ? "." : "",
             r->ref.group, cache_count(api_cache(), r->bucket));
   }
+  if (extra) extra(f);
   fclose(f);
   http_send(rq, 200, "text/plain; version=0.0.4; charset=utf-8", buf, len);
   free(buf);

@@ -1,0 +1,15 @@
+/* ingress.h - the Ingress proxy as the server starts and stops it: the
+ * controller that compiles the route table (ingress_controller.c) and the
+ * data plane that serves it (proxy.c). Off unless an address is given. */
+#ifndef CKUBE_INGRESS_H
+#define CKUBE_INGRESS_H
+#include <stddef.h>
+
+/* Serves Ingress traffic on http_addr / https_addr ("HOST:PORT", NULL =
+ * off); call after the API core is up. -1 with err when a port cannot be
+ * opened. */
+int ingress_start(const char *http_addr, const char *https_addr, char *err, size_t errlen);
+/* Stops the controller and closes every proxied connection. */
+void ingress_stop(void);
+
+#endif

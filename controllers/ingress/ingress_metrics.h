@@ -1,0 +1,23 @@
+/* ingress_metrics.h - per Ingress/host/path/backend request counters and
+ * latency histograms of the data plane, kept across route-table swaps (a
+ * table only points at its series), written as Prometheus text into the
+ * API server's /metrics. Counters are relaxed atomics: workers never lock. */
+#ifndef CKUBE_INGRESS_METRICS_H
+#define CKUBE_INGRESS_METRICS_H
+#include <stdbool.h>
+#include <stdio.h>
+
+typedef struct ingress_series ingress_series;
+
+/* The series for these labels, created on first use; lives until
+ * ingress_metrics_shutdown. Thread-safe. */
+ingress_series *ingress_metrics_series(const char *ingress, const char *host, const char *path, const char *backend,
+                                       bool canary);
+/* Counts one response of status code that took seconds (NULL s: ignored). */
+void ingress_metrics_observe(ingress_series *s, int status, double seconds);
+/* Appends every series as Prometheus text (the /metrics hook). */
+void ingress_metrics_write(FILE *f);
+/* Frees every series: only after the data plane stopped. */
+void ingress_metrics_shutdown(void);
+
+#endif

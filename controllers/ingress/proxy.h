@@ -1,0 +1,21 @@
+/* proxy.h - the Ingress data plane: HTTP and HTTPS listeners serving the
+ * current route table (route.h) from epoll worker threads of their own. */
+#ifndef CKUBE_INGRESS_PROXY_H
+#define CKUBE_INGRESS_PROXY_H
+#include <stddef.h>
+#include <sys/socket.h>
+
+typedef struct {
+  const char *http_addr, *https_addr; /* "HOST:PORT" or NULL (off) */
+  int workers;                        /* 0: one per core */
+} proxy_config;
+
+/* Opens the listeners and starts the workers; -1 with err on failure
+ * (nothing left open). Both addresses NULL: does nothing. */
+int proxy_start(const proxy_config *cfg, char *err, size_t errlen);
+/* Stops the workers, closing every connection. */
+void proxy_stop(void);
+/* Parses "HOST:PORT" / "[v6]:PORT" / ":PORT"; returns the port or -1. */
+int proxy_split_addr(const char *addr, struct sockaddr_storage *out, socklen_t *len);
+
+#endif

@@ -1,0 +1,651 @@
+/* proxy_session.c - one client connection of the data plane, as a state
+ * machine driven by its socket's and its upstream's readiness:
+ *   S_HEAD    reading a request head (TLS handshake first on HTTPS)
+ *   S_CONNECT waiting for a non-blocking connect to an endpoint
+ *   S_PROXY   request body up, response head and body down, streamed
+ *             through fixed 16 KiB buffers with back-pressure both ways
+ *   S_TUNNEL  an Upgrade (WebSocket) relayed byte for byte
+ *   S_LOCAL   sending the proxy's own response, then S_HEAD or close.
+ * A request is routed with the route table current when its head arrived
+ * and keeps a reference to it until its response ends, so table swaps
+ * never touch requests in flight. A connect failure is retried once on
+ * another endpoint for idempotent methods; a pooled connection the
+ * upstream closed meanwhile is replaced transparently. */
+#include "ingress_metrics.h"
+#include "proxy_internal.h"
+#include <arpa/inet.h>
+#include <errno.h>
+#include <openssl/err.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+/* ---- I/O: >0 bytes, 0 end of stream, -1 would block (flag cleared), -2 error ---- */
+
+static ssize_t ssl_result(session *s, int r) {
+  switch (SSL_get_error(s->ssl, r)) {
+  case SSL_ERROR_WANT_READ: s->readable = false; return -1;
+  case SSL_ERROR_WANT_WRITE: s->writable = false; return -1;
+  case SSL_ERROR_ZERO_RETURN: return 0;
+  default: ERR_clear_error(); return -2;
+  }
+}
+
+static ssize_t c_read(session *s, char *p, size_t n) {
+  if (s->ssl) {
+    int r = SSL_read(s->ssl, p, (int)n);
+    return r > 0 ? r : ssl_result(s, r);
+  }
+  ssize_t r = read(s->fd, p, n);
+  if (r >= 0) return r;
+  if (errno == EAGAIN || errno == EWOULDBLOCK) s->readable = false;
+  return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? -1 : -2;
+}
+
+static ssize_t c_write(session *s, const char *p, size_t n) {
+  if (s->ssl) {
+    int r = SSL_write(s->ssl, p, (int)n);
+    return r > 0 ? r : ssl_result(s, r);
+  }
+  ssize_t r = send(s->fd, p, n, MSG_NOSIGNAL);
+  if (r >= 0) return r;
+  if (errno == EAGAIN || errno == EWOULDBLOCK) s->writable = false;
+  return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? -1 : -2;
+}
+
+static ssize_t u_read(upstream *u, char *p, size_t n) {
+  ssize_t r = read(u->fd, p, n);
+  if (r >= 0) return r;
+  if (errno == EAGAIN || errno == EWOULDBLOCK) u->readable = false;
+  return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? -1 : -2;
+}
+
+static ssize_t u_write(upstream *u, const char *p, size_t n) {
+  ssize_t r = send(u->fd, p, n, MSG_NOSIGNAL);
+  if (r >= 0) return r;
+  if (errno == EAGAIN || errno == EWOULDBLOCK) u->writable = false;
+  return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? -1 : -2;
+}
+
+/* ---- life cycle ---- */
+
+void session_accept(worker *w, const listener *l, int fd, const struct sockaddr_storage *peer) {
+  session *s = calloc(1, sizeof *s);
+  if (!s) {
+    close(fd);
+    return;
+  }
+  s->kind = P_SESSION, s->fd = fd, s->l = l, s->w = w, s->peer = *peer;
+  if (peer->ss_family == AF_INET)
+    inet_ntop(AF_INET, &((const struct sockaddr_in *)peer)->sin_addr, s->peer_ip, sizeof s->peer_ip);
+  else
+    inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)peer)->sin6_addr, s->peer_ip, sizeof s->peer_ip);
+  pbuf_init(&s->in), pbuf_init(&s->out), pbuf_init(&s->up_out);
+  s->readable = s->writable = true;
+  s->state = S_HEAD;
+  s->deadline = w->now + HEADER_TIMEOUT_MS;
+  if (l->https) {
+    s->ssl = SSL_new(w->ssl_ctx);
+    if (!s->ssl) {
+      close(fd);
+      pbuf_free(&s->in), pbuf_free(&s->out), pbuf_free(&s->up_out);
+      free(s);
+      return;
+    }
+    SSL_set_fd(s->ssl, fd);
+    SSL_set_accept_state(s->ssl);
+    s->handshaking = true;
+  }
+  s->next = w->sessions;
+  if (s->next) s->next->prev = s;
+  w->sessions = s;
+  struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, .data.ptr = s};
+  if (epoll_ctl(w->ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
+    session_close(s);
+    return;
+  }
+  session_run(s);
+}
+
+static void end_request(session *s) {
+  route_unref(s->rt);
+  s->rt = NULL;
+  free(s->retry_head);
+  s->retry_head = NULL;
+}
+
+void session_close(session *s) {
+  if (s->dead) return;
+  worker *w = s->w;
+  if (s->up) upstream_close(s->up);
+  s->up = NULL;
+  end_request(s);
+  if (s->ssl) SSL_free(s->ssl);
+  s->ssl = NULL;
+  close(s->fd);
+  if (s->prev) s->prev->next = s->next;
+  else w->sessions = s->next;
+  if (s->next) s->next->prev = s->prev;
+  s->dead = true;
+  s->state = S_CLOSED;
+  s->next = w->dead_sessions;
+  w->dead_sessions = s;
+}
+
+static ingress_series *series_of(const session *s) {
+  if (!s->route.path) return NULL;
+  return s->route.canary && s->route.path->canary ? s->route.path->canary->stats : s->route.path->stats;
+}
+
+static void observe(session *s, int status) {
+  ingress_metrics_observe(series_of(s), status, (double)(s->w->now - s->started_at) / 1000.0);
+}
+
+/* The proxy's own response; the connection closes after it when the
+ * request still has an unread body or close is asked for. */
+static void local_response(session *s, int status, const char *location, bool close) {
+  if (s->up) upstream_close(s->up);
+  s->up = NULL;
+  s->close_after |= close || !s->client_keep_alive || !s->req_done;
+  s->out.start = s->out.end = 0;
+  build_local_response(status, location, s->close_after, &s->out);
+  observe(s, status);
+  end_request(s);
+  s->state = S_LOCAL;
+  s->deadline = s->w->now + HEADER_TIMEOUT_MS;
+}
+
+/* ---- request start ---- */
+
+static const char *copy_value(const char *v, size_t n) {
+  static __thread char buf[1024];
+  if (n >= sizeof buf) n = sizeof buf - 1;
+  memcpy(buf, v, n);
+  buf[n] = 0;
+  return buf;
+}
+
+static const char *head_header(void *ctx, const char *name) {
+  size_t n;
+  const char *v = http_header_get(ctx, name, &n);
+  return v ? copy_value(v, n) : NULL;
+}
+
+static const char *head_cookie(void *ctx, const char *name) {
+  size_t n, nl = strlen(name);
+  const char *v = http_header_get(ctx, "cookie", &n);
+  for (size_t i = 0; v && i < n;) {
+    while (i < n && (v[i] == ' ' || v[i] == ';')) i++;
+    size_t start = i;
+    while (i < n && v[i] != ';') i++;
+    if (i - start > nl && !memcmp(v + start, name, nl) && v[start + nl] == '=')
+      return copy_value(v + start + nl + 1, i - start - nl - 1);
+  }
+  return NULL;
+}
+
+static bool method_is(const http_head *h, const char *m) {
+  return h->method_len == strlen(m) && !memcmp(h->method, m, h->method_len);
+}
+
+static void request_id(worker *w, char out[33]) {
+  static const char hex[] = "0123456789abcdef";
+  for (int i = 0; i < 32; i += 16) {
+    uint64_t x = w->rand_state;
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    w->rand_state = x;
+    for (int j = 0; j < 16; j++) out[i + j] = hex[(x >> (4 * j)) & 15];
+  }
+  out[32] = 0;
+}
+
+static void connect_to(session *s, const route_endpoint *ep) {
+  bool reused;
+  upstream *u = upstream_acquire(s->w, ep, &reused);
+  if (!u) {
+    local_response(s, 502, NULL, false);
+    return;
+  }
+  u->s = s;
+  s->up = u;
+  s->tried = ep;
+  const route_opts *o = s->route.opts;
+  if (u->connecting) {
+    s->state = S_CONNECT;
+    s->deadline = s->w->now + 1000LL * (o ? o->connect_timeout : 5);
+  } else {
+    s->state = S_PROXY;
+    s->deadline = s->w->now + 1000LL * (o ? o->read_timeout : 60);
+  }
+}
+
+static void refresh_table(worker *w) {
+  unsigned long g = route_generation();
+  if (w->rt && g == w->gen) return;
+  route_unref(w->rt);
+  w->rt = route_current();
+  w->gen = w->rt->generation;
+}
+
+static void start_request(session *s, const http_head *h) {
+  worker *w = s->w;
+  s->started_at = w->now;
+  s->client_keep_alive = h->keep_alive;
+  s->head_method = method_is(h, "HEAD");
+  s->idempotent = s->head_method || method_is(h, "GET") || method_is(h, "OPTIONS") || method_is(h, "PUT") ||
+                  method_is(h, "DELETE") || method_is(h, "TRACE");
+  s->upgrade = h->upgrade;
+  s->req_left = h->chunked ? -1 : h->content_length > 0 ? h->content_length : 0;
+  s->req_done = s->req_left == 0;
+  memset(&s->req_chunks, 0, sizeof s->req_chunks);
+  s->resp_head_done = s->resp_done = s->resp_until_close = false;
+  s->attempts = s->stale_retries = 0;
+  memset(&s->route, 0, sizeof s->route);
+  refresh_table(w);
+  s->rt = route_ref(w->rt);
+  size_t hl;
+  const char *hv = http_header_get(h, "host", &hl);
+  char host[256];
+  if (hv && hl < sizeof host) memcpy(host, hv, hl), host[hl] = 0;
+  if ((!hv && h->minor == 1) || (hv && hl >= sizeof host)) {
+    s->in.start += h->head_len;
+    local_response(s, 400, NULL, true);
+    return;
+  }
+  route_request rq = {.host = hv ? host : NULL, .path = h->target, .path_len = h->target_len, .https = s->l->https,
+                      .https_port = w->https_port, .client = (const struct sockaddr *)&s->peer,
+                      .header = head_header, .cookie = head_cookie, .ctx = (void *)h};
+  route_match(s->rt, &rq, &s->route);
+  s->in.start += h->head_len;
+  const route_opts *o = s->route.opts;
+  switch (s->route.action) {
+  case ROUTE_NOT_FOUND: local_response(s, 404, NULL, false); return;
+  case ROUTE_UNAVAILABLE: local_response(s, 503, NULL, false); return;
+  case ROUTE_FORBIDDEN: local_response(s, 403, NULL, false); return;
+  case ROUTE_REDIRECT: local_response(s, s->route.status, s->route.location, false); return;
+  case ROUTE_PROXY: break;
+  }
+  if (o && o->body_limit && h->content_length > o->body_limit) {
+    local_response(s, 413, NULL, true);
+    return;
+  }
+  char rid[33];
+  request_id(w, rid);
+  forward_info fi = {s->peer_ip, s->l->https ? "https" : "http", rid, s->l->port, s->route.rewritten};
+  s->up_out.start = s->up_out.end = 0;
+  if (!build_upstream_head(h, &fi, &s->up_out)) {
+    local_response(s, 431, NULL, true);
+    return;
+  }
+  if (s->req_done && (s->retry_head = malloc(pbuf_len(&s->up_out)))) {
+    s->retry_len = pbuf_len(&s->up_out);
+    memcpy(s->retry_head, s->up_out.d + s->up_out.start, s->retry_len);
+  }
+  connect_to(s, s->route.endpoint);
+}
+
+/* ---- failures on the upstream side ---- */
+
+static void restart_upstream(session *s, const route_endpoint *ep) {
+  upstream_close(s->up);
+  s->up = NULL;
+  s->up_out.start = s->up_out.end = 0;
+  pbuf_append(&s->up_out, s->retry_head, s->retry_len);
+  connect_to(s, ep);
+}
+
+#define FAILED_ENDPOINT_SKIP_MS 10000
+
+static void connect_failed(session *s, int status) {
+  s->attempts++;
+  route_mark_down(s->route.backend, s->tried, FAILED_ENDPOINT_SKIP_MS);
+  const route_endpoint *next = route_next_endpoint(s->route.backend, s->tried);
+  if (s->attempts < 2 && s->idempotent && s->retry_head && next && next != s->tried) {
+    restart_upstream(s, next);
+    return;
+  }
+  local_response(s, status, NULL, false);
+}
+
+/* The upstream failed before its response began: a pooled connection it
+ * had closed is replaced (the request was not processed); otherwise, as
+ * nginx's proxy_next_upstream error, an idempotent request is tried once
+ * on another endpoint; else 502. A cut response closes the client. */
+static void upstream_failed(session *s) {
+  if (s->resp_head_done) {
+    session_close(s);
+    return;
+  }
+  if (s->up && s->up->reused && s->retry_head && s->stale_retries++ < 3) {
+    restart_upstream(s, s->tried);
+    return;
+  }
+  connect_failed(s, 502);
+}
+
+/* ---- the proxy states ---- */
+
+static bool flush_client(session *s) {
+  bool progress = false;
+  while (pbuf_len(&s->out) && s->writable) {
+    ssize_t n = c_write(s, s->out.d + s->out.start, pbuf_len(&s->out));
+    if (n == -1) break;
+    if (n <= 0) {
+      session_close(s);
+      return false;
+    }
+    s->out.start += (size_t)n;
+    progress = true;
+  }
+  if (!pbuf_len(&s->out)) s->out.start = s->out.end = 0;
+  return progress;
+}
+
+/* Reads from the client into in; false when nothing came. Closes on EOF/error. */
+static bool read_client(session *s) {
+  size_t room = pbuf_room(&s->in);
+  if (!room || !s->readable) return false;
+  ssize_t n = c_read(s, s->in.d + s->in.end, room);
+  if (n == -1) return false;
+  if (n <= 0) {
+    session_close(s);
+    return false;
+  }
+  s->in.end += (size_t)n;
+  return true;
+}
+
+static bool step_head(session *s) {
+  bool progress = false;
+  for (;;) {
+    if (pbuf_len(&s->in)) {
+      http_head h;
+      int r = http_parse_request(s->in.d + s->in.start, pbuf_len(&s->in), &h);
+      if (r < 0) {
+        s->req_done = false; /* unknown framing: close after the answer */
+        local_response(s, -r, NULL, true);
+        return true;
+      }
+      if (r > 0) {
+        start_request(s, &h);
+        return true;
+      }
+      if (pbuf_len(&s->in) >= PBUF_SIZE) {
+        s->req_done = false;
+        local_response(s, 431, NULL, true);
+        return true;
+      }
+    }
+    if (!read_client(s)) return progress;
+    progress = true;
+  }
+}
+
+/* Moves request body bytes from the client to the upstream buffer. */
+static bool pump_request(session *s) {
+  bool progress = false;
+  while (!s->req_done && s->state == S_PROXY) {
+    size_t room = pbuf_room(&s->up_out);
+    if (!room) break;
+    if (!pbuf_len(&s->in)) {
+      if (!read_client(s)) break;
+      progress = true;
+    }
+    size_t n = pbuf_len(&s->in) < room ? pbuf_len(&s->in) : room;
+    if (s->req_left >= 0) {
+      if ((long long)n > s->req_left) n = (size_t)s->req_left;
+      s->req_left -= (long long)n;
+      s->req_done = s->req_left == 0;
+    } else {
+      ssize_t used = http_chunked_feed(&s->req_chunks, s->in.d + s->in.start, n);
+      if (used < 0) {
+        session_close(s);
+        return false;
+      }
+      n = (size_t)used;
+      s->req_done = s->req_chunks.done;
+    }
+    pbuf_append(&s->up_out, s->in.d + s->in.start, n);
+    s->in.start += n;
+    progress = true;
+  }
+  return progress;
+}
+
+static bool flush_upstream(session *s) {
+  upstream *u = s->up;
+  bool progress = false;
+  while (u && pbuf_len(&s->up_out) && u->writable) {
+    ssize_t n = u_write(u, s->up_out.d + s->up_out.start, pbuf_len(&s->up_out));
+    if (n == -1) break;
+    if (n <= 0) {
+      upstream_failed(s);
+      return true;
+    }
+    s->up_out.start += (size_t)n;
+    progress = true;
+  }
+  if (!pbuf_len(&s->up_out)) s->up_out.start = s->up_out.end = 0;
+  return progress;
+}
+
+static void finish_response(session *s) {
+  observe(s, s->status);
+  bool keep = s->resp_keep_alive && s->req_done && !pbuf_len(&s->up_out);
+  if (s->up) upstream_release(s->up, keep);
+  s->up = NULL;
+  end_request(s);
+  s->close_after |= !s->req_done;
+  s->state = s->close_after ? S_LOCAL : S_HEAD;
+  s->deadline = s->w->now + KEEPALIVE_TIMEOUT_MS;
+}
+
+/* The response head arrived: write ours, decide framing. */
+static bool response_head(session *s) {
+  upstream *u = s->up;
+  http_head h;
+  int r = http_parse_response(u->in.d + u->in.start, pbuf_len(&u->in), &h);
+  if (r < 0 || (r == 0 && pbuf_len(&u->in) >= PBUF_SIZE)) {
+    local_response(s, 502, NULL, false);
+    return true;
+  }
+  if (r == 0) return false;
+  if (h.status >= 100 && h.status < 200 && h.status != 101) { /* 100 Continue: relay, wait for the final head */
+    if (pbuf_room(&s->out) < (size_t)r + 64) return false;
+    build_client_head(&h, false, NULL, &s->out);
+    u->in.start += (size_t)r;
+    return true;
+  }
+  bool tunnel = h.status == 101 && s->upgrade;
+  bool no_body = s->head_method || h.status == 204 || h.status == 304 || tunnel;
+  s->resp_until_close = !no_body && !h.chunked && h.content_length < 0;
+  s->resp_left = h.content_length;
+  memset(&s->resp_chunks, 0, sizeof s->resp_chunks);
+  s->resp_keep_alive = h.keep_alive && !s->resp_until_close && !tunnel;
+  s->close_after |= !s->client_keep_alive || s->resp_until_close;
+  s->status = h.status;
+  if (!build_client_head(&h, s->close_after && !tunnel, s->route.set_cookie, &s->out)) {
+    if (pbuf_len(&s->out)) return false; /* wait for room */
+    local_response(s, 502, NULL, false);
+    return true;
+  }
+  u->in.start += (size_t)r;
+  free(s->retry_head);
+  s->retry_head = NULL;
+  s->resp_head_done = true;
+  if (tunnel) {
+    s->state = S_TUNNEL;
+    s->req_done = true;
+  } else if (no_body || (!h.chunked && s->resp_left == 0)) {
+    s->resp_done = true;
+  }
+  return true;
+}
+
+/* Moves response body bytes from the upstream to the client buffer. */
+static bool pump_body(session *s) {
+  upstream *u = s->up;
+  size_t room = pbuf_room(&s->out), n = pbuf_len(&u->in);
+  if (!n || !room) return false;
+  if (n > room) n = room;
+  if (s->resp_until_close) {
+  } else if (s->resp_left >= 0) {
+    if ((long long)n > s->resp_left) n = (size_t)s->resp_left;
+    s->resp_left -= (long long)n;
+    s->resp_done = s->resp_left == 0;
+  } else {
+    ssize_t used = http_chunked_feed(&s->resp_chunks, u->in.d + u->in.start, n);
+    if (used < 0) {
+      session_close(s);
+      return false;
+    }
+    n = (size_t)used;
+    s->resp_done = s->resp_chunks.done;
+  }
+  pbuf_append(&s->out, u->in.d + u->in.start, n);
+  u->in.start += n;
+  if (!pbuf_len(&u->in)) u->in.start = u->in.end = 0;
+  return true;
+}
+
+static bool pump_response(session *s) {
+  bool progress = false;
+  while (s->state == S_PROXY && s->up) {
+    upstream *u = s->up;
+    bool moved = false;
+    if (!s->resp_head_done) moved = response_head(s);
+    else moved = pump_body(s);
+    if (s->state != S_PROXY) return true;
+    if (s->resp_head_done && s->resp_done) {
+      finish_response(s);
+      return true;
+    }
+    if (moved) {
+      progress = true;
+      continue;
+    }
+    size_t room = pbuf_room(&u->in);
+    if (!room || !u->readable) break;
+    ssize_t n = u_read(u, u->in.d + u->in.end, room);
+    if (n == -1) break;
+    if (n > 0) {
+      u->in.end += (size_t)n;
+      s->deadline = s->w->now + 1000LL * (s->route.opts ? s->route.opts->read_timeout : 60);
+      progress = true;
+      continue;
+    }
+    if (n == 0 && s->resp_head_done && s->resp_until_close) {
+      s->resp_done = true;
+      s->resp_keep_alive = false;
+      finish_response(s);
+      return true;
+    }
+    upstream_failed(s);
+    return true;
+  }
+  return progress;
+}
+
+static bool step_connect(session *s) {
+  upstream *u = s->up;
+  if (!u->writable) return false;
+  int err = 0;
+  socklen_t len = sizeof err;
+  getsockopt(u->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+  if (err) {
+    connect_failed(s, 502);
+    return true;
+  }
+  u->connecting = false;
+  s->state = S_PROXY;
+  s->deadline = s->w->now + 1000LL * (s->route.opts ? s->route.opts->read_timeout : 60);
+  return true;
+}
+
+static bool step_tunnel(session *s) {
+  upstream *u = s->up;
+  bool progress = false;
+  if (pbuf_len(&u->in) && pbuf_room(&s->out)) {
+    size_t n = pbuf_len(&u->in) < pbuf_room(&s->out) ? pbuf_len(&u->in) : pbuf_room(&s->out);
+    pbuf_append(&s->out, u->in.d + u->in.start, n);
+    u->in.start += n;
+    if (!pbuf_len(&u->in)) u->in.start = u->in.end = 0;
+    progress = true;
+  }
+  if (pbuf_len(&s->in) && pbuf_room(&s->up_out)) {
+    size_t n = pbuf_len(&s->in) < pbuf_room(&s->up_out) ? pbuf_len(&s->in) : pbuf_room(&s->up_out);
+    pbuf_append(&s->up_out, s->in.d + s->in.start, n);
+    s->in.start += n;
+    progress = true;
+  }
+  if (!pbuf_len(&s->in) && read_client(s)) progress = true;
+  if (s->state != S_TUNNEL) return false;
+  if (u->readable && pbuf_room(&u->in)) {
+    ssize_t n = u_read(u, u->in.d + u->in.end, pbuf_room(&u->in));
+    if (n == 0 || n == -2) {
+      session_close(s);
+      return false;
+    }
+    if (n > 0) u->in.end += (size_t)n, progress = true;
+  }
+  progress |= flush_upstream(s);
+  s->deadline = s->w->now + 3600 * 1000LL;
+  return progress;
+}
+
+static bool step(session *s) {
+  if (s->handshaking) {
+    int r = SSL_do_handshake(s->ssl);
+    if (r == 1) {
+      s->handshaking = false;
+      return true;
+    }
+    if (ssl_result(s, r) == -2 || SSL_get_error(s->ssl, r) == SSL_ERROR_ZERO_RETURN) session_close(s);
+    return false;
+  }
+  bool progress = flush_client(s);
+  switch (s->state) {
+  case S_HEAD: progress |= step_head(s); break;
+  case S_CONNECT: progress |= step_connect(s); break;
+  case S_PROXY:
+    progress |= pump_request(s);
+    if (s->state == S_PROXY) progress |= flush_upstream(s);
+    if (s->state == S_PROXY) progress |= pump_response(s);
+    break;
+  case S_TUNNEL: progress |= step_tunnel(s); break;
+  case S_LOCAL:
+    if (!pbuf_len(&s->out)) {
+      if (s->close_after) {
+        session_close(s);
+        return false;
+      }
+      s->state = S_HEAD;
+      progress = true;
+    }
+    break;
+  case S_CLOSED: return false;
+  }
+  if (s->state != S_CLOSED) progress |= flush_client(s);
+  return progress && s->state != S_CLOSED;
+}
+
+void session_run(session *s) {
+  if (s->dead) return;
+  for (int guard = 0; guard < 10000 && step(s); guard++) {
+  }
+}
+
+void session_expire(session *s) {
+  switch (s->state) {
+  case S_CONNECT: connect_failed(s, 504); break;
+  case S_PROXY:
+    if (!s->resp_head_done) local_response(s, 504, NULL, true);
+    else session_close(s);
+    break;
+  default: session_close(s); return;
+  }
+  session_run(s);
+}

@@ -1,0 +1,306 @@
+#!/usr/bin/env bash
+# bench-ingress.sh - ckube's Ingress proxy against nginx and haproxy, in one
+# run, on this machine. The same loopback upstream (nginx returning a fixed
+# 100-byte body) is measured directly, through nginx and haproxy configured
+# as /work/shared/bench/proxy-anchors.sh does (keep-alive upstreams with an
+# idle pool >= concurrency, no access log, RSA-2048 self-signed TLS, TLS 1.2
+# and 1.3), and through ckube-server's Ingress proxy (a Service without
+# selector + EndpointSlice pointing at the upstream, a host-less Ingress
+# rule; HTTPS with the proxy's default RSA-2048 certificate). wrk -t1 at 64
+# and 256 connections, HTTP and HTTPS. Two rows decide the data-plane
+# design: the API's CivetWeb server answering /healthz and the proxy
+# answering its own 404 (both HTTPS, no upstream hop). The last two rows
+# measure the API's own request rate alone and while the proxy is loaded;
+# the slowloris rows measure nginx and ckube while 1000 slow clients hold
+# partial request heads open.
+# Every process listens on 127.0.0.1 and is killed by PID at the end.
+#
+# Usage: scripts/bench-ingress.sh [build/bin/ckube-server]
+# Knobs: BASE_PORT (default 29080, 16 ports), DURATION (10s), WARMUP (2s),
+#        CONNS ("64 256"), RESULTS_DIR (copy raw wrk outputs there).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SERVER=${1:-build/bin/ckube-server}
+BASE_PORT=${BASE_PORT:-29080}
+DURATION=${DURATION:-10s}
+WARMUP=${WARMUP:-2s}
+CONNS=${CONNS:-"64 256"}
+RESULTS_DIR=${RESULTS_DIR:-}
+KUBECTL=${KUBECTL:-$(bash scripts/kubectl-versions.sh | sed -n 1p)}
+
+P_UP_HTTP=$BASE_PORT P_UP_TLS=$((BASE_PORT + 1))
+P_NGX_HTTP=$((BASE_PORT + 2)) P_NGX_TLS=$((BASE_PORT + 3))
+P_NGX2_HTTP=$((BASE_PORT + 4)) P_NGX2_TLS=$((BASE_PORT + 5))
+P_HAP_HTTP=$((BASE_PORT + 6)) P_HAP_TLS=$((BASE_PORT + 7))
+P_CK_HTTP=$((BASE_PORT + 8)) P_CK_TLS=$((BASE_PORT + 9)) P_CK_API=$((BASE_PORT + 10))
+P_CK1_HTTP=$((BASE_PORT + 11)) P_CK1_TLS=$((BASE_PORT + 12)) P_CK1_API=$((BASE_PORT + 13))
+ALL_PORTS=$(seq "$BASE_PORT" $((BASE_PORT + 13)))
+
+for bin in nginx haproxy wrk openssl curl ss timeout "$SERVER" "$KUBECTL"; do
+  command -v "$bin" >/dev/null 2>&1 || { echo "missing '$bin' (scripts/deps.sh --test; scripts/build.sh)" >&2; exit 2; }
+done
+
+PIDS=()
+TMP=$(mktemp -d /tmp/bench-ingress.XXXXXX)
+chmod 711 "$TMP"
+cleanup() {
+  local pid i
+  for pid in "${PIDS[@]:-}"; do [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]:-}"; do
+    [ -n "$pid" ] || continue
+    for i in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+port_in_use() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
+for p in $ALL_PORTS; do
+  if port_in_use "$p"; then echo "port $p in use; set BASE_PORT to a free range" >&2; exit 3; fi
+done
+wait_port() { local i; for i in $(seq 1 100); do port_in_use "$1" && return 0; sleep 0.1; done; echo "nothing on :$1" >&2; return 1; }
+
+# ---------------------------------------------------------------- upstream, nginx, haproxy
+BODY=$(head -c 100 /dev/zero | tr '\0' 'h')
+BODY="hello${BODY:5}"
+openssl req -x509 -nodes -newkey rsa:2048 -days 2 -keyout "$TMP/tls.key" -out "$TMP/tls.crt" \
+  -subj "/CN=bench.local" -addext "subjectAltName=DNS:bench.local" >/dev/null 2>&1
+cat "$TMP/tls.crt" "$TMP/tls.key" > "$TMP/tls.pem"
+chmod 600 "$TMP/tls.key" "$TMP/tls.pem"
+
+nginx_conf() {  # dir workers body
+  cat <<CONF
+pid $TMP/$1/nginx.pid;
+error_log $TMP/$1/error.log warn;
+worker_processes $2;
+worker_rlimit_nofile 16384;
+daemon off;
+events { worker_connections 8192; }
+http {
+    access_log off;
+    keepalive_requests 1000000;
+    keepalive_timeout 75s;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    ssl_session_cache shared:SSL:1m;
+    client_body_temp_path $TMP/$1/body;
+    proxy_temp_path $TMP/$1/proxy;
+    fastcgi_temp_path $TMP/$1/fastcgi;
+    uwsgi_temp_path $TMP/$1/uwsgi;
+    scgi_temp_path $TMP/$1/scgi;
+$3
+}
+CONF
+}
+proxy_server() {  # http_port tls_port
+  cat <<CONF
+    upstream backend {
+        server 127.0.0.1:$P_UP_HTTP;
+        keepalive 1024;
+        keepalive_requests 1000000;
+        keepalive_timeout 60s;
+    }
+    server {
+        listen 127.0.0.1:$1;
+        listen 127.0.0.1:$2 ssl;
+        ssl_certificate     $TMP/tls.crt;
+        ssl_certificate_key $TMP/tls.key;
+        location / {
+            proxy_pass http://backend;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host \$host;
+            proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+        }
+    }
+CONF
+}
+mkdir -p "$TMP/up" "$TMP/ngx" "$TMP/ngx2"
+nginx_conf up 1 "
+    server {
+        listen 127.0.0.1:$P_UP_HTTP;
+        listen 127.0.0.1:$P_UP_TLS ssl;
+        ssl_certificate     $TMP/tls.crt;
+        ssl_certificate_key $TMP/tls.key;
+        location / { default_type text/plain; return 200 \"$BODY\"; }
+    }" > "$TMP/up/nginx.conf"
+nginx_conf ngx 1 "$(proxy_server "$P_NGX_HTTP" "$P_NGX_TLS")" > "$TMP/ngx/nginx.conf"
+nginx_conf ngx2 2 "$(proxy_server "$P_NGX2_HTTP" "$P_NGX2_TLS")" > "$TMP/ngx2/nginx.conf"
+cat > "$TMP/haproxy.cfg" <<CONF
+global
+    nbthread 1
+    maxconn 4096
+defaults
+    mode http
+    option http-keep-alive
+    http-reuse safe
+    timeout connect 5s
+    timeout client 75s
+    timeout server 75s
+    timeout http-keep-alive 75s
+    maxconn 4096
+frontend fe_http
+    bind 127.0.0.1:$P_HAP_HTTP
+    default_backend be
+frontend fe_https
+    bind 127.0.0.1:$P_HAP_TLS ssl crt $TMP/tls.pem
+    default_backend be
+backend be
+    option forwardfor
+    server up1 127.0.0.1:$P_UP_HTTP
+CONF
+for d in up ngx ngx2; do
+  nginx -t -q -e "$TMP/$d/error.log" -p "$TMP/$d" -c "$TMP/$d/nginx.conf"
+  nginx -e "$TMP/$d/error.log" -p "$TMP/$d" -c "$TMP/$d/nginx.conf" &
+  PIDS+=($!)
+done
+haproxy -c -q -f "$TMP/haproxy.cfg"
+haproxy -db -f "$TMP/haproxy.cfg" >"$TMP/haproxy.log" 2>&1 &
+PIDS+=($!)
+
+# ---------------------------------------------------------------- ckube (one per core, and one worker)
+start_ckube() {  # name api http tls workers
+  mkdir -p "$TMP/$1"
+  CKUBE_INGRESS_WORKERS=$5 "$SERVER" --data-dir "$TMP/$1/data" --listen "127.0.0.1:$2" \
+    --ingress-http "127.0.0.1:$3" --ingress-https "127.0.0.1:$4" >"$TMP/$1/server.log" 2>&1 &
+  PIDS+=($!)
+  wait_port "$2" && wait_port "$3" && wait_port "$4"
+  local kc="$TMP/$1/data/admin.kubeconfig" i
+  for i in $(seq 1 100); do "$KUBECTL" --kubeconfig "$kc" get ingressclass ckube >/dev/null 2>&1 && break; sleep 0.2; done
+  "$KUBECTL" --kubeconfig "$kc" apply -f - >/dev/null <<YAML
+apiVersion: v1
+kind: Service
+metadata: {name: upstream, namespace: default}
+spec: {ports: [{name: http, port: 80}]}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: upstream-1, namespace: default, labels: {kubernetes.io/service-name: upstream}}
+addressType: IPv4
+ports: [{name: http, port: $P_UP_HTTP}]
+endpoints: [{addresses: ["127.0.0.1"]}]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: bench, namespace: default}
+spec:
+  rules:
+  - host: bench.local
+    http:
+      paths: [{path: /, pathType: Prefix, backend: {service: {name: upstream, port: {number: 80}}}}]
+YAML
+}
+start_ckube ck "$P_CK_API" "$P_CK_HTTP" "$P_CK_TLS" 0
+start_ckube ck1 "$P_CK1_API" "$P_CK1_HTTP" "$P_CK1_TLS" 1
+for p in $ALL_PORTS; do wait_port "$p"; done
+
+check() {  # url [expected body]
+  local got
+  for i in $(seq 1 50); do
+    got=$(curl -sk --max-time 5 -H 'Host: bench.local' -o "$TMP/check.body" -w '%{http_code}' "$1" || true)
+    [ "$got" = 200 ] && cmp -s "$TMP/check.body" <(printf '%s' "$BODY") && return 0
+    sleep 0.2
+  done
+  echo "check failed for $1 (status '$got')" >&2
+  exit 4
+}
+for p in $P_UP_HTTP $P_NGX_HTTP $P_NGX2_HTTP $P_HAP_HTTP $P_CK_HTTP $P_CK1_HTTP; do check "http://127.0.0.1:$p/"; done
+for p in $P_UP_TLS $P_NGX_TLS $P_NGX2_TLS $P_HAP_TLS $P_CK_TLS $P_CK1_TLS; do check "https://127.0.0.1:$p/"; done
+
+# ---------------------------------------------------------------- measure
+to_ms() {
+  awk -v v="$1" 'BEGIN{ if (v=="") { print "n/a"; exit } n=v; u=v; sub(/[a-z]+$/,"",n); sub(/^[0-9.]+/,"",u);
+    f=(u=="us")?0.001:(u=="ms")?1:(u=="s")?1000:(u=="m")?60000:-1; if (f<0) print v; else printf "%.2f", n*f }'
+}
+record() {  # name proto c rawfile
+  local rps p50 p99 sock non2xx
+  rps=$(awk '/^Requests\/sec:/{printf "%.0f", $2}' "$4")
+  p50=$(to_ms "$(awk '$1=="50%"{print $2}' "$4")")
+  p99=$(to_ms "$(awk '$1=="99%"{print $2}' "$4")")
+  sock=$(awk '/Socket errors:/{gsub(",","");s=$4+$6+$8+$10} END{print s+0}' "$4")
+  non2xx=$(awk '/Non-2xx or 3xx responses:/{print $NF}' "$4")
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "${rps:-0}" "$p50" "$p99" "$((sock + ${non2xx:-0}))" >>"$TMP/results.tsv"
+}
+run_cell() {  # name proto url conns [host header]
+  local raw="$TMP/wrk.$1.$2.c$4.txt" host=${5:-bench.local}
+  timeout 60 wrk -t1 -c"$4" -d"$WARMUP" -H "Host: $host" "$3" >/dev/null 2>&1 || true
+  timeout 120 wrk -t1 -c"$4" -d"$DURATION" --timeout 5s --latency -H "Host: $host" "$3" >"$raw" 2>&1 || true
+  record "$1" "$2" "$4" "$raw"
+}
+
+: >"$TMP/results.tsv"
+for c in $CONNS; do
+  for proto in http https; do
+    if [ "$proto" = http ]; then o=0; else o=1; fi
+    run_cell upstream "$proto" "$proto://127.0.0.1:$((P_UP_HTTP + o))/" "$c"
+    run_cell nginx "$proto" "$proto://127.0.0.1:$((P_NGX_HTTP + o))/" "$c"
+    run_cell nginx-2w "$proto" "$proto://127.0.0.1:$((P_NGX2_HTTP + o))/" "$c"
+    run_cell haproxy "$proto" "$proto://127.0.0.1:$((P_HAP_HTTP + o))/" "$c"
+    run_cell ckube "$proto" "$proto://127.0.0.1:$((P_CK_HTTP + o))/" "$c"
+    run_cell ckube-1w "$proto" "$proto://127.0.0.1:$((P_CK1_HTTP + o))/" "$c"
+  done
+done
+# The design question: CivetWeb's thread-per-connection server vs the epoll
+# loop, each answering by itself over HTTPS (ckube's 404 default backend).
+for c in $CONNS; do
+  run_cell civetweb-api-healthz https "https://127.0.0.1:$P_CK1_API/healthz" "$c" 127.0.0.1
+  run_cell ckube-1w-local-404 https "https://127.0.0.1:$P_CK1_TLS/" "$c" unknown.local
+done
+# Slow clients (slowloris): 1000 connections that send a partial head and
+# then one more header line every 5 s, held open during the measurement.
+slowloris() {  # port seconds
+  python3 - "$1" "$2" <<'PY' &
+import socket, sys, time
+port, secs = int(sys.argv[1]), float(sys.argv[2])
+socks = []
+for _ in range(1000):
+    try:
+        s = socket.create_connection(("127.0.0.1", port), timeout=2)
+        s.send(b"GET / HTTP/1.1\r\nHost: bench.local\r\n")
+        socks.append(s)
+    except OSError:
+        break
+end = time.time() + secs
+while time.time() < end:
+    time.sleep(5)
+    for s in socks:
+        try:
+            s.send(b"X-Slow: 1\r\n")
+        except OSError:
+            pass
+PY
+  SLOWPID=$!
+  sleep 2
+}
+for target in nginx:$P_NGX_HTTP ckube:$P_CK_HTTP; do
+  slowloris "${target#*:}" 20
+  run_cell "${target%%:*}+1000-slowloris" http "http://127.0.0.1:${target#*:}/" 64
+  kill "$SLOWPID" 2>/dev/null || true
+  wait "$SLOWPID" 2>/dev/null || true
+done
+# The API's request rate alone, then while the proxy is loaded (wrk on both).
+run_cell api-alone https "https://127.0.0.1:$P_CK_API/healthz" 16 127.0.0.1
+timeout 60 wrk -t1 -c256 -d"$DURATION" -H "Host: bench.local" "http://127.0.0.1:$P_CK_HTTP/" >/dev/null 2>&1 &
+LOADPID=$!
+sleep 1
+timeout 120 wrk -t1 -c16 -d"$DURATION" --timeout 5s --latency "https://127.0.0.1:$P_CK_API/healthz" \
+  >"$TMP/wrk.api-under-proxy-load.txt" 2>&1 || true
+record api-under-proxy-load https 16 "$TMP/wrk.api-under-proxy-load.txt"
+wait "$LOADPID" || true
+
+# ---------------------------------------------------------------- report
+echo "# bench-ingress $(date -u +%Y-%m-%dT%H:%M:%SZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+echo "# host: $(nproc) CPUs ($(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# $(nginx -v 2>&1 | tr -d '\n'); $(haproxy -v | head -1 | cut -d' ' -f1-3); $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)"
+echo "# wrk -t1 -d$DURATION (warm-up $WARMUP); 100-byte body; nginx/haproxy/ckube-1w: 1 worker, nginx-2w/ckube: 2"
+printf '| target | proto | conns | req/s | p50 ms | p99 ms | errors | vs nginx |\n|---|---|---|---|---|---|---|---|\n'
+awk -F'\t' '
+  { k=$2 "/" $3; if ($1=="nginx") ngx[k]=$4; if ($1=="nginx+1000-slowloris") ngx["slow"]=$4; row[NR]=$0 }
+  END { for (i=1;i<=NR;i++) { split(row[i], f, "\t"); k=f[2] "/" f[3];
+      r = (ngx[k]>0 && f[1] !~ /^(civetweb|api|ckube-1w-local)/ && f[1] !~ /slowloris/) ? sprintf("%.2f", f[4]/ngx[k]) : "-";
+      if (f[1] ~ /slowloris/ && ngx["slow"] > 0) r = sprintf("%.2f", f[4]/ngx["slow"]);
+      if (f[1] == "ckube-1w-local-404") f[7] = f[7] " (404s expected)";
+      printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", f[1], f[2], f[3], f[4], f[5], f[6], f[7], r } }' "$TMP/results.tsv"
+if [ -n "$RESULTS_DIR" ]; then mkdir -p "$RESULTS_DIR"; cp "$TMP"/wrk.*.txt "$TMP/results.tsv" "$RESULTS_DIR"/; fi
