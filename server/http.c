@@ -2,7 +2,7 @@
  * content negotiation), routing to the handlers, and response writing.
  * Authentication: a client certificate signed by the cluster CA, the admin
  * bearer token, or a ServiceAccount token (sa_token.c); /healthz, /livez, /readyz and /version are open, as in
- * Kubernetes' default RBAC (system:public-info-viewer). */
+ * Kubernetes' default RBAC (system:public-info-viewer); so are the console's static files (webroot.c). */
 #include "http.h"
 #include "discovery.h"
 #include "log.h"
@@ -13,6 +13,7 @@
 #include "sa_token.h"
 #include "status.h"
 #include "table_output.h"
+#include "webroot.h"
 #include "yaml_json.h"
 #include <civetweb.h>
 #include <openssl/x509.h>
@@ -332,6 +333,7 @@ static int handler(struct mg_connection *conn, void *unused) {
   rq.accept = mg_get_header(conn, "Accept");
   rq.warnings = json_array();
 
+  if (webroot_handle(&rq)) goto done; /* the console's static files: open, no cluster data */
   if (!open_path(rq.path) && !authenticated(conn, ri, &rq.user)) {
     rq.form = OUT_JSON;
     http_send_status(&rq, status_failure(401, "Unauthorized", "Unauthorized", NULL));

@@ -16,6 +16,7 @@
 #include "store.h"
 #include "watch.h"
 #include "watch_cache.h"
+#include "webroot.h"
 #include <errno.h>
 #include <getopt.h>
 #include <malloc.h>
@@ -43,6 +44,7 @@ static void usage(FILE *f) {
           "                       Leases in kube-system (default true)\n"
           "  --leader-elect-lease-duration D, --leader-elect-renew-deadline D, --leader-elect-retry-period D\n"
           "                       durations as 15s (defaults 15s, 10s, 2s)\n"
+          "  --webroot DIR        the browser console's files (default: webroot/ next to the binary)\n"
           "  -v, --verbose        log every request\n");
 }
 
@@ -93,7 +95,7 @@ int main(int argc, char **argv) {
   const char *home = getenv("HOME");
   if (geteuid() == 0) snprintf(default_dir, sizeof default_dir, "/var/lib/ckube");
   else snprintf(default_dir, sizeof default_dir, "%s/.ckube", home ? home : ".");
-  const char *data_dir = default_dir, *listen = "127.0.0.1:6443";
+  const char *data_dir = default_dir, *listen = "127.0.0.1:6443", *webroot_dir = NULL;
   long window = 100000, threads = 512;
   const char *elect = "true";
   int lease_duration = 15, renew_deadline = 10, retry_period = 2;
@@ -107,6 +109,7 @@ int main(int argc, char **argv) {
                                        {"leader-elect-lease-duration", required_argument, 0, 'L'},
                                        {"leader-elect-renew-deadline", required_argument, 0, 'R'},
                                        {"leader-elect-retry-period", required_argument, 0, 'P'},
+                                       {"webroot", required_argument, 0, 'W'},
                                        {"verbose", no_argument, 0, 'v'},
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
@@ -123,6 +126,7 @@ int main(int argc, char **argv) {
     case 'L': lease_duration = seconds_arg(optarg); break;
     case 'R': renew_deadline = seconds_arg(optarg); break;
     case 'P': retry_period = seconds_arg(optarg); break;
+    case 'W': webroot_dir = optarg; break;
     case 'v': log_set_level(LOG_DEBUG); break;
     case 'h': usage(stdout); return 0;
     default: usage(stderr); return 2;
@@ -202,6 +206,7 @@ int main(int argc, char **argv) {
   metrics_api_init();
 
   signal(SIGPIPE, SIG_IGN);
+  const char *console = webroot_init(webroot_dir);
   http_config hc = {listen, pki.server_pem, pki.ca_cert, pki.admin_token, (int)threads};
   if (http_start(&hc, err, sizeof err) != 0) {
     LOGE("%s", err);
@@ -213,6 +218,8 @@ int main(int argc, char **argv) {
   provisioner_set_root(data_dir);
   controllers_run(&leader);
   LOGI("ckube-server serving the Kubernetes API at %s; kubeconfig: %s", url, pki.kubeconfig);
+  if (console) LOGI("console at %s/ (sign in with the token in %s/pki/admin.token)", url, data_dir);
+  else LOGW("console not served: no webroot directory next to the binary (--webroot DIR)");
   int sig = 0;
   while (sigwait(&stop_signals, &sig) != 0) {
   }

@@ -1,0 +1,129 @@
+// overview.js - the cluster at a glance: nodes (Ready, NotReady, cordoned)
+// as coloured tiles, pods by phase as a stacked bar (counted from
+// metadata-only lists per phase),
+// workloads with unavailable replicas, recent Warning events, and node usage
+// from metrics.k8s.io when it is served. Refreshed every 5 s while shown.
+import { api, query, findResource } from './api.js';
+import { h, clear, age } from './dom.js';
+import { state, onLeave, detailUrl, listUrl } from './main.js';
+import { stackedBar, bars, quantity } from './charts.js';
+
+const PHASES = ['Running', 'Pending', 'Succeeded', 'Failed', 'Unknown'];
+const META = 'application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io';
+
+function nodeState(n) {
+  const ready = (n.status.conditions || []).find((c) => c.type === 'Ready');
+  const word = ready && ready.status === 'True' ? 'Ready' : ready && ready.status === 'False' ? 'NotReady' : 'Unknown';
+  return { word, cordoned: !!n.spec.unschedulable };
+}
+
+// Counts a phase's pods with metadata-only pages (selectors get no
+// remainingItemCount, so the pages are walked).
+async function countPods(phase) {
+  let n = 0, cont = '';
+  do {
+    const l = await api('/api/v1/pods' + query({ limit: 2000, continue: cont, fieldSelector: `status.phase=${phase}` }), { accept: META });
+    n += l.items.length;
+    cont = l.metadata.continue;
+  } while (cont);
+  return n;
+}
+
+async function nodesCard() {
+  const nodes = (await api('/api/v1/nodes')).items;
+  const res = findResource(state.resources, '', 'v1', 'nodes');
+  const ready = nodes.filter((n) => nodeState(n).word === 'Ready').length;
+  const cordoned = nodes.filter((n) => n.spec.unschedulable).length;
+  return h('section', { class: 'card', 'aria-labelledby': 'ov-nodes' },
+    h('h2', { id: 'ov-nodes' }, 'Nodes'),
+    h('p', {}, `${ready} of ${nodes.length} Ready`, cordoned ? `, ${cordoned} cordoned` : ''),
+    h('div', { class: 'nodes' }, nodes.map((n) => {
+      const s = nodeState(n);
+      const cls = s.word !== 'Ready' ? 's-bad' : s.cordoned ? 's-warn' : 's-ok';
+      const label = `${n.metadata.name}: ${s.word}${s.cordoned ? ', cordoned' : ''}`;
+      return h('a', { class: `node ${cls}`, href: detailUrl(res, '', n.metadata.name), title: label, 'aria-label': label },
+        n.metadata.name, s.cordoned ? ' ⊘' : '');
+    })));
+}
+
+async function podsCard() {
+  const counts = await Promise.all(PHASES.map(countPods));
+  const total = counts.reduce((a, b) => a + b, 0);
+  return h('section', { class: 'card', 'aria-labelledby': 'ov-pods' },
+    h('h2', { id: 'ov-pods' }, 'Pods by phase'),
+    h('p', {}, `${total} pods in all namespaces`),
+    stackedBar(PHASES.map((p, i) => ({ label: p, value: counts[i] })), 'Pods by phase'));
+}
+
+async function workloadsCard() {
+  const kinds = [['apps', 'deployments'], ['apps', 'statefulsets'], ['apps', 'daemonsets']];
+  const bad = [];
+  for (const [g, plural] of kinds) {
+    const r = findResource(state.resources, g, 'v1', plural);
+    if (!r) continue;
+    for (const o of (await api(`/apis/apps/v1/${plural}`)).items) {
+      const s = o.status || {};
+      const want = plural === 'daemonsets' ? s.desiredNumberScheduled || 0 : o.spec.replicas ?? 1;
+      const have = plural === 'daemonsets' ? s.numberAvailable || 0 : plural === 'statefulsets' ? s.readyReplicas || 0 : s.availableReplicas || 0;
+      if (have < want) bad.push({ r, o, want, have });
+    }
+  }
+  return h('section', { class: 'card', 'aria-labelledby': 'ov-work' },
+    h('h2', { id: 'ov-work' }, 'Workloads with unavailable replicas'),
+    bad.length ? h('ul', {}, bad.map(({ r, o, want, have }) =>
+      h('li', {}, h('a', { href: detailUrl(r, o.metadata.namespace, o.metadata.name) }, `${r.kind} ${o.metadata.namespace}/${o.metadata.name}`),
+        ` ${have}/${want} available`)))
+      : h('p', { class: 'muted' }, 'All workloads have their replicas available.'));
+}
+
+async function eventsCard() {
+  const ev = (await api('/api/v1/events' + query({ fieldSelector: 'type=Warning', limit: 500 }))).items;
+  const when = (e) => e.lastTimestamp || e.eventTime || e.metadata.creationTimestamp;
+  ev.sort((a, b) => Date.parse(when(b)) - Date.parse(when(a)));
+  const evRes = findResource(state.resources, '', 'v1', 'events');
+  return h('section', { class: 'card', style: 'grid-column: 1 / -1', 'aria-labelledby': 'ov-events' },
+    h('h2', { id: 'ov-events' }, 'Recent Warning events'),
+    ev.length ? h('table', { class: 'plain' },
+      h('thead', {}, h('tr', {}, ['Age', 'Object', 'Reason', 'Message', 'Count'].map((c) => h('th', { scope: 'col' }, c)))),
+      h('tbody', {}, ev.slice(0, 10).map((e) => h('tr', {},
+        h('td', {}, age(when(e))),
+        h('td', {}, `${e.involvedObject.kind}/${e.involvedObject.name}`),
+        h('td', {}, h('span', { class: 'pill s-warn' }, e.reason)),
+        h('td', {}, e.message),
+        h('td', {}, String(e.count || 1))))))
+      : h('p', { class: 'muted' }, 'No Warning events.'),
+    evRes ? h('p', {}, h('a', { href: listUrl(evRes) }, 'All events')) : null);
+}
+
+async function metricsCard() {
+  const body = h('section', { class: 'card', 'aria-labelledby': 'ov-metrics' }, h('h2', { id: 'ov-metrics' }, 'Node usage (metrics.k8s.io)'));
+  try {
+    const m = (await api('/apis/metrics.k8s.io/v1beta1/nodes')).items;
+    if (!m.length) { body.append(h('p', { class: 'muted' }, 'No node has reported usage yet.')); return body; }
+    const cpu = m.map((x) => ({ label: x.metadata.name, value: quantity(x.usage.cpu), text: `${Math.round(quantity(x.usage.cpu) * 1000)}m` }));
+    const mem = m.map((x) => ({ label: x.metadata.name, value: quantity(x.usage.memory), text: `${Math.round(quantity(x.usage.memory) / 2 ** 20)}Mi` }));
+    body.append(h('h3', {}, 'CPU'), bars(cpu, Math.max(...cpu.map((c) => c.value)), 'CPU per node'),
+      h('h3', {}, 'Memory'), bars(mem, Math.max(...mem.map((c) => c.value)), 'Memory per node'));
+  } catch (e) {
+    body.append(h('p', { class: 'muted' }, `Metrics are not available: ${e.message}`));
+  }
+  return body;
+}
+
+export async function overviewPage(main) {
+  const grid = h('div', { class: 'cards' });
+  clear(main, h('h1', {}, 'Overview'), grid);
+  const cards = [nodesCard, podsCard, workloadsCard, metricsCard, eventsCard];
+  async function draw() {
+    const out = await Promise.all(cards.map((c) => c().catch((e) => h('section', { class: 'card' }, h('p', { class: 'error' }, e.message)))));
+    grid.replaceChildren(...out);
+  }
+  await draw();
+  let busy = false;
+  const t = setInterval(async () => {
+    if (busy || document.hidden) return;
+    busy = true;
+    try { await draw(); } finally { busy = false; }
+  }, 5000);
+  onLeave(() => clearInterval(t));
+}
