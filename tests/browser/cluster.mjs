@@ -61,7 +61,7 @@ export async function startCluster({ bin, webroot, logDir }) {
   const base = `https://127.0.0.1:${port}`;
   const log = openSync(join(logDir, 'server.log'), 'w');
   const server = spawn(join(bin, 'ckube-server'), ['--data-dir', data, '--listen', `127.0.0.1:${port}`, '--webroot', webroot,
-    '--node-monitor-grace-period', '8'], { stdio: ['ignore', log, log] });
+    '--node-monitor-grace-period', '8', ...(process.env.CKUBE_VERBOSE ? ['-v'] : [])], { stdio: ['ignore', log, log] });
   let exited = false;
   server.on('exit', () => { exited = true; });
   await until('ckube-server to be ready', async () => {

@@ -53,7 +53,7 @@ try {
     } catch (e) {
       failed++;
       console.log(`FAIL ${t.name}: ${e.message.split('\n')[0]}`);
-      await page.screenshot({ path: join(results, `FAIL-${t.name.replace(/\W+/g, '-')}.png`) }).catch(() => {});
+      await page.screenshot({ path: join(results, `FAIL-${t.name.replace(/\W+/g, '-')}.png`), fullPage: true }).catch(() => {});
     } finally {
       clearTimeout(timer);
       await page.close().catch(() => {});

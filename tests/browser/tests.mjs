@@ -1,6 +1,7 @@
 // tests.mjs - the console's browser tests, in order (later tests use what
 // earlier ones created). Each gets a fresh page of one browser profile
 // and the cluster; the ones waiting for another issue's feature are pending.
+import os from 'node:os';
 import { until, request } from './cluster.mjs';
 
 const NS = 'default';
@@ -19,6 +20,23 @@ function deployment(name, replicas, image = 'nginx:1.19') {
 }
 
 function check(cond, msg) { if (!cond) throw new Error(msg); }
+
+// Waits until a Deployment's controller has caught up and its status stays
+// put for a second (an edit loaded before a status write would conflict).
+async function settled(cluster, name) {
+  const path = `/apis/apps/v1/namespaces/${NS}/deployments/${name}`;
+  let rv = '';
+  await until(`${name} to settle`, async () => {
+    const d = (await cluster.api('GET', path)).body;
+    const done = d.status.observedGeneration === d.metadata.generation && d.status.availableReplicas === d.spec.replicas &&
+      d.status.updatedReplicas === d.spec.replicas && d.status.replicas === d.spec.replicas;
+    const same = rv === d.metadata.resourceVersion;
+    rv = d.metadata.resourceVersion;
+    if (done && same) return true;
+    await new Promise((r) => setTimeout(r, 1000));
+    return false;
+  }, 30000);
+}
 
 export const tests = [
   { name: 'static files are open, the API is not, with CSP and ETag', async run({ cluster }) {
@@ -64,4 +82,187 @@ export const tests = [
     await page.waitForURL('**/ui/sign-in');
     check(await page.evaluate(() => sessionStorage.getItem('ckube.token')) === null, 'sign-out kept the token');
   } },
+
+  { name: 'first load under 300 ms', async run({ page, cluster, perf, shot }) {
+    // Seven fresh tabs with the HTTP cache off, each signed in (token in its
+    // session storage before the page runs): navigation start to every
+    // overview card filled (the page's "overview-ready" mark). The best run
+    // must be under 300 ms (the machine's other load only adds); the median
+    // and the load average are recorded beside it.
+    const runs = [];
+    for (let i = 0; i < 7; i++) {
+      const p = await page.context().newPage();
+      await p.addInitScript((t) => sessionStorage.setItem('ckube.token', t), cluster.token);
+      const cdp = await p.context().newCDPSession(p);
+      await cdp.send('Network.enable');
+      await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
+      let bytes = 0, requests = 0;
+      cdp.on('Network.loadingFinished', (e) => { bytes += e.encodedDataLength; requests++; });
+      await p.goto(cluster.base + '/ui/');
+      await until('the overview-ready mark', () => p.evaluate(() => performance.getEntriesByName('overview-ready').length > 0), 10000);
+      const m = await p.evaluate(() => {
+        const n = performance.getEntriesByType('navigation')[0];
+        return { ready: Math.round(performance.getEntriesByName('overview-ready')[0].startTime),
+          domContentLoaded: Math.round(n.domContentLoadedEventEnd), load: Math.round(n.loadEventEnd) };
+      });
+      runs.push({ ...m, requests, bytes });
+      await cdp.detach();
+      await p.close();
+    }
+    const sorted = runs.map((r) => r.ready).sort((a, b) => a - b);
+    const statics = await Promise.all(['/', '/assets/app.css', ...['api', 'dom', 'main', 'overview', 'charts'].map((m) => `/assets/js/${m}.js`)]
+      .map((f) => request(cluster.base, 'GET', f, { headers: { Accept: 'text/html' } })));
+    perf.firstLoad = { runs, best_ms: sorted[0], median_ms: sorted[3], max_ms: sorted[6], loadavg: os.loadavg().map((x) => +x.toFixed(1)),
+      cores: os.cpus().length, staticBytes: statics.reduce((s, r) => s + r.bytes, 0) };
+    await signedIn(page, cluster, '/ui/');
+    await page.locator('.node').first().waitFor();
+    await shot('03-overview');
+    check(sorted[0] < 300, `first load took ${sorted[0]} ms at best (median ${sorted[3]} ms of 7, cache disabled)`);
+  } },
+
+  { name: 'deployment scales live in the list and from the detail page', async run({ page, cluster, shot }) {
+    const r = await cluster.api('POST', `/apis/apps/v1/namespaces/${NS}/deployments`, deployment('web', 2));
+    check(r.status === 201, `create: ${r.status}`);
+    await signedIn(page, cluster, '/ui/list/apps/v1/deployments');
+    const row = page.locator('.row[data-key="default/web"]');
+    await row.getByText('2/2').waitFor({ timeout: 20000 });
+    await page.evaluate(() => { window.__sameDocument = true; });
+    const s = await cluster.api('PATCH', `/apis/apps/v1/namespaces/${NS}/deployments/web/scale`, { spec: { replicas: 5 } }, 'application/merge-patch+json');
+    check(s.status === 200, `scale: ${s.status}`);
+    await row.getByText('5/5').waitFor({ timeout: 20000 });
+    check(await page.evaluate(() => window.__sameDocument === true), 'the page reloaded');
+    await page.locator('.pill', { hasText: 'live' }).waitFor();
+    await shot('04-deployments-live');
+    await row.locator('a').click();
+    await page.getByRole('heading', { name: 'Deployment web' }).waitFor();
+    await page.getByRole('button', { name: 'Scale' }).click();
+    await page.fill('dialog input[name=replicas]', '3');
+    await page.locator('dialog').getByRole('button', { name: 'Scale' }).click();
+    await page.getByTestId('replicas').getByText('3 desired · 3 current · 3 ready').waitFor({ timeout: 20000 });
+    await page.getByText('Owned ReplicaSets').waitFor();
+    await shot('05-deployment-detail');
+    const d = await cluster.api('GET', `/apis/apps/v1/namespaces/${NS}/deployments/web`);
+    check(d.body.spec.replicas === 3, `spec.replicas is ${d.body.spec.replicas}`);
+  } },
+
+  { name: 'edit YAML with a dry-run diff, then a 409 conflict explained', async run({ page, cluster, shot }) {
+    await settled(cluster, 'web');
+    await signedIn(page, cluster, '/ui/object/apps/v1/deployments/default/web');
+    await page.getByRole('tab', { name: 'YAML' }).click();
+    await page.getByRole('button', { name: 'Edit YAML' }).click();
+    const area = page.getByLabel('Object YAML');
+    const text = await area.inputValue();
+    check(/^kind: Deployment$/m.test(text), 'the editor has no YAML');
+    await area.fill(text.replace(/^(  labels:\n)/m, '$1    tier: frontend\n'));
+    await page.getByRole('button', { name: 'Review changes (dry run)' }).click();
+    await page.locator('.diff .add', { hasText: 'tier: frontend' }).waitFor();
+    await shot('06-yaml-dry-run-diff');
+    const before = await cluster.api('GET', `/apis/apps/v1/namespaces/${NS}/deployments/web`);
+    check(!before.body.metadata.labels.tier, 'the dry run changed the object');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.getByRole('button', { name: 'Edit YAML' }).waitFor();
+    const after = await cluster.api('GET', `/apis/apps/v1/namespaces/${NS}/deployments/web`);
+    check(after.body.metadata.labels.tier === 'frontend', 'apply did not set the label');
+    // Conflict: the object changes on the server while the editor holds the old version.
+    await page.getByRole('button', { name: 'Edit YAML' }).click();
+    const held = await area.inputValue();
+    const p = await cluster.api('PATCH', `/apis/apps/v1/namespaces/${NS}/deployments/web`, { metadata: { labels: { other: 'change' } } }, 'application/merge-patch+json');
+    check(p.status === 200, `patch: ${p.status}`);
+    await area.fill(held.replace('tier: frontend', 'tier: backend'));
+    await page.getByRole('button', { name: 'Review changes (dry run)' }).click();
+    await page.getByRole('alert').getByText('Conflict:').waitFor();
+    await page.getByText('Someone changed the object after you loaded it').waitFor();
+    await shot('07-yaml-conflict');
+    await page.getByRole('button', { name: 'Load the latest version' }).click();
+    check((await area.inputValue()).includes('other: change'), 'the latest version is not in the editor');
+  } },
+
+  { name: 'rollback a deployment to an earlier revision', async run({ page, cluster, shot }) {
+    const dep = `/apis/apps/v1/namespaces/${NS}/deployments/roll`;
+    check((await cluster.api('POST', `/apis/apps/v1/namespaces/${NS}/deployments`, deployment('roll', 2, 'nginx:1.19'))).status === 201, 'create');
+    await until('revision 1', async () => (await cluster.api('GET', dep)).body.metadata.annotations?.['deployment.kubernetes.io/revision'] === '1');
+    await cluster.api('PATCH', dep, { spec: { template: { spec: { containers: [{ name: 'web', image: 'nginx:1.20' }] } } } }, 'application/strategic-merge-patch+json');
+    await until('revision 2 rolled out', async () => {
+      const d = (await cluster.api('GET', dep)).body;
+      return d.metadata.annotations['deployment.kubernetes.io/revision'] === '2' && d.status.updatedReplicas === 2 && d.status.availableReplicas === 2 && !d.status.unavailableReplicas;
+    }, 30000);
+    await signedIn(page, cluster, '/ui/object/apps/v1/deployments/default/roll');
+    await page.getByRole('tab', { name: 'Rollouts' }).click();
+    await page.getByRole('button', { name: 'Roll back to 1' }).click();
+    await until('revision 3 with the first image', async () => {
+      const d = (await cluster.api('GET', dep)).body;
+      return d.metadata.annotations['deployment.kubernetes.io/revision'] === '3' && d.spec.template.spec.containers[0].image === 'nginx:1.19';
+    }, 30000);
+    await page.getByText('3 (current)').waitFor({ timeout: 20000 });
+    await page.waitForTimeout(1500);
+    await shot('08-rollout-timeline');
+  } },
+
+  { name: 'create from multi-document YAML', async run({ page, cluster, shot }) {
+    await signedIn(page, cluster, '/ui/create');
+    await page.getByLabel('YAML to create').fill('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: one\ndata: {a: "1"}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: two, namespace: kube-public}\ndata: {b: "2"}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Bad_Name\n');
+    await page.getByRole('button', { name: 'Dry run' }).click();
+    await page.getByText('ConfigMap one: valid').waitFor();
+    check((await cluster.api('GET', `/api/v1/namespaces/${NS}/configmaps/one`)).status === 404, 'the dry run created the object');
+    await page.getByRole('button', { name: 'Create', exact: true }).click();
+    await page.getByText('ConfigMap one created').waitFor();
+    await page.getByText('ConfigMap two created').waitFor();
+    await page.locator('li.error', { hasText: 'Bad_Name' }).waitFor();
+    await shot('09-create-yaml');
+    check((await cluster.api('GET', '/api/v1/namespaces/kube-public/configmaps/two')).status === 200, 'two is not in kube-public');
+  } },
+
+  { name: 'keyboard: list rows by arrow keys, Enter opens; dark theme', async run({ page, cluster, shot }) {
+    await signedIn(page, cluster, '/ui/list/core/v1/configmaps');
+    await page.locator('.row').first().waitFor();
+    await page.keyboard.press('/');
+    check(await page.evaluate(() => document.activeElement.type === 'search'), '/ does not focus the search');
+    await page.keyboard.type('one');
+    await page.locator('.row[data-key="default/one"]').waitFor();
+    await page.locator('.scroller').focus();
+    await page.keyboard.press('Home');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'ConfigMap one' }).waitFor();
+    await page.click('#theme-toggle');
+    const theme = await page.evaluate(() => document.documentElement.dataset.theme);
+    await shot(`10-detail-${theme}-theme`);
+    await page.click('#theme-toggle');
+  } },
+
+  { name: 'node cordon and uncordon', async run({ page, cluster, shot }) {
+    await signedIn(page, cluster, '/ui/object/core/v1/nodes/_/sim-1');
+    await page.getByRole('button', { name: 'Cordon' }).click();
+    await until('sim-1 unschedulable', async () => (await cluster.api('GET', '/api/v1/nodes/sim-1')).body.spec.unschedulable === true);
+    await page.getByRole('button', { name: 'Uncordon' }).waitFor();
+    await page.goto(cluster.base + '/ui/');
+    await page.locator('.node.s-warn', { hasText: 'sim-1' }).waitFor();
+    await shot('11-overview-cordoned');
+    await page.goto(cluster.base + '/ui/object/core/v1/nodes/_/sim-1');
+    await page.getByRole('button', { name: 'Uncordon' }).click();
+    await until('sim-1 schedulable', async () => !(await cluster.api('GET', '/api/v1/nodes/sim-1')).body.spec.unschedulable);
+  } },
+
+  { name: 'delete with a propagation choice', async run({ page, cluster }) {
+    await signedIn(page, cluster, '/ui/object/core/v1/configmaps/default/one');
+    await page.getByRole('button', { name: 'Delete' }).click();
+    await page.getByLabel(/Orphan/).check();
+    await page.locator('dialog').getByRole('button', { name: 'Delete' }).click();
+    await page.waitForURL('**/ui/list/core/v1/configmaps');
+    await until('one deleted', async () => (await cluster.api('GET', `/api/v1/namespaces/${NS}/configmaps/one`)).status === 404);
+  } },
+
+  { name: 'pod logs say plainly when there is nothing to show', async run({ page, cluster, shot }) {
+    const pods = (await cluster.api('GET', `/api/v1/namespaces/${NS}/pods?labelSelector=app%3Dweb`)).body.items;
+    const pod = pods.find((p) => p.status.phase === 'Running') || pods[0];
+    await signedIn(page, cluster, `/ui/object/core/v1/pods/default/${pod.metadata.name}`);
+    await page.getByRole('tab', { name: 'Logs' }).click();
+    await page.getByText(/The log is empty|The log is not available/).waitFor();
+    await shot('12-pod-logs');
+  } },
+
+  { name: 'follow pod logs', pending: 'the node agent does not serve container logs yet' },
+  { name: 'run a command in the exec terminal', pending: 'the node agent does not serve exec yet' },
+  { name: 'move the canary slider and see the split change', pending: 'the Ingress proxy is not built yet' },
+  { name: 'a forbidden action is explained', pending: 'authorization is AlwaysAllow until the auth/RBAC issue lands' },
+
 ];

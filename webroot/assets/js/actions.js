@@ -28,8 +28,9 @@ async function guarded(label, r, ns, verb, sub, run, cls = 'btn') {
   return h('button', { class: cls, type: 'button', disabled: !a.ok,
     title: a.ok ? null : `You may not ${verb} ${r.plural}${sub ? '/' + sub : ''}${a.why ? ': ' + a.why : ''}`,
     onclick: async (e) => {
-      e.currentTarget.disabled = true;
-      try { await run(); } catch (err) { toast(err.message, 'error'); } finally { e.currentTarget.disabled = false; }
+      const b = e.currentTarget;
+      b.disabled = true;
+      try { await run(); } catch (err) { toast(err.message, 'error'); } finally { b.disabled = false; }
     } }, label);
 }
 

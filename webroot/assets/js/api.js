@@ -35,10 +35,24 @@ function explain(code, st, path) {
   return msg || `The request failed with HTTP ${code}.`;
 }
 
+// A Status answered as YAML (the request asked for YAML): its top-level
+// reason and message lines are all the console needs.
+function statusFromYaml(text) {
+  const field = (k) => {
+    const m = new RegExp(`^${k}: (.*)$`, 'm').exec(text);
+    if (!m) return undefined;
+    const v = m[1].trim();
+    if (v.startsWith("'")) return v.slice(1, -1).replace(/''/g, "'");
+    if (v.startsWith('"')) { try { return JSON.parse(v); } catch { return v; } }
+    return v;
+  };
+  return field('kind') === 'Status' ? { reason: field('reason'), message: field('message') } : { message: text.trim() };
+}
+
 async function failure(resp, path) {
   let st = null;
   const text = await resp.text().catch(() => '');
-  try { st = JSON.parse(text); } catch { st = text ? { message: text.trim() } : null; }
+  try { st = JSON.parse(text); } catch { st = text ? statusFromYaml(text) : null; }
   if (resp.status === 401) onUnauthorized.forEach((f) => f());
   return new ApiError(resp.status, st && st.reason, explain(resp.status, st, path), st);
 }
@@ -72,10 +86,25 @@ export function query(params) {
 }
 
 // Discovery: every served resource with its group/version, so new kinds
-// (custom resources too) appear without a change here.
+// (custom resources too) appear without a change here. Aggregated discovery
+// (two requests) when the server has it, else the group-by-group documents.
+const AGGREGATED = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
 let discovered = null;
-export async function discover(refresh = false) {
-  if (discovered && !refresh) return discovered;
+
+function fromAggregated(lists) {
+  const out = [];
+  for (const l of lists)
+    for (const g of l.items) {
+      const v = g.versions[0]; // the preferred version comes first
+      for (const r of v.resources)
+        if (r.verbs.includes('list'))
+          out.push({ group: g.metadata.name || '', version: v.version, gv: g.metadata.name ? `${g.metadata.name}/${v.version}` : v.version,
+            plural: r.resource, kind: r.responseKind.kind, namespaced: r.scope === 'Namespaced', verbs: r.verbs, shortNames: r.shortNames || [] });
+    }
+  return out;
+}
+
+async function fromGroups() {
   const [core, groups] = await Promise.all([api('/api/v1'), api('/apis')]);
   const lists = [{ gv: 'v1', group: '', list: core }];
   await Promise.all(groups.groups.map(async (g) => {
@@ -88,8 +117,14 @@ export async function discover(refresh = false) {
       if (!r.name.includes('/') && r.verbs.includes('list'))
         out.push({ group, version: gv.split('/').pop(), gv, plural: r.name, kind: r.kind, namespaced: r.namespaced,
           verbs: r.verbs, shortNames: r.shortNames || [] });
-  discovered = out;
   return out;
+}
+
+export async function discover(refresh = false) {
+  if (discovered && !refresh) return discovered;
+  const agg = await Promise.all([api('/api', { accept: AGGREGATED }), api('/apis', { accept: AGGREGATED })]);
+  discovered = agg.every((l) => l && l.kind === 'APIGroupDiscoveryList') ? fromAggregated(agg) : await fromGroups();
+  return discovered;
 }
 
 export function findResource(res, group, version, plural) {

@@ -88,7 +88,8 @@ function signInPage() {
 
 let shellReady = false;
 async function shell() {
-  state.resources = await discover(true);
+  state.discovery = discover(true);
+  state.resources = await state.discovery;
   const groups = new Map();
   for (const r of state.resources) {
     const g = r.group || 'core';
@@ -103,7 +104,7 @@ async function shell() {
   nav.hidden = false;
   document.getElementById('sign-out').hidden = false;
   document.getElementById('create-link').hidden = false;
-  await fillNamespaces();
+  fillNamespaces(); // not awaited: the page need not wait for the switcher
   shellReady = true;
 }
 
@@ -126,6 +127,8 @@ export function detailUrl(r, ns, name) {
   return `/ui/object/${r.group || 'core'}/${r.version}/${r.plural}/${r.namespaced ? encodeURIComponent(ns) : '_'}/${encodeURIComponent(name)}`;
 }
 
+const isOverview = (path) => !['list', 'object', 'create'].includes(path.split('/')[2]);
+
 async function route() {
   for (const f of state.cleanup.splice(0)) { try { f(); } catch { /* already gone */ } }
   const path = location.pathname;
@@ -137,8 +140,13 @@ async function route() {
     shellReady = false;
     return signInPage();
   }
+  // The overview starts its requests while discovery runs (it awaits
+  // state.discovery itself); other pages need the resource list first.
+  const overview = isOverview(path) ? import('./overview.js') : null;
   try {
-    if (!shellReady) await shell();
+    const building = shellReady ? null : shell();
+    if (building && overview) building.catch((e) => { clear(main); showError(e); });
+    else await building;
   } catch (e) {
     clear(main);
     return showError(e);
@@ -154,7 +162,7 @@ async function route() {
     if (parts[0] === 'list') return (await import('./list.js')).listPage(main, parts.slice(1));
     if (parts[0] === 'object') return (await import('./detail.js')).detailPage(main, parts.slice(1));
     if (parts[0] === 'create') return (await import('./create.js')).createPage(main);
-    return (await import('./overview.js')).overviewPage(main);
+    return (await overview).overviewPage(main);
   } catch (e) {
     clear(main);
     showError(e);

@@ -30,8 +30,9 @@ async function countPods(phase) {
 }
 
 async function nodesCard() {
-  const nodes = (await api('/api/v1/nodes')).items;
-  const res = findResource(state.resources, '', 'v1', 'nodes');
+  const [list, resources] = await Promise.all([api('/api/v1/nodes'), state.discovery]);
+  const nodes = list.items;
+  const res = findResource(resources, '', 'v1', 'nodes');
   const ready = nodes.filter((n) => nodeState(n).word === 'Ready').length;
   const cordoned = nodes.filter((n) => n.spec.unschedulable).length;
   return h('section', { class: 'card', 'aria-labelledby': 'ov-nodes' },
@@ -56,18 +57,20 @@ async function podsCard() {
 }
 
 async function workloadsCard() {
-  const kinds = [['apps', 'deployments'], ['apps', 'statefulsets'], ['apps', 'daemonsets']];
+  const plurals = ['deployments', 'statefulsets', 'daemonsets'];
+  const [resources, ...all] = await Promise.all([state.discovery, ...plurals.map((p) => api(`/apis/apps/v1/${p}`))]);
+  const kinds = plurals.map((p) => findResource(resources, 'apps', 'v1', p));
   const bad = [];
-  for (const [g, plural] of kinds) {
-    const r = findResource(state.resources, g, 'v1', plural);
-    if (!r) continue;
-    for (const o of (await api(`/apis/apps/v1/${plural}`)).items) {
+  kinds.forEach((r, n) => {
+    if (!r) return;
+    for (const o of all[n].items) {
       const s = o.status || {};
-      const want = plural === 'daemonsets' ? s.desiredNumberScheduled || 0 : o.spec.replicas ?? 1;
-      const have = plural === 'daemonsets' ? s.numberAvailable || 0 : plural === 'statefulsets' ? s.readyReplicas || 0 : s.availableReplicas || 0;
+      const ds = r.plural === 'daemonsets';
+      const want = ds ? s.desiredNumberScheduled || 0 : o.spec.replicas ?? 1;
+      const have = ds ? s.numberAvailable || 0 : r.plural === 'statefulsets' ? s.readyReplicas || 0 : s.availableReplicas || 0;
       if (have < want) bad.push({ r, o, want, have });
     }
-  }
+  });
   return h('section', { class: 'card', 'aria-labelledby': 'ov-work' },
     h('h2', { id: 'ov-work' }, 'Workloads with unavailable replicas'),
     bad.length ? h('ul', {}, bad.map(({ r, o, want, have }) =>
@@ -77,10 +80,11 @@ async function workloadsCard() {
 }
 
 async function eventsCard() {
-  const ev = (await api('/api/v1/events' + query({ fieldSelector: 'type=Warning', limit: 500 }))).items;
+  const [list, resources] = await Promise.all([api('/api/v1/events' + query({ fieldSelector: 'type=Warning', limit: 500 })), state.discovery]);
+  const ev = list.items;
   const when = (e) => e.lastTimestamp || e.eventTime || e.metadata.creationTimestamp;
   ev.sort((a, b) => Date.parse(when(b)) - Date.parse(when(a)));
-  const evRes = findResource(state.resources, '', 'v1', 'events');
+  const evRes = findResource(resources, '', 'v1', 'events');
   return h('section', { class: 'card', style: 'grid-column: 1 / -1', 'aria-labelledby': 'ov-events' },
     h('h2', { id: 'ov-events' }, 'Recent Warning events'),
     ev.length ? h('table', { class: 'plain' },
@@ -114,11 +118,15 @@ export async function overviewPage(main) {
   const grid = h('div', { class: 'cards' });
   clear(main, h('h1', {}, 'Overview'), grid);
   const cards = [nodesCard, podsCard, workloadsCard, metricsCard, eventsCard];
-  async function draw() {
-    const out = await Promise.all(cards.map((c) => c().catch((e) => h('section', { class: 'card' }, h('p', { class: 'error' }, e.message)))));
-    grid.replaceChildren(...out);
-  }
+  const slots = cards.map(() => grid.appendChild(h('section', { class: 'card', 'aria-busy': 'true' }, h('p', { class: 'muted' }, 'Loading…'))));
+  // Each card replaces its slot as soon as its own requests are in.
+  const draw = () => Promise.all(cards.map(async (c, n) => {
+    const el = await c().catch((e) => h('section', { class: 'card' }, h('p', { class: 'error' }, e.message)));
+    slots[n].replaceWith(el);
+    slots[n] = el;
+  }));
   await draw();
+  performance.mark('overview-ready'); // first load measured to here (tests/browser)
   let busy = false;
   const t = setInterval(async () => {
     if (busy || document.hidden) return;

@@ -23,7 +23,8 @@ export async function undo(dr, d, rs) {
 function timeline(sets, samples) {
   const W = 640, LANE = 28, LEFT = 90;
   const now = Date.now();
-  const t0 = Math.min(...sets.map((s) => Date.parse(s.metadata.creationTimestamp)), now - 60000);
+  const born = Math.min(...sets.map((s) => Date.parse(s.metadata.creationTimestamp)), ...samples.map((p) => p.t));
+  const t0 = Math.min(born - Math.max(1000, (now - born) * 0.05), now - 10000); // at least 10 s wide, a margin before the first
   const x = (t) => LEFT + ((t - t0) / Math.max(1, now - t0)) * (W - LEFT - 10);
   const maxR = Math.max(1, ...samples.flatMap((s) => Object.values(s.replicas)), ...sets.map((s) => s.spec.replicas || 0));
   const lanes = sets.map((s, n) => {
@@ -43,7 +44,7 @@ function timeline(sets, samples) {
       d ? h('svg:path', { d, style: 'fill:var(--accent);opacity:.8' }, h('svg:title', {}, `revision ${rev(s)}`)) : null);
   });
   return h('figure', { style: 'margin:0' },
-    h('svg:svg', { class: 'chart', viewBox: `0 0 ${W} ${sets.length * LANE + 22}`, width: '100%', role: 'img',
+    h('svg:svg', { class: 'chart', viewBox: `0 0 ${W} ${sets.length * LANE + 22}`, width: '100%', style: `max-width:${W * 1.25}px`, role: 'img',
       'aria-label': 'Rollout timeline: replicas of each ReplicaSet over time' }, lanes,
     h('svg:text', { x: LEFT, y: sets.length * LANE + 18 }, `${age(new Date(t0).toISOString())} ago`),
     h('svg:text', { x: W - 40, y: sets.length * LANE + 18 }, 'now')),
