@@ -101,7 +101,7 @@ function yamlTab(r, o, panel) {
     clear(panel, h('div', { class: 'actions' }, h('button', { class: 'btn', type: 'button', onclick: edit }, 'Edit YAML')), yamlView(original));
   }
   function edit() {
-    const area = h('textarea', { rows: Math.min(40, original.split('\n').length + 2), 'aria-label': 'Object YAML', spellcheck: 'false' });
+    const area = h('textarea', { rows: Math.min(24, original.split('\n').length + 2), 'aria-label': 'Object YAML', spellcheck: 'false' });
     area.value = original;
     const review = async () => {
       clear(out);
@@ -111,6 +111,7 @@ function yamlTab(r, o, panel) {
         clear(out, h('h2', {}, `Dry run: ${d.changes} changed lines, as the server would store it`), d.el,
           h('div', { class: 'actions' }, h('button', { class: 'btn primary', type: 'button', disabled: !d.changes, onclick: apply }, 'Apply'),
             h('button', { class: 'btn', type: 'button', onclick: () => clear(out) }, 'Keep editing')));
+        out.scrollIntoView({ block: 'start' });
       } catch (e) { conflictOr(e); }
     };
     const apply = async () => {
@@ -122,6 +123,7 @@ function yamlTab(r, o, panel) {
     };
     const conflictOr = (e) => {
       clear(out, h('div', { class: 'error', role: 'alert' }, h('strong', {}, e.code === 409 ? 'Conflict: ' : e.code === 422 ? 'Invalid: ' : 'Failed: '), e.message));
+      out.scrollIntoView({ block: 'nearest' });
       if (e.code === 409) out.append(h('button', { class: 'btn', type: 'button', onclick: async () => {
         original = await api(path, { accept: 'application/yaml' });
         const d = diffView(area.value, original);

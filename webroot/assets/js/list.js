@@ -117,36 +117,70 @@ export async function listPage(main, [group, version, plural]) {
     });
   }
 
-  // Draws the rows in view plus a few either side, reusing nothing: at 32 px
-  // a screen holds ~30 rows, cheap to rebuild on every scroll frame.
-  let drawn = [-1, -1];
+  // Draws the rows in view plus a few either side into a pool of row
+  // elements that is reused as the list scrolls: a frame only moves rows
+  // (transform) and changes the texts that differ, so 10,000 rows scroll
+  // like 10. The pool is rebuilt when the columns change.
+  let pool = [], poolCols = '', drawn = [-1, -1];
+  function makeRow(cols) {
+    const el = h('div', { class: 'row', role: 'row' }, cols.map((c) => h('div', { class: 'cell', role: 'cell' },
+      c.name === 'Name' ? h('a', { tabindex: '-1' }) : c.name === 'Status' ? h('span', { class: 'pill' }) : null)));
+    scroller.append(el);
+    return el;
+  }
+  function fill(el, n, cols) {
+    const row = v.view[n];
+    const m = row.object.metadata;
+    el.hidden = false;
+    el.rowIndex = n;
+    el.style.transform = `translateY(${n * ROW}px)`;
+    el.dataset.key = key(row);
+    el.setAttribute('aria-rowindex', n + 1);
+    el.setAttribute('aria-selected', n === v.selected ? 'true' : 'false');
+    cols.forEach((c, i) => {
+      const cell = el.children[i], text = cellValue(row, c);
+      if (c.name === 'Name') {
+        const a = cell.firstChild;
+        if (a.textContent !== text) { a.textContent = text; a.href = detailUrl(r, m.namespace, m.name); }
+      } else if (c.name === 'Status') {
+        const pill = cell.firstChild;
+        if (pill.textContent !== text) { pill.textContent = text; pill.className = `pill ${statusClass(text)}`; }
+      } else if (cell.textContent !== text) {
+        cell.textContent = text;
+        cell.title = text;
+      }
+    });
+    if (row.flash) {
+      row.flash = false;
+      el.classList.remove('flash');
+      void el.offsetWidth; // restarts the animation
+      el.classList.add('flash');
+    }
+  }
   function draw(force = false) {
     const first = Math.max(0, Math.floor(scroller.scrollTop / ROW) - 8);
     const last = Math.min(v.view.length, Math.ceil((scroller.scrollTop + scroller.clientHeight) / ROW) + 8);
     if (!force && first === drawn[0] && last === drawn[1]) return;
     drawn = [first, last];
     const cols = shown();
-    const tpl = template();
-    const out = [spacer];
-    for (let n = first; n < last; n++) {
-      const row = v.view[n];
-      const m = row.object.metadata;
-      out.push(h('div', { class: row.flash ? 'row flash' : 'row', role: 'row', 'aria-rowindex': n + 1,
-        'aria-selected': n === v.selected ? 'true' : 'false', 'data-key': key(row),
-        style: `top:${n * ROW}px;grid-template-columns:${tpl}`, onclick: () => open(row) },
-      cols.map((c) => {
-        const text = cellValue(row, c);
-        if (c.name === 'Name')
-          return h('div', { class: 'cell', role: 'cell' }, h('a', { href: detailUrl(r, m.namespace, m.name), tabindex: '-1' }, text));
-        if (c.name === 'Status' || c.name === 'STATUS')
-          return h('div', { class: 'cell', role: 'cell' }, h('span', { class: `pill ${statusClass(text)}` }, text));
-        return h('div', { class: 'cell', role: 'cell', title: text }, text);
-      })));
-      row.flash = false;
+    const sig = cols.map((c) => c.name).join('|');
+    if (sig !== poolCols) {
+      pool.forEach((el) => el.remove());
+      pool = [];
+      poolCols = sig;
+      scroller.style.setProperty('--cols', template());
     }
-    scroller.replaceChildren(...out);
+    while (pool.length < last - first) pool.push(makeRow(cols));
+    pool.forEach((el, k) => {
+      if (first + k < last) fill(el, first + k, cols);
+      else el.hidden = true;
+    });
   }
   scroller.addEventListener('scroll', () => draw());
+  scroller.addEventListener('click', (e) => {
+    const el = e.target.closest('.row');
+    if (el && !e.target.closest('a')) open(v.view[el.rowIndex]); // links navigate by themselves
+  });
   const ageTimer = setInterval(() => draw(true), 5000);
   onLeave(() => clearInterval(ageTimer));
 
