@@ -59,16 +59,26 @@ export async function startCluster({ bin, webroot, logDir }) {
   const data = mkdtempSync(join(tmpdir(), 'ckube-browser-'));
   const port = await freePort();
   const base = `https://127.0.0.1:${port}`;
-  const log = openSync(join(logDir, 'server.log'), 'w');
-  const server = spawn(join(bin, 'ckube-server'), ['--data-dir', data, '--listen', `127.0.0.1:${port}`, '--webroot', webroot,
-    '--node-monitor-grace-period', '8', ...(process.env.CKUBE_VERBOSE ? ['-v'] : [])], { stdio: ['ignore', log, log] });
-  let exited = false;
-  server.on('exit', () => { exited = true; });
-  await until('ckube-server to be ready', async () => {
-    if (exited) throw new Error('ckube-server exited');
-    const r = await request(base, 'GET', '/readyz');
-    return r.status === 200;
-  }, 30000);
+  let server, exited;
+  const startServer = async (logName) => {
+    const log = openSync(join(logDir, logName), 'w');
+    server = spawn(join(bin, 'ckube-server'), ['--data-dir', data, '--listen', `127.0.0.1:${port}`, '--webroot', webroot,
+      '--node-monitor-grace-period', '8', ...(process.env.CKUBE_VERBOSE ? ['-v'] : [])], { stdio: ['ignore', log, log] });
+    exited = false;
+    server.on('exit', () => { exited = true; });
+    await until('ckube-server to be ready', async () => {
+      if (exited) throw new Error('ckube-server exited');
+      const r = await request(base, 'GET', '/readyz');
+      return r.status === 200;
+    }, 30000);
+  };
+  const stopProcess = async (p) => {
+    if (p.exitCode !== null) return;
+    p.kill('SIGTERM');
+    await Promise.race([new Promise((r) => p.once('exit', r)), sleep(15000)]);
+    if (p.exitCode === null) p.kill('SIGKILL');
+  };
+  await startServer('server.log');
   const token = readFileSync(join(data, 'pki', 'admin.token'), 'utf8').trim();
   const nlog = openSync(join(logDir, 'node.log'), 'w');
   const nodes = spawn(join(bin, 'ckube-node'), ['--simulate', '3', '--kubeconfig', join(data, 'admin.kubeconfig'), '--name-prefix', 'sim',
@@ -79,13 +89,15 @@ export async function startCluster({ bin, webroot, logDir }) {
   }, 30000);
   const api = (method, path, body, type) => request(base, method, path, { token, body, type });
   async function stop() {
-    for (const p of [nodes, server]) {
-      if (p.exitCode !== null) continue;
-      p.kill('SIGTERM');
-      await Promise.race([new Promise((r) => p.once('exit', r)), sleep(15000)]);
-      if (p.exitCode === null) p.kill('SIGKILL');
-    }
+    await stopProcess(nodes);
+    await stopProcess(server);
     rmSync(data, { recursive: true, force: true });
   }
-  return { base, port, token, data, api, stop };
+  // Stops the server, waits downMs, and starts it again on the same port and data.
+  async function restartServer(downMs = 1000) {
+    await stopProcess(server);
+    await sleep(downMs);
+    await startServer('server-restarted.log');
+  }
+  return { base, port, token, data, api, stop, restartServer };
 }

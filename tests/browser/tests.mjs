@@ -242,6 +242,34 @@ export const tests = [
     await until('sim-1 schedulable', async () => !(await cluster.api('GET', '/api/v1/nodes/sim-1')).body.spec.unschedulable);
   } },
 
+  { name: 'the list watch resumes after the server restarts', async run({ page, cluster, shot }) {
+    await signedIn(page, cluster, '/ui/list/apps/v1/deployments');
+    await page.locator('.row[data-key="default/web"]').waitFor();
+    await page.locator('.pill', { hasText: 'live' }).waitFor();
+    await page.evaluate(() => { window.__sameDocument = true; });
+    await cluster.restartServer(1500);
+    check((await cluster.api('POST', `/apis/apps/v1/namespaces/${NS}/deployments`, deployment('after-restart', 1))).status === 201, 'create');
+    await page.locator('.row[data-key="default/after-restart"]').waitFor({ timeout: 30000 });
+    await page.locator('.pill', { hasText: 'live' }).waitFor();
+    check(await page.evaluate(() => window.__sameDocument === true), 'the page reloaded');
+    await cluster.api('DELETE', `/apis/apps/v1/namespaces/${NS}/deployments/after-restart`);
+    await page.locator('.row[data-key="default/after-restart"]').waitFor({ state: 'detached', timeout: 20000 });
+  } },
+
+  { name: 'node metrics chart from metrics.k8s.io', async run({ page, cluster, shot }) {
+    await until('sim-0 metrics', async () => (await cluster.api('GET', '/apis/metrics.k8s.io/v1beta1/nodes/sim-0')).status === 200, 30000);
+    await signedIn(page, cluster, '/ui/object/core/v1/nodes/_/sim-0');
+    await page.getByRole('tab', { name: 'Metrics' }).click();
+    const cpu = page.getByTestId('metric-millicores');
+    await cpu.waitFor();
+    const m = (await cluster.api('GET', '/apis/metrics.k8s.io/v1beta1/nodes/sim-0')).body;
+    check(/^[0-9.]+ millicores$/.test(await cpu.innerText()), 'no CPU value');
+    check(m.usage.cpu, 'the API has no usage');
+    await page.waitForTimeout(5500); // a second sample
+    check(await page.locator('svg.chart circle').count() >= 4, 'no second sample drawn');
+    await shot('12-node-metrics');
+  } },
+
   { name: 'delete with a propagation choice', async run({ page, cluster }) {
     await signedIn(page, cluster, '/ui/object/core/v1/configmaps/default/one');
     await page.getByRole('button', { name: 'Delete' }).click();
@@ -257,7 +285,7 @@ export const tests = [
     await signedIn(page, cluster, `/ui/object/core/v1/pods/default/${pod.metadata.name}`);
     await page.getByRole('tab', { name: 'Logs' }).click();
     await page.getByText(/The log is empty|The log is not available/).waitFor();
-    await shot('12-pod-logs');
+    await shot('13-pod-logs');
   } },
 
   { name: '10,000 pods: list loads, scrolls and sorts (virtual rows)', timeout: 240000, async run({ page, cluster, perf, shot }) {
@@ -304,7 +332,7 @@ export const tests = [
         p95_ms: +frames[Math.floor(frames.length * 0.95)].toFixed(1), max_ms: +frames[frames.length - 1].toFixed(1),
         over50ms: frames.filter((f) => f > 50).length, maxRowsInDom: maxRows, lastRow: lastRow && lastRow.dataset.key };
     });
-    await shot('13-10k-pods-scrolled');
+    await shot('14-10k-pods-scrolled');
     await page.locator('.scroller').evaluate((el) => { el.scrollTop = 0; });
     await page.getByRole('button', { name: /^NAME/ }).click();
     await page.locator('.row[aria-rowindex="1"][data-key="bulk/p-00000"]').waitFor();
@@ -316,7 +344,7 @@ export const tests = [
     await cluster.api('POST', `/api/v1/namespaces/${ns}/pods`, { metadata: { name: 'p-99999' }, spec: { schedulerName: 'none', containers: [{ name: 'c', image: 'busybox' }] } });
     await page.locator('.row[aria-rowindex="1"][data-key="bulk/p-99999"]').waitFor();
     await page.locator('.count', { hasText: `${N + 1} pods` }).waitFor();
-    await shot('14-10k-pods-sorted');
+    await shot('15-10k-pods-sorted');
     perf.pods10k = { createMs, listLoadMs: listMs, sortMs, scroll };
     check(scroll.maxRowsInDom < 120, `${scroll.maxRowsInDom} rows in the DOM: not virtual`);
     check(scroll.lastRow === 'bulk/p-09999', `the list does not end at the last pod (${scroll.lastRow})`);

@@ -148,6 +148,7 @@ export async function detailPage(main, [group, version, plural, nsPart, name]) {
   const panel = h('div', { role: 'tabpanel', id: 'tab-panel' });
   const tabs = [['Summary', summaryTab], ['YAML', () => yamlTab(r, obj, panel)], ['Events', eventsTab]];
   if (r.kind === 'Pod') tabs.push(['Logs', async () => (await import('./logs.js')).logsTab(obj, panel)]);
+  if (r.kind === 'Pod' || r.kind === 'Node') tabs.push(['Metrics', async () => (await import('./metrics.js')).metricsTab(r.kind, ns, name, panel)]);
   if (r.kind === 'Deployment') tabs.push(['Rollouts', async () => (await import('./rollout.js')).rolloutTab(r, obj, panel)]);
   let current = 'Summary';
   const bar = h('div', { class: 'tabs', role: 'tablist' });

@@ -173,7 +173,7 @@ export async function listPage(main, [group, version, plural]) {
     while (pool.length < last - first) pool.push(makeRow(cols));
     pool.forEach((el, k) => {
       if (first + k < last) fill(el, first + k, cols);
-      else el.hidden = true;
+      else { el.hidden = true; delete el.dataset.key; }
     });
   }
   scroller.addEventListener('scroll', () => draw());
