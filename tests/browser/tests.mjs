@@ -229,6 +229,21 @@ export const tests = [
     await page.click('#theme-toggle');
   } },
 
+  { name: 'secret values hidden until revealed; narrow screen layout', async run({ page, cluster, shot }) {
+    await cluster.api('POST', `/api/v1/namespaces/${NS}/secrets`, { metadata: { name: 'creds' }, stringData: { password: 's3cret-value' } });
+    await signedIn(page, cluster, '/ui/object/core/v1/secrets/default/creds');
+    await page.getByText('12 bytes, hidden').waitFor();
+    check(!(await page.locator('main').innerText()).includes('s3cret-value'), 'the value shows before Reveal');
+    await page.getByRole('button', { name: 'Reveal password' }).click();
+    await page.getByText('s3cret-value').waitFor();
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(cluster.base + '/ui/');
+    await page.locator('.node').first().waitFor();
+    await shot('11-overview-narrow');
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    check(overflow <= 0, `the page scrolls sideways by ${overflow} px on a phone`);
+  } },
+
   { name: 'node cordon and uncordon', async run({ page, cluster, shot }) {
     await signedIn(page, cluster, '/ui/object/core/v1/nodes/_/sim-1');
     await page.getByRole('button', { name: 'Cordon' }).click();

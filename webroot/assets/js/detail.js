@@ -48,6 +48,25 @@ function conditions(o) {
       h('td', {}, x.reason || ''), h('td', {}, x.message || ''), h('td', {}, age(x.lastTransitionTime || x.lastUpdateTime))))))];
 }
 
+// A ConfigMap's data, or a Secret's with every value hidden until its
+// Reveal button is pressed (decoded from base64 only then).
+function dataSection(o) {
+  const secret = o.kind === 'Secret';
+  const entries = Object.entries(o.data || {});
+  if (!entries.length) return [h('h2', {}, 'Data'), h('p', { class: 'muted' }, 'none')];
+  return [h('h2', {}, 'Data'), h('table', { class: 'plain' }, h('tbody', {}, entries.map(([k, v]) => {
+    if (!secret) return h('tr', {}, h('th', { scope: 'row' }, k), h('td', {}, h('pre', { class: 'code' }, v)));
+    const cell = h('td', {}, h('span', { class: 'muted' }, `${atob(v).length} bytes, hidden`));
+    const reveal = h('button', { class: 'btn', type: 'button', 'aria-label': `Reveal ${k}`, onclick: () => {
+      let text;
+      try { text = new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(atob(v), (c) => c.charCodeAt(0))); } catch { text = `(binary) ${v}`; }
+      clear(cell, h('pre', { class: 'code' }, text));
+      reveal.remove();
+    } }, 'Reveal');
+    return h('tr', {}, h('th', { scope: 'row' }, k), cell, h('td', {}, reveal));
+  })))];
+}
+
 function chips(title, map) {
   const e = Object.entries(map || {});
   return [h('h2', {}, title), e.length ? h('div', {}, e.map(([k, v]) => h('span', { class: 'chip' }, `${k}=${v}`)))
@@ -158,6 +177,7 @@ export async function detailPage(main, [group, version, plural, nsPart, name]) {
   }
   async function summaryTab() {
     clear(panel, summary(r, obj), conditions(obj), await relations(obj).catch((e) => h('p', { class: 'error' }, e.message)),
+      ['ConfigMap', 'Secret'].includes(obj.kind) ? dataSection(obj) : null,
       chips('Labels', obj.metadata.labels), chips('Annotations', obj.metadata.annotations));
   }
   async function eventsTab() { clear(panel, await events(obj).catch((e) => h('p', { class: 'error' }, e.message))); }
