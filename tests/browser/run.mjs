@@ -44,7 +44,12 @@ try {
     let timer;
     try {
       await Promise.race([
-        t.run({ page, cluster, perf, shot: (name) => page.screenshot({ path: join(results, `${name}.png`), fullPage: false }) }),
+        t.run({ page, cluster, perf, shot: (name) => page.screenshot({ path: join(results, `${name}.png`), fullPage: false }),
+          // A second, separate browser with its own context options (client certificates).
+          otherBrowser: async (opts) => {
+            const b = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+            return { context: await b.newContext({ ignoreHTTPSErrors: true, ...opts }), close: () => b.close() };
+          } }),
         new Promise((_, rej) => { timer = setTimeout(() => rej(new Error(`timed out after ${t.timeout || 60000} ms`)), t.timeout || 60000); }),
       ]);
       if (errors.length) throw new Error(`errors in the page: ${errors.join(' | ')}`);

@@ -83,6 +83,27 @@ export const tests = [
     check(await page.evaluate(() => sessionStorage.getItem('ckube.token')) === null, 'sign-out kept the token');
   } },
 
+  { name: 'sign in with a client certificate', async run({ cluster, otherBrowser }) {
+    const pki = `${cluster.data}/pki`;
+    const b = await otherBrowser({ clientCertificates: [{ origin: cluster.base, certPath: `${pki}/admin.crt`, keyPath: `${pki}/admin.key` }] });
+    try {
+      const page = await b.context.newPage();
+      await page.goto(cluster.base + '/');
+      await page.getByRole('button', { name: 'Use my client certificate' }).click();
+      await page.getByRole('heading', { name: 'Overview' }).waitFor();
+      await page.locator('.node').first().waitFor();
+      check(await page.evaluate(() => sessionStorage.getItem('ckube.token')) === null, 'a token was stored');
+    } finally { await b.close(); }
+    // And without a certificate the button says why it cannot.
+    const n = await otherBrowser({});
+    try {
+      const page = await n.context.newPage();
+      await page.goto(cluster.base + '/');
+      await page.getByRole('button', { name: 'Use my client certificate' }).click();
+      await page.getByText('The browser presented no client certificate').waitFor();
+    } finally { await n.close(); }
+  } },
+
   { name: 'first load under 300 ms', async run({ page, cluster, perf, shot }) {
     // Seven fresh tabs with the HTTP cache off, each signed in (token in its
     // session storage before the page runs): navigation start to every

@@ -4,12 +4,15 @@
 // resume from the last resourceVersion after a reconnect (relisting on 410).
 
 const TOKEN_KEY = 'ckube.token';
+const CERT_KEY = 'ckube.certificate'; // signed in by the browser's client certificate (no token)
 export const TABLE = 'application/json;as=Table;v=v1;g=meta.k8s.io';
 
 export const session = {
   token: () => sessionStorage.getItem(TOKEN_KEY),
+  signedIn: () => !!sessionStorage.getItem(TOKEN_KEY) || sessionStorage.getItem(CERT_KEY) === 'yes',
   signIn: (t) => sessionStorage.setItem(TOKEN_KEY, t),
-  signOut: () => sessionStorage.removeItem(TOKEN_KEY),
+  signInWithCertificate: () => sessionStorage.setItem(CERT_KEY, 'yes'),
+  signOut: () => { sessionStorage.removeItem(TOKEN_KEY); sessionStorage.removeItem(CERT_KEY); },
 };
 
 export class ApiError extends Error {

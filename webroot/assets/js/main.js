@@ -77,12 +77,24 @@ function signInPage() {
   h('label', { for: 'token', style: 'display:block' }, 'Bearer token'),
   field,
   h('button', { class: 'btn primary', type: 'submit' }, 'Sign in'));
+  const byCert = h('button', { class: 'btn', type: 'button', onclick: async () => {
+    clear(err);
+    try {
+      await api('/api'); // no token: only a client certificate the browser presented can make this pass
+      session.signInWithCertificate();
+      toast('Signed in with your client certificate.');
+      await shell();
+      navigate('/ui/', true);
+    } catch (e2) {
+      showError(e2.code === 401 ? 'The browser presented no client certificate signed by the cluster CA.' : e2, err);
+    }
+  } }, 'Use my client certificate');
   nav.hidden = true;
   clear(main, h('section', { class: 'signin', 'aria-labelledby': 'signin-title' },
     h('h1', { id: 'signin-title' }, 'Sign in to ckube'),
     h('p', {}, 'Paste the admin token (the file ', h('code', {}, '<data dir>/pki/admin.token'),
       ', also the token: line of admin.kubeconfig) or a ServiceAccount token. It is kept only in this tab (session storage) until you sign out.'),
-    form, err));
+    form, h('p', { class: 'muted' }, 'Or, with a certificate signed by the cluster CA installed in this browser: ', byCert), err));
   field.focus();
 }
 
@@ -132,7 +144,7 @@ const isOverview = (path) => !['list', 'object', 'create'].includes(path.split('
 async function route() {
   for (const f of state.cleanup.splice(0)) { try { f(); } catch { /* already gone */ } }
   const path = location.pathname;
-  if (!session.token() || path === '/ui/sign-in') {
+  if (!session.signedIn() || path === '/ui/sign-in') {
     if (path !== '/ui/sign-in') history.replaceState(null, '', '/ui/sign-in');
     document.getElementById('sign-out').hidden = true;
     document.getElementById('create-link').hidden = true;
