@@ -244,6 +244,10 @@ export const tests = [
     await page.keyboard.press('Home');
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'ConfigMap one' }).waitFor();
+    await page.getByRole('tab', { name: 'Summary' }).focus();
+    await page.keyboard.press('ArrowRight');
+    await page.locator('pre.code', { hasText: 'kind: ConfigMap' }).waitFor();
+    check(await page.evaluate(() => document.activeElement.textContent) === 'YAML', 'ArrowRight did not move to the YAML tab');
     await page.click('#theme-toggle');
     const theme = await page.evaluate(() => document.documentElement.dataset.theme);
     await shot(`10-detail-${theme}-theme`);
@@ -304,6 +308,25 @@ export const tests = [
     await page.waitForTimeout(5500); // a second sample
     check(await page.locator('svg.chart circle').count() >= 4, 'no second sample drawn');
     await shot('12-node-metrics');
+  } },
+
+  { name: 'drain a node: cordoned, its pods evicted and replaced elsewhere', async run({ page, cluster, shot }) {
+    const onNode = async (n) => (await cluster.api('GET', `/api/v1/namespaces/${NS}/pods?fieldSelector=spec.nodeName%3D${n}`)).body.items
+      .filter((p) => !p.metadata.deletionTimestamp);
+    const node = (await Promise.all(['sim-0', 'sim-1', 'sim-2'].map(async (n) => [n, (await onNode(n)).length]))).sort((a, b) => b[1] - a[1])[0][0];
+    check((await onNode(node)).length > 0, 'no pod to drain');
+    await signedIn(page, cluster, `/ui/object/core/v1/nodes/_/${node}`);
+    await page.getByRole('button', { name: 'Drain' }).click();
+    await page.locator('dialog').getByRole('button', { name: 'Drain' }).click();
+    await page.getByText(new RegExp(`${node} cordoned; \\d+ pods evicted`)).waitFor();
+    await until(`${node} empty`, async () => (await onNode(node)).length === 0, 30000);
+    check((await cluster.api('GET', `/api/v1/nodes/${node}`)).body.spec.unschedulable === true, 'not cordoned');
+    await until('web available again on the other nodes', async () => {
+      const d = (await cluster.api('GET', `/apis/apps/v1/namespaces/${NS}/deployments/web`)).body;
+      return d.status.availableReplicas === d.spec.replicas;
+    }, 30000);
+    await shot('12-node-drained');
+    await cluster.api('PATCH', `/api/v1/nodes/${node}`, { spec: { unschedulable: null } }, 'application/merge-patch+json');
   } },
 
   { name: 'delete with a propagation choice', async run({ page, cluster }) {

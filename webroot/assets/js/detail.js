@@ -171,10 +171,25 @@ export async function detailPage(main, [group, version, plural, nsPart, name]) {
   if (r.kind === 'Deployment') tabs.push(['Rollouts', async () => (await import('./rollout.js')).rolloutTab(r, obj, panel)]);
   let current = 'Summary';
   const bar = h('div', { class: 'tabs', role: 'tablist' });
-  function drawTabs() {
-    clear(bar, tabs.map(([t, f]) => h('button', { type: 'button', role: 'tab', 'aria-selected': t === current ? 'true' : 'false',
-      'aria-controls': 'tab-panel', onclick: () => { current = t; drawTabs(); clear(panel); f(); } }, t)));
+  function select(t, focus = false) {
+    current = t;
+    drawTabs();
+    if (focus) bar.querySelector('[aria-selected="true"]').focus();
+    clear(panel);
+    tabs.find(([name]) => name === t)[1]();
   }
+  // WAI-ARIA tabs: one tab stop, arrow keys (and Home/End) move between tabs.
+  function drawTabs() {
+    clear(bar, tabs.map(([t]) => h('button', { type: 'button', role: 'tab', 'aria-selected': t === current ? 'true' : 'false',
+      tabindex: t === current ? '0' : '-1', 'aria-controls': 'tab-panel', onclick: () => select(t) }, t)));
+  }
+  bar.addEventListener('keydown', (e) => {
+    const i = tabs.findIndex(([t]) => t === current);
+    const to = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: tabs.length - 1 }[e.key];
+    if (to === undefined) return;
+    e.preventDefault();
+    select(tabs[(to + tabs.length) % tabs.length][0], true);
+  });
   async function summaryTab() {
     clear(panel, summary(r, obj), conditions(obj), await relations(obj).catch((e) => h('p', { class: 'error' }, e.message)),
       ['ConfigMap', 'Secret'].includes(obj.kind) ? dataSection(obj) : null,
