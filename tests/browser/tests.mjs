@@ -178,6 +178,14 @@ export const tests = [
     await page.getByRole('button', { name: 'Review changes (dry run)' }).click();
     await page.locator('.diff .add', { hasText: 'tier: frontend' }).waitFor();
     await shot('06-yaml-dry-run-diff');
+    // The schema check: an unknown field is refused by the strict dry run, in plain words.
+    const good = await area.inputValue();
+    await area.fill(good.replace(/^  replicas: /m, '  replicaz: '));
+    await page.getByRole('button', { name: 'Review changes (dry run)' }).click();
+    await page.getByRole('alert').getByText('unknown field "spec.replicaz"').waitFor();
+    await area.fill(good);
+    await page.getByRole('button', { name: 'Review changes (dry run)' }).click();
+    await page.locator('.diff .add', { hasText: 'tier: frontend' }).waitFor();
     const before = await cluster.api('GET', `/apis/apps/v1/namespaces/${NS}/deployments/web`);
     check(!before.body.metadata.labels.tier, 'the dry run changed the object');
     await page.getByRole('button', { name: 'Apply' }).click();

@@ -23,14 +23,16 @@ export function stackedBar(parts, title) {
       ` ${p.label} ${p.value}`))));
 }
 
-// items: [{ label, value, text }]; one bar per item scaled to max.
+// items: [{ label, value, text }]; one bar per item scaled to max, on a track.
 export function bars(items, max, title) {
   const H = 20;
-  return h('svg:svg', { class: 'chart', viewBox: `0 0 320 ${items.length * H + 4}`, width: '100%', role: 'img', 'aria-label': title },
+  return h('svg:svg', { class: 'chart', viewBox: `0 0 360 ${items.length * H + 4}`, width: '100%', role: 'img', 'aria-label': title },
     items.map((it, n) => [
+      h('svg:title', {}, `${it.label}: ${it.text}`),
       h('svg:text', { x: 0, y: n * H + 14 }, it.label),
-      h('svg:rect', { x: 110, y: n * H + 4, width: Math.max(1, (it.value / (max || 1)) * 150), height: 12, rx: 2, style: 'fill:var(--accent)' }),
-      h('svg:text', { x: 266, y: n * H + 14 }, it.text),
+      h('svg:rect', { x: 80, y: n * H + 4, width: 150, height: 12, rx: 2, style: 'fill:var(--line)' }),
+      h('svg:rect', { x: 80, y: n * H + 4, width: Math.max(1, Math.min(1, it.value / (max || 1)) * 150), height: 12, rx: 2, style: 'fill:var(--accent)' }),
+      h('svg:text', { x: 236, y: n * H + 14 }, it.text),
     ]));
 }
 

@@ -141,7 +141,8 @@ function yamlTab(r, o, panel) {
       } catch (e) { conflictOr(e); }
     };
     const conflictOr = (e) => {
-      clear(out, h('div', { class: 'error', role: 'alert' }, h('strong', {}, e.code === 409 ? 'Conflict: ' : e.code === 422 ? 'Invalid: ' : 'Failed: '), e.message));
+      const what = { 409: 'Conflict: ', 422: 'Invalid: ', 400: 'Rejected: ' }[e.code] || 'Failed: ';
+      clear(out, h('div', { class: 'error', role: 'alert' }, h('strong', {}, what), e.message));
       out.scrollIntoView({ block: 'nearest' });
       if (e.code === 409) out.append(h('button', { class: 'btn', type: 'button', onclick: async () => {
         original = await api(path, { accept: 'application/yaml' });

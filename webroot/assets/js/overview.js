@@ -102,22 +102,36 @@ async function eventsCard() {
 async function metricsCard() {
   const body = h('section', { class: 'card', 'aria-labelledby': 'ov-metrics' }, h('h2', { id: 'ov-metrics' }, 'Node usage (metrics.k8s.io)'));
   try {
-    const m = (await api('/apis/metrics.k8s.io/v1beta1/nodes')).items;
-    if (!m.length) { body.append(h('p', { class: 'muted' }, 'No node has reported usage yet.')); return body; }
-    const cpu = m.map((x) => ({ label: x.metadata.name, value: quantity(x.usage.cpu), text: `${Math.round(quantity(x.usage.cpu) * 1000)}m` }));
-    const mem = m.map((x) => ({ label: x.metadata.name, value: quantity(x.usage.memory), text: `${Math.round(quantity(x.usage.memory) / 2 ** 20)}Mi` }));
-    body.append(h('h3', {}, 'CPU'), bars(cpu, Math.max(...cpu.map((c) => c.value)), 'CPU per node'),
-      h('h3', {}, 'Memory'), bars(mem, Math.max(...mem.map((c) => c.value)), 'Memory per node'));
+    const [m, nodes] = await Promise.all([api('/apis/metrics.k8s.io/v1beta1/nodes'), api('/api/v1/nodes')]);
+    if (!m.items.length) { body.append(h('p', { class: 'muted' }, 'No node has reported usage yet.')); return body; }
+    const cap = Object.fromEntries(nodes.items.map((n) => [n.metadata.name, n.status.capacity || {}]));
+    // Bars are usage against the node's capacity.
+    const rows = (res, fmt) => m.items.map((x) => {
+      const used = quantity(x.usage[res]), total = quantity((cap[x.metadata.name] || {})[res]) || used || 1;
+      return { label: x.metadata.name, value: used / total, text: `${fmt(used)} of ${fmt(total)}` };
+    });
+    body.append(h('h3', {}, 'CPU'), bars(rows('cpu', (c) => (c < 1 ? `${Math.round(c * 1000)}m` : `${+c.toFixed(1)}`)), 1, 'CPU per node against capacity'),
+      h('h3', {}, 'Memory'), bars(rows('memory', (b) => `${Math.round(b / 2 ** 20)}Mi`), 1, 'Memory per node against capacity'));
   } catch (e) {
     body.append(h('p', { class: 'muted' }, `Metrics are not available: ${e.message}`));
   }
   return body;
 }
 
+// Ingress objects; their request rates come from the Ingress proxy, which
+// does not exist yet, and the card says so rather than drawing zeros.
+async function ingressCard() {
+  const [list, resources] = await Promise.all([api('/apis/networking.k8s.io/v1/ingresses'), state.discovery]);
+  const r = findResource(resources, 'networking.k8s.io', 'v1', 'ingresses');
+  return h('section', { class: 'card', 'aria-labelledby': 'ov-ing' }, h('h2', { id: 'ov-ing' }, 'Ingress'),
+    h('p', {}, r ? h('a', { href: listUrl(r) }, `${list.items.length} Ingresses`) : `${list.items.length} Ingresses`),
+    h('p', { class: 'muted' }, 'Request rates: not available yet (no Ingress proxy serves traffic metrics).'));
+}
+
 export async function overviewPage(main) {
   const grid = h('div', { class: 'cards' });
   clear(main, h('h1', {}, 'Overview'), grid);
-  const cards = [nodesCard, podsCard, workloadsCard, metricsCard, eventsCard];
+  const cards = [nodesCard, podsCard, workloadsCard, metricsCard, ingressCard, eventsCard];
   const slots = cards.map(() => grid.appendChild(h('section', { class: 'card', 'aria-busy': 'true' }, h('p', { class: 'muted' }, 'Loading…'))));
   // Each card replaces its slot as soon as its own requests are in.
   const draw = () => Promise.all(cards.map(async (c, n) => {
