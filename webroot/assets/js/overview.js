@@ -29,8 +29,8 @@ async function countPods(phase) {
   return n;
 }
 
-async function nodesCard() {
-  const [list, resources] = await Promise.all([api('/api/v1/nodes'), state.discovery]);
+async function nodesCard(nodeList) {
+  const [list, resources] = await Promise.all([nodeList, state.discovery]);
   const nodes = list.items;
   const res = findResource(resources, '', 'v1', 'nodes');
   const ready = nodes.filter((n) => nodeState(n).word === 'Ready').length;
@@ -99,10 +99,10 @@ async function eventsCard() {
     evRes ? h('p', {}, h('a', { href: listUrl(evRes) }, 'All events')) : null);
 }
 
-async function metricsCard() {
+async function metricsCard(nodeList) {
   const body = h('section', { class: 'card', 'aria-labelledby': 'ov-metrics' }, h('h2', { id: 'ov-metrics' }, 'Node usage (metrics.k8s.io)'));
   try {
-    const [m, nodes] = await Promise.all([api('/apis/metrics.k8s.io/v1beta1/nodes'), api('/api/v1/nodes')]);
+    const [m, nodes] = await Promise.all([api('/apis/metrics.k8s.io/v1beta1/nodes'), nodeList]);
     if (!m.items.length) { body.append(h('p', { class: 'muted' }, 'No node has reported usage yet.')); return body; }
     const cap = Object.fromEntries(nodes.items.map((n) => [n.metadata.name, n.status.capacity || {}]));
     // Bars are usage against the node's capacity.
@@ -134,11 +134,15 @@ export async function overviewPage(main) {
   const cards = [nodesCard, podsCard, workloadsCard, metricsCard, ingressCard, eventsCard];
   const slots = cards.map(() => grid.appendChild(h('section', { class: 'card', 'aria-busy': 'true' }, h('p', { class: 'muted' }, 'Loading…'))));
   // Each card replaces its slot as soon as its own requests are in.
-  const draw = () => Promise.all(cards.map(async (c, n) => {
-    const el = await c().catch((e) => h('section', { class: 'card' }, h('p', { class: 'error' }, e.message)));
-    slots[n].replaceWith(el);
-    slots[n] = el;
-  }));
+  const draw = () => {
+    const nodeList = api('/api/v1/nodes'); // one list for the nodes and usage cards
+    nodeList.catch(() => {}); // each card shows the failure itself
+    return Promise.all(cards.map(async (c, n) => {
+      const el = await c(nodeList).catch((e) => h('section', { class: 'card' }, h('p', { class: 'error' }, e.message)));
+      slots[n].replaceWith(el);
+      slots[n] = el;
+    }));
+  };
   await draw();
   performance.mark('overview-ready'); // first load measured to here (tests/browser)
   let busy = false;
