@@ -180,7 +180,9 @@ export const tests = [
     await area.fill(text.replace(/^(  labels:\n)/m, '$1    tier: frontend\n'));
     await page.getByRole('button', { name: 'Review changes (dry run)' }).click();
     await page.locator('.diff .add', { hasText: 'tier: frontend' }).waitFor();
-    await shot('06-yaml-dry-run-diff');
+    await shot('07-yaml-dry-run-diff');
+    await area.evaluate((el) => { el.focus(); el.setSelectionRange(el.value.indexOf('tier'), el.value.indexOf('tier') + 4); el.scrollTop = 0; });
+    await shot('06-yaml-editor');
     // The schema check: an unknown field is refused by the strict dry run, in plain words.
     const good = await area.inputValue();
     await area.fill(good.replace(/^  replicas: /m, '  replicaz: '));
@@ -204,7 +206,7 @@ export const tests = [
     await page.getByRole('button', { name: 'Review changes (dry run)' }).click();
     await page.getByRole('alert').getByText('Conflict:').waitFor();
     await page.getByText('Someone changed the object after you loaded it').waitFor();
-    await shot('07-yaml-conflict');
+    await shot('08-yaml-conflict');
     await page.getByRole('button', { name: 'Load the latest version' }).click();
     await until('the latest version in the editor', async () => (await area.inputValue()).includes('other: change'), 10000);
   } },
@@ -227,7 +229,7 @@ export const tests = [
     }, 30000);
     await page.getByText('3 (current)').waitFor({ timeout: 20000 });
     await page.waitForTimeout(1500);
-    await shot('08-rollout-timeline');
+    await shot('09-rollout-timeline');
   } },
 
   { name: 'create from multi-document YAML', async run({ page, cluster, shot }) {
@@ -240,7 +242,7 @@ export const tests = [
     await page.getByText('ConfigMap one created').waitFor();
     await page.getByText('ConfigMap two created').waitFor();
     await page.locator('li.error', { hasText: 'Bad_Name' }).waitFor();
-    await shot('09-create-yaml');
+    await shot('10-create-yaml');
     check((await cluster.api('GET', '/api/v1/namespaces/kube-public/configmaps/two')).status === 200, 'two is not in kube-public');
   } },
 

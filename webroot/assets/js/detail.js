@@ -13,11 +13,43 @@ import { diffView } from './diff.js';
 const CHILDREN = { Deployment: ['apps', 'replicasets'], ReplicaSet: ['', 'pods'], StatefulSet: ['', 'pods'],
   DaemonSet: ['', 'pods'], Job: ['', 'pods'], CronJob: ['batch', 'jobs'], ReplicationController: ['', 'pods'] };
 
+// YAML coloured line by line: keys, comments, quoted strings, and plain
+// scalars that are numbers, booleans or null.
+function highlight(text) {
+  return text.split('\n').map((line) => {
+    if (/^\s*#/.test(line)) return [h('span', { class: 'yaml-comment' }, line), '\n'];
+    const m = /^(\s*(?:- )*)([^:#\s'"][^:]*?|"[^"]*"|'[^']*')(:)(\s+.*|)$/.exec(line);
+    if (!m) return [line, '\n'];
+    const v = m[4].trim();
+    const cls = /^['"]/.test(v) ? 'yaml-string' : /^(-?[0-9.]+|true|false|null|~)$/.test(v) ? 'yaml-literal' : null;
+    const value = cls ? [m[4].slice(0, m[4].indexOf(v)), h('span', { class: cls }, v)] : m[4];
+    return [m[1], h('span', { class: 'yaml-key' }, m[2]), m[3], value, '\n'];
+  });
+}
+
 export function yamlView(text) {
-  return h('pre', { class: 'code', tabindex: '0', 'aria-label': 'YAML' }, text.split('\n').map((line) => {
-    const m = /^(\s*(?:- )?)([^:#\s][^:]*?)(:)(\s.*|)$/.exec(line);
-    return m ? [m[1], h('span', { class: 'yaml-key' }, m[2]), m[3], m[4], '\n'] : [line, '\n'];
-  }));
+  return h('pre', { class: 'code', tabindex: '0', 'aria-label': 'YAML' }, highlight(text));
+}
+
+// A textarea over a coloured copy of its text (the textarea's own text is
+// transparent, its caret and selection are not), kept in step on input and
+// scroll. Returns { el, area }.
+function yamlEditor(text, label) {
+  const area = h('textarea', { 'aria-label': label, spellcheck: 'false', wrap: 'off', autocapitalize: 'off' });
+  const shade = h('pre', { 'aria-hidden': 'true' });
+  area.value = text;
+  let queued = false;
+  const paint = () => {
+    queued = false;
+    clear(shade, highlight(area.value + '\n'));
+    shade.scrollTop = area.scrollTop;
+    shade.scrollLeft = area.scrollLeft;
+  };
+  const later = () => { if (!queued) { queued = true; requestAnimationFrame(paint); } };
+  area.addEventListener('input', later);
+  area.addEventListener('scroll', () => { shade.scrollTop = area.scrollTop; shade.scrollLeft = area.scrollLeft; });
+  paint();
+  return { el: h('div', { class: 'editor' }, shade, area), area };
 }
 
 function summary(r, o) {
@@ -120,8 +152,8 @@ function yamlTab(r, o, panel) {
     clear(panel, h('div', { class: 'actions' }, h('button', { class: 'btn', type: 'button', onclick: edit }, 'Edit YAML')), yamlView(original));
   }
   function edit() {
-    const area = h('textarea', { rows: Math.min(24, original.split('\n').length + 2), 'aria-label': 'Object YAML', spellcheck: 'false' });
-    area.value = original;
+    const editor = yamlEditor(original, 'Object YAML');
+    const area = editor.area;
     const review = async () => {
       clear(out);
       try {
@@ -149,10 +181,11 @@ function yamlTab(r, o, panel) {
         const d = diffView(area.value, original);
         clear(out, h('p', {}, 'The latest version differs from your edit as shown; it is now in the editor. Make your change again.'), d.el);
         area.value = original;
+        area.dispatchEvent(new Event('input'));
       } }, 'Load the latest version'));
     };
     clear(panel, h('div', { class: 'actions' }, h('button', { class: 'btn primary', type: 'button', onclick: review }, 'Review changes (dry run)'),
-      h('button', { class: 'btn', type: 'button', onclick: show }, 'Cancel')), area, out);
+      h('button', { class: 'btn', type: 'button', onclick: show }, 'Cancel')), editor.el, out);
     area.focus();
   }
   show().catch((e) => showError(e, panel));
