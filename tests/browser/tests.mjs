@@ -232,6 +232,27 @@ export const tests = [
     await shot('09-rollout-timeline');
   } },
 
+  { name: 'pause refuses a rollback, resume, rollout restart', async run({ page, cluster }) {
+    const dep = `/apis/apps/v1/namespaces/${NS}/deployments/roll`;
+    await signedIn(page, cluster, '/ui/object/apps/v1/deployments/default/roll');
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await until('paused', async () => (await cluster.api('GET', dep)).body.spec.paused === true);
+    await page.getByRole('button', { name: 'Resume' }).waitFor();
+    await page.getByRole('tab', { name: 'Rollouts' }).click();
+    await page.getByRole('button', { name: /^Roll back to / }).first().click();
+    await page.getByText('You cannot roll back a paused Deployment: resume it first.').waitFor();
+    await page.getByRole('button', { name: 'Resume' }).click();
+    await until('resumed', async () => !(await cluster.api('GET', dep)).body.spec.paused);
+    const rev = Number((await cluster.api('GET', dep)).body.metadata.annotations['deployment.kubernetes.io/revision']);
+    await page.getByRole('button', { name: 'Restart' }).click();
+    await until('a new revision from the restart', async () => {
+      const d = (await cluster.api('GET', dep)).body;
+      return Number(d.metadata.annotations['deployment.kubernetes.io/revision']) === rev + 1 &&
+        d.spec.template.metadata.annotations?.['kubectl.kubernetes.io/restartedAt'];
+    }, 20000);
+    await page.getByText(`${rev + 1} (current)`).waitFor({ timeout: 20000 });
+  } },
+
   { name: 'create from multi-document YAML', async run({ page, cluster, shot }) {
     await signedIn(page, cluster, '/ui/create');
     await page.getByLabel('YAML to create').fill('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: one\ndata: {a: "1"}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: two, namespace: kube-public}\ndata: {b: "2"}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Bad_Name\n');
@@ -244,6 +265,30 @@ export const tests = [
     await page.locator('li.error', { hasText: 'Bad_Name' }).waitFor();
     await shot('10-create-yaml');
     check((await cluster.api('GET', '/api/v1/namespaces/kube-public/configmaps/two')).status === 200, 'two is not in kube-public');
+  } },
+
+  { name: 'namespace switcher (all namespaces), label selector and search', async run({ page, cluster, shot }) {
+    await signedIn(page, cluster, '/ui/list/core/v1/configmaps');
+    await page.locator('.row[data-key="default/one"]').waitFor();
+    check(await page.locator('.row[data-key="kube-public/two"]').count() === 0, 'another namespace in the default list');
+    await page.selectOption('#ns-select', '');
+    await page.getByRole('columnheader', { name: 'NAMESPACE' }).waitFor();
+    await page.locator('.row[data-key="kube-public/two"]').waitFor();
+    await page.locator('.row[data-key="default/one"]').waitFor();
+    await page.goto(cluster.base + '/ui/list/apps/v1/deployments');
+    await page.locator('.row[data-key="default/roll"]').waitFor();
+    await page.getByLabel('Label selector').fill('app=roll');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await until('only roll listed', async () => (await page.locator('.row:not([hidden])').count()) === 1 &&
+      (await page.locator('.row[data-key="default/roll"]').count()) === 1);
+    check(page.url().includes('labelSelector=app%3Droll'), 'the selector is not in the address');
+    await page.getByLabel('Label selector').fill('');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.locator('.row[data-key="default/web"]').waitFor();
+    await page.getByLabel('Search rows').fill('we');
+    await until('search keeps web only', async () => (await page.locator('.row:not([hidden])').count()) === 1);
+    await page.locator('.count', { hasText: '1 of' }).waitFor();
+    await shot('10-list-all-namespaces-search');
   } },
 
   { name: 'keyboard: list rows by arrow keys, Enter opens; dark theme', async run({ page, cluster, shot }) {
