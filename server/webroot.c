@@ -101,15 +101,19 @@ static void send_file(http_req *rq, const char *rel) {
   snprintf(etag, sizeof etag, "\"%llx-%llx\"", (unsigned long long)st.st_size,
            (unsigned long long)st.st_mtim.tv_sec * 1000000000ull + (unsigned long long)st.st_mtim.tv_nsec);
   const char *inm = mg_get_header(rq->conn, "If-None-Match");
-  bool fresh = inm && strstr(inm, etag);
-  rq->code = fresh ? 304 : 200;
+  if (inm && strstr(inm, etag)) { /* the browser's copy is current: headers only, no body */
+    rq->code = 304;
+    mg_printf(rq->conn, "HTTP/1.1 304 Not Modified\r\nETag: %s\r\nCache-Control: no-cache\r\n\r\n", etag);
+    close(fd);
+    return;
+  }
+  rq->code = 200;
   mg_printf(rq->conn,
-            "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %lld\r\nETag: %s\r\nCache-Control: no-cache\r\n"
+            "HTTP/1.1 200 OK\r\nContent-Type: %s\r\nContent-Length: %lld\r\nETag: %s\r\nCache-Control: no-cache\r\n"
             "Content-Security-Policy: %s\r\nX-Content-Type-Options: nosniff\r\nReferrer-Policy: no-referrer\r\n"
             "X-Frame-Options: DENY\r\n\r\n",
-            rq->code, fresh ? "Not Modified" : "OK", content_type(rel), fresh ? 0LL : (long long)st.st_size, etag,
-            CSP);
-  if (!fresh && strcmp(rq->method, "HEAD") != 0) {
+            content_type(rel), (long long)st.st_size, etag, CSP);
+  if (strcmp(rq->method, "HEAD") != 0) {
     char buf[65536];
     ssize_t n;
     while ((n = read(fd, buf, sizeof buf)) > 0)
