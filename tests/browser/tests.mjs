@@ -39,6 +39,25 @@ async function settled(cluster, name) {
 }
 
 export const tests = [
+  { name: 'pure helpers: line diff, YAML documents and routing, YAML Status', async run() {
+    const web = new URL('../../webroot/assets/js/', import.meta.url);
+    const { diffLines } = await import(new URL('diff.js', web));
+    const { splitDocuments, routing } = await import(new URL('yaml_docs.js', web));
+    const { statusFromYaml } = await import(new URL('api.js', web));
+    const d = diffLines('a\nb\nc\nd', 'a\nc\nx\nd').map(([op, t]) => op + t).join(' ');
+    check(d === ' a -b  c +x  d', `diff: ${d}`);
+    check(diffLines('same', 'same').every(([op]) => op === ' '), 'diff of equal texts');
+    const docs = splitDocuments('# c\n---\nkind: A\n---\n\n---\nkind: B\n');
+    check(docs.length === 2 && docs[1] === 'kind: B', `documents: ${JSON.stringify(docs)}`);
+    const r = routing('apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  labels:\n    name: not-this\n  name: web\n  namespace: "prod"\nspec: {}\n');
+    check(r.apiVersion === 'apps/v1' && r.kind === 'Deployment' && r.name === 'web' && r.namespace === 'prod', `routing: ${JSON.stringify(r)}`);
+    const f = routing('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: two, namespace: kube-public}\n');
+    check(f.name === 'two' && f.namespace === 'kube-public', `flow routing: ${JSON.stringify(f)}`);
+    check(routing('kind: X\n').namespace === null, 'absent namespace');
+    const st = statusFromYaml("apiVersion: v1\ncode: 409\nkind: Status\nmessage: 'it''s modified'\nreason: Conflict\n");
+    check(st.reason === 'Conflict' && st.message === "it's modified", `status: ${JSON.stringify(st)}`);
+  } },
+
   { name: 'static files are open, the API is not, with CSP and ETag', async run({ cluster }) {
     const idx = await request(cluster.base, 'GET', '/', { headers: { Accept: 'text/html' } });
     check(idx.status === 200 && idx.headers['content-type'].startsWith('text/html'), `GET / gave ${idx.status}`);

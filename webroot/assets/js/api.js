@@ -40,7 +40,7 @@ function explain(code, st, path) {
 
 // A Status answered as YAML (the request asked for YAML): its top-level
 // reason and message lines are all the console needs.
-function statusFromYaml(text) {
+export function statusFromYaml(text) {
   const field = (k) => {
     const m = new RegExp(`^${k}: (.*)$`, 'm').exec(text);
     if (!m) return undefined;

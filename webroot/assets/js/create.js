@@ -4,6 +4,7 @@
 // server does the parsing and validation; "Dry run" sends the same requests
 // with dryRun=All first. Results are listed per document.
 import { api, collectionPath, resourceForKind } from './api.js';
+import { splitDocuments, routing } from './yaml_docs.js';
 import { h, clear } from './dom.js';
 import { state, detailUrl, showError } from './main.js';
 
@@ -24,24 +25,13 @@ spec:
         image: nginx
 `;
 
-// The fields that route a document, from its top-level lines.
-export function routing(doc) {
-  const top = (k) => { const m = new RegExp(`^${k}:[ \\t]*["']?([^"'\\s#]+)`, 'm').exec(doc); return m && m[1]; };
-  const meta = /^metadata:[ \t]*\n((?:[ \t]+.*\n?|\s*\n)*)/m.exec(doc);
-  const inner = (k) => { const m = meta && new RegExp(`^[ \\t]+${k}:[ \\t]*["']?([^"'\\s#]+)`, 'm').exec(meta[1]); return m && m[1]; };
-  const flow = /^metadata:[ \t]*\{([^}]*)\}/m.exec(doc);
-  const inFlow = (k) => { const m = flow && new RegExp(`${k}:\\s*["']?([^"',\\s]+)`).exec(flow[1]); return m && m[1]; };
-  return { apiVersion: top('apiVersion'), kind: top('kind'), namespace: inner('namespace') || inFlow('namespace'),
-    name: inner('name') || inFlow('name') || inner('generateName') || inFlow('generateName') };
-}
-
 export function createPage(main) {
   const area = h('textarea', { rows: 24, 'aria-label': 'YAML to create', spellcheck: 'false' });
   area.value = EXAMPLE;
   const out = h('div', { 'aria-live': 'polite' });
   async function send(dry) {
     clear(out);
-    const docs = area.value.split(/^---[ \t]*$/m).map((d) => d.trim()).filter((d) => d && !/^(#.*\s*)*$/.test(d));
+    const docs = splitDocuments(area.value);
     if (!docs.length) return showError('There is nothing to create.', out);
     const list = h('ol');
     out.append(h('h2', {}, dry ? 'Dry run' : 'Created'), list);
