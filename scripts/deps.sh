@@ -81,8 +81,8 @@ if [ ! -f "$CACHE/k8s-api/.complete-v2" ]; then
   echo "deps: Kubernetes API schema and protobuf definitions in $CACHE/k8s-api"
 fi
 
-# The browser tests' locked npm packages (playwright-core only: it drives
-# Debian's chromium, no browser is downloaded).
+# The browser tests' locked npm packages (playwright-core, which drives
+# Debian's chromium, no browser is downloaded; axe-core for accessibility).
 if [ "${1:-}" = "--test" ] && [ ! -d "$(dirname "$0")/../tests/browser/node_modules/playwright-core" ]; then
   (cd "$(dirname "$0")/../tests/browser" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >/dev/null)
   echo "deps: browser test packages in tests/browser/node_modules"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # run.sh - the console's browser tests: installs the locked test dependencies
-# (npm ci: playwright-core, no browser download) and runs them against
+# (npm ci: playwright-core and axe-core, no browser download) and runs them against
 # Debian's chromium and a fresh ckube-server from build/bin (or --bin DIR).
 # Prints one line per test and "N passed, N failed"; screenshots and
 # measurements land in tests/browser/results/. Extra arguments go to run.mjs

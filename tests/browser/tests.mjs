@@ -424,6 +424,38 @@ export const tests = [
     await shot('13-pod-logs');
   } },
 
+  { name: 'accessibility: no serious axe-core violations on the main pages, both themes', timeout: 120000, async run({ cluster, otherBrowser }) {
+    // axe-core is injected as a script, which the console's CSP refuses: this browser bypasses the CSP.
+    const b = await otherBrowser({ bypassCSP: true });
+    const problems = [];
+    try {
+      const page = await b.context.newPage();
+      await page.addInitScript((t) => sessionStorage.setItem('ckube.token', t), cluster.token);
+      const pages = [['/ui/sign-in', 'h1'], ['/ui/', '.node'], ['/ui/list/apps/v1/deployments', '.row'],
+        ['/ui/object/apps/v1/deployments/default/web', 'dl.summary'], ['/ui/create', 'textarea']];
+      for (const theme of ['light', 'dark']) {
+        for (const [path, ready] of pages) {
+          await page.goto(cluster.base + path);
+          await page.evaluate((t) => { localStorage.setItem('ckube.theme', t); document.documentElement.dataset.theme = t; }, theme);
+          await page.locator(ready).first().waitFor();
+          await page.waitForTimeout(300); // toasts and late cards
+          await page.addScriptTag({ path: new URL('./node_modules/axe-core/axe.min.js', import.meta.url).pathname });
+          const found = await page.evaluate(async () => (await axe.run(document, { resultTypes: ['violations'] })).violations
+            .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+            .map((v) => `${v.id} (${v.nodes.length}): ${v.nodes.slice(0, 2).map((n) => n.target.join(' ')).join(', ')}`));
+          for (const f of found) problems.push(`${theme} ${path}: ${f}`);
+        }
+      }
+      // The check itself can fail: an unnamed button is a serious violation.
+      const control = await page.evaluate(async () => {
+        document.querySelector('main').append(document.createElement('button'));
+        return (await axe.run(document, { resultTypes: ['violations'] })).violations.map((v) => v.id);
+      });
+      check(control.includes('button-name'), `axe did not see an unnamed button: ${control}`);
+    } finally { await b.close(); }
+    check(!problems.length, problems.join(' | '));
+  } },
+
   { name: '10,000 pods: list loads, scrolls and sorts (virtual rows)', timeout: 240000, async run({ page, cluster, perf, shot }) {
     const N = 10000, ns = 'bulk';
     check((await cluster.api('POST', '/api/v1/namespaces', { metadata: { name: ns } })).status === 201, 'namespace');
