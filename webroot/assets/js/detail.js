@@ -239,7 +239,12 @@ export async function detailPage(main, [group, version, plural, nsPart, name]) {
   await Promise.all([drawActions(), summaryTab()]);
 
   const w = watch(collectionPath(r, ns), { fieldSelector: `metadata.name=${name}` }, obj.metadata.resourceVersion, {
-    relist: async () => { obj = await api(path); return obj.metadata.resourceVersion; },
+    relist: async () => {
+      obj = await api(path);
+      await drawActions();
+      if (current === 'Summary') await summaryTab();
+      return obj.metadata.resourceVersion;
+    },
     onEvent: async (type, o) => {
       if (type === 'DELETED') { clear(panel, h('p', { class: 'notice' }, `This ${r.kind} was deleted.`)); return; }
       obj = o;

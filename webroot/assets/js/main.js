@@ -128,6 +128,7 @@ async function fillNamespaces() {
   nsSelect.value = state.ns;
   nsSelect.closest('label').hidden = false;
 }
+nsSelect.addEventListener('focus', () => fillNamespaces()); // namespaces come and go
 nsSelect.addEventListener('change', () => {
   state.ns = nsSelect.value;
   sessionStorage.setItem('ckube.ns', state.ns);
