@@ -12,7 +12,8 @@ pkgs=(build-essential cmake pkg-config libjansson-dev libyaml-dev libsqlite3-dev
       libssl-dev libmbedtls-dev openssl dpkg-dev cpio python3 python3-yaml python3-protobuf protobuf-compiler libprotobuf-dev curl
       busybox)
 if [ "${1:-}" = "--test" ]; then
-  pkgs+=(clang libclang-rt-14-dev python3-kubernetes etcd-server etcd-client jq wrk nginx-light haproxy)
+  pkgs+=(clang libclang-rt-14-dev python3-kubernetes etcd-server etcd-client jq wrk nginx-light haproxy
+         chromium fonts-dejavu-core nodejs npm)
 fi
 missing=()
 for p in "${pkgs[@]}"; do
@@ -80,4 +81,11 @@ if [ ! -f "$CACHE/k8s-api/.complete-v2" ]; then
   rm -rf "$tmp"
   touch "$CACHE/k8s-api/.complete-v2"
   echo "deps: Kubernetes API schema and protobuf definitions in $CACHE/k8s-api"
+fi
+
+# The browser tests' locked npm packages (playwright-core, which drives
+# Debian's chromium, no browser is downloaded; axe-core for accessibility).
+if [ "${1:-}" = "--test" ] && [ ! -d "$(dirname "$0")/../tests/browser/node_modules/playwright-core" ]; then
+  (cd "$(dirname "$0")/../tests/browser" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  echo "deps: browser test packages in tests/browser/node_modules"
 fi

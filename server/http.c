@@ -2,9 +2,9 @@
  * content negotiation), routing to the handlers, and response writing.
  * Authentication: a client certificate signed by the cluster CA, the admin
  * bearer token, a ServiceAccount token (sa_token.c) or a bootstrap token (bootstrap_auth.c); /healthz, /livez,
- * /readyz and /version are open, as in Kubernetes' default RBAC (system:public-info-viewer), and so is GET of
- * the kube-public/cluster-info ConfigMap for a request without credentials (kubeadm's anonymous binding), which
- * joining nodes read to learn the CA. */
+ * /readyz and /version are open, as in Kubernetes' default RBAC (system:public-info-viewer), and so are the
+ * console's static files (webroot.c) and GET of the kube-public/cluster-info ConfigMap for a request without
+ * credentials (kubeadm's anonymous binding), which joining nodes read to learn the CA. */
 #include "http.h"
 #include "bootstrap_auth.h"
 #include "discovery.h"
@@ -18,6 +18,7 @@
 #include "sa_token.h"
 #include "status.h"
 #include "table_output.h"
+#include "webroot.h"
 #include "yaml_json.h"
 #include <civetweb.h>
 #include <openssl/x509.h>
@@ -372,6 +373,7 @@ static int handler(struct mg_connection *conn, void *unused) {
   rq.accept = mg_get_header(conn, "Accept");
   rq.warnings = json_array();
 
+  if (webroot_handle(&rq)) goto done; /* the console's static files: open, no cluster data */
   if (!open_path(rq.path) && !authenticated(conn, ri, &rq.user) && !anonymous_allowed(conn, ri, &rq.user)) {
     rq.form = OUT_JSON;
     http_send_status(&rq, status_failure(401, "Unauthorized", "Unauthorized", NULL));

@@ -21,6 +21,7 @@
 #include "token_cli.h"
 #include "watch.h"
 #include "watch_cache.h"
+#include "webroot.h"
 #include <errno.h>
 #include <getopt.h>
 #include <malloc.h>
@@ -55,6 +56,7 @@ static void usage(FILE *f) {
           "                       is present but not the default, as on a kubeadm cluster)\n"
           "  --ingress-http HOST:PORT, --ingress-https HOST:PORT  serve Ingress traffic there\n"
           "                       (controllers/ingress; off when not given)\n"
+          "  --webroot DIR        the browser console's files (default: webroot/ next to the binary)\n"
           "  -v, --verbose        log every request\n");
 }
 
@@ -106,7 +108,7 @@ int main(int argc, char **argv) {
   if (geteuid() == 0) snprintf(default_dir, sizeof default_dir, "/var/lib/ckube");
   else snprintf(default_dir, sizeof default_dir, "%s/.ckube", home ? home : ".");
   if (argc > 1 && !strcmp(argv[1], "token")) return token_main(argc - 1, argv + 1, default_dir);
-  const char *data_dir = default_dir, *listen = "127.0.0.1:6443";
+  const char *data_dir = default_dir, *listen = "127.0.0.1:6443", *webroot_dir = NULL;
   bool local_node = true;
   long window = 100000, threads = 512;
   const char *elect = "true";
@@ -125,6 +127,7 @@ int main(int argc, char **argv) {
                                        {"local-storage-default", no_argument, 0, 'D'},
                                        {"ingress-http", required_argument, 0, 'I'},
                                        {"ingress-https", required_argument, 0, 'S'},
+                                       {"webroot", required_argument, 0, 'W'},
                                        {"verbose", no_argument, 0, 'v'},
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
@@ -144,6 +147,7 @@ int main(int argc, char **argv) {
     case 'D': provisioner_set_default(true); break;
     case 'I': ingress_http = optarg; break;
     case 'S': ingress_https = optarg; break;
+    case 'W': webroot_dir = optarg; break;
     case 'v': log_set_level(LOG_DEBUG); break;
     case 'h': usage(stdout); return 0;
     default: usage(stderr); return 2;
@@ -224,6 +228,7 @@ int main(int argc, char **argv) {
   metrics_api_init();
 
   signal(SIGPIPE, SIG_IGN);
+  const char *console = webroot_init(webroot_dir);
   http_config hc = {listen, pki.server_pem, pki.ca_cert, pki.admin_token, (int)threads};
   if (http_start(&hc, err, sizeof err) != 0) {
     LOGE("%s", err);
@@ -237,6 +242,8 @@ int main(int argc, char **argv) {
   metrics_set_extra(ingress_metrics_write);
   if (ingress_start(ingress_http, ingress_https, err, sizeof err) != 0) LOGE("ingress: %s", err);
   LOGI("ckube-server serving the Kubernetes API at %s; kubeconfig: %s", url, pki.kubeconfig);
+  if (console) LOGI("console at %s/ (sign in with the token in %s/pki/admin.token)", url, data_dir);
+  else LOGW("console not served: no webroot directory next to the binary (--webroot DIR)");
   if (local_node) local_node_start(data_dir, url);
   int sig = 0;
   while (sigwait(&stop_signals, &sig) != 0) {

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# run.sh - the console's browser tests: installs the locked test dependencies
+# (npm ci: playwright-core and axe-core, no browser download) and runs them against
+# Debian's chromium and a fresh ckube-server from build/bin (or --bin DIR).
+# Prints one line per test and "N passed, N failed"; screenshots and
+# measurements land in tests/browser/results/. Extra arguments go to run.mjs
+# (--bin DIR, --filter REGEX).
+set -euo pipefail
+cd "$(dirname "$0")"
+command -v /usr/bin/chromium >/dev/null || { echo "browser tests: /usr/bin/chromium missing (scripts/deps.sh --test installs it)"; echo "0 passed, 1 failed"; exit 1; }
+if [ ! -d node_modules/playwright-core ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >/dev/null
+fi
+exec timeout 900 node run.mjs "$@"
