@@ -38,7 +38,9 @@ NODE_GRACE_SECONDS = 8
 def start_server(binary, data, port, log):
     proc = subprocess.Popen([binary, "--data-dir", data, "--listen", f"127.0.0.1:{port}",
                              "--node-monitor-grace-period", str(NODE_GRACE_SECONDS)],
-                            stdout=log, stderr=subprocess.STDOUT)
+                            stdout=log, stderr=subprocess.STDOUT,
+                            # every request proves it changed no published object (the server aborts if one did)
+                            env=dict(os.environ, CKUBE_CHECK_PUBLISHED="1"))
     ctx = ssl.create_default_context()
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
