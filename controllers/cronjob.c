@@ -72,7 +72,7 @@ static void delete_job(const json_t *cj, const json_t *job) {
 }
 
 static int cmp_start(const void *a, const void *b) {
-  const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+  const json_t *x = *(const json_t *const *)a, *y = *(const json_t *const *)b;
   const char *sx = json_string_value(json_object_get(json_object_get(x, "status"), "startTime"));
   const char *sy = json_string_value(json_object_get(json_object_get(y, "status"), "startTime"));
   if (!sx != !sy) return sx ? -1 : 1;
@@ -81,14 +81,14 @@ static int cmp_start(const void *a, const void *b) {
 }
 
 /* Deletes the oldest finished jobs of one kind beyond limit. */
-static void remove_oldest(const json_t *cj, json_t **jobs, size_t n, const json_t *limit) {
+static void remove_oldest(const json_t *cj, const json_t **jobs, size_t n, const json_t *limit) {
   if (!json_is_integer(limit) || (json_int_t)n <= json_integer_value(limit)) return;
   qsort(jobs, n, sizeof *jobs, cmp_start);
   for (size_t i = 0; i < n - (size_t)json_integer_value(limit); i++) delete_job(cj, jobs[i]);
 }
 
 static void cleanup_finished(const json_t *cj, const cobj_vec *jobs) {
-  json_t **ok = calloc(jobs->n + 1, sizeof *ok), **bad = calloc(jobs->n + 1, sizeof *bad);
+  const json_t **ok = calloc(jobs->n + 1, sizeof *ok), **bad = calloc(jobs->n + 1, sizeof *bad);
   size_t nok = 0, nbad = 0;
   for (size_t i = 0; i < jobs->n; i++) {
     const char *st = finished_status(jobs->items[i]->obj);
@@ -238,7 +238,7 @@ static long sync_cronjob(const char *key) {
           char jn[300];
           snprintf(jn, sizeof jn, "%s-%lld", obj_name(cj), scheduled / 60);
           cobj *j = ctrl_get("batch", "v1", "jobs", ns, jn);
-          got = j ? json_incref(j->obj) : NULL;
+          got = j ? json_deep_copy(j->obj) : NULL;
           cobj_unref(j);
         }
         if (got && !in_active(status, obj_uid(got)) && !finished_status(got)) {

@@ -105,9 +105,10 @@ int pod_create_for(const json_t *owner, const json_t *tmpl, const char *componen
   static const char *const copied[] = {"labels", "annotations", "finalizers", NULL};
   for (int i = 0; copied[i]; i++)
     if (json_object_get(tmd, copied[i])) json_object_set_new(md, copied[i], json_deep_copy(json_object_get(tmd, copied[i])));
-  /* a copy: pod admission writes its defaults into the pod's spec, never into the owner's template */
+  /* a copy: admission and defaulting change the pod, tmpl belongs to a published owner */
+  const json_t *spec = json_object_get(tmpl, "spec");
   json_t *pod = json_pack("{s:s,s:s,s:o,s:o}", "apiVersion", "v1", "kind", "Pod", "metadata", md, "spec",
-                          json_object_get(tmpl, "spec") ? json_deep_copy(json_object_get(tmpl, "spec")) : json_object());
+                          spec ? json_deep_copy(spec) : json_object());
   api_opts o = {0};
   api_result res = api_create(r, obj_ns(owner), pod, &o);
   json_t *got = api_result_json(&res);

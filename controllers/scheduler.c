@@ -287,7 +287,7 @@ static void on_node(void *ctx, cache_event_type type, const cobj *obj, const cob
   if (type == EV_DELETED) {
     sched_node *n = strmap_get(S.nodes, name);
     if (n && n->node) {
-      json_decref(n->node);
+      json_decref_const(n->node);
       n->node = NULL;
       S.real_nodes--;
       node_drop_if_unused(n);
@@ -393,7 +393,7 @@ static json_t *list_pdbs(void) {
   cobj_vec pdbs = {0};
   if (pdbr) cache_list(api_cache(), pdbr->bucket, "", NULL, 0, &pdbs);
   json_t *arr = pdbs.n ? json_array() : NULL;
-  for (size_t i = 0; i < pdbs.n; i++) json_array_append(arr, pdbs.items[i]->obj);
+  for (size_t i = 0; i < pdbs.n; i++) json_array_append_new(arr, json_deep_copy(pdbs.items[i]->obj));
   cobj_vec_clear(&pdbs);
   return arr;
 }

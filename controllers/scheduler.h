@@ -55,7 +55,7 @@ typedef struct {
 /* One node and what is scheduled on it. */
 typedef struct {
   char *name;
-  json_t *node;               /* the Node (a reference), NULL while only pods refer to it */
+  const json_t *node;         /* the Node (a shared read-only reference), NULL while only pods refer to it */
   sched_resources allocatable;
   int64_t allowed_pods;
   bool unschedulable;
@@ -75,7 +75,7 @@ void sched_pod_parse(const json_t *pod, sched_pod *out);
  * free with sched_node_free). */
 sched_node *sched_node_clone(const sched_node *n);
 /* Sets the node's properties from a Node object (keeps what is scheduled). */
-void sched_node_set(sched_node *n, json_t *node);
+void sched_node_set(sched_node *n, const json_t *node);
 void sched_node_add_pod(sched_node *n, const sched_pod *p);
 void sched_node_remove_pod(sched_node *n, const sched_pod *p);
 void sched_node_free(sched_node *n);

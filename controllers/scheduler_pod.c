@@ -116,9 +116,9 @@ void sched_pod_parse(const json_t *pod, sched_pod *out) {
       snprintf(out->owner, sizeof out->owner, "%s", json_string_value(json_object_get(c, "uid")) ?: "");
 }
 
-void sched_node_set(sched_node *n, json_t *node) {
-  json_incref(node);
-  json_decref(n->node);
+void sched_node_set(sched_node *n, const json_t *node) {
+  json_incref_const(node);
+  json_decref_const(n->node);
   n->node = node;
   const json_t *alloc = json_object_get(json_object_get(node, "status"), "allocatable");
   memset(&n->allocatable, 0, sizeof n->allocatable);
@@ -188,7 +188,7 @@ sched_node *sched_node_clone(const sched_node *n) {
   sched_node *c = malloc(sizeof *c);
   *c = *n;
   c->name = strdup(n->name);
-  json_incref(c->node);
+  json_incref_const(c->node);
   c->taints = n->ntaints ? malloc((size_t)n->ntaints * sizeof *c->taints) : NULL;
   if (n->ntaints) memcpy(c->taints, n->taints, (size_t)n->ntaints * sizeof *c->taints);
   c->ports = n->nports ? malloc((size_t)n->nports * sizeof *c->ports) : NULL;
@@ -200,7 +200,7 @@ sched_node *sched_node_clone(const sched_node *n) {
 void sched_node_free(sched_node *n) {
   if (!n) return;
   free(n->name);
-  json_decref(n->node);
+  json_decref_const(n->node);
   free(n->taints);
   free(n->ports);
   strmap_free(n->owners, NULL);

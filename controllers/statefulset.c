@@ -199,8 +199,8 @@ static void delete_pod(const json_t *set, const json_t *pod) {
 typedef struct {
   json_t *set;      /* latest StatefulSet (owned) */
   cobj_vec revs;    /* its ControllerRevisions */
-  json_t *current;  /* borrowed from revs or owned below */
-  json_t *update;
+  const json_t *current; /* borrowed from revs or owned below */
+  const json_t *update;
   json_t *owned[2]; /* revisions created or renumbered in this sync */
   long long collision_count;
   bool retry;
@@ -212,7 +212,7 @@ static void sync_revisions(ssync *s) {
   s->collision_count = jint(s->set, "status.collisionCount", 0);
   json_t *data = history_data(s->set);
   long long next = history_max_number(&s->revs) + 1;
-  json_t *equal = NULL;
+  const json_t *equal = NULL;
   for (size_t i = 0; i < s->revs.n; i++)
     if (history_matches(s->revs.items[i]->obj, data)) equal = s->revs.items[i]->obj;
   if (equal && s->revs.n && equal == s->revs.items[s->revs.n - 1]->obj) {

@@ -31,7 +31,7 @@ void api_result_clear(api_result *res) {
 
 json_t *api_result_json(const api_result *res) {
   if (res->body) return json_incref(res->body);
-  if (res->obj) return json_incref(res->obj->obj);
+  if (res->obj) return json_deep_copy(res->obj->obj);
   return NULL;
 }
 
@@ -56,8 +56,12 @@ bool api_stored_as_served(const resource *r) {
   return same_version(r) && !(r->ref.crd && r->ref.crd->defaults);
 }
 
-json_t *api_to_version(const resource *r, json_t *stored) {
-  if (api_stored_as_served(r)) return json_incref(stored);
+const json_t *api_to_version(const resource *r, const json_t *stored) {
+  if (api_stored_as_served(r)) return json_incref_const(stored);
+  return api_version_copy(r, stored);
+}
+
+json_t *api_version_copy(const resource *r, const json_t *stored) {
   json_t *copy = json_deep_copy(stored);
   if (!same_version(r) && convert(r, copy, storage_of(r)->group_version, r->group_version) != 0)
     LOGW("no conversion of %s from %s to %s", r->ref.kind, storage_of(r)->group_version, r->group_version);
@@ -83,7 +87,7 @@ static api_result result_of(const resource *r, int code, cobj *o) {
   api_result res = {code, NULL, NULL};
   if (api_stored_as_served(r)) res.obj = o;
   else {
-    res.body = api_to_version(r, o->obj);
+    res.body = api_version_copy(r, o->obj);
     cobj_unref(o);
   }
   return res;
@@ -285,8 +289,8 @@ static json_t *prepare_update(const resource *r, const char *sub, json_t *obj, c
   static const char *const keep[] = {"uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds",
                                      "generation", "namespace", "name", NULL};
   for (int i = 0; keep[i]; i++) {
-    json_t *v = json_object_get(omd, keep[i]);
-    if (v) json_object_set(md, keep[i], v);
+    const json_t *v = json_object_get(omd, keep[i]);
+    if (v) json_object_set_new(md, keep[i], json_deep_copy(v)); /* old may be published: never share */
     else json_object_del(md, keep[i]);
   }
   json_object_del(md, "selfLink");
@@ -417,10 +421,10 @@ api_result api_update(const resource *r, const char *ns, const char *name, const
       json_decref(obj);
       return fail(status_conflict(r, name, modified_msg));
     }
-    json_t *old = api_to_version(r, cur->obj);
+    const json_t *old = api_to_version(r, cur->obj);
     bool retry;
     api_result res = api_write_update(r, ns, name, sub, json_deep_copy(obj), cur, old, o, &retry);
-    json_decref(old);
+    json_decref_const(old);
     cobj_unref(cur);
     if (!retry) {
       json_decref(obj);
@@ -507,7 +511,7 @@ api_result api_delete(const resource *r, const char *ns, const char *name, const
       cobj_unref(cur);
       return fail(delete_conflict(r, name, why));
     }
-    json_t *obj = api_to_version(r, cur->obj);
+    const json_t *obj = api_to_version(r, cur->obj);
     json_t *next = json_deep_copy(obj);
     json_t *md = meta_of(next);
     if (!json_object_get(md, "deletionTimestamp")) kinds_prepare_delete(&r->ref, next);
@@ -535,7 +539,7 @@ api_result api_delete(const resource *r, const char *ns, const char *name, const
       }
     }
     json_t *st = api_webhook_delete(r, ns, name, obj, options, dry, o);
-    json_decref(obj);
+    json_decref_const(obj);
     if (st) {
       json_decref(next);
       cobj_unref(cur);

@@ -34,7 +34,8 @@ typedef struct {
 } api_result;
 
 void api_result_clear(api_result *res);
-/* The result as JSON (a new reference), whichever form it holds. */
+/* The result as JSON, whichever form it holds: a new reference the caller
+ * may change (a copy when the result is a published version). */
 json_t *api_result_json(const api_result *res);
 
 /* Starts the core over the cache (registry must be loaded and bound). */
@@ -70,10 +71,14 @@ typedef struct {
 json_t *api_list(const resource *r, const char *ns, const api_list_opts *lo, cobj_vec *out, int64_t *rev,
                  char **cont, long long *remaining);
 
-/* Converts a stored object to r's version: a new reference (the object
- * itself, increfed, when no conversion is needed). Custom resources whose
- * schema has defaults are defaulted on the way (defaulting from storage). */
-json_t *api_to_version(const resource *r, json_t *stored);
+/* A published (stored) object in r's version, read-only: the object itself
+ * (a shared reference) when no conversion is needed, else a converted copy.
+ * Custom resources whose schema has defaults are defaulted on the way
+ * (defaulting from storage). Release with json_decref_const. */
+const json_t *api_to_version(const resource *r, const json_t *stored);
+
+/* The same as a new object the caller owns and may change (always a copy). */
+json_t *api_version_copy(const resource *r, const json_t *stored);
 
 /* Converts obj (in from's version) in place to the version of to, another
  * version of the same stored resource, through the storage version.

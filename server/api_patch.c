@@ -105,11 +105,11 @@ api_result api_patch(const resource *r, const char *ns, const char *name, const 
       json_decref(patch);
       return fail(status_not_found(r, name));
     }
-    json_t *old = api_to_version(r, cur->obj);
+    const json_t *old = api_to_version(r, cur->obj);
     json_t *st = NULL;
     json_t *patched = apply_one(r, t, old, patch, &st);
     if (!patched) {
-      json_decref(old);
+      json_decref_const(old);
       cobj_unref(cur);
       json_decref(patch);
       return fail(st);
@@ -117,7 +117,7 @@ api_result api_patch(const resource *r, const char *ns, const char *name, const 
     int64_t rv = t == P_JSON ? meta_rv(patched) : want;
     if (rv < 0 || (rv && rv != cur->rev)) {
       json_decref(patched);
-      json_decref(old);
+      json_decref_const(old);
       cobj_unref(cur);
       json_decref(patch);
       return fail(status_conflict(r, name,
@@ -131,7 +131,7 @@ api_result api_patch(const resource *r, const char *ns, const char *name, const 
     json_object_set_new(patched, "kind", json_string(r->ref.kind));
     bool retry;
     res = api_write_update(r, ns, name, sub, patched, cur, old, o, &retry);
-    json_decref(old);
+    json_decref_const(old);
     cobj_unref(cur);
     if (!retry) break;
     if (rv) {

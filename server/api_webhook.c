@@ -52,8 +52,8 @@ static void restore(const resource *r, const char *sub, json_t *obj, const json_
   json_t *md = meta_of(obj);
   const json_t *from = json_object_get(old ? old : before, "metadata");
   for (int i = 0; keep[i]; i++) {
-    json_t *v = json_object_get(from, keep[i]);
-    if (v) json_object_set(md, keep[i], v);
+    const json_t *v = json_object_get(from, keep[i]);
+    if (v) json_object_set_new(md, keep[i], json_deep_copy(v)); /* old may be published: never share */
     else json_object_del(md, keep[i]);
   }
   json_object_set_new(obj, "apiVersion", json_string(r->group_version));

@@ -26,8 +26,8 @@ void cr_create(const kind_ref *k, json_t *obj) {
 void cr_update(const kind_ref *k, const char *sub, json_t *obj, const json_t *old) {
   if (!k->crd->status) return;
   if (!sub) {
-    json_t *st = json_object_get(old, "status");
-    if (st) json_object_set(obj, "status", st);
+    const json_t *st = json_object_get(old, "status"); /* copied: old may be published */
+    if (st) json_object_set_new(obj, "status", json_deep_copy(st));
     else json_object_del(obj, "status");
     return;
   }

@@ -11,6 +11,7 @@
 #include "exec_ws.h"
 #include "log.h"
 #include "metrics.h"
+#include "published_check.h"
 #include "metrics_api.h"
 #include "node_tunnel.h"
 #include "openapi.h"
@@ -409,6 +410,7 @@ done:;
   clock_gettime(CLOCK_MONOTONIC, &t1);
   double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
   metrics_observe_request(&rq, secs);
+  published_check_after_request();
   LOGD("%s %s%s%s %d %.1fms", rq.method, rq.path, rq.query ? "?" : "", rq.query ? rq.query : "", rq.code,
        secs * 1000);
   free(rq.body);

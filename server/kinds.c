@@ -103,8 +103,10 @@ void kinds_prepare_update(const kind_ref *k, const char *sub, json_t *obj, const
     return;
   }
   if (has_status(k) && !sub) {
-    json_t *st = json_object_get(old, "status");
-    if (st) json_object_set(obj, "status", st);
+    /* a copy: the update's later steps (crd_update's storedVersions) change
+     * it, and old may be the published object */
+    const json_t *st = json_object_get(old, "status");
+    if (st) json_object_set_new(obj, "status", json_deep_copy(st));
     else json_object_del(obj, "status");
   } else if (has_status(k) && (!strcmp(sub, "status") || !strcmp(sub, "approval"))) {
     /* metadata and status come from the request, everything else (spec)
@@ -130,7 +132,7 @@ void kinds_prepare_update(const kind_ref *k, const char *sub, json_t *obj, const
     else json_object_del(obj, "status");
     const char *keep = kis(k, "", "Pod") ? "ownerReferences" : kis(k, "apps", "Deployment") ? "labels" : NULL;
     const json_t *kept = keep ? json_object_get(json_object_get(old, "metadata"), keep) : NULL;
-    if (keep && kept) json_object_set(kobj(obj, "metadata"), keep, (json_t *)kept);
+    if (keep && kept) json_object_set_new(kobj(obj, "metadata"), keep, json_deep_copy(kept));
     else if (keep) json_object_del(kobj(obj, "metadata"), keep);
   }
   if (r && r->update) r->update(k, sub, obj, old);

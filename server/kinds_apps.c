@@ -90,8 +90,8 @@ void workload_create(const kind_ref *k, json_t *obj) {
 void workload_update(const kind_ref *k, const char *sub, json_t *obj, const json_t *old) {
   const json_t *omd = json_object_get(old, "metadata");
   if (!strcmp(k->kind, "Deployment") && sub && !strcmp(sub, "status")) {
-    json_t *labels = json_object_get(omd, "labels");
-    if (labels) json_object_set(kobj(obj, "metadata"), "labels", labels);
+    const json_t *labels = json_object_get(omd, "labels"); /* copied: old may be published */
+    if (labels) json_object_set_new(kobj(obj, "metadata"), "labels", json_deep_copy(labels));
     else json_object_del(kobj(obj, "metadata"), "labels");
   } else if (!strcmp(k->kind, "DaemonSet") && !sub) {
     /* the template generation lives in an annotation in apps/v1 */

@@ -28,8 +28,8 @@ void namespace_create(const kind_ref *k, json_t *obj) {
 void namespace_update(const kind_ref *k, const char *sub, json_t *obj, const json_t *old) {
   (void)k;
   if (sub) return;
-  json_t *fin = json_object_get(json_object_get(old, "spec"), "finalizers");
-  if (fin) json_object_set(kobj(obj, "spec"), "finalizers", fin);
+  const json_t *fin = json_object_get(json_object_get(old, "spec"), "finalizers"); /* copied: old may be published */
+  if (fin) json_object_set_new(kobj(obj, "spec"), "finalizers", json_deep_copy(fin));
   else json_object_del(kobj(obj, "spec"), "finalizers");
 }
 

@@ -68,7 +68,7 @@ static void normalize_cluster_ips(json_t *spec, const json_t *old) {
   const char *oip = kstr(ospec, "clusterIP") ? kstr(ospec, "clusterIP") : "";
   const json_t *oips = json_object_get(ospec, "clusterIPs");
   if (json_array_size(oips) && !json_array_size(ips) && !strcmp(oip, ip)) {
-    json_object_set(spec, "clusterIPs", (json_t *)oips);
+    json_object_set_new(spec, "clusterIPs", json_deep_copy(oips)); /* old may be published: never share */
     ips = json_object_get(spec, "clusterIPs");
   }
   if (strcmp(oip, ip)) {

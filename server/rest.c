@@ -227,7 +227,7 @@ static void send_list(http_req *rq, cobj_vec *items, int64_t rev, const char *co
     return;
   }
   json_t *arr = json_array();
-  for (size_t i = 0; i < items->n; i++) json_array_append_new(arr, api_to_version(r, items->items[i]->obj));
+  for (size_t i = 0; i < items->n; i++) json_array_append_new_const(arr, api_to_version(r, items->items[i]->obj));
   json_t *doc;
   if (rq->form == OUT_TABLE || rq->form == OUT_META) {
     doc = table_output_list(rq, arr, rv, cont);
@@ -317,7 +317,7 @@ static void do_delete_collection(http_req *rq, const api_opts *o) {
     const char *name = json_string_value(json_object_get(json_object_get(items.items[i]->obj, "metadata"), "name"));
     const char *ns = json_string_value(json_object_get(json_object_get(items.items[i]->obj, "metadata"), "namespace"));
     api_result res = api_delete(rq->res, ns ? ns : "", name, opts, o);
-    if (res.code < 300) json_array_append_new(deleted, api_to_version(rq->res, items.items[i]->obj));
+    if (res.code < 300) json_array_append_new(deleted, api_version_copy(rq->res, items.items[i]->obj));
     api_result_clear(&res);
   }
   cobj_vec_clear(&items);

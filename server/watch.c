@@ -48,13 +48,13 @@ static bool send_event(http_req *rq, const char *type, const cobj *o) {
     free(buf);
     return ok;
   }
-  json_t *obj = api_to_version(r, o->obj);
   if (rq->form == OUT_TABLE || rq->form == OUT_META) {
-    json_t *t = table_output_single(rq, obj);
-    json_decref(obj);
-    obj = t;
+    const json_t *view = api_to_version(r, o->obj);
+    json_t *t = table_output_single(rq, view);
+    json_decref_const(view);
+    return send_json_event(rq, type, t);
   }
-  return send_json_event(rq, type, obj);
+  return send_json_event(rq, type, api_version_copy(r, o->obj));
 }
 
 static bool send_bookmark(http_req *rq, int64_t rev) {

@@ -68,10 +68,44 @@ cobj *cobj_ref(cobj *o) {
 
 void cobj_unref(cobj *o) {
   if (!o || atomic_fetch_sub(&o->refs, 1) != 1) return;
-  json_decref(o->obj);
+  json_decref_const(o->obj);
   free(o->data);
   free(o->key);
   free(o);
+}
+
+/* FNV-1a over a serialization; never 0 (0 means "not known yet"). */
+static uint64_t fingerprint(const char *s, size_t n) {
+  uint64_t h = 1469598103934665603ULL;
+  for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+  return h ? h : 1;
+}
+
+/* Whether o->obj still serializes as it did when published. */
+static bool cobj_unchanged(cobj *o) {
+  char *now = json_dumps(o->obj, JSON_COMPACT);
+  uint64_t h = fingerprint(now, strlen(now));
+  free(now);
+  uint64_t want = 0;
+  if (atomic_compare_exchange_strong(&o->print, &want, h)) return true;
+  return want == h;
+}
+
+size_t cache_check_published(cache *c) {
+  size_t changed = 0;
+  pthread_mutex_lock(&c->bucket_mu);
+  cache_bucket *first = c->buckets;
+  pthread_mutex_unlock(&c->bucket_mu);
+  pthread_rwlock_rdlock(&c->lock);
+  for (cache_bucket *b = first; b; b = b->next)
+    for (size_t i = 0; i < b->n; i++)
+      if (!cobj_unchanged(b->items[i])) {
+        LOGE("published object %s (revision %lld) was changed after publication", b->items[i]->key,
+             (long long)b->items[i]->rev);
+        changed++;
+      }
+  pthread_rwlock_unlock(&c->lock);
+  return changed;
 }
 
 /* Builds a version from its parts; steals obj; serializes when data is NULL. */
@@ -91,6 +125,7 @@ static cobj *cobj_new(const char *key, size_t bucket_len, int64_t rev, json_t *o
   } else {
     o->data = json_dumps(obj, JSON_COMPACT);
     o->len = strlen(o->data);
+    o->print = fingerprint(o->data, o->len);
   }
   return o;
 }

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <jansson.h>
+#include "json_const.h"
 #include "store.h"
 
 /* One immutable version of one object. Shared by reference between the
@@ -27,9 +28,13 @@ typedef struct cobj {
   int64_t rev;        /* revision of the write that produced this version */
   char *key;          /* "<bucket>/<ns>/<name>" */
   const char *subkey; /* "<ns>/<name>", points into key */
-  json_t *obj;        /* parsed; treat as read-only (json_deep_copy to edit) */
+  const json_t *obj;  /* parsed, read-only by type: json_deep_copy to edit */
   char *data;         /* compact JSON serialization */
   size_t len;
+  /* FNV-1a of json_dumps(obj, JSON_COMPACT) when published (0: not yet
+   * known, for versions loaded from the store): cache_check_published's
+   * proof that nobody changed obj afterwards */
+  _Atomic uint64_t print;
 } cobj;
 
 cobj *cobj_ref(cobj *o);
@@ -132,5 +137,12 @@ bool cache_store_healthy(cache *c, char *why, size_t len);
 
 /* Wakes every cache_wait (used at shutdown and when a watcher is cancelled). */
 void cache_wake_all(cache *c);
+
+/* Debug check that published objects stay immutable: re-serializes every
+ * current version and compares it with its fingerprint from publication
+ * (a version loaded from the store gets its fingerprint at its first check).
+ * Logs each changed object; returns how many changed. Takes the read lock;
+ * costs a json_dumps per object (test mode only). */
+size_t cache_check_published(cache *c);
 
 #endif
