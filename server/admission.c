@@ -46,8 +46,7 @@ static bool being_deleted(const json_t *old) {
 
 json_t *admission_validate(const resource *r, const char *ns, const char *name, const json_t *obj,
                            const json_t *old) {
-  if (being_deleted(old)) return NULL;
-  if (is_core(r, "persistentvolumeclaims") || (!old && is_core(r, "pods")))
+  if (!being_deleted(old) && (is_core(r, "persistentvolumeclaims") || (!old && is_core(r, "pods"))))
     return admit_limitrange_limits(r, ns, name, obj);
   return NULL;
 }

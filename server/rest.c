@@ -165,10 +165,15 @@ json_t *rest_decode_body(http_req *rq, json_t **st) {
     if (!v) *st = status_bad_request("couldn't get version/kind; json parse error: %s", je.text);
   } else if (!strncmp(ct, "application/vnd.kubernetes.protobuf", 35)) {
     v = decode_protobuf(rq, st);
-  } else {
+  } else if (!*ct) { /* no Content-Type: read as JSON, as kube-apiserver does */
     json_error_t je;
     v = json_loadb(rq->body, rq->body_len, 0, &je);
     if (!v) *st = status_bad_request("couldn't get version/kind; json parse error: %s", je.text);
+  } else { /* e.g. curl -d's form type or text/plain: no route consumes it */
+    *st = status_failure(415, "UnsupportedMediaType",
+                         "the body of the request was in an unknown format - accepted media types include: "
+                         "application/json, application/yaml, application/vnd.kubernetes.protobuf",
+                         NULL);
   }
   if (v && !json_is_object(v)) {
     json_decref(v);

@@ -281,6 +281,12 @@ static void test_pod_defaults(void) {
                     "\"image\":\"x:1\",\"resources\":{\"limits\":{\"cpu\":\"1\",\"memory\":\"1Gi\"}}}]}}");
   CHECK_STR(at(p, "status.qosClass"), "Guaranteed");
   json_decref(p);
+  /* bare JSON numbers are quantities too (what YAML's `nvidia.com/gpu: 1` sends), stored as strings */
+  p = created(&POD, "{\"metadata\":{\"name\":\"p\",\"namespace\":\"d\"},\"spec\":{\"containers\":[{\"name\":\"a\","
+                    "\"image\":\"x:1\",\"resources\":{\"limits\":{\"nvidia.com/gpu\":1,\"cpu\":0.5}}}]}}");
+  CHECK_STR(at(p, "spec.containers.0.resources"),
+            "{\"limits\":{\"cpu\":\"500m\",\"nvidia.com/gpu\":\"1\"},\"requests\":{\"cpu\":\"500m\",\"nvidia.com/gpu\":\"1\"}}");
+  json_decref(p);
 }
 
 static void test_pod_validation(void) {
