@@ -10,6 +10,7 @@
 #include "pod_network.h"
 #include "pod_volumes.h"
 #include "real_metrics.h"
+#include "service_env.h"
 #include "runtime.h"
 #include "runtime_proc.h"
 #include "runtime_status.h"
@@ -483,6 +484,28 @@ static char **with_default(char **env, const char *name, const char *value) {
   return env;
 }
 
+/* The service link variables of the pod's namespace and the master service. */
+static char **pod_service_env(rt_pods *p, rpod *rp) {
+  const char *ns = meta(rp->pod, "namespace") ?: "default";
+  const json_t *flag = json_object_get(json_object_get(rp->pod, "spec"), "enableServiceLinks");
+  bool links = !json_is_false(flag);
+  char path[600];
+  json_t *list = NULL, *master = NULL;
+  snprintf(path, sizeof path, "/api/v1/namespaces/%s/services", ns);
+  if (links && https_call(p->client, "GET", path, NULL, NULL, &list) != 200) {
+    json_decref(list);
+    list = NULL;
+  }
+  if (https_call(p->client, "GET", "/api/v1/namespaces/default/services/kubernetes", NULL, NULL, &master) != 200) {
+    json_decref(master);
+    master = NULL;
+  }
+  char **env = service_env(json_object_get(list, "items"), master, ns, links);
+  json_decref(list);
+  json_decref(master);
+  return env;
+}
+
 /* Starts container c (its image resolved, environment made, process
  * spawned); leaves it running, or waiting/terminated with kubelet's reason. */
 static void start_container(rt_pods *p, rpod *rp, rt_ctr *c, long long now) {
@@ -491,7 +514,10 @@ static void start_container(rt_pods *p, rpod *rp, rt_ctr *c, long long now) {
   if (now < rp->config_retry_ms) return;
   char why[512] = "";
   json_t *expanded = NULL;
-  char **env = sim_config_env(rp->pod, sc, rp->st.host_ip, rp->st.ip, get_object, p->client, &expanded, why, sizeof why);
+  char **links = pod_service_env(p, rp);
+  char **env = sim_config_env(rp->pod, sc, rp->st.host_ip, rp->st.ip, get_object, p->client, links, &expanded, why,
+                              sizeof why);
+  free_strv(links);
   if (!env) {
     snprintf(c->reason, sizeof c->reason, "CreateContainerConfigError");
     snprintf(c->message, sizeof c->message, "%s", why);
