@@ -107,7 +107,10 @@ int podnet_create(int net, const char *pod_ip, char *err, size_t len) {
   snprintf(veth, sizeof veth, "ck%d-%d-%d", n, a, b);
   runf(IP_BIN " netns del %s", ns);
   runf(IP_BIN " link del %s", veth);
-  if (runf(IP_BIN " netns add %s", ns) || runf(IP_BIN " link add %s type veth peer name eth0 netns %s", veth, ns) ||
+  /* the pod's MAC follows from its IP (0a:58 like the CNI bridge plugin), so
+   * neighbours' ARP entries stay right when an address is handed out again */
+  if (runf(IP_BIN " netns add %s", ns) ||
+      runf(IP_BIN " link add %s type veth peer name eth0 address 0a:58:7f:%02x:%02x:%02x netns %s", veth, n, a, b, ns) ||
       runf(IP_BIN " link set %s master ckbr%d up", veth, net)) {
     snprintf(err, len, "cannot make network namespace %s (ip netns/link)", ns);
     podnet_delete(pod_ip);

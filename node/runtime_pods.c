@@ -1,6 +1,6 @@
-/* runtime_pods.c - see runtime_pods.h. The watcher thread keeps the latest
- * version of each pod bound here (by uid) and wakes the runtime thread; the
- * runtime thread alone starts, reaps and signals processes and writes
+/* runtime_pods.c - see runtime_pods.h. The watch (pod_watch.h) keeps the
+ * latest version of each pod bound here (by uid) and wakes the runtime
+ * thread; the runtime thread alone starts, reaps and signals processes and writes
  * statuses and events, one pass over all pods per wake-up (at least every
  * 200 ms, so exits and back-off ends are seen quickly). Per pod the on-disk
  * state is DIR/pods/<uid>/pod.json and containers/<name>/{<restart>.log,pid}. */
@@ -9,7 +9,9 @@
 #include "log.h"
 #include "pod_network.h"
 #include "pod_volumes.h"
+#include "pod_watch.h"
 #include "real_metrics.h"
+#include "service_env.h"
 #include "runtime.h"
 #include "runtime_proc.h"
 #include "runtime_status.h"
@@ -29,20 +31,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#define WATCH_IDLE_MS 30000
 #define PASS_MS 200
 #define CONFIG_RETRY_MS 2000
 #define METRICS_MS 5000 /* resource usage report interval */
 #define VOLUME_REFRESH_MS 5000 /* configMap/secret/downwardAPI volume files follow their objects this often */
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" /* images' usual PATH */
 #define PULL_ERROR_SHOWN_MS 2000 /* ErrImagePull shows this long before ImagePullBackOff (kubelet's next sync) */
-
-/* What the watcher knows of one pod. */
-typedef struct {
-  json_t *pod;
-  bool gone;     /* deleted from the API (or no longer bound here) */
-  unsigned gen;  /* list generation that last saw it */
-} watched;
 
 /* What the runtime thread does with one pod. */
 typedef struct {
@@ -66,19 +60,15 @@ typedef struct {
 struct rt_pods {
   rt_config cfg;
   char *kubeconfig, *node_name, *data_dir, *host_ip, *self_exe;
-  pthread_mutex_t mu;
-  pthread_cond_t wake;
-  strmap *watched;  /* uid -> watched */
-  unsigned gen;
+  pod_watch *watch;
   strmap *pods;     /* uid -> rpod (runtime thread) */
   unsigned char used_ips[256][256];
-  https_client *watch_client, *client;
-  pthread_t watcher, runner;
+  https_client *client;
+  pthread_t runner;
   atomic_bool stop;
   real_metrics *metrics;
   long long metrics_ms;
-  atomic_bool listed;   /* the first list is in: pod directories of pods not bound here can go */
-  bool swept;
+  bool swept;           /* pod directories of pods not bound here removed (after the first list) */
 };
 
 static void drop_run(rt_ctr *c);
@@ -94,118 +84,6 @@ static const char *meta(const json_t *o, const char *k) {
 }
 
 static const char *sget(const json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
-
-/* ---- the watch ---- */
-
-static void free_watched(void *v) {
-  watched *w = v;
-  json_decref(w->pod);
-  free(w);
-}
-
-static void upsert(rt_pods *p, const json_t *pod, bool gone) {
-  const char *uid = meta(pod, "uid");
-  if (!uid) return;
-  const char *node = sget(json_object_get(pod, "spec"), "nodeName");
-  if (!node || strcmp(node, p->node_name)) gone = true;
-  pthread_mutex_lock(&p->mu);
-  watched *w = strmap_get(p->watched, uid);
-  if (!w) {
-    if (gone) {
-      pthread_mutex_unlock(&p->mu);
-      return;
-    }
-    w = calloc(1, sizeof *w);
-    strmap_put(p->watched, uid, w);
-  }
-  json_decref(w->pod);
-  w->pod = json_incref((json_t *)pod);
-  w->gone = gone;
-  w->gen = p->gen;
-  pthread_cond_signal(&p->wake);
-  pthread_mutex_unlock(&p->mu);
-}
-
-static char *relist(rt_pods *p, https_client *c) {
-  char path[1024];
-  snprintf(path, sizeof path, "/api/v1/pods?fieldSelector=spec.nodeName%%3D%s", p->node_name);
-  json_t *list = NULL;
-  if (https_call(c, "GET", path, NULL, NULL, &list) != 200) {
-    json_decref(list);
-    return NULL;
-  }
-  pthread_mutex_lock(&p->mu);
-  p->gen++;
-  pthread_mutex_unlock(&p->mu);
-  size_t i;
-  json_t *pod;
-  json_array_foreach(json_object_get(list, "items"), i, pod) upsert(p, pod, false);
-  char *rv = strdup(json_string_value(json_object_get(json_object_get(list, "metadata"), "resourceVersion")) ?: "0");
-  json_decref(list);
-  atomic_store(&p->listed, true);
-  pthread_mutex_lock(&p->mu); /* pods missing from the new list are gone */
-  strmap_iter it = {0};
-  while (strmap_next(p->watched, &it)) {
-    watched *w = it.value;
-    if (w->gen != p->gen) w->gone = true;
-  }
-  pthread_cond_signal(&p->wake);
-  pthread_mutex_unlock(&p->mu);
-  return rv;
-}
-
-static void sleep_ms(rt_pods *p, long ms) {
-  for (long t = 0; t < ms && !atomic_load(&p->stop); t += 50) usleep(50000);
-}
-
-static void *watch_main(void *arg) {
-  rt_pods *p = arg;
-  https_client *c = p->watch_client;
-  char *rv = NULL, path[1024];
-  long backoff = 200;
-  while (!atomic_load(&p->stop)) {
-    if (!rv && !(rv = relist(p, c))) {
-      sleep_ms(p, backoff);
-      backoff = backoff * 2 > 10000 ? 10000 : backoff * 2;
-      continue;
-    }
-    snprintf(path, sizeof path,
-             "/api/v1/pods?watch=true&allowWatchBookmarks=true&timeoutSeconds=600&fieldSelector=spec.nodeName%%3D%s"
-             "&resourceVersion=%s", p->node_name, rv);
-    json_t *err = NULL, *ev;
-    int st = https_stream_open(c, path, WATCH_IDLE_MS, &err);
-    json_decref(err);
-    bool progressed = false, relist_needed = st == 410;
-    while (st == 200 && !atomic_load(&p->stop) && https_stream_next(c, &ev)) {
-      progressed = true;
-      const char *type = sget(ev, "type") ?: "";
-      const json_t *obj = json_object_get(ev, "object");
-      if (!strcmp(type, "ERROR")) {
-        relist_needed = true;
-        json_decref(ev);
-        break;
-      }
-      if (meta(obj, "resourceVersion")) {
-        free(rv);
-        rv = strdup(meta(obj, "resourceVersion"));
-      }
-      if (!strcmp(type, "ADDED") || !strcmp(type, "MODIFIED")) upsert(p, obj, false);
-      else if (!strcmp(type, "DELETED")) upsert(p, obj, true);
-      json_decref(ev);
-    }
-    if (relist_needed) {
-      free(rv);
-      rv = NULL;
-    }
-    if (progressed) backoff = 200;
-    else if (st != 200) {
-      sleep_ms(p, backoff);
-      backoff = backoff * 2 > 10000 ? 10000 : backoff * 2;
-    }
-  }
-  free(rv);
-  return NULL;
-}
 
 /* ---- pods ---- */
 
@@ -483,6 +361,28 @@ static char **with_default(char **env, const char *name, const char *value) {
   return env;
 }
 
+/* The service link variables of the pod's namespace and the master service. */
+static char **pod_service_env(rt_pods *p, rpod *rp) {
+  const char *ns = meta(rp->pod, "namespace") ?: "default";
+  const json_t *flag = json_object_get(json_object_get(rp->pod, "spec"), "enableServiceLinks");
+  bool links = !json_is_false(flag);
+  char path[600];
+  json_t *list = NULL, *master = NULL;
+  snprintf(path, sizeof path, "/api/v1/namespaces/%s/services", ns);
+  if (links && https_call(p->client, "GET", path, NULL, NULL, &list) != 200) {
+    json_decref(list);
+    list = NULL;
+  }
+  if (https_call(p->client, "GET", "/api/v1/namespaces/default/services/kubernetes", NULL, NULL, &master) != 200) {
+    json_decref(master);
+    master = NULL;
+  }
+  char **env = service_env(json_object_get(list, "items"), master, ns, links);
+  json_decref(list);
+  json_decref(master);
+  return env;
+}
+
 /* Starts container c (its image resolved, environment made, process
  * spawned); leaves it running, or waiting/terminated with kubelet's reason. */
 static void start_container(rt_pods *p, rpod *rp, rt_ctr *c, long long now) {
@@ -491,7 +391,10 @@ static void start_container(rt_pods *p, rpod *rp, rt_ctr *c, long long now) {
   if (now < rp->config_retry_ms) return;
   char why[512] = "";
   json_t *expanded = NULL;
-  char **env = sim_config_env(rp->pod, sc, rp->st.host_ip, rp->st.ip, get_object, p->client, &expanded, why, sizeof why);
+  char **links = pod_service_env(p, rp);
+  char **env = sim_config_env(rp->pod, sc, rp->st.host_ip, rp->st.ip, get_object, p->client, links, &expanded, why,
+                              sizeof why);
+  free_strv(links);
   if (!env) {
     snprintf(c->reason, sizeof c->reason, "CreateContainerConfigError");
     snprintf(c->message, sizeof c->message, "%s", why);
@@ -793,7 +696,7 @@ static void write_status(rt_pods *p, rpod *rp, long long now) {
     const char *phase = sget(status, "phase");
     rp->finished = !strcmp(phase, "Succeeded") || !strcmp(phase, "Failed");
   } else {
-    if (code != 404 && code != 409) LOGW("ckube-node: PATCH %s: %d", path, code);
+    if (code != 404) LOGW("ckube-node: PATCH %s: %d", path, code);
     json_decref(status);
   }
 }
@@ -824,46 +727,26 @@ static void forget_pod(rt_pods *p, rpod *rp) {
 }
 
 static void pass(rt_pods *p) {
-  /* Snapshot what the watcher knows. */
-  pthread_mutex_lock(&p->mu);
-  size_t n = 0, cap = 16;
-  char **uids = malloc(cap * sizeof *uids);
-  json_t **objs = malloc(cap * sizeof *objs);
-  bool *gone = malloc(cap * sizeof *gone);
-  strmap_iter it = {0};
-  while (strmap_next(p->watched, &it)) {
-    if (n == cap) {
-      cap *= 2;
-      uids = realloc(uids, cap * sizeof *uids);
-      objs = realloc(objs, cap * sizeof *objs);
-      gone = realloc(gone, cap * sizeof *gone);
-    }
-    watched *w = it.value;
-    uids[n] = strdup(it.key);
-    objs[n] = json_incref(w->pod);
-    gone[n++] = w->gone;
-  }
-  for (size_t i = 0; i < n; i++)
-    if (gone[i]) free_watched(strmap_remove(p->watched, uids[i]));
-  pthread_mutex_unlock(&p->mu);
-
+  pod_seen *seen = NULL;
+  size_t n = pod_watch_snapshot(p->watch, &seen);
   long long now = now_ms();
   for (size_t i = 0; i < n; i++) {
-    rpod *rp = strmap_get(p->pods, uids[i]);
-    if (gone[i]) {
+    const char *uid = seen[i].uid;
+    rpod *rp = strmap_get(p->pods, uid);
+    if (seen[i].gone) {
       if (rp) {
         LOGI("pod %s/%s (%s) gone", meta(rp->pod, "namespace"), meta(rp->pod, "name"), rp->uid);
-        forget_pod(p, strmap_remove(p->pods, uids[i]));
+        forget_pod(p, strmap_remove(p->pods, uid));
       }
     } else {
       if (!rp) {
-        rp = new_pod(p, objs[i]);
-        strmap_put(p->pods, uids[i], rp);
+        rp = new_pod(p, seen[i].pod);
+        strmap_put(p->pods, uid, rp);
         LOGI("pod %s/%s (%s) bound here%s", meta(rp->pod, "namespace"), meta(rp->pod, "name"), rp->uid,
              rp->skip ? ", already finished" : "");
       } else {
         json_decref(rp->pod);
-        rp->pod = json_incref(objs[i]);
+        rp->pod = json_incref(seen[i].pod);
       }
       reap(rp, now);
       bool deleting = meta(rp->pod, "deletionTimestamp") != NULL;
@@ -882,12 +765,8 @@ static void pass(rt_pods *p) {
         write_status(p, rp, now);
       }
     }
-    free(uids[i]);
-    json_decref(objs[i]);
   }
-  free(uids);
-  free(objs);
-  free(gone);
+  pod_watch_free_seen(seen, n);
 }
 
 /* Every METRICS_MS: the running containers' usage to the server. */
@@ -912,15 +791,13 @@ static void sweep(rt_pods *p) {
   snprintf(dir, sizeof dir, "%s/pods", p->data_dir);
   DIR *d = opendir(dir);
   struct dirent *e;
-  pthread_mutex_lock(&p->mu);
   while (d && (e = readdir(d))) {
-    if (e->d_name[0] == '.' || strmap_get(p->watched, e->d_name) || strmap_get(p->pods, e->d_name)) continue;
+    if (e->d_name[0] == '.' || pod_watch_knows(p->watch, e->d_name) || strmap_get(p->pods, e->d_name)) continue;
     char path[4400];
     snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
     vol_teardown(path);
     rt_remove_tree(path);
   }
-  pthread_mutex_unlock(&p->mu);
   if (d) closedir(d);
 }
 
@@ -929,17 +806,11 @@ static void *run_main(void *arg) {
   while (!atomic_load(&p->stop)) {
     pass(p);
     report_metrics(p, now_ms());
-    if (!p->swept && atomic_load(&p->listed)) {
+    if (!p->swept && pod_watch_listed(p->watch)) {
       sweep(p);
       p->swept = true;
     }
-    pthread_mutex_lock(&p->mu);
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_nsec += PASS_MS * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) ts.tv_sec++, ts.tv_nsec -= 1000000000L;
-    if (!atomic_load(&p->stop)) pthread_cond_timedwait(&p->wake, &p->mu, &ts);
-    pthread_mutex_unlock(&p->mu);
+    if (!atomic_load(&p->stop)) pod_watch_wait(p->watch, PASS_MS);
   }
   return NULL;
 }
@@ -948,11 +819,11 @@ rt_pods *rt_pods_start(const rt_config *cfg) {
   int killed = rt_reap_recorded(cfg->data_dir);
   if (killed) LOGI("killed %d container process groups left by an earlier agent", killed);
   char err[512] = "";
-  https_client *wc = https_client_open(cfg->kubeconfig, err, sizeof err);
-  https_client *c = wc ? https_client_open(cfg->kubeconfig, err, sizeof err) : NULL;
-  if (!c) {
-    LOGE("%s", err);
-    https_client_close(wc);
+  https_client *c = https_client_open(cfg->kubeconfig, err, sizeof err);
+  pod_watch *w = c ? pod_watch_start(cfg->kubeconfig, cfg->node_name) : NULL;
+  if (!w) {
+    if (!c) LOGE("%s", err);
+    https_client_close(c);
     return NULL;
   }
   rt_pods *p = calloc(1, sizeof *p);
@@ -961,29 +832,20 @@ rt_pods *rt_pods_start(const rt_config *cfg) {
   p->data_dir = strdup(cfg->data_dir);
   p->host_ip = strdup(cfg->host_ip);
   p->self_exe = strdup(cfg->self_exe);
-  p->watched = strmap_new();
   p->pods = strmap_new();
-  p->watch_client = wc;
+  p->watch = w;
   p->client = c;
   p->metrics = rm_new(cfg->node_name);
-  pthread_mutex_init(&p->mu, NULL);
-  pthread_cond_init(&p->wake, NULL);
-  pthread_create(&p->watcher, NULL, watch_main, p);
   pthread_create(&p->runner, NULL, run_main, p);
   return p;
 }
 
-static void free_rpod(void *v) { forget_pod(NULL, v); }
-
 void rt_pods_stop(rt_pods *p) {
   if (!p) return;
   atomic_store(&p->stop, true);
-  https_client_interrupt(p->watch_client);
-  pthread_mutex_lock(&p->mu);
-  pthread_cond_signal(&p->wake);
-  pthread_mutex_unlock(&p->mu);
-  pthread_join(p->watcher, NULL);
+  pod_watch_wake(p->watch);
   pthread_join(p->runner, NULL);
+  pod_watch_stop(p->watch);
   strmap_iter it = {0}; /* every container: SIGTERM, a second, then SIGKILL */
   while (strmap_next(p->pods, &it)) signal_all(it.value, SIGTERM);
   for (int t = 0; t < 20; t++) {
@@ -1010,13 +872,8 @@ void rt_pods_stop(rt_pods *p) {
     free_pod(rp);
   }
   strmap_free(p->pods, NULL);
-  (void)free_rpod;
-  strmap_free(p->watched, free_watched);
   rm_free(p->metrics);
-  https_client_close(p->watch_client);
   https_client_close(p->client);
-  pthread_mutex_destroy(&p->mu);
-  pthread_cond_destroy(&p->wake);
   free(p->node_name);
   free(p->data_dir);
   free(p->host_ip);

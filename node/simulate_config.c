@@ -279,9 +279,16 @@ static void expand_list(cfg *c, json_t *ctr, const char *key) {
 }
 
 char **sim_config_env(const json_t *pod, const json_t *ctr, const char *host_ip, const char *pod_ip, sim_get_fn get,
-                      void *ctx, json_t **expanded, char *why, size_t wlen) {
+                      void *ctx, char *const *base, json_t **expanded, char *why, size_t wlen) {
   cfg c = {.pod = pod, .host_ip = host_ip, .pod_ip = pod_ip, .get = get, .ctx = ctx, .objs = strmap_new(),
            .env = strmap_new()};
+  for (char *const *b = base; b && *b; b++) { /* service links first: the container's own env wins */
+    const char *eq = strchr(*b, '=');
+    if (!eq) continue;
+    char name[512];
+    snprintf(name, sizeof name, "%.*s", (int)(eq - *b), *b);
+    set_env(&c, name, eq + 1);
+  }
   c.ns = sget(json_object_get(pod, "metadata"), "namespace") ?: "default";
   char **list = NULL;
   if (!environment(&c, ctr, why, wlen) && !mounts(&c, ctr, why, wlen)) {

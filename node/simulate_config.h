@@ -25,13 +25,14 @@ int sim_config_needs_lookups(const json_t *pod);
 int sim_config_check(const json_t *pod, const char *host_ip, const char *pod_ip, sim_get_fn get, void *ctx,
                      char *container, size_t clen, char *why, size_t wlen);
 
-/* The environment kubelet gives container ctr of pod (envFrom, then env,
- * valueFrom resolved): a NULL-terminated array of malloc'd "NAME=value"
+/* The environment kubelet gives container ctr of pod (base, e.g. the
+ * service links, then envFrom, then env, valueFrom resolved, $(VAR) able to
+ * name any earlier one): a NULL-terminated array of malloc'd "NAME=value"
  * (free each and the array), with *expanded a copy of ctr whose command and
  * args have $(VAR) expanded; NULL with kubelet's message in why when the
  * configuration cannot be made. */
 char **sim_config_env(const json_t *pod, const json_t *ctr, const char *host_ip, const char *pod_ip, sim_get_fn get,
-                      void *ctx, json_t **expanded, char *why, size_t wlen);
+                      void *ctx, char *const *base, json_t **expanded, char *why, size_t wlen);
 /* The text of one downwardAPI volume item (fieldRef, or resourceFieldRef
  * of container ctr or the one it names): kubelet's file content. */
 void sim_config_downward(const json_t *pod, const json_t *ctr, const json_t *item, const char *host_ip,

@@ -8,6 +8,7 @@
 #include "pod_volumes.h"
 #include "real_metrics.h"
 #include "runtime_proc.h"
+#include "service_env.h"
 #include <unistd.h>
 #include "real_node.h"
 #include "runtime_backoff.h"
@@ -141,7 +142,7 @@ static void test_env(void) {
   const json_t *c = json_array_get(json_object_get(json_object_get(pod, "spec"), "containers"), 0);
   json_t *x = NULL;
   char why[256] = "";
-  char **env = sim_config_env(pod, c, "127.9.0.1", "127.9.0.2", objects, NULL, &x, why, sizeof why);
+  char **env = sim_config_env(pod, c, "127.9.0.1", "127.9.0.2", objects, NULL, NULL, &x, why, sizeof why);
   CHECK(env != NULL);
   CHECK_STR(envget(env, "CM_color"), "blue");
   CHECK_STR(envget(env, "CM_size"), "XL");
@@ -165,7 +166,7 @@ static void test_env(void) {
   json_t *bad = json_pack("{s:s,s:[{s:s,s:{s:{s:s,s:s}}}]}", "name", "c", "env", "name", "X", "valueFrom",
                           "configMapKeyRef", "name", "missing", "key", "k");
   x = NULL;
-  CHECK(sim_config_env(pod, bad, "", "", objects, NULL, &x, why, sizeof why) == NULL);
+  CHECK(sim_config_env(pod, bad, "", "", objects, NULL, NULL, &x, why, sizeof why) == NULL);
   CHECK_STR(why, "configmap \"missing\" not found");
   CHECK(x == NULL);
   json_decref(bad);
@@ -206,7 +207,7 @@ static void test_status(void) {
   json_decref(s);
   /* init done, main running */
   ctrs[0].state = CTR_TERMINATED;
-  ctrs[0].term = (rt_run){T0, T0 + 1000, 0, 0, "Completed", "containerd://a"};
+  ctrs[0].term = (rt_run){T0, T0 + 1000, 0, 0, "Completed", "containerd://a", ""};
   ctrs[1].state = CTR_RUNNING;
   ctrs[1].started_ms = T0 + 2000;
   snprintf(ctrs[1].container_id, sizeof ctrs[1].container_id, "containerd://b");
@@ -222,7 +223,7 @@ static void test_status(void) {
   /* main crashed and waits in back-off: lastState, still Running under OnFailure */
   ctrs[1].state = CTR_WAITING;
   ctrs[1].has_last = true;
-  ctrs[1].last = (rt_run){T0 + 2000, T0 + 3000, 2, 0, "Error", "containerd://b"};
+  ctrs[1].last = (rt_run){T0 + 2000, T0 + 3000, 2, 0, "Error", "containerd://b", ""};
   ctrs[1].restarts = 1;
   snprintf(ctrs[1].reason, sizeof ctrs[1].reason, "CrashLoopBackOff");
   CHECK_STR(rt_pod_phase(pod, &st), "Running");
@@ -233,7 +234,7 @@ static void test_status(void) {
   json_decref(s);
   /* main exits 0: Succeeded, Ready False with PodCompleted */
   ctrs[1].state = CTR_TERMINATED;
-  ctrs[1].term = (rt_run){T0 + 4000, T0 + 5000, 0, 0, "Completed", "containerd://c"};
+  ctrs[1].term = (rt_run){T0 + 4000, T0 + 5000, 0, 0, "Completed", "containerd://c", ""};
   CHECK_STR(rt_pod_phase(pod, &st), "Succeeded");
   s = rt_pod_status(pod, &st, T0 + 5000);
   CHECK_STR(json_string_value(json_object_get(cond(s, "Ready"), "reason")), "PodCompleted");
@@ -295,11 +296,39 @@ static void test_atomic_writer(void) {
   rt_remove_tree(dir);
 }
 
+static void test_service_env(void) {
+  json_error_t e;
+  json_t *svcs = json_loads("[{\"metadata\":{\"name\":\"redis-master\"},\"spec\":{\"clusterIP\":\"10.0.0.11\","
+                            "\"ports\":[{\"name\":\"db-port\",\"port\":6379,\"protocol\":\"TCP\"},{\"port\":53,\"protocol\":\"UDP\"}]}},"
+                            "{\"metadata\":{\"name\":\"headless\"},\"spec\":{\"clusterIP\":\"None\",\"ports\":[{\"port\":80}]}}]", 0, &e);
+  json_t *master = json_loads("{\"metadata\":{\"name\":\"kubernetes\"},\"spec\":{\"clusterIP\":\"10.0.0.1\","
+                              "\"ports\":[{\"name\":\"https\",\"port\":443,\"protocol\":\"TCP\"}]}}", 0, &e);
+  char **env = service_env(svcs, master, "ns", true);
+  CHECK_STR(envget(env, "REDIS_MASTER_SERVICE_HOST"), "10.0.0.11");
+  CHECK_STR(envget(env, "REDIS_MASTER_SERVICE_PORT"), "6379");
+  CHECK_STR(envget(env, "REDIS_MASTER_SERVICE_PORT_DB_PORT"), "6379");
+  CHECK_STR(envget(env, "REDIS_MASTER_PORT"), "tcp://10.0.0.11:6379");
+  CHECK_STR(envget(env, "REDIS_MASTER_PORT_53_UDP"), "udp://10.0.0.11:53");
+  CHECK_STR(envget(env, "REDIS_MASTER_PORT_53_UDP_PROTO"), "udp");
+  CHECK_STR(envget(env, "REDIS_MASTER_PORT_6379_TCP_ADDR"), "10.0.0.11");
+  CHECK(envget(env, "HEADLESS_SERVICE_HOST") == NULL);
+  CHECK_STR(envget(env, "KUBERNETES_SERVICE_HOST"), "10.0.0.1");
+  CHECK_STR(envget(env, "KUBERNETES_SERVICE_PORT_HTTPS"), "443");
+  for (char **p = env; *p; p++) free(*p);
+  free(env);
+  env = service_env(svcs, master, "ns", false); /* enableServiceLinks: false keeps the master's */
+  CHECK(envget(env, "REDIS_MASTER_SERVICE_HOST") == NULL && envget(env, "KUBERNETES_SERVICE_HOST") != NULL);
+  for (char **p = env; *p; p++) free(*p);
+  free(env);
+  json_decref(svcs);
+  json_decref(master);
+}
+
 static void test_nanocores(void) {
   CHECK(rm_nanocores(100, 150, 1000, 100) == 500000000); /* 50 ticks of 10 ms in 1 s: half a core */
   CHECK(rm_nanocores(100, 100, 5000, 100) == 0);
   CHECK(rm_nanocores(200, 100, 5000, 100) == 0); /* a new process group: no negative usage */
 }
 
-TEST_MAIN(TEST(test_backoff), TEST(test_atomic_writer), TEST(test_nanocores), TEST(test_image_repository), TEST(test_image_argv), TEST(test_env), TEST(test_status),
+TEST_MAIN(TEST(test_backoff), TEST(test_atomic_writer), TEST(test_nanocores), TEST(test_service_env), TEST(test_image_repository), TEST(test_image_argv), TEST(test_env), TEST(test_status),
           TEST(test_cidr))

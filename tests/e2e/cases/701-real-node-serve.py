@@ -71,6 +71,21 @@ def main():
                 return out
             got = wait_for("both answer on :8080", both, 20)
             assert got == {"web-a": "web-a", "web-b": "web-b"}, got
+            # agnhost (built by ../shared/conformance/build.sh, when it is there): netexec twice on :8080
+            if os.path.exists("/tmp/k8s-e2e/bin/agnhost"):
+                for name in ("ag-a", "ag-b"):
+                    kubectl("run", "-n", NS, name, "--image=k8s.gcr.io/e2e-test-images/agnhost:2.21",
+                            f'--overrides={{"spec":{{"nodeName":"{NODE}"}}}}', "--", "netexec", "--http-port=8080")
+                def hostnames():
+                    out = {}
+                    for name in ("ag-a", "ag-b"):
+                        ip = json.loads(kubectl("get", "pod", "-n", NS, name, "-o", "json"))["status"]["podIP"]
+                        with DIRECT.open(f"http://{ip}:8080/hostname", timeout=2) as r:
+                            out[name] = r.read().decode()
+                    return out
+                assert wait_for("agnhost netexec answers", hostnames, 20) == {"ag-a": "ag-a", "ag-b": "ag-b"}
+            else:
+                print("agnhost not built: its part skipped")
             # real usage reaches kubectl top (two 5 s samples make a window)
             wait_for("kubectl top", lambda: "web-a" in kubectl("top", "pod", "-n", NS, check=False), 25)
             assert NODE in kubectl("top", "node", NODE)

@@ -83,7 +83,7 @@ def main():
                             "volumes": [{"name": "h", "hostPath": {"path": os.path.join(tmp, "missing"), "type": "Directory"}}]}})
             msg = f'MountVolume.SetUp failed for volume "h" : hostPath type check failed: {tmp}/missing is not a directory'
             wait_for("FailedMount", lambda: msg in kubectl("get", "events", "-n", NS, "--field-selector", "involvedObject.name=badpath,reason=FailedMount"), 10)
-            assert pod("badpath")["status"]["containerStatuses"][0]["state"]["waiting"]["reason"] == "ContainerCreating"
+            wait_for("badpath ContainerCreating", lambda: pod("badpath")["status"]["containerStatuses"][0]["state"]["waiting"]["reason"] == "ContainerCreating", 5)
             kubectl("delete", "pod", "-n", NS, "--all", "--grace-period=1")
             kubectl("delete", "pvc", "-n", NS, "claim", "--wait=false")
     finally:

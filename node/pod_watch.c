@@ -1,0 +1,227 @@
+/* pod_watch.c - see pod_watch.h. A generation counter per list marks the
+ * pods a new list no longer holds (gone). */
+#include "pod_watch.h"
+#include "https_client.h"
+#include "log.h"
+#include "strmap.h"
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define WATCH_IDLE_MS 30000 /* the server sends a newline every 5 s on idle watches */
+#define MAX_BACKOFF_MS 10000
+
+typedef struct {
+  json_t *pod;
+  bool gone;     /* deleted from the API (or no longer bound here) */
+  unsigned gen;  /* list generation that last saw it */
+} watched;
+
+struct pod_watch {
+  char *node_name;
+  https_client *c;
+  pthread_mutex_t mu;
+  pthread_cond_t wake;
+  strmap *pods;  /* uid -> watched */
+  unsigned gen;
+  atomic_bool stop, listed;
+  pthread_t thread;
+};
+
+static const char *meta(const json_t *o, const char *k) {
+  return json_string_value(json_object_get(json_object_get(o, "metadata"), k));
+}
+
+static void free_watched(void *v) {
+  watched *w = v;
+  json_decref(w->pod);
+  free(w);
+}
+
+static void upsert(pod_watch *p, const json_t *pod, bool gone) {
+  const char *uid = meta(pod, "uid");
+  if (!uid) return;
+  const char *node = json_string_value(json_object_get(json_object_get(pod, "spec"), "nodeName"));
+  if (!node || strcmp(node, p->node_name)) gone = true;
+  pthread_mutex_lock(&p->mu);
+  watched *w = strmap_get(p->pods, uid);
+  if (!w && gone) {
+    pthread_mutex_unlock(&p->mu);
+    return;
+  }
+  if (!w) {
+    w = calloc(1, sizeof *w);
+    strmap_put(p->pods, uid, w);
+  }
+  json_decref(w->pod);
+  w->pod = json_incref((json_t *)pod);
+  w->gone = gone;
+  w->gen = p->gen;
+  pthread_cond_signal(&p->wake);
+  pthread_mutex_unlock(&p->mu);
+}
+
+/* Lists the node's pods; the list's resourceVersion (malloc'd) or NULL. */
+static char *relist(pod_watch *p) {
+  char path[1024];
+  snprintf(path, sizeof path, "/api/v1/pods?fieldSelector=spec.nodeName%%3D%s", p->node_name);
+  json_t *list = NULL;
+  if (https_call(p->c, "GET", path, NULL, NULL, &list) != 200) {
+    json_decref(list);
+    return NULL;
+  }
+  pthread_mutex_lock(&p->mu);
+  p->gen++;
+  pthread_mutex_unlock(&p->mu);
+  size_t i;
+  json_t *pod;
+  json_array_foreach(json_object_get(list, "items"), i, pod) upsert(p, pod, false);
+  char *rv = strdup(json_string_value(json_object_get(json_object_get(list, "metadata"), "resourceVersion")) ?: "0");
+  json_decref(list);
+  pthread_mutex_lock(&p->mu); /* pods missing from the new list are gone */
+  strmap_iter it = {0};
+  while (strmap_next(p->pods, &it)) {
+    watched *w = it.value;
+    if (w->gen != p->gen) w->gone = true;
+  }
+  atomic_store(&p->listed, true);
+  pthread_cond_signal(&p->wake);
+  pthread_mutex_unlock(&p->mu);
+  return rv;
+}
+
+static void sleep_ms(pod_watch *p, long ms) {
+  for (long t = 0; t < ms && !atomic_load(&p->stop); t += 50) usleep(50000);
+}
+
+static void *watch_main(void *arg) {
+  pod_watch *p = arg;
+  char *rv = NULL, path[1024];
+  long backoff = 200;
+  while (!atomic_load(&p->stop)) {
+    if (!rv && !(rv = relist(p))) {
+      sleep_ms(p, backoff);
+      backoff = backoff * 2 > MAX_BACKOFF_MS ? MAX_BACKOFF_MS : backoff * 2;
+      continue;
+    }
+    snprintf(path, sizeof path,
+             "/api/v1/pods?watch=true&allowWatchBookmarks=true&timeoutSeconds=600&fieldSelector=spec.nodeName%%3D%s"
+             "&resourceVersion=%s", p->node_name, rv);
+    json_t *err = NULL, *ev;
+    int st = https_stream_open(p->c, path, WATCH_IDLE_MS, &err);
+    json_decref(err);
+    bool progressed = false, relist_needed = st == 410;
+    while (st == 200 && !atomic_load(&p->stop) && https_stream_next(p->c, &ev)) {
+      progressed = true;
+      const char *type = json_string_value(json_object_get(ev, "type")) ?: "";
+      const json_t *obj = json_object_get(ev, "object");
+      if (!strcmp(type, "ERROR")) {
+        relist_needed = true;
+        json_decref(ev);
+        break;
+      }
+      if (meta(obj, "resourceVersion")) {
+        free(rv);
+        rv = strdup(meta(obj, "resourceVersion"));
+      }
+      if (!strcmp(type, "ADDED") || !strcmp(type, "MODIFIED")) upsert(p, obj, false);
+      else if (!strcmp(type, "DELETED")) upsert(p, obj, true);
+      json_decref(ev);
+    }
+    if (relist_needed) {
+      free(rv);
+      rv = NULL;
+    }
+    if (progressed) backoff = 200;
+    else if (st != 200) {
+      sleep_ms(p, backoff);
+      backoff = backoff * 2 > MAX_BACKOFF_MS ? MAX_BACKOFF_MS : backoff * 2;
+    }
+  }
+  free(rv);
+  return NULL;
+}
+
+pod_watch *pod_watch_start(const char *kubeconfig, const char *node_name) {
+  char err[512] = "";
+  https_client *c = https_client_open(kubeconfig, err, sizeof err);
+  if (!c) {
+    LOGE("%s", err);
+    return NULL;
+  }
+  pod_watch *p = calloc(1, sizeof *p);
+  p->node_name = strdup(node_name);
+  p->c = c;
+  p->pods = strmap_new();
+  pthread_mutex_init(&p->mu, NULL);
+  pthread_cond_init(&p->wake, NULL);
+  pthread_create(&p->thread, NULL, watch_main, p);
+  return p;
+}
+
+size_t pod_watch_snapshot(pod_watch *p, pod_seen **out) {
+  pthread_mutex_lock(&p->mu);
+  size_t n = 0, cap = strmap_count(p->pods) + 1;
+  pod_seen *s = calloc(cap, sizeof *s);
+  strmap_iter it = {0};
+  while (strmap_next(p->pods, &it)) {
+    watched *w = it.value;
+    s[n++] = (pod_seen){strdup(it.key), json_incref(w->pod), w->gone};
+  }
+  for (size_t i = 0; i < n; i++)
+    if (s[i].gone) free_watched(strmap_remove(p->pods, s[i].uid));
+  pthread_mutex_unlock(&p->mu);
+  *out = s;
+  return n;
+}
+
+void pod_watch_free_seen(pod_seen *s, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    free(s[i].uid);
+    json_decref(s[i].pod);
+  }
+  free(s);
+}
+
+void pod_watch_wait(pod_watch *p, long ms) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  ts.tv_sec += ms / 1000;
+  ts.tv_nsec += (ms % 1000) * 1000000L;
+  if (ts.tv_nsec >= 1000000000L) ts.tv_sec++, ts.tv_nsec -= 1000000000L;
+  pthread_mutex_lock(&p->mu);
+  pthread_cond_timedwait(&p->wake, &p->mu, &ts);
+  pthread_mutex_unlock(&p->mu);
+}
+
+void pod_watch_wake(pod_watch *p) {
+  pthread_mutex_lock(&p->mu);
+  pthread_cond_broadcast(&p->wake);
+  pthread_mutex_unlock(&p->mu);
+}
+
+bool pod_watch_listed(pod_watch *p) { return atomic_load(&p->listed); }
+
+bool pod_watch_knows(pod_watch *p, const char *uid) {
+  pthread_mutex_lock(&p->mu);
+  bool known = strmap_get(p->pods, uid) != NULL;
+  pthread_mutex_unlock(&p->mu);
+  return known;
+}
+
+void pod_watch_stop(pod_watch *p) {
+  if (!p) return;
+  atomic_store(&p->stop, true);
+  https_client_interrupt(p->c);
+  pthread_join(p->thread, NULL);
+  https_client_close(p->c);
+  strmap_free(p->pods, free_watched);
+  pthread_mutex_destroy(&p->mu);
+  pthread_cond_destroy(&p->wake);
+  free(p->node_name);
+  free(p);
+}
