@@ -13,8 +13,8 @@ typedef struct {
   double since;          /* seconds since the epoch; 0: everything */
 } cri_log_opts;
 
-/* Receives output; returns 0 to go on, -1 to stop. */
-typedef int (*cri_emit_fn)(void *ctx, const char *data, size_t len);
+/* Receives output of stream 1 (stdout) or 2 (stderr); returns 0 to go on, -1 to stop. */
+typedef int (*cri_emit_fn)(void *ctx, int stream, const char *data, size_t len);
 
 /* Seconds since the epoch of an RFC 3339 time with optional fraction; -1 if invalid. */
 double cri_parse_time(const char *s, size_t len);

@@ -5,7 +5,9 @@
  * follow polls the file every 250 ms and ends once the container stopped
  * (its pid file is gone) or restarted (a newer log file appeared) and
  * everything was sent, or when the server answers 410 (the client left).
- * A thread renews the node's client certificate when due (cert_renew.h). */
+ * attach is a follow from the end of the log with stdout and stderr on
+ * their own channels. A thread renews the node's client certificate when
+ * due (cert_renew.h). */
 #include "tunnel.h"
 #include "tunnel_internal.h"
 #include "cert_renew.h"
@@ -57,8 +59,12 @@ static int flush_out(answer *a, bool end) {
   return ok ? 0 : -1;
 }
 
-static int emit(void *ctx, const char *data, size_t len) {
+static int emit(void *ctx, int stream, const char *data, size_t len) {
   answer *a = ctx;
+  if (a->split_streams && stream != a->channel) { /* attach: stdout and stderr on their own channels */
+    if (a->len && flush_out(a, false) != 0) return -1;
+    a->channel = stream;
+  }
   while (len) {
     size_t n = CHUNK - a->len < len ? CHUNK - a->len : len;
     memcpy(a->buf + a->len, data, n);
@@ -168,6 +174,13 @@ static void *serve(void *arg) {
   if (!a->c) LOGW("tunnel: cannot answer %s: %s", jstr(a->req, "id"), err);
   else if (!strcmp(jstr(a->req, "kind"), "log")) serve_log(a);
   else if (!strcmp(jstr(a->req, "kind"), "exec")) tunnel_exec(a);
+  else if (!strcmp(jstr(a->req, "kind"), "attach")) {
+    /* the container's output from now on, until it stops (stdin is not kept by the runtime) */
+    json_object_set_new(a->req, "follow", json_true());
+    json_object_set_new(a->req, "tailLines", json_integer(0));
+    a->split_streams = true;
+    serve_log(a);
+  }
   else tunnel_post(a, 400, "unsupported request kind", NULL, 0, true);
   https_client_close(a->c);
   json_decref(a->req);

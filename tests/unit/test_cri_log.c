@@ -8,7 +8,8 @@
 static char out[4096];
 static size_t out_len;
 
-static int collect(void *ctx, const char *d, size_t n) {
+static int collect(void *ctx, int stream, const char *d, size_t n) {
+  if (ctx) ((int *)ctx)[stream]++;
   memcpy(out + out_len, d, n);
   out_len += n;
   out[out_len] = 0;
@@ -44,6 +45,11 @@ static void test_render(void) {
   render(&o, 0);
   CHECK_STR(out, "part-ial\nthird\n");
   o.since = 0;
+  int streams[3] = {0, 0, 0};
+  long long written = 0;
+  bool done = false;
+  cri_log_render(LOG, sizeof LOG - 1, &o, &written, &done, collect, streams);
+  CHECK(streams[1] == 4 && streams[2] == 3); /* first line, \n, third, \n / part-, ial, \n */
   o.limit_bytes = 13;
   render(&o, 0);
   CHECK_STR(out, "first line\npa");
