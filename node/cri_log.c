@@ -28,18 +28,6 @@ double cri_parse_time(const char *s, size_t len) {
   return -1;
 }
 
-size_t cri_tail_start(const char *buf, size_t len, long long n) {
-  if (n < 0) return 0;
-  size_t i = len;
-  if (i > 0 && buf[i - 1] == '\n') i--; /* the last line's own newline */
-  long long seen = 0;
-  while (i > 0) {
-    if (buf[i - 1] == '\n' && ++seen == n) return i;
-    i--;
-  }
-  return n == 0 ? len : 0;
-}
-
 /* Emits up to the byte limit; false when output must stop. */
 static bool put(int stream, const char *d, size_t n, const cri_log_opts *o, long long *written, bool *done,
                 cri_emit_fn emit, void *ctx) {
