@@ -28,26 +28,14 @@ double cri_parse_time(const char *s, size_t len) {
   return -1;
 }
 
-size_t cri_tail_start(const char *buf, size_t len, long long n) {
-  if (n < 0) return 0;
-  size_t i = len;
-  if (i > 0 && buf[i - 1] == '\n') i--; /* the last line's own newline */
-  long long seen = 0;
-  while (i > 0) {
-    if (buf[i - 1] == '\n' && ++seen == n) return i;
-    i--;
-  }
-  return n == 0 ? len : 0;
-}
-
 /* Emits up to the byte limit; false when output must stop. */
-static bool put(const char *d, size_t n, const cri_log_opts *o, long long *written, bool *done, cri_emit_fn emit,
-                void *ctx) {
+static bool put(int stream, const char *d, size_t n, const cri_log_opts *o, long long *written, bool *done,
+                cri_emit_fn emit, void *ctx) {
   if (o->limit_bytes >= 0 && *written + (long long)n > o->limit_bytes) {
     n = (size_t)(o->limit_bytes - *written);
     *done = true;
   }
-  if (n && emit(ctx, d, n) != 0) *done = true;
+  if (n && emit(ctx, stream, d, n) != 0) *done = true;
   *written += (long long)n;
   return !*done;
 }
@@ -64,15 +52,16 @@ size_t cri_log_render(const char *buf, size_t len, const cri_log_opts *o, long l
     const char *sp2 = sp1 ? memchr(sp1 + 1, ' ', (size_t)(line + n - sp1 - 1)) : NULL;
     if (!sp2 || sp2 + 2 > line + n || (sp2[1] != 'F' && sp2[1] != 'P')) continue;
     bool full = sp2[1] == 'F';
+    int stream = sp2 - sp1 - 1 == 6 && !memcmp(sp1 + 1, "stderr", 6) ? 2 : 1;
     const char *text = sp2 + 2 < line + n ? sp2 + 3 : line + n;
     size_t tlen = (size_t)(line + n - text);
     double t = cri_parse_time(line, (size_t)(sp1 - line));
     if (t < 0 || (o->since > 0 && t < o->since)) continue;
-    if (o->timestamps && (!put(line, (size_t)(sp1 - line), o, written, done, emit, ctx) ||
-                          !put(" ", 1, o, written, done, emit, ctx)))
+    if (o->timestamps && (!put(stream, line, (size_t)(sp1 - line), o, written, done, emit, ctx) ||
+                          !put(stream, " ", 1, o, written, done, emit, ctx)))
       break;
-    if (!put(text, tlen, o, written, done, emit, ctx)) break;
-    if (full && !put("\n", 1, o, written, done, emit, ctx)) break;
+    if (!put(stream, text, tlen, o, written, done, emit, ctx)) break;
+    if (full && !put(stream, "\n", 1, o, written, done, emit, ctx)) break;
   }
   return pos;
 }

@@ -2,10 +2,13 @@
  * connection for the answers: POSTs of at most 48 KiB of log each
  * (base64 in JSON), the first carrying the status. pods/log requests read
  * the container's newest log file (or, for previous, the one before it);
- * follow polls the file every 250 ms and ends once the container stopped
+ * the file is read a block (1 MiB) at a time, tailLines from the end
+ * backwards; follow polls the file every 250 ms and ends once the container stopped
  * (its pid file is gone) or restarted (a newer log file appeared) and
  * everything was sent, or when the server answers 410 (the client left).
- * A thread renews the node's client certificate when due (cert_renew.h). */
+ * attach is a follow from the end of the log with stdout and stderr on
+ * their own channels. A thread renews the node's client certificate when
+ * due (cert_renew.h). */
 #include "tunnel.h"
 #include "tunnel_internal.h"
 #include "cert_renew.h"
@@ -57,8 +60,12 @@ static int flush_out(answer *a, bool end) {
   return ok ? 0 : -1;
 }
 
-static int emit(void *ctx, const char *data, size_t len) {
+static int emit(void *ctx, int stream, const char *data, size_t len) {
   answer *a = ctx;
+  if (a->split_streams && stream != a->channel) { /* attach: stdout and stderr on their own channels */
+    if (a->len && flush_out(a, false) != 0) return -1;
+    a->channel = stream;
+  }
   while (len) {
     size_t n = CHUNK - a->len < len ? CHUNK - a->len : len;
     memcpy(a->buf + a->len, data, n);
@@ -89,18 +96,67 @@ static int log_numbers(const char *dir, long *newest, long *before) {
 
 const char *jstr(const json_t *o, const char *k) { return json_string_value(json_object_get(o, k)) ?: ""; }
 
+#define READ_BLOCK (1u << 20)
+
+/* Up to READ_BLOCK bytes of path from *offset (reset to 0 when the file
+ * shrank: truncated); NULL when it cannot be opened. */
 static char *read_from(const char *path, long long *offset, size_t *len) {
   FILE *f = fopen(path, "rb");
   if (!f) return NULL;
   fseeko(f, 0, SEEK_END);
   long long size = ftello(f);
-  if (size < *offset) *offset = 0; /* truncated */
+  if (size < *offset) *offset = 0;
   fseeko(f, *offset, SEEK_SET);
-  size_t n = (size_t)(size - *offset);
+  size_t n = (size_t)(size - *offset) < READ_BLOCK ? (size_t)(size - *offset) : READ_BLOCK;
   char *buf = malloc(n + 1);
   *len = fread(buf, 1, n, f);
   fclose(f);
   return buf;
+}
+
+/* The offset where the last n lines of path begin, read backwards in blocks. */
+static long long tail_offset(const char *path, long long n) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return 0;
+  fseeko(f, 0, SEEK_END);
+  long long end = ftello(f), pos = end, found = -1;
+  char buf[65536];
+  while (pos > 0 && found < 0) {
+    size_t want = pos < (long long)sizeof buf ? (size_t)pos : sizeof buf;
+    pos -= (long long)want;
+    fseeko(f, pos, SEEK_SET);
+    size_t got = fread(buf, 1, want, f);
+    /* the lines in [pos, end): enough once more than n newlines precede the end */
+    long long count = 0;
+    for (size_t i = got; i > 0; i--) {
+      if (buf[i - 1] != '\n' || pos + (long long)i == end) continue;
+      if (++count == n) {
+        found = pos + (long long)i;
+        break;
+      }
+    }
+    n -= count;
+  }
+  fclose(f);
+  return found < 0 ? 0 : found;
+}
+
+/* Renders path from *offset to its end, a block at a time; false when the file is gone. */
+static bool render_file(answer *a, const char *path, long long *offset, const cri_log_opts *lo, long long *written,
+                        bool *done, bool *grew) {
+  *grew = false;
+  while (!*done && !a->gone) {
+    size_t len;
+    char *buf = read_from(path, offset, &len);
+    if (!buf) return false;
+    size_t used = cri_log_render(buf, len, lo, written, done, emit, a);
+    free(buf);
+    if (used == 0 && len == READ_BLOCK) used = len; /* a line longer than a block: not CRI, skipped */
+    *offset += (long long)used;
+    *grew |= used > 0;
+    if (len < READ_BLOCK) break;
+  }
+  return true;
 }
 
 static void serve_log(answer *a) {
@@ -131,18 +187,17 @@ static void serve_log(answer *a) {
     lo.since = (double)time(NULL) - (double)json_integer_value(json_object_get(r, "sinceSeconds"));
   const char *since_time = jstr(r, "sinceTime");
   if (*since_time) lo.since = cri_parse_time(since_time, strlen(since_time));
-  long long offset = 0, written = 0;
-  bool done = false;
-  size_t len;
-  char *buf = read_from(file, &offset, &len);
-  if (!buf) {
+  long long offset = json_is_integer(tl) ? tail_offset(file, json_integer_value(tl)) : 0, written = 0;
+  bool done = false, grew;
+  if (json_is_integer(tl) && json_integer_value(tl) == 0) {
+    FILE *f = fopen(file, "rb");
+    if (f) fseeko(f, 0, SEEK_END), offset = ftello(f), fclose(f);
+  }
+  if (!render_file(a, file, &offset, &lo, &written, &done, &grew)) {
     snprintf(msg, sizeof msg, "failed to open log file for container \"%s\" in pod \"%s\"", cname, pod);
     tunnel_post(a, 404, msg, NULL, 0, true);
     return;
   }
-  size_t start = json_is_integer(tl) ? cri_tail_start(buf, len, json_integer_value(tl)) : 0;
-  offset += (long long)(start + cri_log_render(buf + start, len - start, &lo, &written, &done, emit, a));
-  free(buf);
   bool follow = json_is_true(json_object_get(r, "follow")) && !previous;
   while (follow && !done && !a->gone) {
     if (a->len && flush_out(a, false) != 0) break;
@@ -151,10 +206,8 @@ static void serve_log(answer *a) {
     long n2, b2;
     bool running = access(pidfile, F_OK) == 0;
     bool restarted = log_numbers(dir, &n2, &b2) == 0 && n2 > number;
-    buf = read_from(file, &offset, &len);
-    if (buf) offset += (long long)cri_log_render(buf, len, &lo, &written, &done, emit, a);
-    free(buf);
-    if ((!buf || len == 0) && (!running || restarted)) break;
+    bool there = render_file(a, file, &offset, &lo, &written, &done, &grew);
+    if ((!there || !grew) && (!running || restarted)) break;
   }
   if (!a->gone) flush_out(a, true);
 }
@@ -168,6 +221,13 @@ static void *serve(void *arg) {
   if (!a->c) LOGW("tunnel: cannot answer %s: %s", jstr(a->req, "id"), err);
   else if (!strcmp(jstr(a->req, "kind"), "log")) serve_log(a);
   else if (!strcmp(jstr(a->req, "kind"), "exec")) tunnel_exec(a);
+  else if (!strcmp(jstr(a->req, "kind"), "attach")) {
+    /* the container's output from now on, until it stops (stdin is not kept by the runtime) */
+    json_object_set_new(a->req, "follow", json_true());
+    json_object_set_new(a->req, "tailLines", json_integer(0));
+    a->split_streams = true;
+    serve_log(a);
+  }
   else tunnel_post(a, 400, "unsupported request kind", NULL, 0, true);
   https_client_close(a->c);
   json_decref(a->req);

@@ -16,6 +16,7 @@ typedef struct {
   char path[400];
   bool sent_status, gone;
   int channel;   /* of the next POST's data (1 stdout by default) */
+  bool split_streams; /* log output on channel 1/2 by stream (attach) */
   int exit_code; /* sent with the last POST when >= 0 */
   char *buf;     /* output not yet posted */
   size_t len;

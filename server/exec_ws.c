@@ -93,16 +93,16 @@ static void *relay(void *arg) {
   return NULL;
 }
 
-/* /api/v1/namespaces/NS/pods/NAME/exec -> ns, pod; false for any other path. */
-static bool exec_path(const char *uri, char *ns, char *pod) {
-  char tail[16];
-  return sscanf(uri, "/api/v1/namespaces/%255[^/]/pods/%255[^/]/%15s", ns, pod, tail) == 3 && !strcmp(tail, "exec");
+/* /api/v1/namespaces/NS/pods/NAME/exec|attach -> ns, pod, kind; false for any other path. */
+static bool exec_path(const char *uri, char *ns, char *pod, char *kind) {
+  return sscanf(uri, "/api/v1/namespaces/%255[^/]/pods/%255[^/]/%15s", ns, pod, kind) == 3 &&
+         (!strcmp(kind, "exec") || !strcmp(kind, "attach"));
 }
 
 static int on_connect(const struct mg_connection *conn, void *cb) {
   const struct mg_request_info *ri = mg_get_request_info(conn);
-  char ns[256], pod[256];
-  if (!exec_path(ri->local_uri, ns, pod)) return 1;
+  char ns[256], pod[256], kind[16];
+  if (!exec_path(ri->local_uri, ns, pod, kind)) return 1;
   json_t *user = http_connection_user((struct mg_connection *)conn);
   if (!user) return 1;
   json_decref(user);
@@ -115,7 +115,7 @@ static int on_connect(const struct mg_connection *conn, void *cb) {
   for (int i = 0; mg_get_var2(q, strlen(q), "command", buf, sizeof buf, (size_t)i) >= 0; i++)
     json_array_append_new(command, json_string(buf));
   if (mg_get_var(q, strlen(q), "container", buf, sizeof buf) >= 0) snprintf(container, sizeof container, "%s", buf);
-  s->line = json_pack("{s:s,s:s,s:s,s:o,s:s}", "kind", "exec", "namespace", ns, "pod", pod, "command", command,
+  s->line = json_pack("{s:s,s:s,s:s,s:o,s:s}", "kind", kind, "namespace", ns, "pod", pod, "command", command,
                       "container", container);
   static const char *const flags[] = {"stdin", "stdout", "stderr", "tty"};
   for (int i = 0; i < 4; i++) {
