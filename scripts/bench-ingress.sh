@@ -151,14 +151,17 @@ backend be
     option forwardfor
     server up1 127.0.0.1:$P_UP_HTTP
 CONF
+declare -A PID_OF
 for d in up ngx ngx2; do
   nginx -t -q -e "$TMP/$d/error.log" -p "$TMP/$d" -c "$TMP/$d/nginx.conf"
   nginx -e "$TMP/$d/error.log" -p "$TMP/$d" -c "$TMP/$d/nginx.conf" &
   PIDS+=($!)
+  PID_OF[$d]=$!
 done
 haproxy -c -q -f "$TMP/haproxy.cfg"
 haproxy -db -f "$TMP/haproxy.cfg" >"$TMP/haproxy.log" 2>&1 &
 PIDS+=($!)
+PID_OF[haproxy]=$!
 
 # ---------------------------------------------------------------- ckube (one per core, and one worker)
 start_ckube() {  # name api http tls workers
@@ -166,6 +169,7 @@ start_ckube() {  # name api http tls workers
   CKUBE_INGRESS_WORKERS=$5 "$SERVER" --data-dir "$TMP/$1/data" --listen "127.0.0.1:$2" \
     --ingress-http "127.0.0.1:$3" --ingress-https "127.0.0.1:$4" >"$TMP/$1/server.log" 2>&1 &
   PIDS+=($!)
+  PID_OF[$1]=$!
   wait_port "$2" && wait_port "$3" && wait_port "$4"
   local kc="$TMP/$1/data/admin.kubeconfig" i
   for i in $(seq 1 100); do "$KUBECTL" --kubeconfig "$kc" get ingressclass ckube >/dev/null 2>&1 && break; sleep 0.2; done
@@ -214,6 +218,15 @@ to_ms() {
   awk -v v="$1" 'BEGIN{ if (v=="") { print "n/a"; exit } n=v; u=v; sub(/[a-z]+$/,"",n); sub(/^[0-9.]+/,"",u);
     f=(u=="us")?0.001:(u=="ms")?1:(u=="s")?1000:(u=="m")?60000:-1; if (f<0) print v; else printf "%.2f", n*f }'
 }
+# CPU time (clock ticks) of a process and its children (nginx workers).
+cpu_ticks() {
+  local p t=0
+  for p in $1 $(pgrep -P "$1" 2>/dev/null); do
+    t=$((t + $(awk '{print $14+$15}' "/proc/$p/stat" 2>/dev/null || echo 0)))
+  done
+  echo "$t"
+}
+CPU_US=-
 record() {  # name proto c rawfile
   local rps p50 p99 sock non2xx
   rps=$(awk '/^Requests\/sec:/{printf "%.0f", $2}' "$4")
@@ -221,12 +234,20 @@ record() {  # name proto c rawfile
   p99=$(to_ms "$(awk '$1=="99%"{print $2}' "$4")")
   sock=$(awk '/Socket errors:/{gsub(",","");s=$4+$6+$8+$10} END{print s+0}' "$4")
   non2xx=$(awk '/Non-2xx or 3xx responses:/{print $NF}' "$4")
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "${rps:-0}" "$p50" "$p99" "$((sock + ${non2xx:-0}))" >>"$TMP/results.tsv"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "${rps:-0}" "$p50" "$p99" "$((sock + ${non2xx:-0}))" \
+    "$CPU_US" >>"$TMP/results.tsv"
 }
-run_cell() {  # name proto url conns [host header]
-  local raw="$TMP/wrk.$1.$2.c$4.txt" host=${5:-bench.local}
+run_cell() {  # name proto url conns [host header] [pid whose CPU is counted]
+  local raw="$TMP/wrk.$1.$2.c$4.txt" host=${5:-bench.local} pid=${6:-} t0 t1 n
   timeout 60 wrk -t1 -c"$4" -d"$WARMUP" -H "Host: $host" "$3" >/dev/null 2>&1 || true
+  [ -n "$pid" ] && t0=$(cpu_ticks "$pid")
   timeout 120 wrk -t1 -c"$4" -d"$DURATION" --timeout 5s --latency -H "Host: $host" "$3" >"$raw" 2>&1 || true
+  CPU_US=-
+  if [ -n "$pid" ]; then
+    t1=$(cpu_ticks "$pid")
+    n=$(awk '/requests in/{print $1}' "$raw")
+    [ "${n:-0}" -gt 0 ] && CPU_US=$(awk -v d=$((t1 - t0)) -v n="$n" -v hz="$(getconf CLK_TCK)" 'BEGIN{printf "%.1f", d*1e6/hz/n}')
+  fi
   record "$1" "$2" "$4" "$raw"
 }
 
@@ -234,19 +255,19 @@ run_cell() {  # name proto url conns [host header]
 for c in $CONNS; do
   for proto in http https; do
     if [ "$proto" = http ]; then o=0; else o=1; fi
-    run_cell upstream "$proto" "$proto://127.0.0.1:$((P_UP_HTTP + o))/" "$c"
-    run_cell nginx "$proto" "$proto://127.0.0.1:$((P_NGX_HTTP + o))/" "$c"
-    run_cell nginx-2w "$proto" "$proto://127.0.0.1:$((P_NGX2_HTTP + o))/" "$c"
-    run_cell haproxy "$proto" "$proto://127.0.0.1:$((P_HAP_HTTP + o))/" "$c"
-    run_cell ckube "$proto" "$proto://127.0.0.1:$((P_CK_HTTP + o))/" "$c"
-    run_cell ckube-1w "$proto" "$proto://127.0.0.1:$((P_CK1_HTTP + o))/" "$c"
+    run_cell upstream "$proto" "$proto://127.0.0.1:$((P_UP_HTTP + o))/" "$c" bench.local "${PID_OF[up]}"
+    run_cell nginx "$proto" "$proto://127.0.0.1:$((P_NGX_HTTP + o))/" "$c" bench.local "${PID_OF[ngx]}"
+    run_cell nginx-2w "$proto" "$proto://127.0.0.1:$((P_NGX2_HTTP + o))/" "$c" bench.local "${PID_OF[ngx2]}"
+    run_cell haproxy "$proto" "$proto://127.0.0.1:$((P_HAP_HTTP + o))/" "$c" bench.local "${PID_OF[haproxy]}"
+    run_cell ckube "$proto" "$proto://127.0.0.1:$((P_CK_HTTP + o))/" "$c" bench.local "${PID_OF[ck]}"
+    run_cell ckube-1w "$proto" "$proto://127.0.0.1:$((P_CK1_HTTP + o))/" "$c" bench.local "${PID_OF[ck1]}"
   done
 done
 # The design question: CivetWeb's thread-per-connection server vs the epoll
 # loop, each answering by itself over HTTPS (ckube's 404 default backend).
 for c in $CONNS; do
-  run_cell civetweb-api-healthz https "https://127.0.0.1:$P_CK1_API/healthz" "$c" 127.0.0.1
-  run_cell ckube-1w-local-404 https "https://127.0.0.1:$P_CK1_TLS/" "$c" unknown.local
+  run_cell civetweb-api-healthz https "https://127.0.0.1:$P_CK1_API/healthz" "$c" 127.0.0.1 "${PID_OF[ck1]}"
+  run_cell ckube-1w-local-404 https "https://127.0.0.1:$P_CK1_TLS/" "$c" unknown.local "${PID_OF[ck1]}"
 done
 # Slow clients (slowloris): 1000 connections that send a partial head and
 # then one more header line every 5 s, held open during the measurement.
@@ -276,7 +297,7 @@ PY
 }
 for target in nginx:$P_NGX_HTTP ckube:$P_CK_HTTP; do
   slowloris "${target#*:}" 20
-  run_cell "${target%%:*}+1000-slowloris" http "http://127.0.0.1:${target#*:}/" 64
+  run_cell "${target%%:*}+1000-slowloris" http "http://127.0.0.1:${target#*:}/" 64 bench.local
   kill "$SLOWPID" 2>/dev/null || true
   wait "$SLOWPID" 2>/dev/null || true
 done
@@ -287,6 +308,7 @@ LOADPID=$!
 sleep 1
 timeout 120 wrk -t1 -c16 -d"$DURATION" --timeout 5s --latency "https://127.0.0.1:$P_CK_API/healthz" \
   >"$TMP/wrk.api-under-proxy-load.txt" 2>&1 || true
+CPU_US=-
 record api-under-proxy-load https 16 "$TMP/wrk.api-under-proxy-load.txt"
 wait "$LOADPID" || true
 
@@ -295,12 +317,14 @@ echo "# bench-ingress $(date -u +%Y-%m-%dT%H:%M:%SZ), commit $(git rev-parse --s
 echo "# host: $(nproc) CPUs ($(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# $(nginx -v 2>&1 | tr -d '\n'); $(haproxy -v | head -1 | cut -d' ' -f1-3); $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)"
 echo "# wrk -t1 -d$DURATION (warm-up $WARMUP); 100-byte body; nginx/haproxy/ckube-1w: 1 worker, nginx-2w/ckube: 2"
-printf '| target | proto | conns | req/s | p50 ms | p99 ms | errors | vs nginx |\n|---|---|---|---|---|---|---|---|\n'
+echo "# CPU us/req: CPU time of the measured process (nginx: its workers) per request: robust when the"
+echo "#   machine is shared, where req/s mostly says how much CPU the scheduler gave each process"
+printf '| target | proto | conns | req/s | p50 ms | p99 ms | errors | vs nginx | CPU us/req |\n|---|---|---|---|---|---|---|---|---|\n'
 awk -F'\t' '
   { k=$2 "/" $3; if ($1=="nginx") ngx[k]=$4; if ($1=="nginx+1000-slowloris") ngx["slow"]=$4; row[NR]=$0 }
   END { for (i=1;i<=NR;i++) { split(row[i], f, "\t"); k=f[2] "/" f[3];
       r = (ngx[k]>0 && f[1] !~ /^(civetweb|api|ckube-1w-local)/ && f[1] !~ /slowloris/) ? sprintf("%.2f", f[4]/ngx[k]) : "-";
       if (f[1] ~ /slowloris/ && ngx["slow"] > 0) r = sprintf("%.2f", f[4]/ngx["slow"]);
       if (f[1] == "ckube-1w-local-404") f[7] = f[7] " (404s expected)";
-      printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", f[1], f[2], f[3], f[4], f[5], f[6], f[7], r } }' "$TMP/results.tsv"
+      printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", f[1], f[2], f[3], f[4], f[5], f[6], f[7], r, f[8] } }' "$TMP/results.tsv"
 if [ -n "$RESULTS_DIR" ]; then mkdir -p "$RESULTS_DIR"; cp "$TMP"/wrk.*.txt "$TMP/results.tsv" "$RESULTS_DIR"/; fi

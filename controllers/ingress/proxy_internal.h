@@ -48,7 +48,7 @@ typedef struct {
   int port;
 } listener;
 
-typedef enum { S_HEAD, S_CONNECT, S_PROXY, S_TUNNEL, S_LOCAL, S_CLOSED } session_state;
+typedef enum { S_HEAD, S_CONNECT, S_PROXY, S_TUNNEL, S_LOCAL, S_LINGER, S_CLOSED } session_state;
 
 struct session {
   int kind; /* P_SESSION */

@@ -5,7 +5,11 @@
  *   S_PROXY   request body up, response head and body down, streamed
  *             through fixed 16 KiB buffers with back-pressure both ways
  *   S_TUNNEL  an Upgrade (WebSocket) relayed byte for byte
- *   S_LOCAL   sending the proxy's own response, then S_HEAD or close.
+ *   S_LOCAL   sending the proxy's own response, then S_HEAD or close
+ *   S_LINGER  after an early answer (413, 400) to a request whose body is
+ *             still coming: our side shut, the rest read and dropped for up
+ *             to 5 s, so closing does not reset the connection under the
+ *             client before it has read the answer (nginx's lingering close).
  * A request is routed with the route table current when its head arrived
  * and keeps a reference to it until its response ends, so table swaps
  * never touch requests in flight. A connect failure is retried once on
@@ -618,6 +622,11 @@ static bool step(session *s) {
   case S_TUNNEL: progress |= step_tunnel(s); break;
   case S_LOCAL:
     if (!pbuf_len(&s->out)) {
+      if (s->close_after && !s->req_done && !s->ssl && shutdown(s->fd, SHUT_WR) == 0) {
+        s->state = S_LINGER;
+        s->deadline = s->w->now + 5000;
+        return true;
+      }
       if (s->close_after) {
         session_close(s);
         return false;
@@ -626,6 +635,10 @@ static bool step(session *s) {
       progress = true;
     }
     break;
+  case S_LINGER:
+    s->in.start = s->in.end = 0;
+    while (s->state == S_LINGER && read_client(s)) s->in.start = s->in.end = 0; /* read_client closes on EOF */
+    return false;
   case S_CLOSED: return false;
   }
   if (s->state != S_CLOSED) progress |= flush_client(s);

@@ -35,6 +35,7 @@ typedef struct {
   void *ctx;
   host_builder *hosts; /* named hosts; index 0 is the catch-all */
   size_t n_hosts, cap_hosts;
+  json_t *tls_hosts;   /* lowercase host -> true, for the HTTPS redirect */
   size_t cap_backends, cap_opts, cap_certs;
 } compiler;
 
@@ -517,10 +518,11 @@ static void add_tls(compiler *c, const json_t *ing) {
     json_array_foreach(json_object_get(tls, "hosts"), j, h) {
       const char *host = json_string_value(h);
       if (!host) continue;
-      bool created;
-      host_builder *hb = get_host(c, host, &created);
-      hb->h.tls = true;
-      if (!secret || cert_known(c, host)) continue; /* the oldest Ingress's certificate wins */
+      char lower[256];
+      snprintf(lower, sizeof lower, "%s", host);
+      for (char *p = lower; *p; p++) *p = (char)tolower((unsigned char)*p);
+      json_object_set_new(c->tls_hosts, lower, json_true());
+      if (!secret || cert_known(c, lower)) continue; /* the oldest Ingress's certificate wins */
       void *ctx = secret_ctx(c, ing, secret, host);
       if (!ctx) continue;
       if (c->t->n_certs == c->cap_certs) {
@@ -528,7 +530,7 @@ static void add_tls(compiler *c, const json_t *ing) {
         c->t->certs = xrealloc(c->t->certs, c->cap_certs * sizeof *c->t->certs);
       }
       route_cert *rc = &c->t->certs[c->t->n_certs++];
-      rc->host = xstrdup(hb->h.name);
+      rc->host = xstrdup(lower);
       rc->ssl_ctx = ctx;
     }
   }
@@ -569,7 +571,7 @@ static int cert_order(const void *a, const void *b) {
 }
 
 route_table *route_compile(const route_inputs *in, route_warn_fn warn, void *ctx) {
-  compiler c = {.in = in, .warn = warn, .ctx = ctx};
+  compiler c = {.in = in, .warn = warn, .ctx = ctx, .tls_hosts = json_object()};
   c.t = route_empty();
   free(c.t->catch_all.name);
   bool created;
@@ -585,7 +587,11 @@ route_table *route_compile(const route_inputs *in, route_warn_fn warn, void *ctx
   for (i = 0; i < served; i++)
     if (ann_true(ings[i], "canary")) attach_canaries(&c, ings[i]);
   free(ings);
-  for (i = 0; i < c.n_hosts; i++) finish_host(&c, &c.hosts[i]);
+  for (i = 0; i < c.n_hosts; i++) {
+    c.hosts[i].h.tls = i && json_object_get(c.tls_hosts, c.hosts[i].h.name);
+    finish_host(&c, &c.hosts[i]);
+  }
+  json_decref(c.tls_hosts);
   c.t->catch_all = c.hosts[0].h;
   c.t->n_hosts = c.n_hosts > 1 ? c.n_hosts - 1 : 0;
   c.t->hosts = xrealloc(NULL, (c.t->n_hosts + 1) * sizeof *c.t->hosts);

@@ -158,7 +158,9 @@ static void test_hosts_wildcards_and_catch_all(void) {
   add_ing(&w, "i1", "2020-01-01T00:00:00Z", NULL, "*.foo.com", "Prefix / a");
   add_ing(&w, "i2", "2020-01-01T00:00:01Z", NULL, "bar.foo.com", "Prefix / b");
   add_ing(&w, "i3", "2020-01-01T00:00:02Z", NULL, NULL, "Prefix /any b");
+  json_object_set_new(json_object_get(json_array_get(w.ings, 2), "spec"), "tls", J("[{\"hosts\":[\"tlsonly.com\"]}]"));
   world_compile(&w);
+  CHECK_STR(backend_of(&w, "tlsonly.com", "/any"), "default-b-web"); /* a spec.tls host makes no server */
   CHECK_STR(backend_of(&w, "bar.foo.com", "/"), "default-b-web"); /* exact before wildcard */
   CHECK_STR(backend_of(&w, "baz.foo.com", "/"), "default-a-80");
   CHECK_STR(backend_of(&w, "baz.bar.foo.com", "/"), "404"); /* one label only */

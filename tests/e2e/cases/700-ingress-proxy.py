@@ -36,15 +36,39 @@ class Echo(http.server.BaseHTTPRequestHandler):
     disable_nagle_algorithm = True  # head and body go out in two writes
 
     def do_GET(self):
-        name = self.server.name
-        body = json.dumps({"backend": name, "path": self.path, "headers": dict(self.headers)}).encode()
+        if self.path.endswith("/stream"):  # a chunked response in three parts, 0.4 s apart
+            self.send_response(200)
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for part in (b"first", b"second", b"third"):
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+                self.wfile.flush()
+                time.sleep(0.4)
+            self.wfile.write(b"0\r\n\r\n")
+            return
+        self.reply({"backend": self.server.name, "path": self.path, "headers": dict(self.headers)})
+
+    def do_POST(self):
+        if self.headers.get("Transfer-Encoding") == "chunked":
+            data = b""
+            while True:
+                size = int(self.rfile.readline().split(b";")[0], 16)
+                if size == 0:
+                    self.rfile.readline()
+                    break
+                data += self.rfile.read(size)
+                self.rfile.readline()
+        else:
+            data = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        self.reply({"backend": self.server.name, "length": len(data), "sha": hashlib.sha256(data).hexdigest()})
+
+    def reply(self, obj):
+        body = json.dumps(obj).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
-
-    do_POST = do_GET
 
     def log_message(self, *a):
         pass
@@ -154,6 +178,31 @@ s.serve_forever()
 """
 
 
+def streaming_and_bodies(host):
+    """Bodies pass through unbuffered in both directions; proxy-body-size's 1m default gives 413."""
+    c = http.client.HTTPConnection("127.0.0.1", HTTP, timeout=10)
+    start = time.time()
+    c.request("GET", "/web/stream", headers={"Host": host})
+    r = c.getresponse()
+    first = r.read1(100)
+    t_first = time.time() - start
+    rest = r.read()
+    check(first.startswith(b"first") and first + rest == b"firstsecondthird" and t_first < 0.6 <= time.time() - start,
+          f"a chunked response streams through (first part after {t_first:.2f} s)")
+    data = os.urandom(512 * 1024)
+    c.request("POST", "/web/upload", body=data, headers={"Host": host})
+    got = json.loads(c.getresponse().read())
+    check(got["length"] == len(data) and got["sha"] == hashlib.sha256(data).hexdigest(), "a 512 KiB body passes intact")
+    chunks = [os.urandom(70000) for _ in range(3)]
+    c.request("POST", "/web/upload", body=iter(chunks), headers={"Host": host}, encode_chunked=True)
+    got = json.loads(c.getresponse().read())
+    check(got["length"] == 210000 and got["sha"] == hashlib.sha256(b"".join(chunks)).hexdigest(),
+          "a chunked request body passes intact")
+    c.request("POST", "/web/upload", body=os.urandom(2 << 20), headers={"Host": host})
+    check(c.getresponse().status == 413, "a body over proxy-body-size (1m) gets 413")
+    c.close()
+
+
 def killed_backend_run(kubectl, ns):
     """A load run while one of two backends is killed (kill -9): under 0.1 % errors."""
     victim = subprocess.Popen(["/usr/bin/python3", "-c", VICTIM, str(PORT)])
@@ -215,6 +264,7 @@ for idx, kubectl in enumerate(KUBECTLS):
           hd.get("X-Forwarded-Proto") == "http" and hd.get("X-Forwarded-Host") == host and
           hd.get("X-Forwarded-Port") == str(HTTP) and len(hd.get("X-Request-ID", "")) == 32 and
           hd.get("Host") == host, "forwarded headers, Host passed through")
+    streaming_and_bodies(host)
     curl = subprocess.run(["curl", "-s", "--resolve", f"{host}:{HTTP}:127.0.0.1", f"http://{host}:{HTTP}/api/x"],
                           capture_output=True, text=True)
     check('"backend": "api"' in curl.stdout, "curl --resolve reaches the api backend")
