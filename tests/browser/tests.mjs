@@ -102,6 +102,18 @@ export const tests = [
     check(await page.evaluate(() => sessionStorage.getItem('ckube.token')) === null, 'sign-out kept the token');
   } },
 
+  { name: 'sign in with a ServiceAccount token', async run({ page, cluster }) {
+    const secret = await until('the default ServiceAccount token', async () =>
+      (await cluster.api('GET', `/api/v1/namespaces/${NS}/secrets?fieldSelector=type%3Dkubernetes.io%2Fservice-account-token`)).body.items
+        .find((x) => x.metadata.annotations['kubernetes.io/service-account.name'] === 'default'));
+    const token = Buffer.from(secret.data.token, 'base64').toString();
+    await page.goto(cluster.base + '/ui/sign-in');
+    await page.fill('#token', token);
+    await page.click('button[type=submit]');
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    check(await page.evaluate(() => sessionStorage.getItem('ckube.token')) === token, 'not signed in with the ServiceAccount token');
+  } },
+
   { name: 'sign in with a client certificate', async run({ cluster, otherBrowser }) {
     const pki = `${cluster.data}/pki`;
     const b = await otherBrowser({ clientCertificates: [{ origin: cluster.base, certPath: `${pki}/admin.crt`, keyPath: `${pki}/admin.key` }] });
