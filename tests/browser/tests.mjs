@@ -6,11 +6,21 @@ import { until, request } from './cluster.mjs';
 
 const NS = 'default';
 
+// page.goto, tried again when Chromium aborted it because it saw the
+// machine's network change (other work on this machine adds interfaces).
+async function open(page, url) {
+  for (let i = 0; ; i++) {
+    try { return await page.goto(url); } catch (e) {
+      if (i === 2 || !/ERR_NETWORK_CHANGED/.test(e.message)) throw e;
+    }
+  }
+}
+
 // A page already signed in (the token put in session storage as the sign-in page does).
 async function signedIn(page, cluster, path = '/ui/') {
-  await page.goto(cluster.base + '/ui/sign-in');
+  await open(page, cluster.base + '/ui/sign-in');
   await page.evaluate((t) => sessionStorage.setItem('ckube.token', t), cluster.token);
-  await page.goto(cluster.base + path);
+  await open(page, cluster.base + path);
 }
 
 function deployment(name, replicas, image = 'nginx:1.19') {
@@ -83,7 +93,7 @@ export const tests = [
   } },
 
   { name: 'sign in, bad token, sign out', async run({ page, cluster, shot }) {
-    await page.goto(cluster.base + '/');
+    await open(page, cluster.base + '/');
     await page.waitForURL('**/ui/sign-in');
     await shot('01-sign-in');
     await page.fill('#token', 'not-a-token');
@@ -107,7 +117,7 @@ export const tests = [
       (await cluster.api('GET', `/api/v1/namespaces/${NS}/secrets?fieldSelector=type%3Dkubernetes.io%2Fservice-account-token`)).body.items
         .find((x) => x.metadata.annotations['kubernetes.io/service-account.name'] === 'default'));
     const token = Buffer.from(secret.data.token, 'base64').toString();
-    await page.goto(cluster.base + '/ui/sign-in');
+    await open(page, cluster.base + '/ui/sign-in');
     await page.fill('#token', token);
     await page.click('button[type=submit]');
     await page.getByRole('heading', { name: 'Overview' }).waitFor();
@@ -117,19 +127,23 @@ export const tests = [
   { name: 'sign in with a client certificate', async run({ cluster, otherBrowser }) {
     const pki = `${cluster.data}/pki`;
     const b = await otherBrowser({ clientCertificates: [{ origin: cluster.base, certPath: `${pki}/admin.crt`, keyPath: `${pki}/admin.key` }] });
+    let page;
     try {
-      const page = await b.context.newPage();
-      await page.goto(cluster.base + '/');
+      page = await b.context.newPage();
+      await open(page, cluster.base + '/');
       await page.getByRole('button', { name: 'Use my client certificate' }).click();
       await page.getByRole('heading', { name: 'Overview' }).waitFor();
       await page.locator('.node').first().waitFor();
       check(await page.evaluate(() => sessionStorage.getItem('ckube.token')) === null, 'a token was stored');
+    } catch (e) {
+      await page?.screenshot({ path: new URL('./results/FAIL-certificate-browser.png', import.meta.url).pathname }).catch(() => {});
+      throw e;
     } finally { await b.close(); }
     // And without a certificate the button says why it cannot.
     const n = await otherBrowser({});
     try {
       const page = await n.context.newPage();
-      await page.goto(cluster.base + '/');
+      await open(page, cluster.base + '/');
       await page.getByRole('button', { name: 'Use my client certificate' }).click();
       await page.getByText('The browser presented no client certificate').waitFor();
     } finally { await n.close(); }
@@ -152,7 +166,7 @@ export const tests = [
       await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
       let bytes = 0, requests = 0;
       cdp.on('Network.loadingFinished', (e) => { bytes += e.encodedDataLength; requests++; });
-      await p.goto(cluster.base + '/ui/');
+      await open(p, cluster.base + '/ui/');
       await until('the overview-ready mark', () => p.evaluate(() => performance.getEntriesByName('overview-ready').length > 0), 10000);
       const m = await p.evaluate(() => {
         const n = performance.getEntriesByType('navigation')[0];
@@ -306,7 +320,7 @@ export const tests = [
     await page.getByRole('columnheader', { name: 'NAMESPACE' }).waitFor();
     await page.locator('.row[data-key="kube-public/two"]').waitFor();
     await page.locator('.row[data-key="default/one"]').waitFor();
-    await page.goto(cluster.base + '/ui/list/apps/v1/deployments');
+    await open(page, cluster.base + '/ui/list/apps/v1/deployments');
     await page.locator('.row[data-key="default/roll"]').waitFor();
     await page.getByLabel('Label selector').fill('app=roll');
     await page.getByRole('button', { name: 'Filter' }).click();
@@ -351,7 +365,7 @@ export const tests = [
     await page.getByRole('button', { name: 'Reveal password' }).click();
     await page.getByText('s3cret-value').waitFor();
     await page.setViewportSize({ width: 390, height: 844 });
-    await page.goto(cluster.base + '/ui/');
+    await open(page, cluster.base + '/ui/');
     await page.locator('.node').first().waitFor();
     await shot('11-overview-narrow');
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
@@ -363,10 +377,10 @@ export const tests = [
     await page.getByRole('button', { name: 'Cordon' }).click();
     await until('sim-1 unschedulable', async () => (await cluster.api('GET', '/api/v1/nodes/sim-1')).body.spec.unschedulable === true);
     await page.getByRole('button', { name: 'Uncordon' }).waitFor();
-    await page.goto(cluster.base + '/ui/');
+    await open(page, cluster.base + '/ui/');
     await page.locator('.node.s-warn', { hasText: 'sim-1' }).waitFor();
     await shot('11-overview-cordoned');
-    await page.goto(cluster.base + '/ui/object/core/v1/nodes/_/sim-1');
+    await open(page, cluster.base + '/ui/object/core/v1/nodes/_/sim-1');
     await page.getByRole('button', { name: 'Uncordon' }).click();
     await until('sim-1 schedulable', async () => !(await cluster.api('GET', '/api/v1/nodes/sim-1')).body.spec.unschedulable);
   } },
@@ -447,7 +461,7 @@ export const tests = [
         ['/ui/object/apps/v1/deployments/default/web', 'dl.summary'], ['/ui/create', 'textarea']];
       for (const theme of ['light', 'dark']) {
         for (const [path, ready] of pages) {
-          await page.goto(cluster.base + path);
+          await open(page, cluster.base + path);
           await page.evaluate((t) => { localStorage.setItem('ckube.theme', t); document.documentElement.dataset.theme = t; }, theme);
           await page.locator(ready).first().waitFor();
           await page.waitForTimeout(300); // toasts and late cards
@@ -484,10 +498,10 @@ export const tests = [
     };
     await Promise.all(Array.from({ length: 16 }, worker));
     const createMs = Date.now() - t0;
-    await page.goto(cluster.base + '/ui/sign-in');
+    await open(page, cluster.base + '/ui/sign-in');
     await page.evaluate((t) => { sessionStorage.setItem('ckube.token', t); sessionStorage.setItem('ckube.ns', 'bulk'); }, cluster.token);
     const l0 = Date.now();
-    await page.goto(cluster.base + '/ui/list/core/v1/pods');
+    await open(page, cluster.base + '/ui/list/core/v1/pods');
     await page.locator('.count', { hasText: `${N} pods` }).waitFor({ timeout: 60000 });
     const listMs = Date.now() - l0;
     await page.locator('.pill', { hasText: 'live' }).waitFor();
