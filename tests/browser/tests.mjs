@@ -66,6 +66,8 @@ export const tests = [
     check(routing('kind: X\n').namespace === null, 'absent namespace');
     const st = statusFromYaml("apiVersion: v1\ncode: 409\nkind: Status\nmessage: 'it''s modified'\nreason: Conflict\n");
     check(st.reason === 'Conflict' && st.message === "it's modified", `status: ${JSON.stringify(st)}`);
+    const long = statusFromYaml("code: 409\nkind: Status\nmessage: 'Operation cannot be fulfilled: the object has been\n  modified; please try again'\nreason: Conflict\n");
+    check(long.message === 'Operation cannot be fulfilled: the object has been modified; please try again', `folded: ${JSON.stringify(long)}`);
   } },
 
   { name: 'static files are open, the API is not, with CSP and ETag', async run({ cluster }) {
@@ -250,7 +252,7 @@ export const tests = [
     await area.fill(held.replace('tier: frontend', 'tier: backend'));
     await page.getByRole('button', { name: 'Review changes (dry run)' }).click();
     await page.getByRole('alert').getByText('Conflict:').waitFor();
-    await page.getByText('Someone changed the object after you loaded it').waitFor();
+    await page.getByText('the object has been modified; please apply your changes to the latest version and try again. Someone changed the object after you loaded it').waitFor();
     await shot('08-yaml-conflict');
     await page.getByRole('button', { name: 'Load the latest version' }).click();
     await until('the latest version in the editor', async () => (await area.inputValue()).includes('other: change'), 10000);

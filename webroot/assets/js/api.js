@@ -42,9 +42,9 @@ function explain(code, st, path) {
 // reason and message lines are all the console needs.
 export function statusFromYaml(text) {
   const field = (k) => {
-    const m = new RegExp(`^${k}: (.*)$`, 'm').exec(text);
+    const m = new RegExp(`^${k}: (.*(?:\\n[ \\t]+.*)*)`, 'm').exec(text); // long scalars continue on indented lines
     if (!m) return undefined;
-    const v = m[1].trim();
+    const v = m[1].split('\n').map((l) => l.trim()).join(' ');
     if (v.startsWith("'")) return v.slice(1, -1).replace(/''/g, "'");
     if (v.startsWith('"')) { try { return JSON.parse(v); } catch { return v; } }
     return v;
