@@ -212,6 +212,8 @@ export const tests = [
     await page.getByTestId('replicas').getByText('3 desired · 3 current · 3 ready').waitFor({ timeout: 20000 });
     await page.getByText('Owned ReplicaSets').waitFor();
     await shot('05-deployment-detail');
+    await page.getByRole('tab', { name: 'Events' }).click();
+    await page.locator('td', { hasText: 'ScalingReplicaSet' }).first().waitFor();
     const d = await cluster.api('GET', `/apis/apps/v1/namespaces/${NS}/deployments/web`);
     check(d.body.spec.replicas === 3, `spec.replicas is ${d.body.spec.replicas}`);
   } },
@@ -374,13 +376,17 @@ export const tests = [
     check(overflow <= 0, `the page scrolls sideways by ${overflow} px on a phone`);
   } },
 
-  { name: 'node cordon and uncordon', async run({ page, cluster, shot }) {
+  { name: 'node cordon and uncordon; a Warning event on the overview', async run({ page, cluster, shot }) {
+    await cluster.api('POST', `/api/v1/namespaces/${NS}/events`, { metadata: { name: 'disk.1' }, type: 'Warning', reason: 'DiskPressure',
+      message: 'the disk is nearly full', involvedObject: { kind: 'Node', name: 'sim-1' }, count: 2,
+      firstTimestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), lastTimestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z') });
     await signedIn(page, cluster, '/ui/object/core/v1/nodes/_/sim-1');
     await page.getByRole('button', { name: 'Cordon' }).click();
     await until('sim-1 unschedulable', async () => (await cluster.api('GET', '/api/v1/nodes/sim-1')).body.spec.unschedulable === true);
     await page.getByRole('button', { name: 'Uncordon' }).waitFor();
     await open(page, cluster.base + '/ui/');
     await page.locator('.node.s-warn', { hasText: 'sim-1' }).waitFor();
+    await page.getByRole('cell', { name: 'the disk is nearly full' }).waitFor();
     await shot('11-overview-cordoned');
     await open(page, cluster.base + '/ui/object/core/v1/nodes/_/sim-1');
     await page.getByRole('button', { name: 'Uncordon' }).click();
