@@ -85,7 +85,7 @@ fi
 
 # The browser tests' locked npm packages (playwright-core, which drives
 # Debian's chromium, no browser is downloaded; axe-core for accessibility).
-if [ "${1:-}" = "--test" ] && [ ! -d "$(dirname "$0")/../tests/browser/node_modules/playwright-core" ]; then
+if [ "${1:-}" = "--test" ] && [ ! -d "$(dirname "$0")/../tests/browser/node_modules/axe-core" ]; then
   (cd "$(dirname "$0")/../tests/browser" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >/dev/null)
   echo "deps: browser test packages in tests/browser/node_modules"
 fi

@@ -8,7 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 command -v /usr/bin/chromium >/dev/null || { echo "browser tests: /usr/bin/chromium missing (scripts/deps.sh --test installs it)"; echo "0 passed, 1 failed"; exit 1; }
-if [ ! -d node_modules/playwright-core ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >/dev/null
+if [ ! -d node_modules/axe-core ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >/dev/null ||
+    { echo "browser tests: npm ci failed"; echo "0 passed, 1 failed"; exit 1; }
 fi
 exec timeout 900 node run.mjs "$@"

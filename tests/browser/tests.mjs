@@ -6,11 +6,21 @@ import { until, request } from './cluster.mjs';
 
 const NS = 'default';
 
+// page.goto, tried again when Chromium aborted it because it saw the
+// machine's network change (other work on this machine adds interfaces).
+async function open(page, url) {
+  for (let i = 0; ; i++) {
+    try { return await page.goto(url); } catch (e) {
+      if (i === 2 || !/ERR_NETWORK_CHANGED/.test(e.message)) throw e;
+    }
+  }
+}
+
 // A page already signed in (the token put in session storage as the sign-in page does).
 async function signedIn(page, cluster, path = '/ui/') {
-  await page.goto(cluster.base + '/ui/sign-in');
+  await open(page, cluster.base + '/ui/sign-in');
   await page.evaluate((t) => sessionStorage.setItem('ckube.token', t), cluster.token);
-  await page.goto(cluster.base + path);
+  await open(page, cluster.base + path);
 }
 
 function deployment(name, replicas, image = 'nginx:1.19') {
@@ -56,6 +66,8 @@ export const tests = [
     check(routing('kind: X\n').namespace === null, 'absent namespace');
     const st = statusFromYaml("apiVersion: v1\ncode: 409\nkind: Status\nmessage: 'it''s modified'\nreason: Conflict\n");
     check(st.reason === 'Conflict' && st.message === "it's modified", `status: ${JSON.stringify(st)}`);
+    const long = statusFromYaml("code: 409\nkind: Status\nmessage: 'Operation cannot be fulfilled: the object has been\n  modified; please try again'\nreason: Conflict\n");
+    check(long.message === 'Operation cannot be fulfilled: the object has been modified; please try again', `folded: ${JSON.stringify(long)}`);
   } },
 
   { name: 'static files are open, the API is not, with CSP and ETag', async run({ cluster }) {
@@ -83,7 +95,7 @@ export const tests = [
   } },
 
   { name: 'sign in, bad token, sign out', async run({ page, cluster, shot }) {
-    await page.goto(cluster.base + '/');
+    await open(page, cluster.base + '/');
     await page.waitForURL('**/ui/sign-in');
     await shot('01-sign-in');
     await page.fill('#token', 'not-a-token');
@@ -102,22 +114,38 @@ export const tests = [
     check(await page.evaluate(() => sessionStorage.getItem('ckube.token')) === null, 'sign-out kept the token');
   } },
 
+  { name: 'sign in with a ServiceAccount token', async run({ page, cluster }) {
+    const secret = await until('the default ServiceAccount token', async () =>
+      (await cluster.api('GET', `/api/v1/namespaces/${NS}/secrets?fieldSelector=type%3Dkubernetes.io%2Fservice-account-token`)).body.items
+        .find((x) => x.metadata.annotations['kubernetes.io/service-account.name'] === 'default'));
+    const token = Buffer.from(secret.data.token, 'base64').toString();
+    await open(page, cluster.base + '/ui/sign-in');
+    await page.fill('#token', token);
+    await page.click('button[type=submit]');
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    check(await page.evaluate(() => sessionStorage.getItem('ckube.token')) === token, 'not signed in with the ServiceAccount token');
+  } },
+
   { name: 'sign in with a client certificate', async run({ cluster, otherBrowser }) {
     const pki = `${cluster.data}/pki`;
     const b = await otherBrowser({ clientCertificates: [{ origin: cluster.base, certPath: `${pki}/admin.crt`, keyPath: `${pki}/admin.key` }] });
+    let page;
     try {
-      const page = await b.context.newPage();
-      await page.goto(cluster.base + '/');
+      page = await b.context.newPage();
+      await open(page, cluster.base + '/');
       await page.getByRole('button', { name: 'Use my client certificate' }).click();
       await page.getByRole('heading', { name: 'Overview' }).waitFor();
       await page.locator('.node').first().waitFor();
       check(await page.evaluate(() => sessionStorage.getItem('ckube.token')) === null, 'a token was stored');
+    } catch (e) {
+      await page?.screenshot({ path: new URL('./results/FAIL-certificate-browser.png', import.meta.url).pathname }).catch(() => {});
+      throw e;
     } finally { await b.close(); }
     // And without a certificate the button says why it cannot.
     const n = await otherBrowser({});
     try {
       const page = await n.context.newPage();
-      await page.goto(cluster.base + '/');
+      await open(page, cluster.base + '/');
       await page.getByRole('button', { name: 'Use my client certificate' }).click();
       await page.getByText('The browser presented no client certificate').waitFor();
     } finally { await n.close(); }
@@ -140,7 +168,7 @@ export const tests = [
       await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
       let bytes = 0, requests = 0;
       cdp.on('Network.loadingFinished', (e) => { bytes += e.encodedDataLength; requests++; });
-      await p.goto(cluster.base + '/ui/');
+      await open(p, cluster.base + '/ui/');
       await until('the overview-ready mark', () => p.evaluate(() => performance.getEntriesByName('overview-ready').length > 0), 10000);
       const m = await p.evaluate(() => {
         const n = performance.getEntriesByType('navigation')[0];
@@ -184,6 +212,8 @@ export const tests = [
     await page.getByTestId('replicas').getByText('3 desired · 3 current · 3 ready').waitFor({ timeout: 20000 });
     await page.getByText('Owned ReplicaSets').waitFor();
     await shot('05-deployment-detail');
+    await page.getByRole('tab', { name: 'Events' }).click();
+    await page.locator('td', { hasText: 'ScalingReplicaSet' }).first().waitFor();
     const d = await cluster.api('GET', `/apis/apps/v1/namespaces/${NS}/deployments/web`);
     check(d.body.spec.replicas === 3, `spec.replicas is ${d.body.spec.replicas}`);
   } },
@@ -224,7 +254,7 @@ export const tests = [
     await area.fill(held.replace('tier: frontend', 'tier: backend'));
     await page.getByRole('button', { name: 'Review changes (dry run)' }).click();
     await page.getByRole('alert').getByText('Conflict:').waitFor();
-    await page.getByText('Someone changed the object after you loaded it').waitFor();
+    await page.getByText('the object has been modified; please apply your changes to the latest version and try again. Someone changed the object after you loaded it').waitFor();
     await shot('08-yaml-conflict');
     await page.getByRole('button', { name: 'Load the latest version' }).click();
     await until('the latest version in the editor', async () => (await area.inputValue()).includes('other: change'), 10000);
@@ -294,7 +324,7 @@ export const tests = [
     await page.getByRole('columnheader', { name: 'NAMESPACE' }).waitFor();
     await page.locator('.row[data-key="kube-public/two"]').waitFor();
     await page.locator('.row[data-key="default/one"]').waitFor();
-    await page.goto(cluster.base + '/ui/list/apps/v1/deployments');
+    await open(page, cluster.base + '/ui/list/apps/v1/deployments');
     await page.locator('.row[data-key="default/roll"]').waitFor();
     await page.getByLabel('Label selector').fill('app=roll');
     await page.getByRole('button', { name: 'Filter' }).click();
@@ -339,22 +369,26 @@ export const tests = [
     await page.getByRole('button', { name: 'Reveal password' }).click();
     await page.getByText('s3cret-value').waitFor();
     await page.setViewportSize({ width: 390, height: 844 });
-    await page.goto(cluster.base + '/ui/');
+    await open(page, cluster.base + '/ui/');
     await page.locator('.node').first().waitFor();
     await shot('11-overview-narrow');
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     check(overflow <= 0, `the page scrolls sideways by ${overflow} px on a phone`);
   } },
 
-  { name: 'node cordon and uncordon', async run({ page, cluster, shot }) {
+  { name: 'node cordon and uncordon; a Warning event on the overview', async run({ page, cluster, shot }) {
+    await cluster.api('POST', `/api/v1/namespaces/${NS}/events`, { metadata: { name: 'disk.1' }, type: 'Warning', reason: 'DiskPressure',
+      message: 'the disk is nearly full', involvedObject: { kind: 'Node', name: 'sim-1' }, count: 2,
+      firstTimestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), lastTimestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z') });
     await signedIn(page, cluster, '/ui/object/core/v1/nodes/_/sim-1');
     await page.getByRole('button', { name: 'Cordon' }).click();
     await until('sim-1 unschedulable', async () => (await cluster.api('GET', '/api/v1/nodes/sim-1')).body.spec.unschedulable === true);
     await page.getByRole('button', { name: 'Uncordon' }).waitFor();
-    await page.goto(cluster.base + '/ui/');
+    await open(page, cluster.base + '/ui/');
     await page.locator('.node.s-warn', { hasText: 'sim-1' }).waitFor();
+    await page.getByRole('cell', { name: 'the disk is nearly full' }).waitFor();
     await shot('11-overview-cordoned');
-    await page.goto(cluster.base + '/ui/object/core/v1/nodes/_/sim-1');
+    await open(page, cluster.base + '/ui/object/core/v1/nodes/_/sim-1');
     await page.getByRole('button', { name: 'Uncordon' }).click();
     await until('sim-1 schedulable', async () => !(await cluster.api('GET', '/api/v1/nodes/sim-1')).body.spec.unschedulable);
   } },
@@ -435,7 +469,7 @@ export const tests = [
         ['/ui/object/apps/v1/deployments/default/web', 'dl.summary'], ['/ui/create', 'textarea']];
       for (const theme of ['light', 'dark']) {
         for (const [path, ready] of pages) {
-          await page.goto(cluster.base + path);
+          await open(page, cluster.base + path);
           await page.evaluate((t) => { localStorage.setItem('ckube.theme', t); document.documentElement.dataset.theme = t; }, theme);
           await page.locator(ready).first().waitFor();
           await page.waitForTimeout(300); // toasts and late cards
@@ -472,10 +506,10 @@ export const tests = [
     };
     await Promise.all(Array.from({ length: 16 }, worker));
     const createMs = Date.now() - t0;
-    await page.goto(cluster.base + '/ui/sign-in');
+    await open(page, cluster.base + '/ui/sign-in');
     await page.evaluate((t) => { sessionStorage.setItem('ckube.token', t); sessionStorage.setItem('ckube.ns', 'bulk'); }, cluster.token);
     const l0 = Date.now();
-    await page.goto(cluster.base + '/ui/list/core/v1/pods');
+    await open(page, cluster.base + '/ui/list/core/v1/pods');
     await page.locator('.count', { hasText: `${N} pods` }).waitFor({ timeout: 60000 });
     const listMs = Date.now() - l0;
     await page.locator('.pill', { hasText: 'live' }).waitFor();

@@ -42,9 +42,9 @@ function explain(code, st, path) {
 // reason and message lines are all the console needs.
 export function statusFromYaml(text) {
   const field = (k) => {
-    const m = new RegExp(`^${k}: (.*)$`, 'm').exec(text);
+    const m = new RegExp(`^${k}: (.*(?:\\n[ \\t]+.*)*)`, 'm').exec(text); // long scalars continue on indented lines
     if (!m) return undefined;
-    const v = m[1].trim();
+    const v = m[1].split('\n').map((l) => l.trim()).join(' ');
     if (v.startsWith("'")) return v.slice(1, -1).replace(/''/g, "'");
     if (v.startsWith('"')) { try { return JSON.parse(v); } catch { return v; } }
     return v;
@@ -68,12 +68,18 @@ export async function api(path, { method = 'GET', body, type = 'application/json
   if (t) headers.Authorization = `Bearer ${t}`;
   if (body !== undefined) headers['Content-Type'] = type;
   let resp;
-  try {
-    resp = await fetch(path, { method, headers, signal, cache: 'no-store',
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body) });
-  } catch (e) {
-    if (e.name === 'AbortError') throw e;
-    throw new ApiError(0, 'NetworkError', 'The API server cannot be reached. Is ckube-server running?');
+  // A read that fails at the network level (the browser saw its network
+  // change, a connection reset) is tried once more; writes are not repeated.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      resp = await fetch(path, { method, headers, signal, cache: 'no-store',
+        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body) });
+      break;
+    } catch (e) {
+      if (e.name === 'AbortError') throw e;
+      if (method === 'GET' && attempt === 0) { await new Promise((r) => setTimeout(r, 200)); continue; }
+      throw new ApiError(0, 'NetworkError', 'The API server cannot be reached. Is ckube-server running?');
+    }
   }
   if (!resp.ok) throw await failure(resp, path);
   if (raw) return resp;

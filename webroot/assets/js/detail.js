@@ -4,7 +4,7 @@
 // explained and the latest version offered). The object is watched, so the
 // summary follows changes (a scale, a rollout) without reload.
 import { api, collectionPath, objectPath, findResource, resourceForKind, query, watch } from './api.js';
-import { h, clear, age, statusClass, toast } from './dom.js';
+import { h, clear, age, statusClass, toast, eventTime, newestFirst } from './dom.js';
 import { state, onLeave, detailUrl, listUrl, navigate, showError } from './main.js';
 import { actionButtons } from './actions.js';
 import { diffView } from './diff.js';
@@ -132,12 +132,11 @@ async function events(o) {
   const m = o.metadata;
   const path = m.namespace ? `/api/v1/namespaces/${encodeURIComponent(m.namespace)}/events` : '/api/v1/events';
   const ev = (await api(path + query({ fieldSelector: `involvedObject.uid=${m.uid}` }))).items;
-  const when = (e) => e.lastTimestamp || e.eventTime || e.metadata.creationTimestamp;
-  ev.sort((a, b) => Date.parse(when(b)) - Date.parse(when(a)));
+  newestFirst(ev);
   if (!ev.length) return h('p', { class: 'muted' }, 'No events for this object.');
   return h('table', { class: 'plain' },
     h('thead', {}, h('tr', {}, ['Age', 'Type', 'Reason', 'From', 'Message'].map((x) => h('th', { scope: 'col' }, x)))),
-    h('tbody', {}, ev.map((e) => h('tr', {}, h('td', {}, age(when(e))),
+    h('tbody', {}, ev.map((e) => h('tr', {}, h('td', {}, age(eventTime(e))),
       h('td', {}, h('span', { class: `pill ${e.type === 'Warning' ? 's-warn' : 's-idle'}` }, e.type)),
       h('td', {}, e.reason || ''), h('td', {}, (e.source && e.source.component) || e.reportingComponent || ''), h('td', {}, e.message || '')))));
 }

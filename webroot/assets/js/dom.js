@@ -60,6 +60,12 @@ export function age(ts, now = Date.now()) {
   return `${Math.floor(hr / 24)}d`;
 }
 
+// When an event last happened, and events newest first (in place).
+export const eventTime = (e) => e.lastTimestamp || e.eventTime || e.metadata.creationTimestamp;
+export function newestFirst(events) {
+  return events.sort((a, b) => Date.parse(eventTime(b)) - Date.parse(eventTime(a)));
+}
+
 // A status word's colour class: green for healthy, amber for in between, red for failures.
 export function statusClass(word) {
   const w = String(word || '');

@@ -10,6 +10,7 @@ import { state, onLeave, detailUrl, navigate, showError } from './main.js';
 
 const ROW = 32;
 const PAGE = 500;
+const OVERSCAN = 4; // rows drawn beyond each edge of the view
 
 export async function listPage(main, [group, version, plural]) {
   const r = findResource(state.resources, group === 'core' ? '' : group, version, plural);
@@ -128,15 +129,21 @@ export async function listPage(main, [group, version, plural]) {
     scroller.append(el);
     return el;
   }
-  function fill(el, n, cols) {
+  function fill(el, n, cols, force) {
     const row = v.view[n];
+    const selected = n === v.selected ? 'true' : 'false';
+    if (!force && el.rowIndex === n && el.row === row) { // still in view, unchanged: at most the selection moved
+      if (el.getAttribute('aria-selected') !== selected) el.setAttribute('aria-selected', selected);
+      return;
+    }
+    el.row = row;
     const m = row.object.metadata;
     el.hidden = false;
     el.rowIndex = n;
     el.style.transform = `translateY(${n * ROW}px)`;
     el.dataset.key = key(row);
     el.setAttribute('aria-rowindex', n + 1);
-    el.setAttribute('aria-selected', n === v.selected ? 'true' : 'false');
+    el.setAttribute('aria-selected', selected);
     cols.forEach((c, i) => {
       const cell = el.children[i], text = cellValue(row, c);
       if (c.name === 'Name') {
@@ -158,8 +165,8 @@ export async function listPage(main, [group, version, plural]) {
     }
   }
   function draw(force = false) {
-    const first = Math.max(0, Math.floor(scroller.scrollTop / ROW) - 8);
-    const last = Math.min(v.view.length, Math.ceil((scroller.scrollTop + scroller.clientHeight) / ROW) + 8);
+    const first = Math.max(0, Math.floor(scroller.scrollTop / ROW) - OVERSCAN);
+    const last = Math.min(v.view.length, Math.ceil((scroller.scrollTop + scroller.clientHeight) / ROW) + OVERSCAN);
     if (!force && first === drawn[0] && last === drawn[1]) return;
     drawn = [first, last];
     const cols = shown();
@@ -170,11 +177,19 @@ export async function listPage(main, [group, version, plural]) {
       poolCols = sig;
       scroller.style.setProperty('--cols', template());
     }
-    while (pool.length < last - first) pool.push(makeRow(cols));
-    pool.forEach((el, k) => {
-      if (first + k < last) fill(el, first + k, cols);
-      else { el.hidden = true; delete el.dataset.key; }
-    });
+    // Row n lives in pool[n % size]: a row that stays in view keeps its element.
+    const size = Math.max(pool.length, last - first);
+    if (size !== pool.length) {
+      while (pool.length < size) pool.push(makeRow(cols));
+      force = true; // the slots moved
+    }
+    const used = new Set();
+    for (let n = first; n < last; n++) {
+      const el = pool[n % size];
+      used.add(el);
+      fill(el, n, cols, force);
+    }
+    for (const el of pool) if (!used.has(el) && !el.hidden) { el.hidden = true; el.rowIndex = -1; delete el.dataset.key; }
   }
   scroller.addEventListener('scroll', () => draw());
   scroller.addEventListener('click', (e) => {
@@ -197,21 +212,24 @@ export async function listPage(main, [group, version, plural]) {
     } else if (e.key === 'Enter' && v.view[v.selected]) open(v.view[v.selected]);
   });
 
-  // Lists every page; returns the list's resourceVersion for the watch.
-  async function list() {
+  // Lists every page; returns the list's resourceVersion for the watch. A
+  // first load shows each page as it comes; a relist (after 410) swaps the
+  // rows once complete, so the table never shows half a list as the truth.
+  async function list(first = false) {
     const path = collectionPath(r, ns);
     const rows = new Map();
+    if (first) v.rows = rows;
     let cont = '', rv = '';
     do {
       const t = await api(path + query({ limit: PAGE, continue: cont, labelSelector: v.selector }), { accept: TABLE });
-      if (!v.columns.length || !cont) v.columns = t.columnDefinitions || v.columns;
+      if (!cont) { v.columns = t.columnDefinitions || v.columns; drawHead(); }
       for (const row of t.rows || []) rows.set(key(row), row);
       cont = t.metadata && t.metadata.continue;
       rv = (t.metadata && t.metadata.resourceVersion) || rv;
-      if (cont) { count.textContent = `${rows.size} ${r.plural} loaded…`; }
+      if (first) refresh();
+      if (cont) live.textContent = `loading ${rows.size}…`;
     } while (cont);
     v.rows = rows;
-    drawHead();
     refresh();
     return rv;
   }
@@ -220,7 +238,7 @@ export async function listPage(main, [group, version, plural]) {
     if (v.watcher) v.watcher.stop();
     clear(err);
     try {
-      const rv = await list();
+      const rv = await list(true);
       if (!r.verbs.includes('watch')) { live.textContent = 'no watch'; return; }
       v.watcher = watch(collectionPath(r, ns), { labelSelector: v.selector }, rv, {
         accept: TABLE,

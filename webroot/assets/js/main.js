@@ -53,6 +53,13 @@ document.addEventListener('keydown', (e) => {
   }
 });
 
+// After a sign-in was proved: the shell, then the overview.
+async function enter(message) {
+  toast(message);
+  await shell();
+  navigate('/ui/', true);
+}
+
 function signInPage() {
   const err = h('div', { 'aria-live': 'assertive' });
   const field = h('textarea', { id: 'token', name: 'token', required: true, autocomplete: 'off', spellcheck: 'false' });
@@ -65,9 +72,7 @@ function signInPage() {
       try {
         await api('/api'); // any authenticated call proves the token
         field.value = '';
-        toast('Signed in.');
-        await shell();
-        navigate('/ui/', true);
+        await enter('Signed in.');
       } catch (e2) {
         session.signOut();
         showError(e2.code === 401 ? 'This token was not accepted. Copy it again from the admin token file.' : e2, err);
@@ -82,9 +87,7 @@ function signInPage() {
     try {
       await api('/api'); // no token: only a client certificate the browser presented can make this pass
       session.signInWithCertificate();
-      toast('Signed in with your client certificate.');
-      await shell();
-      navigate('/ui/', true);
+      await enter('Signed in with your client certificate.');
     } catch (e2) {
       showError(e2.code === 401 ? 'The browser presented no client certificate signed by the cluster CA.' : e2, err);
     }

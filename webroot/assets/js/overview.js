@@ -4,7 +4,7 @@
 // workloads with unavailable replicas, recent Warning events, and node usage
 // from metrics.k8s.io when it is served. Refreshed every 5 s while shown.
 import { api, query, findResource } from './api.js';
-import { h, clear, age } from './dom.js';
+import { h, clear, age, eventTime, newestFirst } from './dom.js';
 import { state, onLeave, detailUrl, listUrl } from './main.js';
 import { stackedBar, bars, quantity } from './charts.js';
 
@@ -82,15 +82,14 @@ async function workloadsCard() {
 async function eventsCard() {
   const [list, resources] = await Promise.all([api('/api/v1/events' + query({ fieldSelector: 'type=Warning', limit: 500 })), state.discovery]);
   const ev = list.items;
-  const when = (e) => e.lastTimestamp || e.eventTime || e.metadata.creationTimestamp;
-  ev.sort((a, b) => Date.parse(when(b)) - Date.parse(when(a)));
+  newestFirst(ev);
   const evRes = findResource(resources, '', 'v1', 'events');
   return h('section', { class: 'card', style: 'grid-column: 1 / -1', 'aria-labelledby': 'ov-events' },
     h('h2', { id: 'ov-events' }, 'Recent Warning events'),
     ev.length ? h('table', { class: 'plain' },
       h('thead', {}, h('tr', {}, ['Age', 'Object', 'Reason', 'Message', 'Count'].map((c) => h('th', { scope: 'col' }, c)))),
       h('tbody', {}, ev.slice(0, 10).map((e) => h('tr', {},
-        h('td', {}, age(when(e))),
+        h('td', {}, age(eventTime(e))),
         h('td', {}, `${e.involvedObject.kind}/${e.involvedObject.name}`),
         h('td', {}, h('span', { class: 'pill s-warn' }, e.reason)),
         h('td', {}, e.message),
@@ -111,7 +110,7 @@ async function metricsCard(nodeList) {
       return { label: x.metadata.name, value: used / total, text: `${fmt(used)} of ${fmt(total)}` };
     });
     body.append(h('h3', {}, 'CPU'), bars(rows('cpu', (c) => (c < 1 ? `${Math.round(c * 1000)}m` : `${+c.toFixed(1)}`)), 1, 'CPU per node against capacity'),
-      h('h3', {}, 'Memory'), bars(rows('memory', (b) => `${Math.round(b / 2 ** 20)}Mi`), 1, 'Memory per node against capacity'));
+      h('h3', {}, 'Memory'), bars(rows('memory', (b) => (b >= 2 ** 30 ? `${+(b / 2 ** 30).toFixed(1)}Gi` : `${Math.round(b / 2 ** 20)}Mi`)), 1, 'Memory per node against capacity'));
   } catch (e) {
     body.append(h('p', { class: 'muted' }, `Metrics are not available: ${e.message}`));
   }
