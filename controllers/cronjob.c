@@ -11,6 +11,7 @@
 #include "cron.h"
 #include "events.h"
 #include "pod_util.h"
+#include "timestamp.h"
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -194,8 +195,8 @@ static long sync_cronjob(const char *key) {
   if (!obj_deleting(cj) && !json_is_true(json_object_get(spec, "suspend")) &&
       !cron_parse(json_string_value(json_object_get(spec, "schedule")), &sched, err, sizeof err)) {
     long long now = now_s();
-    long long earliest = time_parse(json_string_value(json_object_get(status, "lastScheduleTime")));
-    if (earliest < 0) earliest = time_parse(json_string_value(json_object_get(json_object_get(cj, "metadata"), "creationTimestamp")));
+    long long earliest = rfc3339_seconds(json_string_value(json_object_get(status, "lastScheduleTime")));
+    if (earliest < 0) earliest = rfc3339_seconds(json_string_value(json_object_get(json_object_get(cj, "metadata"), "creationTimestamp")));
     const json_t *sds = json_object_get(spec, "startingDeadlineSeconds");
     if (json_is_integer(sds) && now - json_integer_value(sds) > earliest) earliest = now - json_integer_value(sds);
     int count = 0;
@@ -251,7 +252,7 @@ static long sync_cronjob(const char *key) {
                                                                                   "resourceVersion"))));
         }
         char ts[40];
-        time_format(scheduled, ts, sizeof ts);
+        rfc3339_format(scheduled, ts, sizeof ts);
         json_object_set_new(status, "lastScheduleTime", json_string(ts));
       } else {
         event_record(cj, COMPONENT, "Warning", "FailedCreate", "Error creating job: %s",

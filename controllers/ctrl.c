@@ -89,19 +89,6 @@ const char *obj_annotation(const json_t *o, const char *key) {
 }
 bool obj_deleting(const json_t *o) { return json_object_get(meta(o), "deletionTimestamp") != NULL; }
 
-long long time_parse(const char *s) {
-  struct tm tm = {0};
-  if (!s || !strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) return -1;
-  return (long long)timegm(&tm);
-}
-
-void time_format(long long t, char *buf, size_t len) {
-  time_t tt = (time_t)t;
-  struct tm tm;
-  gmtime_r(&tt, &tm);
-  strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 json_t *controller_ref(const json_t *owner) {
   return json_pack("{s:s,s:s,s:s,s:s,s:b,s:b}", "apiVersion", json_string_value(json_object_get(owner, "apiVersion")),
                    "kind", json_string_value(json_object_get(owner, "kind")), "name", obj_name(owner), "uid",

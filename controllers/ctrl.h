@@ -39,10 +39,6 @@ const char *obj_uid(const json_t *o);
 const char *obj_label(const json_t *o, const char *key);
 const char *obj_annotation(const json_t *o, const char *key);
 bool obj_deleting(const json_t *o);
-/* Seconds since the epoch of an RFC 3339 time, or -1. */
-long long time_parse(const char *rfc3339);
-/* Formats t (seconds since the epoch, UTC) as RFC 3339 into buf (>= 21 bytes). */
-void time_format(long long t, char *buf, size_t len);
 
 /* The controller ownerReference to owner: {apiVersion, kind, name, uid,
  * controller: true, blockOwnerDeletion: true}. New reference. */

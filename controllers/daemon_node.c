@@ -86,7 +86,7 @@ static bool all_match(const json_t *reqs, const json_t *map) {
 
 bool node_selector_terms_match(const json_t *terms, const json_t *node) {
   json_t *fields = json_pack("{s:s}", "metadata.name", obj_name(node) ? obj_name(node) : "");
-  const json_t *labels = jpath(node, "metadata.labels");
+  const json_t *labels = json_path(node, "metadata.labels");
   json_t *empty = json_object();
   bool ok = false;
   size_t i;
@@ -106,22 +106,22 @@ bool node_selector_terms_match(const json_t *terms, const json_t *node) {
 
 void daemon_should_run(const json_t *spec, const json_t *node, bool *should_run, bool *should_continue) {
   *should_run = *should_continue = false;
-  const char *nn = jstr(spec, "nodeName");
+  const char *nn = json_path_str(spec, "nodeName");
   if (nn && *nn && strcmp(nn, obj_name(node))) return;
   const char *key;
   json_t *v;
-  const json_t *labels = jpath(node, "metadata.labels");
+  const json_t *labels = json_path(node, "metadata.labels");
   json_object_foreach(json_object_get(spec, "nodeSelector"), key, v) {
     const char *have = json_string_value(json_object_get(labels, key));
     if (!have || strcmp(have, json_string_value(v) ? json_string_value(v) : "")) return;
   }
-  const json_t *req = jpath(spec, "affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution");
+  const json_t *req = json_path(spec, "affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution");
   if (req && !node_selector_terms_match(json_object_get(req, "nodeSelectorTerms"), node)) return;
   const json_t *tols = json_object_get(spec, "tolerations");
   bool untolerated_schedule = false, untolerated_execute = false;
   size_t i;
   json_t *taint;
-  json_array_foreach(jpath(node, "spec.taints"), i, taint) {
+  json_array_foreach(json_path(node, "spec.taints"), i, taint) {
     const char *eff = str(taint, "effect");
     if (strcmp(eff, "NoSchedule") && strcmp(eff, "NoExecute")) continue;
     if (tolerations_tolerate(tols, str(taint, "key"), str(taint, "value"), eff)) continue;
@@ -140,9 +140,9 @@ void pin_to_node(json_t *spec, const char *node) {
 }
 
 const char *daemon_target_node(const json_t *pod) {
-  const char *nn = jstr(pod, "spec.nodeName");
+  const char *nn = json_path_str(pod, "spec.nodeName");
   if (nn && *nn) return nn;
-  const json_t *terms = jpath(pod, "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms");
+  const json_t *terms = json_path(pod, "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms");
   size_t i, k;
   json_t *t, *r;
   json_array_foreach(terms, i, t) {

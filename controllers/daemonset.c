@@ -47,22 +47,22 @@ static void enqueue_all(const char *ns) {
 
 static void on_pod(void *ctx, cache_event_type type, const cobj *obj, const cobj *prev) {
   const json_t *pod = obj->obj, *ref = controller_of(pod);
-  const char *kind = jstr(ref, "kind");
+  const char *kind = json_path_str(ref, "kind");
   if (!ref) {
     if (type != EV_DELETED) enqueue_all(obj_ns(pod));
     return;
   }
   if (!kind || strcmp(kind, "DaemonSet")) return;
   char key[600];
-  snprintf(key, sizeof key, "%s/%s", obj_ns(pod), jstr(ref, "name"));
+  snprintf(key, sizeof key, "%s/%s", obj_ns(pod), json_path_str(ref, "name"));
   if (type == EV_DELETED || obj_deleting(pod)) deletion_observed(exp, key, obj_uid(pod));
   else if (type == EV_ADDED) creation_observed(exp, key);
   workqueue_add(loop.queue, key);
 }
 
 static void on_node(void *ctx, cache_event_type type, const cobj *obj, const cobj *prev) {
-  if (prev && type == EV_MODIFIED && json_equal(jpath(obj->obj, "metadata.labels"), jpath(prev->obj, "metadata.labels")) &&
-      json_equal(jpath(obj->obj, "spec"), jpath(prev->obj, "spec")))
+  if (prev && type == EV_MODIFIED && json_equal(json_path(obj->obj, "metadata.labels"), json_path(prev->obj, "metadata.labels")) &&
+      json_equal(json_path(obj->obj, "spec"), json_path(prev->obj, "spec")))
     return; /* heartbeats change nothing a DaemonSet looks at */
   enqueue_all("");
 }
@@ -133,13 +133,13 @@ static void construct_history(dsync_t *s) {
   json_t *made = NULL;
   if (!cur) {
     char hash[16];
-    pod_template_hash(jpath(s->ds, "spec.template"), jpath(s->ds, "status.collisionCount"), hash, sizeof hash);
+    pod_template_hash(json_path(s->ds, "spec.template"), json_path(s->ds, "status.collisionCount"), hash, sizeof hash);
     bool collision;
     cur = made = history_create(&h, hash, HASH_LABEL, hash, data, max_old + 1, true, &collision);
     if (collision) {
       json_t *upd = json_deep_copy(s->ds);
       json_object_set_new(jobj(upd, "status"), "collisionCount",
-                          json_integer(jint(s->ds, "status.collisionCount", 0) + 1));
+                          json_integer(json_path_int(s->ds, "status.collisionCount", 0) + 1));
       write_object(dsr, upd, true);
     }
   } else if (history_number(cur) < max_old + 1) {
@@ -163,7 +163,7 @@ static void construct_history(dsync_t *s) {
         break;
       }
   }
-  history_truncate(&revs, keep, nkeep, jint(s->ds, "spec.revisionHistoryLimit", 10));
+  history_truncate(&revs, keep, nkeep, json_path_int(s->ds, "spec.revisionHistoryLimit", 10));
   json_decref(made);
   json_decref(data);
   cobj_vec_clear(&revs);
@@ -172,7 +172,7 @@ static void construct_history(dsync_t *s) {
 /* ---- pods ---- */
 
 static json_t *new_pod(dsync_t *s, const char *node) {
-  json_t *tmpl = json_deep_copy(jpath(s->ds, "spec.template"));
+  json_t *tmpl = json_deep_copy(json_path(s->ds, "spec.template"));
   json_t *labels = jobj(jobj(tmpl, "metadata"), "labels");
   const char *gen = obj_annotation(s->ds, GENERATION_ANNOTATION);
   if (gen) json_object_set_new(labels, GENERATION_LABEL, json_string(gen));
@@ -208,7 +208,7 @@ static void sync_nodes(dsync_t *s, const char **create_on, size_t ncreate, const
   expect_deletions(exp, s->key, uids, (int)ndel);
   for (size_t i = 0; i < ndel; i++) {
     /* a pod whose node is gone has no kubelet to finish a graceful delete */
-    const char *nn = jstr(del[i], "spec.nodeName");
+    const char *nn = json_path_str(del[i], "spec.nodeName");
     bool force = nn && *nn && !node_named(s, nn);
     if (delete_pod_event(s->ds, COMPONENT, del[i], force) >= 300) deletion_observed(exp, s->key, uids[i]);
   }
@@ -230,7 +230,7 @@ static void manage(dsync_t *s) {
       size_t running = 0;
       for (size_t k = 0; k < n; k++) {
         if (obj_deleting(on[k])) continue;
-        const char *phase = jstr(on[k], "status.phase");
+        const char *phase = json_path_str(on[k], "status.phase");
         if (phase && !strcmp(phase, "Failed")) del[ndel++] = on[k];
         else if (running++ > 0) del[ndel++] = on[k]; /* keep the oldest */
       }
@@ -248,7 +248,7 @@ static void manage(dsync_t *s) {
   sync_nodes(s, create_on, ncreate, del, ndel);
 }
 
-static long long min_ready(const dsync_t *s) { return jint(s->ds, "spec.minReadySeconds", 0); }
+static long long min_ready(const dsync_t *s) { return json_path_int(s->ds, "spec.minReadySeconds", 0); }
 
 static void rolling_update(dsync_t *s) {
   time_t now = time(NULL);
@@ -267,7 +267,7 @@ static void rolling_update(dsync_t *s) {
       available = !obj_deleting(on[k]) && pod_is_available(on[k], min_ready(s), now);
     if (!available) unavailable++;
   }
-  json_t *mu = jpath(s->ds, "spec.updateStrategy.rollingUpdate.maxUnavailable");
+  const json_t *mu = json_path(s->ds, "spec.updateStrategy.rollingUpdate.maxUnavailable");
   if (!mu || !intstr_scaled(mu, desired, true, &max_unavailable)) max_unavailable = 1;
   const json_t *del[s->pods.n + 1];
   size_t ndel = 0;
@@ -314,15 +314,15 @@ static long write_status(dsync_t *s) {
   json_t *st = json_pack("{s:I,s:I,s:I,s:I}", "currentNumberScheduled", (json_int_t)current, "numberMisscheduled",
                          (json_int_t)misscheduled, "desiredNumberScheduled", (json_int_t)desired, "numberReady",
                          (json_int_t)ready);
-  json_t *gen = jpath(s->ds, "metadata.generation");
-  if (gen) json_object_set(st, "observedGeneration", gen);
+  const json_t *gen = json_path(s->ds, "metadata.generation");
+  if (gen) json_object_set_new(st, "observedGeneration", json_deep_copy(gen));
   if (updated) json_object_set_new(st, "updatedNumberScheduled", json_integer(updated));
   if (available) json_object_set_new(st, "numberAvailable", json_integer(available));
   if (desired - available > 0) json_object_set_new(st, "numberUnavailable", json_integer(desired - available));
-  json_t *cc = jpath(s->ds, "status.collisionCount");
-  if (cc) json_object_set(st, "collisionCount", cc);
-  json_t *conds = jpath(s->ds, "status.conditions");
-  if (conds) json_object_set(st, "conditions", conds);
+  const json_t *cc = json_path(s->ds, "status.collisionCount");
+  if (cc) json_object_set_new(st, "collisionCount", json_deep_copy(cc));
+  const json_t *conds = json_path(s->ds, "status.conditions");
+  if (conds) json_object_set_new(st, "conditions", json_deep_copy(conds));
   if (!json_equal(st, json_object_get(s->ds, "status"))) {
     json_t *upd = json_deep_copy(s->ds);
     json_object_set_new(upd, "status", st);
@@ -354,13 +354,13 @@ static long sync_ds(void *ctx, const char *key) {
     claim_spec cs = {s.ds, dsr, sel, NULL, NULL};
     claim_objects(&cs, podr, &all, &s.pods);
   }
-  s.spec = json_deep_copy(jpath(s.ds, "spec.template.spec"));
+  s.spec = json_deep_copy(json_path(s.ds, "spec.template.spec"));
   if (!s.spec) s.spec = json_object();
   add_daemon_tolerations(s.spec);
   construct_history(&s);
   if (needs_sync && !obj_deleting(s.ds) && *s.hash) {
     manage(&s);
-    const char *strategy = jstr(s.ds, "spec.updateStrategy.type");
+    const char *strategy = json_path_str(s.ds, "spec.updateStrategy.type");
     if (!strategy || !strcmp(strategy, "RollingUpdate")) {
       /* the pods just changed: look again once the informer reports them */
       if (expectations_satisfied(exp, key)) rolling_update(&s);

@@ -12,6 +12,7 @@
 #include "events.h"
 #include "informer.h"
 #include "log.h"
+#include "timestamp.h"
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,10 +32,10 @@ static void on_deployment(void *ctx, cache_event_type type, const cobj *obj, con
 
 static void enqueue_owner_deployment(const json_t *rs) {
   const json_t *ref = controller_of(rs);
-  const char *kind = jstr(ref, "kind");
+  const char *kind = json_path_str(ref, "kind");
   if (!ref || !kind || strcmp(kind, "Deployment")) return;
   char key[600];
-  snprintf(key, sizeof key, "%s/%s", obj_ns(rs), jstr(ref, "name"));
+  snprintf(key, sizeof key, "%s/%s", obj_ns(rs), json_path_str(ref, "name"));
   workqueue_add(loop.queue, key);
 }
 
@@ -50,7 +51,7 @@ static void on_rs(void *ctx, cache_event_type type, const cobj *obj, const cobj 
   list_namespace(dr, obj_ns(obj->obj), &ds);
   for (size_t i = 0; i < ds.n; i++) {
     label_selector *sel = workload_selector(ds.items[i]->obj, false);
-    if (sel && label_selector_matches(sel, jpath(obj->obj, "metadata.labels")))
+    if (sel && label_selector_matches(sel, json_path(obj->obj, "metadata.labels")))
       workqueue_add(loop.queue, informer_key(ds.items[i]));
     label_selector_free(sel);
   }
@@ -61,9 +62,9 @@ static void on_rs(void *ctx, cache_event_type type, const cobj *obj, const cobj 
 static void on_pod(void *ctx, cache_event_type type, const cobj *obj, const cobj *prev) {
   if (type != EV_DELETED) return;
   const json_t *ref = controller_of(obj->obj);
-  const char *kind = jstr(ref, "kind");
+  const char *kind = json_path_str(ref, "kind");
   if (!ref || !kind || strcmp(kind, "ReplicaSet")) return;
-  cobj *rs = cache_get(api_cache(), rsr->bucket, obj_ns(obj->obj), jstr(ref, "name"));
+  cobj *rs = cache_get(api_cache(), rsr->bucket, obj_ns(obj->obj), json_path_str(ref, "name"));
   if (rs) enqueue_owner_deployment(rs->obj);
   cobj_unref(rs);
 }
@@ -81,7 +82,7 @@ static void replace_d(dsync *s, json_t *stored) {
 
 void save_deployment(dsync *s, json_t *desired) {
   int code;
-  if (!json_equal(jpath(desired, "metadata.annotations"), jpath(s->d, "metadata.annotations"))) {
+  if (!json_equal(json_path(desired, "metadata.annotations"), json_path(s->d, "metadata.annotations"))) {
     replace_d(s, update_object(dr, desired, false, &code));
     if (s->failed) {
       json_decref(desired);
@@ -100,7 +101,7 @@ void save_deployment(dsync *s, json_t *desired) {
 /* ---- the new ReplicaSet ---- */
 
 static bool has_progress_deadline(const json_t *d) {
-  long long p = jint(d, "spec.progressDeadlineSeconds", -1);
+  long long p = json_path_int(d, "spec.progressDeadlineSeconds", -1);
   return p >= 0 && p != INT_MAX;
 }
 
@@ -118,7 +119,7 @@ static int by_creation(const void *a, const void *b) {
 
 /* NewRSNewReplicas: how big the new ReplicaSet may be now. */
 static long long new_rs_new_replicas(const dsync *s, long long new_current) {
-  long long replicas = jint(s->d, "spec.replicas", 1);
+  long long replicas = json_path_int(s->d, "spec.replicas", 1);
   if (!deployment_is_rolling(s->d)) return replicas;
   long long current = 0;
   for (size_t i = 0; i < s->nrs; i++) current += (int)i == s->new_rs ? 0 : rs_spec_replicas(s->rs[i]);
@@ -134,9 +135,9 @@ static long long new_rs_new_replicas(const dsync *s, long long new_current) {
 static void sync_existing_new_rs(dsync *s, const char *new_revision) {
   json_t *copy = json_deep_copy(s->rs[s->new_rs]);
   bool changed = set_new_rs_annotations(s->d, copy, new_revision, true);
-  json_t *mrs = jpath(s->d, "spec.minReadySeconds");
-  if (!json_equal(jpath(copy, "spec.minReadySeconds"), mrs)) {
-    if (mrs) json_object_set(jobj(copy, "spec"), "minReadySeconds", mrs);
+  const json_t *mrs = json_path(s->d, "spec.minReadySeconds");
+  if (!json_equal(json_path(copy, "spec.minReadySeconds"), mrs)) {
+    if (mrs) json_object_set_new(jobj(copy, "spec"), "minReadySeconds", json_deep_copy(mrs));
     else json_object_del(jobj(copy, "spec"), "minReadySeconds");
     changed = true;
   }
@@ -148,7 +149,7 @@ static void sync_existing_new_rs(dsync *s, const char *new_revision) {
   }
   json_decref(copy);
   json_t *d = json_deep_copy(s->d);
-  const char *rev = json_string_value(json_object_get(jpath(s->rs[s->new_rs], "metadata.annotations"), REVISION_ANNOTATION));
+  const char *rev = json_string_value(json_object_get(json_path(s->rs[s->new_rs], "metadata.annotations"), REVISION_ANNOTATION));
   bool needs = rev && set_deployment_revision(d, rev);
   if (has_progress_deadline(d) && !cond_get(jobj(d, "status"), "Progressing")) {
     char msg[400];
@@ -162,10 +163,10 @@ static void sync_existing_new_rs(dsync *s, const char *new_revision) {
 
 static json_t *new_rs_object(const dsync *s, char *name, size_t namelen) {
   char hash[16];
-  pod_template_hash(jpath(s->d, "spec.template"), jpath(s->d, "status.collisionCount"), hash, sizeof hash);
-  json_t *tmpl = json_deep_copy(jpath(s->d, "spec.template"));
+  pod_template_hash(json_path(s->d, "spec.template"), json_path(s->d, "status.collisionCount"), hash, sizeof hash);
+  json_t *tmpl = json_deep_copy(json_path(s->d, "spec.template"));
   json_object_set_new(jobj(jobj(tmpl, "metadata"), "labels"), POD_TEMPLATE_HASH_LABEL, json_string(hash));
-  json_t *sel = json_deep_copy(jpath(s->d, "spec.selector"));
+  json_t *sel = json_deep_copy(json_path(s->d, "spec.selector"));
   json_object_set_new(jobj(sel, "matchLabels"), POD_TEMPLATE_HASH_LABEL, json_string(hash));
   snprintf(name, namelen, "%s-%s", obj_name(s->d), hash);
   json_t *rs = json_pack("{s:s,s:s,s:{s:s,s:s,s:[o],s:O},s:{s:i,s:o,s:o}}", "apiVersion", "apps/v1", "kind",
@@ -173,15 +174,15 @@ static json_t *new_rs_object(const dsync *s, char *name, size_t namelen) {
                          controller_ref(s->d), "labels",
                          json_object_get(json_object_get(tmpl, "metadata"), "labels"), "spec", "replicas", 0,
                          "selector", sel, "template", tmpl);
-  json_t *mrs = jpath(s->d, "spec.minReadySeconds");
-  if (mrs) json_object_set(json_object_get(rs, "spec"), "minReadySeconds", mrs);
+  const json_t *mrs = json_path(s->d, "spec.minReadySeconds");
+  if (mrs) json_object_set_new(json_object_get(rs, "spec"), "minReadySeconds", json_deep_copy(mrs));
   return rs;
 }
 
 static void bump_collision_count(dsync *s) {
   json_t *d = json_deep_copy(s->d);
   json_object_set_new(jobj(d, "status"), "collisionCount",
-                      json_integer(jint(s->d, "status.collisionCount", 0) + 1));
+                      json_integer(json_path_int(s->d, "status.collisionCount", 0) + 1));
   save_deployment(s, d);
   s->failed = true; /* try again with the new hash */
 }
@@ -199,8 +200,8 @@ static void create_new_rs(dsync *s, const char *new_revision) {
   if (res.code == 409) {
     cobj *ex = cache_get(api_cache(), rsr->bucket, obj_ns(s->d), name);
     const json_t *ref = ex ? controller_of(ex->obj) : NULL;
-    if (ref && !strcmp(jstr(ref, "uid") ? jstr(ref, "uid") : "", obj_uid(s->d)) &&
-        templates_equal_ignore_hash(jpath(ex->obj, "spec.template"), jpath(s->d, "spec.template"))) {
+    if (ref && !strcmp(json_path_str(ref, "uid") ? json_path_str(ref, "uid") : "", obj_uid(s->d)) &&
+        templates_equal_ignore_hash(json_path(ex->obj, "spec.template"), json_path(s->d, "spec.template"))) {
       created = json_deep_copy(ex->obj);
       already = true;
     }
@@ -214,7 +215,7 @@ static void create_new_rs(dsync *s, const char *new_revision) {
     json_t *body = api_result_json(&res);
     char msg[900];
     snprintf(msg, sizeof msg, "Failed to create new replica set \"%s\": %s", name,
-             jstr(body, "message") ? jstr(body, "message") : "unknown error");
+             json_path_str(body, "message") ? json_path_str(body, "message") : "unknown error");
     json_decref(body);
     api_result_clear(&res);
     event_record(s->d, DEPLOYMENT_COMPONENT, "Warning", "ReplicaSetCreateError", "%s", msg);
@@ -249,7 +250,7 @@ void sync_revision_and_new_rs(dsync *s, bool create) {
   qsort(s->rs, s->nrs, sizeof *s->rs, by_creation);
   s->new_rs = -1;
   for (size_t i = 0; i < s->nrs; i++)
-    if (templates_equal_ignore_hash(jpath(s->rs[i], "spec.template"), jpath(s->d, "spec.template"))) {
+    if (templates_equal_ignore_hash(json_path(s->rs[i], "spec.template"), json_path(s->d, "spec.template"))) {
       s->new_rs = (int)i;
       break;
     }
@@ -267,7 +268,7 @@ void sync_revision_and_new_rs(dsync *s, bool create) {
 static long long sum_status(const dsync *s, const char *field, bool only_new) {
   long long n = 0;
   for (size_t i = 0; i < s->nrs; i++)
-    if (!only_new || (int)i == s->new_rs) n += jint(s->rs[i], field, 0);
+    if (!only_new || (int)i == s->new_rs) n += json_path_int(s->rs[i], field, 0);
   return n;
 }
 
@@ -282,17 +283,17 @@ static json_t *calculate_status(const dsync *s) {
   for (size_t i = 0; i < s->nrs; i++) total += rs_spec_replicas(s->rs[i]);
   long long unavailable = total - available > 0 ? total - available : 0;
   json_t *st = json_object();
-  set_count(st, "observedGeneration", jint(s->d, "metadata.generation", 0));
+  set_count(st, "observedGeneration", json_path_int(s->d, "metadata.generation", 0));
   set_count(st, "replicas", sum_status(s, "status.replicas", false));
   set_count(st, "updatedReplicas", s->new_rs >= 0 ? sum_status(s, "status.replicas", true) : 0);
   set_count(st, "readyReplicas", sum_status(s, "status.readyReplicas", false));
   set_count(st, "availableReplicas", available);
   set_count(st, "unavailableReplicas", unavailable);
-  json_t *cc = jpath(s->d, "status.collisionCount");
-  if (cc) json_object_set(st, "collisionCount", cc);
-  json_t *conds = jpath(s->d, "status.conditions");
+  const json_t *cc = json_path(s->d, "status.collisionCount");
+  if (cc) json_object_set_new(st, "collisionCount", json_deep_copy(cc));
+  const json_t *conds = json_path(s->d, "status.conditions");
   if (conds) json_object_set_new(st, "conditions", json_deep_copy(conds));
-  if (available >= jint(s->d, "spec.replicas", 1) - deployment_max_unavailable(s->d))
+  if (available >= json_path_int(s->d, "spec.replicas", 1) - deployment_max_unavailable(s->d))
     cond_set(st, "Available", "True", "MinimumReplicasAvailable", "Deployment has minimum availability.", true);
   else
     cond_set(st, "Available", "False", "MinimumReplicasUnavailable", "Deployment does not have minimum availability.",
@@ -315,10 +316,10 @@ void sync_deployment_status(dsync *s) { write_status(s, calculate_status(s)); }
 static bool timed_out(const json_t *d, const json_t *st) {
   if (!has_progress_deadline(d)) return false;
   json_t *c = cond_get(st, "Progressing");
-  const char *reason = jstr(c, "reason");
+  const char *reason = json_path_str(c, "reason");
   if (!c || !reason || !strcmp(reason, "NewReplicaSetAvailable")) return false;
   if (!strcmp(reason, "ProgressDeadlineExceeded")) return true;
-  return parse_time(jstr(c, "lastUpdateTime")) + jint(d, "spec.progressDeadlineSeconds", 600) < time(NULL);
+  return rfc3339_seconds(json_path_str(c, "lastUpdateTime")) + json_path_int(d, "spec.progressDeadlineSeconds", 600) < time(NULL);
 }
 
 /* The first ReplicaFailure of the new ReplicaSet, else of any. */
@@ -326,7 +327,7 @@ static const json_t *replica_failure(const dsync *s) {
   for (int pass = 0; pass < 2; pass++)
     for (size_t i = 0; i < s->nrs; i++) {
       if (pass == 0 && (int)i != s->new_rs) continue;
-      const json_t *c = cond_get(jpath(s->rs[i], "status"), "ReplicaFailure");
+      const json_t *c = cond_get(json_path(s->rs[i], "status"), "ReplicaFailure");
       if (c) return c;
     }
   return NULL;
@@ -336,9 +337,9 @@ static const json_t *replica_failure(const dsync *s) {
 static void requeue_stuck(dsync *s, const json_t *st) {
   json_t *c = cond_get(json_object_get(s->d, "status"), "Progressing");
   if (!has_progress_deadline(s->d) || !c) return;
-  const char *reason = jstr(c, "reason");
+  const char *reason = json_path_str(c, "reason");
   if (deployment_complete(s->d, st) || (reason && !strcmp(reason, "ProgressDeadlineExceeded"))) return;
-  long long after = parse_time(jstr(c, "lastUpdateTime")) + jint(s->d, "spec.progressDeadlineSeconds", 600) - time(NULL);
+  long long after = rfc3339_seconds(json_path_str(c, "lastUpdateTime")) + json_path_int(s->d, "spec.progressDeadlineSeconds", 600) - time(NULL);
   long ms = after < 1 ? 1000 : (long)after * 1000 + 100;
   if (s->requeue < 0 || ms < s->requeue) s->requeue = ms;
 }
@@ -347,8 +348,8 @@ void sync_rollout_status(dsync *s) {
   json_t *st = calculate_status(s);
   if (!has_progress_deadline(s->d)) cond_remove(st, "Progressing");
   json_t *cur = cond_get(json_object_get(s->d, "status"), "Progressing");
-  const char *cur_reason = jstr(cur, "reason");
-  bool complete_already = jint(st, "replicas", 0) == jint(st, "updatedReplicas", 0) && cur_reason &&
+  const char *cur_reason = json_path_str(cur, "reason");
+  bool complete_already = json_path_int(st, "replicas", 0) == json_path_int(st, "updatedReplicas", 0) && cur_reason &&
                           !strcmp(cur_reason, "NewReplicaSetAvailable");
   const char *new_name = s->new_rs >= 0 ? obj_name(s->rs[s->new_rs]) : NULL;
   char msg[500];
@@ -360,9 +361,9 @@ void sync_rollout_status(dsync *s) {
       if (new_name) snprintf(msg, sizeof msg, "ReplicaSet \"%s\" is progressing.", new_name);
       else snprintf(msg, sizeof msg, "Deployment \"%s\" is progressing.", obj_name(s->d));
       char *keep = NULL;
-      const char *cst = jstr(cur, "status");
-      if (cur && cst && !strcmp(cst, "True") && jstr(cur, "lastTransitionTime"))
-        keep = strdup(jstr(cur, "lastTransitionTime"));
+      const char *cst = json_path_str(cur, "status");
+      if (cur && cst && !strcmp(cst, "True") && json_path_str(cur, "lastTransitionTime"))
+        keep = strdup(json_path_str(cur, "lastTransitionTime"));
       cond_remove(st, "Progressing");
       cond_set(st, "Progressing", "True", "ReplicaSetUpdated", msg, true);
       if (keep) json_object_set_new(cond_get(st, "Progressing"), "lastTransitionTime", json_string(keep));
@@ -374,10 +375,10 @@ void sync_rollout_status(dsync *s) {
   }
   const json_t *rf = replica_failure(s);
   if (rf) {
-    const char *t = jstr(rf, "lastTransitionTime");
+    const char *t = json_path_str(rf, "lastTransitionTime");
     json_t *c = cond_get(st, "ReplicaFailure");
-    if (!c || strcmp(jstr(c, "status") ? jstr(c, "status") : "", jstr(rf, "status") ? jstr(rf, "status") : "") ||
-        strcmp(jstr(c, "reason") ? jstr(c, "reason") : "", jstr(rf, "reason") ? jstr(rf, "reason") : "")) {
+    if (!c || strcmp(json_path_str(c, "status") ? json_path_str(c, "status") : "", json_path_str(rf, "status") ? json_path_str(rf, "status") : "") ||
+        strcmp(json_path_str(c, "reason") ? json_path_str(c, "reason") : "", json_path_str(rf, "reason") ? json_path_str(rf, "reason") : "")) {
       cond_remove(st, "ReplicaFailure");
       json_t *conds = json_object_get(st, "conditions");
       if (!conds) json_object_set_new(st, "conditions", conds = json_array());
@@ -402,10 +403,10 @@ void sync_rollout_status(dsync *s) {
 static void check_paused_conditions(dsync *s) {
   if (!has_progress_deadline(s->d)) return;
   json_t *c = cond_get(json_object_get(s->d, "status"), "Progressing");
-  const char *reason = jstr(c, "reason");
+  const char *reason = json_path_str(c, "reason");
   if (reason && !strcmp(reason, "ProgressDeadlineExceeded")) return;
   bool paused_cond = reason && !strcmp(reason, "DeploymentPaused");
-  bool paused = json_is_true(jpath(s->d, "spec.paused"));
+  bool paused = json_is_true(json_path(s->d, "spec.paused"));
   if (paused == paused_cond) return;
   json_t *d = json_deep_copy(s->d);
   if (paused) cond_set(jobj(d, "status"), "Progressing", "Unknown", "DeploymentPaused", "Deployment is paused", true);
@@ -443,7 +444,7 @@ static long sync_deployment(void *ctx, const char *key) {
     sync_deployment_status(&s);
   } else {
     check_paused_conditions(&s);
-    if (json_is_true(jpath(s.d, "spec.paused")) || is_scaling_event(&s)) sync_scale(&s);
+    if (json_is_true(json_path(s.d, "spec.paused")) || is_scaling_event(&s)) sync_scale(&s);
     else if (deployment_is_rolling(s.d)) rollout_rolling(&s);
     else rollout_recreate(&s);
   }

@@ -15,9 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-long long rs_spec_replicas(const json_t *rs) { return jint(rs, "spec.replicas", 1); }
+long long rs_spec_replicas(const json_t *rs) { return json_path_int(rs, "spec.replicas", 1); }
 
-static long long d_replicas(const dsync *s) { return jint(s->d, "spec.replicas", 1); }
+static long long d_replicas(const dsync *s) { return json_path_int(s->d, "spec.replicas", 1); }
 
 bool scale_rs(dsync *s, size_t i, long long size) {
   json_t *rs = s->rs[i];
@@ -46,7 +46,7 @@ bool scale_rs(dsync *s, size_t i, long long size) {
 static long long sum_replicas(const dsync *s, bool old_only, const char *field) {
   long long n = 0;
   for (size_t i = 0; i < s->nrs; i++)
-    if (!old_only || (int)i != s->new_rs) n += jint(s->rs[i], field, 0);
+    if (!old_only || (int)i != s->new_rs) n += json_path_int(s->rs[i], field, 0);
   return n;
 }
 
@@ -87,7 +87,7 @@ static long long cleanup_unhealthy(dsync *s, long long max_cleanup) {
   long long total = 0;
   for (size_t k = 0; k < n && total < max_cleanup; k++) {
     json_t *rs = s->rs[idx[k]];
-    long long replicas = rs_spec_replicas(rs), avail = jint(rs, "status.availableReplicas", 0);
+    long long replicas = rs_spec_replicas(rs), avail = json_path_int(rs, "status.availableReplicas", 0);
     if (replicas == 0 || replicas == avail) continue;
     long long down = max_cleanup - total < replicas - avail ? max_cleanup - total : replicas - avail;
     scale_rs(s, idx[k], replicas - down);
@@ -119,7 +119,7 @@ static bool reconcile_old_rs(dsync *s) {
   long long all = sum_spec(s, false);
   long long min_available = d_replicas(s) - deployment_max_unavailable(s->d);
   json_t *nrs = s->rs[s->new_rs];
-  long long new_unavailable = rs_spec_replicas(nrs) - jint(nrs, "status.availableReplicas", 0);
+  long long new_unavailable = rs_spec_replicas(nrs) - json_path_int(nrs, "status.availableReplicas", 0);
   long long max_scaled_down = all - min_available - new_unavailable;
   if (max_scaled_down <= 0) return false;
   long long cleaned = cleanup_unhealthy(s, max_scaled_down);
@@ -146,11 +146,11 @@ static bool old_pods_running(const dsync *s) {
   for (size_t i = 0; i < s->pods.n; i++) {
     const json_t *p = s->pods.items[i]->obj;
     const json_t *ref = controller_of(p);
-    const char *uid = jstr(ref, "uid");
+    const char *uid = json_path_str(ref, "uid");
     if (!uid || (new_uid && !strcmp(uid, new_uid))) continue;
     for (size_t k = 0; k < s->nrs; k++)
       if (!strcmp(uid, obj_uid(s->rs[k]))) {
-        const char *phase = jstr(p, "status.phase");
+        const char *phase = json_path_str(p, "status.phase");
         if (!phase || (strcmp(phase, "Failed") && strcmp(phase, "Succeeded"))) return true;
       }
   }
@@ -179,7 +179,7 @@ bool is_scaling_event(dsync *s) {
   sync_revision_and_new_rs(s, false);
   for (size_t i = 0; i < s->nrs; i++) {
     if (rs_spec_replicas(s->rs[i]) == 0) continue;
-    const char *want = json_string_value(json_object_get(jpath(s->rs[i], "metadata.annotations"),
+    const char *want = json_string_value(json_object_get(json_path(s->rs[i], "metadata.annotations"),
                                                          DESIRED_REPLICAS_ANNOTATION));
     if (want && atoll(want) != d_replicas(s)) return true;
   }
@@ -189,9 +189,9 @@ bool is_scaling_event(dsync *s) {
 static bool is_saturated(const dsync *s) {
   if (s->new_rs < 0) return false;
   const json_t *rs = s->rs[s->new_rs];
-  const char *want = json_string_value(json_object_get(jpath(rs, "metadata.annotations"), DESIRED_REPLICAS_ANNOTATION));
+  const char *want = json_string_value(json_object_get(json_path(rs, "metadata.annotations"), DESIRED_REPLICAS_ANNOTATION));
   long long r = d_replicas(s);
-  return want && rs_spec_replicas(rs) == r && atoll(want) == r && jint(rs, "status.availableReplicas", 0) == r;
+  return want && rs_spec_replicas(rs) == r && atoll(want) == r && json_path_int(rs, "status.availableReplicas", 0) == r;
 }
 
 typedef struct {
@@ -257,7 +257,7 @@ static void scale(dsync *s) {
 void sync_scale(dsync *s) {
   sync_revision_and_new_rs(s, false);
   scale(s);
-  if (json_is_true(jpath(s->d, "spec.paused"))) cleanup_deployment(s);
+  if (json_is_true(json_path(s->d, "spec.paused"))) cleanup_deployment(s);
   sync_deployment_status(s);
 }
 
@@ -271,7 +271,7 @@ static int by_revision(const void *a, const void *b) {
 }
 
 void cleanup_deployment(dsync *s) {
-  json_t *limit = jpath(s->d, "spec.revisionHistoryLimit");
+  const json_t *limit = json_path(s->d, "spec.revisionHistoryLimit");
   if (!json_is_integer(limit)) return;
   json_t *old[s->nrs + 1];
   size_t n = 0;
@@ -282,8 +282,8 @@ void cleanup_deployment(dsync *s) {
   qsort(old, n, sizeof *old, by_revision);
   for (long long i = 0; i < diff; i++) {
     const json_t *rs = old[i];
-    if (jint(rs, "status.replicas", 0) != 0 || rs_spec_replicas(rs) != 0 ||
-        jint(rs, "metadata.generation", 0) > jint(rs, "status.observedGeneration", 0))
+    if (json_path_int(rs, "status.replicas", 0) != 0 || rs_spec_replicas(rs) != 0 ||
+        json_path_int(rs, "metadata.generation", 0) > json_path_int(rs, "status.observedGeneration", 0))
       continue;
     api_opts o = {0};
     api_result res = api_delete(rs_resource(), obj_ns(rs), obj_name(rs), NULL, &o);

@@ -40,24 +40,24 @@ void resolve_fenceposts(const json_t *max_surge, const json_t *max_unavailable, 
 }
 
 bool deployment_is_rolling(const json_t *d) {
-  const char *t = jstr(d, "spec.strategy.type");
+  const char *t = json_path_str(d, "spec.strategy.type");
   return t && !strcmp(t, "RollingUpdate");
 }
 
 long long deployment_max_surge(const json_t *d) {
   if (!deployment_is_rolling(d)) return 0;
   long long s, u;
-  resolve_fenceposts(jpath(d, "spec.strategy.rollingUpdate.maxSurge"),
-                     jpath(d, "spec.strategy.rollingUpdate.maxUnavailable"), jint(d, "spec.replicas", 1), &s, &u);
+  resolve_fenceposts(json_path(d, "spec.strategy.rollingUpdate.maxSurge"),
+                     json_path(d, "spec.strategy.rollingUpdate.maxUnavailable"), json_path_int(d, "spec.replicas", 1), &s, &u);
   return s;
 }
 
 long long deployment_max_unavailable(const json_t *d) {
-  long long replicas = jint(d, "spec.replicas", 1);
+  long long replicas = json_path_int(d, "spec.replicas", 1);
   if (!deployment_is_rolling(d) || replicas == 0) return 0;
   long long s, u;
-  resolve_fenceposts(jpath(d, "spec.strategy.rollingUpdate.maxSurge"),
-                     jpath(d, "spec.strategy.rollingUpdate.maxUnavailable"), replicas, &s, &u);
+  resolve_fenceposts(json_path(d, "spec.strategy.rollingUpdate.maxSurge"),
+                     json_path(d, "spec.strategy.rollingUpdate.maxUnavailable"), replicas, &s, &u);
   return u > replicas ? replicas : u;
 }
 
@@ -135,7 +135,7 @@ bool templates_equal_ignore_hash(const json_t *a, const json_t *b) {
 }
 
 long long revision_of(const json_t *obj) {
-  const char *v = json_string_value(json_object_get(jpath(obj, "metadata.annotations"), REVISION_ANNOTATION));
+  const char *v = json_string_value(json_object_get(json_path(obj, "metadata.annotations"), REVISION_ANNOTATION));
   return v ? atoll(v) : 0;
 }
 
@@ -164,7 +164,7 @@ bool set_new_rs_annotations(const json_t *d, json_t *rs, const char *new_revisio
   bool changed = false;
   const char *key;
   json_t *v;
-  json_object_foreach(jpath(d, "metadata.annotations"), key, v) {
+  json_object_foreach((json_t *)json_path(d, "metadata.annotations"), key, v) { /* read only */
     if (skip_copy(key) || !json_is_string(v)) continue;
     changed |= set_annotation(rs, key, json_string_value(v));
   }
@@ -200,14 +200,14 @@ bool set_new_rs_annotations(const json_t *d, json_t *rs, const char *new_revisio
   }
   free(old_rev);
   if (!exists) {
-    long long replicas = jint(d, "spec.replicas", 1);
+    long long replicas = json_path_int(d, "spec.replicas", 1);
     changed |= set_replicas_annotations(rs, replicas, replicas + deployment_max_surge(d));
   }
   return changed;
 }
 
 bool replicas_annotations_need_update(const json_t *rs, long long desired, long long max) {
-  const json_t *ann = jpath(rs, "metadata.annotations");
+  const json_t *ann = json_path(rs, "metadata.annotations");
   const char *ds = json_string_value(json_object_get(ann, DESIRED_REPLICAS_ANNOTATION));
   const char *ms = json_string_value(json_object_get(ann, MAX_REPLICAS_ANNOTATION));
   char want_d[32], want_m[32];
@@ -228,18 +228,18 @@ bool set_replicas_annotations(json_t *rs, long long desired, long long max) {
 /* getReplicaSetFraction: this RS's share of a resize, from the size the
  * Deployment had (max-replicas annotation) when the RS was last scaled. */
 static long long rs_fraction(const json_t *rs, const json_t *d) {
-  long long rs_replicas = jint(rs, "spec.replicas", 0);
-  long long d_replicas = jint(d, "spec.replicas", 1);
+  long long rs_replicas = json_path_int(rs, "spec.replicas", 0);
+  long long d_replicas = json_path_int(d, "spec.replicas", 1);
   if (d_replicas == 0) return -rs_replicas;
   long long deployment_replicas = d_replicas + deployment_max_surge(d);
-  const char *ms = json_string_value(json_object_get(jpath(rs, "metadata.annotations"), MAX_REPLICAS_ANNOTATION));
-  long long annotated = ms ? atoll(ms) : jint(d, "status.replicas", 0);
+  const char *ms = json_string_value(json_object_get(json_path(rs, "metadata.annotations"), MAX_REPLICAS_ANNOTATION));
+  long long annotated = ms ? atoll(ms) : json_path_int(d, "status.replicas", 0);
   double size = annotated ? (double)(rs_replicas * deployment_replicas) / (double)annotated : 0;
   return (long long)llround(size) - rs_replicas;
 }
 
 long long rs_proportion(const json_t *rs, const json_t *d, long long to_add, long long added) {
-  if (!rs || jint(rs, "spec.replicas", 0) == 0 || to_add == 0 || to_add == added) return 0;
+  if (!rs || json_path_int(rs, "spec.replicas", 0) == 0 || to_add == 0 || to_add == added) return 0;
   long long fraction = rs_fraction(rs, d);
   long long allowed = to_add - added;
   if (to_add > 0) return fraction < allowed ? fraction : allowed;
@@ -247,17 +247,17 @@ long long rs_proportion(const json_t *rs, const json_t *d, long long to_add, lon
 }
 
 bool deployment_complete(const json_t *d, const json_t *st) {
-  long long replicas = jint(d, "spec.replicas", 1);
-  return jint(st, "updatedReplicas", 0) == replicas && jint(st, "replicas", 0) == replicas &&
-         jint(st, "availableReplicas", 0) == replicas &&
-         jint(st, "observedGeneration", 0) >= jint(d, "metadata.generation", 0);
+  long long replicas = json_path_int(d, "spec.replicas", 1);
+  return json_path_int(st, "updatedReplicas", 0) == replicas && json_path_int(st, "replicas", 0) == replicas &&
+         json_path_int(st, "availableReplicas", 0) == replicas &&
+         json_path_int(st, "observedGeneration", 0) >= json_path_int(d, "metadata.generation", 0);
 }
 
 bool deployment_progressing(const json_t *d, const json_t *ns) {
-  const json_t *os = jpath(d, "status");
-  long long old_old = jint(os, "replicas", 0) - jint(os, "updatedReplicas", 0);
-  long long new_old = jint(ns, "replicas", 0) - jint(ns, "updatedReplicas", 0);
-  return jint(ns, "updatedReplicas", 0) > jint(os, "updatedReplicas", 0) ||
-         jint(ns, "readyReplicas", 0) > jint(os, "readyReplicas", 0) || old_old > new_old ||
-         jint(ns, "availableReplicas", 0) > jint(os, "availableReplicas", 0);
+  const json_t *os = json_path(d, "status");
+  long long old_old = json_path_int(os, "replicas", 0) - json_path_int(os, "updatedReplicas", 0);
+  long long new_old = json_path_int(ns, "replicas", 0) - json_path_int(ns, "updatedReplicas", 0);
+  return json_path_int(ns, "updatedReplicas", 0) > json_path_int(os, "updatedReplicas", 0) ||
+         json_path_int(ns, "readyReplicas", 0) > json_path_int(os, "readyReplicas", 0) || old_old > new_old ||
+         json_path_int(ns, "availableReplicas", 0) > json_path_int(os, "availableReplicas", 0);
 }

@@ -10,6 +10,7 @@
 #include "controllers.h"
 #include "events.h"
 #include "pod_util.h"
+#include "timestamp.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -100,7 +101,7 @@ static json_t *compute_subsets(const json_t *svc, long long *trigger) {
   service_pods(svc, &pods);
   pod_addr *addrs = calloc(pods.n + 1, sizeof *addrs);
   size_t n = 0;
-  *trigger = time_parse(json_string_value(json_object_get(json_object_get(svc, "metadata"), "creationTimestamp")));
+  *trigger = rfc3339_seconds(json_string_value(json_object_get(json_object_get(svc, "metadata"), "creationTimestamp")));
   for (size_t i = 0; i < pods.n; i++) {
     const json_t *pod = pods.items[i]->obj;
     if (!pod_in_endpoints(pod, true) || (!tolerate && obj_deleting(pod))) continue;
@@ -119,7 +120,7 @@ static json_t *compute_subsets(const json_t *svc, long long *trigger) {
     json_t *cond;
     json_array_foreach(json_object_get(json_object_get(pod, "status"), "conditions"), k, cond) {
       const char *type = json_string_value(json_object_get(cond, "type"));
-      long long t = time_parse(json_string_value(json_object_get(cond, "lastTransitionTime")));
+      long long t = rfc3339_seconds(json_string_value(json_object_get(cond, "lastTransitionTime")));
       if (type && !strcmp(type, "Ready") && t > *trigger) *trigger = t;
     }
     n++;
@@ -193,7 +194,7 @@ static long sync_service(const char *key) {
     if (!json_is_object(ann)) json_object_set_new(md, "annotations", ann = json_object());
     if (trigger > 0) {
       char ts[40];
-      time_format(trigger, ts, sizeof ts);
+      rfc3339_format(trigger, ts, sizeof ts);
       json_object_set_new(ann, "endpoints.kubernetes.io/last-change-trigger-time", json_string(ts));
     } else {
       json_object_del(ann, "endpoints.kubernetes.io/last-change-trigger-time");

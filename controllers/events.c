@@ -6,6 +6,7 @@
 #include "api.h"
 #include "log.h"
 #include "strmap.h"
+#include "timestamp.h"
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -94,7 +95,7 @@ void event_record(const json_t *involved, const char *component, const char *typ
   if (!er) return;
 
   char ts[40];
-  api_now_rfc3339(ts, sizeof ts);
+  rfc3339_now(ts, sizeof ts);
   time_t now = time(NULL);
   size_t klen = strlen(uid ? uid : name) + strlen(type) + strlen(reason) + strlen(msg) + 4;
   char *key = malloc(klen);

@@ -17,6 +17,7 @@
 #include "informer.h"
 #include "log.h"
 #include "workqueue.h"
+#include "finalizers.h"
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,19 +52,10 @@ static const json_t *owner_refs(const json_t *obj) {
   return json_object_get(json_object_get(obj, "metadata"), "ownerReferences");
 }
 
-static bool has_finalizer(const json_t *obj, const char *f) {
-  size_t i;
-  json_t *v;
-  json_array_foreach(json_object_get(json_object_get(obj, "metadata"), "finalizers"), i, v) {
-    if (json_is_string(v) && !strcmp(json_string_value(v), f)) return true;
-  }
-  return false;
-}
-
 static void on_event(void *ctx, cache_event_type type, const cobj *obj, const cobj *prev) {
   const json_t *md = json_object_get(obj->obj, "metadata");
   if (type != EV_DELETED && json_object_get(md, "deletionTimestamp") &&
-      (has_finalizer(obj->obj, "orphan") || has_finalizer(obj->obj, "foregroundDeletion")))
+      (finalizers_has(obj->obj, "orphan") || finalizers_has(obj->obj, "foregroundDeletion")))
     enqueue("owner", obj);
   if (type == EV_DELETED) enqueue_gone(obj);
   if (type == EV_ADDED && json_array_size(owner_refs(obj->obj))) enqueue("dep", obj);
@@ -153,7 +145,7 @@ static void delete_obj(const resource *r, const cobj *o, const char *policy) {
 /* Being deleted in the foreground: waiting for its dependents to go. */
 static bool deleting_dependents(const json_t *obj) {
   return json_object_get(json_object_get(obj, "metadata"), "deletionTimestamp") &&
-         has_finalizer(obj, "foregroundDeletion");
+         finalizers_has(obj, "foregroundDeletion");
 }
 
 static void process_dependent(const resource *r, const cobj *o);
@@ -179,12 +171,7 @@ static void handle_blocking(const resource *r, const cobj *dep, void *p) {
 }
 
 static void remove_finalizer(const resource *r, const cobj *o, const char *f) {
-  json_t *keep = json_array();
-  size_t i;
-  json_t *v;
-  json_array_foreach(json_object_get(json_object_get(o->obj, "metadata"), "finalizers"), i, v) {
-    if (!json_is_string(v) || strcmp(json_string_value(v), f)) json_array_append(keep, v);
-  }
+  json_t *keep = finalizers_without(o->obj, f);
   char rv[32];
   snprintf(rv, sizeof rv, "%lld", (long long)o->rev);
   merge_patch(r, o, json_pack("{s:{s:o,s:s}}", "metadata", "finalizers", keep, "resourceVersion", rv));
@@ -195,12 +182,12 @@ static bool process_owner(const resource *r, cobj *o) {
   const char *uid = json_string_value(json_object_get(json_object_get(o->obj, "metadata"), "uid"));
   if (!uid || !json_object_get(json_object_get(o->obj, "metadata"), "deletionTimestamp")) return false;
   const char *ns = r->ref.namespaced ? ns_of(o) : "";
-  if (has_finalizer(o->obj, "orphan")) {
+  if (finalizers_has(o->obj, "orphan")) {
     for_dependents(ns, uid, drop_ref, (void *)uid);
     remove_finalizer(r, o, "orphan");
     return false;
   }
-  if (has_finalizer(o->obj, "foregroundDeletion")) {
+  if (finalizers_has(o->obj, "foregroundDeletion")) {
     blocking_ctx b = {uid, 0};
     for_dependents(ns, uid, handle_blocking, &b);
     if (b.n) return true;
@@ -284,8 +271,8 @@ static void process_dependent(const resource *r, const cobj *o) {
     return;
   }
   delete_obj(r, o,
-             has_finalizer(o->obj, "orphan")                ? "Orphan"
-             : has_finalizer(o->obj, "foregroundDeletion") ? "Foreground"
+             finalizers_has(o->obj, "orphan")                ? "Orphan"
+             : finalizers_has(o->obj, "foregroundDeletion") ? "Foreground"
                                                            : "Background");
 }
 

@@ -12,7 +12,7 @@
 
 static const resource *revisions_resource(void) { return registry_find("apps", "v1", "controllerrevisions"); }
 
-long long history_number(const json_t *rev) { return jint(rev, "revision", 0); }
+long long history_number(const json_t *rev) { return json_path_int(rev, "revision", 0); }
 
 static int by_number(const void *a, const void *b) {
   const json_t *x = (*(cobj *const *)a)->obj, *y = (*(cobj *const *)b)->obj;
@@ -39,7 +39,7 @@ void history_list(const history_owner *h, cobj_vec *out) {
  * template as Go's encoding/json gives it back (metadata.creationTimestamp
  * null), keys sorted at every level, as a map is marshalled. */
 json_t *history_data(const json_t *owner) {
-  json_t *tmpl = json_deep_copy(jpath(owner, "spec.template"));
+  json_t *tmpl = json_deep_copy(json_path(owner, "spec.template"));
   if (!tmpl) tmpl = json_object();
   json_t *md = json_object_get(tmpl, "metadata");
   if (!json_is_object(md)) json_object_set_new(tmpl, "metadata", md = json_object());
@@ -55,7 +55,7 @@ json_t *history_data(const json_t *owner) {
 
 bool history_matches(const json_t *rev, const json_t *data) { return json_equal(json_object_get(rev, "data"), (json_t *)data); }
 
-const json_t *history_template(const json_t *rev) { return jpath(rev, "data.spec.template"); }
+const json_t *history_template(const json_t *rev) { return json_path(rev, "data.spec.template"); }
 
 long long history_max_number(const cobj_vec *revs) {
   long long max = 0;
@@ -84,22 +84,23 @@ json_t *history_create(const history_owner *h, const char *hash, const char *lab
   *collision = false;
   char name[300];
   snprintf(name, sizeof name, "%.223s-%s", obj_name(h->owner), hash);
-  json_t *labels = json_deep_copy(jpath(h->owner, "spec.template.metadata.labels"));
+  json_t *labels = json_deep_copy(json_path(h->owner, "spec.template.metadata.labels"));
   if (!labels) labels = json_object();
   json_object_set_new(labels, label_key, json_string(label_value));
   json_t *rev = json_pack("{s:s,s:s,s:{s:s,s:s,s:o,s:[o]},s:O,s:I}", "apiVersion", "apps/v1", "kind",
                           "ControllerRevision", "metadata", "name", name, "namespace", obj_ns(h->owner), "labels",
                           labels, "ownerReferences", controller_ref(h->owner), "data", data,
                           "revision", (json_int_t)number);
-  json_t *ann = jpath(h->owner, "metadata.annotations");
-  if (copy_annotations && json_object_size(ann)) json_object_set(json_object_get(rev, "metadata"), "annotations", ann);
+  const json_t *ann = json_path(h->owner, "metadata.annotations");
+  if (copy_annotations && json_object_size(ann))
+    json_object_set_new(json_object_get(rev, "metadata"), "annotations", json_deep_copy(ann));
   api_opts o = {0};
   api_result res = api_create(revisions_resource(), obj_ns(h->owner), rev, &o);
   json_t *out = res.code < 300 ? api_result_json(&res) : NULL;
   if (res.code == 409) {
     cobj *ex = cache_get(api_cache(), revisions_resource()->bucket, obj_ns(h->owner), name);
     const json_t *ref = ex ? controller_of(ex->obj) : NULL;
-    if (ex && ref && !strcmp(jstr(ref, "uid") ? jstr(ref, "uid") : "", obj_uid(h->owner)) &&
+    if (ex && ref && !strcmp(json_path_str(ref, "uid") ? json_path_str(ref, "uid") : "", obj_uid(h->owner)) &&
         history_matches(ex->obj, data))
       out = json_deep_copy(ex->obj);
     else

@@ -22,6 +22,7 @@
 #include "status.h"
 #include "strmap.h"
 #include "workload.h"
+#include "timestamp.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,12 +38,6 @@
 
 static ctrl *c;
 static strmap *histories; /* key -> hpa_history; the worker thread only */
-
-static long long now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void free_history(void *v) {
   hpa_history_clear(v);
@@ -67,14 +62,14 @@ static void set_condition(json_t *status, const char *type, const char *cstatus,
   json_t *cond = NULL, *x;
   size_t i;
   json_array_foreach(conds, i, x) {
-    if (jstr(x, "type") && !strcmp(jstr(x, "type"), type)) cond = x;
+    if (json_path_str(x, "type") && !strcmp(json_path_str(x, "type"), type)) cond = x;
   }
   if (!cond) /* the fields in the order Kubernetes writes them */
     json_array_append_new(conds, cond = json_pack("{s:s,s:s,s:s}", "type", type, "status", "", "lastTransitionTime", ""));
-  const char *old = jstr(cond, "status");
+  const char *old = json_path_str(cond, "status");
   if (!old || strcmp(old, cstatus) != 0) {
     char now[40];
-    api_now_rfc3339(now, sizeof now);
+    rfc3339_now(now, sizeof now);
     json_object_set_new(cond, "lastTransitionTime", json_string(now));
   }
   json_object_set_new(cond, "status", json_string(cstatus));
@@ -89,7 +84,7 @@ static void set_status(json_t *hpa, int32_t current, int32_t desired, json_t *me
   json_t *last = json_object_get(old, "lastScaleTime");
   if (rescaled) {
     char now[40];
-    api_now_rfc3339(now, sizeof now);
+    rfc3339_now(now, sizeof now);
     json_object_set_new(st, "lastScaleTime", json_string(now));
   } else if (last && !json_is_null(last)) {
     json_object_set(st, "lastScaleTime", last);
@@ -142,8 +137,8 @@ static const resource *scale_resource(const char *group, const char *version, co
 /* Reads the target's scale; -1 with the error Kubernetes reports. */
 static int get_scale(const json_t *hpa, scale_target *t, char *err, size_t errlen) {
   memset(t, 0, sizeof *t);
-  const char *av = jstr(hpa, "spec.scaleTargetRef.apiVersion"), *kind = jstr(hpa, "spec.scaleTargetRef.kind");
-  const char *name = jstr(hpa, "spec.scaleTargetRef.name");
+  const char *av = json_path_str(hpa, "spec.scaleTargetRef.apiVersion"), *kind = json_path_str(hpa, "spec.scaleTargetRef.kind");
+  const char *name = json_path_str(hpa, "spec.scaleTargetRef.name");
   char group[256] = "", version[256] = "";
   const char *slash = av ? strchr(av, '/') : NULL;
   if (av && slash && strchr(slash + 1, '/')) {
@@ -164,7 +159,7 @@ static int get_scale(const json_t *hpa, scale_target *t, char *err, size_t errle
   api_result res = api_get(t->r, obj_ns(hpa), name ? name : "");
   if (res.code != 200) {
     json_t *st = api_result_json(&res);
-    snprintf(err, errlen, "%s", jstr(st, "message") ? jstr(st, "message") : "unable to get the target");
+    snprintf(err, errlen, "%s", json_path_str(st, "message") ? json_path_str(st, "message") : "unable to get the target");
     json_decref(st);
     api_result_clear(&res);
     return -1;
@@ -173,17 +168,17 @@ static int get_scale(const json_t *hpa, scale_target *t, char *err, size_t errle
   api_result_clear(&res);
   const json_t *paths = t->r->ref.crd ? t->r->ref.crd->scale : NULL;
   if (paths) {
-    const char *path = jstr(paths, "labelSelectorPath");
+    const char *path = json_path_str(paths, "labelSelectorPath");
     const char *sel = json_string_value(path ? crd_jsonpath_get(t->obj, path) : NULL);
-    t->spec_replicas = (int32_t)json_integer_value(crd_jsonpath_get(t->obj, jstr(paths, "specReplicasPath")));
-    t->status_replicas = (int32_t)json_integer_value(crd_jsonpath_get(t->obj, jstr(paths, "statusReplicasPath")));
+    t->spec_replicas = (int32_t)json_integer_value(crd_jsonpath_get(t->obj, json_path_str(paths, "specReplicasPath")));
+    t->status_replicas = (int32_t)json_integer_value(crd_jsonpath_get(t->obj, json_path_str(paths, "statusReplicasPath")));
     t->no_selector = !sel || !*sel;
     if (!t->no_selector) t->sel = label_selector_parse(sel, t->sel_err, sizeof t->sel_err);
   } else {
-    const json_t *sel = jpath(t->obj, "spec.selector");
+    const json_t *sel = json_path(t->obj, "spec.selector");
     bool rc = !strcmp(t->r->ref.kind, "ReplicationController");
-    t->spec_replicas = (int32_t)jint(t->obj, "spec.replicas", 1);
-    t->status_replicas = (int32_t)jint(t->obj, "status.replicas", 0);
+    t->spec_replicas = (int32_t)json_path_int(t->obj, "spec.replicas", 1);
+    t->status_replicas = (int32_t)json_path_int(t->obj, "status.replicas", 0);
     t->no_selector = rc ? !json_object_size(sel)
                         : !json_object_size(json_object_get(sel, "matchLabels")) &&
                               !json_array_size(json_object_get(sel, "matchExpressions"));
@@ -197,7 +192,7 @@ static int get_scale(const json_t *hpa, scale_target *t, char *err, size_t errle
 static int write_scale(const json_t *hpa, const scale_target *t, int32_t replicas, char *err, size_t errlen) {
   json_t *patch = json_object();
   const json_t *paths = t->r->ref.crd ? t->r->ref.crd->scale : NULL;
-  if (paths) crd_jsonpath_set(patch, jstr(paths, "specReplicasPath"), json_integer(replicas));
+  if (paths) crd_jsonpath_set(patch, json_path_str(paths, "specReplicasPath"), json_integer(replicas));
   else json_object_set_new(patch, "spec", json_pack("{s:i}", "replicas", replicas));
   char *body = json_dumps(patch, JSON_COMPACT);
   json_decref(patch);
@@ -208,7 +203,7 @@ static int write_scale(const json_t *hpa, const scale_target *t, int32_t replica
   int rc = 0;
   if (res.code >= 300) {
     json_t *st = api_result_json(&res);
-    snprintf(err, errlen, "%s", jstr(st, "message") ? jstr(st, "message") : "the update failed");
+    snprintf(err, errlen, "%s", json_path_str(st, "message") ? json_path_str(st, "message") : "the update failed");
     json_decref(st);
     rc = -1;
   }
@@ -225,7 +220,7 @@ static hpa_pod *collect_pods(const char *ns, const label_selector *sel, const ch
   cobj_vec all = {0};
   ctrl_list("", "v1", "pods", ns, &all);
   for (size_t i = 0; i < all.n; i++)
-    if (label_selector_matches(sel, jpath(all.items[i]->obj, "metadata.labels")))
+    if (label_selector_matches(sel, json_path(all.items[i]->obj, "metadata.labels")))
       cobj_vec_push(pods_out, cobj_ref(all.items[i]));
   cobj_vec_clear(&all);
   hpa_pod *pods = calloc(pods_out->n + 1, sizeof *pods);
@@ -233,25 +228,25 @@ static hpa_pod *collect_pods(const char *ns, const label_selector *sel, const ch
   for (size_t i = 0; i < pods_out->n; i++) {
     const json_t *pod = pods_out->items[i]->obj;
     hpa_pod *p = &pods[i];
-    const char *phase = jstr(pod, "status.phase");
+    const char *phase = json_path_str(pod, "status.phase");
     p->name = obj_name(pod);
     p->ignored = obj_deleting(pod) || (phase && !strcmp(phase, "Failed"));
     p->pending = phase && !strcmp(phase, "Pending");
     const json_t *ready = NULL, *cond;
     size_t k;
-    json_array_foreach(jpath(pod, "status.conditions"), k, cond) {
-      if (jstr(cond, "type") && !strcmp(jstr(cond, "type"), "Ready")) ready = cond;
+    json_array_foreach(json_path(pod, "status.conditions"), k, cond) {
+      if (json_path_str(cond, "type") && !strcmp(json_path_str(cond, "type"), "Ready")) ready = cond;
     }
-    const char *start = jstr(pod, "status.startTime");
+    const char *start = json_path_str(pod, "status.startTime");
     p->has_ready = ready && start;
-    p->ready_false = ready && jstr(ready, "status") && !strcmp(jstr(ready, "status"), "False");
-    p->start_ms = time_parse(start) * 1000;
-    p->ready_ms = time_parse(jstr(ready, "lastTransitionTime")) * 1000;
+    p->ready_false = ready && json_path_str(ready, "status") && !strcmp(json_path_str(ready, "status"), "False");
+    p->start_ms = rfc3339_seconds(start) * 1000;
+    p->ready_ms = rfc3339_seconds(json_path_str(ready, "lastTransitionTime")) * 1000;
     p->has_request = true;
     json_t *ct;
-    json_array_foreach(jpath(pod, "spec.containers"), k, ct) {
-      if (container && (!jstr(ct, "name") || strcmp(jstr(ct, "name"), container))) continue;
-      const char *q = json_string_value(json_object_get(jpath(ct, "resources.requests"), resource));
+    json_array_foreach(json_path(pod, "spec.containers"), k, ct) {
+      if (container && (!json_path_str(ct, "name") || strcmp(json_path_str(ct, "name"), container))) continue;
+      const char *q = json_string_value(json_object_get(json_path(ct, "resources.requests"), resource));
       quantity qq;
       if (q && !quantity_parse(q, &qq)) p->request += quantity_milli(&qq);
       else p->has_request = false;
@@ -285,14 +280,14 @@ typedef struct {
 static int resource_metric(const json_t *hpa, const json_t *src, const char *type, const label_selector *sel,
                            int32_t spec_replicas, metric_result *mr) {
   bool container_type = !strcmp(type, "ContainerResource");
-  const char *resource = jstr(src, "name") ? jstr(src, "name") : "";
-  const char *container = container_type ? jstr(src, "container") : NULL;
+  const char *resource = json_path_str(src, "name") ? json_path_str(src, "name") : "";
+  const char *container = container_type ? json_path_str(src, "container") : NULL;
   const json_t *target = json_object_get(src, "target");
-  const char *avg = jstr(target, "averageValue");
+  const char *avg = json_path_str(target, "averageValue");
   const json_t *util = json_object_get(target, "averageUtilization");
   mr->fail_reason = container_type ? "FailedGetContainerResourceMetric" : "FailedGetResourceMetric";
   char err[900] = "";
-  hpa_calc_opts o = {resource, TOLERANCE, CPU_INIT_MS, READINESS_DELAY_MS, now_ms()};
+  hpa_calc_opts o = {resource, TOLERANCE, CPU_INIT_MS, READINESS_DELAY_MS, wall_ms()};
   hpa_proposal p = {0};
   int rc = -1;
   json_t *current = NULL;
@@ -336,7 +331,7 @@ static int resource_metric(const json_t *hpa, const json_t *src, const char *typ
 
 static int compute_metric(const json_t *hpa, const json_t *spec, const label_selector *sel, int32_t spec_replicas,
                           metric_result *mr) {
-  const char *type = jstr(spec, "type") ? jstr(spec, "type") : "";
+  const char *type = json_path_str(spec, "type") ? json_path_str(spec, "type") : "";
   int rc;
   if (!strcmp(type, "Resource")) rc = resource_metric(hpa, json_object_get(spec, "resource"), type, sel, spec_replicas, mr);
   else if (!strcmp(type, "ContainerResource"))
@@ -346,21 +341,21 @@ static int compute_metric(const json_t *hpa, const json_t *spec, const label_sel
     snprintf(mr->err, sizeof mr->err,
              "unable to get metric %s: unable to fetch metrics from custom metrics API: no custom metrics API "
              "(custom.metrics.k8s.io) registered",
-             jstr(spec, "pods.metric.name") ? jstr(spec, "pods.metric.name") : "");
+             json_path_str(spec, "pods.metric.name") ? json_path_str(spec, "pods.metric.name") : "");
     rc = -1;
   } else if (!strcmp(type, "Object")) {
     mr->fail_reason = "FailedGetObjectMetric";
     snprintf(mr->err, sizeof mr->err,
              "unable to get metric %s: unable to fetch metrics from custom metrics API: no custom metrics API "
              "(custom.metrics.k8s.io) registered",
-             jstr(spec, "object.metric.name") ? jstr(spec, "object.metric.name") : "");
+             json_path_str(spec, "object.metric.name") ? json_path_str(spec, "object.metric.name") : "");
     rc = -1;
   } else if (!strcmp(type, "External")) {
     mr->fail_reason = "FailedGetExternalMetric";
     snprintf(mr->err, sizeof mr->err,
              "unable to get external metric %s/%s: unable to fetch metrics from external metrics API: no external "
              "metrics API (external.metrics.k8s.io) registered",
-             obj_ns(hpa), jstr(spec, "external.metric.name") ? jstr(spec, "external.metric.name") : "");
+             obj_ns(hpa), json_path_str(spec, "external.metric.name") ? json_path_str(spec, "external.metric.name") : "");
     rc = -1;
   } else {
     mr->fail_reason = "InvalidMetricSourceType";
@@ -393,7 +388,7 @@ static int compute_metrics(json_t *hpa, const scale_target *t, int32_t *replicas
     snprintf(err, errlen, "%s", msg);
     return -1;
   }
-  const json_t *specs = jpath(hpa, "spec.metrics");
+  const json_t *specs = json_path(hpa, "spec.metrics");
   size_t nspecs = json_array_size(specs), invalid = 0;
   json_t *list = json_array();
   metric_result first = {0};
@@ -432,7 +427,7 @@ static void parse_rules(const json_t *r, hpa_rules *out, int32_t window, bool up
   out->window_seconds = window;
   const json_t *w = json_object_get(r, "stabilizationWindowSeconds");
   if (json_is_integer(w)) out->window_seconds = (int32_t)json_integer_value(w);
-  const char *sel = jstr(r, "selectPolicy");
+  const char *sel = json_path_str(r, "selectPolicy");
   out->select = sel && !strcmp(sel, "Min") ? HPA_SELECT_MIN : sel && !strcmp(sel, "Disabled") ? HPA_SELECT_DISABLED
                                                                                                : HPA_SELECT_MAX;
   const json_t *pols = json_object_get(r, "policies");
@@ -449,15 +444,15 @@ static void parse_rules(const json_t *r, hpa_rules *out, int32_t window, bool up
   json_t *p;
   json_array_foreach(pols, i, p) {
     if (out->npolicies == HPA_MAX_POLICIES) break;
-    const char *type = jstr(p, "type");
+    const char *type = json_path_str(p, "type");
     out->policies[out->npolicies++] = (hpa_policy){type && !strcmp(type, "Percent"),
-                                                   (int32_t)jint(p, "value", 0), (int32_t)jint(p, "periodSeconds", 0)};
+                                                   (int32_t)json_path_int(p, "value", 0), (int32_t)json_path_int(p, "periodSeconds", 0)};
   }
 }
 
 /* spec.behavior with the defaults filled (NULL when there is none). */
 static const hpa_behavior *behavior_of(const json_t *hpa, hpa_behavior *b) {
-  const json_t *bj = jpath(hpa, "spec.behavior");
+  const json_t *bj = json_path(hpa, "spec.behavior");
   if (!json_is_object(bj)) return NULL;
   parse_rules(json_object_get(bj, "scaleUp"), &b->up, 0, true);
   parse_rules(json_object_get(bj, "scaleDown"), &b->down, (int32_t)(DOWNSCALE_WINDOW_MS / 1000), false);
@@ -477,8 +472,8 @@ static void reconcile(json_t *hpa, const char *key) {
   json_t *orig = json_deep_copy(json_object_get(hpa, "status"));
   json_t *status = jobj(hpa, "status");
   char ref[800], err[2048] = "";
-  snprintf(ref, sizeof ref, "%s/%s/%s", jstr(hpa, "spec.scaleTargetRef.kind") ?: "", obj_ns(hpa),
-           jstr(hpa, "spec.scaleTargetRef.name") ?: "");
+  snprintf(ref, sizeof ref, "%s/%s/%s", json_path_str(hpa, "spec.scaleTargetRef.kind") ?: "", obj_ns(hpa),
+           json_path_str(hpa, "spec.scaleTargetRef.name") ?: "");
   scale_target t;
   if (get_scale(hpa, &t, err, sizeof err)) {
     event_record(hpa, COMPONENT, "Warning", "FailedGetScale", "%s", err);
@@ -494,9 +489,9 @@ static void reconcile(json_t *hpa, const char *key) {
                 "the HPA controller was able to get the target's current scale");
   int32_t current = t.spec_replicas;
   hpa_history *h = history_of(key);
-  long long now = now_ms();
+  long long now = wall_ms();
   hpa_record_initial(h, current, now);
-  int32_t min_r = (int32_t)jint(hpa, "spec.minReplicas", 1), max_r = (int32_t)jint(hpa, "spec.maxReplicas", 0);
+  int32_t min_r = (int32_t)json_path_int(hpa, "spec.minReplicas", 1), max_r = (int32_t)json_path_int(hpa, "spec.maxReplicas", 0);
   int32_t desired = 0;
   char reason[512] = "", metric[256] = "";
   json_t *statuses = NULL;
@@ -518,7 +513,7 @@ static void reconcile(json_t *hpa, const char *key) {
     if (compute_metrics(hpa, &t, &proposal, metric, sizeof metric, &statuses, err, sizeof err)) {
       /* setCurrentReplicasInStatus keeps the last desired size and metrics */
       json_t *old_metrics = json_object_get(status, "currentMetrics");
-      set_status(hpa, current, (int32_t)jint(hpa, "status.desiredReplicas", 0),
+      set_status(hpa, current, (int32_t)json_path_int(hpa, "status.desiredReplicas", 0),
                  old_metrics && !json_is_null(old_metrics) ? json_incref(old_metrics) : NULL, false);
       update_status(hpa, orig);
       event_record(hpa, COMPONENT, "Warning", "FailedComputeMetricsReplicas", "%s", err);
@@ -545,7 +540,7 @@ static void reconcile(json_t *hpa, const char *key) {
       set_condition(status, "AbleToScale", "False", "FailedUpdateScale",
                     "the HPA controller was unable to update the target scale: %s", err);
       json_t *old_metrics = json_object_get(status, "currentMetrics");
-      set_status(hpa, current, (int32_t)jint(hpa, "status.desiredReplicas", 0),
+      set_status(hpa, current, (int32_t)json_path_int(hpa, "status.desiredReplicas", 0),
                  old_metrics && !json_is_null(old_metrics) ? json_incref(old_metrics) : NULL, false);
       update_status(hpa, orig);
       json_decref(statuses);

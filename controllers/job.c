@@ -13,6 +13,7 @@
 #include "events.h"
 #include "pod_util.h"
 #include "workload.h"
+#include "timestamp.h"
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -50,12 +51,6 @@ static void backoff_forget(const char *uid) {
       free(dead);
       return;
     }
-}
-
-static long long now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* An orphan pod wakes the Jobs whose selector matches it (to adopt it). */
@@ -118,7 +113,7 @@ static bool job_finished(const json_t *job) { return has_condition(job, "Complet
 
 static void add_condition(json_t *status, const char *type, const char *reason, const char *message) {
   char ts[40];
-  api_now_rfc3339(ts, sizeof ts);
+  rfc3339_now(ts, sizeof ts);
   json_t *cond = json_pack("{s:s,s:s,s:s,s:s}", "type", type, "status", "True", "lastProbeTime", ts,
                            "lastTransitionTime", ts);
   if (reason) json_object_set_new(cond, "reason", json_string(reason));
@@ -163,9 +158,9 @@ static bool past_backoff_on_failure(const json_t *job, const cobj_vec *pods) {
 /* Milliseconds left before activeDeadlineSeconds, or LLONG_MAX without one. */
 static long long deadline_left_ms(const json_t *job, const json_t *status) {
   const json_t *ads = json_object_get(json_object_get(job, "spec"), "activeDeadlineSeconds");
-  long long start = time_parse(json_string_value(json_object_get(status, "startTime")));
+  long long start = rfc3339_seconds(json_string_value(json_object_get(status, "startTime")));
   if (!json_is_integer(ads) || start < 0) return 0x7fffffffffffffffLL;
-  return (start + json_integer_value(ads)) * 1000 - now_ms();
+  return (start + json_integer_value(ads)) * 1000 - wall_ms();
 }
 
 /* Deletes n of the active pods, not-ready and unscheduled ones first. */
@@ -227,7 +222,7 @@ static long sync_job(const char *key) {
   bool changed = false;
   if (!json_object_get(status, "startTime")) {
     char ts[40];
-    api_now_rfc3339(ts, sizeof ts);
+    rfc3339_now(ts, sizeof ts);
     json_object_set_new(status, "startTime", json_string(ts));
     changed = true;
   }
@@ -242,8 +237,8 @@ static long sync_job(const char *key) {
     /* 1.20 looks at a failure again only after the back-off */
     long long delay = BACKOFF_BASE_MS << (b->requeues - 1 < 6 ? b->requeues - 1 : 6);
     if (delay > BACKOFF_MAX_MS) delay = BACKOFF_MAX_MS;
-    if (!b->pending_since_ms) b->pending_since_ms = now_ms();
-    long long left = b->pending_since_ms + delay - now_ms();
+    if (!b->pending_since_ms) b->pending_since_ms = wall_ms();
+    long long left = b->pending_since_ms + delay - wall_ms();
     if (left > 0) {
       json_decref(updated);
       free(active);
@@ -298,7 +293,7 @@ static long sync_job(const char *key) {
     if (complete) {
       add_condition(status, "Complete", NULL, NULL);
       char ts[40];
-      api_now_rfc3339(ts, sizeof ts);
+      rfc3339_now(ts, sizeof ts);
       json_object_set_new(status, "completionTime", json_string(ts));
       event_record(job, COMPONENT, "Normal", "Completed", "Job completed");
     } else if (deadline_ms != 0x7fffffffffffffffLL && again == 0) {

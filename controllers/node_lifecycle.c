@@ -20,6 +20,7 @@
 #include "log.h"
 #include "strmap.h"
 #include "taints.h"
+#include "timestamp.h"
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,12 +50,6 @@ void node_lifecycle_set_grace_period(int seconds) {
 }
 
 static long monitor_period_ms(void) { return L.grace_seconds >= 40 ? 5000 : 1000; }
-
-static long long mono_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static json_t *condition(const json_t *node, const char *type) {
   size_t i;
@@ -109,7 +104,7 @@ static void mark_pods_not_ready(const char *node) {
   cobj_vec pods = {0};
   pods_on(node, &pods);
   char now[32];
-  time_format(time(NULL), now, sizeof now);
+  rfc3339_format(time(NULL), now, sizeof now);
   for (size_t i = 0; i < pods.n; i++) {
     const json_t *pod = pods.items[i]->obj;
     json_t *ready = NULL;
@@ -144,7 +139,7 @@ static bool mark_unknown(const json_t *node) {
   json_t *conds = json_object_get(status, "conditions");
   if (!json_is_array(conds)) json_object_set_new(status, "conditions", conds = json_array());
   char now[32];
-  time_format(time(NULL), now, sizeof now);
+  rfc3339_format(time(NULL), now, sizeof now);
   bool changed = false;
   for (size_t t = 0; t < sizeof types / sizeof *types; t++) {
     json_t *c = condition(copy, types[t]);
@@ -203,7 +198,7 @@ static void want_taint(json_t *want, const json_t *have, const char *key, const 
   json_t *t = json_pack("{s:s,s:s}", "key", key, "effect", effect);
   if (!strcmp(effect, "NoExecute")) {
     char now[32];
-    time_format(time(NULL), now, sizeof now);
+    rfc3339_format(time(NULL), now, sizeof now);
     json_object_set_new(t, "timeAdded", json_string(now));
   }
   json_array_append_new(want, t);
@@ -279,7 +274,7 @@ static long evict_pods(const json_t *node) {
   json_array_foreach(taints, i, t) {
     if (strcmp(json_string_value(json_object_get(t, "effect")) ?: "", "NoExecute")) continue;
     no_execute++;
-    long long at = time_parse(json_string_value(json_object_get(t, "timeAdded")));
+    long long at = rfc3339_seconds(json_string_value(json_object_get(t, "timeAdded")));
     if (at > added) added = at;
   }
   if (!no_execute) return 0;

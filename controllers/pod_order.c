@@ -1,11 +1,12 @@
 /* pod_order.c - ActivePodsWithRanks ordering (see pod_order.h). */
 #include "pod_order.h"
 #include "workload.h"
+#include "timestamp.h"
 #include <stdlib.h>
 #include <string.h>
 
 static int phase_ordinal(const json_t *pod) {
-  const char *p = jstr(pod, "status.phase");
+  const char *p = json_path_str(pod, "status.phase");
   if (!p) return 0;
   if (!strcmp(p, "Pending")) return 0;
   if (!strcmp(p, "Unknown")) return 1;
@@ -17,8 +18,8 @@ static long long max_restarts(const json_t *pod) {
   long long m = 0;
   size_t i;
   json_t *cs;
-  json_array_foreach(jpath(pod, "status.containerStatuses"), i, cs) {
-    long long r = jint(cs, "restartCount", 0);
+  json_array_foreach(json_path(pod, "status.containerStatuses"), i, cs) {
+    long long r = json_path_int(cs, "restartCount", 0);
     if (r > m) m = r;
   }
   return m;
@@ -31,7 +32,7 @@ static int after_or_zero(time_t t1, time_t t2) {
 }
 
 static const char *node_of(const json_t *pod) {
-  const char *n = jstr(pod, "spec.nodeName");
+  const char *n = json_path_str(pod, "spec.nodeName");
   return n ? n : "";
 }
 
@@ -50,8 +51,8 @@ static int less(const ranked_pod *a, const ranked_pod *b) {
   }
   long long ca = max_restarts(a->pod), cb = max_restarts(b->pod);
   if (ca != cb) return ca > cb;
-  time_t ca_t = parse_time(jstr(a->pod, "metadata.creationTimestamp"));
-  time_t cb_t = parse_time(jstr(b->pod, "metadata.creationTimestamp"));
+  time_t ca_t = rfc3339_seconds(json_path_str(a->pod, "metadata.creationTimestamp"));
+  time_t cb_t = rfc3339_seconds(json_path_str(b->pod, "metadata.creationTimestamp"));
   if (ca_t != cb_t) return after_or_zero(ca_t, cb_t);
   return 0;
 }

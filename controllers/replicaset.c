@@ -49,9 +49,9 @@ static void on_owner(void *ctx, cache_event_type type, const cobj *obj, const co
 /* The key of the owner of this kind controlling pod, or false. */
 static bool controlled_by_us(rs_controller *c, const json_t *pod, char *key, size_t len) {
   const json_t *ref = controller_of(pod);
-  const char *kind = jstr(ref, "kind");
+  const char *kind = json_path_str(ref, "kind");
   if (!ref || !kind || strcmp(kind, c->kind)) return false;
-  owner_key(key, len, obj_ns(pod), jstr(ref, "name"));
+  owner_key(key, len, obj_ns(pod), json_path_str(ref, "name"));
   return true;
 }
 
@@ -61,7 +61,7 @@ static void enqueue_matching_owners(rs_controller *c, const json_t *pod) {
   list_namespace(c->r, obj_ns(pod), &owners);
   for (size_t i = 0; i < owners.n; i++) {
     label_selector *s = workload_selector(owners.items[i]->obj, c->map_selector);
-    if (s && label_selector_matches(s, jpath(pod, "metadata.labels")))
+    if (s && label_selector_matches(s, json_path(pod, "metadata.labels")))
       workqueue_add(c->loop.queue, informer_key(owners.items[i]));
     label_selector_free(s);
   }
@@ -88,7 +88,7 @@ static void on_pod(void *ctx, cache_event_type type, const cobj *obj, const cobj
     if (type == EV_ADDED) creation_observed(c->exp, key);
     workqueue_add(c->loop.queue, key);
   } else if (!controller_of(pod) &&
-             (!prev || !json_equal(jpath(pod, "metadata.labels"), jpath(prev->obj, "metadata.labels")) ||
+             (!prev || !json_equal(json_path(pod, "metadata.labels"), json_path(prev->obj, "metadata.labels")) ||
               controller_of(prev->obj))) {
     enqueue_matching_owners(c, pod);
   }
@@ -115,7 +115,7 @@ static void related_pods(rs_controller *c, const json_t *rs, const cobj_vec *pod
     for (size_t k = 0; k < siblings.n; k++) {
       const json_t *sref = controller_of(siblings.items[k]->obj);
       if (sref && json_equal(json_object_get(sref, "uid"), json_object_get(top, "uid")) &&
-          !strcmp(jstr(ref, "uid") ? jstr(ref, "uid") : "", obj_uid(siblings.items[k]->obj))) {
+          !strcmp(json_path_str(ref, "uid") ? json_path_str(ref, "uid") : "", obj_uid(siblings.items[k]->obj))) {
         (*out)[(*n)++] = pods->items[i]->obj;
         break;
       }
@@ -145,7 +145,7 @@ static void *create_worker(void *arg) {
     pthread_mutex_unlock(&b->mu);
     if (i < 0) return NULL;
     char err[256] = "";
-    json_t *pod = pod_from_template(jpath(b->rs, "spec.template"), b->rs);
+    json_t *pod = pod_from_template(json_path(b->rs, "spec.template"), b->rs);
     json_object_set_new(jobj(pod, "metadata"), "generateName", json_string(b->prefix));
     if (create_pod_event(b->rs, b->c->component, obj_ns(b->rs), pod, err, sizeof err) >= 300) {
       pthread_mutex_lock(&b->mu);
@@ -216,10 +216,10 @@ static int delete_pods(rs_controller *c, const json_t *rs, const char *key, cons
 
 static json_t *compute_status(const json_t *rs, const cobj_vec *own, const char *fail_reason, const char *err,
                               long *requeue_ms) {
-  long long min_ready = jint(rs, "spec.minReadySeconds", 0);
+  long long min_ready = json_path_int(rs, "spec.minReadySeconds", 0);
   time_t now = time(NULL);
   label_selector *tl = NULL;
-  const json_t *tlabels = jpath(rs, "spec.template.metadata.labels");
+  const json_t *tlabels = json_path(rs, "spec.template.metadata.labels");
   json_t *ls = json_pack("{s:O}", "matchLabels", tlabels ? tlabels : json_object());
   char e[128];
   tl = label_selector_from_json(ls, e, sizeof e);
@@ -227,7 +227,7 @@ static json_t *compute_status(const json_t *rs, const cobj_vec *own, const char 
   long long full = 0, ready = 0, avail = 0, wait = 0;
   for (size_t i = 0; i < own->n; i++) {
     const json_t *p = own->items[i]->obj;
-    if (tl && label_selector_matches(tl, jpath(p, "metadata.labels"))) full++;
+    if (tl && label_selector_matches(tl, json_path(p, "metadata.labels"))) full++;
     if (pod_ready(p)) ready++;
     if (pod_is_available(p, min_ready, now)) avail++;
     else {
@@ -236,13 +236,13 @@ static json_t *compute_status(const json_t *rs, const cobj_vec *own, const char 
     }
   }
   label_selector_free(tl);
-  json_t *old = jpath(rs, "status");
+  const json_t *old = json_path(rs, "status");
   json_t *st = json_pack("{s:I}", "replicas", (json_int_t)own->n);
   if (full) json_object_set_new(st, "fullyLabeledReplicas", json_integer(full));
   if (ready) json_object_set_new(st, "readyReplicas", json_integer(ready));
   if (avail) json_object_set_new(st, "availableReplicas", json_integer(avail));
-  json_t *gen = jpath(rs, "metadata.generation");
-  if (gen) json_object_set(st, "observedGeneration", gen);
+  const json_t *gen = json_path(rs, "metadata.generation");
+  if (gen) json_object_set_new(st, "observedGeneration", json_deep_copy(gen));
   json_t *conds = json_object_get(old, "conditions");
   if (conds) json_object_set_new(st, "conditions", json_deep_copy(conds));
   if (fail_reason && !cond_get(st, "ReplicaFailure")) cond_set(st, "ReplicaFailure", "True", fail_reason, err, false);
@@ -275,8 +275,8 @@ static long sync_owner(void *ctx, const char *key) {
   char err[700] = "";
   const char *fail_reason = NULL;
   long requeue = -1;
-  if (needs_sync && !obj_deleting(rs) && jpath(rs, "spec.template")) {
-    long long want = jint(rs, "spec.replicas", 1);
+  if (needs_sync && !obj_deleting(rs) && json_path(rs, "spec.template")) {
+    long long want = json_path_int(rs, "spec.replicas", 1);
     long long diff = (long long)own.n - want;
     if (diff < 0) {
       int n = (int)(-diff > BURST_REPLICAS ? BURST_REPLICAS : -diff);
@@ -293,13 +293,13 @@ static long sync_owner(void *ctx, const char *key) {
       for (size_t i = 0; i < active.n; i++) {
         const json_t *p = active.items[i]->obj;
         const json_t *ref = controller_of(p);
-        if (pod_is_active(p) && ref && !strcmp(jstr(ref, "uid") ? jstr(ref, "uid") : "", obj_uid(rs)))
+        if (pod_is_active(p) && ref && !strcmp(json_path_str(ref, "uid") ? json_path_str(ref, "uid") : "", obj_uid(rs)))
           cobj_vec_push(&own, cobj_ref(active.items[i]));
       }
     }
   }
   json_t *st = compute_status(rs, &own, fail_reason, err, &requeue);
-  if (!json_equal(st, jpath(rs, "status"))) {
+  if (!json_equal(st, json_path(rs, "status"))) {
     json_t *upd = json_deep_copy(rs);
     json_object_set_new(upd, "status", st);
     int code = write_object(c->r, upd, true);

@@ -26,6 +26,7 @@
 #include "log.h"
 #include "scheduler.h"
 #include "workqueue.h"
+#include "timestamp.h"
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -98,12 +99,6 @@ static struct {
   const resource *pods;
 } S;
 
-static long long mono_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static const char *md_str(const json_t *o, const char *k) {
   return json_string_value(json_object_get(json_object_get(o, "metadata"), k));
 }
@@ -137,7 +132,7 @@ static bool wants_scheduling(const json_t *pod) {
 
 static void set_placed_status(placed_pod *pp, const json_t *pod) {
   pp->terminating = pp->terminating || md_str(pod, "deletionTimestamp");
-  long long t = time_parse(json_string_value(json_object_get(json_object_get(pod, "status"), "startTime")));
+  long long t = rfc3339_seconds(json_string_value(json_object_get(json_object_get(pod, "status"), "startTime")));
   pp->start = t > 0 ? t : 0;
 }
 
@@ -647,7 +642,7 @@ static void set_unschedulable_condition(const json_t *pod, const char *message, 
                            "reason", "Unschedulable", "message", message);
   if (!was_false) {
     char now[32];
-    api_now_rfc3339(now, sizeof now);
+    rfc3339_now(now, sizeof now);
     json_object_set_new(cond, "lastTransitionTime", json_string(now));
   }
   json_t *patch = json_pack("{s:{s:[o]}}", "status", "conditions", cond);

@@ -31,7 +31,7 @@ static void on_set(void *ctx, cache_event_type type, const cobj *obj, const cobj
 
 static void on_pod(void *ctx, cache_event_type type, const cobj *obj, const cobj *prev) {
   const json_t *ref = controller_of(obj->obj);
-  const char *kind = jstr(ref, "kind");
+  const char *kind = json_path_str(ref, "kind");
   if (!ref || !kind || strcmp(kind, "StatefulSet")) {
     if (type == EV_ADDED && !ref) {
       /* an orphan: a set whose selector matches may adopt it */
@@ -43,7 +43,7 @@ static void on_pod(void *ctx, cache_event_type type, const cobj *obj, const cobj
     return;
   }
   char key[600];
-  snprintf(key, sizeof key, "%s/%s", obj_ns(obj->obj), jstr(ref, "name"));
+  snprintf(key, sizeof key, "%s/%s", obj_ns(obj->obj), json_path_str(ref, "name"));
   workqueue_add(loop.queue, key);
 }
 
@@ -62,11 +62,11 @@ static int ordinal_of(const json_t *set, const json_t *pod) {
 static bool is_member(const json_t *pod, void *set) { return ordinal_of(set, pod) >= 0; }
 
 static bool running_and_ready(const json_t *pod) {
-  const char *phase = jstr(pod, "status.phase");
+  const char *phase = json_path_str(pod, "status.phase");
   return phase && !strcmp(phase, "Running") && pod_ready(pod);
 }
 static bool is_failed(const json_t *pod) {
-  const char *phase = jstr(pod, "status.phase");
+  const char *phase = json_path_str(pod, "status.phase");
   return phase && !strcmp(phase, "Failed");
 }
 static bool is_healthy(const json_t *pod) { return running_and_ready(pod) && !obj_deleting(pod); }
@@ -85,7 +85,7 @@ static void pod_event(const json_t *set, const char *verb, const char *pod_name,
 
 static void result_message(api_result *res, char *buf, size_t len) {
   json_t *b = api_result_json(res);
-  snprintf(buf, len, "%s", jstr(b, "message") ? jstr(b, "message") : "unknown error");
+  snprintf(buf, len, "%s", json_path_str(b, "message") ? json_path_str(b, "message") : "unknown error");
   json_decref(b);
 }
 
@@ -94,7 +94,7 @@ static bool create_claims(const json_t *set, const char *pod_name) {
   size_t i;
   json_t *t;
   bool ok = true;
-  json_array_foreach(jpath(set, "spec.volumeClaimTemplates"), i, t) {
+  json_array_foreach(json_path(set, "spec.volumeClaimTemplates"), i, t) {
     char name[600];
     snprintf(name, sizeof name, "%s-%s", obj_name(t), pod_name);
     cobj *have = cache_get(api_cache(), pvcr->bucket, obj_ns(set), name);
@@ -104,17 +104,20 @@ static bool create_claims(const json_t *set, const char *pod_name) {
       continue;
     }
     json_t *md = json_object();
-    json_t *labels = json_deep_copy(jpath(t, "metadata.labels"));
+    json_t *labels = json_deep_copy(json_path(t, "metadata.labels"));
     if (!labels) labels = json_object();
-    json_object_update(labels, jpath(set, "spec.selector.matchLabels"));
+    json_t *selected = json_deep_copy(json_path(set, "spec.selector.matchLabels"));
+    if (selected) json_object_update(labels, selected);
+    json_decref(selected);
     json_object_set_new(md, "name", json_string(name));
     json_object_set_new(md, "namespace", json_string(obj_ns(set)));
     if (json_object_size(labels)) json_object_set_new(md, "labels", labels);
     else json_decref(labels);
-    json_t *ann = jpath(t, "metadata.annotations");
-    if (ann) json_object_set(md, "annotations", ann);
-    json_t *claim = json_pack("{s:s,s:s,s:o,s:O}", "apiVersion", "v1", "kind", "PersistentVolumeClaim", "metadata", md,
-                              "spec", jpath(t, "spec") ? jpath(t, "spec") : json_object());
+    const json_t *ann = json_path(t, "metadata.annotations");
+    if (ann) json_object_set_new(md, "annotations", json_deep_copy(ann));
+    const json_t *spec = json_path(t, "spec");
+    json_t *claim = json_pack("{s:s,s:s,s:o,s:o}", "apiVersion", "v1", "kind", "PersistentVolumeClaim", "metadata", md,
+                              "spec", spec ? json_deep_copy(spec) : json_object());
     api_opts o = {0};
     api_result res = api_create(pvcr, obj_ns(set), claim, &o);
     if (res.code < 300) {
@@ -147,16 +150,16 @@ static json_t *new_pod(const json_t *set, const json_t *rev, int ordinal) {
   json_object_set_new(labels, REVISION_LABEL, json_string(obj_name(rev)));
   json_t *spec = jobj(pod, "spec");
   json_object_set_new(spec, "hostname", json_string(name));
-  const char *svc = jstr(set, "spec.serviceName");
+  const char *svc = json_path_str(set, "spec.serviceName");
   if (svc && *svc) json_object_set_new(spec, "subdomain", json_string(svc));
   /* updateStorage: each claim template becomes (or replaces) a volume */
   size_t i;
   json_t *t;
-  json_array_foreach(jpath(set, "spec.volumeClaimTemplates"), i, t) {
+  json_array_foreach(json_path(set, "spec.volumeClaimTemplates"), i, t) {
     json_t *vols = json_object_get(spec, "volumes");
     if (!vols) json_object_set_new(spec, "volumes", vols = json_array());
     for (size_t k = 0; k < json_array_size(vols); k++)
-      if (!strcmp(jstr(json_array_get(vols, k), "name") ? jstr(json_array_get(vols, k), "name") : "", obj_name(t))) {
+      if (!strcmp(json_path_str(json_array_get(vols, k), "name") ? json_path_str(json_array_get(vols, k), "name") : "", obj_name(t))) {
         json_array_remove(vols, k);
         break;
       }
@@ -209,7 +212,7 @@ typedef struct {
 static void sync_revisions(ssync *s) {
   history_owner h = {s->set, stsr};
   history_list(&h, &s->revs);
-  s->collision_count = jint(s->set, "status.collisionCount", 0);
+  s->collision_count = json_path_int(s->set, "status.collisionCount", 0);
   json_t *data = history_data(s->set);
   long long next = history_max_number(&s->revs) + 1;
   const json_t *equal = NULL;
@@ -234,7 +237,7 @@ static void sync_revisions(ssync *s) {
     s->retry = true;
     return;
   }
-  const char *cur = jstr(s->set, "status.currentRevision");
+  const char *cur = json_path_str(s->set, "status.currentRevision");
   s->current = s->update;
   for (size_t i = 0; cur && i < s->revs.n; i++)
     if (!strcmp(obj_name(s->revs.items[i]->obj), cur)) s->current = s->revs.items[i]->obj;
@@ -256,20 +259,20 @@ static void count_pod(counts *c, const json_t *pod, const ssync *s) {
 }
 
 static long long partition_of(const json_t *set) {
-  const char *t = jstr(set, "spec.updateStrategy.type");
+  const char *t = json_path_str(set, "spec.updateStrategy.type");
   if (!t || strcmp(t, "RollingUpdate")) return 0;
-  return jint(set, "spec.updateStrategy.rollingUpdate.partition", 0);
+  return json_path_int(set, "spec.updateStrategy.rollingUpdate.partition", 0);
 }
 
 static bool rolling(const json_t *set) {
-  const char *t = jstr(set, "spec.updateStrategy.type");
+  const char *t = json_path_str(set, "spec.updateStrategy.type");
   return !t || !strcmp(t, "RollingUpdate");
 }
 
 /* Creates, deletes and replaces pods; counts what exists for status. */
 static void update_pods(ssync *s, cobj_vec *own, counts *c) {
   const json_t *set = s->set;
-  int want = (int)jint(set, "spec.replicas", 1);
+  int want = (int)json_path_int(set, "spec.replicas", 1);
   const json_t **slots = calloc((size_t)want + 1, sizeof *slots);
   const json_t *condemned[own->n + 1];
   size_t ncond = 0;
@@ -294,7 +297,7 @@ static void update_pods(ssync *s, cobj_vec *own, counts *c) {
   for (size_t i = ncond; i-- > 0 && !first_unhealthy;)
     if (!is_healthy(condemned[i])) first_unhealthy = condemned[i];
   if (obj_deleting(set)) goto out;
-  const char *policy = jstr(set, "spec.podManagementPolicy");
+  const char *policy = json_path_str(set, "spec.podManagementPolicy");
   bool monotonic = !policy || strcmp(policy, "Parallel");
   long long partition = partition_of(set);
   for (int i = 0; i < want; i++) {
@@ -349,14 +352,14 @@ out:
 
 static void write_status(ssync *s, const counts *c) {
   json_t *st = json_object();
-  json_t *gen = jpath(s->set, "metadata.generation");
-  if (gen) json_object_set(st, "observedGeneration", gen);
+  const json_t *gen = json_path(s->set, "metadata.generation");
+  if (gen) json_object_set_new(st, "observedGeneration", json_deep_copy(gen));
   json_object_set_new(st, "replicas", json_integer(c->replicas));
   if (c->ready) json_object_set_new(st, "readyReplicas", json_integer(c->ready));
   long long current = c->current, updated = c->updated;
   const char *cur_name = obj_name(s->current), *upd_name = obj_name(s->update);
   /* completeRollingUpdate */
-  if (rolling(s->set) && updated == jint(s->set, "spec.replicas", 1) && c->ready == updated && c->replicas == updated) {
+  if (rolling(s->set) && updated == json_path_int(s->set, "spec.replicas", 1) && c->ready == updated && c->replicas == updated) {
     cur_name = upd_name;
     current = updated;
   }
@@ -365,8 +368,8 @@ static void write_status(ssync *s, const counts *c) {
   json_object_set_new(st, "currentRevision", json_string(cur_name));
   json_object_set_new(st, "updateRevision", json_string(upd_name));
   json_object_set_new(st, "collisionCount", json_integer(s->collision_count));
-  json_t *conds = jpath(s->set, "status.conditions");
-  if (conds) json_object_set(st, "conditions", conds);
+  const json_t *conds = json_path(s->set, "status.conditions");
+  if (conds) json_object_set_new(st, "conditions", json_deep_copy(conds));
   if (json_equal(st, json_object_get(s->set, "status"))) {
     json_decref(st);
     return;
@@ -385,7 +388,7 @@ static void truncate_history(ssync *s, const cobj_vec *own) {
   cobj_vec fresh = {0};
   history_owner h = {s->set, stsr};
   history_list(&h, &fresh);
-  history_truncate(&fresh, keep, n, jint(s->set, "spec.revisionHistoryLimit", 10));
+  history_truncate(&fresh, keep, n, json_path_int(s->set, "spec.revisionHistoryLimit", 10));
   cobj_vec_clear(&fresh);
 }
 
@@ -410,7 +413,7 @@ static long sync_set(void *ctx, const char *key) {
     update_pods(&s, &own, &c);
     write_status(&s, &c);
     truncate_history(&s, &own);
-  } else if (s.collision_count != jint(s.set, "status.collisionCount", 0)) {
+  } else if (s.collision_count != json_path_int(s.set, "status.collisionCount", 0)) {
     json_t *upd = json_deep_copy(s.set);
     json_object_set_new(jobj(upd, "status"), "collisionCount", json_integer(s.collision_count));
     write_object(stsr, upd, true);

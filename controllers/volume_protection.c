@@ -6,6 +6,7 @@
  * while it is Bound. Then the finalizer goes and the object with it. */
 #include "controllers.h"
 #include "pod_util.h"
+#include "finalizers.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -14,24 +15,15 @@
 
 static ctrl *c;
 
-static bool has_finalizer(const json_t *o, const char *f) {
-  size_t i;
-  json_t *v;
-  json_array_foreach(json_object_get(json_object_get(o, "metadata"), "finalizers"), i, v) {
-    if (json_is_string(v) && !strcmp(json_string_value(v), f)) return true;
-  }
-  return false;
-}
-
 static void on_claim(void *ctx, cache_event_type type, const cobj *obj, const cobj *prev) {
-  if (type == EV_DELETED || !obj_deleting(obj->obj) || !has_finalizer(obj->obj, PVC_FINALIZER)) return;
+  if (type == EV_DELETED || !obj_deleting(obj->obj) || !finalizers_has(obj->obj, PVC_FINALIZER)) return;
   char key[600];
   snprintf(key, sizeof key, "claim|%s", informer_key(obj));
   ctrl_add(c, key);
 }
 
 static void on_volume(void *ctx, cache_event_type type, const cobj *obj, const cobj *prev) {
-  if (type == EV_DELETED || !obj_deleting(obj->obj) || !has_finalizer(obj->obj, PV_FINALIZER)) return;
+  if (type == EV_DELETED || !obj_deleting(obj->obj) || !finalizers_has(obj->obj, PV_FINALIZER)) return;
   char key[600];
   snprintf(key, sizeof key, "volume|%s", obj_name(obj->obj));
   ctrl_add(c, key);
@@ -72,10 +64,7 @@ static bool claim_in_use(const char *ns, const char *name) {
 
 static int drop_finalizer(const char *plural, const char *ns, const json_t *o, const char *f) {
   json_t *copy = json_deep_copy(o);
-  json_t *fins = json_object_get(json_object_get(copy, "metadata"), "finalizers");
-  for (size_t i = 0; i < json_array_size(fins); i++)
-    if (!strcmp(json_string_value(json_array_get(fins, i)) ? json_string_value(json_array_get(fins, i)) : "", f))
-      json_array_remove(fins, i--);
+  finalizers_remove(copy, f);
   return ctrl_update("", "v1", plural, ns, NULL, copy);
 }
 
@@ -84,7 +73,7 @@ static long sync(const char *key) {
   if (!strncmp(key, "volume|", 7)) {
     cobj *v = ctrl_get("", "v1", "persistentvolumes", "", key + 7);
     const char *phase = v ? json_string_value(json_object_get(json_object_get(v->obj, "status"), "phase")) : NULL;
-    if (v && obj_deleting(v->obj) && has_finalizer(v->obj, PV_FINALIZER) && !(phase && !strcmp(phase, "Bound")))
+    if (v && obj_deleting(v->obj) && finalizers_has(v->obj, PV_FINALIZER) && !(phase && !strcmp(phase, "Bound")))
       rc = drop_finalizer("persistentvolumes", "", v->obj, PV_FINALIZER) >= 300 ? -1 : 0;
     cobj_unref(v);
     return rc;
@@ -94,7 +83,7 @@ static long sync(const char *key) {
   char ns[256];
   snprintf(ns, sizeof ns, "%.*s", (int)(slash - key - 6), key + 6);
   cobj *pvc = ctrl_get("", "v1", "persistentvolumeclaims", ns, slash + 1);
-  if (pvc && obj_deleting(pvc->obj) && has_finalizer(pvc->obj, PVC_FINALIZER) && !claim_in_use(ns, slash + 1))
+  if (pvc && obj_deleting(pvc->obj) && finalizers_has(pvc->obj, PVC_FINALIZER) && !claim_in_use(ns, slash + 1))
     rc = drop_finalizer("persistentvolumeclaims", ns, pvc->obj, PVC_FINALIZER) >= 300 ? -1 : 0;
   cobj_unref(pvc);
   return rc;

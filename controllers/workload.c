@@ -6,31 +6,10 @@
 #include "workload.h"
 #include "events.h"
 #include "log.h"
+#include "timestamp.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-json_t *jpath(const json_t *obj, const char *path) {
-  char key[128];
-  const json_t *cur = obj;
-  while (cur && *path) {
-    const char *dot = strchr(path, '.');
-    size_t n = dot ? (size_t)(dot - path) : strlen(path);
-    if (n >= sizeof key) return NULL;
-    memcpy(key, path, n);
-    key[n] = 0;
-    cur = json_object_get(cur, key);
-    path += n + (dot ? 1 : 0);
-  }
-  return (json_t *)cur;
-}
-
-const char *jstr(const json_t *obj, const char *path) { return json_string_value(jpath(obj, path)); }
-
-long long jint(const json_t *obj, const char *path, long long def) {
-  json_t *v = jpath(obj, path);
-  return json_is_integer(v) ? json_integer_value(v) : def;
-}
 
 json_t *jobj(json_t *obj, const char *key) {
   json_t *v = json_object_get(obj, key);
@@ -41,14 +20,9 @@ json_t *jobj(json_t *obj, const char *key) {
   return v;
 }
 
-time_t parse_time(const char *s) {
-  long long t = time_parse(s);
-  return t < 0 ? 0 : (time_t)t;
-}
-
 int cmp_creation(const json_t *a, const json_t *b) {
-  time_t ta = parse_time(jstr(a, "metadata.creationTimestamp"));
-  time_t tb = parse_time(jstr(b, "metadata.creationTimestamp"));
+  time_t ta = rfc3339_seconds(json_path_str(a, "metadata.creationTimestamp"));
+  time_t tb = rfc3339_seconds(json_path_str(b, "metadata.creationTimestamp"));
   if (ta != tb) return ta < tb ? -1 : 1;
   const char *na = obj_name(a), *nb = obj_name(b);
   return strcmp(na ? na : "", nb ? nb : "");
@@ -59,8 +33,8 @@ int cmp_creation(const json_t *a, const json_t *b) {
 static const json_t *ready_condition(const json_t *pod) {
   size_t i;
   json_t *c;
-  json_array_foreach(jpath(pod, "status.conditions"), i, c) {
-    const char *t = jstr(c, "type");
+  json_array_foreach(json_path(pod, "status.conditions"), i, c) {
+    const char *t = json_path_str(c, "type");
     if (t && !strcmp(t, "Ready")) return c;
   }
   return NULL;
@@ -68,7 +42,8 @@ static const json_t *ready_condition(const json_t *pod) {
 
 time_t pod_ready_since(const json_t *pod) {
   if (!pod_ready(pod)) return 0;
-  return parse_time(jstr(ready_condition(pod), "lastTransitionTime"));
+  long long t = rfc3339_seconds(json_path_str(ready_condition(pod), "lastTransitionTime"));
+  return t < 0 ? 0 : (time_t)t;
 }
 
 bool pod_is_available(const json_t *pod, long long min_ready, time_t now) {
@@ -85,7 +60,7 @@ long long pod_available_in(const json_t *pod, long long min_ready, time_t now) {
 }
 
 bool pod_is_active(const json_t *pod) {
-  const char *phase = jstr(pod, "status.phase");
+  const char *phase = json_path_str(pod, "status.phase");
   if (phase && (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed"))) return false;
   return !obj_deleting(pod);
 }
@@ -95,7 +70,7 @@ bool pod_is_active(const json_t *pod) {
 const json_t *controller_of(const json_t *obj) {
   size_t i;
   json_t *ref;
-  json_array_foreach(jpath(obj, "metadata.ownerReferences"), i, ref) {
+  json_array_foreach(json_path(obj, "metadata.ownerReferences"), i, ref) {
     if (json_is_true(json_object_get(ref, "controller"))) return ref;
   }
   return NULL;
@@ -103,7 +78,7 @@ const json_t *controller_of(const json_t *obj) {
 
 label_selector *workload_selector(const json_t *owner, bool map_selector) {
   char err[256];
-  const json_t *sel = jpath(owner, "spec.selector");
+  const json_t *sel = json_path(owner, "spec.selector");
   if (!map_selector) return label_selector_from_json(sel, err, sizeof err);
   if (!json_object_size(sel)) return NULL; /* an RC without selector matches nothing */
   json_t *ls = json_pack("{s:O}", "matchLabels", sel);
@@ -119,7 +94,7 @@ void list_namespace(const resource *r, const char *ns, cobj_vec *out) {
 /* Adds ref (merge key uid), or removes the one it names ({"$patch":"delete"});
  * removing the last one drops the field, as omitempty does in Kubernetes. */
 static int patch_owner_refs(const resource *r, const json_t *obj, json_t *ref) {
-  bool last = json_object_get(ref, "$patch") && json_array_size(jpath(obj, "metadata.ownerReferences")) == 1;
+  bool last = json_object_get(ref, "$patch") && json_array_size(json_path(obj, "metadata.ownerReferences")) == 1;
   json_t *refs = last ? json_null() : json_pack("[o]", ref);
   if (last) json_decref(ref);
   json_t *patch = json_pack("{s:{s:o,s:s}}", "metadata", "ownerReferences", refs, "uid", obj_uid(obj));
@@ -149,11 +124,11 @@ void claim_objects(const claim_spec *cs, const resource *r, const cobj_vec *item
   for (size_t i = 0; i < items->n; i++) {
     cobj *it = items->items[i];
     const json_t *o = it->obj;
-    bool match = label_selector_matches(cs->selector, jpath(o, "metadata.labels")) &&
+    bool match = label_selector_matches(cs->selector, json_path(o, "metadata.labels")) &&
                  (!cs->filter || cs->filter(o, cs->filter_ctx));
     const json_t *ref = controller_of(o);
     if (ref) {
-      const char *ruid = jstr(ref, "uid");
+      const char *ruid = json_path_str(ref, "uid");
       if (!ruid || strcmp(ruid, uid)) continue; /* someone else's */
       if (match) {
         cobj_vec_push(out, cobj_ref(it));
@@ -182,7 +157,7 @@ json_t *pod_from_template(const json_t *tmpl, const json_t *owner) {
   json_t *md = json_object();
   static const char *const copied[] = {"labels", "annotations", "finalizers"};
   for (size_t i = 0; i < 3; i++) {
-    json_t *v = jpath(tmpl, "metadata") ? json_object_get(jpath(tmpl, "metadata"), copied[i]) : NULL;
+    json_t *v = json_path(tmpl, "metadata") ? json_object_get(json_path(tmpl, "metadata"), copied[i]) : NULL;
     if (json_object_size(v) || json_array_size(v)) json_object_set_new(md, copied[i], json_deep_copy(v));
   }
   json_object_set_new(md, "ownerReferences", json_pack("[o]", controller_ref(owner)));
@@ -195,7 +170,7 @@ static const resource *pods_resource(void) { return registry_find("", "v1", "pod
 
 static void status_message(const api_result *res, char *buf, size_t len) {
   json_t *body = api_result_json(res);
-  const char *m = jstr(body, "message");
+  const char *m = json_path_str(body, "message");
   snprintf(buf, len, "%s", m ? m : "unknown error");
   json_decref(body);
 }
@@ -269,7 +244,7 @@ json_t *cond_get(const json_t *status, const char *type) {
   size_t i;
   json_t *c;
   json_array_foreach(json_object_get(status, "conditions"), i, c) {
-    const char *t = jstr(c, "type");
+    const char *t = json_path_str(c, "type");
     if (t && !strcmp(t, type)) return c;
   }
   return NULL;
@@ -278,7 +253,7 @@ json_t *cond_get(const json_t *status, const char *type) {
 void cond_remove(json_t *status, const char *type) {
   json_t *conds = json_object_get(status, "conditions");
   for (size_t i = 0; i < json_array_size(conds);) {
-    const char *t = jstr(json_array_get(conds, i), "type");
+    const char *t = json_path_str(json_array_get(conds, i), "type");
     if (t && !strcmp(t, type)) json_array_remove(conds, i);
     else i++;
   }
@@ -288,15 +263,15 @@ void cond_remove(json_t *status, const char *type) {
 void cond_set(json_t *status, const char *type, const char *cstatus, const char *reason, const char *message,
               bool with_update_time) {
   json_t *cur = cond_get(status, type);
-  if (cur && !strcmp(jstr(cur, "status") ? jstr(cur, "status") : "", cstatus) &&
-      !strcmp(jstr(cur, "reason") ? jstr(cur, "reason") : "", reason))
+  if (cur && !strcmp(json_path_str(cur, "status") ? json_path_str(cur, "status") : "", cstatus) &&
+      !strcmp(json_path_str(cur, "reason") ? json_path_str(cur, "reason") : "", reason))
     return;
   char now[40];
-  api_now_rfc3339(now, sizeof now);
+  rfc3339_now(now, sizeof now);
   json_t *c = json_pack("{s:s,s:s}", "type", type, "status", cstatus);
   if (with_update_time) json_object_set_new(c, "lastUpdateTime", json_string(now));
-  const char *keep = cur && !strcmp(jstr(cur, "status") ? jstr(cur, "status") : "", cstatus)
-                         ? jstr(cur, "lastTransitionTime")
+  const char *keep = cur && !strcmp(json_path_str(cur, "status") ? json_path_str(cur, "status") : "", cstatus)
+                         ? json_path_str(cur, "lastTransitionTime")
                          : NULL;
   json_object_set_new(c, "lastTransitionTime", json_string(keep ? keep : now));
   json_object_set_new(c, "reason", json_string(reason));

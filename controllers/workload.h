@@ -14,23 +14,17 @@
 #include "ctrl.h"
 #include "pod_util.h"
 #include "workqueue.h"
+#include "json_path.h"
 #include <pthread.h>
 
-/* ---- JSON / time ---- */
-/* The value at a dotted path ("spec.template.metadata"), or NULL. */
-json_t *jpath(const json_t *obj, const char *path);
-const char *jstr(const json_t *obj, const char *path);
-/* Integer at path, def when absent. */
-long long jint(const json_t *obj, const char *path, long long def);
+/* ---- JSON ---- */
 /* The object at key, created when absent (obj must be an object). */
 json_t *jobj(json_t *obj, const char *key);
-/* RFC 3339 -> seconds since the epoch (0 when absent or unreadable). */
-time_t parse_time(const char *s);
 /* Sub-second precision is not stored: orders by time, then by name. */
 int cmp_creation(const json_t *a, const json_t *b);
 
 /* ---- pods ---- */
-/* lastTransitionTime of the Ready=True condition, 0 if not ready. */
+/* lastTransitionTime of the Ready=True condition, 0 if not ready (or unreadable). */
 time_t pod_ready_since(const json_t *pod);
 /* Ready for at least min_ready seconds at now (podutil.IsPodAvailable). */
 bool pod_is_available(const json_t *pod, long long min_ready, time_t now);

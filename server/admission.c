@@ -1,40 +1,35 @@
-/* admission.c - runs the admission plugins (see admission.h), and the two
- * storage ones: DefaultStorageClass (a PersistentVolumeClaim without a
- * class gets the one StorageClass annotated
- * storageclass.kubernetes.io/is-default-class, the beta annotation counts
- * too; two defaults are an error) and StorageObjectInUseProtection (claims
- * and volumes get the kubernetes.io/pvc-protection and pv-protection
- * finalizers, see controllers/volume_protection.c). */
+/* admission.c - the admission pipeline: one table of plugins in
+ * kube-apiserver 1.20's order (its AllOrderedPlugins, the ones ckube has),
+ * run by create, update, delete and subresource writes alike (see
+ * admission.h). A row says which operations it concerns and whether
+ * subresource writes pass through it; its mutate and validate halves decide
+ * by resource themselves. ResourceQuota, the last row, checks and charges
+ * under a per-process lock held until the admitted write is stored, so two
+ * writers cannot both take the last unit (kube-apiserver gets the same from
+ * the quota's resourceVersion); namespaces without a ResourceQuota never
+ * take it. */
 #include "admission.h"
-#include "api.h"
-#include "status.h"
+#include "admission_serviceaccount.h"
+#include "kinds.h"
 #include <pthread.h>
-#include <stdio.h>
 #include <string.h>
+
+typedef struct {
+  const char *name;
+  unsigned ops;      /* admission_op bits */
+  bool subresources; /* subresource writes pass through it too */
+  json_t *(*mutate)(admission_request *a);
+  json_t *(*validate)(admission_request *a);
+} admission_plugin;
 
 static bool is_core(const resource *r, const char *plural) {
   return !r->ref.group[0] && !strcmp(r->ref.plural, plural);
 }
 
-/* StorageObjectInUseProtection */
-static void add_finalizer(json_t *obj, const char *f) {
-  json_t *md = json_object_get(obj, "metadata");
-  json_t *fins = json_object_get(md, "finalizers");
-  if (!json_is_array(fins)) json_object_set_new(md, "finalizers", fins = json_array());
-  size_t i;
-  json_t *v;
-  json_array_foreach(fins, i, v) if (json_is_string(v) && !strcmp(json_string_value(v), f)) return;
-  json_array_append_new(fins, json_string(f));
-}
+static json_t *namespace_lifecycle(admission_request *a) { return admit_namespace_lifecycle(a->r, a->ns, a->name); }
 
-json_t *admission_mutate(const resource *r, const char *ns, const char *name, json_t *obj, const json_t *old) {
-  json_t *st = NULL;
-  if (!old && is_core(r, "persistentvolumeclaims")) add_finalizer(obj, "kubernetes.io/pvc-protection");
-  if (!old && is_core(r, "persistentvolumes")) add_finalizer(obj, "kubernetes.io/pv-protection");
-  if (!old && is_core(r, "persistentvolumeclaims")) st = admit_default_storage_class(r, name, obj);
-  if (!st && !old && is_core(r, "pods")) st = admit_limitrange_defaults(r, ns, obj);
-  if (!st) st = admit_priority(r, name, obj, old);
-  return st;
+static json_t *limitranger_defaults(admission_request *a) {
+  return a->op == ADMIT_CREATE && is_core(a->r, "pods") ? admit_limitrange_defaults(a->r, a->ns, a->obj) : NULL;
 }
 
 /* LimitRanger ignores every object whose stored version is being deleted:
@@ -44,74 +39,84 @@ static bool being_deleted(const json_t *old) {
   return old && json_string_value(json_object_get(json_object_get(old, "metadata"), "deletionTimestamp"));
 }
 
-json_t *admission_validate(const resource *r, const char *ns, const char *name, const json_t *obj,
-                           const json_t *old) {
-  if (!being_deleted(old) && (is_core(r, "persistentvolumeclaims") || (!old && is_core(r, "pods"))))
-    return admit_limitrange_limits(r, ns, name, obj);
+static json_t *limitranger_limits(admission_request *a) {
+  if (being_deleted(a->old)) return NULL;
+  if (is_core(a->r, "persistentvolumeclaims") || (a->op == ADMIT_CREATE && is_core(a->r, "pods")))
+    return admit_limitrange_limits(a->r, a->ns, a->shown, a->obj);
   return NULL;
 }
 
-/* One writer at a time charges a namespace with quotas: the check and the
- * write it admits happen under this lock, so two creates cannot both take
- * the last unit (kube-apiserver gets the same from the quota's
- * resourceVersion). Namespaces without a ResourceQuota never take it. */
-static pthread_mutex_t quota_mu = PTHREAD_MUTEX_INITIALIZER;
+/* kube-apiserver defaults an object again each time it reads it from
+ * storage, so what ServiceAccount adds (a token volume, serviceAccount)
+ * reads back defaulted; ckube defaults once, on write, so it defaults the
+ * pod again after the plugin. */
+static json_t *service_account(admission_request *a) {
+  json_t *st = admission_serviceaccount(a->r, a->ns, a->obj);
+  if (!st && is_core(a->r, "pods")) kinds_default(&a->r->ref, a->obj);
+  return st;
+}
 
-bool admission_quota_lock(const resource *r, const char *ns) {
+static json_t *priority(admission_request *a) { return admit_priority(a->r, a->shown, a->obj, a->old); }
+
+static json_t *default_storage_class(admission_request *a) {
+  return admit_default_storage_class(a->r, a->shown, a->obj);
+}
+
+static json_t *storage_protection(admission_request *a) {
+  admit_storage_protection(a->r, a->obj);
+  return NULL;
+}
+
+static pthread_mutex_t quota_mu = PTHREAD_MUTEX_INITIALIZER; /* serializes quota checks + admitted writes */
+
+static json_t *resource_quota(admission_request *a) {
   const resource *qr = registry_find("", "v1", "resourcequotas");
-  if (!r->ref.namespaced || !qr || !ns || !*ns) return false;
+  if (!a->r->ref.namespaced || !qr || !*a->ns) return NULL;
   cobj_vec quotas = {0};
-  cache_list(api_cache(), qr->bucket, ns, NULL, 0, &quotas);
+  cache_list(api_cache(), qr->bucket, a->ns, NULL, 0, &quotas);
   bool any = quotas.n > 0;
   cobj_vec_clear(&quotas);
-  if (any) pthread_mutex_lock(&quota_mu);
-  return any;
+  if (!any) return NULL;
+  pthread_mutex_lock(&quota_mu);
+  a->quota_locked = true;
+  return admit_resource_quota(a->r, a->ns, a->shown, a->obj, a->old);
 }
 
-void admission_quota_unlock(bool locked) {
-  if (locked) pthread_mutex_unlock(&quota_mu);
+#define WRITES (ADMIT_CREATE | ADMIT_UPDATE)
+#define ALL_OPS (ADMIT_CREATE | ADMIT_UPDATE | ADMIT_DELETE)
+
+static const admission_plugin plugins[] = {
+    {"NamespaceLifecycle", ADMIT_CREATE, false, namespace_lifecycle, NULL},
+    {"LimitRanger", WRITES, false, limitranger_defaults, limitranger_limits},
+    {"ServiceAccount", ADMIT_CREATE, false, service_account, NULL},
+    {"Priority", WRITES, false, priority, NULL},
+    {"DefaultStorageClass", ADMIT_CREATE, false, default_storage_class, NULL},
+    {"StorageObjectInUseProtection", ADMIT_CREATE, false, storage_protection, NULL},
+    {"MutatingAdmissionWebhook", ALL_OPS, true, api_webhook_mutate, NULL},
+    {"ValidatingAdmissionWebhook", ALL_OPS, true, NULL, api_webhook_validate},
+    {"ResourceQuota", WRITES, false, NULL, resource_quota},
+};
+
+static bool applies(const admission_plugin *p, const admission_request *a) {
+  return (p->ops & a->op) && (p->subresources || !a->sub || !*a->sub);
 }
 
-json_t *admission_quota(const resource *r, const char *ns, const char *name, const json_t *obj, const json_t *old) {
-  return r->ref.namespaced ? admit_resource_quota(r, ns, name, obj, old) : NULL;
-}
-
-static bool is_default_class(const json_t *sc) {
-  const json_t *ann = json_object_get(json_object_get(sc, "metadata"), "annotations");
-  static const char *const keys[] = {"storageclass.kubernetes.io/is-default-class",
-                                     "storageclass.beta.kubernetes.io/is-default-class", NULL};
-  for (int i = 0; keys[i]; i++) {
-    const char *v = json_string_value(json_object_get(ann, keys[i]));
-    if (v && !strcmp(v, "true")) return true;
-  }
-  return false;
-}
-
-json_t *admit_default_storage_class(const resource *r, const char *name, json_t *obj) {
-  json_t *spec = json_object_get(obj, "spec");
-  const json_t *ann = json_object_get(json_object_get(obj, "metadata"), "annotations");
-  if (!json_is_object(spec) || json_object_get(spec, "storageClassName") ||
-      json_object_get(ann, "volume.beta.kubernetes.io/storage-class"))
-    return NULL;
-  const resource *scr = registry_find("storage.k8s.io", "v1", "storageclasses");
-  if (!scr) return NULL;
-  cobj_vec all = {0};
-  cache_list(api_cache(), scr->bucket, "", NULL, 0, &all);
-  const char *def = NULL;
-  int n = 0;
-  for (size_t i = 0; i < all.n; i++)
-    if (is_default_class(all.items[i]->obj)) {
-      n++;
-      def = json_string_value(json_object_get(json_object_get(all.items[i]->obj, "metadata"), "name"));
-    }
+json_t *admission_mutate(admission_request *a) {
   json_t *st = NULL;
-  if (n > 1) {
-    char why[128];
-    snprintf(why, sizeof why, "Internal error occurred: %d default StorageClasses were found", n);
-    st = status_forbidden(r, name, why);
-  } else if (n == 1) {
-    json_object_set_new(spec, "storageClassName", json_string(def));
-  }
-  cobj_vec_clear(&all);
+  for (size_t i = 0; !st && i < sizeof plugins / sizeof plugins[0]; i++)
+    if (plugins[i].mutate && applies(&plugins[i], a)) st = plugins[i].mutate(a);
   return st;
+}
+
+json_t *admission_validate(admission_request *a) {
+  json_t *st = NULL;
+  for (size_t i = 0; !st && i < sizeof plugins / sizeof plugins[0]; i++)
+    if (plugins[i].validate && applies(&plugins[i], a)) st = plugins[i].validate(a);
+  return st;
+}
+
+void admission_release(admission_request *a) {
+  if (!a->quota_locked) return;
+  a->quota_locked = false;
+  pthread_mutex_unlock(&quota_mu);
 }

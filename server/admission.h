@@ -1,34 +1,61 @@
-/* admission.h - the admission plugins of the create and update paths,
- * in kube-apiserver's order: mutating plugins after defaulting and before
- * validation (DefaultStorageClass, LimitRanger's defaults, Priority), validating
- * plugins after the kind's validation (LimitRanger's limits), ResourceQuota
- * last. Subresource writes skip admission, as these plugins do.
- * name is the one to show in errors (generateName when the name was
- * generated). Each returns NULL or a Forbidden Status (new reference). */
+/* admission.h - one admission pipeline for every write: a table of plugins
+ * in kube-apiserver 1.20's order (NamespaceLifecycle, LimitRanger,
+ * ServiceAccount, Priority, DefaultStorageClass, StorageObjectInUseProtection,
+ * MutatingAdmissionWebhook, ValidatingAdmissionWebhook, ResourceQuota), each
+ * row naming the operations it applies to, whether subresource writes pass
+ * through it, and its mutating and validating halves. Create, update (PUT,
+ * PATCH, subresources) and delete all run admission_mutate (every row's
+ * mutate, in order) before the kind's validation and admission_validate
+ * (every row's validate, in order) after it; a new plugin (RBAC's
+ * NodeRestriction) is one row in admission.c. Each step returns NULL or the
+ * Status to answer (new reference). */
 #ifndef CKUBE_ADMISSION_H
 #define CKUBE_ADMISSION_H
 #include <stdbool.h>
 #include <jansson.h>
+#include "api.h"
 #include "registry.h"
 
-/* ResourceQuota, kube-apiserver's last admission plugin: checked under
- * admission_quota_lock, held until the admitted write is stored. */
-bool admission_quota_lock(const resource *r, const char *ns);
-void admission_quota_unlock(bool locked);
-json_t *admission_quota(const resource *r, const char *ns, const char *name, const json_t *obj, const json_t *old);
+typedef enum { ADMIT_CREATE = 1 << 0, ADMIT_UPDATE = 1 << 1, ADMIT_DELETE = 1 << 2 } admission_op;
 
-/* old: the stored object on update, NULL on create. */
-json_t *admission_mutate(const resource *r, const char *ns, const char *name, json_t *obj, const json_t *old);
-json_t *admission_validate(const resource *r, const char *ns, const char *name, const json_t *obj,
-                           const json_t *old);
+/* One request's admission attributes. The strings and objects are borrowed
+ * for the request's lifetime. */
+typedef struct {
+  admission_op op;
+  const resource *r;
+  const char *sub;       /* subresource, NULL for the main resource */
+  const char *ns;        /* "" for cluster-scoped resources */
+  const char *name;      /* the object's name */
+  const char *shown;     /* the name errors show (generateName when the name was generated) */
+  const char *asked;     /* the name webhooks are told ("" when the name is still to be generated) */
+  json_t *obj;           /* create/update: the object being admitted (plugins mutate it); delete: NULL */
+  const json_t *old;     /* update: the stored object; delete: the object as it is; create: NULL */
+  const json_t *options; /* delete: the DeleteOptions (or NULL) */
+  const api_opts *o;     /* the request's options (dryRun, user, warnings); may be NULL */
+  bool dry_run;
+  bool quota_locked; /* set by ResourceQuota: held until admission_release */
+} admission_request;
 
-/* The plugins (admission_*.c). */
+/* The mutating half of every row that applies, in the table's order. */
+json_t *admission_mutate(admission_request *a);
+/* The validating half of every row that applies, in order; ResourceQuota,
+ * last, may leave the namespace's quota lock held (see admission_release). */
+json_t *admission_validate(admission_request *a);
+/* Releases what admission holds: call once the admitted write is stored (or
+ * abandoned); a no-op when nothing is held. */
+void admission_release(admission_request *a);
+
+/* The plugins behind the rows (admission_*.c, api_webhook.c). */
+json_t *admit_namespace_lifecycle(const resource *r, const char *ns, const char *name);
 json_t *admit_default_storage_class(const resource *r, const char *name, json_t *obj);
+void admit_storage_protection(const resource *r, json_t *obj);
 json_t *admit_limitrange_defaults(const resource *r, const char *ns, json_t *obj);
 json_t *admit_priority(const resource *r, const char *name, json_t *obj, const json_t *old);
 json_t *admit_limitrange_limits(const resource *r, const char *ns, const char *name, const json_t *obj);
 json_t *admit_resource_quota(const resource *r, const char *ns, const char *name, const json_t *obj,
                              const json_t *old);
+json_t *api_webhook_mutate(admission_request *a);
+json_t *api_webhook_validate(admission_request *a);
 
 /* The live usage in ns of the quota resource names in hard (a ResourceList
  * object) over the objects in the scopes of spec (a quota's spec), skipping

@@ -6,11 +6,12 @@
  * ask for a specific resourceVersion. */
 #include "api_internal.h"
 #include "admission.h"
-#include "admission_serviceaccount.h"
 #include "crd.h"
 #include "kinds.h"
 #include "log.h"
 #include "unknown_fields.h"
+#include "timestamp.h"
+#include "finalizers.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,26 +160,6 @@ static json_t *check_crd_terminating(const resource *r) {
   return st;
 }
 
-/* NamespaceLifecycle admission: the namespace must exist and not be going away. */
-static json_t *check_namespace_lifecycle(const resource *r, const char *ns, const char *name) {
-  if (!r->ref.namespaced) return NULL;
-  const resource *nsr = registry_find("", "v1", "namespaces");
-  cobj *n = nsr ? cache_get(g_cache, nsr->bucket, "", ns) : NULL;
-  if (!n) return status_not_found_gr("", "namespaces", ns);
-  bool terminating = meta_str(n->obj, "deletionTimestamp") != NULL;
-  cobj_unref(n);
-  if (terminating) {
-    char why[512];
-    snprintf(why, sizeof why, "unable to create new content in namespace %s because it is being terminated", ns);
-    json_t *s = status_forbidden(r, name, why);
-    json_t *d = json_object_get(s, "details");
-    json_object_set_new(d, "causes", json_pack("[{s:s,s:s,s:s}]", "reason", "NamespaceTerminating", "message", why,
-                                               "field", "metadata.namespace"));
-    return s;
-  }
-  return NULL;
-}
-
 static json_t *validate(const resource *r, const json_t *obj, const json_t *old) {
   field_errors *fe = field_errors_new();
   kinds_validate(&r->ref, obj, old, fe);
@@ -219,7 +200,7 @@ api_result api_create(const resource *r, const char *ns, json_t *obj, const api_
   }
   char uid[40], now[32];
   api_new_uid(uid, sizeof uid);
-  api_now_rfc3339(now, sizeof now);
+  rfc3339_now(now, sizeof now);
   json_object_set_new(md, "uid", json_string(uid));
   json_object_set_new(md, "creationTimestamp", json_string(now));
   json_object_del(md, "deletionTimestamp");
@@ -228,10 +209,6 @@ api_result api_create(const resource *r, const char *ns, json_t *obj, const api_
   if (tracks_generation(r)) json_object_set_new(md, "generation", json_integer(1));
   else json_object_del(md, "generation");
 
-  if ((st = admission_serviceaccount(r, ns, obj))) {
-    json_decref(obj);
-    return fail(st);
-  }
   kinds_default(&r->ref, obj);
   kinds_prepare_create(&r->ref, obj);
   csr_prepare_create(&r->ref, obj, o ? o->user : NULL);
@@ -240,21 +217,19 @@ api_result api_create(const resource *r, const char *ns, json_t *obj, const api_
   name = name_buf;
   char shown[512]; /* the name admission errors show: generateName if the name was generated */
   snprintf(shown, sizeof shown, "%s", generated ? meta_str(obj, "generateName") : name);
-  const char *asked = generated ? "" : name; /* the name webhooks are told: none yet when generated */
-  if ((st = check_namespace_lifecycle(r, ns, name)) || (st = admission_mutate(r, ns, shown, obj, NULL)) ||
-      (st = api_webhook_mutate(r, NULL, ns, asked, obj, NULL, o)) || (st = validate(r, obj, NULL)) ||
-      (st = admission_validate(r, ns, shown, obj, NULL)) || (st = api_webhook_validate(r, NULL, ns, asked, obj, NULL, o))) {
+  admission_request a = {.op = ADMIT_CREATE, .r = r, .ns = r->ref.namespaced ? ns : "", .name = name, .shown = shown,
+                         .asked = generated ? "" : name, /* webhooks are told no name while it is to be generated */
+                         .obj = obj, .o = o, .dry_run = o && o->dry_run};
+  /* mutating admission, the kind's validation, the registry's allocation
+   * (service REST allocates before validating admission), validating admission */
+  if ((st = admission_mutate(&a)) || (st = validate(r, obj, NULL)) || (st = service_allocate(r, obj, NULL)) ||
+      (st = admission_validate(&a))) {
+    admission_release(&a);
     json_decref(obj);
     return fail(st);
   }
-  bool quota_locked = admission_quota_lock(r, ns);
-  if ((st = admission_quota(r, ns, shown, obj, NULL)) || (st = service_allocate(r, obj, NULL))) {
-    admission_quota_unlock(quota_locked);
-    json_decref(obj);
-    return fail(st);
-  }
-  if (o && o->dry_run) {
-    admission_quota_unlock(quota_locked);
+  if (a.dry_run) {
+    admission_release(&a);
     return (api_result){201, obj, NULL};
   }
 
@@ -265,7 +240,7 @@ api_result api_create(const resource *r, const char *ns, json_t *obj, const api_
   char *name_copy = strdup(meta_str(obj, "name") ? meta_str(obj, "name") : name);
   int rc = cache_write(g_cache, r->bucket, r->ref.namespaced ? ns : "", name_copy, 0, obj, false, &out, NULL, err,
                        sizeof err);
-  admission_quota_unlock(quota_locked);
+  admission_release(&a);
   api_result res;
   if (rc == CW_OK) res = result_of(r, 201, out);
   else if (rc == CW_CONFLICT) res = fail(status_already_exists(r, name_copy));
@@ -276,7 +251,7 @@ api_result api_create(const resource *r, const char *ns, json_t *obj, const api_
 
 /* Carries system metadata from old into obj and runs the update strategy. */
 static json_t *prepare_update(const resource *r, const char *sub, json_t *obj, const json_t *old,
-                              const api_opts *o) {
+                              const api_opts *o, admission_request *a) {
   json_t *md = meta_of(obj);
   const json_t *omd = json_object_get(old, "metadata");
   const char *uid = json_string_value(json_object_get(md, "uid"));
@@ -312,22 +287,22 @@ static json_t *prepare_update(const resource *r, const char *sub, json_t *obj, c
   kinds_default(&r->ref, obj);
   kinds_prepare_update(&r->ref, sub, obj, old);
   const char *ns = meta_str(old, "namespace"), *name = meta_str(old, "name");
-  if (!sub && (st = admission_mutate(r, ns ? ns : "", name, obj, old))) return st;
-  if ((st = api_webhook_mutate(r, sub, ns, name, obj, old, o))) return st;
-  if ((st = validate(r, obj, old))) return st;
-  if (!sub && (st = admission_validate(r, ns ? ns : "", name, obj, old))) return st;
-  if ((st = api_webhook_validate(r, sub, ns, name, obj, old, o))) return st;
+  *a = (admission_request){.op = ADMIT_UPDATE, .r = r, .sub = sub, .ns = r->ref.namespaced && ns ? ns : "",
+                           .name = name, .shown = name, .asked = name, .obj = obj, .old = old, .o = o,
+                           .dry_run = o && o->dry_run};
+  if ((st = admission_mutate(a)) || (st = validate(r, obj, old))) return st;
   bool changed = r->ref.crd ? cr_generation_changed(&r->ref, obj, old) : spec_changed(obj, old);
   if (tracks_generation(r) && changed) {
     json_int_t g = json_integer_value(json_object_get(omd, "generation"));
     json_object_set_new(md, "generation", json_integer(g + 1));
   }
-  return service_allocate(r, obj, old);
+  if ((st = service_allocate(r, obj, old))) return st;
+  return admission_validate(a);
 }
 
 /* Whether an object marked for deletion has nothing left holding it. */
 static bool deletion_complete(const resource *r, const json_t *obj) {
-  if (!meta_str(obj, "deletionTimestamp") || has_finalizers(obj)) return false;
+  if (!meta_str(obj, "deletionTimestamp") || finalizers_any(obj)) return false;
   if (!strcmp(r->ref.plural, "namespaces") && !r->ref.group[0])
     return json_array_size(json_object_get(json_object_get(obj, "spec"), "finalizers")) == 0;
   return true;
@@ -336,7 +311,9 @@ static bool deletion_complete(const resource *r, const json_t *obj) {
 api_result api_write_update(const resource *r, const char *ns, const char *name, const char *sub, json_t *obj,
                             cobj *cur, const json_t *old, const api_opts *o, bool *retry) {
   *retry = false;
-  json_t *st = prepare_update(r, sub, obj, old, o);
+  admission_request a = {0};
+  json_t *st = prepare_update(r, sub, obj, old, o, &a);
+  if (st || same_but_rv(obj, old) || (o && o->dry_run)) admission_release(&a);
   if (st) {
     json_decref(obj);
     return fail(st);
@@ -345,16 +322,7 @@ api_result api_write_update(const resource *r, const char *ns, const char *name,
     json_decref(obj);
     return result_of(r, 200, cobj_ref(cur));
   }
-  bool quota_locked = !sub && admission_quota_lock(r, ns);
-  if (quota_locked && (st = admission_quota(r, ns, name, obj, old))) {
-    admission_quota_unlock(quota_locked);
-    json_decref(obj);
-    return fail(st);
-  }
-  if (o && o->dry_run) {
-    admission_quota_unlock(quota_locked);
-    return (api_result){200, obj, NULL};
-  }
+  if (o && o->dry_run) return (api_result){200, obj, NULL};
   bool del = deletion_complete(r, obj);
   to_storage(r, obj);
   api_canonical_order(r, obj);
@@ -362,7 +330,7 @@ api_result api_write_update(const resource *r, const char *ns, const char *name,
   cobj *out = NULL;
   int64_t now_rev = 0;
   int rc = cache_write(g_cache, r->bucket, ns, name, cur->rev, obj, del, &out, &now_rev, err, sizeof err);
-  admission_quota_unlock(quota_locked);
+  admission_release(&a);
   if (rc == CW_OK) return result_of(r, 200, out);
   if (rc == CW_CONFLICT) {
     *retry = true;
@@ -516,11 +484,11 @@ api_result api_delete(const resource *r, const char *ns, const char *name, const
     json_t *md = meta_of(next);
     if (!json_object_get(md, "deletionTimestamp")) kinds_prepare_delete(&r->ref, next);
     bool is_ns = !r->ref.group[0] && !strcmp(r->ref.plural, "namespaces");
-    if (policy && !strcmp(policy, "Foreground")) add_finalizer(next, "foregroundDeletion");
-    if (policy && !strcmp(policy, "Orphan")) add_finalizer(next, "orphan");
+    if (policy && !strcmp(policy, "Foreground")) finalizers_add(next, "foregroundDeletion");
+    if (policy && !strcmp(policy, "Orphan")) finalizers_add(next, "orphan");
     long long grace = is_pod(r) ? pod_grace(next, options) : 0;
     bool spec_fin = is_ns && json_array_size(json_object_get(json_object_get(next, "spec"), "finalizers")) > 0;
-    bool keep = has_finalizers(next) || grace > 0 || spec_fin;
+    bool keep = finalizers_any(next) || grace > 0 || spec_fin;
     /* 202 only when the client explicitly asked for cascading (kube-apiserver's
      * compatibility rule); the pending object is returned either way. */
     int code = keep && json_is_false(orphan) ? 202 : 200;
@@ -528,7 +496,7 @@ api_result api_delete(const resource *r, const char *ns, const char *name, const
     if (keep) {
       char ts[32];
       if (!json_object_get(md, "deletionTimestamp")) {
-        api_time_rfc3339(time(NULL) + grace, ts, sizeof ts);
+        rfc3339_format(time(NULL) + grace, ts, sizeof ts);
         json_object_set_new(md, "deletionTimestamp", json_string(ts));
         json_object_set_new(md, "deletionGracePeriodSeconds", json_integer(grace));
       }
@@ -538,7 +506,11 @@ api_result api_delete(const resource *r, const char *ns, const char *name, const
         json_object_set_new(status, "phase", json_string("Terminating"));
       }
     }
-    json_t *st = api_webhook_delete(r, ns, name, obj, options, dry, o);
+    admission_request a = {.op = ADMIT_DELETE, .r = r, .ns = ns, .name = name, .shown = name, .asked = name,
+                           .old = obj, .options = options, .o = o, .dry_run = dry};
+    json_t *st = admission_mutate(&a);
+    if (!st) st = admission_validate(&a);
+    admission_release(&a);
     json_decref_const(obj);
     if (st) {
       json_decref(next);

@@ -109,7 +109,6 @@ void api_filter_free(api_filter *f);
 api_result api_bind(const char *ns, const char *pod, const char *node, bool dry_run);
 
 /* Helpers shared with controllers. */
-void api_now_rfc3339(char *buf, size_t len);
 void api_new_uid(char *buf, size_t len);
 /* n random characters of Kubernetes' name-suffix alphabet (utilrand.String),
  * NUL-terminated: buf holds n + 1. */

@@ -3,6 +3,7 @@
  * refusing pods already bound or being deleted with kube-apiserver's
  * messages. The REST subresource and the in-process scheduler share it. */
 #include "api_internal.h"
+#include "timestamp.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -16,7 +17,7 @@ static void set_scheduled_condition(json_t *pod) {
   json_t *conds = json_object_get(status, "conditions");
   if (!json_is_array(conds)) json_object_set_new(status, "conditions", conds = json_array());
   char now[32];
-  api_now_rfc3339(now, sizeof now);
+  rfc3339_now(now, sizeof now);
   size_t i;
   json_t *c;
   json_array_foreach(conds, i, c) {

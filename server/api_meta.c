@@ -1,24 +1,11 @@
 /* api_meta.c - small object-metadata helpers of the API core: uids,
- * timestamps, generated names, metadata field access and the comparisons
+ * generated names, metadata field access and the comparisons
  * that decide generation bumps and no-op updates. */
 #include "api_internal.h"
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-
-void api_now_rfc3339(char *buf, size_t len) {
-  time_t t = time(NULL);
-  struct tm tm;
-  gmtime_r(&t, &tm);
-  strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-void api_time_rfc3339(time_t t, char *buf, size_t len) {
-  struct tm tm;
-  gmtime_r(&t, &tm);
-  strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
 
 void api_new_uid(char *buf, size_t len) {
   unsigned char b[16];
@@ -100,23 +87,6 @@ bool tracks_generation(const resource *r) {
   for (int i = 0; kinds[i]; i++)
     if (!strcmp(r->ref.kind, kinds[i])) return true;
   return false;
-}
-
-bool has_finalizers(const json_t *obj) {
-  return json_array_size(json_object_get(json_object_get(obj, "metadata"), "finalizers")) > 0;
-}
-
-void add_finalizer(json_t *obj, const char *f) {
-  json_t *md = meta_of(obj);
-  json_t *fs = json_object_get(md, "finalizers");
-  if (!json_is_array(fs)) {
-    fs = json_array();
-    json_object_set_new(md, "finalizers", fs);
-  }
-  size_t i;
-  json_t *v;
-  json_array_foreach(fs, i, v) if (json_is_string(v) && !strcmp(json_string_value(v), f)) return;
-  json_array_append_new(fs, json_string(f));
 }
 
 /* Moves the keys listed in order to the front of o, in that order. */

@@ -7,6 +7,7 @@
  * BeforeCreate/BeforeUpdate, so system metadata and the strategy's resets
  * (status on main-resource writes) win over a webhook's patch. */
 #include "api_internal.h"
+#include "admission.h"
 #include "kinds.h"
 #include "webhook.h"
 #include <string.h>
@@ -62,48 +63,45 @@ static void restore(const resource *r, const char *sub, json_t *obj, const json_
   else kinds_prepare_create(&r->ref, obj);
 }
 
-json_t *api_webhook_mutate(const resource *r, const char *sub, const char *ns, const char *name, json_t *obj,
-                           const json_t *old, const api_opts *o) {
-  if (!webhook_configured(true) || webhook_exempt(r, sub)) return NULL;
-  const char *op = old ? "UPDATE" : "CREATE";
-  wh_attrs a;
-  attrs_of(&a, r, op, sub, ns, name, obj, old, o);
-  json_t *opts = write_options(op, o);
-  a.options = opts;
-  json_t *before = json_deep_copy(obj);
-  json_t *st = webhook_mutate(&a);
-  if (!st && !json_equal(before, obj)) restore(r, sub && *sub ? sub : NULL, obj, before, old);
-  json_decref(before);
-  json_decref(opts);
-  return st;
+static const char *op_name(admission_op op) {
+  return op == ADMIT_CREATE ? "CREATE" : op == ADMIT_UPDATE ? "UPDATE" : "DELETE";
 }
 
-json_t *api_webhook_validate(const resource *r, const char *sub, const char *ns, const char *name, json_t *obj,
-                             const json_t *old, const api_opts *o) {
-  if (!webhook_configured(false) || webhook_exempt(r, sub)) return NULL;
-  const char *op = old ? "UPDATE" : "CREATE";
-  wh_attrs a;
-  attrs_of(&a, r, op, sub, ns, name, obj, old, o);
-  json_t *opts = write_options(op, o);
-  a.options = opts;
-  json_t *st = webhook_validate(&a);
-  json_decref(opts);
-  return st;
-}
-
-json_t *api_webhook_delete(const resource *r, const char *ns, const char *name, const json_t *cur,
-                           const json_t *options, bool dry_run, const api_opts *o) {
-  bool m = webhook_configured(true), v = webhook_configured(false);
-  if ((!m && !v) || webhook_exempt(r, NULL)) return NULL;
-  wh_attrs a;
-  attrs_of(&a, r, "DELETE", NULL, ns, name, NULL, cur, o);
-  a.dry_run = dry_run;
-  json_t *opts = json_is_object(options) ? json_deep_copy(options) : json_object();
+/* The operation's options object: CreateOptions, UpdateOptions or
+ * PatchOptions as meta.k8s.io/v1 sends them, or the request's DeleteOptions. */
+static json_t *options_of(const admission_request *a) {
+  if (a->op != ADMIT_DELETE) return write_options(op_name(a->op), a->o);
+  json_t *opts = json_is_object(a->options) ? json_deep_copy(a->options) : json_object();
   json_object_set_new(opts, "kind", json_string("DeleteOptions"));
   json_object_set_new(opts, "apiVersion", json_string("meta.k8s.io/v1"));
-  a.options = opts;
-  json_t *st = m ? webhook_mutate(&a) : NULL;
-  if (!st && v) st = webhook_validate(&a);
-  json_decref(opts);
+  return opts;
+}
+
+/* A webhook call's attributes and options for a (w->options is new: release it). */
+static void webhook_attrs(wh_attrs *w, const admission_request *a) {
+  attrs_of(w, a->r, op_name(a->op), a->sub, a->ns, a->asked, a->obj, a->old, a->o);
+  w->dry_run = a->dry_run;
+  w->options = options_of(a);
+}
+
+json_t *api_webhook_mutate(admission_request *a) {
+  if (!webhook_configured(true) || webhook_exempt(a->r, a->sub)) return NULL;
+  wh_attrs w;
+  webhook_attrs(&w, a);
+  json_t *before = a->obj ? json_deep_copy(a->obj) : NULL;
+  json_t *st = webhook_mutate(&w);
+  if (!st && a->obj && !json_equal(before, a->obj))
+    restore(a->r, a->sub && *a->sub ? a->sub : NULL, a->obj, before, a->old);
+  json_decref(before);
+  json_decref_const(w.options);
+  return st;
+}
+
+json_t *api_webhook_validate(admission_request *a) {
+  if (!webhook_configured(false) || webhook_exempt(a->r, a->sub)) return NULL;
+  wh_attrs w;
+  webhook_attrs(&w, a);
+  json_t *st = webhook_validate(&w);
+  json_decref_const(w.options);
   return st;
 }

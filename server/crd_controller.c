@@ -12,6 +12,8 @@
 #include "api.h"
 #include "crd_schema.h"
 #include "log.h"
+#include "json_path.h"
+#include "finalizers.h"
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -31,22 +33,17 @@ static struct {
 } synced[MAX_SYNCED];
 static size_t nsynced;
 
-static const char *jstr(const json_t *o, const char *k) {
-  const char *s = json_string_value(json_object_get(o, k));
-  return s ? s : "";
-}
-
 static const resource *crd_resource(void) { return registry_find(CRD_GROUP, "v1", "customresourcedefinitions"); }
 
-static const char *name_of(const json_t *o) { return jstr(json_object_get(o, "metadata"), "name"); }
+static const char *name_of(const json_t *o) { return json_path_str0(json_object_get(o, "metadata"), "name"); }
 
 static bool condition_true(const json_t *crd, const char *type) {
-  return !strcmp(jstr(crd_condition(crd, type), "status"), "True");
+  return !strcmp(json_path_str0(crd_condition(crd, type), "status"), "True");
 }
 
 /* Registers crd's versions unless already done for this resourceVersion. */
 static void sync_registry(const json_t *crd) {
-  const char *name = name_of(crd), *rv = jstr(json_object_get(crd, "metadata"), "resourceVersion");
+  const char *name = name_of(crd), *rv = json_path_str0(json_object_get(crd, "metadata"), "resourceVersion");
   size_t i;
   for (i = 0; i < nsynced; i++)
     if (!strcmp(synced[i].name, name)) break;
@@ -82,16 +79,16 @@ static bool in_list(const json_t *arr, const char *s) {
 
 /* The names other CRDs of the group hold (status.acceptedNames). */
 static void names_in_use(const cobj_vec *all, const json_t *crd, json_t *resources, json_t *kinds) {
-  const char *group = jstr(json_object_get(crd, "spec"), "group");
+  const char *group = json_path_str0(json_object_get(crd, "spec"), "group");
   for (size_t i = 0; i < all->n; i++) {
     const json_t *o = all->items[i]->obj;
-    if (!strcmp(name_of(o), name_of(crd)) || strcmp(jstr(json_object_get(o, "spec"), "group"), group)) continue;
+    if (!strcmp(name_of(o), name_of(crd)) || strcmp(json_path_str0(json_object_get(o, "spec"), "group"), group)) continue;
     const json_t *an = json_object_get(json_object_get(o, "status"), "acceptedNames");
-    json_array_append_new(resources, json_string(jstr(an, "plural")));
-    json_array_append_new(resources, json_string(jstr(an, "singular")));
+    json_array_append_new(resources, json_string(json_path_str0(an, "plural")));
+    json_array_append_new(resources, json_string(json_path_str0(an, "singular")));
     json_array_extend(resources, json_object_get(an, "shortNames") ? json_object_get(an, "shortNames") : json_array());
-    json_array_append_new(kinds, json_string(jstr(an, "kind")));
-    json_array_append_new(kinds, json_string(jstr(an, "listKind")));
+    json_array_append_new(kinds, json_string(json_path_str0(an, "kind")));
+    json_array_append_new(kinds, json_string(json_path_str0(an, "listKind")));
   }
 }
 
@@ -121,7 +118,7 @@ static void compute_names(const cobj_vec *all, json_t *crd) {
                 {"kind", "KindConflict", true},
                 {"listKind", "ListKindConflict", true}};
   for (size_t i = 0; i < 4; i++) {
-    const char *want = jstr(requested, checks[i].field), *have = jstr(accepted, checks[i].field);
+    const char *want = json_path_str0(requested, checks[i].field), *have = json_path_str0(accepted, checks[i].field);
     const char *c = conflict(want, have, checks[i].kind ? kinds : resources, buf, sizeof buf);
     if (c) {
       reason = checks[i].reason;
@@ -235,11 +232,11 @@ static void update_status(json_t *crd) {
 /* The served resource whose bucket holds the CRD's objects, or NULL. */
 static const resource *instances_of(const json_t *crd) {
   const json_t *spec = json_object_get(crd, "spec");
-  const char *plural = jstr(json_object_get(json_object_get(crd, "status"), "acceptedNames"), "plural");
+  const char *plural = json_path_str0(json_object_get(json_object_get(crd, "status"), "acceptedNames"), "plural");
   size_t i;
   json_t *v;
   json_array_foreach(json_object_get(spec, "versions"), i, v) {
-    const resource *r = registry_find(jstr(spec, "group"), jstr(v, "name"), plural);
+    const resource *r = registry_find(json_path_str0(spec, "group"), json_path_str0(v, "name"), plural);
     if (r && r->ref.crd) return r;
   }
   return NULL;
@@ -252,7 +249,7 @@ static bool delete_instances(const resource *r) {
   for (size_t i = 0; i < items.n; i++) {
     const json_t *md = json_object_get(items.items[i]->obj, "metadata");
     if (json_object_get(md, "deletionTimestamp")) continue;
-    api_result res = api_delete(r, jstr(md, "namespace"), jstr(md, "name"), NULL, NULL);
+    api_result res = api_delete(r, json_path_str0(md, "namespace"), json_path_str0(md, "name"), NULL, NULL);
     api_result_clear(&res);
   }
   cobj_vec_clear(&items);
@@ -269,15 +266,13 @@ static void finalize(json_t *crd) {
    * (kube-apiserver waits up to a minute before InstanceDeletionCheck) */
   if (r && !delete_instances(r)) return;
   if (!r) crd_set_condition(crd, "Terminating", "False", "NeverEstablished", "resource was never established");
-  json_t *fins = json_object_get(json_object_get(crd, "metadata"), "finalizers");
-  for (size_t i = json_array_size(fins); i-- > 0;)
-    if (!strcmp(json_string_value(json_array_get(fins, i)), CRD_CLEANUP_FINALIZER)) json_array_remove(fins, i);
+  finalizers_remove(crd, CRD_CLEANUP_FINALIZER);
   api_result res = api_update(crd_resource(), "", name_of(crd), NULL, json_incref(crd), NULL);
   api_result_clear(&res);
 }
 
 static bool has_cleanup_finalizer(const json_t *crd) {
-  return in_list(json_object_get(json_object_get(crd, "metadata"), "finalizers"), CRD_CLEANUP_FINALIZER);
+  return finalizers_has(crd, CRD_CLEANUP_FINALIZER);
 }
 
 static void reconcile_all(void) {
@@ -304,7 +299,7 @@ static void reconcile_all(void) {
 
 static void on_deleted(const json_t *crd) {
   const json_t *spec = json_object_get(crd, "spec");
-  crd_registry_drop(jstr(spec, "group"), jstr(json_object_get(json_object_get(crd, "status"), "acceptedNames"), "plural"));
+  crd_registry_drop(json_path_str0(spec, "group"), json_path_str0(json_object_get(json_object_get(crd, "status"), "acceptedNames"), "plural"));
   forget_synced(name_of(crd));
 }
 

@@ -10,6 +10,7 @@
 #include "kinds_util.h"
 #include "log.h"
 #include "registry.h"
+#include "json_path.h"
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,11 +21,6 @@
 static pthread_mutex_t rows_lock = PTHREAD_MUTEX_INITIALIZER; /* guards rows, nrows */
 static resource *rows[MAX_ROWS];
 static size_t nrows;
-
-static const char *jstr(const json_t *o, const char *k) {
-  const char *s = json_string_value(json_object_get(o, k));
-  return s ? s : "";
-}
 
 /* Values a row no longer points to: readers that loaded the old pointer may
  * still use it, so replaced strings, rules and entries are kept here (and
@@ -71,8 +67,8 @@ static json_t *entry_of(const json_t *names, const json_t *ver, const char *grou
   json_object_set_new(e, "shortNames", sn ? json_deep_copy(sn) : json_array());
   json_object_set_new(e, "categories", cat ? json_deep_copy(cat) : json_array());
   json_object_set_new(e, "subresources",
-                      subresources_of(json_object_get(ver, "subresources"), group, jstr(ver, "name"),
-                                      jstr(names, "kind")));
+                      subresources_of(json_object_get(ver, "subresources"), group, json_path_str0(ver, "name"),
+                                      json_path_str0(names, "kind")));
   return e;
 }
 
@@ -139,7 +135,7 @@ static bool version_served(const json_t *crd, const char *version) {
   size_t i;
   json_t *v;
   json_array_foreach(json_object_get(json_object_get(crd, "spec"), "versions"), i, v) {
-    if (!strcmp(jstr(v, "name"), version)) return json_is_true(json_object_get(v, "served"));
+    if (!strcmp(json_path_str0(v, "name"), version)) return json_is_true(json_object_get(v, "served"));
   }
   return false;
 }
@@ -147,29 +143,29 @@ static bool version_served(const json_t *crd, const char *version) {
 /* Fills r (new or reused) from the CRD's names and version. */
 static void fill_row(resource *r, const json_t *crd, const json_t *names, const json_t *ver, const char *storage_gv) {
   const json_t *spec = json_object_get(crd, "spec");
-  const char *group = jstr(spec, "group");
+  const char *group = json_path_str0(spec, "group");
   char buf[512];
   keep(&r->ref.group, group);
-  keep(&r->ref.version, jstr(ver, "name"));
-  keep(&r->ref.plural, jstr(names, "plural"));
+  keep(&r->ref.version, json_path_str0(ver, "name"));
+  keep(&r->ref.plural, json_path_str0(names, "plural"));
   const char *kind = r->ref.kind;
-  keep(&kind, jstr(names, "kind"));
+  keep(&kind, json_path_str0(names, "kind"));
   __atomic_store_n(&r->ref.kind, kind, __ATOMIC_RELEASE);
-  r->ref.namespaced = !strcmp(jstr(spec, "scope"), "Namespaced");
-  crd_version *cv = rules_of(crd, ver, jstr(json_object_get(crd, "metadata"), "name"));
+  r->ref.namespaced = !strcmp(json_path_str0(spec, "scope"), "Namespaced");
+  crd_version *cv = rules_of(crd, ver, json_path_str0(json_object_get(crd, "metadata"), "name"));
   if (same_rules(r->ref.crd, cv)) {
     free_rules(cv);
   } else {
     bury(r->ref.crd);
     __atomic_store_n(&r->ref.crd, cv, __ATOMIC_RELEASE);
   }
-  keep(&r->list_kind, jstr(names, "listKind"));
-  keep(&r->singular, jstr(names, "singular"));
+  keep(&r->list_kind, json_path_str0(names, "listKind"));
+  keep(&r->singular, json_path_str0(names, "singular"));
   r->definition = "";
-  snprintf(buf, sizeof buf, "%s/%s", group, jstr(names, "plural"));
+  snprintf(buf, sizeof buf, "%s/%s", group, json_path_str0(names, "plural"));
   keep(&r->storage, buf);
   keep(&r->storage_version, storage_gv);
-  snprintf(buf, sizeof buf, "%s/%s", group, jstr(ver, "name"));
+  snprintf(buf, sizeof buf, "%s/%s", group, json_path_str0(ver, "name"));
   keep(&r->group_version, buf);
   r->verbs = VERB_GET | VERB_LIST | VERB_WATCH | VERB_CREATE | VERB_UPDATE | VERB_PATCH | VERB_DELETE |
              VERB_DELETECOLLECTION;
@@ -186,7 +182,7 @@ static const char *storage_version_of(const json_t *spec) {
   size_t i;
   json_t *v;
   json_array_foreach(json_object_get(spec, "versions"), i, v) {
-    if (json_is_true(json_object_get(v, "storage"))) return jstr(v, "name");
+    if (json_is_true(json_object_get(v, "storage"))) return json_path_str0(v, "name");
   }
   return "";
 }
@@ -202,16 +198,16 @@ static void retire_others(const char *crd_name, const json_t *crd, bool establis
 void crd_registry_sync(const json_t *crd, bool established) {
   const json_t *spec = json_object_get(crd, "spec");
   const json_t *names = json_object_get(json_object_get(crd, "status"), "acceptedNames");
-  const char *crd_name = jstr(json_object_get(crd, "metadata"), "name");
+  const char *crd_name = json_path_str0(json_object_get(crd, "metadata"), "name");
   pthread_mutex_lock(&rows_lock);
-  if (established && *jstr(names, "plural") && *jstr(names, "kind")) {
+  if (established && *json_path_str0(names, "plural") && *json_path_str0(names, "kind")) {
     char storage_gv[512];
-    snprintf(storage_gv, sizeof storage_gv, "%s/%s", jstr(spec, "group"), storage_version_of(spec));
+    snprintf(storage_gv, sizeof storage_gv, "%s/%s", json_path_str0(spec, "group"), storage_version_of(spec));
     size_t i;
     json_t *ver;
     json_array_foreach(json_object_get(spec, "versions"), i, ver) {
       if (!json_is_true(json_object_get(ver, "served"))) continue;
-      resource *r = find_row(jstr(spec, "group"), jstr(ver, "name"), jstr(names, "plural"));
+      resource *r = find_row(json_path_str0(spec, "group"), json_path_str0(ver, "name"), json_path_str0(names, "plural"));
       if (r) {
         fill_row(r, crd, names, ver, storage_gv);
         if (!registry_served(r)) registry_revive(r);
@@ -219,7 +215,7 @@ void crd_registry_sync(const json_t *crd, bool established) {
         continue;
       }
       if (nrows >= MAX_ROWS) {
-        LOGE("too many custom resource versions; %s/%s not served", jstr(spec, "group"), jstr(ver, "name"));
+        LOGE("too many custom resource versions; %s/%s not served", json_path_str0(spec, "group"), json_path_str0(ver, "name"));
         continue;
       }
       r = calloc(1, sizeof *r);

@@ -6,6 +6,7 @@
 #include "crd.h"
 #include "crd_schema.h"
 #include "table_impl.h"
+#include "timestamp.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,7 +58,7 @@ static json_t *cell(const char *type, const json_t *v, time_t now) {
   if (!strcmp(type, "date") && json_is_string(v)) {
     time_t t;
     double frac;
-    if (table_parse_time(json_string_value(v), &t, &frac) != 0) return json_string("<invalid>");
+    if (rfc3339_parse(json_string_value(v), &t, &frac) != 0) return json_string("<invalid>");
     char buf[64];
     return json_string(since_str(v, now, buf, sizeof buf));
   }
@@ -66,7 +67,7 @@ static json_t *cell(const char *type, const json_t *v, time_t now) {
 
 json_t *crd_table_cells(const crd_version *cv, const json_t *obj, time_t now) {
   json_t *cells = json_array();
-  cell_str(cells, tj_str(obj, "metadata.name"));
+  cell_str(cells, json_path_str0(obj, "metadata.name"));
   if (!json_array_size(cv->columns)) {
     cell_since(cells, obj, "metadata.creationTimestamp", now);
     return cells;

@@ -16,15 +16,13 @@
 #include "api.h"
 #include "crd_schema.h"
 #include "kinds_util.h"
+#include "timestamp.h"
+#include "json_path.h"
+#include "finalizers.h"
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static const char *jstr(const json_t *o, const char *k) {
-  const char *s = json_string_value(json_object_get(o, k));
-  return s ? s : "";
-}
 
 static const char *jstr_at(const json_t *arr, size_t i) {
   const char *s = json_string_value(json_array_get(arr, i));
@@ -34,13 +32,13 @@ static const char *jstr_at(const json_t *arr, size_t i) {
 /* The v1beta1 defaults v1 does not have: scope, versions <-> version,
  * preserveUnknownFields (true: v1beta1 CRDs kept unknown fields). */
 static void default_v1beta1(json_t *spec) {
-  if (!*jstr(spec, "scope")) json_object_set_new(spec, "scope", json_string("Namespaced"));
+  if (!*json_path_str0(spec, "scope")) json_object_set_new(spec, "scope", json_string("Namespaced"));
   json_t *versions = json_object_get(spec, "versions");
-  const char *version = jstr(spec, "version");
+  const char *version = json_path_str0(spec, "version");
   if (!json_array_size(versions) && *version)
     json_object_set_new(spec, "versions", json_pack("[{s:s,s:b,s:b}]", "name", version, "served", 1, "storage", 1));
   if (!*version && json_array_size(versions))
-    json_object_set_new(spec, "version", json_string(jstr(json_array_get(versions, 0), "name")));
+    json_object_set_new(spec, "version", json_string(json_path_str0(json_array_get(versions, 0), "name")));
   const json_t *pu = json_object_get(spec, "preserveUnknownFields");
   if (!pu || json_is_null(pu)) json_object_set_new(spec, "preserveUnknownFields", json_true());
 }
@@ -48,14 +46,14 @@ static void default_v1beta1(json_t *spec) {
 void crd_default(const kind_ref *k, json_t *obj) {
   json_t *spec = kobj(obj, "spec");
   json_t *names = kobj(spec, "names");
-  const char *kind = jstr(names, "kind");
-  if (!*jstr(names, "singular")) {
+  const char *kind = json_path_str0(names, "kind");
+  if (!*json_path_str0(names, "singular")) {
     char *low = strdup(kind);
     for (char *p = low; *p; p++) *p = (char)tolower((unsigned char)*p);
     json_object_set_new(names, "singular", json_string(low));
     free(low);
   }
-  if (!*jstr(names, "listKind") && *kind) {
+  if (!*json_path_str0(names, "listKind") && *kind) {
     char buf[512];
     snprintf(buf, sizeof buf, "%sList", kind);
     json_object_set_new(names, "listKind", json_string(buf));
@@ -63,7 +61,7 @@ void crd_default(const kind_ref *k, json_t *obj) {
   if (!strcmp(k->version, "v1beta1")) default_v1beta1(spec);
   if (!json_object_get(spec, "conversion")) json_object_set_new(spec, "conversion", json_pack("{s:s}", "strategy", "None"));
   json_t *conv = json_object_get(spec, "conversion");
-  if (!strcmp(k->version, "v1beta1") && !strcmp(jstr(conv, "strategy"), "Webhook") &&
+  if (!strcmp(k->version, "v1beta1") && !strcmp(json_path_str0(conv, "strategy"), "Webhook") &&
       !json_array_size(json_object_get(conv, "conversionReviewVersions")))
     json_object_set_new(conv, "conversionReviewVersions", json_pack("[s]", "v1beta1"));
   json_t *cc = json_object_get(conv, !strcmp(k->version, "v1beta1") ? "webhookClientConfig" : "webhook");
@@ -76,7 +74,7 @@ void crd_default(const kind_ref *k, json_t *obj) {
   json_t *v;
   json_array_foreach(json_object_get(spec, "versions"), i, v) {
     if (!json_is_true(json_object_get(v, "storage"))) continue;
-    json_object_set_new(kobj(obj, "status"), "storedVersions", json_pack("[s]", jstr(v, "name")));
+    json_object_set_new(kobj(obj, "status"), "storedVersions", json_pack("[s]", json_path_str0(v, "name")));
     break;
   }
 }
@@ -108,21 +106,14 @@ void crd_update(const kind_ref *k, const char *sub, json_t *obj, const json_t *o
     size_t j;
     json_t *s;
     bool have = false;
-    json_array_foreach(stored, j, s) have = have || !strcmp(json_string_value(s), jstr(v, "name"));
-    if (!have) json_array_append_new(stored, json_string(jstr(v, "name")));
+    json_array_foreach(stored, j, s) have = have || !strcmp(json_string_value(s), json_path_str0(v, "name"));
+    if (!have) json_array_append_new(stored, json_string(json_path_str0(v, "name")));
   }
 }
 
 void crd_prepare_delete(const kind_ref *k, json_t *obj) {
   (void)k;
-  json_t *md = kobj(obj, "metadata");
-  json_t *fins = json_object_get(md, "finalizers");
-  if (!json_is_array(fins)) json_object_set_new(md, "finalizers", fins = json_array());
-  size_t i;
-  json_t *f;
-  bool have = false;
-  json_array_foreach(fins, i, f) have = have || !strcmp(json_string_value(f), CRD_CLEANUP_FINALIZER);
-  if (!have) json_array_append_new(fins, json_string(CRD_CLEANUP_FINALIZER));
+  finalizers_add(obj, CRD_CLEANUP_FINALIZER);
   crd_set_condition(obj, "Terminating", "True", "InstanceDeletionPending",
                     "CustomResourceDefinition marked for deletion; CustomResource deletion will begin soon");
 }
@@ -131,7 +122,7 @@ void crd_prepare_delete(const kind_ref *k, json_t *obj) {
 
 static void check_enum_required(field_errors *fe, const char *field, const json_t *obj, const char *key,
                                 const char *const *list) {
-  const char *v = jstr(obj, key);
+  const char *v = json_path_str0(obj, key);
   if (!*v) fe_required(fe, field, "");
   else kcheck_enum(fe, field, obj, key, list);
 }
@@ -152,14 +143,14 @@ static void check_columns(field_errors *fe, const char *prefix, const json_t *co
   char f[512];
   json_array_foreach(cols, i, c) {
     snprintf(f, sizeof f, "%s[%zu].name", prefix, i);
-    if (!*jstr(c, "name")) fe_required(fe, f, "");
+    if (!*json_path_str0(c, "name")) fe_required(fe, f, "");
     snprintf(f, sizeof f, "%s[%zu].type", prefix, i);
-    if (!*jstr(c, "type")) fe_required(fe, f, "must be one of boolean,date,integer,number,string");
+    if (!*json_path_str0(c, "type")) fe_required(fe, f, "must be one of boolean,date,integer,number,string");
     else kcheck_enum(fe, f, c, "type", column_types);
     snprintf(f, sizeof f, "%s[%zu].format", prefix, i);
-    if (*jstr(c, "format")) kcheck_enum(fe, f, c, "format", column_formats);
+    if (*json_path_str0(c, "format")) kcheck_enum(fe, f, c, "format", column_formats);
     snprintf(f, sizeof f, "%s[%zu].JSONPath", prefix, i);
-    const char *jp = jstr(c, "JSONPath");
+    const char *jp = json_path_str0(c, "JSONPath");
     if (!*jp) fe_required(fe, f, "");
     else if (crd_jsonpath_check(jp) != 0) fe_invalid_str(fe, f, jp, "must be a simple json path starting with .");
   }
@@ -172,7 +163,7 @@ static void check_subresources(field_errors *fe, const char *prefix, const json_
   char f[512];
   static const char *const keys[] = {"specReplicasPath", "statusReplicasPath", "labelSelectorPath"};
   for (int i = 0; i < 3; i++) {
-    const char *p = jstr(scale, keys[i]);
+    const char *p = json_path_str0(scale, keys[i]);
     snprintf(f, sizeof f, "%s.scale.%s", prefix, keys[i]);
     if (!*p) {
       if (i < 2) fe_required(fe, f, "");
@@ -208,10 +199,10 @@ static void check_names(field_errors *fe, const json_t *names) {
   char f[256];
   for (int i = 0; i < 4; i++) {
     snprintf(f, sizeof f, "spec.names.%s", required[i]);
-    if (!*jstr(names, required[i])) fe_required(fe, f, "");
+    if (!*json_path_str0(names, required[i])) fe_required(fe, f, "");
   }
   for (int i = 0; i < 4; i++) {
-    const char *v = jstr(names, required[i]);
+    const char *v = json_path_str0(names, required[i]);
     if (!*v) continue;
     snprintf(f, sizeof f, "spec.names.%s", required[i]);
     if (i < 2) {
@@ -226,8 +217,8 @@ static void check_names(field_errors *fe, const json_t *names) {
     snprintf(f, sizeof f, "spec.names.shortNames[%zu]", i);
     check_dns1035_label(fe, f, json_string_value(s) ? json_string_value(s) : "");
   }
-  const char *kind = jstr(names, "kind");
-  if (*kind && !strcmp(kind, jstr(names, "listKind")))
+  const char *kind = json_path_str0(names, "kind");
+  if (*kind && !strcmp(kind, json_path_str0(names, "listKind")))
     fe_invalid_str(fe, "spec.names.listKind", kind, "kind and listKind may not be the same");
   json_array_foreach(json_object_get(names, "categories"), i, s) {
     snprintf(f, sizeof f, "spec.names.categories[%zu]", i);
@@ -260,16 +251,16 @@ static void check_stored_versions(field_errors *fe, const json_t *obj) {
   json_t *v, *s;
   json_array_foreach(versions, i, v) {
     bool found = false;
-    json_array_foreach(stored, j, s) found = found || !strcmp(json_string_value(s), jstr(v, "name"));
+    json_array_foreach(stored, j, s) found = found || !strcmp(json_string_value(s), json_path_str0(v, "name"));
     if (json_is_true(json_object_get(v, "storage")) && !found) {
       char msg[300];
-      snprintf(msg, sizeof msg, "must have the storage version %s", jstr(v, "name"));
-      fe_invalid_raw(fe, "status.storedVersions", jstr(v, "name"), msg);
+      snprintf(msg, sizeof msg, "must have the storage version %s", json_path_str0(v, "name"));
+      fe_invalid_raw(fe, "status.storedVersions", json_path_str0(v, "name"), msg);
     }
   }
   json_array_foreach(stored, j, s) {
     bool found = false;
-    json_array_foreach(versions, i, v) found = found || !strcmp(json_string_value(s), jstr(v, "name"));
+    json_array_foreach(versions, i, v) found = found || !strcmp(json_string_value(s), json_path_str0(v, "name"));
     if (!found) {
       char f[64];
       snprintf(f, sizeof f, "status.storedVersions[%zu]", j);
@@ -335,7 +326,7 @@ static bool has_extension(const json_t *s) {
 
 static bool invalid_type(const json_t *s) {
   static const char *const types[] = {"array", "boolean", "integer", "number", "object", "string", NULL};
-  const char *t = jstr(s, "type");
+  const char *t = json_path_str0(s, "type");
   return *t && !kone_of(t, types);
 }
 
@@ -417,7 +408,7 @@ static bool identical_per_version(const json_t *versions, const char *key) {
 }
 
 static void check_conversion(field_errors *fe, const json_t *conv, bool preserve) {
-  const char *strategy = jstr(conv, "strategy");
+  const char *strategy = json_path_str0(conv, "strategy");
   if (conv && strcmp(strategy, "None") && preserve)
     fe_invalid_str(fe, "spec.conversion.strategy", strategy, "must be None if spec.preserveUnknownFields is true");
   if (!conv) return;
@@ -465,7 +456,7 @@ static const char versions_value[] = "[]apiextensions.CustomResourceDefinitionVe
 
 /* validateCustomResourceDefinitionSpec on the internal form. */
 static void check_spec(field_errors *fe, const json_t *spec, crd_opts o) {
-  check_group(fe, jstr(spec, "group"));
+  check_group(fe, json_path_str0(spec, "group"));
   static const char *const scopes[] = {"Cluster", "Namespaced", NULL};
   check_enum_required(fe, "spec.scope", spec, "scope", scopes);
   const json_t *pu = json_object_get(spec, "preserveUnknownFields");
@@ -495,9 +486,9 @@ static void check_spec(field_errors *fe, const json_t *spec, crd_opts o) {
   json_array_foreach(versions, i, v) {
     if (json_is_true(json_object_get(v, "storage"))) storage++;
     for (size_t j = 0; j < i; j++)
-      if (!strcmp(jstr(json_array_get(versions, j), "name"), jstr(v, "name"))) unique = false;
+      if (!strcmp(json_path_str0(json_array_get(versions, j), "name"), json_path_str0(v, "name"))) unique = false;
     snprintf(f, sizeof f, "spec.versions[%zu].name", i);
-    check_dns1035_label(fe, f, jstr(v, "name"));
+    check_dns1035_label(fe, f, json_path_str0(v, "name"));
     snprintf(f, sizeof f, "spec.versions[%zu].schema", i);
     check_validation(fe, f, json_object_get(v, "schema"), &o);
     snprintf(f, sizeof f, "spec.versions[%zu].subresources", i);
@@ -523,10 +514,10 @@ static void check_spec(field_errors *fe, const json_t *spec, crd_opts o) {
                    "per-version additionalPrinterColumns may not all be set to identical values (top-level additionalPrinterColumns should be used instead)");
   if (!unique) fe_invalid_raw(fe, "spec.versions", versions_value, "must contain unique version names");
   if (storage != 1) fe_invalid_raw(fe, "spec.versions", versions_value, "must have exactly one version marked as storage version");
-  const char *version = jstr(spec, "version");
+  const char *version = json_path_str0(spec, "version");
   if (*version) {
     check_dns1035_label(fe, "spec.version", version);
-    if (json_array_size(versions) && strcmp(jstr(json_array_get(versions, 0), "name"), version))
+    if (json_array_size(versions) && strcmp(json_path_str0(json_array_get(versions, 0), "name"), version))
       fe_invalid_str(fe, "spec.version", version, "must match the first version in spec.versions");
   }
   check_names(fe, json_object_get(spec, "names"));
@@ -547,10 +538,10 @@ void crd_validate(const kind_ref *k, const json_t *obj, const json_t *old, field
   const json_t *spec = json_object_get(in, "spec");
   const json_t *old_spec = old_in ? json_object_get(old_in, "spec") : NULL;
   const json_t *names = json_object_get(spec, "names");
-  const char *group = jstr(spec, "group");
+  const char *group = json_path_str0(spec, "group");
   char want[600];
-  snprintf(want, sizeof want, "%s.%s", jstr(names, "plural"), group);
-  const char *name = jstr(json_object_get(obj, "metadata"), "name");
+  snprintf(want, sizeof want, "%s.%s", json_path_str0(names, "plural"), group);
+  const char *name = json_path_str0(json_object_get(obj, "metadata"), "name");
   if (*name && strcmp(name, want)) fe_invalid_str(fe, "metadata.name", name, "must be spec.names.plural+\".\"+spec.group");
   check_spec(fe, spec, options_of(beta, old_spec));
   check_stored_versions(fe, in);
@@ -559,9 +550,9 @@ void crd_validate(const kind_ref *k, const json_t *obj, const json_t *old, field
     fe_add(fe, FE_INVALID, "spec.preserveUnknownFields", json_true(),
            "cannot set to true, set x-preserve-unknown-fields to true in spec.versions[*].schema instead");
   if (old_spec) {
-    const char *was = jstr(old_spec, "scope");
-    if (*was && strcmp(was, jstr(spec, "scope")))
-      fe_invalid_str(fe, "spec.scope", jstr(spec, "scope"), "field is immutable");
+    const char *was = json_path_str0(old_spec, "scope");
+    if (*was && strcmp(was, json_path_str0(spec, "scope")))
+      fe_invalid_str(fe, "spec.scope", json_path_str0(spec, "scope"), "field is immutable");
   }
   json_decref(in);
   json_decref(old_in);
@@ -573,7 +564,7 @@ const json_t *crd_condition(const json_t *crd, const char *type) {
   size_t i;
   json_t *c;
   json_array_foreach(json_object_get(json_object_get(crd, "status"), "conditions"), i, c) {
-    if (!strcmp(jstr(c, "type"), type)) return c;
+    if (!strcmp(json_path_str0(c, "type"), type)) return c;
   }
   return NULL;
 }
@@ -584,14 +575,14 @@ void crd_set_condition(json_t *crd, const char *type, const char *status, const 
   if (!json_is_array(conds)) json_object_set_new(st, "conditions", conds = json_array());
   const json_t *old = crd_condition(crd, type);
   char now[32];
-  if (old && !strcmp(jstr(old, "status"), status)) snprintf(now, sizeof now, "%s", jstr(old, "lastTransitionTime"));
-  else api_now_rfc3339(now, sizeof now);
+  if (old && !strcmp(json_path_str0(old, "status"), status)) snprintf(now, sizeof now, "%s", json_path_str0(old, "lastTransitionTime"));
+  else rfc3339_now(now, sizeof now);
   json_t *c = json_pack("{s:s,s:s,s:s,s:s,s:s}", "type", type, "status", status, "lastTransitionTime", now, "reason",
                         reason, "message", message);
   size_t i;
   json_t *it;
   json_array_foreach(conds, i, it) {
-    if (!strcmp(jstr(it, "type"), type)) {
+    if (!strcmp(json_path_str0(it, "type"), type)) {
       json_array_set_new(conds, i, c);
       return;
     }
@@ -602,7 +593,7 @@ void crd_set_condition(json_t *crd, const char *type, const char *status, const 
 void crd_remove_condition(json_t *crd, const char *type) {
   json_t *conds = json_object_get(json_object_get(crd, "status"), "conditions");
   for (size_t i = 0; i < json_array_size(conds); i++) {
-    if (strcmp(jstr(json_array_get(conds, i), "type"), type)) continue;
+    if (strcmp(json_path_str0(json_array_get(conds, i), "type"), type)) continue;
     json_array_remove(conds, i);
     return;
   }

@@ -1,10 +1,11 @@
 /* published_check.h - the test mode that proves published objects immutable.
  *
- * With CKUBE_CHECK_PUBLISHED=1 in the environment, the end of every HTTP
- * request re-serializes every object in the watch cache and compares it with
- * its fingerprint from publication; a change aborts the server (the e2e
- * suite sets it, so a request path that writes into a published object
- * fails the run). Without it the check costs one branch. */
+ * With CKUBE_CHECK_PUBLISHED=1 in the environment, the end of HTTP requests
+ * (at most one check at a time, at least 250 ms apart) re-serializes every
+ * object in the watch cache and compares it with its fingerprint from
+ * publication; a change aborts the server (the e2e suite sets it, so a
+ * request path or controller that writes into a published object fails the
+ * run). Without it the check costs one branch. */
 #ifndef CKUBE_PUBLISHED_CHECK_H
 #define CKUBE_PUBLISHED_CHECK_H
 

@@ -9,6 +9,7 @@
 #include "k8s_protobuf_text.h"
 #include "quantity.h"
 #include "strmap.h"
+#include "timestamp.h"
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,12 +48,6 @@ struct rm_node {
 static pthread_rwlock_t lock = PTHREAD_RWLOCK_INITIALIZER; /* guards nodes, pods and all they point to */
 static strmap *nodes;                                    /* name -> rm_node */
 static strmap *pods;                                     /* "ns/name" -> pod_usage inside its rm_node */
-
-static long long now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void free_node(void *v) {
   rm_node *n = v;
@@ -118,19 +113,6 @@ static long long parse_duration_ms(const char *s) {
   return total < 0 ? -1 : (long long)total;
 }
 
-/* RFC 3339 with an optional fraction, UTC ("Z"), in ms; -1 if unreadable. */
-static long long parse_time_ms(const char *s) {
-  struct tm tm = {0};
-  const char *rest = s ? strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
-  if (!rest) return -1;
-  long long ms = (long long)timegm(&tm) * 1000;
-  if (*rest == '.') {
-    long long scale = 100;
-    for (rest++; *rest >= '0' && *rest <= '9'; rest++, scale /= 10) ms += (*rest - '0') * scale;
-  }
-  return *rest == 'Z' ? ms : -1;
-}
-
 static char *dup_field(const json_t *o, const char *key) {
   const char *s = json_string_value(json_object_get(o, key));
   return s && *s ? strdup(s) : NULL;
@@ -167,7 +149,7 @@ static rm_node *parse_node(const json_t *jn, long long window_ms, long long rece
   n->name = dup_field(jn, "name");
   n->window_ms = window_ms;
   n->received_ms = received;
-  n->ts_ms = parse_time_ms(json_string_value(json_object_get(jn, "timestamp")));
+  n->ts_ms = rfc3339_ms(json_string_value(json_object_get(jn, "timestamp")));
   if (!n->name || n->ts_ms < 0) {
     snprintf(err, errlen, "a node needs a name and an RFC 3339 timestamp");
     goto bad;
@@ -237,7 +219,7 @@ int resource_metrics_report(const json_t *report, char *err, size_t errlen) {
   const json_t *jnodes = json_object_get(report, "nodes");
   size_t count = json_array_size(jnodes);
   rm_node **parsed = calloc(count + 1, sizeof *parsed);
-  long long now = now_ms();
+  long long now = wall_ms();
   for (size_t i = 0; i < count; i++) {
     if (!(parsed[i] = parse_node(json_array_get(jnodes, i), window, now, err, errlen))) {
       for (size_t k = 0; k < i; k++) free_node(parsed[k]);
@@ -278,7 +260,7 @@ void resource_metrics_reset(void) {
 
 static const rm_node *fresh_node(const char *name) {
   const rm_node *n = nodes && name ? strmap_get(nodes, name) : NULL;
-  return n && !stale(n, now_ms()) ? n : NULL;
+  return n && !stale(n, wall_ms()) ? n : NULL;
 }
 
 static const pod_usage *fresh_pod(const json_t *pod) {
@@ -290,7 +272,7 @@ static const pod_usage *fresh_pod(const json_t *pod) {
   char key[600];
   pod_key(ns, name, key, sizeof key);
   const pod_usage *p = strmap_get(pods, key);
-  if (!p || stale(p->node, now_ms())) return NULL;
+  if (!p || stale(p->node, wall_ms())) return NULL;
   if (p->uid && uid && strcmp(p->uid, uid) != 0) return NULL;
   return p;
 }

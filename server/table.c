@@ -2,7 +2,7 @@
  * (group, plural), builds its columnDefinitions, runs its row function, and
  * falls back to kube-apiserver's default table convertor (Name, Created At)
  * for resources without a printer. Also holds the helpers every printer
- * shares: zero-value-tolerant JSON readers, RFC3339 parsing with timegm,
+ * shares: zero-value-tolerant JSON readers (RFC 3339 is lib/timestamp.c),
  * duration.HumanDuration, and label/selector/container formatting. The
  * server always asks Kubernetes' printers for wide output, so rows carry
  * the priority-1 cells too; clients hide them. All functions are reentrant. */
@@ -12,6 +12,7 @@
 #include "table.h"
 #include "table_impl.h"
 #include "quantity.h"
+#include "timestamp.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -36,23 +37,8 @@ const char TD_AGE[] =
 /* ---- JSON readers ---------------------------------------------------- */
 
 const json_t *tj(const json_t *obj, const char *path) {
-  const json_t *cur = obj;
-  char key[128];
-  while (cur && *path) {
-    const char *dot = strchr(path, '.');
-    size_t n = dot ? (size_t)(dot - path) : strlen(path);
-    if (n >= sizeof key || !json_is_object(cur)) return NULL;
-    memcpy(key, path, n);
-    key[n] = '\0';
-    cur = json_object_get(cur, key);
-    path += n + (dot ? 1 : 0);
-  }
-  return (cur && json_is_null(cur)) ? NULL : cur;
-}
-
-const char *tj_str(const json_t *obj, const char *path) {
-  const json_t *v = tj(obj, path);
-  return json_is_string(v) ? json_string_value(v) : "";
+  const json_t *v = json_path(obj, path);
+  return json_is_null(v) ? NULL : v;
 }
 
 long long tj_int(const json_t *obj, const char *path) {
@@ -72,59 +58,6 @@ size_t tj_len(const json_t *obj, const char *path) {
 }
 
 /* ---- time ------------------------------------------------------------ */
-
-static int digits(const char *s, int n, int *out) {
-  int v = 0;
-  for (int i = 0; i < n; i++) {
-    if (!isdigit((unsigned char)s[i])) return -1;
-    v = v * 10 + (s[i] - '0');
-  }
-  *out = v;
-  return 0;
-}
-
-int table_parse_time(const char *s, time_t *out, double *frac) {
-  int Y, M, D, h, m, sec;
-  if (!s || strlen(s) < 20) return -1;
-  if (digits(s, 4, &Y) || s[4] != '-' || digits(s + 5, 2, &M) || s[7] != '-' ||
-      digits(s + 8, 2, &D) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
-      digits(s + 11, 2, &h) || s[13] != ':' || digits(s + 14, 2, &m) || s[16] != ':' ||
-      digits(s + 17, 2, &sec))
-    return -1;
-  const char *p = s + 19;
-  double f = 0, scale = 0.1;
-  if (*p == '.') {
-    p++;
-    if (!isdigit((unsigned char)*p)) return -1;
-    while (isdigit((unsigned char)*p)) {
-      f += (*p - '0') * scale;
-      scale /= 10;
-      p++;
-    }
-  }
-  long off = 0;
-  if (*p == 'Z' || *p == 'z') {
-    p++;
-  } else if (*p == '+' || *p == '-') {
-    int oh, om;
-    if (digits(p + 1, 2, &oh) || p[3] != ':' || digits(p + 4, 2, &om)) return -1;
-    off = (oh * 3600L + om * 60L) * (*p == '-' ? -1 : 1);
-    p += 6;
-  } else {
-    return -1;
-  }
-  if (*p) return -1;
-  struct tm tm = {0};
-  tm.tm_year = Y - 1900;
-  tm.tm_mon = M - 1;
-  tm.tm_mday = D;
-  tm.tm_hour = h;
-  tm.tm_min = m;
-  tm.tm_sec = sec;
-  *out = timegm(&tm) - off;
-  if (frac) *frac = f;
-  return 0;
-}
 
 /* Mirrors k8s.io/apimachinery/pkg/util/duration.HumanDuration on whole
  * seconds: precise while small, coarser as the duration grows. */
@@ -167,7 +100,7 @@ char *human_duration(long long seconds, char *buf, size_t len) {
 char *since_str(const json_t *ts, time_t now, char *buf, size_t len) {
   time_t t;
   double frac = 0;
-  if (!json_is_string(ts) || table_parse_time(json_string_value(ts), &t, &frac) != 0) {
+  if (!json_is_string(ts) || rfc3339_parse(json_string_value(ts), &t, &frac) != 0) {
     snprintf(buf, len, "<unknown>");
     return buf;
   }
@@ -312,7 +245,7 @@ int fmt_selector(struct sbuf *out, const json_t *sel) {
   }
   for (size_t i = 0; i < ne; i++) {
     const json_t *e = json_array_get(me, i);
-    const char *key = tj_str(e, "key"), *op = tj_str(e, "operator");
+    const char *key = json_path_str0(e, "key"), *op = json_path_str0(e, "operator");
     struct sbuf b = {0};
     if (strcmp(op, "In") == 0) {
       sb_addf(&b, "%s in ", key);
@@ -358,8 +291,8 @@ void cell_containers(json_t *cells, const json_t *containers) {
       sb_add(&names, ",");
       sb_add(&images, ",");
     }
-    sb_add(&names, tj_str(c, "name"));
-    sb_add(&images, tj_str(c, "image"));
+    sb_add(&names, json_path_str0(c, "name"));
+    sb_add(&images, json_path_str0(c, "image"));
   }
   cell_str(cells, sb_str(&names));
   cell_str(cells, sb_str(&images));
@@ -453,11 +386,11 @@ json_t *table_cells(const char *group, const char *plural, const json_t *obj, ti
     char buf[32] = "0001-01-01T00:00:00Z";
     time_t t;
     double frac;
-    if (table_parse_time(tj_str(obj, "metadata.creationTimestamp"), &t, &frac) == 0) {
+    if (rfc3339_parse(json_path_str0(obj, "metadata.creationTimestamp"), &t, &frac) == 0) {
       struct tm tm;
       if (gmtime_r(&t, &tm)) strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
     }
-    cell_str(cells, tj_str(obj, "metadata.name"));
+    cell_str(cells, json_path_str0(obj, "metadata.name"));
     cell_str(cells, buf);
     return cells;
   }

@@ -5,6 +5,7 @@
  * v2beta1 and v2beta2 shapes alike, as kube-apiserver does after converting
  * every version to its internal type). Missing fields print as Go zero values. */
 #include "table_impl.h"
+#include "timestamp.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +29,7 @@ static const struct table_col deployment_cols[] = {
 
 static void deployment_row(const json_t *o, time_t now, json_t *cells) {
   char buf[64];
-  cell_str(cells, tj_str(o, "metadata.name"));
+  cell_str(cells, json_path_str0(o, "metadata.name"));
   snprintf(buf, sizeof buf, "%lld/%lld", tj_int(o, "status.readyReplicas"), tj_int(o, "spec.replicas"));
   cell_str(cells, buf);
   cell_int(cells, tj_int(o, "status.updatedReplicas"));
@@ -56,7 +57,7 @@ static const struct table_col replicaset_cols[] = {
 };
 
 static void replicaset_row(const json_t *o, time_t now, json_t *cells) {
-  cell_str(cells, tj_str(o, "metadata.name"));
+  cell_str(cells, json_path_str0(o, "metadata.name"));
   cell_int(cells, tj_int(o, "spec.replicas"));
   cell_int(cells, tj_int(o, "status.replicas"));
   cell_int(cells, tj_int(o, "status.readyReplicas"));
@@ -75,7 +76,7 @@ static const struct table_col statefulset_cols[] = {
 
 static void statefulset_row(const json_t *o, time_t now, json_t *cells) {
   char buf[64];
-  cell_str(cells, tj_str(o, "metadata.name"));
+  cell_str(cells, json_path_str0(o, "metadata.name"));
   snprintf(buf, sizeof buf, "%lld/%lld", tj_int(o, "status.readyReplicas"), tj_int(o, "spec.replicas"));
   cell_str(cells, buf);
   cell_since(cells, o, "metadata.creationTimestamp", now);
@@ -97,7 +98,7 @@ static const struct table_col daemonset_cols[] = {
 };
 
 static void daemonset_row(const json_t *o, time_t now, json_t *cells) {
-  cell_str(cells, tj_str(o, "metadata.name"));
+  cell_str(cells, json_path_str0(o, "metadata.name"));
   cell_int(cells, tj_int(o, "status.desiredNumberScheduled"));
   cell_int(cells, tj_int(o, "status.currentNumberScheduled"));
   cell_int(cells, tj_int(o, "status.numberReady"));
@@ -123,7 +124,7 @@ static void controllerrevision_row(const json_t *o, time_t now, json_t *cells) {
   for (size_t i = 0; json_is_array(refs) && i < json_array_size(refs); i++) {
     const json_t *r = json_array_get(refs, i);
     if (!tj_bool(r, "controller")) continue;
-    const char *kind = tj_str(r, "kind"), *api = tj_str(r, "apiVersion");
+    const char *kind = json_path_str0(r, "kind"), *api = json_path_str0(r, "apiVersion");
     const char *slash = strchr(api, '/');
     if (*kind) {
       for (const char *p = kind; *p; p++) {
@@ -139,10 +140,10 @@ static void controllerrevision_row(const json_t *o, time_t now, json_t *cells) {
       }
       sb_add(&b, "/");
     }
-    sb_add(&b, tj_str(r, "name"));
+    sb_add(&b, json_path_str0(r, "name"));
     break;
   }
-  cell_str(cells, tj_str(o, "metadata.name"));
+  cell_str(cells, json_path_str0(o, "metadata.name"));
   cell_str(cells, b.len ? sb_str(&b) : "<none>");
   sb_free(&b);
   cell_int(cells, tj_int(o, "revision"));
@@ -172,13 +173,13 @@ static void job_row(const json_t *o, time_t now, json_t *cells) {
     snprintf(buf, sizeof buf, "%lld/1", succeeded);
   time_t start, end;
   double fs = 0, fe = 0;
-  if (table_parse_time(tj_str(o, "status.startTime"), &start, &fs) == 0) {
-    if (table_parse_time(tj_str(o, "status.completionTime"), &end, &fe) == 0)
+  if (rfc3339_parse(json_path_str0(o, "status.startTime"), &start, &fs) == 0) {
+    if (rfc3339_parse(json_path_str0(o, "status.completionTime"), &end, &fe) == 0)
       human_duration((long long)((double)(end - start) + fe - fs), dur, sizeof dur);
     else
       human_duration((long long)((double)(now - start) - fs), dur, sizeof dur);
   }
-  cell_str(cells, tj_str(o, "metadata.name"));
+  cell_str(cells, json_path_str0(o, "metadata.name"));
   cell_str(cells, buf);
   cell_str(cells, dur);
   cell_since(cells, o, "metadata.creationTimestamp", now);
@@ -200,8 +201,8 @@ static const struct table_col cronjob_cols[] = {
 
 static void cronjob_row(const json_t *o, time_t now, json_t *cells) {
   const json_t *suspend = tj(o, "spec.suspend");
-  cell_str(cells, tj_str(o, "metadata.name"));
-  cell_str(cells, tj_str(o, "spec.schedule"));
+  cell_str(cells, json_path_str0(o, "metadata.name"));
+  cell_str(cells, json_path_str0(o, "spec.schedule"));
   /* printBoolPtr: a string cell even though the column says boolean. */
   cell_str(cells, !suspend ? "<unset>" : json_is_true(suspend) ? "True" : "False");
   cell_int(cells, (long long)tj_len(o, "status.active"));
@@ -257,7 +258,7 @@ static void read_mval(const json_t *src, const char *nested, const char *prefix,
 static const char *qptr(const json_t *q, char *buf, size_t len) { return q ? qty_str(q, buf, len) : "<nil>"; }
 
 static void hpa_metric(struct sbuf *b, const json_t *spec, const json_t *status) {
-  const char *type = tj_str(spec, "type");
+  const char *type = json_path_str0(spec, "type");
   char q1[64], q2[64];
   struct mval t, c;
   int have = 0;
@@ -357,7 +358,7 @@ static void hpa_targets_v1(struct sbuf *b, const json_t *o) {
 }
 
 static void hpa_targets(struct sbuf *b, const json_t *o) {
-  const char *api = tj_str(o, "apiVersion");
+  const char *api = json_path_str0(o, "apiVersion");
   int v1 = strcmp(api, "autoscaling/v1") == 0 ||
            (!*api && !tj(o, "spec.metrics") && tj(o, "spec.targetCPUUtilizationPercentage"));
   if (v1) hpa_targets_v1(b, o);
@@ -366,9 +367,9 @@ static void hpa_targets(struct sbuf *b, const json_t *o) {
 
 static void hpa_row(const json_t *o, time_t now, json_t *cells) {
   char buf[512], minp[32] = "<unset>";
-  snprintf(buf, sizeof buf, "%s/%s", tj_str(o, "spec.scaleTargetRef.kind"), tj_str(o, "spec.scaleTargetRef.name"));
+  snprintf(buf, sizeof buf, "%s/%s", json_path_str0(o, "spec.scaleTargetRef.kind"), json_path_str0(o, "spec.scaleTargetRef.name"));
   if (tj(o, "spec.minReplicas")) snprintf(minp, sizeof minp, "%lld", tj_int(o, "spec.minReplicas"));
-  cell_str(cells, tj_str(o, "metadata.name"));
+  cell_str(cells, json_path_str0(o, "metadata.name"));
   cell_str(cells, buf);
   struct sbuf b = {0};
   hpa_targets(&b, o);

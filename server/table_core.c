@@ -33,8 +33,8 @@ static void pod_row(const json_t *pod, time_t now, json_t *cells) {
   char reason[256];
   long long restarts = 0, ready = 0;
   long long total = (long long)tj_len(pod, "spec.containers");
-  const char *status_reason = tj_str(pod, "status.reason");
-  snprintf(reason, sizeof reason, "%s", *status_reason ? status_reason : tj_str(pod, "status.phase"));
+  const char *status_reason = json_path_str0(pod, "status.reason");
+  snprintf(reason, sizeof reason, "%s", *status_reason ? status_reason : json_path_str0(pod, "status.phase"));
 
   int initializing = 0;
   const json_t *inits = tj(pod, "status.initContainerStatuses");
@@ -46,7 +46,7 @@ static void pod_row(const json_t *pod, time_t now, json_t *cells) {
     const json_t *wait = tj(c, "state.waiting");
     if (term && tj_int(term, "exitCode") == 0) continue;
     if (term) {
-      const char *r = tj_str(term, "reason");
+      const char *r = json_path_str0(term, "reason");
       if (!*r) {
         if (tj_int(term, "signal") != 0)
           snprintf(reason, sizeof reason, "Init:Signal:%lld", tj_int(term, "signal"));
@@ -55,8 +55,8 @@ static void pod_row(const json_t *pod, time_t now, json_t *cells) {
       } else {
         snprintf(reason, sizeof reason, "Init:%s", r);
       }
-    } else if (wait && *tj_str(wait, "reason") && strcmp(tj_str(wait, "reason"), "PodInitializing") != 0) {
-      snprintf(reason, sizeof reason, "Init:%s", tj_str(wait, "reason"));
+    } else if (wait && *json_path_str0(wait, "reason") && strcmp(json_path_str0(wait, "reason"), "PodInitializing") != 0) {
+      snprintf(reason, sizeof reason, "Init:%s", json_path_str0(wait, "reason"));
     } else {
       snprintf(reason, sizeof reason, "Init:%zu/%zu", i, ninit_spec);
     }
@@ -74,10 +74,10 @@ static void pod_row(const json_t *pod, time_t now, json_t *cells) {
       restarts += tj_int(c, "restartCount");
       const json_t *term = tj(c, "state.terminated");
       const json_t *wait = tj(c, "state.waiting");
-      if (wait && *tj_str(wait, "reason")) {
-        snprintf(reason, sizeof reason, "%s", tj_str(wait, "reason"));
-      } else if (term && *tj_str(term, "reason")) {
-        snprintf(reason, sizeof reason, "%s", tj_str(term, "reason"));
+      if (wait && *json_path_str0(wait, "reason")) {
+        snprintf(reason, sizeof reason, "%s", json_path_str0(wait, "reason"));
+      } else if (term && *json_path_str0(term, "reason")) {
+        snprintf(reason, sizeof reason, "%s", json_path_str0(term, "reason"));
       } else if (term) {
         if (tj_int(term, "signal") != 0)
           snprintf(reason, sizeof reason, "Signal:%lld", tj_int(term, "signal"));
@@ -95,7 +95,7 @@ static void pod_row(const json_t *pod, time_t now, json_t *cells) {
       const json_t *conds = tj(pod, "status.conditions");
       for (size_t k = 0; json_is_array(conds) && k < json_array_size(conds); k++) {
         const json_t *cond = json_array_get(conds, k);
-        if (strcmp(tj_str(cond, "type"), "Ready") == 0 && strcmp(tj_str(cond, "status"), "True") == 0) pod_ready = 1;
+        if (strcmp(json_path_str0(cond, "type"), "Ready") == 0 && strcmp(json_path_str0(cond, "status"), "True") == 0) pod_ready = 1;
       }
       snprintf(reason, sizeof reason, "%s", pod_ready ? "Running" : "NotReady");
     }
@@ -107,7 +107,7 @@ static void pod_row(const json_t *pod, time_t now, json_t *cells) {
   }
 
   char buf[64];
-  cell_str(cells, tj_str(pod, "metadata.name"));
+  cell_str(cells, json_path_str0(pod, "metadata.name"));
   snprintf(buf, sizeof buf, "%lld/%lld", ready, total);
   cell_str(cells, buf);
   cell_str(cells, reason);
@@ -117,10 +117,10 @@ static void pod_row(const json_t *pod, time_t now, json_t *cells) {
   /* Wide cells: the served podIPs[0], falling back to the legacy podIP. */
   const char *ip = "";
   const json_t *ips = tj(pod, "status.podIPs");
-  if (json_array_size(ips) > 0) ip = tj_str(json_array_get(ips, 0), "ip");
-  if (!*ip) ip = tj_str(pod, "status.podIP");
-  const char *node = tj_str(pod, "spec.nodeName");
-  const char *nominated = tj_str(pod, "status.nominatedNodeName");
+  if (json_array_size(ips) > 0) ip = json_path_str0(json_array_get(ips, 0), "ip");
+  if (!*ip) ip = json_path_str0(pod, "status.podIP");
+  const char *node = json_path_str0(pod, "spec.nodeName");
+  const char *nominated = json_path_str0(pod, "status.nominatedNodeName");
   cell_str(cells, *ip ? ip : "<none>");
   cell_str(cells, *node ? node : "<none>");
   cell_str(cells, *nominated ? nominated : "<none>");
@@ -133,11 +133,11 @@ static void pod_row(const json_t *pod, time_t now, json_t *cells) {
     const json_t *conds = tj(pod, "status.conditions");
     long long true_count = 0;
     for (size_t g = 0; g < ngates; g++) {
-      const char *type = tj_str(json_array_get(gates, g), "conditionType");
+      const char *type = json_path_str0(json_array_get(gates, g), "conditionType");
       for (size_t k = 0; json_is_array(conds) && k < json_array_size(conds); k++) {
         const json_t *cond = json_array_get(conds, k);
-        if (strcmp(tj_str(cond, "type"), type) == 0) {
-          if (strcmp(tj_str(cond, "status"), "True") == 0) true_count++;
+        if (strcmp(json_path_str0(cond, "type"), type) == 0) {
+          if (strcmp(json_path_str0(cond, "status"), "True") == 0) true_count++;
           break;
         }
       }
@@ -156,7 +156,7 @@ static const struct table_col podtemplate_cols[] = {
 
 static void podtemplate_row(const json_t *o, time_t now, json_t *cells) {
   (void)now;
-  cell_str(cells, tj_str(o, "metadata.name"));
+  cell_str(cells, json_path_str0(o, "metadata.name"));
   cell_containers(cells, tj(o, "template.spec.containers"));
   cell_labels(cells, tj(o, "template.metadata.labels"));
 }
@@ -175,7 +175,7 @@ static const struct table_col rc_cols[] = {
 };
 
 static void rc_row(const json_t *o, time_t now, json_t *cells) {
-  cell_str(cells, tj_str(o, "metadata.name"));
+  cell_str(cells, json_path_str0(o, "metadata.name"));
   cell_int(cells, tj_int(o, "spec.replicas"));
   cell_int(cells, tj_int(o, "status.replicas"));
   cell_int(cells, tj_int(o, "status.readyReplicas"));
@@ -205,7 +205,7 @@ void table_lb_ingress(struct sbuf *b, const json_t *ingress) {
   size_t m = 0;
   for (size_t i = 0; i < n; i++) {
     const json_t *e = json_array_get(ingress, i);
-    const char *ip = tj_str(e, "ip"), *host = tj_str(e, "hostname");
+    const char *ip = json_path_str0(e, "ip"), *host = json_path_str0(e, "hostname");
     if (*ip) v[m++] = ip;
     else if (*host) v[m++] = host;
   }
@@ -232,7 +232,7 @@ static void join_strings(struct sbuf *b, const json_t *arr) {
 }
 
 static void service_external_ip(struct sbuf *b, const json_t *svc) {
-  const char *type = tj_str(svc, "spec.type");
+  const char *type = json_path_str0(svc, "spec.type");
   const json_t *ext = tj(svc, "spec.externalIPs");
   size_t next = json_is_array(ext) ? json_array_size(ext) : 0;
   if (strcmp(type, "ClusterIP") == 0 || strcmp(type, "NodePort") == 0) {
@@ -250,18 +250,18 @@ static void service_external_ip(struct sbuf *b, const json_t *svc) {
     }
     sb_free(&lb);
   } else if (strcmp(type, "ExternalName") == 0) {
-    sb_add(b, tj_str(svc, "spec.externalName"));
+    sb_add(b, json_path_str0(svc, "spec.externalName"));
   } else {
     sb_add(b, "<unknown>");
   }
 }
 
 static void service_row(const json_t *o, time_t now, json_t *cells) {
-  cell_str(cells, tj_str(o, "metadata.name"));
-  cell_str(cells, tj_str(o, "spec.type"));
+  cell_str(cells, json_path_str0(o, "metadata.name"));
+  cell_str(cells, json_path_str0(o, "spec.type"));
   const json_t *ips = tj(o, "spec.clusterIPs");
   const char *cip = json_array_size(ips) > 0 ? json_string_value(json_array_get(ips, 0)) : NULL;
-  if (!cip || !*cip) cip = tj_str(o, "spec.clusterIP");
+  if (!cip || !*cip) cip = json_path_str0(o, "spec.clusterIP");
   cell_str(cells, *cip ? cip : "<none>");
   struct sbuf b = {0};
   service_external_ip(&b, o);
@@ -272,9 +272,9 @@ static void service_row(const json_t *o, time_t now, json_t *cells) {
     const json_t *p = json_array_get(ports, i);
     if (i) sb_add(&b, ",");
     if (tj_int(p, "nodePort") > 0)
-      sb_addf(&b, "%lld:%lld/%s", tj_int(p, "port"), tj_int(p, "nodePort"), tj_str(p, "protocol"));
+      sb_addf(&b, "%lld:%lld/%s", tj_int(p, "port"), tj_int(p, "nodePort"), json_path_str0(p, "protocol"));
     else
-      sb_addf(&b, "%lld/%s", tj_int(p, "port"), tj_str(p, "protocol"));
+      sb_addf(&b, "%lld/%s", tj_int(p, "port"), json_path_str0(p, "protocol"));
   }
   cell_str(cells, b.len ? sb_str(&b) : "<none>");
   sb_free(&b);
@@ -290,7 +290,7 @@ static const struct table_col endpoints_cols[] = {
 
 /* formatEndpoints: up to three ip:port entries, then " + N more...". */
 static void endpoints_row(const json_t *o, time_t now, json_t *cells) {
-  cell_str(cells, tj_str(o, "metadata.name"));
+  cell_str(cells, json_path_str0(o, "metadata.name"));
   const json_t *subsets = tj(o, "subsets");
   size_t ns = json_is_array(subsets) ? json_array_size(subsets) : 0;
   if (ns == 0) {
@@ -309,7 +309,7 @@ static void endpoints_row(const json_t *o, time_t now, json_t *cells) {
         for (size_t a = 0; a < na; a++) {
           count++;
           if (listed == max) continue;
-          const char *ip = tj_str(json_array_get(addrs, a), "ip");
+          const char *ip = json_path_str0(json_array_get(addrs, a), "ip");
           if (listed++) sb_add(&b, ",");
           if (!np) sb_add(&b, ip);
           else if (strchr(ip, ':')) /* net.JoinHostPort brackets IPv6 */
@@ -348,7 +348,7 @@ static const char *node_address(const json_t *node, const char *type) {
   const json_t *addrs = tj(node, "status.addresses");
   for (size_t i = 0; json_is_array(addrs) && i < json_array_size(addrs); i++) {
     const json_t *a = json_array_get(addrs, i);
-    if (strcmp(tj_str(a, "type"), type) == 0) return tj_str(a, "address");
+    if (strcmp(json_path_str0(a, "type"), type) == 0) return json_path_str0(a, "address");
   }
   return "<none>";
 }
@@ -358,11 +358,11 @@ static void node_row(const json_t *o, time_t now, json_t *cells) {
   /* The last Ready condition wins, as with Kubernetes' condition map. */
   const json_t *conds = tj(o, "status.conditions"), *readyc = NULL;
   for (size_t i = 0; json_is_array(conds) && i < json_array_size(conds); i++)
-    if (strcmp(tj_str(json_array_get(conds, i), "type"), "Ready") == 0) readyc = json_array_get(conds, i);
+    if (strcmp(json_path_str0(json_array_get(conds, i), "type"), "Ready") == 0) readyc = json_array_get(conds, i);
   if (!readyc) sb_add(&b, "Unknown");
-  else sb_add(&b, strcmp(tj_str(readyc, "status"), "True") == 0 ? "Ready" : "NotReady");
+  else sb_add(&b, strcmp(json_path_str0(readyc, "status"), "True") == 0 ? "Ready" : "NotReady");
   if (tj_bool(o, "spec.unschedulable")) sb_add(&b, ",SchedulingDisabled");
-  cell_str(cells, tj_str(o, "metadata.name"));
+  cell_str(cells, json_path_str0(o, "metadata.name"));
   cell_str(cells, sb_str(&b));
   sb_free(&b);
 
@@ -392,13 +392,13 @@ static void node_row(const json_t *o, time_t now, json_t *cells) {
   cell_str(cells, b.len ? sb_str(&b) : "<none>");
   sb_free(&b);
   cell_since(cells, o, "metadata.creationTimestamp", now);
-  cell_str(cells, tj_str(o, "status.nodeInfo.kubeletVersion"));
+  cell_str(cells, json_path_str0(o, "status.nodeInfo.kubeletVersion"));
   cell_str(cells, node_address(o, "InternalIP"));
   cell_str(cells, node_address(o, "ExternalIP"));
   static const char *const info[] = {"status.nodeInfo.osImage", "status.nodeInfo.kernelVersion",
                                      "status.nodeInfo.containerRuntimeVersion"};
   for (size_t i = 0; i < 3; i++) {
-    const char *s = tj_str(o, info[i]);
+    const char *s = json_path_str0(o, info[i]);
     cell_str(cells, *s ? s : "<unknown>");
   }
 }
@@ -410,8 +410,8 @@ static const struct table_col namespace_cols[] = {
 };
 
 static void namespace_row(const json_t *o, time_t now, json_t *cells) {
-  cell_str(cells, tj_str(o, "metadata.name"));
-  cell_str(cells, tj_str(o, "status.phase"));
+  cell_str(cells, json_path_str0(o, "metadata.name"));
+  cell_str(cells, json_path_str0(o, "status.phase"));
   cell_since(cells, o, "metadata.creationTimestamp", now);
 }
 
@@ -460,7 +460,7 @@ static void event_common(const json_t *o, time_t now, json_t *cells, int v1event
   }
 
   struct sbuf target = {0};
-  const char *kind = tj_str(inv, "kind"), *name = tj_str(inv, "name");
+  const char *kind = json_path_str0(inv, "kind"), *name = json_path_str0(inv, "name");
   for (const char *p = kind; *p; p++) {
     char c[2] = {(char)((*p >= 'A' && *p <= 'Z') ? *p + 32 : *p), 0};
     sb_add(&target, c);
@@ -468,25 +468,25 @@ static void event_common(const json_t *o, time_t now, json_t *cells, int v1event
   if (*name) sb_addf(&target, "/%s", name);
 
   cell_str(cells, lastbuf);
-  cell_str(cells, tj_str(o, "type"));
-  cell_str(cells, tj_str(o, "reason"));
+  cell_str(cells, json_path_str0(o, "type"));
+  cell_str(cells, json_path_str0(o, "reason"));
   cell_str(cells, sb_str(&target));
   sb_free(&target);
-  cell_str(cells, tj_str(inv, "fieldPath"));
+  cell_str(cells, json_path_str0(inv, "fieldPath"));
   /* formatEventSource: component (else reporting controller), then
    * ", host" (else reporting instance) when there is one. */
-  const char *component = tj_str(src, "component"), *host = tj_str(src, "host");
-  if (!*component) component = tj_str(o, v1events ? "reportingController" : "reportingComponent");
-  if (!*host) host = tj_str(o, "reportingInstance");
+  const char *component = json_path_str0(src, "component"), *host = json_path_str0(src, "host");
+  if (!*component) component = json_path_str0(o, v1events ? "reportingController" : "reportingComponent");
+  if (!*host) host = json_path_str0(o, "reportingInstance");
   struct sbuf source = {0};
   sb_add(&source, component);
   if (*host) sb_addf(&source, ", %s", host);
   cell_str(cells, sb_str(&source));
   sb_free(&source);
-  trimmed(cells, tj_str(o, v1events ? "note" : "message"));
+  trimmed(cells, json_path_str0(o, v1events ? "note" : "message"));
   cell_str(cells, firstbuf);
   cell_int(cells, count);
-  cell_str(cells, tj_str(o, "metadata.name"));
+  cell_str(cells, json_path_str0(o, "metadata.name"));
 }
 
 static void event_row(const json_t *o, time_t now, json_t *cells) { event_common(o, now, cells, 0); }
@@ -502,8 +502,8 @@ static const struct table_col secret_cols[] = {
 };
 
 static void secret_row(const json_t *o, time_t now, json_t *cells) {
-  cell_str(cells, tj_str(o, "metadata.name"));
-  cell_str(cells, tj_str(o, "type"));
+  cell_str(cells, json_path_str0(o, "metadata.name"));
+  cell_str(cells, json_path_str0(o, "type"));
   cell_int(cells, (long long)tj_len(o, "data"));
   cell_since(cells, o, "metadata.creationTimestamp", now);
 }
@@ -515,7 +515,7 @@ static const struct table_col configmap_cols[] = {
 };
 
 static void configmap_row(const json_t *o, time_t now, json_t *cells) {
-  cell_str(cells, tj_str(o, "metadata.name"));
+  cell_str(cells, json_path_str0(o, "metadata.name"));
   cell_int(cells, (long long)(tj_len(o, "data") + tj_len(o, "binaryData")));
   cell_since(cells, o, "metadata.creationTimestamp", now);
 }
@@ -527,7 +527,7 @@ static const struct table_col serviceaccount_cols[] = {
 };
 
 static void serviceaccount_row(const json_t *o, time_t now, json_t *cells) {
-  cell_str(cells, tj_str(o, "metadata.name"));
+  cell_str(cells, json_path_str0(o, "metadata.name"));
   cell_int(cells, (long long)tj_len(o, "secrets"));
   cell_since(cells, o, "metadata.creationTimestamp", now);
 }
@@ -571,22 +571,22 @@ static const struct table_col pv_cols[] = {
 static void pv_row(const json_t *o, time_t now, json_t *cells) {
   char qb[64];
   struct sbuf b = {0};
-  cell_str(cells, tj_str(o, "metadata.name"));
+  cell_str(cells, json_path_str0(o, "metadata.name"));
   cell_str(cells, qty_str(tj(o, "spec.capacity.storage"), qb, sizeof qb));
   access_modes(&b, tj(o, "spec.accessModes"));
   cell_str(cells, sb_str(&b));
   sb_free(&b);
-  cell_str(cells, tj_str(o, "spec.persistentVolumeReclaimPolicy"));
-  cell_str(cells, tj(o, "metadata.deletionTimestamp") ? "Terminating" : tj_str(o, "status.phase"));
+  cell_str(cells, json_path_str0(o, "spec.persistentVolumeReclaimPolicy"));
+  cell_str(cells, tj(o, "metadata.deletionTimestamp") ? "Terminating" : json_path_str0(o, "status.phase"));
   const json_t *claim = tj(o, "spec.claimRef");
-  if (claim) sb_addf(&b, "%s/%s", tj_str(claim, "namespace"), tj_str(claim, "name"));
+  if (claim) sb_addf(&b, "%s/%s", json_path_str0(claim, "namespace"), json_path_str0(claim, "name"));
   cell_str(cells, sb_str(&b));
   sb_free(&b);
   const char *cls = beta_class(o);
-  cell_str(cells, cls ? cls : tj_str(o, "spec.storageClassName"));
-  cell_str(cells, tj_str(o, "status.reason"));
+  cell_str(cells, cls ? cls : json_path_str0(o, "spec.storageClassName"));
+  cell_str(cells, json_path_str0(o, "status.reason"));
   cell_since(cells, o, "metadata.creationTimestamp", now);
-  const char *mode = tj_str(o, "spec.volumeMode");
+  const char *mode = json_path_str0(o, "spec.volumeMode");
   cell_str(cells, tj(o, "spec.volumeMode") ? mode : "<unset>");
 }
 
@@ -604,22 +604,22 @@ static const struct table_col pvc_cols[] = {
 static void pvc_row(const json_t *o, time_t now, json_t *cells) {
   char qb[64];
   struct sbuf modes = {0};
-  const char *volume = tj_str(o, "spec.volumeName");
+  const char *volume = json_path_str0(o, "spec.volumeName");
   const char *capacity = "";
   if (*volume) {
     access_modes(&modes, tj(o, "status.accessModes"));
     capacity = qty_str(tj(o, "status.capacity.storage"), qb, sizeof qb);
   }
-  cell_str(cells, tj_str(o, "metadata.name"));
-  cell_str(cells, tj(o, "metadata.deletionTimestamp") ? "Terminating" : tj_str(o, "status.phase"));
+  cell_str(cells, json_path_str0(o, "metadata.name"));
+  cell_str(cells, tj(o, "metadata.deletionTimestamp") ? "Terminating" : json_path_str0(o, "status.phase"));
   cell_str(cells, volume);
   cell_str(cells, capacity);
   cell_str(cells, sb_str(&modes));
   sb_free(&modes);
   const char *cls = beta_class(o);
-  cell_str(cells, cls ? cls : tj_str(o, "spec.storageClassName"));
+  cell_str(cells, cls ? cls : json_path_str0(o, "spec.storageClassName"));
   cell_since(cells, o, "metadata.creationTimestamp", now);
-  cell_str(cells, tj(o, "spec.volumeMode") ? tj_str(o, "spec.volumeMode") : "<unset>");
+  cell_str(cells, tj(o, "spec.volumeMode") ? json_path_str0(o, "spec.volumeMode") : "<unset>");
 }
 
 /* ---- quotas and component statuses ---------------------------------- */
@@ -653,7 +653,7 @@ static void quota_row(const json_t *o, time_t now, json_t *cells) {
             qty_str(json_object_get(hard, keys[i]), hb, sizeof hb));
   }
   free(keys);
-  cell_str(cells, tj_str(o, "metadata.name"));
+  cell_str(cells, json_path_str0(o, "metadata.name"));
   cell_since(cells, o, "metadata.creationTimestamp", now);
   cell_str(cells, sb_str(&req));
   cell_str(cells, sb_str(&lim));
@@ -674,13 +674,13 @@ static void componentstatus_row(const json_t *o, time_t now, json_t *cells) {
   const json_t *conds = tj(o, "conditions");
   for (size_t i = 0; json_is_array(conds) && i < json_array_size(conds); i++) {
     const json_t *c = json_array_get(conds, i);
-    if (strcmp(tj_str(c, "type"), "Healthy") != 0) continue;
-    status = strcmp(tj_str(c, "status"), "True") == 0 ? "Healthy" : "Unhealthy";
-    message = tj_str(c, "message");
-    error = tj_str(c, "error");
+    if (strcmp(json_path_str0(c, "type"), "Healthy") != 0) continue;
+    status = strcmp(json_path_str0(c, "status"), "True") == 0 ? "Healthy" : "Unhealthy";
+    message = json_path_str0(c, "message");
+    error = json_path_str0(c, "error");
     break;
   }
-  cell_str(cells, tj_str(o, "metadata.name"));
+  cell_str(cells, json_path_str0(o, "metadata.name"));
   cell_str(cells, status);
   cell_str(cells, message);
   cell_str(cells, error);

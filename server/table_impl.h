@@ -9,6 +9,7 @@
 #include <time.h>
 #include <jansson.h>
 #include "table.h"
+#include "json_path.h"
 
 /* One column definition; priority 1 marks a wide-only column. */
 struct table_col {
@@ -44,20 +45,15 @@ extern const char TD_NAME[], TD_AGE[];
 #define D_CONTAINERS "Names of each container in the template."
 #define D_IMAGES "Images referenced by each container in the template."
 
-/* Field access by dotted path ("spec.template.spec"); NULL when absent. */
+/* Field access by dotted path ("spec.template.spec"); NULL when absent or
+ * null. Strings: json_path_str0 (lib/json_path.h), "" when absent. */
 const json_t *tj(const json_t *obj, const char *path);
-/* String at path, "" when absent or not a string. Borrowed. */
-const char *tj_str(const json_t *obj, const char *path);
 /* Integer at path, 0 when absent. */
 long long tj_int(const json_t *obj, const char *path);
 /* Boolean at path, 0 when absent. */
 int tj_bool(const json_t *obj, const char *path);
 /* Element count of the array or object at path, 0 when absent. */
 size_t tj_len(const json_t *obj, const char *path);
-
-/* Parses an RFC3339 timestamp (with optional fraction and offset) to
- * seconds since the epoch (fraction truncated into *frac). 0 on success. */
-int table_parse_time(const char *s, time_t *out, double *frac);
 
 /* Appenders: each adds one new cell to cells. */
 void cell_str(json_t *cells, const char *s);

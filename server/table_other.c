@@ -25,7 +25,7 @@ static const struct table_col ingress_cols[] = {
 
 static void ingress_row(const json_t *o, time_t now, json_t *cells) {
   const json_t *cls = tj(o, "spec.ingressClassName");
-  cell_str(cells, tj_str(o, "metadata.name"));
+  cell_str(cells, json_path_str0(o, "metadata.name"));
   cell_str(cells, json_is_string(cls) ? json_string_value(cls) : "<none>");
   /* formatHosts: the first three non-empty hosts, then " + N more...",
    * where N counts every rule past the third; "*" when none. */
@@ -35,7 +35,7 @@ static void ingress_row(const json_t *o, time_t now, json_t *cells) {
   struct sbuf b = {0};
   for (size_t i = 0; i < n; i++) {
     if (listed == 3) more = 1;
-    const char *host = tj_str(json_array_get(rules, i), "host");
+    const char *host = json_path_str0(json_array_get(rules, i), "host");
     if (!more && *host) {
       if (listed++) sb_add(&b, ",");
       sb_add(&b, host);
@@ -63,12 +63,12 @@ static void ingressclass_row(const json_t *o, time_t now, json_t *cells) {
   const json_t *p = tj(o, "spec.parameters");
   struct sbuf b = {0};
   if (p) {
-    sb_add(&b, tj_str(p, "kind"));
-    if (tj(p, "apiGroup")) sb_addf(&b, ".%s", tj_str(p, "apiGroup"));
-    sb_addf(&b, "/%s", tj_str(p, "name"));
+    sb_add(&b, json_path_str0(p, "kind"));
+    if (tj(p, "apiGroup")) sb_addf(&b, ".%s", json_path_str0(p, "apiGroup"));
+    sb_addf(&b, "/%s", json_path_str0(p, "name"));
   }
-  cell_str(cells, tj_str(o, "metadata.name"));
-  cell_str(cells, tj_str(o, "spec.controller"));
+  cell_str(cells, json_path_str0(o, "metadata.name"));
+  cell_str(cells, json_path_str0(o, "spec.controller"));
   cell_str(cells, p ? sb_str(&b) : "<none>");
   sb_free(&b);
   cell_since(cells, o, "metadata.creationTimestamp", now);
@@ -81,7 +81,7 @@ static const struct table_col networkpolicy_cols[] = {
 };
 
 static void networkpolicy_row(const json_t *o, time_t now, json_t *cells) {
-  cell_str(cells, tj_str(o, "metadata.name"));
+  cell_str(cells, json_path_str0(o, "metadata.name"));
   cell_selector(cells, tj(o, "spec.podSelector"));
   cell_since(cells, o, "metadata.creationTimestamp", now);
 }
@@ -104,12 +104,12 @@ static void endpointslice_row(const json_t *o, time_t now, json_t *cells) {
     const json_t *p = json_array_get(ports, i);
     if (listed++) sb_add(&b, ",");
     if (tj(p, "port")) sb_addf(&b, "%lld", tj_int(p, "port"));
-    else if (tj(p, "name")) sb_add(&b, tj_str(p, "name"));
+    else if (tj(p, "name")) sb_add(&b, json_path_str0(p, "name"));
     else sb_add(&b, "*");
   }
   if (count > 3) sb_addf(&b, " + %zu more...", count - 3);
-  cell_str(cells, tj_str(o, "metadata.name"));
-  cell_str(cells, tj_str(o, "addressType"));
+  cell_str(cells, json_path_str0(o, "metadata.name"));
+  cell_str(cells, json_path_str0(o, "addressType"));
   cell_str(cells, b.len ? sb_str(&b) : "<unset>");
   sb_free(&b);
   const json_t *eps = tj(o, "endpoints");
@@ -152,22 +152,22 @@ static const struct table_col clusterrolebinding_cols[] = {
 /* rbac.SubjectsStrings: users, groups and "namespace:name" service accounts. */
 static void binding_row(const json_t *o, time_t now, json_t *cells) {
   char buf[512];
-  snprintf(buf, sizeof buf, "%s/%s", tj_str(o, "roleRef.kind"), tj_str(o, "roleRef.name"));
-  cell_str(cells, tj_str(o, "metadata.name"));
+  snprintf(buf, sizeof buf, "%s/%s", json_path_str0(o, "roleRef.kind"), json_path_str0(o, "roleRef.name"));
+  cell_str(cells, json_path_str0(o, "metadata.name"));
   cell_str(cells, buf);
   cell_since(cells, o, "metadata.creationTimestamp", now);
   struct sbuf users = {0}, groups = {0}, sas = {0};
   const json_t *subs = tj(o, "subjects");
   for (size_t i = 0; json_is_array(subs) && i < json_array_size(subs); i++) {
     const json_t *s = json_array_get(subs, i);
-    const char *kind = tj_str(s, "kind");
+    const char *kind = json_path_str0(s, "kind");
     struct sbuf *w = strcmp(kind, "User") == 0 ? &users
                      : strcmp(kind, "Group") == 0 ? &groups
                      : strcmp(kind, "ServiceAccount") == 0 ? &sas : NULL;
     if (!w) continue;
     if (w->len) sb_add(w, ", ");
-    if (w == &sas) sb_addf(w, "%s:%s", tj_str(s, "namespace"), tj_str(s, "name"));
-    else sb_add(w, tj_str(s, "name"));
+    if (w == &sas) sb_addf(w, "%s:%s", json_path_str0(s, "namespace"), json_path_str0(s, "name"));
+    else sb_add(w, json_path_str0(s, "name"));
   }
   cell_str(cells, sb_str(&users));
   cell_str(cells, sb_str(&groups));
@@ -186,8 +186,8 @@ static const struct table_col lease_cols[] = {
 };
 
 static void lease_row(const json_t *o, time_t now, json_t *cells) {
-  cell_str(cells, tj_str(o, "metadata.name"));
-  cell_str(cells, tj_str(o, "spec.holderIdentity"));
+  cell_str(cells, json_path_str0(o, "metadata.name"));
+  cell_str(cells, json_path_str0(o, "spec.holderIdentity"));
   cell_since(cells, o, "metadata.creationTimestamp", now);
 }
 
@@ -203,7 +203,7 @@ static void csr_row(const json_t *o, time_t now, json_t *cells) {
   int approved = 0, denied = 0, failed = 0;
   const json_t *conds = tj(o, "status.conditions");
   for (size_t i = 0; json_is_array(conds) && i < json_array_size(conds); i++) {
-    const char *t = tj_str(json_array_get(conds, i), "type");
+    const char *t = json_path_str0(json_array_get(conds, i), "type");
     if (strcmp(t, "Approved") == 0) approved = 1;
     else if (strcmp(t, "Denied") == 0) denied = 1;
     else if (strcmp(t, "Failed") == 0) failed = 1;
@@ -211,12 +211,12 @@ static void csr_row(const json_t *o, time_t now, json_t *cells) {
   struct sbuf b = {0};
   sb_add(&b, denied ? "Denied" : approved ? "Approved" : "Pending");
   if (failed) sb_add(&b, ",Failed");
-  if (*tj_str(o, "status.certificate")) sb_add(&b, ",Issued");
-  const char *signer = tj_str(o, "spec.signerName");
-  cell_str(cells, tj_str(o, "metadata.name"));
+  if (*json_path_str0(o, "status.certificate")) sb_add(&b, ",Issued");
+  const char *signer = json_path_str0(o, "spec.signerName");
+  cell_str(cells, json_path_str0(o, "metadata.name"));
   cell_since(cells, o, "metadata.creationTimestamp", now);
   cell_str(cells, *signer ? signer : "<none>");
-  cell_str(cells, tj_str(o, "spec.username"));
+  cell_str(cells, json_path_str0(o, "spec.username"));
   cell_str(cells, sb_str(&b));
   sb_free(&b);
 }
@@ -229,7 +229,7 @@ static const struct table_col priorityclass_cols[] = {
 };
 
 static void priorityclass_row(const json_t *o, time_t now, json_t *cells) {
-  cell_str(cells, tj_str(o, "metadata.name"));
+  cell_str(cells, json_path_str0(o, "metadata.name"));
   cell_int(cells, tj_int(o, "value"));
   cell_bool(cells, tj_bool(o, "globalDefault"));
   cell_since(cells, o, "metadata.creationTimestamp", now);
@@ -242,8 +242,8 @@ static const struct table_col runtimeclass_cols[] = {
 };
 
 static void runtimeclass_row(const json_t *o, time_t now, json_t *cells) {
-  cell_str(cells, tj_str(o, "metadata.name"));
-  cell_str(cells, tj_str(o, "handler"));
+  cell_str(cells, json_path_str0(o, "metadata.name"));
+  cell_str(cells, json_path_str0(o, "handler"));
   cell_since(cells, o, "metadata.creationTimestamp", now);
 }
 
@@ -270,7 +270,7 @@ static void int_or_string(json_t *cells, const json_t *v) {
 }
 
 static void pdb_row(const json_t *o, time_t now, json_t *cells) {
-  cell_str(cells, tj_str(o, "metadata.name"));
+  cell_str(cells, json_path_str0(o, "metadata.name"));
   int_or_string(cells, tj(o, "spec.minAvailable"));
   int_or_string(cells, tj(o, "spec.maxUnavailable"));
   cell_int(cells, tj_int(o, "status.disruptionsAllowed"));
@@ -302,13 +302,13 @@ static void join_cell(json_t *cells, const json_t *arr) {
 
 static void psp_row(const json_t *o, time_t now, json_t *cells) {
   (void)now;
-  cell_str(cells, tj_str(o, "metadata.name"));
+  cell_str(cells, json_path_str0(o, "metadata.name"));
   cell_str(cells, tj_bool(o, "spec.privileged") ? "true" : "false");
   join_cell(cells, tj(o, "spec.allowedCapabilities"));
-  cell_str(cells, tj_str(o, "spec.seLinux.rule"));
-  cell_str(cells, tj_str(o, "spec.runAsUser.rule"));
-  cell_str(cells, tj_str(o, "spec.fsGroup.rule"));
-  cell_str(cells, tj_str(o, "spec.supplementalGroups.rule"));
+  cell_str(cells, json_path_str0(o, "spec.seLinux.rule"));
+  cell_str(cells, json_path_str0(o, "spec.runAsUser.rule"));
+  cell_str(cells, json_path_str0(o, "spec.fsGroup.rule"));
+  cell_str(cells, json_path_str0(o, "spec.supplementalGroups.rule"));
   cell_bool(cells, tj_bool(o, "spec.readOnlyRootFilesystem"));
   join_cell(cells, tj(o, "spec.volumes"));
 }
@@ -331,13 +331,13 @@ static void storageclass_row(const json_t *o, time_t now, json_t *cells) {
   int is_default = (json_is_string(d) && strcmp(json_string_value(d), "true") == 0) ||
                    (json_is_string(bd) && strcmp(json_string_value(bd), "true") == 0);
   struct sbuf b = {0};
-  sb_add(&b, tj_str(o, "metadata.name"));
+  sb_add(&b, json_path_str0(o, "metadata.name"));
   if (is_default) sb_add(&b, " (default)");
   cell_str(cells, sb_str(&b));
   sb_free(&b);
-  cell_str(cells, tj_str(o, "provisioner"));
-  cell_str(cells, tj(o, "reclaimPolicy") ? tj_str(o, "reclaimPolicy") : "Delete");
-  cell_str(cells, tj(o, "volumeBindingMode") ? tj_str(o, "volumeBindingMode") : "Immediate");
+  cell_str(cells, json_path_str0(o, "provisioner"));
+  cell_str(cells, tj(o, "reclaimPolicy") ? json_path_str0(o, "reclaimPolicy") : "Delete");
+  cell_str(cells, tj(o, "volumeBindingMode") ? json_path_str0(o, "volumeBindingMode") : "Immediate");
   cell_bool(cells, tj_bool(o, "allowVolumeExpansion"));
   cell_since(cells, o, "metadata.creationTimestamp", now);
 }
@@ -353,7 +353,7 @@ static const struct table_col csidriver_cols[] = {
 };
 
 static void csidriver_row(const json_t *o, time_t now, json_t *cells) {
-  cell_str(cells, tj_str(o, "metadata.name"));
+  cell_str(cells, json_path_str0(o, "metadata.name"));
   cell_bool(cells, tj(o, "spec.attachRequired") ? tj_bool(o, "spec.attachRequired") : 1);
   cell_bool(cells, tj_bool(o, "spec.podInfoOnMount"));
   if (tj_len(o, "spec.volumeLifecycleModes")) join_cell(cells, tj(o, "spec.volumeLifecycleModes"));
@@ -368,7 +368,7 @@ static const struct table_col csinode_cols[] = {
 };
 
 static void csinode_row(const json_t *o, time_t now, json_t *cells) {
-  cell_str(cells, tj_str(o, "metadata.name"));
+  cell_str(cells, json_path_str0(o, "metadata.name"));
   cell_int(cells, (long long)tj_len(o, "spec.drivers"));
   cell_since(cells, o, "metadata.creationTimestamp", now);
 }
@@ -383,10 +383,10 @@ static const struct table_col volumeattachment_cols[] = {
 };
 
 static void volumeattachment_row(const json_t *o, time_t now, json_t *cells) {
-  cell_str(cells, tj_str(o, "metadata.name"));
-  cell_str(cells, tj_str(o, "spec.attacher"));
-  cell_str(cells, tj_str(o, "spec.source.persistentVolumeName"));
-  cell_str(cells, tj_str(o, "spec.nodeName"));
+  cell_str(cells, json_path_str0(o, "metadata.name"));
+  cell_str(cells, json_path_str0(o, "spec.attacher"));
+  cell_str(cells, json_path_str0(o, "spec.source.persistentVolumeName"));
+  cell_str(cells, json_path_str0(o, "spec.nodeName"));
   cell_bool(cells, tj_bool(o, "status.attached"));
   cell_since(cells, o, "metadata.creationTimestamp", now);
 }
@@ -400,8 +400,8 @@ static const struct table_col csistoragecapacity_cols[] = {
 static void csistoragecapacity_row(const json_t *o, time_t now, json_t *cells) {
   (void)now;
   char qb[64];
-  cell_str(cells, tj_str(o, "metadata.name"));
-  cell_str(cells, tj_str(o, "storageClassName"));
+  cell_str(cells, json_path_str0(o, "metadata.name"));
+  cell_str(cells, json_path_str0(o, "storageClassName"));
   cell_str(cells, tj(o, "capacity") ? qty_str(tj(o, "capacity"), qb, sizeof qb) : "<unset>");
 }
 
@@ -414,7 +414,7 @@ static const struct table_col webhook_cols[] = {
 };
 
 static void webhook_row(const json_t *o, time_t now, json_t *cells) {
-  cell_str(cells, tj_str(o, "metadata.name"));
+  cell_str(cells, json_path_str0(o, "metadata.name"));
   cell_int(cells, (long long)tj_len(o, "webhooks"));
   cell_since(cells, o, "metadata.creationTimestamp", now);
 }
@@ -433,15 +433,15 @@ static void flowschema_row(const json_t *o, time_t now, json_t *cells) {
   const json_t *conds = tj(o, "status.conditions");
   for (size_t i = 0; json_is_array(conds) && i < json_array_size(conds); i++) {
     const json_t *c = json_array_get(conds, i);
-    if (strcmp(tj_str(c, "type"), "Dangling") == 0) {
-      missing = tj_str(c, "status");
+    if (strcmp(json_path_str0(c, "type"), "Dangling") == 0) {
+      missing = json_path_str0(c, "status");
       break;
     }
   }
-  cell_str(cells, tj_str(o, "metadata.name"));
-  cell_str(cells, tj_str(o, "spec.priorityLevelConfiguration.name"));
+  cell_str(cells, json_path_str0(o, "metadata.name"));
+  cell_str(cells, json_path_str0(o, "spec.priorityLevelConfiguration.name"));
   cell_int(cells, tj_int(o, "spec.matchingPrecedence"));
-  cell_str(cells, tj(o, "spec.distinguisherMethod") ? tj_str(o, "spec.distinguisherMethod.type") : "<none>");
+  cell_str(cells, tj(o, "spec.distinguisherMethod") ? json_path_str0(o, "spec.distinguisherMethod.type") : "<none>");
   cell_since(cells, o, "metadata.creationTimestamp", now);
   cell_str(cells, missing);
 }
@@ -460,8 +460,8 @@ static const struct table_col prioritylevel_cols[] = {
 static void prioritylevel_row(const json_t *o, time_t now, json_t *cells) {
   const json_t *lim = tj(o, "spec.limited");
   const json_t *q = lim ? tj(lim, "limitResponse.queuing") : NULL;
-  cell_str(cells, tj_str(o, "metadata.name"));
-  cell_str(cells, tj_str(o, "spec.type"));
+  cell_str(cells, json_path_str0(o, "metadata.name"));
+  cell_str(cells, json_path_str0(o, "spec.type"));
   if (lim) cell_int(cells, tj_int(lim, "assuredConcurrencyShares"));
   else cell_str(cells, "<none>");
   static const char *const qf[] = {"queues", "handSize", "queueLengthLimit"};
@@ -489,11 +489,11 @@ static void storageversion_row(const json_t *o, time_t now, json_t *cells) {
     if (listed >= 3) continue;
     const json_t *sv = json_array_get(svs, i);
     if (listed++) sb_add(&b, ",");
-    sb_addf(&b, "%s=%s", tj_str(sv, "apiServerID"), tj_str(sv, "encodingVersion"));
+    sb_addf(&b, "%s=%s", json_path_str0(sv, "apiServerID"), json_path_str0(sv, "encodingVersion"));
   }
   if (count > 3) sb_addf(&b, " + %zu more...", count - 3);
-  cell_str(cells, tj_str(o, "metadata.name"));
-  cell_str(cells, tj(o, "status.commonEncodingVersion") ? tj_str(o, "status.commonEncodingVersion") : "<unset>");
+  cell_str(cells, json_path_str0(o, "metadata.name"));
+  cell_str(cells, tj(o, "status.commonEncodingVersion") ? json_path_str0(o, "status.commonEncodingVersion") : "<unset>");
   cell_str(cells, b.len ? sb_str(&b) : "<unset>");
   sb_free(&b);
   cell_since(cells, o, "metadata.creationTimestamp", now);

@@ -92,19 +92,24 @@ static bool cobj_unchanged(cobj *o) {
 }
 
 size_t cache_check_published(cache *c) {
-  size_t changed = 0;
+  /* references taken under the read lock, serialized after it: the check
+   * must not hold up the committer's publication */
+  cobj_vec all = {0};
   pthread_mutex_lock(&c->bucket_mu);
   cache_bucket *first = c->buckets;
   pthread_mutex_unlock(&c->bucket_mu);
   pthread_rwlock_rdlock(&c->lock);
   for (cache_bucket *b = first; b; b = b->next)
-    for (size_t i = 0; i < b->n; i++)
-      if (!cobj_unchanged(b->items[i])) {
-        LOGE("published object %s (revision %lld) was changed after publication", b->items[i]->key,
-             (long long)b->items[i]->rev);
-        changed++;
-      }
+    for (size_t i = 0; i < b->n; i++) cobj_vec_push(&all, cobj_ref(b->items[i]));
   pthread_rwlock_unlock(&c->lock);
+  size_t changed = 0;
+  for (size_t i = 0; i < all.n; i++)
+    if (!cobj_unchanged(all.items[i])) {
+      LOGE("published object %s (revision %lld) was changed after publication", all.items[i]->key,
+           (long long)all.items[i]->rev);
+      changed++;
+    }
+  cobj_vec_clear(&all);
   return changed;
 }
 

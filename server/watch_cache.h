@@ -141,8 +141,8 @@ void cache_wake_all(cache *c);
 /* Debug check that published objects stay immutable: re-serializes every
  * current version and compares it with its fingerprint from publication
  * (a version loaded from the store gets its fingerprint at its first check).
- * Logs each changed object; returns how many changed. Takes the read lock;
- * costs a json_dumps per object (test mode only). */
+ * Logs each changed object; returns how many changed. Holds the read lock
+ * only to take references; costs a json_dumps per object (test mode only). */
 size_t cache_check_published(cache *c);
 
 #endif

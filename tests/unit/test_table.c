@@ -60,16 +60,6 @@ static void test_human_duration(void) {
     CHECK_STR(human_duration(cases[i].s, b, sizeof b), cases[i].want);
 }
 
-static void test_parse_time(void) {
-  time_t t;
-  double f;
-  CHECK(table_parse_time("2021-01-01T00:00:00Z", &t, &f) == 0 && t == NOW && f == 0);
-  CHECK(table_parse_time("2021-01-01T01:00:00+01:00", &t, &f) == 0 && t == NOW);
-  CHECK(table_parse_time("2020-12-31T23:59:59.500000Z", &t, &f) == 0 && t == NOW - 1 && f == 0.5);
-  CHECK(table_parse_time("yesterday", &t, &f) != 0);
-  CHECK(table_parse_time("", &t, &f) != 0);
-}
-
 static void test_pod_columns(void) {
   static const char *const want[] = {"Name", "Ready", "Status", "Restarts", "Age",
                                      "IP", "Node", "Nominated Node", "Readiness Gates"};
@@ -706,7 +696,7 @@ static void test_all_printers_zero_values(void) {
     }
 }
 
-TEST_MAIN(TEST(test_human_duration), TEST(test_parse_time), TEST(test_pod_columns), TEST(test_pod_half_ready),
+TEST_MAIN(TEST(test_human_duration), TEST(test_pod_columns), TEST(test_pod_half_ready),
           TEST(test_pod_crashloop), TEST(test_pod_terminating_and_nodelost), TEST(test_pod_init_and_completed),
           TEST(test_deployment), TEST(test_services), TEST(test_endpoints), TEST(test_node), TEST(test_pvc_and_pv),
           TEST(test_hpa), TEST(test_job_and_cronjob), TEST(test_misc_core), TEST(test_events),

@@ -1,0 +1,44 @@
+/* test_timestamp.c - lib/timestamp.c: RFC 3339 with offsets and fractions
+ * parses to the same instant, anything else is refused; formatting is the
+ * whole-second UTC form metav1.Time serializes; the clocks move forward. */
+#include "test.h"
+#include "timestamp.h"
+
+static const time_t NEW_YEAR_2021 = 1609459200;
+
+static void test_parse(void) {
+  time_t t;
+  double f;
+  CHECK(rfc3339_parse("2021-01-01T00:00:00Z", &t, &f) == 0 && t == NEW_YEAR_2021 && f == 0);
+  CHECK(rfc3339_parse("2021-01-01T01:00:00+01:00", &t, &f) == 0 && t == NEW_YEAR_2021);
+  CHECK(rfc3339_parse("2020-12-31T23:59:59.500000Z", &t, &f) == 0 && t == NEW_YEAR_2021 - 1 && f == 0.5);
+  CHECK(rfc3339_parse("yesterday", &t, &f) != 0);
+  CHECK(rfc3339_parse("", &t, &f) != 0);
+  CHECK(rfc3339_parse(NULL, &t, &f) != 0);
+  CHECK(rfc3339_parse("2021-01-01T00:00:00", &t, &f) != 0);  /* no zone */
+  CHECK(rfc3339_parse("2021-01-01T00:00:00Zx", &t, &f) != 0); /* trailing text */
+  CHECK(rfc3339_parse("2021-01-01T00:00:00.Z", &t, &f) != 0); /* empty fraction */
+}
+
+static void test_seconds_and_ms(void) {
+  CHECK(rfc3339_seconds("2021-01-01T00:00:00Z") == NEW_YEAR_2021);
+  CHECK(rfc3339_seconds("nope") == -1);
+  CHECK(rfc3339_seconds(NULL) == -1);
+  CHECK(rfc3339_ms("2021-01-01T00:00:01.250Z") == (NEW_YEAR_2021 + 1) * 1000LL + 250);
+  CHECK(rfc3339_ms("2021-01-01T00:00:01.123999Z") == (NEW_YEAR_2021 + 1) * 1000LL + 123);
+  CHECK(rfc3339_ms("2021-01-01T00:00:01Z") == (NEW_YEAR_2021 + 1) * 1000LL);
+  CHECK(rfc3339_ms("x") == -1);
+}
+
+static void test_format_and_clocks(void) {
+  char b[32];
+  rfc3339_format(NEW_YEAR_2021 + 61, b, sizeof b);
+  CHECK_STR(b, "2021-01-01T00:01:01Z");
+  rfc3339_now(b, sizeof b);
+  CHECK(rfc3339_seconds(b) >= NEW_YEAR_2021);
+  CHECK(wall_ms() / 1000 >= NEW_YEAR_2021);
+  long long a = mono_ms(), z = mono_ms();
+  CHECK(z >= a);
+}
+
+TEST_MAIN(TEST(test_parse), TEST(test_seconds_and_ms), TEST(test_format_and_clocks))
