@@ -4,6 +4,7 @@
  * usage-bootstrap-signing "true") in kube-public/cluster-info, and removes
  * the signatures of tokens that are gone or expired. A joining node checks
  * the CA it reads there against its token with these signatures. */
+#include "timestamp.h"
 #include "controllers.h"
 #include "bootstrap_auth.h"
 #include "bootstrap_token.h"
@@ -42,7 +43,7 @@ static long desired(const char *kubeconfig, json_t *sigs) {
     json_object_set_new(sigs, key, json_string(jws));
     free(jws);
     char *exp = bootstrap_secret_value(s, "expiration");
-    long long t = exp ? time_parse(exp) : -1;
+    long long t = exp ? rfc3339_seconds(exp) : -1;
     free(exp);
     if (t > now && (!next || t < next)) next = t;
   }

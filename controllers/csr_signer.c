@@ -12,6 +12,7 @@
  *   is checked against its signer's rules (Failed, SignerValidationFailure,
  *   when it breaks them) and signed by the cluster CA for a year
  *   (--cluster-signing-duration's default) into status.certificate. */
+#include "timestamp.h"
 #include "controllers.h"
 #include "csr_request.h"
 #include "ctrl.h"
@@ -77,7 +78,7 @@ static void signer_violation(const char *signer, const json_t *spec, const csr_f
 
 static json_t *condition(const char *type, const char *reason, const char *message) {
   char now[32];
-  time_format(time(NULL), now, sizeof now);
+  rfc3339_format(time(NULL), now, sizeof now);
   return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "type", type, "status", "True", "reason", reason, "message",
                    message, "lastUpdateTime", now, "lastTransitionTime", now);
 }

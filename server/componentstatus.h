@@ -11,4 +11,8 @@
  * refused), with 1.20's deprecation warning. False: rq is not about them. */
 bool componentstatus_get(http_req *rq);
 
+/* Tells whether this process runs the scheduler (true) or the controllers
+ * (false) right now; without a probe only their Leases count. */
+void componentstatus_set_local_probe(bool (*probe)(bool the_scheduler));
+
 #endif

@@ -6,6 +6,7 @@
 #include "bootstrap.h"
 #include "cluster_info.h"
 #include "controllers.h"
+#include "componentstatus.h"
 #include "crd.h"
 #include "http.h"
 #include "local_node.h"
@@ -238,6 +239,7 @@ int main(int argc, char **argv) {
     return 1;
   }
   provisioner_set_root(data_dir);
+  componentstatus_set_local_probe(controllers_running_here);
   controllers_run(&leader);
   metrics_set_extra(ingress_metrics_write);
   if (ingress_start(ingress_http, ingress_https, err, sizeof err) != 0) LOGE("ingress: %s", err);
