@@ -140,10 +140,7 @@ static long long now_s(void) { return (long long)time(NULL); }
 
 static long sync_cronjob(const char *key) {
   char ns[256], name[256];
-  const char *slash = strchr(key, '/');
-  if (!slash) return 0;
-  snprintf(ns, sizeof ns, "%.*s", (int)(slash - key), key);
-  snprintf(name, sizeof name, "%s", slash + 1);
+  if (!ctrl_split_key(key, ns, name)) return 0;
   cobj *cur = ctrl_get("batch", "v1", "cronjobs", ns, name);
   if (!cur) return 0;
   json_t *cj = json_deep_copy(cur->obj);

@@ -87,6 +87,14 @@ const char *obj_label(const json_t *o, const char *key) {
 const char *obj_annotation(const json_t *o, const char *key) {
   return json_string_value(json_object_get(json_object_get(meta(o), "annotations"), key));
 }
+bool ctrl_split_key(const char *key, char ns[256], char name[256]) {
+  const char *slash = strchr(key, '/');
+  if (!slash) return false;
+  snprintf(ns, 256, "%.*s", (int)(slash - key), key);
+  snprintf(name, 256, "%s", slash + 1);
+  return true;
+}
+
 bool obj_deleting(const json_t *o) { return json_object_get(meta(o), "deletionTimestamp") != NULL; }
 
 json_t *controller_ref(const json_t *owner) {

@@ -46,6 +46,9 @@ json_t *controller_ref(const json_t *owner);
 /* The uid of o's controller ownerReference, or NULL. */
 const char *controller_uid(const json_t *o);
 
+/* Splits a work-queue key "<ns>/<name>" into ns and name (truncated to 255
+ * bytes, more than Kubernetes names take); false when key has no '/'. */
+bool ctrl_split_key(const char *key, char ns[256], char name[256]);
 /* Stored objects of group/version/plural in ns ("" = all namespaces). */
 void ctrl_list(const char *group, const char *version, const char *plural, const char *ns, cobj_vec *out);
 /* A reference to the stored object or NULL. */

@@ -157,10 +157,7 @@ static bool is_headless(const json_t *svc) {
 
 static long sync_service(const char *key) {
   char ns[256], name[256];
-  const char *slash = strchr(key, '/');
-  if (!slash) return 0;
-  snprintf(ns, sizeof ns, "%.*s", (int)(slash - key), key);
-  snprintf(name, sizeof name, "%s", slash + 1);
+  if (!ctrl_split_key(key, ns, name)) return 0;
   cobj *svc = ctrl_get("", "v1", "services", ns, name);
   if (!svc) {
     int code = ctrl_delete("", "v1", "endpoints", ns, name, NULL);

@@ -226,10 +226,7 @@ static bool reconcile_group(const json_t *svc, desired_set *d, size_t from, size
 
 static long sync_service(const char *key) {
   char ns[256], name[256];
-  const char *slash = strchr(key, '/');
-  if (!slash) return 0;
-  snprintf(ns, sizeof ns, "%.*s", (int)(slash - key), key);
-  snprintf(name, sizeof name, "%s", slash + 1);
+  if (!ctrl_split_key(key, ns, name)) return 0;
   cobj *svc = ctrl_get("", "v1", "services", ns, name);
   /* gone: the garbage collector removes the slices it owned */
   if (!svc || !json_object_get(json_object_get(svc->obj, "spec"), "selector") || obj_deleting(svc->obj)) {

@@ -180,10 +180,7 @@ static int delete_pods(const json_t *job, cobj **active, size_t nactive, size_t 
 
 static long sync_job(const char *key) {
   char ns[256], name[256];
-  const char *slash = strchr(key, '/');
-  if (!slash) return 0;
-  snprintf(ns, sizeof ns, "%.*s", (int)(slash - key), key);
-  snprintf(name, sizeof name, "%s", slash + 1);
+  if (!ctrl_split_key(key, ns, name)) return 0;
   cobj *cur = ctrl_get("batch", "v1", "jobs", ns, name);
   if (!cur) return 0;
   const json_t *job = cur->obj;

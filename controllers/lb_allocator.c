@@ -166,11 +166,9 @@ static int write_ingress(const json_t *svc, const char *ip) {
 }
 
 static long sync_service(const char *key) {
-  char ns[256];
-  const char *slash = strchr(key, '/');
-  if (!slash) return 0;
-  snprintf(ns, sizeof ns, "%.*s", (int)(slash - key), key);
-  cobj *cur = ctrl_get("", "v1", "services", ns, slash + 1);
+  char ns[256], name[256];
+  if (!ctrl_split_key(key, ns, name)) return 0;
+  cobj *cur = ctrl_get("", "v1", "services", ns, name);
   if (!cur) return 0;
   const json_t *svc = cur->obj;
   long rc = 0;

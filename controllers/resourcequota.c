@@ -27,11 +27,9 @@ static void on_any(void *ctx, cache_event_type type, const cobj *obj, const cobj
 }
 
 static long sync_quota(const char *key) {
-  char ns[256];
-  const char *slash = strchr(key, '/');
-  if (!slash) return 0;
-  snprintf(ns, sizeof ns, "%.*s", (int)(slash - key), key);
-  cobj *cur = ctrl_get("", "v1", "resourcequotas", ns, slash + 1);
+  char ns[256], name[256];
+  if (!ctrl_split_key(key, ns, name)) return 0;
+  cobj *cur = ctrl_get("", "v1", "resourcequotas", ns, name);
   if (!cur) return 0;
   const json_t *spec = json_object_get(cur->obj, "spec");
   const json_t *hard = json_object_get(spec, "hard");

@@ -115,6 +115,10 @@ json_t *admission_validate(admission_request *a) {
   return st;
 }
 
+const char *admission_plugin_name(size_t i) {
+  return i < sizeof plugins / sizeof plugins[0] ? plugins[i].name : NULL;
+}
+
 void admission_release(admission_request *a) {
   if (!a->quota_locked) return;
   a->quota_locked = false;

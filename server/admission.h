@@ -45,6 +45,9 @@ json_t *admission_validate(admission_request *a);
  * abandoned); a no-op when nothing is held. */
 void admission_release(admission_request *a);
 
+/* The name of the table's i-th row, NULL past the last (tests, logs). */
+const char *admission_plugin_name(size_t i);
+
 /* The plugins behind the rows (admission_*.c, api_webhook.c). */
 json_t *admit_namespace_lifecycle(const resource *r, const char *ns, const char *name);
 json_t *admit_default_storage_class(const resource *r, const char *name, json_t *obj);
