@@ -6,12 +6,20 @@ import { until, request } from './cluster.mjs';
 
 const NS = 'default';
 
-// page.goto, tried again when Chromium aborted it because it saw the
-// machine's network change (other work on this machine adds interfaces).
+// page.goto, tried again (three times at most) when Chromium aborted the
+// page or one of its modules because it saw the machine's network change
+// (other work on this machine adds interfaces): then the console never
+// starts and the page still says "Loading the console". A broken console
+// fails all three.
 async function open(page, url) {
   for (let i = 0; ; i++) {
-    try { return await page.goto(url); } catch (e) {
-      if (i === 2 || !/ERR_NETWORK_CHANGED/.test(e.message)) throw e;
+    try {
+      const resp = await page.goto(url);
+      const started = () => page.evaluate(() => !document.querySelector('main')?.textContent.includes('Loading the console'));
+      await until('the console to start', started, 10000);
+      return resp;
+    } catch (e) {
+      if (i === 2 || !/ERR_NETWORK_CHANGED|chrome-error:|the console to start/.test(e.message)) throw e;
     }
   }
 }

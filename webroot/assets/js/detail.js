@@ -190,6 +190,11 @@ function yamlTab(r, o, panel) {
   show().catch((e) => showError(e, panel));
 }
 
+// What the action buttons depend on, and what the summary shows (all but
+// the resourceVersion and the conditions' heartbeat times), as strings to compare.
+const actionState = (o) => JSON.stringify([o.spec && o.spec.unschedulable, o.spec && o.spec.paused, o.spec && o.spec.replicas]);
+const shown = (o) => JSON.stringify(o, (k, v) => (k === 'resourceVersion' || k === 'lastHeartbeatTime' || k === 'managedFields' ? undefined : v));
+
 export async function detailPage(main, [group, version, plural, nsPart, name]) {
   const r = findResource(state.resources, group === 'core' ? '' : group, version, plural);
   if (!r) throw new Error(`The API serves no resource ${plural} in ${group}/${version}.`);
@@ -246,9 +251,12 @@ export async function detailPage(main, [group, version, plural, nsPart, name]) {
     },
     onEvent: async (type, o) => {
       if (type === 'DELETED') { clear(panel, h('p', { class: 'notice' }, `This ${r.kind} was deleted.`)); return; }
+      const before = obj;
       obj = o;
-      await drawActions();
-      if (current === 'Summary') await summaryTab();
+      // Redraw only what changed: a node's heartbeat every second must not
+      // replace the buttons under the pointer or the summary being read.
+      if (actionState(before) !== actionState(o)) await drawActions();
+      if (current === 'Summary' && shown(before) !== shown(o)) await summaryTab();
     },
   });
   onLeave(() => w.stop());
