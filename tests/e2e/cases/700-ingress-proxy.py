@@ -2,12 +2,14 @@
 """The Ingress proxy end to end, with every kubectl given: test backends on
 loopback (127.0.0.2-4) behind Services without selectors and hand-made
 EndpointSlices; `kubectl create ingress` path routing, 404, 503,
-forwarded headers, ADDRESS in `kubectl get ingress`; a canary at weight 10
+forwarded headers, ADDRESS in `kubectl get ingress`, streamed bodies both
+ways, 413, a WebSocket tunnel; a canary at weight 10
 over 10,000 requests and its header override (`kubectl annotate`); HTTPS
 with curl --resolve, the Secret's certificate checked by fingerprint,
 rotation without restart, the fake certificate and a Warning Event for a
 missing Secret, HTTP->HTTPS 308; then a load run while Ingresses,
-endpoints and Secrets change, which must see no error."""
+endpoints and Secrets change, which must see no error, and one while a
+backend is killed (under 0.1 % errors)."""
 import hashlib
 import http.client
 import http.server
@@ -36,6 +38,19 @@ class Echo(http.server.BaseHTTPRequestHandler):
     disable_nagle_algorithm = True  # head and body go out in two writes
 
     def do_GET(self):
+        if self.path.endswith("/ws") and self.headers.get("Upgrade") == "websocket":  # a byte echo after 101
+            self.send_response(101)
+            self.send_header("Upgrade", "websocket")
+            self.send_header("Connection", "Upgrade")
+            self.end_headers()
+            self.wfile.flush()
+            while True:
+                data = self.connection.recv(4096)
+                if not data:
+                    break
+                self.connection.sendall(data)
+            self.close_connection = True
+            return
         if self.path.endswith("/stream"):  # a chunked response in three parts, 0.4 s apart
             self.send_response(200)
             self.send_header("Transfer-Encoding", "chunked")
@@ -201,6 +216,20 @@ def streaming_and_bodies(host):
     c.request("POST", "/web/upload", body=os.urandom(2 << 20), headers={"Host": host})
     check(c.getresponse().status == 413, "a body over proxy-body-size (1m) gets 413")
     c.close()
+    with socket.create_connection(("127.0.0.1", HTTP), timeout=10) as ws:
+        ws.sendall(f"GET /web/ws HTTP/1.1\r\nHost: {host}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n".encode())
+        head = b""
+        while b"\r\n\r\n" not in head:
+            head += ws.recv(4096)
+        echoes = []
+        for msg in (b"ping-1", b"ping-2" * 1000):
+            ws.sendall(msg)
+            got = b""
+            while len(got) < len(msg):
+                got += ws.recv(65536)
+            echoes.append(got == msg)
+        check(head.startswith(b"HTTP/1.1 101") and b"upgrade" in head.lower() and all(echoes),
+              "an Upgrade (WebSocket) is tunnelled both ways")
 
 
 def killed_backend_run(kubectl, ns):
