@@ -21,6 +21,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import urllib.request
 
 HTTP, HTTPS = int(os.environ["INGRESS_HTTP"]), int(os.environ["INGRESS_HTTPS"])
 KUBECTLS = [k for k in os.environ["KUBECTLS"].split(os.pathsep) if k] or ["kubectl"]
@@ -193,6 +194,15 @@ s.serve_forever()
 """
 
 
+def metrics_text():
+    ctx = ssl.create_default_context(cafile=os.environ["CACERT"])
+    ctx.check_hostname = False
+    req = urllib.request.Request(os.environ["SERVER"] + "/metrics",
+                                 headers={"Authorization": "Bearer " + os.environ["TOKEN"]})
+    with urllib.request.urlopen(req, context=ctx, timeout=10) as r:
+        return r.read().decode()
+
+
 def streaming_and_bodies(host):
     """Bodies pass through unbuffered in both directions; proxy-body-size's 1m default gives 413."""
     c = http.client.HTTPConnection("127.0.0.1", HTTP, timeout=10)
@@ -316,6 +326,12 @@ for idx, kubectl in enumerate(KUBECTLS):
           "canary-by-header never overrides the weight")
     check(all(backend_of(host, "/web", {"X-Canary": "always"}, conn) == "canary" for _ in range(200)),
           "canary-by-header always overrides the weight")
+    metrics = metrics_text()
+    canary_series = [l for l in metrics.splitlines() if l.startswith("ckube_ingress_requests_total{") and
+                     f'ingress="{ns}/shop-canary"' in l and 'canary="true"' in l and 'status="2xx"' in l]
+    check(canary_series and int(canary_series[0].split()[-1]) >= 1000 and
+          f'ckube_ingress_request_duration_seconds_bucket{{ingress="{ns}/shop"' in metrics,
+          "/metrics counts the canary's requests and has latency histograms per Ingress")
     run(kubectl, ["-n", ns, "annotate", "--overwrite", "ingress", "shop-canary",
                   "nginx.ingress.kubernetes.io/canary-weight=0"])
     check(until(lambda: sum(backend_of(host, "/web", None, conn) == "canary" for _ in range(100)), 0) == 0,
