@@ -2,12 +2,14 @@
 """The Ingress proxy end to end, with every kubectl given: test backends on
 loopback (127.0.0.2-4) behind Services without selectors and hand-made
 EndpointSlices; `kubectl create ingress` path routing, 404, 503,
-forwarded headers, ADDRESS in `kubectl get ingress`; a canary at weight 10
+forwarded headers, ADDRESS in `kubectl get ingress`, streamed bodies both
+ways, 413, a WebSocket tunnel; a canary at weight 10
 over 10,000 requests and its header override (`kubectl annotate`); HTTPS
 with curl --resolve, the Secret's certificate checked by fingerprint,
 rotation without restart, the fake certificate and a Warning Event for a
 missing Secret, HTTP->HTTPS 308; then a load run while Ingresses,
-endpoints and Secrets change, which must see no error."""
+endpoints and Secrets change, which must see no error, and one while a
+backend is killed (under 0.1 % errors)."""
 import hashlib
 import http.client
 import http.server
@@ -19,6 +21,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import urllib.request
 
 HTTP, HTTPS = int(os.environ["INGRESS_HTTP"]), int(os.environ["INGRESS_HTTPS"])
 KUBECTLS = [k for k in os.environ["KUBECTLS"].split(os.pathsep) if k] or ["kubectl"]
@@ -36,6 +39,19 @@ class Echo(http.server.BaseHTTPRequestHandler):
     disable_nagle_algorithm = True  # head and body go out in two writes
 
     def do_GET(self):
+        if self.path.endswith("/ws") and self.headers.get("Upgrade") == "websocket":  # a byte echo after 101
+            self.send_response(101)
+            self.send_header("Upgrade", "websocket")
+            self.send_header("Connection", "Upgrade")
+            self.end_headers()
+            self.wfile.flush()
+            while True:
+                data = self.connection.recv(4096)
+                if not data:
+                    break
+                self.connection.sendall(data)
+            self.close_connection = True
+            return
         if self.path.endswith("/stream"):  # a chunked response in three parts, 0.4 s apart
             self.send_response(200)
             self.send_header("Transfer-Encoding", "chunked")
@@ -178,6 +194,15 @@ s.serve_forever()
 """
 
 
+def metrics_text():
+    ctx = ssl.create_default_context(cafile=os.environ["CACERT"])
+    ctx.check_hostname = False
+    req = urllib.request.Request(os.environ["SERVER"] + "/metrics",
+                                 headers={"Authorization": "Bearer " + os.environ["TOKEN"]})
+    with urllib.request.urlopen(req, context=ctx, timeout=10) as r:
+        return r.read().decode()
+
+
 def streaming_and_bodies(host):
     """Bodies pass through unbuffered in both directions; proxy-body-size's 1m default gives 413."""
     c = http.client.HTTPConnection("127.0.0.1", HTTP, timeout=10)
@@ -201,6 +226,20 @@ def streaming_and_bodies(host):
     c.request("POST", "/web/upload", body=os.urandom(2 << 20), headers={"Host": host})
     check(c.getresponse().status == 413, "a body over proxy-body-size (1m) gets 413")
     c.close()
+    with socket.create_connection(("127.0.0.1", HTTP), timeout=10) as ws:
+        ws.sendall(f"GET /web/ws HTTP/1.1\r\nHost: {host}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n".encode())
+        head = b""
+        while b"\r\n\r\n" not in head:
+            head += ws.recv(4096)
+        echoes = []
+        for msg in (b"ping-1", b"ping-2" * 1000):
+            ws.sendall(msg)
+            got = b""
+            while len(got) < len(msg):
+                got += ws.recv(65536)
+            echoes.append(got == msg)
+        check(head.startswith(b"HTTP/1.1 101") and b"upgrade" in head.lower() and all(echoes),
+              "an Upgrade (WebSocket) is tunnelled both ways")
 
 
 def killed_backend_run(kubectl, ns):
@@ -287,6 +326,12 @@ for idx, kubectl in enumerate(KUBECTLS):
           "canary-by-header never overrides the weight")
     check(all(backend_of(host, "/web", {"X-Canary": "always"}, conn) == "canary" for _ in range(200)),
           "canary-by-header always overrides the weight")
+    metrics = metrics_text()
+    canary_series = [l for l in metrics.splitlines() if l.startswith("ckube_ingress_requests_total{") and
+                     f'ingress="{ns}/shop-canary"' in l and 'canary="true"' in l and 'status="2xx"' in l]
+    check(canary_series and int(canary_series[0].split()[-1]) >= 1000 and
+          f'ckube_ingress_request_duration_seconds_bucket{{ingress="{ns}/shop"' in metrics,
+          "/metrics counts the canary's requests and has latency histograms per Ingress")
     run(kubectl, ["-n", ns, "annotate", "--overwrite", "ingress", "shop-canary",
                   "nginx.ingress.kubernetes.io/canary-weight=0"])
     check(until(lambda: sum(backend_of(host, "/web", None, conn) == "canary" for _ in range(100)), 0) == 0,
