@@ -4,9 +4,10 @@
 #   1. unit tests (ctest) on the normal build
 #   2. end-to-end cases with real clients (kubectl 1.20 from Debian, the newest
 #      kubectl on PATH, curl, the Python kubernetes client)
-#   3. the same unit tests and e2e cases on an ASan+UBSan build
-#   4. every libFuzzer target for a short run (FUZZ_SECONDS, default 15)
-#   5. a focused subset of Kubernetes 1.20's conformance suite (scripts/conformance.sh;
+#   3. the console's browser tests (playwright-core driving Debian's chromium)
+#   4. the same unit tests and e2e cases on an ASan+UBSan build
+#   5. every libFuzzer target for a short run (FUZZ_SECONDS, default 15)
+#   6. a focused subset of Kubernetes 1.20's conformance suite (scripts/conformance.sh;
 #      the first run builds the suite, about 10 minutes, cached in /tmp/k8s-e2e)
 # Prints a final "N passed, N failed" over all stages; exits non-zero on any failure.
 set -uo pipefail
@@ -26,6 +27,7 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 stage "build" bash scripts/build.sh
 stage "unit tests" ctest --test-dir build --output-on-failure --timeout 300
 stage "e2e (kubectl ${#KUBECTLS[@]} versions, curl, python)" /usr/bin/python3 tests/e2e/run.py --server build/bin/ckube-server "${kargs[@]}"
+stage "browser (console, Chromium)" bash tests/browser/run.sh --bin "$PWD/build/bin"
 stage "build (ASan+UBSan)" bash scripts/build.sh --asan
 stage "unit tests (ASan+UBSan)" ctest --test-dir build-asan --output-on-failure --timeout 600
 stage "e2e (ASan+UBSan)" env ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1 \

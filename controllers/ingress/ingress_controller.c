@@ -10,6 +10,7 @@
  * proxy's address into status.loadBalancer.ingress of each Ingress it
  * serves, as ingress-nginx's status sync does. Runs on every server, not
  * under leader election: each server's data plane needs its own table. */
+#include "json_const.h"
 #include "ingress.h"
 #include "ctrl.h"
 #include "events.h"
@@ -37,7 +38,7 @@ static json_t *list(const char *group, const char *version, const char *plural) 
   cobj_vec v = {0};
   ctrl_list(group, version, plural, "", &v);
   json_t *arr = json_array();
-  for (size_t i = 0; i < v.n; i++) json_array_append(arr, v.items[i]->obj);
+  for (size_t i = 0; i < v.n; i++) json_array_append_new_const(arr, json_incref_const(v.items[i]->obj));
   cobj_vec_clear(&v);
   return arr;
 }

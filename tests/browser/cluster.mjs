@@ -62,7 +62,7 @@ export async function startCluster({ bin, webroot, logDir }) {
   let server, exited;
   const startServer = async (logName) => {
     const log = openSync(join(logDir, logName), 'w');
-    server = spawn(join(bin, 'ckube-server'), ['--data-dir', data, '--listen', `127.0.0.1:${port}`, '--webroot', webroot,
+    server = spawn(join(bin, 'ckube-server'), ['--data-dir', data, '--listen', `127.0.0.1:${port}`, '--no-local-node', '--webroot', webroot,
       '--node-monitor-grace-period', '8', ...(process.env.CKUBE_VERBOSE ? ['-v'] : [])], { stdio: ['ignore', log, log] });
     exited = false;
     server.on('exit', () => { exited = true; });
