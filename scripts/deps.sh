@@ -13,7 +13,11 @@ pkgs=(build-essential cmake pkg-config libjansson-dev libyaml-dev libsqlite3-dev
       busybox)
 if [ "${1:-}" = "--test" ]; then
   pkgs+=(clang libclang-rt-14-dev python3-kubernetes etcd-server etcd-client jq wrk nginx-light haproxy
-         chromium fonts-dejavu-core nodejs npm)
+         chromium fonts-dejavu-core)
+  # Node.js and npm from Debian only where the machine has none: a Node.js
+  # from elsewhere (NodeSource) ships its own npm, which Debian's npm conflicts with
+  command -v node >/dev/null || pkgs+=(nodejs)
+  command -v npm >/dev/null || pkgs+=(npm)
 fi
 missing=()
 for p in "${pkgs[@]}"; do
