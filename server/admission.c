@@ -12,6 +12,7 @@
 #include "admission_serviceaccount.h"
 #include "kinds.h"
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 
 typedef struct {
@@ -58,6 +59,29 @@ static json_t *service_account(admission_request *a) {
 
 static json_t *priority(admission_request *a) { return admit_priority(a->r, a->shown, a->obj, a->old); }
 
+int admission_count_defaults(const resource *cls, const char *const keys[], char *name, size_t len) {
+  cobj_vec all = {0};
+  cache_list(api_cache(), cls->bucket, "", NULL, 0, &all);
+  int n = 0;
+  for (size_t i = 0; i < all.n; i++) {
+    const json_t *md = json_object_get(all.items[i]->obj, "metadata");
+    const json_t *ann = json_object_get(md, "annotations");
+    for (int k = 0; keys[k]; k++) {
+      const char *v = json_string_value(json_object_get(ann, keys[k]));
+      if (!v || strcmp(v, "true")) continue;
+      n++;
+      snprintf(name, len, "%s", json_string_value(json_object_get(md, "name")));
+      break;
+    }
+  }
+  cobj_vec_clear(&all);
+  return n;
+}
+
+static json_t *default_ingress_class(admission_request *a) {
+  return admit_default_ingress_class(a->r, a->shown, a->obj);
+}
+
 static json_t *default_storage_class(admission_request *a) {
   return admit_default_storage_class(a->r, a->shown, a->obj);
 }
@@ -92,6 +116,7 @@ static const admission_plugin plugins[] = {
     {"Priority", WRITES, false, priority, NULL},
     {"DefaultStorageClass", ADMIT_CREATE, false, default_storage_class, NULL},
     {"StorageObjectInUseProtection", ADMIT_CREATE, false, storage_protection, NULL},
+    {"DefaultIngressClass", ADMIT_CREATE, false, default_ingress_class, NULL},
     {"MutatingAdmissionWebhook", ALL_OPS, true, api_webhook_mutate, NULL},
     {"ValidatingAdmissionWebhook", ALL_OPS, true, NULL, api_webhook_validate},
     {"ResourceQuota", WRITES, false, NULL, resource_quota},

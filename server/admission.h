@@ -48,9 +48,17 @@ void admission_release(admission_request *a);
 /* The name of the table's i-th row, NULL past the last (tests, logs). */
 const char *admission_plugin_name(size_t i);
 
+/* How many objects of the cluster-scoped resource cls are annotated "true"
+ * under one of keys (NULL-terminated): the default-class count of
+ * DefaultStorageClass and DefaultIngressClass; the last one's name into name. */
+int admission_count_defaults(const resource *cls, const char *const keys[], char *name, size_t len);
+
 /* The plugins behind the rows (admission_*.c, api_webhook.c). */
 json_t *admit_namespace_lifecycle(const resource *r, const char *ns, const char *name);
 json_t *admit_default_storage_class(const resource *r, const char *name, json_t *obj);
+/* DefaultIngressClass: an Ingress created without a class gets the default
+ * IngressClass (admission_ingress.c); a Forbidden Status when two are default. */
+json_t *admit_default_ingress_class(const resource *r, const char *name, json_t *obj);
 void admit_storage_protection(const resource *r, json_t *obj);
 json_t *admit_limitrange_defaults(const resource *r, const char *ns, json_t *obj);
 json_t *admit_priority(const resource *r, const char *name, json_t *obj, const json_t *old);
