@@ -4,6 +4,7 @@
  * statuses and events, one pass over all pods per wake-up (at least every
  * 200 ms, so exits and back-off ends are seen quickly). Per pod the on-disk
  * state is DIR/pods/<uid>/pod.json and containers/<name>/{<restart>.log,pid}. */
+#include "timestamp.h"
 #include "runtime_pods.h"
 #include "https_client.h"
 #include "log.h"
@@ -170,15 +171,6 @@ static int old_restarts(const json_t *pod, const char *name, bool init) {
   return 0;
 }
 
-static long long parse_time_ms(const char *s) {
-  struct tm tm = {0};
-  if (!s || sscanf(s, "%d-%d-%dT%d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
-                   &tm.tm_sec) != 6)
-    return 0;
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  return (long long)timegm(&tm) * 1000;
-}
 
 static void write_pod_json(rpod *rp) {
   char path[2200];
@@ -215,7 +207,8 @@ static rpod *new_pod(rt_pods *p, const json_t *pod) {
   }
   if (rp->skip) return rp;
   allocate_ip(p, rp);
-  rp->st.start_ms = parse_time_ms(sget(json_object_get(pod, "status"), "startTime"));
+  long long start_ms = rfc3339_ms(sget(json_object_get(pod, "status"), "startTime"));
+  rp->st.start_ms = start_ms > 0 ? start_ms : 0;
   if (!rp->st.start_ms) rp->st.start_ms = now_ms();
   for (int i = 0; i < rp->st.nctrs; i++) {
     char d[2400];

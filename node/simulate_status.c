@@ -4,6 +4,7 @@
  * stays), containerd-style container and image IDs derived from the pod's
  * uid and image so they are stable across writes. */
 #include "simulate_status.h"
+#include "timestamp.h"
 #include <regex.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -41,21 +42,12 @@ const char *sim_unpullable_image(const json_t *pod) {
   return NULL;
 }
 
-void sim_rfc3339(long long ms, char *buf, size_t len) {
-  time_t t = (time_t)(ms / 1000);
-  struct tm tm;
-  gmtime_r(&t, &tm);
-  strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
+void sim_rfc3339(long long ms, char *buf, size_t len) { rfc3339_format(ms / 1000, buf, len); }
 
+/* Milliseconds of an RFC 3339 time, 0 when absent or unreadable. */
 static long long parse_rfc3339_ms(const char *s) {
-  struct tm tm = {0};
-  if (!s || sscanf(s, "%d-%d-%dT%d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
-                   &tm.tm_sec) != 6)
-    return 0;
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  return (long long)timegm(&tm) * 1000;
+  long long ms = rfc3339_ms(s);
+  return ms > 0 ? ms : 0;
 }
 
 static const char *path_str(const json_t *o, const char *a, const char *b) {
