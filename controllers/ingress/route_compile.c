@@ -392,6 +392,11 @@ static void add_path(compiler *c, host_builder *hb, const json_t *ing, const jso
   rp->stats = ingress_metrics_series(o->ingress, hb->h.name, path, rp->backend ? rp->backend->name : "", false);
 }
 
+/* qsort, which may not be handed the NULL of an empty array. */
+static void sort_items(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *)) {
+  if (n > 1) qsort(base, n, size, cmp);
+}
+
 static int path_order(const void *a, const void *b) {
   const route_path *x = a, *y = b;
   size_t lx = strlen(x->path), ly = strlen(y->path);
@@ -401,7 +406,7 @@ static int path_order(const void *a, const void *b) {
 }
 
 static void finish_host(compiler *c, host_builder *hb) {
-  qsort(hb->h.paths, hb->h.n_paths, sizeof *hb->h.paths, path_order);
+  sort_items(hb->h.paths, hb->h.n_paths, sizeof *hb->h.paths, path_order);
   if (!hb->regex) return;
   for (size_t i = 0; i < hb->h.n_paths; i++) {
     route_path *rp = &hb->h.paths[i];
@@ -581,7 +586,7 @@ route_table *route_compile(const route_inputs *in, route_warn_fn warn, void *ctx
   size_t served = 0;
   const json_t *ing;
   json_array_foreach(in->ingresses, i, ing) if (route_ingress_served(ing, in->classes)) ings[served++] = ing;
-  qsort(ings, served, sizeof *ings, ingress_order);
+  sort_items(ings, served, sizeof *ings, ingress_order);
   for (i = 0; i < served; i++)
     if (!ann_true(ings[i], "canary")) add_ingress(&c, ings[i]);
   for (i = 0; i < served; i++)
@@ -596,8 +601,8 @@ route_table *route_compile(const route_inputs *in, route_warn_fn warn, void *ctx
   c.t->n_hosts = c.n_hosts > 1 ? c.n_hosts - 1 : 0;
   c.t->hosts = xrealloc(NULL, (c.t->n_hosts + 1) * sizeof *c.t->hosts);
   for (i = 1; i < c.n_hosts; i++) c.t->hosts[i - 1] = c.hosts[i].h;
-  qsort(c.t->hosts, c.t->n_hosts, sizeof *c.t->hosts, host_order);
-  qsort(c.t->certs, c.t->n_certs, sizeof *c.t->certs, cert_order);
+  sort_items(c.t->hosts, c.t->n_hosts, sizeof *c.t->hosts, host_order);
+  sort_items(c.t->certs, c.t->n_certs, sizeof *c.t->certs, cert_order);
   free(c.hosts);
   return c.t;
 }
