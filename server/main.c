@@ -57,6 +57,7 @@ static void usage(FILE *f) {
           "                       is present but not the default, as on a kubeadm cluster)\n"
           "  --ingress-http HOST:PORT, --ingress-https HOST:PORT  serve Ingress traffic there\n"
           "                       (controllers/ingress; off when not given)\n"
+          "  --ingress-access-log FILE  one line per Ingress request, ingress-nginx's format ('-': stderr)\n"
           "  --webroot DIR        the browser console's files (default: webroot/ next to the binary)\n"
           "  -v, --verbose        log every request\n");
 }
@@ -113,7 +114,7 @@ int main(int argc, char **argv) {
   bool local_node = true;
   long window = 100000, threads = 512;
   const char *elect = "true";
-  const char *ingress_http = NULL, *ingress_https = NULL;
+  const char *ingress_http = NULL, *ingress_https = NULL, *ingress_log = NULL;
   int lease_duration = 15, renew_deadline = 10, retry_period = 2;
   static const struct option opts[] = {{"data-dir", required_argument, 0, 'd'},
                                        {"listen", required_argument, 0, 'l'},
@@ -128,6 +129,7 @@ int main(int argc, char **argv) {
                                        {"local-storage-default", no_argument, 0, 'D'},
                                        {"ingress-http", required_argument, 0, 'I'},
                                        {"ingress-https", required_argument, 0, 'S'},
+                                       {"ingress-access-log", required_argument, 0, 1001},
                                        {"webroot", required_argument, 0, 'W'},
                                        {"verbose", no_argument, 0, 'v'},
                                        {"help", no_argument, 0, 'h'},
@@ -148,6 +150,7 @@ int main(int argc, char **argv) {
     case 'D': provisioner_set_default(true); break;
     case 'I': ingress_http = optarg; break;
     case 'S': ingress_https = optarg; break;
+    case 1001: ingress_log = optarg; break;
     case 'W': webroot_dir = optarg; break;
     case 'v': log_set_level(LOG_DEBUG); break;
     case 'h': usage(stdout); return 0;
@@ -242,7 +245,8 @@ int main(int argc, char **argv) {
   componentstatus_set_local_probe(controllers_running_here);
   controllers_run(&leader);
   metrics_set_extra(ingress_metrics_write);
-  if (ingress_start(ingress_http, ingress_https, err, sizeof err) != 0) LOGE("ingress: %s", err);
+  ingress_config ic = {ingress_http, ingress_https, ingress_log};
+  if (ingress_start(&ic, err, sizeof err) != 0) LOGE("ingress: %s", err);
   LOGI("ckube-server serving the Kubernetes API at %s; kubeconfig: %s", url, pki.kubeconfig);
   if (console) LOGI("console at %s/ (sign in with the token in %s/pki/admin.token)", url, data_dir);
   else LOGW("console not served: no webroot directory next to the binary (--webroot DIR)");

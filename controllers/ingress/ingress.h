@@ -5,10 +5,14 @@
 #define CKUBE_INGRESS_H
 #include <stddef.h>
 
-/* Serves Ingress traffic on http_addr / https_addr ("HOST:PORT", NULL =
- * off); call after the API core is up. -1 with err when a port cannot be
- * opened. */
-int ingress_start(const char *http_addr, const char *https_addr, char *err, size_t errlen);
+typedef struct {
+  const char *http_addr, *https_addr; /* "HOST:PORT", NULL = off */
+  const char *access_log;             /* a file, "-" for stderr, NULL = off */
+} ingress_config;
+
+/* Serves Ingress traffic on the configured addresses; call after the API
+ * core is up. -1 with err when a port or the log cannot be opened. */
+int ingress_start(const ingress_config *cfg, char *err, size_t errlen);
 /* Stops the controller and closes every proxied connection. */
 void ingress_stop(void);
 

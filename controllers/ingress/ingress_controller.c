@@ -12,6 +12,7 @@
  * under leader election: each server's data plane needs its own table. */
 #include "json_const.h"
 #include "ingress.h"
+#include "access_log.h"
 #include "ctrl.h"
 #include "events.h"
 #include "ingress_metrics.h"
@@ -124,13 +125,17 @@ static void set_address(const char *addr) {
   }
 }
 
-int ingress_start(const char *http_addr, const char *https_addr, char *err, size_t errlen) {
-  if (!http_addr && !https_addr) return 0;
-  set_address(http_addr ? http_addr : https_addr);
+int ingress_start(const ingress_config *cfg, char *err, size_t errlen) {
+  if (!cfg->http_addr && !cfg->https_addr) return 0;
+  set_address(cfg->http_addr ? cfg->http_addr : cfg->https_addr);
   route_swap(route_empty());
   const char *workers = getenv("CKUBE_INGRESS_WORKERS"); /* benchmarks: default one per core */
-  proxy_config pc = {http_addr, https_addr, workers ? atoi(workers) : 0};
-  if (proxy_start(&pc, err, errlen) != 0) return -1;
+  proxy_config pc = {cfg->http_addr, cfg->https_addr, workers ? atoi(workers) : 0};
+  if (access_log_open(cfg->access_log, err, errlen) != 0) return -1;
+  if (proxy_start(&pc, err, errlen) != 0) {
+    access_log_close();
+    return -1;
+  }
   install_default_class();
   c = ctrl_start("ingress", sync_table);
   ctrl_follow(c, "networking.k8s.io", "v1", "ingresses", on_change);
@@ -147,6 +152,7 @@ void ingress_stop(void) {
   ctrl_stop(c);
   c = NULL;
   proxy_stop();
+  access_log_close();
   route_swap(route_empty());
   ingress_tls_shutdown();
   ingress_metrics_shutdown();

@@ -8,6 +8,7 @@
 #include "proxy.h"
 #include "ingress_tls.h"
 #include "log.h"
+#include "access_log.h"
 #include "proxy_internal.h"
 #include <arpa/inet.h>
 #include <errno.h>
@@ -177,6 +178,7 @@ static void *worker_main(void *arg) {
     proxy_bury(w);
     if (w->now >= w->next_sweep) {
       sweep(w);
+      access_log_flush(w->log);
       w->next_sweep = w->now + 250;
     }
   }
@@ -184,6 +186,8 @@ static void *worker_main(void *arg) {
   upstream_close_all(w);
   proxy_bury(w);
   route_unref(w->rt);
+  access_log_buf_free(w->log);
+  w->log = NULL;
   return NULL;
 }
 
@@ -206,6 +210,10 @@ int proxy_start(const proxy_config *cfg, char *err, size_t errlen) {
   if (!cfg->http_addr && !cfg->https_addr) return 0;
   void *ssl_ctx = NULL;
   if (cfg->https_addr && !(ssl_ctx = ingress_tls_listener_ctx(err, errlen))) return -1;
+  if (!upstream_tls_init()) {
+    snprintf(err, errlen, "cannot make the TLS client context for HTTPS backends");
+    return -1;
+  }
   long cores = sysconf(_SC_NPROCESSORS_ONLN);
   n_workers = cfg->workers > 0 ? cfg->workers : cores > 0 ? (int)cores : 1;
   if (n_workers > MAX_WORKERS) n_workers = MAX_WORKERS;
@@ -215,12 +223,14 @@ int proxy_start(const proxy_config *cfg, char *err, size_t errlen) {
     worker *w = &workers[i];
     w->id = i;
     w->ssl_ctx = ssl_ctx;
+    w->log = access_log_buf_new();
     w->rand_state = (uint64_t)proxy_now_ms() * 2654435761u + (uint64_t)i * 0x9e3779b97f4a7c15ull + 1;
     w->ep = epoll_create1(EPOLL_CLOEXEC);
     w->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if ((cfg->http_addr && add_listener(w, cfg->http_addr, false, err, errlen) != 0) ||
         (cfg->https_addr && add_listener(w, cfg->https_addr, true, err, errlen) != 0)) {
-      for (int j = 0; j <= i; j++) close_listeners(&workers[j]), close(workers[j].ep), close(workers[j].wake_fd);
+      for (int j = 0; j <= i; j++)
+        close_listeners(&workers[j]), close(workers[j].ep), close(workers[j].wake_fd), access_log_buf_free(workers[j].log);
       free(workers);
       workers = NULL;
       n_workers = 0;

@@ -6,6 +6,7 @@
  * until a call says EAGAIN: no epoll_ctl per request. */
 #ifndef CKUBE_INGRESS_PROXY_INTERNAL_H
 #define CKUBE_INGRESS_PROXY_INTERNAL_H
+#include "access_log.h"
 #include "http_parse.h"
 #include "route.h"
 #include <openssl/ssl.h>
@@ -33,6 +34,8 @@ typedef struct upstream {
   int kind; /* P_UPSTREAM */
   int fd;
   bool readable, writable, connecting, reused, dead;
+  SSL *ssl;         /* backend-protocol HTTPS */
+  bool handshaking; /* TLS handshake still to finish after the connect */
   route_endpoint ep;
   session *s;      /* the session using it, NULL while idle */
   worker *w;
@@ -66,6 +69,13 @@ struct session {
   route_table *rt;
   route_result route;
   const route_endpoint *tried;
+  const route_endpoint *lb_ep; /* the endpoint the balancer counts this request on */
+  long long lb_since_us;
+  /* the access log's view of the request (log_head NULL when the log is off):
+   * "request line\0referer\0user agent\0" */
+  char *log_head;
+  long long log_req_bytes, log_body_bytes;
+  char request_id[33];
   int attempts, stale_retries;
   bool idempotent, head_method, client_keep_alive, close_after, upgrade;
   long long req_left;      /* body bytes still to forward, -1 chunked */
@@ -96,6 +106,7 @@ struct worker {
   upstream *idle[POOL_BUCKETS];
   long long now, next_sweep;
   uint64_t rand_state;
+  access_log_buf *log;     /* NULL when the access log is off */
   volatile bool stop;
 };
 
@@ -118,9 +129,19 @@ void session_close(session *s);
 void upstream_event(upstream *u, uint32_t events);
 
 /* Upstreams (proxy_upstream.c) */
-/* An idle pooled connection to ep, or a new non-blocking connect; NULL when
- * the socket cannot even be created. *reused says which. */
-upstream *upstream_acquire(worker *w, const route_endpoint *ep, bool *reused);
+/* An idle pooled connection to ep (over TLS when tls), or a new
+ * non-blocking connect; NULL when the socket cannot even be created.
+ * *reused says which. */
+upstream *upstream_acquire(worker *w, const route_endpoint *ep, bool tls, bool *reused);
+/* Reads/writes the upstream (through TLS when it has it): >0 bytes, 0 end
+ * of stream, -1 would block (its readable/writable flag cleared), -2 error. */
+ssize_t upstream_read(upstream *u, char *p, size_t n);
+ssize_t upstream_write(upstream *u, const char *p, size_t n);
+/* Drives the TLS handshake: 1 done, 0 waiting for the socket, -1 failed. */
+int upstream_handshake(upstream *u);
+/* The client context for HTTPS backends (made once; no verification, as
+ * nginx's proxy_ssl_verify off); false when OpenSSL cannot make it. */
+bool upstream_tls_init(void);
 /* Back to the idle pool (keep alive) or closed. */
 void upstream_release(upstream *u, bool keep);
 /* Closes at once; the memory goes after the current epoll batch. */

@@ -25,6 +25,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/epoll.h>
+#include <time.h>
 #include <unistd.h>
 
 /* ---- I/O: >0 bytes, 0 end of stream, -1 would block (flag cleared), -2 error ---- */
@@ -57,20 +58,6 @@ static ssize_t c_write(session *s, const char *p, size_t n) {
   ssize_t r = send(s->fd, p, n, MSG_NOSIGNAL);
   if (r >= 0) return r;
   if (errno == EAGAIN || errno == EWOULDBLOCK) s->writable = false;
-  return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? -1 : -2;
-}
-
-static ssize_t u_read(upstream *u, char *p, size_t n) {
-  ssize_t r = read(u->fd, p, n);
-  if (r >= 0) return r;
-  if (errno == EAGAIN || errno == EWOULDBLOCK) u->readable = false;
-  return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? -1 : -2;
-}
-
-static ssize_t u_write(upstream *u, const char *p, size_t n) {
-  ssize_t r = send(u->fd, p, n, MSG_NOSIGNAL);
-  if (r >= 0) return r;
-  if (errno == EAGAIN || errno == EWOULDBLOCK) u->writable = false;
   return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? -1 : -2;
 }
 
@@ -114,7 +101,22 @@ void session_accept(worker *w, const listener *l, int fd, const struct sockaddr_
   session_run(s);
 }
 
+static long long now_us(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+}
+
+/* The balancer's pairing of route_endpoint_begin: rtt_us -1 means no sample. */
+static void balance_end(session *s, long long rtt_us) {
+  if (s->lb_ep) route_endpoint_end(s->route.backend, s->lb_ep, rtt_us);
+  s->lb_ep = NULL;
+}
+
 static void end_request(session *s) {
+  balance_end(s, -1);
+  free(s->log_head);
+  s->log_head = NULL;
   route_unref(s->rt);
   s->rt = NULL;
   free(s->retry_head);
@@ -144,8 +146,27 @@ static ingress_series *series_of(const session *s) {
   return s->route.canary && s->route.path->canary ? s->route.path->canary->stats : s->route.path->stats;
 }
 
+static void log_request(session *s, int status) {
+  const char *req = s->log_head, *referer = req + strlen(req) + 1, *ua = referer + strlen(referer) + 1;
+  const route_backend *b = s->route.backend;
+  const route_canary *cn = s->route.path ? s->route.path->canary : NULL;
+  access_log_entry e = {
+      .remote_addr = s->peer_ip, .request = req, .referer = *referer ? referer : NULL, .user_agent = *ua ? ua : NULL,
+      .status = status, .body_bytes_sent = s->log_body_bytes, .request_length = s->log_req_bytes,
+      .request_time = (double)(s->w->now - s->started_at) / 1000.0,
+      .upstream_name = b ? b->name : NULL,
+      .alternative_upstream_name = cn && cn->backend && cn->backend != b ? cn->backend->name : NULL,
+      .upstream_addr = s->tried ? s->tried->text : NULL,
+      .upstream_response_length = s->log_body_bytes,
+      .upstream_response_time = s->lb_ep ? (double)(now_us() - s->lb_since_us) / 1e6 : 0,
+      .upstream_status = s->resp_head_done ? s->status : 0,
+      .request_id = s->request_id};
+  access_log_add(s->w->log, &e);
+}
+
 static void observe(session *s, int status) {
   ingress_metrics_observe(series_of(s), status, (double)(s->w->now - s->started_at) / 1000.0);
+  if (s->log_head) log_request(s, status);
 }
 
 /* The proxy's own response; the connection closes after it when the
@@ -208,7 +229,8 @@ static void request_id(worker *w, char out[33]) {
 
 static void connect_to(session *s, const route_endpoint *ep) {
   bool reused;
-  upstream *u = upstream_acquire(s->w, ep, &reused);
+  const route_opts *o = s->route.opts;
+  upstream *u = upstream_acquire(s->w, ep, o && o->backend_https, &reused);
   if (!u) {
     local_response(s, 502, NULL, false);
     return;
@@ -216,8 +238,11 @@ static void connect_to(session *s, const route_endpoint *ep) {
   u->s = s;
   s->up = u;
   s->tried = ep;
-  const route_opts *o = s->route.opts;
-  if (u->connecting) {
+  balance_end(s, -1);
+  route_endpoint_begin(s->route.backend, ep);
+  s->lb_ep = ep;
+  s->lb_since_us = now_us();
+  if (u->connecting || u->handshaking) {
     s->state = S_CONNECT;
     s->deadline = s->w->now + 1000LL * (o ? o->connect_timeout : 5);
   } else {
@@ -234,6 +259,24 @@ static void refresh_table(worker *w) {
   w->gen = w->rt->generation;
 }
 
+/* Copies what the access log prints of the head before the head's bytes go. */
+static void remember_for_log(session *s, const http_head *h) {
+  size_t rl, ul;
+  const char *r = http_header_get(h, "referer", &rl), *u = http_header_get(h, "user-agent", &ul);
+  if (!r) rl = 0;
+  if (!u) ul = 0;
+  size_t n = h->method_len + h->target_len + 12 + rl + ul + 2;
+  free(s->log_head);
+  if (!(s->log_head = malloc(n))) return;
+  int k = snprintf(s->log_head, n, "%.*s %.*s HTTP/1.%d", (int)h->method_len, h->method, (int)h->target_len, h->target,
+                   h->minor);
+  char *p = s->log_head + k + 1;
+  memcpy(p, r ? r : "", rl), p[rl] = 0, p += rl + 1;
+  memcpy(p, u ? u : "", ul), p[ul] = 0;
+  s->log_req_bytes = (long long)h->head_len;
+  s->log_body_bytes = 0;
+}
+
 static void start_request(session *s, const http_head *h) {
   worker *w = s->w;
   s->started_at = w->now;
@@ -248,6 +291,9 @@ static void start_request(session *s, const http_head *h) {
   s->resp_head_done = s->resp_done = s->resp_until_close = false;
   s->attempts = s->stale_retries = 0;
   memset(&s->route, 0, sizeof s->route);
+  s->tried = NULL;
+  request_id(w, s->request_id);
+  if (w->log) remember_for_log(s, h);
   refresh_table(w);
   s->rt = route_ref(w->rt);
   size_t hl;
@@ -276,9 +322,7 @@ static void start_request(session *s, const http_head *h) {
     local_response(s, 413, NULL, true);
     return;
   }
-  char rid[33];
-  request_id(w, rid);
-  forward_info fi = {s->peer_ip, s->l->https ? "https" : "http", rid, s->l->port, s->route.rewritten};
+  forward_info fi = {s->peer_ip, s->l->https ? "https" : "http", s->request_id, s->l->port, s->route.rewritten};
   s->up_out.start = s->up_out.end = 0;
   if (!build_upstream_head(h, &fi, &s->up_out)) {
     local_response(s, 431, NULL, true);
@@ -414,6 +458,7 @@ static bool pump_request(session *s) {
     }
     pbuf_append(&s->up_out, s->in.d + s->in.start, n);
     s->in.start += n;
+    s->log_req_bytes += (long long)n;
     progress = true;
   }
   return progress;
@@ -423,7 +468,7 @@ static bool flush_upstream(session *s) {
   upstream *u = s->up;
   bool progress = false;
   while (u && pbuf_len(&s->up_out) && u->writable) {
-    ssize_t n = u_write(u, s->up_out.d + s->up_out.start, pbuf_len(&s->up_out));
+    ssize_t n = upstream_write(u, s->up_out.d + s->up_out.start, pbuf_len(&s->up_out));
     if (n == -1) break;
     if (n <= 0) {
       upstream_failed(s);
@@ -438,6 +483,7 @@ static bool flush_upstream(session *s) {
 
 static void finish_response(session *s) {
   observe(s, s->status);
+  balance_end(s, now_us() - s->lb_since_us);
   bool keep = s->resp_keep_alive && s->req_done && !pbuf_len(&s->up_out);
   if (s->up) upstream_release(s->up, keep);
   s->up = NULL;
@@ -511,6 +557,7 @@ static bool pump_body(session *s) {
   }
   pbuf_append(&s->out, u->in.d + u->in.start, n);
   u->in.start += n;
+  s->log_body_bytes += (long long)n;
   if (!pbuf_len(&u->in)) u->in.start = u->in.end = 0;
   return true;
 }
@@ -533,7 +580,7 @@ static bool pump_response(session *s) {
     }
     size_t room = pbuf_room(&u->in);
     if (!room || !u->readable) break;
-    ssize_t n = u_read(u, u->in.d + u->in.end, room);
+    ssize_t n = upstream_read(u, u->in.d + u->in.end, room);
     if (n == -1) break;
     if (n > 0) {
       u->in.end += (size_t)n;
@@ -555,15 +602,22 @@ static bool pump_response(session *s) {
 
 static bool step_connect(session *s) {
   upstream *u = s->up;
-  if (!u->writable) return false;
-  int err = 0;
-  socklen_t len = sizeof err;
-  getsockopt(u->fd, SOL_SOCKET, SO_ERROR, &err, &len);
-  if (err) {
-    connect_failed(s, 502);
-    return true;
+  if (u->connecting) {
+    if (!u->writable) return false;
+    int err = 0;
+    socklen_t len = sizeof err;
+    getsockopt(u->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+    if (err) {
+      connect_failed(s, 502);
+      return true;
+    }
+    u->connecting = false;
   }
-  u->connecting = false;
+  if (u->handshaking) {
+    int r = upstream_handshake(u);
+    if (r < 0) connect_failed(s, 502);
+    return r != 0;
+  }
   s->state = S_PROXY;
   s->deadline = s->w->now + 1000LL * (s->route.opts ? s->route.opts->read_timeout : 60);
   return true;
@@ -588,7 +642,7 @@ static bool step_tunnel(session *s) {
   if (!pbuf_len(&s->in) && read_client(s)) progress = true;
   if (s->state != S_TUNNEL) return false;
   if (u->readable && pbuf_room(&u->in)) {
-    ssize_t n = u_read(u, u->in.d + u->in.end, pbuf_room(&u->in));
+    ssize_t n = upstream_read(u, u->in.d + u->in.end, pbuf_room(&u->in));
     if (n == 0 || n == -2) {
       session_close(s);
       return false;

@@ -5,9 +5,12 @@
  * number of sessions: an idle pool smaller than the concurrency costs
  * nginx a third of its throughput (docs/BENCHMARKS.md), so every
  * connection a finished request leaves is kept until it idles 60 s or the
- * upstream closes it. */
+ * upstream closes it. HTTPS backends (backend-protocol) get a TLS client
+ * session on the same socket, handshaken before the request is written, and
+ * are pooled apart from plain connections to the same endpoint. */
 #include "proxy_internal.h"
 #include <errno.h>
+#include <openssl/err.h>
 #include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,8 +24,61 @@ static unsigned bucket_of(const route_endpoint *ep) {
   return h % POOL_BUCKETS;
 }
 
-static bool same_endpoint(const upstream *u, const route_endpoint *ep) {
-  return u->ep.len == ep->len && !memcmp(&u->ep.addr, &ep->addr, ep->len);
+static SSL_CTX *client_ctx;
+
+bool upstream_tls_init(void) {
+  if (client_ctx) return true;
+  SSL_CTX *c = SSL_CTX_new(TLS_client_method());
+  if (!c) return false;
+  SSL_CTX_set_min_proto_version(c, TLS1_2_VERSION);
+  SSL_CTX_set_verify(c, SSL_VERIFY_NONE, NULL);
+  SSL_CTX_set_mode(c, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  client_ctx = c;
+  return true;
+}
+
+static bool same_endpoint(const upstream *u, const route_endpoint *ep, bool tls) {
+  return (u->ssl != NULL) == tls && u->ep.len == ep->len && !memcmp(&u->ep.addr, &ep->addr, ep->len);
+}
+
+static ssize_t tls_result(upstream *u, int r) {
+  switch (SSL_get_error(u->ssl, r)) {
+  case SSL_ERROR_WANT_READ: u->readable = false; return -1;
+  case SSL_ERROR_WANT_WRITE: u->writable = false; return -1;
+  case SSL_ERROR_ZERO_RETURN: return 0;
+  default: ERR_clear_error(); return -2;
+  }
+}
+
+ssize_t upstream_read(upstream *u, char *p, size_t n) {
+  if (u->ssl) {
+    int r = SSL_read(u->ssl, p, (int)n);
+    return r > 0 ? r : tls_result(u, r);
+  }
+  ssize_t r = read(u->fd, p, n);
+  if (r >= 0) return r;
+  if (errno == EAGAIN || errno == EWOULDBLOCK) u->readable = false;
+  return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? -1 : -2;
+}
+
+ssize_t upstream_write(upstream *u, const char *p, size_t n) {
+  if (u->ssl) {
+    int r = SSL_write(u->ssl, p, (int)n);
+    return r > 0 ? r : tls_result(u, r);
+  }
+  ssize_t r = send(u->fd, p, n, MSG_NOSIGNAL);
+  if (r >= 0) return r;
+  if (errno == EAGAIN || errno == EWOULDBLOCK) u->writable = false;
+  return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? -1 : -2;
+}
+
+int upstream_handshake(upstream *u) {
+  int r = SSL_do_handshake(u->ssl);
+  if (r == 1) {
+    u->handshaking = false;
+    return 1;
+  }
+  return tls_result(u, r) == -1 ? 0 : -1;
 }
 
 static void unlink_idle(upstream *u) {
@@ -33,7 +89,7 @@ static void unlink_idle(upstream *u) {
   u->prev = u->next = NULL;
 }
 
-static upstream *connect_new(worker *w, const route_endpoint *ep) {
+static upstream *connect_new(worker *w, const route_endpoint *ep, bool tls) {
   int fd = socket(ep->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return NULL;
   int one = 1;
@@ -44,6 +100,16 @@ static upstream *connect_new(worker *w, const route_endpoint *ep) {
     return NULL;
   }
   u->kind = P_UPSTREAM, u->fd = fd, u->w = w, u->ep = *ep;
+  if (tls) {
+    if (!client_ctx || !(u->ssl = SSL_new(client_ctx))) {
+      close(fd);
+      free(u);
+      return NULL;
+    }
+    SSL_set_fd(u->ssl, fd);
+    SSL_set_connect_state(u->ssl);
+    u->handshaking = true;
+  }
   pbuf_init(&u->in);
   int rc = connect(fd, (const struct sockaddr *)&ep->addr, ep->len);
   u->connecting = rc != 0;
@@ -54,6 +120,7 @@ static upstream *connect_new(worker *w, const route_endpoint *ep) {
   }
   struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, .data.ptr = u};
   if (epoll_ctl(w->ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
+    if (u->ssl) SSL_free(u->ssl);
     close(fd);
     pbuf_free(&u->in);
     free(u);
@@ -62,20 +129,22 @@ static upstream *connect_new(worker *w, const route_endpoint *ep) {
   return u;
 }
 
-upstream *upstream_acquire(worker *w, const route_endpoint *ep, bool *reused) {
+upstream *upstream_acquire(worker *w, const route_endpoint *ep, bool tls, bool *reused) {
   for (upstream *u = w->idle[bucket_of(ep)]; u; u = u->next) {
-    if (!same_endpoint(u, ep)) continue;
+    if (!same_endpoint(u, ep, tls)) continue;
     unlink_idle(u);
     *reused = true;
     u->reused = true;
     return u;
   }
   *reused = false;
-  return connect_new(w, ep);
+  return connect_new(w, ep, tls);
 }
 
 void upstream_close(upstream *u) {
   if (!u || u->dead) return;
+  if (u->ssl) SSL_free(u->ssl); /* no close_notify: the socket goes at once */
+  u->ssl = NULL;
   close(u->fd); /* also leaves the epoll set */
   u->dead = true;
   u->next = u->w->dead_upstreams;

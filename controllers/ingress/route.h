@@ -28,13 +28,25 @@ typedef struct {
   char text[64]; /* "ip:port" for logs, headers and metrics */
 } route_endpoint;
 
+/* The load-balance annotation's algorithms (route_balance.c). */
+typedef enum { LB_ROUND_ROBIN, LB_EWMA, LB_LEAST_CONN } route_lb;
+
+/* What the balancer knows of one endpoint; the only mutable part of a table. */
+typedef struct {
+  atomic_llong down_until; /* passive health: skipped until this monotonic ms */
+  atomic_int inflight;     /* requests being served by it */
+  atomic_llong ewma_us;    /* response time, exponentially weighted (microseconds) */
+  atomic_llong ewma_at;    /* monotonic ms of the last sample */
+} route_ep_state;
+
 /* A Service port resolved to its ready endpoints. */
 typedef struct {
   char *name; /* "namespace-service-port", as ingress-nginx names upstreams */
   route_endpoint *eps;
   size_t n_eps;
-  atomic_uint rr; /* round-robin position */
-  atomic_llong *down_until; /* per endpoint: skipped until this monotonic ms (passive health) */
+  route_lb lb;  /* from the first Ingress naming the backend */
+  atomic_uint rr; /* round-robin position (and tie-breaker for the others) */
+  route_ep_state *state; /* per endpoint, n_eps of them */
 } route_backend;
 
 typedef struct {
@@ -58,6 +70,7 @@ typedef struct {
   long long body_limit;     /* bytes, 0 = unlimited; default 1m */
   int connect_timeout, read_timeout, send_timeout; /* seconds */
   char *affinity_cookie;    /* session cookie name when affinity=cookie */
+  bool backend_https;       /* backend-protocol: HTTPS (TLS to the endpoints, not verified, as nginx's default) */
   struct route_cidr *allow; /* whitelist-source-range, NULL = all */
   size_t n_allow;
 } route_opts;
@@ -151,12 +164,18 @@ void route_match(const route_table *t, const route_request *rq, route_result *ou
 const route_host *route_find_host(const route_table *t, const char *h, size_t len);
 /* Whether request path p (up to '?') matches rule path rp. */
 bool route_path_matches(const route_path *rp, const char *p, size_t len);
-/* The next endpoint of b in round-robin order other than avoid (when b has
- * another), skipping endpoints marked down unless all are; NULL when b has
- * none. */
+/* Balancing (route_balance.c). The next endpoint of b by its algorithm,
+ * other than avoid (when b has another), skipping endpoints marked down
+ * unless all are; NULL when b has none. */
 const route_endpoint *route_next_endpoint(const route_backend *b, const route_endpoint *avoid);
 /* Passive health: e (of b) failed; skip it for ms milliseconds. */
 void route_mark_down(const route_backend *b, const route_endpoint *e, long long ms);
+/* A request was sent to e of b / its response ended after rtt_us
+ * microseconds (-1: no sample, e.g. it failed). Pairs; feed least_conn and EWMA. */
+void route_endpoint_begin(const route_backend *b, const route_endpoint *e);
+void route_endpoint_end(const route_backend *b, const route_endpoint *e, long long rtt_us);
+/* The algorithm a load-balance annotation value names; -1 when unknown. */
+int route_parse_lb(const char *v);
 /* The affinity cookie value naming endpoint e (16 hex digits). */
 void route_affinity_value(const route_endpoint *e, char out[17]);
 /* The certificate for SNI name (exact, then wildcard), or NULL. */

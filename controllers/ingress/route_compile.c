@@ -239,10 +239,14 @@ static route_backend *resolve_backend(compiler *c, const json_t *ing, const json
     int p = slice_port(sl, pname, svc_ports);
     if (p > 0) add_slice_endpoints(b, sl, p);
   }
-  if (b->n_eps && !b->down_until) {
-    b->down_until = calloc(b->n_eps, sizeof *b->down_until);
-    if (!b->down_until) abort();
+  if (b->n_eps && !b->state) {
+    b->state = calloc(b->n_eps, sizeof *b->state);
+    if (!b->state) abort();
   }
+  const char *lb = route_annotation(ing, "load-balance");
+  int alg = route_parse_lb(lb);
+  if (alg < 0) warnf(c, ing, "InvalidAnnotation", "load-balance %s is not one of round_robin, ewma, least_conn", lb);
+  else b->lb = (route_lb)alg;
   return b;
 }
 
@@ -310,8 +314,9 @@ static route_opts *parse_opts(compiler *c, const json_t *ing) {
   o->ssl_redirect = !v || strcasecmp(v, "false");
   o->force_ssl_redirect = ann_true(ing, "force-ssl-redirect");
   v = route_annotation(ing, "backend-protocol");
-  if (v && strcasecmp(v, "HTTP"))
-    warnf(c, ing, "UnsupportedAnnotation", "backend-protocol %s is not supported yet: the backends get HTTP", v);
+  if (v && !strcasecmp(v, "HTTPS")) o->backend_https = true;
+  else if (v && strcasecmp(v, "HTTP"))
+    warnf(c, ing, "UnsupportedAnnotation", "backend-protocol %s is not supported: the backends get HTTP", v);
   if ((v = route_annotation(ing, "rewrite-target"))) o->rewrite_target = xstrdup(v);
   if ((v = route_annotation(ing, "app-root"))) o->app_root = xstrdup(v);
   if ((v = route_annotation(ing, "permanent-redirect"))) o->permanent_redirect = xstrdup(v);

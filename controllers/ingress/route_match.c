@@ -4,8 +4,8 @@
  * wildcard, then the catch-all server), then the first matching path of
  * the server's list (longest first, Exact before Prefix at equal length),
  * then redirects, the source whitelist, the canary decision (header >
- * cookie > weight) and a round-robin endpoint. Pure apart from the
- * round-robin and canary-weight counters. */
+ * cookie > weight) and an endpoint (route_balance.c). Pure apart from the
+ * balancer's and canary-weight counters. */
 #include "route.h"
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -89,36 +89,6 @@ static bool regex_matches(const route_path *rp, const char *p, size_t len, regma
   memcpy(buf, p, len);
   buf[len] = 0;
   return regexec(rp->re, buf, nm, m, 0) == 0;
-}
-
-static long long now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-  return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
-void route_mark_down(const route_backend *b, const route_endpoint *e, long long ms) {
-  if (!b || !b->down_until || e < b->eps || e >= b->eps + b->n_eps) return;
-  atomic_store_explicit(&b->down_until[e - b->eps], now_ms() + ms, memory_order_relaxed);
-}
-
-static bool is_down(const route_backend *b, size_t i, long long now) {
-  return b->down_until && atomic_load_explicit(&b->down_until[i], memory_order_relaxed) > now;
-}
-
-const route_endpoint *route_next_endpoint(const route_backend *b, const route_endpoint *avoid) {
-  if (!b || !b->n_eps) return NULL;
-  route_backend *mb = (route_backend *)b; /* the counters are the mutable fields */
-  long long now = b->down_until ? now_ms() : 0;
-  const route_endpoint *fallback = NULL;
-  for (size_t tries = 0; tries < b->n_eps + 1; tries++) {
-    size_t i = atomic_fetch_add_explicit(&mb->rr, 1, memory_order_relaxed) % b->n_eps;
-    const route_endpoint *e = &b->eps[i];
-    if (e == avoid && b->n_eps > 1) continue;
-    if (!is_down(b, i, now)) return e;
-    if (!fallback) fallback = e;
-  }
-  return fallback ? fallback : &b->eps[0]; /* all down (or only avoid): try anyway */
 }
 
 /* ingress-nginx's rule order: header (always/never, or value/pattern),

@@ -20,7 +20,7 @@ route_table *route_ref(route_table *t) {
 static void free_backend(route_backend *b) {
   free(b->name);
   free(b->eps);
-  free(b->down_until);
+  free(b->state);
   free(b);
 }
 

@@ -13,7 +13,8 @@ A case is data: a `.case` file of shell steps and expectations.
 Variables: $NS (a namespace unique to the case and kubectl), $M (the manifests
 folder), $SERVER, $TOKEN, $CACERT, $KUBECONFIG, $DATA (the server's data dir),
 $CKUBE_SERVER_BIN and $CKUBE_NODE_BIN (the binaries under test), $INGRESS_HTTP
-and $INGRESS_HTTPS (the server's Ingress proxy ports on 127.0.0.1).
+and $INGRESS_HTTPS (the server's Ingress proxy ports on 127.0.0.1; its access
+log is $DATA/ingress-access.log).
 Three simulated nodes (`ckube-node --simulate 3`, named sim-0..sim-2) run for
 the whole run, so pods get scheduled and run; $NODES names them. The server
 runs with --node-monitor-grace-period 8, so a node silent for 8 s is lost.
@@ -40,7 +41,8 @@ def start_server(binary, data, port, log, ingress_ports):
     proc = subprocess.Popen([binary, "--data-dir", data, "--listen", f"127.0.0.1:{port}", "--no-local-node",
                              "--node-monitor-grace-period", str(NODE_GRACE_SECONDS),
                              "--ingress-http", f"127.0.0.1:{ingress_ports[0]}",
-                             "--ingress-https", f"127.0.0.1:{ingress_ports[1]}"],
+                             "--ingress-https", f"127.0.0.1:{ingress_ports[1]}",
+                             "--ingress-access-log", os.path.join(data, "ingress-access.log")],
                             stdout=log, stderr=subprocess.STDOUT,
                             # every request proves it changed no published object (the server aborts if one did)
                             env=dict(os.environ, CKUBE_CHECK_PUBLISHED="1"))

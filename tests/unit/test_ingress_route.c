@@ -2,7 +2,7 @@
  * route_compile.c, route_match.c) on hand-made objects: classes, exact and
  * wildcard hosts, the Kubernetes docs' path table, precedence, default
  * backends, 404/503, ready-only endpoints, round-robin, canary rules and
- * weights, redirects, rewrite-target, whitelist. */
+ * weights, redirects, rewrite-target, whitelist, load-balance algorithms. */
 #include "route_compile.h"
 #include "test.h"
 #include <arpa/inet.h>
@@ -368,6 +368,64 @@ static void test_affinity_cookie(void) {
   world_free(&w);
 }
 
+/* load-balance: least_conn takes the endpoint with fewer requests in
+ * flight; ewma the one answering faster; an unknown value warns and keeps
+ * round_robin; backend-protocol HTTPS reaches the options. */
+static void test_load_balance(void) {
+  world w;
+  world_init(&w);
+  add_ing(&w, "lc", "2020-01-01T00:00:00Z", "{\"nginx.ingress.kubernetes.io/load-balance\":\"least_conn\"}", "lc",
+          "Prefix / a");
+  world_compile(&w);
+  CHECK(w.warnings == 0);
+  route_result r = R(&w, "lc", "/");
+  const route_backend *b = r.backend;
+  CHECK(b && b->lb == LB_LEAST_CONN && b->n_eps == 2);
+  route_endpoint_begin(b, &b->eps[0]);
+  route_endpoint_begin(b, &b->eps[0]);
+  for (int i = 0; i < 4; i++) CHECK(route_next_endpoint(b, NULL) == &b->eps[1]);
+  route_endpoint_begin(b, &b->eps[1]);
+  route_endpoint_begin(b, &b->eps[1]);
+  route_endpoint_begin(b, &b->eps[1]);
+  CHECK(route_next_endpoint(b, NULL) == &b->eps[0]);
+  route_endpoint_end(b, &b->eps[1], -1);
+  int seen0 = 0; /* 2 in flight each: ties go round */
+  for (int i = 0; i < 10; i++) seen0 += route_next_endpoint(b, NULL) == &b->eps[0];
+  CHECK(seen0 == 5);
+  world_free(&w);
+
+  world_init(&w);
+  add_ing(&w, "ew", "2020-01-01T00:00:00Z", "{\"nginx.ingress.kubernetes.io/load-balance\":\"ewma\"}", "ew",
+          "Prefix / a");
+  world_compile(&w);
+  b = R(&w, "ew", "/").backend;
+  CHECK(b && b->lb == LB_EWMA);
+  for (int i = 0; i < 5; i++) { /* eps[0] answers in 50 ms, eps[1] in 1 ms */
+    route_endpoint_begin(b, &b->eps[0]);
+    route_endpoint_end(b, &b->eps[0], 50000);
+    route_endpoint_begin(b, &b->eps[1]);
+    route_endpoint_end(b, &b->eps[1], 1000);
+  }
+  int fast = 0;
+  for (int i = 0; i < 100; i++) fast += route_next_endpoint(b, NULL) == &b->eps[1];
+  CHECK(fast == 100); /* two choices of two endpoints: the faster always wins */
+  route_mark_down(b, &b->eps[1], 60000); /* passive health still applies */
+  CHECK(route_next_endpoint(b, NULL) == &b->eps[0]);
+  world_free(&w);
+
+  world_init(&w);
+  add_ing(&w, "bad", "2020-01-01T00:00:00Z",
+          "{\"nginx.ingress.kubernetes.io/load-balance\":\"random\",\"nginx.ingress.kubernetes.io/backend-protocol\":\"HTTPS\"}",
+          "bad", "Prefix / a");
+  world_compile(&w);
+  CHECK(w.warnings == 1);
+  CHECK_STR(w.last_reason, "InvalidAnnotation");
+  r = R(&w, "bad", "/");
+  CHECK(r.backend && r.backend->lb == LB_ROUND_ROBIN);
+  CHECK(r.opts && r.opts->backend_https);
+  world_free(&w);
+}
+
 static void test_sizes(void) {
   CHECK(route_parse_size("1m") == 1 << 20);
   CHECK(route_parse_size("8K") == 8192);
@@ -380,4 +438,5 @@ static void test_sizes(void) {
 TEST_MAIN(TEST(test_paths_from_the_docs), TEST(test_exact_beats_prefix_and_implementation_specific),
           TEST(test_hosts_wildcards_and_catch_all), TEST(test_oldest_ingress_keeps_a_path), TEST(test_classes),
           TEST(test_backends_endpoints_and_failures), TEST(test_default_backend), TEST(test_canary),
-          TEST(test_redirects_rewrite_whitelist), TEST(test_affinity_cookie), TEST(test_sizes))
+          TEST(test_redirects_rewrite_whitelist), TEST(test_affinity_cookie), TEST(test_load_balance),
+          TEST(test_sizes))
