@@ -11,13 +11,14 @@ export DEBIAN_FRONTEND=noninteractive
 pkgs=(build-essential cmake pkg-config libjansson-dev libyaml-dev libsqlite3-dev
       libssl-dev libmbedtls-dev openssl dpkg-dev cpio python3 python3-yaml python3-protobuf protobuf-compiler libprotobuf-dev curl
       busybox)
+# Node.js and npm (the console's front-end libraries come from npm) from
+# Debian only where the machine has none: a Node.js from elsewhere
+# (NodeSource) ships its own npm, which Debian's npm conflicts with
+command -v node >/dev/null || pkgs+=(nodejs)
+command -v npm >/dev/null || pkgs+=(npm)
 if [ "${1:-}" = "--test" ]; then
   pkgs+=(clang libclang-rt-14-dev python3-kubernetes etcd-server etcd-client jq wrk nginx-light haproxy
          chromium fonts-dejavu-core)
-  # Node.js and npm from Debian only where the machine has none: a Node.js
-  # from elsewhere (NodeSource) ships its own npm, which Debian's npm conflicts with
-  command -v node >/dev/null || pkgs+=(nodejs)
-  command -v npm >/dev/null || pkgs+=(npm)
 fi
 missing=()
 for p in "${pkgs[@]}"; do
@@ -85,6 +86,23 @@ if [ ! -f "$CACHE/k8s-api/.complete-v2" ]; then
   rm -rf "$tmp"
   touch "$CACHE/k8s-api/.complete-v2"
   echo "deps: Kubernetes API schema and protobuf definitions in $CACHE/k8s-api"
+fi
+
+# The console's front-end libraries (xterm.js), locked by
+# webroot/vendor/package-lock.json, installed into the cache; the build copies
+# the files the console loads into bin/webroot/assets/vendor/.
+vendor_src="$(dirname "$0")/../webroot/vendor"
+vendor_dir="$CACHE/webroot-vendor"
+if ! cmp -s "$vendor_src/package-lock.json" "$vendor_dir/package-lock.json" ||
+   [ ! -f "$vendor_dir/node_modules/@xterm/xterm/lib/xterm.js" ]; then
+  rm -rf "$vendor_dir" && mkdir -p "$vendor_dir"
+  cp "$vendor_src/package.json" "$vendor_src/package-lock.json" "$vendor_dir/"
+  if (cd "$vendor_dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null); then
+    echo "deps: console libraries in $vendor_dir"
+  else
+    rm -f "$vendor_dir/package-lock.json"
+    echo "deps: npm could not install the console's libraries: its exec terminal is off" >&2
+  fi
 fi
 
 # The browser tests' locked npm packages (playwright-core, which drives

@@ -6,6 +6,7 @@
  * console's static files (webroot.c) and GET of the kube-public/cluster-info ConfigMap for a request without
  * credentials (kubeadm's anonymous binding), which joining nodes read to learn the CA. */
 #include "http.h"
+#include "ws_bearer.h"
 #include "bootstrap_auth.h"
 #include "discovery.h"
 #include "exec_ws.h"
@@ -288,10 +289,17 @@ static bool authenticated(struct mg_connection *conn, const struct mg_request_in
     *user = cert_user(ri->client_cert);
     return true;
   }
-  const char *auth = mg_get_header(conn, "Authorization");
+  const char *auth = mg_get_header(conn, "Authorization"), *t = NULL;
+  char ws_token[1024];
   if (auth && !strncasecmp(auth, "Bearer ", 7)) {
-    const char *t = auth + 7;
+    t = auth + 7;
     while (*t == ' ') t++;
+  } else if (!auth) { /* a browser's WebSocket: the token rides in a subprotocol */
+    int r = ws_bearer_token(mg_get_header(conn, "Sec-WebSocket-Protocol"), ws_token, sizeof ws_token);
+    if (r < 0) return false;
+    if (r > 0) t = ws_token;
+  }
+  if (t) {
     char name[600];
     json_t *groups = json_array();
     if (!http_authenticate_token(t, name, sizeof name, groups)) {
@@ -384,8 +392,9 @@ static int handler(struct mg_connection *conn, void *unused) {
     handle_health(&rq);
     goto done;
   }
+  /* /metrics is Prometheus text whatever the Accept header says, as kube-apiserver's handler answers */
   if (!negotiate(&rq) && strncmp(rq.path, "/openapi", 8) != 0 && strcmp(rq.path, "/api") != 0 &&
-      strcmp(rq.path, "/apis") != 0) {
+      strcmp(rq.path, "/apis") != 0 && strcmp(rq.path, "/metrics") != 0) {
     rq.form = OUT_JSON;
     http_send_status(&rq, served_media_type(rq.accept)
                               ? status_failure(406, "NotAcceptable",

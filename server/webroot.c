@@ -7,7 +7,7 @@
  * (If-None-Match gets a 304), Cache-Control: no-cache (the file names are not
  * content hashes, so the browser revalidates), and a strict
  * Content-Security-Policy: only this origin's scripts, styles and connections,
- * no inline code, no framing. */
+ * no inline script, no framing. */
 #include "webroot.h"
 #include "log.h"
 #include <civetweb.h>
@@ -22,7 +22,11 @@
 
 static char root[1024]; /* set once at start, read-only afterwards */
 
-static const char CSP[] = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+/* <style> elements may be inline (style-src-elem): xterm.js writes its
+ * measured cell sizes and theme into one; scripts and style attributes stay
+ * this origin's files only. */
+static const char CSP[] = "default-src 'none'; script-src 'self'; style-src 'self'; "
+                          "style-src-elem 'self' 'unsafe-inline'; img-src 'self' data:; "
                           "font-src 'self'; connect-src 'self'; manifest-src 'self'; base-uri 'none'; "
                           "form-action 'none'; frame-ancestors 'none'";
 

@@ -1,13 +1,19 @@
 // cluster.mjs - a fresh ckube-server on a free loopback port with a new data
-// directory and three simulated nodes (ckube-node --simulate 3), as
-// tests/e2e/run.py starts them, plus a small API client for the tests.
-import { spawn } from 'node:child_process';
+// directory, its Ingress proxy on another, three simulated nodes
+// (ckube-node --simulate 3), as tests/e2e/run.py starts them, and one real
+// node agent (real-0, pods on 127.99.0.0/16, tainted so only pods that name
+// it run there: logs, the exec terminal, canary backends; joined by token as
+// kubeadm join does, so it serves logs and exec through its call-home tunnel),
+// plus a small API
+// client for the tests.
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import https from 'node:https';
 import net from 'node:net';
 
+export const REAL_NODE = 'real-0';
 const agent = new https.Agent({ keepAlive: true, maxSockets: 16, rejectUnauthorized: false });
 
 export function freePort() {
@@ -58,11 +64,13 @@ export async function until(what, f, ms = 20000) {
 export async function startCluster({ bin, webroot, logDir }) {
   const data = mkdtempSync(join(tmpdir(), 'ckube-browser-'));
   const port = await freePort();
+  const ingressPort = await freePort();
   const base = `https://127.0.0.1:${port}`;
   let server, exited;
   const startServer = async (logName) => {
     const log = openSync(join(logDir, logName), 'w');
     server = spawn(join(bin, 'ckube-server'), ['--data-dir', data, '--listen', `127.0.0.1:${port}`, '--no-local-node', '--webroot', webroot,
+      '--ingress-http', `127.0.0.1:${ingressPort}`,
       '--node-monitor-grace-period', '8', ...(process.env.CKUBE_VERBOSE ? ['-v'] : [])], { stdio: ['ignore', log, log] });
     exited = false;
     server.on('exit', () => { exited = true; });
@@ -88,7 +96,22 @@ export async function startCluster({ bin, webroot, logDir }) {
     return r.status === 200 && r.body.items.length >= 3;
   }, 30000);
   const api = (method, path, body, type) => request(base, method, path, { token, body, type });
+  const rlog = openSync(join(logDir, 'real-node.log'), 'w');
+  // joined by token as a user would (kubeadm's flow), so it opens the call-home tunnel for logs and exec
+  const joinCommand = execFileSync(join(bin, 'ckube-server'), ['token', 'create', '--data-dir', data, '--print-join-command'])
+    .toString().trim().split(/\s+/);
+  if (joinCommand[1] !== 'join') throw new Error(`unexpected join command: ${joinCommand.join(' ')}`);
+  const realNode = spawn(join(bin, 'ckube-node'), [...joinCommand.slice(1), '--name', REAL_NODE, '--data-dir', join(data, 'real-node'),
+    '--pod-cidr', '127.99.0.0/16', '--heartbeat-seconds', '1'], { stdio: ['ignore', rlog, rlog] });
+  await until(`node ${REAL_NODE} Ready`, async () => {
+    const r = await api('GET', `/api/v1/nodes/${REAL_NODE}`);
+    return r.status === 200 && (r.body.status.conditions || []).some((c) => c.type === 'Ready' && c.status === 'True');
+  }, 30000);
+  const t = await api('PATCH', `/api/v1/nodes/${REAL_NODE}`, { spec: { taints: [{ key: 'ckube.io/browser-test', value: 'real', effect: 'NoSchedule' }] } },
+    'application/merge-patch+json');
+  if (t.status !== 200) throw new Error(`cannot taint ${REAL_NODE}: ${t.status}`);
   async function stop() {
+    await stopProcess(realNode);
     await stopProcess(nodes);
     await stopProcess(server);
     rmSync(data, { recursive: true, force: true });
@@ -99,5 +122,5 @@ export async function startCluster({ bin, webroot, logDir }) {
     await sleep(downMs);
     await startServer('server-restarted.log');
   }
-  return { base, port, token, data, api, stop, restartServer };
+  return { base, port, ingressPort, token, data, api, stop, restartServer, realNode: REAL_NODE };
 }

@@ -27,7 +27,7 @@ const perf = {};
 let cluster, browser;
 const userDataDir = join(results, 'profile');
 try {
-  cluster = await startCluster({ bin, webroot: join(here, '../../webroot'), logDir: results });
+  cluster = await startCluster({ bin, webroot: join(bin, 'webroot'), logDir: results }); // as built: with assets/vendor
   const ctx = await chromium.launchPersistentContext(userDataDir, {
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS,
     ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 },

@@ -205,7 +205,9 @@ export async function detailPage(main, [group, version, plural, nsPart, name]) {
   const panel = h('div', { role: 'tabpanel', id: 'tab-panel' });
   const tabs = [['Summary', summaryTab], ['YAML', () => yamlTab(r, obj, panel)], ['Events', eventsTab]];
   if (r.kind === 'Pod') tabs.push(['Logs', async () => (await import('./logs.js')).logsTab(obj, panel)]);
+  if (r.kind === 'Pod') tabs.push(['Terminal', async () => (await import('./terminal.js')).terminalTab(obj, panel)]);
   if (r.kind === 'Pod' || r.kind === 'Node') tabs.push(['Metrics', async () => (await import('./metrics.js')).metricsTab(r.kind, ns, name, panel)]);
+  if (r.kind === 'Ingress') tabs.push(['Traffic', async () => (await import('./ingress.js')).trafficTab(obj, panel)]);
   if (r.kind === 'Deployment') tabs.push(['Rollouts', async () => (await import('./rollout.js')).rolloutTab(r, obj, panel)]);
   let current = 'Summary';
   const bar = h('div', { class: 'tabs', role: 'tablist' });
@@ -236,7 +238,7 @@ export async function detailPage(main, [group, version, plural, nsPart, name]) {
   async function eventsTab() { clear(panel, await events(obj).catch((e) => h('p', { class: 'error' }, e.message))); }
   async function drawActions() { clear(head, await actionButtons(r, obj, () => navigate(listUrl(r)))); }
 
-  clear(main, h('p', {}, h('a', { href: listUrl(r) }, `← ${r.kind}s`)),
+  clear(main, h('p', {}, h('a', { href: listUrl(r) }, `← ${r.plural}`)),
     h('h1', {}, `${r.kind} ${name}`, ns ? h('span', { class: 'muted', style: 'font-weight:400;font-size:14px' }, `  in ${ns}`) : ''),
     head, bar, panel);
   drawTabs();

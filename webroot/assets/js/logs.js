@@ -1,7 +1,7 @@
 // logs.js - a pod's log: container choice, follow (a streamed
 // ?follow=true answer), previous, timestamps, and search that keeps only the
-// matching lines. An empty log or an error is said plainly: simulated nodes
-// keep no logs until the node agent serves real ones.
+// matching lines. An empty log or an error is said plainly (pods on simulated
+// nodes keep no logs; real nodes serve them through their call-home tunnel).
 import { api, query } from './api.js';
 import { h, clear } from './dom.js';
 import { onLeave } from './main.js';
@@ -41,7 +41,7 @@ export function logsTab(pod, panel) {
         text += dec.decode(value, { stream: true });
         show();
       }
-      status.textContent = text ? 'End of log.' : 'The log is empty. (Simulated nodes keep no container logs; the node agent will serve real ones.)';
+      status.textContent = text ? 'End of log.' : 'The log is empty. (Pods on simulated nodes keep no container logs.)';
     } catch (e) {
       if (e.name !== 'AbortError') status.textContent = `The log is not available: ${e.message}`;
     }
@@ -49,8 +49,7 @@ export function logsTab(pod, panel) {
   for (const c of [pick, follow, stamps, prev]) c.addEventListener('change', load);
   search.addEventListener('input', show);
   clear(panel, h('div', { class: 'toolbar' }, h('label', {}, 'Container', pick), h('label', {}, follow, 'Follow'),
-    h('label', {}, prev, 'Previous'), h('label', {}, stamps, 'Timestamps'), search), status, out,
-  h('p', { class: 'muted' }, 'Exec terminal: not available yet (it needs the node agent\'s exec endpoint).'));
+    h('label', {}, prev, 'Previous'), h('label', {}, stamps, 'Timestamps'), search), status, out);
   onLeave(() => ctl && ctl.abort());
   load();
 }
