@@ -28,9 +28,10 @@ $INGRESS_HTTP and $INGRESS_HTTPS (the server's Ingress proxy ports on
 127.0.0.1), $CASE_DIR (an empty directory of the case's own, removed after
 it), $POD_NET_BASE: real node agents a case starts take their pod ranges
 127.N.0.0/16 (and bridge ckbrN) with N from $POD_NET_BASE to
-$POD_NET_BASE+9; the runner gives each worker its own block of ten, held
-with a lock in /tmp so that concurrent runs on one machine do not share one
-(tests/e2e/tools/real_node.py's pod_net(i) reads it).
+$POD_NET_BASE+4; the runner gives each worker its own five within
+127.100-199, held with a lock in /tmp so that concurrent runs on one machine
+never share one (tests/e2e/tools/real_node.py's pod_net(i) reads it; a
+.case writes $((POD_NET_BASE + i))).
 Every process a step starts (in the background too) is killed when its case
 ends. Prints one line per case, in file order (each as soon as the cases
 before it are done), the slowest cases, and a final "N passed, N failed"."""
@@ -220,21 +221,26 @@ def is_serial(path):
     return False
 
 
-NET_FIRST, NET_BLOCK, NET_LAST = 100, 10, 249
+NET_FIRST, NET_BLOCK, NET_LAST = 100, 5, 199  # real agents without --pod-cidr take 200-254
 
 
-def claim_net_block():
-    """A block of ten pod networks (127.N.0.0/16) no other worker of any run
-    on this machine holds: an flock on /tmp/ckube-e2e-net-N.lock, released
-    when the returned file closes (or the process dies). Returns (N, file)."""
-    for base in range(NET_FIRST, NET_LAST - NET_BLOCK + 2, NET_BLOCK):
-        f = open(f"/tmp/ckube-e2e-net-{base}.lock", "w")
-        try:
-            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return base, f
-        except OSError:
-            f.close()
-    raise RuntimeError("every pod network block 127.100-249 is held by other e2e workers")
+def claim_net_block(wait=120):
+    """A block of five pod networks (127.N.0.0/16) that no other worker of
+    any run on this machine holds: an flock on /tmp/ckube-e2e-net-N.lock,
+    released when the returned file closes (or the process dies); waits up
+    to wait seconds for one. Returns (N, file)."""
+    deadline = time.time() + wait
+    while True:
+        for base in range(NET_FIRST, NET_LAST - NET_BLOCK + 2, NET_BLOCK):
+            f = open(f"/tmp/ckube-e2e-net-{base}.lock", "w")
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return base, f
+            except OSError:
+                f.close()
+        if time.time() > deadline:
+            raise RuntimeError(f"every pod network block 127.{NET_FIRST}-{NET_LAST} is held by other e2e workers")
+        time.sleep(1)
 
 
 class Worker:
@@ -290,8 +296,9 @@ class Worker:
         if self.nodes:
             died = self.nodes.poll() is not None
             stop(self.nodes)
-            if died:
-                fails.append(f"FAIL worker {self.index}: ckube-node --simulate died:\n" +
+            if died or self.nodes.returncode != 0:
+                fails.append(f"FAIL worker {self.index}: ckube-node --simulate "
+                             f"{'died' if died else 'exited with ' + str(self.nodes.returncode)}:\n" +
                              open(os.path.join(self.dir, "nodes.log"), errors="replace").read()[-4000:])
         if self.proc:
             died = self.proc.poll() is not None

@@ -7,9 +7,9 @@ import json, os, shutil, signal, subprocess, tempfile, time
 
 
 def pod_net(i=0):
-    """The i-th (0-9) pod network N of this case's worker: $POD_NET_BASE + i
-    (the runner gives every concurrent worker its own ten)."""
-    assert 0 <= i < 10, i
+    """The i-th (0-4) pod network N of this case's worker: $POD_NET_BASE + i
+    (the runner gives every concurrent worker its own five)."""
+    assert 0 <= i < 5, i
     return int(os.environ.get("POD_NET_BASE", "100")) + i
 
 
