@@ -70,7 +70,7 @@ fi
 if stage 20-build-asan "build (ASan+UBSan)" bash scripts/build.sh --asan; then
   stage 21-unit-asan "unit tests (ASan+UBSan)" ctest --test-dir build-asan --output-on-failure --timeout 600 &
   stage 22-e2e-asan "e2e (ASan+UBSan)" /usr/bin/python3 tests/e2e/run.py --server build-asan/bin/ckube-server \
-    --kubectl "${KUBECTLS[0]}" --jobs "${E2E_ASAN_JOBS:-3}" &
+    --kubectl "${KUBECTLS[0]}" --jobs "${E2E_JOBS:-4}" &
 fi
 stage 30-fuzz "fuzz" bash scripts/fuzz.sh "${FUZZ_SECONDS:-15}"
 wait

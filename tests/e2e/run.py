@@ -341,12 +341,14 @@ def make_jobs(args, work):
 
 class Board:
     """The jobs' results, printed in job order as soon as every earlier job
-    has one; jobs handed out longest first when earlier runs' times are known."""
+    has one; jobs handed out longest first by an earlier run's times, and
+    without those the .py cases (most of the long ones) first."""
 
     def __init__(self, jobs, times):
         self.jobs, self.results, self.printed = jobs, [None] * len(jobs), 0
         self.lock = threading.Lock()
-        order = sorted(range(len(jobs)), key=lambda i: (jobs[i]["serial"], -times.get(jobs[i]["label"], 0)))
+        order = sorted(range(len(jobs)), key=lambda i: (jobs[i]["serial"], -times.get(jobs[i]["label"], 0),
+                                                        not jobs[i]["path"].endswith(".py")))
         self.parallel = [i for i in order if not jobs[i]["serial"]]
         self.serial = [i for i in order if jobs[i]["serial"]]
 
