@@ -12,9 +12,11 @@
 # Independent stages run at the same time: the conformance suite builds (at a
 # lower priority) from the start; once build/ is there, its unit tests, the
 # browser tests and the e2e run while build-asan/ builds; then the ASan
-# stages run while the fuzz targets build and run. A line per stage start and
-# end shows progress; each stage's output is printed whole when it ends, and
-# a table of stage times at the end. Prints a final "N passed, N failed" over
+# stages run while the fuzz targets build and run. The builds that overlap
+# those stages run at nice 5 (docs/TESTING.md has the plan and its times).
+# A line per stage start and end shows progress; each stage's output is
+# printed whole when it ends, and a table of stage times (wall and CPU)
+# closes the run. Prints a final "N passed, N failed" over
 # all stages; exits non-zero on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +31,8 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 # API-semantics conformance tests that finish in minutes (the full run is scripts/conformance.sh alone)
 CONFORMANCE_CI='\[sig-api-machinery\] (Garbage collector|Watchers|server version|Events|Secrets should (patch|fail)|Servers with support for Table|Discovery).*\[Conformance\]'
 
+# cpu_seconds FILE: user + system seconds from the second line of `times` output
+cpu_seconds() { sed -n 2p "$1" 2>/dev/null | tr 'ms' '  ' | awk '{ printf "%d", $1 * 60 + $2 + $3 * 60 + $4 }'; }
 since() { local s=$(( $(date +%s) - T0 )); printf '%d:%02d' $((s / 60)) $((s % 60)); }
 
 # stage KEY NAME CMD...: runs CMD (in the caller's shell) with its output in
@@ -39,8 +43,9 @@ stage() {
   echo "$name" > "$OUT/$key.name"
   echo "[$(since)] start $name"
   local t=$(date +%s) rc=0
-  "$@" > "$OUT/$key.log" 2>&1 || rc=$?
-  echo "$rc $(( $(date +%s) - t ))" > "$OUT/$key.done"
+  # the subshell's `times` (second line) is the CPU its whole process tree used
+  ( "$@"; r=$?; times > "$OUT/$key.times"; exit $r ) > "$OUT/$key.log" 2>&1 || rc=$?
+  echo "$rc $(( $(date +%s) - t )) $(cpu_seconds "$OUT/$key.times")" > "$OUT/$key.done"
   # one stage's block at a time, whole
   { flock 9
     echo "=== $name ($(( $(date +%s) - t )) s$([ $rc -eq 0 ] || echo ", FAILED exit $rc"))"
@@ -67,21 +72,25 @@ if stage 10-build "build" bash scripts/build.sh; then
   stage 12-e2e "e2e (kubectl ${#KUBECTLS[@]} versions, curl, python)" \
     /usr/bin/python3 tests/e2e/run.py --server build/bin/ckube-server "${kargs[@]}" --jobs "${E2E_JOBS:-4}" &
 fi
-if stage 20-build-asan "build (ASan+UBSan)" bash scripts/build.sh --asan; then
+# the builds that overlap the e2e and browser stages yield the CPU to them (nice 5)
+if stage 20-build-asan "build (ASan+UBSan)" nice -n 5 bash scripts/build.sh --asan; then
   stage 21-unit-asan "unit tests (ASan+UBSan)" ctest --test-dir build-asan --output-on-failure --timeout 600 &
   stage 22-e2e-asan "e2e (ASan+UBSan)" /usr/bin/python3 tests/e2e/run.py --server build-asan/bin/ckube-server \
     --kubectl "${KUBECTLS[0]}" --jobs "${E2E_JOBS:-4}" &
 fi
-stage 30-fuzz "fuzz" bash scripts/fuzz.sh "${FUZZ_SECONDS:-15}"
+stage 30-build-fuzz "build (fuzz targets)" nice -n 5 bash scripts/build.sh --fuzz &&
+  stage 31-fuzz "fuzz" bash scripts/fuzz.sh "${FUZZ_SECONDS:-15}"
 wait
 
-echo "=== stage times (total $(since))"
-fail_stages=()
+echo "=== stage times (total $(since); CPU: user + system of the stage's processes)"
+fail_stages=(); cpu_total=0
 for f in "$OUT"/*.done; do
-  key=$(basename "$f" .done); read -r rc secs < "$f"; name=$(cat "$OUT/$key.name")
-  printf '%5d s  %-4s %s\n' "$secs" "$([ "$rc" -eq 0 ] && echo ok || echo FAIL)" "$name"
+  key=$(basename "$f" .done); read -r rc secs cpu < "$f"; name=$(cat "$OUT/$key.name")
+  printf '%5d s  %5s s CPU  %-4s %s\n' "$secs" "${cpu:-?}" "$([ "$rc" -eq 0 ] && echo ok || echo FAIL)" "$name"
+  cpu_total=$(( cpu_total + ${cpu:-0} ))
   [ "$rc" -eq 0 ] || fail_stages+=("$name")
 done
+echo "CPU over all stages: $cpu_total s (on $(nproc) cores: at least $(( cpu_total / $(nproc) )) s of wall time)"
 # totals: the e2e/fuzz runners print "N passed, N failed"; ctest prints "... tests failed out of N"
 read -r p f < <(cat "$OUT"/*.log | awk '
   /^[0-9]+ passed, [0-9]+ failed/ { p += $1; f += $3 }
