@@ -62,7 +62,7 @@ def start_server(binary, data, port, log, ingress_ports):
     ctx = ssl.create_default_context()
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
-    deadline = time.time() + 30
+    deadline = time.time() + 90  # generous: a loaded machine starts slowly
     while time.time() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"ckube-server exited with {proc.returncode}")
@@ -73,7 +73,7 @@ def start_server(binary, data, port, log, ingress_ports):
         except OSError:
             time.sleep(0.1)
     proc.kill()
-    raise RuntimeError("ckube-server did not become ready in 30 s")
+    raise RuntimeError("ckube-server did not become ready in 90 s")
 
 
 SIM_NODES = 3
