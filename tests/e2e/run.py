@@ -177,17 +177,25 @@ def run_step(argv, env, timeout, groups):
         out, err = p.communicate(timeout=timeout)
         return p.returncode, out, err
     except subprocess.TimeoutExpired:
-        kill_groups([p.pid])
+        kill_sessions([p.pid])
         out, _ = p.communicate()
         return -1, out or "", "timeout"
 
 
-def kill_groups(groups):
-    """SIGKILL to every process left in these process groups."""
-    for g in groups:
+def kill_sessions(sessions):
+    """SIGKILL to every process left in these sessions (a step's session id
+    is its shell's pid). By session, not process group: `timeout` puts its
+    command in a group of its own."""
+    sessions = set(sessions)
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
         try:
-            os.killpg(g, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
+            # fields after "(comm) ": state ppid pgrp session ...
+            sid = int(open(f"/proc/{pid}/stat").read().rsplit(") ", 1)[1].split()[3])
+            if sid in sessions:
+                os.kill(int(pid), signal.SIGKILL)
+        except (OSError, IndexError, ValueError):
             pass
 
 
@@ -286,7 +294,7 @@ class Worker:
                 return None if rc == 0 else (out[-3000:] + err[-3000:])
             return run_case(job["path"], env, groups)
         finally:
-            kill_groups(groups)
+            kill_sessions(groups)
             shutil.rmtree(env["CASE_DIR"], ignore_errors=True)
 
     def close(self):
