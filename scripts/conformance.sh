@@ -45,7 +45,8 @@ mkdir -p build
 # reads the OpenAPI v3 documents a 1.20 server lacks and ckube serves, and explains fields in another format)
 PATH="$(dirname "$KUBECTL"):$PATH"
 CONF_LOG=${CONF_LOG:-$ROOT/build/conformance.log}
-CONF_LOG=$CONF_LOG bash "$SHARED/conformance/run.sh" "$KC" "$FOCUS" "$SKIP"
+# the suite build.sh made (K8S_DIR), unless E2E_BIN names another
+E2E_BIN=${E2E_BIN:-${K8S_DIR:-/tmp/k8s-e2e}/bin/e2e.test} CONF_LOG=$CONF_LOG bash "$SHARED/conformance/run.sh" "$KC" "$FOCUS" "$SKIP"
 rc=$?
 cp "$T/server.log" "${CONF_LOG%.log}-server.log" 2>/dev/null
 exit $rc

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """A real node agent (ckube-node without --simulate) runs pods as processes.
 (a) The Node: capacity from the machine (cpu = nproc, memory in Ki, pods
-110, ephemeral-storage, the --extended-resource), InternalIP 127.71.0.1,
+110, ephemeral-storage, the --extended-resource), InternalIP 127.N.0.1 (N = pod_net()),
 labels, nodeInfo, Ready with kubelet's reason, a Lease renewed.
 (b) A busybox pod runs its command with env from a ConfigMap, a Secret, the
 downward API and $(VAR) expansion; its output lands in the CRI log file
@@ -19,10 +19,11 @@ Bounded: about 60 s."""
 import json, os, sys, tempfile, time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
-from real_node import RealNode, alive, kubectl, wait_for  # noqa: E402
+from real_node import RealNode, alive, kubectl, pod_net, wait_for  # noqa: E402
 
 NS = os.environ["NS"]
 NODE = "real-700"
+NET = pod_net()
 
 
 def pod_json(name):
@@ -48,7 +49,7 @@ def main():
     kubectl("create", "namespace", NS)
     tmp = tempfile.mkdtemp(prefix="ckube-700-")
     try:
-        with RealNode(NODE, 71, ["--extended-resource", "example.com/dongle=2"]) as node:
+        with RealNode(NODE, NET, ["--extended-resource", "example.com/dongle=2"]) as node:
             # (a) the Node and its Lease
             n = json.loads(kubectl("get", "node", NODE, "-o", "json"))
             cap = n["status"]["capacity"]
@@ -56,7 +57,7 @@ def main():
             assert cap["memory"].endswith("Ki") and cap["pods"] == "110", cap
             assert cap["example.com/dongle"] == "2" and n["status"]["allocatable"]["example.com/dongle"] == "2", cap
             assert "ephemeral-storage" in cap, cap
-            assert {"type": "InternalIP", "address": "127.71.0.1"} in n["status"]["addresses"], n["status"]["addresses"]
+            assert {"type": "InternalIP", "address": f"127.{NET}.0.1"} in n["status"]["addresses"], n["status"]["addresses"]
             assert {"type": "Hostname", "address": NODE} in n["status"]["addresses"]
             labels = n["metadata"]["labels"]
             assert labels["kubernetes.io/hostname"] == NODE and labels["kubernetes.io/os"] == "linux", labels
@@ -79,7 +80,7 @@ def main():
                                        {"name": "GREETING", "value": "hello-$(COLOR)"}]}], policy="Never"))
             p = wait_for("pod env Succeeded", lambda: (lambda p: p if p["status"].get("phase") == "Succeeded" else None)(pod_json("env")), 20)
             ip = p["status"]["podIP"]
-            assert ip.startswith("127.71.") and p["status"]["hostIP"] == "127.71.0.1", p["status"]
+            assert ip.startswith(f"127.{NET}.") and p["status"]["hostIP"] == f"127.{NET}.0.1", p["status"]
             term = cstatus(p)["state"]["terminated"]
             assert term["exitCode"] == 0 and term["reason"] == "Completed", term
             uid = p["metadata"]["uid"]

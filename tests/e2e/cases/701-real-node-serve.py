@@ -11,7 +11,7 @@ Bounded: about 40 s."""
 import json, os, sys, urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
-from real_node import RealNode, alive, kubectl, wait_for  # noqa: E402
+from real_node import RealNode, alive, kubectl, pod_net, wait_for  # noqa: E402
 
 NS = os.environ["NS"]
 NODE = "real-701"
@@ -40,13 +40,13 @@ def answers():
 def main():
     kubectl("create", "namespace", NS)
     try:
-        node = RealNode(NODE, 72)
+        node = RealNode(NODE, pod_net())
         with node:
             kubectl("apply", "-n", NS, "-f", "-", input=json.dumps(DEPLOY))
             got = wait_for("3 pods answering", answers, 30)
             assert all(name == body for name, body in got.items()), got
             ips = {p["status"]["podIP"] for p in json.loads(kubectl("get", "pods", "-n", NS, "-o", "json"))["items"]}
-            assert len(ips) == 3 and all(ip.startswith("127.72.") for ip in ips), ips
+            assert len(ips) == 3 and all(ip.startswith(f"127.{node.net}.") for ip in ips), ips
             old = node.pids()
             assert len(old) == 3, old
             node.kill9()

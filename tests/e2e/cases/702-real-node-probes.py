@@ -13,7 +13,7 @@ Bounded: about 40 s."""
 import json, os, shutil, sys, tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
-from real_node import RealNode, kubectl, wait_for  # noqa: E402
+from real_node import RealNode, kubectl, pod_net, wait_for  # noqa: E402
 
 NS = os.environ["NS"]
 NODE = "real-702"
@@ -43,7 +43,7 @@ def main():
     kubectl("create", "namespace", NS)
     tmp = tempfile.mkdtemp(prefix="ckube-702-")
     try:
-        with RealNode(NODE, 73):
+        with RealNode(NODE, pod_net()):
             # (a) readiness drives Ready and the endpoints
             www = os.path.join(tmp, "www")
             os.makedirs(www)

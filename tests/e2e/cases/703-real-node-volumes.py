@@ -10,7 +10,7 @@ pod's name. Bounded: about 40 s."""
 import json, os, shutil, sys, tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
-from real_node import RealNode, kubectl, wait_for  # noqa: E402
+from real_node import RealNode, kubectl, pod_net, wait_for  # noqa: E402
 
 NS = os.environ["NS"]
 NODE = "real-703"
@@ -34,7 +34,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="ckube-703-")
     hostdir, pvdir = os.path.join(tmp, "host"), os.path.join(tmp, "pv")
     try:
-        with RealNode(NODE, 74) as node:
+        with RealNode(NODE, pod_net()) as node:
             kubectl("create", "configmap", "-n", NS, "cfg", "--from-literal=color=blue", "--from-literal=size=XL")
             kubectl("create", "secret", "generic", "-n", NS, "sec", "--from-literal=pass=s3cret")
             os.makedirs(pvdir)

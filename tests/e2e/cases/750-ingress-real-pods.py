@@ -13,7 +13,7 @@ Bounded: about 60 s."""
 import hashlib, http.client, json, os, re, socket, ssl, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
-from real_node import RealNode, kubectl, wait_for  # noqa: E402
+from real_node import RealNode, kubectl, pod_net, wait_for  # noqa: E402
 
 NS = os.environ["NS"]
 NODE = "real-750"
@@ -75,7 +75,8 @@ def serves(path, want, n=20):
 def main():
     kubectl("create", "namespace", NS)
     try:
-        with RealNode(NODE, 75):
+        net = pod_net()
+        with RealNode(NODE, net):
             deployment("shop", 2)
             deployment("cart", 2)
             wait_for("2+2 pods running", lambda: len(pod_names("shop")) == 2 and len(pod_names("cart")) == 2, 40)
@@ -134,7 +135,7 @@ def main():
             Client().get("/cart/logged", {"User-Agent": "e2e-750", "Referer": "http://x/\"q"})
             line_re = re.compile(r'^127\.0\.0\.1 - - \[[^\]]+\] "GET /cart/logged HTTP/1\.1" 200 \d+ "http://x/\\x22q" '
                                  r'"e2e-750" \d+ \d+\.\d{3} \[' + re.escape(f"{NS}-cart-80") +
-                                 r'\] \[[^\]]*\] (127\.75\.\d+\.\d+):80 \d+ \d+\.\d{3} 200 [0-9a-f]{32}$')
+                                 r'\] \[[^\]]*\] (127\.' + str(net) + r'\.\d+\.\d+):80 \d+ \d+\.\d{3} 200 [0-9a-f]{32}$')
 
             def logged():
                 for line in open(ACCESS_LOG, errors="replace"):

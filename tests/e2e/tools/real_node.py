@@ -6,6 +6,13 @@ case ends, so later cases only see the simulated nodes."""
 import json, os, shutil, signal, subprocess, tempfile, time
 
 
+def pod_net(i=0):
+    """The i-th (0-4) pod network N of this case's worker: $POD_NET_BASE + i
+    (the runner gives every concurrent worker its own five)."""
+    assert 0 <= i < 5, i
+    return int(os.environ.get("POD_NET_BASE", "100")) + i
+
+
 def kubectl(*args, check=True, input=None):
     p = subprocess.run(["kubectl", *args], capture_output=True, text=True, input=input, timeout=60)
     if check and p.returncode != 0:

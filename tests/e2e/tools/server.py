@@ -16,11 +16,11 @@ def free_port():
 
 def start(data, port, args=(), log=None):
     """A server on 127.0.0.1:port over data (more command-line args in args,
-    output to the file log), once /readyz answers ok (30 s at most)."""
+    output to the file log), once /readyz answers ok (90 s at most)."""
     out = log or subprocess.DEVNULL
     p = subprocess.Popen([BIN, "--data-dir", data, "--listen", f"127.0.0.1:{port}", "--no-local-node", *args],
                          stdout=out, stderr=out)
-    deadline = time.time() + 30
+    deadline = time.time() + 90  # generous: a loaded machine starts slowly
     while time.time() < deadline:
         try:
             c = http.client.HTTPSConnection("127.0.0.1", port, context=CTX, timeout=2)
