@@ -58,6 +58,7 @@ typedef struct conn {
   int cfd, sfd;
   bool connecting, c_shut, s_shut; /* *_shut: write side shut down */
   bool dead;
+  uint32_t cev, sev; /* the events each side is registered for (epoll_ctl only on change) */
   buffer up, down;                 /* client -> server, server -> client */
 } conn;
 
@@ -228,8 +229,8 @@ static bool conn_pump(service_proxy *p, conn *c) {
   uint32_t ce = (c->up.eof || c->up.len ? 0 : EPOLLIN) | (c->down.len > c->down.off ? EPOLLOUT : 0);
   uint32_t se = c->connecting ? EPOLLOUT
                               : (c->down.eof || c->down.len ? 0 : EPOLLIN) | (c->up.len > c->up.off ? EPOLLOUT : 0);
-  watch_fd(p, EPOLL_CTL_MOD, c->cfd, ce, &c->hc);
-  watch_fd(p, EPOLL_CTL_MOD, c->sfd, se, &c->hs);
+  if (ce != c->cev) watch_fd(p, EPOLL_CTL_MOD, c->cfd, c->cev = ce, &c->hc);
+  if (se != c->sev) watch_fd(p, EPOLL_CTL_MOD, c->sfd, c->sev = se, &c->hs);
   return true;
 }
 
@@ -258,8 +259,8 @@ static void on_accept(service_proxy *p, listener *l) {
     c->cfd = cfd;
     c->sfd = sfd;
     c->connecting = true;
-    watch_fd(p, EPOLL_CTL_ADD, cfd, 0, &c->hc);
-    watch_fd(p, EPOLL_CTL_ADD, sfd, EPOLLOUT, &c->hs);
+    watch_fd(p, EPOLL_CTL_ADD, cfd, c->cev = 0, &c->hc);
+    watch_fd(p, EPOLL_CTL_ADD, sfd, c->sev = EPOLLOUT, &c->hs);
   }
 }
 
