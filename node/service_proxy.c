@@ -82,6 +82,7 @@ struct service_proxy {
   svc_picker *picker;
   strmap *listeners; /* "T|U ip:port" -> listener */
   strmap *flows;     /* "listenerfd client" -> flow */
+  strmap *failed;    /* listener keys that could not bind (logged once; retried on each rebuild) */
   flow *flow_list;
   graveyard grave;
   pthread_t thread;
@@ -122,10 +123,14 @@ static listener *open_listener(service_proxy *p, svc_addr a, bool udp, const cha
   setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
   struct sockaddr_in sa = sockaddr_of(a);
   if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) || (!udp && listen(fd, 511))) {
-    LOGW("service proxy: cannot listen on %s (%s): %s", key, udp ? "UDP" : "TCP", strerror(errno));
+    if (!strmap_get(p->failed, key)) {
+      LOGW("service proxy: cannot listen on %s/%s: %s", key + 2, udp ? "UDP" : "TCP", strerror(errno));
+      strmap_put(p->failed, key, p);
+    }
     if (fd >= 0) close(fd);
     return NULL;
   }
+  strmap_remove(p->failed, key);
   listener *l = calloc(1, sizeof *l);
   l->h = (handle){udp ? K_UDP_LISTEN : K_TCP_LISTEN, l};
   l->fd = fd;
@@ -389,6 +394,7 @@ service_proxy *service_proxy_start(const char *kubeconfig, const char *node_ip) 
   p->picker = svc_picker_new();
   p->listeners = strmap_new();
   p->flows = strmap_new();
+  p->failed = strmap_new();
   p->services = obj_watch_start(kubeconfig, "/api/v1/services", p->notify_fd);
   p->endpoints = obj_watch_start(kubeconfig, "/api/v1/endpoints", p->notify_fd);
   if (!p->services || !p->endpoints) {
@@ -423,6 +429,7 @@ void service_proxy_stop(service_proxy *p) {
   empty_graveyard(p);
   free(p->grave.items);
   strmap_free(p->flows, NULL);
+  strmap_free(p->failed, NULL);
   strmap_free(p->listeners, free_listener);
   /* relayed connections still open are closed with the process (the agent is stopping) */
   svc_table_free(p->table);
