@@ -188,6 +188,7 @@ static void rebuild(service_proxy *p) {
     close_listener(p, strmap_remove(p->listeners, gone[i]));
     free(gone[i]);
   }
+  svc_picker_retain(p->picker, t);
   svc_table_free(p->table);
   p->table = t;
 }

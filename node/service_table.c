@@ -200,16 +200,45 @@ bool svc_pick(svc_picker *p, const svc_frontend *f, uint32_t client_ip, long now
   return true;
 }
 
-void svc_picker_expire(svc_picker *p, long now) {
+/* Removes from m (values freed with free_value) the keys drop() says go. */
+static void remove_where(strmap *m, void (*free_value)(void *), bool (*drop)(const char *, void *, const void *),
+                         const void *ctx) {
+  size_t n = 0, cap = 0;
+  char **gone = NULL;
   strmap_iter it = {0};
-  char *gone[64];
-  size_t n = 0;
-  while (strmap_next(p->affinity, &it) && n < 64) {
-    affinity_entry *e = it.value;
-    if (now - e->last_used > e->timeout) gone[n++] = strdup(it.key);
+  while (strmap_next(m, &it)) {
+    if (!drop(it.key, it.value, ctx)) continue;
+    if (n == cap) gone = realloc(gone, (cap = cap ? cap * 2 : 16) * sizeof *gone);
+    gone[n++] = strdup(it.key);
   }
   for (size_t i = 0; i < n; i++) {
-    free(strmap_remove(p->affinity, gone[i]));
+    void *v = strmap_remove(m, gone[i]);
+    if (free_value) free_value(v);
     free(gone[i]);
   }
+  free(gone);
+}
+
+static bool idle(const char *key, void *value, const void *ctx) {
+  const affinity_entry *e = value;
+  return *(const long *)ctx - e->last_used > e->timeout;
+}
+
+void svc_picker_expire(svc_picker *p, long now) { remove_where(p->affinity, free, idle, &now); }
+
+/* Whether the Service port of key ("ns/name:port/proto", optionally "|client") is gone from the set. */
+static bool port_gone(const char *key, void *value, const void *ctx) {
+  char port[320];
+  snprintf(port, sizeof port, "%s", key);
+  char *bar = strchr(port, '|');
+  if (bar) *bar = 0;
+  return !strmap_get(ctx, port);
+}
+
+void svc_picker_retain(svc_picker *p, const svc_table *t) {
+  strmap *live = strmap_new();
+  for (size_t i = 0; i < t->n; i++) strmap_put(live, t->f[i].key, (void *)1);
+  remove_where(p->affinity, free, port_gone, live);
+  remove_where(p->cursor, NULL, port_gone, live);
+  strmap_free(live, NULL);
 }

@@ -49,5 +49,7 @@ void svc_picker_free(svc_picker *p);
 bool svc_pick(svc_picker *p, const svc_frontend *f, uint32_t client_ip, long now, svc_addr *out);
 /* Forgets affinity entries idle past their timeout. */
 void svc_picker_expire(svc_picker *p, long now);
+/* Forgets cursors and affinity entries of Service ports no longer in t. */
+void svc_picker_retain(svc_picker *p, const svc_table *t);
 
 #endif
