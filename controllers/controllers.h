@@ -112,6 +112,10 @@ void resourcequota_controller_start(void);
 void resourcequota_controller_stop(void);
 
 /* LoadBalancer Service addresses from MetalLB-style pools. */
+/* The built-in pool used while no MetalLB ConfigMap exists: "a.b.c.d/n"
+ * (default 127.255.0.0/16; network and broadcast addresses are not handed
+ * out) or "none"; 0, or -1 when it is neither. Call before lb_allocator_start. */
+int lb_allocator_set_default_pool(const char *cidr);
 void lb_allocator_start(void);
 void lb_allocator_stop(void);
 

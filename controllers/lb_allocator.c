@@ -9,7 +9,10 @@
  * Service that stops being a LoadBalancer loses its address. Addresses
  * already given keep when the ConfigMap changes (MetalLB keeps them until
  * the Service goes); new Services draw from the new pools. Without the
- * ConfigMap, Services stay <pending> as they would without MetalLB. */
+ * ConfigMap, addresses come from a built-in pool on loopback
+ * (--loadbalancer-pool, default 127.255.0.0/16), as on the tutorials'
+ * clusters where MetalLB was installed beforehand; with "none" they stay
+ * <pending> as they would without MetalLB. */
 #include "controllers.h"
 #include "events.h"
 #include "log.h"
@@ -24,6 +27,7 @@
 #define CONFIG_NAME "config"
 
 static ctrl *c;
+static char default_pool[64] = "127.255.0.1-127.255.255.254"; /* "" when none */
 
 static void enqueue_all_services(void) {
   cobj_vec svcs = {0};
@@ -67,10 +71,30 @@ static bool parse_range(const char *s, ip_range *out) {
   return false;
 }
 
-/* The address pools of the MetalLB ConfigMap (a new reference), or NULL. */
+int lb_allocator_set_default_pool(const char *cidr) {
+  ip_range r;
+  if (!strcmp(cidr, "none")) {
+    default_pool[0] = 0;
+    return 0;
+  }
+  if (!strchr(cidr, '/') || !parse_range(cidr, &r)) return -1;
+  if (r.last - r.first >= 2) r.first++, r.last--; /* not the network and broadcast addresses */
+  struct in_addr a = {htonl(r.first)}, b = {htonl(r.last)};
+  char lo[INET_ADDRSTRLEN], hi[INET_ADDRSTRLEN];
+  inet_ntop(AF_INET, &a, lo, sizeof lo);
+  inet_ntop(AF_INET, &b, hi, sizeof hi);
+  snprintf(default_pool, sizeof default_pool, "%s-%s", lo, hi);
+  return 0;
+}
+
+/* The address pools of the MetalLB ConfigMap, else the built-in pool (a new
+ * reference), or NULL. */
 static json_t *load_pools(void) {
   cobj *cm = ctrl_get("", "v1", "configmaps", CONFIG_NS, CONFIG_NAME);
-  if (!cm) return NULL;
+  if (!cm)
+    return default_pool[0] ? json_pack("[{s:s,s:s,s:[s]}]", "name", "default", "protocol", "layer2", "addresses",
+                                       default_pool)
+                           : NULL;
   const char *text = json_string_value(json_object_get(json_object_get(cm->obj, "data"), "config"));
   char err[256];
   json_t *cfg = text ? yaml_to_json(text, strlen(text), err, sizeof err) : NULL;

@@ -2,6 +2,7 @@
  * client would (see bootstrap.h). */
 #include "bootstrap.h"
 #include "api.h"
+#include "service_alloc.h"
 #include "log.h"
 #include <stdio.h>
 #include <string.h>
@@ -69,11 +70,13 @@ int bootstrap_objects(const char *host, int port) {
   for (int i = 0; namespaces[i]; i++)
     rc |= ensure("namespaces", "", json_pack("{s:s,s:s,s:{s:s}}", "apiVersion", "v1", "kind", "Namespace",
                                              "metadata", "name", namespaces[i]));
+  char kubernetes_ip[64];
+  service_cidr_first_ip(kubernetes_ip, sizeof kubernetes_ip);
   rc |= ensure("services", "default",
                json_pack("{s:s,s:s,s:{s:s,s:s,s:{s:s,s:s}},s:{s:s,s:s,s:[{s:s,s:i,s:s,s:i}],s:s}}", "apiVersion",
                          "v1", "kind", "Service", "metadata", "name", "kubernetes", "namespace", "default", "labels",
                          "component", "apiserver", "provider", "kubernetes", "spec", "type", "ClusterIP", "clusterIP",
-                         "10.96.0.1", "ports", "name", "https", "port", 443, "protocol", "TCP", "targetPort", port,
+                         kubernetes_ip, "ports", "name", "https", "port", 443, "protocol", "TCP", "targetPort", port,
                          "sessionAffinity", "None"));
   static const struct {
     const char *name, *description;

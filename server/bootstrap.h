@@ -1,6 +1,6 @@
 /* bootstrap.h - the objects every cluster has from its first start: the
  * namespaces default, kube-system, kube-public and kube-node-lease, and the
- * `kubernetes` Service (10.96.0.1:443) in default with Endpoints pointing at
+ * `kubernetes` Service (the first address of the Service range, port 443) in default with Endpoints pointing at
  * this server, and the system-node-critical and system-cluster-critical
  * PriorityClasses. Idempotent: existing objects are kept, the Endpoints follow
  * the current listen address. */

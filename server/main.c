@@ -4,6 +4,7 @@
  * Kubernetes API over HTTPS until SIGINT/SIGTERM. */
 #include "api.h"
 #include "bootstrap.h"
+#include "service_alloc.h"
 #include "cluster_info.h"
 #include "controllers.h"
 #include "componentstatus.h"
@@ -58,6 +59,10 @@ static void usage(FILE *f) {
           "  --ingress-http HOST:PORT, --ingress-https HOST:PORT  serve Ingress traffic there\n"
           "                       (controllers/ingress; off when not given)\n"
           "  --ingress-access-log FILE  one line per Ingress request, ingress-nginx's format ('-': stderr)\n"
+          "  --service-cluster-ip-range CIDR  Service ClusterIPs (default 127.1.0.0/16, on loopback; the\n"
+          "                       first address is the `kubernetes` Service's)\n"
+          "  --loadbalancer-pool CIDR  LoadBalancer addresses when no MetalLB ConfigMap is applied\n"
+          "                       (default 127.255.0.0/16; \"none\": Services stay <pending>)\n"
           "  --webroot DIR        the browser console's files (default: webroot/ next to the binary)\n"
           "  -v, --verbose        log every request\n");
 }
@@ -131,6 +136,8 @@ int main(int argc, char **argv) {
                                        {"ingress-https", required_argument, 0, 'S'},
                                        {"ingress-access-log", required_argument, 0, 1001},
                                        {"webroot", required_argument, 0, 'W'},
+                                       {"service-cluster-ip-range", required_argument, 0, 'r'},
+                                       {"loadbalancer-pool", required_argument, 0, 'B'},
                                        {"verbose", no_argument, 0, 'v'},
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
@@ -152,6 +159,18 @@ int main(int argc, char **argv) {
     case 'S': ingress_https = optarg; break;
     case 1001: ingress_log = optarg; break;
     case 'W': webroot_dir = optarg; break;
+    case 'r':
+      if (service_cidr_set(optarg) != 0) {
+        fprintf(stderr, "ckube-server: --service-cluster-ip-range: invalid CIDR address: %s (IPv4, /12 to /30)\n", optarg);
+        return 2;
+      }
+      break;
+    case 'B':
+      if (lb_allocator_set_default_pool(optarg) != 0) {
+        fprintf(stderr, "ckube-server: --loadbalancer-pool: invalid CIDR address: %s\n", optarg);
+        return 2;
+      }
+      break;
     case 'v': log_set_level(LOG_DEBUG); break;
     case 'h': usage(stdout); return 0;
     default: usage(stderr); return 2;

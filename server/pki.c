@@ -2,6 +2,7 @@
  * Keys are ECDSA P-256; certificates last ten years (CA) and one year
  * (leaf) from creation, like kubeadm's defaults order of magnitude. */
 #include "pki.h"
+#include "service_alloc.h"
 #include <jansson.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -169,12 +170,13 @@ int pki_ensure(const char *dir, const char *url, pki_paths *out, char *err, size
     goto done;
   }
   if (!exists(out->server_pem)) {
-    char host[256] = "localhost", sans[700];
+    char host[256] = "localhost", sans[700], kubernetes_ip[64];
     gethostname(host, sizeof host - 1);
+    service_cidr_first_ip(kubernetes_ip, sizeof kubernetes_ip);
     snprintf(sans, sizeof sans,
              "DNS:localhost,DNS:%s,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,"
-             "DNS:kubernetes.default.svc.cluster.local,IP:127.0.0.1,IP:::1,IP:10.96.0.1",
-             host);
+             "DNS:kubernetes.default.svc.cluster.local,IP:127.0.0.1,IP:::1,IP:%s",
+             host, kubernetes_ip);
     EVP_PKEY *k = EVP_EC_gen("P-256");
     X509 *c = k ? issue(k, "kube-apiserver", NULL, ca, ca_key, 365, 0, sans, 0) : NULL;
     int bad = !c || write_pem(out->server_pem, k, c);

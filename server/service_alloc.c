@@ -1,12 +1,14 @@
 /* service_alloc.c - the Service admission with state that kube-apiserver's
  * service REST storage does: ClusterIP allocation from the service CIDR
- * (10.96.0.0/12, the kubeadm default; 10.96.0.1 is the `kubernetes`
- * Service), NodePort allocation from 30000-32767, and Kubernetes' Invalid
+ * (--service-cluster-ip-range, default 127.1.0.0/16 so that every Service
+ * address is on loopback; its first address is the `kubernetes` Service's),
+ * NodePort allocation from 30000-32767, and Kubernetes' Invalid
  * errors for addresses/ports out of range or already taken. The used set is
  * read from the watch cache under one allocator lock, plus the allocations
  * handed out in the last seconds that may not be committed yet. */
 #include "api_internal.h"
 #include "field_errors.h"
+#include "service_alloc.h"
 #include <arpa/inet.h>
 #include <openssl/rand.h>
 #include <pthread.h>
@@ -14,9 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CIDR_BASE 0x0A600000u /* 10.96.0.0 */
-#define CIDR_BITS 12
-#define CIDR_SIZE (1u << (32 - CIDR_BITS))
+static uint32_t cidr_base = 0x7F010000u; /* 127.1.0.0 */
+static uint32_t cidr_size = 1u << 16;
+static char cidr_text[32] = "127.1.0.0/16";
+#define CIDR_BASE cidr_base
+#define CIDR_SIZE cidr_size
 #define PORT_MIN 30000
 #define PORT_MAX 32767
 #define RECENT_MAX 512
@@ -46,6 +50,32 @@ static bool parse_ip(const char *s, uint32_t *ip) {
 }
 
 static bool in_cidr(uint32_t ip) { return (ip & ~(CIDR_SIZE - 1)) == CIDR_BASE; }
+
+int service_cidr_set(const char *cidr) {
+  char buf[64], rest[2];
+  int bits;
+  uint32_t ip;
+  snprintf(buf, sizeof buf, "%s", cidr ? cidr : "");
+  char *slash = strchr(buf, '/');
+  if (!slash || sscanf(slash + 1, "%d%1s", &bits, rest) != 1 || bits < 12 || bits > 30) return -1;
+  *slash = 0;
+  if (!parse_ip(buf, &ip)) return -1;
+  cidr_size = 1u << (32 - bits);
+  cidr_base = ip & ~(cidr_size - 1);
+  struct in_addr a = {htonl(cidr_base)};
+  inet_ntop(AF_INET, &a, buf, sizeof buf);
+  snprintf(cidr_text, sizeof cidr_text, "%s/%d", buf, bits);
+  return 0;
+}
+
+const char *service_cidr_text(void) { return cidr_text; }
+
+void service_cidr_first_ip(char *out, size_t len) {
+  struct in_addr a = {htonl(cidr_base + 1)};
+  char buf[INET_ADDRSTRLEN];
+  inet_ntop(AF_INET, &a, buf, sizeof buf);
+  snprintf(out, len, "%s", buf);
+}
 
 /* Everything allocated by services other than skip_uid. */
 static void collect_used(const resource *r, const char *skip_uid, used_set *u) {
@@ -145,8 +175,9 @@ static void assign_cluster_ip(json_t *spec, used_set *u, const json_t *old_spec,
   uint32_t v;
   if (ip && *ip) {
     if (!parse_ip(ip, &v) || !in_cidr(v)) {
-      fe_invalid_str(fe, "spec.clusterIP", ip,
-                     "provided IP is not in the valid range. The range of valid IPs is 10.96.0.0/12");
+      char detail[128];
+      snprintf(detail, sizeof detail, "provided IP is not in the valid range. The range of valid IPs is %s", cidr_text);
+      fe_invalid_str(fe, "spec.clusterIP", ip, detail);
       return;
     }
     if (get_bit(u->ips, v - CIDR_BASE)) {
