@@ -8,6 +8,7 @@
 #include "controllers.h"
 #include "componentstatus.h"
 #include "crd.h"
+#include "dns.h"
 #include "http.h"
 #include "local_node.h"
 #include "ingress.h"
@@ -57,6 +58,10 @@ static void usage(FILE *f) {
           "                       is present but not the default, as on a kubeadm cluster)\n"
           "  --ingress-http HOST:PORT, --ingress-https HOST:PORT  serve Ingress traffic there\n"
           "                       (controllers/ingress; off when not given)\n"
+          "  --dns-listen ADDR:PORT  the cluster DNS (cluster.local, UDP and TCP; default " DNS_DEFAULT_LISTEN ")\n"
+          "                       named by the Service kube-system/kube-dns; --no-dns turns it off\n"
+          "  --dns-forward[=ADDR:PORT]  forward names outside the cluster to /etc/resolv.conf's nameservers\n"
+          "                       (or to ADDR:PORT); by default they are REFUSED\n"
           "  --webroot DIR        the browser console's files (default: webroot/ next to the binary)\n"
           "  -v, --verbose        log every request\n");
 }
@@ -114,6 +119,7 @@ int main(int argc, char **argv) {
   long window = 100000, threads = 512;
   const char *elect = "true";
   const char *ingress_http = NULL, *ingress_https = NULL;
+  const char *dns_listen = DNS_DEFAULT_LISTEN, *dns_forward = NULL;
   int lease_duration = 15, renew_deadline = 10, retry_period = 2;
   static const struct option opts[] = {{"data-dir", required_argument, 0, 'd'},
                                        {"listen", required_argument, 0, 'l'},
@@ -128,6 +134,9 @@ int main(int argc, char **argv) {
                                        {"local-storage-default", no_argument, 0, 'D'},
                                        {"ingress-http", required_argument, 0, 'I'},
                                        {"ingress-https", required_argument, 0, 'S'},
+                                       {"dns-listen", required_argument, 0, 'N'},
+                                       {"no-dns", no_argument, 0, 'O'},
+                                       {"dns-forward", optional_argument, 0, 'F'},
                                        {"webroot", required_argument, 0, 'W'},
                                        {"verbose", no_argument, 0, 'v'},
                                        {"help", no_argument, 0, 'h'},
@@ -148,6 +157,9 @@ int main(int argc, char **argv) {
     case 'D': provisioner_set_default(true); break;
     case 'I': ingress_http = optarg; break;
     case 'S': ingress_https = optarg; break;
+    case 'N': dns_listen = optarg; break;
+    case 'O': dns_listen = NULL; break;
+    case 'F': dns_forward = optarg ? optarg : ""; break;
     case 'W': webroot_dir = optarg; break;
     case 'v': log_set_level(LOG_DEBUG); break;
     case 'h': usage(stdout); return 0;
@@ -243,6 +255,7 @@ int main(int argc, char **argv) {
   controllers_run(&leader);
   metrics_set_extra(ingress_metrics_write);
   if (ingress_start(ingress_http, ingress_https, err, sizeof err) != 0) LOGE("ingress: %s", err);
+  if (dns_listen && dns_start(dns_listen, dns_forward, err, sizeof err) != 0) LOGE("dns: %s", err);
   LOGI("ckube-server serving the Kubernetes API at %s; kubeconfig: %s", url, pki.kubeconfig);
   if (console) LOGI("console at %s/ (sign in with the token in %s/pki/admin.token)", url, data_dir);
   else LOGW("console not served: no webroot directory next to the binary (--webroot DIR)");
@@ -255,6 +268,7 @@ int main(int argc, char **argv) {
   watch_stop_all();
   cache_wake_all(cc);
   ingress_stop();
+  dns_stop();
   http_stop();
   controllers_shutdown();
   crd_controller_stop();
