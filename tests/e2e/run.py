@@ -13,7 +13,8 @@ A case is data: a `.case` file of shell steps and expectations.
 Variables: $NS (a namespace unique to the case and kubectl), $M (the manifests
 folder), $SERVER, $TOKEN, $CACERT, $KUBECONFIG, $DATA (the server's data dir),
 $CKUBE_SERVER_BIN and $CKUBE_NODE_BIN (the binaries under test), $INGRESS_HTTP
-and $INGRESS_HTTPS (the server's Ingress proxy ports on 127.0.0.1).
+and $INGRESS_HTTPS (the server's Ingress proxy ports on 127.0.0.1), $DNS_PORT (its
+cluster DNS, UDP and TCP on 127.0.0.1).
 Three simulated nodes (`ckube-node --simulate 3`, named sim-0..sim-2) run for
 the whole run, so pods get scheduled and run; $NODES names them. The server
 runs with --node-monitor-grace-period 8, so a node silent for 8 s is lost.
@@ -36,11 +37,12 @@ def free_port():
 NODE_GRACE_SECONDS = 8
 
 
-def start_server(binary, data, port, log, ingress_ports):
+def start_server(binary, data, port, log, ingress_ports, dns_port):
     proc = subprocess.Popen([binary, "--data-dir", data, "--listen", f"127.0.0.1:{port}", "--no-local-node",
                              "--node-monitor-grace-period", str(NODE_GRACE_SECONDS),
                              "--ingress-http", f"127.0.0.1:{ingress_ports[0]}",
-                             "--ingress-https", f"127.0.0.1:{ingress_ports[1]}"],
+                             "--ingress-https", f"127.0.0.1:{ingress_ports[1]}",
+                             "--dns-listen", f"127.0.0.1:{dns_port}"],
                             stdout=log, stderr=subprocess.STDOUT,
                             # every request proves it changed no published object (the server aborts if one did)
                             env=dict(os.environ, CKUBE_CHECK_PUBLISHED="1"))
@@ -187,7 +189,8 @@ def main():
     port = free_port()
     log = open(os.path.join(work, "server.log"), "w")
     ingress_ports = (free_port(), free_port())
-    proc = start_server(args.server, data, port, log, ingress_ports)
+    dns_port = free_port()
+    proc = start_server(args.server, data, port, log, ingress_ports, dns_port)
     token = open(os.path.join(data, "pki", "admin.token")).read().strip()
     node_bin = os.path.join(os.path.dirname(os.path.abspath(args.server)), "ckube-node")
     kubeconfig = os.path.join(data, "admin.kubeconfig")
@@ -199,6 +202,7 @@ def main():
                     M=os.path.join(HERE, "manifests"), CKUBE_SERVER_BIN=os.path.abspath(args.server),
                     CKUBE_NODE_BIN=node_bin, NODES=" ".join(f"sim-{i}" for i in range(SIM_NODES)),
                     INGRESS_HTTP=str(ingress_ports[0]), INGRESS_HTTPS=str(ingress_ports[1]),
+                    DNS_PORT=str(dns_port),
                     KUBECTLS=os.pathsep.join(os.path.abspath(k) for k in args.kubectl))
     cases = sorted(f for f in os.listdir(os.path.join(HERE, "cases")) if f.endswith((".case", ".py")))
     cases = [c for c in cases if re.search(args.filter, c)]
