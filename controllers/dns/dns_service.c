@@ -41,6 +41,17 @@ static json_t *endpoint_ports(int port) {
                    "dns-tcp", "port", port, "protocol", "TCP");
 }
 
+/* The Service as kubeadm's addon makes it, at ip (NULL: allocated). */
+static json_t *new_service(const char *ip, int port) {
+  json_t *svc = json_pack("{s:s,s:s,s:{s:s,s:s,s:{s:s,s:s,s:s},s:{s:s,s:s}},s:{s:o,s:s,s:s}}", "apiVersion", "v1",
+                          "kind", "Service", "metadata", "name", NAME, "namespace", NS, "labels", "k8s-app", "kube-dns",
+                          "kubernetes.io/cluster-service", "true", "kubernetes.io/name", "CoreDNS", "annotations",
+                          "prometheus.io/port", "9153", "prometheus.io/scrape", "true", "spec", "ports",
+                          service_ports(port), "type", "ClusterIP", "sessionAffinity", "None");
+  if (ip) json_object_set_new(json_object_get(svc, "spec"), "clusterIP", json_string(ip));
+  return svc;
+}
+
 static int ensure_service(int port) {
   cobj *cur = ctrl_get("", "v1", "services", NS, NAME);
   json_t *want = service_ports(port);
@@ -63,18 +74,17 @@ static int ensure_service(int port) {
     code = ctrl_update("", "v1", "services", NS, NULL, copy);
     return code < 300 ? 0 : -1;
   }
+  json_decref(want);
   char ip[64];
   if (!service_range_address(10, ip, sizeof ip)) {
     LOGW("kube-dns: the Service range is unknown (no `kubernetes` Service); not creating kube-system/kube-dns");
-    json_decref(want);
     return -1;
   }
-  json_t *svc = json_pack("{s:s,s:s,s:{s:s,s:s,s:{s:s,s:s,s:s},s:{s:s,s:s}},s:{s:s,s:o,s:s,s:s}}", "apiVersion", "v1",
-                          "kind", "Service", "metadata", "name", NAME, "namespace", NS, "labels", "k8s-app", "kube-dns",
-                          "kubernetes.io/cluster-service", "true", "kubernetes.io/name", "CoreDNS", "annotations",
-                          "prometheus.io/port", "9153", "prometheus.io/scrape", "true", "spec", "clusterIP", ip,
-                          "ports", want, "type", "ClusterIP", "sessionAffinity", "None");
-  code = ctrl_create("", "v1", "services", NS, svc);
+  code = ctrl_create("", "v1", "services", NS, new_service(ip, port));
+  if (code == 422) { /* the address is taken (a data directory from before the DNS): any address will do */
+    LOGW("kube-dns: %s is taken, the Service gets another address", ip);
+    code = ctrl_create("", "v1", "services", NS, new_service(NULL, port));
+  }
   return code == 201 ? 0 : -1;
 }
 
