@@ -63,7 +63,11 @@ int dns_start(const char *listen, const char *forward, char *err, size_t errlen)
     fwd = dns_forward_init(forward, listen) > 0;
     if (!fwd) LOGW("dns: no upstream to forward to (%s)", *forward ? forward : "/etc/resolv.conf");
   }
-  if (dns_server_start(listen, fwd, err, errlen) != 0) return -1;
+  sync_zone(ZONE_KEY); /* the listener never answers without a zone */
+  if (dns_server_start(listen, fwd, err, errlen) != 0) {
+    dns_server_swap(NULL);
+    return -1;
+  }
   char ip[64];
   int port = endpoint_address(listen, ip, sizeof ip);
   if (port > 0 && dns_service_ensure(ip, port) != 0) LOGW("dns: kube-system/kube-dns incomplete");
