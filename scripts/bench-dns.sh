@@ -8,7 +8,7 @@
 set -euo pipefail
 SERVER=${1:-build/bin/ckube-server}
 command -v dnsperf >/dev/null || { echo "bench-dns: needs dnsperf (apt-get install dnsperf)" >&2; exit 1; }
-KUBECTL=$(bash "$(dirname "$0")/kubectl-versions.sh" | head -1)
+KUBECTL=$(bash "$(dirname "$0")/kubectl-versions.sh" | sed -n 1p)
 T=$(mktemp -d)
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 API=$(port) DNS=$(port)
