@@ -7,6 +7,7 @@
  * created becomes an overlay (the host's directory untouched), a missing
  * top-level directory is made on the container's tmpfs root. */
 #include "pod_volumes.h"
+#include "pod_dns.h"
 #include "runtime_proc.h"
 #include <dirent.h>
 #include <errno.h>
@@ -576,19 +577,6 @@ static void hosts_file(const vol_ctx *v, char *out, size_t len) {
   }
 }
 
-/* The pod's resolv.conf: the host's nameservers, the cluster's search path (ClusterFirst). */
-static void resolv_file(const vol_ctx *v, char *out, size_t len) {
-  const char *ns = sget(json_object_get(v->pod, "metadata"), "namespace") ?: "default";
-  size_t n = 0;
-  FILE *f = fopen("/etc/resolv.conf", "r");
-  char line[512];
-  while (f && fgets(line, sizeof line, f))
-    if (!strncmp(line, "nameserver", 10) && n < len) n += (size_t)snprintf(out + n, len - n, "%s", line);
-  if (f) fclose(f);
-  if (n < len)
-    snprintf(out + n, len - n, "search %s.svc.cluster.local svc.cluster.local cluster.local\noptions ndots:5\n", ns);
-}
-
 static int write_small(const char *path, const char *text) { return write_file(path, text, strlen(text), 0644); }
 
 rt_mount_plan *vol_plan(const vol_ctx *v, const json_t *ctr, char *why, size_t wlen) {
@@ -653,10 +641,15 @@ rt_mount_plan *vol_plan(const vol_ctx *v, const json_t *ctr, char *why, size_t w
     hosts_file(v, text, sizeof text);
     if (!write_small(path, text)) add_bind(m, path, "/etc/hosts", false);
   }
-  if (!own_resolv && !host_net) {
+  if (!own_resolv) { /* made once per pod, as kubelet does for its sandbox */
     snprintf(path, sizeof path, "%s/resolv.conf", v->pod_dir);
-    resolv_file(v, text, sizeof text);
-    if (!write_small(path, text)) add_bind(m, path, "/etc/resolv.conf", false);
+    if (access(path, F_OK) != 0) {
+      char dns[64];
+      pod_dns_cluster_ip(v->get, v->ctx, dns, sizeof dns);
+      pod_dns_resolv_conf(v->pod, dns, "/etc/resolv.conf", text, sizeof text);
+      write_small(path, text);
+    }
+    if (!access(path, F_OK)) add_bind(m, path, "/etc/resolv.conf", false);
   }
   return m;
 }

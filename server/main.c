@@ -9,6 +9,7 @@
 #include "controllers.h"
 #include "componentstatus.h"
 #include "crd.h"
+#include "dns.h"
 #include "http.h"
 #include "local_node.h"
 #include "ingress.h"
@@ -63,6 +64,10 @@ static void usage(FILE *f) {
           "                       first address is the `kubernetes` Service's)\n"
           "  --loadbalancer-pool CIDR  LoadBalancer addresses when no MetalLB ConfigMap is applied\n"
           "                       (default 127.255.0.0/16; \"none\": Services stay <pending>)\n"
+          "  --dns-listen ADDR:PORT  the cluster DNS (cluster.local, UDP and TCP; default " DNS_DEFAULT_LISTEN ")\n"
+          "                       named by the Service kube-system/kube-dns; --no-dns turns it off\n"
+          "  --dns-forward[=ADDR:PORT]  forward names outside the cluster to /etc/resolv.conf's nameservers\n"
+          "                       (or to ADDR:PORT); by default they are REFUSED\n"
           "  --webroot DIR        the browser console's files (default: webroot/ next to the binary)\n"
           "  -v, --verbose        log every request\n");
 }
@@ -120,6 +125,7 @@ int main(int argc, char **argv) {
   long window = 100000, threads = 512;
   const char *elect = "true";
   const char *ingress_http = NULL, *ingress_https = NULL, *ingress_log = NULL;
+  const char *dns_listen = DNS_DEFAULT_LISTEN, *dns_forward = NULL;
   int lease_duration = 15, renew_deadline = 10, retry_period = 2;
   static const struct option opts[] = {{"data-dir", required_argument, 0, 'd'},
                                        {"listen", required_argument, 0, 'l'},
@@ -135,6 +141,9 @@ int main(int argc, char **argv) {
                                        {"ingress-http", required_argument, 0, 'I'},
                                        {"ingress-https", required_argument, 0, 'S'},
                                        {"ingress-access-log", required_argument, 0, 1001},
+                                       {"dns-listen", required_argument, 0, 'N'},
+                                       {"no-dns", no_argument, 0, 'O'},
+                                       {"dns-forward", optional_argument, 0, 'F'},
                                        {"webroot", required_argument, 0, 'W'},
                                        {"service-cluster-ip-range", required_argument, 0, 'r'},
                                        {"loadbalancer-pool", required_argument, 0, 'B'},
@@ -158,6 +167,9 @@ int main(int argc, char **argv) {
     case 'I': ingress_http = optarg; break;
     case 'S': ingress_https = optarg; break;
     case 1001: ingress_log = optarg; break;
+    case 'N': dns_listen = optarg; break;
+    case 'O': dns_listen = NULL; break;
+    case 'F': dns_forward = optarg ? optarg : ""; break;
     case 'W': webroot_dir = optarg; break;
     case 'r':
       if (service_cidr_set(optarg) != 0) {
@@ -266,6 +278,7 @@ int main(int argc, char **argv) {
   metrics_set_extra(ingress_metrics_write);
   ingress_config ic = {ingress_http, ingress_https, ingress_log};
   if (ingress_start(&ic, err, sizeof err) != 0) LOGE("ingress: %s", err);
+  if (dns_listen && dns_start(dns_listen, dns_forward, err, sizeof err) != 0) LOGE("dns: %s", err);
   LOGI("ckube-server serving the Kubernetes API at %s; kubeconfig: %s", url, pki.kubeconfig);
   if (console) LOGI("console at %s/ (sign in with the token in %s/pki/admin.token)", url, data_dir);
   else LOGW("console not served: no webroot directory next to the binary (--webroot DIR)");
@@ -278,6 +291,7 @@ int main(int argc, char **argv) {
   watch_stop_all();
   cache_wake_all(cc);
   ingress_stop();
+  dns_stop();
   http_stop();
   controllers_shutdown();
   crd_controller_stop();

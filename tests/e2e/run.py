@@ -25,7 +25,8 @@ Variables: $NS (a namespace unique to the case and kubectl), $M (the manifests
 folder), $SERVER, $TOKEN, $CACERT, $KUBECONFIG, $DATA (the worker's server's
 data dir), $CKUBE_SERVER_BIN and $CKUBE_NODE_BIN (the binaries under test),
 $INGRESS_HTTP and $INGRESS_HTTPS (the server's Ingress proxy ports on
-127.0.0.1; its access log is $DATA/ingress-access.log), $CASE_DIR (an empty directory of the case's own, removed after
+127.0.0.1; its access log is $DATA/ingress-access.log), $DNS_PORT (its
+cluster DNS, UDP and TCP on 127.0.0.1), $CASE_DIR (an empty directory of the case's own, removed after
 it), $POD_NET_BASE: real node agents a case starts take their pod ranges
 127.N.0.0/16 (and bridge ckbrN) with N from $POD_NET_BASE to
 $POD_NET_BASE+4; the runner gives each worker its own five within
@@ -51,12 +52,13 @@ def free_port():
 NODE_GRACE_SECONDS = 8
 
 
-def start_server(binary, data, port, log, ingress_ports):
+def start_server(binary, data, port, log, ingress_ports, dns_port):
     proc = subprocess.Popen([binary, "--data-dir", data, "--listen", f"127.0.0.1:{port}", "--no-local-node",
                              "--node-monitor-grace-period", str(NODE_GRACE_SECONDS),
                              "--ingress-http", f"127.0.0.1:{ingress_ports[0]}",
                              "--ingress-https", f"127.0.0.1:{ingress_ports[1]}",
-                             "--ingress-access-log", os.path.join(data, "ingress-access.log")],
+                             "--ingress-access-log", os.path.join(data, "ingress-access.log"),
+                             "--dns-listen", f"127.0.0.1:{dns_port}"],
                             stdout=log, stderr=subprocess.STDOUT,
                             # every request proves it changed no published object (the server aborts if one did)
                             env=dict(os.environ, CKUBE_CHECK_PUBLISHED="1"))
@@ -267,9 +269,10 @@ class Worker:
         os.makedirs(self.dir)
         port = free_port()
         ingress_ports = (free_port(), free_port())
+        dns_port = free_port()
         self.log = open(os.path.join(self.dir, "server.log"), "w")
         self.node_log = open(os.path.join(self.dir, "nodes.log"), "w")
-        self.proc = start_server(args.server, data, port, self.log, ingress_ports)
+        self.proc = start_server(args.server, data, port, self.log, ingress_ports, dns_port)
         token = open(os.path.join(data, "pki", "admin.token")).read().strip()
         node_bin = os.path.join(os.path.dirname(os.path.abspath(args.server)), "ckube-node")
         kubeconfig = os.path.join(data, "admin.kubeconfig")
@@ -280,6 +283,7 @@ class Worker:
                         M=os.path.join(HERE, "manifests"), CKUBE_SERVER_BIN=os.path.abspath(args.server),
                         CKUBE_NODE_BIN=node_bin, NODES=" ".join(f"sim-{i}" for i in range(SIM_NODES)),
                         INGRESS_HTTP=str(ingress_ports[0]), INGRESS_HTTPS=str(ingress_ports[1]),
+                        DNS_PORT=str(dns_port),
                         POD_NET_BASE=str(self.net_base),
                         KUBECTLS=os.pathsep.join(os.path.abspath(k) for k in kubectls))
         self.ready = True

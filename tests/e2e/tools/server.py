@@ -16,8 +16,12 @@ def free_port():
 
 def start(data, port, args=(), log=None):
     """A server on 127.0.0.1:port over data (more command-line args in args,
-    output to the file log), once /readyz answers ok (90 s at most)."""
+    output to the file log), once /readyz answers ok (90 s at most). Its
+    cluster DNS gets a free port unless args say otherwise, so that servers
+    running side by side do not compete for the default one."""
     out = log or subprocess.DEVNULL
+    if not any(a.startswith(("--dns-listen", "--no-dns")) for a in args):
+        args = [*args, "--dns-listen", f"127.0.0.1:{free_port()}"]
     p = subprocess.Popen([BIN, "--data-dir", data, "--listen", f"127.0.0.1:{port}", "--no-local-node", *args],
                          stdout=out, stderr=out)
     deadline = time.time() + 90  # generous: a loaded machine starts slowly
