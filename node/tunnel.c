@@ -221,6 +221,7 @@ static void *serve(void *arg) {
   if (!a->c) LOGW("tunnel: cannot answer %s: %s", jstr(a->req, "id"), err);
   else if (!strcmp(jstr(a->req, "kind"), "log")) serve_log(a);
   else if (!strcmp(jstr(a->req, "kind"), "exec")) tunnel_exec(a);
+  else if (!strcmp(jstr(a->req, "kind"), "portforward")) tunnel_forward(a);
   else if (!strcmp(jstr(a->req, "kind"), "attach")) {
     /* the container's output from now on, until it stops (stdin is not kept by the runtime) */
     json_object_set_new(a->req, "follow", json_true());
