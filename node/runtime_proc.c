@@ -237,6 +237,18 @@ static int exec_result(const rt_spawn_req *r, pid_t pid, int status_rd, char *er
   return -1;
 }
 
+/* The container's stdin: its FIFO (opened read-write, so that opening
+ * never blocks and the reader never sees EOF between attaches), else /dev/null. */
+static int open_stdin(const rt_spawn_req *r) {
+  if (r->stdin_path) {
+    unlink(r->stdin_path);
+    int fd = mkfifo(r->stdin_path, 0600) == 0 ? open(r->stdin_path, O_RDWR | O_CLOEXEC) : -1;
+    if (fd >= 0) return fd;
+    LOGW("container stdin %s: %s", r->stdin_path, strerror(errno));
+  }
+  return open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
 static pid_t spawn_captured(const rt_spawn_req *r, const char *exe, char *err, size_t errlen) {
   int status[2];
   if (pipe2(status, O_CLOEXEC)) {
@@ -283,7 +295,7 @@ pid_t rt_spawn(const rt_spawn_req *r, char *err, size_t errlen) {
     fclose(log);
     return -1;
   }
-  int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  int devnull = open_stdin(r);
   pid_t pid = fork();
   if (pid == 0) child(r, exe, devnull, out[1], errp[1], status[1]);
   close(out[1]);

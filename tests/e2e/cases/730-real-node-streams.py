@@ -3,7 +3,8 @@
 given (kubectl 1.20 speaks SPDY/3.1 for all of them; the newest kubectl
 WebSocket for exec, and SPDY for port-forward once its WebSocket attempt is
 refused): exec with stdout, stderr and exit codes; exec -i (stdin to EOF);
-exec -it on a pseudo-terminal with the terminal's size; kubectl cp both
+exec -it on a pseudo-terminal with the terminal's size; kubectl run -i
+(attach with stdin into the container's stdin); kubectl cp both
 ways (exec + tar); port-forward of two ports of one pod, sequential and
 concurrent connections, then the error kubectl prints for a port nothing
 listens on. Only 127.0.0.1 is contacted (kubectl's local ports).
@@ -104,6 +105,15 @@ def check_exec(k, kv):
     assert "33 101" in out and "typed-42" in out and code == 5, (kv, out, code)
 
 
+def check_attach_stdin(k, kv, n):
+    """kubectl run -i: the pod gets spec.stdin, kubectl attaches and sends its stdin into the container."""
+    name = f"reader-{n}"
+    r = run(k, "run", name, "-i", "--image=busybox", "--restart=Never",
+            f'--overrides={{"apiVersion":"v1","spec":{{"nodeName":"{NODE}"}}}}', "--", "sh", "-c",
+            "read l; echo got-$l", input="world\n")
+    assert "got-world" in r.stdout and r.returncode == 0, (kv, r.stdout, r.stderr)
+
+
 def check_cp(k, kv, tmp):
     data = bytes(random.getrandbits(8) for _ in range(300_000))
     src, back = os.path.join(tmp, f"src-{kv}.bin"), os.path.join(tmp, f"back-{kv}.bin")
@@ -169,6 +179,7 @@ def main():
                     ver = json.loads(subprocess.run([k, "version", "--client", "-o", "json"], capture_output=True,
                                                     text=True).stdout)["clientVersion"]["gitVersion"]
                     check_exec(k, ver)
+                    check_attach_stdin(k, ver, ver.split(".")[1])
                     check_cp(k, ver, tmp)
                     check_port_forward(k, ver, "echo")
             finally:
