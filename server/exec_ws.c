@@ -11,6 +11,7 @@
 #include "log.h"
 #include "node_tunnel.h"
 #include "pod_stream.h"
+#include "spdy_session.h"
 #include <civetweb.h>
 #include "civetweb_raw.h"
 #include <pthread.h>
@@ -26,10 +27,12 @@ typedef struct {
   treq *req;
   pthread_t relay;
   bool relay_started;
+  spdy_session *tunnel; /* port-forward tunnelled in WebSocket: the SPDY session does the rest */
 } session;
 
-static const char *protocols[] = {"v5.channel.k8s.io", "v4.channel.k8s.io"};
-static struct mg_websocket_subprotocols subprotocols = {2, protocols};
+#define SPDY_TUNNEL "SPDY/3.1+portforward.k8s.io"
+static const char *protocols[] = {"v5.channel.k8s.io", "v4.channel.k8s.io", SPDY_TUNNEL};
+static struct mg_websocket_subprotocols subprotocols = {3, protocols};
 
 static void send_frame(struct mg_connection *conn, int channel, const char *data, size_t len) {
   char *buf = malloc(len + 1);
@@ -82,12 +85,24 @@ static int refuse(const struct mg_connection *c, json_t *status) {
 static int on_connect(const struct mg_connection *conn, void *cb) {
   const struct mg_request_info *ri = mg_get_request_info(conn);
   char ns[256], pod[256], kind[16];
-  if (!pod_stream_path(ri->local_uri, ns, pod, kind) || !strcmp(kind, "portforward")) /* kubectl: SPDY then */
+  const char *sub = ri->acceptedWebSocketSubprotocol;
+  bool tunnelled = pod_stream_path(ri->local_uri, ns, pod, kind) && !strcmp(kind, "portforward");
+  if (!pod_stream_path(ri->local_uri, ns, pod, kind) || (tunnelled && (!sub || strcmp(sub, SPDY_TUNNEL))))
     return refuse(conn, pod_stream_failure("BadRequest", 400, "this resource is not served over WebSocket"));
   json_t *user = http_connection_user((struct mg_connection *)conn);
   if (!user) return refuse(conn, pod_stream_failure("Unauthorized", 401, "Unauthorized"));
   json_decref(user);
   session *s = calloc(1, sizeof *s);
+  if (tunnelled) {
+    json_t *status = NULL;
+    s->tunnel = spdy_ws_open((struct mg_connection *)conn, ns, pod, ri->query_string, &status);
+    if (!s->tunnel) {
+      free(s);
+      return refuse(conn, status);
+    }
+    mg_set_user_connection_data(conn, s);
+    return 0;
+  }
   s->line = pod_stream_request(ns, pod, kind, ri->query_string, s->node, sizeof s->node, &s->early);
   mg_set_user_connection_data(conn, s);
   return 0;
@@ -95,7 +110,7 @@ static int on_connect(const struct mg_connection *conn, void *cb) {
 
 static void on_ready(struct mg_connection *conn, void *cb) {
   session *s = mg_get_user_connection_data(conn);
-  if (!s) return;
+  if (!s || s->tunnel) return;
   s->conn = conn;
   json_t *st = s->early;
   s->early = NULL;
@@ -115,6 +130,7 @@ static int on_data(struct mg_connection *conn, int bits, char *data, size_t len,
   session *s = mg_get_user_connection_data(conn);
   int opcode = bits & 0xf;
   if (opcode == MG_WEBSOCKET_OPCODE_CONNECTION_CLOSE) return 0;
+  if (s && s->tunnel) return opcode != MG_WEBSOCKET_OPCODE_BINARY || spdy_ws_data(s->tunnel, data, len);
   if (!s || !s->req || (opcode != MG_WEBSOCKET_OPCODE_BINARY && opcode != MG_WEBSOCKET_OPCODE_TEXT) || len < 1) return 1;
   int channel = (unsigned char)data[0];
   if (channel == 255) node_tunnel_input(s->req, 0, NULL, 0, len < 2 || data[1] == 0);
@@ -125,6 +141,7 @@ static int on_data(struct mg_connection *conn, int bits, char *data, size_t len,
 static void on_close(const struct mg_connection *conn, void *cb) {
   session *s = mg_get_user_connection_data(conn);
   if (!s) return;
+  if (s->tunnel) spdy_ws_close(s->tunnel);
   if (s->req) node_tunnel_cancel(s->req); /* the client left: the node ends the command */
   if (s->relay_started) pthread_join(s->relay, NULL);
   if (s->req) node_tunnel_release(s->req);

@@ -43,11 +43,11 @@ typedef struct outframe {
   struct outframe *next;
 } outframe;
 
-struct session;
+struct spdy_session;
 
 /* One node request: the exec/attach, or one port-forward connection. */
 typedef struct relay {
-  struct session *s;
+  struct spdy_session *s;
   treq *req;
   json_t *line;
   uint32_t error_id, data_id; /* port-forward */
@@ -66,8 +66,11 @@ typedef struct sstream {
   struct sstream *next;
 } sstream;
 
-typedef struct session {
+typedef struct spdy_session {
   struct mg_connection *conn;
+  bool ws; /* tunnelled in WebSocket messages (written at once, CivetWeb locks the connection) */
+  uint8_t *in; /* bytes read, not yet a whole frame */
+  size_t in_cap, in_len;
   spdy_zlib *zin, *zout;
   pthread_mutex_t mu;
   pthread_cond_t cv;
@@ -86,10 +89,28 @@ typedef struct session {
   time_t created;
 } session;
 
+static void mark_broken(session *s) {
+  pthread_mutex_lock(&s->mu);
+  s->broken = true;
+  pthread_cond_broadcast(&s->cv);
+  pthread_mutex_unlock(&s->mu);
+}
+
+/* Wakes the worker of a raw connection (a full pipe already does). */
+static void wake(session *s) {
+  if (!s->ws && write(s->wake[1], "w", 1) < 0) {
+  }
+}
+
 /* Queues a frame (taken) of *len bytes for the worker to write (a pointer,
  * so that a builder's call can fill it in the same argument list). */
 static void send_frame(session *s, uint8_t *frame, const size_t *lenp) {
   size_t len = *lenp;
+  if (s->ws) {
+    if (mg_websocket_write(s->conn, MG_WEBSOCKET_OPCODE_BINARY, (const char *)frame, len) <= 0) mark_broken(s);
+    free(frame);
+    return;
+  }
   outframe *o = malloc(sizeof *o);
   *o = (outframe){frame, len, NULL};
   pthread_mutex_lock(&s->mu);
@@ -105,8 +126,7 @@ static void send_frame(session *s, uint8_t *frame, const size_t *lenp) {
   s->tail = o;
   s->queued += len;
   pthread_mutex_unlock(&s->mu);
-  if (write(s->wake[1], "w", 1) < 0) {
-  } /* a full pipe already wakes the worker */
+  wake(s);
 }
 
 static void send_data(session *s, uint32_t id, uint8_t flags, const void *data, size_t len) {
@@ -138,13 +158,6 @@ static bool flush_out(session *s) {
     o = next;
   }
   return ok;
-}
-
-static void mark_broken(session *s) {
-  pthread_mutex_lock(&s->mu);
-  s->broken = true;
-  pthread_cond_broadcast(&s->cv);
-  pthread_mutex_unlock(&s->mu);
 }
 
 /* The remotecommand error stream: a Status (v4), its message (v1-v3), nothing for v1-v3 success. */
@@ -179,8 +192,7 @@ static void *exec_relay(void *arg) {
   free(message);
   atomic_store(&r->done, true);
   atomic_store(&s->finished, true);
-  if (write(s->wake[1], "d", 1) < 0) {
-  }
+  wake(s);
   return NULL;
 }
 
@@ -206,8 +218,7 @@ static void *forward_relay(void *arg) {
   send_data(s, r->data_id, SPDY_FLAG_FIN, NULL, 0);
   send_data(s, r->error_id, SPDY_FLAG_FIN, NULL, 0);
   atomic_store(&r->done, true);
-  if (write(s->wake[1], "d", 1) < 0) {
-  }
+  wake(s);
   return NULL;
 }
 
@@ -365,15 +376,39 @@ static bool on_frame(session *s, const spdy_frame *f) {
   return true;
 }
 
-/* The worker's loop: frames in, queued frames out, until the client leaves,
- * an exec ended (plus a short linger for the client to close first), or a
- * stream set never completed. */
+/* Appends bytes from the client and handles the whole frames; false when
+ * the session is over (GOAWAY, or a malformed or oversized frame). */
+static bool feed(session *s, const void *data, size_t len) {
+  if (s->in_cap - s->in_len < len) {
+    while (s->in_cap - s->in_len < len) s->in_cap = s->in_cap ? s->in_cap * 2 : 65536;
+    s->in = realloc(s->in, s->in_cap);
+  }
+  memcpy(s->in + s->in_len, data, len);
+  s->in_len += len;
+  for (;;) {
+    spdy_frame f;
+    long used = spdy_parse(s->in, s->in_len, &f);
+    size_t announced = s->in_len >= SPDY_HEAD_LEN ? (size_t)s->in[5] << 16 | (size_t)s->in[6] << 8 | s->in[7] : 0;
+    if (used < 0 || announced > MAX_FRAME) {
+      size_t n;
+      send_frame(s, spdy_goaway(0, 1, &n), &n);
+      return false;
+    }
+    if (used == 0) return true;
+    bool open = on_frame(s, &f);
+    memmove(s->in, s->in + used, s->in_len - (size_t)used);
+    s->in_len -= (size_t)used;
+    if (!open) return false;
+  }
+}
+
+/* The worker's loop on a raw connection: frames in, queued frames out,
+ * until the client leaves, an exec ended (plus a short linger for the
+ * client to close first), or a stream set never completed. */
 static void run(session *s) {
-  size_t cap = 65536, have = 0;
-  uint8_t *in = malloc(cap);
   time_t finished_at = 0;
-  bool open = true;
-  while (open) {
+  char buf[65536];
+  for (;;) {
     reap_relays(s);
     if (!flush_out(s)) break;
     time_t now = time(NULL);
@@ -390,32 +425,13 @@ static void run(session *s) {
       }
     }
     if (!fds[0].revents && mg_raw_pending(s->conn) <= 0) continue;
-    if (cap - have < 4096) {
-      cap *= 2;
-      in = realloc(in, cap);
-    }
-    int got = mg_raw_read(s->conn, in + have, cap - have, 0);
+    int got = mg_raw_read(s->conn, buf, sizeof buf, 0);
     if (got < 0) break;
-    have += (size_t)got;
-    for (;;) {
-      spdy_frame f;
-      long used = spdy_parse(in, have, &f);
-      size_t announced = have >= SPDY_HEAD_LEN ? (size_t)in[5] << 16 | (size_t)in[6] << 8 | in[7] : 0;
-      if (used < 0 || announced > MAX_FRAME) {
-        size_t n;
-        send_frame(s, spdy_goaway(0, 1, &n), &n);
-        flush_out(s);
-        open = false;
-        break;
-      }
-      if (used == 0) break;
-      if (!on_frame(s, &f)) open = false;
-      memmove(in, in + used, have - (size_t)used);
-      have -= (size_t)used;
-      if (!open) break;
+    if (!feed(s, buf, (size_t)got)) {
+      flush_out(s);
+      break;
     }
   }
-  free(in);
   mark_broken(s);
 }
 
@@ -449,6 +465,58 @@ static int streams_expected(const json_t *line, const char *protocol) {
   return n;
 }
 
+/* A session for ns/pod's kind (the node request from query), or NULL with
+ * *status, the Status that refuses it before the upgrade as
+ * kube-apiserver does (pod missing or unscheduled, no call-home tunnel). */
+static session *session_new(struct mg_connection *conn, const char *ns, const char *pod, const char *kind,
+                            const char *query, const char *protocol, bool ws, json_t **status) {
+  session *s = calloc(1, sizeof *s);
+  s->line = pod_stream_request(ns, pod, kind, query, s->node, sizeof s->node, status);
+  if (!*status && !node_tunnel_connected(s->node)) *status = pod_stream_no_tunnel(s->node);
+  if (*status) {
+    json_decref(s->line);
+    free(s);
+    return NULL;
+  }
+  s->conn = conn;
+  s->ws = ws;
+  s->portforward = !strcmp(kind, "portforward");
+  snprintf(s->protocol, sizeof s->protocol, "%s", protocol);
+  s->expected = s->portforward ? 0 : streams_expected(s->line, protocol);
+  s->created = time(NULL);
+  s->zin = spdy_zlib_new(false);
+  s->zout = spdy_zlib_new(true);
+  pthread_mutex_init(&s->mu, NULL);
+  pthread_cond_init(&s->cv, NULL);
+  s->wake[0] = s->wake[1] = -1;
+  if (!ws && pipe2(s->wake, O_NONBLOCK | O_CLOEXEC) != 0) s->wake[0] = s->wake[1] = -1;
+  LOGD("spdy: %s of %s/%s (%s%s) through node %s", kind, ns, pod, protocol, ws ? " in WebSocket" : "", s->node);
+  return s;
+}
+
+/* Ends the relays (their node requests cancelled) and frees the session. */
+static void session_free(session *s) {
+  mark_broken(s);
+  while (s->relays) {
+    relay *r = s->relays;
+    s->relays = r->next;
+    end_relay(r);
+  }
+  flush_out(s); /* frees what the relays queued last */
+  for (sstream *x = s->streams, *next; x; x = next) {
+    next = x->next;
+    free(x);
+  }
+  json_decref(s->line);
+  spdy_zlib_free(s->zin);
+  spdy_zlib_free(s->zout);
+  if (s->wake[0] >= 0) close(s->wake[0]), close(s->wake[1]);
+  pthread_mutex_destroy(&s->mu);
+  pthread_cond_destroy(&s->cv);
+  free(s->in);
+  free(s);
+}
+
 bool spdy_session_handle(http_req *rq) {
   const char *upgrade = mg_get_header(rq->conn, "Upgrade");
   char ns[256], pod[256], kind[16];
@@ -466,54 +534,31 @@ bool spdy_session_handle(http_req *rq) {
     http_send_status(rq, pod_stream_failure("Forbidden", 403, msg));
     return true;
   }
-  session *s = calloc(1, sizeof *s);
   json_t *st = NULL;
-  s->line = pod_stream_request(ns, pod, kind, rq->query, s->node, sizeof s->node, &st);
-  if (st) { /* refused before the upgrade, as kube-apiserver does */
+  session *s = session_new(rq->conn, ns, pod, kind, rq->query, protocol, false, &st);
+  if (!s) {
     http_send_status(rq, st);
-    free(s);
     return true;
   }
-  if (!node_tunnel_connected(s->node)) {
-    http_send_status(rq, pod_stream_no_tunnel(s->node));
-    json_decref(s->line);
-    free(s);
-    return true;
-  }
-  s->conn = rq->conn;
-  s->portforward = portforward;
-  snprintf(s->protocol, sizeof s->protocol, "%s", protocol);
-  s->expected = portforward ? 0 : streams_expected(s->line, protocol);
-  s->created = time(NULL);
-  s->zin = spdy_zlib_new(false);
-  s->zout = spdy_zlib_new(true);
-  pthread_mutex_init(&s->mu, NULL);
-  pthread_cond_init(&s->cv, NULL);
-  if (pipe2(s->wake, O_NONBLOCK | O_CLOEXEC) != 0) s->wake[0] = s->wake[1] = -1;
   mg_raw_take_over(rq->conn, 101);
   rq->code = 101;
   mg_printf(rq->conn,
             "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\n"
             "X-Stream-Protocol-Version: %s\r\n\r\n",
             protocol);
-  LOGD("spdy: %s of %s/%s (%s) through node %s", kind, ns, pod, protocol, s->node);
   if (s->wake[0] >= 0) run(s);
-  while (s->relays) {
-    relay *r = s->relays;
-    s->relays = r->next;
-    end_relay(r);
-  }
-  flush_out(s); /* frees what the relays queued last */
-  for (sstream *x = s->streams, *next; x; x = next) {
-    next = x->next;
-    free(x);
-  }
-  json_decref(s->line);
-  spdy_zlib_free(s->zin);
-  spdy_zlib_free(s->zout);
-  if (s->wake[0] >= 0) close(s->wake[0]), close(s->wake[1]);
-  pthread_mutex_destroy(&s->mu);
-  pthread_cond_destroy(&s->cv);
-  free(s);
+  session_free(s);
   return true;
 }
+
+spdy_session *spdy_ws_open(struct mg_connection *conn, const char *ns, const char *pod, const char *query,
+                           json_t **status) {
+  return session_new(conn, ns, pod, "portforward", query, "portforward.k8s.io", true, status);
+}
+
+bool spdy_ws_data(spdy_session *s, const char *data, size_t len) {
+  reap_relays(s);
+  return feed(s, data, len);
+}
+
+void spdy_ws_close(spdy_session *s) { session_free(s); }
