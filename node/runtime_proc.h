@@ -48,6 +48,8 @@ typedef struct {
   const char *join_root;
   const char *stdin_path; /* spec.stdin: a FIFO made here as the container's stdin, which kubectl attach
                              writes to (the container holds both ends: it never reads EOF); NULL: /dev/null */
+  int tty;                /* spec.tty: stdin, stdout and stderr are a pseudo-terminal whose output is logged as
+                             stdout; the stdin FIFO is then read by the log thread into the terminal */
 } rt_spawn_req;
 
 /* The upper and work directories of the overlay of top i under root

@@ -4,7 +4,8 @@ given (kubectl 1.20 speaks SPDY/3.1 for all of them; the newest kubectl
 WebSocket for exec, and SPDY/3.1 tunnelled in WebSocket for port-forward,
 or plain SPDY with PORT_FORWARD_WEBSOCKETS=false): exec with stdout, stderr and exit codes; exec -i (stdin to EOF);
 exec -it on a pseudo-terminal with the terminal's size; kubectl run -i
-(attach with stdin into the container's stdin); kubectl cp both
+(attach with stdin into the container's stdin) and run -it --rm (a tty
+container, resized and typed into through attach); kubectl cp both
 ways (exec + tar); port-forward of two ports of one pod, sequential and
 concurrent connections, then the error kubectl prints for a port nothing
 listens on. Only 127.0.0.1 is contacted (kubectl's local ports).
@@ -34,15 +35,17 @@ def free_port():
     return p
 
 
-def on_terminal(argv, keys, rows=33, cols=101, secs=20):
-    """Runs argv on a pseudo-terminal of rows x cols, types keys; (output, exit code)."""
+def on_terminal(argv, keys, rows=33, cols=101, secs=20, wait_for=None):
+    """Runs argv on a pseudo-terminal of rows x cols, types keys (after 1.5 s, or once wait_for was
+    printed); (output, exit code)."""
     pid, fd = pty.fork()
     if pid == 0:
         os.execvp(argv[0], argv)
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
     out, typed, t0 = b"", False, time.time()
     while time.time() - t0 < secs:
-        if not typed and time.time() - t0 > 1.5:
+        if not typed and (wait_for in out if wait_for else time.time() - t0 > 1.5):
+            time.sleep(1 if wait_for else 0)  # kubectl prints that line just before it attaches
             os.write(fd, keys)
             typed = True
         r, _, _ = select.select([fd], [], [], 0.3)
@@ -114,15 +117,23 @@ def check_attach_stdin(k, kv, n):
     assert "got-world" in r.stdout and r.returncode == 0, (kv, r.stdout, r.stderr)
 
 
+def check_run_tty(k, kv, n):
+    """kubectl run -it --rm: a tty container (a pseudo-terminal sized by the client) driven by attach."""
+    out, code = on_terminal([k, "-n", NS, "run", f"tty-{n}", "-it", "--rm", "--restart=Never", "--image=busybox",
+                             f'--overrides={{"apiVersion":"v1","spec":{{"nodeName":"{NODE}"}}}}', "--", "sh"],
+                            b"stty size; echo typed-$((6*7)); exit 5\r", secs=30, wait_for=b"If you don't see a command prompt")
+    assert "33 101" in out and "typed-42" in out and code == 5, (kv, out, code)
+
+
 def check_cp(k, kv, tmp):
     data = bytes(random.getrandbits(8) for _ in range(300_000))
     src, back = os.path.join(tmp, f"src-{kv}.bin"), os.path.join(tmp, f"back-{kv}.bin")
     open(src, "wb").write(data)
-    r = run(k, "cp", src, f"web:/tmp/{NS}-cp-{kv}.bin")
+    r = run(k, "cp", src, f"web:/srv/cp-{kv}.bin")
     assert r.returncode == 0, (kv, r.stderr)
-    r = run(k, "exec", "web", "--", "wc", "-c", f"/tmp/{NS}-cp-{kv}.bin")
+    r = run(k, "exec", "web", "--", "wc", "-c", f"/srv/cp-{kv}.bin")
     assert r.stdout.split()[0] == "300000", (kv, r.stdout, r.stderr)
-    r = run(k, "cp", f"web:/tmp/{NS}-cp-{kv}.bin", back)
+    r = run(k, "cp", f"web:/srv/cp-{kv}.bin", back)
     assert r.returncode == 0 and open(back, "rb").read() == data, (kv, r.stderr)
 
 
@@ -166,10 +177,13 @@ def main():
                                       stderr=subprocess.DEVNULL)
             try:
                 web = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web"},
-                       "spec": {"nodeName": NODE, "containers": [{"name": "web", "image": "busybox", "command": [
-                           "sh", "-c", f"mkdir -p /tmp/{NS}-a /tmp/{NS}-b && echo A > /tmp/{NS}-a/index.html && "
-                           f"echo B > /tmp/{NS}-b/index.html && httpd -p 8080 -h /tmp/{NS}-a && "
-                           f"exec httpd -f -p 8081 -h /tmp/{NS}-b"]}]}}
+                       "spec": {"nodeName": NODE, "volumes": [{"name": "srv", "emptyDir": {}}],
+                                "containers": [{"name": "web", "image": "busybox",
+                                                "volumeMounts": [{"name": "srv", "mountPath": "/srv"}],
+                                                "command": ["sh", "-c",
+                                                            "mkdir -p /srv/a /srv/b && echo A > /srv/a/index.html && "
+                                                            "echo B > /srv/b/index.html && httpd -p 8080 -h /srv/a && "
+                                                            "exec httpd -f -p 8081 -h /srv/b"]}]}}
                 echo = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "echo"},
                         "spec": {"nodeName": NODE, "containers": [{"name": "echo", "image": "sysnet4admin/echo-hname"}]}}
                 for doc in (web, echo):
@@ -182,6 +196,7 @@ def main():
                                                     text=True).stdout)["clientVersion"]["gitVersion"]
                     check_exec(k, ver)
                     check_attach_stdin(k, ver, ver.split(".")[1])
+                    check_run_tty(k, ver, ver.split(".")[1])
                     check_cp(k, ver, tmp)
                     check_port_forward(k, ver, "echo")
             finally:
