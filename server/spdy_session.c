@@ -247,7 +247,8 @@ static void end_relay(relay *r) {
   free(r);
 }
 
-/* Joins the port-forward relays that are done (their streams forget them). */
+/* Joins the port-forward relays that are done and forgets their streams
+ * (a later frame on one of them is ignored). */
 static void reap_relays(session *s) {
   for (relay **p = &s->relays; *p;) {
     relay *r = *p;
@@ -256,8 +257,15 @@ static void reap_relays(session *s) {
       continue;
     }
     *p = r->next;
-    for (sstream *st = s->streams; st; st = st->next)
-      if (st->r == r) st->r = NULL;
+    for (sstream **q = &s->streams; *q;) { /* the pair's streams go with it */
+      sstream *st = *q;
+      if (st->r != r) {
+        q = &st->next;
+        continue;
+      }
+      *q = st->next;
+      free(st);
+    }
     end_relay(r);
   }
 }
