@@ -20,6 +20,8 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #define MAX_BODY (64u << 20)
 #define CALL_TIMEOUT_MS 60000
@@ -173,6 +175,8 @@ static int connect_tls(https_client *c) {
     mbedtls_net_free(&c->net);
     return -1;
   }
+  int one = 1; /* a request's head and body are separate writes: without this, Nagle holds the body for the server's delayed ACK (40 ms) */
+  setsockopt(c->net.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   mbedtls_ssl_set_bio(&c->ssl, &c->net, mbedtls_net_send, NULL, mbedtls_net_recv_timeout);
   int r;
   while ((r = mbedtls_ssl_handshake(&c->ssl)) != 0) {

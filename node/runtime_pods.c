@@ -451,8 +451,11 @@ static void start_container(rt_pods *p, rpod *rp, rt_ctr *c, long long now) {
   if (!av.argv) snprintf(err, sizeof err, "no command specified");
   else {
     int nsfd = rp->netns ? podnet_open(rp->st.ip) : -1;
+    char stdin_path[2400];
+    snprintf(stdin_path, sizeof stdin_path, "%s/containers/%s/stdin", rp->dir, c->name);
     rt_spawn_req req = {av.argv, env, applets, sget(expanded, "workingDir"), pod_name, log_path, pp, nsfd, 0, plan,
-                        0, NULL};
+                        0, NULL, json_is_true(json_object_get(sc, "stdin")) ? stdin_path : NULL,
+                        json_is_true(json_object_get(sc, "tty"))};
     pid = rt_spawn(&req, err, sizeof err);
     if (nsfd >= 0) close(nsfd);
   }
@@ -599,7 +602,7 @@ static pid_t prestop(rt_pods *p, rpod *rp, rt_ctr *c) {
   int nsfd = rp->netns ? podnet_open(rp->st.ip) : -1;
   int mntfd = c->rootfs[0] ? rt_open_mount_ns(c->pid) : -1;
   rt_spawn_req req = {argv, c->env ? c->env : default_env, c->applets[0] ? c->applets : NULL, sget(sc, "workingDir"),
-                      meta(rp->pod, "name"), log_path, NULL, nsfd, 0, NULL, mntfd, c->rootfs};
+                      meta(rp->pod, "name"), log_path, NULL, nsfd, 0, NULL, mntfd, c->rootfs, NULL, 0};
   pid_t pid = rt_spawn(&req, err, sizeof err);
   if (nsfd >= 0) close(nsfd);
   if (mntfd >= 0) close(mntfd);

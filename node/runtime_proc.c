@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pty.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -86,6 +88,7 @@ static int resolve(const char *name, const char *applets, const char *path, char
 typedef struct {
   int fd[2];
   FILE *log;
+  int input, terminal; /* a tty container: its stdin FIFO, copied into the terminal's master (or -1) */
 } pump;
 
 static void log_record(FILE *f, const char *stream, const char *text, size_t n, char tag) {
@@ -104,12 +107,18 @@ static void *pump_main(void *arg) {
   static const char *const names[2] = {"stdout", "stderr"};
   char *buf[2] = {malloc(LOG_LINE_MAX), malloc(LOG_LINE_MAX)};
   size_t have[2] = {0, 0};
-  int open_fds = 2;
+  int open_fds = (p->fd[0] >= 0) + (p->fd[1] >= 0);
   while (open_fds) {
-    struct pollfd pf[2] = {{p->fd[0], POLLIN, 0}, {p->fd[1], POLLIN, 0}};
-    if (poll(pf, 2, -1) < 0) {
+    struct pollfd pf[3] = {{p->fd[0], POLLIN, 0}, {p->fd[1], POLLIN, 0}, {p->input, POLLIN, 0}};
+    if (poll(pf, 3, -1) < 0) {
       if (errno == EINTR) continue;
       break;
+    }
+    if (pf[2].revents & POLLIN) { /* typed into an attached terminal */
+      char in[4096];
+      ssize_t n = read(p->input, in, sizeof in);
+      if (n > 0 && write(p->terminal, in, (size_t)n) < 0) {
+      }
     }
     for (int s = 0; s < 2; s++) {
       if (p->fd[s] < 0 || !(pf[s].revents & (POLLIN | POLLHUP | POLLERR))) continue;
@@ -139,6 +148,7 @@ static void *pump_main(void *arg) {
     fflush(p->log);
   }
   fclose(p->log);
+  if (p->input >= 0) close(p->input);
   free(buf[0]);
   free(buf[1]);
   free(p);
@@ -218,6 +228,7 @@ static void child(const rt_spawn_req *r, const char *exe, int in, int out, int e
   dup2(in, 0);
   dup2(out, 1);
   dup2(errfd, 2);
+  if (r->tty && isatty(0)) ioctl(0, TIOCSCTTY, 0);
   if (!e && r->workdir && *r->workdir && chdir(r->workdir)) e = errno;
   if (!e) execve(exe, r->argv, r->envp);
   if (!e) e = errno;
@@ -235,6 +246,18 @@ static int exec_result(const rt_spawn_req *r, pid_t pid, int status_rd, char *er
   snprintf(err, errlen, "%s \"%s\": %s", r->workdir && *r->workdir ? "chdir to cwd" : "exec", r->argv[0],
            strerror(child_errno));
   return -1;
+}
+
+/* The container's stdin: its FIFO (opened read-write, so that opening
+ * never blocks and the reader never sees EOF between attaches), else /dev/null. */
+static int open_stdin(const rt_spawn_req *r) {
+  if (r->stdin_path) {
+    unlink(r->stdin_path);
+    int fd = mkfifo(r->stdin_path, 0600) == 0 ? open(r->stdin_path, O_RDWR | O_CLOEXEC) : -1;
+    if (fd >= 0) return fd;
+    LOGW("container stdin %s: %s", r->stdin_path, strerror(errno));
+  }
+  return open("/dev/null", O_RDONLY | O_CLOEXEC);
 }
 
 static pid_t spawn_captured(const rt_spawn_req *r, const char *exe, char *err, size_t errlen) {
@@ -283,13 +306,25 @@ pid_t rt_spawn(const rt_spawn_req *r, char *err, size_t errlen) {
     fclose(log);
     return -1;
   }
-  int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  int devnull = open_stdin(r), master = -1, slave = -1;
+  if (r->tty && openpty(&master, &slave, NULL, NULL, NULL) == 0) {
+    fcntl(master, F_SETFD, FD_CLOEXEC);
+    fcntl(slave, F_SETFD, FD_CLOEXEC);
+  }
   pid_t pid = fork();
+  if (pid == 0 && slave >= 0) child(r, exe, slave, slave, slave, status[1]);
   if (pid == 0) child(r, exe, devnull, out[1], errp[1], status[1]);
   close(out[1]);
   close(errp[1]);
   close(status[1]);
-  close(devnull);
+  if (slave >= 0) { /* the terminal's output is the log; the stdin FIFO feeds it */
+    close(slave);
+    close(out[0]);
+    close(errp[0]);
+    out[0] = master, errp[0] = -1;
+  }
+  int input = master >= 0 && r->stdin_path ? devnull : -1;
+  if (input < 0) close(devnull);
   if (pid < 0) {
     snprintf(err, errlen, "fork: %s", strerror(errno));
     close(out[0]);
@@ -300,7 +335,8 @@ pid_t rt_spawn(const rt_spawn_req *r, char *err, size_t errlen) {
   }
   if (exec_result(r, pid, status[0], err, errlen)) {
     close(out[0]);
-    close(errp[0]);
+    if (errp[0] >= 0) close(errp[0]);
+    if (input >= 0) close(input);
     fclose(log);
     return -1;
   }
@@ -315,6 +351,8 @@ pid_t rt_spawn(const rt_spawn_req *r, char *err, size_t errlen) {
   p->fd[0] = out[0];
   p->fd[1] = errp[0];
   p->log = log;
+  p->input = input;
+  p->terminal = master;
   pthread_t t;
   pthread_attr_t attr;
   pthread_attr_init(&attr);
@@ -323,7 +361,8 @@ pid_t rt_spawn(const rt_spawn_req *r, char *err, size_t errlen) {
   if (pthread_create(&t, &attr, pump_main, p)) {
     LOGW("no log thread for pid %d", (int)pid);
     close(out[0]);
-    close(errp[0]);
+    if (errp[0] >= 0) close(errp[0]);
+    if (input >= 0) close(input);
     fclose(log);
     free(p);
   }

@@ -46,6 +46,10 @@ typedef struct {
   const rt_mount_plan *mounts; /* a mount namespace of its own, or NULL: the host's */
   int join_mnt_fd;        /* > 0: join this mount namespace (a running container's) and chroot to join_root */
   const char *join_root;
+  const char *stdin_path; /* spec.stdin: a FIFO made here as the container's stdin, which kubectl attach
+                             writes to (the container holds both ends: it never reads EOF); NULL: /dev/null */
+  int tty;                /* spec.tty: stdin, stdout and stderr are a pseudo-terminal whose output is logged as
+                             stdout; the stdin FIFO is then read by the log thread into the terminal */
 } rt_spawn_req;
 
 /* The upper and work directories of the overlay of top i under root

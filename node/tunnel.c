@@ -6,8 +6,8 @@
  * backwards; follow polls the file every 250 ms and ends once the container stopped
  * (its pid file is gone) or restarted (a newer log file appeared) and
  * everything was sent, or when the server answers 410 (the client left).
- * attach is a follow from the end of the log with stdout and stderr on
- * their own channels. A thread renews the node's client certificate when
+ * attach (tunnel_attach.c) is a follow from the end of the log with stdout
+ * and stderr on their own channels. A thread renews the node's client certificate when
  * due (cert_renew.h). */
 #include "tunnel.h"
 #include "tunnel_internal.h"
@@ -159,7 +159,7 @@ static bool render_file(answer *a, const char *path, long long *offset, const cr
   return true;
 }
 
-static void serve_log(answer *a) {
+void tunnel_log(answer *a) {
   const json_t *r = a->req;
   const char *pod = jstr(r, "pod"), *cname = jstr(r, "container"), *uid = jstr(r, "podUID");
   char dir[1200], file[1300], pidfile[1300];
@@ -219,15 +219,10 @@ static void *serve(void *arg) {
   snprintf(a->path, sizeof a->path, "/ckube/v1/tunnel/%s/responses/%s", a->o->node, jstr(a->req, "id"));
   a->buf = malloc(CHUNK);
   if (!a->c) LOGW("tunnel: cannot answer %s: %s", jstr(a->req, "id"), err);
-  else if (!strcmp(jstr(a->req, "kind"), "log")) serve_log(a);
+  else if (!strcmp(jstr(a->req, "kind"), "log")) tunnel_log(a);
   else if (!strcmp(jstr(a->req, "kind"), "exec")) tunnel_exec(a);
-  else if (!strcmp(jstr(a->req, "kind"), "attach")) {
-    /* the container's output from now on, until it stops (stdin is not kept by the runtime) */
-    json_object_set_new(a->req, "follow", json_true());
-    json_object_set_new(a->req, "tailLines", json_integer(0));
-    a->split_streams = true;
-    serve_log(a);
-  }
+  else if (!strcmp(jstr(a->req, "kind"), "portforward")) tunnel_forward(a);
+  else if (!strcmp(jstr(a->req, "kind"), "attach")) tunnel_attach(a);
   else tunnel_post(a, 400, "unsupported request kind", NULL, 0, true);
   https_client_close(a->c);
   json_decref(a->req);

@@ -10,7 +10,6 @@
 #include "log.h"
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <pty.h>
@@ -95,41 +94,25 @@ static void resize(int fd, const char *json) {
   if (fd >= 0 && ws.ws_row && ws.ws_col) ioctl(fd, TIOCSWINSZ, &ws);
 }
 
-/* Fetches stdin and resizes until the command ends or the client leaves. */
+static void on_input(void *ctx, int channel, const char *data, size_t len) {
+  exec_io *io = ctx;
+  if (channel == 4) resize(io->tty_fd, data);
+  else if (io->in_fd >= 0 && write(io->in_fd, data, len) < 0) {
+  }
+}
+
+static void on_input_closed(void *ctx) {
+  exec_io *io = ctx;
+  if (io->in_fd >= 0 && io->tty_fd < 0) {
+    close(io->in_fd);
+    io->in_fd = -1;
+  }
+}
+
+/* Fetches stdin and resizes until the command ends or the client leaves (then kills it). */
 static void *input_loop(void *arg) {
   exec_io *io = arg;
-  char err[300], path[500];
-  https_client *c = https_client_open(io->a->o->kubeconfig, err, sizeof err);
-  snprintf(path, sizeof path, "/ckube/v1/tunnel/%s/input/%s", io->a->o->node, jstr(io->a->req, "id"));
-  while (c && !atomic_load(&io->done)) {
-    json_t *out = NULL;
-    int code = https_call(c, "GET", path, NULL, NULL, &out);
-    size_t i;
-    json_t *item;
-    json_array_foreach(json_object_get(out, "items"), i, item) {
-      const char *b64 = jstr(item, "data");
-      size_t n = strlen(b64);
-      char *data = malloc(n + 1);
-      int len = EVP_DecodeBlock((unsigned char *)data, (const unsigned char *)b64, (int)n);
-      while (len > 0 && n > 0 && b64[n - 1] == '=') len--, n--;
-      data[len > 0 ? len : 0] = 0;
-      if (json_integer_value(json_object_get(item, "channel")) == 4) resize(io->tty_fd, data);
-      else if (io->in_fd >= 0 && len > 0 && write(io->in_fd, data, (size_t)len) < 0) {
-      }
-      free(data);
-    }
-    if (json_is_true(json_object_get(out, "closed")) && io->in_fd >= 0 && io->tty_fd < 0) {
-      close(io->in_fd);
-      io->in_fd = -1;
-    }
-    bool gone = code != 200 || json_is_true(json_object_get(out, "gone"));
-    json_decref(out);
-    if (gone && !atomic_load(&io->done)) {
-      kill(-io->child, SIGKILL);
-      break;
-    }
-  }
-  https_client_close(c);
+  if (tunnel_fetch_input(io->a, &io->done, on_input, on_input_closed, io)) kill(-io->child, SIGKILL);
   return NULL;
 }
 

@@ -1,8 +1,10 @@
 /* tunnel_internal.h - shared by the tunnel's request handlers (tunnel.c:
- * logs; tunnel_exec.c: exec): one answer in progress and the way to POST
+ * logs; tunnel_exec.c: exec; tunnel_attach.c: attach;
+ * tunnel_forward.c: port-forward): one answer in progress and the way to POST
  * its pieces. */
 #ifndef CKUBE_TUNNEL_INTERNAL_H
 #define CKUBE_TUNNEL_INTERNAL_H
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <jansson.h>
@@ -27,6 +29,18 @@ typedef struct {
 bool tunnel_post(answer *a, int status, const char *message, const char *data, size_t len, bool end);
 /* A string member of o, "" when absent. */
 const char *jstr(const json_t *o, const char *k);
+/* One piece of the client's input: data on channel (0 stdin/data, 4 resize). */
+typedef void (*tunnel_input_fn)(void *ctx, int channel, const char *data, size_t len);
+/* Fetches the client's input for a's request until *done or the client
+ * leaves: each piece to on_item, the client's close of its input once to
+ * on_close. true when the client left before *done (tunnel_input.c). */
+bool tunnel_fetch_input(answer *a, atomic_bool *done, tunnel_input_fn on_item, void (*on_close)(void *ctx), void *ctx);
+/* Serves a log request: the container's log file with kubelet's options (tunnel.c). */
+void tunnel_log(answer *a);
+/* Serves an attach: the log from now on, stdin into the container's FIFO (tunnel_attach.c). */
+void tunnel_attach(answer *a);
+/* Relays a port-forward connection to the pod's IP and port (tunnel_forward.c). */
+void tunnel_forward(answer *a);
 /* Runs an exec request in the container's namespaces (tunnel_exec.c). */
 void tunnel_exec(answer *a);
 

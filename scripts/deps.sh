@@ -8,7 +8,7 @@ set -euo pipefail
 CACHE=${CKUBE_CACHE:-$HOME/.cache/ckube}
 export DEBIAN_FRONTEND=noninteractive
 
-pkgs=(build-essential cmake pkg-config libjansson-dev libyaml-dev libsqlite3-dev
+pkgs=(build-essential cmake pkg-config libjansson-dev libyaml-dev libsqlite3-dev zlib1g-dev
       libssl-dev libmbedtls-dev openssl dpkg-dev cpio python3 python3-yaml python3-protobuf protobuf-compiler libprotobuf-dev curl
       busybox)
 # Node.js and npm (the console's front-end libraries come from npm) from

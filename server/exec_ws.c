@@ -10,7 +10,10 @@
 #include "http.h"
 #include "log.h"
 #include "node_tunnel.h"
+#include "pod_stream.h"
+#include "spdy_session.h"
 #include <civetweb.h>
+#include "civetweb_raw.h"
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,16 +21,18 @@
 
 typedef struct {
   struct mg_connection *conn;
-  char ns[256], pod[256];
-  json_t *line; /* the exec request for the node, until it is queued */
+  json_t *line;  /* the request for the node */
+  json_t *early; /* the Status that refuses the request before it reaches the node, or NULL */
   char node[256];
   treq *req;
   pthread_t relay;
   bool relay_started;
+  spdy_session *tunnel; /* port-forward tunnelled in WebSocket: the SPDY session does the rest */
 } session;
 
-static const char *protocols[] = {"v5.channel.k8s.io", "v4.channel.k8s.io"};
-static struct mg_websocket_subprotocols subprotocols = {2, protocols};
+#define SPDY_TUNNEL "SPDY/3.1+portforward.k8s.io"
+static const char *protocols[] = {"v5.channel.k8s.io", "v4.channel.k8s.io", SPDY_TUNNEL};
+static struct mg_websocket_subprotocols subprotocols = {3, protocols};
 
 static void send_frame(struct mg_connection *conn, int channel, const char *data, size_t len) {
   char *buf = malloc(len + 1);
@@ -46,22 +51,6 @@ static void finish(struct mg_connection *conn, json_t *status) {
   mg_websocket_write(conn, MG_WEBSOCKET_OPCODE_CONNECTION_CLOSE, "\x03\xe8", 2);
 }
 
-static json_t *failure(const char *reason, int code, const char *fmt, const char *a, const char *b) {
-  char msg[600];
-  snprintf(msg, sizeof msg, fmt, a, b);
-  return json_pack("{s:{},s:s,s:s,s:s,s:i}", "metadata", "status", "Failure", "message", msg, "reason", reason, "code",
-                   code);
-}
-
-static json_t *exit_status(const char *command, int code) {
-  char msg[700], num[16];
-  snprintf(msg, sizeof msg, "command terminated with non-zero exit code: error executing command [%s], exit code %d",
-           command, code);
-  snprintf(num, sizeof num, "%d", code);
-  return json_pack("{s:{},s:s,s:s,s:s,s:{s:[{s:s,s:s}]}}", "metadata", "status", "Failure", "message", msg, "reason",
-                   "NonZeroExitCode", "details", "causes", "reason", "ExitCode", "message", num);
-}
-
 static void *relay(void *arg) {
   session *s = arg;
   int channel, status;
@@ -72,94 +61,63 @@ static void *relay(void *arg) {
     free(data);
     free(message);
   }
-  if (status == 200) {
-    int code = message ? atoi(message) : 0;
-    if (code == 0) {
-      finish(s->conn, json_pack("{s:{},s:s}", "metadata", "status", "Success"));
-    } else {
-      char cmd[600] = "";
-      size_t i;
-      json_t *a;
-      json_array_foreach(json_object_get(s->line, "command"), i, a)
-        snprintf(cmd + strlen(cmd), sizeof cmd - strlen(cmd), "%s%s", i ? " " : "", json_string_value(a));
-      finish(s->conn, exit_status(cmd, code));
-    }
-  } else {
-    finish(s->conn, failure(status == 400 || status == 404 ? "BadRequest" : "InternalError",
-                            status == 400 || status == 404 ? 400 : 500, "%s%s",
-                            message ? message : "the node did not answer", ""));
-  }
+  if (status == 200) finish(s->conn, pod_stream_exit_status(s->line, message ? atoi(message) : 0));
+  else finish(s->conn, pod_stream_node_failure(status, message));
   free(message);
   return NULL;
 }
 
-/* /api/v1/namespaces/NS/pods/NAME/exec|attach -> ns, pod, kind; false for any other path. */
-static bool exec_path(const char *uri, char *ns, char *pod, char *kind) {
-  return sscanf(uri, "/api/v1/namespaces/%255[^/]/pods/%255[^/]/%15s", ns, pod, kind) == 3 &&
-         (!strcmp(kind, "exec") || !strcmp(kind, "attach"));
+/* Refuses the upgrade with an HTTP answer (CivetWeb's own error pages are
+ * not sent once a request is known to be a WebSocket one): a status other
+ * than 101 is what makes the newest kubectl fall back to SPDY. */
+static int refuse(const struct mg_connection *c, json_t *status) {
+  struct mg_connection *conn = (struct mg_connection *)c;
+  int code = (int)json_integer_value(json_object_get(status, "code"));
+  char *body = json_dumps(status, JSON_COMPACT);
+  mg_printf(conn, "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n%s",
+            code, json_string_value(json_object_get(status, "reason")) ?: "Error", strlen(body), body);
+  mg_raw_take_over(conn, code);
+  free(body);
+  json_decref(status);
+  return 1;
 }
 
 static int on_connect(const struct mg_connection *conn, void *cb) {
   const struct mg_request_info *ri = mg_get_request_info(conn);
   char ns[256], pod[256], kind[16];
-  if (!exec_path(ri->local_uri, ns, pod, kind)) return 1;
+  const char *sub = ri->acceptedWebSocketSubprotocol;
+  bool tunnelled = pod_stream_path(ri->local_uri, ns, pod, kind) && !strcmp(kind, "portforward");
+  if (!pod_stream_path(ri->local_uri, ns, pod, kind) || (tunnelled && (!sub || strcmp(sub, SPDY_TUNNEL))))
+    return refuse(conn, pod_stream_failure("BadRequest", 400, "this resource is not served over WebSocket"));
   json_t *user = http_connection_user((struct mg_connection *)conn);
-  if (!user) return 1;
+  if (!user) return refuse(conn, pod_stream_failure("Unauthorized", 401, "Unauthorized"));
   json_decref(user);
   session *s = calloc(1, sizeof *s);
-  snprintf(s->ns, sizeof s->ns, "%s", ns);
-  snprintf(s->pod, sizeof s->pod, "%s", pod);
-  json_t *command = json_array();
-  const char *q = ri->query_string ? ri->query_string : "";
-  char buf[4096], container[256] = "";
-  for (int i = 0; mg_get_var2(q, strlen(q), "command", buf, sizeof buf, (size_t)i) >= 0; i++)
-    json_array_append_new(command, json_string(buf));
-  if (mg_get_var(q, strlen(q), "container", buf, sizeof buf) >= 0) snprintf(container, sizeof container, "%s", buf);
-  s->line = json_pack("{s:s,s:s,s:s,s:o,s:s}", "kind", kind, "namespace", ns, "pod", pod, "command", command,
-                      "container", container);
-  static const char *const flags[] = {"stdin", "stdout", "stderr", "tty"};
-  for (int i = 0; i < 4; i++) {
-    bool on = mg_get_var(q, strlen(q), flags[i], buf, sizeof buf) >= 0 && (!strcmp(buf, "true") || !strcmp(buf, "1"));
-    json_object_set_new(s->line, flags[i], json_boolean(on));
+  if (tunnelled) {
+    json_t *status = NULL;
+    s->tunnel = spdy_ws_open((struct mg_connection *)conn, ns, pod, ri->query_string, &status);
+    if (!s->tunnel) {
+      free(s);
+      return refuse(conn, status);
+    }
+    mg_set_user_connection_data(conn, s);
+    return 0;
   }
+  s->line = pod_stream_request(ns, pod, kind, ri->query_string, s->node, sizeof s->node, &s->early);
   mg_set_user_connection_data(conn, s);
   return 0;
 }
 
-/* The pod's node and container into the request; NULL, or the Status to answer. */
-static json_t *resolve(session *s) {
-  const resource *r = registry_find("", "v1", "pods");
-  cobj *o = r ? cache_get(api_cache(), r->bucket, s->ns, s->pod) : NULL;
-  if (!o) return failure("NotFound", 404, "pods \"%s\" not found%s", s->pod, "");
-  const json_t *spec = json_object_get(o->obj, "spec");
-  const char *node = json_string_value(json_object_get(spec, "nodeName"));
-  const char *uid = json_string_value(json_object_get(json_object_get(o->obj, "metadata"), "uid"));
-  const char *c = json_string_value(json_object_get(s->line, "container"));
-  json_t *first = json_object_get(json_array_get(json_object_get(spec, "containers"), 0), "name");
-  if (!*c && json_array_size(json_object_get(spec, "containers")) == 1)
-    json_object_set(s->line, "container", first);
-  json_t *st = NULL;
-  if (!*json_string_value(json_object_get(s->line, "container")))
-    st = failure("BadRequest", 400, "a container name must be specified for pod %s%s", s->pod, "");
-  else if (!node || !*node)
-    st = failure("BadRequest", 400, "pod %s does not have a host assigned%s", s->pod, "");
-  else {
-    snprintf(s->node, sizeof s->node, "%s", node);
-    json_object_set_new(s->line, "podUID", json_string(uid ? uid : ""));
-  }
-  cobj_unref(o);
-  return st;
-}
-
 static void on_ready(struct mg_connection *conn, void *cb) {
   session *s = mg_get_user_connection_data(conn);
-  if (!s) return;
+  if (!s || s->tunnel) return;
   s->conn = conn;
-  json_t *st = resolve(s);
+  json_t *st = s->early;
+  s->early = NULL;
   if (!st) {
     s->req = node_tunnel_request(s->node, json_incref(s->line));
     if (!s->req)
-      st = failure("InternalError", 500, "error dialing backend: node %s has no call-home connection%s", s->node, "");
+      st = pod_stream_no_tunnel(s->node);
   }
   if (st) {
     finish(conn, st);
@@ -172,6 +130,7 @@ static int on_data(struct mg_connection *conn, int bits, char *data, size_t len,
   session *s = mg_get_user_connection_data(conn);
   int opcode = bits & 0xf;
   if (opcode == MG_WEBSOCKET_OPCODE_CONNECTION_CLOSE) return 0;
+  if (s && s->tunnel) return opcode != MG_WEBSOCKET_OPCODE_BINARY || spdy_ws_data(s->tunnel, data, len);
   if (!s || !s->req || (opcode != MG_WEBSOCKET_OPCODE_BINARY && opcode != MG_WEBSOCKET_OPCODE_TEXT) || len < 1) return 1;
   int channel = (unsigned char)data[0];
   if (channel == 255) node_tunnel_input(s->req, 0, NULL, 0, len < 2 || data[1] == 0);
@@ -182,10 +141,12 @@ static int on_data(struct mg_connection *conn, int bits, char *data, size_t len,
 static void on_close(const struct mg_connection *conn, void *cb) {
   session *s = mg_get_user_connection_data(conn);
   if (!s) return;
+  if (s->tunnel) spdy_ws_close(s->tunnel);
   if (s->req) node_tunnel_cancel(s->req); /* the client left: the node ends the command */
   if (s->relay_started) pthread_join(s->relay, NULL);
   if (s->req) node_tunnel_release(s->req);
   json_decref(s->line);
+  json_decref(s->early);
   free(s);
 }
 

@@ -10,6 +10,7 @@
 #include "bootstrap_auth.h"
 #include "discovery.h"
 #include "exec_ws.h"
+#include "spdy_session.h"
 #include "log.h"
 #include "metrics.h"
 #include "published_check.h"
@@ -392,6 +393,7 @@ static int handler(struct mg_connection *conn, void *unused) {
     handle_health(&rq);
     goto done;
   }
+  if (spdy_session_handle(&rq)) goto done; /* exec, attach, port-forward over SPDY/3.1 */
   /* /metrics is Prometheus text whatever the Accept header says, as kube-apiserver's handler answers */
   if (!negotiate(&rq) && strncmp(rq.path, "/openapi", 8) != 0 && strcmp(rq.path, "/api") != 0 &&
       strcmp(rq.path, "/apis") != 0 && strcmp(rq.path, "/metrics") != 0) {
