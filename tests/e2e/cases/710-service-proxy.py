@@ -14,10 +14,10 @@ Bounded: about 60 s."""
 import json, os, shutil, socket, subprocess, sys, tempfile, threading, time, urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
-from real_node import RealNode, kubectl, wait_for  # noqa: E402
+from real_node import RealNode, kubectl, pod_net, wait_for  # noqa: E402
 
 NS = os.environ["NS"]  # the scenario's namespace: $NS-<round>
-NODES = [("real-710a", 110), ("real-710b", 111), ("real-710c", 112)]
+NODES = [("real-710a", pod_net(0)), ("real-710b", pod_net(1)), ("real-710c", pod_net(2))]
 DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 DEPLOY = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "echo"},

@@ -10,7 +10,7 @@ resolves a name. Bounded: about 30 s."""
 import json, os, sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
-from real_node import RealNode, kubectl, wait_for  # noqa: E402
+from real_node import RealNode, kubectl, pod_net, wait_for  # noqa: E402
 
 NS = os.environ["NS"]
 NODE = "real-721"
@@ -69,7 +69,7 @@ def main():
                           ["ndots:1", "single-request"])),
     }
     try:
-        with RealNode(NODE, 120) as node:
+        with RealNode(NODE, pod_net()) as node:
             for name, (spec, _) in cases.items():
                 kubectl("apply", "-f", "-", input=json.dumps({
                     "apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": NS},

@@ -12,7 +12,7 @@ to a 10.x address. Bounded: about 30 s."""
 import json, os, sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
-from real_node import RealNode, kubectl, wait_for  # noqa: E402
+from real_node import RealNode, kubectl, pod_net, wait_for  # noqa: E402
 
 NS = os.environ["NS"]
 NODE = "real-722"
@@ -29,7 +29,7 @@ def main():
         return
     kubectl("create", "namespace", NS)
     try:
-        with RealNode(NODE, 121) as node:
+        with RealNode(NODE, pod_net()) as node:
             apply({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "hello", "namespace": NS},
                    "spec": {"ports": [{"port": 80}]}})
             apply({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "db", "namespace": NS},

@@ -15,7 +15,7 @@ import fcntl, termios
 from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
-from real_node import RealNode, kubectl, wait_for  # noqa: E402
+from real_node import RealNode, kubectl, pod_net, wait_for  # noqa: E402
 
 NS = os.environ["NS"]
 NODE = "real-730"
@@ -170,7 +170,7 @@ def main():
     kubectl("create", "namespace", NS)
     tmp = tempfile.mkdtemp(prefix="ckube-730-")
     try:
-        with RealNode(NODE, 130) as node:
+        with RealNode(NODE, pod_net()) as node:
             # the call-home tunnel, as `ckube-node join` starts it beside the agent
             tunnel = subprocess.Popen([os.environ["CKUBE_NODE_BIN"], "tunnel", "--kubeconfig", os.environ["KUBECONFIG"],
                                        "--name", NODE, "--data-dir", node.data()], stdout=subprocess.DEVNULL,
