@@ -19,7 +19,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from real_node import RealNode, kubectl, wait_for  # noqa: E402
 
 NS = os.environ["NS"]  # the scenario's namespace: $NS-<round>
-NODES = [("real-710a", 110), ("real-710b", 111), ("real-710c", 112)]
+# pod networks: the runner's per-worker $POD_NET_BASE when it gives one (concurrent workers on one machine)
+NET = int(os.environ.get("POD_NET_BASE", "180"))
+NODES = [("real-710a", NET), ("real-710b", NET + 1), ("real-710c", NET + 2)]
 DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 DEPLOY = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "echo"},
