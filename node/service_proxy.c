@@ -59,6 +59,7 @@ typedef struct conn {
   bool connecting, c_shut, s_shut; /* *_shut: write side shut down */
   bool dead;
   uint32_t cev, sev; /* the events each side is registered for (epoll_ctl only on change) */
+  svc_addr endpoint;
   buffer up, down;                 /* client -> server, server -> client */
 } conn;
 
@@ -240,6 +241,17 @@ static bool conn_pump(service_proxy *p, conn *c) {
   return true;
 }
 
+/* A refused connection (why, and the endpoint if one was chosen), logged at most once a second. */
+static void refused(const char *why, svc_addr be) {
+  static time_t last;
+  time_t now = time(NULL);
+  if (now == last) return;
+  last = now;
+  char to[32] = "";
+  if (be.ip) addr_text(be, to, sizeof to);
+  LOGW("service proxy: %s %s", why, to);
+}
+
 static void on_accept(service_proxy *p, listener *l) {
   for (;;) {
     struct sockaddr_in peer;
@@ -249,7 +261,8 @@ static void on_accept(service_proxy *p, listener *l) {
     const svc_frontend *f = svc_table_find(p->table, l->addr.ip, l->addr.port, false);
     svc_addr be;
     if (!f || !svc_pick(p->picker, f, ntohl(peer.sin_addr.s_addr), time(NULL), &be)) {
-      close(cfd); /* no ready endpoint: refused, as kube-proxy's REJECT */
+      refused("no ready endpoint for", l->addr);
+      close(cfd); /* refused, as kube-proxy's REJECT */
       continue;
     }
     int sfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -265,6 +278,7 @@ static void on_accept(service_proxy *p, listener *l) {
     c->cfd = cfd;
     c->sfd = sfd;
     c->connecting = true;
+    c->endpoint = be;
     watch_fd(p, EPOLL_CTL_ADD, cfd, c->cev = 0, &c->hc);
     watch_fd(p, EPOLL_CTL_ADD, sfd, c->sev = EPOLLOUT, &c->hs);
   }
@@ -273,6 +287,7 @@ static void on_accept(service_proxy *p, listener *l) {
 static void on_conn(service_proxy *p, conn *c, bool server_side, uint32_t events) {
   if (c->dead) return;
   if (events & EPOLLERR) {
+    if (server_side && c->connecting) refused("cannot connect to endpoint", c->endpoint);
     conn_free(p, c);
     return;
   }
@@ -281,6 +296,7 @@ static void on_conn(service_proxy *p, conn *c, bool server_side, uint32_t events
     socklen_t len = sizeof err;
     getsockopt(c->sfd, SOL_SOCKET, SO_ERROR, &err, &len);
     if (err || (events & (EPOLLERR | EPOLLHUP) && !(events & EPOLLOUT))) {
+      refused("cannot connect to endpoint", c->endpoint);
       conn_free(p, c);
       return;
     }

@@ -8,7 +8,9 @@ across requests; from inside a pod (busybox wget of the ClusterIP, read back
 with kubectl logs through the node's tunnel) too; scaling to 1 and back to 4
 changes who answers; sessionAffinity ClientIP sticks to one pod. A UDP
 Service without selector, whose Endpoints point at a UDP echo on
-127.0.0.1 (as the cluster DNS's are), answers through its ClusterIP.
+127.0.0.1 (as the cluster DNS's are), answers through its ClusterIP from
+the host and from a pod; an established TCP connection survives an
+endpoint change.
 Runs once with each kubectl of $KUBECTLS (same agents, a namespace each).
 Bounded: about 60 s."""
 import json, os, shutil, socket, subprocess, sys, tempfile, threading, time, urllib.request
@@ -132,6 +134,17 @@ def scenario():
              "subsets": [{"addresses": [{"ip": "127.0.0.1"}], "ports": [{"name": "dns", "port": port, "protocol": "UDP"}]}]}]}))
     uip = svc("udp")["spec"]["clusterIP"]
     assert wait_for("UDP through the ClusterIP", lambda: udp_ask(uip, 53, b"hello"), 20) == b"echo:hello"
+    # and from inside a pod (the path a pod's DNS query to kube-dns takes)
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "udp-client"},
+           "spec": {"nodeName": NODES[0][0], "restartPolicy": "Never",
+                    "containers": [{"name": "udp", "image": "busybox", "command": [  # Debian's busybox nc has no -u
+                        "/usr/bin/python3", "-c", "import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); "
+                        f"s.settimeout(3); s.sendto(b'from-pod', ('{uip}', 53)); print(s.recv(100).decode())"]}]}}
+    kubectl("apply", "-n", NS, "-f", "-", input=json.dumps(pod))
+    wait_for("the UDP client pod done", lambda: json.loads(kubectl("get", "pod", "-n", NS, "udp-client", "-o", "json"))
+             ["status"].get("phase") in ("Succeeded", "Failed"), 40)
+    out = wait_for("its logs", lambda: kubectl("logs", "-n", NS, "udp-client"), 20)
+    assert "echo:from-pod" in out, out
     echo.sendto(b"stop", echo.getsockname())
     # an established TCP connection survives endpoint changes
     srv = socket.socket()
@@ -195,8 +208,9 @@ def main():
             tunnel.kill()
             tunnel.wait()
         kubectl("delete", "namespace", NS, "--wait=false", check=False)
+        exc = sys.exc_info()
         for a in agents:
-            a.__exit__(None, None, None)
+            a.__exit__(*exc)
 
 
 main()
