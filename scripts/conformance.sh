@@ -29,7 +29,12 @@ PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
 PORT=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
-build/bin/ckube-server --data-dir "$T/data" --listen "127.0.0.1:$PORT" --no-local-node >"$T/server.log" 2>&1 &
+DNSPORT=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+# a Service range and LoadBalancer pool of its own (127.1/127.255.(160 + 8i).0/21 for the i-th run side by
+# side): real node agents of clusters on one machine bind their ClusterIPs with SO_REUSEPORT
+RANGE=$(( 160 + 8 * ((${CONF_POD_NET_BASE:-200} - 200) / 3 % 12) ))
+build/bin/ckube-server --data-dir "$T/data" --listen "127.0.0.1:$PORT" --no-local-node --dns-listen "127.0.0.1:$DNSPORT" \
+  --service-cluster-ip-range "127.1.$RANGE.0/21" --loadbalancer-pool "127.255.$RANGE.0/21" >"$T/server.log" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 300); do curl -sk "https://127.0.0.1:$PORT/readyz" | grep -q ok && break; sleep 0.1; done
 KC=$T/data/admin.kubeconfig
