@@ -8,7 +8,9 @@
 # build/conf/full-K.txt (logs beside them); then docs/CONFORMANCE.md is
 # regenerated from them, with EXTRA_RESULTS files (later focused reruns)
 # winning over the full run. Environment: CONF_TIMEOUT per shard (default
-# 7200 s), CONF_NOTE (a sentence for the report's header).
+# 7200 s), CONF_NOTE (a sentence for the report's header), CONF_REAL_NODES
+# (real node agents per shard instead of simulated nodes; each shard's pod
+# networks start at 127.(200 + K * CONF_REAL_NODES)).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 SHARED=${SHARED:-$PWD/../shared}
@@ -32,6 +34,7 @@ start=$(date +%s)
 pids=()
 for k in $(seq 0 $((SHARDS - 1))); do
   CONF_TIMEOUT=${CONF_TIMEOUT:-7200} CONF_LOG=$PWD/build/conf/full-$k.log \
+    CONF_POD_NET_BASE=$(( 200 + k * ${CONF_REAL_NODES:-0} )) \
     bash scripts/conformance.sh "$(focus "$k")" '\[Flaky\]' >"build/conf/full-$k.txt" 2>&1 &
   pids+=($!)
   sleep 5 # stagger the clusters' start
