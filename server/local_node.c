@@ -26,7 +26,7 @@ static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 static bool running, stopping;
 static pid_t child;
-static char binary[PATH_MAX], kubeconfig[1100], node_dir[1024], node_name[256], log_path[1100];
+static char binary[PATH_MAX], kubeconfig[1100], node_dir[1024], node_name[256], log_path[1100], pod_cidr[64];
 
 static pid_t spawn(void) {
   pid_t pid = fork();
@@ -44,7 +44,8 @@ static pid_t spawn(void) {
     close(fd);
   }
   /* through join: it renews the certificate when due and starts the call-home tunnel */
-  execl(binary, binary, "join", "--name", node_name, "--data-dir", node_dir, (char *)NULL);
+  if (pod_cidr[0]) execl(binary, binary, "join", "--name", node_name, "--data-dir", node_dir, "--pod-cidr", pod_cidr, (char *)NULL);
+  else execl(binary, binary, "join", "--name", node_name, "--data-dir", node_dir, (char *)NULL);
   fprintf(stderr, "ckube-server: cannot run %s: %s\n", binary, strerror(errno));
   _exit(127);
 }
@@ -81,7 +82,8 @@ static void *supervise(void *arg) {
   return NULL;
 }
 
-int local_node_start(const char *data_dir, const char *url) {
+int local_node_start(const char *data_dir, const char *url, const char *cidr) {
+  snprintf(pod_cidr, sizeof pod_cidr, "%s", cidr ? cidr : "");
   char self[PATH_MAX];
   ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
   if (n <= 0) return -1;

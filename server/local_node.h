@@ -7,8 +7,9 @@
 #define CKUBE_LOCAL_NODE_H
 
 /* Starts the supervisor thread. 0, or -1 (logged) when the node cannot be
- * prepared (no binary, no certificate); the server runs on without it. */
-int local_node_start(const char *data_dir, const char *server_url);
+ * prepared (no binary, no certificate); the server runs on without it.
+ * pod_cidr ("127.N.0.0/16") or NULL: the node picks from its name. */
+int local_node_start(const char *data_dir, const char *server_url, const char *pod_cidr);
 /* Stops the node (SIGTERM, then SIGKILL after 10 s) and the supervisor. */
 void local_node_stop(void);
 

@@ -48,6 +48,7 @@ static void usage(FILE *f) {
           "  --http-threads N     server threads; each open watch holds one (default 512)\n"
           "  --no-local-node      do not run the local node (by default ckube-server runs ckube-node from\n"
           "                       beside its binary as node <hostname>, state in DIR/node)\n"
+          "  --local-node-pod-cidr 127.N.0.0/16  the local node's pod range (default: from its name)\n"
           "  --node-monitor-grace-period SECONDS  a node whose kubelet is silent this long is NotReady\n"
           "                       (Unknown) and tainted unreachable (default 40)\n"
           "  --leader-elect[=false]  run the controllers and the scheduler only while holding their\n"
@@ -124,7 +125,7 @@ int main(int argc, char **argv) {
   bool local_node = true;
   long window = 100000, threads = 512;
   const char *elect = "true";
-  const char *ingress_http = NULL, *ingress_https = NULL, *ingress_log = NULL;
+  const char *ingress_http = NULL, *ingress_https = NULL, *ingress_log = NULL, *local_node_cidr = NULL;
   const char *dns_listen = DNS_DEFAULT_LISTEN, *dns_forward = NULL;
   int lease_duration = 15, renew_deadline = 10, retry_period = 2;
   static const struct option opts[] = {{"data-dir", required_argument, 0, 'd'},
@@ -132,6 +133,7 @@ int main(int argc, char **argv) {
                                        {"watch-window", required_argument, 0, 'w'},
                                        {"http-threads", required_argument, 0, 't'},
                                        {"no-local-node", no_argument, 0, 'n'},
+                                       {"local-node-pod-cidr", required_argument, 0, 1002},
                                        {"node-monitor-grace-period", required_argument, 0, 'G'},
                                        {"leader-elect", optional_argument, 0, 'E'},
                                        {"leader-elect-lease-duration", required_argument, 0, 'L'},
@@ -158,6 +160,7 @@ int main(int argc, char **argv) {
     case 'w': window = atol(optarg); break;
     case 't': threads = atol(optarg); break;
     case 'n': local_node = false; break;
+    case 1002: local_node_cidr = optarg; break;
     case 'G': node_lifecycle_set_grace_period(atoi(optarg)); break;
     case 'E': elect = optarg ? optarg : "true"; break;
     case 'L': lease_duration = seconds_arg(optarg); break;
@@ -282,7 +285,7 @@ int main(int argc, char **argv) {
   LOGI("ckube-server serving the Kubernetes API at %s; kubeconfig: %s", url, pki.kubeconfig);
   if (console) LOGI("console at %s/ (sign in with the token in %s/pki/admin.token)", url, data_dir);
   else LOGW("console not served: no webroot directory next to the binary (--webroot DIR)");
-  if (local_node) local_node_start(data_dir, url);
+  if (local_node) local_node_start(data_dir, url, local_node_cidr);
   int sig = 0;
   while (sigwait(&stop_signals, &sig) != 0) {
   }

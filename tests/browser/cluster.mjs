@@ -65,12 +65,16 @@ export async function startCluster({ bin, webroot, logDir }) {
   const data = mkdtempSync(join(tmpdir(), 'ckube-browser-'));
   const port = await freePort();
   const ingressPort = await freePort();
+  const dnsPort = await freePort();
   const base = `https://127.0.0.1:${port}`;
   let server, exited;
   const startServer = async (logName) => {
     const log = openSync(join(logDir, logName), 'w');
     server = spawn(join(bin, 'ckube-server'), ['--data-dir', data, '--listen', `127.0.0.1:${port}`, '--no-local-node', '--webroot', webroot,
-      '--ingress-http', `127.0.0.1:${ingressPort}`,
+      '--ingress-http', `127.0.0.1:${ingressPort}`, '--dns-listen', `127.0.0.1:${dnsPort}`,
+      // ranges of its own: node agents of clusters running beside it (the e2e workers) bind their
+      // ClusterIPs and LoadBalancer addresses with SO_REUSEPORT
+      '--service-cluster-ip-range', '127.1.248.0/21', '--loadbalancer-pool', '127.255.248.0/21',
       '--node-monitor-grace-period', '8', ...(process.env.CKUBE_VERBOSE ? ['-v'] : [])], { stdio: ['ignore', log, log] });
     exited = false;
     server.on('exit', () => { exited = true; });

@@ -32,7 +32,11 @@ it), $POD_NET_BASE: real node agents a case starts take their pod ranges
 $POD_NET_BASE+4; the runner gives each worker its own five within
 127.100-199, held with a lock in /tmp so that concurrent runs on one machine
 never share one (tests/e2e/tools/real_node.py's pod_net(i) reads it; a
-.case writes $((POD_NET_BASE + i))).
+.case writes $((POD_NET_BASE + i))). The same block gives the worker's server
+its Service range $SERVICE_CIDR (127.1.8b.0/21; $SERVICE_PREFIX is its first
+three octets, the `kubernetes` Service is $SERVICE_PREFIX.1) and LoadBalancer
+pool $LB_POOL (127.255.8b.0/21): node agents of clusters running side by side
+bind their ClusterIPs with SO_REUSEPORT, so clusters must not share one.
 Every process a step starts (in the background too) is killed when its case
 ends. Prints one line per case, in file order (each as soon as the cases
 before it are done), the slowest cases, and a final "N passed, N failed"."""
@@ -52,13 +56,14 @@ def free_port():
 NODE_GRACE_SECONDS = 8
 
 
-def start_server(binary, data, port, log, ingress_ports, dns_port):
+def start_server(binary, data, port, log, ingress_ports, dns_port, ranges):
     proc = subprocess.Popen([binary, "--data-dir", data, "--listen", f"127.0.0.1:{port}", "--no-local-node",
                              "--node-monitor-grace-period", str(NODE_GRACE_SECONDS),
                              "--ingress-http", f"127.0.0.1:{ingress_ports[0]}",
                              "--ingress-https", f"127.0.0.1:{ingress_ports[1]}",
                              "--ingress-access-log", os.path.join(data, "ingress-access.log"),
-                             "--dns-listen", f"127.0.0.1:{dns_port}"],
+                             "--dns-listen", f"127.0.0.1:{dns_port}",
+                             "--service-cluster-ip-range", ranges[0], "--loadbalancer-pool", ranges[1]],
                             stdout=log, stderr=subprocess.STDOUT,
                             # every request proves it changed no published object (the server aborts if one did)
                             env=dict(os.environ, CKUBE_CHECK_PUBLISHED="1"))
@@ -272,7 +277,11 @@ class Worker:
         dns_port = free_port()
         self.log = open(os.path.join(self.dir, "server.log"), "w")
         self.node_log = open(os.path.join(self.dir, "nodes.log"), "w")
-        self.proc = start_server(args.server, data, port, self.log, ingress_ports, dns_port)
+        # the block's own Service range and LoadBalancer pool: every real agent binds its cluster's
+        # ClusterIPs with SO_REUSEPORT, so two clusters on one machine must never share an address
+        block = (self.net_base - NET_FIRST) // NET_BLOCK
+        ranges = (f"127.1.{8 * block}.0/21", f"127.255.{8 * block}.0/21")
+        self.proc = start_server(args.server, data, port, self.log, ingress_ports, dns_port, ranges)
         token = open(os.path.join(data, "pki", "admin.token")).read().strip()
         node_bin = os.path.join(os.path.dirname(os.path.abspath(args.server)), "ckube-node")
         kubeconfig = os.path.join(data, "admin.kubeconfig")
@@ -284,7 +293,8 @@ class Worker:
                         CKUBE_NODE_BIN=node_bin, NODES=" ".join(f"sim-{i}" for i in range(SIM_NODES)),
                         INGRESS_HTTP=str(ingress_ports[0]), INGRESS_HTTPS=str(ingress_ports[1]),
                         DNS_PORT=str(dns_port),
-                        POD_NET_BASE=str(self.net_base),
+                        POD_NET_BASE=str(self.net_base), SERVICE_CIDR=ranges[0], LB_POOL=ranges[1],
+                        SERVICE_PREFIX=f"127.1.{8 * block}",
                         KUBECTLS=os.pathsep.join(os.path.abspath(k) for k in kubectls))
         self.ready = True
 

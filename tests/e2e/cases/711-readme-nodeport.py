@@ -9,7 +9,7 @@ Bounded: about 40 s."""
 import json, os, signal, socket, subprocess, sys, tempfile, shutil, time, urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
-from real_node import wait_for  # noqa: E402
+from real_node import pod_net, wait_for  # noqa: E402
 
 DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -27,7 +27,13 @@ def main():
     data = os.path.join(work, "data")
     port = free_port()
     log = open(os.path.join(work, "server.log"), "w")
-    server = subprocess.Popen([os.environ["CKUBE_SERVER_BIN"], "--data-dir", data, "--listen", f"127.0.0.1:{port}"],
+    # the README's defaults, except what must differ from clusters running beside it on this machine
+    # (the worker's own Service range, LoadBalancer pool and pod network block, a free DNS port)
+    server = subprocess.Popen([os.environ["CKUBE_SERVER_BIN"], "--data-dir", data, "--listen", f"127.0.0.1:{port}",
+                               "--service-cluster-ip-range", os.environ.get("SERVICE_CIDR", "127.1.0.0/16"),
+                               "--loadbalancer-pool", os.environ.get("LB_POOL", "127.255.0.0/16"),
+                               "--local-node-pod-cidr", f"127.{pod_net(4)}.0.0/16",
+                               "--dns-listen", f"127.0.0.1:{free_port()}"],
                               stdout=log, stderr=subprocess.STDOUT)
     kubeconfig = os.path.join(data, "admin.kubeconfig")
     ok = False
