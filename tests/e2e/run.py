@@ -39,7 +39,8 @@ pool $LB_POOL (127.255.8b.0/21): node agents of clusters running side by side
 bind their ClusterIPs with SO_REUSEPORT, so clusters must not share one.
 Every process a step starts (in the background too) is killed when its case
 ends. Prints one line per case, in file order (each as soon as the cases
-before it are done), the slowest cases, and a final "N passed, N failed"."""
+before it are done; on a terminal a count of finished cases meanwhile), the
+slowest cases, and a final "N passed, N failed"."""
 import argparse, fcntl, json, os, re, shutil, signal, socket, ssl, subprocess, sys, tempfile, threading, time, urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -368,7 +369,7 @@ class Board:
     without those the .py cases (most of the long ones) first."""
 
     def __init__(self, jobs, times):
-        self.jobs, self.results, self.printed = jobs, [None] * len(jobs), 0
+        self.jobs, self.results, self.printed, self.counted = jobs, [None] * len(jobs), 0, time.time()
         self.lock = threading.Lock()
         order = sorted(range(len(jobs)), key=lambda i: (jobs[i]["serial"], -times.get(jobs[i]["label"], 0),
                                                         not jobs[i]["path"].endswith(".py")))
@@ -391,6 +392,12 @@ class Board:
                 else:
                     print(f"ok   {label} ({secs:.1f}s)", flush=True)
                 self.printed += 1
+            # the slowest cases start first, so file order can lag: on a terminal, a count every 15 s
+            if sys.stderr.isatty() and time.time() - self.counted > 15:
+                self.counted = time.time()
+                n = sum(1 for r in self.results if r)
+                bad = sum(1 for r in self.results if r and r[0])
+                print(f"[{n}/{len(self.jobs)} cases done, {bad} failed]", file=sys.stderr, flush=True)
 
 
 def work_loop(worker, board, serial):

@@ -264,13 +264,20 @@ def killed_backend_run(kubectl, ns):
                 c = http.client.HTTPConnection("127.0.0.1", HTTP, timeout=10)
             done[0] += 1
 
+    def run_until(requests, at_least, at_most):
+        """Lets the load run for at_least seconds and until done reaches
+        requests (a loaded machine serves fewer a second), at most at_most s."""
+        t0 = time.time()
+        while time.time() - t0 < at_most and (time.time() - t0 < at_least or done[0] < requests):
+            time.sleep(0.1)
+
     threads = [threading.Thread(target=load) for _ in range(4)]
     for t in threads:
         t.start()
-    time.sleep(1.5)
+    run_until(300, 1.5, 30)
     victim.kill()
     victim.wait()
-    time.sleep(3)
+    run_until(done[0] + 800, 3, 60)
     stop.set()
     for t in threads:
         t.join()
