@@ -28,6 +28,8 @@ struct pod_watch {
   pthread_cond_t wake;
   strmap *pods;  /* uid -> watched */
   unsigned gen;
+  int nshards;
+  bool dirty[64];  /* per shard: changed since its last snapshot */
   atomic_bool stop, listed;
   pthread_t thread;
 };
@@ -40,6 +42,12 @@ static void free_watched(void *v) {
   watched *w = v;
   json_decref(w->pod);
   free(w);
+}
+
+int pod_watch_shard(const pod_watch *p, const char *uid) {
+  unsigned h = 2166136261u;
+  for (const char *c = uid; *c; c++) h = (h ^ (unsigned char)*c) * 16777619u;
+  return (int)(h % (unsigned)p->nshards);
 }
 
 static void upsert(pod_watch *p, const json_t *pod, bool gone) {
@@ -61,7 +69,8 @@ static void upsert(pod_watch *p, const json_t *pod, bool gone) {
   w->pod = json_incref((json_t *)pod);
   w->gone = gone;
   w->gen = p->gen;
-  pthread_cond_signal(&p->wake);
+  p->dirty[pod_watch_shard(p, uid)] = true;
+  pthread_cond_broadcast(&p->wake);
   pthread_mutex_unlock(&p->mu);
 }
 
@@ -88,8 +97,9 @@ static char *relist(pod_watch *p) {
     watched *w = it.value;
     if (w->gen != p->gen) w->gone = true;
   }
+  for (int i = 0; i < p->nshards; i++) p->dirty[i] = true;
   atomic_store(&p->listed, true);
-  pthread_cond_signal(&p->wake);
+  pthread_cond_broadcast(&p->wake);
   pthread_mutex_unlock(&p->mu);
   return rv;
 }
@@ -146,7 +156,7 @@ static void *watch_main(void *arg) {
   return NULL;
 }
 
-pod_watch *pod_watch_start(const char *kubeconfig, const char *node_name) {
+pod_watch *pod_watch_start(const char *kubeconfig, const char *node_name, int nshards) {
   char err[512] = "";
   https_client *c = https_client_open(kubeconfig, err, sizeof err);
   if (!c) {
@@ -157,19 +167,22 @@ pod_watch *pod_watch_start(const char *kubeconfig, const char *node_name) {
   p->node_name = strdup(node_name);
   p->c = c;
   p->pods = strmap_new();
+  p->nshards = nshards < 1 ? 1 : nshards > 64 ? 64 : nshards;
   pthread_mutex_init(&p->mu, NULL);
   pthread_cond_init(&p->wake, NULL);
   pthread_create(&p->thread, NULL, watch_main, p);
   return p;
 }
 
-size_t pod_watch_snapshot(pod_watch *p, pod_seen **out) {
+size_t pod_watch_snapshot(pod_watch *p, int shard, pod_seen **out) {
   pthread_mutex_lock(&p->mu);
+  p->dirty[shard] = false;
   size_t n = 0, cap = strmap_count(p->pods) + 1;
   pod_seen *s = calloc(cap, sizeof *s);
   strmap_iter it = {0};
   while (strmap_next(p->pods, &it)) {
     watched *w = it.value;
+    if (pod_watch_shard(p, it.key) != shard) continue;
     s[n++] = (pod_seen){strdup(it.key), json_incref(w->pod), w->gone};
   }
   for (size_t i = 0; i < n; i++)
@@ -187,14 +200,14 @@ void pod_watch_free_seen(pod_seen *s, size_t n) {
   free(s);
 }
 
-void pod_watch_wait(pod_watch *p, long ms) {
+void pod_watch_wait(pod_watch *p, int shard, long ms) {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   ts.tv_sec += ms / 1000;
   ts.tv_nsec += (ms % 1000) * 1000000L;
   if (ts.tv_nsec >= 1000000000L) ts.tv_sec++, ts.tv_nsec -= 1000000000L;
   pthread_mutex_lock(&p->mu);
-  pthread_cond_timedwait(&p->wake, &p->mu, &ts);
+  if (!p->dirty[shard]) pthread_cond_timedwait(&p->wake, &p->mu, &ts);
   pthread_mutex_unlock(&p->mu);
 }
 

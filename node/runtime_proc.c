@@ -337,12 +337,11 @@ void rt_signal_group(pid_t pid, int sig) {
 
 int rt_group_alive(pid_t pid) { return pid > 0 && (kill(-pid, 0) == 0 || errno == EPERM); }
 
-const char *rt_applets_dir(const char *data_dir, const char *binary) {
-  static char dir[4096];
+const char *rt_applets_dir(const char *data_dir, const char *binary, char *dir, size_t len) {
   static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
   const char *base = strrchr(binary, '/') ? strrchr(binary, '/') + 1 : binary;
   pthread_mutex_lock(&mu);
-  snprintf(dir, sizeof dir, "%s/applets/%s", data_dir, base);
+  snprintf(dir, len, "%s/applets/%s", data_dir, base);
   char marker[4200];
   snprintf(marker, sizeof marker, "%s/.complete", dir);
   const char *res = dir;

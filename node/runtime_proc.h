@@ -65,8 +65,9 @@ void rt_signal_group(pid_t pid, int sig);
 int rt_group_alive(pid_t pid);
 
 /* A directory under data_dir holding one link per applet of the multi-call
- * binary (busybox --list), made once; NULL when it cannot be made. */
-const char *rt_applets_dir(const char *data_dir, const char *binary);
+ * binary (busybox --list), made once, written to out; NULL when it cannot
+ * be made, else out. Safe from several threads. */
+const char *rt_applets_dir(const char *data_dir, const char *binary, char *out, size_t len);
 
 /* Kills the process groups recorded in data_dir/pods/<uid>/containers/<name>/pid
  * by an earlier agent, and removes the files. Returns how many it killed. */
