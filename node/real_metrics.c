@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 typedef struct {
-  uint64_t ticks;
+  uint64_t cpu_ns;
   long long at_ms;
 } sample;
 
@@ -127,15 +127,21 @@ void rm_add(real_metrics *m, const char *ns, const char *pod, const char *uid, c
   const group_usage *g = NULL;
   for (size_t i = 0; i < m->ngroups && !g; i++)
     if (m->groups[i].pgid == pgid) g = &m->groups[i];
-  if (!g) return;
+  if (g)
+    rm_add_usage(m, ns, pod, uid, container, pgid, g->ticks * (1000000000ULL / (uint64_t)m->hz),
+                 g->rss_pages * (uint64_t)m->page);
+}
+
+void rm_add_usage(real_metrics *m, const char *ns, const char *pod, const char *uid, const char *container,
+                  pid_t pgid, uint64_t cpu_ns, uint64_t memory) {
   char key[512];
   snprintf(key, sizeof key, "%s/%s/%d", uid, container, (int)pgid);
   sample *now = malloc(sizeof *now);
-  *now = (sample){g->ticks, m->now_ms};
+  *now = (sample){cpu_ns, m->now_ms};
   free(strmap_put(m->seen, key, now));
   const sample *before = strmap_get(m->last, key);
   if (!before) return; /* one sample: not a whole window yet */
-  int64_t cpu = rm_nanocores(before->ticks, g->ticks, m->now_ms - before->at_ms, m->hz);
+  int64_t cpu = rm_nanocores(before->cpu_ns, cpu_ns, m->now_ms - before->at_ms, 1000000000L);
   json_t *idx = json_object_get(m->pod_index, uid);
   json_t *entry;
   if (!idx) {
@@ -147,7 +153,7 @@ void rm_add(real_metrics *m, const char *ns, const char *pod, const char *uid, c
   }
   json_array_append_new(json_object_get(entry, "containers"),
                         json_pack("{s:s,s:o}", "name", container, "usage",
-                                  usage_json(cpu, (int64_t)(g->rss_pages * (uint64_t)m->page))));
+                                  usage_json(cpu, (int64_t)memory)));
 }
 
 static int64_t node_memory(void) {

@@ -16,6 +16,7 @@
 #include "pod_network.h"
 #include "pod_volumes.h"
 #include "pod_watch.h"
+#include "pod_cgroup.h"
 #include "event_queue.h"
 #include "real_metrics.h"
 #include "service_env.h"
@@ -87,6 +88,7 @@ struct rt_pods {
   atomic_bool stop;
   real_metrics *metrics;
   event_queue *events;
+  cg_root *cgroups;     /* pod and container cgroups, or NULL (not root, no cgroup file system) */
   long long metrics_ms;
   bool swept;           /* pod directories of pods not bound here removed (after the first list) */
 };
@@ -311,7 +313,7 @@ static void termination_message(rpod *rp, rt_ctr *c, rt_run *t) {
   snprintf(t->message, sizeof t->message, "%s", start);
 }
 
-static void exited(rpod *rp, rt_ctr *c, int wstatus, long long now) {
+static void exited(rt_pods *p, rpod *rp, rt_ctr *c, int wstatus, long long now) {
   rt_signal_group(c->pid, SIGKILL);
   char pp[2400];
   pid_path(rp, c, pp, sizeof pp);
@@ -321,7 +323,8 @@ static void exited(rpod *rp, rt_ctr *c, int wstatus, long long now) {
   t->started_ms = c->started_ms;
   t->finished_ms = now;
   t->exit_code = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
-  snprintf(t->reason, sizeof t->reason, "%s", t->exit_code ? "Error" : "Completed");
+  bool oom = p->cgroups && c->oom_base >= 0 && cg_oom_kills(p->cgroups, rp->uid, c->name) > c->oom_base;
+  snprintf(t->reason, sizeof t->reason, "%s", oom ? "OOMKilled" : t->exit_code ? "Error" : "Completed");
   snprintf(t->container_id, sizeof t->container_id, "%s", c->container_id);
   termination_message(rp, c, t);
   c->state = CTR_TERMINATED;
@@ -330,11 +333,11 @@ static void exited(rpod *rp, rt_ctr *c, int wstatus, long long now) {
   drop_run(c);
 }
 
-static void reap(rpod *rp, long long now) {
+static void reap(rt_pods *p, rpod *rp, long long now) {
   for (int i = 0; i < rp->st.nctrs; i++) {
     rt_ctr *c = &rp->st.ctrs[i];
     int ws;
-    if (c->state == CTR_RUNNING && c->pid > 0 && waitpid(c->pid, &ws, WNOHANG) == c->pid) exited(rp, c, ws, now);
+    if (c->state == CTR_RUNNING && c->pid > 0 && waitpid(c->pid, &ws, WNOHANG) == c->pid) exited(p, rp, c, ws, now);
     else if (c->state == CTR_RUNNING && c->kill_deadline_ms && now >= c->kill_deadline_ms) rt_signal_group(c->pid, SIGKILL);
   }
   for (int i = 0; i < rp->nhooks; i++)
@@ -481,10 +484,20 @@ static void start_container(rt_pods *p, rpod *rp, rt_ctr *c, long long now) {
   if (!av.argv) snprintf(err, sizeof err, "no command specified");
   else {
     int nsfd = rp->netns ? podnet_open(rp->st.ip) : -1;
+    int cg_fds[CG_MAX_FDS], ncg = 0;
+    if (p->cgroups && (ncg = cg_container_prepare(p->cgroups, rp->uid, c->name, json_object_get(sc, "resources"),
+                                                  cg_fds, err, sizeof err)) < 0) {
+      LOGW("pod %s container %s runs without its cgroup: %s", pod_name, c->name, err);
+      ncg = 0;
+      err[0] = 0;
+    }
+    c->oom_base = ncg ? cg_oom_kills(p->cgroups, rp->uid, c->name) : -1;
+    bool own_pids = plan && !json_is_true(json_object_get(json_object_get(rp->pod, "spec"), "shareProcessNamespace"));
     rt_spawn_req req = {av.argv, env, applets, sget(expanded, "workingDir"), pod_name, log_path, pp, nsfd, 0, plan,
-                        0, NULL};
+                        0, NULL, own_pids, cg_fds, ncg};
     pid = rt_spawn(&req, err, sizeof err);
     if (nsfd >= 0) close(nsfd);
+    for (int k = 0; k < ncg; k++) close(cg_fds[k]);
   }
   event(p, rp, c, "Normal", "Created", "Created container %s", c->name);
   c->ever_started = true;
@@ -629,7 +642,7 @@ static pid_t prestop(rt_pods *p, rpod *rp, rt_ctr *c) {
   int nsfd = rp->netns ? podnet_open(rp->st.ip) : -1;
   int mntfd = c->rootfs[0] ? rt_open_mount_ns(c->pid) : -1;
   rt_spawn_req req = {argv, c->env ? c->env : default_env, c->applets[0] ? c->applets : NULL, sget(sc, "workingDir"),
-                      meta(rp->pod, "name"), log_path, NULL, nsfd, 0, NULL, mntfd, c->rootfs};
+                      meta(rp->pod, "name"), log_path, NULL, nsfd, 0, NULL, mntfd, c->rootfs, 0, NULL, 0};
   pid_t pid = rt_spawn(&req, err, sizeof err);
   if (nsfd >= 0) close(nsfd);
   if (mntfd >= 0) close(mntfd);
@@ -742,6 +755,7 @@ static void kill_pod(rpod *rp) {
 
 static void forget_pod(rt_pods *p, rpod *rp) {
   kill_pod(rp);
+  cg_pod_remove(p->cgroups, rp->uid);
   vol_teardown(rp->dir);
   if (rp->netns) podnet_delete(rp->st.ip);
   if (!rp->skip) release_ip(p, rp);
@@ -773,7 +787,7 @@ static void pass(runner *r) {
         json_decref(rp->pod);
         rp->pod = json_incref(seen[i].pod);
       }
-      reap(rp, now);
+      reap(p, rp, now);
       bool deleting = meta(rp->pod, "deletionTimestamp") != NULL;
       if (rp->skip) {
         if (deleting && rp->stop_stage < 4) terminate(p, rp, now);
@@ -806,17 +820,25 @@ static void report_metrics(rt_pods *p, long long now) {
     strmap_iter it = {0};
     while (strmap_next(r->pods, &it)) {
       rpod *rp = it.value;
-      for (int i = 0; i < rp->st.nctrs; i++)
-        if (rp->st.ctrs[i].state == CTR_RUNNING)
-          rm_add(p->metrics, meta(rp->pod, "namespace") ?: "", meta(rp->pod, "name") ?: "", rp->uid,
-                 rp->st.ctrs[i].name, rp->st.ctrs[i].pid);
+      for (int i = 0; i < rp->st.nctrs; i++) {
+        const rt_ctr *c = &rp->st.ctrs[i];
+        uint64_t cpu_ns, memory;
+        if (c->state != CTR_RUNNING) continue;
+        if (c->oom_base >= 0 && cg_usage(p->cgroups, rp->uid, c->name, &cpu_ns, &memory))
+          rm_add_usage(p->metrics, meta(rp->pod, "namespace") ?: "", meta(rp->pod, "name") ?: "", rp->uid, c->name,
+                       c->pid, cpu_ns, memory);
+        else
+          rm_add(p->metrics, meta(rp->pod, "namespace") ?: "", meta(rp->pod, "name") ?: "", rp->uid, c->name, c->pid);
+      }
     }
     pthread_mutex_unlock(&r->mu);
   }
   rm_send(p->metrics, p->runners[0].client);
 }
 
-/* Removes the directories of pods no longer bound here (deleted while no
+static bool watch_knows(void *watch, const char *uid) { return pod_watch_knows(watch, uid); }
+
+/* Removes the directories (and cgroups) of pods no longer bound here (deleted while no
  * agent ran). A pod the watch knows is some runner's; one it forgot is
  * being forgotten by its runner, which removes the directory too. */
 static void sweep(rt_pods *p) {
@@ -832,6 +854,7 @@ static void sweep(rt_pods *p) {
     rt_remove_tree(path);
   }
   if (d) closedir(d);
+  cg_sweep(p->cgroups, watch_knows, p->watch);
 }
 
 static void *run_main(void *arg) {
@@ -889,6 +912,11 @@ rt_pods *rt_pods_start(const rt_config *cfg) {
   p->self_exe = strdup(cfg->self_exe);
   pthread_mutex_init(&p->ip_mu, NULL);
   p->metrics = rm_new(cfg->node_name);
+  char why[512] = "";
+  if (cfg->mount_ns && !(p->cgroups = cg_open(cfg->node_name, why, sizeof why)))
+    LOGW("containers run without cgroups (no resource limits, no OOMKilled, usage from /proc): %s", why);
+  else if (p->cgroups)
+    LOGI("pods get cgroup v%d limits", cg_version(p->cgroups));
   for (int k = 0; k < RUNNERS; k++) {
     runner *r = &p->runners[k];
     r->p = p;
@@ -912,7 +940,7 @@ static void stop_all(rt_pods *p) {
     for (int k = 0; k < RUNNERS; k++) {
       strmap_iter it = {0};
       while (strmap_next(p->runners[k].pods, &it)) {
-        reap(it.value, now_ms());
+        reap(p, it.value, now_ms());
         alive = alive || any_running(it.value) || hooks_running(it.value);
       }
     }
@@ -924,6 +952,7 @@ static void stop_all(rt_pods *p) {
     while (strmap_next(p->runners[k].pods, &it)) {
       rpod *rp = it.value;
       kill_pod(rp);
+      cg_pod_remove(p->cgroups, rp->uid);
       vol_teardown(rp->dir);
       if (rp->netns) podnet_delete(rp->st.ip);
       for (int i = 0; i < rp->st.nctrs; i++) {
@@ -944,6 +973,7 @@ void rt_pods_stop(rt_pods *p) {
   pod_watch_stop(p->watch);
   stop_all(p);
   evq_stop(p->events);
+  cg_close(p->cgroups);
   for (int k = 0; k < RUNNERS; k++) {
     strmap_free(p->runners[k].pods, NULL);
     pthread_mutex_destroy(&p->runners[k].mu);

@@ -1,7 +1,8 @@
 /* runtime_proc.h - containers as process groups: fork/exec of a prepared
  * argv and environment in a new session (the group id is the pid, so the
  * whole container is signalled at once) with its own UTS namespace and the
- * pod's hostname when the machine allows it; stdout and stderr go through
+ * pod's hostname when the machine allows it, its own PID namespace and
+ * cgroup when asked; stdout and stderr go through
  * pipes to a thread that writes kubelet's CRI log format
  * (`<RFC3339Nano> <stdout|stderr> <F|P> <text>`); the pid is recorded in a
  * file so an agent restarted after a crash kills what its predecessor ran. */
@@ -46,6 +47,9 @@ typedef struct {
   const rt_mount_plan *mounts; /* a mount namespace of its own, or NULL: the host's */
   int join_mnt_fd;        /* > 0: join this mount namespace (a running container's) and chroot to join_root */
   const char *join_root;
+  int new_pid_ns;         /* with mounts: a PID namespace of its own (the process is its pid 1, /proc its own) */
+  const int *cgroup_fds;  /* cgroup.procs files the child writes itself into before exec (pod_cgroup.h) */
+  int ncgroup_fds;
 } rt_spawn_req;
 
 /* The upper and work directories of the overlay of top i under root
