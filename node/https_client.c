@@ -1,7 +1,11 @@
 /* https_client.c - see https_client.h. Minimal HTTP/1.1 over mbedTLS:
  * requests with Content-Length, responses with Content-Length or chunked
  * bodies (bounded to 64 MiB), and chunked streams read line by line
- * (watches). Every read has a timeout, so a vanished server is noticed. */
+ * (watches). Every read has a timeout, so a vanished server is noticed.
+ * The kubeconfig is looked at again (its mtime, at most every few seconds)
+ * before each request: when the certificate manager wrote a renewed one,
+ * its credentials replace the old ones and the connection is remade with
+ * them. */
 #include "https_client.h"
 #include "log.h"
 #include "yaml_json.h"
@@ -20,9 +24,12 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #define MAX_BODY (64u << 20)
 #define CALL_TIMEOUT_MS 60000
+#define RELOAD_CHECK_MS 5000 /* how often the kubeconfig's mtime is looked at */
 
 typedef struct {
   char buf[16384];
@@ -43,7 +50,23 @@ struct https_client {
   unsigned long chunk_left; /* bytes left in the current chunk of a stream */
   char *line;               /* a stream's current line */
   size_t line_cap;
+  char *kubeconfig;         /* where the credentials came from */
+  struct timespec loaded_mtime;
+  long long checked_ms;
 };
+
+static long long mono_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static bool mtime_of(const char *path, struct timespec *out) {
+  struct stat st;
+  if (stat(path, &st)) return false;
+  *out = st.st_mtim;
+  return true;
+}
 
 /* base64 text -> NUL-terminated bytes (PEM needs the terminator); caller frees. */
 static unsigned char *b64(const char *s, size_t *len) {
@@ -204,6 +227,9 @@ https_client *https_client_open(const char *kubeconfig, char *err, size_t errlen
   mbedtls_entropy_init(&c->entropy);
   mbedtls_ctr_drbg_init(&c->drbg);
   mbedtls_ssl_config_init(&c->conf);
+  c->kubeconfig = strdup(kubeconfig);
+  mtime_of(kubeconfig, &c->loaded_mtime);
+  c->checked_ms = mono_ms();
   if (load_config(c, kubeconfig, err, errlen) != 0 ||
       mbedtls_ctr_drbg_seed(&c->drbg, mbedtls_entropy_func, &c->entropy, (const unsigned char *)"ckube-node", 10) ||
       mbedtls_ssl_config_defaults(&c->conf, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM,
@@ -234,7 +260,47 @@ void https_client_close(https_client *c) {
   mbedtls_ctr_drbg_free(&c->drbg);
   mbedtls_entropy_free(&c->entropy);
   free(c->line);
+  free(c->kubeconfig);
   free(c);
+}
+
+/* Swaps two values of type T (the credentials of two clients). */
+#define SWAP(T, a, b) do { T swap_tmp_ = (a); (a) = (b); (b) = swap_tmp_; } while (0)
+
+/* A kubeconfig changed since it was loaded (a renewed certificate): its
+ * credentials replace c's and the connection is dropped, so the next
+ * request connects with them. A file that does not load leaves c as it was. */
+static void reload_if_changed(https_client *c) {
+  long long now = mono_ms();
+  struct timespec m;
+  if (now - c->checked_ms < RELOAD_CHECK_MS) return;
+  c->checked_ms = now;
+  if (!mtime_of(c->kubeconfig, &m) ||
+      (m.tv_sec == c->loaded_mtime.tv_sec && m.tv_nsec == c->loaded_mtime.tv_nsec))
+    return;
+  https_client *n = calloc(1, sizeof *n);
+  mbedtls_x509_crt_init(&n->ca);
+  mbedtls_x509_crt_init(&n->cert);
+  mbedtls_pk_init(&n->key);
+  char err[300] = "";
+  if (load_config(n, c->kubeconfig, err, sizeof err) == 0) {
+    disconnect(c);
+    bool had_cert = c->have_cert;
+    SWAP(mbedtls_x509_crt, c->ca, n->ca); /* the config keeps pointing at c's (now new) ones */
+    SWAP(mbedtls_x509_crt, c->cert, n->cert);
+    SWAP(mbedtls_pk_context, c->key, n->key);
+    memcpy(c->token, n->token, sizeof c->token);
+    c->have_cert = n->have_cert;
+    if (c->have_cert && !had_cert) mbedtls_ssl_conf_own_cert(&c->conf, &c->cert, &c->key);
+    c->loaded_mtime = m;
+    LOGI("%s changed: its credentials are used from now on", c->kubeconfig);
+  } else {
+    LOGW("%s changed but does not load (%s): the old credentials stay", c->kubeconfig, err);
+  }
+  mbedtls_x509_crt_free(&n->ca);
+  mbedtls_x509_crt_free(&n->cert);
+  mbedtls_pk_free(&n->key);
+  free(n);
 }
 
 void https_client_interrupt(https_client *c) {
@@ -291,6 +357,7 @@ static int rd_n(https_client *c, char *dst, size_t n) {
 /* Sends the request line, headers and body; 0 or -1 (disconnected). */
 static int send_request(https_client *c, const char *method, const char *path, const json_t *body,
                         const char *ctype) {
+  reload_if_changed(c);
   if (!c->connected && connect_tls(c) != 0) return -1;
   c->rd.pos = c->rd.len = 0;
   c->chunk_left = 0;
