@@ -33,6 +33,7 @@ struct real_metrics {
   json_t *pods;     /* this round's pod entries */
   json_t *pod_index; /* uid -> index in pods */
   uint64_t node_busy, node_total, prev_busy, prev_total;
+  bool scanned;     /* this round's /proc scan was made (only containers without a cgroup need it) */
   long hz, page;
 };
 
@@ -85,6 +86,12 @@ void rm_begin(real_metrics *m, long long now_ms) {
   m->pods = json_array();
   m->pod_index = json_object();
   node_cpu(m);
+  m->scanned = false;
+}
+
+/* Every process's CPU ticks and resident pages, summed by process group. */
+static void scan_proc(real_metrics *m) {
+  m->scanned = true;
   DIR *d = opendir("/proc");
   struct dirent *e;
   size_t cap = 0;
@@ -124,6 +131,7 @@ static json_t *usage_json(int64_t cpu_nano, int64_t memory) {
 }
 
 void rm_add(real_metrics *m, const char *ns, const char *pod, const char *uid, const char *container, pid_t pgid) {
+  if (!m->scanned) scan_proc(m);
   const group_usage *g = NULL;
   for (size_t i = 0; i < m->ngroups && !g; i++)
     if (m->groups[i].pgid == pgid) g = &m->groups[i];

@@ -763,12 +763,19 @@ static void forget_pod(rt_pods *p, rpod *rp) {
   free_pod(rp);
 }
 
-/* One pass of a runner over its shard's pods. */
+/* One pass of a runner over its shard's pods. A runner connects when it
+ * first has a pod (an idle agent keeps one connection, not RUNNERS). */
 static void pass(runner *r) {
   rt_pods *p = r->p;
   pod_seen *seen = NULL;
   size_t n = pod_watch_snapshot(p->watch, r->shard, &seen);
   long long now = now_ms();
+  char err[512] = "";
+  if (n && !r->client && !(r->client = https_client_open(p->cfg.kubeconfig, err, sizeof err))) {
+    LOGW("runner %d cannot reach the server: %s", r->shard, err);
+    pod_watch_free_seen(seen, n);
+    return;
+  }
   for (size_t i = 0; i < n; i++) {
     const char *uid = seen[i].uid;
     rpod *rp = strmap_get(r->pods, uid);
@@ -876,25 +883,14 @@ static void *run_main(void *arg) {
   return NULL;
 }
 
-/* Every runner's connection, or false (those opened are closed). */
-static bool open_clients(rt_pods *p) {
-  char err[512] = "";
-  for (int k = 0; k < RUNNERS; k++) {
-    p->runners[k].client = https_client_open(p->cfg.kubeconfig, err, sizeof err);
-    if (p->runners[k].client) continue;
-    LOGE("%s", err);
-    for (int j = 0; j < k; j++) https_client_close(p->runners[j].client);
-    return false;
-  }
-  return true;
-}
-
 rt_pods *rt_pods_start(const rt_config *cfg) {
   int killed = rt_reap_recorded(cfg->data_dir);
   if (killed) LOGI("killed %d container process groups left by an earlier agent", killed);
   rt_pods *p = calloc(1, sizeof *p);
   p->cfg = *cfg;
-  if (!open_clients(p)) {
+  char err[512] = "";
+  if (!(p->runners[0].client = https_client_open(cfg->kubeconfig, err, sizeof err))) { /* runner 0 also reports metrics */
+    LOGE("%s", err);
     free(p);
     return NULL;
   }
@@ -902,7 +898,7 @@ rt_pods *rt_pods_start(const rt_config *cfg) {
   p->events = p->watch ? evq_start(cfg->kubeconfig) : NULL;
   if (!p->events) {
     pod_watch_stop(p->watch);
-    for (int k = 0; k < RUNNERS; k++) https_client_close(p->runners[k].client);
+    https_client_close(p->runners[0].client);
     free(p);
     return NULL;
   }

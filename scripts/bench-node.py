@@ -67,6 +67,8 @@ def main():
                     break
             except OSError:
                 time.sleep(0.2)
+        if server.poll() is not None:
+            sys.exit("ckube-server exited:\n" + open(os.path.join(work, "server.log")).read()[-2000:])
         env = dict(os.environ, KUBECONFIG=os.path.join(work, "server", "admin.kubeconfig"))
         token = open(os.path.join(work, "server", "pki", "admin.token")).read().strip()
         join = subprocess.run([a.server, "token", "create", "--data-dir", os.path.join(work, "server"),
@@ -88,6 +90,9 @@ def main():
         else:
             sys.exit("agents did not become Ready:\n" + out)
         time.sleep(5)  # idle: registered, lease and metrics loops running
+        for i, p in enumerate(agents):
+            if p.poll() is not None:
+                sys.exit(f"agent {i} exited:\n" + open(os.path.join(work, f"agent-{i}.log")).read()[-2000:])
         idle_rss = [rss_kib(agent_pid(p)) for p in agents]
         cpu0 = [cpu_ticks(agent_pid(p)) for p in agents]
 
