@@ -913,14 +913,14 @@ rt_pods *rt_pods_start(const rt_config *cfg) {
     LOGW("containers run without cgroups (no resource limits, no OOMKilled, usage from /proc): %s", why);
   else if (p->cgroups)
     LOGI("pods get cgroup v%d limits", cg_version(p->cgroups));
-  for (int k = 0; k < RUNNERS; k++) {
+  for (int k = 0; k < RUNNERS; k++) { /* all ready before any runs: runner 0 reads the others' pods */
     runner *r = &p->runners[k];
     r->p = p;
     r->shard = k;
     r->pods = strmap_new();
     pthread_mutex_init(&r->mu, NULL);
-    pthread_create(&r->thread, NULL, run_main, r);
   }
+  for (int k = 0; k < RUNNERS; k++) pthread_create(&p->runners[k].thread, NULL, run_main, &p->runners[k]);
   return p;
 }
 
