@@ -7,8 +7,8 @@
  * its credentials replace the old ones and the connection is remade with
  * them. */
 #include "https_client.h"
+#include "csr.h"
 #include "log.h"
-#include "yaml_json.h"
 #include <arpa/inet.h>
 #include <mbedtls/error.h>
 #include <mbedtls/ctr_drbg.h>
@@ -17,7 +17,6 @@
 #include <mbedtls/pk.h>
 #include <mbedtls/ssl.h>
 #include <mbedtls/x509_crt.h>
-#include <openssl/evp.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,57 +67,18 @@ static bool mtime_of(const char *path, struct timespec *out) {
   return true;
 }
 
-/* base64 text -> NUL-terminated bytes (PEM needs the terminator); caller frees. */
-static unsigned char *b64(const char *s, size_t *len) {
-  size_t n = strlen(s);
-  unsigned char *out = malloc(n + 1);
-  int m = EVP_DecodeBlock(out, (const unsigned char *)s, (int)n);
-  if (m < 0) {
-    free(out);
-    return NULL;
-  }
-  while (m > 0 && n > 0 && s[n - 1] == '=') m--, n--;
-  out[m] = 0;
-  *len = (size_t)m + 1;
-  return out;
-}
-
-static const json_t *named(const json_t *list, const char *name) {
-  size_t i;
-  json_t *e;
-  json_array_foreach(list, i, e) {
-    const char *n = json_string_value(json_object_get(e, "name"));
-    if (n && name && !strcmp(n, name)) return e;
-  }
-  return json_array_get(list, 0);
-}
-
+/* The credentials of the kubeconfig's current context (csr.h reads it) into c. */
 static int load_config(https_client *c, const char *path, char *err, size_t errlen) {
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    snprintf(err, errlen, "cannot read %s", path);
-    return -1;
-  }
-  char *buf = malloc(1 << 20);
-  size_t n = fread(buf, 1, (1 << 20) - 1, f);
-  fclose(f);
-  json_t *kc = yaml_to_json(buf, n, err, errlen);
-  free(buf);
-  if (!kc) return -1;
-  const char *cur = json_string_value(json_object_get(kc, "current-context"));
-  const json_t *ctx = json_object_get(named(json_object_get(kc, "contexts"), cur), "context");
-  const json_t *cl = json_object_get(named(json_object_get(kc, "clusters"), json_string_value(json_object_get(ctx, "cluster"))), "cluster");
-  const json_t *us = json_object_get(named(json_object_get(kc, "users"), json_string_value(json_object_get(ctx, "user"))), "user");
-  const char *server = json_string_value(json_object_get(cl, "server"));
+  kubeconfig_creds k;
+  if (read_kubeconfig(path, &k, err, errlen)) return -1;
   int rc = -1;
-  if (!server || strncmp(server, "https://", 8)) {
-    snprintf(err, errlen, "%s: the cluster server must be an https:// URL", path);
-    goto done;
-  }
-  const char *hp = server + 8;
+  const char *hp = k.server + 8;
   if (*hp == '[') {
     const char *end = strchr(hp, ']');
-    if (!end) goto bad;
+    if (!end) {
+      snprintf(err, errlen, "%s: cannot parse server %s", path, k.server);
+      goto done;
+    }
     snprintf(c->host, sizeof c->host, "%.*s", (int)(end - hp - 1), hp + 1);
     hp = end + 1;
   } else {
@@ -128,36 +88,22 @@ static int load_config(https_client *c, const char *path, char *err, size_t errl
   }
   snprintf(c->port, sizeof c->port, "%s", *hp == ':' ? hp + 1 : "443");
   c->port[strcspn(c->port, "/")] = 0;
-  size_t len;
-  unsigned char *ca = b64(json_string_value(json_object_get(cl, "certificate-authority-data")) ?: "", &len);
-  if (!ca || mbedtls_x509_crt_parse(&c->ca, ca, len) != 0) {
-    free(ca);
+  if (mbedtls_x509_crt_parse(&c->ca, (const unsigned char *)k.ca_pem, strlen(k.ca_pem) + 1) != 0) {
     snprintf(err, errlen, "%s: no usable certificate-authority-data", path);
     goto done;
   }
-  free(ca);
-  const char *crt = json_string_value(json_object_get(us, "client-certificate-data"));
-  const char *key = json_string_value(json_object_get(us, "client-key-data"));
-  if (crt && key) {
-    size_t cl2, kl;
-    unsigned char *cb = b64(crt, &cl2), *kb = b64(key, &kl);
-    bool ok = cb && kb && mbedtls_x509_crt_parse(&c->cert, cb, cl2) == 0 &&
-              mbedtls_pk_parse_key(&c->key, kb, kl, NULL, 0) == 0;
-    free(cb);
-    free(kb);
-    if (!ok) {
+  if (k.cert_pem && k.key_pem) {
+    if (mbedtls_x509_crt_parse(&c->cert, (const unsigned char *)k.cert_pem, strlen(k.cert_pem) + 1) != 0 ||
+        mbedtls_pk_parse_key(&c->key, (const unsigned char *)k.key_pem, strlen(k.key_pem) + 1, NULL, 0) != 0) {
       snprintf(err, errlen, "%s: unusable client certificate or key", path);
       goto done;
     }
     c->have_cert = true;
   }
-  snprintf(c->token, sizeof c->token, "%s", json_string_value(json_object_get(us, "token")) ?: "");
+  snprintf(c->token, sizeof c->token, "%s", k.token ? k.token : "");
   rc = 0;
-  goto done;
-bad:
-  snprintf(err, errlen, "%s: cannot parse server %s", path, server);
 done:
-  json_decref(kc);
+  kubeconfig_creds_free(&k);
   return rc;
 }
 

@@ -109,15 +109,6 @@ static const char *sget(const json_t *o, const char *k) { return json_string_val
 
 /* ---- pods ---- */
 
-static json_t *get_object(void *ctx, const char *plural, const char *ns, const char *name) {
-  char path[800];
-  snprintf(path, sizeof path, "/api/v1/namespaces/%s/%s/%s", ns, plural, name);
-  json_t *out = NULL;
-  if (https_call(ctx, "GET", path, NULL, NULL, &out) == 200) return out;
-  json_decref(out);
-  return NULL;
-}
-
 static json_t *get_pv(void *ctx, const char *name) {
   char path[600];
   snprintf(path, sizeof path, "/api/v1/persistentvolumes/%s", name);
@@ -128,7 +119,7 @@ static json_t *get_pv(void *ctx, const char *name) {
 }
 
 static vol_ctx volume_context(rpod *rp) {
-  return (vol_ctx){rp->pod, rp->dir, rp->st.ip, rp->st.host_ip, get_object, rp->client, get_pv};
+  return (vol_ctx){rp->pod, rp->dir, rp->st.ip, rp->st.host_ip, sim_get_object, rp->client, get_pv};
 }
 
 static const json_t *spec_container(const rpod *rp, const rt_ctr *c) {
@@ -416,7 +407,7 @@ static void start_container(rt_pods *p, rpod *rp, rt_ctr *c, long long now) {
   char why[512] = "";
   json_t *expanded = NULL;
   char **links = pod_service_env(rp);
-  char **env = sim_config_env(rp->pod, sc, rp->st.host_ip, rp->st.ip, get_object, rp->client, links, &expanded, why,
+  char **env = sim_config_env(rp->pod, sc, rp->st.host_ip, rp->st.ip, sim_get_object, rp->client, links, &expanded, why,
                               sizeof why);
   free_strv(links);
   if (!env) {

@@ -58,16 +58,6 @@ static long long now_ms(void) {
   return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* sim_get_fn over the API: the object, or NULL when the server has none. */
-static json_t *get_object(void *ctx, const char *plural, const char *ns, const char *name) {
-  char path[700];
-  snprintf(path, sizeof path, "/api/v1/namespaces/%s/%s/%s", ns, plural, name);
-  json_t *out = NULL;
-  if (https_call(ctx, "GET", path, NULL, NULL, &out) == 200) return out;
-  json_decref(out);
-  return NULL;
-}
-
 static void sleep_ms(sim_pods *p, long ms) {
   for (long t = 0; t < ms && !atomic_load(&p->stop); t += 50) usleep(50000);
 }
@@ -248,7 +238,7 @@ static void process(sim_pods *p, https_client *c, const char *key) {
 
   json_t *status = NULL, *out = NULL;
   long recheck = 0;
-  if (!st.started && !sim_config_check(pod, host_ip, ip, get_object, c, st.config_container,
+  if (!st.started && !sim_config_check(pod, host_ip, ip, sim_get_object, c, st.config_container,
                                        sizeof st.config_container, st.config_error, sizeof st.config_error))
     st.config_error[0] = 0;
   const sim_pod_state before = st;
