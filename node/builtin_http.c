@@ -1,7 +1,8 @@
 /* builtin_http.c - see builtin_http.h. One connection at a time, HTTP/1.0
  * style (Connection: close): enough for curl, probes and load balancing
  * tests. The hostname comes from the pod's UTS namespace (gethostname),
- * which the runtime sets to the pod's name. */
+ * which the runtime sets to the pod's name. SIGTERM ends them at once, as
+ * it ends nginx (a container's pid 1 would otherwise ignore it). */
 #include "builtin_http.h"
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -13,7 +14,10 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
+
+#define LIVENESS_HEALTHY_SECONDS 10 /* k8s.gcr.io/liveness: /healthz fails after this long */
 
 static const char NGINX_PAGE[] =
     "<!DOCTYPE html>\n<html>\n<head>\n<title>Welcome to nginx!</title>\n</head>\n<body>\n<h1>Welcome to nginx!</h1>\n"
@@ -25,7 +29,7 @@ static void respond(int fd, int code, const char *type, const char *body, size_t
   char head[512];
   int n = snprintf(head, sizeof head,
                    "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n", code,
-                   code == 200 ? "OK" : "Not Found", type, len);
+                   code == 200 ? "OK" : code == 500 ? "Internal Server Error" : "Not Found", type, len);
   (void)!write(fd, head, (size_t)n);
   (void)!write(fd, body, len);
 }
@@ -56,6 +60,40 @@ static void serve_file(int fd, const char *root, const char *path, const char *p
   free(buf);
 }
 
+static void on_term(int sig) { _exit(0); }
+
+/* k8s.gcr.io/liveness's /server: /healthz answers 200 "ok" for its first ten seconds, then 500 "error: <seconds>". */
+static void liveness(int fd, const char *path, const struct timespec *started) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  double up = (double)(now.tv_sec - started->tv_sec) + (double)(now.tv_nsec - started->tv_nsec) / 1e9;
+  char body[64];
+  int len = up > LIVENESS_HEALTHY_SECONDS ? snprintf(body, sizeof body, "error: %.6f", up) : snprintf(body, sizeof body, "ok");
+  if (strcmp(path, "/healthz")) respond(fd, 404, "text/plain", "404 page not found\n", 19);
+  else respond(fd, up > LIVENESS_HEALTHY_SECONDS ? 500 : 200, "text/plain", body, (size_t)len);
+}
+
+/* sysnet4admin/audit-trail: answers the pod's name and address and appends
+ * "<time>  <client>  <method>" to /audit/audit_<pod>.log (the volume every replica shares). */
+static void audit(int fd, const char *method, const char *pod_ip, const struct sockaddr_in *peer) {
+  char host[256] = "", client[INET_ADDRSTRLEN] = "", when[64], file[400];
+  gethostname(host, sizeof host);
+  inet_ntop(AF_INET, &peer->sin_addr, client, sizeof client);
+  time_t t = time(NULL);
+  struct tm tm;
+  localtime_r(&t, &tm);
+  strftime(when, sizeof when, "%d/%b/%Y:%H:%M:%S %z", &tm);
+  snprintf(file, sizeof file, "/audit/audit_%s.log", host);
+  FILE *f = fopen(file, "a");
+  if (f) {
+    fprintf(f, "%s  %s  %s\n", when, client, method);
+    fclose(f);
+  }
+  char body[400];
+  int len = snprintf(body, sizeof body, "pod_name : %s\npod_ip   : %s\n", host, pod_ip);
+  respond(fd, 200, "text/plain", body, (size_t)len);
+}
+
 int builtin_main(int argc, char **argv) {
   const char *name = argc > 0 ? argv[0] : "", *ip = "0.0.0.0", *root = NULL;
   int port = 80;
@@ -64,13 +102,17 @@ int builtin_main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--port")) port = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--root")) root = argv[++i];
   }
-  bool echo = !strcmp(name, "echo-hname");
-  if (!echo && strcmp(name, "nginx") && strcmp(name, "httpd")) {
+  bool echo = !strcmp(name, "echo-hname"), live = !strcmp(name, "liveness"), trail = !strcmp(name, "audit-trail");
+  if (!echo && !live && !trail && strcmp(name, "nginx") && strcmp(name, "httpd")) {
     fprintf(stderr, "unknown builtin program %s\n", name);
     return 2;
   }
+  if (live && port == 80) port = 8080;
   if (!root) root = !strcmp(name, "httpd") ? "/usr/local/apache2/htdocs" : "/usr/share/nginx/html";
+  struct timespec started;
+  clock_gettime(CLOCK_MONOTONIC, &started);
   signal(SIGPIPE, SIG_IGN);
+  signal(SIGTERM, on_term);
   int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
   setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
@@ -81,7 +123,9 @@ int builtin_main(int argc, char **argv) {
   printf("%s listening on %s:%d\n", name, ip, port);
   fflush(stdout);
   for (;;) {
-    int fd = accept4(s, NULL, NULL, SOCK_CLOEXEC);
+    struct sockaddr_in peer = {0};
+    socklen_t plen = sizeof peer;
+    int fd = accept4(s, (struct sockaddr *)&peer, &plen, SOCK_CLOEXEC);
     if (fd < 0) continue;
     struct timeval tv = {5, 0};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
@@ -96,7 +140,11 @@ int builtin_main(int argc, char **argv) {
     req[n] = 0;
     char method[16] = "", path[2048] = "/";
     sscanf(req, "%15s %2047s", method, path);
-    if (echo) {
+    if (live) {
+      liveness(fd, path, &started);
+    } else if (trail) {
+      audit(fd, method, ip, &peer);
+    } else if (echo) {
       char host[256] = "";
       gethostname(host, sizeof host);
       char body[300];

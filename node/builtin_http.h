@@ -1,8 +1,11 @@
 /* builtin_http.h - the programs behind images that serve HTTP and have no
  * binary on this machine, run as `ckube-node --builtin NAME --pod-ip IP`:
  * echo-hname (sysnet4admin/echo-hname: answers the pod's hostname), nginx
- * and httpd (their default page, or files from a document root). They
- * listen on the pod's address, port 80 (or --port). */
+ * and httpd (their default page, or files from a document root),
+ * audit-trail (sysnet4admin/audit-trail: answers the pod's name and address
+ * and logs each request under /audit) and liveness (k8s.gcr.io/liveness:
+ * /healthz healthy for ten seconds, on port 8080). They listen on the pod's
+ * address, port 80 (or --port). */
 #ifndef CKUBE_BUILTIN_HTTP_H
 #define CKUBE_BUILTIN_HTTP_H
 

@@ -104,17 +104,15 @@ static time_t renewal_due(time_t not_before, time_t not_after) { return not_befo
 
 /* The due time of the certificate in kubeconfig; -1 if unreadable. */
 static time_t due_time(const char *kubeconfig, time_t *not_after) {
-  char *server = NULL, *ca = NULL, *cert = NULL, *key = NULL;
+  kubeconfig_creds k;
+  char err[300];
   time_t nb, na, due = -1;
-  if (read_node_kubeconfig(kubeconfig, &server, &ca, &cert, &key) == 0 && cert && key &&
-      csr_cert_validity(cert, &nb, &na) == 0) {
+  if (read_kubeconfig(kubeconfig, &k, err, sizeof err) == 0 && k.cert_pem && k.key_pem &&
+      csr_cert_validity(k.cert_pem, &nb, &na) == 0) {
     due = renewal_due(nb, na);
     *not_after = na;
   }
-  free(server);
-  free(ca);
-  free(cert);
-  free(key);
+  kubeconfig_creds_free(&k);
   return due;
 }
 
@@ -128,11 +126,12 @@ long cert_seconds_until_due(const char *data_dir) {
 int cert_renew_if_due(const char *data_dir, const char *node, bool force, int csr_timeout) {
   char kubeconfig[1100];
   snprintf(kubeconfig, sizeof kubeconfig, "%s/kubelet.kubeconfig", data_dir);
-  char *server = NULL, *ca = NULL, *cert = NULL, *key = NULL;
+  kubeconfig_creds k;
+  char err[300];
   int rc = 1;
   time_t nb, na, now = time(NULL);
-  if (read_node_kubeconfig(kubeconfig, &server, &ca, &cert, &key) != 0 || !cert || !key ||
-      csr_cert_validity(cert, &nb, &na) != 0) {
+  if (read_kubeconfig(kubeconfig, &k, err, sizeof err) != 0 || !k.cert_pem || !k.key_pem ||
+      csr_cert_validity(k.cert_pem, &nb, &na) != 0) {
     fprintf(stderr, "error: %s holds no usable client certificate\n", kubeconfig);
     goto done;
   }
@@ -145,7 +144,6 @@ int cert_renew_if_due(const char *data_dir, const char *node, bool force, int cs
     rc = 0;
     goto done;
   }
-  char err[300];
   https_client *c = https_client_open(kubeconfig, err, sizeof err);
   if (!c) {
     fprintf(stderr, "error: cannot renew the client certificate: %s\n", err);
@@ -153,17 +151,14 @@ int cert_renew_if_due(const char *data_dir, const char *node, bool force, int cs
   }
   char *nkey = csr_new_key(), *ncert = nkey ? cert_request(c, node, nkey, csr_timeout) : NULL;
   https_client_close(c);
-  if (ncert && cert_save(data_dir, server, ca, ncert, nkey) == 0) {
+  if (ncert && cert_save(data_dir, k.server, k.ca_pem, ncert, nkey) == 0) {
     fprintf(stderr, "[ckube-node] client certificate of node %s renewed\n", node);
     rc = 0;
   }
   free(nkey);
   free(ncert);
 done:
-  free(server);
-  free(ca);
-  free(cert);
-  free(key);
+  kubeconfig_creds_free(&k);
   return rc;
 }
 

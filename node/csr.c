@@ -151,21 +151,56 @@ int write_node_kubeconfig(const char *path, const char *server, const char *ca_p
   return 0;
 }
 
-int read_node_kubeconfig(const char *path, char **server, char **ca_pem, char **cert_pem, char **key_pem) {
+/* The list entry named name, else the list's first. */
+static const json_t *named(const json_t *list, const char *name) {
+  size_t i;
+  json_t *e;
+  json_array_foreach(list, i, e) {
+    const char *n = json_string_value(json_object_get(e, "name"));
+    if (n && name && !strcmp(n, name)) return e;
+  }
+  return json_array_get(list, 0);
+}
+
+static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
+
+int read_kubeconfig(const char *path, kubeconfig_creds *out, char *err, size_t errlen) {
+  memset(out, 0, sizeof *out);
   FILE *f = fopen(path, "rb");
-  if (!f) return -1;
-  char *buf = malloc(1 << 20), err[200];
+  if (!f) {
+    snprintf(err, errlen, "cannot read %s", path);
+    return -1;
+  }
+  char *buf = malloc(1 << 20);
   size_t n = fread(buf, 1, (1 << 20) - 1, f);
   fclose(f);
-  json_t *kc = yaml_to_json(buf, n, err, sizeof err);
+  json_t *kc = yaml_to_json(buf, n, err, errlen);
   free(buf);
-  const json_t *cl = json_object_get(json_array_get(json_object_get(kc, "clusters"), 0), "cluster");
-  const json_t *us = json_object_get(json_array_get(json_object_get(kc, "users"), 0), "user");
-  const char *s = json_string_value(json_object_get(cl, "server"));
-  *server = s ? strdup(s) : NULL;
-  *ca_pem = unb64(json_string_value(json_object_get(cl, "certificate-authority-data")));
-  *cert_pem = unb64(json_string_value(json_object_get(us, "client-certificate-data")));
-  *key_pem = unb64(json_string_value(json_object_get(us, "client-key-data")));
+  if (!kc) return -1;
+  const char *cur = json_string_value(json_object_get(kc, "current-context"));
+  const json_t *ctx = json_object_get(named(json_object_get(kc, "contexts"), cur), "context");
+  const json_t *cl = json_object_get(
+      named(json_object_get(kc, "clusters"), json_string_value(json_object_get(ctx, "cluster"))), "cluster");
+  const json_t *us = json_object_get(
+      named(json_object_get(kc, "users"), json_string_value(json_object_get(ctx, "user"))), "user");
+  out->server = dup_or_null(json_string_value(json_object_get(cl, "server")));
+  out->ca_pem = unb64(json_string_value(json_object_get(cl, "certificate-authority-data")));
+  out->cert_pem = unb64(json_string_value(json_object_get(us, "client-certificate-data")));
+  out->key_pem = unb64(json_string_value(json_object_get(us, "client-key-data")));
+  out->token = dup_or_null(json_string_value(json_object_get(us, "token")));
   json_decref(kc);
-  return *server && *ca_pem ? 0 : -1;
+  if (!out->server || strncmp(out->server, "https://", 8)) snprintf(err, errlen, "%s: the cluster server must be an https:// URL", path);
+  else if (!out->ca_pem || !*out->ca_pem) snprintf(err, errlen, "%s: no usable certificate-authority-data", path);
+  else return 0;
+  kubeconfig_creds_free(out);
+  return -1;
+}
+
+void kubeconfig_creds_free(kubeconfig_creds *k) {
+  free(k->server);
+  free(k->ca_pem);
+  free(k->cert_pem);
+  free(k->key_pem);
+  free(k->token);
+  memset(k, 0, sizeof *k);
 }

@@ -18,8 +18,14 @@ int csr_cert_validity(const char *cert_pem, time_t *not_before, time_t *not_afte
  * either a client certificate and key (PEM) or a bearer token. 0 or -1. */
 int write_node_kubeconfig(const char *path, const char *server, const char *ca_pem, const char *cert_pem,
                           const char *key_pem, const char *token);
-/* The server URL, CA, client certificate and key (PEM, malloc'd; NULL when
- * absent) of a kubeconfig written by write_node_kubeconfig. 0 or -1. */
-int read_node_kubeconfig(const char *path, char **server, char **ca_pem, char **cert_pem, char **key_pem);
+/* What a kubeconfig's current context holds (malloc'd; NULL when absent). */
+typedef struct {
+  char *server, *ca_pem, *cert_pem, *key_pem, *token;
+} kubeconfig_creds;
+/* Reads the current context of the kubeconfig at path (its named cluster
+ * and user, else the first ones): 0, or -1 with err (unreadable, no https://
+ * server, no CA). The HTTPS client and the certificate manager both read here. */
+int read_kubeconfig(const char *path, kubeconfig_creds *out, char *err, size_t errlen);
+void kubeconfig_creds_free(kubeconfig_creds *k);
 
 #endif

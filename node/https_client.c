@@ -1,10 +1,14 @@
 /* https_client.c - see https_client.h. Minimal HTTP/1.1 over mbedTLS:
  * requests with Content-Length, responses with Content-Length or chunked
  * bodies (bounded to 64 MiB), and chunked streams read line by line
- * (watches). Every read has a timeout, so a vanished server is noticed. */
+ * (watches). Every read has a timeout, so a vanished server is noticed.
+ * The kubeconfig is looked at again (its mtime, at most every few seconds)
+ * before each request: when the certificate manager wrote a renewed one,
+ * its credentials replace the old ones and the connection is remade with
+ * them. */
 #include "https_client.h"
+#include "csr.h"
 #include "log.h"
-#include "yaml_json.h"
 #include <arpa/inet.h>
 #include <mbedtls/error.h>
 #include <mbedtls/ctr_drbg.h>
@@ -13,7 +17,6 @@
 #include <mbedtls/pk.h>
 #include <mbedtls/ssl.h>
 #include <mbedtls/x509_crt.h>
-#include <openssl/evp.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,9 +25,12 @@
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #define MAX_BODY (64u << 20)
 #define CALL_TIMEOUT_MS 60000
+#define RELOAD_CHECK_MS 5000 /* how often the kubeconfig's mtime is looked at */
 
 typedef struct {
   char buf[16384];
@@ -45,59 +51,36 @@ struct https_client {
   unsigned long chunk_left; /* bytes left in the current chunk of a stream */
   char *line;               /* a stream's current line */
   size_t line_cap;
+  char *kubeconfig;         /* where the credentials came from */
+  struct timespec loaded_mtime;
+  long long checked_ms;
 };
 
-/* base64 text -> NUL-terminated bytes (PEM needs the terminator); caller frees. */
-static unsigned char *b64(const char *s, size_t *len) {
-  size_t n = strlen(s);
-  unsigned char *out = malloc(n + 1);
-  int m = EVP_DecodeBlock(out, (const unsigned char *)s, (int)n);
-  if (m < 0) {
-    free(out);
-    return NULL;
-  }
-  while (m > 0 && n > 0 && s[n - 1] == '=') m--, n--;
-  out[m] = 0;
-  *len = (size_t)m + 1;
-  return out;
+static long long mono_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static const json_t *named(const json_t *list, const char *name) {
-  size_t i;
-  json_t *e;
-  json_array_foreach(list, i, e) {
-    const char *n = json_string_value(json_object_get(e, "name"));
-    if (n && name && !strcmp(n, name)) return e;
-  }
-  return json_array_get(list, 0);
+static bool mtime_of(const char *path, struct timespec *out) {
+  struct stat st;
+  if (stat(path, &st)) return false;
+  *out = st.st_mtim;
+  return true;
 }
 
+/* The credentials of the kubeconfig's current context (csr.h reads it) into c. */
 static int load_config(https_client *c, const char *path, char *err, size_t errlen) {
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    snprintf(err, errlen, "cannot read %s", path);
-    return -1;
-  }
-  char *buf = malloc(1 << 20);
-  size_t n = fread(buf, 1, (1 << 20) - 1, f);
-  fclose(f);
-  json_t *kc = yaml_to_json(buf, n, err, errlen);
-  free(buf);
-  if (!kc) return -1;
-  const char *cur = json_string_value(json_object_get(kc, "current-context"));
-  const json_t *ctx = json_object_get(named(json_object_get(kc, "contexts"), cur), "context");
-  const json_t *cl = json_object_get(named(json_object_get(kc, "clusters"), json_string_value(json_object_get(ctx, "cluster"))), "cluster");
-  const json_t *us = json_object_get(named(json_object_get(kc, "users"), json_string_value(json_object_get(ctx, "user"))), "user");
-  const char *server = json_string_value(json_object_get(cl, "server"));
+  kubeconfig_creds k;
+  if (read_kubeconfig(path, &k, err, errlen)) return -1;
   int rc = -1;
-  if (!server || strncmp(server, "https://", 8)) {
-    snprintf(err, errlen, "%s: the cluster server must be an https:// URL", path);
-    goto done;
-  }
-  const char *hp = server + 8;
+  const char *hp = k.server + 8;
   if (*hp == '[') {
     const char *end = strchr(hp, ']');
-    if (!end) goto bad;
+    if (!end) {
+      snprintf(err, errlen, "%s: cannot parse server %s", path, k.server);
+      goto done;
+    }
     snprintf(c->host, sizeof c->host, "%.*s", (int)(end - hp - 1), hp + 1);
     hp = end + 1;
   } else {
@@ -107,36 +90,22 @@ static int load_config(https_client *c, const char *path, char *err, size_t errl
   }
   snprintf(c->port, sizeof c->port, "%s", *hp == ':' ? hp + 1 : "443");
   c->port[strcspn(c->port, "/")] = 0;
-  size_t len;
-  unsigned char *ca = b64(json_string_value(json_object_get(cl, "certificate-authority-data")) ?: "", &len);
-  if (!ca || mbedtls_x509_crt_parse(&c->ca, ca, len) != 0) {
-    free(ca);
+  if (mbedtls_x509_crt_parse(&c->ca, (const unsigned char *)k.ca_pem, strlen(k.ca_pem) + 1) != 0) {
     snprintf(err, errlen, "%s: no usable certificate-authority-data", path);
     goto done;
   }
-  free(ca);
-  const char *crt = json_string_value(json_object_get(us, "client-certificate-data"));
-  const char *key = json_string_value(json_object_get(us, "client-key-data"));
-  if (crt && key) {
-    size_t cl2, kl;
-    unsigned char *cb = b64(crt, &cl2), *kb = b64(key, &kl);
-    bool ok = cb && kb && mbedtls_x509_crt_parse(&c->cert, cb, cl2) == 0 &&
-              mbedtls_pk_parse_key(&c->key, kb, kl, NULL, 0) == 0;
-    free(cb);
-    free(kb);
-    if (!ok) {
+  if (k.cert_pem && k.key_pem) {
+    if (mbedtls_x509_crt_parse(&c->cert, (const unsigned char *)k.cert_pem, strlen(k.cert_pem) + 1) != 0 ||
+        mbedtls_pk_parse_key(&c->key, (const unsigned char *)k.key_pem, strlen(k.key_pem) + 1, NULL, 0) != 0) {
       snprintf(err, errlen, "%s: unusable client certificate or key", path);
       goto done;
     }
     c->have_cert = true;
   }
-  snprintf(c->token, sizeof c->token, "%s", json_string_value(json_object_get(us, "token")) ?: "");
+  snprintf(c->token, sizeof c->token, "%s", k.token ? k.token : "");
   rc = 0;
-  goto done;
-bad:
-  snprintf(err, errlen, "%s: cannot parse server %s", path, server);
 done:
-  json_decref(kc);
+  kubeconfig_creds_free(&k);
   return rc;
 }
 
@@ -208,6 +177,9 @@ https_client *https_client_open(const char *kubeconfig, char *err, size_t errlen
   mbedtls_entropy_init(&c->entropy);
   mbedtls_ctr_drbg_init(&c->drbg);
   mbedtls_ssl_config_init(&c->conf);
+  c->kubeconfig = strdup(kubeconfig);
+  mtime_of(kubeconfig, &c->loaded_mtime);
+  c->checked_ms = mono_ms();
   if (load_config(c, kubeconfig, err, errlen) != 0 ||
       mbedtls_ctr_drbg_seed(&c->drbg, mbedtls_entropy_func, &c->entropy, (const unsigned char *)"ckube-node", 10) ||
       mbedtls_ssl_config_defaults(&c->conf, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM,
@@ -238,7 +210,47 @@ void https_client_close(https_client *c) {
   mbedtls_ctr_drbg_free(&c->drbg);
   mbedtls_entropy_free(&c->entropy);
   free(c->line);
+  free(c->kubeconfig);
   free(c);
+}
+
+/* Swaps two values of type T (the credentials of two clients). */
+#define SWAP(T, a, b) do { T swap_tmp_ = (a); (a) = (b); (b) = swap_tmp_; } while (0)
+
+/* A kubeconfig changed since it was loaded (a renewed certificate): its
+ * credentials replace c's and the connection is dropped, so the next
+ * request connects with them. A file that does not load leaves c as it was. */
+static void reload_if_changed(https_client *c) {
+  long long now = mono_ms();
+  struct timespec m;
+  if (now - c->checked_ms < RELOAD_CHECK_MS) return;
+  c->checked_ms = now;
+  if (!mtime_of(c->kubeconfig, &m) ||
+      (m.tv_sec == c->loaded_mtime.tv_sec && m.tv_nsec == c->loaded_mtime.tv_nsec))
+    return;
+  https_client *n = calloc(1, sizeof *n);
+  mbedtls_x509_crt_init(&n->ca);
+  mbedtls_x509_crt_init(&n->cert);
+  mbedtls_pk_init(&n->key);
+  char err[300] = "";
+  if (load_config(n, c->kubeconfig, err, sizeof err) == 0) {
+    disconnect(c);
+    bool had_cert = c->have_cert;
+    SWAP(mbedtls_x509_crt, c->ca, n->ca); /* the config keeps pointing at c's (now new) ones */
+    SWAP(mbedtls_x509_crt, c->cert, n->cert);
+    SWAP(mbedtls_pk_context, c->key, n->key);
+    memcpy(c->token, n->token, sizeof c->token);
+    c->have_cert = n->have_cert;
+    if (c->have_cert && !had_cert) mbedtls_ssl_conf_own_cert(&c->conf, &c->cert, &c->key);
+    c->loaded_mtime = m;
+    LOGI("%s changed: its credentials are used from now on", c->kubeconfig);
+  } else {
+    LOGW("%s changed but does not load (%s): the old credentials stay", c->kubeconfig, err);
+  }
+  mbedtls_x509_crt_free(&n->ca);
+  mbedtls_x509_crt_free(&n->cert);
+  mbedtls_pk_free(&n->key);
+  free(n);
 }
 
 void https_client_interrupt(https_client *c) {
@@ -295,6 +307,7 @@ static int rd_n(https_client *c, char *dst, size_t n) {
 /* Sends the request line, headers and body; 0 or -1 (disconnected). */
 static int send_request(https_client *c, const char *method, const char *path, const json_t *body,
                         const char *ctype) {
+  reload_if_changed(c);
   if (!c->connected && connect_tls(c) != 0) return -1;
   c->rd.pos = c->rd.len = 0;
   c->chunk_left = 0;

@@ -46,6 +46,21 @@ static int write_file(const char *path, const char *data, size_t len, int mode) 
   return close(fd);
 }
 
+/* Creates path empty unless it exists; 0 or -1. */
+static int touch(const char *path) {
+  int fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+  return fd < 0 ? -1 : close(fd);
+}
+
+/* True when name is the top-level element of one of the files' paths. */
+static bool is_top_of(const vol_file *files, int n, const char *name) {
+  for (int i = 0; i < n; i++) {
+    size_t l = strcspn(files[i].path, "/");
+    if (strlen(name) == l && !strncmp(files[i].path, name, l)) return true;
+  }
+  return false;
+}
+
 /* True when dir/..data holds exactly files. */
 static bool same_payload(const char *dir, const vol_file *files, int n) {
   char path[PATH_MAX];
@@ -65,15 +80,8 @@ static bool same_payload(const char *dir, const vol_file *files, int n) {
   DIR *d = opendir(dir);
   struct dirent *e;
   int extra = 0;
-  while (d && (e = readdir(d))) {
-    if (e->d_name[0] == '.') continue;
-    bool known = false;
-    for (int i = 0; i < n && !known; i++) {
-      size_t l = strcspn(files[i].path, "/");
-      known = strlen(e->d_name) == l && !strncmp(files[i].path, e->d_name, l);
-    }
-    extra += !known;
-  }
+  while (d && (e = readdir(d)))
+    extra += e->d_name[0] != '.' && !is_top_of(files, n, e->d_name);
   if (d) closedir(d);
   return !extra && d;
 }
@@ -133,16 +141,9 @@ int vol_atomic_write(const char *dir, const vol_file *files, int n, char *err, s
   DIR *d = opendir(dir);
   struct dirent *e;
   while (d && (e = readdir(d))) {
-    if (e->d_name[0] == '.') continue;
-    bool known = false;
-    for (int i = 0; i < n && !known; i++) {
-      size_t l = strcspn(files[i].path, "/");
-      known = strlen(e->d_name) == l && !strncmp(files[i].path, e->d_name, l);
-    }
-    if (!known) {
-      snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-      unlink(path);
-    }
+    if (e->d_name[0] == '.' || is_top_of(files, n, e->d_name)) continue;
+    snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+    unlink(path);
   }
   if (d) closedir(d);
   if (ol > 0 && old[0] == '.' && strcmp(old, name)) {
@@ -318,8 +319,7 @@ static int host_path(const json_t *hp, char *why, size_t wlen) {
   if (!strcmp(type, "DirectoryOrCreate") && !have) {
     if (rt_mkdirs(path, 0755) == 0) return 0;
   } else if (!strcmp(type, "FileOrCreate") && !have) {
-    int fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
-    if (fd >= 0) return close(fd);
+    if (touch(path) == 0) return 0;
   }
   have = stat(path, &st) == 0;
   const char *want = NULL;
@@ -627,8 +627,7 @@ rt_mount_plan *vol_plan(const vol_ctx *v, const json_t *ctr, char *why, size_t w
   snprintf(tfile, sizeof tfile, "%s/containers/%s/termination-log", v->pod_dir, sget(ctr, "name") ?: "");
   if (tpath[0] == '/' && write_file(tfile, "", 0, 0666) == 0) {
     if (!strncmp(tpath, "/dev/", 5) && !strchr(tpath + 5, '/')) {
-      int fd = open(tpath, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
-      if (fd >= 0) close(fd);
+      touch(tpath);
     } else {
       add_mount_point(m, tpath, true);
     }

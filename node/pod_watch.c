@@ -1,7 +1,8 @@
-/* pod_watch.c - see pod_watch.h. A generation counter per list marks the
- * pods a new list no longer holds (gone). */
+/* pod_watch.c - see pod_watch.h. The loop is list_watch.h's; a generation
+ * counter per list marks the pods a new list no longer holds (gone). */
 #include "pod_watch.h"
 #include "https_client.h"
+#include "list_watch.h"
 #include "log.h"
 #include "strmap.h"
 #include <pthread.h>
@@ -12,8 +13,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define WATCH_IDLE_MS 30000 /* the server sends a newline every 5 s on idle watches */
-#define MAX_BACKOFF_MS 10000
 
 typedef struct {
   json_t *pod;
@@ -28,6 +27,8 @@ struct pod_watch {
   pthread_cond_t wake;
   strmap *pods;  /* uid -> watched */
   unsigned gen;
+  int nshards;
+  bool dirty[64];  /* per shard: changed since its last snapshot */
   atomic_bool stop, listed;
   pthread_t thread;
 };
@@ -40,6 +41,12 @@ static void free_watched(void *v) {
   watched *w = v;
   json_decref(w->pod);
   free(w);
+}
+
+int pod_watch_shard(const pod_watch *p, const char *uid) {
+  unsigned h = 2166136261u;
+  for (const char *c = uid; *c; c++) h = (h ^ (unsigned char)*c) * 16777619u;
+  return (int)(h % (unsigned)p->nshards);
 }
 
 static void upsert(pod_watch *p, const json_t *pod, bool gone) {
@@ -61,92 +68,45 @@ static void upsert(pod_watch *p, const json_t *pod, bool gone) {
   w->pod = json_incref((json_t *)pod);
   w->gone = gone;
   w->gen = p->gen;
-  pthread_cond_signal(&p->wake);
+  p->dirty[pod_watch_shard(p, uid)] = true;
+  pthread_cond_broadcast(&p->wake);
   pthread_mutex_unlock(&p->mu);
 }
 
-/* Lists the node's pods; the list's resourceVersion (malloc'd) or NULL. */
-static char *relist(pod_watch *p) {
-  char path[1024];
-  snprintf(path, sizeof path, "/api/v1/pods?fieldSelector=spec.nodeName%%3D%s", p->node_name);
-  json_t *list = NULL;
-  if (https_call(p->c, "GET", path, NULL, NULL, &list) != 200) {
-    json_decref(list);
-    return NULL;
-  }
+static void list_begin(void *ctx) {
+  pod_watch *p = ctx;
   pthread_mutex_lock(&p->mu);
   p->gen++;
   pthread_mutex_unlock(&p->mu);
-  size_t i;
-  json_t *pod;
-  json_array_foreach(json_object_get(list, "items"), i, pod) upsert(p, pod, false);
-  char *rv = strdup(json_string_value(json_object_get(json_object_get(list, "metadata"), "resourceVersion")) ?: "0");
-  json_decref(list);
-  pthread_mutex_lock(&p->mu); /* pods missing from the new list are gone */
+}
+
+static void seen(void *ctx, const json_t *pod, bool deleted) { upsert(ctx, pod, deleted); }
+
+/* Pods missing from the new list are gone. */
+static void list_end(void *ctx) {
+  pod_watch *p = ctx;
+  pthread_mutex_lock(&p->mu);
   strmap_iter it = {0};
   while (strmap_next(p->pods, &it)) {
     watched *w = it.value;
     if (w->gen != p->gen) w->gone = true;
   }
+  for (int i = 0; i < p->nshards; i++) p->dirty[i] = true;
   atomic_store(&p->listed, true);
-  pthread_cond_signal(&p->wake);
+  pthread_cond_broadcast(&p->wake);
   pthread_mutex_unlock(&p->mu);
-  return rv;
-}
-
-static void sleep_ms(pod_watch *p, long ms) {
-  for (long t = 0; t < ms && !atomic_load(&p->stop); t += 50) usleep(50000);
 }
 
 static void *watch_main(void *arg) {
   pod_watch *p = arg;
-  char *rv = NULL, path[1024];
-  long backoff = 200;
-  while (!atomic_load(&p->stop)) {
-    if (!rv && !(rv = relist(p))) {
-      sleep_ms(p, backoff);
-      backoff = backoff * 2 > MAX_BACKOFF_MS ? MAX_BACKOFF_MS : backoff * 2;
-      continue;
-    }
-    snprintf(path, sizeof path,
-             "/api/v1/pods?watch=true&allowWatchBookmarks=true&timeoutSeconds=600&fieldSelector=spec.nodeName%%3D%s"
-             "&resourceVersion=%s", p->node_name, rv);
-    json_t *err = NULL, *ev;
-    int st = https_stream_open(p->c, path, WATCH_IDLE_MS, &err);
-    json_decref(err);
-    bool progressed = false, relist_needed = st == 410;
-    while (st == 200 && !atomic_load(&p->stop) && https_stream_next(p->c, &ev)) {
-      progressed = true;
-      const char *type = json_string_value(json_object_get(ev, "type")) ?: "";
-      const json_t *obj = json_object_get(ev, "object");
-      if (!strcmp(type, "ERROR")) {
-        relist_needed = true;
-        json_decref(ev);
-        break;
-      }
-      if (meta(obj, "resourceVersion")) {
-        free(rv);
-        rv = strdup(meta(obj, "resourceVersion"));
-      }
-      if (!strcmp(type, "ADDED") || !strcmp(type, "MODIFIED")) upsert(p, obj, false);
-      else if (!strcmp(type, "DELETED")) upsert(p, obj, true);
-      json_decref(ev);
-    }
-    if (relist_needed) {
-      free(rv);
-      rv = NULL;
-    }
-    if (progressed) backoff = 200;
-    else if (st != 200) {
-      sleep_ms(p, backoff);
-      backoff = backoff * 2 > MAX_BACKOFF_MS ? MAX_BACKOFF_MS : backoff * 2;
-    }
-  }
-  free(rv);
+  char path[1024];
+  snprintf(path, sizeof path, "/api/v1/pods?fieldSelector=spec.nodeName%%3D%s", p->node_name);
+  list_watch lw = {path, p, list_begin, seen, list_end, &p->stop};
+  list_watch_run(p->c, &lw);
   return NULL;
 }
 
-pod_watch *pod_watch_start(const char *kubeconfig, const char *node_name) {
+pod_watch *pod_watch_start(const char *kubeconfig, const char *node_name, int nshards) {
   char err[512] = "";
   https_client *c = https_client_open(kubeconfig, err, sizeof err);
   if (!c) {
@@ -157,19 +117,22 @@ pod_watch *pod_watch_start(const char *kubeconfig, const char *node_name) {
   p->node_name = strdup(node_name);
   p->c = c;
   p->pods = strmap_new();
+  p->nshards = nshards < 1 ? 1 : nshards > 64 ? 64 : nshards;
   pthread_mutex_init(&p->mu, NULL);
   pthread_cond_init(&p->wake, NULL);
   pthread_create(&p->thread, NULL, watch_main, p);
   return p;
 }
 
-size_t pod_watch_snapshot(pod_watch *p, pod_seen **out) {
+size_t pod_watch_snapshot(pod_watch *p, int shard, pod_seen **out) {
   pthread_mutex_lock(&p->mu);
+  p->dirty[shard] = false;
   size_t n = 0, cap = strmap_count(p->pods) + 1;
   pod_seen *s = calloc(cap, sizeof *s);
   strmap_iter it = {0};
   while (strmap_next(p->pods, &it)) {
     watched *w = it.value;
+    if (pod_watch_shard(p, it.key) != shard) continue;
     s[n++] = (pod_seen){strdup(it.key), json_incref(w->pod), w->gone};
   }
   for (size_t i = 0; i < n; i++)
@@ -187,14 +150,14 @@ void pod_watch_free_seen(pod_seen *s, size_t n) {
   free(s);
 }
 
-void pod_watch_wait(pod_watch *p, long ms) {
+void pod_watch_wait(pod_watch *p, int shard, long ms) {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   ts.tv_sec += ms / 1000;
   ts.tv_nsec += (ms % 1000) * 1000000L;
   if (ts.tv_nsec >= 1000000000L) ts.tv_sec++, ts.tv_nsec -= 1000000000L;
   pthread_mutex_lock(&p->mu);
-  pthread_cond_timedwait(&p->wake, &p->mu, &ts);
+  if (!p->dirty[shard]) pthread_cond_timedwait(&p->wake, &p->mu, &ts);
   pthread_mutex_unlock(&p->mu);
 }
 

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 typedef struct {
-  uint64_t ticks;
+  uint64_t cpu_ns;
   long long at_ms;
 } sample;
 
@@ -33,6 +33,7 @@ struct real_metrics {
   json_t *pods;     /* this round's pod entries */
   json_t *pod_index; /* uid -> index in pods */
   uint64_t node_busy, node_total, prev_busy, prev_total;
+  bool scanned;     /* this round's /proc scan was made (only containers without a cgroup need it) */
   long hz, page;
 };
 
@@ -85,6 +86,12 @@ void rm_begin(real_metrics *m, long long now_ms) {
   m->pods = json_array();
   m->pod_index = json_object();
   node_cpu(m);
+  m->scanned = false;
+}
+
+/* Every process's CPU ticks and resident pages, summed by process group. */
+static void scan_proc(real_metrics *m) {
+  m->scanned = true;
   DIR *d = opendir("/proc");
   struct dirent *e;
   size_t cap = 0;
@@ -124,18 +131,25 @@ static json_t *usage_json(int64_t cpu_nano, int64_t memory) {
 }
 
 void rm_add(real_metrics *m, const char *ns, const char *pod, const char *uid, const char *container, pid_t pgid) {
+  if (!m->scanned) scan_proc(m);
   const group_usage *g = NULL;
   for (size_t i = 0; i < m->ngroups && !g; i++)
     if (m->groups[i].pgid == pgid) g = &m->groups[i];
-  if (!g) return;
+  if (g)
+    rm_add_usage(m, ns, pod, uid, container, pgid, g->ticks * (1000000000ULL / (uint64_t)m->hz),
+                 g->rss_pages * (uint64_t)m->page);
+}
+
+void rm_add_usage(real_metrics *m, const char *ns, const char *pod, const char *uid, const char *container,
+                  pid_t pgid, uint64_t cpu_ns, uint64_t memory) {
   char key[512];
   snprintf(key, sizeof key, "%s/%s/%d", uid, container, (int)pgid);
   sample *now = malloc(sizeof *now);
-  *now = (sample){g->ticks, m->now_ms};
+  *now = (sample){cpu_ns, m->now_ms};
   free(strmap_put(m->seen, key, now));
   const sample *before = strmap_get(m->last, key);
   if (!before) return; /* one sample: not a whole window yet */
-  int64_t cpu = rm_nanocores(before->ticks, g->ticks, m->now_ms - before->at_ms, m->hz);
+  int64_t cpu = rm_nanocores(before->cpu_ns, cpu_ns, m->now_ms - before->at_ms, 1000000000L);
   json_t *idx = json_object_get(m->pod_index, uid);
   json_t *entry;
   if (!idx) {
@@ -147,7 +161,7 @@ void rm_add(real_metrics *m, const char *ns, const char *pod, const char *uid, c
   }
   json_array_append_new(json_object_get(entry, "containers"),
                         json_pack("{s:s,s:o}", "name", container, "usage",
-                                  usage_json(cpu, (int64_t)(g->rss_pages * (uint64_t)m->page))));
+                                  usage_json(cpu, (int64_t)memory)));
 }
 
 static int64_t node_memory(void) {

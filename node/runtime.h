@@ -44,6 +44,7 @@ typedef struct {
   char applets[512];      /* running: its applet directory, or empty */
   char rootfs[1024];      /* running in a mount namespace of its own: its root there, else empty */
   long long kill_deadline_ms; /* a failed liveness/startup probe is stopping it: SIGKILL then */
+  long long oom_base;     /* running: its cgroup's OOM kills when it started */
 } rt_ctr;
 
 typedef struct {

@@ -1,9 +1,14 @@
 /* runtime_pods.c - see runtime_pods.h. The watch (pod_watch.h) keeps the
- * latest version of each pod bound here (by uid) and wakes the runtime
- * thread; the runtime thread alone starts, reaps and signals processes and writes
- * statuses and events, one pass over all pods per wake-up (at least every
- * 200 ms, so exits and back-off ends are seen quickly). Per pod the on-disk
- * state is DIR/pods/<uid>/pod.json and containers/<name>/{<restart>.log,pid}. */
+ * latest version of each pod bound here (by uid) and splits them into
+ * RUNNERS shards; one runner thread per shard, with its own API connection,
+ * alone starts, reaps and signals its pods' processes and writes their
+ * statuses and events, one pass over its pods per wake-up (at least every
+ * 200 ms, so exits and back-off ends are seen quickly). So a hundred pods
+ * start side by side while each pod's status is written by one thread, in
+ * order. Shared between runners: the address table (ip_mu). Runner 0 also
+ * reports metrics (reading the other runners' pods under their locks).
+ * Per pod the on-disk state is DIR/pods/<uid>/pod.json and
+ * containers/<name>/{<restart>.log,pid}. */
 #include "timestamp.h"
 #include "runtime_pods.h"
 #include "https_client.h"
@@ -11,13 +16,14 @@
 #include "pod_network.h"
 #include "pod_volumes.h"
 #include "pod_watch.h"
+#include "pod_cgroup.h"
+#include "event_queue.h"
 #include "real_metrics.h"
 #include "service_env.h"
 #include "runtime.h"
 #include "runtime_proc.h"
 #include "runtime_status.h"
 #include "simulate_config.h"
-#include "simulate_events.h"
 #include "simulate_status.h"
 #include "strmap.h"
 #include <dirent.h>
@@ -33,6 +39,7 @@
 #include <unistd.h>
 
 #define PASS_MS 200
+#define RUNNERS 8 /* pods started side by side: a start mostly waits on fork/exec, `ip` and the API */
 #define CONFIG_RETRY_MS 2000
 #define METRICS_MS 5000 /* resource usage report interval */
 #define VOLUME_REFRESH_MS 5000 /* configMap/secret/downwardAPI volume files follow their objects this often */
@@ -43,6 +50,7 @@
 typedef struct {
   char uid[64];
   char dir[2048];
+  https_client *client; /* its runner's connection */
   json_t *pod;      /* the version being acted on */
   rt_pod_state st;
   json_t *written;  /* the last status written */
@@ -58,16 +66,29 @@ typedef struct {
   long long volumes_refreshed_ms;
 } rpod;
 
+typedef struct rt_pods rt_pods;
+
+/* One shard's thread: its pods, its connection. */
+typedef struct {
+  rt_pods *p;
+  int shard;
+  strmap *pods;        /* uid -> rpod */
+  pthread_mutex_t mu;  /* held while the runner works on its pods */
+  https_client *client;
+  pthread_t thread;
+} runner;
+
 struct rt_pods {
   rt_config cfg;
   char *kubeconfig, *node_name, *data_dir, *host_ip, *self_exe;
   pod_watch *watch;
-  strmap *pods;     /* uid -> rpod (runtime thread) */
+  runner runners[RUNNERS];
+  pthread_mutex_t ip_mu;
   unsigned char used_ips[256][256];
-  https_client *client;
-  pthread_t runner;
   atomic_bool stop;
   real_metrics *metrics;
+  event_queue *events;
+  cg_root *cgroups;     /* pod and container cgroups, or NULL (not root, no cgroup file system) */
   long long metrics_ms;
   bool swept;           /* pod directories of pods not bound here removed (after the first list) */
 };
@@ -88,15 +109,6 @@ static const char *sget(const json_t *o, const char *k) { return json_string_val
 
 /* ---- pods ---- */
 
-static json_t *get_object(void *ctx, const char *plural, const char *ns, const char *name) {
-  char path[800];
-  snprintf(path, sizeof path, "/api/v1/namespaces/%s/%s/%s", ns, plural, name);
-  json_t *out = NULL;
-  if (https_call(ctx, "GET", path, NULL, NULL, &out) == 200) return out;
-  json_decref(out);
-  return NULL;
-}
-
 static json_t *get_pv(void *ctx, const char *name) {
   char path[600];
   snprintf(path, sizeof path, "/api/v1/persistentvolumes/%s", name);
@@ -106,8 +118,8 @@ static json_t *get_pv(void *ctx, const char *name) {
   return NULL;
 }
 
-static vol_ctx volume_context(rt_pods *p, rpod *rp) {
-  return (vol_ctx){rp->pod, rp->dir, rp->st.ip, rp->st.host_ip, get_object, p->client, get_pv};
+static vol_ctx volume_context(rpod *rp) {
+  return (vol_ctx){rp->pod, rp->dir, rp->st.ip, rp->st.host_ip, sim_get_object, rp->client, get_pv};
 }
 
 static const json_t *spec_container(const rpod *rp, const rt_ctr *c) {
@@ -127,11 +139,11 @@ static void event(rt_pods *p, rpod *rp, const rt_ctr *c, const char *type, const
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  sim_event_post(p->client, rp->pod, c && c->init ? "initContainers" : "containers", c ? c->name : NULL, type,
+  evq_post(p->events, rp->pod, c && c->init ? "initContainers" : "containers", c ? c->name : NULL, type,
                  reason, msg);
 }
 
-static void allocate_ip(rt_pods *p, rpod *rp) {
+static void allocate_ip_locked(rt_pods *p, rpod *rp) {
   const json_t *spec = json_object_get(rp->pod, "spec");
   snprintf(rp->st.host_ip, sizeof rp->st.host_ip, "%s", p->host_ip);
   if (json_is_true(json_object_get(spec, "hostNetwork"))) {
@@ -155,11 +167,19 @@ static void allocate_ip(rt_pods *p, rpod *rp) {
   }
 }
 
+static void allocate_ip(rt_pods *p, rpod *rp) {
+  pthread_mutex_lock(&p->ip_mu);
+  allocate_ip_locked(p, rp);
+  pthread_mutex_unlock(&p->ip_mu);
+}
+
 static void release_ip(rt_pods *p, rpod *rp) {
   int net, a, b;
+  pthread_mutex_lock(&p->ip_mu);
   if (sscanf(rp->st.ip, "127.%d.%d.%d", &net, &a, &b) == 3 && net == p->cfg.net && a >= 0 && a < 256 && b >= 0 &&
       b < 256 && strcmp(rp->st.ip, p->host_ip))
     p->used_ips[a][b] = 0;
+  pthread_mutex_unlock(&p->ip_mu);
 }
 
 /* The restart count and start time the API already shows (an agent restart). */
@@ -183,8 +203,9 @@ static void write_pod_json(rpod *rp) {
   json_decref(o);
 }
 
-static rpod *new_pod(rt_pods *p, const json_t *pod) {
+static rpod *new_pod(rt_pods *p, https_client *client, const json_t *pod) {
   rpod *rp = calloc(1, sizeof *rp);
+  rp->client = client;
   snprintf(rp->uid, sizeof rp->uid, "%s", meta(pod, "uid"));
   snprintf(rp->dir, sizeof rp->dir, "%s/pods/%s", p->data_dir, rp->uid);
   rp->pod = json_incref((json_t *)pod);
@@ -283,7 +304,7 @@ static void termination_message(rpod *rp, rt_ctr *c, rt_run *t) {
   snprintf(t->message, sizeof t->message, "%s", start);
 }
 
-static void exited(rpod *rp, rt_ctr *c, int wstatus, long long now) {
+static void exited(rt_pods *p, rpod *rp, rt_ctr *c, int wstatus, long long now) {
   rt_signal_group(c->pid, SIGKILL);
   char pp[2400];
   pid_path(rp, c, pp, sizeof pp);
@@ -293,7 +314,8 @@ static void exited(rpod *rp, rt_ctr *c, int wstatus, long long now) {
   t->started_ms = c->started_ms;
   t->finished_ms = now;
   t->exit_code = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
-  snprintf(t->reason, sizeof t->reason, "%s", t->exit_code ? "Error" : "Completed");
+  bool oom = p->cgroups && c->oom_base >= 0 && cg_oom_kills(p->cgroups, rp->uid, c->name) > c->oom_base;
+  snprintf(t->reason, sizeof t->reason, "%s", oom ? "OOMKilled" : t->exit_code ? "Error" : "Completed");
   snprintf(t->container_id, sizeof t->container_id, "%s", c->container_id);
   termination_message(rp, c, t);
   c->state = CTR_TERMINATED;
@@ -302,11 +324,11 @@ static void exited(rpod *rp, rt_ctr *c, int wstatus, long long now) {
   drop_run(c);
 }
 
-static void reap(rpod *rp, long long now) {
+static void reap(rt_pods *p, rpod *rp, long long now) {
   for (int i = 0; i < rp->st.nctrs; i++) {
     rt_ctr *c = &rp->st.ctrs[i];
     int ws;
-    if (c->state == CTR_RUNNING && c->pid > 0 && waitpid(c->pid, &ws, WNOHANG) == c->pid) exited(rp, c, ws, now);
+    if (c->state == CTR_RUNNING && c->pid > 0 && waitpid(c->pid, &ws, WNOHANG) == c->pid) exited(p, rp, c, ws, now);
     else if (c->state == CTR_RUNNING && c->kill_deadline_ms && now >= c->kill_deadline_ms) rt_signal_group(c->pid, SIGKILL);
   }
   for (int i = 0; i < rp->nhooks; i++)
@@ -355,18 +377,18 @@ static char **with_default(char **env, const char *name, const char *value) {
 }
 
 /* The service link variables of the pod's namespace and the master service. */
-static char **pod_service_env(rt_pods *p, rpod *rp) {
+static char **pod_service_env(rpod *rp) {
   const char *ns = meta(rp->pod, "namespace") ?: "default";
   const json_t *flag = json_object_get(json_object_get(rp->pod, "spec"), "enableServiceLinks");
   bool links = !json_is_false(flag);
   char path[600];
   json_t *list = NULL, *master = NULL;
   snprintf(path, sizeof path, "/api/v1/namespaces/%s/services", ns);
-  if (links && https_call(p->client, "GET", path, NULL, NULL, &list) != 200) {
+  if (links && https_call(rp->client, "GET", path, NULL, NULL, &list) != 200) {
     json_decref(list);
     list = NULL;
   }
-  if (https_call(p->client, "GET", "/api/v1/namespaces/default/services/kubernetes", NULL, NULL, &master) != 200) {
+  if (https_call(rp->client, "GET", "/api/v1/namespaces/default/services/kubernetes", NULL, NULL, &master) != 200) {
     json_decref(master);
     master = NULL;
   }
@@ -384,8 +406,8 @@ static void start_container(rt_pods *p, rpod *rp, rt_ctr *c, long long now) {
   if (now < rp->config_retry_ms) return;
   char why[512] = "";
   json_t *expanded = NULL;
-  char **links = pod_service_env(p, rp);
-  char **env = sim_config_env(rp->pod, sc, rp->st.host_ip, rp->st.ip, get_object, p->client, links, &expanded, why,
+  char **links = pod_service_env(rp);
+  char **env = sim_config_env(rp->pod, sc, rp->st.host_ip, rp->st.ip, sim_get_object, rp->client, links, &expanded, why,
                               sizeof why);
   free_strv(links);
   if (!env) {
@@ -406,7 +428,7 @@ static void start_container(rt_pods *p, rpod *rp, rt_ctr *c, long long now) {
   }
   rt_mount_plan *plan = NULL;
   if (p->cfg.mount_ns) {
-    vol_ctx vc = volume_context(p, rp);
+    vol_ctx vc = volume_context(rp);
     plan = vol_plan(&vc, sc, why, sizeof why);
     if (!plan) { /* kubelet: the pod stays ContainerCreating, FailedMount events */
       if (strcmp(rp->config_error, why)) event(p, rp, NULL, "Warning", "FailedMount", "%s", why);
@@ -442,8 +464,10 @@ static void start_container(rt_pods *p, rpod *rp, rt_ctr *c, long long now) {
   snprintf(c->container_id, sizeof c->container_id, "containerd://%s", hex);
   snprintf(log_path, sizeof log_path, "%s/containers/%s/%d.log", rp->dir, c->name, c->restarts);
   pid_path(rp, c, pp, sizeof pp);
-  const char *applets = av.applets ? rt_applets_dir(p->data_dir, av.applets) : NULL;
-  if (!applets) applets = rt_applets_dir(p->data_dir, "/bin/busybox"); /* commands of unknown images, as in busybox */
+  char applets_buf[4096];
+  const char *applets = av.applets ? rt_applets_dir(p->data_dir, av.applets, applets_buf, sizeof applets_buf) : NULL;
+  if (!applets) /* commands of unknown images, as in busybox */
+    applets = rt_applets_dir(p->data_dir, "/bin/busybox", applets_buf, sizeof applets_buf);
   char path_value[4400];
   snprintf(path_value, sizeof path_value, "%s%s%s", applets ? applets : "", applets ? ":" : "", DEFAULT_PATH);
   env = with_default(env, "PATH", path_value);
@@ -453,11 +477,21 @@ static void start_container(rt_pods *p, rpod *rp, rt_ctr *c, long long now) {
     int nsfd = rp->netns ? podnet_open(rp->st.ip) : -1;
     char stdin_path[2400];
     snprintf(stdin_path, sizeof stdin_path, "%s/containers/%s/stdin", rp->dir, c->name);
+    int cg_fds[CG_MAX_FDS], ncg = 0;
+    if (p->cgroups && (ncg = cg_container_prepare(p->cgroups, rp->uid, c->name, json_object_get(sc, "resources"),
+                                                  cg_fds, err, sizeof err)) < 0) {
+      LOGW("pod %s container %s runs without its cgroup: %s", pod_name, c->name, err);
+      ncg = 0;
+      err[0] = 0;
+    }
+    c->oom_base = ncg ? cg_oom_kills(p->cgroups, rp->uid, c->name) : -1;
+    bool own_pids = plan && !json_is_true(json_object_get(json_object_get(rp->pod, "spec"), "shareProcessNamespace"));
     rt_spawn_req req = {av.argv, env, applets, sget(expanded, "workingDir"), pod_name, log_path, pp, nsfd, 0, plan,
                         0, NULL, json_is_true(json_object_get(sc, "stdin")) ? stdin_path : NULL,
-                        json_is_true(json_object_get(sc, "tty"))};
+                        json_is_true(json_object_get(sc, "tty")), own_pids, cg_fds, ncg};
     pid = rt_spawn(&req, err, sizeof err);
     if (nsfd >= 0) close(nsfd);
+    for (int k = 0; k < ncg; k++) close(cg_fds[k]);
   }
   event(p, rp, c, "Normal", "Created", "Created container %s", c->name);
   c->ever_started = true;
@@ -602,7 +636,7 @@ static pid_t prestop(rt_pods *p, rpod *rp, rt_ctr *c) {
   int nsfd = rp->netns ? podnet_open(rp->st.ip) : -1;
   int mntfd = c->rootfs[0] ? rt_open_mount_ns(c->pid) : -1;
   rt_spawn_req req = {argv, c->env ? c->env : default_env, c->applets[0] ? c->applets : NULL, sget(sc, "workingDir"),
-                      meta(rp->pod, "name"), log_path, NULL, nsfd, 0, NULL, mntfd, c->rootfs, NULL, 0};
+                      meta(rp->pod, "name"), log_path, NULL, nsfd, 0, NULL, mntfd, c->rootfs, NULL, 0, 0, NULL, 0};
   pid_t pid = rt_spawn(&req, err, sizeof err);
   if (nsfd >= 0) close(nsfd);
   if (mntfd >= 0) close(mntfd);
@@ -666,7 +700,7 @@ static bool terminate(rt_pods *p, rpod *rp, long long now) {
            meta(rp->pod, "name") ?: "");
   json_t *opts = json_pack("{s:s,s:s,s:i,s:{s:s}}", "kind", "DeleteOptions", "apiVersion", "v1", "gracePeriodSeconds",
                            0, "preconditions", "uid", rp->uid), *out = NULL;
-  int code = https_call(p->client, "DELETE", path, opts, NULL, &out);
+  int code = https_call(rp->client, "DELETE", path, opts, NULL, &out);
   json_decref(out);
   json_decref(opts);
   if (code == 200 || code == 404 || code == 409) rp->stop_stage = 4;
@@ -683,7 +717,7 @@ static void write_status(rt_pods *p, rpod *rp, long long now) {
   snprintf(path, sizeof path, "/api/v1/namespaces/%s/pods/%s/status", meta(rp->pod, "namespace") ?: "",
            meta(rp->pod, "name") ?: "");
   json_t *patch = json_pack("{s:{s:s},s:O}", "metadata", "uid", rp->uid, "status", status), *out = NULL;
-  int code = https_call(p->client, "PATCH", path, patch, "application/merge-patch+json", &out);
+  int code = https_call(rp->client, "PATCH", path, patch, "application/merge-patch+json", &out);
   json_decref(patch);
   json_decref(out);
   if (code == 200) {
@@ -715,6 +749,7 @@ static void kill_pod(rpod *rp) {
 
 static void forget_pod(rt_pods *p, rpod *rp) {
   kill_pod(rp);
+  cg_pod_remove(p->cgroups, rp->uid);
   vol_teardown(rp->dir);
   if (rp->netns) podnet_delete(rp->st.ip);
   if (!rp->skip) release_ip(p, rp);
@@ -722,29 +757,38 @@ static void forget_pod(rt_pods *p, rpod *rp) {
   free_pod(rp);
 }
 
-static void pass(rt_pods *p) {
+/* One pass of a runner over its shard's pods. A runner connects when it
+ * first has a pod (an idle agent keeps one connection, not RUNNERS). */
+static void pass(runner *r) {
+  rt_pods *p = r->p;
   pod_seen *seen = NULL;
-  size_t n = pod_watch_snapshot(p->watch, &seen);
+  size_t n = pod_watch_snapshot(p->watch, r->shard, &seen);
   long long now = now_ms();
+  char err[512] = "";
+  if (n && !r->client && !(r->client = https_client_open(p->cfg.kubeconfig, err, sizeof err))) {
+    LOGW("runner %d cannot reach the server: %s", r->shard, err);
+    pod_watch_free_seen(seen, n);
+    return;
+  }
   for (size_t i = 0; i < n; i++) {
     const char *uid = seen[i].uid;
-    rpod *rp = strmap_get(p->pods, uid);
+    rpod *rp = strmap_get(r->pods, uid);
     if (seen[i].gone) {
       if (rp) {
         LOGI("pod %s/%s (%s) gone", meta(rp->pod, "namespace"), meta(rp->pod, "name"), rp->uid);
-        forget_pod(p, strmap_remove(p->pods, uid));
+        forget_pod(p, strmap_remove(r->pods, uid));
       }
     } else {
       if (!rp) {
-        rp = new_pod(p, seen[i].pod);
-        strmap_put(p->pods, uid, rp);
+        rp = new_pod(p, r->client, seen[i].pod);
+        strmap_put(r->pods, uid, rp);
         LOGI("pod %s/%s (%s) bound here%s", meta(rp->pod, "namespace"), meta(rp->pod, "name"), rp->uid,
              rp->skip ? ", already finished" : "");
       } else {
         json_decref(rp->pod);
         rp->pod = json_incref(seen[i].pod);
       }
-      reap(rp, now);
+      reap(p, rp, now);
       bool deleting = meta(rp->pod, "deletionTimestamp") != NULL;
       if (rp->skip) {
         if (deleting && rp->stop_stage < 4) terminate(p, rp, now);
@@ -754,7 +798,7 @@ static void pass(rt_pods *p) {
         advance(p, rp, now);
         probe(p, rp, now);
         if (p->cfg.mount_ns && now - rp->volumes_refreshed_ms >= VOLUME_REFRESH_MS) {
-          vol_ctx vc = volume_context(p, rp);
+          vol_ctx vc = volume_context(rp);
           vol_refresh(&vc);
           rp->volumes_refreshed_ms = now;
         }
@@ -765,48 +809,70 @@ static void pass(rt_pods *p) {
   pod_watch_free_seen(seen, n);
 }
 
-/* Every METRICS_MS: the running containers' usage to the server. */
+/* Every METRICS_MS: the running containers' usage to the server (runner 0,
+ * each runner's pods read under its lock). */
 static void report_metrics(rt_pods *p, long long now) {
   if (now - p->metrics_ms < METRICS_MS) return;
   p->metrics_ms = now;
   rm_begin(p->metrics, now);
-  strmap_iter it = {0};
-  while (strmap_next(p->pods, &it)) {
-    rpod *rp = it.value;
-    for (int i = 0; i < rp->st.nctrs; i++)
-      if (rp->st.ctrs[i].state == CTR_RUNNING)
-        rm_add(p->metrics, meta(rp->pod, "namespace") ?: "", meta(rp->pod, "name") ?: "", rp->uid, rp->st.ctrs[i].name,
-               rp->st.ctrs[i].pid);
+  for (int k = 0; k < RUNNERS; k++) {
+    runner *r = &p->runners[k];
+    pthread_mutex_lock(&r->mu);
+    strmap_iter it = {0};
+    while (strmap_next(r->pods, &it)) {
+      rpod *rp = it.value;
+      for (int i = 0; i < rp->st.nctrs; i++) {
+        const rt_ctr *c = &rp->st.ctrs[i];
+        uint64_t cpu_ns, memory;
+        if (c->state != CTR_RUNNING) continue;
+        if (c->oom_base >= 0 && cg_usage(p->cgroups, rp->uid, c->name, &cpu_ns, &memory))
+          rm_add_usage(p->metrics, meta(rp->pod, "namespace") ?: "", meta(rp->pod, "name") ?: "", rp->uid, c->name,
+                       c->pid, cpu_ns, memory);
+        else
+          rm_add(p->metrics, meta(rp->pod, "namespace") ?: "", meta(rp->pod, "name") ?: "", rp->uid, c->name, c->pid);
+      }
+    }
+    pthread_mutex_unlock(&r->mu);
   }
-  rm_send(p->metrics, p->client);
+  rm_send(p->metrics, p->runners[0].client);
 }
 
-/* Removes the directories of pods no longer bound here (deleted while no agent ran). */
+static bool watch_knows(void *watch, const char *uid) { return pod_watch_knows(watch, uid); }
+
+/* Removes the directories (and cgroups) of pods no longer bound here (deleted while no
+ * agent ran). A pod the watch knows is some runner's; one it forgot is
+ * being forgotten by its runner, which removes the directory too. */
 static void sweep(rt_pods *p) {
   char dir[4096];
   snprintf(dir, sizeof dir, "%s/pods", p->data_dir);
   DIR *d = opendir(dir);
   struct dirent *e;
   while (d && (e = readdir(d))) {
-    if (e->d_name[0] == '.' || pod_watch_knows(p->watch, e->d_name) || strmap_get(p->pods, e->d_name)) continue;
+    if (e->d_name[0] == '.' || pod_watch_knows(p->watch, e->d_name)) continue;
     char path[4400];
     snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
     vol_teardown(path);
     rt_remove_tree(path);
   }
   if (d) closedir(d);
+  cg_sweep(p->cgroups, watch_knows, p->watch);
 }
 
 static void *run_main(void *arg) {
-  rt_pods *p = arg;
+  runner *r = arg;
+  rt_pods *p = r->p;
   while (!atomic_load(&p->stop)) {
-    pass(p);
-    report_metrics(p, now_ms());
-    if (!p->swept && pod_watch_listed(p->watch)) {
-      sweep(p);
-      p->swept = true;
+    pthread_mutex_lock(&r->mu);
+    pass(r);
+    pthread_mutex_unlock(&r->mu);
+    if (r->shard == 0) {
+      report_metrics(p, now_ms());
+      if (!p->swept && pod_watch_listed(p->watch)) {
+        sweep(p);
+        p->swept = true;
+      }
     }
-    if (!atomic_load(&p->stop)) pod_watch_wait(p->watch, PASS_MS);
+    if (!atomic_load(&p->stop)) pod_watch_wait(p->watch, r->shard, PASS_MS);
   }
   return NULL;
 }
@@ -814,62 +880,97 @@ static void *run_main(void *arg) {
 rt_pods *rt_pods_start(const rt_config *cfg) {
   int killed = rt_reap_recorded(cfg->data_dir);
   if (killed) LOGI("killed %d container process groups left by an earlier agent", killed);
-  char err[512] = "";
-  https_client *c = https_client_open(cfg->kubeconfig, err, sizeof err);
-  pod_watch *w = c ? pod_watch_start(cfg->kubeconfig, cfg->node_name) : NULL;
-  if (!w) {
-    if (!c) LOGE("%s", err);
-    https_client_close(c);
-    return NULL;
-  }
   rt_pods *p = calloc(1, sizeof *p);
   p->cfg = *cfg;
+  char err[512] = "";
+  if (!(p->runners[0].client = https_client_open(cfg->kubeconfig, err, sizeof err))) { /* runner 0 also reports metrics */
+    LOGE("%s", err);
+    free(p);
+    return NULL;
+  }
+  p->watch = pod_watch_start(cfg->kubeconfig, cfg->node_name, RUNNERS);
+  p->events = p->watch ? evq_start(cfg->kubeconfig) : NULL;
+  if (!p->events) {
+    pod_watch_stop(p->watch);
+    https_client_close(p->runners[0].client);
+    free(p);
+    return NULL;
+  }
   p->node_name = strdup(cfg->node_name);
   p->data_dir = strdup(cfg->data_dir);
   p->host_ip = strdup(cfg->host_ip);
   p->self_exe = strdup(cfg->self_exe);
-  p->pods = strmap_new();
-  p->watch = w;
-  p->client = c;
+  pthread_mutex_init(&p->ip_mu, NULL);
   p->metrics = rm_new(cfg->node_name);
-  pthread_create(&p->runner, NULL, run_main, p);
+  char why[512] = "";
+  if (cfg->mount_ns && !(p->cgroups = cg_open(cfg->node_name, why, sizeof why)))
+    LOGW("containers run without cgroups (no resource limits, no OOMKilled, usage from /proc): %s", why);
+  else if (p->cgroups)
+    LOGI("pods get cgroup v%d limits", cg_version(p->cgroups));
+  for (int k = 0; k < RUNNERS; k++) { /* all ready before any runs: runner 0 reads the others' pods */
+    runner *r = &p->runners[k];
+    r->p = p;
+    r->shard = k;
+    r->pods = strmap_new();
+    pthread_mutex_init(&r->mu, NULL);
+  }
+  for (int k = 0; k < RUNNERS; k++) pthread_create(&p->runners[k].thread, NULL, run_main, &p->runners[k]);
   return p;
+}
+
+/* Every container of every pod: SIGTERM, up to a second, then SIGKILL;
+ * their namespaces and pid files go. */
+static void stop_all(rt_pods *p) {
+  for (int k = 0; k < RUNNERS; k++) {
+    strmap_iter it = {0};
+    while (strmap_next(p->runners[k].pods, &it)) signal_all(it.value, SIGTERM);
+  }
+  for (int t = 0; t < 20; t++) {
+    bool alive = false;
+    for (int k = 0; k < RUNNERS; k++) {
+      strmap_iter it = {0};
+      while (strmap_next(p->runners[k].pods, &it)) {
+        reap(p, it.value, now_ms());
+        alive = alive || any_running(it.value) || hooks_running(it.value);
+      }
+    }
+    if (!alive) break;
+    usleep(50000);
+  }
+  for (int k = 0; k < RUNNERS; k++) {
+    strmap_iter it = {0};
+    while (strmap_next(p->runners[k].pods, &it)) {
+      rpod *rp = it.value;
+      kill_pod(rp);
+      cg_pod_remove(p->cgroups, rp->uid);
+      vol_teardown(rp->dir);
+      if (rp->netns) podnet_delete(rp->st.ip);
+      for (int i = 0; i < rp->st.nctrs; i++) {
+        char pp[2400];
+        pid_path(rp, &rp->st.ctrs[i], pp, sizeof pp);
+        unlink(pp);
+      }
+      free_pod(rp);
+    }
+  }
 }
 
 void rt_pods_stop(rt_pods *p) {
   if (!p) return;
   atomic_store(&p->stop, true);
   pod_watch_wake(p->watch);
-  pthread_join(p->runner, NULL);
+  for (int k = 0; k < RUNNERS; k++) pthread_join(p->runners[k].thread, NULL);
   pod_watch_stop(p->watch);
-  strmap_iter it = {0}; /* every container: SIGTERM, a second, then SIGKILL */
-  while (strmap_next(p->pods, &it)) signal_all(it.value, SIGTERM);
-  for (int t = 0; t < 20; t++) {
-    bool alive = false;
-    strmap_iter it2 = {0};
-    while (strmap_next(p->pods, &it2)) {
-      reap(it2.value, now_ms());
-      alive = alive || any_running(it2.value) || hooks_running(it2.value);
-    }
-    if (!alive) break;
-    usleep(50000);
+  stop_all(p);
+  evq_stop(p->events);
+  cg_close(p->cgroups);
+  for (int k = 0; k < RUNNERS; k++) {
+    strmap_free(p->runners[k].pods, NULL);
+    pthread_mutex_destroy(&p->runners[k].mu);
+    https_client_close(p->runners[k].client);
   }
-  strmap_iter it3 = {0};
-  while (strmap_next(p->pods, &it3)) {
-    rpod *rp = it3.value;
-    kill_pod(rp);
-    vol_teardown(rp->dir);
-    if (rp->netns) podnet_delete(rp->st.ip);
-    for (int i = 0; i < rp->st.nctrs; i++) {
-      char pp[2400];
-      pid_path(rp, &rp->st.ctrs[i], pp, sizeof pp);
-      unlink(pp);
-    }
-    free_pod(rp);
-  }
-  strmap_free(p->pods, NULL);
+  pthread_mutex_destroy(&p->ip_mu);
   rm_free(p->metrics);
-  https_client_close(p->client);
   free(p->node_name);
   free(p->data_dir);
   free(p->host_ip);

@@ -20,6 +20,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -160,8 +161,9 @@ void rt_overlay_dirs(const char *root, int i, char *upper, char *work, size_t le
   snprintf(work, len, "%s/.ck/w%d", root, i);
 }
 
-/* In the child: the mount namespace of plan, chrooted; errno or 0. */
-static int enter_mounts(const rt_mount_plan *m) {
+/* In the child: the mount namespace of plan, chrooted; errno or 0. With
+ * own_proc (a PID namespace of its own) /proc is a new proc mount, not the host's. */
+static int enter_mounts(const rt_mount_plan *m, bool own_proc) {
   if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL)) return errno;
   if (mount("tmpfs", m->root, "tmpfs", 0, "mode=0755")) return errno;
   int dirfd = open(m->root, O_RDONLY | O_DIRECTORY);
@@ -184,8 +186,9 @@ static int enter_mounts(const rt_mount_plan *m) {
       rt_overlay_dirs(m->root, i, upper, work, sizeof upper);
       if ((mkdir(upper, 0755) && errno != EEXIST) || (mkdir(work, 0755) && errno != EEXIST)) return errno;
     }
-    int rc = m->top_overlay[i] ? mount("overlay", target, "overlay", 0, m->overlay_opts[i])
-                               : mount(m->tops[i], target, NULL, MS_BIND | MS_REC, NULL);
+    int rc = own_proc && !strcmp(m->tops[i], "/proc") ? mount("proc", target, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL)
+             : m->top_overlay[i] ? mount("overlay", target, "overlay", 0, m->overlay_opts[i])
+                                 : mount(m->tops[i], target, NULL, MS_BIND | MS_REC, NULL);
     if (rc) return errno;
   }
   for (int i = 0; i < m->nmkdirs; i++) {
@@ -215,6 +218,7 @@ static int enter_mounts(const rt_mount_plan *m) {
  * pod's UTS and network namespaces, stdio, working dir, exec. Reports an
  * errno on status_fd when it cannot exec. */
 static void child(const rt_spawn_req *r, const char *exe, int in, int out, int errfd, int status_fd) {
+  for (int i = 0; i < r->ncgroup_fds; i++) (void)!write(r->cgroup_fds[i], "0", 1); /* "0": the writer itself */
   setsid();
   sigset_t none;
   sigemptyset(&none);
@@ -223,7 +227,7 @@ static void child(const rt_spawn_req *r, const char *exe, int in, int out, int e
   if (r->hostname && !unshare(CLONE_NEWUTS)) sethostname(r->hostname, strlen(r->hostname));
   int e = 0;
   if (r->netns_fd >= 0 && setns(r->netns_fd, CLONE_NEWNET)) e = errno;
-  if (!e && r->mounts) e = enter_mounts(r->mounts);
+  if (!e && r->mounts) e = enter_mounts(r->mounts, r->new_pid_ns);
   if (!e && r->join_mnt_fd > 0 && (setns(r->join_mnt_fd, CLONE_NEWNS) || chroot(r->join_root) || chdir("/"))) e = errno;
   dup2(in, 0);
   dup2(out, 1);
@@ -279,6 +283,10 @@ static pid_t spawn_captured(const rt_spawn_req *r, const char *exe, char *err, s
   return exec_result(r, pid, status[0], err, errlen) ? -1 : pid;
 }
 
+/* fork() into a new PID namespace: the child is its pid 1 (the raw clone
+ * system call with no new stack behaves as fork). */
+static pid_t fork_new_pid_ns(void) { return (pid_t)syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, NULL, NULL, NULL, NULL); }
+
 int rt_open_mount_ns(pid_t pid) {
   char path[64];
   snprintf(path, sizeof path, "/proc/%d/ns/mnt", (int)pid);
@@ -311,7 +319,7 @@ pid_t rt_spawn(const rt_spawn_req *r, char *err, size_t errlen) {
     fcntl(master, F_SETFD, FD_CLOEXEC);
     fcntl(slave, F_SETFD, FD_CLOEXEC);
   }
-  pid_t pid = fork();
+  pid_t pid = r->new_pid_ns && r->mounts ? fork_new_pid_ns() : fork();
   if (pid == 0 && slave >= 0) child(r, exe, slave, slave, slave, status[1]);
   if (pid == 0) child(r, exe, devnull, out[1], errp[1], status[1]);
   close(out[1]);
@@ -376,12 +384,11 @@ void rt_signal_group(pid_t pid, int sig) {
 
 int rt_group_alive(pid_t pid) { return pid > 0 && (kill(-pid, 0) == 0 || errno == EPERM); }
 
-const char *rt_applets_dir(const char *data_dir, const char *binary) {
-  static char dir[4096];
+const char *rt_applets_dir(const char *data_dir, const char *binary, char *dir, size_t len) {
   static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
   const char *base = strrchr(binary, '/') ? strrchr(binary, '/') + 1 : binary;
   pthread_mutex_lock(&mu);
-  snprintf(dir, sizeof dir, "%s/applets/%s", data_dir, base);
+  snprintf(dir, len, "%s/applets/%s", data_dir, base);
   char marker[4200];
   snprintf(marker, sizeof marker, "%s/.complete", dir);
   const char *res = dir;

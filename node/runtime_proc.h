@@ -1,7 +1,8 @@
 /* runtime_proc.h - containers as process groups: fork/exec of a prepared
  * argv and environment in a new session (the group id is the pid, so the
  * whole container is signalled at once) with its own UTS namespace and the
- * pod's hostname when the machine allows it; stdout and stderr go through
+ * pod's hostname when the machine allows it, its own PID namespace and
+ * cgroup when asked; stdout and stderr go through
  * pipes to a thread that writes kubelet's CRI log format
  * (`<RFC3339Nano> <stdout|stderr> <F|P> <text>`); the pid is recorded in a
  * file so an agent restarted after a crash kills what its predecessor ran. */
@@ -50,6 +51,9 @@ typedef struct {
                              writes to (the container holds both ends: it never reads EOF); NULL: /dev/null */
   int tty;                /* spec.tty: stdin, stdout and stderr are a pseudo-terminal whose output is logged as
                              stdout; the stdin FIFO is then read by the log thread into the terminal */
+  int new_pid_ns;         /* with mounts: a PID namespace of its own (the process is its pid 1, /proc its own) */
+  const int *cgroup_fds;  /* cgroup.procs files the child writes itself into before exec (pod_cgroup.h) */
+  int ncgroup_fds;
 } rt_spawn_req;
 
 /* The upper and work directories of the overlay of top i under root
@@ -69,8 +73,9 @@ void rt_signal_group(pid_t pid, int sig);
 int rt_group_alive(pid_t pid);
 
 /* A directory under data_dir holding one link per applet of the multi-call
- * binary (busybox --list), made once; NULL when it cannot be made. */
-const char *rt_applets_dir(const char *data_dir, const char *binary);
+ * binary (busybox --list), made once, written to out; NULL when it cannot
+ * be made, else out. Safe from several threads. */
+const char *rt_applets_dir(const char *data_dir, const char *binary, char *out, size_t len);
 
 /* Kills the process groups recorded in data_dir/pods/<uid>/containers/<name>/pid
  * by an earlier agent, and removes the files. Returns how many it killed. */

@@ -5,6 +5,7 @@
  * absolute-path and ValidatePathNoBacksteps checks). Service link variables
  * are left out: they never make a configuration fail. */
 #include "simulate_config.h"
+#include "https_client.h"
 #include "quantity.h"
 #include "strmap.h"
 #include <math.h>
@@ -341,4 +342,13 @@ void sim_config_downward(const json_t *pod, const json_t *ctr, const json_t *ite
   } else if (res) {
     resource_value(&c, ctr, res, out, len);
   }
+}
+
+json_t *sim_get_object(void *ctx, const char *plural, const char *ns, const char *name) {
+  char path[800];
+  snprintf(path, sizeof path, "/api/v1/namespaces/%s/%s/%s", ns, plural, name);
+  json_t *out = NULL;
+  if (https_call(ctx, "GET", path, NULL, NULL, &out) == 200) return out;
+  json_decref(out);
+  return NULL;
 }

@@ -15,6 +15,8 @@
 /* Fetches a namespaced object ("configmaps" or "secrets"): a new reference,
  * or NULL when it does not exist. */
 typedef json_t *(*sim_get_fn)(void *ctx, const char *plural, const char *ns, const char *name);
+/* The sim_get_fn of both kubelets: GET over the API, ctx an https_client (NULL when the server has none). */
+json_t *sim_get_object(void *ctx, const char *plural, const char *ns, const char *name);
 
 /* True when pod needs anything from get (ConfigMap or Secret references). */
 int sim_config_needs_lookups(const json_t *pod);

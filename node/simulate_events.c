@@ -22,39 +22,51 @@ typedef struct {
   char now[32];
 } recorder;
 
-static void record(recorder *r, const char *list, const char *container, const char *type, const char *reason,
-                   const char *message) {
-  const char *ns = str(r->pod, "metadata", "namespace") ?: "default", *name = str(r->pod, "metadata", "name") ?: "";
+json_t *sim_event_make(const json_t *pod, const char *list, const char *container, const char *type,
+                       const char *reason, const char *message, const char *when) {
+  const char *ns = str(pod, "metadata", "namespace") ?: "default", *name = str(pod, "metadata", "name") ?: "";
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
-  char ev_name[300], field[300], path[400];
+  char now[32], ev_name[300], field[300];
+  if (when) snprintf(now, sizeof now, "%s", when);
+  else sim_rfc3339((long long)ts.tv_sec * 1000, now, sizeof now);
   snprintf(ev_name, sizeof ev_name, "%s.%llx", name, (unsigned long long)ts.tv_sec * 1000000000ULL + (unsigned long long)ts.tv_nsec);
   json_t *ref = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "kind", "Pod", "namespace", ns, "name", name, "uid",
-                          str(r->pod, "metadata", "uid") ?: "", "apiVersion", "v1", "resourceVersion",
-                          str(r->pod, "metadata", "resourceVersion") ?: "");
+                          str(pod, "metadata", "uid") ?: "", "apiVersion", "v1", "resourceVersion",
+                          str(pod, "metadata", "resourceVersion") ?: "");
   if (container) {
     snprintf(field, sizeof field, "spec.%s{%s}", list, container);
     json_object_set_new(ref, "fieldPath", json_string(field));
   }
-  json_t *ev = json_pack("{s:s,s:s,s:{s:s,s:s},s:o,s:s,s:s,s:{s:s,s:s},s:s,s:s,s:i,s:s,s:n,s:s,s:s}", "kind", "Event",
-                         "apiVersion", "v1", "metadata", "name", ev_name, "namespace", ns, "involvedObject", ref,
-                         "reason", reason, "message", message, "source", "component", "kubelet", "host",
-                         str(r->pod, "spec", "nodeName") ?: "", "firstTimestamp", r->now, "lastTimestamp", r->now,
-                         "count", 1, "type", type, "eventTime", "reportingComponent", "", "reportingInstance", "");
+  return json_pack("{s:s,s:s,s:{s:s,s:s},s:o,s:s,s:s,s:{s:s,s:s},s:s,s:s,s:i,s:s,s:n,s:s,s:s}", "kind", "Event",
+                   "apiVersion", "v1", "metadata", "name", ev_name, "namespace", ns, "involvedObject", ref, "reason",
+                   reason, "message", message, "source", "component", "kubelet", "host",
+                   str(pod, "spec", "nodeName") ?: "", "firstTimestamp", now, "lastTimestamp", now, "count", 1, "type",
+                   type, "eventTime", "reportingComponent", "", "reportingInstance", "");
+}
+
+void sim_event_send(https_client *c, const json_t *ev) {
+  const char *ns = str(ev, "metadata", "namespace") ?: "default";
+  char path[400];
   snprintf(path, sizeof path, "/api/v1/namespaces/%s/events", ns);
   json_t *out = NULL;
-  int code = https_call(r->c, "POST", path, ev, NULL, &out);
-  if (code != 201) LOGW("simulated kubelet: event %s for %s/%s not recorded (%d)", reason, ns, name, code);
+  int code = https_call(c, "POST", path, ev, NULL, &out);
+  if (code != 201)
+    LOGW("kubelet: event %s for %s/%s not recorded (%d)", json_string_value(json_object_get(ev, "reason")) ?: "", ns,
+         str(ev, "involvedObject", "name") ?: "", code);
   json_decref(out);
+}
+
+static void record(recorder *r, const char *list, const char *container, const char *type, const char *reason,
+                   const char *message) {
+  json_t *ev = sim_event_make(r->pod, list, container, type, reason, message, r->now[0] ? r->now : NULL);
+  sim_event_send(r->c, ev);
   json_decref(ev);
 }
 
 void sim_event_post(https_client *c, const json_t *pod, const char *list, const char *container, const char *type,
                     const char *reason, const char *message) {
   recorder r = {.c = c, .pod = pod};
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  sim_rfc3339((long long)ts.tv_sec * 1000, r.now, sizeof r.now);
   record(&r, list, container, type, reason, message);
 }
 

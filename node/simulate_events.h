@@ -20,5 +20,10 @@ void sim_events_record(https_client *c, const json_t *pod, const sim_pod_state *
  * "initContainers", or NULL for the pod itself), stamped now. */
 void sim_event_post(https_client *c, const json_t *pod, const char *list, const char *container, const char *type,
                     const char *reason, const char *message);
+/* The same event, stamped when (RFC 3339, NULL: now), not sent (new reference)... */
+json_t *sim_event_make(const json_t *pod, const char *list, const char *container, const char *type,
+                       const char *reason, const char *message, const char *when);
+/* ...and its POST (failures logged). */
+void sim_event_send(https_client *c, const json_t *ev);
 
 #endif

@@ -6,6 +6,7 @@
  * also the timer wheel. */
 #include "simulate_pods.h"
 #include "https_client.h"
+#include "list_watch.h"
 #include "log.h"
 #include "simulate_config.h"
 #include "simulate_events.h"
@@ -20,9 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define WATCH_IDLE_MS 30000 /* the server sends a newline every 5 s on idle watches */
 #define RETRY_MS 1000
-#define MAX_BACKOFF_MS 10000
 
 typedef struct {
   int slot; /* address slot: pods get 127.<2 + slot/256>.<slot%256>.<1..254> */
@@ -56,16 +55,6 @@ static long long now_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* sim_get_fn over the API: the object, or NULL when the server has none. */
-static json_t *get_object(void *ctx, const char *plural, const char *ns, const char *name) {
-  char path[700];
-  snprintf(path, sizeof path, "/api/v1/namespaces/%s/%s/%s", ns, plural, name);
-  json_t *out = NULL;
-  if (https_call(ctx, "GET", path, NULL, NULL, &out) == 200) return out;
-  json_decref(out);
-  return NULL;
 }
 
 static void sleep_ms(sim_pods *p, long ms) {
@@ -124,32 +113,16 @@ static void forget(sim_pods *p, const json_t *pod) {
   pthread_mutex_unlock(&p->mu);
 }
 
-/* Lists every pod page by page; returns the list's resourceVersion (malloc'd)
- * or NULL on failure. Pods gone since the last list are dropped. */
-static char *relist(sim_pods *p, https_client *c) {
-  char path[4096], *cont = NULL, *rv = NULL;
-  p->gen++;
-  for (;;) {
-    snprintf(path, sizeof path, "/api/v1/pods?limit=500%s%s", cont ? "&continue=" : "", cont ? cont : "");
-    json_t *list = NULL;
-    int st = https_call(c, "GET", path, NULL, NULL, &list);
-    free(cont);
-    cont = NULL;
-    if (st != 200) {
-      json_decref(list);
-      free(rv);
-      return NULL;
-    }
-    size_t i;
-    json_t *pod;
-    json_array_foreach(json_object_get(list, "items"), i, pod) upsert(p, pod);
-    const json_t *md = json_object_get(list, "metadata");
-    if (!rv) rv = strdup(json_string_value(json_object_get(md, "resourceVersion")) ?: "0");
-    const char *next = json_string_value(json_object_get(md, "continue"));
-    if (next && *next) cont = strdup(next);
-    json_decref(list);
-    if (!cont) break;
-  }
+static void list_begin(void *ctx) { ((sim_pods *)ctx)->gen++; }
+
+static void seen(void *ctx, const json_t *pod, bool deleted) {
+  if (deleted) forget(ctx, pod);
+  else upsert(ctx, pod);
+}
+
+/* Pods gone since the last list are dropped. */
+static void list_end(void *ctx) {
+  sim_pods *p = ctx;
   pthread_mutex_lock(&p->mu);
   strmap_iter it = {0};
   char **stale = NULL;
@@ -165,62 +138,12 @@ static char *relist(sim_pods *p, https_client *c) {
   }
   free(stale);
   pthread_mutex_unlock(&p->mu);
-  return rv;
-}
-
-/* Follows the watch until it ends; returns false when a new list is needed. */
-static bool follow(sim_pods *p, https_client *c, char **rv, bool *progressed) {
-  json_t *ev;
-  while (!atomic_load(&p->stop) && https_stream_next(c, &ev)) {
-    const char *type = json_string_value(json_object_get(ev, "type")) ?: "";
-    const json_t *obj = json_object_get(ev, "object");
-    *progressed = true;
-    if (!strcmp(type, "ERROR")) {
-      bool gone = json_integer_value(json_object_get(obj, "code")) == 410;
-      json_decref(ev);
-      return !gone;
-    }
-    const char *orv = meta(obj, "resourceVersion");
-    if (orv) {
-      free(*rv);
-      *rv = strdup(orv);
-    }
-    if (!strcmp(type, "ADDED") || !strcmp(type, "MODIFIED")) upsert(p, obj);
-    else if (!strcmp(type, "DELETED")) forget(p, obj);
-    json_decref(ev);
-  }
-  return true;
 }
 
 static void *watch_pods(void *arg) {
   sim_pods *p = arg;
-  https_client *c = p->watch_client;
-  char *rv = NULL, path[512];
-  long backoff = 200;
-  while (!atomic_load(&p->stop)) {
-    if (!rv && !(rv = relist(p, c))) {
-      LOGW("listing pods failed; retrying in %ld ms", backoff);
-      sleep_ms(p, backoff);
-      backoff = backoff * 2 > MAX_BACKOFF_MS ? MAX_BACKOFF_MS : backoff * 2;
-      continue;
-    }
-    snprintf(path, sizeof path,
-             "/api/v1/pods?watch=true&allowWatchBookmarks=true&timeoutSeconds=600&resourceVersion=%s", rv);
-    json_t *err = NULL;
-    int st = https_stream_open(c, path, WATCH_IDLE_MS, &err);
-    json_decref(err);
-    bool progressed = false, keep_rv = st == 200 && follow(p, c, &rv, &progressed);
-    if (st == 410 || (st == 200 && !keep_rv)) {
-      free(rv);
-      rv = NULL; /* too old: list again */
-    }
-    if (progressed) backoff = 200;
-    else if (st != 200) {
-      sleep_ms(p, backoff);
-      backoff = backoff * 2 > MAX_BACKOFF_MS ? MAX_BACKOFF_MS : backoff * 2;
-    }
-  }
-  free(rv);
+  list_watch lw = {"/api/v1/pods", p, list_begin, seen, list_end, &p->stop};
+  list_watch_run(p->watch_client, &lw);
   return NULL;
 }
 
@@ -248,7 +171,7 @@ static void process(sim_pods *p, https_client *c, const char *key) {
 
   json_t *status = NULL, *out = NULL;
   long recheck = 0;
-  if (!st.started && !sim_config_check(pod, host_ip, ip, get_object, c, st.config_container,
+  if (!st.started && !sim_config_check(pod, host_ip, ip, sim_get_object, c, st.config_container,
                                        sizeof st.config_container, st.config_error, sizeof st.config_error))
     st.config_error[0] = 0;
   const sim_pod_state before = st;

@@ -59,6 +59,11 @@ static void run_child(pid_t target, char **argv, int in, int out, int err, bool 
   snprintf(link, sizeof link, "/proc/%d/cwd", (int)target);
   ssize_t n = readlink(link, cwd, sizeof cwd - 1);
   cwd[n > 0 ? n : 1] = 0;
+  char root[1024] = "";
+  snprintf(link, sizeof link, "/proc/%d/root", (int)target);
+  int rootfd = open(link, O_RDONLY | O_DIRECTORY | O_CLOEXEC); /* a container in its own root: exec there too */
+  ssize_t rn = readlink(link, root, sizeof root - 1);
+  root[rn > 0 ? rn : 0] = 0;
   static const char *const kinds[] = {"ipc", "uts", "net", "pid", "mnt"};
   for (int i = 0; i < 5; i++) {
     char p[64];
@@ -66,6 +71,12 @@ static void run_child(pid_t target, char **argv, int in, int out, int err, bool 
     int fd = open(p, O_RDONLY | O_CLOEXEC);
     if (fd >= 0) setns(fd, 0); /* EPERM without root: stay in the node's namespace */
     if (fd >= 0) close(fd);
+  }
+  size_t rl = strlen(root);
+  if (rootfd >= 0 && rl > 1 && !fchdir(rootfd) && !chroot(".")) { /* cwd as the container sees it */
+    char inside[1024];
+    snprintf(inside, sizeof inside, "%s", !strncmp(cwd, root, rl) && cwd[rl] == '/' ? cwd + rl : "/");
+    snprintf(cwd, sizeof cwd, "%s", inside);
   }
   if (chdir(cwd) != 0 && chdir("/") != 0) {
   }

@@ -5,6 +5,7 @@
  * node's pod range. */
 #include "test.h"
 #include "image_table.h"
+#include "pod_cgroup.h"
 #include "pod_volumes.h"
 #include "real_metrics.h"
 #include "runtime_proc.h"
@@ -330,5 +331,21 @@ static void test_nanocores(void) {
   CHECK(rm_nanocores(200, 100, 5000, 100) == 0); /* a new process group: no negative usage */
 }
 
-TEST_MAIN(TEST(test_backoff), TEST(test_atomic_writer), TEST(test_nanocores), TEST(test_service_env), TEST(test_image_repository), TEST(test_image_argv), TEST(test_env), TEST(test_status),
+/* kubelet's cgroup values: CFS quota = millicores * period / 1000, at least 1 ms; limits as plain numbers. */
+static void test_cgroup_limits(void) {
+  CHECK(cg_cpu_quota_us(200, 100000) == 20000);
+  CHECK(cg_cpu_quota_us(1500, 100000) == 150000);
+  CHECK(cg_cpu_quota_us(1, 100000) == 1000); /* 1m would be 100 us: kubelet's minimum */
+  CHECK(cg_cpu_quota_us(-1, 100000) == -1);
+  json_t *r = json_pack("{s:{s:s,s:s},s:{s:s}}", "limits", "memory", "64Mi", "cpu", "0.5", "requests", "cpu", "100m");
+  CHECK(cg_memory_limit(r) == 64LL * 1024 * 1024);
+  CHECK(cg_cpu_millicores(r) == 500);
+  json_object_set_new(json_object_get(r, "limits"), "memory", json_string("1G"));
+  CHECK(cg_memory_limit(r) == 1000000000LL);
+  CHECK(cg_memory_limit(json_object_get(r, "requests")) == -1);
+  CHECK(cg_cpu_millicores(NULL) == -1);
+  json_decref(r);
+}
+
+TEST_MAIN(TEST(test_backoff), TEST(test_cgroup_limits), TEST(test_atomic_writer), TEST(test_nanocores), TEST(test_service_env), TEST(test_image_repository), TEST(test_image_argv), TEST(test_env), TEST(test_status),
           TEST(test_cidr))

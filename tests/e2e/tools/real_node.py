@@ -1,6 +1,8 @@
 """real_node.py - a real node agent (`ckube-node` without --simulate) for
-e2e cases: started against the run's server with its admin kubeconfig, a
-data dir of its own and a pod range on loopback; stopped (SIGTERM, then
+e2e cases: started against the run's server with its admin kubeconfig (or
+joined by token: `join` is the words after `ckube-node` of the command
+`ckube-server token create --print-join-command` printed), a data dir of
+its own and a pod range on loopback; stopped (SIGTERM, then
 SIGKILL), its Node object deleted and its processes checked gone when the
 case ends, so later cases only see the simulated nodes."""
 import json, os, shutil, signal, subprocess, tempfile, time
@@ -35,14 +37,15 @@ def wait_for(what, fn, secs):
 
 
 class RealNode:
-    def __init__(self, name, net, extra=()):
-        self.name, self.net, self.extra = name, net, list(extra)
+    def __init__(self, name, net, extra=(), join=None):
+        self.name, self.net, self.extra, self.join = name, net, list(extra), join
         self.dir = tempfile.mkdtemp(prefix=f"ckube-{name}-")
         self.proc = None
 
     def start(self):
         self.log = open(os.path.join(self.dir, "agent.log"), "a")
-        self.proc = subprocess.Popen([os.environ["CKUBE_NODE_BIN"], "--kubeconfig", os.environ["KUBECONFIG"],
+        creds = list(self.join) if self.join else ["--kubeconfig", os.environ["KUBECONFIG"]]
+        self.proc = subprocess.Popen([os.environ["CKUBE_NODE_BIN"], *creds,
                                       "--name", self.name, "--data-dir", os.path.join(self.dir, "data"),
                                       "--pod-cidr", f"127.{self.net}.0.0/16", "--heartbeat-seconds", "1", *self.extra],
                                      stdout=self.log, stderr=subprocess.STDOUT)
