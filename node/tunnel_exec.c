@@ -52,8 +52,7 @@ static char **container_env(pid_t pid) {
 /* The child: enter the namespaces, then run the command in a grandchild (the
  * pid namespace applies to children) and exit with its status. */
 static void run_child(pid_t target, char **argv, int in, int out, int err, bool tty) {
-  setsid();
-  if (tty) ioctl(in, TIOCSCTTY, 0);
+  setsid(); /* the agent kills this process group when the client goes */
   char **env = container_env(target);
   char cwd[1024] = "/", link[64];
   snprintf(link, sizeof link, "/proc/%d/cwd", (int)target);
@@ -86,6 +85,9 @@ static void run_child(pid_t target, char **argv, int in, int out, int err, bool 
   for (int fd = 3; fd < 1024; fd++) close(fd);
   pid_t g = fork();
   if (g == 0) {
+    /* a terminal's session and foreground group must live in the container's pid namespace, or a shell
+     * cannot take the terminal ("Cannot set tty process group"); closing the master hangs it up */
+    if (tty && setsid() >= 0) ioctl(0, TIOCSCTTY, 0);
     execvpe(argv[0], argv, env);
     fprintf(stderr, "OCI runtime exec failed: exec failed: exec: \"%s\": executable file not found in $PATH: unknown\n",
             argv[0]);
