@@ -114,7 +114,7 @@ static bool node_uses_pv(const char *node, const char *name) {
 }
 
 static authz_decision no_relationship(const char *node, char *reason, size_t len) {
-  snprintf(reason, len, "no relationship found between node '%s' and this object", node);
+  snprintf(reason, len, "no relationship found between node \"%s\" and this object", node);
   return AUTHZ_NO_OPINION;
 }
 
