@@ -4,9 +4,11 @@
  * a binding applies when one of its subjects names the user; its role's
  * rules are matched with rbac_rule_allows. The allow reason names the
  * binding, role and subject; a denial's reason lists the roles that could
- * not be found. Roles are read from the watch cache on every decision. */
+ * not be found. Decisions use the compiled bindings of authz_index.c; the
+ * rules reviews and the escalation check walk the watch cache here. */
 #include "authz.h"
 #include "api.h"
+#include "authz_index.h"
 #include "authz_node.h"
 #include "registry.h"
 #include "watch_cache.h"
@@ -94,21 +96,6 @@ static void visit_rules(const char *user, const json_t *groups, const char *ns, 
   if (ns && *ns) visit_bindings("rolebindings", ns, user, groups, errs, fn, ctx);
 }
 
-typedef struct {
-  const authz_attrs *a;
-  bool allowed;
-  char *reason;
-  size_t len;
-} allow_ctx;
-
-static bool check_rule(void *ctx, const char *source, const json_t *rule) {
-  allow_ctx *c = ctx;
-  if (!rbac_rule_allows(rule, c->a)) return true;
-  c->allowed = true;
-  snprintf(c->reason, c->len, "RBAC: allowed by %s", source);
-  return false;
-}
-
 /* utilerrors.NewAggregate's text: one error alone, several in brackets. */
 static void aggregate(const json_t *errs, char *buf, size_t len) {
   size_t n = json_array_size(errs), k = 0;
@@ -121,17 +108,7 @@ static void aggregate(const json_t *errs, char *buf, size_t len) {
 }
 
 bool authz_rbac_allowed(const authz_attrs *a, char *reason, size_t len) {
-  json_t *errs = json_array();
-  allow_ctx c = {a, false, reason, len};
-  reason[0] = 0;
-  visit_rules(a->user, a->groups, a->ns, errs, check_rule, &c);
-  if (!c.allowed && json_array_size(errs)) {
-    char agg[2048];
-    aggregate(errs, agg, sizeof agg);
-    snprintf(reason, len, "RBAC: %s", agg);
-  }
-  json_decref(errs);
-  return c.allowed;
+  return authz_index_allowed(a, reason, len); /* the compiled form of visit_rules + check_rule */
 }
 
 bool authz_allowed(const authz_attrs *a, char *reason, size_t len) {
