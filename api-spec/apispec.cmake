@@ -13,7 +13,8 @@ add_custom_command(
   OUTPUT ${APISPEC_OUT}/apispec_data.c
   COMMAND ${APISPEC_PYTHON} ${CMAKE_SOURCE_DIR}/api-spec/build.py
           --swagger ${K8S_API_DIR}/swagger.json --proto ${K8S_API_DIR}/OpenAPIv2.proto --out ${APISPEC_OUT}
-  DEPENDS ${APISPEC_INPUTS} ${K8S_API_DIR}/swagger.json ${K8S_API_DIR}/OpenAPIv2.proto
+          --rbac ${K8S_RBAC_DIR}
+  DEPENDS ${APISPEC_INPUTS} ${K8S_API_DIR}/swagger.json ${K8S_RBAC_DIR}/cluster-roles.yaml ${K8S_API_DIR}/OpenAPIv2.proto
   COMMENT "Deriving API documents from Kubernetes' swagger.json"
   VERBATIM)
 add_library(ckube_apispec STATIC ${APISPEC_OUT}/apispec_data.c)

@@ -6,6 +6,7 @@
  *   "openapi-v2.json"      /openapi/v2 (JSON)
  *   "openapi-v2.pb"        /openapi/v2 (gnostic OpenAPIv2 protobuf)
  *   "openapi-v3.json"      /openapi/v3 discovery index
+ *   "rbac-bootstrap-policy.json"  1.20's RBAC bootstrap policy (api-spec/rbac_policy.py)
  *   "openapi-v3/PATH"      one document per group-version, e.g.
  *                          "openapi-v3/api/v1", "openapi-v3/apis/apps/v1"
  * The data lives for the whole process; it is read-only. */

@@ -19,6 +19,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import derive  # noqa: E402
 import openapi  # noqa: E402
+import rbac_policy  # noqa: E402
 import registry  # noqa: E402
 
 
@@ -85,6 +86,7 @@ def main():
     ap.add_argument("--swagger", required=True)
     ap.add_argument("--proto", required=True)
     ap.add_argument("--out", required=True)
+    ap.add_argument("--rbac", required=True, help="bootstrappolicy testdata directory")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     swagger = json.load(open(a.swagger))
@@ -110,6 +112,7 @@ def main():
     subprocess.check_call([sys.executable, os.path.join(HERE, "gen_protobuf_schema.py"), pbs],
                           env=dict(os.environ, CKUBE_K8S_API=os.path.dirname(a.swagger)))
     names.append("protobuf-schema.json")
+    names.append(write(a.out, "rbac-bootstrap-policy.json", rbac_policy.build(a.rbac)))
     embed(a.out, names)
     print(f"api-spec: {len(reg['resources'])} resources, {len(v2['paths'])} paths, "
           f"{len(v2['definitions'])} definitions, {len(blobs)} OpenAPI v3 documents")

@@ -48,6 +48,7 @@ void controllers_start(void) {
   serviceaccount_controller_start();
   serviceaccount_token_controller_start();
   root_ca_publisher_start();
+  clusterrole_aggregation_start();
   endpoints_controller_start();
   endpointslice_controller_start();
   node_lifecycle_controller_start();
@@ -87,6 +88,7 @@ void controllers_stop(void) {
   node_lifecycle_controller_stop();
   endpointslice_controller_stop();
   endpoints_controller_stop();
+  clusterrole_aggregation_stop();
   root_ca_publisher_stop();
   serviceaccount_token_controller_stop();
   serviceaccount_controller_stop();

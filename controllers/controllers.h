@@ -30,6 +30,9 @@ void namespace_controller_stop(void);
 /* RootCAConfigMap: the "kube-root-ca.crt" ConfigMap (the cluster CA) in every namespace. */
 void root_ca_publisher_start(void);
 void root_ca_publisher_stop(void);
+/* clusterrole-aggregation: rules of ClusterRoles with an aggregationRule (clusterrole_aggregation.c) */
+void clusterrole_aggregation_start(void);
+void clusterrole_aggregation_stop(void);
 
 /* Garbage collector: ownerReferences, foreground/background/orphan deletion. */
 void garbage_collector_start(void);

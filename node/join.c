@@ -86,17 +86,36 @@ static int parse(int argc, char **argv, join_opts *o) {
   return 0;
 }
 
-/* true when the node name is held by a node whose Lease is fresh. */
+/* Whether a Node's Ready condition is True (kubeadm join's own test). */
+static bool node_ready(const json_t *node) {
+  size_t i;
+  const json_t *c;
+  json_array_foreach(json_object_get(json_object_get(node, "status"), "conditions"), i, c) {
+    const char *type = json_string_value(json_object_get(c, "type"));
+    const char *status = json_string_value(json_object_get(c, "status"));
+    if (type && !strcmp(type, "Ready")) return status && !strcmp(status, "True");
+  }
+  return false;
+}
+
+/* true when the node name is held by a node whose Lease is fresh; when RBAC
+ * does not let the bootstrap token read Leases (kubeadm's roles grant only
+ * "get nodes"), by the Node's Ready condition, as kubeadm join decides. */
 static bool name_held(https_client *c, const char *name, int *code) {
   char path[400];
   json_t *out = NULL;
   snprintf(path, sizeof path, "/api/v1/nodes/%s", name);
   *code = https_call(c, "GET", path, NULL, NULL, &out);
+  bool ready = *code == 200 && node_ready(out);
   json_decref(out);
   if (*code != 200) return false;
   snprintf(path, sizeof path, "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/%s", name);
   out = NULL;
   int lc = https_call(c, "GET", path, NULL, NULL, &out);
+  if (lc == 403) {
+    json_decref(out);
+    return ready;
+  }
   const json_t *spec = json_object_get(out, "spec");
   const char *renew = json_string_value(json_object_get(spec, "renewTime"));
   long long dur = json_integer_value(json_object_get(spec, "leaseDurationSeconds"));

@@ -105,6 +105,25 @@ if ! cmp -s "$vendor_src/package-lock.json" "$vendor_dir/package-lock.json" ||
   fi
 fi
 
+# Kubernetes 1.20's RBAC bootstrap policy (the default ClusterRoles, bindings,
+# Roles and RoleBindings kube-apiserver reconciles at start) from the same
+# source package: its golden testdata, which the build turns into
+# server/authz_policy data (api-spec/gen_rbac_policy.py).
+if [ ! -f "$CACHE/k8s-rbac/.complete" ]; then
+  apt_src_ready
+  tmp=$(mktemp -d "$CACHE/k8s.XXXX")
+  (cd "$tmp" && apt-get "${APT[@]}" source --download-only kubernetes >/dev/null 2>&1)
+  tarball=$(ls "$tmp"/kubernetes_*.orig.tar.* | head -1)
+  mkdir -p "$tmp/x"
+  tar xf "$tarball" -C "$tmp/x" --wildcards '*/plugin/pkg/auth/authorizer/rbac/bootstrappolicy/testdata/*.yaml'
+  rm -rf "$CACHE/k8s-rbac"
+  mkdir -p "$CACHE/k8s-rbac"
+  cp $(find "$tmp/x" -path '*bootstrappolicy/testdata/*.yaml') "$CACHE/k8s-rbac/"
+  rm -rf "$tmp"
+  touch "$CACHE/k8s-rbac/.complete"
+  echo "deps: Kubernetes RBAC bootstrap policy in $CACHE/k8s-rbac"
+fi
+
 # The browser tests' locked npm packages (playwright-core, which drives
 # Debian's chromium, no browser is downloaded; axe-core for accessibility).
 if [ "${1:-}" = "--test" ] && [ ! -d "$(dirname "$0")/../tests/browser/node_modules/axe-core" ]; then

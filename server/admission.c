@@ -113,6 +113,7 @@ static const admission_plugin plugins[] = {
     {"NamespaceLifecycle", ADMIT_CREATE, false, namespace_lifecycle, NULL},
     {"LimitRanger", WRITES, false, limitranger_defaults, limitranger_limits},
     {"ServiceAccount", ADMIT_CREATE, false, service_account, NULL},
+    {"NodeRestriction", ALL_OPS, true, NULL, admit_node_restriction},
     {"Priority", WRITES, false, priority, NULL},
     {"DefaultStorageClass", ADMIT_CREATE, false, default_storage_class, NULL},
     {"StorageObjectInUseProtection", ADMIT_CREATE, false, storage_protection, NULL},

@@ -54,6 +54,12 @@ const char *admission_plugin_name(size_t i);
 int admission_count_defaults(const resource *cls, const char *const keys[], char *name, size_t len);
 
 /* The plugins behind the rows (admission_*.c, api_webhook.c). */
+/* NodeRestriction (admission_rbac.c). */
+json_t *admit_node_restriction(admission_request *a);
+/* Not a row: RBAC's escalation check of role and binding writes, which
+ * 1.20 makes in the roles' and bindings' storage before admission; api.c
+ * calls it first on create and update (admission_rbac.c). */
+json_t *rbac_escalation_check(admission_request *a);
 json_t *admit_namespace_lifecycle(const resource *r, const char *ns, const char *name);
 json_t *admit_default_storage_class(const resource *r, const char *name, json_t *obj);
 /* DefaultIngressClass: an Ingress created without a class gets the default

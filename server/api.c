@@ -222,7 +222,8 @@ api_result api_create(const resource *r, const char *ns, json_t *obj, const api_
                          .obj = obj, .o = o, .dry_run = o && o->dry_run};
   /* mutating admission, the kind's validation, the registry's allocation
    * (service REST allocates before validating admission), validating admission */
-  if ((st = admission_mutate(&a)) || (st = validate(r, obj, NULL)) || (st = service_allocate(r, obj, NULL)) ||
+  if ((st = rbac_escalation_check(&a)) || (st = admission_mutate(&a)) || (st = validate(r, obj, NULL)) ||
+      (st = service_allocate(r, obj, NULL)) ||
       (st = admission_validate(&a))) {
     admission_release(&a);
     json_decref(obj);
@@ -290,7 +291,7 @@ static json_t *prepare_update(const resource *r, const char *sub, json_t *obj, c
   *a = (admission_request){.op = ADMIT_UPDATE, .r = r, .sub = sub, .ns = r->ref.namespaced && ns ? ns : "",
                            .name = name, .shown = name, .asked = name, .obj = obj, .old = old, .o = o,
                            .dry_run = o && o->dry_run};
-  if ((st = admission_mutate(a)) || (st = validate(r, obj, old))) return st;
+  if ((st = rbac_escalation_check(a)) || (st = admission_mutate(a)) || (st = validate(r, obj, old))) return st;
   bool changed = r->ref.crd ? cr_generation_changed(&r->ref, obj, old) : spec_changed(obj, old);
   if (tracks_generation(r) && changed) {
     json_int_t g = json_integer_value(json_object_get(omd, "generation"));

@@ -4,10 +4,14 @@
  * bearer token, a ServiceAccount token (sa_token.c) or a bootstrap token (bootstrap_auth.c); /healthz, /livez,
  * /readyz and /version are open, as in Kubernetes' default RBAC (system:public-info-viewer), and so are the
  * console's static files (webroot.c) and GET of the kube-public/cluster-info ConfigMap for a request without
- * credentials (kubeadm's anonymous binding), which joining nodes read to learn the CA. */
+ * credentials (as system:anonymous, allowed by kubeadm's Role), which joining nodes read to learn the CA.
+ * Every other request then passes impersonation (impersonate.c) and the authorizers (authz.c): 403 Forbidden
+ * with kube-apiserver's message when they say no. */
 #include "http.h"
+#include "authz.h"
 #include "ws_bearer.h"
 #include "bootstrap_auth.h"
+#include "impersonate.h"
 #include "discovery.h"
 #include "exec_ws.h"
 #include "spdy_session.h"
@@ -324,9 +328,30 @@ static bool anonymous_allowed(struct mg_connection *conn, const struct mg_reques
   return true;
 }
 
+/* Impersonation, then the authorizers (authz.h) over the request's
+ * attributes: NULL when allowed (*user may now be the impersonated one),
+ * else the Status to answer. */
+static json_t *authorize(const struct mg_request_info *ri, json_t **user) {
+  json_t *st = impersonate_apply(ri, user);
+  if (st) return st;
+  authz_attrs a = {0};
+  a.user = json_string_value(json_object_get(*user, "username"));
+  a.groups = json_object_get(*user, "groups");
+  rbac_request_info(ri->request_method, ri->local_uri, ri->query_string, &a);
+  char reason[2048];
+  if (authz_allowed(&a, reason, sizeof reason)) return NULL;
+  return rbac_forbidden_status(&a, reason);
+}
+
 json_t *http_connection_user(struct mg_connection *conn) {
   json_t *user = NULL;
-  return authenticated(conn, mg_get_request_info(conn), &user) ? user : NULL;
+  const struct mg_request_info *ri = mg_get_request_info(conn);
+  if (!authenticated(conn, ri, &user)) return NULL;
+  json_t *deny = authorize(ri, &user);
+  if (!deny) return user;
+  json_decref(deny);
+  json_decref(user);
+  return NULL;
 }
 
 static bool open_path(const char *p) {
@@ -387,6 +412,12 @@ static int handler(struct mg_connection *conn, void *unused) {
   if (!open_path(rq.path) && !authenticated(conn, ri, &rq.user) && !anonymous_allowed(conn, ri, &rq.user)) {
     rq.form = OUT_JSON;
     http_send_status(&rq, status_failure(401, "Unauthorized", "Unauthorized", NULL));
+    goto done;
+  }
+  json_t *denied = open_path(rq.path) ? NULL : authorize(ri, &rq.user);
+  if (denied) {
+    rq.form = OUT_JSON;
+    http_send_status(&rq, denied);
     goto done;
   }
   if (open_path(rq.path) && strcmp(rq.path, "/version") != 0) {

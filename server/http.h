@@ -49,8 +49,8 @@ void http_stop(void);
 /* Checks a bearer token (the admin token or a ServiceAccount token): user
  * name into user and, when groups is an array, the user's groups appended. */
 bool http_authenticate_token(const char *token, char *user, size_t len, json_t *groups);
-/* The authenticated user of a connection (client certificate or bearer
- * token; new reference), or NULL. */
+/* The authenticated and authorized user of a connection (client certificate
+ * or bearer token, impersonation applied; new reference), or NULL. */
 json_t *http_connection_user(struct mg_connection *conn);
 /* True once http_start returned 0 and until http_stop. */
 bool http_ready(void);

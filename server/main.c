@@ -19,6 +19,7 @@
 #include "metrics_api.h"
 #include "pki.h"
 #include "sa_token.h"
+#include "authz_policy.h"
 #include "registry.h"
 #include "store.h"
 #include "token_cli.h"
@@ -261,6 +262,7 @@ int main(int argc, char **argv) {
   const char *ep_host = !strcmp(host, "0.0.0.0") || !strcmp(host, "localhost") ? "127.0.0.1" : host;
   if (bootstrap_objects(!strcmp(ep_host, "::") ? "::1" : ep_host, port) != 0) LOGW("bootstrap objects incomplete");
   cluster_info_ensure(url, pki.ca_cert);
+  if (authz_policy_reconcile() != 0) LOGW("RBAC bootstrap policy incomplete");
   cache_reset_window(cc);
   crd_controller_start();
   metrics_api_init();
@@ -283,6 +285,7 @@ int main(int argc, char **argv) {
   if (ingress_start(&ic, err, sizeof err) != 0) LOGE("ingress: %s", err);
   if (dns_listen && dns_start(dns_listen, dns_forward, err, sizeof err) != 0) LOGE("dns: %s", err);
   LOGI("ckube-server serving the Kubernetes API at %s; kubeconfig: %s", url, pki.kubeconfig);
+  LOGI("client certificates signed by the cluster CA (%s/pki/ca.crt, key %s/pki/ca.key) authenticate as CN = user, O = groups", data_dir, data_dir);
   if (console) LOGI("console at %s/ (sign in with the token in %s/pki/admin.token)", url, data_dir);
   else LOGW("console not served: no webroot directory next to the binary (--webroot DIR)");
   if (local_node) local_node_start(data_dir, url, local_node_cidr);

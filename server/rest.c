@@ -392,7 +392,7 @@ void rest_handle(http_req *rq) {
                                           NULL));
       return;
     }
-    api_result res = reviews_handles(rq->res) ? reviews_create(rq->res, rq->ns, obj) : api_create(rq->res, rq->ns, obj, &o);
+    api_result res = reviews_handles(rq->res) ? reviews_create(rq->res, rq->ns, obj, rq->user) : api_create(rq->res, rq->ns, obj, &o);
     http_send_result(rq, &res);
   } else if (!strcmp(m, "PUT")) {
     if (!rq->name[0]) {

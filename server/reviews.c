@@ -4,9 +4,12 @@
  * SubjectAccessReview spec names the groups "group") with
  * metadata.creationTimestamp null and a status. */
 #include "reviews.h"
+#include "authz.h"
 #include "field_errors.h"
 #include "http.h"
 #include "status.h"
+#include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 bool reviews_handles(const resource *r) {
@@ -57,11 +60,44 @@ static void validate_access_spec(const json_t *spec, bool self, const char *grou
   }
 }
 
-static json_t *access_status(void) {
-  return json_pack("{s:b,s:s}", "allowed", 1, "reason", "ckube authorizes every authenticated request (AlwaysAllow)");
+/* The attributes a SubjectAccessReview spec asks about, for user and groups. */
+static void spec_attrs(const json_t *spec, const char *user, const json_t *groups, authz_attrs *a) {
+  a->user = user ? user : "";
+  a->groups = groups;
+  const json_t *ra = json_object_get(spec, "resourceAttributes");
+  const json_t *nra = json_object_get(spec, "nonResourceAttributes");
+  a->resource_request = json_is_object(ra);
+  const json_t *src = a->resource_request ? ra : nra;
+  snprintf(a->verb, sizeof a->verb, "%s", json_string_value(json_object_get(src, "verb")) ?: "");
+  if (!a->resource_request) {
+    snprintf(a->path, sizeof a->path, "%s", json_string_value(json_object_get(nra, "path")) ?: "");
+    return;
+  }
+  static const struct { const char *key; size_t off, len; } fields[] = {
+      {"namespace", offsetof(authz_attrs, ns), sizeof ((authz_attrs *)0)->ns},
+      {"group", offsetof(authz_attrs, api_group), sizeof ((authz_attrs *)0)->api_group},
+      {"version", offsetof(authz_attrs, api_version), sizeof ((authz_attrs *)0)->api_version},
+      {"resource", offsetof(authz_attrs, resource), sizeof ((authz_attrs *)0)->resource},
+      {"subresource", offsetof(authz_attrs, subresource), sizeof ((authz_attrs *)0)->subresource},
+      {"name", offsetof(authz_attrs, name), sizeof ((authz_attrs *)0)->name}};
+  for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+    snprintf((char *)a + fields[i].off, fields[i].len, "%s", json_string_value(json_object_get(ra, fields[i].key)) ?: "");
 }
 
-api_result reviews_create(const resource *r, const char *ns, json_t *obj) {
+/* SubjectAccessReviewStatus from the authorizers: allowed, reason when there is one. */
+static json_t *access_status(const json_t *spec, const char *user, const json_t *groups) {
+  authz_attrs a = {0};
+  spec_attrs(spec, user, groups, &a);
+  char reason[2048];
+  bool ok = authz_allowed(&a, reason, sizeof reason);
+  json_t *st = json_pack("{s:b}", "allowed", ok);
+  if (*reason) json_object_set_new(st, "reason", json_string(reason));
+  return st;
+}
+
+api_result reviews_create(const resource *r, const char *ns, json_t *obj, const json_t *user) {
+  const char *me = json_string_value(json_object_get(user, "username"));
+  const json_t *my_groups = json_object_get(user, "groups");
   const char *kind = r->ref.kind;
   json_t *bad = api_check_type(r, obj);
   if (bad) {
@@ -85,9 +121,8 @@ api_result reviews_create(const resource *r, const char *ns, json_t *obj) {
       }
     }
   } else if (!strcmp(kind, "SelfSubjectRulesReview")) {
-    status = json_pack("{s:[{s:[s],s:[s],s:[s]}],s:[{s:[s],s:[s]}],s:b}", "resourceRules", "verbs", "*", "apiGroups",
-                       "*", "resources", "*", "nonResourceRules", "verbs", "*", "nonResourceURLs", "*", "incomplete",
-                       0);
+    const char *rns = json_string_value(json_object_get(spec, "namespace"));
+    status = authz_rules_review(me, my_groups, rns ? rns : "");
   } else {
     bool self = !strcmp(kind, "SelfSubjectAccessReview"), local = !strcmp(kind, "LocalSubjectAccessReview");
     validate_access_spec(spec, self, strcmp(r->ref.version, "v1beta1") ? "groups" : "group", fe);
@@ -103,7 +138,10 @@ api_result reviews_create(const resource *r, const char *ns, json_t *obj) {
     if (!meta_empty(obj, local))
       fe_invalid_raw(fe, "metadata", "v1.ObjectMeta{...}",
                      local ? "must be empty except for namespace" : "must be empty");
-    status = access_status();
+    const char *groups_key = strcmp(r->ref.version, "v1beta1") ? "groups" : "group";
+    status = self ? access_status(spec, me, my_groups)
+                  : access_status(spec, json_string_value(json_object_get(spec, "user")),
+                                  json_object_get(spec, groups_key));
   }
   if (fe_count(fe)) {
     json_t *st = fe_to_status(fe, r->ref.group, kind, "");

@@ -11,7 +11,9 @@
 #include "api.h"
 
 bool reviews_handles(const resource *r);
-/* Validates obj (stolen) and returns 201 with the object and its status. */
-api_result reviews_create(const resource *r, const char *ns, json_t *obj);
+/* Validates obj (stolen) and returns 201 with the object and its status,
+ * answered by the real authorizers (authz.h); user is the requester's
+ * UserInfo (the subject of the Self* reviews). */
+api_result reviews_create(const resource *r, const char *ns, json_t *obj, const json_t *user);
 
 #endif

@@ -24,6 +24,7 @@ struct cache_bucket {
   cobj **items; /* sorted by subkey */
   size_t n, cap;
   struct cache_bucket *next;
+  void (*_Atomic on_write)(void); /* cache_bucket_on_write */
 };
 
 typedef struct pending {
@@ -447,6 +448,8 @@ int cache_write(cache *c, cache_bucket *b, const char *ns, const char *name, int
   pthread_mutex_unlock(&c->pmu);
   int status = p->status;
   if (status == CW_OK) {
+    void (*hook)(void) = atomic_load(&b->on_write);
+    if (hook) hook();
     if (out) *out = cobj_ref(p->obj);
   } else {
     snprintf(err, errlen, "%s", p->err);
@@ -623,6 +626,8 @@ void cache_reset_window(cache *c) {
 }
 
 void cache_set_commit_observer(cache *c, void (*fn)(double seconds, int ops)) { c->observe = fn; }
+
+void cache_bucket_on_write(cache_bucket *b, void (*fn)(void)) { atomic_store(&b->on_write, fn); }
 
 bool cache_store_healthy(cache *c, char *why, size_t len) {
   pthread_mutex_lock(&c->wmu);

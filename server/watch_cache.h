@@ -132,6 +132,11 @@ void cache_reset_window(cache *c);
 /* Called by the committer after each durable commit (for metrics). */
 void cache_set_commit_observer(cache *c, void (*fn)(double seconds, int ops));
 
+/* Calls fn in the writer's thread after every successful write to b, once
+ * the write is published and before cache_write returns (derived indexes,
+ * such as the RBAC authorizer's, mark themselves stale). */
+void cache_bucket_on_write(cache_bucket *b, void (*fn)(void));
+
 /* Whether the last commit to the store succeeded; if not, why into why. */
 bool cache_store_healthy(cache *c, char *why, size_t len);
 
