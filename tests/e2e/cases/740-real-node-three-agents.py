@@ -75,8 +75,12 @@ def pod(name, containers, **spec):
 
 
 def get(url):
-    with urllib.request.urlopen(url, timeout=5) as r:
-        return r.read().decode()
+    """The body at url; retried a while, since Ready (no readiness probe) comes
+    as the process starts, before the server in it listens, as in Kubernetes."""
+    def once():
+        with urllib.request.urlopen(url, timeout=5) as r:
+            return r.read().decode()
+    return wait_for(f"GET {url}", once, 15)
 
 
 def main():
