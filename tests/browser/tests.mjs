@@ -1,6 +1,6 @@
 // tests.mjs - the console's browser tests, in order (later tests use what
 // earlier ones created). Each gets a fresh page of one browser profile
-// and the cluster; the ones waiting for another issue's feature are pending.
+// and the cluster.
 import http from 'node:http';
 import os from 'node:os';
 import { until, request } from './cluster.mjs';
@@ -670,6 +670,38 @@ export const tests = [
       await load;
     }
   } },
-  { name: 'a forbidden action is explained', pending: 'authorization is AlwaysAllow until the auth/RBAC issue lands' },
+  { name: 'a forbidden action is explained', async run({ page, cluster, shot }) {
+    // a ServiceAccount bound to the view ClusterRole in default, and a Deployment it may read but not change
+    check((await cluster.api('POST', `/api/v1/namespaces/${NS}/serviceaccounts`, { metadata: { name: 'viewer' } })).status === 201, 'viewer SA');
+    check((await cluster.api('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${NS}/rolebindings`, { metadata: { name: 'viewer-view' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' },
+      subjects: [{ kind: 'ServiceAccount', name: 'viewer', namespace: NS }] })).status === 201, 'viewer binding');
+    check((await cluster.api('POST', `/apis/apps/v1/namespaces/${NS}/deployments`, deployment('guarded', 1))).status === 201, 'guarded');
+    const secret = await until('the viewer token', async () =>
+      (await cluster.api('GET', `/api/v1/namespaces/${NS}/secrets?fieldSelector=type%3Dkubernetes.io%2Fservice-account-token`)).body.items
+        .find((x) => x.metadata.annotations['kubernetes.io/service-account.name'] === 'viewer'));
+    await open(page, cluster.base + '/ui/sign-in');
+    await page.fill('#token', Buffer.from(secret.data.token, 'base64').toString());
+    await page.click('button[type=submit]');
+    await page.getByRole('heading', { name: 'Overview' }).waitFor();
+    await open(page, cluster.base + '/ui/object/apps/v1/deployments/default/guarded');
+    await page.getByRole('heading', { name: 'Deployment guarded' }).waitFor();
+    // what the user may not do is disabled, with the reason
+    const del = page.getByRole('button', { name: 'Delete' });
+    await del.waitFor();
+    check(await del.isDisabled(), 'Delete is enabled for a viewer');
+    check(/You may not delete deployments/.test(await del.getAttribute('title') || ''), `Delete's title: ${await del.getAttribute('title')}`);
+    // a forbidden write is explained in plain words with the API's message
+    await page.getByRole('tab', { name: 'YAML' }).click();
+    await page.getByRole('button', { name: 'Edit YAML' }).click();
+    const area = page.getByLabel('Object YAML');
+    await area.fill((await area.inputValue()).replace(/^(  labels:\n)/m, '$1    tier: nope\n'));
+    await page.getByRole('button', { name: 'Review changes (dry run)' }).click();
+    await page.getByRole('alert').getByText(
+      'You are not allowed to do this: deployments.apps "guarded" is forbidden: User "system:serviceaccount:default:viewer" cannot update resource "deployments" in API group "apps" in the namespace "default"').waitFor();
+    await shot('20-forbidden-explained');
+    const d = await cluster.api('GET', `/apis/apps/v1/namespaces/${NS}/deployments/guarded`);
+    check(!(d.body.metadata.labels || {}).tier, 'the forbidden edit changed the object');
+  } },
 
 ];
