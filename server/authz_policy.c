@@ -91,7 +91,8 @@ static int reconcile_one(const char *plural, const json_t *want) {
   return rc;
 }
 
-/* kubeadm's own RBAC objects for node join (cmd/kubeadm/app/phases/bootstraptoken/clusterinfo and node). */
+/* kubeadm's own RBAC objects for node join (cmd/kubeadm/app/phases/bootstraptoken/clusterinfo and node),
+ * and the binding that lets nodes play kube-proxy. */
 static json_t *kubeadm_objects(void) {
   json_t *crb = json_array(), *cr = json_array(), *roles = json_array(), *rbs = json_array();
 #define BINDING(name, role, kind, subject)                                                                            \
@@ -107,6 +108,9 @@ static json_t *kubeadm_objects(void) {
                                      "system:certificates.k8s.io:certificatesigningrequests:selfnodeclient", "Group",
                                      "system:nodes"));
   json_array_append_new(crb, BINDING("kubeadm:get-nodes", "kubeadm:get-nodes", "Group", "system:bootstrappers"));
+  /* ckube's own: the node agent is also the node's kube-proxy (node/service_proxy.c), which kubeadm runs
+   * as a ServiceAccount bound to system:node-proxier (list/watch Services, Endpoints, EndpointSlices) */
+  json_array_append_new(crb, BINDING("ckube:node-proxier", "system:node-proxier", "Group", "system:nodes"));
 #undef BINDING
   json_array_append_new(cr, json_pack("{s:s,s:s,s:{s:s},s:[{s:[s],s:[s],s:[s]}]}", "apiVersion", RBAC_GROUP "/v1",
                                       "kind", "ClusterRole", "metadata", "name", "kubeadm:get-nodes", "rules",
