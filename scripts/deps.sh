@@ -93,14 +93,19 @@ fi
 # the files the console loads into bin/webroot/assets/vendor/.
 vendor_src="$(dirname "$0")/../webroot/vendor"
 vendor_dir="$CACHE/webroot-vendor"
-if ! cmp -s "$vendor_src/package-lock.json" "$vendor_dir/package-lock.json" ||
-   [ ! -f "$vendor_dir/node_modules/@xterm/xterm/lib/xterm.js" ]; then
-  rm -rf "$vendor_dir" && mkdir -p "$vendor_dir"
-  cp "$vendor_src/package.json" "$vendor_src/package-lock.json" "$vendor_dir/"
-  if (cd "$vendor_dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null); then
+if [ -f "$vendor_src/package-lock.json" ] &&
+   { ! cmp -s "$vendor_src/package-lock.json" "$vendor_dir/package-lock.json" ||
+     [ ! -f "$vendor_dir/node_modules/@xterm/xterm/lib/xterm.js" ]; }; then
+  # installed beside the cache and moved in whole: a build reading the old one never sees it half-made
+  tmp=$(mktemp -d "$CACHE/webroot-vendor.XXXX")
+  cp "$vendor_src/package.json" "$vendor_src/package-lock.json" "$tmp/"
+  if (cd "$tmp" && npm ci --no-audit --no-fund --loglevel=error >/dev/null); then
+    rm -rf "$vendor_dir.old"
+    [ -d "$vendor_dir" ] && mv "$vendor_dir" "$vendor_dir.old"
+    mv "$tmp" "$vendor_dir" && rm -rf "$vendor_dir.old"
     echo "deps: console libraries in $vendor_dir"
   else
-    rm -f "$vendor_dir/package-lock.json"
+    rm -rf "$tmp"
     echo "deps: npm could not install the console's libraries: its exec terminal is off" >&2
   fi
 fi
