@@ -9,6 +9,7 @@
  * with kube-apiserver's message when they say no. */
 #include "http.h"
 #include "authz.h"
+#include "cert_user.h"
 #include "ws_bearer.h"
 #include "bootstrap_auth.h"
 #include "impersonate.h"
@@ -270,29 +271,11 @@ bool http_authenticate_token(const char *t, char *user, size_t len, json_t *grou
   return true;
 }
 
-/* The user of a client certificate: CN the name, O the groups (x509 request authenticator). */
-static json_t *cert_user(const struct mg_client_cert *cc) {
-  X509_NAME *subj = cc->peer_cert ? X509_get_subject_name((X509 *)cc->peer_cert) : NULL;
-  json_t *groups = json_array();
-  char cn[256] = "";
-  for (int i = 0; subj && i < X509_NAME_entry_count(subj); i++) {
-    X509_NAME_ENTRY *e = X509_NAME_get_entry(subj, i);
-    int nid = OBJ_obj2nid(X509_NAME_ENTRY_get_object(e));
-    const ASN1_STRING *d = X509_NAME_ENTRY_get_data(e);
-    char v[256];
-    snprintf(v, sizeof v, "%.*s", ASN1_STRING_length(d), (const char *)ASN1_STRING_get0_data(d));
-    if (nid == NID_commonName) snprintf(cn, sizeof cn, "%s", v);
-    else if (nid == NID_organizationName) json_array_append_new(groups, json_string(v));
-  }
-  json_array_append_new(groups, json_string("system:authenticated"));
-  return json_pack("{s:s,s:o}", "username", cn, "groups", groups);
-}
-
 /* Authenticates the request; *user gets the UserInfo (new reference). */
 static bool authenticated(struct mg_connection *conn, const struct mg_request_info *ri, json_t **user) {
   if (ri->client_cert) { /* verified against the cluster CA by the TLS layer */
-    *user = cert_user(ri->client_cert);
-    return true;
+    *user = cert_user_from_x509(ri->client_cert->peer_cert);
+    return *user != NULL;
   }
   const char *auth = mg_get_header(conn, "Authorization"), *t = NULL;
   char ws_token[1024];
