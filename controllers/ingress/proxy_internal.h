@@ -120,6 +120,12 @@ static inline size_t pbuf_len(const pbuf *b) { return b->end - b->start; }
 size_t pbuf_room(pbuf *b);
 bool pbuf_append(pbuf *b, const void *p, size_t n);
 
+/* Socket I/O, plain or TLS (proxy_io.c): > 0 bytes, 0 end of stream, -1
+ * would block (the flag of that side cleared), -2 error. */
+ssize_t proxy_tls_result(SSL *ssl, int r, bool *readable, bool *writable);
+ssize_t proxy_read(int fd, SSL *ssl, bool *readable, bool *writable, char *p, size_t n);
+ssize_t proxy_write(int fd, SSL *ssl, bool *readable, bool *writable, const char *p, size_t n);
+
 /* Sessions (proxy_session.c) */
 void session_accept(worker *w, const listener *l, int fd, const struct sockaddr_storage *peer);
 void session_run(session *s);

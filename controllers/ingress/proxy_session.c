@@ -28,37 +28,12 @@
 #include <time.h>
 #include <unistd.h>
 
-/* ---- I/O: >0 bytes, 0 end of stream, -1 would block (flag cleared), -2 error ---- */
+/* ---- I/O (proxy_io.c) ---- */
 
-static ssize_t ssl_result(session *s, int r) {
-  switch (SSL_get_error(s->ssl, r)) {
-  case SSL_ERROR_WANT_READ: s->readable = false; return -1;
-  case SSL_ERROR_WANT_WRITE: s->writable = false; return -1;
-  case SSL_ERROR_ZERO_RETURN: return 0;
-  default: ERR_clear_error(); return -2;
-  }
-}
-
-static ssize_t c_read(session *s, char *p, size_t n) {
-  if (s->ssl) {
-    int r = SSL_read(s->ssl, p, (int)n);
-    return r > 0 ? r : ssl_result(s, r);
-  }
-  ssize_t r = read(s->fd, p, n);
-  if (r >= 0) return r;
-  if (errno == EAGAIN || errno == EWOULDBLOCK) s->readable = false;
-  return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? -1 : -2;
-}
-
+static ssize_t ssl_result(session *s, int r) { return proxy_tls_result(s->ssl, r, &s->readable, &s->writable); }
+static ssize_t c_read(session *s, char *p, size_t n) { return proxy_read(s->fd, s->ssl, &s->readable, &s->writable, p, n); }
 static ssize_t c_write(session *s, const char *p, size_t n) {
-  if (s->ssl) {
-    int r = SSL_write(s->ssl, p, (int)n);
-    return r > 0 ? r : ssl_result(s, r);
-  }
-  ssize_t r = send(s->fd, p, n, MSG_NOSIGNAL);
-  if (r >= 0) return r;
-  if (errno == EAGAIN || errno == EWOULDBLOCK) s->writable = false;
-  return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? -1 : -2;
+  return proxy_write(s->fd, s->ssl, &s->readable, &s->writable, p, n);
 }
 
 /* ---- life cycle ---- */

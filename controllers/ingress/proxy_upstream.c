@@ -41,35 +41,10 @@ static bool same_endpoint(const upstream *u, const route_endpoint *ep, bool tls)
   return (u->ssl != NULL) == tls && u->ep.len == ep->len && !memcmp(&u->ep.addr, &ep->addr, ep->len);
 }
 
-static ssize_t tls_result(upstream *u, int r) {
-  switch (SSL_get_error(u->ssl, r)) {
-  case SSL_ERROR_WANT_READ: u->readable = false; return -1;
-  case SSL_ERROR_WANT_WRITE: u->writable = false; return -1;
-  case SSL_ERROR_ZERO_RETURN: return 0;
-  default: ERR_clear_error(); return -2;
-  }
-}
-
-ssize_t upstream_read(upstream *u, char *p, size_t n) {
-  if (u->ssl) {
-    int r = SSL_read(u->ssl, p, (int)n);
-    return r > 0 ? r : tls_result(u, r);
-  }
-  ssize_t r = read(u->fd, p, n);
-  if (r >= 0) return r;
-  if (errno == EAGAIN || errno == EWOULDBLOCK) u->readable = false;
-  return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? -1 : -2;
-}
+ssize_t upstream_read(upstream *u, char *p, size_t n) { return proxy_read(u->fd, u->ssl, &u->readable, &u->writable, p, n); }
 
 ssize_t upstream_write(upstream *u, const char *p, size_t n) {
-  if (u->ssl) {
-    int r = SSL_write(u->ssl, p, (int)n);
-    return r > 0 ? r : tls_result(u, r);
-  }
-  ssize_t r = send(u->fd, p, n, MSG_NOSIGNAL);
-  if (r >= 0) return r;
-  if (errno == EAGAIN || errno == EWOULDBLOCK) u->writable = false;
-  return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? -1 : -2;
+  return proxy_write(u->fd, u->ssl, &u->readable, &u->writable, p, n);
 }
 
 int upstream_handshake(upstream *u) {
@@ -78,7 +53,7 @@ int upstream_handshake(upstream *u) {
     u->handshaking = false;
     return 1;
   }
-  return tls_result(u, r) == -1 ? 0 : -1;
+  return proxy_tls_result(u->ssl, r, &u->readable, &u->writable) == -1 ? 0 : -1;
 }
 
 static void unlink_idle(upstream *u) {
