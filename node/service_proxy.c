@@ -142,9 +142,18 @@ static listener *open_listener(service_proxy *p, svc_addr a, bool udp, const cha
   return l;
 }
 
+/* Leaves the epoll set before closing: a pod started meanwhile may hold a
+ * copy of the descriptor (fork before exec), and epoll keeps reporting a
+ * file description until every copy is closed, with a pointer to memory the
+ * graveyard has freed by then. */
+static void unwatch_close(service_proxy *p, int fd) {
+  epoll_ctl(p->ep, EPOLL_CTL_DEL, fd, NULL);
+  close(fd);
+}
+
 static void close_flow(service_proxy *p, flow *f) {
   strmap_remove(p->flows, f->key);
-  close(f->fd);
+  unwatch_close(p, f->fd);
   for (flow **pp = &p->flow_list; *pp; pp = &(*pp)->next)
     if (*pp == f) {
       *pp = f->next;
@@ -159,7 +168,7 @@ static void close_listener(service_proxy *p, listener *l) {
     next = f->next;
     if (f->l == l) close_flow(p, f);
   }
-  close(l->fd);
+  unwatch_close(p, l->fd);
   l->dead = true;
   bury(p, l);
 }
@@ -195,8 +204,8 @@ static void rebuild(service_proxy *p) {
 }
 
 static void conn_free(service_proxy *p, conn *c) {
-  close(c->cfd);
-  if (c->sfd >= 0) close(c->sfd);
+  unwatch_close(p, c->cfd);
+  if (c->sfd >= 0) unwatch_close(p, c->sfd);
   c->dead = true;
   bury(p, c);
 }

@@ -106,6 +106,7 @@ void session_close(session *s) {
   end_request(s);
   if (s->ssl) SSL_free(s->ssl);
   s->ssl = NULL;
+  epoll_ctl(w->ep, EPOLL_CTL_DEL, s->fd, NULL); /* a forked child's copy would keep it in the set */
   close(s->fd);
   if (s->prev) s->prev->next = s->next;
   else w->sessions = s->next;

@@ -120,7 +120,8 @@ void upstream_close(upstream *u) {
   if (!u || u->dead) return;
   if (u->ssl) SSL_free(u->ssl); /* no close_notify: the socket goes at once */
   u->ssl = NULL;
-  close(u->fd); /* also leaves the epoll set */
+  epoll_ctl(u->w->ep, EPOLL_CTL_DEL, u->fd, NULL); /* a forked child's copy would keep it in the set */
+  close(u->fd);
   u->dead = true;
   u->next = u->w->dead_upstreams;
   u->w->dead_upstreams = u;
