@@ -233,11 +233,11 @@ export const tests = [
     check(r.status === 201, `create: ${r.status}`);
     await signedIn(page, cluster, '/ui/list/apps/v1/deployments');
     const row = page.locator('.row[data-key="default/web"]');
-    await row.getByText('2/2').waitFor({ timeout: 20000 });
+    await row.getByText('2/2').waitFor({ timeout: 60000 });
     await page.evaluate(() => { window.__sameDocument = true; });
     const s = await cluster.api('PATCH', `/apis/apps/v1/namespaces/${NS}/deployments/web/scale`, { spec: { replicas: 5 } }, 'application/merge-patch+json');
     check(s.status === 200, `scale: ${s.status}`);
-    await row.getByText('5/5').waitFor({ timeout: 20000 });
+    await row.getByText('5/5').waitFor({ timeout: 60000 });
     check(await page.evaluate(() => window.__sameDocument === true), 'the page reloaded');
     await page.locator('.pill', { hasText: 'live' }).waitFor();
     await shot('04-deployments-live');
@@ -246,7 +246,7 @@ export const tests = [
     await page.getByRole('button', { name: 'Scale' }).click();
     await page.fill('dialog input[name=replicas]', '3');
     await page.locator('dialog').getByRole('button', { name: 'Scale' }).click();
-    await page.getByTestId('replicas').getByText('3 desired · 3 current · 3 ready').waitFor({ timeout: 20000 });
+    await page.getByTestId('replicas').getByText('3 desired · 3 current · 3 ready').waitFor({ timeout: 60000 });
     await page.getByText('Owned ReplicaSets').waitFor();
     await shot('05-deployment-detail');
     await page.getByRole('tab', { name: 'Events' }).click();
@@ -664,8 +664,13 @@ export const tests = [
     const load = (async () => { while (traffic) { await hit(); await new Promise((r) => setTimeout(r, 5)); } })();
     try {
       await signedIn(page, cluster, '/ui/object/networking.k8s.io/v1/ingresses/default/shop-canary');
-      await page.getByRole('tab', { name: 'Traffic' }).click();
-      await page.getByRole('img', { name: /Routing of this Ingress: shop\.local\/ to shop-v2:80/ }).waitFor();
+      // the tab loads its module on first use: a load Chromium aborted (the machine's network changed)
+      // is said in the panel, and choosing the tab again loads it again
+      const picture = page.getByRole('img', { name: /Routing of this Ingress: shop\.local\/ to shop-v2:80/ });
+      await until('the Traffic tab', async () => {
+        await page.getByRole('tab', { name: 'Traffic' }).click();
+        return picture.waitFor({ timeout: 5000 }).then(() => true, () => false);
+      }, 30000);
       const observed = page.getByTestId('observed-split');
       const share = async () => Number((/([0-9.]+)% canary/.exec(await observed.innerText()) || [])[1]);
       await until('about 10% observed', async () => { const v = await share(); return v >= 5 && v <= 15; }, 20000);

@@ -216,7 +216,9 @@ export async function detailPage(main, [group, version, plural, nsPart, name]) {
     drawTabs();
     if (focus) bar.querySelector('[aria-selected="true"]').focus();
     clear(panel);
-    tabs.find(([name]) => name === t)[1]();
+    // a tab whose module did not load (or that failed) says so; choosing it again retries
+    Promise.resolve().then(() => tabs.find(([name]) => name === t)[1]())
+      .catch((e) => clear(panel, h('p', { class: 'error', role: 'alert' }, `This tab could not be shown: ${e.message}`)));
   }
   // WAI-ARIA tabs: one tab stop, arrow keys (and Home/End) move between tabs.
   function drawTabs() {
