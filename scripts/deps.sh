@@ -18,7 +18,7 @@ command -v node >/dev/null || pkgs+=(nodejs)
 command -v npm >/dev/null || pkgs+=(npm)
 if [ "${1:-}" = "--test" ]; then
   pkgs+=(clang libclang-rt-14-dev python3-kubernetes etcd-server etcd-client jq wrk nginx-light haproxy
-         chromium fonts-dejavu-core)
+         chromium fonts-dejavu-core bind9-dnsutils)
 fi
 missing=()
 for p in "${pkgs[@]}"; do
