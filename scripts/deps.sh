@@ -10,7 +10,7 @@ export DEBIAN_FRONTEND=noninteractive
 
 pkgs=(build-essential cmake pkg-config libjansson-dev libyaml-dev libsqlite3-dev zlib1g-dev
       libssl-dev libmbedtls-dev openssl dpkg-dev cpio python3 python3-yaml python3-protobuf protobuf-compiler libprotobuf-dev curl
-      busybox)
+      busybox iproute2)
 # Node.js and npm (the console's front-end libraries come from npm) from
 # Debian only where the machine has none: a Node.js from elsewhere
 # (NodeSource) ships its own npm, which Debian's npm conflicts with
