@@ -6,20 +6,13 @@ with each kubectl of $KUBECTLS, `kubectl create deployment web
 and `curl 127.0.0.1:NODEPORT` answers with nginx's page through the local
 node's service proxy. SIGTERM of the server stops its node.
 Bounded: about 40 s."""
-import json, os, signal, socket, subprocess, sys, tempfile, shutil, time, urllib.request
+import json, os, signal, subprocess, sys, tempfile, shutil, time, urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
 from real_node import pod_net, wait_for  # noqa: E402
+from server import free_port  # noqa: E402
 
 DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def main():
