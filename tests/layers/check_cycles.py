@@ -19,11 +19,16 @@ ALLOWED = os.path.join(HERE, "cycles-allowed.txt")
 
 
 def objects(build):
-    for layer, target in (("server", "ckube_server"), ("controllers", "ckube_controllers")):
-        d = os.path.join(build, "CMakeFiles", f"{target}.dir", layer)
-        for f in sorted(os.listdir(d)):
-            if f.endswith(".c.o"):
-                yield f"{layer}/{f[:-2]}", os.path.join(d, f)
+    cmf = os.path.join(build, "CMakeFiles")
+    for target in sorted(os.listdir(cmf)):
+        if not target.startswith("ckube_") or not target.endswith(".dir"):
+            continue
+        for top in ("server", "controllers"):
+            base = os.path.join(cmf, target, top)
+            for d, _, files in os.walk(base):
+                for f in sorted(files):
+                    if f.endswith(".c.o"):
+                        yield f"{top}/{f[:-2]}", os.path.join(d, f)
 
 
 def symbols(path):

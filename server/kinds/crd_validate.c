@@ -13,7 +13,6 @@
  * tightens what the stored CRD already had. The schema checks themselves are
  * in crd_schema_check.c. */
 #include "crd.h"
-#include "api.h"
 #include "crd_schema.h"
 #include "kinds_util.h"
 #include "timestamp.h"
