@@ -256,6 +256,7 @@ int main(int argc, char **argv) {
     LOGE("%s", err);
     return 1;
   }
+  api_server srv = {st, cc}; /* this process's one API server: passed down to the front */
   cache_set_commit_observer(cc, metrics_observe_commit);
   registry_bind(cc);
   api_init(cc);
@@ -269,7 +270,7 @@ int main(int argc, char **argv) {
 
   signal(SIGPIPE, SIG_IGN);
   const char *console = webroot_init(webroot_dir);
-  http_config hc = {listen, pki.server_pem, pki.ca_cert, pki.admin_token, (int)threads};
+  http_config hc = {listen, pki.server_pem, pki.ca_cert, pki.admin_token, (int)threads, &srv};
   if (http_start(&hc, err, sizeof err) != 0) {
     LOGE("%s", err);
     crd_controller_stop();

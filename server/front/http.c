@@ -250,13 +250,13 @@ static bool served_media_type(const char *accept) {
   return false;
 }
 
-bool http_authenticate_token(const char *t, char *user, size_t len, json_t *groups) {
+bool http_authenticate_token(api_server *srv, const char *t, char *user, size_t len, json_t *groups) {
   if (token[0] && !strcmp(t, token)) {
     snprintf(user, len, "kubernetes-admin");
     if (groups) json_array_append_new(groups, json_string("system:masters"));
   } else if (bootstrap_token_shaped(t)) {
-    if (!bootstrap_token_authenticate(t, user, len, groups)) return false;
-  } else if (sa_token_verify(t, user, len)) {
+    if (!bootstrap_token_authenticate(srv->cache, t, user, len, groups)) return false;
+  } else if (sa_token_verify(srv->cache, t, user, len)) {
     if (groups) {
       char g[600];
       snprintf(g, sizeof g, "system:serviceaccounts:%s", user + strlen("system:serviceaccount:"));
@@ -270,6 +270,9 @@ bool http_authenticate_token(const char *t, char *user, size_t len, json_t *grou
   if (groups) json_array_append_new(groups, json_string("system:authenticated"));
   return true;
 }
+
+/* The server a connection's front serves: its CivetWeb context's user data. */
+api_server *http_server_of(const struct mg_connection *conn) { return mg_get_user_data(mg_get_context(conn)); }
 
 /* Authenticates the request; *user gets the UserInfo (new reference). */
 static bool authenticated(struct mg_connection *conn, const struct mg_request_info *ri, json_t **user) {
@@ -290,7 +293,7 @@ static bool authenticated(struct mg_connection *conn, const struct mg_request_in
   if (t) {
     char name[600];
     json_t *groups = json_array();
-    if (!http_authenticate_token(t, name, sizeof name, groups)) {
+    if (!http_authenticate_token(http_server_of(conn), t, name, sizeof name, groups)) {
       json_decref(groups);
       return false;
     }
@@ -314,15 +317,15 @@ static bool anonymous_allowed(struct mg_connection *conn, const struct mg_reques
 /* Impersonation, then the authorizers (authz.h) over the request's
  * attributes: NULL when allowed (*user may now be the impersonated one),
  * else the Status to answer. */
-static json_t *authorize(const struct mg_request_info *ri, json_t **user) {
-  json_t *st = impersonate_apply(ri, user);
+static json_t *authorize(cache *c, const struct mg_request_info *ri, json_t **user) {
+  json_t *st = impersonate_apply(c, ri, user);
   if (st) return st;
   authz_attrs a = {0};
   a.user = json_string_value(json_object_get(*user, "username"));
   a.groups = json_object_get(*user, "groups");
   rbac_request_info(ri->request_method, ri->local_uri, ri->query_string, &a);
   char reason[2048];
-  if (authz_allowed(&a, reason, sizeof reason)) return NULL;
+  if (authz_allowed(c, &a, reason, sizeof reason)) return NULL;
   return rbac_forbidden_status(&a, reason);
 }
 
@@ -330,7 +333,7 @@ json_t *http_connection_user(struct mg_connection *conn) {
   json_t *user = NULL;
   const struct mg_request_info *ri = mg_get_request_info(conn);
   if (!authenticated(conn, ri, &user)) return NULL;
-  json_t *deny = authorize(ri, &user);
+  json_t *deny = authorize(http_server_of(conn)->cache, ri, &user);
   if (!deny) return user;
   json_decref(deny);
   json_decref(user);
@@ -384,6 +387,7 @@ static int handler(struct mg_connection *conn, void *unused) {
   clock_gettime(CLOCK_MONOTONIC, &t0);
   http_req rq = {0};
   rq.conn = conn;
+  rq.srv = http_server_of(conn);
   rq.method = ri->request_method;
   rq.path = ri->local_uri;
   rq.query = ri->query_string;
@@ -397,7 +401,7 @@ static int handler(struct mg_connection *conn, void *unused) {
     http_send_status(&rq, status_failure(401, "Unauthorized", "Unauthorized", NULL));
     goto done;
   }
-  json_t *denied = open_path(rq.path) ? NULL : authorize(ri, &rq.user);
+  json_t *denied = open_path(rq.path) ? NULL : authorize(rq.srv->cache, ri, &rq.user);
   if (denied) {
     rq.form = OUT_JSON;
     http_send_status(&rq, denied);
@@ -462,7 +466,7 @@ int http_start(const http_config *cfg, char *err, size_t errlen) {
                         "tcp_nodelay", "1", "decode_url", "yes", "listen_backlog", "1024", NULL};
   struct mg_callbacks cb = {0};
   cb.log_message = log_message;
-  struct mg_init_data init = {&cb, NULL, opts};
+  struct mg_init_data init = {&cb, cfg->srv, opts};
   struct mg_error_data ed = {0};
   char ebuf[256] = "";
   ed.text = ebuf;

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <jansson.h>
 #include "api.h"
+#include "api_server.h"
 
 struct mg_connection;
 
@@ -17,6 +18,7 @@ typedef enum { OUT_JSON, OUT_YAML, OUT_TABLE, OUT_META } out_form;
 
 typedef struct http_req {
   struct mg_connection *conn;
+  api_server *srv;   /* the server this front serves (its store and cache) */
   const char *method;
   const char *path;  /* decoded path */
   const char *query; /* raw query string or NULL */
@@ -41,17 +43,21 @@ typedef struct {
   const char *ca_file;  /* client CA */
   const char *token;    /* admin bearer token */
   int threads;
+  api_server *srv;      /* what the requests are served from */
 } http_config;
 
 /* Starts serving; 0 or -1 + err. */
 int http_start(const http_config *cfg, char *err, size_t errlen);
 void http_stop(void);
-/* Checks a bearer token (the admin token or a ServiceAccount token): user
- * name into user and, when groups is an array, the user's groups appended. */
-bool http_authenticate_token(const char *token, char *user, size_t len, json_t *groups);
+/* Checks a bearer token (the admin token, a ServiceAccount or bootstrap token
+ * whose Secret is in srv's cache): user name into user and, when groups is an
+ * array, the user's groups appended. */
+bool http_authenticate_token(api_server *srv, const char *token, char *user, size_t len, json_t *groups);
 /* The authenticated and authorized user of a connection (client certificate
  * or bearer token, impersonation applied; new reference), or NULL. */
 json_t *http_connection_user(struct mg_connection *conn);
+/* The server whose front accepted conn (http_config.srv). */
+api_server *http_server_of(const struct mg_connection *conn);
 /* True once http_start returned 0 and until http_stop. */
 bool http_ready(void);
 

@@ -91,7 +91,7 @@ void watch_serve(http_req *rq) {
   const char *ts = http_query(rq, "timeoutSeconds", tb, sizeof tb);
   long timeout = ts && *ts ? atol(ts) : 1800 + rand() % 1800;
   bool bookmarks = http_query_bool(rq, "allowWatchBookmarks");
-  cache *c = api_cache();
+  cache *c = rq->srv->cache;
 
   http_stream_start(rq, "application/json");
   metrics_watchers(1);
