@@ -8,6 +8,7 @@
  * Every other request then passes impersonation (impersonate.c) and the authorizers (authz.c): 403 Forbidden
  * with kube-apiserver's message when they say no. */
 #include "http.h"
+#include "authn_token.h"
 #include "authz.h"
 #include "cert_user.h"
 #include "ws_bearer.h"
@@ -40,7 +41,6 @@
 #define MAX_BODY (3 * 1024 * 1024)
 
 static struct mg_context *ctx;
-static char token[128];
 static atomic_bool ready;
 
 static const char *reason_phrase(int code) {
@@ -250,27 +250,6 @@ static bool served_media_type(const char *accept) {
   return false;
 }
 
-bool http_authenticate_token(const char *t, char *user, size_t len, json_t *groups) {
-  if (token[0] && !strcmp(t, token)) {
-    snprintf(user, len, "kubernetes-admin");
-    if (groups) json_array_append_new(groups, json_string("system:masters"));
-  } else if (bootstrap_token_shaped(t)) {
-    if (!bootstrap_token_authenticate(t, user, len, groups)) return false;
-  } else if (sa_token_verify(t, user, len)) {
-    if (groups) {
-      char g[600];
-      snprintf(g, sizeof g, "system:serviceaccounts:%s", user + strlen("system:serviceaccount:"));
-      *strrchr(g, ':') = 0;
-      json_array_append_new(groups, json_string("system:serviceaccounts"));
-      json_array_append_new(groups, json_string(g));
-    }
-  } else {
-    return false;
-  }
-  if (groups) json_array_append_new(groups, json_string("system:authenticated"));
-  return true;
-}
-
 /* Authenticates the request; *user gets the UserInfo (new reference). */
 static bool authenticated(struct mg_connection *conn, const struct mg_request_info *ri, json_t **user) {
   if (ri->client_cert) { /* verified against the cluster CA by the TLS layer */
@@ -288,14 +267,11 @@ static bool authenticated(struct mg_connection *conn, const struct mg_request_in
     if (r > 0) t = ws_token;
   }
   if (t) {
-    char name[600];
-    json_t *groups = json_array();
-    if (!http_authenticate_token(t, name, sizeof name, groups)) {
-      json_decref(groups);
-      return false;
-    }
-    *user = json_pack("{s:s,s:o}", "username", name, "groups", groups);
-    return true;
+    token_identity id;
+    bool ok = authn_token_authenticate(t, NULL, &id);
+    if (ok) *user = token_identity_user_info(&id);
+    token_identity_clear(&id);
+    return ok;
   }
   return false;
 }
@@ -450,7 +426,7 @@ static int log_message(const struct mg_connection *conn, const char *message) {
 }
 
 int http_start(const http_config *cfg, char *err, size_t errlen) {
-  snprintf(token, sizeof token, "%s", cfg->token ? cfg->token : "");
+  authn_token_set_admin(cfg->token);
   mg_init_library(MG_FEATURES_SSL);
   char ports[300], threads[16];
   /* "host:port" -> "host:port" + 's' (TLS); IPv6 as "[::1]:6443s" */

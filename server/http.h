@@ -46,9 +46,6 @@ typedef struct {
 /* Starts serving; 0 or -1 + err. */
 int http_start(const http_config *cfg, char *err, size_t errlen);
 void http_stop(void);
-/* Checks a bearer token (the admin token or a ServiceAccount token): user
- * name into user and, when groups is an array, the user's groups appended. */
-bool http_authenticate_token(const char *token, char *user, size_t len, json_t *groups);
 /* The authenticated and authorized user of a connection (client certificate
  * or bearer token, impersonation applied; new reference), or NULL. */
 json_t *http_connection_user(struct mg_connection *conn);
