@@ -291,6 +291,15 @@ static int volume_payload(const vol_ctx *v, const json_t *vol, payload *p, char 
         json_decref(with_mode);
       } else if ((one = json_object_get(s, "downwardAPI"))) {
         downward_source(v, one, p);
+      } else if ((one = json_object_get(s, "serviceAccountToken"))) {
+        char *tok = NULL;
+        if (!v->post) {
+          snprintf(why, wlen, "failed to fetch token: no API client");
+          return -1;
+        }
+        if (pod_token_get(v->post, v->ctx, v->tokens, v->pod, one, (long long)time(NULL), &tok, why, wlen)) return -1;
+        const json_t *dm = json_object_get(src, "defaultMode");
+        add_file(p, sget(one, "path") ?: "token", tok, strlen(tok), json_is_integer(dm) ? (int)json_integer_value(dm) : 0644);
       }
       if (rc < 0) return rc;
     }
