@@ -278,10 +278,24 @@ static bool authenticated(struct mg_connection *conn, const struct mg_request_in
 
 #define CLUSTER_INFO_PATH "/api/v1/namespaces/kube-public/configmaps/cluster-info"
 
-/* A request without credentials for the one object anonymous users may read. */
+static bool anonymous_auth = true; /* kube-apiserver 1.20's --anonymous-auth default */
+
+void http_set_anonymous_auth(bool on) { anonymous_auth = on; }
+
+/* Whether the request presents credentials (a certificate, an Authorization
+ * header, a WebSocket bearer subprotocol): when they fail, it is 401, never anonymous. */
+static bool credentials_presented(struct mg_connection *conn, const struct mg_request_info *ri) {
+  char t[16];
+  return ri->client_cert || mg_get_header(conn, "Authorization") ||
+         ws_bearer_token(mg_get_header(conn, "Sec-WebSocket-Protocol"), t, sizeof t) != 0;
+}
+
+/* A request without credentials as system:anonymous (group system:unauthenticated), authorized like any other:
+ * every such request with --anonymous-auth (the default), else only GET of the kube-public/cluster-info
+ * ConfigMap that joining nodes read. */
 static bool anonymous_allowed(struct mg_connection *conn, const struct mg_request_info *ri, json_t **user) {
-  if (ri->client_cert || mg_get_header(conn, "Authorization") || strcmp(ri->request_method, "GET") ||
-      strcmp(ri->local_uri, CLUSTER_INFO_PATH))
+  if (credentials_presented(conn, ri)) return false;
+  if (!anonymous_auth && (strcmp(ri->request_method, "GET") || strcmp(ri->local_uri, CLUSTER_INFO_PATH)))
     return false;
   *user = json_pack("{s:s,s:[s]}", "username", "system:anonymous", "groups", "system:unauthenticated");
   return true;
@@ -368,12 +382,14 @@ static int handler(struct mg_connection *conn, void *unused) {
   rq.warnings = json_array();
 
   if (webroot_handle(&rq)) goto done; /* the console's static files: open, no cluster data */
-  if (!open_path(rq.path) && !authenticated(conn, ri, &rq.user) && !anonymous_allowed(conn, ri, &rq.user)) {
+  /* without --anonymous-auth the health and version paths stay open (the runner's and agents' probes) */
+  bool open = !anonymous_auth && open_path(rq.path);
+  if (!open && !authenticated(conn, ri, &rq.user) && !anonymous_allowed(conn, ri, &rq.user)) {
     rq.form = OUT_JSON;
     http_send_status(&rq, status_failure(401, "Unauthorized", "Unauthorized", NULL));
     goto done;
   }
-  json_t *denied = open_path(rq.path) ? NULL : authorize(ri, &rq.user);
+  json_t *denied = open ? NULL : authorize(ri, &rq.user);
   if (denied) {
     rq.form = OUT_JSON;
     http_send_status(&rq, denied);

@@ -43,6 +43,11 @@ typedef struct {
   int threads;
 } http_config;
 
+/* --anonymous-auth: requests without credentials are system:anonymous
+ * (system:unauthenticated), authorized like any other (default true, as
+ * kube-apiserver 1.20); false: 401, except /healthz, /livez, /readyz,
+ * /version and GET of kube-public/cluster-info. */
+void http_set_anonymous_auth(bool on);
 /* Starts serving; 0 or -1 + err. */
 int http_start(const http_config *cfg, char *err, size_t errlen);
 void http_stop(void);

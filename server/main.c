@@ -74,6 +74,9 @@ static void usage(FILE *f) {
           "  --webroot DIR        the browser console's files (default: webroot/ next to the binary)\n"
           "  --service-account-issuer URL  iss of bound ServiceAccount tokens (TokenRequest) and the API's\n"
           "                       audience (default " SA_TOKEN_DEFAULT_ISSUER ")\n"
+          "  --anonymous-auth[=false]  requests without credentials are system:anonymous, authorized by RBAC\n"
+          "                       (default true, as kube-apiserver 1.20; false: 401 except health, version\n"
+          "                       and kube-public/cluster-info)\n"
           "  --token-auth-file FILE  static bearer tokens, kube-apiserver's CSV: token,user,uid,\"group1,group2\"\n"
           "  -v, --verbose        log every request\n");
 }
@@ -156,6 +159,7 @@ int main(int argc, char **argv) {
                                        {"loadbalancer-pool", required_argument, 0, 'B'},
                                        {"service-account-issuer", required_argument, 0, 1003},
                                        {"token-auth-file", required_argument, 0, 1004},
+                                       {"anonymous-auth", optional_argument, 0, 1005},
                                        {"verbose", no_argument, 0, 'v'},
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
@@ -195,6 +199,13 @@ int main(int argc, char **argv) {
       break;
     case 1003: sa_token_set_issuer(optarg); break;
     case 1004: token_file = optarg; break;
+    case 1005:
+      if (optarg && strcmp(optarg, "true") && strcmp(optarg, "false")) {
+        fprintf(stderr, "ckube-server: --anonymous-auth: invalid value %s (true or false)\n", optarg);
+        return 2;
+      }
+      http_set_anonymous_auth(!optarg || !strcmp(optarg, "true"));
+      break;
     case 'v': log_set_level(LOG_DEBUG); break;
     case 'h': usage(stdout); return 0;
     default: usage(stderr); return 2;
