@@ -61,7 +61,7 @@ static void test_levels(void) {
   CHECK(omit == AUDIT_REQUEST_RECEIVED);
   CHECK(level(p, "u", "g", "GET", "/api/v1/namespaces/a/pods/x", &omit) == AUDIT_NONE); /* no rule: None */
   CHECK(level(p, "u", "g", "PUT", "/apis/apps/v1/namespaces/a/deployments/d/scale", &omit) == AUDIT_REQUEST);
-  /* "res/*" matches the resource itself too (TrimRight in checker.go) */
+  /* "resource/(star)" matches the resource itself too (TrimRight in checker.go) */
   CHECK(level(p, "u", "g", "GET", "/apis/apps/v1/namespaces/a/deployments/d", &omit) == AUDIT_REQUEST);
   CHECK(level(p, "u", "g", "GET", "/apis/apps/v1/namespaces/a/replicasets/d", &omit) == AUDIT_NONE);
   CHECK(level(p, "u", "g", "DELETE", "/api/v1/namespaces/kube-system/pods/x", &omit) == AUDIT_REQUEST);
