@@ -8,6 +8,7 @@
  * Every other request then passes impersonation (impersonate.c) and the authorizers (authz.c): 403 Forbidden
  * with kube-apiserver's message when they say no. */
 #include "http.h"
+#include "audit_log.h"
 #include "authn_token.h"
 #include "authz.h"
 #include "cert_user.h"
@@ -75,6 +76,10 @@ static void send_head(http_req *rq, int code, const char *ctype, long long len) 
   rq->code = code;
   mg_printf(rq->conn, "HTTP/1.1 %d %s\r\nCache-Control: no-cache, private\r\nDate: %s\r\n", code,
             reason_phrase(code), date);
+  if (rq->audit) {
+    mg_printf(rq->conn, "Audit-Id: %s\r\n", audit_event_id(rq->audit));
+    if (len < 0) audit_response_started(rq->audit, code);
+  }
   if (ctype) mg_printf(rq->conn, "Content-Type: %s\r\n", ctype);
   size_t i;
   json_t *w;
@@ -106,6 +111,7 @@ bool http_pretty(http_req *rq) {
 }
 
 void http_send_json(http_req *rq, int code, const json_t *v) {
+  audit_response(rq->audit, v);
   if (rq->form == OUT_YAML) {
     size_t n = 0;
     char *y = json_to_yaml_sorted(v, &n);
@@ -147,6 +153,7 @@ void http_send_result(http_req *rq, api_result *res) {
     json_decref(t);
     json_decref(obj);
   } else if (res->obj && rq->form == OUT_JSON && !http_pretty(rq)) {
+    audit_response_raw(rq->audit, res->obj->data, res->obj->len);
     send_head(rq, res->code, "application/json", (long long)res->obj->len + 1);
     mg_write(rq->conn, res->obj->data, res->obj->len);
     mg_write(rq->conn, "\n", 1);
@@ -304,15 +311,15 @@ static bool anonymous_allowed(struct mg_connection *conn, const struct mg_reques
 /* Impersonation, then the authorizers (authz.h) over the request's
  * attributes: NULL when allowed (*user may now be the impersonated one),
  * else the Status to answer. */
-static json_t *authorize(const struct mg_request_info *ri, json_t **user) {
+static json_t *authorize(const struct mg_request_info *ri, json_t **user, char *reason, size_t len) {
+  reason[0] = 0;
   json_t *st = impersonate_apply(ri, user);
   if (st) return st;
   authz_attrs a = {0};
   a.user = json_string_value(json_object_get(*user, "username"));
   a.groups = json_object_get(*user, "groups");
   rbac_request_info(ri->request_method, ri->local_uri, ri->query_string, &a);
-  char reason[2048];
-  if (authz_allowed(&a, reason, sizeof reason)) return NULL;
+  if (authz_allowed(&a, reason, len)) return NULL;
   return rbac_forbidden_status(&a, reason);
 }
 
@@ -320,7 +327,8 @@ json_t *http_connection_user(struct mg_connection *conn) {
   json_t *user = NULL;
   const struct mg_request_info *ri = mg_get_request_info(conn);
   if (!authenticated(conn, ri, &user)) return NULL;
-  json_t *deny = authorize(ri, &user);
+  char reason[2048];
+  json_t *deny = authorize(ri, &user, reason, sizeof reason);
   if (!deny) return user;
   json_decref(deny);
   json_decref(user);
@@ -384,12 +392,20 @@ static int handler(struct mg_connection *conn, void *unused) {
   if (webroot_handle(&rq)) goto done; /* the console's static files: open, no cluster data */
   /* without --anonymous-auth the health and version paths stay open (the runner's and agents' probes) */
   bool open = !anonymous_auth && open_path(rq.path);
-  if (!open && !authenticated(conn, ri, &rq.user) && !anonymous_allowed(conn, ri, &rq.user)) {
+  bool authed = open || authenticated(conn, ri, &rq.user) || anonymous_allowed(conn, ri, &rq.user);
+  if (!open)
+    rq.audit = audit_begin(rq.method, ri->request_uri, rq.path, rq.query, ri->remote_addr,
+                           mg_get_header(conn, "User-Agent"), rq.user);
+  if (!authed) {
     rq.form = OUT_JSON;
     http_send_status(&rq, status_failure(401, "Unauthorized", "Unauthorized", NULL));
     goto done;
   }
-  json_t *denied = open ? NULL : authorize(ri, &rq.user);
+  json_t *as_user = json_incref(rq.user);
+  char reason[2048] = "";
+  json_t *denied = open ? NULL : authorize(ri, &rq.user, reason, sizeof reason);
+  audit_authorized(rq.audit, !denied, reason, rq.user != as_user ? rq.user : NULL);
+  json_decref(as_user);
   if (denied) {
     rq.form = OUT_JSON;
     http_send_status(&rq, denied);
@@ -423,6 +439,7 @@ static int handler(struct mg_connection *conn, void *unused) {
     rest_handle(&rq);
 
 done:;
+  audit_end(rq.audit, &rq);
   struct timespec t1;
   clock_gettime(CLOCK_MONOTONIC, &t1);
   double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;

@@ -33,6 +33,7 @@ typedef struct http_req {
   const resource *res;
   char ns[256], name[256], sub[64];
   bool watch;
+  struct audit_event *audit; /* the audit event (audit_log.h), or NULL */
 } http_req;
 
 typedef struct {
