@@ -41,7 +41,7 @@ def main():
         kubectl("create", "serviceaccount", "-n", NS, "reader")
         kubectl("create", "configmap", "-n", NS, "cfg", "--from-literal=color=blue", "--from-literal=size=XL")
         kubectl("create", "secret", "generic", "-n", NS, "sec", "--from-literal=pass=s3cret")
-        script = ("T=/projected/token; ls /projected | tr '\\n' ' '; echo; stat -c %a /projected/..data/token; "
+        script = ("T=/projected/token; ls /projected | tr '\\n' ' '; echo; stat -c %a /projected/..data/token /projected/..data/name | tr '\\n' ' '; echo; "
                   "cat /projected/c/color; echo; cat /projected/pass; echo; cat /projected/name; echo; "
                   "while true; do curl -sk -o /dev/null -w '%{http_code}\\n' -H \"Authorization: Bearer $(cat $T)\" "
                   "https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT/api/v1/namespaces/" + NS + "/pods "
@@ -61,7 +61,7 @@ def main():
                                       {"downwardAPI": {"items": [{"path": "name",
                                                                   "fieldRef": {"fieldPath": "metadata.name"}}]}}]}}]}}))
         p = wait_for("tok running", lambda: (lambda p: p if p["status"].get("phase") == "Running" else None)(pod("tok")), 30)
-        want = "c name pass token vault-token \n440\nblue\ns3cret\ntok\n"
+        want = "c name pass token vault-token \n440 440 \nblue\ns3cret\ntok\n"  # defaultMode for every source
         wait_for("the pod's view of its projected volume", lambda: log(node, p, "c") == want, 15)
         vol = node.data("pods", p["metadata"]["uid"], "volumes", "proj")
         assert os.path.islink(os.path.join(vol, "..data")) and os.readlink(os.path.join(vol, "token")) == "..data/token"
