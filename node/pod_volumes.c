@@ -283,14 +283,23 @@ static int volume_payload(const vol_ctx *v, const json_t *vol, payload *p, char 
       const json_t *one;
       json_t *with_mode;
       int rc = 0;
-      if ((one = json_object_get(s, "configMap")) || (one = json_object_get(s, "secret"))) {
+      if ((one = json_object_get(s, "configMap")) || (one = json_object_get(s, "secret")) ||
+          (one = json_object_get(s, "downwardAPI"))) { /* the projection's defaultMode applies to each source */
         with_mode = json_deep_copy(one);
         if (!json_object_get(with_mode, "defaultMode") && json_object_get(src, "defaultMode"))
           json_object_set(with_mode, "defaultMode", json_object_get(src, "defaultMode"));
-        rc = keyed_source(v, with_mode, json_object_get(s, "secret") != NULL, 0644, p, why, wlen);
+        if (json_object_get(s, "downwardAPI")) downward_source(v, with_mode, p);
+        else rc = keyed_source(v, with_mode, json_object_get(s, "secret") != NULL, 0644, p, why, wlen);
         json_decref(with_mode);
-      } else if ((one = json_object_get(s, "downwardAPI"))) {
-        downward_source(v, one, p);
+      } else if ((one = json_object_get(s, "serviceAccountToken"))) {
+        char *tok = NULL;
+        if (!v->post) {
+          snprintf(why, wlen, "failed to fetch token: no API client");
+          return -1;
+        }
+        if (pod_token_get(v->post, v->ctx, v->tokens, v->pod, one, (long long)time(NULL), &tok, why, wlen)) return -1;
+        const json_t *dm = json_object_get(src, "defaultMode");
+        add_file(p, sget(one, "path") ?: "token", tok, strlen(tok), json_is_integer(dm) ? (int)json_integer_value(dm) : 0644);
       }
       if (rc < 0) return rc;
     }

@@ -2,7 +2,7 @@
  * (runtime_proc.h) that puts them at their mountPath in a container's own
  * mount namespace: emptyDir (a directory of the pod; medium Memory a
  * tmpfs), hostPath with its type check, configMap, secret, downwardAPI and
- * projected as files written like kubelet's AtomicWriter (a timestamped
+ * projected (with serviceAccountToken sources, pod_token.c) as files written like kubelet's AtomicWriter (a timestamped
  * directory behind a ..data symlink swapped at once, one symlink per key)
  * and rewritten when their objects change, persistentVolumeClaim through
  * the bound PV (hostPath or local path), subPath, readOnly; plus the pod's
@@ -11,6 +11,7 @@
 #define CKUBE_POD_VOLUMES_H
 #include <stddef.h>
 #include <jansson.h>
+#include "pod_token.h"
 #include "runtime_proc.h"
 #include "simulate_config.h"
 
@@ -20,6 +21,8 @@ typedef struct {
   sim_get_fn get;     /* configmaps, secrets, persistentvolumeclaims (namespaced) */
   void *ctx;
   json_t *(*get_pv)(void *ctx, const char *name); /* a PersistentVolume, or NULL */
+  pod_token_post_fn post; /* TokenRequests for serviceAccountToken sources (NULL: none) */
+  json_t *tokens;         /* the pod's token cache (pod_token.h) */
 } vol_ctx;
 
 /* Makes the pod's volumes ready and the mount plan of container ctr (its

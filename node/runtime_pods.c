@@ -64,6 +64,7 @@ typedef struct {
   long long config_retry_ms;
   char config_error[512];
   long long volumes_refreshed_ms;
+  json_t *tokens; /* projected serviceAccountToken cache (pod_token.h) */
 } rpod;
 
 typedef struct rt_pods rt_pods;
@@ -118,8 +119,15 @@ static json_t *get_pv(void *ctx, const char *name) {
   return NULL;
 }
 
+static int post_token(void *ctx, const char *path, const json_t *body, json_t **out) {
+  return https_call(ctx, "POST", path, body, NULL, out);
+}
+
 static vol_ctx volume_context(rpod *rp) {
-  return (vol_ctx){rp->pod, rp->dir, rp->st.ip, rp->st.host_ip, sim_get_object, rp->client, get_pv};
+  if (!rp->tokens) rp->tokens = json_object();
+  return (vol_ctx){.pod = rp->pod, .pod_dir = rp->dir, .pod_ip = rp->st.ip, .host_ip = rp->st.host_ip,
+                   .get = sim_get_object, .ctx = rp->client, .get_pv = get_pv, .post = post_token,
+                   .tokens = rp->tokens};
 }
 
 static const json_t *spec_container(const rpod *rp, const rt_ctr *c) {
@@ -250,6 +258,7 @@ static void free_pod(rpod *rp) {
   for (int i = 0; i < rp->st.nctrs; i++) drop_run(&rp->st.ctrs[i]);
   json_decref(rp->pod);
   json_decref(rp->written);
+  json_decref(rp->tokens);
   free(rp->st.ctrs);
   free(rp->hooks);
   free(rp);

@@ -3,6 +3,8 @@
  * into the watch cache, creates the bootstrap objects and serves the
  * Kubernetes API over HTTPS until SIGINT/SIGTERM. */
 #include "api.h"
+#include "audit_log.h"
+#include "authn_token.h"
 #include "bootstrap.h"
 #include "service_alloc.h"
 #include "cluster_info.h"
@@ -71,6 +73,15 @@ static void usage(FILE *f) {
           "  --dns-forward[=ADDR:PORT]  forward names outside the cluster to /etc/resolv.conf's nameservers\n"
           "                       (or to ADDR:PORT); by default they are REFUSED\n"
           "  --webroot DIR        the browser console's files (default: webroot/ next to the binary)\n"
+          "  --service-account-issuer URL  iss of bound ServiceAccount tokens (TokenRequest) and the API's\n"
+          "                       audience (default " SA_TOKEN_DEFAULT_ISSUER ")\n"
+          "  --anonymous-auth[=false]  requests without credentials are system:anonymous, authorized by RBAC\n"
+          "                       (default true, as kube-apiserver 1.20; false: 401 except health, version\n"
+          "                       and kube-public/cluster-info)\n"
+          "  --audit-policy-file FILE, --audit-log-path FILE  the audit log (audit.k8s.io/v1 Policy levels None,\n"
+          "                       Metadata, Request, RequestResponse; JSON lines, '-' for stdout)\n"
+          "  --audit-log-maxsize MB, --audit-log-maxbackup N  rotate at MB (default 100), keep N files (0: all)\n"
+          "  --token-auth-file FILE  static bearer tokens, kube-apiserver's CSV: token,user,uid,\"group1,group2\"\n"
           "  -v, --verbose        log every request\n");
 }
 
@@ -127,7 +138,10 @@ int main(int argc, char **argv) {
   long window = 100000, threads = 512;
   const char *elect = "true";
   const char *ingress_http = NULL, *ingress_https = NULL, *ingress_log = NULL, *local_node_cidr = NULL;
-  const char *dns_listen = DNS_DEFAULT_LISTEN, *dns_forward = NULL;
+  const char *dns_listen = DNS_DEFAULT_LISTEN, *dns_forward = NULL, *token_file = NULL;
+  const char *audit_path = NULL, *audit_policy = NULL;
+  long audit_maxsize = 0;
+  int audit_maxbackup = 0;
   int lease_duration = 15, renew_deadline = 10, retry_period = 2;
   static const struct option opts[] = {{"data-dir", required_argument, 0, 'd'},
                                        {"listen", required_argument, 0, 'l'},
@@ -150,6 +164,13 @@ int main(int argc, char **argv) {
                                        {"webroot", required_argument, 0, 'W'},
                                        {"service-cluster-ip-range", required_argument, 0, 'r'},
                                        {"loadbalancer-pool", required_argument, 0, 'B'},
+                                       {"service-account-issuer", required_argument, 0, 1003},
+                                       {"token-auth-file", required_argument, 0, 1004},
+                                       {"anonymous-auth", optional_argument, 0, 1005},
+                                       {"audit-log-path", required_argument, 0, 1006},
+                                       {"audit-policy-file", required_argument, 0, 1007},
+                                       {"audit-log-maxsize", required_argument, 0, 1008},
+                                       {"audit-log-maxbackup", required_argument, 0, 1009},
                                        {"verbose", no_argument, 0, 'v'},
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
@@ -187,6 +208,19 @@ int main(int argc, char **argv) {
         return 2;
       }
       break;
+    case 1003: sa_token_set_issuer(optarg); break;
+    case 1004: token_file = optarg; break;
+    case 1006: audit_path = optarg; break;
+    case 1007: audit_policy = optarg; break;
+    case 1008: audit_maxsize = atol(optarg); break;
+    case 1009: audit_maxbackup = atoi(optarg); break;
+    case 1005:
+      if (optarg && strcmp(optarg, "true") && strcmp(optarg, "false")) {
+        fprintf(stderr, "ckube-server: --anonymous-auth: invalid value %s (true or false)\n", optarg);
+        return 2;
+      }
+      http_set_anonymous_auth(!optarg || !strcmp(optarg, "true"));
+      break;
     case 'v': log_set_level(LOG_DEBUG); break;
     case 'h': usage(stdout); return 0;
     default: usage(stderr); return 2;
@@ -214,6 +248,14 @@ int main(int argc, char **argv) {
   if (registry_load(err, sizeof err) != 0) {
     LOGE("%s", err);
     return 1;
+  }
+  if (token_file && authn_token_load_file(token_file, err, sizeof err) != 0) {
+    fprintf(stderr, "ckube-server: --token-auth-file: %s\n", err);
+    return 2;
+  }
+  if (audit_log_init(audit_path, audit_policy, audit_maxsize, audit_maxbackup, err, sizeof err) != 0) {
+    fprintf(stderr, "ckube-server: %s\n", err);
+    return 2;
   }
   if (mkdirs(data_dir) != 0) {
     LOGE("cannot create data directory %s: %s", data_dir, strerror(errno));
@@ -275,7 +317,9 @@ int main(int argc, char **argv) {
     LOGE("%s", err);
     crd_controller_stop();
     cache_close(cc);
-  sa_token_shutdown();
+    sa_token_shutdown();
+    authn_token_shutdown();
+    audit_log_shutdown();
     return 1;
   }
   provisioner_set_root(data_dir);
@@ -304,5 +348,7 @@ int main(int argc, char **argv) {
   crd_controller_stop();
   cache_close(cc);
   sa_token_shutdown();
+  authn_token_shutdown();
+  audit_log_shutdown();
   return 0;
 }

@@ -58,8 +58,13 @@ static bool containers_use(const json_t *containers, const char *ref_key, const 
   return false;
 }
 
-/* Whether the pod spec refers to the object (resource in secrets/configmaps/persistentvolumeclaims). */
+/* Whether the pod spec refers to the object (resource in secrets/configmaps/persistentvolumeclaims, or the
+ * pod's serviceaccounts). */
 static bool pod_uses(const json_t *spec, const char *plural, const char *name) {
+  if (!strcmp(plural, "serviceaccounts")) {
+    const char *sa = json_string_value(json_object_get(spec, "serviceAccountName"));
+    return eq(sa ? sa : "default", name);
+  }
   bool secret = !strcmp(plural, "secrets"), cm = !strcmp(plural, "configmaps");
   size_t i, k;
   const json_t *v, *s;
@@ -140,6 +145,21 @@ static authz_decision authorize_graph(cache *c, const authz_attrs *a, const char
   return ok ? AUTHZ_ALLOW : no_relationship(node, reason, len);
 }
 
+/* authorizeCreateToken: a node creates tokens only for the ServiceAccounts of its pods. */
+static authz_decision authorize_create_token(const authz_attrs *a, const char *node, char *reason, size_t len) {
+  if (strcmp(a->verb, "create") || !a->name[0]) {
+    snprintf(reason, len, "can only create tokens for individual service accounts");
+    return AUTHZ_NO_OPINION;
+  }
+  if (strcmp(a->subresource, "token")) {
+    snprintf(reason, len, "can only create token subresource of serviceaccount");
+    return AUTHZ_NO_OPINION;
+  }
+  if (node_pod_uses(node, a->ns, "serviceaccounts", a->name)) return AUTHZ_ALLOW;
+  snprintf(reason, len, "no relationship found between node '%s' and this object", node);
+  return AUTHZ_NO_OPINION;
+}
+
 static authz_decision authorize_lease(const authz_attrs *a, const char *node, char *reason, size_t len) {
   const char *v = a->verb;
   if (strcmp(v, "get") && strcmp(v, "create") && strcmp(v, "update") && strcmp(v, "patch") && strcmp(v, "delete")) {
@@ -177,6 +197,7 @@ authz_decision authz_node_authorize(cache *c, const authz_attrs *a, char *reason
   if (a->resource_request && !a->api_group[0]) {
     if (!strcmp(a->resource, "secrets") || !strcmp(a->resource, "configmaps"))
       return authorize_graph(c, a, node, false, reason, len);
+    if (!strcmp(a->resource, "serviceaccounts")) return authorize_create_token(a, node, reason, len);
     if ((!strcmp(a->resource, "persistentvolumeclaims") && !a->subresource[0]) ||
         !strcmp(a->resource, "persistentvolumes"))
       return authorize_graph(c, a, node, true, reason, len);

@@ -2,12 +2,13 @@
  * the signature is PKCS#1 v1.5 over SHA-256 (RS256), made and checked with
  * OpenSSL's EVP digest-sign API. */
 #include "sa_token.h"
-#include "registry.h"
+#include "sa_token_bound.h"
 #include "log.h"
 #include <jansson.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
+#include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,10 @@
 
 static EVP_PKEY *key;
 static char *ca_pem;
+static char kid[64];
+static char issuer[512] = SA_TOKEN_DEFAULT_ISSUER;
+
+static void compute_kid(void);
 
 static char *read_file(const char *path) {
   FILE *f = fopen(path, "rb");
@@ -54,6 +59,7 @@ int sa_token_init(const char *pki_dir, char *err, size_t errlen) {
     snprintf(err, errlen, "cannot load or create the service account key %s", path);
     return -1;
   }
+  compute_kid();
   return 0;
 }
 
@@ -109,23 +115,35 @@ static unsigned char *unb64url(const char *in, size_t n, size_t *outlen) {
 }
 
 static char *b64url_json(json_t *j) {
-  char *s = json_dumps(j, JSON_COMPACT);
+  char *s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
   char *r = b64url((unsigned char *)s, strlen(s));
   free(s);
   json_decref(j);
   return r;
 }
 
-char *sa_token_issue(const char *ns, const char *sa_name, const char *sa_uid, const char *secret_name) {
-  if (!key) return NULL;
-  char sub[600];
-  snprintf(sub, sizeof sub, "system:serviceaccount:%s:%s", ns, sa_name);
-  char *h = b64url_json(json_pack("{s:s,s:s}", "alg", "RS256", "kid", ""));
-  char *p = b64url_json(json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "iss", ISSUER,
-                                  "kubernetes.io/serviceaccount/namespace", ns,
-                                  "kubernetes.io/serviceaccount/secret.name", secret_name,
-                                  "kubernetes.io/serviceaccount/service-account.name", sa_name,
-                                  "kubernetes.io/serviceaccount/service-account.uid", sa_uid, "sub", sub));
+/* The key id kube-apiserver puts in the header: base64url of the SHA-256 of
+ * the public key's DER SubjectPublicKeyInfo. */
+static void compute_kid(void) {
+  unsigned char *der = NULL;
+  int n = i2d_PUBKEY(key, &der);
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned mdlen = 0;
+  if (n > 0 && EVP_Digest(der, (size_t)n, md, &mdlen, EVP_sha256(), NULL) == 1) {
+    char *k = b64url(md, mdlen);
+    snprintf(kid, sizeof kid, "%s", k);
+    free(k);
+  }
+  OPENSSL_free(der);
+}
+
+char *sa_token_sign(json_t *claims) {
+  if (!key || !claims) {
+    json_decref(claims);
+    return NULL;
+  }
+  char *h = b64url_json(json_pack("{s:s,s:s}", "alg", "RS256", "kid", kid));
+  char *p = b64url_json(claims);
   size_t n = strlen(h) + strlen(p) + 2;
   char *signing = malloc(n);
   snprintf(signing, n, "%s.%s", h, p);
@@ -150,42 +168,112 @@ char *sa_token_issue(const char *ns, const char *sa_name, const char *sa_uid, co
   return tok;
 }
 
-bool sa_token_verify(cache *c, const char *jwt, char *user, size_t userlen) {
+char *sa_token_issue(const char *ns, const char *sa_name, const char *sa_uid, const char *secret_name) {
+  char sub[600];
+  snprintf(sub, sizeof sub, "system:serviceaccount:%s:%s", ns, sa_name);
+  return sa_token_sign(json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "iss", ISSUER, "kubernetes.io/serviceaccount/namespace",
+                                 ns, "kubernetes.io/serviceaccount/secret.name", secret_name,
+                                 "kubernetes.io/serviceaccount/service-account.name", sa_name,
+                                 "kubernetes.io/serviceaccount/service-account.uid", sa_uid, "sub", sub));
+}
+
+json_t *sa_token_verified_claims(const char *jwt) {
   const char *d1 = strchr(jwt, '.'), *d2 = d1 ? strchr(d1 + 1, '.') : NULL;
-  if (!key || !d1 || !d2 || strchr(d2 + 1, '.')) return false;
+  if (!key || !d1 || !d2 || strchr(d2 + 1, '.')) return NULL;
   size_t siglen, plen;
   unsigned char *sig = unb64url(d2 + 1, strlen(d2 + 1), &siglen);
   unsigned char *payload = unb64url(d1 + 1, (size_t)(d2 - d1 - 1), &plen);
-  bool ok = false;
   json_t *claims = NULL;
   if (sig && payload) {
     EVP_MD_CTX *md = EVP_MD_CTX_new();
-    ok = md && EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, key) == 1 &&
-         EVP_DigestVerify(md, sig, siglen, (const unsigned char *)jwt, (size_t)(d2 - jwt)) == 1;
+    bool ok = md && EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, key) == 1 &&
+              EVP_DigestVerify(md, sig, siglen, (const unsigned char *)jwt, (size_t)(d2 - jwt)) == 1;
     EVP_MD_CTX_free(md);
     if (ok) claims = json_loadb((const char *)payload, plen, 0, NULL);
   }
   free(sig);
   free(payload);
-  const char *iss = json_string_value(json_object_get(claims, "iss"));
+  if (claims && !json_is_object(claims)) {
+    json_decref(claims);
+    claims = NULL;
+  }
+  return claims;
+}
+
+void sa_token_quote_list(const json_t *list, char *buf, size_t len) {
+  size_t n = (size_t)snprintf(buf, len, "[");
+  size_t i;
+  const json_t *v;
+  json_array_foreach(list, i, v) {
+    if (n < len) n += (size_t)snprintf(buf + n, len - n, "%s\"%s\"", i ? " " : "", json_string_value(v));
+  }
+  if (n < len) snprintf(buf + n, len - n, "]");
+}
+
+/* The audiences of a token with aud for those asked (NULL/empty: the issuer):
+ * the ones in common (new reference), or NULL with id->why. */
+json_t *sa_token_audiences(const json_t *aud, const json_t *asked, token_identity *id) {
+  json_t *want = json_array_size(asked) ? json_incref((json_t *)asked) : json_pack("[s]", issuer);
+  json_t *have = json_is_string(aud) ? json_pack("[O]", aud) : json_incref((json_t *)aud);
+  json_t *common = json_array();
+  size_t i, k;
+  const json_t *w, *h;
+  json_array_foreach(want, i, w) json_array_foreach(have, k, h) {
+    if (json_is_string(w) && json_is_string(h) && !strcmp(json_string_value(w), json_string_value(h)))
+      json_array_append(common, (json_t *)w);
+  }
+  if (!json_array_size(common)) {
+    char hs[200], ws[200];
+    sa_token_quote_list(have, hs, sizeof hs);
+    sa_token_quote_list(want, ws, sizeof ws);
+    snprintf(id->why, sizeof id->why, "token audiences %s is invalid for the target audiences %s", hs, ws);
+    json_decref(common);
+    common = NULL;
+  }
+  json_decref(want);
+  json_decref(have);
+  return common;
+}
+
+/* A legacy (Secret-based) token's claims: valid while its Secret exists and names the account. */
+static bool legacy_valid(cache *c, const json_t *claims, const json_t *audiences, token_identity *id) {
   const char *ns = json_string_value(json_object_get(claims, "kubernetes.io/serviceaccount/namespace"));
   const char *sec = json_string_value(json_object_get(claims, "kubernetes.io/serviceaccount/secret.name"));
   const char *sa = json_string_value(json_object_get(claims, "kubernetes.io/serviceaccount/service-account.name"));
-  ok = ok && iss && !strcmp(iss, ISSUER) && ns && sec && sa;
-  if (ok) { /* revoked when its Secret is gone or now names another account */
-    const resource *sr = registry_find("", "v1", "secrets");
-    cobj *s = sr && c ? cache_get(c, sr->bucket, ns, sec) : NULL;
-    const char *owner = s ? json_string_value(json_object_get(
-                                json_object_get(json_object_get(s->obj, "metadata"), "annotations"),
-                                "kubernetes.io/service-account.name"))
-                          : NULL;
-    ok = owner && !strcmp(owner, sa);
-    cobj_unref(s);
+  const char *uid = json_string_value(json_object_get(claims, "kubernetes.io/serviceaccount/service-account.uid"));
+  if (!ns || !sec || !sa) return false;
+  json_t *implicit = json_pack("[s]", issuer);
+  id->audiences = sa_token_audiences(implicit, audiences, id);
+  json_decref(implicit);
+  if (!id->audiences) return false;
+  const resource *sr = registry_find("", "v1", "secrets");
+  cobj *s = sr ? c ? cache_get(c, sr->bucket, ns, sec) : NULL : NULL;
+  const char *owner = s ? json_string_value(json_object_get(
+                              json_object_get(json_object_get(s->obj, "metadata"), "annotations"),
+                              "kubernetes.io/service-account.name"))
+                        : NULL;
+  bool ok = owner && !strcmp(owner, sa);
+  cobj_unref(s);
+  if (ok) {
+    snprintf(id->user, sizeof id->user, "system:serviceaccount:%s:%s", ns, sa);
+    snprintf(id->uid, sizeof id->uid, "%s", uid ? uid : "");
   }
-  if (ok) snprintf(user, userlen, "system:serviceaccount:%s:%s", ns, sa);
+  return ok;
+}
+
+bool sa_token_verify(cache *c, const char *jwt, const json_t *audiences, token_identity *id) {
+  json_t *claims = sa_token_verified_claims(jwt);
+  const char *iss = json_string_value(json_object_get(claims, "iss"));
+  bool ok = false;
+  if (iss && !strcmp(iss, ISSUER)) ok = legacy_valid(c, claims, audiences, id);
+  else if (iss && !strcmp(iss, sa_token_issuer())) ok = sa_token_bound_valid(c, claims, audiences, id);
   json_decref(claims);
   return ok;
 }
+
+void sa_token_set_issuer(const char *iss) { snprintf(issuer, sizeof issuer, "%s", iss); }
+
+const char *sa_token_issuer(void) { return issuer; }
 
 void sa_token_shutdown(void) {
   EVP_PKEY_free(key);

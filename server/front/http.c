@@ -8,6 +8,8 @@
  * Every other request then passes impersonation (impersonate.c) and the authorizers (authz.c): 403 Forbidden
  * with kube-apiserver's message when they say no. */
 #include "http.h"
+#include "audit_log.h"
+#include "authn_token.h"
 #include "authz.h"
 #include "cert_user.h"
 #include "ws_bearer.h"
@@ -40,7 +42,6 @@
 #define MAX_BODY (3 * 1024 * 1024)
 
 static struct mg_context *ctx;
-static char token[128];
 static atomic_bool ready;
 
 static const char *reason_phrase(int code) {
@@ -75,6 +76,10 @@ static void send_head(http_req *rq, int code, const char *ctype, long long len) 
   rq->code = code;
   mg_printf(rq->conn, "HTTP/1.1 %d %s\r\nCache-Control: no-cache, private\r\nDate: %s\r\n", code,
             reason_phrase(code), date);
+  if (rq->audit) {
+    mg_printf(rq->conn, "Audit-Id: %s\r\n", audit_event_id(rq->audit));
+    if (len < 0) audit_response_started(rq->audit, code);
+  }
   if (ctype) mg_printf(rq->conn, "Content-Type: %s\r\n", ctype);
   size_t i;
   json_t *w;
@@ -106,6 +111,7 @@ bool http_pretty(http_req *rq) {
 }
 
 void http_send_json(http_req *rq, int code, const json_t *v) {
+  audit_response(rq->audit, v);
   if (rq->form == OUT_YAML) {
     size_t n = 0;
     char *y = json_to_yaml_sorted(v, &n);
@@ -147,6 +153,7 @@ void http_send_result(http_req *rq, api_result *res) {
     json_decref(t);
     json_decref(obj);
   } else if (res->obj && rq->form == OUT_JSON && !http_pretty(rq)) {
+    audit_response_raw(rq->audit, res->obj->data, res->obj->len);
     send_head(rq, res->code, "application/json", (long long)res->obj->len + 1);
     mg_write(rq->conn, res->obj->data, res->obj->len);
     mg_write(rq->conn, "\n", 1);
@@ -250,27 +257,6 @@ static bool served_media_type(const char *accept) {
   return false;
 }
 
-bool http_authenticate_token(api_server *srv, const char *t, char *user, size_t len, json_t *groups) {
-  if (token[0] && !strcmp(t, token)) {
-    snprintf(user, len, "kubernetes-admin");
-    if (groups) json_array_append_new(groups, json_string("system:masters"));
-  } else if (bootstrap_token_shaped(t)) {
-    if (!bootstrap_token_authenticate(srv->cache, t, user, len, groups)) return false;
-  } else if (sa_token_verify(srv->cache, t, user, len)) {
-    if (groups) {
-      char g[600];
-      snprintf(g, sizeof g, "system:serviceaccounts:%s", user + strlen("system:serviceaccount:"));
-      *strrchr(g, ':') = 0;
-      json_array_append_new(groups, json_string("system:serviceaccounts"));
-      json_array_append_new(groups, json_string(g));
-    }
-  } else {
-    return false;
-  }
-  if (groups) json_array_append_new(groups, json_string("system:authenticated"));
-  return true;
-}
-
 /* The server a connection's front serves: its CivetWeb context's user data. */
 api_server *http_server_of(const struct mg_connection *conn) { return mg_get_user_data(mg_get_context(conn)); }
 
@@ -291,24 +277,35 @@ static bool authenticated(struct mg_connection *conn, const struct mg_request_in
     if (r > 0) t = ws_token;
   }
   if (t) {
-    char name[600];
-    json_t *groups = json_array();
-    if (!http_authenticate_token(http_server_of(conn), t, name, sizeof name, groups)) {
-      json_decref(groups);
-      return false;
-    }
-    *user = json_pack("{s:s,s:o}", "username", name, "groups", groups);
-    return true;
+    token_identity id;
+    bool ok = authn_token_authenticate(http_server_of(conn)->cache, t, NULL, &id);
+    if (ok) *user = token_identity_user_info(&id);
+    token_identity_clear(&id);
+    return ok;
   }
   return false;
 }
 
 #define CLUSTER_INFO_PATH "/api/v1/namespaces/kube-public/configmaps/cluster-info"
 
-/* A request without credentials for the one object anonymous users may read. */
+static bool anonymous_auth = true; /* kube-apiserver 1.20's --anonymous-auth default */
+
+void http_set_anonymous_auth(bool on) { anonymous_auth = on; }
+
+/* Whether the request presents credentials (a certificate, an Authorization
+ * header, a WebSocket bearer subprotocol): when they fail, it is 401, never anonymous. */
+static bool credentials_presented(struct mg_connection *conn, const struct mg_request_info *ri) {
+  char t[16];
+  return ri->client_cert || mg_get_header(conn, "Authorization") ||
+         ws_bearer_token(mg_get_header(conn, "Sec-WebSocket-Protocol"), t, sizeof t) != 0;
+}
+
+/* A request without credentials as system:anonymous (group system:unauthenticated), authorized like any other:
+ * every such request with --anonymous-auth (the default), else only GET of the kube-public/cluster-info
+ * ConfigMap that joining nodes read. */
 static bool anonymous_allowed(struct mg_connection *conn, const struct mg_request_info *ri, json_t **user) {
-  if (ri->client_cert || mg_get_header(conn, "Authorization") || strcmp(ri->request_method, "GET") ||
-      strcmp(ri->local_uri, CLUSTER_INFO_PATH))
+  if (credentials_presented(conn, ri)) return false;
+  if (!anonymous_auth && (strcmp(ri->request_method, "GET") || strcmp(ri->local_uri, CLUSTER_INFO_PATH)))
     return false;
   *user = json_pack("{s:s,s:[s]}", "username", "system:anonymous", "groups", "system:unauthenticated");
   return true;
@@ -317,15 +314,15 @@ static bool anonymous_allowed(struct mg_connection *conn, const struct mg_reques
 /* Impersonation, then the authorizers (authz.h) over the request's
  * attributes: NULL when allowed (*user may now be the impersonated one),
  * else the Status to answer. */
-static json_t *authorize(cache *c, const struct mg_request_info *ri, json_t **user) {
+static json_t *authorize(cache *c, const struct mg_request_info *ri, json_t **user, char *reason, size_t len) {
+  reason[0] = 0;
   json_t *st = impersonate_apply(c, ri, user);
   if (st) return st;
   authz_attrs a = {0};
   a.user = json_string_value(json_object_get(*user, "username"));
   a.groups = json_object_get(*user, "groups");
   rbac_request_info(ri->request_method, ri->local_uri, ri->query_string, &a);
-  char reason[2048];
-  if (authz_allowed(c, &a, reason, sizeof reason)) return NULL;
+  if (authz_allowed(c, &a, reason, len)) return NULL;
   return rbac_forbidden_status(&a, reason);
 }
 
@@ -333,7 +330,8 @@ json_t *http_connection_user(struct mg_connection *conn) {
   json_t *user = NULL;
   const struct mg_request_info *ri = mg_get_request_info(conn);
   if (!authenticated(conn, ri, &user)) return NULL;
-  json_t *deny = authorize(http_server_of(conn)->cache, ri, &user);
+  char reason[2048];
+  json_t *deny = authorize(http_server_of(conn)->cache, ri, &user, reason, sizeof reason);
   if (!deny) return user;
   json_decref(deny);
   json_decref(user);
@@ -396,12 +394,22 @@ static int handler(struct mg_connection *conn, void *unused) {
   rq.warnings = json_array();
 
   if (webroot_handle(&rq)) goto done; /* the console's static files: open, no cluster data */
-  if (!open_path(rq.path) && !authenticated(conn, ri, &rq.user) && !anonymous_allowed(conn, ri, &rq.user)) {
+  /* without --anonymous-auth the health and version paths stay open (the runner's and agents' probes) */
+  bool open = !anonymous_auth && open_path(rq.path);
+  bool authed = open || authenticated(conn, ri, &rq.user) || anonymous_allowed(conn, ri, &rq.user);
+  if (!open)
+    rq.audit = audit_begin(rq.method, ri->request_uri, rq.path, rq.query, ri->remote_addr,
+                           mg_get_header(conn, "User-Agent"), rq.user);
+  if (!authed) {
     rq.form = OUT_JSON;
     http_send_status(&rq, status_failure(401, "Unauthorized", "Unauthorized", NULL));
     goto done;
   }
-  json_t *denied = open_path(rq.path) ? NULL : authorize(rq.srv->cache, ri, &rq.user);
+  json_t *as_user = json_incref(rq.user);
+  char reason[2048] = "";
+  json_t *denied = open ? NULL : authorize(rq.srv->cache, ri, &rq.user, reason, sizeof reason);
+  audit_authorized(rq.audit, !denied, reason, rq.user != as_user ? rq.user : NULL);
+  json_decref(as_user);
   if (denied) {
     rq.form = OUT_JSON;
     http_send_status(&rq, denied);
@@ -435,6 +443,7 @@ static int handler(struct mg_connection *conn, void *unused) {
     rest_handle(&rq);
 
 done:;
+  audit_end(rq.audit, &rq);
   struct timespec t1;
   clock_gettime(CLOCK_MONOTONIC, &t1);
   double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
@@ -454,7 +463,7 @@ static int log_message(const struct mg_connection *conn, const char *message) {
 }
 
 int http_start(const http_config *cfg, char *err, size_t errlen) {
-  snprintf(token, sizeof token, "%s", cfg->token ? cfg->token : "");
+  authn_token_set_admin(cfg->token);
   mg_init_library(MG_FEATURES_SSL);
   char ports[300], threads[16];
   /* "host:port" -> "host:port" + 's' (TLS); IPv6 as "[::1]:6443s" */

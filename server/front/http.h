@@ -35,6 +35,7 @@ typedef struct http_req {
   const resource *res;
   char ns[256], name[256], sub[64];
   bool watch;
+  struct audit_event *audit; /* the audit event (audit_log.h), or NULL */
 } http_req;
 
 typedef struct {
@@ -46,13 +47,14 @@ typedef struct {
   api_server *srv;      /* what the requests are served from */
 } http_config;
 
+/* --anonymous-auth: requests without credentials are system:anonymous
+ * (system:unauthenticated), authorized like any other (default true, as
+ * kube-apiserver 1.20); false: 401, except /healthz, /livez, /readyz,
+ * /version and GET of kube-public/cluster-info. */
+void http_set_anonymous_auth(bool on);
 /* Starts serving; 0 or -1 + err. */
 int http_start(const http_config *cfg, char *err, size_t errlen);
 void http_stop(void);
-/* Checks a bearer token (the admin token, a ServiceAccount or bootstrap token
- * whose Secret is in srv's cache): user name into user and, when groups is an
- * array, the user's groups appended. */
-bool http_authenticate_token(api_server *srv, const char *token, char *user, size_t len, json_t *groups);
 /* The authenticated and authorized user of a connection (client certificate
  * or bearer token, impersonation applied; new reference), or NULL. */
 json_t *http_connection_user(struct mg_connection *conn);

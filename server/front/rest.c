@@ -187,11 +187,15 @@ json_t *rest_decode_body(http_req *rq, json_t **st) {
  * as kube-apiserver's decoding would refuse it when a value does not fit its
  * field's Go type (built-in kinds; custom resources have their schemas). */
 static json_t *rest_decode_object(http_req *rq, json_t **st) {
+  if (rq->res->ref.crd) return rest_decode_body(rq, st);
+  return rest_decode_typed(rq, rq->res->group_version, rq->res->ref.kind, st);
+}
+
+json_t *rest_decode_typed(http_req *rq, const char *av, const char *kind, json_t **st) {
   json_t *v = rest_decode_body(rq, st);
   const char *ct = rq->content_type ? rq->content_type : "application/json";
-  if (!v || rq->res->ref.crd || !strncmp(ct, "application/vnd.kubernetes.protobuf", 35)) return v;
+  if (!v || !strncmp(ct, "application/vnd.kubernetes.protobuf", 35)) return v;
   pthread_once(&pb_once, load_pb_schema);
-  const char *kind = rq->res->ref.kind, *av = rq->res->group_version;
   const char *msg = pb_schema ? k8s_protobuf_message_for(pb_schema, av, kind) : NULL;
   if (!msg) return v;
   const char *version = strrchr(av, '/') ? strrchr(av, '/') + 1 : av;

@@ -15,5 +15,8 @@ json_t *rest_route(http_req *rq);
 /* The request body as a JSON object, decoded per Content-Type (JSON, YAML,
  * Kubernetes protobuf). NULL + *st (a Status) when it cannot be read. */
 json_t *rest_decode_body(http_req *rq, json_t **st);
+/* As rest_decode_body, then refused with kube-apiserver's BadRequest when a
+ * value does not fit its field's Go type in kind of group/version av. */
+json_t *rest_decode_typed(http_req *rq, const char *av, const char *kind, json_t **st);
 
 #endif

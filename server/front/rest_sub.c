@@ -9,6 +9,7 @@
 #include "api_internal.h"
 #include "json_patch.h"
 #include "strategic_merge.h"
+#include "token_request.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -220,6 +221,7 @@ static void bind(http_req *rq, const char *pod, const json_t *binding, bool dry_
 }
 
 bool rest_sub_post(http_req *rq, const api_opts *o) {
+  if (token_request_handle(rq)) return true;
   const resource *r = rq->res;
   bool core = !r->ref.group[0];
   bool binding_res = core && !strcmp(r->ref.plural, "bindings");

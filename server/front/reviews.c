@@ -7,6 +7,7 @@
 #include "authz.h"
 #include "field_errors.h"
 #include "http.h"
+#include "authn_token.h"
 #include "status.h"
 #include <stddef.h>
 #include <stdio.h>
@@ -109,16 +110,24 @@ api_result reviews_create(api_server *srv, const resource *r, const char *ns, js
   json_t *status = NULL;
   if (!strcmp(kind, "TokenReview")) {
     const char *tok = json_string_value(json_object_get(spec, "token"));
-    if (!tok || !*tok) fe_required(fe, "spec.token", NULL);
-    else {
-      char user[600];
-      json_t *groups = json_array();
-      if (http_authenticate_token(srv, tok, user, sizeof user, groups))
-        status = json_pack("{s:b,s:{s:s,s:o}}", "authenticated", 1, "user", "username", user, "groups", groups);
-      else {
-        json_decref(groups);
-        status = json_pack("{s:{},s:s}", "user", "error", "invalid bearer token");
+    if (!tok || !*tok) { /* kube-apiserver's TokenReview REST refuses it before validation */
+      field_errors_free(fe);
+      json_decref(obj);
+      return (api_result){400, status_bad_request("token is required for TokenReview in authentication"), NULL};
+    } else {
+      token_identity id;
+      const json_t *auds = json_object_get(spec, "audiences");
+      if (authn_token_authenticate(srv->cache, tok, auds, &id))
+        status = json_pack("{s:b,s:o,s:O}", "authenticated", 1, "user", token_identity_user_info(&id), "audiences",
+                           id.audiences);
+      else if (strcmp(id.why, "invalid bearer token")) {
+        char msg[700];
+        snprintf(msg, sizeof msg, "[invalid bearer token, %s]", id.why);
+        status = json_pack("{s:{},s:s}", "user", "error", msg);
+      } else {
+        status = json_pack("{s:{},s:s}", "user", "error", id.why);
       }
+      token_identity_clear(&id);
     }
   } else if (!strcmp(kind, "SelfSubjectRulesReview")) {
     const char *rns = json_string_value(json_object_get(spec, "namespace"));

@@ -27,11 +27,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (!s) return 0;
   memcpy(s, data + 1, size - 1);
   s[size - 1] = 0;
-  char user[600], id[BT_ID_LEN + 1], secret[BT_SECRET_LEN + 1];
+  char id[BT_ID_LEN + 1], secret[BT_SECRET_LEN + 1];
   switch (data[0]) {
   case 'S':
-    if (sa_token_verify(NULL, s, user, sizeof user)) abort(); /* nothing unsigned may authenticate */
+  {
+    token_identity tid = {.groups = json_array(), .extra = json_object()};
+    if (sa_token_verify(NULL, s, NULL, &tid)) abort(); /* nothing unsigned may authenticate */
+    json_decref(tid.groups);
+    json_decref(tid.extra);
+    json_decref(tid.audiences);
     break;
+  }
   case 'B': bt_parse(s, id, secret); break;
   case 'D': bt_parse_duration(s); break;
   default: bt_jws_verify("cluster-info content", s, "abcdef", "0123456789abcdef"); break;

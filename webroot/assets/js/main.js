@@ -89,7 +89,7 @@ function signInPage() {
       session.signInWithCertificate();
       await enter('Signed in with your client certificate.');
     } catch (e2) {
-      showError(e2.code === 401 ? 'The browser presented no client certificate signed by the cluster CA.' : e2, err);
+      showError(e2.code === 401 || e2.code === 403 ? 'The browser presented no client certificate signed by the cluster CA.' : e2, err);
     }
   } }, 'Use my client certificate');
   nav.hidden = true;
