@@ -440,6 +440,9 @@ static void start_container(rt_pods *p, rpod *rp, rt_ctr *c, long long now) {
       return;
     }
   }
+  /* the image's program at its paths in the container's root, else (no root of its own) run by its host path */
+  for (const char *const *ip = plan ? av.image_paths : NULL; ip && *ip; ip++) vol_plan_add_file(plan, av.program, *ip);
+  if (!plan) image_argv_on_host(&av);
   const char *pod_name = meta(rp->pod, "name") ?: "";
   env = with_default(env, "HOSTNAME", pod_name);
   if (av.argv && av.argv[1] && !strcmp(av.argv[1], "--builtin")) { /* tell the builtin program its address */
