@@ -4,7 +4,8 @@ table line `IMAGE /entry,/entry-2 PROGRAM` puts PROGRAM at /entry and its
 link /entry-2 in each container's root, so argv[0] stays the path the pod
 (or the image's ENTRYPOINT) names, as in Docker (conformance: Docker
 Containers should be able to override the image's default command, and
-arguments). The program here is a shell script printing $0 and its
+arguments); its containers find the host's tools before busybox's
+applets (netcat-openbsd's nc for `nc -z`). The program here is a shell script printing $0 and its
 arguments; agnhost's entrypoint-tester is checked too when the conformance
 suite's agnhost is built. Bounded: about 30 s."""
 import json, os, shutil, sys, tempfile
@@ -60,10 +61,15 @@ def main():
             run("args", "example/printargs", args=["a", "b"])
             run("link", "example/printargs", command=["/printargs-2"], args=["x"])
             run("seen", "busybox", command=["sh", "-c", "ls /printargs 2>&1 | grep -c 'No such'"])
+            # an image with a program of its own finds the host's tools first (agnhost's image has netcat-openbsd's
+            # nc, whose -z the conformance tests use), busybox's applets only after them
+            run("tools", "example/printargs", command=["sh", "-c", "case $PATH in /usr/local/sbin:*busybox*) echo host-first;; esac; "
+                                                       "nc -h 2>&1 | grep -q Zero-I/O && echo openbsd-nc"])
             assert output(node, "defaults") == "/printargs default-cmd\n"
             assert output(node, "args") == "/printargs a b\n"
             assert output(node, "link") == "/printargs-2 x\n"
             assert output(node, "seen") == "1\n", "another image's root has no /printargs"
+            assert output(node, "tools") == "host-first\nopenbsd-nc\n"
             if os.path.exists(AGNHOST):
                 run("ag-args", "k8s.gcr.io/e2e-test-images/agnhost:2.21", args=["entrypoint-tester", "override", "arguments"])
                 run("ag-cmd", "k8s.gcr.io/e2e-test-images/agnhost:2.21", command=["/agnhost-2"], args=["entrypoint-tester"])
