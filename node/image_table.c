@@ -1,8 +1,11 @@
 /* image_table.c - see image_table.h. Matching: the repository exactly, else
  * its last path element ("e2e-test-images/busybox" finds "busybox"). The
  * argv follows Docker's rules: command replaces ENTRYPOINT (and drops CMD),
- * args replace CMD; a first word naming the image's ENTRYPOINT, or an applet
- * of a multi-call PROGRAM, runs PROGRAM. */
+ * args replace CMD; an applet word of a multi-call PROGRAM runs PROGRAM. A
+ * PROGRAM given as a path sits in the container at the image's paths (the
+ * ENTRYPOINT and its aliases); a command naming one of them keeps that
+ * name as argv[0], as in the image, and only a container without a root of
+ * its own runs PROGRAM's host path instead (image_argv_on_host). */
 #include "image_table.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,9 +13,25 @@
 
 typedef struct {
   char *image, *entrypoint, *program;
+  char **paths; /* where PROGRAM sits in the image: the ENTRYPOINT and its aliases (NULL-terminated) */
   char **cmd;
   int ncmd;
 } image_entry;
+
+/* "/agnhost,/agnhost-2" -> the ENTRYPOINT "/agnhost" (returned) and both paths; "-" -> "-" and none */
+static char *split_entrypoint(const char *word, char ***paths) {
+  int n = 0;
+  *paths = calloc(1, sizeof **paths);
+  if (!strcmp(word, "-")) return strdup(word);
+  char *copy = strdup(word), *save = NULL;
+  for (char *p = strtok_r(copy, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+    *paths = realloc(*paths, (size_t)(n + 2) * sizeof **paths);
+    (*paths)[n++] = strdup(p);
+    (*paths)[n] = NULL;
+  }
+  free(copy);
+  return strdup(n ? (*paths)[0] : "-");
+}
 
 struct image_table {
   image_entry *e;
@@ -55,7 +74,8 @@ image_table *image_table_parse(const char *text, const char *origin, char *err, 
     t->e = realloc(t->e, (size_t)(t->n + 1) * sizeof *t->e);
     image_entry *e = &t->e[t->n++];
     e->image = w[0];
-    e->entrypoint = w[1];
+    e->entrypoint = split_entrypoint(w[1], &e->paths);
+    free(w[1]);
     e->program = w[2];
     e->ncmd = n - 3;
     e->cmd = calloc((size_t)e->ncmd + 1, sizeof *e->cmd);
@@ -89,6 +109,8 @@ void image_table_free(image_table *t) {
     free(t->e[i].image);
     free(t->e[i].entrypoint);
     free(t->e[i].program);
+    for (char **p = t->e[i].paths; p && *p; p++) free(*p);
+    free(t->e[i].paths);
     for (int k = 0; k < t->e[i].ncmd; k++) free(t->e[i].cmd[k]);
     free(t->e[i].cmd);
   }
@@ -145,6 +167,8 @@ int image_table_argv(const image_table *t, const json_t *container, const char *
   int n = 0;
   out->argv = NULL;
   out->applets = NULL;
+  out->program = NULL;
+  out->image_paths = NULL;
   if (json_array_size(command)) strings(command, &v, &n);
   else if (e && strcmp(e->entrypoint, "-")) push(&v, &n, e->entrypoint);
   if (json_array_size(args)) strings(args, &v, &n);
@@ -180,12 +204,21 @@ int image_table_argv(const image_table *t, const json_t *container, const char *
     /* a command of its own: runs as given */
   } else if (!strncmp(e->program, "applets:", 8)) {
     out->applets = e->program + 8;
-  } else if (!strcmp(v[0], e->entrypoint)) {
-    free(v[0]);
-    v[0] = strdup(e->program);
+  } else {
+    out->program = e->program;
+    out->image_paths = (const char *const *)e->paths;
   }
   out->argv = v;
   return 0;
+}
+
+void image_argv_on_host(image_argv *a) {
+  for (const char *const *p = a->image_paths; a->argv && a->argv[0] && p && *p; p++)
+    if (!strcmp(a->argv[0], *p)) {
+      free(a->argv[0]);
+      a->argv[0] = strdup(a->program);
+      return;
+    }
 }
 
 void image_argv_free(image_argv *a) {

@@ -7,7 +7,9 @@
  * ENTRYPOINT the path the image declares ("-" for none), PROGRAM an absolute
  * path, `applets:PATH` (a multi-call binary such as busybox: command words
  * resolve to its applets) or `builtin:NAME` (ckube-node's own
- * `--builtin NAME`), then the image's CMD words. */
+ * `--builtin NAME`), then the image's CMD words. ENTRYPOINT may list more
+ * paths after commas ("/agnhost,/agnhost-2"): every path at which the image
+ * holds PROGRAM, which the runtime binds there in the container's root. */
 #ifndef CKUBE_IMAGE_TABLE_H
 #define CKUBE_IMAGE_TABLE_H
 #include <stddef.h>
@@ -28,6 +30,8 @@ void image_repository(const char *image, char *out, size_t len);
 typedef struct {
   char **argv;      /* NULL-terminated, malloc'd (image_argv_free) */
   const char *applets; /* the multi-call binary whose applets PATH must offer, or NULL */
+  const char *program; /* a PROGRAM given as a host path, or NULL (owned by the table) */
+  const char *const *image_paths; /* where the image holds program, NULL-terminated (owned by the table) */
 } image_argv;
 
 /* The argv for container (a v1 Container) of image: 0, or -1 when the image
@@ -35,6 +39,8 @@ typedef struct {
  * self: this ckube-node binary (for builtin programs). */
 int image_table_argv(const image_table *t, const json_t *container, const char *self, image_argv *out);
 void image_argv_free(image_argv *a);
+/* For a container without a root of its own: an argv[0] naming one of the image's paths becomes program. */
+void image_argv_on_host(image_argv *a);
 /* True when the table knows the image. */
 int image_table_knows(const image_table *t, const char *image);
 

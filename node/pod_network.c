@@ -126,6 +126,13 @@ int podnet_setup_node(int net, char *err, size_t len) {
   }
   snprintf(path, sizeof path, "/proc/sys/net/ipv4/conf/ckbr%d/route_localnet", net);
   write_sysctl(path, "1");
+  /* pods see all of 127/8 on their eth0: for another node's range (127.M.0.0/16 dev ckbrM, that agent's
+   * route) the bridge answers their ARP (proxy_arp) and routes the packets on (forwarding), both for what
+   * arrives on this bridge only; the host's other interfaces keep theirs */
+  snprintf(path, sizeof path, "/proc/sys/net/ipv4/conf/ckbr%d/forwarding", net);
+  write_sysctl(path, "1");
+  snprintf(path, sizeof path, "/proc/sys/net/ipv4/conf/ckbr%d/proxy_arp", net);
+  write_sysctl(path, "1");
   if (runf(IP_BIN " route replace local 127.%d.0.1/32 dev lo table local", net) ||
       runf(IP_BIN " route replace 127.%d.0.0/16 dev ckbr%d src 127.%d.0.1 table local", net, net, net)) {
     snprintf(err, len, "cannot route 127.%d.0.0/16 to ckbr%d", net, net);

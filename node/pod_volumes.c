@@ -560,6 +560,11 @@ static void add_bind(rt_mount_plan *m, const char *source, const char *target, b
   m->binds[m->nbinds++] = (rt_bind){strdup(source), strdup(full), readonly};
 }
 
+void vol_plan_add_file(rt_mount_plan *m, const char *source, const char *target) {
+  add_mount_point(m, target, true);
+  add_bind(m, source, target, true);
+}
+
 /* kubelet's /etc/hosts for a pod (ensureHostsFile: managed header, the
  * localhost lines, the pod's IP and hostname, hostAliases). */
 static void hosts_file(const vol_ctx *v, char *out, size_t len) {

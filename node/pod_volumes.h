@@ -31,6 +31,8 @@ typedef struct {
  * `MountVolume.SetUp failed for volume "x" : ...`). */
 rt_mount_plan *vol_plan(const vol_ctx *v, const json_t *ctr, char *why, size_t wlen);
 void vol_plan_free(rt_mount_plan *m);
+/* Adds a read-only file of the image (source, a host file) at target in the container's root. */
+void vol_plan_add_file(rt_mount_plan *m, const char *source, const char *target);
 
 /* Rewrites the configMap/secret/downwardAPI/projected volumes whose content
  * changed (objects updated, labels changed); missing objects leave them as

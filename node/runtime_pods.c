@@ -449,6 +449,9 @@ static void start_container(rt_pods *p, rpod *rp, rt_ctr *c, long long now) {
       return;
     }
   }
+  /* the image's program at its paths in the container's root, else (no root of its own) run by its host path */
+  for (const char *const *ip = plan ? av.image_paths : NULL; ip && *ip; ip++) vol_plan_add_file(plan, av.program, *ip);
+  if (!plan) image_argv_on_host(&av);
   const char *pod_name = meta(rp->pod, "name") ?: "";
   env = with_default(env, "HOSTNAME", pod_name);
   if (av.argv && av.argv[1] && !strcmp(av.argv[1], "--builtin")) { /* tell the builtin program its address */
@@ -475,10 +478,15 @@ static void start_container(rt_pods *p, rpod *rp, rt_ctr *c, long long now) {
   pid_path(rp, c, pp, sizeof pp);
   char applets_buf[4096];
   const char *applets = av.applets ? rt_applets_dir(p->data_dir, av.applets, applets_buf, sizeof applets_buf) : NULL;
+  /* an image with a program of its own (agnhost, whose image adds curl, dig and netcat-openbsd's nc): the
+   * host's tools stand for its image's, busybox's applets only fill the gaps */
+  bool applets_last = !applets && av.program;
   if (!applets) /* commands of unknown images, as in busybox */
     applets = rt_applets_dir(p->data_dir, "/bin/busybox", applets_buf, sizeof applets_buf);
   char path_value[4400];
-  snprintf(path_value, sizeof path_value, "%s%s%s", applets ? applets : "", applets ? ":" : "", DEFAULT_PATH);
+  if (applets_last) snprintf(path_value, sizeof path_value, "%s:%s", DEFAULT_PATH, applets);
+  else snprintf(path_value, sizeof path_value, "%s%s%s", applets ? applets : "", applets ? ":" : "", DEFAULT_PATH);
+  if (applets_last) applets = NULL; /* found through PATH, not tried first */
   env = with_default(env, "PATH", path_value);
   pid_t pid = -1;
   if (!av.argv) snprintf(err, sizeof err, "no command specified");

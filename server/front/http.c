@@ -23,6 +23,7 @@
 #include "published_check.h"
 #include "metrics_api.h"
 #include "node_tunnel.h"
+#include "pod_proxy.h"
 #include "openapi.h"
 #include "rest.h"
 #include "sa_token.h"
@@ -421,7 +422,7 @@ static int handler(struct mg_connection *conn, void *unused) {
   }
   if (spdy_session_handle(&rq)) goto done; /* exec, attach, port-forward over SPDY/3.1 */
   /* /metrics is Prometheus text whatever the Accept header says, as kube-apiserver's handler answers */
-  if (!negotiate(&rq) && strncmp(rq.path, "/openapi", 8) != 0 && strcmp(rq.path, "/api") != 0 &&
+  if (!negotiate(&rq) && !pod_proxy_path(rq.path) && strncmp(rq.path, "/openapi", 8) != 0 && strcmp(rq.path, "/api") != 0 &&
       strcmp(rq.path, "/apis") != 0 && strcmp(rq.path, "/metrics") != 0) {
     rq.form = OUT_JSON;
     http_send_status(&rq, served_media_type(rq.accept)
@@ -439,7 +440,8 @@ static int handler(struct mg_connection *conn, void *unused) {
     goto done;
   }
   if (!strcmp(rq.path, "/metrics")) metrics_handle(&rq);
-  else if (!node_tunnel_handle(&rq) && !metrics_api_handle(&rq) && !discovery_handle(&rq) && !openapi_handle(&rq))
+  else if (!node_tunnel_handle(&rq) && !pod_proxy_handle(&rq) && !metrics_api_handle(&rq) && !discovery_handle(&rq) &&
+           !openapi_handle(&rq))
     rest_handle(&rq);
 
 done:;

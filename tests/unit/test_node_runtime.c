@@ -49,7 +49,7 @@ static void test_image_repository(void) {
 
 static const char *TABLE = "# comment\n"
                            "busybox  -  applets:/bin/busybox  sh\n"
-                           "agnhost  /agnhost  /opt/agnhost  pause\n"
+                           "agnhost  /agnhost,/agnhost-2  /opt/agnhost  pause\n"
                            "sysnet4admin/echo-hname - builtin:echo-hname\n";
 
 static json_t *ctr(const char *image, const char *cmd, const char *args) {
@@ -80,12 +80,30 @@ static void test_image_argv(void) {
   json_decref(c);
   c = ctr("k8s.gcr.io/e2e-test-images/agnhost:2.21", NULL, "[\"netexec\",\"--http-port=8080\"]");
   CHECK(image_table_argv(t, c, "/self", &a) == 0);
-  CHECK_STR(joined(&a), "/opt/agnhost netexec --http-port=8080"); /* args replace CMD, ENTRYPOINT stays */
+  CHECK_STR(joined(&a), "/agnhost netexec --http-port=8080"); /* args replace CMD, ENTRYPOINT stays */
   image_argv_free(&a);
   json_decref(c);
   c = ctr("agnhost", "[\"/agnhost\",\"serve-hostname\"]", NULL);
   CHECK(image_table_argv(t, c, "/self", &a) == 0);
-  CHECK_STR(joined(&a), "/opt/agnhost serve-hostname"); /* command naming the ENTRYPOINT runs the program */
+  CHECK_STR(joined(&a), "/agnhost serve-hostname"); /* the image's path stays argv[0] (os.Args as in the image) */
+  CHECK_STR(a.program, "/opt/agnhost");
+  CHECK(a.image_paths && !strcmp(a.image_paths[0], "/agnhost") && !strcmp(a.image_paths[1], "/agnhost-2") &&
+        !a.image_paths[2]);
+  image_argv_on_host(&a); /* without a root of its own: the host's program */
+  CHECK_STR(joined(&a), "/opt/agnhost serve-hostname");
+  image_argv_free(&a);
+  json_decref(c);
+  c = ctr("agnhost", "[\"/agnhost-2\"]", "[\"entrypoint-tester\"]"); /* the image's link to its entrypoint */
+  CHECK(image_table_argv(t, c, "/self", &a) == 0);
+  CHECK_STR(joined(&a), "/agnhost-2 entrypoint-tester");
+  image_argv_on_host(&a);
+  CHECK_STR(joined(&a), "/opt/agnhost entrypoint-tester");
+  image_argv_free(&a);
+  json_decref(c);
+  c = ctr("agnhost", "[\"sh\"]", NULL); /* another command of the image: left as it is */
+  CHECK(image_table_argv(t, c, "/self", &a) == 0);
+  image_argv_on_host(&a);
+  CHECK_STR(joined(&a), "sh");
   image_argv_free(&a);
   json_decref(c);
   c = ctr("sysnet4admin/echo-hname:latest", NULL, NULL);
