@@ -41,6 +41,24 @@ function deployment(name, replicas, image = 'nginx:1.19') {
 
 function check(cond, msg) { if (!cond) throw new Error(msg); }
 
+// The YAML editor labelled `label` (CodeMirror, editor.js): its text, and
+// new text put in as a user pastes it (select all, then a paste event with
+// the text on its clipboard, which CodeMirror handles as a paste; Chromium's
+// own contenteditable insertion would write style attributes, which the CSP refuses).
+const editorText = (page, label) => page.getByLabel(label).evaluate((n) => n.closest('[data-editor]').value);
+async function editorPut(page, label, text) {
+  const content = page.getByLabel(label);
+  await content.click();
+  await page.keyboard.press('Control+a');
+  await content.evaluate((n, t) => {
+    const data = new DataTransfer();
+    data.setData('text/plain', t);
+    n.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+  }, text);
+  const now = await editorText(page, label);
+  check(now === text, `the editor holds ${JSON.stringify(now.slice(0, 80))}... after the paste`);
+}
+
 // A speed target: enforced when the machine is quiet (1-minute load at most
 // the core count, as in a plain run of tests/browser/run.sh); under the
 // suite's own parallel stages or other work the figure is measured and
@@ -85,7 +103,7 @@ async function settled(cluster, name) {
 }
 
 export const tests = [
-  { name: 'pure helpers: line diff, YAML documents and routing, YAML Status', async run() {
+  { name: 'pure helpers: line diff, YAML documents and routing, YAML Status, error fields to lines', async run() {
     const web = new URL('../../webroot/assets/js/', import.meta.url);
     const { diffLines } = await import(new URL('diff.js', web));
     const { splitDocuments, routing } = await import(new URL('yaml_docs.js', web));
@@ -104,6 +122,15 @@ export const tests = [
     check(st.reason === 'Conflict' && st.message === "it's modified", `status: ${JSON.stringify(st)}`);
     const long = statusFromYaml("code: 409\nkind: Status\nmessage: 'Operation cannot be fulfilled: the object has been\n  modified; please try again'\nreason: Conflict\n");
     check(long.message === 'Operation cannot be fulfilled: the object has been modified; please try again', `folded: ${JSON.stringify(long)}`);
+    const { fieldLine, fieldErrors } = await import(new URL('editor.js', web));
+    const y = 'kind: Deployment\nspec:\n  replicaz: 3\n  template:\n    spec:\n      containers:\n      - image: nginx\n        name: web\n' +
+      '      - name: side\n        imagez: busybox\n        ports:\n        - containerPort: 80\n      dnsPolicy: ClusterFirst\n';
+    const lines = ['spec.replicaz', 'spec.template.spec.containers[1].imagez', 'spec.template.spec.containers[0].name',
+      'spec.template.spec.dnsPolicy', 'spec.template.spec.containers[1].ports[0].containerPort', 'spec.selector', 'status'].map((f) => fieldLine(y, f));
+    check(lines.join() === '3,10,8,13,12,2,0', `field lines: ${lines}`);
+    const fe = fieldErrors('Deployment.apps "web" is invalid: [spec.replicas: Invalid value: -1: must be greater than or equal to 0, spec.selector: Required value]; unknown field "spec.x"');
+    check(JSON.stringify(fe.map((x) => [x.field, x.message])) === JSON.stringify([['spec.x', 'unknown field'],
+      ['spec.replicas', 'Invalid value: -1: must be greater than or equal to 0'], ['spec.selector', 'Required value']]), `field errors: ${JSON.stringify(fe)}`);
   } },
 
   { name: 'static files are open, the API is not, with CSP and ETag', async run({ cluster }) {
@@ -260,23 +287,44 @@ export const tests = [
     await signedIn(page, cluster, '/ui/object/apps/v1/deployments/default/web');
     await page.getByRole('tab', { name: 'YAML' }).click();
     await page.getByRole('button', { name: 'Edit YAML' }).click();
-    const area = page.getByLabel('Object YAML');
-    const text = await area.inputValue();
+    const L = 'Object YAML';
+    check(await page.locator('[data-editor]').getAttribute('data-editor') === 'codemirror', 'the YAML editor is not CodeMirror (scripts/deps.sh bundles it)');
+    const text = await editorText(page, L);
     check(/^kind: Deployment$/m.test(text), 'the editor has no YAML');
-    await area.fill(text.replace(/^(  labels:\n)/m, '$1    tier: frontend\n'));
+    // YAML highlighting: keys and literals coloured by the YAML mode
+    await page.locator('.cm-content .yaml-key', { hasText: 'apiVersion' }).first().waitFor();
+    check(await page.locator('.cm-content .yaml-literal').count() > 0, 'no literal is highlighted');
+    // a key typed in the editor: the cursor to the first label's line (after its indentation), the text, Enter (auto-indented)
+    const labelsLine = text.split('\n').findIndex((l) => l === '  labels:') + 1;
+    check(labelsLine > 0, 'no metadata.labels line');
+    await page.getByLabel(L).click();
+    await page.keyboard.press('Control+Home');
+    for (let i = 0; i < labelsLine; i++) await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('End');
+    await page.keyboard.press('Home');
+    await page.keyboard.type('tier: frontend');
+    await page.keyboard.press('Enter');
+    const typed = await editorText(page, L);
+    check(typed === text.replace(/^(  labels:\n)/m, '$1    tier: frontend\n'), `typing gave: ${typed.split('\n').slice(labelsLine - 1, labelsLine + 3).join(' / ')}`);
     await page.getByRole('button', { name: 'Review changes (dry run)' }).click();
     await page.locator('.diff .add', { hasText: 'tier: frontend' }).waitFor();
     await shot('07-yaml-dry-run-diff');
-    await area.evaluate((el) => { el.focus(); el.setSelectionRange(el.value.indexOf('tier'), el.value.indexOf('tier') + 4); el.scrollTop = 0; });
+    await page.getByLabel(L).evaluate((n) => { n.closest('.cm-scroller').scrollTo(0, 0); window.scrollTo(0, 0); });
     await shot('06-yaml-editor');
-    // The schema check: an unknown field is refused by the strict dry run, in plain words.
-    const good = await area.inputValue();
-    await area.fill(good.replace(/^  replicas: /m, '  replicaz: '));
+    // The schema check: an unknown field is refused by the strict dry run, in plain words, and marked on its line.
+    const good = await editorText(page, L);
+    await editorPut(page, L, good.replace(/^  replicas: /m, '  replicaz: '));
     await page.getByRole('button', { name: 'Review changes (dry run)' }).click();
     await page.getByRole('alert').getByText('unknown field "spec.replicaz"').waitFor();
-    await area.fill(good);
+    const line = good.split('\n').findIndex((l) => l.startsWith('  replicas: ')) + 1;
+    await page.getByText(`Marked in the editor: line ${line} (spec.replicaz)`).waitFor();
+    await page.locator('.cm-lintRange-error', { hasText: 'replicaz' }).waitFor();
+    await page.locator('.cm-lintRange-error').scrollIntoViewIfNeeded();
+    await shot('06b-yaml-field-error');
+    await editorPut(page, L, good);
     await page.getByRole('button', { name: 'Review changes (dry run)' }).click();
     await page.locator('.diff .add', { hasText: 'tier: frontend' }).waitFor();
+    check(await page.locator('.cm-lintRange-error').count() === 0, 'the error mark outlived a clean dry run');
     const before = await cluster.api('GET', `/apis/apps/v1/namespaces/${NS}/deployments/web`);
     check(!before.body.metadata.labels.tier, 'the dry run changed the object');
     await page.getByRole('button', { name: 'Apply' }).click();
@@ -285,16 +333,16 @@ export const tests = [
     check(after.body.metadata.labels.tier === 'frontend', 'apply did not set the label');
     // Conflict: the object changes on the server while the editor holds the old version.
     await page.getByRole('button', { name: 'Edit YAML' }).click();
-    const held = await area.inputValue();
+    const held = await editorText(page, L);
     const p = await cluster.api('PATCH', `/apis/apps/v1/namespaces/${NS}/deployments/web`, { metadata: { labels: { other: 'change' } } }, 'application/merge-patch+json');
     check(p.status === 200, `patch: ${p.status}`);
-    await area.fill(held.replace('tier: frontend', 'tier: backend'));
+    await editorPut(page, L, held.replace('tier: frontend', 'tier: backend'));
     await page.getByRole('button', { name: 'Review changes (dry run)' }).click();
     await page.getByRole('alert').getByText('Conflict:').waitFor();
     await page.getByText('the object has been modified; please apply your changes to the latest version and try again. Someone changed the object after you loaded it').waitFor();
     await shot('08-yaml-conflict');
     await page.getByRole('button', { name: 'Load the latest version' }).click();
-    await until('the latest version in the editor', async () => (await area.inputValue()).includes('other: change'), 10000);
+    await until('the latest version in the editor', async () => (await editorText(page, L)).includes('other: change'), 10000);
   } },
 
   { name: 'rollback a deployment to an earlier revision', async run({ page, cluster, shot }) {
@@ -341,7 +389,7 @@ export const tests = [
 
   { name: 'create from multi-document YAML', async run({ page, cluster, shot }) {
     await signedIn(page, cluster, '/ui/create');
-    await page.getByLabel('YAML to create').fill('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: one\ndata: {a: "1"}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: two, namespace: kube-public}\ndata: {b: "2"}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Bad_Name\n');
+    await editorPut(page, 'YAML to create', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: one\ndata: {a: "1"}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: two, namespace: kube-public}\ndata: {b: "2"}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Bad_Name\n');
     await page.getByRole('button', { name: 'Dry run' }).click();
     await page.getByText('ConfigMap one: valid').waitFor();
     check((await cluster.api('GET', `/api/v1/namespaces/${NS}/configmaps/one`)).status === 404, 'the dry run created the object');
@@ -503,7 +551,7 @@ export const tests = [
       const page = await b.context.newPage();
       await page.addInitScript((t) => sessionStorage.setItem('ckube.token', t), cluster.token);
       const pages = [['/ui/sign-in', 'h1'], ['/ui/', '.node'], ['/ui/list/apps/v1/deployments', '.row'],
-        ['/ui/object/apps/v1/deployments/default/web', 'dl.summary'], ['/ui/create', 'textarea']];
+        ['/ui/object/apps/v1/deployments/default/web', 'dl.summary'], ['/ui/create', '[data-editor]']];
       for (const theme of ['light', 'dark']) {
         for (const [path, ready] of pages) {
           await open(page, cluster.base + path);
@@ -711,8 +759,7 @@ export const tests = [
     // a forbidden write is explained in plain words with the API's message
     await page.getByRole('tab', { name: 'YAML' }).click();
     await page.getByRole('button', { name: 'Edit YAML' }).click();
-    const area = page.getByLabel('Object YAML');
-    await area.fill((await area.inputValue()).replace(/^(  labels:\n)/m, '$1    tier: nope\n'));
+    await editorPut(page, 'Object YAML', (await editorText(page, 'Object YAML')).replace(/^(  labels:\n)/m, '$1    tier: nope\n'));
     await page.getByRole('button', { name: 'Review changes (dry run)' }).click();
     await page.getByRole('alert').getByText(
       'You are not allowed to do this: deployments.apps "guarded" is forbidden: User "system:serviceaccount:default:viewer" cannot update resource "deployments" in API group "apps" in the namespace "default"').waitFor();

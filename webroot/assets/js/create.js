@@ -6,6 +6,7 @@
 import { api, collectionPath, resourceForKind } from './api.js';
 import { splitDocuments, routing } from './yaml_docs.js';
 import { h, clear } from './dom.js';
+import { yamlEditor } from './editor.js';
 import { state, detailUrl, showError } from './main.js';
 
 const EXAMPLE = `apiVersion: apps/v1
@@ -25,9 +26,8 @@ spec:
         image: nginx
 `;
 
-export function createPage(main) {
-  const area = h('textarea', { rows: 24, 'aria-label': 'YAML to create', spellcheck: 'false' });
-  area.value = EXAMPLE;
+export async function createPage(main) {
+  const area = await yamlEditor(EXAMPLE, 'YAML to create');
   const out = h('div', { 'aria-live': 'polite' });
   async function send(dry) {
     clear(out);
@@ -51,7 +51,7 @@ export function createPage(main) {
   }
   clear(main, h('h1', {}, 'Create from YAML'),
     h('p', { class: 'muted' }, `One or more documents separated by ---. Namespaced objects without a namespace go to ${state.ns || 'default'}.`),
-    area, h('div', { class: 'actions' }, h('button', { class: 'btn', type: 'button', onclick: () => send(true) }, 'Dry run'),
+    area.el, h('div', { class: 'actions' }, h('button', { class: 'btn', type: 'button', onclick: () => send(true) }, 'Dry run'),
       h('button', { class: 'btn primary', type: 'button', onclick: () => send(false) }, 'Create')), out);
   area.focus();
 }
