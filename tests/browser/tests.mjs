@@ -3,6 +3,9 @@
 // and the cluster.
 import http from 'node:http';
 import os from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { until, request } from './cluster.mjs';
 
 const NS = 'default';
@@ -71,6 +74,29 @@ function timing(perf, cond, msg) {
   perf.timingMisses = [...(perf.timingMisses || []), { msg, load: +load.toFixed(1) }];
 }
 
+// A self-signed certificate made with openssl (`openssl ca -selfsign`, the
+// one tool of OpenSSL 3.0 that takes both dates, so an expired one can be
+// made): { crt, key } as PEM, valid from `fromDays` to `toDays` around now.
+function certificate(cn, dnsNames, fromDays, toDays) {
+  const dir = mkdtempSync(join(os.tmpdir(), 'ckube-cert-'));
+  const at = (days) => new Date(Date.now() + days * 86400000).toISOString().replace(/[-:T]/g, '').slice(0, 14) + 'Z';
+  try {
+    writeFileSync(join(dir, 'ca.cnf'), '[ca]\ndefault_ca=d\n[d]\ndatabase=index.txt\nnew_certs_dir=.\nserial=serial\ndefault_md=sha256\n' +
+      'policy=p\ncopy_extensions=copy\n[p]\norganizationName=optional\ncommonName=supplied\n');
+    writeFileSync(join(dir, 'index.txt'), '');
+    writeFileSync(join(dir, 'serial'), '01\n');
+    const run = (args) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    run(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'k.pem', '-out', 'r.csr',
+      '-subj', `/O=ckube tests/CN=${cn}`, '-addext', `subjectAltName=${dnsNames.map((n) => `DNS:${n}`).join(',')}`]);
+    run(['ca', '-batch', '-config', 'ca.cnf', '-selfsign', '-keyfile', 'k.pem', '-in', 'r.csr', '-out', 'c.pem', '-notext',
+      '-startdate', at(fromDays), '-enddate', at(toDays)]);
+    return { crt: readFileSync(join(dir, 'c.pem'), 'utf8'), key: readFileSync(join(dir, 'k.pem'), 'utf8') };
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+}
+
+const tlsSecret = (name, { crt, key }) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name }, type: 'kubernetes.io/tls',
+  data: { 'tls.crt': Buffer.from(crt).toString('base64'), 'tls.key': Buffer.from(key).toString('base64') } });
+
 const keepAlive = new http.Agent({ keepAlive: true, maxSockets: 4 });
 
 // A busybox pod on the real node printing "tick N" every 0.3 s (made once).
@@ -103,7 +129,7 @@ async function settled(cluster, name) {
 }
 
 export const tests = [
-  { name: 'pure helpers: line diff, YAML documents and routing, YAML Status, error fields to lines', async run() {
+  { name: 'pure helpers: line diff, YAML documents and routing, YAML Status, error fields to lines, certificate names and expiry', async run() {
     const web = new URL('../../webroot/assets/js/', import.meta.url);
     const { diffLines } = await import(new URL('diff.js', web));
     const { splitDocuments, routing } = await import(new URL('yaml_docs.js', web));
@@ -122,6 +148,16 @@ export const tests = [
     check(st.reason === 'Conflict' && st.message === "it's modified", `status: ${JSON.stringify(st)}`);
     const long = statusFromYaml("code: 409\nkind: Status\nmessage: 'Operation cannot be fulfilled: the object has been\n  modified; please try again'\nreason: Conflict\n");
     check(long.message === 'Operation cannot be fulfilled: the object has been modified; please try again', `folded: ${JSON.stringify(long)}`);
+    const { covers, expiry, pemCertificates } = await import(new URL('certs.js', web));
+    const names = ['shop.example.com', '*.api.example.com'];
+    const cov = ['shop.example.com', 'SHOP.example.com.', 'v1.api.example.com', 'api.example.com', 'a.b.api.example.com', 'example.com']
+      .map((x) => covers(names, x));
+    check(cov.join() === 'true,true,true,false,false,false', `covers: ${cov}`);
+    const day = 86400000, now = Date.UTC(2026, 0, 31);
+    const ex = [[-10, -1], [-10, 29], [-10, 31], [1, 40]].map(([a, b]) => expiry({ notBefore: now + a * day, notAfter: now + b * day }, now).cls);
+    check(ex.join() === 's-bad,s-warn,s-ok,s-bad', `expiry classes: ${ex}`);
+    const two = pemCertificates('-----BEGIN CERTIFICATE-----\nMAMCAQE=\n-----END CERTIFICATE-----\njunk\n-----BEGIN CERTIFICATE-----\nAAE=\n-----END CERTIFICATE-----\n');
+    check(two.length === 2 && two[0].length === 5 && two[1].join() === '0,1', `PEM blocks: ${two.map((x) => x.join('.'))}`);
     const { fieldLine, fieldErrors } = await import(new URL('editor.js', web));
     const y = 'kind: Deployment\nspec:\n  replicaz: 3\n  template:\n    spec:\n      containers:\n      - image: nginx\n        name: web\n' +
       '      - name: side\n        imagez: busybox\n        ports:\n        - containerPort: 80\n      dnsPolicy: ClusterFirst\n';
@@ -680,6 +716,44 @@ export const tests = [
     await shot('17-exec-terminal');
     await page.keyboard.type('exit 3\n');
     await page.getByText(/The session ended/).waitFor({ timeout: 15000 });
+  } },
+
+  { name: 'TLS certificates: a Secret\'s subject, SANs, issuer and expiry; what an Ingress\'s certificates cover', async run({ page, cluster, shot }) {
+    const soon = certificate('shop.example.com', ['shop.example.com', '*.api.example.com'], -1, 20);
+    const old = certificate('old.example.com', ['old.example.com'], -60, -3);
+    for (const [name, c] of [['shop-tls', soon], ['old-tls', old]])
+      check((await cluster.api('POST', `/api/v1/namespaces/${NS}/secrets`, tlsSecret(name, c))).status === 201, `secret ${name}`);
+    const ing = { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'secure' }, spec: {
+      tls: [{ hosts: ['shop.example.com', 'v1.api.example.com', 'other.example.com'], secretName: 'shop-tls' },
+        { hosts: ['old.example.com'], secretName: 'old-tls' }, { hosts: ['lost.example.com'], secretName: 'no-such-secret' }],
+      rules: ['shop.example.com', 'v1.api.example.com', 'old.example.com', 'plain.example.com'].map((host) => ({ host, http: { paths: [
+        { path: '/', pathType: 'Prefix', backend: { service: { name: 'shop', port: { number: 80 } } } }] } })) } };
+    check((await cluster.api('POST', '/apis/networking.k8s.io/v1/namespaces/default/ingresses', ing)).status === 201, 'secure ingress');
+    // the Secret: its certificate read in the browser
+    await signedIn(page, cluster, '/ui/object/core/v1/secrets/default/shop-tls');
+    const cert = page.getByLabel('Certificate', { exact: true });
+    await cert.waitFor();
+    const text = await cert.innerText();
+    check(/Subject\s+CN=shop\.example\.com, O=ckube tests/.test(text), `subject: ${JSON.stringify(text)}`);
+    check(text.includes('*.api.example.com') && /\(self-signed\)/.test(text), `SANs or issuer: ${text}`);
+    const pill = cert.getByTestId('cert-expiry');
+    check(/^expires in (19|20) days$/.test(await pill.innerText()) && /s-warn/.test(await pill.getAttribute('class')), `expiry: ${await pill.innerText()}`);
+    await shot('21-tls-secret');
+    // the Ingress: each entry's certificate and the hosts it covers
+    await open(page, cluster.base + '/ui/object/networking.k8s.io/v1/ingresses/default/secure');
+    const first = page.getByRole('region', { name: 'TLS entry 1' });
+    await first.getByLabel('Certificate of shop-tls').waitFor();
+    const row = (entry, host) => entry.getByRole('row').filter({ has: page.getByRole('cell', { name: host, exact: true }) });
+    check(/covers it/.test(await row(first, 'shop.example.com').innerText()), 'shop.example.com not covered');
+    check(/covers it/.test(await row(first, 'v1.api.example.com').innerText()), 'the wildcard does not cover v1.api.example.com');
+    check(/does not cover it/.test(await row(first, 'other.example.com').innerText()), 'other.example.com said covered');
+    const second = page.getByRole('region', { name: 'TLS entry 2' });
+    const expired = second.getByTestId('cert-expiry');
+    check(/^expired 3 days ago$/.test(await expired.innerText()) && /s-bad/.test(await expired.getAttribute('class')), `expired: ${await expired.innerText()}`);
+    await page.getByRole('region', { name: 'TLS entry 3' }).getByText('The Secret no-such-secret does not exist.').waitFor();
+    await page.getByText('Rule hosts in no TLS entry (no certificate of this Ingress): plain.example.com.').waitFor();
+    await first.scrollIntoViewIfNeeded();
+    await shot('22-ingress-tls');
   } },
 
   { name: 'move the canary slider and see the split change', async run({ page, cluster, shot }) {

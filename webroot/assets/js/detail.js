@@ -157,6 +157,13 @@ function yamlTab(r, o, panel) {
   show().catch((e) => showError(e, panel));
 }
 
+// A TLS Secret's certificate, an Ingress's TLS entries and what they cover (certs.js, loaded when needed).
+async function tlsSection(o) {
+  if (o.kind === 'Secret' && o.type === 'kubernetes.io/tls') return (await import('./certs.js')).secretCertificateSection(o);
+  if (o.kind === 'Ingress') return (await import('./certs.js')).ingressTlsSection(o);
+  return null;
+}
+
 // What the action buttons depend on, and what the summary shows (all but
 // the resourceVersion and the conditions' heartbeat times), as strings to compare.
 const actionState = (o) => JSON.stringify([o.spec && o.spec.unschedulable, o.spec && o.spec.paused, o.spec && o.spec.replicas]);
@@ -201,7 +208,7 @@ export async function detailPage(main, [group, version, plural, nsPart, name]) {
   });
   async function summaryTab() {
     clear(panel, summary(r, obj), conditions(obj), await relations(obj).catch((e) => h('p', { class: 'error' }, e.message)),
-      ['ConfigMap', 'Secret'].includes(obj.kind) ? dataSection(obj) : null,
+      await tlsSection(obj), ['ConfigMap', 'Secret'].includes(obj.kind) ? dataSection(obj) : null,
       chips('Labels', obj.metadata.labels), chips('Annotations', obj.metadata.annotations));
   }
   async function eventsTab() { clear(panel, await events(obj).catch((e) => h('p', { class: 'error' }, e.message))); }
