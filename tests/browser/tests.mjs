@@ -129,7 +129,7 @@ async function settled(cluster, name) {
 }
 
 export const tests = [
-  { name: 'pure helpers: line diff, YAML documents and routing, YAML Status, error fields to lines, certificate names and expiry', async run() {
+  { name: 'pure helpers: line diff, YAML documents and routing, YAML Status, error fields to lines, certificate names and expiry, Ingress rate and quantiles', async run() {
     const web = new URL('../../webroot/assets/js/', import.meta.url);
     const { diffLines } = await import(new URL('diff.js', web));
     const { splitDocuments, routing } = await import(new URL('yaml_docs.js', web));
@@ -158,6 +158,19 @@ export const tests = [
     check(ex.join() === 's-bad,s-warn,s-ok,s-bad', `expiry classes: ${ex}`);
     const two = pemCertificates('-----BEGIN CERTIFICATE-----\nMAMCAQE=\n-----END CERTIFICATE-----\njunk\n-----BEGIN CERTIFICATE-----\nAAE=\n-----END CERTIFICATE-----\n');
     check(two.length === 2 && two[0].length === 5 && two[1].join() === '0,1', `PEM blocks: ${two.map((x) => x.join('.'))}`);
+    const { parseHistograms, quantile, between } = await import(new URL('ingress_stats.js', web));
+    const series = (ing, svc, counts, sum) => [0.01, 0.1, 1, '+Inf'].map((le, i) =>
+      `nginx_ingress_controller_request_duration_seconds_bucket{namespace="d",ingress="${ing}",service="${svc}",host="h",path="/",canary="",le="${le}"} ${counts[i]}`)
+      .concat(`nginx_ingress_controller_request_duration_seconds_sum{namespace="d",ingress="${ing}",service="${svc}",host="h",path="/",canary=""} ${sum}`,
+        `nginx_ingress_controller_request_duration_seconds_count{namespace="d",ingress="${ing}",service="${svc}",host="h",path="/",canary=""} ${counts[3]}`);
+    const t1 = parseHistograms([...series('a', 'x', [1, 2, 2, 2], 0.1), ...series('a', 'y', [1, 1, 1, 2], 2), ...series('b', 'x', [5, 5, 5, 5], 0)].join('\n'));
+    const t2 = parseHistograms([...series('a', 'x', [11, 42, 92, 102], 20), ...series('a', 'y', [1, 1, 1, 2], 2), ...series('b', 'x', [5, 5, 5, 5], 0)].join('\n'));
+    check(t1.get('d/a').count === 4 && t1.get('d/a').buckets.get(0.1) === 3 && t1.get('d/b').count === 5, `histograms: ${JSON.stringify([...t1.get('d/a').buckets])}`);
+    const win = between(t1.get('d/a'), t2.get('d/a'), 10);
+    // 100 new requests: 10 under 10 ms, 30 to 100 ms, 50 to 1 s, 10 above: p50 is 100 ms + 10/50 of 900 ms, p99 the largest bound
+    check(win.rate === 10 && Math.abs(win.p50 - 0.28) < 1e-9 && win.p99 === 1 && Math.abs(win.mean - 0.199) < 1e-9, `stats: ${JSON.stringify(win)}`);
+    check(Number.isNaN(quantile(0.5, [[0.1, 0], [Infinity, 0]])) && quantile(0.5, [[0.1, 4], [Infinity, 4]]) === 0.05, 'quantile edges');
+    check(between(t2.get('d/a'), t1.get('d/a'), 1).rate === 4, 'a counter reset counts from zero');
     const { fieldLine, fieldErrors } = await import(new URL('editor.js', web));
     const y = 'kind: Deployment\nspec:\n  replicaz: 3\n  template:\n    spec:\n      containers:\n      - image: nginx\n        name: web\n' +
       '      - name: side\n        imagez: busybox\n        ports:\n        - containerPort: 80\n      dnsPolicy: ClusterFirst\n';
@@ -804,6 +817,27 @@ export const tests = [
       check(ann === '60', `canary-weight is ${ann}`);
       await until('about 60% observed', async () => { const v = await share(); return v >= 50 && v <= 70; }, 30000);
       await shot('19-canary-60');
+      // this Ingress's request rate and p50/p99 latency over time, from the proxy's histogram
+      const num = async (id) => Number((/^([0-9.]+) /.exec(await page.getByTestId(id).innerText()) || [])[1]);
+      await until('a request rate and latencies charted', async () =>
+        (await page.getByTestId('ingress-rate').count()) && await num('ingress-rate') > 0 && await num('ingress-latency-1') > 0, 20000);
+      const [rate, p50, p99] = [await num('ingress-rate'), await num('ingress-latency-0'), await num('ingress-latency-1')];
+      check(p50 > 0 && p99 >= p50 && p99 < 10000, `latency p50 ${p50} ms, p99 ${p99} ms`);
+      // the canary's share of the client's requests, which wait for each other: a few to some hundreds a second
+      check(rate > 1 && rate < 5000, `rate ${rate} requests/s`);
+      const points = await page.getByRole('img', { name: /^Latency: p50 [0-9.]+ ms, p99 [0-9.]+ ms now$/ }).locator('circle').count();
+      check(points >= 4, `${points} latency points`);
+      await page.getByRole('heading', { name: 'Requests and latency' }).evaluate((el) => { el.scrollIntoView({ block: 'start' }); window.scrollBy(0, -60); });
+      await shot('19b-ingress-latency');
+      // the overview's Ingress card: the request rate between two of its refreshes, per Ingress
+      await open(page, cluster.base + '/ui/');
+      const total = page.getByTestId('ingress-total-rate');
+      await until('the overview\'s Ingress request rate', async () =>
+        (await total.count()) > 0 && Number((/^([0-9.]+) /.exec(await total.innerText()) || [])[1]) > 1, 30000);
+      const card = page.getByRole('img', { name: 'Requests per second by Ingress' });
+      check(/shop/.test(await card.innerHTML()), 'the Ingress card has no bar for shop');
+      await page.locator('#ov-ing').scrollIntoViewIfNeeded();
+      await shot('19c-overview-ingress-rate');
     } finally {
       traffic = false;
       await load;
