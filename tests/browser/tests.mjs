@@ -4,7 +4,8 @@
 import http from 'node:http';
 import os from 'node:os';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync, readdirSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { until, request } from './cluster.mjs';
 
@@ -205,6 +206,25 @@ export const tests = [
     check(hidden.status === 404, `a dot file gave ${hidden.status}`);
     const post = await request(cluster.base, 'POST', '/assets/app.css', { body: 'x', type: 'text/plain' });
     check(post.status === 405, `POST to a file gave ${post.status}`);
+  } },
+
+  { name: 'the console\'s size as served: our files and each library', async run({ cluster, perf }) {
+    // every file under assets/ fetched as a browser would, its bytes and what gzip would make of them
+    const files = ['/', ...readdirSync(join(cluster.webroot, 'assets'), { recursive: true })
+      .filter((f) => /\.(js|css)$/.test(f)).map((f) => `/assets/${f}`)];
+    const sizes = {};
+    for (const f of files) {
+      const r = await request(cluster.base, 'GET', f, { headers: { Accept: 'text/html' } });
+      check(r.status === 200, `${f}: ${r.status}`);
+      const raw = Buffer.from(typeof r.body === 'string' ? r.body : JSON.stringify(r.body));
+      sizes[f] = { bytes: r.bytes, gzip: gzipSync(raw, { level: 9 }).length };
+    }
+    const group = (re) => Object.entries(sizes).filter(([f]) => re.test(f))
+      .reduce((a, [, v]) => ({ files: a.files + 1, bytes: a.bytes + v.bytes, gzip: a.gzip + v.gzip }), { files: 0, bytes: 0, gzip: 0 });
+    perf.size = { own: group(/^\/$|^\/assets\/(js\/|app\.css)/), xterm: group(/vendor\/xterm\//), codemirror: group(/vendor\/codemirror\//),
+      x509: group(/vendor\/x509\//), all: group(/./) };
+    for (const lib of ['xterm', 'codemirror', 'x509']) check(perf.size[lib].files > 0, `${lib} is not served (scripts/deps.sh, then the build)`);
+    console.log(`  size: ${Object.entries(perf.size).map(([k, v]) => `${k} ${v.files} files ${Math.round(v.bytes / 1024)} KB (gzip ${Math.round(v.gzip / 1024)} KB)`).join('; ')}`);
   } },
 
   { name: 'sign in, bad token, sign out', async run({ page, cluster, shot }) {
