@@ -73,7 +73,7 @@ export function timeChart(samples, lines, { unit, title, digits = 1, testid = 'c
       'aria-label': `${title}: ${lines.map((ln) => `${ln.label} ${said(latest(ln))}`).join(', ')} now` },
     h('svg:line', { class: 'axis', x1: L, y1: H - 18, x2: W - 8, y2: H - 18 }),
     h('svg:text', { x: 0, y: 14 }, `${max.toFixed(max < 10 ? 1 : 0)} ${unit}`),
-    h('svg:text', { x: 0, y: H - 18 }, `0 ${unit}`),
+    h('svg:text', { x: 0, y: H - 18 }, '0'),
     h('svg:text', { x: L, y: H - 4 }, `${Math.round(span / 1000)} s ago`), h('svg:text', { x: W - 30, y: H - 4 }, 'now'),
     lines.map((ln) => [h('svg:path', { d: path(ln), style: `fill:none;stroke:${ln.colour};stroke-width:2` }),
       samples.filter((s) => Number.isFinite(ln.pick(s))).map((s) => h('svg:circle', { cx: x(s.t), cy: y(ln.pick(s)), r: 2.5, style: `fill:${ln.colour}` }))])),

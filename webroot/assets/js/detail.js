@@ -138,7 +138,7 @@ function yamlTab(r, o, panel) {
       } catch (e) { conflictOr(e); }
     };
     const conflictOr = (e) => {
-      const what = { 409: 'Conflict: ', 422: 'Invalid: ', 400: 'Rejected: ' }[e.code] || 'Failed: ';
+      const what = { 409: 'Conflict: ', 422: 'Invalid: ', 400: 'Rejected: ', 403: 'Forbidden: ' }[e.code] || 'Failed: ';
       clear(out, h('div', { class: 'error', role: 'alert' }, h('strong', {}, what), e.message));
       const marked = editor.showErrors(e.message);
       if (marked.length) out.append(h('p', { class: 'muted' }, `Marked in the editor: ${marked.map((x) => `line ${x.line} (${x.field})`).join(', ')}.`));
