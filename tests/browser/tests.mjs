@@ -383,6 +383,8 @@ export const tests = [
     // The schema check: an unknown field is refused by the strict dry run, in plain words, and marked on its line.
     const good = await editorText(page, L);
     await editorPut(page, L, good.replace(/^  replicas: /m, '  replicaz: '));
+    // live: a pause in typing has the server check the text and its verdict marked, before any Review
+    await page.locator('.cm-lintRange-error', { hasText: 'replicaz' }).waitFor({ timeout: 15000 });
     await page.getByRole('button', { name: 'Review changes (dry run)' }).click();
     await page.getByRole('alert').getByText('unknown field "spec.replicaz"').waitFor();
     const line = good.split('\n').findIndex((l) => l.startsWith('  replicas: ')) + 1;
@@ -390,10 +392,17 @@ export const tests = [
     await page.locator('.cm-lintRange-error', { hasText: 'replicaz' }).waitFor();
     await page.locator('.cm-lintRange-error').scrollIntoViewIfNeeded();
     await shot('06b-yaml-field-error');
+    // a YAML syntax error is marked by the parser in the editor, without the server
+    await editorPut(page, L, good.replace(/^spec:$/m, 'spec: [oops'));
+    await page.locator('.cm-lintRange-error').first().waitFor({ timeout: 15000 });
+    await page.locator('.cm-lint-marker-error').first().hover();
+    await page.getByText('YAML syntax error').first().waitFor();
+    await shot('06c-yaml-syntax-error');
     await editorPut(page, L, good);
     await page.getByRole('button', { name: 'Review changes (dry run)' }).click();
     await page.locator('.diff .add', { hasText: 'tier: frontend' }).waitFor();
-    check(await page.locator('.cm-lintRange-error').count() === 0, 'the error mark outlived a clean dry run');
+    await page.waitForTimeout(2000); // the live lint of the good text has run
+    check(await page.locator('.cm-lintRange-error').count() === 0, 'an error mark outlived a clean dry run');
     const before = await cluster.api('GET', `/apis/apps/v1/namespaces/${NS}/deployments/web`);
     check(!before.body.metadata.labels.tier, 'the dry run changed the object');
     await page.getByRole('button', { name: 'Apply' }).click();

@@ -117,12 +117,15 @@ function yamlTab(r, o, panel) {
     clear(panel, h('div', { class: 'actions' }, h('button', { class: 'btn', type: 'button', onclick: () => edit().catch((e) => showError(e, out)) }, 'Edit YAML')), yamlView(original));
   }
   async function edit() {
-    const editor = await yamlEditor(original, 'Object YAML');
+    const dryRun = (text) => api(`${path}?dryRun=All&fieldValidation=Strict`, { method: 'PUT', type: 'application/yaml', accept: 'application/yaml', body: text });
+    // the live check: what the strict dry run says of the fields (a conflict or a refusal is for Review to explain)
+    const check = (text) => dryRun(text).then(() => null, (e) => ([400, 422].includes(e.code) ? e.message : null));
+    const editor = await yamlEditor(original, 'Object YAML', { check });
     const review = async () => {
       clear(out);
       editor.showErrors('');
       try {
-        const dry = await api(`${path}?dryRun=All&fieldValidation=Strict`, { method: 'PUT', type: 'application/yaml', accept: 'application/yaml', body: editor.value });
+        const dry = await dryRun(editor.value);
         const d = diffView(original, dry);
         clear(out, h('h2', {}, `Dry run: ${d.changes} changed lines, as the server would store it`), d.el,
           h('div', { class: 'actions' }, h('button', { class: 'btn primary', type: 'button', disabled: !d.changes, onclick: apply }, 'Apply'),

@@ -2,7 +2,9 @@
 // (npm, locked; bundled into assets/vendor/codemirror/codemirror.js by
 // scripts/deps.sh) with YAML highlighting, line numbers, undo history,
 // search, bracket matching and folding, and the server's validation errors
-// (strict dry run: unknown fields, 422 causes) marked on the lines they name.
+// (strict dry run: unknown fields, 422 causes) marked on the lines they name,
+// both on "Review" and live: a pause in typing lints the text (YAML syntax
+// errors from the parser at once, then the caller's check, a server dry run).
 // Without the bundle (deps.sh not run) it falls back to a textarea over a
 // coloured copy of its text. Either way the editor's element carries
 // `value` like a form control.
@@ -94,10 +96,33 @@ function plainEditor(text, label) {
     mark(list) { clear(errors, list.map((x) => h('li', { class: 'error' }, `line ${x.line}: ${x.message}`))); } };
 }
 
-function codeMirrorEditor(cm, text, label) {
+// Server errors as line marks: [{ line, field, message }] for the fields
+// `message` names that are in `text`.
+const located = (text, message) => (message ? fieldErrors(message).map((x) => ({ ...x, line: fieldLine(text, x.field) })).filter((x) => x.line) : []);
+
+function codeMirrorEditor(cm, text, label, check) {
   const { EditorView, ViewPlugin, Decoration, MatchDecorator, EditorState, keymap, lineNumbers, highlightActiveLine, highlightActiveLineGutter, drawSelection,
-    defaultKeymap, history, historyKeymap, indentWithTab, syntaxHighlighting, HighlightStyle, indentOnInput,
-    bracketMatching, foldGutter, foldKeymap, searchKeymap, highlightSelectionMatches, lintGutter, setDiagnostics, yaml, tags } = cm;
+    defaultKeymap, history, historyKeymap, indentWithTab, syntaxHighlighting, syntaxTree, HighlightStyle, indentOnInput,
+    bracketMatching, foldGutter, foldKeymap, searchKeymap, highlightSelectionMatches, linter, lintGutter, setDiagnostics, yaml, tags } = cm;
+  const lineMark = (doc, line, message) => {
+    const l = doc.line(Math.min(Math.max(line, 1), doc.lines));
+    return { from: l.from, to: l.to, severity: 'error', message };
+  };
+  // the live lint: the parser's syntax errors, else what the check (the server's dry run) says of the fields
+  const live = linter(async (view) => {
+    const doc = view.state.doc, out = [];
+    // the first syntax error only: after it the parser's recovery flags much that is fine
+    syntaxTree(view.state).iterate({ enter: (n) => {
+      if (out.length) return false;
+      if (n.type.isError) out.push({ from: n.from, to: Math.min(Math.max(n.to, n.from + 1), doc.length), severity: 'error', message: 'YAML syntax error' });
+      return undefined;
+    } });
+    if (out.length || !check) return out;
+    const text = doc.toString();
+    const message = await check(text).catch(() => null);
+    if (view.state.doc.toString() !== text) return []; // edited meanwhile: the next pause lints again
+    return located(text, message).map((x) => lineMark(doc, x.line, `${x.field}: ${x.message}`));
+  }, { delay: 1000 });
   // the console's own colours (app.css classes, so both themes apply)
   const colours = HighlightStyle.define([
     { tag: [tags.propertyName, tags.definition(tags.propertyName)], class: 'yaml-key' },
@@ -116,7 +141,7 @@ function codeMirrorEditor(cm, text, label) {
     state: EditorState.create({ doc: text, extensions: [
       lineNumbers(), highlightActiveLineGutter(), foldGutter(), lintGutter(), history(), drawSelection(),
       indentOnInput(), bracketMatching(), highlightActiveLine(), highlightSelectionMatches(),
-      syntaxHighlighting(colours), literalMarks, yaml(), EditorState.tabSize.of(2),
+      syntaxHighlighting(colours), literalMarks, yaml(), live, EditorState.tabSize.of(2),
       keymap.of([...defaultKeymap, ...historyKeymap, ...searchKeymap, ...foldKeymap, indentWithTab]),
       EditorView.contentAttributes.of({ 'aria-label': label, 'aria-multiline': 'true', spellcheck: 'false', autocapitalize: 'off' }),
     ] }),
@@ -126,13 +151,7 @@ function codeMirrorEditor(cm, text, label) {
     el, view, focus: () => view.focus(),
     get value() { return view.state.doc.toString(); },
     set value(v) { view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: v } }); },
-    mark(list) {
-      const doc = view.state.doc;
-      view.dispatch(setDiagnostics(view.state, list.map((x) => {
-        const line = doc.line(Math.min(Math.max(x.line, 1), doc.lines));
-        return { from: line.from, to: line.to, severity: 'error', message: x.message };
-      })));
-    },
+    mark(list) { view.dispatch(setDiagnostics(view.state, list.map((x) => lineMark(view.state.doc, x.line, x.message)))); },
   };
   return ed;
 }
@@ -140,13 +159,15 @@ function codeMirrorEditor(cm, text, label) {
 // An editor holding `text`, its content labelled `label`: resolves with
 // { el, value (get/set), focus(), showErrors(message) }; showErrors marks
 // the lines of the fields a server error names (clears them when no message).
-export async function yamlEditor(text, label) {
+// check(text) -> Promise of an error message or null: the live lint's
+// verdict on the text after a pause in typing (CodeMirror only).
+export async function yamlEditor(text, label, { check } = {}) {
   let ed;
-  try { ed = codeMirrorEditor(await loadCodeMirror(), text, label); } catch { ed = plainEditor(text, label); }
+  try { ed = codeMirrorEditor(await loadCodeMirror(), text, label, check); } catch { ed = plainEditor(text, label); }
   ed.el.dataset.editor = ed.view ? 'codemirror' : 'plain';
   Object.defineProperty(ed.el, 'value', { get: () => ed.value, set: (v) => { ed.value = v; } });
   ed.showErrors = (message) => {
-    const list = message ? fieldErrors(message).map((x) => ({ ...x, line: fieldLine(ed.value, x.field) })).filter((x) => x.line) : [];
+    const list = located(ed.value, message);
     ed.mark(list.map((x) => ({ line: x.line, message: `${x.field}: ${x.message}` })));
     return list;
   };

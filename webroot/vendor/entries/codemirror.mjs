@@ -6,7 +6,7 @@
 export { EditorView, ViewPlugin, Decoration, MatchDecorator, keymap, lineNumbers, highlightActiveLine, highlightActiveLineGutter, drawSelection } from '@codemirror/view';
 export { EditorState } from '@codemirror/state';
 export { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirror/commands';
-export { syntaxHighlighting, defaultHighlightStyle, HighlightStyle, indentOnInput, bracketMatching, foldGutter, foldKeymap } from '@codemirror/language';
+export { syntaxHighlighting, syntaxTree, defaultHighlightStyle, HighlightStyle, indentOnInput, bracketMatching, foldGutter, foldKeymap } from '@codemirror/language';
 export { searchKeymap, highlightSelectionMatches } from '@codemirror/search';
 export { linter, lintGutter, setDiagnostics } from '@codemirror/lint';
 export { yaml } from '@codemirror/lang-yaml';
