@@ -383,6 +383,7 @@ export const tests = [
     // The schema check: an unknown field is refused by the strict dry run, in plain words, and marked on its line.
     const good = await editorText(page, L);
     await editorPut(page, L, good.replace(/^  replicas: /m, '  replicaz: '));
+    check(await page.getByRole('button', { name: 'Apply' }).count() === 0, 'the reviewed diff and its Apply outlived an edit');
     // live: a pause in typing has the server check the text and its verdict marked, before any Review
     await page.locator('.cm-lintRange-error', { hasText: 'replicaz' }).waitFor({ timeout: 15000 });
     await page.getByRole('button', { name: 'Review changes (dry run)' }).click();

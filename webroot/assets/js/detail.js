@@ -120,7 +120,8 @@ function yamlTab(r, o, panel) {
     const dryRun = (text) => api(`${path}?dryRun=All&fieldValidation=Strict`, { method: 'PUT', type: 'application/yaml', accept: 'application/yaml', body: text });
     // the live check: what the strict dry run says of the fields (a conflict or a refusal is for Review to explain)
     const check = (text) => dryRun(text).then(() => null, (e) => ([400, 422].includes(e.code) ? e.message : null));
-    const editor = await yamlEditor(original, 'Object YAML', { check });
+    // an edit makes a shown diff or error stale (Apply would send text nobody reviewed): it goes
+    const editor = await yamlEditor(original, 'Object YAML', { check, onChange: () => clear(out) });
     const review = async () => {
       clear(out);
       editor.showErrors('');
@@ -149,8 +150,8 @@ function yamlTab(r, o, panel) {
       if (e.code === 409) out.append(h('button', { class: 'btn', type: 'button', onclick: async () => {
         original = await api(path, { accept: 'application/yaml' });
         const d = diffView(editor.value, original);
-        clear(out, h('p', {}, 'The latest version differs from your edit as shown; it is now in the editor. Make your change again.'), d.el);
         editor.value = original;
+        clear(out, h('p', {}, 'The latest version differs from your edit as shown; it is now in the editor. Make your change again.'), d.el);
       } }, 'Load the latest version'));
     };
     clear(panel, h('div', { class: 'actions' }, h('button', { class: 'btn primary', type: 'button', onclick: review }, 'Review changes (dry run)'),

@@ -75,7 +75,7 @@ const loadCodeMirror = () => (loading ??= import('/assets/vendor/codemirror/code
 
 // The plain editor: a textarea over a coloured copy of its text (the
 // textarea's own text is transparent, its caret and selection are not).
-function plainEditor(text, label) {
+function plainEditor(text, label, onChange) {
   const area = h('textarea', { 'aria-label': label, spellcheck: 'false', wrap: 'off', autocapitalize: 'off' });
   const shade = h('pre', { 'aria-hidden': 'true' });
   const errors = h('ul', { class: 'field-errors' });
@@ -87,12 +87,12 @@ function plainEditor(text, label) {
     shade.scrollTop = area.scrollTop;
     shade.scrollLeft = area.scrollLeft;
   };
-  area.addEventListener('input', () => { if (!queued) { queued = true; requestAnimationFrame(paint); } });
+  area.addEventListener('input', () => { onChange(); if (!queued) { queued = true; requestAnimationFrame(paint); } });
   area.addEventListener('scroll', () => { shade.scrollTop = area.scrollTop; shade.scrollLeft = area.scrollLeft; });
   paint();
   const el = h('div', {}, h('div', { class: 'editor plain' }, shade, area), errors);
   return { el, focus: () => area.focus(), get value() { return area.value; },
-    set value(v) { area.value = v; paint(); },
+    set value(v) { area.value = v; paint(); onChange(); },
     mark(list) { clear(errors, list.map((x) => h('li', { class: 'error' }, `line ${x.line}: ${x.message}`))); } };
 }
 
@@ -100,7 +100,7 @@ function plainEditor(text, label) {
 // `message` names that are in `text`.
 const located = (text, message) => (message ? fieldErrors(message).map((x) => ({ ...x, line: fieldLine(text, x.field) })).filter((x) => x.line) : []);
 
-function codeMirrorEditor(cm, text, label, check) {
+function codeMirrorEditor(cm, text, label, check, onChange) {
   const { EditorView, ViewPlugin, Decoration, MatchDecorator, EditorState, keymap, lineNumbers, highlightActiveLine, highlightActiveLineGutter, drawSelection,
     defaultKeymap, history, historyKeymap, indentWithTab, syntaxHighlighting, syntaxTree, HighlightStyle, indentOnInput,
     bracketMatching, foldGutter, foldKeymap, searchKeymap, highlightSelectionMatches, linter, lintGutter, setDiagnostics, yaml, tags } = cm;
@@ -142,6 +142,7 @@ function codeMirrorEditor(cm, text, label, check) {
       lineNumbers(), highlightActiveLineGutter(), foldGutter(), lintGutter(), history(), drawSelection(),
       indentOnInput(), bracketMatching(), highlightActiveLine(), highlightSelectionMatches(),
       syntaxHighlighting(colours), literalMarks, yaml(), live, EditorState.tabSize.of(2),
+      EditorView.updateListener.of((u) => { if (u.docChanged) onChange(); }),
       keymap.of([...defaultKeymap, ...historyKeymap, ...searchKeymap, ...foldKeymap, indentWithTab]),
       EditorView.contentAttributes.of({ 'aria-label': label, 'aria-multiline': 'true', spellcheck: 'false', autocapitalize: 'off' }),
     ] }),
@@ -160,10 +161,11 @@ function codeMirrorEditor(cm, text, label, check) {
 // { el, value (get/set), focus(), showErrors(message) }; showErrors marks
 // the lines of the fields a server error names (clears them when no message).
 // check(text) -> Promise of an error message or null: the live lint's
-// verdict on the text after a pause in typing (CodeMirror only).
-export async function yamlEditor(text, label, { check } = {}) {
+// verdict on the text after a pause in typing (CodeMirror only); onChange()
+// is called whenever the text changes (typed or set).
+export async function yamlEditor(text, label, { check, onChange = () => {} } = {}) {
   let ed;
-  try { ed = codeMirrorEditor(await loadCodeMirror(), text, label, check); } catch { ed = plainEditor(text, label); }
+  try { ed = codeMirrorEditor(await loadCodeMirror(), text, label, check, onChange); } catch { ed = plainEditor(text, label, onChange); }
   ed.el.dataset.editor = ed.view ? 'codemirror' : 'plain';
   Object.defineProperty(ed.el, 'value', { get: () => ed.value, set: (v) => { ed.value = v; } });
   ed.showErrors = (message) => {
