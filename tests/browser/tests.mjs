@@ -784,6 +784,7 @@ export const tests = [
     await shot('21-tls-secret');
     // the Ingress: each entry's certificate and the hosts it covers
     await open(page, cluster.base + '/ui/object/networking.k8s.io/v1/ingresses/default/secure');
+    await page.locator('dl.summary').first().locator('.chip', { hasText: 'plain.example.com' }).waitFor(); // the summary's hosts
     const first = page.getByRole('region', { name: 'TLS entry 1' });
     await first.getByLabel('Certificate of shop-tls').waitFor();
     const row = (entry, host) => entry.getByRole('row').filter({ has: page.getByRole('cell', { name: host, exact: true }) });

@@ -30,6 +30,9 @@ function summary(r, o) {
       `${sp.replicas ?? 1} desired · ${s.replicas || 0} current · ${s.readyReplicas || 0} ready · ${s.availableReplicas || 0} available`)]);
   if (o.kind === 'Deployment') rows.push(['Strategy', (sp.strategy || {}).type || ''], ['Paused', sp.paused ? 'yes' : 'no'],
     ['Revision', (m.annotations || {})['deployment.kubernetes.io/revision'] || '']);
+  if (o.kind === 'Ingress') rows.push(['Class', sp.ingressClassName || (m.annotations || {})['kubernetes.io/ingress.class'] || '(default)'],
+    ['Hosts', [...new Set((sp.rules || []).map((x) => x.host || '*'))].map((x) => h('span', { class: 'chip' }, x))],
+    ['Address', ((s.loadBalancer || {}).ingress || []).map((x) => x.ip || x.hostname).join(', ') || '(none yet)']);
   if (o.kind === 'Node') rows.push(['Schedulable', sp.unschedulable ? h('span', { class: 'pill s-warn' }, 'cordoned') : 'yes'],
     ['Addresses', (s.addresses || []).map((a) => `${a.type} ${a.address}`).join(', ')],
     ['Capacity', Object.entries(s.capacity || {}).map(([k, v]) => h('span', { class: 'chip' }, `${k}=${v}`))]);
