@@ -140,6 +140,9 @@ export const tests = [
     check(diffLines('same', 'same').every(([op]) => op === ' '), 'diff of equal texts');
     const docs = splitDocuments('# c\n---\nkind: A\n---\n\n---\nkind: B\n');
     check(docs.length === 2 && docs[1] === 'kind: B', `documents: ${JSON.stringify(docs)}`);
+    const { documentStarts } = await import(new URL('yaml_docs.js', web));
+    const starts = documentStarts('# c\n---\nkind: A\n---\n\n---\n\n  \nkind: B\n').map((d) => d.line).join();
+    check(starts === '3,9', `document lines: ${starts}`);
     const r = routing('apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  labels:\n    name: not-this\n  name: web\n  namespace: "prod"\nspec: {}\n');
     check(r.apiVersion === 'apps/v1' && r.kind === 'Deployment' && r.name === 'web' && r.namespace === 'prod', `routing: ${JSON.stringify(r)}`);
     const f = routing('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: two, namespace: kube-public}\n');
@@ -476,6 +479,7 @@ export const tests = [
     await page.getByText('ConfigMap one created').waitFor();
     await page.getByText('ConfigMap two created').waitFor();
     await page.locator('li.error', { hasText: 'Bad_Name' }).waitFor();
+    await page.locator('.cm-lintRange-error', { hasText: 'name: Bad_Name' }).waitFor(); // marked on its line in the stream
     await shot('10-create-yaml');
     check((await cluster.api('GET', '/api/v1/namespaces/kube-public/configmaps/two')).status === 200, 'two is not in kube-public');
   } },

@@ -98,7 +98,7 @@ function plainEditor(text, label, onChange) {
 
 // Server errors as line marks: [{ line, field, message }] for the fields
 // `message` names that are in `text`.
-const located = (text, message) => (message ? fieldErrors(message).map((x) => ({ ...x, line: fieldLine(text, x.field) })).filter((x) => x.line) : []);
+export const fieldMarks = (text, message) => (message ? fieldErrors(message).map((x) => ({ ...x, line: fieldLine(text, x.field) })).filter((x) => x.line) : []);
 
 function codeMirrorEditor(cm, text, label, check, onChange) {
   const { EditorView, ViewPlugin, Decoration, MatchDecorator, EditorState, keymap, lineNumbers, highlightActiveLine, highlightActiveLineGutter, drawSelection,
@@ -108,6 +108,8 @@ function codeMirrorEditor(cm, text, label, check, onChange) {
     const l = doc.line(Math.min(Math.max(line, 1), doc.lines));
     return { from: l.from, to: l.to, severity: 'error', message };
   };
+  // marks given by mark() hold until the text changes: a lint running later keeps them
+  let marked = { text: null, list: [] };
   // the live lint: the parser's syntax errors, else what the check (the server's dry run) says of the fields
   const live = linter(async (view) => {
     const doc = view.state.doc, out = [];
@@ -117,11 +119,12 @@ function codeMirrorEditor(cm, text, label, check, onChange) {
       if (n.type.isError) out.push({ from: n.from, to: Math.min(Math.max(n.to, n.from + 1), doc.length), severity: 'error', message: 'YAML syntax error' });
       return undefined;
     } });
-    if (out.length || !check) return out;
     const text = doc.toString();
+    if (marked.text === text) return [...out, ...marked.list];
+    if (out.length || !check) return out;
     const message = await check(text).catch(() => null);
     if (view.state.doc.toString() !== text) return []; // edited meanwhile: the next pause lints again
-    return located(text, message).map((x) => lineMark(doc, x.line, `${x.field}: ${x.message}`));
+    return fieldMarks(text, message).map((x) => lineMark(doc, x.line, `${x.field}: ${x.message}`));
   }, { delay: 1000 });
   // the console's own colours (app.css classes, so both themes apply)
   const colours = HighlightStyle.define([
@@ -152,14 +155,18 @@ function codeMirrorEditor(cm, text, label, check, onChange) {
     el, view, focus: () => view.focus(),
     get value() { return view.state.doc.toString(); },
     set value(v) { view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: v } }); },
-    mark(list) { view.dispatch(setDiagnostics(view.state, list.map((x) => lineMark(view.state.doc, x.line, x.message)))); },
+    mark(list) {
+      marked = { text: view.state.doc.toString(), list: list.map((x) => lineMark(view.state.doc, x.line, x.message)) };
+      view.dispatch(setDiagnostics(view.state, marked.list));
+    },
   };
   return ed;
 }
 
 // An editor holding `text`, its content labelled `label`: resolves with
-// { el, value (get/set), focus(), showErrors(message) }; showErrors marks
-// the lines of the fields a server error names (clears them when no message).
+// { el, value (get/set), focus(), showErrors(message), mark(list) }; showErrors
+// marks the lines of the fields a server error names (clears them when no
+// message), mark([{ line, message }]) marks lines given.
 // check(text) -> Promise of an error message or null: the live lint's
 // verdict on the text after a pause in typing (CodeMirror only); onChange()
 // is called whenever the text changes (typed or set).
@@ -169,7 +176,7 @@ export async function yamlEditor(text, label, { check, onChange = () => {} } = {
   ed.el.dataset.editor = ed.view ? 'codemirror' : 'plain';
   Object.defineProperty(ed.el, 'value', { get: () => ed.value, set: (v) => { ed.value = v; } });
   ed.showErrors = (message) => {
-    const list = located(ed.value, message);
+    const list = fieldMarks(ed.value, message);
     ed.mark(list.map((x) => ({ line: x.line, message: `${x.field}: ${x.message}` })));
     return list;
   };
