@@ -90,25 +90,36 @@ if [ ! -f "$CACHE/k8s-api/.complete-v2" ]; then
   echo "deps: Kubernetes API schema and protobuf definitions in $CACHE/k8s-api"
 fi
 
-# The console's front-end libraries (xterm.js), locked by
-# webroot/vendor/package-lock.json, installed into the cache; the build copies
-# the files the console loads into bin/webroot/assets/vendor/.
+# The console's front-end libraries, locked by webroot/vendor/package-lock.json
+# and installed into the cache: xterm.js as published; CodeMirror 6 and the
+# X.509 parser are ES modules in many files, so the locked esbuild bundles
+# each (webroot/vendor/entries/*.mjs, what the console imports) into one file
+# in dist/. The build copies the files the console loads into
+# bin/webroot/assets/vendor/. Redone when the lock or an entry changes.
 vendor_src="$(dirname "$0")/../webroot/vendor"
-vendor_dir="$CACHE/webroot-vendor"
+# (a directory of its own since the bundles came: a tree with the older lock
+# keeps its own copy in webroot-vendor instead of reinstalling over this one)
+vendor_dir="$CACHE/webroot-vendor-bundled"
+vendor_inputs() { (cd "$1" && sha256sum package-lock.json entries/*.mjs 2>/dev/null); }
 if [ -f "$vendor_src/package-lock.json" ] &&
-   { ! cmp -s "$vendor_src/package-lock.json" "$vendor_dir/package-lock.json" ||
-     [ ! -f "$vendor_dir/node_modules/@xterm/xterm/lib/xterm.js" ]; }; then
+   { [ "$(vendor_inputs "$vendor_src")" != "$(cat "$vendor_dir/.inputs" 2>/dev/null)" ] ||
+     [ ! -f "$vendor_dir/node_modules/@xterm/xterm/lib/xterm.js" ] || [ ! -f "$vendor_dir/dist/codemirror.js" ]; }; then
   # installed beside the cache and moved in whole: a build reading the old one never sees it half-made
   tmp=$(mktemp -d "$CACHE/webroot-vendor.XXXX")
-  cp "$vendor_src/package.json" "$vendor_src/package-lock.json" "$tmp/"
-  if (cd "$tmp" && npm ci --no-audit --no-fund --loglevel=error >/dev/null); then
+  cp -r "$vendor_src/package.json" "$vendor_src/package-lock.json" "$vendor_src/entries" "$tmp/"
+  if (cd "$tmp" && npm ci --no-audit --no-fund --loglevel=error >/dev/null &&
+      for entry in entries/*.mjs; do
+        node_modules/.bin/esbuild "$entry" --bundle --format=esm --minify --legal-comments=eof --target=es2020 \
+          --log-level=warning --outfile="dist/$(basename "$entry" .mjs).js" || exit 1
+      done); then
+    vendor_inputs "$tmp" > "$tmp/.inputs"
     rm -rf "$vendor_dir.old"
     [ -d "$vendor_dir" ] && mv "$vendor_dir" "$vendor_dir.old"
     mv "$tmp" "$vendor_dir" && rm -rf "$vendor_dir.old"
     echo "deps: console libraries in $vendor_dir"
   else
     rm -rf "$tmp"
-    echo "deps: npm could not install the console's libraries: its exec terminal is off" >&2
+    echo "deps: npm could not install or bundle the console's libraries: its exec terminal, YAML editor and certificate view are off" >&2
   fi
 fi
 

@@ -205,6 +205,11 @@ static route_backend *new_backend(compiler *c, const char *name) {
   return b;
 }
 
+/* The Service name an HTTPIngressPath's backend names ("" for none): a metrics label. */
+static const char *service_name(const json_t *path) {
+  return sdef(jstr(json_object_get(json_object_get(path, "backend"), "service"), "name", NULL));
+}
+
 /* The backend an IngressBackend names, or NULL (503) with a warning. */
 static route_backend *resolve_backend(compiler *c, const json_t *ing, const json_t *ib) {
   const json_t *svcref = json_object_get(ib, "service");
@@ -394,7 +399,8 @@ static void add_path(compiler *c, host_builder *hb, const json_t *ing, const jso
   rp->backend = resolve_backend(c, ing, json_object_get(p, "backend"));
   rp->opts = o;
   if (o->rewrite_target || ann_true(ing, "use-regex")) hb->regex = true;
-  rp->stats = ingress_metrics_series(o->ingress, hb->h.name, path, rp->backend ? rp->backend->name : "", false);
+  rp->stats = ingress_metrics_series(o->ingress, hb->h.name, path, rp->backend ? rp->backend->name : "", service_name(p),
+                                     false);
 }
 
 /* qsort, which may not be handed the NULL of an empty array. */
@@ -474,7 +480,7 @@ static void attach_canaries(compiler *c, const json_t *ing) {
       char key[300];
       snprintf(key, sizeof key, "%s/%s", sdef(meta(ing, "namespace")), sdef(meta(ing, "name")));
       rp->canary->stats = ingress_metrics_series(key, hb->h.name, rp->path,
-                                                 rp->canary->backend ? rp->canary->backend->name : "", true);
+                                                 rp->canary->backend ? rp->canary->backend->name : "", service_name(p), true);
     }
     if (created) { /* a canary alone creates no server */
       free(hb->h.name);

@@ -126,5 +126,5 @@ export async function startCluster({ bin, webroot, logDir }) {
     await sleep(downMs);
     await startServer('server-restarted.log');
   }
-  return { base, port, ingressPort, token, data, api, stop, restartServer, realNode: REAL_NODE };
+  return { base, port, ingressPort, token, data, webroot, api, stop, restartServer, realNode: REAL_NODE };
 }

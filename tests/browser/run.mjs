@@ -33,6 +33,9 @@ try {
     ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 },
   });
   browser = ctx;
+  // a CSP refusal is reported with where it came from (Chromium's own message does not say)
+  await ctx.addInitScript(() => document.addEventListener('securitypolicyviolation', (e) =>
+    console.error(`CSP refused (${e.violatedDirective}) ${e.blockedURI} at ${e.sourceFile}:${e.lineNumber}:${e.columnNumber} ${e.sample}`)));
   for (const t of tests) {
     if (!filter.test(t.name)) continue;
     if (t.pending) { skipped++; console.log(`skip ${t.name}: ${t.pending}`); continue; }

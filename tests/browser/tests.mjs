@@ -3,6 +3,10 @@
 // and the cluster.
 import http from 'node:http';
 import os from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync, readdirSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { join } from 'node:path';
 import { until, request } from './cluster.mjs';
 
 const NS = 'default';
@@ -41,6 +45,24 @@ function deployment(name, replicas, image = 'nginx:1.19') {
 
 function check(cond, msg) { if (!cond) throw new Error(msg); }
 
+// The YAML editor labelled `label` (CodeMirror, editor.js): its text, and
+// new text put in as a user pastes it (select all, then a paste event with
+// the text on its clipboard, which CodeMirror handles as a paste; Chromium's
+// own contenteditable insertion would write style attributes, which the CSP refuses).
+const editorText = (page, label) => page.getByLabel(label).evaluate((n) => n.closest('[data-editor]').value);
+async function editorPut(page, label, text) {
+  const content = page.getByLabel(label);
+  await content.click();
+  await page.keyboard.press('Control+a');
+  await content.evaluate((n, t) => {
+    const data = new DataTransfer();
+    data.setData('text/plain', t);
+    n.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+  }, text);
+  const now = await editorText(page, label);
+  check(now === text, `the editor holds ${JSON.stringify(now.slice(0, 80))}... after the paste`);
+}
+
 // A speed target: enforced when the machine is quiet (1-minute load at most
 // the core count, as in a plain run of tests/browser/run.sh); under the
 // suite's own parallel stages or other work the figure is measured and
@@ -52,6 +74,29 @@ function timing(perf, cond, msg) {
   console.log(`  note: ${msg} (not checked at load ${load.toFixed(1)} on ${cores} cores)`);
   perf.timingMisses = [...(perf.timingMisses || []), { msg, load: +load.toFixed(1) }];
 }
+
+// A self-signed certificate made with openssl (`openssl ca -selfsign`, the
+// one tool of OpenSSL 3.0 that takes both dates, so an expired one can be
+// made): { crt, key } as PEM, valid from `fromDays` to `toDays` around now.
+function certificate(cn, dnsNames, fromDays, toDays) {
+  const dir = mkdtempSync(join(os.tmpdir(), 'ckube-cert-'));
+  const at = (days) => new Date(Date.now() + days * 86400000).toISOString().replace(/[-:T]/g, '').slice(0, 14) + 'Z';
+  try {
+    writeFileSync(join(dir, 'ca.cnf'), '[ca]\ndefault_ca=d\n[d]\ndatabase=index.txt\nnew_certs_dir=.\nserial=serial\ndefault_md=sha256\n' +
+      'policy=p\ncopy_extensions=copy\n[p]\norganizationName=optional\ncommonName=supplied\n');
+    writeFileSync(join(dir, 'index.txt'), '');
+    writeFileSync(join(dir, 'serial'), '01\n');
+    const run = (args) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    run(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'k.pem', '-out', 'r.csr',
+      '-subj', `/O=ckube tests/CN=${cn}`, '-addext', `subjectAltName=${dnsNames.map((n) => `DNS:${n}`).join(',')}`]);
+    run(['ca', '-batch', '-config', 'ca.cnf', '-selfsign', '-keyfile', 'k.pem', '-in', 'r.csr', '-out', 'c.pem', '-notext',
+      '-startdate', at(fromDays), '-enddate', at(toDays)]);
+    return { crt: readFileSync(join(dir, 'c.pem'), 'utf8'), key: readFileSync(join(dir, 'k.pem'), 'utf8') };
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+}
+
+const tlsSecret = (name, { crt, key }) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name }, type: 'kubernetes.io/tls',
+  data: { 'tls.crt': Buffer.from(crt).toString('base64'), 'tls.key': Buffer.from(key).toString('base64') } });
 
 const keepAlive = new http.Agent({ keepAlive: true, maxSockets: 4 });
 
@@ -85,7 +130,7 @@ async function settled(cluster, name) {
 }
 
 export const tests = [
-  { name: 'pure helpers: line diff, YAML documents and routing, YAML Status', async run() {
+  { name: 'pure helpers: line diff, YAML documents and routing, YAML Status, error fields to lines, certificate names and expiry, Ingress rate and quantiles', async run() {
     const web = new URL('../../webroot/assets/js/', import.meta.url);
     const { diffLines } = await import(new URL('diff.js', web));
     const { splitDocuments, routing } = await import(new URL('yaml_docs.js', web));
@@ -95,6 +140,9 @@ export const tests = [
     check(diffLines('same', 'same').every(([op]) => op === ' '), 'diff of equal texts');
     const docs = splitDocuments('# c\n---\nkind: A\n---\n\n---\nkind: B\n');
     check(docs.length === 2 && docs[1] === 'kind: B', `documents: ${JSON.stringify(docs)}`);
+    const { documentStarts } = await import(new URL('yaml_docs.js', web));
+    const starts = documentStarts('# c\n---\nkind: A\n---\n\n---\n\n  \nkind: B\n').map((d) => d.line).join();
+    check(starts === '3,9', `document lines: ${starts}`);
     const r = routing('apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  labels:\n    name: not-this\n  name: web\n  namespace: "prod"\nspec: {}\n');
     check(r.apiVersion === 'apps/v1' && r.kind === 'Deployment' && r.name === 'web' && r.namespace === 'prod', `routing: ${JSON.stringify(r)}`);
     const f = routing('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: two, namespace: kube-public}\n');
@@ -104,6 +152,38 @@ export const tests = [
     check(st.reason === 'Conflict' && st.message === "it's modified", `status: ${JSON.stringify(st)}`);
     const long = statusFromYaml("code: 409\nkind: Status\nmessage: 'Operation cannot be fulfilled: the object has been\n  modified; please try again'\nreason: Conflict\n");
     check(long.message === 'Operation cannot be fulfilled: the object has been modified; please try again', `folded: ${JSON.stringify(long)}`);
+    const { covers, expiry, pemCertificates } = await import(new URL('certs.js', web));
+    const names = ['shop.example.com', '*.api.example.com'];
+    const cov = ['shop.example.com', 'SHOP.example.com.', 'v1.api.example.com', 'api.example.com', 'a.b.api.example.com', 'example.com']
+      .map((x) => covers(names, x));
+    check(cov.join() === 'true,true,true,false,false,false', `covers: ${cov}`);
+    const day = 86400000, now = Date.UTC(2026, 0, 31);
+    const ex = [[-10, -1], [-10, 29], [-10, 31], [1, 40]].map(([a, b]) => expiry({ notBefore: now + a * day, notAfter: now + b * day }, now).cls);
+    check(ex.join() === 's-bad,s-warn,s-ok,s-bad', `expiry classes: ${ex}`);
+    const two = pemCertificates('-----BEGIN CERTIFICATE-----\nMAMCAQE=\n-----END CERTIFICATE-----\njunk\n-----BEGIN CERTIFICATE-----\nAAE=\n-----END CERTIFICATE-----\n');
+    check(two.length === 2 && two[0].length === 5 && two[1].join() === '0,1', `PEM blocks: ${two.map((x) => x.join('.'))}`);
+    const { parseHistograms, quantile, between } = await import(new URL('ingress_stats.js', web));
+    const series = (ing, svc, counts, sum) => [0.01, 0.1, 1, '+Inf'].map((le, i) =>
+      `nginx_ingress_controller_request_duration_seconds_bucket{namespace="d",ingress="${ing}",service="${svc}",host="h",path="/",canary="",le="${le}"} ${counts[i]}`)
+      .concat(`nginx_ingress_controller_request_duration_seconds_sum{namespace="d",ingress="${ing}",service="${svc}",host="h",path="/",canary=""} ${sum}`,
+        `nginx_ingress_controller_request_duration_seconds_count{namespace="d",ingress="${ing}",service="${svc}",host="h",path="/",canary=""} ${counts[3]}`);
+    const t1 = parseHistograms([...series('a', 'x', [1, 2, 2, 2], 0.1), ...series('a', 'y', [1, 1, 1, 2], 2), ...series('b', 'x', [5, 5, 5, 5], 0)].join('\n'));
+    const t2 = parseHistograms([...series('a', 'x', [11, 42, 92, 102], 20), ...series('a', 'y', [1, 1, 1, 2], 2), ...series('b', 'x', [5, 5, 5, 5], 0)].join('\n'));
+    check(t1.get('d/a').count === 4 && t1.get('d/a').buckets.get(0.1) === 3 && t1.get('d/b').count === 5, `histograms: ${JSON.stringify([...t1.get('d/a').buckets])}`);
+    const win = between(t1.get('d/a'), t2.get('d/a'), 10);
+    // 100 new requests: 10 under 10 ms, 30 to 100 ms, 50 to 1 s, 10 above: p50 is 100 ms + 10/50 of 900 ms, p99 the largest bound
+    check(win.rate === 10 && Math.abs(win.p50 - 0.28) < 1e-9 && win.p99 === 1 && Math.abs(win.mean - 0.199) < 1e-9, `stats: ${JSON.stringify(win)}`);
+    check(Number.isNaN(quantile(0.5, [[0.1, 0], [Infinity, 0]])) && quantile(0.5, [[0.1, 4], [Infinity, 4]]) === 0.05, 'quantile edges');
+    check(between(t2.get('d/a'), t1.get('d/a'), 1).rate === 4, 'a counter reset counts from zero');
+    const { fieldLine, fieldErrors } = await import(new URL('editor.js', web));
+    const y = 'kind: Deployment\nspec:\n  replicaz: 3\n  template:\n    spec:\n      containers:\n      - image: nginx\n        name: web\n' +
+      '      - name: side\n        imagez: busybox\n        ports:\n        - containerPort: 80\n      dnsPolicy: ClusterFirst\n';
+    const lines = ['spec.replicaz', 'spec.template.spec.containers[1].imagez', 'spec.template.spec.containers[0].name',
+      'spec.template.spec.dnsPolicy', 'spec.template.spec.containers[1].ports[0].containerPort', 'spec.selector', 'status'].map((f) => fieldLine(y, f));
+    check(lines.join() === '3,10,8,13,12,2,0', `field lines: ${lines}`);
+    const fe = fieldErrors('Deployment.apps "web" is invalid: [spec.replicas: Invalid value: -1: must be greater than or equal to 0, spec.selector: Required value]; unknown field "spec.x"');
+    check(JSON.stringify(fe.map((x) => [x.field, x.message])) === JSON.stringify([['spec.x', 'unknown field'],
+      ['spec.replicas', 'Invalid value: -1: must be greater than or equal to 0'], ['spec.selector', 'Required value']]), `field errors: ${JSON.stringify(fe)}`);
   } },
 
   { name: 'static files are open, the API is not, with CSP and ETag', async run({ cluster }) {
@@ -129,6 +209,25 @@ export const tests = [
     check(hidden.status === 404, `a dot file gave ${hidden.status}`);
     const post = await request(cluster.base, 'POST', '/assets/app.css', { body: 'x', type: 'text/plain' });
     check(post.status === 405, `POST to a file gave ${post.status}`);
+  } },
+
+  { name: 'the console\'s size as served: our files and each library', async run({ cluster, perf }) {
+    // every file under assets/ fetched as a browser would, its bytes and what gzip would make of them
+    const files = ['/', ...readdirSync(join(cluster.webroot, 'assets'), { recursive: true })
+      .filter((f) => /\.(js|css)$/.test(f)).map((f) => `/assets/${f}`)];
+    const sizes = {};
+    for (const f of files) {
+      const r = await request(cluster.base, 'GET', f, { headers: { Accept: 'text/html' } });
+      check(r.status === 200, `${f}: ${r.status}`);
+      const raw = Buffer.from(typeof r.body === 'string' ? r.body : JSON.stringify(r.body));
+      sizes[f] = { bytes: r.bytes, gzip: gzipSync(raw, { level: 9 }).length };
+    }
+    const group = (re) => Object.entries(sizes).filter(([f]) => re.test(f))
+      .reduce((a, [, v]) => ({ files: a.files + 1, bytes: a.bytes + v.bytes, gzip: a.gzip + v.gzip }), { files: 0, bytes: 0, gzip: 0 });
+    perf.size = { own: group(/^\/$|^\/assets\/(js\/|app\.css)/), xterm: group(/vendor\/xterm\//), codemirror: group(/vendor\/codemirror\//),
+      x509: group(/vendor\/x509\//), all: group(/./) };
+    for (const lib of ['xterm', 'codemirror', 'x509']) check(perf.size[lib].files > 0, `${lib} is not served (scripts/deps.sh, then the build)`);
+    console.log(`  size: ${Object.entries(perf.size).map(([k, v]) => `${k} ${v.files} files ${Math.round(v.bytes / 1024)} KB (gzip ${Math.round(v.gzip / 1024)} KB)`).join('; ')}`);
   } },
 
   { name: 'sign in, bad token, sign out', async run({ page, cluster, shot }) {
@@ -260,23 +359,54 @@ export const tests = [
     await signedIn(page, cluster, '/ui/object/apps/v1/deployments/default/web');
     await page.getByRole('tab', { name: 'YAML' }).click();
     await page.getByRole('button', { name: 'Edit YAML' }).click();
-    const area = page.getByLabel('Object YAML');
-    const text = await area.inputValue();
+    const L = 'Object YAML';
+    check(await page.locator('[data-editor]').getAttribute('data-editor') === 'codemirror', 'the YAML editor is not CodeMirror (scripts/deps.sh bundles it)');
+    const text = await editorText(page, L);
     check(/^kind: Deployment$/m.test(text), 'the editor has no YAML');
-    await area.fill(text.replace(/^(  labels:\n)/m, '$1    tier: frontend\n'));
+    // YAML highlighting: keys and literals coloured by the YAML mode
+    await page.locator('.cm-content .yaml-key', { hasText: 'apiVersion' }).first().waitFor();
+    check(await page.locator('.cm-content .yaml-literal').count() > 0, 'no literal is highlighted');
+    // a key typed in the editor: the cursor to the first label's line (after its indentation), the text, Enter (auto-indented)
+    const labelsLine = text.split('\n').findIndex((l) => l === '  labels:') + 1;
+    check(labelsLine > 0, 'no metadata.labels line');
+    await page.getByLabel(L).click();
+    await page.keyboard.press('Control+Home');
+    for (let i = 0; i < labelsLine; i++) await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('End');
+    await page.keyboard.press('Home');
+    await page.keyboard.type('tier: frontend');
+    await page.keyboard.press('Enter');
+    const typed = await editorText(page, L);
+    check(typed === text.replace(/^(  labels:\n)/m, '$1    tier: frontend\n'), `typing gave: ${typed.split('\n').slice(labelsLine - 1, labelsLine + 3).join(' / ')}`);
     await page.getByRole('button', { name: 'Review changes (dry run)' }).click();
     await page.locator('.diff .add', { hasText: 'tier: frontend' }).waitFor();
     await shot('07-yaml-dry-run-diff');
-    await area.evaluate((el) => { el.focus(); el.setSelectionRange(el.value.indexOf('tier'), el.value.indexOf('tier') + 4); el.scrollTop = 0; });
+    await page.getByLabel(L).evaluate((n) => { n.closest('.cm-scroller').scrollTo(0, 0); window.scrollTo(0, 0); });
     await shot('06-yaml-editor');
-    // The schema check: an unknown field is refused by the strict dry run, in plain words.
-    const good = await area.inputValue();
-    await area.fill(good.replace(/^  replicas: /m, '  replicaz: '));
+    // The schema check: an unknown field is refused by the strict dry run, in plain words, and marked on its line.
+    const good = await editorText(page, L);
+    await editorPut(page, L, good.replace(/^  replicas: /m, '  replicaz: '));
+    check(await page.getByRole('button', { name: 'Apply' }).count() === 0, 'the reviewed diff and its Apply outlived an edit');
+    // live: a pause in typing has the server check the text and its verdict marked, before any Review
+    await page.locator('.cm-lintRange-error', { hasText: 'replicaz' }).waitFor({ timeout: 15000 });
     await page.getByRole('button', { name: 'Review changes (dry run)' }).click();
     await page.getByRole('alert').getByText('unknown field "spec.replicaz"').waitFor();
-    await area.fill(good);
+    const line = good.split('\n').findIndex((l) => l.startsWith('  replicas: ')) + 1;
+    await page.getByText(`Marked in the editor: line ${line} (spec.replicaz)`).waitFor();
+    await page.locator('.cm-lintRange-error', { hasText: 'replicaz' }).waitFor();
+    await page.locator('.cm-lintRange-error').scrollIntoViewIfNeeded();
+    await shot('06b-yaml-field-error');
+    // a YAML syntax error is marked by the parser in the editor, without the server
+    await editorPut(page, L, good.replace(/^spec:$/m, 'spec: [oops'));
+    await page.locator('.cm-lintRange-error').first().waitFor({ timeout: 15000 });
+    await page.locator('.cm-lint-marker-error').first().hover();
+    await page.getByText('YAML syntax error').first().waitFor();
+    await shot('06c-yaml-syntax-error');
+    await editorPut(page, L, good);
     await page.getByRole('button', { name: 'Review changes (dry run)' }).click();
     await page.locator('.diff .add', { hasText: 'tier: frontend' }).waitFor();
+    await page.waitForTimeout(2000); // the live lint of the good text has run
+    check(await page.locator('.cm-lintRange-error').count() === 0, 'an error mark outlived a clean dry run');
     const before = await cluster.api('GET', `/apis/apps/v1/namespaces/${NS}/deployments/web`);
     check(!before.body.metadata.labels.tier, 'the dry run changed the object');
     await page.getByRole('button', { name: 'Apply' }).click();
@@ -285,16 +415,16 @@ export const tests = [
     check(after.body.metadata.labels.tier === 'frontend', 'apply did not set the label');
     // Conflict: the object changes on the server while the editor holds the old version.
     await page.getByRole('button', { name: 'Edit YAML' }).click();
-    const held = await area.inputValue();
+    const held = await editorText(page, L);
     const p = await cluster.api('PATCH', `/apis/apps/v1/namespaces/${NS}/deployments/web`, { metadata: { labels: { other: 'change' } } }, 'application/merge-patch+json');
     check(p.status === 200, `patch: ${p.status}`);
-    await area.fill(held.replace('tier: frontend', 'tier: backend'));
+    await editorPut(page, L, held.replace('tier: frontend', 'tier: backend'));
     await page.getByRole('button', { name: 'Review changes (dry run)' }).click();
     await page.getByRole('alert').getByText('Conflict:').waitFor();
     await page.getByText('the object has been modified; please apply your changes to the latest version and try again. Someone changed the object after you loaded it').waitFor();
     await shot('08-yaml-conflict');
     await page.getByRole('button', { name: 'Load the latest version' }).click();
-    await until('the latest version in the editor', async () => (await area.inputValue()).includes('other: change'), 10000);
+    await until('the latest version in the editor', async () => (await editorText(page, L)).includes('other: change'), 10000);
   } },
 
   { name: 'rollback a deployment to an earlier revision', async run({ page, cluster, shot }) {
@@ -341,7 +471,7 @@ export const tests = [
 
   { name: 'create from multi-document YAML', async run({ page, cluster, shot }) {
     await signedIn(page, cluster, '/ui/create');
-    await page.getByLabel('YAML to create').fill('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: one\ndata: {a: "1"}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: two, namespace: kube-public}\ndata: {b: "2"}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Bad_Name\n');
+    await editorPut(page, 'YAML to create', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: one\ndata: {a: "1"}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: two, namespace: kube-public}\ndata: {b: "2"}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Bad_Name\n');
     await page.getByRole('button', { name: 'Dry run' }).click();
     await page.getByText('ConfigMap one: valid').waitFor();
     check((await cluster.api('GET', `/api/v1/namespaces/${NS}/configmaps/one`)).status === 404, 'the dry run created the object');
@@ -349,6 +479,7 @@ export const tests = [
     await page.getByText('ConfigMap one created').waitFor();
     await page.getByText('ConfigMap two created').waitFor();
     await page.locator('li.error', { hasText: 'Bad_Name' }).waitFor();
+    await page.locator('.cm-lintRange-error', { hasText: 'name: Bad_Name' }).waitFor(); // marked on its line in the stream
     await shot('10-create-yaml');
     check((await cluster.api('GET', '/api/v1/namespaces/kube-public/configmaps/two')).status === 200, 'two is not in kube-public');
   } },
@@ -503,7 +634,7 @@ export const tests = [
       const page = await b.context.newPage();
       await page.addInitScript((t) => sessionStorage.setItem('ckube.token', t), cluster.token);
       const pages = [['/ui/sign-in', 'h1'], ['/ui/', '.node'], ['/ui/list/apps/v1/deployments', '.row'],
-        ['/ui/object/apps/v1/deployments/default/web', 'dl.summary'], ['/ui/create', 'textarea']];
+        ['/ui/object/apps/v1/deployments/default/web', 'dl.summary'], ['/ui/create', '[data-editor]']];
       for (const theme of ['light', 'dark']) {
         for (const [path, ready] of pages) {
           await open(page, cluster.base + path);
@@ -634,6 +765,45 @@ export const tests = [
     await page.getByText(/The session ended/).waitFor({ timeout: 15000 });
   } },
 
+  { name: 'TLS certificates: a Secret\'s subject, SANs, issuer and expiry; what an Ingress\'s certificates cover', async run({ page, cluster, shot }) {
+    const soon = certificate('shop.example.com', ['shop.example.com', '*.api.example.com'], -1, 20);
+    const old = certificate('old.example.com', ['old.example.com'], -60, -3);
+    for (const [name, c] of [['shop-tls', soon], ['old-tls', old]])
+      check((await cluster.api('POST', `/api/v1/namespaces/${NS}/secrets`, tlsSecret(name, c))).status === 201, `secret ${name}`);
+    const ing = { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'secure' }, spec: {
+      tls: [{ hosts: ['shop.example.com', 'v1.api.example.com', 'other.example.com'], secretName: 'shop-tls' },
+        { hosts: ['old.example.com'], secretName: 'old-tls' }, { hosts: ['lost.example.com'], secretName: 'no-such-secret' }],
+      rules: ['shop.example.com', 'v1.api.example.com', 'old.example.com', 'plain.example.com'].map((host) => ({ host, http: { paths: [
+        { path: '/', pathType: 'Prefix', backend: { service: { name: 'shop', port: { number: 80 } } } }] } })) } };
+    check((await cluster.api('POST', '/apis/networking.k8s.io/v1/namespaces/default/ingresses', ing)).status === 201, 'secure ingress');
+    // the Secret: its certificate read in the browser
+    await signedIn(page, cluster, '/ui/object/core/v1/secrets/default/shop-tls');
+    const cert = page.getByLabel('Certificate', { exact: true });
+    await cert.waitFor();
+    const text = await cert.innerText();
+    check(/Subject\s+CN=shop\.example\.com, O=ckube tests/.test(text), `subject: ${JSON.stringify(text)}`);
+    check(text.includes('*.api.example.com') && /\(self-signed\)/.test(text), `SANs or issuer: ${text}`);
+    const pill = cert.getByTestId('cert-expiry');
+    check(/^expires in (19|20) days$/.test(await pill.innerText()) && /s-warn/.test(await pill.getAttribute('class')), `expiry: ${await pill.innerText()}`);
+    await shot('21-tls-secret');
+    // the Ingress: each entry's certificate and the hosts it covers
+    await open(page, cluster.base + '/ui/object/networking.k8s.io/v1/ingresses/default/secure');
+    await page.locator('dl.summary').first().locator('.chip', { hasText: 'plain.example.com' }).waitFor(); // the summary's hosts
+    const first = page.getByRole('region', { name: 'TLS entry 1' });
+    await first.getByLabel('Certificate of shop-tls').waitFor();
+    const row = (entry, host) => entry.getByRole('row').filter({ has: page.getByRole('cell', { name: host, exact: true }) });
+    check(/covers it/.test(await row(first, 'shop.example.com').innerText()), 'shop.example.com not covered');
+    check(/covers it/.test(await row(first, 'v1.api.example.com').innerText()), 'the wildcard does not cover v1.api.example.com');
+    check(/does not cover it/.test(await row(first, 'other.example.com').innerText()), 'other.example.com said covered');
+    const second = page.getByRole('region', { name: 'TLS entry 2' });
+    const expired = second.getByTestId('cert-expiry');
+    check(/^expired 3 days ago$/.test(await expired.innerText()) && /s-bad/.test(await expired.getAttribute('class')), `expired: ${await expired.innerText()}`);
+    await page.getByRole('region', { name: 'TLS entry 3' }).getByText('The Secret no-such-secret does not exist.').waitFor();
+    await page.getByText('Rule hosts in no TLS entry (no certificate of this Ingress): plain.example.com.').waitFor();
+    await first.scrollIntoViewIfNeeded();
+    await shot('22-ingress-tls');
+  } },
+
   { name: 'move the canary slider and see the split change', async run({ page, cluster, shot }) {
     for (const [name, replicas] of [['shop', 1], ['shop-v2', 1]]) {
       const d = deployment(name, replicas, 'sysnet4admin/echo-hname');
@@ -682,6 +852,27 @@ export const tests = [
       check(ann === '60', `canary-weight is ${ann}`);
       await until('about 60% observed', async () => { const v = await share(); return v >= 50 && v <= 70; }, 30000);
       await shot('19-canary-60');
+      // this Ingress's request rate and p50/p99 latency over time, from the proxy's histogram
+      const num = async (id) => Number((/^([0-9.]+) /.exec(await page.getByTestId(id).innerText()) || [])[1]);
+      await until('a request rate and latencies charted', async () =>
+        (await page.getByTestId('ingress-rate').count()) && await num('ingress-rate') > 0 && await num('ingress-latency-1') > 0, 20000);
+      const [rate, p50, p99] = [await num('ingress-rate'), await num('ingress-latency-0'), await num('ingress-latency-1')];
+      check(p50 > 0 && p99 >= p50 && p99 < 10000, `latency p50 ${p50} ms, p99 ${p99} ms`);
+      // the canary's share of the client's requests, which wait for each other: a few to some hundreds a second
+      check(rate > 1 && rate < 5000, `rate ${rate} requests/s`);
+      const points = await page.getByRole('img', { name: /^Latency: p50 [0-9.]+ ms, p99 [0-9.]+ ms now$/ }).locator('circle').count();
+      check(points >= 4, `${points} latency points`);
+      await page.getByRole('heading', { name: 'Requests and latency' }).evaluate((el) => { el.scrollIntoView({ block: 'start' }); window.scrollBy(0, -60); });
+      await shot('19b-ingress-latency');
+      // the overview's Ingress card: the request rate between two of its refreshes, per Ingress
+      await open(page, cluster.base + '/ui/');
+      const total = page.getByTestId('ingress-total-rate');
+      await until('the overview\'s Ingress request rate', async () =>
+        (await total.count()) > 0 && Number((/^([0-9.]+) /.exec(await total.innerText()) || [])[1]) > 1, 30000);
+      const card = page.getByRole('img', { name: 'Requests per second by Ingress' });
+      check(/shop/.test(await card.innerHTML()), 'the Ingress card has no bar for shop');
+      await page.locator('#ov-ing').scrollIntoViewIfNeeded();
+      await shot('19c-overview-ingress-rate');
     } finally {
       traffic = false;
       await load;
@@ -711,8 +902,7 @@ export const tests = [
     // a forbidden write is explained in plain words with the API's message
     await page.getByRole('tab', { name: 'YAML' }).click();
     await page.getByRole('button', { name: 'Edit YAML' }).click();
-    const area = page.getByLabel('Object YAML');
-    await area.fill((await area.inputValue()).replace(/^(  labels:\n)/m, '$1    tier: nope\n'));
+    await editorPut(page, 'Object YAML', (await editorText(page, 'Object YAML')).replace(/^(  labels:\n)/m, '$1    tier: nope\n'));
     await page.getByRole('button', { name: 'Review changes (dry run)' }).click();
     await page.getByRole('alert').getByText(
       'You are not allowed to do this: deployments.apps "guarded" is forbidden: User "system:serviceaccount:default:viewer" cannot update resource "deployments" in API group "apps" in the namespace "default"').waitFor();

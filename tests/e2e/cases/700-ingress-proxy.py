@@ -339,6 +339,8 @@ for idx, kubectl in enumerate(KUBECTLS):
     check(canary_series and int(canary_series[0].split()[-1]) >= 1000 and
           f'ckube_ingress_request_duration_seconds_bucket{{ingress="{ns}/shop"' in metrics,
           "/metrics counts the canary's requests and has latency histograms per Ingress")
+    check(f'nginx_ingress_controller_request_duration_seconds_count{{namespace="{ns}",ingress="shop",service="' in metrics,
+          "/metrics has the latency histogram under ingress-nginx's name and labels")
     run(kubectl, ["-n", ns, "annotate", "--overwrite", "ingress", "shop-canary",
                   "nginx.ingress.kubernetes.io/canary-weight=0"])
     check(until(lambda: sum(backend_of(host, "/web", None, conn) == "canary" for _ in range(100)), 0) == 0,

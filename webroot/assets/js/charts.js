@@ -43,3 +43,40 @@ export function quantity(q) {
   const mult = { n: 1e-9, u: 1e-6, m: 1e-3, '': 1, k: 1e3, K: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4 };
   return Number(m[1]) * (mult[m[2]] ?? 1);
 }
+
+// A line chart over time: samples [{ t, ... }], lines [{ pick(sample) ->
+// number (NaN leaves a gap), label, colour (CSS) }], the latest sample at
+// the right edge ("now"), at least 30 s wide; the caption says each line's
+// latest value.
+// testid names the caption's figure (`${testid}-${index}` for several lines).
+export function timeChart(samples, lines, { unit, title, digits = 1, testid = 'chart' }) {
+  const W = 480, H = 120, L = 56;
+  const finite = samples.flatMap((s) => lines.map((ln) => ln.pick(s))).filter(Number.isFinite);
+  const max = Math.max(...finite, 1e-9) * 1.15;
+  const tEnd = samples[samples.length - 1].t, span = Math.max(30000, tEnd - samples[0].t);
+  const x = (t) => L + ((t - (tEnd - span)) / span) * (W - L - 8);
+  const y = (v) => H - 18 - (v / max) * (H - 28);
+  const path = (ln) => {
+    let d = '', pen = 'M';
+    for (const s of samples) {
+      const v = ln.pick(s);
+      if (!Number.isFinite(v)) { pen = 'M'; continue; }
+      d += `${pen}${x(s.t).toFixed(1)},${y(v).toFixed(1)}`;
+      pen = 'L';
+    }
+    return d;
+  };
+  const latest = (ln) => { for (let i = samples.length - 1; i >= 0; i--) { const v = ln.pick(samples[i]); if (Number.isFinite(v)) return v; } return NaN; };
+  const said = (v) => (Number.isFinite(v) ? `${v.toFixed(digits)} ${unit}` : 'none');
+  return h('figure', { style: 'margin:0 0 12px' },
+    h('svg:svg', { class: 'chart', viewBox: `0 0 ${W} ${H}`, width: '100%', style: `max-width:${W * 1.5}px`, role: 'img',
+      'aria-label': `${title}: ${lines.map((ln) => `${ln.label} ${said(latest(ln))}`).join(', ')} now` },
+    h('svg:line', { class: 'axis', x1: L, y1: H - 18, x2: W - 8, y2: H - 18 }),
+    h('svg:text', { x: 0, y: 14 }, `${max.toFixed(max < 10 ? 1 : 0)} ${unit}`),
+    h('svg:text', { x: 0, y: H - 18 }, '0'),
+    h('svg:text', { x: L, y: H - 4 }, `${Math.round(span / 1000)} s ago`), h('svg:text', { x: W - 30, y: H - 4 }, 'now'),
+    lines.map((ln) => [h('svg:path', { d: path(ln), style: `fill:none;stroke:${ln.colour};stroke-width:2` }),
+      samples.filter((s) => Number.isFinite(ln.pick(s))).map((s) => h('svg:circle', { cx: x(s.t), cy: y(ln.pick(s)), r: 2.5, style: `fill:${ln.colour}` }))])),
+    h('figcaption', {}, `${title}: `, lines.map((ln, i) => [i ? ', ' : '', lines.length > 1 ? `${ln.label} ` : '',
+      h('strong', { 'data-testid': lines.length > 1 ? `${testid}-${i}` : testid, style: lines.length > 1 ? `color:${ln.colour}` : null }, said(latest(ln)))])));
+}

@@ -8,48 +8,14 @@ import { h, clear, age, statusClass, toast, eventTime, newestFirst } from './dom
 import { state, onLeave, detailUrl, listUrl, navigate, showError } from './main.js';
 import { actionButtons } from './actions.js';
 import { diffView } from './diff.js';
+import { highlight, yamlEditor } from './editor.js';
 
 // Child kinds worth listing under an owner (what kubectl describe shows).
 const CHILDREN = { Deployment: ['apps', 'replicasets'], ReplicaSet: ['', 'pods'], StatefulSet: ['', 'pods'],
   DaemonSet: ['', 'pods'], Job: ['', 'pods'], CronJob: ['batch', 'jobs'], ReplicationController: ['', 'pods'] };
 
-// YAML coloured line by line: keys, comments, quoted strings, and plain
-// scalars that are numbers, booleans or null.
-function highlight(text) {
-  return text.split('\n').map((line) => {
-    if (/^\s*#/.test(line)) return [h('span', { class: 'yaml-comment' }, line), '\n'];
-    const m = /^(\s*(?:- )*)([^:#\s'"][^:]*?|"[^"]*"|'[^']*')(:)(\s+.*|)$/.exec(line);
-    if (!m) return [line, '\n'];
-    const v = m[4].trim();
-    const cls = /^['"]/.test(v) ? 'yaml-string' : /^(-?[0-9.]+|true|false|null|~)$/.test(v) ? 'yaml-literal' : null;
-    const value = cls ? [m[4].slice(0, m[4].indexOf(v)), h('span', { class: cls }, v)] : m[4];
-    return [m[1], h('span', { class: 'yaml-key' }, m[2]), m[3], value, '\n'];
-  });
-}
-
 export function yamlView(text) {
   return h('pre', { class: 'code', tabindex: '0', 'aria-label': 'YAML' }, highlight(text));
-}
-
-// A textarea over a coloured copy of its text (the textarea's own text is
-// transparent, its caret and selection are not), kept in step on input and
-// scroll. Returns { el, area }.
-function yamlEditor(text, label) {
-  const area = h('textarea', { 'aria-label': label, spellcheck: 'false', wrap: 'off', autocapitalize: 'off' });
-  const shade = h('pre', { 'aria-hidden': 'true' });
-  area.value = text;
-  let queued = false;
-  const paint = () => {
-    queued = false;
-    clear(shade, highlight(area.value + '\n'));
-    shade.scrollTop = area.scrollTop;
-    shade.scrollLeft = area.scrollLeft;
-  };
-  const later = () => { if (!queued) { queued = true; requestAnimationFrame(paint); } };
-  area.addEventListener('input', later);
-  area.addEventListener('scroll', () => { shade.scrollTop = area.scrollTop; shade.scrollLeft = area.scrollLeft; });
-  paint();
-  return { el: h('div', { class: 'editor' }, shade, area), area };
 }
 
 function summary(r, o) {
@@ -64,6 +30,9 @@ function summary(r, o) {
       `${sp.replicas ?? 1} desired · ${s.replicas || 0} current · ${s.readyReplicas || 0} ready · ${s.availableReplicas || 0} available`)]);
   if (o.kind === 'Deployment') rows.push(['Strategy', (sp.strategy || {}).type || ''], ['Paused', sp.paused ? 'yes' : 'no'],
     ['Revision', (m.annotations || {})['deployment.kubernetes.io/revision'] || '']);
+  if (o.kind === 'Ingress') rows.push(['Class', sp.ingressClassName || (m.annotations || {})['kubernetes.io/ingress.class'] || '(default)'],
+    ['Hosts', [...new Set((sp.rules || []).map((x) => x.host || '*'))].map((x) => h('span', { class: 'chip' }, x))],
+    ['Address', ((s.loadBalancer || {}).ingress || []).map((x) => x.ip || x.hostname).join(', ') || '(none yet)']);
   if (o.kind === 'Node') rows.push(['Schedulable', sp.unschedulable ? h('span', { class: 'pill s-warn' }, 'cordoned') : 'yes'],
     ['Addresses', (s.addresses || []).map((a) => `${a.type} ${a.address}`).join(', ')],
     ['Capacity', Object.entries(s.capacity || {}).map(([k, v]) => h('span', { class: 'chip' }, `${k}=${v}`))]);
@@ -148,15 +117,19 @@ function yamlTab(r, o, panel) {
   let original = '';
   async function show() {
     original = await api(path, { accept: 'application/yaml' });
-    clear(panel, h('div', { class: 'actions' }, h('button', { class: 'btn', type: 'button', onclick: edit }, 'Edit YAML')), yamlView(original));
+    clear(panel, h('div', { class: 'actions' }, h('button', { class: 'btn', type: 'button', onclick: () => edit().catch((e) => showError(e, out)) }, 'Edit YAML')), yamlView(original));
   }
-  function edit() {
-    const editor = yamlEditor(original, 'Object YAML');
-    const area = editor.area;
+  async function edit() {
+    const dryRun = (text) => api(`${path}?dryRun=All&fieldValidation=Strict`, { method: 'PUT', type: 'application/yaml', accept: 'application/yaml', body: text });
+    // the live check: what the strict dry run says of the fields (a conflict or a refusal is for Review to explain)
+    const check = (text) => dryRun(text).then(() => null, (e) => ([400, 422].includes(e.code) ? e.message : null));
+    // an edit makes a shown diff or error stale (Apply would send text nobody reviewed): it goes
+    const editor = await yamlEditor(original, 'Object YAML', { check, onChange: () => clear(out) });
     const review = async () => {
       clear(out);
+      editor.showErrors('');
       try {
-        const dry = await api(`${path}?dryRun=All&fieldValidation=Strict`, { method: 'PUT', type: 'application/yaml', accept: 'application/yaml', body: area.value });
+        const dry = await dryRun(editor.value);
         const d = diffView(original, dry);
         clear(out, h('h2', {}, `Dry run: ${d.changes} changed lines, as the server would store it`), d.el,
           h('div', { class: 'actions' }, h('button', { class: 'btn primary', type: 'button', disabled: !d.changes, onclick: apply }, 'Apply'),
@@ -166,28 +139,36 @@ function yamlTab(r, o, panel) {
     };
     const apply = async () => {
       try {
-        await api(path, { method: 'PUT', type: 'application/yaml', body: area.value });
+        await api(path, { method: 'PUT', type: 'application/yaml', body: editor.value });
         toast(`${o.kind} ${o.metadata.name} updated.`);
         await show();
       } catch (e) { conflictOr(e); }
     };
     const conflictOr = (e) => {
-      const what = { 409: 'Conflict: ', 422: 'Invalid: ', 400: 'Rejected: ' }[e.code] || 'Failed: ';
+      const what = { 409: 'Conflict: ', 422: 'Invalid: ', 400: 'Rejected: ', 403: 'Forbidden: ' }[e.code] || 'Failed: ';
       clear(out, h('div', { class: 'error', role: 'alert' }, h('strong', {}, what), e.message));
+      const marked = editor.showErrors(e.message);
+      if (marked.length) out.append(h('p', { class: 'muted' }, `Marked in the editor: ${marked.map((x) => `line ${x.line} (${x.field})`).join(', ')}.`));
       out.scrollIntoView({ block: 'nearest' });
       if (e.code === 409) out.append(h('button', { class: 'btn', type: 'button', onclick: async () => {
         original = await api(path, { accept: 'application/yaml' });
-        const d = diffView(area.value, original);
+        const d = diffView(editor.value, original);
+        editor.value = original;
         clear(out, h('p', {}, 'The latest version differs from your edit as shown; it is now in the editor. Make your change again.'), d.el);
-        area.value = original;
-        area.dispatchEvent(new Event('input'));
       } }, 'Load the latest version'));
     };
     clear(panel, h('div', { class: 'actions' }, h('button', { class: 'btn primary', type: 'button', onclick: review }, 'Review changes (dry run)'),
       h('button', { class: 'btn', type: 'button', onclick: show }, 'Cancel')), editor.el, out);
-    area.focus();
+    editor.focus();
   }
   show().catch((e) => showError(e, panel));
+}
+
+// A TLS Secret's certificate, an Ingress's TLS entries and what they cover (certs.js, loaded when needed).
+async function tlsSection(o) {
+  if (o.kind === 'Secret' && o.type === 'kubernetes.io/tls') return (await import('./certs.js')).secretCertificateSection(o);
+  if (o.kind === 'Ingress') return (await import('./certs.js')).ingressTlsSection(o);
+  return null;
 }
 
 // What the action buttons depend on, and what the summary shows (all but
@@ -234,7 +215,7 @@ export async function detailPage(main, [group, version, plural, nsPart, name]) {
   });
   async function summaryTab() {
     clear(panel, summary(r, obj), conditions(obj), await relations(obj).catch((e) => h('p', { class: 'error' }, e.message)),
-      ['ConfigMap', 'Secret'].includes(obj.kind) ? dataSection(obj) : null,
+      await tlsSection(obj), ['ConfigMap', 'Secret'].includes(obj.kind) ? dataSection(obj) : null,
       chips('Labels', obj.metadata.labels), chips('Annotations', obj.metadata.annotations));
   }
   async function eventsTab() { clear(panel, await events(obj).catch((e) => h('p', { class: 'error' }, e.message))); }

@@ -4,14 +4,18 @@
 // (deltas of ckube_ingress_requests_total from the API's /metrics, canary
 // vs main over the last 5 s), and for a canary Ingress a weight slider that
 // patches nginx.ingress.kubernetes.io/canary-weight, so the split is seen
-// to follow the slider.
+// to follow the slider. Below, this Ingress's request rate and p50/p99
+// latency over time (ingress_stats.js, the proxy's latency histogram).
 import { api } from './api.js';
 import { h, clear } from './dom.js';
 import { onLeave } from './main.js';
+import { timeChart } from './charts.js';
+import { parseHistograms, between } from './ingress_stats.js';
 
 const ANN = 'nginx.ingress.kubernetes.io/';
 const MERGE = 'application/merge-patch+json';
 const WINDOW_MS = 5000;
+const HISTORY = 300; // chart points kept: five minutes at one a second
 
 const backendText = (b) => (b && b.service ? `${b.service.name}:${b.service.port.number ?? b.service.port.name}` : b ? 'resource' : '—');
 
@@ -99,7 +103,9 @@ export function trafficTab(ing, panel) {
     });
     controls.push(h('div', { class: 'toolbar' }, h('label', {}, 'Canary weight', slider), out, h('span', {}, ` of ${total}`), status));
   }
-  clear(panel, h('h2', {}, 'Routing'), pic, ...controls, h('h2', {}, 'Observed traffic'), split);
+  const charts = h('div', { 'aria-live': 'off' }, h('p', { class: 'muted' }, 'Waiting for two readings of the proxy\'s metrics…'));
+  clear(panel, h('h2', {}, 'Routing'), pic, ...controls, h('h2', {}, 'Observed traffic'), split,
+    h('h2', {}, 'Requests and latency'), charts);
 
   // The split for the Ingress's host/path pairs, from counter deltas.
   const keys = list.map((r) => `${r.host === '*' ? '' : r.host} ${r.path}`);
@@ -119,10 +125,29 @@ export function trafficTab(ing, panel) {
       const dm = b.main - a.main, dc = b.can - a.can, dt = (b.t - a.t) / 1000;
       if (dm + dc > 0 && dt > 0) clear(split, splitBar(dc / (dm + dc), (dm + dc) / dt));
       else if (samples.length > 1) clear(split, h('p', { class: 'muted' }, 'No requests in the last seconds.'));
+      latency(now, parseHistograms(text).get(`${ing.metadata.namespace}/${ing.metadata.name}`));
     } catch (e) {
       clear(split, h('p', { class: 'error' }, `The proxy's metrics are not available: ${e.message}`));
     }
     if (!stop) setTimeout(poll, 1000);
+  }
+  // Rate and p50/p99 over the last WINDOW_MS at each reading, kept for the charts.
+  const readings = [], points = [];
+  function latency(now, hg) {
+    readings.push({ t: now, hg });
+    while (readings.length > 2 && now - readings[1].t >= WINDOW_MS) readings.shift();
+    if (readings.length < 2) return;
+    const a = readings[0];
+    const st = between(a.hg, hg, (now - a.t) / 1000);
+    points.push({ t: now, rate: st.rate, p50: st.p50 * 1000, p99: st.p99 * 1000 });
+    if (points.length > HISTORY) points.shift();
+    clear(charts,
+      timeChart(points, [{ pick: (p) => p.rate, label: 'requests/s', colour: 'var(--accent)' }],
+        { unit: 'req/s', title: 'Requests per second', testid: 'ingress-rate' }),
+      timeChart(points, [{ pick: (p) => p.p50, label: 'p50', colour: 'var(--ok)' }, { pick: (p) => p.p99, label: 'p99', colour: 'var(--bad)' }],
+        { unit: 'ms', title: 'Latency', digits: 2, testid: 'ingress-latency' }),
+      h('p', { class: 'muted' }, `Each point covers the ${WINDOW_MS / 1000} s before it, from the proxy's histogram `,
+        h('code', {}, 'nginx_ingress_controller_request_duration_seconds'), ' (head of the request to the end of the response).'));
   }
   onLeave(() => { stop = true; });
   poll();

@@ -1,8 +1,9 @@
 // overview.js - the cluster at a glance: nodes (Ready, NotReady, cordoned)
 // as coloured tiles, pods by phase as a stacked bar (counted from
 // metadata-only lists per phase),
-// workloads with unavailable replicas, recent Warning events, and node usage
-// from metrics.k8s.io when it is served. Refreshed every 5 s while shown.
+// workloads with unavailable replicas, recent Warning events, node usage
+// from metrics.k8s.io when it is served, and the request rate per Ingress
+// from the Ingress proxy's metrics. Refreshed every 5 s while shown.
 import { api, query, findResource } from './api.js';
 import { h, clear, age, eventTime, newestFirst } from './dom.js';
 import { state, onLeave, detailUrl, listUrl } from './main.js';
@@ -117,20 +118,49 @@ async function metricsCard(nodeList) {
   return body;
 }
 
-// Ingress objects; their request rates come from the Ingress proxy, which
-// does not exist yet, and the card says so rather than drawing zeros.
-async function ingressCard() {
-  const [list, resources] = await Promise.all([api('/apis/networking.k8s.io/v1/ingresses'), state.discovery]);
-  const r = findResource(resources, 'networking.k8s.io', 'v1', 'ingresses');
-  return h('section', { class: 'card', 'aria-labelledby': 'ov-ing' }, h('h2', { id: 'ov-ing' }, 'Ingress'),
-    h('p', {}, r ? h('a', { href: listUrl(r) }, `${list.items.length} Ingresses`) : `${list.items.length} Ingresses`),
-    h('p', { class: 'muted' }, 'Request rates: not available yet (no Ingress proxy serves traffic metrics).'));
+// Ingress objects and their request rates, from the Ingress proxy's latency
+// histogram in /metrics (ingress_stats.js) between two refreshes. The first
+// drawing reads no /metrics (the first load stays small); rates appear from
+// the second refresh on. Returns the card function with its last reading.
+function ingressCard() {
+  let last = null;
+  return async function card() {
+    const [list, resources] = await Promise.all([api('/apis/networking.k8s.io/v1/ingresses'), state.discovery]);
+    const r = findResource(resources, 'networking.k8s.io', 'v1', 'ingresses');
+    const body = h('section', { class: 'card', 'aria-labelledby': 'ov-ing' }, h('h2', { id: 'ov-ing' }, 'Ingress'),
+      h('p', {}, r ? h('a', { href: listUrl(r) }, `${list.items.length} Ingresses`) : `${list.items.length} Ingresses`));
+    if (!last) {
+      last = { t: 0 };
+      body.append(h('p', { class: 'muted' }, 'Request rates: measuring…'));
+      return body;
+    }
+    try {
+      const { parseHistograms, between } = await import('./ingress_stats.js');
+      const text = await api('/metrics', { accept: 'text/plain', raw: true }).then((x) => x.text());
+      const now = { t: Date.now(), hg: parseHistograms(text) };
+      const prev = last;
+      last = now;
+      if (!prev.hg) { body.append(h('p', { class: 'muted' }, 'Request rates: measuring…')); return body; }
+      const dt = (now.t - prev.t) / 1000;
+      const rates = [...now.hg].map(([key, hg]) => ({ key, ...between(prev.hg.get(key), hg, dt) })).filter((x) => x.rate > 0)
+        .sort((a, b) => b.rate - a.rate);
+      const total = rates.reduce((sum, x) => sum + x.rate, 0);
+      body.append(h('p', {}, 'Request rate: ', h('strong', { 'data-testid': 'ingress-total-rate' }, `${total.toFixed(1)} requests/s`),
+        h('span', { class: 'muted' }, ` over the last ${Math.round(dt)} s`)));
+      const short = (key) => { const name = key.split('/')[1]; return name.length > 12 ? `${name.slice(0, 11)}…` : name; };
+      if (rates.length) body.append(bars(rates.slice(0, 5).map((x) => ({ label: short(x.key), value: x.rate,
+        text: `${x.rate.toFixed(1)}/s, p99 ${Number.isFinite(x.p99) ? `${(x.p99 * 1000).toFixed(1)} ms` : '—'}` })), rates[0].rate, 'Requests per second by Ingress'));
+    } catch (e) {
+      body.append(h('p', { class: 'muted' }, `Request rates are not available: ${e.message}`));
+    }
+    return body;
+  };
 }
 
 export async function overviewPage(main) {
   const grid = h('div', { class: 'cards' });
   clear(main, h('h1', {}, 'Overview'), grid);
-  const cards = [nodesCard, podsCard, workloadsCard, metricsCard, ingressCard, eventsCard];
+  const cards = [nodesCard, podsCard, workloadsCard, metricsCard, ingressCard(), eventsCard];
   const slots = cards.map(() => grid.appendChild(h('section', { class: 'card', 'aria-busy': 'true' }, h('p', { class: 'muted' }, 'Loading…'))));
   // Each card replaces its slot as soon as its own requests are in.
   const draw = () => {

@@ -3,10 +3,21 @@
 // each document's routing fields read from its top-level lines. Pure
 // functions, tested under node (tests/browser/tests.mjs).
 
-// The non-empty documents of a stream separated by --- lines.
-export function splitDocuments(text) {
-  return text.split(/^---[ \t]*$/m).map((d) => d.trim()).filter((d) => d && !/^(#.*\s*)*$/.test(d));
+// The non-empty documents of a stream separated by --- lines, each with
+// the 1-based line of the stream its (trimmed) text starts on.
+export function documentStarts(text) {
+  const out = [];
+  let line = 1;
+  for (const part of text.split(/^---[ \t]*$/m)) {
+    const doc = part.trim();
+    if (doc && !/^(#.*\s*)*$/.test(doc)) out.push({ doc, line: line + (part.slice(0, part.indexOf(doc)).match(/\n/g) || []).length });
+    line += (part.match(/\n/g) || []).length; // the last newline of a part ends the --- line after it
+  }
+  return out;
 }
+
+// The non-empty documents of a stream separated by --- lines.
+export const splitDocuments = (text) => documentStarts(text).map((d) => d.doc);
 
 // The fields that route a document (block or flow metadata), from its
 // top-level lines; null for a field that is not there.
