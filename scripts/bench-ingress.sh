@@ -17,7 +17,9 @@
 #
 # Usage: scripts/bench-ingress.sh [build/bin/ckube-server]
 # Knobs: BASE_PORT (default 29080, 16 ports), DURATION (10s), WARMUP (2s),
-#        CONNS ("64 256"), RESULTS_DIR (copy raw wrk outputs there).
+#        CONNS ("64 256"), RESULTS_DIR (copy raw wrk outputs there),
+#        ONLY (a regex: measure only the rows whose target name matches it,
+#        e.g. ONLY='^(nginx|ckube)$' for a quick before/after).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SERVER=${1:-build/bin/ckube-server}
@@ -26,6 +28,7 @@ DURATION=${DURATION:-10s}
 WARMUP=${WARMUP:-2s}
 CONNS=${CONNS:-"64 256"}
 RESULTS_DIR=${RESULTS_DIR:-}
+ONLY=${ONLY:-}
 KUBECTL=${KUBECTL:-$(bash scripts/kubectl-versions.sh | sed -n 1p)}
 
 P_UP_HTTP=$BASE_PORT P_UP_TLS=$((BASE_PORT + 1))
@@ -237,8 +240,10 @@ record() {  # name proto c rawfile
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "${rps:-0}" "$p50" "$p99" "$((sock + ${non2xx:-0}))" \
     "$CPU_US" >>"$TMP/results.tsv"
 }
+wanted() { [ -z "$ONLY" ] || [[ $1 =~ $ONLY ]]; }
 run_cell() {  # name proto url conns [host header] [pid whose CPU is counted]
   local raw="$TMP/wrk.$1.$2.c$4.txt" host=${5:-bench.local} pid=${6:-} t0 t1 n
+  wanted "$1" || return 0
   timeout 60 wrk -t1 -c"$4" -d"$WARMUP" -H "Host: $host" "$3" >/dev/null 2>&1 || true
   [ -n "$pid" ] && t0=$(cpu_ticks "$pid")
   timeout 120 wrk -t1 -c"$4" -d"$DURATION" --timeout 5s --latency -H "Host: $host" "$3" >"$raw" 2>&1 || true
@@ -296,6 +301,7 @@ PY
   sleep 2
 }
 for target in nginx:$P_NGX_HTTP ckube:$P_CK_HTTP; do
+  wanted "${target%%:*}+1000-slowloris" || continue
   slowloris "${target#*:}" 20
   run_cell "${target%%:*}+1000-slowloris" http "http://127.0.0.1:${target#*:}/" 64 bench.local
   kill "$SLOWPID" 2>/dev/null || true
@@ -303,6 +309,7 @@ for target in nginx:$P_NGX_HTTP ckube:$P_CK_HTTP; do
 done
 # The API's request rate alone, then while the proxy is loaded (wrk on both).
 run_cell api-alone https "https://127.0.0.1:$P_CK_API/healthz" 16 127.0.0.1
+if wanted api-under-proxy-load; then
 timeout 60 wrk -t1 -c256 -d"$DURATION" -H "Host: bench.local" "http://127.0.0.1:$P_CK_HTTP/" >/dev/null 2>&1 &
 LOADPID=$!
 sleep 1
@@ -311,6 +318,7 @@ timeout 120 wrk -t1 -c16 -d"$DURATION" --timeout 5s --latency "https://127.0.0.1
 CPU_US=-
 record api-under-proxy-load https 16 "$TMP/wrk.api-under-proxy-load.txt"
 wait "$LOADPID" || true
+fi
 
 # ---------------------------------------------------------------- report
 echo "# bench-ingress $(date -u +%Y-%m-%dT%H:%M:%SZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"

@@ -156,6 +156,7 @@ static void dispatch(worker *w, void *p, uint32_t events) {
     session *s = p;
     if (s->dead) return;
     if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) s->readable = true;
+    if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) s->rh.hup = true;
     if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) s->writable = true;
     session_run(s);
   }
