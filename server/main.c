@@ -62,7 +62,7 @@ static void usage(FILE *f) {
           "  --ingress-http HOST:PORT, --ingress-https HOST:PORT  serve Ingress traffic there\n"
           "                       (controllers/ingress; off when not given)\n"
           "  --ingress-access-log FILE  one line per Ingress request, ingress-nginx's format ('-': stderr)\n"
-          "  --ingress-nice N     the proxy's worker threads run at this nice level (0-19, default 10),\n"
+          "  --ingress-nice N     the proxy's worker threads run at this nice level (0-19, default 19),\n"
           "                       so the API keeps its request rate under full proxy load\n"
           "  --service-cluster-ip-range CIDR  Service ClusterIPs (default 127.1.0.0/16, on loopback; the\n"
           "                       first address is the `kubernetes` Service's)\n"

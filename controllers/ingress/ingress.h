@@ -6,7 +6,7 @@
 #include <stddef.h>
 
 /* The data plane's threads yield the CPU to the API's (proxy.c says why). */
-#define INGRESS_DEFAULT_NICE 10
+#define INGRESS_DEFAULT_NICE 19
 
 typedef struct {
   const char *http_addr, *https_addr; /* "HOST:PORT", NULL = off */

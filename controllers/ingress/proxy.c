@@ -5,12 +5,14 @@
  * on the API's CivetWeb threads; docs/ARCHITECTURE.md says why (measured
  * in docs/BENCHMARKS.md). Timers are a sweep every 250 ms over the
  * worker's sessions and idle upstreams.
- * The workers run at a higher nice level than the rest of the server
- * (--ingress-nice, default 10): on a small machine end-user load would
- * otherwise take the API's CPU time in proportion to its thread count and
- * the API's own request rate fell by 40 % under full proxy load
- * (docs/BENCHMARKS.md). Nice only weighs the threads when the CPU is
- * contended; an idle API costs the proxy nothing. */
+ * The workers run at nice 19 by default (--ingress-nice): on two cores
+ * the API's own request rate fell by 40 % under full proxy load at equal
+ * weight; nice 10 barely helped, 19 kept most of it (docs/BENCHMARKS.md).
+ * Nice only weighs threads when the CPU is contended: an idle API costs
+ * the proxy nothing. Where the server has a cgroup of its own (a systemd
+ * unit, a pod) the weight only arbitrates between its control plane and
+ * its data plane; elsewhere --ingress-nice 0 gives the proxy equal weight
+ * with other processes. */
 #include "proxy.h"
 #include "ingress_tls.h"
 #include "log.h"
