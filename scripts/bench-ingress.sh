@@ -10,14 +10,18 @@
 # and 256 connections, HTTP and HTTPS. Two rows decide the data-plane
 # design: the API's CivetWeb server answering /healthz and the proxy
 # answering its own 404 (both HTTPS, no upstream hop). The last two rows
-# measure the API's own request rate alone and while the proxy is loaded;
+# measure the API's own request rate alone and while the proxy is loaded
+# (the proxy's workers at their default nice 19, and at nice 0 in the
+# ckube-nice0 instance, whose proxy rows are measured too);
 # the slowloris rows measure nginx and ckube while 1000 slow clients hold
 # partial request heads open.
 # Every process listens on 127.0.0.1 and is killed by PID at the end.
 #
 # Usage: scripts/bench-ingress.sh [build/bin/ckube-server]
-# Knobs: BASE_PORT (default 29080, 16 ports), DURATION (10s), WARMUP (2s),
-#        CONNS ("64 256"), RESULTS_DIR (copy raw wrk outputs there).
+# Knobs: BASE_PORT (default 29080, 17 ports), DURATION (10s), WARMUP (2s),
+#        CONNS ("64 256"), RESULTS_DIR (copy raw wrk outputs there),
+#        ONLY (a regex: measure only the rows whose target name matches it,
+#        e.g. ONLY='^(nginx|ckube)$' for a quick before/after).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SERVER=${1:-build/bin/ckube-server}
@@ -26,6 +30,7 @@ DURATION=${DURATION:-10s}
 WARMUP=${WARMUP:-2s}
 CONNS=${CONNS:-"64 256"}
 RESULTS_DIR=${RESULTS_DIR:-}
+ONLY=${ONLY:-}
 KUBECTL=${KUBECTL:-$(bash scripts/kubectl-versions.sh | sed -n 1p)}
 
 P_UP_HTTP=$BASE_PORT P_UP_TLS=$((BASE_PORT + 1))
@@ -34,7 +39,8 @@ P_NGX2_HTTP=$((BASE_PORT + 4)) P_NGX2_TLS=$((BASE_PORT + 5))
 P_HAP_HTTP=$((BASE_PORT + 6)) P_HAP_TLS=$((BASE_PORT + 7))
 P_CK_HTTP=$((BASE_PORT + 8)) P_CK_TLS=$((BASE_PORT + 9)) P_CK_API=$((BASE_PORT + 10))
 P_CK1_HTTP=$((BASE_PORT + 11)) P_CK1_TLS=$((BASE_PORT + 12)) P_CK1_API=$((BASE_PORT + 13))
-ALL_PORTS=$(seq "$BASE_PORT" $((BASE_PORT + 13)))
+P_CK0_HTTP=$((BASE_PORT + 14)) P_CK0_TLS=$((BASE_PORT + 15)) P_CK0_API=$((BASE_PORT + 16))
+ALL_PORTS=$(seq "$BASE_PORT" $((BASE_PORT + 16)))
 
 for bin in nginx haproxy wrk openssl curl ss timeout "$SERVER" "$KUBECTL"; do
   command -v "$bin" >/dev/null 2>&1 || { echo "missing '$bin' (scripts/deps.sh --test; scripts/build.sh)" >&2; exit 2; }
@@ -164,10 +170,10 @@ PIDS+=($!)
 PID_OF[haproxy]=$!
 
 # ---------------------------------------------------------------- ckube (one per core, and one worker)
-start_ckube() {  # name api http tls workers
+start_ckube() {  # name api http tls workers [server flags]
   mkdir -p "$TMP/$1"
   CKUBE_INGRESS_WORKERS=$5 "$SERVER" --data-dir "$TMP/$1/data" --listen "127.0.0.1:$2" \
-    --ingress-http "127.0.0.1:$3" --ingress-https "127.0.0.1:$4" >"$TMP/$1/server.log" 2>&1 &
+    --ingress-http "127.0.0.1:$3" --ingress-https "127.0.0.1:$4" "${@:6}" >"$TMP/$1/server.log" 2>&1 &
   PIDS+=($!)
   PID_OF[$1]=$!
   wait_port "$2" && wait_port "$3" && wait_port "$4"
@@ -198,6 +204,7 @@ YAML
 }
 start_ckube ck "$P_CK_API" "$P_CK_HTTP" "$P_CK_TLS" 0
 start_ckube ck1 "$P_CK1_API" "$P_CK1_HTTP" "$P_CK1_TLS" 1
+start_ckube ck0 "$P_CK0_API" "$P_CK0_HTTP" "$P_CK0_TLS" 0 --ingress-nice 0
 for p in $ALL_PORTS; do wait_port "$p"; done
 
 check() {  # url [expected body]
@@ -210,8 +217,8 @@ check() {  # url [expected body]
   echo "check failed for $1 (status '$got')" >&2
   exit 4
 }
-for p in $P_UP_HTTP $P_NGX_HTTP $P_NGX2_HTTP $P_HAP_HTTP $P_CK_HTTP $P_CK1_HTTP; do check "http://127.0.0.1:$p/"; done
-for p in $P_UP_TLS $P_NGX_TLS $P_NGX2_TLS $P_HAP_TLS $P_CK_TLS $P_CK1_TLS; do check "https://127.0.0.1:$p/"; done
+for p in $P_UP_HTTP $P_NGX_HTTP $P_NGX2_HTTP $P_HAP_HTTP $P_CK_HTTP $P_CK1_HTTP $P_CK0_HTTP; do check "http://127.0.0.1:$p/"; done
+for p in $P_UP_TLS $P_NGX_TLS $P_NGX2_TLS $P_HAP_TLS $P_CK_TLS $P_CK1_TLS $P_CK0_TLS; do check "https://127.0.0.1:$p/"; done
 
 # ---------------------------------------------------------------- measure
 to_ms() {
@@ -237,8 +244,10 @@ record() {  # name proto c rawfile
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "${rps:-0}" "$p50" "$p99" "$((sock + ${non2xx:-0}))" \
     "$CPU_US" >>"$TMP/results.tsv"
 }
+wanted() { [ -z "$ONLY" ] || [[ $1 =~ $ONLY ]]; }
 run_cell() {  # name proto url conns [host header] [pid whose CPU is counted]
   local raw="$TMP/wrk.$1.$2.c$4.txt" host=${5:-bench.local} pid=${6:-} t0 t1 n
+  wanted "$1" || return 0
   timeout 60 wrk -t1 -c"$4" -d"$WARMUP" -H "Host: $host" "$3" >/dev/null 2>&1 || true
   [ -n "$pid" ] && t0=$(cpu_ticks "$pid")
   timeout 120 wrk -t1 -c"$4" -d"$DURATION" --timeout 5s --latency -H "Host: $host" "$3" >"$raw" 2>&1 || true
@@ -261,6 +270,7 @@ for c in $CONNS; do
     run_cell haproxy "$proto" "$proto://127.0.0.1:$((P_HAP_HTTP + o))/" "$c" bench.local "${PID_OF[haproxy]}"
     run_cell ckube "$proto" "$proto://127.0.0.1:$((P_CK_HTTP + o))/" "$c" bench.local "${PID_OF[ck]}"
     run_cell ckube-1w "$proto" "$proto://127.0.0.1:$((P_CK1_HTTP + o))/" "$c" bench.local "${PID_OF[ck1]}"
+    run_cell ckube-nice0 "$proto" "$proto://127.0.0.1:$((P_CK0_HTTP + o))/" "$c" bench.local "${PID_OF[ck0]}"
   done
 done
 # The design question: CivetWeb's thread-per-connection server vs the epoll
@@ -296,34 +306,44 @@ PY
   sleep 2
 }
 for target in nginx:$P_NGX_HTTP ckube:$P_CK_HTTP; do
+  wanted "${target%%:*}+1000-slowloris" || continue
   slowloris "${target#*:}" 20
   run_cell "${target%%:*}+1000-slowloris" http "http://127.0.0.1:${target#*:}/" 64 bench.local
   kill "$SLOWPID" 2>/dev/null || true
   wait "$SLOWPID" 2>/dev/null || true
 done
-# The API's request rate alone, then while the proxy is loaded (wrk on both).
-run_cell api-alone https "https://127.0.0.1:$P_CK_API/healthz" 16 127.0.0.1
-timeout 60 wrk -t1 -c256 -d"$DURATION" -H "Host: bench.local" "http://127.0.0.1:$P_CK_HTTP/" >/dev/null 2>&1 &
-LOADPID=$!
-sleep 1
-timeout 120 wrk -t1 -c16 -d"$DURATION" --timeout 5s --latency "https://127.0.0.1:$P_CK_API/healthz" \
-  >"$TMP/wrk.api-under-proxy-load.txt" 2>&1 || true
-CPU_US=-
-record api-under-proxy-load https 16 "$TMP/wrk.api-under-proxy-load.txt"
-wait "$LOADPID" || true
+# The API's request rate alone, then while the proxy is loaded (wrk on
+# both), for the default instance (proxy at nice 19) and ckube-nice0.
+api_under_load() {  # suffix api_port proxy_http_port
+  run_cell "api-alone$1" https "https://127.0.0.1:$2/healthz" 16 127.0.0.1
+  wanted "api-under-proxy-load$1" || return 0
+  timeout 60 wrk -t1 -c256 -d"$DURATION" -H "Host: bench.local" "http://127.0.0.1:$3/" >"$TMP/wrk.proxy-load$1.txt" 2>&1 &
+  LOADPID=$!
+  sleep 1
+  timeout 120 wrk -t1 -c16 -d"$DURATION" --timeout 5s --latency "https://127.0.0.1:$2/healthz" \
+    >"$TMP/wrk.api-under-proxy-load$1.txt" 2>&1 || true
+  CPU_US=-
+  record "api-under-proxy-load$1" https 16 "$TMP/wrk.api-under-proxy-load$1.txt"
+  wait "$LOADPID" || true
+  record "proxy-beside-api-load$1" http 256 "$TMP/wrk.proxy-load$1.txt"
+}
+api_under_load "" "$P_CK_API" "$P_CK_HTTP"
+api_under_load -nice0 "$P_CK0_API" "$P_CK0_HTTP"
 
 # ---------------------------------------------------------------- report
 echo "# bench-ingress $(date -u +%Y-%m-%dT%H:%M:%SZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
 echo "# host: $(nproc) CPUs ($(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# $(nginx -v 2>&1 | tr -d '\n'); $(haproxy -v | head -1 | cut -d' ' -f1-3); $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)"
 echo "# wrk -t1 -d$DURATION (warm-up $WARMUP); 100-byte body; nginx/haproxy/ckube-1w: 1 worker, nginx-2w/ckube: 2"
+echo "# ckube, ckube-1w: proxy workers at nice 19 (the default); ckube-nice0: 2 workers at nice 0"
+echo "# proxy-beside-api-load: the proxy's own rate while the api-under-proxy-load row runs"
 echo "# CPU us/req: CPU time of the measured process (nginx: its workers) per request: robust when the"
 echo "#   machine is shared, where req/s mostly says how much CPU the scheduler gave each process"
 printf '| target | proto | conns | req/s | p50 ms | p99 ms | errors | vs nginx | CPU us/req |\n|---|---|---|---|---|---|---|---|---|\n'
 awk -F'\t' '
   { k=$2 "/" $3; if ($1=="nginx") ngx[k]=$4; if ($1=="nginx+1000-slowloris") ngx["slow"]=$4; row[NR]=$0 }
   END { for (i=1;i<=NR;i++) { split(row[i], f, "\t"); k=f[2] "/" f[3];
-      r = (ngx[k]>0 && f[1] !~ /^(civetweb|api|ckube-1w-local)/ && f[1] !~ /slowloris/) ? sprintf("%.2f", f[4]/ngx[k]) : "-";
+      r = (ngx[k]>0 && f[1] !~ /^(civetweb|api|proxy-beside|ckube-1w-local)/ && f[1] !~ /slowloris/) ? sprintf("%.2f", f[4]/ngx[k]) : "-";
       if (f[1] ~ /slowloris/ && ngx["slow"] > 0) r = sprintf("%.2f", f[4]/ngx["slow"]);
       if (f[1] == "ckube-1w-local-404") f[7] = f[7] " (404s expected)";
       printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", f[1], f[2], f[3], f[4], f[5], f[6], f[7], r, f[8] } }' "$TMP/results.tsv"

@@ -64,6 +64,8 @@ static void usage(FILE *f) {
           "  --ingress-http HOST:PORT, --ingress-https HOST:PORT  serve Ingress traffic there\n"
           "                       (controllers/ingress; off when not given)\n"
           "  --ingress-access-log FILE  one line per Ingress request, ingress-nginx's format ('-': stderr)\n"
+          "  --ingress-nice N     the proxy's worker threads run at this nice level (0-19, default 19),\n"
+          "                       so the API keeps its request rate under full proxy load\n"
           "  --service-cluster-ip-range CIDR  Service ClusterIPs (default 127.1.0.0/16, on loopback; the\n"
           "                       first address is the `kubernetes` Service's)\n"
           "  --loadbalancer-pool CIDR  LoadBalancer addresses when no MetalLB ConfigMap is applied\n"
@@ -138,6 +140,7 @@ int main(int argc, char **argv) {
   long window = 100000, threads = 512;
   const char *elect = "true";
   const char *ingress_http = NULL, *ingress_https = NULL, *ingress_log = NULL, *local_node_cidr = NULL;
+  int ingress_nice = INGRESS_DEFAULT_NICE;
   const char *dns_listen = DNS_DEFAULT_LISTEN, *dns_forward = NULL, *token_file = NULL;
   const char *audit_path = NULL, *audit_policy = NULL;
   long audit_maxsize = 0;
@@ -158,6 +161,7 @@ int main(int argc, char **argv) {
                                        {"ingress-http", required_argument, 0, 'I'},
                                        {"ingress-https", required_argument, 0, 'S'},
                                        {"ingress-access-log", required_argument, 0, 1001},
+                                       {"ingress-nice", required_argument, 0, 1701},
                                        {"dns-listen", required_argument, 0, 'N'},
                                        {"no-dns", no_argument, 0, 'O'},
                                        {"dns-forward", optional_argument, 0, 'F'},
@@ -192,6 +196,7 @@ int main(int argc, char **argv) {
     case 'I': ingress_http = optarg; break;
     case 'S': ingress_https = optarg; break;
     case 1001: ingress_log = optarg; break;
+    case 1701: ingress_nice = atoi(optarg); break;
     case 'N': dns_listen = optarg; break;
     case 'O': dns_listen = NULL; break;
     case 'F': dns_forward = optarg ? optarg : ""; break;
@@ -326,7 +331,7 @@ int main(int argc, char **argv) {
   componentstatus_set_local_probe(controllers_running_here);
   controllers_run(&leader);
   metrics_set_extra(ingress_metrics_write);
-  ingress_config ic = {ingress_http, ingress_https, ingress_log};
+  ingress_config ic = {ingress_http, ingress_https, ingress_log, ingress_nice};
   if (ingress_start(&ic, err, sizeof err) != 0) LOGE("ingress: %s", err);
   if (dns_listen && dns_start(dns_listen, dns_forward, err, sizeof err) != 0) LOGE("dns: %s", err);
   LOGI("ckube-server serving the Kubernetes API at %s; kubeconfig: %s", url, pki.kubeconfig);

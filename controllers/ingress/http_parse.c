@@ -3,11 +3,18 @@
  * interpreted as RFC 9112 section 6 says, refusing what it marks as a
  * smuggling risk instead of guessing. */
 #include "http_parse.h"
+#include <stddef.h>
 #include <string.h>
 #include <strings.h>
 
+/* RFC 9110 tchar (a switch, not strchr: strchr would also find the NUL). */
 static bool is_tchar(unsigned char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || strchr("!#$%&'*+-.^_`|~", c);
+  if (((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || (c >= '0' && c <= '9')) return true;
+  switch (c) {
+  case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
+  case '-': case '.': case '^': case '_': case '`': case '|': case '~': return true;
+  default: return false;
+  }
 }
 
 /* The end of the line starting at p (the LF), or NULL when incomplete. */
@@ -97,6 +104,7 @@ static int parse_fields(const char *buf, const char *p, const char *end, http_he
       if (has_te || hd->value_len != 7 || strncasecmp(v, "chunked", 7)) return bad == -400 ? -501 : bad;
       has_te = true;
     } else if (hd->name_len == 10 && !strncasecmp(p, "connection", 10)) {
+      if (!h->connection) h->connection = v, h->connection_len = hd->value_len;
       conn_close |= http_token_in(v, hd->value_len, "close");
       conn_keep |= http_token_in(v, hd->value_len, "keep-alive");
       conn_upgrade |= http_token_in(v, hd->value_len, "upgrade");
@@ -115,7 +123,7 @@ static int parse_fields(const char *buf, const char *p, const char *end, http_he
 }
 
 int http_parse_request(const char *buf, size_t len, http_head *h) {
-  memset(h, 0, sizeof *h);
+  memset(h, 0, offsetof(http_head, headers)); /* not the 3 KiB of header slots */
   const char *end = buf + len, *p = buf;
   while (p < end && (*p == '\r' || *p == '\n')) p++; /* RFC 9112 2.2: ignore leading empty lines */
   if (p - buf > 8) return -400;
@@ -141,7 +149,7 @@ int http_parse_request(const char *buf, size_t len, http_head *h) {
 }
 
 int http_parse_response(const char *buf, size_t len, http_head *h) {
-  memset(h, 0, sizeof *h);
+  memset(h, 0, offsetof(http_head, headers)); /* not the 3 KiB of header slots */
   const char *end = buf + len;
   const char *lf = line_end(buf, end);
   if (!lf) return 0;

@@ -26,7 +26,6 @@ typedef struct {
   const char *reason;          /* responses: the reason phrase */
   size_t reason_len;
   int minor;                   /* HTTP/1.minor */
-  http_header headers[HTTP_MAX_HEADERS];
   size_t n_headers;
   size_t head_len;             /* bytes of the head, final CRLF included */
   long long content_length;    /* -1 when absent */
@@ -34,6 +33,9 @@ typedef struct {
   bool keep_alive;             /* after this message (version + Connection) */
   bool upgrade;                /* Connection: upgrade with an Upgrade header */
   bool expect_continue;
+  const char *connection;      /* the Connection header's value, NULL when absent */
+  size_t connection_len;
+  http_header headers[HTTP_MAX_HEADERS]; /* last: a parse clears only what comes before */
 } http_head;
 
 /* Parses a request head from buf. Returns head_len (> 0) when complete, 0

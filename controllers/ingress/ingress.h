@@ -5,9 +5,13 @@
 #define CKUBE_INGRESS_H
 #include <stddef.h>
 
+/* The data plane's threads yield the CPU to the API's (proxy.c says why). */
+#define INGRESS_DEFAULT_NICE 19
+
 typedef struct {
   const char *http_addr, *https_addr; /* "HOST:PORT", NULL = off */
   const char *access_log;             /* a file, "-" for stderr, NULL = off */
+  int nice;                           /* the proxy workers' nice level, 0-19 */
 } ingress_config;
 
 /* Serves Ingress traffic on the configured addresses; call after the API

@@ -47,6 +47,7 @@ static SSL_CTX *new_ctx(void) {
   SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
   SSL_CTX_set_alpn_select_cb(ctx, alpn_select, NULL);
   SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
+  SSL_CTX_set_read_ahead(ctx, 1); /* one read() per burst of records, not two per record (header, body) */
   return ctx;
 }
 

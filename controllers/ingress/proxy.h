@@ -8,6 +8,7 @@
 typedef struct {
   const char *http_addr, *https_addr; /* "HOST:PORT" or NULL (off) */
   int workers;                        /* 0: one per core */
+  int nice;                           /* the workers' nice level (0: as the server) */
 } proxy_config;
 
 /* Opens the listeners and starts the workers; -1 with err on failure

@@ -27,6 +27,16 @@ typedef struct {
 
 enum { P_LISTENER, P_SESSION, P_UPSTREAM, P_WAKE };
 
+/* What a read learnt about its socket: hup when epoll reported the peer's
+ * end of stream (or an error), drained when the last read from the socket
+ * itself (for TLS: OpenSSL's, seen through a BIO callback) returned less
+ * than it asked for. A drained socket needs no further read until epoll's
+ * next edge, which any new byte brings: that saves the read that would
+ * only say EAGAIN, one per request and side (nginx does the same). */
+typedef struct {
+  bool hup, drained;
+} read_hint;
+
 typedef struct worker worker;
 typedef struct session session;
 
@@ -36,6 +46,7 @@ typedef struct upstream {
   bool readable, writable, connecting, reused, dead;
   SSL *ssl;         /* backend-protocol HTTPS */
   bool handshaking; /* TLS handshake still to finish after the connect */
+  read_hint rh;
   route_endpoint ep;
   session *s;      /* the session using it, NULL while idle */
   worker *w;
@@ -58,6 +69,7 @@ struct session {
   int fd;
   SSL *ssl;
   bool handshaking, readable, writable, dead;
+  read_hint rh;
   const listener *l;
   worker *w;
   struct sockaddr_storage peer;
@@ -123,7 +135,12 @@ bool pbuf_append(pbuf *b, const void *p, size_t n);
 /* Socket I/O, plain or TLS (proxy_io.c): > 0 bytes, 0 end of stream, -1
  * would block (the flag of that side cleared), -2 error. */
 ssize_t proxy_tls_result(SSL *ssl, int r, bool *readable, bool *writable);
-ssize_t proxy_read(int fd, SSL *ssl, bool *readable, bool *writable, char *p, size_t n);
+/* A short read clears *readable (unless rh->hup: the end of stream is
+ * still to be read), so the caller waits for epoll instead of reading
+ * again for EAGAIN. */
+ssize_t proxy_read(int fd, SSL *ssl, bool *readable, bool *writable, read_hint *rh, char *p, size_t n);
+/* Lets the TLS connection ssl (its socket BIO set) report drained reads into rh. */
+void proxy_tls_track(SSL *ssl, read_hint *rh);
 ssize_t proxy_write(int fd, SSL *ssl, bool *readable, bool *writable, const char *p, size_t n);
 
 /* Sessions (proxy_session.c) */

@@ -31,7 +31,9 @@
 /* ---- I/O (proxy_io.c) ---- */
 
 static ssize_t ssl_result(session *s, int r) { return proxy_tls_result(s->ssl, r, &s->readable, &s->writable); }
-static ssize_t c_read(session *s, char *p, size_t n) { return proxy_read(s->fd, s->ssl, &s->readable, &s->writable, p, n); }
+static ssize_t c_read(session *s, char *p, size_t n) {
+  return proxy_read(s->fd, s->ssl, &s->readable, &s->writable, &s->rh, p, n);
+}
 static ssize_t c_write(session *s, const char *p, size_t n) {
   return proxy_write(s->fd, s->ssl, &s->readable, &s->writable, p, n);
 }
@@ -62,6 +64,7 @@ void session_accept(worker *w, const listener *l, int fd, const struct sockaddr_
       return;
     }
     SSL_set_fd(s->ssl, fd);
+    proxy_tls_track(s->ssl, &s->rh);
     SSL_set_accept_state(s->ssl);
     s->handshaking = true;
   }

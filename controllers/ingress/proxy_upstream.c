@@ -33,6 +33,7 @@ bool upstream_tls_init(void) {
   SSL_CTX_set_min_proto_version(c, TLS1_2_VERSION);
   SSL_CTX_set_verify(c, SSL_VERIFY_NONE, NULL);
   SSL_CTX_set_mode(c, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  SSL_CTX_set_read_ahead(c, 1);
   client_ctx = c;
   return true;
 }
@@ -41,7 +42,9 @@ static bool same_endpoint(const upstream *u, const route_endpoint *ep, bool tls)
   return (u->ssl != NULL) == tls && u->ep.len == ep->len && !memcmp(&u->ep.addr, &ep->addr, ep->len);
 }
 
-ssize_t upstream_read(upstream *u, char *p, size_t n) { return proxy_read(u->fd, u->ssl, &u->readable, &u->writable, p, n); }
+ssize_t upstream_read(upstream *u, char *p, size_t n) {
+  return proxy_read(u->fd, u->ssl, &u->readable, &u->writable, &u->rh, p, n);
+}
 
 ssize_t upstream_write(upstream *u, const char *p, size_t n) {
   return proxy_write(u->fd, u->ssl, &u->readable, &u->writable, p, n);
@@ -82,6 +85,7 @@ static upstream *connect_new(worker *w, const route_endpoint *ep, bool tls) {
       return NULL;
     }
     SSL_set_fd(u->ssl, fd);
+    proxy_tls_track(u->ssl, &u->rh);
     SSL_set_connect_state(u->ssl);
     u->handshaking = true;
   }
@@ -151,6 +155,7 @@ static void idle_event(upstream *u) {
 void upstream_event(upstream *u, uint32_t events) {
   if (u->dead) return;
   if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) u->readable = true;
+  if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) u->rh.hup = true;
   if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) u->writable = true;
   if (!u->s) {
     if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) idle_event(u);

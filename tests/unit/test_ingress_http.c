@@ -29,6 +29,9 @@ static void test_request_heads(void) {
   CHECK(req("GET / HTTP/1.1\r\nA: b\r\n c\r\n\r\n", &h) == -400); /* obs-fold */
   CHECK(req("GET / HTTP/1.1\r\nA: b\rc\r\n\r\n", &h) == -400);   /* bare CR */
   CHECK(req("GET / HTTP/1.1\r\nBad Name: b\r\n\r\n", &h) == -400);
+  static const char nul_name[] = "GET / HTTP/1.1\r\nA\0B: c\r\n\r\n"; /* a NUL is no token character */
+  CHECK(http_parse_request(nul_name, sizeof nul_name - 1, &h) == -400);
+  CHECK(req("GET / HTTP/1.1\r\nX~a!b#c$d%e&f'g*h+i-j.k^l_m`n|o: v\r\n\r\n", &h) > 0); /* every other tchar */
   CHECK(req("POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n", &h) == -400);
   CHECK(req("POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", &h) == -400);
   CHECK(req("POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", &h) == -501);
