@@ -146,7 +146,7 @@ static authz_decision authorize_graph(cache *c, const authz_attrs *a, const char
 }
 
 /* authorizeCreateToken: a node creates tokens only for the ServiceAccounts of its pods. */
-static authz_decision authorize_create_token(const authz_attrs *a, const char *node, char *reason, size_t len) {
+static authz_decision authorize_create_token(cache *c, const authz_attrs *a, const char *node, char *reason, size_t len) {
   if (strcmp(a->verb, "create") || !a->name[0]) {
     snprintf(reason, len, "can only create tokens for individual service accounts");
     return AUTHZ_NO_OPINION;
@@ -155,7 +155,7 @@ static authz_decision authorize_create_token(const authz_attrs *a, const char *n
     snprintf(reason, len, "can only create token subresource of serviceaccount");
     return AUTHZ_NO_OPINION;
   }
-  if (node_pod_uses(node, a->ns, "serviceaccounts", a->name)) return AUTHZ_ALLOW;
+  if (node_pod_uses(c, node, a->ns, "serviceaccounts", a->name)) return AUTHZ_ALLOW;
   snprintf(reason, len, "no relationship found between node '%s' and this object", node);
   return AUTHZ_NO_OPINION;
 }
@@ -197,7 +197,7 @@ authz_decision authz_node_authorize(cache *c, const authz_attrs *a, char *reason
   if (a->resource_request && !a->api_group[0]) {
     if (!strcmp(a->resource, "secrets") || !strcmp(a->resource, "configmaps"))
       return authorize_graph(c, a, node, false, reason, len);
-    if (!strcmp(a->resource, "serviceaccounts")) return authorize_create_token(a, node, reason, len);
+    if (!strcmp(a->resource, "serviceaccounts")) return authorize_create_token(c, a, node, reason, len);
     if ((!strcmp(a->resource, "persistentvolumeclaims") && !a->subresource[0]) ||
         !strcmp(a->resource, "persistentvolumes"))
       return authorize_graph(c, a, node, true, reason, len);

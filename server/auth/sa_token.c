@@ -3,6 +3,7 @@
  * OpenSSL's EVP digest-sign API. */
 #include "sa_token.h"
 #include "sa_token_bound.h"
+#include "registry.h"
 #include "log.h"
 #include <jansson.h>
 #include <openssl/evp.h>
