@@ -3,6 +3,8 @@
  * into the watch cache, creates the bootstrap objects and serves the
  * Kubernetes API over HTTPS until SIGINT/SIGTERM. */
 #include "api.h"
+#include "bootstrap_token.h"
+#include "token_request.h"
 #include "audit_log.h"
 #include "authn_token.h"
 #include "bootstrap.h"
@@ -83,6 +85,7 @@ static void usage(FILE *f) {
           "  --audit-policy-file FILE, --audit-log-path FILE  the audit log (audit.k8s.io/v1 Policy levels None,\n"
           "                       Metadata, Request, RequestResponse; JSON lines, '-' for stdout)\n"
           "  --audit-log-maxsize MB, --audit-log-maxbackup N  rotate at MB (default 100), keep N files (0: all)\n"
+          "  --service-account-max-token-expiration D  the longest TokenRequest (e.g. 24h; default: none)\n"
           "  --token-auth-file FILE  static bearer tokens, kube-apiserver's CSV: token,user,uid,\"group1,group2\"\n"
           "  -v, --verbose        log every request\n");
 }
@@ -172,6 +175,7 @@ int main(int argc, char **argv) {
                                        {"token-auth-file", required_argument, 0, 1004},
                                        {"anonymous-auth", optional_argument, 0, 1005},
                                        {"audit-log-path", required_argument, 0, 1006},
+                                       {"service-account-max-token-expiration", required_argument, 0, 1010},
                                        {"audit-policy-file", required_argument, 0, 1007},
                                        {"audit-log-maxsize", required_argument, 0, 1008},
                                        {"audit-log-maxbackup", required_argument, 0, 1009},
@@ -216,6 +220,15 @@ int main(int argc, char **argv) {
     case 1003: sa_token_set_issuer(optarg); break;
     case 1004: token_file = optarg; break;
     case 1006: audit_path = optarg; break;
+    case 1010: {
+      long long secs = bt_parse_duration(optarg);
+      if (secs <= 0) {
+        fprintf(stderr, "ckube-server: --service-account-max-token-expiration: invalid duration %s\n", optarg);
+        return 2;
+      }
+      token_request_set_max_expiration(secs);
+      break;
+    }
     case 1007: audit_policy = optarg; break;
     case 1008: audit_maxsize = atol(optarg); break;
     case 1009: audit_maxbackup = atoi(optarg); break;

@@ -6,7 +6,8 @@
  * kinds: the uid, when given, must match). A pod-bound request for exactly
  * 3607 s (kubelet's default) gets a token valid one year that warns after
  * 3607 s (--service-account-extend-token-expiration, on by default); the
- * answer still says 3607. Nothing is stored. */
+ * answer still says 3607. --service-account-max-token-expiration shortens
+ * longer requests first. Nothing is stored. */
 #include "token_request.h"
 #include "api.h"
 #include "authz_node.h"
@@ -27,6 +28,10 @@
 #define MAX_EXPIRATION (1LL << 32)
 #define KUBELET_EXPIRATION 3607        /* token.WarnOnlyBoundTokenExpirationSeconds */
 #define EXTENDED_EXPIRATION 31536000LL /* token.ExpirationExtensionSeconds: one year */
+
+static long long max_expiration; /* 0: none */
+
+void token_request_set_max_expiration(long long seconds) { max_expiration = seconds > 0 ? seconds : 0; }
 
 static cobj *lookup(const char *plural, const char *ns, const char *name) {
   const resource *r = registry_find("", "v1", plural);
@@ -172,6 +177,7 @@ static json_t *issue(http_req *rq, json_t *body) {
     cobj_unref(sa);
     return st;
   }
+  if (max_expiration && exp > max_expiration) exp = max_expiration;
   const json_t *auds = json_object_get(spec, "audiences");
   if (!json_array_size(auds)) json_object_set_new(spec, "audiences", json_pack("[s]", sa_token_issuer()));
   json_object_set_new(spec, "expirationSeconds", json_integer(exp));

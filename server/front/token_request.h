@@ -7,6 +7,9 @@
 #include "http.h"
 #include <stdbool.h>
 
+/* --service-account-max-token-expiration: longer requests are shortened to
+ * it (0: no limit, the default). */
+void token_request_set_max_expiration(long long seconds);
 /* Answers POST .../serviceaccounts/NAME/token; false (nothing sent) for any
  * other request. */
 bool token_request_handle(http_req *rq);

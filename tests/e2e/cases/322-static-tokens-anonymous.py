@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""--token-auth-file and --anonymous-auth, each answer as a real
+"""--token-auth-file, --anonymous-auth and --service-account-max-token-expiration, each answer as a real
 kube-apiserver 1.20 gives it (real-cluster.sh runs one with a token file and
 the default --anonymous-auth=true).
 
@@ -12,8 +12,8 @@ token 401. A token file with a two-column line, or a bad --anonymous-auth
 value, stops the server at start with kube-apiserver's message. Then the
 default (--anonymous-auth=true) on the run's server: system:anonymous in
 system:unauthenticated, 403 with RBAC's message, /healthz and /version
-allowed by system:public-info-viewer, /healthz/ping not. Bounded: 20 s."""
-import http.client, json, os, shutil, signal, subprocess, sys, tempfile
+allowed by system:public-info-viewer, /healthz/ping not. Bounded: about 20 s (50 s on a loaded machine)."""
+import http.client, json, os, shutil, signal, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
 from server import CTX, free_port, start  # noqa: E402
@@ -71,7 +71,8 @@ def main():
                      f"token file '{bad}' must have at least 3 columns (token, user name, user uid), found 2")
     refused_at_start(["--anonymous-auth=maybe"], "--anonymous-auth: invalid value maybe")
     port = free_port()
-    p = start(os.path.join(work, "data"), port, ["--anonymous-auth=false", "--token-auth-file", tokens])
+    p = start(os.path.join(work, "data"), port, ["--anonymous-auth=false", "--token-auth-file", tokens,
+                                                  "--service-account-max-token-expiration", "2h"])
     try:
         admin = open(os.path.join(work, "data", "pki", "admin.token")).read().strip()
         st, body = call(port, None, "GET", "/api/v1/namespaces")
@@ -96,6 +97,14 @@ def main():
         check(st == 403, f"bob: {st}")
         st, _ = call(port, "carol-token", "GET", "/api/v1/namespaces/default/pods")
         check(st == 401, f"unknown token: {st}")
+        # --service-account-max-token-expiration shortens a longer TokenRequest
+        for _ in range(150):  # the default ServiceAccount comes from a controller (30 s at most under load)
+            st, body = call(port, admin, "POST", "/api/v1/namespaces/default/serviceaccounts/default/token",
+                            {"spec": {"expirationSeconds": 10000}})
+            if st != 404:
+                break
+            time.sleep(0.2)
+        check(st == 201 and body["spec"]["expirationSeconds"] == 7200, f"max expiration: {st} {body}")
     finally:
         stop(p)
         shutil.rmtree(work, ignore_errors=True)
