@@ -287,7 +287,7 @@ export const tests = [
     } finally { await n.close(); }
   } },
 
-  { name: 'first load under 300 ms', async run({ page, cluster, perf, shot }) {
+  { name: 'first load under 300 ms', timeout: 120000, async run({ page, cluster, perf, shot }) {
     // Fresh tabs with the HTTP cache off, each signed in (token in its
     // session storage before the page runs): navigation start to every
     // overview card filled (the page's "overview-ready" mark). The best run
@@ -354,7 +354,7 @@ export const tests = [
     check(d.body.spec.replicas === 3, `spec.replicas is ${d.body.spec.replicas}`);
   } },
 
-  { name: 'edit YAML with a dry-run diff, then a 409 conflict explained', async run({ page, cluster, shot }) {
+  { name: 'edit YAML with a dry-run diff, then a 409 conflict explained', timeout: 120000, async run({ page, cluster, shot }) {
     await settled(cluster, 'web');
     await signedIn(page, cluster, '/ui/object/apps/v1/deployments/default/web');
     await page.getByRole('tab', { name: 'YAML' }).click();
