@@ -626,7 +626,7 @@ export const tests = [
     await shot('13-pod-logs');
   } },
 
-  { name: 'accessibility: no serious axe-core violations on the main pages, both themes', timeout: 120000, async run({ cluster, otherBrowser }) {
+  { name: 'accessibility: no serious axe-core violations on the main pages, both themes', timeout: 180000, async run({ cluster, otherBrowser }) {
     // axe-core is injected as a script, which the console's CSP refuses: this browser bypasses the CSP.
     const b = await otherBrowser({ bypassCSP: true });
     const problems = [];
