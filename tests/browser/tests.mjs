@@ -296,7 +296,10 @@ export const tests = [
     const runs = [];
     // Up to three rounds of seven while the best stays over the mark: a
     // loaded machine (other builds) slows single runs, not the best of many.
-    for (let i = 0; i < 21 && !(i % 7 === 0 && i && Math.min(...runs.map((r) => r.ready)) < 300); i++) {
+    // No new tab after 70 s (a machine that slow fails the mark anyway, or
+    // has it recorded under load, within the test's time).
+    const t0 = Date.now();
+    for (let i = 0; i < 21 && !(i % 7 === 0 && i && Math.min(...runs.map((r) => r.ready)) < 300) && !(i && Date.now() - t0 > 70000); i++) {
       const p = await page.context().newPage();
       await p.addInitScript((t) => sessionStorage.setItem('ckube.token', t), cluster.token);
       const cdp = await p.context().newCDPSession(p);
