@@ -807,7 +807,7 @@ export const tests = [
     await shot('22-ingress-tls');
   } },
 
-  { name: 'move the canary slider and see the split change', async run({ page, cluster, shot }) {
+  { name: 'move the canary slider and see the split change', timeout: 120000, async run({ page, cluster, shot }) {
     for (const [name, replicas] of [['shop', 1], ['shop-v2', 1]]) {
       const d = deployment(name, replicas, 'sysnet4admin/echo-hname');
       d.spec.template.spec.nodeName = cluster.realNode;
