@@ -18,6 +18,6 @@ fi
 # host, as when e2e cases running at the same time start real node agents
 # (bridges, veths). Needs root; without it the tests run in the host's.
 if [ "$(id -u)" = 0 ] && unshare --net true 2>/dev/null; then
-  exec unshare --net bash -c 'ip link set lo up && exec timeout 900 node run.mjs "$@"' run.sh "$@"
+  exec unshare --net bash -c 'ip link set lo up && exec timeout 1500 node run.mjs "$@"' run.sh "$@"
 fi
-exec timeout 900 node run.mjs "$@"
+exec timeout 1500 node run.mjs "$@"

@@ -287,7 +287,7 @@ export const tests = [
     } finally { await n.close(); }
   } },
 
-  { name: 'first load under 300 ms', async run({ page, cluster, perf, shot }) {
+  { name: 'first load under 300 ms', timeout: 120000, async run({ page, cluster, perf, shot }) {
     // Fresh tabs with the HTTP cache off, each signed in (token in its
     // session storage before the page runs): navigation start to every
     // overview card filled (the page's "overview-ready" mark). The best run
@@ -296,7 +296,10 @@ export const tests = [
     const runs = [];
     // Up to three rounds of seven while the best stays over the mark: a
     // loaded machine (other builds) slows single runs, not the best of many.
-    for (let i = 0; i < 21 && !(i % 7 === 0 && i && Math.min(...runs.map((r) => r.ready)) < 300); i++) {
+    // No new tab after 70 s (a machine that slow fails the mark anyway, or
+    // has it recorded under load, within the test's time).
+    const t0 = Date.now();
+    for (let i = 0; i < 21 && !(i % 7 === 0 && i && Math.min(...runs.map((r) => r.ready)) < 300) && !(i && Date.now() - t0 > 70000); i++) {
       const p = await page.context().newPage();
       await p.addInitScript((t) => sessionStorage.setItem('ckube.token', t), cluster.token);
       const cdp = await p.context().newCDPSession(p);
@@ -354,7 +357,7 @@ export const tests = [
     check(d.body.spec.replicas === 3, `spec.replicas is ${d.body.spec.replicas}`);
   } },
 
-  { name: 'edit YAML with a dry-run diff, then a 409 conflict explained', async run({ page, cluster, shot }) {
+  { name: 'edit YAML with a dry-run diff, then a 409 conflict explained', timeout: 120000, async run({ page, cluster, shot }) {
     await settled(cluster, 'web');
     await signedIn(page, cluster, '/ui/object/apps/v1/deployments/default/web');
     await page.getByRole('tab', { name: 'YAML' }).click();
@@ -626,7 +629,7 @@ export const tests = [
     await shot('13-pod-logs');
   } },
 
-  { name: 'accessibility: no serious axe-core violations on the main pages, both themes', timeout: 120000, async run({ cluster, otherBrowser }) {
+  { name: 'accessibility: no serious axe-core violations on the main pages, both themes', timeout: 180000, async run({ cluster, otherBrowser }) {
     // axe-core is injected as a script, which the console's CSP refuses: this browser bypasses the CSP.
     const b = await otherBrowser({ bypassCSP: true });
     const problems = [];
@@ -804,7 +807,7 @@ export const tests = [
     await shot('22-ingress-tls');
   } },
 
-  { name: 'move the canary slider and see the split change', async run({ page, cluster, shot }) {
+  { name: 'move the canary slider and see the split change', timeout: 120000, async run({ page, cluster, shot }) {
     for (const [name, replicas] of [['shop', 1], ['shop-v2', 1]]) {
       const d = deployment(name, replicas, 'sysnet4admin/echo-hname');
       d.spec.template.spec.nodeName = cluster.realNode;
