@@ -289,7 +289,7 @@ static bool authenticated(struct mg_connection *conn, const struct mg_request_in
 
 #define CLUSTER_INFO_PATH "/api/v1/namespaces/kube-public/configmaps/cluster-info"
 
-static bool anonymous_auth = true; /* kube-apiserver 1.20's --anonymous-auth default */
+static bool anonymous_auth = false; /* off by default as k3s ships it (kube-apiserver: on) */
 
 void http_set_anonymous_auth(bool on) { anonymous_auth = on; }
 

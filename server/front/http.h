@@ -48,9 +48,9 @@ typedef struct {
 } http_config;
 
 /* --anonymous-auth: requests without credentials are system:anonymous
- * (system:unauthenticated), authorized like any other (default true, as
- * kube-apiserver 1.20); false: 401, except /healthz, /livez, /readyz,
- * /version and GET of kube-public/cluster-info. */
+ * (system:unauthenticated), authorized like any other (kube-apiserver
+ * 1.20's default); off (ckube's default, as k3s ships it): 401, except
+ * /healthz, /livez, /readyz, /version and GET of kube-public/cluster-info. */
 void http_set_anonymous_auth(bool on);
 /* Starts serving; 0 or -1 + err. */
 int http_start(const http_config *cfg, char *err, size_t errlen);

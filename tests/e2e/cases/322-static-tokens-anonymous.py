@@ -1,16 +1,17 @@
 #!/usr/bin/python3
 """--token-auth-file, --anonymous-auth and --service-account-max-token-expiration, each answer as a real
 kube-apiserver 1.20 gives it (real-cluster.sh runs one with a token file and
-the default --anonymous-auth=true).
+kube-apiserver's default --anonymous-auth=true).
 
-Starts its own ckube-server with --anonymous-auth=false and a static token
+Starts its own ckube-server with ckube's default (--anonymous-auth=false, as
+k3s ships it) and a static token
 CSV (token,user,uid,"group1,group2"): without credentials 401 (the health
 and version paths and kube-public/cluster-info stay open for probes and
 joining nodes); a static token is its user with its uid and groups (+
 system:authenticated) in TokenReview, RBAC-bound through a group; a bad
 token 401. A token file with a two-column line, or a bad --anonymous-auth
-value, stops the server at start with kube-apiserver's message. Then the
-default (--anonymous-auth=true) on the run's server: system:anonymous in
+value, stops the server at start with kube-apiserver's message. Then a
+second server with --anonymous-auth=true (kube-apiserver's default): system:anonymous in
 system:unauthenticated, 403 with RBAC's message, /healthz and /version
 allowed by system:public-info-viewer, /healthz/ping not. Bounded: about 20 s (50 s on a loaded machine)."""
 import http.client, json, os, shutil, signal, subprocess, sys, tempfile, time
@@ -58,6 +59,19 @@ def refused_at_start(args, want):
         shutil.rmtree(work, ignore_errors=True)
 
 
+def anonymous_checks(main_port):
+    st, body = call(main_port, None, "GET", "/api/v1/pods")
+    check(st == 403 and body["message"] == 'pods is forbidden: User "system:anonymous" cannot list resource "pods" in API group "" at the cluster scope', f"anonymous: {st} {body}")
+    for path, want in (("/healthz", 200), ("/livez", 200), ("/readyz", 200), ("/version", 200), ("/version/", 200),
+                       ("/healthz/ping", 403), ("/api", 403), ("/apis", 403), ("/openapi/v2", 403), ("/metrics", 403)):
+        st, body = call(main_port, None, "GET", path)
+        check(st == want, f"anonymous {path}: {st}, not {want}")
+        if want == 403:
+            check(body["message"] == f'forbidden: User "system:anonymous" cannot get path "{path}"', f"{path}: {body}")
+    st, _ = call(main_port, "wrong", "GET", "/healthz")
+    check(st == 401, f"a wrong token is never anonymous: {st}")
+
+
 def main():
     work = tempfile.mkdtemp(prefix="ckube-322-")
     tokens = os.path.join(work, "tokens.csv")
@@ -71,7 +85,7 @@ def main():
                      f"token file '{bad}' must have at least 3 columns (token, user name, user uid), found 2")
     refused_at_start(["--anonymous-auth=maybe"], "--anonymous-auth: invalid value maybe")
     port = free_port()
-    p = start(os.path.join(work, "data"), port, ["--anonymous-auth=false", "--token-auth-file", tokens,
+    p = start(os.path.join(work, "data"), port, ["--token-auth-file", tokens,
                                                   "--service-account-max-token-expiration", "2h"])
     try:
         admin = open(os.path.join(work, "data", "pki", "admin.token")).read().strip()
@@ -107,20 +121,15 @@ def main():
         check(st == 201 and body["spec"]["expirationSeconds"] == 7200, f"max expiration: {st} {body}")
     finally:
         stop(p)
-        shutil.rmtree(work, ignore_errors=True)
 
-    # the run's own server: the default --anonymous-auth=true
-    main_port = int(os.environ["SERVER"].rsplit(":", 1)[1])
-    st, body = call(main_port, None, "GET", "/api/v1/pods")
-    check(st == 403 and body["message"] == 'pods is forbidden: User "system:anonymous" cannot list resource "pods" in API group "" at the cluster scope', f"anonymous: {st} {body}")
-    for path, want in (("/healthz", 200), ("/livez", 200), ("/readyz", 200), ("/version", 200), ("/version/", 200),
-                       ("/healthz/ping", 403), ("/api", 403), ("/apis", 403), ("/openapi/v2", 403), ("/metrics", 403)):
-        st, body = call(main_port, None, "GET", path)
-        check(st == want, f"anonymous {path}: {st}, not {want}")
-        if want == 403:
-            check(body["message"] == f'forbidden: User "system:anonymous" cannot get path "{path}"', f"{path}: {body}")
-    st, _ = call(main_port, "wrong", "GET", "/healthz")
-    check(st == 401, f"a wrong token is never anonymous: {st}")
+    # --anonymous-auth=true (kube-apiserver's default): system:anonymous, authorized by RBAC
+    main_port = free_port()
+    p = start(os.path.join(work, "data-anon"), main_port, ["--anonymous-auth=true"])
+    try:
+        anonymous_checks(main_port)
+    finally:
+        stop(p)
+        shutil.rmtree(work, ignore_errors=True)
     print("ok")
 
 

@@ -101,7 +101,7 @@ def main():
     refused_policy(work, "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Loud\n",
                    'rules[0].level: Unsupported value: "Loud": supported values: "None", "Metadata", "Request", "RequestResponse"')
     port = free_port()
-    p = start(os.path.join(work, "data"), port, ["--audit-policy-file", policy, "--audit-log-path", log,
+    p = start(os.path.join(work, "data"), port, ["--anonymous-auth=true", "--audit-policy-file", policy, "--audit-log-path", log,
                                                   "--audit-log-maxsize", "1", "--audit-log-maxbackup", "2"])
     try:
         admin = open(os.path.join(work, "data", "pki", "admin.token")).read().strip()
