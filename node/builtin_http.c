@@ -103,7 +103,11 @@ int builtin_main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--root")) root = argv[++i];
   }
   bool echo = !strcmp(name, "echo-hname"), live = !strcmp(name, "liveness"), trail = !strcmp(name, "audit-trail");
-  if (!echo && !live && !trail && strcmp(name, "nginx") && strcmp(name, "httpd")) {
+  bool demo = !strcmp(name, "update-demo");
+  const char *picture = "nautilus"; /* update-demo: the image's picture, its last word (nautilus, kitten) */
+  if (argc > 1 && strncmp(argv[argc - 1], "--", 2) && (argc < 3 || strncmp(argv[argc - 2], "--", 2)))
+    picture = argv[argc - 1];
+  if (!echo && !live && !trail && !demo && strcmp(name, "nginx") && strcmp(name, "httpd")) {
     fprintf(stderr, "unknown builtin program %s\n", name);
     return 2;
   }
@@ -144,6 +148,11 @@ int builtin_main(int argc, char **argv) {
       liveness(fd, path, &started);
     } else if (trail) {
       audit(fd, method, ip, &peer);
+    } else if (demo) { /* the kubectl Update Demo's images: /data.json names their picture */
+      char body[300];
+      int len = snprintf(body, sizeof body, "{\"image\": \"%s.jpg\"}\n", picture);
+      if (!strcmp(path, "/data.json")) respond(fd, 200, "application/json", body, (size_t)len);
+      else respond(fd, 404, "text/plain", "404 page not found\n", 19);
     } else if (echo) {
       char host[256] = "";
       gethostname(host, sizeof host);

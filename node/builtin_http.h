@@ -4,7 +4,9 @@
  * and httpd (their default page, or files from a document root),
  * audit-trail (sysnet4admin/audit-trail: answers the pod's name and address
  * and logs each request under /audit) and liveness (k8s.gcr.io/liveness:
- * /healthz healthy for ten seconds, on port 8080). They listen on the pod's
+ * /healthz healthy for ten seconds, on port 8080), update-demo PICTURE (the
+ * kubectl Update Demo's nautilus and kitten images: /data.json is
+ * {"image": "PICTURE.jpg"}). They listen on the pod's
  * address, port 80 (or --port). */
 #ifndef CKUBE_BUILTIN_HTTP_H
 #define CKUBE_BUILTIN_HTTP_H

@@ -599,6 +599,7 @@ rt_mount_plan *vol_plan(const vol_ctx *v, const json_t *ctr, char *why, size_t w
   snprintf(root, sizeof root, "%s/containers/%s/rootfs", v->pod_dir, sget(ctr, "name") ?: "");
   rt_mkdirs(root, 0755);
   m->root = strdup(root);
+  m->readonly_root = json_is_true(json_object_get(json_object_get(ctr, "securityContext"), "readOnlyRootFilesystem"));
   host_tops(m);
   bool own_hosts = false, own_resolv = false;
   size_t i;

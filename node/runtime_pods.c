@@ -637,33 +637,63 @@ static void advance(rt_pods *p, rpod *rp, long long now) {
   }
 }
 
-/* Spawns a container's preStop exec hook in its own group; 0 or the pid. */
+/* The argv of an httpGet hook: curl's GET to host (default the pod's IP), port (a number or the container's
+ * port name) and path, run in the pod's network namespace as kubelet's GET is made from the node. */
+static char **http_hook_argv(const rpod *rp, const json_t *sc, const json_t *get) {
+  const json_t *port = json_object_get(get, "port");
+  long num = json_is_integer(port) ? (long)json_integer_value(port) : 0;
+  if (json_is_string(port)) {
+    size_t i;
+    json_t *cp;
+    num = atol(json_string_value(port));
+    json_array_foreach(json_object_get(sc, "ports"), i, cp)
+      if (!strcmp(sget(cp, "name") ?: "", json_string_value(port))) num = (long)json_integer_value(json_object_get(cp, "containerPort"));
+  }
+  const char *host = sget(get, "host"), *path = sget(get, "path") ?: "/";
+  bool tls = !strcmp(sget(get, "scheme") ?: "HTTP", "HTTPS");
+  char url[2048];
+  snprintf(url, sizeof url, "%s://%s:%ld%s%s", tls ? "https" : "http", host && *host ? host : rp->st.ip, num,
+           path[0] == '/' ? "" : "/", path);
+  char **argv = calloc(9, sizeof *argv);
+  const char *words[] = {"curl", "-s", "-k", "-o", "/dev/null", "--max-time", "10", url, NULL};
+  for (int i = 0; words[i]; i++) argv[i] = strdup(words[i]);
+  return argv;
+}
+
+/* Spawns a container's preStop hook (exec in the container, or httpGet) in its own group; 0 or the pid. */
 static pid_t prestop(rt_pods *p, rpod *rp, rt_ctr *c) {
   const json_t *sc = spec_container(rp, c);
-  const json_t *cmd = json_object_get(json_object_get(json_object_get(json_object_get(sc, "lifecycle"), "preStop"),
-                                                      "exec"), "command");
-  if (!json_array_size(cmd)) return 0;
-  char **argv = calloc(json_array_size(cmd) + 1, sizeof *argv);
-  size_t i;
-  json_t *w;
-  json_array_foreach(cmd, i, w) argv[i] = strdup(json_string_value(w) ?: "");
+  const json_t *hook = json_object_get(json_object_get(sc, "lifecycle"), "preStop");
+  const json_t *cmd = json_object_get(json_object_get(hook, "exec"), "command"), *get = json_object_get(hook, "httpGet");
+  if (!json_array_size(cmd) && !get) return 0;
+  char **argv;
+  if (json_array_size(cmd)) {
+    argv = calloc(json_array_size(cmd) + 1, sizeof *argv);
+    size_t i;
+    json_t *w;
+    json_array_foreach(cmd, i, w) argv[i] = strdup(json_string_value(w) ?: "");
+  } else {
+    argv = http_hook_argv(rp, sc, get);
+  }
   char *default_env[] = {"PATH=" DEFAULT_PATH, NULL};
   char log_path[2400], err[512];
   snprintf(log_path, sizeof log_path, "%s/containers/%s/prestop.log", rp->dir, c->name);
   int nsfd = rp->netns ? podnet_open(rp->st.ip) : -1;
-  int mntfd = c->rootfs[0] ? rt_open_mount_ns(c->pid) : -1;
-  rt_spawn_req req = {argv, c->env ? c->env : default_env, c->applets[0] ? c->applets : NULL, sget(sc, "workingDir"),
-                      meta(rp->pod, "name"), log_path, NULL, nsfd, 0, NULL, mntfd, c->rootfs, NULL, 0, 0, NULL, 0};
+  int mntfd = c->rootfs[0] && !get ? rt_open_mount_ns(c->pid) : -1; /* the GET is the node's: the host's curl */
+  rt_spawn_req req = {argv, get ? default_env : c->env ? c->env : default_env, c->applets[0] && !get ? c->applets : NULL,
+                      get ? NULL : sget(sc, "workingDir"), meta(rp->pod, "name"), log_path, NULL, nsfd, 0, NULL, mntfd,
+                      c->rootfs, NULL, 0, 0, NULL, 0};
   pid_t pid = rt_spawn(&req, err, sizeof err);
   if (nsfd >= 0) close(nsfd);
   if (mntfd >= 0) close(mntfd);
-  free_strv(argv);
   if (pid < 0) {
-    event(p, rp, c, "Warning", "FailedPreStopHook", "Exec lifecycle hook (%s) for Container \"%s\" in Pod \"%s_%s(%s)\" "
-          "failed - error: %s", json_string_value(json_array_get(cmd, 0)) ?: "", c->name, meta(rp->pod, "name") ?: "",
+    event(p, rp, c, "Warning", "FailedPreStopHook", "%s lifecycle hook (%s) for Container \"%s\" in Pod \"%s_%s(%s)\" "
+          "failed - error: %s", get ? "HTTP" : "Exec", argv[get ? 7 : 0], c->name, meta(rp->pod, "name") ?: "",
           meta(rp->pod, "namespace") ?: "", rp->uid, err);
+    free_strv(argv);
     return 0;
   }
+  free_strv(argv);
   return pid;
 }
 

@@ -161,6 +161,20 @@ void rt_overlay_dirs(const char *root, int i, char *upper, char *work, size_t le
   snprintf(work, len, "%s/.ck/w%d", root, i);
 }
 
+/* readOnlyRootFilesystem: the tmpfs root and the host's top-level directories remounted read-only (a bind's
+ * own mount only: volumes bound below stay as they are); /dev, /proc and /sys stay writable as in runc. -1 with errno. */
+static int read_only_root(const rt_mount_plan *m) {
+  char target[4096];
+  for (int i = 0; i < m->ntops; i++) {
+    if (m->top_links[i] || !strcmp(m->tops[i], "/dev") || !strcmp(m->tops[i], "/proc") || !strcmp(m->tops[i], "/sys"))
+      continue;
+    snprintf(target, sizeof target, "%s%s", m->root, m->tops[i]);
+    unsigned long flags = MS_REMOUNT | MS_RDONLY | (m->top_overlay[i] ? 0 : MS_BIND);
+    if (mount(NULL, target, NULL, flags, NULL)) return -1;
+  }
+  return mount(NULL, m->root, NULL, MS_REMOUNT | MS_RDONLY, "mode=0755");
+}
+
 /* In the child: the mount namespace of plan, chrooted; errno or 0. With
  * own_proc (a PID namespace of its own) /proc is a new proc mount, not the host's. */
 static int enter_mounts(const rt_mount_plan *m, bool own_proc) {
@@ -210,6 +224,7 @@ static int enter_mounts(const rt_mount_plan *m, bool own_proc) {
         mount(NULL, m->binds[i].target, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL))
       return errno;
   }
+  if (m->readonly_root && read_only_root(m)) return errno;
   if (chroot(m->root) || chdir("/")) return errno;
   return 0;
 }

@@ -32,6 +32,8 @@ typedef struct {
   int nmkdirs;
   rt_bind *binds;
   int nbinds;
+  int readonly_root;     /* securityContext.readOnlyRootFilesystem: the root and the host's directories read-only
+                            (volumes, /dev, /proc and /sys as they are) */
 } rt_mount_plan;
 
 typedef struct {

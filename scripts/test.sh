@@ -8,7 +8,8 @@
 #   4. the same unit tests and e2e cases on an ASan+UBSan build (LeakSanitizer on)
 #   5. every libFuzzer target for a short run (FUZZ_SECONDS, default 15)
 #   6. a focused subset of Kubernetes 1.20's conformance suite (scripts/conformance.sh;
-#      the first run builds the suite, about 10 minutes, cached in /tmp/k8s-e2e)
+#      the first run builds the suite, about 10 minutes, cached in /tmp/k8s-e2e), then a
+#      second subset on three real node agents (pods run as processes)
 # Independent stages run at the same time: the conformance suite builds (at a
 # lower priority) from the start; once build/ is there, its unit tests, the
 # browser tests and the e2e run while build-asan/ builds; then the ASan
@@ -30,6 +31,10 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 # API-semantics conformance tests that finish in minutes (the full run is scripts/conformance.sh alone)
 CONFORMANCE_CI='\[sig-api-machinery\] (Garbage collector|Watchers|server version|Events|Secrets should (patch|fail)|Servers with support for Table|Discovery).*\[Conformance\]'
+# and tests whose only missing piece was a running process, on three real node agents (CONF_REAL_NODES=3):
+# the image's entrypoint and arguments, pod to pod and node to pod across nodes, a Service reached from a
+# pod through the agents' proxies (netcat-openbsd's nc -z), pod DNS settings, exec and logs over WebSocket
+CONFORMANCE_CI_REAL='Docker Containers should|Granular Checks: Pods should function for (intra-pod|node-pod) communication: udp|change the type from ExternalName to ClusterIP|DNS should support configurable pod DNS nameservers|Pods should support (remote command execution|retrieving logs from the container) over websockets'
 
 # cpu_seconds FILE: user + system seconds from the second line of `times` output
 cpu_seconds() { sed -n 2p "$1" 2>/dev/null | tr 'ms' '  ' | awk '{ printf "%d", $1 * 60 + $2 + $3 * 60 + $4 }'; }
@@ -63,6 +68,9 @@ conformance() {
   local i; for i in $(seq 3600); do [ -f "$OUT/10-build.done" ] && break; sleep 1; done
   read -r rc _ < "$OUT/10-build.done" && [ "$rc" -eq 0 ] || return 1
   stage 91-conformance "conformance (focused)" bash scripts/conformance.sh "${CONFORMANCE_FOCUS:-$CONFORMANCE_CI}"
+  # pods on 127.230-232: apart from the e2e workers' 127.100-199 blocks
+  stage 92-conformance-real "conformance on three real nodes (focused)" \
+    env CONF_REAL_NODES=3 CONF_POD_NET_BASE=230 bash scripts/conformance.sh "${CONFORMANCE_REAL_FOCUS:-$CONFORMANCE_CI_REAL}"
 }
 conformance &
 

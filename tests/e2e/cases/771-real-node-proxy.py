@@ -5,7 +5,8 @@ results through pods/NAME/proxy; Proxy version v1): pods/NAME/proxy/PATH
 to the first container port, NAME:PORT and http:NAME:PORT to another,
 the backend's 404 passed on, services/NAME:PORTNAME and NAME:NUMBER to a
 ready endpoint's targetPort, the https scheme, an unknown pod and a pod
-port without a listener refused with a Status. Bounded: about 40 s."""
+port without a listener refused with a Status; the Update Demo's kitten
+image (a built-in program) read through the proxy. Bounded: about 40 s."""
 import json, os, subprocess, sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
@@ -44,7 +45,11 @@ def main():
                    "spec": {"selector": {"app": "web"},
                             "ports": [{"name": "http", "port": 80, "targetPort": "http"},
                                       {"name": "other", "port": 81, "targetPort": 8081}]}}
-            for doc in (web, svc):
+            kitten = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "kitten"},
+                      "spec": {"nodeName": NODE, "terminationGracePeriodSeconds": 1, "containers": [
+                          {"name": "c", "image": "gcr.io/kubernetes-e2e-test-images/kitten:1.0",
+                           "ports": [{"containerPort": 80}]}]}}
+            for doc in (web, svc, kitten):
                 kubectl("apply", "-n", NS, "-f", "-", input=json.dumps(doc))
             wait_for("the first port answers", lambda: raw("pods/web/proxy/index.html") == (True, "A\n"), 30)
             assert raw("pods/web:8081/proxy/") == (True, "B\n")
@@ -59,6 +64,8 @@ def main():
             assert not ok and 'pods "nope" not found' in err, err
             ok, err = raw("pods/web:9999/proxy/")
             assert not ok and "error trying to reach service" in err, err
+            # the kubectl Update Demo's image (built in): its data.json read as the test reads it
+            wait_for("kitten's data.json", lambda: raw("pods/kitten/proxy/data.json") == (True, '{"image": "kitten.jpg"}\n'), 30)
             kubectl("delete", "pod", "-n", NS, "--all", "--grace-period=1")
         finally:
             tunnel.kill()  # it notices SIGTERM only at its stream's next keep-alive

@@ -4,7 +4,10 @@ Granular Checks: Pods should function for intra-pod communication): two
 agents, each with its bridge ckbrN; a pod on the second node fetches a
 pod's page on the first node and on its own node by their pod IPs (the
 bridges forward what their pods send to the other node's range; the
-host's own interfaces are left as they are). Bounded: about 40 s."""
+host's own interfaces are left as they are). A preStop httpGet hook of a
+pod on the second node reaches a listener pod on the first when the pod
+is deleted (conformance: Container Lifecycle Hook should execute prestop
+http hook properly). Bounded: about 50 s."""
 import json, os, sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
@@ -32,7 +35,7 @@ def log(node, name):
 
 def main():
     kubectl("create", "namespace", NS)
-    with RealNode("real-773a", pod_net(0)), RealNode("real-773b", pod_net(1)) as b:
+    with RealNode("real-773a", pod_net(0)) as a, RealNode("real-773b", pod_net(1)) as b:
         serve = "mkdir /w && echo from-$(hostname) > /w/index.html && exec httpd -f -p 8080 -h /w"
         pod("web-a", "real-773a", serve)
         pod("web-b", "real-773b", serve)
@@ -41,6 +44,18 @@ def main():
         fetch = "; ".join(f"until {get.format(a)}; do sleep 0.5; done" for a in ips) + "; sleep 3600"
         pod("client", "real-773b", fetch)
         wait_for("the client reached both pods", lambda: log(b, "client") == "from-web-a\nfrom-web-b\n", 30)
+        # preStop httpGet: the GET is made from the node into the pod's network, to another node's pod
+        pod("handler", "real-773a", "exec nc -l -p 8090")
+        handler = wait_for("handler IP", lambda: ip("handler"), 30)
+        kubectl("apply", "-n", NS, "-f", "-", input=json.dumps({
+            "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "hooked"},
+            "spec": {"nodeName": "real-773b", "terminationGracePeriodSeconds": 5, "containers": [
+                {"name": "c", "image": "busybox", "command": ["sleep", "3600"],
+                 "lifecycle": {"preStop": {"httpGet": {"host": handler, "port": 8090, "path": "/echo?msg=prestop"}}}}]}}))
+        wait_for("hooked running", lambda: json.loads(kubectl("get", "pod", "-n", NS, "hooked", "-o", "json"))
+                 ["status"].get("phase") == "Running", 30)
+        kubectl("delete", "pod", "-n", NS, "hooked", "--wait=false")
+        wait_for("the preStop GET reached the handler", lambda: "GET /echo?msg=prestop HTTP/1.1" in log(a, "handler"), 20)
         kubectl("delete", "pod", "-n", NS, "--all", "--grace-period=1")
     kubectl("delete", "namespace", NS, "--wait=false", check=False)
     print("ok")
