@@ -71,6 +71,9 @@ static void usage(FILE *f) {
           "  --dns-forward[=ADDR:PORT]  forward names outside the cluster to /etc/resolv.conf's nameservers\n"
           "                       (or to ADDR:PORT); by default they are REFUSED\n"
           "  --webroot DIR        the browser console's files (default: webroot/ next to the binary)\n"
+          "  --store sqlite|etcd  where objects live (default sqlite: DIR/state.db); etcd needs\n"
+          "  --etcd-servers https://IP:PORT,...  --etcd-cafile F  --etcd-certfile F  --etcd-keyfile F\n"
+          "                       [--etcd-prefix /registry] [--etcd-compaction-interval 5m] (docs/ETCD.md)\n"
           "  -v, --verbose        log every request\n");
 }
 
@@ -129,6 +132,8 @@ int main(int argc, char **argv) {
   const char *ingress_http = NULL, *ingress_https = NULL, *ingress_log = NULL, *local_node_cidr = NULL;
   const char *dns_listen = DNS_DEFAULT_LISTEN, *dns_forward = NULL;
   int lease_duration = 15, renew_deadline = 10, retry_period = 2;
+  const char *store_kind = "sqlite";
+  store_etcd_config etcd = {.prefix = "/registry", .compaction_seconds = 300};
   static const struct option opts[] = {{"data-dir", required_argument, 0, 'd'},
                                        {"listen", required_argument, 0, 'l'},
                                        {"watch-window", required_argument, 0, 'w'},
@@ -150,6 +155,13 @@ int main(int argc, char **argv) {
                                        {"webroot", required_argument, 0, 'W'},
                                        {"service-cluster-ip-range", required_argument, 0, 'r'},
                                        {"loadbalancer-pool", required_argument, 0, 'B'},
+                                       {"store", required_argument, 0, 1101},
+                                       {"etcd-servers", required_argument, 0, 1102},
+                                       {"etcd-cafile", required_argument, 0, 1103},
+                                       {"etcd-certfile", required_argument, 0, 1104},
+                                       {"etcd-keyfile", required_argument, 0, 1105},
+                                       {"etcd-prefix", required_argument, 0, 1106},
+                                       {"etcd-compaction-interval", required_argument, 0, 1107},
                                        {"verbose", no_argument, 0, 'v'},
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
@@ -187,12 +199,20 @@ int main(int argc, char **argv) {
         return 2;
       }
       break;
+    case 1101: store_kind = optarg; break;
+    case 1102: etcd.servers = optarg; break;
+    case 1103: etcd.ca = optarg; break;
+    case 1104: etcd.cert = optarg; break;
+    case 1105: etcd.key = optarg; break;
+    case 1106: etcd.prefix = optarg; break;
+    case 1107: etcd.compaction_seconds = seconds_arg(optarg); break;
     case 'v': log_set_level(LOG_DEBUG); break;
     case 'h': usage(stdout); return 0;
     default: usage(stderr); return 2;
     }
   }
-  if (window < 1 || threads < 4 || (strcmp(elect, "true") && strcmp(elect, "false"))) {
+  if (window < 1 || threads < 4 || (strcmp(elect, "true") && strcmp(elect, "false")) ||
+      (strcmp(store_kind, "sqlite") && strcmp(store_kind, "etcd")) || etcd.compaction_seconds < 0) {
     usage(stderr);
     return 2;
   }
@@ -246,7 +266,8 @@ int main(int argc, char **argv) {
   sa_token_set_ca_file(pki.ca_cert);
   char dbpath[600];
   snprintf(dbpath, sizeof dbpath, "%s/state.db", data_dir);
-  store *st = store_sqlite_open(dbpath, err, sizeof err);
+  store *st = !strcmp(store_kind, "etcd") ? store_etcd_open(&etcd, err, sizeof err)
+                                          : store_sqlite_open(dbpath, err, sizeof err);
   if (!st) {
     LOGE("%s", err);
     return 1;

@@ -9,7 +9,12 @@
  *           pub_rev, window_start.
  *   pmu   - publication notices: notify_rev and each pending write's done
  *           flag; pcond wakes writers waiting for durability and watchers.
- * bucket_mu guards only the bucket list (buckets are never freed). */
+ * bucket_mu guards only the bucket list (buckets are never freed).
+ *
+ * With a remote store (etcd: st->put_if) there is no committer: a write is a
+ * compare-and-swap in the store (remote_write, at the end), the store's watch
+ * thread is the only publisher, and the writer waits until its revision is
+ * published. */
 #include "watch_cache.h"
 #include "log.h"
 #include <errno.h>
@@ -60,7 +65,12 @@ struct cache {
   unsigned wake_gen;
   void (*observe)(double seconds, int ops);
   char commit_error[160]; /* why the last commit failed; "" after a good one (under wmu) */
+  bool remote;            /* st->put_if: revisions are the store's, its watch publishes */
 };
+
+static int remote_write(cache *c, cache_bucket *b, const char *sk, int64_t expect_rev, json_t *obj, bool del,
+                        cobj **out, int64_t *current, char *err, size_t errlen);
+static void remote_apply(void *ctx, const store_event *evs, size_t n);
 
 cobj *cobj_ref(cobj *o) {
   if (o) atomic_fetch_add(&o->refs, 1);
@@ -408,6 +418,11 @@ static void set_rv(json_t *obj, int64_t rev) {
 int cache_write(cache *c, cache_bucket *b, const char *ns, const char *name, int64_t expect_rev,
                 json_t *obj, bool del, cobj **out, int64_t *current, char *err, size_t errlen) {
   char *sk = make_subkey(ns, name);
+  if (c->remote) {
+    int rc = remote_write(c, b, sk, expect_rev, obj, del, out, current, err, errlen);
+    free(sk);
+    return rc;
+  }
   pthread_mutex_lock(&c->wmu);
   if (c->stopping) {
     pthread_mutex_unlock(&c->wmu);
@@ -544,20 +559,31 @@ typedef struct {
   size_t n;
 } load_ctx;
 
-static void load_one(void *ctx, const char *key, int64_t rev, const char *value, size_t len) {
-  load_ctx *lc = ctx;
+/* The bucket named by a key's first two parts, with their length. */
+static cache_bucket *bucket_of_key(cache *c, const char *key, size_t *blen) {
   const char *s1 = strchr(key, '/');
   const char *s2 = s1 ? strchr(s1 + 1, '/') : NULL;
-  json_error_t jerr;
-  json_t *obj = s2 ? json_loadb(value, len, 0, &jerr) : NULL;
-  if (!obj) {
-    LOGW("skipping unreadable stored object %s", key);
-    return;
-  }
+  if (!s2) return NULL;
   char storage[256];
   snprintf(storage, sizeof storage, "%.*s", (int)(s2 - key), key);
-  cache_bucket *b = cache_bucket_get(lc->c, storage);
-  cobj *o = cobj_new(key, strlen(storage), rev, obj, value, len);
+  *blen = (size_t)(s2 - key);
+  return cache_bucket_get(c, storage);
+}
+
+static void load_one(void *ctx, const char *key, int64_t rev, const char *value, size_t len) {
+  load_ctx *lc = ctx;
+  size_t blen = 0;
+  cache_bucket *b = bucket_of_key(lc->c, key, &blen);
+  json_error_t jerr;
+  json_t *obj = b ? json_loadb(value, len, 0, &jerr) : NULL;
+  if (!json_is_object(obj)) {
+    LOGW("skipping unreadable stored object %s", key);
+    json_decref(obj);
+    return;
+  }
+  /* a remote store keeps no resourceVersion in its values: set and serialize */
+  if (lc->c->remote) set_rv(obj, rev);
+  cobj *o = lc->c->remote ? cobj_new(key, blen, rev, obj, NULL, 0) : cobj_new(key, blen, rev, obj, value, len);
   cobj_unref(bucket_put(b, o, false));
   cobj_unref(o);
   lc->n++;
@@ -578,6 +604,7 @@ cache *cache_open(store *st, size_t window, char *err, size_t errlen) {
   pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
   pthread_cond_init(&c->pcond, &ca);
   pthread_condattr_destroy(&ca);
+  c->remote = st->put_if != NULL;
   load_ctx lc = {c, 0};
   int64_t rev = 0;
   if (st->load(st, load_one, &lc, &rev) != 0) {
@@ -587,6 +614,14 @@ cache *cache_open(store *st, size_t window, char *err, size_t errlen) {
   }
   c->pub_rev = c->last_rev = c->window_start = c->notify_rev = rev;
   LOGI("loaded %zu objects at revision %lld", lc.n, (long long)rev);
+  if (c->remote) {
+    if (st->watch(st, rev, remote_apply, c) != 0) {
+      snprintf(err, errlen, "%s", st->error(st));
+      cache_close(c);
+      return NULL;
+    }
+    return c;
+  }
   if (pthread_create(&c->committer, NULL, committer_main, c) != 0) {
     snprintf(err, errlen, "cannot start committer thread");
     c->committer = 0;
@@ -603,6 +638,8 @@ void cache_close(cache *c) {
   pthread_cond_signal(&c->wcond);
   pthread_mutex_unlock(&c->wmu);
   if (c->committer) pthread_join(c->committer, NULL);
+  /* a remote store's watch thread publishes until its store is closed */
+  if (c->remote && c->st) c->st->close(c->st), c->st = NULL;
   cache_wake_all(c);
   for (size_t i = 0; i < c->count; i++) cache_event_release(&c->ring[(c->head + i) % c->win]);
   free(c->ring);
@@ -694,4 +731,161 @@ int cache_wait(cache *c, cache_bucket *b, int64_t *cursor, cache_event *evs, int
     if (now.tv_sec > deadline.tv_sec || (now.tv_sec == deadline.tv_sec && now.tv_nsec >= deadline.tv_nsec))
       return 0;
   }
+}
+
+/* ---- remote store (etcd): revisions from the store, its watch publishes ---- */
+
+/* Whether a and b are equal but for metadata.resourceVersion. */
+static bool equal_but_rv(const json_t *a, const json_t *b) {
+  json_t *x = json_copy((json_t *)a), *y = json_copy((json_t *)b);
+  json_t *mx = json_object_get(x, "metadata"), *my = json_object_get(y, "metadata");
+  if (json_is_object(mx)) json_object_set_new(x, "metadata", mx = json_copy(mx)), json_object_del(mx, "resourceVersion");
+  if (json_is_object(my)) json_object_set_new(y, "metadata", my = json_copy(my)), json_object_del(my, "resourceVersion");
+  bool eq = json_equal(x, y);
+  json_decref(x);
+  json_decref(y);
+  return eq;
+}
+
+/* One compare-and-swap in the store: CW_OK with *rev, CW_CONFLICT with *cur, or CW_ERROR. */
+static int remote_put(cache *c, const char *key, const json_t *obj, bool del, int64_t expect_rev, int64_t *rev,
+                      int64_t *cur, char *err, size_t errlen) {
+  char *data = del ? NULL : json_dumps(obj, JSON_COMPACT);
+  store_op op = {key, data, data ? strlen(data) : 0, 0};
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  int rc = c->st->put_if(c->st, &op, expect_rev, rev, cur);
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  free(data);
+  if (c->observe) c->observe((double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9, 1);
+  pthread_mutex_lock(&c->wmu);
+  if (rc < 0) snprintf(c->commit_error, sizeof c->commit_error, "%s", c->st->error(c->st));
+  else c->commit_error[0] = 0;
+  pthread_mutex_unlock(&c->wmu);
+  if (rc < 0) {
+    snprintf(err, errlen, "%s", c->st->error(c->st));
+    return CW_ERROR;
+  }
+  return rc == 0 ? CW_OK : CW_CONFLICT;
+}
+
+/* Waits until the watch published revision rev; false after timeout_ms. */
+static bool wait_published(cache *c, int64_t rev, int timeout_ms) {
+  struct timespec deadline;
+  clock_gettime(CLOCK_MONOTONIC, &deadline);
+  deadline.tv_sec += timeout_ms / 1000;
+  pthread_mutex_lock(&c->pmu);
+  int rc = 0;
+  while (c->notify_rev < rev && rc != ETIMEDOUT) rc = pthread_cond_timedwait(&c->pcond, &c->pmu, &deadline);
+  bool ok = c->notify_rev >= rev;
+  pthread_mutex_unlock(&c->pmu);
+  return ok;
+}
+
+static int remote_write(cache *c, cache_bucket *b, const char *sk, int64_t expect_rev, json_t *obj, bool del,
+                        cobj **out, int64_t *current, char *err, size_t errlen) {
+  char *key;
+  if (asprintf(&key, "%s/%s", b->name, sk) < 0) key = NULL;
+  /* the store keeps no resourceVersion: it is the key's mod revision */
+  json_t *md = json_object_get(obj, "metadata");
+  if (json_is_object(md)) json_object_del(md, "resourceVersion");
+  int64_t rev = 0, cur = 0;
+  int rc = CW_OK;
+  if (del) {
+    /* a final state that differs from the stored one is stored first, then
+     * deleted (as kube-apiserver does): the DELETED event shows it */
+    cobj *pub = published_get(c, b, sk);
+    if (pub && (expect_rev < 0 || pub->rev == expect_rev) && !equal_but_rv(pub->obj, obj)) {
+      rc = remote_put(c, key, obj, false, expect_rev, &rev, &cur, err, errlen);
+      if (rc == CW_OK) expect_rev = rev;
+    }
+    cobj_unref(pub);
+  }
+  if (rc == CW_OK) rc = remote_put(c, key, obj, del, expect_rev, &rev, &cur, err, errlen);
+  if (rc == CW_CONFLICT && current) *current = cur;
+  if (rc == CW_OK && !wait_published(c, rev, 30000)) {
+    snprintf(err, errlen, "etcd committed revision %lld but its watch has not delivered it", (long long)rev);
+    rc = CW_ERROR;
+  }
+  if (rc == CW_OK && out) {
+    /* the published version (the event at rev), else the same state built here */
+    *out = NULL;
+    pthread_rwlock_rdlock(&c->lock);
+    size_t i = ring_seek(c, rev - 1);
+    if (i < c->count) {
+      cache_event *e = &c->ring[(c->head + i) % c->win];
+      if (e->rev == rev && !strcmp(e->obj->key, key)) *out = cobj_ref(e->obj);
+    }
+    pthread_rwlock_unlock(&c->lock);
+    if (!*out) {
+      set_rv(obj, rev);
+      *out = cobj_new(key, strlen(b->name), rev, obj, NULL, 0);
+      obj = NULL;
+    }
+  }
+  json_decref(obj);
+  free(key);
+  return rc;
+}
+
+/* Removes subkey from b; returns the removed version (the caller's reference) or NULL. */
+static cobj *bucket_remove(cache_bucket *b, const char *subkey) {
+  bool found;
+  size_t i = bucket_find(b, subkey, &found);
+  if (!found) return NULL;
+  cobj *prev = b->items[i];
+  memmove(&b->items[i], &b->items[i + 1], (b->n - i - 1) * sizeof *b->items);
+  b->n--;
+  return prev;
+}
+
+/* The store's watch: publishes each change as the committer would, then
+ * runs the write hooks and wakes writers and watchers. Only this thread
+ * changes the published state of a remote cache. */
+static void remote_apply(void *ctx, const store_event *evs, size_t n) {
+  cache *c = ctx;
+  cache_bucket *hooked[64];
+  size_t nh = 0;
+  pthread_rwlock_wrlock(&c->lock);
+  for (size_t i = 0; i < n; i++) {
+    size_t blen = 0;
+    cache_bucket *b = bucket_of_key(c, evs[i].key, &blen);
+    if (!b) continue;
+    cache_event ev = {evs[i].rev, EV_ADDED, b, NULL, NULL};
+    if (evs[i].value) {
+      json_error_t jerr;
+      json_t *obj = json_loadb(evs[i].value, evs[i].len, 0, &jerr);
+      if (!json_is_object(obj)) {
+        LOGW("ignoring an unreadable stored object %s at revision %lld", evs[i].key, (long long)evs[i].rev);
+        json_decref(obj);
+        continue;
+      }
+      set_rv(obj, evs[i].rev);
+      ev.obj = cobj_new(evs[i].key, blen, evs[i].rev, obj, NULL, 0);
+      ev.prev = bucket_put(b, ev.obj, false);
+      if (ev.prev) ev.type = EV_MODIFIED;
+    } else {
+      ev.prev = bucket_remove(b, evs[i].key + blen + 1);
+      if (!ev.prev) continue; /* never seen here: nothing to announce */
+      json_t *last = json_deep_copy(ev.prev->obj);
+      set_rv(last, evs[i].rev);
+      ev.obj = cobj_new(evs[i].key, blen, evs[i].rev, last, NULL, 0);
+      ev.type = EV_DELETED;
+    }
+    ring_push(c, ev);
+    c->pub_rev = evs[i].rev;
+    bool seen = false;
+    for (size_t k = 0; k < nh; k++) seen |= hooked[k] == b;
+    if (!seen && nh < sizeof hooked / sizeof *hooked) hooked[nh++] = b;
+  }
+  if (n && evs[n - 1].rev > c->pub_rev) c->pub_rev = evs[n - 1].rev;
+  pthread_rwlock_unlock(&c->lock);
+  for (size_t k = 0; k < nh; k++) {
+    void (*hook)(void) = atomic_load(&hooked[k]->on_write);
+    if (hook) hook();
+  }
+  pthread_mutex_lock(&c->pmu);
+  c->notify_rev = c->pub_rev;
+  pthread_cond_broadcast(&c->pcond);
+  pthread_mutex_unlock(&c->pmu);
 }
