@@ -50,7 +50,7 @@ start() {
       --cert-file "$pki/server.crt" --key-file "$pki/server.key" --trusted-ca-file "$pki/ca.crt" \
       --client-cert-auth --peer-cert-file "$pki/server.crt" --peer-key-file "$pki/server.key" \
       --peer-trusted-ca-file "$pki/ca.crt" --peer-client-cert-auth \
-      --heartbeat-interval 100 --election-timeout 1000 --log-level warn \
+      --heartbeat-interval 100 --election-timeout 1000 --log-level warn --metrics extensive \
       >"$dir/m$i.log" 2>&1 &
     echo $! >"$dir/m$i.pid"
   done

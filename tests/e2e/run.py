@@ -50,6 +50,8 @@ left out in that mode."""
 import argparse, fcntl, json, os, re, shutil, signal, socket, ssl, subprocess, sys, tempfile, threading, time, urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "tools"))
+import etcd  # noqa: E402
 
 
 def free_port():
@@ -247,38 +249,6 @@ def is_serial(path):
 NET_FIRST, NET_BLOCK, NET_LAST = 100, 5, 199  # real agents without --pod-cidr take 200-254
 
 
-ETCD_CLUSTER = os.path.join(HERE, "..", "..", "scripts", "etcd-cluster.sh")
-
-
-def free_port_run(n):
-    """The first of n consecutive free loopback ports (for an etcd cluster's members and peers)."""
-    import random
-    for _ in range(200):
-        base = random.randrange(20000, 32000 - n)
-        try:
-            socks = []
-            for p in range(base, base + n):
-                s = socket.socket()
-                socks.append(s)
-                s.bind(("127.0.0.1", p))
-            return base
-        except OSError:
-            continue
-        finally:
-            for s in socks:
-                s.close()
-    raise RuntimeError(f"no {n} consecutive free ports")
-
-
-def start_etcd(dir):
-    """A 3-member etcd cluster in dir; returns ckube-server's --etcd-* flags."""
-    out = subprocess.run(["bash", ETCD_CLUSTER, "start", dir, str(free_port_run(6))], capture_output=True,
-                         text=True, timeout=60)
-    if out.returncode != 0:
-        raise RuntimeError(f"etcd cluster did not start: {out.stderr.strip()}")
-    return ["--store", "etcd", *out.stdout.split()]
-
-
 def claim_net_block(wait=120):
     """A block of five pod networks (127.N.0.0/16) that no other worker of
     any run on this machine holds: an flock on /tmp/ckube-e2e-net-N.lock,
@@ -323,7 +293,7 @@ class Worker:
         extra = []
         if args.store == "etcd":
             self.etcd_dir = os.path.join(self.dir, "etcd")
-            extra = start_etcd(self.etcd_dir)
+            extra = etcd.start(self.etcd_dir)
         self.proc = start_server(args.server, data, port, self.log, ingress_ports, dns_port, ranges, extra)
         token = open(os.path.join(data, "pki", "admin.token")).read().strip()
         node_bin = os.path.join(os.path.dirname(os.path.abspath(args.server)), "ckube-node")
@@ -374,7 +344,7 @@ class Worker:
                 fails.append(f"FAIL worker {self.index}: ckube-server "
                              f"{'died' if died else 'exited with ' + str(self.proc.returncode)}:\n{tail}")
         if self.etcd_dir:
-            subprocess.run(["bash", ETCD_CLUSTER, "stop", self.etcd_dir], timeout=30)
+            etcd.stop(self.etcd_dir)
         for f in (self.log, self.node_log, self.net_lock):
             if f:
                 f.close()
