@@ -47,7 +47,8 @@ struct store {
   /* Writes op (value NULL: delete) if the key's revision is expect_rev (0:
    * absent; -1: any, but a delete needs the key). Returns 0 with *rev = the
    * write's revision once the store committed it, 1 with *current = the
-   * key's revision (0: absent) when the condition failed, -1 on error. */
+   * key's revision (0: absent) and *rev = the store's revision when the
+   * condition failed, -1 on error. */
   int (*put_if)(store *s, const store_op *op, int64_t expect_rev, int64_t *rev, int64_t *current);
   /* Starts delivering every change after revision `after` to fn, in order,
    * until close (which joins the watch thread). Returns 0 or -1. */

@@ -139,6 +139,7 @@ static int es_put_if(store *st, const store_op *op, int64_t expect_rev, int64_t 
   }
   if (!r.succeeded) {
     *current = r.current;
+    *rev = r.rev;
     return 1;
   }
   *rev = r.rev;

@@ -782,6 +782,18 @@ static bool wait_published(cache *c, int64_t rev, int timeout_ms) {
   return ok;
 }
 
+/* Waits until subkey is gone from b's published state; false after timeout_ms. */
+static bool wait_absent(cache *c, cache_bucket *b, const char *sk, int timeout_ms) {
+  for (int waited = 0;; waited += 20) {
+    cobj *o = published_get(c, b, sk);
+    cobj_unref(o);
+    if (!o) return true;
+    if (waited >= timeout_ms) return false;
+    struct timespec t = {0, 20 * 1000000L};
+    nanosleep(&t, NULL);
+  }
+}
+
 static int remote_write(cache *c, cache_bucket *b, const char *sk, int64_t expect_rev, json_t *obj, bool del,
                         cobj **out, int64_t *current, char *err, size_t errlen) {
   char *key;
@@ -802,7 +814,15 @@ static int remote_write(cache *c, cache_bucket *b, const char *sk, int64_t expec
     cobj_unref(pub);
   }
   if (rc == CW_OK) rc = remote_put(c, key, obj, del, expect_rev, &rev, &cur, err, errlen);
-  if (rc == CW_CONFLICT && current) *current = cur;
+  if (rc == CW_CONFLICT) {
+    /* the other write may not have reached this cache yet: catch up first,
+     * so that a retry reads the state the store compared against (the
+     * key's revision, or its absence; the store's own revision may belong
+     * to keys outside this cache's prefix) */
+    if (cur > 0) wait_published(c, cur, 5000);
+    else wait_absent(c, b, sk, 2000);
+    if (current) *current = cur;
+  }
   if (rc == CW_OK && !wait_published(c, rev, 30000)) {
     snprintf(err, errlen, "etcd committed revision %lld but its watch has not delivered it", (long long)rev);
     rc = CW_ERROR;

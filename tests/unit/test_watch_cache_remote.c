@@ -49,6 +49,7 @@ static int fk_put_if(store *s, const store_op *op, int64_t expect, int64_t *rev,
   int64_t cur = i >= 0 ? F.kv[i].rev : 0;
   if ((expect >= 0 && cur != expect) || (expect < 0 && !op->value && !cur)) {
     *current = cur;
+    *rev = F.rev;
     pthread_mutex_unlock(&F.mu);
     return 1;
   }
@@ -156,6 +157,10 @@ static void test_remote_writes(void) {
   CHECK(put(b2, bb, "x", 1, "2", &o, &cur) == CW_OK && o && o->rev == 2);
   cobj_unref(o);
   CHECK(put(a, ba, "x", 1, "3", NULL, &cur) == CW_CONFLICT && cur == 2);
+  /* a conflict returns once the cache caught up with the key: a retry reads revision 2 */
+  cobj *fresh = cache_get_latest(a, ba, "d", "x");
+  CHECK(fresh && fresh->rev == 2);
+  cobj_unref(fresh);
   CHECK(put(a, ba, "x", 0, "3", NULL, &cur) == CW_CONFLICT && cur == 2); /* create of an existing key */
   /* a's own watch brings the other write within a moment */
   int64_t cursor = 1;
