@@ -30,6 +30,11 @@ typedef struct store_event {
 
 /* Called from the store's watch thread with changes in revision order. */
 typedef void (*store_watch_fn)(void *ctx, const store_event *evs, size_t n);
+/* Called from the watch thread when changes were lost (the store's history
+ * was compacted past the last delivered revision): the cache loads the whole
+ * state again (load) and returns its revision, the watch resumes after it;
+ * -1 when that failed (the store tries again). */
+typedef int64_t (*store_reload_fn)(void *ctx);
 
 typedef struct store store;
 struct store {
@@ -51,8 +56,9 @@ struct store {
    * condition failed, -1 on error. */
   int (*put_if)(store *s, const store_op *op, int64_t expect_rev, int64_t *rev, int64_t *current);
   /* Starts delivering every change after revision `after` to fn, in order,
-   * until close (which joins the watch thread). Returns 0 or -1. */
-  int (*watch)(store *s, int64_t after, store_watch_fn fn, void *ctx);
+   * until close (which joins the watch thread); reload when changes were
+   * lost. Returns 0 or -1. */
+  int (*watch)(store *s, int64_t after, store_watch_fn fn, store_reload_fn reload, void *ctx);
   /* A remote store keeps values without metadata.resourceVersion: the cache
    * sets it from the revision (at load and for watched changes). */
 };

@@ -33,6 +33,7 @@ typedef struct {
   pthread_t watcher, compactor;
   bool watching, compacting;
   store_watch_fn fn;
+  store_reload_fn reload;
   void *fn_ctx;
   _Atomic int64_t delivered; /* last revision handed to fn */
   _Atomic int64_t latest;    /* newest header revision seen */
@@ -217,10 +218,12 @@ static void *watch_main(void *arg) {
       }
       if (m.canceled) {
         if (m.compact_rev > 0) {
-          /* the cache cannot resume: changes between from and the compaction are gone */
-          LOGE("etcd watch: revision %lld was compacted (at %lld); changes in between are lost to this server",
-               (long long)from, (long long)m.compact_rev);
-          atomic_store(&s->delivered, m.compact_rev - 1);
+          /* changes between from and the compaction are gone: the cache loads everything again */
+          LOGW("etcd watch: revision %lld was compacted (at %lld); reloading", (long long)from,
+               (long long)m.compact_rev);
+          int64_t rev = s->reload(s->fn_ctx);
+          if (rev > 0) atomic_store(&s->delivered, rev);
+          else nap(s, 1000);
         } else LOGW("etcd watch canceled: %s", m.reason);
         etcd_kvs_free(m.evs, m.n);
         break;
@@ -237,9 +240,10 @@ static void *watch_main(void *arg) {
   return NULL;
 }
 
-static int es_watch(store *st, int64_t after, store_watch_fn fn, void *ctx) {
+static int es_watch(store *st, int64_t after, store_watch_fn fn, store_reload_fn reload, void *ctx) {
   etcd_store *s = (etcd_store *)st;
   s->fn = fn;
+  s->reload = reload;
   s->fn_ctx = ctx;
   atomic_store(&s->delivered, after);
   if (pthread_create(&s->watcher, NULL, watch_main, s) != 0) {

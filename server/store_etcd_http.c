@@ -35,6 +35,8 @@ typedef struct conn {
   SSL *ssl;
   char buf[16384];
   size_t start, end;
+  size_t received;     /* bytes read since the request was sent */
+  bool timed_out;      /* the last wait ran into the deadline */
   int64_t deadline_ms; /* monotonic */
 } conn;
 
@@ -89,7 +91,10 @@ static int ssl_io(conn *c, int (*fn)(SSL *, void *, int), void *buf, int len) {
     if (r > 0) return r;
     int e = SSL_get_error(c->ssl, r);
     if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) return -1;
-    if (!wait_fd(c->fd, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, c->deadline_ms)) return 0;
+    if (!wait_fd(c->fd, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, c->deadline_ms)) {
+      c->timed_out = true;
+      return 0;
+    }
   }
 }
 
@@ -157,6 +162,7 @@ static bool fill(conn *c) {
   int r = ssl_io(c, do_read, c->buf, (int)sizeof c->buf);
   if (r <= 0) return false;
   c->end = (size_t)r;
+  c->received += (size_t)r;
   return true;
 }
 
@@ -276,7 +282,8 @@ int etcd_http_post(etcd_http *h, const char *path, const char *body, int timeout
     bool reused = c != NULL;
     if (!c && !(c = dial_any(h, deadline, err, errlen))) return -1;
     c->deadline_ms = deadline;
-    c->start = c->end = 0;
+    c->start = c->end = c->received = 0;
+    c->timed_out = false;
     if (!send_post(c, h, path, body)) {
       snprintf(err, errlen, "etcd %s:%d: request not sent", h->eps[c->ep].host, h->eps[c->ep].port);
       if (!reused) atomic_store(&h->preferred, (c->ep + 1) % h->neps);
@@ -286,9 +293,9 @@ int etcd_http_post(etcd_http *h, const char *path, const char *body, int timeout
     bool chunked, closes;
     long long clen;
     int status = read_head(c, &chunked, &clen, &closes);
-    if (status < 0 && reused && c->start == 0 && c->end == 0) {
-      /* a kept-alive connection the member had closed: nothing was read, so
-       * the request never arrived (a member closes only idle connections) */
+    if (status < 0 && reused && c->received == 0 && !c->timed_out) {
+      /* a kept-alive connection the member had closed (EOF or reset before
+       * any answer): the request never arrived, it may go again */
       conn_free(c);
       continue;
     }

@@ -71,6 +71,7 @@ struct cache {
 static int remote_write(cache *c, cache_bucket *b, const char *sk, int64_t expect_rev, json_t *obj, bool del,
                         cobj **out, int64_t *current, char *err, size_t errlen);
 static void remote_apply(void *ctx, const store_event *evs, size_t n);
+static int64_t remote_reload(void *ctx);
 
 cobj *cobj_ref(cobj *o) {
   if (o) atomic_fetch_add(&o->refs, 1);
@@ -557,6 +558,7 @@ static void *committer_main(void *arg) {
 typedef struct {
   cache *c;
   size_t n;
+  cobj_vec *into; /* a reload gathers the versions here instead of installing them */
 } load_ctx;
 
 /* The bucket named by a key's first two parts, with their length. */
@@ -584,9 +586,13 @@ static void load_one(void *ctx, const char *key, int64_t rev, const char *value,
   /* a remote store keeps no resourceVersion in its values: set and serialize */
   if (lc->c->remote) set_rv(obj, rev);
   cobj *o = lc->c->remote ? cobj_new(key, blen, rev, obj, NULL, 0) : cobj_new(key, blen, rev, obj, value, len);
+  lc->n++;
+  if (lc->into) {
+    cobj_vec_push(lc->into, o);
+    return;
+  }
   cobj_unref(bucket_put(b, o, false));
   cobj_unref(o);
-  lc->n++;
 }
 
 cache *cache_open(store *st, size_t window, char *err, size_t errlen) {
@@ -605,7 +611,7 @@ cache *cache_open(store *st, size_t window, char *err, size_t errlen) {
   pthread_cond_init(&c->pcond, &ca);
   pthread_condattr_destroy(&ca);
   c->remote = st->put_if != NULL;
-  load_ctx lc = {c, 0};
+  load_ctx lc = {c, 0, NULL};
   int64_t rev = 0;
   if (st->load(st, load_one, &lc, &rev) != 0) {
     snprintf(err, errlen, "%s", st->error(st));
@@ -615,7 +621,7 @@ cache *cache_open(store *st, size_t window, char *err, size_t errlen) {
   c->pub_rev = c->last_rev = c->window_start = c->notify_rev = rev;
   LOGI("loaded %zu objects at revision %lld", lc.n, (long long)rev);
   if (c->remote) {
-    if (st->watch(st, rev, remote_apply, c) != 0) {
+    if (st->watch(st, rev, remote_apply, remote_reload, c) != 0) {
       snprintf(err, errlen, "%s", st->error(st));
       cache_close(c);
       return NULL;
@@ -908,4 +914,54 @@ static void remote_apply(void *ctx, const store_event *evs, size_t n) {
   c->notify_rev = c->pub_rev;
   pthread_cond_broadcast(&c->pcond);
   pthread_mutex_unlock(&c->pmu);
+}
+
+/* The store lost changes (its history was compacted past this cache's
+ * revision): the whole state is loaded again at the store's revision and
+ * replaces the published one, and the event window restarts there, so
+ * watches from before get 410 Gone and list again (as kube-apiserver's
+ * cache does after its etcd watch fails). Returns the revision or -1. */
+static int64_t remote_reload(void *ctx) {
+  cache *c = ctx;
+  cobj_vec loaded = {0};
+  load_ctx lc = {c, 0, &loaded};
+  int64_t rev = 0;
+  if (c->st->load(c->st, load_one, &lc, &rev) != 0) {
+    LOGE("reloading from the store failed: %s", c->st->error(c->st));
+    cobj_vec_clear(&loaded);
+    return -1;
+  }
+  pthread_mutex_lock(&c->bucket_mu);
+  cache_bucket *first = c->buckets;
+  pthread_mutex_unlock(&c->bucket_mu);
+  pthread_rwlock_wrlock(&c->lock);
+  for (cache_bucket *b = first; b; b = b->next) {
+    for (size_t i = 0; i < b->n; i++) cobj_unref(b->items[i]);
+    b->n = 0;
+  }
+  for (size_t i = 0; i < loaded.n; i++) {
+    size_t blen = 0;
+    cache_bucket *b = bucket_of_key(c, loaded.items[i]->key, &blen);
+    cobj_unref(bucket_put(b, loaded.items[i], false));
+  }
+  for (size_t i = 0; i < c->count; i++) cache_event_release(&c->ring[(c->head + i) % c->win]);
+  c->head = c->count = 0;
+  c->pub_rev = c->window_start = rev;
+  pthread_mutex_lock(&c->bucket_mu);
+  first = c->buckets;
+  pthread_mutex_unlock(&c->bucket_mu);
+  pthread_rwlock_unlock(&c->lock);
+  for (cache_bucket *b = first; b; b = b->next) {
+    void (*hook)(void) = atomic_load(&b->on_write);
+    if (hook) hook();
+  }
+  LOGW("reloaded %zu objects from the store at revision %lld; older watches must list again", loaded.n,
+       (long long)rev);
+  cobj_vec_clear(&loaded);
+  pthread_mutex_lock(&c->pmu);
+  c->notify_rev = rev;
+  c->wake_gen++;
+  pthread_cond_broadcast(&c->pcond);
+  pthread_mutex_unlock(&c->pmu);
+  return rev;
 }

@@ -21,7 +21,15 @@ typedef struct {
   int nkv;
   struct { char key[128]; char *value; int64_t rev; } log[MAXE];
   int nlog;
-  struct { store *owner; store_watch_fn fn; void *ctx; int64_t after; pthread_t t; volatile int stop; } w[MAXW];
+  struct {
+    store *owner;
+    store_watch_fn fn;
+    store_reload_fn reload;
+    void *ctx;
+    int64_t after;
+    pthread_t t;
+    volatile int stop, paused, compacted; /* compacted: the history it needs is gone */
+  } w[MAXW];
   int nw;
 } fake;
 
@@ -75,6 +83,12 @@ static void *fk_watch_main(void *arg) {
   int w = (int)(intptr_t)arg;
   while (!F.w[w].stop) {
     usleep(2000);
+    if (F.w[w].paused) continue;
+    if (F.w[w].compacted) {
+      int64_t rev = F.w[w].reload(F.w[w].ctx);
+      if (rev > 0) F.w[w].after = rev, F.w[w].compacted = 0;
+      continue;
+    }
     store_event evs[MAXE];
     size_t n = 0;
     pthread_mutex_lock(&F.mu);
@@ -91,9 +105,10 @@ static void *fk_watch_main(void *arg) {
   return NULL;
 }
 
-static int fk_watch(store *s, int64_t after, store_watch_fn fn, void *ctx) {
+static int fk_watch(store *s, int64_t after, store_watch_fn fn, store_reload_fn reload, void *ctx) {
   int w = F.nw++;
-  F.w[w].owner = s, F.w[w].stop = 0, F.w[w].fn = fn, F.w[w].ctx = ctx, F.w[w].after = after;
+  F.w[w].owner = s, F.w[w].stop = 0, F.w[w].fn = fn, F.w[w].reload = reload, F.w[w].ctx = ctx;
+  F.w[w].after = after, F.w[w].paused = F.w[w].compacted = 0;
   return pthread_create(&F.w[w].t, NULL, fk_watch_main, (void *)(intptr_t)w);
 }
 
@@ -187,6 +202,27 @@ static void test_remote_writes(void) {
   /* the second cache saw it all: x gone, at the same revision */
   usleep(50000);
   CHECK(cache_get(b2, bb, "d", "x") == NULL && cache_rev(b2) == 4);
+
+  /* b2's watch stalls while a writes, then its history is compacted away:
+   * b2 reloads the store's state, and its window restarts at that revision */
+  int wb = F.w[0].owner == &second_store ? 0 : 1;
+  F.w[wb].paused = 1;
+  usleep(10000);
+  CHECK(put(a, ba, "z", 0, "1", NULL, &cur) == CW_OK);
+  CHECK(cache_get(b2, bb, "d", "z") == NULL);
+  F.w[wb].compacted = 1;
+  F.w[wb].paused = 0;
+  int64_t old_cursor = 4;
+  n = cache_wait(b2, bb, &old_cursor, ev, 4, 2000, NULL);
+  CHECK(n == -1); /* 410 for a watch from before the reload */
+  cobj *z = cache_get(b2, bb, "d", "z");
+  CHECK(z && z->rev == 5 && cache_rev(b2) == 5 && cache_window_start(b2) == 5);
+  cobj_unref(z);
+  CHECK(put(a, ba, "z", 5, "2", NULL, &cur) == CW_OK); /* and it follows the store again */
+  usleep(50000);
+  z = cache_get(b2, bb, "d", "z");
+  CHECK(z && z->rev == 6);
+  cobj_unref(z);
   cache_close(b2);
 
   /* a cache opened later loads the store's state with its revisions */
@@ -196,7 +232,7 @@ static void test_remote_writes(void) {
   CHECK(c != NULL);
   if (!c) return;
   cobj *y = cache_get(c, cache_bucket_get(c, "core/configmaps"), "d", "y");
-  CHECK(y && y->rev == 5 && strstr(y->data, "\"resourceVersion\":\"5\""));
+  CHECK(y && y->rev == 7 && strstr(y->data, "\"resourceVersion\":\"7\""));
   cobj_unref(y);
   cache_close(c);
 }
