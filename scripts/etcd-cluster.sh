@@ -34,7 +34,13 @@ certs() {
 }
 
 start() {
-  local port=${1:?PORT}
+  local port=${1:?PORT} f
+  for f in "$dir"/m*.pid; do
+    if [ -f "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null; then
+      echo "etcd-cluster: members already run in $dir (stop them first)" >&2
+      exit 1
+    fi
+  done
   certs
   local pki=$dir/pki cluster="" i
   for i in 0 1 2; do

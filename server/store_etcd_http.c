@@ -23,7 +23,9 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { MAX_ENDPOINTS = 16, MAX_IDLE = 64 };
+/* MAX_IDLE: kept-alive connections; a busy server has as many writes in
+ * flight as HTTP threads, and a new TLS connection costs a handshake */
+enum { MAX_ENDPOINTS = 16, MAX_IDLE = 256 };
 
 typedef struct {
   char host[64];
