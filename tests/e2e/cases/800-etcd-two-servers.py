@@ -18,6 +18,9 @@ gets its ReplicaSet and pods (made by the holder), seen through both.
 (e) Failover: the holder is killed (-9); the other server takes the Lease
 after it expires (10 s) and a Deployment created after the kill reaches its
 replicas.
+(f) Compaction: the servers run with --etcd-compaction-interval 2s, so etcd's
+history is compacted while all of the above goes on; at the end a read of
+an early revision is refused by etcd as compacted.
 Bounded: about 60 s plus server starts."""
 import http.client, json, os, signal, sys, tempfile, time
 
@@ -71,7 +74,7 @@ def main():
 
 def run(base, flags, procs):
     lease = ["--leader-elect-lease-duration", "10s", "--leader-elect-renew-deadline", "6s",
-             "--leader-elect-retry-period", "1s", "--no-dns"]
+             "--leader-elect-retry-period", "1s", "--no-dns", "--etcd-compaction-interval", "2s"]
     servers = {}
     for name in ("a", "b"):
         port = free_port()
@@ -175,6 +178,13 @@ def run(base, flags, procs):
     assert st == 201, st
     wait("the other server to take the Lease", lambda: holder(oc) == other, 30)
     wait("d2's pods", lambda: len([p for p in oc.call("GET", f"/api/v1/namespaces/{ns}/pods?labelSelector=app%3Dd2")[1]["items"]]) == 2, 30)
+
+    # (f) history before the first object's revision is gone
+    try:
+        etcd.ctl(flags, "get", f"/registry/core/configmaps/{ns}/one", f"--rev={rv(cm)}")
+        sys.exit("etcd still serves the first revision: no compaction happened")
+    except Exception as e:
+        assert "compacted" in getattr(e, "stderr", ""), e
 
 
 main()
