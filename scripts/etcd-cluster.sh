@@ -61,12 +61,12 @@ start() {
     echo $! >"$dir/m$i.pid"
   done
   local eps="https://127.0.0.1:$port,https://127.0.0.1:$((port + 2)),https://127.0.0.1:$((port + 4))"
-  # ready when the cluster answers a linearizable read (a leader was elected); at most 30 s
-  local deadline=$((SECONDS + 30))
+  # ready when the cluster answers a linearizable read (a leader was elected); at most 60 s (loaded machines)
+  local deadline=$((SECONDS + 60))
   until ETCDCTL_API=3 etcdctl --endpoints "$eps" --cacert "$pki/ca.crt" --cert "$pki/client.crt" \
       --key "$pki/client.key" --command-timeout 2s get /health-probe >/dev/null 2>&1; do
     if [ $SECONDS -ge $deadline ]; then
-      echo "etcd-cluster: no leader after 30 s (logs in $dir/m*.log)" >&2
+      echo "etcd-cluster: no leader after 60 s (logs in $dir/m*.log)" >&2
       stop
       exit 1
     fi

@@ -29,7 +29,7 @@ def free_port_run(n):
 def start(dir):
     """Starts the cluster in dir (once a leader is elected); returns the flags."""
     out = subprocess.run(["bash", SCRIPT, "start", dir, str(free_port_run(6))], capture_output=True, text=True,
-                         timeout=60)
+                         timeout=120)
     if out.returncode != 0:
         raise RuntimeError(f"etcd cluster did not start: {out.stderr.strip()}")
     return ["--store", "etcd", *out.stdout.split()]
