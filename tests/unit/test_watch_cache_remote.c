@@ -235,6 +235,8 @@ static void test_remote_writes(void) {
   CHECK(y && y->rev == 7 && strstr(y->data, "\"resourceVersion\":\"7\""));
   cobj_unref(y);
   cache_close(c);
+  for (int i = 0; i < F.nkv; i++) free(F.kv[i].value);
+  for (int i = 0; i < F.nlog; i++) free(F.log[i].value);
 }
 
 TEST_MAIN(TEST(test_remote_writes))
