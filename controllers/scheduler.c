@@ -662,7 +662,10 @@ static void *binder_loop(void *arg) {
   for (;;) {
     pthread_mutex_lock(&S.jobs_mu);
     while (!S.jobs_head && !S.stopping) pthread_cond_wait(&S.jobs_cond, &S.jobs_mu);
-    job *j = S.jobs_head;
+    /* stopping (shutdown or a lost Lease): queued jobs are dropped, the next
+     * leader derives them again from its informers; draining could take
+     * minutes of writes on a slow store, made by a server no longer leading */
+    job *j = S.stopping ? NULL : S.jobs_head;
     if (!j) {
       pthread_mutex_unlock(&S.jobs_mu);
       return NULL;
@@ -758,6 +761,11 @@ void scheduler_stop(void) {
   pthread_cond_broadcast(&S.jobs_cond);
   pthread_mutex_unlock(&S.jobs_mu);
   for (int i = 0; i < BINDERS; i++) pthread_join(S.binders[i], NULL);
+  for (job *j = S.jobs_head, *next; j; j = next) {
+    next = j->next;
+    free_job(j);
+  }
+  S.jobs_head = S.jobs_tail = NULL;
   workqueue_free(S.queue);
   strmap_free(S.placed, free_placed);
   strmap_free(S.nominated, free_nominated);

@@ -2,13 +2,16 @@
 # bench-api.sh - API and storage benchmark, ckube beside what a user would run
 # instead, in one go on this machine (loopback only):
 #   ckube-server (SQLite)             ../shared/bench/api-load.sh + watch + RSS
+#   ckube-server on etcd              the same, --store etcd on a 3-member TLS etcd cluster
+#                                     (scripts/etcd-cluster.sh), RSS of ckube and of the members
 #   kube-apiserver 1.20 + etcd        the same load (when ../shared/conformance/build.sh
 #                                     has built it; K8S_BIN, default /tmp/k8s-e2e/bin)
 #   etcd alone (Debian etcd-server)   puts/s over its JSON gateway
 # and on all three scripts/bench-10k.py: create/get/list/watch of exactly 10k
 # objects with one client, rates and p50/p99 latencies.
 # Prints TSV rows (system, measure, value, unit) and writes them to
-# docs/bench/api-latest.tsv. Takes about 5 minutes per system.
+# docs/bench/api-latest.tsv (BENCH_OUT). Takes about 5 minutes per system;
+# BENCH_SYSTEMS picks some (default "ckube ckube-etcd kube-apiserver etcd").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 HERE=$PWD
@@ -18,11 +21,22 @@ command -v etcd >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y 
 CKUBE_BIN=${CKUBE_BIN:-build/bin/ckube-server}
 [ -x "$CKUBE_BIN" ] || bash scripts/build.sh >/dev/null
 OUT=$(mktemp); T=$(mktemp -d); PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$T"; }
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true
+  [ -z "${ED:-}" ] || bash scripts/etcd-cluster.sh stop "$ED"
+  rm -rf "$T"
+}
 trap cleanup EXIT
 port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 row() { printf '%s\t%s\t%s\t%s\n' "$@" | tee -a "$OUT"; }
+want() { [[ " ${BENCH_SYSTEMS:-ckube ckube-etcd kube-apiserver etcd} " == *" $1 "* ]]; }
+# ckube_up PORT DATA LOG ARGS...: starts ckube-server, waits for /readyz (60 s), sets CK to its pid
+ckube_up() {
+  local p=$1 d=$2 log=$3; shift 3
+  "$CKUBE_BIN" --data-dir "$d" --listen "127.0.0.1:$p" --no-local-node "$@" >"$log" 2>&1 & PIDS+=($!); CK=$!
+  for i in $(seq 600); do curl -sk "https://127.0.0.1:$p/readyz" | grep -q ok && break; sleep 0.1; done
+}
 
 # watch delivery: N creates while one watcher counts events; reports events/s seen by the watcher
 watch_bench() { # label url token
@@ -73,9 +87,9 @@ PY
 }
 
 # --- ckube
+if want ckube; then
 P=$(port); D=$T/ckube
-"$CKUBE_BIN" --data-dir "$D" --listen "127.0.0.1:$P" --no-local-node >"$T/ckube.log" 2>&1 & PIDS+=($!); CK=$!
-for i in $(seq 100); do curl -sk "https://127.0.0.1:$P/readyz" | grep -q ok && break; sleep 0.1; done
+ckube_up "$P" "$D" "$T/ckube.log"
 sleep 1
 row ckube "idle RSS" "$(( $(rss_kb $CK) / 1024 ))" MiB
 TOK=$(cat "$D/pki/admin.token")
@@ -86,15 +100,40 @@ watch_bench ckube "https://127.0.0.1:$P" "$TOK"
 kill $CK; wait $CK 2>/dev/null || true
 # the 10k-object workload (scripts/bench-10k.py) and memory at exactly 10k pods, on a fresh server
 P=$(port); D=$T/ckube10k
-"$CKUBE_BIN" --data-dir "$D" --listen "127.0.0.1:$P" --no-local-node >"$T/ckube10k.log" 2>&1 & PIDS+=($!); CK=$!
-for i in $(seq 100); do curl -sk "https://127.0.0.1:$P/readyz" | grep -q ok && break; sleep 0.1; done
+ckube_up "$P" "$D" "$T/ckube10k.log"
 /usr/bin/python3 scripts/bench-10k.py k8s "https://127.0.0.1:$P" "$(cat "$D/pki/admin.token")" ckube | tee -a "$OUT"
 row ckube "RSS at 10k pods (fresh server)" "$(( $(rss_kb $CK) / 1024 ))" MiB
 kill $CK; wait $CK 2>/dev/null || true
+fi
+
+# --- ckube on etcd: a 3-member TLS cluster; the 10k workload on a fresh server under a fresh key prefix
+if want ckube-etcd; then
+ED=$T/etcd3
+EPORT=$(python3 -c 'import sys; sys.path.insert(0, "tests/e2e/tools"); import etcd; print(etcd.free_port_run(6))')
+read -ra EFLAGS < <(bash scripts/etcd-cluster.sh start "$ED" "$EPORT")
+members_mb() { local kb=0 f; for f in "$ED"/m*.pid; do kb=$(( kb + $(rss_kb "$(cat "$f")") )); done; echo $(( kb / 1024 )); }
+P=$(port); D=$T/ckube-etcd
+ckube_up "$P" "$D" "$T/ckube-etcd.log" --store etcd "${EFLAGS[@]}"
+sleep 1
+row ckube-etcd "idle RSS" "$(( $(rss_kb $CK) / 1024 ))" "MiB (etcd members: $(members_mb) MiB)"
+TOK=$(cat "$D/pki/admin.token")
+bash "$SHARED/bench/api-load.sh" "https://127.0.0.1:$P" "$TOK" ckube-etcd | tee -a "$OUT"
+row ckube-etcd "RSS after the load" "$(( $(rss_kb $CK) / 1024 ))" "MiB (etcd members: $(members_mb) MiB)"
+watch_bench ckube-etcd "https://127.0.0.1:$P" "$TOK"
+kill $CK; wait $CK 2>/dev/null || true
+P=$(port); D=$T/ckube-etcd10k
+ckube_up "$P" "$D" "$T/ckube-etcd10k.log" --store etcd "${EFLAGS[@]}" --etcd-prefix /bench10k
+/usr/bin/python3 scripts/bench-10k.py k8s "https://127.0.0.1:$P" "$(cat "$D/pki/admin.token")" ckube-etcd | tee -a "$OUT"
+row ckube-etcd "RSS at 10k pods (fresh server)" "$(( $(rss_kb $CK) / 1024 ))" MiB
+kill $CK; wait $CK 2>/dev/null || true
+bash scripts/etcd-cluster.sh stop "$ED"
+fi
 
 # --- kube-apiserver + etcd (optional)
 K8S_BIN=${K8S_BIN:-/tmp/k8s-e2e/bin}
-if [ -x "$K8S_BIN/kube-apiserver" ]; then
+if ! want kube-apiserver; then
+  :
+elif [ -x "$K8S_BIN/kube-apiserver" ]; then
   cat > "$T/real.sh" <<REAL
 set -e
 URL=\$(python3 -c 'import yaml,os;print(yaml.safe_load(open(os.environ["KUBECONFIG"]))["clusters"][0]["cluster"]["server"])')
@@ -115,6 +154,7 @@ else
 fi
 
 # --- etcd alone, on the same disk
+if want etcd; then
 EP=$(port); PP=$(port)
 etcd --data-dir "$T/etcd" --listen-client-urls "http://127.0.0.1:$EP" --advertise-client-urls "http://127.0.0.1:$EP" \
      --listen-peer-urls "http://127.0.0.1:$PP" --initial-advertise-peer-urls "http://127.0.0.1:$PP" \
@@ -142,6 +182,8 @@ done
 /usr/bin/python3 scripts/bench-10k.py etcd "http://127.0.0.1:$EP" etcd | tee -a "$OUT"
 row etcd "RSS after the load" "$(( $(rss_kb $ET) / 1024 ))" MiB
 row etcd "data dir size" "$(du -sm "$T/etcd" | cut -f1)" MiB
-mkdir -p docs/bench
-cp "$OUT" docs/bench/api-latest.tsv
-echo "results in docs/bench/api-latest.tsv"
+fi
+BENCH_OUT=${BENCH_OUT:-docs/bench/api-latest.tsv}
+mkdir -p "$(dirname "$BENCH_OUT")"
+cp "$OUT" "$BENCH_OUT"
+echo "results in $BENCH_OUT"

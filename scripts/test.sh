@@ -7,6 +7,7 @@
 #   3. the console's browser tests (playwright-core driving Debian's chromium)
 #   4. the same unit tests and e2e cases on an ASan+UBSan build (LeakSanitizer on)
 #   5. every libFuzzer target for a short run (FUZZ_SECONDS, default 15)
+#   2b. a short e2e subset with the etcd store (--store etcd: a 3-member etcd cluster, TLS)
 #   6. a focused subset of Kubernetes 1.20's conformance suite (scripts/conformance.sh;
 #      the first run builds the suite, about 10 minutes, cached in /tmp/k8s-e2e), then a
 #      second subset on three real node agents (pods run as processes)
@@ -30,6 +31,8 @@ OUT=$(mktemp -d /tmp/ckube-test.XXXXXX)
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 # API-semantics conformance tests that finish in minutes (the full run is scripts/conformance.sh alone)
+# the etcd store's subset: CRUD, apply, watch (curl and kubectl), pagination, CRDs, a Deployment's pods
+E2E_ETCD_FILTER=${E2E_ETCD_FILTER:-'^(020|030|040|060|301|601|605)-'}
 CONFORMANCE_CI='\[sig-api-machinery\] (Garbage collector|Watchers|server version|Events|Secrets should (patch|fail)|Servers with support for Table|Discovery).*\[Conformance\]'
 # and tests whose only missing piece was a running process, on three real node agents (CONF_REAL_NODES=3):
 # the image's entrypoint and arguments, pod to pod and node to pod across nodes, a Service reached from a
@@ -79,6 +82,8 @@ if stage 10-build "build" bash scripts/build.sh; then
     stage 13-browser "browser (console, Chromium)" bash tests/browser/run.sh --bin "$PWD/build/bin"; } &
   stage 12-e2e "e2e (kubectl ${#KUBECTLS[@]} versions, curl, python)" \
     /usr/bin/python3 tests/e2e/run.py --server build/bin/ckube-server "${kargs[@]}" --jobs "${E2E_JOBS:-4}" &
+  stage 14-e2e-etcd "e2e on etcd (--store etcd, subset)" /usr/bin/python3 tests/e2e/run.py \
+    --server build/bin/ckube-server --kubectl "${KUBECTLS[0]}" --store etcd --jobs 1 --filter "$E2E_ETCD_FILTER" &
 fi
 # the builds that overlap the e2e and browser stages yield the CPU to them (nice 5)
 if stage 20-build-asan "build (ASan+UBSan)" nice -n 5 bash scripts/build.sh --asan; then

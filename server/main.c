@@ -87,6 +87,9 @@ static void usage(FILE *f) {
           "  --audit-log-maxsize MB, --audit-log-maxbackup N  rotate at MB (default 100), keep N files (0: all)\n"
           "  --service-account-max-token-expiration D  the longest TokenRequest (e.g. 24h; default: none)\n"
           "  --token-auth-file FILE  static bearer tokens, kube-apiserver's CSV: token,user,uid,\"group1,group2\"\n"
+          "  --store sqlite|etcd  where objects live (default sqlite: DIR/state.db); etcd needs\n"
+          "  --etcd-servers https://IP:PORT,...  --etcd-cafile F  --etcd-certfile F  --etcd-keyfile F\n"
+          "                       [--etcd-prefix /registry] [--etcd-compaction-interval 5m] (docs/ETCD.md)\n"
           "  -v, --verbose        log every request\n");
 }
 
@@ -149,6 +152,8 @@ int main(int argc, char **argv) {
   long audit_maxsize = 0;
   int audit_maxbackup = 0;
   int lease_duration = 15, renew_deadline = 10, retry_period = 2;
+  const char *store_kind = "sqlite";
+  store_etcd_config etcd = {.prefix = "/registry", .compaction_seconds = 300};
   static const struct option opts[] = {{"data-dir", required_argument, 0, 'd'},
                                        {"listen", required_argument, 0, 'l'},
                                        {"watch-window", required_argument, 0, 'w'},
@@ -179,6 +184,13 @@ int main(int argc, char **argv) {
                                        {"audit-policy-file", required_argument, 0, 1007},
                                        {"audit-log-maxsize", required_argument, 0, 1008},
                                        {"audit-log-maxbackup", required_argument, 0, 1009},
+                                       {"store", required_argument, 0, 1101},
+                                       {"etcd-servers", required_argument, 0, 1102},
+                                       {"etcd-cafile", required_argument, 0, 1103},
+                                       {"etcd-certfile", required_argument, 0, 1104},
+                                       {"etcd-keyfile", required_argument, 0, 1105},
+                                       {"etcd-prefix", required_argument, 0, 1106},
+                                       {"etcd-compaction-interval", required_argument, 0, 1107},
                                        {"verbose", no_argument, 0, 'v'},
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
@@ -239,12 +251,20 @@ int main(int argc, char **argv) {
       }
       http_set_anonymous_auth(!optarg || !strcmp(optarg, "true"));
       break;
+    case 1101: store_kind = optarg; break;
+    case 1102: etcd.servers = optarg; break;
+    case 1103: etcd.ca = optarg; break;
+    case 1104: etcd.cert = optarg; break;
+    case 1105: etcd.key = optarg; break;
+    case 1106: etcd.prefix = optarg; break;
+    case 1107: etcd.compaction_seconds = seconds_arg(optarg); break;
     case 'v': log_set_level(LOG_DEBUG); break;
     case 'h': usage(stdout); return 0;
     default: usage(stderr); return 2;
     }
   }
-  if (window < 1 || threads < 4 || (strcmp(elect, "true") && strcmp(elect, "false"))) {
+  if (window < 1 || threads < 4 || (strcmp(elect, "true") && strcmp(elect, "false")) ||
+      (strcmp(store_kind, "sqlite") && strcmp(store_kind, "etcd")) || etcd.compaction_seconds < 0) {
     usage(stderr);
     return 2;
   }
@@ -306,7 +326,8 @@ int main(int argc, char **argv) {
   sa_token_set_ca_file(pki.ca_cert);
   char dbpath[600];
   snprintf(dbpath, sizeof dbpath, "%s/state.db", data_dir);
-  store *st = store_sqlite_open(dbpath, err, sizeof err);
+  store *st = !strcmp(store_kind, "etcd") ? store_etcd_open(&etcd, err, sizeof err)
+                                          : store_sqlite_open(dbpath, err, sizeof err);
   if (!st) {
     LOGE("%s", err);
     return 1;

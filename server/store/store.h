@@ -2,7 +2,10 @@
  * the watch cache. The cache holds every object in memory; the store only
  * has to load the latest state at start and make a batch of writes durable
  * (all or nothing) before they are acknowledged. SQLite is the embedded
- * default (store_sqlite.c); an etcd backend fits the same vtable. */
+ * default (store_sqlite.c): the cache assigns revisions and commits batches.
+ * A remote store (etcd, store_etcd.c) assigns revisions itself: the cache
+ * writes one key at a time with compare-and-swap (put_if) and publishes what
+ * the store's watch delivers, its own writes and other servers' alike. */
 #ifndef CKUBE_STORE_H
 #define CKUBE_STORE_H
 #include <stddef.h>
@@ -17,6 +20,22 @@ typedef struct store_op {
 
 typedef void (*store_load_fn)(void *ctx, const char *key, int64_t rev, const char *value, size_t len);
 
+/* One change a remote store's watch delivers: value NULL when key was deleted. */
+typedef struct store_event {
+  const char *key; /* cache key, "<storage>/<namespace>/<name>" */
+  const char *value;
+  size_t len;
+  int64_t rev;
+} store_event;
+
+/* Called from the store's watch thread with changes in revision order. */
+typedef void (*store_watch_fn)(void *ctx, const store_event *evs, size_t n);
+/* Called from the watch thread when changes were lost (the store's history
+ * was compacted past the last delivered revision): the cache loads the whole
+ * state again (load) and returns its revision, the watch resumes after it;
+ * -1 when that failed (the store tries again). */
+typedef int64_t (*store_reload_fn)(void *ctx);
+
 typedef struct store store;
 struct store {
   /* Calls fn for every live key; sets *rev to the last revision ever written
@@ -28,6 +47,20 @@ struct store {
   void (*close)(store *s);
   /* Last error message (static to the store, valid until the next call). */
   const char *(*error)(store *s);
+
+  /* Remote stores only (NULL for SQLite, whose commit is used instead). */
+  /* Writes op (value NULL: delete) if the key's revision is expect_rev (0:
+   * absent; -1: any, but a delete needs the key). Returns 0 with *rev = the
+   * write's revision once the store committed it, 1 with *current = the
+   * key's revision (0: absent) and *rev = the store's revision when the
+   * condition failed, -1 on error. */
+  int (*put_if)(store *s, const store_op *op, int64_t expect_rev, int64_t *rev, int64_t *current);
+  /* Starts delivering every change after revision `after` to fn, in order,
+   * until close (which joins the watch thread); reload when changes were
+   * lost. Returns 0 or -1. */
+  int (*watch)(store *s, int64_t after, store_watch_fn fn, store_reload_fn reload, void *ctx);
+  /* A remote store keeps values without metadata.resourceVersion: the cache
+   * sets it from the revision (at load and for watched changes). */
 };
 
 /* Opens (creating if needed) the SQLite store at path, in WAL mode with
@@ -37,5 +70,15 @@ store *store_sqlite_open(const char *path, char *err, size_t errlen);
 /* A store in this process's memory (store_memory.c): nothing survives the
  * process (unit tests run the API core over it). */
 store *store_memory_open(void);
+typedef struct {
+  const char *servers;     /* "https://127.0.0.1:2379,..." */
+  const char *ca, *cert, *key;
+  const char *prefix;      /* key prefix, "/registry" */
+  int compaction_seconds;  /* compact history older than this (kube-apiserver: 5 min); 0 = never */
+} store_etcd_config;
+
+/* Connects to the etcd cluster (JSON gateway over TLS) and checks that it
+ * answers. NULL + err. */
+store *store_etcd_open(const store_etcd_config *cfg, char *err, size_t errlen);
 
 #endif

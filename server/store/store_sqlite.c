@@ -95,7 +95,7 @@ static const char *sq_error(store *st) { return ((sqlite_store *)st)->err; }
 store *store_sqlite_open(const char *path, char *err, size_t errlen) {
   sqlite_store *s = calloc(1, sizeof *s);
   if (!s) return NULL;
-  s->base = (store){sq_load, sq_commit, sq_close, sq_error};
+  s->base = (store){.load = sq_load, .commit = sq_commit, .close = sq_close, .error = sq_error};
   if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                       NULL) != SQLITE_OK) {
     snprintf(err, errlen, "open %s: %s", path, s->db ? sqlite3_errmsg(s->db) : "out of memory");

@@ -9,7 +9,12 @@
  *           pub_rev, window_start.
  *   pmu   - publication notices: notify_rev and each pending write's done
  *           flag; pcond wakes writers waiting for durability and watchers.
- * bucket_mu guards only the bucket list (buckets are never freed). */
+ * bucket_mu guards only the bucket list (buckets are never freed).
+ *
+ * With a remote store (etcd: st->put_if) there is no committer: a write is a
+ * compare-and-swap in the store (remote_write, at the end), the store's watch
+ * thread is the only publisher, and the writer waits until its revision is
+ * published. */
 #include "watch_cache.h"
 #include "log.h"
 #include <errno.h>
@@ -60,7 +65,13 @@ struct cache {
   unsigned wake_gen;
   void (*observe)(double seconds, int ops);
   char commit_error[160]; /* why the last commit failed; "" after a good one (under wmu) */
+  bool remote;            /* st->put_if: revisions are the store's, its watch publishes */
 };
+
+static int remote_write(cache *c, cache_bucket *b, const char *sk, int64_t expect_rev, json_t *obj, bool del,
+                        cobj **out, int64_t *current, char *err, size_t errlen);
+static void remote_apply(void *ctx, const store_event *evs, size_t n);
+static int64_t remote_reload(void *ctx);
 
 cobj *cobj_ref(cobj *o) {
   if (o) atomic_fetch_add(&o->refs, 1);
@@ -408,6 +419,11 @@ static void set_rv(json_t *obj, int64_t rev) {
 int cache_write(cache *c, cache_bucket *b, const char *ns, const char *name, int64_t expect_rev,
                 json_t *obj, bool del, cobj **out, int64_t *current, char *err, size_t errlen) {
   char *sk = make_subkey(ns, name);
+  if (c->remote) {
+    int rc = remote_write(c, b, sk, expect_rev, obj, del, out, current, err, errlen);
+    free(sk);
+    return rc;
+  }
   pthread_mutex_lock(&c->wmu);
   if (c->stopping) {
     pthread_mutex_unlock(&c->wmu);
@@ -542,25 +558,41 @@ static void *committer_main(void *arg) {
 typedef struct {
   cache *c;
   size_t n;
+  cobj_vec *into; /* a reload gathers the versions here instead of installing them */
 } load_ctx;
+
+/* The bucket named by a key's first two parts, with their length. */
+static cache_bucket *bucket_of_key(cache *c, const char *key, size_t *blen) {
+  const char *s1 = strchr(key, '/');
+  const char *s2 = s1 ? strchr(s1 + 1, '/') : NULL;
+  if (!s2) return NULL;
+  char storage[256];
+  snprintf(storage, sizeof storage, "%.*s", (int)(s2 - key), key);
+  *blen = (size_t)(s2 - key);
+  return cache_bucket_get(c, storage);
+}
 
 static void load_one(void *ctx, const char *key, int64_t rev, const char *value, size_t len) {
   load_ctx *lc = ctx;
-  const char *s1 = strchr(key, '/');
-  const char *s2 = s1 ? strchr(s1 + 1, '/') : NULL;
+  size_t blen = 0;
+  cache_bucket *b = bucket_of_key(lc->c, key, &blen);
   json_error_t jerr;
-  json_t *obj = s2 ? json_loadb(value, len, 0, &jerr) : NULL;
-  if (!obj) {
+  json_t *obj = b ? json_loadb(value, len, 0, &jerr) : NULL;
+  if (!json_is_object(obj)) {
     LOGW("skipping unreadable stored object %s", key);
+    json_decref(obj);
     return;
   }
-  char storage[256];
-  snprintf(storage, sizeof storage, "%.*s", (int)(s2 - key), key);
-  cache_bucket *b = cache_bucket_get(lc->c, storage);
-  cobj *o = cobj_new(key, strlen(storage), rev, obj, value, len);
+  /* a remote store keeps no resourceVersion in its values: set and serialize */
+  if (lc->c->remote) set_rv(obj, rev);
+  cobj *o = lc->c->remote ? cobj_new(key, blen, rev, obj, NULL, 0) : cobj_new(key, blen, rev, obj, value, len);
+  lc->n++;
+  if (lc->into) {
+    cobj_vec_push(lc->into, o);
+    return;
+  }
   cobj_unref(bucket_put(b, o, false));
   cobj_unref(o);
-  lc->n++;
 }
 
 cache *cache_open(store *st, size_t window, char *err, size_t errlen) {
@@ -578,7 +610,8 @@ cache *cache_open(store *st, size_t window, char *err, size_t errlen) {
   pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
   pthread_cond_init(&c->pcond, &ca);
   pthread_condattr_destroy(&ca);
-  load_ctx lc = {c, 0};
+  c->remote = st->put_if != NULL;
+  load_ctx lc = {c, 0, NULL};
   int64_t rev = 0;
   if (st->load(st, load_one, &lc, &rev) != 0) {
     snprintf(err, errlen, "%s", st->error(st));
@@ -587,6 +620,14 @@ cache *cache_open(store *st, size_t window, char *err, size_t errlen) {
   }
   c->pub_rev = c->last_rev = c->window_start = c->notify_rev = rev;
   LOGI("loaded %zu objects at revision %lld", lc.n, (long long)rev);
+  if (c->remote) {
+    if (st->watch(st, rev, remote_apply, remote_reload, c) != 0) {
+      snprintf(err, errlen, "%s", st->error(st));
+      cache_close(c);
+      return NULL;
+    }
+    return c;
+  }
   if (pthread_create(&c->committer, NULL, committer_main, c) != 0) {
     snprintf(err, errlen, "cannot start committer thread");
     c->committer = 0;
@@ -603,6 +644,8 @@ void cache_close(cache *c) {
   pthread_cond_signal(&c->wcond);
   pthread_mutex_unlock(&c->wmu);
   if (c->committer) pthread_join(c->committer, NULL);
+  /* a remote store's watch thread publishes until its store is closed */
+  if (c->remote && c->st) c->st->close(c->st), c->st = NULL;
   cache_wake_all(c);
   for (size_t i = 0; i < c->count; i++) cache_event_release(&c->ring[(c->head + i) % c->win]);
   free(c->ring);
@@ -694,4 +737,231 @@ int cache_wait(cache *c, cache_bucket *b, int64_t *cursor, cache_event *evs, int
     if (now.tv_sec > deadline.tv_sec || (now.tv_sec == deadline.tv_sec && now.tv_nsec >= deadline.tv_nsec))
       return 0;
   }
+}
+
+/* ---- remote store (etcd): revisions from the store, its watch publishes ---- */
+
+/* Whether a and b are equal but for metadata.resourceVersion. */
+static bool equal_but_rv(const json_t *a, const json_t *b) {
+  json_t *x = json_copy((json_t *)a), *y = json_copy((json_t *)b);
+  json_t *mx = json_object_get(x, "metadata"), *my = json_object_get(y, "metadata");
+  if (json_is_object(mx)) json_object_set_new(x, "metadata", mx = json_copy(mx)), json_object_del(mx, "resourceVersion");
+  if (json_is_object(my)) json_object_set_new(y, "metadata", my = json_copy(my)), json_object_del(my, "resourceVersion");
+  bool eq = json_equal(x, y);
+  json_decref(x);
+  json_decref(y);
+  return eq;
+}
+
+/* One compare-and-swap in the store: CW_OK with *rev, CW_CONFLICT with *cur, or CW_ERROR. */
+static int remote_put(cache *c, const char *key, const json_t *obj, bool del, int64_t expect_rev, int64_t *rev,
+                      int64_t *cur, char *err, size_t errlen) {
+  char *data = del ? NULL : json_dumps(obj, JSON_COMPACT);
+  store_op op = {key, data, data ? strlen(data) : 0, 0};
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  int rc = c->st->put_if(c->st, &op, expect_rev, rev, cur);
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  free(data);
+  if (c->observe) c->observe((double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9, 1);
+  pthread_mutex_lock(&c->wmu);
+  if (rc < 0) snprintf(c->commit_error, sizeof c->commit_error, "%s", c->st->error(c->st));
+  else c->commit_error[0] = 0;
+  pthread_mutex_unlock(&c->wmu);
+  if (rc < 0) {
+    snprintf(err, errlen, "%s", c->st->error(c->st));
+    return CW_ERROR;
+  }
+  return rc == 0 ? CW_OK : CW_CONFLICT;
+}
+
+/* Waits until the watch published revision rev; false after timeout_ms. */
+static bool wait_published(cache *c, int64_t rev, int timeout_ms) {
+  struct timespec deadline;
+  clock_gettime(CLOCK_MONOTONIC, &deadline);
+  deadline.tv_sec += timeout_ms / 1000;
+  pthread_mutex_lock(&c->pmu);
+  int rc = 0;
+  while (c->notify_rev < rev && rc != ETIMEDOUT) rc = pthread_cond_timedwait(&c->pcond, &c->pmu, &deadline);
+  bool ok = c->notify_rev >= rev;
+  pthread_mutex_unlock(&c->pmu);
+  return ok;
+}
+
+/* Waits until subkey is gone from b's published state; false after timeout_ms. */
+static bool wait_absent(cache *c, cache_bucket *b, const char *sk, int timeout_ms) {
+  for (int waited = 0;; waited += 20) {
+    cobj *o = published_get(c, b, sk);
+    cobj_unref(o);
+    if (!o) return true;
+    if (waited >= timeout_ms) return false;
+    struct timespec t = {0, 20 * 1000000L};
+    nanosleep(&t, NULL);
+  }
+}
+
+static int remote_write(cache *c, cache_bucket *b, const char *sk, int64_t expect_rev, json_t *obj, bool del,
+                        cobj **out, int64_t *current, char *err, size_t errlen) {
+  char *key;
+  if (asprintf(&key, "%s/%s", b->name, sk) < 0) key = NULL;
+  /* the store keeps no resourceVersion: it is the key's mod revision */
+  json_t *md = json_object_get(obj, "metadata");
+  if (json_is_object(md)) json_object_del(md, "resourceVersion");
+  int64_t rev = 0, cur = 0;
+  int rc = CW_OK;
+  if (del) {
+    /* a final state that differs from the stored one is stored first, then
+     * deleted (as kube-apiserver does): the DELETED event shows it */
+    cobj *pub = published_get(c, b, sk);
+    if (pub && (expect_rev < 0 || pub->rev == expect_rev) && !equal_but_rv(pub->obj, obj)) {
+      rc = remote_put(c, key, obj, false, expect_rev, &rev, &cur, err, errlen);
+      if (rc == CW_OK) expect_rev = rev;
+    }
+    cobj_unref(pub);
+  }
+  if (rc == CW_OK) rc = remote_put(c, key, obj, del, expect_rev, &rev, &cur, err, errlen);
+  if (rc == CW_CONFLICT) {
+    /* the other write may not have reached this cache yet: catch up first,
+     * so that a retry reads the state the store compared against (the
+     * key's revision, or its absence; the store's own revision may belong
+     * to keys outside this cache's prefix) */
+    if (cur > 0) wait_published(c, cur, 5000);
+    else wait_absent(c, b, sk, 2000);
+    if (current) *current = cur;
+  }
+  if (rc == CW_OK && !wait_published(c, rev, 30000)) {
+    snprintf(err, errlen, "etcd committed revision %lld but its watch has not delivered it", (long long)rev);
+    rc = CW_ERROR;
+  }
+  if (rc == CW_OK && out) {
+    /* the published version (the event at rev), else the same state built here */
+    *out = NULL;
+    pthread_rwlock_rdlock(&c->lock);
+    size_t i = ring_seek(c, rev - 1);
+    if (i < c->count) {
+      cache_event *e = &c->ring[(c->head + i) % c->win];
+      if (e->rev == rev && !strcmp(e->obj->key, key)) *out = cobj_ref(e->obj);
+    }
+    pthread_rwlock_unlock(&c->lock);
+    if (!*out) {
+      set_rv(obj, rev);
+      *out = cobj_new(key, strlen(b->name), rev, obj, NULL, 0);
+      obj = NULL;
+    }
+  }
+  json_decref(obj);
+  free(key);
+  return rc;
+}
+
+/* Removes subkey from b; returns the removed version (the caller's reference) or NULL. */
+static cobj *bucket_remove(cache_bucket *b, const char *subkey) {
+  bool found;
+  size_t i = bucket_find(b, subkey, &found);
+  if (!found) return NULL;
+  cobj *prev = b->items[i];
+  memmove(&b->items[i], &b->items[i + 1], (b->n - i - 1) * sizeof *b->items);
+  b->n--;
+  return prev;
+}
+
+/* The store's watch: publishes each change as the committer would, then
+ * runs the write hooks and wakes writers and watchers. Only this thread
+ * changes the published state of a remote cache. */
+static void remote_apply(void *ctx, const store_event *evs, size_t n) {
+  cache *c = ctx;
+  cache_bucket *hooked[64];
+  size_t nh = 0;
+  pthread_rwlock_wrlock(&c->lock);
+  for (size_t i = 0; i < n; i++) {
+    size_t blen = 0;
+    cache_bucket *b = bucket_of_key(c, evs[i].key, &blen);
+    if (!b) continue;
+    cache_event ev = {evs[i].rev, EV_ADDED, b, NULL, NULL};
+    if (evs[i].value) {
+      json_error_t jerr;
+      json_t *obj = json_loadb(evs[i].value, evs[i].len, 0, &jerr);
+      if (!json_is_object(obj)) {
+        LOGW("ignoring an unreadable stored object %s at revision %lld", evs[i].key, (long long)evs[i].rev);
+        json_decref(obj);
+        continue;
+      }
+      set_rv(obj, evs[i].rev);
+      ev.obj = cobj_new(evs[i].key, blen, evs[i].rev, obj, NULL, 0);
+      ev.prev = bucket_put(b, ev.obj, false);
+      if (ev.prev) ev.type = EV_MODIFIED;
+    } else {
+      ev.prev = bucket_remove(b, evs[i].key + blen + 1);
+      if (!ev.prev) continue; /* never seen here: nothing to announce */
+      json_t *last = json_deep_copy(ev.prev->obj);
+      set_rv(last, evs[i].rev);
+      ev.obj = cobj_new(evs[i].key, blen, evs[i].rev, last, NULL, 0);
+      ev.type = EV_DELETED;
+    }
+    ring_push(c, ev);
+    c->pub_rev = evs[i].rev;
+    bool seen = false;
+    for (size_t k = 0; k < nh; k++) seen |= hooked[k] == b;
+    if (!seen && nh < sizeof hooked / sizeof *hooked) hooked[nh++] = b;
+  }
+  if (n && evs[n - 1].rev > c->pub_rev) c->pub_rev = evs[n - 1].rev;
+  pthread_rwlock_unlock(&c->lock);
+  for (size_t k = 0; k < nh; k++) {
+    void (*hook)(void) = atomic_load(&hooked[k]->on_write);
+    if (hook) hook();
+  }
+  pthread_mutex_lock(&c->pmu);
+  c->notify_rev = c->pub_rev;
+  pthread_cond_broadcast(&c->pcond);
+  pthread_mutex_unlock(&c->pmu);
+}
+
+/* The store lost changes (its history was compacted past this cache's
+ * revision): the whole state is loaded again at the store's revision and
+ * replaces the published one, and the event window restarts there, so
+ * watches from before get 410 Gone and list again (as kube-apiserver's
+ * cache does after its etcd watch fails). Returns the revision or -1. */
+static int64_t remote_reload(void *ctx) {
+  cache *c = ctx;
+  cobj_vec loaded = {0};
+  load_ctx lc = {c, 0, &loaded};
+  int64_t rev = 0;
+  if (c->st->load(c->st, load_one, &lc, &rev) != 0) {
+    LOGE("reloading from the store failed: %s", c->st->error(c->st));
+    cobj_vec_clear(&loaded);
+    return -1;
+  }
+  pthread_mutex_lock(&c->bucket_mu);
+  cache_bucket *first = c->buckets;
+  pthread_mutex_unlock(&c->bucket_mu);
+  pthread_rwlock_wrlock(&c->lock);
+  for (cache_bucket *b = first; b; b = b->next) {
+    for (size_t i = 0; i < b->n; i++) cobj_unref(b->items[i]);
+    b->n = 0;
+  }
+  for (size_t i = 0; i < loaded.n; i++) {
+    size_t blen = 0;
+    cache_bucket *b = bucket_of_key(c, loaded.items[i]->key, &blen);
+    cobj_unref(bucket_put(b, loaded.items[i], false));
+  }
+  for (size_t i = 0; i < c->count; i++) cache_event_release(&c->ring[(c->head + i) % c->win]);
+  c->head = c->count = 0;
+  c->pub_rev = c->window_start = rev;
+  pthread_mutex_lock(&c->bucket_mu);
+  first = c->buckets;
+  pthread_mutex_unlock(&c->bucket_mu);
+  pthread_rwlock_unlock(&c->lock);
+  for (cache_bucket *b = first; b; b = b->next) {
+    void (*hook)(void) = atomic_load(&b->on_write);
+    if (hook) hook();
+  }
+  LOGW("reloaded %zu objects from the store at revision %lld; older watches must list again", loaded.n,
+       (long long)rev);
+  cobj_vec_clear(&loaded);
+  pthread_mutex_lock(&c->pmu);
+  c->notify_rev = rev;
+  c->wake_gen++;
+  pthread_cond_broadcast(&c->pcond);
+  pthread_mutex_unlock(&c->pmu);
+  return rev;
 }

@@ -40,10 +40,18 @@ bind their ClusterIPs with SO_REUSEPORT, so clusters must not share one.
 Every process a step starts (in the background too) is killed when its case
 ends. Prints one line per case, in file order (each as soon as the cases
 before it are done; on a terminal a count of finished cases meanwhile), the
-slowest cases, and a final "N passed, N failed"."""
+slowest cases, and a final "N passed, N failed".
+
+--store etcd: each worker's server keeps its objects in a 3-member etcd
+cluster of its own (scripts/etcd-cluster.sh: TLS, loopback ports, data in
+the worker's directory, killed with the worker). Cases that start servers
+of their own ($CKUBE_SERVER_BIN: restarts, kill -9, several servers) are
+left out in that mode."""
 import argparse, fcntl, json, os, re, shutil, signal, socket, ssl, subprocess, sys, tempfile, threading, time, urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "tools"))
+import etcd  # noqa: E402
 
 
 def free_port():
@@ -57,8 +65,8 @@ def free_port():
 NODE_GRACE_SECONDS = 8
 
 
-def start_server(binary, data, port, log, ingress_ports, dns_port, ranges):
-    proc = subprocess.Popen([binary, "--data-dir", data, "--listen", f"127.0.0.1:{port}", "--no-local-node",
+def start_server(binary, data, port, log, ingress_ports, dns_port, ranges, extra=()):
+    proc = subprocess.Popen([binary, "--data-dir", data, "--listen", f"127.0.0.1:{port}", "--no-local-node", *extra,
                              "--node-monitor-grace-period", str(NODE_GRACE_SECONDS),
                              "--ingress-http", f"127.0.0.1:{ingress_ports[0]}",
                              "--ingress-https", f"127.0.0.1:{ingress_ports[1]}",
@@ -266,7 +274,7 @@ class Worker:
 
     def __init__(self, index, work):
         self.index, self.dir = index, os.path.join(work, f"w{index}")
-        self.proc = self.nodes = self.log = self.node_log = self.net_lock = None
+        self.proc = self.nodes = self.log = self.node_log = self.net_lock = self.etcd_dir = None
         self.ready = False
 
     def start(self, args, kubectls):
@@ -282,7 +290,11 @@ class Worker:
         # ClusterIPs with SO_REUSEPORT, so two clusters on one machine must never share an address
         block = (self.net_base - NET_FIRST) // NET_BLOCK
         ranges = (f"127.1.{8 * block}.0/21", f"127.255.{8 * block}.0/21")
-        self.proc = start_server(args.server, data, port, self.log, ingress_ports, dns_port, ranges)
+        extra = []
+        if args.store == "etcd":
+            self.etcd_dir = os.path.join(self.dir, "etcd")
+            extra = etcd.start(self.etcd_dir)
+        self.proc = start_server(args.server, data, port, self.log, ingress_ports, dns_port, ranges, extra)
         token = open(os.path.join(data, "pki", "admin.token")).read().strip()
         node_bin = os.path.join(os.path.dirname(os.path.abspath(args.server)), "ckube-node")
         kubeconfig = os.path.join(data, "admin.kubeconfig")
@@ -331,6 +343,8 @@ class Worker:
                 tail = open(os.path.join(self.dir, "server.log"), errors="replace").read()[-4000:]
                 fails.append(f"FAIL worker {self.index}: ckube-server "
                              f"{'died' if died else 'exited with ' + str(self.proc.returncode)}:\n{tail}")
+        if self.etcd_dir:
+            etcd.stop(self.etcd_dir)
         for f in (self.log, self.node_log, self.net_lock):
             if f:
                 f.close()
@@ -341,6 +355,10 @@ def make_jobs(args, work):
     """Every (kubectl, case) pair to run, in the order results are printed."""
     cases = sorted(f for f in os.listdir(os.path.join(HERE, "cases")) if f.endswith((".case", ".py")))
     cases = [c for c in cases if re.search(args.filter, c)]
+    if args.store == "etcd":
+        # cases that start (and restart) servers of their own run on SQLite anyway
+        cases = [c for c in cases if not re.search(r"CKUBE_SERVER_BIN|from server import",
+                                                   open(os.path.join(HERE, "cases", c)).read())]
     jobs = []
     kubectls = args.kubectl or [shutil.which("kubectl")]
     for kubectl in kubectls:
@@ -430,6 +448,8 @@ def main():
                     help="JSON file of case times: read to start the slowest cases first, rewritten after the run "
                          "(default: e2e-times.json beside the server's bin/ directory)")
     ap.add_argument("--keep", action="store_true", help="keep the data dirs and server logs")
+    ap.add_argument("--store", choices=("sqlite", "etcd"), default="sqlite",
+                    help="the workers' servers' store (etcd: a 3-member cluster per worker)")
     args = ap.parse_args()
     times_file = args.times or os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(args.server))),
                                             "e2e-times.json")
@@ -474,7 +494,7 @@ def main():
     slow = sorted(ran, key=lambda r: -r[1])[:8]
     print(f"{nworkers} workers, {time.time() - t0:.0f} s; slowest: " +
           ", ".join(f"{label} {secs:.0f}s" for label, secs, _ in slow))
-    if ran and not args.filter:
+    if ran and not args.filter and args.store == "sqlite":
         try:
             json.dump({label: round(secs, 1) for label, secs, _ in ran}, open(times_file, "w"), indent=0)
         except OSError:

@@ -1,0 +1,325 @@
+/* store_etcd.c - the etcd store (store.h): ckube's objects in an etcd 3.4
+ * cluster, spoken to through its v3 JSON gateway (store_etcd_http.c, bodies
+ * in store_etcd_wire.c; docs/ETCD.md says why not gRPC).
+ *
+ * Revisions are etcd's: load ranges the key space at one revision (in pages),
+ * put_if is a one-key transaction comparing the key's mod revision (the
+ * answer comes after the cluster committed it), and one watch thread streams
+ * every change after the loaded revision to the cache, reconnecting to the
+ * next member from the last delivered revision when a stream breaks. A
+ * compactor thread compacts history older than compaction_seconds, at the
+ * revision it saw one period earlier, as kube-apiserver does. */
+#include "store.h"
+#include "log.h"
+#include "store_etcd_http.h"
+#include "store_etcd_wire.h"
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+enum { REQUEST_MS = 15000, LOAD_PAGE = 500 };
+
+typedef struct {
+  store base;
+  etcd_http *http;
+  char prefix[128], from[130], to[130]; /* the key range "<prefix>/" .. "<prefix>0" */
+  int compaction_seconds;
+  atomic_bool stop;
+  pthread_mutex_t mu;
+  pthread_cond_t cond; /* wakes the compactor at close */
+  pthread_t watcher, compactor;
+  bool watching, compacting;
+  store_watch_fn fn;
+  store_reload_fn reload;
+  void *fn_ctx;
+  _Atomic int64_t delivered; /* last revision handed to fn */
+  _Atomic int64_t latest;    /* newest header revision seen */
+} etcd_store;
+
+static _Thread_local char last_error[320];
+
+static const char *es_error(store *st) {
+  (void)st;
+  return last_error;
+}
+
+/* POSTs the JSON request (taking it) and returns the 200 answer, or NULL
+ * with last_error set. */
+static char *call(etcd_store *s, const char *path, json_t *req, size_t *len) {
+  char *body = json_dumps(req, JSON_COMPACT);
+  json_decref(req);
+  char *resp = NULL, err[256] = "";
+  int status = etcd_http_post(s->http, path, body, REQUEST_MS, &resp, len, err, sizeof err);
+  free(body);
+  if (status == 200) return resp;
+  if (status < 0) snprintf(last_error, sizeof last_error, "%s", err);
+  else {
+    /* the gateway's error body names the cause ("etcdserver: request timed out") */
+    json_error_t jerr;
+    json_t *j = resp ? json_loadb(resp, *len, 0, &jerr) : NULL;
+    const char *msg = json_string_value(json_object_get(j, "error"));
+    if (!msg) msg = json_string_value(json_object_get(j, "message"));
+    snprintf(last_error, sizeof last_error, "etcd answered %d: %s", status, msg ? msg : "(no message)");
+    json_decref(j);
+  }
+  free(resp);
+  return NULL;
+}
+
+static int es_load(store *st, store_load_fn fn, void *ctx, int64_t *rev) {
+  etcd_store *s = (etcd_store *)st;
+  *rev = 0;
+  char *next = strdup(s->from);
+  size_t next_len = strlen(next);
+  int64_t at = 0;
+  for (;;) {
+    size_t len;
+    char *resp = call(s, "/v3/kv/range", etcd_range_request(next, next_len, s->to, LOAD_PAGE, at), &len);
+    if (!resp) break;
+    etcd_range_result r;
+    char err[160];
+    int rc = etcd_parse_range(resp, len, &r, err, sizeof err);
+    free(resp);
+    if (rc != 0) {
+      snprintf(last_error, sizeof last_error, "load: %s", err);
+      break;
+    }
+    if (!at) at = r.rev;
+    for (size_t i = 0; i < r.n; i++) {
+      char *ck = etcd_cache_key(s->prefix, r.kvs[i].key, r.kvs[i].key_len);
+      if (ck) fn(ctx, ck, r.kvs[i].mod_rev, (const char *)r.kvs[i].value, r.kvs[i].value_len);
+      else LOGW("etcd: skipping key %s (not <prefix>/<group>/<resource>/[<namespace>/]<name>)", r.kvs[i].key);
+      free(ck);
+    }
+    if (r.more && r.n) {
+      /* the next page starts just after the last key: key + "\0" */
+      const etcd_kv *last = &r.kvs[r.n - 1];
+      free(next);
+      next = malloc(last->key_len + 1);
+      memcpy(next, last->key, last->key_len);
+      next[last->key_len] = 0;
+      next_len = last->key_len + 1;
+    }
+    bool more = r.more && r.n;
+    etcd_kvs_free(r.kvs, r.n);
+    if (!more) {
+      free(next);
+      *rev = at;
+      atomic_store(&s->latest, at);
+      return 0;
+    }
+  }
+  free(next);
+  return -1;
+}
+
+static int es_commit(store *st, const store_op *ops, size_t n) {
+  (void)st, (void)ops, (void)n;
+  snprintf(last_error, sizeof last_error, "the etcd store writes through put_if only");
+  return -1;
+}
+
+static int es_put_if(store *st, const store_op *op, int64_t expect_rev, int64_t *rev, int64_t *current) {
+  etcd_store *s = (etcd_store *)st;
+  char *key = etcd_key_of(s->prefix, op->key);
+  size_t len;
+  char *resp = call(s, "/v3/kv/txn",
+                    etcd_txn_request(key, (const unsigned char *)op->value, op->value ? op->len : 0, expect_rev), &len);
+  free(key);
+  if (!resp) return -1;
+  etcd_txn_result r;
+  char err[160];
+  int rc = etcd_parse_txn(resp, len, &r, err, sizeof err);
+  free(resp);
+  if (rc != 0) {
+    snprintf(last_error, sizeof last_error, "%s", err);
+    return -1;
+  }
+  if (!r.succeeded) {
+    *current = r.current;
+    *rev = r.rev;
+    return 1;
+  }
+  *rev = r.rev;
+  int64_t seen = atomic_load(&s->latest);
+  while (r.rev > seen && !atomic_compare_exchange_weak(&s->latest, &seen, r.rev)) {
+  }
+  return 0;
+}
+
+/* Sleeps up to ms unless the store is closing; false when it is. */
+static bool nap(etcd_store *s, int ms) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  t.tv_sec += ms / 1000;
+  t.tv_nsec += (long)(ms % 1000) * 1000000L;
+  if (t.tv_nsec >= 1000000000L) t.tv_sec++, t.tv_nsec -= 1000000000L;
+  pthread_mutex_lock(&s->mu);
+  while (!atomic_load(&s->stop) && pthread_cond_timedwait(&s->cond, &s->mu, &t) == 0) {
+  }
+  pthread_mutex_unlock(&s->mu);
+  return !atomic_load(&s->stop);
+}
+
+/* Hands one watch message's events to the cache. */
+static void deliver(etcd_store *s, const etcd_watch_msg *m) {
+  store_event *evs = calloc(m->n ? m->n : 1, sizeof *evs);
+  char **keys = calloc(m->n ? m->n : 1, sizeof *keys);
+  size_t n = 0;
+  int64_t last = atomic_load(&s->delivered);
+  for (size_t i = 0; i < m->n; i++) {
+    const etcd_kv *e = &m->evs[i];
+    if (e->mod_rev <= last) continue; /* already delivered before a reconnect */
+    keys[n] = etcd_cache_key(s->prefix, e->key, e->key_len);
+    if (!keys[n]) {
+      LOGW("etcd: ignoring a change of key %s (not <prefix>/<group>/<resource>/[<namespace>/]<name>)", e->key);
+      continue;
+    }
+    evs[n] = (store_event){keys[n], e->del ? NULL : (const char *)e->value, e->value_len, e->mod_rev};
+    last = e->mod_rev;
+    n++;
+  }
+  if (n) s->fn(s->fn_ctx, evs, n);
+  atomic_store(&s->delivered, last);
+  for (size_t i = 0; i < n; i++) free(keys[i]);
+  free(keys);
+  free(evs);
+}
+
+static void *watch_main(void *arg) {
+  etcd_store *s = arg;
+  while (!atomic_load(&s->stop)) {
+    char err[256] = "";
+    int64_t from = atomic_load(&s->delivered) + 1;
+    json_t *req = etcd_watch_request(s->from, s->to, from);
+    char *body = json_dumps(req, JSON_COMPACT);
+    json_decref(req);
+    etcd_stream *st = etcd_stream_open(s->http, "/v3/watch", body, err, sizeof err);
+    free(body);
+    if (!st) {
+      LOGW("etcd watch: %s; retrying", err);
+      nap(s, 500);
+      continue;
+    }
+    const char *line;
+    ssize_t n;
+    while ((n = etcd_stream_next(st, &line, 1000, &s->stop)) >= 0 && !atomic_load(&s->stop)) {
+      if (n == 0) continue;
+      etcd_watch_msg m;
+      if (etcd_parse_watch(line, (size_t)n, &m, err, sizeof err) != 0) {
+        LOGE("etcd watch: %s", err);
+        break;
+      }
+      int64_t seen = atomic_load(&s->latest);
+      while (m.rev > seen && !atomic_compare_exchange_weak(&s->latest, &seen, m.rev)) {
+      }
+      if (m.canceled) {
+        if (m.compact_rev > 0) {
+          /* changes between from and the compaction are gone: the cache loads everything again */
+          LOGW("etcd watch: revision %lld was compacted (at %lld); reloading", (long long)from,
+               (long long)m.compact_rev);
+          int64_t rev = s->reload(s->fn_ctx);
+          if (rev > 0) atomic_store(&s->delivered, rev);
+          else nap(s, 1000);
+        } else LOGW("etcd watch canceled: %s", m.reason);
+        etcd_kvs_free(m.evs, m.n);
+        break;
+      }
+      deliver(s, &m);
+      etcd_kvs_free(m.evs, m.n);
+    }
+    etcd_stream_close(st);
+    if (!atomic_load(&s->stop)) {
+      LOGW("etcd watch stream ended after revision %lld; reconnecting", (long long)atomic_load(&s->delivered));
+      nap(s, 100);
+    }
+  }
+  return NULL;
+}
+
+static int es_watch(store *st, int64_t after, store_watch_fn fn, store_reload_fn reload, void *ctx) {
+  etcd_store *s = (etcd_store *)st;
+  s->fn = fn;
+  s->reload = reload;
+  s->fn_ctx = ctx;
+  atomic_store(&s->delivered, after);
+  if (pthread_create(&s->watcher, NULL, watch_main, s) != 0) {
+    snprintf(last_error, sizeof last_error, "cannot start the etcd watch thread");
+    return -1;
+  }
+  s->watching = true;
+  return 0;
+}
+
+static void *compact_main(void *arg) {
+  etcd_store *s = arg;
+  int64_t previous = 0;
+  while (nap(s, s->compaction_seconds * 1000)) {
+    /* compact to what was current one period ago: history younger than the
+     * period stays for watches to resume from */
+    int64_t now = atomic_load(&s->latest);
+    if (previous > 0) {
+      size_t len;
+      char *resp = call(s, "/v3/kv/compaction", etcd_compaction_request(previous), &len);
+      if (resp) LOGI("etcd: compacted history before revision %lld", (long long)previous);
+      else LOGW("etcd compaction at %lld: %s", (long long)previous, last_error);
+      free(resp);
+    }
+    previous = now;
+  }
+  return NULL;
+}
+
+static void es_close(store *st) {
+  etcd_store *s = (etcd_store *)st;
+  pthread_mutex_lock(&s->mu);
+  atomic_store(&s->stop, true);
+  pthread_cond_broadcast(&s->cond);
+  pthread_mutex_unlock(&s->mu);
+  if (s->watching) pthread_join(s->watcher, NULL);
+  if (s->compacting) pthread_join(s->compactor, NULL);
+  etcd_http_free(s->http);
+  pthread_cond_destroy(&s->cond);
+  pthread_mutex_destroy(&s->mu);
+  free(s);
+}
+
+store *store_etcd_open(const store_etcd_config *cfg, char *err, size_t errlen) {
+  const char *prefix = cfg->prefix && *cfg->prefix ? cfg->prefix : "/registry";
+  if (prefix[0] != '/' || strlen(prefix) > 100 || prefix[strlen(prefix) - 1] == '/') {
+    snprintf(err, errlen, "--etcd-prefix must start with / and not end with one, got %s", prefix);
+    return NULL;
+  }
+  etcd_http *h = etcd_http_new(cfg->servers, cfg->ca, cfg->cert, cfg->key, err, errlen);
+  if (!h) return NULL;
+  etcd_store *s = calloc(1, sizeof *s);
+  s->base = (store){es_load, es_commit, es_close, es_error, es_put_if, es_watch};
+  s->http = h;
+  snprintf(s->prefix, sizeof s->prefix, "%s", prefix);
+  snprintf(s->from, sizeof s->from, "%s/", prefix);
+  snprintf(s->to, sizeof s->to, "%s0", prefix);
+  s->compaction_seconds = cfg->compaction_seconds;
+  pthread_mutex_init(&s->mu, NULL);
+  pthread_condattr_t ca;
+  pthread_condattr_init(&ca);
+  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+  pthread_cond_init(&s->cond, &ca);
+  pthread_condattr_destroy(&ca);
+  /* one read proves the members, certificates and the gateway answer */
+  size_t len;
+  char *resp = call(s, "/v3/kv/range", etcd_range_request(s->from, strlen(s->from), NULL, 1, 0), &len);
+  if (!resp) {
+    snprintf(err, errlen, "etcd %s: %s", cfg->servers, last_error);
+    es_close(&s->base);
+    return NULL;
+  }
+  free(resp);
+  if (s->compaction_seconds > 0) {
+    if (pthread_create(&s->compactor, NULL, compact_main, s) == 0) s->compacting = true;
+    else LOGW("etcd: cannot start the compactor thread");
+  }
+  return &s->base;
+}

@@ -1,0 +1,48 @@
+"""etcd.py - a 3-member etcd cluster on loopback for e2e cases and the runner
+(scripts/etcd-cluster.sh: TLS, data in the given directory): start() returns
+ckube-server's --store etcd flags, stop() kills the members, ctl() runs
+etcdctl against the cluster."""
+import os, random, socket, subprocess
+
+SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "scripts", "etcd-cluster.sh")
+
+
+def free_port_run(n):
+    """The first of n consecutive free loopback ports (members' client and peer ports)."""
+    for _ in range(200):
+        base = random.randrange(20000, 32000 - n)
+        socks = []
+        try:
+            for p in range(base, base + n):
+                s = socket.socket()
+                socks.append(s)
+                s.bind(("127.0.0.1", p))
+            return base
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+    raise RuntimeError(f"no {n} consecutive free ports")
+
+
+def start(dir):
+    """Starts the cluster in dir (once a leader is elected); returns the flags."""
+    out = subprocess.run(["bash", SCRIPT, "start", dir, str(free_port_run(6))], capture_output=True, text=True,
+                         timeout=120)
+    if out.returncode != 0:
+        raise RuntimeError(f"etcd cluster did not start: {out.stderr.strip()}")
+    return ["--store", "etcd", *out.stdout.split()]
+
+
+def stop(dir):
+    subprocess.run(["bash", SCRIPT, "stop", dir], timeout=30)
+
+
+def ctl(flags, *args):
+    """etcdctl with the cluster's endpoints and client certificate (flags from start); its stdout."""
+    f = dict(zip(flags[2::2], flags[3::2]))
+    cmd = ["etcdctl", "--endpoints", f["--etcd-servers"], "--cacert", f["--etcd-cafile"], "--cert",
+           f["--etcd-certfile"], "--key", f["--etcd-keyfile"], *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=30, env=dict(os.environ, ETCDCTL_API="3"),
+                          check=True).stdout
