@@ -138,11 +138,11 @@ static json_t *job_from_template(const json_t *cj, long long scheduled) {
 
 static long long now_s(void) { return (long long)time(NULL); }
 
-static long sync_cronjob(const char *key) {
+static ctrl_result sync_cronjob(void *ctx, const char *key) {
   char ns[256], name[256];
-  if (!ctrl_split_key(key, ns, name)) return 0;
+  if (!ctrl_split_key(key, ns, name)) return ctrl_done();
   cobj *cur = ctrl_get("batch", "v1", "cronjobs", ns, name);
-  if (!cur) return 0;
+  if (!cur) return ctrl_done();
   json_t *cj = json_deep_copy(cur->obj);
   cobj_unref(cur);
   json_object_set_new(cj, "apiVersion", json_string(OWNER_API_VERSION));
@@ -185,7 +185,7 @@ static long sync_cronjob(const char *key) {
     }
   }
 
-  long again = 0;
+  long again = 0; /* <0 failed, >0 ms until the next look */
   const json_t *spec = json_object_get(cj, "spec");
   cron_schedule sched;
   char err[256];
@@ -270,11 +270,11 @@ static long sync_cronjob(const char *key) {
   json_decref(before);
   cobj_vec_clear(&jobs);
   json_decref(cj);
-  return again;
+  return ctrl_result_of(again);
 }
 
 void cronjob_controller_start(void) {
-  c = ctrl_start(COMPONENT, sync_cronjob);
+  c = ctrl_start(COMPONENT, sync_cronjob, NULL);
   ctrl_follow(c, "batch", "v1", "cronjobs", ctrl_enqueue_self);
   ctrl_follow(c, "batch", "v1", "jobs", on_job);
 }

@@ -178,17 +178,17 @@ static int delete_pods(const json_t *job, cobj **active, size_t nactive, size_t 
   return deleted;
 }
 
-static long sync_job(const char *key) {
+static ctrl_result sync_job(void *ctx, const char *key) {
   char ns[256], name[256];
-  if (!ctrl_split_key(key, ns, name)) return 0;
+  if (!ctrl_split_key(key, ns, name)) return ctrl_done();
   cobj *cur = ctrl_get("batch", "v1", "jobs", ns, name);
-  if (!cur) return 0;
+  if (!cur) return ctrl_done();
   const json_t *job = cur->obj;
   const char *uid = obj_uid(job);
   if (!uid || job_finished(job)) {
     if (uid) backoff_forget(uid);
     cobj_unref(cur);
-    return 0;
+    return ctrl_done();
   }
   /* getPodsForJob: the pods the Job controls, after adopting matching
    * orphans and releasing those that no longer match its selector */
@@ -227,7 +227,7 @@ static long sync_job(const char *key) {
   const json_t *completions = json_object_get(json_object_get(job, "spec"), "completions");
   bool new_failure = failed > old_failed;
   long long deadline_ms = deadline_left_ms(job, status);
-  long again = 0;
+  long again = 0; /* <0 failed, >0 ms until the next look */
   backoff *b = backoff_of(uid);
   if (succeeded > old_succeeded) b->requeues = 0;
   if (new_failure && deadline_ms > 0 && b->requeues > 0) {
@@ -241,7 +241,7 @@ static long sync_job(const char *key) {
       free(active);
       cobj_vec_clear(&pods);
       cobj_unref(cur);
-      return (long)left;
+      return ctrl_requeue_after((long)left);
     }
   }
   b->pending_since_ms = 0;
@@ -312,11 +312,11 @@ static long sync_job(const char *key) {
   free(active);
   cobj_vec_clear(&pods);
   cobj_unref(cur);
-  return again;
+  return ctrl_result_of(again);
 }
 
 void job_controller_start(void) {
-  c = ctrl_start(COMPONENT, sync_job);
+  c = ctrl_start(COMPONENT, sync_job, NULL);
   ctrl_follow(c, "batch", "v1", "jobs", ctrl_enqueue_self);
   ctrl_follow(c, "", "v1", "pods", on_pod);
 }

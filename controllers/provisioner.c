@@ -141,13 +141,13 @@ static long reclaim(const char *name) {
   return rc;
 }
 
-static long sync(const char *key) {
-  if (!strncmp(key, "volume|", 7)) return reclaim(key + 7);
+static ctrl_result sync(void *ctx, const char *key) {
+  if (!strncmp(key, "volume|", 7)) return ctrl_result_of(reclaim(key + 7));
   const char *slash = strchr(key, '/');
-  if (strncmp(key, "claim|", 6) || !slash) return 0;
+  if (strncmp(key, "claim|", 6) || !slash) return ctrl_done();
   char ns[256];
   snprintf(ns, sizeof ns, "%.*s", (int)(slash - key - 6), key + 6);
-  return provision(ns, slash + 1);
+  return ctrl_result_of(provision(ns, slash + 1));
 }
 
 #define IS_DEFAULT_CLASS "storageclass.kubernetes.io/is-default-class"
@@ -177,7 +177,7 @@ static void ensure_class(void) {
 void provisioner_start(void) {
   if (!*root) provisioner_set_root(".");
   ensure_class();
-  c = ctrl_start(LOCAL_PATH_PROVISIONER, sync);
+  c = ctrl_start(LOCAL_PATH_PROVISIONER, sync, NULL);
   ctrl_follow(c, "", "v1", "persistentvolumeclaims", on_claim);
   ctrl_follow(c, "", "v1", "persistentvolumes", on_volume);
 }

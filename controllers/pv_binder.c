@@ -358,19 +358,19 @@ static long sync_volume(const char *name) {
   return rc;
 }
 
-static long sync(const char *key) {
+static ctrl_result sync(void *ctx, const char *key) {
   const char *bar = strchr(key, '|');
-  if (!bar) return 0;
-  if (!strncmp(key, "volume|", 7)) return sync_volume(bar + 1);
+  if (!bar) return ctrl_done();
+  if (!strncmp(key, "volume|", 7)) return ctrl_result_of(sync_volume(bar + 1));
   const char *slash = strchr(bar + 1, '/');
-  if (!slash) return 0;
+  if (!slash) return ctrl_done();
   char ns[256];
   snprintf(ns, sizeof ns, "%.*s", (int)(slash - bar - 1), bar + 1);
-  return sync_claim(ns, slash + 1);
+  return ctrl_result_of(sync_claim(ns, slash + 1));
 }
 
 void pv_binder_start(void) {
-  c = ctrl_start(COMPONENT, sync);
+  c = ctrl_start(COMPONENT, sync, NULL);
   ctrl_follow(c, "", "v1", "persistentvolumeclaims", on_claim);
   ctrl_follow(c, "", "v1", "persistentvolumes", on_volume);
 }
