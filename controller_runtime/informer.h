@@ -2,10 +2,12 @@
  * SharedInformerFactory: one informer per resource (one for every resource
  * together) however many controllers follow it, each controller a handler
  * registration on it. An informer lists once and then follows the watch
- * cache's events in revision order on its own thread, calling every handler
- * in turn. A handler registered later first gets the current objects as
- * ADDED; after the informer falls out of the event window it lists again
- * (every object as ADDED). So handlers must be idempotent: they enqueue keys.
+ * cache's events in revision order on its own thread and hands them to every
+ * handler; each handler gets them in order on its own delivery thread (a
+ * slow one delays no other). A handler registered later first gets the
+ * current objects as ADDED; after the informer falls out of the event window
+ * it lists again (every object as ADDED). So handlers must be idempotent:
+ * they enqueue keys.
  * The listers read the objects the informer follows: in-process, the
  * informer's store is the watch cache itself, so they read it directly
  * (there is no second copy of 10k pods to keep in step). */
@@ -23,8 +25,8 @@ typedef struct informer informer;
 
 /* Registers fn (with ctx) on the shared informer of r (of every stored
  * resource when r is NULL), starting it on first use; fn first gets every
- * current object as ADDED, on the caller's thread, before this returns.
- * NULL when the informer's thread cannot start. */
+ * current object as ADDED, then the events, in order on a thread of its own.
+ * NULL when a thread cannot start. */
 informer *informer_start(const resource *r, informer_fn fn, void *ctx);
 /* Unregisters: once it returns fn is not running and is never called again.
  * The last registration stops the informer's thread. NULL is ignored. Must
