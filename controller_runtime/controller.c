@@ -9,6 +9,7 @@
 #include "rate_limiter.h"
 #include "workqueue.h"
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 
 #define CTRL_MAX_INFORMERS 8
@@ -22,14 +23,17 @@ struct ctrl {
   int nworkers;
   informer *informers[CTRL_MAX_INFORMERS];
   int ninformers;
+  atomic_long syncs, retries; /* logged at stop */
 };
 
 static void finish(ctrl *c, const char *key, ctrl_result res) {
+  atomic_fetch_add(&c->syncs, 1);
   switch (res.outcome) {
   case CTRL_DONE:
     rate_limiter_forget(c->limiter, key);
     break;
   case CTRL_RETRY: {
+    atomic_fetch_add(&c->retries, 1);
     long ms = rate_limiter_when(c->limiter, key);
     LOGD("%s: %s failed, retrying in %ld ms", c->cfg.name, key, ms);
     workqueue_add_after(c->queue, key, ms);
@@ -102,6 +106,8 @@ void ctrl_stop(ctrl *c) {
   for (int i = 0; i < c->ninformers; i++) informer_stop(c->informers[i]);
   workqueue_shutdown(c->queue);
   for (int i = 0; i < c->nworkers; i++) pthread_join(c->workers[i], NULL);
+  LOGI("%s: stopped after %ld syncs, %ld of them retries", c->cfg.name, atomic_load(&c->syncs),
+       atomic_load(&c->retries));
   workqueue_free(c->queue);
   rate_limiter_free(c->limiter);
   free(c);

@@ -185,7 +185,7 @@ static ctrl_result sync_cronjob(void *ctx, const char *key) {
     }
   }
 
-  long again = 0; /* <0 failed, >0 ms until the next look */
+  ctrl_result again = ctrl_done();
   const json_t *spec = json_object_get(cj, "spec");
   cron_schedule sched;
   char err[256];
@@ -254,23 +254,23 @@ static ctrl_result sync_cronjob(void *ctx, const char *key) {
       } else {
         event_record(cj, COMPONENT, "Warning", "FailedCreate", "Error creating job: %s",
                      json_string_value(json_object_get(got, "message")));
-        again = -1;
+        again = ctrl_retry();
       }
       json_decref(got);
       api_result_clear(&res);
     }
-    if (!again && next > 0) again = (long)((next - now_s()) * 1000 + 100);
+    if (again.outcome == CTRL_DONE && next > 0) again = ctrl_requeue_after((long)((next - now_s()) * 1000 + 100));
   }
   if (!json_equal(before, status)) {
     json_t *up = json_deep_copy(cj);
     json_object_set_new(up, "apiVersion", json_string("batch/v1"));
-    if (ctrl_update("batch", "v1", "cronjobs", ns, "status", up) >= 300) again = -1;
+    if (ctrl_update("batch", "v1", "cronjobs", ns, "status", up) >= 300) again = ctrl_retry();
   }
   cleanup_finished(cj, &jobs);
   json_decref(before);
   cobj_vec_clear(&jobs);
   json_decref(cj);
-  return ctrl_result_of(again);
+  return again;
 }
 
 void cronjob_controller_start(void) {

@@ -9,10 +9,6 @@
 #include "api.h"
 #include "controller.h"
 
-/* The result of a helper that answers in milliseconds: <0 failed (retry with
- * back-off), 0 done, >0 look again after that many ms (a timer). */
-static inline ctrl_result ctrl_result_of(long ms) { return ms < 0 ? ctrl_retry() : ctrl_after_or_done(ms); }
-
 /* Object accessors: borrowed strings, NULL when absent ("" for ns of a
  * cluster-scoped object). */
 const char *obj_name(const json_t *o);

@@ -227,7 +227,7 @@ static ctrl_result sync_job(void *ctx, const char *key) {
   const json_t *completions = json_object_get(json_object_get(job, "spec"), "completions");
   bool new_failure = failed > old_failed;
   long long deadline_ms = deadline_left_ms(job, status);
-  long again = 0; /* <0 failed, >0 ms until the next look */
+  ctrl_result again = ctrl_done();
   backoff *b = backoff_of(uid);
   if (succeeded > old_succeeded) b->requeues = 0;
   if (new_failure && deadline_ms > 0 && b->requeues > 0) {
@@ -271,7 +271,7 @@ static ctrl_result sync_job(void *ctx, const char *key) {
           if (pod_create_for(job, json_object_get(json_object_get(job, "spec"), "template"), COMPONENT) < 300)
             nactive++;
           else
-            again = -1;
+            again = ctrl_retry();
         }
       }
     }
@@ -293,8 +293,8 @@ static ctrl_result sync_job(void *ctx, const char *key) {
       rfc3339_now(ts, sizeof ts);
       json_object_set_new(status, "completionTime", json_string(ts));
       event_record(job, COMPONENT, "Normal", "Completed", "Job completed");
-    } else if (deadline_ms != 0x7fffffffffffffffLL && again == 0) {
-      again = deadline_ms > 0 ? (long)deadline_ms + 1 : 1;
+    } else if (deadline_ms != 0x7fffffffffffffffLL && again.outcome == CTRL_DONE) {
+      again = ctrl_requeue_after(deadline_ms > 0 ? (long)deadline_ms + 1 : 1);
     }
   }
   if (changed || nactive != old_active || succeeded != old_succeeded || failed != old_failed ||
@@ -306,13 +306,13 @@ static ctrl_result sync_job(void *ctx, const char *key) {
       if (values[i]) json_object_set_new(status, fields[i], json_integer(values[i]));
       else json_object_del(status, fields[i]);
     int code = ctrl_update("batch", "v1", "jobs", ns, "status", json_incref(updated));
-    if (code >= 300) again = -1;
+    if (code >= 300) again = ctrl_retry();
   }
   json_decref(updated);
   free(active);
   cobj_vec_clear(&pods);
   cobj_unref(cur);
-  return ctrl_result_of(again);
+  return again;
 }
 
 void job_controller_start(void) {
