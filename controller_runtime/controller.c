@@ -103,8 +103,8 @@ int ctrl_failures(ctrl *c, const char *key) { return rate_limiter_failures(c->li
 
 void ctrl_stop(ctrl *c) {
   if (!c) return;
+  workqueue_shutdown(c->queue); /* first: no new sync starts while the handlers are unregistered */
   for (int i = 0; i < c->ninformers; i++) informer_stop(c->informers[i]);
-  workqueue_shutdown(c->queue);
   for (int i = 0; i < c->nworkers; i++) pthread_join(c->workers[i], NULL);
   LOGI("%s: stopped after %ld syncs, %ld of them retries", c->cfg.name, atomic_load(&c->syncs),
        atomic_load(&c->retries));

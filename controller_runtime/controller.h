@@ -63,8 +63,9 @@ void ctrl_add(ctrl *c, const char *key);
 void ctrl_add_after(ctrl *c, const char *key, long ms);
 /* Failures counted for key since its last success (for tests and logs). */
 int ctrl_failures(ctrl *c, const char *key);
-/* Unregisters c's informer handlers, shuts the queue down, waits for the
- * syncs in flight and frees c. NULL is ignored. */
+/* Shuts the queue down (no sync starts after this), unregisters c's
+ * informer handlers, waits for the syncs in flight and frees c. NULL is
+ * ignored. */
 void ctrl_stop(ctrl *c);
 
 #endif
