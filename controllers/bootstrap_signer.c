@@ -51,16 +51,16 @@ static long desired(const char *kubeconfig, json_t *sigs) {
   return next ? (long)((next - now) * 1000 + 500) : 0;
 }
 
-static long sync(const char *key) {
+static ctrl_result sync(void *ctx, const char *key) {
   cobj *cm = ctrl_get("", "v1", "configmaps", "kube-public", "cluster-info");
-  if (!cm) return 0;
+  if (!cm) return ctrl_done();
   json_t *obj = json_deep_copy(cm->obj);
   cobj_unref(cm);
   json_t *data = json_object_get(obj, "data");
   const char *kubeconfig = json_string_value(json_object_get(data, "kubeconfig"));
   if (!kubeconfig) {
     json_decref(obj);
-    return 0;
+    return ctrl_done();
   }
   json_t *want = json_object();
   long after = desired(kubeconfig, want);
@@ -81,14 +81,14 @@ static long sync(const char *key) {
   json_decref(want);
   if (!changed) {
     json_decref(obj);
-    return after;
+    return ctrl_after_or_done(after);
   }
   int code = ctrl_update("", "v1", "configmaps", "kube-public", NULL, obj);
-  return code >= 300 ? -1 : after;
+  return code >= 300 ? ctrl_retry() : ctrl_after_or_done(after);
 }
 
 void bootstrap_signer_start(void) {
-  c = ctrl_start("bootstrap-signer", sync);
+  c = ctrl_start("bootstrap-signer", sync, NULL);
   ctrl_follow(c, "", "v1", "secrets", on_secret);
   ctrl_follow(c, "", "v1", "configmaps", on_configmap);
   ctrl_add(c, KEY);

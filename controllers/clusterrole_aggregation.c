@@ -53,10 +53,10 @@ static json_t *aggregate(const json_t *role, const cobj_vec *roles) {
   return rules;
 }
 
-static long sync_role(const char *name) {
+static ctrl_result sync_role(void *ctx, const char *name) {
   cobj *role = ctrl_get(RBAC, "v1", "clusterroles", "", name);
-  if (!role) return 0;
-  long again = 0;
+  if (!role) return ctrl_done();
+  ctrl_result again = ctrl_done();
   if (json_object_get(role->obj, "aggregationRule")) {
     cobj_vec all = {0};
     ctrl_list(RBAC, "v1", "clusterroles", "", &all);
@@ -67,7 +67,7 @@ static long sync_role(const char *name) {
       json_t *updated = json_deep_copy(role->obj);
       json_object_set_new(updated, "rules", rules);
       int code = ctrl_update(RBAC, "v1", "clusterroles", "", NULL, updated);
-      again = code < 300 || code == 404 ? 0 : -1;
+      again = code < 300 || code == 404 ? ctrl_done() : ctrl_retry();
     } else {
       json_decref(rules);
     }
@@ -77,7 +77,7 @@ static long sync_role(const char *name) {
 }
 
 void clusterrole_aggregation_start(void) {
-  aggregator = ctrl_start("clusterrole-aggregation", sync_role);
+  aggregator = ctrl_start("clusterrole-aggregation", sync_role, NULL);
   ctrl_follow(aggregator, RBAC, "v1", "clusterroles", on_clusterrole);
 }
 

@@ -138,11 +138,11 @@ static json_t *job_from_template(const json_t *cj, long long scheduled) {
 
 static long long now_s(void) { return (long long)time(NULL); }
 
-static long sync_cronjob(const char *key) {
+static ctrl_result sync_cronjob(void *ctx, const char *key) {
   char ns[256], name[256];
-  if (!ctrl_split_key(key, ns, name)) return 0;
+  if (!ctrl_split_key(key, ns, name)) return ctrl_done();
   cobj *cur = ctrl_get("batch", "v1", "cronjobs", ns, name);
-  if (!cur) return 0;
+  if (!cur) return ctrl_done();
   json_t *cj = json_deep_copy(cur->obj);
   cobj_unref(cur);
   json_object_set_new(cj, "apiVersion", json_string(OWNER_API_VERSION));
@@ -185,7 +185,7 @@ static long sync_cronjob(const char *key) {
     }
   }
 
-  long again = 0;
+  ctrl_result again = ctrl_done();
   const json_t *spec = json_object_get(cj, "spec");
   cron_schedule sched;
   char err[256];
@@ -254,17 +254,17 @@ static long sync_cronjob(const char *key) {
       } else {
         event_record(cj, COMPONENT, "Warning", "FailedCreate", "Error creating job: %s",
                      json_string_value(json_object_get(got, "message")));
-        again = -1;
+        again = ctrl_retry();
       }
       json_decref(got);
       api_result_clear(&res);
     }
-    if (!again && next > 0) again = (long)((next - now_s()) * 1000 + 100);
+    if (again.outcome == CTRL_DONE && next > 0) again = ctrl_requeue_after((long)((next - now_s()) * 1000 + 100));
   }
   if (!json_equal(before, status)) {
     json_t *up = json_deep_copy(cj);
     json_object_set_new(up, "apiVersion", json_string("batch/v1"));
-    if (ctrl_update("batch", "v1", "cronjobs", ns, "status", up) >= 300) again = -1;
+    if (ctrl_update("batch", "v1", "cronjobs", ns, "status", up) >= 300) again = ctrl_retry();
   }
   cleanup_finished(cj, &jobs);
   json_decref(before);
@@ -274,7 +274,7 @@ static long sync_cronjob(const char *key) {
 }
 
 void cronjob_controller_start(void) {
-  c = ctrl_start(COMPONENT, sync_cronjob);
+  c = ctrl_start(COMPONENT, sync_cronjob, NULL);
   ctrl_follow(c, "batch", "v1", "cronjobs", ctrl_enqueue_self);
   ctrl_follow(c, "batch", "v1", "jobs", on_job);
 }

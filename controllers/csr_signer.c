@@ -106,32 +106,32 @@ static bool approve(json_t *csr, const json_t *spec, const char *signer, const c
   return true;
 }
 
-static long sync(const char *name) {
+static ctrl_result sync(void *ctx, const char *name) {
   cobj *o = ctrl_get(GROUP, "v1", "certificatesigningrequests", "", name);
-  if (!o) return 0;
+  if (!o) return ctrl_done();
   json_t *csr = json_deep_copy(o->obj);
   cobj_unref(o);
   const json_t *spec = json_object_get(csr, "spec");
   const char *signer = json_string_value(json_object_get(spec, "signerName"));
   const char *request = json_string_value(json_object_get(spec, "request"));
   csr_facts f = {0};
-  long rc = 0;
+  ctrl_result rc = ctrl_done();
   if (!signer || !request || csr_parse_request(request, &f) != 0 || has_condition(csr, "Denied") ||
       has_condition(csr, "Failed") || json_object_get(json_object_get(csr, "status"), "certificate")) {
     json_decref(csr);
-    return 0;
+    return ctrl_done();
   }
   if (!has_condition(csr, "Approved")) {
     if (!approve(csr, spec, signer, &f)) {
       json_decref(csr);
-      return 0;
+      return ctrl_done();
     }
     int code = ctrl_update(GROUP, "v1", "certificatesigningrequests", "", "approval", csr);
-    return code >= 300 && code != 404 ? -1 : 0; /* the update's event brings the signing */
+    return code >= 300 && code != 404 ? ctrl_retry() : ctrl_done(); /* the update's event brings the signing */
   }
   if (strcmp(signer, KUBELET_CLIENT) && strcmp(signer, APISERVER_CLIENT) && strcmp(signer, KUBELET_SERVING)) {
     json_decref(csr);
-    return 0;
+    return ctrl_done();
   }
   char why[200];
   signer_violation(signer, spec, &f, why, sizeof why);
@@ -146,7 +146,7 @@ static long sync(const char *name) {
     if (!cert) {
       LOGW("csr-signer: %s: %s", name, pem ? err : "bad request encoding");
       json_decref(csr);
-      return 0;
+      return ctrl_done();
     }
     size_t n = strlen(cert);
     char *b64 = malloc(4 * ((n + 2) / 3) + 1);
@@ -156,12 +156,12 @@ static long sync(const char *name) {
     free(b64);
   }
   int code = ctrl_update(GROUP, "v1", "certificatesigningrequests", "", "status", csr);
-  rc = code >= 300 && code != 404 ? -1 : 0;
+  rc = code >= 300 && code != 404 ? ctrl_retry() : ctrl_done();
   return rc;
 }
 
 void csr_signer_start(void) {
-  c = ctrl_start("csr-signer", sync);
+  c = ctrl_start("csr-signer", sync, NULL);
   ctrl_follow(c, GROUP, "v1", "certificatesigningrequests", ctrl_enqueue_self);
 }
 

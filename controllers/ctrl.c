@@ -1,78 +1,11 @@
-/* ctrl.c - see ctrl.h. The worker loop turns sync results into re-adds;
- * the write helpers wrap api_create/api_update/api_delete so controllers
+/* ctrl.c - see ctrl.h. The write helpers wrap api_create/api_update/api_delete so controllers
  * stay short and every failed write is logged the same way. */
 #include "ctrl.h"
 #include "log.h"
-#include "workqueue.h"
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#define CTRL_MAX_INFORMERS 8
-#define CTRL_RETRY_MS 1000
-
-struct ctrl {
-  const char *name;
-  ctrl_sync_fn sync;
-  workqueue *queue;
-  pthread_t worker;
-  informer *informers[CTRL_MAX_INFORMERS];
-  int ninformers;
-};
-
-static void *work(void *arg) {
-  ctrl *c = arg;
-  char *key;
-  while ((key = workqueue_get(c->queue))) {
-    long again = c->sync(key);
-    workqueue_done(c->queue, key);
-    if (again < 0) {
-      LOGD("%s: %s failed, retrying", c->name, key);
-      workqueue_add_after(c->queue, key, CTRL_RETRY_MS);
-    } else if (again > 0) {
-      workqueue_add_after(c->queue, key, again);
-    }
-    free(key);
-  }
-  return NULL;
-}
-
-ctrl *ctrl_start(const char *name, ctrl_sync_fn sync) {
-  ctrl *c = calloc(1, sizeof *c);
-  c->name = name;
-  c->sync = sync;
-  c->queue = workqueue_new();
-  pthread_create(&c->worker, NULL, work, c);
-  return c;
-}
-
-bool ctrl_follow(ctrl *c, const char *group, const char *version, const char *plural, informer_fn fn) {
-  const resource *r = registry_find(group, version, plural);
-  if (!r || c->ninformers == CTRL_MAX_INFORMERS) return false;
-  c->informers[c->ninformers] = informer_start(r, fn, c);
-  return c->informers[c->ninformers++] != NULL;
-}
-
-void ctrl_own_informer(ctrl *c, informer *inf) {
-  if (inf && c->ninformers < CTRL_MAX_INFORMERS) c->informers[c->ninformers++] = inf;
-}
-
-void ctrl_add(ctrl *c, const char *key) { workqueue_add(c->queue, key); }
-void ctrl_enqueue_self(void *ctx, cache_event_type type, const cobj *obj, const cobj *prev) {
-  ctrl_add(ctx, informer_key(obj));
-}
-void ctrl_add_after(ctrl *c, const char *key, long ms) { workqueue_add_after(c->queue, key, ms); }
-
-void ctrl_stop(ctrl *c) {
-  if (!c) return;
-  for (int i = 0; i < c->ninformers; i++) informer_stop(c->informers[i]);
-  workqueue_shutdown(c->queue);
-  pthread_join(c->worker, NULL);
-  workqueue_free(c->queue);
-  free(c);
-}
 
 static const json_t *meta(const json_t *o) { return json_object_get(o, "metadata"); }
 const char *obj_name(const json_t *o) { return json_string_value(json_object_get(meta(o), "name")); }
@@ -114,12 +47,12 @@ const char *controller_uid(const json_t *o) {
 
 void ctrl_list(const char *group, const char *version, const char *plural, const char *ns, cobj_vec *out) {
   const resource *r = registry_find(group, version, plural);
-  if (r) cache_list(api_cache(), r->bucket, ns, NULL, 0, out);
+  lister_list(r, ns, out);
 }
 
 cobj *ctrl_get(const char *group, const char *version, const char *plural, const char *ns, const char *name) {
   const resource *r = registry_find(group, version, plural);
-  return r ? cache_get(api_cache(), r->bucket, r->ref.namespaced ? ns : "", name) : NULL;
+  return lister_get(r, ns, name);
 }
 
 static int finish(const char *verb, const char *plural, const char *ns, const char *name, api_result *res) {

@@ -27,21 +27,20 @@
 #define BURST_REPLICAS 250
 
 static const resource *dsr, *podr, *noder;
-static informer *ds_inf, *pod_inf, *node_inf;
 static expectations *exp;
-static work_loop loop;
+static ctrl *ctl;
 
 /* ---- event handlers ---- */
 
 static void on_ds(void *ctx, cache_event_type type, const cobj *obj, const cobj *prev) {
   if (type == EV_DELETED) expectations_delete(exp, informer_key(obj));
-  workqueue_add(loop.queue, informer_key(obj));
+  ctrl_add(ctl, informer_key(obj));
 }
 
 static void enqueue_all(const char *ns) {
   cobj_vec all = {0};
-  cache_list(api_cache(), dsr->bucket, ns, NULL, 0, &all);
-  for (size_t i = 0; i < all.n; i++) workqueue_add(loop.queue, informer_key(all.items[i]));
+  lister_list(dsr, ns, &all);
+  for (size_t i = 0; i < all.n; i++) ctrl_add(ctl, informer_key(all.items[i]));
   cobj_vec_clear(&all);
 }
 
@@ -57,7 +56,7 @@ static void on_pod(void *ctx, cache_event_type type, const cobj *obj, const cobj
   snprintf(key, sizeof key, "%s/%s", obj_ns(pod), json_path_str(ref, "name"));
   if (type == EV_DELETED || obj_deleting(pod)) deletion_observed(exp, key, obj_uid(pod));
   else if (type == EV_ADDED) creation_observed(exp, key);
-  workqueue_add(loop.queue, key);
+  ctrl_add(ctl, key);
 }
 
 static void on_node(void *ctx, cache_event_type type, const cobj *obj, const cobj *prev) {
@@ -333,20 +332,20 @@ static long write_status(dsync_t *s) {
   return wait ? (long)wait * 1000 : -1;
 }
 
-static long sync_ds(void *ctx, const char *key) {
+static ctrl_result sync_ds(void *ctx, const char *key) {
   const char *slash = strchr(key, '/');
   char ns[300];
   snprintf(ns, sizeof ns, "%.*s", (int)(slash - key), key);
-  cobj *o = cache_get(api_cache(), dsr->bucket, ns, slash + 1);
+  cobj *o = lister_get(dsr, ns, slash + 1);
   if (!o) {
     expectations_delete(exp, key);
-    return -1;
+    return ctrl_done();
   }
   dsync_t s = {.ds = json_deep_copy(o->obj)};
   cobj_unref(o);
   snprintf(s.key, sizeof s.key, "%s", key);
   bool needs_sync = expectations_satisfied(exp, key);
-  cache_list(api_cache(), noder->bucket, "", NULL, 0, &s.nodes);
+  lister_list(noder, "", &s.nodes);
   label_selector *sel = workload_selector(s.ds, false);
   cobj_vec all = {0}, active = {0};
   list_namespace(podr, ns, &all);
@@ -373,8 +372,7 @@ static long sync_ds(void *ctx, const char *key) {
   for (size_t i = 0; i < all.n; i++)
     if (!strcmp(controller_uid(all.items[i]->obj) ? controller_uid(all.items[i]->obj) : "", obj_uid(s.ds)))
       cobj_vec_push(&s.pods, cobj_ref(all.items[i]));
-  long requeue = write_status(&s);
-  if (s.retry) requeue = 500;
+  long requeue = write_status(&s); /* ms until minReadySeconds pass, else -1 */
   label_selector_free(sel);
   cobj_vec_clear(&all);
   cobj_vec_clear(&active);
@@ -382,7 +380,8 @@ static long sync_ds(void *ctx, const char *key) {
   cobj_vec_clear(&s.nodes);
   json_decref(s.spec);
   json_decref(s.ds);
-  return requeue;
+  if (s.retry) return ctrl_retry();
+  return requeue < 0 ? ctrl_done() : ctrl_requeue_after(requeue);
 }
 
 void daemonset_controller_start(void) {
@@ -390,16 +389,13 @@ void daemonset_controller_start(void) {
   podr = registry_find("", "v1", "pods");
   noder = registry_find("", "v1", "nodes");
   exp = expectations_new();
-  work_loop_start(&loop, sync_ds, NULL);
-  ds_inf = informer_start(dsr, on_ds, NULL);
-  pod_inf = informer_start(podr, on_pod, NULL);
-  node_inf = informer_start(noder, on_node, NULL);
+  ctl = ctrl_start("daemonset-controller", sync_ds, NULL);
+  ctrl_follow_resource(ctl, dsr, on_ds, NULL);
+  ctrl_follow_resource(ctl, podr, on_pod, NULL);
+  ctrl_follow_resource(ctl, noder, on_node, NULL);
 }
 
 void daemonset_controller_stop(void) {
-  informer_stop(ds_inf);
-  informer_stop(pod_inf);
-  informer_stop(node_inf);
-  work_loop_stop(&loop);
+  ctrl_stop(ctl);
   expectations_free(exp);
 }

@@ -19,15 +19,14 @@
 #include <string.h>
 
 static const resource *dr, *rsr, *podr;
-static informer *d_inf, *rs_inf, *pod_inf;
-static work_loop loop;
+static ctrl *ctl;
 
 const resource *rs_resource(void) { return rsr; }
 
 /* ---- event handlers ---- */
 
 static void on_deployment(void *ctx, cache_event_type type, const cobj *obj, const cobj *prev) {
-  workqueue_add(loop.queue, informer_key(obj));
+  ctrl_add(ctl, informer_key(obj));
 }
 
 static void enqueue_owner_deployment(const json_t *rs) {
@@ -36,7 +35,7 @@ static void enqueue_owner_deployment(const json_t *rs) {
   if (!ref || !kind || strcmp(kind, "Deployment")) return;
   char key[600];
   snprintf(key, sizeof key, "%s/%s", obj_ns(rs), json_path_str(ref, "name"));
-  workqueue_add(loop.queue, key);
+  ctrl_add(ctl, key);
 }
 
 static void on_rs(void *ctx, cache_event_type type, const cobj *obj, const cobj *prev) {
@@ -52,7 +51,7 @@ static void on_rs(void *ctx, cache_event_type type, const cobj *obj, const cobj 
   for (size_t i = 0; i < ds.n; i++) {
     label_selector *sel = workload_selector(ds.items[i]->obj, false);
     if (sel && label_selector_matches(sel, json_path(obj->obj, "metadata.labels")))
-      workqueue_add(loop.queue, informer_key(ds.items[i]));
+      ctrl_add(ctl, informer_key(ds.items[i]));
     label_selector_free(sel);
   }
   cobj_vec_clear(&ds);
@@ -64,7 +63,7 @@ static void on_pod(void *ctx, cache_event_type type, const cobj *obj, const cobj
   const json_t *ref = controller_of(obj->obj);
   const char *kind = json_path_str(ref, "kind");
   if (!ref || !kind || strcmp(kind, "ReplicaSet")) return;
-  cobj *rs = cache_get(api_cache(), rsr->bucket, obj_ns(obj->obj), json_path_str(ref, "name"));
+  cobj *rs = lister_get(rsr, obj_ns(obj->obj), json_path_str(ref, "name"));
   if (rs) enqueue_owner_deployment(rs->obj);
   cobj_unref(rs);
 }
@@ -198,7 +197,7 @@ static void create_new_rs(dsync *s, const char *new_revision) {
   json_t *created = res.code < 300 ? api_result_json(&res) : NULL;
   bool already = false;
   if (res.code == 409) {
-    cobj *ex = cache_get(api_cache(), rsr->bucket, obj_ns(s->d), name);
+    cobj *ex = lister_get(rsr, obj_ns(s->d), name);
     const json_t *ref = ex ? controller_of(ex->obj) : NULL;
     if (ref && !strcmp(json_path_str(ref, "uid") ? json_path_str(ref, "uid") : "", obj_uid(s->d)) &&
         templates_equal_ignore_hash(json_path(ex->obj, "spec.template"), json_path(s->d, "spec.template"))) {
@@ -429,12 +428,12 @@ static void claim_replicasets(dsync *s) {
   label_selector_free(sel);
 }
 
-static long sync_deployment(void *ctx, const char *key) {
+static ctrl_result sync_deployment(void *ctx, const char *key) {
   const char *slash = strchr(key, '/');
   char ns[300];
   snprintf(ns, sizeof ns, "%.*s", (int)(slash - key), key);
-  cobj *dobj = cache_get(api_cache(), dr->bucket, ns, slash + 1);
-  if (!dobj) return -1;
+  cobj *dobj = lister_get(dr, ns, slash + 1);
+  if (!dobj) return ctrl_done();
   dsync s = {.d = json_deep_copy(dobj->obj), .new_rs = -1, .requeue = -1};
   cobj_unref(dobj);
   claim_replicasets(&s);
@@ -448,27 +447,24 @@ static long sync_deployment(void *ctx, const char *key) {
     else if (deployment_is_rolling(s.d)) rollout_rolling(&s);
     else rollout_recreate(&s);
   }
-  long requeue = s.failed ? 250 : s.requeue;
+  ctrl_result res = s.failed ? ctrl_retry() : s.requeue < 0 ? ctrl_done() : ctrl_requeue_after(s.requeue);
   json_decref(s.d);
   for (size_t i = 0; i < s.nrs; i++) json_decref(s.rs[i]);
   free(s.rs);
   cobj_vec_clear(&s.pods);
-  return requeue;
+  return res;
 }
 
 void deployment_controller_start(void) {
   dr = registry_find("apps", "v1", "deployments");
   rsr = registry_find("apps", "v1", "replicasets");
   podr = registry_find("", "v1", "pods");
-  work_loop_start(&loop, sync_deployment, NULL);
-  d_inf = informer_start(dr, on_deployment, NULL);
-  rs_inf = informer_start(rsr, on_rs, NULL);
-  pod_inf = informer_start(podr, on_pod, NULL);
+  ctl = ctrl_start("deployment-controller", sync_deployment, NULL);
+  ctrl_follow_resource(ctl, dr, on_deployment, NULL);
+  ctrl_follow_resource(ctl, rsr, on_rs, NULL);
+  ctrl_follow_resource(ctl, podr, on_pod, NULL);
 }
 
 void deployment_controller_stop(void) {
-  informer_stop(d_inf);
-  informer_stop(rs_inf);
-  informer_stop(pod_inf);
-  work_loop_stop(&loop);
+  ctrl_stop(ctl);
 }

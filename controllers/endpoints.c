@@ -155,17 +155,17 @@ static bool is_headless(const json_t *svc) {
   return !cip || !*cip || !strcmp(cip, "None");
 }
 
-static long sync_service(const char *key) {
+static ctrl_result sync_service(void *ctx, const char *key) {
   char ns[256], name[256];
-  if (!ctrl_split_key(key, ns, name)) return 0;
+  if (!ctrl_split_key(key, ns, name)) return ctrl_done();
   cobj *svc = ctrl_get("", "v1", "services", ns, name);
   if (!svc) {
     int code = ctrl_delete("", "v1", "endpoints", ns, name, NULL);
-    return code >= 300 && code != 404 ? -1 : 0;
+    return code >= 300 && code != 404 ? ctrl_retry() : ctrl_done();
   }
   if (!json_object_get(json_object_get(svc->obj, "spec"), "selector")) {
     cobj_unref(svc);
-    return 0;
+    return ctrl_done();
   }
   long long trigger = -1;
   json_t *subsets = compute_subsets(svc->obj, &trigger);
@@ -178,7 +178,7 @@ static long sync_service(const char *key) {
   bool same_subsets = cur && (json_equal(cur_subsets, subsets) || (!cur_subsets && !json_array_size(subsets)));
   bool same_labels = cur && (json_equal(cur_labels, labels) || (!cur_labels && !json_object_size(labels)));
   json_decref(cur_labels);
-  long rc = 0;
+  ctrl_result rc = ctrl_done();
   if (!same_subsets || !same_labels) {
     json_t *ep = cur ? json_deep_copy(cur->obj)
                      : json_pack("{s:s,s:s,s:{s:s,s:s}}", "apiVersion", "v1", "kind", "Endpoints", "metadata",
@@ -213,7 +213,7 @@ static long sync_service(const char *key) {
                        "Failed to update endpoint %s/%s: error %d", ns, name, code);
         json_decref(evobj);
       }
-      rc = -1;
+      rc = ctrl_retry();
     }
   }
   json_decref(labels);
@@ -224,7 +224,7 @@ static long sync_service(const char *key) {
 }
 
 void endpoints_controller_start(void) {
-  c = ctrl_start("endpoint-controller", sync_service);
+  c = ctrl_start("endpoint-controller", sync_service, NULL);
   ctrl_follow(c, "", "v1", "services", ctrl_enqueue_self);
   ctrl_follow(c, "", "v1", "pods", enqueue_services_of_pod);
   ctrl_follow(c, "", "v1", "endpoints", on_endpoints);

@@ -224,14 +224,14 @@ static bool reconcile_group(const json_t *svc, desired_set *d, size_t from, size
   return ok;
 }
 
-static long sync_service(const char *key) {
+static ctrl_result sync_service(void *ctx, const char *key) {
   char ns[256], name[256];
-  if (!ctrl_split_key(key, ns, name)) return 0;
+  if (!ctrl_split_key(key, ns, name)) return ctrl_done();
   cobj *svc = ctrl_get("", "v1", "services", ns, name);
   /* gone: the garbage collector removes the slices it owned */
   if (!svc || !json_object_get(json_object_get(svc->obj, "spec"), "selector") || obj_deleting(svc->obj)) {
     cobj_unref(svc);
-    return 0;
+    return ctrl_done();
   }
   cobj_vec all = {0}, mine = {0};
   ctrl_list("discovery.k8s.io", "v1", "endpointslices", ns, &all);
@@ -286,11 +286,11 @@ static long sync_service(const char *key) {
   free(kept);
   cobj_vec_clear(&mine);
   cobj_unref(svc);
-  return ok ? 0 : -1;
+  return ok ? ctrl_done() : ctrl_retry();
 }
 
 void endpointslice_controller_start(void) {
-  c = ctrl_start("endpointslice-controller", sync_service);
+  c = ctrl_start("endpointslice-controller", sync_service, NULL);
   ctrl_follow(c, "", "v1", "services", ctrl_enqueue_self);
   ctrl_follow(c, "", "v1", "pods", enqueue_services_of_pod);
   ctrl_follow(c, "discovery.k8s.io", "v1", "endpointslices", on_slice);

@@ -14,18 +14,16 @@
  * over every resource. */
 #include "controllers.h"
 #include "api.h"
-#include "informer.h"
+#include "controller.h"
 #include "log.h"
-#include "workqueue.h"
 #include "finalizers.h"
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static workqueue *queue;
-static informer *inf;
-static pthread_t worker;
+#define OWNER_RECHECK_MS 300 /* blocking dependents still there: look again */
+
+static ctrl *ctl;
 
 /* Work keys: "owner|<storage>|<ns>|<name>" (an owner being deleted),
  * "dep|<storage>|<ns>|<name>" (a dependent to check for live owners) and
@@ -35,7 +33,7 @@ static void enqueue(const char *what, const cobj *o) {
   const char *slash = strchr(o->subkey, '/');
   int bl = (int)(o->subkey - o->key - 1);
   snprintf(key, sizeof key, "%s|%.*s|%.*s|%s", what, bl, o->key, (int)(slash - o->subkey), o->subkey, slash + 1);
-  workqueue_add(queue, key);
+  ctrl_add(ctl, key);
 }
 
 static void enqueue_gone(const cobj *o) {
@@ -45,7 +43,7 @@ static void enqueue_gone(const cobj *o) {
   if (!uid) return;
   char key[400];
   snprintf(key, sizeof key, "gone|%s|%s", ns ? ns : "", uid);
-  workqueue_add(queue, key);
+  ctrl_add(ctl, key);
 }
 
 static const json_t *owner_refs(const json_t *obj) {
@@ -78,7 +76,7 @@ static size_t for_dependents(const char *ns, const char *uid, dep_fn fn, void *c
     const resource *r = registry_at(i);
     if (registry_storage_resource(r) != r || (ns && *ns && !r->ref.namespaced)) continue;
     cobj_vec items = {0};
-    cache_list(api_cache(), r->bucket, ns, NULL, 0, &items);
+    lister_list(r, ns, &items);
     for (size_t k = 0; k < items.n; k++) {
       size_t j;
       json_t *ref;
@@ -212,7 +210,7 @@ static cobj *owner_of(const json_t *ref, const char *ns, bool *known) {
   const resource *orr = registry_find_kind(group, version, kind);
   if (!orr) return NULL;
   *known = true;
-  cobj *owner = cache_get(api_cache(), orr->bucket, orr->ref.namespaced ? ns : "", oname);
+  cobj *owner = lister_get(orr, ns, oname);
   const char *ouid = owner ? json_string_value(json_object_get(json_object_get(owner->obj, "metadata"), "uid")) : NULL;
   if (ouid && !strcmp(ouid, uid)) return owner;
   cobj_unref(owner);
@@ -287,38 +285,26 @@ static int split(char *s, char **f, int max) {
   return n;
 }
 
-static void *work(void *arg) {
-  char *key;
-  while ((key = workqueue_get(queue))) {
-    char buf[700], *f[4];
-    snprintf(buf, sizeof buf, "%s", key);
-    int n = split(buf, f, 4);
-    bool retry = false;
-    if (n == 3 && !strcmp(f[0], "gone")) {
-      for_dependents(f[1], f[2], check_dep, NULL);
-    } else if (n == 4) {
-      const resource *r = storage_resource(f[1]);
-      cobj *o = r ? cache_get(api_cache(), r->bucket, f[2], f[3]) : NULL;
-      if (o && !strcmp(f[0], "owner")) retry = process_owner(r, o);
-      else if (o && !strcmp(f[0], "dep")) process_dependent(r, o);
-      cobj_unref(o);
-    }
-    workqueue_done(queue, key);
-    if (retry) workqueue_add_after(queue, key, 300);
-    free(key);
+static ctrl_result sync(void *ctx, const char *key) {
+  char buf[700], *f[4];
+  snprintf(buf, sizeof buf, "%s", key);
+  int n = split(buf, f, 4);
+  bool wait = false;
+  if (n == 3 && !strcmp(f[0], "gone")) {
+    for_dependents(f[1], f[2], check_dep, NULL);
+  } else if (n == 4) {
+    const resource *r = storage_resource(f[1]);
+    cobj *o = r ? lister_get(r, f[2], f[3]) : NULL;
+    if (o && !strcmp(f[0], "owner")) wait = process_owner(r, o);
+    else if (o && !strcmp(f[0], "dep")) process_dependent(r, o);
+    cobj_unref(o);
   }
-  return NULL;
+  return wait ? ctrl_requeue_after(OWNER_RECHECK_MS) : ctrl_done();
 }
 
 void garbage_collector_start(void) {
-  queue = workqueue_new();
-  inf = informer_start(NULL, on_event, NULL);
-  pthread_create(&worker, NULL, work, NULL);
+  ctl = ctrl_start("garbage-collector", sync, NULL);
+  ctrl_follow_resource(ctl, NULL, on_event, NULL);
 }
 
-void garbage_collector_stop(void) {
-  informer_stop(inf);
-  workqueue_shutdown(queue);
-  pthread_join(worker, NULL);
-  workqueue_free(queue);
-}
+void garbage_collector_stop(void) { ctrl_stop(ctl); }

@@ -98,7 +98,7 @@ json_t *history_create(const history_owner *h, const char *hash, const char *lab
   api_result res = api_create(revisions_resource(), obj_ns(h->owner), rev, &o);
   json_t *out = res.code < 300 ? api_result_json(&res) : NULL;
   if (res.code == 409) {
-    cobj *ex = cache_get(api_cache(), revisions_resource()->bucket, obj_ns(h->owner), name);
+    cobj *ex = lister_get(revisions_resource(), obj_ns(h->owner), name);
     const json_t *ref = ex ? controller_of(ex->obj) : NULL;
     if (ex && ref && !strcmp(json_path_str(ref, "uid") ? json_path_str(ref, "uid") : "", obj_uid(h->owner)) &&
         history_matches(ex->obj, data))

@@ -562,9 +562,9 @@ static void reconcile(json_t *hpa, const char *key) {
   json_decref(orig);
 }
 
-static long sync_hpa(const char *key) {
+static ctrl_result sync_hpa(void *ctx, const char *key) {
   const char *slash = strchr(key, '/');
-  if (!slash) return 0;
+  if (!slash) return ctrl_done();
   char ns[256];
   snprintf(ns, sizeof ns, "%.*s", (int)(slash - key), key);
   const resource *r = registry_find("autoscaling", "v2beta2", "horizontalpodautoscalers");
@@ -573,7 +573,7 @@ static long sync_hpa(const char *key) {
     api_result_clear(&res);
     hpa_history *h = strmap_remove(histories, key);
     if (h) free_history(h);
-    return 0;
+    return ctrl_done();
   }
   json_t *got = api_result_json(&res);
   json_t *hpa = json_deep_copy(got);
@@ -581,7 +581,7 @@ static long sync_hpa(const char *key) {
   api_result_clear(&res);
   reconcile(hpa, key);
   json_decref(hpa);
-  return RESYNC_MS;
+  return ctrl_requeue_after(RESYNC_MS);
 }
 
 /* Changes are looked at one resync period later, as the real controller's
@@ -594,7 +594,7 @@ static void on_hpa(void *ctx, cache_event_type type, const cobj *obj, const cobj
 
 void hpa_controller_start(void) {
   histories = strmap_new();
-  c = ctrl_start("horizontal-pod-autoscaler", sync_hpa);
+  c = ctrl_start("horizontal-pod-autoscaler", sync_hpa, NULL);
   ctrl_follow(c, "autoscaling", "v1", "horizontalpodautoscalers", on_hpa);
 }
 

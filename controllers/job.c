@@ -178,17 +178,17 @@ static int delete_pods(const json_t *job, cobj **active, size_t nactive, size_t 
   return deleted;
 }
 
-static long sync_job(const char *key) {
+static ctrl_result sync_job(void *ctx, const char *key) {
   char ns[256], name[256];
-  if (!ctrl_split_key(key, ns, name)) return 0;
+  if (!ctrl_split_key(key, ns, name)) return ctrl_done();
   cobj *cur = ctrl_get("batch", "v1", "jobs", ns, name);
-  if (!cur) return 0;
+  if (!cur) return ctrl_done();
   const json_t *job = cur->obj;
   const char *uid = obj_uid(job);
   if (!uid || job_finished(job)) {
     if (uid) backoff_forget(uid);
     cobj_unref(cur);
-    return 0;
+    return ctrl_done();
   }
   /* getPodsForJob: the pods the Job controls, after adopting matching
    * orphans and releasing those that no longer match its selector */
@@ -227,7 +227,7 @@ static long sync_job(const char *key) {
   const json_t *completions = json_object_get(json_object_get(job, "spec"), "completions");
   bool new_failure = failed > old_failed;
   long long deadline_ms = deadline_left_ms(job, status);
-  long again = 0;
+  ctrl_result again = ctrl_done();
   backoff *b = backoff_of(uid);
   if (succeeded > old_succeeded) b->requeues = 0;
   if (new_failure && deadline_ms > 0 && b->requeues > 0) {
@@ -241,7 +241,7 @@ static long sync_job(const char *key) {
       free(active);
       cobj_vec_clear(&pods);
       cobj_unref(cur);
-      return (long)left;
+      return ctrl_requeue_after((long)left);
     }
   }
   b->pending_since_ms = 0;
@@ -271,7 +271,7 @@ static long sync_job(const char *key) {
           if (pod_create_for(job, json_object_get(json_object_get(job, "spec"), "template"), COMPONENT) < 300)
             nactive++;
           else
-            again = -1;
+            again = ctrl_retry();
         }
       }
     }
@@ -293,8 +293,8 @@ static long sync_job(const char *key) {
       rfc3339_now(ts, sizeof ts);
       json_object_set_new(status, "completionTime", json_string(ts));
       event_record(job, COMPONENT, "Normal", "Completed", "Job completed");
-    } else if (deadline_ms != 0x7fffffffffffffffLL && again == 0) {
-      again = deadline_ms > 0 ? (long)deadline_ms + 1 : 1;
+    } else if (deadline_ms != 0x7fffffffffffffffLL && again.outcome == CTRL_DONE) {
+      again = ctrl_requeue_after(deadline_ms > 0 ? (long)deadline_ms + 1 : 1);
     }
   }
   if (changed || nactive != old_active || succeeded != old_succeeded || failed != old_failed ||
@@ -306,7 +306,7 @@ static long sync_job(const char *key) {
       if (values[i]) json_object_set_new(status, fields[i], json_integer(values[i]));
       else json_object_del(status, fields[i]);
     int code = ctrl_update("batch", "v1", "jobs", ns, "status", json_incref(updated));
-    if (code >= 300) again = -1;
+    if (code >= 300) again = ctrl_retry();
   }
   json_decref(updated);
   free(active);
@@ -316,7 +316,7 @@ static long sync_job(const char *key) {
 }
 
 void job_controller_start(void) {
-  c = ctrl_start(COMPONENT, sync_job);
+  c = ctrl_start(COMPONENT, sync_job, NULL);
   ctrl_follow(c, "batch", "v1", "jobs", ctrl_enqueue_self);
   ctrl_follow(c, "", "v1", "pods", on_pod);
 }

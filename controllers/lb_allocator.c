@@ -189,15 +189,15 @@ static int write_ingress(const json_t *svc, const char *ip) {
   return ctrl_update("", "v1", "services", obj_ns(svc), "status", s);
 }
 
-static long sync_service(const char *key) {
+static ctrl_result sync_service(void *ctx, const char *key) {
   char ns[256], name[256];
-  if (!ctrl_split_key(key, ns, name)) return 0;
+  if (!ctrl_split_key(key, ns, name)) return ctrl_done();
   cobj *cur = ctrl_get("", "v1", "services", ns, name);
-  if (!cur) return 0;
+  if (!cur) return ctrl_done();
   const json_t *svc = cur->obj;
-  long rc = 0;
+  ctrl_result rc = ctrl_done();
   if (!is_lb(svc)) {
-    if (ingress_ip(svc) && write_ingress(svc, NULL) >= 300) rc = -1;
+    if (ingress_ip(svc) && write_ingress(svc, NULL) >= 300) rc = ctrl_retry();
   } else if (!ingress_ip(svc)) {
     json_t *pools = load_pools();
     if (json_array_size(pools)) {
@@ -207,7 +207,7 @@ static long sync_service(const char *key) {
         struct in_addr a = {htonl(ip)};
         inet_ntop(AF_INET, &a, text, sizeof text);
         if (write_ingress(svc, text) < 300) event_record(svc, COMPONENT, "Normal", "IPAllocated", "Assigned IP \"%s\"", text);
-        else rc = -1;
+        else rc = ctrl_retry();
       } else {
         event_record(svc, COMPONENT, "Warning", "AllocationFailed", "Failed to allocate IP for \"%s\": no available IPs",
                      key);
@@ -220,7 +220,7 @@ static long sync_service(const char *key) {
 }
 
 void lb_allocator_start(void) {
-  c = ctrl_start(COMPONENT, sync_service);
+  c = ctrl_start(COMPONENT, sync_service, NULL);
   ctrl_follow(c, "", "v1", "services", ctrl_enqueue_self);
   ctrl_follow(c, "", "v1", "configmaps", on_configmap);
 }

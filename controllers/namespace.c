@@ -5,21 +5,19 @@
  * namespaces/finalize so the namespace itself disappears. */
 #include "controllers.h"
 #include "api.h"
-#include "informer.h"
+#include "ctrl.h"
 #include "log.h"
-#include "workqueue.h"
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
-static workqueue *queue;
-static informer *inf;
-static pthread_t worker;
+#define RECHECK_MS 500 /* objects still going: look again */
+
+static ctrl *ctl;
+static const resource *nsr;
 
 static void on_event(void *ctx, cache_event_type type, const cobj *obj, const cobj *prev) {
   if (type == EV_DELETED) return;
-  if (json_object_get(json_object_get(obj->obj, "metadata"), "deletionTimestamp"))
-    workqueue_add(queue, informer_key(obj));
+  if (obj_deleting(obj->obj)) ctrl_add(ctl, informer_key(obj));
 }
 
 /* Deletes what is left in ns; returns how many objects still exist. */
@@ -30,7 +28,7 @@ static size_t empty_namespace(const char *ns) {
     const resource *r = registry_at(i);
     if (!r->ref.namespaced || registry_storage_resource(r) != r || !(r->verbs & VERB_DELETE)) continue;
     cobj_vec items = {0};
-    cache_list(api_cache(), r->bucket, ns, NULL, 0, &items);
+    lister_list(r, ns, &items);
     for (size_t k = 0; k < items.n; k++) {
       const json_t *md = json_object_get(items.items[k]->obj, "metadata");
       left++;
@@ -45,7 +43,8 @@ static size_t empty_namespace(const char *ns) {
   return left;
 }
 
-static void finalize(const resource *nsr, const cobj *cur, const char *name) {
+/* Removes the "kubernetes" finalizer; false when the write failed. */
+static bool finalize(const resource *nsr, const cobj *cur, const char *name) {
   json_t *obj = json_deep_copy(cur->obj);
   json_t *spec = json_object_get(obj, "spec");
   json_t *kept = json_array();
@@ -58,36 +57,28 @@ static void finalize(const resource *nsr, const cobj *cur, const char *name) {
   else json_decref(kept);
   api_opts o = {0};
   api_result res = api_update(nsr, "", name, "finalize", obj, &o);
-  if (res.code >= 300) LOGW("finalizing namespace %s failed with %d", name, res.code);
+  bool ok = res.code < 300 || res.code == 404;
+  if (!ok) LOGW("finalizing namespace %s failed with %d", name, res.code);
   api_result_clear(&res);
+  return ok;
 }
 
-static void *work(void *arg) {
-  const resource *nsr = registry_find("", "v1", "namespaces");
-  char *key;
-  while ((key = workqueue_get(queue))) {
-    cobj *cur = cache_get(api_cache(), nsr->bucket, "", key);
-    if (cur && json_object_get(json_object_get(cur->obj, "metadata"), "deletionTimestamp")) {
-      size_t left = empty_namespace(key);
-      if (left) workqueue_add_after(queue, key, 500);
-      else finalize(nsr, cur, key);
-    }
-    cobj_unref(cur);
-    workqueue_done(queue, key);
-    free(key);
+/* A Terminating namespace: empty it, then finalize it. */
+static ctrl_result sync_namespace(void *ctx, const char *name) {
+  cobj *cur = lister_get(nsr, "", name);
+  ctrl_result res = ctrl_done();
+  if (cur && obj_deleting(cur->obj)) {
+    if (empty_namespace(name)) res = ctrl_requeue_after(RECHECK_MS);
+    else if (!finalize(nsr, cur, name)) res = ctrl_retry();
   }
-  return NULL;
+  cobj_unref(cur);
+  return res;
 }
 
 void namespace_controller_start(void) {
-  queue = workqueue_new();
-  inf = informer_start(registry_find("", "v1", "namespaces"), on_event, NULL);
-  pthread_create(&worker, NULL, work, NULL);
+  nsr = registry_find("", "v1", "namespaces");
+  ctl = ctrl_start("namespace-controller", sync_namespace, NULL);
+  ctrl_follow_resource(ctl, nsr, on_event, NULL);
 }
 
-void namespace_controller_stop(void) {
-  informer_stop(inf);
-  workqueue_shutdown(queue);
-  pthread_join(worker, NULL);
-  workqueue_free(queue);
-}
+void namespace_controller_stop(void) { ctrl_stop(ctl); }

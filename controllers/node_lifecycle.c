@@ -321,13 +321,13 @@ static long evict_pods(const json_t *node) {
   return (long)(next * 1000);
 }
 
-static long sync_node(const char *name) {
+static ctrl_result sync_node(void *ctx, const char *name) {
   cobj *n = ctrl_get("", "v1", "nodes", "", name);
   if (!n) {
     pthread_mutex_lock(&L.mu);
     free(strmap_remove(L.health, name));
     pthread_mutex_unlock(&L.mu);
-    return 0;
+    return ctrl_done();
   }
   cobj *lease = ctrl_get("coordination.k8s.io", "v1", "leases", "kube-node-lease", name);
   long long silence = silence_ms(name, n->obj, lease ? lease->obj : NULL);
@@ -342,7 +342,7 @@ static long sync_node(const char *name) {
         mark_pods_not_ready(name);
       }
       cobj_unref(n);
-      return 200; /* taints follow on the next look */
+      return ctrl_requeue_after(200); /* taints follow on the next look */
     }
   }
   if (sync_taints(n->obj)) again = 200;
@@ -351,7 +351,7 @@ static long sync_node(const char *name) {
     if (evict > 0 && evict < again) again = evict;
   }
   cobj_unref(n);
-  return again;
+  return ctrl_after_or_done(again);
 }
 
 static void on_node(void *ctx, cache_event_type type, const cobj *obj, const cobj *prev) {
@@ -362,7 +362,7 @@ static void on_node(void *ctx, cache_event_type type, const cobj *obj, const cob
 
 void node_lifecycle_controller_start(void) {
   L.health = strmap_new();
-  L.c = ctrl_start("node-lifecycle", sync_node);
+  L.c = ctrl_start("node-lifecycle", sync_node, NULL);
   ctrl_follow(L.c, "", "v1", "nodes", on_node);
 }
 

@@ -1,26 +1,24 @@
 /* podgc.c - the pod garbage collector (kube-controller-manager's podgc,
  * 1.20): every 20 s, pods bound to a node that does not exist are force
  * deleted (grace 0) once the node has been missing for the 40 s quarantine,
- * and unbound pods that are being deleted are force deleted at once. */
+ * and unbound pods that are being deleted are force deleted at once. One
+ * key on the controller runtime, requeued every period. */
 #include "controllers.h"
 #include "ctrl.h"
 #include "log.h"
 #include "strmap.h"
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
-#define GC_PERIOD_S 20
+#define GC_PERIOD_MS 20000
 #define QUARANTINE_S 40
+#define GC_KEY "collect"
 
 static struct {
-  pthread_t thread;
-  atomic_bool stop;
-  strmap *missing; /* node name -> first time seen missing (intptr_t seconds); gc thread only */
+  ctrl *ctl;
+  strmap *missing; /* node name -> first time seen missing (intptr_t seconds); the one worker's */
 } G;
 
 static void force_delete(const json_t *pod) {
@@ -58,22 +56,20 @@ static void collect(void) {
   G.missing = seen_missing;
 }
 
-static void *run(void *arg) {
-  while (!atomic_load(&G.stop)) {
-    for (int t = 0; t < GC_PERIOD_S * 10 && !atomic_load(&G.stop); t++) usleep(100000);
-    if (!atomic_load(&G.stop)) collect();
-  }
-  return NULL;
+static ctrl_result sync(void *ctx, const char *key) {
+  collect();
+  return ctrl_requeue_after(GC_PERIOD_MS);
 }
 
 void podgc_controller_start(void) {
-  atomic_store(&G.stop, false); /* started again after a stop when leadership comes back */
-  G.missing = strmap_new();
-  pthread_create(&G.thread, NULL, run, NULL);
+  G.missing = strmap_new(); /* started again after a stop when leadership comes back */
+  G.ctl = ctrl_start("pod-garbage-collector", sync, NULL);
+  ctrl_add_after(G.ctl, GC_KEY, GC_PERIOD_MS);
 }
 
 void podgc_controller_stop(void) {
-  atomic_store(&G.stop, true);
-  pthread_join(G.thread, NULL);
+  ctrl_stop(G.ctl);
+  G.ctl = NULL;
   strmap_free(G.missing, NULL);
+  G.missing = NULL;
 }

@@ -67,9 +67,9 @@ static bool ours(const char *path) {
   return path && !strncmp(path, root, n) && path[n] == '/' && !strstr(path, "/..");
 }
 
-static long provision(const char *ns, const char *name) {
+static ctrl_result provision(const char *ns, const char *name) {
   cobj *cur = ctrl_get("", "v1", "persistentvolumeclaims", ns, name);
-  if (!cur) return 0;
+  if (!cur) return ctrl_done();
   const json_t *claim = cur->obj;
   const json_t *spec = json_object_get(claim, "spec");
   const char *vn = json_string_value(json_object_get(spec, "volumeName"));
@@ -79,7 +79,7 @@ static long provision(const char *ns, const char *name) {
   cobj *existing = ctrl_get("", "v1", "persistentvolumes", "", pv_name);
   cobj *sc = cls ? ctrl_get("storage.k8s.io", "v1", "storageclasses", "", cls) : NULL;
   const char *prov = sc ? json_string_value(json_object_get(sc->obj, "provisioner")) : NULL;
-  long rc = 0;
+  ctrl_result rc = ctrl_done();
   if (!(vn && *vn) && !existing && !obj_deleting(claim) && prov && !strcmp(prov, LOCAL_PATH_PROVISIONER)) {
     event_record(claim, LOCAL_PATH_PROVISIONER, "Normal", "Provisioning",
                  "External provisioner is provisioning volume for claim \"%s/%s\"", ns, name);
@@ -88,7 +88,7 @@ static long provision(const char *ns, const char *name) {
     if ((mkdir(root, 0755) && errno != EEXIST) || (mkdir(dir, 0777) && errno != EEXIST)) {
       event_record(claim, LOCAL_PATH_PROVISIONER, "Warning", "ProvisioningFailed",
                    "failed to provision volume with StorageClass \"%s\": %s", cls, strerror(errno));
-      rc = -1;
+      rc = ctrl_retry();
     } else {
       const json_t *requests = json_object_get(json_object_get(spec, "resources"), "requests");
       const char *policy = json_string_value(json_object_get(sc->obj, "reclaimPolicy"));
@@ -110,7 +110,7 @@ static long provision(const char *ns, const char *name) {
         event_record(claim, LOCAL_PATH_PROVISIONER, "Normal", "ProvisioningSucceeded",
                      "Successfully provisioned volume %s", pv_name);
       else if (code != 409)
-        rc = -1;
+        rc = ctrl_retry();
     }
   }
   cobj_unref(sc);
@@ -119,32 +119,32 @@ static long provision(const char *ns, const char *name) {
   return rc;
 }
 
-static long reclaim(const char *name) {
+static ctrl_result reclaim(const char *name) {
   cobj *cur = ctrl_get("", "v1", "persistentvolumes", "", name);
-  if (!cur) return 0;
+  if (!cur) return ctrl_done();
   const json_t *vol = cur->obj;
   const json_t *spec = json_object_get(vol, "spec");
   const char *phase = json_string_value(json_object_get(json_object_get(vol, "status"), "phase"));
   const char *policy = json_string_value(json_object_get(spec, "persistentVolumeReclaimPolicy"));
   const char *path = json_string_value(json_object_get(json_object_get(spec, "hostPath"), "path"));
-  long rc = 0;
+  ctrl_result rc = ctrl_done();
   if (phase && !strcmp(phase, "Released") && policy && !strcmp(policy, "Delete")) {
     if (ours(path) && nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS) && errno != ENOENT) {
       LOGW("local-path: cannot remove %s: %s", path, strerror(errno));
-      rc = -1;
+      rc = ctrl_retry();
     } else {
       int code = ctrl_delete("", "v1", "persistentvolumes", "", name, NULL);
-      rc = code >= 300 && code != 404 ? -1 : 0;
+      rc = code >= 300 && code != 404 ? ctrl_retry() : ctrl_done();
     }
   }
   cobj_unref(cur);
   return rc;
 }
 
-static long sync(const char *key) {
+static ctrl_result sync(void *ctx, const char *key) {
   if (!strncmp(key, "volume|", 7)) return reclaim(key + 7);
   const char *slash = strchr(key, '/');
-  if (strncmp(key, "claim|", 6) || !slash) return 0;
+  if (strncmp(key, "claim|", 6) || !slash) return ctrl_done();
   char ns[256];
   snprintf(ns, sizeof ns, "%.*s", (int)(slash - key - 6), key + 6);
   return provision(ns, slash + 1);
@@ -177,7 +177,7 @@ static void ensure_class(void) {
 void provisioner_start(void) {
   if (!*root) provisioner_set_root(".");
   ensure_class();
-  c = ctrl_start(LOCAL_PATH_PROVISIONER, sync);
+  c = ctrl_start(LOCAL_PATH_PROVISIONER, sync, NULL);
   ctrl_follow(c, "", "v1", "persistentvolumeclaims", on_claim);
   ctrl_follow(c, "", "v1", "persistentvolumes", on_volume);
 }

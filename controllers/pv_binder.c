@@ -198,8 +198,8 @@ static int set_claim_lost(const json_t *claim, const char *reason, const char *m
   return code;
 }
 
-/* Binds vol and claim on both sides; 0 or -1 (retried). */
-static long bind(const json_t *vol, const json_t *claim) {
+/* Binds vol and claim on both sides: done, or retry when a write failed. */
+static ctrl_result bind(const json_t *vol, const json_t *claim) {
   if (!bound_to(vol, claim) || !json_string_value(json_object_get(json_object_get(spec_of(vol), "claimRef"), "uid"))) {
     json_t *v = json_deep_copy(vol);
     bool set_by_us = !bound_to(vol, claim);
@@ -210,17 +210,17 @@ static long bind(const json_t *vol, const json_t *claim) {
                                   json_string_value(json_object_get(json_object_get(claim, "metadata"),
                                                                     "resourceVersion"))));
     if (set_by_us && !obj_annotation(vol, ANN_BOUND_BY_CONTROLLER)) set_annotation(v, ANN_BOUND_BY_CONTROLLER, "yes");
-    if (ctrl_update("", "v1", "persistentvolumes", "", NULL, v) >= 300) return -1;
-    return 0; /* the volume's update brings both back with fresh versions */
+    if (ctrl_update("", "v1", "persistentvolumes", "", NULL, v) >= 300) return ctrl_retry();
+    return ctrl_done(); /* the volume's update brings both back with fresh versions */
   }
-  if (set_volume_phase(vol, "Bound") >= 300) return -1;
+  if (set_volume_phase(vol, "Bound") >= 300) return ctrl_retry();
   const char *vn = sstr(claim, "volumeName");
   if (!vn || strcmp(vn, obj_name(vol)) || !obj_annotation(claim, ANN_BIND_COMPLETED)) {
     json_t *cl = json_deep_copy(claim);
     if (!vn || !*vn) set_annotation(cl, ANN_BOUND_BY_CONTROLLER, "yes");
     json_object_set_new(json_object_get(cl, "spec"), "volumeName", json_string(obj_name(vol)));
     set_annotation(cl, ANN_BIND_COMPLETED, "yes");
-    return ctrl_update("", "v1", "persistentvolumeclaims", obj_ns(claim), NULL, cl) >= 300 ? -1 : 0;
+    return ctrl_update("", "v1", "persistentvolumeclaims", obj_ns(claim), NULL, cl) >= 300 ? ctrl_retry() : ctrl_done();
   }
   const json_t *st = json_object_get(claim, "status");
   const json_t *cap = json_object_get(spec_of(vol), "capacity"), *modes = json_object_get(spec_of(vol), "accessModes");
@@ -231,30 +231,30 @@ static long bind(const json_t *vol, const json_t *claim) {
     if (modes) json_object_set(nst, "accessModes", (json_t *)modes);
     if (cap) json_object_set(nst, "capacity", (json_t *)cap);
     json_object_set_new(cl, "status", nst);
-    return ctrl_update("", "v1", "persistentvolumeclaims", obj_ns(claim), "status", cl) >= 300 ? -1 : 0;
+    return ctrl_update("", "v1", "persistentvolumeclaims", obj_ns(claim), "status", cl) >= 300 ? ctrl_retry() : ctrl_done();
   }
-  return 0;
+  return ctrl_done();
 }
 
 /* A claim no volume satisfies: hand it to its class's provisioner, if any. */
-static long no_volume(const json_t *claim) {
+static ctrl_result no_volume(const json_t *claim) {
   const char *cls = claim_class(claim);
   if (!*cls) {
     event_record(claim, COMPONENT, "Normal", "FailedBinding",
                  "no persistent volumes available for this claim and no storage class is set");
-    return set_claim_pending(claim) >= 300 ? -1 : RESYNC_MS;
+    return set_claim_pending(claim) >= 300 ? ctrl_retry() : ctrl_requeue_after(RESYNC_MS);
   }
   cobj *sc = ctrl_get("storage.k8s.io", "v1", "storageclasses", "", cls);
   if (!sc) {
     event_record(claim, COMPONENT, "Warning", "ProvisioningFailed", "storageclass.storage.k8s.io \"%s\" not found", cls);
-    return set_claim_pending(claim) >= 300 ? -1 : RESYNC_MS;
+    return set_claim_pending(claim) >= 300 ? ctrl_retry() : ctrl_requeue_after(RESYNC_MS);
   }
   const char *prov = json_string_value(json_object_get(sc->obj, "provisioner"));
-  long rc = RESYNC_MS;
+  ctrl_result rc = ctrl_requeue_after(RESYNC_MS);
   if (prov && !obj_annotation(claim, ANN_STORAGE_PROVISIONER)) {
     json_t *cl = json_deep_copy(claim);
     set_annotation(cl, ANN_STORAGE_PROVISIONER, prov);
-    if (ctrl_update("", "v1", "persistentvolumeclaims", obj_ns(claim), NULL, cl) >= 300) rc = -1;
+    if (ctrl_update("", "v1", "persistentvolumeclaims", obj_ns(claim), NULL, cl) >= 300) rc = ctrl_retry();
     else
       event_record(claim, COMPONENT, "Normal", "ExternalProvisioning",
                    "waiting for a volume to be created, either by external provisioner \"%s\" or manually created "
@@ -262,29 +262,29 @@ static long no_volume(const json_t *claim) {
                    prov);
   }
   cobj_unref(sc);
-  if (rc >= 0 && set_claim_pending(claim) >= 300) rc = -1;
+  if (rc.outcome != CTRL_RETRY && set_claim_pending(claim) >= 300) rc = ctrl_retry();
   return rc;
 }
 
-static long sync_claim(const char *ns, const char *name) {
+static ctrl_result sync_claim(const char *ns, const char *name) {
   cobj *cur = ctrl_get("", "v1", "persistentvolumeclaims", ns, name);
-  if (!cur) return 0;
+  if (!cur) return ctrl_done();
   const json_t *claim = cur->obj;
   const char *vn = sstr(claim, "volumeName");
   cobj *vol = vn && *vn ? ctrl_get("", "v1", "persistentvolumes", "", vn) : NULL;
-  long rc = 0;
+  ctrl_result rc = ctrl_done();
   if (!obj_annotation(claim, ANN_BIND_COMPLETED)) {
     if (!vn || !*vn) {
       cobj *match = best_match(claim);
       rc = match ? bind(match->obj, claim) : no_volume(claim);
       cobj_unref(match);
     } else if (!vol) {
-      rc = set_claim_pending(claim) >= 300 ? -1 : RESYNC_MS;
+      rc = set_claim_pending(claim) >= 300 ? ctrl_retry() : ctrl_requeue_after(RESYNC_MS);
     } else if (!json_object_get(spec_of(vol->obj), "claimRef")) {
       const char *why = unsatisfied(vol->obj, claim);
       if (why) {
         event_record(claim, COMPONENT, "Warning", "VolumeMismatch", "Cannot bind to requested volume \"%s\": %s", vn, why);
-        rc = set_claim_pending(claim) >= 300 ? -1 : RESYNC_MS;
+        rc = set_claim_pending(claim) >= 300 ? ctrl_retry() : ctrl_requeue_after(RESYNC_MS);
       } else {
         rc = bind(vol->obj, claim);
       }
@@ -292,31 +292,31 @@ static long sync_claim(const char *ns, const char *name) {
       rc = bind(vol->obj, claim);
     } else {
       event_record(claim, COMPONENT, "Warning", "FailedBinding", "volume \"%s\" already bound to a different claim.", vn);
-      rc = set_claim_pending(claim) >= 300 ? -1 : RESYNC_MS;
+      rc = set_claim_pending(claim) >= 300 ? ctrl_retry() : ctrl_requeue_after(RESYNC_MS);
     }
   } else if (!vn || !*vn) {
-    rc = set_claim_lost(claim, "ClaimLost", "Bound claim has lost reference to PersistentVolume. Data on the volume is lost!") >= 300 ? -1 : 0;
+    rc = set_claim_lost(claim, "ClaimLost", "Bound claim has lost reference to PersistentVolume. Data on the volume is lost!") >= 300 ? ctrl_retry() : ctrl_done();
   } else if (!vol) {
-    rc = set_claim_lost(claim, "ClaimLost", "Bound claim has lost its PersistentVolume. Data on the volume is lost!") >= 300 ? -1 : 0;
+    rc = set_claim_lost(claim, "ClaimLost", "Bound claim has lost its PersistentVolume. Data on the volume is lost!") >= 300 ? ctrl_retry() : ctrl_done();
   } else if (!json_object_get(spec_of(vol->obj), "claimRef") || bound_to(vol->obj, claim)) {
     rc = bind(vol->obj, claim);
   } else {
-    rc = set_claim_lost(claim, "ClaimMisbound", "Two claims are bound to the same volume, this one is bound incorrectly") >= 300 ? -1 : 0;
+    rc = set_claim_lost(claim, "ClaimMisbound", "Two claims are bound to the same volume, this one is bound incorrectly") >= 300 ? ctrl_retry() : ctrl_done();
   }
   cobj_unref(vol);
   cobj_unref(cur);
   return rc;
 }
 
-static long sync_volume(const char *name) {
+static ctrl_result sync_volume(const char *name) {
   cobj *cur = ctrl_get("", "v1", "persistentvolumes", "", name);
-  if (!cur) return 0;
+  if (!cur) return ctrl_done();
   const json_t *vol = cur->obj;
   const json_t *ref = json_object_get(spec_of(vol), "claimRef");
-  long rc = 0;
+  ctrl_result rc = ctrl_done();
   const char *uid = json_string_value(json_object_get(ref, "uid"));
   if (!ref || !uid || !*uid) {
-    rc = set_volume_phase(vol, "Available") >= 300 ? -1 : 0;
+    rc = set_volume_phase(vol, "Available") >= 300 ? ctrl_retry() : ctrl_done();
     if (ref) add_key("claim", json_string_value(json_object_get(ref, "namespace")),
                      json_string_value(json_object_get(ref, "name")));
     cobj_unref(cur);
@@ -328,13 +328,13 @@ static long sync_volume(const char *name) {
   if (claim && strcmp(obj_uid(claim->obj), uid)) cobj_unref(claim), claim = NULL;
   if (!claim) {
     if (strcmp(phase_of(vol), "Released") && strcmp(phase_of(vol), "Failed")) {
-      rc = set_volume_phase(vol, "Released") >= 300 ? -1 : 0;
+      rc = set_volume_phase(vol, "Released") >= 300 ? ctrl_retry() : ctrl_done();
     } else {
       const char *policy = sstr(vol, "persistentVolumeReclaimPolicy");
       const char *by = obj_annotation(vol, "pv.kubernetes.io/provisioned-by");
       if (policy && !strcmp(policy, "Delete") && !(by && !strcmp(by, LOCAL_PATH_PROVISIONER))) {
         int code = ctrl_delete("", "v1", "persistentvolumes", "", name, NULL);
-        rc = code >= 300 && code != 404 ? -1 : 0;
+        rc = code >= 300 && code != 404 ? ctrl_retry() : ctrl_done();
       }
     }
   } else {
@@ -342,7 +342,7 @@ static long sync_volume(const char *name) {
     if (!vn || !*vn) {
       add_key("claim", cns, cname); /* the claim side is still being bound */
     } else if (!strcmp(vn, name)) {
-      rc = set_volume_phase(vol, "Bound") >= 300 ? -1 : 0;
+      rc = set_volume_phase(vol, "Bound") >= 300 ? ctrl_retry() : ctrl_done();
       if (!obj_annotation(claim->obj, ANN_BIND_COMPLETED) || strcmp(phase_of(claim->obj), "Bound"))
         add_key("claim", cns, cname); /* finish the claim's side */
     } else if (obj_annotation(vol, ANN_BOUND_BY_CONTROLLER)) {
@@ -350,7 +350,7 @@ static long sync_volume(const char *name) {
       json_t *v = json_deep_copy(vol);
       json_object_del(json_object_get(v, "spec"), "claimRef");
       json_object_del(json_object_get(json_object_get(v, "metadata"), "annotations"), ANN_BOUND_BY_CONTROLLER);
-      rc = ctrl_update("", "v1", "persistentvolumes", "", NULL, v) >= 300 ? -1 : 0;
+      rc = ctrl_update("", "v1", "persistentvolumes", "", NULL, v) >= 300 ? ctrl_retry() : ctrl_done();
     }
   }
   cobj_unref(claim);
@@ -358,19 +358,19 @@ static long sync_volume(const char *name) {
   return rc;
 }
 
-static long sync(const char *key) {
+static ctrl_result sync(void *ctx, const char *key) {
   const char *bar = strchr(key, '|');
-  if (!bar) return 0;
+  if (!bar) return ctrl_done();
   if (!strncmp(key, "volume|", 7)) return sync_volume(bar + 1);
   const char *slash = strchr(bar + 1, '/');
-  if (!slash) return 0;
+  if (!slash) return ctrl_done();
   char ns[256];
   snprintf(ns, sizeof ns, "%.*s", (int)(slash - bar - 1), bar + 1);
   return sync_claim(ns, slash + 1);
 }
 
 void pv_binder_start(void) {
-  c = ctrl_start(COMPONENT, sync);
+  c = ctrl_start(COMPONENT, sync, NULL);
   ctrl_follow(c, "", "v1", "persistentvolumeclaims", on_claim);
   ctrl_follow(c, "", "v1", "persistentvolumes", on_volume);
 }

@@ -24,9 +24,8 @@ typedef struct {
   const char *group, *plural, *kind, *component;
   bool map_selector; /* RC: spec.selector is a map */
   const resource *r, *pods;
-  informer *owners_inf, *pods_inf;
   expectations *exp;
-  work_loop loop;
+  ctrl *ctl;
 } rs_controller;
 
 static rs_controller rs_ctl = {.group = "apps", .plural = "replicasets", .kind = "ReplicaSet",
@@ -43,7 +42,7 @@ static void owner_key(char *buf, size_t len, const char *ns, const char *name) {
 static void on_owner(void *ctx, cache_event_type type, const cobj *obj, const cobj *prev) {
   rs_controller *c = ctx;
   if (type == EV_DELETED) expectations_delete(c->exp, informer_key(obj));
-  workqueue_add(c->loop.queue, informer_key(obj));
+  ctrl_add(c->ctl, informer_key(obj));
 }
 
 /* The key of the owner of this kind controlling pod, or false. */
@@ -62,7 +61,7 @@ static void enqueue_matching_owners(rs_controller *c, const json_t *pod) {
   for (size_t i = 0; i < owners.n; i++) {
     label_selector *s = workload_selector(owners.items[i]->obj, c->map_selector);
     if (s && label_selector_matches(s, json_path(pod, "metadata.labels")))
-      workqueue_add(c->loop.queue, informer_key(owners.items[i]));
+      ctrl_add(c->ctl, informer_key(owners.items[i]));
     label_selector_free(s);
   }
   cobj_vec_clear(&owners);
@@ -75,18 +74,18 @@ static void on_pod(void *ctx, cache_event_type type, const cobj *obj, const cobj
   if (type == EV_DELETED || obj_deleting(pod)) {
     if (controlled_by_us(c, pod, key, sizeof key)) {
       deletion_observed(c->exp, key, obj_uid(pod));
-      workqueue_add(c->loop.queue, key);
+      ctrl_add(c->ctl, key);
     }
     return;
   }
   if (prev && controlled_by_us(c, prev->obj, key, sizeof key)) {
     const json_t *now_ref = controller_of(pod);
     if (!now_ref || !json_equal((json_t *)now_ref, (json_t *)controller_of(prev->obj)))
-      workqueue_add(c->loop.queue, key);
+      ctrl_add(c->ctl, key);
   }
   if (controlled_by_us(c, pod, key, sizeof key)) {
     if (type == EV_ADDED) creation_observed(c->exp, key);
-    workqueue_add(c->loop.queue, key);
+    ctrl_add(c->ctl, key);
   } else if (!controller_of(pod) &&
              (!prev || !json_equal(json_path(pod, "metadata.labels"), json_path(prev->obj, "metadata.labels")) ||
               controller_of(prev->obj))) {
@@ -251,15 +250,15 @@ static json_t *compute_status(const json_t *rs, const cobj_vec *own, const char 
   return st;
 }
 
-static long sync_owner(void *ctx, const char *key) {
+static ctrl_result sync_owner(void *ctx, const char *key) {
   rs_controller *c = ctx;
   const char *slash = strchr(key, '/');
   char ns[300];
   snprintf(ns, sizeof ns, "%.*s", (int)(slash - key), key);
-  cobj *rsobj = cache_get(api_cache(), c->r->bucket, ns, slash + 1);
+  cobj *rsobj = lister_get(c->r, ns, slash + 1);
   if (!rsobj) {
     expectations_delete(c->exp, key);
-    return -1;
+    return ctrl_done();
   }
   const json_t *rs = rsobj->obj;
   bool needs_sync = expectations_satisfied(c->exp, key);
@@ -274,7 +273,8 @@ static long sync_owner(void *ctx, const char *key) {
   }
   char err[700] = "";
   const char *fail_reason = NULL;
-  long requeue = -1;
+  long requeue = -1; /* ms until minReadySeconds pass, else -1 */
+  bool failed = false;
   if (needs_sync && !obj_deleting(rs) && json_path(rs, "spec.template")) {
     long long want = json_path_int(rs, "spec.replicas", 1);
     long long diff = (long long)own.n - want;
@@ -303,32 +303,30 @@ static long sync_owner(void *ctx, const char *key) {
     json_t *upd = json_deep_copy(rs);
     json_object_set_new(upd, "status", st);
     int code = write_object(c->r, upd, true);
-    if (code == 409) requeue = 100;
+    if (code == 409) failed = true;
   } else {
     json_decref(st);
   }
-  if (fail_reason) requeue = 5000;
   label_selector_free(sel);
   cobj_vec_clear(&all);
   cobj_vec_clear(&active);
   cobj_vec_clear(&own);
   cobj_unref(rsobj);
-  return requeue;
+  if (failed || fail_reason) return ctrl_retry();
+  return requeue < 0 ? ctrl_done() : ctrl_requeue_after(requeue);
 }
 
 static void start(rs_controller *c) {
   c->r = registry_find(c->group, "v1", c->plural);
   c->pods = registry_find("", "v1", "pods");
   c->exp = expectations_new();
-  work_loop_start(&c->loop, sync_owner, c);
-  c->owners_inf = informer_start(c->r, on_owner, c);
-  c->pods_inf = informer_start(c->pods, on_pod, c);
+  c->ctl = ctrl_start(c->component, sync_owner, c);
+  ctrl_follow_resource(c->ctl, c->r, on_owner, c);
+  ctrl_follow_resource(c->ctl, c->pods, on_pod, c);
 }
 
 static void stop(rs_controller *c) {
-  informer_stop(c->owners_inf);
-  informer_stop(c->pods_inf);
-  work_loop_stop(&c->loop);
+  ctrl_stop(c->ctl);
   expectations_free(c->exp);
 }
 

@@ -26,20 +26,20 @@ static void on_any(void *ctx, cache_event_type type, const cobj *obj, const cobj
   else if (!kind || strcmp(kind, "Event")) enqueue_namespace(ns);
 }
 
-static long sync_quota(const char *key) {
+static ctrl_result sync_quota(void *ctx, const char *key) {
   char ns[256], name[256];
-  if (!ctrl_split_key(key, ns, name)) return 0;
+  if (!ctrl_split_key(key, ns, name)) return ctrl_done();
   cobj *cur = ctrl_get("", "v1", "resourcequotas", ns, name);
-  if (!cur) return 0;
+  if (!cur) return ctrl_done();
   const json_t *spec = json_object_get(cur->obj, "spec");
   const json_t *hard = json_object_get(spec, "hard");
   json_t *used = quota_used(ns, spec, hard, NULL, NULL);
   json_t *status = json_pack("{s:o,s:o}", "hard", hard ? json_deep_copy(hard) : json_object(), "used", used);
-  long rc = 0;
+  ctrl_result rc = ctrl_done();
   if (!json_equal(status, json_object_get(cur->obj, "status"))) {
     json_t *q = json_deep_copy(cur->obj);
     json_object_set(q, "status", status);
-    if (ctrl_update("", "v1", "resourcequotas", ns, "status", q) >= 300) rc = -1;
+    if (ctrl_update("", "v1", "resourcequotas", ns, "status", q) >= 300) rc = ctrl_retry();
   }
   json_decref(status);
   cobj_unref(cur);
@@ -47,9 +47,8 @@ static long sync_quota(const char *key) {
 }
 
 void resourcequota_controller_start(void) {
-  c = ctrl_start("resourcequota-controller", sync_quota);
-  informer *inf = informer_start(NULL, on_any, c);
-  ctrl_own_informer(c, inf);
+  c = ctrl_start("resourcequota-controller", sync_quota, NULL);
+  ctrl_follow_resource(c, NULL, on_any, c);
 }
 
 void resourcequota_controller_stop(void) {

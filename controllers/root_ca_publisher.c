@@ -32,7 +32,7 @@ static bool data_current(const json_t *cm, const char *ca) {
   return json_object_size(data) == 1 && have && !strcmp(have, ca);
 }
 
-static long sync_namespace(const char *ns) {
+static ctrl_result sync_namespace(void *ctx, const char *ns) {
   const char *ca = sa_token_ca_pem();
   cobj *cm = ctrl_get("", "v1", "configmaps", ns, ROOT_CA_CONFIGMAP);
   if (!cm) {
@@ -40,21 +40,21 @@ static long sync_namespace(const char *ns) {
                            json_pack("{s:s,s:s,s:{s:s},s:{s:s}}", "apiVersion", "v1", "kind", "ConfigMap", "metadata",
                                      "name", ROOT_CA_CONFIGMAP, "data", "ca.crt", ca));
     /* namespace gone (404) or terminating (403): nothing to retry */
-    return code < 300 || code == 404 || code == 403 || code == 409 ? 0 : -1;
+    return code < 300 || code == 404 || code == 403 || code == 409 ? ctrl_done() : ctrl_retry();
   }
-  long again = 0;
+  ctrl_result again = ctrl_done();
   if (!data_current(cm->obj, ca)) {
     json_t *fixed = json_deep_copy(cm->obj);
     json_object_set_new(fixed, "data", json_pack("{s:s}", "ca.crt", ca));
     int code = ctrl_update("", "v1", "configmaps", ns, NULL, fixed);
-    again = code < 300 || code == 404 ? 0 : -1;
+    again = code < 300 || code == 404 ? ctrl_done() : ctrl_retry();
   }
   cobj_unref(cm);
   return again;
 }
 
 void root_ca_publisher_start(void) {
-  publisher = ctrl_start("root-ca-cert-publisher", sync_namespace);
+  publisher = ctrl_start("root-ca-cert-publisher", sync_namespace, NULL);
   ctrl_follow(publisher, "", "v1", "namespaces", on_namespace);
   ctrl_follow(publisher, "", "v1", "configmaps", on_configmap);
 }

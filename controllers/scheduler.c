@@ -386,7 +386,7 @@ static bool eligible_to_preempt(const json_t *pod, const char *key, int32_t prio
 static json_t *list_pdbs(void) {
   const resource *pdbr = registry_find("policy", "v1beta1", "poddisruptionbudgets");
   cobj_vec pdbs = {0};
-  if (pdbr) cache_list(api_cache(), pdbr->bucket, "", NULL, 0, &pdbs);
+  if (pdbr) lister_list(pdbr, "", &pdbs);
   json_t *arr = pdbs.n ? json_array() : NULL;
   for (size_t i = 0; i < pdbs.n; i++) json_array_append_new(arr, json_deep_copy(pdbs.items[i]->obj));
   cobj_vec_clear(&pdbs);
@@ -400,7 +400,7 @@ static void load_labels(sched_victim *pods, int n, cobj_vec *held) {
     const char *slash = strchr(pods[i].key, '/');
     if (!slash) continue;
     snprintf(ns, sizeof ns, "%.*s", (int)(slash - pods[i].key), pods[i].key);
-    cobj *o = cache_get(api_cache(), S.pods->bucket, ns, slash + 1);
+    cobj *o = lister_get(S.pods, ns, slash + 1);
     if (!o) continue;
     pods[i].labels = json_object_get(json_object_get(o->obj, "metadata"), "labels");
     cobj_vec_push(held, o);
@@ -489,7 +489,7 @@ static void schedule_one(const char *key) {
   if (!slash) return;
   snprintf(ns, sizeof ns, "%.*s", (int)(slash - key), key);
   snprintf(name, sizeof name, "%s", slash + 1);
-  cobj *o = cache_get(api_cache(), S.pods->bucket, ns, name);
+  cobj *o = lister_get(S.pods, ns, name);
   if (!o || !wants_scheduling(o->obj)) {
     cobj_unref(o);
     return;

@@ -8,12 +8,13 @@
  * selected node. */
 #include "scheduler.h"
 #include "api.h"
+#include "informer.h"
 #include <stdio.h>
 #include <string.h>
 
 static cobj *get(const char *group, const char *plural, const char *ns, const char *name) {
   const resource *r = registry_find(group, "v1", plural);
-  return r && name ? cache_get(api_cache(), r->bucket, r->ref.namespaced ? ns : "", name) : NULL;
+  return lister_get(r, ns, name);
 }
 
 static const char *str_at(const json_t *o, const char *a, const char *b) {

@@ -8,11 +8,9 @@
  * are "sa/NS/NAME" and "secret/NS/NAME". */
 #include "controllers.h"
 #include "api.h"
-#include "informer.h"
+#include "controller.h"
 #include "k8s_protobuf_text.h"
 #include "sa_token.h"
-#include "workqueue.h"
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,9 +19,7 @@
 #define ANN_NAME "kubernetes.io/service-account.name"
 #define ANN_UID "kubernetes.io/service-account.uid"
 
-static workqueue *queue;
-static informer *sa_inf, *secret_inf;
-static pthread_t worker;
+static ctrl *ctl;
 static const resource *sa_res, *secret_res;
 
 static const char *meta_str(const json_t *o, const char *field) {
@@ -42,7 +38,7 @@ static bool is_token_secret(const json_t *s) {
 static void enqueue(const char *kind, const json_t *o) {
   char key[600];
   snprintf(key, sizeof key, "%s/%s/%s", kind, meta_str(o, "namespace"), meta_str(o, "name"));
-  workqueue_add(queue, key);
+  ctrl_add(ctl, key);
 }
 
 static void on_sa(void *ctx, cache_event_type type, const cobj *obj, const cobj *prev) {
@@ -56,7 +52,7 @@ static void on_secret(void *ctx, cache_event_type type, const cobj *obj, const c
   if (sa && type == EV_DELETED) {
     char key[600];
     snprintf(key, sizeof key, "sa/%s/%s", meta_str(obj->obj, "namespace"), sa);
-    workqueue_add(queue, key);
+    ctrl_add(ctl, key);
   }
 }
 
@@ -83,7 +79,7 @@ static bool has_valid_token(const char *ns, cobj *sa) {
   const json_t *ref;
   json_array_foreach(refs, i, ref) {
     const char *sn = json_string_value(json_object_get(ref, "name"));
-    cobj *s = sn ? cache_get(api_cache(), secret_res->bucket, ns, sn) : NULL;
+    cobj *s = sn ? lister_get(secret_res, ns, sn) : NULL;
     bool mine = s && is_token_secret(s->obj) && annotation(s->obj, ANN_NAME) &&
                 !strcmp(annotation(s->obj, ANN_NAME), meta_str(sa->obj, "name")) &&
                 (!annotation(s->obj, ANN_UID) || !uid || !strcmp(annotation(s->obj, ANN_UID), uid));
@@ -115,10 +111,10 @@ static bool has_valid_token(const char *ns, cobj *sa) {
 
 /* Returns false when the work should be retried. */
 static bool sync_sa(const char *ns, const char *name) {
-  cobj *sa = cache_get(api_cache(), sa_res->bucket, ns, name);
+  cobj *sa = lister_get(sa_res, ns, name);
   if (!sa) { /* deleted: its token Secrets go too */
     cobj_vec v = {0};
-    cache_list(api_cache(), secret_res->bucket, ns, NULL, 0, &v);
+    lister_list(secret_res, ns, &v);
     for (size_t i = 0; i < v.n; i++) {
       const json_t *s = v.items[i]->obj;
       const char *owner = annotation(s, ANN_NAME);
@@ -145,7 +141,7 @@ static bool sync_sa(const char *ns, const char *name) {
     ok = r.code < 300;
     api_result_clear(&r);
     if (ok) { /* reference it from the account, against the version we read */
-      cobj *cur = cache_get(api_cache(), sa_res->bucket, ns, name);
+      cobj *cur = lister_get(sa_res, ns, name);
       json_t *upd = cur ? json_deep_copy(cur->obj) : NULL;
       if (upd) {
         json_t *refs = json_object_get(upd, "secrets");
@@ -168,11 +164,11 @@ static bool sync_sa(const char *ns, const char *name) {
 
 /* A token Secret: filled in when its data is missing, deleted when its account is gone. */
 static bool sync_secret(const char *ns, const char *name) {
-  cobj *s = cache_get(api_cache(), secret_res->bucket, ns, name);
+  cobj *s = lister_get(secret_res, ns, name);
   if (!s) return true;
   bool ok = true;
   const char *owner = annotation(s->obj, ANN_NAME), *uid = annotation(s->obj, ANN_UID);
-  cobj *sa = owner ? cache_get(api_cache(), sa_res->bucket, ns, owner) : NULL;
+  cobj *sa = owner ? lister_get(sa_res, ns, owner) : NULL;
   api_opts o = {0};
   if (!sa || (uid && meta_str(sa->obj, "uid") && strcmp(uid, meta_str(sa->obj, "uid")))) {
     api_result r = api_delete(secret_res, ns, name, NULL, &o);
@@ -195,33 +191,20 @@ static bool sync_secret(const char *ns, const char *name) {
   return ok;
 }
 
-static void *work(void *arg) {
-  char *key;
-  while ((key = workqueue_get(queue))) {
-    char kind[16], ns[256], name[300];
-    if (sscanf(key, "%15[^/]/%255[^/]/%299s", kind, ns, name) == 3) {
-      bool ok = !strcmp(kind, "sa") ? sync_sa(ns, name) : sync_secret(ns, name);
-      if (!ok) workqueue_add_after(queue, key, 500);
-    }
-    workqueue_done(queue, key);
-    free(key);
-  }
-  return NULL;
+/* Keys: "sa/<ns>/<name>" or "secret/<ns>/<name>". */
+static ctrl_result sync(void *ctx, const char *key) {
+  char kind[16], ns[256], name[300];
+  if (sscanf(key, "%15[^/]/%255[^/]/%299s", kind, ns, name) != 3) return ctrl_done();
+  bool ok = !strcmp(kind, "sa") ? sync_sa(ns, name) : sync_secret(ns, name);
+  return ok ? ctrl_done() : ctrl_retry();
 }
 
 void serviceaccount_token_controller_start(void) {
   sa_res = registry_find("", "v1", "serviceaccounts");
   secret_res = registry_find("", "v1", "secrets");
-  queue = workqueue_new();
-  sa_inf = informer_start(sa_res, on_sa, NULL);
-  secret_inf = informer_start(secret_res, on_secret, NULL);
-  pthread_create(&worker, NULL, work, NULL);
+  ctl = ctrl_start("tokens-controller", sync, NULL);
+  ctrl_follow_resource(ctl, sa_res, on_sa, NULL);
+  ctrl_follow_resource(ctl, secret_res, on_secret, NULL);
 }
 
-void serviceaccount_token_controller_stop(void) {
-  informer_stop(sa_inf);
-  informer_stop(secret_inf);
-  workqueue_shutdown(queue);
-  pthread_join(worker, NULL);
-  workqueue_free(queue);
-}
+void serviceaccount_token_controller_stop(void) { ctrl_stop(ctl); }

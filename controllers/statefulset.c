@@ -22,11 +22,10 @@
 #define POD_NAME_LABEL "statefulset.kubernetes.io/pod-name"
 
 static const resource *stsr, *podr, *pvcr;
-static informer *sts_inf, *pod_inf;
-static work_loop loop;
+static ctrl *ctl;
 
 static void on_set(void *ctx, cache_event_type type, const cobj *obj, const cobj *prev) {
-  workqueue_add(loop.queue, informer_key(obj));
+  ctrl_add(ctl, informer_key(obj));
 }
 
 static void on_pod(void *ctx, cache_event_type type, const cobj *obj, const cobj *prev) {
@@ -37,14 +36,14 @@ static void on_pod(void *ctx, cache_event_type type, const cobj *obj, const cobj
       /* an orphan: a set whose selector matches may adopt it */
       cobj_vec sets = {0};
       list_namespace(stsr, obj_ns(obj->obj), &sets);
-      for (size_t i = 0; i < sets.n; i++) workqueue_add(loop.queue, informer_key(sets.items[i]));
+      for (size_t i = 0; i < sets.n; i++) ctrl_add(ctl, informer_key(sets.items[i]));
       cobj_vec_clear(&sets);
     }
     return;
   }
   char key[600];
   snprintf(key, sizeof key, "%s/%s", obj_ns(obj->obj), json_path_str(ref, "name"));
-  workqueue_add(loop.queue, key);
+  ctrl_add(ctl, key);
 }
 
 /* ---- pods ---- */
@@ -97,7 +96,7 @@ static bool create_claims(const json_t *set, const char *pod_name) {
   json_array_foreach(json_path(set, "spec.volumeClaimTemplates"), i, t) {
     char name[600];
     snprintf(name, sizeof name, "%s-%s", obj_name(t), pod_name);
-    cobj *have = cache_get(api_cache(), pvcr->bucket, obj_ns(set), name);
+    cobj *have = lister_get(pvcr, obj_ns(set), name);
     if (have) {
       if (obj_deleting(have->obj)) ok = false;
       cobj_unref(have);
@@ -392,12 +391,12 @@ static void truncate_history(ssync *s, const cobj_vec *own) {
   cobj_vec_clear(&fresh);
 }
 
-static long sync_set(void *ctx, const char *key) {
+static ctrl_result sync_set(void *ctx, const char *key) {
   const char *slash = strchr(key, '/');
   char ns[300];
   snprintf(ns, sizeof ns, "%.*s", (int)(slash - key), key);
-  cobj *o = cache_get(api_cache(), stsr->bucket, ns, slash + 1);
-  if (!o) return -1;
+  cobj *o = lister_get(stsr, ns, slash + 1);
+  if (!o) return ctrl_done();
   ssync s = {.set = json_deep_copy(o->obj)};
   cobj_unref(o);
   label_selector *sel = workload_selector(s.set, false);
@@ -418,27 +417,24 @@ static long sync_set(void *ctx, const char *key) {
     json_object_set_new(jobj(upd, "status"), "collisionCount", json_integer(s.collision_count));
     write_object(stsr, upd, true);
   }
-  long requeue = s.retry ? 500 : -1;
   label_selector_free(sel);
   cobj_vec_clear(&all);
   cobj_vec_clear(&own);
   cobj_vec_clear(&s.revs);
   json_decref(s.owned[0]);
   json_decref(s.set);
-  return requeue;
+  return s.retry ? ctrl_retry() : ctrl_done();
 }
 
 void statefulset_controller_start(void) {
   stsr = registry_find("apps", "v1", "statefulsets");
   podr = registry_find("", "v1", "pods");
   pvcr = registry_find("", "v1", "persistentvolumeclaims");
-  work_loop_start(&loop, sync_set, NULL);
-  sts_inf = informer_start(stsr, on_set, NULL);
-  pod_inf = informer_start(podr, on_pod, NULL);
+  ctl = ctrl_start("statefulset-controller", sync_set, NULL);
+  ctrl_follow_resource(ctl, stsr, on_set, NULL);
+  ctrl_follow_resource(ctl, podr, on_pod, NULL);
 }
 
 void statefulset_controller_stop(void) {
-  informer_stop(sts_inf);
-  informer_stop(pod_inf);
-  work_loop_stop(&loop);
+  ctrl_stop(ctl);
 }

@@ -68,29 +68,29 @@ static int drop_finalizer(const char *plural, const char *ns, const json_t *o, c
   return ctrl_update("", "v1", plural, ns, NULL, copy);
 }
 
-static long sync(const char *key) {
-  long rc = 0;
+static ctrl_result sync(void *ctx, const char *key) {
+  ctrl_result rc = ctrl_done();
   if (!strncmp(key, "volume|", 7)) {
     cobj *v = ctrl_get("", "v1", "persistentvolumes", "", key + 7);
     const char *phase = v ? json_string_value(json_object_get(json_object_get(v->obj, "status"), "phase")) : NULL;
     if (v && obj_deleting(v->obj) && finalizers_has(v->obj, PV_FINALIZER) && !(phase && !strcmp(phase, "Bound")))
-      rc = drop_finalizer("persistentvolumes", "", v->obj, PV_FINALIZER) >= 300 ? -1 : 0;
+      rc = drop_finalizer("persistentvolumes", "", v->obj, PV_FINALIZER) >= 300 ? ctrl_retry() : ctrl_done();
     cobj_unref(v);
     return rc;
   }
   const char *slash = strchr(key, '/');
-  if (strncmp(key, "claim|", 6) || !slash) return 0;
+  if (strncmp(key, "claim|", 6) || !slash) return ctrl_done();
   char ns[256];
   snprintf(ns, sizeof ns, "%.*s", (int)(slash - key - 6), key + 6);
   cobj *pvc = ctrl_get("", "v1", "persistentvolumeclaims", ns, slash + 1);
   if (pvc && obj_deleting(pvc->obj) && finalizers_has(pvc->obj, PVC_FINALIZER) && !claim_in_use(ns, slash + 1))
-    rc = drop_finalizer("persistentvolumeclaims", ns, pvc->obj, PVC_FINALIZER) >= 300 ? -1 : 0;
+    rc = drop_finalizer("persistentvolumeclaims", ns, pvc->obj, PVC_FINALIZER) >= 300 ? ctrl_retry() : ctrl_done();
   cobj_unref(pvc);
   return rc;
 }
 
 void volume_protection_start(void) {
-  c = ctrl_start("pvc-protection-controller", sync);
+  c = ctrl_start("pvc-protection-controller", sync, NULL);
   ctrl_follow(c, "", "v1", "persistentvolumeclaims", on_claim);
   ctrl_follow(c, "", "v1", "persistentvolumes", on_volume);
   ctrl_follow(c, "", "v1", "pods", on_pod);

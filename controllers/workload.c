@@ -88,7 +88,7 @@ label_selector *workload_selector(const json_t *owner, bool map_selector) {
 }
 
 void list_namespace(const resource *r, const char *ns, cobj_vec *out) {
-  cache_list(api_cache(), r->bucket, ns, NULL, 0, out);
+  lister_list(r, ns, out);
 }
 
 /* Adds ref (merge key uid), or removes the one it names ({"$patch":"delete"});
@@ -111,7 +111,7 @@ static int patch_owner_refs(const resource *r, const json_t *obj, json_t *ref) {
 
 /* RecheckDeletionTimestamp: a fresh read of the owner before adopting. */
 static bool can_adopt(const claim_spec *cs) {
-  cobj *fresh = cache_get_latest(api_cache(), cs->owner_resource->bucket, obj_ns(cs->owner), obj_name(cs->owner));
+  cobj *fresh = lister_get_latest(cs->owner_resource, obj_ns(cs->owner), obj_name(cs->owner));
   bool ok = fresh && !strcmp(obj_uid(fresh->obj) ? obj_uid(fresh->obj) : "", obj_uid(cs->owner)) &&
             !obj_deleting(fresh->obj);
   cobj_unref(fresh);
@@ -145,7 +145,7 @@ void claim_objects(const claim_spec *cs, const resource *r, const cobj_vec *item
     if (!adopt_ok) continue;
     int code = patch_owner_refs(r, o, controller_ref(cs->owner));
     if (code < 300) {
-      cobj *now = cache_get(api_cache(), r->bucket, obj_ns(o), obj_name(o));
+      cobj *now = lister_get(r, obj_ns(o), obj_name(o));
       if (now) cobj_vec_push(out, now);
     }
   }
@@ -280,32 +280,4 @@ void cond_set(json_t *status, const char *type, const char *cstatus, const char 
   json_t *conds = json_object_get(status, "conditions");
   if (!conds) json_object_set_new(status, "conditions", conds = json_array());
   json_array_append_new(conds, c);
-}
-
-/* ---- worker loop ---- */
-
-static void *work_loop_run(void *arg) {
-  work_loop *l = arg;
-  char *key;
-  while ((key = workqueue_get(l->queue))) {
-    long again = l->sync(l->ctx, key);
-    workqueue_done(l->queue, key);
-    if (again == 0) workqueue_add(l->queue, key);
-    else if (again > 0) workqueue_add_after(l->queue, key, again);
-    free(key);
-  }
-  return NULL;
-}
-
-void work_loop_start(work_loop *l, long (*sync)(void *, const char *), void *ctx) {
-  l->sync = sync;
-  l->ctx = ctx;
-  l->queue = workqueue_new();
-  pthread_create(&l->thread, NULL, work_loop_run, l);
-}
-
-void work_loop_stop(work_loop *l) {
-  workqueue_shutdown(l->queue);
-  pthread_join(l->thread, NULL);
-  workqueue_free(l->queue);
 }

@@ -13,9 +13,7 @@
 #include "selector.h"
 #include "ctrl.h"
 #include "pod_util.h"
-#include "workqueue.h"
 #include "json_path.h"
-#include <pthread.h>
 
 /* ---- JSON ---- */
 /* The object at key, created when absent (obj must be an object). */
@@ -86,18 +84,5 @@ json_t *cond_get(const json_t *status, const char *type);
 void cond_set(json_t *status, const char *type, const char *cstatus, const char *reason, const char *message,
               bool with_update_time);
 void cond_remove(json_t *status, const char *type);
-
-/* ---- the worker loop every workload controller runs ---- */
-/* sync handles one key and returns a delay in ms before the key is handled
- * again (0 = right away, <0 = not unless an event comes). */
-typedef struct {
-  long (*sync)(void *ctx, const char *key);
-  void *ctx;
-  workqueue *queue;
-  pthread_t thread;
-} work_loop;
-void work_loop_start(work_loop *l, long (*sync)(void *, const char *), void *ctx);
-/* Shuts the queue down, joins the worker and frees the queue. */
-void work_loop_stop(work_loop *l);
 
 #endif

@@ -32,12 +32,12 @@ static json_t *list(const char *group, const char *plural) {
   return arr;
 }
 
-static long sync_zone(const char *key) {
+static ctrl_result sync_zone(void *ctx, const char *key) {
   json_t *services = list("", "services"), *slices = list("discovery.k8s.io", "endpointslices");
   dns_server_swap(dns_zone_build(DNS_CLUSTER_DOMAIN, services, slices));
   json_decref(services);
   json_decref(slices);
-  return 0;
+  return ctrl_done();
 }
 
 /* The address the kube-dns Endpoints show: the listener's, loopback for a wildcard. */
@@ -63,7 +63,7 @@ int dns_start(const char *listen, const char *forward, char *err, size_t errlen)
     fwd = dns_forward_init(forward, listen) > 0;
     if (!fwd) LOGW("dns: no upstream to forward to (%s)", *forward ? forward : "/etc/resolv.conf");
   }
-  sync_zone(ZONE_KEY); /* the listener never answers without a zone */
+  sync_zone(NULL, ZONE_KEY); /* the listener never answers without a zone */
   if (dns_server_start(listen, fwd, err, errlen) != 0) {
     dns_server_swap(NULL);
     return -1;
@@ -71,7 +71,7 @@ int dns_start(const char *listen, const char *forward, char *err, size_t errlen)
   char ip[64];
   int port = endpoint_address(listen, ip, sizeof ip);
   if (port > 0 && dns_service_ensure(ip, port) != 0) LOGW("dns: kube-system/kube-dns incomplete");
-  c = ctrl_start("dns", sync_zone);
+  c = ctrl_start("dns", sync_zone, NULL);
   ctrl_follow(c, "", "v1", "services", on_change);
   ctrl_follow(c, "discovery.k8s.io", "v1", "endpointslices", on_change);
   ctrl_add(c, ZONE_KEY);

@@ -75,7 +75,7 @@ static void sync_status(const json_t *ings, const json_t *classes) {
   }
 }
 
-static long sync_table(const char *key) {
+static ctrl_result sync_table(void *ctx, const char *key) {
   json_t *ings = list("networking.k8s.io", "v1", "ingresses");
   json_t *classes = list("networking.k8s.io", "v1", "ingressclasses");
   route_inputs in = {ings, classes, list("", "v1", "services"), list("discovery.k8s.io", "v1", "endpointslices"),
@@ -89,7 +89,7 @@ static long sync_table(const char *key) {
   sync_status(ings, classes);
   json_decref(in.ingresses), json_decref(in.classes), json_decref(in.services), json_decref(in.slices);
   json_decref(in.secrets);
-  return 0;
+  return ctrl_done();
 }
 
 static void install_default_class(void) {
@@ -137,7 +137,7 @@ int ingress_start(const ingress_config *cfg, char *err, size_t errlen) {
     return -1;
   }
   install_default_class();
-  c = ctrl_start("ingress", sync_table);
+  c = ctrl_start("ingress", sync_table, NULL);
   ctrl_follow(c, "networking.k8s.io", "v1", "ingresses", on_change);
   ctrl_follow(c, "networking.k8s.io", "v1", "ingressclasses", on_change);
   ctrl_follow(c, "", "v1", "services", on_change);

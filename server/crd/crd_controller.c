@@ -1,35 +1,37 @@
-/* crd_controller.c - the apiextensions controllers in one thread: the naming
+/* crd_controller.c - the apiextensions controllers on one worker of the
+ * controller runtime (controller_runtime/controller.h): the naming
  * controller (status.acceptedNames and NamesAccepted, with the conflicts of
  * names inside a group), the establishing controller (Established), the
  * nonstructuralschema controller (NonStructuralSchema), the
  * registration of the served versions (crd_registry.c) and the finalizer
  * that deletes every custom resource of a CRD being deleted before letting
- * the CRD go. It wakes on every CRD event and once a second (to retry
- * cleanups), reconciles all CRDs, and writes through the API core like any
- * client. At start the stored, established CRDs are registered before the
+ * the CRD go. Keys are CRD names; a CRD event enqueues every CRD (names
+ * conflict across CRDs), a cleanup waiting for instances looks again after a
+ * second; it writes through the API core like any client. At start the stored, established CRDs are registered before the
  * server accepts requests, so custom resources survive a restart. */
 #include "crd.h"
 #include "api.h"
+#include "controller.h"
 #include "crd_schema.h"
 #include "log.h"
 #include "json_path.h"
 #include "finalizers.h"
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define MAX_SYNCED 4096
+#define CLEANUP_RECHECK_MS 1000
 
-static pthread_t thread;
-static atomic_bool stop_flag;
-static bool running;
+static ctrl *ctl;
 
-/* What the registry was last synced from, per CRD (controller thread only). */
+/* What the registry was last synced from, per CRD, and the group and plural
+ * it registered (to drop them once the CRD is gone). Touched before the
+ * worker starts and then by the one worker only. */
 static struct {
   char *name;
   char *rv;
+  char *group, *plural;
 } synced[MAX_SYNCED];
 static size_t nsynced;
 
@@ -53,16 +55,24 @@ static void sync_registry(const json_t *crd) {
     synced[nsynced++].name = strdup(name);
   } else {
     free(synced[i].rv);
+    free(synced[i].group);
+    free(synced[i].plural);
   }
   synced[i].rv = strdup(rv);
+  synced[i].group = strdup(json_path_str0(json_object_get(crd, "spec"), "group"));
+  synced[i].plural = strdup(json_path_str0(json_object_get(json_object_get(crd, "status"), "acceptedNames"), "plural"));
   crd_registry_sync(crd, condition_true(crd, "Established"));
 }
 
+/* A CRD gone: its served versions leave the registry. */
 static void forget_synced(const char *name) {
   for (size_t i = 0; i < nsynced; i++) {
     if (strcmp(synced[i].name, name)) continue;
+    crd_registry_drop(synced[i].group, synced[i].plural);
     free(synced[i].name);
     free(synced[i].rv);
+    free(synced[i].group);
+    free(synced[i].plural);
     synced[i] = synced[--nsynced];
     return;
   }
@@ -245,7 +255,7 @@ static const resource *instances_of(const json_t *crd) {
 /* Deletes every instance; true when none is left. */
 static bool delete_instances(const resource *r) {
   cobj_vec items = {0};
-  cache_list(api_cache(), r->bucket, "", NULL, 0, &items);
+  lister_list(r, "", &items);
   for (size_t i = 0; i < items.n; i++) {
     const json_t *md = json_object_get(items.items[i]->obj, "metadata");
     if (json_object_get(md, "deletionTimestamp")) continue;
@@ -253,89 +263,81 @@ static bool delete_instances(const resource *r) {
     api_result_clear(&res);
   }
   cobj_vec_clear(&items);
-  return cache_count(api_cache(), r->bucket) == 0;
+  return lister_count(r) == 0;
 }
 
-/* The CRD finalizer: Terminating, delete the instances, drop the finalizer. */
-static void finalize(json_t *crd) {
+/* The CRD finalizer: Terminating, delete the instances, drop the finalizer.
+ * False while instances are still going. */
+static bool finalize(json_t *crd) {
   crd_registry_terminating(name_of(crd));
   crd_set_condition(crd, "Terminating", "True", "InstanceDeletionInProgress", "CustomResource deletion is in progress");
   update_status(crd);
   const resource *r = condition_true(crd, "Established") ? instances_of(crd) : NULL;
   /* instances held by their own finalizers: stay InstanceDeletionInProgress
    * (kube-apiserver waits up to a minute before InstanceDeletionCheck) */
-  if (r && !delete_instances(r)) return;
+  if (r && !delete_instances(r)) return false;
   if (!r) crd_set_condition(crd, "Terminating", "False", "NeverEstablished", "resource was never established");
   finalizers_remove(crd, CRD_CLEANUP_FINALIZER);
   api_result res = api_update(crd_resource(), "", name_of(crd), NULL, json_incref(crd), NULL);
   api_result_clear(&res);
+  return true;
 }
 
 static bool has_cleanup_finalizer(const json_t *crd) {
   return finalizers_has(crd, CRD_CLEANUP_FINALIZER);
 }
 
-static void reconcile_all(void) {
+/* Key: a CRD's name. */
+static ctrl_result sync_crd(void *ctx, const char *name) {
   const resource *cr = crd_resource();
-  cobj_vec all = {0};
-  cache_list(api_cache(), cr->bucket, "", NULL, 0, &all);
-  for (size_t i = 0; i < all.n; i++) {
-    json_t *crd = json_deep_copy(all.items[i]->obj);
-    if (json_object_get(json_object_get(crd, "metadata"), "deletionTimestamp")) {
-      if (has_cleanup_finalizer(crd)) finalize(crd);
-      json_decref(crd);
-      continue;
-    }
-    json_t *before = json_deep_copy(json_object_get(crd, "status"));
-    non_structural_schema(crd);
-    compute_names(&all, crd);
-    if (!json_equal(before, json_object_get(crd, "status"))) update_status(crd);
-    else sync_registry(crd);
-    json_decref(before);
+  cobj *cur = lister_get(cr, "", name);
+  if (!cur) {
+    forget_synced(name);
+    return ctrl_done();
+  }
+  json_t *crd = json_deep_copy(cur->obj);
+  cobj_unref(cur);
+  ctrl_result res = ctrl_done();
+  if (json_object_get(json_object_get(crd, "metadata"), "deletionTimestamp")) {
+    if (has_cleanup_finalizer(crd) && !finalize(crd)) res = ctrl_requeue_after(CLEANUP_RECHECK_MS);
     json_decref(crd);
+    return res;
   }
+  cobj_vec all = {0};
+  lister_list(cr, "", &all);
+  json_t *before = json_deep_copy(json_object_get(crd, "status"));
+  non_structural_schema(crd);
+  compute_names(&all, crd);
+  if (!json_equal(before, json_object_get(crd, "status"))) update_status(crd);
+  else sync_registry(crd);
+  json_decref(before);
+  json_decref(crd);
   cobj_vec_clear(&all);
+  return res;
 }
 
-static void on_deleted(const json_t *crd) {
-  const json_t *spec = json_object_get(crd, "spec");
-  crd_registry_drop(json_path_str0(spec, "group"), json_path_str0(json_object_get(json_object_get(crd, "status"), "acceptedNames"), "plural"));
-  forget_synced(name_of(crd));
-}
-
-static void *run(void *arg) {
-  (void)arg;
-  cache *c = api_cache();
-  int64_t cursor = cache_rev(c);
-  reconcile_all();
-  while (!atomic_load(&stop_flag)) {
-    cache_event evs[32];
-    int n = cache_wait(c, crd_resource()->bucket, &cursor, evs, 32, 1000, &stop_flag);
-    if (n < 0) cursor = cache_rev(c);
-    for (int i = 0; i < n; i++) {
-      if (evs[i].type == EV_DELETED) on_deleted(evs[i].obj->obj);
-      cache_event_release(&evs[i]);
-    }
-    if (!atomic_load(&stop_flag)) reconcile_all();
-  }
-  return NULL;
+/* Any CRD change may change another's accepted names: every CRD is looked
+ * at again (the changed one too, also when it is gone). */
+static void on_crd(void *ctx, cache_event_type type, const cobj *obj, const cobj *prev) {
+  cobj_vec all = {0};
+  lister_list(crd_resource(), "", &all);
+  for (size_t i = 0; i < all.n; i++) ctrl_add(ctl, informer_key(all.items[i]));
+  cobj_vec_clear(&all);
+  ctrl_add(ctl, informer_key(obj));
 }
 
 void crd_controller_start(void) {
   const resource *cr = crd_resource();
   if (!cr) return;
   cobj_vec all = {0};
-  cache_list(api_cache(), cr->bucket, "", NULL, 0, &all);
+  lister_list(cr, "", &all);
   for (size_t i = 0; i < all.n; i++) sync_registry(all.items[i]->obj);
   cobj_vec_clear(&all);
-  atomic_store(&stop_flag, false);
-  running = pthread_create(&thread, NULL, run, NULL) == 0;
+  ctl = ctrl_start("crd-controller", sync_crd, NULL);
+  ctrl_follow_resource(ctl, cr, on_crd, NULL);
 }
 
 void crd_controller_stop(void) {
-  if (!running) return;
-  atomic_store(&stop_flag, true);
-  cache_wake_all(api_cache());
-  pthread_join(thread, NULL);
-  running = false;
+  ctrl_stop(ctl);
+  ctl = NULL;
 }

@@ -5,7 +5,8 @@ controllers/, can come in.
 
 The layers, bottom to top: server/'s folders in the order CMakeLists.txt
 declares them (ckube_server_layer), then files still flat in server/, then
-controllers/. Reads the object files of every ckube_* target (nm: which file
+controller_runtime/, then controllers/ (with server/crd/crd_controller.c, a
+controller built apart from the server's layers). Reads the object files of every ckube_* target (nm: which file
 defines and which uses each global symbol) and draws an edge A -> B when A
 uses a symbol B defines. An edge from a lower layer to a higher one is a back
 edge (with the downward edges, a cycle); every one must be listed in
@@ -28,13 +29,15 @@ def layer_order():
     order = [f"server/{m}" for m in re.findall(r"^ckube_server_layer\((\w+)", text, re.M)]
     if not order:
         sys.exit("no ckube_server_layer(...) in CMakeLists.txt")
-    return order + ["server", "controllers"]
+    return order + ["server", "controller_runtime", "controllers"]
 
 
 def layer_of(name):
     """server/core/api.c -> server/core; server/x.c -> server; controllers/dns/y.c -> controllers."""
     parts = name.split("/")
-    if parts[0] == "controllers" or len(parts) == 2:
+    if name == "server/crd/crd_controller.c":
+        return "controllers"
+    if parts[0] in ("controllers", "controller_runtime") or len(parts) == 2:
         return parts[0]
     return "/".join(parts[:2])
 
@@ -44,7 +47,7 @@ def objects(build):
     for target in sorted(os.listdir(cmf)):
         if not target.startswith("ckube_") or not target.endswith(".dir"):
             continue
-        for top in ("server", "controllers"):
+        for top in ("server", "controller_runtime", "controllers"):
             base = os.path.join(cmf, target)
             for d, _, files in os.walk(os.path.join(base, top)):
                 for f in sorted(files):
