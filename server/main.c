@@ -10,7 +10,7 @@
 #include "componentstatus.h"
 #include "crd.h"
 #include "dns.h"
-#include "http.h"
+#include "http_front.h"
 #include "local_node.h"
 #include "ingress.h"
 #include "ingress_metrics.h"

@@ -7,6 +7,7 @@
 #include "authz.h"
 #include "field_errors.h"
 #include "http.h"
+#include "http_auth.h"
 #include "status.h"
 #include <stddef.h>
 #include <stdio.h>
