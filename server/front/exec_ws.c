@@ -12,6 +12,8 @@
 #include "exec_ws.h"
 #include "api.h"
 #include "http.h"
+#include "http_auth.h"
+#include "http_front.h"
 #include "log.h"
 #include "node_tunnel.h"
 #include "pod_stream.h"

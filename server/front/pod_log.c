@@ -10,6 +10,7 @@
  * call-home tunnel (node_tunnel.c), and a real node without one answers as
  * kube-apiserver does when it cannot reach the kubelet (500). */
 #include "pod_log.h"
+#include "table_output.h"
 #include "api.h"
 #include "field_errors.h"
 #include "node_tunnel.h"

@@ -10,6 +10,7 @@
  * the error stream; port-forward pairs an error and a data stream by
  * requestID, one node connection per pair. */
 #include "spdy_session.h"
+#include "http_front.h"
 #include "civetweb_raw.h"
 #include "log.h"
 #include "node_tunnel.h"

@@ -40,5 +40,10 @@ void audit_response_started(audit_event *ev, int code);
 /* Records the last stage with rq's answer code and request body (JSON,
  * YAML or protobuf, as the API decodes it), then frees ev. */
 void audit_end(audit_event *ev, http_req *rq);
+/* How the front decodes a request body into its object (rest_decode_body:
+ * a new reference, or NULL with *status), for the Request level's
+ * requestObject; without one, events carry no requestObject. */
+typedef json_t *(*audit_body_decoder)(http_req *rq, json_t **status);
+void audit_set_body_decoder(audit_body_decoder fn);
 
 #endif

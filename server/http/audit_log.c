@@ -6,7 +6,6 @@
 #include "audit_policy.h"
 #include "log.h"
 #include "rbac_rules.h"
-#include "rest.h"
 #include "yaml_json.h"
 #include <dirent.h>
 #include <errno.h>
@@ -306,11 +305,15 @@ void audit_response_started(audit_event *ev, int code) {
   emit(ev, AUDIT_RESPONSE_STARTED, code, NULL, NULL);
 }
 
+static audit_body_decoder body_decoder; /* set once by the front before serving */
+
+void audit_set_body_decoder(audit_body_decoder fn) { body_decoder = fn; }
+
 /* The request body as the API decodes it, for level Request and above;
  * DeleteOptions get their kind as kube-apiserver's decoding sets it. */
 static json_t *request_object(http_req *rq) {
-  if (!rq->body || !rq->body_len) return NULL;
-  json_t *st = NULL, *v = rest_decode_body(rq, &st);
+  if (!rq->body || !rq->body_len || !body_decoder) return NULL;
+  json_t *st = NULL, *v = body_decoder(rq, &st);
   json_decref(st);
   if (v && !strcmp(rq->method, "DELETE") && !json_object_get(v, "kind")) {
     json_t *o = json_pack("{s:s,s:s}", "kind", "DeleteOptions", "apiVersion", "v1");
