@@ -269,6 +269,10 @@ int main(int argc, char **argv) {
 
   signal(SIGPIPE, SIG_IGN);
   const char *console = webroot_init(webroot_dir);
+  if (watch_start(cc) != 0) {
+    LOGE("cannot start the watch event loop");
+    return 1;
+  }
   http_config hc = {listen, pki.server_pem, pki.ca_cert, pki.admin_token, (int)threads};
   if (http_start(&hc, err, sizeof err) != 0) {
     LOGE("%s", err);

@@ -8,6 +8,7 @@
  * Every other request then passes impersonation (impersonate.c) and the authorizers (authz.c): 403 Forbidden
  * with kube-apiserver's message when they say no. */
 #include "http.h"
+#include "http_body.h"
 #include "authz.h"
 #include "cert_user.h"
 #include "ws_bearer.h"
@@ -90,9 +91,12 @@ static void send_head(http_req *rq, int code, const char *ctype, long long len) 
     esc[k] = 0;
     mg_printf(rq->conn, "Warning: 299 - \"%s\"\r\n", esc);
   }
+  if (rq->close_after) mg_printf(rq->conn, "Connection: close\r\n");
   if (len >= 0) mg_printf(rq->conn, "Content-Length: %lld\r\n\r\n", len);
   else mg_printf(rq->conn, "Transfer-Encoding: chunked\r\n\r\n");
 }
+
+void http_send_head(http_req *rq, int code, const char *ctype, long long len) { send_head(rq, code, ctype, len); }
 
 void http_send(http_req *rq, int code, const char *ctype, const char *body, size_t len) {
   send_head(rq, code, ctype, (long long)len);
@@ -163,9 +167,7 @@ bool http_stream_start(http_req *rq, const char *ctype) {
   return true;
 }
 
-bool http_stream_write(http_req *rq, const char *data, size_t len) {
-  return mg_send_chunk(rq->conn, data, (unsigned)len) > 0;
-}
+bool http_stream_write(http_req *rq, const char *data, size_t len) { return http_write_chunk(rq->conn, data, len); }
 
 void http_stream_end(http_req *rq) { mg_send_chunk(rq->conn, "", 0); }
 

@@ -33,6 +33,7 @@ typedef struct http_req {
   const resource *res;
   char ns[256], name[256], sub[64];
   bool watch;
+  bool close_after; /* the head says Connection: close (a stream that ends with its connection) */
 } http_req;
 
 typedef struct {
@@ -62,6 +63,8 @@ bool http_query_bool(const http_req *rq, const char *name);
 /* Whether JSON should be indented (curl/wget user agents, ?pretty=true). */
 bool http_pretty(http_req *rq);
 
+/* Writes the response head: Content-Length len, or chunked when len < 0. */
+void http_send_head(http_req *rq, int code, const char *content_type, long long len);
 /* Writes a complete response. body may be NULL. */
 void http_send(http_req *rq, int code, const char *content_type, const char *body, size_t len);
 /* Writes JSON (or YAML when negotiated) and releases nothing. */

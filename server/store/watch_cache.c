@@ -7,8 +7,11 @@
  *           precondition check and revision assignment so writes serialize.
  *   lock  - rwlock over the published state: bucket arrays, event ring,
  *           pub_rev, window_start.
- *   pmu   - publication notices: notify_rev and each pending write's done
- *           flag; pcond wakes writers waiting for durability and watchers.
+ *   pmu   - publication notices: notify_rev (global and per bucket) and
+ *           each pending write's done flag. dcond wakes writers waiting for
+ *           durability; each bucket's cond wakes only the watchers of that
+ *           bucket (a commit to ConfigMaps leaves pod watchers asleep), pcond
+ *           those of every bucket.
  * bucket_mu guards only the bucket list (buckets are never freed). */
 #include "watch_cache.h"
 #include "log.h"
@@ -25,6 +28,8 @@ struct cache_bucket {
   size_t n, cap;
   struct cache_bucket *next;
   void (*_Atomic on_write)(void); /* cache_bucket_on_write */
+  pthread_cond_t cond;            /* under pmu: events published in this bucket */
+  int64_t notify_rev;             /* under pmu: revision of its newest published event */
 };
 
 typedef struct pending {
@@ -55,10 +60,12 @@ struct cache {
   pthread_t committer;
 
   pthread_mutex_t pmu;
-  pthread_cond_t pcond;
+  pthread_cond_t pcond, dcond;
   int64_t notify_rev;
   unsigned wake_gen;
   void (*observe)(double seconds, int ops);
+  void (*on_publish)(void *arg); /* cache_on_publish */
+  void *on_publish_arg;
   char commit_error[160]; /* why the last commit failed; "" after a good one (under wmu) */
 };
 
@@ -150,6 +157,14 @@ void cobj_vec_clear(cobj_vec *v) {
   memset(v, 0, sizeof *v);
 }
 
+static void init_cond(pthread_cond_t *cond) {
+  pthread_condattr_t ca;
+  pthread_condattr_init(&ca);
+  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+  pthread_cond_init(cond, &ca);
+  pthread_condattr_destroy(&ca);
+}
+
 cache_bucket *cache_bucket_get(cache *c, const char *storage) {
   pthread_mutex_lock(&c->bucket_mu);
   cache_bucket *b;
@@ -158,6 +173,7 @@ cache_bucket *cache_bucket_get(cache *c, const char *storage) {
   if (!b) {
     b = calloc(1, sizeof *b);
     b->name = strdup(storage);
+    init_cond(&b->cond);
     b->next = c->buckets;
     c->buckets = b;
   }
@@ -444,7 +460,7 @@ int cache_write(cache *c, cache_bucket *b, const char *ns, const char *name, int
   pthread_mutex_unlock(&c->wmu);
 
   pthread_mutex_lock(&c->pmu);
-  while (!p->done) pthread_cond_wait(&c->pcond, &c->pmu);
+  while (!p->done) pthread_cond_wait(&c->dcond, &c->pmu);
   pthread_mutex_unlock(&c->pmu);
   int status = p->status;
   if (status == CW_OK) {
@@ -459,9 +475,15 @@ int cache_write(cache *c, cache_bucket *b, const char *ns, const char *name, int
   return status;
 }
 
-/* Marks a list of writes done with status and wakes their writers. */
+/* Marks a list of writes done with status and wakes their writers, then
+ * (when published) the watchers of the buckets they wrote. */
 static void finish(cache *c, pending *list, int status, const char *msg) {
   pthread_mutex_lock(&c->pmu);
+  for (pending *p = list; p; p = p->next) /* p stays valid: its writer waits for pmu */
+    if (status == CW_OK && p->b->notify_rev < p->obj->rev) {
+      p->b->notify_rev = p->obj->rev;
+      pthread_cond_broadcast(&p->b->cond);
+    }
   for (pending *p = list, *next; p; p = next) {
     next = p->next;
     p->status = status;
@@ -469,6 +491,7 @@ static void finish(cache *c, pending *list, int status, const char *msg) {
     p->done = true; /* after this the writer owns and frees p */
   }
   c->notify_rev = c->pub_rev;
+  pthread_cond_broadcast(&c->dcond);
   pthread_cond_broadcast(&c->pcond);
   pthread_mutex_unlock(&c->pmu);
 }
@@ -531,6 +554,7 @@ static void *committer_main(void *arg) {
       c->commit_error[0] = 0;
       pthread_mutex_unlock(&c->wmu);
       finish(c, batch, CW_OK, NULL);
+      if (c->on_publish) c->on_publish(c->on_publish_arg);
     }
     pthread_mutex_lock(&c->wmu);
   }
@@ -573,11 +597,8 @@ cache *cache_open(store *st, size_t window, char *err, size_t errlen) {
   pthread_mutex_init(&c->wmu, NULL);
   pthread_cond_init(&c->wcond, NULL);
   pthread_mutex_init(&c->pmu, NULL);
-  pthread_condattr_t ca;
-  pthread_condattr_init(&ca);
-  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-  pthread_cond_init(&c->pcond, &ca);
-  pthread_condattr_destroy(&ca);
+  init_cond(&c->pcond);
+  init_cond(&c->dcond);
   load_ctx lc = {c, 0};
   int64_t rev = 0;
   if (st->load(st, load_one, &lc, &rev) != 0) {
@@ -638,10 +659,19 @@ bool cache_store_healthy(cache *c, char *why, size_t len) {
 }
 
 void cache_wake_all(cache *c) {
+  pthread_mutex_lock(&c->bucket_mu);
+  cache_bucket *first = c->buckets;
+  pthread_mutex_unlock(&c->bucket_mu);
   pthread_mutex_lock(&c->pmu);
   c->wake_gen++;
   pthread_cond_broadcast(&c->pcond);
+  for (cache_bucket *b = first; b; b = b->next) pthread_cond_broadcast(&b->cond);
   pthread_mutex_unlock(&c->pmu);
+}
+
+void cache_on_publish(cache *c, void (*fn)(void *arg), void *arg) {
+  c->on_publish_arg = arg;
+  c->on_publish = fn;
 }
 
 /* Ring position of the first event with rev > after (count when none). */
@@ -666,9 +696,11 @@ int cache_wait(cache *c, cache_bucket *b, int64_t *cursor, cache_event *evs, int
     pthread_mutex_lock(&c->pmu);
     unsigned gen = c->wake_gen;
     int rc = 0;
-    while (c->notify_rev <= *cursor && !(stop && atomic_load(stop)) && gen == c->wake_gen && rc != ETIMEDOUT)
-      rc = pthread_cond_timedwait(&c->pcond, &c->pmu, &deadline);
-    bool have = c->notify_rev > *cursor;
+    int64_t *notify = b ? &b->notify_rev : &c->notify_rev;
+    pthread_cond_t *cond = b ? &b->cond : &c->pcond;
+    while (*notify <= *cursor && !(stop && atomic_load(stop)) && gen == c->wake_gen && rc != ETIMEDOUT)
+      rc = pthread_cond_timedwait(cond, &c->pmu, &deadline);
+    bool have = *notify > *cursor;
     pthread_mutex_unlock(&c->pmu);
     if ((stop && atomic_load(stop)) || !have) return 0;
 
