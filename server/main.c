@@ -46,7 +46,7 @@ static void usage(FILE *f) {
           "                       (default /var/lib/ckube as root, ~/.ckube otherwise)\n"
           "  --listen HOST:PORT   HTTPS address of the API (default 127.0.0.1:6443; [::1]:6443 for IPv6)\n"
           "  --watch-window N     events kept for watch resumption (default 100000)\n"
-          "  --http-threads N     server threads; each open watch holds one (default 512)\n"
+          "  --http-threads N     server threads (default 512); open watches hold none\n"
           "  --no-local-node      do not run the local node (by default ckube-server runs ckube-node from\n"
           "                       beside its binary as node <hostname>, state in DIR/node)\n"
           "  --local-node-pod-cidr 127.N.0.0/16  the local node's pod range (default: from its name)\n"
