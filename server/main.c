@@ -10,7 +10,7 @@
 #include "componentstatus.h"
 #include "crd.h"
 #include "dns.h"
-#include "http.h"
+#include "http_front.h"
 #include "local_node.h"
 #include "ingress.h"
 #include "ingress_metrics.h"
@@ -256,6 +256,7 @@ int main(int argc, char **argv) {
     LOGE("%s", err);
     return 1;
   }
+  api_server srv = {st, cc}; /* this process's one API server: passed down to the front */
   cache_set_commit_observer(cc, metrics_observe_commit);
   registry_bind(cc);
   api_init(cc);
@@ -273,7 +274,7 @@ int main(int argc, char **argv) {
     LOGE("cannot start the watch event loop");
     return 1;
   }
-  http_config hc = {listen, pki.server_pem, pki.ca_cert, pki.admin_token, (int)threads};
+  http_config hc = {listen, pki.server_pem, pki.ca_cert, pki.admin_token, (int)threads, &srv};
   if (http_start(&hc, err, sizeof err) != 0) {
     LOGE("%s", err);
     crd_controller_stop();

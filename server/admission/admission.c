@@ -27,10 +27,10 @@ static bool is_core(const resource *r, const char *plural) {
   return !r->ref.group[0] && !strcmp(r->ref.plural, plural);
 }
 
-static json_t *namespace_lifecycle(admission_request *a) { return admit_namespace_lifecycle(a->r, a->ns, a->name); }
+static json_t *namespace_lifecycle(admission_request *a) { return admit_namespace_lifecycle(a->cache, a->r, a->ns, a->name); }
 
 static json_t *limitranger_defaults(admission_request *a) {
-  return a->op == ADMIT_CREATE && is_core(a->r, "pods") ? admit_limitrange_defaults(a->r, a->ns, a->obj) : NULL;
+  return a->op == ADMIT_CREATE && is_core(a->r, "pods") ? admit_limitrange_defaults(a->cache, a->r, a->ns, a->obj) : NULL;
 }
 
 /* LimitRanger ignores every object whose stored version is being deleted:
@@ -43,7 +43,7 @@ static bool being_deleted(const json_t *old) {
 static json_t *limitranger_limits(admission_request *a) {
   if (being_deleted(a->old)) return NULL;
   if (is_core(a->r, "persistentvolumeclaims") || (a->op == ADMIT_CREATE && is_core(a->r, "pods")))
-    return admit_limitrange_limits(a->r, a->ns, a->shown, a->obj);
+    return admit_limitrange_limits(a->cache, a->r, a->ns, a->shown, a->obj);
   return NULL;
 }
 
@@ -52,16 +52,16 @@ static json_t *limitranger_limits(admission_request *a) {
  * reads back defaulted; ckube defaults once, on write, so it defaults the
  * pod again after the plugin. */
 static json_t *service_account(admission_request *a) {
-  json_t *st = admission_serviceaccount(a->r, a->ns, a->obj);
+  json_t *st = admission_serviceaccount(a->cache, a->r, a->ns, a->obj);
   if (!st && is_core(a->r, "pods")) kinds_default(&a->r->ref, a->obj);
   return st;
 }
 
-static json_t *priority(admission_request *a) { return admit_priority(a->r, a->shown, a->obj, a->old); }
+static json_t *priority(admission_request *a) { return admit_priority(a->cache, a->r, a->shown, a->obj, a->old); }
 
-int admission_count_defaults(const resource *cls, const char *const keys[], char *name, size_t len) {
+int admission_count_defaults(cache *c, const resource *cls, const char *const keys[], char *name, size_t len) {
   cobj_vec all = {0};
-  cache_list(api_cache(), cls->bucket, "", NULL, 0, &all);
+  cache_list(c, cls->bucket, "", NULL, 0, &all);
   int n = 0;
   for (size_t i = 0; i < all.n; i++) {
     const json_t *md = json_object_get(all.items[i]->obj, "metadata");
@@ -79,11 +79,11 @@ int admission_count_defaults(const resource *cls, const char *const keys[], char
 }
 
 static json_t *default_ingress_class(admission_request *a) {
-  return admit_default_ingress_class(a->r, a->shown, a->obj);
+  return admit_default_ingress_class(a->cache, a->r, a->shown, a->obj);
 }
 
 static json_t *default_storage_class(admission_request *a) {
-  return admit_default_storage_class(a->r, a->shown, a->obj);
+  return admit_default_storage_class(a->cache, a->r, a->shown, a->obj);
 }
 
 static json_t *storage_protection(admission_request *a) {
@@ -97,13 +97,13 @@ static json_t *resource_quota(admission_request *a) {
   const resource *qr = registry_find("", "v1", "resourcequotas");
   if (!a->r->ref.namespaced || !qr || !*a->ns) return NULL;
   cobj_vec quotas = {0};
-  cache_list(api_cache(), qr->bucket, a->ns, NULL, 0, &quotas);
+  cache_list(a->cache, qr->bucket, a->ns, NULL, 0, &quotas);
   bool any = quotas.n > 0;
   cobj_vec_clear(&quotas);
   if (!any) return NULL;
   pthread_mutex_lock(&quota_mu);
   a->quota_locked = true;
-  return admit_resource_quota(a->r, a->ns, a->shown, a->obj, a->old);
+  return admit_resource_quota(a->cache, a->r, a->ns, a->shown, a->obj, a->old);
 }
 
 #define WRITES (ADMIT_CREATE | ADMIT_UPDATE)

@@ -32,6 +32,7 @@ typedef struct {
   const json_t *old;     /* update: the stored object; delete: the object as it is; create: NULL */
   const json_t *options; /* delete: the DeleteOptions (or NULL) */
   const api_opts *o;     /* the request's options (dryRun, user, warnings); may be NULL */
+  cache *cache;          /* the server's watch cache: what the plugins read */
   bool dry_run;
   bool quota_locked; /* set by ResourceQuota: held until admission_release */
 } admission_request;
@@ -51,25 +52,25 @@ const char *admission_plugin_name(size_t i);
 /* How many objects of the cluster-scoped resource cls are annotated "true"
  * under one of keys (NULL-terminated): the default-class count of
  * DefaultStorageClass and DefaultIngressClass; the last one's name into name. */
-int admission_count_defaults(const resource *cls, const char *const keys[], char *name, size_t len);
+int admission_count_defaults(cache *c, const resource *cls, const char *const keys[], char *name, size_t len);
 
-/* The plugins behind the rows (admission_*.c, api_webhook.c). */
+/* The plugins behind the rows (admission_*.c, api_webhook.c); c: the cache they read. */
 /* NodeRestriction (admission_rbac.c). */
 json_t *admit_node_restriction(admission_request *a);
 /* Not a row: RBAC's escalation check of role and binding writes, which
  * 1.20 makes in the roles' and bindings' storage before admission; api.c
  * calls it first on create and update (admission_rbac.c). */
 json_t *rbac_escalation_check(admission_request *a);
-json_t *admit_namespace_lifecycle(const resource *r, const char *ns, const char *name);
-json_t *admit_default_storage_class(const resource *r, const char *name, json_t *obj);
+json_t *admit_namespace_lifecycle(cache *c, const resource *r, const char *ns, const char *name);
+json_t *admit_default_storage_class(cache *c, const resource *r, const char *name, json_t *obj);
 /* DefaultIngressClass: an Ingress created without a class gets the default
  * IngressClass (admission_ingress.c); a Forbidden Status when two are default. */
-json_t *admit_default_ingress_class(const resource *r, const char *name, json_t *obj);
+json_t *admit_default_ingress_class(cache *c, const resource *r, const char *name, json_t *obj);
 void admit_storage_protection(const resource *r, json_t *obj);
-json_t *admit_limitrange_defaults(const resource *r, const char *ns, json_t *obj);
-json_t *admit_priority(const resource *r, const char *name, json_t *obj, const json_t *old);
-json_t *admit_limitrange_limits(const resource *r, const char *ns, const char *name, const json_t *obj);
-json_t *admit_resource_quota(const resource *r, const char *ns, const char *name, const json_t *obj,
+json_t *admit_limitrange_defaults(cache *c, const resource *r, const char *ns, json_t *obj);
+json_t *admit_priority(cache *c, const resource *r, const char *name, json_t *obj, const json_t *old);
+json_t *admit_limitrange_limits(cache *c, const resource *r, const char *ns, const char *name, const json_t *obj);
+json_t *admit_resource_quota(cache *c, const resource *r, const char *ns, const char *name, const json_t *obj,
                              const json_t *old);
 json_t *api_webhook_mutate(admission_request *a);
 json_t *api_webhook_validate(admission_request *a);
@@ -77,8 +78,9 @@ json_t *api_webhook_validate(admission_request *a);
 /* The live usage in ns of the quota resource names in hard (a ResourceList
  * object) over the objects in the scopes of spec (a quota's spec), skipping
  * the object skip_name of r (NULL: none): {name: qty}.
- * New reference. Shared with the resource quota controller. */
-json_t *quota_used(const char *ns, const json_t *spec, const json_t *hard, const resource *skip_r,
-                   const char *skip_name);
+ * New reference. The resource quota controller's quota_used (api.h) reads the
+ * server's cache through it. */
+json_t *quota_used_in(cache *c, const char *ns, const json_t *spec, const json_t *hard, const resource *skip_r,
+                      const char *skip_name);
 
 #endif

@@ -14,7 +14,7 @@ static bool is_ingress(const resource *r) {
          (!strcmp(r->ref.group, "networking.k8s.io") || !strcmp(r->ref.group, "extensions"));
 }
 
-json_t *admit_default_ingress_class(const resource *r, const char *name, json_t *obj) {
+json_t *admit_default_ingress_class(cache *c, const resource *r, const char *name, json_t *obj) {
   if (!is_ingress(r)) return NULL;
   json_t *spec = json_object_get(obj, "spec");
   const json_t *ann = json_object_get(json_object_get(obj, "metadata"), "annotations");
@@ -25,7 +25,7 @@ json_t *admit_default_ingress_class(const resource *r, const char *name, json_t 
   if (!icr) return NULL;
   static const char *const keys[] = {"ingressclass.kubernetes.io/is-default-class", NULL};
   char def[256];
-  int n = admission_count_defaults(icr, keys, def, sizeof def);
+  int n = admission_count_defaults(c, icr, keys, def, sizeof def);
   json_t *st = NULL;
   if (n > 1) {
     char why[128];

@@ -36,9 +36,9 @@ static void err_text(const errlist *e, char *out, size_t len) {
   snprintf(out, len, e->n > 1 ? "[%s]" : "%s", e->text);
 }
 
-static void limitranges(const char *ns, cobj_vec *out) {
+static void limitranges(cache *c, const char *ns, cobj_vec *out) {
   const resource *r = registry_find("", "v1", "limitranges");
-  if (r) cache_list(api_cache(), r->bucket, ns, NULL, 0, out);
+  if (r) cache_list(c, r->bucket, ns, NULL, 0, out);
 }
 
 static const json_t *items_of(const cobj *lr) {
@@ -164,9 +164,9 @@ static void check_claim(errlist *e, const json_t *item, const json_t *spec) {
   json_decref(none);
 }
 
-json_t *admit_limitrange_limits(const resource *r, const char *ns, const char *name, const json_t *obj) {
+json_t *admit_limitrange_limits(cache *c, const resource *r, const char *ns, const char *name, const json_t *obj) {
   cobj_vec lrs = {0};
-  limitranges(ns, &lrs);
+  limitranges(c, ns, &lrs);
   bool pod = !strcmp(r->ref.plural, "pods");
   const json_t *spec = json_object_get(obj, "spec");
   errlist all = {0};
@@ -223,9 +223,9 @@ static void merge_defaults(json_t *container, const char *field, const json_t *d
   }
 }
 
-json_t *admit_limitrange_defaults(const resource *r, const char *ns, json_t *obj) {
+json_t *admit_limitrange_defaults(cache *c, const resource *r, const char *ns, json_t *obj) {
   cobj_vec lrs = {0};
-  limitranges(ns, &lrs);
+  limitranges(c, ns, &lrs);
   json_t *spec = json_object_get(obj, "spec");
   for (size_t i = 0; i < lrs.n; i++) {
     json_t *limits = json_object(), *requests = json_object();

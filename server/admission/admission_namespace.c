@@ -6,10 +6,10 @@
 #include "status.h"
 #include <stdio.h>
 
-json_t *admit_namespace_lifecycle(const resource *r, const char *ns, const char *name) {
+json_t *admit_namespace_lifecycle(cache *c, const resource *r, const char *ns, const char *name) {
   if (!r->ref.namespaced) return NULL;
   const resource *nsr = registry_find("", "v1", "namespaces");
-  cobj *n = nsr ? cache_get(api_cache(), nsr->bucket, "", ns) : NULL;
+  cobj *n = nsr ? cache_get(c, nsr->bucket, "", ns) : NULL;
   if (!n) return status_not_found_gr("", "namespaces", ns);
   bool terminating = json_object_get(json_object_get(n->obj, "metadata"), "deletionTimestamp") != NULL;
   cobj_unref(n);

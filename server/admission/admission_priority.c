@@ -15,9 +15,9 @@ static const char *name_of(const json_t *o) {
 }
 
 /* The globalDefault PriorityClass other than skip (a new reference), or NULL. */
-static cobj *global_default(const resource *pcr, const char *skip) {
+static cobj *global_default(cache *c, const resource *pcr, const char *skip) {
   cobj_vec all = {0};
-  cache_list(api_cache(), pcr->bucket, "", NULL, 0, &all);
+  cache_list(c, pcr->bucket, "", NULL, 0, &all);
   cobj *found = NULL;
   for (size_t i = 0; i < all.n && !found; i++) {
     const json_t *pc = all.items[i]->obj;
@@ -30,19 +30,19 @@ static cobj *global_default(const resource *pcr, const char *skip) {
   return found;
 }
 
-static json_t *admit_pod(const resource *r, const resource *pcr, const char *name, json_t *pod) {
+static json_t *admit_pod(cache *c, const resource *r, const resource *pcr, const char *name, json_t *pod) {
   json_t *spec = json_object_get(pod, "spec");
   const char *pcname = json_string_value(json_object_get(spec, "priorityClassName"));
   cobj *pc = NULL;
   if (pcname && *pcname) {
-    pc = cache_get(api_cache(), pcr->bucket, "", pcname);
+    pc = cache_get(c, pcr->bucket, "", pcname);
     if (!pc) {
       char why[400];
       snprintf(why, sizeof why, "no PriorityClass with name %s was found", pcname);
       return status_forbidden(r, name, why);
     }
   } else {
-    pc = global_default(pcr, NULL);
+    pc = global_default(c, pcr, NULL);
   }
   json_int_t value = pc ? json_integer_value(json_object_get(pc->obj, "value")) : 0;
   const char *policy = pc ? json_string_value(json_object_get(pc->obj, "preemptionPolicy")) : NULL;
@@ -71,13 +71,13 @@ static json_t *admit_pod(const resource *r, const resource *pcr, const char *nam
   return NULL;
 }
 
-json_t *admit_priority(const resource *r, const char *name, json_t *obj, const json_t *old) {
+json_t *admit_priority(cache *c, const resource *r, const char *name, json_t *obj, const json_t *old) {
   const resource *pcr = registry_find("scheduling.k8s.io", "v1", "priorityclasses");
   if (!pcr) return NULL;
-  if (!r->ref.group[0] && !strcmp(r->ref.plural, "pods")) return old ? NULL : admit_pod(r, pcr, name, obj);
+  if (!r->ref.group[0] && !strcmp(r->ref.plural, "pods")) return old ? NULL : admit_pod(c, r, pcr, name, obj);
   if (strcmp(r->ref.group, "scheduling.k8s.io") || strcmp(r->ref.plural, "priorityclasses")) return NULL;
   if (!json_is_true(json_object_get(obj, "globalDefault"))) return NULL;
-  cobj *other = global_default(pcr, name_of(obj));
+  cobj *other = global_default(c, pcr, name_of(obj));
   if (!other) return NULL;
   char why[600];
   snprintf(why, sizeof why, "PriorityClass %s is already marked as default. Only one default can exist",

@@ -7,7 +7,7 @@
  * counted live from the watch cache rather than read from status.used, so
  * back-to-back creates never slip past a quota whose status is still being
  * written by the quota controller (controllers/resourcequota.c), which
- * uses quota_used() too. */
+ * uses it too (quota_used). */
 #include "admission.h"
 #include "api.h"
 #include "quota_eval.h"
@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-json_t *quota_used(const char *ns, const json_t *spec, const json_t *hard, const resource *skip_r,
-                   const char *skip_name) {
+json_t *quota_used_in(cache *c, const char *ns, const json_t *spec, const json_t *hard, const resource *skip_r,
+                      const char *skip_name) {
   json_t *used = json_object();
   json_t *kinds = json_object(); /* "group/plural" -> true, each listed once */
   const char *name;
@@ -37,7 +37,7 @@ json_t *quota_used(const char *ns, const json_t *spec, const json_t *hard, const
     }
     if (!r || !r->ref.namespaced) continue;
     cobj_vec objs = {0};
-    cache_list(api_cache(), r->bucket, ns, NULL, 0, &objs);
+    cache_list(c, r->bucket, ns, NULL, 0, &objs);
     for (size_t i = 0; i < objs.n; i++) {
       const json_t *o = objs.items[i]->obj;
       const char *oname = json_string_value(json_object_get(json_object_get(o, "metadata"), "name"));
@@ -91,12 +91,12 @@ static char *missing_compute(const json_t *pod, const json_t *hard) {
   return *text ? strdup(text) : NULL;
 }
 
-json_t *admit_resource_quota(const resource *r, const char *ns, const char *name, const json_t *obj,
+json_t *admit_resource_quota(cache *c, const resource *r, const char *ns, const char *name, const json_t *obj,
                              const json_t *old) {
   const resource *qr = registry_find("", "v1", "resourcequotas");
   if (!qr) return NULL;
   cobj_vec quotas = {0};
-  cache_list(api_cache(), qr->bucket, ns, NULL, 0, &quotas);
+  cache_list(c, qr->bucket, ns, NULL, 0, &quotas);
   if (!quotas.n) return NULL;
   const resource *sr = registry_storage_resource(r);
   json_t *now = quota_usage(sr->ref.group, sr->ref.plural, obj);
@@ -129,7 +129,7 @@ json_t *admit_resource_quota(const resource *r, const char *ns, const char *name
       if (quota_cmp(d, "0") > 0) json_object_set_new(delta, k, json_string(d));
     }
     if (json_object_size(delta)) {
-      json_t *used = quota_used(ns, json_object_get(q, "spec"), delta, r, old ? name : NULL);
+      json_t *used = quota_used_in(c, ns, json_object_get(q, "spec"), delta, r, old ? name : NULL);
       json_object_foreach(delta, k, v) {
         char total[64];
         quota_add(json_string_value(json_object_get(used, k)), json_string_value(v), total, sizeof total);

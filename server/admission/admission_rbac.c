@@ -20,7 +20,7 @@
 static const json_t *user_of(const admission_request *a) { return a->o ? a->o->user : NULL; }
 
 /* Whether the requester may verb the named role kind in ns (authorizer check). */
-static bool may(const json_t *user, const char *verb, const char *plural, const char *ns, const char *name) {
+static bool may(cache *c, const json_t *user, const char *verb, const char *plural, const char *ns, const char *name) {
   authz_attrs at = {0};
   at.user = json_string_value(json_object_get(user, "username"));
   at.groups = json_object_get(user, "groups");
@@ -31,7 +31,7 @@ static bool may(const json_t *user, const char *verb, const char *plural, const 
   snprintf(at.ns, sizeof at.ns, "%s", ns ? ns : "");
   snprintf(at.name, sizeof at.name, "%s", name ? name : "");
   char reason[1024];
-  return authz_allowed(&at, reason, sizeof reason);
+  return authz_allowed(c, &at, reason, sizeof reason);
 }
 
 /* ConfirmNoEscalation: NULL, or the Forbidden Status listing what the user lacks. */
@@ -40,7 +40,7 @@ static json_t *confirm_no_escalation(const admission_request *a, const json_t *r
   const char *name = json_string_value(json_object_get(user, "username"));
   const json_t *groups = json_object_get(user, "groups");
   json_t *errs = json_array();
-  json_t *owner = authz_rbac_rules_for(name, groups, a->ns, errs);
+  json_t *owner = authz_rbac_rules_for(a->cache, name, groups, a->ns, errs);
   json_t *missing = rbac_uncovered(owner, rules);
   json_t *st = NULL;
   if (json_array_size(missing)) {
@@ -96,7 +96,7 @@ static json_t *rbac_escalation(admission_request *a) {
   const char *plural = a->r->ref.plural;
   if (!strcmp(plural, "roles") || !strcmp(plural, "clusterroles")) {
     if (json_object_get(a->obj, "aggregationRule") && !strcmp(plural, "clusterroles")) return NULL;
-    if (may(user, "escalate", plural, a->ns, a->name)) return NULL;
+    if (may(a->cache, user, "escalate", plural, a->ns, a->name)) return NULL;
     return confirm_no_escalation(a, json_object_get(a->obj, "rules"));
   }
   if (strcmp(plural, "rolebindings") && strcmp(plural, "clusterrolebindings")) return NULL;
@@ -106,7 +106,7 @@ static json_t *rbac_escalation(admission_request *a) {
     return NULL; /* nothing granted changes */
   const char *kind = json_string_value(json_object_get(ref, "kind"));
   const char *ref_plural = kind && !strcmp(kind, "ClusterRole") ? "clusterroles" : "roles";
-  if (may(user, "bind", ref_plural, a->ns, json_string_value(json_object_get(ref, "name")))) return NULL;
+  if (may(a->cache, user, "bind", ref_plural, a->ns, json_string_value(json_object_get(ref, "name")))) return NULL;
   json_t *st = NULL;
   json_t *rules = role_ref_rules(ref, a->ns, &st);
   if (!rules) return st;

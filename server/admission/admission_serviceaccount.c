@@ -21,14 +21,14 @@ static void sleep_ms(long ms) {
 
 /* Name of a token Secret the account references that exists (borrowed from
  * the returned cobj's lifetime: copied into out), or "". */
-static void referenced_token(const char *ns, const json_t *sa, char *out, size_t len) {
+static void referenced_token(cache *c, const char *ns, const json_t *sa, char *out, size_t len) {
   const resource *sr = registry_find("", "v1", "secrets");
   out[0] = 0;
   size_t i;
   const json_t *ref;
   json_array_foreach(json_object_get(sa, "secrets"), i, ref) {
     const char *name = json_string_value(json_object_get(ref, "name"));
-    cobj *s = name ? cache_get(api_cache(), sr->bucket, ns, name) : NULL;
+    cobj *s = name ? cache_get(c, sr->bucket, ns, name) : NULL;
     const char *type = s ? json_string_value(json_object_get(s->obj, "type")) : NULL;
     bool ok = type && !strcmp(type, TOKEN_TYPE);
     cobj_unref(s);
@@ -99,7 +99,7 @@ static void mount_token(json_t *spec, const char *secret) {
   }
 }
 
-json_t *admission_serviceaccount(const resource *r, const char *ns, json_t *pod) {
+json_t *admission_serviceaccount(cache *c, const resource *r, const char *ns, json_t *pod) {
   if (strcmp(r->ref.plural, "pods") || *r->ref.group) return NULL;
   json_t *md = json_object_get(pod, "metadata"), *spec = json_object_get(pod, "spec");
   if (!json_is_object(spec)) return NULL; /* validation reports it */
@@ -119,8 +119,8 @@ json_t *admission_serviceaccount(const resource *r, const char *ns, json_t *pod)
   char token[300] = "";
   for (int attempt = 0; attempt < 20; attempt++) {
     cobj_unref(sa);
-    sa = cache_get(api_cache(), sar->bucket, ns, sa_name);
-    if (sa) referenced_token(ns, sa->obj, token, sizeof token);
+    sa = cache_get(c, sar->bucket, ns, sa_name);
+    if (sa) referenced_token(c, ns, sa->obj, token, sizeof token);
     if ((sa && (token[0] || !automount(sa->obj, spec))) || (!sa && !is_default) || (sa && attempt >= 10)) break;
     sleep_ms(100);
   }

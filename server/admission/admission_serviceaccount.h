@@ -8,9 +8,10 @@
 #define CKUBE_ADMISSION_SERVICEACCOUNT_H
 #include <jansson.h>
 #include "registry.h"
+#include "watch_cache.h"
 
 /* Mutates pod (a pod being created in ns) in place; returns NULL or a Status
  * (new reference) refusing it. Other resources pass untouched. */
-json_t *admission_serviceaccount(const resource *r, const char *ns, json_t *pod);
+json_t *admission_serviceaccount(cache *c, const resource *r, const char *ns, json_t *pod);
 
 #endif

@@ -20,7 +20,7 @@ void admit_storage_protection(const resource *r, json_t *obj) {
   if (is_core(r, "persistentvolumes")) finalizers_add(obj, "kubernetes.io/pv-protection");
 }
 
-json_t *admit_default_storage_class(const resource *r, const char *name, json_t *obj) {
+json_t *admit_default_storage_class(cache *c, const resource *r, const char *name, json_t *obj) {
   if (!is_core(r, "persistentvolumeclaims")) return NULL;
   json_t *spec = json_object_get(obj, "spec");
   const json_t *ann = json_object_get(json_object_get(obj, "metadata"), "annotations");
@@ -32,7 +32,7 @@ json_t *admit_default_storage_class(const resource *r, const char *name, json_t 
   static const char *const keys[] = {"storageclass.kubernetes.io/is-default-class",
                                      "storageclass.beta.kubernetes.io/is-default-class", NULL};
   char def[256];
-  int n = admission_count_defaults(scr, keys, def, sizeof def);
+  int n = admission_count_defaults(c, scr, keys, def, sizeof def);
   json_t *st = NULL;
   if (n > 1) {
     char why[128];

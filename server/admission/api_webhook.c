@@ -81,11 +81,12 @@ static json_t *options_of(const admission_request *a) {
 static void webhook_attrs(wh_attrs *w, const admission_request *a) {
   attrs_of(w, a->r, op_name(a->op), a->sub, a->ns, a->asked, a->obj, a->old, a->o);
   w->dry_run = a->dry_run;
+  w->cache = a->cache;
   w->options = options_of(a);
 }
 
 json_t *api_webhook_mutate(admission_request *a) {
-  if (!webhook_configured(true) || webhook_exempt(a->r, a->sub)) return NULL;
+  if (!webhook_configured(a->cache, true) || webhook_exempt(a->r, a->sub)) return NULL;
   wh_attrs w;
   webhook_attrs(&w, a);
   json_t *before = a->obj ? json_deep_copy(a->obj) : NULL;
@@ -98,7 +99,7 @@ json_t *api_webhook_mutate(admission_request *a) {
 }
 
 json_t *api_webhook_validate(admission_request *a) {
-  if (!webhook_configured(false) || webhook_exempt(a->r, a->sub)) return NULL;
+  if (!webhook_configured(a->cache, false) || webhook_exempt(a->r, a->sub)) return NULL;
   wh_attrs w;
   webhook_attrs(&w, a);
   json_t *st = webhook_validate(&w);

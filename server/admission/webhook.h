@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <jansson.h>
 #include "registry.h"
+#include "watch_cache.h"
 
 /* What admission knows about one request (admission.Attributes). */
 typedef struct {
@@ -30,6 +31,7 @@ typedef struct {
   const json_t *user;     /* authentication.k8s.io UserInfo ({username, uid, groups, extra}); NULL: the
                              server itself (system:apiserver in system:masters) */
   json_t *warnings;       /* array the webhooks' warnings are appended to, or NULL */
+  cache *cache;           /* the configurations, namespaces and Endpoints are read from it */
 } wh_attrs;
 
 /* Calls the matching mutating webhooks in order (configurations by name,
@@ -44,7 +46,7 @@ json_t *webhook_validate(const wh_attrs *a);
 
 /* Whether any mutating (or validating) webhook configuration is stored: a
  * count in the watch cache, for the fast path of every write. */
-bool webhook_configured(bool mutating);
+bool webhook_configured(cache *c, bool mutating);
 
 /* Whether r is one of the webhook configuration kinds, which webhooks never
  * see (so a broken webhook cannot lock its own configuration). */

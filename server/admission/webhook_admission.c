@@ -28,22 +28,22 @@ bool webhook_exempt(const resource *r, const char *sub) {
          (!strcmp(r->ref.kind, "ValidatingWebhookConfiguration") || !strcmp(r->ref.kind, "MutatingWebhookConfiguration"));
 }
 
-bool webhook_configured(bool mutating) {
+bool webhook_configured(cache *c, bool mutating) {
   const resource *r =
       registry_find(WH_GROUP, "v1", mutating ? "mutatingwebhookconfigurations" : "validatingwebhookconfigurations");
-  return r && cache_count(api_cache(), r->bucket) > 0;
+  return r && cache_count(c, r->bucket) > 0;
 }
 
 /* The stored configurations of one kind, in name order (their cache keys). */
-static void list_configs(const char *plural, cobj_vec *out) {
+static void list_configs(cache *c, const char *plural, cobj_vec *out) {
   const resource *r = registry_find(WH_GROUP, "v1", plural);
-  if (r) cache_list(api_cache(), r->bucket, "", NULL, 0, out);
+  if (r) cache_list(c, r->bucket, "", NULL, 0, out);
 }
 
+/* ctx: the cache the namespace is read from. */
 static json_t *namespace_labels(const char *ns, void *ctx) {
-  (void)ctx;
   const resource *nsr = registry_find("", "v1", "namespaces");
-  cobj *n = nsr ? cache_get(api_cache(), nsr->bucket, "", ns) : NULL;
+  cobj *n = nsr ? cache_get(ctx, nsr->bucket, "", ns) : NULL;
   if (!n) return NULL;
   json_t *labels = json_object_get(json_object_get(n->obj, "metadata"), "labels");
   json_t *copy = labels ? json_deep_copy(labels) : json_object();
@@ -106,12 +106,12 @@ static char *review_body(const json_t *hook, const wh_attrs *a, const wh_invocat
 }
 
 /* Posts body and verifies the answer into res. */
-static void post(const json_t *hook, const json_t *review, const char *body, bool mutating, wh_result *res) {
+static void post(cache *c, const json_t *hook, const json_t *review, const char *body, bool mutating, wh_result *res) {
   char *resp = NULL;
   size_t rlen = 0;
   bool bad_patch = false;
   res->outcome = WH_CALL_FAILED;
-  if (wh_call(json_object_get(hook, "clientConfig"), body, strlen(body), timeout_of(hook), &resp, &rlen, res->why,
+  if (wh_call(c, json_object_get(hook, "clientConfig"), body, strlen(body), timeout_of(hook), &resp, &rlen, res->why,
               sizeof res->why) != 0)
     return;
   int rc = wh_review_response(resp, rlen, review, mutating, &res->resp, &bad_patch, res->why, sizeof res->why);
@@ -205,7 +205,7 @@ static void call_mutating(const json_t *hook, const wh_attrs *a, const wh_invoca
   if (dry_run_check(hook, a, res)) return;
   json_t *obj = versioned(a, inv, a->obj), *old = versioned(a, inv, a->old), *review = NULL;
   char *body = review_body(hook, a, inv, obj, old, &review, res);
-  if (body) post(hook, review, body, true, res);
+  if (body) post(a->cache, hook, review, body, true, res);
   free(body);
   json_decref(review);
   json_decref(old);
@@ -249,7 +249,7 @@ static json_t *mutate_round(const wh_attrs *a, const cobj_vec *cfgs, int round, 
     json_array_foreach(json_object_get(cfg, "webhooks"), i, hook) {
       wh_invocation inv;
       json_t *st = NULL;
-      int m = wh_should_call(hook, a, namespace_labels, NULL, &inv, &st);
+      int m = wh_should_call(hook, a, namespace_labels, a->cache, &inv, &st);
       if (m < 0) return st;
       if (m == 0) continue;
       char uid[600];
@@ -278,7 +278,7 @@ static json_t *mutate_round(const wh_attrs *a, const cobj_vec *cfgs, int round, 
 json_t *webhook_mutate(const wh_attrs *a) {
   if (webhook_exempt(a->r, a->sub)) return NULL;
   cobj_vec cfgs = {0};
-  list_configs("mutatingwebhookconfigurations", &cfgs);
+  list_configs(a->cache, "mutatingwebhookconfigurations", &cfgs);
   if (!cfgs.n) return NULL;
   reinvocation ri;
   memset(&ri, 0, sizeof ri);
@@ -294,6 +294,7 @@ json_t *webhook_mutate(const wh_attrs *a) {
 
 typedef struct {
   const json_t *hook;
+  cache *cache;
   json_t *review;
   char *body;
   wh_result res;
@@ -303,14 +304,14 @@ typedef struct {
 
 static void *validate_one(void *arg) {
   validation *v = arg;
-  post(v->hook, v->review, v->body, false, &v->res);
+  post(v->cache, v->hook, v->review, v->body, false, &v->res);
   return NULL;
 }
 
 json_t *webhook_validate(const wh_attrs *a) {
   if (webhook_exempt(a->r, a->sub)) return NULL;
   cobj_vec cfgs = {0};
-  list_configs("validatingwebhookconfigurations", &cfgs);
+  list_configs(a->cache, "validatingwebhookconfigurations", &cfgs);
   if (!cfgs.n) return NULL;
   validation *vs = NULL;
   size_t n = 0;
@@ -322,13 +323,14 @@ json_t *webhook_validate(const wh_attrs *a) {
     json_t *hook;
     json_array_foreach(json_object_get(cfgs.items[c]->obj, "webhooks"), i, hook) {
       wh_invocation inv;
-      int m = wh_should_call(hook, a, namespace_labels, NULL, &inv, &st);
+      int m = wh_should_call(hook, a, namespace_labels, a->cache, &inv, &st);
       if (m < 0) break;
       if (m == 0) continue;
       vs = realloc(vs, (n + 1) * sizeof *vs);
       validation *v = &vs[n++];
       memset(v, 0, sizeof *v);
       v->hook = hook;
+      v->cache = a->cache;
       if (dry_run_check(hook, a, &v->res)) continue;
       json_t *obj = versioned(a, &inv, a->obj), *old = versioned(a, &inv, a->old);
       v->body = review_body(hook, a, &inv, obj, old, &v->review, &v->res);

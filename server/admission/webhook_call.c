@@ -105,7 +105,7 @@ static bool wait_fd(conn *c, short events) {
 static const char *timeout_text = "context deadline exceeded";
 
 /* "service \"x\" not found" and the other answers of ResolveEndpoint. */
-static int resolve_service(const json_t *svc_ref, int port, conn *c, char *err, size_t errlen) {
+static int resolve_service(cache *cc, const json_t *svc_ref, int port, conn *c, char *err, size_t errlen) {
   const char *ns = json_string_value(json_object_get(svc_ref, "namespace"));
   const char *name = json_string_value(json_object_get(svc_ref, "name"));
   if (!ns || !name) {
@@ -113,7 +113,7 @@ static int resolve_service(const json_t *svc_ref, int port, conn *c, char *err, 
     return -1;
   }
   const resource *sr = registry_find("", "v1", "services"), *er = registry_find("", "v1", "endpoints");
-  cobj *svc = sr ? cache_get(api_cache(), sr->bucket, ns, name) : NULL;
+  cobj *svc = sr ? cache_get(cc, sr->bucket, ns, name) : NULL;
   if (!svc) {
     snprintf(err, errlen, "service \"%s\" not found", name);
     return -1;
@@ -137,7 +137,7 @@ static int resolve_service(const json_t *svc_ref, int port, conn *c, char *err, 
     snprintf(err, errlen, "no service port %d found for service \"%s\"", port, name);
   } else if (type && strcmp(type, "ClusterIP") && strcmp(type, "NodePort") && strcmp(type, "LoadBalancer")) {
     snprintf(err, errlen, "unsupported service type \"%s\"", type);
-  } else if (!(eps = er ? cache_get(api_cache(), er->bucket, ns, name) : NULL)) {
+  } else if (!(eps = er ? cache_get(cc, er->bucket, ns, name) : NULL)) {
     snprintf(err, errlen, "endpoints \"%s\" not found", name);
   } else {
     /* the first subset with ready addresses and the service port's name */
@@ -499,7 +499,7 @@ static int target(const json_t *cc, int timeout_s, conn *c, char *err, size_t er
   return 0;
 }
 
-int wh_call(const json_t *cc, const char *body, size_t len, int timeout_s, char **resp, size_t *resp_len,
+int wh_call(cache *cache, const json_t *cc, const char *body, size_t len, int timeout_s, char **resp, size_t *resp_len,
             char *err, size_t errlen) {
   conn c;
   memset(&c, 0, sizeof c);
@@ -512,7 +512,7 @@ int wh_call(const json_t *cc, const char *body, size_t len, int timeout_s, char 
   int rc = -1;
   if (target(cc, timeout_s, &c, err, errlen) != 0) return -1;
   const json_t *svc = json_object_get(cc, "service");
-  if (json_is_object(svc) && resolve_service(svc, c.host_port, &c, why, sizeof why) != 0) goto out;
+  if (json_is_object(svc) && resolve_service(cache, svc, c.host_port, &c, why, sizeof why) != 0) goto out;
   if (tcp_connect(&c, why, sizeof why) != 0) goto out;
   if (c.tls && tls_start(&c, json_string_value(json_object_get(cc, "caBundle")), why, sizeof why) != 0) goto out;
   rc = exchange(&c, body, len, resp, resp_len, why, sizeof why);

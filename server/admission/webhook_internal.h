@@ -95,11 +95,11 @@ json_t *wh_internal_error(const char *msg);
 /* POSTs body (JSON) to the webhook's clientConfig: url, or service
  * {namespace, name, path, port 443} resolved through its Endpoints to a
  * ready address and verified as <name>.<namespace>.svc; caBundle (PEM,
- * base64 in the object) or the system roots; at most timeout_s seconds in
+ * base64 in the object) or the system roots (a service's Endpoints from cc); at most timeout_s seconds in
  * all, announced as ?timeout=Ns as client-go does. 0 with the 2xx response
  * body in *resp (malloc'd, NUL-terminated), or -1 with Go's wording of the
  * failure in err ('Post "URL": dial tcp ...: connect: connection refused'). */
-int wh_call(const json_t *client_config, const char *body, size_t len, int timeout_s, char **resp, size_t *resp_len,
+int wh_call(cache *cc, const json_t *client_config, const char *body, size_t len, int timeout_s, char **resp, size_t *resp_len,
             char *err, size_t errlen);
 
 /* Splits an http(s) URL: scheme, host (without brackets), port (default 80

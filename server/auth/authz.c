@@ -7,7 +7,6 @@
  * not be found. Decisions use the compiled bindings of authz_index.c; the
  * rules reviews and the escalation check walk the watch cache here. */
 #include "authz.h"
-#include "api.h"
 #include "authz_index.h"
 #include "authz_node.h"
 #include "registry.h"
@@ -41,25 +40,25 @@ static void add_error(json_t *errs, const char *kind, const char *name) {
 }
 
 /* The rules of roleRef (a ClusterRole, or a Role in ns); a reference, or NULL. */
-static cobj *role_of(const json_t *ref, const char *ns, json_t *errs) {
+static cobj *role_of(cache *c, const json_t *ref, const char *ns, json_t *errs) {
   const char *kind = json_string_value(json_object_get(ref, "kind"));
   const char *name = json_string_value(json_object_get(ref, "name"));
   if (!kind || !name) return NULL;
   bool cluster = !strcmp(kind, "ClusterRole");
   if (!cluster && strcmp(kind, "Role")) return NULL;
   cache_bucket *b = rbac_bucket(cluster ? "clusterroles" : "roles");
-  cobj *o = b ? cache_get(api_cache(), b, cluster ? "" : ns, name) : NULL;
+  cobj *o = b ? cache_get(c, b, cluster ? "" : ns, name) : NULL;
   if (!o) add_error(errs, cluster ? "clusterrole" : "role", name);
   return o;
 }
 
 /* Visits the rules of every binding in bucket plural (ns "" = cluster) that applies to the user. */
-static bool visit_bindings(const char *plural, const char *ns, const char *user, const json_t *groups, json_t *errs,
+static bool visit_bindings(cache *c, const char *plural, const char *ns, const char *user, const json_t *groups, json_t *errs,
                            rule_visitor fn, void *ctx) {
   cache_bucket *b = rbac_bucket(plural);
   if (!b) return true;
   cobj_vec v = {0};
-  cache_list(api_cache(), b, ns, NULL, 0, &v);
+  cache_list(c, b, ns, NULL, 0, &v);
   bool go_on = true;
   for (size_t i = 0; i < v.n && go_on; i++) {
     const json_t *binding = v.items[i]->obj;
@@ -71,7 +70,7 @@ static bool visit_bindings(const char *plural, const char *ns, const char *user,
     }
     if (!subject) continue;
     const json_t *ref = json_object_get(binding, "roleRef");
-    cobj *role = role_of(ref, ns, errs);
+    cobj *role = role_of(c, ref, ns, errs);
     if (!role) continue;
     char who[700], source[1600];
     rbac_describe_subject(subject, ns, who, sizeof who);
@@ -90,10 +89,10 @@ static bool visit_bindings(const char *plural, const char *ns, const char *user,
   return go_on;
 }
 
-static void visit_rules(const char *user, const json_t *groups, const char *ns, json_t *errs, rule_visitor fn,
+static void visit_rules(cache *c, const char *user, const json_t *groups, const char *ns, json_t *errs, rule_visitor fn,
                         void *ctx) {
-  if (!visit_bindings("clusterrolebindings", "", user, groups, errs, fn, ctx)) return;
-  if (ns && *ns) visit_bindings("rolebindings", ns, user, groups, errs, fn, ctx);
+  if (!visit_bindings(c, "clusterrolebindings", "", user, groups, errs, fn, ctx)) return;
+  if (ns && *ns) visit_bindings(c, "rolebindings", ns, user, groups, errs, fn, ctx);
 }
 
 /* utilerrors.NewAggregate's text: one error alone, several in brackets. */
@@ -107,22 +106,22 @@ static void aggregate(const json_t *errs, char *buf, size_t len) {
   if (n > 1 && k < len) snprintf(buf + k, len - k, "]");
 }
 
-bool authz_rbac_allowed(const authz_attrs *a, char *reason, size_t len) {
-  return authz_index_allowed(a, reason, len); /* the compiled form of visit_rules + check_rule */
+bool authz_rbac_allowed(cache *c, const authz_attrs *a, char *reason, size_t len) {
+  return authz_index_allowed(c, a, reason, len); /* the compiled form of visit_rules + check_rule */
 }
 
-bool authz_allowed(const authz_attrs *a, char *reason, size_t len) {
+bool authz_allowed(cache *c, const authz_attrs *a, char *reason, size_t len) {
   reason[0] = 0;
   if (authz_in_group(a->groups, "system:masters")) return true; /* the privileged group, before any mode */
   char node_reason[512] = "";
-  authz_decision d = authz_node_authorize(a, node_reason, sizeof node_reason);
+  authz_decision d = authz_node_authorize(c, a, node_reason, sizeof node_reason);
   if (d == AUTHZ_ALLOW) return true;
   if (d == AUTHZ_DENY) {
     snprintf(reason, len, "%s", node_reason);
     return false;
   }
   char rbac_reason[2048];
-  if (authz_rbac_allowed(a, rbac_reason, sizeof rbac_reason)) {
+  if (authz_rbac_allowed(c, a, rbac_reason, sizeof rbac_reason)) {
     snprintf(reason, len, "%s", rbac_reason);
     return true;
   }
@@ -135,9 +134,9 @@ static bool collect_rule(void *ctx, const char *source, const json_t *rule) {
   return true;
 }
 
-json_t *authz_rbac_rules_for(const char *user, const json_t *groups, const char *ns, json_t *errs) {
+json_t *authz_rbac_rules_for(cache *c, const char *user, const json_t *groups, const char *ns, json_t *errs) {
   json_t *rules = json_array();
-  visit_rules(user, groups, ns, errs, collect_rule, rules);
+  visit_rules(c, user, groups, ns, errs, collect_rule, rules);
   return rules;
 }
 
@@ -147,9 +146,9 @@ static void copy_list(json_t *out, const json_t *rule, const char *key) {
   if (json_array_size(v)) json_object_set_new(out, key, json_deep_copy(v));
 }
 
-json_t *authz_rules_review(const char *user, const json_t *groups, const char *ns) {
+json_t *authz_rules_review(cache *c, const char *user, const json_t *groups, const char *ns) {
   json_t *errs = json_array();
-  json_t *rules = authz_rbac_rules_for(user, groups, ns, errs);
+  json_t *rules = authz_rbac_rules_for(c, user, groups, ns, errs);
   json_t *res = json_array(), *nonres = json_array();
   bool incomplete = authz_node_identity(user, groups, NULL, 0);
   if (incomplete) json_array_insert_new(errs, 0, json_string("node authorizer does not support user rule resolution"));

@@ -5,7 +5,6 @@
  * namespace's RoleBindings by name; within a binding its first subject that
  * names the user) and matches their roles' rules. */
 #include "authz_index.h"
-#include "api.h"
 #include "registry.h"
 #include "strmap.h"
 #include "watch_cache.h"
@@ -101,12 +100,12 @@ static bool subject_key(const json_t *subject, const char *binding_ns, char *key
   return true;
 }
 
-static void index_bindings(snapshot *s, const char *plural, long *order) {
+static void index_bindings(cache *c, snapshot *s, const char *plural, long *order) {
   cache_bucket *b = bucket(plural);
   if (!b) return;
   bool cluster = !strcmp(plural, "clusterrolebindings");
   cobj_vec v = {0};
-  cache_list(api_cache(), b, "", NULL, 0, &v);
+  cache_list(c, b, "", NULL, 0, &v);
   for (size_t i = 0; i < v.n; i++, (*order)++) {
     const json_t *binding = v.items[i]->obj;
     const json_t *md = json_object_get(binding, "metadata"), *ref = json_object_get(binding, "roleRef");
@@ -132,7 +131,7 @@ static void index_bindings(snapshot *s, const char *plural, long *order) {
       g->binding = *order;
       g->subject = (int)k;
       g->source = strdup(source);
-      g->role = rb ? cache_get(api_cache(), rb, cluster_role ? "" : ns, rname) : NULL;
+      g->role = rb ? cache_get(c, rb, cluster_role ? "" : ns, rname) : NULL;
       if (!g->role) {
         char err[600];
         snprintf(err, sizeof err, "%s.rbac.authorization.k8s.io \"%s\" not found", cluster_role ? "clusterrole" : "role",
@@ -145,22 +144,22 @@ static void index_bindings(snapshot *s, const char *plural, long *order) {
   cobj_vec_clear(&v);
 }
 
-static snapshot *build(void) {
+static snapshot *build(cache *c) {
   snapshot *s = calloc(1, sizeof *s);
   atomic_init(&s->refs, 1);
   s->by_key = strmap_new();
   long order = 0;
-  index_bindings(s, "clusterrolebindings", &order);
-  index_bindings(s, "rolebindings", &order);
+  index_bindings(c, s, "clusterrolebindings", &order);
+  index_bindings(c, s, "rolebindings", &order);
   return s;
 }
 
 /* The current snapshot (a reference), rebuilt when a write made it stale. */
-static snapshot *snapshot_get(void) {
+static snapshot *snapshot_get(cache *c) {
   pthread_once(&hook_once, install_hooks);
   pthread_mutex_lock(&mu);
   if (atomic_exchange(&stale, false) || !current) {
-    snapshot *fresh = build();
+    snapshot *fresh = build(c);
     snapshot_put(current);
     current = fresh;
   }
@@ -191,8 +190,8 @@ static int by_order(const void *x, const void *y) {
   return a->subject - b->subject;
 }
 
-bool authz_index_allowed(const authz_attrs *a, char *reason, size_t len) {
-  snapshot *s = snapshot_get();
+bool authz_index_allowed(cache *c, const authz_attrs *a, char *reason, size_t len) {
+  snapshot *s = snapshot_get(c);
   found f = {0};
   char key[1100];
   const char *scopes[2] = {"", a->ns};

@@ -11,8 +11,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "rbac_rules.h"
+#include "watch_cache.h"
 
-/* RBAC's decision for a, as authz_rbac_allowed defines it. */
-bool authz_index_allowed(const authz_attrs *a, char *reason, size_t len);
+/* RBAC's decision for a over the bindings in c, as authz_rbac_allowed defines it.
+ * One index per process: every call passes the same cache. */
+bool authz_index_allowed(cache *c, const authz_attrs *a, char *reason, size_t len);
 
 #endif

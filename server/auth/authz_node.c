@@ -3,7 +3,6 @@
  * the watch cache on demand (the pods of the object's namespace bound to
  * the node), which gives the same answers without a second index. */
 #include "authz_node.h"
-#include "api.h"
 #include "apispec.h"
 #include "registry.h"
 #include "watch_cache.h"
@@ -86,11 +85,11 @@ static bool pod_uses(const json_t *spec, const char *plural, const char *name) {
 }
 
 /* Whether a pod bound to node in ns uses resource/name. */
-static bool node_pod_uses(const char *node, const char *ns, const char *plural, const char *name) {
+static bool node_pod_uses(cache *c, const char *node, const char *ns, const char *plural, const char *name) {
   const resource *pods = registry_find("", "v1", "pods");
   if (!pods) return false;
   cobj_vec v = {0};
-  cache_list(api_cache(), pods->bucket, ns, NULL, 0, &v);
+  cache_list(c, pods->bucket, ns, NULL, 0, &v);
   bool found = false;
   for (size_t i = 0; i < v.n && !found; i++) {
     const json_t *spec = json_object_get(v.items[i]->obj, "spec");
@@ -101,14 +100,14 @@ static bool node_pod_uses(const char *node, const char *ns, const char *plural, 
 }
 
 /* Whether the PersistentVolume name is bound to a claim a pod on node uses. */
-static bool node_uses_pv(const char *node, const char *name) {
+static bool node_uses_pv(cache *c, const char *node, const char *name) {
   const resource *pvs = registry_find("", "v1", "persistentvolumes");
-  cobj *pv = pvs ? cache_get(api_cache(), pvs->bucket, "", name) : NULL;
+  cobj *pv = pvs ? cache_get(c, pvs->bucket, "", name) : NULL;
   if (!pv) return false;
   const json_t *ref = json_object_get(json_object_get(pv->obj, "spec"), "claimRef");
   const char *ns = json_string_value(json_object_get(ref, "namespace"));
   const char *claim = json_string_value(json_object_get(ref, "name"));
-  bool ok = ns && claim && node_pod_uses(node, ns, "persistentvolumeclaims", claim);
+  bool ok = ns && claim && node_pod_uses(c, node, ns, "persistentvolumeclaims", claim);
   cobj_unref(pv);
   return ok;
 }
@@ -119,7 +118,7 @@ static authz_decision no_relationship(const char *node, char *reason, size_t len
 }
 
 /* Secrets, ConfigMaps, PVCs, PVs: read only, named, and reachable from the node. */
-static authz_decision authorize_graph(const authz_attrs *a, const char *node, bool get_only, char *reason,
+static authz_decision authorize_graph(cache *c, const authz_attrs *a, const char *node, bool get_only, char *reason,
                                       size_t len) {
   bool read = !strcmp(a->verb, "get") || (!get_only && (!strcmp(a->verb, "list") || !strcmp(a->verb, "watch")));
   if (!read) {
@@ -136,8 +135,8 @@ static authz_decision authorize_graph(const authz_attrs *a, const char *node, bo
                                    : "can only read namespaced object of this type");
     return AUTHZ_NO_OPINION;
   }
-  bool ok = !strcmp(a->resource, "persistentvolumes") ? node_uses_pv(node, a->name)
-                                                      : node_pod_uses(node, a->ns, a->resource, a->name);
+  bool ok = !strcmp(a->resource, "persistentvolumes") ? node_uses_pv(c, node, a->name)
+                                                      : node_pod_uses(c, node, a->ns, a->resource, a->name);
   return ok ? AUTHZ_ALLOW : no_relationship(node, reason, len);
 }
 
@@ -166,7 +165,7 @@ static bool own_callhome_path(const authz_attrs *a, const char *node) {
          (!strncmp(a->path, prefix, strlen(prefix)) || !strcmp(a->path, "/ckube/v1/nodemetrics"));
 }
 
-authz_decision authz_node_authorize(const authz_attrs *a, char *reason, size_t len) {
+authz_decision authz_node_authorize(cache *c, const authz_attrs *a, char *reason, size_t len) {
   char node[256];
   reason[0] = 0;
   if (!authz_node_identity(a->user, a->groups, node, sizeof node)) return AUTHZ_NO_OPINION;
@@ -177,10 +176,10 @@ authz_decision authz_node_authorize(const authz_attrs *a, char *reason, size_t l
   if (own_callhome_path(a, node)) return AUTHZ_ALLOW;
   if (a->resource_request && !a->api_group[0]) {
     if (!strcmp(a->resource, "secrets") || !strcmp(a->resource, "configmaps"))
-      return authorize_graph(a, node, false, reason, len);
+      return authorize_graph(c, a, node, false, reason, len);
     if ((!strcmp(a->resource, "persistentvolumeclaims") && !a->subresource[0]) ||
         !strcmp(a->resource, "persistentvolumes"))
-      return authorize_graph(a, node, true, reason, len);
+      return authorize_graph(c, a, node, true, reason, len);
   }
   if (a->resource_request && !strcmp(a->api_group, "coordination.k8s.io") && !strcmp(a->resource, "leases"))
     return authorize_lease(a, node, reason, len);

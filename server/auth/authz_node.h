@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <jansson.h>
 #include "rbac_rules.h"
+#include "watch_cache.h"
 
 typedef enum { AUTHZ_NO_OPINION, AUTHZ_ALLOW, AUTHZ_DENY } authz_decision;
 
@@ -18,6 +19,6 @@ typedef enum { AUTHZ_NO_OPINION, AUTHZ_ALLOW, AUTHZ_DENY } authz_decision;
 bool authz_node_identity(const char *user, const json_t *groups, char *name, size_t len);
 
 /* The Node authorizer's decision (never AUTHZ_DENY: it has no opinion instead, with a reason). */
-authz_decision authz_node_authorize(const authz_attrs *a, char *reason, size_t len);
+authz_decision authz_node_authorize(cache *c, const authz_attrs *a, char *reason, size_t len);
 
 #endif

@@ -4,7 +4,7 @@
  * (constant time), expiration (RFC 3339) is in the future, the usage is
  * "true". A shaped token that fails any check gets 401, as kube-apiserver. */
 #include "bootstrap_auth.h"
-#include "api.h"
+#include "registry.h"
 #include "bootstrap_token.h"
 #include "go_errors.h"
 #include <openssl/crypto.h>
@@ -67,13 +67,13 @@ bool bootstrap_secret_usable(const json_t *secret, const char *usage, long long 
   return ok;
 }
 
-bool bootstrap_token_authenticate(const char *t, char *user, size_t len, json_t *groups) {
+bool bootstrap_token_authenticate(cache *c, const char *t, char *user, size_t len, json_t *groups) {
   char id[BT_ID_LEN + 1], secret[BT_SECRET_LEN + 1];
   if (!bt_parse(t, id, secret)) return false;
   const resource *r = registry_find("", "v1", "secrets");
   char name[64];
   snprintf(name, sizeof name, BT_SECRET_PREFIX "%s", id);
-  cobj *o = r ? cache_get(api_cache(), r->bucket, "kube-system", name) : NULL;
+  cobj *o = r ? cache_get(c, r->bucket, "kube-system", name) : NULL;
   if (!o) return false;
   char sid[BT_ID_LEN + 1], ssecret[BT_SECRET_LEN + 1];
   bool ok = bootstrap_secret_usable(o->obj, "usage-bootstrap-authentication", (long long)time(NULL), sid, ssecret) &&

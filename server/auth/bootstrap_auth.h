@@ -7,12 +7,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <jansson.h>
+#include "watch_cache.h"
 
 /* true when t has the bootstrap token's shape (the authenticator owns it then). */
 bool bootstrap_token_shaped(const char *t);
-/* Authenticates t: user system:bootstrap:<id>, groups system:bootstrappers and
+/* Authenticates t against its Secret in c: user system:bootstrap:<id>, groups system:bootstrappers and
  * the Secret's auth-extra-groups appended to groups (may be NULL). */
-bool bootstrap_token_authenticate(const char *t, char *user, size_t len, json_t *groups);
+bool bootstrap_token_authenticate(cache *c, const char *t, char *user, size_t len, json_t *groups);
 /* The Secret's data[key] decoded (malloc'd) or NULL; secret is a stored object. */
 char *bootstrap_secret_value(const json_t *secret, const char *key);
 /* true when the stored Secret is a bootstrap token usable for usage

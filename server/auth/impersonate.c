@@ -15,7 +15,7 @@
 #define EXTRA_PREFIX "Impersonate-Extra-"
 
 /* Checks one impersonation; NULL or the Forbidden Status. */
-static json_t *may_impersonate(const json_t *user, const char *group, const char *resource, const char *ns,
+static json_t *may_impersonate(cache *c, const json_t *user, const char *group, const char *resource, const char *ns,
                                const char *sub, const char *name) {
   authz_attrs a = {0};
   a.user = json_string_value(json_object_get(user, "username"));
@@ -28,7 +28,7 @@ static json_t *may_impersonate(const json_t *user, const char *group, const char
   snprintf(a.subresource, sizeof a.subresource, "%s", sub);
   snprintf(a.name, sizeof a.name, "%s", name);
   char reason[2048];
-  if (authz_allowed(&a, reason, sizeof reason)) return NULL;
+  if (authz_allowed(c, &a, reason, sizeof reason)) return NULL;
   return rbac_forbidden_status(&a, reason);
 }
 
@@ -39,7 +39,7 @@ static void extra_key(const char *header, char *out, size_t len) {
   out[k] = 0;
 }
 
-json_t *impersonate_apply(const struct mg_request_info *ri, json_t **user) {
+json_t *impersonate_apply(cache *c, const struct mg_request_info *ri, json_t **user) {
   const char *as_user = NULL;
   json_t *groups = json_array(), *extra = json_object();
   bool any = false;
@@ -65,15 +65,15 @@ json_t *impersonate_apply(const struct mg_request_info *ri, json_t **user) {
   bool groups_given = json_array_size(groups) > 0;
   char ns[256], name[256];
   bool sa = sscanf(as_user, "system:serviceaccount:%255[^:]:%255s", ns, name) == 2;
-  st = sa ? may_impersonate(*user, "", "serviceaccounts", ns, "", name)
-          : may_impersonate(*user, "", "users", "", "", as_user);
+  st = sa ? may_impersonate(c, *user, "", "serviceaccounts", ns, "", name)
+          : may_impersonate(c, *user, "", "users", "", "", as_user);
   size_t i;
   json_t *g;
-  json_array_foreach(groups, i, g) if (!st) st = may_impersonate(*user, "", "groups", "", "", json_string_value(g));
+  json_array_foreach(groups, i, g) if (!st) st = may_impersonate(c, *user, "", "groups", "", "", json_string_value(g));
   const char *key;
   json_t *vals;
   json_object_foreach(extra, key, vals) json_array_foreach(vals, i, g) if (!st) st =
-      may_impersonate(*user, "authentication.k8s.io", "userextras", "", key, json_string_value(g));
+      may_impersonate(c, *user, "authentication.k8s.io", "userextras", "", key, json_string_value(g));
   if (st) goto out;
   if (sa && !groups_given) {
     char nsg[300];

@@ -2,7 +2,7 @@
  * the signature is PKCS#1 v1.5 over SHA-256 (RS256), made and checked with
  * OpenSSL's EVP digest-sign API. */
 #include "sa_token.h"
-#include "api.h"
+#include "registry.h"
 #include "log.h"
 #include <jansson.h>
 #include <openssl/evp.h>
@@ -150,7 +150,7 @@ char *sa_token_issue(const char *ns, const char *sa_name, const char *sa_uid, co
   return tok;
 }
 
-bool sa_token_verify(const char *jwt, char *user, size_t userlen) {
+bool sa_token_verify(cache *c, const char *jwt, char *user, size_t userlen) {
   const char *d1 = strchr(jwt, '.'), *d2 = d1 ? strchr(d1 + 1, '.') : NULL;
   if (!key || !d1 || !d2 || strchr(d2 + 1, '.')) return false;
   size_t siglen, plen;
@@ -174,7 +174,7 @@ bool sa_token_verify(const char *jwt, char *user, size_t userlen) {
   ok = ok && iss && !strcmp(iss, ISSUER) && ns && sec && sa;
   if (ok) { /* revoked when its Secret is gone or now names another account */
     const resource *sr = registry_find("", "v1", "secrets");
-    cobj *s = sr ? cache_get(api_cache(), sr->bucket, ns, sec) : NULL;
+    cobj *s = sr && c ? cache_get(c, sr->bucket, ns, sec) : NULL;
     const char *owner = s ? json_string_value(json_object_get(
                                 json_object_get(json_object_get(s->obj, "metadata"), "annotations"),
                                 "kubernetes.io/service-account.name"))

@@ -9,6 +9,7 @@
 #define CKUBE_SA_TOKEN_H
 #include <stdbool.h>
 #include <stddef.h>
+#include "watch_cache.h"
 
 /* Loads or creates the signing key under pki_dir. 0, or -1 with err. */
 int sa_token_init(const char *pki_dir, char *err, size_t errlen);
@@ -19,9 +20,9 @@ void sa_token_set_ca_file(const char *ca_path);
 /* A signed token for the ServiceAccount ns/sa_name (uid) whose Secret is
  * secret_name; malloc'd, NULL on failure. */
 char *sa_token_issue(const char *ns, const char *sa_name, const char *sa_uid, const char *secret_name);
-/* True when jwt is a token we signed whose Secret still exists; user gets
- * "system:serviceaccount:NS:NAME". */
-bool sa_token_verify(const char *jwt, char *user, size_t userlen);
+/* True when jwt is a token we signed whose Secret still exists in c (NULL:
+ * none can be found); user gets "system:serviceaccount:NS:NAME". */
+bool sa_token_verify(cache *c, const char *jwt, char *user, size_t userlen);
 
 void sa_token_shutdown(void);
 

@@ -23,6 +23,11 @@ static cache *g_cache;
 void api_init(cache *c) { g_cache = c; }
 cache *api_cache(void) { return g_cache; }
 
+json_t *quota_used(const char *ns, const json_t *spec, const json_t *hard, const resource *skip_r,
+                   const char *skip_name) {
+  return quota_used_in(g_cache, ns, spec, hard, skip_r, skip_name);
+}
+
 void api_result_clear(api_result *res) {
   json_decref(res->body);
   cobj_unref(res->obj);
@@ -219,7 +224,7 @@ api_result api_create(const resource *r, const char *ns, json_t *obj, const api_
   snprintf(shown, sizeof shown, "%s", generated ? meta_str(obj, "generateName") : name);
   admission_request a = {.op = ADMIT_CREATE, .r = r, .ns = r->ref.namespaced ? ns : "", .name = name, .shown = shown,
                          .asked = generated ? "" : name, /* webhooks are told no name while it is to be generated */
-                         .obj = obj, .o = o, .dry_run = o && o->dry_run};
+                         .obj = obj, .o = o, .dry_run = o && o->dry_run, .cache = g_cache};
   /* mutating admission, the kind's validation, the registry's allocation
    * (service REST allocates before validating admission), validating admission */
   if ((st = rbac_escalation_check(&a)) || (st = admission_mutate(&a)) || (st = validate(r, obj, NULL)) ||
@@ -290,7 +295,7 @@ static json_t *prepare_update(const resource *r, const char *sub, json_t *obj, c
   const char *ns = meta_str(old, "namespace"), *name = meta_str(old, "name");
   *a = (admission_request){.op = ADMIT_UPDATE, .r = r, .sub = sub, .ns = r->ref.namespaced && ns ? ns : "",
                            .name = name, .shown = name, .asked = name, .obj = obj, .old = old, .o = o,
-                           .dry_run = o && o->dry_run};
+                           .dry_run = o && o->dry_run, .cache = g_cache};
   if ((st = rbac_escalation_check(a)) || (st = admission_mutate(a)) || (st = validate(r, obj, old))) return st;
   bool changed = r->ref.crd ? cr_generation_changed(&r->ref, obj, old) : spec_changed(obj, old);
   if (tracks_generation(r) && changed) {
@@ -508,7 +513,7 @@ api_result api_delete(const resource *r, const char *ns, const char *name, const
       }
     }
     admission_request a = {.op = ADMIT_DELETE, .r = r, .ns = ns, .name = name, .shown = name, .asked = name,
-                           .old = obj, .options = options, .o = o, .dry_run = dry};
+                           .old = obj, .options = options, .o = o, .dry_run = dry, .cache = g_cache};
     json_t *st = admission_mutate(&a);
     if (!st) st = admission_validate(&a);
     admission_release(&a);

@@ -42,6 +42,12 @@ json_t *api_result_json(const api_result *res);
 void api_init(cache *c);
 cache *api_cache(void);
 
+/* The live usage in ns of the quota resources in hard over the objects in
+ * spec's scopes, as admission counts it (quota_used_in, admission.h), in the
+ * server's cache: for the resource quota controller. New reference. */
+json_t *quota_used(const char *ns, const json_t *spec, const json_t *hard, const resource *skip_r,
+                   const char *skip_name);
+
 api_result api_get(const resource *r, const char *ns, const char *name);
 api_result api_create(const resource *r, const char *ns, json_t *obj, const api_opts *o);
 api_result api_update(const resource *r, const char *ns, const char *name, const char *subresource,

@@ -20,9 +20,9 @@ static json_t *component(const char *name, bool healthy, const char *message) {
 
 /* Whether someone renewed the Lease kube-system/<lease> within its
  * duration; why not into why. */
-static bool lease_fresh(const char *lease, char *why, size_t len) {
+static bool lease_fresh(cache *c, const char *lease, char *why, size_t len) {
   const resource *lr = registry_find("coordination.k8s.io", "v1", "leases");
-  cobj *l = lr ? cache_get(api_cache(), lr->bucket, "kube-system", lease) : NULL;
+  cobj *l = lr ? cache_get(c, lr->bucket, "kube-system", lease) : NULL;
   if (!l) {
     snprintf(why, len, "no %s is running: there is no Lease kube-system/%s", lease, lease);
     return false;
@@ -48,23 +48,23 @@ static bool (*running_here)(bool the_scheduler);
 
 void componentstatus_set_local_probe(bool (*probe)(bool the_scheduler)) { running_here = probe; }
 
-static json_t *leader_component(const char *name, const char *lease, bool the_scheduler) {
+static json_t *leader_component(cache *c, const char *name, const char *lease, bool the_scheduler) {
   char why[600];
-  bool ok = (running_here && running_here(the_scheduler)) || lease_fresh(lease, why, sizeof why);
+  bool ok = (running_here && running_here(the_scheduler)) || lease_fresh(c, lease, why, sizeof why);
   return component(name, ok, ok ? "ok" : why);
 }
 
-static json_t *store_component(void) {
+static json_t *store_component(cache *c) {
   char why[200], msg[260];
-  bool ok = cache_store_healthy(api_cache(), why, sizeof why);
+  bool ok = cache_store_healthy(c, why, sizeof why);
   snprintf(msg, sizeof msg, "store commit failed: %s", why);
   return component("etcd-0", ok, ok ? "{\"health\":\"true\"}" : msg);
 }
 
 /* All components, in the order kubectl shows them on a kubeadm cluster. */
-static json_t *all_components(void) {
-  return json_pack("[o,o,o]", leader_component("scheduler", "kube-scheduler", true),
-                   leader_component("controller-manager", "kube-controller-manager", false), store_component());
+static json_t *all_components(cache *c) {
+  return json_pack("[o,o,o]", leader_component(c, "scheduler", "kube-scheduler", true),
+                   leader_component(c, "controller-manager", "kube-controller-manager", false), store_component(c));
 }
 
 static void send_one(http_req *rq, json_t *all) {
@@ -116,7 +116,7 @@ bool componentstatus_get(http_req *rq) {
     http_send_status(rq, status_method_not_allowed(r, "watch"));
     return true;
   }
-  json_t *all = all_components();
+  json_t *all = all_components(rq->srv->cache);
   if (rq->name[0]) send_one(rq, all);
   else send_list(rq, all);
   json_decref(all);

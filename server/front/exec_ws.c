@@ -8,6 +8,8 @@
 #include "exec_ws.h"
 #include "api.h"
 #include "http.h"
+#include "http_auth.h"
+#include "http_front.h"
 #include "log.h"
 #include "node_tunnel.h"
 #include "pod_stream.h"
@@ -103,7 +105,7 @@ static int on_connect(const struct mg_connection *conn, void *cb) {
     mg_set_user_connection_data(conn, s);
     return 0;
   }
-  s->line = pod_stream_request(ns, pod, kind, ri->query_string, s->node, sizeof s->node, &s->early);
+  s->line = pod_stream_request(http_server_of(conn)->cache, ns, pod, kind, ri->query_string, s->node, sizeof s->node, &s->early);
   mg_set_user_connection_data(conn, s);
   return 0;
 }

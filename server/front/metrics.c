@@ -121,7 +121,7 @@ void metrics_handle(http_req *rq) {
     const resource *r = registry_at(i);
     if (registry_storage_resource(r) != r || !r->bucket) continue;
     fprintf(f, "apiserver_storage_objects{resource=\"%s%s%s\"} %zu\n", r->ref.plural, r->ref.group[0] ? "." : "",
-            r->ref.group, cache_count(api_cache(), r->bucket));
+            r->ref.group, cache_count(rq->srv->cache, r->bucket));
   }
   if (extra) extra(f);
   fclose(f);

@@ -106,7 +106,7 @@ static json_t *metrics_of(bool pods, const json_t *obj) {
 
 static void get_one(http_req *rq, const resource *r, const char *ns, const char *name) {
   bool pods = !strcmp(r->ref.plural, "pods");
-  cobj *o = cache_get(api_cache(), r->bucket, ns, name);
+  cobj *o = cache_get(rq->srv->cache, r->bucket, ns, name);
   json_t *m = o ? metrics_of(pods, o->obj) : NULL;
   cobj_unref(o);
   if (!m) {

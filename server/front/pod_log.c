@@ -10,6 +10,7 @@
  * call-home tunnel (node_tunnel.c), and a real node without one answers as
  * kube-apiserver does when it cannot reach the kubelet (500). */
 #include "pod_log.h"
+#include "table_output.h"
 #include "api.h"
 #include "field_errors.h"
 #include "node_tunnel.h"
@@ -146,9 +147,9 @@ static json_t *check_log_status(const json_t *pod, const char *name, const char 
 }
 
 /* A node that exists and is not simulated (label type=ckube-simulated). */
-static bool real_node(const char *name) {
+static bool real_node(cache *c, const char *name) {
   const resource *r = registry_find("", "v1", "nodes");
-  cobj *n = r ? cache_get(api_cache(), r->bucket, "", name) : NULL;
+  cobj *n = r ? cache_get(c, r->bucket, "", name) : NULL;
   const char *type = n ? json_string_value(path(json_object_get(n->obj, "metadata"), "labels", "type")) : NULL;
   bool real = n && !(type && !strcmp(type, "ckube-simulated"));
   cobj_unref(n);
@@ -174,7 +175,7 @@ void pod_log_get(http_req *rq) {
   if (c && node && *node) st = check_log_status(pod, rq->name, c, http_query_bool(rq, "previous"));
   if (st) http_send_status(rq, st);
   else if (!node || !*node || !node_tunnel_pod_log(rq, node, pod, c)) {
-    if (node && *node && real_node(node))
+    if (node && *node && real_node(rq->srv->cache, node))
       http_send_status(rq, status_internal("Get \"https://%s/containerLogs/%s/%s/%s\": node %s has no call-home "
                                            "connection", node, rq->ns, rq->name, c, node));
     else

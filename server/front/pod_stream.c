@@ -42,12 +42,12 @@ static bool query_flag(const char *q, const char *name) {
   return mg_get_var(q, strlen(q), name, buf, sizeof buf) >= 0 && (!strcmp(buf, "true") || !strcmp(buf, "1"));
 }
 
-json_t *pod_stream_request(const char *ns, const char *pod, const char *kind, const char *query, char *node,
+json_t *pod_stream_request(cache *c, const char *ns, const char *pod, const char *kind, const char *query, char *node,
                            size_t node_len, json_t **status) {
   const char *q = query ? query : "";
   char msg[700];
   const resource *r = registry_find("", "v1", "pods");
-  cobj *o = r ? cache_get(api_cache(), r->bucket, ns, pod) : NULL;
+  cobj *o = r ? cache_get(c, r->bucket, ns, pod) : NULL;
   if (!o) {
     snprintf(msg, sizeof msg, "pods \"%s\" not found", pod);
     *status = pod_stream_failure("NotFound", 404, msg);

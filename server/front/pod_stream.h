@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include "watch_cache.h"
 
 /* /api/v1/namespaces/NS/pods/NAME/KIND with KIND exec, attach or
  * portforward -> ns, pod, kind (each 256 bytes, kind 16); false otherwise. */
@@ -18,7 +19,7 @@ bool pod_stream_path(const char *uri, char *ns, char *pod, char *kind);
  * "podUID","podIP","container","command",...}; the pod's node into node.
  * NULL with *status set (a Status: NotFound, BadRequest) when the pod is
  * missing, unscheduled or the container is ambiguous. */
-json_t *pod_stream_request(const char *ns, const char *pod, const char *kind, const char *query, char *node,
+json_t *pod_stream_request(cache *c, const char *ns, const char *pod, const char *kind, const char *query, char *node,
                            size_t node_len, json_t **status);
 
 /* A Failure Status with reason, code and message. */

@@ -378,7 +378,7 @@ static void do_delete_collection(http_req *rq, const api_opts *o) {
   cobj_vec_clear(&items);
   json_decref(opts);
   char rvs[32];
-  snprintf(rvs, sizeof rvs, "%lld", (long long)cache_rev(api_cache()));
+  snprintf(rvs, sizeof rvs, "%lld", (long long)cache_rev(rq->srv->cache));
   json_t *doc = json_pack("{s:s,s:s,s:{s:s},s:o}", "kind", rq->res->list_kind, "apiVersion", rq->res->group_version,
                           "metadata", "resourceVersion", rvs, "items", deleted);
   out_form f = rq->form;
@@ -442,7 +442,7 @@ void rest_handle(http_req *rq) {
                                           NULL));
       return;
     }
-    api_result res = reviews_handles(rq->res) ? reviews_create(rq->res, rq->ns, obj, rq->user) : api_create(rq->res, rq->ns, obj, &o);
+    api_result res = reviews_handles(rq->res) ? reviews_create(rq->srv, rq->res, rq->ns, obj, rq->user) : api_create(rq->res, rq->ns, obj, &o);
     http_send_result(rq, &res);
   } else if (!strcmp(m, "PUT")) {
     if (!rq->name[0]) {

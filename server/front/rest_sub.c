@@ -2,6 +2,7 @@
  * rest_sub.h). Scale writes become a merge patch of spec.replicas on the
  * parent, so they share the parent's validation and conflict handling. */
 #include "rest_sub.h"
+#include "table_output.h"
 #include "pod_log.h"
 #include "crd.h"
 #include "crd_schema.h"

@@ -7,6 +7,7 @@
 #include "authz.h"
 #include "field_errors.h"
 #include "http.h"
+#include "http_auth.h"
 #include "status.h"
 #include <stddef.h>
 #include <stdio.h>
@@ -85,17 +86,17 @@ static void spec_attrs(const json_t *spec, const char *user, const json_t *group
 }
 
 /* SubjectAccessReviewStatus from the authorizers: allowed, reason when there is one. */
-static json_t *access_status(const json_t *spec, const char *user, const json_t *groups) {
+static json_t *access_status(cache *c, const json_t *spec, const char *user, const json_t *groups) {
   authz_attrs a = {0};
   spec_attrs(spec, user, groups, &a);
   char reason[2048];
-  bool ok = authz_allowed(&a, reason, sizeof reason);
+  bool ok = authz_allowed(c, &a, reason, sizeof reason);
   json_t *st = json_pack("{s:b}", "allowed", ok);
   if (*reason) json_object_set_new(st, "reason", json_string(reason));
   return st;
 }
 
-api_result reviews_create(const resource *r, const char *ns, json_t *obj, const json_t *user) {
+api_result reviews_create(api_server *srv, const resource *r, const char *ns, json_t *obj, const json_t *user) {
   const char *me = json_string_value(json_object_get(user, "username"));
   const json_t *my_groups = json_object_get(user, "groups");
   const char *kind = r->ref.kind;
@@ -113,7 +114,7 @@ api_result reviews_create(const resource *r, const char *ns, json_t *obj, const 
     else {
       char user[600];
       json_t *groups = json_array();
-      if (http_authenticate_token(tok, user, sizeof user, groups))
+      if (http_authenticate_token(srv, tok, user, sizeof user, groups))
         status = json_pack("{s:b,s:{s:s,s:o}}", "authenticated", 1, "user", "username", user, "groups", groups);
       else {
         json_decref(groups);
@@ -122,7 +123,7 @@ api_result reviews_create(const resource *r, const char *ns, json_t *obj, const 
     }
   } else if (!strcmp(kind, "SelfSubjectRulesReview")) {
     const char *rns = json_string_value(json_object_get(spec, "namespace"));
-    status = authz_rules_review(me, my_groups, rns ? rns : "");
+    status = authz_rules_review(srv->cache, me, my_groups, rns ? rns : "");
   } else {
     bool self = !strcmp(kind, "SelfSubjectAccessReview"), local = !strcmp(kind, "LocalSubjectAccessReview");
     validate_access_spec(spec, self, strcmp(r->ref.version, "v1beta1") ? "groups" : "group", fe);
@@ -139,8 +140,8 @@ api_result reviews_create(const resource *r, const char *ns, json_t *obj, const 
       fe_invalid_raw(fe, "metadata", "v1.ObjectMeta{...}",
                      local ? "must be empty except for namespace" : "must be empty");
     const char *groups_key = strcmp(r->ref.version, "v1beta1") ? "groups" : "group";
-    status = self ? access_status(spec, me, my_groups)
-                  : access_status(spec, json_string_value(json_object_get(spec, "user")),
+    status = self ? access_status(srv->cache, spec, me, my_groups)
+                  : access_status(srv->cache, spec, json_string_value(json_object_get(spec, "user")),
                                   json_object_get(spec, groups_key));
   }
   if (fe_count(fe)) {

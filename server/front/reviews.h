@@ -9,11 +9,12 @@
 #define CKUBE_REVIEWS_H
 #include <stdbool.h>
 #include "api.h"
+#include "api_server.h"
 
 bool reviews_handles(const resource *r);
 /* Validates obj (stolen) and returns 201 with the object and its status,
  * answered by the real authorizers (authz.h); user is the requester's
  * UserInfo (the subject of the Self* reviews). */
-api_result reviews_create(const resource *r, const char *ns, json_t *obj, const json_t *user);
+api_result reviews_create(api_server *srv, const resource *r, const char *ns, json_t *obj, const json_t *user);
 
 #endif

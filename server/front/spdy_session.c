@@ -10,6 +10,7 @@
  * the error stream; port-forward pairs an error and a data stream by
  * requestID, one node connection per pair. */
 #include "spdy_session.h"
+#include "http_front.h"
 #include "civetweb_raw.h"
 #include "log.h"
 #include "node_tunnel.h"
@@ -479,7 +480,7 @@ static int streams_expected(const json_t *line, const char *protocol) {
 static session *session_new(struct mg_connection *conn, const char *ns, const char *pod, const char *kind,
                             const char *query, const char *protocol, bool ws, json_t **status) {
   session *s = calloc(1, sizeof *s);
-  s->line = pod_stream_request(ns, pod, kind, query, s->node, sizeof s->node, status);
+  s->line = pod_stream_request(http_server_of(conn)->cache, ns, pod, kind, query, s->node, sizeof s->node, status);
   if (!*status && !node_tunnel_connected(s->node)) *status = pod_stream_no_tunnel(s->node);
   if (*status) {
     json_decref(s->line);

@@ -155,7 +155,7 @@ void watch_serve(http_req *rq) {
   long timeout = ts && *ts ? atol(ts) : 1800 + rand() % 1800;
   t->bookmarks = http_query_bool(rq, "allowWatchBookmarks");
   t->last_bookmark = time(NULL);
-  cache *c = api_cache();
+  cache *c = rq->srv->cache;
   struct timespec start, now;
   clock_gettime(CLOCK_MONOTONIC, &start);
 

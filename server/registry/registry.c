@@ -4,7 +4,6 @@
  * pointers whose length is published with release semantics, so readers
  * need no lock; writers (registry_add/retire) take add_lock. */
 #include "registry.h"
-#include "api.h"
 #include "apispec.h"
 #include "crd_version_order.h"
 #include "watch_cache.h"
@@ -22,6 +21,7 @@ static atomic_size_t nresources;
 static size_t nbuiltin;
 static atomic_ulong generation = 1;
 static pthread_mutex_t add_lock = PTHREAD_MUTEX_INITIALIZER; /* serializes registry_add/retire/revive */
+static cache *bound;  /* the cache whose buckets the rows point into (registry_bind) */
 
 static const char *str(const json_t *o, const char *k) {
   const char *s = json_string_value(json_object_get(o, k));
@@ -90,6 +90,7 @@ int registry_load(char *err, size_t errlen) {
 }
 
 void registry_bind(cache *c) {
+  bound = c;
   for (size_t i = 0; i < nbuiltin; i++) table[i]->bucket = cache_bucket_get(c, table[i]->storage);
 }
 
@@ -145,7 +146,7 @@ int registry_add(resource *r) {
     pthread_mutex_unlock(&add_lock);
     return -1;
   }
-  r->bucket = cache_bucket_get(api_cache(), r->storage);
+  r->bucket = cache_bucket_get(bound, r->storage);
   table[n] = r;
   atomic_store_explicit(&nresources, n + 1, memory_order_release);
   registry_touch();

@@ -37,7 +37,8 @@ typedef struct resource {
 /* Parses registry.json from the embedded api-spec. 0 or -1 + err. */
 int registry_load(char *err, size_t errlen);
 
-/* Attaches every resource to its cache bucket. */
+/* Attaches every resource to its bucket in c, and the rows added later
+ * (custom resources) too: the registry serves one cache. */
 void registry_bind(struct cache *c);
 
 /* Lookup by group ("" core), version and plural; NULL if not served. */

@@ -34,4 +34,8 @@ struct store {
  * synchronous=FULL so a commit survives kill -9 and power loss. NULL + err. */
 store *store_sqlite_open(const char *path, char *err, size_t errlen);
 
+/* A store in this process's memory (store_memory.c): nothing survives the
+ * process (unit tests run the API core over it). */
+store *store_memory_open(void);
+
 #endif

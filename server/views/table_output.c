@@ -76,3 +76,31 @@ json_t *table_output_list(http_req *rq, json_t *items, const char *rv, const cha
   json_array_foreach(items, i, o) json_array_append_new(out, table_output_list_item(rq, o));
   return doc;
 }
+
+void http_send_result(http_req *rq, api_result *res) {
+  json_t *status = res->body && json_is_object(res->body) ? res->body : NULL;
+  const char *kind = status ? json_string_value(json_object_get(status, "kind")) : NULL;
+  bool is_status = kind && !strcmp(kind, "Status");
+  if (is_status) {
+    out_form f = rq->form;
+    if (rq->form != OUT_YAML) rq->form = OUT_JSON;
+    json_t *c = json_object_get(res->body, "code");
+    http_send_json(rq, c ? (int)json_integer_value(c) : res->code, res->body);
+    rq->form = f;
+  } else if (rq->form == OUT_TABLE || rq->form == OUT_META) {
+    json_t *obj = api_result_json(res);
+    json_t *t = table_output_single(rq, obj);
+    http_send_json(rq, res->code, t);
+    json_decref(t);
+    json_decref(obj);
+  } else if (res->obj && rq->form == OUT_JSON && !http_pretty(rq)) {
+    http_send_head(rq, res->code, "application/json", (long long)res->obj->len + 1);
+    http_write(rq, res->obj->data, res->obj->len);
+    http_write(rq, "\n", 1);
+  } else {
+    json_t *obj = api_result_json(res);
+    http_send_json(rq, res->code, obj);
+    json_decref(obj);
+  }
+  api_result_clear(res);
+}

@@ -23,4 +23,9 @@ json_t *table_output_list_item(http_req *rq, const json_t *obj);
 /* One row for obj (watch events use single-row tables). */
 json_t *table_output_row(http_req *rq, const json_t *obj);
 
+/* Writes an API result in the negotiated form (object, YAML, Table or
+ * PartialObjectMetadata; a Status always as JSON/YAML): a stored version
+ * as its stored bytes when nothing changes them. Clears res. */
+void http_send_result(http_req *rq, api_result *res);
+
 #endif

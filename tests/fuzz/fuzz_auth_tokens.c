@@ -30,7 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   char user[600], id[BT_ID_LEN + 1], secret[BT_SECRET_LEN + 1];
   switch (data[0]) {
   case 'S':
-    if (sa_token_verify(s, user, sizeof user)) abort(); /* nothing unsigned may authenticate */
+    if (sa_token_verify(NULL, s, user, sizeof user)) abort(); /* nothing unsigned may authenticate */
     break;
   case 'B': bt_parse(s, id, secret); break;
   case 'D': bt_parse_duration(s); break;

@@ -1,0 +1,126 @@
+/* http_io.c - a request's I/O over its CivetWeb connection: the response
+ * head (status line, content type and length, Warning headers, Cache-Control),
+ * whole bodies, JSON or YAML by the negotiated form, Statuses, chunked streams
+ * (watch), and the query parameters. No routing and no authentication: those
+ * are front/http.c and front/http_auth.c. */
+#include "http.h"
+#include "http_body.h"
+#include "yaml_json.h"
+#include <civetweb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const char *reason_phrase(int code) {
+  switch (code) {
+  case 200: return "OK";
+  case 201: return "Created";
+  case 202: return "Accepted";
+  case 400: return "Bad Request";
+  case 401: return "Unauthorized";
+  case 403: return "Forbidden";
+  case 404: return "Not Found";
+  case 405: return "Method Not Allowed";
+  case 406: return "Not Acceptable";
+  case 409: return "Conflict";
+  case 410: return "Gone";
+  case 413: return "Request Entity Too Large";
+  case 415: return "Unsupported Media Type";
+  case 422: return "Unprocessable Entity";
+  case 429: return "Too Many Requests";
+  case 500: return "Internal Server Error";
+  case 503: return "Service Unavailable";
+  default: return "Unknown";
+  }
+}
+
+void http_send_head(http_req *rq, int code, const char *ctype, long long len) {
+  char date[64];
+  time_t now = time(NULL);
+  struct tm tm;
+  gmtime_r(&now, &tm);
+  strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  rq->code = code;
+  mg_printf(rq->conn, "HTTP/1.1 %d %s\r\nCache-Control: no-cache, private\r\nDate: %s\r\n", code,
+            reason_phrase(code), date);
+  if (ctype) mg_printf(rq->conn, "Content-Type: %s\r\n", ctype);
+  size_t i;
+  json_t *w;
+  json_array_foreach(rq->warnings, i, w) {
+    const char *s = json_string_value(w);
+    /* RFC 7234 warn-text is a quoted string: escape quotes and backslashes */
+    char esc[1024];
+    size_t k = 0;
+    for (const char *p = s; *p && k < sizeof esc - 2; p++) {
+      if (*p == '"' || *p == '\\') esc[k++] = '\\';
+      esc[k++] = *p;
+    }
+    esc[k] = 0;
+    mg_printf(rq->conn, "Warning: 299 - \"%s\"\r\n", esc);
+  }
+  if (rq->close_after) mg_printf(rq->conn, "Connection: close\r\n");
+  if (len >= 0) mg_printf(rq->conn, "Content-Length: %lld\r\n\r\n", len);
+  else mg_printf(rq->conn, "Transfer-Encoding: chunked\r\n\r\n");
+}
+
+void http_send(http_req *rq, int code, const char *ctype, const char *body, size_t len) {
+  http_send_head(rq, code, ctype, (long long)len);
+  if (len && strcmp(rq->method, "HEAD") != 0) mg_write(rq->conn, body, len);
+}
+
+bool http_pretty(http_req *rq) {
+  /* kube-apiserver pretty-prints for curl and wget users and ?pretty=true */
+  const char *ua = mg_get_header(rq->conn, "User-Agent");
+  return http_query_bool(rq, "pretty") || (ua && (!strncmp(ua, "curl/", 5) || !strncmp(ua, "Wget/", 5)));
+}
+
+void http_send_json(http_req *rq, int code, const json_t *v) {
+  if (rq->form == OUT_YAML) {
+    size_t n = 0;
+    char *y = json_to_yaml_sorted(v, &n);
+    http_send(rq, code, "application/yaml", y, n);
+    free(y);
+    return;
+  }
+  char *s = json_dumps(v, http_pretty(rq) ? JSON_INDENT(2) : JSON_COMPACT);
+  size_t n = strlen(s);
+  s = realloc(s, n + 2);
+  s[n++] = '\n';
+  http_send(rq, code, "application/json", s, n);
+  free(s);
+}
+
+void http_send_status(http_req *rq, json_t *st) {
+  int code = (int)json_integer_value(json_object_get(st, "code"));
+  out_form f = rq->form;
+  if (rq->form != OUT_YAML) rq->form = OUT_JSON; /* errors are never tables */
+  http_send_json(rq, code ? code : 500, st);
+  rq->form = f;
+  json_decref(st);
+}
+
+bool http_stream_start(http_req *rq, const char *ctype) {
+  http_send_head(rq, 200, ctype, -1);
+  return true;
+}
+
+bool http_stream_write(http_req *rq, const char *data, size_t len) { return http_write_chunk(rq->conn, data, len); }
+
+void http_stream_end(http_req *rq) { mg_send_chunk(rq->conn, "", 0); }
+
+const char *http_query(const http_req *rq, const char *name, char *buf, size_t len) {
+  if (!rq->query) return NULL;
+  int n = mg_get_var(rq->query, strlen(rq->query), name, buf, len);
+  return n >= 0 ? buf : NULL;
+}
+
+bool http_query_bool(const http_req *rq, const char *name) {
+  char b[16];
+  const char *v = http_query(rq, name, b, sizeof b);
+  /* strconv.ParseBool's true spellings, as Kubernetes parses query booleans */
+  return v && (!strcmp(v, "1") || !strcmp(v, "t") || !strcmp(v, "T") || !strcmp(v, "true") || !strcmp(v, "TRUE") ||
+               !strcmp(v, "True"));
+}
+
+void http_write(http_req *rq, const char *data, size_t len) { mg_write(rq->conn, data, len); }
