@@ -9,11 +9,14 @@ Measures, with 8 concurrent keep-alive clients (Python threads):
   create  10,000 objects (a pod, or a pod-sized value): rate, p50, p99
   get     10,000 reads of random single objects: rate, p50, p99
   list    all 10,000 objects, 20 times one after another: p50, p99 (time to
-          the last byte of the response; the client's parsing not included)
+          the last byte of the response; the client's parsing not included);
+          API servers also as kubectl asks (Table, whole and in pages of 500
+          following continue), indented (curl's user agent), and the
+          server's peak RSS growth over the lists when BENCH_PID names it
   watch   one watcher while 8 writers update 3,000 objects: events delivered,
           delivery rate, and write-to-event latency p50/p99
 Prints TSV rows: label, measure, value, unit. Every phase is bounded in time."""
-import base64, http.client, json, random, ssl, sys, threading, time, urllib.parse
+import base64, http.client, json, os, random, re, ssl, sys, threading, time, urllib.parse
 
 N, CLIENTS, LISTS, WATCHED = 10000, 8, 20, 3000
 DEADLINE = 240  # seconds per phase at most
@@ -62,6 +65,29 @@ class K8s:
     @staticmethod
     def count(body):
         return len(json.loads(body)["items"])
+
+    TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
+
+    def list_table(self, c):
+        c.request("GET", f"/api/v1/namespaces/{self.ns}/pods", headers=dict(self.hdr, Accept=self.TABLE))
+        return c.getresponse().read()
+
+    def list_pretty(self, c):
+        c.request("GET", f"/api/v1/namespaces/{self.ns}/pods", headers=dict(self.hdr, **{"User-Agent": "curl/7.88"}))
+        return c.getresponse().read()
+
+    def list_pages(self, c):
+        """kubectl get pods: Table pages of 500 following continue (read from the bytes, not parsed)."""
+        cont, rows = "", 0
+        while True:
+            q = "?limit=500" + (f"&continue={urllib.parse.quote(cont)}" if cont else "")
+            c.request("GET", f"/api/v1/namespaces/{self.ns}/pods{q}", headers=dict(self.hdr, Accept=self.TABLE))
+            body = c.getresponse().read()
+            rows += body.count(b'{"cells":')
+            m = re.search(rb'"continue":"([^"]*)"', body[:4096])
+            if not m:
+                return rows
+            cont = m.group(1).decode()
 
     def update(self, c, i, gen):
         patch = json.dumps({"metadata": {"labels": {"gen": str(gen)}}})
@@ -208,7 +234,21 @@ def main():
         times.append(time.perf_counter() - t)
     count = target.count(body)
     row(label, f"list {count} objects", f"{pct(times, .5) * 1000:.0f}",
-        f"ms p50 (p99 {pct(times, .99) * 1000:.0f} ms, {LISTS} lists)")
+        f"ms p50 (p99 {pct(times, .99) * 1000:.0f} ms, {LISTS} lists, {len(body) / 1e6:.1f} MB)")
+    if kind == "k8s":
+        for what, fn in (("list as Table", target.list_table), ("list as Table in pages of 500", target.list_pages),
+                         ("list indented (curl)", target.list_pretty)):
+            times = []
+            for _ in range(LISTS // 2):
+                t = time.perf_counter()
+                fn(c)
+                times.append(time.perf_counter() - t)
+            row(label, what, f"{pct(times, .5) * 1000:.0f}", f"ms p50 (p99 {pct(times, .99) * 1000:.0f} ms, {LISTS // 2} lists)")
+        pid = os.environ.get("BENCH_PID")
+        if pid:
+            with open(f"/proc/{pid}/status") as f:
+                st = dict(l.split(":", 1) for l in f if ":" in l)
+            row(label, "server RSS after the lists", st["VmRSS"].strip(), f"(peak {st['VmHWM'].strip()})")
 
     sent, got, lock = {}, [], threading.Lock()
     ready, stop, done = threading.Event(), threading.Event(), threading.Event()

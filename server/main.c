@@ -51,7 +51,7 @@ static void usage(FILE *f) {
           "                       (default /var/lib/ckube as root, ~/.ckube otherwise)\n"
           "  --listen HOST:PORT   HTTPS address of the API (default 127.0.0.1:6443; [::1]:6443 for IPv6)\n"
           "  --watch-window N     events kept for watch resumption (default 100000)\n"
-          "  --http-threads N     server threads; each open watch holds one (default 512)\n"
+          "  --http-threads N     server threads (default 512); open watches hold none\n"
           "  --no-local-node      do not run the local node (by default ckube-server runs ckube-node from\n"
           "                       beside its binary as node <hostname>, state in DIR/node)\n"
           "  --local-node-pod-cidr 127.N.0.0/16  the local node's pod range (default: from its name)\n"
@@ -352,6 +352,10 @@ int main(int argc, char **argv) {
 
   signal(SIGPIPE, SIG_IGN);
   const char *console = webroot_init(webroot_dir);
+  if (watch_start(cc) != 0) {
+    LOGE("cannot start the watch event loop");
+    return 1;
+  }
   http_config hc = {listen, pki.server_pem, pki.ca_cert, pki.admin_token, (int)threads, &srv};
   if (http_start(&hc, err, sizeof err) != 0) {
     LOGE("%s", err);

@@ -37,3 +37,16 @@ int mg_raw_read(struct mg_connection *conn, void *buf, size_t len, int timeout_m
   int n = pull_inner(NULL, conn, (char *)buf, (int)(len > INT_MAX ? INT_MAX : len), timeout_ms / 1000.0);
   return n < 0 ? -1 : n;
 }
+
+int mg_raw_detach(struct mg_connection *conn, void **ssl) {
+  int fd = (int)conn->client.sock;
+#if !defined(NO_SSL)
+  *ssl = conn->ssl;
+  conn->ssl = NULL;
+#else
+  *ssl = NULL;
+#endif
+  conn->client.sock = INVALID_SOCKET;
+  conn->must_close = 1;
+  return fd;
+}

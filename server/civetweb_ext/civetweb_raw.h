@@ -22,5 +22,10 @@ int mg_raw_pending(const struct mg_connection *conn);
 /* Reads what is there, waiting up to timeout_ms: > 0 bytes, 0 nothing yet,
  * < 0 the connection is closed or broken. */
 int mg_raw_read(struct mg_connection *conn, void *buf, size_t len, int timeout_ms);
+/* Takes the connection's socket (returned) and TLS session (*ssl, an
+ * OpenSSL SSL *, NULL on plain HTTP) away from CivetWeb: when the handler
+ * returns, CivetWeb closes neither and serves its next connection; the
+ * caller owns both from now on. */
+int mg_raw_detach(struct mg_connection *conn, void **ssl);
 
 #endif

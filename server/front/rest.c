@@ -5,6 +5,8 @@
  * streaming in watch.c. */
 #include "rest.h"
 #include "decode_check.h"
+#include "http_body.h"
+#include "json_indent.h"
 #include "reviews.h"
 #include "componentstatus.h"
 #include "apispec.h"
@@ -211,45 +213,93 @@ json_t *rest_decode_typed(http_req *rq, const char *av, const char *kind, json_t
   return v;
 }
 
+/* The list document with its items member (last) still empty. */
+static json_t *list_head(http_req *rq, const char *rv, const char *cont, long long remaining) {
+  if (rq->form == OUT_TABLE || rq->form == OUT_META) return table_output_list_head(rq, rv, cont);
+  json_t *md = json_pack("{s:s}", "resourceVersion", rv);
+  if (cont) json_object_set_new(md, "continue", json_string(cont));
+  if (remaining >= 0) json_object_set_new(md, "remainingItemCount", json_integer(remaining));
+  return json_pack("{s:s,s:s,s:o,s:[]}", "kind", rq->res->list_kind, "apiVersion", rq->res->group_version,
+                   "metadata", md, "items");
+}
+
+/* One item as the list shows it (served version, Table row or metadata);
+ * new reference. */
+static const json_t *list_item(http_req *rq, const cobj *o) {
+  const json_t *v = api_to_version(rq->res, o->obj);
+  if (rq->form != OUT_TABLE && rq->form != OUT_META) return v;
+  json_t *t = table_output_list_item(rq, v);
+  json_decref_const(v);
+  return t;
+}
+
+/* YAML: the whole document, then its bytes. */
+static void send_list_whole(http_req *rq, json_t *doc, cobj_vec *items) {
+  json_t *arr = json_object_get(doc, json_object_get(doc, "rows") ? "rows" : "items");
+  for (size_t i = 0; i < items->n; i++) json_array_append_new_const(arr, list_item(rq, items->items[i]));
+  http_send_json(rq, 200, doc);
+}
+
+static void body_piece(void *ctx, const char *piece, size_t n) { http_body_add(ctx, piece, n); }
+
+/* Appends one item, compact or indented at the items' depth (2). */
+static void add_item(http_body *b, const char *compact, size_t len, bool pretty) {
+  if (pretty) json_indent(compact, len, 2, 2, body_piece, b);
+  else http_body_add(b, compact, len);
+}
+
+/* JSON is streamed: the document's bytes up to its empty items array, then
+ * item after item through a bounded buffer (no whole-list buffer), byte for
+ * byte what http_send_json of the whole document gives (indented for
+ * ?pretty and curl as json_dumps indents it). Items whose stored bytes are
+ * what the client sees are copied as they are, and then the length is
+ * known up front. */
 static void send_list(http_req *rq, cobj_vec *items, int64_t rev, const char *cont, long long remaining) {
-  const resource *r = rq->res;
   char rv[32];
   snprintf(rv, sizeof rv, "%lld", (long long)rev);
-  bool raw = api_stored_as_served(r) && rq->form == OUT_JSON && !http_pretty(rq);
-  if (raw) {
-    size_t total = 256 + (cont ? strlen(cont) : 0);
-    for (size_t i = 0; i < items->n; i++) total += items->items[i]->len + 1;
-    char *buf = malloc(total), *w = buf;
-    w += sprintf(w, "{\"kind\":\"%s\",\"apiVersion\":\"%s\",\"metadata\":{\"resourceVersion\":\"%s\"", r->list_kind,
-                 r->group_version, rv);
-    if (cont) w += sprintf(w, ",\"continue\":\"%s\"", cont);
-    if (remaining >= 0) w += sprintf(w, ",\"remainingItemCount\":%lld", remaining);
-    w += sprintf(w, "},\"items\":[");
-    for (size_t i = 0; i < items->n; i++) {
-      if (i) *w++ = ',';
-      memcpy(w, items->items[i]->data, items->items[i]->len);
-      w += items->items[i]->len;
-    }
-    w += sprintf(w, "]}\n");
-    http_send(rq, 200, "application/json", buf, (size_t)(w - buf));
-    free(buf);
+  json_t *doc = list_head(rq, rv, cont, remaining);
+  bool pretty = http_pretty(rq);
+  const char *empty = pretty ? "[]\n}" : "[]}", *sep = pretty ? ",\n    " : ",";
+  const char *open = pretty ? "\n    " : "", *close = pretty ? "\n  ]\n}\n" : "]}\n";
+  char *prefix = rq->form == OUT_YAML ? NULL : json_dumps(doc, pretty ? JSON_INDENT(2) : JSON_COMPACT);
+  size_t plen = prefix ? strlen(prefix) : 0, elen = strlen(empty);
+  if (!prefix || !items->n || plen < elen || strcmp(prefix + plen - elen, empty) != 0) {
+    free(prefix);
+    send_list_whole(rq, doc, items);
+    json_decref(doc);
     return;
   }
-  json_t *arr = json_array();
-  for (size_t i = 0; i < items->n; i++) json_array_append_new_const(arr, api_to_version(r, items->items[i]->obj));
-  json_t *doc;
-  if (rq->form == OUT_TABLE || rq->form == OUT_META) {
-    doc = table_output_list(rq, arr, rv, cont);
-  } else {
-    json_t *md = json_pack("{s:s}", "resourceVersion", rv);
-    if (cont) json_object_set_new(md, "continue", json_string(cont));
-    if (remaining >= 0) json_object_set_new(md, "remainingItemCount", json_integer(remaining));
-    doc = json_pack("{s:s,s:s,s:o,s:O}", "kind", r->list_kind, "apiVersion", r->group_version, "metadata", md,
-                    "items", arr);
-  }
-  json_decref(arr);
-  http_send_json(rq, 200, doc);
   json_decref(doc);
+  plen -= elen - 1; /* through the items array's '[' */
+  bool raw = rq->form == OUT_JSON && api_stored_as_served(rq->res);
+  long long total = -1;
+  if (raw && !pretty) {
+    total = (long long)(plen + strlen(open) + strlen(close) + (items->n - 1) * strlen(sep));
+    for (size_t i = 0; i < items->n; i++) total += (long long)items->items[i]->len;
+  }
+  http_body b;
+  http_body_begin(&b, rq, 200, "application/json", total);
+  http_body_add(&b, prefix, plen);
+  free(prefix);
+  http_body_adds(&b, open);
+  for (size_t i = 0; i < items->n && b.ok; i++) {
+    if (i) http_body_adds(&b, sep);
+    if (raw) {
+      add_item(&b, items->items[i]->data, items->items[i]->len, pretty);
+      continue;
+    }
+    const json_t *v = list_item(rq, items->items[i]);
+    if (pretty) {
+      char *s = json_dumps(v, JSON_COMPACT);
+      add_item(&b, s, strlen(s), true);
+      free(s);
+    } else {
+      http_body_add_json(&b, v);
+    }
+    json_decref_const(v);
+  }
+  http_body_adds(&b, close);
+  http_body_end(&b);
 }
 
 static bool list_opts(http_req *rq, api_list_opts *lo, char *ls, char *fs, char *cont, char *rv, size_t len) {

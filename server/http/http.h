@@ -36,6 +36,7 @@ typedef struct http_req {
   char ns[256], name[256], sub[64];
   bool watch;
   struct audit_event *audit; /* the audit event (audit_log.h), or NULL */
+  bool close_after; /* the head says Connection: close (a stream that ends with its connection) */
 } http_req;
 
 /* Query parameter (URL-decoded into buf) or NULL when absent. */

@@ -5,6 +5,7 @@
  * are front/http.c and front/http_auth.c. */
 #include "audit_log.h"
 #include "http.h"
+#include "http_body.h"
 #include "yaml_json.h"
 #include <civetweb.h>
 #include <stdio.h>
@@ -63,6 +64,7 @@ void http_send_head(http_req *rq, int code, const char *ctype, long long len) {
     esc[k] = 0;
     mg_printf(rq->conn, "Warning: 299 - \"%s\"\r\n", esc);
   }
+  if (rq->close_after) mg_printf(rq->conn, "Connection: close\r\n");
   if (len >= 0) mg_printf(rq->conn, "Content-Length: %lld\r\n\r\n", len);
   else mg_printf(rq->conn, "Transfer-Encoding: chunked\r\n\r\n");
 }
@@ -109,9 +111,7 @@ bool http_stream_start(http_req *rq, const char *ctype) {
   return true;
 }
 
-bool http_stream_write(http_req *rq, const char *data, size_t len) {
-  return mg_send_chunk(rq->conn, data, (unsigned)len) > 0;
-}
+bool http_stream_write(http_req *rq, const char *data, size_t len) { return http_write_chunk(rq->conn, data, len); }
 
 void http_stream_end(http_req *rq) { mg_send_chunk(rq->conn, "", 0); }
 

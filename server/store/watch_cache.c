@@ -7,8 +7,11 @@
  *           precondition check and revision assignment so writes serialize.
  *   lock  - rwlock over the published state: bucket arrays, event ring,
  *           pub_rev, window_start.
- *   pmu   - publication notices: notify_rev and each pending write's done
- *           flag; pcond wakes writers waiting for durability and watchers.
+ *   pmu   - publication notices: notify_rev (global and per bucket) and
+ *           each pending write's done flag. dcond wakes writers waiting for
+ *           durability; each bucket's cond wakes only the watchers of that
+ *           bucket (a commit to ConfigMaps leaves pod watchers asleep), pcond
+ *           those of every bucket.
  * bucket_mu guards only the bucket list (buckets are never freed).
  *
  * With a remote store (etcd: st->put_if) there is no committer: a write is a
@@ -30,6 +33,8 @@ struct cache_bucket {
   size_t n, cap;
   struct cache_bucket *next;
   void (*_Atomic on_write)(void); /* cache_bucket_on_write */
+  pthread_cond_t cond;            /* under pmu: events published in this bucket */
+  int64_t notify_rev;             /* under pmu: revision of its newest published event */
 };
 
 typedef struct pending {
@@ -60,10 +65,12 @@ struct cache {
   pthread_t committer;
 
   pthread_mutex_t pmu;
-  pthread_cond_t pcond;
+  pthread_cond_t pcond, dcond;
   int64_t notify_rev;
   unsigned wake_gen;
   void (*observe)(double seconds, int ops);
+  void (*on_publish)(void *arg); /* cache_on_publish */
+  void *on_publish_arg;
   char commit_error[160]; /* why the last commit failed; "" after a good one (under wmu) */
   bool remote;            /* st->put_if: revisions are the store's, its watch publishes */
 };
@@ -161,6 +168,14 @@ void cobj_vec_clear(cobj_vec *v) {
   memset(v, 0, sizeof *v);
 }
 
+static void init_cond(pthread_cond_t *cond) {
+  pthread_condattr_t ca;
+  pthread_condattr_init(&ca);
+  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+  pthread_cond_init(cond, &ca);
+  pthread_condattr_destroy(&ca);
+}
+
 cache_bucket *cache_bucket_get(cache *c, const char *storage) {
   pthread_mutex_lock(&c->bucket_mu);
   cache_bucket *b;
@@ -169,6 +184,7 @@ cache_bucket *cache_bucket_get(cache *c, const char *storage) {
   if (!b) {
     b = calloc(1, sizeof *b);
     b->name = strdup(storage);
+    init_cond(&b->cond);
     b->next = c->buckets;
     c->buckets = b;
   }
@@ -460,7 +476,7 @@ int cache_write(cache *c, cache_bucket *b, const char *ns, const char *name, int
   pthread_mutex_unlock(&c->wmu);
 
   pthread_mutex_lock(&c->pmu);
-  while (!p->done) pthread_cond_wait(&c->pcond, &c->pmu);
+  while (!p->done) pthread_cond_wait(&c->dcond, &c->pmu);
   pthread_mutex_unlock(&c->pmu);
   int status = p->status;
   if (status == CW_OK) {
@@ -475,9 +491,15 @@ int cache_write(cache *c, cache_bucket *b, const char *ns, const char *name, int
   return status;
 }
 
-/* Marks a list of writes done with status and wakes their writers. */
+/* Marks a list of writes done with status and wakes their writers, then
+ * (when published) the watchers of the buckets they wrote. */
 static void finish(cache *c, pending *list, int status, const char *msg) {
   pthread_mutex_lock(&c->pmu);
+  for (pending *p = list; p; p = p->next) /* p stays valid: its writer waits for pmu */
+    if (status == CW_OK && p->b->notify_rev < p->obj->rev) {
+      p->b->notify_rev = p->obj->rev;
+      pthread_cond_broadcast(&p->b->cond);
+    }
   for (pending *p = list, *next; p; p = next) {
     next = p->next;
     p->status = status;
@@ -485,6 +507,7 @@ static void finish(cache *c, pending *list, int status, const char *msg) {
     p->done = true; /* after this the writer owns and frees p */
   }
   c->notify_rev = c->pub_rev;
+  pthread_cond_broadcast(&c->dcond);
   pthread_cond_broadcast(&c->pcond);
   pthread_mutex_unlock(&c->pmu);
 }
@@ -547,6 +570,7 @@ static void *committer_main(void *arg) {
       c->commit_error[0] = 0;
       pthread_mutex_unlock(&c->wmu);
       finish(c, batch, CW_OK, NULL);
+      if (c->on_publish) c->on_publish(c->on_publish_arg);
     }
     pthread_mutex_lock(&c->wmu);
   }
@@ -605,11 +629,8 @@ cache *cache_open(store *st, size_t window, char *err, size_t errlen) {
   pthread_mutex_init(&c->wmu, NULL);
   pthread_cond_init(&c->wcond, NULL);
   pthread_mutex_init(&c->pmu, NULL);
-  pthread_condattr_t ca;
-  pthread_condattr_init(&ca);
-  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-  pthread_cond_init(&c->pcond, &ca);
-  pthread_condattr_destroy(&ca);
+  init_cond(&c->pcond);
+  init_cond(&c->dcond);
   c->remote = st->put_if != NULL;
   load_ctx lc = {c, 0, NULL};
   int64_t rev = 0;
@@ -681,10 +702,19 @@ bool cache_store_healthy(cache *c, char *why, size_t len) {
 }
 
 void cache_wake_all(cache *c) {
+  pthread_mutex_lock(&c->bucket_mu);
+  cache_bucket *first = c->buckets;
+  pthread_mutex_unlock(&c->bucket_mu);
   pthread_mutex_lock(&c->pmu);
   c->wake_gen++;
   pthread_cond_broadcast(&c->pcond);
+  for (cache_bucket *b = first; b; b = b->next) pthread_cond_broadcast(&b->cond);
   pthread_mutex_unlock(&c->pmu);
+}
+
+void cache_on_publish(cache *c, void (*fn)(void *arg), void *arg) {
+  c->on_publish_arg = arg;
+  c->on_publish = fn;
 }
 
 /* Ring position of the first event with rev > after (count when none). */
@@ -709,9 +739,11 @@ int cache_wait(cache *c, cache_bucket *b, int64_t *cursor, cache_event *evs, int
     pthread_mutex_lock(&c->pmu);
     unsigned gen = c->wake_gen;
     int rc = 0;
-    while (c->notify_rev <= *cursor && !(stop && atomic_load(stop)) && gen == c->wake_gen && rc != ETIMEDOUT)
-      rc = pthread_cond_timedwait(&c->pcond, &c->pmu, &deadline);
-    bool have = c->notify_rev > *cursor;
+    int64_t *notify = b ? &b->notify_rev : &c->notify_rev;
+    pthread_cond_t *cond = b ? &b->cond : &c->pcond;
+    while (*notify <= *cursor && !(stop && atomic_load(stop)) && gen == c->wake_gen && rc != ETIMEDOUT)
+      rc = pthread_cond_timedwait(cond, &c->pmu, &deadline);
+    bool have = *notify > *cursor;
     pthread_mutex_unlock(&c->pmu);
     if ((stop && atomic_load(stop)) || !have) return 0;
 
@@ -872,6 +904,7 @@ static void remote_apply(void *ctx, const store_event *evs, size_t n) {
   cache *c = ctx;
   cache_bucket *hooked[64];
   size_t nh = 0;
+  bool overflow = false; /* more buckets than hooked holds: wake them all */
   pthread_rwlock_wrlock(&c->lock);
   for (size_t i = 0; i < n; i++) {
     size_t blen = 0;
@@ -903,6 +936,7 @@ static void remote_apply(void *ctx, const store_event *evs, size_t n) {
     bool seen = false;
     for (size_t k = 0; k < nh; k++) seen |= hooked[k] == b;
     if (!seen && nh < sizeof hooked / sizeof *hooked) hooked[nh++] = b;
+    else if (!seen) overflow = true;
   }
   if (n && evs[n - 1].rev > c->pub_rev) c->pub_rev = evs[n - 1].rev;
   pthread_rwlock_unlock(&c->lock);
@@ -910,10 +944,24 @@ static void remote_apply(void *ctx, const store_event *evs, size_t n) {
     void (*hook)(void) = atomic_load(&hooked[k]->on_write);
     if (hook) hook();
   }
+  pthread_mutex_lock(&c->bucket_mu);
+  cache_bucket *first = c->buckets;
+  pthread_mutex_unlock(&c->bucket_mu);
   pthread_mutex_lock(&c->pmu);
+  /* the written buckets' watchers (every bucket's after a batch over more resources than hooked holds) */
+  for (cache_bucket *b = first; b; b = b->next) {
+    bool written = overflow;
+    for (size_t k = 0; k < nh && !written; k++) written = hooked[k] == b;
+    if (written && b->notify_rev < c->pub_rev) {
+      b->notify_rev = c->pub_rev;
+      pthread_cond_broadcast(&b->cond);
+    }
+  }
   c->notify_rev = c->pub_rev;
+  pthread_cond_broadcast(&c->dcond);
   pthread_cond_broadcast(&c->pcond);
   pthread_mutex_unlock(&c->pmu);
+  if (c->on_publish) c->on_publish(c->on_publish_arg);
 }
 
 /* The store lost changes (its history was compacted past this cache's
@@ -961,7 +1009,13 @@ static int64_t remote_reload(void *ctx) {
   pthread_mutex_lock(&c->pmu);
   c->notify_rev = rev;
   c->wake_gen++;
+  for (cache_bucket *b = first; b; b = b->next) {
+    if (b->notify_rev < rev) b->notify_rev = rev;
+    pthread_cond_broadcast(&b->cond);
+  }
+  pthread_cond_broadcast(&c->dcond);
   pthread_cond_broadcast(&c->pcond);
   pthread_mutex_unlock(&c->pmu);
+  if (c->on_publish) c->on_publish(c->on_publish_arg);
   return rev;
 }

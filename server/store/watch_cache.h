@@ -137,6 +137,11 @@ void cache_set_commit_observer(cache *c, void (*fn)(double seconds, int ops));
  * such as the RBAC authorizer's, mark themselves stale). */
 void cache_bucket_on_write(cache_bucket *b, void (*fn)(void));
 
+/* Calls fn(arg) in the committer's thread after each batch is published
+ * and its writers and watchers woken (the watch event loop's wake-up; fn
+ * must not block). One observer; set before writes start. */
+void cache_on_publish(cache *c, void (*fn)(void *arg), void *arg);
+
 /* Whether the last commit to the store succeeded; if not, why into why. */
 bool cache_store_healthy(cache *c, char *why, size_t len);
 

@@ -55,24 +55,27 @@ json_t *table_output_single(http_req *rq, const json_t *obj) {
                    NULL);
 }
 
+json_t *table_output_list_item(http_req *rq, const json_t *obj) {
+  return rq->form == OUT_META ? partial(rq->table_version, obj) : table_output_row(rq, obj);
+}
+
+json_t *table_output_list_head(http_req *rq, const char *rv, const char *cont) {
+  if (rq->form != OUT_META) return table_doc(rq, json_array(), rv, cont);
+  char av[64];
+  snprintf(av, sizeof av, "meta.k8s.io/%s", rq->table_version);
+  json_t *md = rv ? json_pack("{s:s}", "resourceVersion", rv) : json_object();
+  if (cont) json_object_set_new(md, "continue", json_string(cont));
+  return json_pack("{s:s,s:s,s:o,s:[]}", "kind", "PartialObjectMetadataList", "apiVersion", av, "metadata", md,
+                   "items");
+}
+
 json_t *table_output_list(http_req *rq, json_t *items, const char *rv, const char *cont) {
-  if (rq->form == OUT_META) {
-    json_t *out = json_array();
-    size_t i;
-    json_t *o;
-    json_array_foreach(items, i, o) json_array_append_new(out, partial(rq->table_version, o));
-    char av[64];
-    snprintf(av, sizeof av, "meta.k8s.io/%s", rq->table_version);
-    json_t *md = rv ? json_pack("{s:s}", "resourceVersion", rv) : json_object();
-    if (cont) json_object_set_new(md, "continue", json_string(cont));
-    return json_pack("{s:s,s:s,s:o,s:o}", "kind", "PartialObjectMetadataList", "apiVersion", av, "metadata", md,
-                     "items", out);
-  }
-  json_t *rows = json_array();
+  json_t *doc = table_output_list_head(rq, rv, cont);
+  json_t *out = json_object_get(doc, rq->form == OUT_META ? "items" : "rows");
   size_t i;
   json_t *o;
-  json_array_foreach(items, i, o) json_array_append_new(rows, table_output_row(rq, o));
-  return table_doc(rq, rows, rv, cont);
+  json_array_foreach(items, i, o) json_array_append_new(out, table_output_list_item(rq, o));
+  return doc;
 }
 
 void http_send_result(http_req *rq, api_result *res) {

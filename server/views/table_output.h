@@ -14,6 +14,12 @@ json_t *table_output_single(http_req *rq, const json_t *obj);
  * served version); rv/cont go into its metadata. New reference. */
 json_t *table_output_list(http_req *rq, json_t *items, const char *rv, const char *cont);
 
+/* The same document with its last member (rows, items) still empty, for
+ * responses that stream the items after it; new reference. */
+json_t *table_output_list_head(http_req *rq, const char *rv, const char *cont);
+/* What table_output_list puts into that last member for one item. */
+json_t *table_output_list_item(http_req *rq, const json_t *obj);
+
 /* One row for obj (watch events use single-row tables). */
 json_t *table_output_row(http_req *rq, const json_t *obj);
 
