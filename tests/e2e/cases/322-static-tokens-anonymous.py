@@ -105,7 +105,11 @@ def main():
                      {"metadata": {"name": "devs-view"}, "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "view"},
                       "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "devs"}]})
         check(st == 201, f"binding: {st}")
-        st, body = call(port, "alice-token", "GET", "/api/v1/namespaces/default/pods")
+        for _ in range(50):  # the RBAC index is rebuilt after the binding's write (as informers lag in kube)
+            st, body = call(port, "alice-token", "GET", "/api/v1/namespaces/default/pods")
+            if st == 200:
+                break
+            time.sleep(0.1)
         check(st == 200 and body["kind"] == "PodList", f"alice after the binding: {st}")
         st, _ = call(port, "bob-token", "GET", "/api/v1/namespaces/default/pods")
         check(st == 403, f"bob: {st}")
