@@ -71,7 +71,7 @@ export async function startCluster({ bin, webroot, logDir }) {
   const startServer = async (logName) => {
     const log = openSync(join(logDir, logName), 'w');
     server = spawn(join(bin, 'ckube-server'), ['--data-dir', data, '--listen', `127.0.0.1:${port}`, '--no-local-node', '--webroot', webroot,
-      '--ingress-http', `127.0.0.1:${ingressPort}`, '--dns-listen', `127.0.0.1:${dnsPort}`,
+      '--ingress-http', `127.0.0.1:${ingressPort}`, '--ingress-nice', '0', '--dns-listen', `127.0.0.1:${dnsPort}`,
       // ranges of its own: node agents of clusters running beside it (the e2e workers) bind their
       // ClusterIPs and LoadBalancer addresses with SO_REUSEPORT
       '--service-cluster-ip-range', '127.1.248.0/21', '--loadbalancer-pool', '127.255.248.0/21',

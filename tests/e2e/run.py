@@ -71,6 +71,9 @@ def start_server(binary, data, port, log, ingress_ports, dns_port, ranges, extra
                              "--ingress-http", f"127.0.0.1:{ingress_ports[0]}",
                              "--ingress-https", f"127.0.0.1:{ingress_ports[1]}",
                              "--ingress-access-log", os.path.join(data, "ingress-access.log"),
+                             # equal CPU weight: at the default nice 19 the proxy starved behind
+                             # four ASan workers (case 700 hit its 300 s limit in CI)
+                             "--ingress-nice", "0",
                              "--dns-listen", f"127.0.0.1:{dns_port}",
                              "--service-cluster-ip-range", ranges[0], "--loadbalancer-pool", ranges[1]],
                             stdout=log, stderr=subprocess.STDOUT,
