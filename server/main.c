@@ -67,8 +67,9 @@ static void usage(FILE *f) {
           "  --ingress-http HOST:PORT, --ingress-https HOST:PORT  serve Ingress traffic there\n"
           "                       (controllers/ingress; off when not given)\n"
           "  --ingress-access-log FILE  one line per Ingress request, ingress-nginx's format ('-': stderr)\n"
-          "  --ingress-nice N     the proxy's worker threads run at this nice level (0-19, default 19),\n"
-          "                       so the API keeps its request rate under full proxy load\n"
+          "  --ingress-nice N     the proxy's worker threads run at this nice level (0-19, default 19)\n"
+          "                       while the API is serving requests, so it keeps its request rate under\n"
+          "                       full proxy load, and at 0 when it is idle (with CAP_SYS_NICE; else always)\n"
           "  --service-cluster-ip-range CIDR  Service ClusterIPs (default 127.1.0.0/16, on loopback; the\n"
           "                       first address is the `kubernetes` Service's)\n"
           "  --loadbalancer-pool CIDR  LoadBalancer addresses when no MetalLB ConfigMap is applied\n"
@@ -370,7 +371,7 @@ int main(int argc, char **argv) {
   componentstatus_set_local_probe(controllers_running_here);
   controllers_run(&leader);
   metrics_set_extra(ingress_metrics_write);
-  ingress_config ic = {ingress_http, ingress_https, ingress_log, ingress_nice};
+  ingress_config ic = {ingress_http, ingress_https, ingress_log, ingress_nice, http_requests_begun};
   if (ingress_start(&ic, err, sizeof err) != 0) LOGE("ingress: %s", err);
   if (dns_listen && dns_start(dns_listen, dns_forward, err, sizeof err) != 0) LOGE("dns: %s", err);
   LOGI("ckube-server serving the Kubernetes API at %s; kubeconfig: %s", url, pki.kubeconfig);

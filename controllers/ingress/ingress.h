@@ -11,7 +11,8 @@
 typedef struct {
   const char *http_addr, *https_addr; /* "HOST:PORT", NULL = off */
   const char *access_log;             /* a file, "-" for stderr, NULL = off */
-  int nice;                           /* the proxy workers' nice level, 0-19 */
+  int nice;                           /* the proxy workers' nice level while the API is busy, 0-19 */
+  unsigned long (*api_activity)(void); /* moves on each API request (NULL: nice always) */
 } ingress_config;
 
 /* Serves Ingress traffic on the configured addresses; call after the API

@@ -130,7 +130,7 @@ int ingress_start(const ingress_config *cfg, char *err, size_t errlen) {
   set_address(cfg->http_addr ? cfg->http_addr : cfg->https_addr);
   route_swap(route_empty());
   const char *workers = getenv("CKUBE_INGRESS_WORKERS"); /* benchmarks: default one per core */
-  proxy_config pc = {cfg->http_addr, cfg->https_addr, workers ? atoi(workers) : 0, cfg->nice};
+  proxy_config pc = {cfg->http_addr, cfg->https_addr, workers ? atoi(workers) : 0, cfg->nice, cfg->api_activity};
   if (access_log_open(cfg->access_log, err, errlen) != 0) return -1;
   if (proxy_start(&pc, err, errlen) != 0) {
     access_log_close();

@@ -5,14 +5,9 @@
  * on the API's CivetWeb threads; docs/ARCHITECTURE.md says why (measured
  * in docs/BENCHMARKS.md). Timers are a sweep every 250 ms over the
  * worker's sessions and idle upstreams.
- * The workers run at nice 19 by default (--ingress-nice): on two cores
- * the API's own request rate fell by 40 % under full proxy load at equal
- * weight; nice 10 barely helped, 19 kept most of it (docs/BENCHMARKS.md).
- * Nice only weighs threads when the CPU is contended: an idle API costs
- * the proxy nothing. Where the server has a cgroup of its own (a systemd
- * unit, a pod) the weight only arbitrates between its control plane and
- * its data plane; elsewhere --ingress-nice 0 gives the proxy equal weight
- * with other processes. */
+ * The workers run at nice 19 (--ingress-nice) while the API is busy and at
+ * 0 otherwise (proxy_nice.c says why); --ingress-nice 0 gives the proxy
+ * equal weight always. */
 #include "proxy.h"
 #include "ingress_tls.h"
 #include "log.h"
@@ -36,6 +31,7 @@
 static worker *workers;
 static int n_workers;
 static int worker_nice;
+static proxy_activity_fn api_activity;
 
 long long proxy_now_ms(void) {
   struct timespec ts;
@@ -174,8 +170,7 @@ static void dispatch(worker *w, void *p, uint32_t events) {
 
 static void *worker_main(void *arg) {
   worker *w = arg;
-  if (worker_nice > 0 && setpriority(PRIO_PROCESS, (id_t)gettid(), worker_nice) != 0) /* this thread only */
-    LOGW("ingress proxy: cannot set worker %d's nice level to %d: %s", w->id, worker_nice, strerror(errno));
+  proxy_nice_init(&w->nice, worker_nice, api_activity, proxy_now_ms());
   static const int wake_kind = P_WAKE;
   struct epoll_event ev = {.events = EPOLLIN, .data.ptr = (void *)&wake_kind};
   epoll_ctl(w->ep, EPOLL_CTL_ADD, w->wake_fd, &ev);
@@ -187,6 +182,7 @@ static void *worker_main(void *arg) {
   while (!w->stop) {
     int n = epoll_wait(w->ep, events, 256, 250);
     w->now = proxy_now_ms();
+    proxy_nice_update(&w->nice, w->now);
     for (int i = 0; i < n; i++) dispatch(w, events[i].data.ptr, events[i].events);
     proxy_bury(w);
     if (w->now >= w->next_sweep) {
@@ -252,13 +248,15 @@ int proxy_start(const proxy_config *cfg, char *err, size_t errlen) {
     if (!cfg->https_addr) w->https_port = 443;
   }
   worker_nice = cfg->nice < 0 ? 0 : cfg->nice > 19 ? 19 : cfg->nice;
+  api_activity = cfg->api_activity;
   for (int i = 0; i < n_workers; i++) {
     pthread_create(&workers[i].thread, NULL, worker_main, &workers[i]);
     char name[16];
     snprintf(name, sizeof name, "ingress-%d", i);
     pthread_setname_np(workers[i].thread, name);
   }
-  LOGI("ingress proxy: %d workers (nice %d), HTTP %s, HTTPS %s", n_workers, worker_nice,
+  LOGI("ingress proxy: %d workers (nice %d%s), HTTP %s, HTTPS %s", n_workers, worker_nice,
+       worker_nice && api_activity ? " while the API is busy" : "",
        cfg->http_addr ? cfg->http_addr : "off", cfg->https_addr ? cfg->https_addr : "off");
   return 0;
 }

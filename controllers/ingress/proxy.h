@@ -4,11 +4,14 @@
 #define CKUBE_INGRESS_PROXY_H
 #include <stddef.h>
 #include <sys/socket.h>
+#include "proxy_nice.h"
 
 typedef struct {
   const char *http_addr, *https_addr; /* "HOST:PORT" or NULL (off) */
   int workers;                        /* 0: one per core */
   int nice;                           /* the workers' nice level (0: as the server) */
+  proxy_activity_fn api_activity;     /* moves on each API request: the workers are at
+                                         nice only while it does (proxy_nice.h); NULL: always */
 } proxy_config;
 
 /* Opens the listeners and starts the workers; -1 with err on failure

@@ -8,6 +8,7 @@
 #define CKUBE_INGRESS_PROXY_INTERNAL_H
 #include "access_log.h"
 #include "http_parse.h"
+#include "proxy_nice.h"
 #include "route.h"
 #include <openssl/ssl.h>
 #include <pthread.h>
@@ -117,6 +118,7 @@ struct worker {
   int https_port;
   upstream *idle[POOL_BUCKETS];
   long long now, next_sweep;
+  proxy_nice nice;         /* its CPU weight against the API's (proxy_nice.h) */
   uint64_t rand_state;
   access_log_buf *log;     /* NULL when the access log is off */
   volatile bool stop;

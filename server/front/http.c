@@ -148,7 +148,12 @@ static void handle_health(http_req *rq) {
   http_send(rq, 200, "text/plain; charset=utf-8", "ok", 2);
 }
 
+static atomic_ulong requests_begun; /* the Ingress proxy reads it to yield (http_requests_begun) */
+
+unsigned long http_requests_begun(void) { return atomic_load_explicit(&requests_begun, memory_order_relaxed); }
+
 static int handler(struct mg_connection *conn, void *unused) {
+  atomic_fetch_add_explicit(&requests_begun, 1, memory_order_relaxed);
   const struct mg_request_info *ri = mg_get_request_info(conn);
   struct timespec t0;
   clock_gettime(CLOCK_MONOTONIC, &t0);

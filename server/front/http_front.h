@@ -21,5 +21,7 @@ void http_stop(void);
 api_server *http_server_of(const struct mg_connection *conn);
 /* True once http_start returned 0 and until http_stop. */
 bool http_ready(void);
+/* How many requests the front has begun serving (a counter that only grows). */
+unsigned long http_requests_begun(void);
 
 #endif
