@@ -11,8 +11,9 @@
 # design: the API's CivetWeb server answering /healthz and the proxy
 # answering its own 404 (both HTTPS, no upstream hop). The last two rows
 # measure the API's own request rate alone and while the proxy is loaded
-# (the proxy's workers at their default nice 19, and at nice 0 in the
-# ckube-nice0 instance, whose proxy rows are measured too);
+# (the proxy's workers at their default: nice 19 while the API serves
+# requests and 0 when it is idle; and always at nice 0 in the ckube-nice0
+# instance, whose proxy rows are measured too);
 # the slowloris rows measure nginx and ckube while 1000 slow clients hold
 # partial request heads open.
 # Every process listens on 127.0.0.1 and is killed by PID at the end.
@@ -313,7 +314,8 @@ for target in nginx:$P_NGX_HTTP ckube:$P_CK_HTTP; do
   wait "$SLOWPID" 2>/dev/null || true
 done
 # The API's request rate alone, then while the proxy is loaded (wrk on
-# both), for the default instance (proxy at nice 19) and ckube-nice0.
+# both), for the default instance (proxy at nice 19 while the API is busy)
+# and ckube-nice0.
 api_under_load() {  # suffix api_port proxy_http_port
   run_cell "api-alone$1" https "https://127.0.0.1:$2/healthz" 16 127.0.0.1
   wanted "api-under-proxy-load$1" || return 0
@@ -335,7 +337,8 @@ echo "# bench-ingress $(date -u +%Y-%m-%dT%H:%M:%SZ), commit $(git rev-parse --s
 echo "# host: $(nproc) CPUs ($(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# $(nginx -v 2>&1 | tr -d '\n'); $(haproxy -v | head -1 | cut -d' ' -f1-3); $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)"
 echo "# wrk -t1 -d$DURATION (warm-up $WARMUP); 100-byte body; nginx/haproxy/ckube-1w: 1 worker, nginx-2w/ckube: 2"
-echo "# ckube, ckube-1w: proxy workers at nice 19 (the default); ckube-nice0: 2 workers at nice 0"
+echo "# ckube, ckube-1w: proxy workers at the default --ingress-nice 19, taken only while the API serves requests"
+echo "#   (0 when it is idle); ckube-nice0: 2 workers at nice 0 always"
 echo "# proxy-beside-api-load: the proxy's own rate while the api-under-proxy-load row runs"
 echo "# CPU us/req: CPU time of the measured process (nginx: its workers) per request: robust when the"
 echo "#   machine is shared, where req/s mostly says how much CPU the scheduler gave each process"
