@@ -79,6 +79,7 @@ struct session {
   session_state state;
   long long deadline, started_at;
   /* the request being served */
+  route_table *retry_rt; /* a newer table a retry went by (follow_table), or NULL */
   route_table *rt;
   route_result route;
   const route_endpoint *tried;

@@ -97,6 +97,8 @@ static void end_request(session *s) {
   s->log_head = NULL;
   route_unref(s->rt);
   s->rt = NULL;
+  route_unref(s->retry_rt);
+  s->retry_rt = NULL;
   free(s->retry_head);
   s->retry_head = NULL;
 }
@@ -326,11 +328,39 @@ static void restart_upstream(session *s, const route_endpoint *ep) {
 
 #define FAILED_ENDPOINT_SKIP_MS 10000
 
+static bool same_addr(const route_endpoint *a, const route_endpoint *b) {
+  return a && b && a->len == b->len && !memcmp(&a->addr, &b->addr, a->len);
+}
+
+/* A retry goes by the newest route table: when the table changed since the
+ * request was routed, the same backend (by name) with the endpoints it has
+ * now, so a retry never goes to an endpoint that left meanwhile (a pod
+ * being removed, whose address may no longer answer at all). Returns the
+ * tried endpoint's entry in the backend the retry uses, NULL when it left. */
+static const route_endpoint *follow_table(session *s) {
+  worker *w = s->w;
+  refresh_table(w);
+  if (w->rt != s->rt && w->rt != s->retry_rt) {
+    const route_backend *b = route_find_backend(w->rt, s->route.backend->name);
+    if (b) {
+      balance_end(s, -1); /* paired with the backend it began on */
+      route_unref(s->retry_rt);
+      s->retry_rt = route_ref(w->rt);
+      s->route.backend = b;
+    }
+  }
+  const route_backend *b = s->route.backend;
+  for (size_t i = 0; i < b->n_eps; i++)
+    if (same_addr(&b->eps[i], s->tried)) return &b->eps[i];
+  return NULL;
+}
+
 static void connect_failed(session *s, int status) {
   s->attempts++;
-  route_mark_down(s->route.backend, s->tried, FAILED_ENDPOINT_SKIP_MS);
-  const route_endpoint *next = route_next_endpoint(s->route.backend, s->tried);
-  if (s->attempts < 2 && s->idempotent && s->retry_head && next && next != s->tried) {
+  const route_endpoint *tried = follow_table(s);
+  if (tried) route_mark_down(s->route.backend, tried, FAILED_ENDPOINT_SKIP_MS);
+  const route_endpoint *next = route_next_endpoint(s->route.backend, tried);
+  if (s->attempts < 2 && s->idempotent && s->retry_head && next && !same_addr(next, s->tried)) {
     restart_upstream(s, next);
     return;
   }
@@ -347,8 +377,11 @@ static void upstream_failed(session *s) {
     return;
   }
   if (s->up && s->up->reused && s->retry_head && s->stale_retries++ < 3) {
-    restart_upstream(s, s->tried);
-    return;
+    const route_endpoint *tried = follow_table(s);
+    if (tried) {
+      restart_upstream(s, tried);
+      return;
+    } /* its endpoint left the table: retried elsewhere as after a failed connect */
   }
   connect_failed(s, 502);
 }

@@ -162,6 +162,8 @@ typedef struct {
 void route_match(const route_table *t, const route_request *rq, route_result *out);
 /* The named host serving h (lowercase, no port) or the catch-all. */
 const route_host *route_find_host(const route_table *t, const char *h, size_t len);
+/* The backend of t named name ("namespace-service-port"), or NULL. */
+const route_backend *route_find_backend(const route_table *t, const char *name);
 /* Whether request path p (up to '?') matches rule path rp. */
 bool route_path_matches(const route_path *rp, const char *p, size_t len);
 /* Balancing (route_balance.c). The next endpoint of b by its algorithm,

@@ -4,6 +4,7 @@
  * to the new table for the requests they route from then on, while
  * requests already routed keep theirs. */
 #include "route.h"
+#include <string.h>
 #include <openssl/ssl.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -54,6 +55,12 @@ static void free_host(route_host *h) {
   }
   free(h->paths);
   free(h->name);
+}
+
+const route_backend *route_find_backend(const route_table *t, const char *name) {
+  for (size_t i = 0; i < t->n_backends; i++) /* a table has tens of backends: a scan on a retry is cheap */
+    if (!strcmp(t->backends[i]->name, name)) return t->backends[i];
+  return NULL;
 }
 
 void route_unref(route_table *t) {
