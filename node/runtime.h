@@ -55,6 +55,7 @@ typedef struct {
   rt_ctr *ctrs;          /* init containers first, in spec order */
   int nctrs, ninit;
   bool stopping;         /* the containers were told to stop (deletion) */
+  bool deadline_exceeded; /* past spec.activeDeadlineSeconds: Failed (DeadlineExceeded), its containers killed */
 } rt_pod_state;
 
 #endif

@@ -572,17 +572,24 @@ static void start_container(rt_pods *p, rpod *rp, rt_ctr *c, long long now) {
   free_strv(env);
 }
 
-/* A failed liveness or startup probe: kubelet kills the container (SIGTERM,
- * SIGKILL after the grace period) and the restart policy takes over. */
-static void kill_unhealthy(rt_pods *p, rpod *rp, rt_ctr *c, const char *which, long long now) {
+/* kubelet's killContainer: the Killing event with its message, SIGTERM to the container's group, SIGKILL
+ * after the pod's terminationGracePeriodSeconds (reap); its probes stop. */
+static void stop_container(rt_pods *p, rpod *rp, rt_ctr *c, const char *why, long long now) {
   const json_t *g = json_object_get(json_object_get(rp->pod, "spec"), "terminationGracePeriodSeconds");
   long long grace = json_is_integer(g) ? json_integer_value(g) : 30;
-  event(p, rp, c, "Normal", "Killing", "Container %s failed %s probe, will be restarted", c->name, which);
+  event(p, rp, c, "Normal", "Killing", "%s", why);
   rt_signal_group(c->pid, SIGTERM);
   c->kill_deadline_ms = now + grace * 1000;
   rt_probe_disarm(&c->liveness);
   rt_probe_disarm(&c->readiness);
   rt_probe_disarm(&c->startup);
+}
+
+/* A failed liveness or startup probe: kubelet kills the container and the restart policy takes over. */
+static void kill_unhealthy(rt_pods *p, rpod *rp, rt_ctr *c, const char *which, long long now) {
+  char why[400];
+  snprintf(why, sizeof why, "Container %s failed %s probe, will be restarted", c->name, which);
+  stop_container(p, rp, c, why, now);
 }
 
 /* Runs the running containers' probes: startup first, then liveness and readiness. */
@@ -701,11 +708,7 @@ static pid_t prestop(rt_pods *p, rpod *rp, rt_ctr *c) {
  * (SIGTERM, SIGKILL after the grace period) and the restart policy takes over. */
 static void poststart_failed(rt_pods *p, rpod *rp, rt_ctr *c, const char *msg, long long now) {
   event(p, rp, c, "Warning", "FailedPostStartHook", "%s", msg);
-  const json_t *g = json_object_get(json_object_get(rp->pod, "spec"), "terminationGracePeriodSeconds");
-  long long grace = json_is_integer(g) ? json_integer_value(g) : 30;
-  event(p, rp, c, "Normal", "Killing", "FailedPostStartHook");
-  rt_signal_group(c->pid, SIGTERM);
-  c->kill_deadline_ms = now + grace * 1000;
+  stop_container(p, rp, c, "FailedPostStartHook", now);
 }
 
 /* The postStart handler of c returned with wstatus: on success its probes start, else it is killed. */
@@ -783,6 +786,22 @@ static bool terminate(rt_pods *p, rpod *rp, long long now) {
   return rp->stop_stage == 4;
 }
 
+/* The pod outlived spec.activeDeadlineSeconds (kubelet's activeDeadlineHandler, the simulated nodes' rule):
+ * the DeadlineExceeded event, its phase Failed from now on, its containers killed (SIGTERM, SIGKILL after the
+ * grace period) and never restarted. */
+static void deadline_exceeded(rt_pods *p, rpod *rp, long long now) {
+  rp->st.deadline_exceeded = true;
+  event(p, rp, NULL, "Normal", SIM_DEADLINE_REASON, "%s", SIM_DEADLINE_MESSAGE);
+  for (int i = 0; i < rp->st.nctrs; i++) {
+    rt_ctr *c = &rp->st.ctrs[i];
+    if (c->state != CTR_RUNNING) continue;
+    char why[400];
+    snprintf(why, sizeof why, "Stopping container %s", c->name);
+    kill_hook(c);
+    stop_container(p, rp, c, why, now);
+  }
+}
+
 static void write_status(rt_pods *p, rpod *rp, long long now) {
   json_t *status = rt_pod_status(rp->pod, &rp->st, now);
   if (rp->written && json_equal(rp->written, status)) {
@@ -800,7 +819,7 @@ static void write_status(rt_pods *p, rpod *rp, long long now) {
     json_decref(rp->written);
     rp->written = status;
     const char *phase = sget(status, "phase");
-    rp->finished = !strcmp(phase, "Succeeded") || !strcmp(phase, "Failed");
+    rp->finished = (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed")) && !any_running(rp); /* killed ones too */
   } else {
     if (code != 404) LOGW("ckube-node: PATCH %s: %d", path, code);
     json_decref(status);
@@ -872,12 +891,16 @@ static void pass(runner *r) {
       } else if (deleting) {
         if (!terminate(p, rp, now)) write_status(p, rp, now);
       } else if (!rp->finished) {
-        advance(p, rp, now);
-        probe(p, rp, now);
-        if (p->cfg.mount_ns && now - rp->volumes_refreshed_ms >= VOLUME_REFRESH_MS) {
-          vol_ctx vc = volume_context(rp);
-          vol_refresh(&vc);
-          rp->volumes_refreshed_ms = now;
+        if (!rp->st.deadline_exceeded && sim_past_active_deadline(rp->pod, rp->st.start_ms, now, NULL))
+          deadline_exceeded(p, rp, now);
+        if (!rp->st.deadline_exceeded) {
+          advance(p, rp, now);
+          probe(p, rp, now);
+          if (p->cfg.mount_ns && now - rp->volumes_refreshed_ms >= VOLUME_REFRESH_MS) {
+            vol_ctx vc = volume_context(rp);
+            vol_refresh(&vc);
+            rp->volumes_refreshed_ms = now;
+          }
         }
         write_status(p, rp, now);
       }

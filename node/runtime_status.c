@@ -32,6 +32,7 @@ static bool ctr_ready(const rt_ctr *c) {
 
 const char *rt_pod_phase(const json_t *pod, const rt_pod_state *st) {
   const char *policy = sget(json_object_get(pod, "spec"), "restartPolicy") ?: "Always";
+  if (st->deadline_exceeded) return "Failed"; /* kubelet's ShouldEvict */
   int pending_init = 0, failed_init = 0, running = 0, waiting = 0, stopped = 0, succeeded = 0;
   for (int i = 0; i < st->nctrs; i++) {
     const rt_ctr *c = &st->ctrs[i];
@@ -167,6 +168,10 @@ json_t *rt_pod_status(const json_t *pod, const rt_pod_state *st, long long now_m
   if (st->ninit) json_object_set_new(status, "initContainerStatuses", inits);
   else json_decref(inits);
   json_object_set_new(status, "containerStatuses", apps);
+  if (st->deadline_exceeded) {
+    json_object_set_new(status, "reason", json_string(SIM_DEADLINE_REASON));
+    json_object_set_new(status, "message", json_string(SIM_DEADLINE_MESSAGE));
+  }
   const char *qos = sget(json_object_get(pod, "status"), "qosClass"); /* set by the server at creation */
   if (qos) json_object_set_new(status, "qosClass", json_string(qos));
   return status;
