@@ -45,6 +45,8 @@ typedef struct {
   char rootfs[1024];      /* running in a mount namespace of its own: its root there, else empty */
   long long kill_deadline_ms; /* a failed liveness/startup probe is stopping it: SIGKILL then */
   long long oom_base;     /* running: its cgroup's OOM kills when it started */
+  pid_t hook_pid;         /* running: its postStart handler, until it returns (kubelet shows the container
+                             waiting meanwhile and starts the next one after it) */
 } rt_ctr;
 
 typedef struct {
@@ -53,6 +55,7 @@ typedef struct {
   rt_ctr *ctrs;          /* init containers first, in spec order */
   int nctrs, ninit;
   bool stopping;         /* the containers were told to stop (deletion) */
+  bool deadline_exceeded; /* past spec.activeDeadlineSeconds: Failed (DeadlineExceeded), its containers killed */
 } rt_pod_state;
 
 #endif

@@ -21,6 +21,7 @@
 #include "real_metrics.h"
 #include "service_env.h"
 #include "runtime.h"
+#include "runtime_hooks.h"
 #include "runtime_proc.h"
 #include "runtime_status.h"
 #include "simulate_config.h"
@@ -44,6 +45,7 @@
 #define METRICS_MS 5000 /* resource usage report interval */
 #define VOLUME_REFRESH_MS 5000 /* configMap/secret/downwardAPI volume files follow their objects this often */
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" /* images' usual PATH */
+#define LOG_DRAIN_MS 1000 /* a failed container's log is read for its termination message after its log thread ends */
 #define PULL_ERROR_SHOWN_MS 2000 /* ErrImagePull shows this long before ImagePullBackOff (kubelet's next sync) */
 
 /* What the runtime thread does with one pod. */
@@ -95,6 +97,7 @@ struct rt_pods {
 };
 
 static void drop_run(rt_ctr *c);
+static void poststart_done(rt_pods *p, rpod *rp, rt_ctr *c, int wstatus, long long now);
 
 static long long now_ms(void) {
   struct timespec ts;
@@ -279,7 +282,6 @@ static void drop_run(rt_ctr *c) {
   c->env = NULL;
 }
 
-/* The container's main process exited: record how and kill what is left of its group. */
 /* kubelet's termination message: the file at terminationMessagePath, else
  * (FallbackToLogsOnError, a failure) the log's last 80 lines / 2048 bytes. */
 static void termination_message(rpod *rp, rt_ctr *c, rt_run *t) {
@@ -292,6 +294,7 @@ static void termination_message(rpod *rp, rt_ctr *c, rt_run *t) {
   const json_t *sc = spec_container(rp, c);
   if (n || !t->exit_code || strcmp(sget(sc, "terminationMessagePolicy") ?: "", "FallbackToLogsOnError")) return;
   snprintf(path, sizeof path, "%s/containers/%s/%d.log", rp->dir, c->name, c->restarts);
+  rt_log_wait(c->pid, LOG_DRAIN_MS); /* its last output may still be on the way to the log */
   f = fopen(path, "r");
   char *lines[80] = {0}, line[4096];
   int count = 0;
@@ -299,6 +302,7 @@ static void termination_message(rpod *rp, rt_ctr *c, rt_run *t) {
     char *text = line;
     for (int k = 0; k < 3 && text; k++) text = strchr(text, ' ') ? strchr(text, ' ') + 1 : NULL;
     if (!text) continue;
+    if (text - line >= 2 && text[-2] == 'P') text[strcspn(text, "\n")] = 0; /* a partial record: no newline of its own */
     free(lines[count % 80]);
     lines[count++ % 80] = strdup(text);
   }
@@ -313,8 +317,18 @@ static void termination_message(rpod *rp, rt_ctr *c, rt_run *t) {
   snprintf(t->message, sizeof t->message, "%s", start);
 }
 
+/* A postStart handler still running when its container is gone: killed and reaped. */
+static void kill_hook(rt_ctr *c) {
+  if (c->hook_pid <= 0) return;
+  rt_signal_group(c->hook_pid, SIGKILL);
+  waitpid(c->hook_pid, NULL, 0);
+  c->hook_pid = 0;
+}
+
+/* The container's main process exited: record how and kill what is left of its group. */
 static void exited(rt_pods *p, rpod *rp, rt_ctr *c, int wstatus, long long now) {
   rt_signal_group(c->pid, SIGKILL);
+  kill_hook(c);
   char pp[2400];
   pid_path(rp, c, pp, sizeof pp);
   unlink(pp);
@@ -337,6 +351,7 @@ static void reap(rt_pods *p, rpod *rp, long long now) {
   for (int i = 0; i < rp->st.nctrs; i++) {
     rt_ctr *c = &rp->st.ctrs[i];
     int ws;
+    if (c->hook_pid > 0 && waitpid(c->hook_pid, &ws, WNOHANG) == c->hook_pid) poststart_done(p, rp, c, ws, now);
     if (c->state == CTR_RUNNING && c->pid > 0 && waitpid(c->pid, &ws, WNOHANG) == c->pid) exited(p, rp, c, ws, now);
     else if (c->state == CTR_RUNNING && c->kill_deadline_ms && now >= c->kill_deadline_ms) rt_signal_group(c->pid, SIGKILL);
   }
@@ -405,6 +420,17 @@ static char **pod_service_env(rpod *rp) {
   json_decref(list);
   json_decref(master);
   return env;
+}
+
+static pid_t spawn_hook(rpod *rp, rt_ctr *c, const char *which, char *msg, size_t len);
+static void poststart_failed(rt_pods *p, rpod *rp, rt_ctr *c, const char *msg, long long now);
+
+/* A started container's probes (an init container has none). */
+static void arm_probes(rt_ctr *c, const json_t *sc, long long now) {
+  if (c->init) return;
+  rt_probe_arm(&c->startup, json_object_get(sc, "startupProbe"), false, now);
+  rt_probe_arm(&c->liveness, json_object_get(sc, "livenessProbe"), true, now);
+  rt_probe_arm(&c->readiness, json_object_get(sc, "readinessProbe"), false, now);
 }
 
 /* Starts container c (its image resolved, environment made, process
@@ -534,11 +560,11 @@ static void start_container(rt_pods *p, rpod *rp, rt_ctr *c, long long now) {
     env = NULL;
     snprintf(c->applets, sizeof c->applets, "%s", applets ? applets : "");
     snprintf(c->rootfs, sizeof c->rootfs, "%s", plan ? plan->root : "");
-    if (!c->init) {
-      rt_probe_arm(&c->startup, json_object_get(sc, "startupProbe"), false, now);
-      rt_probe_arm(&c->liveness, json_object_get(sc, "livenessProbe"), true, now);
-      rt_probe_arm(&c->readiness, json_object_get(sc, "readinessProbe"), false, now);
-    }
+    char msg[4096];
+    pid_t hook = spawn_hook(rp, c, "postStart", msg, sizeof msg);
+    if (hook > 0) c->hook_pid = hook; /* probes start when it returns */
+    else if (hook < 0) poststart_failed(p, rp, c, msg, now);
+    else arm_probes(c, sc, now);
   }
   vol_plan_free(plan);
   image_argv_free(&av);
@@ -546,17 +572,24 @@ static void start_container(rt_pods *p, rpod *rp, rt_ctr *c, long long now) {
   free_strv(env);
 }
 
-/* A failed liveness or startup probe: kubelet kills the container (SIGTERM,
- * SIGKILL after the grace period) and the restart policy takes over. */
-static void kill_unhealthy(rt_pods *p, rpod *rp, rt_ctr *c, const char *which, long long now) {
+/* kubelet's killContainer: the Killing event with its message, SIGTERM to the container's group, SIGKILL
+ * after the pod's terminationGracePeriodSeconds (reap); its probes stop. */
+static void stop_container(rt_pods *p, rpod *rp, rt_ctr *c, const char *why, long long now) {
   const json_t *g = json_object_get(json_object_get(rp->pod, "spec"), "terminationGracePeriodSeconds");
   long long grace = json_is_integer(g) ? json_integer_value(g) : 30;
-  event(p, rp, c, "Normal", "Killing", "Container %s failed %s probe, will be restarted", c->name, which);
+  event(p, rp, c, "Normal", "Killing", "%s", why);
   rt_signal_group(c->pid, SIGTERM);
   c->kill_deadline_ms = now + grace * 1000;
   rt_probe_disarm(&c->liveness);
   rt_probe_disarm(&c->readiness);
   rt_probe_disarm(&c->startup);
+}
+
+/* A failed liveness or startup probe: kubelet kills the container and the restart policy takes over. */
+static void kill_unhealthy(rt_pods *p, rpod *rp, rt_ctr *c, const char *which, long long now) {
+  char why[400];
+  snprintf(why, sizeof why, "Container %s failed %s probe, will be restarted", c->name, which);
+  stop_container(p, rp, c, why, now);
 }
 
 /* Runs the running containers' probes: startup first, then liveness and readiness. */
@@ -631,70 +664,67 @@ static void advance(rt_pods *p, rpod *rp, long long now) {
   for (int i = rp->st.ninit; i < rp->st.nctrs; i++) {
     rt_ctr *c = &rp->st.ctrs[i];
     if (!strcmp(c->reason, "PodInitializing")) snprintf(c->reason, sizeof c->reason, "ContainerCreating");
+    if (c->hook_pid > 0) return; /* kubelet starts the next container once the postStart handler returned */
     if (c->state == CTR_RUNNING) continue;
     if (c->state == CTR_WAITING && !c->has_last) start_container(p, rp, c, now);
     else if (c->state == CTR_WAITING || restarts_after(policy, c->term.exit_code)) restart_or_wait(p, rp, c, now);
   }
 }
 
-/* The argv of an httpGet hook: curl's GET to host (default the pod's IP), port (a number or the container's
- * port name) and path, run in the pod's network namespace as kubelet's GET is made from the node. */
-static char **http_hook_argv(const rpod *rp, const json_t *sc, const json_t *get) {
-  const json_t *port = json_object_get(get, "port");
-  long num = json_is_integer(port) ? (long)json_integer_value(port) : 0;
-  if (json_is_string(port)) {
-    size_t i;
-    json_t *cp;
-    num = atol(json_string_value(port));
-    json_array_foreach(json_object_get(sc, "ports"), i, cp)
-      if (!strcmp(sget(cp, "name") ?: "", json_string_value(port))) num = (long)json_integer_value(json_object_get(cp, "containerPort"));
-  }
-  const char *host = sget(get, "host"), *path = sget(get, "path") ?: "/";
-  bool tls = !strcmp(sget(get, "scheme") ?: "HTTP", "HTTPS");
-  char url[2048];
-  snprintf(url, sizeof url, "%s://%s:%ld%s%s", tls ? "https" : "http", host && *host ? host : rp->st.ip, num,
-           path[0] == '/' ? "" : "/", path);
-  char **argv = calloc(9, sizeof *argv);
-  const char *words[] = {"curl", "-s", "-k", "-o", "/dev/null", "--max-time", "10", url, NULL};
-  for (int i = 0; words[i]; i++) argv[i] = strdup(words[i]);
-  return argv;
+/* kubelet's format.Pod: name_namespace(uid). */
+static void pod_desc(const rpod *rp, char *out, size_t len) {
+  snprintf(out, len, "%s_%s(%s)", meta(rp->pod, "name") ?: "", meta(rp->pod, "namespace") ?: "", rp->uid);
 }
 
-/* Spawns a container's preStop hook (exec in the container, or httpGet) in its own group; 0 or the pid. */
-static pid_t prestop(rt_pods *p, rpod *rp, rt_ctr *c) {
+/* Spawns container c's lifecycle handler `which` (postStart, preStop); 0 when it has none, -1 when it could not
+ * start (kubelet's failure message in msg), else its pid. */
+static pid_t spawn_hook(rpod *rp, rt_ctr *c, const char *which, char *msg, size_t len) {
   const json_t *sc = spec_container(rp, c);
-  const json_t *hook = json_object_get(json_object_get(sc, "lifecycle"), "preStop");
-  const json_t *cmd = json_object_get(json_object_get(hook, "exec"), "command"), *get = json_object_get(hook, "httpGet");
-  if (!json_array_size(cmd) && !get) return 0;
-  char **argv;
-  if (json_array_size(cmd)) {
-    argv = calloc(json_array_size(cmd) + 1, sizeof *argv);
-    size_t i;
-    json_t *w;
-    json_array_foreach(cmd, i, w) argv[i] = strdup(json_string_value(w) ?: "");
-  } else {
-    argv = http_hook_argv(rp, sc, get);
-  }
-  char *default_env[] = {"PATH=" DEFAULT_PATH, NULL};
-  char log_path[2400], err[512];
-  snprintf(log_path, sizeof log_path, "%s/containers/%s/prestop.log", rp->dir, c->name);
-  int nsfd = rp->netns ? podnet_open(rp->st.ip) : -1;
-  int mntfd = c->rootfs[0] && !get ? rt_open_mount_ns(c->pid) : -1; /* the GET is the node's: the host's curl */
-  rt_spawn_req req = {argv, get ? default_env : c->env ? c->env : default_env, c->applets[0] && !get ? c->applets : NULL,
-                      get ? NULL : sget(sc, "workingDir"), meta(rp->pod, "name"), log_path, NULL, nsfd, 0, NULL, mntfd,
-                      c->rootfs, NULL, 0, 0, NULL, 0};
-  pid_t pid = rt_spawn(&req, err, sizeof err);
-  if (nsfd >= 0) close(nsfd);
-  if (mntfd >= 0) close(mntfd);
+  const json_t *hook = json_object_get(json_object_get(sc, "lifecycle"), which);
+  if (!rt_hook_present(hook)) return 0;
+  char out[2400], err[512] = "";
+  snprintf(out, sizeof out, "%s/containers/%s/%s.out", rp->dir, c->name, which);
+  rt_hook_target t = {rp->st.ip, rp->netns ? rp->st.ip : NULL, meta(rp->pod, "name"), c->pid, c->rootfs, c->env,
+                      c->applets[0] ? c->applets : NULL, sget(sc, "workingDir"), out};
+  pid_t pid = rt_hook_spawn(hook, sc, &t, err, sizeof err);
   if (pid < 0) {
-    event(p, rp, c, "Warning", "FailedPreStopHook", "%s lifecycle hook (%s) for Container \"%s\" in Pod \"%s_%s(%s)\" "
-          "failed - error: %s", get ? "HTTP" : "Exec", argv[get ? 7 : 0], c->name, meta(rp->pod, "name") ?: "",
-          meta(rp->pod, "namespace") ?: "", rp->uid, err);
-    free_strv(argv);
-    return 0;
+    char desc[512];
+    pod_desc(rp, desc, sizeof desc);
+    rt_hook_failure(hook, c->name, desc, -1, err, out, msg, len);
   }
-  free_strv(argv);
   return pid;
+}
+
+/* Spawns a container's preStop hook; 0 or the pid. */
+static pid_t prestop(rt_pods *p, rpod *rp, rt_ctr *c) {
+  char msg[4096];
+  pid_t pid = spawn_hook(rp, c, "preStop", msg, sizeof msg);
+  if (pid >= 0) return pid;
+  event(p, rp, c, "Warning", "FailedPreStopHook", "%s", msg);
+  return 0;
+}
+
+/* A postStart handler failed: kubelet's FailedPostStartHook event, then the container is killed
+ * (SIGTERM, SIGKILL after the grace period) and the restart policy takes over. */
+static void poststart_failed(rt_pods *p, rpod *rp, rt_ctr *c, const char *msg, long long now) {
+  event(p, rp, c, "Warning", "FailedPostStartHook", "%s", msg);
+  stop_container(p, rp, c, "FailedPostStartHook", now);
+}
+
+/* The postStart handler of c returned with wstatus: on success its probes start, else it is killed. */
+static void poststart_done(rt_pods *p, rpod *rp, rt_ctr *c, int wstatus, long long now) {
+  c->hook_pid = 0;
+  const json_t *sc = spec_container(rp, c);
+  if (rt_hook_succeeded(wstatus)) {
+    arm_probes(c, sc, now);
+    return;
+  }
+  char out[2400], desc[512], msg[4096];
+  snprintf(out, sizeof out, "%s/containers/%s/postStart.out", rp->dir, c->name);
+  pod_desc(rp, desc, sizeof desc);
+  rt_hook_failure(json_object_get(json_object_get(sc, "lifecycle"), "postStart"), c->name, desc, wstatus, NULL, out,
+                  msg, sizeof msg);
+  poststart_failed(p, rp, c, msg, now);
 }
 
 static bool any_running(const rpod *rp) {
@@ -710,8 +740,10 @@ static bool hooks_running(const rpod *rp) {
 }
 
 static void signal_all(rpod *rp, int sig) {
-  for (int i = 0; i < rp->st.nctrs; i++)
+  for (int i = 0; i < rp->st.nctrs; i++) {
     if (rp->st.ctrs[i].state == CTR_RUNNING) rt_signal_group(rp->st.ctrs[i].pid, sig);
+    if (rp->st.ctrs[i].hook_pid > 0) rt_signal_group(rp->st.ctrs[i].hook_pid, sig);
+  }
   for (int i = 0; i < rp->nhooks; i++)
     if (rp->hooks[i] > 0) rt_signal_group(rp->hooks[i], sig);
 }
@@ -754,6 +786,22 @@ static bool terminate(rt_pods *p, rpod *rp, long long now) {
   return rp->stop_stage == 4;
 }
 
+/* The pod outlived spec.activeDeadlineSeconds (kubelet's activeDeadlineHandler, the simulated nodes' rule):
+ * the DeadlineExceeded event, its phase Failed from now on, its containers killed (SIGTERM, SIGKILL after the
+ * grace period) and never restarted. */
+static void deadline_exceeded(rt_pods *p, rpod *rp, long long now) {
+  rp->st.deadline_exceeded = true;
+  event(p, rp, NULL, "Normal", SIM_DEADLINE_REASON, "%s", SIM_DEADLINE_MESSAGE);
+  for (int i = 0; i < rp->st.nctrs; i++) {
+    rt_ctr *c = &rp->st.ctrs[i];
+    if (c->state != CTR_RUNNING) continue;
+    char why[400];
+    snprintf(why, sizeof why, "Stopping container %s", c->name);
+    kill_hook(c);
+    stop_container(p, rp, c, why, now);
+  }
+}
+
 static void write_status(rt_pods *p, rpod *rp, long long now) {
   json_t *status = rt_pod_status(rp->pod, &rp->st, now);
   if (rp->written && json_equal(rp->written, status)) {
@@ -771,7 +819,7 @@ static void write_status(rt_pods *p, rpod *rp, long long now) {
     json_decref(rp->written);
     rp->written = status;
     const char *phase = sget(status, "phase");
-    rp->finished = !strcmp(phase, "Succeeded") || !strcmp(phase, "Failed");
+    rp->finished = (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed")) && !any_running(rp); /* killed ones too */
   } else {
     if (code != 404) LOGW("ckube-node: PATCH %s: %d", path, code);
     json_decref(status);
@@ -782,6 +830,7 @@ static void write_status(rt_pods *p, rpod *rp, long long now) {
 static void kill_pod(rpod *rp) {
   for (int i = 0; i < rp->st.nctrs; i++) {
     rt_ctr *c = &rp->st.ctrs[i];
+    kill_hook(c);
     if (c->state != CTR_RUNNING) continue;
     rt_signal_group(c->pid, SIGKILL);
     waitpid(c->pid, NULL, 0);
@@ -842,12 +891,16 @@ static void pass(runner *r) {
       } else if (deleting) {
         if (!terminate(p, rp, now)) write_status(p, rp, now);
       } else if (!rp->finished) {
-        advance(p, rp, now);
-        probe(p, rp, now);
-        if (p->cfg.mount_ns && now - rp->volumes_refreshed_ms >= VOLUME_REFRESH_MS) {
-          vol_ctx vc = volume_context(rp);
-          vol_refresh(&vc);
-          rp->volumes_refreshed_ms = now;
+        if (!rp->st.deadline_exceeded && sim_past_active_deadline(rp->pod, rp->st.start_ms, now, NULL))
+          deadline_exceeded(p, rp, now);
+        if (!rp->st.deadline_exceeded) {
+          advance(p, rp, now);
+          probe(p, rp, now);
+          if (p->cfg.mount_ns && now - rp->volumes_refreshed_ms >= VOLUME_REFRESH_MS) {
+            vol_ctx vc = volume_context(rp);
+            vol_refresh(&vc);
+            rp->volumes_refreshed_ms = now;
+          }
         }
         write_status(p, rp, now);
       }

@@ -90,7 +90,52 @@ typedef struct {
   int fd[2];
   FILE *log;
   int input, terminal; /* a tty container: its stdin FIFO, copied into the terminal's master (or -1) */
+  pid_t pid;           /* the container whose output it logs */
 } pump;
+
+/* The containers whose log threads still run (rt_log_wait), guarded by pumps_mu; pumps_cv signals an end. */
+static pthread_mutex_t pumps_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t pumps_cv = PTHREAD_COND_INITIALIZER;
+static pid_t *pumping;
+static size_t npumping;
+
+static void pumping_add(pid_t pid) {
+  pthread_mutex_lock(&pumps_mu);
+  pid_t *grown = realloc(pumping, (npumping + 1) * sizeof *pumping);
+  if (grown) (pumping = grown)[npumping++] = pid;
+  pthread_mutex_unlock(&pumps_mu);
+}
+
+static void pumping_remove(pid_t pid) {
+  pthread_mutex_lock(&pumps_mu);
+  for (size_t i = 0; i < npumping; i++)
+    if (pumping[i] == pid) {
+      pumping[i] = pumping[--npumping];
+      break;
+    }
+  pthread_cond_broadcast(&pumps_cv);
+  pthread_mutex_unlock(&pumps_mu);
+}
+
+static bool is_pumping(pid_t pid) {
+  for (size_t i = 0; i < npumping; i++)
+    if (pumping[i] == pid) return true;
+  return false;
+}
+
+int rt_log_wait(pid_t pid, int timeout_ms) {
+  struct timespec until;
+  clock_gettime(CLOCK_REALTIME, &until);
+  until.tv_sec += timeout_ms / 1000;
+  until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+  if (until.tv_nsec >= 1000000000L) until.tv_sec++, until.tv_nsec -= 1000000000L;
+  pthread_mutex_lock(&pumps_mu);
+  int rc = 0;
+  while (is_pumping(pid) && rc == 0) rc = pthread_cond_timedwait(&pumps_cv, &pumps_mu, &until);
+  bool done = !is_pumping(pid);
+  pthread_mutex_unlock(&pumps_mu);
+  return done ? 0 : -1;
+}
 
 static void log_record(FILE *f, const char *stream, const char *text, size_t n, char tag) {
   struct timespec ts;
@@ -150,6 +195,7 @@ static void *pump_main(void *arg) {
   }
   fclose(p->log);
   if (p->input >= 0) close(p->input);
+  pumping_remove(p->pid);
   free(buf[0]);
   free(buf[1]);
   free(p);
@@ -376,6 +422,8 @@ pid_t rt_spawn(const rt_spawn_req *r, char *err, size_t errlen) {
   p->log = log;
   p->input = input;
   p->terminal = master;
+  p->pid = pid;
+  pumping_add(pid);
   pthread_t t;
   pthread_attr_t attr;
   pthread_attr_init(&attr);
@@ -383,6 +431,7 @@ pid_t rt_spawn(const rt_spawn_req *r, char *err, size_t errlen) {
   pthread_attr_setstacksize(&attr, 64 * 1024);
   if (pthread_create(&t, &attr, pump_main, p)) {
     LOGW("no log thread for pid %d", (int)pid);
+    pumping_remove(pid);
     close(out[0]);
     if (errp[0] >= 0) close(errp[0]);
     if (input >= 0) close(input);

@@ -66,6 +66,10 @@ void rt_overlay_dirs(const char *root, int i, char *upper, char *work, size_t le
  * in err (e.g. exec: "x": executable file not found in $PATH). */
 pid_t rt_spawn(const rt_spawn_req *r, char *err, size_t errlen);
 
+/* Waits up to timeout_ms for the log thread of container pid to have written its last record (its output
+ * pipes closed); 0 when it has (or never ran), -1 on timeout. */
+int rt_log_wait(pid_t pid, int timeout_ms);
+
 /* An fd of process pid's mount namespace (for join_mnt_fd), or -1. */
 int rt_open_mount_ns(pid_t pid);
 

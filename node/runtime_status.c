@@ -15,9 +15,13 @@ void rt_rfc3339(long long ms, char *buf, size_t len) { sim_rfc3339(ms, buf, len)
 
 static const char *sget(const json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
 
+/* Running as kubelet reports it: its postStart handler returned (kubelet's pod worker waits for it before
+ * the next status). */
+static bool ctr_running(const rt_ctr *c) { return c->state == CTR_RUNNING && !c->hook_pid; }
+
 /* Running and past its startup probe (if any). */
 static bool ctr_started(const rt_ctr *c) {
-  return c->state == CTR_RUNNING && (!c->startup.spec || c->startup.ok);
+  return ctr_running(c) && (!c->startup.spec || c->startup.ok);
 }
 
 /* Init containers: completed; others: started and passing readiness (if any). */
@@ -28,6 +32,7 @@ static bool ctr_ready(const rt_ctr *c) {
 
 const char *rt_pod_phase(const json_t *pod, const rt_pod_state *st) {
   const char *policy = sget(json_object_get(pod, "spec"), "restartPolicy") ?: "Always";
+  if (st->deadline_exceeded) return "Failed"; /* kubelet's ShouldEvict */
   int pending_init = 0, failed_init = 0, running = 0, waiting = 0, stopped = 0, succeeded = 0;
   for (int i = 0; i < st->nctrs; i++) {
     const rt_ctr *c = &st->ctrs[i];
@@ -38,7 +43,8 @@ const char *rt_pod_phase(const json_t *pod, const rt_pod_state *st) {
       else pending_init++;
       continue;
     }
-    if (c->state == CTR_RUNNING) running++;
+    if (ctr_running(c)) running++;
+    else if (c->state == CTR_RUNNING) waiting++;
     else if (c->state == CTR_TERMINATED) stopped++, succeeded += c->term.exit_code == 0;
     else if (c->has_last) stopped++;
     else waiting++;
@@ -107,7 +113,7 @@ static json_t *run_json(const rt_run *r) {
 static json_t *container_status(const rt_ctr *c, const char *image) {
   json_t *state;
   const char *cid = NULL;
-  if (c->state == CTR_RUNNING) {
+  if (ctr_running(c)) {
     char s[32];
     rt_rfc3339(c->started_ms, s, sizeof s);
     state = json_pack("{s:{s:s}}", "running", "startedAt", s);
@@ -115,6 +121,9 @@ static json_t *container_status(const rt_ctr *c, const char *image) {
   } else if (c->state == CTR_TERMINATED) {
     state = run_json(&c->term);
     cid = c->term.container_id;
+  } else if (c->state == CTR_RUNNING) { /* its postStart handler runs */
+    state = json_pack("{s:{s:s}}", "waiting", "reason", "ContainerCreating");
+    if (c->has_last) cid = c->last.container_id;
   } else {
     state = json_pack("{s:{s:s}}", "waiting", "reason", c->reason);
     if (c->message[0]) json_object_set_new(json_object_get(state, "waiting"), "message", json_string(c->message));
@@ -159,6 +168,10 @@ json_t *rt_pod_status(const json_t *pod, const rt_pod_state *st, long long now_m
   if (st->ninit) json_object_set_new(status, "initContainerStatuses", inits);
   else json_decref(inits);
   json_object_set_new(status, "containerStatuses", apps);
+  if (st->deadline_exceeded) {
+    json_object_set_new(status, "reason", json_string(SIM_DEADLINE_REASON));
+    json_object_set_new(status, "message", json_string(SIM_DEADLINE_MESSAGE));
+  }
   const char *qos = sget(json_object_get(pod, "status"), "qosClass"); /* set by the server at creation */
   if (qos) json_object_set_new(status, "qosClass", json_string(qos));
   return status;

@@ -358,13 +358,19 @@ static long long active_deadline_ms(const json_t *pod) {
   return json_is_integer(v) ? (long long)json_integer_value(v) * 1000 : -1;
 }
 
+bool sim_past_active_deadline(const json_t *pod, long long started_ms, long long now_ms, long long *due_ms) {
+  long long deadline = active_deadline_ms(pod);
+  if (due_ms) *due_ms = deadline >= 0 && started_ms > 0 ? started_ms + deadline : -1;
+  return deadline >= 0 && started_ms > 0 && now_ms >= started_ms + deadline;
+}
+
 /* Kubelet's verdict once a pod outlives its activeDeadlineSeconds: Failed,
  * DeadlineExceeded, its containers killed (exit code 137). */
 static json_t *deadline_status(const json_t *pod, const sim_pod_state *st, const char *host_ip, const char *pod_ip,
                                long long now_ms) {
   json_t *status = build_status(pod, st, host_ip, pod_ip, FAILED, 137, now_ms);
-  json_object_set_new(status, "reason", json_string("DeadlineExceeded"));
-  json_object_set_new(status, "message", json_string("Pod was active on the node longer than the specified deadline"));
+  json_object_set_new(status, "reason", json_string(SIM_DEADLINE_REASON));
+  json_object_set_new(status, "message", json_string(SIM_DEADLINE_MESSAGE));
   return status;
 }
 
@@ -411,16 +417,13 @@ sim_action sim_pod_step(const json_t *pod, sim_pod_state *st, const char *host_i
     soonest(recheck_ms, active_deadline_ms(pod));
     return SIM_WRITE_STATUS;
   }
-  long long deadline = active_deadline_ms(pod);
-  if (deadline >= 0) {
-    long long due = st->pod_started_ms + deadline;
-    if (now_ms >= due) {
-      st->finished = true;
-      *status = deadline_status(pod, st, host_ip, pod_ip, now_ms);
-      return SIM_WRITE_STATUS;
-    }
-    *recheck_ms = (long)(due - now_ms);
+  long long deadline_due;
+  if (sim_past_active_deadline(pod, st->pod_started_ms, now_ms, &deadline_due)) {
+    st->finished = true;
+    *status = deadline_status(pod, st, host_ip, pod_ip, now_ms);
+    return SIM_WRITE_STATUS;
   }
+  if (deadline_due >= 0) *recheck_ms = (long)(deadline_due - now_ms);
   if (st->ready_pending) {
     long long due = st->run_started_ms + readiness_delay_ms(pod);
     if (now_ms < due) {

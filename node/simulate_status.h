@@ -39,6 +39,15 @@ typedef enum { SIM_NOTHING, SIM_WRITE_STATUS, SIM_DELETE } sim_action;
 sim_action sim_pod_step(const json_t *pod, sim_pod_state *st, const char *host_ip, const char *pod_ip,
                         long long now_ms, json_t **status, long *recheck_ms);
 
+/* kubelet's activeDeadlineHandler: true once a pod that started at
+ * started_ms (status.startTime, > 0) has been active for its
+ * spec.activeDeadlineSeconds; *due_ms (may be NULL) is when that is, -1
+ * without a deadline or start. Such a pod is Failed with these reason and
+ * message, its containers killed. */
+bool sim_past_active_deadline(const json_t *pod, long long started_ms, long long now_ms, long long *due_ms);
+#define SIM_DEADLINE_REASON "DeadlineExceeded"
+#define SIM_DEADLINE_MESSAGE "Pod was active on the node longer than the specified deadline"
+
 /* Images matching the POSIX extended regex fail to pull, as if the
  * registry did not have them: the pod stays Pending, its containers
  * waiting with ErrImagePull, then ImagePullBackOff. NULL: every image pulls.

@@ -9,6 +9,9 @@
 #include "pod_volumes.h"
 #include "real_metrics.h"
 #include "runtime_proc.h"
+#include "runtime_hooks.h"
+#include "simulate_status.h"
+#include <fcntl.h>
 #include "service_env.h"
 #include <unistd.h>
 #include "real_node.h"
@@ -211,7 +214,7 @@ static void test_status(void) {
   snprintf(ctrs[1].name, sizeof ctrs[1].name, "main");
   snprintf(ctrs[0].reason, sizeof ctrs[0].reason, "PodInitializing");
   snprintf(ctrs[1].reason, sizeof ctrs[1].reason, "PodInitializing");
-  rt_pod_state st = {"127.9.0.2", "127.9.0.1", T0, ctrs, 2, 1, false};
+  rt_pod_state st = {"127.9.0.2", "127.9.0.1", T0, ctrs, 2, 1, false, false};
   CHECK_STR(rt_pod_phase(pod, &st), "Pending");
   json_t *s = rt_pod_status(pod, &st, T0);
   CHECK_STR(json_string_value(json_object_get(cond(s, "Initialized"), "reason")), "ContainersNotInitialized");
@@ -239,6 +242,23 @@ static void test_status(void) {
   CHECK(json_is_true(json_object_get(cs, "ready")) && json_is_true(json_object_get(cs, "started")));
   CHECK_STR(json_string_value(json_object_get(json_object_get(json_object_get(cs, "state"), "running"), "startedAt")), "2023-11-14T22:13:22Z");
   json_decref(s);
+  /* its postStart handler still runs: kubelet has not reported it Running yet */
+  ctrs[1].hook_pid = 4242;
+  CHECK_STR(rt_pod_phase(pod, &st), "Pending");
+  s = rt_pod_status(pod, &st, T0 + 2000);
+  cs = json_array_get(json_object_get(s, "containerStatuses"), 0);
+  CHECK_STR(json_string_value(json_object_get(json_object_get(json_object_get(cs, "state"), "waiting"), "reason")), "ContainerCreating");
+  CHECK(json_is_false(json_object_get(cs, "ready")) && json_is_false(json_object_get(cs, "started")));
+  json_decref(s);
+  ctrs[1].hook_pid = 0;
+  /* past activeDeadlineSeconds: Failed with kubelet's reason and message, whatever runs */
+  st.deadline_exceeded = true;
+  CHECK_STR(rt_pod_phase(pod, &st), "Failed");
+  s = rt_pod_status(pod, &st, T0 + 2000);
+  CHECK_STR(json_string_value(json_object_get(s, "reason")), "DeadlineExceeded");
+  CHECK_STR(json_string_value(json_object_get(s, "message")), "Pod was active on the node longer than the specified deadline");
+  json_decref(s);
+  st.deadline_exceeded = false;
   /* main crashed and waits in back-off: lastState, still Running under OnFailure */
   ctrs[1].state = CTR_WAITING;
   ctrs[1].has_last = true;
@@ -265,6 +285,44 @@ static void test_status(void) {
   ctrs[1].has_last = false;
   CHECK_STR(rt_pod_phase(pod, &st), "Failed");
   json_decref(pod);
+}
+
+/* The activeDeadlineSeconds rule both kubelets use: from status.startTime, an update counts at once. */
+static void test_active_deadline(void) {
+  json_t *pod = json_pack("{s:{s:i}}", "spec", "activeDeadlineSeconds", 30);
+  long long due;
+  CHECK(!sim_past_active_deadline(pod, T0, T0 + 29999, &due) && due == T0 + 30000);
+  CHECK(sim_past_active_deadline(pod, T0, T0 + 30000, NULL));
+  CHECK(!sim_past_active_deadline(pod, 0, T0, &due) && due == -1); /* not started */
+  json_object_set_new(json_object_get(pod, "spec"), "activeDeadlineSeconds", json_integer(5));
+  CHECK(sim_past_active_deadline(pod, T0, T0 + 5000, NULL));
+  json_object_del(json_object_get(pod, "spec"), "activeDeadlineSeconds");
+  CHECK(!sim_past_active_deadline(pod, T0, T0 + 1000000, &due) && due == -1);
+  json_decref(pod);
+}
+
+/* kubelet's lifecycle handler failure messages. */
+static void test_hook_messages(void) {
+  char out[] = "/tmp/ckube-test-hook-XXXXXX", msg[4096];
+  int fd = mkstemp(out);
+  CHECK(fd >= 0 && write(fd, "no \"way\"\n", 10) == 10);
+  close(fd);
+  json_t *exec = json_pack("{s:{s:[s,s,s]}}", "exec", "command", "sh", "-c", "exit 3");
+  rt_hook_failure(exec, "c", "p_ns(u)", 3 << 8, NULL, out, msg, sizeof msg);
+  CHECK_STR(msg, "Exec lifecycle hook ([sh -c exit 3]) for Container \"c\" in Pod \"p_ns(u)\" failed - error: command "
+                 "'sh -c exit 3' exited with 3: no \"way\"\n, message: \"no \\\"way\\\"\\n\"");
+  CHECK(!rt_hook_succeeded(3 << 8) && rt_hook_succeeded(0) && !rt_hook_succeeded(-1));
+  json_t *get = json_pack("{s:{s:s,s:i}}", "httpGet", "path", "/x", "port", 8080);
+  CHECK(rt_hook_present(get) && rt_hook_present(exec) && !rt_hook_present(NULL));
+  fd = open(out, O_WRONLY | O_TRUNC);
+  CHECK(fd >= 0 && write(fd, "curl: (7) refused\n", 18) == 18);
+  close(fd);
+  rt_hook_failure(get, "c", "p_ns(u)", 7 << 8, NULL, out, msg, sizeof msg);
+  CHECK_STR(msg, "Http lifecycle hook (/x) for Container \"c\" in Pod \"p_ns(u)\" failed - error: curl: (7) refused, "
+                 "message: \"\"");
+  unlink(out);
+  json_decref(exec);
+  json_decref(get);
 }
 
 static void test_cidr(void) {
@@ -366,4 +424,4 @@ static void test_cgroup_limits(void) {
 }
 
 TEST_MAIN(TEST(test_backoff), TEST(test_cgroup_limits), TEST(test_atomic_writer), TEST(test_nanocores), TEST(test_service_env), TEST(test_image_repository), TEST(test_image_argv), TEST(test_env), TEST(test_status),
-          TEST(test_cidr))
+          TEST(test_cidr), TEST(test_active_deadline), TEST(test_hook_messages))
