@@ -175,6 +175,16 @@ static uint32_t mix(uint32_t x) { /* a 32-bit finalizer (murmur3's) */
   return x ^ (x >> 16);
 }
 
+/* A new session's endpoint index (before the modulo): a hash of the client and of the timeout-long epoch the
+ * session starts in, so that agents sharing a listener agree without sharing state, yet a client whose session
+ * expired may land elsewhere in its next epoch, as kube-proxy's random pick lets it. Epoch boundaries are
+ * shifted per client so that clients do not all move at once. */
+static uint32_t fresh_choice(uint32_t client_ip, long now, int timeout) {
+  uint32_t h = mix(client_ip);
+  uint32_t epoch = (uint32_t)((now + (long)(h % (uint32_t)timeout)) / timeout);
+  return mix(h ^ mix(epoch + 0x9e3779b9u));
+}
+
 bool svc_pick(svc_picker *p, const svc_frontend *f, uint32_t client_ip, long now, svc_addr *out) {
   if (!f->nbackends) return false;
   if (!f->affinity_seconds) {
@@ -193,7 +203,7 @@ bool svc_pick(svc_picker *p, const svc_frontend *f, uint32_t client_ip, long now
     return true;
   }
   if (!e) strmap_put(p->affinity, key, e = calloc(1, sizeof *e));
-  e->backend = f->backends[mix(client_ip) % f->nbackends];
+  e->backend = f->backends[fresh_choice(client_ip, now, f->affinity_seconds) % f->nbackends];
   e->last_used = now;
   e->timeout = f->affinity_seconds;
   *out = e->backend;

@@ -44,8 +44,9 @@ void svc_picker_free(svc_picker *p);
 /* The endpoint for a new connection from client_ip at time now (seconds);
  * false when f has no ready endpoint. Round-robin per Service port; with
  * affinity, the client's last endpoint while it is still ready and was used
- * within the timeout, else one chosen by a hash of the client's address (so
- * agents sharing a listener through SO_REUSEPORT agree). */
+ * within the timeout, else one chosen by a hash of the client's address and
+ * of the timeout-long epoch it comes in (so agents sharing a listener through
+ * SO_REUSEPORT agree, and an expired session may move on). */
 bool svc_pick(svc_picker *p, const svc_frontend *f, uint32_t client_ip, long now, svc_addr *out);
 /* Forgets affinity entries idle past their timeout. */
 void svc_picker_expire(svc_picker *p, long now);
