@@ -172,7 +172,7 @@ int real_node_run(const real_node_opts *o, volatile sig_atomic_t *stop) {
   if (!mount_ns) LOGW("not root: containers see the host's file system and pods' volumes are not mounted");
   rt_config cfg = {o->kubeconfig, o->name, o->data_dir, ip, net, images, self, netns, mount_ns};
   rt_pods *pods = rt_pods_start(&cfg);
-  service_proxy *proxy = service_proxy_start(o->kubeconfig, ip);
+  service_proxy *proxy = service_proxy_start(o->kubeconfig, ip, o->name);
   for (unsigned round = 1; !*stop; round++) {
     for (int s = 0; s < o->heartbeat_seconds * 10 && !*stop; s++) usleep(100000);
     if (*stop) break;

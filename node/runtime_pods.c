@@ -16,6 +16,7 @@
 #include "pod_network.h"
 #include "pod_volumes.h"
 #include "pod_watch.h"
+#include "pod_admission.h"
 #include "pod_cgroup.h"
 #include "event_queue.h"
 #include "real_metrics.h"
@@ -219,6 +220,7 @@ static rpod *new_pod(rt_pods *p, https_client *client, const json_t *pod) {
   rp->pod = json_incref((json_t *)pod);
   const char *phase = sget(json_object_get(pod, "status"), "phase") ?: "";
   rp->skip = !strcmp(phase, "Succeeded") || !strcmp(phase, "Failed");
+  if (!rp->skip && !pod_admit(p->events, client, pod)) rp->skip = true; /* refused: Failed, NodePorts */
   const json_t *spec = json_object_get(pod, "spec");
   size_t ninit = json_array_size(json_object_get(spec, "initContainers"));
   size_t n = ninit + json_array_size(json_object_get(spec, "containers"));
@@ -796,6 +798,7 @@ static void kill_pod(rpod *rp) {
 
 static void forget_pod(rt_pods *p, rpod *rp) {
   kill_pod(rp);
+  pod_admission_forget(rp->uid);
   cg_pod_remove(p->cgroups, rp->uid);
   vol_teardown(rp->dir);
   if (rp->netns) podnet_delete(rp->st.ip);

@@ -23,17 +23,21 @@ typedef struct {
   svc_addr *backends;   /* ready endpoints, sorted */
   size_t nbackends;
   int affinity_seconds; /* 0: no session affinity */
+  bool exclusive;       /* a pod's hostPort (host_ports.h): bound without SO_REUSEPORT, one pod holds it */
 } svc_frontend;
 
 typedef struct {
   svc_frontend *f;
-  size_t n;
+  size_t n, cap;
 } svc_table;
 
 /* Builds the table from arrays of Service and Endpoints objects; node_ips
  * (host order) are the addresses NodePorts answer on. */
 svc_table *svc_table_build(const json_t *services, const json_t *endpoints, const uint32_t *node_ips, size_t nnode);
 void svc_table_free(svc_table *t);
+/* Adds a copy of f (its backends copied) listening on ip:port, unless a frontend already holds that address and
+ * protocol (the first to claim it keeps it). */
+void svc_table_add(svc_table *t, const svc_frontend *f, uint32_t ip, uint16_t port);
 /* The frontend listening on (ip, port, udp), or NULL. */
 const svc_frontend *svc_table_find(const svc_table *t, uint32_t ip, uint16_t port, bool udp);
 
