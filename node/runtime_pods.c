@@ -17,6 +17,7 @@
 #include "pod_volumes.h"
 #include "pod_watch.h"
 #include "pod_admission.h"
+#include "pod_dns.h"
 #include "pod_cgroup.h"
 #include "event_queue.h"
 #include "real_metrics.h"
@@ -454,7 +455,7 @@ static void start_container(rt_pods *p, rpod *rp, rt_ctr *c, long long now) {
   /* the image's program at its paths in the container's root, else (no root of its own) run by its host path */
   for (const char *const *ip = plan ? av.image_paths : NULL; ip && *ip; ip++) vol_plan_add_file(plan, av.program, *ip);
   if (!plan) image_argv_on_host(&av);
-  const char *pod_name = meta(rp->pod, "name") ?: "";
+  const char *pod_name = pod_dns_hostname(rp->pod); /* spec.hostname, else the name */
   env = with_default(env, "HOSTNAME", pod_name);
   if (av.argv && av.argv[1] && !strcmp(av.argv[1], "--builtin")) { /* tell the builtin program its address */
     size_t n = 0;
@@ -567,7 +568,7 @@ static void probe(rt_pods *p, rpod *rp, long long now) {
     rt_ctr *c = &rp->st.ctrs[i];
     if (c->state != CTR_RUNNING || c->kill_deadline_ms) continue;
     const json_t *sc = spec_container(rp, c);
-    rt_probe_target t = {rp->st.ip, c->env, c->applets[0] ? c->applets : NULL, meta(rp->pod, "name"),
+    rt_probe_target t = {rp->st.ip, c->env, c->applets[0] ? c->applets : NULL, pod_dns_hostname(rp->pod),
                          rp->netns ? rp->st.ip : NULL, c->pid, c->rootfs};
     char msg[1024];
     if (c->startup.spec && !c->startup.ok) {
@@ -683,7 +684,7 @@ static pid_t prestop(rt_pods *p, rpod *rp, rt_ctr *c) {
   int nsfd = rp->netns ? podnet_open(rp->st.ip) : -1;
   int mntfd = c->rootfs[0] && !get ? rt_open_mount_ns(c->pid) : -1; /* the GET is the node's: the host's curl */
   rt_spawn_req req = {argv, get ? default_env : c->env ? c->env : default_env, c->applets[0] && !get ? c->applets : NULL,
-                      get ? NULL : sget(sc, "workingDir"), meta(rp->pod, "name"), log_path, NULL, nsfd, 0, NULL, mntfd,
+                      get ? NULL : sget(sc, "workingDir"), pod_dns_hostname(rp->pod), log_path, NULL, nsfd, 0, NULL, mntfd,
                       c->rootfs, NULL, 0, 0, NULL, 0};
   pid_t pid = rt_spawn(&req, err, sizeof err);
   if (nsfd >= 0) close(nsfd);
