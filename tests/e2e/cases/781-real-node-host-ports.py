@@ -6,7 +6,9 @@ hostPort 54321 on 127.0.0.1/TCP, on the node's address/TCP and on the
 node's address/UDP all run, and each answers through its own host port
 (HTTP from the host, a UDP echo); kubelet's admission refuses a pod whose
 host port a running pod holds: phase Failed, reason NodePorts, message
-"Pod Predicate NodePorts failed", a Warning event; a StatefulSet's pod so
+"Pod Predicate NodePorts failed", a Warning event; of two pods created
+together the first created wins, as kubelet admits in creation order; a
+StatefulSet's pod so
 refused is recreated until the holder goes, then runs and answers on the
 port. Bounded: about 90 s."""
 import json, os, socket, sys, urllib.request
@@ -81,6 +83,13 @@ def main():
         assert "podIP" not in st, st
         wait_for("the NodePorts event", lambda: "Predicate NodePorts failed" in kubectl(
             "get", "events", "-n", NS, "--field-selector", "involvedObject.name=pod4,reason=NodePorts"), 20)
+        # kubelet admits in creation order: of two pods created in the same second asking for one port, the first
+        # created runs, whatever order the runtime meets them in (the newer one's name sorts first on purpose)
+        kubectl("apply", "-n", NS, "-f", "-", input=json.dumps({"apiVersion": "v1", "kind": "List", "items": [
+            web_pod("z-older", addr, PORT + 1), web_pod("a-newer", addr, PORT + 1)]}))
+        wait_for("a-newer refused", lambda: get_pod("a-newer")["status"].get("reason") == "NodePorts", 20)
+        wait_for("z-older running", lambda: running("z-older"), 20)
+        assert wait_for("z-older on its port", lambda: http(f"http://{addr}:{PORT + 1}/"), 20) == "z-older"
         # a StatefulSet's pod refused the same way is recreated until pod2 goes
         apply({"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "ss"},
                "spec": {"serviceName": "ss", "replicas": 1, "selector": {"matchLabels": {"app": "ss"}},
