@@ -102,12 +102,14 @@ static json_t *pods_up_to(const json_t *pod) {
   return NULL;
 }
 
-/* The holder: an admitted pod, or an older one bound here still to be admitted (neither finished, deleted nor
+/* The holder: an admitted pod that has not finished, or an older one bound here still to be admitted (neither finished, deleted nor
  * refused); NULL when none; under mu. */
 static const json_t *conflicting(const json_t *pod, const json_t *bound) {
   strmap_iter it = {0};
-  while (strmap_next(admitted, &it))
-    if (pod_host_ports_conflict(pod, it.value)) return it.value;
+  while (strmap_next(admitted, &it)) { /* one that finished no longer holds its ports (kubelet's active pods) */
+    const json_t *now = find_uid(bound, it.key);
+    if (!(now && finished(now)) && pod_host_ports_conflict(pod, it.value)) return it.value;
+  }
   size_t i;
   json_t *q;
   json_array_foreach(bound, i, q) {

@@ -8,6 +8,7 @@ node's address/UDP all run, and each answers through its own host port
 host port a running pod holds: phase Failed, reason NodePorts, message
 "Pod Predicate NodePorts failed", a Warning event; of two pods created
 together the first created wins, as kubelet admits in creation order; a
+pod that finished frees its port; a
 StatefulSet's pod so
 refused is recreated until the holder goes, then runs and answers on the
 port. Bounded: about 90 s."""
@@ -90,6 +91,14 @@ def main():
         wait_for("a-newer refused", lambda: get_pod("a-newer")["status"].get("reason") == "NodePorts", 20)
         wait_for("z-older running", lambda: running("z-older"), 20)
         assert wait_for("z-older on its port", lambda: http(f"http://{addr}:{PORT + 1}/"), 20) == "z-older"
+        # a pod that finished no longer holds its port
+        done = web_pod("done", addr, PORT + 2)
+        done["spec"]["restartPolicy"] = "Never"
+        done["spec"]["containers"][0]["command"] = ["true"]
+        apply(done)
+        wait_for("done Succeeded", lambda: get_pod("done")["status"].get("phase") == "Succeeded", 20)
+        apply(web_pod("after", addr, PORT + 2))
+        wait_for("after running", lambda: running("after"), 20)
         # a StatefulSet's pod refused the same way is recreated until pod2 goes
         apply({"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "ss"},
                "spec": {"serviceName": "ss", "replicas": 1, "selector": {"matchLabels": {"app": "ss"}},
