@@ -4,6 +4,7 @@
  * which the runtime sets to the pod's name. SIGTERM ends them at once, as
  * it ends nginx (a container's pid 1 would otherwise ignore it). */
 #include "builtin_http.h"
+#include "builtin_docroot.h"
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -34,7 +35,8 @@ static void respond(int fd, int code, const char *type, const char *body, size_t
   (void)!write(fd, body, len);
 }
 
-/* A file under root for the request path, or the default page for "/". */
+/* A file under root for the request path; without a document root (it could not be made) the default page for
+ * "/". */
 static void serve_file(int fd, const char *root, const char *path, const char *page) {
   char file[4096];
   if (strstr(path, "..")) {
@@ -44,7 +46,7 @@ static void serve_file(int fd, const char *root, const char *path, const char *p
   snprintf(file, sizeof file, "%s%s%s", root, path, path[strlen(path) - 1] == '/' ? "index.html" : "");
   FILE *f = fopen(file, "rb");
   if (!f) {
-    if (!strcmp(path, "/") || !strcmp(path, "/index.html")) respond(fd, 200, "text/html", page, strlen(page));
+    if (page && (!strcmp(path, "/") || !strcmp(path, "/index.html"))) respond(fd, 200, "text/html", page, strlen(page));
     else respond(fd, 404, "text/html", "<html><body><h1>404 Not Found</h1></body></html>\n", 49);
     return;
   }
@@ -113,6 +115,8 @@ int builtin_main(int argc, char **argv) {
   }
   if (live && port == 80) port = 8080;
   if (!root) root = !strcmp(name, "httpd") ? "/usr/local/apache2/htdocs" : "/usr/share/nginx/html";
+  const char *page = !strcmp(name, "httpd") ? HTTPD_PAGE : NGINX_PAGE;
+  if (!echo && !live && !trail && !demo && docroot_prepare(root, page)) page = NULL; /* served from its file */
   struct timespec started;
   clock_gettime(CLOCK_MONOTONIC, &started);
   signal(SIGPIPE, SIG_IGN);
@@ -160,7 +164,7 @@ int builtin_main(int argc, char **argv) {
       int len = snprintf(body, sizeof body, "%s\n", host);
       respond(fd, 200, "text/plain", body, (size_t)len);
     } else {
-      serve_file(fd, root, path, !strcmp(name, "httpd") ? HTTPD_PAGE : NGINX_PAGE);
+      serve_file(fd, root, path, page);
     }
     close(fd);
   }

@@ -21,6 +21,8 @@ struct obj_watch {
   https_client *c;
   pthread_mutex_t mu;
   strmap *objs; /* "ns/name" -> json_t */
+  strmap *seen; /* "ns/name" -> (uintptr_t) the order in which it appeared (obj_watch_seq) */
+  uintptr_t seq;
   atomic_bool stop, listed;
   pthread_t thread;
 };
@@ -46,6 +48,8 @@ static void apply(obj_watch *w, const json_t *o, bool deleted) {
   pthread_mutex_lock(&w->mu);
   json_t *old = deleted ? strmap_remove(w->objs, key) : strmap_put(w->objs, key, json_incref((json_t *)o));
   json_decref(old);
+  if (deleted) strmap_remove(w->seen, key);
+  else if (!strmap_get(w->seen, key)) strmap_put(w->seen, key, (void *)++w->seq);
   pthread_mutex_unlock(&w->mu);
 }
 
@@ -65,11 +69,18 @@ static char *relist(obj_watch *w) {
     json_decref(strmap_put(fresh, key, json_incref(o)));
   }
   char *rv = strdup(json_string_value(json_object_get(json_object_get(list, "metadata"), "resourceVersion")) ?: "0");
-  json_decref(list);
   pthread_mutex_lock(&w->mu);
-  strmap *old = w->objs;
+  strmap *old = w->objs, *seen = strmap_new();
+  json_array_foreach(json_object_get(list, "items"), i, o) { /* the list's order for the ones not seen before */
+    object_key(o, key, sizeof key);
+    uintptr_t n = (uintptr_t)strmap_get(w->seen, key);
+    strmap_put(seen, key, (void *)(n ? n : ++w->seq));
+  }
+  strmap_free(w->seen, NULL);
+  w->seen = seen;
   w->objs = fresh;
   pthread_mutex_unlock(&w->mu);
+  json_decref(list);
   strmap_free(old, release);
   atomic_store(&w->listed, true);
   notify(w);
@@ -90,8 +101,8 @@ static void *watch_main(void *arg) {
       backoff = backoff * 2 > MAX_BACKOFF_MS ? MAX_BACKOFF_MS : backoff * 2;
       continue;
     }
-    snprintf(path, sizeof path, "%s?watch=true&allowWatchBookmarks=true&timeoutSeconds=600&resourceVersion=%s", w->path,
-             rv);
+    snprintf(path, sizeof path, "%s%cwatch=true&allowWatchBookmarks=true&timeoutSeconds=600&resourceVersion=%s", w->path,
+             strchr(w->path, '?') ? '&' : '?', rv); /* the path may carry a query (a field selector) */
     json_t *err = NULL, *ev;
     int st = https_stream_open(w->c, path, WATCH_IDLE_MS, &err);
     json_decref(err);
@@ -141,6 +152,7 @@ obj_watch *obj_watch_start(const char *kubeconfig, const char *path, int notify_
   w->notify_fd = notify_fd;
   w->c = c;
   w->objs = strmap_new();
+  w->seen = strmap_new();
   pthread_mutex_init(&w->mu, NULL);
   pthread_attr_t attr;
   pthread_attr_init(&attr);
@@ -161,6 +173,15 @@ json_t *obj_watch_snapshot(obj_watch *w) {
 
 bool obj_watch_listed(obj_watch *w) { return atomic_load(&w->listed); }
 
+unsigned long obj_watch_seq(obj_watch *w, const json_t *o) {
+  char key[600];
+  object_key(o, key, sizeof key);
+  pthread_mutex_lock(&w->mu);
+  uintptr_t n = (uintptr_t)strmap_get(w->seen, key);
+  pthread_mutex_unlock(&w->mu);
+  return (unsigned long)n;
+}
+
 void obj_watch_stop(obj_watch *w) {
   if (!w) return;
   atomic_store(&w->stop, true);
@@ -168,6 +189,7 @@ void obj_watch_stop(obj_watch *w) {
   pthread_join(w->thread, NULL);
   https_client_close(w->c);
   strmap_free(w->objs, release);
+  strmap_free(w->seen, NULL);
   pthread_mutex_destroy(&w->mu);
   free(w->path);
   free(w);

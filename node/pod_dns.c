@@ -152,3 +152,12 @@ bool pod_dns_cluster_ip(sim_get_fn get, void *ctx, char *out, size_t len) {
   json_decref(svc);
   return ok;
 }
+
+const char *pod_dns_hostname(const json_t *pod) {
+  static _Thread_local char host[64];
+  const char *name = sget(json_object_get(pod, "spec"), "hostname");
+  if (!name || !*name) name = sget(json_object_get(pod, "metadata"), "name");
+  snprintf(host, sizeof host, "%s", name ? name : "");
+  for (size_t n = strlen(host); n && (host[n - 1] == '-' || host[n - 1] == '.'); n--) host[n - 1] = 0;
+  return host;
+}

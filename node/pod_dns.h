@@ -19,6 +19,13 @@
  * host_resolv: the node's resolv.conf (a missing file reads as empty). */
 void pod_dns_resolv_conf(const json_t *pod, const char *cluster_dns, const char *host_resolv, char *out, size_t len);
 
+/* The pod's hostname as kubelet gives it (GeneratePodHostNameAndDomain):
+ * spec.hostname, else the pod's name, cut to 63 characters without a
+ * trailing '-' or '.'; its UTS name, $HOSTNAME and the name its /etc/hosts
+ * line maps to its address (what `hostname -i` looks up). The text stays
+ * valid until the calling thread's next call. */
+const char *pod_dns_hostname(const json_t *pod);
+
 /* The ClusterIP of the Service kube-system/kube-dns through get into out;
  * false (out "") when there is none. */
 bool pod_dns_cluster_ip(sim_get_fn get, void *ctx, char *out, size_t len);

@@ -3,6 +3,7 @@
  * status (conditions' heartbeat, allocatable) every fourth, as kubelet's
  * node status update frequency trails its lease renewal. */
 #include "real_node.h"
+#include "pod_admission.h"
 #include "service_proxy.h"
 #include "https_client.h"
 #include "image_table.h"
@@ -171,8 +172,9 @@ int real_node_run(const real_node_opts *o, volatile sig_atomic_t *stop) {
   int mount_ns = geteuid() == 0;
   if (!mount_ns) LOGW("not root: containers see the host's file system and pods' volumes are not mounted");
   rt_config cfg = {o->kubeconfig, o->name, o->data_dir, ip, net, images, self, netns, mount_ns};
+  pod_admission_start(o->kubeconfig, o->name); /* kubelet's admission orders pods by creation */
   rt_pods *pods = rt_pods_start(&cfg);
-  service_proxy *proxy = service_proxy_start(o->kubeconfig, ip);
+  service_proxy *proxy = service_proxy_start(o->kubeconfig, ip, o->name);
   for (unsigned round = 1; !*stop; round++) {
     for (int s = 0; s < o->heartbeat_seconds * 10 && !*stop; s++) usleep(100000);
     if (*stop) break;
@@ -181,6 +183,7 @@ int real_node_run(const real_node_opts *o, volatile sig_atomic_t *stop) {
   }
   service_proxy_stop(proxy);
   rt_pods_stop(pods);
+  pod_admission_stop();
   if (netns) podnet_teardown_node(net);
   https_client_close(c);
   image_table_free(images);

@@ -16,6 +16,8 @@
 #include "pod_network.h"
 #include "pod_volumes.h"
 #include "pod_watch.h"
+#include "pod_admission.h"
+#include "pod_dns.h"
 #include "pod_cgroup.h"
 #include "event_queue.h"
 #include "real_metrics.h"
@@ -222,6 +224,7 @@ static rpod *new_pod(rt_pods *p, https_client *client, const json_t *pod) {
   rp->pod = json_incref((json_t *)pod);
   const char *phase = sget(json_object_get(pod, "status"), "phase") ?: "";
   rp->skip = !strcmp(phase, "Succeeded") || !strcmp(phase, "Failed");
+  if (!rp->skip && !pod_admit(p->events, client, pod)) rp->skip = true; /* refused: Failed, NodePorts */
   const json_t *spec = json_object_get(pod, "spec");
   size_t ninit = json_array_size(json_object_get(spec, "initContainers"));
   size_t n = ninit + json_array_size(json_object_get(spec, "containers"));
@@ -478,7 +481,7 @@ static void start_container(rt_pods *p, rpod *rp, rt_ctr *c, long long now) {
   /* the image's program at its paths in the container's root, else (no root of its own) run by its host path */
   for (const char *const *ip = plan ? av.image_paths : NULL; ip && *ip; ip++) vol_plan_add_file(plan, av.program, *ip);
   if (!plan) image_argv_on_host(&av);
-  const char *pod_name = meta(rp->pod, "name") ?: "";
+  const char *pod_name = pod_dns_hostname(rp->pod); /* spec.hostname, else the name */
   env = with_default(env, "HOSTNAME", pod_name);
   if (av.argv && av.argv[1] && !strcmp(av.argv[1], "--builtin")) { /* tell the builtin program its address */
     size_t n = 0;
@@ -598,7 +601,7 @@ static void probe(rt_pods *p, rpod *rp, long long now) {
     rt_ctr *c = &rp->st.ctrs[i];
     if (c->state != CTR_RUNNING || c->kill_deadline_ms) continue;
     const json_t *sc = spec_container(rp, c);
-    rt_probe_target t = {rp->st.ip, c->env, c->applets[0] ? c->applets : NULL, meta(rp->pod, "name"),
+    rt_probe_target t = {rp->st.ip, c->env, c->applets[0] ? c->applets : NULL, pod_dns_hostname(rp->pod),
                          rp->netns ? rp->st.ip : NULL, c->pid, c->rootfs};
     char msg[1024];
     if (c->startup.spec && !c->startup.ok) {
@@ -684,7 +687,7 @@ static pid_t spawn_hook(rpod *rp, rt_ctr *c, const char *which, char *msg, size_
   if (!rt_hook_present(hook)) return 0;
   char out[2400], err[512] = "";
   snprintf(out, sizeof out, "%s/containers/%s/%s.out", rp->dir, c->name, which);
-  rt_hook_target t = {rp->st.ip, rp->netns ? rp->st.ip : NULL, meta(rp->pod, "name"), c->pid, c->rootfs, c->env,
+  rt_hook_target t = {rp->st.ip, rp->netns ? rp->st.ip : NULL, pod_dns_hostname(rp->pod), c->pid, c->rootfs, c->env,
                       c->applets[0] ? c->applets : NULL, sget(sc, "workingDir"), out};
   pid_t pid = rt_hook_spawn(hook, sc, &t, err, sizeof err);
   if (pid < 0) {
@@ -845,6 +848,7 @@ static void kill_pod(rpod *rp) {
 
 static void forget_pod(rt_pods *p, rpod *rp) {
   kill_pod(rp);
+  pod_admission_forget(rp->uid);
   cg_pod_remove(p->cgroups, rp->uid);
   vol_teardown(rp->dir);
   if (rp->netns) podnet_delete(rp->st.ip);

@@ -5,6 +5,7 @@
  * with half-close), UDP listeners (a connected socket per client flow,
  * replies sent back from the listener's address, flows idle for 30 s go). */
 #include "service_proxy.h"
+#include "host_ports.h"
 #include "log.h"
 #include "obj_watch.h"
 #include "service_table.h"
@@ -77,7 +78,7 @@ typedef struct flow {
 struct service_proxy {
   int ep, notify_fd, stop_fd;
   handle notify_h, stop_h;
-  obj_watch *services, *endpoints;
+  obj_watch *services, *endpoints, *pods; /* pods: the ones bound to this node, for their hostPorts */
   uint32_t node_ips[2];
   svc_table *table;
   svc_picker *picker;
@@ -117,11 +118,11 @@ static void watch_fd(service_proxy *p, int op, int fd, uint32_t events, handle *
   epoll_ctl(p->ep, op, fd, &ev);
 }
 
-static listener *open_listener(service_proxy *p, svc_addr a, bool udp, const char *key) {
+static listener *open_listener(service_proxy *p, svc_addr a, bool udp, bool exclusive, const char *key) {
   int fd = socket(AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   int one = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+  if (!exclusive) setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
   struct sockaddr_in sa = sockaddr_of(a);
   if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) || (!udp && listen(fd, 511))) {
     if (!strmap_get(p->failed, key)) {
@@ -179,6 +180,9 @@ static void rebuild(service_proxy *p) {
   svc_table *t = svc_table_build(svcs, eps, p->node_ips, 2);
   json_decref(svcs);
   json_decref(eps);
+  json_t *pods = obj_watch_snapshot(p->pods);
+  host_ports_add(t, pods, p->node_ips[1]);
+  json_decref(pods);
   strmap_iter it = {0};
   while (strmap_next(p->listeners, &it)) ((listener *)it.value)->seen = false;
   for (size_t i = 0; i < t->n; i++) {
@@ -186,7 +190,8 @@ static void rebuild(service_proxy *p) {
     addr_text(t->f[i].listen, text, sizeof text);
     snprintf(key, sizeof key, "%c|%s", t->f[i].udp ? 'U' : 'T', text);
     listener *l = strmap_get(p->listeners, key);
-    if (!l && (l = open_listener(p, t->f[i].listen, t->f[i].udp, key))) strmap_put(p->listeners, key, l);
+    if (!l && (l = open_listener(p, t->f[i].listen, t->f[i].udp, t->f[i].exclusive, key)))
+      strmap_put(p->listeners, key, l);
     if (l) l->seen = true;
   }
   char *gone[256];
@@ -380,7 +385,7 @@ static void *proxy_main(void *arg) {
       case K_NOTIFY: {
         uint64_t v;
         (void)!read(p->notify_fd, &v, sizeof v);
-        if (obj_watch_listed(p->services) && obj_watch_listed(p->endpoints)) rebuild(p);
+        if (obj_watch_listed(p->services) && obj_watch_listed(p->endpoints) && obj_watch_listed(p->pods)) rebuild(p);
         break;
       }
       case K_TCP_LISTEN:
@@ -405,7 +410,7 @@ static void *proxy_main(void *arg) {
   }
 }
 
-service_proxy *service_proxy_start(const char *kubeconfig, const char *node_ip) {
+service_proxy *service_proxy_start(const char *kubeconfig, const char *node_ip, const char *node_name) {
   service_proxy *p = calloc(1, sizeof *p);
   struct in_addr a;
   p->node_ips[0] = INADDR_LOOPBACK;
@@ -423,8 +428,11 @@ service_proxy *service_proxy_start(const char *kubeconfig, const char *node_ip) 
   p->failed = strmap_new();
   p->services = obj_watch_start(kubeconfig, "/api/v1/services", p->notify_fd);
   p->endpoints = obj_watch_start(kubeconfig, "/api/v1/endpoints", p->notify_fd);
-  if (!p->services || !p->endpoints) {
-    LOGE("service proxy: cannot watch Services and Endpoints");
+  char pods_path[512];
+  snprintf(pods_path, sizeof pods_path, "/api/v1/pods?fieldSelector=spec.nodeName%%3D%s", node_name);
+  p->pods = obj_watch_start(kubeconfig, pods_path, p->notify_fd);
+  if (!p->services || !p->endpoints || !p->pods) {
+    LOGE("service proxy: cannot watch Services, Endpoints and this node's pods");
     service_proxy_stop(p);
     return NULL;
   }
@@ -451,6 +459,7 @@ void service_proxy_stop(service_proxy *p) {
   }
   obj_watch_stop(p->services);
   obj_watch_stop(p->endpoints);
+  obj_watch_stop(p->pods);
   while (p->flow_list) close_flow(p, p->flow_list);
   empty_graveyard(p);
   free(p->grave.items);

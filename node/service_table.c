@@ -63,10 +63,10 @@ static svc_addr *ready_backends(const json_t *ep, const char *port_name, const c
   return out;
 }
 
-static void add_frontend(svc_table *t, size_t *cap, const svc_frontend *proto_f, uint32_t ip, uint16_t port) {
+void svc_table_add(svc_table *t, const svc_frontend *proto_f, uint32_t ip, uint16_t port) {
   for (size_t i = 0; i < t->n; i++) /* the first Service to claim an address keeps it */
     if (t->f[i].listen.ip == ip && t->f[i].listen.port == port && t->f[i].udp == proto_f->udp) return;
-  if (t->n == *cap) t->f = realloc(t->f, (*cap = *cap ? *cap * 2 : 16) * sizeof *t->f);
+  if (t->n == t->cap) t->f = realloc(t->f, (t->cap = t->cap ? t->cap * 2 : 16) * sizeof *t->f);
   svc_frontend *f = &t->f[t->n++];
   *f = *proto_f;
   f->listen = (svc_addr){ip, port};
@@ -82,7 +82,7 @@ static int affinity_seconds(const json_t *spec) {
   return s > 0 ? (int)s : DEFAULT_AFFINITY_SECONDS;
 }
 
-static void add_service(svc_table *t, size_t *cap, const json_t *svc, const json_t *endpoints, const uint32_t *node_ips,
+static void add_service(svc_table *t, const json_t *svc, const json_t *endpoints, const uint32_t *node_ips,
                         size_t nnode) {
   const json_t *m = json_object_get(svc, "metadata"), *spec = json_object_get(svc, "spec");
   const char *ns = str(m, "namespace"), *name = str(m, "name"), *type = str(spec, "type");
@@ -102,14 +102,14 @@ static void add_service(svc_table *t, size_t *cap, const json_t *svc, const json
     f.backends = ready_backends(ep, pname, proto, &f.nbackends);
     json_int_t p = json_integer_value(json_object_get(port, "port"));
     json_int_t np = json_integer_value(json_object_get(port, "nodePort"));
-    if (has_cluster_ip && p > 0 && p <= 65535) add_frontend(t, cap, &f, cluster_ip, (uint16_t)p);
+    if (has_cluster_ip && p > 0 && p <= 65535) svc_table_add(t, &f, cluster_ip, (uint16_t)p);
     if (node_ports && np > 0 && np <= 65535)
-      for (size_t n = 0; n < nnode; n++) add_frontend(t, cap, &f, node_ips[n], (uint16_t)np);
+      for (size_t n = 0; n < nnode; n++) svc_table_add(t, &f, node_ips[n], (uint16_t)np);
     uint32_t lb;
     json_array_foreach(json_object_get(json_object_get(json_object_get(svc, "status"), "loadBalancer"), "ingress"), k,
                        ing) {
       if (type && !strcmp(type, "LoadBalancer") && p > 0 && p <= 65535 && parse_ip(str(ing, "ip"), &lb))
-        add_frontend(t, cap, &f, lb, (uint16_t)p);
+        svc_table_add(t, &f, lb, (uint16_t)p);
     }
     free(f.backends);
   }
@@ -117,9 +117,9 @@ static void add_service(svc_table *t, size_t *cap, const json_t *svc, const json
 
 svc_table *svc_table_build(const json_t *services, const json_t *endpoints, const uint32_t *node_ips, size_t nnode) {
   svc_table *t = calloc(1, sizeof *t);
-  size_t cap = 0, i;
+  size_t i;
   json_t *svc;
-  json_array_foreach(services, i, svc) add_service(t, &cap, svc, endpoints, node_ips, nnode);
+  json_array_foreach(services, i, svc) add_service(t, svc, endpoints, node_ips, nnode);
   return t;
 }
 
@@ -175,6 +175,16 @@ static uint32_t mix(uint32_t x) { /* a 32-bit finalizer (murmur3's) */
   return x ^ (x >> 16);
 }
 
+/* A new session's endpoint index (before the modulo): a hash of the client and of the timeout-long epoch the
+ * session starts in, so that agents sharing a listener agree without sharing state, yet a client whose session
+ * expired may land elsewhere in its next epoch, as kube-proxy's random pick lets it. Epoch boundaries are
+ * shifted per client so that clients do not all move at once. */
+static uint32_t fresh_choice(uint32_t client_ip, long now, int timeout) {
+  uint32_t h = mix(client_ip);
+  uint32_t epoch = (uint32_t)((now + (long)(h % (uint32_t)timeout)) / timeout);
+  return mix(h ^ mix(epoch + 0x9e3779b9u));
+}
+
 bool svc_pick(svc_picker *p, const svc_frontend *f, uint32_t client_ip, long now, svc_addr *out) {
   if (!f->nbackends) return false;
   if (!f->affinity_seconds) {
@@ -193,7 +203,7 @@ bool svc_pick(svc_picker *p, const svc_frontend *f, uint32_t client_ip, long now
     return true;
   }
   if (!e) strmap_put(p->affinity, key, e = calloc(1, sizeof *e));
-  e->backend = f->backends[mix(client_ip) % f->nbackends];
+  e->backend = f->backends[fresh_choice(client_ip, now, f->affinity_seconds) % f->nbackends];
   e->last_used = now;
   e->timeout = f->affinity_seconds;
   *out = e->backend;

@@ -23,17 +23,21 @@ typedef struct {
   svc_addr *backends;   /* ready endpoints, sorted */
   size_t nbackends;
   int affinity_seconds; /* 0: no session affinity */
+  bool exclusive;       /* a pod's hostPort (host_ports.h): bound without SO_REUSEPORT, one pod holds it */
 } svc_frontend;
 
 typedef struct {
   svc_frontend *f;
-  size_t n;
+  size_t n, cap;
 } svc_table;
 
 /* Builds the table from arrays of Service and Endpoints objects; node_ips
  * (host order) are the addresses NodePorts answer on. */
 svc_table *svc_table_build(const json_t *services, const json_t *endpoints, const uint32_t *node_ips, size_t nnode);
 void svc_table_free(svc_table *t);
+/* Adds a copy of f (its backends copied) listening on ip:port, unless a frontend already holds that address and
+ * protocol (the first to claim it keeps it). */
+void svc_table_add(svc_table *t, const svc_frontend *f, uint32_t ip, uint16_t port);
 /* The frontend listening on (ip, port, udp), or NULL. */
 const svc_frontend *svc_table_find(const svc_table *t, uint32_t ip, uint16_t port, bool udp);
 
@@ -44,8 +48,9 @@ void svc_picker_free(svc_picker *p);
 /* The endpoint for a new connection from client_ip at time now (seconds);
  * false when f has no ready endpoint. Round-robin per Service port; with
  * affinity, the client's last endpoint while it is still ready and was used
- * within the timeout, else one chosen by a hash of the client's address (so
- * agents sharing a listener through SO_REUSEPORT agree). */
+ * within the timeout, else one chosen by a hash of the client's address and
+ * of the timeout-long epoch it comes in (so agents sharing a listener through
+ * SO_REUSEPORT agree, and an expired session may move on). */
 bool svc_pick(svc_picker *p, const svc_frontend *f, uint32_t client_ip, long now, svc_addr *out);
 /* Forgets affinity entries idle past their timeout. */
 void svc_picker_expire(svc_picker *p, long now);

@@ -5,7 +5,8 @@
  * pod's bytes go to the server as channel 1 POSTs; a thread writes the
  * client's bytes to the socket and half-closes it when the client closed
  * its side. The answer ends when the pod closes, or the client leaves. A
- * refused connection answers with containerd's words for it. */
+ * refused connection answers with containerd's words for it. A request
+ * with "tls" goes on in tunnel_tls.c once connected. */
 #include "tunnel_internal.h"
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -76,6 +77,11 @@ void tunnel_forward(answer *a) {
              (long long)port, jstr(a->req, "pod"), ip, (long long)port, reason);
     tunnel_post(a, 500, msg, NULL, 0, true);
     if (fd >= 0) close(fd);
+    return;
+  }
+  if (json_is_true(json_object_get(a->req, "tls"))) { /* the proxy's https scheme */
+    tunnel_forward_tls(a, fd);
+    close(fd);
     return;
   }
   forward_io io = {a, fd, false};

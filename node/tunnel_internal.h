@@ -1,6 +1,6 @@
 /* tunnel_internal.h - shared by the tunnel's request handlers (tunnel.c:
  * logs; tunnel_exec.c: exec; tunnel_attach.c: attach;
- * tunnel_forward.c: port-forward): one answer in progress and the way to POST
+ * tunnel_forward.c: port-forward; tunnel_tls.c: its TLS form): one answer in progress and the way to POST
  * its pieces. */
 #ifndef CKUBE_TUNNEL_INTERNAL_H
 #define CKUBE_TUNNEL_INTERNAL_H
@@ -41,6 +41,8 @@ void tunnel_log(answer *a);
 void tunnel_attach(answer *a);
 /* Relays a port-forward connection to the pod's IP and port (tunnel_forward.c). */
 void tunnel_forward(answer *a);
+/* The same over TLS to the pod, once connected on fd (tunnel_tls.c; the caller closes fd). */
+void tunnel_forward_tls(answer *a, int fd);
 /* Runs an exec request in the container's namespaces (tunnel_exec.c). */
 void tunnel_exec(answer *a);
 

@@ -5,7 +5,9 @@
  * Connection: close through one port-forward connection of the pod's node
  * tunnel (node/tunnel_forward.c), the answer is read whole (capped at
  * 16 MiB) and sent back with the backend's status and end-to-end headers.
- * The https scheme is refused with 503 (no TLS client over the tunnel). */
+ * The https scheme asks the node for TLS to the pod (not verified, as
+ * kube-apiserver's proxy transport; node/tunnel_tls.c), the request's end
+ * marked by closing the input. */
 #include "pod_proxy.h"
 #include "api.h"
 #include "node_tunnel.h"
@@ -154,10 +156,10 @@ static void send_answer(http_req *rq, proxy_response *r) {
   if (strcmp(rq->method, "HEAD")) mg_write(rq->conn, r->body, r->body_len);
 }
 
-/* Relays rq to b through b's node tunnel. */
-static void relay(http_req *rq, const backend *b, const char *target) {
-  json_t *line = json_pack("{s:s,s:s,s:s,s:s,s:s,s:I}", "kind", "portforward", "namespace", rq->ns, "pod", b->pod,
-                           "podUID", b->uid, "podIP", b->ip, "port", (json_int_t)b->port);
+/* Relays rq to b through b's node tunnel, over TLS to the pod with tls. */
+static void relay(http_req *rq, const backend *b, const char *target, bool tls) {
+  json_t *line = json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:b}", "kind", "portforward", "namespace", rq->ns, "pod", b->pod,
+                           "podUID", b->uid, "podIP", b->ip, "port", (json_int_t)b->port, "tls", tls);
   treq *t = node_tunnel_request(b->node, line);
   if (!t) {
     http_send_status(rq, status_failure(503, "ServiceUnavailable", "error trying to reach service: the pod's node has "
@@ -166,7 +168,7 @@ static void relay(http_req *rq, const backend *b, const char *target) {
   }
   size_t len;
   char *req = backend_request(rq, b, target, &len);
-  node_tunnel_input(t, 0, req, len, false); /* the backend closes after its answer (HTTP/1.0) */
+  node_tunnel_input(t, 0, req, len, tls); /* the backend closes after its answer (HTTP/1.0); TLS: the whole request */
   free(req);
   char *answer = NULL, *data, *message = NULL;
   size_t n = 0, dlen;
@@ -228,14 +230,11 @@ bool pod_proxy_handle(http_req *rq) {
   } else {
     st = service_backend(ns, name, port, &b);
   }
-  if (!st && !strcmp(scheme, "https"))
-    st = status_failure(503, "ServiceUnavailable", "error trying to reach service: the https scheme is not proxied "
-                        "through a node tunnel", NULL);
   if (st) {
     http_send_status(rq, st);
     return true;
   }
   request_target(rq->path + used, rq->query, target, sizeof target);
-  relay(rq, &b, target);
+  relay(rq, &b, target, !strcmp(scheme, "https"));
   return true;
 }

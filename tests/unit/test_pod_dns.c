@@ -84,7 +84,23 @@ static void test_cluster_ip(void) {
   CHECK(!pod_dns_cluster_ip(NULL, NULL, ip, sizeof ip));
 }
 
+/* kubelet's GeneratePodHostNameAndDomain: spec.hostname wins, 63 characters at most, no trailing '-' or '.' */
+static void test_hostname(void) {
+  json_t *p = json_pack("{s:{s:s},s:{s:s}}", "metadata", "name", "dns-test-1", "spec", "hostname", "dns-querier-2");
+  CHECK(!strcmp(pod_dns_hostname(p), "dns-querier-2"));
+  json_decref(p);
+  p = json_pack("{s:{s:s},s:{}}", "metadata", "name", "web-0", "spec");
+  CHECK(!strcmp(pod_dns_hostname(p), "web-0"));
+  json_decref(p);
+  char long_name[80];
+  memset(long_name, 'a', 62);
+  snprintf(long_name + 62, sizeof long_name - 62, "-.bbbbbb");
+  p = json_pack("{s:{s:s},s:{}}", "metadata", "name", long_name, "spec");
+  CHECK(strlen(pod_dns_hostname(p)) == 62 && pod_dns_hostname(p)[61] == 'a');
+  json_decref(p);
+}
+
 static void setup(void) { write_host(); }
 static void teardown(void) { unlink(host); }
 
-TEST_MAIN(TEST(setup), TEST(test_policies), TEST(test_dns_config), TEST(test_cluster_ip), TEST(teardown))
+TEST_MAIN(TEST(setup), TEST(test_policies), TEST(test_dns_config), TEST(test_cluster_ip), TEST(test_hostname), TEST(teardown))

@@ -104,9 +104,33 @@ static void test_affinity(void) {
   CHECK(svc_pick(p, &g, IP(127, 0, 0, 1), 1300, &got) && got.ip != first.ip);
   svc_addr moved = got;
   CHECK(svc_pick(p, &f, IP(127, 0, 0, 1), 1310, &got) && got.ip == moved.ip); /* sticks to the new one */
-  /* idle past the timeout: forgotten by expire */
+  /* idle past the timeout: forgotten by expire, chosen afresh; both agents agree on the fresh choice */
   svc_picker_expire(p, 1310 + 61);
-  CHECK(svc_pick(p, &f, IP(127, 0, 0, 1), 1310 + 61, &got) && got.ip == first.ip); /* chosen afresh by hash */
+  svc_addr fresh;
+  CHECK(svc_pick(p, &f, IP(127, 0, 0, 1), 1310 + 61, &fresh));
+  svc_picker_free(other);
+  other = svc_picker_new();
+  CHECK(svc_pick(other, &f, IP(127, 0, 0, 1), 1310 + 61, &got) && got.ip == fresh.ip);
+  /* sessions that expire one after another (the conformance test's curl every timeout + 5 s) do not all land on
+   * the same endpoint: the choice moves with the epoch, as kube-proxy's random choice does */
+  int seen[3] = {0}, distinct = 0;
+  long t = 5000;
+  for (int i = 0; i < 10; i++, t += 65) {
+    svc_picker_expire(p, t);
+    CHECK(svc_pick(p, &f, IP(127, 0, 0, 1), t, &got));
+    if (!seen[got.ip - IP(127, 3, 0, 2)]++) distinct++;
+  }
+  CHECK(distinct > 1);
+  /* a burst of connections well inside one epoch, spread over three agents, sees one endpoint */
+  svc_picker *agents[3] = {svc_picker_new(), svc_picker_new(), svc_picker_new()};
+  for (uint32_t c = 1; c <= 20; c++) {
+    long start = 9000 + c * 7;
+    svc_addr one;
+    CHECK(svc_pick(agents[0], &f, IP(127, 6, 0, c), start, &one));
+    for (int k = 0; k < 16; k++)
+      CHECK(svc_pick(agents[k % 3], &f, IP(127, 6, 0, c), start, &got) && got.ip == one.ip);
+  }
+  for (int i = 0; i < 3; i++) svc_picker_free(agents[i]);
   svc_picker_free(p);
   svc_picker_free(other);
 }

@@ -4,7 +4,7 @@ kube-apiserver serves them (conformance: the DNS tests read their probes'
 results through pods/NAME/proxy; Proxy version v1): pods/NAME/proxy/PATH
 to the first container port, NAME:PORT and http:NAME:PORT to another,
 the backend's 404 passed on, services/NAME:PORTNAME and NAME:NUMBER to a
-ready endpoint's targetPort, the https scheme, an unknown pod and a pod
+ready endpoint's targetPort, the https scheme to a plain port, an unknown pod and a pod
 port without a listener refused with a Status; the Update Demo's kitten
 image (a built-in program) read through the proxy. Bounded: about 40 s."""
 import json, os, subprocess, sys
@@ -59,7 +59,7 @@ def main():
             wait_for("service by port name", lambda: raw("services/web-svc:http/proxy/index.html") == (True, "A\n"), 20)
             assert raw("services/web-svc:81/proxy/") == (True, "B\n")
             ok, err = raw("pods/https:web:8080/proxy/")
-            assert not ok and "https scheme" in err, err
+            assert not ok and "TLS handshake failed" in err, err  # https to a plain port (TLS: e2e 784)
             ok, err = raw("pods/nope/proxy/")
             assert not ok and 'pods "nope" not found' in err, err
             ok, err = raw("pods/web:9999/proxy/")
