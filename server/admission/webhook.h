@@ -23,6 +23,8 @@ typedef struct {
   const char *sub;        /* subresource ("status"), "" or NULL for the resource itself */
   const char *ns;         /* "" for cluster-scoped resources; a Namespace's own name for it */
   const char *name;       /* "" when the server generates it */
+  const char *kind;       /* CONNECT: the options' kind (PodAttachOptions, v1), which the review names instead of
+                             the resource's; NULL otherwise */
   json_t *obj;            /* the object in r's version (sub's kind for subresources); NULL on DELETE.
                              webhook_mutate patches it in place */
   const json_t *old;      /* the stored object on UPDATE and DELETE, NULL on CREATE */
@@ -43,6 +45,20 @@ json_t *webhook_mutate(const wh_attrs *a);
 /* Calls the matching validating webhooks (side by side when several).
  * NULL or the Status of the first failure in webhook order (new reference). */
 json_t *webhook_validate(const wh_attrs *a);
+
+/* The options object of a CONNECT request on plural/sub (pods attach, exec,
+ * portforward, proxy; services and nodes proxy) from its query (and the
+ * proxy's subpath, "" or NULL when none), as kube-apiserver decodes it:
+ * {"kind":"PodAttachOptions","apiVersion":"v1",...} with Go's omitempty
+ * fields. NULL for another subresource. New reference. */
+json_t *webhook_connect_options(const char *plural, const char *sub, const char *query, const char *subpath);
+
+/* CONNECT admission: the mutating then the validating webhooks that match
+ * plural/sub in namespace ns for name, with options (from
+ * webhook_connect_options) as the object. NULL when admitted, else the
+ * Status to answer before connecting (new reference). */
+json_t *webhook_connect(cache *c, const json_t *user, const char *plural, const char *sub, const char *ns,
+                        const char *name, json_t *options);
 
 /* Whether any mutating (or validating) webhook configuration is stored: a
  * count in the watch cache, for the fast path of every write. */
