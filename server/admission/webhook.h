@@ -23,8 +23,6 @@ typedef struct {
   const char *sub;        /* subresource ("status"), "" or NULL for the resource itself */
   const char *ns;         /* "" for cluster-scoped resources; a Namespace's own name for it */
   const char *name;       /* "" when the server generates it */
-  const char *kind;       /* CONNECT: the options' kind (PodAttachOptions, v1), which the review names instead of
-                             the resource's; NULL otherwise */
   json_t *obj;            /* the object in r's version (sub's kind for subresources); NULL on DELETE.
                              webhook_mutate patches it in place */
   const json_t *old;      /* the stored object on UPDATE and DELETE, NULL on CREATE */
@@ -34,6 +32,8 @@ typedef struct {
                              server itself (system:apiserver in system:masters) */
   json_t *warnings;       /* array the webhooks' warnings are appended to, or NULL */
   cache *cache;           /* the configurations, namespaces and Endpoints are read from it */
+  const char *kind;       /* CONNECT: the options' kind (PodAttachOptions, v1), which the review names instead of
+                             the resource's; NULL otherwise */
 } wh_attrs;
 
 /* Calls the matching mutating webhooks in order (configurations by name,
@@ -59,6 +59,15 @@ json_t *webhook_connect_options(const char *plural, const char *sub, const char 
  * Status to answer before connecting (new reference). */
 json_t *webhook_connect(cache *c, const json_t *user, const char *plural, const char *sub, const char *ns,
                         const char *name, json_t *options);
+
+/* Custom resources through their CRD's conversion webhook (webhook: the
+ * CRD's spec.conversion.webhook, {clientConfig, conversionReviewVersions}):
+ * the objs (of one kind) not yet in desired ("group/version") are sent in
+ * one ConversionReview and replaced in place by the webhook's answer, their
+ * metadata kept but for labels and annotations. NULL on success (nothing
+ * called when all are in desired already), else the 500 InternalError
+ * Status "conversion webhook for GV, Kind=K failed: ..." (new reference). */
+json_t *webhook_convert(cache *c, const json_t *webhook, json_t *const *objs, size_t n, const char *desired);
 
 /* Whether any mutating (or validating) webhook configuration is stored: a
  * count in the watch cache, for the fast path of every write. */
