@@ -69,6 +69,35 @@ json_t *webhook_connect(cache *c, const json_t *user, const char *plural, const 
  * Status "conversion webhook for GV, Kind=K failed: ..." (new reference). */
 json_t *webhook_convert(cache *c, const json_t *webhook, json_t *const *objs, size_t n, const char *desired);
 
+/* One HTTP(S) request to a clientConfig-like target ({service: {namespace,
+ * name, port}} resolved through its Endpoints and verified as
+ * <name>.<namespace>.svc, or {url}; caBundle): the webhooks' client, also
+ * used by the API aggregator's proxy. */
+typedef struct {
+  const char *method;                   /* "GET", "POST", ... */
+  const char *path;                     /* path and query as sent */
+  const char *headers;                  /* extra header lines, each ending in CRLF, or NULL */
+  const char *body;                     /* or NULL */
+  size_t len;
+  const char *client_cert, *client_key; /* PEM files of a client certificate, or NULL */
+  bool insecure;                        /* no verification of the server (insecureSkipTLSVerify) */
+  int timeout_s;                        /* for the whole exchange; 0: 30 s */
+} wh_http_request;
+
+typedef struct {
+  int code;
+  char *headers; /* the response's header lines (CRLF-separated), malloc'd */
+  char *body;    /* malloc'd, NUL-terminated, dechunked */
+  size_t len;
+} wh_http_response;
+
+/* Sends rq and reads the whole answer (any status) into *out. 0, or -1 with
+ * Go's wording of a dial/TLS/read failure in err ("dial tcp ...: connect:
+ * connection refused", "x509: ..."). Free out with wh_http_response_free. */
+int wh_http(cache *c, const json_t *client_config, const wh_http_request *rq, wh_http_response *out, char *err,
+            size_t errlen);
+void wh_http_response_free(wh_http_response *r);
+
 /* Whether any mutating (or validating) webhook configuration is stored: a
  * count in the watch cache, for the fast path of every write. */
 bool webhook_configured(cache *c, bool mutating);

@@ -97,7 +97,7 @@ const json_t *api_to_version(const resource *r, const json_t *stored) {
 static json_t *version_copy(const resource *r, const json_t *stored, json_t **status) {
   json_t *copy = json_deep_copy(stored);
   if (needs_conversion(r, copy) && convert(r, copy, storage_of(r)->group_version, r->group_version, status) != 0) {
-    if (status) {
+    if (status && *status) { /* the conversion webhook failed */
       json_decref(copy);
       return NULL;
     }
