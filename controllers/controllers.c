@@ -48,6 +48,7 @@ void controllers_start(void) {
   serviceaccount_controller_start();
   serviceaccount_token_controller_start();
   root_ca_publisher_start();
+  apiservice_availability_start();
   clusterrole_aggregation_start();
   endpoints_controller_start();
   endpointslice_controller_start();
@@ -89,6 +90,7 @@ void controllers_stop(void) {
   endpointslice_controller_stop();
   endpoints_controller_stop();
   clusterrole_aggregation_stop();
+  apiservice_availability_stop();
   root_ca_publisher_stop();
   serviceaccount_token_controller_stop();
   serviceaccount_controller_stop();

@@ -27,6 +27,10 @@ void controllers_stop(void);
 void namespace_controller_start(void);
 void namespace_controller_stop(void);
 
+/* kube-aggregator's autoregister and Available conditions of APIServices (apiservice_availability.c). */
+void apiservice_availability_start(void);
+void apiservice_availability_stop(void);
+
 /* RootCAConfigMap: the "kube-root-ca.crt" ConfigMap (the cluster CA) in every namespace. */
 void root_ca_publisher_start(void);
 void root_ca_publisher_stop(void);

@@ -3,7 +3,9 @@
  * into the watch cache, creates the bootstrap objects and serves the
  * Kubernetes API over HTTPS until SIGINT/SIGTERM. */
 #include "api.h"
+#include "aggregator_proxy.h"
 #include "bootstrap_token.h"
+#include "front_proxy.h"
 #include "token_request.h"
 #include "audit_log.h"
 #include "authn_token.h"
@@ -326,6 +328,10 @@ int main(int argc, char **argv) {
     return 1;
   }
   sa_token_set_ca_file(pki.ca_cert);
+  char proxy_cert[700], proxy_key[700];
+  if (front_proxy_ensure(data_dir, proxy_cert, sizeof proxy_cert, proxy_key, sizeof proxy_key, err, sizeof err) != 0)
+    LOGW("front-proxy client certificate: %s (aggregated APIs get no client certificate)", err);
+  else aggregator_set_client_cert(proxy_cert, proxy_key);
   char dbpath[600];
   snprintf(dbpath, sizeof dbpath, "%s/state.db", data_dir);
   store *st = !strcmp(store_kind, "etcd") ? store_etcd_open(&etcd, err, sizeof err)
@@ -346,6 +352,7 @@ int main(int argc, char **argv) {
   const char *ep_host = !strcmp(host, "0.0.0.0") || !strcmp(host, "localhost") ? "127.0.0.1" : host;
   if (bootstrap_objects(!strcmp(ep_host, "::") ? "::1" : ep_host, port) != 0) LOGW("bootstrap objects incomplete");
   cluster_info_ensure(url, pki.ca_cert);
+  front_proxy_publish(pki.ca_cert);
   if (authz_policy_reconcile() != 0) LOGW("RBAC bootstrap policy incomplete");
   cache_reset_window(cc);
   crd_controller_start();

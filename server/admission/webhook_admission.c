@@ -231,7 +231,7 @@ static void call_mutating(const json_t *hook, const wh_attrs *a, const wh_invoca
     json_decref(obj);
     return;
   }
-  kinds_default(&inv->r->ref, patched);
+  if (!a->kind) kinds_default(&inv->r->ref, patched); /* CONNECT's options are not the resource's kind */
   *changed = !json_equal(obj, patched);
   json_decref(obj);
   if (inv->r != a->r) api_convert(inv->r, a->r, patched);

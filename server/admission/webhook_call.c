@@ -255,11 +255,21 @@ static void verify_error(long v, const conn *c, char *err, size_t errlen) {
   }
 }
 
-static int tls_start(conn *c, const char *ca_b64, char *err, size_t errlen) {
+/* The TLS session over c->fd: the server verified against ca_b64 (else the
+ * system roots) unless insecure; a client certificate when cert and key
+ * (PEM files) are given. */
+static int tls_start(conn *c, const char *ca_b64, const wh_http_request *rq, char *err, size_t errlen) {
   c->ctx = SSL_CTX_new(TLS_client_method());
   SSL_CTX_set_min_proto_version(c->ctx, TLS1_2_VERSION);
   if (!ca_b64 || !*ca_b64 || !load_ca_bundle(c->ctx, ca_b64)) SSL_CTX_set_default_verify_paths(c->ctx);
-  SSL_CTX_set_verify(c->ctx, SSL_VERIFY_PEER, NULL);
+  SSL_CTX_set_verify(c->ctx, rq && rq->insecure ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, NULL);
+  if (rq && rq->client_cert && rq->client_key &&
+      (SSL_CTX_use_certificate_chain_file(c->ctx, rq->client_cert) != 1 ||
+       SSL_CTX_use_PrivateKey_file(c->ctx, rq->client_key, SSL_FILETYPE_PEM) != 1)) {
+    ERR_clear_error();
+    snprintf(err, errlen, "tls: failed to load the client certificate %s", rq->client_cert);
+    return -1;
+  }
   static const unsigned char alpn[] = "\x08http/1.1";
   SSL_CTX_set_alpn_protos(c->ctx, alpn, sizeof alpn - 1);
   c->ssl = SSL_new(c->ctx);
@@ -386,15 +396,12 @@ static void status_error(int code, const char *body, size_t len, char *err, size
   json_decref(st);
 }
 
-static int exchange(conn *c, const char *body, size_t len, char **resp, size_t *resp_len, char *err, size_t errlen) {
-  char head[2048];
-  bool v6 = strchr(c->host, ':') != NULL;
-  int hn = snprintf(head, sizeof head,
-                    "POST %s HTTP/1.1\r\nHost: %s%s%s:%d\r\nUser-Agent: kube-apiserver-admission\r\n"
-                    "Content-Type: application/json\r\nAccept: application/json, */*\r\n"
-                    "Content-Length: %zu\r\nConnection: close\r\n\r\n",
-                    c->path, v6 ? "[" : "", c->host, v6 ? "]" : "", c->host_port, len);
-  if (!send_all(c, head, (size_t)hn, err, errlen) || !send_all(c, body, len, err, errlen)) return -1;
+/* Sends head and body, reads the whole answer (Content-Length, chunked or
+ * until EOF): its status code, header block (malloc'd, the lines after the
+ * status line, NUL-terminated) and body (malloc'd, dechunked). 0 or -1. */
+static int roundtrip(conn *c, const char *head, size_t hn, const char *body, size_t len, int *code_out, char **hdrs,
+                     char **resp, size_t *resp_len, char *err, size_t errlen) {
+  if (!send_all(c, head, hn, err, errlen) || (len && !send_all(c, body, len, err, errlen))) return -1;
   size_t cap = 65536, n = 0;
   char *buf = malloc(cap);
   char *hdr_end = NULL;
@@ -447,17 +454,36 @@ static int exchange(conn *c, const char *body, size_t len, char **resp, size_t *
   } else if (want >= 0 && (size_t)want < blen) {
     blen = (size_t)want;
   }
-  if (code < 200 || code > 299) {
-    status_error(code, b, blen, err, errlen);
-    free(buf);
-    return -1;
-  }
+  char *first_eol = strstr(buf, "\r\n");
+  *hdrs = strndup(first_eol + 2, (size_t)(hdr_end + 2 - (first_eol + 2)));
   char *out = malloc(blen + 1);
   memcpy(out, b, blen);
   out[blen] = 0;
   free(buf);
+  *code_out = code;
   *resp = out;
   *resp_len = blen;
+  return 0;
+}
+
+static int exchange(conn *c, const char *body, size_t len, char **resp, size_t *resp_len, char *err, size_t errlen) {
+  char head[2048], *hdrs = NULL;
+  bool v6 = strchr(c->host, ':') != NULL;
+  int hn = snprintf(head, sizeof head,
+                    "POST %s HTTP/1.1\r\nHost: %s%s%s:%d\r\nUser-Agent: kube-apiserver-admission\r\n"
+                    "Content-Type: application/json\r\nAccept: application/json, */*\r\n"
+                    "Content-Length: %zu\r\nConnection: close\r\n\r\n",
+                    c->path, v6 ? "[" : "", c->host, v6 ? "]" : "", c->host_port, len);
+  int code = 0;
+  if (roundtrip(c, head, (size_t)hn, body, len, &code, &hdrs, resp, resp_len, err, errlen) != 0) return -1;
+  free(hdrs);
+  if (code < 200 || code > 299) {
+    status_error(code, *resp, *resp_len, err, errlen);
+    free(*resp);
+    *resp = NULL;
+    *resp_len = 0;
+    return -1;
+  }
   return 0;
 }
 
@@ -514,7 +540,7 @@ int wh_call(cache *cache, const json_t *cc, const char *body, size_t len, int ti
   const json_t *svc = json_object_get(cc, "service");
   if (json_is_object(svc) && resolve_service(cache, svc, c.host_port, &c, why, sizeof why) != 0) goto out;
   if (tcp_connect(&c, why, sizeof why) != 0) goto out;
-  if (c.tls && tls_start(&c, json_string_value(json_object_get(cc, "caBundle")), why, sizeof why) != 0) goto out;
+  if (c.tls && tls_start(&c, json_string_value(json_object_get(cc, "caBundle")), NULL, why, sizeof why) != 0) goto out;
   rc = exchange(&c, body, len, resp, resp_len, why, sizeof why);
 out:
   if (rc != 0) snprintf(err, errlen, "Post \"%s\": %s", c.url, why);
@@ -522,4 +548,46 @@ out:
   if (c.ctx) SSL_CTX_free(c.ctx);
   if (c.fd >= 0) close(c.fd);
   return rc;
+}
+
+int wh_http(cache *cache, const json_t *cc, const wh_http_request *rq, wh_http_response *out, char *err,
+            size_t errlen) {
+  conn c;
+  memset(&c, 0, sizeof c);
+  memset(out, 0, sizeof *out);
+  c.fd = -1;
+  clock_gettime(CLOCK_MONOTONIC, &c.deadline);
+  c.deadline.tv_sec += rq->timeout_s > 0 ? rq->timeout_s : 30;
+  char why[512] = "";
+  int rc = -1;
+  if (target(cc, 0, &c, err, errlen) != 0) return -1;
+  snprintf(c.path, sizeof c.path, "%s", rq->path);
+  bool v6 = strchr(c.host, ':') != NULL;
+  snprintf(c.url, sizeof c.url, "%s://%s%s%s:%d%s", c.tls ? "https" : "http", v6 ? "[" : "", c.host, v6 ? "]" : "",
+           c.host_port, c.path);
+  const json_t *svc = json_object_get(cc, "service");
+  char *head = NULL;
+  if (json_is_object(svc) && resolve_service(cache, svc, c.host_port, &c, why, sizeof why) != 0) goto done;
+  if (tcp_connect(&c, why, sizeof why) != 0) goto done;
+  if (c.tls && tls_start(&c, json_string_value(json_object_get(cc, "caBundle")), rq, why, sizeof why) != 0) goto done;
+  size_t hcap = strlen(c.path) + (rq->headers ? strlen(rq->headers) : 0) + 512;
+  head = malloc(hcap);
+  int hn = snprintf(head, hcap, "%s %s HTTP/1.1\r\nHost: %s%s%s:%d\r\n%sContent-Length: %zu\r\nConnection: close\r\n\r\n",
+                    rq->method, c.path, v6 ? "[" : "", c.host, v6 ? "]" : "", c.host_port,
+                    rq->headers ? rq->headers : "", rq->len);
+  rc = roundtrip(&c, head, (size_t)hn, rq->body, rq->len, &out->code, &out->headers, &out->body, &out->len, why,
+                 sizeof why);
+done:
+  if (rc != 0) snprintf(err, errlen, "%s", why);
+  free(head);
+  if (c.ssl) SSL_free(c.ssl);
+  if (c.ctx) SSL_CTX_free(c.ctx);
+  if (c.fd >= 0) close(c.fd);
+  return rc;
+}
+
+void wh_http_response_free(wh_http_response *r) {
+  free(r->headers);
+  free(r->body);
+  memset(r, 0, sizeof *r);
 }

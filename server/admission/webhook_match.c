@@ -174,6 +174,7 @@ int wh_should_call(const json_t *hook, const wh_attrs *a, wh_ns_labels_fn ns_lab
     wh_coords c = {a->operation, a->r->ref.group, a->r->ref.version, a->r->ref.plural, sub_of(a), a->ns};
     if (wh_rules_match(json_object_get(hook, "rules"), &c)) {
       kind_of(a->r, sub_of(a), inv);
+      if (a->kind) inv->kind = a->kind;
       result = 1;
     } else if (equivalent_match(hook, a, inv)) {
       result = 1;

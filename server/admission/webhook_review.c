@@ -68,6 +68,7 @@ json_t *wh_review_request(const json_t *hook, const wh_attrs *a, const wh_invoca
     const char *rv = json_string_value(json_object_get(row, "version"));
     if (rv && *rv) req_kind.version = rv;
   }
+  if (a->kind) req_kind.kind = a->kind;
   json_t *rq = json_object();
   json_object_set_new(rq, "uid", json_string(uid));
   json_object_set_new(rq, "kind", gvk(inv->group, inv->version, inv->kind));

@@ -10,6 +10,7 @@
 #include "kinds.h"
 #include "log.h"
 #include "unknown_fields.h"
+#include "webhook.h"
 #include "timestamp.h"
 #include "finalizers.h"
 #include <stdio.h>
@@ -50,16 +51,40 @@ static const resource *storage_of(const resource *r) { return registry_storage_r
 
 static bool same_version(const resource *r) { return storage_of(r) == r; }
 
+/* Whether r's custom resources are converted by their CRD's webhook: then an
+ * object keeps the version it was written in (the storage version of the
+ * day), so its own apiVersion says whether it needs converting. */
+static bool by_webhook(const resource *r) { return r->ref.crd && r->ref.crd->conversion; }
+
 /* Version conversion: built-in kinds per kinds_convert; custom resources
- * only change apiVersion (conversion strategy None). */
-static int convert(const resource *r, json_t *obj, const char *from, const char *to) {
+ * through their CRD's conversion webhook (its failure in *status when
+ * status is given, else logged), or (strategy None) only their apiVersion
+ * changes. */
+static int convert(const resource *r, json_t *obj, const char *from, const char *to, json_t **status) {
   if (!r->ref.crd) return kinds_convert(obj, from, to);
+  if (by_webhook(r)) {
+    json_t *st = webhook_convert(g_cache, r->ref.crd->conversion, &obj, 1, to);
+    if (!st) return 0;
+    if (status) *status = st;
+    else {
+      LOGW("%s", json_string_value(json_object_get(st, "message")));
+      json_decref(st);
+    }
+    return -1;
+  }
   json_object_set_new(obj, "apiVersion", json_string(to));
   return 0;
 }
 
+/* Whether a stored object needs converting to be served as r. */
+static bool needs_conversion(const resource *r, const json_t *stored) {
+  if (!by_webhook(r)) return !same_version(r);
+  const char *av = json_string_value(json_object_get(stored, "apiVersion"));
+  return !av || strcmp(av, r->group_version) != 0;
+}
+
 bool api_stored_as_served(const resource *r) {
-  return same_version(r) && !(r->ref.crd && r->ref.crd->defaults);
+  return same_version(r) && !(r->ref.crd && (r->ref.crd->defaults || r->ref.crd->conversion));
 }
 
 const json_t *api_to_version(const resource *r, const json_t *stored) {
@@ -67,25 +92,42 @@ const json_t *api_to_version(const resource *r, const json_t *stored) {
   return api_version_copy(r, stored);
 }
 
-json_t *api_version_copy(const resource *r, const json_t *stored) {
+/* A stored object in r's version (a copy), or NULL with *status set (the
+ * conversion webhook's failure) when status is given. */
+static json_t *version_copy(const resource *r, const json_t *stored, json_t **status) {
   json_t *copy = json_deep_copy(stored);
-  if (!same_version(r) && convert(r, copy, storage_of(r)->group_version, r->group_version) != 0)
+  if (needs_conversion(r, copy) && convert(r, copy, storage_of(r)->group_version, r->group_version, status) != 0) {
+    if (status && *status) { /* the conversion webhook failed */
+      json_decref(copy);
+      return NULL;
+    }
     LOGW("no conversion of %s from %s to %s", r->ref.kind, storage_of(r)->group_version, r->group_version);
+  }
   if (r->ref.crd && r->ref.crd->defaults) kinds_default(&r->ref, copy);
   return copy;
+}
+
+json_t *api_version_copy(const resource *r, const json_t *stored) { return version_copy(r, stored, NULL); }
+
+json_t *api_version_checked(const resource *r, const json_t *stored, json_t **status) {
+  *status = NULL;
+  return version_copy(r, stored, status);
 }
 
 int api_convert(const resource *from, const resource *to, json_t *obj) {
   if (from == to) return 0;
   const resource *s = storage_of(from);
-  if (from != s && convert(from, obj, from->group_version, s->group_version) != 0) return -1;
-  if (to != s && convert(to, obj, s->group_version, to->group_version) != 0) return -1;
+  if (from != s && convert(from, obj, from->group_version, s->group_version, NULL) != 0) return -1;
+  if (to != s && convert(to, obj, s->group_version, to->group_version, NULL) != 0) return -1;
   return 0;
 }
 
-/* Converts a request-version object to the storage version, in place. */
-static void to_storage(const resource *r, json_t *obj) {
-  if (!same_version(r)) convert(r, obj, r->group_version, storage_of(r)->group_version);
+/* Converts a request-version object to the storage version, in place:
+ * NULL, or the conversion webhook's failure (new reference). */
+static json_t *to_storage(const resource *r, json_t *obj) {
+  json_t *st = NULL;
+  if (!same_version(r)) convert(r, obj, r->group_version, storage_of(r)->group_version, &st);
+  return st;
 }
 
 /* A stored version as a result in r's version. */
@@ -93,8 +135,10 @@ static api_result result_of(const resource *r, int code, cobj *o) {
   api_result res = {code, NULL, NULL};
   if (api_stored_as_served(r)) res.obj = o;
   else {
-    res.body = api_version_copy(r, o->obj);
+    json_t *st = NULL;
+    res.body = version_copy(r, o->obj, &st);
     cobj_unref(o);
+    if (st) return fail(st);
   }
   return res;
 }
@@ -239,7 +283,11 @@ api_result api_create(const resource *r, const char *ns, json_t *obj, const api_
     return (api_result){201, obj, NULL};
   }
 
-  to_storage(r, obj);
+  if ((st = to_storage(r, obj))) {
+    admission_release(&a);
+    json_decref(obj);
+    return fail(st);
+  }
   api_canonical_order(r, obj);
   char err[256];
   cobj *out = NULL;
@@ -330,7 +378,11 @@ api_result api_write_update(const resource *r, const char *ns, const char *name,
   }
   if (o && o->dry_run) return (api_result){200, obj, NULL};
   bool del = deletion_complete(r, obj);
-  to_storage(r, obj);
+  if ((st = to_storage(r, obj))) {
+    admission_release(&a);
+    json_decref(obj);
+    return fail(st);
+  }
   api_canonical_order(r, obj);
   char err[256];
   cobj *out = NULL;
@@ -346,7 +398,11 @@ api_result api_write_update(const resource *r, const char *ns, const char *name,
 }
 
 api_result api_store_unchecked(const resource *r, const char *ns, const char *name, json_t *obj, cobj *cur) {
-  to_storage(r, obj);
+  json_t *st = to_storage(r, obj);
+  if (st) {
+    json_decref(obj);
+    return fail(st);
+  }
   api_canonical_order(r, obj);
   char err[256];
   cobj *out = NULL;
@@ -531,7 +587,11 @@ api_result api_delete(const resource *r, const char *ns, const char *name, const
       json_decref(next);
       return result_of(r, code, cur);
     }
-    to_storage(r, next);
+    if ((st = to_storage(r, next))) {
+      json_decref(next);
+      cobj_unref(cur);
+      return fail(st);
+    }
     char err[256];
     cobj *out = NULL;
     int rc = cache_write(g_cache, r->bucket, ns, name, cur->rev, next, del, &out, NULL, err, sizeof err);

@@ -85,6 +85,10 @@ const json_t *api_to_version(const resource *r, const json_t *stored);
 
 /* The same as a new object the caller owns and may change (always a copy). */
 json_t *api_version_copy(const resource *r, const json_t *stored);
+/* The same, or NULL with *status (new reference) when the CRD's conversion
+ * webhook fails: for answers that must report it (a failed conversion is
+ * only logged by the two above). */
+json_t *api_version_checked(const resource *r, const json_t *stored, json_t **status);
 
 /* Converts obj (in from's version) in place to the version of to, another
  * version of the same stored resource, through the storage version.

@@ -98,6 +98,10 @@ static crd_version *rules_of(const json_t *crd, const json_t *ver, const char *c
   cv->status = json_object_get(subs, "status") != NULL;
   const json_t *scale = json_object_get(subs, "scale");
   cv->scale = scale ? json_deep_copy(scale) : NULL;
+  const json_t *conv = json_object_get(json_object_get(crd, "spec"), "conversion");
+  const json_t *webhook = json_object_get(conv, "webhook");
+  if (!strcmp(json_path_str0(conv, "strategy"), "Webhook") && json_is_object(webhook))
+    cv->conversion = json_deep_copy(webhook);
   cv->crd_name = strdup(crd_name);
   return cv;
 }
@@ -106,6 +110,7 @@ static void free_rules(crd_version *cv) {
   json_decref(cv->schema);
   json_decref(cv->columns);
   json_decref(cv->scale);
+  json_decref(cv->conversion);
   free((char *)cv->crd_name);
   free(cv);
 }
@@ -118,7 +123,8 @@ static bool json_same(const json_t *a, const json_t *b) {
  * flag set on a stays, so a revived CRD gets fresh rules. */
 static bool same_rules(const crd_version *a, const crd_version *b) {
   return a && !atomic_load(&a->terminating) && json_same(a->schema, b->schema) &&
-         json_same(a->columns, b->columns) && json_same(a->scale, b->scale) && a->status == b->status &&
+         json_same(a->columns, b->columns) && json_same(a->scale, b->scale) &&
+         json_same(a->conversion, b->conversion) && a->status == b->status &&
          a->defaults == b->defaults && a->preserve_unknown == b->preserve_unknown && a->structural == b->structural &&
          !strcmp(a->crd_name, b->crd_name);
 }

@@ -134,18 +134,20 @@ static int on_connect(const struct mg_connection *conn, void *cb) {
     return refuse(conn, pod_stream_failure("BadRequest", 400, "this resource is not served over WebSocket"));
   json_t *user = http_connection_user((struct mg_connection *)conn);
   if (!user) return refuse(conn, pod_stream_failure("Unauthorized", 401, "Unauthorized"));
-  json_decref(user);
-  session *s = calloc(1, sizeof *s);
   if (tunnelled) {
     json_t *status = NULL;
-    s->tunnel = spdy_ws_open((struct mg_connection *)conn, ns, pod, ri->query_string, &status);
-    if (!s->tunnel) {
-      free(s);
-      return refuse(conn, status);
-    }
+    spdy_session *tunnel = spdy_ws_open((struct mg_connection *)conn, user, ns, pod, ri->query_string, &status);
+    json_decref(user);
+    if (!tunnel) return refuse(conn, status);
+    session *s = calloc(1, sizeof *s);
+    s->tunnel = tunnel;
     mg_set_user_connection_data(conn, s);
     return 0;
   }
+  json_t *denied = log ? NULL : pod_stream_admit(http_server_of(conn)->cache, user, ns, pod, kind, ri->query_string);
+  json_decref(user);
+  if (denied) return refuse(conn, denied);
+  session *s = calloc(1, sizeof *s);
   s->v1 = !sub || !strcmp(sub, "channel.k8s.io");
   s->line = pod_stream_request(http_server_of(conn)->cache, ns, pod, kind, ri->query_string, s->node, sizeof s->node, &s->early);
   s->log = log;

@@ -6,6 +6,7 @@
  * (system:public-info-viewer), and so are the console's static files
  * (webroot.c) and GET of the kube-public/cluster-info ConfigMap for a request
  * without credentials. */
+#include "aggregator_proxy.h"
 #include "http_front.h"
 #include "http_auth.h"
 #include "discovery.h"
@@ -152,6 +153,19 @@ static atomic_ulong requests_begun; /* the Ingress proxy reads it to yield (http
 
 unsigned long http_requests_begun(void) { return atomic_load_explicit(&requests_begun, memory_order_relaxed); }
 
+/* The request's path: CivetWeb's cleaned one, except that CivetWeb also drops
+ * a trailing '.' (Windows file names), which is part of Kubernetes names
+ * such as the APIService "v1.": then the decoded raw path, when it is the
+ * cleaned one plus that dot. */
+static const char *request_path(const struct mg_request_info *ri) {
+  const char *raw = ri->local_uri_raw, *clean = ri->local_uri;
+  size_t rl = raw ? strlen(raw) : 0, cl = clean ? strlen(clean) : 0;
+  if (rl > 1 && rl > cl && raw[rl - 1] == '.' && raw[rl - 2] != '/' && raw[rl - 2] != '.' &&
+      !strncmp(raw, clean, cl) && strspn(raw + cl, ".") == rl - cl)
+    return raw;
+  return clean;
+}
+
 static int handler(struct mg_connection *conn, void *unused) {
   atomic_fetch_add_explicit(&requests_begun, 1, memory_order_relaxed);
   const struct mg_request_info *ri = mg_get_request_info(conn);
@@ -161,7 +175,7 @@ static int handler(struct mg_connection *conn, void *unused) {
   rq.conn = conn;
   rq.srv = http_server_of(conn);
   rq.method = ri->request_method;
-  rq.path = ri->local_uri;
+  rq.path = request_path(ri);
   rq.query = ri->query_string;
   rq.content_type = mg_get_header(conn, "Content-Type");
   rq.accept = mg_get_header(conn, "Accept");
@@ -195,7 +209,7 @@ static int handler(struct mg_connection *conn, void *unused) {
   }
   if (spdy_session_handle(&rq)) goto done; /* exec, attach, port-forward over SPDY/3.1 */
   /* /metrics is Prometheus text whatever the Accept header says, as kube-apiserver's handler answers */
-  if (!negotiate(&rq) && !pod_proxy_path(rq.path) && strncmp(rq.path, "/openapi", 8) != 0 && strcmp(rq.path, "/api") != 0 &&
+  if (!negotiate(&rq) && !pod_proxy_path(rq.path) && !aggregator_path(rq.srv->cache, rq.path) && strncmp(rq.path, "/openapi", 8) != 0 && strcmp(rq.path, "/api") != 0 &&
       strcmp(rq.path, "/apis") != 0 && strcmp(rq.path, "/metrics") != 0) {
     rq.form = OUT_JSON;
     http_send_status(&rq, served_media_type(rq.accept)
@@ -213,7 +227,7 @@ static int handler(struct mg_connection *conn, void *unused) {
     goto done;
   }
   if (!strcmp(rq.path, "/metrics")) metrics_handle(&rq);
-  else if (!node_tunnel_handle(&rq) && !pod_proxy_handle(&rq) && !metrics_api_handle(&rq) && !discovery_handle(&rq) && !openapi_handle(&rq))
+  else if (!node_tunnel_handle(&rq) && !pod_proxy_handle(&rq) && !aggregator_proxy_handle(&rq) && !metrics_api_handle(&rq) && !discovery_handle(&rq) && !openapi_handle(&rq))
     rest_handle(&rq);
 
 done:;

@@ -13,6 +13,7 @@
 #include "node_tunnel.h"
 #include "proxy_http.h"
 #include "status.h"
+#include "webhook.h"
 #include <civetweb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -214,6 +215,13 @@ bool pod_proxy_handle(http_req *rq) {
   if (!used) return false;
   rq->form = OUT_JSON;
   snprintf(rq->ns, sizeof rq->ns, "%s", ns);
+  json_t *options = webhook_connect_options(kind, "proxy", rq->query, rq->path + used);
+  json_t *denied = webhook_connect(rq->srv->cache, rq->user, kind, "proxy", ns, id, options);
+  json_decref(options);
+  if (denied) {
+    http_send_status(rq, denied);
+    return true;
+  }
   char scheme[16], name[256], port[256], target[8192];
   if (!proxy_split_target(id, scheme, sizeof scheme, name, sizeof name, port, sizeof port)) {
     http_send_status(rq, status_bad_request("invalid request %s", id));

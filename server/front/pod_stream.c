@@ -2,6 +2,7 @@
  * a pod with one container needs no container parameter. */
 #include "pod_stream.h"
 #include "api.h"
+#include "webhook.h"
 #include <civetweb.h>
 #include <stdio.h>
 #include <string.h>
@@ -85,6 +86,14 @@ json_t *pod_stream_request(cache *c, const char *ns, const char *pod, const char
   }
   cobj_unref(o);
   return line;
+}
+
+json_t *pod_stream_admit(cache *c, const json_t *user, const char *ns, const char *pod, const char *kind,
+                         const char *query) {
+  json_t *options = webhook_connect_options("pods", kind, query, NULL);
+  json_t *st = webhook_connect(c, user, "pods", kind, ns, pod, options);
+  json_decref(options);
+  return st;
 }
 
 json_t *pod_stream_no_tunnel(const char *node) {

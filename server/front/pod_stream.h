@@ -22,6 +22,12 @@ bool pod_stream_path(const char *uri, char *ns, char *pod, char *kind);
 json_t *pod_stream_request(cache *c, const char *ns, const char *pod, const char *kind, const char *query, char *node,
                            size_t node_len, json_t **status);
 
+/* CONNECT admission of kind on ns/pod for user (the query's options
+ * object through the webhooks, webhook_connect): NULL when admitted, else
+ * the Status to answer before anything is dialed (new reference). */
+json_t *pod_stream_admit(cache *c, const json_t *user, const char *ns, const char *pod, const char *kind,
+                         const char *query);
+
 /* A Failure Status with reason, code and message. */
 json_t *pod_stream_failure(const char *reason, int code, const char *message);
 /* The Status that ends an exec: Success for 0, else kubelet's

@@ -477,8 +477,10 @@ static int streams_expected(const json_t *line, const char *protocol) {
 /* A session for ns/pod's kind (the node request from query), or NULL with
  * *status, the Status that refuses it before the upgrade as
  * kube-apiserver does (pod missing or unscheduled, no call-home tunnel). */
-static session *session_new(struct mg_connection *conn, const char *ns, const char *pod, const char *kind,
-                            const char *query, const char *protocol, bool ws, json_t **status) {
+static session *session_new(struct mg_connection *conn, const json_t *user, const char *ns, const char *pod,
+                            const char *kind, const char *query, const char *protocol, bool ws, json_t **status) {
+  *status = pod_stream_admit(http_server_of(conn)->cache, user, ns, pod, kind, query);
+  if (*status) return NULL;
   session *s = calloc(1, sizeof *s);
   s->line = pod_stream_request(http_server_of(conn)->cache, ns, pod, kind, query, s->node, sizeof s->node, status);
   if (!*status && !node_tunnel_connected(s->node)) *status = pod_stream_no_tunnel(s->node);
@@ -544,7 +546,7 @@ bool spdy_session_handle(http_req *rq) {
     return true;
   }
   json_t *st = NULL;
-  session *s = session_new(rq->conn, ns, pod, kind, rq->query, protocol, false, &st);
+  session *s = session_new(rq->conn, rq->user, ns, pod, kind, rq->query, protocol, false, &st);
   if (!s) {
     http_send_status(rq, st);
     return true;
@@ -560,9 +562,9 @@ bool spdy_session_handle(http_req *rq) {
   return true;
 }
 
-spdy_session *spdy_ws_open(struct mg_connection *conn, const char *ns, const char *pod, const char *query,
-                           json_t **status) {
-  return session_new(conn, ns, pod, "portforward", query, "portforward.k8s.io", true, status);
+spdy_session *spdy_ws_open(struct mg_connection *conn, const json_t *user, const char *ns, const char *pod,
+                           const char *query, json_t **status) {
+  return session_new(conn, user, ns, pod, "portforward", query, "portforward.k8s.io", true, status);
 }
 
 bool spdy_ws_data(spdy_session *s, const char *data, size_t len) {

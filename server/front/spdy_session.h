@@ -21,9 +21,10 @@ bool spdy_session_handle(http_req *rq);
 /* Port-forward tunnelled in WebSocket binary messages (subprotocol
  * SPDY/3.1+portforward.k8s.io, KEP 4006: the newest kubectl's first try),
  * driven by CivetWeb's WebSocket callbacks (exec_ws.c). Open: NULL with
- * *status when refused before the upgrade. */
-spdy_session *spdy_ws_open(struct mg_connection *conn, const char *ns, const char *pod, const char *query,
-                           json_t **status);
+ * *status when refused before the upgrade (CONNECT admission for user
+ * included). */
+spdy_session *spdy_ws_open(struct mg_connection *conn, const json_t *user, const char *ns, const char *pod,
+                           const char *query, json_t **status);
 /* A message's bytes (any split of the frames); false: close the connection. */
 bool spdy_ws_data(spdy_session *s, const char *data, size_t len);
 /* The connection closed: relays ended, session freed. */

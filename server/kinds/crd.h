@@ -32,6 +32,8 @@ typedef struct crd_version {
   bool structural;    /* the schema is structural (else it only validates: no defaults, no OpenAPI) */
   atomic_bool terminating; /* the CRD is being deleted: no new objects (set by the controller) */
   json_t *scale;      /* subresources.scale, or NULL */
+  json_t *conversion; /* spec.conversion.webhook ({clientConfig, conversionReviewVersions}) when the strategy is
+                         Webhook, else NULL (strategy None: only apiVersion changes) */
   const char *crd_name;
 } crd_version;
 

@@ -45,6 +45,7 @@ static const kind_row rows[] = {
     {"autoscaling", "HorizontalPodAutoscaler", hpa_default, NULL, NULL, hpa_validate},
     {"storage.k8s.io", "StorageClass", storageclass_default, NULL, NULL, storageclass_validate},
     {"scheduling.k8s.io", "PriorityClass", priorityclass_default, NULL, NULL, priorityclass_validate},
+    {"apiregistration.k8s.io", "APIService", apiservice_default, NULL, NULL, apiservice_validate},
     {"admissionregistration.k8s.io", "MutatingWebhookConfiguration", webhookconfig_default, NULL, NULL,
      webhookconfig_validate},
     {"admissionregistration.k8s.io", "ValidatingWebhookConfiguration", webhookconfig_default, NULL, NULL,

@@ -16,7 +16,8 @@
 typedef enum { NAME_SUBDOMAIN, NAME_LABEL, NAME_DNS1035, NAME_PATH_SEGMENT } name_rule;
 
 static name_rule rule_of(const kind_ref *k) {
-  if (!strcmp(k->group, "rbac.authorization.k8s.io")) return NAME_PATH_SEGMENT;
+  if (!strcmp(k->group, "rbac.authorization.k8s.io") || kis(k, "apiregistration.k8s.io", "APIService"))
+    return NAME_PATH_SEGMENT;
   if (kis(k, "", "Namespace")) return NAME_LABEL;
   if (kis(k, "", "Service")) return NAME_DNS1035;
   return NAME_SUBDOMAIN;

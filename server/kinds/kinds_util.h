@@ -127,6 +127,9 @@ void storageclass_default(const kind_ref *k, json_t *obj);
 void priorityclass_default(const kind_ref *k, json_t *obj);
 void priorityclass_validate(const kind_ref *k, const json_t *obj, const json_t *old, field_errors *fe);
 void webhookconfig_default(const kind_ref *k, json_t *obj);
+/* kinds_apiservice.c: apiregistration.k8s.io APIService (service.port 443 by default; kube-aggregator's validation). */
+void apiservice_default(const kind_ref *k, json_t *obj);
+void apiservice_validate(const kind_ref *k, const json_t *obj, const json_t *old, field_errors *fe);
 void webhookconfig_validate(const kind_ref *k, const json_t *obj, const json_t *old, field_errors *fe);
 void storageclass_validate(const kind_ref *k, const json_t *obj, const json_t *old, field_errors *fe);
 void rbac_default(const kind_ref *k, json_t *obj);

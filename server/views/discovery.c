@@ -3,6 +3,7 @@
  * (custom resources come and go), so they are cached and rebuilt when the
  * registry generation moved. */
 #include "discovery.h"
+#include "apiservice_table.h"
 #include "registry.h"
 #include "status.h"
 #include <openssl/evp.h>
@@ -36,10 +37,15 @@ static const json_t *external_list(const char *group, const char *version) {
   return NULL;
 }
 
-/* The registry's groups followed by the external ones, in registry_groups'
+/* The registry's groups, the remote APIServices' ones (with c) and the external ones, in registry_groups'
  * shape ({name, versions, preferredVersion}): a new reference. */
-static json_t *all_groups(void) {
+static json_t *all_groups(cache *c) {
   json_t *all = registry_groups();
+  if (c) { /* the remote APIServices' groups after the registry's, as kube-aggregator orders them */
+    json_t *remote = apiservice_remote_groups(c);
+    json_array_extend(all, remote);
+    json_decref(remote);
+  }
   for (size_t i = 0; i < nexternal; i++) {
     char group[128], version[64];
     if (sscanf(json_string_value(json_object_get(external[i], "groupVersion")), "%127[^/]/%63s", group, version) == 2)
@@ -209,7 +215,7 @@ static void aggregated(json_t **apis, json_t **core) {
     json_decref(agg_core);
     agg_apis = json_array();
     agg_core = json_array();
-    json_t *groups = all_groups();
+    json_t *groups = all_groups(NULL); /* only served while no remote APIService exists */
     size_t i;
     json_t *g;
     json_array_foreach(groups, i, g) {
@@ -270,7 +276,8 @@ bool discovery_handle(http_req *rq) {
     doc = json_pack("{s:s,s:[s],s:[{s:s,s:s}]}", "kind", "APIVersions", "versions", "v1",
                     "serverAddressByClientCIDRs", "clientCIDR", "0.0.0.0/0", "serverAddress", "127.0.0.1:6443");
   } else if (!strcmp(p, "/apis") || !strcmp(p, "/apis/")) {
-    const char *agg = wants_aggregated(rq->accept);
+    /* remote APIServices have no aggregated document here: clients fall back to the APIGroupList */
+    const char *agg = apiservice_any_remote(rq->srv->cache) ? NULL : wants_aggregated(rq->accept);
     if (agg) {
       json_t *apis, *core;
       aggregated(&apis, &core);
@@ -279,7 +286,7 @@ bool discovery_handle(http_req *rq) {
       json_decref(core);
       return true;
     }
-    json_t *groups = json_array(), *all = all_groups();
+    json_t *groups = json_array(), *all = all_groups(rq->srv->cache);
     size_t i;
     json_t *g;
     json_array_foreach(all, i, g) {
@@ -294,7 +301,7 @@ bool discovery_handle(http_req *rq) {
     int n = sscanf(p + 6, "%127[^/]/%63[^/]/%7s", group, version, extra);
     if (n == 3 && extra[0]) return false;
     if (n == 1 || (n == 2 && !version[0])) {
-      json_t *all = all_groups();
+      json_t *all = all_groups(rq->srv->cache);
       const json_t *g = find_group(all, group);
       if (!g) { /* an unknown group is no API path at all: the mux's plain answer */
         json_decref(all);

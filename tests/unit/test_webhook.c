@@ -117,7 +117,7 @@ static void test_should_call(void) {
   CHECK(cms && nss && nodes);
   json_t *obj = J("{\"metadata\":{\"name\":\"a\",\"labels\":{\"app\":\"x\"}}}");
   json_t *old = J("{\"metadata\":{\"name\":\"a\",\"labels\":{\"app\":\"y\"}}}");
-  wh_attrs a = {"CREATE", cms, "", "prod", "a", obj, NULL, NULL, false, NULL, NULL, NULL};
+  wh_attrs a = {"CREATE", cms, "", "prod", "a", obj, NULL, NULL, false, NULL, NULL, NULL, NULL};
   wh_invocation inv;
   json_t *st;
   const char *base = "{\"name\":\"h\",\"rules\":[{\"operations\":[\"*\"],\"apiGroups\":[\"\"],\"apiVersions\":[\"v1\"],"
@@ -136,11 +136,11 @@ static void test_should_call(void) {
   CHECK(should(h, &a, &inv, &st) == -1 && st && json_integer_value(json_object_get(st, "code")) == 404);
   json_decref(st);
   /* cluster-scoped objects pass any namespaceSelector */
-  wh_attrs n = {"CREATE", nodes, "", "", "n1", obj, NULL, NULL, false, NULL, NULL, NULL};
+  wh_attrs n = {"CREATE", nodes, "", "", "n1", obj, NULL, NULL, false, NULL, NULL, NULL, NULL};
   CHECK(should(h, &n, &inv, &st) == 1);
   /* a Namespace is matched by its own labels on create and update */
   json_t *nsobj = J("{\"metadata\":{\"name\":\"new\",\"labels\":{\"env\":\"prod\"}}}");
-  wh_attrs nc = {"CREATE", nss, "", "", "new", nsobj, NULL, NULL, false, NULL, NULL, NULL};
+  wh_attrs nc = {"CREATE", nss, "", "", "new", nsobj, NULL, NULL, false, NULL, NULL, NULL, NULL};
   ns_lookups = 0;
   CHECK(should(h, &nc, &inv, &st) == 1 && ns_lookups == 0);
   json_decref(nsobj);
@@ -162,7 +162,7 @@ static void test_should_call(void) {
   json_decref(st);
   /* subresources: status of pods is a Pod */
   const resource *pods = registry_find("", "v1", "pods");
-  wh_attrs ps = {"UPDATE", pods, "status", "prod", "p", obj, old, NULL, false, NULL, NULL, NULL};
+  wh_attrs ps = {"UPDATE", pods, "status", "prod", "p", obj, old, NULL, false, NULL, NULL, NULL, NULL};
   CHECK(should("{\"rules\":[{\"operations\":[\"UPDATE\"],\"apiGroups\":[\"\"],\"apiVersions\":[\"v1\"],"
                "\"resources\":[\"pods/status\"]}]}", &ps, &inv, &st) == 1 && !strcmp(inv.kind, "Pod"));
   CHECK(should("{\"rules\":[{\"operations\":[\"UPDATE\"],\"apiGroups\":[\"\"],\"apiVersions\":[\"v1\"],"
@@ -178,7 +178,7 @@ static void test_equivalent(void) {
   CHECK(v1 && v2);
   if (!v1 || !v2) return;
   json_t *obj = J("{\"metadata\":{\"name\":\"h\"}}");
-  wh_attrs a = {"CREATE", v1, "", "ns", "h", obj, NULL, NULL, false, NULL, NULL, NULL};
+  wh_attrs a = {"CREATE", v1, "", "ns", "h", obj, NULL, NULL, false, NULL, NULL, NULL, NULL};
   wh_invocation inv;
   json_t *st;
   const char *rules = "\"rules\":[{\"operations\":[\"CREATE\"],\"apiGroups\":[\"autoscaling\"],\"apiVersions\":[\"v2beta2\"],"
@@ -200,7 +200,7 @@ static void test_review_request(void) {
   json_t *old = J("{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\",\"resourceVersion\":\"5\"}}");
   json_t *opts = J("{\"kind\":\"UpdateOptions\",\"apiVersion\":\"meta.k8s.io/v1\"}");
   json_t *user = J("{\"username\":\"alice\",\"uid\":\"\",\"groups\":[\"devs\",\"system:authenticated\"]}");
-  wh_attrs a = {"UPDATE", pods, "status", "ns1", "p", obj, old, opts, true, user, NULL, NULL};
+  wh_attrs a = {"UPDATE", pods, "status", "ns1", "p", obj, old, opts, true, user, NULL, NULL, NULL};
   wh_invocation inv = {pods, "", "v1", "Pod"};
   json_t *hook = J("{\"name\":\"h\",\"admissionReviewVersions\":[\"v2\",\"v1beta1\",\"v1\"]}");
   const char *version = NULL;
@@ -226,7 +226,7 @@ static void test_review_request(void) {
   json_decref(want);
   json_decref(rv);
   /* create: no oldObject (null), no name when generated, the server's own identity */
-  wh_attrs c = {"CREATE", pods, "", "ns1", "", obj, NULL, NULL, false, NULL, NULL, NULL};
+  wh_attrs c = {"CREATE", pods, "", "ns1", "", obj, NULL, NULL, false, NULL, NULL, NULL, NULL};
   json_t *hook1 = J("{\"admissionReviewVersions\":[\"v1\"]}");
   rv = wh_review_request(hook1, &c, &inv, obj, NULL, &version, err, sizeof err);
   rq = json_object_get(rv, "request");
