@@ -147,7 +147,7 @@ static void nominate(const char *key, const char *node, const json_t *pod) {
   nominated_pod *np = calloc(1, sizeof *np);
   np->node = strdup(node);
   sched_pod_parse(pod, &np->info);
-  np->info.pod = NULL;
+  sched_pod_forget_object(&np->info);
   np->priority = pod_priority(pod);
   free_nominated(strmap_put(S.nominated, key, np));
 }
@@ -197,7 +197,7 @@ static void place(const char *key, const char *node_name, const sched_pod *info,
   placed_pod *pp = calloc(1, sizeof *pp);
   pp->node = strdup(node_name);
   pp->info = *info;
-  pp->info.pod = NULL;
+  sched_pod_forget_object(&pp->info);
   pp->info.nvolume_terms = 0;
   pp->assumed = assumed;
   pp->priority = pod_priority(info->pod);

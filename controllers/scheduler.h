@@ -43,6 +43,9 @@ typedef struct {
 /* What the scheduler needs of one pod; built by sched_pod_parse. */
 typedef struct {
   const json_t *pod;          /* borrowed: the pod object */
+  /* borrowed from pod, NULL when absent: what the filters read for every
+   * node, looked up once per pod (the pod without them skips NodeAffinity) */
+  const json_t *tolerations, *node_selector, *required_terms;
   sched_resources requests;   /* computePodResourceRequest: sum of containers, max of init containers, overhead */
   sched_resources nonzero;    /* the same with 100m cpu / 200Mi memory for containers without requests (scoring) */
   int nports;
@@ -71,6 +74,8 @@ typedef struct {
 
 /* scheduler_pod.c */
 void sched_pod_parse(const json_t *pod, sched_pod *out);
+/* Drops the references into the pod object (a copy kept after it goes). */
+void sched_pod_forget_object(sched_pod *p);
 /* A deep copy of n without its owner counts (enough to filter against;
  * free with sched_node_free). */
 sched_node *sched_node_clone(const sched_node *n);

@@ -114,6 +114,15 @@ void sched_pod_parse(const json_t *pod, sched_pod *out) {
   json_array_foreach(json_object_get(json_object_get(pod, "metadata"), "ownerReferences"), i, c)
     if (json_is_true(json_object_get(c, "controller")))
       snprintf(out->owner, sizeof out->owner, "%s", json_string_value(json_object_get(c, "uid")) ?: "");
+  out->tolerations = json_object_get(spec, "tolerations");
+  out->node_selector = json_object_size(json_object_get(spec, "nodeSelector")) ? json_object_get(spec, "nodeSelector")
+                                                                                : NULL;
+  out->required_terms = json_object_get(json_object_get(json_object_get(spec, "affinity"), "nodeAffinity"),
+                                        "requiredDuringSchedulingIgnoredDuringExecution");
+}
+
+void sched_pod_forget_object(sched_pod *p) {
+  p->pod = p->tolerations = p->node_selector = p->required_terms = NULL;
 }
 
 void sched_node_set(sched_node *n, const json_t *node) {
