@@ -69,7 +69,12 @@ typedef struct {
   int npods;
   int nports;
   sched_host_port *ports;     /* host ports in use */
-  strmap *owners;             /* owner uid -> pods of that owner here (intptr_t) */
+  int nowners, capowners;
+  struct sched_owner_pods {
+    char uid[64];
+    int pods;
+  } *owners;                  /* pods here per controller owner uid: few per node, so an array scanned
+                                 in one cache line or two (a map per node cost a miss per lookup) */
 } sched_node;
 
 /* scheduler_pod.c */
@@ -84,6 +89,8 @@ void sched_node_set(sched_node *n, const json_t *node);
 void sched_node_add_pod(sched_node *n, const sched_pod *p);
 void sched_node_remove_pod(sched_node *n, const sched_pod *p);
 void sched_node_free(sched_node *n);
+/* How many pods of the controller owner uid are on n. */
+int sched_node_owner_pods(const sched_node *n, const char *owner);
 /* Whether a change of a Node can make a pod fit somewhere (labels,
  * taints, unschedulable, allocatable differ). */
 bool sched_node_properties_changed(const json_t *old_node, const json_t *new_node);
