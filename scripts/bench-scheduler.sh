@@ -29,6 +29,7 @@ T=$(mktemp -d)
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$T"; }
 trap cleanup EXIT
+trap "exit 130" INT TERM
 PORT=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
 URL=https://127.0.0.1:$PORT
 "$SERVER" --data-dir "$T/data" --listen 127.0.0.1:$PORT --no-local-node >"$T/server.log" 2>&1 &
