@@ -43,6 +43,9 @@ typedef struct {
 /* What the scheduler needs of one pod; built by sched_pod_parse. */
 typedef struct {
   const json_t *pod;          /* borrowed: the pod object */
+  /* borrowed from pod, NULL when absent: what the filters read for every
+   * node, looked up once per pod (the pod without them skips NodeAffinity) */
+  const json_t *tolerations, *node_selector, *required_terms;
   sched_resources requests;   /* computePodResourceRequest: sum of containers, max of init containers, overhead */
   sched_resources nonzero;    /* the same with 100m cpu / 200Mi memory for containers without requests (scoring) */
   int nports;
@@ -66,11 +69,18 @@ typedef struct {
   int npods;
   int nports;
   sched_host_port *ports;     /* host ports in use */
-  strmap *owners;             /* owner uid -> pods of that owner here (intptr_t) */
+  int nowners, capowners;
+  struct sched_owner_pods {
+    char uid[64];
+    int pods;
+  } *owners;                  /* pods here per controller owner uid: few per node, so an array scanned
+                                 in one cache line or two (a map per node cost a miss per lookup) */
 } sched_node;
 
 /* scheduler_pod.c */
 void sched_pod_parse(const json_t *pod, sched_pod *out);
+/* Drops the references into the pod object (a copy kept after it goes). */
+void sched_pod_forget_object(sched_pod *p);
 /* A deep copy of n without its owner counts (enough to filter against;
  * free with sched_node_free). */
 sched_node *sched_node_clone(const sched_node *n);
@@ -79,6 +89,8 @@ void sched_node_set(sched_node *n, const json_t *node);
 void sched_node_add_pod(sched_node *n, const sched_pod *p);
 void sched_node_remove_pod(sched_node *n, const sched_pod *p);
 void sched_node_free(sched_node *n);
+/* How many pods of the controller owner uid are on n. */
+int sched_node_owner_pods(const sched_node *n, const char *owner);
 /* Whether a change of a Node can make a pod fit somewhere (labels,
  * taints, unschedulable, allocatable differ). */
 bool sched_node_properties_changed(const json_t *old_node, const json_t *new_node);

@@ -73,20 +73,19 @@ bool sched_node_matches_term(const json_t *term, const json_t *node) {
 }
 
 /* PodMatchesNodeSelectorAndAffinityTerms */
-static bool matches_selector_and_affinity(const json_t *spec, const json_t *node) {
+static bool matches_selector_and_affinity(const sched_pod *p, const json_t *node) {
+  if (!p->node_selector && !p->required_terms) return true;
   const json_t *labels = json_object_get(json_object_get(node, "metadata"), "labels");
   const char *k;
   json_t *v;
-  json_object_foreach(json_object_get(spec, "nodeSelector"), k, v) {
+  json_object_foreach((json_t *)p->node_selector, k, v) {
     const char *have = str(labels, k);
     if (!have || strcmp(have, json_string_value(v) ?: "")) return false;
   }
-  const json_t *required = json_object_get(json_object_get(json_object_get(spec, "affinity"), "nodeAffinity"),
-                                           "requiredDuringSchedulingIgnoredDuringExecution");
-  if (!required) return true;
+  if (!p->required_terms) return true;
   size_t i;
   json_t *term;
-  json_array_foreach(json_object_get(required, "nodeSelectorTerms"), i, term)
+  json_array_foreach(json_object_get(p->required_terms, "nodeSelectorTerms"), i, term)
     if (sched_node_matches_term(term, node)) return true;
   return false;
 }
@@ -124,8 +123,7 @@ static void fits_resources(const sched_pod *p, const sched_node *n, sched_reason
 bool sched_filter(const sched_pod *p, const sched_node *n, sched_reasons *why) {
   why->n = 0;
   why->resolvable = false;
-  const json_t *spec = json_object_get(p->pod, "spec");
-  const json_t *tolerations = json_object_get(spec, "tolerations");
+  const json_t *tolerations = p->tolerations;
   /* NodeUnschedulable */
   if (n->unschedulable && !tolerations_tolerate(tolerations, "node.kubernetes.io/unschedulable", "", "NoSchedule")) {
     reason(why, "node(s) were unschedulable", NULL, NULL);
@@ -140,7 +138,7 @@ bool sched_filter(const sched_pod *p, const sched_node *n, sched_reasons *why) {
     return false;
   }
   /* NodeAffinity (nodeSelector and required node affinity) */
-  if (!matches_selector_and_affinity(spec, n->node)) {
+  if (!matches_selector_and_affinity(p, n->node)) {
     reason(why, "node(s) didn't match Pod's node affinity", NULL, NULL);
     return false;
   }

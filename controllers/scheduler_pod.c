@@ -114,6 +114,15 @@ void sched_pod_parse(const json_t *pod, sched_pod *out) {
   json_array_foreach(json_object_get(json_object_get(pod, "metadata"), "ownerReferences"), i, c)
     if (json_is_true(json_object_get(c, "controller")))
       snprintf(out->owner, sizeof out->owner, "%s", json_string_value(json_object_get(c, "uid")) ?: "");
+  out->tolerations = json_object_get(spec, "tolerations");
+  out->node_selector = json_object_size(json_object_get(spec, "nodeSelector")) ? json_object_get(spec, "nodeSelector")
+                                                                                : NULL;
+  out->required_terms = json_object_get(json_object_get(json_object_get(spec, "affinity"), "nodeAffinity"),
+                                        "requiredDuringSchedulingIgnoredDuringExecution");
+}
+
+void sched_pod_forget_object(sched_pod *p) {
+  p->pod = p->tolerations = p->node_selector = p->required_terms = NULL;
 }
 
 void sched_node_set(sched_node *n, const json_t *node) {
@@ -160,11 +169,25 @@ void sched_node_add_pod(sched_node *n, const sched_pod *p) {
     memcpy(n->ports + n->nports, p->ports, (size_t)p->nports * sizeof *p->ports);
     n->nports += p->nports;
   }
-  if (p->owner[0]) {
-    if (!n->owners) n->owners = strmap_new();
-    intptr_t have = (intptr_t)strmap_get(n->owners, p->owner);
-    strmap_put(n->owners, p->owner, (void *)(have + 1));
+  if (!p->owner[0]) return;
+  for (int i = 0; i < n->nowners; i++)
+    if (!strcmp(n->owners[i].uid, p->owner)) {
+      n->owners[i].pods++;
+      return;
+    }
+  if (n->nowners == n->capowners) {
+    n->capowners = n->capowners ? 2 * n->capowners : 2;
+    n->owners = realloc(n->owners, (size_t)n->capowners * sizeof *n->owners);
   }
+  struct sched_owner_pods *o = &n->owners[n->nowners++];
+  snprintf(o->uid, sizeof o->uid, "%s", p->owner);
+  o->pods = 1;
+}
+
+int sched_node_owner_pods(const sched_node *n, const char *owner) {
+  for (int i = 0; i < n->nowners; i++)
+    if (!strcmp(n->owners[i].uid, owner)) return n->owners[i].pods;
+  return 0;
 }
 
 void sched_node_remove_pod(sched_node *n, const sched_pod *p) {
@@ -177,11 +200,11 @@ void sched_node_remove_pod(sched_node *n, const sched_pod *p) {
         n->ports[i] = n->ports[--n->nports];
         break;
       }
-  if (p->owner[0] && n->owners) {
-    intptr_t have = (intptr_t)strmap_get(n->owners, p->owner);
-    if (have <= 1) strmap_remove(n->owners, p->owner);
-    else strmap_put(n->owners, p->owner, (void *)(have - 1));
-  }
+  for (int i = 0; p->owner[0] && i < n->nowners; i++)
+    if (!strcmp(n->owners[i].uid, p->owner)) {
+      if (--n->owners[i].pods <= 0) n->owners[i] = n->owners[--n->nowners];
+      break;
+    }
 }
 
 sched_node *sched_node_clone(const sched_node *n) {
@@ -194,6 +217,7 @@ sched_node *sched_node_clone(const sched_node *n) {
   c->ports = n->nports ? malloc((size_t)n->nports * sizeof *c->ports) : NULL;
   if (n->nports) memcpy(c->ports, n->ports, (size_t)n->nports * sizeof *c->ports);
   c->owners = NULL;
+  c->nowners = c->capowners = 0;
   return c;
 }
 
@@ -203,7 +227,7 @@ void sched_node_free(sched_node *n) {
   json_decref_const(n->node);
   free(n->taints);
   free(n->ports);
-  strmap_free(n->owners, NULL);
+  free(n->owners);
   free(n);
 }
 

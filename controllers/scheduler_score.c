@@ -87,7 +87,7 @@ int sched_select(const sched_pod *p, sched_node *const *nodes, int n, unsigned *
   for (int i = 0; i < n; i++) {
     if (has_preferred) affinity[i] = preferred_affinity(spec, nodes[i]->node);
     taints[i] = intolerable_prefer_no_schedule(tolerations, nodes[i]);
-    if (p->owner[0] && nodes[i]->owners) spread[i] = (intptr_t)strmap_get(nodes[i]->owners, p->owner);
+    if (p->owner[0]) spread[i] = sched_node_owner_pods(nodes[i], p->owner);
   }
   normalize(affinity, n, false);
   normalize(taints, n, true);

@@ -17,9 +17,9 @@ static const char *str(const json_t *o, const char *a, const char *b) {
 }
 
 typedef struct {
-  https_client *c;
+  https_client *c;  /* sent now on c, or queued on q */
+  event_queue *q;
   const json_t *pod;
-  char now[32];
 } recorder;
 
 json_t *sim_event_make(const json_t *pod, const char *list, const char *container, const char *type,
@@ -59,7 +59,11 @@ void sim_event_send(https_client *c, const json_t *ev) {
 
 static void record(recorder *r, const char *list, const char *container, const char *type, const char *reason,
                    const char *message) {
-  json_t *ev = sim_event_make(r->pod, list, container, type, reason, message, r->now[0] ? r->now : NULL);
+  if (r->q) {
+    evq_post(r->q, r->pod, list, container, type, reason, message);
+    return;
+  }
+  json_t *ev = sim_event_make(r->pod, list, container, type, reason, message, NULL);
   sim_event_send(r->c, ev);
   json_decref(ev);
 }
@@ -158,10 +162,9 @@ static void restarted(recorder *r, const char *list, const json_t *c) {
   record(r, list, name, "Normal", "Started", msg);
 }
 
-void sim_events_record(https_client *c, const json_t *pod, const sim_pod_state *before,
-                       const sim_pod_state *after, sim_action act, long long now_ms) {
-  recorder r = {.c = c, .pod = pod};
-  sim_rfc3339(now_ms, r.now, sizeof r.now);
+void sim_events_record(event_queue *q, const json_t *pod, const sim_pod_state *before, const sim_pod_state *after,
+                       sim_action act) {
+  recorder r = {.q = q, .pod = pod};
   if (act == SIM_DELETE) {
     if (before->started && !before->finished) each_container(&r, stopping);
   } else if (act == SIM_WRITE_STATUS) {

@@ -1,5 +1,5 @@
 /* simulate_events.h - the core/v1 Events a kubelet 1.20 records about the
- * pods it runs, sent by the simulated kubelet after each step it took:
+ * pods it runs, queued by the simulated kubelet after each step it took:
  * Pulling/Pulled, Created and Started when containers start (or restart),
  * Failed and BackOff when an image does not pull, Killing when a pod is
  * stopped. Source component "kubelet", host the node's name, involvedObject
@@ -7,14 +7,16 @@
 #ifndef CKUBE_SIMULATE_EVENTS_H
 #define CKUBE_SIMULATE_EVENTS_H
 #include <jansson.h>
+#include "event_queue.h"
 #include "https_client.h"
 #include "simulate_status.h"
 
-/* Records the events of the step that took pod from *before to *after
- * (act: what the step did). Failures are logged, not retried: kubelet's
- * events are best effort too. */
-void sim_events_record(https_client *c, const json_t *pod, const sim_pod_state *before,
-                       const sim_pod_state *after, sim_action act, long long now_ms);
+/* Queues on q the events of the step that took pod from *before to *after
+ * (act: what the step did), stamped now; q's thread sends them, so the step
+ * does not wait for them. Failures are logged, not retried: kubelet's events
+ * are best effort too. */
+void sim_events_record(event_queue *q, const json_t *pod, const sim_pod_state *before, const sim_pod_state *after,
+                       sim_action act);
 
 /* Records one kubelet event about pod (container in list "containers" or
  * "initContainers", or NULL for the pod itself), stamped now. */

@@ -2,7 +2,9 @@
  * contents (adds, replaces, removes pods) and queues their keys; workers
  * take a key, copy the pod and its simulated state under the lock, decide
  * and write without it, and store the advanced state when the write
- * succeeded. Due exits are delayed re-adds of the key, so the work queue is
+ * succeeded; the step's events go to an event sender of their own (as
+ * kubelet's broadcaster sends them), so a pod's status does not wait for
+ * them. Due exits are delayed re-adds of the key, so the work queue is
  * also the timer wheel. */
 #include "simulate_pods.h"
 #include "https_client.h"
@@ -15,6 +17,7 @@
 #include "workqueue.h"
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +47,8 @@ struct sim_pods {
   strmap *pods;          /* "ns/name" -> sim_pod */
   unsigned gen;          /* watcher thread only */
   workqueue *queue;
+  event_queue **events;  /* senders of kubelet's events, one per worker; a pod's go to one (by uid) */
+  int nevents;
   pthread_t watcher;
   pthread_t *workers;
   int nworkers;
@@ -147,6 +152,14 @@ static void *watch_pods(void *arg) {
   return NULL;
 }
 
+/* Which of n event senders carries the pod's events (FNV-1a of its uid), so
+ * they are sent in the order they happened. */
+static int uid_shard(const char *uid, int n) {
+  uint32_t h = 2166136261u;
+  for (const char *c = uid ? uid : ""; *c; c++) h = (h ^ (unsigned char)*c) * 16777619u;
+  return (int)(h % (uint32_t)n);
+}
+
 /* Applies one step to the pod under key (worker thread). */
 static void process(sim_pods *p, https_client *c, const char *key) {
   pthread_mutex_lock(&p->mu);
@@ -194,7 +207,7 @@ static void process(sim_pods *p, https_client *c, const char *key) {
   }
   json_decref(out);
   if (code >= 200 && code < 300) {
-    sim_events_record(c, pod, &before, &st, act, now);
+    if (p->nevents) sim_events_record(p->events[uid_shard(uid, p->nevents)], pod, &before, &st, act);
     pthread_mutex_lock(&p->mu);
     sp = strmap_get(p->pods, key);
     if (sp && !strcmp(meta(sp->pod, "uid") ?: "", uid ? uid : "")) sp->st = st;
@@ -258,6 +271,9 @@ sim_pods *sim_pods_start(const char *kubeconfig, int workers, char *const *names
   p->watch_client = wc;
   p->nworkers = workers > 0 ? workers : 1;
   p->workers = calloc((size_t)p->nworkers, sizeof *p->workers);
+  p->events = calloc((size_t)p->nworkers, sizeof *p->events);
+  for (int i = 0; i < p->nworkers; i++)
+    if ((p->events[p->nevents] = evq_start(kubeconfig))) p->nevents++;
   pthread_create(&p->watcher, NULL, watch_pods, p);
   for (int i = 0; i < p->nworkers; i++) pthread_create(&p->workers[i], NULL, work, p);
   return p;
@@ -271,6 +287,8 @@ void sim_pods_stop(sim_pods *p) {
   pthread_join(p->watcher, NULL);
   for (int i = 0; i < p->nworkers; i++) pthread_join(p->workers[i], NULL);
   https_client_close(p->watch_client);
+  for (int i = 0; i < p->nevents; i++) evq_stop(p->events[i]);
+  free(p->events);
   workqueue_free(p->queue);
   strmap_free(p->pods, free_pod);
   strmap_free(p->nodes, free);

@@ -3,15 +3,17 @@
  * run by create, update, delete and subresource writes alike (see
  * admission.h). A row says which operations it concerns and whether
  * subresource writes pass through it; its mutate and validate halves decide
- * by resource themselves. ResourceQuota, the last row, checks and charges
- * under a per-process lock held until the admitted write is stored, so two
- * writers cannot both take the last unit (kube-apiserver gets the same from
- * the quota's resourceVersion); namespaces without a ResourceQuota never
- * take it. */
+ * by resource themselves. ResourceQuota, the last row, checks under its
+ * namespace's lock and leaves a charge in that namespace's ledger until the
+ * admitted write is stored (quota_pending.h), so two writers cannot both take
+ * the last unit (kube-apiserver gets the same from the quota's
+ * resourceVersion) while writes into other namespaces, and the store's
+ * commit, go on unserialized; namespaces without a ResourceQuota take no
+ * lock. */
 #include "admission.h"
 #include "admission_serviceaccount.h"
+#include "quota_pending.h"
 #include "kinds.h"
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -91,19 +93,9 @@ static json_t *storage_protection(admission_request *a) {
   return NULL;
 }
 
-static pthread_mutex_t quota_mu = PTHREAD_MUTEX_INITIALIZER; /* serializes quota checks + admitted writes */
-
 static json_t *resource_quota(admission_request *a) {
-  const resource *qr = registry_find("", "v1", "resourcequotas");
-  if (!a->r->ref.namespaced || !qr || !*a->ns) return NULL;
-  cobj_vec quotas = {0};
-  cache_list(a->cache, qr->bucket, a->ns, NULL, 0, &quotas);
-  bool any = quotas.n > 0;
-  cobj_vec_clear(&quotas);
-  if (!any) return NULL;
-  pthread_mutex_lock(&quota_mu);
-  a->quota_locked = true;
-  return admit_resource_quota(a->cache, a->r, a->ns, a->shown, a->obj, a->old);
+  if (!a->r->ref.namespaced || !*a->ns) return NULL;
+  return admit_resource_quota(a->cache, a->r, a->ns, a->shown, a->obj, a->old, &a->quota_charge);
 }
 
 #define WRITES (ADMIT_CREATE | ADMIT_UPDATE)
@@ -146,7 +138,6 @@ const char *admission_plugin_name(size_t i) {
 }
 
 void admission_release(admission_request *a) {
-  if (!a->quota_locked) return;
-  a->quota_locked = false;
-  pthread_mutex_unlock(&quota_mu);
+  quota_charge_drop(a->quota_charge);
+  a->quota_charge = NULL;
 }

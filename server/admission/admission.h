@@ -34,13 +34,13 @@ typedef struct {
   const api_opts *o;     /* the request's options (dryRun, user, warnings); may be NULL */
   cache *cache;          /* the server's watch cache: what the plugins read */
   bool dry_run;
-  bool quota_locked; /* set by ResourceQuota: held until admission_release */
+  struct quota_charge *quota_charge; /* set by ResourceQuota: what the write adds, until admission_release */
 } admission_request;
 
 /* The mutating half of every row that applies, in the table's order. */
 json_t *admission_mutate(admission_request *a);
 /* The validating half of every row that applies, in order; ResourceQuota,
- * last, may leave the namespace's quota lock held (see admission_release). */
+ * last, may leave a charge in its namespace's ledger (see admission_release). */
 json_t *admission_validate(admission_request *a);
 /* Releases what admission holds: call once the admitted write is stored (or
  * abandoned); a no-op when nothing is held. */
@@ -70,8 +70,10 @@ void admit_storage_protection(const resource *r, json_t *obj);
 json_t *admit_limitrange_defaults(cache *c, const resource *r, const char *ns, json_t *obj);
 json_t *admit_priority(cache *c, const resource *r, const char *name, json_t *obj, const json_t *old);
 json_t *admit_limitrange_limits(cache *c, const resource *r, const char *ns, const char *name, const json_t *obj);
+/* ResourceQuota: NULL or the Forbidden Status; when admitted, *charge is
+ * what the write adds (NULL: nothing), for admission_release to drop. */
 json_t *admit_resource_quota(cache *c, const resource *r, const char *ns, const char *name, const json_t *obj,
-                             const json_t *old);
+                             const json_t *old, struct quota_charge **charge);
 json_t *api_webhook_mutate(admission_request *a);
 json_t *api_webhook_validate(admission_request *a);
 

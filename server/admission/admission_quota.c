@@ -7,10 +7,13 @@
  * counted live from the watch cache rather than read from status.used, so
  * back-to-back creates never slip past a quota whose status is still being
  * written by the quota controller (controllers/resourcequota.c), which
- * uses it too (quota_used). */
+ * uses it too (quota_used). Admitted writes not yet in the cache are added
+ * from the namespace's ledger (quota_pending.c), so a check locks only its
+ * namespace and only while it checks, never across the store's commit. */
 #include "admission.h"
 #include "api.h"
 #include "quota_eval.h"
+#include "quota_pending.h"
 #include "status.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,66 +94,105 @@ static char *missing_compute(const json_t *pod, const json_t *hard) {
   return *text ? strdup(text) : NULL;
 }
 
+/* One quota's check of a write that adds now - before: NULL, or the Forbidden
+ * Status. *charge gets what the write adds to this quota (new reference, NULL
+ * when nothing), for the ledger. */
+static json_t *check_quota(cache *c, quota_ns *q, const resource *r, const resource *sr, const char *ns,
+                           const char *name, const json_t *quota, const json_t *obj, const json_t *old,
+                           const json_t *now, const json_t *before, json_t **charge) {
+  *charge = NULL;
+  const json_t *md = json_object_get(quota, "metadata");
+  const char *qname = json_string_value(json_object_get(md, "name"));
+  const char *quid = json_string_value(json_object_get(md, "uid"));
+  const json_t *spec = json_object_get(quota, "spec");
+  const json_t *hard = json_object_get(spec, "hard");
+  if (!json_object_size(hard) || !quota_matches_scopes(spec, sr->ref.group, sr->ref.plural, obj)) return NULL;
+  bool is_pod = !sr->ref.group[0] && !strcmp(sr->ref.plural, "pods");
+  if (is_pod && !old) {
+    char *missing = missing_compute(obj, hard);
+    if (missing) {
+      char why[512];
+      snprintf(why, sizeof why, "failed quota: %s: must specify %s", qname, missing);
+      free(missing);
+      return status_forbidden(r, name, why);
+    }
+  }
+  json_t *delta = json_object();
+  const char *k;
+  json_t *v;
+  json_object_foreach((json_t *)now, k, v) {
+    if (!json_object_get(hard, k)) continue;
+    char d[64];
+    quota_sub(json_string_value(v), json_string_value(json_object_get(before, k)), d, sizeof d);
+    if (quota_cmp(d, "0") > 0) json_object_set_new(delta, k, json_string(d));
+  }
+  if (!json_object_size(delta)) {
+    json_decref(delta);
+    return NULL;
+  }
+  /* used = what the cache shows + what admitted writes still in flight add */
+  json_t *used = quota_used_in(c, ns, spec, delta, r, old ? name : NULL);
+  json_t *pending = quota_pending_sum(q, c, quid ? quid : "", delta);
+  json_object_foreach(pending, k, v) {
+    char sum[64];
+    quota_add(json_string_value(json_object_get(used, k)), json_string_value(v), sum, sizeof sum);
+    json_object_set_new(used, k, json_string(sum));
+  }
+  json_decref(pending);
+  json_t *exceeded = json_object(), *st = NULL;
+  json_object_foreach(delta, k, v) {
+    char total[64];
+    quota_add(json_string_value(json_object_get(used, k)), json_string_value(v), total, sizeof total);
+    if (quota_cmp(total, json_string_value(json_object_get(hard, k))) > 0) json_object_set_new(exceeded, k, json_true());
+  }
+  if (json_object_size(exceeded)) {
+    char *req = quota_pretty(delta, exceeded), *use = quota_pretty(used, exceeded), *lim = quota_pretty(hard, exceeded);
+    char why[2048];
+    snprintf(why, sizeof why, "exceeded quota: %s, requested: %s, used: %s, limited: %s", qname, req, use, lim);
+    st = status_forbidden(r, name, why);
+    free(req);
+    free(use);
+    free(lim);
+    json_decref(delta);
+  } else {
+    *charge = delta;
+  }
+  json_decref(used);
+  json_decref(exceeded);
+  return st;
+}
+
 json_t *admit_resource_quota(cache *c, const resource *r, const char *ns, const char *name, const json_t *obj,
-                             const json_t *old) {
+                             const json_t *old, quota_charge **charge) {
+  *charge = NULL;
   const resource *qr = registry_find("", "v1", "resourcequotas");
   if (!qr) return NULL;
   cobj_vec quotas = {0};
   cache_list(c, qr->bucket, ns, NULL, 0, &quotas);
   if (!quotas.n) return NULL;
+  quota_ns *q = quota_ns_lock(ns);
+  /* the quotas as they are now that this namespace's checks are ours alone */
+  cobj_vec_clear(&quotas);
+  cache_list(c, qr->bucket, ns, NULL, 0, &quotas);
   const resource *sr = registry_storage_resource(r);
   json_t *now = quota_usage(sr->ref.group, sr->ref.plural, obj);
   json_t *before = old ? quota_usage(sr->ref.group, sr->ref.plural, old) : json_object();
-  bool is_pod = !sr->ref.group[0] && !strcmp(sr->ref.plural, "pods");
-  json_t *st = NULL;
+  json_t *st = NULL, *by_quota = json_object();
   for (size_t i = 0; i < quotas.n && !st; i++) {
-    const json_t *q = quotas.items[i]->obj;
-    const char *qname = json_string_value(json_object_get(json_object_get(q, "metadata"), "name"));
-    const json_t *hard = json_object_get(json_object_get(q, "spec"), "hard");
-    if (!json_object_size(hard) || !quota_matches_scopes(json_object_get(q, "spec"), sr->ref.group, sr->ref.plural, obj))
-      continue;
-    if (is_pod && !old) {
-      char *missing = missing_compute(obj, hard);
-      if (missing) {
-        char why[512];
-        snprintf(why, sizeof why, "failed quota: %s: must specify %s", qname, missing);
-        free(missing);
-        st = status_forbidden(r, name, why);
-        break;
-      }
-    }
-    json_t *delta = json_object(), *exceeded = json_object();
-    const char *k;
-    json_t *v;
-    json_object_foreach(now, k, v) {
-      if (!json_object_get(hard, k)) continue;
-      char d[64];
-      quota_sub(json_string_value(v), json_string_value(json_object_get(before, k)), d, sizeof d);
-      if (quota_cmp(d, "0") > 0) json_object_set_new(delta, k, json_string(d));
-    }
-    if (json_object_size(delta)) {
-      json_t *used = quota_used_in(c, ns, json_object_get(q, "spec"), delta, r, old ? name : NULL);
-      json_object_foreach(delta, k, v) {
-        char total[64];
-        quota_add(json_string_value(json_object_get(used, k)), json_string_value(v), total, sizeof total);
-        if (quota_cmp(total, json_string_value(json_object_get(hard, k))) > 0)
-          json_object_set_new(exceeded, k, json_true());
-      }
-      if (json_object_size(exceeded)) {
-        char *req = quota_pretty(delta, exceeded), *use = quota_pretty(used, exceeded),
-             *lim = quota_pretty(hard, exceeded);
-        char why[2048];
-        snprintf(why, sizeof why, "exceeded quota: %s, requested: %s, used: %s, limited: %s", qname, req, use, lim);
-        st = status_forbidden(r, name, why);
-        free(req);
-        free(use);
-        free(lim);
-      }
-      json_decref(used);
-    }
-    json_decref(delta);
-    json_decref(exceeded);
+    const json_t *quota = quotas.items[i]->obj;
+    json_t *mine = NULL;
+    st = check_quota(c, q, r, sr, ns, name, quota, obj, old, now, before, &mine);
+    const char *quid = json_string_value(json_object_get(json_object_get(quota, "metadata"), "uid"));
+    if (mine) json_object_set_new(by_quota, quid ? quid : "", mine);
   }
+  if (!st && json_object_size(by_quota)) {
+    const char *rv = old ? json_string_value(json_object_get(json_object_get(old, "metadata"), "resourceVersion")) : "";
+    const char *stored = json_string_value(json_object_get(json_object_get(obj, "metadata"), "name"));
+    *charge = quota_charge_add(q, r->bucket, stored ? stored : name, rv ? rv : "", by_quota);
+  } else {
+    json_decref(by_quota);
+  }
+  quota_ns_unlock(q);
   json_decref(now);
   json_decref(before);
   cobj_vec_clear(&quotas);

@@ -8,10 +8,12 @@
  *   lock  - rwlock over the published state: bucket arrays, event ring,
  *           pub_rev, window_start.
  *   pmu   - publication notices: notify_rev (global and per bucket) and
- *           each pending write's done flag. dcond wakes writers waiting for
- *           durability; each bucket's cond wakes only the watchers of that
- *           bucket (a commit to ConfigMaps leaves pod watchers asleep), pcond
- *           those of every bucket.
+ *           each pending write's done flag. Each pending write's own
+ *           condition wakes its writer once it is durable (one condition for
+ *           all writers woke those of the next batch at every commit, only to
+ *           sleep again, all contending for pmu); each bucket's cond wakes
+ *           only the watchers of that bucket (a commit to ConfigMaps leaves
+ *           pod watchers asleep), pcond those of every bucket.
  * bucket_mu guards only the bucket list (buckets are never freed).
  *
  * With a remote store (etcd: st->put_if) there is no committer: a write is a
@@ -42,6 +44,7 @@ typedef struct pending {
   cobj *obj; /* for deletes: the tombstone (final state at delete revision) */
   bool del;
   bool done;
+  pthread_cond_t done_cond; /* under pmu: signalled when done is set */
   int status; /* CW_OK or CW_ERROR once done */
   char err[160];
   struct pending *next;
@@ -65,7 +68,7 @@ struct cache {
   pthread_t committer;
 
   pthread_mutex_t pmu;
-  pthread_cond_t pcond, dcond;
+  pthread_cond_t pcond;
   int64_t notify_rev;
   unsigned wake_gen;
   void (*observe)(double seconds, int ops);
@@ -468,6 +471,7 @@ int cache_write(cache *c, cache_bucket *b, const char *ns, const char *name, int
   p->b = b;
   p->del = del;
   p->obj = cobj_new(key, strlen(b->name), rev, obj, NULL, 0);
+  pthread_cond_init(&p->done_cond, NULL);
   free(key);
   if (c->queue_tail) c->queue_tail->next = p;
   else c->queue = p;
@@ -476,8 +480,9 @@ int cache_write(cache *c, cache_bucket *b, const char *ns, const char *name, int
   pthread_mutex_unlock(&c->wmu);
 
   pthread_mutex_lock(&c->pmu);
-  while (!p->done) pthread_cond_wait(&c->dcond, &c->pmu);
+  while (!p->done) pthread_cond_wait(&p->done_cond, &c->pmu);
   pthread_mutex_unlock(&c->pmu);
+  pthread_cond_destroy(&p->done_cond);
   int status = p->status;
   if (status == CW_OK) {
     void (*hook)(void) = atomic_load(&b->on_write);
@@ -504,10 +509,10 @@ static void finish(cache *c, pending *list, int status, const char *msg) {
     next = p->next;
     p->status = status;
     if (msg) snprintf(p->err, sizeof p->err, "%s", msg);
-    p->done = true; /* after this the writer owns and frees p */
+    p->done = true; /* once pmu is released the writer owns and frees p */
+    pthread_cond_signal(&p->done_cond);
   }
   c->notify_rev = c->pub_rev;
-  pthread_cond_broadcast(&c->dcond);
   pthread_cond_broadcast(&c->pcond);
   pthread_mutex_unlock(&c->pmu);
 }
@@ -630,7 +635,6 @@ cache *cache_open(store *st, size_t window, char *err, size_t errlen) {
   pthread_cond_init(&c->wcond, NULL);
   pthread_mutex_init(&c->pmu, NULL);
   init_cond(&c->pcond);
-  init_cond(&c->dcond);
   c->remote = st->put_if != NULL;
   load_ctx lc = {c, 0, NULL};
   int64_t rev = 0;
@@ -958,7 +962,6 @@ static void remote_apply(void *ctx, const store_event *evs, size_t n) {
     }
   }
   c->notify_rev = c->pub_rev;
-  pthread_cond_broadcast(&c->dcond);
   pthread_cond_broadcast(&c->pcond);
   pthread_mutex_unlock(&c->pmu);
   if (c->on_publish) c->on_publish(c->on_publish_arg);
@@ -1013,7 +1016,6 @@ static int64_t remote_reload(void *ctx) {
     if (b->notify_rev < rev) b->notify_rev = rev;
     pthread_cond_broadcast(&b->cond);
   }
-  pthread_cond_broadcast(&c->dcond);
   pthread_cond_broadcast(&c->pcond);
   pthread_mutex_unlock(&c->pmu);
   if (c->on_publish) c->on_publish(c->on_publish_arg);
