@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <strings.h>
 
 #define MAX_RESPONSE (1u << 20)
@@ -146,6 +147,8 @@ static char *kubeconfig_ca(const char *kubeconfig) {
   return pem;
 }
 
+#define JWS_WAIT_SECONDS 10
+
 char *discover_cluster_ca(const char *url, const char *token, const char *pin, char *err, size_t errlen) {
   char id[BT_ID_LEN + 1], secret[BT_SECRET_LEN + 1], host[256], port[16];
   if (!bt_parse(token, id, secret)) {
@@ -156,21 +159,32 @@ char *discover_cluster_ca(const char *url, const char *token, const char *pin, c
     snprintf(err, errlen, "the API server address must be an https:// URL, got \"%s\"", url);
     return NULL;
   }
-  int code;
-  char *body = insecure_get(host, port, CLUSTER_INFO, &code);
-  if (!body || code != 200) {
-    if (code) snprintf(err, errlen, "failed to request the cluster-info ConfigMap from %s: HTTP %d", url, code);
-    else snprintf(err, errlen, "failed to request the cluster-info ConfigMap: cannot reach %s", url);
-    free(body);
-    return NULL;
-  }
-  json_t *cm = json_loads(body, 0, NULL);
-  free(body);
-  const json_t *data = json_object_get(cm, "data");
-  const char *kubeconfig = json_string_value(json_object_get(data, "kubeconfig"));
+  /* The bootstrap signer adds the token's signature to cluster-info shortly after the token is made: like
+   * kubeadm's discovery, wait for it (JWS_WAIT_SECONDS here, not kubeadm's 5 minutes, so that an unknown
+   * or expired token is still refused promptly). */
+  json_t *cm = NULL;
+  const char *kubeconfig = NULL, *jws = NULL;
   char key[64];
   snprintf(key, sizeof key, BT_JWS_PREFIX "%s", id);
-  const char *jws = json_string_value(json_object_get(data, key));
+  for (int attempt = 0;; attempt++) {
+    int code;
+    char *body = insecure_get(host, port, CLUSTER_INFO, &code);
+    if (!body || code != 200) {
+      if (code) snprintf(err, errlen, "failed to request the cluster-info ConfigMap from %s: HTTP %d", url, code);
+      else snprintf(err, errlen, "failed to request the cluster-info ConfigMap: cannot reach %s", url);
+      free(body);
+      json_decref(cm);
+      return NULL;
+    }
+    json_decref(cm);
+    cm = json_loads(body, 0, NULL);
+    free(body);
+    const json_t *data = json_object_get(cm, "data");
+    kubeconfig = json_string_value(json_object_get(data, "kubeconfig"));
+    jws = json_string_value(json_object_get(data, key));
+    if (!kubeconfig || jws || attempt >= JWS_WAIT_SECONDS * 4) break;
+    usleep(250 * 1000);
+  }
   char *ca = NULL;
   if (!kubeconfig) {
     snprintf(err, errlen, "there is no kubeconfig key in the cluster-info ConfigMap");

@@ -4,7 +4,7 @@ resourceVersion inside the window replays exactly the later events; one from
 before the window gets an ERROR event with a 410 Expired Status, as
 kube-apiserver answers after compaction; a consistent LIST at that old
 revision is refused with 410 too. Starts its own server with
---watch-window 8 (binary from $CKUBE_SERVER_BIN) on a free loopback port."""
+--watch-window 16 (binary from $CKUBE_SERVER_BIN) on a free loopback port."""
 import http.client, json, os, shutil, socket, ssl, subprocess, sys, tempfile, time
 
 BIN = os.environ["CKUBE_SERVER_BIN"]
@@ -17,7 +17,7 @@ def main():
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
     s.close()
-    srv = subprocess.Popen([BIN, "--data-dir", work, "--listen", f"127.0.0.1:{port}", "--watch-window", "8", "--no-local-node"],
+    srv = subprocess.Popen([BIN, "--data-dir", work, "--listen", f"127.0.0.1:{port}", "--watch-window", "16", "--no-local-node"],
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         for _ in range(300):
@@ -46,7 +46,7 @@ def main():
                 rv16 = json.loads(body)["metadata"]["resourceVersion"]
         st, body = call("GET", f"/api/v1/namespaces/default/configmaps?watch=1&resourceVersion={rv16}&timeoutSeconds=1")
         events = [json.loads(l) for l in body.splitlines() if l.strip()]
-        names = [e["object"]["metadata"]["name"] for e in events]
+        names = [e["object"].get("metadata", {}).get("name") or e["object"].get("message") for e in events]
         print("resumed inside the window:", [e["type"] for e in events], names)
         assert names == ["c17", "c18", "c19"] and all(e["type"] == "ADDED" for e in events), names
         st, body = call("GET", f"/api/v1/namespaces/default/configmaps?watch=1&resourceVersion={first_rv}&timeoutSeconds=1")
