@@ -327,6 +327,18 @@ class Worker:
         finally:
             kill_sessions(groups)
             shutil.rmtree(env["CASE_DIR"], ignore_errors=True)
+            self.forget_nodes(env)
+
+    def forget_nodes(self, env):
+        """Deletes the Nodes a case left behind (a failed case never reaches
+        its cleanup step): the next case on this worker must see exactly
+        sim-0..sim-N, or its `0/3 nodes are available` messages change."""
+        keep = set(self.env["NODES"].split())
+        p = subprocess.run(["kubectl", "get", "nodes", "-o", "name"], env=env, capture_output=True, text=True,
+                           timeout=60)
+        left = [n for n in p.stdout.split() if n.split("/", 1)[-1] not in keep]
+        if left:
+            subprocess.run(["kubectl", "delete", "--wait=false", *left], env=env, capture_output=True, timeout=60)
 
     def close(self):
         """Stops the nodes and the server; returns FAIL lines when either died or

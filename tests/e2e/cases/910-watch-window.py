@@ -37,8 +37,17 @@ def main():
             r = c.getresponse()
             return r.status, r.read().decode()
 
-        st, body = call("GET", "/api/v1/namespaces/default/configmaps")
-        first_rv = int(json.loads(body)["metadata"]["resourceVersion"])
+        # a fresh server still writes its first objects for a moment (controllers taking their Leases and
+        # making their defaults): wait until the revision stays put for a second (20 s at most)
+        last, since, deadline = None, time.time(), time.time() + 20
+        while time.time() < deadline:
+            st, body = call("GET", "/api/v1/namespaces/default/configmaps")
+            first_rv = int(json.loads(body)["metadata"]["resourceVersion"])
+            if first_rv != last:
+                last, since = first_rv, time.time()
+            elif time.time() - since >= 1:
+                break
+            time.sleep(0.1)
         for i in range(20):
             st, body = call("POST", "/api/v1/namespaces/default/configmaps", {"metadata": {"name": f"c{i}"}})
             assert st == 201, body
