@@ -5,10 +5,16 @@
  * NodePort allocation from 30000-32767, and Kubernetes' Invalid
  * errors for addresses/ports out of range or already taken. The used set is
  * read from the watch cache under one allocator lock, plus the allocations
- * handed out in the last seconds that may not be committed yet. */
+ * handed out in the last seconds that may not be committed yet: this
+ * process's own, and with a store shared by several servers (etcd) every
+ * server's, from the claim list they all rewrite by compare-and-swap
+ * (service_claims.c), so two servers never hand out the same address or
+ * port. */
 #include "api_internal.h"
 #include "field_errors.h"
 #include "service_alloc.h"
+#include "log.h"
+#include "service_claims.h"
 #include <arpa/inet.h>
 #include <openssl/rand.h>
 #include <pthread.h>
@@ -118,8 +124,25 @@ static void collect_used(const resource *r, const char *skip_uid, used_set *u) {
 }
 
 static const char *writing; /* "<ns>/<name>" of the Service being allocated for; under alloc_mu */
+static svc_claims *fresh;    /* the shared claim list to add this allocation's claims to; under alloc_mu */
+
+static long long now_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_REALTIME, &t);
+  return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* The servers' recent allocations for other Services are used too. */
+static void mark_claims(used_set *u, const svc_claims *c, const char *key) {
+  for (size_t i = 0; i < c->n; i++) {
+    if (!strcmp(c->v[i].key, key)) continue;
+    if (c->v[i].ip && in_cidr(c->v[i].ip)) set_bit(u->ips, c->v[i].ip - CIDR_BASE);
+    else if (c->v[i].port >= PORT_MIN && c->v[i].port <= PORT_MAX) set_bit(u->ports, (size_t)(c->v[i].port - PORT_MIN));
+  }
+}
 
 static void remember(uint32_t ip, int port) {
+  if (fresh) svc_claims_add(fresh, ip, port, now_ms(), writing);
   if (recent_n == RECENT_MAX) memmove(recent, recent + 1, (--recent_n) * sizeof *recent);
   recent[recent_n].ip = ip;
   recent[recent_n].port = port;
@@ -267,16 +290,44 @@ json_t *service_allocate(const resource *r, json_t *svc, const json_t *old) {
   char key[300];
   snprintf(key, sizeof key, "%s/%s", meta_str(svc, "namespace") ? meta_str(svc, "namespace") : "",
            meta_str(svc, "name") ? meta_str(svc, "name") : "");
+  store *shared = cache_store(api_cache());
+  if (!shared->get_raw) shared = NULL;
+  json_t *request_spec = shared ? json_deep_copy(spec) : NULL;
   pthread_mutex_lock(&alloc_mu);
-  writing = key;
-  used_set u;
-  collect_used(r, meta_str(svc, "uid"), &u);
-  assign_cluster_ip(spec, &u, old_spec, fe);
-  assign_node_ports(spec, &u, old_spec, fe);
-  writing = NULL;
+  for (int attempt = 1;; attempt++) {
+    svc_claims claims = {0};
+    char err[256];
+    if (shared && svc_claims_read(shared, now_ms(), &claims, err, sizeof err) != 0) {
+      fe_add(fe, FE_INTERNAL, "spec.clusterIP", NULL, "failed to allocate: cannot read the shared allocations");
+      LOGE("service allocation: %s", err);
+      break;
+    }
+    size_t others = claims.n;
+    writing = key;
+    fresh = shared ? &claims : NULL;
+    used_set u;
+    collect_used(r, meta_str(svc, "uid"), &u);
+    mark_claims(&u, &claims, key);
+    assign_cluster_ip(spec, &u, old_spec, fe);
+    assign_node_ports(spec, &u, old_spec, fe);
+    writing = NULL;
+    fresh = NULL;
+    free(u.ips);
+    free(u.ports);
+    int rc = !shared || fe_count(fe) || claims.n == others ? 0 : svc_claims_write(shared, &claims, err, sizeof err);
+    svc_claims_free(&claims);
+    if (rc == 0) break;
+    if (rc < 0 || attempt == 50) {
+      fe_add(fe, FE_INTERNAL, "spec.clusterIP", NULL, "failed to allocate: cannot record the allocation");
+      LOGE("service allocation: %s", rc < 0 ? err : "50 servers' allocations in a row won the compare");
+      break;
+    }
+    /* another server allocated meanwhile: start again from the request with its claims in view */
+    json_object_set_new(svc, "spec", json_deep_copy(request_spec));
+    spec = json_object_get(svc, "spec");
+  }
   pthread_mutex_unlock(&alloc_mu);
-  free(u.ips);
-  free(u.ports);
+  json_decref(request_spec);
   json_t *st = NULL;
   if (fe_count(fe)) {
     const char *name = meta_str(svc, "name");
