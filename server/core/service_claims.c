@@ -1,6 +1,6 @@
 /* service_claims.c - see service_claims.h. The value is JSON,
- * {"claims":[{"ip":"127.1.0.7","at":1700000000000,"for":"default/web"},
- * {"port":30001,"at":...,"for":...}]},
+ * {"claims":[{"ip":"127.1.0.7","at":1700000000000,"for":"default/web","base":812},
+ * {"port":30001,"at":...,"for":...,"base":...}]},
  * small: only the last CLAIM_MS of allocations are in it. */
 #include "service_claims.h"
 #include <arpa/inet.h>
@@ -11,12 +11,12 @@
 
 #define CLAIMS_KEY "service-claims"
 
-void svc_claims_add(svc_claims *c, uint32_t ip, int port, long long at_ms, const char *key) {
+void svc_claims_add(svc_claims *c, uint32_t ip, int port, long long at_ms, const char *key, int64_t base) {
   if (c->n == c->cap) {
     c->cap = c->cap ? 2 * c->cap : 16;
     c->v = realloc(c->v, c->cap * sizeof *c->v);
   }
-  c->v[c->n] = (svc_claim){ip, port, at_ms, ""};
+  c->v[c->n] = (svc_claim){ip, port, at_ms, "", base};
   snprintf(c->v[c->n].key, sizeof c->v[c->n].key, "%s", key ? key : "");
   c->n++;
 }
@@ -40,10 +40,11 @@ int svc_claims_decode(const char *text, size_t len, long long now_ms, svc_claims
     long long at = (long long)json_integer_value(json_object_get(e, "at"));
     if (now_ms - at >= CLAIM_MS) continue;
     const char *ip = json_string_value(json_object_get(e, "ip")), *key = json_string_value(json_object_get(e, "for"));
+    int64_t base = (int64_t)json_integer_value(json_object_get(e, "base"));
     struct in_addr a;
-    if (ip && inet_pton(AF_INET, ip, &a) == 1) svc_claims_add(out, ntohl(a.s_addr), 0, at, key);
+    if (ip && inet_pton(AF_INET, ip, &a) == 1) svc_claims_add(out, ntohl(a.s_addr), 0, at, key, base);
     else if (json_integer_value(json_object_get(e, "port")) > 0)
-      svc_claims_add(out, 0, (int)json_integer_value(json_object_get(e, "port")), at, key);
+      svc_claims_add(out, 0, (int)json_integer_value(json_object_get(e, "port")), at, key, base);
   }
   json_decref(j);
   return 0;
@@ -61,6 +62,7 @@ char *svc_claims_encode(const svc_claims *c) {
     } else json_object_set_new(e, "port", json_integer(c->v[i].port));
     json_object_set_new(e, "at", json_integer(c->v[i].at_ms));
     json_object_set_new(e, "for", json_string(c->v[i].key));
+    json_object_set_new(e, "base", json_integer(c->v[i].base));
     json_array_append_new(arr, e);
   }
   json_t *j = json_pack("{s:o}", "claims", arr);

@@ -7,11 +7,12 @@
  * claim only has to outlive that window (a Service write gives up after
  * 15 s); after it the Services themselves, in every server's cache, are the
  * record of what is used, as they are for SQLite's single server. A claim
- * does not block the Service it was made for (a type change back and
- * forth keeps its port), but it does hold an address or port released by
- * deleting its Service for the rest of CLAIM_MS: kube-apiserver's bitmap
- * frees it at once (docs/ETCD.md). Servers' clocks must agree to well
- * within CLAIM_MS. */
+ * is settled sooner, by any server, once its watch cache shows a write of
+ * the claimed Service after the claim's base revision (the write it was
+ * for, or one that made that write fail): what it claimed is then in that
+ * cache's used set, or free again (deleted). A claim does not block the
+ * Service it was made for. Servers' clocks must agree to well within
+ * CLAIM_MS. */
 #ifndef CKUBE_SERVICE_CLAIMS_H
 #define CKUBE_SERVICE_CLAIMS_H
 #include "store.h"
@@ -25,6 +26,7 @@ typedef struct {
   int port;
   long long at_ms;   /* wall clock of the claim */
   char key[256];     /* "<namespace>/<name>" of the Service it was for */
+  int64_t base;      /* the newest revision the claiming server knew: the claimed write comes after it */
 } svc_claim;
 
 typedef struct {
@@ -33,7 +35,7 @@ typedef struct {
   int64_t rev; /* the key's mod revision when read (0: absent) */
 } svc_claims;
 
-void svc_claims_add(svc_claims *c, uint32_t ip, int port, long long at_ms, const char *key);
+void svc_claims_add(svc_claims *c, uint32_t ip, int port, long long at_ms, const char *key, int64_t base);
 void svc_claims_free(svc_claims *c);
 
 /* The claims of text younger than CLAIM_MS at now_ms (older ones dropped);

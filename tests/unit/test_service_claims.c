@@ -7,14 +7,14 @@
 
 static void test_round_trip(void) {
   svc_claims c = {0};
-  svc_claims_add(&c, 0x7F010007u, 0, 1000000, "default/web");
-  svc_claims_add(&c, 0, 30001, 1000500, "default/np");
+  svc_claims_add(&c, 0x7F010007u, 0, 1000000, "default/web", 812);
+  svc_claims_add(&c, 0, 30001, 1000500, "default/np", 0);
   char *text = svc_claims_encode(&c);
-  CHECK_STR(text, "{\"claims\":[{\"ip\":\"127.1.0.7\",\"at\":1000000,\"for\":\"default/web\"},"
-                  "{\"port\":30001,\"at\":1000500,\"for\":\"default/np\"}]}");
+  CHECK_STR(text, "{\"claims\":[{\"ip\":\"127.1.0.7\",\"at\":1000000,\"for\":\"default/web\",\"base\":812},"
+                  "{\"port\":30001,\"at\":1000500,\"for\":\"default/np\",\"base\":0}]}");
   svc_claims d = {0};
   CHECK(svc_claims_decode(text, strlen(text), 1000000 + 1000, &d) == 0);
-  CHECK(d.n == 2 && d.v[0].ip == 0x7F010007u && d.v[0].port == 0 && !strcmp(d.v[0].key, "default/web"));
+  CHECK(d.n == 2 && d.v[0].ip == 0x7F010007u && d.v[0].port == 0 && !strcmp(d.v[0].key, "default/web") && d.v[0].base == 812);
   CHECK(d.n == 2 && d.v[1].ip == 0 && d.v[1].port == 30001 && d.v[1].at_ms == 1000500);
   svc_claims_free(&d);
   /* at CLAIM_MS the first claim has lapsed, the second not yet */

@@ -8,9 +8,11 @@ not see each other's recent allocations would collide almost surely.
 NodePort): all created, their ClusterIPs distinct, their NodePorts distinct,
 and both servers list the same 100 Services with the same allocations.
 (b) (first) The same explicit ClusterIP and the same explicit nodePort
-asked for through both servers at the same moment, 10 times (another
-address and port each time): exactly one create succeeds and the other
-answers 422 with kube-apiserver's "already allocated" message.
+asked for through both servers at the same moment, 10 times: exactly one
+create succeeds and the other answers 422 with kube-apiserver's "already
+allocated" message; the winner is deleted before the next round, which
+must find the address and port free again on both servers (released at
+once, as kube-apiserver's bitmap does, not when the claim lapses).
 Bounded: about 30 s plus server starts."""
 import os, sys, tempfile, threading, time
 from concurrent.futures import ThreadPoolExecutor
@@ -63,8 +65,8 @@ def run(base, flags, procs):
     system = a.call("GET", "/api/v1/services")[1]["items"]
     held_ips = {o["spec"].get("clusterIP") for o in system}
     held_ports = {p.get("nodePort") for o in system for p in o["spec"].get("ports", [])}
-    free_ips = [ip for ip in (f"127.1.0.{h}" for h in range(2, 127)) if ip not in held_ips][:30]
-    free_ports = [p for p in range(32700, 32767) if p not in held_ports][:10]
+    free_ips = [ip for ip in (f"127.1.0.{h}" for h in range(2, 127)) if ip not in held_ips][:3]
+    free_ports = [p for p in range(32700, 32767) if p not in held_ports][:1]
     for k in range(10):
         for kind in ("ip", "port"):
             barrier = threading.Barrier(2)
@@ -73,8 +75,8 @@ def run(base, flags, procs):
                 c = Client(ports[n], token)
                 c.call("GET", "/api/v1/namespaces/default")  # connected before the race
                 name = f"x{kind}{k}{n}"
-                body = service(name, cluster_ip=free_ips[k]) if kind == "ip" else service(name, port_number=free_ports[k],
-                                                                             cluster_ip=free_ips[10 + 2 * k + (n == "b")])
+                body = service(name, cluster_ip=free_ips[0]) if kind == "ip" else service(name, port_number=free_ports[0],
+                                                                             cluster_ip=free_ips[1 + (n == "b")])
                 barrier.wait(10)
                 return n, c.call("POST", SVCS, body)
             with ThreadPoolExecutor(max_workers=2) as pool:
@@ -84,7 +86,7 @@ def run(base, flags, procs):
             assert len(won) == 1 and len(lost) == 1, (kind, k, [(n, st, o.get("message")) for n, (st, o) in answers])
             st, o = lost[0][1], lost[0][2]
             assert st == 422 and o["reason"] == "Invalid" and "already allocated" in o["message"], (st, o)
-            # deleted again: (a) counts on the range's room
+            # deleting the winner frees them at once, on both servers, for the next round
             n, obj = won[0]
             st, _ = servers[n][0].call("DELETE", f"{SVCS}/{obj['metadata']['name']}")
             assert st == 200, st
