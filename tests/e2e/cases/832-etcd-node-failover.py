@@ -9,12 +9,14 @@ renewTime passes the kill within a few seconds), the node stays Ready for
 longer than --node-monitor-grace-period (8 s) past the kill and past b's
 taking the controller Lease, and a pod bound to the node after the kill is
 run by the agent (Running), i.e. its watch moved to b as well.
+Also: join-control-plane with a wrong certificate key, or into a data
+directory that has a CA, fails and writes nothing.
 Bounded: about 40 s plus server starts."""
 import datetime, os, signal, subprocess, sys, tempfile, time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
 import etcd  # noqa: E402
-from etcd_servers import lease_holder, start_servers, wait  # noqa: E402
+from etcd_servers import cli, join_material, lease_holder, start_servers, wait  # noqa: E402
 
 NODE = "f832-0"
 
@@ -40,6 +42,21 @@ def parse_time(s):
         tzinfo=datetime.timezone.utc).timestamp()
 
 
+def refused_joins(base):
+    """join-control-plane with a wrong certificate key, or into a data
+    directory that has a CA already, fails and writes nothing."""
+    url, token, pin, key = join_material(os.path.join(base, "a"))
+    wrong = ("0" if key[0] != "0" else "1") + key[1:]
+    data = os.path.join(base, "refused")
+    out = cli("join-control-plane", url, "--token", token, "--discovery-token-ca-cert-hash", pin,
+              "--certificate-key", wrong, "--data-dir", data, check=False)
+    assert out.returncode == 1 and "cannot decrypt" in out.stderr, (out.returncode, out.stderr)
+    assert not os.listdir(os.path.join(data, "pki")), os.listdir(os.path.join(data, "pki"))
+    out = cli("join-control-plane", url, "--token", token, "--discovery-token-ca-cert-hash", pin,
+              "--certificate-key", key, "--data-dir", os.path.join(base, "b"), check=False)
+    assert out.returncode == 1 and "already belongs to a cluster" in out.stderr, (out.returncode, out.stderr)
+
+
 def run(base, flags, procs):
     servers = start_servers(base, ("a", "b"), flags, procs, extra=["--node-monitor-grace-period", "8"])
     a, b = servers["a"][0], servers["b"][0]
@@ -58,6 +75,7 @@ def run(base, flags, procs):
         conds = {x["type"]: x["status"] for x in n.get("status", {}).get("conditions", [])} if st == 200 else {}
         return conds.get("Ready") == "True"
     wait("the node Ready", lambda: ready(a), 30)
+    refused_joins(base)
     # the agent talks to a: its connections are a's (the first server named)
     conns = subprocess.run(["ss", "-tnp"], capture_output=True, text=True).stdout
     pid = procs[-1].pid

@@ -58,19 +58,27 @@ def wait(what, fn, seconds, step=0.2):
     sys.exit(f"timed out ({seconds} s) waiting for {what}")
 
 
-def join_control_plane(first_data, data):
-    """kubeadm's flow: a bootstrap token and the CA pin from the first server
-    (`token create --print-join-command`), its certificates sealed into the
-    kubeadm-certs Secret (`upload-certs`), and `join-control-plane` opening
-    them into data; tokens and certificates of one are then accepted by all."""
-    def cli(*args):
-        out = subprocess.run([BIN, *args], capture_output=True, text=True, timeout=60)
-        if out.returncode != 0:
-            sys.exit(f"ckube-server {args[0]} failed: {out.stderr.strip()}")
-        return out.stdout.strip()
+def cli(*args, check=True):
+    """ckube-server ARGS...: its stdout (the case fails on a non-zero exit when check)."""
+    out = subprocess.run([BIN, *args], capture_output=True, text=True, timeout=60)
+    if check and out.returncode != 0:
+        sys.exit(f"ckube-server {args[0]} failed: {out.stderr.strip()}")
+    return out if not check else out.stdout.strip()
+
+
+def join_material(first_data):
+    """(URL, bootstrap token, CA pin, certificate key) for joining the first
+    server's cluster: `token create --print-join-command` and `upload-certs`."""
     join = cli("token", "create", "--print-join-command", "--data-dir", first_data).split()
     url, token, pin = join[2], join[join.index("--token") + 1], join[join.index("--discovery-token-ca-cert-hash") + 1]
-    key = cli("upload-certs", "--data-dir", first_data)
+    return url, token, pin, cli("upload-certs", "--data-dir", first_data)
+
+
+def join_control_plane(first_data, data):
+    """kubeadm's flow: the first server's certificates sealed into the
+    kubeadm-certs Secret, opened by `join-control-plane` into data; tokens and
+    certificates of one are then accepted by all."""
+    url, token, pin, key = join_material(first_data)
     cli("join-control-plane", url, "--token", token, "--discovery-token-ca-cert-hash", pin, "--certificate-key", key,
         "--data-dir", data)
 
