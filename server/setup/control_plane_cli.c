@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <jansson.h>
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -106,9 +107,10 @@ int upload_certs_main(int argc, char **argv, const char *default_dir) {
     size_t len;
     snprintf(path, sizeof path, "%s/pki/%s", dir, shared_files[i]);
     char *text = read_small(path, &len), *sealed = text ? certificate_key_seal(key, text, len) : NULL;
+    bool readable = text != NULL;
     free(text);
     if (!sealed) {
-      fprintf(stderr, "error: %s: %s\n", path, text ? "the certificate key must be 64 hex characters" : strerror(errno));
+      fprintf(stderr, "error: %s: %s\n", path, readable ? "the certificate key must be 64 hex characters" : strerror(errno));
       json_decref(data);
       return 1;
     }
