@@ -38,13 +38,13 @@ int svc_claims_decode(const char *text, size_t len, long long now_ms, svc_claims
   json_t *e;
   json_array_foreach(arr, i, e) {
     long long at = (long long)json_integer_value(json_object_get(e, "at"));
-    if (now_ms - at >= CLAIM_MS) continue;
+    if (at <= now_ms - CLAIM_MS) continue; /* lapsed (a claim from a clock ahead of ours is kept) */
     const char *ip = json_string_value(json_object_get(e, "ip")), *key = json_string_value(json_object_get(e, "for"));
     int64_t base = (int64_t)json_integer_value(json_object_get(e, "base"));
+    json_int_t port = json_integer_value(json_object_get(e, "port"));
     struct in_addr a;
-    if (ip && inet_pton(AF_INET, ip, &a) == 1) svc_claims_add(out, ntohl(a.s_addr), 0, at, key, base);
-    else if (json_integer_value(json_object_get(e, "port")) > 0)
-      svc_claims_add(out, 0, (int)json_integer_value(json_object_get(e, "port")), at, key, base);
+    if (ip && inet_pton(AF_INET, ip, &a) == 1 && a.s_addr) svc_claims_add(out, ntohl(a.s_addr), 0, at, key, base);
+    else if (!ip && port > 0 && port <= 65535) svc_claims_add(out, 0, (int)port, at, key, base);
   }
   json_decref(j);
   return 0;

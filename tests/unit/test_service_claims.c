@@ -1,6 +1,7 @@
 /* test_service_claims.c - the shared claim list of Service allocations
  * (server/core/service_claims.c): encode/decode both ways, claims older
- * than CLAIM_MS dropped, and malformed lists refused. */
+ * than CLAIM_MS dropped, and malformed lists or claims (no address, a
+ * port out of range) refused. */
 #include "test.h"
 #include "service_claims.h"
 #include <stdlib.h>
@@ -29,7 +30,8 @@ static void test_malformed(void) {
   svc_claims d = {0};
   const char *bad[] = {"", "[]", "{\"claims\":{}}", "{", "null"};
   for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) CHECK(svc_claims_decode(bad[i], strlen(bad[i]), 0, &d) == -1);
-  const char *odd = "{\"claims\":[{\"ip\":\"nope\",\"at\":5},{\"port\":0,\"at\":5},{\"at\":5},7]}";
+  const char *odd = "{\"claims\":[{\"ip\":\"nope\",\"at\":5},{\"port\":0,\"at\":5},{\"at\":5},7,"
+                    "{\"ip\":\"0.0.0.0\",\"at\":5},{\"port\":70000,\"at\":5},{\"port\":4294997296,\"at\":5}]}";
   CHECK(svc_claims_decode(odd, strlen(odd), 10, &d) == 0 && d.n == 0);
   svc_claims_free(&d);
 }
