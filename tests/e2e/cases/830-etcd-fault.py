@@ -15,10 +15,11 @@ kube-controller-manager's Lease, then the etcd leader member, under load.
   resourceVersions are strictly increasing and equal, event for event, to
   etcd's own history of the namespace's ConfigMaps (read through etcd's
   watch), so no event is missed or invented.
-- Controllers: a Deployment on two simulated nodes is scaled 2 -> 5 right
-  after the kill; another server takes the Lease and the ReplicaSet is
-  scaled within 15 s of the leader's death, and the Deployment reaches 5
-  ready replicas.
+- Controllers: a Deployment on two simulated nodes (their agent's
+  kubeconfig names all three servers, the one killed first, so it fails
+  over too) is scaled 2 -> 5 right after the kill; another server takes
+  the Lease and the ReplicaSet is scaled within 15 s of the leader's death,
+  and the Deployment reaches 5 ready replicas.
 Bounded: about 90 s plus server starts."""
 import base64, http.client, json, os, signal, ssl, subprocess, sys, tempfile, threading, time
 
@@ -231,7 +232,13 @@ def run(base, edir, flags, procs):
     sv = clients[survivors[0]]
 
     node_log = open(os.path.join(base, "node.log"), "w")
-    kubeconfig = os.path.join(base, survivors[0], "admin.kubeconfig")
+    # the node agent names all three servers, the one about to die first: it must follow the cluster
+    text = open(os.path.join(base, lead, "admin.kubeconfig")).read()
+    one = f"server: https://127.0.0.1:{servers[lead][2]}"
+    assert one in text, text[:300]
+    kubeconfig = os.path.join(base, "node.kubeconfig")
+    with open(kubeconfig, "w") as f:
+        f.write(text.replace(one, "server: " + ",".join(f"https://127.0.0.1:{servers[n][2]}" for n in [lead, *survivors])))
     node = subprocess.Popen([os.environ["CKUBE_NODE_BIN"], "--simulate", "2", "--kubeconfig", kubeconfig,
                              "--name-prefix", "f830", "--heartbeat-seconds", "2"], stdout=node_log, stderr=node_log)
     procs.append(node)
