@@ -5,7 +5,11 @@
  * The kubeconfig is looked at again (its mtime, at most every few seconds)
  * before each request: when the certificate manager wrote a renewed one,
  * its credentials replace the old ones and the connection is remade with
- * them. */
+ * them. The kubeconfig's server may name several API servers of one
+ * cluster, comma-separated ("https://a:6443,https://b:6443"): a connection
+ * goes to the one that answered last, and when it refuses or fails the TLS
+ * handshake the client moves on to the next, so a node agent follows the
+ * cluster when one of its servers dies (docs/ETCD.md). */
 #include "https_client.h"
 #include "csr.h"
 #include "log.h"
@@ -31,6 +35,7 @@
 #define MAX_BODY (64u << 20)
 #define CALL_TIMEOUT_MS 60000
 #define RELOAD_CHECK_MS 5000 /* how often the kubeconfig's mtime is looked at */
+#define MAX_SERVERS 8
 
 typedef struct {
   char buf[16384];
@@ -38,7 +43,9 @@ typedef struct {
 } reader;
 
 struct https_client {
-  char host[256], port[16], token[256];
+  char host[256], port[16], token[256]; /* host and port: the server in use */
+  char hosts[MAX_SERVERS][256], ports[MAX_SERVERS][16];
+  int n_servers, current; /* the kubeconfig's servers; the index of the one in use */
   mbedtls_net_context net;
   mbedtls_ssl_context ssl;
   mbedtls_ssl_config conf;
@@ -69,27 +76,55 @@ static bool mtime_of(const char *path, struct timespec *out) {
   return true;
 }
 
+/* https://host[:port][/...] (host may be a bracketed IPv6 address) into
+ * host (256 bytes) and port (16; "443" by default). 0 or -1. */
+static int parse_server(const char *url, char *host, char *port) {
+  if (strncmp(url, "https://", 8)) return -1;
+  const char *hp = url + 8;
+  if (*hp == '[') {
+    const char *end = strchr(hp, ']');
+    if (!end) return -1;
+    snprintf(host, 256, "%.*s", (int)(end - hp - 1), hp + 1);
+    hp = end + 1;
+  } else {
+    size_t hl = strcspn(hp, ":/");
+    snprintf(host, 256, "%.*s", (int)hl, hp);
+    hp += hl;
+  }
+  if (!*host) return -1;
+  snprintf(port, 16, "%s", *hp == ':' ? hp + 1 : "443");
+  port[strcspn(port, "/")] = 0;
+  return 0;
+}
+
+static void use_server(https_client *c, int idx) {
+  memcpy(c->host, c->hosts[idx], sizeof c->host);
+  memcpy(c->port, c->ports[idx], sizeof c->port);
+}
+
 /* The credentials of the kubeconfig's current context (csr.h reads it) into c. */
 static int load_config(https_client *c, const char *path, char *err, size_t errlen) {
   kubeconfig_creds k;
   if (read_kubeconfig(path, &k, err, errlen)) return -1;
   int rc = -1;
-  const char *hp = k.server + 8;
-  if (*hp == '[') {
-    const char *end = strchr(hp, ']');
-    if (!end) {
-      snprintf(err, errlen, "%s: cannot parse server %s", path, k.server);
+  c->n_servers = 0;
+  for (const char *url = k.server; *url && c->n_servers < MAX_SERVERS;) {
+    size_t len = strcspn(url, ",");
+    char one[512];
+    snprintf(one, sizeof one, "%.*s", (int)len, url);
+    if (parse_server(one, c->hosts[c->n_servers], c->ports[c->n_servers]) != 0) {
+      snprintf(err, errlen, "%s: cannot parse server %s", path, one);
       goto done;
     }
-    snprintf(c->host, sizeof c->host, "%.*s", (int)(end - hp - 1), hp + 1);
-    hp = end + 1;
-  } else {
-    size_t hl = strcspn(hp, ":/");
-    snprintf(c->host, sizeof c->host, "%.*s", (int)hl, hp);
-    hp += hl;
+    c->n_servers++;
+    url += len + (url[len] == ',');
   }
-  snprintf(c->port, sizeof c->port, "%s", *hp == ':' ? hp + 1 : "443");
-  c->port[strcspn(c->port, "/")] = 0;
+  if (!c->n_servers) {
+    snprintf(err, errlen, "%s: no server", path);
+    goto done;
+  }
+  if (c->current >= c->n_servers) c->current = 0;
+  use_server(c, c->current);
   if (mbedtls_x509_crt_parse(&c->ca, (const unsigned char *)k.ca_pem, strlen(k.ca_pem) + 1) != 0) {
     snprintf(err, errlen, "%s: no usable certificate-authority-data", path);
     goto done;
@@ -131,7 +166,7 @@ static bool cert_has_ip(const mbedtls_x509_crt *crt, const unsigned char *addr, 
   return false;
 }
 
-static int connect_tls(https_client *c) {
+static int connect_one(https_client *c) {
   unsigned char addr[16];
   size_t alen = 0;
   bool is_ip = ip_literal(c->host, addr, &alen);
@@ -167,6 +202,23 @@ static int connect_tls(https_client *c) {
   }
   c->connected = true;
   return 0;
+}
+
+/* Connects to the server in use, else to the next that answers. */
+static int connect_tls(https_client *c) {
+  for (int i = 0; i < c->n_servers; i++) {
+    int idx = (c->current + i) % c->n_servers;
+    use_server(c, idx);
+    if (connect_one(c) == 0) {
+      if (idx != c->current)
+        LOGW("API server %s:%s did not answer; using %s:%s", c->hosts[c->current], c->ports[c->current], c->host,
+             c->port);
+      c->current = idx;
+      return 0;
+    }
+  }
+  use_server(c, c->current);
+  return -1;
 }
 
 https_client *https_client_open(const char *kubeconfig, char *err, size_t errlen) {
@@ -233,8 +285,13 @@ static void reload_if_changed(https_client *c) {
   mbedtls_x509_crt_init(&n->cert);
   mbedtls_pk_init(&n->key);
   char err[300] = "";
+  n->current = c->current;
   if (load_config(n, c->kubeconfig, err, sizeof err) == 0) {
     disconnect(c);
+    memcpy(c->hosts, n->hosts, sizeof c->hosts);
+    memcpy(c->ports, n->ports, sizeof c->ports);
+    c->n_servers = n->n_servers;
+    c->current = n->current;
     bool had_cert = c->have_cert;
     SWAP(mbedtls_x509_crt, c->ca, n->ca); /* the config keeps pointing at c's (now new) ones */
     SWAP(mbedtls_x509_crt, c->cert, n->cert);

@@ -6,12 +6,16 @@
 #                                     (scripts/etcd-cluster.sh), RSS of ckube and of the members
 #   kube-apiserver 1.20 + etcd        the same load (when ../shared/conformance/build.sh
 #                                     has built it; K8S_BIN, default /tmp/k8s-e2e/bin)
+#   kube-apiserver 1.20 on ckube's    kube-apiserver + kube-controller-manager on the very
+#     etcd (kube-apiserver-etcd3)     3-member TLS cluster ckube-etcd used (its own --etcd-prefix),
+#                                     the same load, watch and 10k workload: the two API servers
+#                                     side by side on one storage
 #   etcd alone (Debian etcd-server)   puts/s over its JSON gateway
 # and on all three scripts/bench-10k.py: create/get/list/watch of exactly 10k
 # objects with one client, rates and p50/p99 latencies.
 # Prints TSV rows (system, measure, value, unit) and writes them to
 # docs/bench/api-latest.tsv (BENCH_OUT). Takes about 5 minutes per system;
-# BENCH_SYSTEMS picks some (default "ckube ckube-etcd kube-apiserver etcd").
+# BENCH_SYSTEMS picks some (default "ckube ckube-etcd kube-apiserver-etcd3 kube-apiserver etcd").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 HERE=$PWD
@@ -30,7 +34,7 @@ trap cleanup EXIT
 port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 row() { printf '%s\t%s\t%s\t%s\n' "$@" | tee -a "$OUT"; }
-want() { [[ " ${BENCH_SYSTEMS:-ckube ckube-etcd kube-apiserver etcd} " == *" $1 "* ]]; }
+want() { [[ " ${BENCH_SYSTEMS:-ckube ckube-etcd kube-apiserver-etcd3 kube-apiserver etcd} " == *" $1 "* ]]; }
 # ckube_up PORT DATA LOG ARGS...: starts ckube-server, waits for /readyz (60 s), sets CK to its pid
 ckube_up() {
   local p=$1 d=$2 log=$3; shift 3
@@ -107,11 +111,13 @@ kill $CK; wait $CK 2>/dev/null || true
 fi
 
 # --- ckube on etcd: a 3-member TLS cluster; the 10k workload on a fresh server under a fresh key prefix
-if want ckube-etcd; then
+if want ckube-etcd || want kube-apiserver-etcd3; then
 ED=$T/etcd3
 EPORT=$(python3 -c 'import sys; sys.path.insert(0, "tests/e2e/tools"); import etcd; print(etcd.free_port_run(6))')
 read -ra EFLAGS < <(bash scripts/etcd-cluster.sh start "$ED" "$EPORT")
+fi
 members_mb() { local kb=0 f; for f in "$ED"/m*.pid; do kb=$(( kb + $(rss_kb "$(cat "$f")") )); done; echo $(( kb / 1024 )); }
+if want ckube-etcd; then
 P=$(port); D=$T/ckube-etcd
 ckube_up "$P" "$D" "$T/ckube-etcd.log" --store etcd "${EFLAGS[@]}"
 sleep 1
@@ -126,11 +132,56 @@ ckube_up "$P" "$D" "$T/ckube-etcd10k.log" --store etcd "${EFLAGS[@]}" --etcd-pre
 /usr/bin/python3 scripts/bench-10k.py k8s "https://127.0.0.1:$P" "$(cat "$D/pki/admin.token")" ckube-etcd | tee -a "$OUT"
 row ckube-etcd "RSS at 10k pods (fresh server)" "$(( $(rss_kb $CK) / 1024 ))" MiB
 kill $CK; wait $CK 2>/dev/null || true
-bash scripts/etcd-cluster.sh stop "$ED"
 fi
 
-# --- kube-apiserver + etcd (optional)
+# --- kube-apiserver 1.20 (+ kube-controller-manager, which makes the default
+# ServiceAccounts pods need) on the same TLS etcd cluster, under its own prefix
 K8S_BIN=${K8S_BIN:-/tmp/k8s-e2e/bin}
+if want kube-apiserver-etcd3 && [ -x "$K8S_BIN/kube-apiserver" ]; then
+K=$T/kube3; mkdir -p "$K/pki"
+( cd "$K/pki" && openssl genrsa -out sa.key 2048 2>/dev/null && openssl rsa -in sa.key -pubout -out sa.pub 2>/dev/null &&
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 30 -subj /CN=bench-ca 2>/dev/null )
+echo "bench-admin-token,admin,admin,system:masters" > "$K/tokens.csv"
+P=$(port)
+"$K8S_BIN/kube-apiserver" "${EFLAGS[@]}" --etcd-prefix /kube-registry --bind-address 127.0.0.1 --secure-port "$P" \
+  --insecure-port 0 --cert-dir "$K/certs" --token-auth-file "$K/tokens.csv" --authorization-mode RBAC \
+  --client-ca-file "$K/pki/ca.crt" --service-account-issuer https://kubernetes.default.svc \
+  --service-account-key-file "$K/pki/sa.pub" --service-account-signing-key-file "$K/pki/sa.key" \
+  --service-cluster-ip-range 10.96.0.0/12 --allow-privileged >"$K/apiserver.log" 2>&1 & PIDS+=($!); KA=$!
+for i in $(seq 900); do curl -sk "https://127.0.0.1:$P/readyz" | grep -q ok && break; sleep 0.1; done
+cat > "$K/admin.kubeconfig" <<KC
+apiVersion: v1
+kind: Config
+clusters:
+- cluster: {server: "https://127.0.0.1:$P", insecure-skip-tls-verify: true}
+  name: k
+users:
+- name: admin
+  user: {token: bench-admin-token}
+contexts:
+- context: {cluster: k, user: admin}
+  name: k
+current-context: k
+KC
+"$K8S_BIN/kube-controller-manager" --kubeconfig "$K/admin.kubeconfig" --leader-elect=false --port 0 \
+  --bind-address 127.0.0.1 --secure-port 0 --service-account-private-key-file "$K/pki/sa.key" \
+  --root-ca-file "$K/pki/ca.crt" --controllers '*' >"$K/controller-manager.log" 2>&1 & PIDS+=($!); KCM=$!
+URL="https://127.0.0.1:$P"; TOK=bench-admin-token
+for i in $(seq 600); do curl -sk -H "Authorization: Bearer $TOK" "$URL/api/v1/namespaces/default/serviceaccounts/default" | grep -q '"uid"' && break; sleep 0.1; done
+sleep 1
+row kube-apiserver-etcd3 "idle RSS" "$(( $(rss_kb $KA) / 1024 ))" "MiB (kube-apiserver alone; etcd members: $(members_mb) MiB)"
+/usr/bin/python3 scripts/bench-10k.py k8s "$URL" "$TOK" kube-apiserver-etcd3 | tee -a "$OUT"
+row kube-apiserver-etcd3 "RSS at 10k pods" "$(( $(rss_kb $KA) / 1024 ))" "MiB (kube-apiserver alone)"
+bash "$SHARED/bench/api-load.sh" "$URL" "$TOK" kube-apiserver-etcd3 | tee -a "$OUT"
+row kube-apiserver-etcd3 "RSS after the load" "$(( $(rss_kb $KA) / 1024 ))" "MiB (kube-apiserver alone; etcd members: $(members_mb) MiB)"
+watch_bench kube-apiserver-etcd3 "$URL" "$TOK"
+kill $KCM $KA; wait $KCM $KA 2>/dev/null || true
+elif want kube-apiserver-etcd3; then
+  row kube-apiserver-etcd3 "skipped" "-" "run ../shared/conformance/build.sh first"
+fi
+[ -z "${ED:-}" ] || bash scripts/etcd-cluster.sh stop "$ED"
+
+# --- kube-apiserver + etcd (optional)
 if ! want kube-apiserver; then
   :
 elif [ -x "$K8S_BIN/kube-apiserver" ]; then

@@ -30,6 +30,7 @@
 #include "registry.h"
 #include "store.h"
 #include "token_cli.h"
+#include "control_plane_cli.h"
 #include "watch.h"
 #include "watch_cache.h"
 #include "webroot.h"
@@ -145,6 +146,9 @@ int main(int argc, char **argv) {
   if (geteuid() == 0) snprintf(default_dir, sizeof default_dir, "/var/lib/ckube");
   else snprintf(default_dir, sizeof default_dir, "%s/.ckube", home ? home : ".");
   if (argc > 1 && !strcmp(argv[1], "token")) return token_main(argc - 1, argv + 1, default_dir);
+  if (argc > 1 && !strcmp(argv[1], "upload-certs")) return upload_certs_main(argc - 1, argv + 1, default_dir);
+  if (argc > 1 && !strcmp(argv[1], "join-control-plane"))
+    return join_control_plane_main(argc - 1, argv + 1, default_dir);
   const char *data_dir = default_dir, *listen = "127.0.0.1:6443", *webroot_dir = NULL;
   bool local_node = true;
   long window = 100000, threads = 512;

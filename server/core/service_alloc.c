@@ -4,11 +4,18 @@
  * address is on loopback; its first address is the `kubernetes` Service's),
  * NodePort allocation from 30000-32767, and Kubernetes' Invalid
  * errors for addresses/ports out of range or already taken. The used set is
- * read from the watch cache under one allocator lock, plus the allocations
- * handed out in the last seconds that may not be committed yet. */
+ * read from the watch cache under one allocator lock, plus the claims of
+ * allocations whose Service may not be written yet (service_claims.c): this
+ * process's own (for 2 s) with SQLite, and with a store shared by several
+ * servers (etcd) every server's, from the claim list they all rewrite by
+ * compare-and-swap, so two servers never hand out the same address or port.
+ * A claim is settled as soon as the cache shows a write of its Service, so
+ * a deleted Service's address and port are free again at once. */
 #include "api_internal.h"
 #include "field_errors.h"
 #include "service_alloc.h"
+#include "log.h"
+#include "service_claims.h"
 #include <arpa/inet.h>
 #include <openssl/rand.h>
 #include <pthread.h>
@@ -23,16 +30,10 @@ static char cidr_text[32] = "127.1.0.0/16";
 #define CIDR_SIZE cidr_size
 #define PORT_MIN 30000
 #define PORT_MAX 32767
-#define RECENT_MAX 512
+#define LOCAL_CLAIM_MS 2000 /* one server: its own commit is in process, within this */
 
 static pthread_mutex_t alloc_mu = PTHREAD_MUTEX_INITIALIZER;
-static struct {
-  uint32_t ip; /* 0 when the entry is a port */
-  int port;
-  time_t at;
-  char key[300]; /* "<ns>/<name>" of the Service being written */
-} recent[RECENT_MAX];
-static size_t recent_n;
+static svc_claims local_claims; /* this server's recent allocations when the store is not shared; under alloc_mu */
 
 typedef struct {
   unsigned char *ips;   /* bitmap over the CIDR */
@@ -100,33 +101,56 @@ static void collect_used(const resource *r, const char *skip_uid, used_set *u) {
       if (np >= PORT_MIN && np <= PORT_MAX) set_bit(u->ports, (size_t)(np - PORT_MIN));
     }
   }
-  time_t now = time(NULL);
-  size_t keep = 0;
-  for (size_t i = 0; i < recent_n; i++) {
-    /* once the Service is visible its allocation is counted above (or released
-     * by its deletion); an allocation whose write never became visible is
-     * dropped after a moment */
-    bool visible = false;
-    for (size_t k = 0; k < all.n && !visible; k++) visible = !strcmp(all.items[k]->subkey, recent[i].key);
-    if (visible || now - recent[i].at > 2) continue;
-    recent[keep++] = recent[i];
-    if (recent[i].ip) set_bit(u->ips, recent[i].ip - CIDR_BASE);
-    else set_bit(u->ports, (size_t)(recent[i].port - PORT_MIN));
-  }
-  recent_n = keep;
   cobj_vec_clear(&all);
 }
 
 static const char *writing; /* "<ns>/<name>" of the Service being allocated for; under alloc_mu */
+static svc_claims *fresh;    /* the claim list to add this allocation's claims to; under alloc_mu */
+static int64_t fresh_base;   /* their base revision */
 
-static void remember(uint32_t ip, int port) {
-  if (recent_n == RECENT_MAX) memmove(recent, recent + 1, (--recent_n) * sizeof *recent);
-  recent[recent_n].ip = ip;
-  recent[recent_n].port = port;
-  recent[recent_n].at = time(NULL);
-  snprintf(recent[recent_n].key, sizeof recent[recent_n].key, "%s", writing ? writing : "");
-  recent_n++;
+static long long now_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_REALTIME, &t);
+  return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
+
+/* Drops the claims this server's cache shows settled: a write of the claimed
+ * Service after the claim's base revision (service_claims.h). A claim whose
+ * base has left the event window stays until it lapses. */
+static void settle(const resource *r, svc_claims *c) {
+  cache *ca = api_cache();
+  int64_t start = cache_window_start(ca), cursor = INT64_MAX;
+  for (size_t i = 0; i < c->n; i++)
+    if (c->v[i].base >= start && c->v[i].base < cursor) cursor = c->v[i].base;
+  if (cursor == INT64_MAX) return;
+  bool *done = calloc(c->n, sizeof *done);
+  cache_event evs[64];
+  int n;
+  while ((n = cache_wait(ca, r->bucket, &cursor, evs, 64, 0, NULL)) > 0) {
+    for (int k = 0; k < n; k++) {
+      for (size_t i = 0; i < c->n; i++)
+        if (evs[k].rev > c->v[i].base && c->v[i].base >= start && !strcmp(evs[k].obj->subkey, c->v[i].key))
+          done[i] = true;
+      cache_event_release(&evs[k]);
+    }
+  }
+  size_t keep = 0;
+  for (size_t i = 0; i < c->n; i++)
+    if (n < 0 || !done[i]) c->v[keep++] = c->v[i];
+  c->n = keep;
+  free(done);
+}
+
+/* The servers' recent allocations for other Services are used too. */
+static void mark_claims(used_set *u, const svc_claims *c, const char *key) {
+  for (size_t i = 0; i < c->n; i++) {
+    if (!strcmp(c->v[i].key, key)) continue;
+    if (c->v[i].ip && in_cidr(c->v[i].ip)) set_bit(u->ips, c->v[i].ip - CIDR_BASE);
+    else if (c->v[i].port >= PORT_MIN && c->v[i].port <= PORT_MAX) set_bit(u->ports, (size_t)(c->v[i].port - PORT_MIN));
+  }
+}
+
+static void remember(uint32_t ip, int port) { svc_claims_add(fresh, ip, port, now_ms(), writing, fresh_base); }
 
 static uint32_t random_u32(void) {
   uint32_t v;
@@ -267,16 +291,57 @@ json_t *service_allocate(const resource *r, json_t *svc, const json_t *old) {
   char key[300];
   snprintf(key, sizeof key, "%s/%s", meta_str(svc, "namespace") ? meta_str(svc, "namespace") : "",
            meta_str(svc, "name") ? meta_str(svc, "name") : "");
+  store *shared = cache_store(api_cache());
+  if (!shared->get_raw) shared = NULL;
+  json_t *request_spec = shared ? json_deep_copy(spec) : NULL;
   pthread_mutex_lock(&alloc_mu);
-  writing = key;
-  used_set u;
-  collect_used(r, meta_str(svc, "uid"), &u);
-  assign_cluster_ip(spec, &u, old_spec, fe);
-  assign_node_ports(spec, &u, old_spec, fe);
-  writing = NULL;
+  for (int attempt = 1;; attempt++) {
+    svc_claims claims = {0};
+    char err[256];
+    if (shared && svc_claims_read(shared, now_ms(), &claims, err, sizeof err) != 0) {
+      fe_add(fe, FE_INTERNAL, "spec.clusterIP", NULL, "failed to allocate: cannot read the shared allocations");
+      LOGE("service allocation: %s", err);
+      break;
+    }
+    for (size_t i = 0; !shared && i < local_claims.n; i++) {
+      const svc_claim *l = &local_claims.v[i];
+      if (now_ms() - l->at_ms < LOCAL_CLAIM_MS) svc_claims_add(&claims, l->ip, l->port, l->at_ms, l->key, l->base);
+    }
+    settle(r, &claims);
+    size_t others = claims.n;
+    writing = key;
+    fresh = &claims;
+    fresh_base = cache_rev(api_cache()) > claims.rev ? cache_rev(api_cache()) : claims.rev;
+    used_set u;
+    collect_used(r, meta_str(svc, "uid"), &u);
+    mark_claims(&u, &claims, key);
+    assign_cluster_ip(spec, &u, old_spec, fe);
+    assign_node_ports(spec, &u, old_spec, fe);
+    writing = NULL;
+    fresh = NULL;
+    free(u.ips);
+    free(u.ports);
+    if (fe_count(fe)) claims.n = others; /* a refused request claims nothing */
+    int rc = 0;
+    if (!shared) {
+      svc_claims_free(&local_claims);
+      local_claims = claims;
+      break;
+    }
+    if (claims.n != others) rc = svc_claims_write(shared, &claims, err, sizeof err);
+    svc_claims_free(&claims);
+    if (rc == 0) break;
+    if (rc < 0 || attempt == 50) {
+      fe_add(fe, FE_INTERNAL, "spec.clusterIP", NULL, "failed to allocate: cannot record the allocation");
+      LOGE("service allocation: %s", rc < 0 ? err : "50 servers' allocations in a row won the compare");
+      break;
+    }
+    /* another server allocated meanwhile: start again from the request with its claims in view */
+    json_object_set_new(svc, "spec", json_deep_copy(request_spec));
+    spec = json_object_get(svc, "spec");
+  }
   pthread_mutex_unlock(&alloc_mu);
-  free(u.ips);
-  free(u.ports);
+  json_decref(request_spec);
   json_t *st = NULL;
   if (fe_count(fe)) {
     const char *name = meta_str(svc, "name");

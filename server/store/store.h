@@ -61,6 +61,16 @@ struct store {
   int (*watch)(store *s, int64_t after, store_watch_fn fn, store_reload_fn reload, void *ctx);
   /* A remote store keeps values without metadata.resourceVersion: the cache
    * sets it from the revision (at load and for watched changes). */
+
+  /* Remote stores only: bookkeeping keys shared by the servers of a cluster
+   * outside the object key space, "<prefix>/ranges/<name>" (load and watch
+   * skip them), as kube-apiserver's /registry/ranges/serviceips. get_raw
+   * sets *value (malloc'd, NULL when absent), *len and *rev (its mod
+   * revision, 0 when absent); 0 or -1. put_raw_if writes value when the
+   * key's mod revision is expect_rev (0: absent): 0 written, 1 the compare
+   * failed (someone wrote it since), -1 error. */
+  int (*get_raw)(store *s, const char *name, char **value, size_t *len, int64_t *rev);
+  int (*put_raw_if)(store *s, const char *name, const char *value, size_t len, int64_t expect_rev);
 };
 
 /* Opens (creating if needed) the SQLite store at path, in WAL mode with

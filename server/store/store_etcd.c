@@ -26,6 +26,7 @@ typedef struct {
   store base;
   etcd_http *http;
   char prefix[128], from[130], to[130]; /* the key range "<prefix>/" .. "<prefix>0" */
+  char ranges[140];                     /* "<prefix>/ranges/": bookkeeping keys, not objects */
   int compaction_seconds;
   atomic_bool stop;
   pthread_mutex_t mu;
@@ -69,6 +70,10 @@ static char *call(etcd_store *s, const char *path, json_t *req, size_t *len) {
   return NULL;
 }
 
+static bool is_bookkeeping(const etcd_store *s, const char *key) {
+  return !strncmp(key, s->ranges, strlen(s->ranges));
+}
+
 static int es_load(store *st, store_load_fn fn, void *ctx, int64_t *rev) {
   etcd_store *s = (etcd_store *)st;
   *rev = 0;
@@ -89,6 +94,7 @@ static int es_load(store *st, store_load_fn fn, void *ctx, int64_t *rev) {
     }
     if (!at) at = r.rev;
     for (size_t i = 0; i < r.n; i++) {
+      if (is_bookkeeping(s, r.kvs[i].key)) continue;
       char *ck = etcd_cache_key(s->prefix, r.kvs[i].key, r.kvs[i].key_len);
       if (ck) fn(ctx, ck, r.kvs[i].mod_rev, (const char *)r.kvs[i].value, r.kvs[i].value_len);
       else LOGW("etcd: skipping key %s (not <prefix>/<group>/<resource>/[<namespace>/]<name>)", r.kvs[i].key);
@@ -150,6 +156,53 @@ static int es_put_if(store *st, const store_op *op, int64_t expect_rev, int64_t 
   return 0;
 }
 
+static int es_get_raw(store *st, const char *name, char **value, size_t *vlen, int64_t *rev) {
+  etcd_store *s = (etcd_store *)st;
+  char key[300];
+  snprintf(key, sizeof key, "%s%s", s->ranges, name);
+  size_t len;
+  char *resp = call(s, "/v3/kv/range", etcd_range_request(key, strlen(key), NULL, 1, 0), &len);
+  if (!resp) return -1;
+  etcd_range_result r;
+  char err[160];
+  int rc = etcd_parse_range(resp, len, &r, err, sizeof err);
+  free(resp);
+  if (rc != 0) {
+    snprintf(last_error, sizeof last_error, "%s", err);
+    return -1;
+  }
+  *value = NULL;
+  *vlen = 0;
+  *rev = 0;
+  if (r.n) {
+    *value = malloc(r.kvs[0].value_len + 1);
+    memcpy(*value, r.kvs[0].value, r.kvs[0].value_len);
+    (*value)[r.kvs[0].value_len] = 0;
+    *vlen = r.kvs[0].value_len;
+    *rev = r.kvs[0].mod_rev;
+  }
+  etcd_kvs_free(r.kvs, r.n);
+  return 0;
+}
+
+static int es_put_raw_if(store *st, const char *name, const char *value, size_t vlen, int64_t expect_rev) {
+  etcd_store *s = (etcd_store *)st;
+  char key[300];
+  snprintf(key, sizeof key, "%s%s", s->ranges, name);
+  size_t len;
+  char *resp = call(s, "/v3/kv/txn", etcd_txn_request(key, (const unsigned char *)value, vlen, expect_rev), &len);
+  if (!resp) return -1;
+  etcd_txn_result r;
+  char err[160];
+  int rc = etcd_parse_txn(resp, len, &r, err, sizeof err);
+  free(resp);
+  if (rc != 0) {
+    snprintf(last_error, sizeof last_error, "%s", err);
+    return -1;
+  }
+  return r.succeeded ? 0 : 1;
+}
+
 /* Sleeps up to ms unless the store is closing; false when it is. */
 static bool nap(etcd_store *s, int ms) {
   struct timespec t;
@@ -173,6 +226,10 @@ static void deliver(etcd_store *s, const etcd_watch_msg *m) {
   for (size_t i = 0; i < m->n; i++) {
     const etcd_kv *e = &m->evs[i];
     if (e->mod_rev <= last) continue; /* already delivered before a reconnect */
+    if (is_bookkeeping(s, e->key)) {
+      last = e->mod_rev;
+      continue;
+    }
     keys[n] = etcd_cache_key(s->prefix, e->key, e->key_len);
     if (!keys[n]) {
       LOGW("etcd: ignoring a change of key %s (not <prefix>/<group>/<resource>/[<namespace>/]<name>)", e->key);
@@ -296,11 +353,12 @@ store *store_etcd_open(const store_etcd_config *cfg, char *err, size_t errlen) {
   etcd_http *h = etcd_http_new(cfg->servers, cfg->ca, cfg->cert, cfg->key, err, errlen);
   if (!h) return NULL;
   etcd_store *s = calloc(1, sizeof *s);
-  s->base = (store){es_load, es_commit, es_close, es_error, es_put_if, es_watch};
+  s->base = (store){es_load, es_commit, es_close, es_error, es_put_if, es_watch, es_get_raw, es_put_raw_if};
   s->http = h;
   snprintf(s->prefix, sizeof s->prefix, "%s", prefix);
   snprintf(s->from, sizeof s->from, "%s/", prefix);
   snprintf(s->to, sizeof s->to, "%s0", prefix);
+  snprintf(s->ranges, sizeof s->ranges, "%s/ranges/", prefix);
   s->compaction_seconds = cfg->compaction_seconds;
   pthread_mutex_init(&s->mu, NULL);
   pthread_condattr_t ca;

@@ -697,6 +697,8 @@ void cache_set_commit_observer(cache *c, void (*fn)(double seconds, int ops)) { 
 
 void cache_bucket_on_write(cache_bucket *b, void (*fn)(void)) { atomic_store(&b->on_write, fn); }
 
+store *cache_store(cache *c) { return c->st; }
+
 bool cache_store_healthy(cache *c, char *why, size_t len) {
   pthread_mutex_lock(&c->wmu);
   bool ok = !c->commit_error[0];

@@ -144,6 +144,9 @@ void cache_on_publish(cache *c, void (*fn)(void *arg), void *arg);
 
 /* Whether the last commit to the store succeeded; if not, why into why. */
 bool cache_store_healthy(cache *c, char *why, size_t len);
+/* The store under the cache (owned by the cache): for a remote store's
+ * bookkeeping keys (store.h get_raw/put_raw_if), which bypass the cache. */
+store *cache_store(cache *c);
 
 /* Wakes every cache_wait (used at shutdown and when a watcher is cancelled). */
 void cache_wake_all(cache *c);
