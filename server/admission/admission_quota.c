@@ -131,7 +131,9 @@ static json_t *check_quota(cache *c, quota_ns *q, const resource *r, const resou
     return NULL;
   }
   /* used = what the cache shows + what admitted writes still in flight add */
-  json_t *used = quota_used_in(c, ns, spec, delta, r, old ? name : NULL);
+  /* an update's old version stays in the live count, and the delta comes on
+   * top: kube-apiserver adds the delta to status.used, which counts it */
+  json_t *used = quota_used_in(c, ns, spec, delta, NULL, NULL);
   json_t *pending = quota_pending_sum(q, c, quid ? quid : "", delta);
   json_object_foreach(pending, k, v) {
     char sum[64];
