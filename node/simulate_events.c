@@ -49,12 +49,10 @@ void sim_event_send(https_client *c, const json_t *ev) {
   const char *ns = str(ev, "metadata", "namespace") ?: "default";
   char path[400];
   snprintf(path, sizeof path, "/api/v1/namespaces/%s/events", ns);
-  json_t *out = NULL;
-  int code = https_call(c, "POST", path, ev, NULL, &out);
+  int code = https_call(c, "POST", path, ev, NULL, NULL); /* the answer is read, not parsed */
   if (code != 201)
     LOGW("kubelet: event %s for %s/%s not recorded (%d)", json_string_value(json_object_get(ev, "reason")) ?: "", ns,
          str(ev, "involvedObject", "name") ?: "", code);
-  json_decref(out);
 }
 
 static void record(recorder *r, const char *list, const char *container, const char *type, const char *reason,

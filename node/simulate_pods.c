@@ -182,7 +182,7 @@ static void process(sim_pods *p, https_client *c, const char *key) {
   snprintf(ip, sizeof ip, "%s", sp->ip);
   pthread_mutex_unlock(&p->mu);
 
-  json_t *status = NULL, *out = NULL;
+  json_t *status = NULL;
   long recheck = 0;
   if (!st.started && !sim_config_check(pod, host_ip, ip, sim_get_object, c, st.config_container,
                                        sizeof st.config_container, st.config_error, sizeof st.config_error))
@@ -196,16 +196,16 @@ static void process(sim_pods *p, https_client *c, const char *key) {
   int code = 200;
   if (act == SIM_WRITE_STATUS) {
     json_t *patch = json_pack("{s:o}", "status", status);
-    code = https_call(c, "PATCH", path, patch, "application/merge-patch+json", &out);
+    /* the answer is read, not parsed: the pod comes back through the watch */
+    code = https_call(c, "PATCH", path, patch, "application/merge-patch+json", NULL);
     json_decref(patch);
   } else if (act == SIM_DELETE) {
     json_t *opts = json_pack("{s:s,s:s,s:i,s:{s:s}}", "kind", "DeleteOptions", "apiVersion", "v1",
                              "gracePeriodSeconds", 0, "preconditions", "uid", uid ? uid : "");
-    code = https_call(c, "DELETE", path, opts, NULL, &out);
+    code = https_call(c, "DELETE", path, opts, NULL, NULL);
     json_decref(opts);
     if (code == 409) code = 200; /* a new pod under the name: its own events bring it back */
   }
-  json_decref(out);
   if (code >= 200 && code < 300) {
     if (p->nevents) sim_events_record(p->events[uid_shard(uid, p->nevents)], pod, &before, &st, act);
     pthread_mutex_lock(&p->mu);

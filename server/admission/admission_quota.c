@@ -7,9 +7,10 @@
  * counted live from the watch cache rather than read from status.used, so
  * back-to-back creates never slip past a quota whose status is still being
  * written by the quota controller (controllers/resourcequota.c), which
- * uses it too (quota_used). Admitted writes not yet in the cache are added
- * from the namespace's ledger (quota_pending.c), so a check locks only its
- * namespace and only while it checks, never across the store's commit. */
+ * uses it too (quota_used). Admitted writes still in flight count by their
+ * charges in the namespace's ledger (quota_pending.c), not by what the cache
+ * shows of them, so a check locks only its namespace and only while it
+ * checks, never across the store's commit. */
 #include "admission.h"
 #include "api.h"
 #include "quota_eval.h"
@@ -19,8 +20,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-json_t *quota_used_in(cache *c, const char *ns, const json_t *spec, const json_t *hard, const resource *skip_r,
-                      const char *skip_name) {
+/* quota_used_in, also skipping the objects charged in the ledger pending
+ * (NULL: none), which their charges count. */
+static json_t *count_used(cache *c, const char *ns, const json_t *spec, const json_t *hard, const resource *skip_r,
+                          const char *skip_name, quota_ns *pending) {
   json_t *used = json_object();
   json_t *kinds = json_object(); /* "group/plural" -> true, each listed once */
   const char *name;
@@ -45,6 +48,7 @@ json_t *quota_used_in(cache *c, const char *ns, const json_t *spec, const json_t
       const json_t *o = objs.items[i]->obj;
       const char *oname = json_string_value(json_object_get(json_object_get(o, "metadata"), "name"));
       if (skip_r && registry_storage_resource(skip_r) == r && skip_name && oname && !strcmp(oname, skip_name)) continue;
+      if (oname && quota_pending_has(pending, r->bucket, oname)) continue;
       if (!quota_matches_scopes(spec, group, plural, o)) continue;
       json_t *u = quota_usage(group, plural, o);
       const char *k;
@@ -61,6 +65,11 @@ json_t *quota_used_in(cache *c, const char *ns, const json_t *spec, const json_t
   }
   json_decref(kinds);
   return used;
+}
+
+json_t *quota_used_in(cache *c, const char *ns, const json_t *spec, const json_t *hard, const resource *skip_r,
+                      const char *skip_name) {
+  return count_used(c, ns, spec, hard, skip_r, skip_name, NULL);
 }
 
 /* "must specify ..." for the cpu/memory names hard constrains that some
@@ -95,8 +104,9 @@ static char *missing_compute(const json_t *pod, const json_t *hard) {
 }
 
 /* One quota's check of a write that adds now - before: NULL, or the Forbidden
- * Status. *charge gets what the write adds to this quota (new reference, NULL
- * when nothing), for the ledger. */
+ * Status. *charge gets the usage of the version written in this quota's
+ * resource names (new reference, NULL when the quota does not count it), for
+ * the ledger. */
 static json_t *check_quota(cache *c, quota_ns *q, const resource *r, const resource *sr, const char *ns,
                            const char *name, const json_t *quota, const json_t *obj, const json_t *old,
                            const json_t *now, const json_t *before, json_t **charge) {
@@ -107,6 +117,10 @@ static json_t *check_quota(cache *c, quota_ns *q, const resource *r, const resou
   const json_t *spec = json_object_get(quota, "spec");
   const json_t *hard = json_object_get(spec, "hard");
   if (!json_object_size(hard) || !quota_matches_scopes(spec, sr->ref.group, sr->ref.plural, obj)) return NULL;
+  json_t *mine = json_object();
+  const char *k;
+  json_t *v;
+  json_object_foreach((json_t *)now, k, v) if (json_object_get(hard, k)) json_object_set(mine, k, v);
   bool is_pod = !sr->ref.group[0] && !strcmp(sr->ref.plural, "pods");
   if (is_pod && !old) {
     char *missing = missing_compute(obj, hard);
@@ -114,12 +128,11 @@ static json_t *check_quota(cache *c, quota_ns *q, const resource *r, const resou
       char why[512];
       snprintf(why, sizeof why, "failed quota: %s: must specify %s", qname, missing);
       free(missing);
+      json_decref(mine);
       return status_forbidden(r, name, why);
     }
   }
   json_t *delta = json_object();
-  const char *k;
-  json_t *v;
   json_object_foreach((json_t *)now, k, v) {
     if (!json_object_get(hard, k)) continue;
     char d[64];
@@ -128,11 +141,14 @@ static json_t *check_quota(cache *c, quota_ns *q, const resource *r, const resou
   }
   if (!json_object_size(delta)) {
     json_decref(delta);
+    *charge = mine;
     return NULL;
   }
-  /* used = what the cache shows + what admitted writes still in flight add */
-  json_t *used = quota_used_in(c, ns, spec, delta, r, old ? name : NULL);
-  json_t *pending = quota_pending_sum(q, c, quid ? quid : "", delta);
+  /* used = the objects as the cache shows them, but those with writes in
+   * flight, which count as their charges say; an update's old version stays
+   * in (kube-apiserver adds the delta to status.used, which counts it) */
+  json_t *used = count_used(c, ns, spec, delta, NULL, NULL, q);
+  json_t *pending = quota_pending_sum(q, quid ? quid : "", delta);
   json_object_foreach(pending, k, v) {
     char sum[64];
     quota_add(json_string_value(json_object_get(used, k)), json_string_value(v), sum, sizeof sum);
@@ -153,10 +169,11 @@ static json_t *check_quota(cache *c, quota_ns *q, const resource *r, const resou
     free(req);
     free(use);
     free(lim);
-    json_decref(delta);
+    json_decref(mine);
   } else {
-    *charge = delta;
+    *charge = mine;
   }
+  json_decref(delta);
   json_decref(used);
   json_decref(exceeded);
   return st;
@@ -186,9 +203,8 @@ json_t *admit_resource_quota(cache *c, const resource *r, const char *ns, const 
     if (mine) json_object_set_new(by_quota, quid ? quid : "", mine);
   }
   if (!st && json_object_size(by_quota)) {
-    const char *rv = old ? json_string_value(json_object_get(json_object_get(old, "metadata"), "resourceVersion")) : "";
     const char *stored = json_string_value(json_object_get(json_object_get(obj, "metadata"), "name"));
-    *charge = quota_charge_add(q, r->bucket, stored ? stored : name, rv ? rv : "", by_quota);
+    *charge = quota_charge_add(q, sr->bucket, stored ? stored : name, by_quota);
   } else {
     json_decref(by_quota);
   }

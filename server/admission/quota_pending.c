@@ -16,8 +16,7 @@ struct quota_charge {
   quota_ns *q;
   cache_bucket *bucket;
   char *name;
-  char *base_rv;     /* the published resourceVersion the write was admitted against ("" = none) */
-  json_t *by_quota;  /* quota uid -> {resource name: quantity} */
+  json_t *by_quota;  /* quota uid -> {resource name: quantity} of the version being written */
   quota_charge *next;
 };
 
@@ -65,25 +64,12 @@ void quota_ns_unlock(quota_ns *q) {
   ledger_release(q);
 }
 
-/* Whether the charged write shows in the cache already (its object's
- * published version is no longer the one it was admitted against), so the
- * live count has it. */
-static bool visible(const quota_charge *ch, cache *c) {
-  cobj *o = cache_get(c, ch->bucket, ch->q->ns, ch->name);
-  const char *rv = o ? json_string_value(json_object_get(json_object_get(o->obj, "metadata"), "resourceVersion")) : NULL;
-  bool moved = strcmp(rv ? rv : "", ch->base_rv) != 0;
-  if (o) cobj_unref(o);
-  return moved;
-}
-
-json_t *quota_pending_sum(quota_ns *q, cache *c, const char *quota_uid, const json_t *hard) {
+json_t *quota_pending_sum(quota_ns *q, const char *quota_uid, const json_t *hard) {
   json_t *sum = json_object();
   for (const quota_charge *ch = q->charges; ch; ch = ch->next) {
-    const json_t *mine = json_object_get(ch->by_quota, quota_uid);
-    if (!json_object_size(mine) || visible(ch, c)) continue;
     const char *k;
     json_t *v;
-    json_object_foreach((json_t *)mine, k, v) {
+    json_object_foreach(json_object_get(ch->by_quota, quota_uid), k, v) {
       if (!json_object_get(hard, k)) continue;
       const char *had = json_string_value(json_object_get(sum, k));
       char total[64];
@@ -94,10 +80,15 @@ json_t *quota_pending_sum(quota_ns *q, cache *c, const char *quota_uid, const js
   return sum;
 }
 
-quota_charge *quota_charge_add(quota_ns *q, cache_bucket *b, const char *name, const char *base_rv,
-                               json_t *by_quota) {
+bool quota_pending_has(quota_ns *q, const cache_bucket *b, const char *name) {
+  for (const quota_charge *ch = q ? q->charges : NULL; ch; ch = ch->next)
+    if (ch->bucket == b && !strcmp(ch->name, name)) return true;
+  return false;
+}
+
+quota_charge *quota_charge_add(quota_ns *q, cache_bucket *b, const char *name, json_t *by_quota) {
   quota_charge *ch = calloc(1, sizeof *ch);
-  *ch = (quota_charge){q, b, strdup(name), strdup(base_rv ? base_rv : ""), by_quota, q->charges};
+  *ch = (quota_charge){q, b, strdup(name), by_quota, q->charges};
   q->charges = ch;
   pthread_mutex_lock(&map_mu);
   q->users++;
@@ -117,7 +108,6 @@ void quota_charge_drop(quota_charge *ch) {
   pthread_mutex_unlock(&q->mu);
   json_decref(ch->by_quota);
   free(ch->name);
-  free(ch->base_rv);
   free(ch);
   ledger_release(q);
 }

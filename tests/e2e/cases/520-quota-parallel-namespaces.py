@@ -3,7 +3,7 @@
 
 (a) No overrun: a namespace with a quota of 11 ConfigMaps (its
 kube-root-ca.crt and 10 more) and 10 pods gets 50 ConfigMap and 50 pod
-creates at once (100 connections, released together): exactly 10 of each
+creates at once (100 connections, every request written in one loop): exactly 10 of each
 are created (201), every other answer is 403 "exceeded quota: q, requested:
 count/configmaps=1, used: count/configmaps=11, limited: count/configmaps=11"
 (pods alike), and the namespace holds 10 of each afterwards.
@@ -14,11 +14,16 @@ no two writes into namespaces with a quota ever shared a store commit; now
 each namespace's check is its own and the lock is not held across the
 commit, so the creates share commits: the store's writes per commit over the
 burst (ckube_store_committed_writes_total / ..._commit_duration_seconds_count
-from /metrics) must exceed 3 in at least one of three bursts (one
-process-wide lock: 1.1-1.5, every create its own commit; per namespace: about
-20).
+from /metrics) must exceed 2.5 in at least one of five bursts (one
+process-wide lock: 1.1-1.5, every create its own commit; per namespace: 5-20,
+less on a loaded machine).
+(c) An update is charged its delta on top of what the namespace uses,
+its own old version included: with a quota of 2 services.nodeports taken
+by two NodePort Services of one port each, giving one of them a second
+port is refused "requested: services.nodeports=1, used:
+services.nodeports=2" (counting the others only would admit it: 3 > 2).
 Bounded: about 20 s."""
-import http.client, json, os, re, ssl, sys, threading, time
+import http.client, json, os, re, ssl, sys, time
 
 NS = os.environ["NS"]
 PORT = int(os.environ["SERVER"].rsplit(":", 1)[1])
@@ -58,24 +63,31 @@ def namespace(name, hard):
 
 
 def burst(requests):
-    """Sends every (path, body) at once, one connection each (opened first,
-    then released together by a barrier); returns [(status, body)]."""
-    out = [None] * len(requests)
+    """Sends every (path, body) at once, one connection each: the connections
+    are opened (TLS included) first, then every request's bytes are written
+    in one tight loop of one thread, so they reach the server within a few
+    milliseconds however loaded the machine is; the answers are read after.
+    Returns [(status, body)]."""
     conns = [conn() for _ in requests]
     for c in conns:
         c.connect()
-    gate = threading.Barrier(len(requests))
-
-    def one(i):
-        gate.wait(10)
+    raw = []
+    for path, body in requests:
+        data = json.dumps(body).encode()
+        head = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{PORT}\r\nAuthorization: {HDR['Authorization']}\r\n"
+                f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n").encode()
+        raw.append(head + data)
+    for c, data in zip(conns, raw):
+        c.sock.sendall(data)
+    out = []
+    for c in conns:
         try:
-            out[i] = call(conns[i], "POST", *requests[i])
+            r = http.client.HTTPResponse(c.sock, method="POST")
+            r.begin()
+            out.append((r.status, r.read()))
         except (OSError, http.client.HTTPException) as e:
-            out[i] = (0, str(e).encode())
-
-    ts = [threading.Thread(target=one, args=(i,)) for i in range(len(requests))]
-    [t.start() for t in ts]
-    [t.join(30) for t in ts]
+            out.append((0, str(e).encode()))
+        c.close()
     return out
 
 
@@ -123,7 +135,7 @@ def shared_commits():
         namespace(ns, {"count/configmaps": "1000"})
     time.sleep(1)  # the namespaces' own controllers (ServiceAccount, root CA) settle first
     best = 0.0
-    for round_ in range(3):
+    for round_ in range(5):
         reqs = [(f"/api/v1/namespaces/{ns}/configmaps", {"metadata": {"name": f"r{round_}-{i}"}})
                 for i in range(40) for ns in (a, b)]
         w0, c0 = metrics()
@@ -134,14 +146,36 @@ def shared_commits():
         ratio = (w1 - w0) / max(1.0, c1 - c0)
         print(f"round {round_}: {int(w1 - w0)} writes in {int(c1 - c0)} commits ({ratio:.2f} per commit)")
         best = max(best, ratio)
-        if best > 3:
+        if best > 2.5:
             break
     for ns in (a, b):
         call(conn(), "DELETE", f"/api/v1/namespaces/{ns}")
-    if best <= 3:
+    if best <= 2.5:
         sys.exit(f"FAIL: writes into namespaces with quotas did not share commits (best {best:.2f} per commit)")
     print("writes into two namespaces with quotas share store commits")
 
 
+def update_delta():
+    ns = NS + "-upd"
+    namespace(ns, {"services.nodeports": "2"})
+    c = conn()
+    for name in ("one", "two"):
+        svc = {"metadata": {"name": name}, "spec": {"type": "NodePort", "selector": {"app": name},
+                                                  "ports": [{"name": "a", "port": 80}]}}
+        must(call(c, "POST", f"/api/v1/namespaces/{ns}/services", svc)[0], 201, f"service {name}")
+    patch = json.dumps({"spec": {"ports": [{"name": "a", "port": 80}, {"name": "b", "port": 81}]}})
+    c.request("PATCH", f"/api/v1/namespaces/{ns}/services/two", patch,
+              dict(HDR, **{"Content-Type": "application/merge-patch+json"}))
+    r = c.getresponse()
+    body = json.loads(r.read())
+    want = ('services "two" is forbidden: exceeded quota: q, requested: services.nodeports=1, '
+            'used: services.nodeports=2, limited: services.nodeports=2')
+    if r.status != 403 or body.get("message") != want:
+        sys.exit(f"FAIL: a second port on a full quota: {r.status} {body.get('message')!r}")
+    print("an update's delta is charged on top of its own old usage")
+    call(conn(), "DELETE", f"/api/v1/namespaces/{ns}")
+
+
+shared_commits()  # first, while no other namespace of this case is being deleted
 no_overrun()
-shared_commits()
+update_delta()
