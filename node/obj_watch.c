@@ -101,8 +101,9 @@ static void *watch_main(void *arg) {
       backoff = backoff * 2 > MAX_BACKOFF_MS ? MAX_BACKOFF_MS : backoff * 2;
       continue;
     }
+    char sep = strchr(w->path, '?') ? '&' : '?'; /* the path may carry a query (a field selector) */
     snprintf(path, sizeof path, "%s%cwatch=true&allowWatchBookmarks=true&timeoutSeconds=600&resourceVersion=%s", w->path,
-             strchr(w->path, '?') ? '&' : '?', rv); /* the path may carry a query (a field selector) */
+             sep, rv);
     json_t *err = NULL, *ev;
     int st = https_stream_open(w->c, path, WATCH_IDLE_MS, &err);
     json_decref(err);

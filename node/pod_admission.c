@@ -28,7 +28,8 @@ static int notify_fd = -1;
 static const char *str(const json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
 
 static bool port_conflicts(const json_t *a, const json_t *b) {
-  json_int_t pa = json_integer_value(json_object_get(a, "hostPort")), pb = json_integer_value(json_object_get(b, "hostPort"));
+  json_int_t pa = json_integer_value(json_object_get(a, "hostPort"));
+  json_int_t pb = json_integer_value(json_object_get(b, "hostPort"));
   if (pa <= 0 || pa != pb) return false;
   const char *proto_a = str(a, "protocol") ? str(a, "protocol") : "TCP";
   const char *proto_b = str(b, "protocol") ? str(b, "protocol") : "TCP";
@@ -50,7 +51,9 @@ static bool any_port(const json_t *pod, bool (*fn)(const json_t *port, const voi
   return false;
 }
 
-static bool conflicts_with(const json_t *held_port, const void *want_port) { return port_conflicts(held_port, want_port); }
+static bool conflicts_with(const json_t *held_port, const void *want_port) {
+  return port_conflicts(held_port, want_port);
+}
 
 static bool held_by(const json_t *port, const void *held_pod) { return any_port(held_pod, conflicts_with, port); }
 
@@ -102,8 +105,8 @@ static json_t *pods_up_to(const json_t *pod) {
   return NULL;
 }
 
-/* The holder: an admitted pod that has not finished, or an older one bound here still to be admitted (neither finished, deleted nor
- * refused); NULL when none; under mu. */
+/* The holder: an admitted pod that has not finished, or an older one bound here still to be admitted (neither
+ * finished, deleted nor refused); NULL when none; under mu. */
 static const json_t *conflicting(const json_t *pod, const json_t *bound) {
   strmap_iter it = {0};
   while (strmap_next(admitted, &it)) { /* one that finished no longer holds its ports (kubelet's active pods) */

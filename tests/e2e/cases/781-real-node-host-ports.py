@@ -2,7 +2,7 @@
 """hostPort on a real node (conformance: SchedulerPredicates validates that
 there is no conflict between pods with same hostPort but different hostIP
 and protocol; StatefulSet Should recreate evicted statefulset): pods with
-hostPort 54321 on 127.0.0.1/TCP, on the node's address/TCP and on the
+hostPort 54391 on 127.0.0.1/TCP, on the node's address/TCP and on the
 node's address/UDP all run, and each answers through its own host port
 (HTTP from the host, a UDP echo); kubelet's admission refuses a pod whose
 host port a running pod holds: phase Failed, reason NodePorts, message
@@ -19,7 +19,7 @@ from real_node import RealNode, kubectl, pod_net, wait_for  # noqa: E402
 
 NS = os.environ["NS"]
 NODE = "real-781"
-PORT = 54321
+PORT = 54391  # not the conformance test's 54321: 127.0.0.1 is shared by every cluster on the machine
 UDP_ECHO = ("import socket\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\ns.bind(('0.0.0.0', 80))\n"
             "while True:\n    d, a = s.recvfrom(100)\n    s.sendto(d, a)\n")
 

@@ -6,7 +6,11 @@ verifying its self-signed certificate, as kube-apiserver's proxy does;
 `kubectl get --raw` through the pod (by port number) and through a Service
 (by port name) returns the pod's answer; the http scheme on the same pod's
 plain port still works, and https to a plain-text port fails with 503 (the
-handshake fails) instead of hanging. Bounded: about 40 s."""
+handshake fails) instead of hanging. When the conformance suite's agnhost
+and its porter certificate are on this machine, agnhost porter's Go TLS
+server (the conformance test's own backend, given the certificate by
+CERT_FILE/KEY_FILE since the node's agnhost image has no /localhost.crt)
+answers through the proxy too. Bounded: about 40 s."""
 import json, os, subprocess, sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
@@ -14,6 +18,7 @@ from real_node import RealNode, kubectl, pod_net, wait_for  # noqa: E402
 
 NS = os.environ["NS"]
 NODE = "real-784"
+PORTER = "/tmp/k8s-e2e/kubernetes-1.20.2/test/images/agnhost/porter"
 SERVER = """
 import http.server, ssl, subprocess, sys, tempfile, threading
 d = tempfile.mkdtemp()
@@ -71,6 +76,17 @@ def main():
             assert raw(f"{base}/pods/tls:80/proxy/") == "plain /"
             err = raw(f"{base}/pods/https:tls:80/proxy/", check=False)
             assert "ServiceUnavailable" in err or "503" in err or "handshake" in err, err
+            if os.path.exists("/tmp/k8s-e2e/bin/agnhost") and os.path.exists(PORTER + "/localhost.crt"):
+                env = [{"name": "SERVE_TLS_PORT_443", "value": "tls baz"},
+                       {"name": "CERT_FILE", "value": PORTER + "/localhost.crt"},
+                       {"name": "KEY_FILE", "value": PORTER + "/localhost.key"}]
+                kubectl("apply", "-n", NS, "-f", "-", input=json.dumps(
+                    {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "porter"},
+                     "spec": {"nodeName": NODE, "terminationGracePeriodSeconds": 1, "containers": [
+                         {"name": "c", "image": "k8s.gcr.io/e2e-test-images/agnhost:2.21", "args": ["porter"],
+                          "env": env, "ports": [{"containerPort": 443}]}]}}))
+                got = wait_for("agnhost porter's TLS port", lambda: raw(f"{base}/pods/https:porter:443/proxy/"), 30)
+                assert got == "tls baz", got
             kubectl("delete", "pod", "-n", NS, "--all", "--grace-period=1")
     finally:
         kubectl("delete", "namespace", NS, "--wait=false", check=False)
