@@ -191,8 +191,15 @@ static bool set_condition(json_t *obj, const char *status, const char *reason, c
   return true;
 }
 
+/* The key of the autoregister pass: no APIService name lacks a dot. */
+#define AUTOREGISTER_KEY "autoregister"
+
 static ctrl_result sync_apiservice(void *ctx, const char *name) {
   (void)ctx;
+  if (!strcmp(name, AUTOREGISTER_KEY)) {
+    register_local();
+    return ctrl_done();
+  }
   cobj *as = ctrl_get(AREG, "v1", "apiservices", "", name);
   if (!as) {
     register_local(); /* a deleted local APIService comes back */
@@ -225,8 +232,8 @@ static void on_backend(void *ctx, cache_event_type type, const cobj *obj, const 
 }
 
 void apiservice_availability_start(void) {
-  register_local();
   availability = ctrl_start("apiservice-availability", sync_apiservice, NULL);
+  ctrl_add(availability, AUTOREGISTER_KEY); /* on the worker: the start of the other controllers does not wait */
   ctrl_follow(availability, AREG, "v1", "apiservices", ctrl_enqueue_self);
   ctrl_follow(availability, "", "v1", "services", on_backend);
   ctrl_follow(availability, "", "v1", "endpoints", on_backend);

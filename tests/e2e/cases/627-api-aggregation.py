@@ -182,6 +182,12 @@ def main():
             "subsets": [{"addresses": [{"ip": "127.0.0.1"}], "ports": [{"port": port}]}]})
         c = wait_condition(name, "True", "Passed")
         check(c.get("message") == "all checks passed", "Available: Passed once discovery answers", c)
+        for k in KUBECTLS:
+            rc, out, err = kubectl(k, "get", "apiservices", name, "v1.apps")
+            rows = [line.split() for line in out.splitlines()]
+            check(rc == 0 and rows[0] == ["NAME", "SERVICE", "AVAILABLE", "AGE"] and
+                  rows[1][:3] == [name, f"{NS}/sample-api", "True"] and rows[2][:3] == ["v1.apps", "Local", "True"],
+                  f"kubectl get apiservices: kube-aggregator's columns [{k}]", out + err)
 
         # --- discovery
         code, apis = api("GET", "/apis")
@@ -222,7 +228,10 @@ def main():
         srv.shutdown()
         srv.server_close()
         c = wait_condition(name, "False", "FailedDiscoveryCheck")
-        check(c.get("status") == "False", "FailedDiscoveryCheck when the server is gone", c)
+        check(c.get("message", "").startswith(f"failing or missing response from https://sample-api.{NS}.svc:7443/apis/"
+                                              f"{GROUP}/v1alpha1: Get "), "FailedDiscoveryCheck when the server is gone", c)
+        rc, out, err = kubectl(KUBECTLS[0], "get", "apiservices", name, "--no-headers")
+        check(out.split()[2:4] == ["False", "(FailedDiscoveryCheck)"], "kubectl shows False (FailedDiscoveryCheck)", out)
         code, body = api("GET", f"/apis/{GROUP}/v1alpha1/namespaces/default/flunders")
         check(code == 503, "503 while unavailable", (code, body))
 
