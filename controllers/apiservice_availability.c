@@ -1,7 +1,8 @@
 /* apiservice_availability.c - kube-aggregator's controllers, which
  * kube-apiserver runs itself: autoregister (an APIService for every
  * built-in group/version, no service, with kube-apiserver 1.20's group and
- * version priorities, created at start and put back when deleted) and
+ * version priorities, created at start and put back when deleted; the
+ * CRDs' served versions too, as crdRegistrationController) and
  * AvailableConditionController (status.conditions Available of every
  * APIService: Local for local ones; for a service reference the Service,
  * its port, its Endpoints and then a discovery GET to the server decide:
@@ -19,6 +20,7 @@
 
 #define AREG "apiregistration.k8s.io"
 #define RECHECK_MS 10000
+#define AUTOREGISTER_KEY "autoregister" /* the autoregister pass: no APIService name lacks a dot */
 
 static ctrl *availability;
 
@@ -80,26 +82,53 @@ static const char *str(const json_t *o, const char *k) { return json_string_valu
 static json_t *local_apiservice(const char *group, const char *version, int gp, int vp) {
   char name[300];
   snprintf(name, sizeof name, "%s.%s", version, group);
-  return json_pack("{s:s,s:s,s:{s:s,s:{s:s}},s:{s:s,s:s,s:i,s:i}}", "apiVersion", AREG "/v1", "kind", "APIService",
-                   "metadata", "name", name, "labels", "kube-aggregator.kubernetes.io/automanaged", "onstart",
-                   "spec", "group", group, "version", version, "groupPriorityMinimum", gp, "versionPriority", vp);
+  return json_pack("{s:s,s:s,s:{s:s,s:{}},s:{s:s,s:s,s:i,s:i}}", "apiVersion", AREG "/v1", "kind", "APIService",
+                   "metadata", "name", name, "labels", "spec", "group", group, "version", version, "groupPriorityMinimum", gp, "versionPriority", vp);
 }
 
-/* autoregister: the built-in group/versions this server serves. */
+/* Creates the local APIService of group/version unless it exists. */
+static void ensure_local(const char *g, const char *v, int gp, int vp, const char *managed) {
+  char name[300];
+  snprintf(name, sizeof name, "%s.%s", v, g);
+  cobj *have = ctrl_get(AREG, "v1", "apiservices", "", name);
+  if (have) {
+    cobj_unref(have);
+    return;
+  }
+  json_t *as = local_apiservice(g, v, gp, vp);
+  json_object_set_new(json_object_get(json_object_get(as, "metadata"), "labels"),
+                      "kube-aggregator.kubernetes.io/automanaged", json_string(managed));
+  ctrl_create(AREG, "v1", "apiservices", "", as);
+}
+
+/* crdRegistrationController: the served versions of the CRDs (priority 1000,
+ * version priority 100, automanaged "true"), and the ones whose CRD version
+ * is no longer served removed. */
+static void register_crds(void) {
+  for (size_t i = 0; i < registry_count(); i++) {
+    const resource *r = registry_at(i);
+    if (r->ref.crd && registry_served(r)) ensure_local(r->ref.group, r->ref.version, 1000, 100, "true");
+  }
+  cobj_vec all = {0};
+  ctrl_list(AREG, "v1", "apiservices", "", &all);
+  for (size_t i = 0; i < all.n; i++) {
+    const json_t *o = all.items[i]->obj, *spec = json_object_get(o, "spec");
+    const char *managed = str(json_object_get(json_object_get(o, "metadata"), "labels"),
+                              "kube-aggregator.kubernetes.io/automanaged");
+    if (!strcmp(managed, "true") && !registry_has_group_version(str(spec, "group"), str(spec, "version")))
+      ctrl_delete(AREG, "v1", "apiservices", "", obj_name(o), NULL);
+  }
+  cobj_vec_clear(&all);
+}
+
+/* autoregister: the built-in group/versions this server serves, and the CRDs'. */
 static void register_local(void) {
   for (size_t i = 0; i < sizeof local_priorities / sizeof *local_priorities; i++) {
     const char *g = local_priorities[i].group, *v = local_priorities[i].version;
-    if (!registry_has_group_version(g, v)) continue;
-    char name[300];
-    snprintf(name, sizeof name, "%s.%s", v, g);
-    cobj *have = ctrl_get(AREG, "v1", "apiservices", "", name);
-    if (have) {
-      cobj_unref(have);
-      continue;
-    }
-    ctrl_create(AREG, "v1", "apiservices", "",
-                local_apiservice(g, v, local_priorities[i].group_priority, local_priorities[i].version_priority));
+    if (registry_has_group_version(g, v))
+      ensure_local(g, v, local_priorities[i].group_priority, local_priorities[i].version_priority, "onstart");
   }
+  register_crds();
 }
 
 /* The Available condition an APIService has now: status, reason, message. */
@@ -191,12 +220,9 @@ static bool set_condition(json_t *obj, const char *status, const char *reason, c
   return true;
 }
 
-/* The key of the autoregister pass: no APIService name lacks a dot. */
-#define AUTOREGISTER_KEY "autoregister"
-
 static ctrl_result sync_apiservice(void *ctx, const char *name) {
   (void)ctx;
-  if (!strcmp(name, AUTOREGISTER_KEY)) {
+  if (!strncmp(name, AUTOREGISTER_KEY, strlen(AUTOREGISTER_KEY))) {
     register_local();
     return ctrl_done();
   }
@@ -231,12 +257,20 @@ static void on_backend(void *ctx, cache_event_type type, const cobj *obj, const 
   cobj_vec_clear(&all);
 }
 
+/* A CRD changed (served versions, established, gone): the autoregister pass. */
+static void on_crd(void *ctx, cache_event_type type, const cobj *obj, const cobj *prev) {
+  (void)type, (void)obj, (void)prev;
+  ctrl_add(ctx, AUTOREGISTER_KEY);
+  ctrl_add_after(ctx, AUTOREGISTER_KEY "-again", 1000); /* after the CRD controller (re)registered its versions */
+}
+
 void apiservice_availability_start(void) {
   availability = ctrl_start("apiservice-availability", sync_apiservice, NULL);
   ctrl_add(availability, AUTOREGISTER_KEY); /* on the worker: the start of the other controllers does not wait */
   ctrl_follow(availability, AREG, "v1", "apiservices", ctrl_enqueue_self);
   ctrl_follow(availability, "", "v1", "services", on_backend);
   ctrl_follow(availability, "", "v1", "endpoints", on_backend);
+  ctrl_follow(availability, "apiextensions.k8s.io", "v1", "customresourcedefinitions", on_crd);
 }
 
 void apiservice_availability_stop(void) {
