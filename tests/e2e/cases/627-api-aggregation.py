@@ -88,6 +88,18 @@ class Wardle(BaseHTTPRequestHandler):
             return self.answer(200, {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": f"{GROUP}/v1alpha1",
                                      "resources": [{"name": "flunders", "singularName": "", "namespaced": True,
                                                     "kind": "Flunder", "verbs": ["create", "delete", "get", "list"]}]})
+        if path.endswith("/flunders") and "watch=" in self.path:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for i, delay in ((1, 0), (2, 1.5)):
+                time.sleep(delay)
+                ev = json.dumps({"type": "ADDED", "object": {"kind": "Flunder", "metadata": {"name": f"w{i}"}}}) + "\n"
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(ev), ev.encode()))
+                self.wfile.flush()
+            self.wfile.write(b"0\r\n\r\n")
+            return
         if path.endswith("/flunders"):
             return self.answer(200, {"kind": "FlunderList", "apiVersion": f"{GROUP}/v1alpha1", "metadata": {},
                                      "items": list(flunders.values())})
@@ -218,6 +230,21 @@ def main():
         for k in KUBECTLS:
             rc, out, err = kubectl(k, "get", "flunders", "-n", "default", "-o", "name")
             check(rc == 0 and out.strip() == f"flunder.{GROUP}/rest-flunder", f"kubectl get flunders [{k}]", out + err)
+
+        # --- a watch is relayed as it arrives
+        c = http.client.HTTPSConnection("127.0.0.1", PORT, context=CTX, timeout=20)
+        t0 = time.time()
+        c.request("GET", f"/apis/{GROUP}/v1alpha1/namespaces/default/flunders?watch=1",
+                  headers={"Authorization": "Bearer " + TOKEN})
+        resp = c.getresponse()
+        first = json.loads(resp.readline())
+        t1 = time.time() - t0
+        second = json.loads(resp.readline())
+        t2 = time.time() - t0
+        check(resp.status == 200 and first["object"]["metadata"]["name"] == "w1" and
+              second["object"]["metadata"]["name"] == "w2" and t1 < 1.2 and t2 >= 1.4,
+              f"watch streamed through the proxy (first event after {t1:.1f} s, second after {t2:.1f} s)", (first, second))
+        c.close()
 
         # --- v1beta1 serves the same objects
         code, b = api("GET", f"/apis/apiregistration.k8s.io/v1beta1/apiservices/{name}")
