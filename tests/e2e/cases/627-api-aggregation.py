@@ -84,8 +84,8 @@ class Wardle(BaseHTTPRequestHandler):
     def do_GET(self):
         self.record()
         path = self.path.split("?")[0]
-        if path == f"/apis/{GROUP}/v1alpha1":
-            return self.answer(200, {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": f"{GROUP}/v1alpha1",
+        if path.startswith(f"/apis/{GROUP}/") and path.count("/") == 3:
+            return self.answer(200, {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": path[6:],
                                      "resources": [{"name": "flunders", "singularName": "", "namespaced": True,
                                                     "kind": "Flunder", "verbs": ["create", "delete", "get", "list"]}]})
         if path.endswith("/flunders") and "watch=" in self.path:
@@ -230,6 +230,22 @@ def main():
         for k in KUBECTLS:
             rc, out, err = kubectl(k, "get", "flunders", "-n", "default", "-o", "name")
             check(rc == 0 and out.strip() == f"flunder.{GROUP}/rest-flunder", f"kubectl get flunders [{k}]", out + err)
+
+        # --- insecureSkipTLSVerify: no caBundle, the server's certificate is not checked
+        insecure = apiservice(f"v1beta1.{GROUP}", GROUP, "v1beta1", 7443, None, insecureSkipTLSVerify=True,
+                              versionPriority=100)
+        del insecure["spec"]["caBundle"]
+        code, body = api("POST", APISVC, insecure)
+        c = wait_condition(f"v1beta1.{GROUP}", "True", "Passed")
+        check(code == 201 and c.get("status") == "True", "insecureSkipTLSVerify: Available without a caBundle", (body, c))
+        code, g = api("GET", f"/apis/{GROUP}")
+        check([v["version"] for v in g.get("versions", [])] == ["v1alpha1", "v1beta1"] and
+              g["preferredVersion"]["version"] == "v1alpha1", "versions by versionPriority (200 before 100)", g)
+        bad = apiservice(f"v1beta2.{GROUP}", GROUP, "v1beta2", 7443, ca, insecureSkipTLSVerify=True)
+        code, st = api("POST", APISVC, bad)
+        check(code == 422 and "spec.insecureSkipTLSVerify: Invalid value: true: may not be true if caBundle is present"
+              in st.get("message", ""), "insecureSkipTLSVerify with a caBundle is refused", st)
+        api("DELETE", f"{APISVC}/v1beta1.{GROUP}")
 
         # --- a watch is relayed as it arrives
         c = http.client.HTTPSConnection("127.0.0.1", PORT, context=CTX, timeout=20)
