@@ -47,8 +47,10 @@ bool aggregator_path(cache *c, const char *path) {
 
 /* A header the proxy never forwards. */
 static bool dropped(const char *name) {
+  /* Accept-Encoding too: the answer is relayed with its content type only, never a Content-Encoding */
   static const char *const exact[] = {"Authorization", "Connection", "Host", "Content-Length", "Transfer-Encoding",
-                                      "Keep-Alive", "Proxy-Connection", "Upgrade", "TE", "Trailer", NULL};
+                                      "Keep-Alive", "Proxy-Connection", "Upgrade", "TE", "Trailer", "Accept-Encoding",
+                                      NULL};
   for (int i = 0; exact[i]; i++)
     if (!strcasecmp(name, exact[i])) return true;
   return !strncasecmp(name, "Impersonate-", 12) || !strncasecmp(name, "X-Remote-", 9);
@@ -97,6 +99,23 @@ static void content_type_of(const char *hdrs, char *out, size_t len) {
       snprintf(out, len, "%.*s", (int)strcspn(v, "\r\n"), v);
       return;
     }
+  }
+}
+
+/* The backend's Warning headers (299 - "text") become the answer's warnings. */
+static void take_warnings(http_req *rq, const char *hdrs) {
+  for (const char *l = hdrs; l && *l; l = strstr(l, "\r\n") ? strstr(l, "\r\n") + 2 : NULL) {
+    if (strncasecmp(l, "Warning:", 8) != 0 || !rq->warnings) continue;
+    const char *q = strchr(l, '"'), *eol = strstr(l, "\r\n");
+    if (!q || (eol && q > eol)) continue;
+    char text[1024];
+    size_t k = 0;
+    for (const char *p = q + 1; *p && *p != '"' && p != eol && k < sizeof text - 1; p++) {
+      if (*p == '\\' && p[1]) p++;
+      text[k++] = *p;
+    }
+    text[k] = 0;
+    json_array_append_new(rq->warnings, json_string(text));
   }
 }
 
@@ -168,6 +187,7 @@ static bool relay_head(int code, const char *headers, void *ctx) {
   relay *r = ctx;
   char ctype[256];
   content_type_of(headers, ctype, sizeof ctype);
+  take_warnings(r->rq, headers);
   http_send_head(r->rq, code, ctype, -1);
   r->started = true;
   return true;
@@ -216,6 +236,7 @@ bool aggregator_proxy_handle(http_req *rq) {
   } else {
     char ctype[256];
     content_type_of(resp.headers, ctype, sizeof ctype);
+    take_warnings(rq, resp.headers);
     http_send(rq, resp.code, ctype, resp.body, resp.len);
     wh_http_response_free(&resp);
   }

@@ -57,8 +57,8 @@ def api(method, path, body=None, ctype="application/json"):
         return r.status, data.decode()
 
 
-def kubectl(k, *args):
-    p = subprocess.run([k, *args], capture_output=True, text=True, timeout=60)
+def kubectl(k, *args, input_=None):
+    p = subprocess.run([k, *args], capture_output=True, text=True, timeout=60, input=input_)
     return p.returncode, p.stdout, p.stderr
 
 
@@ -111,7 +111,13 @@ class Wardle(BaseHTTPRequestHandler):
         obj = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         obj["metadata"]["namespace"] = self.path.split("/")[5]
         flunders[obj["metadata"]["name"]] = obj
-        self.answer(201, obj)
+        data = json.dumps(obj).encode()
+        self.send_response(201)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Warning", '299 - "flunders are \\"experimental\\""')
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
 
 
 def apiservice(name, group, version, svc_port, ca, **spec):
@@ -228,6 +234,12 @@ def main():
               "system:masters" in r.get("groups", []) and r.get("authorization") is None and r.get("method") == "POST",
               "the server sees the front-proxy certificate and X-Remote-User/Group, no Authorization", r)
         for k in KUBECTLS:
+            rc, out, err = kubectl(k, "create", "-f", "-", input_=json.dumps({
+                "apiVersion": f"{GROUP}/v1alpha1", "kind": "Flunder", "metadata": {"name": "k-" + k.split("/")[-2]}}))
+            check(rc == 0 and 'Warning: flunders are "experimental"' in err, f"kubectl create: the server's Warning [{k}]",
+                  out + err)
+            api("DELETE", f"/apis/{GROUP}/v1alpha1/namespaces/default/flunders/k-" + k.split("/")[-2])
+            flunders.pop("k-" + k.split("/")[-2], None)
             rc, out, err = kubectl(k, "get", "flunders", "-n", "default", "-o", "name")
             check(rc == 0 and out.strip() == f"flunder.{GROUP}/rest-flunder", f"kubectl get flunders [{k}]", out + err)
 
