@@ -1,8 +1,9 @@
 /* apiservice_availability.c - kube-aggregator's controllers, which
  * kube-apiserver runs itself: autoregister (an APIService for every
  * built-in group/version, no service, with kube-apiserver 1.20's group and
- * version priorities, created at start and put back when deleted; the
- * CRDs' served versions too, as crdRegistrationController) and
+ * version priorities, created or reset once per start; the CRDs' served
+ * versions too, as crdRegistrationController, kept for as long as they are
+ * served) and
  * AvailableConditionController (status.conditions Available of every
  * APIService: Local for local ones; for a service reference the Service,
  * its port, its Endpoints and then a discovery GET to the server decide:
@@ -86,19 +87,27 @@ static json_t *local_apiservice(const char *group, const char *version, int gp, 
                    "metadata", "name", name, "labels", "spec", "group", group, "version", version, "groupPriorityMinimum", gp, "versionPriority", vp);
 }
 
-/* Creates the local APIService of group/version unless it exists. */
+/* The local APIService of group/version as autoregister wants it: created
+ * when missing, its spec put back when it differs (autoregister's "create"
+ * and "update"). */
 static void ensure_local(const char *g, const char *v, int gp, int vp, const char *managed) {
-  char name[300];
-  snprintf(name, sizeof name, "%s.%s", v, g);
-  cobj *have = ctrl_get(AREG, "v1", "apiservices", "", name);
-  if (have) {
-    cobj_unref(have);
+  json_t *want = local_apiservice(g, v, gp, vp);
+  json_object_set_new(json_object_get(json_object_get(want, "metadata"), "labels"),
+                      "kube-aggregator.kubernetes.io/automanaged", json_string(managed));
+  cobj *have = ctrl_get(AREG, "v1", "apiservices", "", obj_name(want));
+  if (!have) {
+    ctrl_create(AREG, "v1", "apiservices", "", want);
     return;
   }
-  json_t *as = local_apiservice(g, v, gp, vp);
-  json_object_set_new(json_object_get(json_object_get(as, "metadata"), "labels"),
-                      "kube-aggregator.kubernetes.io/automanaged", json_string(managed));
-  ctrl_create(AREG, "v1", "apiservices", "", as);
+  if (json_equal(json_object_get(have->obj, "spec"), json_object_get(want, "spec"))) {
+    json_decref(want);
+  } else {
+    json_t *fixed = json_deep_copy(have->obj);
+    json_object_set(fixed, "spec", json_object_get(want, "spec"));
+    json_decref(want);
+    ctrl_update(AREG, "v1", "apiservices", "", NULL, fixed);
+  }
+  cobj_unref(have);
 }
 
 /* crdRegistrationController: the served versions of the CRDs (priority 1000,
@@ -123,11 +132,14 @@ static void register_crds(void) {
 
 /* autoregister: the built-in group/versions this server serves, and the CRDs'. */
 static void register_local(void) {
-  for (size_t i = 0; i < sizeof local_priorities / sizeof *local_priorities; i++) {
+  /* the built-in ones are synced once per start ("onstart"): deleted later, they stay deleted until a restart */
+  static bool built_in_done; /* only the controller's one worker calls in here */
+  for (size_t i = 0; !built_in_done && i < sizeof local_priorities / sizeof *local_priorities; i++) {
     const char *g = local_priorities[i].group, *v = local_priorities[i].version;
     if (registry_has_group_version(g, v))
       ensure_local(g, v, local_priorities[i].group_priority, local_priorities[i].version_priority, "onstart");
   }
+  built_in_done = true;
   register_crds();
 }
 
@@ -228,7 +240,7 @@ static ctrl_result sync_apiservice(void *ctx, const char *name) {
   }
   cobj *as = ctrl_get(AREG, "v1", "apiservices", "", name);
   if (!as) {
-    register_local(); /* a deleted local APIService comes back */
+    register_crds(); /* a deleted CRD APIService comes back */
     return ctrl_done();
   }
   const char *status, *reason;
