@@ -3,9 +3,9 @@
 reference makes its group/version another server's, as kube-aggregator
 does. Here the other server is a small HTTPS server on 127.0.0.1 (its
 certificate for sample-api.<ns>.svc, the Service's Endpoints pointing at
-it) that requires a client certificate from the cluster CA:
+it) that requires a client certificate from the front-proxy CA the ConfigMap names:
 - the ConfigMap kube-system/extension-apiserver-authentication publishes
-  the CA and the requestheader names (X-Remote-User, X-Remote-Group,
+  the cluster CA, the front-proxy CA (a CA of its own) and the requestheader names (X-Remote-User, X-Remote-Group,
   X-Remote-Extra-, allowed name front-proxy-client);
 - /apis lists the group after the built-in ones (kubectl api-versions with
   both kubectls), /apis/<group> is answered here, /apis/<group>/<version>
@@ -154,7 +154,8 @@ def main():
     sctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     sctx.load_cert_chain(os.path.join(tmp, "tls.crt"), os.path.join(tmp, "tls.key"))
     sctx.verify_mode = ssl.CERT_OPTIONAL
-    sctx.load_verify_locations(os.environ["CACERT"])
+    _, cm0 = api("GET", "/api/v1/namespaces/kube-system/configmaps/extension-apiserver-authentication")
+    sctx.load_verify_locations(cadata=cm0["data"]["requestheader-client-ca-file"])  # as an extension server trusts it
     srv.socket = sctx.wrap_socket(srv.socket, server_side=True)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     name = f"v1alpha1.{GROUP}"
@@ -168,7 +169,9 @@ def main():
               d.get("requestheader-extra-headers-prefix") == '["X-Remote-Extra-"]' and
               d.get("requestheader-allowed-names") == '["front-proxy-client"]' and
               d.get("client-ca-file", "").startswith("-----BEGIN CERTIFICATE") and
-              d.get("requestheader-client-ca-file") == open(os.environ["CACERT"]).read(),
+              d.get("client-ca-file") == open(os.environ["CACERT"]).read() and
+              d.get("requestheader-client-ca-file", "").startswith("-----BEGIN CERTIFICATE") and
+              d.get("requestheader-client-ca-file") != d.get("client-ca-file"),
               "extension-apiserver-authentication ConfigMap", d)
 
         # --- local APIServices for the built-in groups
