@@ -75,7 +75,7 @@ json_t *webhook_convert(cache *c, const json_t *webhook, json_t *const *objs, si
  * used by the API aggregator's proxy. */
 typedef struct {
   const char *method;                   /* "GET", "POST", ... */
-  const char *path;                     /* path and query as sent */
+  const char *path;                     /* path and query as sent; NULL: the clientConfig's, with ?timeout= */
   const char *headers;                  /* extra header lines, each ending in CRLF, or NULL */
   const char *body;                     /* or NULL */
   size_t len;

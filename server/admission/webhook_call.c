@@ -466,27 +466,6 @@ static int roundtrip(conn *c, const char *head, size_t hn, const char *body, siz
   return 0;
 }
 
-static int exchange(conn *c, const char *body, size_t len, char **resp, size_t *resp_len, char *err, size_t errlen) {
-  char head[2048], *hdrs = NULL;
-  bool v6 = strchr(c->host, ':') != NULL;
-  int hn = snprintf(head, sizeof head,
-                    "POST %s HTTP/1.1\r\nHost: %s%s%s:%d\r\nUser-Agent: kube-apiserver-admission\r\n"
-                    "Content-Type: application/json\r\nAccept: application/json, */*\r\n"
-                    "Content-Length: %zu\r\nConnection: close\r\n\r\n",
-                    c->path, v6 ? "[" : "", c->host, v6 ? "]" : "", c->host_port, len);
-  int code = 0;
-  if (roundtrip(c, head, (size_t)hn, body, len, &code, &hdrs, resp, resp_len, err, errlen) != 0) return -1;
-  free(hdrs);
-  if (code < 200 || code > 299) {
-    status_error(code, *resp, *resp_len, err, errlen);
-    free(*resp);
-    *resp = NULL;
-    *resp_len = 0;
-    return -1;
-  }
-  return 0;
-}
-
 /* Fills c's address, names and URL from the clientConfig. */
 static int target(const json_t *cc, int timeout_s, conn *c, char *err, size_t errlen) {
   const char *url = json_string_value(json_object_get(cc, "url"));
@@ -525,43 +504,25 @@ static int target(const json_t *cc, int timeout_s, conn *c, char *err, size_t er
   return 0;
 }
 
-int wh_call(cache *cache, const json_t *cc, const char *body, size_t len, int timeout_s, char **resp, size_t *resp_len,
-            char *err, size_t errlen) {
-  conn c;
-  memset(&c, 0, sizeof c);
-  c.fd = -1;
-  *resp = NULL;
-  *resp_len = 0;
-  clock_gettime(CLOCK_MONOTONIC, &c.deadline);
-  c.deadline.tv_sec += timeout_s > 0 ? timeout_s : 10;
-  char why[512] = "";
-  int rc = -1;
-  if (target(cc, timeout_s, &c, err, errlen) != 0) return -1;
-  const json_t *svc = json_object_get(cc, "service");
-  if (json_is_object(svc) && resolve_service(cache, svc, c.host_port, &c, why, sizeof why) != 0) goto out;
-  if (tcp_connect(&c, why, sizeof why) != 0) goto out;
-  if (c.tls && tls_start(&c, json_string_value(json_object_get(cc, "caBundle")), NULL, why, sizeof why) != 0) goto out;
-  rc = exchange(&c, body, len, resp, resp_len, why, sizeof why);
-out:
-  if (rc != 0) snprintf(err, errlen, "Post \"%s\": %s", c.url, why);
-  if (c.ssl) SSL_free(c.ssl);
-  if (c.ctx) SSL_CTX_free(c.ctx);
-  if (c.fd >= 0) close(c.fd);
-  return rc;
-}
-
 /* Connects to cc's target for rq and sends rq's head and body: 0, or -1
- * with the reason in why. */
+ * with the reason in why (c->url empty when cc itself is unusable). A
+ * request without a path goes to the clientConfig's, with ?timeout= as
+ * client-go announces it. */
 static int open_request(cache *cache, const json_t *cc, const wh_http_request *rq, conn *c, char *why, size_t wl) {
   memset(c, 0, sizeof *c);
   c->fd = -1;
   clock_gettime(CLOCK_MONOTONIC, &c->deadline);
   c->deadline.tv_sec += rq->timeout_s > 0 ? rq->timeout_s : 30;
-  if (target(cc, 0, c, why, wl) != 0) return -1;
-  snprintf(c->path, sizeof c->path, "%s", rq->path);
+  if (target(cc, rq->timeout_s, c, why, wl) != 0) {
+    c->url[0] = 0;
+    return -1;
+  }
   bool v6 = strchr(c->host, ':') != NULL;
-  snprintf(c->url, sizeof c->url, "%s://%s%s%s:%d%s", c->tls ? "https" : "http", v6 ? "[" : "", c->host,
-           v6 ? "]" : "", c->host_port, c->path);
+  if (rq->path) {
+    snprintf(c->path, sizeof c->path, "%s", rq->path);
+    snprintf(c->url, sizeof c->url, "%s://%s%s%s:%d%s", c->tls ? "https" : "http", v6 ? "[" : "", c->host,
+             v6 ? "]" : "", c->host_port, c->path);
+  }
   const json_t *svc = json_object_get(cc, "service");
   if (json_is_object(svc) && resolve_service(cache, svc, c->host_port, c, why, wl) != 0) return -1;
   if (tcp_connect(c, why, wl) != 0) return -1;
@@ -580,6 +541,35 @@ static void close_conn(conn *c) {
   if (c->ssl) SSL_free(c->ssl);
   if (c->ctx) SSL_CTX_free(c->ctx);
   if (c->fd >= 0) close(c->fd);
+}
+
+int wh_call(cache *cache, const json_t *cc, const char *body, size_t len, int timeout_s, char **resp, size_t *resp_len,
+            char *err, size_t errlen) {
+  *resp = NULL;
+  *resp_len = 0;
+  wh_http_request rq = {.method = "POST",
+                        .headers = "User-Agent: kube-apiserver-admission\r\nContent-Type: application/json\r\n"
+                                   "Accept: application/json, */*\r\n",
+                        .body = body,
+                        .len = len,
+                        .timeout_s = timeout_s > 0 ? timeout_s : 10};
+  conn c;
+  char why[512] = "", *hdrs = NULL;
+  int code = 0;
+  int rc = open_request(cache, cc, &rq, &c, why, sizeof why);
+  if (rc == 0) rc = roundtrip(&c, "", 0, NULL, 0, &code, &hdrs, resp, resp_len, why, sizeof why);
+  free(hdrs);
+  if (rc == 0 && (code < 200 || code > 299)) {
+    status_error(code, *resp, *resp_len, why, sizeof why);
+    free(*resp);
+    *resp = NULL;
+    *resp_len = 0;
+    rc = -1;
+  }
+  if (rc != 0 && c.url[0]) snprintf(err, errlen, "Post \"%s\": %s", c.url, why);
+  else if (rc != 0) snprintf(err, errlen, "%s", why); /* the clientConfig itself is unusable */
+  close_conn(&c);
+  return rc;
 }
 
 int wh_http(cache *cache, const json_t *cc, const wh_http_request *rq, wh_http_response *out, char *err,
