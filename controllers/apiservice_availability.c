@@ -1,7 +1,9 @@
 /* apiservice_availability.c - kube-aggregator's controllers, which
  * kube-apiserver runs itself: autoregister (an APIService for every
  * built-in group/version, no service, with kube-apiserver 1.20's group and
- * version priorities, created at start and put back when deleted) and
+ * version priorities, created or reset once per start; the CRDs' served
+ * versions too, as crdRegistrationController, kept for as long as they are
+ * served) and
  * AvailableConditionController (status.conditions Available of every
  * APIService: Local for local ones; for a service reference the Service,
  * its port, its Endpoints and then a discovery GET to the server decide:
@@ -19,6 +21,7 @@
 
 #define AREG "apiregistration.k8s.io"
 #define RECHECK_MS 10000
+#define AUTOREGISTER_KEY "autoregister" /* the autoregister pass: no APIService name lacks a dot */
 
 static ctrl *availability;
 
@@ -80,26 +83,64 @@ static const char *str(const json_t *o, const char *k) { return json_string_valu
 static json_t *local_apiservice(const char *group, const char *version, int gp, int vp) {
   char name[300];
   snprintf(name, sizeof name, "%s.%s", version, group);
-  return json_pack("{s:s,s:s,s:{s:s,s:{s:s}},s:{s:s,s:s,s:i,s:i}}", "apiVersion", AREG "/v1", "kind", "APIService",
-                   "metadata", "name", name, "labels", "kube-aggregator.kubernetes.io/automanaged", "onstart",
-                   "spec", "group", group, "version", version, "groupPriorityMinimum", gp, "versionPriority", vp);
+  return json_pack("{s:s,s:s,s:{s:s,s:{}},s:{s:s,s:s,s:i,s:i}}", "apiVersion", AREG "/v1", "kind", "APIService",
+                   "metadata", "name", name, "labels", "spec", "group", group, "version", version, "groupPriorityMinimum", gp, "versionPriority", vp);
 }
 
-/* autoregister: the built-in group/versions this server serves. */
-static void register_local(void) {
-  for (size_t i = 0; i < sizeof local_priorities / sizeof *local_priorities; i++) {
-    const char *g = local_priorities[i].group, *v = local_priorities[i].version;
-    if (!registry_has_group_version(g, v)) continue;
-    char name[300];
-    snprintf(name, sizeof name, "%s.%s", v, g);
-    cobj *have = ctrl_get(AREG, "v1", "apiservices", "", name);
-    if (have) {
-      cobj_unref(have);
-      continue;
-    }
-    ctrl_create(AREG, "v1", "apiservices", "",
-                local_apiservice(g, v, local_priorities[i].group_priority, local_priorities[i].version_priority));
+/* The local APIService of group/version as autoregister wants it: created
+ * when missing, its spec put back when it differs (autoregister's "create"
+ * and "update"). */
+static void ensure_local(const char *g, const char *v, int gp, int vp, const char *managed) {
+  json_t *want = local_apiservice(g, v, gp, vp);
+  json_object_set_new(json_object_get(json_object_get(want, "metadata"), "labels"),
+                      "kube-aggregator.kubernetes.io/automanaged", json_string(managed));
+  cobj *have = ctrl_get(AREG, "v1", "apiservices", "", obj_name(want));
+  if (!have) {
+    ctrl_create(AREG, "v1", "apiservices", "", want);
+    return;
   }
+  if (json_equal(json_object_get(have->obj, "spec"), json_object_get(want, "spec"))) {
+    json_decref(want);
+  } else {
+    json_t *fixed = json_deep_copy(have->obj);
+    json_object_set(fixed, "spec", json_object_get(want, "spec"));
+    json_decref(want);
+    ctrl_update(AREG, "v1", "apiservices", "", NULL, fixed);
+  }
+  cobj_unref(have);
+}
+
+/* crdRegistrationController: the served versions of the CRDs (priority 1000,
+ * version priority 100, automanaged "true"), and the ones whose CRD version
+ * is no longer served removed. */
+static void register_crds(void) {
+  for (size_t i = 0; i < registry_count(); i++) {
+    const resource *r = registry_at(i);
+    if (r->ref.crd && registry_served(r)) ensure_local(r->ref.group, r->ref.version, 1000, 100, "true");
+  }
+  cobj_vec all = {0};
+  ctrl_list(AREG, "v1", "apiservices", "", &all);
+  for (size_t i = 0; i < all.n; i++) {
+    const json_t *o = all.items[i]->obj, *spec = json_object_get(o, "spec");
+    const char *managed = str(json_object_get(json_object_get(o, "metadata"), "labels"),
+                              "kube-aggregator.kubernetes.io/automanaged");
+    if (!strcmp(managed, "true") && !registry_has_group_version(str(spec, "group"), str(spec, "version")))
+      ctrl_delete(AREG, "v1", "apiservices", "", obj_name(o), NULL);
+  }
+  cobj_vec_clear(&all);
+}
+
+/* autoregister: the built-in group/versions this server serves, and the CRDs'. */
+static void register_local(void) {
+  /* the built-in ones are synced once per start ("onstart"): deleted later, they stay deleted until a restart */
+  static bool built_in_done; /* only the controller's one worker calls in here */
+  for (size_t i = 0; !built_in_done && i < sizeof local_priorities / sizeof *local_priorities; i++) {
+    const char *g = local_priorities[i].group, *v = local_priorities[i].version;
+    if (registry_has_group_version(g, v))
+      ensure_local(g, v, local_priorities[i].group_priority, local_priorities[i].version_priority, "onstart");
+  }
+  built_in_done = true;
+  register_crds();
 }
 
 /* The Available condition an APIService has now: status, reason, message. */
@@ -193,9 +234,13 @@ static bool set_condition(json_t *obj, const char *status, const char *reason, c
 
 static ctrl_result sync_apiservice(void *ctx, const char *name) {
   (void)ctx;
+  if (!strncmp(name, AUTOREGISTER_KEY, strlen(AUTOREGISTER_KEY))) {
+    register_local();
+    return ctrl_done();
+  }
   cobj *as = ctrl_get(AREG, "v1", "apiservices", "", name);
   if (!as) {
-    register_local(); /* a deleted local APIService comes back */
+    register_crds(); /* a deleted CRD APIService comes back */
     return ctrl_done();
   }
   const char *status, *reason;
@@ -224,12 +269,20 @@ static void on_backend(void *ctx, cache_event_type type, const cobj *obj, const 
   cobj_vec_clear(&all);
 }
 
+/* A CRD changed (served versions, established, gone): the autoregister pass. */
+static void on_crd(void *ctx, cache_event_type type, const cobj *obj, const cobj *prev) {
+  (void)type, (void)obj, (void)prev;
+  ctrl_add(ctx, AUTOREGISTER_KEY);
+  ctrl_add_after(ctx, AUTOREGISTER_KEY "-again", 1000); /* after the CRD controller (re)registered its versions */
+}
+
 void apiservice_availability_start(void) {
-  register_local();
   availability = ctrl_start("apiservice-availability", sync_apiservice, NULL);
+  ctrl_add(availability, AUTOREGISTER_KEY); /* on the worker: the start of the other controllers does not wait */
   ctrl_follow(availability, AREG, "v1", "apiservices", ctrl_enqueue_self);
   ctrl_follow(availability, "", "v1", "services", on_backend);
   ctrl_follow(availability, "", "v1", "endpoints", on_backend);
+  ctrl_follow(availability, "apiextensions.k8s.io", "v1", "customresourcedefinitions", on_crd);
 }
 
 void apiservice_availability_stop(void) {

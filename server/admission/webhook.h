@@ -75,7 +75,7 @@ json_t *webhook_convert(cache *c, const json_t *webhook, json_t *const *objs, si
  * used by the API aggregator's proxy. */
 typedef struct {
   const char *method;                   /* "GET", "POST", ... */
-  const char *path;                     /* path and query as sent */
+  const char *path;                     /* path and query as sent; NULL: the clientConfig's, with ?timeout= */
   const char *headers;                  /* extra header lines, each ending in CRLF, or NULL */
   const char *body;                     /* or NULL */
   size_t len;
@@ -97,6 +97,18 @@ typedef struct {
 int wh_http(cache *c, const json_t *client_config, const wh_http_request *rq, wh_http_response *out, char *err,
             size_t errlen);
 void wh_http_response_free(wh_http_response *r);
+
+/* A streamed answer: the status code and header lines (CRLF-separated),
+ * then the body's bytes as they arrive (dechunked); either returns false to
+ * stop reading. */
+typedef bool (*wh_head_fn)(int code, const char *headers, void *ctx);
+typedef bool (*wh_body_fn)(const char *data, size_t len, void *ctx);
+/* As wh_http, for answers that do not end on their own (watches): reads
+ * until the backend closes, the body ends, a callback stops it or
+ * rq->timeout_s passed. 0 once the head was handed over (the body may
+ * still have ended early), or -1 with the reason in err before it. */
+int wh_http_stream(cache *c, const json_t *client_config, const wh_http_request *rq, wh_head_fn on_head,
+                   wh_body_fn on_body, void *ctx, char *err, size_t errlen);
 
 /* Whether any mutating (or validating) webhook configuration is stored: a
  * count in the watch cache, for the fast path of every write. */

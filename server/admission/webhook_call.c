@@ -466,27 +466,6 @@ static int roundtrip(conn *c, const char *head, size_t hn, const char *body, siz
   return 0;
 }
 
-static int exchange(conn *c, const char *body, size_t len, char **resp, size_t *resp_len, char *err, size_t errlen) {
-  char head[2048], *hdrs = NULL;
-  bool v6 = strchr(c->host, ':') != NULL;
-  int hn = snprintf(head, sizeof head,
-                    "POST %s HTTP/1.1\r\nHost: %s%s%s:%d\r\nUser-Agent: kube-apiserver-admission\r\n"
-                    "Content-Type: application/json\r\nAccept: application/json, */*\r\n"
-                    "Content-Length: %zu\r\nConnection: close\r\n\r\n",
-                    c->path, v6 ? "[" : "", c->host, v6 ? "]" : "", c->host_port, len);
-  int code = 0;
-  if (roundtrip(c, head, (size_t)hn, body, len, &code, &hdrs, resp, resp_len, err, errlen) != 0) return -1;
-  free(hdrs);
-  if (code < 200 || code > 299) {
-    status_error(code, *resp, *resp_len, err, errlen);
-    free(*resp);
-    *resp = NULL;
-    *resp_len = 0;
-    return -1;
-  }
-  return 0;
-}
-
 /* Fills c's address, names and URL from the clientConfig. */
 static int target(const json_t *cc, int timeout_s, conn *c, char *err, size_t errlen) {
   const char *url = json_string_value(json_object_get(cc, "url"));
@@ -525,64 +504,180 @@ static int target(const json_t *cc, int timeout_s, conn *c, char *err, size_t er
   return 0;
 }
 
+/* Connects to cc's target for rq and sends rq's head and body: 0, or -1
+ * with the reason in why (c->url empty when cc itself is unusable). A
+ * request without a path goes to the clientConfig's, with ?timeout= as
+ * client-go announces it. */
+static int open_request(cache *cache, const json_t *cc, const wh_http_request *rq, conn *c, char *why, size_t wl) {
+  memset(c, 0, sizeof *c);
+  c->fd = -1;
+  clock_gettime(CLOCK_MONOTONIC, &c->deadline);
+  c->deadline.tv_sec += rq->timeout_s > 0 ? rq->timeout_s : 30;
+  if (target(cc, rq->timeout_s, c, why, wl) != 0) {
+    c->url[0] = 0;
+    return -1;
+  }
+  bool v6 = strchr(c->host, ':') != NULL;
+  if (rq->path) {
+    snprintf(c->path, sizeof c->path, "%s", rq->path);
+    snprintf(c->url, sizeof c->url, "%s://%s%s%s:%d%s", c->tls ? "https" : "http", v6 ? "[" : "", c->host,
+             v6 ? "]" : "", c->host_port, c->path);
+  }
+  const json_t *svc = json_object_get(cc, "service");
+  if (json_is_object(svc) && resolve_service(cache, svc, c->host_port, c, why, wl) != 0) return -1;
+  if (tcp_connect(c, why, wl) != 0) return -1;
+  if (c->tls && tls_start(c, json_string_value(json_object_get(cc, "caBundle")), rq, why, wl) != 0) return -1;
+  size_t hcap = strlen(c->path) + (rq->headers ? strlen(rq->headers) : 0) + 512;
+  char *head = malloc(hcap);
+  int hn = snprintf(head, hcap, "%s %s HTTP/1.1\r\nHost: %s%s%s:%d\r\n%sContent-Length: %zu\r\nConnection: close\r\n\r\n",
+                    rq->method, c->path, v6 ? "[" : "", c->host, v6 ? "]" : "", c->host_port,
+                    rq->headers ? rq->headers : "", rq->len);
+  bool ok = send_all(c, head, (size_t)hn, why, wl) && (!rq->len || send_all(c, rq->body, rq->len, why, wl));
+  free(head);
+  return ok ? 0 : -1;
+}
+
+static void close_conn(conn *c) {
+  if (c->ssl) SSL_free(c->ssl);
+  if (c->ctx) SSL_CTX_free(c->ctx);
+  if (c->fd >= 0) close(c->fd);
+}
+
 int wh_call(cache *cache, const json_t *cc, const char *body, size_t len, int timeout_s, char **resp, size_t *resp_len,
             char *err, size_t errlen) {
-  conn c;
-  memset(&c, 0, sizeof c);
-  c.fd = -1;
   *resp = NULL;
   *resp_len = 0;
-  clock_gettime(CLOCK_MONOTONIC, &c.deadline);
-  c.deadline.tv_sec += timeout_s > 0 ? timeout_s : 10;
-  char why[512] = "";
-  int rc = -1;
-  if (target(cc, timeout_s, &c, err, errlen) != 0) return -1;
-  const json_t *svc = json_object_get(cc, "service");
-  if (json_is_object(svc) && resolve_service(cache, svc, c.host_port, &c, why, sizeof why) != 0) goto out;
-  if (tcp_connect(&c, why, sizeof why) != 0) goto out;
-  if (c.tls && tls_start(&c, json_string_value(json_object_get(cc, "caBundle")), NULL, why, sizeof why) != 0) goto out;
-  rc = exchange(&c, body, len, resp, resp_len, why, sizeof why);
-out:
-  if (rc != 0) snprintf(err, errlen, "Post \"%s\": %s", c.url, why);
-  if (c.ssl) SSL_free(c.ssl);
-  if (c.ctx) SSL_CTX_free(c.ctx);
-  if (c.fd >= 0) close(c.fd);
+  wh_http_request rq = {.method = "POST",
+                        .headers = "User-Agent: kube-apiserver-admission\r\nContent-Type: application/json\r\n"
+                                   "Accept: application/json, */*\r\n",
+                        .body = body,
+                        .len = len,
+                        .timeout_s = timeout_s > 0 ? timeout_s : 10};
+  conn c;
+  char why[512] = "", *hdrs = NULL;
+  int code = 0;
+  int rc = open_request(cache, cc, &rq, &c, why, sizeof why);
+  if (rc == 0) rc = roundtrip(&c, "", 0, NULL, 0, &code, &hdrs, resp, resp_len, why, sizeof why);
+  free(hdrs);
+  if (rc == 0 && (code < 200 || code > 299)) {
+    status_error(code, *resp, *resp_len, why, sizeof why);
+    free(*resp);
+    *resp = NULL;
+    *resp_len = 0;
+    rc = -1;
+  }
+  if (rc != 0 && c.url[0]) snprintf(err, errlen, "Post \"%s\": %s", c.url, why);
+  else if (rc != 0) snprintf(err, errlen, "%s", why); /* the clientConfig itself is unusable */
+  close_conn(&c);
   return rc;
 }
 
 int wh_http(cache *cache, const json_t *cc, const wh_http_request *rq, wh_http_response *out, char *err,
             size_t errlen) {
   conn c;
-  memset(&c, 0, sizeof c);
   memset(out, 0, sizeof *out);
-  c.fd = -1;
-  clock_gettime(CLOCK_MONOTONIC, &c.deadline);
-  c.deadline.tv_sec += rq->timeout_s > 0 ? rq->timeout_s : 30;
   char why[512] = "";
-  int rc = -1;
-  if (target(cc, 0, &c, err, errlen) != 0) return -1;
-  snprintf(c.path, sizeof c.path, "%s", rq->path);
-  bool v6 = strchr(c.host, ':') != NULL;
-  snprintf(c.url, sizeof c.url, "%s://%s%s%s:%d%s", c.tls ? "https" : "http", v6 ? "[" : "", c.host, v6 ? "]" : "",
-           c.host_port, c.path);
-  const json_t *svc = json_object_get(cc, "service");
-  char *head = NULL;
-  if (json_is_object(svc) && resolve_service(cache, svc, c.host_port, &c, why, sizeof why) != 0) goto done;
-  if (tcp_connect(&c, why, sizeof why) != 0) goto done;
-  if (c.tls && tls_start(&c, json_string_value(json_object_get(cc, "caBundle")), rq, why, sizeof why) != 0) goto done;
-  size_t hcap = strlen(c.path) + (rq->headers ? strlen(rq->headers) : 0) + 512;
-  head = malloc(hcap);
-  int hn = snprintf(head, hcap, "%s %s HTTP/1.1\r\nHost: %s%s%s:%d\r\n%sContent-Length: %zu\r\nConnection: close\r\n\r\n",
-                    rq->method, c.path, v6 ? "[" : "", c.host, v6 ? "]" : "", c.host_port,
-                    rq->headers ? rq->headers : "", rq->len);
-  rc = roundtrip(&c, head, (size_t)hn, rq->body, rq->len, &out->code, &out->headers, &out->body, &out->len, why,
-                 sizeof why);
-done:
+  int rc = open_request(cache, cc, rq, &c, why, sizeof why);
+  if (rc == 0)
+    rc = roundtrip(&c, "", 0, NULL, 0, &out->code, &out->headers, &out->body, &out->len, why, sizeof why);
   if (rc != 0) snprintf(err, errlen, "%s", why);
-  free(head);
-  if (c.ssl) SSL_free(c.ssl);
-  if (c.ctx) SSL_CTX_free(c.ctx);
-  if (c.fd >= 0) close(c.fd);
+  close_conn(&c);
+  return rc;
+}
+
+/* An incremental chunked-coding decoder: feeds the data of each chunk to a
+ * callback as it arrives. */
+typedef struct {
+  enum { SIZE_LINE, DATA, DATA_CRLF, DONE } state;
+  char line[32];
+  size_t line_len;
+  unsigned long left;
+} dechunker;
+
+/* false when the callback asked to stop or the coding is broken (or ended). */
+static bool dechunk_feed(dechunker *d, const char *p, size_t n, wh_body_fn on_body, void *ctx) {
+  while (n && d->state != DONE) {
+    if (d->state == SIZE_LINE) {
+      char ch = *p++;
+      n--;
+      if (ch != '\n') {
+        if (d->line_len + 1 < sizeof d->line) d->line[d->line_len++] = ch;
+        continue;
+      }
+      d->line[d->line_len] = 0;
+      d->line_len = 0;
+      char *end;
+      d->left = strtoul(d->line, &end, 16);
+      if (end == d->line) return false;
+      d->state = d->left ? DATA : DONE;
+    } else if (d->state == DATA) {
+      size_t take = n < d->left ? n : d->left;
+      if (!on_body(p, take, ctx)) return false;
+      p += take, n -= take, d->left -= take;
+      if (!d->left) d->state = DATA_CRLF;
+    } else { /* the CRLF after a chunk's data */
+      if (*p++ == '\n') d->state = SIZE_LINE;
+      n--;
+    }
+  }
+  return d->state != DONE;
+}
+
+int wh_http_stream(cache *cache, const json_t *cc, const wh_http_request *rq, wh_head_fn on_head, wh_body_fn on_body,
+                   void *ctx, char *err, size_t errlen) {
+  conn c;
+  char why[512] = "";
+  if (open_request(cache, cc, rq, &c, why, sizeof why) != 0) {
+    snprintf(err, errlen, "%s", why);
+    close_conn(&c);
+    return -1;
+  }
+  size_t cap = 65536, n = 0;
+  char *buf = malloc(cap), *hdr_end = NULL;
+  int rc = -1;
+  while (!hdr_end) { /* the head */
+    ssize_t r = n + 1 < cap ? recv_some(&c, buf + n, cap - n - 1, why, sizeof why) : -1;
+    if (r <= 0) {
+      if (r == 0 || !*why) snprintf(why, sizeof why, n ? "malformed HTTP response" : "EOF");
+      goto out;
+    }
+    n += (size_t)r;
+    buf[n] = 0;
+    hdr_end = strstr(buf, "\r\n\r\n");
+  }
+  int code = 0;
+  if (sscanf(buf, "HTTP/%*d.%*d %d", &code) != 1) {
+    snprintf(why, sizeof why, "malformed HTTP response");
+    goto out;
+  }
+  long want = -1;
+  bool chunked = false;
+  for (char *line = strstr(buf, "\r\n") + 2; line < hdr_end; line = strstr(line, "\r\n") + 2) {
+    if (!strncasecmp(line, "Content-Length:", 15)) want = atol(line + 15);
+    char *eol = strstr(line, "\r\n"), *ch = strcasestr(line, "chunked");
+    if (!strncasecmp(line, "Transfer-Encoding:", 18) && ch && ch < eol) chunked = true;
+  }
+  hdr_end[2] = 0;
+  char *first_eol = strstr(buf, "\r\n");
+  rc = 0;
+  if (!on_head(code, first_eol + 2, ctx)) goto out;
+  dechunker d = {SIZE_LINE, "", 0, 0};
+  char *body = hdr_end + 4;
+  size_t have = n - (size_t)(body - buf);
+  for (;;) {
+    if (want >= 0 && (long)have > want) have = (size_t)want;
+    bool more = chunked ? dechunk_feed(&d, body, have, on_body, ctx) : (!have || on_body(body, have, ctx));
+    if (want >= 0) want -= (long)have;
+    if (!more || want == 0) break;
+    ssize_t r = recv_some(&c, buf, cap, why, sizeof why);
+    if (r <= 0) break;
+    body = buf;
+    have = (size_t)r;
+  }
+out:
+  if (rc != 0) snprintf(err, errlen, "%s", why);
+  free(buf);
+  close_conn(&c);
   return rc;
 }
 

@@ -2,8 +2,8 @@
  * webhooks' HTTPS client (webhook.h wh_http: service resolution through
  * Endpoints, caBundle, Go's error wording); the client's own request
  * headers go along but for the ones that carry credentials or identity
- * (Authorization, Impersonate-*, X-Remote-*) and the hop-by-hop ones. The
- * answer is read whole, so watches through the proxy end at its timeout. */
+ * (Authorization, Impersonate-*, X-Remote-*) and the hop-by-hop ones. An
+ * answer is read whole, but a watch's is relayed as it arrives. */
 #include "aggregator_proxy.h"
 #include "apiservice_table.h"
 #include "log.h"
@@ -14,7 +14,8 @@
 #include <string.h>
 #include <strings.h>
 
-#define PROXY_TIMEOUT_S 60 /* kube-apiserver's default request timeout */
+#define PROXY_TIMEOUT_S 60    /* kube-apiserver's default request timeout */
+#define WATCH_TIMEOUT_S 1800  /* kube-apiserver's longest watch (--min-request-timeout 1800 s) */
 
 static char client_cert[1024], client_key[1024]; /* set before serving, read-only after */
 
@@ -46,8 +47,10 @@ bool aggregator_path(cache *c, const char *path) {
 
 /* A header the proxy never forwards. */
 static bool dropped(const char *name) {
+  /* Accept-Encoding too: the answer is relayed with its content type only, never a Content-Encoding */
   static const char *const exact[] = {"Authorization", "Connection", "Host", "Content-Length", "Transfer-Encoding",
-                                      "Keep-Alive", "Proxy-Connection", "Upgrade", "TE", "Trailer", NULL};
+                                      "Keep-Alive", "Proxy-Connection", "Upgrade", "TE", "Trailer", "Accept-Encoding",
+                                      NULL};
   for (int i = 0; exact[i]; i++)
     if (!strcasecmp(name, exact[i])) return true;
   return !strncasecmp(name, "Impersonate-", 12) || !strncasecmp(name, "X-Remote-", 9);
@@ -96,6 +99,23 @@ static void content_type_of(const char *hdrs, char *out, size_t len) {
       snprintf(out, len, "%.*s", (int)strcspn(v, "\r\n"), v);
       return;
     }
+  }
+}
+
+/* The backend's Warning headers (299 - "text") become the answer's warnings. */
+static void take_warnings(http_req *rq, const char *hdrs) {
+  for (const char *l = hdrs; l && *l; l = strstr(l, "\r\n") ? strstr(l, "\r\n") + 2 : NULL) {
+    if (strncasecmp(l, "Warning:", 8) != 0 || !rq->warnings) continue;
+    const char *q = strchr(l, '"'), *eol = strstr(l, "\r\n");
+    if (!q || (eol && q > eol)) continue;
+    char text[1024];
+    size_t k = 0;
+    for (const char *p = q + 1; *p && *p != '"' && p != eol && k < sizeof text - 1; p++) {
+      if (*p == '\\' && p[1]) p++;
+      text[k++] = *p;
+    }
+    text[k] = 0;
+    json_array_append_new(rq->warnings, json_string(text));
   }
 }
 
@@ -155,6 +175,26 @@ int aggregator_check(cache *c, const json_t *apiservice, char *err, size_t errle
   return rc;
 }
 
+/* A watch streams: its answer is relayed as it arrives, chunk by chunk. */
+static bool is_watch(http_req *rq) { return http_query_bool(rq, "watch") || strstr(rq->path, "/watch/") != NULL; }
+
+typedef struct {
+  http_req *rq;
+  bool started;
+} relay;
+
+static bool relay_head(int code, const char *headers, void *ctx) {
+  relay *r = ctx;
+  char ctype[256];
+  content_type_of(headers, ctype, sizeof ctype);
+  take_warnings(r->rq, headers);
+  http_send_head(r->rq, code, ctype, -1);
+  r->started = true;
+  return true;
+}
+
+static bool relay_body(const char *data, size_t len, void *ctx) { return http_stream_write(((relay *)ctx)->rq, data, len); }
+
 bool aggregator_proxy_handle(http_req *rq) {
   char group[256], version[128];
   if (!split(rq->path, group, sizeof group, version, sizeof version)) return false;
@@ -181,12 +221,22 @@ bool aggregator_proxy_handle(http_req *rq) {
                          .timeout_s = PROXY_TIMEOUT_S};
   wh_http_response resp;
   char err[1024];
-  if (wh_http(rq->srv->cache, cc, &req, &resp, err, sizeof err) != 0) {
+  relay r = {rq, false};
+  if (is_watch(rq)) {
+    req.timeout_s = WATCH_TIMEOUT_S;
+    if (wh_http_stream(rq->srv->cache, cc, &req, relay_head, relay_body, &r, err, sizeof err) != 0) {
+      LOGW("aggregator: watch %s to %s: %s", target, o->subkey, err);
+      service_unavailable(rq);
+    } else {
+      http_stream_end(rq);
+    }
+  } else if (wh_http(rq->srv->cache, cc, &req, &resp, err, sizeof err) != 0) {
     LOGW("aggregator: %s %s to %s: %s", rq->method, target, o->subkey, err);
     service_unavailable(rq);
   } else {
     char ctype[256];
     content_type_of(resp.headers, ctype, sizeof ctype);
+    take_warnings(rq, resp.headers);
     http_send(rq, resp.code, ctype, resp.body, resp.len);
     wh_http_response_free(&resp);
   }

@@ -12,6 +12,13 @@
 
 static const char *str(const json_t *o, const char *k) { return json_string_value(json_object_get(o, k)) ?: ""; }
 
+/* The length of a base64 value once decoded. */
+static size_t decoded_len(const char *b64) {
+  size_t n = strlen(b64), pad = 0;
+  while (pad < 2 && n > pad && b64[n - 1 - pad] == '=') pad++;
+  return n / 4 * 3 + (n % 4 ? n % 4 - 1 : 0) - pad;
+}
+
 void apiservice_validate(const kind_ref *k, const json_t *obj, const json_t *old, field_errors *fe) {
   (void)k, (void)old;
   const json_t *spec = json_object_get(obj, "spec");
@@ -33,11 +40,11 @@ void apiservice_validate(const kind_ref *k, const json_t *obj, const json_t *old
   if (vp <= 0 || vp > 1000) fe_invalid_int(fe, "spec.versionPriority", vp, "must be positive and less than 1000");
   const json_t *svc = json_object_get(spec, "service");
   bool insecure = json_is_true(json_object_get(spec, "insecureSkipTLSVerify"));
-  size_t ca_len = strlen(str(spec, "caBundle")) / 4 * 3; /* base64 in JSON: about the bytes Go counts */
+  size_t ca_len = decoded_len(str(spec, "caBundle")); /* Go counts the decoded bytes */
   if (!json_is_object(svc)) {
     if (ca_len) {
       snprintf(detail, sizeof detail, "%zu bytes", ca_len);
-      fe_invalid_raw(fe, "spec.caBundle", detail, "local APIServices may not have a caBundle");
+      fe_invalid_str(fe, "spec.caBundle", detail, "local APIServices may not have a caBundle");
     }
     if (insecure) fe_invalid_raw(fe, "spec.insecureSkipTLSVerify", "true", "local APIServices may not have insecureSkipTLSVerify");
     return;

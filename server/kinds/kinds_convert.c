@@ -94,7 +94,8 @@ int kinds_convert(json_t *obj, const char *from, const char *to) {
                                        "RoleBinding", "ClusterRoleBinding", "StorageClass", "CSIDriver",
                                        "CSINode",  "VolumeAttachment",    "PriorityClass", "Lease",
                                        "RuntimeClass", "IngressClass", "MutatingWebhookConfiguration",
-                                       "ValidatingWebhookConfiguration", "CertificateSigningRequest", NULL};
+                                       "ValidatingWebhookConfiguration", "CertificateSigningRequest", "APIService",
+                                       NULL};
     rc = -1;
     for (int i = 0; same[i] && rc; i++)
       if (!strcmp(kind, same[i])) rc = 0;

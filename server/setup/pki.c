@@ -137,6 +137,29 @@ static int write_kubeconfig(const char *path, const char *url, const char *ca, c
   return rc;
 }
 
+int pki_ensure_client_ca(const char *dir, const char *ca_name, const char *client_name, const char *client_cn,
+                         char *err, size_t errlen) {
+  char ca_key_p[700], ca_crt_p[700], key_p[700], crt_p[700];
+  snprintf(ca_key_p, sizeof ca_key_p, "%s/%s.key", dir, ca_name);
+  snprintf(ca_crt_p, sizeof ca_crt_p, "%s/%s.crt", dir, ca_name);
+  snprintf(key_p, sizeof key_p, "%s/%s.key", dir, client_name);
+  snprintf(crt_p, sizeof crt_p, "%s/%s.crt", dir, client_name);
+  if (exists(ca_crt_p) && exists(key_p) && exists(crt_p)) return 0;
+  EVP_PKEY *ca_key = EVP_EC_gen("P-256"), *k = EVP_EC_gen("P-256");
+  X509 *ca = ca_key ? issue(ca_key, ca_name, NULL, NULL, NULL, 3650, 1, NULL, 0) : NULL;
+  X509 *c = ca && k ? issue(k, client_cn, NULL, ca, ca_key, 365, 0, NULL, 1) : NULL;
+  int rc = c && !write_pem(ca_key_p, ca_key, NULL) && !write_pem(ca_crt_p, NULL, ca) && !write_pem(key_p, k, NULL) &&
+                   !write_pem(crt_p, NULL, c)
+               ? 0
+               : -1;
+  if (rc) snprintf(err, errlen, "cannot create %s and %s in %s", ca_name, client_name, dir);
+  X509_free(c);
+  X509_free(ca);
+  EVP_PKEY_free(k);
+  EVP_PKEY_free(ca_key);
+  return rc;
+}
+
 int pki_ensure(const char *dir, const char *url, pki_paths *out, char *err, size_t errlen) {
   char pki[512], ca_key_p[600], ca_crt_p[600], adm_key_p[600], adm_crt_p[600], tok_p[600];
   snprintf(pki, sizeof pki, "%s/pki", dir);

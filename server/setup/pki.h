@@ -19,6 +19,13 @@ typedef struct {
  * kubeconfig. 0, or -1 with a message in err. */
 int pki_ensure(const char *data_dir, const char *server_url, pki_paths *out, char *err, size_t errlen);
 
+/* A CA of its own and one client certificate it signs, made once in dir:
+ * <ca_name>.{crt,key} (CN ca_name) and <client_name>.{crt,key} (CN
+ * client_cn, client auth, one year). Kept when they exist. 0, or -1 with a
+ * message in err. (The aggregator's front-proxy CA and client.) */
+int pki_ensure_client_ca(const char *dir, const char *ca_name, const char *client_name, const char *client_cn,
+                         char *err, size_t errlen);
+
 /* Signs a PEM certificate request with the cluster CA (after pki_ensure):
  * subject and subjectAltNames from the request, key usages from the CSR's
  * spec.usages, valid for seconds (at most until the CA expires). A malloc'd

@@ -419,6 +419,34 @@ static void webhook_row(const json_t *o, time_t now, json_t *cells) {
   cell_since(cells, o, "metadata.creationTimestamp", now);
 }
 
+/* kube-aggregator's APIService table: Local or namespace/name, the Available condition ("False (Reason)"). */
+static const struct table_col apiservice_cols[] = {
+    COL_NAME,
+    {"Service", "string", "", "The reference to the service that hosts this API endpoint.", 0},
+    {"Available", "string", "", "Whether this service is available.", 0},
+    COL_AGE,
+};
+
+static void apiservice_row(const json_t *o, time_t now, json_t *cells) {
+  char service[600] = "Local", available[300] = "Unknown";
+  if (json_is_object(tj(o, "spec.service")))
+    snprintf(service, sizeof service, "%s/%s", json_path_str0(o, "spec.service.namespace"),
+             json_path_str0(o, "spec.service.name"));
+  const json_t *conds = tj(o, "status.conditions");
+  for (size_t i = 0; json_is_array(conds) && i < json_array_size(conds); i++) {
+    const json_t *c = json_array_get(conds, i);
+    if (strcmp(json_path_str0(c, "type"), "Available") != 0) continue;
+    const char *st = json_path_str0(c, "status"), *reason = json_path_str0(c, "reason");
+    if (strcmp(st, "True") != 0 && *reason) snprintf(available, sizeof available, "%s (%s)", st, reason);
+    else snprintf(available, sizeof available, "%s", st);
+    break;
+  }
+  cell_str(cells, json_path_str0(o, "metadata.name"));
+  cell_str(cells, service);
+  cell_str(cells, available);
+  cell_since(cells, o, "metadata.creationTimestamp", now);
+}
+
 static const struct table_col flowschema_cols[] = {
     COL_NAME,
     {"PriorityLevel", "string", "", "`name` is the name of the priority level configuration being referenced Required.", 0},
@@ -518,6 +546,7 @@ const struct table_printer table_other_printers[] = {
     TABLE_PRINTER("storage.k8s.io", "volumeattachments", volumeattachment_cols, volumeattachment_row),
     TABLE_PRINTER("storage.k8s.io", "csistoragecapacities", csistoragecapacity_cols, csistoragecapacity_row),
     TABLE_PRINTER("internal.apiserver.k8s.io", "storageversions", storageversion_cols, storageversion_row),
+    TABLE_PRINTER("apiregistration.k8s.io", "apiservices", apiservice_cols, apiservice_row),
     TABLE_PRINTER("admissionregistration.k8s.io", "mutatingwebhookconfigurations", webhook_cols, webhook_row),
     TABLE_PRINTER("admissionregistration.k8s.io", "validatingwebhookconfigurations", webhook_cols, webhook_row),
     TABLE_PRINTER("flowcontrol.apiserver.k8s.io", "flowschemas", flowschema_cols, flowschema_row),

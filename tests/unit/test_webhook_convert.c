@@ -2,7 +2,8 @@
  * objects decoded from queries (webhook_connect.c) and CRD conversion
  * through a ConversionReview (webhook_conversion.c) against a local HTTP
  * webhook that converts, fails, renames or miscounts, plus wh_http (any
- * method, headers and status) that the aggregator's proxy uses. */
+ * method, headers and status) and wh_http_stream (chunked answers split
+ * anywhere) that the aggregator's proxy uses. */
 #include "test.h"
 #include "registry.h"
 #include "webhook_internal.h"
@@ -219,9 +220,120 @@ static void test_conversion(void) {
   json_decref(objs[1]);
 }
 
+/* ---- wh_http and wh_http_stream against a server that answers in small pieces ---- */
+
+typedef struct {
+  int fd;
+  const char *reply;
+  size_t piece; /* bytes per send, with a pause between */
+  char request[4096];
+} trickle;
+
+static void *trickle_once(void *arg) {
+  trickle *t = arg;
+  int s = accept(t->fd, NULL, NULL);
+  if (s < 0) return NULL;
+  size_t n = 0;
+  while (n < sizeof t->request - 1) {
+    ssize_t r = recv(s, t->request + n, sizeof t->request - 1 - n, 0);
+    if (r <= 0) break;
+    n += (size_t)r;
+    t->request[n] = 0;
+    if (strstr(t->request, "\r\n\r\n")) break;
+  }
+  for (size_t off = 0, len = strlen(t->reply); off < len; off += t->piece) {
+    ssize_t w = send(s, t->reply + off, len - off < t->piece ? len - off : t->piece, MSG_NOSIGNAL);
+    (void)w;
+    usleep(2000);
+  }
+  close(s);
+  return NULL;
+}
+
+typedef struct {
+  int code;
+  char headers[512], body[512];
+} collected;
+
+static bool on_head(int code, const char *headers, void *ctx) {
+  collected *c = ctx;
+  c->code = code;
+  snprintf(c->headers, sizeof c->headers, "%s", headers);
+  return true;
+}
+
+static bool on_body(const char *data, size_t len, void *ctx) {
+  collected *c = ctx;
+  size_t have = strlen(c->body);
+  snprintf(c->body + have, sizeof c->body - have, "%.*s", (int)len, data);
+  return true;
+}
+
+static void test_http_stream(void) {
+  static const char *const replies[] = {
+      "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "6\r\n{\"a\":1\r\n2\r\n}\n\r\n9\r\n{\"b\":22}\n\r\n0\r\n\r\n",
+      "HTTP/1.1 201 Created\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello trailing bytes ignored",
+  };
+  static const char *const bodies[] = {"{\"a\":1}\n{\"b\":22}\n", "hello"};
+  for (size_t i = 0; i < 2; i++) {
+    for (size_t piece = 1; piece <= 64; piece *= 8) { /* every split of the chunk framing */
+      int port;
+      trickle t = {0};
+      t.fd = listener(&port);
+      t.reply = replies[i];
+      t.piece = piece;
+      pthread_t th;
+      pthread_create(&th, NULL, trickle_once, &t);
+      char cfg[128];
+      snprintf(cfg, sizeof cfg, "{\"url\":\"http://127.0.0.1:%d/\"}", port);
+      json_t *cc = J(cfg);
+      wh_http_request rq = {.method = "GET", .path = "/apis/g/v1/things?watch=1", .headers = "X-Remote-User: u\r\n",
+                            .timeout_s = 10};
+      collected got = {0};
+      char err[256] = "";
+      CHECK(wh_http_stream(NULL, cc, &rq, on_head, on_body, &got, err, sizeof err) == 0);
+      CHECK(got.code == (i ? 201 : 200));
+      CHECK_STR(got.body, bodies[i]);
+      CHECK(strstr(got.headers, "Content-Type: ") != NULL);
+      pthread_join(th, NULL);
+      CHECK(strstr(t.request, "GET /apis/g/v1/things?watch=1 HTTP/1.1\r\n") == t.request);
+      CHECK(strstr(t.request, "\r\nX-Remote-User: u\r\n") != NULL);
+      json_decref(cc);
+      close(t.fd);
+    }
+  }
+  /* the whole-answer form, any status */
+  int port;
+  trickle t = {0};
+  t.fd = listener(&port);
+  t.reply = "HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\n{}";
+  t.piece = 1000;
+  pthread_t th;
+  pthread_create(&th, NULL, trickle_once, &t);
+  char cfg[128];
+  snprintf(cfg, sizeof cfg, "{\"url\":\"http://127.0.0.1:%d/\"}", port);
+  json_t *cc = J(cfg);
+  wh_http_request rq = {.method = "DELETE", .path = "/x", .timeout_s = 5};
+  wh_http_response resp;
+  char err[256];
+  CHECK(wh_http(NULL, cc, &rq, &resp, err, sizeof err) == 0);
+  CHECK(resp.code == 404 && resp.len == 2 && !strcmp(resp.body, "{}"));
+  wh_http_response_free(&resp);
+  pthread_join(th, NULL);
+  close(t.fd);
+  json_decref(cc);
+  /* refused before any head */
+  cc = J("{\"url\":\"http://127.0.0.1:1/\"}");
+  collected got = {0};
+  CHECK(wh_http_stream(NULL, cc, &rq, on_head, on_body, &got, err, sizeof err) == -1);
+  CHECK_STR(err, "dial tcp 127.0.0.1:1: connect: connection refused");
+  json_decref(cc);
+}
+
 static void setup(void) {
   char err[256];
   if (registry_load(err, sizeof err) != 0) fprintf(stderr, "registry: %s\n", err);
 }
 
-TEST_MAIN(TEST(setup), TEST(test_connect_options), TEST(test_conversion))
+TEST_MAIN(TEST(setup), TEST(test_connect_options), TEST(test_conversion), TEST(test_http_stream))

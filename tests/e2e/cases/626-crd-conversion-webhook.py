@@ -128,6 +128,14 @@ def main():
         code, body = api("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd_doc(hook))
         assert code == 201, (code, body)
         assert wait_served("v1") and wait_served("v2"), "CRD versions not served"
+        end = time.time() + 10
+        while time.time() < end:
+            code, lapi = api("GET", f"/apis/apiregistration.k8s.io/v1/apiservices/v2.{GROUP}")
+            if code == 200:
+                break
+            time.sleep(0.2)
+        check(code == 200 and lapi["spec"].get("service") is None and lapi["spec"]["groupPriorityMinimum"] == 1000 and
+              lapi["spec"]["versionPriority"] == 100, "each served CRD version has a local APIService", lapi)
 
         # --- written as v1 (the storage version), read as v2
         code, created = api("POST", path("v1"), {"apiVersion": f"{GROUP}/v1", "kind": KIND,

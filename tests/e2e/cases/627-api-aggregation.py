@@ -3,9 +3,9 @@
 reference makes its group/version another server's, as kube-aggregator
 does. Here the other server is a small HTTPS server on 127.0.0.1 (its
 certificate for sample-api.<ns>.svc, the Service's Endpoints pointing at
-it) that requires a client certificate from the cluster CA:
+it) that requires a client certificate from the front-proxy CA the ConfigMap names:
 - the ConfigMap kube-system/extension-apiserver-authentication publishes
-  the CA and the requestheader names (X-Remote-User, X-Remote-Group,
+  the cluster CA, the front-proxy CA (a CA of its own) and the requestheader names (X-Remote-User, X-Remote-Group,
   X-Remote-Extra-, allowed name front-proxy-client);
 - /apis lists the group after the built-in ones (kubectl api-versions with
   both kubectls), /apis/<group> is answered here, /apis/<group>/<version>
@@ -57,8 +57,8 @@ def api(method, path, body=None, ctype="application/json"):
         return r.status, data.decode()
 
 
-def kubectl(k, *args):
-    p = subprocess.run([k, *args], capture_output=True, text=True, timeout=60)
+def kubectl(k, *args, input_=None):
+    p = subprocess.run([k, *args], capture_output=True, text=True, timeout=60, input=input_)
     return p.returncode, p.stdout, p.stderr
 
 
@@ -84,10 +84,22 @@ class Wardle(BaseHTTPRequestHandler):
     def do_GET(self):
         self.record()
         path = self.path.split("?")[0]
-        if path == f"/apis/{GROUP}/v1alpha1":
-            return self.answer(200, {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": f"{GROUP}/v1alpha1",
+        if path.startswith(f"/apis/{GROUP}/") and path.count("/") == 3:
+            return self.answer(200, {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": path[6:],
                                      "resources": [{"name": "flunders", "singularName": "", "namespaced": True,
                                                     "kind": "Flunder", "verbs": ["create", "delete", "get", "list"]}]})
+        if path.endswith("/flunders") and "watch=" in self.path:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for i, delay in ((1, 0), (2, 1.5)):
+                time.sleep(delay)
+                ev = json.dumps({"type": "ADDED", "object": {"kind": "Flunder", "metadata": {"name": f"w{i}"}}}) + "\n"
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(ev), ev.encode()))
+                self.wfile.flush()
+            self.wfile.write(b"0\r\n\r\n")
+            return
         if path.endswith("/flunders"):
             return self.answer(200, {"kind": "FlunderList", "apiVersion": f"{GROUP}/v1alpha1", "metadata": {},
                                      "items": list(flunders.values())})
@@ -99,7 +111,13 @@ class Wardle(BaseHTTPRequestHandler):
         obj = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         obj["metadata"]["namespace"] = self.path.split("/")[5]
         flunders[obj["metadata"]["name"]] = obj
-        self.answer(201, obj)
+        data = json.dumps(obj).encode()
+        self.send_response(201)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Warning", '299 - "flunders are \\"experimental\\""')
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
 
 
 def apiservice(name, group, version, svc_port, ca, **spec):
@@ -136,7 +154,8 @@ def main():
     sctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     sctx.load_cert_chain(os.path.join(tmp, "tls.crt"), os.path.join(tmp, "tls.key"))
     sctx.verify_mode = ssl.CERT_OPTIONAL
-    sctx.load_verify_locations(os.environ["CACERT"])
+    _, cm0 = api("GET", "/api/v1/namespaces/kube-system/configmaps/extension-apiserver-authentication")
+    sctx.load_verify_locations(cadata=cm0["data"]["requestheader-client-ca-file"])  # as an extension server trusts it
     srv.socket = sctx.wrap_socket(srv.socket, server_side=True)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     name = f"v1alpha1.{GROUP}"
@@ -150,7 +169,9 @@ def main():
               d.get("requestheader-extra-headers-prefix") == '["X-Remote-Extra-"]' and
               d.get("requestheader-allowed-names") == '["front-proxy-client"]' and
               d.get("client-ca-file", "").startswith("-----BEGIN CERTIFICATE") and
-              d.get("requestheader-client-ca-file") == open(os.environ["CACERT"]).read(),
+              d.get("client-ca-file") == open(os.environ["CACERT"]).read() and
+              d.get("requestheader-client-ca-file", "").startswith("-----BEGIN CERTIFICATE") and
+              d.get("requestheader-client-ca-file") != d.get("client-ca-file"),
               "extension-apiserver-authentication ConfigMap", d)
 
         # --- local APIServices for the built-in groups
@@ -182,6 +203,12 @@ def main():
             "subsets": [{"addresses": [{"ip": "127.0.0.1"}], "ports": [{"port": port}]}]})
         c = wait_condition(name, "True", "Passed")
         check(c.get("message") == "all checks passed", "Available: Passed once discovery answers", c)
+        for k in KUBECTLS:
+            rc, out, err = kubectl(k, "get", "apiservices", name, "v1.apps")
+            rows = [line.split() for line in out.splitlines()]
+            check(rc == 0 and rows[0] == ["NAME", "SERVICE", "AVAILABLE", "AGE"] and
+                  rows[1][:3] == [name, f"{NS}/sample-api", "True"] and rows[2][:3] == ["v1.apps", "Local", "True"],
+                  f"kubectl get apiservices: kube-aggregator's columns [{k}]", out + err)
 
         # --- discovery
         code, apis = api("GET", "/apis")
@@ -210,8 +237,45 @@ def main():
               "system:masters" in r.get("groups", []) and r.get("authorization") is None and r.get("method") == "POST",
               "the server sees the front-proxy certificate and X-Remote-User/Group, no Authorization", r)
         for k in KUBECTLS:
+            rc, out, err = kubectl(k, "create", "-f", "-", input_=json.dumps({
+                "apiVersion": f"{GROUP}/v1alpha1", "kind": "Flunder", "metadata": {"name": "k-" + k.split("/")[-2]}}))
+            check(rc == 0 and 'Warning: flunders are "experimental"' in err, f"kubectl create: the server's Warning [{k}]",
+                  out + err)
+            api("DELETE", f"/apis/{GROUP}/v1alpha1/namespaces/default/flunders/k-" + k.split("/")[-2])
+            flunders.pop("k-" + k.split("/")[-2], None)
             rc, out, err = kubectl(k, "get", "flunders", "-n", "default", "-o", "name")
             check(rc == 0 and out.strip() == f"flunder.{GROUP}/rest-flunder", f"kubectl get flunders [{k}]", out + err)
+
+        # --- insecureSkipTLSVerify: no caBundle, the server's certificate is not checked
+        insecure = apiservice(f"v1beta1.{GROUP}", GROUP, "v1beta1", 7443, None, insecureSkipTLSVerify=True,
+                              versionPriority=100)
+        del insecure["spec"]["caBundle"]
+        code, body = api("POST", APISVC, insecure)
+        c = wait_condition(f"v1beta1.{GROUP}", "True", "Passed")
+        check(code == 201 and c.get("status") == "True", "insecureSkipTLSVerify: Available without a caBundle", (body, c))
+        code, g = api("GET", f"/apis/{GROUP}")
+        check([v["version"] for v in g.get("versions", [])] == ["v1alpha1", "v1beta1"] and
+              g["preferredVersion"]["version"] == "v1alpha1", "versions by versionPriority (200 before 100)", g)
+        bad = apiservice(f"v1beta2.{GROUP}", GROUP, "v1beta2", 7443, ca, insecureSkipTLSVerify=True)
+        code, st = api("POST", APISVC, bad)
+        check(code == 422 and "spec.insecureSkipTLSVerify: Invalid value: true: may not be true if caBundle is present"
+              in st.get("message", ""), "insecureSkipTLSVerify with a caBundle is refused", st)
+        api("DELETE", f"{APISVC}/v1beta1.{GROUP}")
+
+        # --- a watch is relayed as it arrives
+        c = http.client.HTTPSConnection("127.0.0.1", PORT, context=CTX, timeout=20)
+        t0 = time.time()
+        c.request("GET", f"/apis/{GROUP}/v1alpha1/namespaces/default/flunders?watch=1",
+                  headers={"Authorization": "Bearer " + TOKEN})
+        resp = c.getresponse()
+        first = json.loads(resp.readline())
+        t1 = time.time() - t0
+        second = json.loads(resp.readline())
+        t2 = time.time() - t0
+        check(resp.status == 200 and first["object"]["metadata"]["name"] == "w1" and
+              second["object"]["metadata"]["name"] == "w2" and t1 < 1.2 and t2 >= 1.4,
+              f"watch streamed through the proxy (first event after {t1:.1f} s, second after {t2:.1f} s)", (first, second))
+        c.close()
 
         # --- v1beta1 serves the same objects
         code, b = api("GET", f"/apis/apiregistration.k8s.io/v1beta1/apiservices/{name}")
@@ -222,7 +286,10 @@ def main():
         srv.shutdown()
         srv.server_close()
         c = wait_condition(name, "False", "FailedDiscoveryCheck")
-        check(c.get("status") == "False", "FailedDiscoveryCheck when the server is gone", c)
+        check(c.get("message", "").startswith(f"failing or missing response from https://sample-api.{NS}.svc:7443/apis/"
+                                              f"{GROUP}/v1alpha1: Get "), "FailedDiscoveryCheck when the server is gone", c)
+        rc, out, err = kubectl(KUBECTLS[0], "get", "apiservices", name, "--no-headers")
+        check(out.split()[2:4] == ["False", "(FailedDiscoveryCheck)"], "kubectl shows False (FailedDiscoveryCheck)", out)
         code, body = api("GET", f"/apis/{GROUP}/v1alpha1/namespaces/default/flunders")
         check(code == 503, "503 while unavailable", (code, body))
 
