@@ -34,6 +34,9 @@ void vol_plan_free(rt_mount_plan *m);
 /* Adds a read-only file of the image (source, a host file) at target in the container's root. */
 void vol_plan_add_file(rt_mount_plan *m, const char *source, const char *target);
 
+/* Adds a read-only directory of the host (source) at target in the container's root. */
+void vol_plan_add_dir(rt_mount_plan *m, const char *source, const char *target);
+
 /* Rewrites the configMap/secret/downwardAPI/projected volumes whose content
  * changed (objects updated, labels changed); missing objects leave them as
  * they are. */

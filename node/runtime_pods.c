@@ -22,6 +22,7 @@
 #include "service_env.h"
 #include "runtime.h"
 #include "runtime_hooks.h"
+#include "image_setuid.h"
 #include "runtime_proc.h"
 #include "runtime_status.h"
 #include "simulate_config.h"
@@ -46,6 +47,7 @@
 #define VOLUME_REFRESH_MS 5000 /* configMap/secret/downwardAPI volume files follow their objects this often */
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" /* images' usual PATH */
 #define LOG_DRAIN_MS 1000 /* a failed container's log is read for its termination message after its log thread ends */
+#define APPLETS_IN_ROOT "/.ckube-applets" /* where a non-root container's applet directory is bound */
 #define PULL_ERROR_SHOWN_MS 2000 /* ErrImagePull shows this long before ImagePullBackOff (kubelet's next sync) */
 
 /* What the runtime thread does with one pod. */
@@ -445,6 +447,12 @@ static void start_container(rt_pods *p, rpod *rp, rt_ctr *c, long long now) {
   char **env = sim_config_env(rp->pod, sc, rp->st.host_ip, rp->st.ip, sim_get_object, rp->client, links, &expanded, why,
                               sizeof why);
   free_strv(links);
+  rt_identity ident;
+  if (env && rt_identity_resolve(rp->pod, sc, &ident, why, sizeof why)) {
+    free_strv(env);
+    json_decref(expanded);
+    env = NULL;
+  }
   if (!env) {
     snprintf(c->reason, sizeof c->reason, "CreateContainerConfigError");
     snprintf(c->message, sizeof c->message, "%s", why);
@@ -476,7 +484,11 @@ static void start_container(rt_pods *p, rpod *rp, rt_ctr *c, long long now) {
     }
   }
   /* the image's program at its paths in the container's root, else (no root of its own) run by its host path */
-  for (const char *const *ip = plan ? av.image_paths : NULL; ip && *ip; ip++) vol_plan_add_file(plan, av.program, *ip);
+  const char *program = av.program;
+  char setuid_copy[4200];
+  if (av.setuid && plan && image_setuid_copy(p->data_dir, p->self_exe, setuid_copy, sizeof setuid_copy) == 0)
+    program = setuid_copy; /* the image's setuid-root program */
+  for (const char *const *ip = plan ? av.image_paths : NULL; ip && *ip; ip++) vol_plan_add_file(plan, program, *ip);
   if (!plan) image_argv_on_host(&av);
   const char *pod_name = meta(rp->pod, "name") ?: "";
   env = with_default(env, "HOSTNAME", pod_name);
@@ -509,9 +521,13 @@ static void start_container(rt_pods *p, rpod *rp, rt_ctr *c, long long now) {
   bool applets_last = !applets && av.program;
   if (!applets) /* commands of unknown images, as in busybox */
     applets = rt_applets_dir(p->data_dir, "/bin/busybox", applets_buf, sizeof applets_buf);
+  /* a user other than root may not reach the agent's data directory: the applets are bound into its root */
+  const char *applets_root = plan && applets && ident.uid != 0 ? APPLETS_IN_ROOT : NULL;
+  if (applets_root) vol_plan_add_dir(plan, applets, applets_root);
+  const char *applets_path = applets_root ? applets_root : applets;
   char path_value[4400];
-  if (applets_last) snprintf(path_value, sizeof path_value, "%s:%s", DEFAULT_PATH, applets);
-  else snprintf(path_value, sizeof path_value, "%s%s%s", applets ? applets : "", applets ? ":" : "", DEFAULT_PATH);
+  if (applets_last) snprintf(path_value, sizeof path_value, "%s:%s", DEFAULT_PATH, applets_path);
+  else snprintf(path_value, sizeof path_value, "%s%s%s", applets ? applets_path : "", applets ? ":" : "", DEFAULT_PATH);
   if (applets_last) applets = NULL; /* found through PATH, not tried first */
   env = with_default(env, "PATH", path_value);
   pid_t pid = -1;
@@ -531,7 +547,8 @@ static void start_container(rt_pods *p, rpod *rp, rt_ctr *c, long long now) {
     bool own_pids = plan && !json_is_true(json_object_get(json_object_get(rp->pod, "spec"), "shareProcessNamespace"));
     rt_spawn_req req = {av.argv, env, applets, sget(expanded, "workingDir"), pod_name, log_path, pp, nsfd, 0, plan,
                         0, NULL, json_is_true(json_object_get(sc, "stdin")) ? stdin_path : NULL,
-                        json_is_true(json_object_get(sc, "tty")), own_pids, cg_fds, ncg};
+                        json_is_true(json_object_get(sc, "tty")), own_pids, cg_fds, ncg,
+                        p->cfg.mount_ns ? &ident : NULL, applets_root}; /* setuid and capabilities need root */
     pid = rt_spawn(&req, err, sizeof err);
     if (nsfd >= 0) close(nsfd);
     for (int k = 0; k < ncg; k++) close(cg_fds[k]);

@@ -81,7 +81,7 @@ static void run_exec(rt_probe_job *j) {
   }
   int nsfd = j->netns_ip ? podnet_open(j->netns_ip) : -1;
   int mntfd = j->rootfs ? rt_open_mount_ns(j->pid) : -1;
-  rt_spawn_req req = {j->argv, j->envp, j->applets, NULL, j->hostname, NULL, NULL, nsfd, pipefd[1], NULL, mntfd, j->rootfs, NULL, 0, 0, NULL, 0};
+  rt_spawn_req req = {j->argv, j->envp, j->applets, NULL, j->hostname, NULL, NULL, nsfd, pipefd[1], NULL, mntfd, j->rootfs, NULL, 0, 0, NULL, 0, NULL, NULL};
   char err[512] = "";
   pid_t pid = rt_spawn(&req, err, sizeof err);
   if (nsfd >= 0) close(nsfd);
