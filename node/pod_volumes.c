@@ -203,8 +203,9 @@ static int keyed_source(const vol_ctx *v, const json_t *src, bool secret, int de
   json_t *obj = v->get(v->ctx, secret ? "secrets" : "configmaps", ns, name);
   bool optional = json_is_true(json_object_get(src, "optional"));
   if (!obj) {
-    if (optional) return 1;
-    snprintf(why, wlen, "%s \"%s\" not found", secret ? "secret" : "configmap", name);
+    bool gone = !v->absent || v->absent(v->ctx, secret ? "secrets" : "configmaps", ns, name);
+    if (optional && gone) return 1;
+    snprintf(why, wlen, gone ? "%s \"%s\" not found" : "failed to get %s \"%s\"", secret ? "secret" : "configmap", name);
     return -1;
   }
   const json_t *data = json_object_get(obj, "data"), *bin = json_object_get(obj, "binaryData");
@@ -476,7 +477,8 @@ void vol_refresh(const vol_ctx *v) {
     payload p = {0};
     volume_dir(v, sget(vol, "name") ?: "", dir, sizeof dir);
     struct stat st;
-    if (!stat(dir, &st) && volume_payload(v, vol, &p, why, sizeof why) == 0) write_payload(v, dir, &p, err, sizeof err);
+    int rc = stat(dir, &st) ? -1 : volume_payload(v, vol, &p, why, sizeof why);
+    if (rc == 0 || rc == 1) write_payload(v, dir, &p, err, sizeof err); /* 1: an optional object gone, no files */
     free_payload(&p);
   }
 }

@@ -128,10 +128,20 @@ static int post_token(void *ctx, const char *path, const json_t *body, json_t **
   return https_call(ctx, "POST", path, body, NULL, out);
 }
 
+/* An object the API answers 404 for (not a connection or server error): an optional volume source that is gone. */
+static int object_absent(void *ctx, const char *plural, const char *ns, const char *name) {
+  char path[800];
+  snprintf(path, sizeof path, "/api/v1/namespaces/%s/%s/%s", ns, plural, name);
+  json_t *out = NULL;
+  int code = https_call(ctx, "GET", path, NULL, NULL, &out);
+  json_decref(out);
+  return code == 404;
+}
+
 static vol_ctx volume_context(rpod *rp) {
   if (!rp->tokens) rp->tokens = json_object();
   return (vol_ctx){.pod = rp->pod, .pod_dir = rp->dir, .pod_ip = rp->st.ip, .host_ip = rp->st.host_ip,
-                   .get = sim_get_object, .ctx = rp->client, .get_pv = get_pv, .post = post_token,
+                   .get = sim_get_object, .ctx = rp->client, .absent = object_absent, .get_pv = get_pv, .post = post_token,
                    .tokens = rp->tokens};
 }
 
@@ -472,7 +482,7 @@ static void start_container(rt_pods *p, rpod *rp, rt_ctr *c, long long now) {
   rt_mount_plan *plan = NULL;
   if (p->cfg.mount_ns) {
     vol_ctx vc = volume_context(rp);
-    plan = vol_plan(&vc, sc, why, sizeof why);
+    plan = vol_plan(&vc, expanded, why, sizeof why); /* subPathExpr expanded */
     if (!plan) { /* kubelet: the pod stays ContainerCreating, FailedMount events */
       if (strcmp(rp->config_error, why)) event(p, rp, NULL, "Warning", "FailedMount", "%s", why);
       snprintf(rp->config_error, sizeof rp->config_error, "%s", why);
