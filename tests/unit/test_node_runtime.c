@@ -10,6 +10,7 @@
 #include "real_metrics.h"
 #include "runtime_proc.h"
 #include "runtime_hooks.h"
+#include "runtime_security.h"
 #include "simulate_status.h"
 #include <fcntl.h>
 #include "service_env.h"
@@ -192,6 +193,18 @@ static void test_env(void) {
   CHECK_STR(why, "configmap \"missing\" not found");
   CHECK(x == NULL);
   json_decref(bad);
+  /* subPathExpr: expanded from the environment into the mount's subPath */
+  json_t *sub = json_pack("{s:s,s:[{s:s,s:s}],s:[{s:s,s:s,s:s}]}", "name", "c", "env", "name", "D", "value", "foo",
+                          "volumeMounts", "name", "w", "mountPath", "/m", "subPathExpr", "$(D)/$(D)x");
+  env = sim_config_env(pod, sub, "", "", objects, NULL, NULL, &x, why, sizeof why);
+  CHECK(env != NULL);
+  const json_t *vm = json_array_get(json_object_get(x, "volumeMounts"), 0);
+  CHECK_STR(json_string_value(json_object_get(vm, "subPath")), "foo/foox");
+  CHECK(json_object_get(vm, "subPathExpr") == NULL);
+  for (char **p = env; *p; p++) free(*p);
+  free(env);
+  json_decref(x);
+  json_decref(sub);
   json_decref(pod);
 }
 
@@ -325,6 +338,70 @@ static void test_hook_messages(void) {
   json_decref(get);
 }
 
+/* securityContext as kubelet resolves it and containerd's capability rules. */
+static void test_identity(void) {
+  json_t *pod = json_pack("{s:{s:s,s:s,s:s},s:{s:{s:i,s:i,s:[i,i]}}}", "metadata", "name", "p", "namespace", "ns",
+                          "uid", "u", "spec", "securityContext", "runAsUser", 2222, "fsGroup", 2000,
+                          "supplementalGroups", 4000, 4001);
+  json_t *ctr = json_pack("{s:s,s:{s:i,s:i,s:b}}", "name", "c", "securityContext", "runAsUser", 1000, "runAsGroup",
+                          3000, "allowPrivilegeEscalation", 0);
+  rt_identity id;
+  char err[512] = "";
+  CHECK(rt_identity_resolve(pod, ctr, &id, err, sizeof err) == 0);
+  CHECK(id.uid == 1000 && id.gid == 3000 && id.no_new_privs); /* the container's over the pod's */
+  CHECK(id.ngroups == 3 && id.groups[0] == 2000 && id.groups[1] == 4000 && id.groups[2] == 4001);
+  CHECK(id.caps == 0xa80425fbULL); /* containerd's default set */
+  json_t *sc = json_object_get(ctr, "securityContext");
+  json_object_set_new(sc, "capabilities", json_pack("{s:[s],s:[s,s]}", "add", "NET_ADMIN", "drop", "MKNOD", "CAP_KILL"));
+  CHECK(rt_identity_resolve(pod, ctr, &id, err, sizeof err) == 0 && id.caps == 0xa00435dbULL);
+  json_object_set_new(sc, "capabilities", json_pack("{s:[s],s:[s]}", "add", "CHOWN", "drop", "ALL"));
+  CHECK(rt_identity_resolve(pod, ctr, &id, err, sizeof err) == 0 && id.caps == 1); /* ALL first, then the names */
+  json_object_set_new(sc, "capabilities", json_pack("{s:[s]}", "add", "NO_SUCH"));
+  CHECK(rt_identity_resolve(pod, ctr, &id, err, sizeof err) == -1);
+  CHECK_STR(err, "unknown capability \"CAP_NO_SUCH\"");
+  json_object_del(sc, "capabilities");
+  json_object_set_new(sc, "privileged", json_true());
+  CHECK(rt_identity_resolve(pod, ctr, &id, err, sizeof err) == 0 && id.caps == (1ULL << 41) - 1);
+  /* runAsNonRoot: kubelet's refusals */
+  json_t *bare = json_pack("{s:s,s:{s:b}}", "name", "c", "securityContext", "runAsNonRoot", 1);
+  json_object_del(json_object_get(json_object_get(pod, "spec"), "securityContext"), "runAsUser");
+  CHECK(rt_identity_resolve(pod, bare, &id, err, sizeof err) == -1);
+  CHECK_STR(err, "container has runAsNonRoot and image will run as root (pod: \"p_ns(u)\", container: c)");
+  json_object_set_new(json_object_get(bare, "securityContext"), "runAsUser", json_integer(0));
+  CHECK(rt_identity_resolve(pod, bare, &id, err, sizeof err) == -1);
+  CHECK_STR(err, "container's runAsUser breaks non-root policy (pod: \"p_ns(u)\", container: c)");
+  json_object_set_new(json_object_get(bare, "securityContext"), "runAsUser", json_integer(65534));
+  CHECK(rt_identity_resolve(pod, bare, &id, err, sizeof err) == 0 && id.uid == 65534 && id.caps == 0xa80425fbULL);
+  CHECK(rt_capability("net_admin") == 12 && rt_capability("CAP_SYS_ADMIN") == 21 && rt_capability("X") == -1);
+  json_decref(bare);
+  json_decref(ctr);
+  json_decref(pod);
+}
+
+/* setuid-builtin images: the program at the image's path, ckube-node's builtin behind it. */
+static void test_image_setuid(void) {
+  char err[256];
+  image_table *t = image_table_parse("nonewprivs /usr/local/bin/nnp setuid-builtin:nonewprivs\n", "t", err, sizeof err);
+  CHECK(t != NULL);
+  json_t *c = json_pack("{s:s}", "image", "gcr.io/kubernetes-e2e-test-images/nonewprivs:1.0");
+  image_argv av;
+  CHECK(image_table_argv(t, c, "/opt/ckube-node", &av) == 0 && av.setuid);
+  CHECK_STR(av.argv[0], "/usr/local/bin/nnp");
+  CHECK_STR(av.argv[1], "--builtin");
+  CHECK_STR(av.argv[2], "nonewprivs");
+  CHECK(av.argv[3] == NULL);
+  CHECK_STR(av.program, "/opt/ckube-node");
+  CHECK_STR(av.image_paths[0], "/usr/local/bin/nnp");
+  image_argv_free(&av);
+  json_object_set_new(c, "command", json_pack("[s]", "id"));
+  CHECK(image_table_argv(t, c, "/opt/ckube-node", &av) == 0 && !av.setuid); /* a command of its own runs as given */
+  CHECK_STR(av.argv[0], "id");
+  image_argv_free(&av);
+  json_decref(c);
+  image_table_free(t);
+  CHECK(image_table_parse("x - setuid-builtin:nonewprivs\n", "t", err, sizeof err) == NULL); /* needs a path */
+}
+
 static void test_cidr(void) {
   CHECK(real_node_parse_cidr("127.42.0.0/16") == 42);
   CHECK(real_node_parse_cidr("127.42.1.0/16") == -1);
@@ -424,4 +501,5 @@ static void test_cgroup_limits(void) {
 }
 
 TEST_MAIN(TEST(test_backoff), TEST(test_cgroup_limits), TEST(test_atomic_writer), TEST(test_nanocores), TEST(test_service_env), TEST(test_image_repository), TEST(test_image_argv), TEST(test_env), TEST(test_status),
-          TEST(test_cidr), TEST(test_active_deadline), TEST(test_hook_messages))
+          TEST(test_cidr), TEST(test_active_deadline), TEST(test_hook_messages),
+          TEST(test_identity), TEST(test_image_setuid))
