@@ -90,7 +90,8 @@ pid_t rt_hook_spawn(const json_t *handler, const json_t *sc, const rt_hook_targe
   rt_spawn_req req = {.argv = argv, .envp = get || !t->env ? default_env : t->env,
                       .applets = get ? NULL : t->applets, .workdir = get ? NULL : t->workdir,
                       .hostname = t->pod_name, .netns_fd = nsfd, .capture_fd = out, .join_mnt_fd = mntfd,
-                      .join_root = t->rootfs};
+                      .join_root = t->rootfs, .identity = get ? NULL : t->identity,
+                      .applets_root = get ? NULL : t->applets_root};
   pid_t pid = rt_spawn(&req, err, errlen);
   if (nsfd >= 0) close(nsfd);
   if (mntfd >= 0) close(mntfd);

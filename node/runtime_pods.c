@@ -587,6 +587,9 @@ static void start_container(rt_pods *p, rpod *rp, rt_ctr *c, long long now) {
     env = NULL;
     snprintf(c->applets, sizeof c->applets, "%s", applets ? applets : "");
     snprintf(c->rootfs, sizeof c->rootfs, "%s", plan ? plan->root : "");
+    c->ident = ident;
+    c->has_ident = p->cfg.mount_ns;
+    snprintf(c->applets_root, sizeof c->applets_root, "%s", applets_root ? applets_root : "");
     char msg[4096];
     pid_t hook = spawn_hook(rp, c, "postStart", msg, sizeof msg);
     if (hook > 0) c->hook_pid = hook; /* probes start when it returns */
@@ -626,7 +629,8 @@ static void probe(rt_pods *p, rpod *rp, long long now) {
     if (c->state != CTR_RUNNING || c->kill_deadline_ms) continue;
     const json_t *sc = spec_container(rp, c);
     rt_probe_target t = {rp->st.ip, c->env, c->applets[0] ? c->applets : NULL, meta(rp->pod, "name"),
-                         rp->netns ? rp->st.ip : NULL, c->pid, c->rootfs};
+                         rp->netns ? rp->st.ip : NULL, c->pid, c->rootfs, c->has_ident ? &c->ident : NULL,
+                         c->applets_root[0] ? c->applets_root : NULL};
     char msg[1024];
     if (c->startup.spec && !c->startup.ok) {
       if (rt_probe_tick(&c->startup, sc, &t, now, msg, sizeof msg) == PROBE_FAILED) {
@@ -712,7 +716,8 @@ static pid_t spawn_hook(rpod *rp, rt_ctr *c, const char *which, char *msg, size_
   char out[2400], err[512] = "";
   snprintf(out, sizeof out, "%s/containers/%s/%s.out", rp->dir, c->name, which);
   rt_hook_target t = {rp->st.ip, rp->netns ? rp->st.ip : NULL, meta(rp->pod, "name"), c->pid, c->rootfs, c->env,
-                      c->applets[0] ? c->applets : NULL, sget(sc, "workingDir"), out};
+                      c->applets[0] ? c->applets : NULL, sget(sc, "workingDir"), out,
+                      c->has_ident ? &c->ident : NULL, c->applets_root[0] ? c->applets_root : NULL};
   pid_t pid = rt_hook_spawn(hook, sc, &t, err, sizeof err);
   if (pid < 0) {
     char desc[512];

@@ -59,7 +59,7 @@ typedef struct {
   int ncgroup_fds;
   const rt_identity *identity; /* the user, groups, capabilities and no_new_privs it runs with (runtime_security.h),
                                   applied last before exec; NULL: the agent's own */
-  const char *applets_root; /* with mounts: where the plan binds the applets directory in the container's root
+  const char *applets_root; /* with mounts (or join_mnt_fd): where the applets directory is bound in the container's root
                                (a non-root user may not reach the agent's data directory), or NULL */
 } rt_spawn_req;
 

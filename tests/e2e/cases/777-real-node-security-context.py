@@ -14,7 +14,8 @@ message.
 all of them.
 (d) allowPrivilegeEscalation false: no_new_privs, a setuid-root program
 keeps the user's uid; left unset, it runs as root; the same with the
-nonewprivs image (a setuid-root copy of ckube-node). Bounded: about 40 s."""
+nonewprivs image (a setuid-root copy of ckube-node).
+(e) exec probes and exec postStart hooks run as the container's user. Bounded: about 40 s."""
 import json, os, shutil, sys, tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
@@ -117,6 +118,19 @@ def main():
             apply("image-unset", [{"name": "c", "image": image, "securityContext": {"runAsUser": 1000}}])
             assert finished_log(node, "image-false") == ("Succeeded", "Effective uid: 1000\n"), log(node, "image-false")
             assert finished_log(node, "image-unset") == ("Succeeded", "Effective uid: 0\n"), log(node, "image-unset")
+
+            # (e) exec probes and exec hooks run as the container's user, as CRI's exec does
+            kubectl("apply", "-n", NS, "-f", "-", input=json.dumps({
+                "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "as-user"},
+                "spec": {"nodeName": NODE, "terminationGracePeriodSeconds": 1,
+                         "securityContext": {"runAsUser": 1000, "fsGroup": 2000},
+                         "volumes": [{"name": "cache", "emptyDir": {}}],
+                         "containers": [{"name": "c", "image": "busybox", "command": ["sleep", "600"],
+                                         "volumeMounts": [{"name": "cache", "mountPath": "/cache"}],
+                                         "lifecycle": {"postStart": {"exec": {"command": ["sh", "-c", "id -u > /cache/hook"]}}},
+                                         "readinessProbe": {"exec": {"command": ["sh", "-c", "test $(cat /cache/hook) -eq 1000 && test $(id -u) -eq 1000"]},
+                                                            "periodSeconds": 1}}]}}))
+            wait_for("as-user Ready", lambda: pod("as-user")["status"]["containerStatuses"][0]["ready"], 30)
             kubectl("delete", "pod", "-n", NS, "--all", "--grace-period=1")
     finally:
         kubectl("delete", "namespace", NS, "--wait=false", check=False)
