@@ -13,6 +13,7 @@
 #include "runtime_security.h"
 #include "simulate_status.h"
 #include <fcntl.h>
+#include <sys/stat.h>
 #include "service_env.h"
 #include <unistd.h>
 #include "real_node.h"
@@ -450,6 +451,50 @@ static void test_atomic_writer(void) {
   rt_remove_tree(dir);
 }
 
+/* The refresh of an optional ConfigMap volume: its object's data, nothing once it surely is gone (404), the
+ * last files while it cannot be read; fsGroup makes the files group-readable and the group's. */
+static json_t *refresh_object;
+static int refresh_absent;
+static json_t *refresh_get(void *ctx, const char *plural, const char *ns, const char *name) {
+  (void)ctx, (void)plural, (void)ns, (void)name;
+  return refresh_object ? json_incref(refresh_object) : NULL;
+}
+static int refresh_gone(void *ctx, const char *plural, const char *ns, const char *name) {
+  (void)ctx, (void)plural, (void)ns, (void)name;
+  return refresh_absent;
+}
+
+static void test_optional_refresh(void) {
+  char dir[] = "/tmp/ckube-refresh-XXXXXX", vdir[600], path[700];
+  CHECK(mkdtemp(dir) != NULL);
+  snprintf(vdir, sizeof vdir, "%s/volumes/cfg", dir);
+  CHECK(rt_mkdirs(vdir, 0755) == 0);
+  json_t *pod = json_pack("{s:{s:s},s:{s:{s:i},s:[{s:s,s:{s:s,s:b,s:i}}]}}", "metadata", "namespace", "ns", "spec",
+                          "securityContext", "fsGroup", (int)getgid() + 1, "volumes", "name", "cfg", "configMap",
+                          "name", "c", "optional", 1, "defaultMode", 0400);
+  vol_ctx v = {.pod = pod, .pod_dir = dir, .get = refresh_get, .absent = refresh_gone};
+  refresh_object = json_pack("{s:{s:s}}", "data", "k", "v1");
+  vol_refresh(&v);
+  snprintf(path, sizeof path, "%s/k", vdir);
+  CHECK_STR(slurp(path), "v1");
+  struct stat st;
+  CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0440 && st.st_gid == getgid() + 1);
+  json_decref(refresh_object);
+  refresh_object = NULL;
+  refresh_absent = 0; /* an error reading it: the files stay */
+  vol_refresh(&v);
+  CHECK(access(path, F_OK) == 0);
+  refresh_absent = 1; /* gone: the volume is emptied */
+  vol_refresh(&v);
+  CHECK(access(path, F_OK) != 0);
+  refresh_object = json_pack("{s:{s:s}}", "data", "k", "v2"); /* created again */
+  vol_refresh(&v);
+  CHECK_STR(slurp(path), "v2");
+  json_decref(refresh_object);
+  json_decref(pod);
+  rt_remove_tree(dir);
+}
+
 static void test_service_env(void) {
   json_error_t e;
   json_t *svcs = json_loads("[{\"metadata\":{\"name\":\"redis-master\"},\"spec\":{\"clusterIP\":\"10.0.0.11\","
@@ -502,4 +547,4 @@ static void test_cgroup_limits(void) {
 
 TEST_MAIN(TEST(test_backoff), TEST(test_cgroup_limits), TEST(test_atomic_writer), TEST(test_nanocores), TEST(test_service_env), TEST(test_image_repository), TEST(test_image_argv), TEST(test_env), TEST(test_status),
           TEST(test_cidr), TEST(test_active_deadline), TEST(test_hook_messages),
-          TEST(test_identity), TEST(test_image_setuid))
+          TEST(test_identity), TEST(test_image_setuid), TEST(test_optional_refresh))
