@@ -11,6 +11,7 @@
 #include "runtime_proc.h"
 #include "runtime_hooks.h"
 #include "runtime_security.h"
+#include "runtime_termination.h"
 #include "simulate_status.h"
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -403,6 +404,40 @@ static void test_image_setuid(void) {
   CHECK(image_table_parse("x - setuid-builtin:nonewprivs\n", "t", err, sizeof err) == NULL); /* needs a path */
 }
 
+/* kubelet's termination message: the file, else (FallbackToLogsOnError, a failure) the log's tail. */
+static void test_termination_message(void) {
+  char dir[] = "/tmp/ckube-term-XXXXXX", msg_file[100], log_file[100], out[4096];
+  CHECK(mkdtemp(dir) != NULL);
+  snprintf(msg_file, sizeof msg_file, "%s/termination-log", dir);
+  snprintf(log_file, sizeof log_file, "%s/0.log", dir);
+  FILE *f = fopen(log_file, "w");
+  fprintf(f, "2024-01-01T00:00:00.000000000Z stdout F line1\n2024-01-01T00:00:00.000000000Z stderr P DONE\n");
+  fclose(f);
+  rt_termination_message(msg_file, log_file, 2, 1, out, sizeof out);
+  CHECK_STR(out, "line1\nDONE"); /* a partial record adds no newline */
+  rt_termination_message(msg_file, log_file, 0, 1, out, sizeof out);
+  CHECK_STR(out, ""); /* succeeded: no fallback */
+  rt_termination_message(msg_file, log_file, 2, 0, out, sizeof out);
+  CHECK_STR(out, ""); /* policy File */
+  f = fopen(msg_file, "w");
+  fprintf(f, "from file");
+  fclose(f);
+  rt_termination_message(msg_file, log_file, 2, 1, out, sizeof out);
+  CHECK_STR(out, "from file");
+  unlink(msg_file);
+  f = fopen(log_file, "w"); /* 100 lines of 40 bytes: the last 80 lines, of those the last 2048 bytes */
+  char want[4096] = "";
+  for (int i = 1; i <= 100; i++) {
+    fprintf(f, "2024-01-01T00:00:00.000000000Z stdout F %039d\n", i);
+    if (i > 20) snprintf(want + strlen(want), sizeof want - strlen(want), "%039d\n", i);
+  }
+  fclose(f);
+  rt_termination_message(msg_file, log_file, 1, 1, out, sizeof out);
+  CHECK(strlen(out) == RT_LOG_TAIL_BYTES);
+  CHECK_STR(out, want + strlen(want) - RT_LOG_TAIL_BYTES);
+  rt_remove_tree(dir);
+}
+
 static void test_cidr(void) {
   CHECK(real_node_parse_cidr("127.42.0.0/16") == 42);
   CHECK(real_node_parse_cidr("127.42.1.0/16") == -1);
@@ -547,4 +582,5 @@ static void test_cgroup_limits(void) {
 
 TEST_MAIN(TEST(test_backoff), TEST(test_cgroup_limits), TEST(test_atomic_writer), TEST(test_nanocores), TEST(test_service_env), TEST(test_image_repository), TEST(test_image_argv), TEST(test_env), TEST(test_status),
           TEST(test_cidr), TEST(test_active_deadline), TEST(test_hook_messages),
-          TEST(test_identity), TEST(test_image_setuid), TEST(test_optional_refresh))
+          TEST(test_identity), TEST(test_image_setuid), TEST(test_optional_refresh),
+          TEST(test_termination_message))
