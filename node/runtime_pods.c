@@ -65,7 +65,7 @@ typedef struct {
   bool netns;       /* has its own network namespace */
   int stop_stage;   /* deletion: 0 none, 1 preStop hooks, 2 SIGTERM sent, 3 SIGKILL sent, 4 DELETE sent */
   long long stop_deadline_ms, hooks_deadline_ms;
-  pid_t *hooks;
+  pid_t *hooks;     /* deletion: each container's running preStop hook (by container index), or 0 */
   int nhooks;
   long long config_retry_ms;
   char config_error[512];
@@ -101,6 +101,7 @@ struct rt_pods {
 
 static void drop_run(rt_ctr *c);
 static void poststart_done(rt_pods *p, rpod *rp, rt_ctr *c, int wstatus, long long now);
+static void prestop_failed(rt_pods *p, rpod *rp, rt_ctr *c, int wstatus);
 
 static long long now_ms(void) {
   struct timespec ts;
@@ -313,8 +314,12 @@ static void reap(rt_pods *p, rpod *rp, long long now) {
     if (c->state == CTR_RUNNING && c->pid > 0 && waitpid(c->pid, &ws, WNOHANG) == c->pid) exited(p, rp, c, ws, now);
     else if (c->state == CTR_RUNNING && c->kill_deadline_ms && now >= c->kill_deadline_ms) rt_signal_group(c->pid, SIGKILL);
   }
-  for (int i = 0; i < rp->nhooks; i++)
-    if (rp->hooks[i] > 0 && waitpid(rp->hooks[i], NULL, WNOHANG) == rp->hooks[i]) rp->hooks[i] = 0;
+  for (int i = 0; i < rp->nhooks; i++) {
+    int ws;
+    if (rp->hooks[i] <= 0 || waitpid(rp->hooks[i], &ws, WNOHANG) != rp->hooks[i]) continue;
+    rp->hooks[i] = 0;
+    if (WIFEXITED(ws) && WEXITSTATUS(ws)) prestop_failed(p, rp, &rp->st.ctrs[i], ws); /* not one stopped by a signal */
+  }
 }
 
 /* kubelet's pull failure for an image no table entry knows: ErrImagePull,
@@ -658,6 +663,16 @@ static pid_t prestop(rt_pods *p, rpod *rp, rt_ctr *c) {
   return 0;
 }
 
+/* A preStop hook that ran and failed: kubelet's FailedPreStopHook event (the stop goes on). */
+static void prestop_failed(rt_pods *p, rpod *rp, rt_ctr *c, int wstatus) {
+  char out[2400], desc[512], msg[4096];
+  snprintf(out, sizeof out, "%s/containers/%s/preStop.out", rp->dir, c->name);
+  pod_desc(rp, desc, sizeof desc);
+  const json_t *hook = json_object_get(json_object_get(spec_container(rp, c), "lifecycle"), "preStop");
+  rt_hook_failure(hook, c->name, desc, wstatus, NULL, out, msg, sizeof msg);
+  event(p, rp, c, "Warning", "FailedPreStopHook", "%s", msg);
+}
+
 /* A postStart handler failed: kubelet's FailedPostStartHook event, then the container is killed
  * (SIGTERM, SIGKILL after the grace period) and the restart policy takes over. */
 static void poststart_failed(rt_pods *p, rpod *rp, rt_ctr *c, const char *msg, long long now) {
@@ -709,12 +724,13 @@ static bool terminate(rt_pods *p, rpod *rp, long long now) {
     rp->st.stopping = true;
     rp->stop_deadline_ms = now + grace * 1000;
     rp->hooks = calloc((size_t)rp->st.nctrs + 1, sizeof *rp->hooks);
+    rp->nhooks = rp->st.nctrs;
     for (int i = 0; i < rp->st.nctrs; i++) {
       rt_ctr *c = &rp->st.ctrs[i];
       if (c->state != CTR_RUNNING) continue;
       event(p, rp, c, "Normal", "Killing", "Stopping container %s", c->name);
       pid_t h = prestop(p, rp, c);
-      if (h > 0) rp->hooks[rp->nhooks++] = h;
+      if (h > 0) rp->hooks[i] = h;
     }
     rp->stop_stage = 1;
   }
