@@ -6,6 +6,7 @@
  * failure's message quotes. */
 #include "runtime_hooks.h"
 #include "pod_network.h"
+#include "runtime_env.h"
 #include "runtime_proc.h"
 #include <fcntl.h>
 #include <stdio.h>
@@ -57,11 +58,6 @@ static char **strv_of(const char *const *words) {
   return v;
 }
 
-static void strv_free(char **v) {
-  for (char **x = v; x && *x; x++) free(*x);
-  free(v);
-}
-
 pid_t rt_hook_spawn(const json_t *handler, const json_t *sc, const rt_hook_target *t, char *err, size_t errlen) {
   const json_t *cmd = json_object_get(json_object_get(handler, "exec"), "command");
   const json_t *get = json_object_get(handler, "httpGet");
@@ -81,7 +77,7 @@ pid_t rt_hook_spawn(const json_t *handler, const json_t *sc, const rt_hook_targe
   int out = open(t->out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (out < 0) {
     snprintf(err, errlen, "open %s: %m", t->out_path);
-    strv_free(argv);
+    rt_env_free(argv);
     return -1;
   }
   char *default_env[] = {HOOK_PATH, NULL};
@@ -96,7 +92,7 @@ pid_t rt_hook_spawn(const json_t *handler, const json_t *sc, const rt_hook_targe
   if (nsfd >= 0) close(nsfd);
   if (mntfd >= 0) close(mntfd);
   close(out);
-  strv_free(argv);
+  rt_env_free(argv);
   return pid;
 }
 
