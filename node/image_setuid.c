@@ -13,7 +13,8 @@
 #include <unistd.h>
 
 static int copy_file(const char *from, const char *to) {
-  int in = open(from, O_RDONLY | O_CLOEXEC), out = in < 0 ? -1 : open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0700);
+  int in = open(from, O_RDONLY | O_CLOEXEC);
+  int out = in < 0 ? -1 : open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0700);
   char buf[65536];
   ssize_t n = 0;
   while (out >= 0 && (n = read(in, buf, sizeof buf)) > 0)

@@ -130,7 +130,8 @@ void rt_hook_failure(const json_t *handler, const char *ctr_name, const char *po
     size_t n = 0, i;
     json_t *w;
     json_array_foreach(cmd, i, w)
-      if (n < sizeof words) n += (size_t)snprintf(words + n, sizeof words - n, "%s%s", i ? " " : "", json_string_value(w) ?: "");
+      if (n < sizeof words)
+        n += (size_t)snprintf(words + n, sizeof words - n, "%s%s", i ? " " : "", json_string_value(w) ?: "");
     if (wstatus < 0) snprintf(error, sizeof error, "%s", start_err ? start_err : "cannot start");
     else snprintf(error, sizeof error, "command '%s' exited with %d: %s", words,
                   WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus), output);

@@ -143,8 +143,8 @@ static int object_absent(void *ctx, const char *plural, const char *ns, const ch
 static vol_ctx volume_context(rpod *rp) {
   if (!rp->tokens) rp->tokens = json_object();
   return (vol_ctx){.pod = rp->pod, .pod_dir = rp->dir, .pod_ip = rp->st.ip, .host_ip = rp->st.host_ip,
-                   .get = sim_get_object, .ctx = rp->client, .absent = object_absent, .get_pv = get_pv, .post = post_token,
-                   .tokens = rp->tokens};
+                   .get = sim_get_object, .ctx = rp->client, .absent = object_absent, .get_pv = get_pv,
+                   .post = post_token, .tokens = rp->tokens};
 }
 
 static const json_t *spec_container(const rpod *rp, const rt_ctr *c) {

@@ -365,7 +365,8 @@ pid_t rt_spawn(const rt_spawn_req *r, char *err, size_t errlen) {
     return -1;
   }
   size_t alen = r->applets ? strlen(r->applets) : 0;
-  if ((r->mounts || r->join_mnt_fd > 0) && r->applets_root && *r->applets_root && alen && !strncmp(exe, r->applets, alen) && exe[alen] == '/') {
+  bool own_root_applets = (r->mounts || r->join_mnt_fd > 0) && r->applets_root && *r->applets_root;
+  if (own_root_applets && alen && !strncmp(exe, r->applets, alen) && exe[alen] == '/') {
     char in_root[4096]; /* the applet as the container sees it */
     snprintf(in_root, sizeof in_root, "%s%s", r->applets_root, exe + alen);
     snprintf(exe, sizeof exe, "%s", in_root);

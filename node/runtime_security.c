@@ -86,7 +86,8 @@ int rt_identity_resolve(const json_t *pod, const json_t *sc, rt_identity *out, c
       snprintf(err, errlen, "%s (pod: \"%s_%s(%s)\", container: %s)", what,
                json_string_value(json_object_get(meta, "name")) ?: "",
                json_string_value(json_object_get(meta, "namespace")) ?: "",
-               json_string_value(json_object_get(meta, "uid")) ?: "", json_string_value(json_object_get(sc, "name")) ?: "");
+               json_string_value(json_object_get(meta, "uid")) ?: "",
+               json_string_value(json_object_get(sc, "name")) ?: "");
       return -1;
     }
   }
