@@ -12,6 +12,7 @@
 #include "runtime_hooks.h"
 #include "runtime_security.h"
 #include "runtime_termination.h"
+#include "runtime_ips.h"
 #include "simulate_status.h"
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -438,6 +439,25 @@ static void test_termination_message(void) {
   rt_remove_tree(dir);
 }
 
+/* Pod addresses: lowest free first, an old address kept when free, released ones reused. */
+static void test_pod_ips(void) {
+  rt_ips t;
+  char ip[16];
+  rt_ips_init(&t, 9);
+  rt_ips_take(&t, NULL, ip, sizeof ip);
+  CHECK_STR(ip, "127.9.0.2"); /* 127.9.0.1 is the node */
+  rt_ips_take(&t, "127.9.3.7", ip, sizeof ip);
+  CHECK_STR(ip, "127.9.3.7"); /* kept across an agent restart */
+  rt_ips_take(&t, "127.9.3.7", ip, sizeof ip);
+  CHECK_STR(ip, "127.9.0.3"); /* taken already */
+  rt_ips_take(&t, "127.8.0.9", ip, sizeof ip);
+  CHECK_STR(ip, "127.9.0.4"); /* another node's */
+  rt_ips_release(&t, "127.9.0.2");
+  rt_ips_take(&t, NULL, ip, sizeof ip);
+  CHECK_STR(ip, "127.9.0.2");
+  rt_ips_destroy(&t);
+}
+
 static void test_cidr(void) {
   CHECK(real_node_parse_cidr("127.42.0.0/16") == 42);
   CHECK(real_node_parse_cidr("127.42.1.0/16") == -1);
@@ -583,4 +603,4 @@ static void test_cgroup_limits(void) {
 TEST_MAIN(TEST(test_backoff), TEST(test_cgroup_limits), TEST(test_atomic_writer), TEST(test_nanocores), TEST(test_service_env), TEST(test_image_repository), TEST(test_image_argv), TEST(test_env), TEST(test_status),
           TEST(test_cidr), TEST(test_active_deadline), TEST(test_hook_messages),
           TEST(test_identity), TEST(test_image_setuid), TEST(test_optional_refresh),
-          TEST(test_termination_message))
+          TEST(test_termination_message), TEST(test_pod_ips))
