@@ -7,6 +7,7 @@
  * name as argv[0], as in the image, and only a container without a root of
  * its own runs PROGRAM's host path instead (image_argv_on_host). */
 #include "image_table.h"
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,9 +63,11 @@ image_table *image_table_parse(const char *text, const char *origin, char *err, 
       free(w);
       continue;
     }
-    if (n < 3 || (w[2][0] != '/' && strncmp(w[2], "applets:/", 9) && strncmp(w[2], "builtin:", 8))) {
-      snprintf(err, errlen, "%s:%d: want IMAGE ENTRYPOINT PROGRAM [CMD...] with PROGRAM /path, applets:/path or "
-               "builtin:NAME", origin, lineno);
+    bool setuid = n >= 3 && !strncmp(w[2], SETUID_BUILTIN, strlen(SETUID_BUILTIN));
+    if (n < 3 || (w[2][0] != '/' && strncmp(w[2], "applets:/", 9) && strncmp(w[2], "builtin:", 8) && !setuid) ||
+        (setuid && w[1][0] != '/')) {
+      snprintf(err, errlen, "%s:%d: want IMAGE ENTRYPOINT PROGRAM [CMD...] with PROGRAM /path, applets:/path, "
+               "builtin:NAME or " SETUID_BUILTIN "NAME (with an ENTRYPOINT path)", origin, lineno);
       for (int i = 0; i < n; i++) free(w[i]);
       free(w);
       free(copy);
@@ -169,6 +172,20 @@ int image_table_argv(const image_table *t, const json_t *container, const char *
   out->applets = NULL;
   out->program = NULL;
   out->image_paths = NULL;
+  out->setuid = 0;
+  if (e && !strncmp(e->program, SETUID_BUILTIN, strlen(SETUID_BUILTIN)) && !json_array_size(command)) {
+    /* the image's setuid program at its path: ckube-node (a setuid copy) --builtin NAME args */
+    push(&v, &n, e->paths[0]);
+    push(&v, &n, "--builtin");
+    push(&v, &n, e->program + strlen(SETUID_BUILTIN));
+    if (json_array_size(args)) strings(args, &v, &n);
+    else for (int i = 0; i < e->ncmd; i++) push(&v, &n, e->cmd[i]);
+    out->argv = v;
+    out->program = self;
+    out->image_paths = (const char *const *)e->paths;
+    out->setuid = 1;
+    return 0;
+  }
   if (json_array_size(command)) strings(command, &v, &n);
   else if (e && strcmp(e->entrypoint, "-")) push(&v, &n, e->entrypoint);
   if (json_array_size(args)) strings(args, &v, &n);
@@ -200,7 +217,7 @@ int image_table_argv(const image_table *t, const json_t *container, const char *
     out->argv = v;
     return 0;
   }
-  if (!strncmp(e->program, "builtin:", 8)) {
+  if (!strncmp(e->program, "builtin:", 8) || !strncmp(e->program, SETUID_BUILTIN, strlen(SETUID_BUILTIN))) {
     /* a command of its own: runs as given */
   } else if (!strncmp(e->program, "applets:", 8)) {
     out->applets = e->program + 8;

@@ -9,7 +9,10 @@
  * resolve to its applets) or `builtin:NAME` (ckube-node's own
  * `--builtin NAME`), then the image's CMD words. ENTRYPOINT may list more
  * paths after commas ("/agnhost,/agnhost-2"): every path at which the image
- * holds PROGRAM, which the runtime binds there in the container's root. */
+ * holds PROGRAM, which the runtime binds there in the container's root.
+ * `setuid-builtin:NAME` is `--builtin NAME` of a root-owned setuid copy of
+ * ckube-node (image_setuid.h) held at the ENTRYPOINT paths, as an image's
+ * setuid program is (e2e-test-images/nonewprivs). */
 #ifndef CKUBE_IMAGE_TABLE_H
 #define CKUBE_IMAGE_TABLE_H
 #include <stddef.h>
@@ -32,7 +35,10 @@ typedef struct {
   const char *applets; /* the multi-call binary whose applets PATH must offer, or NULL */
   const char *program; /* a PROGRAM given as a host path, or NULL (owned by the table) */
   const char *const *image_paths; /* where the image holds program, NULL-terminated (owned by the table) */
+  int setuid;          /* program is to be held there as a setuid-root copy (image_setuid.h) */
 } image_argv;
+
+#define SETUID_BUILTIN "setuid-builtin:" 
 
 /* The argv for container (a v1 Container) of image: 0, or -1 when the image
  * is unknown and the container has no command (kubelet's ErrImagePull).

@@ -6,6 +6,7 @@
  * is its call-home connection (tunnel.h), and `--builtin NAME` runs one of
  * the programs behind registry-less images (builtin_http.h). */
 #include "builtin_http.h"
+#include "image_setuid.h"
 #include "join.h"
 #include "log.h"
 #include "real_node.h"
@@ -39,6 +40,8 @@ static void usage(FILE *f) {
 }
 
 int main(int argc, char **argv) {
+  image_setuid_guard(argc, argv); /* a setuid copy (image_setuid.h) is root only for the image's program */
+  if (argc >= 3 && !strcmp(argv[1], "--builtin") && !strcmp(argv[2], "nonewprivs")) return image_setuid_nonewprivs();
   if (argc > 2 && !strcmp(argv[1], "--builtin")) return builtin_main(argc - 2, argv + 2);
   if (argc > 1 && !strcmp(argv[1], "join")) return join_main(argc - 1, argv + 1);
   if (argc > 1 && !strcmp(argv[1], "tunnel")) return tunnel_main(argc - 1, argv + 1);

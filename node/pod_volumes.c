@@ -203,8 +203,9 @@ static int keyed_source(const vol_ctx *v, const json_t *src, bool secret, int de
   json_t *obj = v->get(v->ctx, secret ? "secrets" : "configmaps", ns, name);
   bool optional = json_is_true(json_object_get(src, "optional"));
   if (!obj) {
-    if (optional) return 1;
-    snprintf(why, wlen, "%s \"%s\" not found", secret ? "secret" : "configmap", name);
+    bool gone = !v->absent || v->absent(v->ctx, secret ? "secrets" : "configmaps", ns, name);
+    if (optional && gone) return 1;
+    snprintf(why, wlen, gone ? "%s \"%s\" not found" : "failed to get %s \"%s\"", secret ? "secret" : "configmap", name);
     return -1;
   }
   const json_t *data = json_object_get(obj, "data"), *bin = json_object_get(obj, "binaryData");
@@ -374,6 +375,44 @@ static int claim_path(const vol_ctx *v, const json_t *src, char *out, size_t len
   return rc;
 }
 
+/* kubelet's SetVolumeOwnership over path and what it holds: group fsGroup, group read (read-only volumes) or
+ * read-write, directories group-searchable and setgid; symlinks get the group only. */
+static void own_tree(const char *path, gid_t gid, bool readonly) {
+  struct stat st;
+  if (lstat(path, &st) || lchown(path, (uid_t)-1, gid)) return;
+  if (S_ISLNK(st.st_mode)) return;
+  mode_t mask = readonly ? 0440 : 0660;
+  if (S_ISDIR(st.st_mode)) mask |= S_ISGID | 0110;
+  chmod(path, (st.st_mode & 07777) | mask);
+  if (!S_ISDIR(st.st_mode)) return;
+  DIR *d = opendir(path);
+  struct dirent *e;
+  while (d && (e = readdir(d))) {
+    if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+    char sub[PATH_MAX];
+    if ((size_t)snprintf(sub, sizeof sub, "%s/%s", path, e->d_name) < sizeof sub) own_tree(sub, gid, readonly);
+  }
+  if (d) closedir(d);
+}
+
+static const json_t *fs_group(const vol_ctx *v) {
+  return json_object_get(json_object_get(json_object_get(v->pod, "spec"), "securityContext"), "fsGroup");
+}
+
+/* The pod's fsGroup applied to a volume's directory (nothing without one). */
+static void volume_ownership(const vol_ctx *v, const char *dir, bool readonly) {
+  if (json_is_integer(fs_group(v))) own_tree(dir, (gid_t)json_integer_value(fs_group(v)), readonly);
+}
+
+/* Writes a payload volume: its files' modes group-readable under an fsGroup (as SetVolumeOwnership leaves them,
+ * so an unchanged payload is not written again), then the group's ownership. */
+static int write_payload(const vol_ctx *v, const char *dir, payload *p, char *err, size_t errlen) {
+  for (int i = 0; i < p->n && json_is_integer(fs_group(v)); i++) p->f[i].mode |= 0440;
+  if (vol_atomic_write(dir, p->f, p->n, err, errlen)) return -1;
+  volume_ownership(v, dir, true);
+  return 0;
+}
+
 /* The host path a volume mounts from (made ready); -1 with why. */
 static int volume_source(const vol_ctx *v, const json_t *vol, char *out, size_t len, bool *readonly, char *why,
                          size_t wlen) {
@@ -413,6 +452,7 @@ static int volume_source(const vol_ctx *v, const json_t *vol, char *out, size_t 
         return -1;
       }
     }
+    volume_ownership(v, out, false);
     return 0;
   }
   payload p = {0};
@@ -422,7 +462,7 @@ static int volume_source(const vol_ctx *v, const json_t *vol, char *out, size_t 
     rc = -1;
   } else if (rc >= 0) {
     char err[512];
-    rc = vol_atomic_write(out, p.f, p.n, err, sizeof err) ? (snprintf(why, wlen, "%s", err), -1) : 0;
+    rc = write_payload(v, out, &p, err, sizeof err) ? (snprintf(why, wlen, "%s", err), -1) : 0;
     *readonly = true;
   }
   free_payload(&p);
@@ -437,8 +477,8 @@ void vol_refresh(const vol_ctx *v) {
     payload p = {0};
     volume_dir(v, sget(vol, "name") ?: "", dir, sizeof dir);
     struct stat st;
-    if (!stat(dir, &st) && volume_payload(v, vol, &p, why, sizeof why) == 0)
-      vol_atomic_write(dir, p.f, p.n, err, sizeof err);
+    int rc = stat(dir, &st) ? -1 : volume_payload(v, vol, &p, why, sizeof why);
+    if (rc == 0 || rc == 1) write_payload(v, dir, &p, err, sizeof err); /* 1: an optional object gone, no files */
     free_payload(&p);
   }
 }
@@ -562,6 +602,11 @@ static void add_bind(rt_mount_plan *m, const char *source, const char *target, b
 
 void vol_plan_add_file(rt_mount_plan *m, const char *source, const char *target) {
   add_mount_point(m, target, true);
+  add_bind(m, source, target, true);
+}
+
+void vol_plan_add_dir(rt_mount_plan *m, const char *source, const char *target) {
+  add_mount_point(m, target, false);
   add_bind(m, source, target, true);
 }
 

@@ -20,6 +20,8 @@ typedef struct {
   const char *pod_dir, *pod_ip, *host_ip;
   sim_get_fn get;     /* configmaps, secrets, persistentvolumeclaims (namespaced) */
   void *ctx;
+  /* true when the object get did not return surely does not exist (404, not an error); NULL: every miss is */
+  int (*absent)(void *ctx, const char *plural, const char *ns, const char *name);
   json_t *(*get_pv)(void *ctx, const char *name); /* a PersistentVolume, or NULL */
   pod_token_post_fn post; /* TokenRequests for serviceAccountToken sources (NULL: none) */
   json_t *tokens;         /* the pod's token cache (pod_token.h) */
@@ -34,9 +36,13 @@ void vol_plan_free(rt_mount_plan *m);
 /* Adds a read-only file of the image (source, a host file) at target in the container's root. */
 void vol_plan_add_file(rt_mount_plan *m, const char *source, const char *target);
 
+/* Adds a read-only directory of the host (source) at target in the container's root. */
+void vol_plan_add_dir(rt_mount_plan *m, const char *source, const char *target);
+
 /* Rewrites the configMap/secret/downwardAPI/projected volumes whose content
- * changed (objects updated, labels changed); missing objects leave them as
- * they are. */
+ * changed (objects updated, labels changed); an optional object that is gone
+ * empties its volume (one created later fills it), an object that cannot be
+ * read leaves it as it is. */
 void vol_refresh(const vol_ctx *v);
 
 /* Unmounts the pod's memory-backed emptyDirs (before its directory goes). */

@@ -10,6 +10,7 @@
 #include <sys/types.h>
 #include "runtime_backoff.h"
 #include "runtime_probe.h"
+#include "runtime_security.h"
 
 typedef enum { CTR_WAITING, CTR_RUNNING, CTR_TERMINATED } rt_ctr_state;
 
@@ -43,6 +44,10 @@ typedef struct {
   char **env;             /* running: its environment (exec probes run with it) */
   char applets[512];      /* running: its applet directory, or empty */
   char rootfs[1024];      /* running in a mount namespace of its own: its root there, else empty */
+  rt_identity ident;      /* running: its user, groups and capabilities (has_ident), which exec probes and hooks
+                             in it get too */
+  bool has_ident;
+  char applets_root[32];  /* running: where its applets are bound in its root (a non-root user), or empty */
   long long kill_deadline_ms; /* a failed liveness/startup probe is stopping it: SIGKILL then */
   long long oom_base;     /* running: its cgroup's OOM kills when it started */
   pid_t hook_pid;         /* running: its postStart handler, until it returns (kubelet shows the container

@@ -6,6 +6,7 @@
  * failure's message quotes. */
 #include "runtime_hooks.h"
 #include "pod_network.h"
+#include "runtime_env.h"
 #include "runtime_proc.h"
 #include <fcntl.h>
 #include <stdio.h>
@@ -57,11 +58,6 @@ static char **strv_of(const char *const *words) {
   return v;
 }
 
-static void strv_free(char **v) {
-  for (char **x = v; x && *x; x++) free(*x);
-  free(v);
-}
-
 pid_t rt_hook_spawn(const json_t *handler, const json_t *sc, const rt_hook_target *t, char *err, size_t errlen) {
   const json_t *cmd = json_object_get(json_object_get(handler, "exec"), "command");
   const json_t *get = json_object_get(handler, "httpGet");
@@ -81,7 +77,7 @@ pid_t rt_hook_spawn(const json_t *handler, const json_t *sc, const rt_hook_targe
   int out = open(t->out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (out < 0) {
     snprintf(err, errlen, "open %s: %m", t->out_path);
-    strv_free(argv);
+    rt_env_free(argv);
     return -1;
   }
   char *default_env[] = {HOOK_PATH, NULL};
@@ -90,12 +86,13 @@ pid_t rt_hook_spawn(const json_t *handler, const json_t *sc, const rt_hook_targe
   rt_spawn_req req = {.argv = argv, .envp = get || !t->env ? default_env : t->env,
                       .applets = get ? NULL : t->applets, .workdir = get ? NULL : t->workdir,
                       .hostname = t->pod_name, .netns_fd = nsfd, .capture_fd = out, .join_mnt_fd = mntfd,
-                      .join_root = t->rootfs};
+                      .join_root = t->rootfs, .identity = get ? NULL : t->identity,
+                      .applets_root = get ? NULL : t->applets_root};
   pid_t pid = rt_spawn(&req, err, errlen);
   if (nsfd >= 0) close(nsfd);
   if (mntfd >= 0) close(mntfd);
   close(out);
-  strv_free(argv);
+  rt_env_free(argv);
   return pid;
 }
 
@@ -133,7 +130,8 @@ void rt_hook_failure(const json_t *handler, const char *ctr_name, const char *po
     size_t n = 0, i;
     json_t *w;
     json_array_foreach(cmd, i, w)
-      if (n < sizeof words) n += (size_t)snprintf(words + n, sizeof words - n, "%s%s", i ? " " : "", json_string_value(w) ?: "");
+      if (n < sizeof words)
+        n += (size_t)snprintf(words + n, sizeof words - n, "%s%s", i ? " " : "", json_string_value(w) ?: "");
     if (wstatus < 0) snprintf(error, sizeof error, "%s", start_err ? start_err : "cannot start");
     else snprintf(error, sizeof error, "command '%s' exited with %d: %s", words,
                   WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus), output);

@@ -11,6 +11,7 @@
 #include <jansson.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include "runtime_security.h"
 
 /* Where and as what a handler of one running container runs. */
 typedef struct {
@@ -23,6 +24,8 @@ typedef struct {
   const char *applets;    /* the container's applet directory, or NULL */
   const char *workdir;    /* the container's workingDir, or NULL */
   const char *out_path;   /* the handler's stdout and stderr go here (truncated) */
+  const rt_identity *identity; /* exec: the container's user, groups and capabilities, or NULL: root */
+  const char *applets_root;    /* exec: where the applets are bound in the container's root, or NULL */
 } rt_hook_target;
 
 /* True when handler (a lifecycle.postStart/preStop object) has an action the agent runs. */

@@ -5,7 +5,7 @@
  * statuses and events, one pass over its pods per wake-up (at least every
  * 200 ms, so exits and back-off ends are seen quickly). So a hundred pods
  * start side by side while each pod's status is written by one thread, in
- * order. Shared between runners: the address table (ip_mu). Runner 0 also
+ * order. Shared between runners: the address table (runtime_ips.h). Runner 0 also
  * reports metrics (reading the other runners' pods under their locks).
  * Per pod the on-disk state is DIR/pods/<uid>/pod.json and
  * containers/<name>/{<restart>.log,pid}. */
@@ -21,11 +21,14 @@
 #include "pod_cgroup.h"
 #include "event_queue.h"
 #include "real_metrics.h"
-#include "service_env.h"
 #include "runtime.h"
+#include "runtime_env.h"
 #include "runtime_hooks.h"
+#include "runtime_ips.h"
+#include "image_setuid.h"
 #include "runtime_proc.h"
 #include "runtime_status.h"
+#include "runtime_termination.h"
 #include "simulate_config.h"
 #include "simulate_status.h"
 #include "strmap.h"
@@ -48,6 +51,7 @@
 #define VOLUME_REFRESH_MS 5000 /* configMap/secret/downwardAPI volume files follow their objects this often */
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" /* images' usual PATH */
 #define LOG_DRAIN_MS 1000 /* a failed container's log is read for its termination message after its log thread ends */
+#define APPLETS_IN_ROOT "/.ckube-applets" /* where a non-root container's applet directory is bound */
 #define PULL_ERROR_SHOWN_MS 2000 /* ErrImagePull shows this long before ImagePullBackOff (kubelet's next sync) */
 
 /* What the runtime thread does with one pod. */
@@ -63,7 +67,7 @@ typedef struct {
   bool netns;       /* has its own network namespace */
   int stop_stage;   /* deletion: 0 none, 1 preStop hooks, 2 SIGTERM sent, 3 SIGKILL sent, 4 DELETE sent */
   long long stop_deadline_ms, hooks_deadline_ms;
-  pid_t *hooks;
+  pid_t *hooks;     /* deletion: each container's running preStop hook (by container index), or 0 */
   int nhooks;
   long long config_retry_ms;
   char config_error[512];
@@ -88,8 +92,7 @@ struct rt_pods {
   char *kubeconfig, *node_name, *data_dir, *host_ip, *self_exe;
   pod_watch *watch;
   runner runners[RUNNERS];
-  pthread_mutex_t ip_mu;
-  unsigned char used_ips[256][256];
+  rt_ips ips;            /* the pods' addresses */
   atomic_bool stop;
   real_metrics *metrics;
   event_queue *events;
@@ -100,6 +103,7 @@ struct rt_pods {
 
 static void drop_run(rt_ctr *c);
 static void poststart_done(rt_pods *p, rpod *rp, rt_ctr *c, int wstatus, long long now);
+static void prestop_failed(rt_pods *p, rpod *rp, rt_ctr *c, int wstatus);
 
 static long long now_ms(void) {
   struct timespec ts;
@@ -128,11 +132,21 @@ static int post_token(void *ctx, const char *path, const json_t *body, json_t **
   return https_call(ctx, "POST", path, body, NULL, out);
 }
 
+/* An object the API answers 404 for (not a connection or server error): an optional volume source that is gone. */
+static int object_absent(void *ctx, const char *plural, const char *ns, const char *name) {
+  char path[800];
+  snprintf(path, sizeof path, "/api/v1/namespaces/%s/%s/%s", ns, plural, name);
+  json_t *out = NULL;
+  int code = https_call(ctx, "GET", path, NULL, NULL, &out);
+  json_decref(out);
+  return code == 404;
+}
+
 static vol_ctx volume_context(rpod *rp) {
   if (!rp->tokens) rp->tokens = json_object();
   return (vol_ctx){.pod = rp->pod, .pod_dir = rp->dir, .pod_ip = rp->st.ip, .host_ip = rp->st.host_ip,
-                   .get = sim_get_object, .ctx = rp->client, .get_pv = get_pv, .post = post_token,
-                   .tokens = rp->tokens};
+                   .get = sim_get_object, .ctx = rp->client, .absent = object_absent, .get_pv = get_pv,
+                   .post = post_token, .tokens = rp->tokens};
 }
 
 static const json_t *spec_container(const rpod *rp, const rt_ctr *c) {
@@ -156,43 +170,13 @@ static void event(rt_pods *p, rpod *rp, const rt_ctr *c, const char *type, const
                  reason, msg);
 }
 
-static void allocate_ip_locked(rt_pods *p, rpod *rp) {
-  const json_t *spec = json_object_get(rp->pod, "spec");
-  snprintf(rp->st.host_ip, sizeof rp->st.host_ip, "%s", p->host_ip);
-  if (json_is_true(json_object_get(spec, "hostNetwork"))) {
-    snprintf(rp->st.ip, sizeof rp->st.ip, "%s", p->host_ip);
-    return;
-  }
-  int a, b, net;
-  const char *old = sget(json_object_get(rp->pod, "status"), "podIP");
-  if (old && sscanf(old, "127.%d.%d.%d", &net, &a, &b) == 3 && net == p->cfg.net && a >= 0 && a < 256 && b > 0 &&
-      b < 255 && !p->used_ips[a][b]) { /* keep the address across an agent restart */
-    p->used_ips[a][b] = 1;
-    snprintf(rp->st.ip, sizeof rp->st.ip, "%s", old);
-    return;
-  }
-  for (int i = 1; i < 256 * 254; i++) {
-    a = i / 254, b = i % 254 + 1;
-    if (p->used_ips[a][b]) continue;
-    p->used_ips[a][b] = 1;
-    snprintf(rp->st.ip, sizeof rp->st.ip, "127.%d.%d.%d", p->cfg.net, a, b);
-    return;
-  }
-}
-
+/* The pod's address and its node's (a hostNetwork pod has the node's). */
 static void allocate_ip(rt_pods *p, rpod *rp) {
-  pthread_mutex_lock(&p->ip_mu);
-  allocate_ip_locked(p, rp);
-  pthread_mutex_unlock(&p->ip_mu);
-}
-
-static void release_ip(rt_pods *p, rpod *rp) {
-  int net, a, b;
-  pthread_mutex_lock(&p->ip_mu);
-  if (sscanf(rp->st.ip, "127.%d.%d.%d", &net, &a, &b) == 3 && net == p->cfg.net && a >= 0 && a < 256 && b >= 0 &&
-      b < 256 && strcmp(rp->st.ip, p->host_ip))
-    p->used_ips[a][b] = 0;
-  pthread_mutex_unlock(&p->ip_mu);
+  snprintf(rp->st.host_ip, sizeof rp->st.host_ip, "%s", p->host_ip);
+  if (json_is_true(json_object_get(json_object_get(rp->pod, "spec"), "hostNetwork")))
+    snprintf(rp->st.ip, sizeof rp->st.ip, "%s", p->host_ip);
+  else
+    rt_ips_take(&p->ips, sget(json_object_get(rp->pod, "status"), "podIP"), rp->st.ip, sizeof rp->st.ip);
 }
 
 /* The restart count and start time the API already shows (an agent restart). */
@@ -274,50 +258,25 @@ static void pid_path(const rpod *rp, const rt_ctr *c, char *out, size_t len) {
   snprintf(out, len, "%s/containers/%s/pid", rp->dir, c->name);
 }
 
-static void free_strv(char **v);
 
 /* Forgets what only a running container has: probes, environment. */
 static void drop_run(rt_ctr *c) {
   rt_probe_disarm(&c->liveness);
   rt_probe_disarm(&c->readiness);
   rt_probe_disarm(&c->startup);
-  free_strv(c->env);
+  rt_env_free(c->env);
   c->env = NULL;
 }
 
-/* kubelet's termination message: the file at terminationMessagePath, else
- * (FallbackToLogsOnError, a failure) the log's last 80 lines / 2048 bytes. */
+/* kubelet's termination message (runtime_termination.h), once the log thread wrote the run's last output. */
 static void termination_message(rpod *rp, rt_ctr *c, rt_run *t) {
-  char path[2400];
-  snprintf(path, sizeof path, "%s/containers/%s/termination-log", rp->dir, c->name);
-  FILE *f = fopen(path, "r");
-  size_t n = f ? fread(t->message, 1, sizeof t->message - 1, f) : 0;
-  t->message[n] = 0;
-  if (f) fclose(f);
-  const json_t *sc = spec_container(rp, c);
-  if (n || !t->exit_code || strcmp(sget(sc, "terminationMessagePolicy") ?: "", "FallbackToLogsOnError")) return;
-  snprintf(path, sizeof path, "%s/containers/%s/%d.log", rp->dir, c->name, c->restarts);
-  rt_log_wait(c->pid, LOG_DRAIN_MS); /* its last output may still be on the way to the log */
-  f = fopen(path, "r");
-  char *lines[80] = {0}, line[4096];
-  int count = 0;
-  while (f && fgets(line, sizeof line, f)) { /* "<time> <stream> <tag> <text>" */
-    char *text = line;
-    for (int k = 0; k < 3 && text; k++) text = strchr(text, ' ') ? strchr(text, ' ') + 1 : NULL;
-    if (!text) continue;
-    if (text - line >= 2 && text[-2] == 'P') text[strcspn(text, "\n")] = 0; /* a partial record: no newline of its own */
-    free(lines[count % 80]);
-    lines[count++ % 80] = strdup(text);
-  }
-  if (f) fclose(f);
-  char tail[8192] = "";
-  size_t used = 0;
-  for (int k = count > 80 ? count - 80 : 0; k < count; k++)
-    if (used < sizeof tail) used += (size_t)snprintf(tail + used, sizeof tail - used, "%s", lines[k % 80]);
-  for (int k = 0; k < 80; k++) free(lines[k]);
-  if (used > sizeof tail - 1) used = sizeof tail - 1;
-  const char *start = used > 2048 ? tail + used - 2048 : tail;
-  snprintf(t->message, sizeof t->message, "%s", start);
+  char msg_file[2400], log_file[2400];
+  snprintf(msg_file, sizeof msg_file, "%s/containers/%s/termination-log", rp->dir, c->name);
+  snprintf(log_file, sizeof log_file, "%s/containers/%s/%d.log", rp->dir, c->name, c->restarts);
+  const char *policy = sget(spec_container(rp, c), "terminationMessagePolicy") ?: "";
+  bool fallback = !strcmp(policy, "FallbackToLogsOnError");
+  if (fallback && t->exit_code) rt_log_wait(c->pid, LOG_DRAIN_MS);
+  rt_termination_message(msg_file, log_file, t->exit_code, fallback, t->message, sizeof t->message);
 }
 
 /* A postStart handler still running when its container is gone: killed and reaped. */
@@ -358,8 +317,12 @@ static void reap(rt_pods *p, rpod *rp, long long now) {
     if (c->state == CTR_RUNNING && c->pid > 0 && waitpid(c->pid, &ws, WNOHANG) == c->pid) exited(p, rp, c, ws, now);
     else if (c->state == CTR_RUNNING && c->kill_deadline_ms && now >= c->kill_deadline_ms) rt_signal_group(c->pid, SIGKILL);
   }
-  for (int i = 0; i < rp->nhooks; i++)
-    if (rp->hooks[i] > 0 && waitpid(rp->hooks[i], NULL, WNOHANG) == rp->hooks[i]) rp->hooks[i] = 0;
+  for (int i = 0; i < rp->nhooks; i++) {
+    int ws;
+    if (rp->hooks[i] <= 0 || waitpid(rp->hooks[i], &ws, WNOHANG) != rp->hooks[i]) continue;
+    rp->hooks[i] = 0;
+    if (WIFEXITED(ws) && WEXITSTATUS(ws)) prestop_failed(p, rp, &rp->st.ctrs[i], ws); /* not one stopped by a signal */
+  }
 }
 
 /* kubelet's pull failure for an image no table entry knows: ErrImagePull,
@@ -386,45 +349,6 @@ static void pull_failed(rt_pods *p, rpod *rp, rt_ctr *c, const char *image, long
   event(p, rp, c, "Warning", "Failed", "Error: ErrImagePull");
 }
 
-static void free_strv(char **v) {
-  for (char **x = v; x && *x; x++) free(*x);
-  free(v);
-}
-
-/* Appends name=value unless the pod sets name (HOSTNAME as container
- * runtimes set it, the image's PATH). */
-static char **with_default(char **env, const char *name, const char *value) {
-  size_t n = 0, len = strlen(name);
-  for (; env[n]; n++)
-    if (!strncmp(env[n], name, len) && env[n][len] == '=') return env;
-  env = realloc(env, (n + 2) * sizeof *env);
-  if (asprintf(&env[n], "%s=%s", name, value) < 0) env[n] = strdup("X=");
-  env[n + 1] = NULL;
-  return env;
-}
-
-/* The service link variables of the pod's namespace and the master service. */
-static char **pod_service_env(rpod *rp) {
-  const char *ns = meta(rp->pod, "namespace") ?: "default";
-  const json_t *flag = json_object_get(json_object_get(rp->pod, "spec"), "enableServiceLinks");
-  bool links = !json_is_false(flag);
-  char path[600];
-  json_t *list = NULL, *master = NULL;
-  snprintf(path, sizeof path, "/api/v1/namespaces/%s/services", ns);
-  if (links && https_call(rp->client, "GET", path, NULL, NULL, &list) != 200) {
-    json_decref(list);
-    list = NULL;
-  }
-  if (https_call(rp->client, "GET", "/api/v1/namespaces/default/services/kubernetes", NULL, NULL, &master) != 200) {
-    json_decref(master);
-    master = NULL;
-  }
-  char **env = service_env(json_object_get(list, "items"), master, ns, links);
-  json_decref(list);
-  json_decref(master);
-  return env;
-}
-
 static pid_t spawn_hook(rpod *rp, rt_ctr *c, const char *which, char *msg, size_t len);
 static void poststart_failed(rt_pods *p, rpod *rp, rt_ctr *c, const char *msg, long long now);
 
@@ -436,6 +360,49 @@ static void arm_probes(rt_ctr *c, const json_t *sc, long long now) {
   rt_probe_arm(&c->readiness, json_object_get(sc, "readinessProbe"), false, now);
 }
 
+/* kubelet's image events before a start: pulled (Always), or already present the first time. */
+static void pull_events(rt_pods *p, rpod *rp, rt_ctr *c, const json_t *sc) {
+  const char *image = sget(sc, "image") ?: "", *policy = sget(sc, "imagePullPolicy") ?: "IfNotPresent";
+  if (!strcmp(policy, "Always")) {
+    event(p, rp, c, "Normal", "Pulling", "Pulling image \"%s\"", image);
+    event(p, rp, c, "Normal", "Pulled", "Successfully pulled image \"%s\" in 0s", image);
+  } else if (!c->ever_started) {
+    event(p, rp, c, "Normal", "Pulled", "Container image \"%s\" already present on machine", image);
+  }
+}
+
+/* The container's PATH (into path_value) and the applet directory its commands are tried in first (the return,
+ * or NULL). An image with a program of its own (agnhost, whose image adds curl, dig and netcat-openbsd's nc)
+ * finds the host's tools first, busybox's applets only fill the gaps; a user other than root may not reach the
+ * agent's data directory, so its applets are bound into its root (*applets_root, else NULL). */
+static const char *container_path(rt_pods *p, const image_argv *av, rt_mount_plan *plan, uid_t uid, char *buf,
+                                  size_t len, char *path_value, size_t plen, const char **applets_root) {
+  const char *applets = av->applets ? rt_applets_dir(p->data_dir, av->applets, buf, len) : NULL;
+  bool applets_last = !applets && av->program;
+  if (!applets) /* commands of unknown images, as in busybox */
+    applets = rt_applets_dir(p->data_dir, "/bin/busybox", buf, len);
+  *applets_root = plan && applets && uid != 0 ? APPLETS_IN_ROOT : NULL;
+  if (*applets_root) vol_plan_add_dir(plan, applets, *applets_root);
+  const char *in_path = *applets_root ? *applets_root : applets;
+  if (applets_last) snprintf(path_value, plen, "%s:%s", DEFAULT_PATH, in_path);
+  else snprintf(path_value, plen, "%s%s%s", applets ? in_path : "", applets ? ":" : "", DEFAULT_PATH);
+  return applets_last ? NULL : applets; /* last: found through PATH, not tried first */
+}
+
+/* containerd's StartError: the run ends at once with exit code 128. */
+static void start_error(rt_pods *p, rpod *rp, rt_ctr *c, const char *err, long long now) {
+  rt_run *t = &c->term;
+  memset(t, 0, sizeof *t);
+  t->started_ms = t->finished_ms = now;
+  t->exit_code = 128;
+  snprintf(t->reason, sizeof t->reason, "StartError");
+  snprintf(t->container_id, sizeof t->container_id, "%s", c->container_id);
+  c->state = CTR_TERMINATED;
+  event(p, rp, c, "Warning", "Failed",
+        "Error: failed to create containerd task: OCI runtime create failed: container_linux.go:370: starting "
+        "container process caused: %s: unknown", err);
+}
+
 /* Starts container c (its image resolved, environment made, process
  * spawned); leaves it running, or waiting/terminated with kubelet's reason. */
 static void start_container(rt_pods *p, rpod *rp, rt_ctr *c, long long now) {
@@ -444,10 +411,16 @@ static void start_container(rt_pods *p, rpod *rp, rt_ctr *c, long long now) {
   if (now < rp->config_retry_ms) return;
   char why[512] = "";
   json_t *expanded = NULL;
-  char **links = pod_service_env(rp);
+  char **links = rt_env_service_links(rp->client, rp->pod);
   char **env = sim_config_env(rp->pod, sc, rp->st.host_ip, rp->st.ip, sim_get_object, rp->client, links, &expanded, why,
                               sizeof why);
-  free_strv(links);
+  rt_env_free(links);
+  rt_identity ident;
+  if (env && rt_identity_resolve(rp->pod, sc, &ident, why, sizeof why)) {
+    rt_env_free(env);
+    json_decref(expanded);
+    env = NULL;
+  }
   if (!env) {
     snprintf(c->reason, sizeof c->reason, "CreateContainerConfigError");
     snprintf(c->message, sizeof c->message, "%s", why);
@@ -460,29 +433,33 @@ static void start_container(rt_pods *p, rpod *rp, rt_ctr *c, long long now) {
   image_argv av;
   if (image_table_argv(p->cfg.images, expanded, p->self_exe, &av)) {
     json_decref(expanded);
-    free_strv(env);
+    rt_env_free(env);
     pull_failed(p, rp, c, image, now);
     return;
   }
   rt_mount_plan *plan = NULL;
   if (p->cfg.mount_ns) {
     vol_ctx vc = volume_context(rp);
-    plan = vol_plan(&vc, sc, why, sizeof why);
+    plan = vol_plan(&vc, expanded, why, sizeof why); /* subPathExpr expanded */
     if (!plan) { /* kubelet: the pod stays ContainerCreating, FailedMount events */
       if (strcmp(rp->config_error, why)) event(p, rp, NULL, "Warning", "FailedMount", "%s", why);
       snprintf(rp->config_error, sizeof rp->config_error, "%s", why);
       rp->config_retry_ms = now + CONFIG_RETRY_MS;
       image_argv_free(&av);
       json_decref(expanded);
-      free_strv(env);
+      rt_env_free(env);
       return;
     }
   }
   /* the image's program at its paths in the container's root, else (no root of its own) run by its host path */
-  for (const char *const *ip = plan ? av.image_paths : NULL; ip && *ip; ip++) vol_plan_add_file(plan, av.program, *ip);
+  const char *program = av.program;
+  char setuid_copy[4200];
+  if (av.setuid && plan && image_setuid_copy(p->data_dir, p->self_exe, setuid_copy, sizeof setuid_copy) == 0)
+    program = setuid_copy; /* the image's setuid-root program */
+  for (const char *const *ip = plan ? av.image_paths : NULL; ip && *ip; ip++) vol_plan_add_file(plan, program, *ip);
   if (!plan) image_argv_on_host(&av);
   const char *pod_name = pod_dns_hostname(rp->pod); /* spec.hostname, else the name */
-  env = with_default(env, "HOSTNAME", pod_name);
+  env = rt_env_default(env, "HOSTNAME", pod_name);
   if (av.argv && av.argv[1] && !strcmp(av.argv[1], "--builtin")) { /* tell the builtin program its address */
     size_t n = 0;
     while (av.argv[n]) n++;
@@ -491,32 +468,17 @@ static void start_container(rt_pods *p, rpod *rp, rt_ctr *c, long long now) {
     av.argv[3] = strdup("--pod-ip");
     av.argv[4] = strdup(rp->st.ip);
   }
-  const char *policy = sget(sc, "imagePullPolicy") ?: "IfNotPresent";
-  if (!c->ever_started || !strcmp(policy, "Always")) {
-    if (!strcmp(policy, "Always")) {
-      event(p, rp, c, "Normal", "Pulling", "Pulling image \"%s\"", image);
-      event(p, rp, c, "Normal", "Pulled", "Successfully pulled image \"%s\" in 0s", image);
-    } else {
-      event(p, rp, c, "Normal", "Pulled", "Container image \"%s\" already present on machine", image);
-    }
-  }
+  pull_events(p, rp, c, sc);
   char hex[65], log_path[2400], pp[2400], err[1024] = "";
   sim_hex_id(rp->uid, c->name, c->restarts, hex);
   snprintf(c->container_id, sizeof c->container_id, "containerd://%s", hex);
   snprintf(log_path, sizeof log_path, "%s/containers/%s/%d.log", rp->dir, c->name, c->restarts);
   pid_path(rp, c, pp, sizeof pp);
-  char applets_buf[4096];
-  const char *applets = av.applets ? rt_applets_dir(p->data_dir, av.applets, applets_buf, sizeof applets_buf) : NULL;
-  /* an image with a program of its own (agnhost, whose image adds curl, dig and netcat-openbsd's nc): the
-   * host's tools stand for its image's, busybox's applets only fill the gaps */
-  bool applets_last = !applets && av.program;
-  if (!applets) /* commands of unknown images, as in busybox */
-    applets = rt_applets_dir(p->data_dir, "/bin/busybox", applets_buf, sizeof applets_buf);
-  char path_value[4400];
-  if (applets_last) snprintf(path_value, sizeof path_value, "%s:%s", DEFAULT_PATH, applets);
-  else snprintf(path_value, sizeof path_value, "%s%s%s", applets ? applets : "", applets ? ":" : "", DEFAULT_PATH);
-  if (applets_last) applets = NULL; /* found through PATH, not tried first */
-  env = with_default(env, "PATH", path_value);
+  char applets_buf[4096], path_value[4400];
+  const char *applets_root = NULL;
+  const char *applets = container_path(p, &av, plan, ident.uid, applets_buf, sizeof applets_buf, path_value,
+                                       sizeof path_value, &applets_root);
+  env = rt_env_default(env, "PATH", path_value);
   pid_t pid = -1;
   if (!av.argv) snprintf(err, sizeof err, "no command specified");
   else {
@@ -534,7 +496,8 @@ static void start_container(rt_pods *p, rpod *rp, rt_ctr *c, long long now) {
     bool own_pids = plan && !json_is_true(json_object_get(json_object_get(rp->pod, "spec"), "shareProcessNamespace"));
     rt_spawn_req req = {av.argv, env, applets, sget(expanded, "workingDir"), pod_name, log_path, pp, nsfd, 0, plan,
                         0, NULL, json_is_true(json_object_get(sc, "stdin")) ? stdin_path : NULL,
-                        json_is_true(json_object_get(sc, "tty")), own_pids, cg_fds, ncg};
+                        json_is_true(json_object_get(sc, "tty")), own_pids, cg_fds, ncg,
+                        p->cfg.mount_ns ? &ident : NULL, applets_root}; /* setuid and capabilities need root */
     pid = rt_spawn(&req, err, sizeof err);
     if (nsfd >= 0) close(nsfd);
     for (int k = 0; k < ncg; k++) close(cg_fds[k]);
@@ -542,17 +505,8 @@ static void start_container(rt_pods *p, rpod *rp, rt_ctr *c, long long now) {
   event(p, rp, c, "Normal", "Created", "Created container %s", c->name);
   c->ever_started = true;
   c->message[0] = 0;
-  if (pid < 0) { /* containerd's StartError: exit code 128 */
-    rt_run *t = &c->term;
-    memset(t, 0, sizeof *t);
-    t->started_ms = t->finished_ms = now;
-    t->exit_code = 128;
-    snprintf(t->reason, sizeof t->reason, "StartError");
-    snprintf(t->container_id, sizeof t->container_id, "%s", c->container_id);
-    c->state = CTR_TERMINATED;
-    event(p, rp, c, "Warning", "Failed",
-          "Error: failed to create containerd task: OCI runtime create failed: container_linux.go:370: starting "
-          "container process caused: %s: unknown", err);
+  if (pid < 0) {
+    start_error(p, rp, c, err, now);
   } else {
     c->state = CTR_RUNNING;
     c->pid = pid;
@@ -563,6 +517,9 @@ static void start_container(rt_pods *p, rpod *rp, rt_ctr *c, long long now) {
     env = NULL;
     snprintf(c->applets, sizeof c->applets, "%s", applets ? applets : "");
     snprintf(c->rootfs, sizeof c->rootfs, "%s", plan ? plan->root : "");
+    c->ident = ident;
+    c->has_ident = p->cfg.mount_ns;
+    snprintf(c->applets_root, sizeof c->applets_root, "%s", applets_root ? applets_root : "");
     char msg[4096];
     pid_t hook = spawn_hook(rp, c, "postStart", msg, sizeof msg);
     if (hook > 0) c->hook_pid = hook; /* probes start when it returns */
@@ -572,7 +529,7 @@ static void start_container(rt_pods *p, rpod *rp, rt_ctr *c, long long now) {
   vol_plan_free(plan);
   image_argv_free(&av);
   json_decref(expanded);
-  free_strv(env);
+  rt_env_free(env);
 }
 
 /* kubelet's killContainer: the Killing event with its message, SIGTERM to the container's group, SIGKILL
@@ -602,7 +559,8 @@ static void probe(rt_pods *p, rpod *rp, long long now) {
     if (c->state != CTR_RUNNING || c->kill_deadline_ms) continue;
     const json_t *sc = spec_container(rp, c);
     rt_probe_target t = {rp->st.ip, c->env, c->applets[0] ? c->applets : NULL, pod_dns_hostname(rp->pod),
-                         rp->netns ? rp->st.ip : NULL, c->pid, c->rootfs};
+                         rp->netns ? rp->st.ip : NULL, c->pid, c->rootfs, c->has_ident ? &c->ident : NULL,
+                         c->applets_root[0] ? c->applets_root : NULL};
     char msg[1024];
     if (c->startup.spec && !c->startup.ok) {
       if (rt_probe_tick(&c->startup, sc, &t, now, msg, sizeof msg) == PROBE_FAILED) {
@@ -688,7 +646,8 @@ static pid_t spawn_hook(rpod *rp, rt_ctr *c, const char *which, char *msg, size_
   char out[2400], err[512] = "";
   snprintf(out, sizeof out, "%s/containers/%s/%s.out", rp->dir, c->name, which);
   rt_hook_target t = {rp->st.ip, rp->netns ? rp->st.ip : NULL, pod_dns_hostname(rp->pod), c->pid, c->rootfs, c->env,
-                      c->applets[0] ? c->applets : NULL, sget(sc, "workingDir"), out};
+                      c->applets[0] ? c->applets : NULL, sget(sc, "workingDir"), out,
+                      c->has_ident ? &c->ident : NULL, c->applets_root[0] ? c->applets_root : NULL};
   pid_t pid = rt_hook_spawn(hook, sc, &t, err, sizeof err);
   if (pid < 0) {
     char desc[512];
@@ -705,6 +664,16 @@ static pid_t prestop(rt_pods *p, rpod *rp, rt_ctr *c) {
   if (pid >= 0) return pid;
   event(p, rp, c, "Warning", "FailedPreStopHook", "%s", msg);
   return 0;
+}
+
+/* A preStop hook that ran and failed: kubelet's FailedPreStopHook event (the stop goes on). */
+static void prestop_failed(rt_pods *p, rpod *rp, rt_ctr *c, int wstatus) {
+  char out[2400], desc[512], msg[4096];
+  snprintf(out, sizeof out, "%s/containers/%s/preStop.out", rp->dir, c->name);
+  pod_desc(rp, desc, sizeof desc);
+  const json_t *hook = json_object_get(json_object_get(spec_container(rp, c), "lifecycle"), "preStop");
+  rt_hook_failure(hook, c->name, desc, wstatus, NULL, out, msg, sizeof msg);
+  event(p, rp, c, "Warning", "FailedPreStopHook", "%s", msg);
 }
 
 /* A postStart handler failed: kubelet's FailedPostStartHook event, then the container is killed
@@ -758,12 +727,13 @@ static bool terminate(rt_pods *p, rpod *rp, long long now) {
     rp->st.stopping = true;
     rp->stop_deadline_ms = now + grace * 1000;
     rp->hooks = calloc((size_t)rp->st.nctrs + 1, sizeof *rp->hooks);
+    rp->nhooks = rp->st.nctrs;
     for (int i = 0; i < rp->st.nctrs; i++) {
       rt_ctr *c = &rp->st.ctrs[i];
       if (c->state != CTR_RUNNING) continue;
       event(p, rp, c, "Normal", "Killing", "Stopping container %s", c->name);
       pid_t h = prestop(p, rp, c);
-      if (h > 0) rp->hooks[rp->nhooks++] = h;
+      if (h > 0) rp->hooks[i] = h;
     }
     rp->stop_stage = 1;
   }
@@ -852,7 +822,7 @@ static void forget_pod(rt_pods *p, rpod *rp) {
   cg_pod_remove(p->cgroups, rp->uid);
   vol_teardown(rp->dir);
   if (rp->netns) podnet_delete(rp->st.ip);
-  if (!rp->skip) release_ip(p, rp);
+  if (!rp->skip && strcmp(rp->st.ip, p->host_ip)) rt_ips_release(&p->ips, rp->st.ip);
   rt_remove_tree(rp->dir);
   free_pod(rp);
 }
@@ -1004,7 +974,7 @@ rt_pods *rt_pods_start(const rt_config *cfg) {
   p->data_dir = strdup(cfg->data_dir);
   p->host_ip = strdup(cfg->host_ip);
   p->self_exe = strdup(cfg->self_exe);
-  pthread_mutex_init(&p->ip_mu, NULL);
+  rt_ips_init(&p->ips, cfg->net);
   p->metrics = rm_new(cfg->node_name);
   char why[512] = "";
   if (cfg->mount_ns && !(p->cgroups = cg_open(cfg->node_name, why, sizeof why)))
@@ -1073,7 +1043,7 @@ void rt_pods_stop(rt_pods *p) {
     pthread_mutex_destroy(&p->runners[k].mu);
     https_client_close(p->runners[k].client);
   }
-  pthread_mutex_destroy(&p->ip_mu);
+  rt_ips_destroy(&p->ips);
   rm_free(p->metrics);
   free(p->node_name);
   free(p->data_dir);

@@ -33,8 +33,10 @@ struct rt_probe_job {
   bool ok;
   char msg[1024];
   char **argv, **envp;
-  char *applets, *hostname, *netns_ip, *rootfs;
+  char *applets, *hostname, *netns_ip, *rootfs, *applets_root;
   int pid;
+  rt_identity ident; /* has_ident: the container's user */
+  bool has_ident;
   char host[64], path[1024], scheme[8];
   char headers[2048];
 };
@@ -65,6 +67,7 @@ static void free_job(rt_probe_job *j) {
   free(j->hostname);
   free(j->netns_ip);
   free(j->rootfs);
+  free(j->applets_root);
   free(j);
 }
 
@@ -81,7 +84,8 @@ static void run_exec(rt_probe_job *j) {
   }
   int nsfd = j->netns_ip ? podnet_open(j->netns_ip) : -1;
   int mntfd = j->rootfs ? rt_open_mount_ns(j->pid) : -1;
-  rt_spawn_req req = {j->argv, j->envp, j->applets, NULL, j->hostname, NULL, NULL, nsfd, pipefd[1], NULL, mntfd, j->rootfs, NULL, 0, 0, NULL, 0};
+  rt_spawn_req req = {j->argv, j->envp, j->applets, NULL, j->hostname, NULL, NULL, nsfd, pipefd[1], NULL, mntfd,
+                      j->rootfs, NULL, 0, 0, NULL, 0, j->has_ident ? &j->ident : NULL, j->applets_root};
   char err[512] = "";
   pid_t pid = rt_spawn(&req, err, sizeof err);
   if (nsfd >= 0) close(nsfd);
@@ -246,6 +250,9 @@ static rt_probe_job *start_job(const json_t *spec, const json_t *container, cons
     j->netns_ip = t->pod_netns_ip ? strdup(t->pod_netns_ip) : NULL;
     j->rootfs = t->rootfs && *t->rootfs ? strdup(t->rootfs) : NULL;
     j->pid = t->pid;
+    j->has_ident = t->identity != NULL;
+    if (t->identity) j->ident = *t->identity;
+    j->applets_root = t->applets_root && *t->applets_root ? strdup(t->applets_root) : NULL;
   } else if (http || tcp) {
     const json_t *h = http ? http : tcp;
     j->kind = http ? KIND_HTTP : KIND_TCP;

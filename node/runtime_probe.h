@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <jansson.h>
+#include "runtime_security.h"
 
 typedef struct rt_probe_job rt_probe_job;
 
@@ -20,6 +21,8 @@ typedef struct {
   const char *pod_netns_ip; /* the pod has a network namespace (pod_network.h) of this address, or NULL */
   int pid;                  /* the container's process: exec probes join its mount namespace ... */
   const char *rootfs;       /* ... and chroot here (empty or NULL: the host's file system) */
+  const rt_identity *identity; /* ... and run as the container's user (runtime_security.h), or NULL: root */
+  const char *applets_root; /* where the applets are bound in that root, or NULL */
 } rt_probe_target;
 
 /* One probe of one container. */

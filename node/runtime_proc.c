@@ -295,6 +295,7 @@ static void child(const rt_spawn_req *r, const char *exe, int in, int out, int e
   dup2(errfd, 2);
   if (r->tty && isatty(0)) ioctl(0, TIOCSCTTY, 0);
   if (!e && r->workdir && *r->workdir && chdir(r->workdir)) e = errno;
+  if (!e && r->identity) e = rt_identity_apply(r->identity);
   if (!e) execve(exe, r->argv, r->envp);
   if (!e) e = errno;
   (void)!write(status_fd, &e, sizeof e);
@@ -362,6 +363,13 @@ pid_t rt_spawn(const rt_spawn_req *r, char *err, size_t errlen) {
   else if (resolve(r->argv[0], r->applets, env_path(r->envp), exe, sizeof exe)) {
     snprintf(err, errlen, "exec: \"%s\": executable file not found in $PATH", r->argv[0]);
     return -1;
+  }
+  size_t alen = r->applets ? strlen(r->applets) : 0;
+  bool own_root_applets = (r->mounts || r->join_mnt_fd > 0) && r->applets_root && *r->applets_root;
+  if (own_root_applets && alen && !strncmp(exe, r->applets, alen) && exe[alen] == '/') {
+    char in_root[4096]; /* the applet as the container sees it */
+    snprintf(in_root, sizeof in_root, "%s%s", r->applets_root, exe + alen);
+    snprintf(exe, sizeof exe, "%s", in_root);
   }
   if (r->capture_fd > 0) return spawn_captured(r, exe, err, errlen);
   FILE *log = fopen(r->log_path, "a");

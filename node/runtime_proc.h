@@ -10,6 +10,7 @@
 #define CKUBE_RUNTIME_PROC_H
 #include <stddef.h>
 #include <sys/types.h>
+#include "runtime_security.h"
 
 /* The container's own view of the file system (a mount namespace), made
  * in the child from paths prepared before fork (pod_volumes.h): a tmpfs
@@ -56,6 +57,10 @@ typedef struct {
   int new_pid_ns;         /* with mounts: a PID namespace of its own (the process is its pid 1, /proc its own) */
   const int *cgroup_fds;  /* cgroup.procs files the child writes itself into before exec (pod_cgroup.h) */
   int ncgroup_fds;
+  const rt_identity *identity; /* the user, groups, capabilities and no_new_privs it runs with (runtime_security.h),
+                                  applied last before exec; NULL: the agent's own */
+  const char *applets_root; /* with mounts (or join_mnt_fd): where the applets directory is bound in the container's root
+                               (a non-root user may not reach the agent's data directory), or NULL */
 } rt_spawn_req;
 
 /* The upper and work directories of the overlay of top i under root

@@ -279,6 +279,20 @@ static void expand_list(cfg *c, json_t *ctr, const char *key) {
   }
 }
 
+/* kubelet's ExpandContainerVolumeMounts: a mount's subPathExpr becomes its subPath (checked by mounts()). */
+static void expand_subpaths(cfg *c, json_t *ctr) {
+  size_t i;
+  json_t *m;
+  json_array_foreach(json_object_get(ctr, "volumeMounts"), i, m) {
+    const char *expr = sget(m, "subPathExpr");
+    if (!expr || !*expr) continue;
+    char *x = expand(c, expr, NULL, 0);
+    json_object_set_new(m, "subPath", json_string(x));
+    json_object_del(m, "subPathExpr");
+    free(x);
+  }
+}
+
 char **sim_config_env(const json_t *pod, const json_t *ctr, const char *host_ip, const char *pod_ip, sim_get_fn get,
                       void *ctx, char *const *base, json_t **expanded, char *why, size_t wlen) {
   cfg c = {.pod = pod, .host_ip = host_ip, .pod_ip = pod_ip, .get = get, .ctx = ctx, .objs = strmap_new(),
@@ -306,6 +320,7 @@ char **sim_config_env(const json_t *pod, const json_t *ctr, const char *host_ip,
     *expanded = json_deep_copy(ctr);
     expand_list(&c, *expanded, "command");
     expand_list(&c, *expanded, "args");
+    expand_subpaths(&c, *expanded);
   }
   strmap_free(c.env, free);
   strmap_free(c.objs, (void (*)(void *))json_decref);

@@ -31,7 +31,7 @@ int sim_config_check(const json_t *pod, const char *host_ip, const char *pod_ip,
  * service links, then envFrom, then env, valueFrom resolved, $(VAR) able to
  * name any earlier one): a NULL-terminated array of malloc'd "NAME=value"
  * (free each and the array), with *expanded a copy of ctr whose command and
- * args have $(VAR) expanded; NULL with kubelet's message in why when the
+ * args have $(VAR) expanded and whose mounts' subPathExpr became their subPath; NULL with kubelet's message in why when the
  * configuration cannot be made. */
 char **sim_config_env(const json_t *pod, const json_t *ctr, const char *host_ip, const char *pod_ip, sim_get_fn get,
                       void *ctx, char *const *base, json_t **expanded, char *why, size_t wlen);

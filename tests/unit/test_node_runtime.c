@@ -10,8 +10,12 @@
 #include "real_metrics.h"
 #include "runtime_proc.h"
 #include "runtime_hooks.h"
+#include "runtime_security.h"
+#include "runtime_termination.h"
+#include "runtime_ips.h"
 #include "simulate_status.h"
 #include <fcntl.h>
+#include <sys/stat.h>
 #include "service_env.h"
 #include <unistd.h>
 #include "real_node.h"
@@ -192,6 +196,18 @@ static void test_env(void) {
   CHECK_STR(why, "configmap \"missing\" not found");
   CHECK(x == NULL);
   json_decref(bad);
+  /* subPathExpr: expanded from the environment into the mount's subPath */
+  json_t *sub = json_pack("{s:s,s:[{s:s,s:s}],s:[{s:s,s:s,s:s}]}", "name", "c", "env", "name", "D", "value", "foo",
+                          "volumeMounts", "name", "w", "mountPath", "/m", "subPathExpr", "$(D)/$(D)x");
+  env = sim_config_env(pod, sub, "", "", objects, NULL, NULL, &x, why, sizeof why);
+  CHECK(env != NULL);
+  const json_t *vm = json_array_get(json_object_get(x, "volumeMounts"), 0);
+  CHECK_STR(json_string_value(json_object_get(vm, "subPath")), "foo/foox");
+  CHECK(json_object_get(vm, "subPathExpr") == NULL);
+  for (char **p = env; *p; p++) free(*p);
+  free(env);
+  json_decref(x);
+  json_decref(sub);
   json_decref(pod);
 }
 
@@ -325,6 +341,123 @@ static void test_hook_messages(void) {
   json_decref(get);
 }
 
+/* securityContext as kubelet resolves it and containerd's capability rules. */
+static void test_identity(void) {
+  json_t *pod = json_pack("{s:{s:s,s:s,s:s},s:{s:{s:i,s:i,s:[i,i]}}}", "metadata", "name", "p", "namespace", "ns",
+                          "uid", "u", "spec", "securityContext", "runAsUser", 2222, "fsGroup", 2000,
+                          "supplementalGroups", 4000, 4001);
+  json_t *ctr = json_pack("{s:s,s:{s:i,s:i,s:b}}", "name", "c", "securityContext", "runAsUser", 1000, "runAsGroup",
+                          3000, "allowPrivilegeEscalation", 0);
+  rt_identity id;
+  char err[512] = "";
+  CHECK(rt_identity_resolve(pod, ctr, &id, err, sizeof err) == 0);
+  CHECK(id.uid == 1000 && id.gid == 3000 && id.no_new_privs); /* the container's over the pod's */
+  CHECK(id.ngroups == 3 && id.groups[0] == 2000 && id.groups[1] == 4000 && id.groups[2] == 4001);
+  CHECK(id.caps == 0xa80425fbULL); /* containerd's default set */
+  json_t *sc = json_object_get(ctr, "securityContext");
+  json_object_set_new(sc, "capabilities", json_pack("{s:[s],s:[s,s]}", "add", "NET_ADMIN", "drop", "MKNOD", "CAP_KILL"));
+  CHECK(rt_identity_resolve(pod, ctr, &id, err, sizeof err) == 0 && id.caps == 0xa00435dbULL);
+  json_object_set_new(sc, "capabilities", json_pack("{s:[s],s:[s]}", "add", "CHOWN", "drop", "ALL"));
+  CHECK(rt_identity_resolve(pod, ctr, &id, err, sizeof err) == 0 && id.caps == 1); /* ALL first, then the names */
+  json_object_set_new(sc, "capabilities", json_pack("{s:[s]}", "add", "NO_SUCH"));
+  CHECK(rt_identity_resolve(pod, ctr, &id, err, sizeof err) == -1);
+  CHECK_STR(err, "unknown capability \"CAP_NO_SUCH\"");
+  json_object_del(sc, "capabilities");
+  json_object_set_new(sc, "privileged", json_true());
+  CHECK(rt_identity_resolve(pod, ctr, &id, err, sizeof err) == 0 && id.caps == (1ULL << 41) - 1);
+  /* runAsNonRoot: kubelet's refusals */
+  json_t *bare = json_pack("{s:s,s:{s:b}}", "name", "c", "securityContext", "runAsNonRoot", 1);
+  json_object_del(json_object_get(json_object_get(pod, "spec"), "securityContext"), "runAsUser");
+  CHECK(rt_identity_resolve(pod, bare, &id, err, sizeof err) == -1);
+  CHECK_STR(err, "container has runAsNonRoot and image will run as root (pod: \"p_ns(u)\", container: c)");
+  json_object_set_new(json_object_get(bare, "securityContext"), "runAsUser", json_integer(0));
+  CHECK(rt_identity_resolve(pod, bare, &id, err, sizeof err) == -1);
+  CHECK_STR(err, "container's runAsUser breaks non-root policy (pod: \"p_ns(u)\", container: c)");
+  json_object_set_new(json_object_get(bare, "securityContext"), "runAsUser", json_integer(65534));
+  CHECK(rt_identity_resolve(pod, bare, &id, err, sizeof err) == 0 && id.uid == 65534 && id.caps == 0xa80425fbULL);
+  CHECK(rt_capability("net_admin") == 12 && rt_capability("CAP_SYS_ADMIN") == 21 && rt_capability("X") == -1);
+  json_decref(bare);
+  json_decref(ctr);
+  json_decref(pod);
+}
+
+/* setuid-builtin images: the program at the image's path, ckube-node's builtin behind it. */
+static void test_image_setuid(void) {
+  char err[256];
+  image_table *t = image_table_parse("nonewprivs /usr/local/bin/nnp setuid-builtin:nonewprivs\n", "t", err, sizeof err);
+  CHECK(t != NULL);
+  json_t *c = json_pack("{s:s}", "image", "gcr.io/kubernetes-e2e-test-images/nonewprivs:1.0");
+  image_argv av;
+  CHECK(image_table_argv(t, c, "/opt/ckube-node", &av) == 0 && av.setuid);
+  CHECK_STR(av.argv[0], "/usr/local/bin/nnp");
+  CHECK_STR(av.argv[1], "--builtin");
+  CHECK_STR(av.argv[2], "nonewprivs");
+  CHECK(av.argv[3] == NULL);
+  CHECK_STR(av.program, "/opt/ckube-node");
+  CHECK_STR(av.image_paths[0], "/usr/local/bin/nnp");
+  image_argv_free(&av);
+  json_object_set_new(c, "command", json_pack("[s]", "id"));
+  CHECK(image_table_argv(t, c, "/opt/ckube-node", &av) == 0 && !av.setuid); /* a command of its own runs as given */
+  CHECK_STR(av.argv[0], "id");
+  image_argv_free(&av);
+  json_decref(c);
+  image_table_free(t);
+  CHECK(image_table_parse("x - setuid-builtin:nonewprivs\n", "t", err, sizeof err) == NULL); /* needs a path */
+}
+
+/* kubelet's termination message: the file, else (FallbackToLogsOnError, a failure) the log's tail. */
+static void test_termination_message(void) {
+  char dir[] = "/tmp/ckube-term-XXXXXX", msg_file[100], log_file[100], out[4096];
+  CHECK(mkdtemp(dir) != NULL);
+  snprintf(msg_file, sizeof msg_file, "%s/termination-log", dir);
+  snprintf(log_file, sizeof log_file, "%s/0.log", dir);
+  FILE *f = fopen(log_file, "w");
+  fprintf(f, "2024-01-01T00:00:00.000000000Z stdout F line1\n2024-01-01T00:00:00.000000000Z stderr P DONE\n");
+  fclose(f);
+  rt_termination_message(msg_file, log_file, 2, 1, out, sizeof out);
+  CHECK_STR(out, "line1\nDONE"); /* a partial record adds no newline */
+  rt_termination_message(msg_file, log_file, 0, 1, out, sizeof out);
+  CHECK_STR(out, ""); /* succeeded: no fallback */
+  rt_termination_message(msg_file, log_file, 2, 0, out, sizeof out);
+  CHECK_STR(out, ""); /* policy File */
+  f = fopen(msg_file, "w");
+  fprintf(f, "from file");
+  fclose(f);
+  rt_termination_message(msg_file, log_file, 2, 1, out, sizeof out);
+  CHECK_STR(out, "from file");
+  unlink(msg_file);
+  f = fopen(log_file, "w"); /* 100 lines of 40 bytes: the last 80 lines, of those the last 2048 bytes */
+  char want[4096] = "";
+  for (int i = 1; i <= 100; i++) {
+    fprintf(f, "2024-01-01T00:00:00.000000000Z stdout F %039d\n", i);
+    if (i > 20) snprintf(want + strlen(want), sizeof want - strlen(want), "%039d\n", i);
+  }
+  fclose(f);
+  rt_termination_message(msg_file, log_file, 1, 1, out, sizeof out);
+  CHECK(strlen(out) == RT_LOG_TAIL_BYTES);
+  CHECK_STR(out, want + strlen(want) - RT_LOG_TAIL_BYTES);
+  rt_remove_tree(dir);
+}
+
+/* Pod addresses: lowest free first, an old address kept when free, released ones reused. */
+static void test_pod_ips(void) {
+  rt_ips t;
+  char ip[16];
+  rt_ips_init(&t, 9);
+  rt_ips_take(&t, NULL, ip, sizeof ip);
+  CHECK_STR(ip, "127.9.0.2"); /* 127.9.0.1 is the node */
+  rt_ips_take(&t, "127.9.3.7", ip, sizeof ip);
+  CHECK_STR(ip, "127.9.3.7"); /* kept across an agent restart */
+  rt_ips_take(&t, "127.9.3.7", ip, sizeof ip);
+  CHECK_STR(ip, "127.9.0.3"); /* taken already */
+  rt_ips_take(&t, "127.8.0.9", ip, sizeof ip);
+  CHECK_STR(ip, "127.9.0.4"); /* another node's */
+  rt_ips_release(&t, "127.9.0.2");
+  rt_ips_take(&t, NULL, ip, sizeof ip);
+  CHECK_STR(ip, "127.9.0.2");
+  rt_ips_destroy(&t);
+}
+
 static void test_cidr(void) {
   CHECK(real_node_parse_cidr("127.42.0.0/16") == 42);
   CHECK(real_node_parse_cidr("127.42.1.0/16") == -1);
@@ -370,6 +503,50 @@ static void test_atomic_writer(void) {
   CHECK(access(path, F_OK) != 0); /* the key that went away is gone */
   snprintf(path, sizeof path, "%s/%s", dir, link1);
   CHECK(access(path, F_OK) != 0); /* and the old timestamped directory */
+  rt_remove_tree(dir);
+}
+
+/* The refresh of an optional ConfigMap volume: its object's data, nothing once it surely is gone (404), the
+ * last files while it cannot be read; fsGroup makes the files group-readable and the group's. */
+static json_t *refresh_object;
+static int refresh_absent;
+static json_t *refresh_get(void *ctx, const char *plural, const char *ns, const char *name) {
+  (void)ctx, (void)plural, (void)ns, (void)name;
+  return refresh_object ? json_incref(refresh_object) : NULL;
+}
+static int refresh_gone(void *ctx, const char *plural, const char *ns, const char *name) {
+  (void)ctx, (void)plural, (void)ns, (void)name;
+  return refresh_absent;
+}
+
+static void test_optional_refresh(void) {
+  char dir[] = "/tmp/ckube-refresh-XXXXXX", vdir[600], path[700];
+  CHECK(mkdtemp(dir) != NULL);
+  snprintf(vdir, sizeof vdir, "%s/volumes/cfg", dir);
+  CHECK(rt_mkdirs(vdir, 0755) == 0);
+  json_t *pod = json_pack("{s:{s:s},s:{s:{s:i},s:[{s:s,s:{s:s,s:b,s:i}}]}}", "metadata", "namespace", "ns", "spec",
+                          "securityContext", "fsGroup", (int)getgid() + 1, "volumes", "name", "cfg", "configMap",
+                          "name", "c", "optional", 1, "defaultMode", 0400);
+  vol_ctx v = {.pod = pod, .pod_dir = dir, .get = refresh_get, .absent = refresh_gone};
+  refresh_object = json_pack("{s:{s:s}}", "data", "k", "v1");
+  vol_refresh(&v);
+  snprintf(path, sizeof path, "%s/k", vdir);
+  CHECK_STR(slurp(path), "v1");
+  struct stat st;
+  CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0440 && st.st_gid == getgid() + 1);
+  json_decref(refresh_object);
+  refresh_object = NULL;
+  refresh_absent = 0; /* an error reading it: the files stay */
+  vol_refresh(&v);
+  CHECK(access(path, F_OK) == 0);
+  refresh_absent = 1; /* gone: the volume is emptied */
+  vol_refresh(&v);
+  CHECK(access(path, F_OK) != 0);
+  refresh_object = json_pack("{s:{s:s}}", "data", "k", "v2"); /* created again */
+  vol_refresh(&v);
+  CHECK_STR(slurp(path), "v2");
+  json_decref(refresh_object);
+  json_decref(pod);
   rt_remove_tree(dir);
 }
 
@@ -424,4 +601,6 @@ static void test_cgroup_limits(void) {
 }
 
 TEST_MAIN(TEST(test_backoff), TEST(test_cgroup_limits), TEST(test_atomic_writer), TEST(test_nanocores), TEST(test_service_env), TEST(test_image_repository), TEST(test_image_argv), TEST(test_env), TEST(test_status),
-          TEST(test_cidr), TEST(test_active_deadline), TEST(test_hook_messages))
+          TEST(test_cidr), TEST(test_active_deadline), TEST(test_hook_messages),
+          TEST(test_identity), TEST(test_image_setuid), TEST(test_optional_refresh),
+          TEST(test_termination_message), TEST(test_pod_ips))

@@ -12,7 +12,9 @@ Killing "FailedPostStartHook", the container killed, the pod Failed under
 restartPolicy Never.
 (d) a failed container with an empty message file: its log's tail is the
 terminated state's message (a last line without newline as it is; at most
-80 lines and 2048 bytes). Bounded: about 60 s."""
+80 lines and 2048 bytes).
+(e) a preStop hook that fails: kubelet's FailedPreStopHook event, the pod
+still deleted. Bounded: about 70 s."""
 import json, os, shutil, sys, tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
@@ -114,6 +116,18 @@ def main():
             assert t["exitCode"] == 1 and t.get("message") == tail, t
             t = wait_for("fallback-ok Succeeded", lambda: terminated("fallback-ok"), 30)
             assert t["exitCode"] == 0 and "message" not in t, t
+
+            # (e) a preStop hook that fails: FailedPreStopHook, and the pod still goes
+            apply("bad-prestop", [{"name": "c", "image": "busybox", "command": ["sleep", "600"],
+                                   "lifecycle": {"preStop": {"exec": {"command": ["sh", "-c", "echo nope; exit 4"]}}}}])
+            wait_for("bad-prestop Running", lambda: pod("bad-prestop")["status"].get("phase") == "Running", 30)
+            uid = pod("bad-prestop")["metadata"]["uid"]
+            kubectl("delete", "pod", "-n", NS, "bad-prestop", "--wait=false")
+            want = (f'Exec lifecycle hook ([sh -c echo nope; exit 4]) for Container "c" in Pod "bad-prestop_{NS}({uid})" '
+                    f'failed - error: command \'sh -c echo nope; exit 4\' exited with 4: nope\n, message: "nope\\n"')
+            wait_for("FailedPreStopHook", lambda: [e for e in events("bad-prestop")
+                                                   if e["reason"] == "FailedPreStopHook" and e["message"] == want], 20)
+            wait_for("bad-prestop gone", lambda: "bad-prestop" not in kubectl("get", "pods", "-n", NS, "-o", "name"), 20)
             kubectl("delete", "pod", "-n", NS, "--all", "--grace-period=1")
     finally:
         kubectl("delete", "namespace", NS, "--wait=false", check=False)
