@@ -2,6 +2,7 @@
  * the signature is PKCS#1 v1.5 over SHA-256 (RS256), made and checked with
  * OpenSSL's EVP digest-sign API. */
 #include "sa_token.h"
+#include "file_read.h"
 #include "sa_token_bound.h"
 #include "registry.h"
 #include "log.h"
@@ -24,21 +25,6 @@ static char issuer[512] = SA_TOKEN_DEFAULT_ISSUER;
 
 static void compute_kid(void);
 
-static char *read_file(const char *path) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  char *s = n >= 0 ? malloc((size_t)n + 1) : NULL;
-  if (s && fread(s, 1, (size_t)n, f) != (size_t)n) {
-    free(s);
-    s = NULL;
-  }
-  if (s) s[n] = 0;
-  fclose(f);
-  return s;
-}
 
 int sa_token_init(const char *pki_dir, char *err, size_t errlen) {
   char path[600];
@@ -66,7 +52,7 @@ int sa_token_init(const char *pki_dir, char *err, size_t errlen) {
 
 void sa_token_set_ca_file(const char *ca_path) {
   free(ca_pem);
-  ca_pem = read_file(ca_path);
+  ca_pem = file_read(ca_path, NULL);
 }
 
 const char *sa_token_ca_pem(void) { return ca_pem ? ca_pem : ""; }

@@ -9,6 +9,7 @@
  * proxied requests' X-Remote-* headers), written at every start as
  * kube-apiserver's ClusterAuthenticationTrustController keeps it. */
 #include "front_proxy.h"
+#include "file_read.h"
 #include "api.h"
 #include "log.h"
 #include "pki.h"
@@ -20,21 +21,6 @@
 
 static char front_proxy_ca[700]; /* the requestheader CA's PEM file, set by front_proxy_ensure */
 
-static char *read_file(const char *path) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  char *buf = n >= 0 ? malloc((size_t)n + 1) : NULL;
-  if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-    free(buf);
-    buf = NULL;
-  }
-  if (buf) buf[n] = 0;
-  fclose(f);
-  return buf;
-}
 
 int front_proxy_ensure(const char *data_dir, char *cert, size_t cert_len, char *key, size_t key_len, char *err,
                        size_t errlen) {
@@ -48,7 +34,7 @@ int front_proxy_ensure(const char *data_dir, char *cert, size_t cert_len, char *
 
 int front_proxy_publish(const char *ca_cert_file) {
   const resource *r = registry_find("", "v1", "configmaps");
-  char *ca = read_file(ca_cert_file), *proxy_ca = read_file(front_proxy_ca);
+  char *ca = file_read(ca_cert_file, NULL), *proxy_ca = file_read(front_proxy_ca, NULL);
   if (!r || !ca || !proxy_ca) {
     free(ca);
     free(proxy_ca);

@@ -4,6 +4,7 @@
  * EXTRA GROUPS; minwidth 10, padding 3), `delete` one line per token. The
  * Secrets carry kubeadm's default extra group for node tokens. */
 #include "token_cli.h"
+#include "file_read.h"
 #include "bootstrap_token.h"
 #include "https_client.h"
 #include "yaml_json.h"
@@ -32,15 +33,6 @@ static void usage(FILE *f) {
              "  made through the running server with DIR/admin.kubeconfig. --ttl 0: never expires.\n");
 }
 
-static char *read_file(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  char *buf = malloc(1 << 20);
-  *len = fread(buf, 1, (1 << 20) - 1, f);
-  buf[*len] = 0;
-  fclose(f);
-  return buf;
-}
 
 static char *b64(const char *s) {
   size_t n = strlen(s);
@@ -76,7 +68,7 @@ static void print_error(const char *what, int code, const json_t *body) {
 /* The cluster's server URL from the admin kubeconfig into url. */
 static int server_url(const char *kubeconfig, char *url, size_t len) {
   size_t n;
-  char *text = read_file(kubeconfig, &n), err[200];
+  char *text = file_read(kubeconfig, &n), err[200];
   json_t *kc = text ? yaml_to_json(text, n, err, sizeof err) : NULL;
   free(text);
   const char *s = json_string_value(
@@ -90,7 +82,7 @@ static int join_command(const char *dir, const char *kubeconfig, const char *tok
   char url[512], path[700], hash[80];
   snprintf(path, sizeof path, "%s/pki/ca.crt", dir);
   size_t n;
-  char *pem = read_file(path, &n);
+  char *pem = file_read(path, &n);
   int bad = !pem || bt_ca_hash(pem, n, hash, sizeof hash) != 0 || server_url(kubeconfig, url, sizeof url) != 0;
   free(pem);
   if (bad) {
