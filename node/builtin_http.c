@@ -96,6 +96,14 @@ static void audit(int fd, const char *method, const char *pod_ip, const struct s
   respond(fd, 200, "text/plain", body, (size_t)len);
 }
 
+bool builtin_http_docroot(const char *name, const char **root, const char **page) {
+  bool httpd = !strcmp(name, "httpd");
+  if (!httpd && strcmp(name, "nginx")) return false;
+  *root = httpd ? "/usr/local/apache2/htdocs" : "/usr/share/nginx/html";
+  *page = httpd ? HTTPD_PAGE : NGINX_PAGE;
+  return true;
+}
+
 int builtin_main(int argc, char **argv) {
   const char *name = argc > 0 ? argv[0] : "", *ip = "0.0.0.0", *root = NULL;
   int port = 80;
@@ -114,8 +122,9 @@ int builtin_main(int argc, char **argv) {
     return 2;
   }
   if (live && port == 80) port = 8080;
-  if (!root) root = !strcmp(name, "httpd") ? "/usr/local/apache2/htdocs" : "/usr/share/nginx/html";
-  const char *page = !strcmp(name, "httpd") ? HTTPD_PAGE : NGINX_PAGE;
+  const char *page = NULL, *default_root = NULL;
+  builtin_http_docroot(name, &default_root, &page);
+  if (!root) root = default_root;
   if (!echo && !live && !trail && !demo && docroot_prepare(root, page)) page = NULL; /* served from its file */
   struct timespec started;
   clock_gettime(CLOCK_MONOTONIC, &started);

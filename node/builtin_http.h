@@ -11,6 +11,11 @@
 #ifndef CKUBE_BUILTIN_HTTP_H
 #define CKUBE_BUILTIN_HTTP_H
 
+#include <stdbool.h>
+
+/* The document root and default page of builtin web server name (httpd,
+ * nginx); false for the others. */
+bool builtin_http_docroot(const char *name, const char **root, const char **page);
 /* Runs builtin program argv[0] (argv after "--builtin"); returns the exit code. */
 int builtin_main(int argc, char **argv);
 

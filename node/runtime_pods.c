@@ -17,6 +17,7 @@
 #include "pod_volumes.h"
 #include "pod_watch.h"
 #include "pod_admission.h"
+#include "builtin_http.h"
 #include "pod_dns.h"
 #include "pod_cgroup.h"
 #include "event_queue.h"
@@ -498,6 +499,8 @@ static void start_container(rt_pods *p, rpod *rp, rt_ctr *c, long long now) {
                         0, NULL, json_is_true(json_object_get(sc, "stdin")) ? stdin_path : NULL,
                         json_is_true(json_object_get(sc, "tty")), own_pids, cg_fds, ncg,
                         p->cfg.mount_ns ? &ident : NULL, applets_root}; /* setuid and capabilities need root */
+    if (plan && av.argv && av.argv[1] && !strcmp(av.argv[1], "--builtin") && av.argv[2])
+      builtin_http_docroot(av.argv[2], &req.docroot, &req.docroot_page); /* made before capabilities drop */
     pid = rt_spawn(&req, err, sizeof err);
     if (nsfd >= 0) close(nsfd);
     for (int k = 0; k < ncg; k++) close(cg_fds[k]);

@@ -4,6 +4,7 @@
  * pipe. One detached thread per container run pumps its output into the
  * log until both pipes close. */
 #include "runtime_proc.h"
+#include "builtin_docroot.h"
 #include "log.h"
 #include <dirent.h>
 #include <errno.h>
@@ -295,6 +296,7 @@ static void child(const rt_spawn_req *r, const char *exe, int in, int out, int e
   dup2(errfd, 2);
   if (r->tty && isatty(0)) ioctl(0, TIOCSCTTY, 0);
   if (!e && r->workdir && *r->workdir && chdir(r->workdir)) e = errno;
+  if (!e && r->docroot) docroot_prepare(r->docroot, r->docroot_page); /* the server then finds it made */
   if (!e && r->identity) e = rt_identity_apply(r->identity);
   if (!e) execve(exe, r->argv, r->envp);
   if (!e) e = errno;

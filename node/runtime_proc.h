@@ -61,6 +61,9 @@ typedef struct {
                                   applied last before exec; NULL: the agent's own */
   const char *applets_root; /* with mounts (or join_mnt_fd): where the applets directory is bound in the container's root
                                (a non-root user may not reach the agent's data directory), or NULL */
+  const char *docroot, *docroot_page; /* a builtin web server's document root (builtin_docroot.h), made in the
+                                         child inside the container's namespaces before the identity drops
+                                         the privileges its mounts need; NULL: none */
 } rt_spawn_req;
 
 /* The upper and work directories of the overlay of top i under root
