@@ -93,7 +93,8 @@ def check_running_server():
         assert MICRO.match(spec["acquireTime"]) and MICRO.match(spec["renewTime"]), spec
         first[name] = spec["renewTime"]
         holder = spec["holderIdentity"]
-        assert f"{holder} became leader" in election_events(cl, name), election_events(cl, name)
+        # events are recorded in the background (as client-go's broadcaster): wait for it
+        wait_for(f"{name}'s LeaderElection event", lambda: f"{holder} became leader" in election_events(cl, name), 10)
     # renewed every 2 s
     for name in first:
         wait_for(f"{name} renewed", lambda: cl.get(f"{LEASES}/{name}")["spec"]["renewTime"] > first[name], 6)
@@ -140,7 +141,8 @@ def check_second_server():
         spec = cl.get(f"{LEASES}/kube-controller-manager")["spec"]
         assert spec["holderIdentity"] == me and spec["leaseTransitions"] == 5 and spec["leaseDurationSeconds"] == 10, spec
         assert spec["acquireTime"] > now, spec
-        assert f"{me} became leader" in election_events(cl, "kube-controller-manager")
+        wait_for("the takeover's LeaderElection event",
+                 lambda: f"{me} became leader" in election_events(cl, "kube-controller-manager"), 10)
 
         # (c) taken away: the holder changes under the leader
         lease = cl.get(f"{LEASES}/kube-controller-manager")
