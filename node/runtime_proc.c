@@ -304,11 +304,23 @@ static void child(const rt_spawn_req *r, const char *exe, int in, int out, int e
   _exit(127);
 }
 
-/* Waits for the child's exec; 0, or -1 with err (the child reaped). */
+/* Waits for the child's exec (up to EXEC_WAIT_MS: a child stuck before it never holds the runner); 0, or -1
+ * with err (the child killed and reaped). */
+#define EXEC_WAIT_MS 20000
 static int exec_result(const rt_spawn_req *r, pid_t pid, int status_rd, char *err, size_t errlen) {
   int child_errno = 0;
-  ssize_t got = read(status_rd, &child_errno, sizeof child_errno);
+  struct pollfd pfd = {status_rd, POLLIN, 0};
+  int ready;
+  while ((ready = poll(&pfd, 1, EXEC_WAIT_MS)) < 0 && errno == EINTR) {
+  }
+  ssize_t got = ready > 0 ? read(status_rd, &child_errno, sizeof child_errno) : -1;
   close(status_rd);
+  if (ready == 0) {
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    snprintf(err, errlen, "exec \"%s\": the process did not start within %d s", r->argv[0], EXEC_WAIT_MS / 1000);
+    return -1;
+  }
   if (got != (ssize_t)sizeof child_errno) return 0;
   waitpid(pid, NULL, 0);
   snprintf(err, errlen, "%s \"%s\": %s", r->workdir && *r->workdir ? "chdir to cwd" : "exec", r->argv[0],

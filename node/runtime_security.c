@@ -125,8 +125,10 @@ int rt_identity_apply(const rt_identity *id) {
   for (int c = 0; c < 64; c++) /* the kernel's last capability and beyond: EINVAL, nothing to drop */
     if (!(id->caps & (1ULL << c)) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) && errno != EINVAL) return errno;
   if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) && errno != EINVAL) return errno;
-  if (setgroups((size_t)id->ngroups, id->groups) || setresgid(id->gid, id->gid, id->gid) ||
-      setresuid(id->uid, id->uid, id->uid))
+  /* the system calls, not glibc's wrappers: these broadcast to every thread glibc knows, and a child the
+   * agent cloned without fork() (a new PID namespace) inherits a list of threads that are not there */
+  if (syscall(SYS_setgroups, (size_t)id->ngroups, id->groups) || syscall(SYS_setresgid, id->gid, id->gid, id->gid) ||
+      syscall(SYS_setresuid, id->uid, id->uid, id->uid))
     return errno;
   /* root keeps the set as its effective and permitted capabilities (a non-root uid lost them at setresuid) */
   struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};

@@ -81,8 +81,17 @@ class RealNode:
             try:
                 self.proc.wait(10)
             except subprocess.TimeoutExpired:
+                self.dump_stacks()
                 self.proc.kill()
                 self.proc.wait()
+
+    def dump_stacks(self):
+        """An agent that did not stop: its threads' stacks into agent-stacks.txt (when gdb is there), kept with its log."""
+        if shutil.which("gdb"):
+            with open(os.path.join(self.dir, "agent-stacks.txt"), "w") as out:
+                subprocess.run(["gdb", "-p", str(self.proc.pid), "-batch", "-ex", "thread apply all bt"],
+                               stdout=out, stderr=subprocess.STDOUT, timeout=60, check=False)
+            print(f"the agent did not stop within 10 s: its stacks are in {self.dir}/agent-stacks.txt")
 
     def log_text(self):
         return open(os.path.join(self.dir, "agent.log"), errors="replace").read()
