@@ -12,12 +12,14 @@
 #include "api.h"
 #include "node_tunnel.h"
 #include "proxy_http.h"
+#include "proxy_rewrite.h"
 #include "status.h"
 #include "webhook.h"
 #include <civetweb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define MAX_ANSWER (16 << 20)
 
@@ -124,7 +126,8 @@ static void request_target(const char *path, const char *query, char *out, size_
 }
 
 /* The request for the backend: method, target, the client's end-to-end headers, the body. */
-static char *backend_request(const http_req *rq, const backend *b, const char *target, size_t *len) {
+static char *backend_request(const http_req *rq, const backend *b, const char *target, const char *forwarded_uri,
+                             size_t *len) {
   const struct mg_request_info *ri = mg_get_request_info(rq->conn);
   size_t cap = 8192 + strlen(target) + rq->body_len, n = 0;
   char *req = malloc(cap);
@@ -136,29 +139,72 @@ static char *backend_request(const http_req *rq, const backend *b, const char *t
       continue;
     n += (size_t)snprintf(req + n, cap - n, "%.200s: %.600s\r\n", name, ri->http_headers[i].value);
   }
+  n += (size_t)snprintf(req + n, cap - n, "X-Forwarded-Uri: %.4000s\r\n", forwarded_uri);
   n += (size_t)snprintf(req + n, cap - n, "Content-Length: %zu\r\n\r\n", rq->body_len);
   if (rq->body_len) memcpy(req + n, rq->body, rq->body_len), n += rq->body_len;
   *len = n;
   return req;
 }
 
-/* Sends the backend's answer to the client: its status, end-to-end headers and body. */
-static void send_answer(http_req *rq, proxy_response *r) {
+/* The header named name (case-insensitive) of an answer's header block, into out ("" when absent). */
+static void answer_header(const proxy_response *r, const char *name, char *out, size_t len) {
+  size_t nl = strlen(name);
+  *out = 0;
+  for (const char *line = r->headers; line < r->headers + r->headers_len;) {
+    const char *end = memchr(line, '\n', (size_t)(r->headers + r->headers_len - line));
+    if (!end) break;
+    if ((size_t)(end - line) > nl && line[nl] == ':' && !strncasecmp(line, name, nl)) {
+      const char *v = line + nl + 1, *e = end;
+      while (*v == ' ' || *v == '\t') v++;
+      while (e > v && (e[-1] == '\r' || e[-1] == ' ')) e--;
+      snprintf(out, len, "%.*s", (int)(e - v), v);
+      return;
+    }
+    line = end + 1;
+  }
+}
+
+/* Headers kube-apiserver's proxy drops from an answer: CORS is the API server's business. */
+static bool cors_header(const char *name, size_t len) {
+  static const char *const cors[] = {"Access-Control-Allow-Credentials", "Access-Control-Allow-Headers",
+                                     "Access-Control-Allow-Methods", "Access-Control-Allow-Origin"};
+  for (size_t i = 0; i < sizeof cors / sizeof cors[0]; i++)
+    if (strlen(cors[i]) == len && !strncasecmp(cors[i], name, len)) return true;
+  return false;
+}
+
+/* Sends the backend's answer to the client: its status, end-to-end headers and body, with a
+ * Location, or else the links of an HTML body, leading back through the proxy (proxy_rewrite.h). */
+static void send_answer(http_req *rq, proxy_response *r, const proxy_origin *o) {
+  char location[4096], type[256], encoding[64];
+  answer_header(r, "Location", location, sizeof location);
+  answer_header(r, "Content-Type", type, sizeof type);
+  answer_header(r, "Content-Encoding", encoding, sizeof encoding);
+  type[strcspn(type, "; \t")] = 0;
+  char *body = NULL, *moved = *location ? proxy_rewrite_url(location, o) : NULL;
+  size_t body_len = r->body_len;
+  if (!moved && !strcasecmp(type, "text/html")) body = proxy_rewrite_html_encoded(r->body, r->body_len, encoding, o, &body_len);
+  if (!body) body_len = r->body_len;
   rq->code = r->code;
   mg_printf(rq->conn, "HTTP/1.1 %d %s\r\n", r->code, mg_get_response_code_text(rq->conn, r->code));
   for (const char *line = r->headers; line < r->headers + r->headers_len;) {
     const char *end = memchr(line, '\n', (size_t)(r->headers + r->headers_len - line));
     if (!end) break;
     const char *colon = memchr(line, ':', (size_t)(end - line));
-    if (colon && !proxy_hop_header(line, (size_t)(colon - line))) mg_write(rq->conn, line, (size_t)(end - line + 1));
+    size_t nlen = colon ? (size_t)(colon - line) : 0;
+    if (moved && nlen == 8 && !strncasecmp(line, "Location", 8)) mg_printf(rq->conn, "Location: %s\r\n", moved);
+    else if (colon && !proxy_hop_header(line, nlen) && !cors_header(line, nlen))
+      mg_write(rq->conn, line, (size_t)(end - line + 1));
     line = end + 1;
   }
-  mg_printf(rq->conn, "Content-Length: %zu\r\n\r\n", r->body_len);
-  if (strcmp(rq->method, "HEAD")) mg_write(rq->conn, r->body, r->body_len);
+  mg_printf(rq->conn, "Content-Length: %zu\r\n\r\n", body_len);
+  if (strcmp(rq->method, "HEAD")) mg_write(rq->conn, body ? body : r->body, body_len);
+  free(body);
+  free(moved);
 }
 
-/* Relays rq to b through b's node tunnel, over TLS to the pod with tls. */
-static void relay(http_req *rq, const backend *b, const char *target, bool tls) {
+/* Relays rq to b through b's node tunnel, over TLS to the pod with tls; o says how answers lead back. */
+static void relay(http_req *rq, const backend *b, const char *target, bool tls, const proxy_origin *o) {
   json_t *line = json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:b}", "kind", "portforward", "namespace", rq->ns, "pod", b->pod,
                            "podUID", b->uid, "podIP", b->ip, "port", (json_int_t)b->port, "tls", tls);
   treq *t = node_tunnel_request(b->node, line);
@@ -168,7 +214,9 @@ static void relay(http_req *rq, const backend *b, const char *target, bool tls) 
     return;
   }
   size_t len;
-  char *req = backend_request(rq, b, target, &len);
+  char *forwarded_uri = proxy_join_path(o->prepend, o->path);
+  char *req = backend_request(rq, b, target, forwarded_uri, &len);
+  free(forwarded_uri);
   node_tunnel_input(t, 0, req, len, tls); /* the backend closes after its answer (HTTP/1.0); TLS: the whole request */
   free(req);
   char *answer = NULL, *data, *message = NULL;
@@ -184,7 +232,7 @@ static void relay(http_req *rq, const backend *b, const char *target, bool tls) 
   }
   node_tunnel_release(t);
   proxy_response r;
-  if (answer && proxy_parse_response(answer, n, &r)) send_answer(rq, &r);
+  if (answer && proxy_parse_response(answer, n, &r)) send_answer(rq, &r, o);
   else {
     char msg[800];
     snprintf(msg, sizeof msg, "error trying to reach service: %s",
@@ -242,7 +290,17 @@ bool pod_proxy_handle(http_req *rq) {
     http_send_status(rq, st);
     return true;
   }
+  if (!rq->path[used]) { /* as kube-apiserver: ".../proxy" is moved to ".../proxy/" */
+    rq->code = 301;
+    mg_printf(rq->conn, "HTTP/1.1 301 Moved Permanently\r\nLocation: %s/%s%s\r\nContent-Length: 0\r\n\r\n", rq->path,
+              rq->query && *rq->query ? "?" : "", rq->query ? rq->query : "");
+    return true;
+  }
   request_target(rq->path + used, rq->query, target, sizeof target);
-  relay(rq, &b, target, !strcmp(scheme, "https"));
+  char prepend[1024], backend_host[96];
+  snprintf(prepend, sizeof prepend, "%.*s", used, rq->path);
+  snprintf(backend_host, sizeof backend_host, "%s:%ld", b.ip, b.port);
+  proxy_origin o = {prepend, backend_host, mg_get_header(rq->conn, "Host") ?: "", rq->path + used};
+  relay(rq, &b, target, !strcmp(scheme, "https"), &o);
   return true;
 }
