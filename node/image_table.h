@@ -9,7 +9,9 @@
  * resolve to its applets) or `builtin:NAME` (ckube-node's own
  * `--builtin NAME`), then the image's CMD words. ENTRYPOINT may list more
  * paths after commas ("/agnhost,/agnhost-2"): every path at which the image
- * holds PROGRAM, which the runtime binds there in the container's root.
+ * holds PROGRAM, which the runtime binds there in the container's root;
+ * a path written PATH=HOSTFILE is another file of the image, HOSTFILE bound
+ * at PATH when this machine has it (agnhost's /localhost.crt).
  * `setuid-builtin:NAME` is `--builtin NAME` of a root-owned setuid copy of
  * ckube-node (image_setuid.h) held at the ENTRYPOINT paths, as an image's
  * setuid program is (e2e-test-images/nonewprivs). */
@@ -34,7 +36,8 @@ typedef struct {
   char **argv;      /* NULL-terminated, malloc'd (image_argv_free) */
   const char *applets; /* the multi-call binary whose applets PATH must offer, or NULL */
   const char *program; /* a PROGRAM given as a host path, or NULL (owned by the table) */
-  const char *const *image_paths; /* where the image holds program, NULL-terminated (owned by the table) */
+  const char *const *image_paths; /* where the image holds program, and PATH=HOSTFILE files, NULL-terminated
+                                     (owned by the table) */
   int setuid;          /* program is to be held there as a setuid-root copy (image_setuid.h) */
 } image_argv;
 

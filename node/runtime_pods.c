@@ -457,7 +457,13 @@ static void start_container(rt_pods *p, rpod *rp, rt_ctr *c, long long now) {
   char setuid_copy[4200];
   if (av.setuid && plan && image_setuid_copy(p->data_dir, p->self_exe, setuid_copy, sizeof setuid_copy) == 0)
     program = setuid_copy; /* the image's setuid-root program */
-  for (const char *const *ip = plan ? av.image_paths : NULL; ip && *ip; ip++) vol_plan_add_file(plan, program, *ip);
+  for (const char *const *ip = plan ? av.image_paths : NULL; ip && *ip; ip++) {
+    const char *eq = strchr(*ip, '=');
+    char at[1024];
+    if (!eq) vol_plan_add_file(plan, program, *ip);
+    else if (!access(eq + 1, R_OK) && snprintf(at, sizeof at, "%.*s", (int)(eq - *ip), *ip) > 0)
+      vol_plan_add_file(plan, eq + 1, at); /* another file of the image, when this machine has it */
+  }
   if (!plan) image_argv_on_host(&av);
   const char *pod_name = pod_dns_hostname(rp->pod); /* spec.hostname, else the name */
   env = rt_env_default(env, "HOSTNAME", pod_name);
@@ -498,7 +504,7 @@ static void start_container(rt_pods *p, rpod *rp, rt_ctr *c, long long now) {
     rt_spawn_req req = {av.argv, env, applets, sget(expanded, "workingDir"), pod_name, log_path, pp, nsfd, 0, plan,
                         0, NULL, json_is_true(json_object_get(sc, "stdin")) ? stdin_path : NULL,
                         json_is_true(json_object_get(sc, "tty")), own_pids, cg_fds, ncg,
-                        p->cfg.mount_ns ? &ident : NULL, applets_root}; /* setuid and capabilities need root */
+                        p->cfg.mount_ns ? &ident : NULL, applets_root, NULL, NULL}; /* setuid and capabilities need root */
     if (plan && av.argv && av.argv[1] && !strcmp(av.argv[1], "--builtin") && av.argv[2])
       builtin_http_docroot(av.argv[2], &req.docroot, &req.docroot_page); /* made before capabilities drop */
     pid = rt_spawn(&req, err, sizeof err);
