@@ -244,6 +244,19 @@ static void *rotate(void *arg) {
   return NULL;
 }
 
+/* Whether id came before (the last SEEN_IDS ids): a request the server sent on a stream it then saw replaced
+ * by a newer one comes again on that one. */
+#define SEEN_IDS 512
+static bool seen_before(const char *id) {
+  static char seen[SEEN_IDS][40];
+  static int next;
+  for (int i = 0; i < SEEN_IDS; i++)
+    if (seen[i][0] && !strcmp(seen[i], id)) return true;
+  snprintf(seen[next], sizeof seen[next], "%s", id);
+  next = (next + 1) % SEEN_IDS;
+  return false;
+}
+
 int tunnel_run(const tunnel_opts *o, volatile sig_atomic_t *stop) {
   pthread_t rotator;
   if (pthread_create(&rotator, NULL, rotate, (void *)o) == 0) pthread_detach(rotator);
@@ -260,6 +273,10 @@ int tunnel_run(const tunnel_opts *o, volatile sig_atomic_t *stop) {
       backoff = 1;
       json_t *req;
       while (!*stop && https_stream_next(c, &req)) {
+        if (seen_before(jstr(req, "id"))) {
+          json_decref(req);
+          continue;
+        }
         answer *a = calloc(1, sizeof *a);
         a->o = o;
         a->exit_code = -1;

@@ -1,6 +1,7 @@
 /* node_tunnel.c - see node_tunnel.h. One mutex and condition variable
  * guard the open tunnels (node name -> generation: a node that reconnects
- * replaces its older stream) and the pending requests. The client's thread
+ * replaces its older stream, which hands the requests it carried and that
+ * were never answered to the new one) and the pending requests. The client's thread
  * (pods/log) owns its connection: it queues the request, then writes what
  * the node's POSTs append to the request (bounded to 4 MiB in flight: a
  * POST waits while the client is slow) until the node says "end", the node
@@ -32,6 +33,7 @@ typedef struct treq {
   char id[40], node[256];
   json_t *line;
   bool sent, answered, finished, gone;
+  unsigned long sent_gen; /* the node's stream it was written to */
   int status;
   char *message;
   chunk *head, *tail; /* from the node */
@@ -114,6 +116,7 @@ static void serve_stream(http_req *rq, const char *node) {
     for (treq *r = reqs; r; r = r->next)
       if (!r->sent && !r->gone && !strcmp(r->node, node)) {
         r->sent = true;
+        r->sent_gen = gen;
         json_array_append(batch, r->line);
       }
     bool keepalive = false;
@@ -137,7 +140,12 @@ static void serve_stream(http_req *rq, const char *node) {
     if (keepalive) ok = http_stream_write(rq, "\n", 1);
     pthread_mutex_lock(&mu);
   }
-  if (t->gen == gen) { /* still the node's stream: the tunnel closes, its unanswered requests fail */
+  if (t->gen != gen) { /* superseded: what the node never answered on this stream goes on the new one (the node
+                        * drops an id it already has) */
+    for (treq *r = reqs; r; r = r->next)
+      if (r->sent && r->sent_gen == gen && !r->answered && !r->finished && !strcmp(r->node, node)) r->sent = false;
+    pthread_cond_broadcast(&cv);
+  } else { /* still the node's stream: the tunnel closes, its unanswered requests fail */
     for (tunnel **p = &tunnels; *p; p = &(*p)->next)
       if (*p == t) {
         *p = t->next;

@@ -348,7 +348,13 @@ export const tests = [
     await page.getByRole('button', { name: 'Scale' }).click();
     await page.fill('dialog input[name=replicas]', '3');
     await page.locator('dialog').getByRole('button', { name: 'Scale' }).click();
-    await page.getByTestId('replicas').getByText('3 desired · 3 current · 3 ready').waitFor({ timeout: 60000 });
+    try {
+      await page.getByTestId('replicas').getByText('3 desired · 3 current · 3 ready').waitFor({ timeout: 60000 });
+    } catch (e) { // say what the page and the API show (a timeout alone does not tell a stale page from a slow rollout)
+      const now = await cluster.api('GET', `/apis/apps/v1/namespaces/${NS}/deployments/web`);
+      const shown = await page.getByTestId('replicas').textContent().catch(() => '(none)');
+      throw new Error(`${e.message}; the page shows "${shown}", the API spec.replicas ${now.body.spec?.replicas} status ${JSON.stringify(now.body.status)}`);
+    }
     await page.getByText('Owned ReplicaSets').waitFor();
     await shot('05-deployment-detail');
     await page.getByRole('tab', { name: 'Events' }).click();
