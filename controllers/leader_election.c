@@ -80,7 +80,7 @@ int leader_config_init(leader_config *cfg, const char *data_dir) {
     uid[strcspn(uid, "\r\n")] = 0;
   }
   if (!uid[0]) {
-    api_new_uid(uid, sizeof uid);
+    meta_new_uid(uid, sizeof uid);
     f = fopen(path, "w");
     if (!f || fprintf(f, "%s\n", uid) < 0 || fclose(f) != 0) {
       LOGE("cannot write %s: %s", path, strerror(errno));

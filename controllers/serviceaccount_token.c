@@ -22,10 +22,6 @@
 static ctrl *ctl;
 static const resource *sa_res, *secret_res;
 
-static const char *meta_str(const json_t *o, const char *field) {
-  return json_string_value(json_object_get(json_object_get(o, "metadata"), field));
-}
-
 static const char *annotation(const json_t *o, const char *key) {
   return json_string_value(json_object_get(json_object_get(json_object_get(o, "metadata"), "annotations"), key));
 }
@@ -130,7 +126,7 @@ static bool sync_sa(const char *ns, const char *name) {
   bool ok = true;
   if (!meta_str(sa->obj, "deletionTimestamp") && !has_valid_token(ns, sa)) {
     char suffix[6], sname[300];
-    api_random_suffix(suffix, 5);
+    meta_random_suffix(suffix, 5);
     snprintf(sname, sizeof sname, "%.240s-token-%s", name, suffix);
     json_t *data = token_data(sa->obj, sname);
     json_t *secret = json_pack("{s:s,s:s,s:{s:s,s:s,s:{s:s,s:s}},s:s,s:o}", "apiVersion", "v1", "kind", "Secret",

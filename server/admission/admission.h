@@ -13,7 +13,8 @@
 #define CKUBE_ADMISSION_H
 #include <stdbool.h>
 #include <jansson.h>
-#include "api.h"
+#include "request_opts.h"
+#include "watch_cache.h"
 #include "registry.h"
 
 typedef enum { ADMIT_CREATE = 1 << 0, ADMIT_UPDATE = 1 << 1, ADMIT_DELETE = 1 << 2 } admission_op;

@@ -6,7 +6,6 @@
  * against PersistentVolumeClaim items (min, max of the request), with
  * LimitRanger's messages, several joined as "[a, b]". */
 #include "admission.h"
-#include "api.h"
 #include "quantity.h"
 #include "quota_eval.h"
 #include "status.h"

@@ -5,7 +5,6 @@
  * priority/preemptionPolicy in the pod that differs from the class, is
  * Forbidden. A PriorityClass may only be globalDefault when no other is. */
 #include "admission.h"
-#include "api.h"
 #include "status.h"
 #include <stdio.h>
 #include <string.h>

@@ -12,7 +12,6 @@
  * shows of them, so a check locks only its namespace and only while it
  * checks, never across the store's commit. */
 #include "admission.h"
-#include "api.h"
 #include "quota_eval.h"
 #include "quota_pending.h"
 #include "status.h"

@@ -69,23 +69,22 @@ static json_t *confirm_no_escalation(const admission_request *a, const json_t *r
   return st;
 }
 
-/* The rules a binding's roleRef grants, or NULL with *st the NotFound Status. */
-static json_t *role_ref_rules(const json_t *ref, const char *ns, json_t **st) {
+/* The rules a binding's roleRef grants (read from the cache: roles are stored in rbac/v1, whose rules every
+ * version shares), or NULL with *st the NotFound Status. */
+static json_t *role_ref_rules(cache *c, const json_t *ref, const char *ns, json_t **st) {
   const char *kind = json_string_value(json_object_get(ref, "kind"));
   const char *name = json_string_value(json_object_get(ref, "name"));
   bool cluster = kind && !strcmp(kind, "ClusterRole");
   const resource *r = registry_find(RBAC_GROUP, "v1", cluster ? "clusterroles" : "roles");
-  api_result got = r && name ? api_get(r, cluster ? "" : ns, name) : (api_result){404, NULL, NULL};
+  cobj *role = r && name ? cache_get(c, r->bucket, cluster ? "" : ns, name) : NULL;
   json_t *rules = NULL;
-  if (got.code == 200) {
-    json_t *role = api_result_json(&got);
-    rules = json_incref(json_object_get(role, "rules"));
+  if (role) {
+    rules = json_deep_copy(json_object_get(role->obj, "rules"));
     if (!rules) rules = json_array();
-    json_decref(role);
+    cobj_unref(role);
   } else {
     *st = status_not_found_gr(RBAC_GROUP, cluster ? "clusterroles" : "roles", name ? name : "");
   }
-  api_result_clear(&got);
   return rules;
 }
 
@@ -108,7 +107,7 @@ static json_t *rbac_escalation(admission_request *a) {
   const char *ref_plural = kind && !strcmp(kind, "ClusterRole") ? "clusterroles" : "roles";
   if (may(a->cache, user, "bind", ref_plural, a->ns, json_string_value(json_object_get(ref, "name")))) return NULL;
   json_t *st = NULL;
-  json_t *rules = role_ref_rules(ref, a->ns, &st);
+  json_t *rules = role_ref_rules(a->cache, ref, a->ns, &st);
   if (!rules) return st;
   st = confirm_no_escalation(a, rules);
   json_decref(rules);

@@ -4,7 +4,7 @@
  * cache here: up to 2 s for the account and its token, which the in-process
  * controllers create right after a namespace appears. */
 #include "admission_serviceaccount.h"
-#include "api.h"
+#include "object_meta.h"
 #include "status.h"
 #include <stdbool.h>
 #include <stdio.h>
@@ -87,7 +87,7 @@ static void mount_token(json_t *spec, const char *secret) {
   }
   if (!has_volume && name_taken) {
     char suffix[8];
-    api_random_suffix(suffix, 5);
+    meta_random_suffix(suffix, 5);
     size_t l = strlen(vname);
     snprintf(vname + l, sizeof vname - l, "-%s", suffix);
   }

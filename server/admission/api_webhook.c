@@ -6,7 +6,7 @@
  * back: kube-apiserver runs mutating admission before the registry's
  * BeforeCreate/BeforeUpdate, so system metadata and the strategy's resets
  * (status on main-resource writes) win over a webhook's patch. */
-#include "api_internal.h"
+#include "object_meta.h"
 #include "admission.h"
 #include "kinds.h"
 #include "webhook.h"

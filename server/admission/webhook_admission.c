@@ -10,8 +10,8 @@
  * the request with 500 unless its failurePolicy is Ignore; a denial is
  * answered with the webhook's status; a webhook with side effects is never
  * called for a dry run (400). */
+#include "object_convert.h"
 #include "webhook_internal.h"
-#include "api.h"
 #include "json_patch.h"
 #include "log.h"
 #include "status.h"
@@ -160,7 +160,7 @@ static json_t *versioned(const wh_attrs *a, const wh_invocation *inv, const json
   if (!obj) return NULL;
   if (inv->r == a->r) return json_incref((json_t *)obj);
   json_t *copy = json_deep_copy(obj);
-  api_convert(a->r, inv->r, copy);
+  object_convert(a->cache, a->r, inv->r, copy);
   return copy;
 }
 
@@ -234,7 +234,7 @@ static void call_mutating(const json_t *hook, const wh_attrs *a, const wh_invoca
   if (!a->kind) kinds_default(&inv->r->ref, patched); /* CONNECT's options are not the resource's kind */
   *changed = !json_equal(obj, patched);
   json_decref(obj);
-  if (inv->r != a->r) api_convert(inv->r, a->r, patched);
+  if (inv->r != a->r) object_convert(a->cache, inv->r, a->r, patched);
   json_object_clear(a->obj);
   json_object_update(a->obj, patched);
   json_decref(patched);

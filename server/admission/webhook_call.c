@@ -9,7 +9,6 @@
  * with --enable-aggregator-routing. Failures are worded as Go's net/http
  * and client-go word them, because kube-apiserver shows them to clients. */
 #include "webhook_internal.h"
-#include "api.h"
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>

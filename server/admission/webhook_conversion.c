@@ -9,8 +9,8 @@
  * objects' metadata is then put back but for the labels and annotations the
  * webhook may change. The call is webhook_call.c's (url or service,
  * caBundle), the same client admission webhooks use. */
+#include "object_meta.h"
 #include "webhook_internal.h"
-#include <openssl/rand.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,16 +37,6 @@ static json_t *failure(const char *fmt, ...) {
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
   return wh_internal_error(msg);
-}
-
-/* A random (version 4) UUID for the review's uid. */
-static void new_uid(char *buf, size_t len) {
-  unsigned char b[16];
-  if (RAND_bytes(b, sizeof b) != 1) memset(b, 0, sizeof b);
-  b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
-  b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-  snprintf(buf, len, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3],
-           b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
 }
 
 static const char *str(const json_t *o, const char *k) { return json_string_value(json_object_get(o, k)) ?: ""; }
@@ -163,7 +153,7 @@ json_t *webhook_convert(cache *c, const json_t *webhook, json_t *const *objs, si
   const char *version = review_version(webhook);
   if (!version) return failure("no supported conversion review versions");
   char uid[40], av[64];
-  new_uid(uid, sizeof uid);
+  meta_new_uid(uid, sizeof uid);
   snprintf(av, sizeof av, "apiextensions.k8s.io/%s", version);
   json_t *list = json_array();
   for (size_t i = 0; i < n; i++)

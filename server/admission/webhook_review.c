@@ -4,7 +4,7 @@
  * makes on the response (VerifyAdmissionResponse), and the Status errors a
  * denial or a failure becomes, with kube-apiserver's wording. */
 #include "webhook_internal.h"
-#include "api.h"
+#include "object_meta.h"
 #include "go_errors.h"
 #include "status.h"
 #include <stdio.h>
@@ -53,7 +53,7 @@ json_t *wh_review_request(const json_t *hook, const wh_attrs *a, const wh_invoca
   }
   *version = v;
   char uid[40];
-  api_new_uid(uid, sizeof uid);
+  meta_new_uid(uid, sizeof uid);
   const char *sub = a->sub ? a->sub : "";
   wh_invocation req_kind;
   /* the request's own kind: its resource's, or its subresource's */

@@ -5,6 +5,7 @@
  * compare-and-swap on the object's revision, retried when the client did not
  * ask for a specific resourceVersion. */
 #include "api_internal.h"
+#include "object_convert.h"
 #include "admission.h"
 #include "crd.h"
 #include "kinds.h"
@@ -51,29 +52,10 @@ static const resource *storage_of(const resource *r) { return registry_storage_r
 
 static bool same_version(const resource *r) { return storage_of(r) == r; }
 
-/* Whether r's custom resources are converted by their CRD's webhook: then an
- * object keeps the version it was written in (the storage version of the
- * day), so its own apiVersion says whether it needs converting. */
-static bool by_webhook(const resource *r) { return r->ref.crd && r->ref.crd->conversion; }
+static bool by_webhook(const resource *r) { return object_converted_by_webhook(r); }
 
-/* Version conversion: built-in kinds per kinds_convert; custom resources
- * through their CRD's conversion webhook (its failure in *status when
- * status is given, else logged), or (strategy None) only their apiVersion
- * changes. */
 static int convert(const resource *r, json_t *obj, const char *from, const char *to, json_t **status) {
-  if (!r->ref.crd) return kinds_convert(obj, from, to);
-  if (by_webhook(r)) {
-    json_t *st = webhook_convert(g_cache, r->ref.crd->conversion, &obj, 1, to);
-    if (!st) return 0;
-    if (status) *status = st;
-    else {
-      LOGW("%s", json_string_value(json_object_get(st, "message")));
-      json_decref(st);
-    }
-    return -1;
-  }
-  json_object_set_new(obj, "apiVersion", json_string(to));
-  return 0;
+  return object_convert_version(g_cache, r, obj, from, to, status);
 }
 
 /* Whether a stored object needs converting to be served as r. */
@@ -114,13 +96,7 @@ json_t *api_version_checked(const resource *r, const json_t *stored, json_t **st
   return version_copy(r, stored, status);
 }
 
-int api_convert(const resource *from, const resource *to, json_t *obj) {
-  if (from == to) return 0;
-  const resource *s = storage_of(from);
-  if (from != s && convert(from, obj, from->group_version, s->group_version, NULL) != 0) return -1;
-  if (to != s && convert(to, obj, s->group_version, to->group_version, NULL) != 0) return -1;
-  return 0;
-}
+int api_convert(const resource *from, const resource *to, json_t *obj) { return object_convert(g_cache, from, to, obj); }
 
 /* Converts a request-version object to the storage version, in place:
  * NULL, or the conversion webhook's failure (new reference). */
@@ -243,12 +219,12 @@ api_result api_create(const resource *r, const char *ns, json_t *obj, const api_
   bool generated = (!name || !*name) && gen && *gen;
   if (generated) {
     char suffix[8], full[512];
-    api_random_suffix(suffix, 5);
+    meta_random_suffix(suffix, 5);
     snprintf(full, sizeof full, "%.*s%s", 58, gen, suffix);
     json_object_set_new(md, "name", json_string(full));
   }
   char uid[40], now[32];
-  api_new_uid(uid, sizeof uid);
+  meta_new_uid(uid, sizeof uid);
   rfc3339_now(now, sizeof now);
   json_object_set_new(md, "uid", json_string(uid));
   json_object_set_new(md, "creationTimestamp", json_string(now));

@@ -11,19 +11,8 @@
 #include <jansson.h>
 #include "registry.h"
 #include "watch_cache.h"
-
-typedef enum { FV_IGNORE, FV_WARN, FV_STRICT } field_validation;
-
-typedef struct {
-  bool dry_run;
-  field_validation validation;
-  const char *field_manager;
-  bool force;
-  json_t *warnings; /* optional array (borrowed): warning texts are appended */
-  const json_t *user; /* the requester's authentication/v1 UserInfo (borrowed) for admission webhooks;
-                         NULL: the server itself */
-  bool patch;         /* set by api_patch: the update is a PATCH (webhooks see PatchOptions) */
-} api_opts;
+#include "object_meta.h"
+#include "request_opts.h"
 
 /* An outcome: HTTP code and either body (object in the requested version, or
  * a Status) or obj (a stored version whose bytes can be sent as they are). */
@@ -117,11 +106,5 @@ void api_filter_free(api_filter *f);
  * True). 201 (obj = the bound pod unless dry_run) or an error Status: 404,
  * 409 when already bound or being deleted, 422 without a node. */
 api_result api_bind(const char *ns, const char *pod, const char *node, bool dry_run);
-
-/* Helpers shared with controllers. */
-void api_new_uid(char *buf, size_t len);
-/* n random characters of Kubernetes' name-suffix alphabet (utilrand.String),
- * NUL-terminated: buf holds n + 1. */
-void api_random_suffix(char *buf, size_t n);
 
 #endif

@@ -8,9 +8,6 @@
 #include "api.h"
 #include "status.h"
 
-json_t *meta_of(json_t *obj);                 /* borrowed; created when missing */
-const char *meta_str(const json_t *obj, const char *field);
-int64_t meta_rv(const json_t *obj);           /* 0 unset, -1 malformed */
 bool spec_changed(const json_t *a, const json_t *b);
 bool same_but_rv(const json_t *a, const json_t *b);
 bool tracks_generation(const resource *r);

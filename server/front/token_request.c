@@ -38,10 +38,6 @@ static cobj *lookup(const char *plural, const char *ns, const char *name) {
   return r ? cache_get(api_cache(), r->bucket, ns, name) : NULL;
 }
 
-static const char *meta_str(const cobj *o, const char *key) {
-  return json_string_value(json_object_get(json_object_get(o->obj, "metadata"), key));
-}
-
 /* The group of an apiVersion ("apps/v1" -> "apps", "v1" -> ""), into buf. */
 static const char *av_group(const char *av, char *buf, size_t len) {
   const char *slash = av ? strchr(av, '/') : NULL;
@@ -67,7 +63,7 @@ static json_t *node_restriction(http_req *rq, const json_t *ref, const char *nod
   cobj *pod = lookup("pods", rq->ns, name);
   if (!pod) return status_not_found_gr("", "pods", name);
   json_t *st = NULL;
-  const char *have = meta_str(pod, "uid");
+  const char *have = meta_str(pod->obj, "uid");
   const char *on = json_string_value(json_object_get(json_object_get(pod->obj, "spec"), "nodeName"));
   char why[512];
   if (!have || strcmp(uid, have)) {
@@ -111,7 +107,7 @@ static cobj *bound_object(http_req *rq, const json_t *ref, bool *is_pod, json_t 
     *st = status_bad_request("cannot bind token for serviceaccount \"%s\" to pod running with different "
                              "serviceaccount name.",
                              rq->name);
-  } else if (uid && *uid && strcmp(uid, meta_str(o, "uid") ? meta_str(o, "uid") : "")) {
+  } else if (uid && *uid && strcmp(uid, meta_str(o->obj, "uid") ? meta_str(o->obj, "uid") : "")) {
     char msg[700];
     snprintf(msg, sizeof msg,
              "Operation cannot be fulfilled on %s \"%s\": the UID in the bound object reference (%s) does not match "
@@ -183,12 +179,12 @@ static json_t *issue(http_req *rq, json_t *body) {
   json_object_set_new(spec, "expirationSeconds", json_integer(exp));
   if (!ref) json_object_set_new(spec, "boundObjectRef", json_null());
   bool extend = bound && is_pod && exp == KUBELET_EXPIRATION;
-  sa_bound_claims c = {.ns = rq->ns, .sa_name = rq->name, .sa_uid = meta_str(sa, "uid"),
+  sa_bound_claims c = {.ns = rq->ns, .sa_name = rq->name, .sa_uid = meta_str(sa->obj, "uid"),
                        .audiences = json_object_get(spec, "audiences"),
                        .expiration_seconds = extend ? EXTENDED_EXPIRATION : exp,
                        .warn_after_seconds = extend ? exp : 0, .now = (long long)time(NULL)};
-  if (bound && is_pod) c.pod_name = meta_str(bound, "name"), c.pod_uid = meta_str(bound, "uid");
-  else if (bound) c.secret_name = meta_str(bound, "name"), c.secret_uid = meta_str(bound, "uid");
+  if (bound && is_pod) c.pod_name = meta_str(bound->obj, "name"), c.pod_uid = meta_str(bound->obj, "uid");
+  else if (bound) c.secret_name = meta_str(bound->obj, "name"), c.secret_uid = meta_str(bound->obj, "uid");
   char *tok = sa_token_issue_bound(&c);
   char expires[40];
   rfc3339_format(c.now + exp, expires, sizeof expires);

@@ -252,7 +252,7 @@ audit_event *audit_begin(const char *method, const char *request_uri, const char
   ev->level = level;
   ev->omit = omit;
   ev->authenticated = user != NULL;
-  api_new_uid(ev->id, sizeof ev->id);
+  meta_new_uid(ev->id, sizeof ev->id);
   now_micro(ev->received, sizeof ev->received);
   ev->annotations = json_object();
   size_t ulen = strlen(request_uri) + (query ? strlen(query) : 0) + 2;
