@@ -28,16 +28,16 @@ typedef struct {
   long port;
 } backend;
 
-static cobj *get(const char *plural, const char *ns, const char *name) {
+static cobj *get(cache *c, const char *plural, const char *ns, const char *name) {
   const resource *r = registry_find("", "v1", plural);
-  return r ? cache_get(api_cache(), r->bucket, ns, name) : NULL;
+  return r ? cache_get(c, r->bucket, ns, name) : NULL;
 }
 
 static const char *str(const json_t *o, const char *k) { return json_string_value(json_object_get(o, k)) ?: ""; }
 
 /* The pod's node, uid and IP into b; NULL, or the Status why not. */
-static json_t *pod_backend(const char *ns, const char *name, backend *b) {
-  cobj *o = get("pods", ns, name);
+static json_t *pod_backend(cache *c, const char *ns, const char *name, backend *b) {
+  cobj *o = get(c, "pods", ns, name);
   if (!o) return status_not_found_gr("", "pods", name);
   const json_t *spec = json_object_get(o->obj, "spec");
   snprintf(b->pod, sizeof b->pod, "%s", name);
@@ -62,10 +62,10 @@ static json_t *pod_backend(const char *ns, const char *name, backend *b) {
 }
 
 /* One ready endpoint of the Service's port (name, or number) into b; NULL, or the Status why not. */
-static json_t *service_backend(const char *ns, const char *name, const char *port, backend *b) {
+static json_t *service_backend(cache *c, const char *ns, const char *name, const char *port, backend *b) {
   char msg[600], want[256];
   snprintf(want, sizeof want, "%s", port);
-  cobj *svc = get("services", ns, name);
+  cobj *svc = get(c, "services", ns, name);
   if (!svc) return status_not_found_gr("", "services", name);
   char *end;
   long num = strtol(port, &end, 10);
@@ -85,7 +85,7 @@ static json_t *service_backend(const char *ns, const char *name, const char *por
     }
   }
   cobj_unref(svc);
-  cobj *eps = get("endpoints", ns, name);
+  cobj *eps = get(c, "endpoints", ns, name);
   json_t *found_addr = NULL;
   long found_port = 0, seen = 0;
   size_t i, j, k;
@@ -103,7 +103,7 @@ static json_t *service_backend(const char *ns, const char *name, const char *por
   } else {
     const json_t *ref = json_object_get(found_addr, "targetRef");
     b->port = found_port;
-    if (ref && !strcmp(str(ref, "kind"), "Pod")) st = pod_backend(str(ref, "namespace")[0] ? str(ref, "namespace") : ns,
+    if (ref && !strcmp(str(ref, "kind"), "Pod")) st = pod_backend(c, str(ref, "namespace")[0] ? str(ref, "namespace") : ns,
                                                              str(ref, "name"), b);
     else st = status_failure(503, "ServiceUnavailable", "the endpoint is not a pod", NULL);
     if (!st) snprintf(b->ip, sizeof b->ip, "%s", str(found_addr, "ip"));
@@ -282,9 +282,9 @@ bool pod_proxy_handle(http_req *rq) {
     b.port = *port ? strtol(port, &end, 10) : 0;
     if (*port && (*end || b.port <= 0 || b.port > 65535))
       st = status_bad_request("invalid port %s: a pod is proxied to by port number", port);
-    else st = pod_backend(ns, name, &b);
+    else st = pod_backend(rq->srv->cache, ns, name, &b);
   } else {
-    st = service_backend(ns, name, port, &b);
+    st = service_backend(rq->srv->cache, ns, name, port, &b);
   }
   if (st) {
     http_send_status(rq, st);

@@ -33,9 +33,9 @@ static long long max_expiration; /* 0: none */
 
 void token_request_set_max_expiration(long long seconds) { max_expiration = seconds > 0 ? seconds : 0; }
 
-static cobj *lookup(const char *plural, const char *ns, const char *name) {
+static cobj *lookup(const http_req *rq, const char *plural, const char *name) {
   const resource *r = registry_find("", "v1", plural);
-  return r ? cache_get(api_cache(), r->bucket, ns, name) : NULL;
+  return r ? cache_get(rq->srv->cache, r->bucket, rq->ns, name) : NULL;
 }
 
 /* The group of an apiVersion ("apps/v1" -> "apps", "v1" -> ""), into buf. */
@@ -60,7 +60,7 @@ static json_t *node_restriction(http_req *rq, const json_t *ref, const char *nod
   if (!json_is_object(ref) || !av || strcmp(av, "v1") || !kind || strcmp(kind, "Pod") || !name || !*name)
     return status_forbidden(sa, rq->name, "node requested token not bound to a pod");
   if (!uid || !*uid) return status_forbidden(sa, rq->name, "node requested token with a pod binding without a uid");
-  cobj *pod = lookup("pods", rq->ns, name);
+  cobj *pod = lookup(rq, "pods", name);
   if (!pod) return status_not_found_gr("", "pods", name);
   json_t *st = NULL;
   const char *have = meta_str(pod->obj, "uid");
@@ -97,7 +97,7 @@ static cobj *bound_object(http_req *rq, const json_t *ref, bool *is_pod, json_t 
     *st = status_bad_request("Name parameter required.");
     return NULL;
   }
-  cobj *o = lookup(*is_pod ? "pods" : "secrets", rq->ns, name);
+  cobj *o = lookup(rq, *is_pod ? "pods" : "secrets", name);
   if (!o) {
     *st = status_not_found_gr("", *is_pod ? "pods" : "secrets", name);
     return NULL;
@@ -164,7 +164,7 @@ static json_t *issue(http_req *rq, json_t *body) {
     return st;
   }
   field_errors_free(fe);
-  cobj *sa = lookup("serviceaccounts", rq->ns, rq->name);
+  cobj *sa = lookup(rq, "serviceaccounts", rq->name);
   if (!sa) return status_not_found_gr("", "serviceaccounts", rq->name);
   json_t *st = NULL;
   bool is_pod = false;
