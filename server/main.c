@@ -14,7 +14,7 @@
 #include "cluster_info.h"
 #include "controllers.h"
 #include "componentstatus.h"
-#include "crd.h"
+#include "crd_registry.h"
 #include "dns.h"
 #include "http_front.h"
 #include "http_auth.h"

@@ -9,7 +9,7 @@
  * conflict across CRDs), a cleanup waiting for instances looks again after a
  * second; it writes through the API core like any client. At start the stored, established CRDs are registered before the
  * server accepts requests, so custom resources survive a restart. */
-#include "crd.h"
+#include "crd_registry.h"
 #include "api.h"
 #include "controller.h"
 #include "crd_schema.h"

@@ -5,7 +5,7 @@
  * registry never holds two rows for one path and pointers held by watches
  * stay valid. Only the CRD controller thread calls in here (and the start-up
  * sync before it runs); rows_lock still guards the row list. */
-#include "crd.h"
+#include "crd_registry.h"
 #include "crd_schema.h"
 #include "kinds_util.h"
 #include "log.h"

@@ -1,6 +1,7 @@
 /* crd.h - CustomResourceDefinitions (apiextensions.k8s.io/v1): what a CRD
  * version contributes to the resources it serves, and the entry points of
- * the crd_*.c files.
+ * the crd_*.c files of kinds/ and views/ (those of crd/, which registers
+ * the served versions and runs the controller, are in crd/crd_registry.h).
  *
  * A CRD is stored like any object. crd_registry.c turns each served version
  * into a registry row (registry.h) whose kind_ref.crd points at a
@@ -36,19 +37,6 @@ typedef struct crd_version {
                          Webhook, else NULL (strategy None: only apiVersion changes) */
   const char *crd_name;
 } crd_version;
-
-/* crd_registry.c: serves the versions of crd (a stored CRD, with accepted
- * names in its status) or, with established false, stops serving them. */
-void crd_registry_sync(const json_t *crd, bool established);
-/* Marks the served versions of the CRD named crd_name as terminating. */
-void crd_registry_terminating(const char *crd_name);
-/* Stops serving every version of the CRD group/plural. */
-void crd_registry_drop(const char *group, const char *plural);
-
-/* crd_controller.c: registers the stored CRDs (before the server serves) and
- * starts the controller thread; stop joins it. */
-void crd_controller_start(void);
-void crd_controller_stop(void);
 
 /* crd_validate.c: the kinds hooks of CustomResourceDefinition. */
 void crd_default(const kind_ref *k, json_t *obj);
