@@ -8,9 +8,10 @@
  * order. Shared between runners: the address table (runtime_ips.h). Runner 0 also
  * reports metrics (reading the other runners' pods under their locks).
  * Per pod the on-disk state is DIR/pods/<uid>/pod.json and
- * containers/<name>/{<restart>.log,pid}. */
+ * containers/<name>/{<restart>.log,pid}. Starting one container is
+ * runtime_start.c's. */
+#include "runtime_pods_internal.h"
 #include "timestamp.h"
-#include "runtime_pods.h"
 #include "https_client.h"
 #include "log.h"
 #include "pod_network.h"
@@ -45,78 +46,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define PASS_MS 200
-#define RUNNERS 8 /* pods started side by side: a start mostly waits on fork/exec, `ip` and the API */
-#define CONFIG_RETRY_MS 2000
-#define METRICS_MS 5000 /* resource usage report interval */
-#define VOLUME_REFRESH_MS 5000 /* configMap/secret/downwardAPI volume files follow their objects this often */
-#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" /* images' usual PATH */
-#define LOG_DRAIN_MS 1000 /* a failed container's log is read for its termination message after its log thread ends */
-#define APPLETS_IN_ROOT "/.ckube-applets" /* where a non-root container's applet directory is bound */
-#define PULL_ERROR_SHOWN_MS 2000 /* ErrImagePull shows this long before ImagePullBackOff (kubelet's next sync) */
-
-/* What the runtime thread does with one pod. */
-typedef struct {
-  char uid[64];
-  char dir[2048];
-  https_client *client; /* its runner's connection */
-  json_t *pod;      /* the version being acted on */
-  rt_pod_state st;
-  json_t *written;  /* the last status written */
-  bool finished;    /* a terminal phase was written: nothing runs any more */
-  bool skip;        /* found terminal at an agent start: left alone */
-  bool netns;       /* has its own network namespace */
-  int stop_stage;   /* deletion: 0 none, 1 preStop hooks, 2 SIGTERM sent, 3 SIGKILL sent, 4 DELETE sent */
-  long long stop_deadline_ms, hooks_deadline_ms;
-  pid_t *hooks;     /* deletion: each container's running preStop hook (by container index), or 0 */
-  int nhooks;
-  long long config_retry_ms;
-  char config_error[512];
-  long long volumes_refreshed_ms;
-  json_t *tokens; /* projected serviceAccountToken cache (pod_token.h) */
-} rpod;
-
-typedef struct rt_pods rt_pods;
-
-/* One shard's thread: its pods, its connection. */
-typedef struct {
-  rt_pods *p;
-  int shard;
-  strmap *pods;        /* uid -> rpod */
-  pthread_mutex_t mu;  /* held while the runner works on its pods */
-  https_client *client;
-  pthread_t thread;
-} runner;
-
-struct rt_pods {
-  rt_config cfg;
-  char *kubeconfig, *node_name, *data_dir, *host_ip, *self_exe;
-  pod_watch *watch;
-  runner runners[RUNNERS];
-  rt_ips ips;            /* the pods' addresses */
-  atomic_bool stop;
-  real_metrics *metrics;
-  event_queue *events;
-  cg_root *cgroups;     /* pod and container cgroups, or NULL (not root, no cgroup file system) */
-  long long metrics_ms;
-  bool swept;           /* pod directories of pods not bound here removed (after the first list) */
-};
-
-static void drop_run(rt_ctr *c);
 static void poststart_done(rt_pods *p, rpod *rp, rt_ctr *c, int wstatus, long long now);
 static void prestop_failed(rt_pods *p, rpod *rp, rt_ctr *c, int wstatus);
-
-static long long now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static const char *meta(const json_t *o, const char *k) {
-  return json_string_value(json_object_get(json_object_get(o, "metadata"), k));
-}
-
-static const char *sget(const json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
 
 /* ---- pods ---- */
 
@@ -143,14 +74,14 @@ static int object_absent(void *ctx, const char *plural, const char *ns, const ch
   return code == 404;
 }
 
-static vol_ctx volume_context(rpod *rp) {
+vol_ctx rt_volume_context(rpod *rp) {
   if (!rp->tokens) rp->tokens = json_object();
   return (vol_ctx){.pod = rp->pod, .pod_dir = rp->dir, .pod_ip = rp->st.ip, .host_ip = rp->st.host_ip,
                    .get = sim_get_object, .ctx = rp->client, .absent = object_absent, .get_pv = get_pv,
                    .post = post_token, .tokens = rp->tokens};
 }
 
-static const json_t *spec_container(const rpod *rp, const rt_ctr *c) {
+const json_t *rt_spec_container(const rpod *rp, const rt_ctr *c) {
   const json_t *spec = json_object_get(rp->pod, "spec");
   const json_t *list = json_object_get(spec, c->init ? "initContainers" : "containers");
   size_t i;
@@ -159,9 +90,7 @@ static const json_t *spec_container(const rpod *rp, const rt_ctr *c) {
   return NULL;
 }
 
-static void event(rt_pods *p, rpod *rp, const rt_ctr *c, const char *type, const char *reason, const char *fmt, ...)
-    __attribute__((format(printf, 6, 7)));
-static void event(rt_pods *p, rpod *rp, const rt_ctr *c, const char *type, const char *reason, const char *fmt, ...) {
+void rt_event(rt_pods *p, rpod *rp, const rt_ctr *c, const char *type, const char *reason, const char *fmt, ...) {
   char msg[1024];
   va_list ap;
   va_start(ap, fmt);
@@ -229,7 +158,7 @@ static rpod *new_pod(rt_pods *p, https_client *client, const json_t *pod) {
   allocate_ip(p, rp);
   long long start_ms = rfc3339_ms(sget(json_object_get(pod, "status"), "startTime"));
   rp->st.start_ms = start_ms > 0 ? start_ms : 0;
-  if (!rp->st.start_ms) rp->st.start_ms = now_ms();
+  if (!rp->st.start_ms) rp->st.start_ms = wall_ms();
   for (int i = 0; i < rp->st.nctrs; i++) {
     char d[2400];
     snprintf(d, sizeof d, "%s/containers/%s", rp->dir, rp->st.ctrs[i].name);
@@ -239,14 +168,14 @@ static rpod *new_pod(rt_pods *p, https_client *client, const json_t *pod) {
   if (p->cfg.pod_netns && strcmp(rp->st.ip, p->host_ip)) {
     char err[256];
     if (podnet_create(p->cfg.net, rp->st.ip, err, sizeof err) == 0) rp->netns = true;
-    else event(p, rp, NULL, "Warning", "FailedCreatePodSandBox",
+    else rt_event(p, rp, NULL, "Warning", "FailedCreatePodSandBox",
                "Failed to create pod sandbox: %s; the pod shares the node's network", err);
   }
   return rp;
 }
 
 static void free_pod(rpod *rp) {
-  for (int i = 0; i < rp->st.nctrs; i++) drop_run(&rp->st.ctrs[i]);
+  for (int i = 0; i < rp->st.nctrs; i++) rt_drop_run(&rp->st.ctrs[i]);
   json_decref(rp->pod);
   json_decref(rp->written);
   json_decref(rp->tokens);
@@ -255,13 +184,13 @@ static void free_pod(rpod *rp) {
   free(rp);
 }
 
-static void pid_path(const rpod *rp, const rt_ctr *c, char *out, size_t len) {
+void rt_pid_path(const rpod *rp, const rt_ctr *c, char *out, size_t len) {
   snprintf(out, len, "%s/containers/%s/pid", rp->dir, c->name);
 }
 
 
 /* Forgets what only a running container has: probes, environment. */
-static void drop_run(rt_ctr *c) {
+void rt_drop_run(rt_ctr *c) {
   rt_probe_disarm(&c->liveness);
   rt_probe_disarm(&c->readiness);
   rt_probe_disarm(&c->startup);
@@ -274,7 +203,7 @@ static void termination_message(rpod *rp, rt_ctr *c, rt_run *t) {
   char msg_file[2400], log_file[2400];
   snprintf(msg_file, sizeof msg_file, "%s/containers/%s/termination-log", rp->dir, c->name);
   snprintf(log_file, sizeof log_file, "%s/containers/%s/%d.log", rp->dir, c->name, c->restarts);
-  const char *policy = sget(spec_container(rp, c), "terminationMessagePolicy") ?: "";
+  const char *policy = sget(rt_spec_container(rp, c), "terminationMessagePolicy") ?: "";
   bool fallback = !strcmp(policy, "FallbackToLogsOnError");
   if (fallback && t->exit_code) rt_log_wait(c->pid, LOG_DRAIN_MS);
   rt_termination_message(msg_file, log_file, t->exit_code, fallback, t->message, sizeof t->message);
@@ -293,7 +222,7 @@ static void exited(rt_pods *p, rpod *rp, rt_ctr *c, int wstatus, long long now) 
   rt_signal_group(c->pid, SIGKILL);
   kill_hook(c);
   char pp[2400];
-  pid_path(rp, c, pp, sizeof pp);
+  rt_pid_path(rp, c, pp, sizeof pp);
   unlink(pp);
   rt_run *t = &c->term;
   memset(t, 0, sizeof *t);
@@ -307,7 +236,7 @@ static void exited(rt_pods *p, rpod *rp, rt_ctr *c, int wstatus, long long now) 
   c->state = CTR_TERMINATED;
   c->pid = 0;
   c->kill_deadline_ms = 0;
-  drop_run(c);
+  rt_drop_run(c);
 }
 
 static void reap(rt_pods *p, rpod *rp, long long now) {
@@ -326,227 +255,12 @@ static void reap(rt_pods *p, rpod *rp, long long now) {
   }
 }
 
-/* kubelet's pull failure for an image no table entry knows: ErrImagePull,
- * then ImagePullBackOff until the back-off lets it try again. */
-static void pull_failed(rt_pods *p, rpod *rp, rt_ctr *c, const char *image, long long now) {
-  if (c->pull_failures && now < c->pull_retry_ms) {
-    if (strcmp(c->reason, "ImagePullBackOff") && now >= c->pull_at_ms + PULL_ERROR_SHOWN_MS) {
-      snprintf(c->reason, sizeof c->reason, "ImagePullBackOff");
-      snprintf(c->message, sizeof c->message, "Back-off pulling image \"%s\"", image);
-      event(p, rp, c, "Normal", "BackOff", "Back-off pulling image \"%s\"", image);
-      event(p, rp, c, "Warning", "Failed", "Error: ImagePullBackOff");
-    }
-    return;
-  }
-  long long delay = 10000LL << (c->pull_failures < 5 ? c->pull_failures : 5);
-  c->pull_failures++;
-  c->pull_at_ms = now;
-  c->pull_retry_ms = now + (delay > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : delay);
-  snprintf(c->reason, sizeof c->reason, "ErrImagePull");
-  snprintf(c->message, sizeof c->message,
-           "rpc error: code = NotFound desc = failed to pull and unpack image \"%s\": not found", image);
-  event(p, rp, c, "Normal", "Pulling", "Pulling image \"%s\"", image);
-  event(p, rp, c, "Warning", "Failed", "Failed to pull image \"%s\": %s", image, c->message);
-  event(p, rp, c, "Warning", "Failed", "Error: ErrImagePull");
-}
-
-static pid_t spawn_hook(rpod *rp, rt_ctr *c, const char *which, char *msg, size_t len);
-static void poststart_failed(rt_pods *p, rpod *rp, rt_ctr *c, const char *msg, long long now);
-
-/* A started container's probes (an init container has none). */
-static void arm_probes(rt_ctr *c, const json_t *sc, long long now) {
-  if (c->init) return;
-  rt_probe_arm(&c->startup, json_object_get(sc, "startupProbe"), false, now);
-  rt_probe_arm(&c->liveness, json_object_get(sc, "livenessProbe"), true, now);
-  rt_probe_arm(&c->readiness, json_object_get(sc, "readinessProbe"), false, now);
-}
-
-/* kubelet's image events before a start: pulled (Always), or already present the first time. */
-static void pull_events(rt_pods *p, rpod *rp, rt_ctr *c, const json_t *sc) {
-  const char *image = sget(sc, "image") ?: "", *policy = sget(sc, "imagePullPolicy") ?: "IfNotPresent";
-  if (!strcmp(policy, "Always")) {
-    event(p, rp, c, "Normal", "Pulling", "Pulling image \"%s\"", image);
-    event(p, rp, c, "Normal", "Pulled", "Successfully pulled image \"%s\" in 0s", image);
-  } else if (!c->ever_started) {
-    event(p, rp, c, "Normal", "Pulled", "Container image \"%s\" already present on machine", image);
-  }
-}
-
-/* The container's PATH (into path_value) and the applet directory its commands are tried in first (the return,
- * or NULL). An image with a program of its own (agnhost, whose image adds curl, dig and netcat-openbsd's nc)
- * finds the host's tools first, busybox's applets only fill the gaps; a user other than root may not reach the
- * agent's data directory, so its applets are bound into its root (*applets_root, else NULL). */
-static const char *container_path(rt_pods *p, const image_argv *av, rt_mount_plan *plan, uid_t uid, char *buf,
-                                  size_t len, char *path_value, size_t plen, const char **applets_root) {
-  const char *applets = av->applets ? rt_applets_dir(p->data_dir, av->applets, buf, len) : NULL;
-  bool applets_last = !applets && av->program;
-  if (!applets) /* commands of unknown images, as in busybox */
-    applets = rt_applets_dir(p->data_dir, "/bin/busybox", buf, len);
-  *applets_root = plan && applets && uid != 0 ? APPLETS_IN_ROOT : NULL;
-  if (*applets_root) vol_plan_add_dir(plan, applets, *applets_root);
-  const char *in_path = *applets_root ? *applets_root : applets;
-  if (applets_last) snprintf(path_value, plen, "%s:%s", DEFAULT_PATH, in_path);
-  else snprintf(path_value, plen, "%s%s%s", applets ? in_path : "", applets ? ":" : "", DEFAULT_PATH);
-  return applets_last ? NULL : applets; /* last: found through PATH, not tried first */
-}
-
-/* containerd's StartError: the run ends at once with exit code 128. */
-static void start_error(rt_pods *p, rpod *rp, rt_ctr *c, const char *err, long long now) {
-  rt_run *t = &c->term;
-  memset(t, 0, sizeof *t);
-  t->started_ms = t->finished_ms = now;
-  t->exit_code = 128;
-  snprintf(t->reason, sizeof t->reason, "StartError");
-  snprintf(t->container_id, sizeof t->container_id, "%s", c->container_id);
-  c->state = CTR_TERMINATED;
-  event(p, rp, c, "Warning", "Failed",
-        "Error: failed to create containerd task: OCI runtime create failed: container_linux.go:370: starting "
-        "container process caused: %s: unknown", err);
-}
-
-/* Starts container c (its image resolved, environment made, process
- * spawned); leaves it running, or waiting/terminated with kubelet's reason. */
-static void start_container(rt_pods *p, rpod *rp, rt_ctr *c, long long now) {
-  const json_t *sc = spec_container(rp, c);
-  const char *image = sget(sc, "image") ?: "";
-  if (now < rp->config_retry_ms) return;
-  char why[512] = "";
-  json_t *expanded = NULL;
-  char **links = rt_env_service_links(rp->client, rp->pod);
-  char **env = sim_config_env(rp->pod, sc, rp->st.host_ip, rp->st.ip, sim_get_object, rp->client, links, &expanded, why,
-                              sizeof why);
-  rt_env_free(links);
-  rt_identity ident;
-  if (env && rt_identity_resolve(rp->pod, sc, &ident, why, sizeof why)) {
-    rt_env_free(env);
-    json_decref(expanded);
-    env = NULL;
-  }
-  if (!env) {
-    snprintf(c->reason, sizeof c->reason, "CreateContainerConfigError");
-    snprintf(c->message, sizeof c->message, "%s", why);
-    if (strcmp(rp->config_error, why)) event(p, rp, c, "Warning", "Failed", "Error: %s", why);
-    snprintf(rp->config_error, sizeof rp->config_error, "%s", why);
-    rp->config_retry_ms = now + CONFIG_RETRY_MS;
-    return;
-  }
-  rp->config_error[0] = 0;
-  image_argv av;
-  if (image_table_argv(p->cfg.images, expanded, p->self_exe, &av)) {
-    json_decref(expanded);
-    rt_env_free(env);
-    pull_failed(p, rp, c, image, now);
-    return;
-  }
-  rt_mount_plan *plan = NULL;
-  if (p->cfg.mount_ns) {
-    vol_ctx vc = volume_context(rp);
-    plan = vol_plan(&vc, expanded, why, sizeof why); /* subPathExpr expanded */
-    if (!plan) { /* kubelet: the pod stays ContainerCreating, FailedMount events */
-      if (strcmp(rp->config_error, why)) event(p, rp, NULL, "Warning", "FailedMount", "%s", why);
-      snprintf(rp->config_error, sizeof rp->config_error, "%s", why);
-      rp->config_retry_ms = now + CONFIG_RETRY_MS;
-      image_argv_free(&av);
-      json_decref(expanded);
-      rt_env_free(env);
-      return;
-    }
-  }
-  /* the image's program at its paths in the container's root, else (no root of its own) run by its host path */
-  const char *program = av.program;
-  char setuid_copy[4200];
-  if (av.setuid && plan && image_setuid_copy(p->data_dir, p->self_exe, setuid_copy, sizeof setuid_copy) == 0)
-    program = setuid_copy; /* the image's setuid-root program */
-  for (const char *const *ip = plan ? av.image_paths : NULL; ip && *ip; ip++) {
-    const char *eq = strchr(*ip, '=');
-    char at[1024];
-    if (!eq) vol_plan_add_file(plan, program, *ip);
-    else if (!access(eq + 1, R_OK) && snprintf(at, sizeof at, "%.*s", (int)(eq - *ip), *ip) > 0)
-      vol_plan_add_file(plan, eq + 1, at); /* another file of the image, when this machine has it */
-  }
-  if (!plan) image_argv_on_host(&av);
-  const char *pod_name = pod_dns_hostname(rp->pod); /* spec.hostname, else the name */
-  env = rt_env_default(env, "HOSTNAME", pod_name);
-  if (av.argv && av.argv[1] && !strcmp(av.argv[1], "--builtin")) { /* tell the builtin program its address */
-    size_t n = 0;
-    while (av.argv[n]) n++;
-    av.argv = realloc(av.argv, (n + 3) * sizeof *av.argv);
-    memmove(av.argv + 5, av.argv + 3, (n - 3 + 1) * sizeof *av.argv);
-    av.argv[3] = strdup("--pod-ip");
-    av.argv[4] = strdup(rp->st.ip);
-  }
-  pull_events(p, rp, c, sc);
-  char hex[65], log_path[2400], pp[2400], err[1024] = "";
-  sim_hex_id(rp->uid, c->name, c->restarts, hex);
-  snprintf(c->container_id, sizeof c->container_id, "containerd://%s", hex);
-  snprintf(log_path, sizeof log_path, "%s/containers/%s/%d.log", rp->dir, c->name, c->restarts);
-  pid_path(rp, c, pp, sizeof pp);
-  char applets_buf[4096], path_value[4400];
-  const char *applets_root = NULL;
-  const char *applets = container_path(p, &av, plan, ident.uid, applets_buf, sizeof applets_buf, path_value,
-                                       sizeof path_value, &applets_root);
-  env = rt_env_default(env, "PATH", path_value);
-  pid_t pid = -1;
-  if (!av.argv) snprintf(err, sizeof err, "no command specified");
-  else {
-    int nsfd = rp->netns ? podnet_open(rp->st.ip) : -1;
-    char stdin_path[2400];
-    snprintf(stdin_path, sizeof stdin_path, "%s/containers/%s/stdin", rp->dir, c->name);
-    int cg_fds[CG_MAX_FDS], ncg = 0;
-    if (p->cgroups && (ncg = cg_container_prepare(p->cgroups, rp->uid, c->name, json_object_get(sc, "resources"),
-                                                  cg_fds, err, sizeof err)) < 0) {
-      LOGW("pod %s container %s runs without its cgroup: %s", pod_name, c->name, err);
-      ncg = 0;
-      err[0] = 0;
-    }
-    c->oom_base = ncg ? cg_oom_kills(p->cgroups, rp->uid, c->name) : -1;
-    bool own_pids = plan && !json_is_true(json_object_get(json_object_get(rp->pod, "spec"), "shareProcessNamespace"));
-    rt_spawn_req req = {av.argv, env, applets, sget(expanded, "workingDir"), pod_name, log_path, pp, nsfd, 0, plan,
-                        0, NULL, json_is_true(json_object_get(sc, "stdin")) ? stdin_path : NULL,
-                        json_is_true(json_object_get(sc, "tty")), own_pids, cg_fds, ncg,
-                        p->cfg.mount_ns ? &ident : NULL, applets_root, NULL, NULL}; /* setuid and capabilities need root */
-    if (plan && av.argv && av.argv[1] && !strcmp(av.argv[1], "--builtin") && av.argv[2])
-      builtin_http_docroot(av.argv[2], &req.docroot, &req.docroot_page); /* made before capabilities drop */
-    pid = rt_spawn(&req, err, sizeof err);
-    if (nsfd >= 0) close(nsfd);
-    for (int k = 0; k < ncg; k++) close(cg_fds[k]);
-  }
-  event(p, rp, c, "Normal", "Created", "Created container %s", c->name);
-  c->ever_started = true;
-  c->message[0] = 0;
-  if (pid < 0) {
-    start_error(p, rp, c, err, now);
-  } else {
-    c->state = CTR_RUNNING;
-    c->pid = pid;
-    c->started_ms = now;
-    event(p, rp, c, "Normal", "Started", "Started container %s", c->name);
-    drop_run(c);
-    c->env = env;
-    env = NULL;
-    snprintf(c->applets, sizeof c->applets, "%s", applets ? applets : "");
-    snprintf(c->rootfs, sizeof c->rootfs, "%s", plan ? plan->root : "");
-    c->ident = ident;
-    c->has_ident = p->cfg.mount_ns;
-    snprintf(c->applets_root, sizeof c->applets_root, "%s", applets_root ? applets_root : "");
-    char msg[4096];
-    pid_t hook = spawn_hook(rp, c, "postStart", msg, sizeof msg);
-    if (hook > 0) c->hook_pid = hook; /* probes start when it returns */
-    else if (hook < 0) poststart_failed(p, rp, c, msg, now);
-    else arm_probes(c, sc, now);
-  }
-  vol_plan_free(plan);
-  image_argv_free(&av);
-  json_decref(expanded);
-  rt_env_free(env);
-}
-
 /* kubelet's killContainer: the Killing event with its message, SIGTERM to the container's group, SIGKILL
  * after the pod's terminationGracePeriodSeconds (reap); its probes stop. */
 static void stop_container(rt_pods *p, rpod *rp, rt_ctr *c, const char *why, long long now) {
   const json_t *g = json_object_get(json_object_get(rp->pod, "spec"), "terminationGracePeriodSeconds");
   long long grace = json_is_integer(g) ? json_integer_value(g) : 30;
-  event(p, rp, c, "Normal", "Killing", "%s", why);
+  rt_event(p, rp, c, "Normal", "Killing", "%s", why);
   rt_signal_group(c->pid, SIGTERM);
   c->kill_deadline_ms = now + grace * 1000;
   rt_probe_disarm(&c->liveness);
@@ -566,28 +280,28 @@ static void probe(rt_pods *p, rpod *rp, long long now) {
   for (int i = rp->st.ninit; i < rp->st.nctrs; i++) {
     rt_ctr *c = &rp->st.ctrs[i];
     if (c->state != CTR_RUNNING || c->kill_deadline_ms) continue;
-    const json_t *sc = spec_container(rp, c);
+    const json_t *sc = rt_spec_container(rp, c);
     rt_probe_target t = {rp->st.ip, c->env, c->applets[0] ? c->applets : NULL, pod_dns_hostname(rp->pod),
                          rp->netns ? rp->st.ip : NULL, c->pid, c->rootfs, c->has_ident ? &c->ident : NULL,
                          c->applets_root[0] ? c->applets_root : NULL};
     char msg[1024];
     if (c->startup.spec && !c->startup.ok) {
       if (rt_probe_tick(&c->startup, sc, &t, now, msg, sizeof msg) == PROBE_FAILED) {
-        event(p, rp, c, "Warning", "Unhealthy", "Startup probe failed: %s", msg);
+        rt_event(p, rp, c, "Warning", "Unhealthy", "Startup probe failed: %s", msg);
         if (c->startup.failures >= (int)(json_integer_value(json_object_get(c->startup.spec, "failureThreshold")) ?: 3))
           kill_unhealthy(p, rp, c, "startup", now);
       }
       continue;
     }
     if (rt_probe_tick(&c->liveness, sc, &t, now, msg, sizeof msg) == PROBE_FAILED) {
-      event(p, rp, c, "Warning", "Unhealthy", "Liveness probe failed: %s", msg);
+      rt_event(p, rp, c, "Warning", "Unhealthy", "Liveness probe failed: %s", msg);
       if (!c->liveness.ok) {
         kill_unhealthy(p, rp, c, "liveness", now);
         continue;
       }
     }
     if (rt_probe_tick(&c->readiness, sc, &t, now, msg, sizeof msg) == PROBE_FAILED)
-      event(p, rp, c, "Warning", "Unhealthy", "Readiness probe failed: %s", msg);
+      rt_event(p, rp, c, "Warning", "Unhealthy", "Readiness probe failed: %s", msg);
   }
 }
 
@@ -609,14 +323,14 @@ static void restart_or_wait(rt_pods *p, rpod *rp, rt_ctr *c, long long now) {
   if (!rt_backoff_try(&c->backoff, c->last.finished_ms, now, &wait, &delay)) {
     if (strcmp(c->reason, "CrashLoopBackOff")) {
       snprintf(c->reason, sizeof c->reason, "CrashLoopBackOff");
-      event(p, rp, c, "Warning", "BackOff", "Back-off restarting failed container");
+      rt_event(p, rp, c, "Warning", "BackOff", "Back-off restarting failed container");
     }
     snprintf(c->message, sizeof c->message, "back-off %llds restarting failed container=%s pod=%s_%s(%s)",
              delay / 1000, c->name, meta(rp->pod, "name") ?: "", meta(rp->pod, "namespace") ?: "", rp->uid);
     return;
   }
   c->restarts++;
-  start_container(p, rp, c, now);
+  rt_start_container(p, rp, c, now);
 }
 
 /* Runs init containers in order, then the containers. */
@@ -626,7 +340,7 @@ static void advance(rt_pods *p, rpod *rp, long long now) {
     rt_ctr *c = &rp->st.ctrs[i];
     if (c->state == CTR_TERMINATED && c->term.exit_code == 0) continue;
     if (c->state == CTR_RUNNING) return;
-    if (c->state == CTR_WAITING && !c->has_last) start_container(p, rp, c, now);
+    if (c->state == CTR_WAITING && !c->has_last) rt_start_container(p, rp, c, now);
     else if (c->state == CTR_TERMINATED && !strcmp(policy, "Never")) return; /* the pod failed */
     else restart_or_wait(p, rp, c, now);
     return;
@@ -636,7 +350,7 @@ static void advance(rt_pods *p, rpod *rp, long long now) {
     if (!strcmp(c->reason, "PodInitializing")) snprintf(c->reason, sizeof c->reason, "ContainerCreating");
     if (c->hook_pid > 0) return; /* kubelet starts the next container once the postStart handler returned */
     if (c->state == CTR_RUNNING) continue;
-    if (c->state == CTR_WAITING && !c->has_last) start_container(p, rp, c, now);
+    if (c->state == CTR_WAITING && !c->has_last) rt_start_container(p, rp, c, now);
     else if (c->state == CTR_WAITING || restarts_after(policy, c->term.exit_code)) restart_or_wait(p, rp, c, now);
   }
 }
@@ -648,8 +362,8 @@ static void pod_desc(const rpod *rp, char *out, size_t len) {
 
 /* Spawns container c's lifecycle handler `which` (postStart, preStop); 0 when it has none, -1 when it could not
  * start (kubelet's failure message in msg), else its pid. */
-static pid_t spawn_hook(rpod *rp, rt_ctr *c, const char *which, char *msg, size_t len) {
-  const json_t *sc = spec_container(rp, c);
+pid_t rt_spawn_hook(rpod *rp, rt_ctr *c, const char *which, char *msg, size_t len) {
+  const json_t *sc = rt_spec_container(rp, c);
   const json_t *hook = json_object_get(json_object_get(sc, "lifecycle"), which);
   if (!rt_hook_present(hook)) return 0;
   char out[2400], err[512] = "";
@@ -669,9 +383,9 @@ static pid_t spawn_hook(rpod *rp, rt_ctr *c, const char *which, char *msg, size_
 /* Spawns a container's preStop hook; 0 or the pid. */
 static pid_t prestop(rt_pods *p, rpod *rp, rt_ctr *c) {
   char msg[4096];
-  pid_t pid = spawn_hook(rp, c, "preStop", msg, sizeof msg);
+  pid_t pid = rt_spawn_hook(rp, c, "preStop", msg, sizeof msg);
   if (pid >= 0) return pid;
-  event(p, rp, c, "Warning", "FailedPreStopHook", "%s", msg);
+  rt_event(p, rp, c, "Warning", "FailedPreStopHook", "%s", msg);
   return 0;
 }
 
@@ -680,24 +394,24 @@ static void prestop_failed(rt_pods *p, rpod *rp, rt_ctr *c, int wstatus) {
   char out[2400], desc[512], msg[4096];
   snprintf(out, sizeof out, "%s/containers/%s/preStop.out", rp->dir, c->name);
   pod_desc(rp, desc, sizeof desc);
-  const json_t *hook = json_object_get(json_object_get(spec_container(rp, c), "lifecycle"), "preStop");
+  const json_t *hook = json_object_get(json_object_get(rt_spec_container(rp, c), "lifecycle"), "preStop");
   rt_hook_failure(hook, c->name, desc, wstatus, NULL, out, msg, sizeof msg);
-  event(p, rp, c, "Warning", "FailedPreStopHook", "%s", msg);
+  rt_event(p, rp, c, "Warning", "FailedPreStopHook", "%s", msg);
 }
 
 /* A postStart handler failed: kubelet's FailedPostStartHook event, then the container is killed
  * (SIGTERM, SIGKILL after the grace period) and the restart policy takes over. */
-static void poststart_failed(rt_pods *p, rpod *rp, rt_ctr *c, const char *msg, long long now) {
-  event(p, rp, c, "Warning", "FailedPostStartHook", "%s", msg);
+void rt_poststart_failed(rt_pods *p, rpod *rp, rt_ctr *c, const char *msg, long long now) {
+  rt_event(p, rp, c, "Warning", "FailedPostStartHook", "%s", msg);
   stop_container(p, rp, c, "FailedPostStartHook", now);
 }
 
 /* The postStart handler of c returned with wstatus: on success its probes start, else it is killed. */
 static void poststart_done(rt_pods *p, rpod *rp, rt_ctr *c, int wstatus, long long now) {
   c->hook_pid = 0;
-  const json_t *sc = spec_container(rp, c);
+  const json_t *sc = rt_spec_container(rp, c);
   if (rt_hook_succeeded(wstatus)) {
-    arm_probes(c, sc, now);
+    rt_arm_probes(c, sc, now);
     return;
   }
   char out[2400], desc[512], msg[4096];
@@ -705,7 +419,7 @@ static void poststart_done(rt_pods *p, rpod *rp, rt_ctr *c, int wstatus, long lo
   pod_desc(rp, desc, sizeof desc);
   rt_hook_failure(json_object_get(json_object_get(sc, "lifecycle"), "postStart"), c->name, desc, wstatus, NULL, out,
                   msg, sizeof msg);
-  poststart_failed(p, rp, c, msg, now);
+  rt_poststart_failed(p, rp, c, msg, now);
 }
 
 static bool any_running(const rpod *rp) {
@@ -740,7 +454,7 @@ static bool terminate(rt_pods *p, rpod *rp, long long now) {
     for (int i = 0; i < rp->st.nctrs; i++) {
       rt_ctr *c = &rp->st.ctrs[i];
       if (c->state != CTR_RUNNING) continue;
-      event(p, rp, c, "Normal", "Killing", "Stopping container %s", c->name);
+      rt_event(p, rp, c, "Normal", "Killing", "Stopping container %s", c->name);
       pid_t h = prestop(p, rp, c);
       if (h > 0) rp->hooks[i] = h;
     }
@@ -773,7 +487,7 @@ static bool terminate(rt_pods *p, rpod *rp, long long now) {
  * grace period) and never restarted. */
 static void deadline_exceeded(rt_pods *p, rpod *rp, long long now) {
   rp->st.deadline_exceeded = true;
-  event(p, rp, NULL, "Normal", SIM_DEADLINE_REASON, "%s", SIM_DEADLINE_MESSAGE);
+  rt_event(p, rp, NULL, "Normal", SIM_DEADLINE_REASON, "%s", SIM_DEADLINE_MESSAGE);
   for (int i = 0; i < rp->st.nctrs; i++) {
     rt_ctr *c = &rp->st.ctrs[i];
     if (c->state != CTR_RUNNING) continue;
@@ -842,7 +556,7 @@ static void pass(runner *r) {
   rt_pods *p = r->p;
   pod_seen *seen = NULL;
   size_t n = pod_watch_snapshot(p->watch, r->shard, &seen);
-  long long now = now_ms();
+  long long now = wall_ms();
   char err[512] = "";
   if (n && !r->client && !(r->client = https_client_open(p->cfg.kubeconfig, err, sizeof err))) {
     LOGW("runner %d cannot reach the server: %s", r->shard, err);
@@ -880,7 +594,7 @@ static void pass(runner *r) {
           advance(p, rp, now);
           probe(p, rp, now);
           if (p->cfg.mount_ns && now - rp->volumes_refreshed_ms >= VOLUME_REFRESH_MS) {
-            vol_ctx vc = volume_context(rp);
+            vol_ctx vc = rt_volume_context(rp);
             vol_refresh(&vc);
             rp->volumes_refreshed_ms = now;
           }
@@ -949,7 +663,7 @@ static void *run_main(void *arg) {
     pass(r);
     pthread_mutex_unlock(&r->mu);
     if (r->shard == 0) {
-      report_metrics(p, now_ms());
+      report_metrics(p, wall_ms());
       if (!p->swept && pod_watch_listed(p->watch)) {
         sweep(p);
         p->swept = true;
@@ -1013,7 +727,7 @@ static void stop_all(rt_pods *p) {
     for (int k = 0; k < RUNNERS; k++) {
       strmap_iter it = {0};
       while (strmap_next(p->runners[k].pods, &it)) {
-        reap(p, it.value, now_ms());
+        reap(p, it.value, wall_ms());
         alive = alive || any_running(it.value) || hooks_running(it.value);
       }
     }
@@ -1030,7 +744,7 @@ static void stop_all(rt_pods *p) {
       if (rp->netns) podnet_delete(rp->st.ip);
       for (int i = 0; i < rp->st.nctrs; i++) {
         char pp[2400];
-        pid_path(rp, &rp->st.ctrs[i], pp, sizeof pp);
+        rt_pid_path(rp, &rp->st.ctrs[i], pp, sizeof pp);
         unlink(pp);
       }
       free_pod(rp);

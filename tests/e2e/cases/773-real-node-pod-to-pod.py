@@ -28,9 +28,11 @@ def ip(name):
 
 
 def log(node, name):
+    """The container's stdout (its stderr may hold a first "No route to host" while the bridge comes up)."""
     p = json.loads(kubectl("get", "pod", "-n", NS, name, "-o", "json"))
     path = node.data("pods", p["metadata"]["uid"], "containers", "c", "0.log")
-    return "".join(line.split(" ", 3)[3] for line in open(path)) if os.path.exists(path) else ""
+    lines = [line.split(" ", 3) for line in open(path)] if os.path.exists(path) else []
+    return "".join(f[3] for f in lines if len(f) == 4 and f[1] == "stdout")
 
 
 def main():
