@@ -173,7 +173,9 @@ PID_OF[haproxy]=$!
 # ---------------------------------------------------------------- ckube (one per core, and one worker)
 start_ckube() {  # name api http tls workers [server flags]
   mkdir -p "$TMP/$1"
-  CKUBE_INGRESS_WORKERS=$5 "$SERVER" --data-dir "$TMP/$1/data" --listen "127.0.0.1:$2" \
+  # no local node: its agent's Lease, status and metrics requests would be API activity (the adaptive
+  # proxy at nice 19 for 200 ms after each) and its processes more load, which nginx and haproxy do not have
+  CKUBE_INGRESS_WORKERS=$5 "$SERVER" --data-dir "$TMP/$1/data" --listen "127.0.0.1:$2" --no-local-node \
     --ingress-http "127.0.0.1:$3" --ingress-https "127.0.0.1:$4" "${@:6}" >"$TMP/$1/server.log" 2>&1 &
   PIDS+=($!)
   PID_OF[$1]=$!
