@@ -2,14 +2,21 @@
  * ResourceQuota's status.hard (= spec.hard) and status.used (the live usage
  * of its namespace, server/admission_quota.c's quota_used) current. Any
  * object change in a namespace with quotas re-queues that namespace's
- * quotas. */
+ * quotas; on a store several servers share (etcd), where admission charges
+ * status.used by compare-and-swap before the object it admitted is written,
+ * an object's creation does not (as kube-controller-manager replenishes on
+ * deletions and updates only): a recount at that moment would not see the
+ * objects still in flight on the other servers and would take their
+ * charges back. */
 #include "controllers.h"
 #include "admission.h"
 #include "ctrl.h"
+#include "store.h"
 #include <stdio.h>
 #include <string.h>
 
 static ctrl *c;
+static bool shared_store; /* admission charges status.used (see above) */
 
 static void enqueue_namespace(const char *ns) {
   cobj_vec quotas = {0};
@@ -22,8 +29,16 @@ static void on_any(void *ctx, cache_event_type type, const cobj *obj, const cobj
   const char *ns = obj_ns(obj->obj);
   if (!*ns) return;
   const char *kind = json_string_value(json_object_get(obj->obj, "kind"));
-  if (kind && !strcmp(kind, "ResourceQuota")) ctrl_add(c, informer_key(obj));
-  else if (!kind || strcmp(kind, "Event")) enqueue_namespace(ns);
+  if (kind && !strcmp(kind, "ResourceQuota")) {
+    /* not for a change of status alone: admission charges status.used on a shared store (etcd) before the
+     * object it admitted is written, and a recount at that moment would take the charge back */
+    if (!prev || !json_equal(json_object_get(obj->obj, "spec"), json_object_get(prev->obj, "spec")) ||
+        !json_equal(json_object_get(json_object_get(obj->obj, "spec"), "hard"),
+                    json_object_get(json_object_get(obj->obj, "status"), "hard")))
+      ctrl_add(c, informer_key(obj));
+  } else if ((!kind || strcmp(kind, "Event")) && !(shared_store && type == EV_ADDED)) {
+    enqueue_namespace(ns);
+  }
 }
 
 static ctrl_result sync_quota(void *ctx, const char *key) {
@@ -47,6 +62,8 @@ static ctrl_result sync_quota(void *ctx, const char *key) {
 }
 
 void resourcequota_controller_start(void) {
+  store *st = cache_store(api_cache());
+  shared_store = st && st->get_raw;
   c = ctrl_start("resourcequota-controller", sync_quota, NULL);
   ctrl_follow_resource(c, NULL, on_any, c);
 }

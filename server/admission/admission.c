@@ -95,7 +95,7 @@ static json_t *storage_protection(admission_request *a) {
 
 static json_t *resource_quota(admission_request *a) {
   if (!a->r->ref.namespaced || !*a->ns) return NULL;
-  return admit_resource_quota(a->cache, a->r, a->ns, a->shown, a->obj, a->old, &a->quota_charge);
+  return admit_resource_quota(a->cache, a->r, a->ns, a->shown, a->obj, a->old, a->dry_run, &a->quota_charge);
 }
 
 #define WRITES (ADMIT_CREATE | ADMIT_UPDATE)

@@ -72,9 +72,12 @@ json_t *admit_limitrange_defaults(cache *c, const resource *r, const char *ns, j
 json_t *admit_priority(cache *c, const resource *r, const char *name, json_t *obj, const json_t *old);
 json_t *admit_limitrange_limits(cache *c, const resource *r, const char *ns, const char *name, const json_t *obj);
 /* ResourceQuota: NULL or the Forbidden Status; when admitted, *charge is
- * what the write adds (NULL: nothing), for admission_release to drop. */
+ * what the write adds (NULL: nothing), for admission_release to drop. On a
+ * store several servers share (etcd) an admitted write also charges each
+ * quota's status.used by compare-and-swap on its resourceVersion (not for a
+ * dry run), so two servers can never both take the last unit. */
 json_t *admit_resource_quota(cache *c, const resource *r, const char *ns, const char *name, const json_t *obj,
-                             const json_t *old, struct quota_charge **charge);
+                             const json_t *old, bool dry_run, struct quota_charge **charge);
 json_t *api_webhook_mutate(admission_request *a);
 json_t *api_webhook_validate(admission_request *a);
 

@@ -13,11 +13,14 @@
  * checks, never across the store's commit. */
 #include "admission.h"
 #include "quota_eval.h"
+#include "object_meta.h"
 #include "quota_pending.h"
+#include "store.h"
 #include "status.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* quota_used_in, also skipping the objects charged in the ledger pending
  * (NULL: none), which their charges count. */
@@ -108,8 +111,10 @@ static char *missing_compute(const json_t *pod, const json_t *hard) {
  * the ledger. */
 static json_t *check_quota(cache *c, quota_ns *q, const resource *r, const resource *sr, const char *ns,
                            const char *name, const json_t *quota, const json_t *obj, const json_t *old,
-                           const json_t *now, const json_t *before, json_t **charge) {
+                           const json_t *now, const json_t *before, bool shared, json_t **charge,
+                           json_t **new_used) {
   *charge = NULL;
+  *new_used = NULL;
   const json_t *md = json_object_get(quota, "metadata");
   const char *qname = json_string_value(json_object_get(md, "name"));
   const char *quid = json_string_value(json_object_get(md, "uid"));
@@ -154,6 +159,14 @@ static json_t *check_quota(cache *c, quota_ns *q, const resource *r, const resou
     json_object_set_new(used, k, json_string(sum));
   }
   json_decref(pending);
+  if (shared) { /* other servers' writes in flight are in status.used only (they charged it first) */
+    const json_t *charged = json_object_get(json_object_get(quota, "status"), "used");
+    json_object_foreach(delta, k, v) {
+      const char *theirs = json_string_value(json_object_get(charged, k));
+      if (theirs && quota_cmp(theirs, json_string_value(json_object_get(used, k))) > 0)
+        json_object_set_new(used, k, json_string(theirs));
+    }
+  }
   json_t *exceeded = json_object(), *st = NULL;
   json_object_foreach(delta, k, v) {
     char total[64];
@@ -171,6 +184,14 @@ static json_t *check_quota(cache *c, quota_ns *q, const resource *r, const resou
     json_decref(mine);
   } else {
     *charge = mine;
+    if (shared) { /* status.used as it is to be: used + this write, for the quota's compare-and-swap */
+      *new_used = json_object();
+      json_object_foreach(delta, k, v) {
+        char total[64];
+        quota_add(json_string_value(json_object_get(used, k)), json_string_value(v), total, sizeof total);
+        json_object_set_new(*new_used, k, json_string(total));
+      }
+    }
   }
   json_decref(delta);
   json_decref(used);
@@ -178,35 +199,92 @@ static json_t *check_quota(cache *c, quota_ns *q, const resource *r, const resou
   return st;
 }
 
+/* Charges quota's status.used with the used values in new_used (the other names as they are), compared
+ * and swapped on the quota's resourceVersion: CW_OK, CW_CONFLICT (another server charged it first; *current
+ * its revision) or CW_ERROR. */
+static int charge_status(cache *c, const resource *qr, const char *ns, const json_t *quota, const json_t *new_used,
+                         int64_t *current) {
+  json_t *copy = json_deep_copy(quota);
+  json_t *status = json_object_get(copy, "status");
+  if (!json_is_object(status)) json_object_set_new(copy, "status", status = json_object());
+  json_t *used = json_object_get(status, "used");
+  if (!json_is_object(used)) json_object_set_new(status, "used", used = json_object());
+  json_object_update(used, (json_t *)new_used);
+  const char *name = meta_str(quota, "name");
+  char err[256];
+  return cache_write(c, qr->bucket, ns, name ? name : "", meta_rv(quota), copy, false, NULL, current, err, sizeof err);
+}
+
+/* Waits (up to 2 s) until the cache shows quota ns/name at revision rev or later. */
+static void await_quota(cache *c, const resource *qr, const char *ns, const char *name, int64_t rev) {
+  for (int i = 0; i < 200; i++) {
+    cobj *o = cache_get(c, qr->bucket, ns, name); /* published: what the next check lists */
+    int64_t have = o ? meta_rv(o->obj) : 0;
+    if (o) cobj_unref(o);
+    if (have >= rev) return;
+    usleep(10000);
+  }
+}
+
+#define CHARGE_ATTEMPTS 8
+
 json_t *admit_resource_quota(cache *c, const resource *r, const char *ns, const char *name, const json_t *obj,
-                             const json_t *old, quota_charge **charge) {
+                             const json_t *old, bool dry_run, quota_charge **charge) {
   *charge = NULL;
   const resource *qr = registry_find("", "v1", "resourcequotas");
   if (!qr) return NULL;
   cobj_vec quotas = {0};
   cache_list(c, qr->bucket, ns, NULL, 0, &quotas);
   if (!quotas.n) return NULL;
+  /* a store several servers share: each charges status.used by compare-and-swap, as kube-apiserver does */
+  store *st_store = cache_store(c);
+  bool shared = !dry_run && st_store && st_store->get_raw;
   quota_ns *q = quota_ns_lock(ns);
-  /* the quotas as they are now that this namespace's checks are ours alone */
-  cobj_vec_clear(&quotas);
-  cache_list(c, qr->bucket, ns, NULL, 0, &quotas);
   const resource *sr = registry_storage_resource(r);
   json_t *now = quota_usage(sr->ref.group, sr->ref.plural, obj);
   json_t *before = old ? quota_usage(sr->ref.group, sr->ref.plural, old) : json_object();
-  json_t *st = NULL, *by_quota = json_object();
-  for (size_t i = 0; i < quotas.n && !st; i++) {
-    const json_t *quota = quotas.items[i]->obj;
-    json_t *mine = NULL;
-    st = check_quota(c, q, r, sr, ns, name, quota, obj, old, now, before, &mine);
-    const char *quid = json_string_value(json_object_get(json_object_get(quota, "metadata"), "uid"));
-    if (mine) json_object_set_new(by_quota, quid ? quid : "", mine);
+  json_t *st = NULL, *by_quota = NULL;
+  for (int attempt = 0; attempt < CHARGE_ATTEMPTS; attempt++) {
+    /* the quotas as they are now that this namespace's checks are ours alone */
+    cobj_vec_clear(&quotas);
+    cache_list(c, qr->bucket, ns, NULL, 0, &quotas);
+    json_decref(by_quota);
+    by_quota = json_object();
+    json_t *charges = json_array(); /* [quota index, new used] to compare and swap */
+    for (size_t i = 0; i < quotas.n && !st; i++) {
+      const json_t *quota = quotas.items[i]->obj;
+      json_t *mine = NULL, *new_used = NULL;
+      st = check_quota(c, q, r, sr, ns, name, quota, obj, old, now, before, shared, &mine, &new_used);
+      const char *quid = json_string_value(json_object_get(json_object_get(quota, "metadata"), "uid"));
+      if (mine) json_object_set_new(by_quota, quid ? quid : "", mine);
+      if (new_used) json_array_append_new(charges, json_pack("{s:I,s:o}", "i", (json_int_t)i, "used", new_used));
+    }
+    bool conflict = false;
+    size_t k;
+    json_t *ch;
+    json_array_foreach(charges, k, ch) {
+      if (st || conflict) break;
+      const json_t *quota = quotas.items[json_integer_value(json_object_get(ch, "i"))]->obj;
+      int64_t current = 0;
+      int rc = charge_status(c, qr, ns, quota, json_object_get(ch, "used"), &current);
+      if (rc == CW_CONFLICT) {
+        conflict = true;
+        await_quota(c, qr, ns, meta_str(quota, "name"), current);
+      } else if (rc != CW_OK) {
+        st = status_internal("resource quota evaluation failed: cannot update the status of %s",
+                             meta_str(quota, "name") ?: "");
+      }
+    }
+    json_decref(charges);
+    if (!conflict) break;
+    if (attempt == CHARGE_ATTEMPTS - 1) st = status_internal("resource quota evaluation timed out");
   }
   if (!st && json_object_size(by_quota)) {
     const char *stored = json_string_value(json_object_get(json_object_get(obj, "metadata"), "name"));
     *charge = quota_charge_add(q, sr->bucket, stored ? stored : name, by_quota);
-  } else {
-    json_decref(by_quota);
+    by_quota = NULL;
   }
+  json_decref(by_quota);
   quota_ns_unlock(q);
   json_decref(now);
   json_decref(before);

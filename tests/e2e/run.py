@@ -309,7 +309,7 @@ class Worker:
                         CKUBE_NODE_BIN=node_bin, NODES=" ".join(f"sim-{i}" for i in range(SIM_NODES)),
                         INGRESS_HTTP=str(ingress_ports[0]), INGRESS_HTTPS=str(ingress_ports[1]),
                         DNS_PORT=str(dns_port),
-                        POD_NET_BASE=str(self.net_base), SERVICE_CIDR=ranges[0], LB_POOL=ranges[1],
+                        POD_NET_BASE=str(self.net_base), SERVICE_CIDR=ranges[0], LB_POOL=ranges[1], STORE=args.store,
                         SERVICE_PREFIX=f"127.1.{8 * block}",
                         KUBECTLS=os.pathsep.join(os.path.abspath(k) for k in kubectls))
         self.ready = True

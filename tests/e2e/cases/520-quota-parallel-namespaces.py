@@ -16,7 +16,9 @@ commit, so the creates share commits: the store's writes per commit over the
 burst (ckube_store_committed_writes_total / ..._commit_duration_seconds_count
 from /metrics) must exceed 2.5 in at least one of five bursts (one
 process-wide lock: 1.1-1.5, every create its own commit; per namespace: 5-20,
-less on a loaded machine).
+less on a loaded machine). On etcd (STORE=etcd) every write is a
+transaction of its own and each quota charge a compare-and-swap, so only
+the creates' admission is checked there.
 (c) An update is charged its delta on top of what the namespace uses,
 its own old version included: with a quota of 2 services.nodeports taken
 by two NodePort Services of one port each, giving one of them a second
@@ -146,10 +148,13 @@ def shared_commits():
         ratio = (w1 - w0) / max(1.0, c1 - c0)
         print(f"round {round_}: {int(w1 - w0)} writes in {int(c1 - c0)} commits ({ratio:.2f} per commit)")
         best = max(best, ratio)
-        if best > 2.5:
+        if best > 2.5 or os.environ.get("STORE") == "etcd":
             break
     for ns in (a, b):
         call(conn(), "DELETE", f"/api/v1/namespaces/{ns}")
+    if os.environ.get("STORE") == "etcd":  # one etcd transaction a write: group commit is SQLite's
+        print("etcd store: every write is its own transaction, the creates were all admitted")
+        return
     if best <= 2.5:
         sys.exit(f"FAIL: writes into namespaces with quotas did not share commits (best {best:.2f} per commit)")
     print("writes into two namespaces with quotas share store commits")
