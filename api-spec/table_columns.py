@@ -8,7 +8,7 @@ default in 1.20). A Description is a Go string literal or
 `alias.Type{}[.Field].SwaggerDoc()["field"]`, resolved through the file's
 import aliases to that swagger.json definition's property description (a
 field the type lacks is "", as a Go map lookup is). A type 1.20 no longer
-serves (extensions/v1beta1's ReplicaSet, DaemonSet, NetworkPolicy: printers.go
+serves (extensions/v1beta1's Deployment, ReplicaSet, DaemonSet, NetworkPolicy: printers.go
 still quotes them) has no definition there: its text comes from where
 SwaggerDoc() itself reads it, the package's types_swagger_doc_generated.go.
 
@@ -31,6 +31,11 @@ GATES_1_20 = {"CSIStorageCapacity": False, "CSIServiceAccountToken": False}
 GO_STRING = r'"(?:[^"\\]|\\.)*"|`[^`]*`'
 SWAGGER_DOC = r'(\w+)\.(\w+)\{\}((?:\.\w+)*)\.SwaggerDoc\(\)\["(\w*)"\]'
 FIELD = re.compile(r'\b(Name|Type|Format|Priority|Description):\s*(' + GO_STRING + r'|-?\d+|' + SWAGGER_DOC + r')')
+
+
+def go_string(literal):
+    """The value of a Go string literal ("interpreted", whose escapes JSON shares, or `raw`)."""
+    return literal[1:-1] if literal.startswith("`") else json.loads(literal)
 
 
 def go_imports(src):
@@ -56,7 +61,7 @@ def go_swagger_docs(path):
     """{Go type: {field: text}} of a types_swagger_doc_generated.go."""
     docs = {}
     for name, body in re.findall(r'^var map_(\w+) = map\[string\]string\{\n(.*?)^\}', open(path).read(), re.S | re.M):
-        docs[name] = {k: json.loads(v) for k, v in re.findall(r'^\s*"(\w*)":\s*(' + GO_STRING + r'),$', body, re.M)}
+        docs[name] = {k: go_string(v) for k, v in re.findall(r'^\s*"(\w*)":\s*(' + GO_STRING + r'),$', body, re.M)}
     return docs
 
 
@@ -96,11 +101,7 @@ class Resolver:
         text = m.group(2)
         if m.group(3):
             return self.swagger_doc(m.group(3), m.group(4), m.group(5), m.group(6))
-        if text.startswith("`"):
-            return text[1:-1]
-        if text.startswith('"'):
-            return json.loads(text)
-        return int(text)
+        return int(text) if text[0] not in "\"`" else go_string(text)
 
 
 def columns(block, resolver):
@@ -110,13 +111,15 @@ def columns(block, resolver):
         if m.group(1) == "Name":
             cols.append({"Name": "", "Type": "", "Format": "", "Priority": 0, "Description": ""})
         cols[-1][m.group(1)] = resolver.value(m)
+    if not cols or any(not c["Type"] for c in cols):
+        raise SystemExit(f"table_columns: cannot read the columns of {block.strip()[:80]!r}")
     return cols
 
 
 def column_lists(src, resolver):
     """{list variable: [column]} in printers.go's order."""
     body = re.search(r'^func AddHandlers\(.*?\n(.*?)^\}', src, re.S | re.M).group(1)
-    lists, gates = {}, []  # gates: (indent, on) of the open feature-gate blocks
+    lists, gates, read = {}, [], 0  # gates: (indent, on) of the open feature-gate blocks
     lines = body.split("\n")
     i = 0
     while i < len(lines):
@@ -137,6 +140,7 @@ def column_lists(src, resolver):
             while not lines[j].startswith(indent + "}"):
                 j += 1
             block, name = "\n".join(lines[i + 1:j]), start.group(1)
+            read += 1
             if start.group(2) == ":=":
                 lists[name] = columns(block, resolver)
             elif name not in lists:
@@ -145,6 +149,8 @@ def column_lists(src, resolver):
                 lists[name] += columns(block, resolver)
             i = j
         i += 1
+    if read != body.count("TableColumnDefinition{"):  # a list written some other way
+        raise SystemExit(f"table_columns: read {read} of {body.count('TableColumnDefinition{')} column lists")
     return lists
 
 

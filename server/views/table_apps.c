@@ -3,7 +3,8 @@
  * batch (jobs with COMPLETIONS/DURATION, cronjobs) and autoscaling
  * (horizontalpodautoscalers, whose TARGETS column reads autoscaling/v1,
  * v2beta1 and v2beta2 shapes alike, as kube-apiserver does after converting
- * every version to its internal type). Missing fields print as Go zero values. */
+ * every version to its internal type). Missing fields print as Go zero values.
+ * The columns are printers.go's own, generated at build time (table_columns.h). */
 #include "table_impl.h"
 #include "table_columns.h"
 #include "timestamp.h"

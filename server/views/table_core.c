@@ -5,7 +5,8 @@
  * events.k8s.io, which share one printer in kube-apiserver), secrets,
  * config maps, service accounts, persistent volumes and claims, resource
  * quotas and component statuses. Each row function reads the object as
- * served (JSON) and treats missing fields as Go zero values. */
+ * served (JSON) and treats missing fields as Go zero values. The columns are
+ * printers.go's own, generated at build time (table_columns.h). */
 #include "table_impl.h"
 #include "table_columns.h"
 

@@ -5,7 +5,9 @@
  * policy (poddisruptionbudgets, podsecuritypolicies), storage
  * (storageclasses, csidrivers, csinodes, volumeattachments), admission
  * webhooks and API priority-and-fairness objects. Roles, cluster roles and
- * limit ranges have no printer in Kubernetes and use the default convertor. */
+ * limit ranges have no printer in Kubernetes and use the default convertor.
+ * The columns are printers.go's own, generated at build time
+ * (table_columns.h), but for kube-aggregator's APIService. */
 #include "table_impl.h"
 #include "table_columns.h"
 
