@@ -63,10 +63,11 @@ fi
 
 # Kubernetes 1.20's API schema, gnostic's OpenAPIv2.proto, the
 # protobuf definitions + Go types of the API (for decoding the protobuf bodies
-# newer kubectl sends), kube-apiserver's printers.go (the Table column
-# definitions, api-spec/table_columns.py) and the API types' SwaggerDoc()
-# texts it quotes (types_swagger_doc_generated.go) from Debian's kubernetes
-# source package; only those files are kept.
+# newer kubectl sends), kube-apiserver's printers.go and kube-aggregator's
+# APIService storage (the Table column definitions, api-spec/table_columns.py)
+# with the API types' SwaggerDoc() texts they quote
+# (types_swagger_doc_generated.go) from Debian's kubernetes source package;
+# only those files are kept.
 if [ ! -f "$CACHE/k8s-api/.complete-v3" ]; then
   apt_src_ready
   tmp=$(mktemp -d "$CACHE/k8s.XXXX")
@@ -81,13 +82,15 @@ if [ ! -f "$CACHE/k8s-api/.complete-v3" ]; then
       '*/staging/src/k8s.io/apimachinery/pkg/apis/meta/v1/types.go' \
       '*/staging/src/k8s.io/apimachinery/pkg/apis/meta/v1/time.go' \
       '*/staging/src/k8s.io/apimachinery/pkg/apis/meta/v1/micro_time.go' \
-      '*/pkg/printers/internalversion/printers.go'
+      '*/pkg/printers/internalversion/printers.go' \
+      '*/staging/src/k8s.io/kube-aggregator/pkg/registry/apiservice/etcd/etcd.go'
   # assembled beside the cache and moved in whole, so a build reading it never sees it half-made
   new="$tmp/k8s-api"
   mkdir -p "$new"
   cp "$(find "$tmp/x" -name OpenAPIv2.proto | head -1)" "$new/OpenAPIv2.proto"
   cp "$(find "$tmp/x" -path '*api/openapi-spec/swagger.json' | head -1)" "$new/swagger.json"
   cp "$(find "$tmp/x" -path '*/pkg/printers/internalversion/printers.go' | head -1)" "$new/printers.go"
+  cp "$(find "$tmp/x" -path '*/kube-aggregator/pkg/registry/apiservice/etcd/etcd.go' | head -1)" "$new/apiservice_etcd.go"
   src=$(find "$tmp/x" -maxdepth 1 -mindepth 1 -type d | head -1)
   (cd "$src/staging/src" && find k8s.io -name generated.proto -o -name types.go -o -name time.go -o -name micro_time.go \
      -o -name types_swagger_doc_generated.go |

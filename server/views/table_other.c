@@ -6,8 +6,8 @@
  * (storageclasses, csidrivers, csinodes, volumeattachments), admission
  * webhooks and API priority-and-fairness objects. Roles, cluster roles and
  * limit ranges have no printer in Kubernetes and use the default convertor.
- * The columns are printers.go's own, generated at build time
- * (table_columns.h), but for kube-aggregator's APIService. */
+ * The columns are printers.go's own (kube-aggregator's for APIService),
+ * generated at build time (table_columns.h). */
 #include "table_impl.h"
 #include "table_columns.h"
 
@@ -284,15 +284,8 @@ static void webhook_row(const json_t *o, time_t now, json_t *cells) {
   cell_since(cells, o, "metadata.creationTimestamp", now);
 }
 
-/* kube-aggregator's APIService table: Local or namespace/name, the Available condition ("False (Reason)").
- * Its columns are not in printers.go but in kube-aggregator's APIService REST storage (ConvertToTable),
- * which api-spec/table_columns.py does not read: written here, with ObjectMeta's texts for Name and Age. */
-static const struct table_col apiservice_cols[] = {
-    {"Name", "string", "name", printer_doc_name, 0},
-    {"Service", "string", "", "The reference to the service that hosts this API endpoint.", 0},
-    {"Available", "string", "", "Whether this service is available.", 0},
-    {"Age", "string", "", printer_doc_creation_timestamp, 0},
-};
+/* kube-aggregator's APIService table (its columns are its REST storage's, not
+ * printers.go's): Local or namespace/name, the Available condition ("False (Reason)"). */
 
 static void apiservice_row(const json_t *o, time_t now, json_t *cells) {
   char service[600] = "Local", available[300] = "Unknown";
@@ -387,7 +380,7 @@ const struct table_printer table_other_printers[] = {
     TABLE_PRINTER("storage.k8s.io", "volumeattachments", printer_cols_volume_attachment, volumeattachment_row),
     TABLE_PRINTER("storage.k8s.io", "csistoragecapacities", printer_cols_csi_storage_capacity, csistoragecapacity_row),
     TABLE_PRINTER("internal.apiserver.k8s.io", "storageversions", printer_cols_storage_version, storageversion_row),
-    TABLE_PRINTER("apiregistration.k8s.io", "apiservices", apiservice_cols, apiservice_row),
+    TABLE_PRINTER("apiregistration.k8s.io", "apiservices", printer_cols_apiservice, apiservice_row),
     TABLE_PRINTER("admissionregistration.k8s.io", "mutatingwebhookconfigurations", printer_cols_mutating_webhook, webhook_row),
     TABLE_PRINTER("admissionregistration.k8s.io", "validatingwebhookconfigurations", printer_cols_validating_webhook, webhook_row),
     TABLE_PRINTER("flowcontrol.apiserver.k8s.io", "flowschemas", printer_cols_flow_schema, flowschema_row),

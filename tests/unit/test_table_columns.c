@@ -117,11 +117,14 @@ static void test_swagger_descriptions(void) {
   }
 }
 
-/* printers.go's literal texts and its feature-gated columns (off in 1.20). */
+/* Literal texts (printers.go's, kube-aggregator's) and printers.go's feature-gated columns (off in 1.20). */
 static void test_literals_and_gates(void) {
   json_t *pods = table_columns("", "pods");
   CHECK_STR(field(column(pods, "Ready"), "description"), "The aggregate readiness state of this pod for accepting traffic.");
   json_decref(pods);
+  json_t *apiservices = table_columns("apiregistration.k8s.io", "apiservices"); /* kube-aggregator's list */
+  CHECK_STR(field(column(apiservices, "Available"), "description"), "Whether this service is available.");
+  json_decref(apiservices);
   json_t *drivers = table_columns("storage.k8s.io", "csidrivers");
   CHECK(column(drivers, "StorageCapacity") == NULL);
   CHECK(column(drivers, "TokenRequests") == NULL);
