@@ -19,3 +19,18 @@ add_custom_command(
   VERBATIM)
 add_library(ckube_apispec STATIC ${APISPEC_OUT}/apispec_data.c)
 target_include_directories(ckube_apispec PUBLIC ${CMAKE_SOURCE_DIR}/api-spec)
+
+# The built-in kinds' Table column lists (api-spec/table_columns.py) from
+# kube-apiserver's printers.go and kube-aggregator's APIService storage, the
+# swagger.json descriptions they quote and the API packages' SwaggerDoc texts:
+# C arrays of server/views' struct table_col,
+# so server/views compiles them (CMakeLists.txt), not ckube_apispec.
+set(APISPEC_TABLE_COLUMNS ${APISPEC_OUT}/table_columns.c)
+add_custom_command(
+  OUTPUT ${APISPEC_OUT}/table_columns.c ${APISPEC_OUT}/table_columns.h
+  COMMAND ${APISPEC_PYTHON} ${CMAKE_SOURCE_DIR}/api-spec/table_columns.py --printers ${K8S_API_DIR}/printers.go
+          --aggregator ${K8S_API_DIR}/apiservice_etcd.go --swagger ${K8S_API_DIR}/swagger.json --go-api ${K8S_API_DIR}/proto --out ${APISPEC_OUT}
+  DEPENDS ${CMAKE_SOURCE_DIR}/api-spec/table_columns.py ${K8S_API_DIR}/printers.go ${K8S_API_DIR}/apiservice_etcd.go
+          ${K8S_API_DIR}/swagger.json
+  COMMENT "Table columns from Kubernetes' printers.go"
+  VERBATIM)

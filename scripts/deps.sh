@@ -61,11 +61,14 @@ if [ ! -f "$CACHE/civetweb/src/civetweb.c" ]; then
   echo "deps: CivetWeb source in $CACHE/civetweb"
 fi
 
-# Kubernetes 1.20's API schema, gnostic's OpenAPIv2.proto, and the
+# Kubernetes 1.20's API schema, gnostic's OpenAPIv2.proto, the
 # protobuf definitions + Go types of the API (for decoding the protobuf bodies
-# newer kubectl sends) from Debian's kubernetes source package; only those
-# files are kept.
-if [ ! -f "$CACHE/k8s-api/.complete-v2" ]; then
+# newer kubectl sends), kube-apiserver's printers.go and kube-aggregator's
+# APIService storage (the Table column definitions, api-spec/table_columns.py)
+# with the API types' SwaggerDoc() texts they quote
+# (types_swagger_doc_generated.go) from Debian's kubernetes source package;
+# only those files are kept.
+if [ ! -f "$CACHE/k8s-api/.complete-v3" ]; then
   apt_src_ready
   tmp=$(mktemp -d "$CACHE/k8s.XXXX")
   (cd "$tmp" && apt-get "${APT[@]}" source --download-only kubernetes >/dev/null 2>&1)
@@ -74,19 +77,30 @@ if [ ! -f "$CACHE/k8s-api/.complete-v2" ]; then
   tar xf "$tarball" -C "$tmp/x" --wildcards '*/api/openapi-spec/swagger.json' \
       '*/vendor/github.com/googleapis/gnostic/openapiv2/OpenAPIv2.proto' \
       '*/staging/src/k8s.io/api/*/generated.proto' '*/staging/src/k8s.io/api/*/types.go' \
+      '*/staging/src/k8s.io/api/*/types_swagger_doc_generated.go' \
       '*/staging/src/k8s.io/apimachinery/pkg/*/generated.proto' \
       '*/staging/src/k8s.io/apimachinery/pkg/apis/meta/v1/types.go' \
       '*/staging/src/k8s.io/apimachinery/pkg/apis/meta/v1/time.go' \
-      '*/staging/src/k8s.io/apimachinery/pkg/apis/meta/v1/micro_time.go'
-  rm -rf "$CACHE/k8s-api"
-  mkdir -p "$CACHE/k8s-api"
-  cp "$(find "$tmp/x" -name OpenAPIv2.proto | head -1)" "$CACHE/k8s-api/OpenAPIv2.proto"
-  cp "$(find "$tmp/x" -path '*api/openapi-spec/swagger.json' | head -1)" "$CACHE/k8s-api/swagger.json"
+      '*/staging/src/k8s.io/apimachinery/pkg/apis/meta/v1/micro_time.go' \
+      '*/pkg/printers/internalversion/printers.go' \
+      '*/staging/src/k8s.io/kube-aggregator/pkg/registry/apiservice/etcd/etcd.go'
+  # assembled beside the cache and moved in whole, so a build reading it never sees it half-made
+  new="$tmp/k8s-api"
+  mkdir -p "$new"
+  cp "$(find "$tmp/x" -name OpenAPIv2.proto | head -1)" "$new/OpenAPIv2.proto"
+  cp "$(find "$tmp/x" -path '*api/openapi-spec/swagger.json' | head -1)" "$new/swagger.json"
+  cp "$(find "$tmp/x" -path '*/pkg/printers/internalversion/printers.go' | head -1)" "$new/printers.go"
+  cp "$(find "$tmp/x" -path '*/kube-aggregator/pkg/registry/apiservice/etcd/etcd.go' | head -1)" "$new/apiservice_etcd.go"
   src=$(find "$tmp/x" -maxdepth 1 -mindepth 1 -type d | head -1)
-  (cd "$src/staging/src" && find k8s.io -name generated.proto -o -name types.go -o -name time.go -o -name micro_time.go |
-     cpio -pdm --quiet "$CACHE/k8s-api/proto")
+  (cd "$src/staging/src" && find k8s.io -name generated.proto -o -name types.go -o -name time.go -o -name micro_time.go \
+     -o -name types_swagger_doc_generated.go |
+     cpio -pdm --quiet "$new/proto")
+  # the older markers too: a superset of their files, so worktrees on older branches do not fetch again
+  touch "$new/.complete-v3" "$new/.complete-v2"
+  rm -rf "$CACHE/k8s-api.old"
+  [ -d "$CACHE/k8s-api" ] && mv "$CACHE/k8s-api" "$CACHE/k8s-api.old"
+  mv "$new" "$CACHE/k8s-api" && rm -rf "$CACHE/k8s-api.old"
   rm -rf "$tmp"
-  touch "$CACHE/k8s-api/.complete-v2"
   echo "deps: Kubernetes API schema and protobuf definitions in $CACHE/k8s-api"
 fi
 

@@ -6,6 +6,7 @@
 #include "crd.h"
 #include "crd_schema.h"
 #include "table_impl.h"
+#include "table_columns.h"
 #include "timestamp.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,10 +14,10 @@
 
 json_t *crd_table_columns(const crd_version *cv) {
   json_t *cols = json_pack("[{s:s,s:s,s:s,s:s,s:i}]", "name", "Name", "type", "string", "format", "name",
-                           "description", TD_NAME, "priority", 0);
+                           "description", printer_doc_name, "priority", 0);
   if (!json_array_size(cv->columns)) {
     json_array_append_new(cols, json_pack("{s:s,s:s,s:s,s:s,s:i}", "name", "Age", "type", "date", "format", "",
-                                          "description", TD_AGE, "priority", 0));
+                                          "description", printer_doc_creation_timestamp, "priority", 0));
     return cols;
   }
   size_t i;

@@ -11,6 +11,7 @@
 #endif
 #include "table.h"
 #include "table_impl.h"
+#include "table_columns.h"
 #include "quantity.h"
 #include "timestamp.h"
 
@@ -19,20 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-const char TD_NAME[] =
-    "Name must be unique within a namespace. Is required when creating resources, "
-    "although some resources may allow a client to request the generation of an "
-    "appropriate name automatically. Name is primarily intended for creation "
-    "idempotence and configuration definition. Cannot be updated. More info: "
-    "http://kubernetes.io/docs/user-guide/identifiers#names";
-const char TD_AGE[] =
-    "CreationTimestamp is a timestamp representing the server time when this object "
-    "was created. It is not guaranteed to be set in happens-before order across "
-    "separate operations. Clients may not set this value. It is represented in "
-    "RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. Null for "
-    "lists. More info: "
-    "https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata";
 
 /* ---- JSON readers ---------------------------------------------------- */
 
@@ -357,8 +344,8 @@ static const struct table_printer *find_printer(const char *group, const char *p
 
 /* kube-apiserver's defaultTableConvertor (k8s.io/apiserver rest/table.go). */
 static const struct table_col default_cols[] = {
-    COL_NAME,
-    {"Created At", "date", "", TD_AGE, 0},
+    {"Name", "string", "name", printer_doc_name, 0},
+    {"Created At", "date", "", printer_doc_creation_timestamp, 0},
 };
 
 static json_t *columns_json(const struct table_col *cols, size_t n) {

@@ -3,29 +3,17 @@
  * batch (jobs with COMPLETIONS/DURATION, cronjobs) and autoscaling
  * (horizontalpodautoscalers, whose TARGETS column reads autoscaling/v1,
  * v2beta1 and v2beta2 shapes alike, as kube-apiserver does after converting
- * every version to its internal type). Missing fields print as Go zero values. */
+ * every version to its internal type). Missing fields print as Go zero values.
+ * The columns are printers.go's own, generated at build time (table_columns.h). */
 #include "table_impl.h"
+#include "table_columns.h"
 #include "timestamp.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define D_RS_REPLICAS "Replicas is the number of desired replicas. This is a pointer to distinguish between explicit zero and unspecified. Defaults to 1. More info: https://kubernetes.io/docs/concepts/workloads/controllers/replicationcontroller/#what-is-a-replicationcontroller"
-#define D_RS_CURRENT "Replicas is the most recently oberved number of replicas. More info: https://kubernetes.io/docs/concepts/workloads/controllers/replicationcontroller/#what-is-a-replicationcontroller"
-
 /* ---- apps ------------------------------------------------------------ */
-
-static const struct table_col deployment_cols[] = {
-    COL_NAME,
-    {"Ready", "string", "", "Number of the pod with ready state", 0},
-    {"Up-to-date", "string", "", "Total number of non-terminated pods targeted by this deployment that have the desired template spec.", 0},
-    {"Available", "string", "", "Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.", 0},
-    COL_AGE,
-    {"Containers", "string", "", D_CONTAINERS, 1},
-    {"Images", "string", "", D_IMAGES, 1},
-    {"Selector", "string", "", "Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment.", 1},
-};
 
 static void deployment_row(const json_t *o, time_t now, json_t *cells) {
   char buf[64];
@@ -45,17 +33,6 @@ static void deployment_row(const json_t *o, time_t now, json_t *cells) {
   sb_free(&b);
 }
 
-static const struct table_col replicaset_cols[] = {
-    COL_NAME,
-    {"Desired", "integer", "", D_RS_REPLICAS, 0},
-    {"Current", "integer", "", D_RS_CURRENT, 0},
-    {"Ready", "integer", "", "The number of ready replicas for this replica set.", 0},
-    COL_AGE,
-    {"Containers", "string", "", D_CONTAINERS, 1},
-    {"Images", "string", "", D_IMAGES, 1},
-    {"Selector", "string", "", "Selector is a label query over pods that should match the replica count. If the selector is empty, it is defaulted to the labels present on the pod template.", 1},
-};
-
 static void replicaset_row(const json_t *o, time_t now, json_t *cells) {
   cell_str(cells, json_path_str0(o, "metadata.name"));
   cell_int(cells, tj_int(o, "spec.replicas"));
@@ -66,14 +43,6 @@ static void replicaset_row(const json_t *o, time_t now, json_t *cells) {
   cell_selector(cells, tj(o, "spec.selector"));
 }
 
-static const struct table_col statefulset_cols[] = {
-    COL_NAME,
-    {"Ready", "string", "", "Number of the pod with ready state", 0},
-    COL_AGE,
-    {"Containers", "string", "", D_CONTAINERS, 1},
-    {"Images", "string", "", D_IMAGES, 1},
-};
-
 static void statefulset_row(const json_t *o, time_t now, json_t *cells) {
   char buf[64];
   cell_str(cells, json_path_str0(o, "metadata.name"));
@@ -82,20 +51,6 @@ static void statefulset_row(const json_t *o, time_t now, json_t *cells) {
   cell_since(cells, o, "metadata.creationTimestamp", now);
   cell_containers(cells, tj(o, "spec.template.spec.containers"));
 }
-
-static const struct table_col daemonset_cols[] = {
-    COL_NAME,
-    {"Desired", "integer", "", "The total number of nodes that should be running the daemon pod (including nodes correctly running the daemon pod). More info: https://kubernetes.io/docs/concepts/workloads/controllers/daemonset/", 0},
-    {"Current", "integer", "", "The number of nodes that are running at least 1 daemon pod and are supposed to run the daemon pod. More info: https://kubernetes.io/docs/concepts/workloads/controllers/daemonset/", 0},
-    {"Ready", "integer", "", "The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and ready.", 0},
-    {"Up-to-date", "integer", "", "The total number of nodes that are running updated daemon pod", 0},
-    {"Available", "integer", "", "The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and available (ready for at least spec.minReadySeconds)", 0},
-    {"Node Selector", "string", "", "NodeSelector is a selector which must be true for the pod to fit on a node. Selector which must match a node's labels for the pod to be scheduled on that node. More info: https://kubernetes.io/docs/concepts/configuration/assign-pod-node/", 0},
-    COL_AGE,
-    {"Containers", "string", "", D_CONTAINERS, 1},
-    {"Images", "string", "", D_IMAGES, 1},
-    {"Selector", "string", "", "A label query over pods that are managed by the daemon set. Must match in order to be controlled. If empty, defaulted to labels on Pod template. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors", 1},
-};
 
 static void daemonset_row(const json_t *o, time_t now, json_t *cells) {
   cell_str(cells, json_path_str0(o, "metadata.name"));
@@ -109,13 +64,6 @@ static void daemonset_row(const json_t *o, time_t now, json_t *cells) {
   cell_containers(cells, tj(o, "spec.template.spec.containers"));
   cell_selector(cells, tj(o, "spec.selector"));
 }
-
-static const struct table_col controllerrevision_cols[] = {
-    COL_NAME,
-    {"Controller", "string", "", "Controller of the object", 0},
-    {"Revision", "string", "", "Revision indicates the revision of the state represented by Data.", 0},
-    COL_AGE,
-};
 
 /* The controlling owner as "kind.group/name" lower-cased ("daemonset.apps/x"). */
 static void controllerrevision_row(const json_t *o, time_t now, json_t *cells) {
@@ -152,16 +100,6 @@ static void controllerrevision_row(const json_t *o, time_t now, json_t *cells) {
 
 /* ---- batch ----------------------------------------------------------- */
 
-static const struct table_col job_cols[] = {
-    COL_NAME,
-    {"Completions", "string", "", "The number of pods which reached phase Succeeded.", 0},
-    {"Duration", "string", "", "Time required to complete the job.", 0},
-    COL_AGE,
-    {"Containers", "string", "", D_CONTAINERS, 1},
-    {"Images", "string", "", D_IMAGES, 1},
-    {"Selector", "string", "", "A label query over pods that should match the pod count. Normally, the system sets this field for you. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors", 1},
-};
-
 static void job_row(const json_t *o, time_t now, json_t *cells) {
   char buf[64], dur[32] = "";
   long long succeeded = tj_int(o, "status.succeeded");
@@ -187,18 +125,6 @@ static void job_row(const json_t *o, time_t now, json_t *cells) {
   cell_selector(cells, tj(o, "spec.selector"));
 }
 
-static const struct table_col cronjob_cols[] = {
-    COL_NAME,
-    {"Schedule", "string", "", "The schedule in Cron format, see https://en.wikipedia.org/wiki/Cron.", 0},
-    {"Suspend", "boolean", "", "This flag tells the controller to suspend subsequent executions, it does not apply to already started executions.  Defaults to false.", 0},
-    {"Active", "integer", "", "A list of pointers to currently running jobs.", 0},
-    {"Last Schedule", "string", "", "Information when was the last time the job was successfully scheduled.", 0},
-    COL_AGE,
-    {"Containers", "string", "", D_CONTAINERS, 1},
-    {"Images", "string", "", D_IMAGES, 1},
-    {"Selector", "string", "", "A label query over pods that should match the pod count. Normally, the system sets this field for you. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors", 1},
-};
-
 static void cronjob_row(const json_t *o, time_t now, json_t *cells) {
   const json_t *suspend = tj(o, "spec.suspend");
   cell_str(cells, json_path_str0(o, "metadata.name"));
@@ -214,16 +140,6 @@ static void cronjob_row(const json_t *o, time_t now, json_t *cells) {
 }
 
 /* ---- autoscaling ----------------------------------------------------- */
-
-static const struct table_col hpa_cols[] = {
-    COL_NAME,
-    {"Reference", "string", "", "scaleTargetRef points to the target resource to scale, and is used to the pods for which metrics should be collected, as well as to actually change the replica count.", 0},
-    {"Targets", "string", "", "metrics contains the specifications for which to use to calculate the desired replica count (the maximum replica count across all metrics will be used).", 0},
-    {"MinPods", "string", "", "minReplicas is the lower limit for the number of replicas to which the autoscaler can scale down. It defaults to 1 pod.", 0},
-    {"MaxPods", "string", "", "maxReplicas is the upper limit for the number of replicas to which the autoscaler can scale up. It cannot be less that minReplicas.", 0},
-    {"Replicas", "string", "", "currentReplicas is current number of replicas of pods managed by this autoscaler, as last seen by the autoscaler.", 0},
-    COL_AGE,
-};
 
 /* A metric target or current value in the internal (v2beta2) shape. */
 struct mval {
@@ -382,13 +298,13 @@ static void hpa_row(const json_t *o, time_t now, json_t *cells) {
 }
 
 const struct table_printer table_apps_printers[] = {
-    TABLE_PRINTER("apps|extensions", "deployments", deployment_cols, deployment_row),
-    TABLE_PRINTER("apps|extensions", "replicasets", replicaset_cols, replicaset_row),
-    TABLE_PRINTER("apps", "statefulsets", statefulset_cols, statefulset_row),
-    TABLE_PRINTER("apps|extensions", "daemonsets", daemonset_cols, daemonset_row),
-    TABLE_PRINTER("apps", "controllerrevisions", controllerrevision_cols, controllerrevision_row),
-    TABLE_PRINTER("batch", "jobs", job_cols, job_row),
-    TABLE_PRINTER("batch", "cronjobs", cronjob_cols, cronjob_row),
-    TABLE_PRINTER("autoscaling", "horizontalpodautoscalers", hpa_cols, hpa_row),
+    TABLE_PRINTER("apps|extensions", "deployments", printer_cols_deployment, deployment_row),
+    TABLE_PRINTER("apps|extensions", "replicasets", printer_cols_replica_set, replicaset_row),
+    TABLE_PRINTER("apps", "statefulsets", printer_cols_stateful_set, statefulset_row),
+    TABLE_PRINTER("apps|extensions", "daemonsets", printer_cols_daemon_set, daemonset_row),
+    TABLE_PRINTER("apps", "controllerrevisions", printer_cols_controller_revision, controllerrevision_row),
+    TABLE_PRINTER("batch", "jobs", printer_cols_job, job_row),
+    TABLE_PRINTER("batch", "cronjobs", printer_cols_cron_job, cronjob_row),
+    TABLE_PRINTER("autoscaling", "horizontalpodautoscalers", printer_cols_horizontal_pod_autoscaler, hpa_row),
 };
 const size_t table_apps_nprinters = sizeof table_apps_printers / sizeof table_apps_printers[0];

@@ -5,26 +5,16 @@
  * events.k8s.io, which share one printer in kube-apiserver), secrets,
  * config maps, service accounts, persistent volumes and claims, resource
  * quotas and component statuses. Each row function reads the object as
- * served (JSON) and treats missing fields as Go zero values. */
+ * served (JSON) and treats missing fields as Go zero values. The columns are
+ * printers.go's own, generated at build time (table_columns.h). */
 #include "table_impl.h"
+#include "table_columns.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* ---- pods ------------------------------------------------------------ */
-
-static const struct table_col pod_cols[] = {
-    COL_NAME,
-    {"Ready", "string", "", "The aggregate readiness state of this pod for accepting traffic.", 0},
-    {"Status", "string", "", "The aggregate status of the containers in this pod.", 0},
-    {"Restarts", "integer", "", "The number of times the containers in this pod have been restarted.", 0},
-    COL_AGE,
-    {"IP", "string", "", "IP address allocated to the pod. Routable at least within the cluster. Empty if not yet allocated.", 1},
-    {"Node", "string", "", "NodeName is a request to schedule this pod onto a specific node. If it is non-empty, the scheduler simply schedules this pod onto that node, assuming that it fits resource requirements.", 1},
-    {"Nominated Node", "string", "", "nominatedNodeName is set only when this pod preempts other pods on the node, but it cannot be scheduled right away as preemption victims receive their graceful termination periods. This field does not guarantee that the pod will be scheduled on this node.", 1},
-    {"Readiness Gates", "string", "", "If specified, all readiness gates will be evaluated for pod readiness. A pod is ready when all its containers are ready AND all conditions specified in the readiness gates have status equal to \"True\" More info: https://git.k8s.io/enhancements/keps/sig-network/0007-pod-ready%2B%2B.md", 1},
-};
 
 /* The STATUS column: phase (or status.reason), overridden by the first
  * unfinished init container, else by the last container with a waiting or
@@ -147,13 +137,6 @@ static void pod_row(const json_t *pod, time_t now, json_t *cells) {
   }
 }
 
-static const struct table_col podtemplate_cols[] = {
-    COL_NAME,
-    {"Containers", "string", "", D_CONTAINERS, 0},
-    {"Images", "string", "", D_IMAGES, 0},
-    {"Pod Labels", "string", "", "The labels for the pod template.", 0},
-};
-
 static void podtemplate_row(const json_t *o, time_t now, json_t *cells) {
   (void)now;
   cell_str(cells, json_path_str0(o, "metadata.name"));
@@ -162,17 +145,6 @@ static void podtemplate_row(const json_t *o, time_t now, json_t *cells) {
 }
 
 /* ---- replication controllers ----------------------------------------- */
-
-static const struct table_col rc_cols[] = {
-    COL_NAME,
-    {"Desired", "integer", "", "Replicas is the number of desired replicas. This is a pointer to distinguish between explicit zero and unspecified. Defaults to 1. More info: https://kubernetes.io/docs/concepts/workloads/controllers/replicationcontroller#what-is-a-replicationcontroller", 0},
-    {"Current", "integer", "", "Replicas is the most recently oberved number of replicas. More info: https://kubernetes.io/docs/concepts/workloads/controllers/replicationcontroller#what-is-a-replicationcontroller", 0},
-    {"Ready", "integer", "", "The number of ready replicas for this replication controller.", 0},
-    COL_AGE,
-    {"Containers", "string", "", D_CONTAINERS, 1},
-    {"Images", "string", "", D_IMAGES, 1},
-    {"Selector", "string", "", "Selector is a label query over pods that should match the Replicas count. If Selector is empty, it is defaulted to the labels present on the Pod template.", 1},
-};
 
 static void rc_row(const json_t *o, time_t now, json_t *cells) {
   cell_str(cells, json_path_str0(o, "metadata.name"));
@@ -185,16 +157,6 @@ static void rc_row(const json_t *o, time_t now, json_t *cells) {
 }
 
 /* ---- services and endpoints ------------------------------------------ */
-
-static const struct table_col service_cols[] = {
-    COL_NAME,
-    {"Type", "string", "", "type determines how the Service is exposed. Defaults to ClusterIP. Valid options are ExternalName, ClusterIP, NodePort, and LoadBalancer.", 0},
-    {"Cluster-IP", "string", "", "clusterIP is the IP address of the service and is usually assigned randomly.", 0},
-    {"External-IP", "string", "", "externalIPs is a list of IP addresses for which nodes in the cluster will also accept traffic for this service.  These IPs are not managed by Kubernetes.", 0},
-    {"Port(s)", "string", "", "The list of ports that are exposed by this service. More info: https://kubernetes.io/docs/concepts/services-networking/service/#virtual-ips-and-service-proxies", 0},
-    COL_AGE,
-    {"Selector", "string", "", "Route service traffic to pods with label keys and values matching this selector. If empty or not present, the service is assumed to have an external process managing its endpoints, which Kubernetes will not modify.", 1},
-};
 
 /* Server tables are always wide, so the 16-character clipping kubectl's
  * narrow output would apply never happens here. */
@@ -282,12 +244,6 @@ static void service_row(const json_t *o, time_t now, json_t *cells) {
   cell_labels(cells, tj(o, "spec.selector"));
 }
 
-static const struct table_col endpoints_cols[] = {
-    COL_NAME,
-    {"Endpoints", "string", "", "The set of all endpoints is the union of all subsets. Addresses are placed into subsets according to the IPs they share. A single address with multiple ports, some of which are ready and some of which are not (because they come from different containers) will result in the address being displayed in different subsets for the different ports.", 0},
-    COL_AGE,
-};
-
 /* formatEndpoints: up to three ip:port entries, then " + N more...". */
 static void endpoints_row(const json_t *o, time_t now, json_t *cells) {
   cell_str(cells, json_path_str0(o, "metadata.name"));
@@ -326,19 +282,6 @@ static void endpoints_row(const json_t *o, time_t now, json_t *cells) {
 }
 
 /* ---- nodes and namespaces -------------------------------------------- */
-
-static const struct table_col node_cols[] = {
-    COL_NAME,
-    {"Status", "string", "", "The status of the node", 0},
-    {"Roles", "string", "", "The roles of the node", 0},
-    COL_AGE,
-    {"Version", "string", "", "Kubelet Version reported by the node.", 0},
-    {"Internal-IP", "string", "", "List of addresses reachable to the node. Queried from cloud provider, if available. More info: https://kubernetes.io/docs/concepts/nodes/node/#addresses", 1},
-    {"External-IP", "string", "", "List of addresses reachable to the node. Queried from cloud provider, if available. More info: https://kubernetes.io/docs/concepts/nodes/node/#addresses", 1},
-    {"OS-Image", "string", "", "OS Image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy)).", 1},
-    {"Kernel-Version", "string", "", "Kernel Version reported by the node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64).", 1},
-    {"Container-Runtime", "string", "", "ContainerRuntime Version reported by the node through runtime remote API (e.g. docker://1.5.0).", 1},
-};
 
 static int cmp_str(const void *a, const void *b) {
   return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -403,12 +346,6 @@ static void node_row(const json_t *o, time_t now, json_t *cells) {
   }
 }
 
-static const struct table_col namespace_cols[] = {
-    COL_NAME,
-    {"Status", "string", "", "The status of the namespace", 0},
-    COL_AGE,
-};
-
 static void namespace_row(const json_t *o, time_t now, json_t *cells) {
   cell_str(cells, json_path_str0(o, "metadata.name"));
   cell_str(cells, json_path_str0(o, "status.phase"));
@@ -416,19 +353,6 @@ static void namespace_row(const json_t *o, time_t now, json_t *cells) {
 }
 
 /* ---- events ---------------------------------------------------------- */
-
-static const struct table_col event_cols[] = {
-    {"Last Seen", "string", "", "The time at which the most recent occurrence of this event was recorded.", 0},
-    {"Type", "string", "", "Type of this event (Normal, Warning), new types could be added in the future", 0},
-    {"Reason", "string", "", "This should be a short, machine understandable string that gives the reason for the transition into the object's current status.", 0},
-    {"Object", "string", "", "The object that this event is about.", 0},
-    {"Subobject", "string", "", "If referring to a piece of an object instead of an entire object, this string should contain a valid JSON/Go field access statement, such as desiredState.manifest.containers[2].", 1},
-    {"Source", "string", "", "The component reporting this event. Should be a short machine understandable string.", 1},
-    {"Message", "string", "", "A human-readable description of the status of this operation.", 0},
-    {"First Seen", "string", "", "The time at which the event was first recorded. (Time of server receipt is in TypeMeta.)", 1},
-    {"Count", "string", "", "The number of times this event has occurred.", 1},
-    {"Name", "string", "name", TD_NAME, 1},
-};
 
 static void trimmed(json_t *cells, const char *s) {
   size_t a = 0, z = strlen(s);
@@ -494,13 +418,6 @@ static void event_v1_row(const json_t *o, time_t now, json_t *cells) { event_com
 
 /* ---- config, secrets, accounts -------------------------------------- */
 
-static const struct table_col secret_cols[] = {
-    COL_NAME,
-    {"Type", "string", "", "Used to facilitate programmatic handling of secret data.", 0},
-    {"Data", "string", "", "Data contains the secret data. Each key must consist of alphanumeric characters, '-', '_' or '.'. The serialized form of the secret data is a base64 encoded string, representing the arbitrary (possibly non-string) data value here. Described in https://tools.ietf.org/html/rfc4648#section-4", 0},
-    COL_AGE,
-};
-
 static void secret_row(const json_t *o, time_t now, json_t *cells) {
   cell_str(cells, json_path_str0(o, "metadata.name"));
   cell_str(cells, json_path_str0(o, "type"));
@@ -508,23 +425,11 @@ static void secret_row(const json_t *o, time_t now, json_t *cells) {
   cell_since(cells, o, "metadata.creationTimestamp", now);
 }
 
-static const struct table_col configmap_cols[] = {
-    COL_NAME,
-    {"Data", "string", "", "Data contains the configuration data. Each key must consist of alphanumeric characters, '-', '_' or '.'. Values with non-UTF-8 byte sequences must use the BinaryData field. The keys stored in Data must not overlap with the keys in the BinaryData field, this is enforced during validation process.", 0},
-    COL_AGE,
-};
-
 static void configmap_row(const json_t *o, time_t now, json_t *cells) {
   cell_str(cells, json_path_str0(o, "metadata.name"));
   cell_int(cells, (long long)(tj_len(o, "data") + tj_len(o, "binaryData")));
   cell_since(cells, o, "metadata.creationTimestamp", now);
 }
-
-static const struct table_col serviceaccount_cols[] = {
-    COL_NAME,
-    {"Secrets", "string", "", "Secrets is the list of secrets allowed to be used by pods running using this ServiceAccount. More info: https://kubernetes.io/docs/concepts/configuration/secret", 0},
-    COL_AGE,
-};
 
 static void serviceaccount_row(const json_t *o, time_t now, json_t *cells) {
   cell_str(cells, json_path_str0(o, "metadata.name"));
@@ -555,19 +460,6 @@ static const char *beta_class(const json_t *o) {
   return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
-static const struct table_col pv_cols[] = {
-    COL_NAME,
-    {"Capacity", "string", "", "A description of the persistent volume's resources and capacity. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#capacity", 0},
-    {"Access Modes", "string", "", "AccessModes contains all ways the volume can be mounted. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#access-modes", 0},
-    {"Reclaim Policy", "string", "", "What happens to a persistent volume when released from its claim. Valid options are Retain (default for manually created PersistentVolumes), Delete (default for dynamically provisioned PersistentVolumes), and Recycle (deprecated). Recycle must be supported by the volume plugin underlying this PersistentVolume. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#reclaiming", 0},
-    {"Status", "string", "", "Phase indicates if a volume is available, bound to a claim, or released by a claim. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#phase", 0},
-    {"Claim", "string", "", "ClaimRef is part of a bi-directional binding between PersistentVolume and PersistentVolumeClaim. Expected to be non-nil when bound. claim.VolumeName is the authoritative bind between PV and PVC. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#binding", 0},
-    {"StorageClass", "string", "", "StorageClass of the pv", 0},
-    {"Reason", "string", "", "Reason is a brief CamelCase string that describes any failure and is meant for machine parsing and tidy display in the CLI.", 0},
-    COL_AGE,
-    {"VolumeMode", "string", "", "volumeMode defines if a volume is intended to be used with a formatted filesystem or to remain in raw block state. Value of Filesystem is implied when not included in spec.", 1},
-};
-
 static void pv_row(const json_t *o, time_t now, json_t *cells) {
   char qb[64];
   struct sbuf b = {0};
@@ -589,17 +481,6 @@ static void pv_row(const json_t *o, time_t now, json_t *cells) {
   const char *mode = json_path_str0(o, "spec.volumeMode");
   cell_str(cells, tj(o, "spec.volumeMode") ? mode : "<unset>");
 }
-
-static const struct table_col pvc_cols[] = {
-    COL_NAME,
-    {"Status", "string", "", "Phase represents the current phase of PersistentVolumeClaim.", 0},
-    {"Volume", "string", "", "VolumeName is the binding reference to the PersistentVolume backing this claim.", 0},
-    {"Capacity", "string", "", "Represents the actual resources of the underlying volume.", 0},
-    {"Access Modes", "string", "", "AccessModes contains the actual access modes the volume backing the PVC has. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#access-modes-1", 0},
-    {"StorageClass", "string", "", "StorageClass of the pvc", 0},
-    COL_AGE,
-    {"VolumeMode", "string", "", "volumeMode defines what type of volume is required by the claim. Value of Filesystem is implied when not included in claim spec.", 1},
-};
 
 static void pvc_row(const json_t *o, time_t now, json_t *cells) {
   char qb[64];
@@ -623,13 +504,6 @@ static void pvc_row(const json_t *o, time_t now, json_t *cells) {
 }
 
 /* ---- quotas and component statuses ---------------------------------- */
-
-static const struct table_col quota_cols[] = {
-    COL_NAME,
-    COL_AGE,
-    {"Request", "string", "", "Request represents a minimum amount of cpu/memory that a container may consume.", 0},
-    {"Limit", "string", "", "Limits control the maximum amount of cpu/memory that a container may use independent of contention on the node.", 0},
-};
 
 /* "resource: used/hard" pairs sorted by resource; limits.* go to Limit. */
 static void quota_row(const json_t *o, time_t now, json_t *cells) {
@@ -661,13 +535,6 @@ static void quota_row(const json_t *o, time_t now, json_t *cells) {
   sb_free(&lim);
 }
 
-static const struct table_col componentstatus_cols[] = {
-    COL_NAME,
-    {"Status", "string", "", "Status of the component conditions", 0},
-    {"Message", "string", "", "Message of the component conditions", 0},
-    {"Error", "string", "", "Error of the component conditions", 0},
-};
-
 static void componentstatus_row(const json_t *o, time_t now, json_t *cells) {
   (void)now;
   const char *status = "Unknown", *message = "", *error = "";
@@ -687,21 +554,21 @@ static void componentstatus_row(const json_t *o, time_t now, json_t *cells) {
 }
 
 const struct table_printer table_core_printers[] = {
-    TABLE_PRINTER("", "pods", pod_cols, pod_row),
-    TABLE_PRINTER("", "podtemplates", podtemplate_cols, podtemplate_row),
-    TABLE_PRINTER("", "replicationcontrollers", rc_cols, rc_row),
-    TABLE_PRINTER("", "services", service_cols, service_row),
-    TABLE_PRINTER("", "endpoints", endpoints_cols, endpoints_row),
-    TABLE_PRINTER("", "nodes", node_cols, node_row),
-    TABLE_PRINTER("", "namespaces", namespace_cols, namespace_row),
-    TABLE_PRINTER("", "events", event_cols, event_row),
-    TABLE_PRINTER("events.k8s.io", "events", event_cols, event_v1_row),
-    TABLE_PRINTER("", "secrets", secret_cols, secret_row),
-    TABLE_PRINTER("", "configmaps", configmap_cols, configmap_row),
-    TABLE_PRINTER("", "serviceaccounts", serviceaccount_cols, serviceaccount_row),
-    TABLE_PRINTER("", "persistentvolumes", pv_cols, pv_row),
-    TABLE_PRINTER("", "persistentvolumeclaims", pvc_cols, pvc_row),
-    TABLE_PRINTER("", "resourcequotas", quota_cols, quota_row),
-    TABLE_PRINTER("", "componentstatuses", componentstatus_cols, componentstatus_row),
+    TABLE_PRINTER("", "pods", printer_cols_pod, pod_row),
+    TABLE_PRINTER("", "podtemplates", printer_cols_pod_template, podtemplate_row),
+    TABLE_PRINTER("", "replicationcontrollers", printer_cols_replication_controller, rc_row),
+    TABLE_PRINTER("", "services", printer_cols_service, service_row),
+    TABLE_PRINTER("", "endpoints", printer_cols_endpoint, endpoints_row),
+    TABLE_PRINTER("", "nodes", printer_cols_node, node_row),
+    TABLE_PRINTER("", "namespaces", printer_cols_namespace, namespace_row),
+    TABLE_PRINTER("", "events", printer_cols_event, event_row),
+    TABLE_PRINTER("events.k8s.io", "events", printer_cols_event, event_v1_row),
+    TABLE_PRINTER("", "secrets", printer_cols_secret, secret_row),
+    TABLE_PRINTER("", "configmaps", printer_cols_config_map, configmap_row),
+    TABLE_PRINTER("", "serviceaccounts", printer_cols_service_account, serviceaccount_row),
+    TABLE_PRINTER("", "persistentvolumes", printer_cols_persistent_volume, pv_row),
+    TABLE_PRINTER("", "persistentvolumeclaims", printer_cols_persistent_volume_claim, pvc_row),
+    TABLE_PRINTER("", "resourcequotas", printer_cols_resource_quota, quota_row),
+    TABLE_PRINTER("", "componentstatuses", printer_cols_component_status, componentstatus_row),
 };
 const size_t table_core_nprinters = sizeof table_core_printers / sizeof table_core_printers[0];

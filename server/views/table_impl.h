@@ -11,7 +11,9 @@
 #include "table.h"
 #include "json_path.h"
 
-/* One column definition; priority 1 marks a wide-only column. */
+/* One column definition; priority 1 marks a wide-only column. The built-in
+ * kinds' lists are generated from kube-apiserver's printers.go into the build
+ * directory (table_columns.h, api-spec/table_columns.py). */
 struct table_col {
   const char *name, *type, *format, *desc;
   int priority;
@@ -37,13 +39,6 @@ extern const struct table_printer table_apps_printers[];
 extern const size_t table_apps_nprinters;
 extern const struct table_printer table_other_printers[];
 extern const size_t table_other_nprinters;
-
-/* ObjectMeta swagger texts, used by every Name and Age column. */
-extern const char TD_NAME[], TD_AGE[];
-#define COL_NAME {"Name", "string", "name", TD_NAME, 0}
-#define COL_AGE {"Age", "string", "", TD_AGE, 0}
-#define D_CONTAINERS "Names of each container in the template."
-#define D_IMAGES "Images referenced by each container in the template."
 
 /* Field access by dotted path ("spec.template.spec"); NULL when absent or
  * null. Strings: json_path_str0 (lib/json_path.h), "" when absent. */

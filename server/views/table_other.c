@@ -5,23 +5,17 @@
  * policy (poddisruptionbudgets, podsecuritypolicies), storage
  * (storageclasses, csidrivers, csinodes, volumeattachments), admission
  * webhooks and API priority-and-fairness objects. Roles, cluster roles and
- * limit ranges have no printer in Kubernetes and use the default convertor. */
+ * limit ranges have no printer in Kubernetes and use the default convertor.
+ * The columns are printers.go's own (kube-aggregator's for APIService),
+ * generated at build time (table_columns.h). */
 #include "table_impl.h"
+#include "table_columns.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* ---- networking ------------------------------------------------------ */
-
-static const struct table_col ingress_cols[] = {
-    COL_NAME,
-    {"Class", "string", "", "The name of the IngressClass resource that should be used for additional configuration", 0},
-    {"Hosts", "string", "", "Hosts that incoming requests are matched against before the ingress rule", 0},
-    {"Address", "string", "", "Address is a list containing ingress points for the load-balancer", 0},
-    {"Ports", "string", "", "Ports of TLS configurations that open", 0},
-    COL_AGE,
-};
 
 static void ingress_row(const json_t *o, time_t now, json_t *cells) {
   const json_t *cls = tj(o, "spec.ingressClassName");
@@ -52,13 +46,6 @@ static void ingress_row(const json_t *o, time_t now, json_t *cells) {
   cell_since(cells, o, "metadata.creationTimestamp", now);
 }
 
-static const struct table_col ingressclass_cols[] = {
-    COL_NAME,
-    {"Controller", "string", "", "Controller that is responsible for handling this class", 0},
-    {"Parameters", "string", "", "A reference to a resource with additional parameters", 0},
-    COL_AGE,
-};
-
 static void ingressclass_row(const json_t *o, time_t now, json_t *cells) {
   const json_t *p = tj(o, "spec.parameters");
   struct sbuf b = {0};
@@ -74,25 +61,11 @@ static void ingressclass_row(const json_t *o, time_t now, json_t *cells) {
   cell_since(cells, o, "metadata.creationTimestamp", now);
 }
 
-static const struct table_col networkpolicy_cols[] = {
-    COL_NAME,
-    {"Pod-Selector", "string", "", "Selects the pods to which this NetworkPolicy object applies. The array of ingress rules is applied to any pods selected by this field. An empty podSelector matches all pods in this namespace.", 0},
-    COL_AGE,
-};
-
 static void networkpolicy_row(const json_t *o, time_t now, json_t *cells) {
   cell_str(cells, json_path_str0(o, "metadata.name"));
   cell_selector(cells, tj(o, "spec.podSelector"));
   cell_since(cells, o, "metadata.creationTimestamp", now);
 }
-
-static const struct table_col endpointslice_cols[] = {
-    COL_NAME,
-    {"AddressType", "string", "", "addressType specifies the type of address carried by this EndpointSlice. All addresses in this slice must be the same type.", 0},
-    {"Ports", "string", "", "ports specifies the list of network ports exposed by each endpoint in this slice.", 0},
-    {"Endpoints", "string", "", "endpoints is a list of unique endpoints in this slice. Each slice may include a maximum of 1000 endpoints.", 0},
-    COL_AGE,
-};
 
 /* listWithMoreString: three entries, " + N more...", or "<unset>" when empty. */
 static void endpointslice_row(const json_t *o, time_t now, json_t *cells) {
@@ -131,24 +104,6 @@ static void endpointslice_row(const json_t *o, time_t now, json_t *cells) {
 
 /* ---- rbac ------------------------------------------------------------ */
 
-static const struct table_col rolebinding_cols[] = {
-    COL_NAME,
-    {"Role", "string", "", "RoleRef can reference a Role in the current namespace or a ClusterRole in the global namespace. If the RoleRef cannot be resolved, the Authorizer must return an error.", 0},
-    COL_AGE,
-    {"Users", "string", "", "Users in the roleBinding", 1},
-    {"Groups", "string", "", "Groups in the roleBinding", 1},
-    {"ServiceAccounts", "string", "", "ServiceAccounts in the roleBinding", 1},
-};
-
-static const struct table_col clusterrolebinding_cols[] = {
-    COL_NAME,
-    {"Role", "string", "", "RoleRef can only reference a ClusterRole in the global namespace. If the RoleRef cannot be resolved, the Authorizer must return an error.", 0},
-    COL_AGE,
-    {"Users", "string", "", "Users in the clusterRoleBinding", 1},
-    {"Groups", "string", "", "Groups in the clusterRoleBinding", 1},
-    {"ServiceAccounts", "string", "", "ServiceAccounts in the clusterRoleBinding", 1},
-};
-
 /* rbac.SubjectsStrings: users, groups and "namespace:name" service accounts. */
 static void binding_row(const json_t *o, time_t now, json_t *cells) {
   char buf[512];
@@ -179,25 +134,11 @@ static void binding_row(const json_t *o, time_t now, json_t *cells) {
 
 /* ---- coordination, certificates, scheduling, node -------------------- */
 
-static const struct table_col lease_cols[] = {
-    COL_NAME,
-    {"Holder", "string", "", "holderIdentity contains the identity of the holder of a current lease.", 0},
-    COL_AGE,
-};
-
 static void lease_row(const json_t *o, time_t now, json_t *cells) {
   cell_str(cells, json_path_str0(o, "metadata.name"));
   cell_str(cells, json_path_str0(o, "spec.holderIdentity"));
   cell_since(cells, o, "metadata.creationTimestamp", now);
 }
-
-static const struct table_col csr_cols[] = {
-    COL_NAME,
-    COL_AGE,
-    {"SignerName", "string", "", "Requested signer for the request. It is a qualified name in the form: `scope-hostname.io/name`.", 0},
-    {"Requestor", "string", "", "Base64-encoded PKCS#10 CSR data", 0},
-    {"Condition", "string", "", "Conditions applied to the request, such as approval or denial.", 0},
-};
 
 static void csr_row(const json_t *o, time_t now, json_t *cells) {
   int approved = 0, denied = 0, failed = 0;
@@ -221,25 +162,12 @@ static void csr_row(const json_t *o, time_t now, json_t *cells) {
   sb_free(&b);
 }
 
-static const struct table_col priorityclass_cols[] = {
-    COL_NAME,
-    {"Value", "integer", "", "The value of this priority class. This is the actual priority that pods receive when they have the name of this class in their pod spec.", 0},
-    {"Global-Default", "boolean", "", "globalDefault specifies whether this PriorityClass should be considered as the default priority for pods that do not have any priority class. Only one PriorityClass can be marked as `globalDefault`.", 0},
-    COL_AGE,
-};
-
 static void priorityclass_row(const json_t *o, time_t now, json_t *cells) {
   cell_str(cells, json_path_str0(o, "metadata.name"));
   cell_int(cells, tj_int(o, "value"));
   cell_bool(cells, tj_bool(o, "globalDefault"));
   cell_since(cells, o, "metadata.creationTimestamp", now);
 }
-
-static const struct table_col runtimeclass_cols[] = {
-    COL_NAME,
-    {"Handler", "string", "", "", 0}, /* Kubernetes looks up ObjectMeta's doc for "handler", which is empty */
-    COL_AGE,
-};
 
 static void runtimeclass_row(const json_t *o, time_t now, json_t *cells) {
   cell_str(cells, json_path_str0(o, "metadata.name"));
@@ -248,14 +176,6 @@ static void runtimeclass_row(const json_t *o, time_t now, json_t *cells) {
 }
 
 /* ---- policy ---------------------------------------------------------- */
-
-static const struct table_col pdb_cols[] = {
-    COL_NAME,
-    {"Min Available", "string", "", "The minimum number of pods that must be available.", 0},
-    {"Max Unavailable", "string", "", "The maximum number of pods that may be unavailable.", 0},
-    {"Allowed Disruptions", "integer", "", "Calculated number of pods that may be disrupted at this time.", 0},
-    COL_AGE,
-};
 
 static void int_or_string(json_t *cells, const json_t *v) {
   char buf[32];
@@ -276,18 +196,6 @@ static void pdb_row(const json_t *o, time_t now, json_t *cells) {
   cell_int(cells, tj_int(o, "status.disruptionsAllowed"));
   cell_since(cells, o, "metadata.creationTimestamp", now);
 }
-
-static const struct table_col psp_cols[] = {
-    COL_NAME,
-    {"Priv", "string", "", "privileged determines if a pod can request to be run as privileged.", 0},
-    {"Caps", "string", "", "allowedCapabilities is a list of capabilities that can be requested to add to the container. Capabilities in this field may be added at the pod author's discretion. You must not list a capability in both allowedCapabilities and requiredDropCapabilities.", 0},
-    {"SELinux", "string", "", "seLinux is the strategy that will dictate the allowable labels that may be set.", 0},
-    {"RunAsUser", "string", "", "runAsUser is the strategy that will dictate the allowable RunAsUser values that may be set.", 0},
-    {"FsGroup", "string", "", "fsGroup is the strategy that will dictate what fs group is used by the SecurityContext.", 0},
-    {"SupGroup", "string", "", "supplementalGroups is the strategy that will dictate what supplemental groups are used by the SecurityContext.", 0},
-    {"ReadOnlyRootFs", "string", "", "readOnlyRootFilesystem when set to true will force containers to run with a read only root file system.  If the container specifically requests to run with a non-read only root file system the PSP should deny the pod. If set to false the container may run with a read only root file system if it wishes but it will not be forced to.", 0},
-    {"Volumes", "string", "", "volumes is an allowlist of volume plugins. Empty indicates that no volumes may be used. To allow all volumes you may use '*'.", 0},
-};
 
 static void join_cell(json_t *cells, const json_t *arr) {
   struct sbuf b = {0};
@@ -315,15 +223,6 @@ static void psp_row(const json_t *o, time_t now, json_t *cells) {
 
 /* ---- storage --------------------------------------------------------- */
 
-static const struct table_col storageclass_cols[] = {
-    COL_NAME,
-    {"Provisioner", "string", "", "Provisioner indicates the type of the provisioner.", 0},
-    {"ReclaimPolicy", "string", "", "Dynamically provisioned PersistentVolumes of this storage class are created with this reclaimPolicy. Defaults to Delete.", 0},
-    {"VolumeBindingMode", "string", "", "VolumeBindingMode indicates how PersistentVolumeClaims should be provisioned and bound.  When unset, VolumeBindingImmediate is used. This field is only honored by servers that enable the VolumeScheduling feature.", 0},
-    {"AllowVolumeExpansion", "string", "", "AllowVolumeExpansion shows whether the storage class allow volume expand", 0},
-    COL_AGE,
-};
-
 static void storageclass_row(const json_t *o, time_t now, json_t *cells) {
   const json_t *ann = tj(o, "metadata.annotations");
   const json_t *d = json_object_get(ann, "storageclass.kubernetes.io/is-default-class");
@@ -343,15 +242,8 @@ static void storageclass_row(const json_t *o, time_t now, json_t *cells) {
 }
 
 /* 1.20 shows StorageCapacity/TokenRequests/RequiresRepublish only behind
- * alpha feature gates that are off by default, so they are absent here. */
-static const struct table_col csidriver_cols[] = {
-    COL_NAME,
-    {"AttachRequired", "boolean", "", "attachRequired indicates this CSI volume driver requires an attach operation (because it implements the CSI ControllerPublishVolume() method), and that the Kubernetes attach detach controller should call the attach volume interface which checks the volumeattachment status and waits until the volume is attached before proceeding to mounting.", 0},
-    {"PodInfoOnMount", "boolean", "", "If set to true, podInfoOnMount indicates this CSI volume driver requires additional pod information (like podName, podUID, etc.) during mount operations.", 0},
-    {"Modes", "string", "", "volumeLifecycleModes defines what kind of volumes this CSI volume driver supports. The default if the list is empty is \"Persistent\", which is the usage defined by the CSI specification and implemented in Kubernetes via the usual PV/PVC mechanism.", 0},
-    COL_AGE,
-};
-
+ * alpha feature gates that are off by default, so they are absent here (and
+ * from printer_cols_csi_driver: api-spec/table_columns.py applies the gates). */
 static void csidriver_row(const json_t *o, time_t now, json_t *cells) {
   cell_str(cells, json_path_str0(o, "metadata.name"));
   cell_bool(cells, tj(o, "spec.attachRequired") ? tj_bool(o, "spec.attachRequired") : 1);
@@ -361,26 +253,11 @@ static void csidriver_row(const json_t *o, time_t now, json_t *cells) {
   cell_since(cells, o, "metadata.creationTimestamp", now);
 }
 
-static const struct table_col csinode_cols[] = {
-    COL_NAME,
-    {"Drivers", "integer", "", "Drivers indicates the number of CSI drivers registered on the node", 0},
-    COL_AGE,
-};
-
 static void csinode_row(const json_t *o, time_t now, json_t *cells) {
   cell_str(cells, json_path_str0(o, "metadata.name"));
   cell_int(cells, (long long)tj_len(o, "spec.drivers"));
   cell_since(cells, o, "metadata.creationTimestamp", now);
 }
-
-static const struct table_col volumeattachment_cols[] = {
-    COL_NAME,
-    {"Attacher", "string", "name", "Attacher indicates the name of the volume driver that MUST handle this request. This is the name returned by GetPluginName().", 0},
-    {"PV", "string", "", "Name of the persistent volume to attach.", 0},
-    {"Node", "string", "", "The node that the volume should be attached to.", 0},
-    {"Attached", "boolean", "", "Indicates the volume is successfully attached. This field must only be set by the entity completing the attach operation, i.e. the external-attacher.", 0},
-    COL_AGE,
-};
 
 static void volumeattachment_row(const json_t *o, time_t now, json_t *cells) {
   cell_str(cells, json_path_str0(o, "metadata.name"));
@@ -390,12 +267,6 @@ static void volumeattachment_row(const json_t *o, time_t now, json_t *cells) {
   cell_bool(cells, tj_bool(o, "status.attached"));
   cell_since(cells, o, "metadata.creationTimestamp", now);
 }
-
-static const struct table_col csistoragecapacity_cols[] = {
-    COL_NAME,
-    {"StorageClassName", "string", "", "The name of the StorageClass that the reported capacity applies to. It must meet the same requirements as the name of a StorageClass object (non-empty, DNS subdomain). If that object no longer exists, the CSIStorageCapacity object is obsolete and should be removed by its creator. This field is immutable.", 0},
-    {"Capacity", "string", "", "Capacity is the value reported by the CSI driver in its GetCapacityResponse for a GetCapacityRequest with topology and parameters that match the previous fields.", 0},
-};
 
 static void csistoragecapacity_row(const json_t *o, time_t now, json_t *cells) {
   (void)now;
@@ -407,25 +278,14 @@ static void csistoragecapacity_row(const json_t *o, time_t now, json_t *cells) {
 
 /* ---- admission webhooks and flow control ----------------------------- */
 
-static const struct table_col webhook_cols[] = {
-    COL_NAME,
-    {"Webhooks", "integer", "", "Webhooks indicates the number of webhooks registered in this configuration", 0},
-    COL_AGE,
-};
-
 static void webhook_row(const json_t *o, time_t now, json_t *cells) {
   cell_str(cells, json_path_str0(o, "metadata.name"));
   cell_int(cells, (long long)tj_len(o, "webhooks"));
   cell_since(cells, o, "metadata.creationTimestamp", now);
 }
 
-/* kube-aggregator's APIService table: Local or namespace/name, the Available condition ("False (Reason)"). */
-static const struct table_col apiservice_cols[] = {
-    COL_NAME,
-    {"Service", "string", "", "The reference to the service that hosts this API endpoint.", 0},
-    {"Available", "string", "", "Whether this service is available.", 0},
-    COL_AGE,
-};
+/* kube-aggregator's APIService table (its columns are its REST storage's, not
+ * printers.go's): Local or namespace/name, the Available condition ("False (Reason)"). */
 
 static void apiservice_row(const json_t *o, time_t now, json_t *cells) {
   char service[600] = "Local", available[300] = "Unknown";
@@ -447,15 +307,6 @@ static void apiservice_row(const json_t *o, time_t now, json_t *cells) {
   cell_since(cells, o, "metadata.creationTimestamp", now);
 }
 
-static const struct table_col flowschema_cols[] = {
-    COL_NAME,
-    {"PriorityLevel", "string", "", "`name` is the name of the priority level configuration being referenced Required.", 0},
-    {"MatchingPrecedence", "string", "", "`matchingPrecedence` is used to choose among the FlowSchemas that match a given request. The chosen FlowSchema is among those with the numerically lowest (which we take to be logically highest) MatchingPrecedence.", 0},
-    {"DistinguisherMethod", "string", "", "`distinguisherMethod` defines how to compute the flow distinguisher for requests that match this schema. `nil` specifies that the distinguisher is disabled and thus will always be the empty string.", 0},
-    COL_AGE,
-    {"MissingPL", "string", "", "references a broken or non-existent PriorityLevelConfiguration", 0},
-};
-
 static void flowschema_row(const json_t *o, time_t now, json_t *cells) {
   const char *missing = "?";
   const json_t *conds = tj(o, "status.conditions");
@@ -474,16 +325,6 @@ static void flowschema_row(const json_t *o, time_t now, json_t *cells) {
   cell_str(cells, missing);
 }
 
-static const struct table_col prioritylevel_cols[] = {
-    COL_NAME,
-    {"Type", "string", "", "`type` indicates whether this priority level is subject to limitation on request execution.", 0},
-    {"AssuredConcurrencyShares", "string", "", "`assuredConcurrencyShares` (ACS) configures the execution limit, which is a limit on the number of requests of this priority level that may be exeucting at a given time.", 0},
-    {"Queues", "string", "", "`queues` is the number of queues for this priority level. The queues exist independently at each apiserver.", 0},
-    {"HandSize", "string", "", "`handSize` is a small positive number that configures the shuffle sharding of requests into queues.", 0},
-    {"QueueLengthLimit", "string", "", "`queueLengthLimit` is the maximum number of requests allowed to be waiting in a given queue of this priority level at a time; excess requests are rejected.", 0},
-    COL_AGE,
-};
-
 /* Integer cells when limited (and queuing), "<none>" strings otherwise. */
 static void prioritylevel_row(const json_t *o, time_t now, json_t *cells) {
   const json_t *lim = tj(o, "spec.limited");
@@ -501,13 +342,6 @@ static void prioritylevel_row(const json_t *o, time_t now, json_t *cells) {
 }
 
 /* ---- apiserver internals -------------------------------------------- */
-
-static const struct table_col storageversion_cols[] = {
-    COL_NAME,
-    {"CommonEncodingVersion", "string", "", "If all API server instances agree on the same encoding storage version, then this field is set to that version. Otherwise this field is left empty. API servers should finish updating its storageVersionStatus entry before serving write operations, so that this field will be in sync with the reality.", 0},
-    {"StorageVersions", "string", "", "The reported versions per API server instance.", 0},
-    COL_AGE,
-};
 
 static void storageversion_row(const json_t *o, time_t now, json_t *cells) {
   struct sbuf b = {0};
@@ -528,28 +362,28 @@ static void storageversion_row(const json_t *o, time_t now, json_t *cells) {
 }
 
 const struct table_printer table_other_printers[] = {
-    TABLE_PRINTER("networking.k8s.io|extensions", "ingresses", ingress_cols, ingress_row),
-    TABLE_PRINTER("networking.k8s.io", "ingressclasses", ingressclass_cols, ingressclass_row),
-    TABLE_PRINTER("networking.k8s.io|extensions", "networkpolicies", networkpolicy_cols, networkpolicy_row),
-    TABLE_PRINTER("discovery.k8s.io", "endpointslices", endpointslice_cols, endpointslice_row),
-    TABLE_PRINTER("rbac.authorization.k8s.io", "rolebindings", rolebinding_cols, binding_row),
-    TABLE_PRINTER("rbac.authorization.k8s.io", "clusterrolebindings", clusterrolebinding_cols, binding_row),
-    TABLE_PRINTER("coordination.k8s.io", "leases", lease_cols, lease_row),
-    TABLE_PRINTER("certificates.k8s.io", "certificatesigningrequests", csr_cols, csr_row),
-    TABLE_PRINTER("scheduling.k8s.io", "priorityclasses", priorityclass_cols, priorityclass_row),
-    TABLE_PRINTER("node.k8s.io", "runtimeclasses", runtimeclass_cols, runtimeclass_row),
-    TABLE_PRINTER("policy", "poddisruptionbudgets", pdb_cols, pdb_row),
-    TABLE_PRINTER("policy|extensions", "podsecuritypolicies", psp_cols, psp_row),
-    TABLE_PRINTER("storage.k8s.io", "storageclasses", storageclass_cols, storageclass_row),
-    TABLE_PRINTER("storage.k8s.io", "csidrivers", csidriver_cols, csidriver_row),
-    TABLE_PRINTER("storage.k8s.io", "csinodes", csinode_cols, csinode_row),
-    TABLE_PRINTER("storage.k8s.io", "volumeattachments", volumeattachment_cols, volumeattachment_row),
-    TABLE_PRINTER("storage.k8s.io", "csistoragecapacities", csistoragecapacity_cols, csistoragecapacity_row),
-    TABLE_PRINTER("internal.apiserver.k8s.io", "storageversions", storageversion_cols, storageversion_row),
-    TABLE_PRINTER("apiregistration.k8s.io", "apiservices", apiservice_cols, apiservice_row),
-    TABLE_PRINTER("admissionregistration.k8s.io", "mutatingwebhookconfigurations", webhook_cols, webhook_row),
-    TABLE_PRINTER("admissionregistration.k8s.io", "validatingwebhookconfigurations", webhook_cols, webhook_row),
-    TABLE_PRINTER("flowcontrol.apiserver.k8s.io", "flowschemas", flowschema_cols, flowschema_row),
-    TABLE_PRINTER("flowcontrol.apiserver.k8s.io", "prioritylevelconfigurations", prioritylevel_cols, prioritylevel_row),
+    TABLE_PRINTER("networking.k8s.io|extensions", "ingresses", printer_cols_ingress, ingress_row),
+    TABLE_PRINTER("networking.k8s.io", "ingressclasses", printer_cols_ingress_class, ingressclass_row),
+    TABLE_PRINTER("networking.k8s.io|extensions", "networkpolicies", printer_cols_network_policy, networkpolicy_row),
+    TABLE_PRINTER("discovery.k8s.io", "endpointslices", printer_cols_endpoint_slice, endpointslice_row),
+    TABLE_PRINTER("rbac.authorization.k8s.io", "rolebindings", printer_cols_role_bindings, binding_row),
+    TABLE_PRINTER("rbac.authorization.k8s.io", "clusterrolebindings", printer_cols_cluster_role_bindings, binding_row),
+    TABLE_PRINTER("coordination.k8s.io", "leases", printer_cols_lease, lease_row),
+    TABLE_PRINTER("certificates.k8s.io", "certificatesigningrequests", printer_cols_certificate_signing_request, csr_row),
+    TABLE_PRINTER("scheduling.k8s.io", "priorityclasses", printer_cols_priority_class, priorityclass_row),
+    TABLE_PRINTER("node.k8s.io", "runtimeclasses", printer_cols_runtime_class, runtimeclass_row),
+    TABLE_PRINTER("policy", "poddisruptionbudgets", printer_cols_pod_disruption_budget, pdb_row),
+    TABLE_PRINTER("policy|extensions", "podsecuritypolicies", printer_cols_pod_security_policy, psp_row),
+    TABLE_PRINTER("storage.k8s.io", "storageclasses", printer_cols_storage_class, storageclass_row),
+    TABLE_PRINTER("storage.k8s.io", "csidrivers", printer_cols_csi_driver, csidriver_row),
+    TABLE_PRINTER("storage.k8s.io", "csinodes", printer_cols_csi_node, csinode_row),
+    TABLE_PRINTER("storage.k8s.io", "volumeattachments", printer_cols_volume_attachment, volumeattachment_row),
+    TABLE_PRINTER("storage.k8s.io", "csistoragecapacities", printer_cols_csi_storage_capacity, csistoragecapacity_row),
+    TABLE_PRINTER("internal.apiserver.k8s.io", "storageversions", printer_cols_storage_version, storageversion_row),
+    TABLE_PRINTER("apiregistration.k8s.io", "apiservices", printer_cols_apiservice, apiservice_row),
+    TABLE_PRINTER("admissionregistration.k8s.io", "mutatingwebhookconfigurations", printer_cols_mutating_webhook, webhook_row),
+    TABLE_PRINTER("admissionregistration.k8s.io", "validatingwebhookconfigurations", printer_cols_validating_webhook, webhook_row),
+    TABLE_PRINTER("flowcontrol.apiserver.k8s.io", "flowschemas", printer_cols_flow_schema, flowschema_row),
+    TABLE_PRINTER("flowcontrol.apiserver.k8s.io", "prioritylevelconfigurations", printer_cols_priority_level, prioritylevel_row),
 };
 const size_t table_other_nprinters = sizeof table_other_printers / sizeof table_other_printers[0];
