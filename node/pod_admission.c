@@ -124,6 +124,8 @@ static const json_t *conflicting(const json_t *pod, const json_t *bound) {
   return NULL;
 }
 
+#define REJECT_ATTEMPTS 10 /* 300 ms apart: a server restart or failover */
+
 static void reject(event_queue *q, https_client *c, const json_t *pod) {
   const json_t *m = json_object_get(pod, "metadata");
   char path[1200], now[64];
@@ -131,10 +133,15 @@ static void reject(event_queue *q, https_client *c, const json_t *pod) {
   snprintf(path, sizeof path, "/api/v1/namespaces/%s/pods/%s/status", str(m, "namespace") ?: "", str(m, "name") ?: "");
   json_t *body = json_pack("{s:{s:s},s:{s:s,s:s,s:s,s:s}}", "metadata", "uid", str(m, "uid") ?: "", "status", "phase",
                            "Failed", "reason", REASON, "message", "Pod " MESSAGE, "startTime", now);
-  json_t *out = NULL;
-  int code = https_call(c, "PATCH", path, body, "application/merge-patch+json", &out);
+  int code = 0;
+  for (int attempt = 0; attempt < REJECT_ATTEMPTS; attempt++) { /* a lost connection must not leave it Pending */
+    json_t *out = NULL;
+    code = https_call(c, "PATCH", path, body, "application/merge-patch+json", &out);
+    json_decref(out);
+    if (code && code < 500 && code != 429) break;
+    nanosleep(&(struct timespec){0, 300 * 1000 * 1000}, NULL);
+  }
   if (code != 200) LOGW("ckube-node: PATCH %s (pod refused): %d", path, code);
-  json_decref(out);
   json_decref(body);
   evq_post(q, pod, NULL, NULL, "Warning", REASON, MESSAGE);
 }
