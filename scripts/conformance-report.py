@@ -63,7 +63,7 @@ def main():
     print("(`ckube-node --simulate 2`) or, with `CONF_REAL_NODES=N`, N real node agents joined by")
     print("token (pods run as processes); the note below says which, on this project's CI machine kind.")
     print("Regenerate: `scripts/conformance-full.sh` (all 311 tests in 5 shards side by side, about")
-    print("75 minutes on 2 cores; it writes build/conf/full-*.txt and this file). Focused runs")
+    print("20 minutes on 2 cores with three real agents per shard; it writes build/conf/full-*.txt and this file). Focused runs")
     print("(`scripts/conformance.sh FOCUS > build/conf/x.txt`) can be combined:")
     print("`scripts/conformance-report.py FILES... > docs/CONFORMANCE.md`, later files winning.")
     print("Failure reasons come from `docs/conformance-reasons.tsv`. The \"real\" column is")

@@ -36,8 +36,9 @@ E2E_ETCD_FILTER=${E2E_ETCD_FILTER:-'^(020|030|040|060|301|601|605)-'}
 CONFORMANCE_CI='\[sig-api-machinery\] (Garbage collector|Watchers|server version|Events|Secrets should (patch|fail)|Servers with support for Table|Discovery).*\[Conformance\]'
 # and tests whose only missing piece was a running process, on three real node agents (CONF_REAL_NODES=3):
 # the image's entrypoint and arguments, pod to pod and node to pod across nodes, a Service reached from a
-# pod through the agents' proxies (netcat-openbsd's nc -z), pod DNS settings, exec and logs over WebSocket
-CONFORMANCE_CI_REAL='Docker Containers should|Granular Checks: Pods should function for (intra-pod|node-pod) communication: udp|change the type from ExternalName to ClusterIP|DNS should support configurable pod DNS nameservers|Pods should support (remote command execution|retrieving logs from the container) over websockets'
+# pod through the agents' proxies (netcat-openbsd's nc -z), pod DNS settings, exec and logs over WebSocket,
+# the pods/services proxy (links rewritten, https to agnhost porter), a pod refused for its host port
+CONFORMANCE_CI_REAL='Docker Containers should|Granular Checks: Pods should function for (intra-pod|node-pod) communication: udp|change the type from ExternalName to ClusterIP|DNS should support configurable pod DNS nameservers|Pods should support (remote command execution|retrieving logs from the container) over websockets|Proxy version v1 should proxy through a service and a pod|Should recreate evicted statefulset'
 
 # cpu_seconds FILE: user + system seconds from the second line of `times` output
 cpu_seconds() { sed -n 2p "$1" 2>/dev/null | tr 'ms' '  ' | awk '{ printf "%d", $1 * 60 + $2 + $3 * 60 + $4 }'; }
