@@ -196,8 +196,8 @@ def shared_credentials(base, names, servers):
     accepted by every server."""
     tokens = {open(os.path.join(base, n, "pki", "admin.token")).read() for n in names}
     assert len(tokens) == 1, "the joined servers have admin tokens of their own"
-    for n in names:
-        assert servers[n][0].call("GET", f"/api/v1/namespaces/{NS}")[0] == 200, n
+    for n in names:  # written through a: the others see it once their etcd watch delivers it
+        wait(f"{n} to see the namespace", lambda n=n: servers[n][0].call("GET", f"/api/v1/namespaces/{NS}")[0] == 200, 10)
     ctx = ssl._create_unverified_context()
     ctx.load_cert_chain(os.path.join(base, "a", "pki", "admin.crt"), os.path.join(base, "a", "pki", "admin.key"))
     for n in names:
