@@ -226,7 +226,7 @@ static void await_quota(cache *c, const resource *qr, const char *ns, const char
   }
 }
 
-#define CHARGE_ATTEMPTS 8
+#define CHARGE_ATTEMPTS 20
 
 json_t *admit_resource_quota(cache *c, const resource *r, const char *ns, const char *name, const json_t *obj,
                              const json_t *old, bool dry_run, quota_charge **charge) {
@@ -243,7 +243,7 @@ json_t *admit_resource_quota(cache *c, const resource *r, const char *ns, const 
   const resource *sr = registry_storage_resource(r);
   json_t *now = quota_usage(sr->ref.group, sr->ref.plural, obj);
   json_t *before = old ? quota_usage(sr->ref.group, sr->ref.plural, old) : json_object();
-  json_t *st = NULL, *by_quota = NULL;
+  json_t *st = NULL, *by_quota = NULL, *charged = json_object(); /* quota uids this write has charged */
   for (int attempt = 0; attempt < CHARGE_ATTEMPTS; attempt++) {
     /* the quotas as they are now that this namespace's checks are ours alone */
     cobj_vec_clear(&quotas);
@@ -253,9 +253,10 @@ json_t *admit_resource_quota(cache *c, const resource *r, const char *ns, const 
     json_t *charges = json_array(); /* [quota index, new used] to compare and swap */
     for (size_t i = 0; i < quotas.n && !st; i++) {
       const json_t *quota = quotas.items[i]->obj;
-      json_t *mine = NULL, *new_used = NULL;
-      st = check_quota(c, q, r, sr, ns, name, quota, obj, old, now, before, shared, &mine, &new_used);
       const char *quid = json_string_value(json_object_get(json_object_get(quota, "metadata"), "uid"));
+      bool done = json_object_get(charged, quid ? quid : "") != NULL; /* its status.used holds this write already */
+      json_t *mine = NULL, *new_used = NULL;
+      st = check_quota(c, q, r, sr, ns, name, quota, obj, old, now, before, shared && !done, &mine, &new_used);
       if (mine) json_object_set_new(by_quota, quid ? quid : "", mine);
       if (new_used) json_array_append_new(charges, json_pack("{s:I,s:o}", "i", (json_int_t)i, "used", new_used));
     }
@@ -267,9 +268,13 @@ json_t *admit_resource_quota(cache *c, const resource *r, const char *ns, const 
       const json_t *quota = quotas.items[json_integer_value(json_object_get(ch, "i"))]->obj;
       int64_t current = 0;
       int rc = charge_status(c, qr, ns, quota, json_object_get(ch, "used"), &current);
-      if (rc == CW_CONFLICT) {
+      if (rc == CW_OK) {
+        const char *quid = json_string_value(json_object_get(json_object_get(quota, "metadata"), "uid"));
+        json_object_set_new(charged, quid ? quid : "", json_true());
+      } else if (rc == CW_CONFLICT) {
         conflict = true;
         await_quota(c, qr, ns, meta_str(quota, "name"), current);
+        usleep((useconds_t)(1000 + rand() % (5000 * (attempt + 1)))); /* jitter: the other servers' next charges go first */
       } else if (rc != CW_OK) {
         st = status_internal("resource quota evaluation failed: cannot update the status of %s",
                              meta_str(quota, "name") ?: "");
@@ -285,6 +290,7 @@ json_t *admit_resource_quota(cache *c, const resource *r, const char *ns, const 
     by_quota = NULL;
   }
   json_decref(by_quota);
+  json_decref(charged);
   quota_ns_unlock(q);
   json_decref(now);
   json_decref(before);
