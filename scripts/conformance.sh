@@ -75,6 +75,8 @@ CONF_LOG=${CONF_LOG:-$ROOT/build/conformance.log}
 # the suite build.sh made (K8S_DIR), unless E2E_BIN names another
 E2E_BIN=${E2E_BIN:-${K8S_DIR:-/tmp/k8s-e2e}/bin/e2e.test} CONF_LOG=$CONF_LOG bash "$SHARED/conformance/run.sh" "$KC" "$FOCUS" "$SKIP"
 rc=$?
+# a failure's reason, from the suite's own summary (the log may be overwritten by the next run)
+[ "$rc" -ne 0 ] && sed -n '/^Summarizing [0-9]* Failure/,$p' "$CONF_LOG" | head -60 | sed 's/^/  | /'
 cp "$T/server.log" "${CONF_LOG%.log}-server.log" 2>/dev/null
 for f in "$T"/node-*.log; do [ -f "$f" ] && cp "$f" "${CONF_LOG%.log}-$(basename "$f")"; done
 exit $rc

@@ -71,10 +71,12 @@ conformance() {
     nice -n 10 bash "$SHARED/conformance/build.sh" || return 1
   local i; for i in $(seq 3600); do [ -f "$OUT/10-build.done" ] && break; sleep 1; done
   read -r rc _ < "$OUT/10-build.done" && [ "$rc" -eq 0 ] || return 1
-  stage 91-conformance "conformance (focused)" bash scripts/conformance.sh "${CONFORMANCE_FOCUS:-$CONFORMANCE_CI}"
+  stage 91-conformance "conformance (focused)" env CONF_LOG="$PWD/build/conformance-focused.log" \
+    bash scripts/conformance.sh "${CONFORMANCE_FOCUS:-$CONFORMANCE_CI}"
   # pods on 127.230-232: apart from the e2e workers' 127.100-199 blocks
   stage 92-conformance-real "conformance on three real nodes (focused)" \
-    env CONF_REAL_NODES=3 CONF_POD_NET_BASE=230 bash scripts/conformance.sh "${CONFORMANCE_REAL_FOCUS:-$CONFORMANCE_CI_REAL}"
+    env CONF_REAL_NODES=3 CONF_POD_NET_BASE=230 CONF_LOG="$PWD/build/conformance-real.log" \
+    bash scripts/conformance.sh "${CONFORMANCE_REAL_FOCUS:-$CONFORMANCE_CI_REAL}"
 }
 conformance &
 
