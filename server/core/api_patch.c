@@ -114,7 +114,9 @@ api_result api_patch(const resource *r, const char *ns, const char *name, const 
       json_decref(patch);
       return fail(st);
     }
-    int64_t rv = t == P_JSON ? meta_rv(patched) : want;
+    /* a JSON patch's precondition is a resourceVersion it wrote; the one the object had is no precondition, so a
+     * conflict with a concurrent writer re-applies the patch to the newer version (as kube-apiserver does) */
+    int64_t rv = t == P_JSON ? (meta_rv(patched) != meta_rv(old) ? meta_rv(patched) : 0) : want;
     if (rv < 0 || (rv && rv != cur->rev)) {
       json_decref(patched);
       json_decref_const(old);

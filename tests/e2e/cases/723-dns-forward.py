@@ -25,13 +25,26 @@ def reply(q):
     return head + question + b"\xc0\x0c" + struct.pack(">HHIH", 1, 1, 60, 4) + bytes([127, 0, 0, 42])
 
 
-def upstream(port, stop):
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    u.bind(("127.0.0.1", port))
-    t = socket.socket()
-    t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    t.bind(("127.0.0.1", port))
-    t.listen(4)
+def upstream_sockets():
+    """A UDP and a TCP socket on one loopback port, the port picked by the kernel for UDP (a port free for
+    TCP may be another worker's DNS port over UDP); tried again when TCP has that port taken."""
+    for _ in range(50):
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        u.bind(("127.0.0.1", 0))
+        t = socket.socket()
+        t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            t.bind(("127.0.0.1", u.getsockname()[1]))
+        except OSError:
+            u.close()
+            t.close()
+            continue
+        t.listen(4)
+        return u, t
+    raise AssertionError("no loopback port free for both UDP and TCP")
+
+
+def upstream(u, t, stop):
     u.settimeout(0.2)
     t.settimeout(0.2)
     while not stop.is_set():
@@ -64,9 +77,10 @@ def dig(port, *args):
 
 def main():
     work = tempfile.mkdtemp(prefix="ckube-723-")
-    up, dns, api = free_port(), free_port(), free_port()
+    u, t = upstream_sockets()
+    up, dns, api = u.getsockname()[1], free_port(), free_port()
     stop = threading.Event()
-    th = threading.Thread(target=upstream, args=(up, stop), daemon=True)
+    th = threading.Thread(target=upstream, args=(u, t, stop), daemon=True)
     th.start()
     srv = start(os.path.join(work, "data"), api, ["--dns-listen", f"127.0.0.1:{dns}", f"--dns-forward=127.0.0.1:{up}"],
                 open(os.path.join(work, "server.log"), "w"))
