@@ -224,12 +224,11 @@ static void *run(void *arg) {
     record_event(le, "became leader");
     le->on_started();
     bool stopped = lead(le);
-    if (!stopped) {
+    if (!stopped)
       LOGW("leader election: failed to renew lease %s/%s within %ds: stopped leading", LEASE_NS, le->name,
            le->cfg.renew_deadline);
-      record_event(le, "stopped leading");
-    }
-    le->on_stopped();
+    le->on_stopped(); /* the controllers first: once "stopped leading" is recorded, none of them acts */
+    if (!stopped) record_event(le, "stopped leading");
     if (stopped) return NULL;
   }
 }

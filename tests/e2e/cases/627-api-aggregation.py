@@ -273,7 +273,7 @@ def main():
         second = json.loads(resp.readline())
         t2 = time.time() - t0
         check(resp.status == 200 and first["object"]["metadata"]["name"] == "w1" and
-              second["object"]["metadata"]["name"] == "w2" and t1 < 1.2 and t2 >= 1.4,
+              second["object"]["metadata"]["name"] == "w2" and t2 - t1 >= 1.0,  # w2 is sent 1.5 s after w1: not held back
               f"watch streamed through the proxy (first event after {t1:.1f} s, second after {t2:.1f} s)", (first, second))
         c.close()
 
