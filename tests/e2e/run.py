@@ -433,16 +433,25 @@ class Board:
                 print(f"[{n}/{len(self.jobs)} cases done, {bad} failed]", file=sys.stderr, flush=True)
 
 
-def work_loop(worker, board, serial):
+def work_loop(worker, board, serial, retries=0):
     while True:
         i = board.take(serial)
         if i is None:
             return
         t0 = time.time()
-        try:
-            problem = worker.run(board.jobs[i])
-        except Exception as e:  # a runner error fails the case, not the run
-            problem = f"runner error: {e!r}"
+        first = None
+        for attempt in range(retries + 1):
+            job = board.jobs[i] if not attempt else dict(board.jobs[i], ns=f"{board.jobs[i]['ns']}-r{attempt}")
+            try:
+                problem = worker.run(job)
+            except Exception as e:  # a runner error fails the case, not the run
+                problem = f"runner error: {e!r}"
+            if not problem:
+                break
+            first = first or problem
+        if not problem and first:  # said, not hidden: the first attempt's failure is printed with the pass
+            print(f"RETRY {board.jobs[i]['label']} passed on a later attempt; the first failed:\n    "
+                  + first[-1500:].replace("\n", "\n    "), flush=True)
         board.done(i, problem, time.time() - t0)
 
 
@@ -459,6 +468,9 @@ def main():
     ap.add_argument("--kubectl", action="append", default=[])
     ap.add_argument("--filter", default="", help="run only cases whose file name matches this regex")
     ap.add_argument("--jobs", "-j", type=int, default=4, help="workers, each with its own server (default 4)")
+    ap.add_argument("--retries", type=int, default=0,
+                    help="run a failed case again up to N times (its own namespace each time); a pass after a "
+                         "failure prints RETRY with the first failure")
     ap.add_argument("--times", default="",
                     help="JSON file of case times: read to start the slowest cases first, rewritten after the run "
                          "(default: e2e-times.json beside the server's bin/ directory)")
@@ -482,7 +494,7 @@ def main():
         except Exception as e:  # a worker that cannot start leaves its jobs to the others
             fails.append(f"FAIL worker {w} did not start: {e}")
             return
-        work_loop(workers[w], board, False)
+        work_loop(workers[w], board, False, args.retries)
 
     t0 = time.time()
     try:
@@ -493,7 +505,7 @@ def main():
             t.join()
         live = [w for w in workers if w and w.ready and w.proc.poll() is None]
         if live:
-            work_loop(live[0], board, True)
+            work_loop(live[0], board, True, args.retries)
     finally:
         for w in workers:
             if w:
