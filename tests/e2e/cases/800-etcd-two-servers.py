@@ -22,10 +22,11 @@ replicas.
 history is compacted while all of the above goes on; at the end a read of
 an early revision is refused by etcd as compacted.
 Bounded: about 60 s plus server starts."""
-import http.client, json, os, signal, sys, tempfile, time
+import http.client, json, os, signal, sys, time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
 import etcd  # noqa: E402
+from etcd_servers import main_on_etcd  # noqa: E402
 from server import CTX, free_port, start  # noqa: E402
 
 
@@ -56,23 +57,7 @@ def rv(obj):
     return obj["metadata"]["resourceVersion"]
 
 
-def main():
-    base = os.environ.get("CASE_DIR") or tempfile.mkdtemp()
-    edir = os.path.join(base, "etcd")
-    flags = etcd.start(edir)
-    procs = []
-    try:
-        run(base, flags, procs)
-    finally:
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
-            p.wait()
-        etcd.stop(edir)
-    print("ok")
-
-
-def run(base, flags, procs):
+def run(base, edir, flags, procs):
     lease = ["--leader-elect-lease-duration", "10s", "--leader-elect-renew-deadline", "6s",
              "--leader-elect-retry-period", "1s", "--no-dns", "--etcd-compaction-interval", "2s"]
     servers = {}
@@ -187,4 +172,4 @@ def run(base, flags, procs):
         assert "compacted" in getattr(e, "stderr", ""), e
 
 
-main()
+main_on_etcd(run)

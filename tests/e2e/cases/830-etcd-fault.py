@@ -21,11 +21,11 @@ kube-controller-manager's Lease, then the etcd leader member, under load.
   the Lease and the ReplicaSet is scaled within 15 s of the leader's death,
   and the Deployment reaches 5 ready replicas.
 Bounded: about 90 s plus server starts."""
-import base64, http.client, json, os, signal, ssl, subprocess, sys, tempfile, threading, time
+import base64, http.client, json, os, signal, ssl, subprocess, sys, threading, time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
 import etcd  # noqa: E402
-from etcd_servers import lease_holder, start_servers, wait  # noqa: E402
+from etcd_servers import lease_holder, main_on_etcd, start_servers, wait  # noqa: E402
 
 NS = "etcd-fault"
 CMS = f"/api/v1/namespaces/{NS}/configmaps"
@@ -160,22 +160,6 @@ def etcd_leader_index(flags):
         if st["Status"]["header"]["member_id"] == st["Status"]["leader"]:
             return i
     sys.exit(f"no etcd leader in {out}")
-
-
-def main():
-    base = os.environ.get("CASE_DIR") or tempfile.mkdtemp()
-    edir = os.path.join(base, "etcd")
-    flags = etcd.start(edir)
-    procs = []
-    try:
-        run(base, edir, flags, procs)
-    finally:
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
-            p.wait()
-        etcd.stop(edir)
-    print("ok")
 
 
 def scale(client, name, replicas):
@@ -341,4 +325,4 @@ def run(base, edir, flags, procs):
             assert (name, int(rv)) in watched, (n, "watch missed", name, rv)
 
 
-main()
+main_on_etcd(run)

@@ -14,12 +14,11 @@ allocated" message; the winner is deleted before the next round, which
 must find the address and port free again on both servers (released at
 once, as kube-apiserver's bitmap does, not when the claim lapses).
 Bounded: about 30 s plus server starts."""
-import os, sys, tempfile, threading, time
+import os, sys, threading, time
 from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
-import etcd  # noqa: E402
-from etcd_servers import Client, start_servers, wait  # noqa: E402
+from etcd_servers import Client, main_on_etcd, start_servers, wait  # noqa: E402
 
 NS = "etcd-alloc"
 SVCS = f"/api/v1/namespaces/{NS}/services"
@@ -35,23 +34,7 @@ def service(name, node_port=False, cluster_ip=None, port_number=None):
     return {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name}, "spec": spec}
 
 
-def main():
-    base = os.environ.get("CASE_DIR") or tempfile.mkdtemp()
-    edir = os.path.join(base, "etcd")
-    flags = etcd.start(edir)
-    procs = []
-    try:
-        run(base, flags, procs)
-    finally:
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
-            p.wait()
-        etcd.stop(edir)
-    print("ok")
-
-
-def run(base, flags, procs):
+def run(base, edir, flags, procs):
     servers = start_servers(base, ("a", "b"), flags, procs, extra=["--service-cluster-ip-range", "127.1.0.0/25"])
     ports = {n: servers[n][2] for n in servers}
     token = servers["a"][0].token
@@ -126,4 +109,4 @@ def run(base, flags, procs):
           "NodePorts; 10 races for one ClusterIP and 10 for one nodePort each won by exactly one server")
 
 
-main()
+main_on_etcd(run)

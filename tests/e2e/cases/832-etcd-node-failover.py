@@ -12,29 +12,12 @@ run by the agent (Running), i.e. its watch moved to b as well.
 Also: join-control-plane with a wrong certificate key, or into a data
 directory that has a CA, fails and writes nothing.
 Bounded: about 40 s plus server starts."""
-import datetime, os, signal, subprocess, sys, tempfile, time
+import datetime, os, signal, subprocess, sys, time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
-import etcd  # noqa: E402
-from etcd_servers import cli, join_material, lease_holder, start_servers, wait  # noqa: E402
+from etcd_servers import cli, join_material, lease_holder, main_on_etcd, start_servers, wait  # noqa: E402
 
 NODE = "f832-0"
-
-
-def main():
-    base = os.environ.get("CASE_DIR") or tempfile.mkdtemp()
-    edir = os.path.join(base, "etcd")
-    flags = etcd.start(edir)
-    procs = []
-    try:
-        run(base, flags, procs)
-    finally:
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
-            p.wait()
-        etcd.stop(edir)
-    print("ok")
 
 
 def parse_time(s):
@@ -57,7 +40,7 @@ def refused_joins(base):
     assert out.returncode == 1 and "already belongs to a cluster" in out.stderr, (out.returncode, out.stderr)
 
 
-def run(base, flags, procs):
+def run(base, edir, flags, procs):
     servers = start_servers(base, ("a", "b"), flags, procs, extra=["--node-monitor-grace-period", "8"])
     a, b = servers["a"][0], servers["b"][0]
     text = open(os.path.join(base, "a", "admin.kubeconfig")).read()
@@ -111,4 +94,4 @@ def run(base, flags, procs):
           f"Ready {time.time() - killed:.0f} s past the kill")
 
 
-main()
+main_on_etcd(run)

@@ -9,34 +9,17 @@ resourceVersion before the object is written (as kube-apiserver does);
 each server's own lock alone would let both take the last units. Both
 servers then list the same 10 and the quota's status.used says 10. A dry
 run charges nothing. Bounded: about 30 s plus server starts."""
-import os, sys, tempfile, threading
+import os, sys, threading
 from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
-import etcd  # noqa: E402
-from etcd_servers import Client, start_servers, wait  # noqa: E402
+from etcd_servers import Client, main_on_etcd, start_servers, wait  # noqa: E402
 
 NS = "etcd-quota"
 LIMIT, TRIES = 10, 40
 
 
-def main():
-    base = os.environ.get("CASE_DIR") or tempfile.mkdtemp()
-    edir = os.path.join(base, "etcd")
-    flags = etcd.start(edir)
-    procs = []
-    try:
-        run(base, flags, procs)
-    finally:
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
-            p.wait()
-        etcd.stop(edir)
-    print("ok")
-
-
-def run(base, flags, procs):
+def run(base, edir, flags, procs):
     servers = start_servers(base, ("a", "b"), flags, procs)
     ports = {n: servers[n][2] for n in servers}
     token = servers["a"][0].token
@@ -89,4 +72,4 @@ def run(base, flags, procs):
           f"(+{used0} there before), {len(refused)} refused with 403")
 
 
-main()
+main_on_etcd(run)

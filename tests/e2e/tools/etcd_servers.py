@@ -2,9 +2,11 @@
 cases: a small JSON client per server (kept-alive HTTPS, Bearer token),
 starting the servers (the first makes the cluster's certificates, the others
 join with them through `ckube-server join-control-plane` when join=True), a
-bounded wait, and the Lease holder's name."""
-import http.client, json, os, subprocess, sys, time
+bounded wait, the Lease holder's name, and a case's main beside its own etcd
+cluster (main_on_etcd)."""
+import http.client, json, os, subprocess, sys, tempfile, time
 
+import etcd
 from server import BIN, CTX, free_port, start
 
 LEASE_FLAGS = ["--leader-elect-lease-duration", "10s", "--leader-elect-renew-deadline", "6s",
@@ -106,3 +108,22 @@ def lease_holder(client, identities, lease="kube-controller-manager"):
     st, l = client.call("GET", f"/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/{lease}")
     h = l["spec"].get("holderIdentity", "") if st == 200 else ""
     return next((n for n, i in identities.items() if i and i in h), None) if h else None
+
+
+def main_on_etcd(run):
+    """A case's main: run(base, edir, flags, procs) beside a fresh 3-member etcd cluster (flags: the
+    servers' --store etcd flags); the servers it put in procs are killed and the cluster stopped
+    afterwards, whatever happened; "ok" when run returned."""
+    base = os.environ.get("CASE_DIR") or tempfile.mkdtemp()
+    edir = os.path.join(base, "etcd")
+    flags = etcd.start(edir)
+    procs = []
+    try:
+        run(base, edir, flags, procs)
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+            p.wait()
+        etcd.stop(edir)
+    print("ok")
