@@ -203,7 +203,7 @@ void watch_serve(http_req *rq) {
   free(b.p);
   clock_gettime(CLOCK_MONOTONIC, &now);
   long left_ms = timeout * 1000 - ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000);
-  if (ok && sent && left_ms > 0 && watch_loop_adopt(rq->conn, r->bucket, cursor, left_ms, &ops, t)) return;
+  if (ok && sent && left_ms > 0 && watch_loop_adopt(rq->conn, r->bucket, t->ns, cursor, left_ms, &ops, t)) return;
   if (sent) http_stream_end(rq);
   release(t);
 }

@@ -3,10 +3,14 @@
  * adopted stream; each socket for input (a close, TLS records to discard)
  * and, while unsent bytes wait, for output. Every stream's bytes this round
  * are framed as one HTTP chunk, so a commit costs each concerned stream one
- * TLS write, and streams of other buckets nothing. */
+ * TLS write, and streams of other buckets nothing. A bucket's streams are
+ * indexed by the namespace they watch, so an event is offered only to the
+ * streams of its namespace and to those watching every namespace: with
+ * thousands of watches, a write costs what its own watchers cost. */
 #include "watch_loop.h"
 #include "civetweb_raw.h"
 #include "log.h"
+#include "strmap.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/ssl.h>
@@ -28,6 +32,7 @@ typedef struct stream {
   SSL *ssl; /* NULL on a plain connection */
   int fd;
   cache_bucket *b;
+  char *ns;       /* the namespace watched; "" for all */
   int64_t cursor; /* the newest event handed to ops->render */
   long long deadline_ms, last_write_ms;
   const watch_ops *ops;
@@ -36,14 +41,19 @@ typedef struct stream {
   watch_buf out;  /* framed bytes waiting for the socket, from off */
   size_t off;
   bool want_out, closing, dead, touched;
-  struct stream *bnext, *bprev; /* the bucket's streams */
+  struct stream *bnext, *bprev; /* the streams of the bucket and namespace */
   struct stream *next, *prev;   /* all streams */
   struct stream *tnext;         /* touched this round / dead / adopted */
 } stream;
 
 typedef struct {
-  cache_bucket *b;
   stream *head;
+} stream_list;
+
+typedef struct {
+  cache_bucket *b;
+  stream_list all_ns; /* streams watching every namespace */
+  strmap *by_ns;      /* namespace -> stream_list */
 } bucket_streams;
 
 static struct {
@@ -57,6 +67,7 @@ static struct {
   bucket_streams *buckets;
   size_t nbuckets;
   int64_t cursor; /* events up to here were dispatched */
+  bool reap_due;  /* a stream died since the last reap */
   atomic_size_t count;
 } L = {.ep = -1, .wake = -1, .mu = PTHREAD_MUTEX_INITIALIZER};
 
@@ -83,13 +94,29 @@ static void wake(void) {
 
 static void on_publish(void *arg) { wake(); }
 
+static void set_dead(stream *s) {
+  s->dead = true;
+  L.reap_due = true;
+}
+
 static bucket_streams *bucket_of(cache_bucket *b, bool add) {
   for (size_t i = 0; i < L.nbuckets; i++)
     if (L.buckets[i].b == b) return &L.buckets[i];
   if (!add) return NULL;
   L.buckets = realloc(L.buckets, (L.nbuckets + 1) * sizeof *L.buckets);
-  L.buckets[L.nbuckets] = (bucket_streams){b, NULL};
+  L.buckets[L.nbuckets] = (bucket_streams){b, {NULL}, strmap_new()};
   return &L.buckets[L.nbuckets++];
+}
+
+/* The list a stream of namespace ns belongs to in bs (made when add). */
+static stream_list *list_of(bucket_streams *bs, const char *ns, bool add) {
+  if (!*ns) return &bs->all_ns;
+  stream_list *l = strmap_get(bs->by_ns, ns);
+  if (!l && add) {
+    l = calloc(1, sizeof *l);
+    strmap_put(bs->by_ns, ns, l);
+  }
+  return l;
 }
 
 static void set_events(stream *s, bool out) {
@@ -112,16 +139,16 @@ static void flush(stream *s) {
     bool again = s->ssl ? err == SSL_ERROR_WANT_WRITE || err == SSL_ERROR_WANT_READ
                         : k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR);
     if (!again) {
-      s->dead = true;
+      set_dead(s);
       return;
     }
     if (!s->want_out) set_events(s, true);
-    if (s->out.len - s->off > MAX_UNSENT) s->dead = true;
+    if (s->out.len - s->off > MAX_UNSENT) set_dead(s);
     return;
   }
   s->out.len = s->off = 0;
   if (s->want_out) set_events(s, false);
-  if (s->closing) s->dead = true;
+  if (s->closing) set_dead(s);
 }
 
 /* Frames this round's bytes as one chunk and sends it. */
@@ -157,6 +184,7 @@ static void destroy(stream *s) {
   }
   close(s->fd);
   s->ops->release(s->target);
+  free(s->ns);
   free(s->body.p);
   free(s->out.p);
   free(s);
@@ -165,15 +193,19 @@ static void destroy(stream *s) {
 
 static void unlink_stream(stream *s) {
   bucket_streams *bs = bucket_of(s->b, false);
+  stream_list *l = bs ? list_of(bs, s->ns, false) : NULL;
   if (s->bprev) s->bprev->bnext = s->bnext;
-  else if (bs) bs->head = s->bnext;
+  else if (l) l->head = s->bnext;
   if (s->bnext) s->bnext->bprev = s->bprev;
+  if (l && !l->head && l != &bs->all_ns) free(strmap_remove(bs->by_ns, s->ns));
   if (s->prev) s->prev->next = s->next;
   else L.all = s->next;
   if (s->next) s->next->prev = s->prev;
 }
 
 static void reap(void) {
+  if (!L.reap_due) return;
+  L.reap_due = false;
   for (stream *s = L.all, *next; s; s = next) {
     next = s->next;
     if (!s->dead) continue;
@@ -188,7 +220,7 @@ static void catch_up(stream *s, long long now) {
   int64_t cur = s->cursor;
   while (cur < L.cursor) {
     int n = cache_wait(L.c, s->b, &cur, evs, BATCH, 0, NULL);
-    if (n < 0) s->dead = true;
+    if (n < 0) set_dead(s);
     if (n <= 0) break;
     for (int i = 0; i < n; i++) {
       render(s, &evs[i]);
@@ -209,12 +241,12 @@ static void adopt_queued(long long now) {
     struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.ptr = s};
     if (epoll_ctl(L.ep, EPOLL_CTL_ADD, s->fd, &ev) != 0) {
       LOGW("watch loop: cannot poll a stream: %s", strerror(errno));
-      s->dead = true;
+      set_dead(s);
     }
-    bucket_streams *bs = bucket_of(s->b, true);
-    s->bnext = bs->head;
-    if (bs->head) bs->head->bprev = s;
-    bs->head = s;
+    stream_list *l = list_of(bucket_of(s->b, true), s->ns, true);
+    s->bnext = l->head;
+    if (l->head) l->head->bprev = s;
+    l->head = s;
     s->next = L.all;
     if (L.all) L.all->prev = s;
     L.all = s;
@@ -222,7 +254,22 @@ static void adopt_queued(long long now) {
   }
 }
 
-/* New events, each to its bucket's streams; one chunk per touched stream. */
+/* Offers event e to the streams of list l; a stream given bytes joins *touched. */
+static void offer(stream_list *l, cache_event *e, stream **touched) {
+  for (stream *s = l ? l->head : NULL; s; s = s->bnext) {
+    if (s->dead || s->closing) continue;
+    size_t before = s->body.len;
+    render(s, e);
+    if (s->body.len > before && !s->touched) {
+      s->touched = true;
+      s->tnext = *touched;
+      *touched = s;
+    }
+  }
+}
+
+/* New events, each to the streams of its bucket and namespace; one chunk per
+ * touched stream. */
 static void dispatch(long long now) {
   cache_event evs[BATCH];
   stream *touched = NULL;
@@ -237,14 +284,15 @@ static void dispatch(long long now) {
     if (n == 0) break;
     for (int i = 0; i < n; i++) {
       bucket_streams *bs = bucket_of(evs[i].bucket, false);
-      for (stream *s = bs ? bs->head : NULL; s; s = s->bnext) {
-        if (s->dead || s->closing) continue;
-        size_t before = s->body.len;
-        render(s, &evs[i]);
-        if (s->body.len > before && !s->touched) {
-          s->touched = true;
-          s->tnext = touched;
-          touched = s;
+      if (bs) {
+        offer(&bs->all_ns, &evs[i], &touched);
+        char ns[256];
+        const char *sub = evs[i].obj->subkey, *slash = strchr(sub, '/');
+        size_t len = slash ? (size_t)(slash - sub) : 0;
+        if (len && len < sizeof ns && strmap_count(bs->by_ns)) {
+          memcpy(ns, sub, len);
+          ns[len] = 0;
+          offer(strmap_get(bs->by_ns, ns), &evs[i], &touched);
         }
       }
       cache_event_release(&evs[i]);
@@ -264,9 +312,9 @@ static void drain_input(stream *s) {
     if (k > 0) continue;
     if (s->ssl) {
       int err = SSL_get_error(s->ssl, k);
-      if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE) s->dead = true;
+      if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE) set_dead(s);
     } else if (k == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
-      s->dead = true;
+      set_dead(s);
     }
     return;
   }
@@ -303,7 +351,7 @@ static void *loop_main(void *arg) {
       }
       if (s->dead) continue;
       if (evs[i].events & (EPOLLERR | EPOLLHUP | EPOLLRDHUP)) {
-        s->dead = true;
+        set_dead(s);
         continue;
       }
       if (evs[i].events & EPOLLIN) drain_input(s);
@@ -343,12 +391,12 @@ void watch_loop_stop(void) {
   adopt_queued(now_ms());
   for (stream *s = L.all; s; s = s->next)
     if (!s->dead) finish(s); /* best effort: one non-blocking write */
-  for (stream *s = L.all; s; s = s->next) s->dead = true;
+  for (stream *s = L.all; s; s = s->next) set_dead(s);
   reap();
 }
 
-bool watch_loop_adopt(struct mg_connection *conn, cache_bucket *b, int64_t cursor, long timeout_ms,
-                      const watch_ops *ops, void *target) {
+bool watch_loop_adopt(struct mg_connection *conn, cache_bucket *b, const char *ns, int64_t cursor,
+                      long timeout_ms, const watch_ops *ops, void *target) {
   if (!atomic_load(&L.running) || atomic_load(&L.stopping)) return false;
   stream *s = calloc(1, sizeof *s);
   void *ssl = NULL;
@@ -358,6 +406,7 @@ bool watch_loop_adopt(struct mg_connection *conn, cache_bucket *b, int64_t curso
                                        SSL_MODE_RELEASE_BUFFERS);
   fcntl(s->fd, F_SETFL, fcntl(s->fd, F_GETFL) | O_NONBLOCK);
   s->b = b;
+  s->ns = strdup(ns ? ns : "");
   s->cursor = cursor;
   long long now = now_ms();
   s->deadline_ms = now + timeout_ms;

@@ -4,7 +4,8 @@
  * socket) to the loop and returns, so the worker serves other requests: a
  * client opening thousands of watches no longer takes every worker. The
  * loop is woken once per published commit (cache_on_publish), reads the new
- * events once and hands each to the streams of that event's bucket only;
+ * events once and hands each to the streams of that event's bucket and
+ * namespace only;
  * writes are non-blocking, a stream's unsent bytes are bounded (a client
  * that stops reading is dropped, as kube-apiserver drops a blocked
  * watcher). Idle streams get a keep-alive line every few seconds, and a
@@ -39,12 +40,12 @@ int watch_loop_start(cache *c);
 /* Ends every stream (last chunk) and the thread. */
 void watch_loop_stop(void);
 /* Takes over conn's TLS session and socket (CivetWeb closes nothing of it
- * when the handler returns): events of bucket b after revision cursor go to
- * the stream until timeout_ms passes. Calls ops->release(target) when the
+ * when the handler returns): events of bucket b in namespace ns (NULL or ""
+ * for all) after revision cursor go to the stream until timeout_ms passes. Calls ops->release(target) when the
  * stream ends. False (nothing taken, target not released) when the loop is
  * not running. */
-bool watch_loop_adopt(struct mg_connection *conn, cache_bucket *b, int64_t cursor, long timeout_ms,
-                      const watch_ops *ops, void *target);
+bool watch_loop_adopt(struct mg_connection *conn, cache_bucket *b, const char *ns, int64_t cursor,
+                      long timeout_ms, const watch_ops *ops, void *target);
 /* Streams open in the loop (metrics, tests). */
 size_t watch_loop_count(void);
 
