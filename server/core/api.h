@@ -98,6 +98,8 @@ typedef struct api_filter api_filter;
 api_filter *api_filter_new(const resource *r, const char *label_selector, const char *field_selector,
                            json_t **status);
 bool api_filter_match(const api_filter *f, const json_t *obj);
+/* Whether f has a label or field selector (without one, every object matches). */
+bool api_filter_selects(const api_filter *f);
 /* Namespace narrowing a field selector implies (metadata.namespace=x), or NULL. */
 const char *api_filter_namespace(const api_filter *f);
 void api_filter_free(api_filter *f);

@@ -164,6 +164,8 @@ bool api_filter_match(const api_filter *f, const json_t *obj) {
   return true;
 }
 
+bool api_filter_selects(const api_filter *f) { return f && (f->labels || f->fields); }
+
 const char *api_filter_namespace(const api_filter *f) {
   return f && f->fields ? field_selector_equals(f->fields, "metadata.namespace") : NULL;
 }
@@ -355,15 +357,24 @@ json_t *api_list(const resource *r, const char *ns, const api_list_opts *lo, cob
                               "deleted between the time the first chunk was returned and now may show up in the list.");
       return status_expired("The resourceVersion for the provided list is too old.");
     }
-    size_t i;
+    /* a match's reference moves from the chunk to out; the rest are dropped with the chunk */
+    bool selects = api_filter_selects(f);
+    size_t i, seen = 0;
     for (i = 0; i < chunk.n; i++) {
       cobj *o = chunk.items[i];
       if (limit && out->n == limit) {
         more = true;
         break;
       }
+      seen = i + 1;
+      if (!selects || api_filter_match(f, o->obj)) {
+        cobj_vec_push(out, o);
+        chunk.items[i] = NULL;
+      }
+    }
+    if (limit && seen) {
+      const cobj *o = chunk.items[seen - 1] ? chunk.items[seen - 1] : out->items[out->n - 1];
       snprintf(last, sizeof last, "%s", o->subkey);
-      if (api_filter_match(f, o->obj)) cobj_vec_push(out, cobj_ref(o));
     }
     bool exhausted = !limit || chunk.n < want;
     cobj_vec_clear(&chunk);
