@@ -105,6 +105,20 @@ static json_t *to_storage(api_server *srv, const resource *r, json_t *obj) {
   return st;
 }
 
+/* to_storage, then the fields in the order they are stored in. */
+static json_t *to_stored_form(api_server *srv, const resource *r, json_t *obj) {
+  json_t *st = to_storage(srv, r, obj);
+  if (!st) api_canonical_order(r, obj);
+  return st;
+}
+
+/* A write refused once admission has begun: releases a and obj, fails with st. */
+static api_result refuse(admission_request *a, json_t *obj, json_t *st) {
+  admission_release(a);
+  json_decref(obj);
+  return fail(st);
+}
+
 /* A stored version as a result in r's version. */
 static api_result result_of(api_server *srv, const resource *r, int code, cobj *o) {
   api_result res = {code, NULL, NULL};
@@ -248,22 +262,14 @@ api_result api_create(api_server *srv, const resource *r, const char *ns, json_t
    * (service REST allocates before validating admission), validating admission */
   if ((st = rbac_escalation_check(&a)) || (st = admission_mutate(&a)) || (st = validate(r, obj, NULL)) ||
       (st = service_allocate(srv, r, obj, NULL)) ||
-      (st = admission_validate(&a))) {
-    admission_release(&a);
-    json_decref(obj);
-    return fail(st);
-  }
+      (st = admission_validate(&a)))
+    return refuse(&a, obj, st);
   if (a.dry_run) {
     admission_release(&a);
     return (api_result){201, obj, NULL};
   }
 
-  if ((st = to_storage(srv, r, obj))) {
-    admission_release(&a);
-    json_decref(obj);
-    return fail(st);
-  }
-  api_canonical_order(r, obj);
+  if ((st = to_stored_form(srv, r, obj))) return refuse(&a, obj, st);
   char err[256];
   cobj *out = NULL;
   char *name_copy = strdup(meta_str(obj, "name") ? meta_str(obj, "name") : name);
@@ -353,12 +359,7 @@ api_result api_write_update(api_server *srv, const resource *r, const char *ns, 
   }
   if (o && o->dry_run) return (api_result){200, obj, NULL};
   bool del = deletion_complete(r, obj);
-  if ((st = to_storage(srv, r, obj))) {
-    admission_release(&a);
-    json_decref(obj);
-    return fail(st);
-  }
-  api_canonical_order(r, obj);
+  if ((st = to_stored_form(srv, r, obj))) return refuse(&a, obj, st);
   char err[256];
   cobj *out = NULL;
   int64_t now_rev = 0;
@@ -374,12 +375,11 @@ api_result api_write_update(api_server *srv, const resource *r, const char *ns, 
 
 api_result api_store_unchecked(api_server *srv, const resource *r, const char *ns, const char *name, json_t *obj,
                                cobj *cur) {
-  json_t *st = to_storage(srv, r, obj);
+  json_t *st = to_stored_form(srv, r, obj);
   if (st) {
     json_decref(obj);
     return fail(st);
   }
-  api_canonical_order(r, obj);
   char err[256];
   cobj *out = NULL;
   int rc = cache_write(srv->cache, r->bucket, r->ref.namespaced ? ns : "", name, cur->rev, obj, false, &out, NULL, err,
