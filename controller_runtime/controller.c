@@ -73,17 +73,19 @@ ctrl *ctrl_run(const ctrl_config *cfg) {
   return c;
 }
 
-ctrl *ctrl_start(const char *name, ctrl_sync_fn sync, void *ctx) {
-  ctrl_config cfg = {.name = name, .sync = sync, .ctx = ctx};
+ctrl *ctrl_start(const ctrl_context *cc, const char *name, ctrl_sync_fn sync, void *ctx) {
+  ctrl_config cfg = {.cc = cc, .name = name, .sync = sync, .ctx = ctx};
   return ctrl_run(&cfg);
 }
+
+const ctrl_context *ctrl_context_of(const ctrl *c) { return c->cfg.cc; }
 
 bool ctrl_follow_resource(ctrl *c, const resource *r, informer_fn fn, void *ctx) {
   if (c->ninformers == CTRL_MAX_INFORMERS) {
     LOGE("%s: more than %d informers", c->cfg.name, CTRL_MAX_INFORMERS);
     return false;
   }
-  informer *inf = informer_start(r, fn, ctx);
+  informer *inf = informer_start(c->cfg.cc->informers, r, fn, ctx);
   if (inf) c->informers[c->ninformers++] = inf;
   return inf != NULL;
 }

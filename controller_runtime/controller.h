@@ -10,7 +10,17 @@
 #ifndef CKUBE_CONTROLLER_H
 #define CKUBE_CONTROLLER_H
 #include <stdbool.h>
+#include "api_server.h"
 #include "informer.h"
+
+/* What every controller is given, as kube-controller-manager's
+ * ControllerContext: the server whose API core it writes through and the
+ * shared informers (over that server's cache) it reads. main.c makes it; it
+ * outlives every controller. */
+typedef struct ctrl_context {
+  api_server *srv;
+  informer_factory *informers;
+} ctrl_context;
 
 typedef enum {
   CTRL_DONE,          /* nothing left to do until an event enqueues the key */
@@ -36,6 +46,7 @@ typedef ctrl_result (*ctrl_sync_fn)(void *ctx, const char *key);
 typedef struct ctrl ctrl;
 
 typedef struct {
+  const ctrl_context *cc; /* the informers ctrl_follow registers on */
   const char *name;      /* for logs (static storage) */
   ctrl_sync_fn sync;
   void *ctx;
@@ -49,8 +60,10 @@ typedef struct {
 /* Starts the workers of a controller configured by cfg (copied). */
 ctrl *ctrl_run(const ctrl_config *cfg);
 /* ctrl_run with one worker and client-go's default rate limiting. */
-ctrl *ctrl_start(const char *name, ctrl_sync_fn sync, void *ctx);
-/* Registers fn on the shared informer of group/version/plural (called on the
+ctrl *ctrl_start(const ctrl_context *cc, const char *name, ctrl_sync_fn sync, void *ctx);
+/* The context c was started with. */
+const ctrl_context *ctrl_context_of(const ctrl *c);
+/* Registers fn on the shared informer (of c's context) of group/version/plural (called on the
  * informer's thread with ctx = the ctrl), stopped with c. False when the
  * resource is not served. */
 bool ctrl_follow(ctrl *c, const char *group, const char *version, const char *plural, informer_fn fn);

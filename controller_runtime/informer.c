@@ -1,21 +1,26 @@
-/* informer.c - see informer.h. The shared informers form a list guarded by
- * registry_mu, keyed by cache bucket (two served versions of one kind share
- * a bucket and so an informer; NULL = every bucket). Each informer has one
- * thread that waits on the cache and hands every event (references to the
- * versions) to each handler's buffer; each handler has its own delivery
- * thread, as client-go's processorListener, so a slow handler (the
- * scheduler's, behind its lock) never delays another controller's events.
- * dispatch_mu guards an informer's handler list: a registration's initial
- * ADDED replay cannot interleave with events, and an unregistration cannot
- * race a hand-off. Lock order: registry_mu, dispatch_mu, a handler's mu, the
- * cache's locks. */
+/* informer.c - see informer.h. A factory's shared informers form a list
+ * guarded by its registry_mu, keyed by cache bucket (two served versions of
+ * one kind share a bucket and so an informer; NULL = every bucket). Each
+ * informer has one thread that waits on the cache and hands every event
+ * (references to the versions) to each handler's buffer; each handler has
+ * its own delivery thread, as client-go's processorListener, so a slow
+ * handler (the scheduler's, behind its lock) never delays another
+ * controller's events. dispatch_mu guards an informer's handler list: a
+ * registration's initial ADDED replay cannot interleave with events, and an
+ * unregistration cannot race a hand-off. Lock order: a factory's
+ * registry_mu, dispatch_mu, a handler's mu, the cache's locks. */
 #include "informer.h"
-#include "api.h"
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 
 typedef struct shared_informer shared_informer;
+
+struct informer_factory {
+  cache *cache; /* what every informer and lister of this factory reads */
+  pthread_mutex_t registry_mu;
+  shared_informer *shared; /* guarded by registry_mu */
+};
 
 /* One event waiting in a handler's buffer (holds references). */
 typedef struct delivery {
@@ -37,6 +42,7 @@ struct informer {
 };
 
 struct shared_informer {
+  informer_factory *f;
   cache_bucket *bucket; /* NULL: every resource */
   pthread_t thread;
   atomic_bool stop;
@@ -47,8 +53,18 @@ struct shared_informer {
   shared_informer *next;
 };
 
-static pthread_mutex_t registry_mu = PTHREAD_MUTEX_INITIALIZER;
-static shared_informer *shared; /* guarded by registry_mu */
+informer_factory *informer_factory_new(cache *c) {
+  informer_factory *f = calloc(1, sizeof *f);
+  f->cache = c;
+  pthread_mutex_init(&f->registry_mu, NULL);
+  return f;
+}
+
+void informer_factory_free(informer_factory *f) {
+  if (!f) return;
+  pthread_mutex_destroy(&f->registry_mu);
+  free(f);
+}
 
 const char *informer_key(const cobj *o) { return o->subkey[0] == '/' ? o->subkey + 1 : o->subkey; }
 
@@ -98,7 +114,7 @@ static void replay(shared_informer *si, informer *only) {
     const resource *r = registry_at(i);
     if (registry_storage_resource(r) != r || !r->bucket || (si->bucket && r->bucket != si->bucket)) continue;
     cobj_vec all = {0};
-    cache_list(api_cache(), r->bucket, "", NULL, 0, &all);
+    cache_list(si->f->cache, r->bucket, "", NULL, 0, &all);
     for (size_t k = 0; k < all.n; k++) {
       if (only) hand_off(only, EV_ADDED, all.items[k], NULL);
       else
@@ -113,10 +129,10 @@ static void *run(void *arg) {
   shared_informer *si = arg;
   cache_event evs[128];
   while (!atomic_load(&si->stop)) {
-    int n = cache_wait(api_cache(), si->bucket, &si->cursor, evs, 128, 1000, &si->stop);
+    int n = cache_wait(si->f->cache, si->bucket, &si->cursor, evs, 128, 1000, &si->stop);
     pthread_mutex_lock(&si->dispatch_mu);
     if (n < 0) { /* fell out of the window: list again from now on */
-      si->cursor = cache_rev(api_cache());
+      si->cursor = cache_rev(si->f->cache);
       replay(si, NULL);
     }
     for (int i = 0; i < n; i++) {
@@ -129,45 +145,46 @@ static void *run(void *arg) {
   return NULL;
 }
 
-/* The running informer of bucket, started when there is none. registry_mu held. */
-static shared_informer *shared_for(cache_bucket *bucket) {
-  for (shared_informer *si = shared; si; si = si->next)
+/* f's running informer of bucket, started when there is none. f->registry_mu held. */
+static shared_informer *shared_for(informer_factory *f, cache_bucket *bucket) {
+  for (shared_informer *si = f->shared; si; si = si->next)
     if (si->bucket == bucket) return si;
   shared_informer *si = calloc(1, sizeof *si);
+  si->f = f;
   si->bucket = bucket;
-  si->cursor = cache_rev(api_cache()); /* every handler's replay lists at or after this */
+  si->cursor = cache_rev(f->cache); /* every handler's replay lists at or after this */
   pthread_mutex_init(&si->dispatch_mu, NULL);
   if (pthread_create(&si->thread, NULL, run, si) != 0) {
     pthread_mutex_destroy(&si->dispatch_mu);
     free(si);
     return NULL;
   }
-  si->next = shared;
-  shared = si;
+  si->next = f->shared;
+  f->shared = si;
   return si;
 }
 
-/* Stops si's thread and frees it. registry_mu held. */
+/* Stops si's thread and frees it. Its factory's registry_mu held. */
 static void shared_drop(shared_informer *si) {
-  for (shared_informer **p = &shared; *p; p = &(*p)->next)
+  for (shared_informer **p = &si->f->shared; *p; p = &(*p)->next)
     if (*p == si) {
       *p = si->next;
       break;
     }
   atomic_store(&si->stop, true);
-  cache_wake_all(api_cache());
+  cache_wake_all(si->f->cache);
   pthread_join(si->thread, NULL);
   pthread_mutex_destroy(&si->dispatch_mu);
   free(si);
 }
 
-informer *informer_start(const resource *r, informer_fn fn, void *ctx) {
+informer *informer_start(informer_factory *f, const resource *r, informer_fn fn, void *ctx) {
   if (r) r = registry_storage_resource(r);
   if (r && !r->bucket) return NULL;
-  pthread_mutex_lock(&registry_mu);
-  shared_informer *si = shared_for(r ? r->bucket : NULL);
+  pthread_mutex_lock(&f->registry_mu);
+  shared_informer *si = shared_for(f, r ? r->bucket : NULL);
   if (!si) {
-    pthread_mutex_unlock(&registry_mu);
+    pthread_mutex_unlock(&f->registry_mu);
     return NULL;
   }
   informer *h = calloc(1, sizeof *h);
@@ -184,11 +201,11 @@ informer *informer_start(const resource *r, informer_fn fn, void *ctx) {
   }
   if (!h && si->nhandlers == 0) { /* a fresh informer nobody follows */
     shared_drop(si);
-    pthread_mutex_unlock(&registry_mu);
+    pthread_mutex_unlock(&f->registry_mu);
     return NULL;
   }
   if (!h) {
-    pthread_mutex_unlock(&registry_mu);
+    pthread_mutex_unlock(&f->registry_mu);
     return NULL;
   }
   si->nhandlers++;
@@ -197,14 +214,15 @@ informer *informer_start(const resource *r, informer_fn fn, void *ctx) {
   h->next = si->handlers;
   si->handlers = h;
   pthread_mutex_unlock(&si->dispatch_mu);
-  pthread_mutex_unlock(&registry_mu);
+  pthread_mutex_unlock(&f->registry_mu);
   return h;
 }
 
 void informer_stop(informer *h) {
   if (!h) return;
   shared_informer *si = h->si;
-  pthread_mutex_lock(&registry_mu);
+  informer_factory *f = si->f;
+  pthread_mutex_lock(&f->registry_mu);
   pthread_mutex_lock(&si->dispatch_mu);
   for (informer **p = &si->handlers; *p; p = &(*p)->next)
     if (*p == h) {
@@ -225,29 +243,29 @@ void informer_stop(informer *h) {
   pthread_cond_destroy(&h->cond);
   free(h);
   if (--si->nhandlers == 0) shared_drop(si);
-  pthread_mutex_unlock(&registry_mu);
+  pthread_mutex_unlock(&f->registry_mu);
 }
 
-size_t informer_shared_count(void) {
-  pthread_mutex_lock(&registry_mu);
+size_t informer_shared_count(informer_factory *f) {
+  pthread_mutex_lock(&f->registry_mu);
   size_t n = 0;
-  for (shared_informer *si = shared; si; si = si->next) n++;
-  pthread_mutex_unlock(&registry_mu);
+  for (shared_informer *si = f->shared; si; si = si->next) n++;
+  pthread_mutex_unlock(&f->registry_mu);
   return n;
 }
 
 static const char *scoped_ns(const resource *r, const char *ns) { return r->ref.namespaced && ns ? ns : ""; }
 
-cobj *lister_get(const resource *r, const char *ns, const char *name) {
-  return r && name ? cache_get(api_cache(), r->bucket, scoped_ns(r, ns), name) : NULL;
+cobj *lister_get(informer_factory *f, const resource *r, const char *ns, const char *name) {
+  return r && name ? cache_get(f->cache, r->bucket, scoped_ns(r, ns), name) : NULL;
 }
 
-cobj *lister_get_latest(const resource *r, const char *ns, const char *name) {
-  return r && name ? cache_get_latest(api_cache(), r->bucket, scoped_ns(r, ns), name) : NULL;
+cobj *lister_get_latest(informer_factory *f, const resource *r, const char *ns, const char *name) {
+  return r && name ? cache_get_latest(f->cache, r->bucket, scoped_ns(r, ns), name) : NULL;
 }
 
-void lister_list(const resource *r, const char *ns, cobj_vec *out) {
-  if (r) cache_list(api_cache(), r->bucket, ns ? ns : "", NULL, 0, out);
+void lister_list(informer_factory *f, const resource *r, const char *ns, cobj_vec *out) {
+  if (r) cache_list(f->cache, r->bucket, ns ? ns : "", NULL, 0, out);
 }
 
-size_t lister_count(const resource *r) { return r ? cache_count(api_cache(), r->bucket) : 0; }
+size_t lister_count(informer_factory *f, const resource *r) { return r ? cache_count(f->cache, r->bucket) : 0; }

@@ -10,7 +10,9 @@
  * they enqueue keys.
  * The listers read the objects the informer follows: in-process, the
  * informer's store is the watch cache itself, so they read it directly
- * (there is no second copy of 10k pods to keep in step). */
+ * (there is no second copy of 10k pods to keep in step). Informers and
+ * listers belong to a factory made over one server's cache (main.c makes
+ * it and hands it to the controllers in their ctrl_context). */
 #ifndef CKUBE_INFORMER_H
 #define CKUBE_INFORMER_H
 #include "registry.h"
@@ -23,31 +25,39 @@ typedef void (*informer_fn)(void *ctx, cache_event_type type, const cobj *obj, c
 /* One handler registration on a shared informer. */
 typedef struct informer informer;
 
-/* Registers fn (with ctx) on the shared informer of r (of every stored
+/* The shared informers over one cache, and their listers. */
+typedef struct informer_factory informer_factory;
+
+/* A factory whose informers and listers read c (which must outlive it). */
+informer_factory *informer_factory_new(cache *c);
+/* Frees f once every registration on it is stopped. NULL is ignored. */
+void informer_factory_free(informer_factory *f);
+
+/* Registers fn (with ctx) on f's shared informer of r (of every stored
  * resource when r is NULL), starting it on first use; fn first gets every
  * current object as ADDED, then the events, in order on a thread of its own.
  * NULL when a thread cannot start. */
-informer *informer_start(const resource *r, informer_fn fn, void *ctx);
+informer *informer_start(informer_factory *f, const resource *r, informer_fn fn, void *ctx);
 /* Unregisters: once it returns fn is not running and is never called again.
  * The last registration stops the informer's thread. NULL is ignored. Must
  * not be called from a handler. */
 void informer_stop(informer *inf);
-/* Shared informers running now (for tests and /metrics). */
-size_t informer_shared_count(void);
+/* f's shared informers running now (for tests). */
+size_t informer_shared_count(informer_factory *f);
 
 /* "namespace/name" (or "name" for cluster-scoped objects) of a stored object. */
 const char *informer_key(const cobj *o);
 
 /* ---- listers ---- */
-/* A reference to the published object r/ns/name (ns ignored for
+/* A reference to the published object r/ns/name in f's cache (ns ignored for
  * cluster-scoped r) or NULL; the caller unrefs it. */
-cobj *lister_get(const resource *r, const char *ns, const char *name);
+cobj *lister_get(informer_factory *f, const resource *r, const char *ns, const char *name);
 /* As lister_get, but also sees a write still being committed (for
  * read-modify-write right after the controller's own write). */
-cobj *lister_get_latest(const resource *r, const char *ns, const char *name);
+cobj *lister_get_latest(informer_factory *f, const resource *r, const char *ns, const char *name);
 /* Appends the objects of r in ns ("" = all namespaces) to out, by name. */
-void lister_list(const resource *r, const char *ns, cobj_vec *out);
+void lister_list(informer_factory *f, const resource *r, const char *ns, cobj_vec *out);
 /* How many objects of r exist. */
-size_t lister_count(const resource *r);
+size_t lister_count(informer_factory *f, const resource *r);
 
 #endif

@@ -19,6 +19,8 @@
 #include <stdio.h>
 #include <string.h>
 
+static const ctrl_context *cctx; /* given at start, outlives the controller */
+
 #define AREG "apiregistration.k8s.io"
 #define RECHECK_MS 10000
 #define AUTOREGISTER_KEY "autoregister" /* the autoregister pass: no APIService name lacks a dot */
@@ -94,9 +96,9 @@ static void ensure_local(const char *g, const char *v, int gp, int vp, const cha
   json_t *want = local_apiservice(g, v, gp, vp);
   json_object_set_new(json_object_get(json_object_get(want, "metadata"), "labels"),
                       "kube-aggregator.kubernetes.io/automanaged", json_string(managed));
-  cobj *have = ctrl_get(AREG, "v1", "apiservices", "", obj_name(want));
+  cobj *have = ctrl_get(cctx, AREG, "v1", "apiservices", "", obj_name(want));
   if (!have) {
-    ctrl_create(AREG, "v1", "apiservices", "", want);
+    ctrl_create(cctx, AREG, "v1", "apiservices", "", want);
     return;
   }
   if (json_equal(json_object_get(have->obj, "spec"), json_object_get(want, "spec"))) {
@@ -105,7 +107,7 @@ static void ensure_local(const char *g, const char *v, int gp, int vp, const cha
     json_t *fixed = json_deep_copy(have->obj);
     json_object_set(fixed, "spec", json_object_get(want, "spec"));
     json_decref(want);
-    ctrl_update(AREG, "v1", "apiservices", "", NULL, fixed);
+    ctrl_update(cctx, AREG, "v1", "apiservices", "", NULL, fixed);
   }
   cobj_unref(have);
 }
@@ -119,13 +121,13 @@ static void register_crds(void) {
     if (r->ref.crd && registry_served(r)) ensure_local(r->ref.group, r->ref.version, 1000, 100, "true");
   }
   cobj_vec all = {0};
-  ctrl_list(AREG, "v1", "apiservices", "", &all);
+  ctrl_list(cctx, AREG, "v1", "apiservices", "", &all);
   for (size_t i = 0; i < all.n; i++) {
     const json_t *o = all.items[i]->obj, *spec = json_object_get(o, "spec");
     const char *managed = str(json_object_get(json_object_get(o, "metadata"), "labels"),
                               "kube-aggregator.kubernetes.io/automanaged");
     if (!strcmp(managed, "true") && !registry_has_group_version(str(spec, "group"), str(spec, "version")))
-      ctrl_delete(AREG, "v1", "apiservices", "", obj_name(o), NULL);
+      ctrl_delete(cctx, AREG, "v1", "apiservices", "", obj_name(o), NULL);
   }
   cobj_vec_clear(&all);
 }
@@ -156,7 +158,7 @@ static void assess(const json_t *as, const char **status, const char **reason, c
   const char *ns = str(svc, "namespace"), *name = str(svc, "name");
   json_t *pj = json_object_get(svc, "port");
   long long port = json_is_integer(pj) ? json_integer_value(pj) : 443;
-  cobj *s = ctrl_get("", "v1", "services", ns, name);
+  cobj *s = ctrl_get(cctx, "", "v1", "services", ns, name);
   if (!s) {
     *reason = "ServiceNotFound";
     snprintf(msg, len, "service/%s in \"%s\" is not present", name, ns);
@@ -178,7 +180,7 @@ static void assess(const json_t *as, const char **status, const char **reason, c
     snprintf(msg, len, "service/%s in \"%s\" is not listening on port %lld", name, ns, port);
     return;
   }
-  cobj *ep = ctrl_get("", "v1", "endpoints", ns, name);
+  cobj *ep = ctrl_get(cctx, "", "v1", "endpoints", ns, name);
   if (!ep) {
     *reason = "EndpointsNotFound";
     snprintf(msg, len, "cannot find endpoints for service/%s in \"%s\"", name, ns);
@@ -200,7 +202,7 @@ static void assess(const json_t *as, const char **status, const char **reason, c
              port_name);
     return;
   }
-  if (aggregator_check(api_cache(), as, msg, len) != 0) {
+  if (aggregator_check(cctx->srv->cache, as, msg, len) != 0) {
     *reason = "FailedDiscoveryCheck";
     return;
   }
@@ -238,7 +240,7 @@ static ctrl_result sync_apiservice(void *ctx, const char *name) {
     register_local();
     return ctrl_done();
   }
-  cobj *as = ctrl_get(AREG, "v1", "apiservices", "", name);
+  cobj *as = ctrl_get(cctx, AREG, "v1", "apiservices", "", name);
   if (!as) {
     register_crds(); /* a deleted CRD APIService comes back */
     return ctrl_done();
@@ -250,7 +252,7 @@ static ctrl_result sync_apiservice(void *ctx, const char *name) {
   json_t *next = json_deep_copy(as->obj);
   cobj_unref(as);
   int code = 200;
-  if (set_condition(next, status, reason, msg)) code = ctrl_update(AREG, "v1", "apiservices", "", "status", next);
+  if (set_condition(next, status, reason, msg)) code = ctrl_update(cctx, AREG, "v1", "apiservices", "", "status", next);
   else json_decref(next);
   if (code >= 300 && code != 404) return ctrl_retry();
   return remote ? ctrl_requeue_after(RECHECK_MS) : ctrl_done();
@@ -260,7 +262,7 @@ static ctrl_result sync_apiservice(void *ctx, const char *name) {
 static void on_backend(void *ctx, cache_event_type type, const cobj *obj, const cobj *prev) {
   (void)type, (void)prev;
   cobj_vec all = {0};
-  ctrl_list(AREG, "v1", "apiservices", "", &all);
+  ctrl_list(cctx, AREG, "v1", "apiservices", "", &all);
   for (size_t i = 0; i < all.n; i++) {
     const json_t *svc = json_object_get(json_object_get(all.items[i]->obj, "spec"), "service");
     if (svc && !strcmp(str(svc, "namespace"), obj_ns(obj->obj)) && !strcmp(str(svc, "name"), obj_name(obj->obj)))
@@ -276,8 +278,9 @@ static void on_crd(void *ctx, cache_event_type type, const cobj *obj, const cobj
   ctrl_add_after(ctx, AUTOREGISTER_KEY "-again", 1000); /* after the CRD controller (re)registered its versions */
 }
 
-void apiservice_availability_start(void) {
-  availability = ctrl_start("apiservice-availability", sync_apiservice, NULL);
+void apiservice_availability_start(const ctrl_context *cc) {
+  cctx = cc;
+  availability = ctrl_start(cctx, "apiservice-availability", sync_apiservice, NULL);
   ctrl_add(availability, AUTOREGISTER_KEY); /* on the worker: the start of the other controllers does not wait */
   ctrl_follow(availability, AREG, "v1", "apiservices", ctrl_enqueue_self);
   ctrl_follow(availability, "", "v1", "services", on_backend);

@@ -13,6 +13,8 @@
 #include <string.h>
 #include <time.h>
 
+static const ctrl_context *cctx; /* given at start, outlives the controller */
+
 #define KEY "kube-public/cluster-info"
 
 static ctrl *c;
@@ -31,7 +33,7 @@ static void on_configmap(void *ctx, cache_event_type type, const cobj *obj, cons
 /* Desired signatures into sigs; returns ms until the first token expires (0: none). */
 static long desired(const char *kubeconfig, json_t *sigs) {
   cobj_vec secrets = {0};
-  ctrl_list("", "v1", "secrets", "kube-system", &secrets);
+  ctrl_list(cctx, "", "v1", "secrets", "kube-system", &secrets);
   long long now = time(NULL), next = 0;
   for (size_t i = 0; i < secrets.n; i++) {
     const json_t *s = secrets.items[i]->obj;
@@ -52,7 +54,7 @@ static long desired(const char *kubeconfig, json_t *sigs) {
 }
 
 static ctrl_result sync(void *ctx, const char *key) {
-  cobj *cm = ctrl_get("", "v1", "configmaps", "kube-public", "cluster-info");
+  cobj *cm = ctrl_get(cctx, "", "v1", "configmaps", "kube-public", "cluster-info");
   if (!cm) return ctrl_done();
   json_t *obj = json_deep_copy(cm->obj);
   cobj_unref(cm);
@@ -83,12 +85,13 @@ static ctrl_result sync(void *ctx, const char *key) {
     json_decref(obj);
     return ctrl_after_or_done(after);
   }
-  int code = ctrl_update("", "v1", "configmaps", "kube-public", NULL, obj);
+  int code = ctrl_update(cctx, "", "v1", "configmaps", "kube-public", NULL, obj);
   return code >= 300 ? ctrl_retry() : ctrl_after_or_done(after);
 }
 
-void bootstrap_signer_start(void) {
-  c = ctrl_start("bootstrap-signer", sync, NULL);
+void bootstrap_signer_start(const ctrl_context *cc) {
+  cctx = cc;
+  c = ctrl_start(cctx, "bootstrap-signer", sync, NULL);
   ctrl_follow(c, "", "v1", "secrets", on_secret);
   ctrl_follow(c, "", "v1", "configmaps", on_configmap);
   ctrl_add(c, KEY);

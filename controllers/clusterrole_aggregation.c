@@ -11,6 +11,8 @@
 #include "selector.h"
 #include <string.h>
 
+static const ctrl_context *cctx; /* given at start, outlives the controller */
+
 #define RBAC "rbac.authorization.k8s.io"
 
 static ctrl *aggregator;
@@ -18,7 +20,7 @@ static ctrl *aggregator;
 /* Any ClusterRole change may change an aggregated role: queue every aggregating one. */
 static void on_clusterrole(void *ctx, cache_event_type type, const cobj *obj, const cobj *prev) {
   cobj_vec v = {0};
-  ctrl_list(RBAC, "v1", "clusterroles", "", &v);
+  ctrl_list(cctx, RBAC, "v1", "clusterroles", "", &v);
   for (size_t i = 0; i < v.n; i++)
     if (json_object_get(v.items[i]->obj, "aggregationRule")) ctrl_add(ctx, obj_name(v.items[i]->obj));
   cobj_vec_clear(&v);
@@ -54,19 +56,19 @@ static json_t *aggregate(const json_t *role, const cobj_vec *roles) {
 }
 
 static ctrl_result sync_role(void *ctx, const char *name) {
-  cobj *role = ctrl_get(RBAC, "v1", "clusterroles", "", name);
+  cobj *role = ctrl_get(cctx, RBAC, "v1", "clusterroles", "", name);
   if (!role) return ctrl_done();
   ctrl_result again = ctrl_done();
   if (json_object_get(role->obj, "aggregationRule")) {
     cobj_vec all = {0};
-    ctrl_list(RBAC, "v1", "clusterroles", "", &all);
+    ctrl_list(cctx, RBAC, "v1", "clusterroles", "", &all);
     json_t *rules = aggregate(role->obj, &all);
     cobj_vec_clear(&all);
     const json_t *have = json_object_get(role->obj, "rules");
     if (!json_equal(rules, have) && !(json_array_size(rules) == 0 && json_array_size(have) == 0)) {
       json_t *updated = json_deep_copy(role->obj);
       json_object_set_new(updated, "rules", rules);
-      int code = ctrl_update(RBAC, "v1", "clusterroles", "", NULL, updated);
+      int code = ctrl_update(cctx, RBAC, "v1", "clusterroles", "", NULL, updated);
       again = code < 300 || code == 404 ? ctrl_done() : ctrl_retry();
     } else {
       json_decref(rules);
@@ -76,8 +78,9 @@ static ctrl_result sync_role(void *ctx, const char *name) {
   return again;
 }
 
-void clusterrole_aggregation_start(void) {
-  aggregator = ctrl_start("clusterrole-aggregation", sync_role, NULL);
+void clusterrole_aggregation_start(const ctrl_context *cc) {
+  cctx = cc;
+  aggregator = ctrl_start(cctx, "clusterrole-aggregation", sync_role, NULL);
   ctrl_follow(aggregator, RBAC, "v1", "clusterroles", on_clusterrole);
 }
 

@@ -6,11 +6,12 @@
 #include "events.h"
 #include <stdatomic.h>
 
+static const ctrl_context *cctx; /* given to controllers_run, for every start */
 static leader_elector *manager, *scheduler;
 static atomic_bool manager_running, scheduler_running; /* in this process, for componentstatuses */
 
 static void manager_started(void) {
-  controllers_start();
+  controllers_start(cctx);
   atomic_store(&manager_running, true);
 }
 static void manager_stopped(void) {
@@ -18,7 +19,7 @@ static void manager_stopped(void) {
   controllers_stop();
 }
 static void scheduler_started(void) {
-  scheduler_start();
+  scheduler_start(cctx);
   atomic_store(&scheduler_running, true);
 }
 static void scheduler_stopped(void) {
@@ -26,9 +27,10 @@ static void scheduler_stopped(void) {
   scheduler_stop();
 }
 
-void controllers_run(const leader_config *cfg) {
-  manager = leader_elector_start(cfg, "kube-controller-manager", manager_started, manager_stopped);
-  scheduler = leader_elector_start(cfg, "kube-scheduler", scheduler_started, scheduler_stopped);
+void controllers_run(const ctrl_context *cc, const leader_config *cfg) {
+  cctx = cc;
+  manager = leader_elector_start(cc, cfg, "kube-controller-manager", manager_started, manager_stopped);
+  scheduler = leader_elector_start(cc, cfg, "kube-scheduler", scheduler_started, scheduler_stopped);
 }
 
 bool controllers_running_here(bool the_scheduler) {
@@ -42,32 +44,32 @@ void controllers_shutdown(void) {
   events_shutdown();
 }
 
-void controllers_start(void) {
-  namespace_controller_start();
-  garbage_collector_start();
-  serviceaccount_controller_start();
-  serviceaccount_token_controller_start();
-  root_ca_publisher_start();
-  apiservice_availability_start();
-  clusterrole_aggregation_start();
-  endpoints_controller_start();
-  endpointslice_controller_start();
-  node_lifecycle_controller_start();
-  podgc_controller_start();
-  replicaset_controller_start();
-  deployment_controller_start();
-  statefulset_controller_start();
-  daemonset_controller_start();
-  job_controller_start();
-  cronjob_controller_start();
-  pv_binder_start();
-  provisioner_start();
-  volume_protection_start();
-  resourcequota_controller_start();
-  lb_allocator_start();
-  hpa_controller_start();
-  bootstrap_signer_start();
-  csr_signer_start();
+void controllers_start(const ctrl_context *cc) {
+  namespace_controller_start(cc);
+  garbage_collector_start(cc);
+  serviceaccount_controller_start(cc);
+  serviceaccount_token_controller_start(cc);
+  root_ca_publisher_start(cc);
+  apiservice_availability_start(cc);
+  clusterrole_aggregation_start(cc);
+  endpoints_controller_start(cc);
+  endpointslice_controller_start(cc);
+  node_lifecycle_controller_start(cc);
+  podgc_controller_start(cc);
+  replicaset_controller_start(cc);
+  deployment_controller_start(cc);
+  statefulset_controller_start(cc);
+  daemonset_controller_start(cc);
+  job_controller_start(cc);
+  cronjob_controller_start(cc);
+  pv_binder_start(cc);
+  provisioner_start(cc);
+  volume_protection_start(cc);
+  resourcequota_controller_start(cc);
+  lb_allocator_start(cc);
+  hpa_controller_start(cc);
+  bootstrap_signer_start(cc);
+  csr_signer_start(cc);
 }
 
 void controllers_stop(void) {

@@ -16,6 +16,8 @@
 #include <string.h>
 #include <time.h>
 
+static const ctrl_context *cctx; /* given at start, outlives the controller */
+
 #define COMPONENT "cronjob-controller"
 #define OWNER_API_VERSION "batch/v1beta1" /* what the 1.20 controller works with */
 
@@ -65,11 +67,11 @@ static void drop_active(json_t *status, const char *uid) {
 }
 
 static void delete_job(const json_t *cj, const json_t *job) {
-  int code = ctrl_delete("batch", "v1", "jobs", obj_ns(job), obj_name(job), "Background");
+  int code = ctrl_delete(cctx, "batch", "v1", "jobs", obj_ns(job), obj_name(job), "Background");
   if (code < 300 || code == 404)
-    event_record(cj, COMPONENT, "Normal", "SuccessfulDelete", "Deleted job %s", obj_name(job));
+    event_record(cctx, cj, COMPONENT, "Normal", "SuccessfulDelete", "Deleted job %s", obj_name(job));
   else
-    event_record(cj, COMPONENT, "Warning", "FailedDelete", "Deleted job: error %d", code);
+    event_record(cctx, cj, COMPONENT, "Warning", "FailedDelete", "Deleted job: error %d", code);
 }
 
 static int cmp_start(const void *a, const void *b) {
@@ -141,7 +143,7 @@ static long long now_s(void) { return (long long)time(NULL); }
 static ctrl_result sync_cronjob(void *ctx, const char *key) {
   char ns[256], name[256];
   if (!ctrl_split_key(key, ns, name)) return ctrl_done();
-  cobj *cur = ctrl_get("batch", "v1", "cronjobs", ns, name);
+  cobj *cur = ctrl_get(cctx, "batch", "v1", "cronjobs", ns, name);
   if (!cur) return ctrl_done();
   json_t *cj = json_deep_copy(cur->obj);
   cobj_unref(cur);
@@ -152,7 +154,7 @@ static ctrl_result sync_cronjob(void *ctx, const char *key) {
   const char *uid = obj_uid(cj);
 
   cobj_vec all = {0}, jobs = {0};
-  ctrl_list("batch", "v1", "jobs", ns, &all);
+  ctrl_list(cctx, "batch", "v1", "jobs", ns, &all);
   for (size_t i = 0; i < all.n; i++) {
     const char *cu = controller_uid(all.items[i]->obj);
     if (cu && uid && !strcmp(cu, uid)) cobj_vec_push(&jobs, cobj_ref(all.items[i]));
@@ -163,11 +165,12 @@ static ctrl_result sync_cronjob(void *ctx, const char *key) {
     bool found = in_active(status, obj_uid(j));
     const char *fin = finished_status(j);
     if (!found && !fin) {
-      event_record(cj, COMPONENT, "Warning", "UnexpectedJob",
+      event_record(cctx, cj, COMPONENT, "Warning", "UnexpectedJob",
                    "Saw a job that the controller did not create or forgot: %s", obj_name(j));
     } else if (found && fin) {
       drop_active(status, obj_uid(j));
-      event_record(cj, COMPONENT, "Normal", "SawCompletedJob", "Saw completed job: %s, status: %s", obj_name(j), fin);
+      event_record(cctx, cj, COMPONENT, "Normal", "SawCompletedJob", "Saw completed job: %s, status: %s", obj_name(j),
+                   fin);
     }
   }
   json_t *active = json_object_get(status, "active");
@@ -177,7 +180,7 @@ static ctrl_result sync_cronjob(void *ctx, const char *key) {
     bool exists = false;
     for (size_t k = 0; k < jobs.n && u; k++) exists |= !strcmp(obj_uid(jobs.items[k]->obj), u);
     if (!exists) {
-      event_record(cj, COMPONENT, "Normal", "MissingJob", "Active job went missing: %s",
+      event_record(cctx, cj, COMPONENT, "Normal", "MissingJob", "Active job went missing: %s",
                    json_string_value(json_object_get(ref, "name")));
       drop_active(status, u);
       i--;
@@ -201,7 +204,7 @@ static ctrl_result sync_cronjob(void *ctx, const char *key) {
     if (earliest >= now) next = cron_next(&sched, now);
     const char *policy = json_string_value(json_object_get(spec, "concurrencyPolicy"));
     if (count > 100) {
-      event_record(cj, COMPONENT, "Warning", "FailedNeedsStart",
+      event_record(cctx, cj, COMPONENT, "Warning", "FailedNeedsStart",
                    "Cannot determine if job needs to be started: too many missed start time (> 100). Set or "
                    "decrease .spec.startingDeadlineSeconds or check clock skew.");
     } else if (scheduled && json_is_integer(sds) && scheduled + json_integer_value(sds) < now) {
@@ -210,7 +213,7 @@ static ctrl_result sync_cronjob(void *ctx, const char *key) {
       struct tm tm;
       localtime_r(&st, &tm);
       strftime(ts, sizeof ts, "%a, %d %b %Y %H:%M:%S %z", &tm);
-      event_record(cj, COMPONENT, "Warning", "MissSchedule", "Missed scheduled time to start a job: %s", ts);
+      event_record(cctx, cj, COMPONENT, "Warning", "MissSchedule", "Missed scheduled time to start a job: %s", ts);
     } else if (scheduled && !(policy && !strcmp(policy, "Forbid") && json_array_size(json_object_get(status, "active")))) {
       if (policy && !strcmp(policy, "Replace")) {
         json_t *act = json_deep_copy(json_object_get(status, "active"));
@@ -227,15 +230,16 @@ static ctrl_result sync_cronjob(void *ctx, const char *key) {
       json_t *job = job_from_template(cj, scheduled);
       const resource *jr = registry_find("batch", "v1", "jobs");
       api_opts o = {0};
-      api_result res = api_create(jr, ns, job, &o);
+      api_result res = api_create(cctx->srv, jr, ns, job, &o);
       json_t *got = api_result_json(&res);
       if (res.code < 300 || res.code == 409) {
-        if (res.code < 300) event_record(cj, COMPONENT, "Normal", "SuccessfulCreate", "Created job %s", obj_name(got));
+        if (res.code < 300)
+          event_record(cctx, cj, COMPONENT, "Normal", "SuccessfulCreate", "Created job %s", obj_name(got));
         if (res.code == 409) { /* created before: take the stored one */
           json_decref(got);
           char jn[300];
           snprintf(jn, sizeof jn, "%s-%lld", obj_name(cj), scheduled / 60);
-          cobj *j = ctrl_get("batch", "v1", "jobs", ns, jn);
+          cobj *j = ctrl_get(cctx, "batch", "v1", "jobs", ns, jn);
           got = j ? json_deep_copy(j->obj) : NULL;
           cobj_unref(j);
         }
@@ -252,7 +256,7 @@ static ctrl_result sync_cronjob(void *ctx, const char *key) {
         rfc3339_format(scheduled, ts, sizeof ts);
         json_object_set_new(status, "lastScheduleTime", json_string(ts));
       } else {
-        event_record(cj, COMPONENT, "Warning", "FailedCreate", "Error creating job: %s",
+        event_record(cctx, cj, COMPONENT, "Warning", "FailedCreate", "Error creating job: %s",
                      json_string_value(json_object_get(got, "message")));
         again = ctrl_retry();
       }
@@ -264,7 +268,7 @@ static ctrl_result sync_cronjob(void *ctx, const char *key) {
   if (!json_equal(before, status)) {
     json_t *up = json_deep_copy(cj);
     json_object_set_new(up, "apiVersion", json_string("batch/v1"));
-    if (ctrl_update("batch", "v1", "cronjobs", ns, "status", up) >= 300) again = ctrl_retry();
+    if (ctrl_update(cctx, "batch", "v1", "cronjobs", ns, "status", up) >= 300) again = ctrl_retry();
   }
   cleanup_finished(cj, &jobs);
   json_decref(before);
@@ -273,8 +277,9 @@ static ctrl_result sync_cronjob(void *ctx, const char *key) {
   return again;
 }
 
-void cronjob_controller_start(void) {
-  c = ctrl_start(COMPONENT, sync_cronjob, NULL);
+void cronjob_controller_start(const ctrl_context *cc) {
+  cctx = cc;
+  c = ctrl_start(cctx, COMPONENT, sync_cronjob, NULL);
   ctrl_follow(c, "batch", "v1", "cronjobs", ctrl_enqueue_self);
   ctrl_follow(c, "batch", "v1", "jobs", on_job);
 }

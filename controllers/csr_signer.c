@@ -25,6 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+static const ctrl_context *cctx; /* given at start, outlives the controller */
+
 #define GROUP "certificates.k8s.io"
 #define SIGNING_SECONDS (8760L * 3600)
 #define KUBELET_CLIENT "kubernetes.io/kube-apiserver-client-kubelet"
@@ -107,7 +109,7 @@ static bool approve(json_t *csr, const json_t *spec, const char *signer, const c
 }
 
 static ctrl_result sync(void *ctx, const char *name) {
-  cobj *o = ctrl_get(GROUP, "v1", "certificatesigningrequests", "", name);
+  cobj *o = ctrl_get(cctx, GROUP, "v1", "certificatesigningrequests", "", name);
   if (!o) return ctrl_done();
   json_t *csr = json_deep_copy(o->obj);
   cobj_unref(o);
@@ -126,7 +128,7 @@ static ctrl_result sync(void *ctx, const char *name) {
       json_decref(csr);
       return ctrl_done();
     }
-    int code = ctrl_update(GROUP, "v1", "certificatesigningrequests", "", "approval", csr);
+    int code = ctrl_update(cctx, GROUP, "v1", "certificatesigningrequests", "", "approval", csr);
     return code >= 300 && code != 404 ? ctrl_retry() : ctrl_done(); /* the update's event brings the signing */
   }
   if (strcmp(signer, KUBELET_CLIENT) && strcmp(signer, APISERVER_CLIENT) && strcmp(signer, KUBELET_SERVING)) {
@@ -155,13 +157,14 @@ static ctrl_result sync(void *ctx, const char *name) {
     json_object_set_new(json_object_get(csr, "status"), "certificate", json_string(b64));
     free(b64);
   }
-  int code = ctrl_update(GROUP, "v1", "certificatesigningrequests", "", "status", csr);
+  int code = ctrl_update(cctx, GROUP, "v1", "certificatesigningrequests", "", "status", csr);
   rc = code >= 300 && code != 404 ? ctrl_retry() : ctrl_done();
   return rc;
 }
 
-void csr_signer_start(void) {
-  c = ctrl_start("csr-signer", sync, NULL);
+void csr_signer_start(const ctrl_context *cc) {
+  cctx = cc;
+  c = ctrl_start(cctx, "csr-signer", sync, NULL);
   ctrl_follow(c, GROUP, "v1", "certificatesigningrequests", ctrl_enqueue_self);
 }
 

@@ -45,14 +45,16 @@ const char *controller_uid(const json_t *o) {
   return NULL;
 }
 
-void ctrl_list(const char *group, const char *version, const char *plural, const char *ns, cobj_vec *out) {
+void ctrl_list(const ctrl_context *cctx, const char *group, const char *version, const char *plural, const char *ns,
+               cobj_vec *out) {
   const resource *r = registry_find(group, version, plural);
-  lister_list(r, ns, out);
+  lister_list(cctx->informers, r, ns, out);
 }
 
-cobj *ctrl_get(const char *group, const char *version, const char *plural, const char *ns, const char *name) {
+cobj *ctrl_get(const ctrl_context *cctx, const char *group, const char *version, const char *plural, const char *ns,
+               const char *name) {
   const resource *r = registry_find(group, version, plural);
-  return lister_get(r, ns, name);
+  return lister_get(cctx->informers, r, ns, name);
 }
 
 static int finish(const char *verb, const char *plural, const char *ns, const char *name, api_result *res) {
@@ -67,34 +69,35 @@ static int finish(const char *verb, const char *plural, const char *ns, const ch
   return code;
 }
 
-int ctrl_create(const char *group, const char *version, const char *plural, const char *ns, json_t *obj) {
-  const resource *r = registry_find(group, version, plural);
-  if (!r) return json_decref(obj), 0;
-  char name[256];
-  snprintf(name, sizeof name, "%s", obj_name(obj) ? obj_name(obj) : "");
-  api_opts o = {0};
-  api_result res = api_create(r, ns, obj, &o);
-  return finish("create", plural, ns, name, &res);
-}
-
-int ctrl_update(const char *group, const char *version, const char *plural, const char *ns, const char *sub,
+int ctrl_create(const ctrl_context *cctx, const char *group, const char *version, const char *plural, const char *ns,
                 json_t *obj) {
   const resource *r = registry_find(group, version, plural);
   if (!r) return json_decref(obj), 0;
   char name[256];
   snprintf(name, sizeof name, "%s", obj_name(obj) ? obj_name(obj) : "");
   api_opts o = {0};
-  api_result res = api_update(r, ns, name, sub, obj, &o);
+  api_result res = api_create(cctx->srv, r, ns, obj, &o);
+  return finish("create", plural, ns, name, &res);
+}
+
+int ctrl_update(const ctrl_context *cctx, const char *group, const char *version, const char *plural, const char *ns,
+                const char *sub, json_t *obj) {
+  const resource *r = registry_find(group, version, plural);
+  if (!r) return json_decref(obj), 0;
+  char name[256];
+  snprintf(name, sizeof name, "%s", obj_name(obj) ? obj_name(obj) : "");
+  api_opts o = {0};
+  api_result res = api_update(cctx->srv, r, ns, name, sub, obj, &o);
   return finish("update", plural, ns, name, &res);
 }
 
-int ctrl_delete(const char *group, const char *version, const char *plural, const char *ns, const char *name,
-                const char *propagation) {
+int ctrl_delete(const ctrl_context *cctx, const char *group, const char *version, const char *plural, const char *ns,
+                const char *name, const char *propagation) {
   const resource *r = registry_find(group, version, plural);
   if (!r) return 0;
   json_t *opts = propagation ? json_pack("{s:s}", "propagationPolicy", propagation) : NULL;
   api_opts o = {0};
-  api_result res = api_delete(r, ns, name, opts, &o);
+  api_result res = api_delete(cctx->srv, r, ns, name, opts, &o);
   json_decref(opts);
   return finish("delete", plural, ns, name, &res);
 }

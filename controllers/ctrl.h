@@ -28,18 +28,21 @@ const char *controller_uid(const json_t *o);
  * bytes, more than Kubernetes names take); false when key has no '/'. */
 bool ctrl_split_key(const char *key, char ns[256], char name[256]);
 /* Objects of group/version/plural in ns ("" = all namespaces), from its lister. */
-void ctrl_list(const char *group, const char *version, const char *plural, const char *ns, cobj_vec *out);
+void ctrl_list(const ctrl_context *cctx, const char *group, const char *version, const char *plural, const char *ns,
+               cobj_vec *out);
 /* A reference to the object (from its lister) or NULL. */
-cobj *ctrl_get(const char *group, const char *version, const char *plural, const char *ns, const char *name);
+cobj *ctrl_get(const ctrl_context *cctx, const char *group, const char *version, const char *plural, const char *ns,
+               const char *name);
 
 /* Writes through the API core and logs failures; all steal obj. Return the
  * HTTP code (0 when the resource is not served). */
-int ctrl_create(const char *group, const char *version, const char *plural, const char *ns, json_t *obj);
-/* sub: NULL or "status". obj carries the resourceVersion it was read at. */
-int ctrl_update(const char *group, const char *version, const char *plural, const char *ns, const char *sub,
+int ctrl_create(const ctrl_context *cctx, const char *group, const char *version, const char *plural, const char *ns,
                 json_t *obj);
+/* sub: NULL or "status". obj carries the resourceVersion it was read at. */
+int ctrl_update(const ctrl_context *cctx, const char *group, const char *version, const char *plural, const char *ns,
+                const char *sub, json_t *obj);
 /* propagation: "Background", "Foreground", "Orphan" or NULL (the default). */
-int ctrl_delete(const char *group, const char *version, const char *plural, const char *ns, const char *name,
-                const char *propagation);
+int ctrl_delete(const ctrl_context *cctx, const char *group, const char *version, const char *plural, const char *ns,
+                const char *name, const char *propagation);
 
 #endif

@@ -20,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+static const ctrl_context *cctx; /* given at start, outlives the controller */
+
 #define COMPONENT "daemonset-controller"
 #define HASH_LABEL "controller-revision-hash"
 #define GENERATION_LABEL "pod-template-generation"
@@ -39,7 +41,7 @@ static void on_ds(void *ctx, cache_event_type type, const cobj *obj, const cobj 
 
 static void enqueue_all(const char *ns) {
   cobj_vec all = {0};
-  lister_list(dsr, ns, &all);
+  lister_list(cctx->informers, dsr, ns, &all);
   for (size_t i = 0; i < all.n; i++) ctrl_add(ctl, informer_key(all.items[i]));
   cobj_vec_clear(&all);
 }
@@ -111,7 +113,7 @@ static bool is_updated(const json_t *ds, const json_t *pod, const char *hash) {
 static void construct_history(dsync_t *s) {
   history_owner h = {s->ds, dsr};
   cobj_vec revs = {0};
-  history_list(&h, &revs);
+  history_list(cctx, &h, &revs);
   json_t *data = history_data(s->ds);
   const json_t *cur = NULL;
   long long max_old = 0;
@@ -120,8 +122,8 @@ static void construct_history(dsync_t *s) {
     if (history_matches(r, data)) {
       if (cur) { /* dedupCurHistories: keep the newest */
         api_opts o = {0};
-        api_result res = api_delete(registry_find("apps", "v1", "controllerrevisions"), obj_ns(cur), obj_name(cur),
-                                    NULL, &o);
+        api_result res = api_delete(cctx->srv, registry_find("apps", "v1", "controllerrevisions"), obj_ns(cur),
+                                    obj_name(cur), NULL, &o);
         api_result_clear(&res);
       }
       cur = r;
@@ -134,15 +136,15 @@ static void construct_history(dsync_t *s) {
     char hash[16];
     pod_template_hash(json_path(s->ds, "spec.template"), json_path(s->ds, "status.collisionCount"), hash, sizeof hash);
     bool collision;
-    cur = made = history_create(&h, hash, HASH_LABEL, hash, data, max_old + 1, true, &collision);
+    cur = made = history_create(cctx, &h, hash, HASH_LABEL, hash, data, max_old + 1, true, &collision);
     if (collision) {
       json_t *upd = json_deep_copy(s->ds);
       json_object_set_new(jobj(upd, "status"), "collisionCount",
                           json_integer(json_path_int(s->ds, "status.collisionCount", 0) + 1));
-      write_object(dsr, upd, true);
+      write_object(cctx, dsr, upd, true);
     }
   } else if (history_number(cur) < max_old + 1) {
-    cur = made = history_renumber(cur, max_old + 1);
+    cur = made = history_renumber(cctx, cur, max_old + 1);
   }
   if (cur) {
     const char *hv = obj_label(cur, HASH_LABEL);
@@ -162,7 +164,7 @@ static void construct_history(dsync_t *s) {
         break;
       }
   }
-  history_truncate(&revs, keep, nkeep, json_path_int(s->ds, "spec.revisionHistoryLimit", 10));
+  history_truncate(cctx, &revs, keep, nkeep, json_path_int(s->ds, "spec.revisionHistoryLimit", 10));
   json_decref(made);
   json_decref(data);
   cobj_vec_clear(&revs);
@@ -195,7 +197,8 @@ static void sync_nodes(dsync_t *s, const char **create_on, size_t ncreate, const
   size_t done = 0, batch = 1, failed = 0;
   while (done < ncreate && !failed) {
     for (size_t i = 0; i < batch && done + i < ncreate; i++)
-      if (create_pod_event(s->ds, COMPONENT, obj_ns(s->ds), new_pod(s, create_on[done + i]), NULL, 0) >= 300) failed++;
+      if (create_pod_event(cctx, s->ds, COMPONENT, obj_ns(s->ds), new_pod(s, create_on[done + i]), NULL, 0) >= 300)
+        failed++;
     done += batch < ncreate - done ? batch : ncreate - done;
     batch *= 2;
   }
@@ -209,7 +212,7 @@ static void sync_nodes(dsync_t *s, const char **create_on, size_t ncreate, const
     /* a pod whose node is gone has no kubelet to finish a graceful delete */
     const char *nn = json_path_str(del[i], "spec.nodeName");
     bool force = nn && *nn && !node_named(s, nn);
-    if (delete_pod_event(s->ds, COMPONENT, del[i], force) >= 300) deletion_observed(exp, s->key, uids[i]);
+    if (delete_pod_event(cctx, s->ds, COMPONENT, del[i], force) >= 300) deletion_observed(exp, s->key, uids[i]);
   }
 }
 
@@ -325,7 +328,7 @@ static long write_status(dsync_t *s) {
   if (!json_equal(st, json_object_get(s->ds, "status"))) {
     json_t *upd = json_deep_copy(s->ds);
     json_object_set_new(upd, "status", st);
-    if (write_object(dsr, upd, true) == 409) s->retry = true;
+    if (write_object(cctx, dsr, upd, true) == 409) s->retry = true;
   } else {
     json_decref(st);
   }
@@ -336,7 +339,7 @@ static ctrl_result sync_ds(void *ctx, const char *key) {
   const char *slash = strchr(key, '/');
   char ns[300];
   snprintf(ns, sizeof ns, "%.*s", (int)(slash - key), key);
-  cobj *o = lister_get(dsr, ns, slash + 1);
+  cobj *o = lister_get(cctx->informers, dsr, ns, slash + 1);
   if (!o) {
     expectations_delete(exp, key);
     return ctrl_done();
@@ -345,13 +348,13 @@ static ctrl_result sync_ds(void *ctx, const char *key) {
   cobj_unref(o);
   snprintf(s.key, sizeof s.key, "%s", key);
   bool needs_sync = expectations_satisfied(exp, key);
-  lister_list(noder, "", &s.nodes);
+  lister_list(cctx->informers, noder, "", &s.nodes);
   label_selector *sel = workload_selector(s.ds, false);
   cobj_vec all = {0}, active = {0};
-  list_namespace(podr, ns, &all);
+  list_namespace(cctx, podr, ns, &all);
   if (sel) {
     claim_spec cs = {s.ds, dsr, sel, NULL, NULL};
-    claim_objects(&cs, podr, &all, &s.pods);
+    claim_objects(cctx, &cs, podr, &all, &s.pods);
   }
   s.spec = json_deep_copy(json_path(s.ds, "spec.template.spec"));
   if (!s.spec) s.spec = json_object();
@@ -368,7 +371,7 @@ static ctrl_result sync_ds(void *ctx, const char *key) {
   /* status from the pods as they are now */
   cobj_vec_clear(&s.pods);
   cobj_vec_clear(&all);
-  list_namespace(podr, ns, &all);
+  list_namespace(cctx, podr, ns, &all);
   for (size_t i = 0; i < all.n; i++)
     if (!strcmp(controller_uid(all.items[i]->obj) ? controller_uid(all.items[i]->obj) : "", obj_uid(s.ds)))
       cobj_vec_push(&s.pods, cobj_ref(all.items[i]));
@@ -384,12 +387,13 @@ static ctrl_result sync_ds(void *ctx, const char *key) {
   return requeue < 0 ? ctrl_done() : ctrl_requeue_after(requeue);
 }
 
-void daemonset_controller_start(void) {
+void daemonset_controller_start(const ctrl_context *cc) {
+  cctx = cc;
   dsr = registry_find("apps", "v1", "daemonsets");
   podr = registry_find("", "v1", "pods");
   noder = registry_find("", "v1", "nodes");
   exp = expectations_new();
-  ctl = ctrl_start("daemonset-controller", sync_ds, NULL);
+  ctl = ctrl_start(cctx, "daemonset-controller", sync_ds, NULL);
   ctrl_follow_resource(ctl, dsr, on_ds, NULL);
   ctrl_follow_resource(ctl, podr, on_pod, NULL);
   ctrl_follow_resource(ctl, noder, on_node, NULL);

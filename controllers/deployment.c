@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+static const ctrl_context *cctx; /* given at start, outlives the controller */
+
 static const resource *dr, *rsr, *podr;
 static ctrl *ctl;
 
@@ -47,7 +49,7 @@ static void on_rs(void *ctx, cache_event_type type, const cobj *obj, const cobj 
   if (type == EV_DELETED) return;
   /* an orphan: every Deployment selecting it may adopt it */
   cobj_vec ds = {0};
-  list_namespace(dr, obj_ns(obj->obj), &ds);
+  list_namespace(cctx, dr, obj_ns(obj->obj), &ds);
   for (size_t i = 0; i < ds.n; i++) {
     label_selector *sel = workload_selector(ds.items[i]->obj, false);
     if (sel && label_selector_matches(sel, json_path(obj->obj, "metadata.labels")))
@@ -63,7 +65,7 @@ static void on_pod(void *ctx, cache_event_type type, const cobj *obj, const cobj
   const json_t *ref = controller_of(obj->obj);
   const char *kind = json_path_str(ref, "kind");
   if (!ref || !kind || strcmp(kind, "ReplicaSet")) return;
-  cobj *rs = lister_get(rsr, obj_ns(obj->obj), json_path_str(ref, "name"));
+  cobj *rs = lister_get(cctx->informers, rsr, obj_ns(obj->obj), json_path_str(ref, "name"));
   if (rs) enqueue_owner_deployment(rs->obj);
   cobj_unref(rs);
 }
@@ -82,7 +84,7 @@ static void replace_d(dsync *s, json_t *stored) {
 void save_deployment(dsync *s, json_t *desired) {
   int code;
   if (!json_equal(json_path(desired, "metadata.annotations"), json_path(s->d, "metadata.annotations"))) {
-    replace_d(s, update_object(dr, desired, false, &code));
+    replace_d(s, update_object(cctx, dr, desired, false, &code));
     if (s->failed) {
       json_decref(desired);
       return;
@@ -91,7 +93,7 @@ void save_deployment(dsync *s, json_t *desired) {
   if (!json_equal(json_object_get(desired, "status"), json_object_get(s->d, "status"))) {
     json_t *st = json_deep_copy(s->d);
     json_object_set(st, "status", json_object_get(desired, "status"));
-    replace_d(s, update_object(dr, st, true, &code));
+    replace_d(s, update_object(cctx, dr, st, true, &code));
     json_decref(st);
   }
   json_decref(desired);
@@ -142,7 +144,7 @@ static void sync_existing_new_rs(dsync *s, const char *new_revision) {
   }
   if (changed) {
     int code;
-    json_t *stored = update_object(rsr, copy, false, &code);
+    json_t *stored = update_object(cctx, rsr, copy, false, &code);
     if (stored) json_decref(s->rs[s->new_rs]), s->rs[s->new_rs] = stored;
     else s->failed = true;
   }
@@ -193,11 +195,11 @@ static void create_new_rs(dsync *s, const char *new_revision) {
   json_object_set_new(json_object_get(rs, "spec"), "replicas", json_integer(replicas));
   set_new_rs_annotations(s->d, rs, new_revision, false);
   api_opts o = {0};
-  api_result res = api_create(rsr, obj_ns(s->d), rs, &o);
+  api_result res = api_create(cctx->srv, rsr, obj_ns(s->d), rs, &o);
   json_t *created = res.code < 300 ? api_result_json(&res) : NULL;
   bool already = false;
   if (res.code == 409) {
-    cobj *ex = lister_get(rsr, obj_ns(s->d), name);
+    cobj *ex = lister_get(cctx->informers, rsr, obj_ns(s->d), name);
     const json_t *ref = ex ? controller_of(ex->obj) : NULL;
     if (ref && !strcmp(json_path_str(ref, "uid") ? json_path_str(ref, "uid") : "", obj_uid(s->d)) &&
         templates_equal_ignore_hash(json_path(ex->obj, "spec.template"), json_path(s->d, "spec.template"))) {
@@ -217,7 +219,7 @@ static void create_new_rs(dsync *s, const char *new_revision) {
              json_path_str(body, "message") ? json_path_str(body, "message") : "unknown error");
     json_decref(body);
     api_result_clear(&res);
-    event_record(s->d, DEPLOYMENT_COMPONENT, "Warning", "ReplicaSetCreateError", "%s", msg);
+    event_record(cctx, s->d, DEPLOYMENT_COMPONENT, "Warning", "ReplicaSetCreateError", "%s", msg);
     if (has_progress_deadline(s->d)) {
       json_t *d = json_deep_copy(s->d);
       cond_set(jobj(d, "status"), "Progressing", "False", "ReplicaSetCreateError", msg, true);
@@ -228,8 +230,8 @@ static void create_new_rs(dsync *s, const char *new_revision) {
   }
   api_result_clear(&res);
   if (!already && replicas > 0)
-    event_record(s->d, DEPLOYMENT_COMPONENT, "Normal", "ScalingReplicaSet", "Scaled up replica set %s to %lld", name,
-                 replicas);
+    event_record(cctx, s->d, DEPLOYMENT_COMPONENT, "Normal", "ScalingReplicaSet", "Scaled up replica set %s to %lld",
+                 name, replicas);
   s->rs = realloc(s->rs, (s->nrs + 1) * sizeof *s->rs);
   s->rs[s->nrs] = created;
   s->new_rs = (int)s->nrs++;
@@ -416,10 +418,10 @@ static void check_paused_conditions(dsync *s) {
 static void claim_replicasets(dsync *s) {
   label_selector *sel = workload_selector(s->d, false);
   cobj_vec all = {0}, own = {0};
-  list_namespace(rsr, obj_ns(s->d), &all);
+  list_namespace(cctx, rsr, obj_ns(s->d), &all);
   if (sel) {
     claim_spec cs = {s->d, dr, sel, NULL, NULL};
-    claim_objects(&cs, rsr, &all, &own);
+    claim_objects(cctx, &cs, rsr, &all, &own);
   }
   s->rs = calloc(own.n + 1, sizeof *s->rs);
   for (size_t i = 0; i < own.n; i++) s->rs[s->nrs++] = json_deep_copy(own.items[i]->obj);
@@ -432,12 +434,12 @@ static ctrl_result sync_deployment(void *ctx, const char *key) {
   const char *slash = strchr(key, '/');
   char ns[300];
   snprintf(ns, sizeof ns, "%.*s", (int)(slash - key), key);
-  cobj *dobj = lister_get(dr, ns, slash + 1);
+  cobj *dobj = lister_get(cctx->informers, dr, ns, slash + 1);
   if (!dobj) return ctrl_done();
-  dsync s = {.d = json_deep_copy(dobj->obj), .new_rs = -1, .requeue = -1};
+  dsync s = {.cc = cctx, .d = json_deep_copy(dobj->obj), .new_rs = -1, .requeue = -1};
   cobj_unref(dobj);
   claim_replicasets(&s);
-  if (!deployment_is_rolling(s.d)) list_namespace(podr, ns, &s.pods);
+  if (!deployment_is_rolling(s.d)) list_namespace(cctx, podr, ns, &s.pods);
   if (obj_deleting(s.d)) {
     sync_revision_and_new_rs(&s, false);
     sync_deployment_status(&s);
@@ -455,11 +457,12 @@ static ctrl_result sync_deployment(void *ctx, const char *key) {
   return res;
 }
 
-void deployment_controller_start(void) {
+void deployment_controller_start(const ctrl_context *cc) {
+  cctx = cc;
   dr = registry_find("apps", "v1", "deployments");
   rsr = registry_find("apps", "v1", "replicasets");
   podr = registry_find("", "v1", "pods");
-  ctl = ctrl_start("deployment-controller", sync_deployment, NULL);
+  ctl = ctrl_start(cctx, "deployment-controller", sync_deployment, NULL);
   ctrl_follow_resource(ctl, dr, on_deployment, NULL);
   ctrl_follow_resource(ctl, rsr, on_rs, NULL);
   ctrl_follow_resource(ctl, podr, on_pod, NULL);

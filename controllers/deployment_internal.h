@@ -9,6 +9,7 @@
 #define DEPLOYMENT_COMPONENT "deployment-controller"
 
 typedef struct {
+  const ctrl_context *cc; /* the controller's (deployment_controller_start) */
   json_t *d;    /* the latest Deployment (owned; replaced after each write) */
   json_t **rs;  /* the ReplicaSets it controls, oldest first (owned) */
   size_t nrs;

@@ -29,7 +29,7 @@ bool scale_rs(dsync *s, size_t i, long long size) {
   json_object_set_new(jobj(copy, "spec"), "replicas", json_integer(size));
   set_replicas_annotations(copy, d_replicas(s), max);
   int code;
-  json_t *stored = update_object(rs_resource(), copy, false, &code);
+  json_t *stored = update_object(s->cc, rs_resource(), copy, false, &code);
   json_decref(copy);
   if (!stored) {
     s->failed = true;
@@ -38,7 +38,7 @@ bool scale_rs(dsync *s, size_t i, long long size) {
   json_decref(s->rs[i]);
   s->rs[i] = stored;
   if (size_change)
-    event_record(s->d, DEPLOYMENT_COMPONENT, "Normal", "ScalingReplicaSet", "Scaled %s replica set %s to %lld",
+    event_record(s->cc, s->d, DEPLOYMENT_COMPONENT, "Normal", "ScalingReplicaSet", "Scaled %s replica set %s to %lld",
                  cur < size ? "up" : "down", obj_name(stored), size);
   return size_change;
 }
@@ -286,7 +286,7 @@ void cleanup_deployment(dsync *s) {
         json_path_int(rs, "metadata.generation", 0) > json_path_int(rs, "status.observedGeneration", 0))
       continue;
     api_opts o = {0};
-    api_result res = api_delete(rs_resource(), obj_ns(rs), obj_name(rs), NULL, &o);
+    api_result res = api_delete(s->cc->srv, rs_resource(), obj_ns(rs), obj_name(rs), NULL, &o);
     api_result_clear(&res);
   }
 }

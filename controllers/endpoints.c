@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+static const ctrl_context *cctx; /* given at start, outlives the controller */
+
 static ctrl *c;
 
 static void on_endpoints(void *ctx, cache_event_type type, const cobj *obj, const cobj *prev) {
@@ -98,7 +100,7 @@ static json_t *compute_subsets(const json_t *svc, long long *trigger) {
   bool no_ports = json_array_size(json_object_get(spec, "ports")) == 0;
   if (no_ports && !(cip && !strcmp(cip, "None"))) return json_array();
   cobj_vec pods = {0};
-  service_pods(svc, &pods);
+  service_pods(cctx, svc, &pods);
   pod_addr *addrs = calloc(pods.n + 1, sizeof *addrs);
   size_t n = 0;
   *trigger = rfc3339_seconds(json_string_value(json_object_get(json_object_get(svc, "metadata"), "creationTimestamp")));
@@ -158,9 +160,9 @@ static bool is_headless(const json_t *svc) {
 static ctrl_result sync_service(void *ctx, const char *key) {
   char ns[256], name[256];
   if (!ctrl_split_key(key, ns, name)) return ctrl_done();
-  cobj *svc = ctrl_get("", "v1", "services", ns, name);
+  cobj *svc = ctrl_get(cctx, "", "v1", "services", ns, name);
   if (!svc) {
-    int code = ctrl_delete("", "v1", "endpoints", ns, name, NULL);
+    int code = ctrl_delete(cctx, "", "v1", "endpoints", ns, name, NULL);
     return code >= 300 && code != 404 ? ctrl_retry() : ctrl_done();
   }
   if (!json_object_get(json_object_get(svc->obj, "spec"), "selector")) {
@@ -171,7 +173,7 @@ static ctrl_result sync_service(void *ctx, const char *key) {
   json_t *subsets = compute_subsets(svc->obj, &trigger);
   json_t *labels = json_deep_copy(json_object_get(json_object_get(svc->obj, "metadata"), "labels"));
   if (!labels) labels = json_object();
-  cobj *cur = ctrl_get("", "v1", "endpoints", ns, name);
+  cobj *cur = ctrl_get(cctx, "", "v1", "endpoints", ns, name);
   json_t *cur_labels = cur ? json_deep_copy(json_object_get(json_object_get(cur->obj, "metadata"), "labels")) : NULL;
   if (cur_labels) json_object_del(cur_labels, "service.kubernetes.io/headless");
   const json_t *cur_subsets = cur ? json_object_get(cur->obj, "subsets") : NULL;
@@ -199,17 +201,18 @@ static ctrl_result sync_service(void *ctx, const char *key) {
     if (!json_object_size(ann)) json_object_del(md, "annotations");
     if (json_array_size(subsets)) json_object_set(ep, "subsets", subsets);
     else json_object_del(ep, "subsets");
-    int code = cur ? ctrl_update("", "v1", "endpoints", ns, NULL, ep) : ctrl_create("", "v1", "endpoints", ns, ep);
+    int code =
+        cur ? ctrl_update(cctx, "", "v1", "endpoints", ns, NULL, ep) : ctrl_create(cctx, "", "v1", "endpoints", ns, ep);
     if (code >= 300) {
       if (code != 409) {
         bool create = !cur;
         json_t *evobj = json_pack("{s:s,s:s,s:{s:s,s:s}}", "apiVersion", "v1", "kind", "Endpoints", "metadata",
                                   "name", name, "namespace", ns);
         if (create)
-          event_record(evobj, "endpoint-controller", "Warning", "FailedToCreateEndpoint",
+          event_record(cctx, evobj, "endpoint-controller", "Warning", "FailedToCreateEndpoint",
                        "Failed to create endpoint for service %s/%s: error %d", ns, name, code);
         else
-          event_record(evobj, "endpoint-controller", "Warning", "FailedToUpdateEndpoint",
+          event_record(cctx, evobj, "endpoint-controller", "Warning", "FailedToUpdateEndpoint",
                        "Failed to update endpoint %s/%s: error %d", ns, name, code);
         json_decref(evobj);
       }
@@ -223,8 +226,9 @@ static ctrl_result sync_service(void *ctx, const char *key) {
   return rc;
 }
 
-void endpoints_controller_start(void) {
-  c = ctrl_start("endpoint-controller", sync_service, NULL);
+void endpoints_controller_start(const ctrl_context *cc) {
+  cctx = cc;
+  c = ctrl_start(cctx, "endpoint-controller", sync_service, NULL);
   ctrl_follow(c, "", "v1", "services", ctrl_enqueue_self);
   ctrl_follow(c, "", "v1", "pods", enqueue_services_of_pod);
   ctrl_follow(c, "", "v1", "endpoints", on_endpoints);

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+static const ctrl_context *cctx; /* given at start, outlives the controller */
+
 #define MAX_ENDPOINTS_PER_SLICE 100
 #define MANAGED_BY "endpointslice-controller.k8s.io"
 
@@ -56,7 +58,7 @@ static json_t *endpoint_of(const json_t *pod, const json_t *svc) {
   const char *node = json_string_value(json_object_get(spec, "nodeName"));
   if (node && *node) {
     json_t *topo = json_pack("{s:s}", "kubernetes.io/hostname", node);
-    cobj *n = ctrl_get("", "v1", "nodes", "", node);
+    cobj *n = ctrl_get(cctx, "", "v1", "nodes", "", node);
     static const char *const keys[] = {"topology.kubernetes.io/zone", "topology.kubernetes.io/region", NULL};
     for (int i = 0; n && keys[i]; i++) {
       const char *v = obj_label(n->obj, keys[i]);
@@ -100,7 +102,7 @@ static desired_set desired_endpoints(const json_t *svc) {
   const json_t *spec = json_object_get(svc, "spec");
   bool tolerate = json_is_true(json_object_get(spec, "publishNotReadyAddresses"));
   cobj_vec pods = {0};
-  service_pods(svc, &pods);
+  service_pods(cctx, svc, &pods);
   d.v = calloc(pods.n + 1, sizeof *d.v);
   for (size_t i = 0; i < pods.n; i++) {
     const json_t *pod = pods.items[i]->obj;
@@ -165,8 +167,8 @@ static int write_slice(const json_t *svc, const cobj *stored, json_t *ports, jso
   json_object_set_new(json_object_get(s, "metadata"), "labels", labels);
   json_object_set_new(s, "endpoints", eps);
   json_object_set_new(s, "ports", ports);
-  return stored ? ctrl_update("discovery.k8s.io", "v1", "endpointslices", ns, NULL, s)
-                : ctrl_create("discovery.k8s.io", "v1", "endpointslices", ns, s);
+  return stored ? ctrl_update(cctx, "discovery.k8s.io", "v1", "endpointslices", ns, NULL, s)
+                : ctrl_create(cctx, "discovery.k8s.io", "v1", "endpointslices", ns, s);
 }
 
 static const char *ep_uid(const json_t *ep) {
@@ -227,14 +229,14 @@ static bool reconcile_group(const json_t *svc, desired_set *d, size_t from, size
 static ctrl_result sync_service(void *ctx, const char *key) {
   char ns[256], name[256];
   if (!ctrl_split_key(key, ns, name)) return ctrl_done();
-  cobj *svc = ctrl_get("", "v1", "services", ns, name);
+  cobj *svc = ctrl_get(cctx, "", "v1", "services", ns, name);
   /* gone: the garbage collector removes the slices it owned */
   if (!svc || !json_object_get(json_object_get(svc->obj, "spec"), "selector") || obj_deleting(svc->obj)) {
     cobj_unref(svc);
     return ctrl_done();
   }
   cobj_vec all = {0}, mine = {0};
-  ctrl_list("discovery.k8s.io", "v1", "endpointslices", ns, &all);
+  ctrl_list(cctx, "discovery.k8s.io", "v1", "endpointslices", ns, &all);
   for (size_t i = 0; i < all.n; i++) {
     const char *sn = obj_label(all.items[i]->obj, "kubernetes.io/service-name");
     const char *by = obj_label(all.items[i]->obj, "endpointslice.kubernetes.io/managed-by");
@@ -276,7 +278,7 @@ static ctrl_result sync_service(void *ctx, const char *key) {
     for (size_t s = 0; s < nowned; s++)
       if (owned[s] == mine.items[i] && owned_kept[s]) keep = true;
     if (!keep) {
-      int code = ctrl_delete("discovery.k8s.io", "v1", "endpointslices", ns, obj_name(mine.items[i]->obj), NULL);
+      int code = ctrl_delete(cctx, "discovery.k8s.io", "v1", "endpointslices", ns, obj_name(mine.items[i]->obj), NULL);
       ok &= code < 300 || code == 404;
     }
   }
@@ -289,8 +291,9 @@ static ctrl_result sync_service(void *ctx, const char *key) {
   return ok ? ctrl_done() : ctrl_retry();
 }
 
-void endpointslice_controller_start(void) {
-  c = ctrl_start("endpointslice-controller", sync_service, NULL);
+void endpointslice_controller_start(const ctrl_context *cc) {
+  cctx = cc;
+  c = ctrl_start(cctx, "endpointslice-controller", sync_service, NULL);
   ctrl_follow(c, "", "v1", "services", ctrl_enqueue_self);
   ctrl_follow(c, "", "v1", "pods", enqueue_services_of_pod);
   ctrl_follow(c, "discovery.k8s.io", "v1", "endpointslices", on_slice);

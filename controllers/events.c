@@ -29,6 +29,7 @@
 
 /* One recorded event on its way to the API. */
 typedef struct pending_event {
+  api_server *srv;           /* the server the Event is written through (the recorder's caller's) */
   char *key;                 /* the repeat table's key */
   char *ns, *name;           /* where a new Event goes, its name */
   char ts[40];
@@ -100,11 +101,11 @@ static void seen_add(const char *key, const char *ns, const char *name, time_t n
 }
 
 /* Bumps count and lastTimestamp of an earlier event; false when it is gone. */
-static bool bump(const resource *er, const char *ns, const char *name, long count, const char *ts) {
+static bool bump(api_server *srv, const resource *er, const char *ns, const char *name, long count, const char *ts) {
   char patch[160];
   int n = snprintf(patch, sizeof patch, "{\"count\":%ld,\"lastTimestamp\":\"%s\"}", count, ts);
   api_opts o = {0};
-  api_result res = api_patch(er, ns, name, "", "application/merge-patch+json", patch, (size_t)n, &o);
+  api_result res = api_patch(srv, er, ns, name, "", "application/merge-patch+json", patch, (size_t)n, &o);
   bool ok = res.code < 300;
   api_result_clear(&res);
   return ok;
@@ -123,7 +124,7 @@ static void send_one(pending_event *pe) {
     char *ens = strdup(s->ns), *ename = strdup(s->name);
     long count = s->count;
     pthread_mutex_unlock(&mu);
-    bool ok = bump(er, ens, ename, count, pe->ts);
+    bool ok = bump(pe->srv, er, ens, ename, count, pe->ts);
     free(ens);
     free(ename);
     if (ok) return;
@@ -132,7 +133,7 @@ static void send_one(pending_event *pe) {
   }
   pthread_mutex_unlock(&mu);
   api_opts o = {0};
-  api_result res = api_create(er, pe->ns, json_incref(pe->ev), &o);
+  api_result res = api_create(pe->srv, er, pe->ns, json_incref(pe->ev), &o);
   if (res.code >= 300) {
     LOGD("event %s/%s not recorded: code %d", pe->ns, pe->name, res.code);
   } else {
@@ -204,8 +205,8 @@ static bool enqueue(const char *uid, pending_event *pe) {
   return true;
 }
 
-void event_record(const json_t *involved, const char *component, const char *type, const char *reason,
-                  const char *fmt, ...) {
+void event_record(const ctrl_context *cctx, const json_t *involved, const char *component, const char *type,
+                  const char *reason, const char *fmt, ...) {
   char msg[1024];
   va_list ap;
   va_start(ap, fmt);
@@ -220,6 +221,7 @@ void event_record(const json_t *involved, const char *component, const char *typ
   if (!ns || !*ns) ns = "default"; /* events about cluster-scoped objects live in default */
 
   pending_event *pe = calloc(1, sizeof *pe);
+  pe->srv = cctx->srv;
   rfc3339_now(pe->ts, sizeof pe->ts);
   pe->now = time(NULL);
   size_t klen = strlen(uid ? uid : name) + strlen(type) + strlen(reason) + strlen(msg) + 4;

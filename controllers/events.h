@@ -7,12 +7,13 @@
 #ifndef CKUBE_EVENTS_H
 #define CKUBE_EVENTS_H
 #include <jansson.h>
+#include "controller.h"
 
-/* involved: the object the event is about (its apiVersion, kind and
- * metadata are read). type: "Normal" or "Warning". component: the source,
- * e.g. "default-scheduler", "replicaset-controller". */
-void event_record(const json_t *involved, const char *component, const char *type, const char *reason,
-                  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Records through cc's server. involved: the object the event is about (its
+ * apiVersion, kind and metadata are read). type: "Normal" or "Warning".
+ * component: the source, e.g. "default-scheduler", "replicaset-controller". */
+void event_record(const ctrl_context *cctx, const json_t *involved, const char *component, const char *type,
+                  const char *reason, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
 /* Frees the aggregation table (at shutdown). */
 void events_shutdown(void);

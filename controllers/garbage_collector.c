@@ -21,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+static const ctrl_context *cctx; /* given at start, outlives the controller */
+
 #define OWNER_RECHECK_MS 300 /* blocking dependents still there: look again */
 
 static ctrl *ctl;
@@ -76,7 +78,7 @@ static size_t for_dependents(const char *ns, const char *uid, dep_fn fn, void *c
     const resource *r = registry_at(i);
     if (registry_storage_resource(r) != r || (ns && *ns && !r->ref.namespaced)) continue;
     cobj_vec items = {0};
-    lister_list(r, ns, &items);
+    lister_list(cctx->informers, r, ns, &items);
     for (size_t k = 0; k < items.n; k++) {
       size_t j;
       json_t *ref;
@@ -107,7 +109,8 @@ static void merge_patch(const resource *r, const cobj *o, json_t *patch) {
   char *body = json_dumps(patch, JSON_COMPACT);
   json_decref(patch);
   api_opts opts = {0};
-  api_result res = api_patch(r, ns_of(o), name_of(o), NULL, "application/merge-patch+json", body, strlen(body), &opts);
+  api_result res =
+      api_patch(cctx->srv, r, ns_of(o), name_of(o), NULL, "application/merge-patch+json", body, strlen(body), &opts);
   api_result_clear(&res);
   free(body);
 }
@@ -135,7 +138,7 @@ static void delete_obj(const resource *r, const cobj *o, const char *policy) {
   if (json_object_get(json_object_get(o->obj, "metadata"), "deletionTimestamp")) return;
   json_t *opts = json_pack("{s:s}", "propagationPolicy", policy);
   api_opts ao = {0};
-  api_result res = api_delete(r, ns_of(o), name_of(o), opts, &ao);
+  api_result res = api_delete(cctx->srv, r, ns_of(o), name_of(o), opts, &ao);
   api_result_clear(&res);
   json_decref(opts);
 }
@@ -210,7 +213,7 @@ static cobj *owner_of(const json_t *ref, const char *ns, bool *known) {
   const resource *orr = registry_find_kind(group, version, kind);
   if (!orr) return NULL;
   *known = true;
-  cobj *owner = lister_get(orr, ns, oname);
+  cobj *owner = lister_get(cctx->informers, orr, ns, oname);
   const char *ouid = owner ? json_string_value(json_object_get(json_object_get(owner->obj, "metadata"), "uid")) : NULL;
   if (ouid && !strcmp(ouid, uid)) return owner;
   cobj_unref(owner);
@@ -294,7 +297,7 @@ static ctrl_result sync(void *ctx, const char *key) {
     for_dependents(f[1], f[2], check_dep, NULL);
   } else if (n == 4) {
     const resource *r = storage_resource(f[1]);
-    cobj *o = r ? lister_get(r, f[2], f[3]) : NULL;
+    cobj *o = r ? lister_get(cctx->informers, r, f[2], f[3]) : NULL;
     if (o && !strcmp(f[0], "owner")) wait = process_owner(r, o);
     else if (o && !strcmp(f[0], "dep")) process_dependent(r, o);
     cobj_unref(o);
@@ -302,8 +305,9 @@ static ctrl_result sync(void *ctx, const char *key) {
   return wait ? ctrl_requeue_after(OWNER_RECHECK_MS) : ctrl_done();
 }
 
-void garbage_collector_start(void) {
-  ctl = ctrl_start("garbage-collector", sync, NULL);
+void garbage_collector_start(const ctrl_context *cc) {
+  cctx = cc;
+  ctl = ctrl_start(cctx, "garbage-collector", sync, NULL);
   ctrl_follow_resource(ctl, NULL, on_event, NULL);
 }
 

@@ -21,13 +21,13 @@ static int by_number(const void *a, const void *b) {
   return strcmp(obj_name(x), obj_name(y));
 }
 
-void history_list(const history_owner *h, cobj_vec *out) {
+void history_list(const ctrl_context *cctx, const history_owner *h, cobj_vec *out) {
   label_selector *sel = workload_selector(h->owner, false);
   cobj_vec all = {0};
-  list_namespace(revisions_resource(), obj_ns(h->owner), &all);
+  list_namespace(cctx, revisions_resource(), obj_ns(h->owner), &all);
   if (sel) {
     claim_spec cs = {h->owner, h->owner_resource, sel, NULL, NULL};
-    claim_objects(&cs, revisions_resource(), &all, out);
+    claim_objects(cctx, &cs, revisions_resource(), &all, out);
   }
   if (out->n > 1) qsort(out->items, out->n, sizeof *out->items, by_number);
   cobj_vec_clear(&all);
@@ -79,8 +79,9 @@ void history_hash(const json_t *data, const json_t *collision_count, char *out, 
   safe_encode_string(dec, out, outlen);
 }
 
-json_t *history_create(const history_owner *h, const char *hash, const char *label_key, const char *label_value,
-                       const json_t *data, long long number, bool copy_annotations, bool *collision) {
+json_t *history_create(const ctrl_context *cctx, const history_owner *h, const char *hash, const char *label_key,
+                       const char *label_value, const json_t *data, long long number, bool copy_annotations,
+                       bool *collision) {
   *collision = false;
   char name[300];
   snprintf(name, sizeof name, "%.223s-%s", obj_name(h->owner), hash);
@@ -95,10 +96,10 @@ json_t *history_create(const history_owner *h, const char *hash, const char *lab
   if (copy_annotations && json_object_size(ann))
     json_object_set_new(json_object_get(rev, "metadata"), "annotations", json_deep_copy(ann));
   api_opts o = {0};
-  api_result res = api_create(revisions_resource(), obj_ns(h->owner), rev, &o);
+  api_result res = api_create(cctx->srv, revisions_resource(), obj_ns(h->owner), rev, &o);
   json_t *out = res.code < 300 ? api_result_json(&res) : NULL;
   if (res.code == 409) {
-    cobj *ex = lister_get(revisions_resource(), obj_ns(h->owner), name);
+    cobj *ex = lister_get(cctx->informers, revisions_resource(), obj_ns(h->owner), name);
     const json_t *ref = ex ? controller_of(ex->obj) : NULL;
     if (ex && ref && !strcmp(json_path_str(ref, "uid") ? json_path_str(ref, "uid") : "", obj_uid(h->owner)) &&
         history_matches(ex->obj, data))
@@ -113,16 +114,17 @@ json_t *history_create(const history_owner *h, const char *hash, const char *lab
   return out;
 }
 
-json_t *history_renumber(const json_t *rev, long long number) {
+json_t *history_renumber(const ctrl_context *cctx, const json_t *rev, long long number) {
   json_t *copy = json_deep_copy(rev);
   json_object_set_new(copy, "revision", json_integer(number));
   int code;
-  json_t *out = update_object(revisions_resource(), copy, false, &code);
+  json_t *out = update_object(cctx, revisions_resource(), copy, false, &code);
   json_decref(copy);
   return out;
 }
 
-void history_truncate(const cobj_vec *revs, const char *const *keep, size_t nkeep, long long limit) {
+void history_truncate(const ctrl_context *cctx, const cobj_vec *revs, const char *const *keep, size_t nkeep,
+                      long long limit) {
   size_t nold = 0;
   const json_t *old[revs->n + 1];
   for (size_t i = 0; i < revs->n; i++) {
@@ -133,7 +135,7 @@ void history_truncate(const cobj_vec *revs, const char *const *keep, size_t nkee
   }
   for (size_t i = 0; (long long)(nold - i) > limit; i++) {
     api_opts o = {0};
-    api_result res = api_delete(revisions_resource(), obj_ns(old[i]), obj_name(old[i]), NULL, &o);
+    api_result res = api_delete(cctx->srv, revisions_resource(), obj_ns(old[i]), obj_name(old[i]), NULL, &o);
     api_result_clear(&res);
   }
 }

@@ -16,7 +16,7 @@ typedef struct {
 
 /* The revisions the owner controls (adopting/releasing by selector),
  * sorted by revision number then name. References go to out. */
-void history_list(const history_owner *h, cobj_vec *out);
+void history_list(const ctrl_context *cctx, const history_owner *h, cobj_vec *out);
 
 /* The revision data for the owner's current template (new reference). */
 json_t *history_data(const json_t *owner);
@@ -35,14 +35,16 @@ void history_hash(const json_t *data, const json_t *collision_count, char *out, 
  * label_key=hash_value, data and number. Returns the stored object (new
  * reference); NULL with *collision=true when a different revision holds
  * the name (the caller bumps status.collisionCount), else NULL on error. */
-json_t *history_create(const history_owner *h, const char *hash, const char *label_key, const char *label_value,
-                       const json_t *data, long long number, bool copy_annotations, bool *collision);
+json_t *history_create(const ctrl_context *cctx, const history_owner *h, const char *hash, const char *label_key,
+                       const char *label_value, const json_t *data, long long number, bool copy_annotations,
+                       bool *collision);
 
 /* Gives a revision a new number; returns the stored object or NULL. */
-json_t *history_renumber(const json_t *rev, long long number);
+json_t *history_renumber(const ctrl_context *cctx, const json_t *rev, long long number);
 
 /* Deletes the oldest revisions not in keep (names) while more than limit
  * non-kept ones remain. */
-void history_truncate(const cobj_vec *revs, const char *const *keep, size_t nkeep, long long limit);
+void history_truncate(const ctrl_context *cctx, const cobj_vec *revs, const char *const *keep, size_t nkeep,
+                      long long limit);
 
 #endif

@@ -29,6 +29,8 @@
 #include <string.h>
 #include <time.h>
 
+static const ctrl_context *cctx; /* given at start, outlives the controller */
+
 #define COMPONENT "horizontal-pod-autoscaler"
 #define RESYNC_MS 15000                       /* --horizontal-pod-autoscaler-sync-period */
 #define DOWNSCALE_WINDOW_MS (300LL * 1000)    /* --horizontal-pod-autoscaler-downscale-stabilization */
@@ -98,9 +100,10 @@ static void set_status(json_t *hpa, int32_t current, int32_t desired, json_t *me
 /* updateStatusIfNeeded */
 static int update_status(json_t *hpa, const json_t *orig) {
   if (json_equal(json_object_get(hpa, "status"), (json_t *)orig)) return 0;
-  int code = ctrl_update("autoscaling", "v2beta2", "horizontalpodautoscalers", obj_ns(hpa), "status",
+  int code = ctrl_update(cctx, "autoscaling", "v2beta2", "horizontalpodautoscalers", obj_ns(hpa), "status",
                          json_deep_copy(hpa));
-  if (code >= 300) event_record(hpa, COMPONENT, "Warning", "FailedUpdateStatus", "failed to update status (%d)", code);
+  if (code >= 300)
+    event_record(cctx, hpa, COMPONENT, "Warning", "FailedUpdateStatus", "failed to update status (%d)", code);
   return code;
 }
 
@@ -156,7 +159,7 @@ static int get_scale(const json_t *hpa, scale_target *t, char *err, size_t errle
     snprintf(err, errlen, "the server could not find the requested resource");
     return -1;
   }
-  api_result res = api_get(t->r, obj_ns(hpa), name ? name : "");
+  api_result res = api_get(cctx->srv, t->r, obj_ns(hpa), name ? name : "");
   if (res.code != 200) {
     json_t *st = api_result_json(&res);
     snprintf(err, errlen, "%s", json_path_str(st, "message") ? json_path_str(st, "message") : "unable to get the target");
@@ -197,7 +200,7 @@ static int write_scale(const json_t *hpa, const scale_target *t, int32_t replica
   char *body = json_dumps(patch, JSON_COMPACT);
   json_decref(patch);
   api_opts o = {0};
-  api_result res = api_patch(t->r, obj_ns(hpa), obj_name(t->obj), NULL, "application/merge-patch+json", body,
+  api_result res = api_patch(cctx->srv, t->r, obj_ns(hpa), obj_name(t->obj), NULL, "application/merge-patch+json", body,
                              strlen(body), &o);
   free(body);
   int rc = 0;
@@ -218,7 +221,7 @@ static int write_scale(const json_t *hpa, const scale_target *t, int32_t replica
 static hpa_pod *collect_pods(const char *ns, const label_selector *sel, const char *resource, const char *container,
                              cobj_vec *pods_out, size_t *n, char *err, size_t errlen) {
   cobj_vec all = {0};
-  ctrl_list("", "v1", "pods", ns, &all);
+  ctrl_list(cctx, "", "v1", "pods", ns, &all);
   for (size_t i = 0; i < all.n; i++)
     if (label_selector_matches(sel, json_path(all.items[i]->obj, "metadata.labels")))
       cobj_vec_push(pods_out, cobj_ref(all.items[i]));
@@ -362,7 +365,7 @@ static int compute_metric(const json_t *hpa, const json_t *spec, const label_sel
     snprintf(mr->err, sizeof mr->err, "unknown metric source type \"%s\"", type);
     rc = -1;
   }
-  if (rc) event_record(hpa, COMPONENT, "Warning", mr->fail_reason, "%s", mr->err);
+  if (rc) event_record(cctx, hpa, COMPONENT, "Warning", mr->fail_reason, "%s", mr->err);
   return rc;
 }
 
@@ -373,7 +376,7 @@ static int compute_metrics(json_t *hpa, const scale_target *t, int32_t *replicas
   json_t *status = json_object_get(hpa, "status");
   *statuses = NULL;
   if (t->no_selector) {
-    event_record(hpa, COMPONENT, "Warning", "SelectorRequired", "selector is required");
+    event_record(cctx, hpa, COMPONENT, "Warning", "SelectorRequired", "selector is required");
     set_condition(status, "ScalingActive", "False", "InvalidSelector", "the HPA target's scale is missing a selector");
     snprintf(err, errlen, "selector is required");
     return -1;
@@ -383,7 +386,7 @@ static int compute_metrics(json_t *hpa, const scale_target *t, int32_t *replicas
     char msg[700];
     snprintf(msg, sizeof msg, "couldn't convert selector into a corresponding internal selector object: %s",
              t->sel_err);
-    event_record(hpa, COMPONENT, "Warning", "InvalidSelector", "%s", msg);
+    event_record(cctx, hpa, COMPONENT, "Warning", "InvalidSelector", "%s", msg);
     set_condition(status, "ScalingActive", "False", "InvalidSelector", "%s", msg);
     snprintf(err, errlen, "%s", msg);
     return -1;
@@ -476,7 +479,7 @@ static void reconcile(json_t *hpa, const char *key) {
            json_path_str(hpa, "spec.scaleTargetRef.name") ?: "");
   scale_target t;
   if (get_scale(hpa, &t, err, sizeof err)) {
-    event_record(hpa, COMPONENT, "Warning", "FailedGetScale", "%s", err);
+    event_record(cctx, hpa, COMPONENT, "Warning", "FailedGetScale", "%s", err);
     set_condition(status, "AbleToScale", "False", "FailedGetScale",
                   "the HPA controller was unable to get the target's current scale: %s", err);
     update_status(hpa, orig);
@@ -516,7 +519,7 @@ static void reconcile(json_t *hpa, const char *key) {
       set_status(hpa, current, (int32_t)json_path_int(hpa, "status.desiredReplicas", 0),
                  old_metrics && !json_is_null(old_metrics) ? json_incref(old_metrics) : NULL, false);
       update_status(hpa, orig);
-      event_record(hpa, COMPONENT, "Warning", "FailedComputeMetricsReplicas", "%s", err);
+      event_record(cctx, hpa, COMPONENT, "Warning", "FailedComputeMetricsReplicas", "%s", err);
       LOGD("hpa %s: failed to compute desired number of replicas for %s: %s", key, ref, err);
       json_decref(statuses);
       scale_target_clear(&t);
@@ -535,8 +538,8 @@ static void reconcile(json_t *hpa, const char *key) {
   }
   if (rescale) {
     if (write_scale(hpa, &t, desired, err, sizeof err)) {
-      event_record(hpa, COMPONENT, "Warning", "FailedRescale", "New size: %d; reason: %s; error: %s", desired, reason,
-                   err);
+      event_record(cctx, hpa, COMPONENT, "Warning", "FailedRescale", "New size: %d; reason: %s; error: %s", desired,
+                   reason, err);
       set_condition(status, "AbleToScale", "False", "FailedUpdateScale",
                     "the HPA controller was unable to update the target scale: %s", err);
       json_t *old_metrics = json_object_get(status, "currentMetrics");
@@ -550,7 +553,7 @@ static void reconcile(json_t *hpa, const char *key) {
     }
     set_condition(status, "AbleToScale", "True", "SucceededRescale",
                   "the HPA controller was able to update the target scale to %d", desired);
-    event_record(hpa, COMPONENT, "Normal", "SuccessfulRescale", "New size: %d; reason: %s", desired, reason);
+    event_record(cctx, hpa, COMPONENT, "Normal", "SuccessfulRescale", "New size: %d; reason: %s", desired, reason);
     hpa_store_scale_event(h, b, current, desired, now);
     LOGI("successful rescale of %s, old size: %d, new size: %d, reason: %s", obj_name(hpa), current, desired, reason);
   } else {
@@ -568,7 +571,7 @@ static ctrl_result sync_hpa(void *ctx, const char *key) {
   char ns[256];
   snprintf(ns, sizeof ns, "%.*s", (int)(slash - key), key);
   const resource *r = registry_find("autoscaling", "v2beta2", "horizontalpodautoscalers");
-  api_result res = r ? api_get(r, ns, slash + 1) : (api_result){404, NULL, NULL};
+  api_result res = r ? api_get(cctx->srv, r, ns, slash + 1) : (api_result){404, NULL, NULL};
   if (res.code != 200) {
     api_result_clear(&res);
     hpa_history *h = strmap_remove(histories, key);
@@ -592,9 +595,10 @@ static void on_hpa(void *ctx, cache_event_type type, const cobj *obj, const cobj
   else ctrl_add_after(c, informer_key(obj), RESYNC_MS);
 }
 
-void hpa_controller_start(void) {
+void hpa_controller_start(const ctrl_context *cc) {
+  cctx = cc;
   histories = strmap_new();
-  c = ctrl_start("horizontal-pod-autoscaler", sync_hpa, NULL);
+  c = ctrl_start(cctx, "horizontal-pod-autoscaler", sync_hpa, NULL);
   ctrl_follow(c, "autoscaling", "v1", "horizontalpodautoscalers", on_hpa);
 }
 

@@ -18,6 +18,8 @@
 #include <string.h>
 #include <time.h>
 
+static const ctrl_context *cctx; /* given at start, outlives the controller */
+
 #define COMPONENT "job-controller"
 #define BACKOFF_BASE_MS 10000L
 #define BACKOFF_MAX_MS 360000L
@@ -56,7 +58,7 @@ static void backoff_forget(const char *uid) {
 /* An orphan pod wakes the Jobs whose selector matches it (to adopt it). */
 static void enqueue_matching_jobs(const json_t *pod) {
   cobj_vec jobs = {0};
-  ctrl_list("batch", "v1", "jobs", obj_ns(pod), &jobs);
+  ctrl_list(cctx, "batch", "v1", "jobs", obj_ns(pod), &jobs);
   for (size_t i = 0; i < jobs.n; i++) {
     label_selector *s = workload_selector(jobs.items[i]->obj, false);
     if (s && label_selector_matches(s, json_object_get(json_object_get(pod, "metadata"), "labels"))) {
@@ -173,7 +175,7 @@ static int delete_pods(const json_t *job, cobj **active, size_t nactive, size_t 
       bool scheduled = node && *node, ready = pod_ready(pod);
       int rank = !scheduled ? 0 : !ready ? 1 : 2;
       if (rank != pass) continue;
-      if (pod_delete_for(job, pod, COMPONENT) < 300) deleted++;
+      if (pod_delete_for(cctx, job, pod, COMPONENT) < 300) deleted++;
     }
   return deleted;
 }
@@ -181,7 +183,7 @@ static int delete_pods(const json_t *job, cobj **active, size_t nactive, size_t 
 static ctrl_result sync_job(void *ctx, const char *key) {
   char ns[256], name[256];
   if (!ctrl_split_key(key, ns, name)) return ctrl_done();
-  cobj *cur = ctrl_get("batch", "v1", "jobs", ns, name);
+  cobj *cur = ctrl_get(cctx, "batch", "v1", "jobs", ns, name);
   if (!cur) return ctrl_done();
   const json_t *job = cur->obj;
   const char *uid = obj_uid(job);
@@ -193,11 +195,11 @@ static ctrl_result sync_job(void *ctx, const char *key) {
   /* getPodsForJob: the pods the Job controls, after adopting matching
    * orphans and releasing those that no longer match its selector */
   cobj_vec all = {0}, pods = {0};
-  ctrl_list("", "v1", "pods", ns, &all);
+  ctrl_list(cctx, "", "v1", "pods", ns, &all);
   label_selector *sel = workload_selector(job, false);
   if (sel) {
     claim_spec cs = {job, registry_find("batch", "v1", "jobs"), sel, NULL, NULL};
-    claim_objects(&cs, registry_find("", "v1", "pods"), &all, &pods);
+    claim_objects(cctx, &cs, registry_find("", "v1", "pods"), &all, &pods);
     label_selector_free(sel);
   }
   cobj_vec_clear(&all);
@@ -258,7 +260,7 @@ static ctrl_result sync_job(void *ctx, const char *key) {
     failed += nactive;
     nactive = 0;
     add_condition(status, "Failed", reason, message);
-    event_record(job, COMPONENT, "Warning", reason, "%s", message);
+    event_record(cctx, job, COMPONENT, "Warning", reason, "%s", message);
   } else {
     if (!obj_deleting(job)) {
       if (nactive > parallelism) {
@@ -268,7 +270,7 @@ static ctrl_result sync_job(void *ctx, const char *key) {
         if (!json_is_integer(completions)) want = succeeded > 0 ? nactive : parallelism;
         else if (json_integer_value(completions) - succeeded < want) want = json_integer_value(completions) - succeeded;
         for (long long k = nactive; k < want; k++) {
-          if (pod_create_for(job, json_object_get(json_object_get(job, "spec"), "template"), COMPONENT) < 300)
+          if (pod_create_for(cctx, job, json_object_get(json_object_get(job, "spec"), "template"), COMPONENT) < 300)
             nactive++;
           else
             again = ctrl_retry();
@@ -281,10 +283,10 @@ static ctrl_result sync_job(void *ctx, const char *key) {
     } else if (succeeded >= json_integer_value(completions)) {
       complete = true;
       if (nactive > 0)
-        event_record(job, COMPONENT, "Warning", "TooManyActivePods",
+        event_record(cctx, job, COMPONENT, "Warning", "TooManyActivePods",
                      "Too many active pods running after completion count reached");
       if (succeeded > json_integer_value(completions))
-        event_record(job, COMPONENT, "Warning", "TooManySucceededPods",
+        event_record(cctx, job, COMPONENT, "Warning", "TooManySucceededPods",
                      "Too many succeeded pods running after completion count reached");
     }
     if (complete) {
@@ -292,7 +294,7 @@ static ctrl_result sync_job(void *ctx, const char *key) {
       char ts[40];
       rfc3339_now(ts, sizeof ts);
       json_object_set_new(status, "completionTime", json_string(ts));
-      event_record(job, COMPONENT, "Normal", "Completed", "Job completed");
+      event_record(cctx, job, COMPONENT, "Normal", "Completed", "Job completed");
     } else if (deadline_ms != 0x7fffffffffffffffLL && again.outcome == CTRL_DONE) {
       again = ctrl_requeue_after(deadline_ms > 0 ? (long)deadline_ms + 1 : 1);
     }
@@ -305,7 +307,7 @@ static ctrl_result sync_job(void *ctx, const char *key) {
     for (int i = 0; fields[i]; i++)
       if (values[i]) json_object_set_new(status, fields[i], json_integer(values[i]));
       else json_object_del(status, fields[i]);
-    int code = ctrl_update("batch", "v1", "jobs", ns, "status", json_incref(updated));
+    int code = ctrl_update(cctx, "batch", "v1", "jobs", ns, "status", json_incref(updated));
     if (code >= 300) again = ctrl_retry();
   }
   json_decref(updated);
@@ -315,8 +317,9 @@ static ctrl_result sync_job(void *ctx, const char *key) {
   return again;
 }
 
-void job_controller_start(void) {
-  c = ctrl_start(COMPONENT, sync_job, NULL);
+void job_controller_start(const ctrl_context *cc) {
+  cctx = cc;
+  c = ctrl_start(cctx, COMPONENT, sync_job, NULL);
   ctrl_follow(c, "batch", "v1", "jobs", ctrl_enqueue_self);
   ctrl_follow(c, "", "v1", "pods", on_pod);
 }

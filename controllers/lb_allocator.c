@@ -22,6 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+static const ctrl_context *cctx; /* given at start, outlives the controller */
+
 #define COMPONENT "metallb-controller"
 #define CONFIG_NS "metallb-system"
 #define CONFIG_NAME "config"
@@ -31,7 +33,7 @@ static char default_pool[64] = "127.255.0.1-127.255.255.254"; /* "" when none */
 
 static void enqueue_all_services(void) {
   cobj_vec svcs = {0};
-  ctrl_list("", "v1", "services", "", &svcs);
+  ctrl_list(cctx, "", "v1", "services", "", &svcs);
   for (size_t i = 0; i < svcs.n; i++) ctrl_add(c, informer_key(svcs.items[i]));
   cobj_vec_clear(&svcs);
 }
@@ -90,7 +92,7 @@ int lb_allocator_set_default_pool(const char *cidr) {
 /* The address pools of the MetalLB ConfigMap, else the built-in pool (a new
  * reference), or NULL. */
 static json_t *load_pools(void) {
-  cobj *cm = ctrl_get("", "v1", "configmaps", CONFIG_NS, CONFIG_NAME);
+  cobj *cm = ctrl_get(cctx, "", "v1", "configmaps", CONFIG_NS, CONFIG_NAME);
   if (!cm)
     return default_pool[0] ? json_pack("[{s:s,s:s,s:[s]}]", "name", "default", "protocol", "layer2", "addresses",
                                        default_pool)
@@ -129,7 +131,7 @@ static bool is_lb(const json_t *svc) {
 /* Whether ip is held by a LoadBalancer Service other than self. */
 static bool ip_taken(uint32_t ip, const json_t *self) {
   cobj_vec svcs = {0};
-  ctrl_list("", "v1", "services", "", &svcs);
+  ctrl_list(cctx, "", "v1", "services", "", &svcs);
   bool taken = false;
   for (size_t i = 0; i < svcs.n && !taken; i++) {
     const json_t *s = svcs.items[i]->obj;
@@ -186,13 +188,13 @@ static int write_ingress(const json_t *svc, const char *ip) {
   json_t *st = json_object_get(s, "status");
   if (!json_is_object(st)) json_object_set_new(s, "status", st = json_object());
   json_object_set_new(st, "loadBalancer", ip ? json_pack("{s:[{s:s}]}", "ingress", "ip", ip) : json_object());
-  return ctrl_update("", "v1", "services", obj_ns(svc), "status", s);
+  return ctrl_update(cctx, "", "v1", "services", obj_ns(svc), "status", s);
 }
 
 static ctrl_result sync_service(void *ctx, const char *key) {
   char ns[256], name[256];
   if (!ctrl_split_key(key, ns, name)) return ctrl_done();
-  cobj *cur = ctrl_get("", "v1", "services", ns, name);
+  cobj *cur = ctrl_get(cctx, "", "v1", "services", ns, name);
   if (!cur) return ctrl_done();
   const json_t *svc = cur->obj;
   ctrl_result rc = ctrl_done();
@@ -206,11 +208,12 @@ static ctrl_result sync_service(void *ctx, const char *key) {
         char text[INET_ADDRSTRLEN];
         struct in_addr a = {htonl(ip)};
         inet_ntop(AF_INET, &a, text, sizeof text);
-        if (write_ingress(svc, text) < 300) event_record(svc, COMPONENT, "Normal", "IPAllocated", "Assigned IP \"%s\"", text);
+        if (write_ingress(svc, text) < 300)
+          event_record(cctx, svc, COMPONENT, "Normal", "IPAllocated", "Assigned IP \"%s\"", text);
         else rc = ctrl_retry();
       } else {
-        event_record(svc, COMPONENT, "Warning", "AllocationFailed", "Failed to allocate IP for \"%s\": no available IPs",
-                     key);
+        event_record(cctx, svc, COMPONENT, "Warning", "AllocationFailed",
+                     "Failed to allocate IP for \"%s\": no available IPs", key);
       }
     }
     json_decref(pools);
@@ -219,8 +222,9 @@ static ctrl_result sync_service(void *ctx, const char *key) {
   return rc;
 }
 
-void lb_allocator_start(void) {
-  c = ctrl_start(COMPONENT, sync_service, NULL);
+void lb_allocator_start(const ctrl_context *cc) {
+  cctx = cc;
+  c = ctrl_start(cctx, COMPONENT, sync_service, NULL);
   ctrl_follow(c, "", "v1", "services", ctrl_enqueue_self);
   ctrl_follow(c, "", "v1", "configmaps", on_configmap);
 }

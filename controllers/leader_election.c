@@ -135,6 +135,7 @@ static void micro_time(char *buf, size_t len) {
 /* ---- the elector ---- */
 
 struct leader_elector {
+  const ctrl_context *cc; /* the server the Lease is read and written through */
   leader_config cfg;
   char name[128];
   void (*on_started)(void), (*on_stopped)(void);
@@ -147,8 +148,8 @@ struct leader_elector {
 };
 
 static void record_event(leader_elector *le, const char *what) {
-  cobj *lease = ctrl_get("coordination.k8s.io", "v1", "leases", LEASE_NS, le->name);
-  if (lease) event_record(lease->obj, le->name, "Normal", "LeaderElection", "%s %s", le->cfg.identity, what);
+  cobj *lease = ctrl_get(le->cc, "coordination.k8s.io", "v1", "leases", LEASE_NS, le->name);
+  if (lease) event_record(le->cc, lease->obj, le->name, "Normal", "LeaderElection", "%s %s", le->cfg.identity, what);
   cobj_unref(lease);
 }
 
@@ -156,7 +157,7 @@ static void record_event(leader_elector *le, const char *what) {
 static bool try_acquire_or_renew(leader_elector *le) {
   char wall[40];
   micro_time(wall, sizeof wall);
-  cobj *lease = ctrl_get("coordination.k8s.io", "v1", "leases", LEASE_NS, le->name);
+  cobj *lease = ctrl_get(le->cc, "coordination.k8s.io", "v1", "leases", LEASE_NS, le->name);
   lease_record cur, next;
   if (lease) record_from_json(lease->obj, &cur);
   lease_decision d = lease_decide(&le->ob, lease ? &cur : NULL, le->cfg.identity, le->cfg.lease_duration,
@@ -170,11 +171,11 @@ static bool try_acquire_or_renew(leader_elector *le) {
     json_t *obj = json_pack("{s:s,s:s,s:{s:s,s:s}}", "apiVersion", "coordination.k8s.io/v1", "kind", "Lease",
                             "metadata", "name", le->name, "namespace", LEASE_NS);
     record_to_json(&next, obj);
-    code = ctrl_create("coordination.k8s.io", "v1", "leases", LEASE_NS, obj);
+    code = ctrl_create(le->cc, "coordination.k8s.io", "v1", "leases", LEASE_NS, obj);
   } else {
     json_t *obj = json_deep_copy(lease->obj); /* carries the resourceVersion it was read at */
     record_to_json(&next, obj);
-    code = ctrl_update("coordination.k8s.io", "v1", "leases", LEASE_NS, NULL, obj);
+    code = ctrl_update(le->cc, "coordination.k8s.io", "v1", "leases", LEASE_NS, NULL, obj);
   }
   cobj_unref(lease);
   if (code < 200 || code >= 300) return false;
@@ -233,9 +234,10 @@ static void *run(void *arg) {
   }
 }
 
-leader_elector *leader_elector_start(const leader_config *cfg, const char *name, void (*on_started)(void),
-                                     void (*on_stopped)(void)) {
+leader_elector *leader_elector_start(const ctrl_context *cc, const leader_config *cfg, const char *name,
+                                     void (*on_started)(void), void (*on_stopped)(void)) {
   leader_elector *le = calloc(1, sizeof *le);
+  le->cc = cc;
   le->cfg = *cfg;
   snprintf(le->name, sizeof le->name, "%s", name);
   le->on_started = on_started;

@@ -6,6 +6,7 @@
  * again. The decision itself (lease_decide) is a pure function. */
 #ifndef CKUBE_LEADER_ELECTION_H
 #define CKUBE_LEADER_ELECTION_H
+#include "controller.h"
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -64,10 +65,11 @@ typedef struct leader_elector leader_elector;
 
 /* Runs on_started while this process holds kube-system/<name> and
  * on_stopped when it loses it (then campaigns again), on a thread of its
- * own. Without cfg->enabled, on_started runs at once. Events "<identity>
- * became leader" / "stopped leading" (reason LeaderElection) go on the Lease. */
-leader_elector *leader_elector_start(const leader_config *cfg, const char *name, void (*on_started)(void),
-                                     void (*on_stopped)(void));
+ * own, reading and writing the Lease through cc's server. Without
+ * cfg->enabled, on_started runs at once. Events "<identity> became leader" /
+ * "stopped leading" (reason LeaderElection) go on the Lease. */
+leader_elector *leader_elector_start(const ctrl_context *cc, const leader_config *cfg, const char *name,
+                                     void (*on_started)(void), void (*on_stopped)(void));
 /* Stops campaigning; runs on_stopped when leading. Frees le (NULL is fine). */
 void leader_elector_stop(leader_elector *le);
 

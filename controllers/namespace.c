@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+static const ctrl_context *cctx; /* given at start, outlives the controller */
+
 #define RECHECK_MS 500 /* objects still going: look again */
 
 static ctrl *ctl;
@@ -28,13 +30,13 @@ static size_t empty_namespace(const char *ns) {
     const resource *r = registry_at(i);
     if (!r->ref.namespaced || registry_storage_resource(r) != r || !(r->verbs & VERB_DELETE)) continue;
     cobj_vec items = {0};
-    lister_list(r, ns, &items);
+    lister_list(cctx->informers, r, ns, &items);
     for (size_t k = 0; k < items.n; k++) {
       const json_t *md = json_object_get(items.items[k]->obj, "metadata");
       left++;
       if (json_object_get(md, "deletionTimestamp")) continue;
       api_opts o = {0};
-      api_result res = api_delete(r, ns, json_string_value(json_object_get(md, "name")), opts, &o);
+      api_result res = api_delete(cctx->srv, r, ns, json_string_value(json_object_get(md, "name")), opts, &o);
       api_result_clear(&res);
     }
     cobj_vec_clear(&items);
@@ -56,7 +58,7 @@ static bool finalize(const resource *nsr, const cobj *cur, const char *name) {
   if (json_is_object(spec)) json_object_set_new(spec, "finalizers", kept);
   else json_decref(kept);
   api_opts o = {0};
-  api_result res = api_update(nsr, "", name, "finalize", obj, &o);
+  api_result res = api_update(cctx->srv, nsr, "", name, "finalize", obj, &o);
   bool ok = res.code < 300 || res.code == 404;
   if (!ok) LOGW("finalizing namespace %s failed with %d", name, res.code);
   api_result_clear(&res);
@@ -65,7 +67,7 @@ static bool finalize(const resource *nsr, const cobj *cur, const char *name) {
 
 /* A Terminating namespace: empty it, then finalize it. */
 static ctrl_result sync_namespace(void *ctx, const char *name) {
-  cobj *cur = lister_get(nsr, "", name);
+  cobj *cur = lister_get(cctx->informers, nsr, "", name);
   ctrl_result res = ctrl_done();
   if (cur && obj_deleting(cur->obj)) {
     if (empty_namespace(name)) res = ctrl_requeue_after(RECHECK_MS);
@@ -75,9 +77,10 @@ static ctrl_result sync_namespace(void *ctx, const char *name) {
   return res;
 }
 
-void namespace_controller_start(void) {
+void namespace_controller_start(const ctrl_context *cc) {
+  cctx = cc;
   nsr = registry_find("", "v1", "namespaces");
-  ctl = ctrl_start("namespace-controller", sync_namespace, NULL);
+  ctl = ctrl_start(cctx, "namespace-controller", sync_namespace, NULL);
   ctrl_follow_resource(ctl, nsr, on_event, NULL);
 }
 

@@ -27,6 +27,8 @@
 #include <string.h>
 #include <time.h>
 
+static const ctrl_context *cctx; /* given at start, outlives the controller */
+
 #define TAINT_NOT_READY "node.kubernetes.io/not-ready"
 #define TAINT_UNREACHABLE "node.kubernetes.io/unreachable"
 #define TAINT_UNSCHEDULABLE "node.kubernetes.io/unschedulable"
@@ -91,7 +93,7 @@ static long long silence_ms(const char *name, const json_t *node, const json_t *
 /* The pods bound to node (references appended to out). */
 static void pods_on(const char *node, cobj_vec *out) {
   cobj_vec all = {0};
-  ctrl_list("", "v1", "pods", "", &all);
+  ctrl_list(cctx, "", "v1", "pods", "", &all);
   for (size_t i = 0; i < all.n; i++) {
     const char *n = json_string_value(json_object_get(json_object_get(all.items[i]->obj, "spec"), "nodeName"));
     if (n && !strcmp(n, node)) cobj_vec_push(out, cobj_ref(all.items[i]));
@@ -124,7 +126,7 @@ static void mark_pods_not_ready(const char *node) {
         json_object_set_new(c, "lastTransitionTime", json_string(now));
       }
     }
-    ctrl_update("", "v1", "pods", obj_ns(pod), "status", copy);
+    ctrl_update(cctx, "", "v1", "pods", obj_ns(pod), "status", copy);
   }
   cobj_vec_clear(&pods);
 }
@@ -162,7 +164,7 @@ static bool mark_unknown(const json_t *node) {
     json_decref(copy);
     return false;
   }
-  return ctrl_update("", "v1", "nodes", "", "status", copy) < 300;
+  return ctrl_update(cctx, "", "v1", "nodes", "", "status", copy) < 300;
 }
 
 static bool managed_taint(const char *key, const char *effect) {
@@ -259,7 +261,7 @@ static bool sync_taints(const json_t *node) {
     json_object_del(json_object_get(copy, "spec"), "taints");
     json_decref(want);
   }
-  return ctrl_update("", "v1", "nodes", "", NULL, copy) < 300;
+  return ctrl_update(cctx, "", "v1", "nodes", "", NULL, copy) < 300;
 }
 
 /* The taint manager for one node: deletes pods that do not tolerate its
@@ -314,22 +316,22 @@ static long evict_pods(const json_t *node) {
     }
     char who[600];
     snprintf(who, sizeof who, "%s/%s", obj_ns(pod), obj_name(pod));
-    event_record(pod, "taint-controller", "Normal", "TaintManagerEviction", "Marking for deletion Pod %s", who);
-    ctrl_delete("", "v1", "pods", obj_ns(pod), obj_name(pod), NULL);
+    event_record(cctx, pod, "taint-controller", "Normal", "TaintManagerEviction", "Marking for deletion Pod %s", who);
+    ctrl_delete(cctx, "", "v1", "pods", obj_ns(pod), obj_name(pod), NULL);
   }
   cobj_vec_clear(&pods);
   return (long)(next * 1000);
 }
 
 static ctrl_result sync_node(void *ctx, const char *name) {
-  cobj *n = ctrl_get("", "v1", "nodes", "", name);
+  cobj *n = ctrl_get(cctx, "", "v1", "nodes", "", name);
   if (!n) {
     pthread_mutex_lock(&L.mu);
     free(strmap_remove(L.health, name));
     pthread_mutex_unlock(&L.mu);
     return ctrl_done();
   }
-  cobj *lease = ctrl_get("coordination.k8s.io", "v1", "leases", "kube-node-lease", name);
+  cobj *lease = ctrl_get(cctx, "coordination.k8s.io", "v1", "leases", "kube-node-lease", name);
   long long silence = silence_ms(name, n->obj, lease ? lease->obj : NULL);
   cobj_unref(lease);
   long period = monitor_period_ms(), again = period;
@@ -338,7 +340,8 @@ static ctrl_result sync_node(void *ctx, const char *name) {
     bool was_ready = was && !strcmp(was, "True");
     if (mark_unknown(n->obj)) {
       if (was_ready) {
-        event_record(n->obj, "node-controller", "Normal", "NodeNotReady", "Node %s status is now: NodeNotReady", name);
+        event_record(cctx, n->obj, "node-controller", "Normal", "NodeNotReady", "Node %s status is now: NodeNotReady",
+                     name);
         mark_pods_not_ready(name);
       }
       cobj_unref(n);
@@ -360,9 +363,10 @@ static void on_node(void *ctx, cache_event_type type, const cobj *obj, const cob
     ctrl_add(ctx, informer_key(obj)); /* cordon, taints */
 }
 
-void node_lifecycle_controller_start(void) {
+void node_lifecycle_controller_start(const ctrl_context *cc) {
+  cctx = cc;
   L.health = strmap_new();
-  L.c = ctrl_start("node-lifecycle", sync_node, NULL);
+  L.c = ctrl_start(cctx, "node-lifecycle", sync_node, NULL);
   ctrl_follow(L.c, "", "v1", "nodes", on_node);
 }
 

@@ -76,9 +76,9 @@ static const json_t *labels_of(const json_t *o) {
   return json_object_get(json_object_get(o, "metadata"), "labels");
 }
 
-void service_pods(const json_t *svc, cobj_vec *out) {
+void service_pods(const ctrl_context *cctx, const json_t *svc, cobj_vec *out) {
   cobj_vec pods = {0};
-  ctrl_list("", "v1", "pods", obj_ns(svc), &pods);
+  ctrl_list(cctx, "", "v1", "pods", obj_ns(svc), &pods);
   for (size_t i = 0; i < pods.n; i++)
     if (service_selects(svc, labels_of(pods.items[i]->obj))) cobj_vec_push(out, cobj_ref(pods.items[i]));
   cobj_vec_clear(&pods);
@@ -86,7 +86,7 @@ void service_pods(const json_t *svc, cobj_vec *out) {
 
 void enqueue_services_of_pod(void *ctx, cache_event_type type, const cobj *obj, const cobj *prev) {
   cobj_vec svcs = {0};
-  ctrl_list("", "v1", "services", obj_ns(obj->obj), &svcs);
+  ctrl_list(ctrl_context_of(ctx), "", "v1", "services", obj_ns(obj->obj), &svcs);
   for (size_t i = 0; i < svcs.n; i++) {
     const json_t *svc = svcs.items[i]->obj;
     if (service_selects(svc, labels_of(obj->obj)) || (prev && service_selects(svc, labels_of(prev->obj))))
@@ -95,7 +95,7 @@ void enqueue_services_of_pod(void *ctx, cache_event_type type, const cobj *obj, 
   cobj_vec_clear(&svcs);
 }
 
-int pod_create_for(const json_t *owner, const json_t *tmpl, const char *component) {
+int pod_create_for(const ctrl_context *cctx, const json_t *owner, const json_t *tmpl, const char *component) {
   const resource *r = registry_find("", "v1", "pods");
   const json_t *tmd = json_object_get(tmpl, "metadata");
   char gen[256];
@@ -110,12 +110,12 @@ int pod_create_for(const json_t *owner, const json_t *tmpl, const char *componen
   json_t *pod = json_pack("{s:s,s:s,s:o,s:o}", "apiVersion", "v1", "kind", "Pod", "metadata", md, "spec",
                           spec ? json_deep_copy(spec) : json_object());
   api_opts o = {0};
-  api_result res = api_create(r, obj_ns(owner), pod, &o);
+  api_result res = api_create(cctx->srv, r, obj_ns(owner), pod, &o);
   json_t *got = api_result_json(&res);
   if (res.code < 300)
-    event_record(owner, component, "Normal", "SuccessfulCreate", "Created pod: %s", obj_name(got));
+    event_record(cctx, owner, component, "Normal", "SuccessfulCreate", "Created pod: %s", obj_name(got));
   else
-    event_record(owner, component, "Warning", "FailedCreate", "Error creating: %s",
+    event_record(cctx, owner, component, "Warning", "FailedCreate", "Error creating: %s",
                  json_string_value(json_object_get(got, "message")));
   json_decref(got);
   int code = res.code;
@@ -123,11 +123,12 @@ int pod_create_for(const json_t *owner, const json_t *tmpl, const char *componen
   return code;
 }
 
-int pod_delete_for(const json_t *owner, const json_t *pod, const char *component) {
-  int code = ctrl_delete("", "v1", "pods", obj_ns(pod), obj_name(pod), NULL);
+int pod_delete_for(const ctrl_context *cctx, const json_t *owner, const json_t *pod, const char *component) {
+  int code = ctrl_delete(cctx, "", "v1", "pods", obj_ns(pod), obj_name(pod), NULL);
   if (code < 300)
-    event_record(owner, component, "Normal", "SuccessfulDelete", "Deleted pod: %s", obj_name(pod));
+    event_record(cctx, owner, component, "Normal", "SuccessfulDelete", "Deleted pod: %s", obj_name(pod));
   else if (code != 404)
-    event_record(owner, component, "Warning", "FailedDelete", "Error deleting: pod %s: error %d", obj_name(pod), code);
+    event_record(cctx, owner, component, "Warning", "FailedDelete", "Error deleting: pod %s: error %d", obj_name(pod),
+                 code);
   return code;
 }

@@ -24,7 +24,7 @@ bool pod_sets_hostname(const json_t *pod, const json_t *svc);
 /* svc has a selector (spec.selector present) and it matches labels. */
 bool service_selects(const json_t *svc, const json_t *labels);
 /* The pods svc selects (references appended to out). */
-void service_pods(const json_t *svc, cobj_vec *out);
+void service_pods(const ctrl_context *cctx, const json_t *svc, cobj_vec *out);
 /* An informer_fn over pods (ctx = a ctrl): enqueues every Service of the
  * pod's namespace whose selector matches the old or the new labels. */
 void enqueue_services_of_pod(void *ctx, cache_event_type type, const cobj *obj, const cobj *prev);
@@ -33,9 +33,9 @@ void enqueue_services_of_pod(void *ctx, cache_event_type type, const cobj *obj, 
  * ownerReference to owner and generateName "<owner name>-", and records
  * SuccessfulCreate ("Created pod: NAME") or FailedCreate ("Error creating:
  * MESSAGE") on owner as component. Returns the HTTP code. */
-int pod_create_for(const json_t *owner, const json_t *tmpl, const char *component);
+int pod_create_for(const ctrl_context *cctx, const json_t *owner, const json_t *tmpl, const char *component);
 /* Deletes pod on behalf of owner, recording SuccessfulDelete ("Deleted pod:
  * NAME") or FailedDelete. Returns the HTTP code. */
-int pod_delete_for(const json_t *owner, const json_t *pod, const char *component);
+int pod_delete_for(const ctrl_context *cctx, const json_t *owner, const json_t *pod, const char *component);
 
 #endif

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <time.h>
 
+static const ctrl_context *cctx; /* given at start, outlives the controller */
+
 #define GC_PERIOD_MS 20000
 #define QUARANTINE_S 40
 #define GC_KEY "collect"
@@ -25,7 +27,7 @@ static void force_delete(const json_t *pod) {
   const resource *pods = registry_find("", "v1", "pods");
   json_t *opts = json_pack("{s:i}", "gracePeriodSeconds", 0);
   api_opts o = {0};
-  api_result res = api_delete(pods, obj_ns(pod), obj_name(pod), opts, &o);
+  api_result res = api_delete(cctx->srv, pods, obj_ns(pod), obj_name(pod), opts, &o);
   if (res.code < 300) LOGI("pod gc: deleted %s/%s", obj_ns(pod), obj_name(pod));
   api_result_clear(&res);
   json_decref(opts);
@@ -33,7 +35,7 @@ static void force_delete(const json_t *pod) {
 
 static void collect(void) {
   cobj_vec pods = {0};
-  ctrl_list("", "v1", "pods", "", &pods);
+  ctrl_list(cctx, "", "v1", "pods", "", &pods);
   long long now = time(NULL);
   strmap *seen_missing = strmap_new();
   for (size_t i = 0; i < pods.n; i++) {
@@ -43,7 +45,7 @@ static void collect(void) {
       if (obj_deleting(pod)) force_delete(pod);
       continue;
     }
-    cobj *n = ctrl_get("", "v1", "nodes", "", node);
+    cobj *n = ctrl_get(cctx, "", "v1", "nodes", "", node);
     cobj_unref(n);
     if (n) continue;
     intptr_t since = (intptr_t)strmap_get(G.missing, node);
@@ -61,9 +63,10 @@ static ctrl_result sync(void *ctx, const char *key) {
   return ctrl_requeue_after(GC_PERIOD_MS);
 }
 
-void podgc_controller_start(void) {
+void podgc_controller_start(const ctrl_context *cc) {
+  cctx = cc;
   G.missing = strmap_new(); /* started again after a stop when leadership comes back */
-  G.ctl = ctrl_start("pod-garbage-collector", sync, NULL);
+  G.ctl = ctrl_start(cctx, "pod-garbage-collector", sync, NULL);
   ctrl_add_after(G.ctl, GC_KEY, GC_PERIOD_MS);
 }
 

@@ -26,6 +26,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+static const ctrl_context *cctx; /* given at start, outlives the controller */
+
 #define LOCAL_CLASS "local-path"
 
 static ctrl *c;
@@ -68,7 +70,7 @@ static bool ours(const char *path) {
 }
 
 static ctrl_result provision(const char *ns, const char *name) {
-  cobj *cur = ctrl_get("", "v1", "persistentvolumeclaims", ns, name);
+  cobj *cur = ctrl_get(cctx, "", "v1", "persistentvolumeclaims", ns, name);
   if (!cur) return ctrl_done();
   const json_t *claim = cur->obj;
   const json_t *spec = json_object_get(claim, "spec");
@@ -76,17 +78,17 @@ static ctrl_result provision(const char *ns, const char *name) {
   const char *cls = json_string_value(json_object_get(spec, "storageClassName"));
   char pv_name[128];
   snprintf(pv_name, sizeof pv_name, "pvc-%s", obj_uid(claim));
-  cobj *existing = ctrl_get("", "v1", "persistentvolumes", "", pv_name);
-  cobj *sc = cls ? ctrl_get("storage.k8s.io", "v1", "storageclasses", "", cls) : NULL;
+  cobj *existing = ctrl_get(cctx, "", "v1", "persistentvolumes", "", pv_name);
+  cobj *sc = cls ? ctrl_get(cctx, "storage.k8s.io", "v1", "storageclasses", "", cls) : NULL;
   const char *prov = sc ? json_string_value(json_object_get(sc->obj, "provisioner")) : NULL;
   ctrl_result rc = ctrl_done();
   if (!(vn && *vn) && !existing && !obj_deleting(claim) && prov && !strcmp(prov, LOCAL_PATH_PROVISIONER)) {
-    event_record(claim, LOCAL_PATH_PROVISIONER, "Normal", "Provisioning",
+    event_record(cctx, claim, LOCAL_PATH_PROVISIONER, "Normal", "Provisioning",
                  "External provisioner is provisioning volume for claim \"%s/%s\"", ns, name);
     char dir[2048];
     snprintf(dir, sizeof dir, "%s/pvc-%s_%s_%s", root, obj_uid(claim), ns, name);
     if ((mkdir(root, 0755) && errno != EEXIST) || (mkdir(dir, 0777) && errno != EEXIST)) {
-      event_record(claim, LOCAL_PATH_PROVISIONER, "Warning", "ProvisioningFailed",
+      event_record(cctx, claim, LOCAL_PATH_PROVISIONER, "Warning", "ProvisioningFailed",
                    "failed to provision volume with StorageClass \"%s\": %s", cls, strerror(errno));
       rc = ctrl_retry();
     } else {
@@ -105,9 +107,9 @@ static ctrl_result provision(const char *ns, const char *name) {
           "apiVersion", "v1", "resourceVersion",
           json_string_value(json_object_get(json_object_get(claim, "metadata"), "resourceVersion")), "hostPath",
           "path", dir, "type", "DirectoryOrCreate");
-      int code = ctrl_create("", "v1", "persistentvolumes", "", pv);
+      int code = ctrl_create(cctx, "", "v1", "persistentvolumes", "", pv);
       if (code < 300)
-        event_record(claim, LOCAL_PATH_PROVISIONER, "Normal", "ProvisioningSucceeded",
+        event_record(cctx, claim, LOCAL_PATH_PROVISIONER, "Normal", "ProvisioningSucceeded",
                      "Successfully provisioned volume %s", pv_name);
       else if (code != 409)
         rc = ctrl_retry();
@@ -120,7 +122,7 @@ static ctrl_result provision(const char *ns, const char *name) {
 }
 
 static ctrl_result reclaim(const char *name) {
-  cobj *cur = ctrl_get("", "v1", "persistentvolumes", "", name);
+  cobj *cur = ctrl_get(cctx, "", "v1", "persistentvolumes", "", name);
   if (!cur) return ctrl_done();
   const json_t *vol = cur->obj;
   const json_t *spec = json_object_get(vol, "spec");
@@ -133,7 +135,7 @@ static ctrl_result reclaim(const char *name) {
       LOGW("local-path: cannot remove %s: %s", path, strerror(errno));
       rc = ctrl_retry();
     } else {
-      int code = ctrl_delete("", "v1", "persistentvolumes", "", name, NULL);
+      int code = ctrl_delete(cctx, "", "v1", "persistentvolumes", "", name, NULL);
       rc = code >= 300 && code != 404 ? ctrl_retry() : ctrl_done();
     }
   }
@@ -155,29 +157,30 @@ static ctrl_result sync(void *ctx, const char *key) {
 /* The class at start: created when missing; marked default when asked (an
  * existing class is otherwise left as the operator made it). */
 static void ensure_class(void) {
-  cobj *sc = ctrl_get("storage.k8s.io", "v1", "storageclasses", "", LOCAL_CLASS);
+  cobj *sc = ctrl_get(cctx, "storage.k8s.io", "v1", "storageclasses", "", LOCAL_CLASS);
   if (!sc) {
     json_t *obj = json_pack("{s:s,s:s,s:{s:s},s:s,s:s,s:s}", "apiVersion", "storage.k8s.io/v1", "kind",
                             "StorageClass", "metadata", "name", LOCAL_CLASS, "provisioner", LOCAL_PATH_PROVISIONER,
                             "reclaimPolicy", "Delete", "volumeBindingMode", "Immediate");
     if (make_default)
       json_object_set_new(json_object_get(obj, "metadata"), "annotations", json_pack("{s:s}", IS_DEFAULT_CLASS, "true"));
-    ctrl_create("storage.k8s.io", "v1", "storageclasses", "", obj);
+    ctrl_create(cctx, "storage.k8s.io", "v1", "storageclasses", "", obj);
   } else if (make_default && !(obj_annotation(sc->obj, IS_DEFAULT_CLASS) &&
                                !strcmp(obj_annotation(sc->obj, IS_DEFAULT_CLASS), "true"))) {
     json_t *obj = json_deep_copy(sc->obj);
     json_t *md = json_object_get(obj, "metadata");
     if (!json_is_object(json_object_get(md, "annotations"))) json_object_set_new(md, "annotations", json_object());
     json_object_set_new(json_object_get(md, "annotations"), IS_DEFAULT_CLASS, json_string("true"));
-    ctrl_update("storage.k8s.io", "v1", "storageclasses", "", NULL, obj);
+    ctrl_update(cctx, "storage.k8s.io", "v1", "storageclasses", "", NULL, obj);
   }
   cobj_unref(sc);
 }
 
-void provisioner_start(void) {
+void provisioner_start(const ctrl_context *cc) {
+  cctx = cc;
   if (!*root) provisioner_set_root(".");
   ensure_class();
-  c = ctrl_start(LOCAL_PATH_PROVISIONER, sync, NULL);
+  c = ctrl_start(cctx, LOCAL_PATH_PROVISIONER, sync, NULL);
   ctrl_follow(c, "", "v1", "persistentvolumeclaims", on_claim);
   ctrl_follow(c, "", "v1", "persistentvolumes", on_volume);
 }

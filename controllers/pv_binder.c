@@ -20,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+static const ctrl_context *cctx; /* given at start, outlives the controller */
+
 #define COMPONENT "persistentvolume-controller"
 #define RESYNC_MS 15000
 #define ANN_BOUND_BY_CONTROLLER "pv.kubernetes.io/bound-by-controller"
@@ -135,7 +137,7 @@ static bool selector_ok(const json_t *vol, const json_t *claim) {
 /* findBestMatchForClaim: a reference to the volume or NULL. */
 static cobj *best_match(const json_t *claim) {
   cobj_vec vols = {0};
-  ctrl_list("", "v1", "persistentvolumes", "", &vols);
+  ctrl_list(cctx, "", "v1", "persistentvolumes", "", &vols);
   cobj *best = NULL;
   int64_t best_size = 0;
   for (size_t i = 0; i < vols.n; i++) {
@@ -177,14 +179,14 @@ static int set_volume_phase(const json_t *vol, const char *phase) {
   json_t *st = json_object_get(v, "status");
   if (!json_is_object(st)) json_object_set_new(v, "status", st = json_object());
   json_object_set_new(st, "phase", json_string(phase));
-  return ctrl_update("", "v1", "persistentvolumes", "", "status", v);
+  return ctrl_update(cctx, "", "v1", "persistentvolumes", "", "status", v);
 }
 
 static int set_claim_pending(const json_t *claim) {
   if (!strcmp(phase_of(claim), "Pending")) return 200;
   json_t *cl = json_deep_copy(claim);
   json_object_set_new(cl, "status", json_pack("{s:s}", "phase", "Pending"));
-  return ctrl_update("", "v1", "persistentvolumeclaims", obj_ns(claim), "status", cl);
+  return ctrl_update(cctx, "", "v1", "persistentvolumeclaims", obj_ns(claim), "status", cl);
 }
 
 static int set_claim_lost(const json_t *claim, const char *reason, const char *message) {
@@ -193,8 +195,8 @@ static int set_claim_lost(const json_t *claim, const char *reason, const char *m
   json_t *st = json_object_get(cl, "status");
   if (!json_is_object(st)) json_object_set_new(cl, "status", st = json_object());
   json_object_set_new(st, "phase", json_string("Lost"));
-  int code = ctrl_update("", "v1", "persistentvolumeclaims", obj_ns(claim), "status", cl);
-  if (code < 300) event_record(claim, COMPONENT, "Warning", reason, "%s", message);
+  int code = ctrl_update(cctx, "", "v1", "persistentvolumeclaims", obj_ns(claim), "status", cl);
+  if (code < 300) event_record(cctx, claim, COMPONENT, "Warning", reason, "%s", message);
   return code;
 }
 
@@ -210,7 +212,7 @@ static ctrl_result bind(const json_t *vol, const json_t *claim) {
                                   json_string_value(json_object_get(json_object_get(claim, "metadata"),
                                                                     "resourceVersion"))));
     if (set_by_us && !obj_annotation(vol, ANN_BOUND_BY_CONTROLLER)) set_annotation(v, ANN_BOUND_BY_CONTROLLER, "yes");
-    if (ctrl_update("", "v1", "persistentvolumes", "", NULL, v) >= 300) return ctrl_retry();
+    if (ctrl_update(cctx, "", "v1", "persistentvolumes", "", NULL, v) >= 300) return ctrl_retry();
     return ctrl_done(); /* the volume's update brings both back with fresh versions */
   }
   if (set_volume_phase(vol, "Bound") >= 300) return ctrl_retry();
@@ -220,7 +222,8 @@ static ctrl_result bind(const json_t *vol, const json_t *claim) {
     if (!vn || !*vn) set_annotation(cl, ANN_BOUND_BY_CONTROLLER, "yes");
     json_object_set_new(json_object_get(cl, "spec"), "volumeName", json_string(obj_name(vol)));
     set_annotation(cl, ANN_BIND_COMPLETED, "yes");
-    return ctrl_update("", "v1", "persistentvolumeclaims", obj_ns(claim), NULL, cl) >= 300 ? ctrl_retry() : ctrl_done();
+    return ctrl_update(cctx, "", "v1", "persistentvolumeclaims", obj_ns(claim), NULL, cl) >= 300 ? ctrl_retry()
+                                                                                                 : ctrl_done();
   }
   const json_t *st = json_object_get(claim, "status");
   const json_t *cap = json_object_get(spec_of(vol), "capacity"), *modes = json_object_get(spec_of(vol), "accessModes");
@@ -231,7 +234,8 @@ static ctrl_result bind(const json_t *vol, const json_t *claim) {
     if (modes) json_object_set(nst, "accessModes", (json_t *)modes);
     if (cap) json_object_set(nst, "capacity", (json_t *)cap);
     json_object_set_new(cl, "status", nst);
-    return ctrl_update("", "v1", "persistentvolumeclaims", obj_ns(claim), "status", cl) >= 300 ? ctrl_retry() : ctrl_done();
+    return ctrl_update(cctx, "", "v1", "persistentvolumeclaims", obj_ns(claim), "status", cl) >= 300 ? ctrl_retry()
+                                                                                                     : ctrl_done();
   }
   return ctrl_done();
 }
@@ -240,13 +244,14 @@ static ctrl_result bind(const json_t *vol, const json_t *claim) {
 static ctrl_result no_volume(const json_t *claim) {
   const char *cls = claim_class(claim);
   if (!*cls) {
-    event_record(claim, COMPONENT, "Normal", "FailedBinding",
+    event_record(cctx, claim, COMPONENT, "Normal", "FailedBinding",
                  "no persistent volumes available for this claim and no storage class is set");
     return set_claim_pending(claim) >= 300 ? ctrl_retry() : ctrl_requeue_after(RESYNC_MS);
   }
-  cobj *sc = ctrl_get("storage.k8s.io", "v1", "storageclasses", "", cls);
+  cobj *sc = ctrl_get(cctx, "storage.k8s.io", "v1", "storageclasses", "", cls);
   if (!sc) {
-    event_record(claim, COMPONENT, "Warning", "ProvisioningFailed", "storageclass.storage.k8s.io \"%s\" not found", cls);
+    event_record(cctx, claim, COMPONENT, "Warning", "ProvisioningFailed",
+                 "storageclass.storage.k8s.io \"%s\" not found", cls);
     return set_claim_pending(claim) >= 300 ? ctrl_retry() : ctrl_requeue_after(RESYNC_MS);
   }
   const char *prov = json_string_value(json_object_get(sc->obj, "provisioner"));
@@ -254,9 +259,9 @@ static ctrl_result no_volume(const json_t *claim) {
   if (prov && !obj_annotation(claim, ANN_STORAGE_PROVISIONER)) {
     json_t *cl = json_deep_copy(claim);
     set_annotation(cl, ANN_STORAGE_PROVISIONER, prov);
-    if (ctrl_update("", "v1", "persistentvolumeclaims", obj_ns(claim), NULL, cl) >= 300) rc = ctrl_retry();
+    if (ctrl_update(cctx, "", "v1", "persistentvolumeclaims", obj_ns(claim), NULL, cl) >= 300) rc = ctrl_retry();
     else
-      event_record(claim, COMPONENT, "Normal", "ExternalProvisioning",
+      event_record(cctx, claim, COMPONENT, "Normal", "ExternalProvisioning",
                    "waiting for a volume to be created, either by external provisioner \"%s\" or manually created "
                    "by system administrator",
                    prov);
@@ -267,11 +272,11 @@ static ctrl_result no_volume(const json_t *claim) {
 }
 
 static ctrl_result sync_claim(const char *ns, const char *name) {
-  cobj *cur = ctrl_get("", "v1", "persistentvolumeclaims", ns, name);
+  cobj *cur = ctrl_get(cctx, "", "v1", "persistentvolumeclaims", ns, name);
   if (!cur) return ctrl_done();
   const json_t *claim = cur->obj;
   const char *vn = sstr(claim, "volumeName");
-  cobj *vol = vn && *vn ? ctrl_get("", "v1", "persistentvolumes", "", vn) : NULL;
+  cobj *vol = vn && *vn ? ctrl_get(cctx, "", "v1", "persistentvolumes", "", vn) : NULL;
   ctrl_result rc = ctrl_done();
   if (!obj_annotation(claim, ANN_BIND_COMPLETED)) {
     if (!vn || !*vn) {
@@ -283,7 +288,8 @@ static ctrl_result sync_claim(const char *ns, const char *name) {
     } else if (!json_object_get(spec_of(vol->obj), "claimRef")) {
       const char *why = unsatisfied(vol->obj, claim);
       if (why) {
-        event_record(claim, COMPONENT, "Warning", "VolumeMismatch", "Cannot bind to requested volume \"%s\": %s", vn, why);
+        event_record(cctx, claim, COMPONENT, "Warning", "VolumeMismatch", "Cannot bind to requested volume \"%s\": %s",
+                     vn, why);
         rc = set_claim_pending(claim) >= 300 ? ctrl_retry() : ctrl_requeue_after(RESYNC_MS);
       } else {
         rc = bind(vol->obj, claim);
@@ -291,7 +297,8 @@ static ctrl_result sync_claim(const char *ns, const char *name) {
     } else if (bound_to(vol->obj, claim)) {
       rc = bind(vol->obj, claim);
     } else {
-      event_record(claim, COMPONENT, "Warning", "FailedBinding", "volume \"%s\" already bound to a different claim.", vn);
+      event_record(cctx, claim, COMPONENT, "Warning", "FailedBinding",
+                   "volume \"%s\" already bound to a different claim.", vn);
       rc = set_claim_pending(claim) >= 300 ? ctrl_retry() : ctrl_requeue_after(RESYNC_MS);
     }
   } else if (!vn || !*vn) {
@@ -309,7 +316,7 @@ static ctrl_result sync_claim(const char *ns, const char *name) {
 }
 
 static ctrl_result sync_volume(const char *name) {
-  cobj *cur = ctrl_get("", "v1", "persistentvolumes", "", name);
+  cobj *cur = ctrl_get(cctx, "", "v1", "persistentvolumes", "", name);
   if (!cur) return ctrl_done();
   const json_t *vol = cur->obj;
   const json_t *ref = json_object_get(spec_of(vol), "claimRef");
@@ -324,7 +331,7 @@ static ctrl_result sync_volume(const char *name) {
   }
   const char *cns = json_string_value(json_object_get(ref, "namespace"));
   const char *cname = json_string_value(json_object_get(ref, "name"));
-  cobj *claim = ctrl_get("", "v1", "persistentvolumeclaims", cns ? cns : "", cname ? cname : "");
+  cobj *claim = ctrl_get(cctx, "", "v1", "persistentvolumeclaims", cns ? cns : "", cname ? cname : "");
   if (claim && strcmp(obj_uid(claim->obj), uid)) cobj_unref(claim), claim = NULL;
   if (!claim) {
     if (strcmp(phase_of(vol), "Released") && strcmp(phase_of(vol), "Failed")) {
@@ -333,7 +340,7 @@ static ctrl_result sync_volume(const char *name) {
       const char *policy = sstr(vol, "persistentVolumeReclaimPolicy");
       const char *by = obj_annotation(vol, "pv.kubernetes.io/provisioned-by");
       if (policy && !strcmp(policy, "Delete") && !(by && !strcmp(by, LOCAL_PATH_PROVISIONER))) {
-        int code = ctrl_delete("", "v1", "persistentvolumes", "", name, NULL);
+        int code = ctrl_delete(cctx, "", "v1", "persistentvolumes", "", name, NULL);
         rc = code >= 300 && code != 404 ? ctrl_retry() : ctrl_done();
       }
     }
@@ -350,7 +357,7 @@ static ctrl_result sync_volume(const char *name) {
       json_t *v = json_deep_copy(vol);
       json_object_del(json_object_get(v, "spec"), "claimRef");
       json_object_del(json_object_get(json_object_get(v, "metadata"), "annotations"), ANN_BOUND_BY_CONTROLLER);
-      rc = ctrl_update("", "v1", "persistentvolumes", "", NULL, v) >= 300 ? ctrl_retry() : ctrl_done();
+      rc = ctrl_update(cctx, "", "v1", "persistentvolumes", "", NULL, v) >= 300 ? ctrl_retry() : ctrl_done();
     }
   }
   cobj_unref(claim);
@@ -369,8 +376,9 @@ static ctrl_result sync(void *ctx, const char *key) {
   return sync_claim(ns, slash + 1);
 }
 
-void pv_binder_start(void) {
-  c = ctrl_start(COMPONENT, sync, NULL);
+void pv_binder_start(const ctrl_context *cc) {
+  cctx = cc;
+  c = ctrl_start(cctx, COMPONENT, sync, NULL);
   ctrl_follow(c, "", "v1", "persistentvolumeclaims", on_claim);
   ctrl_follow(c, "", "v1", "persistentvolumes", on_volume);
 }

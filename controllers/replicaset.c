@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+static const ctrl_context *cctx; /* given at start, outlives the controller */
+
 #define BURST_REPLICAS 500
 
 typedef struct {
@@ -57,7 +59,7 @@ static bool controlled_by_us(rs_controller *c, const json_t *pod, char *key, siz
 /* An orphan: every owner whose selector matches it gets a look. */
 static void enqueue_matching_owners(rs_controller *c, const json_t *pod) {
   cobj_vec owners = {0};
-  list_namespace(c->r, obj_ns(pod), &owners);
+  list_namespace(cctx, c->r, obj_ns(pod), &owners);
   for (size_t i = 0; i < owners.n; i++) {
     label_selector *s = workload_selector(owners.items[i]->obj, c->map_selector);
     if (s && label_selector_matches(s, json_path(pod, "metadata.labels")))
@@ -107,7 +109,7 @@ static void related_pods(rs_controller *c, const json_t *rs, const cobj_vec *pod
     return;
   }
   cobj_vec siblings = {0};
-  list_namespace(c->r, obj_ns(rs), &siblings);
+  list_namespace(cctx, c->r, obj_ns(rs), &siblings);
   for (size_t i = 0; i < pods->n; i++) {
     const json_t *ref = controller_of(pods->items[i]->obj);
     if (!ref || !pod_is_active(pods->items[i]->obj)) continue;
@@ -146,7 +148,7 @@ static void *create_worker(void *arg) {
     char err[256] = "";
     json_t *pod = pod_from_template(json_path(b->rs, "spec.template"), b->rs);
     json_object_set_new(jobj(pod, "metadata"), "generateName", json_string(b->prefix));
-    if (create_pod_event(b->rs, b->c->component, obj_ns(b->rs), pod, err, sizeof err) >= 300) {
+    if (create_pod_event(cctx, b->rs, b->c->component, obj_ns(b->rs), pod, err, sizeof err) >= 300) {
       pthread_mutex_lock(&b->mu);
       if (!b->failed++) snprintf(b->err, sizeof b->err, "%s", err);
       pthread_mutex_unlock(&b->mu);
@@ -197,7 +199,7 @@ static int delete_pods(rs_controller *c, const json_t *rs, const char *key, cons
   expect_deletions(c->exp, key, uids, n);
   int failed = 0;
   for (int i = 0; i < n; i++) {
-    int code = delete_pod_event(rs, c->component, ranked[i].pod, false);
+    int code = delete_pod_event(cctx, rs, c->component, ranked[i].pod, false);
     if (code >= 300) {
       deletion_observed(c->exp, key, uids[i]);
       if (code != 404) {
@@ -255,7 +257,7 @@ static ctrl_result sync_owner(void *ctx, const char *key) {
   const char *slash = strchr(key, '/');
   char ns[300];
   snprintf(ns, sizeof ns, "%.*s", (int)(slash - key), key);
-  cobj *rsobj = lister_get(c->r, ns, slash + 1);
+  cobj *rsobj = lister_get(cctx->informers, c->r, ns, slash + 1);
   if (!rsobj) {
     expectations_delete(c->exp, key);
     return ctrl_done();
@@ -264,12 +266,12 @@ static ctrl_result sync_owner(void *ctx, const char *key) {
   bool needs_sync = expectations_satisfied(c->exp, key);
   label_selector *sel = workload_selector(rs, c->map_selector);
   cobj_vec all = {0}, active = {0}, own = {0};
-  list_namespace(c->pods, ns, &all);
+  list_namespace(cctx, c->pods, ns, &all);
   for (size_t i = 0; i < all.n; i++)
     if (pod_is_active(all.items[i]->obj)) cobj_vec_push(&active, cobj_ref(all.items[i]));
   if (sel) {
     claim_spec cs = {rs, c->r, sel, NULL, NULL};
-    claim_objects(&cs, c->pods, &active, &own);
+    claim_objects(cctx, &cs, c->pods, &active, &own);
   }
   char err[700] = "";
   const char *fail_reason = NULL;
@@ -289,7 +291,7 @@ static ctrl_result sync_owner(void *ctx, const char *key) {
       /* status follows from the pods the informer reports next */
       cobj_vec_clear(&own);
       cobj_vec_clear(&active);
-      list_namespace(c->pods, ns, &active);
+      list_namespace(cctx, c->pods, ns, &active);
       for (size_t i = 0; i < active.n; i++) {
         const json_t *p = active.items[i]->obj;
         const json_t *ref = controller_of(p);
@@ -302,7 +304,7 @@ static ctrl_result sync_owner(void *ctx, const char *key) {
   if (!json_equal(st, json_path(rs, "status"))) {
     json_t *upd = json_deep_copy(rs);
     json_object_set_new(upd, "status", st);
-    int code = write_object(c->r, upd, true);
+    int code = write_object(cctx, c->r, upd, true);
     if (code == 409) failed = true;
   } else {
     json_decref(st);
@@ -320,7 +322,7 @@ static void start(rs_controller *c) {
   c->r = registry_find(c->group, "v1", c->plural);
   c->pods = registry_find("", "v1", "pods");
   c->exp = expectations_new();
-  c->ctl = ctrl_start(c->component, sync_owner, c);
+  c->ctl = ctrl_start(cctx, c->component, sync_owner, c);
   ctrl_follow_resource(c->ctl, c->r, on_owner, c);
   ctrl_follow_resource(c->ctl, c->pods, on_pod, c);
 }
@@ -330,7 +332,8 @@ static void stop(rs_controller *c) {
   expectations_free(c->exp);
 }
 
-void replicaset_controller_start(void) {
+void replicaset_controller_start(const ctrl_context *cc) {
+  cctx = cc;
   start(&rs_ctl);
   start(&rc_ctl);
 }

@@ -15,12 +15,14 @@
 #include <stdio.h>
 #include <string.h>
 
+static const ctrl_context *cctx; /* given at start, outlives the controller */
+
 static ctrl *c;
 static bool shared_store; /* admission charges status.used (see above) */
 
 static void enqueue_namespace(const char *ns) {
   cobj_vec quotas = {0};
-  ctrl_list("", "v1", "resourcequotas", ns, &quotas);
+  ctrl_list(cctx, "", "v1", "resourcequotas", ns, &quotas);
   for (size_t i = 0; i < quotas.n; i++) ctrl_add(c, informer_key(quotas.items[i]));
   cobj_vec_clear(&quotas);
 }
@@ -44,27 +46,28 @@ static void on_any(void *ctx, cache_event_type type, const cobj *obj, const cobj
 static ctrl_result sync_quota(void *ctx, const char *key) {
   char ns[256], name[256];
   if (!ctrl_split_key(key, ns, name)) return ctrl_done();
-  cobj *cur = ctrl_get("", "v1", "resourcequotas", ns, name);
+  cobj *cur = ctrl_get(cctx, "", "v1", "resourcequotas", ns, name);
   if (!cur) return ctrl_done();
   const json_t *spec = json_object_get(cur->obj, "spec");
   const json_t *hard = json_object_get(spec, "hard");
-  json_t *used = quota_used(ns, spec, hard, NULL, NULL);
+  json_t *used = quota_used(cctx->srv, ns, spec, hard, NULL, NULL);
   json_t *status = json_pack("{s:o,s:o}", "hard", hard ? json_deep_copy(hard) : json_object(), "used", used);
   ctrl_result rc = ctrl_done();
   if (!json_equal(status, json_object_get(cur->obj, "status"))) {
     json_t *q = json_deep_copy(cur->obj);
     json_object_set(q, "status", status);
-    if (ctrl_update("", "v1", "resourcequotas", ns, "status", q) >= 300) rc = ctrl_retry();
+    if (ctrl_update(cctx, "", "v1", "resourcequotas", ns, "status", q) >= 300) rc = ctrl_retry();
   }
   json_decref(status);
   cobj_unref(cur);
   return rc;
 }
 
-void resourcequota_controller_start(void) {
-  store *st = cache_store(api_cache());
+void resourcequota_controller_start(const ctrl_context *cc) {
+  cctx = cc;
+  store *st = cache_store(cctx->srv->cache);
   shared_store = st && st->get_raw;
-  c = ctrl_start("resourcequota-controller", sync_quota, NULL);
+  c = ctrl_start(cctx, "resourcequota-controller", sync_quota, NULL);
   ctrl_follow_resource(c, NULL, on_any, c);
 }
 

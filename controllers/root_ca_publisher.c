@@ -9,6 +9,8 @@
 #include "sa_token.h"
 #include <string.h>
 
+static const ctrl_context *cctx; /* given at start, outlives the controller */
+
 #define ROOT_CA_CONFIGMAP "kube-root-ca.crt"
 
 static ctrl *publisher;
@@ -34,9 +36,9 @@ static bool data_current(const json_t *cm, const char *ca) {
 
 static ctrl_result sync_namespace(void *ctx, const char *ns) {
   const char *ca = sa_token_ca_pem();
-  cobj *cm = ctrl_get("", "v1", "configmaps", ns, ROOT_CA_CONFIGMAP);
+  cobj *cm = ctrl_get(cctx, "", "v1", "configmaps", ns, ROOT_CA_CONFIGMAP);
   if (!cm) {
-    int code = ctrl_create("", "v1", "configmaps", ns,
+    int code = ctrl_create(cctx, "", "v1", "configmaps", ns,
                            json_pack("{s:s,s:s,s:{s:s},s:{s:s}}", "apiVersion", "v1", "kind", "ConfigMap", "metadata",
                                      "name", ROOT_CA_CONFIGMAP, "data", "ca.crt", ca));
     /* namespace gone (404) or terminating (403): nothing to retry */
@@ -46,15 +48,16 @@ static ctrl_result sync_namespace(void *ctx, const char *ns) {
   if (!data_current(cm->obj, ca)) {
     json_t *fixed = json_deep_copy(cm->obj);
     json_object_set_new(fixed, "data", json_pack("{s:s}", "ca.crt", ca));
-    int code = ctrl_update("", "v1", "configmaps", ns, NULL, fixed);
+    int code = ctrl_update(cctx, "", "v1", "configmaps", ns, NULL, fixed);
     again = code < 300 || code == 404 ? ctrl_done() : ctrl_retry();
   }
   cobj_unref(cm);
   return again;
 }
 
-void root_ca_publisher_start(void) {
-  publisher = ctrl_start("root-ca-cert-publisher", sync_namespace, NULL);
+void root_ca_publisher_start(const ctrl_context *cc) {
+  cctx = cc;
+  publisher = ctrl_start(cctx, "root-ca-cert-publisher", sync_namespace, NULL);
   ctrl_follow(publisher, "", "v1", "namespaces", on_namespace);
   ctrl_follow(publisher, "", "v1", "configmaps", on_configmap);
 }

@@ -35,6 +35,8 @@
 #include <time.h>
 #include <unistd.h>
 
+static const ctrl_context *cctx; /* given at start, outlives the controller */
+
 #define SCHEDULER_NAME "default-scheduler"
 /* kube-scheduler binds each pod in a goroutine of its own; a binding waits for a durable write, so
  * the binding rate is about BINDERS / commit latency (group commit makes one fsync serve them all) */
@@ -388,7 +390,7 @@ static bool eligible_to_preempt(const json_t *pod, const char *key, int32_t prio
 static json_t *list_pdbs(void) {
   const resource *pdbr = registry_find("policy", "v1beta1", "poddisruptionbudgets");
   cobj_vec pdbs = {0};
-  if (pdbr) lister_list(pdbr, "", &pdbs);
+  if (pdbr) lister_list(cctx->informers, pdbr, "", &pdbs);
   json_t *arr = pdbs.n ? json_array() : NULL;
   for (size_t i = 0; i < pdbs.n; i++) json_array_append_new(arr, json_deep_copy(pdbs.items[i]->obj));
   cobj_vec_clear(&pdbs);
@@ -402,7 +404,7 @@ static void load_labels(sched_victim *pods, int n, cobj_vec *held) {
     const char *slash = strchr(pods[i].key, '/');
     if (!slash) continue;
     snprintf(ns, sizeof ns, "%.*s", (int)(slash - pods[i].key), pods[i].key);
-    cobj *o = lister_get(S.pods, ns, slash + 1);
+    cobj *o = lister_get(cctx->informers, S.pods, ns, slash + 1);
     if (!o) continue;
     pods[i].labels = json_object_get(json_object_get(o->obj, "metadata"), "labels");
     cobj_vec_push(held, o);
@@ -481,7 +483,8 @@ static void clear_nomination(const char *key) {
   snprintf(ns, sizeof ns, "%.*s", (int)(slash - key), key);
   static const char body[] = "{\"status\":{\"nominatedNodeName\":null}}";
   api_opts o = {0};
-  api_result res = api_patch(S.pods, ns, slash + 1, "status", "application/merge-patch+json", body, strlen(body), &o);
+  api_result res =
+      api_patch(cctx->srv, S.pods, ns, slash + 1, "status", "application/merge-patch+json", body, strlen(body), &o);
   api_result_clear(&res);
 }
 
@@ -491,7 +494,7 @@ static void schedule_one(const char *key) {
   if (!slash) return;
   snprintf(ns, sizeof ns, "%.*s", (int)(slash - key), key);
   snprintf(name, sizeof name, "%s", slash + 1);
-  cobj *o = lister_get(S.pods, ns, name);
+  cobj *o = lister_get(cctx->informers, S.pods, ns, name);
   if (!o || !wants_scheduling(o->obj)) {
     cobj_unref(o);
     return;
@@ -500,7 +503,7 @@ static void schedule_one(const char *key) {
   sched_pod_parse(o->obj, &info);
   cobj_vec held = {0}, wait_claims = {0};
   char volume_why[300];
-  bool volumes_ok = sched_volumes_prepare(&info, &held, volume_why, sizeof volume_why, &wait_claims);
+  bool volumes_ok = sched_volumes_prepare(cctx, &info, &held, volume_why, sizeof volume_why, &wait_claims);
   json_t *select_claims = NULL;
   for (size_t k = 0; k < wait_claims.n; k++) {
     if (!select_claims) select_claims = json_array();
@@ -559,7 +562,7 @@ static void schedule_one(const char *key) {
   sched_fit_error_free(fe);
   cobj_vec_clear(&held);
   if (pr.node[0]) { /* PrepareCandidate, before the pod is nominated */
-    sched_preempt_evict(o->obj, pr.node, pr.victims, pr.nvictims);
+    sched_preempt_evict(cctx, o->obj, pr.node, pr.victims, pr.nvictims);
     for (int c = 0; c < pr.nclear; c++) clear_nomination(pr.clear[c]);
   }
   if (chosen) push_job(JOB_BIND, key, node_name, NULL, o, select_claims);
@@ -593,7 +596,7 @@ static void select_node_for_claims(const char *ns, const json_t *claims, const c
     char *body = json_dumps(patch, JSON_COMPACT);
     json_decref(patch);
     api_opts o = {0};
-    api_result res = api_patch(pvcs, ns, json_string_value(c), NULL, "application/merge-patch+json", body,
+    api_result res = api_patch(cctx->srv, pvcs, ns, json_string_value(c), NULL, "application/merge-patch+json", body,
                                strlen(body), &o);
     api_result_clear(&res);
     free(body);
@@ -603,12 +606,12 @@ static void select_node_for_claims(const char *ns, const json_t *claims, const c
 static void bind_pod(job *j) {
   const char *ns = md_str(j->pod->obj, "namespace"), *name = md_str(j->pod->obj, "name");
   if (j->select_claims) select_node_for_claims(ns, j->select_claims, j->node);
-  api_result res = api_bind(ns, name, j->node, false);
+  api_result res = api_bind(cctx->srv, ns, name, j->node, false);
   int code = res.code;
   api_result_clear(&res);
   if (code < 300) {
-    event_record(j->pod->obj, SCHEDULER_NAME, "Normal", "Scheduled", "Successfully assigned %s/%s to %s", ns, name,
-                 j->node);
+    event_record(cctx, j->pod->obj, SCHEDULER_NAME, "Normal", "Scheduled", "Successfully assigned %s/%s to %s", ns,
+                 name, j->node);
     return;
   }
   pthread_mutex_lock(&S.mu);
@@ -652,7 +655,7 @@ static void set_unschedulable_condition(const json_t *pod, const char *message, 
   char *body = json_dumps(patch, JSON_COMPACT);
   json_decref(patch);
   api_opts o = {0};
-  api_result res = api_patch(S.pods, md_str(pod, "namespace"), md_str(pod, "name"), "status",
+  api_result res = api_patch(cctx->srv, S.pods, md_str(pod, "namespace"), md_str(pod, "name"), "status",
                              "application/strategic-merge-patch+json", body, strlen(body), &o);
   if (res.code >= 300 && res.code != 404) LOGW("pod %s/%s: PodScheduled condition not written (%d)",
                                                md_str(pod, "namespace"), md_str(pod, "name"), res.code);
@@ -677,7 +680,7 @@ static void *binder_loop(void *arg) {
     pthread_mutex_unlock(&S.jobs_mu);
     if (j->kind == JOB_BIND) bind_pod(j);
     else {
-      event_record(j->pod->obj, SCHEDULER_NAME, "Warning", "FailedScheduling", "%s", j->message);
+      event_record(cctx, j->pod->obj, SCHEDULER_NAME, "Warning", "FailedScheduling", "%s", j->message);
       set_unschedulable_condition(j->pod->obj, j->message, j->node);
     }
     free_job(j);
@@ -722,7 +725,8 @@ static void *flusher_loop(void *arg) {
   return NULL;
 }
 
-void scheduler_start(void) {
+void scheduler_start(const ctrl_context *cc) {
+  cctx = cc;
   memset(&S, 0, sizeof S); /* a restart (leadership regained) begins from nothing, like a new process */
   pthread_mutex_init(&S.mu, NULL);
   pthread_mutex_init(&S.jobs_mu, NULL);
@@ -734,10 +738,10 @@ void scheduler_start(void) {
   S.rand_state = (unsigned)time(NULL);
   S.queue = workqueue_new();
   S.pods = registry_find("", "v1", "pods");
-  S.node_inf = informer_start(registry_find("", "v1", "nodes"), on_node, NULL);
-  S.pod_inf = informer_start(S.pods, on_pod, NULL);
-  S.pvc_inf = informer_start(registry_find("", "v1", "persistentvolumeclaims"), on_volume, NULL);
-  S.pv_inf = informer_start(registry_find("", "v1", "persistentvolumes"), on_volume, NULL);
+  S.node_inf = informer_start(cctx->informers, registry_find("", "v1", "nodes"), on_node, NULL);
+  S.pod_inf = informer_start(cctx->informers, S.pods, on_pod, NULL);
+  S.pvc_inf = informer_start(cctx->informers, registry_find("", "v1", "persistentvolumeclaims"), on_volume, NULL);
+  S.pv_inf = informer_start(cctx->informers, registry_find("", "v1", "persistentvolumes"), on_volume, NULL);
   pthread_create(&S.scheduler_thread, NULL, scheduler_loop, NULL);
   pthread_create(&S.flusher, NULL, flusher_loop, NULL);
   for (int i = 0; i < BINDERS; i++) pthread_create(&S.binders[i], NULL, binder_loop, NULL);

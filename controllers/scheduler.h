@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <jansson.h>
+#include "controller.h"
 #include "strmap.h"
 #include "watch_cache.h"
 
@@ -123,7 +124,8 @@ void sched_fit_error_free(sched_fit_error *e);
  * (references kept in held while p is used), fills p->volume_terms, and
  * appends unbound WaitForFirstConsumer claims to wait_claims. false with the
  * reason every node gets when the pod cannot be scheduled anywhere. */
-bool sched_volumes_prepare(sched_pod *p, cobj_vec *held, char *why, size_t whylen, cobj_vec *wait_claims);
+bool sched_volumes_prepare(const ctrl_context *cctx, sched_pod *p, cobj_vec *held, char *why, size_t whylen,
+                           cobj_vec *wait_claims);
 
 /* scheduler_score.c */
 /* Index into nodes[0..n) of the best node for p (ties broken at random, as
@@ -180,7 +182,8 @@ void sched_mark_pdb_violations(sched_victim *pods, int n, const json_t *pdbs);
 /* Preempts: deletes each victim (graceful, as a client's DELETE) and records
  * "Preempted by <ns>/<name> on node <node>" on it. Returns how many deletions
  * failed (not counting pods already gone). */
-int sched_preempt_evict(const json_t *preemptor, const char *node, const sched_victim *victims, int n);
+int sched_preempt_evict(const ctrl_context *cctx, const json_t *preemptor, const char *node,
+                        const sched_victim *victims, int n);
 void sched_candidate_clear(sched_candidate *c);
 
 #endif

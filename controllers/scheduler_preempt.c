@@ -172,7 +172,8 @@ void sched_mark_pdb_violations(sched_victim *pods, int n, const json_t *pdbs) {
   free(allowed);
 }
 
-int sched_preempt_evict(const json_t *preemptor, const char *node, const sched_victim *victims, int n) {
+int sched_preempt_evict(const ctrl_context *cctx, const json_t *preemptor, const char *node,
+                        const sched_victim *victims, int n) {
   const resource *pods = registry_find("", "v1", "pods");
   const json_t *md = json_object_get(preemptor, "metadata");
   const char *pns = json_string_value(json_object_get(md, "namespace")) ?: "";
@@ -183,14 +184,15 @@ int sched_preempt_evict(const json_t *preemptor, const char *node, const sched_v
     if (!slash) continue;
     char ns[256];
     snprintf(ns, sizeof ns, "%.*s", (int)(slash - victims[i].key), victims[i].key);
-    api_result got = api_get(pods, ns, slash + 1);
+    api_result got = api_get(cctx->srv, pods, ns, slash + 1);
     json_t *victim = got.code < 300 ? api_result_json(&got) : NULL;
     api_result_clear(&got);
     if (!victim) continue;
     api_opts o = {0};
-    api_result res = api_delete(pods, ns, slash + 1, NULL, &o);
+    api_result res = api_delete(cctx->srv, pods, ns, slash + 1, NULL, &o);
     if (res.code < 300)
-      event_record(victim, SCHEDULER_NAME, "Normal", "Preempted", "Preempted by %s/%s on node %s", pns, pname, node);
+      event_record(cctx, victim, SCHEDULER_NAME, "Normal", "Preempted", "Preempted by %s/%s on node %s", pns, pname,
+                   node);
     else if (res.code != 404) {
       LOGW("preempting pod %s for %s/%s failed with %d", victims[i].key, pns, pname, res.code);
       failed++;

@@ -12,9 +12,9 @@
 #include <stdio.h>
 #include <string.h>
 
-static cobj *get(const char *group, const char *plural, const char *ns, const char *name) {
+static cobj *get(const ctrl_context *cctx, const char *group, const char *plural, const char *ns, const char *name) {
   const resource *r = registry_find(group, "v1", plural);
-  return lister_get(r, ns, name);
+  return lister_get(cctx->informers, r, ns, name);
 }
 
 static const char *str_at(const json_t *o, const char *a, const char *b) {
@@ -22,16 +22,17 @@ static const char *str_at(const json_t *o, const char *a, const char *b) {
 }
 
 /* Whether an unbound claim waits for its first consumer (its class says so). */
-static bool delayed_binding(const json_t *pvc) {
+static bool delayed_binding(const ctrl_context *cctx, const json_t *pvc) {
   const char *cls = str_at(pvc, "spec", "storageClassName");
-  cobj *sc = get("storage.k8s.io", "storageclasses", "", cls);
+  cobj *sc = get(cctx, "storage.k8s.io", "storageclasses", "", cls);
   bool wait = sc && !strcmp(json_string_value(json_object_get(sc->obj, "volumeBindingMode")) ?: "",
                             "WaitForFirstConsumer");
   cobj_unref(sc);
   return wait;
 }
 
-bool sched_volumes_prepare(sched_pod *p, cobj_vec *held, char *why, size_t whylen, cobj_vec *wait_claims) {
+bool sched_volumes_prepare(const ctrl_context *cctx, sched_pod *p, cobj_vec *held, char *why, size_t whylen,
+                           cobj_vec *wait_claims) {
   const json_t *pod = p->pod;
   const char *ns = str_at(pod, "metadata", "namespace");
   bool unbound_immediate = false;
@@ -40,7 +41,7 @@ bool sched_volumes_prepare(sched_pod *p, cobj_vec *held, char *why, size_t whyle
   json_array_foreach(json_object_get(json_object_get(pod, "spec"), "volumes"), i, vol) {
     const char *claim = str_at(vol, "persistentVolumeClaim", "claimName");
     if (!claim) continue;
-    cobj *pvc = get("", "persistentvolumeclaims", ns, claim);
+    cobj *pvc = get(cctx, "", "persistentvolumeclaims", ns, claim);
     if (!pvc) {
       snprintf(why, whylen, "persistentvolumeclaim \"%s\" not found", claim);
       return false;
@@ -52,11 +53,11 @@ bool sched_volumes_prepare(sched_pod *p, cobj_vec *held, char *why, size_t whyle
     }
     const char *volume = str_at(pvc->obj, "spec", "volumeName");
     if (!volume || !*volume) {
-      if (delayed_binding(pvc->obj)) cobj_vec_push(wait_claims, cobj_ref(pvc));
+      if (delayed_binding(cctx, pvc->obj)) cobj_vec_push(wait_claims, cobj_ref(pvc));
       else unbound_immediate = true;
       continue;
     }
-    cobj *pv = get("", "persistentvolumes", "", volume);
+    cobj *pv = get(cctx, "", "persistentvolumes", "", volume);
     if (!pv) continue;
     cobj_vec_push(held, pv);
     const json_t *terms = json_object_get(

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+static const ctrl_context *cctx; /* given at start, outlives the controller */
+
 static ctrl *ctl;
 static const resource *nsr, *sar;
 
@@ -22,14 +24,14 @@ static void on_serviceaccount(void *ctx, cache_event_type type, const cobj *obj,
 
 /* Key: a namespace's name. */
 static ctrl_result sync_namespace(void *ctx, const char *key) {
-  cobj *ns = lister_get(nsr, "", key);
+  cobj *ns = lister_get(cctx->informers, nsr, "", key);
   bool active = ns && !obj_deleting(ns->obj);
   cobj_unref(ns);
-  cobj *sa = active ? lister_get(sar, key, "default") : NULL;
+  cobj *sa = active ? lister_get(cctx->informers, sar, key, "default") : NULL;
   ctrl_result res = ctrl_done();
   if (active && !sa) {
     api_opts o = {0};
-    api_result r = api_create(sar, key, json_pack("{s:s,s:s,s:{s:s}}", "apiVersion", "v1", "kind",
+    api_result r = api_create(cctx->srv, sar, key, json_pack("{s:s,s:s,s:{s:s}}", "apiVersion", "v1", "kind",
                                                    "ServiceAccount", "metadata", "name", "default"),
                               &o);
     if (r.code >= 300 && r.code != 409) res = ctrl_retry();
@@ -39,10 +41,11 @@ static ctrl_result sync_namespace(void *ctx, const char *key) {
   return res;
 }
 
-void serviceaccount_controller_start(void) {
+void serviceaccount_controller_start(const ctrl_context *cc) {
+  cctx = cc;
   nsr = registry_find("", "v1", "namespaces");
   sar = registry_find("", "v1", "serviceaccounts");
-  ctl = ctrl_start("serviceaccount-controller", sync_namespace, NULL);
+  ctl = ctrl_start(cctx, "serviceaccount-controller", sync_namespace, NULL);
   ctrl_follow_resource(ctl, nsr, on_namespace, NULL);
   ctrl_follow_resource(ctl, sar, on_serviceaccount, NULL);
 }

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+static const ctrl_context *cctx; /* given at start, outlives the controller */
+
 #define TOKEN_TYPE "kubernetes.io/service-account-token"
 #define ANN_NAME "kubernetes.io/service-account.name"
 #define ANN_UID "kubernetes.io/service-account.uid"
@@ -75,7 +77,7 @@ static bool has_valid_token(const char *ns, cobj *sa) {
   const json_t *ref;
   json_array_foreach(refs, i, ref) {
     const char *sn = json_string_value(json_object_get(ref, "name"));
-    cobj *s = sn ? lister_get(secret_res, ns, sn) : NULL;
+    cobj *s = sn ? lister_get(cctx->informers, secret_res, ns, sn) : NULL;
     bool mine = s && is_token_secret(s->obj) && annotation(s->obj, ANN_NAME) &&
                 !strcmp(annotation(s->obj, ANN_NAME), meta_str(sa->obj, "name")) &&
                 (!annotation(s->obj, ANN_UID) || !uid || !strcmp(annotation(s->obj, ANN_UID), uid));
@@ -98,7 +100,7 @@ static bool has_valid_token(const char *ns, cobj *sa) {
     json_t *upd = json_deep_copy(sa->obj);
     json_object_set(upd, "secrets", keep);
     api_opts o = {0};
-    api_result r = api_update(sa_res, ns, meta_str(sa->obj, "name"), "", upd, &o);
+    api_result r = api_update(cctx->srv, sa_res, ns, meta_str(sa->obj, "name"), "", upd, &o);
     api_result_clear(&r);
   }
   json_decref(keep);
@@ -107,16 +109,16 @@ static bool has_valid_token(const char *ns, cobj *sa) {
 
 /* Returns false when the work should be retried. */
 static bool sync_sa(const char *ns, const char *name) {
-  cobj *sa = lister_get(sa_res, ns, name);
+  cobj *sa = lister_get(cctx->informers, sa_res, ns, name);
   if (!sa) { /* deleted: its token Secrets go too */
     cobj_vec v = {0};
-    lister_list(secret_res, ns, &v);
+    lister_list(cctx->informers, secret_res, ns, &v);
     for (size_t i = 0; i < v.n; i++) {
       const json_t *s = v.items[i]->obj;
       const char *owner = annotation(s, ANN_NAME);
       if (is_token_secret(s) && owner && !strcmp(owner, name)) {
         api_opts o = {0};
-        api_result r = api_delete(secret_res, ns, meta_str(s, "name"), NULL, &o);
+        api_result r = api_delete(cctx->srv, secret_res, ns, meta_str(s, "name"), NULL, &o);
         api_result_clear(&r);
       }
     }
@@ -133,21 +135,21 @@ static bool sync_sa(const char *ns, const char *name) {
                                "metadata", "name", sname, "namespace", ns, "annotations", ANN_NAME, name, ANN_UID,
                                meta_str(sa->obj, "uid"), "type", TOKEN_TYPE, "data", data ? data : json_object());
     api_opts o = {0};
-    api_result r = api_create(secret_res, ns, secret, &o);
+    api_result r = api_create(cctx->srv, secret_res, ns, secret, &o);
     ok = r.code < 300;
     api_result_clear(&r);
     if (ok) { /* reference it from the account, against the version we read */
-      cobj *cur = lister_get(sa_res, ns, name);
+      cobj *cur = lister_get(cctx->informers, sa_res, ns, name);
       json_t *upd = cur ? json_deep_copy(cur->obj) : NULL;
       if (upd) {
         json_t *refs = json_object_get(upd, "secrets");
         if (!json_is_array(refs)) json_object_set_new(upd, "secrets", refs = json_array());
         json_array_append_new(refs, json_pack("{s:s}", "name", sname));
-        api_result u = api_update(sa_res, ns, name, "", upd, &o);
+        api_result u = api_update(cctx->srv, sa_res, ns, name, "", upd, &o);
         ok = u.code < 300;
         api_result_clear(&u);
         if (!ok) { /* the account changed or went: drop the unreferenced Secret and retry */
-          api_result d = api_delete(secret_res, ns, sname, NULL, &o);
+          api_result d = api_delete(cctx->srv, secret_res, ns, sname, NULL, &o);
           api_result_clear(&d);
         }
       }
@@ -160,14 +162,14 @@ static bool sync_sa(const char *ns, const char *name) {
 
 /* A token Secret: filled in when its data is missing, deleted when its account is gone. */
 static bool sync_secret(const char *ns, const char *name) {
-  cobj *s = lister_get(secret_res, ns, name);
+  cobj *s = lister_get(cctx->informers, secret_res, ns, name);
   if (!s) return true;
   bool ok = true;
   const char *owner = annotation(s->obj, ANN_NAME), *uid = annotation(s->obj, ANN_UID);
-  cobj *sa = owner ? lister_get(sa_res, ns, owner) : NULL;
+  cobj *sa = owner ? lister_get(cctx->informers, sa_res, ns, owner) : NULL;
   api_opts o = {0};
   if (!sa || (uid && meta_str(sa->obj, "uid") && strcmp(uid, meta_str(sa->obj, "uid")))) {
-    api_result r = api_delete(secret_res, ns, name, NULL, &o);
+    api_result r = api_delete(cctx->srv, secret_res, ns, name, NULL, &o);
     ok = r.code < 300 || r.code == 404;
     api_result_clear(&r);
   } else if (!json_object_get(json_object_get(s->obj, "data"), "token")) {
@@ -178,7 +180,7 @@ static bool sync_secret(const char *ns, const char *name) {
     json_decref(data);
     json_t *ann = json_object_get(json_object_get(upd, "metadata"), "annotations");
     if (!uid && json_is_object(ann)) json_object_set_new(ann, ANN_UID, json_string(meta_str(sa->obj, "uid")));
-    api_result r = api_update(secret_res, ns, name, "", upd, &o);
+    api_result r = api_update(cctx->srv, secret_res, ns, name, "", upd, &o);
     ok = r.code < 300 || r.code == 404;
     api_result_clear(&r);
   }
@@ -195,10 +197,11 @@ static ctrl_result sync(void *ctx, const char *key) {
   return ok ? ctrl_done() : ctrl_retry();
 }
 
-void serviceaccount_token_controller_start(void) {
+void serviceaccount_token_controller_start(const ctrl_context *cc) {
+  cctx = cc;
   sa_res = registry_find("", "v1", "serviceaccounts");
   secret_res = registry_find("", "v1", "secrets");
-  ctl = ctrl_start("tokens-controller", sync, NULL);
+  ctl = ctrl_start(cctx, "tokens-controller", sync, NULL);
   ctrl_follow_resource(ctl, sa_res, on_sa, NULL);
   ctrl_follow_resource(ctl, secret_res, on_secret, NULL);
 }

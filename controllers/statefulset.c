@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+static const ctrl_context *cctx; /* given at start, outlives the controller */
+
 #define COMPONENT "statefulset-controller"
 #define REVISION_LABEL "controller-revision-hash"
 #define POD_NAME_LABEL "statefulset.kubernetes.io/pod-name"
@@ -35,7 +37,7 @@ static void on_pod(void *ctx, cache_event_type type, const cobj *obj, const cobj
     if (type == EV_ADDED && !ref) {
       /* an orphan: a set whose selector matches may adopt it */
       cobj_vec sets = {0};
-      list_namespace(stsr, obj_ns(obj->obj), &sets);
+      list_namespace(cctx, stsr, obj_ns(obj->obj), &sets);
       for (size_t i = 0; i < sets.n; i++) ctrl_add(ctl, informer_key(sets.items[i]));
       cobj_vec_clear(&sets);
     }
@@ -75,11 +77,11 @@ static void pod_event(const json_t *set, const char *verb, const char *pod_name,
   char reason[32];
   snprintf(reason, sizeof reason, "%s%c%s", code < 300 ? "Successful" : "Failed", verb[0] - 32, verb + 1);
   if (code < 300)
-    event_record(set, COMPONENT, "Normal", reason, "%s Pod %s in StatefulSet %s successful", verb, pod_name,
+    event_record(cctx, set, COMPONENT, "Normal", reason, "%s Pod %s in StatefulSet %s successful", verb, pod_name,
                  obj_name(set));
   else
-    event_record(set, COMPONENT, "Warning", reason, "%s Pod %s in StatefulSet %s failed error: %s", verb, pod_name,
-                 obj_name(set), err);
+    event_record(cctx, set, COMPONENT, "Warning", reason, "%s Pod %s in StatefulSet %s failed error: %s", verb,
+                 pod_name, obj_name(set), err);
 }
 
 static void result_message(api_result *res, char *buf, size_t len) {
@@ -96,7 +98,7 @@ static bool create_claims(const json_t *set, const char *pod_name) {
   json_array_foreach(json_path(set, "spec.volumeClaimTemplates"), i, t) {
     char name[600];
     snprintf(name, sizeof name, "%s-%s", obj_name(t), pod_name);
-    cobj *have = lister_get(pvcr, obj_ns(set), name);
+    cobj *have = lister_get(cctx->informers, pvcr, obj_ns(set), name);
     if (have) {
       if (obj_deleting(have->obj)) ok = false;
       cobj_unref(have);
@@ -118,14 +120,14 @@ static bool create_claims(const json_t *set, const char *pod_name) {
     json_t *claim = json_pack("{s:s,s:s,s:o,s:o}", "apiVersion", "v1", "kind", "PersistentVolumeClaim", "metadata", md,
                               "spec", spec ? json_deep_copy(spec) : json_object());
     api_opts o = {0};
-    api_result res = api_create(pvcr, obj_ns(set), claim, &o);
+    api_result res = api_create(cctx->srv, pvcr, obj_ns(set), claim, &o);
     if (res.code < 300) {
-      event_record(set, COMPONENT, "Normal", "SuccessfulCreate", "create Claim %s Pod %s in StatefulSet %s success",
-                   name, pod_name, obj_name(set));
+      event_record(cctx, set, COMPONENT, "Normal", "SuccessfulCreate",
+                   "create Claim %s Pod %s in StatefulSet %s success", name, pod_name, obj_name(set));
     } else if (res.code != 409) {
       char msg[600];
       result_message(&res, msg, sizeof msg);
-      event_record(set, COMPONENT, "Warning", "FailedCreate",
+      event_record(cctx, set, COMPONENT, "Warning", "FailedCreate",
                    "create Claim %s for Pod %s in StatefulSet %s failed error: %s", name, pod_name, obj_name(set), msg);
       ok = false;
     }
@@ -178,7 +180,7 @@ static int create_pod(const json_t *set, json_t *pod) {
     return 500;
   }
   api_opts o = {0};
-  api_result res = api_create(podr, obj_ns(set), pod, &o);
+  api_result res = api_create(cctx->srv, podr, obj_ns(set), pod, &o);
   char msg[600] = "";
   if (res.code >= 300) result_message(&res, msg, sizeof msg);
   pod_event(set, "create", name, res.code, msg);
@@ -189,7 +191,7 @@ static int create_pod(const json_t *set, json_t *pod) {
 
 static void delete_pod(const json_t *set, const json_t *pod) {
   api_opts o = {0};
-  api_result res = api_delete(podr, obj_ns(pod), obj_name(pod), NULL, &o);
+  api_result res = api_delete(cctx->srv, podr, obj_ns(pod), obj_name(pod), NULL, &o);
   char msg[600] = "";
   if (res.code >= 300) result_message(&res, msg, sizeof msg);
   if (res.code != 404) pod_event(set, "delete", obj_name(pod), res.code, msg);
@@ -210,7 +212,7 @@ typedef struct {
 
 static void sync_revisions(ssync *s) {
   history_owner h = {s->set, stsr};
-  history_list(&h, &s->revs);
+  history_list(cctx, &h, &s->revs);
   s->collision_count = json_path_int(s->set, "status.collisionCount", 0);
   json_t *data = history_data(s->set);
   long long next = history_max_number(&s->revs) + 1;
@@ -220,7 +222,7 @@ static void sync_revisions(ssync *s) {
   if (equal && s->revs.n && equal == s->revs.items[s->revs.n - 1]->obj) {
     s->update = equal;
   } else if (equal) {
-    s->update = s->owned[0] = history_renumber(equal, next);
+    s->update = s->owned[0] = history_renumber(cctx, equal, next);
   } else {
     char hash[16];
     json_t *cc = json_integer(s->collision_count);
@@ -228,7 +230,7 @@ static void sync_revisions(ssync *s) {
     json_decref(cc);
     bool collision;
     s->update = s->owned[0] =
-        history_create(&h, hash, "controller.kubernetes.io/hash", hash, data, next, false, &collision);
+        history_create(cctx, &h, hash, "controller.kubernetes.io/hash", hash, data, next, false, &collision);
     if (collision) s->collision_count++;
   }
   json_decref(data);
@@ -375,7 +377,7 @@ static void write_status(ssync *s, const counts *c) {
   }
   json_t *upd = json_deep_copy(s->set);
   json_object_set_new(upd, "status", st);
-  if (write_object(stsr, upd, true) == 409) s->retry = true;
+  if (write_object(cctx, stsr, upd, true) == 409) s->retry = true;
 }
 
 static void truncate_history(ssync *s, const cobj_vec *own) {
@@ -386,8 +388,8 @@ static void truncate_history(ssync *s, const cobj_vec *own) {
   for (size_t i = 0; i < own->n; i++) keep[n++] = pod_revision(own->items[i]->obj);
   cobj_vec fresh = {0};
   history_owner h = {s->set, stsr};
-  history_list(&h, &fresh);
-  history_truncate(&fresh, keep, n, json_path_int(s->set, "spec.revisionHistoryLimit", 10));
+  history_list(cctx, &h, &fresh);
+  history_truncate(cctx, &fresh, keep, n, json_path_int(s->set, "spec.revisionHistoryLimit", 10));
   cobj_vec_clear(&fresh);
 }
 
@@ -395,16 +397,16 @@ static ctrl_result sync_set(void *ctx, const char *key) {
   const char *slash = strchr(key, '/');
   char ns[300];
   snprintf(ns, sizeof ns, "%.*s", (int)(slash - key), key);
-  cobj *o = lister_get(stsr, ns, slash + 1);
+  cobj *o = lister_get(cctx->informers, stsr, ns, slash + 1);
   if (!o) return ctrl_done();
   ssync s = {.set = json_deep_copy(o->obj)};
   cobj_unref(o);
   label_selector *sel = workload_selector(s.set, false);
   cobj_vec all = {0}, own = {0};
-  list_namespace(podr, ns, &all);
+  list_namespace(cctx, podr, ns, &all);
   if (sel) {
     claim_spec cs = {s.set, stsr, sel, is_member, s.set};
-    claim_objects(&cs, podr, &all, &own);
+    claim_objects(cctx, &cs, podr, &all, &own);
   }
   sync_revisions(&s);
   if (s.update) {
@@ -415,7 +417,7 @@ static ctrl_result sync_set(void *ctx, const char *key) {
   } else if (s.collision_count != json_path_int(s.set, "status.collisionCount", 0)) {
     json_t *upd = json_deep_copy(s.set);
     json_object_set_new(jobj(upd, "status"), "collisionCount", json_integer(s.collision_count));
-    write_object(stsr, upd, true);
+    write_object(cctx, stsr, upd, true);
   }
   label_selector_free(sel);
   cobj_vec_clear(&all);
@@ -426,11 +428,12 @@ static ctrl_result sync_set(void *ctx, const char *key) {
   return s.retry ? ctrl_retry() : ctrl_done();
 }
 
-void statefulset_controller_start(void) {
+void statefulset_controller_start(const ctrl_context *cc) {
+  cctx = cc;
   stsr = registry_find("apps", "v1", "statefulsets");
   podr = registry_find("", "v1", "pods");
   pvcr = registry_find("", "v1", "persistentvolumeclaims");
-  ctl = ctrl_start("statefulset-controller", sync_set, NULL);
+  ctl = ctrl_start(cctx, "statefulset-controller", sync_set, NULL);
   ctrl_follow_resource(ctl, stsr, on_set, NULL);
   ctrl_follow_resource(ctl, podr, on_pod, NULL);
 }

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
+static const ctrl_context *cctx; /* given at start, outlives the controller */
+
 #define PVC_FINALIZER "kubernetes.io/pvc-protection"
 #define PV_FINALIZER "kubernetes.io/pv-protection"
 
@@ -45,7 +47,7 @@ static void on_pod(void *ctx, cache_event_type type, const cobj *obj, const cobj
 
 static bool claim_in_use(const char *ns, const char *name) {
   cobj_vec pods = {0};
-  ctrl_list("", "v1", "pods", ns, &pods);
+  ctrl_list(cctx, "", "v1", "pods", ns, &pods);
   bool used = false;
   for (size_t i = 0; i < pods.n && !used; i++) {
     const json_t *spec = json_object_get(pods.items[i]->obj, "spec");
@@ -65,13 +67,13 @@ static bool claim_in_use(const char *ns, const char *name) {
 static int drop_finalizer(const char *plural, const char *ns, const json_t *o, const char *f) {
   json_t *copy = json_deep_copy(o);
   finalizers_remove(copy, f);
-  return ctrl_update("", "v1", plural, ns, NULL, copy);
+  return ctrl_update(cctx, "", "v1", plural, ns, NULL, copy);
 }
 
 static ctrl_result sync(void *ctx, const char *key) {
   ctrl_result rc = ctrl_done();
   if (!strncmp(key, "volume|", 7)) {
-    cobj *v = ctrl_get("", "v1", "persistentvolumes", "", key + 7);
+    cobj *v = ctrl_get(cctx, "", "v1", "persistentvolumes", "", key + 7);
     const char *phase = v ? json_string_value(json_object_get(json_object_get(v->obj, "status"), "phase")) : NULL;
     if (v && obj_deleting(v->obj) && finalizers_has(v->obj, PV_FINALIZER) && !(phase && !strcmp(phase, "Bound")))
       rc = drop_finalizer("persistentvolumes", "", v->obj, PV_FINALIZER) >= 300 ? ctrl_retry() : ctrl_done();
@@ -82,15 +84,16 @@ static ctrl_result sync(void *ctx, const char *key) {
   if (strncmp(key, "claim|", 6) || !slash) return ctrl_done();
   char ns[256];
   snprintf(ns, sizeof ns, "%.*s", (int)(slash - key - 6), key + 6);
-  cobj *pvc = ctrl_get("", "v1", "persistentvolumeclaims", ns, slash + 1);
+  cobj *pvc = ctrl_get(cctx, "", "v1", "persistentvolumeclaims", ns, slash + 1);
   if (pvc && obj_deleting(pvc->obj) && finalizers_has(pvc->obj, PVC_FINALIZER) && !claim_in_use(ns, slash + 1))
     rc = drop_finalizer("persistentvolumeclaims", ns, pvc->obj, PVC_FINALIZER) >= 300 ? ctrl_retry() : ctrl_done();
   cobj_unref(pvc);
   return rc;
 }
 
-void volume_protection_start(void) {
-  c = ctrl_start("pvc-protection-controller", sync, NULL);
+void volume_protection_start(const ctrl_context *cc) {
+  cctx = cc;
+  c = ctrl_start(cctx, "pvc-protection-controller", sync, NULL);
   ctrl_follow(c, "", "v1", "persistentvolumeclaims", on_claim);
   ctrl_follow(c, "", "v1", "persistentvolumes", on_volume);
   ctrl_follow(c, "", "v1", "pods", on_pod);

@@ -87,13 +87,13 @@ label_selector *workload_selector(const json_t *owner, bool map_selector) {
   return s;
 }
 
-void list_namespace(const resource *r, const char *ns, cobj_vec *out) {
-  lister_list(r, ns, out);
+void list_namespace(const ctrl_context *cctx, const resource *r, const char *ns, cobj_vec *out) {
+  lister_list(cctx->informers, r, ns, out);
 }
 
 /* Adds ref (merge key uid), or removes the one it names ({"$patch":"delete"});
  * removing the last one drops the field, as omitempty does in Kubernetes. */
-static int patch_owner_refs(const resource *r, const json_t *obj, json_t *ref) {
+static int patch_owner_refs(const ctrl_context *cctx, const resource *r, const json_t *obj, json_t *ref) {
   bool last = json_object_get(ref, "$patch") && json_array_size(json_path(obj, "metadata.ownerReferences")) == 1;
   json_t *refs = last ? json_null() : json_pack("[o]", ref);
   if (last) json_decref(ref);
@@ -101,7 +101,7 @@ static int patch_owner_refs(const resource *r, const json_t *obj, json_t *ref) {
   char *body = json_dumps(patch, JSON_COMPACT);
   json_decref(patch);
   api_opts o = {0};
-  api_result res = api_patch(r, obj_ns(obj), obj_name(obj), NULL, "application/strategic-merge-patch+json",
+  api_result res = api_patch(cctx->srv, r, obj_ns(obj), obj_name(obj), NULL, "application/strategic-merge-patch+json",
                              body, strlen(body), &o);
   int code = res.code;
   api_result_clear(&res);
@@ -110,15 +110,16 @@ static int patch_owner_refs(const resource *r, const json_t *obj, json_t *ref) {
 }
 
 /* RecheckDeletionTimestamp: a fresh read of the owner before adopting. */
-static bool can_adopt(const claim_spec *cs) {
-  cobj *fresh = lister_get_latest(cs->owner_resource, obj_ns(cs->owner), obj_name(cs->owner));
+static bool can_adopt(const ctrl_context *cctx, const claim_spec *cs) {
+  cobj *fresh = lister_get_latest(cctx->informers, cs->owner_resource, obj_ns(cs->owner), obj_name(cs->owner));
   bool ok = fresh && !strcmp(obj_uid(fresh->obj) ? obj_uid(fresh->obj) : "", obj_uid(cs->owner)) &&
             !obj_deleting(fresh->obj);
   cobj_unref(fresh);
   return ok;
 }
 
-void claim_objects(const claim_spec *cs, const resource *r, const cobj_vec *items, cobj_vec *out) {
+void claim_objects(const ctrl_context *cctx, const claim_spec *cs, const resource *r, const cobj_vec *items,
+                   cobj_vec *out) {
   const char *uid = obj_uid(cs->owner);
   int adopt_ok = -1; /* checked once, lazily */
   for (size_t i = 0; i < items->n; i++) {
@@ -136,16 +137,16 @@ void claim_objects(const claim_spec *cs, const resource *r, const cobj_vec *item
       }
       if (obj_deleting(cs->owner)) continue;
       json_t *del = json_pack("{s:s,s:s}", "$patch", "delete", "uid", uid);
-      int code = patch_owner_refs(r, o, del);
+      int code = patch_owner_refs(cctx, r, o, del);
       if (code >= 300 && code != 404) LOGW("releasing %s/%s: code %d", obj_ns(o), obj_name(o), code);
       continue;
     }
     if (!match || obj_deleting(cs->owner) || obj_deleting(o)) continue;
-    if (adopt_ok < 0) adopt_ok = can_adopt(cs);
+    if (adopt_ok < 0) adopt_ok = can_adopt(cctx, cs);
     if (!adopt_ok) continue;
-    int code = patch_owner_refs(r, o, controller_ref(cs->owner));
+    int code = patch_owner_refs(cctx, r, o, controller_ref(cs->owner));
     if (code < 300) {
-      cobj *now = lister_get(r, obj_ns(o), obj_name(o));
+      cobj *now = lister_get(cctx->informers, r, obj_ns(o), obj_name(o));
       if (now) cobj_vec_push(out, now);
     }
   }
@@ -175,47 +176,48 @@ static void status_message(const api_result *res, char *buf, size_t len) {
   json_decref(body);
 }
 
-int create_pod_event(const json_t *owner, const char *component, const char *ns, json_t *pod, char *err,
-                     size_t errlen) {
+int create_pod_event(const ctrl_context *cctx, const json_t *owner, const char *component, const char *ns, json_t *pod,
+                     char *err, size_t errlen) {
   api_opts o = {0};
-  api_result res = api_create(pods_resource(), ns, pod, &o);
+  api_result res = api_create(cctx->srv, pods_resource(), ns, pod, &o);
   int code = res.code;
   if (code < 300) {
     json_t *made = api_result_json(&res);
-    event_record(owner, component, "Normal", "SuccessfulCreate", "Created pod: %s", obj_name(made));
+    event_record(cctx, owner, component, "Normal", "SuccessfulCreate", "Created pod: %s", obj_name(made));
     json_decref(made);
   } else {
     char msg[700];
     status_message(&res, msg, sizeof msg);
-    event_record(owner, component, "Warning", "FailedCreate", "Error creating: %s", msg);
+    event_record(cctx, owner, component, "Warning", "FailedCreate", "Error creating: %s", msg);
     if (err) snprintf(err, errlen, "%s", msg);
   }
   api_result_clear(&res);
   return code;
 }
 
-int delete_pod_event(const json_t *owner, const char *component, const json_t *pod, bool force) {
+int delete_pod_event(const ctrl_context *cctx, const json_t *owner, const char *component, const json_t *pod,
+                     bool force) {
   api_opts o = {0};
   json_t *opts = force ? json_pack("{s:i}", "gracePeriodSeconds", 0) : NULL;
-  api_result res = api_delete(pods_resource(), obj_ns(pod), obj_name(pod), opts, &o);
+  api_result res = api_delete(cctx->srv, pods_resource(), obj_ns(pod), obj_name(pod), opts, &o);
   json_decref(opts);
   int code = res.code;
   if (code < 300) {
-    event_record(owner, component, "Normal", "SuccessfulDelete", "Deleted pod: %s", obj_name(pod));
+    event_record(cctx, owner, component, "Normal", "SuccessfulDelete", "Deleted pod: %s", obj_name(pod));
   } else if (code != 404) {
     char msg[700];
     status_message(&res, msg, sizeof msg);
-    event_record(owner, component, "Warning", "FailedDelete", "Error deleting: %s", msg);
+    event_record(cctx, owner, component, "Warning", "FailedDelete", "Error deleting: %s", msg);
   }
   api_result_clear(&res);
   return code;
 }
 
-json_t *update_object(const resource *r, const json_t *obj, bool status, int *code) {
+json_t *update_object(const ctrl_context *cctx, const resource *r, const json_t *obj, bool status, int *code) {
   /* the API core takes its argument: keep our own copies of the names */
   char *ns = strdup(obj_ns(obj)), *name = strdup(obj_name(obj) ? obj_name(obj) : "");
   api_opts o = {0};
-  api_result res = api_update(r, ns, name, status ? "status" : NULL, json_deep_copy(obj), &o);
+  api_result res = api_update(cctx->srv, r, ns, name, status ? "status" : NULL, json_deep_copy(obj), &o);
   *code = res.code;
   json_t *out = NULL;
   if (res.code < 300) {
@@ -231,9 +233,9 @@ json_t *update_object(const resource *r, const json_t *obj, bool status, int *co
   return out;
 }
 
-int write_object(const resource *r, json_t *obj, bool status) {
+int write_object(const ctrl_context *cctx, const resource *r, json_t *obj, bool status) {
   int code;
-  json_decref(update_object(r, obj, status, &code));
+  json_decref(update_object(cctx, r, obj, status, &code));
   json_decref(obj);
   return code;
 }

@@ -50,10 +50,11 @@ typedef struct {
   bool (*filter)(const json_t *obj, void *ctx);
   void *filter_ctx;
 } claim_spec;
-void claim_objects(const claim_spec *cs, const resource *r, const cobj_vec *items, cobj_vec *out);
+void claim_objects(const ctrl_context *cctx, const claim_spec *cs, const resource *r, const cobj_vec *items,
+                   cobj_vec *out);
 
 /* Lists all objects of r in namespace ns (references into out). */
-void list_namespace(const resource *r, const char *ns, cobj_vec *out);
+void list_namespace(const ctrl_context *cctx, const resource *r, const char *ns, cobj_vec *out);
 
 /* A pod from a template (GetPodFromTemplate): labels, annotations,
  * finalizers and spec copied, ownerReference to owner. New reference. */
@@ -61,19 +62,20 @@ json_t *pod_from_template(const json_t *tmpl, const json_t *owner);
 /* Creates pod (stolen) in ns; records SuccessfulCreate "Created pod: X" or
  * FailedCreate "Error creating: ..." on owner. Returns the HTTP code; the
  * error message goes to err when given. */
-int create_pod_event(const json_t *owner, const char *component, const char *ns, json_t *pod, char *err,
-                     size_t errlen);
+int create_pod_event(const ctrl_context *cctx, const json_t *owner, const char *component, const char *ns, json_t *pod,
+                     char *err, size_t errlen);
 /* Deletes a pod (force: gracePeriodSeconds 0); records SuccessfulDelete /
  * FailedDelete. */
-int delete_pod_event(const json_t *owner, const char *component, const json_t *pod, bool force);
+int delete_pod_event(const ctrl_context *cctx, const json_t *owner, const char *component, const json_t *pod,
+                     bool force);
 
 /* ---- writes ---- */
 /* Writes obj (stolen) as the new status (status=true) or the whole object,
  * guarded by obj's metadata.resourceVersion. Returns the HTTP code. */
-int write_object(const resource *r, json_t *obj, bool status);
+int write_object(const ctrl_context *cctx, const resource *r, json_t *obj, bool status);
 /* The same with obj borrowed: returns the stored object (new reference) or
  * NULL, and the HTTP code in *code. */
-json_t *update_object(const resource *r, const json_t *obj, bool status, int *code);
+json_t *update_object(const ctrl_context *cctx, const resource *r, const json_t *obj, bool status, int *code);
 
 /* ---- conditions ---- */
 /* Finds the condition of a type in status.conditions. */

@@ -349,17 +349,20 @@ int main(int argc, char **argv) {
     LOGE("%s", err);
     return 1;
   }
-  api_server srv = {st, cc}; /* this process's one API server: passed down to the front */
+  /* this process's API server, passed down to the front and everything in process that calls the core;
+   * the controllers get it with their informers over its cache */
+  api_server srv = {st, cc};
+  ctrl_context controllers = {&srv, informer_factory_new(cc)};
   cache_set_commit_observer(cc, metrics_observe_commit);
   registry_bind(cc);
-  api_init(cc);
   const char *ep_host = !strcmp(host, "0.0.0.0") || !strcmp(host, "localhost") ? "127.0.0.1" : host;
-  if (bootstrap_objects(!strcmp(ep_host, "::") ? "::1" : ep_host, port) != 0) LOGW("bootstrap objects incomplete");
-  cluster_info_ensure(url, pki.ca_cert);
-  front_proxy_publish(pki.ca_cert);
-  if (authz_policy_reconcile() != 0) LOGW("RBAC bootstrap policy incomplete");
+  if (bootstrap_objects(&srv, !strcmp(ep_host, "::") ? "::1" : ep_host, port) != 0)
+    LOGW("bootstrap objects incomplete");
+  cluster_info_ensure(&srv, url, pki.ca_cert);
+  front_proxy_publish(&srv, pki.ca_cert);
+  if (authz_policy_reconcile(&srv) != 0) LOGW("RBAC bootstrap policy incomplete");
   cache_reset_window(cc);
-  crd_controller_start();
+  crd_controller_start(&controllers);
   metrics_api_init();
 
   signal(SIGPIPE, SIG_IGN);
@@ -372,6 +375,7 @@ int main(int argc, char **argv) {
   if (http_start(&hc, err, sizeof err) != 0) {
     LOGE("%s", err);
     crd_controller_stop();
+    informer_factory_free(controllers.informers);
     cache_close(cc);
     sa_token_shutdown();
     authn_token_shutdown();
@@ -380,11 +384,11 @@ int main(int argc, char **argv) {
   }
   provisioner_set_root(data_dir);
   componentstatus_set_local_probe(controllers_running_here);
-  controllers_run(&leader);
+  controllers_run(&controllers, &leader);
   metrics_set_extra(ingress_metrics_write);
-  ingress_config ic = {ingress_http, ingress_https, ingress_log, ingress_nice, http_requests_begun};
+  ingress_config ic = {ingress_http, ingress_https, ingress_log, ingress_nice, http_requests_begun, &controllers};
   if (ingress_start(&ic, err, sizeof err) != 0) LOGE("ingress: %s", err);
-  if (dns_listen && dns_start(dns_listen, dns_forward, err, sizeof err) != 0) LOGE("dns: %s", err);
+  if (dns_listen && dns_start(&controllers, dns_listen, dns_forward, err, sizeof err) != 0) LOGE("dns: %s", err);
   LOGI("ckube-server serving the Kubernetes API at %s; kubeconfig: %s", url, pki.kubeconfig);
   LOGI("client certificates signed by the cluster CA (%s/pki/ca.crt, key %s/pki/ca.key) authenticate as CN = user, O = groups", data_dir, data_dir);
   if (console) LOGI("console at %s/ (sign in with the token in %s/pki/admin.token)", url, data_dir);
@@ -402,6 +406,7 @@ int main(int argc, char **argv) {
   http_stop();
   controllers_shutdown();
   crd_controller_stop();
+  informer_factory_free(controllers.informers);
   cache_close(cc);
   sa_token_shutdown();
   authn_token_shutdown();

@@ -4,6 +4,7 @@
  * (dns_service.c), and the UDP/TCP listener that answers (dns_server.c). */
 #ifndef CKUBE_DNS_H
 #define CKUBE_DNS_H
+#include "controller.h"
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -12,9 +13,10 @@
 
 /* Serves cluster DNS on listen ("ADDR:PORT"); forward: NULL keeps names
  * outside the cluster REFUSED, "" forwards them to /etc/resolv.conf's
- * nameservers, "ADDR:PORT" to that one upstream. Call after the API core
- * is up. -1 with err when the listener cannot be opened. */
-int dns_start(const char *listen, const char *forward, char *err, size_t errlen);
+ * nameservers, "ADDR:PORT" to that one upstream; the controller reads and
+ * writes through cc (kept until stop). Call after the API core is up. -1
+ * with err when the listener cannot be opened. */
+int dns_start(const ctrl_context *cc, const char *listen, const char *forward, char *err, size_t errlen);
 /* Stops the controller and the listener. */
 void dns_stop(void);
 

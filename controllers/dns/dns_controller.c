@@ -17,6 +17,8 @@
 #include <stdio.h>
 #include <string.h>
 
+static const ctrl_context *cctx; /* given at start, outlives the controller */
+
 #define ZONE_KEY "zone"
 
 static ctrl *c;
@@ -25,7 +27,7 @@ static void on_change(void *ctx, cache_event_type type, const cobj *obj, const c
 
 static json_t *list(const char *group, const char *plural) {
   cobj_vec v = {0};
-  ctrl_list(group, "v1", plural, "", &v);
+  ctrl_list(cctx, group, "v1", plural, "", &v);
   json_t *arr = json_array();
   for (size_t i = 0; i < v.n; i++) json_array_append_new_const(arr, json_incref_const(v.items[i]->obj));
   cobj_vec_clear(&v);
@@ -57,7 +59,8 @@ static int endpoint_address(const char *listen, char *ip, size_t len) {
   return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
 }
 
-int dns_start(const char *listen, const char *forward, char *err, size_t errlen) {
+int dns_start(const ctrl_context *cc, const char *listen, const char *forward, char *err, size_t errlen) {
+  cctx = cc;
   bool fwd = false;
   if (forward) {
     fwd = dns_forward_init(forward, listen) > 0;
@@ -70,8 +73,8 @@ int dns_start(const char *listen, const char *forward, char *err, size_t errlen)
   }
   char ip[64];
   int port = endpoint_address(listen, ip, sizeof ip);
-  if (port > 0 && dns_service_ensure(ip, port) != 0) LOGW("dns: kube-system/kube-dns incomplete");
-  c = ctrl_start("dns", sync_zone, NULL);
+  if (port > 0 && dns_service_ensure(cctx, ip, port) != 0) LOGW("dns: kube-system/kube-dns incomplete");
+  c = ctrl_start(cctx, "dns", sync_zone, NULL);
   ctrl_follow(c, "", "v1", "services", on_change);
   ctrl_follow(c, "discovery.k8s.io", "v1", "endpointslices", on_change);
   ctrl_add(c, ZONE_KEY);

@@ -15,8 +15,8 @@
 #define DNS_PORT 53
 #define METRICS_PORT 9153
 
-bool service_range_address(unsigned n, char *out, size_t len) {
-  cobj *k = ctrl_get("", "v1", "services", "default", "kubernetes");
+bool service_range_address(const ctrl_context *cctx, unsigned n, char *out, size_t len) {
+  cobj *k = ctrl_get(cctx, "", "v1", "services", "default", "kubernetes");
   const char *ip = k ? json_string_value(json_object_get(json_object_get(k->obj, "spec"), "clusterIP")) : NULL;
   struct in_addr a;
   bool ok = ip && inet_pton(AF_INET, ip, &a) == 1;
@@ -52,8 +52,8 @@ static json_t *new_service(const char *ip, int port) {
   return svc;
 }
 
-static int ensure_service(int port) {
-  cobj *cur = ctrl_get("", "v1", "services", NS, NAME);
+static int ensure_service(const ctrl_context *cctx, int port) {
+  cobj *cur = ctrl_get(cctx, "", "v1", "services", NS, NAME);
   json_t *want = service_ports(port);
   int code;
   if (cur) {
@@ -71,26 +71,26 @@ static int ensure_service(int port) {
     json_t *copy = json_deep_copy(cur->obj);
     cobj_unref(cur);
     json_object_set_new(json_object_get(copy, "spec"), "ports", want);
-    code = ctrl_update("", "v1", "services", NS, NULL, copy);
+    code = ctrl_update(cctx, "", "v1", "services", NS, NULL, copy);
     return code < 300 ? 0 : -1;
   }
   json_decref(want);
   char ip[64];
-  if (!service_range_address(10, ip, sizeof ip)) {
+  if (!service_range_address(cctx, 10, ip, sizeof ip)) {
     LOGW("kube-dns: the Service range is unknown (no `kubernetes` Service); not creating kube-system/kube-dns");
     return -1;
   }
-  code = ctrl_create("", "v1", "services", NS, new_service(ip, port));
+  code = ctrl_create(cctx, "", "v1", "services", NS, new_service(ip, port));
   if (code == 422) { /* the address is taken (a data directory from before the DNS): any address will do */
     LOGW("kube-dns: %s is taken, the Service gets another address", ip);
-    code = ctrl_create("", "v1", "services", NS, new_service(NULL, port));
+    code = ctrl_create(cctx, "", "v1", "services", NS, new_service(NULL, port));
   }
   return code == 201 ? 0 : -1;
 }
 
 /* Creates obj or replaces the stored one's field `key` with obj's. */
-static int put(const char *group, const char *plural, json_t *obj, const char *key) {
-  cobj *cur = ctrl_get(group, "v1", plural, NS, NAME);
+static int put(const ctrl_context *cctx, const char *group, const char *plural, json_t *obj, const char *key) {
+  cobj *cur = ctrl_get(cctx, group, "v1", plural, NS, NAME);
   int code;
   if (cur) {
     json_t *copy = json_deep_copy(cur->obj);
@@ -98,25 +98,25 @@ static int put(const char *group, const char *plural, json_t *obj, const char *k
     json_object_set(copy, key, json_object_get(obj, key));
     if (!strcmp(key, "endpoints")) json_object_set(copy, "ports", json_object_get(obj, "ports"));
     json_decref(obj);
-    code = ctrl_update(group, "v1", plural, NS, NULL, copy);
+    code = ctrl_update(cctx, group, "v1", plural, NS, NULL, copy);
   } else {
-    code = ctrl_create(group, "v1", plural, NS, obj);
+    code = ctrl_create(cctx, group, "v1", plural, NS, obj);
   }
   return code < 300 ? 0 : -1;
 }
 
-int dns_service_ensure(const char *ip, int port) {
-  int rc = ensure_service(port);
+int dns_service_ensure(const ctrl_context *cctx, const char *ip, int port) {
+  int rc = ensure_service(cctx, port);
   json_t *ep = json_pack("{s:s,s:s,s:{s:s,s:s,s:{s:s,s:s,s:s}},s:[{s:[{s:s}],s:o}]}", "apiVersion", "v1", "kind",
                          "Endpoints", "metadata", "name", NAME, "namespace", NS, "labels", "k8s-app", "kube-dns",
                          "kubernetes.io/cluster-service", "true", "kubernetes.io/name", "CoreDNS", "subsets",
                          "addresses", "ip", ip, "ports", endpoint_ports(port));
-  rc |= put("", "endpoints", ep, "subsets");
+  rc |= put(cctx, "", "endpoints", ep, "subsets");
   json_t *slice = json_pack("{s:s,s:s,s:{s:s,s:s,s:{s:s,s:s}},s:s,s:o,s:[{s:[s],s:{s:b}}]}", "apiVersion",
                             "discovery.k8s.io/v1", "kind", "EndpointSlice", "metadata", "name", NAME, "namespace", NS,
                             "labels", "kubernetes.io/service-name", NAME, "k8s-app", "kube-dns", "addressType",
                             strchr(ip, ':') ? "IPv6" : "IPv4", "ports", endpoint_ports(port), "endpoints",
                             "addresses", ip, "conditions", "ready", 1);
-  rc |= put("discovery.k8s.io", "endpointslices", slice, "endpoints");
+  rc |= put(cctx, "discovery.k8s.io", "endpointslices", slice, "endpoints");
   return rc ? -1 : 0;
 }

@@ -3,6 +3,7 @@
  * data plane that serves it (proxy.c). Off unless an address is given. */
 #ifndef CKUBE_INGRESS_H
 #define CKUBE_INGRESS_H
+#include "controller.h"
 #include <stddef.h>
 
 /* The data plane's threads yield the CPU to the API's (proxy.c says why). */
@@ -13,6 +14,7 @@ typedef struct {
   const char *access_log;             /* a file, "-" for stderr, NULL = off */
   int nice;                           /* the proxy workers' nice level while the API is busy, 0-19 */
   unsigned long (*api_activity)(void); /* moves on each API request (NULL: nice always) */
+  const ctrl_context *cc;              /* what the controller reads and writes through (kept until stop) */
 } ingress_config;
 
 /* Serves Ingress traffic on the configured addresses; call after the API

@@ -25,6 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+static const ctrl_context *cctx; /* given at start, outlives the controller */
+
 #define COMPONENT "ckube-ingress-controller"
 #define TABLE_KEY "table"
 
@@ -37,7 +39,7 @@ static void on_change(void *ctx, cache_event_type type, const cobj *obj, const c
 
 static json_t *list(const char *group, const char *version, const char *plural) {
   cobj_vec v = {0};
-  ctrl_list(group, version, plural, "", &v);
+  ctrl_list(cctx, group, version, plural, "", &v);
   json_t *arr = json_array();
   for (size_t i = 0; i < v.n; i++) json_array_append_new_const(arr, json_incref_const(v.items[i]->obj));
   cobj_vec_clear(&v);
@@ -48,7 +50,7 @@ static void on_warning(void *ctx, const json_t *ing, const char *reason, const c
   char key[1024];
   snprintf(key, sizeof key, "%s/%s\n%s\n%s", obj_ns(ing), obj_name(ing), reason, message);
   json_object_set_new(warned_now, key, json_true());
-  if (!json_object_get(warned, key)) event_record(ing, COMPONENT, "Warning", reason, "%s", message);
+  if (!json_object_get(warned, key)) event_record(cctx, ing, COMPONENT, "Warning", reason, "%s", message);
 }
 
 static bool has_address(const json_t *ing) {
@@ -71,7 +73,7 @@ static void sync_status(const json_t *ings, const json_t *classes) {
     json_t *status = json_object_get(copy, "status");
     if (!status) json_object_set_new(copy, "status", status = json_object());
     json_object_set_new(status, "loadBalancer", lb);
-    ctrl_update("networking.k8s.io", "v1", "ingresses", obj_ns(ing), "status", copy);
+    ctrl_update(cctx, "networking.k8s.io", "v1", "ingresses", obj_ns(ing), "status", copy);
   }
 }
 
@@ -107,7 +109,7 @@ static void install_default_class(void) {
                           "IngressClass", "metadata", "name", ROUTE_DEFAULT_CLASS, "annotations",
                           "ingressclass.kubernetes.io/is-default-class", "true", "spec", "controller",
                           ROUTE_CONTROLLER_NAME);
-  ctrl_create("networking.k8s.io", "v1", "ingressclasses", "", obj);
+  ctrl_create(cctx, "networking.k8s.io", "v1", "ingressclasses", "", obj);
 }
 
 /* The address Ingress statuses show: the listener's IP, loopback for a wildcard. */
@@ -127,6 +129,7 @@ static void set_address(const char *addr) {
 
 int ingress_start(const ingress_config *cfg, char *err, size_t errlen) {
   if (!cfg->http_addr && !cfg->https_addr) return 0;
+  cctx = cfg->cc;
   set_address(cfg->http_addr ? cfg->http_addr : cfg->https_addr);
   route_swap(route_empty());
   const char *workers = getenv("CKUBE_INGRESS_WORKERS"); /* benchmarks: default one per core */
@@ -137,7 +140,7 @@ int ingress_start(const ingress_config *cfg, char *err, size_t errlen) {
     return -1;
   }
   install_default_class();
-  c = ctrl_start("ingress", sync_table, NULL);
+  c = ctrl_start(cctx, "ingress", sync_table, NULL);
   ctrl_follow(c, "networking.k8s.io", "v1", "ingresses", on_change);
   ctrl_follow(c, "networking.k8s.io", "v1", "ingressclasses", on_change);
   ctrl_follow(c, "", "v1", "services", on_change);

@@ -20,14 +20,9 @@
 
 #define MAX_RETRIES 32
 
-static cache *g_cache;
-
-void api_init(cache *c) { g_cache = c; }
-cache *api_cache(void) { return g_cache; }
-
-json_t *quota_used(const char *ns, const json_t *spec, const json_t *hard, const resource *skip_r,
+json_t *quota_used(api_server *srv, const char *ns, const json_t *spec, const json_t *hard, const resource *skip_r,
                    const char *skip_name) {
-  return quota_used_in(g_cache, ns, spec, hard, skip_r, skip_name);
+  return quota_used_in(srv->cache, ns, spec, hard, skip_r, skip_name);
 }
 
 void api_result_clear(api_result *res) {
@@ -54,8 +49,8 @@ static bool same_version(const resource *r) { return storage_of(r) == r; }
 
 static bool by_webhook(const resource *r) { return object_converted_by_webhook(r); }
 
-static int convert(const resource *r, json_t *obj, const char *from, const char *to, json_t **status) {
-  return object_convert_version(g_cache, r, obj, from, to, status);
+static int convert(api_server *srv, const resource *r, json_t *obj, const char *from, const char *to, json_t **status) {
+  return object_convert_version(srv->cache, r, obj, from, to, status);
 }
 
 /* Whether a stored object needs converting to be served as r. */
@@ -69,16 +64,16 @@ bool api_stored_as_served(const resource *r) {
   return same_version(r) && !(r->ref.crd && (r->ref.crd->defaults || r->ref.crd->conversion));
 }
 
-const json_t *api_to_version(const resource *r, const json_t *stored) {
+const json_t *api_to_version(api_server *srv, const resource *r, const json_t *stored) {
   if (api_stored_as_served(r)) return json_incref_const(stored);
-  return api_version_copy(r, stored);
+  return api_version_copy(srv, r, stored);
 }
 
 /* A stored object in r's version (a copy), or NULL with *status set (the
  * conversion webhook's failure) when status is given. */
-static json_t *version_copy(const resource *r, const json_t *stored, json_t **status) {
+static json_t *version_copy(api_server *srv, const resource *r, const json_t *stored, json_t **status) {
   json_t *copy = json_deep_copy(stored);
-  if (needs_conversion(r, copy) && convert(r, copy, storage_of(r)->group_version, r->group_version, status) != 0) {
+  if (needs_conversion(r, copy) && convert(srv, r, copy, storage_of(r)->group_version, r->group_version, status) != 0) {
     if (status && *status) { /* the conversion webhook failed */
       json_decref(copy);
       return NULL;
@@ -89,40 +84,58 @@ static json_t *version_copy(const resource *r, const json_t *stored, json_t **st
   return copy;
 }
 
-json_t *api_version_copy(const resource *r, const json_t *stored) { return version_copy(r, stored, NULL); }
-
-json_t *api_version_checked(const resource *r, const json_t *stored, json_t **status) {
-  *status = NULL;
-  return version_copy(r, stored, status);
+json_t *api_version_copy(api_server *srv, const resource *r, const json_t *stored) {
+  return version_copy(srv, r, stored, NULL);
 }
 
-int api_convert(const resource *from, const resource *to, json_t *obj) { return object_convert(g_cache, from, to, obj); }
+json_t *api_version_checked(api_server *srv, const resource *r, const json_t *stored, json_t **status) {
+  *status = NULL;
+  return version_copy(srv, r, stored, status);
+}
+
+int api_convert(api_server *srv, const resource *from, const resource *to, json_t *obj) {
+  return object_convert(srv->cache, from, to, obj);
+}
 
 /* Converts a request-version object to the storage version, in place:
  * NULL, or the conversion webhook's failure (new reference). */
-static json_t *to_storage(const resource *r, json_t *obj) {
+static json_t *to_storage(api_server *srv, const resource *r, json_t *obj) {
   json_t *st = NULL;
-  if (!same_version(r)) convert(r, obj, r->group_version, storage_of(r)->group_version, &st);
+  if (!same_version(r)) convert(srv, r, obj, r->group_version, storage_of(r)->group_version, &st);
   return st;
 }
 
+/* to_storage, then the fields in the order they are stored in. */
+static json_t *to_stored_form(api_server *srv, const resource *r, json_t *obj) {
+  json_t *st = to_storage(srv, r, obj);
+  if (!st) api_canonical_order(r, obj);
+  return st;
+}
+
+/* A write refused once admission has begun: releases a and obj, fails with st. */
+static api_result refuse(admission_request *a, json_t *obj, json_t *st) {
+  admission_release(a);
+  json_decref(obj);
+  return fail(st);
+}
+
 /* A stored version as a result in r's version. */
-static api_result result_of(const resource *r, int code, cobj *o) {
+static api_result result_of(api_server *srv, const resource *r, int code, cobj *o) {
   api_result res = {code, NULL, NULL};
   if (api_stored_as_served(r)) res.obj = o;
   else {
     json_t *st = NULL;
-    res.body = version_copy(r, o->obj, &st);
+    res.body = version_copy(srv, r, o->obj, &st);
     cobj_unref(o);
     if (st) return fail(st);
   }
   return res;
 }
 
-api_result api_get(const resource *r, const char *ns, const char *name) {
-  cobj *o = cache_get(g_cache, r->bucket, r->ref.namespaced ? ns : "", name);
+api_result api_get(api_server *srv, const resource *r, const char *ns, const char *name) {
+  cobj *o = cache_get(srv->cache, r->bucket, r->ref.namespaced ? ns : "", name);
   if (!o) return fail(status_not_found(r, name));
-  return result_of(r, 200, o);
+  return result_of(srv, r, 200, o);
 }
 
 json_t *api_check_type(const resource *r, json_t *obj) {
@@ -197,7 +210,7 @@ static json_t *validate(const resource *r, const json_t *obj, const json_t *old)
   return st;
 }
 
-api_result api_create(const resource *r, const char *ns, json_t *obj, const api_opts *o) {
+api_result api_create(api_server *srv, const resource *r, const char *ns, json_t *obj, const api_opts *o) {
   json_t *st = NULL;
   if (!json_is_object(obj)) {
     json_decref(obj);
@@ -244,35 +257,27 @@ api_result api_create(const resource *r, const char *ns, json_t *obj, const api_
   snprintf(shown, sizeof shown, "%s", generated ? meta_str(obj, "generateName") : name);
   admission_request a = {.op = ADMIT_CREATE, .r = r, .ns = r->ref.namespaced ? ns : "", .name = name, .shown = shown,
                          .asked = generated ? "" : name, /* webhooks are told no name while it is to be generated */
-                         .obj = obj, .o = o, .dry_run = o && o->dry_run, .cache = g_cache};
+                         .obj = obj, .o = o, .dry_run = o && o->dry_run, .cache = srv->cache};
   /* mutating admission, the kind's validation, the registry's allocation
    * (service REST allocates before validating admission), validating admission */
   if ((st = rbac_escalation_check(&a)) || (st = admission_mutate(&a)) || (st = validate(r, obj, NULL)) ||
-      (st = service_allocate(r, obj, NULL)) ||
-      (st = admission_validate(&a))) {
-    admission_release(&a);
-    json_decref(obj);
-    return fail(st);
-  }
+      (st = service_allocate(srv, r, obj, NULL)) ||
+      (st = admission_validate(&a)))
+    return refuse(&a, obj, st);
   if (a.dry_run) {
     admission_release(&a);
     return (api_result){201, obj, NULL};
   }
 
-  if ((st = to_storage(r, obj))) {
-    admission_release(&a);
-    json_decref(obj);
-    return fail(st);
-  }
-  api_canonical_order(r, obj);
+  if ((st = to_stored_form(srv, r, obj))) return refuse(&a, obj, st);
   char err[256];
   cobj *out = NULL;
   char *name_copy = strdup(meta_str(obj, "name") ? meta_str(obj, "name") : name);
-  int rc = cache_write(g_cache, r->bucket, r->ref.namespaced ? ns : "", name_copy, 0, obj, false, &out, NULL, err,
+  int rc = cache_write(srv->cache, r->bucket, r->ref.namespaced ? ns : "", name_copy, 0, obj, false, &out, NULL, err,
                        sizeof err);
   admission_release(&a);
   api_result res;
-  if (rc == CW_OK) res = result_of(r, 201, out);
+  if (rc == CW_OK) res = result_of(srv, r, 201, out);
   else if (rc == CW_CONFLICT) res = fail(status_already_exists(r, name_copy));
   else res = fail(status_internal("%s", err));
   free(name_copy);
@@ -280,7 +285,7 @@ api_result api_create(const resource *r, const char *ns, json_t *obj, const api_
 }
 
 /* Carries system metadata from old into obj and runs the update strategy. */
-static json_t *prepare_update(const resource *r, const char *sub, json_t *obj, const json_t *old,
+static json_t *prepare_update(api_server *srv, const resource *r, const char *sub, json_t *obj, const json_t *old,
                               const api_opts *o, admission_request *a) {
   json_t *md = meta_of(obj);
   const json_t *omd = json_object_get(old, "metadata");
@@ -319,14 +324,14 @@ static json_t *prepare_update(const resource *r, const char *sub, json_t *obj, c
   const char *ns = meta_str(old, "namespace"), *name = meta_str(old, "name");
   *a = (admission_request){.op = ADMIT_UPDATE, .r = r, .sub = sub, .ns = r->ref.namespaced && ns ? ns : "",
                            .name = name, .shown = name, .asked = name, .obj = obj, .old = old, .o = o,
-                           .dry_run = o && o->dry_run, .cache = g_cache};
+                           .dry_run = o && o->dry_run, .cache = srv->cache};
   if ((st = rbac_escalation_check(a)) || (st = admission_mutate(a)) || (st = validate(r, obj, old))) return st;
   bool changed = r->ref.crd ? cr_generation_changed(&r->ref, obj, old) : spec_changed(obj, old);
   if (tracks_generation(r) && changed) {
     json_int_t g = json_integer_value(json_object_get(omd, "generation"));
     json_object_set_new(md, "generation", json_integer(g + 1));
   }
-  if ((st = service_allocate(r, obj, old))) return st;
+  if ((st = service_allocate(srv, r, obj, old))) return st;
   return admission_validate(a);
 }
 
@@ -338,11 +343,11 @@ static bool deletion_complete(const resource *r, const json_t *obj) {
   return true;
 }
 
-api_result api_write_update(const resource *r, const char *ns, const char *name, const char *sub, json_t *obj,
-                            cobj *cur, const json_t *old, const api_opts *o, bool *retry) {
+api_result api_write_update(api_server *srv, const resource *r, const char *ns, const char *name, const char *sub,
+                            json_t *obj, cobj *cur, const json_t *old, const api_opts *o, bool *retry) {
   *retry = false;
   admission_request a = {0};
-  json_t *st = prepare_update(r, sub, obj, old, o, &a);
+  json_t *st = prepare_update(srv, r, sub, obj, old, o, &a);
   if (st || same_but_rv(obj, old) || (o && o->dry_run)) admission_release(&a);
   if (st) {
     json_decref(obj);
@@ -350,22 +355,17 @@ api_result api_write_update(const resource *r, const char *ns, const char *name,
   }
   if (same_but_rv(obj, old)) {
     json_decref(obj);
-    return result_of(r, 200, cobj_ref(cur));
+    return result_of(srv, r, 200, cobj_ref(cur));
   }
   if (o && o->dry_run) return (api_result){200, obj, NULL};
   bool del = deletion_complete(r, obj);
-  if ((st = to_storage(r, obj))) {
-    admission_release(&a);
-    json_decref(obj);
-    return fail(st);
-  }
-  api_canonical_order(r, obj);
+  if ((st = to_stored_form(srv, r, obj))) return refuse(&a, obj, st);
   char err[256];
   cobj *out = NULL;
   int64_t now_rev = 0;
-  int rc = cache_write(g_cache, r->bucket, ns, name, cur->rev, obj, del, &out, &now_rev, err, sizeof err);
+  int rc = cache_write(srv->cache, r->bucket, ns, name, cur->rev, obj, del, &out, &now_rev, err, sizeof err);
   admission_release(&a);
-  if (rc == CW_OK) return result_of(r, 200, out);
+  if (rc == CW_OK) return result_of(srv, r, 200, out);
   if (rc == CW_CONFLICT) {
     *retry = true;
     return (api_result){0, NULL, NULL};
@@ -373,18 +373,18 @@ api_result api_write_update(const resource *r, const char *ns, const char *name,
   return fail(status_internal("%s", err));
 }
 
-api_result api_store_unchecked(const resource *r, const char *ns, const char *name, json_t *obj, cobj *cur) {
-  json_t *st = to_storage(r, obj);
+api_result api_store_unchecked(api_server *srv, const resource *r, const char *ns, const char *name, json_t *obj,
+                               cobj *cur) {
+  json_t *st = to_stored_form(srv, r, obj);
   if (st) {
     json_decref(obj);
     return fail(st);
   }
-  api_canonical_order(r, obj);
   char err[256];
   cobj *out = NULL;
-  int rc = cache_write(g_cache, r->bucket, r->ref.namespaced ? ns : "", name, cur->rev, obj, false, &out, NULL, err,
+  int rc = cache_write(srv->cache, r->bucket, r->ref.namespaced ? ns : "", name, cur->rev, obj, false, &out, NULL, err,
                        sizeof err);
-  if (rc == CW_OK) return result_of(r, 200, out);
+  if (rc == CW_OK) return result_of(srv, r, 200, out);
   if (rc == CW_CONFLICT) return (api_result){0, NULL, NULL};
   return fail(status_internal("%s", err));
 }
@@ -392,8 +392,8 @@ api_result api_store_unchecked(const resource *r, const char *ns, const char *na
 static const char *const modified_msg =
     "the object has been modified; please apply your changes to the latest version and try again";
 
-api_result api_update(const resource *r, const char *ns, const char *name, const char *sub, json_t *obj,
-                      const api_opts *o) {
+api_result api_update(api_server *srv, const resource *r, const char *ns, const char *name, const char *sub,
+                      json_t *obj, const api_opts *o) {
   json_t *st;
   if (!r->ref.namespaced) ns = "";
   if (!json_is_object(obj)) {
@@ -417,7 +417,7 @@ api_result api_update(const resource *r, const char *ns, const char *name, const
     return fail(status_bad_request("invalid resourceVersion"));
   }
   for (int attempt = 0; attempt < MAX_RETRIES; attempt++) {
-    cobj *cur = cache_get_latest(g_cache, r->bucket, ns, name);
+    cobj *cur = cache_get_latest(srv->cache, r->bucket, ns, name);
     if (!cur) {
       json_decref(obj);
       return fail(status_not_found(r, name));
@@ -427,9 +427,9 @@ api_result api_update(const resource *r, const char *ns, const char *name, const
       json_decref(obj);
       return fail(status_conflict(r, name, modified_msg));
     }
-    const json_t *old = api_to_version(r, cur->obj);
+    const json_t *old = api_to_version(srv, r, cur->obj);
     bool retry;
-    api_result res = api_write_update(r, ns, name, sub, json_deep_copy(obj), cur, old, o, &retry);
+    api_result res = api_write_update(srv, r, ns, name, sub, json_deep_copy(obj), cur, old, o, &retry);
     json_decref_const(old);
     cobj_unref(cur);
     if (!retry) {
@@ -469,7 +469,7 @@ static json_t *delete_conflict(const resource *r, const char *name, const char *
   return status_failure(409, "Conflict", msg, d);
 }
 
-api_result api_delete(const resource *r, const char *ns, const char *name, const json_t *options,
+api_result api_delete(api_server *srv, const resource *r, const char *ns, const char *name, const json_t *options,
                       const api_opts *o) {
   if (!r->ref.namespaced) ns = "";
   const json_t *pre = json_object_get(options, "preconditions");
@@ -497,7 +497,7 @@ api_result api_delete(const resource *r, const char *ns, const char *name, const
   json_t *dv;
   json_array_foreach(json_object_get(options, "dryRun"), di, dv) dry = dry || (json_is_string(dv) && !strcmp(json_string_value(dv), "All"));
   for (int attempt = 0; attempt < MAX_RETRIES; attempt++) {
-    cobj *cur = cache_get_latest(g_cache, r->bucket, ns, name);
+    cobj *cur = cache_get_latest(srv->cache, r->bucket, ns, name);
     if (!cur) return fail(status_not_found(r, name));
     const char *uid = meta_str(cur->obj, "uid");
     char why[512];
@@ -517,7 +517,7 @@ api_result api_delete(const resource *r, const char *ns, const char *name, const
       cobj_unref(cur);
       return fail(delete_conflict(r, name, why));
     }
-    const json_t *obj = api_to_version(r, cur->obj);
+    const json_t *obj = api_to_version(srv, r, cur->obj);
     json_t *next = json_deep_copy(obj);
     json_t *md = meta_of(next);
     if (!json_object_get(md, "deletionTimestamp")) kinds_prepare_delete(&r->ref, next);
@@ -545,7 +545,7 @@ api_result api_delete(const resource *r, const char *ns, const char *name, const
       }
     }
     admission_request a = {.op = ADMIT_DELETE, .r = r, .ns = ns, .name = name, .shown = name, .asked = name,
-                           .old = obj, .options = options, .o = o, .dry_run = dry, .cache = g_cache};
+                           .old = obj, .options = options, .o = o, .dry_run = dry, .cache = srv->cache};
     json_t *st = admission_mutate(&a);
     if (!st) st = admission_validate(&a);
     admission_release(&a);
@@ -561,23 +561,23 @@ api_result api_delete(const resource *r, const char *ns, const char *name, const
     }
     if (keep && same_but_rv(next, cur->obj) && same_version(r)) {
       json_decref(next);
-      return result_of(r, code, cur);
+      return result_of(srv, r, code, cur);
     }
-    if ((st = to_storage(r, next))) {
+    if ((st = to_storage(srv, r, next))) {
       json_decref(next);
       cobj_unref(cur);
       return fail(st);
     }
     char err[256];
     cobj *out = NULL;
-    int rc = cache_write(g_cache, r->bucket, ns, name, cur->rev, next, del, &out, NULL, err, sizeof err);
+    int rc = cache_write(srv->cache, r->bucket, ns, name, cur->rev, next, del, &out, NULL, err, sizeof err);
     cobj_unref(cur);
     if (rc == CW_OK && del && !is_pod(r)) {
       api_result res = {code, status_success(r, name, meta_str(out->obj, "uid")), NULL};
       cobj_unref(out);
       return res;
     }
-    if (rc == CW_OK) return result_of(r, code, out);
+    if (rc == CW_OK) return result_of(srv, r, code, out);
     if (rc == CW_ERROR) return fail(status_internal("%s", err));
     if (pre_rv) break;
   }

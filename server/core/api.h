@@ -13,6 +13,7 @@
 #include "watch_cache.h"
 #include "object_meta.h"
 #include "request_opts.h"
+#include "api_server.h"
 
 /* An outcome: HTTP code and either body (object in the requested version, or
  * a Status) or obj (a stored version whose bytes can be sent as they are). */
@@ -27,26 +28,27 @@ void api_result_clear(api_result *res);
  * may change (a copy when the result is a published version). */
 json_t *api_result_json(const api_result *res);
 
-/* Starts the core over the cache (registry must be loaded and bound). */
-void api_init(cache *c);
-cache *api_cache(void);
+/* Every verb below that reads or writes objects takes the server it serves
+ * (srv: its store and cache, api_server.h) as its first argument: the front
+ * passes the request's, in-process callers the one they were given. The
+ * registry must be loaded and bound to srv->cache. */
 
 /* The live usage in ns of the quota resources in hard over the objects in
  * spec's scopes, as admission counts it (quota_used_in, admission.h), in the
  * server's cache: for the resource quota controller. New reference. */
-json_t *quota_used(const char *ns, const json_t *spec, const json_t *hard, const resource *skip_r,
+json_t *quota_used(api_server *srv, const char *ns, const json_t *spec, const json_t *hard, const resource *skip_r,
                    const char *skip_name);
 
-api_result api_get(const resource *r, const char *ns, const char *name);
-api_result api_create(const resource *r, const char *ns, json_t *obj, const api_opts *o);
-api_result api_update(const resource *r, const char *ns, const char *name, const char *subresource,
+api_result api_get(api_server *srv, const resource *r, const char *ns, const char *name);
+api_result api_create(api_server *srv, const resource *r, const char *ns, json_t *obj, const api_opts *o);
+api_result api_update(api_server *srv, const resource *r, const char *ns, const char *name, const char *subresource,
                       json_t *obj, const api_opts *o);
 /* content_type: application/merge-patch+json, application/json-patch+json,
  * application/strategic-merge-patch+json, application/apply-patch+yaml. */
-api_result api_patch(const resource *r, const char *ns, const char *name, const char *subresource,
+api_result api_patch(api_server *srv, const resource *r, const char *ns, const char *name, const char *subresource,
                      const char *content_type, const char *patch, size_t len, const api_opts *o);
 /* options: a DeleteOptions object or NULL. */
-api_result api_delete(const resource *r, const char *ns, const char *name, const json_t *options,
+api_result api_delete(api_server *srv, const resource *r, const char *ns, const char *name, const json_t *options,
                       const api_opts *o);
 
 typedef struct {
@@ -63,26 +65,26 @@ typedef struct {
  * or NULL) and *remaining to the remainingItemCount (-1 when Kubernetes
  * would not report one: last page, or a selector). Returns NULL, or a Status
  * (new reference) for bad options. */
-json_t *api_list(const resource *r, const char *ns, const api_list_opts *lo, cobj_vec *out, int64_t *rev,
-                 char **cont, long long *remaining);
+json_t *api_list(api_server *srv, const resource *r, const char *ns, const api_list_opts *lo, cobj_vec *out,
+                 int64_t *rev, char **cont, long long *remaining);
 
 /* A published (stored) object in r's version, read-only: the object itself
  * (a shared reference) when no conversion is needed, else a converted copy.
  * Custom resources whose schema has defaults are defaulted on the way
  * (defaulting from storage). Release with json_decref_const. */
-const json_t *api_to_version(const resource *r, const json_t *stored);
+const json_t *api_to_version(api_server *srv, const resource *r, const json_t *stored);
 
 /* The same as a new object the caller owns and may change (always a copy). */
-json_t *api_version_copy(const resource *r, const json_t *stored);
+json_t *api_version_copy(api_server *srv, const resource *r, const json_t *stored);
 /* The same, or NULL with *status (new reference) when the CRD's conversion
  * webhook fails: for answers that must report it (a failed conversion is
  * only logged by the two above). */
-json_t *api_version_checked(const resource *r, const json_t *stored, json_t **status);
+json_t *api_version_checked(api_server *srv, const resource *r, const json_t *stored, json_t **status);
 
 /* Converts obj (in from's version) in place to the version of to, another
  * version of the same stored resource, through the storage version.
  * 0, or -1 when there is no conversion. */
-int api_convert(const resource *from, const resource *to, json_t *obj);
+int api_convert(api_server *srv, const resource *from, const resource *to, json_t *obj);
 
 /* apiVersion and kind of a request body for r: filled in when absent, else
  * checked; NULL, or the 400 Status (new reference) for a mismatch. */
@@ -107,6 +109,6 @@ void api_filter_free(api_filter *f);
 /* pods/binding: assigns the unbound pod ns/pod to node (PodScheduled
  * True). 201 (obj = the bound pod unless dry_run) or an error Status: 404,
  * 409 when already bound or being deleted, 422 without a node. */
-api_result api_bind(const char *ns, const char *pod, const char *node, bool dry_run);
+api_result api_bind(api_server *srv, const char *ns, const char *pod, const char *node, bool dry_run);
 
 #endif

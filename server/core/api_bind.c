@@ -31,12 +31,12 @@ static void set_scheduled_condition(json_t *pod) {
                                          "lastProbeTime", "lastTransitionTime", now));
 }
 
-api_result api_bind(const char *ns, const char *pod, const char *node, bool dry_run) {
+api_result api_bind(api_server *srv, const char *ns, const char *pod, const char *node, bool dry_run) {
   const resource *pods = registry_find("", "v1", "pods");
   if (!node || !*node)
     return failure(status_failure(500, NULL, "target.name: Required value", NULL)); /* a plain error in 1.20 */
   for (int attempt = 0; attempt < 16; attempt++) {
-    cobj *cur = cache_get_latest(api_cache(), pods->bucket, ns, pod);
+    cobj *cur = cache_get_latest(srv->cache, pods->bucket, ns, pod);
     if (!cur) return failure(status_not_found(pods, pod));
     const char *have = json_string_value(json_object_get(json_object_get(cur->obj, "spec"), "nodeName"));
     if (have && *have) {
@@ -56,7 +56,7 @@ api_result api_bind(const char *ns, const char *pod, const char *node, bool dry_
     json_t *obj = json_deep_copy(cur->obj);
     json_object_set_new(json_object_get(obj, "spec"), "nodeName", json_string(node));
     set_scheduled_condition(obj);
-    api_result res = api_store_unchecked(pods, ns, pod, obj, cur);
+    api_result res = api_store_unchecked(srv, pods, ns, pod, obj, cur);
     cobj_unref(cur);
     if (res.code == 200) res.code = 201;
     if (res.code != 0) return res;

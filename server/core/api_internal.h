@@ -19,16 +19,17 @@ void api_canonical_order(const resource *r, json_t *obj);
 /* The shared tail of update and patch: strategy, validation, no-op check and
  * the compare-and-swap against cur. Steals obj. *retry is set when cur was
  * superseded meanwhile (the caller decides whether to try again). */
-api_result api_write_update(const resource *r, const char *ns, const char *name, const char *sub, json_t *obj,
-                            cobj *cur, const json_t *old, const api_opts *o, bool *retry);
+api_result api_write_update(api_server *srv, const resource *r, const char *ns, const char *name, const char *sub,
+                            json_t *obj, cobj *cur, const json_t *old, const api_opts *o, bool *retry);
 
 /* Writes obj (stolen, request version) over cur without strategy or
  * validation: for subresources the core itself implements (pods/binding).
  * code 0 when cur was superseded. */
-api_result api_store_unchecked(const resource *r, const char *ns, const char *name, json_t *obj, cobj *cur);
+api_result api_store_unchecked(api_server *srv, const resource *r, const char *ns, const char *name, json_t *obj,
+                               cobj *cur);
 
 /* Admission steps with state (service_alloc.c): assigns ClusterIP/NodePorts on
  * create and update; returns NULL or a Status. */
-json_t *service_allocate(const resource *r, json_t *svc, const json_t *old);
+json_t *service_allocate(api_server *srv, const resource *r, json_t *svc, const json_t *old);
 
 #endif

@@ -238,7 +238,7 @@ static json_t *list_options_invalid(const char *reason, const char *type, const 
 }
 
 /* Which revision a list reads: 0 = the latest state. */
-static json_t *list_revision(const api_list_opts *lo, int64_t token_rev, int64_t *at) {
+static json_t *list_revision(api_server *srv, const api_list_opts *lo, int64_t token_rev, int64_t *at) {
   *at = token_rev;
   const char *rv = lo->resource_version, *match = lo->resource_version_match;
   bool has_rv = rv && *rv, has_match = match && *match;
@@ -261,13 +261,13 @@ static json_t *list_revision(const api_list_opts *lo, int64_t token_rev, int64_t
   }
   /* NotOlderThan (and the legacy form without a match): the latest state
    * serves, once the cache has caught up with v */
-  if (v > cache_rev(api_cache())) {
-    int64_t cursor = cache_rev(api_cache());
+  if (v > cache_rev(srv->cache)) {
+    int64_t cursor = cache_rev(srv->cache);
     cache_event evs[1];
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     do {
-      int n = cache_wait(api_cache(), NULL, &cursor, evs, 1, 1000, NULL);
+      int n = cache_wait(srv->cache, NULL, &cursor, evs, 1, 1000, NULL);
       for (int i = 0; i < n; i++) cache_event_release(&evs[i]);
       clock_gettime(CLOCK_MONOTONIC, &t1);
     } while (cursor < v && t1.tv_sec - t0.tv_sec < 3);
@@ -299,11 +299,11 @@ static cobj *detached(const cobj *o, json_t *obj) {
  * version go to the webhook in one ConversionReview, as kube-apiserver
  * converts a list, and are replaced by their converted versions. NULL, or
  * the webhook's failure (the whole list fails, as in kube-apiserver). */
-static json_t *convert_items(const resource *r, cobj_vec *items) {
+static json_t *convert_items(api_server *srv, const resource *r, cobj_vec *items) {
   if (!r->ref.crd || !r->ref.crd->conversion || !items->n) return NULL;
   json_t **objs = calloc(items->n, sizeof *objs);
   for (size_t i = 0; i < items->n; i++) objs[i] = json_deep_copy(items->items[i]->obj);
-  json_t *st = webhook_convert(api_cache(), r->ref.crd->conversion, objs, items->n, r->group_version);
+  json_t *st = webhook_convert(srv->cache, r->ref.crd->conversion, objs, items->n, r->group_version);
   for (size_t i = 0; i < items->n; i++) {
     if (!st && !json_equal(objs[i], (json_t *)items->items[i]->obj)) {
       cobj *c = detached(items->items[i], objs[i]);
@@ -317,8 +317,8 @@ static json_t *convert_items(const resource *r, cobj_vec *items) {
   return st;
 }
 
-json_t *api_list(const resource *r, const char *ns, const api_list_opts *lo, cobj_vec *out, int64_t *rev,
-                 char **cont, long long *remaining) {
+json_t *api_list(api_server *srv, const resource *r, const char *ns, const api_list_opts *lo, cobj_vec *out,
+                 int64_t *rev, char **cont, long long *remaining) {
   json_t *st = NULL;
   *cont = NULL;
   *remaining = -1;
@@ -333,7 +333,7 @@ json_t *api_list(const resource *r, const char *ns, const api_list_opts *lo, cob
     api_filter_free(f);
     return status_bad_request("invalid continue token: continue key is not valid: illegal base64 data at input byte 0");
   }
-  if ((st = list_revision(lo, token_rev, &at))) {
+  if ((st = list_revision(srv, lo, token_rev, &at))) {
     api_filter_free(f);
     return st;
   }
@@ -345,8 +345,8 @@ json_t *api_list(const resource *r, const char *ns, const api_list_opts *lo, cob
   for (;;) {
     cobj_vec chunk = {0};
     size_t want = limit ? limit - out->n + 1 : 0;
-    snap = at ? cache_list_at(api_cache(), r->bucket, ns, after, want, at, &chunk)
-              : cache_list(api_cache(), r->bucket, ns, after, want, &chunk);
+    snap = at ? cache_list_at(srv->cache, r->bucket, ns, after, want, at, &chunk)
+              : cache_list(srv->cache, r->bucket, ns, after, want, &chunk);
     if (snap < 0) {
       api_filter_free(f);
       if (token_rev)
@@ -385,10 +385,10 @@ json_t *api_list(const resource *r, const char *ns, const api_list_opts *lo, cob
   if (more) {
     *cont = encode_continue(*rev, last);
     if (!at && !(lo->label_selector && *lo->label_selector) && !(lo->field_selector && *lo->field_selector))
-      *remaining = (long long)cache_count_after(api_cache(), r->bucket, ns, last);
+      *remaining = (long long)cache_count_after(srv->cache, r->bucket, ns, last);
   }
   api_filter_free(f);
-  if ((st = convert_items(r, out))) {
+  if ((st = convert_items(srv, r, out))) {
     cobj_vec_clear(out);
     free(*cont);
     *cont = NULL;

@@ -59,8 +59,8 @@ static json_t *apply_one(const resource *r, patch_type t, const json_t *old, con
   return out;
 }
 
-api_result api_patch(const resource *r, const char *ns, const char *name, const char *sub, const char *content_type,
-                     const char *body, size_t len, const api_opts *o) {
+api_result api_patch(api_server *srv, const resource *r, const char *ns, const char *name, const char *sub,
+                     const char *content_type, const char *body, size_t len, const api_opts *o) {
   if (!r->ref.namespaced) ns = "";
   patch_type t = patch_type_of(content_type);
   if (t == P_STRATEGIC && r->ref.crd)
@@ -95,17 +95,17 @@ api_result api_patch(const resource *r, const char *ns, const char *name, const 
   int64_t want = t == P_JSON ? 0 : meta_rv(patch);
   api_result res = {0};
   for (int attempt = 0; attempt < MAX_RETRIES; attempt++) {
-    cobj *cur = cache_get_latest(api_cache(), r->bucket, ns, name);
+    cobj *cur = cache_get_latest(srv->cache, r->bucket, ns, name);
     if (!cur) {
       if (t == P_APPLY && !sub) {
         json_t *obj = json_deep_copy(patch);
         json_decref(patch);
-        return api_create(r, ns, obj, o);
+        return api_create(srv, r, ns, obj, o);
       }
       json_decref(patch);
       return fail(status_not_found(r, name));
     }
-    const json_t *old = api_to_version(r, cur->obj);
+    const json_t *old = api_to_version(srv, r, cur->obj);
     json_t *st = NULL;
     json_t *patched = apply_one(r, t, old, patch, &st);
     if (!patched) {
@@ -132,7 +132,7 @@ api_result api_patch(const resource *r, const char *ns, const char *name, const 
     json_object_set_new(patched, "apiVersion", json_string(r->group_version));
     json_object_set_new(patched, "kind", json_string(r->ref.kind));
     bool retry;
-    res = api_write_update(r, ns, name, sub, patched, cur, old, o, &retry);
+    res = api_write_update(srv, r, ns, name, sub, patched, cur, old, o, &retry);
     json_decref_const(old);
     cobj_unref(cur);
     if (!retry) break;

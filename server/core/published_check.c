@@ -5,7 +5,7 @@
  * see published_check.h); the environment is read once, at the first
  * request. */
 #include "published_check.h"
-#include "api.h"
+#include "watch_cache.h"
 #include "log.h"
 #include "timestamp.h"
 #include <pthread.h>
@@ -27,16 +27,16 @@ static void read_env(void) {
   if (enabled) LOGI("CKUBE_CHECK_PUBLISHED: every request checks that no published object changed");
 }
 
-void published_check_after_request(void) {
+void published_check_after_request(cache *c) {
   pthread_once(&once, read_env);
-  if (!enabled || !api_cache()) return;
+  if (!enabled || !c) return;
   /* A change to a published object stays until that version is replaced,
    * so a check that skips while another runs, or within MIN_INTERVAL_MS of
    * the last, still sees it at the next one; a whole-cache pass after every
    * request would slow a long e2e run (the cache only grows) enough to fail
    * its timing. */
   if (mono_ms() - atomic_load(&last_ms) < MIN_INTERVAL_MS || atomic_exchange(&running, true)) return;
-  size_t changed = cache_check_published(api_cache());
+  size_t changed = cache_check_published(c);
   atomic_store(&last_ms, mono_ms());
   atomic_store(&running, false);
   if (!changed) return;

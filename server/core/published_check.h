@@ -8,9 +8,10 @@
  * run). Without it the check costs one branch. */
 #ifndef CKUBE_PUBLISHED_CHECK_H
 #define CKUBE_PUBLISHED_CHECK_H
+#include "watch_cache.h"
 
-/* After a request: checks every published object when the test mode is on;
- * logs each changed one and aborts when any changed. */
-void published_check_after_request(void);
+/* After a request: checks every published object of c when the test mode is
+ * on; logs each changed one and aborts when any changed. */
+void published_check_after_request(cache *c);
 
 #endif

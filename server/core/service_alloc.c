@@ -79,13 +79,13 @@ void service_cidr_first_ip(char *out, size_t len) {
 }
 
 /* Everything allocated by services other than skip_uid. */
-static void collect_used(const resource *r, const char *skip_uid, used_set *u) {
+static void collect_used(cache *ca, const resource *r, const char *skip_uid, used_set *u) {
   u->ips = calloc(CIDR_SIZE / 8, 1);
   u->ports = calloc((PORT_MAX - PORT_MIN + 1) / 8 + 1, 1);
   set_bit(u->ips, 0); /* network address */
   set_bit(u->ips, CIDR_SIZE - 1);
   cobj_vec all = {0};
-  cache_list(api_cache(), r->bucket, "", NULL, 0, &all);
+  cache_list(ca, r->bucket, "", NULL, 0, &all);
   for (size_t i = 0; i < all.n; i++) {
     const json_t *svc = all.items[i]->obj;
     const char *uid = meta_str(svc, "uid");
@@ -117,8 +117,7 @@ static long long now_ms(void) {
 /* Drops the claims this server's cache shows settled: a write of the claimed
  * Service after the claim's base revision (service_claims.h). A claim whose
  * base has left the event window stays until it lapses. */
-static void settle(const resource *r, svc_claims *c) {
-  cache *ca = api_cache();
+static void settle(cache *ca, const resource *r, svc_claims *c) {
   int64_t start = cache_window_start(ca), cursor = INT64_MAX;
   for (size_t i = 0; i < c->n; i++)
     if (c->v[i].base >= start && c->v[i].base < cursor) cursor = c->v[i].base;
@@ -282,7 +281,7 @@ static void assign_node_ports(json_t *spec, used_set *u, const json_t *old_spec,
   }
 }
 
-json_t *service_allocate(const resource *r, json_t *svc, const json_t *old) {
+json_t *service_allocate(api_server *srv, const resource *r, json_t *svc, const json_t *old) {
   if (r->ref.group[0] || strcmp(r->ref.plural, "services")) return NULL;
   json_t *spec = json_object_get(svc, "spec");
   if (!json_is_object(spec)) return NULL;
@@ -291,7 +290,7 @@ json_t *service_allocate(const resource *r, json_t *svc, const json_t *old) {
   char key[300];
   snprintf(key, sizeof key, "%s/%s", meta_str(svc, "namespace") ? meta_str(svc, "namespace") : "",
            meta_str(svc, "name") ? meta_str(svc, "name") : "");
-  store *shared = cache_store(api_cache());
+  store *shared = cache_store(srv->cache);
   if (!shared->get_raw) shared = NULL;
   json_t *request_spec = shared ? json_deep_copy(spec) : NULL;
   pthread_mutex_lock(&alloc_mu);
@@ -307,13 +306,13 @@ json_t *service_allocate(const resource *r, json_t *svc, const json_t *old) {
       const svc_claim *l = &local_claims.v[i];
       if (now_ms() - l->at_ms < LOCAL_CLAIM_MS) svc_claims_add(&claims, l->ip, l->port, l->at_ms, l->key, l->base);
     }
-    settle(r, &claims);
+    settle(srv->cache, r, &claims);
     size_t others = claims.n;
     writing = key;
     fresh = &claims;
-    fresh_base = cache_rev(api_cache()) > claims.rev ? cache_rev(api_cache()) : claims.rev;
+    fresh_base = cache_rev(srv->cache) > claims.rev ? cache_rev(srv->cache) : claims.rev;
     used_set u;
-    collect_used(r, meta_str(svc, "uid"), &u);
+    collect_used(srv->cache, r, meta_str(svc, "uid"), &u);
     mark_claims(&u, &claims, key);
     assign_cluster_ip(spec, &u, old_spec, fe);
     assign_node_ports(spec, &u, old_spec, fe);

@@ -20,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+static const ctrl_context *cctx; /* given at start, outlives the controller */
+
 #define MAX_SYNCED 4096
 #define CLEANUP_RECHECK_MS 1000
 
@@ -233,7 +235,7 @@ static void non_structural_schema(json_t *crd) {
 }
 
 static void update_status(json_t *crd) {
-  api_result res = api_update(crd_resource(), "", name_of(crd), "status", json_incref(crd), NULL);
+  api_result res = api_update(cctx->srv, crd_resource(), "", name_of(crd), "status", json_incref(crd), NULL);
   if (res.code >= 300 && res.code != 409 && res.code != 404)
     LOGW("CRD %s: status update failed (%d)", name_of(crd), res.code);
   api_result_clear(&res);
@@ -255,15 +257,15 @@ static const resource *instances_of(const json_t *crd) {
 /* Deletes every instance; true when none is left. */
 static bool delete_instances(const resource *r) {
   cobj_vec items = {0};
-  lister_list(r, "", &items);
+  lister_list(cctx->informers, r, "", &items);
   for (size_t i = 0; i < items.n; i++) {
     const json_t *md = json_object_get(items.items[i]->obj, "metadata");
     if (json_object_get(md, "deletionTimestamp")) continue;
-    api_result res = api_delete(r, json_path_str0(md, "namespace"), json_path_str0(md, "name"), NULL, NULL);
+    api_result res = api_delete(cctx->srv, r, json_path_str0(md, "namespace"), json_path_str0(md, "name"), NULL, NULL);
     api_result_clear(&res);
   }
   cobj_vec_clear(&items);
-  return lister_count(r) == 0;
+  return lister_count(cctx->informers, r) == 0;
 }
 
 /* The CRD finalizer: Terminating, delete the instances, drop the finalizer.
@@ -278,7 +280,7 @@ static bool finalize(json_t *crd) {
   if (r && !delete_instances(r)) return false;
   if (!r) crd_set_condition(crd, "Terminating", "False", "NeverEstablished", "resource was never established");
   finalizers_remove(crd, CRD_CLEANUP_FINALIZER);
-  api_result res = api_update(crd_resource(), "", name_of(crd), NULL, json_incref(crd), NULL);
+  api_result res = api_update(cctx->srv, crd_resource(), "", name_of(crd), NULL, json_incref(crd), NULL);
   api_result_clear(&res);
   return true;
 }
@@ -290,7 +292,7 @@ static bool has_cleanup_finalizer(const json_t *crd) {
 /* Key: a CRD's name. */
 static ctrl_result sync_crd(void *ctx, const char *name) {
   const resource *cr = crd_resource();
-  cobj *cur = lister_get(cr, "", name);
+  cobj *cur = lister_get(cctx->informers, cr, "", name);
   if (!cur) {
     forget_synced(name);
     return ctrl_done();
@@ -304,7 +306,7 @@ static ctrl_result sync_crd(void *ctx, const char *name) {
     return res;
   }
   cobj_vec all = {0};
-  lister_list(cr, "", &all);
+  lister_list(cctx->informers, cr, "", &all);
   json_t *before = json_deep_copy(json_object_get(crd, "status"));
   non_structural_schema(crd);
   compute_names(&all, crd);
@@ -320,20 +322,21 @@ static ctrl_result sync_crd(void *ctx, const char *name) {
  * at again (the changed one too, also when it is gone). */
 static void on_crd(void *ctx, cache_event_type type, const cobj *obj, const cobj *prev) {
   cobj_vec all = {0};
-  lister_list(crd_resource(), "", &all);
+  lister_list(cctx->informers, crd_resource(), "", &all);
   for (size_t i = 0; i < all.n; i++) ctrl_add(ctl, informer_key(all.items[i]));
   cobj_vec_clear(&all);
   ctrl_add(ctl, informer_key(obj));
 }
 
-void crd_controller_start(void) {
+void crd_controller_start(const ctrl_context *cc) {
+  cctx = cc;
   const resource *cr = crd_resource();
   if (!cr) return;
   cobj_vec all = {0};
-  lister_list(cr, "", &all);
+  lister_list(cctx->informers, cr, "", &all);
   for (size_t i = 0; i < all.n; i++) sync_registry(all.items[i]->obj);
   cobj_vec_clear(&all);
-  ctl = ctrl_start("crd-controller", sync_crd, NULL);
+  ctl = ctrl_start(cctx, "crd-controller", sync_crd, NULL);
   ctrl_follow_resource(ctl, cr, on_crd, NULL);
 }
 

@@ -16,8 +16,10 @@ void crd_registry_terminating(const char *crd_name);
 void crd_registry_drop(const char *group, const char *plural);
 
 /* crd_controller.c: registers the stored CRDs (before the server serves) and
- * starts the controller thread; stop joins it. */
-void crd_controller_start(void);
+ * starts the controller thread, which reads and writes through cc
+ * (controller.h, kept until stop); stop joins it. */
+struct ctrl_context;
+void crd_controller_start(const struct ctrl_context *cc);
 void crd_controller_stop(void);
 
 #endif

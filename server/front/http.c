@@ -236,7 +236,7 @@ done:;
   clock_gettime(CLOCK_MONOTONIC, &t1);
   double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
   metrics_observe_request(&rq, secs);
-  published_check_after_request();
+  published_check_after_request(rq.srv->cache);
   LOGD("%s %s%s%s %d %.1fms", rq.method, rq.path, rq.query ? "?" : "", rq.query ? rq.query : "", rq.code,
        secs * 1000);
   free(rq.body);

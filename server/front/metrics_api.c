@@ -128,7 +128,7 @@ static void list(http_req *rq, const resource *r, const char *ns) {
   int64_t rev = 0;
   char *cont = NULL;
   long long remaining;
-  json_t *st = api_list(r, ns, &lo, &objs, &rev, &cont, &remaining);
+  json_t *st = api_list(rq->srv, r, ns, &lo, &objs, &rev, &cont, &remaining);
   free(cont);
   if (st) {
     cobj_vec_clear(&objs);

@@ -162,7 +162,7 @@ void pod_log_get(http_req *rq) {
     http_send_status(rq, st);
     return;
   }
-  api_result res = api_get(rq->res, rq->ns, rq->name);
+  api_result res = api_get(rq->srv, rq->res, rq->ns, rq->name);
   if (res.code != 200) {
     http_send_result(rq, &res);
     return;

@@ -226,7 +226,7 @@ static json_t *list_head(http_req *rq, const char *rv, const char *cont, long lo
 /* One item as the list shows it (served version, Table row or metadata);
  * new reference. */
 static const json_t *list_item(http_req *rq, const cobj *o) {
-  const json_t *v = api_to_version(rq->res, o->obj);
+  const json_t *v = api_to_version(rq->srv, rq->res, o->obj);
   if (rq->form != OUT_TABLE && rq->form != OUT_META) return v;
   json_t *t = table_output_list_item(rq, v);
   json_decref_const(v);
@@ -323,7 +323,7 @@ static void do_list(http_req *rq) {
   int64_t rev = 0;
   char *next = NULL;
   long long remaining;
-  json_t *st = api_list(rq->res, rq->ns, &lo, &items, &rev, &next, &remaining);
+  json_t *st = api_list(rq->srv, rq->res, rq->ns, &lo, &items, &rev, &next, &remaining);
   if (st) http_send_status(rq, st);
   else send_list(rq, &items, rev, next, remaining);
   free(next);
@@ -364,7 +364,7 @@ static void do_delete_collection(http_req *rq, const api_opts *o) {
   int64_t rev = 0;
   char *next = NULL;
   long long remaining;
-  st = api_list(rq->res, rq->ns, &lo, &items, &rev, &next, &remaining);
+  st = api_list(rq->srv, rq->res, rq->ns, &lo, &items, &rev, &next, &remaining);
   free(next);
   if (st) {
     json_decref(opts);
@@ -375,8 +375,8 @@ static void do_delete_collection(http_req *rq, const api_opts *o) {
   for (size_t i = 0; i < items.n; i++) {
     const char *name = json_string_value(json_object_get(json_object_get(items.items[i]->obj, "metadata"), "name"));
     const char *ns = json_string_value(json_object_get(json_object_get(items.items[i]->obj, "metadata"), "namespace"));
-    api_result res = api_delete(rq->res, ns ? ns : "", name, opts, o);
-    if (res.code < 300) json_array_append_new(deleted, api_version_copy(rq->res, items.items[i]->obj));
+    api_result res = api_delete(rq->srv, rq->res, ns ? ns : "", name, opts, o);
+    if (res.code < 300) json_array_append_new(deleted, api_version_copy(rq->srv, rq->res, items.items[i]->obj));
     api_result_clear(&res);
   }
   cobj_vec_clear(&items);
@@ -423,7 +423,7 @@ void rest_handle(http_req *rq) {
     }
     if (sub && rest_sub_get(rq)) return;
     if (!verb_allowed(rq, VERB_GET, "get")) return;
-    api_result res = api_get(rq->res, rq->ns, rq->name);
+    api_result res = api_get(rq->srv, rq->res, rq->ns, rq->name);
     http_send_result(rq, &res);
   } else if (!strcmp(m, "POST")) {
     if (rest_sub_post(rq, &o)) return;
@@ -446,7 +446,8 @@ void rest_handle(http_req *rq) {
                                           NULL));
       return;
     }
-    api_result res = reviews_handles(rq->res) ? reviews_create(rq->srv, rq->res, rq->ns, obj, rq->user) : api_create(rq->res, rq->ns, obj, &o);
+    api_result res = reviews_handles(rq->res) ? reviews_create(rq->srv, rq->res, rq->ns, obj, rq->user)
+                                              : api_create(rq->srv, rq->res, rq->ns, obj, &o);
     http_send_result(rq, &res);
   } else if (!strcmp(m, "PUT")) {
     if (!rq->name[0]) {
@@ -460,7 +461,7 @@ void rest_handle(http_req *rq) {
       http_send_status(rq, st);
       return;
     }
-    api_result res = api_update(rq->res, rq->ns, rq->name, sub, obj, &o);
+    api_result res = api_update(rq->srv, rq->res, rq->ns, rq->name, sub, obj, &o);
     http_send_result(rq, &res);
   } else if (!strcmp(m, "PATCH")) {
     if (!rq->name[0]) {
@@ -469,7 +470,7 @@ void rest_handle(http_req *rq) {
     }
     if (sub && rest_sub_patch(rq, &o)) return;
     if (!verb_allowed(rq, VERB_PATCH, "patch")) return;
-    api_result res = api_patch(rq->res, rq->ns, rq->name, sub, rq->content_type, rq->body ? rq->body : "",
+    api_result res = api_patch(rq->srv, rq->res, rq->ns, rq->name, sub, rq->content_type, rq->body ? rq->body : "",
                                rq->body_len, &o);
     http_send_result(rq, &res);
   } else if (!strcmp(m, "DELETE")) {
@@ -483,7 +484,7 @@ void rest_handle(http_req *rq) {
       http_send_status(rq, st);
       return;
     }
-    api_result res = api_delete(rq->res, rq->ns, rq->name, opts, &o);
+    api_result res = api_delete(rq->srv, rq->res, rq->ns, rq->name, opts, &o);
     json_decref(opts);
     http_send_result(rq, &res);
   } else {

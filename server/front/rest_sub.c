@@ -116,7 +116,7 @@ bool rest_sub_get(http_req *rq) {
     return true;
   }
   if (strcmp(rq->sub, "scale") != 0) return false;
-  api_result res = api_get(rq->res, rq->ns, rq->name);
+  api_result res = api_get(rq->srv, rq->res, rq->ns, rq->name);
   if (res.code == 404 && !rq->res->ref.crd) { /* the scale REST of built-in kinds names itself */
     char gr[160];
     snprintf(gr, sizeof gr, "%s/scale", rq->res->ref.plural);
@@ -143,7 +143,8 @@ static void write_replicas(http_req *rq, const json_t *scale, const api_opts *o)
   if (rv && *rv) json_object_set_new(patch, "metadata", json_pack("{s:s}", "resourceVersion", rv));
   char *body = json_dumps(patch, JSON_COMPACT);
   json_decref(patch);
-  api_result res = api_patch(rq->res, rq->ns, rq->name, NULL, "application/merge-patch+json", body, strlen(body), o);
+  api_result res =
+      api_patch(rq->srv, rq->res, rq->ns, rq->name, NULL, "application/merge-patch+json", body, strlen(body), o);
   free(body);
   send_scale(rq, &res);
 }
@@ -175,7 +176,7 @@ static bool patch_names_rv(const json_t *patch) {
 
 bool rest_sub_patch(http_req *rq, const api_opts *o) {
   if (strcmp(rq->sub, "scale") != 0) return false;
-  api_result cur = api_get(rq->res, rq->ns, rq->name);
+  api_result cur = api_get(rq->srv, rq->res, rq->ns, rq->name);
   if (cur.code != 200) {
     http_send_result(rq, &cur);
     return true;
@@ -213,7 +214,7 @@ static void send_created_status(http_req *rq) {
 /* pods/binding: the API core binds (api_bind), as the scheduler does. */
 static void bind(http_req *rq, const char *pod, const json_t *binding, bool dry_run) {
   const char *node = json_string_value(json_object_get(json_object_get(binding, "target"), "name"));
-  api_result res = api_bind(rq->ns, pod, node, dry_run);
+  api_result res = api_bind(rq->srv, rq->ns, pod, node, dry_run);
   if (res.code >= 300) http_send_result(rq, &res);
   else {
     api_result_clear(&res);
@@ -238,7 +239,7 @@ bool rest_sub_post(http_req *rq, const api_opts *o) {
   const resource *pods = registry_find("", "v1", "pods");
   if (!strcmp(rq->sub, "eviction")) {
     json_t *opts = json_object_get(body, "deleteOptions");
-    api_result res = api_delete(pods, rq->ns, rq->name, opts, o);
+    api_result res = api_delete(rq->srv, pods, rq->ns, rq->name, opts, o);
     if (res.code < 300) {
       api_result_clear(&res);
       send_created_status(rq);

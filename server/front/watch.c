@@ -58,13 +58,13 @@ static void event_line(http_req *rq, watch_buf *out, const char *type, const cob
     return;
   }
   if (rq->form == OUT_TABLE || rq->form == OUT_META) {
-    const json_t *view = api_to_version(r, o->obj);
+    const json_t *view = api_to_version(rq->srv, r, o->obj);
     json_t *t = table_output_single(rq, view);
     json_decref_const(view);
     json_event(out, type, t);
     return;
   }
-  json_event(out, type, api_version_copy(r, o->obj));
+  json_event(out, type, api_version_copy(rq->srv, r, o->obj));
 }
 
 static bool in_ns(const cobj *o, const char *ns, size_t nslen) {

@@ -50,17 +50,17 @@ static bool merge_map(json_t *have_md, const json_t *want_md, const char *key) {
   return changed;
 }
 
-static int reconcile_one(const char *plural, const json_t *want) {
+static int reconcile_one(api_server *srv, const char *plural, const json_t *want) {
   const resource *r = registry_find(RBAC_GROUP, "v1", plural);
   if (!r) return -1;
   const json_t *md = json_object_get(want, "metadata");
   const char *name = json_string_value(json_object_get(md, "name"));
   const char *ns = json_string_value(json_object_get(md, "namespace"));
   api_opts o = {0};
-  api_result got = api_get(r, ns ? ns : "", name);
+  api_result got = api_get(srv, r, ns ? ns : "", name);
   api_result res = {0};
   if (got.code == 404) {
-    res = api_create(r, ns ? ns : "", json_deep_copy(want), &o);
+    res = api_create(srv, r, ns ? ns : "", json_deep_copy(want), &o);
   } else if (got.code == 200) {
     json_t *have = api_result_json(&got);
     json_t *hmd = json_object_get(have, "metadata");
@@ -76,7 +76,7 @@ static int reconcile_one(const char *plural, const json_t *want) {
         changed = true;
       }
     }
-    if (changed) res = api_update(r, ns ? ns : "", name, NULL, have, &o);
+    if (changed) res = api_update(srv, r, ns ? ns : "", name, NULL, have, &o);
     else json_decref(have);
   }
   int rc = got.code == 200 || got.code == 404 ? 0 : -1;
@@ -130,7 +130,7 @@ static json_t *kubeadm_objects(void) {
                    "roleBindings", rbs);
 }
 
-static int reconcile_policy(const json_t *policy) {
+static int reconcile_policy(api_server *srv, const json_t *policy) {
   static const char *const keys[][2] = {{"clusterRoles", "clusterroles"},
                                         {"clusterRoleBindings", "clusterrolebindings"},
                                         {"roles", "roles"},
@@ -139,22 +139,22 @@ static int reconcile_policy(const json_t *policy) {
   for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
     size_t i;
     const json_t *o;
-    json_array_foreach(json_object_get(policy, keys[k][0]), i, o) rc |= reconcile_one(keys[k][1], o);
+    json_array_foreach(json_object_get(policy, keys[k][0]), i, o) rc |= reconcile_one(srv, keys[k][1], o);
   }
   return rc;
 }
 
-int authz_policy_reconcile(void) {
+int authz_policy_reconcile(api_server *srv) {
   apispec_blob b = apispec_get("rbac-bootstrap-policy.json");
   json_t *policy = b.data ? json_loadb((const char *)b.data, b.len, 0, NULL) : NULL;
   if (!policy) {
     LOGE("rbac bootstrap: no policy in this build");
     return -1;
   }
-  int rc = reconcile_policy(policy);
+  int rc = reconcile_policy(srv, policy);
   json_decref(policy);
   json_t *kubeadm = kubeadm_objects();
-  rc |= reconcile_policy(kubeadm);
+  rc |= reconcile_policy(srv, kubeadm);
   json_decref(kubeadm);
   return rc;
 }

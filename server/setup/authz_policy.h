@@ -5,11 +5,12 @@
  * nodes (ckube plays kubeadm's part: bootstrap tokens, cluster-info). */
 #ifndef CKUBE_AUTHZ_POLICY_H
 #define CKUBE_AUTHZ_POLICY_H
+#include "api_server.h"
 
 /* Creates what is missing; objects annotated
  * rbac.authorization.kubernetes.io/autoupdate: "false" are left as the
  * user made them, the others get back missing rules, subjects, labels and
  * annotations. 0, or -1 when a write failed (logged). */
-int authz_policy_reconcile(void);
+int authz_policy_reconcile(api_server *srv);
 
 #endif

@@ -7,11 +7,12 @@
 #include <stdio.h>
 #include <string.h>
 
-static int ensure_in(const char *group, const char *version, const char *plural, const char *ns, json_t *obj) {
+static int ensure_in(api_server *srv, const char *group, const char *version, const char *plural, const char *ns,
+                     json_t *obj) {
   const resource *r = registry_find(group, version, plural);
   if (!r) return -1;
   const char *name = json_string_value(json_object_get(json_object_get(obj, "metadata"), "name"));
-  api_result got = api_get(r, ns, name);
+  api_result got = api_get(srv, r, ns, name);
   int code = got.code;
   api_result_clear(&got);
   if (code == 200) {
@@ -19,7 +20,7 @@ static int ensure_in(const char *group, const char *version, const char *plural,
     return 0;
   }
   api_opts o = {0};
-  api_result res = api_create(r, ns, obj, &o);
+  api_result res = api_create(srv, r, ns, obj, &o);
   int rc = res.code == 201 ? 0 : -1;
   if (rc) {
     json_t *j = api_result_json(&res);
@@ -30,49 +31,51 @@ static int ensure_in(const char *group, const char *version, const char *plural,
   return rc;
 }
 
-static int ensure(const char *plural, const char *ns, json_t *obj) { return ensure_in("", "v1", plural, ns, obj); }
+static int ensure(api_server *srv, const char *plural, const char *ns, json_t *obj) {
+  return ensure_in(srv, "", "v1", plural, ns, obj);
+}
 
 /* Creates or replaces obj (the apiserver's own objects follow its address). */
-static int put(const char *group, const char *version, const char *plural, json_t *obj) {
+static int put(api_server *srv, const char *group, const char *version, const char *plural, json_t *obj) {
   const resource *r = registry_find(group, version, plural);
   if (!r) return json_decref(obj), -1;
-  api_result cur = api_get(r, "default", "kubernetes");
+  api_result cur = api_get(srv, r, "default", "kubernetes");
   api_opts o = {0};
   api_result res;
-  if (cur.code == 200) res = api_update(r, "default", "kubernetes", NULL, obj, &o);
-  else res = api_create(r, "default", obj, &o);
+  if (cur.code == 200) res = api_update(srv, r, "default", "kubernetes", NULL, obj, &o);
+  else res = api_create(srv, r, "default", obj, &o);
   api_result_clear(&cur);
   int rc = res.code < 300 ? 0 : -1;
   api_result_clear(&res);
   return rc;
 }
 
-static int set_endpoints(const char *host, int port) {
+static int set_endpoints(api_server *srv, const char *host, int port) {
   json_t *ep = json_pack("{s:s,s:s,s:{s:s,s:s},s:[{s:[{s:s}],s:[{s:s,s:i,s:s}]}]}", "apiVersion", "v1", "kind",
                          "Endpoints", "metadata", "name", "kubernetes", "namespace", "default", "subsets",
                          "addresses", "ip", host, "ports", "name", "https", "port", port, "protocol", "TCP");
-  return put("", "v1", "endpoints", ep);
+  return put(srv, "", "v1", "endpoints", ep);
 }
 
 /* The slice the 1.20 apiserver's endpoint reconciler writes next to them. */
-static int set_endpointslice(const char *host, int port) {
+static int set_endpointslice(api_server *srv, const char *host, int port) {
   json_t *s = json_pack("{s:s,s:s,s:{s:s,s:s,s:{s:s}},s:s,s:[{s:s,s:i,s:s}],s:[{s:[s],s:{s:b}}]}", "apiVersion",
                         "discovery.k8s.io/v1", "kind", "EndpointSlice", "metadata", "name", "kubernetes",
                         "namespace", "default", "labels", "kubernetes.io/service-name", "kubernetes", "addressType",
                         "IPv4", "ports", "name", "https", "port", port, "protocol", "TCP", "endpoints", "addresses",
                         host, "conditions", "ready", 1);
-  return put("discovery.k8s.io", "v1", "endpointslices", s);
+  return put(srv, "discovery.k8s.io", "v1", "endpointslices", s);
 }
 
-int bootstrap_objects(const char *host, int port) {
+int bootstrap_objects(api_server *srv, const char *host, int port) {
   static const char *const namespaces[] = {"default", "kube-system", "kube-public", "kube-node-lease", NULL};
   int rc = 0;
   for (int i = 0; namespaces[i]; i++)
-    rc |= ensure("namespaces", "", json_pack("{s:s,s:s,s:{s:s}}", "apiVersion", "v1", "kind", "Namespace",
+    rc |= ensure(srv, "namespaces", "", json_pack("{s:s,s:s,s:{s:s}}", "apiVersion", "v1", "kind", "Namespace",
                                              "metadata", "name", namespaces[i]));
   char kubernetes_ip[64];
   service_cidr_first_ip(kubernetes_ip, sizeof kubernetes_ip);
-  rc |= ensure("services", "default",
+  rc |= ensure(srv, "services", "default",
                json_pack("{s:s,s:s,s:{s:s,s:s,s:{s:s,s:s}},s:{s:s,s:s,s:[{s:s,s:i,s:s,s:i}],s:s}}", "apiVersion",
                          "v1", "kind", "Service", "metadata", "name", "kubernetes", "namespace", "default", "labels",
                          "component", "apiserver", "provider", "kubernetes", "spec", "type", "ClusterIP", "clusterIP",
@@ -87,11 +90,11 @@ int bootstrap_objects(const char *host, int port) {
                                              "moved to another node if necessary.",
                   2000000000}};
   for (size_t i = 0; i < sizeof classes / sizeof *classes; i++)
-    rc |= ensure_in("scheduling.k8s.io", "v1", "priorityclasses", "",
+    rc |= ensure_in(srv, "scheduling.k8s.io", "v1", "priorityclasses", "",
                     json_pack("{s:s,s:s,s:{s:s},s:i,s:s}", "apiVersion", "scheduling.k8s.io/v1", "kind",
                               "PriorityClass", "metadata", "name", classes[i].name, "value", classes[i].value,
                               "description", classes[i].description));
-  rc |= set_endpoints(host, port);
-  rc |= set_endpointslice(host, port);
+  rc |= set_endpoints(srv, host, port);
+  rc |= set_endpointslice(srv, host, port);
   return rc ? -1 : 0;
 }

@@ -6,8 +6,9 @@
  * the current listen address. */
 #ifndef CKUBE_BOOTSTRAP_H
 #define CKUBE_BOOTSTRAP_H
+#include "api_server.h"
 
 /* host/port: where this API server listens. 0 or -1 (logged). */
-int bootstrap_objects(const char *host, int port);
+int bootstrap_objects(api_server *srv, const char *host, int port);
 
 #endif

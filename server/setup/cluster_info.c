@@ -26,7 +26,7 @@ static char *kubeconfig_text(const char *url, const char *ca_file) {
   return out;
 }
 
-int cluster_info_ensure(const char *url, const char *ca_file) {
+int cluster_info_ensure(api_server *srv, const char *url, const char *ca_file) {
   const resource *r = registry_find("", "v1", "configmaps");
   char *text = kubeconfig_text(url, ca_file);
   if (!r || !text) {
@@ -35,14 +35,14 @@ int cluster_info_ensure(const char *url, const char *ca_file) {
     return -1;
   }
   api_opts o = {0};
-  api_result got = api_get(r, "kube-public", "cluster-info");
+  api_result got = api_get(srv, r, "kube-public", "cluster-info");
   json_t *cur = got.code == 200 ? api_result_json(&got) : NULL;
   api_result_clear(&got);
   api_result res;
   if (!cur) {
     json_t *cm = json_pack("{s:s,s:s,s:{s:s,s:s},s:{s:s}}", "apiVersion", "v1", "kind", "ConfigMap", "metadata",
                            "name", "cluster-info", "namespace", "kube-public", "data", "kubeconfig", text);
-    res = api_create(r, "kube-public", cm, &o);
+    res = api_create(srv, r, "kube-public", cm, &o);
   } else {
     const char *have = json_string_value(json_object_get(json_object_get(cur, "data"), "kubeconfig"));
     if (have && !strcmp(have, text)) {
@@ -53,7 +53,7 @@ int cluster_info_ensure(const char *url, const char *ca_file) {
     json_t *data = json_object_get(cur, "data");
     if (!json_is_object(data)) json_object_set_new(cur, "data", data = json_object());
     json_object_set_new(data, "kubeconfig", json_string(text));
-    res = api_update(r, "kube-public", "cluster-info", NULL, cur, &o);
+    res = api_update(srv, r, "kube-public", "cluster-info", NULL, cur, &o);
   }
   int rc = res.code < 300 ? 0 : -1;
   if (rc) LOGE("cluster-info: write failed with %d", res.code);

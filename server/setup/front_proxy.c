@@ -32,7 +32,7 @@ int front_proxy_ensure(const char *data_dir, char *cert, size_t cert_len, char *
   return pki_ensure_client_ca(pki, "front-proxy-ca", "front-proxy-client", FRONT_PROXY_CN, err, errlen);
 }
 
-int front_proxy_publish(const char *ca_cert_file) {
+int front_proxy_publish(api_server *srv, const char *ca_cert_file) {
   const resource *r = registry_find("", "v1", "configmaps");
   char *ca = file_read(ca_cert_file, NULL), *proxy_ca = file_read(front_proxy_ca, NULL);
   if (!r || !ca || !proxy_ca) {
@@ -49,9 +49,10 @@ int front_proxy_publish(const char *ca_cert_file) {
   free(ca);
   free(proxy_ca);
   api_opts o = {0};
-  api_result cur = api_get(r, "kube-system", "extension-apiserver-authentication");
-  api_result res = cur.code == 200 ? api_update(r, "kube-system", "extension-apiserver-authentication", NULL, cm, &o)
-                                   : api_create(r, "kube-system", cm, &o);
+  api_result cur = api_get(srv, r, "kube-system", "extension-apiserver-authentication");
+  api_result res = cur.code == 200
+                       ? api_update(srv, r, "kube-system", "extension-apiserver-authentication", NULL, cm, &o)
+                       : api_create(srv, r, "kube-system", cm, &o);
   int rc = res.code < 300 ? 0 : -1;
   if (rc) LOGW("extension-apiserver-authentication: code %d", res.code);
   api_result_clear(&cur);

@@ -2,6 +2,7 @@
  * publishes for extension API servers (see front_proxy.c). */
 #ifndef CKUBE_FRONT_PROXY_H
 #define CKUBE_FRONT_PROXY_H
+#include "api_server.h"
 #include <stddef.h>
 
 /* Ensures DIR/pki/front-proxy-ca.{crt,key} and front-proxy-client.{crt,key}
@@ -15,6 +16,6 @@ int front_proxy_ensure(const char *data_dir, char *cert, size_t cert_len, char *
  * requestheader-client-ca-file (front-proxy-ca's; after front_proxy_ensure),
  * requestheader-allowed-names ["front-proxy-client"], the X-Remote-User,
  * X-Remote-Group and X-Remote-Extra- header names. 0 or -1 (logged). */
-int front_proxy_publish(const char *ca_cert_file);
+int front_proxy_publish(api_server *srv, const char *ca_cert_file);
 
 #endif

@@ -1,5 +1,6 @@
-/* test_api_core.c - the API core in-process, without HTTP: the registry, a
- * watch cache over the in-memory store (store_memory.c) and api_* calls.
+/* test_api_core.c - the API core in-process, without HTTP: api_* calls given
+ * the harness's server (api_harness.h: the registry, a watch cache over the
+ * in-memory store).
  * Create, get, update, patch and delete of a ConfigMap check Kubernetes'
  * object semantics (uid, resourceVersion from the one global revision, 409
  * Conflict on a stale resourceVersion, 404, 409 AlreadyExists, dry-run that
@@ -7,30 +8,19 @@
  * exactly the writes that were stored, in order, as ADDED/MODIFIED/DELETED. */
 #include "test.h"
 #include "api.h"
+#include "api_harness.h"
 #include "registry.h"
-#include "store.h"
-#include "watch_cache.h"
 #include <stdlib.h>
 #include <string.h>
 
-static cache *core; /* the cache the core was started over (one per test process) */
+static api_harness h; /* the server the core serves (one per test process) */
+static api_server *srv = &h.srv;
 static const resource *cms;
 
 static void start(void) {
-  char err[256];
-  if (registry_load(err, sizeof err) != 0) {
-    fprintf(stderr, "registry: %s\n", err);
-    exit(1);
-  }
-  core = cache_open(store_memory_open(), 1000, err, sizeof err);
-  if (!core) {
-    fprintf(stderr, "cache: %s\n", err);
-    exit(1);
-  }
-  registry_bind(core);
-  api_init(core);
+  api_harness_start(&h);
   cms = registry_find("", "v1", "configmaps");
-  api_result ns = api_create(registry_find("", "v1", "namespaces"), "",
+  api_result ns = api_create(srv, registry_find("", "v1", "namespaces"), "",
                              json_pack("{s:s,s:s,s:{s:s}}", "apiVersion", "v1", "kind", "Namespace", "metadata",
                                        "name", "t"),
                              NULL);
@@ -40,6 +30,8 @@ static void start(void) {
   }
   api_result_clear(&ns);
 }
+
+static void stop(void) { api_harness_stop(&h); }
 
 static json_t *configmap(const char *name, const char *value) {
   return json_pack("{s:s,s:s,s:{s:s},s:{s:s}}", "apiVersion", "v1", "kind", "ConfigMap", "metadata", "name", name,
@@ -65,7 +57,7 @@ static const char *reason(const api_result *r) {
 }
 
 static void test_create_get_update_conflict_patch_delete(void) {
-  api_result c = api_create(cms, "t", configmap("a", "1"), NULL);
+  api_result c = api_create(srv, cms, "t", configmap("a", "1"), NULL);
   CHECK(c.code == 201);
   char rv1[32], uid[64];
   snprintf(rv1, sizeof rv1, "%s", meta(&c, "resourceVersion"));
@@ -75,12 +67,12 @@ static void test_create_get_update_conflict_patch_delete(void) {
   CHECK(*meta(&c, "creationTimestamp"));
   api_result_clear(&c);
 
-  api_result again = api_create(cms, "t", configmap("a", "x"), NULL);
+  api_result again = api_create(srv, cms, "t", configmap("a", "x"), NULL);
   CHECK(again.code == 409);
   CHECK_STR(reason(&again), "AlreadyExists");
   api_result_clear(&again);
 
-  api_result g = api_get(cms, "t", "a");
+  api_result g = api_get(srv, cms, "t", "a");
   CHECK(g.code == 200);
   CHECK_STR(meta(&g, "resourceVersion"), rv1);
   CHECK_STR(data_k(&g), "1");
@@ -89,7 +81,7 @@ static void test_create_get_update_conflict_patch_delete(void) {
   /* an update carrying the version it read: stored, with a newer revision, same uid */
   json_t *u = configmap("a", "2");
   json_object_set_new(json_object_get(u, "metadata"), "resourceVersion", json_string(rv1));
-  api_result up = api_update(cms, "t", "a", NULL, u, NULL);
+  api_result up = api_update(srv, cms, "t", "a", NULL, u, NULL);
   CHECK(up.code == 200);
   char rv2[32];
   snprintf(rv2, sizeof rv2, "%s", meta(&up, "resourceVersion"));
@@ -100,96 +92,96 @@ static void test_create_get_update_conflict_patch_delete(void) {
   /* the same stale version again: 409 Conflict, nothing changes */
   json_t *stale = configmap("a", "3");
   json_object_set_new(json_object_get(stale, "metadata"), "resourceVersion", json_string(rv1));
-  api_result cf = api_update(cms, "t", "a", NULL, stale, NULL);
+  api_result cf = api_update(srv, cms, "t", "a", NULL, stale, NULL);
   CHECK(cf.code == 409);
   CHECK_STR(reason(&cf), "Conflict");
   api_result_clear(&cf);
-  g = api_get(cms, "t", "a");
+  g = api_get(srv, cms, "t", "a");
   CHECK_STR(data_k(&g), "2");
   CHECK_STR(meta(&g, "resourceVersion"), rv2);
   api_result_clear(&g);
 
   /* merge patch */
   const char *patch = "{\"data\":{\"k\":\"4\"}}";
-  api_result p = api_patch(cms, "t", "a", NULL, "application/merge-patch+json", patch, strlen(patch), NULL);
+  api_result p = api_patch(srv, cms, "t", "a", NULL, "application/merge-patch+json", patch, strlen(patch), NULL);
   CHECK(p.code == 200);
   CHECK_STR(data_k(&p), "4");
   CHECK(atoll(meta(&p, "resourceVersion")) > atoll(rv2));
   api_result_clear(&p);
 
   /* a patch that changes nothing writes nothing: same resourceVersion */
-  g = api_get(cms, "t", "a");
+  g = api_get(srv, cms, "t", "a");
   char rv3[32];
   snprintf(rv3, sizeof rv3, "%s", meta(&g, "resourceVersion"));
   api_result_clear(&g);
-  p = api_patch(cms, "t", "a", NULL, "application/merge-patch+json", patch, strlen(patch), NULL);
+  p = api_patch(srv, cms, "t", "a", NULL, "application/merge-patch+json", patch, strlen(patch), NULL);
   CHECK(p.code == 200);
   CHECK_STR(meta(&p, "resourceVersion"), rv3);
   api_result_clear(&p);
 
-  api_result d = api_delete(cms, "t", "a", NULL, NULL);
+  api_result d = api_delete(srv, cms, "t", "a", NULL, NULL);
   CHECK(d.code == 200);
   api_result_clear(&d);
-  g = api_get(cms, "t", "a");
+  g = api_get(srv, cms, "t", "a");
   CHECK(g.code == 404);
   CHECK_STR(reason(&g), "NotFound");
   api_result_clear(&g);
-  d = api_delete(cms, "t", "a", NULL, NULL);
+  d = api_delete(srv, cms, "t", "a", NULL, NULL);
   CHECK(d.code == 404);
   api_result_clear(&d);
 }
 
 static void test_dry_run_stores_nothing(void) {
   api_opts dry = {.dry_run = true};
-  int64_t before = cache_rev(core);
-  api_result c = api_create(cms, "t", configmap("dry", "1"), &dry);
+  int64_t before = cache_rev(srv->cache);
+  api_result c = api_create(srv, cms, "t", configmap("dry", "1"), &dry);
   CHECK(c.code == 201);
   CHECK_STR(data_k(&c), "1");
   api_result_clear(&c);
-  api_result g = api_get(cms, "t", "dry");
+  api_result g = api_get(srv, cms, "t", "dry");
   CHECK(g.code == 404);
   api_result_clear(&g);
 
-  c = api_create(cms, "t", configmap("wet", "1"), NULL);
+  c = api_create(srv, cms, "t", configmap("wet", "1"), NULL);
   CHECK(c.code == 201);
   api_result_clear(&c);
-  int64_t stored = cache_rev(core);
+  int64_t stored = cache_rev(srv->cache);
   CHECK(stored > before);
   const char *patch = "{\"data\":{\"k\":\"dry\"}}";
-  api_result p = api_patch(cms, "t", "wet", NULL, "application/merge-patch+json", patch, strlen(patch), &dry);
+  api_result p = api_patch(srv, cms, "t", "wet", NULL, "application/merge-patch+json", patch, strlen(patch), &dry);
   CHECK(p.code == 200);
   CHECK_STR(data_k(&p), "dry");
   api_result_clear(&p);
-  api_result d = api_delete(cms, "t", "wet", NULL, &dry);
+  api_result d = api_delete(srv, cms, "t", "wet", NULL, &dry);
   CHECK(d.code == 200);
   api_result_clear(&d);
-  g = api_get(cms, "t", "wet");
+  g = api_get(srv, cms, "t", "wet");
   CHECK(g.code == 200);
   CHECK_STR(data_k(&g), "1");
   api_result_clear(&g);
-  CHECK(cache_rev(core) == stored); /* no dry-run request wrote a revision */
+  CHECK(cache_rev(srv->cache) == stored); /* no dry-run request wrote a revision */
 }
 
 static void test_watch_sees_the_stored_writes(void) {
-  int64_t cursor = cache_rev(core);
-  api_result c = api_create(cms, "t", configmap("w", "1"), NULL);
+  int64_t cursor = cache_rev(srv->cache);
+  api_result c = api_create(srv, cms, "t", configmap("w", "1"), NULL);
   CHECK(c.code == 201);
   api_result_clear(&c);
   api_opts dry = {.dry_run = true};
   const char *patch = "{\"data\":{\"k\":\"2\"}}";
-  api_result p = api_patch(cms, "t", "w", NULL, "application/merge-patch+json", patch, strlen(patch), &dry);
+  api_result p = api_patch(srv, cms, "t", "w", NULL, "application/merge-patch+json", patch, strlen(patch), &dry);
   api_result_clear(&p); /* dry-run: no event */
-  p = api_patch(cms, "t", "w", NULL, "application/merge-patch+json", patch, strlen(patch), NULL);
+  p = api_patch(srv, cms, "t", "w", NULL, "application/merge-patch+json", patch, strlen(patch), NULL);
   CHECK(p.code == 200);
   api_result_clear(&p);
-  api_result d = api_delete(cms, "t", "w", NULL, NULL);
+  api_result d = api_delete(srv, cms, "t", "w", NULL, NULL);
   CHECK(d.code == 200);
   api_result_clear(&d);
 
   cache_event evs[8];
   int n = 0;
   for (int tries = 0; tries < 50 && n < 3; tries++) { /* bounded: the writes are already published */
-    int got = cache_wait(core, cms->bucket, &cursor, evs + n, 8 - n, 100, NULL);
+    int got = cache_wait(srv->cache, cms->bucket, &cursor, evs + n, 8 - n, 100, NULL);
     CHECK(got >= 0);
     if (got < 0) break;
     n += got;
@@ -209,6 +201,5 @@ static void test_watch_sees_the_stored_writes(void) {
   for (int i = 0; i < n; i++) cache_event_release(&evs[i]);
 }
 
-
 TEST_MAIN(TEST(start), TEST(test_create_get_update_conflict_patch_delete), TEST(test_dry_run_stores_nothing),
-          TEST(test_watch_sees_the_stored_writes))
+          TEST(test_watch_sees_the_stored_writes), TEST(stop))

@@ -7,31 +7,22 @@
 #include "test.h"
 #include "api.h"
 #include "apiservice_table.h"
+#include "api_harness.h"
 #include "registry.h"
-#include "store.h"
-#include "watch_cache.h"
 #include <stdlib.h>
 #include <string.h>
 
-static cache *core;
+static api_harness h;
+static api_server *srv = &h.srv;
 static const resource *apisvc;
 
 static void start(void) {
-  char err[256];
-  if (registry_load(err, sizeof err) != 0) {
-    fprintf(stderr, "registry: %s\n", err);
-    exit(1);
-  }
-  core = cache_open(store_memory_open(), 1000, err, sizeof err);
-  if (!core) {
-    fprintf(stderr, "cache: %s\n", err);
-    exit(1);
-  }
-  registry_bind(core);
-  api_init(core);
+  api_harness_start(&h);
   apisvc = registry_find("apiregistration.k8s.io", "v1", "apiservices");
   CHECK(apisvc != NULL);
 }
+
+static void stop(void) { api_harness_stop(&h); }
 
 static json_t *apiservice(const char *version, const char *group, int gp, int vp, bool remote) {
   char name[256];
@@ -46,7 +37,7 @@ static json_t *apiservice(const char *version, const char *group, int gp, int vp
 
 /* Creates obj; the HTTP code, and the message of a failure into msg. */
 static int create(json_t *obj, char *msg, size_t len) {
-  api_result r = api_create(apisvc, "", obj, NULL);
+  api_result r = api_create(srv, apisvc, "", obj, NULL);
   int code = r.code;
   if (msg) {
     json_t *j = api_result_json(&r);
@@ -81,12 +72,12 @@ static void test_validation(void) {
 
 static void test_defaults_and_v1beta1(void) {
   CHECK(create(apiservice("v1alpha1", "wardle.example.com", 2000, 200, true), NULL, 0) == 201);
-  api_result r = api_get(apisvc, "", "v1alpha1.wardle.example.com");
+  api_result r = api_get(srv, apisvc, "", "v1alpha1.wardle.example.com");
   const json_t *o = r.obj ? r.obj->obj : r.body;
   CHECK(json_integer_value(json_object_get(json_object_get(json_object_get(o, "spec"), "service"), "port")) == 443);
   api_result_clear(&r);
   const resource *beta = registry_find("apiregistration.k8s.io", "v1beta1", "apiservices");
-  r = api_get(beta, "", "v1alpha1.wardle.example.com");
+  r = api_get(srv, beta, "", "v1alpha1.wardle.example.com");
   o = r.obj ? r.obj->obj : r.body;
   CHECK(r.code == 200);
   CHECK_STR(json_string_value(json_object_get(o, "apiVersion")), "apiregistration.k8s.io/v1beta1");
@@ -97,13 +88,13 @@ static void test_remote_table(void) {
   CHECK(create(apiservice("v1beta1", "wardle.example.com", 2000, 300, true), NULL, 0) == 201);
   CHECK(create(apiservice("v1", "zeta.example.com", 5000, 10, true), NULL, 0) == 201);
   CHECK(create(apiservice("v1", "local.example.com", 9000, 10, false), NULL, 0) == 201);
-  CHECK(apiservice_any_remote(core));
-  cobj *o = apiservice_remote(core, "wardle.example.com", "v1alpha1");
+  CHECK(apiservice_any_remote(srv->cache));
+  cobj *o = apiservice_remote(srv->cache, "wardle.example.com", "v1alpha1");
   CHECK(o != NULL);
   cobj_unref(o);
-  CHECK(apiservice_remote(core, "local.example.com", "v1") == NULL); /* local: served here */
-  CHECK(apiservice_remote(core, "apps", "v1") == NULL);
-  json_t *groups = apiservice_remote_groups(core);
+  CHECK(apiservice_remote(srv->cache, "local.example.com", "v1") == NULL); /* local: served here */
+  CHECK(apiservice_remote(srv->cache, "apps", "v1") == NULL);
+  json_t *groups = apiservice_remote_groups(srv->cache);
   CHECK(json_array_size(groups) == 2);
   /* zeta first (priority 5000), then wardle with v1beta1 (300) before v1alpha1 (200) */
   CHECK_STR(json_string_value(json_object_get(json_array_get(groups, 0), "name")), "zeta.example.com");
@@ -114,4 +105,4 @@ static void test_remote_table(void) {
   json_decref(groups);
 }
 
-TEST_MAIN(TEST(start), TEST(test_validation), TEST(test_defaults_and_v1beta1), TEST(test_remote_table))
+TEST_MAIN(TEST(start), TEST(test_validation), TEST(test_defaults_and_v1beta1), TEST(test_remote_table), TEST(stop))

@@ -15,6 +15,9 @@
 #include <string.h>
 #include <unistd.h>
 
+/* These controllers follow no informer and write nothing: a context without a server. */
+static const ctrl_context no_server = {NULL, NULL};
+
 static void test_backoff_doubles_to_cap(void) {
   rate_limiter *rl = rate_limiter_default();
   long want[] = {5, 10, 20, 40, 80, 160};
@@ -108,7 +111,7 @@ static bool wait_synced(int n) {
 
 static void test_dedup_while_queued(void) {
   reset();
-  ctrl *c = ctrl_start("test", scripted, &S);
+  ctrl *c = ctrl_start(&no_server, "test", scripted, &S);
   ctrl_add(c, "gate");
   CHECK(wait_synced(1));
   for (int i = 0; i < 5; i++) ctrl_add(c, "a");  /* waiting: one entry */
@@ -125,7 +128,7 @@ static void test_dedup_while_queued(void) {
 
 static void test_one_worker_per_key(void) {
   reset();
-  ctrl_config cfg = {.name = "test", .sync = scripted, .ctx = &S, .workers = 4};
+  ctrl_config cfg = {.cc = &no_server, .name = "test", .sync = scripted, .ctx = &S, .workers = 4};
   ctrl *c = ctrl_run(&cfg);
   for (int i = 0; i < 20; i++) {
     ctrl_add(c, "x");
@@ -141,7 +144,7 @@ static void test_one_worker_per_key(void) {
 static void test_retry_backs_off_then_forgets(void) {
   reset();
   atomic_store(&S.fail_left, 3);
-  ctrl_config cfg = {.name = "test", .sync = scripted, .ctx = &S, .backoff_base_ms = 40};
+  ctrl_config cfg = {.cc = &no_server, .name = "test", .sync = scripted, .ctx = &S, .backoff_base_ms = 40};
   ctrl *c = ctrl_run(&cfg);
   ctrl_add(c, "f");
   CHECK(wait_synced(4)); /* three failures, then success */
@@ -157,7 +160,7 @@ static void test_retry_backs_off_then_forgets(void) {
 
 static void test_requeue_after(void) {
   reset();
-  ctrl *c = ctrl_start("test", scripted, &S);
+  ctrl *c = ctrl_start(&no_server, "test", scripted, &S);
   ctrl_add(c, "r");
   CHECK(wait_synced(2));
   CHECK(S.at[1] - S.at[0] >= 150);
@@ -171,7 +174,7 @@ static void test_requeue_after(void) {
 
 static void test_stop_waits_for_sync_not_for_delays(void) {
   reset();
-  ctrl *c = ctrl_start("test", scripted, &S);
+  ctrl *c = ctrl_start(&no_server, "test", scripted, &S);
   ctrl_add_after(c, "later", 60000);
   ctrl_add(c, "slow");
   CHECK(wait_synced(1));

@@ -4,8 +4,9 @@
  * objects as ADDED; a handler stuck in its callback delays no other; the
  * last unregistration stops the informer; listers read the same objects. */
 #include "test.h"
-#include "api.h"
+#include "api_harness.h"
 #include "informer.h"
+#include "registry.h"
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -39,7 +40,9 @@ static bool wait_total(seen *s, int n) {
   return total(s) >= n;
 }
 
-static cache *c;
+static api_harness h;
+static cache *c;              /* h's */
+static informer_factory *inf; /* h's */
 
 static void put(const resource *r, const char *name, int64_t expect, bool del) {
   char err[128];
@@ -56,10 +59,10 @@ static void test_shared_handlers(void) {
   put(r, "before", 0, false);
   seen a = {.mu = PTHREAD_MUTEX_INITIALIZER}, b = {.mu = PTHREAD_MUTEX_INITIALIZER},
        late = {.mu = PTHREAD_MUTEX_INITIALIZER};
-  size_t base = informer_shared_count();
-  informer *ia = informer_start(r, count, &a);
-  informer *ib = informer_start(r, count, &b);
-  CHECK(informer_shared_count() == base + 1); /* one informer for both */
+  size_t base = informer_shared_count(inf);
+  informer *ia = informer_start(inf, r, count, &a);
+  informer *ib = informer_start(inf, r, count, &b);
+  CHECK(informer_shared_count(inf) == base + 1); /* one informer for both */
   CHECK(wait_total(&a, 1) && wait_total(&b, 1));
   CHECK(a.added == 1 && b.added == 1); /* the initial list */
   atomic_store(&b.block, true);        /* b is stuck: a must still see events */
@@ -71,51 +74,38 @@ static void test_shared_handlers(void) {
   atomic_store(&b.block, false);
   CHECK(wait_total(&b, 3)); /* and b gets them afterwards, in order */
   CHECK(b.added == 2 && b.modified == 1);
-  informer *il = informer_start(r, count, &late);
+  informer *il = informer_start(inf, r, count, &late);
   CHECK(wait_total(&late, 2));
   CHECK(late.added == 2 && late.modified == 0); /* the current objects, as ADDED */
   put(r, "x", -1, true);
   CHECK(wait_total(&a, 4) && wait_total(&late, 3));
   CHECK(a.deleted == 1 && late.deleted == 1);
   cobj_vec v = {0};
-  lister_list(r, "default", &v);
+  lister_list(inf, r, "default", &v);
   CHECK(v.n == 1);
   cobj_vec_clear(&v);
-  cobj *o = lister_get(r, "default", "before");
+  cobj *o = lister_get(inf, r, "default", "before");
   CHECK(o != NULL);
   cobj_unref(o);
-  CHECK(lister_get(r, "default", "x") == NULL);
+  CHECK(lister_get(inf, r, "default", "x") == NULL);
   informer_stop(ia);
   informer_stop(il);
-  CHECK(informer_shared_count() == base + 1);
+  CHECK(informer_shared_count(inf) == base + 1);
   informer_stop(ib);
-  CHECK(informer_shared_count() == base); /* the last one stops it */
+  CHECK(informer_shared_count(inf) == base); /* the last one stops it */
   int after = total(&a);
   put(r, "y", 0, false);
   usleep(50000);
   CHECK(total(&a) == after); /* never called after stop */
 }
 
-/* One cache with the built-in resources, as the server opens it. */
+/* One cache with the built-in resources, and informers over it. */
 static void run_all(void) {
-  char path[256], err[256];
-  snprintf(path, sizeof path, "/tmp/ckube-test-informer-%d.db", getpid());
-  unlink(path);
-  store *st = store_sqlite_open(path, err, sizeof err);
-  c = st ? cache_open(st, 1000, err, sizeof err) : NULL;
-  CHECK(c != NULL);
-  CHECK(registry_load(err, sizeof err) == 0);
-  if (!c) return;
-  registry_bind(c);
-  api_init(c);
+  api_harness_start(&h);
+  c = h.srv.cache;
+  inf = h.controllers.informers;
   test_shared_handlers();
-  cache_close(c);
-  unlink(path);
-  char side[300];
-  snprintf(side, sizeof side, "%s-wal", path);
-  unlink(side);
-  snprintf(side, sizeof side, "%s-shm", path);
-  unlink(side);
+  api_harness_stop(&h);
 }
 
 TEST_MAIN(TEST(run_all))
