@@ -32,7 +32,7 @@ static ctrl *ctl;
  * worker starts and then by the one worker only. */
 static struct {
   char *name;
-  char *rv;
+  char *rv; /* "resourceVersion/established" */
   char *group, *plural;
 } synced[MAX_SYNCED];
 static size_t nsynced;
@@ -45,9 +45,13 @@ static bool condition_true(const json_t *crd, const char *type) {
   return !strcmp(json_path_str0(crd_condition(crd, type), "status"), "True");
 }
 
-/* Registers crd's versions unless already done for this resourceVersion. */
+/* Registers crd's versions unless already done for this resourceVersion and
+ * Established condition. */
 static void sync_registry(const json_t *crd) {
-  const char *name = name_of(crd), *rv = json_path_str0(json_object_get(crd, "metadata"), "resourceVersion");
+  const char *name = name_of(crd);
+  bool established = condition_true(crd, "Established");
+  char rv[80];
+  snprintf(rv, sizeof rv, "%s/%d", json_path_str0(json_object_get(crd, "metadata"), "resourceVersion"), established);
   size_t i;
   for (i = 0; i < nsynced; i++)
     if (!strcmp(synced[i].name, name)) break;
@@ -63,7 +67,7 @@ static void sync_registry(const json_t *crd) {
   synced[i].rv = strdup(rv);
   synced[i].group = strdup(json_path_str0(json_object_get(crd, "spec"), "group"));
   synced[i].plural = strdup(json_path_str0(json_object_get(json_object_get(crd, "status"), "acceptedNames"), "plural"));
-  crd_registry_sync(crd, condition_true(crd, "Established"));
+  crd_registry_sync(crd, established);
 }
 
 /* A CRD gone: its served versions leave the registry. */
@@ -310,8 +314,13 @@ static ctrl_result sync_crd(void *ctx, const char *name) {
   json_t *before = json_deep_copy(json_object_get(crd, "status"));
   non_structural_schema(crd);
   compute_names(&all, crd);
-  if (!json_equal(before, json_object_get(crd, "status"))) update_status(crd);
-  else sync_registry(crd);
+  if (json_equal(before, json_object_get(crd, "status"))) {
+    sync_registry(crd);
+  } else {
+    /* served before Established=True can be read: a client that waited for it finds the resource */
+    if (condition_true(crd, "Established")) sync_registry(crd);
+    update_status(crd);
+  }
   json_decref(before);
   json_decref(crd);
   cobj_vec_clear(&all);
