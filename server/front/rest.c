@@ -271,7 +271,7 @@ static void send_list(http_req *rq, cobj_vec *items, int64_t rev, const char *co
   }
   json_decref(doc);
   plen -= elen - 1; /* through the items array's '[' */
-  bool raw = rq->form == OUT_JSON && api_stored_as_served(rq->res);
+  bool stored_form = api_stored_as_served(rq->res), raw = rq->form == OUT_JSON && stored_form;
   long long total = -1;
   if (raw && !pretty) {
     total = (long long)(plen + strlen(open) + strlen(close) + (items->n - 1) * strlen(sep));
@@ -286,6 +286,14 @@ static void send_list(http_req *rq, cobj_vec *items, int64_t rev, const char *co
     if (i) http_body_adds(&b, sep);
     if (raw) {
       add_item(&b, items->items[i]->data, items->items[i]->len, pretty);
+      continue;
+    }
+    char *row = stored_form ? table_output_row_text(rq, items->items[i]->obj, items->items[i]->data,
+                                                   items->items[i]->len)
+                            : NULL;
+    if (row) {
+      add_item(&b, row, strlen(row), pretty);
+      free(row);
       continue;
     }
     const json_t *v = list_item(rq, items->items[i]);

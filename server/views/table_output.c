@@ -5,6 +5,7 @@
 #include "audit_log.h"
 #include "table_output.h"
 #include "crd.h"
+#include "json_raw.h"
 #include "table.h"
 #include <string.h>
 #include <time.h>
@@ -30,6 +31,35 @@ json_t *table_output_row(http_req *rq, const json_t *obj) {
   const char *inc = include_object(rq, b, sizeof b);
   if (!strcmp(inc, "Object")) json_object_set(row, "object", (json_t *)obj);
   else if (strcmp(inc, "None") != 0) json_object_set_new(row, "object", partial(rq->table_version, obj));
+  return row;
+}
+
+char *table_output_row_text(http_req *rq, const json_t *obj, const char *text, size_t len) {
+  char b[32];
+  if (rq->form != OUT_TABLE || strcmp(include_object(rq, b, sizeof b), "Metadata") != 0) return NULL;
+  size_t mlen;
+  const char *md = json_raw_member(text, len, "metadata", &mlen);
+  if (!md) return NULL;
+  const resource *r = rq->res;
+  json_t *cells = r->ref.crd ? crd_table_cells(r->ref.crd, obj, time(NULL))
+                             : table_cells(r->ref.group, r->ref.plural, obj, time(NULL));
+  char *c = json_dumps(cells, JSON_COMPACT);
+  json_decref(cells);
+  if (!c) return NULL;
+  /* the bytes json_dumps gives for table_output_row's row */
+  static const char mid[] = ",\"object\":{\"kind\":\"PartialObjectMetadata\",\"apiVersion\":\"meta.k8s.io/";
+  const char *ver = rq->table_version ? rq->table_version : "v1";
+  size_t clen = strlen(c), vlen = strlen(ver), n = 9 + clen + sizeof mid - 1 + vlen + 13 + mlen + 2;
+  char *row = malloc(n + 1), *p = row;
+  p = mempcpy(p, "{\"cells\":", 9);
+  p = mempcpy(p, c, clen);
+  p = mempcpy(p, mid, sizeof mid - 1);
+  p = mempcpy(p, ver, vlen);
+  p = mempcpy(p, "\",\"metadata\":", 13);
+  p = mempcpy(p, md, mlen);
+  p = mempcpy(p, "}}", 2);
+  *p = 0;
+  free(c);
   return row;
 }
 

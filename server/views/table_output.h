@@ -20,6 +20,12 @@ json_t *table_output_list_head(http_req *rq, const char *rv, const char *cont);
 /* What table_output_list puts into that last member for one item. */
 json_t *table_output_list_item(http_req *rq, const json_t *obj);
 
+/* The compact JSON text of table_output_list_item's Table row for obj,
+ * copying the row's metadata from text[0..len) (obj's compact JSON, as the
+ * watch cache holds it) instead of serializing it again; malloc'd, or NULL
+ * when the answer is no Table of metadata rows or text has no metadata. */
+char *table_output_row_text(http_req *rq, const json_t *obj, const char *text, size_t len);
+
 /* One row for obj (watch events use single-row tables). */
 json_t *table_output_row(http_req *rq, const json_t *obj);
 
