@@ -49,10 +49,12 @@ bool http_pretty(http_req *rq);
 /* The response head: status line, content type, length (-1: chunked), the
  * request's Warning headers. */
 void http_send_head(http_req *rq, int code, const char *content_type, long long len);
-/* Body bytes after http_send_head (nothing for HEAD requests is the caller's care). */
-void http_write(http_req *rq, const char *data, size_t len);
 /* Writes a complete response. body may be NULL. */
 void http_send(http_req *rq, int code, const char *content_type, const char *body, size_t len);
+/* http_send of body followed by tail (a string, "" for none); a small
+ * response goes out in one write, head and body together. */
+void http_send_body(http_req *rq, int code, const char *content_type, const char *body, size_t len,
+                    const char *tail);
 /* Writes JSON (or YAML when negotiated) and releases nothing. */
 void http_send_json(http_req *rq, int code, const json_t *v);
 /* Writes a Status, using its code. Steals st. */

@@ -8,6 +8,7 @@
 #include "http_body.h"
 #include "yaml_json.h"
 #include <civetweb.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,20 +37,61 @@ static const char *reason_phrase(int code) {
   }
 }
 
-void http_send_head(http_req *rq, int code, const char *ctype, long long len) {
+/* A response being put together, so that its head (and a small body) goes
+ * out in one TLS record and one system call instead of one per line. */
+typedef struct {
+  char *p;
+  size_t len, cap;
+  char small[2048];
+} out_buf;
+
+static void out_add(out_buf *o, const char *data, size_t n) {
+  if (o->len + n > o->cap) {
+    size_t cap = (o->len + n) * 2;
+    char *p = malloc(cap);
+    memcpy(p, o->p, o->len);
+    if (o->p != o->small) free(o->p);
+    o->p = p;
+    o->cap = cap;
+  }
+  memcpy(o->p + o->len, data, n);
+  o->len += n;
+}
+
+static void out_addf(out_buf *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void out_addf(out_buf *o, const char *fmt, ...) {
+  char line[1200];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(line, sizeof line, fmt, ap);
+  va_end(ap);
+  if (n > 0) out_add(o, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+}
+
+static void out_init(out_buf *o) {
+  o->p = o->small;
+  o->len = 0;
+  o->cap = sizeof o->small;
+}
+
+static void out_send(http_req *rq, out_buf *o) {
+  mg_write(rq->conn, o->p, o->len);
+  if (o->p != o->small) free(o->p);
+}
+
+static void head_to(out_buf *o, http_req *rq, int code, const char *ctype, long long len) {
   char date[64];
   time_t now = time(NULL);
   struct tm tm;
   gmtime_r(&now, &tm);
   strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
   rq->code = code;
-  mg_printf(rq->conn, "HTTP/1.1 %d %s\r\nCache-Control: no-cache, private\r\nDate: %s\r\n", code,
-            reason_phrase(code), date);
+  out_addf(o, "HTTP/1.1 %d %s\r\nCache-Control: no-cache, private\r\nDate: %s\r\n", code, reason_phrase(code), date);
   if (rq->audit) {
-    mg_printf(rq->conn, "Audit-Id: %s\r\n", audit_event_id(rq->audit));
+    out_addf(o, "Audit-Id: %s\r\n", audit_event_id(rq->audit));
     if (len < 0) audit_response_started(rq->audit, code);
   }
-  if (ctype) mg_printf(rq->conn, "Content-Type: %s\r\n", ctype);
+  if (ctype) out_addf(o, "Content-Type: %s\r\n", ctype);
   size_t i;
   json_t *w;
   json_array_foreach(rq->warnings, i, w) {
@@ -62,16 +104,43 @@ void http_send_head(http_req *rq, int code, const char *ctype, long long len) {
       esc[k++] = *p;
     }
     esc[k] = 0;
-    mg_printf(rq->conn, "Warning: 299 - \"%s\"\r\n", esc);
+    out_addf(o, "Warning: 299 - \"%s\"\r\n", esc);
   }
-  if (rq->close_after) mg_printf(rq->conn, "Connection: close\r\n");
-  if (len >= 0) mg_printf(rq->conn, "Content-Length: %lld\r\n\r\n", len);
-  else mg_printf(rq->conn, "Transfer-Encoding: chunked\r\n\r\n");
+  if (rq->close_after) out_addf(o, "Connection: close\r\n");
+  if (len >= 0) out_addf(o, "Content-Length: %lld\r\n\r\n", len);
+  else out_addf(o, "Transfer-Encoding: chunked\r\n\r\n");
+}
+
+void http_send_head(http_req *rq, int code, const char *ctype, long long len) {
+  out_buf o;
+  out_init(&o);
+  head_to(&o, rq, code, ctype, len);
+  out_send(rq, &o);
+}
+
+/* Bodies up to this size go out in the head's write. */
+#define ONE_WRITE_MAX (64 * 1024)
+
+void http_send_body(http_req *rq, int code, const char *ctype, const char *body, size_t len, const char *tail) {
+  size_t tlen = strlen(tail), total = len + tlen;
+  bool with_body = total && strcmp(rq->method, "HEAD") != 0;
+  out_buf o;
+  out_init(&o);
+  head_to(&o, rq, code, ctype, (long long)total);
+  if (with_body && total <= ONE_WRITE_MAX) {
+    out_add(&o, body, len);
+    out_add(&o, tail, tlen);
+    with_body = false;
+  }
+  out_send(rq, &o);
+  if (with_body) {
+    mg_write(rq->conn, body, len);
+    if (tlen) mg_write(rq->conn, tail, tlen);
+  }
 }
 
 void http_send(http_req *rq, int code, const char *ctype, const char *body, size_t len) {
-  http_send_head(rq, code, ctype, (long long)len);
-  if (len && strcmp(rq->method, "HEAD") != 0) mg_write(rq->conn, body, len);
+  http_send_body(rq, code, ctype, body, len, "");
 }
 
 bool http_pretty(http_req *rq) {
@@ -90,10 +159,7 @@ void http_send_json(http_req *rq, int code, const json_t *v) {
     return;
   }
   char *s = json_dumps(v, http_pretty(rq) ? JSON_INDENT(2) : JSON_COMPACT);
-  size_t n = strlen(s);
-  s = realloc(s, n + 2);
-  s[n++] = '\n';
-  http_send(rq, code, "application/json", s, n);
+  http_send_body(rq, code, "application/json", s, strlen(s), "\n");
   free(s);
 }
 
@@ -129,4 +195,3 @@ bool http_query_bool(const http_req *rq, const char *name) {
                !strcmp(v, "True"));
 }
 
-void http_write(http_req *rq, const char *data, size_t len) { mg_write(rq->conn, data, len); }

@@ -126,9 +126,7 @@ void http_send_result(http_req *rq, api_result *res) {
     json_decref(obj);
   } else if (res->obj && rq->form == OUT_JSON && !http_pretty(rq)) {
     audit_response_raw(rq->audit, res->obj->data, res->obj->len);
-    http_send_head(rq, res->code, "application/json", (long long)res->obj->len + 1);
-    http_write(rq, res->obj->data, res->obj->len);
-    http_write(rq, "\n", 1);
+    http_send_body(rq, res->code, "application/json", res->obj->data, res->obj->len, "\n");
   } else {
     json_t *obj = api_result_json(res);
     http_send_json(rq, res->code, obj);
