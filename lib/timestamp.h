@@ -26,10 +26,17 @@ void rfc3339_format(long long t, char *buf, size_t len);
 /* The current time as rfc3339_format writes it. */
 void rfc3339_now(char *buf, size_t len);
 
+/* The current time as metav1.MicroTime serializes it,
+ * "2006-01-02T15:04:05.000000Z", into buf (28 bytes suffice). */
+void rfc3339_now_micro(char *buf, size_t len);
+
 /* Wall-clock milliseconds since the epoch (CLOCK_REALTIME). */
 long long wall_ms(void);
 
 /* Monotonic milliseconds (CLOCK_MONOTONIC): for intervals and deadlines. */
 long long mono_ms(void);
+
+/* Monotonic microseconds (CLOCK_MONOTONIC): for latencies. */
+long long mono_us(void);
 
 #endif

@@ -14,6 +14,7 @@
 #include "simulate_events.h"
 #include "simulate_status.h"
 #include "strmap.h"
+#include "timestamp.h"
 #include "workqueue.h"
 #include <pthread.h>
 #include <stdatomic.h>
@@ -55,12 +56,6 @@ struct sim_pods {
   atomic_bool stop;
   https_client *watch_client; /* the watcher's, interrupted at stop */
 };
-
-static long long now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void sleep_ms(sim_pods *p, long ms) {
   for (long t = 0; t < ms && !atomic_load(&p->stop); t += 50) usleep(50000);
@@ -188,7 +183,7 @@ static void process(sim_pods *p, https_client *c, const char *key) {
                                        sizeof st.config_container, st.config_error, sizeof st.config_error))
     st.config_error[0] = 0;
   const sim_pod_state before = st;
-  long long now = now_ms();
+  long long now = wall_ms();
   sim_action act = sim_pod_step(pod, &st, host_ip, ip, now, &status, &recheck);
   const char *ns = meta(pod, "namespace"), *name = meta(pod, "name"), *uid = meta(pod, "uid");
   char path[700];

@@ -16,6 +16,7 @@
 #include "service_alloc.h"
 #include "log.h"
 #include "service_claims.h"
+#include "timestamp.h"
 #include <arpa/inet.h>
 #include <openssl/rand.h>
 #include <pthread.h>
@@ -108,12 +109,6 @@ static const char *writing; /* "<ns>/<name>" of the Service being allocated for;
 static svc_claims *fresh;    /* the claim list to add this allocation's claims to; under alloc_mu */
 static int64_t fresh_base;   /* their base revision */
 
-static long long now_ms(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_REALTIME, &t);
-  return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 /* Drops the claims this server's cache shows settled: a write of the claimed
  * Service after the claim's base revision (service_claims.h). A claim whose
  * base has left the event window stays until it lapses. */
@@ -149,7 +144,7 @@ static void mark_claims(used_set *u, const svc_claims *c, const char *key) {
   }
 }
 
-static void remember(uint32_t ip, int port) { svc_claims_add(fresh, ip, port, now_ms(), writing, fresh_base); }
+static void remember(uint32_t ip, int port) { svc_claims_add(fresh, ip, port, wall_ms(), writing, fresh_base); }
 
 static uint32_t random_u32(void) {
   uint32_t v;
@@ -297,14 +292,14 @@ json_t *service_allocate(api_server *srv, const resource *r, json_t *svc, const 
   for (int attempt = 1;; attempt++) {
     svc_claims claims = {0};
     char err[256];
-    if (shared && svc_claims_read(shared, now_ms(), &claims, err, sizeof err) != 0) {
+    if (shared && svc_claims_read(shared, wall_ms(), &claims, err, sizeof err) != 0) {
       fe_add(fe, FE_INTERNAL, "spec.clusterIP", NULL, "failed to allocate: cannot read the shared allocations");
       LOGE("service allocation: %s", err);
       break;
     }
     for (size_t i = 0; !shared && i < local_claims.n; i++) {
       const svc_claim *l = &local_claims.v[i];
-      if (now_ms() - l->at_ms < LOCAL_CLAIM_MS) svc_claims_add(&claims, l->ip, l->port, l->at_ms, l->key, l->base);
+      if (wall_ms() - l->at_ms < LOCAL_CLAIM_MS) svc_claims_add(&claims, l->ip, l->port, l->at_ms, l->key, l->base);
     }
     settle(srv->cache, r, &claims);
     size_t others = claims.n;

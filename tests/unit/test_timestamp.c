@@ -39,6 +39,13 @@ static void test_format_and_clocks(void) {
   CHECK(wall_ms() / 1000 >= NEW_YEAR_2021);
   long long a = mono_ms(), z = mono_ms();
   CHECK(z >= a);
+  long long ua = mono_us(), uz = mono_us();
+  CHECK(uz >= ua && ua / 1000 >= a && ua / 1000 <= mono_ms());
+  char m[32];
+  rfc3339_now_micro(m, sizeof m);
+  CHECK(strlen(m) == 27 && m[19] == '.' && m[26] == 'Z');
+  long long t = rfc3339_seconds(m);
+  CHECK(t >= NEW_YEAR_2021 && t <= wall_ms() / 1000);
 }
 
 TEST_MAIN(TEST(test_parse), TEST(test_seconds_and_ms), TEST(test_format_and_clocks))
