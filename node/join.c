@@ -22,6 +22,7 @@
 #include "csr.h"
 #include "https_client.h"
 #include "join_discovery.h"
+#include "timestamp.h"
 #include <ctype.h>
 #include <errno.h>
 #include <openssl/evp.h>
@@ -119,9 +120,9 @@ static bool name_held(https_client *c, const char *name, int *code) {
   const json_t *spec = json_object_get(out, "spec");
   const char *renew = json_string_value(json_object_get(spec, "renewTime"));
   long long dur = json_integer_value(json_object_get(spec, "leaseDurationSeconds"));
-  struct tm tm = {0};
-  bool fresh = lc == 200 && renew && strptime(renew, "%Y-%m-%dT%H:%M:%S", &tm) &&
-               (long long)timegm(&tm) + (dur > 0 ? dur : LEASE_DEFAULT_SECONDS) > (long long)time(NULL);
+  time_t renewed;
+  bool fresh = lc == 200 && rfc3339_parse(renew, &renewed, NULL) == 0 &&
+               (long long)renewed + (dur > 0 ? dur : LEASE_DEFAULT_SECONDS) > (long long)time(NULL);
   json_decref(out);
   return fresh;
 }

@@ -373,10 +373,8 @@ json_t *table_cells(const char *group, const char *plural, const json_t *obj, ti
     char buf[32] = "0001-01-01T00:00:00Z";
     time_t t;
     double frac;
-    if (rfc3339_parse(json_path_str0(obj, "metadata.creationTimestamp"), &t, &frac) == 0) {
-      struct tm tm;
-      if (gmtime_r(&t, &tm)) strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    }
+    if (rfc3339_parse(json_path_str0(obj, "metadata.creationTimestamp"), &t, &frac) == 0)
+      rfc3339_format((long long)t, buf, sizeof buf);
     cell_str(cells, json_path_str0(obj, "metadata.name"));
     cell_str(cells, buf);
     return cells;
