@@ -4,6 +4,7 @@
  * stays), containerd-style container and image IDs derived from the pod's
  * uid and image so they are stable across writes. */
 #include "simulate_status.h"
+#include "conditions.h"
 #include "json_path.h"
 #include "timestamp.h"
 #include <regex.h>
@@ -140,20 +141,10 @@ void sim_image_id(const char *image, char *out, size_t len) {
   snprintf(out, len, "%s%s@sha256:%s", prefix, repo, hex);
 }
 
-static json_t *old_condition(const json_t *pod, const char *type) {
-  size_t i;
-  json_t *c;
-  json_array_foreach(json_object_get(json_object_get(pod, "status"), "conditions"), i, c) {
-    const char *t = json_string_value(json_object_get(c, "type"));
-    if (t && !strcmp(t, type)) return c;
-  }
-  return NULL;
-}
-
-static json_t *condition(const json_t *pod, const char *type, bool ok, const char *reason, const char *message,
-                         const char *now) {
+json_t *sim_pod_condition(const json_t *pod, const char *type, bool ok, const char *reason, const char *message,
+                          const char *now) {
   const char *status = ok ? "True" : "False";
-  const json_t *old = old_condition(pod, type);
+  const json_t *old = cond_get(json_object_get(pod, "status"), type);
   const char *since = now;
   if (old && !strcmp(json_string_value(json_object_get(old, "status")) ?: "", status) &&
       json_string_value(json_object_get(old, "lastTransitionTime")))
@@ -248,17 +239,17 @@ static json_t *build_status(const json_t *pod, const sim_pod_state *st, const ch
   const char *have_ip = json_path_str(pod, "status.podIP");
   const char *ip = have_ip && *have_ip ? have_ip : pod_ip;
   json_t *conds = json_array();
-  json_array_append_new(conds, condition(pod, "Initialized", true, NULL, NULL, now));
+  json_array_append_new(conds, sim_pod_condition(pod, "Initialized", true, NULL, NULL, now));
   if (ph == RUNNING && ready) {
-    json_array_append_new(conds, condition(pod, "Ready", true, NULL, NULL, now));
-    json_array_append_new(conds, condition(pod, "ContainersReady", true, NULL, NULL, now));
+    json_array_append_new(conds, sim_pod_condition(pod, "Ready", true, NULL, NULL, now));
+    json_array_append_new(conds, sim_pod_condition(pod, "ContainersReady", true, NULL, NULL, now));
   } else {
     const char *reason = ph == SUCCEEDED ? "PodCompleted" : "ContainersNotReady";
     const char *m = ph == SUCCEEDED ? NULL : msg;
-    json_array_append_new(conds, condition(pod, "Ready", false, reason, m, now));
-    json_array_append_new(conds, condition(pod, "ContainersReady", false, reason, m, now));
+    json_array_append_new(conds, sim_pod_condition(pod, "Ready", false, reason, m, now));
+    json_array_append_new(conds, sim_pod_condition(pod, "ContainersReady", false, reason, m, now));
   }
-  json_array_append_new(conds, condition(pod, "PodScheduled", true, NULL, NULL, now));
+  json_array_append_new(conds, sim_pod_condition(pod, "PodScheduled", true, NULL, NULL, now));
   static const char *const phases[] = {"Running", "Succeeded", "Failed"};
   json_t *status = json_pack("{s:s,s:o,s:s,s:s,s:[{s:s}],s:s,s:o}", "phase", phases[ph], "conditions", conds,
                              "hostIP", host_ip, "podIP", ip, "podIPs", "ip", ip, "startTime", start,
@@ -278,10 +269,10 @@ static json_t *pending_status(const json_t *pod, const sim_pod_state *st, const 
   sim_rfc3339(st->pod_started_ms, start, sizeof start);
   unready_message(pod, msg, sizeof msg);
   json_t *conds = json_array();
-  json_array_append_new(conds, condition(pod, "Initialized", true, NULL, NULL, now));
-  json_array_append_new(conds, condition(pod, "Ready", false, "ContainersNotReady", msg, now));
-  json_array_append_new(conds, condition(pod, "ContainersReady", false, "ContainersNotReady", msg, now));
-  json_array_append_new(conds, condition(pod, "PodScheduled", true, NULL, NULL, now));
+  json_array_append_new(conds, sim_pod_condition(pod, "Initialized", true, NULL, NULL, now));
+  json_array_append_new(conds, sim_pod_condition(pod, "Ready", false, "ContainersNotReady", msg, now));
+  json_array_append_new(conds, sim_pod_condition(pod, "ContainersReady", false, "ContainersNotReady", msg, now));
+  json_array_append_new(conds, sim_pod_condition(pod, "PodScheduled", true, NULL, NULL, now));
   return json_pack("{s:s,s:o,s:s,s:s,s:o}", "phase", "Pending", "conditions", conds, "hostIP", host_ip, "startTime",
                    start, "containerStatuses", statuses);
 }
