@@ -19,6 +19,7 @@
  * manager does. --bootstrap-only stops before the exec. */
 #include "join.h"
 #include "cert_renew.h"
+#include "conditions.h"
 #include "csr.h"
 #include "https_client.h"
 #include "join_discovery.h"
@@ -88,16 +89,7 @@ static int parse(int argc, char **argv, join_opts *o) {
 }
 
 /* Whether a Node's Ready condition is True (kubeadm join's own test). */
-static bool node_ready(const json_t *node) {
-  size_t i;
-  const json_t *c;
-  json_array_foreach(json_object_get(json_object_get(node, "status"), "conditions"), i, c) {
-    const char *type = json_string_value(json_object_get(c, "type"));
-    const char *status = json_string_value(json_object_get(c, "status"));
-    if (type && !strcmp(type, "Ready")) return status && !strcmp(status, "True");
-  }
-  return false;
-}
+static bool node_ready(const json_t *node) { return cond_true(json_object_get(node, "status"), "Ready"); }
 
 /* true when the node name is held by a node whose Lease is fresh; when RBAC
  * does not let the bootstrap token read Leases (kubeadm's roles grant only
