@@ -9,6 +9,7 @@
 #include "https_client.h"
 #include "yaml_json.h"
 #include "timestamp.h"
+#include "go_errors.h"
 #include <getopt.h>
 #include <openssl/evp.h>
 #include <stdbool.h>
@@ -35,15 +36,8 @@ static void usage(FILE *f) {
 }
 
 
-static char *b64(const char *s) {
-  size_t n = strlen(s);
-  char *out = malloc(4 * ((n + 2) / 3) + 1);
-  EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)s, (int)n);
-  return out;
-}
-
 static void set_data(json_t *data, const char *key, const char *value) {
-  char *v = b64(value);
+  char *v = go_base64_encode(value, strlen(value));
   json_object_set_new(data, key, json_string(v));
   free(v);
 }
