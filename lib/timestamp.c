@@ -96,3 +96,12 @@ long long mono_us(void) {
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
+
+struct timespec deadline_in_ms(clockid_t clock, long long ms) {
+  struct timespec ts;
+  clock_gettime(clock, &ts);
+  long long ns = ts.tv_nsec + ms % 1000 * 1000000;
+  ts.tv_sec += (time_t)(ms / 1000 + ns / 1000000000 - (ns < 0));
+  ts.tv_nsec = (long)(ns % 1000000000 + (ns < 0 ? 1000000000 : 0));
+  return ts;
+}
