@@ -17,6 +17,7 @@
 #include "log.h"
 #include "json_path.h"
 #include "finalizers.h"
+#include "strutil.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,8 +179,6 @@ static void compute_names(const cobj_vec *all, json_t *crd) {
   json_decref(kinds);
 }
 
-static int by_string(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
-
 /* The nonstructuralschema controller: NonStructuralSchema True with the
  * violations (each version's sorted, as ValidateStructural sorts them,
  * joined like an aggregated error), or no such condition. */
@@ -204,7 +203,7 @@ static void non_structural_schema(json_t *crd) {
       lines[j] = malloc(len);
       snprintf(lines[j], len, "%s: %s", fe_field(fe, j), fe_body(fe, j));
     }
-    qsort(lines, n, sizeof *lines, by_string);
+    qsort(lines, n, sizeof *lines, strp_cmp);
     for (size_t j = 0; j < n; j++) {
       json_array_append_new(errs, json_string(lines[j]));
       free(lines[j]);

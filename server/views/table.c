@@ -14,6 +14,7 @@
 #include "table_columns.h"
 #include "quantity.h"
 #include "timestamp.h"
+#include "strutil.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -148,10 +149,6 @@ void sb_free(struct sbuf *b) {
   b->len = b->cap = 0;
 }
 
-static int cmp_cstr(const void *a, const void *b) {
-  return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 /* labels.Set.String sorts the joined "key=value" strings, not the keys:
  * "a.b=2" sorts before "a=1". */
 void cell_labels(json_t *cells, const json_t *map) {
@@ -169,7 +166,7 @@ void cell_labels(json_t *cells, const json_t *map) {
     sb_addf(&p, "%s=%s", k, json_is_string(v) ? json_string_value(v) : "");
     if (p.p) pairs[m++] = p.p;
   }
-  qsort(pairs, m, sizeof *pairs, cmp_cstr);
+  qsort(pairs, m, sizeof *pairs, strp_cmp);
   struct sbuf b = {0};
   for (size_t i = 0; i < m; i++) {
     if (i) sb_add(&b, ",");
@@ -201,7 +198,7 @@ static void add_value_set(struct sbuf *b, const json_t *values) {
     const json_t *e = json_array_get(values, i);
     if (json_is_string(e)) v[m++] = json_string_value(e);
   }
-  qsort(v, m, sizeof *v, cmp_cstr);
+  qsort(v, m, sizeof *v, strp_cmp);
   sb_add(b, "(");
   for (size_t i = 0, out = 0; i < m; i++) {
     if (i && strcmp(v[i], v[i - 1]) == 0) continue;
