@@ -224,3 +224,13 @@ char *go_base64_encode(const void *data, size_t len) {
   if (out) EVP_EncodeBlock((unsigned char *)out, data, (int)len);
   return out;
 }
+
+char *go_base64url_encode(const void *data, size_t len) {
+  char *out = go_base64_encode(data, len);
+  if (!out) return NULL;
+  size_t m = strlen(out);
+  while (m > 0 && out[m - 1] == '=') m--;
+  out[m] = 0;
+  for (char *p = out; *p; p++) *p = *p == '+' ? '-' : *p == '/' ? '_' : *p;
+  return out;
+}

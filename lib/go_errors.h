@@ -25,4 +25,8 @@ unsigned char *go_base64_decode(const char *s, size_t len, size_t *outlen);
  * malloc'd NUL-terminated string the caller frees. */
 char *go_base64_encode(const void *data, size_t len);
 
+/* base64.RawURLEncoding.EncodeToString(data) (JWS segments: "-" and "_",
+ * no padding), malloc'd and NUL-terminated; the caller frees. */
+char *go_base64url_encode(const void *data, size_t len);
+
 #endif

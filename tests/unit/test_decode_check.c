@@ -154,7 +154,8 @@ static void test_base64_decode(void) {
   CHECK_STR(decoded("YW-j"), "!");
 }
 
-/* EncodeToString: padded, and what it writes reads back. */
+/* StdEncoding.EncodeToString: padded, and what it writes reads back;
+ * RawURLEncoding: "-" and "_", no padding (JWS segments). */
 static void test_base64_encode(void) {
   static const char *const plain[] = {"", "a", "ab", "abc", "abcd", "\xff\xfe binary?"};
   static const char *const want[] = {"", "YQ==", "YWI=", "YWJj", "YWJjZA==", "//4gYmluYXJ5Pw=="};
@@ -162,6 +163,12 @@ static void test_base64_encode(void) {
     char *e = go_base64_encode(plain[i], strlen(plain[i]));
     CHECK_STR(e, want[i]);
     CHECK_STR(decoded(e), plain[i]);
+    free(e);
+  }
+  static const char *const url[] = {"", "YQ", "YWI", "YWJj", "YWJjZA", "__4gYmluYXJ5Pw"};
+  for (size_t i = 0; i < sizeof plain / sizeof *plain; i++) {
+    char *e = go_base64url_encode(plain[i], strlen(plain[i]));
+    CHECK_STR(e, url[i]);
     free(e);
   }
 }
