@@ -19,7 +19,6 @@
 #include "go_errors.h"
 #include "log.h"
 #include "pki.h"
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <time.h>
 #include <stdlib.h>
@@ -150,9 +149,7 @@ static ctrl_result sync(void *ctx, const char *name) {
       json_decref(csr);
       return ctrl_done();
     }
-    size_t n = strlen(cert);
-    char *b64 = malloc(4 * ((n + 2) / 3) + 1);
-    EVP_EncodeBlock((unsigned char *)b64, (const unsigned char *)cert, (int)n);
+    char *b64 = go_base64_encode(cert, strlen(cert));
     free(cert);
     json_object_set_new(json_object_get(csr, "status"), "certificate", json_string(b64));
     free(b64);

@@ -7,6 +7,7 @@
  * Progressing (with progressDeadlineSeconds) and ReplicaFailure conditions
  * carry Kubernetes' reasons and messages. */
 #include "controllers.h"
+#include "conditions.h"
 #include "deployment_internal.h"
 #include "deployment_util.h"
 #include "events.h"

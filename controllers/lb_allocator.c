@@ -18,6 +18,7 @@
 #include "log.h"
 #include "pod_util.h"
 #include "yaml_json.h"
+#include "ipv4.h"
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,10 +82,9 @@ int lb_allocator_set_default_pool(const char *cidr) {
   }
   if (!strchr(cidr, '/') || !parse_range(cidr, &r)) return -1;
   if (r.last - r.first >= 2) r.first++, r.last--; /* not the network and broadcast addresses */
-  struct in_addr a = {htonl(r.first)}, b = {htonl(r.last)};
-  char lo[INET_ADDRSTRLEN], hi[INET_ADDRSTRLEN];
-  inet_ntop(AF_INET, &a, lo, sizeof lo);
-  inet_ntop(AF_INET, &b, hi, sizeof hi);
+  char lo[IPV4_TEXT_LEN], hi[IPV4_TEXT_LEN];
+  ipv4_format(r.first, lo, sizeof lo);
+  ipv4_format(r.last, hi, sizeof hi);
   snprintf(default_pool, sizeof default_pool, "%s-%s", lo, hi);
   return 0;
 }
@@ -205,9 +205,8 @@ static ctrl_result sync_service(void *ctx, const char *key) {
     if (json_array_size(pools)) {
       uint32_t ip = allocate(pools, svc);
       if (ip) {
-        char text[INET_ADDRSTRLEN];
-        struct in_addr a = {htonl(ip)};
-        inet_ntop(AF_INET, &a, text, sizeof text);
+        char text[IPV4_TEXT_LEN];
+        ipv4_format(ip, text, sizeof text);
         if (write_ingress(svc, text) < 300)
           event_record(cctx, svc, COMPONENT, "Normal", "IPAllocated", "Assigned IP \"%s\"", text);
         else rc = ctrl_retry();

@@ -8,6 +8,7 @@
 #include "ctrl.h"
 #include "events.h"
 #include "log.h"
+#include "timestamp.h"
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -123,15 +124,6 @@ static double mono_now(void) {
   return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static void micro_time(char *buf, size_t len) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  struct tm tm;
-  gmtime_r(&ts.tv_sec, &tm);
-  size_t n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf(buf + n, len - n, ".%06ldZ", ts.tv_nsec / 1000);
-}
-
 /* ---- the elector ---- */
 
 struct leader_elector {
@@ -156,7 +148,7 @@ static void record_event(leader_elector *le, const char *what) {
 /* One tryAcquireOrRenew: true when the Lease now names us. */
 static bool try_acquire_or_renew(leader_elector *le) {
   char wall[40];
-  micro_time(wall, sizeof wall);
+  rfc3339_now_micro(wall, sizeof wall);
   cobj *lease = ctrl_get(le->cc, "coordination.k8s.io", "v1", "leases", LEASE_NS, le->name);
   lease_record cur, next;
   if (lease) record_from_json(lease->obj, &cur);

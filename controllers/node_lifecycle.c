@@ -15,6 +15,7 @@
  * Each node is one key of a ctrl queue, looked at again every monitor
  * period; Lease and Node changes only refresh the health record. */
 #include "controllers.h"
+#include "conditions.h"
 #include "ctrl.h"
 #include "events.h"
 #include "log.h"
@@ -53,25 +54,16 @@ void node_lifecycle_set_grace_period(int seconds) {
 
 static long monitor_period_ms(void) { return L.grace_seconds >= 40 ? 5000 : 1000; }
 
-static json_t *condition(const json_t *node, const char *type) {
-  size_t i;
-  json_t *c;
-  json_array_foreach(json_object_get(json_object_get(node, "status"), "conditions"), i, c) {
-    const char *t = json_string_value(json_object_get(c, "type"));
-    if (t && !strcmp(t, type)) return c;
-  }
-  return NULL;
-}
-
 static const char *condition_status(const json_t *node, const char *type) {
-  return json_string_value(json_object_get(condition(node, type), "status"));
+  return json_string_value(json_object_get(cond_get(json_object_get(node, "status"), type), "status"));
 }
 
 /* Refreshes the probe time from the Lease and the Ready heartbeat; returns
  * how long ago the kubelet was last heard of (ms). */
 static long long silence_ms(const char *name, const json_t *node, const json_t *lease) {
   const char *renew = json_string_value(json_object_get(json_object_get(lease, "spec"), "renewTime")) ?: "";
-  const char *hb = json_string_value(json_object_get(condition(node, "Ready"), "lastHeartbeatTime")) ?: "";
+  const json_t *ready = cond_get(json_object_get(node, "status"), "Ready");
+  const char *hb = json_string_value(json_object_get(ready, "lastHeartbeatTime")) ?: "";
   long long now = mono_ms();
   pthread_mutex_lock(&L.mu);
   node_health *h = strmap_get(L.health, name);
@@ -144,7 +136,7 @@ static bool mark_unknown(const json_t *node) {
   rfc3339_format(time(NULL), now, sizeof now);
   bool changed = false;
   for (size_t t = 0; t < sizeof types / sizeof *types; t++) {
-    json_t *c = condition(copy, types[t]);
+    json_t *c = cond_get(json_object_get(copy, "status"), types[t]);
     if (!c) {
       const char *created = json_string_value(json_object_get(json_object_get(node, "metadata"), "creationTimestamp"));
       json_array_append_new(conds, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "type", types[t], "status", "Unknown",

@@ -1,21 +1,11 @@
 /* pod_util.c - see pod_util.h. */
 #include "pod_util.h"
+#include "conditions.h"
 #include "events.h"
 #include <stdio.h>
 #include <string.h>
 
-bool pod_ready(const json_t *pod) {
-  size_t i;
-  json_t *c;
-  json_array_foreach(json_object_get(json_object_get(pod, "status"), "conditions"), i, c) {
-    const char *type = json_string_value(json_object_get(c, "type"));
-    if (type && !strcmp(type, "Ready")) {
-      const char *st = json_string_value(json_object_get(c, "status"));
-      return st && !strcmp(st, "True");
-    }
-  }
-  return false;
-}
+bool pod_ready(const json_t *pod) { return cond_true(json_object_get(pod, "status"), "Ready"); }
 
 const char *pod_phase(const json_t *pod) {
   const char *p = json_string_value(json_object_get(json_object_get(pod, "status"), "phase"));

@@ -8,6 +8,7 @@
  * replicas, fullyLabeledReplicas, readyReplicas, availableReplicas
  * (minReadySeconds), observedGeneration and the ReplicaFailure condition. */
 #include "controllers.h"
+#include "conditions.h"
 #include "expectations.h"
 #include "informer.h"
 #include "log.h"

@@ -27,6 +27,7 @@
 #include "scheduler.h"
 #include "workqueue.h"
 #include "timestamp.h"
+#include "object_meta.h"
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -103,10 +104,6 @@ static struct {
   const resource *pods;
 } S;
 
-static const char *md_str(const json_t *o, const char *k) {
-  return json_string_value(json_object_get(json_object_get(o, "metadata"), k));
-}
-
 static const char *spec_str(const json_t *o, const char *k) {
   return json_string_value(json_object_get(json_object_get(o, "spec"), k));
 }
@@ -128,14 +125,14 @@ static bool terminal(const json_t *pod) {
 /* An unbound live pod this scheduler is responsible for. */
 static bool wants_scheduling(const json_t *pod) {
   const char *node = spec_str(pod, "nodeName"), *name = spec_str(pod, "schedulerName");
-  return (!node || !*node) && !md_str(pod, "deletionTimestamp") && !terminal(pod) &&
+  return (!node || !*node) && !meta_str(pod, "deletionTimestamp") && !terminal(pod) &&
          !strcmp(name ? name : SCHEDULER_NAME, SCHEDULER_NAME);
 }
 
 /* ---- the in-memory view (mu held) ---- */
 
 static void set_placed_status(placed_pod *pp, const json_t *pod) {
-  pp->terminating = pp->terminating || md_str(pod, "deletionTimestamp");
+  pp->terminating = pp->terminating || meta_str(pod, "deletionTimestamp");
   long long t = rfc3339_seconds(json_string_value(json_object_get(json_object_get(pod, "status"), "startTime")));
   pp->start = t > 0 ? t : 0;
 }
@@ -279,7 +276,7 @@ static void on_pod(void *ctx, cache_event_type type, const cobj *obj, const cobj
 }
 
 static void on_node(void *ctx, cache_event_type type, const cobj *obj, const cobj *prev) {
-  const char *name = md_str(obj->obj, "name");
+  const char *name = meta_str(obj->obj, "name");
   if (!name) return;
   bool changed = false;
   pthread_mutex_lock(&S.mu);
@@ -604,7 +601,7 @@ static void select_node_for_claims(const char *ns, const json_t *claims, const c
 }
 
 static void bind_pod(job *j) {
-  const char *ns = md_str(j->pod->obj, "namespace"), *name = md_str(j->pod->obj, "name");
+  const char *ns = meta_str(j->pod->obj, "namespace"), *name = meta_str(j->pod->obj, "name");
   if (j->select_claims) select_node_for_claims(ns, j->select_claims, j->node);
   api_result res = api_bind(cctx->srv, ns, name, j->node, false);
   int code = res.code;
@@ -655,10 +652,10 @@ static void set_unschedulable_condition(const json_t *pod, const char *message, 
   char *body = json_dumps(patch, JSON_COMPACT);
   json_decref(patch);
   api_opts o = {0};
-  api_result res = api_patch(cctx->srv, S.pods, md_str(pod, "namespace"), md_str(pod, "name"), "status",
+  api_result res = api_patch(cctx->srv, S.pods, meta_str(pod, "namespace"), meta_str(pod, "name"), "status",
                              "application/strategic-merge-patch+json", body, strlen(body), &o);
   if (res.code >= 300 && res.code != 404) LOGW("pod %s/%s: PodScheduled condition not written (%d)",
-                                               md_str(pod, "namespace"), md_str(pod, "name"), res.code);
+                                               meta_str(pod, "namespace"), meta_str(pod, "name"), res.code);
   api_result_clear(&res);
   free(body);
 }

@@ -5,6 +5,7 @@
  * strings; and FitError's message built from the reasons of all nodes. */
 #include "scheduler.h"
 #include "taints.h"
+#include "strutil.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -186,8 +187,6 @@ void sched_fit_error_add(sched_fit_error *e, const sched_reasons *why) {
   }
 }
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
-
 char *sched_fit_error_message(const sched_fit_error *e, int total_nodes) {
   size_t n = strmap_count(e->counts), len = 64;
   char **items = calloc(n ? n : 1, sizeof *items);
@@ -200,7 +199,7 @@ char *sched_fit_error_message(const sched_fit_error *e, int total_nodes) {
     len += l + 2;
     k++;
   }
-  qsort(items, n, sizeof *items, cmp_str); /* Go's sort.Strings of "count reason" */
+  qsort(items, n, sizeof *items, strp_cmp); /* Go's sort.Strings of "count reason" */
   char *msg = malloc(len);
   size_t m = (size_t)snprintf(msg, len, "0/%d nodes are available: ", total_nodes);
   for (size_t i = 0; i < n; i++) {

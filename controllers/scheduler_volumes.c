@@ -9,6 +9,7 @@
 #include "scheduler.h"
 #include "api.h"
 #include "informer.h"
+#include "json_path.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -17,13 +18,9 @@ static cobj *get(const ctrl_context *cctx, const char *group, const char *plural
   return lister_get(cctx->informers, r, ns, name);
 }
 
-static const char *str_at(const json_t *o, const char *a, const char *b) {
-  return json_string_value(json_object_get(json_object_get(o, a), b));
-}
-
 /* Whether an unbound claim waits for its first consumer (its class says so). */
 static bool delayed_binding(const ctrl_context *cctx, const json_t *pvc) {
-  const char *cls = str_at(pvc, "spec", "storageClassName");
+  const char *cls = json_path_str(pvc, "spec.storageClassName");
   cobj *sc = get(cctx, "storage.k8s.io", "storageclasses", "", cls);
   bool wait = sc && !strcmp(json_string_value(json_object_get(sc->obj, "volumeBindingMode")) ?: "",
                             "WaitForFirstConsumer");
@@ -34,12 +31,12 @@ static bool delayed_binding(const ctrl_context *cctx, const json_t *pvc) {
 bool sched_volumes_prepare(const ctrl_context *cctx, sched_pod *p, cobj_vec *held, char *why, size_t whylen,
                            cobj_vec *wait_claims) {
   const json_t *pod = p->pod;
-  const char *ns = str_at(pod, "metadata", "namespace");
+  const char *ns = json_path_str(pod, "metadata.namespace");
   bool unbound_immediate = false;
   size_t i;
   json_t *vol;
   json_array_foreach(json_object_get(json_object_get(pod, "spec"), "volumes"), i, vol) {
-    const char *claim = str_at(vol, "persistentVolumeClaim", "claimName");
+    const char *claim = json_path_str(vol, "persistentVolumeClaim.claimName");
     if (!claim) continue;
     cobj *pvc = get(cctx, "", "persistentvolumeclaims", ns, claim);
     if (!pvc) {
@@ -51,7 +48,7 @@ bool sched_volumes_prepare(const ctrl_context *cctx, sched_pod *p, cobj_vec *hel
       snprintf(why, whylen, "persistentvolumeclaim \"%s\" is being deleted", claim);
       return false;
     }
-    const char *volume = str_at(pvc->obj, "spec", "volumeName");
+    const char *volume = json_path_str(pvc->obj, "spec.volumeName");
     if (!volume || !*volume) {
       if (delayed_binding(cctx, pvc->obj)) cobj_vec_push(wait_claims, cobj_ref(pvc));
       else unbound_immediate = true;

@@ -4,6 +4,7 @@
  * strategic merge patch adds or removes one ownerReference (merge key uid),
  * with the object's uid as a precondition. */
 #include "workload.h"
+#include "conditions.h"
 #include "events.h"
 #include "log.h"
 #include "timestamp.h"
@@ -30,19 +31,9 @@ int cmp_creation(const json_t *a, const json_t *b) {
 
 /* ---- pods ---- */
 
-static const json_t *ready_condition(const json_t *pod) {
-  size_t i;
-  json_t *c;
-  json_array_foreach(json_path(pod, "status.conditions"), i, c) {
-    const char *t = json_path_str(c, "type");
-    if (t && !strcmp(t, "Ready")) return c;
-  }
-  return NULL;
-}
-
 time_t pod_ready_since(const json_t *pod) {
   if (!pod_ready(pod)) return 0;
-  long long t = rfc3339_seconds(json_path_str(ready_condition(pod), "lastTransitionTime"));
+  long long t = rfc3339_seconds(json_path_str(cond_get(json_object_get(pod, "status"), "Ready"), "lastTransitionTime"));
   return t < 0 ? 0 : (time_t)t;
 }
 
@@ -238,48 +229,4 @@ int write_object(const ctrl_context *cctx, const resource *r, json_t *obj, bool 
   json_decref(update_object(cctx, r, obj, status, &code));
   json_decref(obj);
   return code;
-}
-
-/* ---- conditions ---- */
-
-json_t *cond_get(const json_t *status, const char *type) {
-  size_t i;
-  json_t *c;
-  json_array_foreach(json_object_get(status, "conditions"), i, c) {
-    const char *t = json_path_str(c, "type");
-    if (t && !strcmp(t, type)) return c;
-  }
-  return NULL;
-}
-
-void cond_remove(json_t *status, const char *type) {
-  json_t *conds = json_object_get(status, "conditions");
-  for (size_t i = 0; i < json_array_size(conds);) {
-    const char *t = json_path_str(json_array_get(conds, i), "type");
-    if (t && !strcmp(t, type)) json_array_remove(conds, i);
-    else i++;
-  }
-  if (conds && !json_array_size(conds)) json_object_del(status, "conditions");
-}
-
-void cond_set(json_t *status, const char *type, const char *cstatus, const char *reason, const char *message,
-              bool with_update_time) {
-  json_t *cur = cond_get(status, type);
-  if (cur && !strcmp(json_path_str(cur, "status") ? json_path_str(cur, "status") : "", cstatus) &&
-      !strcmp(json_path_str(cur, "reason") ? json_path_str(cur, "reason") : "", reason))
-    return;
-  char now[40];
-  rfc3339_now(now, sizeof now);
-  json_t *c = json_pack("{s:s,s:s}", "type", type, "status", cstatus);
-  if (with_update_time) json_object_set_new(c, "lastUpdateTime", json_string(now));
-  const char *keep = cur && !strcmp(json_path_str(cur, "status") ? json_path_str(cur, "status") : "", cstatus)
-                         ? json_path_str(cur, "lastTransitionTime")
-                         : NULL;
-  json_object_set_new(c, "lastTransitionTime", json_string(keep ? keep : now));
-  json_object_set_new(c, "reason", json_string(reason));
-  json_object_set_new(c, "message", json_string(message));
-  cond_remove(status, type);
-  json_t *conds = json_object_get(status, "conditions");
-  if (!conds) json_object_set_new(status, "conditions", conds = json_array());
-  json_array_append_new(conds, c);
 }

@@ -77,14 +77,4 @@ int write_object(const ctrl_context *cctx, const resource *r, json_t *obj, bool 
  * NULL, and the HTTP code in *code. */
 json_t *update_object(const ctrl_context *cctx, const resource *r, const json_t *obj, bool status, int *code);
 
-/* ---- conditions ---- */
-/* Finds the condition of a type in status.conditions. */
-json_t *cond_get(const json_t *status, const char *type);
-/* SetCondition as the apps controllers do: no change when status and reason
- * are the same; lastTransitionTime kept when the status is the same.
- * with_update_time adds lastUpdateTime (Deployment conditions). */
-void cond_set(json_t *status, const char *type, const char *cstatus, const char *reason, const char *message,
-              bool with_update_time);
-void cond_remove(json_t *status, const char *type);
-
 #endif

@@ -4,6 +4,7 @@
  * HMAC-SHA256 over header "." base64url(content) with key "id.secret".
  * Crypto is OpenSSL's, which both binaries link. */
 #include "bootstrap_token.h"
+#include "go_errors.h"
 #include <ctype.h>
 #include <jansson.h>
 #include <openssl/crypto.h>
@@ -52,16 +53,6 @@ void bt_generate(char id[BT_ID_LEN + 1], char secret[BT_SECRET_LEN + 1]) {
   random_chars(secret, BT_SECRET_LEN);
 }
 
-/* base64url without padding of n bytes; malloc'd. */
-static char *b64url(const unsigned char *in, size_t n) {
-  char *out = malloc(4 * ((n + 2) / 3) + 1);
-  int m = EVP_EncodeBlock((unsigned char *)out, in, (int)n);
-  while (m > 0 && out[m - 1] == '=') m--;
-  out[m] = 0;
-  for (char *p = out; *p; p++) *p = *p == '+' ? '-' : *p == '/' ? '_' : *p;
-  return out;
-}
-
 /* base64url (padding optional) -> bytes, NUL-terminated; malloc'd or NULL. */
 static unsigned char *unb64url(const char *in, size_t n, size_t *outlen) {
   char *s = malloc(n + 4);
@@ -100,7 +91,7 @@ static char *signature(const char *header_b64, size_t hlen, const char *content,
                        const char *secret) {
   char key[BT_ID_LEN + BT_SECRET_LEN + 2];
   snprintf(key, sizeof key, "%s.%s", id, secret);
-  char *payload = b64url((const unsigned char *)content, strlen(content));
+  char *payload = go_base64url_encode(content, strlen(content));
   size_t plen = strlen(payload);
   char *input = malloc(hlen + 1 + plen + 1);
   memcpy(input, header_b64, hlen);
@@ -111,13 +102,13 @@ static char *signature(const char *header_b64, size_t hlen, const char *content,
   HMAC(EVP_sha256(), key, (int)strlen(key), (unsigned char *)input, hlen + 1 + plen, mac, &maclen);
   free(payload);
   free(input);
-  return b64url(mac, maclen);
+  return go_base64url_encode(mac, maclen);
 }
 
 char *bt_jws_sign(const char *content, const char *id, const char *secret) {
   char header[64];
   snprintf(header, sizeof header, "{\"alg\":\"HS256\",\"kid\":\"%s\"}", id);
-  char *h = b64url((const unsigned char *)header, strlen(header));
+  char *h = go_base64url_encode(header, strlen(header));
   char *sig = signature(h, strlen(h), content, id, secret);
   size_t n = strlen(h) + strlen(sig) + 3;
   char *out = malloc(n);

@@ -3,6 +3,7 @@
  * over the two layouts element by element, and encoding/base64's
  * decodeQuantum for the offsets it reports. */
 #include "go_errors.h"
+#include <openssl/evp.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -215,5 +216,21 @@ unsigned char *go_base64_decode(const char *s, size_t len, size_t *outlen) {
   }
   out[o] = 0;
   *outlen = o;
+  return out;
+}
+
+char *go_base64_encode(const void *data, size_t len) {
+  char *out = malloc(4 * ((len + 2) / 3) + 1);
+  if (out) EVP_EncodeBlock((unsigned char *)out, data, (int)len);
+  return out;
+}
+
+char *go_base64url_encode(const void *data, size_t len) {
+  char *out = go_base64_encode(data, len);
+  if (!out) return NULL;
+  size_t m = strlen(out);
+  while (m > 0 && out[m - 1] == '=') m--;
+  out[m] = 0;
+  for (char *p = out; *p; p++) *p = *p == '+' ? '-' : *p == '/' ? '_' : *p;
   return out;
 }

@@ -1,6 +1,7 @@
 /* quota_eval.c - see quota_eval.h. */
 #include "quota_eval.h"
 #include "quantity.h"
+#include "strutil.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -236,15 +237,13 @@ bool quota_name_kind(const char *name, char *group, size_t glen, char *plural, s
   return true;
 }
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
-
 char *quota_pretty(const json_t *usage, const json_t *names) {
   size_t n = json_object_size(names), k = 0, len = 1;
   const char **keys = calloc(n + 1, sizeof *keys);
   const char *key;
   json_t *v;
   json_object_foreach((json_t *)names, key, v) keys[k++] = key;
-  qsort(keys, k, sizeof *keys, cmp_str);
+  qsort(keys, k, sizeof *keys, strp_cmp);
   for (size_t i = 0; i < k; i++) {
     const char *val = json_string_value(json_object_get(usage, keys[i]));
     len += strlen(keys[i]) + strlen(val ? val : "0") + 2;

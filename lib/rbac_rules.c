@@ -3,6 +3,7 @@
  * RuleAllows and appliesToUser, and endpoints/handlers/responsewriters'
  * forbiddenMessage + apierrors.NewForbidden. */
 #include "rbac_rules.h"
+#include "strutil.h"
 #include <ctype.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -413,8 +414,6 @@ static void compact_string(const json_t *rule, char *out, size_t len) {
 /* json_equal that also holds two absent values equal. */
 static bool same(const json_t *a, const json_t *b) { return (!a && !b) || (a && b && json_equal(a, b)); }
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
-
 void rbac_missing_text(const json_t *missing, char *buf, size_t len) {
   /* CompactRules: simple rules (one group, one resource, at most one name, no URL) merge their verbs */
   json_t *compacted = json_array();
@@ -440,7 +439,7 @@ void rbac_missing_text(const json_t *missing, char *buf, size_t len) {
     lines[i] = malloc(2048);
     compact_string(r, lines[i], 2048);
   }
-  qsort(lines, n, sizeof *lines, cmp_str);
+  qsort(lines, n, sizeof *lines, strp_cmp);
   size_t used = 0;
   buf[0] = 0;
   for (i = 0; i < n; i++) {

@@ -7,6 +7,7 @@
  * reported validation failure the same. Everything here is reentrant: no
  * static mutable state; every selector owns its strings. */
 #include "selector.h"
+#include "strutil.h"
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -462,10 +463,6 @@ static void strset_free(strset *s) {
   s->n = s->cap = 0;
 }
 
-static int str_cmp(const void *a, const void *b) {
-  return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static int perr(parser *p, const char *fmt, const char *lit) {
   set_errf(p->err, p->errlen, fmt, lit);
   return -1;
@@ -553,7 +550,7 @@ static int parse_requirement(parser *p, label_selector *s) {
   strset set = {0};
   int rc = (op == OP_IN || op == OP_NOTIN) ? parse_values(p, &set) : parse_exact_value(p, &set);
   if (rc) { strset_free(&set); free(key); return -1; }
-  if (set.n > 1) qsort(set.v, set.n, sizeof *set.v, str_cmp);
+  if (set.n > 1) qsort(set.v, set.n, sizeof *set.v, strp_cmp);
   return add_requirement(s, key, op, set.v, set.n, p->err, p->errlen);
 }
 
@@ -805,10 +802,6 @@ static char *unescape_value(const char *s, char *err, size_t errlen) {
   return b.p;
 }
 
-static int cstr_cmp(const void *a, const void *b) {
-  return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Appends the "invalid selector: '<sel>'; can't understand '<part>'" error. */
 static void bad_term(const char *sel, const char *part, char *err, size_t errlen) {
   set_errf(err, errlen, "invalid selector: '%s'; can't understand '%s'", sel, part);
@@ -840,7 +833,7 @@ field_selector *field_selector_parse(const char *str, char *err, size_t errlen) 
   }
   if (!(terms[t++] = strndup(str + start, len - start))) goto oom;
   nterms = t;
-  qsort(terms, nterms, sizeof *terms, cstr_cmp);
+  qsort(terms, nterms, sizeof *terms, strp_cmp);
   for (size_t i = 0; i < nterms; i++) {
     const char *part = terms[i];
     if (!*part) continue;

@@ -2,6 +2,7 @@
  * Go-compatible value helpers the strategic merge code needs to behave (and
  * word its errors) like k8s.io/apimachinery/pkg/util/strategicpatch. */
 #include "strategic_schema.h"
+#include "strutil.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -163,11 +164,6 @@ static void put(struct sbuf *b, const char *s)
     b->p[b->used] = '\0';
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 static void gofmt_rec(const json_t *v, struct sbuf *b, int depth)
 {
     char num[64];
@@ -187,7 +183,7 @@ static void gofmt_rec(const json_t *v, struct sbuf *b, int depth)
             return;
         json_object_foreach((json_t *)v, k, x) keys[i++] = k;
         if (n)
-            qsort(keys, n, sizeof *keys, cmp_str);
+            qsort(keys, n, sizeof *keys, strp_cmp);
         put(b, "map[");
         for (i = 0; i < n; i++) {
             if (i)

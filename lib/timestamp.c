@@ -5,6 +5,7 @@
  * client must see them. */
 #include "timestamp.h"
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 
 /* n decimal digits at s into *out; -1 when one is missing. */
@@ -70,6 +71,16 @@ void rfc3339_format(long long t, char *buf, size_t len) {
 
 void rfc3339_now(char *buf, size_t len) { rfc3339_format((long long)time(NULL), buf, len); }
 
+void rfc3339_now_micro(char *buf, size_t len) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  struct tm tm;
+  gmtime_r(&ts.tv_sec, &tm);
+  char base[32];
+  strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
+  snprintf(buf, len, "%s.%06ldZ", base, ts.tv_nsec / 1000);
+}
+
 static long long clock_ms(clockid_t id) {
   struct timespec ts;
   clock_gettime(id, &ts);
@@ -79,3 +90,18 @@ static long long clock_ms(clockid_t id) {
 long long wall_ms(void) { return clock_ms(CLOCK_REALTIME); }
 
 long long mono_ms(void) { return clock_ms(CLOCK_MONOTONIC); }
+
+long long mono_us(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+struct timespec deadline_in_ms(clockid_t clock, long long ms) {
+  struct timespec ts;
+  clock_gettime(clock, &ts);
+  long long ns = ts.tv_nsec + ms % 1000 * 1000000;
+  ts.tv_sec += (time_t)(ms / 1000 + ns / 1000000000 - (ns < 0));
+  ts.tv_nsec = (long)(ns % 1000000000 + (ns < 0 ? 1000000000 : 0));
+  return ts;
+}

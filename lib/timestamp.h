@@ -2,7 +2,8 @@
  * and node: RFC 3339 parsing (what the API stores: "2006-01-02T15:04:05Z",
  * optionally with a fraction or a numeric offset) and formatting (whole
  * seconds, UTC, as metav1.Time serializes), wall-clock and monotonic
- * milliseconds. Pure functions apart from reading the clocks; reentrant. */
+ * milliseconds, and timed-wait deadlines. Pure functions apart from
+ * reading the clocks; reentrant. */
 #ifndef CKUBE_TIMESTAMP_H
 #define CKUBE_TIMESTAMP_H
 #include <stddef.h>
@@ -26,10 +27,23 @@ void rfc3339_format(long long t, char *buf, size_t len);
 /* The current time as rfc3339_format writes it. */
 void rfc3339_now(char *buf, size_t len);
 
+/* The current time as metav1.MicroTime serializes it,
+ * "2006-01-02T15:04:05.000000Z", into buf (28 bytes suffice). */
+void rfc3339_now_micro(char *buf, size_t len);
+
 /* Wall-clock milliseconds since the epoch (CLOCK_REALTIME). */
 long long wall_ms(void);
 
 /* Monotonic milliseconds (CLOCK_MONOTONIC): for intervals and deadlines. */
 long long mono_ms(void);
+
+/* Monotonic microseconds (CLOCK_MONOTONIC): for latencies. */
+long long mono_us(void);
+
+/* The instant ms milliseconds from now on clock, normalized, as
+ * pthread_cond_timedwait takes it: clock must be the one the condition
+ * variable waits on (CLOCK_REALTIME unless set with
+ * pthread_condattr_setclock). */
+struct timespec deadline_in_ms(clockid_t clock, long long ms);
 
 #endif

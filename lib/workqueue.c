@@ -8,6 +8,7 @@
  * guards everything; cond wakes workers. */
 #include "workqueue.h"
 #include "strmap.h"
+#include "timestamp.h"
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -183,11 +184,7 @@ void workqueue_add_priority_after(workqueue *q, const char *key, int priority, l
     workqueue_add_priority(q, key, priority);
     return;
   }
-  struct timespec due;
-  clock_gettime(CLOCK_MONOTONIC, &due);
-  due.tv_sec += delay_ms / 1000;
-  due.tv_nsec += (delay_ms % 1000) * 1000000L;
-  if (due.tv_nsec >= 1000000000L) due.tv_sec++, due.tv_nsec -= 1000000000L;
+  struct timespec due = deadline_in_ms(CLOCK_MONOTONIC, delay_ms);
   pthread_mutex_lock(&q->mu);
   delayed_item *have = strmap_get(q->delayed, key);
   if (q->shutdown || (have && !before(&due, &have->due))) {

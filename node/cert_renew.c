@@ -2,6 +2,7 @@
  * operator running join; the files are replaced atomically. */
 #include "cert_renew.h"
 #include "csr.h"
+#include "go_errors.h"
 #include <openssl/evp.h>
 #include <limits.h>
 #include <stdio.h>
@@ -18,20 +19,13 @@ static void fail(const char *fmt, const char *a, const char *b) {
   fprintf(stderr, "\n");
 }
 
-static char *b64(const char *s) {
-  size_t n = strlen(s);
-  char *out = malloc(4 * ((n + 2) / 3) + 1);
-  EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)s, (int)n);
-  return out;
-}
-
 char *cert_request(https_client *c, const char *node, const char *key_pem, int timeout) {
   char *req = csr_new_request(key_pem, node);
   if (!req) {
     fail("cannot create a certificate request for %s%s", node, "");
     return NULL;
   }
-  char *req64 = b64(req);
+  char *req64 = go_base64_encode(req, strlen(req));
   free(req);
   json_t *csr = json_pack("{s:s,s:s,s:{s:s},s:{s:s,s:[s,s,s],s:s}}", "apiVersion", "certificates.k8s.io/v1", "kind",
                           "CertificateSigningRequest", "metadata", "generateName", "node-csr-", "spec", "signerName",

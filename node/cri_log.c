@@ -3,6 +3,7 @@
  * does not, so a long line split by the runtime reads as one. With
  * timestamps each entry is prefixed with its time and a space. */
 #include "cri_log.h"
+#include "timestamp.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,19 +14,9 @@ double cri_parse_time(const char *s, size_t len) {
   if (len == 0 || len >= sizeof buf) return -1;
   memcpy(buf, s, len);
   buf[len] = 0;
-  struct tm tm = {0};
-  const char *p = strptime(buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  if (!p) return -1;
-  double t = (double)timegm(&tm);
-  if (*p == '.') {
-    double scale = 0.1;
-    for (p++; *p >= '0' && *p <= '9'; p++, scale /= 10) t += (*p - '0') * scale;
-  }
-  if (*p == 'Z' && !p[1]) return t;
-  int hh, mm;
-  if ((*p == '+' || *p == '-') && sscanf(p + 1, "%2d:%2d", &hh, &mm) == 2)
-    return t - (*p == '+' ? 1 : -1) * (hh * 3600.0 + mm * 60.0);
-  return -1;
+  time_t t;
+  double frac;
+  return rfc3339_parse(buf, &t, &frac) == 0 ? (double)t + frac : -1;
 }
 
 /* Emits up to the byte limit; false when output must stop. */

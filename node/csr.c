@@ -3,6 +3,7 @@
  * base64-encoded in the *-data fields. */
 #include "csr.h"
 #include "yaml_json.h"
+#include "go_errors.h"
 #include <fcntl.h>
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/ecp.h>
@@ -101,13 +102,6 @@ int csr_cert_validity(const char *cert_pem, time_t *not_before, time_t *not_afte
   return rc;
 }
 
-static char *b64(const char *s) {
-  size_t n = strlen(s);
-  char *out = malloc(4 * ((n + 2) / 3) + 1);
-  EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)s, (int)n);
-  return out;
-}
-
 static char *unb64(const char *s) {
   if (!s) return NULL;
   size_t n = strlen(s);
@@ -129,7 +123,7 @@ int write_node_kubeconfig(const char *path, const char *server, const char *ca_p
   int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
   FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
   if (!f) return -1;
-  char *ca = b64(ca_pem);
+  char *ca = go_base64_encode(ca_pem, strlen(ca_pem));
   fprintf(f,
           "apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    certificate-authority-data: %s\n    server: %s\n"
           "  name: ckube\ncontexts:\n- context:\n    cluster: ckube\n    user: node\n  name: ckube\n"
@@ -139,7 +133,7 @@ int write_node_kubeconfig(const char *path, const char *server, const char *ca_p
   if (token) {
     fprintf(f, "    token: %s\n", token);
   } else {
-    char *crt = b64(cert_pem), *key = b64(key_pem);
+    char *crt = go_base64_encode(cert_pem, strlen(cert_pem)), *key = go_base64_encode(key_pem, strlen(key_pem));
     fprintf(f, "    client-certificate-data: %s\n    client-key-data: %s\n", crt, key);
     free(crt);
     free(key);

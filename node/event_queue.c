@@ -4,6 +4,7 @@
 #include "https_client.h"
 #include "log.h"
 #include "simulate_events.h"
+#include "timestamp.h"
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -26,12 +27,6 @@ struct event_queue {
   bool stop;
   pthread_t thread;
 };
-
-static long long mono_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void *sender(void *arg) {
   event_queue *q = arg;

@@ -2,18 +2,11 @@
  * port ("hostport/ns/name:hostPort/proto"), so the service proxy's picker
  * keeps no state across pods; its one backend is podIP:containerPort. */
 #include "host_ports.h"
-#include <arpa/inet.h>
+#include "ipv4.h"
 #include <stdio.h>
 #include <string.h>
 
 static const char *str(const json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
-
-static bool parse_ip(const char *s, uint32_t *ip) {
-  struct in_addr a;
-  if (!s || inet_pton(AF_INET, s, &a) != 1) return false;
-  *ip = ntohl(a.s_addr);
-  return true;
-}
 
 /* Whether the pod holds its host ports: it has an address of its own and has not finished. */
 static bool serving(const json_t *pod, uint32_t *pod_ip) {
@@ -21,7 +14,7 @@ static bool serving(const json_t *pod, uint32_t *pod_ip) {
   const char *phase = str(status, "phase");
   if (json_is_true(json_object_get(spec, "hostNetwork"))) return false;
   if (phase && (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed"))) return false;
-  return parse_ip(str(status, "podIP"), pod_ip);
+  return ipv4_parse(str(status, "podIP"), pod_ip);
 }
 
 static void add_port(svc_table *t, const json_t *pod, const json_t *port, uint32_t pod_ip, uint32_t node_ip) {
@@ -32,7 +25,7 @@ static void add_port(svc_table *t, const json_t *pod, const json_t *port, uint32
   if (strcmp(proto, "TCP") && strcmp(proto, "UDP")) return; /* SCTP: not served */
   uint32_t ip = node_ip;
   const char *host_ip = str(port, "hostIP");
-  if (host_ip && *host_ip && strcmp(host_ip, "0.0.0.0") && !parse_ip(host_ip, &ip)) return; /* IPv6: not served */
+  if (host_ip && *host_ip && strcmp(host_ip, "0.0.0.0") && !ipv4_parse(host_ip, &ip)) return; /* IPv6: not served */
   const json_t *m = json_object_get(pod, "metadata");
   svc_addr backend = {pod_ip, (uint16_t)ctr_port};
   svc_frontend f = {.udp = !strcmp(proto, "UDP"), .backends = &backend, .nbackends = 1, .exclusive = true};

@@ -13,6 +13,7 @@
 #include "https_client.h"
 #include "csr.h"
 #include "log.h"
+#include "timestamp.h"
 #include <arpa/inet.h>
 #include <mbedtls/error.h>
 #include <mbedtls/ctr_drbg.h>
@@ -62,12 +63,6 @@ struct https_client {
   struct timespec loaded_mtime;
   long long checked_ms;
 };
-
-static long long mono_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static bool mtime_of(const char *path, struct timespec *out) {
   struct stat st;

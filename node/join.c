@@ -19,9 +19,11 @@
  * manager does. --bootstrap-only stops before the exec. */
 #include "join.h"
 #include "cert_renew.h"
+#include "conditions.h"
 #include "csr.h"
 #include "https_client.h"
 #include "join_discovery.h"
+#include "timestamp.h"
 #include <ctype.h>
 #include <errno.h>
 #include <openssl/evp.h>
@@ -87,16 +89,7 @@ static int parse(int argc, char **argv, join_opts *o) {
 }
 
 /* Whether a Node's Ready condition is True (kubeadm join's own test). */
-static bool node_ready(const json_t *node) {
-  size_t i;
-  const json_t *c;
-  json_array_foreach(json_object_get(json_object_get(node, "status"), "conditions"), i, c) {
-    const char *type = json_string_value(json_object_get(c, "type"));
-    const char *status = json_string_value(json_object_get(c, "status"));
-    if (type && !strcmp(type, "Ready")) return status && !strcmp(status, "True");
-  }
-  return false;
-}
+static bool node_ready(const json_t *node) { return cond_true(json_object_get(node, "status"), "Ready"); }
 
 /* true when the node name is held by a node whose Lease is fresh; when RBAC
  * does not let the bootstrap token read Leases (kubeadm's roles grant only
@@ -119,9 +112,9 @@ static bool name_held(https_client *c, const char *name, int *code) {
   const json_t *spec = json_object_get(out, "spec");
   const char *renew = json_string_value(json_object_get(spec, "renewTime"));
   long long dur = json_integer_value(json_object_get(spec, "leaseDurationSeconds"));
-  struct tm tm = {0};
-  bool fresh = lc == 200 && renew && strptime(renew, "%Y-%m-%dT%H:%M:%S", &tm) &&
-               (long long)timegm(&tm) + (dur > 0 ? dur : LEASE_DEFAULT_SECONDS) > (long long)time(NULL);
+  time_t renewed;
+  bool fresh = lc == 200 && rfc3339_parse(renew, &renewed, NULL) == 0 &&
+               (long long)renewed + (dur > 0 ? dur : LEASE_DEFAULT_SECONDS) > (long long)time(NULL);
   json_decref(out);
   return fresh;
 }

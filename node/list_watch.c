@@ -1,6 +1,7 @@
 /* list_watch.c - see list_watch.h. */
 #include "list_watch.h"
 #include "log.h"
+#include "object_meta.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,10 +11,6 @@
 #define MIN_BACKOFF_MS 200
 #define MAX_BACKOFF_MS 10000
 #define PAGE "500"
-
-static const char *meta(const json_t *o, const char *k) {
-  return json_string_value(json_object_get(json_object_get(o, "metadata"), k));
-}
 
 static void sleep_ms(const list_watch *lw, long ms) {
   for (long t = 0; t < ms && !atomic_load(lw->stop); t += 50) usleep(50000);
@@ -62,9 +59,9 @@ static bool follow(https_client *c, const list_watch *lw, char **rv, bool *progr
       json_decref(ev);
       return false;
     }
-    if (meta(obj, "resourceVersion")) {
+    if (meta_str(obj, "resourceVersion")) {
       free(*rv);
-      *rv = strdup(meta(obj, "resourceVersion"));
+      *rv = strdup(meta_str(obj, "resourceVersion"));
     }
     if (!strcmp(type, "ADDED") || !strcmp(type, "MODIFIED")) lw->object(lw->ctx, obj, false);
     else if (!strcmp(type, "DELETED")) lw->object(lw->ctx, obj, true);

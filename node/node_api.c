@@ -3,20 +3,11 @@
  * renewals; allocatable is capacity minus nothing reserved, and extended
  * resources that left capacity leave allocatable too. */
 #include "node_api.h"
+#include "timestamp.h"
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-
-void node_now_rfc3339(char *buf, size_t len, int micro) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  struct tm tm;
-  gmtime_r(&ts.tv_sec, &tm);
-  size_t n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
-  if (micro) snprintf(buf + n, len - n, ".%06ldZ", ts.tv_nsec / 1000);
-  else snprintf(buf + n, len - n, "Z");
-}
 
 json_t *node_conditions(const char *now) {
   static const char *const types[][4] = {
@@ -51,7 +42,7 @@ int node_register(https_client *c, const json_t *node) {
 
 void node_renew_lease(https_client *c, const char *name) {
   char now[40], path[300];
-  node_now_rfc3339(now, sizeof now, 1);
+  rfc3339_now_micro(now, sizeof now);
   snprintf(path, sizeof path, "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/%s", name);
   json_t *patch = json_pack("{s:{s:s,s:i,s:s}}", "spec", "holderIdentity", name, "leaseDurationSeconds", 40,
                             "renewTime", now), *out = NULL;
@@ -100,7 +91,7 @@ static json_t *allocatable_patch(const json_t *node) {
 
 void node_heartbeat_status(https_client *c, const char *name) {
   char now[40], path[300];
-  node_now_rfc3339(now, sizeof now, 0);
+  rfc3339_now(now, sizeof now);
   snprintf(path, sizeof path, "/api/v1/nodes/%s/status", name);
   json_t *patch = json_pack("{s:{s:o}}", "status", "conditions", node_conditions(now)), *out = NULL;
   int st = https_call(c, "PATCH", path, patch, "application/strategic-merge-patch+json", &out);

@@ -9,8 +9,6 @@
 #include <jansson.h>
 #include "https_client.h"
 
-/* The time now in RFC 3339, with microseconds when micro (Lease renewTime). */
-void node_now_rfc3339(char *buf, size_t len, int micro);
 /* MemoryPressure, DiskPressure, PIDPressure (False) and Ready (True) as
  * kubelet reports a healthy node, all stamped now (new reference). */
 json_t *node_conditions(const char *now);

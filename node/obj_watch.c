@@ -4,6 +4,7 @@
 #include "https_client.h"
 #include "log.h"
 #include "strmap.h"
+#include "object_meta.h"
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -27,10 +28,6 @@ struct obj_watch {
   pthread_t thread;
 };
 
-static const char *meta(const json_t *o, const char *k) {
-  return json_string_value(json_object_get(json_object_get(o, "metadata"), k));
-}
-
 static void release(void *v) { json_decref(v); }
 
 static void notify(obj_watch *w) {
@@ -39,7 +36,7 @@ static void notify(obj_watch *w) {
 }
 
 static void object_key(const json_t *o, char *key, size_t len) {
-  snprintf(key, len, "%s/%s", meta(o, "namespace") ? meta(o, "namespace") : "", meta(o, "name") ? meta(o, "name") : "");
+  snprintf(key, len, "%s/%s", meta_str(o, "namespace") ?: "", meta_str(o, "name") ?: "");
 }
 
 static void apply(obj_watch *w, const json_t *o, bool deleted) {
@@ -117,9 +114,9 @@ static void *watch_main(void *arg) {
         json_decref(ev);
         break;
       }
-      if (meta(obj, "resourceVersion")) {
+      if (meta_str(obj, "resourceVersion")) {
         free(rv);
-        rv = strdup(meta(obj, "resourceVersion"));
+        rv = strdup(meta_str(obj, "resourceVersion"));
       }
       if (!strcmp(type, "ADDED") || !strcmp(type, "MODIFIED") || !strcmp(type, "DELETED")) {
         apply(w, obj, !strcmp(type, "DELETED"));

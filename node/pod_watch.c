@@ -5,6 +5,8 @@
 #include "list_watch.h"
 #include "log.h"
 #include "strmap.h"
+#include "object_meta.h"
+#include "timestamp.h"
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -33,10 +35,6 @@ struct pod_watch {
   pthread_t thread;
 };
 
-static const char *meta(const json_t *o, const char *k) {
-  return json_string_value(json_object_get(json_object_get(o, "metadata"), k));
-}
-
 static void free_watched(void *v) {
   watched *w = v;
   json_decref(w->pod);
@@ -50,7 +48,7 @@ int pod_watch_shard(const pod_watch *p, const char *uid) {
 }
 
 static void upsert(pod_watch *p, const json_t *pod, bool gone) {
-  const char *uid = meta(pod, "uid");
+  const char *uid = meta_str(pod, "uid");
   if (!uid) return;
   const char *node = json_string_value(json_object_get(json_object_get(pod, "spec"), "nodeName"));
   if (!node || strcmp(node, p->node_name)) gone = true;
@@ -151,11 +149,7 @@ void pod_watch_free_seen(pod_seen *s, size_t n) {
 }
 
 void pod_watch_wait(pod_watch *p, int shard, long ms) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  ts.tv_sec += ms / 1000;
-  ts.tv_nsec += (ms % 1000) * 1000000L;
-  if (ts.tv_nsec >= 1000000000L) ts.tv_sec++, ts.tv_nsec -= 1000000000L;
+  struct timespec ts = deadline_in_ms(CLOCK_REALTIME, ms);
   pthread_mutex_lock(&p->mu);
   if (!p->dirty[shard]) pthread_cond_timedwait(&p->wake, &p->mu, &ts);
   pthread_mutex_unlock(&p->mu);

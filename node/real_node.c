@@ -9,6 +9,7 @@
 #include "image_table.h"
 #include "log.h"
 #include "node_api.h"
+#include "timestamp.h"
 #include "pod_network.h"
 #include "runtime_pods.h"
 #include "runtime_proc.h"
@@ -78,7 +79,7 @@ static const char *go_arch(const char *machine) {
 
 static json_t *node_object(const real_node_opts *o, const char *ip) {
   char now[40], mem[64], cpu[32], storage[64], machine_id[128], boot_id[128], os[256];
-  node_now_rfc3339(now, sizeof now, 0);
+  rfc3339_now(now, sizeof now);
   snprintf(mem, sizeof mem, "%lldKi", mem_total_kib());
   snprintf(cpu, sizeof cpu, "%ld", sysconf(_SC_NPROCESSORS_ONLN));
   struct statvfs vfs;

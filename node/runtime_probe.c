@@ -8,6 +8,7 @@
 #include "runtime_probe.h"
 #include "pod_network.h"
 #include "runtime_proc.h"
+#include "timestamp.h"
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -40,12 +41,6 @@ struct rt_probe_job {
   char host[64], path[1024], scheme[8];
   char headers[2048];
 };
-
-static long long mono_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static char **copy_strv(char *const *v) {
   size_t n = 0;

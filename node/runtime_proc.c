@@ -6,6 +6,7 @@
 #include "runtime_proc.h"
 #include "builtin_docroot.h"
 #include "log.h"
+#include "timestamp.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -125,11 +126,7 @@ static bool is_pumping(pid_t pid) {
 }
 
 int rt_log_wait(pid_t pid, int timeout_ms) {
-  struct timespec until;
-  clock_gettime(CLOCK_REALTIME, &until);
-  until.tv_sec += timeout_ms / 1000;
-  until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-  if (until.tv_nsec >= 1000000000L) until.tv_sec++, until.tv_nsec -= 1000000000L;
+  struct timespec until = deadline_in_ms(CLOCK_REALTIME, timeout_ms);
   pthread_mutex_lock(&pumps_mu);
   int rc = 0;
   while (is_pumping(pid) && rc == 0) rc = pthread_cond_timedwait(&pumps_cv, &pumps_mu, &until);

@@ -61,27 +61,6 @@ const char *rt_pod_phase(const json_t *pod, const rt_pod_state *st) {
   return "Pending";
 }
 
-static const json_t *old_condition(const json_t *pod, const char *type) {
-  size_t i;
-  json_t *c;
-  json_array_foreach(json_object_get(json_object_get(pod, "status"), "conditions"), i, c)
-    if (!strcmp(sget(c, "type") ?: "", type)) return c;
-  return NULL;
-}
-
-static json_t *condition(const json_t *pod, const char *type, bool ok, const char *reason, const char *message,
-                         const char *now) {
-  const char *status = ok ? "True" : "False";
-  const json_t *old = old_condition(pod, type);
-  const char *since = old && !strcmp(sget(old, "status") ?: "", status) && sget(old, "lastTransitionTime")
-                          ? sget(old, "lastTransitionTime") : now;
-  json_t *c = json_pack("{s:s,s:s,s:n,s:s}", "type", type, "status", status, "lastProbeTime", "lastTransitionTime",
-                        since);
-  if (reason) json_object_set_new(c, "reason", json_string(reason));
-  if (message) json_object_set_new(c, "message", json_string(message));
-  return c;
-}
-
 /* "containers with <what> status: [a b]" over the init or app containers
  * that are not ready; false when all are. */
 static bool unready(const rt_pod_state *st, bool init, const char *what, char *buf, size_t len) {
@@ -147,14 +126,14 @@ json_t *rt_pod_status(const json_t *pod, const rt_pod_state *st, long long now_m
   bool done = !strcmp(phase, "Succeeded");
   json_t *conds = json_array();
   bool init_pending = unready(st, true, "incomplete", msg, sizeof msg);
-  if (!st->ninit || done) json_array_append_new(conds, condition(pod, "Initialized", true, done && st->ninit ? "PodCompleted" : NULL, NULL, now));
-  else json_array_append_new(conds, condition(pod, "Initialized", !init_pending, init_pending ? "ContainersNotInitialized" : NULL,
+  if (!st->ninit || done) json_array_append_new(conds, sim_pod_condition(pod, "Initialized", true, done && st->ninit ? "PodCompleted" : NULL, NULL, now));
+  else json_array_append_new(conds, sim_pod_condition(pod, "Initialized", !init_pending, init_pending ? "ContainersNotInitialized" : NULL,
                                               init_pending ? msg : NULL, now));
   bool not_ready = unready(st, false, "unready", msg, sizeof msg);
   const char *reason = done ? "PodCompleted" : not_ready ? "ContainersNotReady" : NULL;
-  json_array_append_new(conds, condition(pod, "Ready", !done && !not_ready, reason, not_ready && !done ? msg : NULL, now));
-  json_array_append_new(conds, condition(pod, "ContainersReady", !done && !not_ready, reason, not_ready && !done ? msg : NULL, now));
-  json_array_append_new(conds, condition(pod, "PodScheduled", true, NULL, NULL, now));
+  json_array_append_new(conds, sim_pod_condition(pod, "Ready", !done && !not_ready, reason, not_ready && !done ? msg : NULL, now));
+  json_array_append_new(conds, sim_pod_condition(pod, "ContainersReady", !done && !not_ready, reason, not_ready && !done ? msg : NULL, now));
+  json_array_append_new(conds, sim_pod_condition(pod, "PodScheduled", true, NULL, NULL, now));
   json_t *status = json_pack("{s:s,s:o,s:s,s:s,s:[{s:s}],s:s}", "phase", phase, "conditions", conds, "hostIP",
                              st->host_ip, "podIP", st->ip, "podIPs", "ip", st->ip, "startTime", start);
   json_t *inits = json_array(), *apps = json_array();

@@ -10,6 +10,7 @@
 #include "obj_watch.h"
 #include "service_table.h"
 #include "strmap.h"
+#include "ipv4.h"
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -102,9 +103,8 @@ static void empty_graveyard(service_proxy *p) {
 }
 
 static void addr_text(svc_addr a, char *out, size_t len) {
-  struct in_addr in = {htonl(a.ip)};
-  char ip[INET_ADDRSTRLEN];
-  inet_ntop(AF_INET, &in, ip, sizeof ip);
+  char ip[IPV4_TEXT_LEN];
+  ipv4_format(a.ip, ip, sizeof ip);
   snprintf(out, len, "%s:%u", ip, a.port);
 }
 

@@ -4,19 +4,12 @@
  * them in the same order. */
 #include "service_table.h"
 #include "strmap.h"
-#include <arpa/inet.h>
+#include "ipv4.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define DEFAULT_AFFINITY_SECONDS 10800 /* v1.DefaultClientIPServiceAffinitySeconds */
-
-static bool parse_ip(const char *s, uint32_t *ip) {
-  struct in_addr a;
-  if (!s || inet_pton(AF_INET, s, &a) != 1) return false;
-  *ip = ntohl(a.s_addr);
-  return true;
-}
 
 static const char *str(const json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
 
@@ -53,7 +46,7 @@ static svc_addr *ready_backends(const json_t *ep, const char *port_name, const c
       if (num <= 0 || num > 65535) continue;
       json_array_foreach(json_object_get(subset, "addresses"), j, addr) {
         uint32_t ip;
-        if (!parse_ip(str(addr, "ip"), &ip)) continue;
+        if (!ipv4_parse(str(addr, "ip"), &ip)) continue;
         if (*n == cap) out = realloc(out, (cap = cap ? cap * 2 : 4) * sizeof *out);
         out[(*n)++] = (svc_addr){ip, (uint16_t)num};
       }
@@ -88,7 +81,7 @@ static void add_service(svc_table *t, const json_t *svc, const json_t *endpoints
   const char *ns = str(m, "namespace"), *name = str(m, "name"), *type = str(spec, "type");
   if (!ns || !name || (type && !strcmp(type, "ExternalName"))) return;
   uint32_t cluster_ip = 0;
-  bool has_cluster_ip = parse_ip(str(spec, "clusterIP"), &cluster_ip);
+  bool has_cluster_ip = ipv4_parse(str(spec, "clusterIP"), &cluster_ip);
   bool node_ports = type && (!strcmp(type, "NodePort") || !strcmp(type, "LoadBalancer"));
   const json_t *ep = find_endpoints(endpoints, ns, name);
   size_t i, k;
@@ -108,7 +101,7 @@ static void add_service(svc_table *t, const json_t *svc, const json_t *endpoints
     uint32_t lb;
     json_array_foreach(json_object_get(json_object_get(json_object_get(svc, "status"), "loadBalancer"), "ingress"), k,
                        ing) {
-      if (type && !strcmp(type, "LoadBalancer") && p > 0 && p <= 65535 && parse_ip(str(ing, "ip"), &lb))
+      if (type && !strcmp(type, "LoadBalancer") && p > 0 && p <= 65535 && ipv4_parse(str(ing, "ip"), &lb))
         svc_table_add(t, &f, lb, (uint16_t)p);
     }
     free(f.backends);

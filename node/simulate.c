@@ -11,6 +11,7 @@
 #include "node_api.h"
 #include "simulate_metrics.h"
 #include "simulate_pods.h"
+#include "timestamp.h"
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -53,7 +54,7 @@ static json_t *node_object(const simulate_opts *o, const char *name, int i, cons
 
 static int register_node(https_client *c, const simulate_opts *o, const char *name, int i) {
   char now[40];
-  node_now_rfc3339(now, sizeof now, 0);
+  rfc3339_now(now, sizeof now);
   json_t *node = node_object(o, name, i, now);
   int rc = node_register(c, node);
   json_decref(node);

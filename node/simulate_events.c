@@ -7,14 +7,11 @@
  * web". Event names are the pod's name and the time in hex nanoseconds, as
  * client-go's recorder makes them. */
 #include "simulate_events.h"
+#include "json_path.h"
 #include "log.h"
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-
-static const char *str(const json_t *o, const char *a, const char *b) {
-  return json_string_value(json_object_get(json_object_get(o, a), b));
-}
 
 typedef struct {
   https_client *c;  /* sent now on c, or queued on q */
@@ -24,7 +21,7 @@ typedef struct {
 
 json_t *sim_event_make(const json_t *pod, const char *list, const char *container, const char *type,
                        const char *reason, const char *message, const char *when) {
-  const char *ns = str(pod, "metadata", "namespace") ?: "default", *name = str(pod, "metadata", "name") ?: "";
+  const char *ns = json_path_str(pod, "metadata.namespace") ?: "default", *name = json_path_str(pod, "metadata.name") ?: "";
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   char now[32], ev_name[300], field[300];
@@ -32,8 +29,8 @@ json_t *sim_event_make(const json_t *pod, const char *list, const char *containe
   else sim_rfc3339((long long)ts.tv_sec * 1000, now, sizeof now);
   snprintf(ev_name, sizeof ev_name, "%s.%llx", name, (unsigned long long)ts.tv_sec * 1000000000ULL + (unsigned long long)ts.tv_nsec);
   json_t *ref = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "kind", "Pod", "namespace", ns, "name", name, "uid",
-                          str(pod, "metadata", "uid") ?: "", "apiVersion", "v1", "resourceVersion",
-                          str(pod, "metadata", "resourceVersion") ?: "");
+                          json_path_str(pod, "metadata.uid") ?: "", "apiVersion", "v1", "resourceVersion",
+                          json_path_str(pod, "metadata.resourceVersion") ?: "");
   if (container) {
     snprintf(field, sizeof field, "spec.%s{%s}", list, container);
     json_object_set_new(ref, "fieldPath", json_string(field));
@@ -41,18 +38,18 @@ json_t *sim_event_make(const json_t *pod, const char *list, const char *containe
   return json_pack("{s:s,s:s,s:{s:s,s:s},s:o,s:s,s:s,s:{s:s,s:s},s:s,s:s,s:i,s:s,s:n,s:s,s:s}", "kind", "Event",
                    "apiVersion", "v1", "metadata", "name", ev_name, "namespace", ns, "involvedObject", ref, "reason",
                    reason, "message", message, "source", "component", "kubelet", "host",
-                   str(pod, "spec", "nodeName") ?: "", "firstTimestamp", now, "lastTimestamp", now, "count", 1, "type",
+                   json_path_str(pod, "spec.nodeName") ?: "", "firstTimestamp", now, "lastTimestamp", now, "count", 1, "type",
                    type, "eventTime", "reportingComponent", "", "reportingInstance", "");
 }
 
 void sim_event_send(https_client *c, const json_t *ev) {
-  const char *ns = str(ev, "metadata", "namespace") ?: "default";
+  const char *ns = json_path_str(ev, "metadata.namespace") ?: "default";
   char path[400];
   snprintf(path, sizeof path, "/api/v1/namespaces/%s/events", ns);
   int code = https_call(c, "POST", path, ev, NULL, NULL); /* the answer is read, not parsed */
   if (code != 201)
     LOGW("kubelet: event %s for %s/%s not recorded (%d)", json_string_value(json_object_get(ev, "reason")) ?: "", ns,
-         str(ev, "involvedObject", "name") ?: "", code);
+         json_path_str(ev, "involvedObject.name") ?: "", code);
 }
 
 static void record(recorder *r, const char *list, const char *container, const char *type, const char *reason,

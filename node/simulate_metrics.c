@@ -10,6 +10,7 @@
 #include "log.h"
 #include "quantity.h"
 #include "strmap.h"
+#include "timestamp.h"
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -113,14 +114,12 @@ static void send_batch(sim_metrics *m, https_client *c, json_t *nodes, const cha
 }
 
 static void report_round(sim_metrics *m, https_client *c) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  long long now_ms = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+  long long now_ms = wall_ms();
   round_ctx r = {calloc((size_t)m->n, sizeof *r.nodes), m->index, now_ms - (long long)m->interval * 1000};
   for (int i = 0; i < m->n; i++) r.nodes[i].pods = json_array();
   sim_pods_visit_running(m->pods, visit, &r);
   char now[64], window[40];
-  pbtext_time(ts.tv_sec, 0, 0, now, sizeof now);
+  pbtext_time(now_ms / 1000, 0, 0, now, sizeof now);
   pbtext_duration((int64_t)m->interval * 1000000000, window, sizeof window);
   json_t *batch = json_array();
   size_t batch_pods = 0;

@@ -14,7 +14,9 @@
 #include "simulate_events.h"
 #include "simulate_status.h"
 #include "strmap.h"
+#include "timestamp.h"
 #include "workqueue.h"
+#include "object_meta.h"
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -56,12 +58,6 @@ struct sim_pods {
   https_client *watch_client; /* the watcher's, interrupted at stop */
 };
 
-static long long now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void sleep_ms(sim_pods *p, long ms) {
   for (long t = 0; t < ms && !atomic_load(&p->stop); t += 50) usleep(50000);
 }
@@ -72,12 +68,8 @@ static void free_pod(void *v) {
   free(sp);
 }
 
-static const char *meta(const json_t *o, const char *k) {
-  return json_string_value(json_object_get(json_object_get(o, "metadata"), k));
-}
-
 static void pod_key(const json_t *pod, char *buf, size_t len) {
-  snprintf(buf, len, "%s/%s", meta(pod, "namespace") ?: "", meta(pod, "name") ?: "");
+  snprintf(buf, len, "%s/%s", meta_str(pod, "namespace") ?: "", meta_str(pod, "name") ?: "");
 }
 
 /* Records the newest version of a pod (watcher thread). */
@@ -93,7 +85,7 @@ static void upsert(sim_pods *p, const json_t *pod) {
     pthread_mutex_unlock(&p->mu);
     return;
   }
-  if (sp && strcmp(meta(sp->pod, "uid") ?: "", meta(pod, "uid") ?: "") != 0) {
+  if (sp && strcmp(meta_str(sp->pod, "uid") ?: "", meta_str(pod, "uid") ?: "") != 0) {
     free_pod(strmap_remove(p->pods, key)); /* a new pod under an old name */
     sp = NULL;
   }
@@ -188,9 +180,9 @@ static void process(sim_pods *p, https_client *c, const char *key) {
                                        sizeof st.config_container, st.config_error, sizeof st.config_error))
     st.config_error[0] = 0;
   const sim_pod_state before = st;
-  long long now = now_ms();
+  long long now = wall_ms();
   sim_action act = sim_pod_step(pod, &st, host_ip, ip, now, &status, &recheck);
-  const char *ns = meta(pod, "namespace"), *name = meta(pod, "name"), *uid = meta(pod, "uid");
+  const char *ns = meta_str(pod, "namespace"), *name = meta_str(pod, "name"), *uid = meta_str(pod, "uid");
   char path[700];
   snprintf(path, sizeof path, "/api/v1/namespaces/%s/pods/%s%s", ns, name, act == SIM_WRITE_STATUS ? "/status" : "");
   int code = 200;
@@ -210,7 +202,7 @@ static void process(sim_pods *p, https_client *c, const char *key) {
     if (p->nevents) sim_events_record(p->events[uid_shard(uid, p->nevents)], pod, &before, &st, act);
     pthread_mutex_lock(&p->mu);
     sp = strmap_get(p->pods, key);
-    if (sp && !strcmp(meta(sp->pod, "uid") ?: "", uid ? uid : "")) sp->st = st;
+    if (sp && !strcmp(meta_str(sp->pod, "uid") ?: "", uid ? uid : "")) sp->st = st;
     pthread_mutex_unlock(&p->mu);
     if (recheck > 0) workqueue_add_after(p->queue, key, recheck);
   } else if (code != 404) {

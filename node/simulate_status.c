@@ -4,6 +4,8 @@
  * stays), containerd-style container and image IDs derived from the pod's
  * uid and image so they are stable across writes. */
 #include "simulate_status.h"
+#include "conditions.h"
+#include "json_path.h"
 #include "timestamp.h"
 #include <regex.h>
 #include <stdint.h>
@@ -48,10 +50,6 @@ void sim_rfc3339(long long ms, char *buf, size_t len) { rfc3339_format(ms / 1000
 static long long parse_rfc3339_ms(const char *s) {
   long long ms = rfc3339_ms(s);
   return ms > 0 ? ms : 0;
-}
-
-static const char *path_str(const json_t *o, const char *a, const char *b) {
-  return json_string_value(json_object_get(json_object_get(o, a), b));
 }
 
 static const char *annotation(const json_t *pod, const char *key) {
@@ -143,20 +141,10 @@ void sim_image_id(const char *image, char *out, size_t len) {
   snprintf(out, len, "%s%s@sha256:%s", prefix, repo, hex);
 }
 
-static json_t *old_condition(const json_t *pod, const char *type) {
-  size_t i;
-  json_t *c;
-  json_array_foreach(json_object_get(json_object_get(pod, "status"), "conditions"), i, c) {
-    const char *t = json_string_value(json_object_get(c, "type"));
-    if (t && !strcmp(t, type)) return c;
-  }
-  return NULL;
-}
-
-static json_t *condition(const json_t *pod, const char *type, bool ok, const char *reason, const char *message,
-                         const char *now) {
+json_t *sim_pod_condition(const json_t *pod, const char *type, bool ok, const char *reason, const char *message,
+                          const char *now) {
   const char *status = ok ? "True" : "False";
-  const json_t *old = old_condition(pod, type);
+  const json_t *old = cond_get(json_object_get(pod, "status"), type);
   const char *since = now;
   if (old && !strcmp(json_string_value(json_object_get(old, "status")) ?: "", status) &&
       json_string_value(json_object_get(old, "lastTransitionTime")))
@@ -190,7 +178,7 @@ static json_t *terminated(int code, long long started, long long finished, const
 
 static json_t *container_statuses(const json_t *pod, const char *which, const sim_pod_state *st, sim_phase ph,
                                   int code, bool ready, long long now_ms, bool init) {
-  const char *uid = path_str(pod, "metadata", "uid") ?: "";
+  const char *uid = json_path_str(pod, "metadata.uid") ?: "";
   json_t *out = json_array();
   size_t i;
   json_t *c;
@@ -248,20 +236,20 @@ static json_t *build_status(const json_t *pod, const sim_pod_state *st, const ch
   const char *ready_ann = annotation(pod, ANN_READY);
   bool ready = !(ready_ann && !strcmp(ready_ann, "false")) && now_ms >= st->run_started_ms + readiness_delay_ms(pod);
   unready_message(pod, msg, sizeof msg);
-  const char *have_ip = path_str(pod, "status", "podIP");
+  const char *have_ip = json_path_str(pod, "status.podIP");
   const char *ip = have_ip && *have_ip ? have_ip : pod_ip;
   json_t *conds = json_array();
-  json_array_append_new(conds, condition(pod, "Initialized", true, NULL, NULL, now));
+  json_array_append_new(conds, sim_pod_condition(pod, "Initialized", true, NULL, NULL, now));
   if (ph == RUNNING && ready) {
-    json_array_append_new(conds, condition(pod, "Ready", true, NULL, NULL, now));
-    json_array_append_new(conds, condition(pod, "ContainersReady", true, NULL, NULL, now));
+    json_array_append_new(conds, sim_pod_condition(pod, "Ready", true, NULL, NULL, now));
+    json_array_append_new(conds, sim_pod_condition(pod, "ContainersReady", true, NULL, NULL, now));
   } else {
     const char *reason = ph == SUCCEEDED ? "PodCompleted" : "ContainersNotReady";
     const char *m = ph == SUCCEEDED ? NULL : msg;
-    json_array_append_new(conds, condition(pod, "Ready", false, reason, m, now));
-    json_array_append_new(conds, condition(pod, "ContainersReady", false, reason, m, now));
+    json_array_append_new(conds, sim_pod_condition(pod, "Ready", false, reason, m, now));
+    json_array_append_new(conds, sim_pod_condition(pod, "ContainersReady", false, reason, m, now));
   }
-  json_array_append_new(conds, condition(pod, "PodScheduled", true, NULL, NULL, now));
+  json_array_append_new(conds, sim_pod_condition(pod, "PodScheduled", true, NULL, NULL, now));
   static const char *const phases[] = {"Running", "Succeeded", "Failed"};
   json_t *status = json_pack("{s:s,s:o,s:s,s:s,s:[{s:s}],s:s,s:o}", "phase", phases[ph], "conditions", conds,
                              "hostIP", host_ip, "podIP", ip, "podIPs", "ip", ip, "startTime", start,
@@ -281,10 +269,10 @@ static json_t *pending_status(const json_t *pod, const sim_pod_state *st, const 
   sim_rfc3339(st->pod_started_ms, start, sizeof start);
   unready_message(pod, msg, sizeof msg);
   json_t *conds = json_array();
-  json_array_append_new(conds, condition(pod, "Initialized", true, NULL, NULL, now));
-  json_array_append_new(conds, condition(pod, "Ready", false, "ContainersNotReady", msg, now));
-  json_array_append_new(conds, condition(pod, "ContainersReady", false, "ContainersNotReady", msg, now));
-  json_array_append_new(conds, condition(pod, "PodScheduled", true, NULL, NULL, now));
+  json_array_append_new(conds, sim_pod_condition(pod, "Initialized", true, NULL, NULL, now));
+  json_array_append_new(conds, sim_pod_condition(pod, "Ready", false, "ContainersNotReady", msg, now));
+  json_array_append_new(conds, sim_pod_condition(pod, "ContainersReady", false, "ContainersNotReady", msg, now));
+  json_array_append_new(conds, sim_pod_condition(pod, "PodScheduled", true, NULL, NULL, now));
   return json_pack("{s:s,s:o,s:s,s:s,s:o}", "phase", "Pending", "conditions", conds, "hostIP", host_ip, "startTime",
                    start, "containerStatuses", statuses);
 }
@@ -342,7 +330,7 @@ static void adopt(const json_t *pod, sim_pod_state *st) {
   st->started = true;
   st->pod_started_ms = parse_rfc3339_ms(json_string_value(json_object_get(status, "startTime")));
   const json_t *cs = json_array_get(json_object_get(status, "containerStatuses"), 0);
-  const char *at = path_str(json_object_get(cs, "state"), "running", "startedAt");
+  const char *at = json_path_str(cs, "state.running.startedAt");
   st->run_started_ms = at ? parse_rfc3339_ms(at) : st->pod_started_ms;
   st->restarts = (int)json_integer_value(json_object_get(cs, "restartCount"));
 }
@@ -378,11 +366,11 @@ sim_action sim_pod_step(const json_t *pod, sim_pod_state *st, const char *host_i
                         long long now_ms, json_t **status, long *recheck_ms) {
   *status = NULL;
   *recheck_ms = 0;
-  if (path_str(pod, "metadata", "deletionTimestamp")) return SIM_DELETE;
-  const char *phase = path_str(pod, "status", "phase") ?: "";
+  if (json_path_str(pod, "metadata.deletionTimestamp")) return SIM_DELETE;
+  const char *phase = json_path_str(pod, "status.phase") ?: "";
   if (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed")) st->finished = true;
   if (st->finished) return SIM_NOTHING;
-  const char *policy = path_str(pod, "spec", "restartPolicy") ?: "Always";
+  const char *policy = json_path_str(pod, "spec.restartPolicy") ?: "Always";
   long run = run_ms(pod);
   bool runs_forever = !strcmp(policy, "Always") || run < 0;
   if (!st->started && !strcmp(phase, "Running") && json_object_get(json_object_get(pod, "status"), "containerStatuses"))

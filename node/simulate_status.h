@@ -57,6 +57,12 @@ int sim_set_unpullable_images(const char *regex);
 /* The first container image of pod that cannot be pulled, or NULL. */
 const char *sim_unpullable_image(const json_t *pod);
 
+/* A PodCondition as kubelet writes it (new reference): status "True" when
+ * ok, lastProbeTime null, lastTransitionTime kept from pod's condition of
+ * the same type and status, else now; reason and message when not NULL. */
+json_t *sim_pod_condition(const json_t *pod, const char *type, bool ok, const char *reason, const char *message,
+                          const char *now);
+
 /* RFC 3339 (seconds) of a wall clock time in ms, into buf (>= 21 bytes). */
 void sim_rfc3339(long long ms, char *buf, size_t len);
 

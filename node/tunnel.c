@@ -15,9 +15,9 @@
 #include "cri_log.h"
 #include "https_client.h"
 #include "log.h"
+#include "go_errors.h"
 #include <dirent.h>
 #include <errno.h>
-#include <openssl/evp.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -39,8 +39,7 @@ bool tunnel_post(answer *a, int status, const char *message, const char *data, s
     if (message) json_object_set_new(body, "message", json_string(message));
   }
   if (len) {
-    char *b64 = malloc(4 * ((len + 2) / 3) + 1);
-    EVP_EncodeBlock((unsigned char *)b64, (const unsigned char *)data, (int)len);
+    char *b64 = go_base64_encode(data, len);
     json_object_set_new(body, "data", json_string(b64));
     free(b64);
   }

@@ -6,6 +6,7 @@
 #include "dns_forward.h"
 #include "dns_server.h"
 #include "log.h"
+#include "timestamp.h"
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -64,15 +65,9 @@ int dns_forward_init(const char *spec, const char *self) {
   return n_upstreams;
 }
 
-static long now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Waits for fd to be readable until deadline; false on timeout. */
 static bool wait_readable(int fd, long deadline) {
-  long left = deadline - now_ms();
+  long left = deadline - mono_ms();
   struct pollfd p = {fd, POLLIN, 0};
   return left > 0 && poll(&p, 1, (int)left) == 1;
 }
@@ -116,9 +111,9 @@ out:
 }
 
 size_t dns_forward_query(const uint8_t *msg, size_t len, bool tcp, uint8_t *out, size_t cap) {
-  long deadline = now_ms() + DEADLINE_MS;
-  for (int i = 0; i < n_upstreams && now_ms() < deadline; i++) {
-    long mine = now_ms() + (deadline - now_ms()) / (n_upstreams - i);
+  long deadline = mono_ms() + DEADLINE_MS;
+  for (int i = 0; i < n_upstreams && mono_ms() < deadline; i++) {
+    long mine = mono_ms() + (deadline - mono_ms()) / (n_upstreams - i);
     size_t n = exchange(i, msg, len, tcp, out, cap, mine);
     if (n) return n;
   }

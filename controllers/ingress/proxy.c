@@ -13,6 +13,7 @@
 #include "log.h"
 #include "access_log.h"
 #include "proxy_internal.h"
+#include "timestamp.h"
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
@@ -32,12 +33,6 @@ static worker *workers;
 static int n_workers;
 static int worker_nice;
 static proxy_activity_fn api_activity;
-
-long long proxy_now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
 
 void pbuf_init(pbuf *b) {
   b->d = malloc(PBUF_SIZE);
@@ -170,7 +165,7 @@ static void dispatch(worker *w, void *p, uint32_t events) {
 
 static void *worker_main(void *arg) {
   worker *w = arg;
-  proxy_nice_init(&w->nice, worker_nice, api_activity, proxy_now_ms());
+  proxy_nice_init(&w->nice, worker_nice, api_activity, mono_ms());
   static const int wake_kind = P_WAKE;
   struct epoll_event ev = {.events = EPOLLIN, .data.ptr = (void *)&wake_kind};
   epoll_ctl(w->ep, EPOLL_CTL_ADD, w->wake_fd, &ev);
@@ -181,7 +176,7 @@ static void *worker_main(void *arg) {
   struct epoll_event events[256];
   while (!w->stop) {
     int n = epoll_wait(w->ep, events, 256, 250);
-    w->now = proxy_now_ms();
+    w->now = mono_ms();
     proxy_nice_update(&w->nice, w->now);
     for (int i = 0; i < n; i++) dispatch(w, events[i].data.ptr, events[i].events);
     proxy_bury(w);
@@ -233,7 +228,7 @@ int proxy_start(const proxy_config *cfg, char *err, size_t errlen) {
     w->id = i;
     w->ssl_ctx = ssl_ctx;
     w->log = access_log_buf_new();
-    w->rand_state = (uint64_t)proxy_now_ms() * 2654435761u + (uint64_t)i * 0x9e3779b97f4a7c15ull + 1;
+    w->rand_state = (uint64_t)mono_ms() * 2654435761u + (uint64_t)i * 0x9e3779b97f4a7c15ull + 1;
     w->ep = epoll_create1(EPOLL_CLOEXEC);
     w->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if ((cfg->http_addr && add_listener(w, cfg->http_addr, false, err, errlen) != 0) ||

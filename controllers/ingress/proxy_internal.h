@@ -125,8 +125,6 @@ struct worker {
   volatile bool stop;
 };
 
-long long proxy_now_ms(void);
-
 /* Buffers */
 void pbuf_init(pbuf *b);
 void pbuf_free(pbuf *b);

@@ -17,6 +17,7 @@
  * upstream closed meanwhile is replaced transparently. */
 #include "ingress_metrics.h"
 #include "proxy_internal.h"
+#include "timestamp.h"
 #include <arpa/inet.h>
 #include <errno.h>
 #include <openssl/err.h>
@@ -79,12 +80,6 @@ void session_accept(worker *w, const listener *l, int fd, const struct sockaddr_
   session_run(s);
 }
 
-static long long now_us(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
-}
-
 /* The balancer's pairing of route_endpoint_begin: rtt_us -1 means no sample. */
 static void balance_end(session *s, long long rtt_us) {
   if (s->lb_ep) route_endpoint_end(s->route.backend, s->lb_ep, rtt_us);
@@ -139,7 +134,7 @@ static void log_request(session *s, int status) {
       .alternative_upstream_name = cn && cn->backend && cn->backend != b ? cn->backend->name : NULL,
       .upstream_addr = s->tried ? s->tried->text : NULL,
       .upstream_response_length = s->log_body_bytes,
-      .upstream_response_time = s->lb_ep ? (double)(now_us() - s->lb_since_us) / 1e6 : 0,
+      .upstream_response_time = s->lb_ep ? (double)(mono_us() - s->lb_since_us) / 1e6 : 0,
       .upstream_status = s->resp_head_done ? s->status : 0,
       .request_id = s->request_id};
   access_log_add(s->w->log, &e);
@@ -222,7 +217,7 @@ static void connect_to(session *s, const route_endpoint *ep) {
   balance_end(s, -1);
   route_endpoint_begin(s->route.backend, ep);
   s->lb_ep = ep;
-  s->lb_since_us = now_us();
+  s->lb_since_us = mono_us();
   if (u->connecting || u->handshaking) {
     s->state = S_CONNECT;
     s->deadline = s->w->now + 1000LL * (o ? o->connect_timeout : 5);
@@ -495,7 +490,7 @@ static bool flush_upstream(session *s) {
 
 static void finish_response(session *s) {
   observe(s, s->status);
-  balance_end(s, now_us() - s->lb_since_us);
+  balance_end(s, mono_us() - s->lb_since_us);
   bool keep = s->resp_keep_alive && s->req_done && !pbuf_len(&s->up_out);
   if (s->up) upstream_release(s->up, keep);
   s->up = NULL;

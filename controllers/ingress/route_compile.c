@@ -12,6 +12,8 @@
 #include "go_errors.h"
 #include "ingress_metrics.h"
 #include "ingress_tls.h"
+#include "json_path.h"
+#include "object_meta.h"
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <stdarg.h>
@@ -61,16 +63,10 @@ static void warnf(compiler *c, const json_t *ing, const char *reason, const char
   c->warn(c->ctx, ing, reason, msg);
 }
 
-static const json_t *jpath(const json_t *o, const char *a, const char *b) {
-  const json_t *v = json_object_get(o, a);
-  return b ? json_object_get(v, b) : v;
-}
-static const char *jstr(const json_t *o, const char *a, const char *b) { return json_string_value(jpath(o, a, b)); }
-static const char *meta(const json_t *o, const char *k) { return jstr(o, "metadata", k); }
 static const char *sdef(const char *s) { return s ? s : ""; }
 
 const char *route_annotation(const json_t *ing, const char *name) {
-  const json_t *anns = jpath(ing, "metadata", "annotations");
+  const json_t *anns = json_path(ing, "metadata.annotations");
   char key[256];
   snprintf(key, sizeof key, PREFIX_OURS "%s", name);
   const char *v = json_string_value(json_object_get(anns, key));
@@ -106,19 +102,19 @@ static bool class_is_ours(const json_t *classes, const char *name, bool *is_defa
   const json_t *cl;
   bool found = false;
   json_array_foreach(classes, i, cl) {
-    const char *ctl = jstr(cl, "spec", "controller");
+    const char *ctl = json_path_str(cl, "spec.controller");
     if (!ctl || strcmp(ctl, ROUTE_CONTROLLER_NAME)) continue;
     const char *def = json_string_value(
-        json_object_get(jpath(cl, "metadata", "annotations"), "ingressclass.kubernetes.io/is-default-class"));
+        json_object_get(json_path(cl, "metadata.annotations"), "ingressclass.kubernetes.io/is-default-class"));
     if (def && !strcmp(def, "true") && is_default_ours) *is_default_ours = true;
-    if (name && !strcmp(sdef(meta(cl, "name")), name)) found = true;
+    if (name && !strcmp(sdef(meta_str(cl, "name")), name)) found = true;
   }
   return found;
 }
 
 bool route_ingress_served(const json_t *ing, const json_t *classes) {
-  const char *cls = jstr(ing, "spec", "ingressClassName");
-  if (!cls) cls = json_string_value(json_object_get(jpath(ing, "metadata", "annotations"), "kubernetes.io/ingress.class"));
+  const char *cls = json_path_str(ing, "spec.ingressClassName");
+  if (!cls) cls = json_string_value(json_object_get(json_path(ing, "metadata.annotations"), "kubernetes.io/ingress.class"));
   bool def = false;
   bool named = class_is_ours(classes, cls, &def);
   return cls ? named : def;
@@ -146,7 +142,7 @@ static bool parse_ip(const char *ip, int port, route_endpoint *e) {
 static const json_t *find_obj(const json_t *arr, const char *ns, const char *name) {
   size_t i;
   const json_t *o;
-  json_array_foreach(arr, i, o) if (!strcmp(sdef(meta(o, "namespace")), ns) && !strcmp(sdef(meta(o, "name")), name)) return o;
+  json_array_foreach(arr, i, o) if (!strcmp(sdef(meta_str(o, "namespace")), ns) && !strcmp(sdef(meta_str(o, "name")), name)) return o;
   return NULL;
 }
 
@@ -156,9 +152,9 @@ static const json_t *service_port(const json_t *svc, const json_t *port) {
   const char *name = json_string_value(json_object_get(port, "name"));
   size_t i;
   const json_t *p;
-  json_array_foreach(jpath(svc, "spec", "ports"), i, p) {
+  json_array_foreach(json_path(svc, "spec.ports"), i, p) {
     if (num && json_integer_value(json_object_get(p, "port")) == json_integer_value(num)) return p;
-    if (name && !strcmp(sdef(jstr(p, "name", NULL)), name)) return p;
+    if (name && !strcmp(json_path_str0(p, "name"), name)) return p;
   }
   return NULL;
 }
@@ -169,7 +165,7 @@ static int slice_port(const json_t *slice, const char *pname, size_t svc_ports) 
   const json_t *ports = json_object_get(slice, "ports");
   size_t i;
   const json_t *p;
-  json_array_foreach(ports, i, p) if (!strcmp(sdef(jstr(p, "name", NULL)), pname)) return (int)json_integer_value(
+  json_array_foreach(ports, i, p) if (!strcmp(json_path_str0(p, "name"), pname)) return (int)json_integer_value(
       json_object_get(p, "port"));
   if (json_array_size(ports) == 1 && svc_ports == 1)
     return (int)json_integer_value(json_object_get(json_array_get(ports, 0), "port"));
@@ -180,7 +176,7 @@ static void add_slice_endpoints(route_backend *b, const json_t *slice, int port)
   size_t i, j;
   const json_t *ep, *addr;
   json_array_foreach(json_object_get(slice, "endpoints"), i, ep) {
-    const json_t *ready = jpath(ep, "conditions", "ready");
+    const json_t *ready = json_path(ep, "conditions.ready");
     if (json_is_false(ready)) continue; /* unset means ready (EndpointSlice API) */
     json_array_foreach(json_object_get(ep, "addresses"), j, addr) {
       route_endpoint e;
@@ -207,13 +203,13 @@ static route_backend *new_backend(compiler *c, const char *name) {
 
 /* The Service name an HTTPIngressPath's backend names ("" for none): a metrics label. */
 static const char *service_name(const json_t *path) {
-  return sdef(jstr(json_object_get(json_object_get(path, "backend"), "service"), "name", NULL));
+  return json_path_str0(path, "backend.service.name");
 }
 
 /* The backend an IngressBackend names, or NULL (503) with a warning. */
 static route_backend *resolve_backend(compiler *c, const json_t *ing, const json_t *ib) {
   const json_t *svcref = json_object_get(ib, "service");
-  const char *ns = sdef(meta(ing, "namespace")), *name = jstr(svcref, "name", NULL);
+  const char *ns = sdef(meta_str(ing, "namespace")), *name = json_path_str(svcref, "name");
   if (!name) {
     warnf(c, ing, "UnsupportedBackend", "a backend without a service (resource backends are not supported)");
     return NULL;
@@ -226,8 +222,8 @@ static route_backend *resolve_backend(compiler *c, const json_t *ing, const json
   }
   const json_t *sp = service_port(svc, port);
   char key[512], portdesc[64];
-  if (json_object_get(port, "number")) snprintf(portdesc, sizeof portdesc, "%lld", json_integer_value(jpath(port, "number", NULL)));
-  else snprintf(portdesc, sizeof portdesc, "%s", sdef(jstr(port, "name", NULL)));
+  if (json_object_get(port, "number")) snprintf(portdesc, sizeof portdesc, "%lld", json_integer_value(json_object_get(port, "number")));
+  else snprintf(portdesc, sizeof portdesc, "%s", json_path_str0(port, "name"));
   if (!sp) {
     warnf(c, ing, "PortNotFound", "Service \"%s/%s\" has no port %s", ns, name, portdesc);
     return NULL;
@@ -235,12 +231,12 @@ static route_backend *resolve_backend(compiler *c, const json_t *ing, const json
   snprintf(key, sizeof key, "%s-%s-%s", ns, name, portdesc);
   route_backend *b = new_backend(c, key);
   if (b->n_eps) return b; /* resolved before in this compile */
-  const char *pname = sdef(jstr(sp, "name", NULL));
-  size_t svc_ports = json_array_size(jpath(svc, "spec", "ports")), i;
+  const char *pname = json_path_str0(sp, "name");
+  size_t svc_ports = json_array_size(json_path(svc, "spec.ports")), i;
   const json_t *sl;
   json_array_foreach(c->in->slices, i, sl) {
-    const char *owner = json_string_value(json_object_get(jpath(sl, "metadata", "labels"), "kubernetes.io/service-name"));
-    if (!owner || strcmp(owner, name) || strcmp(sdef(meta(sl, "namespace")), ns)) continue;
+    const char *owner = json_string_value(json_object_get(json_path(sl, "metadata.labels"), "kubernetes.io/service-name"));
+    if (!owner || strcmp(owner, name) || strcmp(sdef(meta_str(sl, "namespace")), ns)) continue;
     int p = slice_port(sl, pname, svc_ports);
     if (p > 0) add_slice_endpoints(b, sl, p);
   }
@@ -313,7 +309,7 @@ static route_opts *parse_opts(compiler *c, const json_t *ing) {
   route_opts *o = calloc(1, sizeof *o);
   if (!o) abort();
   char key[300];
-  snprintf(key, sizeof key, "%s/%s", sdef(meta(ing, "namespace")), sdef(meta(ing, "name")));
+  snprintf(key, sizeof key, "%s/%s", sdef(meta_str(ing, "namespace")), sdef(meta_str(ing, "name")));
   o->ingress = xstrdup(key);
   const char *v = route_annotation(ing, "ssl-redirect");
   o->ssl_redirect = !v || strcasecmp(v, "false");
@@ -382,9 +378,9 @@ static route_path *find_path(host_builder *hb, const char *path, route_path_type
 }
 
 static void add_path(compiler *c, host_builder *hb, const json_t *ing, const json_t *p, route_opts *o) {
-  const char *path = jstr(p, "path", NULL);
+  const char *path = json_path_str(p, "path");
   if (!path || !*path) path = "/";
-  route_path_type type = path_type(jstr(p, "pathType", NULL));
+  route_path_type type = path_type(json_path_str(p, "pathType"));
   if (find_path(hb, path, type)) return; /* an older Ingress has it ("Location already configured") */
   if (hb->h.n_paths == hb->cap) {
     hb->cap = hb->cap ? 2 * hb->cap : 8;
@@ -460,13 +456,13 @@ static route_canary *parse_canary(compiler *c, const json_t *ing, const json_t *
 static void attach_canaries(compiler *c, const json_t *ing) {
   size_t i, j;
   const json_t *rule, *p;
-  json_array_foreach(jpath(ing, "spec", "rules"), i, rule) {
+  json_array_foreach(json_path(ing, "spec.rules"), i, rule) {
     bool created;
-    const char *host = sdef(jstr(rule, "host", NULL));
+    const char *host = json_path_str0(rule, "host");
     host_builder *hb = get_host(c, host, &created);
-    json_array_foreach(jpath(rule, "http", "paths"), j, p) {
-      const char *path = jstr(p, "path", NULL);
-      route_path *rp = created ? NULL : find_path(hb, path && *path ? path : "/", path_type(jstr(p, "pathType", NULL)));
+    json_array_foreach(json_path(rule, "http.paths"), j, p) {
+      const char *path = json_path_str(p, "path");
+      route_path *rp = created ? NULL : find_path(hb, path && *path ? path : "/", path_type(json_path_str(p, "pathType")));
       if (!rp) {
         warnf(c, ing, "CanaryWithoutMain", "unable to find a main backend for host \"%s\" path \"%s\"", host,
               path ? path : "/");
@@ -478,7 +474,7 @@ static void attach_canaries(compiler *c, const json_t *ing) {
       }
       rp->canary = parse_canary(c, ing, p);
       char key[300];
-      snprintf(key, sizeof key, "%s/%s", sdef(meta(ing, "namespace")), sdef(meta(ing, "name")));
+      snprintf(key, sizeof key, "%s/%s", sdef(meta_str(ing, "namespace")), sdef(meta_str(ing, "name")));
       rp->canary->stats = ingress_metrics_series(key, hb->h.name, rp->path,
                                                  rp->canary->backend ? rp->canary->backend->name : "", service_name(p), true);
     }
@@ -498,13 +494,13 @@ static bool cert_known(compiler *c, const char *host) {
 }
 
 static unsigned char *secret_bytes(const json_t *secret, const char *key, size_t *len) {
-  const char *b64 = jstr(secret, "data", key);
+  const char *b64 = json_string_value(json_object_get(json_object_get(secret, "data"), key));
   return b64 ? go_base64_decode(b64, strlen(b64), len) : NULL;
 }
 
 /* The SSL_CTX of a kubernetes.io/tls Secret, or NULL with a warning. */
 static void *secret_ctx(compiler *c, const json_t *ing, const char *name, const char *host) {
-  const char *ns = sdef(meta(ing, "namespace"));
+  const char *ns = sdef(meta_str(ing, "namespace"));
   const json_t *s = find_obj(c->in->secrets, ns, name);
   if (!s) {
     warnf(c, ing, "SecretNotFound", "Secret \"%s/%s\" not found: serving the default certificate for %s", ns, name,
@@ -529,8 +525,8 @@ static void *secret_ctx(compiler *c, const json_t *ing, const char *name, const 
 static void add_tls(compiler *c, const json_t *ing) {
   size_t i, j;
   const json_t *tls, *h;
-  json_array_foreach(jpath(ing, "spec", "tls"), i, tls) {
-    const char *secret = jstr(tls, "secretName", NULL);
+  json_array_foreach(json_path(ing, "spec.tls"), i, tls) {
+    const char *secret = json_path_str(tls, "secretName");
     json_array_foreach(json_object_get(tls, "hosts"), j, h) {
       const char *host = json_string_value(h);
       if (!host) continue;
@@ -556,25 +552,25 @@ static void add_tls(compiler *c, const json_t *ing) {
 
 static int ingress_order(const void *a, const void *b) {
   const json_t *x = *(const json_t *const *)a, *y = *(const json_t *const *)b;
-  int c = strcmp(sdef(meta(x, "creationTimestamp")), sdef(meta(y, "creationTimestamp")));
-  if (!c) c = strcmp(sdef(meta(x, "namespace")), sdef(meta(y, "namespace")));
-  return c ? c : strcmp(sdef(meta(x, "name")), sdef(meta(y, "name")));
+  int c = strcmp(sdef(meta_str(x, "creationTimestamp")), sdef(meta_str(y, "creationTimestamp")));
+  if (!c) c = strcmp(sdef(meta_str(x, "namespace")), sdef(meta_str(y, "namespace")));
+  return c ? c : strcmp(sdef(meta_str(x, "name")), sdef(meta_str(y, "name")));
 }
 
 static void add_ingress(compiler *c, const json_t *ing) {
   route_opts *o = parse_opts(c, ing);
-  const json_t *db = jpath(ing, "spec", "defaultBackend");
-  if (!db) db = jpath(ing, "spec", "backend"); /* v1beta1 objects read as such */
+  const json_t *db = json_path(ing, "spec.defaultBackend");
+  if (!db) db = json_path(ing, "spec.backend"); /* v1beta1 objects read as such */
   route_backend *fallback = db ? resolve_backend(c, ing, db) : NULL;
   if (db && !c->hosts[0].h.fallback) c->hosts[0].h.fallback = fallback;
   add_tls(c, ing);
   size_t i, j;
   const json_t *rule, *p;
-  json_array_foreach(jpath(ing, "spec", "rules"), i, rule) {
+  json_array_foreach(json_path(ing, "spec.rules"), i, rule) {
     bool created;
-    host_builder *hb = get_host(c, sdef(jstr(rule, "host", NULL)), &created);
+    host_builder *hb = get_host(c, json_path_str0(rule, "host"), &created);
     if (db && !hb->h.fallback && hb != &c->hosts[0]) hb->h.fallback = fallback;
-    json_array_foreach(jpath(rule, "http", "paths"), j, p) add_path(c, hb, ing, p, o);
+    json_array_foreach(json_path(rule, "http.paths"), j, p) add_path(c, hb, ing, p, o);
   }
 }
 

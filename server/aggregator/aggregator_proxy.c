@@ -6,6 +6,8 @@
  * answer is read whole, but a watch's is relayed as it arrives. */
 #include "aggregator_proxy.h"
 #include "apiservice_table.h"
+#include "json_path.h"
+#include "conditions.h"
 #include "log.h"
 #include "webhook.h"
 #include <civetweb.h>
@@ -121,13 +123,8 @@ static void take_warnings(http_req *rq, const char *hdrs) {
 
 /* Whether the APIService reports Available False (kube-aggregator answers 503 then). */
 static bool unavailable(const json_t *apiservice) {
-  size_t i;
-  json_t *c;
-  json_array_foreach(json_object_get(json_object_get(apiservice, "status"), "conditions"), i, c) {
-    const char *type = json_string_value(json_object_get(c, "type"));
-    if (type && !strcmp(type, "Available")) return !strcmp(json_string_value(json_object_get(c, "status")) ?: "", "False");
-  }
-  return false;
+  const json_t *c = cond_get(json_object_get(apiservice, "status"), "Available");
+  return c && !strcmp(json_path_str0(c, "status"), "False");
 }
 
 static void service_unavailable(http_req *rq) {

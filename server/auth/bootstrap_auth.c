@@ -7,6 +7,7 @@
 #include "registry.h"
 #include "bootstrap_token.h"
 #include "go_errors.h"
+#include "timestamp.h"
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,21 +25,6 @@ char *bootstrap_secret_value(const json_t *secret, const char *key) {
   size_t n;
   char *out = (char *)go_base64_decode(v, strlen(v), &n);
   return out;
-}
-
-static long long rfc3339_seconds(const char *s) {
-  struct tm tm = {0};
-  const char *end = s ? strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
-  if (!end) return -1;
-  long long t = (long long)timegm(&tm);
-  if (*end == '.')
-    while (*++end >= '0' && *end <= '9') {
-    }
-  if (*end == 'Z') return t;
-  int hh, mm;
-  if ((*end == '+' || *end == '-') && sscanf(end + 1, "%d:%d", &hh, &mm) == 2)
-    return t - (*end == '+' ? 1 : -1) * (hh * 3600LL + mm * 60LL);
-  return -1;
 }
 
 bool bootstrap_secret_usable(const json_t *secret, const char *usage, long long now, char *id, char *tsecret) {

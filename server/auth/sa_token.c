@@ -6,6 +6,7 @@
 #include "sa_token_bound.h"
 #include "registry.h"
 #include "log.h"
+#include "go_errors.h"
 #include <jansson.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -57,25 +58,6 @@ void sa_token_set_ca_file(const char *ca_path) {
 
 const char *sa_token_ca_pem(void) { return ca_pem ? ca_pem : ""; }
 
-static char *b64url(const unsigned char *in, size_t n) {
-  static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  char *out = malloc(n * 4 / 3 + 4), *o = out;
-  size_t i = 0;
-  for (; i + 2 < n; i += 3) {
-    unsigned v = (unsigned)in[i] << 16 | (unsigned)in[i + 1] << 8 | in[i + 2];
-    *o++ = tbl[v >> 18], *o++ = tbl[v >> 12 & 63], *o++ = tbl[v >> 6 & 63], *o++ = tbl[v & 63];
-  }
-  if (n - i == 1) {
-    unsigned v = (unsigned)in[i] << 16;
-    *o++ = tbl[v >> 18], *o++ = tbl[v >> 12 & 63];
-  } else if (n - i == 2) {
-    unsigned v = (unsigned)in[i] << 16 | (unsigned)in[i + 1] << 8;
-    *o++ = tbl[v >> 18], *o++ = tbl[v >> 12 & 63], *o++ = tbl[v >> 6 & 63];
-  }
-  *o = 0;
-  return out;
-}
-
 /* Decodes base64url (no padding) into a malloc'd buffer; NULL on bad input. */
 static unsigned char *unb64url(const char *in, size_t n, size_t *outlen) {
   unsigned char *out = malloc(n * 3 / 4 + 3);
@@ -103,7 +85,7 @@ static unsigned char *unb64url(const char *in, size_t n, size_t *outlen) {
 
 static char *b64url_json(json_t *j) {
   char *s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
-  char *r = b64url((unsigned char *)s, strlen(s));
+  char *r = go_base64url_encode(s, strlen(s));
   free(s);
   json_decref(j);
   return r;
@@ -117,7 +99,7 @@ static void compute_kid(void) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned mdlen = 0;
   if (n > 0 && EVP_Digest(der, (size_t)n, md, &mdlen, EVP_sha256(), NULL) == 1) {
-    char *k = b64url(md, mdlen);
+    char *k = go_base64url_encode(md, mdlen);
     snprintf(kid, sizeof kid, "%s", k);
     free(k);
   }
@@ -146,7 +128,7 @@ char *sa_token_sign(json_t *claims) {
     free(signing);
     return NULL;
   }
-  char *s = b64url(sig, siglen);
+  char *s = go_base64url_encode(sig, siglen);
   size_t tn = strlen(signing) + strlen(s) + 2;
   char *tok = malloc(tn);
   snprintf(tok, tn, "%s.%s", signing, s);

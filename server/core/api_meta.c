@@ -2,6 +2,7 @@
  * no-op updates, and the stored key order (uids, generated names and
  * metadata access are lib/object_meta.c's). */
 #include "api_internal.h"
+#include "strutil.h"
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -35,8 +36,6 @@ bool same_but_rv(const json_t *a, const json_t *b) {
   json_decref(y);
   return eq;
 }
-
-static int cmp_str(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
 
 bool tracks_generation(const resource *r) {
   if (r->ref.crd) return true;
@@ -79,7 +78,7 @@ static void sort_keys(json_t *v, int depth) {
   const char *k;
   json_t *e;
   json_object_foreach(v, k, e) keys[i++] = k;
-  qsort(keys, n, sizeof *keys, cmp_str);
+  qsort(keys, n, sizeof *keys, strp_cmp);
   json_t *copy = json_object();
   for (i = 0; i < n; i++) {
     json_t *val = json_object_get(v, keys[i]);

@@ -16,7 +16,8 @@
 #include "service_alloc.h"
 #include "log.h"
 #include "service_claims.h"
-#include <arpa/inet.h>
+#include "timestamp.h"
+#include "ipv4.h"
 #include <openssl/rand.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -43,13 +44,6 @@ typedef struct {
 static void set_bit(unsigned char *m, size_t i) { m[i / 8] |= (unsigned char)(1u << (i % 8)); }
 static bool get_bit(const unsigned char *m, size_t i) { return m[i / 8] & (1u << (i % 8)); }
 
-static bool parse_ip(const char *s, uint32_t *ip) {
-  struct in_addr a;
-  if (!s || inet_pton(AF_INET, s, &a) != 1) return false;
-  *ip = ntohl(a.s_addr);
-  return true;
-}
-
 static bool in_cidr(uint32_t ip) { return (ip & ~(CIDR_SIZE - 1)) == CIDR_BASE; }
 
 int service_cidr_set(const char *cidr) {
@@ -60,23 +54,17 @@ int service_cidr_set(const char *cidr) {
   char *slash = strchr(buf, '/');
   if (!slash || sscanf(slash + 1, "%d%1s", &bits, rest) != 1 || bits < 12 || bits > 30) return -1;
   *slash = 0;
-  if (!parse_ip(buf, &ip)) return -1;
+  if (!ipv4_parse(buf, &ip)) return -1;
   cidr_size = 1u << (32 - bits);
   cidr_base = ip & ~(cidr_size - 1);
-  struct in_addr a = {htonl(cidr_base)};
-  inet_ntop(AF_INET, &a, buf, sizeof buf);
+  ipv4_format(cidr_base, buf, sizeof buf);
   snprintf(cidr_text, sizeof cidr_text, "%s/%d", buf, bits);
   return 0;
 }
 
 const char *service_cidr_text(void) { return cidr_text; }
 
-void service_cidr_first_ip(char *out, size_t len) {
-  struct in_addr a = {htonl(cidr_base + 1)};
-  char buf[INET_ADDRSTRLEN];
-  inet_ntop(AF_INET, &a, buf, sizeof buf);
-  snprintf(out, len, "%s", buf);
-}
+void service_cidr_first_ip(char *out, size_t len) { ipv4_format(cidr_base + 1, out, len); }
 
 /* Everything allocated by services other than skip_uid. */
 static void collect_used(cache *ca, const resource *r, const char *skip_uid, used_set *u) {
@@ -92,7 +80,7 @@ static void collect_used(cache *ca, const resource *r, const char *skip_uid, use
     if (skip_uid && uid && !strcmp(uid, skip_uid)) continue;
     const json_t *spec = json_object_get(svc, "spec");
     uint32_t ip;
-    if (parse_ip(json_string_value(json_object_get(spec, "clusterIP")), &ip) && in_cidr(ip))
+    if (ipv4_parse(json_string_value(json_object_get(spec, "clusterIP")), &ip) && in_cidr(ip))
       set_bit(u->ips, ip - CIDR_BASE);
     size_t k;
     json_t *p;
@@ -107,12 +95,6 @@ static void collect_used(cache *ca, const resource *r, const char *skip_uid, use
 static const char *writing; /* "<ns>/<name>" of the Service being allocated for; under alloc_mu */
 static svc_claims *fresh;    /* the claim list to add this allocation's claims to; under alloc_mu */
 static int64_t fresh_base;   /* their base revision */
-
-static long long now_ms(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_REALTIME, &t);
-  return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
 
 /* Drops the claims this server's cache shows settled: a write of the claimed
  * Service after the claim's base revision (service_claims.h). A claim whose
@@ -149,7 +131,7 @@ static void mark_claims(used_set *u, const svc_claims *c, const char *key) {
   }
 }
 
-static void remember(uint32_t ip, int port) { svc_claims_add(fresh, ip, port, now_ms(), writing, fresh_base); }
+static void remember(uint32_t ip, int port) { svc_claims_add(fresh, ip, port, wall_ms(), writing, fresh_base); }
 
 static uint32_t random_u32(void) {
   uint32_t v;
@@ -197,7 +179,7 @@ static void assign_cluster_ip(json_t *spec, used_set *u, const json_t *old_spec,
   if (old_ip && ip && !strcmp(ip, old_ip)) goto families;
   uint32_t v;
   if (ip && *ip) {
-    if (!parse_ip(ip, &v) || !in_cidr(v)) {
+    if (!ipv4_parse(ip, &v) || !in_cidr(v)) {
       char detail[128];
       snprintf(detail, sizeof detail, "provided IP is not in the valid range. The range of valid IPs is %s", cidr_text);
       fe_invalid_str(fe, "spec.clusterIP", ip, detail);
@@ -217,9 +199,8 @@ static void assign_cluster_ip(json_t *spec, used_set *u, const json_t *old_spec,
     return;
   }
   remember(v, 0);
-  struct in_addr a = {htonl(v)};
-  char buf[INET_ADDRSTRLEN];
-  inet_ntop(AF_INET, &a, buf, sizeof buf);
+  char buf[IPV4_TEXT_LEN];
+  ipv4_format(v, buf, sizeof buf);
   json_object_set_new(spec, "clusterIP", json_string(buf));
 families:
   ip = json_string_value(json_object_get(spec, "clusterIP"));
@@ -297,14 +278,14 @@ json_t *service_allocate(api_server *srv, const resource *r, json_t *svc, const 
   for (int attempt = 1;; attempt++) {
     svc_claims claims = {0};
     char err[256];
-    if (shared && svc_claims_read(shared, now_ms(), &claims, err, sizeof err) != 0) {
+    if (shared && svc_claims_read(shared, wall_ms(), &claims, err, sizeof err) != 0) {
       fe_add(fe, FE_INTERNAL, "spec.clusterIP", NULL, "failed to allocate: cannot read the shared allocations");
       LOGE("service allocation: %s", err);
       break;
     }
     for (size_t i = 0; !shared && i < local_claims.n; i++) {
       const svc_claim *l = &local_claims.v[i];
-      if (now_ms() - l->at_ms < LOCAL_CLAIM_MS) svc_claims_add(&claims, l->ip, l->port, l->at_ms, l->key, l->base);
+      if (wall_ms() - l->at_ms < LOCAL_CLAIM_MS) svc_claims_add(&claims, l->ip, l->port, l->at_ms, l->key, l->base);
     }
     settle(srv->cache, r, &claims);
     size_t others = claims.n;

@@ -3,7 +3,7 @@
  * {"port":30001,"at":...,"for":...,"base":...}]},
  * small: only the last CLAIM_MS of allocations are in it. */
 #include "service_claims.h"
-#include <arpa/inet.h>
+#include "ipv4.h"
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,8 +42,8 @@ int svc_claims_decode(const char *text, size_t len, long long now_ms, svc_claims
     const char *ip = json_string_value(json_object_get(e, "ip")), *key = json_string_value(json_object_get(e, "for"));
     int64_t base = (int64_t)json_integer_value(json_object_get(e, "base"));
     json_int_t port = json_integer_value(json_object_get(e, "port"));
-    struct in_addr a;
-    if (ip && inet_pton(AF_INET, ip, &a) == 1 && a.s_addr) svc_claims_add(out, ntohl(a.s_addr), 0, at, key, base);
+    uint32_t v4;
+    if (ipv4_parse(ip, &v4) && v4) svc_claims_add(out, v4, 0, at, key, base);
     else if (!ip && port > 0 && port <= 65535) svc_claims_add(out, 0, (int)port, at, key, base);
   }
   json_decref(j);
@@ -55,9 +55,8 @@ char *svc_claims_encode(const svc_claims *c) {
   for (size_t i = 0; i < c->n; i++) {
     json_t *e = json_object();
     if (c->v[i].ip) {
-      struct in_addr a = {htonl(c->v[i].ip)};
-      char buf[INET_ADDRSTRLEN];
-      inet_ntop(AF_INET, &a, buf, sizeof buf);
+      char buf[IPV4_TEXT_LEN];
+      ipv4_format(c->v[i].ip, buf, sizeof buf);
       json_object_set_new(e, "ip", json_string(buf));
     } else json_object_set_new(e, "port", json_integer(c->v[i].port));
     json_object_set_new(e, "at", json_integer(c->v[i].at_ms));

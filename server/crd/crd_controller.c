@@ -11,11 +11,13 @@
  * server accepts requests, so custom resources survive a restart. */
 #include "crd_registry.h"
 #include "api.h"
+#include "conditions.h"
 #include "controller.h"
 #include "crd_schema.h"
 #include "log.h"
 #include "json_path.h"
 #include "finalizers.h"
+#include "strutil.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,15 +43,11 @@ static const resource *crd_resource(void) { return registry_find(CRD_GROUP, "v1"
 
 static const char *name_of(const json_t *o) { return json_path_str0(json_object_get(o, "metadata"), "name"); }
 
-static bool condition_true(const json_t *crd, const char *type) {
-  return !strcmp(json_path_str0(crd_condition(crd, type), "status"), "True");
-}
-
 /* Registers crd's versions unless already done for this resourceVersion and
  * Established condition. */
 static void sync_registry(const json_t *crd) {
   const char *name = name_of(crd);
-  bool established = condition_true(crd, "Established");
+  bool established = cond_true(json_object_get(crd, "status"), "Established");
   char rv[80];
   snprintf(rv, sizeof rv, "%s/%d", json_path_str0(json_object_get(crd, "metadata"), "resourceVersion"), established);
   size_t i;
@@ -173,15 +171,13 @@ static void compute_names(const cobj_vec *all, json_t *crd) {
   json_object_set_new(status, "acceptedNames", names);
   if (reason) crd_set_condition(crd, "NamesAccepted", "False", reason, msg);
   else crd_set_condition(crd, "NamesAccepted", "True", "NoConflicts", "no conflicts found");
-  if (!condition_true(crd, "Established")) {
+  if (!cond_true(json_object_get(crd, "status"), "Established")) {
     if (!reason) crd_set_condition(crd, "Established", "True", "InitialNamesAccepted", "the initial names have been accepted");
     else crd_set_condition(crd, "Established", "False", "NotAccepted", "not all names are accepted");
   }
   json_decref(resources);
   json_decref(kinds);
 }
-
-static int by_string(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 /* The nonstructuralschema controller: NonStructuralSchema True with the
  * violations (each version's sorted, as ValidateStructural sorts them,
@@ -207,7 +203,7 @@ static void non_structural_schema(json_t *crd) {
       lines[j] = malloc(len);
       snprintf(lines[j], len, "%s: %s", fe_field(fe, j), fe_body(fe, j));
     }
-    qsort(lines, n, sizeof *lines, by_string);
+    qsort(lines, n, sizeof *lines, strp_cmp);
     for (size_t j = 0; j < n; j++) {
       json_array_append_new(errs, json_string(lines[j]));
       free(lines[j]);
@@ -278,7 +274,7 @@ static bool finalize(json_t *crd) {
   crd_registry_terminating(name_of(crd));
   crd_set_condition(crd, "Terminating", "True", "InstanceDeletionInProgress", "CustomResource deletion is in progress");
   update_status(crd);
-  const resource *r = condition_true(crd, "Established") ? instances_of(crd) : NULL;
+  const resource *r = cond_true(json_object_get(crd, "status"), "Established") ? instances_of(crd) : NULL;
   /* instances held by their own finalizers: stay InstanceDeletionInProgress
    * (kube-apiserver waits up to a minute before InstanceDeletionCheck) */
   if (r && !delete_instances(r)) return false;
@@ -318,7 +314,7 @@ static ctrl_result sync_crd(void *ctx, const char *name) {
     sync_registry(crd);
   } else {
     /* served before Established=True can be read: a client that waited for it finds the resource */
-    if (condition_true(crd, "Established")) sync_registry(crd);
+    if (cond_true(json_object_get(crd, "status"), "Established")) sync_registry(crd);
     update_status(crd);
   }
   json_decref(before);

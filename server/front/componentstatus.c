@@ -8,6 +8,7 @@
  * is the store, healthy while its commits succeed. */
 #include "componentstatus.h"
 #include "status.h"
+#include "timestamp.h"
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -31,9 +32,9 @@ static bool lease_fresh(cache *c, const char *lease, char *why, size_t len) {
   const char *holder = json_string_value(json_object_get(spec, "holderIdentity"));
   const char *renew = json_string_value(json_object_get(spec, "renewTime"));
   long long duration = json_integer_value(json_object_get(spec, "leaseDurationSeconds"));
-  struct tm tm = {0};
-  bool parsed = renew && strptime(renew, "%Y-%m-%dT%H:%M:%S", &tm);
-  long long age = parsed ? (long long)(time(NULL) - timegm(&tm)) : -1;
+  time_t renewed;
+  bool parsed = rfc3339_parse(renew, &renewed, NULL) == 0;
+  long long age = parsed ? (long long)(time(NULL) - renewed) : -1;
   bool fresh = holder && *holder && parsed && age <= duration;
   if (!fresh)
     snprintf(why, len, "no %s is running: the Lease kube-system/%s was last renewed by %s at %s", lease, lease,

@@ -9,6 +9,7 @@
 #include "node_tunnel.h"
 #include "log.h"
 #include "status.h"
+#include "go_errors.h"
 #include <openssl/evp.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -340,8 +341,7 @@ int node_tunnel_next(treq *r, int *channel, char **data, size_t *len, int *statu
 void node_tunnel_input(treq *r, int channel, const char *data, size_t len, bool close) {
   pthread_mutex_lock(&mu);
   if (len) {
-    char *b64 = malloc(4 * ((len + 2) / 3) + 1);
-    EVP_EncodeBlock((unsigned char *)b64, (const unsigned char *)data, (int)len);
+    char *b64 = go_base64_encode(data, len);
     json_array_append_new(r->input, json_pack("{s:i,s:s}", "channel", channel, "data", b64));
     free(b64);
   }

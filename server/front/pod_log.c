@@ -13,16 +13,13 @@
 #include "table_output.h"
 #include "api.h"
 #include "field_errors.h"
+#include "json_path.h"
 #include "node_tunnel.h"
 #include "status.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static const json_t *path(const json_t *v, const char *a, const char *b) {
-  return json_object_get(json_object_get(v, a), b);
-}
 
 /* An integer query parameter: 0 absent, 1 present (*out set), -1 malformed. */
 static int query_int(http_req *rq, const char *name, long long *out) {
@@ -122,7 +119,7 @@ static bool has_id(const json_t *terminated) {
 static json_t *check_log_status(const json_t *pod, const char *name, const char *c, bool previous) {
   const json_t *cs = container_status(json_object_get(pod, "status"), c);
   if (!cs) return status_bad_request("container \"%s\" in pod \"%s\" is not available", c, name);
-  const json_t *last = path(cs, "lastState", "terminated");
+  const json_t *last = json_path(cs, "lastState.terminated");
   const json_t *state = json_object_get(cs, "state");
   const json_t *waiting = json_object_get(state, "waiting"), *terminated = json_object_get(state, "terminated");
   if (previous) {
@@ -150,7 +147,7 @@ static json_t *check_log_status(const json_t *pod, const char *name, const char 
 static bool real_node(cache *c, const char *name) {
   const resource *r = registry_find("", "v1", "nodes");
   cobj *n = r ? cache_get(c, r->bucket, "", name) : NULL;
-  const char *type = n ? json_string_value(path(json_object_get(n->obj, "metadata"), "labels", "type")) : NULL;
+  const char *type = n ? json_path_str(n->obj, "metadata.labels.type") : NULL;
   bool real = n && !(type && !strcmp(type, "ckube-simulated"));
   cobj_unref(n);
   return real;
@@ -171,7 +168,7 @@ void pod_log_get(http_req *rq) {
   api_result_clear(&res);
   char buf[256];
   const char *c = choose_container(pod, rq->name, http_query(rq, "container", buf, sizeof buf), &st);
-  const char *node = json_string_value(path(pod, "spec", "nodeName"));
+  const char *node = json_path_str(pod, "spec.nodeName");
   if (c && node && *node) st = check_log_status(pod, rq->name, c, http_query_bool(rq, "previous"));
   if (st) http_send_status(rq, st);
   else if (!node || !*node || !node_tunnel_pod_log(rq, node, pod, c)) {

@@ -11,6 +11,7 @@
 #include "civetweb_raw.h"
 #include "log.h"
 #include "strmap.h"
+#include "timestamp.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/ssl.h>
@@ -78,12 +79,6 @@ void watch_buf_add(watch_buf *b, const void *data, size_t len) {
   }
   memcpy(b->p + b->len, data, len);
   b->len += len;
-}
-
-static long long now_ms(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
 static void wake(void) {
@@ -335,10 +330,10 @@ static void tick(long long now) {
 
 static void *loop_main(void *arg) {
   struct epoll_event evs[256];
-  long long last_tick = now_ms();
+  long long last_tick = mono_ms();
   while (!atomic_load(&L.stopping)) {
     int n = epoll_wait(L.ep, evs, 256, 1000);
-    long long now = now_ms();
+    long long now = mono_ms();
     bool woke = false;
     for (int i = 0; i < n; i++) {
       stream *s = evs[i].data.ptr;
@@ -388,7 +383,7 @@ void watch_loop_stop(void) {
   atomic_store(&L.stopping, true);
   wake();
   pthread_join(L.thread, NULL);
-  adopt_queued(now_ms());
+  adopt_queued(mono_ms());
   for (stream *s = L.all; s; s = s->next)
     if (!s->dead) finish(s); /* best effort: one non-blocking write */
   for (stream *s = L.all; s; s = s->next) set_dead(s);
@@ -408,7 +403,7 @@ bool watch_loop_adopt(struct mg_connection *conn, cache_bucket *b, const char *n
   s->b = b;
   s->ns = strdup(ns ? ns : "");
   s->cursor = cursor;
-  long long now = now_ms();
+  long long now = mono_ms();
   s->deadline_ms = now + timeout_ms;
   s->last_write_ms = now;
   s->ops = ops;

@@ -6,6 +6,7 @@
 #include "audit_policy.h"
 #include "log.h"
 #include "rbac_rules.h"
+#include "timestamp.h"
 #include "yaml_json.h"
 #include <dirent.h>
 #include <errno.h>
@@ -98,16 +99,6 @@ void audit_log_shutdown(void) {
   policy = NULL;
   free(log_path);
   log_path = NULL;
-}
-
-static void now_micro(char *buf, size_t len) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  struct tm tm;
-  gmtime_r(&ts.tv_sec, &tm);
-  char base[32];
-  strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf(buf, len, "%s.%06ldZ", base, ts.tv_nsec / 1000);
 }
 
 /* Rotated files beyond max_backups go, oldest first (their names sort by time). */
@@ -230,7 +221,7 @@ static void emit(const audit_event *ev, unsigned stage, int code, const json_t *
   if (ev->response && ev->level >= AUDIT_REQUEST_RESPONSE && stage == AUDIT_RESPONSE_COMPLETE)
     json_object_set(out, "responseObject", ev->response);
   char now[40];
-  now_micro(now, sizeof now);
+  rfc3339_now_micro(now, sizeof now);
   json_object_set_new(out, "requestReceivedTimestamp", json_string(ev->received));
   json_object_set_new(out, "stageTimestamp", json_string(now));
   if (json_object_size(ev->annotations)) json_object_set(out, "annotations", ev->annotations);
@@ -253,7 +244,7 @@ audit_event *audit_begin(const char *method, const char *request_uri, const char
   ev->omit = omit;
   ev->authenticated = user != NULL;
   meta_new_uid(ev->id, sizeof ev->id);
-  now_micro(ev->received, sizeof ev->received);
+  rfc3339_now_micro(ev->received, sizeof ev->received);
   ev->annotations = json_object();
   size_t ulen = strlen(request_uri) + (query ? strlen(query) : 0) + 2;
   char *uri = malloc(ulen);

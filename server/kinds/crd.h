@@ -66,8 +66,6 @@ bool cr_generation_changed(const kind_ref *k, const json_t *obj, const json_t *o
  * as `unknown field "spec.foo"` for fieldValidation. */
 void cr_unknown_fields(const kind_ref *k, const json_t *obj, json_t *found);
 
-/* The condition of type in a CRD's status (borrowed), or NULL. */
-const json_t *crd_condition(const json_t *crd, const char *type);
 /* Sets a condition in status.conditions; lastTransitionTime moves only when
  * status changes. */
 void crd_set_condition(json_t *crd, const char *type, const char *status, const char *reason, const char *message);

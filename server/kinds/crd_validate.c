@@ -14,6 +14,7 @@
  * in crd_schema_check.c. */
 #include "crd.h"
 #include "crd_schema.h"
+#include "conditions.h"
 #include "kinds_util.h"
 #include "timestamp.h"
 #include "json_path.h"
@@ -559,20 +560,11 @@ void crd_validate(const kind_ref *k, const json_t *obj, const json_t *old, field
 
 /* ---- conditions ------------------------------------------------------ */
 
-const json_t *crd_condition(const json_t *crd, const char *type) {
-  size_t i;
-  json_t *c;
-  json_array_foreach(json_object_get(json_object_get(crd, "status"), "conditions"), i, c) {
-    if (!strcmp(json_path_str0(c, "type"), type)) return c;
-  }
-  return NULL;
-}
-
 void crd_set_condition(json_t *crd, const char *type, const char *status, const char *reason, const char *message) {
   json_t *st = kobj(crd, "status");
   json_t *conds = json_object_get(st, "conditions");
   if (!json_is_array(conds)) json_object_set_new(st, "conditions", conds = json_array());
-  const json_t *old = crd_condition(crd, type);
+  const json_t *old = cond_get(st, type);
   char now[32];
   if (old && !strcmp(json_path_str0(old, "status"), status)) snprintf(now, sizeof now, "%s", json_path_str0(old, "lastTransitionTime"));
   else rfc3339_now(now, sizeof now);

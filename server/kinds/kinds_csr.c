@@ -11,6 +11,7 @@
 #include "csr_request.h"
 #include "go_errors.h"
 #include "kinds_util.h"
+#include "timestamp.h"
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -147,8 +148,7 @@ static bool zero_time(const json_t *c, const char *key) {
 void csr_update(const kind_ref *k, const char *sub, json_t *obj, const json_t *old) {
   if (!sub || (strcmp(sub, "status") && strcmp(sub, "approval"))) return;
   char now[32];
-  time_t t = time(NULL);
-  strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+  rfc3339_now(now, sizeof now);
   size_t i, j;
   json_t *c, *oc;
   json_array_foreach(json_object_get(json_object_get(obj, "status"), "conditions"), i, c) {

@@ -3,7 +3,7 @@
 #include "cluster_info.h"
 #include "api.h"
 #include "log.h"
-#include <openssl/evp.h>
+#include "go_errors.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,8 +14,7 @@ static char *kubeconfig_text(const char *url, const char *ca_file) {
   unsigned char pem[16384];
   size_t n = fread(pem, 1, sizeof pem, f);
   fclose(f);
-  char *ca64 = malloc(4 * ((n + 2) / 3) + 1);
-  EVP_EncodeBlock((unsigned char *)ca64, pem, (int)n);
+  char *ca64 = go_base64_encode(pem, n);
   size_t len = strlen(ca64) + strlen(url) + 256;
   char *out = malloc(len);
   snprintf(out, len,

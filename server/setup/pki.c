@@ -3,6 +3,7 @@
  * (leaf) from creation, like kubeadm's defaults order of magnitude. */
 #include "pki.h"
 #include "service_alloc.h"
+#include "go_errors.h"
 #include <jansson.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -107,9 +108,7 @@ static char *b64_file(const char *path) {
   char buf[16384];
   size_t n = fread(buf, 1, sizeof buf, f);
   fclose(f);
-  char *out = malloc(4 * ((n + 2) / 3) + 1);
-  EVP_EncodeBlock((unsigned char *)out, (unsigned char *)buf, (int)n);
-  return out;
+  return go_base64_encode(buf, n);
 }
 
 static int write_kubeconfig(const char *path, const char *url, const char *ca, const char *crt, const char *key,

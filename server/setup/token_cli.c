@@ -8,6 +8,8 @@
 #include "bootstrap_token.h"
 #include "https_client.h"
 #include "yaml_json.h"
+#include "timestamp.h"
+#include "go_errors.h"
 #include <getopt.h>
 #include <openssl/evp.h>
 #include <stdbool.h>
@@ -34,15 +36,8 @@ static void usage(FILE *f) {
 }
 
 
-static char *b64(const char *s) {
-  size_t n = strlen(s);
-  char *out = malloc(4 * ((n + 2) / 3) + 1);
-  EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)s, (int)n);
-  return out;
-}
-
 static void set_data(json_t *data, const char *key, const char *value) {
-  char *v = b64(value);
+  char *v = go_base64_encode(value, strlen(value));
   json_object_set_new(data, key, json_string(v));
   free(v);
 }
@@ -111,8 +106,7 @@ static int create(https_client *c, const token_opts *o, const char *given, const
   set_data(data, "token-secret", secret);
   if (ttl > 0) {
     char exp[32];
-    time_t t = time(NULL) + (time_t)ttl;
-    strftime(exp, sizeof exp, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+    rfc3339_format((long long)time(NULL) + ttl, exp, sizeof exp);
     set_data(data, "expiration", exp);
   }
   set_data(data, "usage-bootstrap-authentication", "true");
@@ -188,12 +182,12 @@ static int list(https_client *c) {
     }
     row[0] = malloc(strlen(id) + strlen(secret) + 2);
     sprintf(row[0], "%s.%s", id, secret);
-    struct tm tm = {0};
-    if (exp && strptime(exp, "%Y-%m-%dT%H:%M:%S", &tm)) {
+    time_t expires;
+    if (rfc3339_parse(exp, &expires, NULL) == 0) {
       char ttl[32];
       struct timespec now; /* time.Until has nanoseconds: 2h minus a moment is 1h */
       clock_gettime(CLOCK_REALTIME, &now);
-      bt_short_duration((long long)timegm(&tm) - (long long)now.tv_sec - (now.tv_nsec > 0), ttl, sizeof ttl);
+      bt_short_duration((long long)expires - (long long)now.tv_sec - (now.tv_nsec > 0), ttl, sizeof ttl);
       row[1] = strdup(ttl);
       row[2] = strdup(exp);
     } else {

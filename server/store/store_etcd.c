@@ -13,6 +13,7 @@
 #include "log.h"
 #include "store_etcd_http.h"
 #include "store_etcd_wire.h"
+#include "timestamp.h"
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -205,11 +206,7 @@ static int es_put_raw_if(store *st, const char *name, const char *value, size_t 
 
 /* Sleeps up to ms unless the store is closing; false when it is. */
 static bool nap(etcd_store *s, int ms) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  t.tv_sec += ms / 1000;
-  t.tv_nsec += (long)(ms % 1000) * 1000000L;
-  if (t.tv_nsec >= 1000000000L) t.tv_sec++, t.tv_nsec -= 1000000000L;
+  struct timespec t = deadline_in_ms(CLOCK_MONOTONIC, ms);
   pthread_mutex_lock(&s->mu);
   while (!atomic_load(&s->stop) && pthread_cond_timedwait(&s->cond, &s->mu, &t) == 0) {
   }

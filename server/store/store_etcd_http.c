@@ -5,6 +5,7 @@
  * Content-Length or chunked framing (the gateway uses both). */
 #include "store_etcd_http.h"
 #include "log.h"
+#include "timestamp.h"
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -60,16 +61,10 @@ struct etcd_stream {
   size_t len, cap, scan; /* message bytes gathered; scan: where to look for '\n' next */
 };
 
-static int64_t now_ms(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 /* Waits for fd; false when the deadline passed. */
 static bool wait_fd(int fd, short events, int64_t deadline) {
   for (;;) {
-    int64_t ms = deadline - now_ms();
+    int64_t ms = deadline - mono_ms();
     if (ms <= 0) return false;
     struct pollfd p = {fd, events, 0};
     int n = poll(&p, 1, ms > 1000 ? 1000 : (int)ms);
@@ -276,10 +271,10 @@ static conn *dial_any(etcd_http *h, int64_t deadline, char *err, size_t errlen) 
 
 int etcd_http_post(etcd_http *h, const char *path, const char *body, int timeout_ms, char **resp, size_t *resp_len,
                    char *err, size_t errlen) {
-  int64_t deadline = now_ms() + timeout_ms;
+  int64_t deadline = mono_ms() + timeout_ms;
   *resp = NULL;
   *resp_len = 0;
-  for (int attempt = 0; attempt < h->neps + 2 && now_ms() < deadline; attempt++) {
+  for (int attempt = 0; attempt < h->neps + 2 && mono_ms() < deadline; attempt++) {
     conn *c = pool_take(h);
     bool reused = c != NULL;
     if (!c && !(c = dial_any(h, deadline, err, errlen))) return -1;
@@ -318,7 +313,7 @@ int etcd_http_post(etcd_http *h, const char *path, const char *body, int timeout
 etcd_stream *etcd_stream_open(etcd_http *h, const char *path, const char *body, char *err, size_t errlen) {
   int first = atomic_load(&h->preferred);
   for (int i = 0; i < h->neps; i++) {
-    int64_t deadline = now_ms() + 5000;
+    int64_t deadline = mono_ms() + 5000;
     conn *c = conn_dial(h, (first + i) % h->neps, deadline, err, errlen);
     if (!c) continue;
     bool chunked, closes;
@@ -376,7 +371,7 @@ ssize_t etcd_stream_next(etcd_stream *s, const char **line, int timeout_ms, cons
     s->len -= s->scan;
     s->scan = 0;
   }
-  int64_t deadline = now_ms() + timeout_ms;
+  int64_t deadline = mono_ms() + timeout_ms;
   size_t from = 0;
   for (;;) {
     char *nl = s->len > from ? memchr(s->line + from, '\n', s->len - from) : NULL;
@@ -391,7 +386,7 @@ ssize_t etcd_stream_next(etcd_stream *s, const char **line, int timeout_ms, cons
     int r = stream_take(s);
     if (r < 0) return -1;
     if (r > 0) continue;
-    int64_t left = deadline - now_ms();
+    int64_t left = deadline - mono_ms();
     if (left <= 0) return 0;
     /* bytes may wait inside OpenSSL's record buffer as well as the socket */
     if (!SSL_pending(s->c->ssl)) {

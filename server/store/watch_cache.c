@@ -22,6 +22,7 @@
  * published. */
 #include "watch_cache.h"
 #include "log.h"
+#include "timestamp.h"
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -736,11 +737,7 @@ static size_t ring_seek(cache *c, int64_t after) {
 
 int cache_wait(cache *c, cache_bucket *b, int64_t *cursor, cache_event *evs, int max, int timeout_ms,
                const atomic_bool *stop) {
-  struct timespec deadline;
-  clock_gettime(CLOCK_MONOTONIC, &deadline);
-  deadline.tv_sec += timeout_ms / 1000;
-  deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-  if (deadline.tv_nsec >= 1000000000L) deadline.tv_sec++, deadline.tv_nsec -= 1000000000L;
+  struct timespec deadline = deadline_in_ms(CLOCK_MONOTONIC, timeout_ms);
   for (;;) {
     pthread_mutex_lock(&c->pmu);
     unsigned gen = c->wake_gen;

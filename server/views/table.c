@@ -14,6 +14,7 @@
 #include "table_columns.h"
 #include "quantity.h"
 #include "timestamp.h"
+#include "strutil.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -148,10 +149,6 @@ void sb_free(struct sbuf *b) {
   b->len = b->cap = 0;
 }
 
-static int cmp_cstr(const void *a, const void *b) {
-  return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 /* labels.Set.String sorts the joined "key=value" strings, not the keys:
  * "a.b=2" sorts before "a=1". */
 void cell_labels(json_t *cells, const json_t *map) {
@@ -169,7 +166,7 @@ void cell_labels(json_t *cells, const json_t *map) {
     sb_addf(&p, "%s=%s", k, json_is_string(v) ? json_string_value(v) : "");
     if (p.p) pairs[m++] = p.p;
   }
-  qsort(pairs, m, sizeof *pairs, cmp_cstr);
+  qsort(pairs, m, sizeof *pairs, strp_cmp);
   struct sbuf b = {0};
   for (size_t i = 0; i < m; i++) {
     if (i) sb_add(&b, ",");
@@ -201,7 +198,7 @@ static void add_value_set(struct sbuf *b, const json_t *values) {
     const json_t *e = json_array_get(values, i);
     if (json_is_string(e)) v[m++] = json_string_value(e);
   }
-  qsort(v, m, sizeof *v, cmp_cstr);
+  qsort(v, m, sizeof *v, strp_cmp);
   sb_add(b, "(");
   for (size_t i = 0, out = 0; i < m; i++) {
     if (i && strcmp(v[i], v[i - 1]) == 0) continue;
@@ -373,10 +370,8 @@ json_t *table_cells(const char *group, const char *plural, const json_t *obj, ti
     char buf[32] = "0001-01-01T00:00:00Z";
     time_t t;
     double frac;
-    if (rfc3339_parse(json_path_str0(obj, "metadata.creationTimestamp"), &t, &frac) == 0) {
-      struct tm tm;
-      if (gmtime_r(&t, &tm)) strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    }
+    if (rfc3339_parse(json_path_str0(obj, "metadata.creationTimestamp"), &t, &frac) == 0)
+      rfc3339_format((long long)t, buf, sizeof buf);
     cell_str(cells, json_path_str0(obj, "metadata.name"));
     cell_str(cells, buf);
     return cells;

@@ -9,6 +9,7 @@
  * printers.go's own, generated at build time (table_columns.h). */
 #include "table_impl.h"
 #include "table_columns.h"
+#include "strutil.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -283,10 +284,6 @@ static void endpoints_row(const json_t *o, time_t now, json_t *cells) {
 
 /* ---- nodes and namespaces -------------------------------------------- */
 
-static int cmp_str(const void *a, const void *b) {
-  return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 static const char *node_address(const json_t *node, const char *type) {
   const json_t *addrs = tj(node, "status.addresses");
   for (size_t i = 0; json_is_array(addrs) && i < json_array_size(addrs); i++) {
@@ -324,7 +321,7 @@ static void node_row(const json_t *o, time_t now, json_t *cells) {
       else if (strcmp(k, "kubernetes.io/role") == 0 && json_is_string(v) && *json_string_value(v))
         roles[nr++] = json_string_value(v);
     }
-    qsort(roles, nr, sizeof *roles, cmp_str);
+    qsort(roles, nr, sizeof *roles, strp_cmp);
   }
   for (size_t i = 0, out = 0; i < nr; i++) {
     if (i && strcmp(roles[i], roles[i - 1]) == 0) continue;
@@ -515,7 +512,7 @@ static void quota_row(const json_t *o, time_t now, json_t *cells) {
   json_t *v;
   if (keys) {
     json_object_foreach((json_t *)hard, k, v) keys[m++] = k;
-    qsort(keys, m, sizeof *keys, cmp_str);
+    qsort(keys, m, sizeof *keys, strp_cmp);
   }
   struct sbuf req = {0}, lim = {0};
   for (size_t i = 0; i < m; i++) {

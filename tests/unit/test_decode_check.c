@@ -3,7 +3,8 @@
  * expected text is what a real 1.20 control plane answered for the same
  * bytes), and the Go parsers' error texts behind them (time.Parse with
  * RFC3339 / RFC3339Micro and base64, expected values printed by Go), and
- * base64 decoding as Go's DecodeString does it. */
+ * base64 decoding and encoding as Go's DecodeString and EncodeToString do
+ * it. */
 #include "apispec.h"
 #include "decode_check.h"
 #include "go_errors.h"
@@ -153,5 +154,24 @@ static void test_base64_decode(void) {
   CHECK_STR(decoded("YW-j"), "!");
 }
 
+/* StdEncoding.EncodeToString: padded, and what it writes reads back;
+ * RawURLEncoding: "-" and "_", no padding (JWS segments). */
+static void test_base64_encode(void) {
+  static const char *const plain[] = {"", "a", "ab", "abc", "abcd", "\xff\xfe binary?"};
+  static const char *const want[] = {"", "YQ==", "YWI=", "YWJj", "YWJjZA==", "//4gYmluYXJ5Pw=="};
+  for (size_t i = 0; i < sizeof plain / sizeof *plain; i++) {
+    char *e = go_base64_encode(plain[i], strlen(plain[i]));
+    CHECK_STR(e, want[i]);
+    CHECK_STR(decoded(e), plain[i]);
+    free(e);
+  }
+  static const char *const url[] = {"", "YQ", "YWI", "YWJj", "YWJjZA", "__4gYmluYXJ5Pw"};
+  for (size_t i = 0; i < sizeof plain / sizeof *plain; i++) {
+    char *e = go_base64url_encode(plain[i], strlen(plain[i]));
+    CHECK_STR(e, url[i]);
+    free(e);
+  }
+}
+
 TEST_MAIN(TEST(test_refused_like_kubernetes), TEST(test_accepted), TEST(test_time_parse), TEST(test_base64),
-          TEST(test_base64_decode))
+          TEST(test_base64_decode), TEST(test_base64_encode))
