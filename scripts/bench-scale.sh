@@ -16,7 +16,8 @@
 # Prints TSV rows (system, measure, value, unit), also to BENCH_OUT (default
 # docs/bench/scale-latest.tsv). About 15 minutes.
 # Environment: WATCHES (10000), RATE (500), WRITE_SECONDS (20),
-# BENCH_SYSTEMS ("ckube kube-apiserver sched").
+# BENCH_SYSTEMS ("ckube kube-apiserver sched"), CKUBE_BIN (build/bin/ckube-server;
+# ckube-node beside it), WATCH_FANOUT (build/tests/watch-fanout).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 HERE=$PWD
@@ -25,7 +26,8 @@ K8S_BIN=${K8S_BIN:-/tmp/k8s-e2e/bin}
 WATCHES=${WATCHES:-10000} RATE=${RATE:-500} WRITE_SECONDS=${WRITE_SECONDS:-20}
 BENCH_OUT=${BENCH_OUT:-docs/bench/scale-latest.tsv}
 command -v wrk >/dev/null || { apt-get update >/dev/null; DEBIAN_FRONTEND=noninteractive apt-get install -y wrk >/dev/null; }
-[ -x build/tests/watch-fanout ] && [ -x build/bin/ckube-server ] || bash scripts/build.sh >/dev/null
+export CKUBE_BIN=${CKUBE_BIN:-$HERE/build/bin/ckube-server} WATCH_FANOUT=${WATCH_FANOUT:-$HERE/build/tests/watch-fanout}
+[ -x "$WATCH_FANOUT" ] && [ -x "$CKUBE_BIN" ] || bash scripts/build.sh >/dev/null
 ulimit -n "$(ulimit -Hn)"
 [ "$(ulimit -n)" -gt $((WATCHES + 1000)) ] || { echo "ulimit -n $(ulimit -n) is too low for $WATCHES watches" >&2; exit 1; }
 T=$(mktemp -d /tmp/bench-scale.XXXXXX)
@@ -85,7 +87,7 @@ row "LIST in pages of 500" "$(awk -v t="$t" 'BEGIN {printf "%.0f", t * 1000}')" 
 
 curl -sk "${H[@]}" -X POST "$URL/api/v1/namespaces" -d '{"metadata":{"name":"rates"}}' >/dev/null
 bash "$T/rates.sh" "$LABEL" "$URL" "$TOKEN" "without watches" a
-"$HERE/build/tests/watch-fanout" 127.0.0.1 "${URL##*:}" "$TOKEN" "wf$RANDOM" 100 "$WATCHES" "$RATE" "$WRITE_SECONDS" "$PID" \
+"$WATCH_FANOUT" 127.0.0.1 "${URL##*:}" "$TOKEN" "wf$RANDOM" 100 "$WATCHES" "$RATE" "$WRITE_SECONDS" "$PID" \
   "bash $T/rates.sh $LABEL $URL $TOKEN 'with $WATCHES watches open' b" |
   awk -F'\t' -v l="$LABEL" 'NF == 3 {print l "\t" $0; next} {print}'
 row "RSS at the end" "$(rss_mb)" "MiB"
@@ -119,7 +121,7 @@ export HERE T WATCHES RATE WRITE_SECONDS
 
 if want ckube; then
   port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
-  build/bin/ckube-server --data-dir "$T/ckube" --listen "127.0.0.1:$port" --no-local-node >"$T/ckube.log" 2>&1 &
+  "$CKUBE_BIN" --data-dir "$T/ckube" --listen "127.0.0.1:$port" --no-local-node >"$T/ckube.log" 2>&1 &
   PIDS+=($!); CK=$!
   for _ in $(seq 300); do curl -sk "https://127.0.0.1:$port/readyz" | grep -q ok && break; sleep 0.2; done
   bash "$T/measure.sh" ckube "https://127.0.0.1:$port" "$(cat "$T/ckube/pki/admin.token")" "$CK" | tee -a "$OUT"
