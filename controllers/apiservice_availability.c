@@ -12,6 +12,7 @@
  * every 10 s and whenever a Service or Endpoints changes. Keys are
  * APIService names. */
 #include "aggregator_proxy.h"
+#include "json_path.h"
 #include "controllers.h"
 #include "ctrl.h"
 #include "registry.h"
@@ -79,8 +80,6 @@ static const struct {
     {"flowcontrol.apiserver.k8s.io", "v1alpha1", 16100, 9},
 };
 
-static const char *str(const json_t *o, const char *k) { return json_string_value(json_object_get(o, k)) ?: ""; }
-
 /* The local APIService of group/version: "<version>.<group>" ("v1." for the core group). */
 static json_t *local_apiservice(const char *group, const char *version, int gp, int vp) {
   char name[300];
@@ -124,9 +123,9 @@ static void register_crds(void) {
   ctrl_list(cctx, AREG, "v1", "apiservices", "", &all);
   for (size_t i = 0; i < all.n; i++) {
     const json_t *o = all.items[i]->obj, *spec = json_object_get(o, "spec");
-    const char *managed = str(json_object_get(json_object_get(o, "metadata"), "labels"),
+    const char *managed = json_str0(json_object_get(json_object_get(o, "metadata"), "labels"),
                               "kube-aggregator.kubernetes.io/automanaged");
-    if (!strcmp(managed, "true") && !registry_has_group_version(str(spec, "group"), str(spec, "version")))
+    if (!strcmp(managed, "true") && !registry_has_group_version(json_str0(spec, "group"), json_str0(spec, "version")))
       ctrl_delete(cctx, AREG, "v1", "apiservices", "", obj_name(o), NULL);
   }
   cobj_vec_clear(&all);
@@ -155,7 +154,7 @@ static void assess(const json_t *as, const char **status, const char **reason, c
     snprintf(msg, len, "Local APIServices are always available");
     return;
   }
-  const char *ns = str(svc, "namespace"), *name = str(svc, "name");
+  const char *ns = json_str0(svc, "namespace"), *name = json_str0(svc, "name");
   json_t *pj = json_object_get(svc, "port");
   long long port = json_is_integer(pj) ? json_integer_value(pj) : 443;
   cobj *s = ctrl_get(cctx, "", "v1", "services", ns, name);
@@ -170,7 +169,7 @@ static void assess(const json_t *as, const char **status, const char **reason, c
   json_t *p;
   json_array_foreach(json_object_get(json_object_get(s->obj, "spec"), "ports"), i, p) {
     if (json_integer_value(json_object_get(p, "port")) == port) {
-      port_name = str(p, "name");
+      port_name = json_str0(p, "name");
       found = true;
     }
   }
@@ -192,7 +191,7 @@ static void assess(const json_t *as, const char **status, const char **reason, c
     size_t k;
     json_t *ept;
     json_array_foreach(json_object_get(ss, "ports"), k, ept) {
-      if (!strcmp(str(ept, "name"), port_name) && json_array_size(json_object_get(ss, "addresses"))) ready = true;
+      if (!strcmp(json_str0(ept, "name"), port_name) && json_array_size(json_object_get(ss, "addresses"))) ready = true;
     }
   }
   cobj_unref(ep);
@@ -220,15 +219,15 @@ static bool set_condition(json_t *obj, const char *status, const char *reason, c
   json_t *cur = NULL;
   size_t i;
   json_t *c;
-  json_array_foreach(conds, i, c) if (!strcmp(str(c, "type"), "Available")) cur = c;
-  if (cur && !strcmp(str(cur, "status"), status) && !strcmp(str(cur, "reason"), reason) &&
-      !strcmp(str(cur, "message"), msg))
+  json_array_foreach(conds, i, c) if (!strcmp(json_str0(c, "type"), "Available")) cur = c;
+  if (cur && !strcmp(json_str0(cur, "status"), status) && !strcmp(json_str0(cur, "reason"), reason) &&
+      !strcmp(json_str0(cur, "message"), msg))
     return false;
   char since[40];
-  if (cur && !strcmp(str(cur, "status"), status)) snprintf(since, sizeof since, "%s", str(cur, "lastTransitionTime"));
+  if (cur && !strcmp(json_str0(cur, "status"), status)) snprintf(since, sizeof since, "%s", json_str0(cur, "lastTransitionTime"));
   else rfc3339_now(since, sizeof since);
   for (size_t k = json_array_size(conds); k-- > 0;)
-    if (!strcmp(str(json_array_get(conds, k), "type"), "Available")) json_array_remove(conds, k);
+    if (!strcmp(json_str0(json_array_get(conds, k), "type"), "Available")) json_array_remove(conds, k);
   json_array_append_new(conds, json_pack("{s:s,s:s,s:s,s:s,s:s}", "type", "Available", "status", status,
                                          "lastTransitionTime", since, "reason", reason, "message", msg));
   return true;
@@ -265,7 +264,7 @@ static void on_backend(void *ctx, cache_event_type type, const cobj *obj, const 
   ctrl_list(cctx, AREG, "v1", "apiservices", "", &all);
   for (size_t i = 0; i < all.n; i++) {
     const json_t *svc = json_object_get(json_object_get(all.items[i]->obj, "spec"), "service");
-    if (svc && !strcmp(str(svc, "namespace"), obj_ns(obj->obj)) && !strcmp(str(svc, "name"), obj_name(obj->obj)))
+    if (svc && !strcmp(json_str0(svc, "namespace"), obj_ns(obj->obj)) && !strcmp(json_str0(svc, "name"), obj_name(obj->obj)))
       ctrl_add(ctx, obj_name(all.items[i]->obj));
   }
   cobj_vec_clear(&all);

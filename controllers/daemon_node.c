@@ -3,21 +3,17 @@
  * In/NotIn/Exists/DoesNotExist/Gt/Lt over labels, In/NotIn over
  * metadata.name fields; a term without requirements matches nothing. */
 #include "daemon_node.h"
+#include "json_path.h"
 #include "taints.h"
 #include "workload.h"
 #include <stdlib.h>
 #include <string.h>
 
-static const char *str(const json_t *o, const char *k) {
-  const char *s = json_string_value(json_object_get(o, k));
-  return s ? s : "";
-}
-
 static bool has_toleration(const json_t *tols, const char *key, const char *effect) {
   size_t i;
   json_t *t;
   json_array_foreach(tols, i, t) {
-    if (!strcmp(str(t, "key"), key) && !strcmp(str(t, "effect"), effect)) return true;
+    if (!strcmp(json_str0(t, "key"), key) && !strcmp(json_str0(t, "effect"), effect)) return true;
   }
   return false;
 }
@@ -57,9 +53,9 @@ static bool value_in(const char *v, const json_t *values) {
 
 /* One requirement against a map of values (labels or fields). */
 static bool requirement_matches(const json_t *req, const json_t *map) {
-  const char *op = str(req, "operator");
+  const char *op = json_str0(req, "operator");
   const json_t *values = json_object_get(req, "values");
-  const char *v = json_string_value(json_object_get(map, str(req, "key")));
+  const char *v = json_string_value(json_object_get(map, json_str0(req, "key")));
   if (!strcmp(op, "In")) return v && value_in(v, values);
   if (!strcmp(op, "NotIn")) return !v || !value_in(v, values);
   if (!strcmp(op, "Exists")) return v != NULL;
@@ -122,9 +118,9 @@ void daemon_should_run(const json_t *spec, const json_t *node, bool *should_run,
   size_t i;
   json_t *taint;
   json_array_foreach(json_path(node, "spec.taints"), i, taint) {
-    const char *eff = str(taint, "effect");
+    const char *eff = json_str0(taint, "effect");
     if (strcmp(eff, "NoSchedule") && strcmp(eff, "NoExecute")) continue;
-    if (tolerations_tolerate(tols, str(taint, "key"), str(taint, "value"), eff)) continue;
+    if (tolerations_tolerate(tols, json_str0(taint, "key"), json_str0(taint, "value"), eff)) continue;
     untolerated_schedule = true;
     if (!strcmp(eff, "NoExecute")) untolerated_execute = true;
   }
@@ -148,7 +144,7 @@ const char *daemon_target_node(const json_t *pod) {
   json_array_foreach(terms, i, t) {
     json_array_foreach(json_object_get(t, "matchFields"), k, r) {
       const json_t *vals = json_object_get(r, "values");
-      if (!strcmp(str(r, "key"), "metadata.name") && !strcmp(str(r, "operator"), "In") && json_array_size(vals) == 1)
+      if (!strcmp(json_str0(r, "key"), "metadata.name") && !strcmp(json_str0(r, "operator"), "In") && json_array_size(vals) == 1)
         return json_string_value(json_array_get(vals, 0));
     }
   }

@@ -11,6 +11,7 @@
 #include "events.h"
 #include "api.h"
 #include "log.h"
+#include "object_meta.h"
 #include "strmap.h"
 #include "timestamp.h"
 #include <pthread.h>
@@ -228,11 +229,8 @@ void event_record(const ctrl_context *cctx, const json_t *involved, const char *
   pe->key = malloc(klen);
   snprintf(pe->key, klen, "%s\x1f%s\x1f%s\x1f%s", uid ? uid : name, type, reason, msg);
 
-  struct timespec tp;
-  clock_gettime(CLOCK_REALTIME, &tp);
   char ename[300];
-  snprintf(ename, sizeof ename, "%.240s.%llx", name,
-           (unsigned long long)tp.tv_sec * 1000000000ULL + (unsigned long long)tp.tv_nsec);
+  meta_event_name(name, ename, sizeof ename);
   json_t *inv = json_object();
   const char *av = json_string_value(json_object_get(involved, "apiVersion"));
   const char *kind = json_string_value(json_object_get(involved, "kind"));

@@ -4,6 +4,7 @@
  * fails (runAllFilters is off by default), with the plugins' exact reason
  * strings; and FitError's message built from the reasons of all nodes. */
 #include "scheduler.h"
+#include "json_path.h"
 #include "taints.h"
 #include "strutil.h"
 #include <errno.h>
@@ -14,8 +15,6 @@
 static void reason(sched_reasons *why, const char *fmt, const char *a, const char *b) {
   if (why->n < SCHED_MAX_REASONS) snprintf(why->reasons[why->n++], sizeof why->reasons[0], fmt, a, b);
 }
-
-static const char *str(const json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
 
 static bool in_values(const json_t *values, const char *v) {
   size_t i;
@@ -34,7 +33,7 @@ static bool parse_int(const char *s, long long *out) {
 
 /* One NodeSelectorRequirement against a value (NULL = absent label). */
 static bool requirement_matches(const json_t *req, const char *have) {
-  const char *op = str(req, "operator") ?: "";
+  const char *op = json_str(req, "operator") ?: "";
   const json_t *values = json_object_get(req, "values");
   if (!strcmp(op, "In")) return have && in_values(values, have);
   if (!strcmp(op, "NotIn")) return !have || !in_values(values, have);
@@ -54,7 +53,7 @@ bool sched_node_matches_expressions(const json_t *exprs, const json_t *node) {
   const json_t *labels = json_object_get(json_object_get(node, "metadata"), "labels");
   size_t i;
   json_t *e;
-  json_array_foreach(exprs, i, e) if (!requirement_matches(e, str(labels, str(e, "key") ?: ""))) return false;
+  json_array_foreach(exprs, i, e) if (!requirement_matches(e, json_str(labels, json_str(e, "key") ?: ""))) return false;
   return true;
 }
 
@@ -66,9 +65,9 @@ bool sched_node_matches_term(const json_t *term, const json_t *node) {
   size_t i;
   json_t *f;
   json_array_foreach(fields, i, f) {
-    const char *key = str(f, "key") ?: "";
+    const char *key = json_str(f, "key") ?: "";
     if (strcmp(key, "metadata.name") != 0) return false;
-    if (!requirement_matches(f, str(md, "name"))) return false;
+    if (!requirement_matches(f, json_str(md, "name"))) return false;
   }
   return true;
 }
@@ -80,7 +79,7 @@ static bool matches_selector_and_affinity(const sched_pod *p, const json_t *node
   const char *k;
   json_t *v;
   json_object_foreach((json_t *)p->node_selector, k, v) {
-    const char *have = str(labels, k);
+    const char *have = json_str(labels, k);
     if (!have || strcmp(have, json_string_value(v) ?: "")) return false;
   }
   if (!p->required_terms) return true;

@@ -1,11 +1,10 @@
 /* taints.c - see taints.h. */
 #include "taints.h"
+#include "json_path.h"
 #include <string.h>
 
-static const char *str(const json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
-
 bool toleration_matches(const json_t *t, const char *key, const char *value, const char *effect) {
-  const char *te = str(t, "effect"), *tk = str(t, "key"), *op = str(t, "operator"), *tv = str(t, "value");
+  const char *te = json_str(t, "effect"), *tk = json_str(t, "key"), *op = json_str(t, "operator"), *tv = json_str(t, "value");
   if (te && *te && strcmp(te, effect)) return false;
   if (tk && *tk && strcmp(tk, key)) return false;
   if (!op || !*op || !strcmp(op, "Equal")) return !strcmp(tv ? tv : "", value);

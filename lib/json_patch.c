@@ -8,6 +8,7 @@
  * "replace" of a missing object member adds it. Operations run on a private
  * deep copy, so a failed patch leaves nothing half-applied. */
 #include "json_patch.h"
+#include "errbuf.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -75,16 +76,6 @@ fail:
 }
 
 /* ---- JSON patch ---- */
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* Decodes one RFC 6901 reference token (~1 is '/', ~0 is '~') from
  * [s, s+n) into a new NUL-terminated string; NULL on allocation failure. */
@@ -189,11 +180,11 @@ static int cont_get(json_t *c, const char *key, json_t **val, char *err, size_t 
     }
     long idx;
     if (parse_index(key, &idx) != 0) {
-        seterr(err, errlen, "strconv.Atoi: parsing \"%s\": invalid syntax", key);
+        errbuf_printf(err, errlen, "strconv.Atoi: parsing \"%s\": invalid syntax", key);
         return -1;
     }
     if (idx < 0 || (size_t)idx >= json_array_size(c)) {
-        seterr(err, errlen, "Unable to access invalid index: %ld: invalid index referenced", idx);
+        errbuf_printf(err, errlen, "Unable to access invalid index: %ld: invalid index referenced", idx);
         return -1;
     }
     *val = json_array_get(c, (size_t)idx);
@@ -205,32 +196,32 @@ static int cont_add(json_t *c, const char *key, json_t *val, char *err, size_t e
 {
     if (json_is_object(c)) {
         if (json_object_set_new(c, key, val) != 0) {
-            seterr(err, errlen, "out of memory");
+            errbuf_printf(err, errlen, "out of memory");
             return -1;
         }
         return 0;
     }
     if (strcmp(key, "-") == 0) {
         if (json_array_append_new(c, val) != 0) {
-            seterr(err, errlen, "out of memory");
+            errbuf_printf(err, errlen, "out of memory");
             return -1;
         }
         return 0;
     }
     long idx;
     if (parse_index(key, &idx) != 0) {
-        seterr(err, errlen, "value was not a proper array index: '%s': strconv.Atoi: parsing \"%s\": invalid syntax", key, key);
+        errbuf_printf(err, errlen, "value was not a proper array index: '%s': strconv.Atoi: parsing \"%s\": invalid syntax", key, key);
         json_decref(val);
         return -1;
     }
     long orig = idx;
     if (norm_index(&idx, json_array_size(c), 1) != 0) {
-        seterr(err, errlen, "Unable to access invalid index: %ld: invalid index referenced", orig);
+        errbuf_printf(err, errlen, "Unable to access invalid index: %ld: invalid index referenced", orig);
         json_decref(val);
         return -1;
     }
     if (json_array_insert_new(c, (size_t)idx, val) != 0) {
-        seterr(err, errlen, "out of memory");
+        errbuf_printf(err, errlen, "out of memory");
         return -1;
     }
     return 0;
@@ -240,19 +231,19 @@ static int cont_remove(json_t *c, const char *key, char *err, size_t errlen)
 {
     if (json_is_object(c)) {
         if (json_object_del(c, key) != 0) {
-            seterr(err, errlen, "Unable to remove nonexistent key: %s: missing value", key);
+            errbuf_printf(err, errlen, "Unable to remove nonexistent key: %s: missing value", key);
             return -1;
         }
         return 0;
     }
     long idx;
     if (parse_index(key, &idx) != 0) {
-        seterr(err, errlen, "strconv.Atoi: parsing \"%s\": invalid syntax", key);
+        errbuf_printf(err, errlen, "strconv.Atoi: parsing \"%s\": invalid syntax", key);
         return -1;
     }
     long orig = idx;
     if (norm_index(&idx, json_array_size(c), 0) != 0) {
-        seterr(err, errlen, "Unable to access invalid index: %ld: invalid index referenced", orig);
+        errbuf_printf(err, errlen, "Unable to access invalid index: %ld: invalid index referenced", orig);
         return -1;
     }
     json_array_remove(c, (size_t)idx);
@@ -281,48 +272,48 @@ static int apply_op(json_t *doc, const json_t *op, char *err, size_t errlen)
 
     if (strcmp(kind, "add") == 0) {
         if (!path) {
-            seterr(err, errlen, "add operation failed to decode path: missing value");
+            errbuf_printf(err, errlen, "add operation failed to decode path: missing value");
             return -1;
         }
         if ((fr = find_parent(doc, path, &parent, &key)) != 0) {
-            seterr(err, errlen, "add operation does not apply: doc is missing path: \"%s\": missing value", path);
+            errbuf_printf(err, errlen, "add operation does not apply: doc is missing path: \"%s\": missing value", path);
             return -1;
         }
         if (cont_add(parent, key, value ? json_deep_copy(value) : json_null(), cause, sizeof cause) != 0)
-            seterr(err, errlen, "error in add for path: '%s': %s", path, cause);
+            errbuf_printf(err, errlen, "error in add for path: '%s': %s", path, cause);
         else
             rc = 0;
     } else if (strcmp(kind, "remove") == 0) {
         if (!path) {
-            seterr(err, errlen, "remove operation failed to decode path: missing value");
+            errbuf_printf(err, errlen, "remove operation failed to decode path: missing value");
             return -1;
         }
         if (find_parent(doc, path, &parent, &key) != 0) {
-            seterr(err, errlen, "remove operation does not apply: doc is missing path: \"%s\": missing value", path);
+            errbuf_printf(err, errlen, "remove operation does not apply: doc is missing path: \"%s\": missing value", path);
             return -1;
         }
         if (cont_remove(parent, key, cause, sizeof cause) != 0)
-            seterr(err, errlen, "error in remove for path: '%s': %s", path, cause);
+            errbuf_printf(err, errlen, "error in remove for path: '%s': %s", path, cause);
         else
             rc = 0;
     } else if (strcmp(kind, "replace") == 0) {
         json_t *cur;
         if (!path) {
-            seterr(err, errlen, "replace operation failed to decode path: operation missing path field: missing value");
+            errbuf_printf(err, errlen, "replace operation failed to decode path: operation missing path field: missing value");
             return -1;
         }
         if (find_parent(doc, path, &parent, &key) != 0) {
-            seterr(err, errlen, "replace operation does not apply: doc is missing path: %s: missing value", path);
+            errbuf_printf(err, errlen, "replace operation does not apply: doc is missing path: %s: missing value", path);
             return -1;
         }
         if (cont_get(parent, key, &cur, cause, sizeof cause) != 0) {
-            seterr(err, errlen, "replace operation does not apply: doc is missing key: %s: missing value", path);
+            errbuf_printf(err, errlen, "replace operation does not apply: doc is missing key: %s: missing value", path);
         } else {
             json_t *nv = value ? json_deep_copy(value) : json_null();
             int sr = json_is_object(parent) ? json_object_set_new(parent, key, nv)
                                             : json_array_set_new(parent, (size_t)atol(key), nv);
             if (sr != 0)
-                seterr(err, errlen, "out of memory");
+                errbuf_printf(err, errlen, "out of memory");
             else
                 rc = 0;
         }
@@ -330,36 +321,36 @@ static int apply_op(json_t *doc, const json_t *op, char *err, size_t errlen)
         int is_move = kind[0] == 'm';
         json_t *val;
         if (!from) {
-            seterr(err, errlen, "%s operation failed to decode from: operation, missing from field: missing value", kind);
+            errbuf_printf(err, errlen, "%s operation failed to decode from: operation, missing from field: missing value", kind);
             return -1;
         }
         if (find_parent(doc, from, &parent, &key) != 0) {
-            seterr(err, errlen, "%s operation does not apply: doc is missing from path: %s: missing value", kind, from);
+            errbuf_printf(err, errlen, "%s operation does not apply: doc is missing from path: %s: missing value", kind, from);
             return -1;
         }
         if (cont_get(parent, key, &val, cause, sizeof cause) != 0) {
             if (is_move)
-                seterr(err, errlen, "error in move for path: '%s': %s", key, cause);
+                errbuf_printf(err, errlen, "error in move for path: '%s': %s", key, cause);
             else
-                seterr(err, errlen, "error in copy for from: '%s': %s", from, cause);
+                errbuf_printf(err, errlen, "error in copy for from: '%s': %s", from, cause);
             goto out;
         }
         /* The value outlives its removal from the source below. */
         val = val ? json_incref(val) : json_null();
         if (is_move && cont_remove(parent, key, cause, sizeof cause) != 0) {
-            seterr(err, errlen, "error in move for path: '%s': %s", key, cause);
+            errbuf_printf(err, errlen, "error in move for path: '%s': %s", key, cause);
             json_decref(val);
             goto out;
         }
         free(key);
         key = NULL;
         if (!path) {
-            seterr(err, errlen, "%s operation failed to decode path: missing value", kind);
+            errbuf_printf(err, errlen, "%s operation failed to decode path: missing value", kind);
             json_decref(val);
             return -1;
         }
         if (find_parent(doc, path, &parent, &key) != 0) {
-            seterr(err, errlen, "%s operation does not apply: doc is missing destination path: %s: missing value", kind, path);
+            errbuf_printf(err, errlen, "%s operation does not apply: doc is missing destination path: %s: missing value", kind, path);
             json_decref(val);
             return -1;
         }
@@ -367,29 +358,29 @@ static int apply_op(json_t *doc, const json_t *op, char *err, size_t errlen)
         if (!is_move)
             json_decref(val);
         if (!placed) {
-            seterr(err, errlen, "out of memory");
+            errbuf_printf(err, errlen, "out of memory");
             goto out;
         }
         if (cont_add(parent, key, placed, cause, sizeof cause) != 0) {
             if (is_move)
-                seterr(err, errlen, "error in move for path: '%s': %s", path, cause);
+                errbuf_printf(err, errlen, "error in move for path: '%s': %s", path, cause);
             else
-                seterr(err, errlen, "error while adding value during copy: %s", cause);
+                errbuf_printf(err, errlen, "error while adding value during copy: %s", cause);
         } else {
             rc = 0;
         }
     } else if (strcmp(kind, "test") == 0) {
         json_t *cur;
         if (!path) {
-            seterr(err, errlen, "test operation failed to decode path: operation missing path field: missing value");
+            errbuf_printf(err, errlen, "test operation failed to decode path: operation missing path field: missing value");
             return -1;
         }
         if (find_parent(doc, path, &parent, &key) != 0) {
-            seterr(err, errlen, "test operation does not apply: is missing path: %s: missing value", path);
+            errbuf_printf(err, errlen, "test operation does not apply: is missing path: %s: missing value", path);
             return -1;
         }
         if (cont_get(parent, key, &cur, cause, sizeof cause) != 0) {
-            seterr(err, errlen, "error in test for path: '%s': %s", path, cause);
+            errbuf_printf(err, errlen, "error in test for path: '%s': %s", path, cause);
         } else {
             /* A missing member equals an absent or null value. */
             int same = cur ? (value && json_equal(cur, value))
@@ -397,10 +388,10 @@ static int apply_op(json_t *doc, const json_t *op, char *err, size_t errlen)
             if (same)
                 rc = 0;
             else
-                seterr(err, errlen, "testing value %s failed: test failed", path);
+                errbuf_printf(err, errlen, "testing value %s failed: test failed", path);
         }
     } else {
-        seterr(err, errlen, "Unexpected kind: %s", kind);
+        errbuf_printf(err, errlen, "Unexpected kind: %s", kind);
     }
 out:
     free(key);
@@ -410,23 +401,23 @@ out:
 json_t *json_patch_apply(const json_t *doc, const json_t *ops, char *err, size_t errlen)
 {
     if (!json_is_array(ops)) {
-        seterr(err, errlen, "json: cannot unmarshal object into Go value of type jsonpatch.Patch");
+        errbuf_printf(err, errlen, "json: cannot unmarshal object into Go value of type jsonpatch.Patch");
         return NULL;
     }
     if (!json_is_object(doc) && !json_is_array(doc)) {
-        seterr(err, errlen, "json: cannot unmarshal into Go value of type jsonpatch.partialDoc");
+        errbuf_printf(err, errlen, "json: cannot unmarshal into Go value of type jsonpatch.partialDoc");
         return NULL;
     }
     json_t *out = json_deep_copy(doc);
     if (!out) {
-        seterr(err, errlen, "out of memory");
+        errbuf_printf(err, errlen, "out of memory");
         return NULL;
     }
     size_t i;
     json_t *op;
     json_array_foreach(ops, i, op) {
         if (!json_is_object(op)) {
-            seterr(err, errlen, "json: cannot unmarshal %s into Go value of type jsonpatch.Operation",
+            errbuf_printf(err, errlen, "json: cannot unmarshal %s into Go value of type jsonpatch.Operation",
                    json_is_array(op) ? "array" : json_is_string(op) ? "string"
                    : json_is_number(op) ? "number" : json_is_boolean(op) ? "bool" : "null");
             json_decref(out);

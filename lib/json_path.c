@@ -35,3 +35,10 @@ long long json_path_int(const json_t *obj, const char *path, long long def) {
   const json_t *v = json_path(obj, path);
   return json_is_integer(v) ? json_integer_value(v) : def;
 }
+
+const char *json_str(const json_t *obj, const char *key) { return json_string_value(json_object_get(obj, key)); }
+
+const char *json_str0(const json_t *obj, const char *key) {
+  const char *s = json_str(obj, key);
+  return s ? s : "";
+}

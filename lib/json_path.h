@@ -19,6 +19,11 @@ const char *json_path_str(const json_t *obj, const char *path);
 /* The string at path, or "" when absent or not a string (Go's zero value). */
 const char *json_path_str0(const json_t *obj, const char *path);
 
+/* The string member key of obj (one key, taken whole: it may hold dots),
+ * or NULL / "" when absent or not a string. */
+const char *json_str(const json_t *obj, const char *key);
+const char *json_str0(const json_t *obj, const char *key);
+
 /* The integer at path, or def when absent or not an integer. */
 long long json_path_int(const json_t *obj, const char *path, long long def);
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 void meta_new_uid(char *buf, size_t len) {
   unsigned char b[16];
@@ -43,4 +44,11 @@ int64_t meta_rv(const json_t *obj) {
   char *end;
   long long v = strtoll(s, &end, 10);
   return *end || v <= 0 ? -1 : v;
+}
+
+void meta_event_name(const char *involved, char *buf, size_t len) {
+  struct timespec tp;
+  clock_gettime(CLOCK_REALTIME, &tp);
+  snprintf(buf, len, "%.240s.%llx", involved,
+           (unsigned long long)tp.tv_sec * 1000000000ULL + (unsigned long long)tp.tv_nsec);
 }

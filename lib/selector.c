@@ -7,6 +7,7 @@
  * reported validation failure the same. Everything here is reentrant: no
  * static mutable state; every selector owns its strings. */
 #include "selector.h"
+#include "errbuf.h"
 #include "strutil.h"
 
 #include <stdarg.h>
@@ -101,14 +102,6 @@ static void sb_goquote(sbuf *b, const char *s) {
 static void set_err(char *err, size_t errlen, const char *msg) {
   if (!err || !errlen) return;
   snprintf(err, errlen, "%s", msg ? msg : "out of memory");
-}
-
-static void set_errf(char *err, size_t errlen, const char *fmt, ...) {
-  if (!err || !errlen) return;
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, errlen, fmt, ap);
-  va_end(ap);
 }
 
 /* ---- validation (k8s.io/apimachinery/pkg/util/validation) ---- */
@@ -464,7 +457,7 @@ static void strset_free(strset *s) {
 }
 
 static int perr(parser *p, const char *fmt, const char *lit) {
-  set_errf(p->err, p->errlen, fmt, lit);
+  errbuf_printf(p->err, p->errlen, fmt, lit);
   return -1;
 }
 
@@ -579,7 +572,7 @@ label_selector *label_selector_parse(const char *str, char *err, size_t errlen) 
     if (parse_requirement(&p, s)) {
       if (err && errlen) {
         char *inner = strdup(err);
-        set_errf(err, errlen, "unable to parse requirement: %s", inner ? inner : "out of memory");
+        errbuf_printf(err, errlen, "unable to parse requirement: %s", inner ? inner : "out of memory");
         free(inner);
       }
       break;
@@ -786,7 +779,7 @@ static char *unescape_value(const char *s, char *err, size_t errlen) {
     }
     if (c == '\\') { in_slash = true; i++; }
     else if (c == ',' || c == '=') {
-      set_errf(err, errlen, "invalid field selector: unescaped character in value: %d", c);
+      errbuf_printf(err, errlen, "invalid field selector: unescaped character in value: %d", c);
       free(b.p);
       return NULL;
     } else {
@@ -804,7 +797,7 @@ static char *unescape_value(const char *s, char *err, size_t errlen) {
 
 /* Appends the "invalid selector: '<sel>'; can't understand '<part>'" error. */
 static void bad_term(const char *sel, const char *part, char *err, size_t errlen) {
-  set_errf(err, errlen, "invalid selector: '%s'; can't understand '%s'", sel, part);
+  errbuf_printf(err, errlen, "invalid selector: '%s'; can't understand '%s'", sel, part);
 }
 
 field_selector *field_selector_parse(const char *str, char *err, size_t errlen) {

@@ -41,6 +41,7 @@
 typedef struct {
   char buf[16384];
   size_t pos, len;
+  int err; /* the last failed read's mbedtls_ssl_read result (0: the peer closed) */
 } reader;
 
 struct https_client {
@@ -329,7 +330,10 @@ static int rd_byte(https_client *c) {
     int n;
     do n = mbedtls_ssl_read(&c->ssl, (unsigned char *)r->buf, sizeof r->buf);
     while (n == MBEDTLS_ERR_SSL_WANT_READ || n == MBEDTLS_ERR_SSL_WANT_WRITE);
-    if (n <= 0) return -1;
+    if (n <= 0) {
+      r->err = n;
+      return -1;
+    }
     r->pos = 0;
     r->len = (size_t)n;
   }
@@ -432,11 +436,25 @@ int https_call(https_client *c, const char *method, const char *path, const json
                json_t **out) {
   if (out) *out = NULL;
   mbedtls_ssl_conf_read_timeout(&c->conf, CALL_TIMEOUT_MS);
-  if (send_request(c, method, path, body, ctype) != 0) return 0;
   response_head h;
+  /* A kept-alive connection the server closed while idle fails before any
+   * byte of an answer: the request never reached a handler, so it goes
+   * again once on a new connection (Go's transport retries the same way). */
+  for (int attempt = 0;; attempt++) {
+    bool reused = c->connected;
+    if (send_request(c, method, path, body, ctype) != 0) {
+      if (reused && attempt == 0) continue;
+      return 0;
+    }
+    if (read_head(c, &h) == 0) break;
+    /* closed or reset before any byte; a timeout may mean a slow handler, not a lost request */
+    bool closed = c->rd.len == 0 && c->rd.err != MBEDTLS_ERR_SSL_TIMEOUT;
+    disconnect(c);
+    if (!(reused && closed && attempt == 0)) return 0;
+  }
   char *b = NULL;
   size_t blen = 0;
-  if (read_head(c, &h) != 0 || read_body(c, &h, &b, &blen) != 0) {
+  if (read_body(c, &h, &b, &blen) != 0) {
     disconnect(c);
     return 0;
   }

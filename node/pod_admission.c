@@ -3,6 +3,7 @@
  * start time); the conditions the pod already has stay, as the merge patch
  * leaves them. */
 #include "pod_admission.h"
+#include "json_path.h"
 #include "log.h"
 #include "obj_watch.h"
 #include "strmap.h"
@@ -25,17 +26,15 @@ static strmap *refused;  /* uid -> (void *)1; under mu */
 static obj_watch *node_pods; /* the pods bound here; set before the runtime starts, cleared after it stopped */
 static int notify_fd = -1;
 
-static const char *str(const json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
-
 static bool port_conflicts(const json_t *a, const json_t *b) {
   json_int_t pa = json_integer_value(json_object_get(a, "hostPort"));
   json_int_t pb = json_integer_value(json_object_get(b, "hostPort"));
   if (pa <= 0 || pa != pb) return false;
-  const char *proto_a = str(a, "protocol") ? str(a, "protocol") : "TCP";
-  const char *proto_b = str(b, "protocol") ? str(b, "protocol") : "TCP";
+  const char *proto_a = json_str(a, "protocol") ? json_str(a, "protocol") : "TCP";
+  const char *proto_b = json_str(b, "protocol") ? json_str(b, "protocol") : "TCP";
   if (strcmp(proto_a, proto_b)) return false;
-  const char *ip_a = str(a, "hostIP") && *str(a, "hostIP") ? str(a, "hostIP") : "0.0.0.0";
-  const char *ip_b = str(b, "hostIP") && *str(b, "hostIP") ? str(b, "hostIP") : "0.0.0.0";
+  const char *ip_a = json_str(a, "hostIP") && *json_str(a, "hostIP") ? json_str(a, "hostIP") : "0.0.0.0";
+  const char *ip_b = json_str(b, "hostIP") && *json_str(b, "hostIP") ? json_str(b, "hostIP") : "0.0.0.0";
   return !strcmp(ip_a, "0.0.0.0") || !strcmp(ip_b, "0.0.0.0") || !strcmp(ip_a, ip_b);
 }
 
@@ -64,21 +63,21 @@ static bool has_host_port(const json_t *port, const void *ctx) {
   return json_integer_value(json_object_get(port, "hostPort")) > 0;
 }
 
-static const char *uid_of(const json_t *pod) { return str(json_object_get(pod, "metadata"), "uid"); }
+static const char *uid_of(const json_t *pod) { return json_str(json_object_get(pod, "metadata"), "uid"); }
 
 /* Whether a was created before b: by creation time (RFC 3339 in UTC orders as text), within its second by the
  * order the watch met them (kubelet sorts what it is given by creation time, stably); under mu. */
 static bool older(const json_t *a, const json_t *b) {
   const json_t *ma = json_object_get(a, "metadata"), *mb = json_object_get(b, "metadata");
-  int c = strcmp(str(ma, "creationTimestamp") ?: "", str(mb, "creationTimestamp") ?: "");
+  int c = strcmp(json_str(ma, "creationTimestamp") ?: "", json_str(mb, "creationTimestamp") ?: "");
   if (c) return c < 0;
   unsigned long sa = node_pods ? obj_watch_seq(node_pods, a) : 0, sb = node_pods ? obj_watch_seq(node_pods, b) : 0;
   if (sa && sb) return sa < sb;
-  return strcmp(str(ma, "name") ?: "", str(mb, "name") ?: "") < 0;
+  return strcmp(json_str(ma, "name") ?: "", json_str(mb, "name") ?: "") < 0;
 }
 
 static bool finished(const json_t *pod) {
-  const char *phase = str(json_object_get(pod, "status"), "phase");
+  const char *phase = json_str(json_object_get(pod, "status"), "phase");
   return phase && (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed"));
 }
 
@@ -118,7 +117,7 @@ static const json_t *conflicting(const json_t *pod, const json_t *bound) {
   json_array_foreach(bound, i, q) {
     const char *uid = uid_of(q);
     if (!uid || strmap_get(admitted, uid) || strmap_get(refused, uid) || !strcmp(uid, uid_of(pod))) continue;
-    if (finished(q) || str(json_object_get(q, "metadata"), "deletionTimestamp") || !older(q, pod)) continue;
+    if (finished(q) || json_str(json_object_get(q, "metadata"), "deletionTimestamp") || !older(q, pod)) continue;
     if (pod_host_ports_conflict(pod, q)) return q;
   }
   return NULL;
@@ -130,8 +129,8 @@ static void reject(event_queue *q, https_client *c, const json_t *pod) {
   const json_t *m = json_object_get(pod, "metadata");
   char path[1200], now[64];
   rfc3339_now(now, sizeof now);
-  snprintf(path, sizeof path, "/api/v1/namespaces/%s/pods/%s/status", str(m, "namespace") ?: "", str(m, "name") ?: "");
-  json_t *body = json_pack("{s:{s:s},s:{s:s,s:s,s:s,s:s}}", "metadata", "uid", str(m, "uid") ?: "", "status", "phase",
+  snprintf(path, sizeof path, "/api/v1/namespaces/%s/pods/%s/status", json_str(m, "namespace") ?: "", json_str(m, "name") ?: "");
+  json_t *body = json_pack("{s:{s:s},s:{s:s,s:s,s:s,s:s}}", "metadata", "uid", json_str(m, "uid") ?: "", "status", "phase",
                            "Failed", "reason", REASON, "message", "Pod " MESSAGE, "startTime", now);
   int code = 0;
   for (int attempt = 0; attempt < REJECT_ATTEMPTS; attempt++) { /* a lost connection must not leave it Pending */
@@ -155,8 +154,8 @@ bool pod_admit(event_queue *q, https_client *c, const json_t *pod) {
   const json_t *holder = strmap_get(admitted, uid) ? NULL : conflicting(pod, bound);
   char held[600] = "";
   if (holder) {
-    snprintf(held, sizeof held, "%s/%s", str(json_object_get(holder, "metadata"), "namespace") ?: "",
-             str(json_object_get(holder, "metadata"), "name") ?: "");
+    snprintf(held, sizeof held, "%s/%s", json_str(json_object_get(holder, "metadata"), "namespace") ?: "",
+             json_str(json_object_get(holder, "metadata"), "name") ?: "");
     strmap_put(refused, uid, (void *)1);
   } else if (!strmap_get(admitted, uid)) {
     strmap_put(admitted, uid, json_deep_copy(pod));
@@ -164,8 +163,8 @@ bool pod_admit(event_queue *q, https_client *c, const json_t *pod) {
   pthread_mutex_unlock(&mu);
   json_decref(bound);
   if (!holder) return true;
-  LOGI("pod %s/%s refused: a host port it asks for is held by %s", str(json_object_get(pod, "metadata"), "namespace"),
-       str(json_object_get(pod, "metadata"), "name"), held);
+  LOGI("pod %s/%s refused: a host port it asks for is held by %s", json_str(json_object_get(pod, "metadata"), "namespace"),
+       json_str(json_object_get(pod, "metadata"), "name"), held);
   reject(q, c, pod);
   return false;
 }

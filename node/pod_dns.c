@@ -6,6 +6,7 @@
  * kubelet's runtimes write it: nameserver lines, one search line, one
  * options line. */
 #include "pod_dns.h"
+#include "json_path.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -22,8 +23,6 @@ typedef struct {
 typedef struct {
   str_list servers, searches, options;
 } dns_config;
-
-static const char *sget(const json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
 
 static void add_unique(str_list *l, const char *s) {
   if (!s || !*s) return;
@@ -79,7 +78,7 @@ static void cluster_first(const json_t *pod, const char *dns, dns_config *c) {
   char s[300];
   memset(c, 0, sizeof *c);
   add_unique(&c->servers, dns);
-  const char *ns = sget(json_object_get(pod, "metadata"), "namespace") ?: "default";
+  const char *ns = json_str(json_object_get(pod, "metadata"), "namespace") ?: "default";
   snprintf(s, sizeof s, "%s.svc.%s", ns, POD_DNS_CLUSTER_DOMAIN);
   add_unique(&c->searches, s);
   add_unique(&c->searches, "svc." POD_DNS_CLUSTER_DOMAIN);
@@ -93,8 +92,8 @@ static void append_pod_config(const json_t *cfg, dns_config *c) {
   const json_t *v;
   json_array_foreach(json_object_get(cfg, "nameservers"), i, v) add_unique(&c->servers, json_string_value(v));
   json_array_foreach(json_object_get(cfg, "searches"), i, v) add_unique(&c->searches, json_string_value(v));
-  json_array_foreach(json_object_get(cfg, "options"), i, v) if (sget(v, "name"))
-      merge_option(&c->options, sget(v, "name"), sget(v, "value"));
+  json_array_foreach(json_object_get(cfg, "options"), i, v) if (json_str(v, "name"))
+      merge_option(&c->options, json_str(v, "name"), json_str(v, "value"));
 }
 
 /* kubelet's formDNSConfigFitsLimits (without its events). */
@@ -125,7 +124,7 @@ static size_t put_line(char *out, size_t len, size_t n, const char *key, const s
 
 void pod_dns_resolv_conf(const json_t *pod, const char *cluster_dns, const char *host_resolv, char *out, size_t len) {
   const json_t *spec = json_object_get(pod, "spec");
-  const char *policy = sget(spec, "dnsPolicy") ?: "ClusterFirst";
+  const char *policy = json_str(spec, "dnsPolicy") ?: "ClusterFirst";
   bool host_net = json_is_true(json_object_get(spec, "hostNetwork"));
   dns_config c = {0};
   read_host(host_resolv, &c);
@@ -146,7 +145,7 @@ void pod_dns_resolv_conf(const json_t *pod, const char *cluster_dns, const char 
 
 bool pod_dns_cluster_ip(sim_get_fn get, void *ctx, char *out, size_t len) {
   json_t *svc = get ? get(ctx, "services", "kube-system", "kube-dns") : NULL;
-  const char *ip = sget(json_object_get(svc, "spec"), "clusterIP");
+  const char *ip = json_str(json_object_get(svc, "spec"), "clusterIP");
   bool ok = ip && *ip && strcmp(ip, "None");
   snprintf(out, len, "%s", ok ? ip : "");
   json_decref(svc);
@@ -155,8 +154,8 @@ bool pod_dns_cluster_ip(sim_get_fn get, void *ctx, char *out, size_t len) {
 
 const char *pod_dns_hostname(const json_t *pod) {
   static _Thread_local char host[64];
-  const char *name = sget(json_object_get(pod, "spec"), "hostname");
-  if (!name || !*name) name = sget(json_object_get(pod, "metadata"), "name");
+  const char *name = json_str(json_object_get(pod, "spec"), "hostname");
+  if (!name || !*name) name = json_str(json_object_get(pod, "metadata"), "name");
   snprintf(host, sizeof host, "%s", name ? name : "");
   for (size_t n = strlen(host); n && (host[n - 1] == '-' || host[n - 1] == '.'); n--) host[n - 1] = 0;
   return host;

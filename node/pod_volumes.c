@@ -7,6 +7,7 @@
  * created becomes an overlay (the host's directory untouched), a missing
  * top-level directory is made on the container's tmpfs root. */
 #include "pod_volumes.h"
+#include "json_path.h"
 #include "pod_dns.h"
 #include "runtime_proc.h"
 #include <dirent.h>
@@ -25,8 +26,6 @@
 #include <unistd.h>
 
 #define TMPFS_MAGIC_NUMBER 0x01021994
-
-static const char *sget(const json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
 
 /* ---- AtomicWriter ---- */
 
@@ -197,9 +196,9 @@ static int mode_of(const json_t *item, const json_t *src, int dflt) {
  * required object or key is missing; 1 when an optional object is missing. */
 static int keyed_source(const vol_ctx *v, const json_t *src, bool secret, int default_mode, payload *p, char *why,
                         size_t wlen) {
-  const char *ns = sget(json_object_get(v->pod, "metadata"), "namespace") ?: "default";
-  const char *name = sget(src, secret ? "secretName" : "name");
-  if (!name) name = sget(src, "name") ?: "";
+  const char *ns = json_str(json_object_get(v->pod, "metadata"), "namespace") ?: "default";
+  const char *name = json_str(src, secret ? "secretName" : "name");
+  if (!name) name = json_str(src, "name") ?: "";
   json_t *obj = v->get(v->ctx, secret ? "secrets" : "configmaps", ns, name);
   bool optional = json_is_true(json_object_get(src, "optional"));
   if (!obj) {
@@ -215,9 +214,9 @@ static int keyed_source(const vol_ctx *v, const json_t *src, bool secret, int de
     size_t i;
     json_t *it;
     json_array_foreach(items, i, it) {
-      const char *key = sget(it, "key") ?: "", *path = sget(it, "path") ?: key;
-      const char *val = sget(data, key);
-      bool from_bin = !val && sget(bin, key);
+      const char *key = json_str(it, "key") ?: "", *path = json_str(it, "path") ?: key;
+      const char *val = json_str(data, key);
+      bool from_bin = !val && json_str(bin, key);
       if (!val && !from_bin) {
         if (optional) continue;
         snprintf(why, wlen, "%s references non-existent %s key: %s", secret ? "secret" : "configmap",
@@ -226,7 +225,7 @@ static int keyed_source(const vol_ctx *v, const json_t *src, bool secret, int de
         break;
       }
       size_t len;
-      char *content = secret || from_bin ? b64(from_bin ? sget(bin, key) : val, &len) : strdup(val);
+      char *content = secret || from_bin ? b64(from_bin ? json_str(bin, key) : val, &len) : strdup(val);
       if (!secret && !from_bin) len = strlen(content);
       add_file(p, path, content, len, mode_of(it, src, default_mode));
     }
@@ -260,10 +259,10 @@ static void downward_source(const vol_ctx *v, const json_t *src, payload *p) {
       size_t j;
       json_t *c;
       json_array_foreach(json_object_get(json_object_get(v->pod, "spec"), "containers"), j, c)
-        if (!strcmp(sget(c, "name") ?: "", sget(res, "containerName") ?: "")) ctr = c;
+        if (!strcmp(json_str(c, "name") ?: "", json_str(res, "containerName") ?: "")) ctr = c;
     }
     sim_config_downward(v->pod, ctr, it, v->host_ip, v->pod_ip, buf, sizeof buf);
-    add_file(p, sget(it, "path") ?: "", strdup(buf), strlen(buf), mode_of(it, src, 0644));
+    add_file(p, json_str(it, "path") ?: "", strdup(buf), strlen(buf), mode_of(it, src, 0644));
   }
 }
 
@@ -300,7 +299,7 @@ static int volume_payload(const vol_ctx *v, const json_t *vol, payload *p, char 
         }
         if (pod_token_get(v->post, v->ctx, v->tokens, v->pod, one, (long long)time(NULL), &tok, why, wlen)) return -1;
         const json_t *dm = json_object_get(src, "defaultMode");
-        add_file(p, sget(one, "path") ?: "token", tok, strlen(tok), json_is_integer(dm) ? (int)json_integer_value(dm) : 0644);
+        add_file(p, json_str(one, "path") ?: "token", tok, strlen(tok), json_is_integer(dm) ? (int)json_integer_value(dm) : 0644);
       }
       if (rc < 0) return rc;
     }
@@ -317,13 +316,13 @@ static const json_t *find_volume(const json_t *pod, const char *name) {
   size_t i;
   json_t *vol;
   json_array_foreach(json_object_get(json_object_get(pod, "spec"), "volumes"), i, vol)
-    if (!strcmp(sget(vol, "name") ?: "", name)) return vol;
+    if (!strcmp(json_str(vol, "name") ?: "", name)) return vol;
   return NULL;
 }
 
 /* hostPath's type check (and creation for the *OrCreate types). */
 static int host_path(const json_t *hp, char *why, size_t wlen) {
-  const char *path = sget(hp, "path") ?: "", *type = sget(hp, "type") ?: "";
+  const char *path = json_str(hp, "path") ?: "", *type = json_str(hp, "type") ?: "";
   struct stat st;
   int have = stat(path, &st) == 0;
   if (!strcmp(type, "DirectoryOrCreate") && !have) {
@@ -346,14 +345,14 @@ static int host_path(const json_t *hp, char *why, size_t wlen) {
 
 /* The host directory behind a PVC: its bound PV's hostPath or local path. */
 static int claim_path(const vol_ctx *v, const json_t *src, char *out, size_t len, char *why, size_t wlen) {
-  const char *ns = sget(json_object_get(v->pod, "metadata"), "namespace") ?: "default";
-  const char *claim = sget(src, "claimName") ?: "";
+  const char *ns = json_str(json_object_get(v->pod, "metadata"), "namespace") ?: "default";
+  const char *claim = json_str(src, "claimName") ?: "";
   json_t *pvc = v->get(v->ctx, "persistentvolumeclaims", ns, claim);
   if (!pvc) {
     snprintf(why, wlen, "persistentvolumeclaim \"%s\" not found", claim);
     return -1;
   }
-  const char *pv_name = sget(json_object_get(pvc, "spec"), "volumeName");
+  const char *pv_name = json_str(json_object_get(pvc, "spec"), "volumeName");
   json_t *pv = pv_name && *pv_name ? v->get_pv(v->ctx, pv_name) : NULL;
   json_decref(pvc);
   if (!pv) {
@@ -361,8 +360,8 @@ static int claim_path(const vol_ctx *v, const json_t *src, char *out, size_t len
     return -1;
   }
   const json_t *spec = json_object_get(pv, "spec");
-  const char *path = sget(json_object_get(spec, "hostPath"), "path");
-  if (!path) path = sget(json_object_get(spec, "local"), "path");
+  const char *path = json_str(json_object_get(spec, "hostPath"), "path");
+  if (!path) path = json_str(json_object_get(spec, "local"), "path");
   int rc = 0;
   if (!path) {
     snprintf(why, wlen, "volume %s: only hostPath and local PersistentVolumes mount on this node", pv_name);
@@ -416,12 +415,12 @@ static int write_payload(const vol_ctx *v, const char *dir, payload *p, char *er
 /* The host path a volume mounts from (made ready); -1 with why. */
 static int volume_source(const vol_ctx *v, const json_t *vol, char *out, size_t len, bool *readonly, char *why,
                          size_t wlen) {
-  const char *name = sget(vol, "name") ?: "";
+  const char *name = json_str(vol, "name") ?: "";
   const json_t *src;
   *readonly = false;
   if ((src = json_object_get(vol, "hostPath"))) {
     if (host_path(src, why, wlen)) return -1;
-    snprintf(out, len, "%s", sget(src, "path") ?: "");
+    snprintf(out, len, "%s", json_str(src, "path") ?: "");
     return 0;
   }
   if ((src = json_object_get(vol, "persistentVolumeClaim"))) {
@@ -436,9 +435,9 @@ static int volume_source(const vol_ctx *v, const json_t *vol, char *out, size_t 
     }
     chmod(out, 0777);
     struct statfs fs;
-    if (!strcmp(sget(src, "medium") ?: "", "Memory") && !statfs(out, &fs) && fs.f_type != TMPFS_MAGIC_NUMBER) {
+    if (!strcmp(json_str(src, "medium") ?: "", "Memory") && !statfs(out, &fs) && fs.f_type != TMPFS_MAGIC_NUMBER) {
       char opts[64] = "mode=0777";
-      const char *limit = sget(src, "sizeLimit");
+      const char *limit = json_str(src, "sizeLimit");
       if (limit) snprintf(opts, sizeof opts, "mode=0777,size=%s", limit);
       for (char *c = opts; *c; c++) /* Kubernetes' Mi/Gi suffixes: tmpfs wants m/g */
         if (*c == 'i' && c > opts && strchr("KMGT", c[-1])) *c = ' ';
@@ -475,7 +474,7 @@ void vol_refresh(const vol_ctx *v) {
   json_array_foreach(json_object_get(json_object_get(v->pod, "spec"), "volumes"), i, vol) {
     char dir[PATH_MAX], why[512], err[512];
     payload p = {0};
-    volume_dir(v, sget(vol, "name") ?: "", dir, sizeof dir);
+    volume_dir(v, json_str(vol, "name") ?: "", dir, sizeof dir);
     struct stat st;
     int rc = stat(dir, &st) ? -1 : volume_payload(v, vol, &p, why, sizeof why);
     if (rc == 0 || rc == 1) write_payload(v, dir, &p, err, sizeof err); /* 1: an optional object gone, no files */
@@ -614,9 +613,9 @@ void vol_plan_add_dir(rt_mount_plan *m, const char *source, const char *target) 
  * localhost lines, the pod's IP and hostname, hostAliases). */
 static void hosts_file(const vol_ctx *v, char *out, size_t len) {
   const json_t *spec = json_object_get(v->pod, "spec");
-  const char *hostname = sget(spec, "hostname") ?: sget(json_object_get(v->pod, "metadata"), "name") ?: "";
-  const char *sub = sget(spec, "subdomain");
-  const char *ns = sget(json_object_get(v->pod, "metadata"), "namespace") ?: "default";
+  const char *hostname = json_str(spec, "hostname") ?: json_str(json_object_get(v->pod, "metadata"), "name") ?: "";
+  const char *sub = json_str(spec, "subdomain");
+  const char *ns = json_str(json_object_get(v->pod, "metadata"), "namespace") ?: "default";
   size_t n = (size_t)snprintf(out, len,
                               "# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost "
                               "ip6-loopback\nfe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\n"
@@ -629,7 +628,7 @@ static void hosts_file(const vol_ctx *v, char *out, size_t len) {
   json_t *a, *h;
   json_array_foreach(json_object_get(spec, "hostAliases"), i, a) {
     if (n >= len) break;
-    n += (size_t)snprintf(out + n, len - n, "\n# Entries added by HostAliases.\n%s\t", sget(a, "ip") ?: "");
+    n += (size_t)snprintf(out + n, len - n, "\n# Entries added by HostAliases.\n%s\t", json_str(a, "ip") ?: "");
     json_array_foreach(json_object_get(a, "hostnames"), j, h)
       if (n < len) n += (size_t)snprintf(out + n, len - n, "%s%s", j ? "\t" : "", json_string_value(h) ?: "");
     if (n < len) n += (size_t)snprintf(out + n, len - n, "\n");
@@ -641,7 +640,7 @@ static int write_small(const char *path, const char *text) { return write_file(p
 rt_mount_plan *vol_plan(const vol_ctx *v, const json_t *ctr, char *why, size_t wlen) {
   rt_mount_plan *m = calloc(1, sizeof *m);
   char root[PATH_MAX];
-  snprintf(root, sizeof root, "%s/containers/%s/rootfs", v->pod_dir, sget(ctr, "name") ?: "");
+  snprintf(root, sizeof root, "%s/containers/%s/rootfs", v->pod_dir, json_str(ctr, "name") ?: "");
   rt_mkdirs(root, 0755);
   m->root = strdup(root);
   m->readonly_root = json_is_true(json_object_get(json_object_get(ctr, "securityContext"), "readOnlyRootFilesystem"));
@@ -650,7 +649,7 @@ rt_mount_plan *vol_plan(const vol_ctx *v, const json_t *ctr, char *why, size_t w
   size_t i;
   json_t *vm;
   json_array_foreach(json_object_get(ctr, "volumeMounts"), i, vm) {
-    const char *name = sget(vm, "name") ?: "", *target = sget(vm, "mountPath") ?: "";
+    const char *name = json_str(vm, "name") ?: "", *target = json_str(vm, "mountPath") ?: "";
     const json_t *vol = find_volume(v->pod, name);
     char source[PATH_MAX], err[512] = "";
     bool ro;
@@ -665,7 +664,7 @@ rt_mount_plan *vol_plan(const vol_ctx *v, const json_t *ctr, char *why, size_t w
       vol_plan_free(m);
       return NULL;
     }
-    const char *sub = sget(vm, "subPath");
+    const char *sub = json_str(vm, "subPath");
     if (sub && *sub) {
       size_t l = strlen(source);
       snprintf(source + l, sizeof source - l, "/%s", sub);
@@ -682,9 +681,9 @@ rt_mount_plan *vol_plan(const vol_ctx *v, const json_t *ctr, char *why, size_t w
   /* the termination message file, bound at terminationMessagePath; under
    * /dev the empty mount point is made on the host once (an overlay of /dev
    * would hide /dev/pts and /dev/shm) */
-  const char *tpath = sget(ctr, "terminationMessagePath") ?: "/dev/termination-log";
+  const char *tpath = json_str(ctr, "terminationMessagePath") ?: "/dev/termination-log";
   char tfile[PATH_MAX];
-  snprintf(tfile, sizeof tfile, "%s/containers/%s/termination-log", v->pod_dir, sget(ctr, "name") ?: "");
+  snprintf(tfile, sizeof tfile, "%s/containers/%s/termination-log", v->pod_dir, json_str(ctr, "name") ?: "");
   if (tpath[0] == '/' && write_file(tfile, "", 0, 0666) == 0) {
     if (!strncmp(tpath, "/dev/", 5) && !strchr(tpath + 5, '/')) {
       touch(tpath);

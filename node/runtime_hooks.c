@@ -5,6 +5,7 @@
  * GET comes from the node. Both write their output to one file, which a
  * failure's message quotes. */
 #include "runtime_hooks.h"
+#include "json_path.h"
 #include "pod_network.h"
 #include "runtime_env.h"
 #include "runtime_proc.h"
@@ -17,8 +18,6 @@
 
 #define HOOK_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define HTTP_TIMEOUT "10" /* seconds: kubelet's HTTP getter gives up after 10 s as well */
-
-static const char *sget(const json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
 
 int rt_hook_present(const json_t *handler) {
   return json_array_size(json_object_get(json_object_get(handler, "exec"), "command")) > 0 ||
@@ -39,13 +38,13 @@ static long http_port(const json_t *sc, const json_t *port) {
   size_t i;
   json_t *cp;
   json_array_foreach(json_object_get(sc, "ports"), i, cp)
-    if (!strcmp(sget(cp, "name") ?: "", name)) return (long)json_integer_value(json_object_get(cp, "containerPort"));
+    if (!strcmp(json_str(cp, "name") ?: "", name)) return (long)json_integer_value(json_object_get(cp, "containerPort"));
   return -1;
 }
 
 /* The URL kubelet's handler GETs: http://host:port/path (kubelet joins them with a slash; one is kept). */
 static void http_url(const json_t *get, const json_t *sc, const char *pod_ip, char *url, size_t len) {
-  const char *host = sget(get, "host"), *path = sget(get, "path") ?: "";
+  const char *host = json_str(get, "host"), *path = json_str(get, "path") ?: "";
   snprintf(url, len, "http://%s:%ld/%s", host && *host ? host : pod_ip, http_port(sc, json_object_get(get, "port")),
            path[0] == '/' ? path + 1 : path);
 }
@@ -144,5 +143,5 @@ void rt_hook_failure(const json_t *handler, const char *ctr_name, const char *po
   output[strcspn(output, "\n")] = 0; /* curl: (7) Failed to connect to ... */
   snprintf(error, sizeof error, "%s", wstatus < 0 ? (start_err ? start_err : "cannot start") : output);
   snprintf(msg, len, "Http lifecycle hook (%s) for Container \"%s\" in Pod \"%s\" failed - error: %s, message: \"\"",
-           sget(get, "path") ?: "", ctr_name, pod_desc, error);
+           json_str(get, "path") ?: "", ctr_name, pod_desc, error);
 }

@@ -7,13 +7,12 @@
  * started). Containers without readiness probes are ready while running
  * (after their startup probe). */
 #include "runtime_status.h"
+#include "json_path.h"
 #include "simulate_status.h"
 #include <stdio.h>
 #include <string.h>
 
 void rt_rfc3339(long long ms, char *buf, size_t len) { sim_rfc3339(ms, buf, len); }
-
-static const char *sget(const json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
 
 /* Running as kubelet reports it: its postStart handler returned (kubelet's pod worker waits for it before
  * the next status). */
@@ -31,7 +30,7 @@ static bool ctr_ready(const rt_ctr *c) {
 }
 
 const char *rt_pod_phase(const json_t *pod, const rt_pod_state *st) {
-  const char *policy = sget(json_object_get(pod, "spec"), "restartPolicy") ?: "Always";
+  const char *policy = json_str(json_object_get(pod, "spec"), "restartPolicy") ?: "Always";
   if (st->deadline_exceeded) return "Failed"; /* kubelet's ShouldEvict */
   int pending_init = 0, failed_init = 0, running = 0, waiting = 0, stopped = 0, succeeded = 0;
   for (int i = 0; i < st->nctrs; i++) {
@@ -142,7 +141,7 @@ json_t *rt_pod_status(const json_t *pod, const rt_pod_state *st, long long now_m
     const rt_ctr *c = &st->ctrs[i];
     const json_t *sc = json_array_get(json_object_get(spec, c->init ? "initContainers" : "containers"),
                                       (size_t)(c->init ? i : i - st->ninit));
-    json_array_append_new(c->init ? inits : apps, container_status(c, sget(sc, "image") ?: ""));
+    json_array_append_new(c->init ? inits : apps, container_status(c, json_str(sc, "image") ?: ""));
   }
   if (st->ninit) json_object_set_new(status, "initContainerStatuses", inits);
   else json_decref(inits);
@@ -151,7 +150,7 @@ json_t *rt_pod_status(const json_t *pod, const rt_pod_state *st, long long now_m
     json_object_set_new(status, "reason", json_string(SIM_DEADLINE_REASON));
     json_object_set_new(status, "message", json_string(SIM_DEADLINE_MESSAGE));
   }
-  const char *qos = sget(json_object_get(pod, "status"), "qosClass"); /* set by the server at creation */
+  const char *qos = json_str(json_object_get(pod, "status"), "qosClass"); /* set by the server at creation */
   if (qos) json_object_set_new(status, "qosClass", json_string(qos));
   return status;
 }

@@ -3,6 +3,7 @@
  * unnamed endpoint port); endpoints are sorted so that every agent holds
  * them in the same order. */
 #include "service_table.h"
+#include "json_path.h"
 #include "strmap.h"
 #include "ipv4.h"
 #include <stdio.h>
@@ -11,14 +12,12 @@
 
 #define DEFAULT_AFFINITY_SECONDS 10800 /* v1.DefaultClientIPServiceAffinitySeconds */
 
-static const char *str(const json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
-
 static const json_t *find_endpoints(const json_t *endpoints, const char *ns, const char *name) {
   size_t i;
   json_t *e;
   json_array_foreach(endpoints, i, e) {
     const json_t *m = json_object_get(e, "metadata");
-    if (str(m, "namespace") && str(m, "name") && !strcmp(str(m, "namespace"), ns) && !strcmp(str(m, "name"), name))
+    if (json_str(m, "namespace") && json_str(m, "name") && !strcmp(json_str(m, "namespace"), ns) && !strcmp(json_str(m, "name"), name))
       return e;
   }
   return NULL;
@@ -39,14 +38,14 @@ static svc_addr *ready_backends(const json_t *ep, const char *port_name, const c
   json_t *subset, *port, *addr;
   json_array_foreach(json_object_get(ep, "subsets"), i, subset) {
     json_array_foreach(json_object_get(subset, "ports"), k, port) {
-      const char *pn = str(port, "name") ? str(port, "name") : "";
-      const char *pp = str(port, "protocol") ? str(port, "protocol") : "TCP";
+      const char *pn = json_str(port, "name") ? json_str(port, "name") : "";
+      const char *pp = json_str(port, "protocol") ? json_str(port, "protocol") : "TCP";
       if (strcmp(pn, port_name) || strcmp(pp, proto)) continue;
       json_int_t num = json_integer_value(json_object_get(port, "port"));
       if (num <= 0 || num > 65535) continue;
       json_array_foreach(json_object_get(subset, "addresses"), j, addr) {
         uint32_t ip;
-        if (!ipv4_parse(str(addr, "ip"), &ip)) continue;
+        if (!ipv4_parse(json_str(addr, "ip"), &ip)) continue;
         if (*n == cap) out = realloc(out, (cap = cap ? cap * 2 : 4) * sizeof *out);
         out[(*n)++] = (svc_addr){ip, (uint16_t)num};
       }
@@ -68,7 +67,7 @@ void svc_table_add(svc_table *t, const svc_frontend *proto_f, uint32_t ip, uint1
 }
 
 static int affinity_seconds(const json_t *spec) {
-  const char *aff = str(spec, "sessionAffinity");
+  const char *aff = json_str(spec, "sessionAffinity");
   if (!aff || strcmp(aff, "ClientIP")) return 0;
   json_int_t s = json_integer_value(
       json_object_get(json_object_get(json_object_get(spec, "sessionAffinityConfig"), "clientIP"), "timeoutSeconds"));
@@ -78,18 +77,18 @@ static int affinity_seconds(const json_t *spec) {
 static void add_service(svc_table *t, const json_t *svc, const json_t *endpoints, const uint32_t *node_ips,
                         size_t nnode) {
   const json_t *m = json_object_get(svc, "metadata"), *spec = json_object_get(svc, "spec");
-  const char *ns = str(m, "namespace"), *name = str(m, "name"), *type = str(spec, "type");
+  const char *ns = json_str(m, "namespace"), *name = json_str(m, "name"), *type = json_str(spec, "type");
   if (!ns || !name || (type && !strcmp(type, "ExternalName"))) return;
   uint32_t cluster_ip = 0;
-  bool has_cluster_ip = ipv4_parse(str(spec, "clusterIP"), &cluster_ip);
+  bool has_cluster_ip = ipv4_parse(json_str(spec, "clusterIP"), &cluster_ip);
   bool node_ports = type && (!strcmp(type, "NodePort") || !strcmp(type, "LoadBalancer"));
   const json_t *ep = find_endpoints(endpoints, ns, name);
   size_t i, k;
   json_t *port, *ing;
   json_array_foreach(json_object_get(spec, "ports"), i, port) {
-    const char *proto = str(port, "protocol") ? str(port, "protocol") : "TCP";
+    const char *proto = json_str(port, "protocol") ? json_str(port, "protocol") : "TCP";
     if (strcmp(proto, "TCP") && strcmp(proto, "UDP")) continue; /* SCTP: not proxied */
-    const char *pname = str(port, "name") ? str(port, "name") : "";
+    const char *pname = json_str(port, "name") ? json_str(port, "name") : "";
     svc_frontend f = {.udp = !strcmp(proto, "UDP"), .affinity_seconds = affinity_seconds(spec)};
     snprintf(f.key, sizeof f.key, "%s/%s:%s/%s", ns, name, pname, proto);
     f.backends = ready_backends(ep, pname, proto, &f.nbackends);
@@ -101,7 +100,7 @@ static void add_service(svc_table *t, const json_t *svc, const json_t *endpoints
     uint32_t lb;
     json_array_foreach(json_object_get(json_object_get(json_object_get(svc, "status"), "loadBalancer"), "ingress"), k,
                        ing) {
-      if (type && !strcmp(type, "LoadBalancer") && p > 0 && p <= 65535 && ipv4_parse(str(ing, "ip"), &lb))
+      if (type && !strcmp(type, "LoadBalancer") && p > 0 && p <= 65535 && ipv4_parse(json_str(ing, "ip"), &lb))
         svc_table_add(t, &f, lb, (uint16_t)p);
     }
     free(f.backends);

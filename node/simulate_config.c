@@ -5,6 +5,7 @@
  * absolute-path and ValidatePathNoBacksteps checks). Service link variables
  * are left out: they never make a configuration fail. */
 #include "simulate_config.h"
+#include "json_path.h"
 #include "https_client.h"
 #include "quantity.h"
 #include "strmap.h"
@@ -14,8 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static const char *sget(const json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
 
 typedef struct {
   const json_t *pod;
@@ -90,17 +89,17 @@ static void field_value(cfg *c, const char *path, char *out, size_t len) {
   const json_t *md = json_object_get(c->pod, "metadata"), *spec = json_object_get(c->pod, "spec");
   char key[256];
   out[0] = 0;
-  if (!strcmp(path, "metadata.name")) snprintf(out, len, "%s", sget(md, "name") ?: "");
+  if (!strcmp(path, "metadata.name")) snprintf(out, len, "%s", json_str(md, "name") ?: "");
   else if (!strcmp(path, "metadata.namespace")) snprintf(out, len, "%s", c->ns);
-  else if (!strcmp(path, "metadata.uid")) snprintf(out, len, "%s", sget(md, "uid") ?: "");
-  else if (!strcmp(path, "spec.nodeName")) snprintf(out, len, "%s", sget(spec, "nodeName") ?: "");
-  else if (!strcmp(path, "spec.serviceAccountName")) snprintf(out, len, "%s", sget(spec, "serviceAccountName") ?: "");
+  else if (!strcmp(path, "metadata.uid")) snprintf(out, len, "%s", json_str(md, "uid") ?: "");
+  else if (!strcmp(path, "spec.nodeName")) snprintf(out, len, "%s", json_str(spec, "nodeName") ?: "");
+  else if (!strcmp(path, "spec.serviceAccountName")) snprintf(out, len, "%s", json_str(spec, "serviceAccountName") ?: "");
   else if (!strcmp(path, "status.hostIP")) snprintf(out, len, "%s", c->host_ip);
   else if (!strcmp(path, "status.podIP") || !strcmp(path, "status.podIPs")) snprintf(out, len, "%s", c->pod_ip);
   else if (sscanf(path, "metadata.labels['%255[^']']", key) == 1)
-    snprintf(out, len, "%s", sget(json_object_get(md, "labels"), key) ?: "");
+    snprintf(out, len, "%s", json_str(json_object_get(md, "labels"), key) ?: "");
   else if (sscanf(path, "metadata.annotations['%255[^']']", key) == 1)
-    snprintf(out, len, "%s", sget(json_object_get(md, "annotations"), key) ?: "");
+    snprintf(out, len, "%s", json_str(json_object_get(md, "annotations"), key) ?: "");
 }
 
 static char node_cpu[64] = "1", node_memory[64] = "1Gi";
@@ -113,20 +112,20 @@ void sim_config_set_node_allocatable(const char *cpu, const char *memory) {
 /* ExtractResourceValueByContainerName: limits.* default to the node's
  * allocatable; cpu rounds up to whole divisors, others too (divisor 1). */
 static void resource_value(cfg *c, const json_t *ctr, const json_t *ref, char *out, size_t len) {
-  const char *cname = sget(ref, "containerName"), *res = sget(ref, "resource") ?: "";
+  const char *cname = json_str(ref, "containerName"), *res = json_str(ref, "resource") ?: "";
   if (cname && *cname) {
     size_t i;
     json_t *x;
     json_array_foreach(json_object_get(json_object_get(c->pod, "spec"), "containers"), i, x)
-      if (!strcmp(sget(x, "name") ?: "", cname)) ctr = x;
+      if (!strcmp(json_str(x, "name") ?: "", cname)) ctr = x;
   }
   bool limit = strlen(res) > 7 && !memcmp(res, "limits.", 7);
   const char *kind = strchr(res, '.') ? strchr(res, '.') + 1 : res;
-  const char *have = sget(json_object_get(json_object_get(ctr, "resources"), limit ? "limits" : "requests"), kind);
+  const char *have = json_str(json_object_get(json_object_get(ctr, "resources"), limit ? "limits" : "requests"), kind);
   if (!have && limit) have = !strcmp(kind, "cpu") ? node_cpu : !strcmp(kind, "memory") ? node_memory : NULL;
   quantity q = {0}, d = {0};
   if (!have || quantity_parse(have, &q)) have = "0", quantity_parse("0", &q);
-  if (quantity_parse(sget(ref, "divisor") ?: "1", &d) || quantity_milli(&d) <= 0) quantity_parse("1", &d);
+  if (quantity_parse(json_str(ref, "divisor") ?: "1", &d) || quantity_milli(&d) <= 0) quantity_parse("1", &d);
   double v = !strcmp(kind, "cpu") ? ceil((double)quantity_milli(&q) / (double)quantity_milli(&d))
                                   : ceil((double)quantity_value(&q) / (double)quantity_value(&d));
   snprintf(out, len, "%.0f", v);
@@ -143,14 +142,14 @@ static int environment(cfg *c, const json_t *ctr, char *why, size_t wlen) {
     bool secret = !ref;
     if (secret) ref = json_object_get(from, "secretRef");
     if (!ref) continue;
-    const char *name = sget(ref, "name") ?: "";
+    const char *name = json_str(ref, "name") ?: "";
     const json_t *obj = lookup(c, secret ? "secrets" : "configmaps", name);
     if (!obj) {
       if (optional(ref)) continue;
       snprintf(why, wlen, "%s \"%s\" not found", secret ? "secret" : "configmap", name);
       return -1;
     }
-    const char *prefix = sget(from, "prefix") ?: "", *k;
+    const char *prefix = json_str(from, "prefix") ?: "", *k;
     json_t *v;
     json_object_foreach(json_object_get(obj, "data"), k, v) {
       char name2[512];
@@ -162,27 +161,27 @@ static int environment(cfg *c, const json_t *ctr, char *why, size_t wlen) {
   }
   json_t *e;
   json_array_foreach(json_object_get(ctr, "env"), i, e) {
-    const char *name = sget(e, "name") ?: "", *value = sget(e, "value");
+    const char *name = json_str(e, "name") ?: "", *value = json_str(e, "value");
     const json_t *from2 = json_object_get(e, "valueFrom");
     char buf[1024] = "";
     char *val = NULL;
     if (value && *value) {
       val = expand(c, value, NULL, 0);
     } else if (json_object_get(from2, "fieldRef")) {
-      field_value(c, sget(json_object_get(from2, "fieldRef"), "fieldPath") ?: "", buf, sizeof buf);
+      field_value(c, json_str(json_object_get(from2, "fieldRef"), "fieldPath") ?: "", buf, sizeof buf);
     } else if (json_object_get(from2, "resourceFieldRef")) {
       resource_value(c, ctr, json_object_get(from2, "resourceFieldRef"), buf, sizeof buf);
     } else if (json_object_get(from2, "configMapKeyRef") || json_object_get(from2, "secretKeyRef")) {
       bool secret = !json_object_get(from2, "configMapKeyRef");
       const json_t *ref = json_object_get(from2, secret ? "secretKeyRef" : "configMapKeyRef");
-      const char *ref_name = sget(ref, "name") ?: "", *key = sget(ref, "key") ?: "";
+      const char *ref_name = json_str(ref, "name") ?: "", *key = json_str(ref, "key") ?: "";
       const json_t *obj = lookup(c, secret ? "secrets" : "configmaps", ref_name);
       if (!obj) {
         if (optional(ref)) continue;
         snprintf(why, wlen, "%s \"%s\" not found", secret ? "secret" : "configmap", ref_name);
         return -1;
       }
-      const char *raw = sget(json_object_get(obj, "data"), key);
+      const char *raw = json_str(json_object_get(obj, "data"), key);
       if (!raw) {
         if (optional(ref)) continue;
         snprintf(why, wlen, "couldn't find key %s in %s %s/%s", key, secret ? "Secret" : "ConfigMap", c->ns, ref_name);
@@ -201,7 +200,7 @@ static int mounts(cfg *c, const json_t *ctr, char *why, size_t wlen) {
   size_t i;
   json_t *m;
   json_array_foreach(json_object_get(ctr, "volumeMounts"), i, m) {
-    const char *expr = sget(m, "subPathExpr");
+    const char *expr = json_str(m, "subPathExpr");
     if (!expr || !*expr) continue;
     char missing[512] = "";
     char *sub = expand(c, expr, missing, sizeof missing);
@@ -246,7 +245,7 @@ int sim_config_needs_lookups(const json_t *pod) {
 int sim_config_check(const json_t *pod, const char *host_ip, const char *pod_ip, sim_get_fn get, void *ctx,
                      char *container, size_t clen, char *why, size_t wlen) {
   cfg c = {.pod = pod, .host_ip = host_ip, .pod_ip = pod_ip, .get = get, .ctx = ctx, .objs = strmap_new()};
-  c.ns = sget(json_object_get(pod, "metadata"), "namespace") ?: "default";
+  c.ns = json_str(json_object_get(pod, "metadata"), "namespace") ?: "default";
   int rc = 0;
   static const char *const lists[] = {"initContainers", "containers", NULL};
   for (int l = 0; lists[l] && !rc; l++) {
@@ -258,7 +257,7 @@ int sim_config_check(const json_t *pod, const char *host_ip, const char *pod_ip,
       if (!rc) rc = mounts(&c, ctr, why, wlen);
       strmap_free(c.env, free);
       if (rc) {
-        snprintf(container, clen, "%s", sget(ctr, "name") ?: "");
+        snprintf(container, clen, "%s", json_str(ctr, "name") ?: "");
         break;
       }
     }
@@ -284,7 +283,7 @@ static void expand_subpaths(cfg *c, json_t *ctr) {
   size_t i;
   json_t *m;
   json_array_foreach(json_object_get(ctr, "volumeMounts"), i, m) {
-    const char *expr = sget(m, "subPathExpr");
+    const char *expr = json_str(m, "subPathExpr");
     if (!expr || !*expr) continue;
     char *x = expand(c, expr, NULL, 0);
     json_object_set_new(m, "subPath", json_string(x));
@@ -304,7 +303,7 @@ char **sim_config_env(const json_t *pod, const json_t *ctr, const char *host_ip,
     snprintf(name, sizeof name, "%.*s", (int)(eq - *b), *b);
     set_env(&c, name, eq + 1);
   }
-  c.ns = sget(json_object_get(pod, "metadata"), "namespace") ?: "default";
+  c.ns = json_str(json_object_get(pod, "metadata"), "namespace") ?: "default";
   char **list = NULL;
   if (!environment(&c, ctr, why, wlen) && !mounts(&c, ctr, why, wlen)) {
     size_t n = 0;
@@ -330,10 +329,10 @@ char **sim_config_env(const json_t *pod, const json_t *ctr, const char *host_ip,
 void sim_config_downward(const json_t *pod, const json_t *ctr, const json_t *item, const char *host_ip,
                          const char *pod_ip, char *out, size_t len) {
   cfg c = {.pod = pod, .host_ip = host_ip, .pod_ip = pod_ip};
-  c.ns = sget(json_object_get(pod, "metadata"), "namespace") ?: "default";
+  c.ns = json_str(json_object_get(pod, "metadata"), "namespace") ?: "default";
   out[0] = 0;
   const json_t *field = json_object_get(item, "fieldRef"), *res = json_object_get(item, "resourceFieldRef");
-  const char *path = sget(field, "fieldPath") ?: "";
+  const char *path = json_str(field, "fieldPath") ?: "";
   if (field && (!strcmp(path, "metadata.labels") || !strcmp(path, "metadata.annotations"))) {
     /* every pair as key="value", one a line, sorted (fieldpath.FormatMap) */
     const json_t *m = json_object_get(json_object_get(pod, "metadata"), path + 9);

@@ -7,6 +7,7 @@
  * web". Event names are the pod's name and the time in hex nanoseconds, as
  * client-go's recorder makes them. */
 #include "simulate_events.h"
+#include "object_meta.h"
 #include "json_path.h"
 #include "log.h"
 #include <stdio.h>
@@ -27,7 +28,7 @@ json_t *sim_event_make(const json_t *pod, const char *list, const char *containe
   char now[32], ev_name[300], field[300];
   if (when) snprintf(now, sizeof now, "%s", when);
   else sim_rfc3339((long long)ts.tv_sec * 1000, now, sizeof now);
-  snprintf(ev_name, sizeof ev_name, "%s.%llx", name, (unsigned long long)ts.tv_sec * 1000000000ULL + (unsigned long long)ts.tv_nsec);
+  meta_event_name(name, ev_name, sizeof ev_name);
   json_t *ref = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "kind", "Pod", "namespace", ns, "name", name, "uid",
                           json_path_str(pod, "metadata.uid") ?: "", "apiVersion", "v1", "resourceVersion",
                           json_path_str(pod, "metadata.resourceVersion") ?: "");

@@ -14,7 +14,7 @@
 #   sched  scripts/bench-scheduler.sh 1000 10000 (ckube only; its anchors are
 #          published figures, docs/BENCHMARKS.md).
 # Prints TSV rows (system, measure, value, unit), also to BENCH_OUT (default
-# docs/bench/scale-latest.tsv). About 15 minutes.
+# docs/bench/scale-latest.tsv). About 10 minutes on a quiet machine.
 # Environment: WATCHES (10000), RATE (500), WRITE_SECONDS (20),
 # BENCH_SYSTEMS ("ckube kube-apiserver sched"), CKUBE_BIN (build/bin/ckube-server;
 # ckube-node beside it), WATCH_FANOUT (build/tests/watch-fanout).

@@ -3,6 +3,7 @@
  * case-insensitive, Kubernetes names are lower case already). SRV weights
  * are spread as CoreDNS does: 100 divided among the targets of one name. */
 #include "dns_zone.h"
+#include "json_path.h"
 #include "dns_wire.h"
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -12,8 +13,6 @@
 #include <time.h>
 
 #define DNS_SPEC_VERSION "1.1.0"
-
-static const char *sget(const json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
 
 static dns_node *node_at(dns_zone *z, const char *name) {
   char low[600];
@@ -72,7 +71,7 @@ static void add_ptr(dns_zone *z, const char *ip, const char *name) {
 }
 
 static void add_srv(dns_zone *z, const char *base, const json_t *port, const char *target) {
-  const char *pname = sget(port, "name"), *proto = sget(port, "protocol") ?: "TCP";
+  const char *pname = json_str(port, "name"), *proto = json_str(port, "protocol") ?: "TCP";
   if (!pname || !*pname) return; /* the specification names SRV records by port name */
   char name[600], lproto[16];
   size_t i = 0;
@@ -90,7 +89,7 @@ static bool endpoint_ready(const json_t *ep) {
 
 /* The label an endpoint's records get: its hostname, else its address with dashes. */
 static void endpoint_label(const json_t *ep, const char *ip, char *out, size_t len) {
-  const char *h = sget(ep, "hostname");
+  const char *h = json_str(ep, "hostname");
   if (h && *h) {
     snprintf(out, len, "%s", h);
     return;
@@ -105,8 +104,8 @@ static void add_headless(dns_zone *z, const char *base, const char *ns, const ch
   const json_t *s, *ep, *addr, *port;
   json_array_foreach(slices, i, s) {
     const json_t *meta = json_object_get(s, "metadata");
-    const char *owner = sget(json_object_get(meta, "labels"), "kubernetes.io/service-name");
-    if (!owner || strcmp(owner, svc) || strcmp(sget(meta, "namespace") ?: "", ns)) continue;
+    const char *owner = json_str(json_object_get(meta, "labels"), "kubernetes.io/service-name");
+    if (!owner || strcmp(owner, svc) || strcmp(json_str(meta, "namespace") ?: "", ns)) continue;
     json_array_foreach(json_object_get(s, "endpoints"), j, ep) {
       if (!endpoint_ready(ep)) continue;
       json_array_foreach(json_object_get(ep, "addresses"), k, addr) {
@@ -126,14 +125,14 @@ static void add_headless(dns_zone *z, const char *base, const char *ns, const ch
 
 static void add_service(dns_zone *z, const json_t *svc, const json_t *slices) {
   const json_t *meta = json_object_get(svc, "metadata"), *spec = json_object_get(svc, "spec");
-  const char *name = sget(meta, "name"), *ns = sget(meta, "namespace");
+  const char *name = json_str(meta, "name"), *ns = json_str(meta, "namespace");
   if (!name || !ns) return;
   char base[600];
   snprintf(base, sizeof base, "%s.%s.svc.%s", name, ns, z->domain);
-  const char *type = sget(spec, "type") ?: "ClusterIP", *cip = sget(spec, "clusterIP");
+  const char *type = json_str(spec, "type") ?: "ClusterIP", *cip = json_str(spec, "clusterIP");
   if (!strcmp(type, "ExternalName")) {
     char target[300];
-    snprintf(target, sizeof target, "%s", sget(spec, "externalName") ?: "");
+    snprintf(target, sizeof target, "%s", json_str(spec, "externalName") ?: "");
     size_t l = strlen(target);
     if (l && target[l - 1] == '.') target[l - 1] = 0;
     if (*target) add_rr(z, base, DNS_CNAME, target);

@@ -25,14 +25,10 @@ typedef struct {
   json_t *(*validate)(admission_request *a);
 } admission_plugin;
 
-static bool is_core(const resource *r, const char *plural) {
-  return !r->ref.group[0] && !strcmp(r->ref.plural, plural);
-}
-
 static json_t *namespace_lifecycle(admission_request *a) { return admit_namespace_lifecycle(a->cache, a->r, a->ns, a->name); }
 
 static json_t *limitranger_defaults(admission_request *a) {
-  return a->op == ADMIT_CREATE && is_core(a->r, "pods") ? admit_limitrange_defaults(a->cache, a->r, a->ns, a->obj) : NULL;
+  return a->op == ADMIT_CREATE && registry_is_core(a->r, "pods") ? admit_limitrange_defaults(a->cache, a->r, a->ns, a->obj) : NULL;
 }
 
 /* LimitRanger ignores every object whose stored version is being deleted:
@@ -44,7 +40,7 @@ static bool being_deleted(const json_t *old) {
 
 static json_t *limitranger_limits(admission_request *a) {
   if (being_deleted(a->old)) return NULL;
-  if (is_core(a->r, "persistentvolumeclaims") || (a->op == ADMIT_CREATE && is_core(a->r, "pods")))
+  if (registry_is_core(a->r, "persistentvolumeclaims") || (a->op == ADMIT_CREATE && registry_is_core(a->r, "pods")))
     return admit_limitrange_limits(a->cache, a->r, a->ns, a->shown, a->obj);
   return NULL;
 }
@@ -55,7 +51,7 @@ static json_t *limitranger_limits(admission_request *a) {
  * pod again after the plugin. */
 static json_t *service_account(admission_request *a) {
   json_t *st = admission_serviceaccount(a->cache, a->r, a->ns, a->obj);
-  if (!st && is_core(a->r, "pods")) kinds_default(&a->r->ref, a->obj);
+  if (!st && registry_is_core(a->r, "pods")) kinds_default(&a->r->ref, a->obj);
   return st;
 }
 

@@ -11,17 +11,13 @@
 #include <stdio.h>
 #include <string.h>
 
-static bool is_core(const resource *r, const char *plural) {
-  return !r->ref.group[0] && !strcmp(r->ref.plural, plural);
-}
-
 void admit_storage_protection(const resource *r, json_t *obj) {
-  if (is_core(r, "persistentvolumeclaims")) finalizers_add(obj, "kubernetes.io/pvc-protection");
-  if (is_core(r, "persistentvolumes")) finalizers_add(obj, "kubernetes.io/pv-protection");
+  if (registry_is_core(r, "persistentvolumeclaims")) finalizers_add(obj, "kubernetes.io/pvc-protection");
+  if (registry_is_core(r, "persistentvolumes")) finalizers_add(obj, "kubernetes.io/pv-protection");
 }
 
 json_t *admit_default_storage_class(cache *c, const resource *r, const char *name, json_t *obj) {
-  if (!is_core(r, "persistentvolumeclaims")) return NULL;
+  if (!registry_is_core(r, "persistentvolumeclaims")) return NULL;
   json_t *spec = json_object_get(obj, "spec");
   const json_t *ann = json_object_get(json_object_get(obj, "metadata"), "annotations");
   if (!json_is_object(spec) || json_object_get(spec, "storageClassName") ||

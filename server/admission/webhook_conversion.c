@@ -10,6 +10,7 @@
  * webhook may change. The call is webhook_call.c's (url or service,
  * caBundle), the same client admission webhooks use. */
 #include "object_meta.h"
+#include "json_path.h"
 #include "webhook_internal.h"
 #include <stdarg.h>
 #include <stdio.h>
@@ -39,14 +40,12 @@ static json_t *failure(const char *fmt, ...) {
   return wh_internal_error(msg);
 }
 
-static const char *str(const json_t *o, const char *k) { return json_string_value(json_object_get(o, k)) ?: ""; }
-
 /* The converted objects of a verified response (borrowed from doc), or NULL with err set. */
 static json_t *converted_objects(const json_t *doc, const char *version, const char *uid, char *err, size_t errlen) {
-  if (!strcmp(version, "v1") && (strcmp(str(doc, "apiVersion"), "apiextensions.k8s.io/v1") != 0 ||
-                                 strcmp(str(doc, "kind"), "ConversionReview") != 0)) {
+  if (!strcmp(version, "v1") && (strcmp(json_str0(doc, "apiVersion"), "apiextensions.k8s.io/v1") != 0 ||
+                                 strcmp(json_str0(doc, "kind"), "ConversionReview") != 0)) {
     snprintf(err, errlen, "expected webhook response of apiextensions.k8s.io/v1, Kind=ConversionReview, got %s, Kind=%s",
-             str(doc, "apiVersion"), str(doc, "kind"));
+             json_str0(doc, "apiVersion"), json_str0(doc, "kind"));
     return NULL;
   }
   const json_t *resp = json_object_get(doc, "response");
@@ -54,14 +53,14 @@ static json_t *converted_objects(const json_t *doc, const char *version, const c
     snprintf(err, errlen, "no response provided");
     return NULL;
   }
-  if (strcmp(str(resp, "uid"), uid) != 0) {
-    snprintf(err, errlen, "expected response.uid=\"%s\", got \"%s\"", uid, str(resp, "uid"));
+  if (strcmp(json_str0(resp, "uid"), uid) != 0) {
+    snprintf(err, errlen, "expected response.uid=\"%s\", got \"%s\"", uid, json_str0(resp, "uid"));
     return NULL;
   }
   const json_t *result = json_object_get(resp, "result");
-  if (strcmp(str(result, "status"), "Success") != 0) {
-    if (*str(result, "message")) snprintf(err, errlen, "%s", str(result, "message"));
-    else snprintf(err, errlen, "response.result.status was '%s', not 'Success'", str(result, "status"));
+  if (strcmp(json_str0(result, "status"), "Success") != 0) {
+    if (*json_str0(result, "message")) snprintf(err, errlen, "%s", json_str0(result, "message"));
+    else snprintf(err, errlen, "response.result.status was '%s', not 'Success'", json_str0(result, "status"));
     return NULL;
   }
   json_t *objs = json_object_get(resp, "convertedObjects");
@@ -73,14 +72,14 @@ static json_t *converted_objects(const json_t *doc, const char *version, const c
 static int same_identity(const json_t *in, const json_t *out, char *err, size_t errlen) {
   const json_t *im = json_object_get(in, "metadata"), *om = json_object_get(out, "metadata");
   static const char *const keys[] = {"name", "namespace", "uid", NULL};
-  if (strcmp(str(in, "kind"), str(out, "kind")) != 0) {
-    snprintf(err, errlen, "must have the same kind: %s != %s", str(in, "kind"), str(out, "kind"));
+  if (strcmp(json_str0(in, "kind"), json_str0(out, "kind")) != 0) {
+    snprintf(err, errlen, "must have the same kind: %s != %s", json_str0(in, "kind"), json_str0(out, "kind"));
     return -1;
   }
   for (int i = 0; keys[i]; i++) {
-    if (strcmp(str(im, keys[i]), str(om, keys[i])) != 0) {
+    if (strcmp(json_str0(im, keys[i]), json_str0(om, keys[i])) != 0) {
       snprintf(err, errlen, "must have the same %s: %s != %s", !strcmp(keys[i], "uid") ? "UID" : keys[i],
-               str(im, keys[i]), str(om, keys[i]));
+               json_str0(im, keys[i]), json_str0(om, keys[i]));
       return -1;
     }
   }
@@ -126,12 +125,12 @@ static int check_converted(const json_t *in, json_t *out, const char *desired, c
     snprintf(err, errlen, "invalid type, expected=Unstructured");
     return -1;
   }
-  if (strcmp(str(out, "apiVersion"), desired) != 0) {
-    snprintf(err, errlen, "invalid groupVersion (expected %s, received %s)", desired, str(out, "apiVersion"));
+  if (strcmp(json_str0(out, "apiVersion"), desired) != 0) {
+    snprintf(err, errlen, "invalid groupVersion (expected %s, received %s)", desired, json_str0(out, "apiVersion"));
     return -1;
   }
-  if (strcmp(str(out, "kind"), str(in, "kind")) != 0) {
-    snprintf(err, errlen, "invalid kind (expected %s, received %s)", str(in, "kind"), str(out, "kind"));
+  if (strcmp(json_str0(out, "kind"), json_str0(in, "kind")) != 0) {
+    snprintf(err, errlen, "invalid kind (expected %s, received %s)", json_str0(in, "kind"), json_str0(out, "kind"));
     return -1;
   }
   if (same_identity(in, out, why, sizeof why) != 0 || restore_meta(in, out, why, sizeof why) != 0) {
@@ -143,13 +142,13 @@ static int check_converted(const json_t *in, json_t *out, const char *desired, c
 
 json_t *webhook_convert(cache *c, const json_t *webhook, json_t *const *objs, size_t n, const char *desired) {
   size_t todo = 0;
-  for (size_t i = 0; i < n; i++) todo += strcmp(str(objs[i], "apiVersion"), desired) != 0;
+  for (size_t i = 0; i < n; i++) todo += strcmp(json_str0(objs[i], "apiVersion"), desired) != 0;
   if (!todo) return NULL;
   char gvk[600], err[2048] = "";
   const json_t *first = NULL;
   for (size_t i = 0; i < n && !first; i++)
-    if (strcmp(str(objs[i], "apiVersion"), desired) != 0) first = objs[i];
-  snprintf(gvk, sizeof gvk, "%s, Kind=%s", str(first, "apiVersion"), str(first, "kind"));
+    if (strcmp(json_str0(objs[i], "apiVersion"), desired) != 0) first = objs[i];
+  snprintf(gvk, sizeof gvk, "%s, Kind=%s", json_str0(first, "apiVersion"), json_str0(first, "kind"));
   const char *version = review_version(webhook);
   if (!version) return failure("no supported conversion review versions");
   char uid[40], av[64];
@@ -157,7 +156,7 @@ json_t *webhook_convert(cache *c, const json_t *webhook, json_t *const *objs, si
   snprintf(av, sizeof av, "apiextensions.k8s.io/%s", version);
   json_t *list = json_array();
   for (size_t i = 0; i < n; i++)
-    if (strcmp(str(objs[i], "apiVersion"), desired) != 0) json_array_append(list, objs[i]);
+    if (strcmp(json_str0(objs[i], "apiVersion"), desired) != 0) json_array_append(list, objs[i]);
   json_t *review = json_pack("{s:s,s:s,s:{s:s,s:s,s:o}}", "kind", "ConversionReview", "apiVersion", av, "request",
                              "uid", uid, "desiredAPIVersion", desired, "objects", list);
   char *body = json_dumps(review, JSON_COMPACT);
@@ -185,7 +184,7 @@ json_t *webhook_convert(cache *c, const json_t *webhook, json_t *const *objs, si
   }
   size_t k = 0;
   for (size_t i = 0; i < n && !st; i++) {
-    if (!strcmp(str(objs[i], "apiVersion"), desired)) continue;
+    if (!strcmp(json_str0(objs[i], "apiVersion"), desired)) continue;
     json_t *conv = json_array_get(out, k);
     if (check_converted(objs[i], conv, desired, err, sizeof err) != 0)
       st = failure("conversion webhook for %s returned invalid converted object at index %zu: %s", gvk,
@@ -194,7 +193,7 @@ json_t *webhook_convert(cache *c, const json_t *webhook, json_t *const *objs, si
   }
   k = 0;
   for (size_t i = 0; i < n && !st; i++) {
-    if (!strcmp(str(objs[i], "apiVersion"), desired)) continue;
+    if (!strcmp(json_str0(objs[i], "apiVersion"), desired)) continue;
     json_object_clear(objs[i]);
     json_object_update(objs[i], json_array_get(out, k++));
   }

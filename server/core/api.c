@@ -25,6 +25,11 @@ json_t *quota_used(api_server *srv, const char *ns, const json_t *spec, const js
   return quota_used_in(srv->cache, ns, spec, hard, skip_r, skip_name);
 }
 
+api_result api_fail(json_t *status) {
+  api_result r = {(int)json_integer_value(json_object_get(status, "code")), status, NULL};
+  return r;
+}
+
 void api_result_clear(api_result *res) {
   json_decref(res->body);
   cobj_unref(res->obj);
@@ -36,11 +41,6 @@ json_t *api_result_json(const api_result *res) {
   if (res->body) return json_incref(res->body);
   if (res->obj) return json_deep_copy(res->obj->obj);
   return NULL;
-}
-
-static api_result fail(json_t *status) {
-  api_result r = {(int)json_integer_value(json_object_get(status, "code")), status, NULL};
-  return r;
 }
 
 static const resource *storage_of(const resource *r) { return registry_storage_resource(r); }
@@ -116,7 +116,7 @@ static json_t *to_stored_form(api_server *srv, const resource *r, json_t *obj) {
 static api_result refuse(admission_request *a, json_t *obj, json_t *st) {
   admission_release(a);
   json_decref(obj);
-  return fail(st);
+  return api_fail(st);
 }
 
 /* A stored version as a result in r's version. */
@@ -127,14 +127,14 @@ static api_result result_of(api_server *srv, const resource *r, int code, cobj *
     json_t *st = NULL;
     res.body = version_copy(srv, r, o->obj, &st);
     cobj_unref(o);
-    if (st) return fail(st);
+    if (st) return api_fail(st);
   }
   return res;
 }
 
 api_result api_get(api_server *srv, const resource *r, const char *ns, const char *name) {
   cobj *o = cache_get(srv->cache, r->bucket, r->ref.namespaced ? ns : "", name);
-  if (!o) return fail(status_not_found(r, name));
+  if (!o) return api_fail(status_not_found(r, name));
   return result_of(srv, r, 200, o);
 }
 
@@ -214,18 +214,18 @@ api_result api_create(api_server *srv, const resource *r, const char *ns, json_t
   json_t *st = NULL;
   if (!json_is_object(obj)) {
     json_decref(obj);
-    return fail(status_bad_request("the body of the request was not a JSON object"));
+    return api_fail(status_bad_request("the body of the request was not a JSON object"));
   }
   if ((st = api_check_type(r, obj)) || (st = check_namespace(r, obj, ns)) || (st = check_fields(r, obj, o)) ||
       (st = check_crd_terminating(r))) {
     json_decref(obj);
-    return fail(st);
+    return api_fail(st);
   }
   json_t *md = meta_of(obj);
   const char *rv = json_string_value(json_object_get(md, "resourceVersion"));
   if (rv && *rv) {
     json_decref(obj);
-    return fail(status_internal("resourceVersion should not be set on objects to be created"));
+    return api_fail(status_internal("resourceVersion should not be set on objects to be created"));
   }
   const char *name = json_string_value(json_object_get(md, "name"));
   const char *gen = json_string_value(json_object_get(md, "generateName"));
@@ -278,8 +278,8 @@ api_result api_create(api_server *srv, const resource *r, const char *ns, json_t
   admission_release(&a);
   api_result res;
   if (rc == CW_OK) res = result_of(srv, r, 201, out);
-  else if (rc == CW_CONFLICT) res = fail(status_already_exists(r, name_copy));
-  else res = fail(status_internal("%s", err));
+  else if (rc == CW_CONFLICT) res = api_fail(status_already_exists(r, name_copy));
+  else res = api_fail(status_internal("%s", err));
   free(name_copy);
   return res;
 }
@@ -351,7 +351,7 @@ api_result api_write_update(api_server *srv, const resource *r, const char *ns, 
   if (st || same_but_rv(obj, old) || (o && o->dry_run)) admission_release(&a);
   if (st) {
     json_decref(obj);
-    return fail(st);
+    return api_fail(st);
   }
   if (same_but_rv(obj, old)) {
     json_decref(obj);
@@ -370,7 +370,7 @@ api_result api_write_update(api_server *srv, const resource *r, const char *ns, 
     *retry = true;
     return (api_result){0, NULL, NULL};
   }
-  return fail(status_internal("%s", err));
+  return api_fail(status_internal("%s", err));
 }
 
 api_result api_store_unchecked(api_server *srv, const resource *r, const char *ns, const char *name, json_t *obj,
@@ -378,7 +378,7 @@ api_result api_store_unchecked(api_server *srv, const resource *r, const char *n
   json_t *st = to_stored_form(srv, r, obj);
   if (st) {
     json_decref(obj);
-    return fail(st);
+    return api_fail(st);
   }
   char err[256];
   cobj *out = NULL;
@@ -386,7 +386,7 @@ api_result api_store_unchecked(api_server *srv, const resource *r, const char *n
                        sizeof err);
   if (rc == CW_OK) return result_of(srv, r, 200, out);
   if (rc == CW_CONFLICT) return (api_result){0, NULL, NULL};
-  return fail(status_internal("%s", err));
+  return api_fail(status_internal("%s", err));
 }
 
 static const char *const modified_msg =
@@ -398,34 +398,34 @@ api_result api_update(api_server *srv, const resource *r, const char *ns, const 
   if (!r->ref.namespaced) ns = "";
   if (!json_is_object(obj)) {
     json_decref(obj);
-    return fail(status_bad_request("the body of the request was not a JSON object"));
+    return api_fail(status_bad_request("the body of the request was not a JSON object"));
   }
   if ((st = api_check_type(r, obj)) || (st = check_namespace(r, obj, ns))) {
     json_decref(obj);
-    return fail(st);
+    return api_fail(st);
   }
   const char *bname = meta_str(obj, "name");
   if (!bname || strcmp(bname, name) != 0) {
     st = status_bad_request("the name of the object (%s) does not match the name on the URL (%s)",
                             bname ? bname : "", name);
     json_decref(obj);
-    return fail(st);
+    return api_fail(st);
   }
   int64_t want = meta_rv(obj);
   if (want < 0) {
     json_decref(obj);
-    return fail(status_bad_request("invalid resourceVersion"));
+    return api_fail(status_bad_request("invalid resourceVersion"));
   }
   for (int attempt = 0; attempt < MAX_RETRIES; attempt++) {
     cobj *cur = cache_get_latest(srv->cache, r->bucket, ns, name);
     if (!cur) {
       json_decref(obj);
-      return fail(status_not_found(r, name));
+      return api_fail(status_not_found(r, name));
     }
     if (want && want != cur->rev) {
       cobj_unref(cur);
       json_decref(obj);
-      return fail(status_conflict(r, name, modified_msg));
+      return api_fail(status_conflict(r, name, modified_msg));
     }
     const json_t *old = api_to_version(srv, r, cur->obj);
     bool retry;
@@ -439,7 +439,7 @@ api_result api_update(api_server *srv, const resource *r, const char *ns, const 
     if (want) break;
   }
   json_decref(obj);
-  return fail(status_conflict(r, name, modified_msg));
+  return api_fail(status_conflict(r, name, modified_msg));
 }
 
 static bool is_pod(const resource *r) { return !r->ref.group[0] && !strcmp(r->ref.plural, "pods"); }
@@ -489,7 +489,7 @@ api_result api_delete(api_server *srv, const resource *r, const char *ns, const 
     json_decref(bad);
     json_t *st = fe_to_status(fe, r->ref.group, r->ref.kind, name);
     field_errors_free(fe);
-    return fail(st);
+    return api_fail(st);
   }
   /* kubectl sends dryRun in the DeleteOptions body */
   bool dry = o && o->dry_run;
@@ -498,7 +498,7 @@ api_result api_delete(api_server *srv, const resource *r, const char *ns, const 
   json_array_foreach(json_object_get(options, "dryRun"), di, dv) dry = dry || (json_is_string(dv) && !strcmp(json_string_value(dv), "All"));
   for (int attempt = 0; attempt < MAX_RETRIES; attempt++) {
     cobj *cur = cache_get_latest(srv->cache, r->bucket, ns, name);
-    if (!cur) return fail(status_not_found(r, name));
+    if (!cur) return api_fail(status_not_found(r, name));
     const char *uid = meta_str(cur->obj, "uid");
     char why[512];
     if (pre_uid && uid && strcmp(pre_uid, uid) != 0) {
@@ -507,7 +507,7 @@ api_result api_delete(api_server *srv, const resource *r, const char *ns, const 
                "deleted and then recreated",
                pre_uid, uid);
       cobj_unref(cur);
-      return fail(delete_conflict(r, name, why));
+      return api_fail(delete_conflict(r, name, why));
     }
     if (pre_rv && atoll(pre_rv) != cur->rev) {
       snprintf(why, sizeof why,
@@ -515,7 +515,7 @@ api_result api_delete(api_server *srv, const resource *r, const char *ns, const 
                "object might have been modified",
                pre_rv, (long long)cur->rev);
       cobj_unref(cur);
-      return fail(delete_conflict(r, name, why));
+      return api_fail(delete_conflict(r, name, why));
     }
     const json_t *obj = api_to_version(srv, r, cur->obj);
     json_t *next = json_deep_copy(obj);
@@ -553,7 +553,7 @@ api_result api_delete(api_server *srv, const resource *r, const char *ns, const 
     if (st) {
       json_decref(next);
       cobj_unref(cur);
-      return fail(st);
+      return api_fail(st);
     }
     if (dry) {
       cobj_unref(cur);
@@ -566,7 +566,7 @@ api_result api_delete(api_server *srv, const resource *r, const char *ns, const 
     if ((st = to_storage(srv, r, next))) {
       json_decref(next);
       cobj_unref(cur);
-      return fail(st);
+      return api_fail(st);
     }
     char err[256];
     cobj *out = NULL;
@@ -578,8 +578,8 @@ api_result api_delete(api_server *srv, const resource *r, const char *ns, const 
       return res;
     }
     if (rc == CW_OK) return result_of(srv, r, code, out);
-    if (rc == CW_ERROR) return fail(status_internal("%s", err));
+    if (rc == CW_ERROR) return api_fail(status_internal("%s", err));
     if (pre_rv) break;
   }
-  return fail(status_conflict(r, name, modified_msg));
+  return api_fail(status_conflict(r, name, modified_msg));
 }

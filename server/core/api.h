@@ -24,6 +24,8 @@ typedef struct {
 } api_result;
 
 void api_result_clear(api_result *res);
+/* The result of a refused request: status (a metav1.Status, taken) and its code. */
+api_result api_fail(json_t *status);
 /* The result as JSON, whichever form it holds: a new reference the caller
  * may change (a copy when the result is a published version). */
 json_t *api_result_json(const api_result *res);

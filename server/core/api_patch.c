@@ -25,11 +25,6 @@ static patch_type patch_type_of(const char *ct) {
   return P_UNKNOWN;
 }
 
-static api_result fail(json_t *status) {
-  api_result r = {(int)json_integer_value(json_object_get(status, "code")), status, NULL};
-  return r;
-}
-
 static json_t *apply_one(const resource *r, patch_type t, const json_t *old, const json_t *patch, json_t **st) {
   char err[512] = "";
   json_t *out = NULL;
@@ -64,12 +59,12 @@ api_result api_patch(api_server *srv, const resource *r, const char *ns, const c
   if (!r->ref.namespaced) ns = "";
   patch_type t = patch_type_of(content_type);
   if (t == P_STRATEGIC && r->ref.crd)
-    return fail(status_failure(415, "UnsupportedMediaType",
+    return api_fail(status_failure(415, "UnsupportedMediaType",
                                "the body of the request was in an unknown format - accepted media types include: "
                                "application/json-patch+json, application/merge-patch+json, "
                                "application/apply-patch+yaml",
                                NULL));
-  if (t == P_UNKNOWN) return fail(status_no_route(415)); /* go-restful's: no PATCH route consumes it */
+  if (t == P_UNKNOWN) return api_fail(status_no_route(415)); /* go-restful's: no PATCH route consumes it */
   char err[512];
   json_t *patch;
   if (t == P_APPLY) {
@@ -79,15 +74,15 @@ api_result api_patch(api_server *srv, const resource *r, const char *ns, const c
     patch = json_loadb(body, len, JSON_DECODE_ANY, &je);
     if (!patch) snprintf(err, sizeof err, "%s", je.text);
   }
-  if (!patch) return fail(status_bad_request("error decoding patch: %s", err));
+  if (!patch) return api_fail(status_bad_request("error decoding patch: %s", err));
   if (t == P_JSON ? !json_is_array(patch) : !json_is_object(patch)) {
     json_decref(patch);
-    return fail(status_bad_request(t == P_JSON ? "json: cannot unmarshal object into Go value of type jsonpatch.Patch"
+    return api_fail(status_bad_request(t == P_JSON ? "json: cannot unmarshal object into Go value of type jsonpatch.Patch"
                                                : "patch body must be a JSON object"));
   }
   if (t == P_APPLY && (!o || !o->field_manager || !*o->field_manager)) {
     json_decref(patch);
-    return fail(status_bad_request("PATCH requests with apply content type must specify fieldManager"));
+    return api_fail(status_bad_request("PATCH requests with apply content type must specify fieldManager"));
   }
   api_opts po = o ? *o : (api_opts){0};
   po.patch = true; /* webhooks see PatchOptions */
@@ -103,7 +98,7 @@ api_result api_patch(api_server *srv, const resource *r, const char *ns, const c
         return api_create(srv, r, ns, obj, o);
       }
       json_decref(patch);
-      return fail(status_not_found(r, name));
+      return api_fail(status_not_found(r, name));
     }
     const json_t *old = api_to_version(srv, r, cur->obj);
     json_t *st = NULL;
@@ -112,7 +107,7 @@ api_result api_patch(api_server *srv, const resource *r, const char *ns, const c
       json_decref_const(old);
       cobj_unref(cur);
       json_decref(patch);
-      return fail(st);
+      return api_fail(st);
     }
     /* a JSON patch's precondition is a resourceVersion it wrote; the one the object had is no precondition, so a
      * conflict with a concurrent writer re-applies the patch to the newer version (as kube-apiserver does) */
@@ -122,7 +117,7 @@ api_result api_patch(api_server *srv, const resource *r, const char *ns, const c
       json_decref_const(old);
       cobj_unref(cur);
       json_decref(patch);
-      return fail(status_conflict(r, name,
+      return api_fail(status_conflict(r, name,
                                   "the object has been modified; please apply your changes to the latest version "
                                   "and try again"));
     }
@@ -137,14 +132,14 @@ api_result api_patch(api_server *srv, const resource *r, const char *ns, const c
     cobj_unref(cur);
     if (!retry) break;
     if (rv) {
-      res = fail(status_conflict(r, name, "the object has been modified; please apply your changes to the latest "
+      res = api_fail(status_conflict(r, name, "the object has been modified; please apply your changes to the latest "
                                            "version and try again"));
       break;
     }
   }
   json_decref(patch);
   if (!res.code)
-    res = fail(status_conflict(r, name, "the object has been modified; please apply your changes to the latest "
+    res = api_fail(status_conflict(r, name, "the object has been modified; please apply your changes to the latest "
                                          "version and try again"));
   return res;
 }

@@ -9,6 +9,7 @@
  * kube-apiserver's proxy transport; node/tunnel_tls.c), the request's end
  * marked by closing the input. */
 #include "pod_proxy.h"
+#include "json_path.h"
 #include "api.h"
 #include "node_tunnel.h"
 #include "proxy_http.h"
@@ -33,17 +34,15 @@ static cobj *get(cache *c, const char *plural, const char *ns, const char *name)
   return r ? cache_get(c, r->bucket, ns, name) : NULL;
 }
 
-static const char *str(const json_t *o, const char *k) { return json_string_value(json_object_get(o, k)) ?: ""; }
-
 /* The pod's node, uid and IP into b; NULL, or the Status why not. */
 static json_t *pod_backend(cache *c, const char *ns, const char *name, backend *b) {
   cobj *o = get(c, "pods", ns, name);
   if (!o) return status_not_found_gr("", "pods", name);
   const json_t *spec = json_object_get(o->obj, "spec");
   snprintf(b->pod, sizeof b->pod, "%s", name);
-  snprintf(b->node, sizeof b->node, "%s", str(spec, "nodeName"));
-  snprintf(b->uid, sizeof b->uid, "%s", str(json_object_get(o->obj, "metadata"), "uid"));
-  snprintf(b->ip, sizeof b->ip, "%s", str(json_object_get(o->obj, "status"), "podIP"));
+  snprintf(b->node, sizeof b->node, "%s", json_str0(spec, "nodeName"));
+  snprintf(b->uid, sizeof b->uid, "%s", json_str0(json_object_get(o->obj, "metadata"), "uid"));
+  snprintf(b->ip, sizeof b->ip, "%s", json_str0(json_object_get(o->obj, "status"), "podIP"));
   if (!b->port) { /* no port named: the first container port, else 80 */
     size_t i;
     json_t *c;
@@ -75,7 +74,7 @@ static json_t *service_backend(cache *c, const char *ns, const char *name, const
     bool found = false;
     json_array_foreach(json_object_get(json_object_get(svc->obj, "spec"), "ports"), i, p)
       if (json_integer_value(json_object_get(p, "port")) == num) {
-        snprintf(want, sizeof want, "%s", str(p, "name"));
+        snprintf(want, sizeof want, "%s", json_str0(p, "name"));
         found = true;
       }
     if (!found) {
@@ -92,7 +91,7 @@ static json_t *service_backend(cache *c, const char *ns, const char *name, const
   json_t *ss, *p, *a;
   json_array_foreach(eps ? json_object_get(eps->obj, "subsets") : NULL, i, ss)
     json_array_foreach(json_object_get(ss, "ports"), j, p) {
-      if (strcmp(str(p, "name"), want)) continue;
+      if (strcmp(json_str0(p, "name"), want)) continue;
       json_array_foreach(json_object_get(ss, "addresses"), k, a)
         if (rand() % ++seen == 0) found_addr = a, found_port = (long)json_integer_value(json_object_get(p, "port"));
     }
@@ -103,10 +102,10 @@ static json_t *service_backend(cache *c, const char *ns, const char *name, const
   } else {
     const json_t *ref = json_object_get(found_addr, "targetRef");
     b->port = found_port;
-    if (ref && !strcmp(str(ref, "kind"), "Pod")) st = pod_backend(c, str(ref, "namespace")[0] ? str(ref, "namespace") : ns,
-                                                             str(ref, "name"), b);
+    if (ref && !strcmp(json_str0(ref, "kind"), "Pod")) st = pod_backend(c, json_str0(ref, "namespace")[0] ? json_str0(ref, "namespace") : ns,
+                                                             json_str0(ref, "name"), b);
     else st = status_failure(503, "ServiceUnavailable", "the endpoint is not a pod", NULL);
-    if (!st) snprintf(b->ip, sizeof b->ip, "%s", str(found_addr, "ip"));
+    if (!st) snprintf(b->ip, sizeof b->ip, "%s", json_str0(found_addr, "ip"));
   }
   cobj_unref(eps);
   return st;

@@ -304,3 +304,9 @@ json_t *fe_to_status(const field_errors *fe, const char *group, const char *kind
   free(full);
   return st;
 }
+
+void fe_invalid_selector(field_errors *fe, const char *field, const json_t *sel, const char *detail) {
+  char *repr = fe_render_selector(sel);
+  fe_invalid_raw(fe, field, repr, detail);
+  free(repr);
+}

@@ -47,6 +47,8 @@ void fe_add_rendered(field_errors *fe, field_error_type type, const char *field,
 char *fe_render_value(const json_t *v);
 /* %#v of a metav1.LabelSelector (v1.LabelSelector{MatchLabels:..., MatchExpressions:...}). Caller frees. */
 char *fe_render_selector(const json_t *sel);
+/* An Invalid error whose bad value is the LabelSelector sel (as Go's %#v prints it). */
+void fe_invalid_selector(field_errors *fe, const char *field, const json_t *sel, const char *detail);
 
 /* Shorthands. */
 void fe_required(field_errors *fe, const char *field, const char *detail);

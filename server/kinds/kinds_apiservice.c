@@ -7,10 +7,9 @@
  * namespace, name and valid port, and not both caBundle and
  * insecureSkipTLSVerify. */
 #include "kinds_util.h"
+#include "json_path.h"
 #include <stdio.h>
 #include <string.h>
-
-static const char *str(const json_t *o, const char *k) { return json_string_value(json_object_get(o, k)) ?: ""; }
 
 /* The length of a base64 value once decoded. */
 static size_t decoded_len(const char *b64) {
@@ -22,8 +21,8 @@ static size_t decoded_len(const char *b64) {
 void apiservice_validate(const kind_ref *k, const json_t *obj, const json_t *old, field_errors *fe) {
   (void)k, (void)old;
   const json_t *spec = json_object_get(obj, "spec");
-  const char *group = str(spec, "group"), *version = str(spec, "version");
-  const char *name = str(json_object_get(obj, "metadata"), "name");
+  const char *group = json_str0(spec, "group"), *version = json_str0(spec, "version");
+  const char *name = json_str0(json_object_get(obj, "metadata"), "name");
   char required[600], detail[700];
   snprintf(required, sizeof required, "%s.%s", version, group);
   if (*name && strcmp(name, required) != 0) {
@@ -40,7 +39,7 @@ void apiservice_validate(const kind_ref *k, const json_t *obj, const json_t *old
   if (vp <= 0 || vp > 1000) fe_invalid_int(fe, "spec.versionPriority", vp, "must be positive and less than 1000");
   const json_t *svc = json_object_get(spec, "service");
   bool insecure = json_is_true(json_object_get(spec, "insecureSkipTLSVerify"));
-  size_t ca_len = decoded_len(str(spec, "caBundle")); /* Go counts the decoded bytes */
+  size_t ca_len = decoded_len(json_str0(spec, "caBundle")); /* Go counts the decoded bytes */
   if (!json_is_object(svc)) {
     if (ca_len) {
       snprintf(detail, sizeof detail, "%zu bytes", ca_len);
@@ -49,8 +48,8 @@ void apiservice_validate(const kind_ref *k, const json_t *obj, const json_t *old
     if (insecure) fe_invalid_raw(fe, "spec.insecureSkipTLSVerify", "true", "local APIServices may not have insecureSkipTLSVerify");
     return;
   }
-  if (!*str(svc, "namespace")) fe_required(fe, "spec.service.namespace", "");
-  if (!*str(svc, "name")) fe_required(fe, "spec.service.name", "");
+  if (!*json_str0(svc, "namespace")) fe_required(fe, "spec.service.namespace", "");
+  if (!*json_str0(svc, "name")) fe_required(fe, "spec.service.name", "");
   long long port = json_integer_value(json_object_get(svc, "port"));
   if (port < 1 || port > 65535)
     fe_invalid_int(fe, "spec.service.port", port, "port is not valid: must be between 1 and 65535, inclusive");

@@ -149,13 +149,6 @@ static bool selector_empty(const json_t *sel) {
          !json_array_size(json_object_get(sel, "matchExpressions"));
 }
 
-/* Field error whose bad value is a LabelSelector (Go's %#v of the struct). */
-static void invalid_selector(field_errors *fe, const char *field, const json_t *sel, const char *detail) {
-  char *repr = fe_render_selector(sel);
-  fe_invalid_raw(fe, field, repr, detail);
-  free(repr);
-}
-
 /* Template labels as a Go map: nil when absent. */
 static void invalid_labels(field_errors *fe, const char *field, const json_t *labels, const char *detail) {
   if (json_is_object(labels)) fe_add(fe, FE_INVALID, field, labels, "%s", detail);
@@ -179,7 +172,7 @@ static void validate_selector(const kind_ref *k, const json_t *spec, field_error
     const char *what = !strcmp(k->kind, "StatefulSet") ? "statefulset" : ds ? "daemonset" : "deployment";
     char msg[64];
     snprintf(msg, sizeof msg, "empty selector is invalid for %s", what);
-    invalid_selector(fe, "spec.selector", sel, msg);
+    fe_invalid_selector(fe, "spec.selector", sel, msg);
   }
 }
 
@@ -410,7 +403,7 @@ void workload_validate(const kind_ref *k, const json_t *obj, const json_t *old, 
     /* the registry strategies of Deployment, ReplicaSet and DaemonSet */
     const json_t *sel = json_object_get(spec, "selector"), *osel = json_object_get(ospec, "selector");
     if (!same_selector(sel, osel)) {
-      if (json_is_object(sel)) invalid_selector(fe, "spec.selector", sel, "field is immutable");
+      if (json_is_object(sel)) fe_invalid_selector(fe, "spec.selector", sel, "field is immutable");
       else fe_invalid_raw(fe, "spec.selector", "\"null\"", "field is immutable");
     }
   }

@@ -93,12 +93,6 @@ static void validate_job_spec(const json_t *spec, const char *prefix, field_erro
   }
 }
 
-static void invalid_selector(field_errors *fe, const char *field, const json_t *sel, const char *detail) {
-  char *repr = fe_render_selector(sel);
-  fe_invalid_raw(fe, field, repr, detail);
-  free(repr);
-}
-
 /* ValidateGeneratedSelector. */
 static void validate_generated_selector(const json_t *obj, field_errors *fe) {
   const json_t *spec = json_object_get(obj, "spec"), *md = json_object_get(obj, "metadata");
@@ -117,7 +111,7 @@ static void validate_generated_selector(const json_t *obj, field_errors *fe) {
     else if (strcmp(have, want[i])) fe_add(fe, FE_INVALID, f, labels, "%s", msg);
   }
   json_t *expected = json_pack("{s:s,s:s}", "controller-uid", uid, "job-name", name);
-  if (!selector_matches_labels(sel, expected)) invalid_selector(fe, "spec.selector", sel, "`selector` not auto-generated");
+  if (!selector_matches_labels(sel, expected)) fe_invalid_selector(fe, "spec.selector", sel, "`selector` not auto-generated");
   json_decref(expected);
 }
 
@@ -142,7 +136,7 @@ void job_validate(const kind_ref *k, const json_t *obj, const json_t *old, field
     else fe_invalid_raw(fe, "spec.completions", "\"null\"", "field is immutable");
   }
   const json_t *osel = json_object_get(ospec, "selector");
-  if (sel && osel && !json_equal(sel, osel)) invalid_selector(fe, "spec.selector", sel, "field is immutable");
+  if (sel && osel && !json_equal(sel, osel)) fe_invalid_selector(fe, "spec.selector", sel, "field is immutable");
   if (!json_equal(json_object_get(spec, "template"), json_object_get(ospec, "template")))
     fe_invalid_raw(fe, "spec.template", "core.PodTemplateSpec{...}", "field is immutable");
 }
@@ -163,7 +157,7 @@ void cronjob_validate(const kind_ref *k, const json_t *obj, const json_t *old, f
   const json_t *jt = json_object_get(json_object_get(spec, "jobTemplate"), "spec");
   validate_job_spec(jt, "spec.jobTemplate.spec", fe);
   const json_t *sel = json_object_get(jt, "selector");
-  if (sel) invalid_selector(fe, "spec.jobTemplate.spec.selector", sel, "`selector` will be auto-generated");
+  if (sel) fe_invalid_selector(fe, "spec.jobTemplate.spec.selector", sel, "`selector` will be auto-generated");
   if (json_is_true(json_object_get(jt, "manualSelector"))) {
     static const char *const sup[] = {"nil", "false", NULL};
     fe_not_supported(fe, "spec.jobTemplate.spec.manualSelector", json_true(), sup);

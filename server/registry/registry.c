@@ -4,6 +4,7 @@
  * pointers whose length is published with release semantics, so readers
  * need no lock; writers (registry_add/retire) take add_lock. */
 #include "registry.h"
+#include "json_path.h"
 #include "apispec.h"
 #include "crd_version_order.h"
 #include "watch_cache.h"
@@ -22,11 +23,6 @@ static size_t nbuiltin;
 static atomic_ulong generation = 1;
 static pthread_mutex_t add_lock = PTHREAD_MUTEX_INITIALIZER; /* serializes registry_add/retire/revive */
 static cache *bound;  /* the cache whose buckets the rows point into (registry_bind) */
-
-static const char *str(const json_t *o, const char *k) {
-  const char *s = json_string_value(json_object_get(o, k));
-  return s ? s : "";
-}
 
 static unsigned parse_verbs(const json_t *arr) {
   static const char *names[] = {"get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"};
@@ -64,16 +60,16 @@ int registry_load(char *err, size_t errlen) {
     json_t *e = json_array_get(rows, i);
     resource *r = &resources[i];
     table[i] = r;
-    r->ref.group = str(e, "group");
-    r->ref.version = str(e, "version");
-    r->ref.kind = str(e, "kind");
-    r->ref.plural = str(e, "plural");
+    r->ref.group = json_str0(e, "group");
+    r->ref.version = json_str0(e, "version");
+    r->ref.kind = json_str0(e, "kind");
+    r->ref.plural = json_str0(e, "plural");
     r->ref.namespaced = json_is_true(json_object_get(e, "namespaced"));
-    r->list_kind = str(e, "listKind");
-    r->singular = str(e, "singular");
-    r->definition = str(e, "definition");
-    r->storage = str(e, "storage");
-    r->storage_version = str(e, "storageVersion");
+    r->list_kind = json_str0(e, "listKind");
+    r->singular = json_str0(e, "singular");
+    r->definition = json_str0(e, "definition");
+    r->storage = json_str0(e, "storage");
+    r->storage_version = json_str0(e, "storageVersion");
     char *gv;
     if (*r->ref.group) {
       if (asprintf(&gv, "%s/%s", r->ref.group, r->ref.version) < 0) gv = NULL;
@@ -182,13 +178,13 @@ static bool has_group(const json_t *groups, const char *name) {
   size_t i;
   json_t *g;
   json_array_foreach(groups, i, g) {
-    if (!strcmp(str(g, "name"), name)) return true;
+    if (!strcmp(json_str0(g, "name"), name)) return true;
   }
   return false;
 }
 
 static int by_name(const void *a, const void *b) {
-  return strcmp(str(*(json_t *const *)a, "name"), str(*(json_t *const *)b, "name"));
+  return strcmp(json_str0(*(json_t *const *)a, "name"), json_str0(*(json_t *const *)b, "name"));
 }
 
 static int by_kube_version(const void *a, const void *b) {
@@ -207,7 +203,7 @@ static json_t *custom_groups(const json_t *builtin) {
     size_t k;
     json_t *it;
     json_array_foreach(groups, k, it) {
-      if (!strcmp(str(it, "name"), r->ref.group)) g = it;
+      if (!strcmp(json_str0(it, "name"), r->ref.group)) g = it;
     }
     if (!g) {
       g = json_pack("{s:s,s:[]}", "name", r->ref.group, "versions");
@@ -252,9 +248,11 @@ const json_t *registry_subresource(const resource *r, const char *name) {
   size_t i;
   json_t *s;
   json_array_foreach(json_object_get(r->entry, "subresources"), i, s) {
-    if (!strcmp(str(s, "name"), name)) return s;
+    if (!strcmp(json_str0(s, "name"), name)) return s;
   }
   return NULL;
 }
 
 const json_t *registry_definitions(void) { return defs_doc; }
+
+bool registry_is_core(const resource *r, const char *plural) { return !r->ref.group[0] && !strcmp(r->ref.plural, plural); }

@@ -62,6 +62,8 @@ const json_t *registry_subresource(const resource *r, const char *name);
 size_t registry_count(void);
 const resource *registry_at(size_t i);
 bool registry_served(const resource *r);
+/* Whether r is the core group's (apiVersion v1) resource plural. */
+bool registry_is_core(const resource *r, const char *plural);
 
 /* The served API groups in discovery order (the "groups" array of
  * registry.json followed by the groups of custom resources): a new reference. */
