@@ -60,12 +60,16 @@ static void out_add(out_buf *o, const char *data, size_t n) {
 
 static void out_addf(out_buf *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void out_addf(out_buf *o, const char *fmt, ...) {
-  char line[1200];
-  va_list ap;
+  char line[1200], *p = line;
+  va_list ap, again;
   va_start(ap, fmt);
+  va_copy(again, ap);
   int n = vsnprintf(line, sizeof line, fmt, ap);
+  if (n >= (int)sizeof line && (p = malloc((size_t)n + 1))) vsnprintf(p, (size_t)n + 1, fmt, again);
+  va_end(again);
   va_end(ap);
-  if (n > 0) out_add(o, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+  if (n > 0 && p) out_add(o, p, (size_t)n);
+  if (p != line) free(p);
 }
 
 static void out_init(out_buf *o) {
