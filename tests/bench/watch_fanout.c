@@ -12,7 +12,8 @@
  * SECONDS from 8 writer connections, each named after its send time
  * (lat-MICROSECONDS-N), and measures write-to-event latency on every watch
  * that receives it. Prints TSV rows: measure, value, unit. Every phase is
- * bounded in time. */
+ * bounded in time (opening: 10 minutes; each connection's I/O: 30 s;
+ * delivery after the writes: 30 s). */
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -50,6 +51,7 @@ static SSL_CTX *ctx;
 static watch *watches;
 static atomic_int opened, open_failed, next_open;
 static atomic_bool stop_reading;
+static long long open_deadline; /* no watch is opened after this (10 minutes from the start) */
 static uint32_t *lat_us; /* one per delivered event */
 static atomic_size_t nlat;
 static size_t lat_cap;
@@ -141,7 +143,7 @@ static int request(SSL *s, const char *method, const char *path, const char *bod
 
 static void *opener(void *arg) {
   (void)arg;
-  for (int i; (i = atomic_fetch_add(&next_open, 1)) < nwatches;) {
+  for (int i; (i = atomic_fetch_add(&next_open, 1)) < nwatches && now_us() < open_deadline;) {
     watch *w = &watches[i];
     char path[256];
     w->ns = i % nspaces;
@@ -276,6 +278,7 @@ int main(int argc, char **argv) {
   sleep(1); /* the namespaces' ServiceAccounts and ConfigMaps settle before the baseline */
   long before = rss_kb(pid);
   long long t0 = now_us();
+  open_deadline = t0 + 600 * 1000000LL;
   pthread_t th[OPENERS];
   for (int i = 0; i < OPENERS; i++) pthread_create(&th[i], NULL, opener, NULL);
   for (int i = 0; i < OPENERS; i++) pthread_join(th[i], NULL);
