@@ -25,6 +25,17 @@ json_t *quota_used(api_server *srv, const char *ns, const json_t *spec, const js
   return quota_used_in(srv->cache, ns, spec, hard, skip_r, skip_name);
 }
 
+int64_t api_await_published(api_server *srv, int64_t rev, int timeout_ms) {
+  int64_t cursor = cache_rev(srv->cache);
+  long long deadline = mono_ms() + timeout_ms;
+  while (cursor < rev && mono_ms() < deadline) {
+    cache_event evs[1];
+    int n = cache_wait(srv->cache, NULL, &cursor, evs, 1, 100, NULL);
+    for (int i = 0; i < n; i++) cache_event_release(&evs[i]);
+  }
+  return cursor;
+}
+
 api_result api_fail(json_t *status) {
   api_result r = {(int)json_integer_value(json_object_get(status, "code")), status, NULL};
   return r;
@@ -423,6 +434,7 @@ api_result api_update(api_server *srv, const resource *r, const char *ns, const 
       return api_fail(status_not_found(r, name));
     }
     if (want && want != cur->rev) {
+      api_await_published(srv, cur->rev, 1000); /* the client's next GET sees what it conflicted with */
       cobj_unref(cur);
       json_decref(obj);
       return api_fail(status_conflict(r, name, modified_msg));

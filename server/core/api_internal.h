@@ -9,6 +9,11 @@
 #include "status.h"
 
 bool spec_changed(const json_t *a, const json_t *b);
+/* Waits (at most timeout_ms) until srv's cache has published revision rev,
+ * so that a client told of a conflict with rev, or asking for it, then
+ * reads at least that version (a committed write is published a moment
+ * after it is durable). The revision published when it returns. */
+int64_t api_await_published(api_server *srv, int64_t rev, int timeout_ms);
 bool same_but_rv(const json_t *a, const json_t *b);
 bool tracks_generation(const resource *r);
 /* Puts kind, apiVersion, metadata first and metadata's fields in

@@ -262,15 +262,7 @@ static json_t *list_revision(api_server *srv, const api_list_opts *lo, int64_t t
   /* NotOlderThan (and the legacy form without a match): the latest state
    * serves, once the cache has caught up with v */
   if (v > cache_rev(srv->cache)) {
-    int64_t cursor = cache_rev(srv->cache);
-    cache_event evs[1];
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    do {
-      int n = cache_wait(srv->cache, NULL, &cursor, evs, 1, 1000, NULL);
-      for (int i = 0; i < n; i++) cache_event_release(&evs[i]);
-      clock_gettime(CLOCK_MONOTONIC, &t1);
-    } while (cursor < v && t1.tv_sec - t0.tv_sec < 3);
+    int64_t cursor = api_await_published(srv, v, 3000);
     if (cursor < v) {
       char msg[160];
       snprintf(msg, sizeof msg, "Timeout: Too large resource version: %lld, current: %lld", v, (long long)cursor);

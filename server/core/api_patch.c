@@ -113,6 +113,7 @@ api_result api_patch(api_server *srv, const resource *r, const char *ns, const c
      * conflict with a concurrent writer re-applies the patch to the newer version (as kube-apiserver does) */
     int64_t rv = t == P_JSON ? (meta_rv(patched) != meta_rv(old) ? meta_rv(patched) : 0) : want;
     if (rv < 0 || (rv && rv != cur->rev)) {
+      api_await_published(srv, cur->rev, 1000); /* the client's next GET sees what it conflicted with */
       json_decref(patched);
       json_decref_const(old);
       cobj_unref(cur);
