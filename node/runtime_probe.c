@@ -79,8 +79,16 @@ static void run_exec(rt_probe_job *j) {
   }
   int nsfd = j->netns_ip ? podnet_open(j->netns_ip) : -1;
   int mntfd = j->rootfs ? rt_open_mount_ns(j->pid) : -1;
-  rt_spawn_req req = {j->argv, j->envp, j->applets, NULL, j->hostname, NULL, NULL, nsfd, pipefd[1], NULL, mntfd,
-                      j->rootfs, NULL, 0, 0, NULL, 0, j->has_ident ? &j->ident : NULL, j->applets_root};
+  rt_spawn_req req = {.argv = j->argv,
+                      .envp = j->envp,
+                      .applets = j->applets,
+                      .hostname = j->hostname,
+                      .netns_fd = nsfd,
+                      .capture_fd = pipefd[1],
+                      .join_mnt_fd = mntfd,
+                      .join_root = j->rootfs,
+                      .identity = j->has_ident ? &j->ident : NULL,
+                      .applets_root = j->applets_root};
   char err[512] = "";
   pid_t pid = rt_spawn(&req, err, sizeof err);
   if (nsfd >= 0) close(nsfd);

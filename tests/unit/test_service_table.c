@@ -64,7 +64,7 @@ static void test_round_robin(void) {
   CHECK(seen[0] == 3 && seen[1] == 3 && seen[2] == 3);
   /* a Service port gone from the table loses its cursor: a new one with that key starts over */
   CHECK(svc_pick(p, &f, IP(127, 0, 0, 1), 100, &got) && got.ip == IP(127, 2, 0, 2));
-  svc_table kept = {&f, 1}, empty = {0};
+  svc_table kept = {.f = &f, .n = 1}, empty = {0};
   svc_picker_retain(p, &kept);
   CHECK(svc_pick(p, &f, IP(127, 0, 0, 1), 100, &got) && got.ip == IP(127, 2, 0, 3));
   svc_picker_retain(p, &empty);
