@@ -84,8 +84,7 @@ size_t cache_check_published(cache *c) {
   return changed;
 }
 
-cobj *wc_cobj_new(const char *key, size_t bucket_len, int64_t rev, json_t *obj, const char *data,
-                      size_t len) {
+cobj *wc_cobj_new(const char *key, size_t bucket_len, int64_t rev, json_t *obj, const char *data, size_t len) {
   cobj *o = calloc(1, sizeof *o);
   o->refs = 1;
   o->rev = rev;
