@@ -358,7 +358,8 @@ store *store_etcd_open(const store_etcd_config *cfg, char *err, size_t errlen) {
   etcd_http *h = etcd_http_new(cfg->servers, cfg->ca, cfg->cert, cfg->key, err, errlen);
   if (!h) return NULL;
   etcd_store *s = calloc(1, sizeof *s);
-  s->base = (store){es_load, es_commit, es_close, es_error, es_put_batch, es_watch, es_get_raw, es_put_raw_if};
+  s->base = (store){.load = es_load, .commit = es_commit, .close = es_close, .error = es_error, .put_batch = es_put_batch,
+                    .watch = es_watch, .get_raw = es_get_raw, .put_raw_if = es_put_raw_if};
   s->http = h;
   snprintf(s->prefix, sizeof s->prefix, "%s", prefix);
   snprintf(s->from, sizeof s->from, "%s/", prefix);
