@@ -32,7 +32,7 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 # API-semantics conformance tests that finish in minutes (the full run is scripts/conformance.sh alone)
 # the etcd store's subset: CRUD, apply, watch (curl and kubectl), pagination, CRDs, a Deployment's pods
-E2E_ETCD_FILTER=${E2E_ETCD_FILTER:-'^(020|030|040|060|301|601|605)-'}
+E2E_ETCD_FILTER=${E2E_ETCD_FILTER:-'^(020|030|040|060|301|601|605|834)-'}
 CONFORMANCE_CI='\[sig-api-machinery\] (Garbage collector|Watchers|server version|Events|Secrets should (patch|fail)|Servers with support for Table|Discovery).*\[Conformance\]'
 # and tests whose only missing piece was a running process, on three real node agents (CONF_REAL_NODES=3):
 # the image's entrypoint and arguments, pod to pod and node to pod across nodes, a Service reached from a

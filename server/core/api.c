@@ -26,14 +26,7 @@ json_t *quota_used(api_server *srv, const char *ns, const json_t *spec, const js
 }
 
 int64_t api_await_published(api_server *srv, int64_t rev, int timeout_ms) {
-  int64_t cursor = cache_rev(srv->cache);
-  long long deadline = mono_ms() + timeout_ms;
-  while (cursor < rev && mono_ms() < deadline) {
-    cache_event evs[1];
-    int n = cache_wait(srv->cache, NULL, &cursor, evs, 1, 100, NULL);
-    for (int i = 0; i < n; i++) cache_event_release(&evs[i]);
-  }
-  return cursor;
+  return cache_wait_rev(srv->cache, rev, timeout_ms);
 }
 
 api_result api_fail(json_t *status) {

@@ -105,9 +105,9 @@ static void settle(cache *ca, const resource *r, svc_claims *c) {
     if (c->v[i].base >= start && c->v[i].base < cursor) cursor = c->v[i].base;
   if (cursor == INT64_MAX) return;
   bool *done = calloc(c->n, sizeof *done);
-  cache_event evs[64];
+  cache_event evs[CACHE_REVISION_WRITES_MAX];
   int n;
-  while ((n = cache_wait(ca, r->bucket, &cursor, evs, 64, 0, NULL)) > 0) {
+  while ((n = cache_wait(ca, r->bucket, &cursor, evs, CACHE_REVISION_WRITES_MAX, 0, NULL)) > 0) {
     for (int k = 0; k < n; k++) {
       for (size_t i = 0; i < c->n; i++)
         if (evs[k].rev > c->v[i].base && c->v[i].base >= start && !strcmp(evs[k].obj->subkey, c->v[i].key))

@@ -35,6 +35,11 @@ typedef struct stream {
   cache_bucket *b;
   char *ns;       /* the namespace watched; "" for all */
   int64_t cursor; /* the newest event handed to ops->render */
+  /* cursor when the current batch of events began (batch = its number):
+   * the events of one revision (several when a store transaction wrote
+   * several keys) come in one batch, and those after `done` are new */
+  int64_t done;
+  unsigned batch;
   long long deadline_ms, last_write_ms;
   const watch_ops *ops;
   void *target;
@@ -68,6 +73,7 @@ static struct {
   bucket_streams *buckets;
   size_t nbuckets;
   int64_t cursor; /* events up to here were dispatched */
+  unsigned batch; /* numbers each batch of events taken from the cache */
   bool reap_due;  /* a stream died since the last reap */
   atomic_size_t count;
 } L = {.ep = -1, .wake = -1, .mu = PTHREAD_MUTEX_INITIALIZER};
@@ -165,8 +171,15 @@ static void finish(stream *s) {
   flush(s);
 }
 
+/* Renders e unless the stream had it already (a catch-up can run ahead of
+ * the loop's cursor). Revisions are not unique, so "had it" compares with
+ * the cursor before this batch, not with this batch's previous event. */
 static void render(stream *s, cache_event *e) {
-  if (e->rev <= s->cursor) return;
+  if (s->batch != L.batch) {
+    s->batch = L.batch;
+    s->done = s->cursor;
+  }
+  if (e->rev <= s->done) return;
   s->ops->render(s->target, e, &s->body);
   s->cursor = e->rev;
 }
@@ -217,6 +230,7 @@ static void catch_up(stream *s, long long now) {
     int n = cache_wait(L.c, s->b, &cur, evs, BATCH, 0, NULL);
     if (n < 0) set_dead(s);
     if (n <= 0) break;
+    L.batch++;
     for (int i = 0; i < n; i++) {
       render(s, &evs[i]);
       cache_event_release(&evs[i]);
@@ -277,6 +291,7 @@ static void dispatch(long long now) {
       break;
     }
     if (n == 0) break;
+    L.batch++;
     for (int i = 0; i < n; i++) {
       bucket_streams *bs = bucket_of(evs[i].bucket, false);
       if (bs) {
@@ -402,7 +417,7 @@ bool watch_loop_adopt(struct mg_connection *conn, cache_bucket *b, const char *n
   fcntl(s->fd, F_SETFL, fcntl(s->fd, F_GETFL) | O_NONBLOCK);
   s->b = b;
   s->ns = strdup(ns ? ns : "");
-  s->cursor = cursor;
+  s->cursor = s->done = cursor;
   long long now = mono_ms();
   s->deadline_ms = now + timeout_ms;
   s->last_write_ms = now;

@@ -4,8 +4,8 @@
  * (all or nothing) before they are acknowledged. SQLite is the embedded
  * default (store_sqlite.c): the cache assigns revisions and commits batches.
  * A remote store (etcd, store_etcd.c) assigns revisions itself: the cache
- * writes one key at a time with compare-and-swap (put_if) and publishes what
- * the store's watch delivers, its own writes and other servers' alike. */
+ * writes batches of keys with compare-and-swap (put_batch) and publishes
+ * what the store's watch delivers, its own writes and other servers' alike. */
 #ifndef CKUBE_STORE_H
 #define CKUBE_STORE_H
 #include <stddef.h>
@@ -49,12 +49,15 @@ struct store {
   const char *(*error)(store *s);
 
   /* Remote stores only (NULL for SQLite, whose commit is used instead). */
-  /* Writes op (value NULL: delete) if the key's revision is expect_rev (0:
-   * absent; -1: any, but a delete needs the key). Returns 0 with *rev = the
-   * write's revision once the store committed it, 1 with *current = the
-   * key's revision (0: absent) and *rev = the store's revision when the
-   * condition failed, -1 on error. */
-  int (*put_if)(store *s, const store_op *op, int64_t expect_rev, int64_t *rev, int64_t *current);
+  /* Writes ops[0..n) (value NULL: delete; distinct keys) in one
+   * transaction if every key's revision is its expect_rev[i] (0: absent;
+   * -1: any, but a delete needs the key), all or none. Returns 0 with *rev
+   * = the revision all of them share once the store committed it; 1 when a
+   * condition failed (nothing written), with current[i] = each key's
+   * revision (0: absent) and *rev = the store's revision; -1 on error
+   * (error() in the calling thread). A single write is a batch of one. */
+  int (*put_batch)(store *s, const store_op *ops, const int64_t *expect_rev, size_t n, int64_t *rev,
+                   int64_t *current);
   /* Starts delivering every change after revision `after` to fn, in order,
    * until close (which joins the watch thread); reload when changes were
    * lost. Returns 0 or -1. */

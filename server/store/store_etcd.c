@@ -3,8 +3,9 @@
  * in store_etcd_wire.c; docs/ETCD.md says why not gRPC).
  *
  * Revisions are etcd's: load ranges the key space at one revision (in pages),
- * put_if is a one-key transaction comparing the key's mod revision (the
- * answer comes after the cluster committed it), and one watch thread streams
+ * put_batch is one transaction comparing each key's mod revision (the
+ * answer comes after the cluster committed it; its writes share one
+ * revision), and one watch thread streams
  * every change after the loaded revision to the cache, reconnecting to the
  * next member from the last delivered revision when a stream breaks. A
  * compactor thread compacts history older than compaction_seconds, at the
@@ -125,35 +126,42 @@ static int es_load(store *st, store_load_fn fn, void *ctx, int64_t *rev) {
 
 static int es_commit(store *st, const store_op *ops, size_t n) {
   (void)st, (void)ops, (void)n;
-  snprintf(last_error, sizeof last_error, "the etcd store writes through put_if only");
+  snprintf(last_error, sizeof last_error, "the etcd store writes through put_batch only");
   return -1;
 }
 
-static int es_put_if(store *st, const store_op *op, int64_t expect_rev, int64_t *rev, int64_t *current) {
+static void saw_revision(etcd_store *s, int64_t rev) {
+  int64_t seen = atomic_load(&s->latest);
+  while (rev > seen && !atomic_compare_exchange_weak(&s->latest, &seen, rev)) {
+  }
+}
+
+static int es_put_batch(store *st, const store_op *ops, const int64_t *expect_rev, size_t n, int64_t *rev,
+                        int64_t *current) {
   etcd_store *s = (etcd_store *)st;
-  char *key = etcd_key_of(s->prefix, op->key);
+  etcd_txn_op *tx = calloc(n ? n : 1, sizeof *tx);
+  char **keys = calloc(n ? n : 1, sizeof *keys);
+  for (size_t i = 0; i < n; i++) {
+    keys[i] = etcd_key_of(s->prefix, ops[i].key);
+    tx[i] = (etcd_txn_op){keys[i], (const unsigned char *)ops[i].value, ops[i].value ? ops[i].len : 0, expect_rev[i]};
+  }
   size_t len;
-  char *resp = call(s, "/v3/kv/txn",
-                    etcd_txn_request(key, (const unsigned char *)op->value, op->value ? op->len : 0, expect_rev), &len);
-  free(key);
+  char *resp = call(s, "/v3/kv/txn", etcd_txn_batch_request(tx, n), &len);
+  for (size_t i = 0; i < n; i++) free(keys[i]);
+  free(keys);
+  free(tx);
   if (!resp) return -1;
   etcd_txn_result r;
   char err[160];
-  int rc = etcd_parse_txn(resp, len, &r, err, sizeof err);
+  int rc = etcd_parse_txn_batch(resp, len, n, &r, current, err, sizeof err);
   free(resp);
   if (rc != 0) {
     snprintf(last_error, sizeof last_error, "%s", err);
     return -1;
   }
-  if (!r.succeeded) {
-    *current = r.current;
-    *rev = r.rev;
-    return 1;
-  }
   *rev = r.rev;
-  int64_t seen = atomic_load(&s->latest);
-  while (r.rev > seen && !atomic_compare_exchange_weak(&s->latest, &seen, r.rev)) {
-  }
+  if (!r.succeeded) return 1;
+  saw_revision(s, r.rev);
   return 0;
 }
 
@@ -219,10 +227,12 @@ static void deliver(etcd_store *s, const etcd_watch_msg *m) {
   store_event *evs = calloc(m->n ? m->n : 1, sizeof *evs);
   char **keys = calloc(m->n ? m->n : 1, sizeof *keys);
   size_t n = 0;
-  int64_t last = atomic_load(&s->delivered);
+  /* the writes of one transaction share a revision: compare with what
+   * earlier messages delivered, not with this message's previous event */
+  int64_t before = atomic_load(&s->delivered), last = before;
   for (size_t i = 0; i < m->n; i++) {
     const etcd_kv *e = &m->evs[i];
-    if (e->mod_rev <= last) continue; /* already delivered before a reconnect */
+    if (e->mod_rev <= before) continue; /* already delivered before a reconnect */
     if (is_bookkeeping(s, e->key)) {
       last = e->mod_rev;
       continue;
@@ -267,9 +277,7 @@ static void *watch_main(void *arg) {
         LOGE("etcd watch: %s", err);
         break;
       }
-      int64_t seen = atomic_load(&s->latest);
-      while (m.rev > seen && !atomic_compare_exchange_weak(&s->latest, &seen, m.rev)) {
-      }
+      saw_revision(s, m.rev);
       if (m.canceled) {
         if (m.compact_rev > 0) {
           /* changes between from and the compaction are gone: the cache loads everything again */
@@ -350,7 +358,8 @@ store *store_etcd_open(const store_etcd_config *cfg, char *err, size_t errlen) {
   etcd_http *h = etcd_http_new(cfg->servers, cfg->ca, cfg->cert, cfg->key, err, errlen);
   if (!h) return NULL;
   etcd_store *s = calloc(1, sizeof *s);
-  s->base = (store){es_load, es_commit, es_close, es_error, es_put_if, es_watch, es_get_raw, es_put_raw_if};
+  s->base = (store){.load = es_load, .commit = es_commit, .close = es_close, .error = es_error, .put_batch = es_put_batch,
+                    .watch = es_watch, .get_raw = es_get_raw, .put_raw_if = es_put_raw_if};
   s->http = h;
   snprintf(s->prefix, sizeof s->prefix, "%s", prefix);
   snprintf(s->from, sizeof s->from, "%s/", prefix);

@@ -74,17 +74,25 @@ static json_t *mod_compare(const char *key, const char *result, int64_t rev) {
                    "mod_revision", int64_str(rev));
 }
 
+json_t *etcd_txn_batch_request(const etcd_txn_op *ops, size_t n) {
+  json_t *compare = json_array(), *success = json_array(), *failure = json_array();
+  for (size_t i = 0; i < n; i++) {
+    const char *key = ops[i].key;
+    if (ops[i].expect_rev >= 0) json_array_append_new(compare, mod_compare(key, "EQUAL", ops[i].expect_rev));
+    else if (!ops[i].value) json_array_append_new(compare, mod_compare(key, "GREATER", 0));
+    if (ops[i].value)
+      json_array_append_new(success, json_pack("{s:{s:o, s:o}}", "request_put", "key", b64(key, strlen(key)), "value",
+                                               pbtext_base64(ops[i].value, ops[i].len)));
+    else json_array_append_new(success, json_pack("{s:{s:o}}", "request_delete_range", "key", b64(key, strlen(key))));
+    json_array_append_new(failure,
+                          json_pack("{s:{s:o, s:b}}", "request_range", "key", b64(key, strlen(key)), "keys_only", 1));
+  }
+  return json_pack("{s:o, s:o, s:o}", "compare", compare, "success", success, "failure", failure);
+}
+
 json_t *etcd_txn_request(const char *key, const unsigned char *value, size_t len, int64_t expect_rev) {
-  json_t *compare = json_array();
-  if (expect_rev >= 0) json_array_append_new(compare, mod_compare(key, "EQUAL", expect_rev));
-  else if (!value) json_array_append_new(compare, mod_compare(key, "GREATER", 0));
-  json_t *op;
-  if (value)
-    op = json_pack("{s:{s:o, s:o}}", "request_put", "key", b64(key, strlen(key)), "value",
-                   pbtext_base64(value, len));
-  else op = json_pack("{s:{s:o}}", "request_delete_range", "key", b64(key, strlen(key)));
-  json_t *read = json_pack("{s:{s:o, s:b}}", "request_range", "key", b64(key, strlen(key)), "keys_only", 1);
-  return json_pack("{s:o, s:[o], s:[o]}", "compare", compare, "success", op, "failure", read);
+  etcd_txn_op op = {key, value, len, expect_rev};
+  return etcd_txn_batch_request(&op, 1);
 }
 
 json_t *etcd_watch_request(const char *key, const char *range_end, int64_t start) {
@@ -209,26 +217,44 @@ int etcd_parse_range(const char *body, size_t len, etcd_range_result *out, char 
   return rc;
 }
 
-int etcd_parse_txn(const char *body, size_t len, etcd_txn_result *out, char *err, size_t errlen) {
+/* The mod revision in a failure branch's range response (0: no key). */
+static int range_mod_rev(const json_t *response, int64_t *rev) {
+  const json_t *range = json_object_get(response, "response_range");
+  etcd_kv *kvs = NULL;
+  size_t n = 0;
+  *rev = 0;
+  if (!json_is_object(range) || parse_kvs(json_object_get(range, "kvs"), &kvs, &n) != 0) return -1;
+  if (n) *rev = kvs[0].mod_rev;
+  etcd_kvs_free(kvs, n);
+  return 0;
+}
+
+int etcd_parse_txn_batch(const char *body, size_t len, size_t n, etcd_txn_result *out, int64_t *current, char *err,
+                         size_t errlen) {
   memset(out, 0, sizeof *out);
+  for (size_t i = 0; i < n; i++) current[i] = 0;
   json_t *j = load_answer(body, len, err, errlen);
   if (!j) return -1;
   int rc = header_rev(j, &out->rev);
   out->succeeded = get_bool(j, "succeeded");
   if (rc == 0 && !out->succeeded) {
-    /* failure branch: responses[0].response_range.kvs[0].mod_revision */
+    /* failure branch: responses[i].response_range.kvs[0].mod_revision */
     const json_t *resp = json_object_get(j, "responses");
-    const json_t *range = json_object_get(json_array_get(resp, 0), "response_range");
-    etcd_kv *kvs = NULL;
-    size_t n = 0;
-    if (!json_is_array(resp) || !json_is_object(range) || parse_kvs(json_object_get(range, "kvs"), &kvs, &n) != 0)
-      rc = -1;
-    else if (n) out->current = kvs[0].mod_rev;
-    etcd_kvs_free(kvs, n);
+    if (!json_is_array(resp) || json_array_size(resp) != n) rc = -1;
+    for (size_t i = 0; rc == 0 && i < n; i++) rc = range_mod_rev(json_array_get(resp, i), &current[i]);
+    if (rc == 0 && n) out->current = current[0];
   }
   json_decref(j);
-  if (rc) snprintf(err, errlen, "malformed etcd txn answer");
+  if (rc) {
+    for (size_t i = 0; i < n; i++) current[i] = 0;
+    snprintf(err, errlen, "malformed etcd txn answer");
+  }
   return rc;
+}
+
+int etcd_parse_txn(const char *body, size_t len, etcd_txn_result *out, char *err, size_t errlen) {
+  int64_t current;
+  return etcd_parse_txn_batch(body, len, 1, out, &current, err, errlen);
 }
 
 int etcd_parse_watch(const char *line, size_t len, etcd_watch_msg *out, char *err, size_t errlen) {

@@ -35,9 +35,22 @@ void etcd_kvs_free(etcd_kv *kvs, size_t n);
 /* Request bodies (new JSON objects). range_end NULL: the single key. rev 0:
  * the latest revision; limit 0: no limit. */
 json_t *etcd_range_request(const char *key, size_t key_len, const char *range_end, int64_t limit, int64_t rev);
-/* One-key transaction: if the key's mod revision is expect_rev (0: absent;
- * -1: no condition, except that a delete needs the key), put value (or
- * delete when value is NULL); otherwise read the key (for its revision). */
+/* One write of a transaction: put value under key (value NULL: delete it)
+ * if the key's mod revision is expect_rev (0: absent; -1: no condition,
+ * except that a delete needs the key). */
+typedef struct {
+  const char *key;
+  const unsigned char *value;
+  size_t len;
+  int64_t expect_rev;
+} etcd_txn_op;
+
+/* One transaction of n writes (distinct keys: etcd refuses a key twice):
+ * compare = each write's condition, success = the writes in order, failure
+ * = a keys-only range of each key in order (its mod revision tells which
+ * conditions failed). */
+json_t *etcd_txn_batch_request(const etcd_txn_op *ops, size_t n);
+/* The transaction of the one write (key, value, len, expect_rev). */
 json_t *etcd_txn_request(const char *key, const unsigned char *value, size_t len, int64_t expect_rev);
 /* A watch on every key of [key, range_end) from revision start, with the
  * previous values of deleted keys. */
@@ -71,6 +84,12 @@ typedef struct {
  * own error text when it sent one) and nothing to free. */
 int etcd_parse_range(const char *body, size_t len, etcd_range_result *out, char *err, size_t errlen);
 int etcd_parse_txn(const char *body, size_t len, etcd_txn_result *out, char *err, size_t errlen);
+/* The answer to etcd_txn_batch_request of n writes: when not succeeded,
+ * current[i] = the mod revision of write i's key (0: absent) from the
+ * failure branch's n ranges (out->current = current[0]); an answer without
+ * exactly n range responses is malformed. */
+int etcd_parse_txn_batch(const char *body, size_t len, size_t n, etcd_txn_result *out, int64_t *current, char *err,
+                         size_t errlen);
 /* One line of the /v3/watch stream: {"result":{...}} (or {"error":...}). */
 int etcd_parse_watch(const char *line, size_t len, etcd_watch_msg *out, char *err, size_t errlen);
 /* The header revision of any answer (compaction's), or -1 with err. */

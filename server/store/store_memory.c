@@ -76,7 +76,7 @@ static const char *mem_error(store *s) {
 
 store *store_memory_open(void) {
   mem_store *m = calloc(1, sizeof *m);
-  m->base = (store){mem_load, mem_commit, mem_close, mem_error};
+  m->base = (store){.load = mem_load, .commit = mem_commit, .close = mem_close, .error = mem_error};
   pthread_mutex_init(&m->mu, NULL);
   m->kv = strmap_new();
   return &m->base;

@@ -16,11 +16,13 @@
  *           pod watchers asleep), pcond those of every bucket.
  * bucket_mu guards only the bucket list (buckets are never freed).
  *
- * With a remote store (etcd: st->put_if) there is no committer: a write is a
- * compare-and-swap in the store (remote_write, at the end), the store's watch
- * thread is the only publisher, and the writer waits until its revision is
- * published. */
-#include "watch_cache.h"
+ * With a remote store (etcd: st->put_batch) this file's committer is not
+ * used: writes are compare-and-swaps in the store, group-committed by
+ * watch_cache_remote_commit.c, and the store's watch thread is the only
+ * publisher (watch_cache_remote.c). The writes of one store transaction
+ * share its revision, so the ring may hold several events of one revision;
+ * cache_wait hands them out together. */
+#include "watch_cache_internal.h"
 #include "log.h"
 #include "timestamp.h"
 #include <errno.h>
@@ -29,60 +31,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-struct cache_bucket {
-  char *name;
-  cobj **items; /* sorted by subkey */
-  size_t n, cap;
-  struct cache_bucket *next;
-  void (*_Atomic on_write)(void); /* cache_bucket_on_write */
-  pthread_cond_t cond;            /* under pmu: events published in this bucket */
-  int64_t notify_rev;             /* under pmu: revision of its newest published event */
-};
-
-typedef struct pending {
-  cache_bucket *b;
-  cobj *obj; /* for deletes: the tombstone (final state at delete revision) */
-  bool del;
-  bool done;
-  pthread_cond_t done_cond; /* under pmu: signalled when done is set */
-  int status; /* CW_OK or CW_ERROR once done */
-  char err[160];
-  struct pending *next;
-} pending;
-
-struct cache {
-  store *st;
-  pthread_mutex_t bucket_mu;
-  cache_bucket *buckets;
-
-  pthread_rwlock_t lock;
-  cache_event *ring;
-  size_t win, head, count;
-  int64_t pub_rev, window_start;
-
-  pthread_mutex_t wmu;
-  pthread_cond_t wcond;
-  pending *queue, *queue_tail, *inflight;
-  int64_t last_rev;
-  bool stopping;
-  pthread_t committer;
-
-  pthread_mutex_t pmu;
-  pthread_cond_t pcond;
-  int64_t notify_rev;
-  unsigned wake_gen;
-  void (*observe)(double seconds, int ops);
-  void (*on_publish)(void *arg); /* cache_on_publish */
-  void *on_publish_arg;
-  char commit_error[160]; /* why the last commit failed; "" after a good one (under wmu) */
-  bool remote;            /* st->put_if: revisions are the store's, its watch publishes */
-};
-
-static int remote_write(cache *c, cache_bucket *b, const char *sk, int64_t expect_rev, json_t *obj, bool del,
-                        cobj **out, int64_t *current, char *err, size_t errlen);
-static void remote_apply(void *ctx, const store_event *evs, size_t n);
-static int64_t remote_reload(void *ctx);
 
 cobj *cobj_ref(cobj *o) {
   if (o) atomic_fetch_add(&o->refs, 1);
@@ -136,9 +84,7 @@ size_t cache_check_published(cache *c) {
   return changed;
 }
 
-/* Builds a version from its parts; steals obj; serializes when data is NULL. */
-static cobj *cobj_new(const char *key, size_t bucket_len, int64_t rev, json_t *obj, const char *data,
-                      size_t len) {
+cobj *wc_cobj_new(const char *key, size_t bucket_len, int64_t rev, json_t *obj, const char *data, size_t len) {
   cobj *o = calloc(1, sizeof *o);
   o->refs = 1;
   o->rev = rev;
@@ -199,7 +145,7 @@ cache_bucket *cache_bucket_get(cache *c, const char *storage) {
 const char *cache_bucket_name(const cache_bucket *b) { return b->name; }
 
 /* Index of the first item whose subkey is >= key; *found when equal. */
-static size_t bucket_find(const cache_bucket *b, const char *subkey, bool *found) {
+size_t wc_bucket_find(const cache_bucket *b, const char *subkey, bool *found) {
   size_t lo = 0, hi = b->n;
   *found = false;
   while (lo < hi) {
@@ -217,9 +163,9 @@ static size_t bucket_find(const cache_bucket *b, const char *subkey, bool *found
 
 /* Installs o (taking a reference) or removes subkey; returns the previous
  * version (the bucket's reference, now the caller's) or NULL. */
-static cobj *bucket_put(cache_bucket *b, cobj *o, bool del) {
+cobj *wc_bucket_put(cache_bucket *b, cobj *o, bool del) {
   bool found;
-  size_t i = bucket_find(b, o->subkey, &found);
+  size_t i = wc_bucket_find(b, o->subkey, &found);
   cobj *prev = found ? b->items[i] : NULL;
   if (del) {
     if (found) memmove(&b->items[i], &b->items[i + 1], (b->n - i - 1) * sizeof *b->items), b->n--;
@@ -257,10 +203,10 @@ int64_t cache_window_start(cache *c) {
   return r;
 }
 
-static cobj *published_get(cache *c, cache_bucket *b, const char *subkey) {
+cobj *wc_published_get(cache *c, cache_bucket *b, const char *subkey) {
   bool found;
   pthread_rwlock_rdlock(&c->lock);
-  size_t i = bucket_find(b, subkey, &found);
+  size_t i = wc_bucket_find(b, subkey, &found);
   cobj *o = found ? cobj_ref(b->items[i]) : NULL;
   pthread_rwlock_unlock(&c->lock);
   return o;
@@ -268,7 +214,7 @@ static cobj *published_get(cache *c, cache_bucket *b, const char *subkey) {
 
 cobj *cache_get(cache *c, cache_bucket *b, const char *ns, const char *name) {
   char *sk = make_subkey(ns, name);
-  cobj *o = published_get(c, b, sk);
+  cobj *o = wc_published_get(c, b, sk);
   free(sk);
   return o;
 }
@@ -283,7 +229,7 @@ static cobj *latest_locked(cache *c, cache_bucket *b, const char *subkey) {
   for (pending *p = c->queue; p; p = p->next)
     if (p->b == b && strcmp(p->obj->subkey, subkey) == 0) last = p;
   if (last) return last->del ? NULL : cobj_ref(last->obj);
-  return published_get(c, b, subkey);
+  return wc_published_get(c, b, subkey);
 }
 
 cobj *cache_get_latest(cache *c, cache_bucket *b, const char *ns, const char *name) {
@@ -304,10 +250,10 @@ int64_t cache_list(cache *c, cache_bucket *b, const char *ns, const char *after_
   bool found;
   size_t i = 0;
   if (after_subkey && (!plen || strcmp(after_subkey, prefix) >= 0)) {
-    i = bucket_find(b, after_subkey, &found);
+    i = wc_bucket_find(b, after_subkey, &found);
     if (found) i++;
   } else if (plen) {
-    i = bucket_find(b, prefix, &found);
+    i = wc_bucket_find(b, prefix, &found);
   }
   size_t taken = 0;
   for (; i < b->n && (!limit || taken < limit); i++) {
@@ -319,8 +265,6 @@ int64_t cache_list(cache *c, cache_bucket *b, const char *ns, const char *after_
   pthread_rwlock_unlock(&c->lock);
   return rev;
 }
-
-static size_t ring_seek(cache *c, int64_t after);
 
 static bool in_range(const cobj *o, const char *prefix, size_t plen, const char *after) {
   if (plen && strncmp(o->subkey, prefix, plen) != 0) return false;
@@ -351,7 +295,7 @@ int64_t cache_list_at(cache *c, cache_bucket *b, const char *ns, const char *aft
   }
   size_t nch = 0, cap = 0;
   change *ch = NULL;
-  for (size_t i = ring_seek(c, rev); i < c->count; i++) {
+  for (size_t i = wc_ring_seek(c, rev); i < c->count; i++) {
     cache_event *e = &c->ring[(c->head + i) % c->win];
     if (e->bucket != b || !in_range(e->obj, prefix, plen, after_subkey)) continue;
     if (nch == cap) ch = realloc(ch, (cap = cap ? cap * 2 : 64) * sizeof *ch);
@@ -360,7 +304,7 @@ int64_t cache_list_at(cache *c, cache_bucket *b, const char *ns, const char *aft
   if (nch) qsort(ch, nch, sizeof *ch, cmp_change);
   /* merge the current items (sorted) with the changed keys (sorted, first event per key) */
   bool found;
-  size_t i = after_subkey ? bucket_find(b, after_subkey, &found) : plen ? bucket_find(b, prefix, &found) : 0;
+  size_t i = after_subkey ? wc_bucket_find(b, after_subkey, &found) : plen ? wc_bucket_find(b, prefix, &found) : 0;
   size_t k = 0;
   while ((!limit || out->n < limit) && (i < b->n || k < nch)) {
     cobj *cur = i < b->n && in_range(b->items[i], prefix, plen, after_subkey) ? b->items[i] : NULL;
@@ -393,8 +337,8 @@ size_t cache_count_after(cache *c, cache_bucket *b, const char *ns, const char *
   /* namespace range: "<ns>/" up to "<ns>0" ('0' follows '/') */
   if (scoped) snprintf(hi, sizeof hi, "%s0", ns);
   pthread_rwlock_rdlock(&c->lock);
-  size_t start = bucket_find(b, lo, &found) + (found ? 1 : 0);
-  size_t end = scoped ? bucket_find(b, hi, &found) : b->n;
+  size_t start = wc_bucket_find(b, lo, &found) + (found ? 1 : 0);
+  size_t end = scoped ? wc_bucket_find(b, hi, &found) : b->n;
   pthread_rwlock_unlock(&c->lock);
   return end > start ? end - start : 0;
 }
@@ -413,7 +357,7 @@ void cache_event_release(cache_event *e) {
 }
 
 /* Appends an event (taking its references), evicting the oldest when full. */
-static void ring_push(cache *c, cache_event ev) {
+void wc_ring_push(cache *c, cache_event ev) {
   if (c->count == c->win) {
     cache_event *old = &c->ring[c->head];
     c->window_start = old->rev;
@@ -425,7 +369,7 @@ static void ring_push(cache *c, cache_event ev) {
   c->count++;
 }
 
-static void set_rv(json_t *obj, int64_t rev) {
+void wc_set_rv(json_t *obj, int64_t rev) {
   json_t *md = json_object_get(obj, "metadata");
   if (!json_is_object(md)) {
     md = json_object();
@@ -464,14 +408,14 @@ int cache_write(cache *c, cache_bucket *b, const char *ns, const char *name, int
     return CW_CONFLICT;
   }
   int64_t rev = ++c->last_rev;
-  set_rv(obj, rev);
+  wc_set_rv(obj, rev);
   char *key;
   if (asprintf(&key, "%s/%s", b->name, sk) < 0) key = NULL;
   free(sk);
   pending *p = calloc(1, sizeof *p);
   p->b = b;
   p->del = del;
-  p->obj = cobj_new(key, strlen(b->name), rev, obj, NULL, 0);
+  p->obj = wc_cobj_new(key, strlen(b->name), rev, obj, NULL, 0);
   pthread_cond_init(&p->done_cond, NULL);
   free(key);
   if (c->queue_tail) c->queue_tail->next = p;
@@ -521,10 +465,10 @@ static void finish(cache *c, pending *list, int status, const char *msg) {
 static void publish(cache *c, pending *batch) {
   pthread_rwlock_wrlock(&c->lock);
   for (pending *p = batch; p; p = p->next) {
-    cobj *prev = bucket_put(p->b, p->obj, p->del);
+    cobj *prev = wc_bucket_put(p->b, p->obj, p->del);
     cache_event ev = {p->obj->rev, p->del ? EV_DELETED : prev ? EV_MODIFIED : EV_ADDED, p->b,
                       cobj_ref(p->obj), prev};
-    ring_push(c, ev);
+    wc_ring_push(c, ev);
     c->pub_rev = p->obj->rev;
   }
   pthread_rwlock_unlock(&c->lock);
@@ -585,14 +529,9 @@ static void *committer_main(void *arg) {
   return NULL;
 }
 
-typedef struct {
-  cache *c;
-  size_t n;
-  cobj_vec *into; /* a reload gathers the versions here instead of installing them */
-} load_ctx;
 
 /* The bucket named by a key's first two parts, with their length. */
-static cache_bucket *bucket_of_key(cache *c, const char *key, size_t *blen) {
+cache_bucket *wc_bucket_of_key(cache *c, const char *key, size_t *blen) {
   const char *s1 = strchr(key, '/');
   const char *s2 = s1 ? strchr(s1 + 1, '/') : NULL;
   if (!s2) return NULL;
@@ -602,10 +541,10 @@ static cache_bucket *bucket_of_key(cache *c, const char *key, size_t *blen) {
   return cache_bucket_get(c, storage);
 }
 
-static void load_one(void *ctx, const char *key, int64_t rev, const char *value, size_t len) {
+void wc_load_one(void *ctx, const char *key, int64_t rev, const char *value, size_t len) {
   load_ctx *lc = ctx;
   size_t blen = 0;
-  cache_bucket *b = bucket_of_key(lc->c, key, &blen);
+  cache_bucket *b = wc_bucket_of_key(lc->c, key, &blen);
   json_error_t jerr;
   json_t *obj = b ? json_loadb(value, len, 0, &jerr) : NULL;
   if (!json_is_object(obj)) {
@@ -614,14 +553,14 @@ static void load_one(void *ctx, const char *key, int64_t rev, const char *value,
     return;
   }
   /* a remote store keeps no resourceVersion in its values: set and serialize */
-  if (lc->c->remote) set_rv(obj, rev);
-  cobj *o = lc->c->remote ? cobj_new(key, blen, rev, obj, NULL, 0) : cobj_new(key, blen, rev, obj, value, len);
+  if (lc->c->remote) wc_set_rv(obj, rev);
+  cobj *o = lc->c->remote ? wc_cobj_new(key, blen, rev, obj, NULL, 0) : wc_cobj_new(key, blen, rev, obj, value, len);
   lc->n++;
   if (lc->into) {
     cobj_vec_push(lc->into, o);
     return;
   }
-  cobj_unref(bucket_put(b, o, false));
+  cobj_unref(wc_bucket_put(b, o, false));
   cobj_unref(o);
 }
 
@@ -636,10 +575,10 @@ cache *cache_open(store *st, size_t window, char *err, size_t errlen) {
   pthread_cond_init(&c->wcond, NULL);
   pthread_mutex_init(&c->pmu, NULL);
   init_cond(&c->pcond);
-  c->remote = st->put_if != NULL;
+  c->remote = st->put_batch != NULL;
   load_ctx lc = {c, 0, NULL};
   int64_t rev = 0;
-  if (st->load(st, load_one, &lc, &rev) != 0) {
+  if (st->load(st, wc_load_one, &lc, &rev) != 0) {
     snprintf(err, errlen, "%s", st->error(st));
     cache_close(c);
     return NULL;
@@ -649,6 +588,10 @@ cache *cache_open(store *st, size_t window, char *err, size_t errlen) {
   if (c->remote) {
     if (st->watch(st, rev, remote_apply, remote_reload, c) != 0) {
       snprintf(err, errlen, "%s", st->error(st));
+      cache_close(c);
+      return NULL;
+    }
+    if (remote_start(c, err, errlen) != 0) {
       cache_close(c);
       return NULL;
     }
@@ -670,6 +613,7 @@ void cache_close(cache *c) {
   pthread_cond_signal(&c->wcond);
   pthread_mutex_unlock(&c->wmu);
   if (c->committer) pthread_join(c->committer, NULL);
+  if (c->remote) remote_stop(c);
   /* a remote store's watch thread publishes until its store is closed */
   if (c->remote && c->st) c->st->close(c->st), c->st = NULL;
   cache_wake_all(c);
@@ -724,8 +668,7 @@ void cache_on_publish(cache *c, void (*fn)(void *arg), void *arg) {
   c->on_publish = fn;
 }
 
-/* Ring position of the first event with rev > after (count when none). */
-static size_t ring_seek(cache *c, int64_t after) {
+size_t wc_ring_seek(cache *c, int64_t after) {
   size_t lo = 0, hi = c->count;
   while (lo < hi) {
     size_t mid = (lo + hi) / 2;
@@ -733,6 +676,38 @@ static size_t ring_seek(cache *c, int64_t after) {
     else hi = mid;
   }
   return lo;
+}
+
+/* Copies into evs (up to max) the events of bucket b (NULL: all) after
+ * *cursor, whole revisions only, and advances *cursor past what it looked
+ * at: the events of a revision that do not all fit are left for the next
+ * call (*cursor stops before that revision). Returns how many, or -1 when
+ * a single revision has more than max events of b. Read lock held. */
+static int ring_take(cache *c, cache_bucket *b, int64_t *cursor, cache_event *evs, int max) {
+  int n = 0;
+  int64_t last = *cursor;
+  for (size_t i = wc_ring_seek(c, *cursor); i < c->count; i++) {
+    cache_event *e = &c->ring[(c->head + i) % c->win];
+    if (n == max && e->rev != last) break; /* full, at a revision boundary */
+    last = e->rev;
+    if (b && e->bucket != b) continue;
+    if (n == max) {
+      /* revision `last` does not fit: give back its events taken so far */
+      while (n > 0 && evs[n - 1].rev == last) cache_event_release(&evs[--n]);
+      if (n == 0) {
+        LOGW("revision %lld has more than %d events: the watcher must list again", (long long)last, max);
+        return -1;
+      }
+      last--;
+      break;
+    }
+    evs[n] = *e;
+    cobj_ref(evs[n].obj);
+    cobj_ref(evs[n].prev);
+    n++;
+  }
+  *cursor = last;
+  return n;
 }
 
 int cache_wait(cache *c, cache_bucket *b, int64_t *cursor, cache_event *evs, int max, int timeout_ms,
@@ -750,23 +725,10 @@ int cache_wait(cache *c, cache_bucket *b, int64_t *cursor, cache_event *evs, int
     pthread_mutex_unlock(&c->pmu);
     if ((stop && atomic_load(stop)) || !have) return 0;
 
-    int n = 0;
     pthread_rwlock_rdlock(&c->lock);
-    if (*cursor < c->window_start) {
-      pthread_rwlock_unlock(&c->lock);
-      return -1;
-    }
-    for (size_t i = ring_seek(c, *cursor); i < c->count && n < max; i++) {
-      cache_event *e = &c->ring[(c->head + i) % c->win];
-      *cursor = e->rev;
-      if (b && e->bucket != b) continue;
-      evs[n] = *e;
-      cobj_ref(evs[n].obj);
-      cobj_ref(evs[n].prev);
-      n++;
-    }
+    int n = *cursor < c->window_start ? -1 : ring_take(c, b, cursor, evs, max);
     pthread_rwlock_unlock(&c->lock);
-    if (n > 0) return n;
+    if (n != 0) return n;
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     if (now.tv_sec > deadline.tv_sec || (now.tv_sec == deadline.tv_sec && now.tv_nsec >= deadline.tv_nsec))
@@ -774,249 +736,12 @@ int cache_wait(cache *c, cache_bucket *b, int64_t *cursor, cache_event *evs, int
   }
 }
 
-/* ---- remote store (etcd): revisions from the store, its watch publishes ---- */
-
-/* Whether a and b are equal but for metadata.resourceVersion. */
-static bool equal_but_rv(const json_t *a, const json_t *b) {
-  json_t *x = json_copy((json_t *)a), *y = json_copy((json_t *)b);
-  json_t *mx = json_object_get(x, "metadata"), *my = json_object_get(y, "metadata");
-  if (json_is_object(mx)) json_object_set_new(x, "metadata", mx = json_copy(mx)), json_object_del(mx, "resourceVersion");
-  if (json_is_object(my)) json_object_set_new(y, "metadata", my = json_copy(my)), json_object_del(my, "resourceVersion");
-  bool eq = json_equal(x, y);
-  json_decref(x);
-  json_decref(y);
-  return eq;
-}
-
-/* One compare-and-swap in the store: CW_OK with *rev, CW_CONFLICT with *cur, or CW_ERROR. */
-static int remote_put(cache *c, const char *key, const json_t *obj, bool del, int64_t expect_rev, int64_t *rev,
-                      int64_t *cur, char *err, size_t errlen) {
-  char *data = del ? NULL : json_dumps(obj, JSON_COMPACT);
-  store_op op = {key, data, data ? strlen(data) : 0, 0};
-  struct timespec t0, t1;
-  clock_gettime(CLOCK_MONOTONIC, &t0);
-  int rc = c->st->put_if(c->st, &op, expect_rev, rev, cur);
-  clock_gettime(CLOCK_MONOTONIC, &t1);
-  free(data);
-  if (c->observe) c->observe((double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9, 1);
-  pthread_mutex_lock(&c->wmu);
-  if (rc < 0) snprintf(c->commit_error, sizeof c->commit_error, "%s", c->st->error(c->st));
-  else c->commit_error[0] = 0;
-  pthread_mutex_unlock(&c->wmu);
-  if (rc < 0) {
-    snprintf(err, errlen, "%s", c->st->error(c->st));
-    return CW_ERROR;
-  }
-  return rc == 0 ? CW_OK : CW_CONFLICT;
-}
-
-/* Waits until the watch published revision rev; false after timeout_ms. */
-static bool wait_published(cache *c, int64_t rev, int timeout_ms) {
-  struct timespec deadline;
-  clock_gettime(CLOCK_MONOTONIC, &deadline);
-  deadline.tv_sec += timeout_ms / 1000;
+int64_t cache_wait_rev(cache *c, int64_t rev, int timeout_ms) {
+  struct timespec deadline = deadline_in_ms(CLOCK_MONOTONIC, timeout_ms);
   pthread_mutex_lock(&c->pmu);
   int rc = 0;
   while (c->notify_rev < rev && rc != ETIMEDOUT) rc = pthread_cond_timedwait(&c->pcond, &c->pmu, &deadline);
-  bool ok = c->notify_rev >= rev;
+  int64_t got = c->notify_rev;
   pthread_mutex_unlock(&c->pmu);
-  return ok;
-}
-
-/* Waits until subkey is gone from b's published state; false after timeout_ms. */
-static bool wait_absent(cache *c, cache_bucket *b, const char *sk, int timeout_ms) {
-  for (int waited = 0;; waited += 20) {
-    cobj *o = published_get(c, b, sk);
-    cobj_unref(o);
-    if (!o) return true;
-    if (waited >= timeout_ms) return false;
-    struct timespec t = {0, 20 * 1000000L};
-    nanosleep(&t, NULL);
-  }
-}
-
-static int remote_write(cache *c, cache_bucket *b, const char *sk, int64_t expect_rev, json_t *obj, bool del,
-                        cobj **out, int64_t *current, char *err, size_t errlen) {
-  char *key;
-  if (asprintf(&key, "%s/%s", b->name, sk) < 0) key = NULL;
-  /* the store keeps no resourceVersion: it is the key's mod revision */
-  json_t *md = json_object_get(obj, "metadata");
-  if (json_is_object(md)) json_object_del(md, "resourceVersion");
-  int64_t rev = 0, cur = 0;
-  int rc = CW_OK;
-  if (del) {
-    /* a final state that differs from the stored one is stored first, then
-     * deleted (as kube-apiserver does): the DELETED event shows it */
-    cobj *pub = published_get(c, b, sk);
-    if (pub && (expect_rev < 0 || pub->rev == expect_rev) && !equal_but_rv(pub->obj, obj)) {
-      rc = remote_put(c, key, obj, false, expect_rev, &rev, &cur, err, errlen);
-      if (rc == CW_OK) expect_rev = rev;
-    }
-    cobj_unref(pub);
-  }
-  if (rc == CW_OK) rc = remote_put(c, key, obj, del, expect_rev, &rev, &cur, err, errlen);
-  if (rc == CW_CONFLICT) {
-    /* the other write may not have reached this cache yet: catch up first,
-     * so that a retry reads the state the store compared against (the
-     * key's revision, or its absence; the store's own revision may belong
-     * to keys outside this cache's prefix) */
-    if (cur > 0) wait_published(c, cur, 5000);
-    else wait_absent(c, b, sk, 2000);
-    if (current) *current = cur;
-  }
-  if (rc == CW_OK && !wait_published(c, rev, 30000)) {
-    snprintf(err, errlen, "etcd committed revision %lld but its watch has not delivered it", (long long)rev);
-    rc = CW_ERROR;
-  }
-  if (rc == CW_OK && out) {
-    /* the published version (the event at rev), else the same state built here */
-    *out = NULL;
-    pthread_rwlock_rdlock(&c->lock);
-    size_t i = ring_seek(c, rev - 1);
-    if (i < c->count) {
-      cache_event *e = &c->ring[(c->head + i) % c->win];
-      if (e->rev == rev && !strcmp(e->obj->key, key)) *out = cobj_ref(e->obj);
-    }
-    pthread_rwlock_unlock(&c->lock);
-    if (!*out) {
-      set_rv(obj, rev);
-      *out = cobj_new(key, strlen(b->name), rev, obj, NULL, 0);
-      obj = NULL;
-    }
-  }
-  json_decref(obj);
-  free(key);
-  return rc;
-}
-
-/* Removes subkey from b; returns the removed version (the caller's reference) or NULL. */
-static cobj *bucket_remove(cache_bucket *b, const char *subkey) {
-  bool found;
-  size_t i = bucket_find(b, subkey, &found);
-  if (!found) return NULL;
-  cobj *prev = b->items[i];
-  memmove(&b->items[i], &b->items[i + 1], (b->n - i - 1) * sizeof *b->items);
-  b->n--;
-  return prev;
-}
-
-/* The store's watch: publishes each change as the committer would, then
- * runs the write hooks and wakes writers and watchers. Only this thread
- * changes the published state of a remote cache. */
-static void remote_apply(void *ctx, const store_event *evs, size_t n) {
-  cache *c = ctx;
-  cache_bucket *hooked[64];
-  size_t nh = 0;
-  bool overflow = false; /* more buckets than hooked holds: wake them all */
-  pthread_rwlock_wrlock(&c->lock);
-  for (size_t i = 0; i < n; i++) {
-    size_t blen = 0;
-    cache_bucket *b = bucket_of_key(c, evs[i].key, &blen);
-    if (!b) continue;
-    cache_event ev = {evs[i].rev, EV_ADDED, b, NULL, NULL};
-    if (evs[i].value) {
-      json_error_t jerr;
-      json_t *obj = json_loadb(evs[i].value, evs[i].len, 0, &jerr);
-      if (!json_is_object(obj)) {
-        LOGW("ignoring an unreadable stored object %s at revision %lld", evs[i].key, (long long)evs[i].rev);
-        json_decref(obj);
-        continue;
-      }
-      set_rv(obj, evs[i].rev);
-      ev.obj = cobj_new(evs[i].key, blen, evs[i].rev, obj, NULL, 0);
-      ev.prev = bucket_put(b, ev.obj, false);
-      if (ev.prev) ev.type = EV_MODIFIED;
-    } else {
-      ev.prev = bucket_remove(b, evs[i].key + blen + 1);
-      if (!ev.prev) continue; /* never seen here: nothing to announce */
-      json_t *last = json_deep_copy(ev.prev->obj);
-      set_rv(last, evs[i].rev);
-      ev.obj = cobj_new(evs[i].key, blen, evs[i].rev, last, NULL, 0);
-      ev.type = EV_DELETED;
-    }
-    ring_push(c, ev);
-    c->pub_rev = evs[i].rev;
-    bool seen = false;
-    for (size_t k = 0; k < nh; k++) seen |= hooked[k] == b;
-    if (!seen && nh < sizeof hooked / sizeof *hooked) hooked[nh++] = b;
-    else if (!seen) overflow = true;
-  }
-  if (n && evs[n - 1].rev > c->pub_rev) c->pub_rev = evs[n - 1].rev;
-  pthread_rwlock_unlock(&c->lock);
-  for (size_t k = 0; k < nh; k++) {
-    void (*hook)(void) = atomic_load(&hooked[k]->on_write);
-    if (hook) hook();
-  }
-  pthread_mutex_lock(&c->bucket_mu);
-  cache_bucket *first = c->buckets;
-  pthread_mutex_unlock(&c->bucket_mu);
-  pthread_mutex_lock(&c->pmu);
-  /* the written buckets' watchers (every bucket's after a batch over more resources than hooked holds) */
-  for (cache_bucket *b = first; b; b = b->next) {
-    bool written = overflow;
-    for (size_t k = 0; k < nh && !written; k++) written = hooked[k] == b;
-    if (written && b->notify_rev < c->pub_rev) {
-      b->notify_rev = c->pub_rev;
-      pthread_cond_broadcast(&b->cond);
-    }
-  }
-  c->notify_rev = c->pub_rev;
-  pthread_cond_broadcast(&c->pcond);
-  pthread_mutex_unlock(&c->pmu);
-  if (c->on_publish) c->on_publish(c->on_publish_arg);
-}
-
-/* The store lost changes (its history was compacted past this cache's
- * revision): the whole state is loaded again at the store's revision and
- * replaces the published one, and the event window restarts there, so
- * watches from before get 410 Gone and list again (as kube-apiserver's
- * cache does after its etcd watch fails). Returns the revision or -1. */
-static int64_t remote_reload(void *ctx) {
-  cache *c = ctx;
-  cobj_vec loaded = {0};
-  load_ctx lc = {c, 0, &loaded};
-  int64_t rev = 0;
-  if (c->st->load(c->st, load_one, &lc, &rev) != 0) {
-    LOGE("reloading from the store failed: %s", c->st->error(c->st));
-    cobj_vec_clear(&loaded);
-    return -1;
-  }
-  pthread_mutex_lock(&c->bucket_mu);
-  cache_bucket *first = c->buckets;
-  pthread_mutex_unlock(&c->bucket_mu);
-  pthread_rwlock_wrlock(&c->lock);
-  for (cache_bucket *b = first; b; b = b->next) {
-    for (size_t i = 0; i < b->n; i++) cobj_unref(b->items[i]);
-    b->n = 0;
-  }
-  for (size_t i = 0; i < loaded.n; i++) {
-    size_t blen = 0;
-    cache_bucket *b = bucket_of_key(c, loaded.items[i]->key, &blen);
-    cobj_unref(bucket_put(b, loaded.items[i], false));
-  }
-  for (size_t i = 0; i < c->count; i++) cache_event_release(&c->ring[(c->head + i) % c->win]);
-  c->head = c->count = 0;
-  c->pub_rev = c->window_start = rev;
-  pthread_mutex_lock(&c->bucket_mu);
-  first = c->buckets;
-  pthread_mutex_unlock(&c->bucket_mu);
-  pthread_rwlock_unlock(&c->lock);
-  for (cache_bucket *b = first; b; b = b->next) {
-    void (*hook)(void) = atomic_load(&b->on_write);
-    if (hook) hook();
-  }
-  LOGW("reloaded %zu objects from the store at revision %lld; older watches must list again", loaded.n,
-       (long long)rev);
-  cobj_vec_clear(&loaded);
-  pthread_mutex_lock(&c->pmu);
-  c->notify_rev = rev;
-  c->wake_gen++;
-  for (cache_bucket *b = first; b; b = b->next) {
-    if (b->notify_rev < rev) b->notify_rev = rev;
-    pthread_cond_broadcast(&b->cond);
-  }
-  pthread_cond_broadcast(&c->pcond);
-  pthread_mutex_unlock(&c->pmu);
-  if (c->on_publish) c->on_publish(c->on_publish_arg);
-  return rev;
+  return got;
 }

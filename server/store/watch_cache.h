@@ -116,20 +116,32 @@ int cache_write(cache *c, cache_bucket *b, const char *ns, const char *name, int
 /* Oldest revision a watch can resume from: a watch from rv needs rv >= this. */
 int64_t cache_window_start(cache *c);
 
+/* At most this many writes share one revision (a remote store's group
+ * commit writes up to this many keys in one transaction); every cache_wait
+ * caller's max is at least this. */
+enum { CACHE_REVISION_WRITES_MAX = 64 };
+
 /* Waits up to timeout_ms for events with rev > *cursor on bucket b (NULL =
  * all buckets), fills up to max events (references: release with
- * cache_event_release) and advances *cursor. Returns the number of events, 0
- * on timeout or when *stop became true, -1 when *cursor fell out of the
- * window. */
+ * cache_event_release) and advances *cursor. The events of one revision
+ * (several with a remote store: the writes of one transaction) come in the
+ * same call, never split across two: a call that cannot take all of them
+ * stops before that revision. Returns the number of events, 0 on timeout or
+ * when *stop became true, -1 when *cursor fell out of the window (or one
+ * revision has more than max events of b: the caller lists again). */
 int cache_wait(cache *c, cache_bucket *b, int64_t *cursor, cache_event *evs, int max,
                int timeout_ms, const atomic_bool *stop);
+/* Waits up to timeout_ms until revision rev is published; returns the
+ * latest published revision (< rev after a timeout). Copies no events. */
+int64_t cache_wait_rev(cache *c, int64_t rev, int timeout_ms);
 void cache_event_release(cache_event *e);
 
 /* Drops the events so far: watches can only resume from the current
  * revision on (kube-apiserver's watch cache starts at its initial list). */
 void cache_reset_window(cache *c);
 
-/* Called by the committer after each durable commit (for metrics). */
+/* Called by the committer after each durable commit (for metrics; with a
+ * remote store after each store transaction, ops = its writes). */
 void cache_set_commit_observer(cache *c, void (*fn)(double seconds, int ops));
 
 /* Calls fn in the writer's thread after every successful write to b, once

@@ -101,6 +101,73 @@ static void test_txn(void) {
   CHECK(etcd_parse_txn(broken, strlen(broken), &t, err, sizeof err) == -1);
 }
 
+/* A transaction of several writes: one compare per conditional write, the
+ * writes in order, one keys-only range per key for the failure branch. */
+static void test_batch_request(void) {
+  etcd_txn_op ops[3] = {{"/registry/core/configmaps/d/a", (const unsigned char *)"{}", 2, 0},
+                        {"/registry/core/configmaps/d/b", (const unsigned char *)"{\"x\":1}", 7, -1},
+                        {"/registry/core/configmaps/d/c", NULL, 0, 9}};
+  json_t *r = etcd_txn_batch_request(ops, 3);
+  json_t *cmp = json_object_get(r, "compare"), *ok = json_object_get(r, "success"), *fail = json_object_get(r, "failure");
+  CHECK(json_array_size(cmp) == 2 && json_array_size(ok) == 3 && json_array_size(fail) == 3);
+  /* a: created (mod revision 0); b: unconditional put, no compare; c: deleted at revision 9 */
+  CHECK_STR(json_string_value(json_object_get(json_array_get(cmp, 0), "key")), "L3JlZ2lzdHJ5L2NvcmUvY29uZmlnbWFwcy9kL2E=");
+  CHECK_STR(json_string_value(json_object_get(json_array_get(cmp, 0), "mod_revision")), "0");
+  CHECK_STR(json_string_value(json_object_get(json_array_get(cmp, 1), "key")), "L3JlZ2lzdHJ5L2NvcmUvY29uZmlnbWFwcy9kL2M=");
+  CHECK_STR(json_string_value(json_object_get(json_array_get(cmp, 1), "result")), "EQUAL");
+  CHECK_STR(json_string_value(json_object_get(json_array_get(cmp, 1), "mod_revision")), "9");
+  json_t *put_b = json_object_get(json_array_get(ok, 1), "request_put");
+  CHECK_STR(json_string_value(json_object_get(put_b, "key")), "L3JlZ2lzdHJ5L2NvcmUvY29uZmlnbWFwcy9kL2I=");
+  CHECK_STR(json_string_value(json_object_get(put_b, "value")), "eyJ4IjoxfQ==");
+  CHECK(json_object_get(json_array_get(ok, 2), "request_delete_range") != NULL);
+  for (size_t i = 0; i < 3; i++) {
+    json_t *range = json_object_get(json_array_get(fail, i), "request_range");
+    CHECK(json_is_true(json_object_get(range, "keys_only")));
+    CHECK_STR(json_string_value(json_object_get(range, "key")),
+              json_string_value(json_object_get(json_object_get(json_array_get(ok, i), i == 2 ? "request_delete_range"
+                                                                                            : "request_put"),
+                                                "key")));
+  }
+  json_decref(r);
+  /* the one-write transaction is the batch of one */
+  json_t *one = etcd_txn_request(ops[2].key, NULL, 0, 9), *batch = etcd_txn_batch_request(&ops[2], 1);
+  CHECK(json_equal(one, batch));
+  json_decref(one);
+  json_decref(batch);
+}
+
+/* The answers to a batch: committed (one revision for all), or not with
+ * each key's mod revision, absent keys 0 (as etcd 3.4.23 answers). */
+static void test_batch_answer(void) {
+  etcd_txn_result t;
+  int64_t cur[3] = {7, 7, 7};
+  char err[160];
+  const char *ok = "{\"header\":{\"revision\":\"12\"},\"succeeded\":true,\"responses\":[{\"response_put\":"
+                   "{\"header\":{\"revision\":\"12\"}}},{\"response_put\":{\"header\":{\"revision\":\"12\"}}},"
+                   "{\"response_delete_range\":{\"header\":{\"revision\":\"12\"},\"deleted\":\"1\"}}]}";
+  CHECK(etcd_parse_txn_batch(ok, strlen(ok), 3, &t, cur, err, sizeof err) == 0 && t.succeeded && t.rev == 12);
+  CHECK(cur[0] == 0 && cur[1] == 0 && cur[2] == 0);
+  const char *failed =
+      "{\"header\":{\"revision\":\"12\"},\"responses\":["
+      "{\"response_range\":{\"header\":{\"revision\":\"12\"},\"kvs\":[{\"key\":\"YQ==\",\"create_revision\":\"3\","
+      "\"mod_revision\":\"11\",\"version\":\"2\"}],\"count\":\"1\"}},"
+      "{\"response_range\":{\"header\":{\"revision\":\"12\"}}},"
+      "{\"response_range\":{\"header\":{\"revision\":\"12\"},\"kvs\":[{\"key\":\"Yw==\",\"create_revision\":\"9\","
+      "\"mod_revision\":\"9\",\"version\":\"1\"}],\"count\":\"1\"}}]}";
+  CHECK(etcd_parse_txn_batch(failed, strlen(failed), 3, &t, cur, err, sizeof err) == 0 && !t.succeeded && t.rev == 12);
+  CHECK(cur[0] == 11 && cur[1] == 0 && cur[2] == 9 && t.current == 11);
+  /* a failure branch with fewer or more ranges than writes, or another response, is malformed */
+  CHECK(etcd_parse_txn_batch(failed, strlen(failed), 2, &t, cur, err, sizeof err) == -1);
+  CHECK(etcd_parse_txn_batch(failed, strlen(failed), 4, &t, cur, err, sizeof err) == -1);
+  CHECK(cur[0] == 0 && cur[2] == 0);
+  const char *odd = "{\"header\":{\"revision\":\"12\"},\"responses\":[{\"response_range\":{}},"
+                    "{\"response_put\":{}}]}";
+  CHECK(etcd_parse_txn_batch(odd, strlen(odd), 2, &t, cur, err, sizeof err) == -1);
+  const char *e = "{\"error\":\"etcdserver: duplicate key given in txn request\",\"code\":3}";
+  CHECK(etcd_parse_txn_batch(e, strlen(e), 2, &t, cur, err, sizeof err) == -1);
+  CHECK_STR(err, "etcd: etcdserver: duplicate key given in txn request");
+}
+
 static void test_watch(void) {
   etcd_watch_msg m;
   char err[160];
@@ -130,4 +197,5 @@ static void test_watch(void) {
   for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) CHECK(etcd_parse_watch(bad[i], strlen(bad[i]), &m, err, sizeof err) == -1);
 }
 
-TEST_MAIN(TEST(test_keys), TEST(test_requests), TEST(test_range), TEST(test_txn), TEST(test_watch))
+TEST_MAIN(TEST(test_keys), TEST(test_requests), TEST(test_range), TEST(test_txn), TEST(test_batch_request),
+          TEST(test_batch_answer), TEST(test_watch))

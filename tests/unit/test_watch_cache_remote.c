@@ -4,14 +4,17 @@
  * checked by the store (a write from "another server" makes a stale write
  * conflict), a write returns only once its own watch published it, a
  * changed final state is stored before the delete, values carry no
- * resourceVersion, and a second cache on the same store sees every write. */
+ * resourceVersion, and a second cache on the same store sees every write.
+ * Group commit: concurrent writes share transactions (and revisions), a
+ * stale write in a transaction fails alone, every acknowledged write is
+ * watched once, and cache_wait never splits the events of one revision. */
 #include "test.h"
 #include "watch_cache.h"
 #include <pthread.h>
 #include <stdlib.h>
 #include <unistd.h>
 
-enum { MAXK = 64, MAXE = 256, MAXW = 2 };
+enum { MAXK = 1024, MAXE = 4096, MAXW = 2 };
 
 typedef struct {
   store base;
@@ -21,6 +24,10 @@ typedef struct {
   int nkv;
   struct { char key[128]; char *value; int64_t rev; } log[MAXE];
   int nlog;
+  int batches;      /* transactions that committed */
+  int max_batch;    /* the most writes in one */
+  int delay_us;     /* each transaction takes this long (writes queue up meanwhile) */
+  int duplicates;   /* transactions that named a key twice (etcd refuses them) */
   struct {
     store *owner;
     store_watch_fn fn;
@@ -50,18 +57,9 @@ static int fk_load(store *s, store_load_fn fn, void *ctx, int64_t *rev) {
   return 0;
 }
 
-static int fk_put_if(store *s, const store_op *op, int64_t expect, int64_t *rev, int64_t *current) {
-  (void)s;
-  pthread_mutex_lock(&F.mu);
+/* Applies one write at revision F.rev. F.mu held. */
+static void fk_apply(const store_op *op) {
   int i = fk_find(op->key);
-  int64_t cur = i >= 0 ? F.kv[i].rev : 0;
-  if ((expect >= 0 && cur != expect) || (expect < 0 && !op->value && !cur)) {
-    *current = cur;
-    *rev = F.rev;
-    pthread_mutex_unlock(&F.mu);
-    return 1;
-  }
-  *rev = ++F.rev;
   if (op->value) {
     if (i < 0) i = F.nkv++, snprintf(F.kv[i].key, sizeof F.kv[i].key, "%s", op->key), F.kv[i].value = NULL;
     free(F.kv[i].value);
@@ -74,6 +72,32 @@ static int fk_put_if(store *s, const store_op *op, int64_t expect, int64_t *rev,
   snprintf(F.log[F.nlog].key, sizeof F.log[F.nlog].key, "%s", op->key);
   F.log[F.nlog].value = op->value ? strndup(op->value, op->len) : NULL;
   F.log[F.nlog++].rev = F.rev;
+}
+
+/* etcd's Txn: every condition holds, then all writes at one new revision;
+ * else nothing, and each key's revision */
+static int fk_put_batch(store *s, const store_op *ops, const int64_t *expect, size_t n, int64_t *rev,
+                        int64_t *current) {
+  (void)s;
+  if (F.delay_us) usleep((useconds_t)F.delay_us);
+  pthread_mutex_lock(&F.mu);
+  bool ok = true;
+  for (size_t i = 0; i < n; i++) {
+    for (size_t k = 0; k < i; k++)
+      if (!strcmp(ops[i].key, ops[k].key)) F.duplicates++;
+    int j = fk_find(ops[i].key);
+    current[i] = j >= 0 ? F.kv[j].rev : 0;
+    if ((expect[i] >= 0 && current[i] != expect[i]) || (expect[i] < 0 && !ops[i].value && !current[i])) ok = false;
+  }
+  if (!ok) {
+    *rev = F.rev;
+    pthread_mutex_unlock(&F.mu);
+    return 1;
+  }
+  *rev = ++F.rev;
+  for (size_t i = 0; i < n; i++) fk_apply(&ops[i]);
+  F.batches++;
+  if ((int)n > F.max_batch) F.max_batch = (int)n;
   pthread_mutex_unlock(&F.mu);
   return 0;
 }
@@ -130,11 +154,20 @@ static void fk_close(store *s) {
     }
 }
 
+/* Forgets everything stored (the watches are closed). */
+static void fk_reset(void) {
+  for (int i = 0; i < F.nkv; i++) free(F.kv[i].value);
+  for (int i = 0; i < F.nlog; i++) free(F.log[i].value);
+  pthread_mutex_t mu = F.mu;
+  memset(&F, 0, sizeof F);
+  F.mu = mu;
+}
+
 /* Two views of one store: two servers on one etcd. */
 static store fake_store = {.load = fk_load, .commit = fk_commit, .close = fk_close, .error = fk_error,
-                           .put_if = fk_put_if, .watch = fk_watch};
+                           .put_batch = fk_put_batch, .watch = fk_watch};
 static store second_store = {.load = fk_load, .commit = fk_commit, .close = fk_close, .error = fk_error,
-                             .put_if = fk_put_if, .watch = fk_watch};
+                             .put_batch = fk_put_batch, .watch = fk_watch};
 
 static json_t *mk(const char *name, const char *v) {
   return json_pack("{s:s,s:{s:s,s:s,s:s},s:{s:s}}", "kind", "ConfigMap", "metadata", "name", name, "namespace", "d",
@@ -235,8 +268,233 @@ static void test_remote_writes(void) {
   CHECK(y && y->rev == 7 && strstr(y->data, "\"resourceVersion\":\"7\""));
   cobj_unref(y);
   cache_close(c);
-  for (int i = 0; i < F.nkv; i++) free(F.kv[i].value);
-  for (int i = 0; i < F.nlog; i++) free(F.log[i].value);
+  fk_reset();
 }
 
-TEST_MAIN(TEST(test_remote_writes))
+/* One writer's work in a thread. */
+typedef struct {
+  cache *c;
+  cache_bucket *b;
+  char name[32];
+  int64_t expect;
+  int rc;
+  int64_t rev, cur;
+  cobj *out;
+} job;
+
+static void *run_put(void *arg) {
+  job *j = arg;
+  j->rc = put(j->c, j->b, j->name, j->expect, "1", &j->out, &j->cur);
+  j->rev = j->out ? j->out->rev : 0;
+  return NULL;
+}
+
+/* Writes queued while a transaction is in flight go out together in the
+ * next one, at one revision; a stale write among them fails alone with its
+ * key's revision, a second write of a key already in the transaction waits
+ * for the next one (etcd refuses a key twice in one transaction); each
+ * writer gets the published version of its own key. */
+static void test_group_commit(void) {
+  setenv("CKUBE_ETCD_COMMITTERS", "1", 1);
+  char err[128];
+  cache *a = cache_open(&fake_store, 1000, err, sizeof err);
+  CHECK(a != NULL);
+  if (!a) return;
+  cache_bucket *b = cache_bucket_get(a, "core/configmaps");
+  int64_t cur = 0;
+  cobj *base = NULL;
+  CHECK(put(a, b, "base", 0, "1", &base, &cur) == CW_OK && base);
+  int64_t base_rev = base ? base->rev : 0;
+  cobj_unref(base);
+
+  F.delay_us = 40000;
+  job blocker = {a, b, "block", 0, 0, 0, 0, NULL};
+  pthread_t tb, t[8];
+  pthread_create(&tb, NULL, run_put, &blocker);
+  usleep(10000); /* "block" is in flight: the next ones queue up */
+  job jobs[8];
+  for (int i = 0; i < 8; i++) {
+    jobs[i] = (job){a, b, "", 0, 0, 0, 0, NULL};
+    if (i < 5) snprintf(jobs[i].name, sizeof jobs[i].name, "n%d", i);
+    else if (i == 5) snprintf(jobs[i].name, sizeof jobs[i].name, "base"), jobs[i].expect = base_rev + 100;
+    else snprintf(jobs[i].name, sizeof jobs[i].name, "dup");
+    pthread_create(&t[i], NULL, run_put, &jobs[i]);
+  }
+  pthread_join(tb, NULL);
+  for (int i = 0; i < 8; i++) pthread_join(t[i], NULL);
+  F.delay_us = 0;
+  CHECK(blocker.rc == CW_OK);
+  int64_t shared = jobs[0].rev;
+  CHECK(shared > blocker.rev);
+  for (int i = 0; i < 5; i++) {
+    CHECK(jobs[i].rc == CW_OK && jobs[i].rev == shared);
+    cobj *got = cache_get(a, b, "d", jobs[i].name);
+    CHECK(got && got == jobs[i].out); /* the published version of its own key */
+    cobj_unref(got);
+  }
+  CHECK(jobs[5].rc == CW_CONFLICT && jobs[5].cur == base_rev);
+  job *won = jobs[6].rc == CW_OK ? &jobs[6] : &jobs[7], *lost = won == &jobs[6] ? &jobs[7] : &jobs[6];
+  CHECK(won->rc == CW_OK && won->rev == shared);
+  CHECK(lost->rc == CW_CONFLICT && lost->cur == shared);
+  CHECK(F.duplicates == 0);
+  /* the shared revision's events come in one cache_wait */
+  int64_t cursor = blocker.rev;
+  cache_event ev[CACHE_REVISION_WRITES_MAX];
+  int n = cache_wait(a, b, &cursor, ev, CACHE_REVISION_WRITES_MAX, 1000, NULL);
+  CHECK(n == 6 && cursor == shared);
+  for (int i = 0; i < n; i++) CHECK(ev[i].rev == shared && ev[i].type == EV_ADDED);
+  for (int i = 0; i < n; i++) cache_event_release(&ev[i]);
+  for (int i = 0; i < 8; i++) cobj_unref(jobs[i].out);
+  cobj_unref(blocker.out);
+  cache_close(a);
+  fk_reset();
+  unsetenv("CKUBE_ETCD_COMMITTERS");
+}
+
+enum { WRITERS = 16, EACH = 20 };
+
+typedef struct {
+  cache *c;
+  cache_bucket *b;
+  int id;
+  int ok;
+  struct { char name[32]; int64_t rev; } acked[2 * EACH];
+  int nacked;
+} writer;
+
+/* creates EACH names, updates each once with the version it got */
+static void *run_writer(void *arg) {
+  writer *w = arg;
+  for (int i = 0; i < EACH; i++) {
+    char name[32];
+    snprintf(name, sizeof name, "w%d-%d", w->id, i);
+    cobj *o = NULL;
+    int64_t cur;
+    if (put(w->c, w->b, name, 0, "1", &o, &cur) != CW_OK || !o) continue;
+    snprintf(w->acked[w->nacked].name, sizeof w->acked[0].name, "%s", name);
+    w->acked[w->nacked++].rev = o->rev;
+    int64_t rev = o->rev;
+    cobj_unref(o);
+    o = NULL;
+    if (put(w->c, w->b, name, rev, "2", &o, &cur) != CW_OK || !o) continue;
+    snprintf(w->acked[w->nacked].name, sizeof w->acked[0].name, "%s", name);
+    w->acked[w->nacked++].rev = o->rev;
+    cobj_unref(o);
+    w->ok += 2;
+  }
+  return NULL;
+}
+
+/* Many writers at once over two transactions in flight: every write is
+ * acknowledged, transactions carried several, and a watch from before sees
+ * every acknowledged write exactly once, revisions never decreasing and
+ * never split between two calls of cache_wait. */
+static void test_concurrent_writers(void) {
+  char err[128];
+  cache *a = cache_open(&fake_store, 4000, err, sizeof err);
+  CHECK(a != NULL);
+  if (!a) return;
+  cache_bucket *b = cache_bucket_get(a, "core/configmaps");
+  int64_t start = cache_rev(a);
+  F.delay_us = 1000;
+  static writer ws[WRITERS];
+  pthread_t t[WRITERS];
+  for (int i = 0; i < WRITERS; i++) {
+    ws[i] = (writer){.c = a, .b = b, .id = i};
+    pthread_create(&t[i], NULL, run_writer, &ws[i]);
+  }
+  int total = 0;
+  for (int i = 0; i < WRITERS; i++) pthread_join(t[i], NULL), total += ws[i].ok;
+  F.delay_us = 0;
+  CHECK(total == WRITERS * EACH * 2);
+  CHECK(F.max_batch > 1 && F.batches < total);
+  CHECK(F.duplicates == 0);
+  int64_t cursor = start, prev_last = start;
+  cache_event ev[CACHE_REVISION_WRITES_MAX];
+  int seen = 0, n, calls = 0;
+  static char seen_key[2 * WRITERS * EACH][40];
+  static int64_t seen_rev[2 * WRITERS * EACH];
+  while ((n = cache_wait(a, b, &cursor, ev, CACHE_REVISION_WRITES_MAX, 0, NULL)) > 0 && calls++ < 10000) {
+    CHECK(ev[0].rev > prev_last); /* the revision before this call was delivered whole */
+    for (int i = 0; i < n; i++) {
+      CHECK(i == 0 || ev[i].rev >= ev[i - 1].rev);
+      if (seen < 2 * WRITERS * EACH) {
+        snprintf(seen_key[seen], sizeof seen_key[0], "%s", ev[i].obj->subkey);
+        seen_rev[seen] = ev[i].rev;
+      }
+      seen++;
+      prev_last = ev[i].rev;
+      cache_event_release(&ev[i]);
+    }
+    CHECK(cursor == prev_last);
+  }
+  CHECK(n == 0 && seen == total);
+  for (int i = 0; i < WRITERS; i++)
+    for (int k = 0; k < ws[i].nacked; k++) {
+      char sk[40];
+      snprintf(sk, sizeof sk, "d/%s", ws[i].acked[k].name);
+      int found = 0;
+      for (int e = 0; e < seen && e < 2 * WRITERS * EACH; e++)
+        found += !strcmp(seen_key[e], sk) && seen_rev[e] == ws[i].acked[k].rev;
+      CHECK(found == 1);
+    }
+  cache_close(a);
+  fk_reset();
+}
+
+/* Writes of another server's multi-key transaction: cache_wait hands out
+ * whole revisions only, stops before one that does not fit, and refuses
+ * (-1, list again) one larger than max; cache_wait_rev waits for a
+ * revision without taking events. */
+static void test_wait_whole_revisions(void) {
+  char err[128];
+  cache *a = cache_open(&fake_store, 100, err, sizeof err);
+  CHECK(a != NULL);
+  if (!a) return;
+  cache_bucket *cm = cache_bucket_get(a, "core/configmaps"), *sec = cache_bucket_get(a, "core/secrets");
+  int64_t r1, r2, r3, cur[3];
+  int64_t none[3] = {0, 0, 0};
+  store_op one = {"core/configmaps/d/x", "{}", 2, 0};
+  CHECK(fk_put_batch(&second_store, &one, none, 1, &r1, cur) == 0);
+  store_op group[3] = {{"core/configmaps/d/g1", "{}", 2, 0}, {"core/secrets/d/s1", "{}", 2, 0},
+                       {"core/configmaps/d/g2", "{}", 2, 0}};
+  CHECK(fk_put_batch(&second_store, group, none, 3, &r2, cur) == 0);
+  store_op last = {"core/configmaps/d/y", "{}", 2, 0};
+  CHECK(fk_put_batch(&second_store, &last, none, 1, &r3, cur) == 0);
+  CHECK(r2 == r1 + 1 && r3 == r2 + 1);
+  CHECK(cache_wait_rev(a, r3, 2000) == r3);
+
+  cache_event ev[4];
+  int64_t cursor = r1 - 1;
+  int n = cache_wait(a, NULL, &cursor, ev, 3, 0, NULL); /* x fits, the group of 3 does not */
+  CHECK(n == 1 && ev[0].rev == r1 && cursor == r1);
+  for (int i = 0; i < n; i++) cache_event_release(&ev[i]);
+  n = cache_wait(a, NULL, &cursor, ev, 3, 0, NULL);
+  CHECK(n == 3 && ev[0].rev == r2 && ev[2].rev == r2 && cursor == r2);
+  for (int i = 0; i < n; i++) cache_event_release(&ev[i]);
+  n = cache_wait(a, NULL, &cursor, ev, 3, 0, NULL);
+  CHECK(n == 1 && ev[0].rev == r3 && cursor == r3);
+  for (int i = 0; i < n; i++) cache_event_release(&ev[i]);
+
+  /* one bucket: its two events of the group come together, the other bucket's is skipped */
+  cursor = r1 - 1;
+  n = cache_wait(a, cm, &cursor, ev, 2, 0, NULL);
+  CHECK(n == 1 && cursor == r1);
+  for (int i = 0; i < n; i++) cache_event_release(&ev[i]);
+  n = cache_wait(a, cm, &cursor, ev, 2, 0, NULL);
+  CHECK(n == 2 && ev[0].bucket == cm && ev[1].bucket == cm && ev[1].rev == r2 && cursor == r2);
+  for (int i = 0; i < n; i++) cache_event_release(&ev[i]);
+  cursor = r1;
+  n = cache_wait(a, sec, &cursor, ev, 1, 0, NULL);
+  CHECK(n == 1 && ev[0].bucket == sec && cursor >= r2);
+  for (int i = 0; i < n; i++) cache_event_release(&ev[i]);
+  cursor = r1;
+  CHECK(cache_wait(a, cm, &cursor, ev, 1, 0, NULL) == -1); /* 2 events of cm at r2, room for 1 */
+
+  CHECK(cache_wait_rev(a, r3 + 5, 50) == r3);
+  cache_close(a);
+  fk_reset();
+}
+
+TEST_MAIN(TEST(test_remote_writes), TEST(test_group_commit), TEST(test_concurrent_writers),
+          TEST(test_wait_whole_revisions))

@@ -1,0 +1,202 @@
+/* watch_cache_remote_commit.c - group commit over a remote store (etcd),
+ * as the SQLite committer does for the local one. A write's compare-and-swap
+ * (remote_put) joins a queue and waits; a committer thread takes the queued
+ * writes with distinct keys (etcd refuses a key twice in one transaction),
+ * up to CACHE_REVISION_WRITES_MAX and REMOTE_BATCH_BYTES, and sends them as
+ * one store transaction (put_batch). When a condition fails nothing is
+ * written: the writes whose condition failed get their conflict (with the
+ * key's current revision, as a one-key transaction would) and the others
+ * are sent again at once. Writes that arrive while transactions are in
+ * flight form the next ones: no write waits for a timer. Each transaction
+ * costs etcd (and its JSON gateway) about what one write did, so the rate
+ * of writes grows with the number of concurrent writers. */
+#include "watch_cache_internal.h"
+#include "log.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* etcd refuses a request over --max-request-bytes (1.5 MiB by default):
+ * a transaction carries at most this many value bytes (one larger write
+ * goes alone) */
+enum { REMOTE_BATCH_BYTES = 1 << 20 };
+/* transactions in flight at once: 1 measured best of 1, 2 and 4 on two
+ * cores, where CPU is the limit and fewer, larger transactions cost less
+ * per write (docs/ETCD.md); CKUBE_ETCD_COMMITTERS overrides it (tests,
+ * tuning on more cores) */
+enum { REMOTE_COMMITTERS = 1 };
+
+/* One queued compare-and-swap; lives on its writer's stack. */
+struct remote_op {
+  store_op op; /* key (cache key), value (NULL: delete), len */
+  int64_t expect;
+  bool done;                /* under wmu; the writer may return once set */
+  pthread_cond_t done_cond; /* under wmu: signalled when done is set */
+  int status;               /* CW_OK, CW_CONFLICT or CW_ERROR once done */
+  int64_t rev, cur;
+  char err[160];
+  remote_op *next;
+};
+
+/* Whether the condition of a write holds when its key is at revision cur. */
+static bool holds(const remote_op *w, int64_t cur) {
+  if (w->expect >= 0) return cur == w->expect;
+  return w->op.value || cur > 0; /* unconditional; a delete needs the key */
+}
+
+/* Sets the answer of writes w[0..n) and wakes their writers. wmu held. */
+static void answer_locked(remote_op **w, size_t n, int status, int64_t rev, const char *msg) {
+  for (size_t i = 0; i < n; i++) {
+    w[i]->status = status;
+    w[i]->rev = rev;
+    if (msg) snprintf(w[i]->err, sizeof w[i]->err, "%s", msg);
+    w[i]->done = true; /* once wmu is released the writer returns: w[i] is gone */
+    pthread_cond_signal(&w[i]->done_cond);
+  }
+}
+
+static void answer(cache *c, remote_op **w, size_t n, int status, int64_t rev, const char *msg) {
+  pthread_mutex_lock(&c->wmu);
+  answer_locked(w, n, status, rev, msg);
+  pthread_mutex_unlock(&c->wmu);
+}
+
+/* Moves the oldest queued writes with distinct keys into w (up to
+ * CACHE_REVISION_WRITES_MAX and REMOTE_BATCH_BYTES); a write whose key is
+ * already taken stays queued, in its place, for the next transaction.
+ * Returns how many. wmu held. */
+static size_t take_batch(cache *c, remote_op **w) {
+  size_t n = 0, bytes = 0;
+  remote_op **link = &c->rqueue, *last = NULL;
+  while (*link && n < CACHE_REVISION_WRITES_MAX) {
+    remote_op *p = *link;
+    bool dup = n && bytes + p->op.len > REMOTE_BATCH_BYTES;
+    for (size_t i = 0; i < n && !dup; i++) dup = !strcmp(w[i]->op.key, p->op.key);
+    if (dup) {
+      last = p;
+      link = &p->next;
+      continue;
+    }
+    *link = p->next;
+    p->next = NULL;
+    w[n++] = p;
+    bytes += p->op.len;
+  }
+  /* the tail is the last write left queued (or none) */
+  if (!*link) c->rqueue_tail = last;
+  else
+    for (c->rqueue_tail = *link; c->rqueue_tail->next;) c->rqueue_tail = c->rqueue_tail->next;
+  return n;
+}
+
+/* Sends w[0..n) as one transaction, again without the conflicting ones
+ * until it commits or fails, and answers every write. */
+static void commit_batch(cache *c, remote_op **w, size_t n) {
+  store_op ops[CACHE_REVISION_WRITES_MAX];
+  int64_t expect[CACHE_REVISION_WRITES_MAX], cur[CACHE_REVISION_WRITES_MAX];
+  while (n) {
+    for (size_t i = 0; i < n; i++) ops[i] = w[i]->op, expect[i] = w[i]->expect;
+    int64_t rev = 0;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int rc = c->st->put_batch(c->st, ops, expect, n, &rev, cur);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (c->observe) c->observe((double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9, (int)n);
+    char why[160] = "";
+    if (rc < 0) snprintf(why, sizeof why, "%s", c->st->error(c->st)); /* the store's message is per thread */
+    pthread_mutex_lock(&c->wmu);
+    snprintf(c->commit_error, sizeof c->commit_error, "%s", why);
+    if (rc <= 0) {
+      answer_locked(w, n, rc == 0 ? CW_OK : CW_ERROR, rev, rc == 0 ? NULL : why);
+      pthread_mutex_unlock(&c->wmu);
+      return;
+    }
+    size_t keep = 0;
+    for (size_t i = 0; i < n; i++) {
+      if (holds(w[i], cur[i])) {
+        w[keep++] = w[i];
+        continue;
+      }
+      w[i]->cur = cur[i];
+      answer_locked(&w[i], 1, CW_CONFLICT, rev, NULL);
+    }
+    pthread_mutex_unlock(&c->wmu);
+    if (keep == n) { /* the store said no, yet every condition holds: do not loop */
+      answer(c, w, n, CW_ERROR, rev, "the store refused a transaction whose conditions held");
+      return;
+    }
+    n = keep;
+  }
+}
+
+static void *committer_main(void *arg) {
+  cache *c = arg;
+  remote_op *w[CACHE_REVISION_WRITES_MAX];
+  pthread_mutex_lock(&c->wmu);
+  for (;;) {
+    while (!c->rqueue && !c->stopping) pthread_cond_wait(&c->wcond, &c->wmu);
+    if (c->stopping) break;
+    size_t n = take_batch(c, w);
+    if (c->rqueue) pthread_cond_signal(&c->wcond); /* another committer takes the rest */
+    pthread_mutex_unlock(&c->wmu);
+    commit_batch(c, w, n);
+    pthread_mutex_lock(&c->wmu);
+  }
+  pthread_mutex_unlock(&c->wmu);
+  return NULL;
+}
+
+int remote_start(cache *c, char *err, size_t errlen) {
+  const char *env = getenv("CKUBE_ETCD_COMMITTERS");
+  int want = env && atoi(env) > 0 ? atoi(env) : REMOTE_COMMITTERS;
+  if (want > REMOTE_COMMITTERS_MAX) want = REMOTE_COMMITTERS_MAX;
+  for (int i = 0; i < want; i++) {
+    if (pthread_create(&c->rcommitters[i], NULL, committer_main, c) != 0) {
+      snprintf(err, errlen, "cannot start the store's committer threads");
+      return -1;
+    }
+    c->nrcommitters = i + 1;
+  }
+  return 0;
+}
+
+void remote_stop(cache *c) {
+  pthread_mutex_lock(&c->wmu);
+  c->stopping = true;
+  pthread_cond_broadcast(&c->wcond);
+  pthread_mutex_unlock(&c->wmu);
+  for (int i = 0; i < c->nrcommitters; i++) pthread_join(c->rcommitters[i], NULL);
+  c->nrcommitters = 0;
+  pthread_mutex_lock(&c->wmu);
+  while (c->rqueue) {
+    remote_op *p = c->rqueue;
+    c->rqueue = p->next;
+    answer_locked(&p, 1, CW_ERROR, 0, "storage is shutting down");
+  }
+  c->rqueue_tail = NULL;
+  pthread_mutex_unlock(&c->wmu);
+}
+
+int remote_put(cache *c, const char *key, const char *data, size_t len, int64_t expect_rev, int64_t *rev,
+               int64_t *cur, char *err, size_t errlen) {
+  remote_op w = {.op = {key, data, len, 0}, .expect = expect_rev};
+  pthread_cond_init(&w.done_cond, NULL);
+  pthread_mutex_lock(&c->wmu);
+  if (c->stopping) {
+    w.status = CW_ERROR;
+    snprintf(w.err, sizeof w.err, "storage is shutting down");
+  } else {
+    if (c->rqueue_tail) c->rqueue_tail->next = &w;
+    else c->rqueue = &w;
+    c->rqueue_tail = &w;
+    pthread_cond_signal(&c->wcond);
+    while (!w.done) pthread_cond_wait(&w.done_cond, &c->wmu);
+  }
+  pthread_mutex_unlock(&c->wmu);
+  pthread_cond_destroy(&w.done_cond);
+  *rev = w.rev;
+  *cur = w.cur;
+  if (w.status == CW_ERROR) snprintf(err, errlen, "%s", w.err);
+  return w.status;
+}
