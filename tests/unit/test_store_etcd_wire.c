@@ -140,7 +140,7 @@ static void test_batch_request(void) {
  * each key's mod revision, absent keys 0 (as etcd 3.4.23 answers). */
 static void test_batch_answer(void) {
   etcd_txn_result t;
-  int64_t cur[3] = {7, 7, 7};
+  int64_t cur[4] = {7, 7, 7, 7}; /* room for the call with n = 4 below */
   char err[160];
   const char *ok = "{\"header\":{\"revision\":\"12\"},\"succeeded\":true,\"responses\":[{\"response_put\":"
                    "{\"header\":{\"revision\":\"12\"}}},{\"response_put\":{\"header\":{\"revision\":\"12\"}}},"
