@@ -233,18 +233,7 @@ def run(base, edir, flags, procs):
                 assert int(o["metadata"]["resourceVersion"]) >= int(rv), (n, name, rv, o["metadata"])
             else:
                 assert o["metadata"]["resourceVersion"] == rv and o["data"]["v"] == v, (n, name, rv, v, o)
-        w = watchers[n]
-        wait(f"{n}'s watch to deliver revision {last}", lambda: w.error or (w.events and w.events[-1][2] >= last), 20)
-        assert w.error is None, (n, w.error)
-        seen = [e for e in w.events if e[2] <= last]
-        revs = [e[2] for e in seen]
-        assert all(x <= y for x, y in zip(revs, revs[1:])), (n, "resourceVersions decreasing")
-        assert [(nm, r) for _, nm, r in seen] == [(nm, r) for _, nm, r in truth], \
-            (n, "watch differs from etcd's history", len(seen), len(truth),
-             sorted(set((nm, r) for _, nm, r in seen) ^ set((nm, r) for _, nm, r in truth))[:10])
-        watched = {(nm, r) for _, nm, r in seen}
-        for name, (rv, _) in acked.items():
-            assert (name, int(rv)) in watched, (n, "watch missed", name, rv)
+        watchers[n].check_history(n, last, truth, acked, wait)
 
 
 main_on_etcd(run)

@@ -31,6 +31,24 @@ class Watcher(threading.Thread):
         except (OSError, http.client.HTTPException, ValueError) as e:
             self.error = str(e)
 
+    def check_history(self, who, last, truth, acked, wait):
+        """Asserts that this watch, up to revision last, equals etcd's history
+        (truth: EtcdGateway.history) event for event, with resourceVersions
+        never decreasing (equal ones are legal: one transaction's writes
+        share a revision), and saw every acknowledged write ({name: (rv, _)})."""
+        wait(f"{who}'s watch to deliver revision {last}",
+             lambda: self.error or (self.events and self.events[-1][2] >= last), 20)
+        assert self.error is None, (who, self.error)
+        seen = [e for e in self.events if e[2] <= last]
+        revs = [e[2] for e in seen]
+        assert all(x <= y for x, y in zip(revs, revs[1:])), (who, "resourceVersions decreasing")
+        assert [(nm, r) for _, nm, r in seen] == [(nm, r) for _, nm, r in truth], \
+            (who, "watch differs from etcd's history", len(seen), len(truth),
+             sorted(set((nm, r) for _, nm, r in seen) ^ set((nm, r) for _, nm, r in truth))[:10])
+        watched = {(nm, r) for _, nm, r in seen}
+        for name, (rv, _) in acked.items():
+            assert (name, int(rv)) in watched, (who, "watch missed", name, rv)
+
 
 class EtcdGateway:
     """etcd's JSON gateway with the cluster's client certificate (the truth to compare with)."""
