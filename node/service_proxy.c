@@ -85,7 +85,7 @@ struct service_proxy {
   svc_picker *picker;
   strmap *listeners; /* "T|U ip:port" -> listener */
   strmap *flows;     /* "listenerfd client" -> flow */
-  strmap *failed;    /* listener keys that could not bind (logged once; retried on each rebuild) */
+  strmap *failed;    /* listener keys that could not bind (logged once; retried each second) */
   flow *flow_list;
   graveyard grave;
   pthread_t thread;
@@ -125,14 +125,11 @@ static listener *open_listener(service_proxy *p, svc_addr a, bool udp, bool excl
   if (!exclusive) setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
   struct sockaddr_in sa = sockaddr_of(a);
   if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) || (!udp && listen(fd, 511))) {
-    if (!strmap_get(p->failed, key)) {
+    if (!strmap_get(p->failed, key))
       LOGW("service proxy: cannot listen on %s/%s: %s", key + 2, udp ? "UDP" : "TCP", strerror(errno));
-      strmap_put(p->failed, key, p);
-    }
     if (fd >= 0) close(fd);
     return NULL;
   }
-  strmap_remove(p->failed, key);
   listener *l = calloc(1, sizeof *l);
   l->h = (handle){udp ? K_UDP_LISTEN : K_TCP_LISTEN, l};
   l->fd = fd;
@@ -185,6 +182,7 @@ static void rebuild(service_proxy *p) {
   json_decref(pods);
   strmap_iter it = {0};
   while (strmap_next(p->listeners, &it)) ((listener *)it.value)->seen = false;
+  strmap *failed = strmap_new();
   for (size_t i = 0; i < t->n; i++) {
     char text[32], key[40];
     addr_text(t->f[i].listen, text, sizeof text);
@@ -193,7 +191,10 @@ static void rebuild(service_proxy *p) {
     if (!l && (l = open_listener(p, t->f[i].listen, t->f[i].udp, t->f[i].exclusive, key)))
       strmap_put(p->listeners, key, l);
     if (l) l->seen = true;
+    else strmap_put(failed, key, p);
   }
+  strmap_free(p->failed, NULL);
+  p->failed = failed; /* only the ports still wanted are retried */
   char *gone[256];
   size_t n = 0;
   it = (strmap_iter){0};
@@ -372,10 +373,14 @@ static void expire(service_proxy *p, time_t now) {
   svc_picker_expire(p->picker, now);
 }
 
+static bool all_listed(const service_proxy *p) {
+  return obj_watch_listed(p->services) && obj_watch_listed(p->endpoints) && obj_watch_listed(p->pods);
+}
+
 static void *proxy_main(void *arg) {
   service_proxy *p = arg;
   struct epoll_event evs[64];
-  time_t swept = time(NULL);
+  time_t swept = time(NULL), retried = swept;
   for (;;) {
     int n = epoll_wait(p->ep, evs, 64, 1000);
     for (int i = 0; i < n; i++) {
@@ -385,7 +390,7 @@ static void *proxy_main(void *arg) {
       case K_NOTIFY: {
         uint64_t v;
         (void)!read(p->notify_fd, &v, sizeof v);
-        if (obj_watch_listed(p->services) && obj_watch_listed(p->endpoints) && obj_watch_listed(p->pods)) rebuild(p);
+        if (all_listed(p)) rebuild(p);
         break;
       }
       case K_TCP_LISTEN:
@@ -407,6 +412,10 @@ static void *proxy_main(void *arg) {
       expire(p, now);
       swept = now;
     }
+    /* A port another process held (a NodePort taken before the Service
+     * existed) is tried again each second until it binds or goes away. */
+    if (now != retried && strmap_count(p->failed) && all_listed(p)) rebuild(p);
+    retried = now;
   }
 }
 

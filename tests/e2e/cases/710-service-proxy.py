@@ -10,10 +10,11 @@ changes who answers; sessionAffinity ClientIP sticks to one pod. A UDP
 Service without selector, whose Endpoints point at a UDP echo on
 127.0.0.1 (as the cluster DNS's are), answers through its ClusterIP from
 the host and from a pod; an established TCP connection survives an
-endpoint change.
+endpoint change; a NodePort whose port another process held on 127.0.0.1
+answers there once that process lets go.
 Runs once with each kubectl of $KUBECTLS (same agents, a namespace each).
 Bounded: about 60 s."""
-import json, os, shutil, socket, subprocess, sys, tempfile, threading, time, urllib.request
+import json, os, random, shutil, socket, subprocess, sys, tempfile, threading, time, urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
 from real_node import RealNode, kubectl, pod_net, wait_for  # noqa: E402
@@ -77,6 +78,21 @@ def udp_ask(ip, port, msg):
         return c.recvfrom(2048)[0]
     finally:
         c.close()
+
+
+def busy_node_port(taken):
+    """A socket bound (without SO_REUSEPORT) to a free port of the NodePort range on 127.0.0.1."""
+    for _ in range(100):
+        port = random.randrange(30000, 32768)
+        if port in taken:
+            continue
+        s = socket.socket()
+        try:
+            s.bind(("127.0.0.1", port))
+            return s, port
+        except OSError:
+            s.close()
+    raise RuntimeError("no free port in 30000-32767")
 
 
 def scenario():
@@ -179,6 +195,14 @@ def scenario():
     c.sendall(b"two")
     assert c.recv(100) == b"tcp:two"
     c.close()
+    # a NodePort another process holds on 127.0.0.1 answers once that process lets go
+    held, hp = busy_node_port({np, svc("echo-lb")["spec"]["ports"][0]["nodePort"]})
+    kubectl("apply", "-n", NS, "-f", "-", input=json.dumps(
+        {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "held"},
+         "spec": {"type": "NodePort", "selector": {"app": "echo"}, "ports": [{"port": 80, "nodePort": hp}]}}))
+    wait_for(f"the held NodePort {hp} on 127.{NODES[0][1]}.0.1", lambda: spread(f"http://127.{NODES[0][1]}.0.1:{hp}/", 2), 20)
+    held.close()
+    wait_for(f"the NodePort {hp} on 127.0.0.1 once free", lambda: spread(f"http://127.0.0.1:{hp}/", 2), 10)
     print(f"ok ({sorted(got)}, one={sorted(one)}, sticky={sorted(sticky)})")
     kubectl("delete", "namespace", NS, "--wait=false")
 

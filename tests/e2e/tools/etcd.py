@@ -8,9 +8,11 @@ SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", ".
 
 
 def free_port_run(n):
-    """The first of n consecutive free loopback ports (members' client and peer ports)."""
+    """The first of n consecutive free loopback ports (members' client and peer
+    ports), below the NodePort range (30000-32767) that real agents' service
+    proxies listen on and above nothing else's (ephemeral ports start at 32768)."""
     for _ in range(200):
-        base = random.randrange(20000, 32000 - n)
+        base = random.randrange(20000, 30000 - n)
         socks = []
         try:
             for p in range(base, base + n):
