@@ -95,9 +95,11 @@ json_t *etcd_txn_request(const char *key, const unsigned char *value, size_t len
   return etcd_txn_batch_request(&op, 1);
 }
 
+/* Without prev_kv: the cache holds every previous state itself, and
+ * previous values would cost etcd a read and the stream their bytes per event. */
 json_t *etcd_watch_request(const char *key, const char *range_end, int64_t start) {
-  return json_pack("{s:{s:o, s:o, s:o, s:b}}", "create_request", "key", b64(key, strlen(key)), "range_end",
-                   b64(range_end, strlen(range_end)), "start_revision", int64_str(start), "prev_kv", 1);
+  return json_pack("{s:{s:o, s:o, s:o}}", "create_request", "key", b64(key, strlen(key)), "range_end",
+                   b64(range_end, strlen(range_end)), "start_revision", int64_str(start));
 }
 
 json_t *etcd_compaction_request(int64_t rev) { return json_pack("{s:o}", "revision", int64_str(rev)); }

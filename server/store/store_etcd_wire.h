@@ -52,8 +52,8 @@ typedef struct {
 json_t *etcd_txn_batch_request(const etcd_txn_op *ops, size_t n);
 /* The transaction of the one write (key, value, len, expect_rev). */
 json_t *etcd_txn_request(const char *key, const unsigned char *value, size_t len, int64_t expect_rev);
-/* A watch on every key of [key, range_end) from revision start, with the
- * previous values of deleted keys. */
+/* A watch on every key of [key, range_end) from revision start (no
+ * previous values: the cache keeps them). */
 json_t *etcd_watch_request(const char *key, const char *range_end, int64_t start);
 json_t *etcd_compaction_request(int64_t rev);
 
