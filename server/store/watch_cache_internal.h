@@ -99,9 +99,6 @@ void wc_load_one(void *ctx, const char *key, int64_t rev, const char *value, siz
 int remote_write(cache *c, cache_bucket *b, const char *sk, int64_t expect_rev, json_t *obj, bool del, cobj **out,
                  int64_t *current, char *err, size_t errlen);
 void remote_apply(void *ctx, const store_event *evs, size_t n);
-/* Publishes a transaction of this server's that committed at rev, if rev
- * is the revision after the published one; false (the watch will) if not. */
-bool remote_publish_own(cache *c, const store_op *ops, size_t n, int64_t rev);
 int64_t remote_reload(void *ctx);
 
 /* watch_cache_remote_commit.c: the committer threads (0 or -1 with err)

@@ -2,13 +2,11 @@
  * st->put_batch; docs/ETCD.md). Revisions are the store's: a write
  * (remote_write) is a compare-and-swap that watch_cache_remote_commit.c
  * group-commits with other writers' into one store transaction, and the
- * writer then waits until that revision is published here. A transaction
- * whose revision directly follows the published one is published by its
- * committer at once (remote_publish_own: nothing can come between); else,
- * and for other servers' writes, the store's watch publishes it
- * (remote_apply), which skips what is already published. The writes of one
- * transaction share its revision and are published together.
- * remote_reload replaces the state when the store lost changes. */
+ * writer then waits until the store's watch published that revision here.
+ * The watch thread is the only publisher (remote_apply), of this server's
+ * writes and other servers' alike; the writes of one transaction share its
+ * revision and are published together. remote_reload replaces the state
+ * when the store lost changes. */
 #include "watch_cache_internal.h"
 #include "log.h"
 #include <stdio.h>
@@ -112,22 +110,16 @@ static cobj *bucket_remove(cache_bucket *b, const char *subkey) {
   return prev;
 }
 
-/* Publishes the changes evs[0..n) (in revision order) that are newer than
- * what is published, then runs the write hooks and wakes writers and
- * watchers. With next_only, nothing happens unless evs are the revision
- * right after the published one (returns whether they were published). */
-static bool publish(cache *c, const store_event *evs, size_t n, bool next_only) {
+/* The store's watch: publishes each change as the committer would, then
+ * runs the write hooks and wakes writers and watchers. Only this thread
+ * changes the published state of a remote cache. */
+void remote_apply(void *ctx, const store_event *evs, size_t n) {
+  cache *c = ctx;
   cache_bucket *hooked[64];
   size_t nh = 0;
   bool overflow = false; /* more buckets than hooked holds: wake them all */
   pthread_rwlock_wrlock(&c->lock);
-  int64_t published = c->pub_rev;
-  if (next_only && (!n || evs[0].rev != published + 1)) {
-    pthread_rwlock_unlock(&c->lock);
-    return false;
-  }
   for (size_t i = 0; i < n; i++) {
-    if (evs[i].rev <= published) continue; /* this server's own transaction, published when it committed */
     size_t blen = 0;
     cache_bucket *b = wc_bucket_of_key(c, evs[i].key, &blen);
     if (!b) continue;
@@ -182,20 +174,6 @@ static bool publish(cache *c, const store_event *evs, size_t n, bool next_only) 
   pthread_cond_broadcast(&c->pcond);
   pthread_mutex_unlock(&c->pmu);
   if (c->on_publish) c->on_publish(c->on_publish_arg);
-  return true;
-}
-
-/* The store's watch: this server's transactions that were not published
- * at commit, and every other server's. */
-void remote_apply(void *ctx, const store_event *evs, size_t n) {
-  publish(ctx, evs, n, false);
-}
-
-bool remote_publish_own(cache *c, const store_op *ops, size_t n, int64_t rev) {
-  store_event evs[CACHE_REVISION_WRITES_MAX];
-  if (n > CACHE_REVISION_WRITES_MAX) return false;
-  for (size_t i = 0; i < n; i++) evs[i] = (store_event){ops[i].key, ops[i].value, ops[i].len, rev};
-  return publish(c, evs, n, true);
 }
 
 /* The store lost changes (its history was compacted past this cache's

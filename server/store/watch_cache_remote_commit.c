@@ -105,7 +105,6 @@ static void commit_batch(cache *c, remote_op **w, size_t n) {
     if (c->observe) c->observe((double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9, (int)n);
     char why[160] = "";
     if (rc < 0) snprintf(why, sizeof why, "%s", c->st->error(c->st)); /* the store's message is per thread */
-    if (rc == 0) remote_publish_own(c, ops, n, rev); /* its writers need not wait for the watch */
     pthread_mutex_lock(&c->wmu);
     snprintf(c->commit_error, sizeof c->commit_error, "%s", why);
     if (rc <= 0) {

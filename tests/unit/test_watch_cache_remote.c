@@ -2,8 +2,7 @@
  * store's contract, played by an in-memory store whose watch thread
  * delivers changes a little late): revisions are the store's, conditions are
  * checked by the store (a write from "another server" makes a stale write
- * conflict), a write returns only once it is published (at commit when
- * nothing can come between, else by its watch), a
+ * conflict), a write returns only once its own watch published it, a
  * changed final state is stored before the delete, values carry no
  * resourceVersion, and a second cache on the same store sees every write.
  * Group commit: concurrent writes share transactions (and revisions), a
@@ -497,56 +496,5 @@ static void test_wait_whole_revisions(void) {
   fk_reset();
 }
 
-static int watch_of(store *s) {
-  for (int i = 0; i < F.nw; i++)
-    if (F.w[i].owner == s) return i;
-  return -1;
-}
-
-/* A transaction right after the published revision is published when it
- * commits, without its watch (which later skips it: one event each); one
- * that follows a revision not yet watched (another server's write) waits
- * for the watch, and the events come in revision order. */
-static void test_publish_at_commit(void) {
-  char err[128];
-  cache *a = cache_open(&fake_store, 100, err, sizeof err);
-  cache *b2 = cache_open(&second_store, 100, err, sizeof err);
-  CHECK(a && b2);
-  if (!a || !b2) return;
-  cache_bucket *ba = cache_bucket_get(a, "core/configmaps"), *bb = cache_bucket_get(b2, "core/configmaps");
-  int wa = watch_of(&fake_store);
-  F.w[wa].paused = 1;
-  cobj *o = NULL;
-  int64_t cur;
-  CHECK(put(a, ba, "x", 0, "1", &o, &cur) == CW_OK && o && o->rev == 1);
-  cobj *got = cache_get(a, ba, "d", "x");
-  CHECK(got == o && cache_rev(a) == 1);
-  cobj_unref(got);
-  cobj_unref(o);
-
-  /* the other server writes y (rev 2), which a has not watched: a's next write (rev 3) waits for it */
-  CHECK(put(b2, bb, "y", 0, "1", NULL, &cur) == CW_OK);
-  job j = {.c = a, .b = ba, .name = "x", .expect = 1};
-  pthread_t t;
-  pthread_create(&t, NULL, run_put, &j);
-  usleep(100000);
-  CHECK(cache_rev(a) == 1 && cache_get(a, ba, "d", "y") == NULL); /* committed at 3, not published */
-  F.w[wa].paused = 0;
-  pthread_join(t, NULL);
-  CHECK(j.rc == CW_OK && j.rev == 3);
-  cobj_unref(j.out);
-
-  int64_t cursor = 0;
-  cache_event ev[8];
-  usleep(20000); /* the watch delivered 1-3 by now: 1 and 3 were published already */
-  int n = cache_wait(a, ba, &cursor, ev, 8, 0, NULL);
-  CHECK(n == 3 && ev[0].rev == 1 && ev[1].rev == 2 && ev[2].rev == 3 && ev[2].type == EV_MODIFIED);
-  for (int i = 0; i < n; i++) cache_event_release(&ev[i]);
-  CHECK(cache_wait(a, ba, &cursor, ev, 8, 0, NULL) == 0);
-  cache_close(b2);
-  cache_close(a);
-  fk_reset();
-}
-
 TEST_MAIN(TEST(test_remote_writes), TEST(test_group_commit), TEST(test_concurrent_writers),
-          TEST(test_wait_whole_revisions), TEST(test_publish_at_commit))
+          TEST(test_wait_whole_revisions))
