@@ -125,6 +125,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--conns", default="1,16,64")
+    ap.add_argument("--out", help="also write the rows and the medians to this file")
     ap.add_argument("systems", nargs="+")
     a = ap.parse_args()
     if not shutil.which("wrk"):
@@ -142,9 +143,11 @@ def main():
     cluster = os.path.join(tmp, "etcd")
     efl = etcd.start(cluster)[2:]  # --etcd-servers, CA, client cert: the same flags for both kinds
     members = [int(open(os.path.join(cluster, f)).read()) for f in sorted(os.listdir(cluster)) if f.endswith(".pid")]
-    rows = []
-    print("round\tsystem\tconns\tcreates/s\tp50 ms\tp99 ms\tnon-2xx\tserver CPU ms/create\tmembers CPU ms/create",
-          flush=True)
+    rows, lines = [], []
+    def say(line=""):
+        print(line, flush=True)
+        lines.append(line)
+    say("round\tsystem\tconns\tcreates/s\tp50 ms\tp99 ms\tnon-2xx\tserver CPU ms/create\tmembers CPU ms/create")
     try:
         for r in range(1, a.rounds + 1):
             for label, kind, binary, flags in systems:
@@ -165,8 +168,8 @@ def main():
                         m = sorted(spent[1:], reverse=True)
                         row = (r, label, c, (reqs - bad) / el, p50, p99, bad, spent[0], m)
                         rows.append(row)
-                        print(f"{r}\t{label}\t{c}\t{row[3]:.0f}\t{p50:.2f}\t{p99:.2f}\t{bad}\t{spent[0]:.3f}\t"
-                              + " ".join(f"{x:.3f}" for x in m), flush=True)
+                        say(f"{r}\t{label}\t{c}\t{row[3]:.0f}\t{p50:.2f}\t{p99:.2f}\t{bad}\t{spent[0]:.3f}\t"
+                              + " ".join(f"{x:.3f}" for x in m))
                 finally:
                     srv.proc.send_signal(signal.SIGTERM)
                     try:
@@ -176,7 +179,8 @@ def main():
                         srv.proc.wait()
     finally:
         etcd.stop(cluster)
-    print("\nmedians over rounds (creates/s; server and busiest member CPU ms per create)")
+    say()
+    say("medians over rounds (creates/s; server and busiest member CPU ms per create)")
     last = systems[-1][0]
     for c in conns:
         med = {}
@@ -184,12 +188,15 @@ def main():
             mine = [x for x in rows if x[1] == label and x[2] == c]
             if mine:
                 med[label] = statistics.median(x[3] for x in mine)
-                print(f"c={c}\t{label}\t{med[label]:.0f}/s\t(range {min(x[3] for x in mine):.0f}-"
+                say(f"c={c}\t{label}\t{med[label]:.0f}/s\t(range {min(x[3] for x in mine):.0f}-"
                       f"{max(x[3] for x in mine):.0f})\tserver {statistics.median(x[7] for x in mine):.3f}\t"
                       f"member {statistics.median(x[8][0] for x in mine):.3f}")
         for label in med:
             if label != last and med.get(last):
-                print(f"c={c}\t{label} / {last} = {med[label] / med[last]:.2f}x")
+                say(f"c={c}\t{label} / {last} = {med[label] / med[last]:.2f}x")
+    if a.out:
+        with open(a.out, "w") as f:
+            f.write("\n".join(lines) + "\n")
     shutil.rmtree(tmp, ignore_errors=True)
 
 
