@@ -4,8 +4,8 @@ in alternating rounds so that their ratio holds on a noisy machine.
 
   scripts/bench-etcd-ab.py [--rounds N] [--seconds S] [--conns 1,16,64] SYSTEM...
 
-SYSTEM is LABEL=ckube:BINARY[:FLAG,FLAG...] (a ckube-server with --store
-etcd and the extra flags) or LABEL=kube-apiserver (K8S_BIN, default
+SYSTEM is LABEL=ckube:BINARY[:ARG,ARG...] (a ckube-server with --store
+etcd and the extra flags; an ARG NAME=VALUE is set in its environment) or LABEL=kube-apiserver (K8S_BIN, default
 /tmp/k8s-e2e/bin, as ../shared/conformance/build.sh builds it). Each round
 starts every system afresh under its own --etcd-prefix, lets wrk POST unique
 ConfigMaps for S seconds at each connection count, and reads the CPU time
@@ -68,13 +68,15 @@ def wait_ready(url, token, proc, seconds=90):
 
 
 class Ckube:
-    def __init__(self, binary, flags, efl, tmp, prefix):
+    def __init__(self, binary, args, efl, tmp, prefix):
+        flags = [x for x in args if x.startswith("-")]
+        env = dict(os.environ, **dict(x.split("=", 1) for x in args if not x.startswith("-")))
         self.data = os.path.join(tmp, prefix.strip("/"))
         p = port()
         self.url = f"https://127.0.0.1:{p}"
         self.proc = subprocess.Popen([binary, "--data-dir", self.data, "--listen", f"127.0.0.1:{p}", "--no-local-node",
                                       "--store", "etcd", *efl, "--etcd-prefix", prefix, *flags],
-                                     stdout=subprocess.DEVNULL, stderr=open(self.data + ".log", "w"))
+                                     stdout=subprocess.DEVNULL, stderr=open(self.data + ".log", "w"), env=env)
         end = time.time() + 30
         while not os.path.exists(os.path.join(self.data, "pki", "admin.token")) and time.time() < end:
             time.sleep(0.1)
