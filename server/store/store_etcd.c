@@ -347,6 +347,7 @@ store *store_etcd_open(const store_etcd_config *cfg, char *err, size_t errlen) {
     return NULL;
   }
   etcd_kvs_free(probe.kvs, probe.n);
+  LOGI("etcd: %s over %s", cfg->servers, tr->name);
   if (s->compaction_seconds > 0) {
     if (pthread_create(&s->compactor, NULL, compact_main, s) == 0) s->compacting = true;
     else LOGW("etcd: cannot start the compactor thread");
