@@ -345,8 +345,10 @@ static int parse_event(const unsigned char *b, size_t len, etcd_kv *ev) {
     if (f.num == 1 && (f.wt != WT_VARINT || f.v > 1)) rc = -1;
     else if (f.num == 1) del = f.v == 1;
     else if (f.num == 2) {
+      /* a repeated kv replaces the earlier one */
       free(ev->key);
       free(ev->value);
+      memset(ev, 0, sizeof *ev);
       if (f.wt != WT_BYTES || parse_kv(f.b, f.blen, ev) != 0) rc = -1;
       have_kv = rc > 0;
     }

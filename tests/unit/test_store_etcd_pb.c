@@ -186,6 +186,7 @@ static void test_parse_watch(void) {
       {HEADER42 "\x5a\x02\x08\x01", 10},
       {HEADER42 "\x5a\x05\x12\x03\x0a\x01" "a" "\x5a\x04\x12\x02\x0a\x05", 19},
       {HEADER42 "\x28\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 17},
+      {HEADER42 "\x5a\x07\x12\x03\x0a\x01" "a" "\x10\x02", 15}, /* a kv, then kv as a varint (fuzz_etcd_pb) */
       {"\x18\x01", 2},
   };
   for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
