@@ -359,25 +359,6 @@ static void g_free(etcd_transport *tr) {
   grpc_shutdown();
 }
 
-/* --etcd-servers as members: "https://IPv4:PORT[/]" each. */
-static int parse_members(grpc_transport *t, const char *list, char *err, size_t errlen) {
-  char *copy = strdup(list), *save = NULL;
-  for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-    char host[64];
-    int port, used = 0;
-    if (t->n == MAX_MEMBERS || sscanf(tok, "https://%63[0-9.]:%d%n", host, &port, &used) != 2 ||
-        (tok[used] && strcmp(tok + used, "/")) || port <= 0 || port > 65535) {
-      snprintf(err, errlen, "--etcd-servers: want https://IPv4:PORT[,...], got %s", tok);
-      free(copy);
-      return -1;
-    }
-    snprintf(t->m[t->n++].name, sizeof t->m[0].name, "%s:%d", host, port);
-  }
-  free(copy);
-  if (!t->n) snprintf(err, errlen, "--etcd-servers: no endpoint given");
-  return t->n ? 0 : -1;
-}
-
 /* The TLS credentials: members verified against ca (their certificates name
  * the IP address the channel dials, which gRPC checks), cert/key presented. */
 static grpc_channel_credentials *credentials(const store_etcd_config *cfg, char *err, size_t errlen) {
@@ -409,12 +390,14 @@ etcd_transport *etcd_transport_grpc(const store_etcd_config *cfg, char *err, siz
   t->base = (etcd_transport){.name = "grpc", .range = g_range, .txn = g_txn, .compact = g_compact,
                              .watch_open = g_watch_open, .watch_next = g_watch_next, .watch_close = g_watch_close,
                              .free = g_free};
-  if (!cfg->servers || parse_members(t, cfg->servers, err, errlen) != 0 ||
-      !(t->creds = credentials(cfg, err, errlen))) {
-    t->n = 0; /* no channels made yet */
+  etcd_endpoint eps[MAX_MEMBERS];
+  int n = cfg->servers ? etcd_parse_endpoints(cfg->servers, eps, MAX_MEMBERS, err, errlen) : -1;
+  if (n < 0 || !(t->creds = credentials(cfg, err, errlen))) {
+    if (!cfg->servers) snprintf(err, errlen, "--etcd-servers: no endpoint given");
     g_free(&t->base);
     return NULL;
   }
+  t->n = n;
   /* answers as large as etcd sends (a page of big objects); reconnects
    * within a second of a member's return; keepalive pings (etcd allows one
    * per 5 s) find a member that stopped answering under an open watch */
@@ -428,6 +411,7 @@ etcd_transport *etcd_transport_grpc(const store_etcd_config *cfg, char *err, siz
   };
   grpc_channel_args ca = {sizeof args / sizeof *args, args};
   for (int i = 0; i < t->n; i++) {
+    snprintf(t->m[i].name, sizeof t->m[i].name, "%s:%d", eps[i].host, eps[i].port);
     char target[96];
     snprintf(target, sizeof target, "ipv4:%s", t->m[i].name);
     t->m[i].ch = grpc_channel_create(target, t->creds, &ca);
