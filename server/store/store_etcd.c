@@ -315,14 +315,12 @@ store *store_etcd_open(const store_etcd_config *cfg, char *err, size_t errlen) {
     return NULL;
   }
   const char *via = cfg->transport && *cfg->transport ? cfg->transport : "grpc";
-  etcd_transport *tr = !strcmp(via, "grpc")   ? etcd_transport_grpc(cfg, err, errlen)
-                       : !strcmp(via, "json") ? etcd_transport_json(cfg, err, errlen)
-                                              : NULL;
-  if (!tr) {
-    if (strcmp(via, "grpc") && strcmp(via, "json"))
-      snprintf(err, errlen, "--etcd-transport: want grpc or json, got %s", via);
+  if (strcmp(via, "grpc") && strcmp(via, "json")) {
+    snprintf(err, errlen, "--etcd-transport: want grpc or json, got %s", via);
     return NULL;
   }
+  etcd_transport *tr = !strcmp(via, "grpc") ? etcd_transport_grpc(cfg, err, errlen) : etcd_transport_json(cfg, err, errlen);
+  if (!tr) return NULL;
   etcd_store *s = calloc(1, sizeof *s);
   s->base = (store){.load = es_load, .commit = es_commit, .close = es_close, .error = es_error, .put_batch = es_put_batch,
                     .watch = es_watch, .get_raw = es_get_raw, .put_raw_if = es_put_raw_if};
