@@ -124,6 +124,26 @@ static grpc_slice flatten(grpc_byte_buffer *bb) {
   return all;
 }
 
+/* The ops that open a call: initial metadata, the one request message, and
+ * the answer's initial metadata (a message is handed over only after that
+ * was asked for). Fills 3 ops. */
+static void open_ops(grpc_op *ops, grpc_byte_buffer *send, grpc_metadata_array *initial) {
+  memset(ops, 0, 3 * sizeof *ops);
+  ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
+  ops[1].op = GRPC_OP_SEND_MESSAGE;
+  ops[1].data.send_message.send_message = send;
+  ops[2].op = GRPC_OP_RECV_INITIAL_METADATA;
+  ops[2].data.recv_initial_metadata.recv_initial_metadata = initial;
+}
+
+static void status_op(grpc_op *op, grpc_metadata_array *trailing, grpc_status_code *status, grpc_slice *details) {
+  memset(op, 0, sizeof *op);
+  op->op = GRPC_OP_RECV_STATUS_ON_CLIENT;
+  op->data.recv_status_on_client.trailing_metadata = trailing;
+  op->data.recv_status_on_client.status = status;
+  op->data.recv_status_on_client.status_details = details;
+}
+
 static void status_error(const char *name, grpc_status_code code, grpc_slice details, char *err, size_t errlen) {
   snprintf(err, errlen, "etcd %s: %.*s (gRPC status %d)", name, (int)GRPC_SLICE_LENGTH(details),
            (const char *)GRPC_SLICE_START_PTR(details), (int)code);
@@ -145,19 +165,12 @@ static int unary(grpc_transport *t, method mth, const etcd_pb *req, grpc_slice *
   grpc_status_code status = GRPC_STATUS_UNKNOWN;
   grpc_slice details = grpc_empty_slice();
   grpc_op ops[6];
-  memset(ops, 0, sizeof ops);
-  ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
-  ops[1].op = GRPC_OP_SEND_MESSAGE;
-  ops[1].data.send_message.send_message = send;
-  ops[2].op = GRPC_OP_SEND_CLOSE_FROM_CLIENT;
-  ops[3].op = GRPC_OP_RECV_INITIAL_METADATA;
-  ops[3].data.recv_initial_metadata.recv_initial_metadata = &initial;
+  open_ops(ops, send, &initial);
+  memset(ops + 3, 0, 2 * sizeof *ops);
+  ops[3].op = GRPC_OP_SEND_CLOSE_FROM_CLIENT;
   ops[4].op = GRPC_OP_RECV_MESSAGE;
   ops[4].data.recv_message.recv_message = &recv;
-  ops[5].op = GRPC_OP_RECV_STATUS_ON_CLIENT;
-  ops[5].data.recv_status_on_client.trailing_metadata = &trailing;
-  ops[5].data.recv_status_on_client.status = &status;
-  ops[5].data.recv_status_on_client.status_details = &details;
+  status_op(&ops[5], &trailing, &status, &details);
   int rc = -1;
   if (grpc_call_start_batch(call, ops, 6, call, NULL) != GRPC_CALL_OK)
     snprintf(err, errlen, "etcd %s: the gRPC call could not start", m->name);
@@ -282,20 +295,9 @@ static etcd_watch *watch_on(member *m, const etcd_pb *req, char *err, size_t err
   w->call = grpc_channel_create_registered_call(m->ch, NULL, GRPC_PROPAGATE_DEFAULTS, w->cq, m->method[M_WATCH],
                                                 gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
   grpc_byte_buffer *send = message(req);
-  /* messages are handed over only after the initial metadata was asked for */
-  grpc_op ops[3];
-  memset(ops, 0, sizeof ops);
-  ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
-  ops[1].op = GRPC_OP_SEND_MESSAGE;
-  ops[1].data.send_message.send_message = send;
-  ops[2].op = GRPC_OP_RECV_INITIAL_METADATA;
-  ops[2].data.recv_initial_metadata.recv_initial_metadata = &w->initial;
-  grpc_op st;
-  memset(&st, 0, sizeof st);
-  st.op = GRPC_OP_RECV_STATUS_ON_CLIENT;
-  st.data.recv_status_on_client.trailing_metadata = &w->trailing;
-  st.data.recv_status_on_client.status = &w->status;
-  st.data.recv_status_on_client.status_details = &w->details;
+  grpc_op ops[3], st;
+  open_ops(ops, send, &w->initial);
+  status_op(&st, &w->trailing, &w->status, &w->details);
   bool started = grpc_call_start_batch(w->call, ops, 3, (void *)TAG_SEND, NULL) == GRPC_CALL_OK;
   if (started) w->pending++;
   started = started && grpc_call_start_batch(w->call, &st, 1, (void *)TAG_STATUS, NULL) == GRPC_CALL_OK;

@@ -201,6 +201,12 @@ static int parse_header(const unsigned char *b, size_t len, int64_t *rev) {
   return rc;
 }
 
+/* A header field (number 1 of every answer): its revision; seen noted. */
+static int get_header(const field *f, int64_t *rev, bool *seen) {
+  *seen = true;
+  return f->wt == WT_BYTES && parse_header(f->b, f->blen, rev) == 0 ? 0 : -1;
+}
+
 /* mvccpb.KeyValue: key 1, create_revision 2, mod_revision 3, value 5. */
 static int parse_kv(const unsigned char *b, size_t len, etcd_kv *kv) {
   memset(kv, 0, sizeof *kv);
@@ -259,10 +265,8 @@ static int parse_range(const unsigned char *b, size_t len, etcd_range_result *ou
   size_t cap = 0;
   bool header = false;
   while ((rc = next_field(&r, &f)) > 0) {
-    if (f.num == 1) {
-      header = true;
-      if (f.wt != WT_BYTES || parse_header(f.b, f.blen, &out->rev) != 0) rc = -1;
-    } else if (f.num == 2) rc = add_kv(&f, &out->kvs, &out->n, &cap);
+    if (f.num == 1) rc = get_header(&f, &out->rev, &header);
+    else if (f.num == 2) rc = add_kv(&f, &out->kvs, &out->n, &cap);
     else if (f.num == 3) rc = get_bool(&f, &out->more);
     if (rc < 0) break;
   }
@@ -307,10 +311,8 @@ int etcd_pb_parse_txn(const unsigned char *buf, size_t len, size_t n, etcd_txn_r
   bool header = false;
   size_t responses = 0;
   while ((rc = next_field(&r, &f)) > 0) {
-    if (f.num == 1) {
-      header = true;
-      if (f.wt != WT_BYTES || parse_header(f.b, f.blen, &out->rev) != 0) rc = -1;
-    } else if (f.num == 2) rc = get_bool(&f, &out->succeeded);
+    if (f.num == 1) rc = get_header(&f, &out->rev, &header);
+    else if (f.num == 2) rc = get_bool(&f, &out->succeeded);
     else if (f.num == 3) {
       if (f.wt != WT_BYTES) rc = -1;
       responses++;
@@ -380,10 +382,7 @@ int etcd_pb_parse_watch(const unsigned char *buf, size_t len, etcd_watch_msg *ou
   bool header = false;
   while ((rc = next_field(&r, &f)) > 0) {
     switch (f.num) {
-    case 1:
-      header = true;
-      if (f.wt != WT_BYTES || parse_header(f.b, f.blen, &out->rev) != 0) rc = -1;
-      break;
+    case 1: rc = get_header(&f, &out->rev, &header); break;
     case 3: rc = get_bool(&f, &out->created); break;
     case 4: rc = get_bool(&f, &out->canceled); break;
     case 5: rc = get_rev(&f, &out->compact_rev); break;
