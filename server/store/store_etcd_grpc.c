@@ -11,7 +11,11 @@
  * skipped, nothing having been sent to it. Once a call started on a READY
  * channel it may have reached etcd: its failure is reported, not re-sent
  * (a Txn applied twice would be two writes), and the next call prefers the
- * next member. */
+ * next member.
+ *
+ * Threads: the channels and registered calls are made at start and then
+ * only read; preferred is atomic; each unary call and each watch has a
+ * completion queue of its own, so no lock is needed here. */
 #include "file_read.h"
 #include "log.h"
 #include "store_etcd_pb.h"
