@@ -9,7 +9,7 @@ CACHE=${CKUBE_CACHE:-$HOME/.cache/ckube}
 export DEBIAN_FRONTEND=noninteractive
 
 pkgs=(build-essential cmake pkg-config libjansson-dev libyaml-dev libsqlite3-dev zlib1g-dev
-      libssl-dev libmbedtls-dev openssl dpkg-dev cpio python3 python3-yaml python3-protobuf protobuf-compiler libprotobuf-dev curl
+      libssl-dev libgrpc-dev libmbedtls-dev openssl dpkg-dev cpio python3 python3-yaml python3-protobuf protobuf-compiler libprotobuf-dev curl
       busybox iproute2 netcat-openbsd)
 # busybox and netcat-openbsd: the real node's images without a registry (node/images.conf: busybox's
 # applets; agnhost's image has netcat-openbsd's nc, whose -z the conformance tests' probes use)

@@ -95,7 +95,9 @@ static void usage(FILE *f) {
           "  --token-auth-file FILE  static bearer tokens, kube-apiserver's CSV: token,user,uid,\"group1,group2\"\n"
           "  --store sqlite|etcd  where objects live (default sqlite: DIR/state.db); etcd needs\n"
           "  --etcd-servers https://IP:PORT,...  --etcd-cafile F  --etcd-certfile F  --etcd-keyfile F\n"
-          "                       [--etcd-prefix /registry] [--etcd-compaction-interval 5m] (docs/ETCD.md)\n"
+          "                       [--etcd-prefix /registry] [--etcd-compaction-interval 5m]\n"
+          "                       [--etcd-transport grpc|json] (etcd's gRPC API, the default, or its JSON\n"
+          "                       gateway; docs/ETCD.md)\n"
           "  -v, --verbose        log every request\n");
 }
 
@@ -200,6 +202,7 @@ int main(int argc, char **argv) {
                                        {"etcd-keyfile", required_argument, 0, 1105},
                                        {"etcd-prefix", required_argument, 0, 1106},
                                        {"etcd-compaction-interval", required_argument, 0, 1107},
+                                       {"etcd-transport", required_argument, 0, 1108},
                                        {"verbose", no_argument, 0, 'v'},
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
@@ -267,6 +270,7 @@ int main(int argc, char **argv) {
     case 1105: etcd.key = optarg; break;
     case 1106: etcd.prefix = optarg; break;
     case 1107: etcd.compaction_seconds = seconds_arg(optarg); break;
+    case 1108: etcd.transport = optarg; break;
     case 'v': log_set_level(LOG_DEBUG); break;
     case 'h': usage(stdout); return 0;
     default: usage(stderr); return 2;

@@ -88,10 +88,11 @@ typedef struct {
   const char *ca, *cert, *key;
   const char *prefix;      /* key prefix, "/registry" */
   int compaction_seconds;  /* compact history older than this (kube-apiserver: 5 min); 0 = never */
+  const char *transport;   /* "grpc" (NULL: the default) or "json" (the v3 JSON gateway) */
 } store_etcd_config;
 
-/* Connects to the etcd cluster (JSON gateway over TLS) and checks that it
- * answers. NULL + err. */
+/* Connects to the etcd cluster (gRPC or the JSON gateway, over TLS) and
+ * checks that it answers. NULL + err. */
 store *store_etcd_open(const store_etcd_config *cfg, char *err, size_t errlen);
 
 #endif

@@ -1,6 +1,7 @@
 /* store_etcd.c - the etcd store (store.h): ckube's objects in an etcd 3.4
- * cluster, spoken to through its v3 JSON gateway (store_etcd_http.c, bodies
- * in store_etcd_wire.c; docs/ETCD.md says why not gRPC).
+ * cluster, spoken to through a transport (store_etcd_transport.h): etcd's
+ * gRPC API (store_etcd_grpc.c, the default) or its v3 JSON gateway
+ * (store_etcd_json.c); docs/ETCD.md has the measurement that chose gRPC.
  *
  * Revisions are etcd's: load ranges the key space at one revision (in pages),
  * put_batch is one transaction comparing each key's mod revision (the
@@ -12,8 +13,7 @@
  * revision it saw one period earlier, as kube-apiserver does. */
 #include "store.h"
 #include "log.h"
-#include "store_etcd_http.h"
-#include "store_etcd_wire.h"
+#include "store_etcd_transport.h"
 #include "timestamp.h"
 #include <pthread.h>
 #include <stdatomic.h>
@@ -22,11 +22,11 @@
 #include <string.h>
 #include <time.h>
 
-enum { REQUEST_MS = 15000, LOAD_PAGE = 500 };
+enum { LOAD_PAGE = 500 };
 
 typedef struct {
   store base;
-  etcd_http *http;
+  etcd_transport *tr;
   char prefix[128], from[130], to[130]; /* the key range "<prefix>/" .. "<prefix>0" */
   char ranges[140];                     /* "<prefix>/ranges/": bookkeeping keys, not objects */
   int compaction_seconds;
@@ -49,29 +49,6 @@ static const char *es_error(store *st) {
   return last_error;
 }
 
-/* POSTs the JSON request (taking it) and returns the 200 answer, or NULL
- * with last_error set. */
-static char *call(etcd_store *s, const char *path, json_t *req, size_t *len) {
-  char *body = json_dumps(req, JSON_COMPACT);
-  json_decref(req);
-  char *resp = NULL, err[256] = "";
-  int status = etcd_http_post(s->http, path, body, REQUEST_MS, &resp, len, err, sizeof err);
-  free(body);
-  if (status == 200) return resp;
-  if (status < 0) snprintf(last_error, sizeof last_error, "%s", err);
-  else {
-    /* the gateway's error body names the cause ("etcdserver: request timed out") */
-    json_error_t jerr;
-    json_t *j = resp ? json_loadb(resp, *len, 0, &jerr) : NULL;
-    const char *msg = json_string_value(json_object_get(j, "error"));
-    if (!msg) msg = json_string_value(json_object_get(j, "message"));
-    snprintf(last_error, sizeof last_error, "etcd answered %d: %s", status, msg ? msg : "(no message)");
-    json_decref(j);
-  }
-  free(resp);
-  return NULL;
-}
-
 static bool is_bookkeeping(const etcd_store *s, const char *key) {
   return !strncmp(key, s->ranges, strlen(s->ranges));
 }
@@ -83,14 +60,9 @@ static int es_load(store *st, store_load_fn fn, void *ctx, int64_t *rev) {
   size_t next_len = strlen(next);
   int64_t at = 0;
   for (;;) {
-    size_t len;
-    char *resp = call(s, "/v3/kv/range", etcd_range_request(next, next_len, s->to, LOAD_PAGE, at), &len);
-    if (!resp) break;
     etcd_range_result r;
-    char err[160];
-    int rc = etcd_parse_range(resp, len, &r, err, sizeof err);
-    free(resp);
-    if (rc != 0) {
+    char err[256];
+    if (s->tr->range(s->tr, next, next_len, s->to, LOAD_PAGE, at, &r, err, sizeof err) != 0) {
       snprintf(last_error, sizeof last_error, "load: %s", err);
       break;
     }
@@ -145,16 +117,12 @@ static int es_put_batch(store *st, const store_op *ops, const int64_t *expect_re
     keys[i] = etcd_key_of(s->prefix, ops[i].key);
     tx[i] = (etcd_txn_op){keys[i], (const unsigned char *)ops[i].value, ops[i].value ? ops[i].len : 0, expect_rev[i]};
   }
-  size_t len;
-  char *resp = call(s, "/v3/kv/txn", etcd_txn_batch_request(tx, n), &len);
+  etcd_txn_result r;
+  char err[256];
+  int rc = s->tr->txn(s->tr, tx, n, &r, current, err, sizeof err);
   for (size_t i = 0; i < n; i++) free(keys[i]);
   free(keys);
   free(tx);
-  if (!resp) return -1;
-  etcd_txn_result r;
-  char err[160];
-  int rc = etcd_parse_txn_batch(resp, len, n, &r, current, err, sizeof err);
-  free(resp);
   if (rc != 0) {
     snprintf(last_error, sizeof last_error, "%s", err);
     return -1;
@@ -169,14 +137,9 @@ static int es_get_raw(store *st, const char *name, char **value, size_t *vlen, i
   etcd_store *s = (etcd_store *)st;
   char key[300];
   snprintf(key, sizeof key, "%s%s", s->ranges, name);
-  size_t len;
-  char *resp = call(s, "/v3/kv/range", etcd_range_request(key, strlen(key), NULL, 1, 0), &len);
-  if (!resp) return -1;
   etcd_range_result r;
-  char err[160];
-  int rc = etcd_parse_range(resp, len, &r, err, sizeof err);
-  free(resp);
-  if (rc != 0) {
+  char err[256];
+  if (s->tr->range(s->tr, key, strlen(key), NULL, 1, 0, &r, err, sizeof err) != 0) {
     snprintf(last_error, sizeof last_error, "%s", err);
     return -1;
   }
@@ -198,14 +161,11 @@ static int es_put_raw_if(store *st, const char *name, const char *value, size_t 
   etcd_store *s = (etcd_store *)st;
   char key[300];
   snprintf(key, sizeof key, "%s%s", s->ranges, name);
-  size_t len;
-  char *resp = call(s, "/v3/kv/txn", etcd_txn_request(key, (const unsigned char *)value, vlen, expect_rev), &len);
-  if (!resp) return -1;
+  etcd_txn_op op = {key, (const unsigned char *)value, vlen, expect_rev};
   etcd_txn_result r;
-  char err[160];
-  int rc = etcd_parse_txn(resp, len, &r, err, sizeof err);
-  free(resp);
-  if (rc != 0) {
+  int64_t current;
+  char err[256];
+  if (s->tr->txn(s->tr, &op, 1, &r, &current, err, sizeof err) != 0) {
     snprintf(last_error, sizeof last_error, "%s", err);
     return -1;
   }
@@ -253,47 +213,47 @@ static void deliver(etcd_store *s, const etcd_watch_msg *m) {
   free(evs);
 }
 
+/* One watch message: false when the stream is done with (canceled, or
+ * compacted past from, the cache then reloaded). */
+static bool on_message(etcd_store *s, const etcd_watch_msg *m, int64_t from) {
+  saw_revision(s, m->rev);
+  if (!m->canceled) {
+    deliver(s, m);
+    return true;
+  }
+  if (m->compact_rev > 0) {
+    /* changes between from and the compaction are gone: the cache loads everything again */
+    LOGW("etcd watch: revision %lld was compacted (at %lld); reloading", (long long)from, (long long)m->compact_rev);
+    int64_t rev = s->reload(s->fn_ctx);
+    if (rev > 0) atomic_store(&s->delivered, rev);
+    else nap(s, 1000);
+  } else LOGW("etcd watch canceled: %s", m->reason);
+  return false;
+}
+
 static void *watch_main(void *arg) {
   etcd_store *s = arg;
   while (!atomic_load(&s->stop)) {
     char err[256] = "";
     int64_t from = atomic_load(&s->delivered) + 1;
-    json_t *req = etcd_watch_request(s->from, s->to, from);
-    char *body = json_dumps(req, JSON_COMPACT);
-    json_decref(req);
-    etcd_stream *st = etcd_stream_open(s->http, "/v3/watch", body, err, sizeof err);
-    free(body);
-    if (!st) {
+    etcd_watch *w = s->tr->watch_open(s->tr, s->from, s->to, from, err, sizeof err);
+    if (!w) {
       LOGW("etcd watch: %s; retrying", err);
       nap(s, 500);
       continue;
     }
-    const char *line;
-    ssize_t n;
-    while ((n = etcd_stream_next(st, &line, 1000, &s->stop)) >= 0 && !atomic_load(&s->stop)) {
-      if (n == 0) continue;
+    for (;;) {
       etcd_watch_msg m;
-      if (etcd_parse_watch(line, (size_t)n, &m, err, sizeof err) != 0) {
-        LOGE("etcd watch: %s", err);
+      int got = s->tr->watch_next(w, &m, 1000, &s->stop, err, sizeof err);
+      if (got < 0) {
+        if (!atomic_load(&s->stop)) LOGW("etcd watch: %s", err);
         break;
       }
-      saw_revision(s, m.rev);
-      if (m.canceled) {
-        if (m.compact_rev > 0) {
-          /* changes between from and the compaction are gone: the cache loads everything again */
-          LOGW("etcd watch: revision %lld was compacted (at %lld); reloading", (long long)from,
-               (long long)m.compact_rev);
-          int64_t rev = s->reload(s->fn_ctx);
-          if (rev > 0) atomic_store(&s->delivered, rev);
-          else nap(s, 1000);
-        } else LOGW("etcd watch canceled: %s", m.reason);
-        etcd_kvs_free(m.evs, m.n);
-        break;
-      }
-      deliver(s, &m);
-      etcd_kvs_free(m.evs, m.n);
+      bool more = got == 0 || (!atomic_load(&s->stop) && on_message(s, &m, from));
+      if (got > 0) etcd_kvs_free(m.evs, m.n);
+      if (!more || atomic_load(&s->stop)) break;
     }
-    etcd_stream_close(st);
+    s->tr->watch_close(w);
     if (!atomic_load(&s->stop)) {
       LOGW("etcd watch stream ended after revision %lld; reconnecting", (long long)atomic_load(&s->delivered));
       nap(s, 100);
@@ -324,11 +284,10 @@ static void *compact_main(void *arg) {
      * period stays for watches to resume from */
     int64_t now = atomic_load(&s->latest);
     if (previous > 0) {
-      size_t len;
-      char *resp = call(s, "/v3/kv/compaction", etcd_compaction_request(previous), &len);
-      if (resp) LOGI("etcd: compacted history before revision %lld", (long long)previous);
-      else LOGW("etcd compaction at %lld: %s", (long long)previous, last_error);
-      free(resp);
+      char err[256];
+      if (s->tr->compact(s->tr, previous, err, sizeof err) == 0)
+        LOGI("etcd: compacted history before revision %lld", (long long)previous);
+      else LOGW("etcd compaction at %lld: %s", (long long)previous, err);
     }
     previous = now;
   }
@@ -343,7 +302,7 @@ static void es_close(store *st) {
   pthread_mutex_unlock(&s->mu);
   if (s->watching) pthread_join(s->watcher, NULL);
   if (s->compacting) pthread_join(s->compactor, NULL);
-  etcd_http_free(s->http);
+  s->tr->free(s->tr);
   pthread_cond_destroy(&s->cond);
   pthread_mutex_destroy(&s->mu);
   free(s);
@@ -355,12 +314,17 @@ store *store_etcd_open(const store_etcd_config *cfg, char *err, size_t errlen) {
     snprintf(err, errlen, "--etcd-prefix must start with / and not end with one, got %s", prefix);
     return NULL;
   }
-  etcd_http *h = etcd_http_new(cfg->servers, cfg->ca, cfg->cert, cfg->key, err, errlen);
-  if (!h) return NULL;
+  const char *via = cfg->transport && *cfg->transport ? cfg->transport : "grpc";
+  if (strcmp(via, "grpc") && strcmp(via, "json")) {
+    snprintf(err, errlen, "--etcd-transport: want grpc or json, got %s", via);
+    return NULL;
+  }
+  etcd_transport *tr = !strcmp(via, "grpc") ? etcd_transport_grpc(cfg, err, errlen) : etcd_transport_json(cfg, err, errlen);
+  if (!tr) return NULL;
   etcd_store *s = calloc(1, sizeof *s);
   s->base = (store){.load = es_load, .commit = es_commit, .close = es_close, .error = es_error, .put_batch = es_put_batch,
                     .watch = es_watch, .get_raw = es_get_raw, .put_raw_if = es_put_raw_if};
-  s->http = h;
+  s->tr = tr;
   snprintf(s->prefix, sizeof s->prefix, "%s", prefix);
   snprintf(s->from, sizeof s->from, "%s/", prefix);
   snprintf(s->to, sizeof s->to, "%s0", prefix);
@@ -372,15 +336,16 @@ store *store_etcd_open(const store_etcd_config *cfg, char *err, size_t errlen) {
   pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
   pthread_cond_init(&s->cond, &ca);
   pthread_condattr_destroy(&ca);
-  /* one read proves the members, certificates and the gateway answer */
-  size_t len;
-  char *resp = call(s, "/v3/kv/range", etcd_range_request(s->from, strlen(s->from), NULL, 1, 0), &len);
-  if (!resp) {
-    snprintf(err, errlen, "etcd %s: %s", cfg->servers, last_error);
+  /* one read proves the members, certificates and the transport */
+  etcd_range_result probe;
+  char why[256];
+  if (tr->range(tr, s->from, strlen(s->from), NULL, 1, 0, &probe, why, sizeof why) != 0) {
+    snprintf(err, errlen, "etcd %s (%s): %s", cfg->servers, tr->name, why);
     es_close(&s->base);
     return NULL;
   }
-  free(resp);
+  etcd_kvs_free(probe.kvs, probe.n);
+  LOGI("etcd: %s over %s", cfg->servers, tr->name);
   if (s->compaction_seconds > 0) {
     if (pthread_create(&s->compactor, NULL, compact_main, s) == 0) s->compacting = true;
     else LOGW("etcd: cannot start the compactor thread");

@@ -4,6 +4,7 @@
  * the timeout before the next member is tried. Answers are read with
  * Content-Length or chunked framing (the gateway uses both). */
 #include "store_etcd_http.h"
+#include "store_etcd_wire.h"
 #include "log.h"
 #include "timestamp.h"
 #include <arpa/inet.h>
@@ -28,11 +29,6 @@
  * flight as HTTP threads, and a new TLS connection costs a handshake */
 enum { MAX_ENDPOINTS = 16, MAX_IDLE = 256 };
 
-typedef struct {
-  char host[64];
-  int port;
-} endpoint;
-
 typedef struct conn {
   int fd, ep;
   SSL *ssl;
@@ -45,7 +41,7 @@ typedef struct conn {
 
 struct etcd_http {
   SSL_CTX *ctx;
-  endpoint eps[MAX_ENDPOINTS];
+  etcd_endpoint eps[MAX_ENDPOINTS];
   int neps;
   pthread_mutex_t mu;
   conn *idle[MAX_IDLE];
@@ -106,7 +102,7 @@ static conn *conn_dial(etcd_http *h, int ep, int64_t deadline, char *err, size_t
   conn *c = calloc(1, sizeof *c);
   c->ep = ep;
   c->deadline_ms = deadline;
-  const endpoint *e = &h->eps[ep];
+  const etcd_endpoint *e = &h->eps[ep];
   struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)e->port)};
   if (inet_pton(AF_INET, e->host, &sa.sin_addr) != 1) {
     snprintf(err, errlen, "etcd endpoint %s: only IPv4 addresses are supported", e->host);
@@ -418,30 +414,11 @@ void etcd_stream_close(etcd_stream *s) {
   free(s);
 }
 
-static int parse_endpoints(etcd_http *h, const char *list, char *err, size_t errlen) {
-  char *copy = strdup(list), *save = NULL;
-  for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-    char host[64];
-    int port, used = 0;
-    if (h->neps == MAX_ENDPOINTS || sscanf(tok, "https://%63[0-9.]:%d%n", host, &port, &used) != 2 ||
-        (tok[used] && strcmp(tok + used, "/")) || port <= 0 || port > 65535) {
-      snprintf(err, errlen, "--etcd-servers: want https://IPv4:PORT[,...], got %s", tok);
-      free(copy);
-      return -1;
-    }
-    snprintf(h->eps[h->neps].host, sizeof h->eps[h->neps].host, "%s", host);
-    h->eps[h->neps++].port = port;
-  }
-  free(copy);
-  if (!h->neps) snprintf(err, errlen, "--etcd-servers: no endpoint given");
-  return h->neps ? 0 : -1;
-}
-
 etcd_http *etcd_http_new(const char *endpoints, const char *ca, const char *cert, const char *key, char *err,
                          size_t errlen) {
   etcd_http *h = calloc(1, sizeof *h);
   pthread_mutex_init(&h->mu, NULL);
-  if (!endpoints || parse_endpoints(h, endpoints, err, errlen) != 0) goto fail;
+  if (!endpoints || (h->neps = etcd_parse_endpoints(endpoints, h->eps, MAX_ENDPOINTS, err, errlen)) < 0) goto fail;
   h->ctx = SSL_CTX_new(TLS_client_method());
   SSL_CTX_set_min_proto_version(h->ctx, TLS1_2_VERSION);
   static const unsigned char alpn[] = "\x08http/1.1";

@@ -8,6 +8,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+int etcd_parse_endpoints(const char *list, etcd_endpoint *eps, int max, char *err, size_t errlen) {
+  char *copy = strdup(list), *save = NULL;
+  int n = 0;
+  for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    char host[64];
+    int port, used = 0;
+    if (n == max || sscanf(tok, "https://%63[0-9.]:%d%n", host, &port, &used) != 2 ||
+        (tok[used] && strcmp(tok + used, "/")) || port <= 0 || port > 65535) {
+      snprintf(err, errlen, "--etcd-servers: want https://IPv4:PORT[,...], got %s", tok);
+      free(copy);
+      return -1;
+    }
+    snprintf(eps[n].host, sizeof eps[n].host, "%s", host);
+    eps[n++].port = port;
+  }
+  free(copy);
+  if (!n) snprintf(err, errlen, "--etcd-servers: no endpoint given");
+  return n ? n : -1;
+}
+
 char *etcd_key_of(const char *prefix, const char *cache_key) {
   /* "<g>/<r>//<name>": cluster-scoped, the empty namespace left out */
   const char *s1 = strchr(cache_key, '/');

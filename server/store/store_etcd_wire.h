@@ -13,6 +13,16 @@
 #include <stdint.h>
 #include <jansson.h>
 
+/* One member of --etcd-servers. */
+typedef struct {
+  char host[64]; /* an IPv4 address */
+  int port;
+} etcd_endpoint;
+
+/* Parses "https://IPv4:PORT[/],..." into eps (room for max): how many, or
+ * -1 with err naming the flag and the bad entry (or an empty list). */
+int etcd_parse_endpoints(const char *list, etcd_endpoint *eps, int max, char *err, size_t errlen);
+
 /* The etcd key of a cache key (malloc'd, NUL-terminated). */
 char *etcd_key_of(const char *prefix, const char *cache_key);
 

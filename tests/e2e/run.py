@@ -46,7 +46,8 @@ slowest cases, and a final "N passed, N failed".
 cluster of its own (scripts/etcd-cluster.sh: TLS, loopback ports, data in
 the worker's directory, killed with the worker). Cases that start servers
 of their own ($CKUBE_SERVER_BIN: restarts, kill -9, several servers) are
-left out in that mode."""
+left out in that mode. CKUBE_E2E_ETCD_TRANSPORT=json runs the servers over
+etcd's JSON gateway instead of gRPC (tests/e2e/tools/etcd.py)."""
 import argparse, fcntl, json, os, re, shutil, signal, socket, ssl, subprocess, sys, tempfile, threading, time, urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))

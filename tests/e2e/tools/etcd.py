@@ -1,7 +1,9 @@
 """etcd.py - a 3-member etcd cluster on loopback for e2e cases and the runner
 (scripts/etcd-cluster.sh: TLS, data in the given directory): start() returns
 ckube-server's --store etcd flags, stop() kills the members, ctl() runs
-etcdctl against the cluster."""
+etcdctl against the cluster. $CKUBE_E2E_ETCD_TRANSPORT (grpc or json), when
+set, adds --etcd-transport to the flags: the runner's environment reaches
+every case, so one run tests the transport that is not the default."""
 import os, random, socket, subprocess
 
 SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "scripts", "etcd-cluster.sh")
@@ -34,7 +36,8 @@ def start(dir):
                          timeout=120)
     if out.returncode != 0:
         raise RuntimeError(f"etcd cluster did not start: {out.stderr.strip()}")
-    return ["--store", "etcd", *out.stdout.split()]
+    transport = os.environ.get("CKUBE_E2E_ETCD_TRANSPORT")
+    return ["--store", "etcd", *out.stdout.split(), *(["--etcd-transport", transport] if transport else [])]
 
 
 def stop(dir):
