@@ -6,6 +6,7 @@
 #define CKUBE_WATCH_CACHE_INTERNAL_H
 #include "watch_cache.h"
 #include <pthread.h>
+#include <stdint.h>
 
 enum { REMOTE_COMMITTERS_MAX = 8 };
 
@@ -64,6 +65,12 @@ struct cache {
   remote_op *rqueue, *rqueue_tail;
   pthread_t rcommitters[REMOTE_COMMITTERS_MAX];
   int nrcommitters;
+  /* the committer's linger (under wmu): the threads that wrote lately
+   * (each has at most one write queued), how many writes are queued and in
+   * transactions, the last transaction's duration, the longest linger */
+  struct { uintptr_t thread; int64_t at_ns; } rwriters[CACHE_REVISION_WRITES_MAX];
+  size_t nrwriters, rqueued, rinflight;
+  int64_t rlast_txn_ns, rlinger_max_ns;
 };
 
 typedef struct {

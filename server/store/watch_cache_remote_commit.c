@@ -7,14 +7,21 @@
  * written: the writes whose condition failed get their conflict (with the
  * key's current revision, as a one-key transaction would) and the others
  * are sent again at once. Writes that arrive while transactions are in
- * flight form the next ones: no write waits for a timer. Each transaction
- * costs etcd (and its JSON gateway) about what one write did, so the rate
- * of writes grows with the number of concurrent writers. */
+ * flight form the next ones. Each transaction costs etcd about what one
+ * write did, so the rate of writes grows with the number of writes per
+ * transaction; and concurrent clients fall into groups that alternate (one
+ * waits while the other's transaction is in flight). So, as PostgreSQL's
+ * commit_delay does when commit_siblings are active, a committer lingers
+ * before a transaction while fewer writes are queued than threads wrote in
+ * the last ACTIVE_MS: until they are queued, at most half the last
+ * transaction's time and CKUBE_ETCD_LINGER_US (default LINGER_US). A lone
+ * writer never waits: its own write is the one expected. */
 #include "watch_cache_internal.h"
 #include "log.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <time.h>
 
 /* etcd refuses a request over --max-request-bytes (1.5 MiB by default):
@@ -26,6 +33,9 @@ enum { REMOTE_BATCH_BYTES = 1 << 20 };
  * per write (docs/ETCD.md); CKUBE_ETCD_COMMITTERS overrides it (tests,
  * tuning on more cores) */
 enum { REMOTE_COMMITTERS = 1 };
+/* a thread that wrote within ACTIVE_MS is expected to write again soon; a
+ * linger lasts at most LINGER_US */
+enum { ACTIVE_MS = 20, LINGER_US = 1000 };
 
 /* One queued compare-and-swap; lives on its writer's stack. */
 struct remote_op {
@@ -90,6 +100,44 @@ static size_t take_batch(cache *c, remote_op **w) {
   return n;
 }
 
+static int64_t now_ns(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+/* Notes that the calling thread writes at now. wmu held. */
+static void saw_writer(cache *c, int64_t now) {
+  uintptr_t me = (uintptr_t)pthread_self();
+  size_t slot = 0;
+  for (size_t i = 0; i < c->nrwriters; i++) {
+    if (c->rwriters[i].thread == me) {
+      c->rwriters[i].at_ns = now;
+      return;
+    }
+    if (c->rwriters[i].at_ns < c->rwriters[slot].at_ns) slot = i;
+  }
+  if (c->nrwriters < CACHE_REVISION_WRITES_MAX) slot = c->nrwriters++; /* else the one seen longest ago */
+  c->rwriters[slot].thread = me;
+  c->rwriters[slot].at_ns = now;
+}
+
+/* Waits (wmu held) while fewer writes are queued than the threads that
+ * wrote lately and are not in a transaction now, within the linger. */
+static void linger(cache *c) {
+  if (!c->rlinger_max_ns || !c->rlast_txn_ns) return;
+  int64_t now = now_ns();
+  size_t active = 0;
+  for (size_t i = 0; i < c->nrwriters; i++) active += now - c->rwriters[i].at_ns < ACTIVE_MS * 1000000LL;
+  size_t want = active > c->rinflight ? active - c->rinflight : 0;
+  if (c->rqueued >= want) return;
+  int64_t wait = c->rlast_txn_ns / 2 < c->rlinger_max_ns ? c->rlast_txn_ns / 2 : c->rlinger_max_ns;
+  int64_t until = now + wait;
+  struct timespec deadline = {until / 1000000000, until % 1000000000};
+  while (c->rqueued < want && !c->stopping)
+    if (pthread_cond_clockwait(&c->wcond, &c->wmu, CLOCK_MONOTONIC, &deadline) == ETIMEDOUT) break;
+}
+
 /* Sends w[0..n) as one transaction, again without the conflicting ones
  * until it commits or fails, and answers every write. */
 static void commit_batch(cache *c, remote_op **w, size_t n) {
@@ -97,15 +145,14 @@ static void commit_batch(cache *c, remote_op **w, size_t n) {
   int64_t expect[CACHE_REVISION_WRITES_MAX], cur[CACHE_REVISION_WRITES_MAX];
   while (n) {
     for (size_t i = 0; i < n; i++) ops[i] = w[i]->op, expect[i] = w[i]->expect;
-    int64_t rev = 0;
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int64_t rev = 0, t0 = now_ns();
     int rc = c->st->put_batch(c->st, ops, expect, n, &rev, cur);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    if (c->observe) c->observe((double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9, (int)n);
+    int64_t took = now_ns() - t0;
+    if (c->observe) c->observe((double)took / 1e9, (int)n);
     char why[160] = "";
     if (rc < 0) snprintf(why, sizeof why, "%s", c->st->error(c->st)); /* the store's message is per thread */
     pthread_mutex_lock(&c->wmu);
+    c->rlast_txn_ns = took;
     snprintf(c->commit_error, sizeof c->commit_error, "%s", why);
     if (rc <= 0) {
       answer_locked(w, n, rc == 0 ? CW_OK : CW_ERROR, rev, rc == 0 ? NULL : why);
@@ -137,19 +184,24 @@ static void *committer_main(void *arg) {
   for (;;) {
     while (!c->rqueue && !c->stopping) pthread_cond_wait(&c->wcond, &c->wmu);
     if (c->stopping) break;
+    linger(c);
     size_t n = take_batch(c, w);
+    c->rqueued -= n;
+    c->rinflight += n;
     if (c->rqueue) pthread_cond_signal(&c->wcond); /* another committer takes the rest */
     pthread_mutex_unlock(&c->wmu);
     commit_batch(c, w, n);
     pthread_mutex_lock(&c->wmu);
+    c->rinflight -= n;
   }
   pthread_mutex_unlock(&c->wmu);
   return NULL;
 }
 
 int remote_start(cache *c, char *err, size_t errlen) {
-  const char *env = getenv("CKUBE_ETCD_COMMITTERS");
+  const char *env = getenv("CKUBE_ETCD_COMMITTERS"), *us = getenv("CKUBE_ETCD_LINGER_US");
   int want = env && atoi(env) > 0 ? atoi(env) : REMOTE_COMMITTERS;
+  c->rlinger_max_ns = (us && atoi(us) >= 0 ? atoi(us) : LINGER_US) * 1000LL;
   if (want > REMOTE_COMMITTERS_MAX) want = REMOTE_COMMITTERS_MAX;
   for (int i = 0; i < want; i++) {
     if (pthread_create(&c->rcommitters[i], NULL, committer_main, c) != 0) {
@@ -175,6 +227,7 @@ void remote_stop(cache *c) {
     answer_locked(&p, 1, CW_ERROR, 0, "storage is shutting down");
   }
   c->rqueue_tail = NULL;
+  c->rqueued = 0;
   pthread_mutex_unlock(&c->wmu);
 }
 
@@ -190,6 +243,8 @@ int remote_put(cache *c, const char *key, const char *data, size_t len, int64_t 
     if (c->rqueue_tail) c->rqueue_tail->next = &w;
     else c->rqueue = &w;
     c->rqueue_tail = &w;
+    c->rqueued++;
+    saw_writer(c, now_ns());
     pthread_cond_signal(&c->wcond);
     while (!w.done) pthread_cond_wait(&w.done_cond, &c->wmu);
   }

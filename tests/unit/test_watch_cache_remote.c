@@ -7,7 +7,8 @@
  * resourceVersion, and a second cache on the same store sees every write.
  * Group commit: concurrent writes share transactions (and revisions), a
  * stale write in a transaction fails alone, every acknowledged write is
- * watched once, and cache_wait never splits the events of one revision. */
+ * watched once, and cache_wait never splits the events of one revision;
+ * the committer's linger gathers clients that alternate, never a lone one. */
 #include "test.h"
 #include "watch_cache.h"
 #include <pthread.h>
@@ -496,5 +497,79 @@ static void test_wait_whole_revisions(void) {
   fk_reset();
 }
 
+typedef struct {
+  cache *c;
+  cache_bucket *b;
+  int id, rounds;
+} paced;
+
+/* One client: a create, a short pause (its answer's trip), the next. */
+static void *run_paced(void *arg) {
+  paced *p = arg;
+  for (int i = 0; i < p->rounds; i++) {
+    char name[32];
+    int64_t cur;
+    snprintf(name, sizeof name, "p%d-%d", p->id, i);
+    put(p->c, p->b, name, 0, "1", NULL, &cur);
+    usleep(300);
+  }
+  return NULL;
+}
+
+/* Transactions for `rounds` creates of each of 8 paced clients. */
+static int paced_batches(const char *linger_us, int rounds) {
+  setenv("CKUBE_ETCD_LINGER_US", linger_us, 1);
+  char err[128];
+  cache *a = cache_open(&fake_store, 4000, err, sizeof err);
+  CHECK(a != NULL);
+  if (!a) return -1;
+  F.delay_us = 10000;
+  paced ps[8];
+  pthread_t t[8];
+  for (int i = 0; i < 8; i++) {
+    ps[i] = (paced){a, cache_bucket_get(a, "core/configmaps"), i, rounds};
+    pthread_create(&t[i], NULL, run_paced, &ps[i]);
+  }
+  for (int i = 0; i < 8; i++) pthread_join(t[i], NULL);
+  F.delay_us = 0;
+  int n = F.batches;
+  cache_close(a);
+  fk_reset();
+  return n;
+}
+
+/* Clients that come back while a transaction is in flight fall into two
+ * alternating groups; the linger waits for the writers seen lately, so a
+ * transaction carries all of them. A lone writer never lingers. */
+static void test_linger(void) {
+  setenv("CKUBE_ETCD_COMMITTERS", "1", 1);
+  int without = paced_batches("0", 10), with = paced_batches("20000", 10);
+  printf("transactions for 80 paced creates: %d without the linger, %d with it\n", without, with);
+  CHECK(with <= 14 && with < without);
+
+  char err[128];
+  cache *a = cache_open(&fake_store, 100, err, sizeof err);
+  CHECK(a != NULL);
+  if (!a) return;
+  cache_bucket *b = cache_bucket_get(a, "core/configmaps");
+  F.delay_us = 40000;
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  for (int i = 0; i < 10; i++) {
+    char name[32];
+    int64_t cur;
+    snprintf(name, sizeof name, "lone-%d", i);
+    CHECK(put(a, b, name, 0, "1", NULL, &cur) == CW_OK);
+  }
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  F.delay_us = 0;
+  double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+  printf("10 creates of a lone writer, 40 ms transactions: %.0f ms\n", ms);
+  CHECK(ms < 500); /* 400 ms of transactions; lingering would add 200 */
+  cache_close(a);
+  fk_reset();
+  unsetenv("CKUBE_ETCD_LINGER_US");
+}
+
 TEST_MAIN(TEST(test_remote_writes), TEST(test_group_commit), TEST(test_concurrent_writers),
-          TEST(test_wait_whole_revisions))
+          TEST(test_wait_whole_revisions), TEST(test_linger))
