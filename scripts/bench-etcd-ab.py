@@ -69,8 +69,9 @@ def wait_ready(url, token, proc, seconds=90):
 
 class Ckube:
     def __init__(self, binary, args, efl, tmp, prefix):
-        flags = [x for x in args if x.startswith("-")]
-        env = dict(os.environ, **dict(x.split("=", 1) for x in args if not x.startswith("-")))
+        is_env = re.compile(r"[A-Z_][A-Z0-9_]*=").match
+        flags = [x for x in args if not is_env(x)]
+        env = dict(os.environ, **dict(x.split("=", 1) for x in args if is_env(x)))
         self.data = os.path.join(tmp, prefix.strip("/"))
         p = port()
         self.url = f"https://127.0.0.1:{p}"
