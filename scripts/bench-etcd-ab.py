@@ -14,12 +14,13 @@ the server and each etcd member spent. Prints one TSV row per measurement
 create, members' CPU ms per create: the busiest first) and, at the end, the
 medians per system and the ratio of each system to the last one named.
 Loopback only; every wait is bounded."""
-import argparse, json, os, re, shutil, signal, socket, ssl, statistics, subprocess, sys, tempfile, time
+import argparse, json, os, re, shutil, signal, ssl, statistics, subprocess, sys, tempfile, time
 import urllib.request
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(HERE, "tests", "e2e", "tools"))
 import etcd  # noqa: E402
+from server import free_port as port  # noqa: E402
 
 LUA = """local n, count = 0, 0
 function setup(thread) count = count + 1; thread:set("tid", RUN .. "-" .. count) end
@@ -29,14 +30,6 @@ function request()
   return wrk.format("POST", wrk.path, nil, body)
 end
 """
-
-
-def port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 def cpu_seconds(pid):
