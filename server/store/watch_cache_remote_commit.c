@@ -18,10 +18,10 @@
  * writer never waits: its own write is the one expected. */
 #include "watch_cache_internal.h"
 #include "log.h"
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <errno.h>
 #include <time.h>
 
 /* etcd refuses a request over --max-request-bytes (1.5 MiB by default):
