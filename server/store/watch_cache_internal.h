@@ -66,11 +66,14 @@ struct cache {
   pthread_t rcommitters[REMOTE_COMMITTERS_MAX];
   int nrcommitters;
   /* the committer's linger (under wmu): the threads that wrote lately
-   * (each has at most one write queued), how many writes are queued and in
-   * transactions, the last transaction's duration, the longest linger */
-  struct { uintptr_t thread; int64_t at_ns; } rwriters[CACHE_REVISION_WRITES_MAX];
-  size_t nrwriters, rqueued, rinflight;
-  int64_t rlast_txn_ns, rlinger_max_ns;
+   * (each has at most one write queued; busy: queued or in a transaction,
+   * at_ns: since when), how many writes are queued and in
+   * transactions, the most at once in this window of time and the one
+   * before (rpeak, rpeak_prev; the window began at rpeak_ns), how many
+   * times it waited, the last transaction's duration, the longest linger */
+  struct { uintptr_t thread; int64_t at_ns; bool busy; } rwriters[CACHE_REVISION_WRITES_MAX];
+  size_t nrwriters, rqueued, rinflight, rpeak, rpeak_prev, rlingers;
+  int64_t rpeak_ns, rlast_txn_ns, rlinger_max_ns;
 };
 
 typedef struct {

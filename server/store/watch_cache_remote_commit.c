@@ -12,10 +12,11 @@
  * transaction; and concurrent clients fall into groups that alternate (one
  * waits while the other's transaction is in flight). So, as PostgreSQL's
  * commit_delay does when commit_siblings are active, a committer lingers
- * before a transaction while fewer writes are queued than threads wrote in
- * the last ACTIVE_MS: until they are queued, at most half the last
- * transaction's time and CKUBE_ETCD_LINGER_US (default LINGER_US). A lone
- * writer never waits: its own write is the one expected. */
+ * before a transaction while fewer writes are queued than expected (those
+ * and one of each thread answered lately): until they are queued, at most half the last
+ * transaction's time and CKUBE_ETCD_LINGER_US (default LINGER_US), and
+ * never for more writes than were queued and in flight at once lately. A
+ * lone writer never waits: its own write is the one expected. */
 #include "watch_cache_internal.h"
 #include "log.h"
 #include <errno.h>
@@ -33,8 +34,9 @@ enum { REMOTE_BATCH_BYTES = 1 << 20 };
  * per write (docs/ETCD.md); CKUBE_ETCD_COMMITTERS overrides it (tests,
  * tuning on more cores) */
 enum { REMOTE_COMMITTERS = 1 };
-/* a thread that wrote within ACTIVE_MS is expected to write again soon; a
- * linger lasts at most LINGER_US */
+/* a thread whose write was answered within ACTIVE_MS (or four
+ * transactions) is expected to write again soon; a linger lasts at most
+ * LINGER_US */
 enum { ACTIVE_MS = 20, LINGER_US = 1000 };
 
 /* One queued compare-and-swap; lives on its writer's stack. */
@@ -46,6 +48,7 @@ struct remote_op {
   int status;               /* CW_OK, CW_CONFLICT or CW_ERROR once done */
   int64_t rev, cur;
   char err[160];
+  uintptr_t thread; /* the writer's (the linger counts threads) */
   remote_op *next;
 };
 
@@ -106,31 +109,56 @@ static int64_t now_ns(void) {
   return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
 }
 
-/* Notes that the calling thread writes at now. wmu held. */
-static void saw_writer(cache *c, int64_t now) {
-  uintptr_t me = (uintptr_t)pthread_self();
+/* How long a thread answered is expected back: ACTIVE_MS, or four
+ * transactions when they take longer. */
+static int64_t active_ns(const cache *c) {
+  return c->rlast_txn_ns * 4 > ACTIVE_MS * 1000000LL ? c->rlast_txn_ns * 4 : ACTIVE_MS * 1000000LL;
+}
+
+/* Notes how many writes are queued and in transactions as one more queues
+ * at now: the most at once, over windows of active_ns. wmu held. */
+static void saw_at_once(cache *c, int64_t now) {
+  int64_t window = active_ns(c);
+  if (now - c->rpeak_ns >= window) {
+    c->rpeak_prev = now - c->rpeak_ns < 2 * window ? c->rpeak : 0;
+    c->rpeak = 0;
+    c->rpeak_ns = now;
+  }
+  size_t at_once = c->rqueued + c->rinflight;
+  if (at_once > c->rpeak) c->rpeak = at_once;
+}
+
+/* Notes that thread's write just queued (busy) or was just answered (then
+ * it may write again soon). wmu held. */
+static void saw_writer(cache *c, uintptr_t me, int64_t now, bool busy) {
   size_t slot = 0;
   for (size_t i = 0; i < c->nrwriters; i++) {
     if (c->rwriters[i].thread == me) {
-      c->rwriters[i].at_ns = now;
-      return;
+      slot = i;
+      goto found;
     }
     if (c->rwriters[i].at_ns < c->rwriters[slot].at_ns) slot = i;
   }
   if (c->nrwriters < CACHE_REVISION_WRITES_MAX) slot = c->nrwriters++; /* else the one seen longest ago */
   c->rwriters[slot].thread = me;
+found:
   c->rwriters[slot].at_ns = now;
+  c->rwriters[slot].busy = busy;
 }
 
-/* Waits (wmu held) while fewer writes are queued than the threads that
- * wrote lately and are not in a transaction now, within the linger. */
+/* Waits (wmu held), within the linger, while fewer writes are queued than
+ * expected: the queued ones and one of each thread answered lately; never
+ * more than were queued and in flight at once lately (a client whose
+ * requests come over new connections, each served by another thread, has
+ * one at a time). */
 static void linger(cache *c) {
   if (!c->rlinger_max_ns || !c->rlast_txn_ns) return;
   int64_t now = now_ns();
-  size_t active = 0;
-  for (size_t i = 0; i < c->nrwriters; i++) active += now - c->rwriters[i].at_ns < ACTIVE_MS * 1000000LL;
-  size_t want = active > c->rinflight ? active - c->rinflight : 0;
+  size_t want = c->rqueued, peak = c->rpeak > c->rpeak_prev ? c->rpeak : c->rpeak_prev;
+  for (size_t i = 0; i < c->nrwriters; i++) want += !c->rwriters[i].busy && now - c->rwriters[i].at_ns < active_ns(c);
+  if (want > peak) want = peak;
   if (c->rqueued >= want) return;
+  c->rlingers++;
   int64_t wait = c->rlast_txn_ns / 2 < c->rlinger_max_ns ? c->rlast_txn_ns / 2 : c->rlinger_max_ns;
   int64_t until = now + wait;
   struct timespec deadline = {until / 1000000000, until % 1000000000};
@@ -153,6 +181,7 @@ static void commit_batch(cache *c, remote_op **w, size_t n) {
     if (rc < 0) snprintf(why, sizeof why, "%s", c->st->error(c->st)); /* the store's message is per thread */
     pthread_mutex_lock(&c->wmu);
     c->rlast_txn_ns = took;
+    for (size_t i = 0; i < n; i++) saw_writer(c, w[i]->thread, t0 + took, false); /* answered now (or resent) */
     snprintf(c->commit_error, sizeof c->commit_error, "%s", why);
     if (rc <= 0) {
       answer_locked(w, n, rc == 0 ? CW_OK : CW_ERROR, rev, rc == 0 ? NULL : why);
@@ -233,7 +262,7 @@ void remote_stop(cache *c) {
 
 int remote_put(cache *c, const char *key, const char *data, size_t len, int64_t expect_rev, int64_t *rev,
                int64_t *cur, char *err, size_t errlen) {
-  remote_op w = {.op = {key, data, len, 0}, .expect = expect_rev};
+  remote_op w = {.op = {key, data, len, 0}, .expect = expect_rev, .thread = (uintptr_t)pthread_self()};
   pthread_cond_init(&w.done_cond, NULL);
   pthread_mutex_lock(&c->wmu);
   if (c->stopping) {
@@ -244,7 +273,9 @@ int remote_put(cache *c, const char *key, const char *data, size_t len, int64_t 
     else c->rqueue = &w;
     c->rqueue_tail = &w;
     c->rqueued++;
-    saw_writer(c, now_ns());
+    int64_t now = now_ns();
+    saw_at_once(c, now);
+    saw_writer(c, w.thread, now, true);
     pthread_cond_signal(&c->wcond);
     while (!w.done) pthread_cond_wait(&w.done_cond, &c->wmu);
   }
